@@ -1,0 +1,83 @@
+"""Currencies: how many decimals each has, the symbols people type, and how amounts are shown.
+
+Amounts are `Decimal` paired with an ISO 4217 code. Two currencies are never added together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+# ISO 4217 minor units for the currencies that differ from the usual two.
+_EXPONENT_EXCEPTIONS: dict[str, int] = {
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+}  # fmt: skip
+
+# Symbols typed before or after an amount, and the currencies each may stand for.
+SYMBOLS: dict[str, frozenset[str]] = {
+    "R$": frozenset({"BRL"}),
+    "US$": frozenset({"USD"}),
+    "C$": frozenset({"CAD"}),
+    "A$": frozenset({"AUD"}),
+    "$": frozenset({"USD", "CAD", "AUD", "NZD", "MXN", "SGD", "HKD", "ARS", "CLP", "COP"}),
+    "€": frozenset({"EUR"}),
+    "£": frozenset({"GBP"}),
+    "¥": frozenset({"JPY", "CNY"}),
+    "₹": frozenset({"INR"}),
+}
+
+# What each currency is shown with; codes not listed are shown as "1,250.00 CHF".
+_DISPLAY_SYMBOL: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "BRL": "R$", "JPY": "¥"}
+
+
+def is_currency_code(text: str) -> bool:
+    return len(text) == 3 and text.isascii() and text.isalpha() and text.isupper()
+
+
+def exponent(currency: str) -> int:
+    """How many decimal places the currency has."""
+    return _EXPONENT_EXCEPTIONS.get(currency.upper(), 2)
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-exponent(currency))
+
+
+def has_valid_precision(amount: Decimal, currency: str) -> bool:
+    """True when the amount has no more decimals than the currency allows (1.250 USD is fine, 1.255 not)."""
+    return amount == amount.quantize(quantum(currency))
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot subtract {other.currency} from {self.currency}")
+        return Money(self.amount - other.amount, self.currency)
+
+    def __str__(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """`$1,250.00`, `R$ 1.250,00`, `€40.00`, `-$5.00`; other currencies as `1,250.00 CHF`."""
+    places = exponent(currency)
+    sign = "-" if amount < 0 else ""
+    grouped = f"{abs(amount).quantize(quantum(currency)):,.{places}f}"
+    if currency == "BRL":
+        grouped = grouped.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return f"{sign}R$ {grouped}"
+    symbol = _DISPLAY_SYMBOL.get(currency)
+    if symbol:
+        return f"{sign}{symbol}{grouped}"
+    return f"{sign}{grouped} {currency}"

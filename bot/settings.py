@@ -1,0 +1,85 @@
+"""Settings from the environment (and a `.env` file), validated once at start-up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///collect.db", validation_alias="DATABASE_URL")
+    slack_bot_token: str = Field(default="", validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str = Field(default="", validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
+    timezone: str = Field(default="UTC", validation_alias="COLLECT_TIMEZONE")
+    supervisor_channel: str = Field(default="", validation_alias="COLLECT_SUPERVISOR_CHANNEL")
+    # Web API calls are retried this many times on 429 (honouring Retry-After) and on 5xx.
+    slack_max_retries: int = Field(default=3, ge=0, le=10, validation_alias="COLLECT_SLACK_MAX_RETRIES")
+    slack_timeout_seconds: int = Field(default=10, ge=1, le=60, validation_alias="COLLECT_SLACK_TIMEOUT")
+    # Days after a promise's due date during which a payment still keeps it (DOMAIN.md).
+    promise_grace_days: int = Field(default=1, ge=0, le=30, validation_alias="COLLECT_PROMISE_GRACE_DAYS")
+    default_daily_capacity: int = Field(default=25, ge=0, le=1000, validation_alias="COLLECT_DAILY_CAPACITY")
+    default_approval_limit: Decimal = Field(
+        default=Decimal("1000"), ge=0, validation_alias="COLLECT_DEFAULT_APPROVAL_LIMIT"
+    )
+    # The bot answers a slash command in the same HTTP response when the work finishes within
+    # this budget, and through response_url otherwise, so Slack's 3 s deadline always holds.
+    reply_budget_seconds: float = Field(default=2.0, gt=0, lt=3, validation_alias="COLLECT_REPLY_BUDGET")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        # slack-sdk joins method names with urljoin, which drops the last path part without it.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown IANA time zone {value!r}") from error
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_slack(self) -> None:
+        """Serving needs the Slack credentials; the CLI's other commands do not."""
+        for env_name, value in (
+            ("SLACK_BOT_TOKEN", self.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+        ):
+            if not value:
+                raise SettingsError(f"{env_name} is not set: the bot cannot talk to Slack without it")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line that names the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        env_name = _env_name(field)
+        raise SettingsError(f"{env_name} is invalid: {first['msg']}") from None
+
+
+def _env_name(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    return alias if isinstance(alias, str) else field.upper()

@@ -1,0 +1,104 @@
+"""The collections words the bot understands: contact channels, outcomes, payment methods, states."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    CALL = "call"
+    EMAIL = "email"
+    SMS = "sms"
+    LETTER = "letter"
+    VISIT = "visit"
+
+
+class Outcome(StrEnum):
+    NO_ANSWER = "no-answer"
+    LEFT_MESSAGE = "left-message"
+    RIGHT_PARTY = "right-party"
+    THIRD_PARTY = "third-party"
+    WRONG_NUMBER = "wrong-number"
+    REFUSED = "refused"
+    DISPUTE = "dispute"
+    CALLBACK = "callback"
+
+
+class PaymentMethod(StrEnum):
+    CARD = "card"
+    ACH = "ach"
+    CHECK = "check"
+    WIRE = "wire"
+    CASH = "cash"
+    PIX = "pix"
+    BOLETO = "boleto"
+    OTHER = "other"
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    PROMISED = "promised"
+    PLAN = "plan"
+    ON_HOLD = "on_hold"
+    PAID = "paid"
+    SETTLED = "settled"
+    WRITTEN_OFF = "written_off"
+    LEGAL = "legal"
+
+
+class PromiseStatus(StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+CLOSED_STATUSES = frozenset({AccountStatus.PAID, AccountStatus.SETTLED, AccountStatus.WRITTEN_OFF})
+
+# What agents actually type, mapped to the canonical word.
+CHANNEL_ALIASES: dict[str, Channel] = {
+    "phone": Channel.CALL,
+    "tel": Channel.CALL,
+    "mail": Channel.EMAIL,
+    "e-mail": Channel.EMAIL,
+    "text": Channel.SMS,
+    "whatsapp": Channel.SMS,
+    "post": Channel.LETTER,
+    "field": Channel.VISIT,
+}
+
+OUTCOME_ALIASES: dict[str, Outcome] = {
+    "na": Outcome.NO_ANSWER,
+    "noanswer": Outcome.NO_ANSWER,
+    "no_answer": Outcome.NO_ANSWER,
+    "vm": Outcome.LEFT_MESSAGE,
+    "voicemail": Outcome.LEFT_MESSAGE,
+    "lm": Outcome.LEFT_MESSAGE,
+    "rpc": Outcome.RIGHT_PARTY,
+    "right_party": Outcome.RIGHT_PARTY,
+    "spoke": Outcome.RIGHT_PARTY,
+    "tpc": Outcome.THIRD_PARTY,
+    "third_party": Outcome.THIRD_PARTY,
+    "wn": Outcome.WRONG_NUMBER,
+    "wrong": Outcome.WRONG_NUMBER,
+    "wrong_number": Outcome.WRONG_NUMBER,
+    "refusal": Outcome.REFUSED,
+    "disputed": Outcome.DISPUTE,
+    "cb": Outcome.CALLBACK,
+    "call-back": Outcome.CALLBACK,
+}
+
+METHOD_ALIASES: dict[str, PaymentMethod] = {
+    "credit": PaymentMethod.CARD,
+    "debit": PaymentMethod.CARD,
+    "cheque": PaymentMethod.CHECK,
+    "transfer": PaymentMethod.WIRE,
+    "bank": PaymentMethod.WIRE,
+}

@@ -1,0 +1,151 @@
+"""The ledger's tables: roster, portfolio, contacts, payments, promises and the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import MoneyAmount, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Agent(Base):
+    """A roster member: agent, supervisor, manager or admin, keyed by their Slack user id."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    daily_capacity: Mapped[int | None] = mapped_column(Integer)
+    languages: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    approval_limit: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    monthly_target: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Account(Base):
+    """One debt of one customer, in one currency, identified by the billing system's id."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        Index("ix_accounts_assigned_to", "assigned_to"),
+        Index("ix_accounts_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64))
+    # Lower-cased account_id: ids match regardless of case, and only one spelling may exist.
+    account_key: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_name: Mapped[str] = mapped_column(String(300))
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    customer_timezone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    balance: Mapped[Decimal] = mapped_column(MoneyAmount())
+    original_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    due_date: Mapped[date]
+    last_payment_date: Mapped[date | None]
+    last_payment_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    assigned_to: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    hold_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Contact(Base):
+    """A contact attempt (call, email, sms, letter, visit) and its outcome."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_account_at", "account_pk", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    agent: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="slack")
+    # A fingerprint of an imported row, so that importing the same history again adds nothing.
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Payment(Base):
+    """Money received on an account, typed by an agent or imported from the payment feed."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("account_pk", "reference", name="uq_payments_account_reference"),
+        Index("ix_payments_account_received", "account_pk", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str | None] = mapped_column(String(16))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    payer: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16), default="slack")
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Promise(Base):
+    """A promise to pay an amount by a date; kept when payments reach it by date + grace."""
+
+    __tablename__ = "promises"
+    __table_args__ = (Index("ix_promises_account_status", "account_pk", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(MoneyAmount())
+    currency: Mapped[str] = mapped_column(String(3))
+    due_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    paid_toward: Mapped[Decimal] = mapped_column(MoneyAmount())
+    made_by: Mapped[str] = mapped_column(String(32))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the values before and after. Written in the change's transaction."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_key: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
