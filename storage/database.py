@@ -78,12 +78,9 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read-only look; nothing done here is committed."""
+        """A read-only look; nothing done here is committed (closing rolls the connection back)."""
         with self._read_sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def is_reachable(self) -> bool:
         try:

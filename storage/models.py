@@ -89,8 +89,8 @@ class Contact(Base):
     agent: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16), default="slack")
-    # A fingerprint of an imported row, so that importing the same history again adds nothing.
-    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A fingerprint of an imported row or a confirmed click, so that repeating it adds nothing.
+    dedupe_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -113,7 +113,7 @@ class Payment(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16), default="slack")
-    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -91,13 +91,13 @@ def upgrade() -> None:
         sa.Column("agent", sa.String(length=32), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("import_key", sa.String(length=64), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=64), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_pk"], ["accounts.id"], name=op.f("fk_contacts_account_pk_accounts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
-        sa.UniqueConstraint("import_key", name=op.f("uq_contacts_import_key")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_contacts_dedupe_key")),
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_account_at", ["account_pk", "at"], unique=False)
@@ -114,14 +114,14 @@ def upgrade() -> None:
         sa.Column("received_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recorded_by", sa.String(length=32), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("import_key", sa.String(length=64), nullable=True),
+        sa.Column("dedupe_key", sa.String(length=64), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_pk"], ["accounts.id"], name=op.f("fk_payments_account_pk_accounts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
         sa.UniqueConstraint("account_pk", "reference", name="uq_payments_account_reference"),
-        sa.UniqueConstraint("import_key", name=op.f("uq_payments_import_key")),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_payments_dedupe_key")),
     )
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.create_index("ix_payments_account_received", ["account_pk", "received_at"], unique=False)

@@ -1,0 +1,42 @@
+"""The app factory: a Bolt app wired to the runtime, and the WSGI application that serves it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+
+from bot.runtime import Runtime
+from bot.web import CollectBotWsgi
+from handlers import actions, commands, options, views
+from handlers.answering import Answerer
+
+log = logging.getLogger(__name__)
+
+
+def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
+    settings = runtime.settings
+    app = App(
+        client=runtime.slack,
+        signing_secret=settings.slack_signing_secret,
+        # Start-up must not depend on Slack being reachable; auth.test runs on the first request.
+        token_verification_enabled=False,
+        process_before_response=False,
+    )
+    commands.register(app, runtime, answerer)
+    actions.register(app, runtime)
+    options.register(app, runtime)
+    views.register(app, runtime)
+
+    @app.error
+    def on_unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        log.error("unhandled error in a listener: %r", error, exc_info=error)
+        return BoltResponse(status=200, body="")
+
+    return app
+
+
+def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
+    answerer = Answerer(runtime.settings.reply_budget_seconds)
+    return CollectBotWsgi(create_bolt_app(runtime, answerer), runtime.db, answerer)

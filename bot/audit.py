@@ -1,0 +1,53 @@
+"""The audit trail: every change appends who, what, when, before and after, in its own transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage.models import Account, AuditEntry
+
+
+def json_value(value: object) -> Any:
+    """Audit rows are JSON: money as exact strings, dates as ISO."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(values: dict[str, object]) -> dict[str, Any]:
+    return {key: json_value(value) for key, value in values.items()}
+
+
+AUDITED_ACCOUNT_FIELDS = (
+    "customer_name", "customer_id", "phone", "email", "customer_timezone", "language", "currency",
+    "balance", "original_amount", "due_date", "last_payment_date", "last_payment_amount",
+    "assigned_to", "status", "hold_reason",
+)  # fmt: skip
+
+
+def account_state(account: Account) -> dict[str, Any]:
+    return snapshot({field: getattr(account, field) for field in AUDITED_ACCOUNT_FIELDS})
+
+
+def record(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_key: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=at, actor=actor, action=action, entity=entity, entity_key=entity_key, before=before, after=after
+        )
+    )

@@ -1,0 +1,83 @@
+"""Small Block Kit constructors that keep every text inside Slack's limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.blocks.mrkdwn import clip
+
+Block = dict[str, Any]
+
+SECTION_TEXT_LIMIT = 3000
+FIELD_TEXT_LIMIT = 2000
+HEADER_TEXT_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
+CONTEXT_ELEMENTS_LIMIT = 10
+MESSAGE_BLOCKS_LIMIT = 50
+VIEW_BLOCKS_LIMIT = 100
+OPTION_TEXT_LIMIT = 75
+MESSAGE_TEXT_LIMIT = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A message body: `text` is the notification fallback, `blocks` what people see."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": clip(self.text, MESSAGE_TEXT_LIMIT), "blocks": self.blocks[:MESSAGE_BLOCKS_LIMIT]}
+
+
+def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, limit)}
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def section(text: str, *, fields: list[str] | None = None, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if fields:
+        block["fields"] = [mrkdwn(f, FIELD_TEXT_LIMIT) for f in fields[:10]]
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, HEADER_TEXT_LIMIT)}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(t) for t in texts[:CONTEXT_ELEMENTS_LIMIT]]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str = "", *, style: str | None = None) -> dict[str, Any]:
+    if len(value) > BUTTON_VALUE_LIMIT:
+        raise ValueError("a button value over Slack's 2,000 characters would be refused")
+    element: dict[str, Any] = {"type": "button", "text": plain(text, BUTTON_TEXT_LIMIT), "action_id": action_id}
+    if value:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text, OPTION_TEXT_LIMIT), "value": value}

@@ -1,0 +1,168 @@
+"""What the ledger commands answer with: help, errors, the account card and confirmations."""
+
+from __future__ import annotations
+
+from bot.aging import AgingBucket
+from bot.blocks.kit import Reply, actions, button, context, divider, header, section
+from bot.blocks.mrkdwn import code, escape, local_time, mention
+from bot.currency import format_money
+from bot.errors import UserError
+from bot.ids import ActionId
+from bot.interactions import OverpaymentToConfirm
+from bot.ledger.accounts import AccountSummary, ContactLine, PaymentLine
+from bot.ledger.contacts import ContactOutcome
+from bot.ledger.payments import OverpaymentError, PaymentOutcome
+from bot.ledger.promises import PromiseOutcome
+from bot.parsing.command import HELP_LINES, UnknownSubcommandError
+
+
+def help_reply(intro: str | None = None) -> Reply:
+    lines = [f"`{usage}`  {description}" for usage, description in HELP_LINES]
+    blocks = [section(escape(intro))] if intro else []
+    blocks += [
+        section("*collect-bot commands*\n" + "\n".join(lines)),
+        context("Type `log`, `pay` or `promise` with nothing after it to fill in a form instead."),
+    ]
+    return Reply(text="collect-bot commands", blocks=blocks)
+
+
+def error_reply(error: UserError) -> Reply:
+    """Errors are plain sentences with backticks; everything in them is escaped here."""
+    text = f":warning: {escape(error.problem)}"
+    if error.hint:
+        text += f"\n{escape(error.hint)}"
+    return Reply(text=error.problem, blocks=[section(text)])
+
+
+def parse_error_reply(error: UserError) -> Reply:
+    """A command that could not be read: what was wrong, and the command list when it was the
+    subcommand itself."""
+    if isinstance(error, UnknownSubcommandError):
+        return help_reply(intro=f":warning: {error.problem}")
+    return error_reply(error)
+
+
+def failure_reply(error_id: str) -> Reply:
+    text = (
+        ":x: Something went wrong on our side and nothing was saved. Please try again in a moment."
+        f"\nIf it keeps happening, give your supervisor this error id: `{error_id}`."
+    )
+    return Reply(text="Something went wrong; nothing was saved.", blocks=[section(text)])
+
+
+def working_reply() -> Reply:
+    return Reply(text="Working on it…", blocks=[context(":hourglass_flowing_sand: Working on it…")])
+
+
+_BUCKET_LABEL = {AgingBucket.CURRENT: "current"}
+
+
+def account_card(summary: AccountSummary) -> Reply:
+    balance = format_money(summary.balance, summary.currency)
+    bucket = _BUCKET_LABEL.get(summary.aging_bucket, f"{summary.aging_bucket} days")
+    status = summary.status.replace("_", " ") + (f" ({escape(summary.hold_reason)})" if summary.hold_reason else "")
+    owner = mention(summary.assigned_to) if summary.assigned_to else "unassigned"
+    blocks = [
+        header(f"{summary.account_id} · {summary.customer_name}"),
+        section(
+            f"*{escape(summary.customer_name)}* · {code(summary.account_id)}",
+            fields=[
+                f"*Balance*\n{balance} ({summary.currency})",
+                f"*Days past due*\n{summary.days_past_due} · {bucket}",
+                f"*Status*\n{status}",
+                f"*Assigned to*\n{owner}",
+            ],
+        ),
+    ]
+    if summary.open_promise:
+        promise = summary.open_promise
+        blocks.append(
+            section(
+                f"*Open promise:* {format_money(promise.amount, summary.currency)} by {promise.due_date.isoformat()}"
+                f" ({promise.standing}; paid so far {format_money(promise.paid_toward, summary.currency)})"
+            )
+        )
+    blocks += [divider(), section(_contacts_text(summary.contacts)), section(_payments_text(summary))]
+    return Reply(text=f"{summary.account_id}: {balance}, {summary.days_past_due} days past due", blocks=blocks)
+
+
+def _contacts_text(contacts: list[ContactLine]) -> str:
+    if not contacts:
+        return "*Last contacts*\nNone logged yet."
+    lines = [_contact_line(c) for c in contacts]
+    return "*Last contacts*\n" + "\n".join(lines)
+
+
+def _contact_line(contact: ContactLine) -> str:
+    who = f" by {mention(contact.agent)}" if contact.agent else ""
+    notes = f" — {escape(contact.notes[:200])}" if contact.notes else ""
+    when = local_time(contact.at, contact.at.strftime("%Y-%m-%d %H:%M UTC"))
+    return f"• {when} · {contact.channel} · {contact.outcome}{who}{notes}"
+
+
+def _payments_text(summary: AccountSummary) -> str:
+    if not summary.payments:
+        return "*Last payments*\nNone recorded yet."
+    return "*Last payments*\n" + "\n".join(_payment_line(p, summary.currency) for p in summary.payments)
+
+
+def _payment_line(payment: PaymentLine, currency: str) -> str:
+    method = f" · {payment.method}" if payment.method else ""
+    reference = f" · ref {code(payment.reference)}" if payment.reference else ""
+    return f"• {payment.received_at.date().isoformat()} · {format_money(payment.amount, currency)}{method}{reference}"
+
+
+def payment_recorded(outcome: PaymentOutcome) -> Reply:
+    amount = format_money(outcome.amount, outcome.currency)
+    balance = format_money(outcome.balance_after, outcome.currency)
+    lines = [
+        f":white_check_mark: Recorded {amount} on {code(outcome.account_id)} ({escape(outcome.customer_name)})"
+        + (f", ref {code(outcome.reference)}" if outcome.reference else "")
+        + ".",
+        f"Balance {format_money(outcome.balance_before, outcome.currency)} → *{balance}*.",
+    ]
+    if outcome.promise_kept is not None:
+        lines.append(f":handshake: Promise of {format_money(outcome.promise_kept, outcome.currency)} kept.")
+    if outcome.balance_after < 0:
+        lines.append(f"The account now has a credit of {format_money(-outcome.balance_after, outcome.currency)}.")
+    if outcome.status_after == "paid":
+        lines.append(":tada: The account is paid in full.")
+    return Reply(text=f"Recorded {amount} on {outcome.account_id}", blocks=[section("\n".join(lines))])
+
+
+def overpayment_question(error: OverpaymentError, request: OverpaymentToConfirm) -> Reply:
+    text = f":raised_hand: {escape(error.problem)}\n{escape(error.hint)}"
+    return Reply(
+        text=error.problem,
+        blocks=[
+            section(text),
+            actions(
+                button("Record it anyway", ActionId.CONFIRM_OVERPAYMENT, request.encode(), style="danger"),
+                button("Cancel", ActionId.CANCEL_OVERPAYMENT, request.account_id),
+            ),
+        ],
+    )
+
+
+def cancelled_reply(text: str) -> Reply:
+    return Reply(text=text, blocks=[context(escape(text))])
+
+
+def contact_logged(outcome: ContactOutcome) -> Reply:
+    notes = f"\n> {escape(outcome.notes[:500])}" if outcome.notes else ""
+    text = (
+        f":telephone_receiver: Logged {outcome.channel} · {outcome.outcome} on {code(outcome.account_id)}"
+        f" ({escape(outcome.customer_name)}).{notes}"
+    )
+    return Reply(text=f"Logged {outcome.channel} on {outcome.account_id}", blocks=[section(text)])
+
+
+def promise_recorded(outcome: PromiseOutcome) -> Reply:
+    amount = format_money(outcome.amount, outcome.currency)
+    text = (
+        f":spiral_calendar_pad: Promise of {amount} by *{outcome.due_date.isoformat()}*"
+        f" ({outcome.due_date.strftime('%A')}) on {code(outcome.account_id)} ({escape(outcome.customer_name)})."
+    )
+    if outcome.replaced is not None:
+        text += f"\nIt replaces the open promise of {format_money(outcome.replaced, outcome.currency)}."
+    return Reply(text=f"Promise of {amount} on {outcome.account_id}", blocks=[section(text)])

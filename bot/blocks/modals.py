@@ -1,0 +1,137 @@
+"""The forms behind `/collect log`, `pay` and `promise` typed bare (and, later, worklist buttons)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks.kit import Block, option, plain
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.interactions import ModalOrigin
+from bot.ledger.contacts import MAX_NOTES_LENGTH
+from bot.vocabulary import Channel, Outcome, PaymentMethod
+
+View = dict[str, Any]
+
+_OUTCOME_LABELS = {
+    Outcome.NO_ANSWER: "No answer",
+    Outcome.LEFT_MESSAGE: "Left a message",
+    Outcome.RIGHT_PARTY: "Spoke to the debtor (right party)",
+    Outcome.THIRD_PARTY: "Spoke to a third party",
+    Outcome.WRONG_NUMBER: "Wrong number",
+    Outcome.REFUSED: "Refused to pay",
+    Outcome.DISPUTE: "Disputes the debt",
+    Outcome.CALLBACK: "Asked for a callback",
+}
+
+
+def account_option(account_id: str, customer_name: str) -> dict[str, Any]:
+    return option(f"{account_id} · {customer_name}", account_id)
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+
+
+def _account_input(preset: tuple[str, str] | None) -> Block:
+    element: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": ActionId.ACCOUNT_PICKER,
+        "placeholder": plain("Account id or customer name", 150),
+        "min_query_length": 0,
+    }
+    if preset:
+        element["initial_option"] = account_option(*preset)
+    return _input(BlockId.ACCOUNT, "Account", element)
+
+
+def _static_select(action_id: str, placeholder: str, choices: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, 150),
+        "options": [option(label, value) for label, value in choices],
+    }
+
+
+def _text_input(action_id: str, placeholder: str, *, multiline: bool = False, max_length: int = 100) -> dict[str, Any]:
+    return {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, 150),
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+
+
+def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], origin: ModalOrigin) -> View:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "submit": plain(submit, 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": origin.encode(),
+        "blocks": blocks,
+    }
+
+
+def log_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:
+    blocks = [
+        _account_input(preset),
+        _input(
+            BlockId.CHANNEL,
+            "Channel",
+            _static_select(ActionId.CHANNEL_SELECT, "How", [(c.value.capitalize(), c.value) for c in Channel]),
+        ),
+        _input(
+            BlockId.OUTCOME,
+            "Outcome",
+            _static_select(ActionId.OUTCOME_SELECT, "What happened", [(_OUTCOME_LABELS[o], o.value) for o in Outcome]),
+        ),
+        _input(
+            BlockId.NOTES,
+            "Notes",
+            _text_input(ActionId.NOTES_INPUT, "What was said", multiline=True, max_length=MAX_NOTES_LENGTH),
+            optional=True,
+        ),
+    ]
+    return _modal(CallbackId.LOG_MODAL, "Log a contact", "Log", blocks, origin)
+
+
+def pay_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:
+    blocks = [
+        _account_input(preset),
+        _input(BlockId.AMOUNT, "Amount", _text_input(ActionId.AMOUNT_INPUT, "1,250.00", max_length=32)),
+        _input(
+            BlockId.METHOD,
+            "Method",
+            _static_select(ActionId.METHOD_SELECT, "How it was paid", [(m.value.upper(), m.value) for m in PaymentMethod]),
+            optional=True,
+        ),
+        _input(
+            BlockId.REFERENCE,
+            "Reference",
+            _text_input(ActionId.REFERENCE_INPUT, "The payment system's reference, like CHK-77"),
+            optional=True,
+        ),
+    ]
+    return _modal(CallbackId.PAY_MODAL, "Record a payment", "Record", blocks, origin)
+
+
+def promise_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:
+    blocks = [
+        _account_input(preset),
+        _input(BlockId.AMOUNT, "Amount promised", _text_input(ActionId.AMOUNT_INPUT, "250.00", max_length=32)),
+        _input(
+            BlockId.DATE,
+            "Pay by",
+            {"type": "datepicker", "action_id": ActionId.DATE_PICKER, "placeholder": plain("Pick a date", 150)},
+        ),
+    ]
+    return _modal(CallbackId.PROMISE_MODAL, "Record a promise", "Record", blocks, origin)

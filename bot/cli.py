@@ -1,0 +1,112 @@
+"""The `collect-bot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from bot.settings import Settings, SettingsError, load_settings
+from storage.database import Database
+from storage.schema import current_revision, is_current, upgrade
+
+log = logging.getLogger("collect-bot")
+
+
+class StartupError(Exception):
+    """Stops the command with one line on standard error."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        return int(args.run(settings, args))
+    except (SettingsError, StartupError) as error:
+        print(f"collect-bot: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="collect-bot", description="A Slack bot for credit-collections teams.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the bot in HTTP mode (POST /slack/events, GET /healthz)")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply the migrations").set_defaults(run=_db_upgrade)
+
+    from bot.imports.cli import add_import_command
+
+    add_import_command(commands)
+    return parser
+
+
+def open_database(settings: Settings) -> Database:
+    try:
+        return Database(settings.database_url)
+    except Exception as error:
+        raise StartupError(f"DATABASE_URL is invalid: {error}") from None
+
+
+def prepare_schema(db: Database) -> None:
+    """A new or older SQLite file is brought up to date; PostgreSQL, shared by several processes,
+    is upgraded on purpose with `collect-bot db upgrade`."""
+    if not db.is_reachable():
+        raise StartupError("DATABASE_URL does not answer: is the database running?")
+    if is_current(db.engine):
+        return
+    if db.is_sqlite:
+        upgrade(db.engine)
+        return
+    found = current_revision(db.engine) or "empty"
+    raise StartupError(f"the database schema is {found}, not current: run `collect-bot db upgrade` first")
+
+
+def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    db = open_database(settings)
+    if not db.is_reachable():
+        raise StartupError("DATABASE_URL does not answer: is the database running?")
+    upgrade(db.engine)
+    print(f"database at revision {current_revision(db.engine)}")
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import create_wsgi_app
+    from bot.runtime import Runtime
+    from bot.serving import create_server
+
+    settings.require_slack()
+    db = open_database(settings)
+    prepare_schema(db)
+    wsgi = create_wsgi_app(Runtime(settings=settings, db=db))
+    server = create_server(wsgi, args.host, args.port, args.threads)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    log.info("collect-bot serving on http://%s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
+    try:
+        server.run()
+    finally:
+        server.close()
+        wsgi.answerer.shutdown()
+        db.dispose()
+    return 0
+
+
+def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    # waitress stops its loop on SystemExit; requests in flight finish in the finally above.
+    raise SystemExit(0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""Finding accounts by the id people type, and the summary `/collect account` shows."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.aging import AgingBucket, aging_bucket, days_past_due
+from bot.errors import NotFoundError
+from bot.ledger.promise_rules import PromiseStanding, standing
+from bot.roster import find_member
+from bot.vocabulary import PromiseStatus
+from storage.models import Account, Contact, Payment, Promise
+
+MAX_ACCOUNT_ID_LENGTH = 64
+
+
+def account_key(account_id: str) -> str:
+    """Ids match regardless of case: `acc-1042` finds `ACC-1042`."""
+    return account_id.strip().casefold()
+
+
+def find_account(session: Session, account_id: str, *, for_update: bool = False) -> Account:
+    """The account with this id, locked for the rest of the transaction when it will be changed."""
+    query = select(Account).where(Account.account_key == account_key(account_id))
+    if for_update:
+        query = query.with_for_update()
+    account = session.scalars(query).one_or_none()
+    if account is None:
+        raise unknown_account(session, account_id)
+    return account
+
+
+def unknown_account(session: Session, account_id: str) -> NotFoundError:
+    suggestions = closest_account_ids(session, account_id)
+    hint = (
+        "Did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?"
+        if suggestions
+        else "Check the id in the billing system, or type `/collect account` with the exact id."
+    )
+    return NotFoundError(f"There is no account `{account_id[:MAX_ACCOUNT_ID_LENGTH]}`.", hint, field="account")
+
+
+def closest_account_ids(session: Session, account_id: str, limit: int = 3) -> list[str]:
+    """Near misses by spelling, looked for among ids sharing a piece with what was typed, so that
+    a portfolio of a million accounts is never scanned in Python."""
+    key = account_key(account_id)[:MAX_ACCOUNT_ID_LENGTH]
+    pieces = {key[:3], key[-3:], key[-4:]} - {""}
+    digits = "".join(ch for ch in key if ch.isdigit())
+    if len(digits) >= 3:
+        pieces.add(digits[-3:])
+    like = [Account.account_key.contains(piece, autoescape=True) for piece in pieces]
+    candidates = session.scalars(select(Account.account_id).where(or_(*like)).limit(2000)).all()
+    by_key = {candidate.casefold(): candidate for candidate in candidates}
+    matches = difflib.get_close_matches(key, list(by_key), n=limit, cutoff=0.6)
+    return [by_key[match] for match in matches]
+
+
+def search_accounts(session: Session, text: str, limit: int = 20) -> list[Account]:
+    """The account picker: ids starting with, or customer names containing, what was typed."""
+    needle = text.strip().casefold()
+    if not needle:
+        return list(session.scalars(select(Account).order_by(Account.account_key).limit(limit)))
+    query = (
+        select(Account)
+        .where(
+            or_(
+                Account.account_key.startswith(needle, autoescape=True),
+                func.lower(Account.customer_name).contains(needle, autoescape=True),
+            )
+        )
+        .order_by(Account.account_key)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True, slots=True)
+class ContactLine:
+    at: datetime
+    channel: str
+    outcome: str
+    agent: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    received_at: datetime
+    amount: Decimal
+    method: str | None
+    reference: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseLine:
+    amount: Decimal
+    due_date: date
+    paid_toward: Decimal
+    standing: PromiseStanding
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    account_id: str
+    customer_name: str
+    currency: str
+    balance: Decimal
+    days_past_due: int
+    aging_bucket: AgingBucket
+    status: str
+    hold_reason: str | None
+    assigned_to: str | None
+    assigned_name: str | None
+    open_promise: PromiseLine | None
+    contacts: list[ContactLine]
+    payments: list[PaymentLine]
+
+
+def open_promise(session: Session, account: Account) -> Promise | None:
+    query = select(Promise).where(Promise.account_pk == account.id, Promise.status == PromiseStatus.OPEN)
+    return session.scalars(query.order_by(Promise.made_at.desc()).limit(1)).first()
+
+
+def summarise(session: Session, account_id: str, *, today: date, grace_days: int, recent: int = 5) -> AccountSummary:
+    account = find_account(session, account_id)
+    agent = find_member(session, account.assigned_to) if account.assigned_to else None
+    promise = open_promise(session, account)
+    dpd = days_past_due(account.due_date, today)
+    return AccountSummary(
+        account_id=account.account_id,
+        customer_name=account.customer_name,
+        currency=account.currency,
+        balance=account.balance,
+        days_past_due=dpd,
+        aging_bucket=aging_bucket(dpd),
+        status=account.status,
+        hold_reason=account.hold_reason,
+        assigned_to=account.assigned_to,
+        assigned_name=agent.name if agent else None,
+        open_promise=_promise_line(promise, today, grace_days) if promise else None,
+        contacts=_recent_contacts(session, account, recent),
+        payments=_recent_payments(session, account, recent),
+    )
+
+
+def _promise_line(promise: Promise, today: date, grace_days: int) -> PromiseLine:
+    return PromiseLine(
+        amount=promise.amount,
+        due_date=promise.due_date,
+        paid_toward=promise.paid_toward,
+        standing=standing(promise.due_date, today, grace_days),
+    )
+
+
+def _recent_contacts(session: Session, account: Account, limit: int) -> list[ContactLine]:
+    query = select(Contact).where(Contact.account_pk == account.id).order_by(Contact.at.desc(), Contact.id.desc())
+    return [
+        ContactLine(at=c.at, channel=c.channel, outcome=c.outcome, agent=c.agent, notes=c.notes)
+        for c in session.scalars(query.limit(limit))
+    ]
+
+
+def _recent_payments(session: Session, account: Account, limit: int) -> list[PaymentLine]:
+    query = (
+        select(Payment)
+        .where(Payment.account_pk == account.id)
+        .order_by(Payment.received_at.desc(), Payment.id.desc())
+    )
+    return [
+        PaymentLine(received_at=p.received_at, amount=p.amount, method=p.method, reference=p.reference)
+        for p in session.scalars(query.limit(limit))
+    ]

@@ -1,0 +1,241 @@
+"""Recording a payment: lower the balance, keep promises, close paid accounts, audit it all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.currency import format_money, has_valid_precision
+from bot.errors import ConflictError, UserError
+from bot.ledger.accounts import find_account, open_promise
+from bot.roster import roster_name
+from bot.ledger.balance import is_overpayment, status_after_payment
+from bot.ledger.promise_rules import counts_toward, progress_after_payment
+from bot.parsing.amounts import parse_amount
+from bot.vocabulary import PromiseStatus
+from storage.models import Account, Payment
+
+
+class OverpaymentError(UserError):
+    """More than the balance: recorded only once the agent confirms."""
+
+    def __init__(self, account_id: str, amount: Decimal, balance: Decimal, currency: str) -> None:
+        super().__init__(
+            f"{format_money(amount, currency)} is more than the balance of {format_money(balance, currency)}"
+            f" on `{account_id}`.",
+            "Check the amount, or confirm to record it and leave a credit balance.",
+            field="amount",
+        )
+        self.account_id = account_id
+        self.amount = amount
+        self.balance = balance
+        self.currency = currency
+
+
+class DuplicatePaymentError(ConflictError):
+    """The reference, or the same confirmed click, is already recorded on the account."""
+
+    def __init__(self, account_id: str, earlier: Payment, recorded_by: str) -> None:
+        when = earlier.received_at.date().isoformat()
+        by = "the payment feed" if earlier.source == "import" else recorded_by
+        what = f"reference `{earlier.reference}`" if earlier.reference else "this payment"
+        super().__init__(
+            f"`{account_id}` already has {what}: {format_money(earlier.amount, earlier.currency)}"
+            f" received {when}, recorded by {by}.",
+            "Nothing was recorded again. Use another reference if this is a different payment.",
+            field="reference",
+        )
+        self.earlier_id = earlier.id
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDetails:
+    """Everything about a payment but its amount, which is read in the account's currency."""
+
+    method: str | None
+    reference: str | None
+    payer: str | None
+    received_at: datetime
+    actor: str
+    source: str = "slack"
+    dedupe_key: str | None = None
+    allow_overpayment: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOutcome:
+    account_id: str
+    customer_name: str
+    currency: str
+    amount: Decimal
+    reference: str | None
+    balance_before: Decimal
+    balance_after: Decimal
+    status_after: str
+    promise_kept: Decimal | None
+
+
+def record_typed_payment(
+    session: Session,
+    account_id: str,
+    amount_text: str,
+    details: PaymentDetails,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    grace_days: int,
+) -> PaymentOutcome:
+    """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
+    account = find_account(session, account_id, for_update=True)
+    amount = parse_amount(amount_text, account.currency)
+    return apply_payment(session, account, amount, details, now=now, zone=zone, grace_days=grace_days)
+
+
+def find_duplicate(session: Session, account: Account, details: PaymentDetails) -> Payment | None:
+    if details.reference:
+        query = select(Payment).where(Payment.account_pk == account.id, Payment.reference == details.reference)
+        earlier = session.scalars(query).first()
+        if earlier:
+            return earlier
+    if details.dedupe_key:
+        return session.scalars(select(Payment).where(Payment.dedupe_key == details.dedupe_key)).first()
+    return None
+
+
+def apply_payment(
+    session: Session,
+    account: Account,
+    amount: Decimal,
+    details: PaymentDetails,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    grace_days: int,
+) -> PaymentOutcome:
+    """The caller has locked the account (find_account(for_update=True)) for this transaction."""
+    _check_amount(account, amount)
+    earlier = find_duplicate(session, account, details)
+    if earlier is not None:
+        raise DuplicatePaymentError(account.account_id, earlier, roster_name(session, earlier.recorded_by))
+    if is_overpayment(account.balance, amount) and not details.allow_overpayment:
+        raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
+    before = audit.account_state(account)
+    payment = _insert_payment(session, account, amount, details, now)
+    promise_kept = _apply_to_promise(session, account, amount, details, zone=zone, grace_days=grace_days, now=now)
+    balance_before = account.balance
+    account.balance -= amount
+    _note_last_payment(account, amount, details, zone)
+    promise_left = open_promise(session, account) is not None
+    account.status = status_after_payment(account.status, account.balance, open_promise_left=promise_left)
+    account.updated_at = now
+    audit.record(
+        session,
+        at=now,
+        actor=details.actor,
+        action="payment.recorded",
+        entity="account",
+        entity_key=account.account_id,
+        before=before,
+        after={**audit.account_state(account), "payment": _payment_state(payment)},
+    )
+    return PaymentOutcome(
+        account_id=account.account_id,
+        customer_name=account.customer_name,
+        currency=account.currency,
+        amount=amount,
+        reference=details.reference,
+        balance_before=balance_before,
+        balance_after=account.balance,
+        status_after=account.status,
+        promise_kept=promise_kept,
+    )
+
+
+def _check_amount(account: Account, amount: Decimal) -> None:
+    # The parser refuses these for typed amounts; imports and confirmations arrive here directly.
+    if amount <= 0:
+        raise UserError("A payment must be more than zero.", "Type the amount received, like `250.00`.")
+    if not has_valid_precision(amount, account.currency):
+        raise UserError(
+            f"{amount} has more decimals than {account.currency} allows.",
+            "Type the amount exactly as received.",
+            field="amount",
+        )
+
+
+def _insert_payment(
+    session: Session, account: Account, amount: Decimal, details: PaymentDetails, now: datetime
+) -> Payment:
+    payment = Payment(
+        account_pk=account.id,
+        amount=amount,
+        currency=account.currency,
+        method=details.method,
+        reference=details.reference,
+        payer=details.payer,
+        received_at=details.received_at,
+        recorded_by=details.actor,
+        source=details.source,
+        dedupe_key=details.dedupe_key,
+        created_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def _apply_to_promise(
+    session: Session,
+    account: Account,
+    amount: Decimal,
+    details: PaymentDetails,
+    *,
+    zone: ZoneInfo,
+    grace_days: int,
+    now: datetime,
+) -> Decimal | None:
+    """Adds the payment to the open promise it counts toward; returns the promise's amount if now kept."""
+    promise = open_promise(session, account)
+    if promise is None or not counts_toward(
+        made_at=promise.made_at,
+        due_date=promise.due_date,
+        received_at=details.received_at,
+        grace_days=grace_days,
+        zone=zone,
+    ):
+        return None
+    progress = progress_after_payment(promise.amount, promise.paid_toward, amount)
+    promise.paid_toward = progress.paid_toward
+    if not progress.kept:
+        return None
+    promise.status = PromiseStatus.KEPT
+    promise.resolved_at = now
+    session.flush()
+    return promise.amount
+
+
+def _note_last_payment(account: Account, amount: Decimal, details: PaymentDetails, zone: ZoneInfo) -> None:
+    received_day = details.received_at.astimezone(zone).date()
+    if account.last_payment_date is None or received_day >= account.last_payment_date:
+        account.last_payment_date = received_day
+        account.last_payment_amount = amount
+
+
+def _payment_state(payment: Payment) -> dict[str, object]:
+    return audit.snapshot(
+        {
+            "id": payment.id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "method": payment.method,
+            "reference": payment.reference,
+            "received_at": payment.received_at,
+            "source": payment.source,
+        }
+    )

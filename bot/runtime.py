@@ -1,0 +1,62 @@
+"""What every part of a running bot shares: settings, the database, the clock and the Slack client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.clock import Clock, SystemClock, team_today
+from bot.settings import Settings
+from storage.database import Database
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """The one Web API client: every call goes to SLACK_API_URL and is retried on 429 and 5xx."""
+    retries = settings.slack_max_retries
+    handlers: list[RetryHandler] = [
+        ConnectionErrorRetryHandler(max_retry_count=retries),
+        RateLimitErrorRetryHandler(max_retry_count=retries),
+        ServerErrorRetryHandler(max_retry_count=retries),
+    ]
+    return WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=settings.slack_timeout_seconds,
+        retry_handlers=handlers,
+    )
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    client: WebClient | None = None
+
+    def __post_init__(self) -> None:
+        if self.client is None:
+            self.client = slack_client(self.settings)
+
+    @property
+    def slack(self) -> WebClient:
+        assert self.client is not None
+        return self.client
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.settings.zone
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return team_today(self.clock.now(), self.settings.zone)

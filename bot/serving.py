@@ -1,0 +1,65 @@
+"""Serving the WSGI app with waitress: in the foreground for `serve`, in a thread for the sandbox
+and the tests (the same server, so the tests exercise what production runs)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import waitress
+from waitress.server import BaseWSGIServer, MultiSocketServer
+
+REQUEST_THREADS = 8
+
+
+def create_server(app: Any, host: str, port: int, threads: int = REQUEST_THREADS) -> BaseWSGIServer:
+    server = waitress.create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="collect-bot",
+        channel_timeout=30,
+        # Slack's payloads are small; refusing large bodies early keeps a flood cheap.
+        max_request_body_size=1_048_576,
+    )
+    if isinstance(server, MultiSocketServer):
+        raise ValueError("give one host address to listen on")
+    return server
+
+
+class BackgroundServer:
+    """A waitress server on its own thread that can be stopped cleanly."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = REQUEST_THREADS) -> None:
+        self._server = create_server(app, host, port, threads)
+        self.host = host
+        self.port: int = self._server.effective_port  # type: ignore[assignment]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="collect-bot-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._server.asyncore.loop(timeout=0.05, map=self._server._map, count=1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._server.close()
+        for channel in list(self._server._map.values()):
+            channel.close()
+        self._server.task_dispatcher.shutdown()
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

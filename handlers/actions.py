@@ -1,0 +1,52 @@
+"""Buttons on the bot's replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from slack_bolt import Ack, App, Respond
+
+from bot.blocks import ledger as render
+from bot.blocks.kit import Reply
+from bot.errors import UserError
+from bot.ids import ActionId
+from bot.interactions import OverpaymentToConfirm
+from bot.ledger import desk
+from bot.ledger.payments import DuplicatePaymentError
+from bot.runtime import Runtime
+from handlers.answering import respond_safely
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(ActionId.CONFIRM_OVERPAYMENT)
+    def confirm_overpayment(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        respond_safely(respond, lambda: _confirm(runtime, user, action.get("value", "")), replace_original=True)
+
+    @app.action(ActionId.CANCEL_OVERPAYMENT)
+    def cancel_overpayment(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        account = action.get("value", "")[:64]
+        respond(replace_original=True, **render.cancelled_reply(f"Payment on {account} not recorded.").as_kwargs())
+
+
+def _confirm(runtime: Runtime, user: str, value: str) -> Reply:
+    try:
+        request = OverpaymentToConfirm.model_validate_json(value)
+    except ValidationError:
+        raise UserError("That button is no longer valid.", "Type the payment again with `/collect pay`.") from None
+    try:
+        outcome = desk.pay(
+            runtime,
+            actor=user,
+            account_id=request.account_id,
+            amount_text=request.amount,
+            method=request.method,
+            reference=request.reference,
+            confirmed_nonce=request.nonce,
+        )
+    except DuplicatePaymentError as error:
+        raise UserError("This payment was already recorded.", error.problem) from None
+    return render.payment_recorded(outcome)

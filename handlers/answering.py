@@ -1,0 +1,65 @@
+"""Answering within Slack's 3 s: the work's result goes in the acknowledgement when it is ready
+within the budget, and through response_url when it is not. Errors never reach the user as a
+stack trace: a UserError becomes its message, anything else a short apology with an error id."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from bot.blocks.kit import Reply
+from bot.blocks.ledger import error_reply, failure_reply, working_reply
+from bot.errors import UserError
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[], Reply]
+
+
+def safely(work: Work) -> Reply:
+    try:
+        return work()
+    except UserError as error:
+        return error_reply(error)
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("unexpected failure, error id %s", error_id)
+        return failure_reply(error_id)
+
+
+class Answerer:
+    def __init__(self, budget_seconds: float, workers: int = 16) -> None:
+        self.budget_seconds = budget_seconds
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect-work")
+
+    def answer(self, ack: Callable[..., Any], respond: Callable[..., Any], work: Work) -> None:
+        future = self._executor.submit(safely, work)
+        try:
+            reply = future.result(timeout=self.budget_seconds)
+        except FutureTimeout:
+            ack(**working_reply().as_kwargs())
+            future.add_done_callback(lambda done: _respond_later(respond, done))
+            return
+        ack(**reply.as_kwargs())
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+def _respond_later(respond: Callable[..., Any], done: Future[Reply]) -> None:
+    try:
+        respond(replace_original=True, **done.result().as_kwargs())
+    except Exception:
+        log.exception("could not deliver a late answer through response_url")
+
+
+def respond_safely(respond: Callable[..., Any], work: Work, *, replace_original: bool = False) -> None:
+    """For clicks: acknowledged already, the answer goes through response_url."""
+    try:
+        respond(replace_original=replace_original, **safely(work).as_kwargs())
+    except Exception:
+        log.exception("could not answer through response_url")

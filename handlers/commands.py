@@ -1,0 +1,98 @@
+"""`/collect …`: parse the text, call the ledger, answer ephemerally (or open a modal)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import ledger as render
+from bot.blocks.kit import Reply
+from bot.blocks.modals import log_modal, pay_modal, promise_modal
+from bot.errors import UserError
+from bot.interactions import ModalOrigin, OverpaymentToConfirm
+from bot.ledger import desk
+from bot.ledger.payments import OverpaymentError
+from bot.parsing.command import (
+    AccountCommand,
+    Command,
+    HelpCommand,
+    LogCommand,
+    OpenModal,
+    PayCommand,
+    PromiseCommand,
+    parse_command,
+)
+from bot.runtime import Runtime
+from handlers.answering import Answerer
+
+_MODALS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal}
+
+
+def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
+    @app.command("/collect")
+    def collect(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        user = command["user_id"]
+        try:
+            parsed = parse_command(command.get("text", ""))
+        except UserError as error:
+            ack(**render.parse_error_reply(error).as_kwargs())
+            return
+        if isinstance(parsed, OpenModal):
+            ack()
+            origin = ModalOrigin(response_url=command.get("response_url"), channel_id=command.get("channel_id"))
+            client.views_open(trigger_id=command["trigger_id"], view=_MODALS[parsed.subcommand](origin))
+            return
+        answerer.answer(ack, respond, lambda: execute(runtime, user, parsed))
+
+
+def execute(runtime: Runtime, user: str, command: Command) -> Reply:
+    match command:
+        case HelpCommand():
+            return render.help_reply()
+        case AccountCommand(account_id=account_id):
+            return render.account_card(desk.show_account(runtime, account_id))
+        case LogCommand():
+            outcome = desk.log(
+                runtime,
+                actor=user,
+                account_id=command.account_id,
+                channel=command.channel,
+                outcome=command.outcome,
+                notes=command.notes,
+            )
+            return render.contact_logged(outcome)
+        case PayCommand():
+            return pay(runtime, user, command.account_id, command.amount_text, command.method, command.reference)
+        case PromiseCommand():
+            promised = desk.promise(
+                runtime,
+                actor=user,
+                account_id=command.account_id,
+                amount_text=command.amount_text,
+                date_text=command.date_text,
+            )
+            return render.promise_recorded(promised)
+    raise AssertionError(f"unhandled command {command!r}")
+
+
+def pay(
+    runtime: Runtime, user: str, account_id: str, amount_text: str, method: str | None, reference: str | None
+) -> Reply:
+    """Records the payment, or asks for confirmation when it is more than the balance."""
+    try:
+        outcome = desk.pay(
+            runtime, actor=user, account_id=account_id, amount_text=amount_text, method=method, reference=reference
+        )
+    except OverpaymentError as error:
+        request = OverpaymentToConfirm(
+            account_id=error.account_id,
+            amount=str(error.amount),
+            method=method,
+            reference=reference,
+            nonce=uuid.uuid4().hex,
+        )
+        return render.overpayment_question(error, request)
+    return render.payment_recorded(outcome)

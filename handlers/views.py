@@ -1,0 +1,169 @@
+"""Submissions of the ledger modals: the same services as the typed commands, errors inline."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+from slack_bolt import Ack, App
+from slack_sdk.webhook import WebhookClient
+
+from bot.blocks import ledger as render
+from bot.blocks.kit import Reply
+from bot.errors import UserError
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.interactions import ModalOrigin
+from bot.ledger import desk
+from bot.ledger.contacts import MAX_NOTES_LENGTH
+from bot.parsing.command import parse_channel, parse_method, parse_outcome
+from bot.runtime import Runtime
+from handlers.commands import pay
+
+log = logging.getLogger(__name__)
+
+Values = dict[str, dict[str, dict[str, Any]]]
+
+_FAILURE = "Something went wrong on our side and nothing was saved. Try again (error id {error_id})."
+
+# Which modal block shows an error about which field.
+_FIELD_BLOCKS = {
+    "account": BlockId.ACCOUNT,
+    "channel": BlockId.CHANNEL,
+    "outcome": BlockId.OUTCOME,
+    "notes": BlockId.NOTES,
+    "amount": BlockId.AMOUNT,
+    "method": BlockId.METHOD,
+    "reference": BlockId.REFERENCE,
+    "date": BlockId.DATE,
+}
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def submit(work: Callable[[str, Values], Reply], blocks_in_view: set[str]) -> Callable[..., None]:
+        def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+            user = body["user"]["id"]
+            values: Values = view.get("state", {}).get("values", {})
+            try:
+                reply = work(user, values)
+            except UserError as error:
+                ack(response_action="errors", errors={_error_block(error, blocks_in_view): _field_text(error)})
+                return
+            except Exception:
+                error_id = uuid.uuid4().hex[:8]
+                log.exception("modal submission failed, error id %s", error_id)
+                ack(response_action="errors", errors={BlockId.ACCOUNT: _FAILURE.format(error_id=error_id)})
+                return
+            ack()
+            _deliver(runtime, user, _origin(view), reply)
+
+        return on_submit
+
+    ledger_blocks = {BlockId.ACCOUNT}
+    app.view(CallbackId.LOG_MODAL)(
+        submit(lambda u, v: _log(runtime, u, v), ledger_blocks | {BlockId.CHANNEL, BlockId.OUTCOME, BlockId.NOTES})
+    )
+    app.view(CallbackId.PAY_MODAL)(
+        submit(lambda u, v: _pay(runtime, u, v), ledger_blocks | {BlockId.AMOUNT, BlockId.METHOD, BlockId.REFERENCE})
+    )
+    app.view(CallbackId.PROMISE_MODAL)(
+        submit(lambda u, v: _promise(runtime, u, v), ledger_blocks | {BlockId.AMOUNT, BlockId.DATE})
+    )
+
+
+def _log(runtime: Runtime, user: str, values: Values) -> Reply:
+    notes = _text(values, BlockId.NOTES, ActionId.NOTES_INPUT)
+    if notes and len(notes) > MAX_NOTES_LENGTH:
+        raise UserError(f"Notes are {len(notes):,} characters; the limit is 2,000.", "Shorten them.", field="notes")
+    outcome = desk.log(
+        runtime,
+        actor=user,
+        account_id=_account(values),
+        channel=parse_channel(_selected(values, BlockId.CHANNEL, ActionId.CHANNEL_SELECT, "channel")),
+        outcome=parse_outcome(_selected(values, BlockId.OUTCOME, ActionId.OUTCOME_SELECT, "outcome")),
+        notes=notes or None,
+    )
+    return render.contact_logged(outcome)
+
+
+def _pay(runtime: Runtime, user: str, values: Values) -> Reply:
+    method = _optional_selected(values, BlockId.METHOD, ActionId.METHOD_SELECT)
+    reference = _text(values, BlockId.REFERENCE, ActionId.REFERENCE_INPUT) or None
+    amount = _required_text(values, BlockId.AMOUNT, ActionId.AMOUNT_INPUT, "amount")
+    return pay(runtime, user, _account(values), amount, parse_method(method) if method else None, reference)
+
+
+def _promise(runtime: Runtime, user: str, values: Values) -> Reply:
+    date = values.get(BlockId.DATE, {}).get(ActionId.DATE_PICKER, {}).get("selected_date")
+    if not date:
+        raise UserError("Pick the date the customer promised to pay by.", field="date")
+    promised = desk.promise(
+        runtime,
+        actor=user,
+        account_id=_account(values),
+        amount_text=_required_text(values, BlockId.AMOUNT, ActionId.AMOUNT_INPUT, "amount"),
+        date_text=str(date),
+    )
+    return render.promise_recorded(promised)
+
+
+def _account(values: Values) -> str:
+    return _selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account")
+
+
+def _selected(values: Values, block: str, action: str, field: str) -> str:
+    value = _optional_selected(values, block, action)
+    if not value:
+        raise UserError(f"Choose the {field}.", field=field)
+    return value
+
+
+def _optional_selected(values: Values, block: str, action: str) -> str | None:
+    option = (values.get(block, {}).get(action, {}) or {}).get("selected_option") or {}
+    value = option.get("value")
+    return str(value) if value else None
+
+
+def _text(values: Values, block: str, action: str) -> str:
+    return str(values.get(block, {}).get(action, {}).get("value") or "").strip()
+
+
+def _required_text(values: Values, block: str, action: str, field: str) -> str:
+    text = _text(values, block, action)
+    if not text:
+        raise UserError(f"Type the {field}.", field=field)
+    return text
+
+
+def _error_block(error: UserError, blocks_in_view: set[str]) -> str:
+    block = _FIELD_BLOCKS.get(error.field or "", BlockId.ACCOUNT)
+    return block if block in blocks_in_view else BlockId.ACCOUNT
+
+
+def _field_text(error: UserError) -> str:
+    # Field errors are plain text: the backticks of the chat message would show as they are.
+    return str(error).replace("`", "")[:2000]
+
+
+def _origin(view: dict[str, Any]) -> ModalOrigin:
+    try:
+        return ModalOrigin.model_validate_json(view.get("private_metadata") or "{}")
+    except ValidationError:
+        return ModalOrigin()
+
+
+def _deliver(runtime: Runtime, user: str, origin: ModalOrigin, reply: Reply) -> None:
+    """The modal has closed; its result goes where the command was typed, seen only by the user."""
+    try:
+        if origin.response_url:
+            WebhookClient(origin.response_url).send(response_type="ephemeral", **reply.as_kwargs())
+        elif origin.channel_id:
+            runtime.slack.chat_postEphemeral(channel=origin.channel_id, user=user, **reply.as_kwargs())
+        else:
+            channel = runtime.slack.conversations_open(users=user)["channel"]["id"]
+            runtime.slack.chat_postMessage(channel=channel, **reply.as_kwargs())
+    except Exception:
+        log.exception("could not deliver a modal's confirmation")
+
