@@ -48,6 +48,12 @@ def record(
 ) -> None:
     session.add(
         AuditEntry(
-            at=at, actor=actor, action=action, entity=entity, entity_key=entity_key, before=before, after=after
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_key=entity_key,
+            before=before,
+            after=after,
         )
     )

@@ -33,7 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="collect-bot", description="A Slack bot for credit-collections teams.")
+    parser = argparse.ArgumentParser(
+        prog="collect-bot", description="A Slack bot for credit-collections teams."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the bot in HTTP mode (POST /slack/events, GET /healthz)")

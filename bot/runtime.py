@@ -7,12 +7,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    RetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot.clock import Clock, SystemClock, team_today
 from bot.settings import Settings

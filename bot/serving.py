@@ -6,14 +6,15 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import waitress
-from waitress.server import BaseWSGIServer, MultiSocketServer
+from waitress.server import MultiSocketServer
+from waitress.server import create_server as waitress_server
 
 REQUEST_THREADS = 8
 
 
-def create_server(app: Any, host: str, port: int, threads: int = REQUEST_THREADS) -> BaseWSGIServer:
-    server = waitress.create_server(
+# waitress's type stubs stop short of its server objects, hence Any.
+def create_server(app: Any, host: str, port: int, threads: int = REQUEST_THREADS) -> Any:
+    server = waitress_server(
         app,
         host=host,
         port=port,
@@ -31,10 +32,12 @@ def create_server(app: Any, host: str, port: int, threads: int = REQUEST_THREADS
 class BackgroundServer:
     """A waitress server on its own thread that can be stopped cleanly."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = REQUEST_THREADS) -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = REQUEST_THREADS
+    ) -> None:
         self._server = create_server(app, host, port, threads)
         self.host = host
-        self.port: int = self._server.effective_port  # type: ignore[assignment]
+        self.port: int = self._server.effective_port
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="collect-bot-http", daemon=True)
 

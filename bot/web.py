@@ -52,5 +52,7 @@ def _content_length(environ: WSGIEnvironment) -> int:
 
 def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:
     body = text.encode()
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    start_response(
+        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
     return [body]

@@ -23,20 +23,25 @@ def register(app: App, runtime: Runtime) -> None:
     def confirm_overpayment(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user = body["user"]["id"]
-        respond_safely(respond, lambda: _confirm(runtime, user, action.get("value", "")), replace_original=True)
+        respond_safely(
+            respond, lambda: _confirm(runtime, user, action.get("value", "")), replace_original=True
+        )
 
     @app.action(ActionId.CANCEL_OVERPAYMENT)
     def cancel_overpayment(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
         ack()
         account = action.get("value", "")[:64]
-        respond(replace_original=True, **render.cancelled_reply(f"Payment on {account} not recorded.").as_kwargs())
+        cancelled = render.cancelled_reply(f"Payment on {account} not recorded.")
+        respond_safely(respond, lambda: cancelled, replace_original=True)
 
 
 def _confirm(runtime: Runtime, user: str, value: str) -> Reply:
     try:
         request = OverpaymentToConfirm.model_validate_json(value)
     except ValidationError:
-        raise UserError("That button is no longer valid.", "Type the payment again with `/collect pay`.") from None
+        raise UserError(
+            "That button is no longer valid.", "Type the payment again with `/collect pay`."
+        ) from None
     try:
         outcome = desk.pay(
             runtime,

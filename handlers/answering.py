@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 Work = Callable[[], Reply]
 
+# Answers about accounts are seen only by the person who asked.
+EPHEMERAL = "ephemeral"
+
 
 def safely(work: Work) -> Reply:
     try:
@@ -41,10 +44,10 @@ class Answerer:
         try:
             reply = future.result(timeout=self.budget_seconds)
         except FutureTimeout:
-            ack(**working_reply().as_kwargs())
+            ack(response_type=EPHEMERAL, **working_reply().as_kwargs())
             future.add_done_callback(lambda done: _respond_later(respond, done))
             return
-        ack(**reply.as_kwargs())
+        ack(response_type=EPHEMERAL, **reply.as_kwargs())
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
@@ -52,7 +55,7 @@ class Answerer:
 
 def _respond_later(respond: Callable[..., Any], done: Future[Reply]) -> None:
     try:
-        respond(replace_original=True, **done.result().as_kwargs())
+        respond(response_type=EPHEMERAL, replace_original=True, **done.result().as_kwargs())
     except Exception:
         log.exception("could not deliver a late answer through response_url")
 
@@ -60,6 +63,6 @@ def _respond_later(respond: Callable[..., Any], done: Future[Reply]) -> None:
 def respond_safely(respond: Callable[..., Any], work: Work, *, replace_original: bool = False) -> None:
     """For clicks: acknowledged already, the answer goes through response_url."""
     try:
-        respond(replace_original=replace_original, **safely(work).as_kwargs())
+        respond(response_type=EPHEMERAL, replace_original=replace_original, **safely(work).as_kwargs())
     except Exception:
         log.exception("could not answer through response_url")

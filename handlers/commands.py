@@ -26,7 +26,7 @@ from bot.parsing.command import (
     parse_command,
 )
 from bot.runtime import Runtime
-from handlers.answering import Answerer
+from handlers.answering import EPHEMERAL, Answerer
 
 _MODALS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal}
 
@@ -38,11 +38,13 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         try:
             parsed = parse_command(command.get("text", ""))
         except UserError as error:
-            ack(**render.parse_error_reply(error).as_kwargs())
+            ack(response_type=EPHEMERAL, **render.parse_error_reply(error).as_kwargs())
             return
         if isinstance(parsed, OpenModal):
             ack()
-            origin = ModalOrigin(response_url=command.get("response_url"), channel_id=command.get("channel_id"))
+            origin = ModalOrigin(
+                response_url=command.get("response_url"), channel_id=command.get("channel_id")
+            )
             client.views_open(trigger_id=command["trigger_id"], view=_MODALS[parsed.subcommand](origin))
             return
         answerer.answer(ack, respond, lambda: execute(runtime, user, parsed))
@@ -65,7 +67,9 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
             )
             return render.contact_logged(outcome)
         case PayCommand():
-            return pay(runtime, user, command.account_id, command.amount_text, command.method, command.reference)
+            return pay(
+                runtime, user, command.account_id, command.amount_text, command.method, command.reference
+            )
         case PromiseCommand():
             promised = desk.promise(
                 runtime,
@@ -84,7 +88,12 @@ def pay(
     """Records the payment, or asks for confirmation when it is more than the balance."""
     try:
         outcome = desk.pay(
-            runtime, actor=user, account_id=account_id, amount_text=amount_text, method=method, reference=reference
+            runtime,
+            actor=user,
+            account_id=account_id,
+            amount_text=amount_text,
+            method=method,
+            reference=reference,
         )
     except OverpaymentError as error:
         request = OverpaymentToConfirm(

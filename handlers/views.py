@@ -17,8 +17,7 @@ from bot.errors import UserError
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import ModalOrigin
 from bot.ledger import desk
-from bot.ledger.contacts import MAX_NOTES_LENGTH
-from bot.parsing.command import parse_channel, parse_method, parse_outcome
+from bot.parsing.command import MAX_NOTES_LENGTH, parse_channel, parse_method, parse_outcome
 from bot.runtime import Runtime
 from handlers.commands import pay
 
@@ -49,7 +48,9 @@ def register(app: App, runtime: Runtime) -> None:
             try:
                 reply = work(user, values)
             except UserError as error:
-                ack(response_action="errors", errors={_error_block(error, blocks_in_view): _field_text(error)})
+                ack(
+                    response_action="errors", errors={_error_block(error, blocks_in_view): _field_text(error)}
+                )
                 return
             except Exception:
                 error_id = uuid.uuid4().hex[:8]
@@ -63,10 +64,16 @@ def register(app: App, runtime: Runtime) -> None:
 
     ledger_blocks = {BlockId.ACCOUNT}
     app.view(CallbackId.LOG_MODAL)(
-        submit(lambda u, v: _log(runtime, u, v), ledger_blocks | {BlockId.CHANNEL, BlockId.OUTCOME, BlockId.NOTES})
+        submit(
+            lambda u, v: _log(runtime, u, v),
+            ledger_blocks | {BlockId.CHANNEL, BlockId.OUTCOME, BlockId.NOTES},
+        )
     )
     app.view(CallbackId.PAY_MODAL)(
-        submit(lambda u, v: _pay(runtime, u, v), ledger_blocks | {BlockId.AMOUNT, BlockId.METHOD, BlockId.REFERENCE})
+        submit(
+            lambda u, v: _pay(runtime, u, v),
+            ledger_blocks | {BlockId.AMOUNT, BlockId.METHOD, BlockId.REFERENCE},
+        )
     )
     app.view(CallbackId.PROMISE_MODAL)(
         submit(lambda u, v: _promise(runtime, u, v), ledger_blocks | {BlockId.AMOUNT, BlockId.DATE})
@@ -76,7 +83,9 @@ def register(app: App, runtime: Runtime) -> None:
 def _log(runtime: Runtime, user: str, values: Values) -> Reply:
     notes = _text(values, BlockId.NOTES, ActionId.NOTES_INPUT)
     if notes and len(notes) > MAX_NOTES_LENGTH:
-        raise UserError(f"Notes are {len(notes):,} characters; the limit is 2,000.", "Shorten them.", field="notes")
+        raise UserError(
+            f"Notes are {len(notes):,} characters; the limit is 2,000.", "Shorten them.", field="notes"
+        )
     outcome = desk.log(
         runtime,
         actor=user,
@@ -166,4 +175,3 @@ def _deliver(runtime: Runtime, user: str, origin: ModalOrigin, reply: Reply) -> 
             runtime.slack.chat_postMessage(channel=channel, **reply.as_kwargs())
     except Exception:
         log.exception("could not deliver a modal's confirmation")
-

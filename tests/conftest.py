@@ -6,12 +6,20 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from bot.app import create_wsgi_app
+from bot.clock import ManualClock
+from bot.runtime import Runtime
+from bot.serving import BackgroundServer
+from bot.settings import Settings
+from bot.standin.requests import SlackRequestSender
+from bot.standin.web_api import SlackStandIn
 from storage.database import Database
 from storage.models import Base
 from storage.schema import upgrade
@@ -65,3 +73,49 @@ def db(database_url: str) -> Iterator[Database]:
 
 # A Monday morning in New York, in a week with no holiday.
 MONDAY_9AM = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+@dataclass
+class RunningBot:
+    """The bot served over real HTTP, talking to the Slack stand-in, with its clock in hand."""
+
+    runtime: Runtime
+    slack: SlackStandIn
+    send: SlackRequestSender
+    clock: ManualClock
+    url: str
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    slack = SlackStandIn(token="xoxb-test-token")
+    slack.start()
+    yield slack
+    slack.stop()
+
+
+def bot_settings(database_url: str, slack: SlackStandIn, **extra: str) -> Settings:
+    values = {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "COLLECT_TIMEZONE": "America/New_York",
+        "COLLECT_SUPERVISOR_CHANNEL": "C0SUPERVISORS",
+        **extra,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def bot(db: Database, database_url: str, standin: SlackStandIn) -> Iterator[RunningBot]:
+    clock = ManualClock(MONDAY_9AM)
+    runtime = Runtime(settings=bot_settings(database_url, standin), db=db, clock=clock)
+    wsgi = create_wsgi_app(runtime)
+    with BackgroundServer(wsgi) as server:
+        sender = SlackRequestSender(server.url, SIGNING_SECRET, standin=standin)
+        yield RunningBot(runtime=runtime, slack=standin, send=sender, clock=clock, url=server.url)
+    wsgi.answerer.shutdown()

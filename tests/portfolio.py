@@ -64,5 +64,7 @@ def standard_team(db: Database) -> None:
     add_agent(db, "U0SUPER1", "Sam Supervisor", role="supervisor")
     add_account(db, "ACC-1042", "1250.00", customer_name="Maria Silva")
     add_account(db, "ACC-1043", "80.00", customer_name="<!channel> & Sons")
-    add_account(db, "ACC-2001", "4310.00", currency="BRL", customer_name="Pedro Álvares", assigned_to="U0AGENT2")
+    add_account(
+        db, "ACC-2001", "4310.00", currency="BRL", customer_name="Pedro Álvares", assigned_to="U0AGENT2"
+    )
     add_account(db, "EU-77", "40.00", currency="EUR", customer_name="Jean Dupont")

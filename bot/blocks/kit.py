@@ -64,7 +64,11 @@ def divider() -> Block:
 def button(text: str, action_id: str, value: str = "", *, style: str | None = None) -> dict[str, Any]:
     if len(value) > BUTTON_VALUE_LIMIT:
         raise ValueError("a button value over Slack's 2,000 characters would be refused")
-    element: dict[str, Any] = {"type": "button", "text": plain(text, BUTTON_TEXT_LIMIT), "action_id": action_id}
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, BUTTON_TEXT_LIMIT),
+        "action_id": action_id,
+    }
     if value:
         element["value"] = value
     if style:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.aging import AgingBucket
-from bot.blocks.kit import Reply, actions, button, context, divider, header, section
+from bot.blocks.kit import Reply, actions, button, context, divider, section
 from bot.blocks.mrkdwn import code, escape, local_time, mention
 from bot.currency import format_money
 from bot.errors import UserError
@@ -60,10 +60,11 @@ _BUCKET_LABEL = {AgingBucket.CURRENT: "current"}
 def account_card(summary: AccountSummary) -> Reply:
     balance = format_money(summary.balance, summary.currency)
     bucket = _BUCKET_LABEL.get(summary.aging_bucket, f"{summary.aging_bucket} days")
-    status = summary.status.replace("_", " ") + (f" ({escape(summary.hold_reason)})" if summary.hold_reason else "")
+    status = summary.status.replace("_", " ") + (
+        f" ({escape(summary.hold_reason)})" if summary.hold_reason else ""
+    )
     owner = mention(summary.assigned_to) if summary.assigned_to else "unassigned"
     blocks = [
-        header(f"{summary.account_id} · {summary.customer_name}"),
         section(
             f"*{escape(summary.customer_name)}* · {code(summary.account_id)}",
             fields=[
@@ -83,7 +84,9 @@ def account_card(summary: AccountSummary) -> Reply:
             )
         )
     blocks += [divider(), section(_contacts_text(summary.contacts)), section(_payments_text(summary))]
-    return Reply(text=f"{summary.account_id}: {balance}, {summary.days_past_due} days past due", blocks=blocks)
+    return Reply(
+        text=f"{summary.account_id}: {balance}, {summary.days_past_due} days past due", blocks=blocks
+    )
 
 
 def _contacts_text(contacts: list[ContactLine]) -> str:
@@ -124,7 +127,9 @@ def payment_recorded(outcome: PaymentOutcome) -> Reply:
     if outcome.promise_kept is not None:
         lines.append(f":handshake: Promise of {format_money(outcome.promise_kept, outcome.currency)} kept.")
     if outcome.balance_after < 0:
-        lines.append(f"The account now has a credit of {format_money(-outcome.balance_after, outcome.currency)}.")
+        lines.append(
+            f"The account now has a credit of {format_money(-outcome.balance_after, outcome.currency)}."
+        )
     if outcome.status_after == "paid":
         lines.append(":tada: The account is paid in full.")
     return Reply(text=f"Recorded {amount} on {outcome.account_id}", blocks=[section("\n".join(lines))])

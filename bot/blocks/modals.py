@@ -7,7 +7,7 @@ from typing import Any
 from bot.blocks.kit import Block, option, plain
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import ModalOrigin
-from bot.ledger.contacts import MAX_NOTES_LENGTH
+from bot.parsing.command import MAX_NOTES_LENGTH
 from bot.vocabulary import Channel, Outcome, PaymentMethod
 
 View = dict[str, Any]
@@ -59,7 +59,9 @@ def _static_select(action_id: str, placeholder: str, choices: list[tuple[str, st
     }
 
 
-def _text_input(action_id: str, placeholder: str, *, multiline: bool = False, max_length: int = 100) -> dict[str, Any]:
+def _text_input(
+    action_id: str, placeholder: str, *, multiline: bool = False, max_length: int = 100
+) -> dict[str, Any]:
     return {
         "type": "plain_text_input",
         "action_id": action_id,
@@ -87,12 +89,16 @@ def log_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> Vie
         _input(
             BlockId.CHANNEL,
             "Channel",
-            _static_select(ActionId.CHANNEL_SELECT, "How", [(c.value.capitalize(), c.value) for c in Channel]),
+            _static_select(
+                ActionId.CHANNEL_SELECT, "How", [(c.value.capitalize(), c.value) for c in Channel]
+            ),
         ),
         _input(
             BlockId.OUTCOME,
             "Outcome",
-            _static_select(ActionId.OUTCOME_SELECT, "What happened", [(_OUTCOME_LABELS[o], o.value) for o in Outcome]),
+            _static_select(
+                ActionId.OUTCOME_SELECT, "What happened", [(_OUTCOME_LABELS[o], o.value) for o in Outcome]
+            ),
         ),
         _input(
             BlockId.NOTES,
@@ -111,7 +117,9 @@ def pay_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> Vie
         _input(
             BlockId.METHOD,
             "Method",
-            _static_select(ActionId.METHOD_SELECT, "How it was paid", [(m.value.upper(), m.value) for m in PaymentMethod]),
+            _static_select(
+                ActionId.METHOD_SELECT, "How it was paid", [(m.value.upper(), m.value) for m in PaymentMethod]
+            ),
             optional=True,
         ),
         _input(
@@ -127,11 +135,17 @@ def pay_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> Vie
 def promise_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:
     blocks = [
         _account_input(preset),
-        _input(BlockId.AMOUNT, "Amount promised", _text_input(ActionId.AMOUNT_INPUT, "250.00", max_length=32)),
+        _input(
+            BlockId.AMOUNT, "Amount promised", _text_input(ActionId.AMOUNT_INPUT, "250.00", max_length=32)
+        ),
         _input(
             BlockId.DATE,
             "Pay by",
-            {"type": "datepicker", "action_id": ActionId.DATE_PICKER, "placeholder": plain("Pick a date", 150)},
+            {
+                "type": "datepicker",
+                "action_id": ActionId.DATE_PICKER,
+                "placeholder": plain("Pick a date", 150),
+            },
         ),
     ]
     return _modal(CallbackId.PROMISE_MODAL, "Record a promise", "Record", blocks, origin)

@@ -13,11 +13,10 @@ from sqlalchemy.orm import Session
 from bot.aging import AgingBucket, aging_bucket, days_past_due
 from bot.errors import NotFoundError
 from bot.ledger.promise_rules import PromiseStanding, standing
+from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
 from bot.roster import find_member
 from bot.vocabulary import PromiseStatus
 from storage.models import Account, Contact, Payment, Promise
-
-MAX_ACCOUNT_ID_LENGTH = 64
 
 
 def account_key(account_id: str) -> str:
@@ -43,7 +42,9 @@ def unknown_account(session: Session, account_id: str) -> NotFoundError:
         if suggestions
         else "Check the id in the billing system, or type `/collect account` with the exact id."
     )
-    return NotFoundError(f"There is no account `{account_id[:MAX_ACCOUNT_ID_LENGTH]}`.", hint, field="account")
+    return NotFoundError(
+        f"There is no account `{account_id[:MAX_ACCOUNT_ID_LENGTH]}`.", hint, field="account"
+    )
 
 
 def closest_account_ids(session: Session, account_id: str, limit: int = 3) -> list[str]:
@@ -127,7 +128,9 @@ def open_promise(session: Session, account: Account) -> Promise | None:
     return session.scalars(query.order_by(Promise.made_at.desc()).limit(1)).first()
 
 
-def summarise(session: Session, account_id: str, *, today: date, grace_days: int, recent: int = 5) -> AccountSummary:
+def summarise(
+    session: Session, account_id: str, *, today: date, grace_days: int, recent: int = 5
+) -> AccountSummary:
     account = find_account(session, account_id)
     agent = find_member(session, account.assigned_to) if account.assigned_to else None
     promise = open_promise(session, account)
@@ -159,7 +162,9 @@ def _promise_line(promise: Promise, today: date, grace_days: int) -> PromiseLine
 
 
 def _recent_contacts(session: Session, account: Account, limit: int) -> list[ContactLine]:
-    query = select(Contact).where(Contact.account_pk == account.id).order_by(Contact.at.desc(), Contact.id.desc())
+    query = (
+        select(Contact).where(Contact.account_pk == account.id).order_by(Contact.at.desc(), Contact.id.desc())
+    )
     return [
         ContactLine(at=c.at, channel=c.channel, outcome=c.outcome, agent=c.agent, notes=c.notes)
         for c in session.scalars(query.limit(limit))

@@ -12,8 +12,6 @@ from bot.ledger.accounts import find_account
 from bot.vocabulary import Channel, Outcome
 from storage.models import Contact
 
-MAX_NOTES_LENGTH = 2000
-
 
 @dataclass(frozen=True, slots=True)
 class ContactOutcome:
@@ -55,7 +53,9 @@ def log_contact(
         action="contact.logged",
         entity="account",
         entity_key=account.account_id,
-        after=audit.snapshot({"contact_id": contact.id, "channel": channel, "outcome": outcome, "notes": notes}),
+        after=audit.snapshot(
+            {"contact_id": contact.id, "channel": channel, "outcome": outcome, "notes": notes}
+        ),
     )
     return ContactOutcome(
         account_id=account.account_id,

@@ -57,7 +57,9 @@ def log(
         return log_contact(session, account_id, channel, outcome, notes, actor=actor, now=runtime.now())
 
 
-def promise(runtime: Runtime, *, actor: str, account_id: str, amount_text: str, date_text: str) -> PromiseOutcome:
+def promise(
+    runtime: Runtime, *, actor: str, account_id: str, amount_text: str, date_text: str
+) -> PromiseOutcome:
     with runtime.db.transaction() as session:
         return record_promise(
             session, account_id, amount_text, date_text, actor=actor, now=runtime.now(), today=runtime.today()

@@ -14,10 +14,10 @@ from bot import audit
 from bot.currency import format_money, has_valid_precision
 from bot.errors import ConflictError, UserError
 from bot.ledger.accounts import find_account, open_promise
-from bot.roster import roster_name
 from bot.ledger.balance import is_overpayment, status_after_payment
 from bot.ledger.promise_rules import counts_toward, progress_after_payment
 from bot.parsing.amounts import parse_amount
+from bot.roster import roster_name
 from bot.vocabulary import PromiseStatus
 from storage.models import Account, Payment
 
@@ -99,7 +99,9 @@ def record_typed_payment(
 
 def find_duplicate(session: Session, account: Account, details: PaymentDetails) -> Payment | None:
     if details.reference:
-        query = select(Payment).where(Payment.account_pk == account.id, Payment.reference == details.reference)
+        query = select(Payment).where(
+            Payment.account_pk == account.id, Payment.reference == details.reference
+        )
         earlier = session.scalars(query).first()
         if earlier:
             return earlier
@@ -127,7 +129,9 @@ def apply_payment(
         raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
     before = audit.account_state(account)
     payment = _insert_payment(session, account, amount, details, now)
-    promise_kept = _apply_to_promise(session, account, amount, details, zone=zone, grace_days=grace_days, now=now)
+    promise_kept = _apply_to_promise(
+        session, account, amount, details, zone=zone, grace_days=grace_days, now=now
+    )
     balance_before = account.balance
     account.balance -= amount
     _note_last_payment(account, amount, details, zone)

@@ -32,7 +32,9 @@ def counts_toward(
     return received_at >= made_at and received_day <= due_date + timedelta(days=grace_days)
 
 
-def progress_after_payment(amount_promised: Decimal, paid_toward: Decimal, payment: Decimal) -> PromiseProgress:
+def progress_after_payment(
+    amount_promised: Decimal, paid_toward: Decimal, payment: Decimal
+) -> PromiseProgress:
     total = paid_toward + payment
     return PromiseProgress(paid_toward=total, kept=total >= amount_promised)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -16,8 +17,6 @@ from bot.parsing.amounts import parse_amount
 from bot.parsing.dates import parse_future_date
 from bot.vocabulary import PromiseStatus
 from storage.models import Account, Promise
-
-from decimal import Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +67,10 @@ def record_promise(
         entity="account",
         entity_key=account.account_id,
         before=before,
-        after={**audit.account_state(account), "promise": audit.snapshot({"amount": amount, "due_date": due_date})},
+        after={
+            **audit.account_state(account),
+            "promise": audit.snapshot({"amount": amount, "due_date": due_date}),
+        },
     )
     return PromiseOutcome(
         account_id=account.account_id,

@@ -1,0 +1,174 @@
+"""Amounts as people type them: `250`, `1,250.00`, `R$ 1.250,00`, `40€`, `USD 40`, `1 250,00`.
+
+The account's currency is known, so it decides how many decimals are allowed and whether a lone
+separator before three digits is grouping (`1.250` BRL is one thousand) or decimals (`1.250` KWD).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from bot.currency import SYMBOLS, exponent, format_money, quantum
+from bot.errors import UserError
+from bot.parsing.echo import quoted
+
+MAX_INTEGER_DIGITS = 15
+
+_FIELD = "amount"
+_MINUS_SIGNS = ("-", "\u2212")
+# Plain, non-breaking, narrow non-breaking and thin spaces all group digits the same way.
+_SPACES = re.compile("[ \u00a0\u202f\u2009]")
+# Digit runs joined by single separators: this alone rules out `1..2`, `1e5`, `NaN`, `Infinity`.
+_NUMBER = re.compile(r"[0-9]+(?:[., ][0-9]+)*")
+_SYMBOLS_LONGEST_FIRST = sorted(SYMBOLS, key=len, reverse=True)
+_CODE_PREFIX = re.compile(r"([A-Za-z]{3})(?![A-Za-z])")
+_CODE_SUFFIX = re.compile(r"(?<![A-Za-z])([A-Za-z]{3})\Z")
+
+
+def parse_amount(text: str, currency: str) -> Decimal:
+    """The amount typed, exactly, quantized to the currency's decimals (`250` USD → `250.00`)."""
+    currency = currency.upper()
+    negative, unsigned = _strip_minus(text.strip())
+    prefix, body, suffix = _split_markers(unsigned)
+    body_negative, body = _strip_minus(body)
+    if not _NUMBER.fullmatch(body):
+        raise _not_a_number(text)
+    value = _to_decimal(body, currency, text)
+    for marker in (prefix, suffix):
+        if marker is not None and not _fits(marker, currency):
+            raise _wrong_currency(text, value, currency)
+    if value == 0:
+        raise UserError("The amount is zero.", "Type an amount above zero, like `250`.", field=_FIELD)
+    if negative or body_negative:
+        raise UserError(
+            f"{quoted(text)} is negative; amounts are always positive.",
+            f"Type the amount without a minus sign, like `{_plain(value, currency)}`.",
+            field=_FIELD,
+        )
+    return value
+
+
+def _strip_minus(text: str) -> tuple[bool, str]:
+    if text.startswith(_MINUS_SIGNS):
+        return True, text[1:].lstrip()
+    return False, text
+
+
+def _split_markers(text: str) -> tuple[str | None, str, str | None]:
+    """Take a currency symbol or ISO code off either end: (prefix, number, suffix)."""
+    prefix = next((s for s in _SYMBOLS_LONGEST_FIRST if text[: len(s)].upper() == s), None)
+    if prefix is None and (match := _CODE_PREFIX.match(text)):
+        prefix = match.group(1)
+    if prefix is not None:
+        text = text[len(prefix) :].lstrip()
+    suffix = next((s for s in _SYMBOLS_LONGEST_FIRST if text[-len(s) :].upper() == s), None)
+    if suffix is None and (match := _CODE_SUFFIX.search(text)):
+        suffix = match.group(1)
+    if suffix is not None:
+        text = text[: -len(suffix)].rstrip()
+    return prefix, _SPACES.sub(" ", text), suffix
+
+
+def _fits(marker: str, currency: str) -> bool:
+    symbol_currencies = SYMBOLS.get(marker.upper())
+    if symbol_currencies is not None:
+        return currency in symbol_currencies
+    return marker.upper() == currency
+
+
+def _to_decimal(body: str, currency: str, typed: str) -> Decimal:
+    separator = _decimal_separator(body, currency)
+    whole, fraction = body.rsplit(separator, 1) if separator else (body, "")
+    if separator and not fraction.isdigit():
+        raise _bad_grouping(typed)
+    digits = _ungroup(whole, typed)
+    if len(fraction) > exponent(currency):
+        raise _too_many_decimals(typed, digits, fraction, currency)
+    if len(digits.lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise UserError(
+            f"{quoted(typed)} is too large to be an amount.",
+            f"Check the amount: at most {MAX_INTEGER_DIGITS} digits before the decimals.",
+            field=_FIELD,
+        )
+    return Decimal(f"{digits}.{fraction or '0'}").quantize(quantum(currency))
+
+
+def _decimal_separator(body: str, currency: str) -> str | None:
+    """Which of `.` and `,` separates the decimals, if either does."""
+    marks = [c for c in body if c in ".,"]
+    if not marks:
+        return None
+    last = marks[-1]
+    if len(set(marks)) == 2:
+        return last
+    if len(marks) > 1:
+        return None
+    after = body.rsplit(last, 1)[1]
+    if not after.isdigit():
+        return None
+    # Nobody types three decimals for a two-decimal currency, so `R$1.250` and `$1,250` mean
+    # thousands. Written with the currency's own decimal mark (`12.345` USD) it stays decimals and
+    # is refused below rather than silently read as twelve thousand.
+    if len(after) == 3 and exponent(currency) != 3 and last != _own_decimal_mark(currency):
+        return None
+    return last
+
+
+def _own_decimal_mark(currency: str) -> str | None:
+    """The decimal mark the bot shows this currency with: `,` for BRL, `.` mostly, none for JPY."""
+    marks = [c for c in format_money(Decimal(1), currency) if c in ".,"]
+    return marks[-1] if marks else None
+
+
+def _ungroup(whole: str, typed: str) -> str:
+    """The integer digits, once the grouping is checked to be in threes and of one kind."""
+    separators = {c for c in whole if not c.isdigit()}
+    if not separators:
+        return whole
+    if len(separators) > 1:
+        raise _bad_grouping(typed)
+    groups = whole.split(separators.pop())
+    if not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
+        raise _bad_grouping(typed)
+    return "".join(groups)
+
+
+def _not_a_number(typed: str) -> UserError:
+    return UserError(
+        f"{quoted(typed)} is not an amount." if typed.strip() else "The amount is missing.",
+        "Type digits with an optional decimal part, like `250` or `1,250.00`.",
+        field=_FIELD,
+    )
+
+
+def _bad_grouping(typed: str) -> UserError:
+    return UserError(
+        f"{quoted(typed)} has its digits grouped oddly.",
+        "Group digits in threes, like `1,250,000.00`, or leave the grouping out: `1250000.00`.",
+        field=_FIELD,
+    )
+
+
+def _too_many_decimals(typed: str, digits: str, fraction: str, currency: str) -> UserError:
+    places = exponent(currency)
+    rounded = Decimal(f"{digits}.{fraction}").quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    example = _plain(rounded, currency)
+    how = f"with at most {places} decimals" if places else "without decimals"
+    hint = f"Type the amount {how}, like `{example}`."
+    if len(fraction) == 3:
+        hint += f" If you meant thousands, leave the separator out: `{digits}{fraction}`."
+    return UserError(f"{quoted(typed)} has more decimals than {currency} allows.", hint, field=_FIELD)
+
+
+def _wrong_currency(typed: str, value: Decimal, currency: str) -> UserError:
+    return UserError(
+        f"{quoted(typed)} is not in {currency}, the account's currency.",
+        f"Type the amount in {currency}, like `{format_money(value, currency)}`.",
+        field=_FIELD,
+    )
+
+
+def _plain(value: Decimal, currency: str) -> str:
+    """The amount as digits and the currency's decimal mark, which parse_amount always accepts."""
+    return str(value).replace(".", _own_decimal_mark(currency) or ".")

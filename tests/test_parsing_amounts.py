@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.currency import exponent, format_money
+from bot.errors import UserError
+from bot.parsing.amounts import parse_amount
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "expected"),
+    [
+        ("250", "USD", "250.00"),
+        ("250.5", "USD", "250.50"),
+        ("250,5", "EUR", "250.50"),
+        ("1,250.00", "USD", "1250.00"),
+        ("$1,250.00", "USD", "1250.00"),
+        ("$ 1,250.00", "USD", "1250.00"),
+        ("R$ 1.250,00", "BRL", "1250.00"),
+        ("r$ 1.250,00", "BRL", "1250.00"),
+        ("R$1.250", "BRL", "1250.00"),
+        ("1.250.000,50", "BRL", "1250000.50"),
+        ("1,250,000.50", "USD", "1250000.50"),
+        ("€40", "EUR", "40.00"),
+        ("40€", "EUR", "40.00"),
+        ("40 €", "EUR", "40.00"),
+        ("USD 40", "USD", "40.00"),
+        ("USD40", "USD", "40.00"),
+        ("40 usd", "USD", "40.00"),
+        ("40USD", "USD", "40.00"),
+        ("40 usd", "usd", "40.00"),
+        ("US$ 40", "USD", "40.00"),
+        ("C$40", "CAD", "40.00"),
+        ("$40", "CAD", "40.00"),
+        ("£12.5", "GBP", "12.50"),
+        ("1 250,00", "EUR", "1250.00"),
+        ("1\u00a0250,00", "EUR", "1250.00"),
+        ("1\u202f250,00", "EUR", "1250.00"),
+        ("1 250 000", "EUR", "1250000.00"),
+        ("1 250.75", "USD", "1250.75"),
+        ("  250  ", "USD", "250.00"),
+        ("0.01", "USD", "0.01"),
+        ("007", "USD", "7.00"),
+        ("999999999999999.99", "USD", "999999999999999.99"),
+    ],
+)
+def test_accepted_forms(text: str, currency: str, expected: str) -> None:
+    assert parse_amount(text, currency) == Decimal(expected)
+
+
+def test_result_is_quantized_to_the_currency() -> None:
+    assert str(parse_amount("250", "USD")) == "250.00"
+    assert str(parse_amount("250", "JPY")) == "250"
+    assert str(parse_amount("250", "KWD")) == "250.000"
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "expected"),
+    [
+        # One separator before exactly three digits is grouping for two- and zero-decimal currencies...
+        ("1,250", "USD", "1250"),
+        ("R$1.250", "BRL", "1250"),
+        ("1.250", "JPY", "1250"),
+        ("1,250", "JPY", "1250"),
+        ("¥1,250,000", "JPY", "1250000"),
+        # ...but decimals for three-decimal currencies.
+        ("1.250", "KWD", "1.250"),
+        ("1,250", "KWD", "1.250"),
+        ("1,250.500", "KWD", "1250.500"),
+        ("1.5", "KWD", "1.500"),
+        # Both present: the last one separates the decimals.
+        ("1.250,5", "EUR", "1250.50"),
+        ("1,250.5", "EUR", "1250.50"),
+        # Once before one or two digits: decimals.
+        ("12.5", "BRL", "12.50"),
+        ("12,50", "USD", "12.50"),
+    ],
+)
+def test_separator_ambiguity(text: str, currency: str, expected: str) -> None:
+    assert parse_amount(text, currency) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        ("12.345", "USD"),  # `.` is how USD writes decimals: refused, not read as twelve thousand
+        ("1,250", "BRL"),  # and `,` is how BRL does
+        ("12.3456", "USD"),
+        ("1,234.567", "USD"),
+        ("100.5", "JPY"),
+        ("100,5", "JPY"),
+        ("1.2345", "KWD"),
+    ],
+)
+def test_more_decimals_than_the_currency_is_refused_not_rounded(text: str, currency: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_amount(text, currency)
+    assert caught.value.problem == f"`{text}` has more decimals than {currency} allows."
+    assert caught.value.field == "amount"
+
+
+def test_too_many_decimals_hint_suggests_the_rounded_amount() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_amount("12.345", "USD")
+    assert caught.value.hint.startswith("Type the amount with at most 2 decimals, like `12.35`.")
+    assert "`12345`" in caught.value.hint
+
+
+def test_jpy_hint_says_without_decimals() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_amount("100.4", "JPY")
+    assert caught.value.hint == "Type the amount without decimals, like `100`."
+
+
+def test_brl_hint_uses_the_comma() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_amount("12,345", "BRL")
+    assert "`12,35`" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["abc", "12a", "1..2", "1,,2", ".5", "5.", "1e5", "1E5", "NaN", "nan", "Infinity", "inf", "$", "USD",
+     "12 abcd", "(5)", "+5", "5-", "١٢", "1_000", "0x10"],
+)  # fmt: skip
+def test_not_a_number(text: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_amount(text, "USD")
+    assert caught.value.field == "amount"
+    assert caught.value.problem == f"`{text}` is not an amount."
+    assert "`250`" in caught.value.hint
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty(text: str) -> None:
+    with pytest.raises(UserError, match="missing") as caught:
+        parse_amount(text, "USD")
+    assert caught.value.field == "amount"
+
+
+@pytest.mark.parametrize("text", ["0", "0.00", "$0", "0,00", "-0"])
+def test_zero(text: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_amount(text, "USD")
+    assert caught.value.problem == "The amount is zero."
+
+
+@pytest.mark.parametrize("text", ["-5", "- 5", "-$5", "$-5", "\u22125", "-5 usd"])
+def test_negative(text: str) -> None:
+    with pytest.raises(UserError, match="negative") as caught:
+        parse_amount(text, "USD")
+    assert caught.value.hint == "Type the amount without a minus sign, like `5.00`."
+
+
+@pytest.mark.parametrize("text", ["1,00,000", "12,34,567.00", "1.2.3", "1,2345,678", "1 25", "1 250,000.00"])
+def test_grouping_not_in_threes(text: str) -> None:
+    with pytest.raises(UserError, match="grouped oddly") as caught:
+        parse_amount(text, "USD")
+    assert caught.value.field == "amount"
+
+
+def test_fifteen_integer_digits_is_the_limit() -> None:
+    assert parse_amount("9" * 15, "USD") == Decimal("9" * 15)
+    with pytest.raises(UserError, match="too large"):
+        parse_amount("1" + "0" * 15, "USD")
+    with pytest.raises(UserError, match="too large"):
+        parse_amount("1,000,000,000,000,000.00", "USD")
+
+
+def test_leading_zeros_do_not_count_as_large() -> None:
+    assert parse_amount("0" * 20 + "5", "USD") == Decimal("5.00")
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "suggested"),
+    [
+        ("€40", "BRL", "R$ 40,00"),
+        ("$40", "EUR", "€40.00"),
+        ("R$ 40", "USD", "$40.00"),
+        ("40 EUR", "USD", "$40.00"),
+        ("USD 40", "BRL", "R$ 40,00"),
+        ("US$40", "CAD", "40.00 CAD"),
+        ("¥500", "KRW", "500 KRW"),
+    ],
+)
+def test_symbol_or_code_of_another_currency(text: str, currency: str, suggested: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_amount(text, currency)
+    assert caught.value.problem == f"`{text}` is not in {currency}, the account's currency."
+    assert caught.value.hint == f"Type the amount in {currency}, like `{suggested}`."
+    assert caught.value.field == "amount"
+
+
+def test_long_input_is_shortened_in_the_message() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_amount("x" * 5000, "USD")
+    assert len(caught.value.problem) < 80
+
+
+def test_backticks_in_input_do_not_break_the_message() -> None:
+    with pytest.raises(UserError) as caught:
+        parse_amount("1`2", "USD")
+    assert caught.value.problem.count("`") == 2
+
+
+_CURRENCIES = ["USD", "EUR", "BRL", "GBP", "JPY", "KRW", "KWD", "BHD", "CHF", "CAD"]
+
+
+@given(st.data())
+def test_format_then_parse_round_trips(data: st.DataObject) -> None:
+    currency = data.draw(st.sampled_from(_CURRENCIES))
+    places = exponent(currency)
+    smallest = Decimal(1).scaleb(-places)
+    amount = data.draw(
+        st.decimals(min_value=smallest, max_value=Decimal("1e15") - smallest, places=places),
+    )
+    assert parse_amount(format_money(amount, currency), currency) == amount
+
+
+@given(st.text(), st.sampled_from(_CURRENCIES))
+def test_arbitrary_text_raises_only_user_errors(text: str, currency: str) -> None:
+    try:
+        result = parse_amount(text, currency)
+    except UserError:
+        return
+    assert result > 0
+    assert result == result.quantize(Decimal(1).scaleb(-exponent(currency)))
+
+
+@given(st.text(alphabet="0123456789.,- $€R", max_size=20), st.sampled_from(_CURRENCIES))
+def test_number_like_text_raises_only_user_errors(text: str, currency: str) -> None:
+    try:
+        result = parse_amount(text, currency)
+    except UserError:
+        return
+    assert result > 0

@@ -1,0 +1,267 @@
+"""A collections morning through Slack: signed requests into the real HTTP endpoint, the bot's
+Web API calls caught by the stand-in, the ledger checked in the real database."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.ledger.accounts import find_account
+from storage.models import Account, AuditEntry, Contact, Payment, Promise
+from tests.conftest import RunningBot
+from tests.portfolio import standard_team
+
+AGENT = "U0AGENT1"
+
+
+@pytest.fixture
+def morning(bot: RunningBot) -> RunningBot:
+    standard_team(bot.runtime.db)
+    return bot
+
+
+def said(response: Any) -> str:
+    """Everything a reply shows, as one string."""
+    body = response.json() if hasattr(response, "json") else response
+    parts = [body.get("text", "")]
+    for block in body.get("blocks", []):
+        parts.append(json.dumps(block, ensure_ascii=False))
+    return "\n".join(parts)
+
+
+def collect(bot: RunningBot, text_typed: str, user: str = AGENT) -> Any:
+    response = bot.send.slash_command(user, text_typed)
+    assert response.status == 200, response.body
+    return response
+
+
+def balance(bot: RunningBot, account_id: str) -> Decimal:
+    with bot.runtime.db.reading() as session:
+        return session.scalars(select(Account.balance).where(Account.account_id == account_id)).one()
+
+
+def rows(bot: RunningBot, model: type[object]) -> int:
+    with bot.runtime.db.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_help_is_ephemeral_and_lists_the_commands(morning: RunningBot) -> None:
+    reply = collect(morning, "help")
+    assert reply.json()["response_type"] == "ephemeral"
+    for usage in ("/collect account", "/collect log", "/collect pay", "/collect promise"):
+        assert usage in said(reply)
+
+
+def test_an_unknown_subcommand_shows_help(morning: RunningBot) -> None:
+    shown = said(collect(morning, "frobnicate ACC-1042"))
+    assert "frobnicate" in shown and "/collect pay" in shown
+
+
+def test_the_account_card_escapes_the_customer_name(morning: RunningBot) -> None:
+    collect(morning, "log ACC-1043 call rpc said <@U0SUPER1> & co will pay")
+    shown = said(collect(morning, "account acc-1043"))
+    assert "&lt;!channel&gt; &amp; Sons" in shown
+    assert "<!channel>" not in shown
+    assert "&lt;@U0SUPER1&gt; &amp; co" in shown
+    assert "$80.00" in shown and "31-60 days" in shown and "right-party" in shown
+
+
+def test_a_payment_is_recorded_and_confirmed(morning: RunningBot) -> None:
+    shown = said(collect(morning, "pay acc-1042 $1,250.00 check ref:CHK-77"))
+    assert "Recorded $1,250.00" in shown and "paid in full" in shown
+    assert balance(morning, "ACC-1042") == Decimal("0")
+    repeat = said(collect(morning, "pay ACC-1042 10 ref:CHK-77"))
+    assert "already has reference" in repeat and "CHK-77" in repeat
+    assert rows(morning, Payment) == 1
+
+
+def test_an_overpayment_is_recorded_once_after_confirmation(morning: RunningBot) -> None:
+    question = collect(morning, "pay ACC-1043 100")
+    assert "more than the balance" in said(question) and rows(morning, Payment) == 0
+    message = {"ts": "1.1", "blocks": question.json()["blocks"], "channel": "C0GENERAL"}
+    click = {"action_id": ActionId.CONFIRM_OVERPAYMENT}
+    first = morning.send.block_actions(AGENT, [click], message=message)
+    assert first.status == 200
+    answer = morning.slack.wait_for_response(url=first.response_url)[0]
+    assert answer["replace_original"] is True and "credit of $20.00" in said(answer)
+    second = morning.send.block_actions(AGENT, [click], message=message)
+    assert "already recorded" in said(morning.slack.wait_for_response(url=second.response_url)[0])
+    assert rows(morning, Payment) == 1 and balance(morning, "ACC-1043") == Decimal("-20.00")
+
+
+def test_cancelling_an_overpayment_records_nothing(morning: RunningBot) -> None:
+    question = collect(morning, "pay ACC-1043 100")
+    message = {"ts": "1.1", "blocks": question.json()["blocks"], "channel": "C0GENERAL"}
+    click = morning.send.block_actions(AGENT, [{"action_id": ActionId.CANCEL_OVERPAYMENT}], message=message)
+    assert "not recorded" in said(morning.slack.wait_for_response(url=click.response_url)[0])
+    assert rows(morning, Payment) == 0
+
+
+def test_contacts_and_promises_are_logged(morning: RunningBot) -> None:
+    assert "Logged call" in said(collect(morning, "log ACC-1042 call vm"))
+    promised = said(collect(morning, "promise ACC-2001 R$ 1.250,00 friday"))
+    assert "R$ 1.250,00" in promised and "2026-11-27" in promised
+    with morning.runtime.db.reading() as session:
+        assert session.scalars(select(Contact.outcome)).one() == "left-message"
+        assert session.scalars(select(Promise.amount)).one() == Decimal("1250.00")
+        assert (
+            session.scalars(select(Account.status).where(Account.account_id == "ACC-2001")).one()
+            == "promised"
+        )
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("account NOPE-1", "There is no account"),
+        ("account ACC-1024", "ACC-1042"),
+        ("log ACC-1042 fax no-answer", "`call`, `email`"),
+        ("log ACC-1042 call maybe", "`no-answer`"),
+        ("pay ACC-1042 0", "amount is zero"),
+        ("pay ACC-1042 -5", "negative"),
+        ("pay ACC-1042 abc", "not an amount"),
+        ("pay ACC-1042 12.345", "more decimals"),
+        ("pay EU-77 $5", "EUR"),
+        ("promise ACC-1042 100 2026-11-20", "past"),
+        ("promise ACC-1042 100 someday", "not a date"),
+        ("log ACC-1042 call rpc " + "x" * 2001, "2,000"),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_is_written(
+    morning: RunningBot, typed: str, expected: str
+) -> None:
+    reply = collect(morning, typed)
+    assert expected in said(reply)
+    assert rows(morning, AuditEntry) == 0 and rows(morning, Payment) == 0 and rows(morning, Contact) == 0
+
+
+def test_a_bare_subcommand_opens_its_modal_and_a_submission_records(morning: RunningBot) -> None:
+    typed = collect(morning, "pay")
+    assert typed.body == ""
+    opened = morning.slack.wait_for("views.open")[0]
+    assert opened.params["trigger_id"] == typed.trigger_id
+    view = opened.response["view"]
+    assert view["callback_id"] == CallbackId.PAY_MODAL
+
+    options = morning.send.block_suggestion(
+        AGENT, ActionId.ACCOUNT_PICKER, BlockId.ACCOUNT, "silva", view=view
+    )
+    assert [o["value"] for o in options.json()["options"]] == ["ACC-1042"]
+
+    chosen = {"type": "external_select", "selected_option": {"value": "ACC-1042"}}
+    values = {
+        BlockId.ACCOUNT: {ActionId.ACCOUNT_PICKER: chosen},
+        BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "12.345"}},
+        BlockId.METHOD: {ActionId.METHOD_SELECT: {"type": "static_select", "selected_option": None}},
+        BlockId.REFERENCE: {ActionId.REFERENCE_INPUT: {"type": "plain_text_input", "value": None}},
+    }
+    refused = morning.send.view_submission(AGENT, view, values)
+    assert refused.json()["response_action"] == "errors"
+    assert "decimals" in refused.json()["errors"][BlockId.AMOUNT]
+    assert rows(morning, Payment) == 0
+
+    values[BlockId.AMOUNT][ActionId.AMOUNT_INPUT]["value"] = "250"
+    accepted = morning.send.view_submission(AGENT, view, values)
+    assert accepted.status == 200 and accepted.body == ""
+    confirmation = morning.slack.wait_for_response(url=typed.response_url)[0]
+    assert "Recorded $250.00" in said(confirmation)
+    assert balance(morning, "ACC-1042") == Decimal("1000.00")
+
+
+def test_the_log_and_promise_modals_record_too(morning: RunningBot) -> None:
+    collect(morning, "log")
+    log_view = morning.slack.wait_for("views.open")[0].response["view"]
+    account = {ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "EU-77"}}}
+    morning.send.view_submission(
+        AGENT,
+        log_view,
+        {
+            BlockId.ACCOUNT: account,
+            BlockId.CHANNEL: {
+                ActionId.CHANNEL_SELECT: {"type": "static_select", "selected_option": {"value": "sms"}}
+            },
+            BlockId.OUTCOME: {
+                ActionId.OUTCOME_SELECT: {"type": "static_select", "selected_option": {"value": "callback"}}
+            },
+            BlockId.NOTES: {ActionId.NOTES_INPUT: {"type": "plain_text_input", "value": "call after 6pm"}},
+        },
+    )
+    collect(morning, "promise")
+    promise_view = morning.slack.wait_for("views.open", count=2)[1].response["view"]
+    past = morning.send.view_submission(
+        AGENT,
+        promise_view,
+        {
+            BlockId.ACCOUNT: account,
+            BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "€40"}},
+            BlockId.DATE: {ActionId.DATE_PICKER: {"type": "datepicker", "selected_date": "2026-11-01"}},
+        },
+    )
+    assert BlockId.DATE in past.json()["errors"]
+    morning.send.view_submission(
+        AGENT,
+        promise_view,
+        {
+            BlockId.ACCOUNT: account,
+            BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "€40"}},
+            BlockId.DATE: {ActionId.DATE_PICKER: {"type": "datepicker", "selected_date": "2026-12-01"}},
+        },
+    )
+    with morning.runtime.db.reading() as session:
+        assert session.scalars(select(Contact.notes)).one() == "call after 6pm"
+        assert session.scalars(select(Promise.due_date)).one().isoformat() == "2026-12-01"
+
+
+def test_requests_without_a_valid_signature_get_401_and_change_nothing(morning: RunningBot) -> None:
+    form = b"command=%2Fcollect&text=pay+ACC-1042+10&user_id=U0AGENT1&team_id=T0TEAM"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert morning.send.raw(form, headers).status == 401
+    forged = {**headers, **morning.send.sign(form), "X-Slack-Signature": "v0=" + "0" * 64}
+    assert morning.send.raw(form, forged).status == 401
+    stale = morning.send.slash_command(
+        AGENT, "pay ACC-1042 10", timestamp=int(morning.clock.now().timestamp()) - 301
+    )
+    assert stale.status == 401
+    assert rows(morning, Payment) == 0
+
+
+def test_healthz_answers_once_the_database_does(morning: RunningBot) -> None:
+    with urllib.request.urlopen(morning.url + "/healthz") as answer:
+        assert answer.status == 200
+
+
+def test_twenty_simultaneous_payments_lower_the_balance_by_exactly_twenty(morning: RunningBot) -> None:
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def pay(n: int) -> None:
+        barrier.wait()
+        statuses.append(morning.send.slash_command(AGENT, f"pay ACC-1042 1.00 ref:R{n}").status)
+
+    threads = [threading.Thread(target=pay, args=(n,)) for n in range(1, 21)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 20
+    assert balance(morning, "ACC-1042") == Decimal("1230.00")
+    assert rows(morning, Payment) == 20
+
+
+def test_a_slow_database_moves_the_answer_to_response_url(morning: RunningBot) -> None:
+    morning.runtime.settings.reply_budget_seconds = 0.2
+    with morning.runtime.db.transaction() as session:
+        # Holding the account's lock (the whole database on SQLite) keeps the payment waiting.
+        find_account(session, "ACC-1042", for_update=True)
+        typed = collect(morning, "pay ACC-1042 5")
+        assert "Working on it" in said(typed)
+    late = morning.slack.wait_for_response(url=typed.response_url)[0]
+    assert late["replace_original"] is True and "Recorded $5.00" in said(late)
+    assert balance(morning, "ACC-1042") == Decimal("1245.00")
