@@ -8,6 +8,9 @@ from enum import StrEnum
 class ActionId(StrEnum):
     CONFIRM_OVERPAYMENT = "payment-confirm-overpayment"
     CANCEL_OVERPAYMENT = "payment-cancel-overpayment"
+    # A worklist line's menu: its value says what to open, for which account (WorklistChoice).
+    WORKLIST_LINE_MENU = "worklist-line-menu"
+    WORKLIST_NEXT_PAGE = "worklist-next-page"
     # Inputs inside the ledger modals; a modal's field errors are keyed by their block ids.
     ACCOUNT_PICKER = "ledger-account"
     CHANNEL_SELECT = "ledger-channel"

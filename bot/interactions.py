@@ -3,6 +3,8 @@ modal's private_metadata, validated when they come back."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -31,3 +33,18 @@ class ModalOrigin(Carried):
     response_url: str | None = Field(default=None, max_length=500)
     channel_id: str | None = Field(default=None, max_length=32)
     account_id: str | None = Field(default=None, max_length=64)
+
+
+class WorklistChoice(Carried):
+    """An entry of a worklist line's menu: which form to open, prefilled with which account."""
+
+    form: Literal["log", "pay", "promise"]
+    account_id: str = Field(max_length=64)
+
+
+class WorklistPage(Carried):
+    """The "show more" button of a long worklist: whose list, which day, from which line on."""
+
+    agent_id: str = Field(max_length=32)
+    work_date: str = Field(max_length=10)
+    start: int = Field(ge=0)

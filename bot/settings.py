@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.assignments.scoring import ScoreWeights
+
 SLACK_API_DEFAULT = "https://slack.com/api/"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class SettingsError(Exception):
@@ -37,6 +42,25 @@ class Settings(BaseSettings):
     # this budget, and through response_url otherwise, so Slack's 3 s deadline always holds.
     reply_budget_seconds: float = Field(default=2.0, gt=0, lt=3, validation_alias="COLLECT_REPLY_BUDGET")
 
+    # The working week: worklists go out at digest_time on these days, except public holidays.
+    digest_time: time = Field(default=time(8, 0), validation_alias="COLLECT_DIGEST_TIME")
+    workdays: str = Field(default="mon,tue,wed,thu,fri", validation_alias="COLLECT_WORKDAYS")
+    holiday_country: str = Field(default="", validation_alias="COLLECT_HOLIDAY_COUNTRY")
+    holiday_subdivision: str = Field(default="", validation_alias="COLLECT_HOLIDAY_SUBDIVISION")
+    # Balances at or above this (in the account's currency) go only to senior agents and supervisors;
+    # per-currency overrides as JSON, e.g. {"BRL": 50000}.
+    high_value_threshold: Decimal = Field(
+        default=Decimal("10000"), gt=0, validation_alias="COLLECT_HIGH_VALUE"
+    )
+    high_value_by_currency: dict[str, Decimal] = Field(
+        default_factory=dict, validation_alias="COLLECT_HIGH_VALUE_BY_CURRENCY"
+    )
+    score_weights: ScoreWeights = Field(
+        default_factory=ScoreWeights, validation_alias="COLLECT_SCORE_WEIGHTS"
+    )
+    # Deliveries that keep failing are retried with backoff this many times, then marked failed.
+    outbox_max_attempts: int = Field(default=8, ge=1, le=50, validation_alias="COLLECT_OUTBOX_MAX_ATTEMPTS")
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:
@@ -53,6 +77,36 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown IANA time zone {value!r}") from error
         return value
+
+    @field_validator("workdays")
+    @classmethod
+    def _known_weekdays(cls, value: str) -> str:
+        days = [day.strip().lower()[:3] for day in re.split(r"[,;\s]+", value) if day.strip()]
+        unknown = [day for day in days if day not in WEEKDAYS]
+        if unknown or not days:
+            raise ValueError(
+                f"list weekdays like mon,tue,wed,thu,fri (not {', '.join(unknown) or 'nothing'})"
+            )
+        return ",".join(day for day in WEEKDAYS if day in days)
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        if value:
+            import holidays
+
+            if value.upper() not in holidays.list_supported_countries():
+                raise ValueError(
+                    f"{value!r} is not a country the holidays package knows (use ISO codes like US, BR)"
+                )
+        return value.upper()
+
+    def high_value_for(self, currency: str) -> Decimal:
+        return self.high_value_by_currency.get(currency, self.high_value_threshold)
+
+    @property
+    def workday_numbers(self) -> frozenset[int]:
+        return frozenset(WEEKDAYS.index(day) for day in self.workdays.split(","))
 
     @property
     def zone(self) -> ZoneInfo:

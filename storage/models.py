@@ -38,6 +38,8 @@ class Agent(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     approval_limit: Mapped[Decimal | None] = mapped_column(MoneyAmount())
     monthly_target: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    # `senior` agents may take high-value accounts, as supervisors and managers may.
+    tier: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -71,6 +73,13 @@ class Account(Base):
     assigned_to: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="active")
     hold_reason: Mapped[str | None] = mapped_column(String(200))
+    # The billing system's propensity-to-pay score, 0-100, when it provides one.
+    risk_score: Mapped[int | None] = mapped_column(Integer)
+    # Kept up to date with every contact so that the morning run reads one row per account
+    # instead of aggregating the whole contact history.
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_conversation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    callback_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -79,7 +88,7 @@ class Contact(Base):
     """A contact attempt (call, email, sms, letter, visit) and its outcome."""
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_account_at", "account_pk", "at"),)
+    __table_args__ = (Index("ix_contacts_account_at", "account_pk", "at"), Index("ix_contacts_at", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -88,6 +97,7 @@ class Contact(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     agent: Mapped[str | None] = mapped_column(String(32))
     notes: Mapped[str | None] = mapped_column(Text)
+    callback_on: Mapped[date | None]
     source: Mapped[str] = mapped_column(String(16), default="slack")
     # A fingerprint of an imported row or a confirmed click, so that repeating it adds nothing.
     dedupe_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -133,6 +143,75 @@ class Promise(Base):
     made_by: Mapped[str] = mapped_column(String(32))
     made_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Absence(Base):
+    """A roster member away for a range of days: their accounts are shared out meanwhile."""
+
+    __tablename__ = "absences"
+    __table_args__ = (Index("ix_absences_agent", "agent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(32))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Assignment(Base):
+    """One line of one agent's worklist for one working day."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("work_date", "account_pk", name="uq_assignments_day_account"),
+        Index("ix_assignments_day_agent", "work_date", "agent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_date: Mapped[date]
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    agent: Mapped[str] = mapped_column(String(32))
+    rank: Mapped[int]
+    score: Mapped[float]
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+
+
+class JobRun(Base):
+    """A scheduled job's run for one period: the unique row is the claim that makes it run once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period", name="uq_job_runs_job_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(32))
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ran_by: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class OutboxMessage(Base):
+    """A message the bot must deliver, written with the change that causes it and sent from here."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What makes a message unique (`worklist:2026-11-23:U123`): the same cause never queues it twice.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    slack_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -107,7 +108,10 @@ def bot_settings(database_url: str, slack: SlackStandIn, **extra: str) -> Settin
         "COLLECT_SUPERVISOR_CHANNEL": "C0SUPERVISORS",
         **extra,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    # Built from these values alone: no .env file, and these win over the environment.
+    make: Any = Settings
+    settings: Settings = make(_env_file=None, **values)
+    return settings
 
 
 @pytest.fixture

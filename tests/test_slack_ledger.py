@@ -156,7 +156,7 @@ def test_a_bare_subcommand_opens_its_modal_and_a_submission_records(morning: Run
     assert [o["value"] for o in options.json()["options"]] == ["ACC-1042"]
 
     chosen = {"type": "external_select", "selected_option": {"value": "ACC-1042"}}
-    values = {
+    values: dict[str, Any] = {
         BlockId.ACCOUNT: {ActionId.ACCOUNT_PICKER: chosen},
         BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "12.345"}},
         BlockId.METHOD: {ActionId.METHOD_SELECT: {"type": "static_select", "selected_option": None}},

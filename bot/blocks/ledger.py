@@ -155,6 +155,8 @@ def cancelled_reply(text: str) -> Reply:
 
 def contact_logged(outcome: ContactOutcome) -> Reply:
     notes = f"\n> {escape(outcome.notes[:500])}" if outcome.notes else ""
+    if outcome.callback_on:
+        notes += f"\nCallback on {outcome.callback_on.strftime('%A %Y-%m-%d')}."
     text = (
         f":telephone_receiver: Logged {outcome.channel} · {outcome.outcome} on {code(outcome.account_id)}"
         f" ({escape(outcome.customer_name)}).{notes}"

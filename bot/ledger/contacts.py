@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.errors import UserError
 from bot.ledger.accounts import find_account
+from bot.parsing.dates import parse_date
 from bot.vocabulary import Channel, Outcome
-from storage.models import Contact
+from storage.models import Account, Contact
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,32 @@ class ContactOutcome:
     outcome: Outcome
     notes: str | None
     at: datetime
+    callback_on: date | None
+
+
+def callback_date(outcome: Outcome, notes: str | None, today: date) -> date | None:
+    """A callback's day is the first word of the notes when it is a date (`friday`, `+2d`),
+    else tomorrow."""
+    if outcome != Outcome.CALLBACK:
+        return None
+    first_word = (notes or "").split(maxsplit=1)[:1]
+    if first_word:
+        try:
+            return parse_date(first_word[0], today)
+        except UserError:
+            pass
+    return today + timedelta(days=1)
+
+
+def note_contact_on_account(account: Account, at: datetime, outcome: str, callback_on: date | None) -> None:
+    """Keeps the account's last-contact facts current, which the morning run reads."""
+    if account.last_contact_at is None or at >= account.last_contact_at:
+        account.last_contact_at = at
+        account.callback_on = callback_on
+    if outcome == Outcome.RIGHT_PARTY and (
+        account.last_conversation_at is None or at >= account.last_conversation_at
+    ):
+        account.last_conversation_at = at
 
 
 def log_contact(
@@ -32,8 +60,10 @@ def log_contact(
     *,
     actor: str,
     now: datetime,
+    today: date,
 ) -> ContactOutcome:
     account = find_account(session, account_id, for_update=True)
+    callback_on = callback_date(outcome, notes, today)
     contact = Contact(
         account_pk=account.id,
         at=now,
@@ -41,10 +71,12 @@ def log_contact(
         outcome=outcome,
         agent=actor,
         notes=notes,
+        callback_on=callback_on,
         source="slack",
         created_at=now,
     )
     session.add(contact)
+    note_contact_on_account(account, now, outcome, callback_on)
     session.flush()
     audit.record(
         session,
@@ -64,4 +96,5 @@ def log_contact(
         outcome=outcome,
         notes=notes,
         at=now,
+        callback_on=callback_on,
     )

@@ -54,7 +54,16 @@ def log(
     runtime: Runtime, *, actor: str, account_id: str, channel: Channel, outcome: Outcome, notes: str | None
 ) -> ContactOutcome:
     with runtime.db.transaction() as session:
-        return log_contact(session, account_id, channel, outcome, notes, actor=actor, now=runtime.now())
+        return log_contact(
+            session,
+            account_id,
+            channel,
+            outcome,
+            notes,
+            actor=actor,
+            now=runtime.now(),
+            today=runtime.today(),
+        )
 
 
 def promise(

@@ -1,0 +1,137 @@
+"""Handing the day's accounts to agents: by capacity, keeping each account with the agent who
+already has it, routing high balances to agents allowed to take them and customers to agents who
+speak their language, and spreading the rest so that each agent's total score is balanced."""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSlot:
+    slack_user_id: str
+    capacity: int
+    languages: frozenset[str]
+    takes_high_value: bool
+
+
+class Candidate(NamedTuple):
+    """An account that may be worked today, with its score."""
+
+    pk: int
+    score: float
+    assigned_to: str | None
+    language: str | None
+    high_value: bool
+
+
+@dataclass
+class Allocation:
+    lists: dict[str, list[Candidate]] = field(default_factory=dict)
+    """Each agent's accounts for today, highest score first."""
+    high_value_unplaced: int = 0
+    """High-value accounts no agent allowed to take them had room for."""
+    beyond_capacity: int = 0
+    """Accounts that did not fit in anyone's capacity today."""
+
+
+def _rank(candidate: Candidate) -> tuple[float, int]:
+    return (-candidate.score, candidate.pk)
+
+
+def allocate(candidates: Iterable[Candidate], agents: Sequence[AgentSlot]) -> Allocation:
+    working = {agent.slack_user_id: agent for agent in agents if agent.capacity > 0}
+    allocation = Allocation(lists={agent_id: [] for agent_id in working})
+    pool = _keep_with_owners(candidates, working, allocation)
+    pool.sort(key=_rank)
+    _spread(pool, working, allocation)
+    for ranked in allocation.lists.values():
+        ranked.sort(key=_rank)
+    return allocation
+
+
+def _keep_with_owners(
+    candidates: Iterable[Candidate], working: dict[str, AgentSlot], allocation: Allocation
+) -> list[Candidate]:
+    """Continuity: an account stays with its agent while they are here and have room."""
+    pool: list[Candidate] = []
+    owned: dict[str, list[Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        owner = working.get(candidate.assigned_to or "")
+        if owner is not None and (owner.takes_high_value or not candidate.high_value):
+            owned[owner.slack_user_id].append(candidate)
+        else:
+            pool.append(candidate)
+    for agent_id, mine in owned.items():
+        mine.sort(key=_rank)
+        capacity = working[agent_id].capacity
+        allocation.lists[agent_id] = mine[:capacity]
+        pool.extend(mine[capacity:])
+    return pool
+
+
+class _Loads:
+    """Agents with room, cheapest (lowest total score) first, looked up per kind of account."""
+
+    def __init__(self, working: dict[str, AgentSlot], allocation: Allocation) -> None:
+        self.working = working
+        self.allocation = allocation
+        self.totals = {agent_id: sum(c.score for c in allocation.lists[agent_id]) for agent_id in working}
+        self.heaps: dict[tuple[bool, str], list[tuple[float, str]]] = defaultdict(list)
+        for agent_id in working:
+            self._push(agent_id)
+
+    def room(self, agent_id: str) -> bool:
+        return len(self.allocation.lists[agent_id]) < self.working[agent_id].capacity
+
+    def anyone_has_room(self) -> bool:
+        return bool(self._peek((False, "")))
+
+    def _keys(self, agent: AgentSlot) -> list[tuple[bool, str]]:
+        flags = [False, True] if agent.takes_high_value else [False]
+        return [(hv, language) for hv in flags for language in ("", *agent.languages)]
+
+    def _push(self, agent_id: str) -> None:
+        if not self.room(agent_id):
+            return
+        for key in self._keys(self.working[agent_id]):
+            heapq.heappush(self.heaps[key], (self.totals[agent_id], agent_id))
+
+    def _peek(self, key: tuple[bool, str]) -> str | None:
+        heap = self.heaps.get(key)
+        while heap:
+            total, agent_id = heap[0]
+            if total == self.totals[agent_id] and self.room(agent_id):
+                return agent_id
+            heapq.heappop(heap)  # stale: the agent took an account since, or is full
+        return None
+
+    def take(self, candidate: Candidate) -> bool:
+        language = (candidate.language or "").lower()
+        agent_id = (language and self._peek((candidate.high_value, language))) or self._peek(
+            (candidate.high_value, "")
+        )
+        if not agent_id:
+            return False
+        self.allocation.lists[agent_id].append(candidate)
+        self.totals[agent_id] += candidate.score
+        self._push(agent_id)
+        return True
+
+
+def _spread(pool: list[Candidate], working: dict[str, AgentSlot], allocation: Allocation) -> None:
+    loads = _Loads(working, allocation)
+    for position, candidate in enumerate(pool):
+        if not loads.anyone_has_room():
+            allocation.beyond_capacity += len(pool) - position
+            return
+        if loads.take(candidate):
+            continue
+        if candidate.high_value:
+            allocation.high_value_unplaced += 1
+        else:
+            allocation.beyond_capacity += 1

@@ -1,0 +1,53 @@
+"""What an agent's day looks like: the plain data the worklist messages, `/collect mine`, the App
+Home tab and the supervisors' summary are rendered from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistLine:
+    rank: int
+    account_id: str
+    customer_name: str
+    currency: str
+    balance: Decimal
+    days_past_due: int
+    reasons: tuple[str, ...]
+    done: bool = False
+    """Worked today: a contact, payment or promise recorded since the team's midnight."""
+
+
+@dataclass(frozen=True, slots=True)
+class Worklist:
+    agent_id: str
+    agent_name: str
+    work_date: date
+    lines: tuple[WorklistLine, ...]
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for line in self.lines if line.done)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTally:
+    agent_id: str
+    agent_name: str
+    accounts: int
+    balances: tuple[tuple[str, Decimal], ...]
+    """Total balance assigned, one entry per currency: currencies are never added together."""
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorSummary:
+    work_date: date
+    tallies: tuple[AgentTally, ...]
+    left_off: dict[str, int] = field(default_factory=dict)
+    """Accounts that may not be contacted today, counted by reason."""
+    beyond_capacity: int = 0
+    high_value_unplaced: int = 0
+    agents_away: tuple[str, ...] = ()
