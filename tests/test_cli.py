@@ -1,0 +1,103 @@
+"""`collect-bot` as a user runs it: settings errors in one line, `serve` on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COLLECT_", "DATABASE_URL"))}
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**CLEAN_ENV, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_without_a_token_stops_with_one_line_naming_it(tmp_path: Path) -> None:
+    done = run_cli("serve", env={"SLACK_SIGNING_SECRET": "s"}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "collect-bot: SLACK_BOT_TOKEN is not set: the bot cannot talk to Slack without it"
+    ]
+    assert not (tmp_path / "collect.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("COLLECT_TIMEZONE", "Mars/Olympus"),
+        ("SLACK_API_URL", "slack.example"),
+        ("COLLECT_DAILY_CAPACITY", "-1"),
+    ],
+)
+def test_an_invalid_setting_stops_start_up_naming_it(tmp_path: Path, name: str, value: str) -> None:
+    done = run_cli("serve", env={name: value}, cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"collect-bot: {name} is invalid")
+
+
+def test_settings_come_from_a_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SLACK_API_URL", "COLLECT_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(
+        "SLACK_API_URL=http://127.0.0.1:9/api\nCOLLECT_TIMEZONE=America/Sao_Paulo\n"
+    )
+    settings = load_settings()
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"  # slack-sdk joins method names onto it
+    assert settings.timezone == "America/Sao_Paulo"
+    with pytest.raises(SettingsError):
+        load_settings(COLLECT_TIMEZONE="Nowhere/Else")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_creates_the_sqlite_schema_answers_healthz_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **CLEAN_ENV,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        for line in server.stderr:  # blocks until the server says it is listening
+            if "serving on" in line:
+                break
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+            assert answer.status == 200 and answer.read() == b"ok"
+        assert (tmp_path / "collect.db").exists()
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=10) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
