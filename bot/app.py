@@ -9,7 +9,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.runtime import Runtime
 from bot.web import CollectBotWsgi
-from handlers import actions, commands, options, views
+from handlers import actions, commands, events, options, views, worklists
 from handlers.answering import Answerer
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,9 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     commands.register(app, runtime, answerer)
     actions.register(app, runtime)
     options.register(app, runtime)
-    views.register(app, runtime)
+    views.register(app, runtime, answerer)
+    worklists.register(app, runtime)
+    events.register(app, runtime)
 
     @app.error
     def on_unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:

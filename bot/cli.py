@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from types import FrameType
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -48,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the migrations").set_defaults(run=_db_upgrade)
 
+    run = commands.add_parser("run", help="run a scheduled job now, as if at --at, once per period")
+    run.add_argument("job", metavar="JOB", help="daily-assignments")
+    run.add_argument("--at", help="ISO date-time (team's zone when it has no offset); default: now")
+    run.set_defaults(run=_run_job)
+
     from bot.imports.cli import add_import_command
 
     add_import_command(commands)
@@ -84,21 +90,55 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _moment(text: str | None, settings: Settings) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise StartupError(f"--at {text!r} is not an ISO date-time, like 2026-11-23T08:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.zone)
+
+
+def _run_job(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import ManualClock, SystemClock
+    from bot.outbox import deliver_due
+    from bot.runtime import Runtime
+    from schedules.runner import UnknownJobError, run_job
+
+    at = _moment(args.at, settings)
+    db = open_database(settings)
+    prepare_schema(db)
+    runtime = Runtime(settings=settings, db=db, clock=ManualClock(at) if at else SystemClock())
+    try:
+        report = run_job(runtime, args.job, runtime.now(), by="collect-bot run")
+    except UnknownJobError as error:
+        raise StartupError(str(error)) from None
+    print(report.message)
+    delivered = deliver_due(runtime)
+    print(f"messages: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed")
+    return 0
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import create_wsgi_app
     from bot.runtime import Runtime
     from bot.serving import create_server
+    from schedules.scheduler import start_scheduler
 
     settings.require_slack()
     db = open_database(settings)
     prepare_schema(db)
-    wsgi = create_wsgi_app(Runtime(settings=settings, db=db))
+    runtime = Runtime(settings=settings, db=db)
+    wsgi = create_wsgi_app(runtime)
     server = create_server(wsgi, args.host, args.port, args.threads)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    scheduler = start_scheduler(runtime)
     log.info("collect-bot serving on http://%s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
     try:
         server.run()
     finally:
+        scheduler.shutdown(wait=False)
         server.close()
         wsgi.answerer.shutdown()
         db.dispose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.errors import NotFoundError, UserError
+from bot.vocabulary import Role
 from storage.models import Agent
 
 
@@ -16,3 +18,30 @@ def roster_name(session: Session, slack_user_id: str) -> str:
     """A person's name for plain text; their Slack id when they are not on the roster."""
     member = find_member(session, slack_user_id)
     return member.name if member else slack_user_id
+
+
+SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+
+
+def supervises(member: Agent | None) -> bool:
+    return member is not None and member.role in SUPERVISING_ROLES
+
+
+def require_supervisor(session: Session, slack_user_id: str, action: str) -> Agent:
+    """The acting person, when the roster says they supervise; a polite refusal otherwise."""
+    member = find_member(session, slack_user_id)
+    if not supervises(member):
+        raise UserError(f"Only supervisors and managers can {action}.", "Ask your supervisor to do it.")
+    assert member is not None
+    return member
+
+
+def require_member(session: Session, slack_user_id: str) -> Agent:
+    member = find_member(session, slack_user_id)
+    if member is None:
+        raise NotFoundError(
+            f"{slack_user_id} is not on the team's roster.",
+            "Ask an admin to add them with `collect-bot import agents`.",
+            field="user",
+        )
+    return member

@@ -7,7 +7,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
+from slack_sdk.http_retry import (
+    BackoffRetryIntervalCalculator,
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+)
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot.clock import Clock, SystemClock, team_today
@@ -18,10 +23,11 @@ from storage.database import Database
 def slack_client(settings: Settings) -> WebClient:
     """The one Web API client: every call goes to SLACK_API_URL and is retried on 429 and 5xx."""
     retries = settings.slack_max_retries
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=settings.slack_retry_backoff)
     handlers: list[RetryHandler] = [
-        ConnectionErrorRetryHandler(max_retry_count=retries),
+        ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
         RateLimitErrorRetryHandler(max_retry_count=retries),
-        ServerErrorRetryHandler(max_retry_count=retries),
+        ServerErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
     ]
     return WebClient(
         token=settings.slack_bot_token or None,

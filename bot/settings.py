@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     supervisor_channel: str = Field(default="", validation_alias="COLLECT_SUPERVISOR_CHANNEL")
     # Web API calls are retried this many times on 429 (honouring Retry-After) and on 5xx.
     slack_max_retries: int = Field(default=3, ge=0, le=10, validation_alias="COLLECT_SLACK_MAX_RETRIES")
+    # Seconds before the first retry of a 5xx or connection error, doubling each time (429s wait
+    # for Slack's Retry-After instead).
+    slack_retry_backoff: float = Field(
+        default=0.5, ge=0, le=30, validation_alias="COLLECT_SLACK_RETRY_BACKOFF"
+    )
     slack_timeout_seconds: int = Field(default=10, ge=1, le=60, validation_alias="COLLECT_SLACK_TIMEOUT")
     # Days after a promise's due date during which a payment still keeps it (DOMAIN.md).
     promise_grace_days: int = Field(default=1, ge=0, le=30, validation_alias="COLLECT_PROMISE_GRACE_DAYS")

@@ -49,6 +49,17 @@ class Answerer:
             return
         ack(response_type=EPHEMERAL, **reply.as_kwargs())
 
+    def later(self, work: Callable[[], None]) -> None:
+        """Work nobody waits for (refreshing an App Home), off the request thread."""
+
+        def guarded() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("background work failed")
+
+        self._executor.submit(guarded)
+
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True)
 

@@ -8,18 +8,24 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.assignments import desk as assignments
 from bot.blocks import ledger as render
+from bot.blocks.assignments import account_moved, away_recorded
 from bot.blocks.kit import Reply
 from bot.blocks.modals import log_modal, pay_modal, promise_modal
+from bot.blocks.worklist import worklist_reply
 from bot.errors import UserError
 from bot.interactions import ModalOrigin, OverpaymentToConfirm
 from bot.ledger import desk
 from bot.ledger.payments import OverpaymentError
 from bot.parsing.command import (
     AccountCommand,
+    AssignCommand,
+    AwayCommand,
     Command,
     HelpCommand,
     LogCommand,
+    MineCommand,
     OpenModal,
     PayCommand,
     PromiseCommand,
@@ -27,6 +33,9 @@ from bot.parsing.command import (
 )
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer
+
+# Commands after which the person's App Home (today's progress) is refreshed.
+CHANGES_A_WORKLIST = (LogCommand, PayCommand, PromiseCommand)
 
 _MODALS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal}
 
@@ -48,6 +57,8 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             client.views_open(trigger_id=command["trigger_id"], view=_MODALS[parsed.subcommand](origin))
             return
         answerer.answer(ack, respond, lambda: execute(runtime, user, parsed))
+        if isinstance(parsed, CHANGES_A_WORKLIST):
+            answerer.later(lambda: assignments.publish_home(runtime, user))
 
 
 def execute(runtime: Runtime, user: str, command: Command) -> Reply:
@@ -79,6 +90,22 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
                 date_text=command.date_text,
             )
             return render.promise_recorded(promised)
+        case MineCommand():
+            return worklist_reply(assignments.todays_worklist(runtime, user))
+        case AwayCommand():
+            absence = assignments.away(
+                runtime,
+                actor=user,
+                agent_id=command.user_id,
+                from_text=command.from_text,
+                to_text=command.to_text,
+            )
+            return away_recorded(absence)
+        case AssignCommand():
+            moved = assignments.assign(
+                runtime, actor=user, account_id=command.account_id, agent_id=command.user_id
+            )
+            return account_moved(moved)
     raise AssertionError(f"unhandled command {command!r}")
 
 

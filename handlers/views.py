@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from slack_bolt import Ack, App
 from slack_sdk.webhook import WebhookClient
 
+from bot.assignments.desk import publish_home
 from bot.blocks import ledger as render
 from bot.blocks.kit import Reply
 from bot.errors import UserError
@@ -19,6 +20,7 @@ from bot.interactions import ModalOrigin
 from bot.ledger import desk
 from bot.parsing.command import MAX_NOTES_LENGTH, parse_channel, parse_method, parse_outcome
 from bot.runtime import Runtime
+from handlers.answering import Answerer
 from handlers.commands import pay
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ _FIELD_BLOCKS = {
 }
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     def submit(work: Callable[[str, Values], Reply], blocks_in_view: set[str]) -> Callable[..., None]:
         def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
             user = body["user"]["id"]
@@ -59,6 +61,7 @@ def register(app: App, runtime: Runtime) -> None:
                 return
             ack()
             _deliver(runtime, user, _origin(view), reply)
+            answerer.later(lambda: publish_home(runtime, user))
 
         return on_submit
 

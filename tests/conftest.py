@@ -93,6 +93,7 @@ class RunningBot:
 @pytest.fixture
 def standin() -> Iterator[SlackStandIn]:
     slack = SlackStandIn(token="xoxb-test-token")
+    slack.add_channel("C0SUPERVISORS", name="collections-supervisors", is_private=True)
     slack.start()
     yield slack
     slack.stop()
@@ -106,6 +107,7 @@ def bot_settings(database_url: str, slack: SlackStandIn, **extra: str) -> Settin
         "SLACK_API_URL": slack.api_url,
         "COLLECT_TIMEZONE": "America/New_York",
         "COLLECT_SUPERVISOR_CHANNEL": "C0SUPERVISORS",
+        "COLLECT_SLACK_RETRY_BACKOFF": "0.01",
         **extra,
     }
     # Built from these values alone: no .env file, and these win over the environment.

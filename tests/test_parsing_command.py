@@ -276,7 +276,7 @@ def test_commands_are_frozen() -> None:
 
 
 def test_usage_and_help_lines_cover_every_subcommand() -> None:
-    assert set(USAGE) == {"help", "account", "log", "pay", "promise"}
+    assert set(USAGE) == {"help", "account", "log", "pay", "promise", "mine", "away", "assign"}
     assert [usage for usage, _ in HELP_LINES] == list(USAGE.values())
     assert all(description.endswith(".") for _, description in HELP_LINES)
 
@@ -301,3 +301,18 @@ def test_command_like_text_raises_only_user_errors(words: list[str]) -> None:
         parse_command(" ".join(words))
     except UserError as error:
         assert error.problem
+
+
+def test_mentions_and_user_ids_are_read_as_people() -> None:
+    from bot.parsing.command import AssignCommand, AwayCommand, MineCommand
+
+    assert parse_command("mine") == MineCommand()
+    assert parse_command("away <@U0ANA|ana> 2026-12-24 2026-12-31") == AwayCommand(
+        "U0ANA", "2026-12-24", "2026-12-31"
+    )
+    assert parse_command("assign ACC-1 U0ANA") == AssignCommand("ACC-1", "U0ANA")
+    with pytest.raises(UserError) as refused:
+        parse_command("assign ACC-1 @ana")
+    assert refused.value.field == "user"
+    with pytest.raises(UserError):
+        parse_command("away <@U0ANA> tomorrow")

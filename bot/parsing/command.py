@@ -35,6 +35,9 @@ USAGE: dict[str, str] = {
     "log": "/collect log <account-id> <channel> <outcome> [notes…]",
     "pay": "/collect pay <account-id> <amount> [method] [ref:<reference>]",
     "promise": "/collect promise <account-id> <amount> <date>",
+    "mine": "/collect mine",
+    "away": "/collect away @user <from> <to>",
+    "assign": "/collect assign <account-id> @user",
 }
 
 _EXAMPLES: dict[str, str] = {
@@ -42,6 +45,8 @@ _EXAMPLES: dict[str, str] = {
     "log": "/collect log ACC-1042 call rpc promised to pay Friday",
     "pay": "/collect pay ACC-1042 250.00 card ref:TX-88812",
     "promise": "/collect promise ACC-1042 250 friday",
+    "away": "/collect away @ana 2026-12-24 2026-12-31",
+    "assign": "/collect assign ACC-1042 @ana",
 }
 
 _NEEDS: dict[str, str] = {
@@ -49,6 +54,8 @@ _NEEDS: dict[str, str] = {
     "log": "an account id, a channel and an outcome",
     "pay": "an account id and an amount",
     "promise": "an account id, an amount and a date",
+    "away": "a person and two dates",
+    "assign": "an account id and a person",
 }
 
 HELP_LINES: list[tuple[str, str]] = [
@@ -57,6 +64,9 @@ HELP_LINES: list[tuple[str, str]] = [
     (USAGE["log"], "Record a contact attempt. Type `/collect log` alone for a form."),
     (USAGE["pay"], "Record a payment received. Type `/collect pay` alone for a form."),
     (USAGE["promise"], "Record a promise to pay. Type `/collect promise` alone for a form."),
+    (USAGE["mine"], "Show today's worklist, with what is already done."),
+    (USAGE["away"], "Mark someone away (yourself, or anyone if you are a supervisor)."),
+    (USAGE["assign"], "Move an account to another agent (supervisors)."),
 ]
 
 
@@ -94,13 +104,41 @@ class PromiseCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class MineCommand:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AwayCommand:
+    user_id: str
+    from_text: str
+    to_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssignCommand:
+    account_id: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class OpenModal:
     """A subcommand typed with nothing after it: the caller opens its form."""
 
     subcommand: str
 
 
-Command: TypeAlias = HelpCommand | AccountCommand | LogCommand | PayCommand | PromiseCommand | OpenModal
+Command: TypeAlias = (
+    HelpCommand
+    | AccountCommand
+    | LogCommand
+    | PayCommand
+    | PromiseCommand
+    | MineCommand
+    | AwayCommand
+    | AssignCommand
+    | OpenModal
+)
 
 _Tokens: TypeAlias = Sequence[re.Match[str]]
 
@@ -198,8 +236,47 @@ def _parse_promise(text: str, args: _Tokens) -> Command:
     )
 
 
+def _parse_mine(text: str, args: _Tokens) -> Command:
+    return MineCommand()
+
+
+def _parse_away(text: str, args: _Tokens) -> Command:
+    if len(args) != 3:
+        raise _usage_error("away")
+    return AwayCommand(
+        user_id=parse_user(args[0].group()), from_text=args[1].group(), to_text=args[2].group()
+    )
+
+
+def _parse_assign(text: str, args: _Tokens) -> Command:
+    if len(args) != 2:
+        raise _usage_error("assign")
+    return AssignCommand(account_id=_account_id(args[0].group()), user_id=parse_user(args[1].group()))
+
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,31})(?:\|[^>]*)?>")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
+
+
+def parse_user(word: str) -> str:
+    """A Slack mention as Slack sends it (`<@U012AB3CD|ana>`), or a bare user id."""
+    mention = _MENTION.fullmatch(word)
+    if mention:
+        return mention.group(1)
+    if _USER_ID.fullmatch(word):
+        return word
+    raise UserError(
+        f"{quoted(word)} is not a person in Slack.",
+        "Mention them with @, like `@ana`, and pick them from Slack's list.",
+        field="user",
+    )
+
+
 _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "help": _parse_help,
+    "mine": _parse_mine,
+    "away": _parse_away,
+    "assign": _parse_assign,
     "account": _parse_account,
     "log": _parse_log,
     "pay": _parse_pay,

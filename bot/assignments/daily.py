@@ -1,0 +1,123 @@
+"""The daily-assignments job: plan the day, then in one transaction claim the day, write every
+worklist line and queue every direct message and the supervisors' summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.assignments.lists import worklist_for
+from bot.assignments.planning import DayPlan, facts_of, plan_day
+from bot.assignments.scoring import reasons
+from bot.assignments.worklist import AgentTally, SupervisorSummary, Worklist
+from bot.blocks.worklist import supervisor_summary, worklist_page
+from bot.calendar import WorkCalendar
+from bot.clock import team_today
+from bot.job_runs import JobReport, already_ran, claim, describe
+from bot.outbox import enqueue
+from bot.runtime import Runtime
+from storage.models import Assignment
+
+JOB = "daily-assignments"
+
+
+def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
+    today = team_today(at, runtime.zone)
+    period = today.isoformat()
+    calendar = WorkCalendar.from_settings(runtime.settings)
+    if not calendar.is_working_day(today):
+        why = calendar.holiday_name(today) or today.strftime("%A")
+        return JobReport(JOB, period, False, f"{period} is not a working day ({why}): no worklists")
+    with runtime.db.reading() as session:
+        done = already_ran(session, JOB, period)
+        if done is not None:
+            return JobReport(JOB, period, False, describe(done))
+        plan = plan_day(session, today, runtime.settings)
+        lines = _lines_with_reasons(session, plan, runtime)
+    try:
+        with runtime.db.transaction() as session:
+            claim(session, JOB, period, at, by, {"agents": len(plan.allocation.lists), "lines": len(lines)})
+            session.add_all(lines)
+            session.flush()
+            _queue_messages(session, runtime, plan, at)
+    except IntegrityError:
+        return JobReport(JOB, period, False, f"{JOB} for {period} was run by another process")
+    return JobReport(JOB, period, True, f"{len(lines)} accounts on {len(plan.allocation.lists)} worklists")
+
+
+def _lines_with_reasons(session: Session, plan: DayPlan, runtime: Runtime) -> list[Assignment]:
+    """Reasons are worded only for the accounts that made a list, not the whole portfolio."""
+    placed = {
+        candidate.pk: (agent, rank, candidate.score)
+        for agent, found in plan.allocation.lists.items()
+        for rank, candidate in enumerate(found, 1)
+    }
+    weights, grace = runtime.settings.score_weights, runtime.settings.promise_grace_days
+    lines = []
+    for facts in facts_of(session, sorted(placed), runtime.zone):
+        agent, rank, score = placed[facts.pk]
+        why = reasons(facts, plan.work_date, weights, grace)
+        lines.append(
+            Assignment(
+                work_date=plan.work_date,
+                account_pk=facts.pk,
+                agent=agent,
+                rank=rank,
+                score=score,
+                reasons=why,
+            )
+        )
+    return lines
+
+
+def _queue_messages(session: Session, runtime: Runtime, plan: DayPlan, at: datetime) -> None:
+    day = plan.work_date
+    worklists = [worklist_for(session, agent, day, runtime.zone) for agent in sorted(plan.allocation.lists)]
+    for worklist in worklists:
+        enqueue(
+            session,
+            key=f"worklist:{day.isoformat()}:{worklist.agent_id}",
+            kind="worklist",
+            channel=worklist.agent_id,
+            reply=worklist_page(worklist),
+            now=at,
+        )
+    channel = runtime.settings.supervisor_channel
+    if channel:
+        enqueue(
+            session,
+            key=f"worklist-summary:{day.isoformat()}",
+            kind="worklist-summary",
+            channel=channel,
+            reply=supervisor_summary(summarise(plan, worklists, day)),
+            now=at,
+        )
+
+
+def summarise(plan: DayPlan, worklists: list[Worklist], day: date) -> SupervisorSummary:
+    tallies = tuple(_tally(worklist) for worklist in worklists)
+    away = tuple(plan.agents[agent].name if agent in plan.agents else agent for agent in plan.away)
+    return SupervisorSummary(
+        work_date=day,
+        tallies=tallies,
+        left_off=dict(plan.left_off.most_common()),
+        beyond_capacity=plan.allocation.beyond_capacity,
+        high_value_unplaced=plan.allocation.high_value_unplaced,
+        agents_away=away,
+    )
+
+
+def _tally(worklist: Worklist) -> AgentTally:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in worklist.lines:
+        totals[line.currency] += line.balance
+    return AgentTally(
+        agent_id=worklist.agent_id,
+        agent_name=worklist.agent_name,
+        accounts=len(worklist.lines),
+        balances=tuple(sorted(totals.items())),
+    )

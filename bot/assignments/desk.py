@@ -1,0 +1,65 @@
+"""The assignments' entry points for Slack: each runs one transaction and returns plain results."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.assignments.absences import AbsenceOutcome, mark_away
+from bot.assignments.lists import has_worklists, worklist_for
+from bot.assignments.moves import MoveOutcome, assign_account
+from bot.assignments.worklist import Worklist
+from bot.blocks.worklist import home_view
+from bot.ledger.accounts import find_account
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def todays_worklist(runtime: Runtime, agent_id: str) -> Worklist:
+    with runtime.db.reading() as session:
+        return worklist_for(session, agent_id, runtime.today(), runtime.zone)
+
+
+def away(runtime: Runtime, *, actor: str, agent_id: str, from_text: str, to_text: str) -> AbsenceOutcome:
+    with runtime.db.transaction() as session:
+        return mark_away(
+            session,
+            actor=actor,
+            agent_id=agent_id,
+            from_text=from_text,
+            to_text=to_text,
+            now=runtime.now(),
+            today=runtime.today(),
+        )
+
+
+def assign(runtime: Runtime, *, actor: str, account_id: str, agent_id: str) -> MoveOutcome:
+    with runtime.db.transaction() as session:
+        return assign_account(
+            session,
+            actor=actor,
+            account_id=account_id,
+            agent_id=agent_id,
+            now=runtime.now(),
+            today=runtime.today(),
+        )
+
+
+def account_label(runtime: Runtime, account_id: str) -> tuple[str, str]:
+    """The id and customer name a form's account picker starts with."""
+    with runtime.db.reading() as session:
+        account = find_account(session, account_id)
+        return account.account_id, account.customer_name
+
+
+def publish_home(runtime: Runtime, agent_id: str) -> None:
+    """The App Home tab shows today's list and progress; refreshed on opening and after each change."""
+    with runtime.db.reading() as session:
+        today = runtime.today()
+        worklist = (
+            worklist_for(session, agent_id, today, runtime.zone) if has_worklists(session, today) else None
+        )
+    try:
+        runtime.slack.views_publish(user_id=agent_id, view=home_view(worklist))
+    except Exception:
+        log.exception("could not publish the App Home of %s", agent_id)

@@ -1,0 +1,201 @@
+"""The morning run: read every open account once, leave off those that may not be contacted,
+score the rest, and allocate them to the agents at work today."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, Select, Subquery, and_, select
+from sqlalchemy.orm import Session
+
+from bot.assignments.allocation import AgentSlot, Allocation, Candidate, allocate
+from bot.assignments.scoring import AccountFacts, ScoreWeights, score
+from bot.compliance.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
+from bot.settings import Settings
+from bot.vocabulary import CLOSED_STATUSES, Channel, Outcome, PromiseStatus, Role
+from storage.models import Absence, Account, Agent, Contact, Promise
+
+SENIOR_TIER = "senior"
+
+
+@dataclass
+class DayPlan:
+    work_date: date
+    allocation: Allocation
+    agents: dict[str, Agent]
+    away: tuple[str, ...]
+    left_off: Counter[str] = field(default_factory=Counter)
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone)
+
+
+def _open_promises() -> Subquery:
+    return (
+        select(Promise.account_pk, Promise.amount, Promise.due_date)
+        .where(Promise.status == PromiseStatus.OPEN)
+        .subquery("open_promise")
+    )
+
+
+def facts_query() -> Select[*tuple[Any, ...]]:
+    """One row per open account, with its open promise: the columns the scorer reads."""
+    promise = _open_promises()
+    return (
+        select(
+            Account.id,
+            Account.account_id,
+            Account.currency,
+            Account.balance,
+            Account.original_amount,
+            Account.due_date,
+            Account.assigned_to,
+            Account.language,
+            Account.risk_score,
+            Account.last_contact_at,
+            Account.last_conversation_at,
+            Account.callback_on,
+            promise.c.amount,
+            promise.c.due_date,
+            Account.status,
+            Account.hold_reason,
+        )
+        .outerjoin(promise, promise.c.account_pk == Account.id)
+        .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
+    )
+
+
+def _local_day(at: datetime | None, zone: ZoneInfo) -> date | None:
+    return at.astimezone(zone).date() if at is not None else None
+
+
+def read_facts(session: Session, zone: ZoneInfo) -> Iterator[tuple[AccountFacts, str, str | None]]:
+    """Each open account's facts, with its status and hold reason."""
+    for row in session.execute(facts_query().execution_options(yield_per=20_000)):
+        yield _facts(row, zone), row[14], row[15]
+
+
+def facts_of(session: Session, pks: list[int], zone: ZoneInfo, chunk: int = 5_000) -> Iterator[AccountFacts]:
+    """The facts of these accounts only (the ones that made a list), read in chunks."""
+    for start in range(0, len(pks), chunk):
+        for row in session.execute(facts_query().where(Account.id.in_(pks[start : start + chunk]))):
+            yield _facts(row, zone)
+
+
+def _facts(row: Row[*tuple[Any, ...]], zone: ZoneInfo) -> AccountFacts:
+    return AccountFacts(
+        pk=row[0],
+        account_id=row[1],
+        currency=row[2],
+        balance=row[3],
+        original_amount=row[4],
+        due_date=row[5],
+        assigned_to=row[6],
+        language=row[7],
+        risk_score=row[8],
+        last_contact_on=_local_day(row[9], zone),
+        last_conversation_on=_local_day(row[10], zone),
+        callback_on=row[11],
+        promise_amount=row[12],
+        promise_due=row[13],
+    )
+
+
+def recent_calls(session: Session, today: date, zone: ZoneInfo) -> dict[int, ContactHistory]:
+    """Calls in the last 7 days per account (only recent rows are read, through the index on `at`)."""
+    since = _local_midnight(today - timedelta(days=6), zone)
+    query = select(Contact.account_pk, Contact.at, Contact.outcome).where(
+        Contact.channel == Channel.CALL, Contact.at >= since
+    )
+    days: dict[int, list[date]] = defaultdict(list)
+    conversations: dict[int, date] = {}
+    for account_pk, at, outcome in session.execute(query):
+        day = at.astimezone(zone).date()
+        days[account_pk].append(day)
+        if outcome == Outcome.RIGHT_PARTY:
+            conversations[account_pk] = max(day, conversations.get(account_pk, day))
+    return {pk: ContactHistory(tuple(found), conversations.get(pk)) for pk, found in days.items()}
+
+
+def working_agents(
+    session: Session, today: date, default_capacity: int
+) -> tuple[dict[str, Agent], list[AgentSlot], list[str]]:
+    """Who works a list today: active agents (and supervisors given a capacity), less those away."""
+    away = set(
+        session.scalars(select(Absence.agent).where(Absence.starts_on <= today, Absence.ends_on >= today))
+    )
+    members = {a.slack_user_id: a for a in session.scalars(select(Agent).where(Agent.active.is_(True)))}
+    slots = []
+    for agent in members.values():
+        if agent.slack_user_id in away or not _works_a_list(agent):
+            continue
+        capacity = agent.daily_capacity if agent.daily_capacity is not None else default_capacity
+        slots.append(
+            AgentSlot(
+                slack_user_id=agent.slack_user_id,
+                capacity=capacity,
+                languages=frozenset(lang for lang in agent.languages.lower().split(";") if lang),
+                takes_high_value=agent.role != Role.AGENT or agent.tier == SENIOR_TIER,
+            )
+        )
+    return members, slots, sorted(away & members.keys())
+
+
+def _works_a_list(agent: Agent) -> bool:
+    return agent.role == Role.AGENT or bool(agent.daily_capacity)
+
+
+def plan_day(session: Session, today: date, settings: Settings) -> DayPlan:
+    zone = settings.zone
+    members, slots, away = working_agents(session, today, settings.default_daily_capacity)
+    calls = recent_calls(session, today, zone)
+    left_off: Counter[str] = Counter()
+    candidates = list(_candidates(session, today, settings, calls, left_off))
+    allocation = allocate(candidates, slots)
+    return DayPlan(
+        work_date=today, allocation=allocation, agents=members, away=tuple(away), left_off=left_off
+    )
+
+
+def _candidates(
+    session: Session,
+    today: date,
+    settings: Settings,
+    calls: dict[int, ContactHistory],
+    left_off: Counter[str],
+) -> Iterator[Candidate]:
+    weights: ScoreWeights = settings.score_weights
+    grace = settings.promise_grace_days
+    thresholds: dict[str, Decimal] = {}
+    for facts, status, hold_reason in read_facts(session, settings.zone):
+        blocked = _blocked(facts, status, hold_reason, calls, today)
+        if blocked is not None:
+            left_off[blocked.rule] += 1
+            continue
+        threshold = thresholds.get(facts.currency) or thresholds.setdefault(
+            facts.currency, settings.high_value_for(facts.currency)
+        )
+        yield Candidate(
+            facts.pk,
+            score(facts, today, weights, grace),
+            facts.assigned_to,
+            facts.language,
+            facts.balance >= threshold,
+        )
+
+
+def _blocked(
+    facts: AccountFacts, status: str, hold_reason: str | None, calls: dict[int, ContactHistory], today: date
+) -> ContactBlock | None:
+    held = hold_block(status, hold_reason)
+    if held is not None:
+        return held
+    history = calls.get(facts.pk)
+    return call_block(history, today) if history is not None else None

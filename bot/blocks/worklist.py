@@ -1,0 +1,392 @@
+"""The daily worklists in Block Kit: the morning direct message and its pages, `/collect mine`, the
+App Home tab and the supervisors' summary.
+
+Pure functions of the plain data in bot.assignments.worklist. Every text from a person or a
+customer is escaped and clipped, and every list is paged or summarised, so that no input size can
+push a message past Slack's limits (50 blocks, and about 13,000 characters of text across them,
+beyond which Slack answers `msg_blocks_too_long`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from bot.assignments.worklist import AgentTally, SupervisorSummary, Worklist, WorklistLine
+from bot.blocks.kit import (
+    SECTION_TEXT_LIMIT,
+    Block,
+    Reply,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    option,
+    section,
+)
+from bot.blocks.mrkdwn import clip, escape, mention
+from bot.currency import format_money
+from bot.ids import ActionId
+from bot.interactions import WorklistChoice, WorklistPage
+
+# A worst-case line (every field at its cap, struck through) is under LINE_TEXT_LIMIT characters,
+# plus 45 for its three menu options: 30 of them stay under 11,000 characters with room for the
+# header and footers, below the ~12,000 we allow ourselves out of Slack's ~13,000. 40 would not.
+PAGE_SIZE = 30
+# The home tab may hold 100 blocks, but Slack documents no total text size for views: we keep to
+# the budget proven for messages rather than risk the whole tab being refused.
+HOME_LINES = PAGE_SIZE
+NAME_LIMIT = 60
+ACCOUNT_ID_LIMIT = 40
+MONEY_LIMIT = 30
+REASONS_LIMIT = 120
+LINE_TEXT_LIMIT = 310
+OPTION_VALUE_LIMIT = 150
+PROGRESS_CELLS = 10
+
+# The supervisors' summary: these caps add up to under 12,000 characters whatever the input.
+AGENT_NAME_LIMIT = 50
+AGENT_LINE_LIMIT = 200
+AGENT_CURRENCIES = 4
+AGENTS_TEXT_BUDGET = 8000
+TOTALS_TEXT_LIMIT = 600
+TOTAL_CURRENCIES = 10
+REASON_LIMIT = 80
+LEFT_OFF_REASONS = 15
+LEFT_OFF_TEXT_LIMIT = 1600
+AWAY_NAME_LIMIT = 40
+AWAY_TEXT_LIMIT = 1000
+
+NOTHING_TODAY = ":sunny: Nothing on your list today. Type `/collect help` to see what else you can do."
+
+Form = Literal["log", "promise", "pay"]
+_LINE_MENU: tuple[tuple[str, Form], ...] = (
+    ("Log a contact", "log"),
+    ("Record a promise", "promise"),
+    ("Record a payment", "pay"),
+)
+
+
+# --- Text pieces ---------------------------------------------------------------------------------
+
+
+def _fit(text: str, limit: int) -> str:
+    """Escape, then clip to `limit` characters without cutting an entity such as `&amp;` in half.
+
+    Whitespace is collapsed first: a newline in a customer name would break the line's layout."""
+    escaped = escape(" ".join(text.split()))
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def _code(text: str) -> str:
+    """Like mrkdwn.code, but clipped: a backtick inside would end the code span early."""
+    return "`" + _fit(text.replace("`", "'"), ACCOUNT_ID_LIMIT) + "`"
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def _overdue(days: int) -> str:
+    if days <= 0:
+        return "current"
+    return f"{_count(days, 'day')} past due"
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    # The currency code comes from imported data, so it is escaped like any other customer text.
+    return _fit(format_money(amount, currency), MONEY_LIMIT)
+
+
+def _progress_bar(done: int, total: int) -> str:
+    # Rounded down, so the bar is full only when every line is done.
+    filled = PROGRESS_CELLS * done // total if total else 0
+    return "▰" * filled + "▱" * (PROGRESS_CELLS - filled)
+
+
+def _done_text(worklist: Worklist) -> str:
+    return f"{worklist.done_count:,} of {len(worklist.lines):,} done"
+
+
+# --- One worklist line ---------------------------------------------------------------------------
+
+
+def _line_text(line: WorklistLine, *, show_done: bool) -> str:
+    rows = [
+        f"*{line.rank}.* {_fit(line.customer_name, NAME_LIMIT)} · {_code(line.account_id)}",
+        f"{_money(line.balance, line.currency)} · {_overdue(line.days_past_due)}",
+    ]
+    if show_done and line.done:
+        # Strike-through does not span newlines in mrkdwn, so each row is struck on its own.
+        rows = [f"~{row}~" for row in rows]
+        rows[0] = ":white_check_mark: " + rows[0]
+    reasons = _fit(" · ".join(line.reasons), REASONS_LIMIT)
+    if reasons:
+        rows.append(reasons)
+    # The caps above keep real lines under the limit; this guards absurd ranks and day counts.
+    return clip("\n".join(rows), LINE_TEXT_LIMIT)
+
+
+def _line_menu(account_id: str) -> dict[str, Any] | None:
+    """The line's menu of forms, or none when the account id cannot travel in an option value
+    (over 64 characters, or over 150 once JSON-encoded): a line without a menu beats a message
+    Slack refuses."""
+    try:
+        choices = [
+            (label, WorklistChoice(form=form, account_id=account_id).encode()) for label, form in _LINE_MENU
+        ]
+    except ValidationError:
+        return None
+    if any(len(value) > OPTION_VALUE_LIMIT for _, value in choices):
+        return None
+    return {
+        "type": "overflow",
+        "action_id": ActionId.WORKLIST_LINE_MENU,
+        "options": [option(label, value) for label, value in choices],
+    }
+
+
+def _line_block(line: WorklistLine, *, show_done: bool) -> Block:
+    block = section(_line_text(line, show_done=show_done))
+    menu = _line_menu(line.account_id)
+    if menu is not None:
+        block["accessory"] = menu
+    return block
+
+
+# --- The morning message and `/collect mine` ------------------------------------------------------
+
+
+def worklist_page(worklist: Worklist, start: int = 0) -> Reply:
+    """The direct message an agent gets each working morning, or one of its later pages."""
+    return _list_reply(worklist, start, show_done=False)
+
+
+def worklist_reply(worklist: Worklist, start: int = 0) -> Reply:
+    """`/collect mine`: the same pages, with today's done lines struck through and the progress."""
+    return _list_reply(worklist, start, show_done=True)
+
+
+def _list_reply(worklist: Worklist, start: int, *, show_done: bool) -> Reply:
+    total = len(worklist.lines)
+    title = header(f"Your worklist for {_day(worklist.work_date)}")
+    if not total:
+        text = f"Your worklist for {worklist.work_date.isoformat()}: nothing today"
+        return Reply(text=text, blocks=[title, section(NOTHING_TODAY)])
+    start = _page_start(start, total)
+    shown = worklist.lines[start : start + PAGE_SIZE]
+    blocks = [title, context(*_intro(worklist, show_done=show_done))]
+    blocks += [_line_block(line, show_done=show_done) for line in shown]
+    blocks += _paging_blocks(worklist, start, start + len(shown))
+    return Reply(text=_fallback(worklist, show_done=show_done), blocks=blocks)
+
+
+def _page_start(start: int, total: int) -> int:
+    """A page past the end (the list shrank since the button was sent) shows the last page."""
+    last_page = (total - 1) // PAGE_SIZE * PAGE_SIZE
+    return min(max(start, 0), last_page)
+
+
+def _intro(worklist: Worklist, *, show_done: bool) -> list[str]:
+    parts = [f"{_count(len(worklist.lines), 'account')}, ranked by priority"]
+    if show_done:
+        parts.append(f"*{_done_text(worklist)}*")
+    return parts
+
+
+def _fallback(worklist: Worklist, *, show_done: bool) -> str:
+    """The notification text: shown on lock screens, so nothing about customers beyond a count."""
+    text = f"Your worklist for {worklist.work_date.isoformat()}: {_count(len(worklist.lines), 'account')}"
+    return f"{text}, {worklist.done_count:,} done" if show_done else text
+
+
+def _paging_blocks(worklist: Worklist, start: int, end: int) -> list[Block]:
+    total = len(worklist.lines)
+    if start == 0 and end >= total:
+        return []
+    blocks = [context(f"Showing {start + 1:,}–{end:,} of {total:,}")]
+    more = _next_page_button(worklist, end) if end < total else None
+    if more is not None:
+        blocks.append(actions(more))
+    return blocks
+
+
+def _next_page_button(worklist: Worklist, next_start: int) -> dict[str, Any] | None:
+    try:
+        page = WorklistPage(
+            agent_id=worklist.agent_id, work_date=worklist.work_date.isoformat(), start=next_start
+        )
+    except ValidationError:
+        return None  # an agent id too long to carry; the "Showing" line still tells what is left
+    count = min(PAGE_SIZE, len(worklist.lines) - next_start)
+    return button(f"Show the next {count}", ActionId.WORKLIST_NEXT_PAGE, page.encode())
+
+
+# --- The App Home tab ------------------------------------------------------------------------------
+
+
+def home_view(worklist: Worklist | None) -> dict[str, Any]:
+    """The App Home tab: today's list with its progress, or a welcome before the first list."""
+    blocks = _welcome_blocks() if worklist is None else _home_blocks(worklist)
+    return {"type": "home", "blocks": blocks}
+
+
+def _welcome_blocks() -> list[Block]:
+    return [
+        header("Welcome to collect-bot"),
+        section(
+            "On each working morning your worklist appears here and in a direct message: the accounts"
+            " to call today, highest priority first, with a menu on each to log a contact, record a"
+            " promise or record a payment.\nType `/collect help` to see every command."
+        ),
+    ]
+
+
+def _home_blocks(worklist: Worklist) -> list[Block]:
+    blocks = [header(f"Your worklist for {_day(worklist.work_date)}")]
+    if not worklist.lines:
+        return [*blocks, section(NOTHING_TODAY)]
+    progress = f"*{_done_text(worklist)}*\n`{_progress_bar(worklist.done_count, len(worklist.lines))}`"
+    blocks += [section(progress), divider()]
+    blocks += [_line_block(line, show_done=True) for line in worklist.lines[:HOME_LINES]]
+    hidden = len(worklist.lines) - HOME_LINES
+    if hidden > 0:
+        blocks.append(context(f"…and {hidden:,} more: type `/collect mine`"))
+    return blocks
+
+
+# --- The supervisors' summary ----------------------------------------------------------------------
+
+
+def supervisor_summary(summary: SupervisorSummary) -> Reply:
+    """The morning message for the supervisor channel. It names agents, never debtors: the channel
+    is wider than the people allowed to see a customer's details."""
+    blocks = [header(f"Worklists for {_day(summary.work_date)}"), section(_totals_text(summary.tallies))]
+    blocks += _agent_blocks(summary.tallies)
+    blocks += [divider(), section(_left_off_text(summary))]
+    if summary.agents_away:
+        blocks.append(section(_away_text(summary.agents_away)))
+    accounts = sum(tally.accounts for tally in summary.tallies)
+    text = (
+        f"Worklists for {summary.work_date.isoformat()}: {_count(len(summary.tallies), 'agent')},"
+        f" {_count(accounts, 'account')}"
+    )
+    return Reply(text=text, blocks=blocks)
+
+
+def _balances(balances: Iterable[tuple[str, Decimal]], limit: int) -> str:
+    """Each currency on its own, never added to another; past `limit` only how many more."""
+    listed = list(balances)
+    parts = [_money(amount, currency) for currency, amount in listed[:limit]]
+    if len(listed) > limit:
+        parts.append("+" + _count(len(listed) - limit, "more currency", "more currencies"))
+    return " · ".join(parts)
+
+
+def _totals_text(tallies: Sequence[AgentTally]) -> str:
+    totals: dict[str, Decimal] = {}
+    for tally in tallies:
+        for currency, amount in tally.balances:
+            totals[currency] = totals.get(currency, Decimal(0)) + amount
+    accounts = sum(tally.accounts for tally in tallies)
+    text = f"*{_count(len(tallies), 'agent')} · {_count(accounts, 'account')}*"
+    if totals:
+        text += "\n" + _balances(sorted(totals.items()), TOTAL_CURRENCIES)
+    return clip(text, TOTALS_TEXT_LIMIT)
+
+
+def _agent_name(tally: AgentTally) -> str:
+    # A mention would ping every agent each morning, so the name is shown; the id only without one.
+    name = _fit(tally.agent_name, AGENT_NAME_LIMIT)
+    if name:
+        return f"*{name}*"
+    return mention(tally.agent_id) if tally.agent_id.strip() else "an unnamed agent"
+
+
+def _agent_line(tally: AgentTally) -> str:
+    line = f"• {_agent_name(tally)} — {_count(tally.accounts, 'account')}"
+    if tally.balances:
+        line += " · " + _balances(tally.balances, AGENT_CURRENCIES)
+    return clip(line, AGENT_LINE_LIMIT)
+
+
+def _agent_blocks(tallies: Sequence[AgentTally]) -> list[Block]:
+    if not tallies:
+        return [section("No agent has a list today.")]
+    lines: list[str] = []
+    used = 0
+    for tally in tallies:
+        line = _agent_line(tally)
+        if used + len(line) + 1 > AGENTS_TEXT_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    blocks = [section(chunk) for chunk in _pack(lines, SECTION_TEXT_LIMIT)]
+    rest = tallies[len(lines) :]
+    if rest:
+        accounts = sum(tally.accounts for tally in rest)
+        blocks.append(context(f"…and {_count(len(rest), 'more agent')} with {_count(accounts, 'account')}"))
+    return blocks
+
+
+def _pack(lines: Sequence[str], limit: int) -> list[str]:
+    """Several agents per section, a line each: one block per agent would run out at 50."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _left_off_text(summary: SupervisorSummary) -> str:
+    rows = ["*Left off today*"]
+    reasons = Counter(summary.left_off).most_common()
+    rows += [f"• {_fit(reason, REASON_LIMIT)}: {count:,}" for reason, count in reasons[:LEFT_OFF_REASONS]]
+    rest = reasons[LEFT_OFF_REASONS:]
+    if rest:
+        rows.append(f"• …and {_count(len(rest), 'more reason')}: {sum(c for _, c in rest):,}")
+    if summary.beyond_capacity:
+        rows.append(f"• beyond everyone's capacity: {summary.beyond_capacity:,}")
+    if summary.high_value_unplaced:
+        rows.append(f"• high-value, no allowed agent had room: {summary.high_value_unplaced:,}")
+    if len(rows) == 1:
+        rows.append("Nothing: every account that could be worked today has an agent.")
+    return clip("\n".join(rows), LEFT_OFF_TEXT_LIMIT)
+
+
+def _away_text(away: Sequence[str]) -> str:
+    prefix = f"*Away today ({len(away):,}):* "
+    names: list[str] = []
+    used = len(prefix)
+    for name in away:
+        shown = _fit(name, AWAY_NAME_LIMIT) or "an unnamed agent"
+        # Room is kept for the "and N more" that may follow.
+        if used + len(shown) + 2 > AWAY_TEXT_LIMIT - 40:
+            break
+        names.append(shown)
+        used += len(shown) + 2
+    text = prefix + ", ".join(names)
+    if len(names) < len(away):
+        text += f" and {len(away) - len(names):,} more"
+    return text

@@ -1,0 +1,17 @@
+"""Events from Slack: opening the bot's App Home shows today's list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+
+from bot.assignments.desk import publish_home
+from bot.runtime import Runtime
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home":
+            publish_home(runtime, event["user"])

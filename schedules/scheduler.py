@@ -1,0 +1,45 @@
+"""APScheduler drives the jobs inside `collect-bot serve`, in the team's time zone.
+
+One interval job ticks every minute: it runs whatever is due (each job knows its own time and
+period) and delivers queued messages. A tick also runs at start-up, which is how a digest missed
+while the bot was down goes out when it comes back the same day.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.outbox import PROCESS_NAME
+from bot.runtime import Runtime
+from schedules.runner import tick
+
+log = logging.getLogger(__name__)
+
+TICK = timedelta(minutes=1)
+
+
+def start_scheduler(runtime: Runtime, *, first_tick_at: datetime | None = None) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=runtime.zone)
+    scheduler.add_job(
+        _safe_tick,
+        IntervalTrigger(seconds=int(TICK.total_seconds()), timezone=runtime.zone),
+        args=[runtime],
+        id="collect-bot-tick",
+        next_run_time=first_tick_at or datetime.now(runtime.zone),
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    return scheduler
+
+
+def _safe_tick(runtime: Runtime) -> None:
+    try:
+        tick(runtime, by=f"scheduler@{PROCESS_NAME}")
+    except Exception:
+        # A bad tick (the database restarting, say) must not stop the next one.
+        log.exception("scheduler tick failed; the next tick retries")

@@ -1,0 +1,305 @@
+"""A working morning: the scheduler hands out the worklists, each agent gets theirs once, and the
+supervisors get one summary; through the real HTTP endpoint and the Slack stand-in."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.assignments.daily import JOB
+from bot.ids import ActionId
+from bot.outbox import deliver_due
+from bot.runtime import Runtime
+from schedules.runner import run_due, run_job
+from schedules.scheduler import start_scheduler
+from storage.database import Database
+from storage.models import Assignment, OutboxMessage
+from tests.conftest import MONDAY_9AM, RunningBot
+from tests.portfolio import add_account, add_agent
+
+AGENT, PORTUGUESE, SENIOR, SUPERVISOR = "U0AGENT1", "U0AGENT2", "U0SENIOR", "U0SUPER1"
+SUPERVISORS = "C0SUPERVISORS"
+TODAY = date(2026, 11, 23)
+
+
+def morning_team(db: Database) -> None:
+    add_agent(db, AGENT, "Ana Agent", daily_capacity=3)
+    add_agent(db, PORTUGUESE, "João Agente", languages="pt;en", daily_capacity=3)
+    add_agent(db, SENIOR, "Sara Senior", tier="senior", daily_capacity=3)
+    add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
+    add_account(db, "ACC-1", "250.00", assigned_to=AGENT, customer_name="<!channel> & Sons")
+    add_account(db, "ACC-2", "900.00", assigned_to=None)
+    add_account(db, "ACC-3", "40.00", assigned_to=None, due_date=TODAY - timedelta(days=100))
+    add_account(db, "BR-1", "1200.00", currency="BRL", language="pt", assigned_to=None)
+    add_account(db, "BIG-1", "25000.00", assigned_to=AGENT)  # high value: a senior agent's
+    add_account(db, "HOLD-1", "500.00", status="on_hold", hold_reason="dispute")
+    add_account(db, "CEASE-1", "500.00", status="on_hold", hold_reason="cease-communication")
+    add_account(db, "PAID-1", "0.00", status="paid")
+
+
+@pytest.fixture
+def morning(bot: RunningBot) -> RunningBot:
+    morning_team(bot.runtime.db)
+    return bot
+
+
+def dms(bot: RunningBot, user: str) -> list[dict[str, Any]]:
+    return [c.params for c in bot.slack.calls("chat.postMessage") if c.params.get("channel") == user and c.ok]
+
+
+def posted_dm(bot: RunningBot, user: str) -> dict[str, Any]:
+    """The first message in the user's DM with the bot, as the stand-in keeps it (with its ts)."""
+    call = next(c for c in bot.slack.calls("chat.postMessage") if c.params.get("channel") == user and c.ok)
+    return bot.slack.messages(call.response["channel"])[0]
+
+
+def shown(message: dict[str, Any]) -> str:
+    return str(message.get("text", "")) + json.dumps(message.get("blocks", []), ensure_ascii=False)
+
+
+def run_morning(bot: RunningBot, at: datetime = MONDAY_9AM) -> str:
+    bot.clock.set(at)
+    report = run_job(bot.runtime, JOB, at, by="test")
+    deliver_due(bot.runtime)
+    return report.message
+
+
+def test_each_agent_gets_todays_list_once_with_reasons(morning: RunningBot) -> None:
+    assert "accounts on 3 worklists" in run_morning(morning)
+    ana = dms(morning, AGENT)
+    assert len(ana) == 1
+    assert "&lt;!channel&gt; &amp; Sons" in shown(ana[0]) and "<!channel>" not in shown(ana[0])
+    assert "BIG-1" not in shown(ana[0])  # high value goes to the senior agent
+    assert "BIG-1" in shown(dms(morning, SENIOR)[0])
+    assert "BR-1" in shown(dms(morning, PORTUGUESE)[0])  # the Portuguese speaker has room
+    for message in dms(morning, AGENT) + dms(morning, PORTUGUESE) + dms(morning, SENIOR):
+        assert (
+            "HOLD-1" not in shown(message)
+            and "CEASE-1" not in shown(message)
+            and "PAID-1" not in shown(message)
+        )
+    with morning.runtime.db.reading() as session:
+        stored = session.scalars(select(Assignment.reasons)).all()
+    assert all(stored) and any("never contacted" in why for why in stored)
+    assert "never contacted" in shown(ana[0])
+
+
+def test_the_supervisors_get_one_summary_without_debtor_details(morning: RunningBot) -> None:
+    run_morning(morning)
+    summaries = [
+        c.params for c in morning.slack.calls("chat.postMessage") if c.params.get("channel") == SUPERVISORS
+    ]
+    assert len(summaries) == 1
+    text = shown(summaries[0])
+    assert "Ana Agent" in text and "on hold: dispute" in text and "on hold: cease-communication" in text
+    for debtor in ("ACC-1", "Sons", "BR-1", "BIG-1"):
+        assert debtor not in text
+
+
+def test_running_twice_or_from_two_processes_sends_nothing_twice(morning: RunningBot) -> None:
+    run_morning(morning)
+    assert "already ran" in run_morning(morning)
+    other = Runtime(
+        settings=morning.runtime.settings, db=Database(morning.runtime.db.url), clock=morning.clock
+    )
+    assert run_due(other, by="other process") == []
+    deliver_due(other)
+    assert len(dms(morning, AGENT)) == 1
+    other.db.dispose()
+
+
+def test_two_schedulers_at_once_claim_the_day_once(morning: RunningBot) -> None:
+    runtimes = [
+        Runtime(settings=morning.runtime.settings, db=Database(morning.runtime.db.url), clock=morning.clock)
+        for _ in range(2)
+    ]
+    barrier = threading.Barrier(2)
+    reports: list[Any] = []
+
+    def scheduler(runtime: Runtime) -> None:
+        barrier.wait()
+        reports.extend(run_due(runtime, by=f"process {id(runtime)}"))
+        deliver_due(runtime)
+
+    threads = [threading.Thread(target=scheduler, args=(runtime,)) for runtime in runtimes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(1 for report in reports if report.ran) == 1
+    assert len(dms(morning, AGENT)) == 1 and len(dms(morning, SENIOR)) == 1
+    for runtime in runtimes:
+        runtime.db.dispose()
+
+
+def test_holidays_and_weekends_have_no_worklists(morning: RunningBot) -> None:
+    saturday = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
+    assert "not a working day" in run_morning(morning, saturday)
+    morning.runtime.settings.holiday_country = "US"
+    thanksgiving = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    assert "Thanksgiving" in run_morning(morning, thanksgiving)
+    assert morning.slack.calls("chat.postMessage") == []
+
+
+def test_a_missed_digest_goes_out_the_same_day_and_never_later(morning: RunningBot) -> None:
+    morning.clock.set(datetime(2026, 11, 23, 12, 59, tzinfo=UTC))  # 07:59 in New York: not yet
+    assert run_due(morning.runtime, by="test") == []
+    morning.clock.set(datetime(2026, 11, 23, 20, 0, tzinfo=UTC))  # back up at 15:00, same day
+    assert [report.ran for report in run_due(morning.runtime, by="test")] == [True]
+    morning.clock.set(datetime(2026, 11, 25, 4, 0, tzinfo=UTC))  # Tuesday 23:00: Tuesday's was missed
+    morning.clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # Wednesday 07:00: Tuesday's is gone
+    assert run_due(morning.runtime, by="test") == []
+    with morning.runtime.db.reading() as session:
+        days = set(session.scalars(select(Assignment.work_date)))
+    assert days == {TODAY}
+
+
+def test_a_failed_send_is_retried_by_the_next_run_and_the_sent_ones_are_not_resent(
+    morning: RunningBot,
+) -> None:
+    tries = 1 + morning.runtime.settings.slack_max_retries
+    morning.slack.fail("chat.postMessage", 500, times=tries)  # the first message fails every retry
+    run_morning(morning)
+    with morning.runtime.db.reading() as session:
+        states = dict(session.execute(select(OutboxMessage.channel, OutboxMessage.state)).all())
+    assert sorted(states.values()).count("pending") == 1
+    failed_channel = next(channel for channel, state in states.items() if state == "pending")
+    sent_before = len([c for c in morning.slack.calls("chat.postMessage") if c.ok])
+    deliver_due(morning.runtime)  # not due yet: it waits for its backoff
+    assert len([c for c in morning.slack.calls("chat.postMessage") if c.ok]) == sent_before
+    morning.clock.advance(timedelta(minutes=1))
+    deliver_due(morning.runtime)
+    oks = [c.params["channel"] for c in morning.slack.calls("chat.postMessage") if c.ok]
+    assert oks.count(failed_channel) == 1 and len(oks) == len(set(oks))
+
+
+def test_rate_limits_are_waited_out_within_the_delivery(morning: RunningBot) -> None:
+    morning.slack.fail("chat.postMessage", 429, times=2, retry_after=0)
+    run_morning(morning)
+    with morning.runtime.db.reading() as session:
+        assert set(session.scalars(select(OutboxMessage.state))) == {"sent"}
+
+
+def test_a_crash_in_the_middle_of_sending_finishes_the_rest_once(morning: RunningBot) -> None:
+    bot = morning
+    bot.clock.set(MONDAY_9AM)
+    run_job(bot.runtime, JOB, MONDAY_9AM, by="test")  # queued, then the process "dies" before sending
+    deliver_due(bot.runtime, limit=2)  # a process that sent two and died
+    deliver_due(bot.runtime)  # the next one
+    oks = [c.params["channel"] for c in bot.slack.calls("chat.postMessage") if c.ok]
+    assert len(oks) == 4 and len(set(oks)) == 4  # three agents and the supervisors, once each
+
+
+def test_the_scheduler_in_serve_runs_the_morning_by_itself(morning: RunningBot) -> None:
+    scheduler = start_scheduler(morning.runtime)
+    try:
+        morning.slack.wait_for("chat.postMessage", count=4, timeout=20)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert len(dms(morning, AGENT)) == 1
+
+
+def collect(bot: RunningBot, typed: str, user: str = AGENT) -> str:
+    response = bot.send.slash_command(user, typed)
+    assert response.status == 200
+    return str(response.body)
+
+
+def test_mine_strikes_through_what_is_done(morning: RunningBot) -> None:
+    run_morning(morning)
+    before = collect(morning, "mine")
+    assert "0 of 2 done" in before and "~" not in before
+    collect(morning, "log ACC-1 call vm")
+    after = collect(morning, "mine")
+    assert "1 of 2 done" in after and "~" in after
+
+
+def test_a_line_menu_opens_the_form_for_that_account(morning: RunningBot) -> None:
+    run_morning(morning)
+    message = dms(morning, AGENT)[0]
+    menu = next(
+        block["accessory"]
+        for block in message["blocks"]
+        if block.get("accessory", {}).get("action_id") == ActionId.WORKLIST_LINE_MENU
+    )
+    promise_option = next(o for o in menu["options"] if json.loads(o["value"])["form"] == "promise")
+    clicked = {
+        "action_id": ActionId.WORKLIST_LINE_MENU,
+        "type": "overflow",
+        "selected_option": promise_option,
+    }
+    posted = posted_dm(morning, AGENT)
+    assert morning.send.block_actions(AGENT, [clicked], message=posted).status == 200
+    opened = morning.slack.wait_for("views.open")[0].params["view"]
+    account = json.loads(promise_option["value"])["account_id"]
+    assert opened["blocks"][0]["element"]["initial_option"]["value"] == account
+
+
+def test_a_long_list_is_paged_within_slacks_limits(bot: RunningBot) -> None:
+    add_agent(bot.runtime.db, AGENT, "Ana Agent", daily_capacity=500)
+    for n in range(500):
+        add_account(bot.runtime.db, f"ACC-{n:03}", f"{100 + n}.00", assigned_to=AGENT)
+    run_morning(bot)
+    first = dms(bot, AGENT)
+    assert len(first) == 1 and len(first[0]["blocks"]) <= 50
+    assert bot.slack.calls("chat.postMessage")[0].ok
+    posted = posted_dm(bot, AGENT)
+    reply = bot.send.block_actions(AGENT, [{"action_id": ActionId.WORKLIST_NEXT_PAGE}], message=posted)
+    assert reply.status == 200
+    page_two = bot.slack.wait_for("chat.postMessage", count=3)[-1]  # after Ana's DM and the summary
+    assert page_two.ok and page_two.params["thread_ts"] == posted["ts"]
+    assert "Showing 31–60 of 500" in shown(page_two.params)
+
+
+def test_app_home_shows_todays_list(morning: RunningBot) -> None:
+    run_morning(morning)
+    assert morning.send.event({"type": "app_home_opened", "user": AGENT, "tab": "home"}).status == 200
+    published = morning.slack.wait_for("views.publish")[0]
+    assert published.params["user_id"] == AGENT and "0 of 2" in json.dumps(published.params["view"])
+
+
+def test_away_shares_out_the_accounts_and_they_come_back(morning: RunningBot) -> None:
+    assert "away" in collect(morning, f"away <@{AGENT}|ana> 2026-11-23 2026-11-23")
+    run_morning(morning)
+    assert dms(morning, AGENT) == []
+    assert "ACC-1" in shown(dms(morning, PORTUGUESE)[0]) or "ACC-1" in shown(dms(morning, SENIOR)[0])
+    tuesday = MONDAY_9AM + timedelta(days=1)
+    run_morning(morning, tuesday)
+    assert "ACC-1" in shown(dms(morning, AGENT)[0])
+
+
+def test_only_supervisors_mark_others_away_or_move_accounts(morning: RunningBot) -> None:
+    refused = collect(morning, f"away <@{PORTUGUESE}|joao> tomorrow tomorrow", user=AGENT)
+    assert "Only supervisors" in refused
+    assert "Only supervisors" in collect(morning, f"assign ACC-1 <@{PORTUGUESE}>", user=AGENT)
+    moved = collect(morning, f"assign ACC-1 <@{PORTUGUESE}|joao>", user=SUPERVISOR)
+    assert "moved" in moved
+    run_morning(morning)
+    assert "ACC-1" in shown(dms(morning, PORTUGUESE)[0])
+
+
+def test_the_cli_runs_the_job_as_if_at_a_time(
+    morning: RunningBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    settings = morning.runtime.settings
+    for name, value in {
+        "DATABASE_URL": morning.runtime.db.url,
+        "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        "SLACK_API_URL": settings.slack_api_url,
+        "COLLECT_TIMEZONE": settings.timezone,
+        "COLLECT_SUPERVISOR_CHANNEL": SUPERVISORS,
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run", "daily-assignments", "--at", "2026-11-23T08:00"]) == 0
+    assert "4 sent" in capsys.readouterr().out
+    assert main(["run", "daily-assignments", "--at", "2026-11-23T09:00"]) == 0
+    assert "already ran" in capsys.readouterr().out
+    assert len(dms(morning, AGENT)) == 1
