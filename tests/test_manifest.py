@@ -31,6 +31,9 @@ def test_the_manifest_declares_the_command_and_the_urls() -> None:
     assert command["should_escape"] is True  # mentions arrive as user ids
     assert found["settings"]["interactivity"]["is_enabled"] is True
     assert found["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+    assert found["settings"]["event_subscriptions"]["request_url"].endswith("/slack/events")
+    assert found["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert found["features"]["app_home"]["home_tab_enabled"] is True
 
 
 def test_the_manifest_asks_for_no_more_than_the_bot_uses() -> None:
