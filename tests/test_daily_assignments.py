@@ -303,3 +303,28 @@ def test_the_cli_runs_the_job_as_if_at_a_time(
     assert main(["run", "daily-assignments", "--at", "2026-11-23T09:00"]) == 0
     assert "already ran" in capsys.readouterr().out
     assert len(dms(morning, AGENT)) == 1
+
+
+def test_a_slack_timeout_is_recorded_and_retried_by_the_next_delivery(morning: RunningBot) -> None:
+    settings = morning.runtime.settings
+    settings.slack_timeout_seconds = 1
+    morning.runtime.client = None
+    morning.runtime.__post_init__()  # a client with the short timeout
+    # The client does not repeat a call that timed out (Slack may have posted it): the outbox
+    # retries it on its next delivery.
+    morning.slack.hang("chat.postMessage", seconds=3, times=1)
+    run_morning(morning)
+    with morning.runtime.db.reading() as session:
+        waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending")).all()
+    assert len(waiting) == 1 and "imeout" in (waiting[0].last_error or "")
+    morning.clock.advance(timedelta(minutes=1))
+    deliver_due(morning.runtime)
+    with morning.runtime.db.reading() as session:
+        assert set(session.scalars(select(OutboxMessage.state))) == {"sent"}
+
+
+def test_logging_a_contact_refreshes_the_agents_home_tab(morning: RunningBot) -> None:
+    run_morning(morning)
+    collect(morning, "log ACC-1 call vm")
+    published = morning.slack.wait_for("views.publish")[0]
+    assert published.params["user_id"] == AGENT and "1 of 2" in json.dumps(published.params["view"])
