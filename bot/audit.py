@@ -27,7 +27,7 @@ def snapshot(values: dict[str, object]) -> dict[str, Any]:
 AUDITED_ACCOUNT_FIELDS = (
     "customer_name", "customer_id", "phone", "email", "customer_timezone", "language", "currency",
     "balance", "original_amount", "due_date", "last_payment_date", "last_payment_amount",
-    "assigned_to", "status", "hold_reason",
+    "assigned_to", "status", "hold_reason", "hold_until", "settlement_amount", "written_off_amount",
 )  # fmt: skip
 
 

@@ -11,6 +11,17 @@ class ActionId(StrEnum):
     # A worklist line's menu: its value says what to open, for which account (WorklistChoice).
     WORKLIST_LINE_MENU = "worklist-line-menu"
     WORKLIST_NEXT_PAGE = "worklist-next-page"
+    # The buttons of an escalation's message; their value is the escalation id.
+    ESCALATION_APPROVE = "escalation-approve"
+    ESCALATION_REJECT = "escalation-reject"
+    ESCALATION_ASK_INFO = "escalation-ask-info"
+    # Inputs of the escalation forms.
+    ESCALATION_KIND_SELECT = "escalation-kind"
+    ESCALATION_INSTALMENTS_INPUT = "escalation-instalments"
+    ESCALATION_UNTIL_PICKER = "escalation-until"
+    ESCALATION_REASON_INPUT = "escalation-reason"
+    ESCALATION_COMMENT_INPUT = "escalation-comment"
+    ESCALATION_QUESTION_INPUT = "escalation-question"
     # Inputs inside the ledger modals; a modal's field errors are keyed by their block ids.
     ACCOUNT_PICKER = "ledger-account"
     CHANNEL_SELECT = "ledger-channel"
@@ -26,6 +37,9 @@ class CallbackId(StrEnum):
     LOG_MODAL = "ledger-log-modal"
     PAY_MODAL = "ledger-pay-modal"
     PROMISE_MODAL = "ledger-promise-modal"
+    ESCALATE_MODAL = "escalation-request-modal"
+    DECISION_MODAL = "escalation-decision-modal"
+    QUESTION_MODAL = "escalation-question-modal"
 
 
 class BlockId(StrEnum):
@@ -37,3 +51,9 @@ class BlockId(StrEnum):
     METHOD = "method"
     REFERENCE = "reference"
     DATE = "date"
+    KIND = "kind"
+    INSTALMENTS = "instalments"
+    UNTIL = "until"
+    REASON = "reason"
+    COMMENT = "comment"
+    QUESTION = "question"

@@ -38,7 +38,7 @@ class ModalOrigin(Carried):
 class WorklistChoice(Carried):
     """An entry of a worklist line's menu: which form to open, prefilled with which account."""
 
-    form: Literal["log", "pay", "promise"]
+    form: Literal["log", "pay", "promise", "escalate"]
     account_id: str = Field(max_length=64)
 
 
@@ -48,3 +48,13 @@ class WorklistPage(Carried):
     agent_id: str = Field(max_length=32)
     work_date: str = Field(max_length=10)
     start: int = Field(ge=0)
+
+
+class DecisionContext(Carried):
+    """Carried by the comment and question forms: which escalation, which decision, and where the
+    click came from (so the original message can be checked and updated)."""
+
+    escalation_id: int
+    decision: Literal["approve", "reject", "ask"]
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)

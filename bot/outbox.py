@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.kit import Reply
 from bot.runtime import Runtime
-from storage.models import OutboxMessage
+from storage.models import Escalation, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,18 @@ class State:
 
 
 def enqueue(session: Session, *, key: str, kind: str, channel: str, reply: Reply, now: datetime,
-            thread_key: str | None = None) -> bool:  # fmt: skip
-    """Queue a message unless one with the same key is queued already; True when queued."""
+            thread_key: str | None = None, update_key: str | None = None) -> bool:  # fmt: skip
+    """Queue a message unless one with the same key is queued already; True when queued.
+
+    `thread_key` posts it as a reply under the message queued with that key; `update_key`
+    replaces that message's content instead of posting a new one."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
         return False
     payload: dict[str, Any] = reply.as_kwargs()
     if thread_key:
         payload["thread_key"] = thread_key
+    if update_key:
+        payload["update_key"] = update_key
     session.add(
         OutboxMessage(
             dedupe_key=key,
@@ -109,7 +114,8 @@ def _deliver_one(runtime: Runtime, message_id: int, report: DeliveryReport) -> N
         message = session.get(OutboxMessage, message_id)
         if message is None or message.state != State.SENDING:
             return
-        channel, payload, attempts = message.channel, dict(message.payload), message.attempts
+        key, kind, channel = message.dedupe_key, message.kind, message.channel
+        payload, attempts = dict(message.payload), message.attempts
     try:
         ts = _post(runtime, channel, payload)
     except Exception as error:  # Slack refused, or could not be reached after the client's retries
@@ -123,27 +129,42 @@ def _deliver_one(runtime: Runtime, message_id: int, report: DeliveryReport) -> N
                 state=State.SENT, sent_at=runtime.now(), slack_ts=ts, attempts=attempts + 1, last_error=None
             )
         )
+        if kind == ESCALATION_KIND:
+            _remember_escalation_ts(session, key, ts)
     report.sent += 1
+
+
+ESCALATION_KIND = "escalation"
+
+
+def _remember_escalation_ts(session: Session, key: str, ts: str) -> None:
+    """An escalation's thread is found by its message's ts: replies typed there become notes."""
+    escalation_id = int(key.split(":")[1])
+    session.execute(update(Escalation).where(Escalation.id == escalation_id).values(message_ts=ts))
 
 
 def _post(runtime: Runtime, channel: str, payload: dict[str, Any]) -> str:
     thread_key = payload.pop("thread_key", None)
+    update_key = payload.pop("update_key", None)
     if thread_key:
-        payload["thread_ts"] = _thread_ts(runtime, thread_key)
-    answer = runtime.slack.chat_postMessage(channel=channel, **payload)
+        payload["thread_ts"] = sent_ts(runtime, thread_key)
+    if update_key:
+        answer = runtime.slack.chat_update(channel=channel, ts=sent_ts(runtime, update_key), **payload)
+    else:
+        answer = runtime.slack.chat_postMessage(channel=channel, **payload)
     return str(answer["ts"])
 
 
-def _thread_ts(runtime: Runtime, thread_key: str) -> str:
-    """A reply goes under the message queued with `thread_key`, once that one is sent."""
+def sent_ts(runtime: Runtime, key: str) -> str:
+    """The ts of the message queued with `key`, once it is sent (a reply or an edit waits till then)."""
     with runtime.db.reading() as session:
         ts = session.scalar(
             select(OutboxMessage.slack_ts).where(
-                OutboxMessage.dedupe_key == thread_key, OutboxMessage.state == State.SENT
+                OutboxMessage.dedupe_key == key, OutboxMessage.state == State.SENT
             )
         )
     if ts is None:
-        raise LookupError(f"the thread's first message ({thread_key}) is not sent yet")
+        raise LookupError(f"the message {key} is not sent yet")
     return ts
 
 

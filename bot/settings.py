@@ -7,7 +7,7 @@ from datetime import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.assignments.scoring import ScoreWeights
@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     score_weights: ScoreWeights = Field(
         default_factory=ScoreWeights, validation_alias="COLLECT_SCORE_WEIGHTS"
     )
+    # Working hours on working days: escalation reminders count only this time.
+    workday_start: time = Field(default=time(9, 0), validation_alias="COLLECT_WORKDAY_START")
+    workday_end: time = Field(default=time(17, 0), validation_alias="COLLECT_WORKDAY_END")
+    escalation_reminder_hours: float = Field(
+        default=4.0, gt=0, le=72, validation_alias="COLLECT_ESCALATION_REMINDER_HOURS"
+    )
     # Deliveries that keep failing are retried with backoff this many times, then marked failed.
     outbox_max_attempts: int = Field(default=8, ge=1, le=50, validation_alias="COLLECT_OUTBOX_MAX_ATTEMPTS")
 
@@ -93,6 +99,19 @@ class Settings(BaseSettings):
                 f"list weekdays like mon,tue,wed,thu,fri (not {', '.join(unknown) or 'nothing'})"
             )
         return ",".join(day for day in WEEKDAYS if day in days)
+
+    @field_validator("workday_end")
+    @classmethod
+    def _day_ends_after_it_starts(cls, value: time, info: ValidationInfo) -> time:
+        start = info.data.get("workday_start")
+        if start is not None and value <= start:
+            raise ValueError("must be later than COLLECT_WORKDAY_START")
+        return value
+
+    @property
+    def working_day_hours(self) -> float:
+        start, end = self.workday_start, self.workday_end
+        return (end.hour * 60 + end.minute - start.hour * 60 - start.minute) / 60
 
     @field_validator("holiday_country")
     @classmethod

@@ -53,6 +53,30 @@ class PromiseStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class EscalationKind(StrEnum):
+    PAYMENT_PLAN = "payment-plan"
+    SETTLEMENT = "settlement"
+    WRITE_OFF = "write-off"
+    LEGAL = "legal"
+    HARDSHIP = "hardship"
+    DISPUTE_REVIEW = "dispute-review"
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"
+    WAITING_INFO = "waiting_info"
+    """A supervisor asked the agent a question in the thread; the agent's reply reopens it."""
+    RECOMMENDED = "recommended"
+    """A supervisor approved above their limit: a manager makes the final decision."""
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+OPEN_ESCALATION_STATUSES = frozenset(
+    {EscalationStatus.OPEN, EscalationStatus.WAITING_INFO, EscalationStatus.RECOMMENDED}
+)
+
+
 class Role(StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"

@@ -11,10 +11,13 @@ from slack_sdk import WebClient
 from bot.assignments import desk as assignments
 from bot.blocks import ledger as render
 from bot.blocks.assignments import account_moved, away_recorded
+from bot.blocks.escalations import escalate_modal, escalated_reply, escalations_list
 from bot.blocks.kit import Reply
 from bot.blocks.modals import log_modal, pay_modal, promise_modal
 from bot.blocks.worklist import worklist_reply
 from bot.errors import UserError
+from bot.escalations import desk as escalations
+from bot.escalations.service import EscalationRequest
 from bot.interactions import ModalOrigin, OverpaymentToConfirm
 from bot.ledger import desk
 from bot.ledger.payments import OverpaymentError
@@ -23,6 +26,8 @@ from bot.parsing.command import (
     AssignCommand,
     AwayCommand,
     Command,
+    EscalateCommand,
+    EscalationsCommand,
     HelpCommand,
     LogCommand,
     MineCommand,
@@ -37,7 +42,7 @@ from handlers.answering import EPHEMERAL, Answerer
 # Commands after which the person's App Home (today's progress) is refreshed.
 CHANGES_A_WORKLIST = (LogCommand, PayCommand, PromiseCommand)
 
-_MODALS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal}
+_MODALS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escalate": escalate_modal}
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
@@ -101,6 +106,11 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
                 to_text=command.to_text,
             )
             return away_recorded(absence)
+        case EscalateCommand():
+            return escalate(runtime, user, command)
+        case EscalationsCommand():
+            open_ones = escalations.open_escalations(runtime, user)
+            return escalations_list(open_ones, runtime.now(), whose=escalations.whose(runtime, user))
         case AssignCommand():
             moved = assignments.assign(
                 runtime, actor=user, account_id=command.account_id, agent_id=command.user_id
@@ -132,3 +142,16 @@ def pay(
         )
         return render.overpayment_question(error, request)
     return render.payment_recorded(outcome)
+
+
+def escalate(runtime: Runtime, user: str, command: EscalateCommand) -> Reply:
+    request = EscalationRequest(
+        account_id=command.account_id,
+        kind=command.kind,
+        amount_text=command.amount_text,
+        instalments=command.instalments,
+        until_text=command.until_text,
+        reason=command.reason,
+    )
+    card = escalations.escalate(runtime, actor=user, request=request)
+    return escalated_reply(card, escalations.publish(runtime, card.id))

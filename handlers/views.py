@@ -39,20 +39,24 @@ _FIELD_BLOCKS = {
     "method": BlockId.METHOD,
     "reference": BlockId.REFERENCE,
     "date": BlockId.DATE,
+    "kind": BlockId.KIND,
+    "instalments": BlockId.INSTALMENTS,
+    "until": BlockId.UNTIL,
+    "reason": BlockId.REASON,
+    "comment": BlockId.COMMENT,
+    "question": BlockId.QUESTION,
 }
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
-    def submit(work: Callable[[str, Values], Reply], blocks_in_view: set[str]) -> Callable[..., None]:
+    def submit(work: Callable[[str, Values], Reply], blocks_in_view: set[BlockId]) -> Callable[..., None]:
         def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
             user = body["user"]["id"]
             values: Values = view.get("state", {}).get("values", {})
             try:
                 reply = work(user, values)
             except UserError as error:
-                ack(
-                    response_action="errors", errors={_error_block(error, blocks_in_view): _field_text(error)}
-                )
+                ack(response_action="errors", errors=field_errors(error, blocks_in_view))
                 return
             except Exception:
                 error_id = uuid.uuid4().hex[:8]
@@ -60,7 +64,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
                 ack(response_action="errors", errors={BlockId.ACCOUNT: _FAILURE.format(error_id=error_id)})
                 return
             ack()
-            _deliver(runtime, user, _origin(view), reply)
+            deliver_to_origin(runtime, user, _origin(view), reply)
             answerer.later(lambda: publish_home(runtime, user))
 
         return on_submit
@@ -84,7 +88,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
 
 
 def _log(runtime: Runtime, user: str, values: Values) -> Reply:
-    notes = _text(values, BlockId.NOTES, ActionId.NOTES_INPUT)
+    notes = text_of(values, BlockId.NOTES, ActionId.NOTES_INPUT)
     if notes and len(notes) > MAX_NOTES_LENGTH:
         raise UserError(
             f"Notes are {len(notes):,} characters; the limit is 2,000.", "Shorten them.", field="notes"
@@ -93,8 +97,8 @@ def _log(runtime: Runtime, user: str, values: Values) -> Reply:
         runtime,
         actor=user,
         account_id=_account(values),
-        channel=parse_channel(_selected(values, BlockId.CHANNEL, ActionId.CHANNEL_SELECT, "channel")),
-        outcome=parse_outcome(_selected(values, BlockId.OUTCOME, ActionId.OUTCOME_SELECT, "outcome")),
+        channel=parse_channel(selected(values, BlockId.CHANNEL, ActionId.CHANNEL_SELECT, "channel")),
+        outcome=parse_outcome(selected(values, BlockId.OUTCOME, ActionId.OUTCOME_SELECT, "outcome")),
         notes=notes or None,
     )
     return render.contact_logged(outcome)
@@ -102,7 +106,7 @@ def _log(runtime: Runtime, user: str, values: Values) -> Reply:
 
 def _pay(runtime: Runtime, user: str, values: Values) -> Reply:
     method = _optional_selected(values, BlockId.METHOD, ActionId.METHOD_SELECT)
-    reference = _text(values, BlockId.REFERENCE, ActionId.REFERENCE_INPUT) or None
+    reference = text_of(values, BlockId.REFERENCE, ActionId.REFERENCE_INPUT) or None
     amount = _required_text(values, BlockId.AMOUNT, ActionId.AMOUNT_INPUT, "amount")
     return pay(runtime, user, _account(values), amount, parse_method(method) if method else None, reference)
 
@@ -122,10 +126,10 @@ def _promise(runtime: Runtime, user: str, values: Values) -> Reply:
 
 
 def _account(values: Values) -> str:
-    return _selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account")
+    return selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account")
 
 
-def _selected(values: Values, block: str, action: str, field: str) -> str:
+def selected(values: Values, block: str, action: str, field: str) -> str:
     value = _optional_selected(values, block, action)
     if not value:
         raise UserError(f"Choose the {field}.", field=field)
@@ -138,20 +142,23 @@ def _optional_selected(values: Values, block: str, action: str) -> str | None:
     return str(value) if value else None
 
 
-def _text(values: Values, block: str, action: str) -> str:
+def text_of(values: Values, block: str, action: str) -> str:
     return str(values.get(block, {}).get(action, {}).get("value") or "").strip()
 
 
 def _required_text(values: Values, block: str, action: str, field: str) -> str:
-    text = _text(values, block, action)
+    text = text_of(values, block, action)
     if not text:
         raise UserError(f"Type the {field}.", field=field)
     return text
 
 
-def _error_block(error: UserError, blocks_in_view: set[str]) -> str:
-    block = _FIELD_BLOCKS.get(error.field or "", BlockId.ACCOUNT)
-    return block if block in blocks_in_view else BlockId.ACCOUNT
+def field_errors(error: UserError, blocks_in_view: set[BlockId]) -> dict[str, str]:
+    """The form's inline error: on the field the problem is about, else on the form's first field."""
+    block = _FIELD_BLOCKS.get(error.field or "", "")
+    if block not in blocks_in_view:
+        block = BlockId.ACCOUNT if BlockId.ACCOUNT in blocks_in_view else sorted(blocks_in_view)[0]
+    return {block: _field_text(error)}
 
 
 def _field_text(error: UserError) -> str:
@@ -166,7 +173,7 @@ def _origin(view: dict[str, Any]) -> ModalOrigin:
         return ModalOrigin()
 
 
-def _deliver(runtime: Runtime, user: str, origin: ModalOrigin, reply: Reply) -> None:
+def deliver_to_origin(runtime: Runtime, user: str, origin: ModalOrigin, reply: Reply) -> None:
     """The modal has closed; its result goes where the command was typed, seen only by the user."""
     try:
         if origin.response_url:

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.assignments import desk
+from bot.blocks.escalations import escalate_modal
 from bot.blocks.ledger import error_reply
 from bot.blocks.modals import log_modal, pay_modal, promise_modal
 from bot.blocks.worklist import worklist_page, worklist_reply
@@ -19,7 +20,7 @@ from bot.interactions import ModalOrigin, WorklistChoice, WorklistPage
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL
 
-_FORMS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal}
+_FORMS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escalate": escalate_modal}
 _STALE = UserError("That button is out of date.", "Type `/collect mine` for today's list.")
 
 

@@ -30,7 +30,7 @@ def run_due(runtime: Runtime, *, by: str) -> list[JobReport]:
     now = runtime.now()
     reports = []
     for job in JOBS.values():
-        if not job.due(runtime, now) or _done_today(runtime, job.name, now):
+        if not job.due(runtime, now) or (job.once_a_day and _done_today(runtime, job.name, now)):
             continue
         report = job.run(runtime, now, by)
         log.info("%s: %s", job.name, report.message)

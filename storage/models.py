@@ -80,6 +80,11 @@ class Account(Base):
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_conversation_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     callback_on: Mapped[date | None]
+    # Set by approved escalations: a hold's end (hardship), the agreed settlement, what was written off.
+    hold_until: Mapped[date | None]
+    settlement_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    settlement_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    written_off_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -143,6 +148,9 @@ class Promise(Base):
     made_by: Mapped[str] = mapped_column(String(32))
     made_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An instalment of an approved payment plan: the plan's escalation and its number (1, 2, …).
+    plan_escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
+    instalment: Mapped[int | None]
 
 
 class Absence(Base):
@@ -212,6 +220,50 @@ class OutboxMessage(Base):
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Escalation(Base):
+    """An agent's request for a supervisor's decision on an account, decided in its Slack thread."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_status", "status"), Index("ix_escalations_account", "account_pk"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    # Per kind: the instalment (payment plan), the settled amount, the amount written off.
+    amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    currency: Mapped[str] = mapped_column(String(3))
+    instalments: Mapped[int | None]
+    until: Mapped[date | None]
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    requested_by: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recommended_by: Mapped[str | None] = mapped_column(String(32))
+    recommended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    comment: Mapped[str | None] = mapped_column(Text)
+    # The channel message it lives in: its outbox key until posted, then its ts.
+    channel: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class AccountNote(Base):
+    """Something written about an account outside a contact: replies in an escalation's thread."""
+
+    __tablename__ = "account_notes"
+    __table_args__ = (Index("ix_account_notes_account", "account_pk"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Slack's ts of the reply: the same event delivered twice is kept once.
+    slack_ts: Mapped[str | None] = mapped_column(String(32), unique=True)
 
 
 class AuditEntry(Base):

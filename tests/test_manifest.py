@@ -32,9 +32,19 @@ def test_the_manifest_declares_the_command_and_the_urls() -> None:
     assert found["settings"]["interactivity"]["is_enabled"] is True
     assert found["settings"]["interactivity"]["request_url"].endswith("/slack/events")
     assert found["settings"]["event_subscriptions"]["request_url"].endswith("/slack/events")
-    assert found["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert found["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "message.channels",
+        "message.groups",
+    ]
     assert found["features"]["app_home"]["home_tab_enabled"] is True
 
 
 def test_the_manifest_asks_for_no_more_than_the_bot_uses() -> None:
-    assert sorted(manifest()["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands", "im:write"]
+    assert sorted(manifest()["oauth_config"]["scopes"]["bot"]) == [
+        "channels:history",
+        "chat:write",
+        "commands",
+        "groups:history",
+        "im:write",
+    ]

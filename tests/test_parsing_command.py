@@ -11,6 +11,8 @@ from bot.parsing.command import (
     HELP_LINES,
     USAGE,
     AccountCommand,
+    EscalateCommand,
+    EscalationsCommand,
     HelpCommand,
     LogCommand,
     OpenModal,
@@ -19,7 +21,7 @@ from bot.parsing.command import (
     parse_command,
     unescape_slack,
 )
-from bot.vocabulary import Channel, Outcome, PaymentMethod
+from bot.vocabulary import Channel, EscalationKind, Outcome, PaymentMethod
 
 
 def _error(text: str) -> UserError:
@@ -45,7 +47,15 @@ def test_unknown_subcommand(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "subcommand"),
-    [("log", "log"), ("pay", "pay"), ("promise", "promise"), ("  PAY  ", "pay"), ("Promise", "promise")],
+    [
+        ("log", "log"),
+        ("pay", "pay"),
+        ("promise", "promise"),
+        ("  PAY  ", "pay"),
+        ("Promise", "promise"),
+        ("escalate", "escalate"),
+        (" Escalate ", "escalate"),
+    ],
 )
 def test_bare_subcommand_opens_its_modal(text: str, subcommand: str) -> None:
     assert parse_command(text) == OpenModal(subcommand)
@@ -260,6 +270,241 @@ def test_promise_missing_pieces(text: str) -> None:
     assert error.hint.startswith("Type `/collect promise <account-id> <amount> <date>`")
 
 
+# --- escalate, escalations -------------------------------------------------------------------
+
+_PLAN = EscalationKind.PAYMENT_PLAN
+_SETTLEMENT = EscalationKind.SETTLEMENT
+_WRITE_OFF = EscalationKind.WRITE_OFF
+_HARDSHIP = EscalationKind.HARDSHIP
+
+
+def _escalate(text: str) -> EscalateCommand:
+    command = parse_command(text)
+    assert isinstance(command, EscalateCommand)
+    return command
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "instalments", "until"),
+    [
+        ("escalate ACC-1 payment-plan 250 x6 lost overtime", "250", 6, None),
+        ("escalate ACC-1 payment-plan 250 X6 lost overtime", "250", 6, None),
+        ("escalate ACC-1 payment-plan 250 6x lost overtime", "250", 6, None),
+        ("escalate ACC-1 payment-plan 250 ×12 lost overtime", "250", 12, None),
+        ("escalate ACC-1 payment-plan 250 6 instalments lost overtime", "250", 6, None),
+        ("escalate ACC-1 payment-plan 250 6 Installments lost overtime", "250", 6, None),
+        ("escalate ACC-1 payment-plan 250 1 instalment lost overtime", "250", 1, None),
+        ("escalate ACC-1 payment-plan 250 120 months lost overtime", "250", 120, None),
+        ("escalate ACC-1 payment-plan 250 until 2027-06-30 lost overtime", "250", None, "2027-06-30"),
+        ("escalate ACC-1 payment-plan 250 UNTIL +90d lost overtime", "250", None, "+90d"),
+        ("escalate ACC-1 payment-plan R$ 1.250,00 x6 lost overtime", "R$ 1.250,00", 6, None),
+        ("escalate ACC-1 payment-plan 1 250,00 EUR x6 lost overtime", "1 250,00 EUR", 6, None),
+        ("escalate ACC-1 payment-plan $1,250.00 x6 lost overtime", "$1,250.00", 6, None),
+        ("escalate ACC-1 payment-plan USD 40 x6 lost overtime", "USD 40", 6, None),
+        # Counts outside 1..120 are the rules' to refuse, with the plan's own message.
+        ("escalate ACC-1 payment-plan 250 x0 lost overtime", "250", 0, None),
+        ("escalate ACC-1 payment-plan 250 x999 lost overtime", "250", 999, None),
+    ],
+)
+def test_escalate_payment_plan(text: str, amount: str, instalments: int | None, until: str | None) -> None:
+    assert _escalate(text) == EscalateCommand("ACC-1", _PLAN, amount, instalments, until, "lost overtime")
+
+
+@pytest.mark.parametrize("kind", ["payment-plan", "PLAN", "payment_plan", "Payment-Plan", "paymentplan"])
+def test_payment_plan_aliases(kind: str) -> None:
+    assert _escalate(f"escalate ACC-1 {kind} 100 x3 why").kind is _PLAN
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "field"),
+    [
+        ("escalate ACC-1 plan x6 lost overtime", "needs the amount of each instalment", "amount"),
+        ("escalate ACC-1 plan lost overtime", "needs the amount of each instalment", "amount"),
+        ("escalate ACC-1 plan 250 lost overtime", "needs the number of instalments", "instalments"),
+        ("escalate ACC-1 plan 250", "needs the number of instalments", "instalments"),
+        ("escalate ACC-1 plan 250 x6", "needs a reason", "reason"),
+        ("escalate ACC-1 plan 250 x6 until 2027-06-30 why", "not both", "instalments"),
+        ("escalate ACC-1 plan 250 until 2027-06-30 x6 why", "not both", "instalments"),
+        ("escalate ACC-1 plan 250 until", "`until` needs a date", "until"),
+    ],
+)
+def test_payment_plan_missing_pieces(text: str, problem: str, field: str) -> None:
+    error = _error(text)
+    assert problem in error.problem
+    assert error.field == field
+    if field != "until":
+        assert "`/collect escalate <account-id> payment-plan <amount> x<count> <reason…>`" in error.hint
+        assert "until <date>" in error.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "reason"),
+    [
+        ("escalate ACC-1 settlement 800 offers 800 to close", "800", "offers 800 to close"),
+        ("escalate ACC-1 settle 800.00 the customer offers", "800.00", "the customer offers"),
+        ("escalate ACC-1 settlement R$ 1.250,00 oferta", "R$ 1.250,00", "oferta"),
+        ("escalate ACC-1 settlement R$1.250,00 oferta", "R$1.250,00", "oferta"),
+        ("escalate ACC-1 settlement 800 usd final offer", "800 usd", "final offer"),
+        ("escalate ACC-1 settlement 800 EUR final offer", "800 EUR", "final offer"),
+        ("escalate ACC-1 settlement €800 final offer", "€800", "final offer"),
+        ("escalate ACC-1 settlement 40 € final offer", "40 €", "final offer"),
+        ("escalate ACC-1 settlement 1 250 000 big one", "1 250 000", "big one"),
+        # A number after the amount that is not a group of three digits starts the reason.
+        ("escalate ACC-1 settlement 800 30 days late", "800", "30 days late"),
+        # A lower-case three-letter word that is not a currency starts the reason too.
+        ("escalate ACC-1 settlement 800 for the car", "800", "for the car"),
+        # Zero and negative amounts are cut out here and refused by parse_amount with its message.
+        ("escalate ACC-1 settlement -800 why", "-800", "why"),
+        ("escalate ACC-1 settlement 0 why", "0", "why"),
+    ],
+)
+def test_escalate_settlement(text: str, amount: str, reason: str) -> None:
+    assert _escalate(text) == EscalateCommand("ACC-1", _SETTLEMENT, amount, None, None, reason)
+
+
+@pytest.mark.parametrize("text", ["escalate ACC-1 settlement final offer", "escalate ACC-1 settle"])
+def test_settlement_needs_its_amount(text: str) -> None:
+    error = _error(text)
+    assert error.problem == "A settlement needs the amount to accept after the kind."
+    assert error.field == "amount"
+    assert error.hint.startswith("Type `/collect escalate <account-id> settlement <amount> <reason…>`")
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "reason"),
+    [
+        ("escalate ACC-1 write-off customer deceased", None, "customer deceased"),
+        ("escalate ACC-1 writeoff 120.50 small remainder", "120.50", "small remainder"),
+        ("escalate ACC-1 write_off $120.50 small remainder", "$120.50", "small remainder"),
+        ("escalate ACC-1 charge-off R$ 99,90 small remainder", "R$ 99,90", "small remainder"),
+        ("escalate ACC-1 write-off 1 250,00 small remainder", "1 250,00", "small remainder"),
+        # A three-letter reason word is not a currency prefix when no number follows it.
+        ("escalate ACC-1 write-off bad debt since 2019", None, "bad debt since 2019"),
+        ("escalate ACC-1 write-off USD unknown", None, "USD unknown"),
+        # A number of days, months or years is a reason, not a write-off of that much.
+        ("escalate ACC-1 write-off 3 years without contact", None, "3 years without contact"),
+        ("escalate ACC-1 write-off 2nd attempt failed", None, "2nd attempt failed"),
+    ],
+)
+def test_escalate_write_off(text: str, amount: str | None, reason: str) -> None:
+    assert _escalate(text) == EscalateCommand("ACC-1", _WRITE_OFF, amount, None, None, reason)
+
+
+@pytest.mark.parametrize("text", ["escalate ACC-1 write-off", "escalate ACC-1 write-off 250"])
+def test_write_off_needs_a_reason(text: str) -> None:
+    error = _error(text)
+    assert error.problem == "An escalation needs a reason: tell the supervisor why."
+    assert error.field == "reason"
+    assert error.hint.startswith("Type `/collect escalate <account-id> write-off [amount] <reason…>`")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("escalate ACC-1 legal assets found, no answer", EscalationKind.LEGAL),
+        ("escalate ACC-1 LEGAL assets found, no answer", EscalationKind.LEGAL),
+        ("escalate ACC-1 dispute-review assets found, no answer", EscalationKind.DISPUTE_REVIEW),
+        ("escalate ACC-1 dispute assets found, no answer", EscalationKind.DISPUTE_REVIEW),
+        ("escalate ACC-1 dispute_review assets found, no answer", EscalationKind.DISPUTE_REVIEW),
+    ],
+)
+def test_escalate_legal_and_dispute_review(text: str, kind: EscalationKind) -> None:
+    assert _escalate(text) == EscalateCommand("ACC-1", kind, None, None, None, "assets found, no answer")
+
+
+def test_legal_takes_a_leading_number_as_part_of_the_reason() -> None:
+    assert _escalate("escalate ACC-1 legal 120 days silent").reason == "120 days silent"
+
+
+@pytest.mark.parametrize(
+    ("text", "until"),
+    [
+        ("escalate ACC-1 hardship until 2027-01-31 lost job", "2027-01-31"),
+        ("escalate ACC-1 hardship Until friday lost job", "friday"),
+        ("escalate ACC-1 hardship 30d lost job", "+30d"),
+        ("escalate ACC-1 hardship +30d lost job", "+30d"),
+        ("escalate ACC-1 hardship 30D lost job", "+30D"),
+        ("escalate ACC-1 hardship 30days lost job", "+30days"),
+        ("escalate ACC-1 hardship 8w lost job", "+8w"),
+        ("escalate ACC-1 hardship +60 lost job", "+60"),
+        ("escalate ACC-1 hardship 30 days lost job", "+30 days"),
+        ("escalate ACC-1 hardship +2 weeks lost job", "+2 weeks"),
+    ],
+)
+def test_escalate_hardship(text: str, until: str) -> None:
+    assert _escalate(text) == EscalateCommand("ACC-1", _HARDSHIP, None, None, until, "lost job")
+
+
+@pytest.mark.parametrize(
+    "until", ["2027-01-31", "friday", "+30d", "+30D", "+30days", "+8w", "+60", "+30 days", "+2 weeks"]
+)
+def test_hardship_periods_are_dates_the_caller_can_read(until: str) -> None:
+    from datetime import date
+
+    from bot.parsing.dates import parse_future_date
+
+    assert parse_future_date(until, date(2026, 11, 2)) > date(2026, 11, 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["escalate ACC-1 hardship lost job", "escalate ACC-1 hardship 30 lost job", "escalate ACC-1 hardship"],
+)
+def test_hardship_needs_its_end(text: str) -> None:
+    error = _error(text)
+    assert error.problem.startswith("A hardship pause needs its end after the kind")
+    assert error.field == "until"
+    assert "`/collect escalate <account-id> hardship until <date> <reason…>`" in error.hint
+
+
+def test_hardship_needs_a_reason() -> None:
+    assert _error("escalate ACC-1 hardship 30d").field == "reason"
+
+
+@pytest.mark.parametrize("text", ["escalate ACC-1", "ESCALATE acc-1  "])
+def test_escalate_needs_a_kind(text: str) -> None:
+    error = _error(text)
+    assert error.problem == "`/collect escalate` needs an account id, a kind and a reason."
+    assert error.hint.startswith("Type `/collect escalate <account-id> <kind> [amount] <reason…>`")
+
+
+def test_unknown_kind_lists_the_kinds() -> None:
+    error = _error("escalate ACC-1 forgive 100 please")
+    assert error.problem == "`forgive` is not an escalation kind."
+    assert error.hint == (
+        "Type one of `payment-plan`, `settlement`, `write-off`, `legal`, `hardship`, `dispute-review`."
+    )
+    assert error.field == "kind"
+
+
+def test_escalate_checks_the_account_id() -> None:
+    assert _error("escalate " + "A" * 65 + " legal why").field == "account"
+
+
+def test_reason_keeps_its_inner_spacing() -> None:
+    command = _escalate("escalate  ACC-1  settlement  R$  1.250,00   said:  pays\tFriday  ")
+    assert command.amount_text == "R$  1.250,00"
+    assert command.reason == "said:  pays\tFriday"
+
+
+def test_reason_of_2000_characters_is_the_limit() -> None:
+    reason = "r" * 2000
+    assert _escalate(f"escalate ACC-1 legal {reason}   ").reason == reason
+    error = _error(f"escalate ACC-1 legal {reason}r")
+    assert error.problem == "The reason is 2,001 characters long; the limit is 2,000."
+    assert error.field == "reason"
+
+
+def test_escalate_undoes_slack_escapes() -> None:
+    command = _escalate("escalate A&amp;B legal Smith &amp; Sons &lt;urgent&gt;")
+    assert (command.account_id, command.reason) == ("A&B", "Smith & Sons <urgent>")
+
+
+@pytest.mark.parametrize("text", ["escalations", "ESCALATIONS", "escalations please"])
+def test_escalations(text: str) -> None:
+    assert parse_command(text) == EscalationsCommand()
+
+
 # --- Slack escapes, shapes, help lines -------------------------------------------------------
 
 
@@ -276,7 +521,9 @@ def test_commands_are_frozen() -> None:
 
 
 def test_usage_and_help_lines_cover_every_subcommand() -> None:
-    assert set(USAGE) == {"help", "account", "log", "pay", "promise", "mine", "away", "assign"}
+    assert set(USAGE) == {
+        "help", "account", "log", "pay", "promise", "mine", "away", "assign", "escalate", "escalations"
+    }  # fmt: skip
     assert [usage for usage, _ in HELP_LINES] == list(USAGE.values())
     assert all(description.endswith(".") for _, description in HELP_LINES)
 
@@ -291,7 +538,9 @@ def test_arbitrary_text_raises_only_user_errors(text: str) -> None:
 
 _WORDS = st.sampled_from(
     ["log", "pay", "promise", "account", "help", "ACC-1", "call", "rpc", "vm", "card", "ref:", "ref:x",
-     "250", "R$", "1.250,00", "usd", "friday", "&amp;", "&lt;", " ", "  ", "\t", "x" * 70]
+     "250", "R$", "1.250,00", "usd", "friday", "&amp;", "&lt;", " ", "  ", "\t", "x" * 70,
+     "escalate", "escalations", "plan", "settlement", "write-off", "hardship", "legal", "x6", "6",
+     "instalments", "until", "30d", "+30", "days", "250", "000"]
 )  # fmt: skip
 
 

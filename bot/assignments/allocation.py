@@ -8,6 +8,7 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 
@@ -43,11 +44,23 @@ def _rank(candidate: Candidate) -> tuple[float, int]:
     return (-candidate.score, candidate.pk)
 
 
+def _ranked(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """All candidates in _rank order, highest score first, then lowest pk. With a million of them,
+    two stable sorts on C key functions (pk, then score descending) cost far less than one on the
+    Python _rank, which would build a tuple per candidate; the order is the same."""
+    ranked = sorted(candidates, key=_PK)
+    ranked.sort(key=_SCORE, reverse=True)  # reverse=True keeps equal scores in pk order
+    return ranked
+
+
+_PK = itemgetter(0)
+_SCORE = itemgetter(1)
+
+
 def allocate(candidates: Iterable[Candidate], agents: Sequence[AgentSlot]) -> Allocation:
     working = {agent.slack_user_id: agent for agent in agents if agent.capacity > 0}
     allocation = Allocation(lists={agent_id: [] for agent_id in working})
-    pool = _keep_with_owners(candidates, working, allocation)
-    pool.sort(key=_rank)
+    pool = _keep_with_owners(_ranked(candidates), working, allocation)
     _spread(pool, working, allocation)
     for ranked in allocation.lists.values():
         ranked.sort(key=_rank)
@@ -55,22 +68,22 @@ def allocate(candidates: Iterable[Candidate], agents: Sequence[AgentSlot]) -> Al
 
 
 def _keep_with_owners(
-    candidates: Iterable[Candidate], working: dict[str, AgentSlot], allocation: Allocation
+    ranked: list[Candidate], working: dict[str, AgentSlot], allocation: Allocation
 ) -> list[Candidate]:
-    """Continuity: an account stays with its agent while they are here and have room."""
+    """Continuity: an account stays with its agent while they are here and have room. Taken in
+    rank order, so each agent keeps their best accounts, and the rest, the pool, stays ranked."""
     pool: list[Candidate] = []
-    owned: dict[str, list[Candidate]] = defaultdict(list)
-    for candidate in candidates:
+    lists = allocation.lists
+    for candidate in ranked:
         owner = working.get(candidate.assigned_to or "")
-        if owner is not None and (owner.takes_high_value or not candidate.high_value):
-            owned[owner.slack_user_id].append(candidate)
+        if (
+            owner is not None
+            and (owner.takes_high_value or not candidate.high_value)
+            and len(mine := lists[owner.slack_user_id]) < owner.capacity
+        ):
+            mine.append(candidate)
         else:
             pool.append(candidate)
-    for agent_id, mine in owned.items():
-        mine.sort(key=_rank)
-        capacity = working[agent_id].capacity
-        allocation.lists[agent_id] = mine[:capacity]
-        pool.extend(mine[capacity:])
     return pool
 
 

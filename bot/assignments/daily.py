@@ -18,6 +18,7 @@ from bot.blocks.worklist import supervisor_summary, worklist_page
 from bot.calendar import WorkCalendar
 from bot.clock import team_today
 from bot.job_runs import JobReport, already_ran, claim, describe
+from bot.ledger.holds import release_expired_holds
 from bot.outbox import enqueue
 from bot.runtime import Runtime
 from storage.models import Assignment
@@ -36,6 +37,9 @@ def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
         done = already_ran(session, JOB, period)
         if done is not None:
             return JobReport(JOB, period, False, describe(done))
+    with runtime.db.transaction() as session:
+        release_expired_holds(session, today=today, now=at)
+    with runtime.db.reading() as session:
         plan = plan_day(session, today, runtime.settings)
         lines = _lines_with_reasons(session, plan, runtime)
     try:

@@ -15,7 +15,7 @@ from sqlalchemy import Row, Select, Subquery, and_, select
 from sqlalchemy.orm import Session
 
 from bot.assignments.allocation import AgentSlot, Allocation, Candidate, allocate
-from bot.assignments.scoring import AccountFacts, ScoreWeights, score
+from bot.assignments.scoring import AccountFacts, DayScorer
 from bot.compliance.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
 from bot.settings import Settings
 from bot.vocabulary import CLOSED_STATUSES, Channel, Outcome, PromiseStatus, Role
@@ -76,12 +76,6 @@ def _local_day(at: datetime | None, zone: ZoneInfo) -> date | None:
     return at.astimezone(zone).date() if at is not None else None
 
 
-def read_facts(session: Session, zone: ZoneInfo) -> Iterator[tuple[AccountFacts, str, str | None]]:
-    """Each open account's facts, with its status and hold reason."""
-    for row in session.execute(facts_query().execution_options(yield_per=20_000)):
-        yield _facts(row, zone), row[14], row[15]
-
-
 def facts_of(session: Session, pks: list[int], zone: ZoneInfo, chunk: int = 5_000) -> Iterator[AccountFacts]:
     """The facts of these accounts only (the ones that made a list), read in chunks."""
     for start in range(0, len(pks), chunk):
@@ -116,12 +110,18 @@ def recent_calls(session: Session, today: date, zone: ZoneInfo) -> dict[int, Con
     )
     days: dict[int, list[date]] = defaultdict(list)
     conversations: dict[int, date] = {}
-    for account_pk, at, outcome in session.execute(query):
+    for account_pk, at, outcome in _core_rows(session, query):
         day = at.astimezone(zone).date()
         days[account_pk].append(day)
         if outcome == Outcome.RIGHT_PARTY:
             conversations[account_pk] = max(day, conversations.get(account_pk, day))
     return {pk: ContactHistory(tuple(found), conversations.get(pk)) for pk, found in days.items()}
+
+
+def _core_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Iterator[Row[*tuple[Any, ...]]]:
+    """The rows of a large read, streamed through the session's connection: the ORM's
+    session.execute() would copy every row once more, which doubles the reading of a million."""
+    yield from session.connection().execute(query.execution_options(yield_per=20_000))
 
 
 def working_agents(
@@ -171,31 +171,41 @@ def _candidates(
     calls: dict[int, ContactHistory],
     left_off: Counter[str],
 ) -> Iterator[Candidate]:
-    weights: ScoreWeights = settings.score_weights
-    grace = settings.promise_grace_days
+    """Every open account that may be contacted today, scored. Runs once per open account, so it
+    works on the row's plain values rather than building an AccountFacts for each."""
+    scorer = DayScorer(today, settings.score_weights, settings.promise_grace_days)
+    zone = settings.zone
     thresholds: dict[str, Decimal] = {}
-    for facts, status, hold_reason in read_facts(session, settings.zone):
-        blocked = _blocked(facts, status, hold_reason, calls, today)
+    for row in _core_rows(session, facts_query()):
+        # In facts_query()'s order; the account id and the promised amount are for reasons() only.
+        (pk, _account_id, currency, balance, original_amount, due_date, assigned_to, language, risk_score,
+         last_contact_at, last_conversation_at, callback_on, _promise_amount, promise_due, status,
+         hold_reason) = row  # fmt: skip
+        blocked = _blocked(pk, status, hold_reason, calls, today)
         if blocked is not None:
             left_off[blocked.rule] += 1
             continue
-        threshold = thresholds.get(facts.currency) or thresholds.setdefault(
-            facts.currency, settings.high_value_for(facts.currency)
+        threshold = thresholds.get(currency) or thresholds.setdefault(
+            currency, settings.high_value_for(currency)
         )
-        yield Candidate(
-            facts.pk,
-            score(facts, today, weights, grace),
-            facts.assigned_to,
-            facts.language,
-            facts.balance >= threshold,
+        points = scorer.score(
+            balance,
+            original_amount,
+            due_date,
+            promise_due,
+            callback_on,
+            _local_day(last_contact_at, zone),
+            _local_day(last_conversation_at, zone),
+            risk_score,
         )
+        yield Candidate(pk, points, assigned_to, language, balance >= threshold)
 
 
 def _blocked(
-    facts: AccountFacts, status: str, hold_reason: str | None, calls: dict[int, ContactHistory], today: date
+    pk: int, status: str, hold_reason: str | None, calls: dict[int, ContactHistory], today: date
 ) -> ContactBlock | None:
     held = hold_block(status, hold_reason)
     if held is not None:
         return held
-    history = calls.get(facts.pk)
+    history = calls.get(pk)
     return call_block(history, today) if history is not None else None

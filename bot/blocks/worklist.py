@@ -65,11 +65,12 @@ AWAY_TEXT_LIMIT = 1000
 
 NOTHING_TODAY = ":sunny: Nothing on your list today. Type `/collect help` to see what else you can do."
 
-Form = Literal["log", "promise", "pay"]
+Form = Literal["log", "promise", "pay", "escalate"]
 _LINE_MENU: tuple[tuple[str, Form], ...] = (
     ("Log a contact", "log"),
     ("Record a promise", "promise"),
     ("Record a payment", "pay"),
+    ("Escalate to a supervisor", "escalate"),
 )
 
 

@@ -177,7 +177,7 @@ def import_accounts(
         old = existing.get(row.key)
         if old is None:
             new = _new_account(row, options.now)
-            after = {name: new[name] for name in audit.AUDITED_ACCOUNT_FIELDS}
+            after = {name: new.get(name) for name in audit.AUDITED_ACCOUNT_FIELDS}
             writer.create(new, _audit(options.now, "account", "import.created", row.account_id, None, after))
         else:
             writer.change(old, _account_target(old, row, fields), "account", str(old["account_id"]))

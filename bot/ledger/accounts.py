@@ -123,9 +123,16 @@ class AccountSummary:
     payments: list[PaymentLine]
 
 
-def open_promise(session: Session, account: Account) -> Promise | None:
+def open_promises(session: Session, account: Account) -> list[Promise]:
+    """Earliest due first: a payment plan's instalments are kept in order."""
     query = select(Promise).where(Promise.account_pk == account.id, Promise.status == PromiseStatus.OPEN)
-    return session.scalars(query.order_by(Promise.made_at.desc()).limit(1)).first()
+    return list(session.scalars(query.order_by(Promise.due_date, Promise.id)))
+
+
+def open_promise(session: Session, account: Account) -> Promise | None:
+    """The next promise (or instalment) due."""
+    promises = open_promises(session, account)
+    return promises[0] if promises else None
 
 
 def summarise(

@@ -12,10 +12,11 @@ def is_overpayment(balance: Decimal, amount: Decimal) -> bool:
 
 
 def status_after_payment(status: str, new_balance: Decimal, open_promise_left: bool) -> str:
-    """A balance at or below zero closes any account as paid; a kept promise returns it to active."""
+    """A balance at or below zero closes any account as paid; a kept promise (or a plan's last
+    instalment) returns it to active."""
     if new_balance <= 0:
         return AccountStatus.PAID
-    if status == AccountStatus.PROMISED and not open_promise_left:
+    if status in (AccountStatus.PROMISED, AccountStatus.PLAN) and not open_promise_left:
         return AccountStatus.ACTIVE
     return status
 

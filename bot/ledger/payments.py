@@ -7,18 +7,18 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.currency import format_money, has_valid_precision
 from bot.errors import ConflictError, UserError
-from bot.ledger.accounts import find_account, open_promise
+from bot.ledger.accounts import find_account, open_promise, open_promises
 from bot.ledger.balance import is_overpayment, status_after_payment
 from bot.ledger.promise_rules import counts_toward, progress_after_payment
 from bot.parsing.amounts import parse_amount
 from bot.roster import roster_name
-from bot.vocabulary import PromiseStatus
+from bot.vocabulary import AccountStatus, PromiseStatus
 from storage.models import Account, Payment
 
 
@@ -137,6 +137,7 @@ def apply_payment(
     _note_last_payment(account, amount, details, zone)
     promise_left = open_promise(session, account) is not None
     account.status = status_after_payment(account.status, account.balance, open_promise_left=promise_left)
+    forgiven = _settle_if_reached(session, account, now)
     account.updated_at = now
     audit.record(
         session,
@@ -146,7 +147,11 @@ def apply_payment(
         entity="account",
         entity_key=account.account_id,
         before=before,
-        after={**audit.account_state(account), "payment": _payment_state(payment)},
+        after={
+            **audit.account_state(account),
+            "payment": _payment_state(payment),
+            **({"settlement_forgiven": str(forgiven)} if forgiven is not None else {}),
+        },
     )
     return PaymentOutcome(
         account_id=account.account_id,
@@ -204,24 +209,46 @@ def _apply_to_promise(
     grace_days: int,
     now: datetime,
 ) -> Decimal | None:
-    """Adds the payment to the open promise it counts toward; returns the promise's amount if now kept."""
-    promise = open_promise(session, account)
-    if promise is None or not counts_toward(
-        made_at=promise.made_at,
-        due_date=promise.due_date,
-        received_at=details.received_at,
-        grace_days=grace_days,
-        zone=zone,
-    ):
-        return None
-    progress = progress_after_payment(promise.amount, promise.paid_toward, amount)
-    promise.paid_toward = progress.paid_toward
-    if not progress.kept:
-        return None
-    promise.status = PromiseStatus.KEPT
-    promise.resolved_at = now
+    """Adds the payment to the open promises it counts toward, earliest first (a plan's
+    instalments in order, what is left over carrying to the next); returns what it kept."""
+    remaining, kept = amount, Decimal(0)
+    for promise in open_promises(session, account):
+        if remaining <= 0:
+            break
+        if not counts_toward(
+            made_at=promise.made_at,
+            due_date=promise.due_date,
+            received_at=details.received_at,
+            grace_days=grace_days,
+            zone=zone,
+        ):
+            continue
+        applied = min(remaining, promise.amount - promise.paid_toward)
+        progress = progress_after_payment(promise.amount, promise.paid_toward, applied)
+        promise.paid_toward, remaining = progress.paid_toward, remaining - applied
+        if progress.kept:
+            promise.status, promise.resolved_at = PromiseStatus.KEPT, now
+            kept += promise.amount
     session.flush()
-    return promise.amount
+    return kept or None
+
+
+def _settle_if_reached(session: Session, account: Account, now: datetime) -> Decimal | None:
+    """An approved settlement closes the account once payments since its approval reach the agreed
+    amount; what is left of the balance is forgiven. Returns the amount forgiven."""
+    if account.settlement_amount is None or account.settlement_approved_at is None:
+        return None
+    paid = session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), Decimal(0))).where(
+            Payment.account_pk == account.id, Payment.received_at >= account.settlement_approved_at
+        )
+    )
+    if paid is None or paid < account.settlement_amount:
+        return None
+    forgiven = max(account.balance, Decimal(0))
+    account.balance -= forgiven
+    account.status = AccountStatus.SETTLED
+    return forgiven
 
 
 def _note_last_payment(account: Account, amount: Decimal, details: PaymentDetails, zone: ZoneInfo) -> None:

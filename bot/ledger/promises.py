@@ -15,7 +15,7 @@ from bot.ledger.accounts import find_account, open_promise
 from bot.ledger.balance import is_closed, status_after_promise
 from bot.parsing.amounts import parse_amount
 from bot.parsing.dates import parse_future_date
-from bot.vocabulary import PromiseStatus
+from bot.vocabulary import AccountStatus, PromiseStatus
 from storage.models import Account, Promise
 
 
@@ -83,6 +83,11 @@ def record_promise(
 
 
 def _check_promisable(account: Account, amount: Decimal) -> None:
+    if account.status == AccountStatus.PLAN:
+        raise UserError(
+            f"`{account.account_id}` is on a payment plan: its instalments are its promises.",
+            "Record the payments as they come; to change the plan, escalate with `/collect escalate`.",
+        )
     if is_closed(account.status):
         raise UserError(
             f"`{account.account_id}` is {account.status.replace('_', ' ')}: there is nothing left to promise.",

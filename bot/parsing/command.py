@@ -20,6 +20,7 @@ from bot.vocabulary import (
     METHOD_ALIASES,
     OUTCOME_ALIASES,
     Channel,
+    EscalationKind,
     Outcome,
     PaymentMethod,
 )
@@ -27,7 +28,7 @@ from bot.vocabulary import (
 MAX_ACCOUNT_ID_LENGTH = 64
 MAX_REFERENCE_LENGTH = 100
 MAX_NOTES_LENGTH = 2000
-MODAL_SUBCOMMANDS = frozenset({"log", "pay", "promise"})
+MODAL_SUBCOMMANDS = frozenset({"log", "pay", "promise", "escalate"})
 
 USAGE: dict[str, str] = {
     "help": "/collect help",
@@ -38,6 +39,8 @@ USAGE: dict[str, str] = {
     "mine": "/collect mine",
     "away": "/collect away @user <from> <to>",
     "assign": "/collect assign <account-id> @user",
+    "escalate": "/collect escalate <account-id> <kind> [amount] <reason…>",
+    "escalations": "/collect escalations",
 }
 
 _EXAMPLES: dict[str, str] = {
@@ -47,6 +50,7 @@ _EXAMPLES: dict[str, str] = {
     "promise": "/collect promise ACC-1042 250 friday",
     "away": "/collect away @ana 2026-12-24 2026-12-31",
     "assign": "/collect assign ACC-1042 @ana",
+    "escalate": "/collect escalate ACC-1042 settlement 800 offers 800 today to close the account",
 }
 
 _NEEDS: dict[str, str] = {
@@ -56,6 +60,7 @@ _NEEDS: dict[str, str] = {
     "promise": "an account id, an amount and a date",
     "away": "a person and two dates",
     "assign": "an account id and a person",
+    "escalate": "an account id, a kind and a reason",
 }
 
 HELP_LINES: list[tuple[str, str]] = [
@@ -67,6 +72,12 @@ HELP_LINES: list[tuple[str, str]] = [
     (USAGE["mine"], "Show today's worklist, with what is already done."),
     (USAGE["away"], "Mark someone away (yourself, or anyone if you are a supervisor)."),
     (USAGE["assign"], "Move an account to another agent (supervisors)."),
+    (
+        USAGE["escalate"],
+        "Ask a supervisor to decide a payment plan, settlement, write-off, legal referral, hardship "
+        "pause or dispute review. Type `/collect escalate` alone for a form.",
+    ),
+    (USAGE["escalations"], "Show the escalations waiting for a decision."),
 ]
 
 
@@ -122,6 +133,23 @@ class AssignCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class EscalateCommand:
+    account_id: str
+    kind: EscalationKind
+    amount_text: str | None
+    """The instalment (plan), the amount accepted (settlement) or written off; None when not typed."""
+    instalments: int | None
+    until_text: str | None
+    """A plan's end date or a hardship pause's end, as typed (`2027-06-30`) or as `+30d`."""
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationsCommand:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class OpenModal:
     """A subcommand typed with nothing after it: the caller opens its form."""
 
@@ -137,6 +165,8 @@ Command: TypeAlias = (
     | MineCommand
     | AwayCommand
     | AssignCommand
+    | EscalateCommand
+    | EscalationsCommand
     | OpenModal
 )
 
@@ -147,6 +177,21 @@ _CHANNELS: dict[str, Channel] = {c.value: c for c in Channel} | CHANNEL_ALIASES
 _OUTCOMES: dict[str, Outcome] = {o.value: o for o in Outcome} | OUTCOME_ALIASES
 _METHODS: dict[str, PaymentMethod] = {m.value: m for m in PaymentMethod} | METHOD_ALIASES
 _REF_PREFIX = "ref:"
+
+# What agents actually type for an escalation's kind, mapped to the canonical word.
+KIND_ALIASES: dict[str, EscalationKind] = {
+    "plan": EscalationKind.PAYMENT_PLAN,
+    "payment_plan": EscalationKind.PAYMENT_PLAN,
+    "paymentplan": EscalationKind.PAYMENT_PLAN,
+    "settle": EscalationKind.SETTLEMENT,
+    "writeoff": EscalationKind.WRITE_OFF,
+    "write_off": EscalationKind.WRITE_OFF,
+    "charge-off": EscalationKind.WRITE_OFF,
+    "chargeoff": EscalationKind.WRITE_OFF,
+    "dispute": EscalationKind.DISPUTE_REVIEW,
+    "dispute_review": EscalationKind.DISPUTE_REVIEW,
+}
+_KINDS: dict[str, EscalationKind] = {k.value: k for k in EscalationKind} | KIND_ALIASES
 
 _Word = TypeVar("_Word", bound=StrEnum)
 
@@ -183,6 +228,10 @@ def parse_outcome(word: str) -> Outcome:
 
 def parse_method(word: str) -> PaymentMethod:
     return _lookup(word, _METHODS, PaymentMethod, "a payment method", "method")
+
+
+def parse_kind(word: str) -> EscalationKind:
+    return _lookup(word, _KINDS, EscalationKind, "an escalation kind", "kind")
 
 
 def unescape_slack(text: str) -> str:
@@ -272,6 +321,241 @@ def parse_user(word: str) -> str:
     )
 
 
+# --- escalate --------------------------------------------------------------------------------
+
+# Each kind's forms and an example, for the hint when its words are missing.
+_KIND_USAGE: dict[EscalationKind, tuple[tuple[str, ...], str]] = {
+    EscalationKind.PAYMENT_PLAN: (
+        (
+            "/collect escalate <account-id> payment-plan <amount> x<count> <reason…>",
+            "/collect escalate <account-id> payment-plan <amount> until <date> <reason…>",
+        ),
+        "/collect escalate ACC-1042 payment-plan 250 x6 lost overtime, can pay monthly",
+    ),
+    EscalationKind.SETTLEMENT: (
+        ("/collect escalate <account-id> settlement <amount> <reason…>",),
+        "/collect escalate ACC-1042 settlement 800 offers 800 today to close the account",
+    ),
+    EscalationKind.WRITE_OFF: (
+        ("/collect escalate <account-id> write-off [amount] <reason…>",),
+        "/collect escalate ACC-1042 write-off customer deceased, no estate",
+    ),
+    EscalationKind.LEGAL: (
+        ("/collect escalate <account-id> legal <reason…>",),
+        "/collect escalate ACC-1042 legal no answer in 120 days, assets found",
+    ),
+    EscalationKind.HARDSHIP: (
+        (
+            "/collect escalate <account-id> hardship until <date> <reason…>",
+            "/collect escalate <account-id> hardship <days>d <reason…>",
+        ),
+        "/collect escalate ACC-1042 hardship 60d lost job, starts a new one in March",
+    ),
+    EscalationKind.DISPUTE_REVIEW: (
+        ("/collect escalate <account-id> dispute-review <reason…>",),
+        "/collect escalate ACC-1042 dispute-review says the charge was refunded",
+    ),
+}
+
+# Currency markers next to an amount: a symbol, a code in capitals, or a code the bot knows in
+# any case. Lower-case words in general are left alone: they start the reason (`800 for the car`).
+_KNOWN_CODES = sorted({code for codes in SYMBOLS.values() for code in codes})
+_SYMBOLS_PATTERN = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
+_CURRENCY = f"(?i:{_SYMBOLS_PATTERN}|{'|'.join(_KNOWN_CODES)})|[A-Z]{{3}}"
+_CURRENCY_WORD = re.compile(_CURRENCY)
+_NUMBER_WORD = re.compile(rf"[-\u2212]?(?:{_CURRENCY})?[-\u2212]?[0-9][0-9.,]*(?:{_CURRENCY})?")
+# The later words of a space-grouped amount: `1 250,00`, `1 250 000`.
+_DIGIT_GROUP = re.compile(rf"[0-9]{{3}}(?:[.,][0-9]+)?(?:{_CURRENCY})?")
+_COUNT = re.compile(r"[x×]([0-9]{1,9})|([0-9]{1,9})[x×]", re.IGNORECASE)
+_COUNT_NUMBER = re.compile(r"[0-9]{1,9}")
+_COUNT_WORDS = frozenset({"instalment", "instalments", "installment", "installments", "payments", "months"})
+_PERIOD = re.compile(r"\+?[0-9]{1,4}(?:d|days?|w|weeks?)|\+[0-9]{1,4}", re.IGNORECASE)
+_PERIOD_NUMBER = re.compile(r"\+?[0-9]{1,4}")
+_PERIOD_UNIT = re.compile(r"d|days?|w|weeks?", re.IGNORECASE)
+_UNTIL = "until"
+_TIME_WORDS = frozenset({"day", "days", "week", "weeks", "month", "months", "year", "years"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """What an escalation's kind takes between the kind and the reason, and how many words it used."""
+
+    amount_text: str | None = None
+    instalments: int | None = None
+    until_text: str | None = None
+    used: int = 0
+
+
+def _parse_escalate(text: str, args: _Tokens) -> Command:
+    if len(args) < 2:
+        raise _usage_error("escalate")
+    account_id = _account_id(args[0].group())
+    kind = parse_kind(args[1].group())
+    terms = _TERMS[kind](text, args[2:])
+    return EscalateCommand(
+        account_id=account_id,
+        kind=kind,
+        amount_text=terms.amount_text,
+        instalments=terms.instalments,
+        until_text=terms.until_text,
+        reason=_reason(text, args[2 + terms.used :], kind),
+    )
+
+
+def _parse_escalations(text: str, args: _Tokens) -> Command:
+    return EscalationsCommand()
+
+
+def _plan_terms(text: str, words: _Tokens) -> _Terms:
+    amount = _amount_length(words, stop=lambda rest: _plan_length(rest) is not None)
+    if not amount:
+        raise _kind_error(
+            EscalationKind.PAYMENT_PLAN,
+            "A payment plan needs the amount of each instalment after the kind.",
+            "amount",
+        )
+    length = _plan_length(words[amount:])
+    if length is None:
+        raise _kind_error(
+            EscalationKind.PAYMENT_PLAN,
+            "A payment plan needs the number of instalments, like `x6`, or its end, like "
+            "`until 2027-06-30`, after the amount.",
+            "instalments",
+        )
+    instalments, until_text, used = length
+    if _plan_length(words[amount + used :]) is not None:
+        raise _kind_error(
+            EscalationKind.PAYMENT_PLAN,
+            "Give either the number of instalments or the plan's end date, not both.",
+            "instalments",
+        )
+    return _Terms(_span(text, words[:amount]), instalments, until_text, amount + used)
+
+
+def _settlement_terms(text: str, words: _Tokens) -> _Terms:
+    amount = _amount_length(words)
+    if not amount:
+        raise _kind_error(
+            EscalationKind.SETTLEMENT, "A settlement needs the amount to accept after the kind.", "amount"
+        )
+    return _Terms(amount_text=_span(text, words[:amount]), used=amount)
+
+
+def _write_off_terms(text: str, words: _Tokens) -> _Terms:
+    # The amount is optional: without one the whole balance is written off, and the words are the reason.
+    amount = _amount_length(words)
+    if amount == 1 and len(words) > 1 and words[1].group().lower() in _TIME_WORDS:
+        amount = 0  # `write-off ACC-1 3 years without contact` is a reason, not a write-off of 3
+    return _Terms(amount_text=_span(text, words[:amount]) if amount else None, used=amount)
+
+
+def _hardship_terms(text: str, words: _Tokens) -> _Terms:
+    period = _until(words) or _period(words)
+    if period is None:
+        raise _kind_error(
+            EscalationKind.HARDSHIP,
+            "A hardship pause needs its end after the kind: `until <date>` or a number of days, like `30d`.",
+            "until",
+        )
+    until_text, used = period
+    return _Terms(until_text=until_text, used=used)
+
+
+def _no_terms(text: str, words: _Tokens) -> _Terms:
+    return _Terms()
+
+
+_TERMS: dict[EscalationKind, Callable[[str, _Tokens], _Terms]] = {
+    EscalationKind.PAYMENT_PLAN: _plan_terms,
+    EscalationKind.SETTLEMENT: _settlement_terms,
+    EscalationKind.WRITE_OFF: _write_off_terms,
+    EscalationKind.LEGAL: _no_terms,
+    EscalationKind.HARDSHIP: _hardship_terms,
+    EscalationKind.DISPUTE_REVIEW: _no_terms,
+}
+
+
+def _amount_length(words: _Tokens, *, stop: Callable[[_Tokens], bool] | None = None) -> int:
+    """How many words at the start are an amount (`250`, `$1,250.00`, `R$ 1.250,00`, `1 250 EUR`); 0 if none.
+
+    Stricter than pay's: a reason follows, so a later word joins only when it is a currency or a
+    group of three digits, and `800 30 days late` keeps `30 days late` as the reason. `stop` ends
+    the amount early where the rest reads as something else (`250 120 months`).
+    """
+    texts = [word.group() for word in words]
+    prefix = len(texts) > 1 and bool(_CURRENCY_WORD.fullmatch(texts[0]))
+    at = int(prefix)
+    if at >= len(texts) or not _NUMBER_WORD.fullmatch(texts[at]):
+        return 0
+    at += 1
+    while at < len(texts) and _DIGIT_GROUP.fullmatch(texts[at]) and not (stop and stop(words[at:])):
+        at += 1
+    if not prefix and at < len(texts) and _CURRENCY_WORD.fullmatch(texts[at]):
+        at += 1
+    return at
+
+
+def _plan_length(words: _Tokens) -> tuple[int | None, str | None, int] | None:
+    """(instalments, until, words used) from `x6`, `6x`, `6 instalments` or `until DATE`; None if absent."""
+    if not words:
+        return None
+    first = words[0].group()
+    if count := _COUNT.fullmatch(first):
+        return int(count[1] or count[2]), None, 1
+    if _COUNT_NUMBER.fullmatch(first) and len(words) > 1 and words[1].group().lower() in _COUNT_WORDS:
+        return int(first), None, 2
+    until = _until(words)
+    return (None, *until) if until else None
+
+
+def _until(words: _Tokens) -> tuple[str, int] | None:
+    if not words or words[0].group().lower() != _UNTIL:
+        return None
+    if len(words) < 2:
+        raise UserError(
+            "`until` needs a date after it.",
+            "Type a date like `2027-06-30` or `+30d` right after `until`.",
+            field="until",
+        )
+    return words[1].group(), 2
+
+
+def _period(words: _Tokens) -> tuple[str, int] | None:
+    """A pause's length as a relative date the caller can read: `30d`, `+30d` and `30 days` → `+30…`."""
+    if not words:
+        return None
+    first = words[0].group()
+    if _PERIOD_NUMBER.fullmatch(first) and len(words) > 1 and _PERIOD_UNIT.fullmatch(words[1].group()):
+        return f"+{first.removeprefix('+')} {words[1].group()}", 2
+    if _PERIOD.fullmatch(first):
+        return "+" + first.removeprefix("+"), 1
+    return None
+
+
+def _reason(text: str, rest: _Tokens, kind: EscalationKind) -> str:
+    if not rest:
+        raise _kind_error(kind, "An escalation needs a reason: tell the supervisor why.", "reason")
+    reason = text[rest[0].start() :].strip()
+    if len(reason) > MAX_NOTES_LENGTH:
+        raise UserError(
+            f"The reason is {len(reason):,} characters long; the limit is {MAX_NOTES_LENGTH:,}.",
+            f"Shorten the reason to {MAX_NOTES_LENGTH:,} characters or fewer.",
+            field="reason",
+        )
+    return reason
+
+
+def _span(text: str, words: _Tokens) -> str:
+    """The words as typed, inner spacing included (`R$  1.250,00`)."""
+    return text[words[0].start() : words[-1].end()]
+
+
+def _kind_error(kind: EscalationKind, problem: str, field: str) -> UserError:
+    forms, example = _KIND_USAGE[kind]
+    typed = " or ".join(f"`{form}`" for form in forms)
+    return UserError(problem, f"Type {typed}, for example `{example}`.", field=field)
+
+
 _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "help": _parse_help,
     "mine": _parse_mine,
@@ -281,6 +565,8 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "log": _parse_log,
     "pay": _parse_pay,
     "promise": _parse_promise,
+    "escalate": _parse_escalate,
+    "escalations": _parse_escalations,
 }
 
 

@@ -1,0 +1,689 @@
+"""Escalations in Block Kit: the supervisors' message and its thread replies, the agent's DM and
+confirmation, `/collect escalations`, and the three forms (escalate, decide, ask for info).
+
+Pure functions of bot.escalations.card.EscalationCard. Every text a person or a customer wrote
+(customer name, reason, comment, question) is escaped and clipped without cutting an escape in
+half, and each cap below is sized so that no input can push a message past Slack's limits (section
+3,000 characters, 50 blocks, and about 13,000 characters of text per message).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.blocks.kit import (
+    SECTION_TEXT_LIMIT,
+    Block,
+    Reply,
+    actions,
+    button,
+    context,
+    header,
+    plain,
+    section,
+)
+from bot.blocks.modals import _account_input, _input, _static_select, _text_input
+from bot.blocks.mrkdwn import escape, local_time, mention
+from bot.currency import format_money
+from bot.escalations.card import EscalationCard
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.interactions import DecisionContext, ModalOrigin
+from bot.ledger.accounts import ContactLine
+from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationKind, EscalationStatus
+
+View = dict[str, Any]
+
+NAME_LIMIT = 100
+ACCOUNT_ID_LIMIT = 64
+REASON_LIMIT = 2400
+COMMENT_LIMIT = 2400
+QUESTION_LIMIT = 2600
+MODAL_REASON_LIMIT = 1500
+CONTACT_WORD_LIMIT = 30
+RECENT_CONTACTS = 3
+MENTIONS_LIMIT = 25
+INPUT_MAX_LENGTH = 2000
+# `/collect escalations`: rows are capped, and rows are added until this much text is used, which
+# leaves room under the ~13,000 characters for the header and the "and N more" line.
+LIST_ROW_LIMIT = 400
+LIST_TEXT_BUDGET = 10_000
+MODAL_TEXT_LIMIT = 24
+
+KIND_LABELS: dict[EscalationKind, str] = {
+    EscalationKind.PAYMENT_PLAN: "Payment plan",
+    EscalationKind.SETTLEMENT: "Settlement",
+    EscalationKind.WRITE_OFF: "Write-off",
+    EscalationKind.LEGAL: "Legal referral",
+    EscalationKind.HARDSHIP: "Hardship pause",
+    EscalationKind.DISPUTE_REVIEW: "Dispute review",
+}
+
+_KIND_CHOICES: dict[EscalationKind, str] = {
+    EscalationKind.PAYMENT_PLAN: "Payment plan (instalments)",
+    EscalationKind.SETTLEMENT: "Settlement (accept less)",
+    EscalationKind.WRITE_OFF: "Write off",
+    EscalationKind.LEGAL: "Refer to legal",
+    EscalationKind.HARDSHIP: "Hardship pause",
+    EscalationKind.DISPUTE_REVIEW: "Review a dispute",
+}
+
+_DECIDED = frozenset({EscalationStatus.APPROVED, EscalationStatus.REJECTED})
+_SAFE_URL = re.compile(r"https?://[^\s<>|]{1,300}")
+
+
+# --- Text pieces ---------------------------------------------------------------------------------
+
+
+def _cut(escaped: str, limit: int) -> str:
+    """Clip escaped text to `limit` characters without leaving half of `&amp;`, `&lt;` or `&gt;`."""
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def _fit(text: str, limit: int) -> str:
+    """One line of someone's text: whitespace collapsed, escaped, clipped."""
+    return _cut(escape(" ".join(text.split())), limit)
+
+
+def _quote(text: str | None, limit: int) -> str:
+    """Someone's text as a mrkdwn quote, line breaks kept; empty when there is nothing to show."""
+    lines = [line.strip() for line in escape(text or "").splitlines() if line.strip()]
+    return _cut("\n".join(f"> {line}" for line in lines), limit)
+
+
+def _code(text: str) -> str:
+    return "`" + _fit(text.replace("`", "'"), ACCOUNT_ID_LIMIT) + "`"
+
+
+def _name(card: EscalationCard) -> str:
+    return _fit(card.customer_name, NAME_LIMIT) or "(no name)"
+
+
+def _who(user: str | None) -> str:
+    return mention(user) if user and any(ch.isalnum() for ch in user) else "someone"
+
+
+def _mentions(users: Sequence[str]) -> str:
+    unique = list(dict.fromkeys(u for u in users if any(ch.isalnum() for ch in u)))
+    text = " ".join(mention(u) for u in unique[:MENTIONS_LIMIT])
+    hidden = len(unique) - MENTIONS_LIMIT
+    return f"{text} and {hidden:,} more" if hidden > 0 else text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _money(amount: Decimal, card: EscalationCard) -> str:
+    return format_money(amount, card.currency)
+
+
+def _utc(at: datetime) -> datetime:
+    """Naive datetimes are taken as UTC, as the database stores them."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _when(at: datetime) -> str:
+    at = _utc(at)
+    return local_time(at, at.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def _hours(hours: float) -> str:
+    if hours < 1:
+        return f"{max(0, int(hours * 60))} min"
+    return f"{int(hours):,} h"
+
+
+def _age(since: datetime, now: datetime) -> str:
+    seconds = max(0.0, (_utc(now) - _utc(since)).total_seconds())
+    if seconds < 86_400:
+        return _hours(seconds / 3600)
+    return f"{int(seconds // 86_400):,} d"
+
+
+def _link(url: str | None, label: str) -> str | None:
+    """A mrkdwn link, or None when there is no URL or it would break the `<url|label>` syntax."""
+    if url is None or not _SAFE_URL.fullmatch(url):
+        return None
+    return f"<{url}|{label}>"
+
+
+def kind_noun(kind: EscalationKind) -> str:
+    """`settlement`, `payment plan`, `legal referral`: the kind inside a sentence."""
+    return KIND_LABELS[kind].lower()
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _fallback(card: EscalationCard, what: str) -> str:
+    """A notification text: the account id (escaped, as `text` is read as mrkdwn), no customer."""
+    return f"{what}: {kind_noun(card.kind)} on {_fit(card.account_id, ACCOUNT_ID_LIMIT)}"
+
+
+# --- The request in words ------------------------------------------------------------------------
+
+
+def request_in_words(card: EscalationCard) -> str:
+    """Plain words (not escaped) for what the agent asks, e.g. `settle for $3,000.00 (forgives
+    $1,310.00)`; escape before putting them in mrkdwn."""
+    match card.kind:
+        case EscalationKind.SETTLEMENT:
+            return _settlement_words(card)
+        case EscalationKind.PAYMENT_PLAN:
+            return _plan_words(card)
+        case EscalationKind.WRITE_OFF:
+            return f"write off {_written_off(card)}"
+        case EscalationKind.LEGAL:
+            return "refer to legal"
+        case EscalationKind.HARDSHIP:
+            return "pause collection (hardship)" + (f" until {card.until.isoformat()}" if card.until else "")
+        case _:
+            return "review a dispute"
+
+
+def _settlement_words(card: EscalationCard) -> str:
+    text = "settle" if card.amount is None else f"settle for {_money(card.amount, card)}"
+    if card.forgiven > 0:
+        text += f" (forgives {_money(card.forgiven, card)})"
+    return text
+
+
+def _plan_words(card: EscalationCard) -> str:
+    count = f"{card.instalments:,} " if card.instalments else ""
+    noun = "instalment" if card.instalments == 1 else "instalments"
+    text = f"payment plan: {count}monthly {noun}"
+    if card.amount is not None:
+        text += f" of {_money(card.amount, card)}"
+    if card.until:
+        text += f" (last on {card.until.isoformat()})"
+    return text
+
+
+def _written_off(card: EscalationCard) -> str:
+    if card.amount is not None:
+        return _money(card.amount, card)
+    return _money(card.forgiven, card) if card.forgiven > 0 else "the balance"
+
+
+def _request(card: EscalationCard) -> str:
+    return escape(request_in_words(card))
+
+
+# --- What a decision does ------------------------------------------------------------------------
+
+
+def _first_instalment(card: EscalationCard) -> date | None:
+    """Monthly instalments ending on `until`: the first is (n - 1) months before, day clamped."""
+    if not card.until or not card.instalments or card.instalments < 2:
+        return None
+    months = card.until.year * 12 + card.until.month - 1 - (card.instalments - 1)
+    year, month = divmod(months, 12)
+    if year < 1:
+        return None
+    day = min(card.until.day, calendar.monthrange(year, month + 1)[1])
+    return date(year, month + 1, day)
+
+
+def _plan_effect(card: EscalationCard) -> str:
+    text = _count(card.instalments, "instalment") if card.instalments else "The instalments"
+    if card.amount is not None:
+        text += f" of {_money(card.amount, card)}"
+    text += " scheduled"
+    first = _first_instalment(card)
+    if first:
+        text += f", the first on {first.isoformat()}"
+    if card.until:
+        text += f", the last on {card.until.isoformat()}"
+    return text + "."
+
+
+def _approved_effect(card: EscalationCard) -> str:
+    match card.kind:
+        case EscalationKind.PAYMENT_PLAN:
+            return _plan_effect(card)
+        case EscalationKind.SETTLEMENT if card.amount is not None:
+            return f"Settlement agreed: the account closes once {_money(card.amount, card)} is paid."
+        case EscalationKind.SETTLEMENT:
+            return "Settlement agreed."
+        case EscalationKind.WRITE_OFF:
+            return f"Written off {_written_off(card)}."
+        case EscalationKind.LEGAL:
+            return "The account is referred to legal."
+        case EscalationKind.HARDSHIP if card.until:
+            return f"The account is on hold until {card.until.isoformat()}."
+        case EscalationKind.HARDSHIP:
+            return "The account is on hold."
+        case _:
+            return "The dispute review is approved."
+
+
+def _effect(card: EscalationCard) -> str:
+    if card.status == EscalationStatus.APPROVED:
+        return escape(_approved_effect(card))
+    return "Nothing changes on the account."
+
+
+def _require_decided(card: EscalationCard) -> None:
+    if card.status not in _DECIDED:
+        raise ValueError(f"escalation {card.id} is {card.status}, not decided yet")
+
+
+# --- The supervisors' message --------------------------------------------------------------------
+
+
+def escalation_message(card: EscalationCard) -> Reply:
+    """The one message in the supervisors' channel; updated in place as the escalation moves on."""
+    account_id = " ".join(card.account_id.split())[:ACCOUNT_ID_LIMIT]
+    blocks = [
+        header(f"Escalation: {kind_noun(card.kind)} on {account_id}"),
+        _summary_section(card),
+        context(*_contact_summary(card)),
+        section(_status_text(card)),
+    ]
+    if card.status in OPEN_ESCALATION_STATUSES:
+        blocks.append(_decision_buttons(card.id))
+    return Reply(text=_fallback(card, "Escalation"), blocks=blocks)
+
+
+def _summary_section(card: EscalationCard) -> Block:
+    text = f"*{_name(card)}* · {_code(card.account_id)}\n*Request:* {_request(card)}"
+    reason = _quote(card.reason, REASON_LIMIT)
+    if reason:
+        text += f"\n*Reason*\n{reason}"
+    dpd = f"{card.days_past_due:,}" if card.days_past_due > 0 else "current"
+    fields = [
+        f"*Balance*\n{escape(_money(card.balance, card))}",
+        f"*Days past due*\n{dpd}",
+        f"*Requested by*\n{_who(card.requested_by)}",
+        f"*Requested*\n{_when(card.requested_at)}",
+    ]
+    return section(text, fields=fields)
+
+
+def _contact_summary(card: EscalationCard) -> list[str]:
+    attempts = f"*{_count(card.attempts_last_30_days, 'attempt')}* in the last 30 days"
+    recent = card.recent_contacts[:RECENT_CONTACTS]
+    if not recent:
+        return [attempts, "No contact logged yet"]
+    return [attempts, *(_contact_text(contact) for contact in recent)]
+
+
+def _contact_text(contact: ContactLine) -> str:
+    channel = _fit(contact.channel, CONTACT_WORD_LIMIT) or "?"
+    outcome = _fit(contact.outcome, CONTACT_WORD_LIMIT) or "?"
+    return f"{_when(contact.at)} · {channel} · {outcome}"
+
+
+def _status_text(card: EscalationCard) -> str:
+    match card.status:
+        case EscalationStatus.OPEN:
+            return ":large_yellow_circle: *Open*: waiting for a supervisor's decision"
+        case EscalationStatus.WAITING_INFO:
+            return f":hourglass: waiting for {_who(card.requested_by)}'s answer"
+        case EscalationStatus.RECOMMENDED:
+            return _with_comment(_recommended_text(card), card)
+        case _:
+            return _with_comment(_decided_text(card), card)
+
+
+def _recommended_text(card: EscalationCard) -> str:
+    forgives = f"forgives {escape(_money(card.forgiven, card))}, " if card.forgiven > 0 else ""
+    return (
+        f":raising_hand: Recommended by {_who(card.recommended_by)}"
+        f" — a manager decides ({forgives}above their limit)"
+    )
+
+
+def _decided_text(card: EscalationCard) -> str:
+    icon, verb = (
+        (":white_check_mark:", "Approved")
+        if card.status == EscalationStatus.APPROVED
+        else (":x:", "Rejected")
+    )
+    text = f"{icon} *{verb}* by {_who(card.decided_by)}"
+    if card.decided_at:
+        text += f" {_when(card.decided_at)}"
+    if card.recommended_by and card.recommended_by != card.decided_by:
+        text += f", recommended by {_who(card.recommended_by)}"
+    return text
+
+
+def _with_comment(text: str, card: EscalationCard) -> str:
+    comment = _quote(card.comment, COMMENT_LIMIT)
+    return f"{text}\n{comment}" if comment else text
+
+
+def _decision_buttons(escalation_id: int) -> Block:
+    value = str(escalation_id)
+    return actions(
+        button("Approve", ActionId.ESCALATION_APPROVE, value, style="primary"),
+        button("Reject", ActionId.ESCALATION_REJECT, value, style="danger"),
+        button("Ask for info", ActionId.ESCALATION_ASK_INFO, value),
+    )
+
+
+# --- Thread replies ------------------------------------------------------------------------------
+
+
+def _comment_blocks(card: EscalationCard) -> list[Block]:
+    """The decider's (or recommender's) comment in a section of its own, so that it always fits."""
+    comment = _quote(card.comment, COMMENT_LIMIT)
+    return [section(comment)] if comment else []
+
+
+def _verdict(card: EscalationCard) -> tuple[str, str]:
+    if card.status == EscalationStatus.APPROVED:
+        return ":white_check_mark:", "approved"
+    return ":x:", "rejected"
+
+
+def decision_reply(card: EscalationCard) -> Reply:
+    """The thread reply once approved or rejected: who, the request, what happens, the comment."""
+    _require_decided(card)
+    icon, verb = _verdict(card)
+    text = f"{icon} {_who(card.decided_by)} {verb} the request — {_request(card)}."
+    if card.recommended_by and card.recommended_by != card.decided_by:
+        text += f" It was recommended by {_who(card.recommended_by)}."
+    blocks = [section(f"{text}\n{_effect(card)}"), *_comment_blocks(card)]
+    return Reply(text=_fallback(card, verb.capitalize()), blocks=blocks)
+
+
+def recommendation_reply(card: EscalationCard, managers: list[str]) -> Reply:
+    """A supervisor approved above their limit: the managers are tagged to make the decision."""
+    text = (
+        f":raising_hand: {_who(card.recommended_by)} recommends approving: {_request(card)}."
+        " It is above their approval limit, so a manager decides."
+    )
+    who = _mentions(managers)
+    if who:
+        text += f"\n{who}: please decide with the buttons on the message above."
+    else:
+        text += "\n:warning: No manager is set up to decide: ask an admin to add one."
+    blocks = [section(text), *_comment_blocks(card)]
+    return Reply(text=_fallback(card, "Recommended, a manager decides"), blocks=blocks)
+
+
+def question_reply(asker: str, agent: str, question: str) -> Reply:
+    """A supervisor's question to the agent, in the escalation's thread."""
+    text = f":question: {_who(asker)} asks {_who(agent)}:"
+    quoted = _quote(question, QUESTION_LIMIT)
+    if quoted:
+        text += f"\n{quoted}"
+    return Reply(text=f"{_who(asker)} asks {_who(agent)} a question", blocks=[section(text)])
+
+
+def _waiting_for(card: EscalationCard, waited: str) -> str:
+    if card.status == EscalationStatus.WAITING_INFO:
+        return f"has waited {waited}; it is waiting for {_who(card.requested_by)}'s answer"
+    if card.status == EscalationStatus.RECOMMENDED:
+        return f"has waited {waited} for a manager's decision"
+    return f"has waited {waited} for a decision"
+
+
+def reminder_reply(card: EscalationCard, supervisors_on_duty: list[str], waited_hours: float) -> Reply:
+    """The thread reminder after some working hours without a decision, tagging who is on duty."""
+    who = _mentions(supervisors_on_duty) or "No supervisor is on duty right now"
+    waited = _hours(waited_hours)
+    text = (
+        f":alarm_clock: {who}: this {kind_noun(card.kind)} {_waiting_for(card, waited)} — {_request(card)}."
+    )
+    return Reply(text=_fallback(card, f"Reminder, waiting {waited}"), blocks=[section(text)])
+
+
+def raised_again(card: EscalationCard, waited_hours: float, permalink: str | None) -> Reply:
+    """Raised again in the channel after a working day: a pointer to the original message."""
+    waited = _hours(waited_hours)
+    text = (
+        f":rotating_light: Still open after {waited}: *{kind_noun(card.kind)}* on {_code(card.account_id)}"
+        f" — {_request(card)}, requested by {_who(card.requested_by)}."
+    )
+    if card.status == EscalationStatus.WAITING_INFO:
+        text += f"\nIt is waiting for {_who(card.requested_by)}'s answer."
+    link = _link(permalink, "See the escalation and decide in its thread")
+    text += f"\n{link}" if link else "\nIt is a little higher up in this channel."
+    return Reply(text=_fallback(card, f"Still open after {waited}"), blocks=[section(text)])
+
+
+# --- What the agent sees -------------------------------------------------------------------------
+
+
+def outcome_dm(card: EscalationCard, permalink: str | None) -> Reply:
+    """The agent's direct message once their escalation is decided."""
+    _require_decided(card)
+    icon, verb = _verdict(card)
+    text = (
+        f"{icon} Your {kind_noun(card.kind)} request on {_code(card.account_id)} ({_name(card)})"
+        f" was *{verb}* by {_who(card.decided_by)} — {_request(card)}.\n{_effect(card)}"
+    )
+    blocks = [section(text), *_comment_blocks(card)]
+    link = _link(permalink, "See the thread")
+    if link:
+        blocks.append(context(link))
+    return Reply(text=_fallback(card, f"Your escalation was {verb}"), blocks=blocks)
+
+
+def escalated_reply(card: EscalationCard, permalink: str | None) -> Reply:
+    """The agent's ephemeral confirmation right after escalating."""
+    where = _link(permalink, "see the thread") or "it will appear in the supervisors' channel in a moment"
+    text = (
+        f":white_check_mark: Escalated to the supervisors: {where}.\n"
+        f"{_sentence(_request(card))} on {_code(card.account_id)} ({_name(card)})."
+    )
+    return Reply(text=_fallback(card, "Escalated"), blocks=[section(text)])
+
+
+# --- `/collect escalations` ----------------------------------------------------------------------
+
+
+def escalations_list(cards: list[EscalationCard], now: datetime, *, whose: str) -> Reply:
+    """Open escalations, oldest first. `whose` names the list in its header ("everyone's", "yours").
+
+    Rows are added while they fit the text budget; the rest, the newest, are counted."""
+    title = header(f"Open escalations: {whose}" if whose.strip() else "Open escalations")
+    shown = sorted(
+        (card for card in cards if card.status in OPEN_ESCALATION_STATUSES),
+        key=lambda card: _utc(card.requested_at),
+    )
+    if not shown:
+        return Reply(text="No open escalations", blocks=[title, section(":tada: No open escalations.")])
+    rows = _rows_within_budget([_list_row(card, now) for card in shown])
+    blocks = [title, context(f"{_count(len(shown), 'open escalation')}, oldest first")]
+    blocks += [section(chunk) for chunk in _pack(rows, SECTION_TEXT_LIMIT)]
+    rest = len(shown) - len(rows)
+    if rest:
+        blocks.append(context(f"…and {rest:,} newer, not shown"))
+    return Reply(text=_count(len(shown), "open escalation"), blocks=blocks)
+
+
+def _list_status(card: EscalationCard) -> str:
+    if card.status == EscalationStatus.WAITING_INFO:
+        return f":hourglass: waiting for {_who(card.requested_by)}"
+    if card.status == EscalationStatus.RECOMMENDED:
+        return f":raising_hand: recommended by {_who(card.recommended_by)}, a manager decides"
+    return "open"
+
+
+def _list_row(card: EscalationCard, now: datetime) -> str:
+    row = (
+        f"• *{KIND_LABELS[card.kind]}* {_code(card.account_id)} · {_request(card)} · {_list_status(card)}"
+        f" · by {_who(card.requested_by)} · *{_age(card.requested_at, now)}*"
+    )
+    return _cut(row, LIST_ROW_LIMIT)
+
+
+def _rows_within_budget(rows: list[str]) -> list[str]:
+    kept: list[str] = []
+    used = 0
+    for row in rows:
+        if used + len(row) + 1 > LIST_TEXT_BUDGET:
+            break
+        kept.append(row)
+        used += len(row) + 1
+    return kept
+
+
+def _pack(lines: Sequence[str], limit: int) -> list[str]:
+    """Several rows per section: one block per row would run out at 50 blocks."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+# --- Forms ---------------------------------------------------------------------------------------
+
+
+def _view(callback_id: str, title: str, submit: str, blocks: list[Block], metadata: str) -> View:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, MODAL_TEXT_LIMIT),
+        "submit": plain(submit, MODAL_TEXT_LIMIT),
+        "close": plain("Cancel", MODAL_TEXT_LIMIT),
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
+
+
+def _with_hint(block: Block, hint: str) -> Block:
+    return {**block, "hint": plain(hint, 2000)}
+
+
+def _card_summary(card: EscalationCard) -> Block:
+    text = (
+        f"*{KIND_LABELS[card.kind]}* on {_code(card.account_id)} · {_name(card)}\n"
+        f"{_sentence(_request(card))}, requested by {_who(card.requested_by)}"
+    )
+    reason = _quote(card.reason, MODAL_REASON_LIMIT)
+    return section(f"{text}\n{reason}" if reason else text)
+
+
+def decision_modal(context: DecisionContext, card: EscalationCard) -> View:
+    """The optional comment asked for on Approve or Reject."""
+    if context.decision == "ask":
+        raise ValueError("a question is asked with question_modal")
+    title = "Approve" if context.decision == "approve" else "Reject"
+    comment = _input(
+        BlockId.COMMENT,
+        "Comment",
+        _text_input(
+            ActionId.ESCALATION_COMMENT_INPUT,
+            "Why, and anything the agent should do next",
+            multiline=True,
+            max_length=INPUT_MAX_LENGTH,
+        ),
+        optional=True,
+    )
+    hint = "Posted in the escalation's thread and sent to the agent with the outcome."
+    blocks = [_card_summary(card), _with_hint(comment, hint)]
+    return _view(CallbackId.DECISION_MODAL, title, title, blocks, context.encode())
+
+
+def question_modal(context: DecisionContext, card: EscalationCard) -> View:
+    """Ask for info: the question is posted in the thread, tagging the agent."""
+    if context.decision != "ask":
+        raise ValueError("an approval or a rejection is decided with decision_modal")
+    question = _input(
+        BlockId.QUESTION,
+        "Your question",
+        _text_input(
+            ActionId.ESCALATION_QUESTION_INPUT,
+            "What do you need to know?",
+            multiline=True,
+            max_length=INPUT_MAX_LENGTH,
+        ),
+    )
+    hint = "Posted in the escalation's thread, tagging the agent; it waits for their answer."
+    blocks = [_card_summary(card), _with_hint(question, hint)]
+    return _view(CallbackId.QUESTION_MODAL, "Ask for info", "Ask", blocks, context.encode())
+
+
+def escalate_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:
+    """The form behind `/collect escalate` typed bare, or a worklist line's menu."""
+    blocks = [
+        _account_input(preset),
+        _kind_input(),
+        _amount_input(),
+        _instalments_input(),
+        _until_input(),
+        _reason_input(),
+        context("The supervisors decide in their channel; you get a direct message with the outcome."),
+    ]
+    return _view(CallbackId.ESCALATE_MODAL, "Escalate an account", "Escalate", blocks, origin.encode())
+
+
+def _kind_input() -> Block:
+    choices = [(label, kind.value) for kind, label in _KIND_CHOICES.items()]
+    return _input(
+        BlockId.KIND,
+        "What do you ask for?",
+        _static_select(ActionId.ESCALATION_KIND_SELECT, "Pick one", choices),
+    )
+
+
+def _amount_input() -> Block:
+    block = _input(
+        BlockId.AMOUNT,
+        "Amount",
+        _text_input(ActionId.AMOUNT_INPUT, "3,000.00", max_length=32),
+        optional=True,
+    )
+    hint = (
+        "Settlement: what the customer pays. Payment plan: each instalment. Write-off: the amount"
+        " written off. Not needed for the other kinds."
+    )
+    return _with_hint(block, hint)
+
+
+def _instalments_input() -> Block:
+    element = {
+        "type": "number_input",
+        "action_id": ActionId.ESCALATION_INSTALMENTS_INPUT,
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "placeholder": plain("6", 150),
+    }
+    block = _input(BlockId.INSTALMENTS, "Number of instalments", element, optional=True)
+    return _with_hint(block, "Payment plan only: how many monthly instalments.")
+
+
+def _until_input() -> Block:
+    element = {
+        "type": "datepicker",
+        "action_id": ActionId.ESCALATION_UNTIL_PICKER,
+        "placeholder": plain("Pick a date", 150),
+    }
+    block = _input(BlockId.UNTIL, "Until", element, optional=True)
+    return _with_hint(block, "Payment plan: the last instalment. Hardship: when the pause ends.")
+
+
+def _reason_input() -> Block:
+    block = _input(
+        BlockId.REASON,
+        "Reason",
+        _text_input(
+            ActionId.ESCALATION_REASON_INPUT,
+            "What happened, and why this is the right outcome",
+            multiline=True,
+            max_length=INPUT_MAX_LENGTH,
+        ),
+    )
+    return _with_hint(block, "The supervisors see it on the escalation. Always needed.")

@@ -1,0 +1,39 @@
+"""An escalation as its message shows it: plain data the Block Kit builders render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot.ledger.accounts import ContactLine
+from bot.vocabulary import EscalationKind, EscalationStatus
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationCard:
+    id: int
+    kind: EscalationKind
+    status: EscalationStatus
+    account_id: str
+    customer_name: str
+    currency: str
+    balance: Decimal
+    days_past_due: int
+    amount: Decimal | None
+    """The instalment (payment plan), the settled amount (settlement), the amount written off."""
+    instalments: int | None
+    until: date | None
+    """A plan's last instalment, or the end of a hardship pause."""
+    forgiven: Decimal
+    """What the decision gives up: balance minus a settlement, or the amount written off."""
+    reason: str
+    requested_by: str
+    requested_at: datetime
+    attempts_last_30_days: int
+    recent_contacts: tuple[ContactLine, ...]
+    recommended_by: str | None = None
+    recommended_at: datetime | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    comment: str | None = None

@@ -1,0 +1,109 @@
+"""Escalations are not forgotten: after COLLECT_ESCALATION_REMINDER_HOURS of working time waiting
+for a decision, a reminder in the thread tags the supervisors on duty; after a working day it is
+raised again in the channel. Each is queued under its own key, so it is sent once, whatever the
+number of ticks or processes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.escalations import raised_again, reminder_reply
+from bot.calendar import WorkCalendar
+from bot.clock import team_today
+from bot.escalations.desk import permalink
+from bot.escalations.records import card_of, message_key
+from bot.escalations.rules import Reminder, reminders_due, working_hours_between
+from bot.job_runs import JobReport
+from bot.outbox import enqueue
+from bot.runtime import Runtime
+from bot.vocabulary import EscalationStatus, Role
+from storage.models import Absence, Agent, Escalation
+
+JOB = "escalation-reminders"
+# Waiting for the agent's answer is not waiting for a supervisor.
+WAITING_FOR_A_DECISION = (EscalationStatus.OPEN, EscalationStatus.RECOMMENDED)
+
+
+def run_reminders(runtime: Runtime, at: datetime, by: str) -> JobReport:
+    settings = runtime.settings
+    calendar = WorkCalendar.from_settings(settings)
+    due: list[tuple[int, float, set[Reminder]]] = []
+    with runtime.db.reading() as session:
+        for escalation in _waiting(session):
+            waited = working_hours_between(
+                escalation.requested_at,
+                at,
+                zone=runtime.zone,
+                is_working_day=calendar.is_working_day,
+                day_start=settings.workday_start,
+                day_end=settings.workday_end,
+            )
+            kinds = reminders_due(
+                waited,
+                reminder_after_hours=settings.escalation_reminder_hours,
+                working_day_hours=settings.working_day_hours,
+            )
+            if kinds:
+                due.append((escalation.id, waited, kinds))
+    links = {
+        escalation_id: permalink(runtime, escalation_id)
+        for escalation_id, _, kinds in due
+        if "channel" in kinds
+    }
+    queued = _queue(runtime, due, links, at)
+    return JobReport(JOB, team_today(at, runtime.zone).isoformat(), queued > 0, f"{queued} reminders queued")
+
+
+def _waiting(session: Session) -> list[Escalation]:
+    query = select(Escalation).where(
+        Escalation.status.in_([str(s) for s in WAITING_FOR_A_DECISION]), Escalation.message_ts.is_not(None)
+    )
+    return list(session.scalars(query))
+
+
+def on_duty(session: Session, today_iso: str) -> list[str]:
+    """Supervisors and managers at work today (not marked away)."""
+    away = set(
+        session.scalars(
+            select(Absence.agent).where(Absence.starts_on <= today_iso, Absence.ends_on >= today_iso)
+        )
+    )
+    query = select(Agent.slack_user_id).where(
+        Agent.role.in_([Role.SUPERVISOR.value, Role.MANAGER.value]), Agent.active.is_(True)
+    )
+    return [member for member in session.scalars(query.order_by(Agent.slack_user_id)) if member not in away]
+
+
+def _queue(
+    runtime: Runtime, due: list[tuple[int, float, set[Reminder]]], links: dict[int, str | None], at: datetime
+) -> int:
+    queued = 0
+    with runtime.db.transaction() as session:
+        supervisors = on_duty(session, team_today(at, runtime.zone).isoformat())
+        for escalation_id, waited, kinds in due:
+            escalation = session.get_one(Escalation, escalation_id)
+            card = card_of(session, escalation, team_today(at, runtime.zone), at)
+            key = message_key(escalation_id)
+            if "thread" in kinds:
+                queued += enqueue(
+                    session,
+                    key=f"{key}:reminder",
+                    kind="escalation-reminder",
+                    channel=escalation.channel,
+                    reply=reminder_reply(card, supervisors, waited),
+                    now=at,
+                    thread_key=key,
+                )
+            if "channel" in kinds:
+                queued += enqueue(
+                    session,
+                    key=f"{key}:raised-again",
+                    kind="escalation-reminder",
+                    channel=escalation.channel,
+                    reply=raised_again(card, waited, links.get(escalation_id)),
+                    now=at,
+                )
+    return queued

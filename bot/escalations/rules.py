@@ -1,0 +1,369 @@
+"""Escalations as plain rules: what may be asked, who may decide, what a plan looks like, when to remind.
+
+No database and no Slack here: the service reads the facts, calls these, and writes what they say.
+Money is Decimal in the account's currency; dates are team-local; instants are aware.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.currency import format_money
+from bot.errors import UserError
+from bot.vocabulary import EscalationKind, EscalationStatus, Role
+
+MAX_INSTALMENTS = 120
+"""Ten years of monthly instalments: longer is not a plan anyone will keep."""
+MAX_HARDSHIP_DAYS = 366
+"""A hardship pause is reviewed at least once a year."""
+
+Reminder = Literal["thread", "channel"]
+
+_DECIDERS = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
+_FINAL_DECIDERS = frozenset({Role.MANAGER, Role.ADMIN})
+_NEEDS_AMOUNT = frozenset({EscalationKind.PAYMENT_PLAN, EscalationKind.SETTLEMENT})
+# Hardship is a pause, not a payment arrangement: an amount there would be silently ignored.
+_TAKES_NO_AMOUNT = frozenset({EscalationKind.LEGAL, EscalationKind.DISPUTE_REVIEW, EscalationKind.HARDSHIP})
+_HOLDS: dict[EscalationKind, str] = {
+    EscalationKind.LEGAL: "legal",
+    EscalationKind.HARDSHIP: "hardship",
+    EscalationKind.DISPUTE_REVIEW: "dispute",
+}
+_KIND_NAMES: dict[EscalationKind, str] = {
+    EscalationKind.PAYMENT_PLAN: "A payment plan",
+    EscalationKind.SETTLEMENT: "A settlement",
+    EscalationKind.WRITE_OFF: "A write-off",
+    EscalationKind.LEGAL: "A legal referral",
+    EscalationKind.HARDSHIP: "A hardship pause",
+    EscalationKind.DISPUTE_REVIEW: "A dispute review",
+}
+
+
+# --- payment plans ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Instalment:
+    number: int
+    """1 for the first instalment."""
+    due_date: date
+    amount: Decimal
+
+
+def instalment_schedule(
+    amount: Decimal, balance: Decimal, *, count: int | None, until: date | None, first_due: date
+) -> list[Instalment]:
+    """Monthly instalments of `amount` from `first_due`, never asking for more than `balance`.
+
+    The number of instalments is `count`, or every monthly date up to `until`. Once the balance is
+    covered the plan stops and its last instalment is only the remainder. A plan covering less than
+    the balance is allowed: what is left stays owed.
+    """
+    if amount <= 0:
+        raise UserError(
+            "The instalment amount must be above zero.", "Type an amount like `100`.", field="amount"
+        )
+    if balance <= 0:
+        raise _nothing_owed()
+    months = _instalment_count(count, until, first_due)
+    schedule: list[Instalment] = []
+    left = balance
+    for index in range(months):
+        if left <= 0:
+            break
+        part = min(amount, left)
+        schedule.append(Instalment(index + 1, add_months(first_due, index), part))
+        left -= part
+    return schedule
+
+
+def plan_total(schedule: Sequence[Instalment]) -> Decimal:
+    return sum((instalment.amount for instalment in schedule), Decimal(0))
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day of the month `months` later, or that month's last day when it is shorter.
+
+    Always counted from `start`, never from the previous instalment, so Jan 31 → Feb 28 → Mar 31.
+    """
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def _instalment_count(count: int | None, until: date | None, first_due: date) -> int:
+    if count is not None and until is not None:
+        raise _both_plan_lengths()
+    if until is not None:
+        return _count_until(until, first_due)
+    if count is None:
+        raise _plan_length_missing()
+    _check_count(count)
+    return count
+
+
+def _count_until(until: date, first_due: date) -> int:
+    """How many monthly dates from first_due fall on or before until."""
+    if until < first_due:
+        raise UserError(
+            f"The plan ends on {until.isoformat()}, before its first instalment on {first_due.isoformat()}.",
+            f"Type an end date on or after {first_due.isoformat()}.",
+            field="until",
+        )
+    months = (until.year - first_due.year) * 12 + until.month - first_due.month
+    if add_months(first_due, months) > until:
+        months -= 1
+    count = months + 1
+    if count > MAX_INSTALMENTS:
+        raise UserError(
+            f"A plan until {until.isoformat()} would have {count} instalments; the limit is {MAX_INSTALMENTS}.",
+            "Pick an earlier end date, or a larger instalment.",
+            field="until",
+        )
+    return count
+
+
+def _check_count(count: int) -> None:
+    if not 1 <= count <= MAX_INSTALMENTS:
+        raise UserError(
+            f"A plan has from 1 to {MAX_INSTALMENTS} instalments, not {count}.",
+            "Type the number of monthly instalments, like `x6`.",
+            field="instalments",
+        )
+
+
+def _both_plan_lengths() -> UserError:
+    return UserError(
+        "The plan has both a number of instalments and an end date.",
+        "Give one of them: like `x6`, or `until 2027-06-30`.",
+        field="instalments",
+    )
+
+
+def _plan_length_missing() -> UserError:
+    return UserError(
+        "A payment plan needs its number of instalments or its end date.",
+        "Add it after the amount, like `x6` or `until 2027-06-30`.",
+        field="instalments",
+    )
+
+
+# --- what may be asked -----------------------------------------------------------------------
+
+
+def forgiven_amount(kind: EscalationKind, balance: Decimal, amount: Decimal | None) -> Decimal:
+    """What the decision gives up, the figure approval limits apply to; never negative.
+
+    A payment arriving between request and decision can lower the balance below the agreed amount,
+    so both differences are clamped rather than trusted.
+    """
+    if kind == EscalationKind.SETTLEMENT:
+        # A settlement is always requested with its amount; without one nothing is given up yet.
+        return max(balance - amount, Decimal(0)) if amount is not None else Decimal(0)
+    if kind == EscalationKind.WRITE_OFF:
+        written_off = balance if amount is None else min(amount, balance)
+        return max(written_off, Decimal(0))
+    return Decimal(0)
+
+
+def check_request(
+    kind: EscalationKind,
+    balance: Decimal,
+    amount: Decimal | None,
+    *,
+    count: int | None,
+    until: date | None,
+    today: date,
+    currency: str | None = None,
+) -> None:
+    """Refuse, with a UserError, a request a supervisor could not sensibly approve.
+
+    `currency` only makes the messages show amounts as money (`$1,250.00`).
+    """
+    if balance <= 0 and kind != EscalationKind.DISPUTE_REVIEW:
+        raise _nothing_owed()
+    _check_amount_given(kind, amount)
+    if kind == EscalationKind.PAYMENT_PLAN:
+        _check_plan_length(count, until, today)
+    elif kind == EscalationKind.SETTLEMENT and amount is not None and amount >= balance:
+        raise UserError(
+            f"A settlement accepts less than the balance of {_money(balance, currency)}; "
+            "to collect it all, record a promise or a plan.",
+            f"Type the reduced amount the customer will pay, below {_money(balance, currency)}.",
+            field="amount",
+        )
+    elif kind == EscalationKind.WRITE_OFF and amount is not None and amount > balance:
+        raise UserError(
+            f"The write-off of {_money(amount, currency)} is more than the balance of "
+            f"{_money(balance, currency)}.",
+            "Type an amount up to the balance, or leave it out to write off the whole balance.",
+            field="amount",
+        )
+    elif kind == EscalationKind.HARDSHIP:
+        _check_hardship_end(until, today)
+
+
+def _check_amount_given(kind: EscalationKind, amount: Decimal | None) -> None:
+    if amount is not None and kind in _TAKES_NO_AMOUNT:
+        raise UserError(
+            f"{_KIND_NAMES[kind]} takes no amount.",
+            "Leave the amount out and say why in the reason.",
+            field="amount",
+        )
+    if amount is None and kind in _NEEDS_AMOUNT:
+        what = (
+            "the amount of each instalment" if kind == EscalationKind.PAYMENT_PLAN else "the amount to accept"
+        )
+        raise UserError(
+            f"{_KIND_NAMES[kind]} needs {what}.", "Type it after the kind, like `250`.", field="amount"
+        )
+    if amount is not None and amount <= 0:
+        raise UserError("The amount must be above zero.", "Type an amount like `250`.", field="amount")
+
+
+def _check_plan_length(count: int | None, until: date | None, today: date) -> None:
+    if count is not None and until is not None:
+        raise _both_plan_lengths()
+    if count is None and until is None:
+        raise _plan_length_missing()
+    if count is not None:
+        _check_count(count)
+    if until is not None and until < today:
+        raise _in_the_past(until, today, "A payment plan")
+
+
+def _check_hardship_end(until: date | None, today: date) -> None:
+    if until is None:
+        raise UserError(
+            "A hardship pause needs the day it ends.",
+            "Add `until <date>` or a number of days, like `30d`.",
+            field="until",
+        )
+    if until < today:
+        raise _in_the_past(until, today, "A hardship pause")
+    latest = today + timedelta(days=MAX_HARDSHIP_DAYS)
+    if until > latest:
+        raise UserError(
+            f"A hardship pause lasts at most {MAX_HARDSHIP_DAYS} days; {until.isoformat()} is further ahead.",
+            f"Pick an end date up to {latest.isoformat()}; the pause can be asked for again then.",
+            field="until",
+        )
+
+
+def _nothing_owed() -> UserError:
+    return UserError(
+        "The account owes nothing, so there is nothing to escalate.",
+        "Only a `dispute-review` can be asked for on an account with no balance.",
+        field="kind",
+    )
+
+
+def _in_the_past(until: date, today: date, what: str) -> UserError:
+    return UserError(
+        f"{what} can't end on {until.isoformat()}: that is in the past.",
+        f"Type a date from today ({today.isoformat()}) on.",
+        field="until",
+    )
+
+
+def _money(amount: Decimal, currency: str | None) -> str:
+    return format_money(amount, currency) if currency else f"{amount:,}"
+
+
+# --- who decides -----------------------------------------------------------------------------
+
+
+def approval_refusal(
+    *, decider_role: str, decider_id: str, requested_by: str, status: EscalationStatus
+) -> str | None:
+    """Why this person may not approve or reject now, in a sentence; None when they may."""
+    if decider_role not in _DECIDERS:
+        return "Only supervisors and managers can decide escalations."
+    if status in (EscalationStatus.APPROVED, EscalationStatus.REJECTED):
+        return f"This escalation is already {status}."
+    if decider_id == requested_by:
+        return "You raised this escalation: another supervisor must decide it (four eyes)."
+    if status == EscalationStatus.RECOMMENDED and decider_role not in _FINAL_DECIDERS:
+        return "A manager makes the final decision on this one."
+    return None
+
+
+def needs_manager(forgiven: Decimal, *, decider_role: str, approval_limit: Decimal) -> bool:
+    """A supervisor's approval above their limit is only a recommendation; at the limit it stands."""
+    return decider_role == Role.SUPERVISOR and forgiven > approval_limit
+
+
+def hold_for(kind: EscalationKind) -> str | None:
+    """The hold an approved escalation of this kind puts the account on, if any."""
+    return _HOLDS.get(kind)
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+
+def working_hours_between(
+    start: datetime,
+    end: datetime,
+    *,
+    zone: ZoneInfo,
+    is_working_day: Callable[[date], bool],
+    day_start: time,
+    day_end: time,
+) -> float:
+    """Elapsed hours between two aware instants that fall in working hours of working days in `zone`.
+
+    Real elapsed time, not wall-clock time: a window spanning a DST change counts the hour gained
+    or lost.
+    """
+    if day_end <= day_start:
+        raise ValueError("the working day must end after it starts")
+    if start.tzinfo is None or end.tzinfo is None:
+        # A naive instant would silently be read in the server's zone.
+        raise ValueError("start and end must be aware datetimes")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if end <= start:
+        return 0.0
+    seconds = 0.0
+    day = start.astimezone(zone).date()
+    last = end.astimezone(zone).date()
+    while day <= last:
+        if is_working_day(day):
+            seconds += _overlap_seconds(
+                start, end, _window(day, day_start, zone), _window(day, day_end, zone)
+            )
+        day += timedelta(days=1)
+    return seconds / 3600
+
+
+def working_day_hours(day_start: time, day_end: time) -> float:
+    """The length of a working day by the clock, the wait after which an escalation is raised again."""
+    anchor = date(2000, 1, 3)  # any date: naive times of one day carry no DST
+    return (datetime.combine(anchor, day_end) - datetime.combine(anchor, day_start)).total_seconds() / 3600
+
+
+def reminders_due(
+    waited_hours: float, *, reminder_after_hours: float, working_day_hours: float
+) -> set[Reminder]:
+    """Which nudges a wait of `waited_hours` working hours calls for: the thread, then the channel."""
+    due: set[Reminder] = set()
+    if waited_hours >= reminder_after_hours:
+        due.add("thread")
+    if waited_hours >= working_day_hours:
+        due.add("channel")
+    return due
+
+
+def _window(day: date, at: time, zone: ZoneInfo) -> datetime:
+    # Compared and subtracted in UTC: Python ignores DST when both sides share one tzinfo.
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def _overlap_seconds(start: datetime, end: datetime, window_start: datetime, window_end: datetime) -> float:
+    low, high = max(start, window_start), min(end, window_end)
+    return max((high - low).total_seconds(), 0.0)
