@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -310,7 +311,14 @@ def _add_contact(
     contacts: list[Row], pk: int, at: datetime, channel: str, outcome: str, owner: str | None
 ) -> None:
     stamp = _instant(at)
-    contacts.append((len(contacts) + 1, pk, stamp, channel, outcome, owner, "slack", stamp))
+    contacts.append((pk, stamp, channel, outcome, owner, "slack", stamp))
+
+
+def _chronological(contacts: list[Row]) -> Iterator[Row]:
+    """Contacts numbered in the order they happened, as they are logged: recent ones are stored
+    together at the end of the table, not spread over it in account order."""
+    for number, contact in enumerate(sorted(contacts, key=itemgetter(1)), 1):
+        yield (number, *contact)
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -354,7 +362,7 @@ def load_sqlite(path: Path, spec: PortfolioSpec, report: Callable[[str], None] =
             if done % 4 == 0:
                 report(f"  {done * 50_000:,} accounts")
         connection.executemany(_insert("promises", PROMISE_COLUMNS), tables.promises)
-        connection.executemany(_insert("contacts", CONTACT_COLUMNS), tables.contacts)
+        connection.executemany(_insert("contacts", CONTACT_COLUMNS), _chronological(tables.contacts))
         connection.execute("COMMIT")
         connection.execute("PRAGMA journal_mode=DELETE")
     finally:
@@ -374,7 +382,7 @@ def load_postgres(url: str, spec: PortfolioSpec, report: Callable[[str], None] =
             if done % 4 == 0:
                 report(f"  {done * 50_000:,} accounts")
         _copy(connection, "promises", PROMISE_COLUMNS, tables.promises)
-        _copy(connection, "contacts", CONTACT_COLUMNS, tables.contacts)
+        _copy(connection, "contacts", CONTACT_COLUMNS, _chronological(tables.contacts))
         for table in ("agents", "absences", "accounts", "promises", "contacts"):
             connection.execute(
                 sql.SQL("SELECT setval(pg_get_serial_sequence({0}, 'id'), (SELECT max(id) FROM {1}))").format(

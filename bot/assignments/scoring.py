@@ -53,7 +53,7 @@ NO_CONTACT_CAP_DAYS = 30
 NO_CONVERSATION_CAP_DAYS = 60
 NEAR_PAYOFF_SHARE = Decimal("0.25")
 
-_Day = TypeVar("_Day", bound=date | None)
+_Key = TypeVar("_Key")
 
 
 class AccountFacts(NamedTuple):
@@ -95,40 +95,38 @@ def score(facts: AccountFacts, today: date, weights: ScoreWeights, grace_days: i
     return sum(part_points(facts, today, weights, grace_days))
 
 
-class _PerDate(dict[_Day, float]):
-    """A part's points by date, each worked out the first time the date is looked up."""
+class _Memo(dict[_Key, float]):
+    """A part's points by the one value they depend on, each worked out when first looked up."""
 
-    def __init__(self, points: Callable[[_Day], float]) -> None:
+    def __init__(self, points: Callable[[_Key], float]) -> None:
         super().__init__()
         self.points = points
 
-    def __missing__(self, day: _Day) -> float:
-        found = self[day] = self.points(day)
+    def __missing__(self, value: _Key) -> float:
+        found = self[value] = self.points(value)
         return found
 
 
 class DayScorer:
     """score() for every open account on one day: the hot path of the morning run.
 
-    The parts that depend only on a date (aging, promise, callback, days without contact or
-    conversation) are looked up by that date: a million accounts share a few hundred dates, so
-    each is worked out once. It takes plain values, so that no AccountFacts is built per account,
-    and sums the same parts in the same order as score(), so it gives exactly the same floats.
+    The parts that depend on one date or on the risk score alone (aging, promise, callback, days
+    without contact or conversation, propensity) are looked up by that value: a million accounts
+    share a few hundred dates, so each is worked out once. It takes plain values, so that no
+    AccountFacts is built per account, and sums the same parts in the same order as score(), so it
+    gives exactly the same floats.
     """
 
     def __init__(self, today: date, weights: ScoreWeights, grace_days: int) -> None:
         self.weights = weights
-        self.aging: _PerDate[date] = _PerDate(lambda due: _aging_points(due, today, weights))
-        self.promise: _PerDate[date | None] = _PerDate(
-            lambda due: _promise_points(due, today, weights, grace_days)
-        )
-        self.callback: _PerDate[date | None] = _PerDate(lambda on: _callback_points(on, today, weights))
-        self.no_contact: _PerDate[date | None] = _PerDate(
-            lambda since: _no_contact_points(since, today, weights)
-        )
-        self.no_conversation: _PerDate[date | None] = _PerDate(
+        self.aging: _Memo[date] = _Memo(lambda due: _aging_points(due, today, weights))
+        self.promise: _Memo[date | None] = _Memo(lambda due: _promise_points(due, today, weights, grace_days))
+        self.callback: _Memo[date | None] = _Memo(lambda on: _callback_points(on, today, weights))
+        self.no_contact: _Memo[date | None] = _Memo(lambda since: _no_contact_points(since, today, weights))
+        self.no_conversation: _Memo[date | None] = _Memo(
             lambda since: _no_conversation_points(since, today, weights)
         )
+        self.propensity: _Memo[int | None] = _Memo(lambda risk: _propensity_points(risk, weights))
 
     def score(
         self,
@@ -151,7 +149,7 @@ class DayScorer:
                 self.no_contact[last_contact_on],
                 self.no_conversation[last_conversation_on],
                 _near_payoff_points(balance, original_amount, weights),
-                _propensity_points(risk_score, weights),
+                self.propensity[risk_score],
             )
         )
 

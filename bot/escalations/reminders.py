@@ -5,7 +5,7 @@ number of ticks or processes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,12 +64,10 @@ def _waiting(session: Session) -> list[Escalation]:
     return list(session.scalars(query))
 
 
-def on_duty(session: Session, today_iso: str) -> list[str]:
+def on_duty(session: Session, today: date) -> list[str]:
     """Supervisors and managers at work today (not marked away)."""
     away = set(
-        session.scalars(
-            select(Absence.agent).where(Absence.starts_on <= today_iso, Absence.ends_on >= today_iso)
-        )
+        session.scalars(select(Absence.agent).where(Absence.starts_on <= today, Absence.ends_on >= today))
     )
     query = select(Agent.slack_user_id).where(
         Agent.role.in_([Role.SUPERVISOR.value, Role.MANAGER.value]), Agent.active.is_(True)
@@ -82,7 +80,7 @@ def _queue(
 ) -> int:
     queued = 0
     with runtime.db.transaction() as session:
-        supervisors = on_duty(session, team_today(at, runtime.zone).isoformat())
+        supervisors = on_duty(session, team_today(at, runtime.zone))
         for escalation_id, waited, kinds in due:
             escalation = session.get_one(Escalation, escalation_id)
             card = card_of(session, escalation, team_today(at, runtime.zone), at)
