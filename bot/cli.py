@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
@@ -44,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
     serve.set_defaults(run=_serve)
+
+    sandbox = commands.add_parser("sandbox", help="try the bot in the browser, without a Slack workspace")
+    sandbox.add_argument("--port", type=int, default=3000)
+    sandbox.add_argument("--seed", type=int, default=None, help="load the demo team and portfolio (e.g. 42)")
+    sandbox.set_defaults(run=_sandbox)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -142,6 +148,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         server.close()
         wsgi.answerer.shutdown()
         db.dispose()
+    return 0
+
+
+def _sandbox(_settings: Settings, args: argparse.Namespace) -> int:
+    import threading
+
+    from bot.sandbox.launch import running_sandbox
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with running_sandbox(port=args.port, seed=args.seed) as sandbox:
+        print(
+            f"collect-bot sandbox: open {sandbox.url}  (Ctrl-C stops it; data in {sandbox.database_url})",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
     return 0
 
 

@@ -48,3 +48,20 @@ class ManualClock:
 def team_today(now: datetime, zone: ZoneInfo) -> date:
     """The team's zone decides what day it is."""
     return now.astimezone(zone).date()
+
+
+class ShiftedClock:
+    """The system time moved forward by an offset that grows when the sandbox's user moves it on,
+    so the sandbox can show a day passing without waiting for it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._offset = timedelta(0) if start is None else start.astimezone(UTC) - datetime.now(UTC)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        with self._lock:
+            self._offset += delta

@@ -1,0 +1,100 @@
+"""Starting the sandbox: a fresh database (with the demo team when asked), the Slack stand-in,
+the real bot served over HTTP with request signing and its scheduler, and the page."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.app import create_wsgi_app
+from bot.clock import ShiftedClock
+from bot.runtime import Runtime
+from bot.sandbox.page import SandboxPage
+from bot.sandbox.world import Sandbox
+from bot.serving import BackgroundServer
+from bot.settings import Settings
+from bot.standin.requests import SlackRequestSender
+from bot.standin.web_api import SlackStandIn
+from schedules.scheduler import start_scheduler
+from storage.database import Database
+from storage.schema import upgrade
+
+SUPERVISOR_CHANNEL = "C0SUPERVISORS"
+DEMO_ZONE = "America/New_York"
+
+
+@dataclass
+class RunningSandbox:
+    world: Sandbox
+    page: BackgroundServer
+    database_url: str
+
+    @property
+    def url(self) -> str:
+        return self.page.url
+
+
+def sandbox_settings(database_url: str, standin: SlackStandIn, signing_secret: str) -> Settings:
+    """The user's settings, with Slack pointed at the stand-in and a team in New York unless told."""
+    values: dict[str, Any] = {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": standin.token,
+        "SLACK_SIGNING_SECRET": signing_secret,
+        "SLACK_API_URL": standin.api_url,
+        "COLLECT_SUPERVISOR_CHANNEL": SUPERVISOR_CHANNEL,
+        "COLLECT_SLACK_RETRY_BACKOFF": "0.1",
+    }
+    if "COLLECT_TIMEZONE" not in os.environ:
+        values["COLLECT_TIMEZONE"] = DEMO_ZONE
+    make: Any = Settings
+    settings: Settings = make(**values)
+    return settings
+
+
+def fresh_database_url() -> str:
+    folder = Path(tempfile.mkdtemp(prefix="collect-sandbox-"))
+    return f"sqlite:///{folder / 'sandbox.db'}"
+
+
+@contextmanager
+def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: str | None = None,
+                    host: str = "127.0.0.1", start: datetime | None = None,
+                    prepare: Callable[[Database], None] | None = None) -> Iterator[RunningSandbox]:  # fmt: skip
+    """`prepare` fills the database before the bot and its scheduler start (tests use it)."""
+    database_url = database_url or os.environ.get("DATABASE_URL") or fresh_database_url()
+    standin = SlackStandIn(token="xoxb-sandbox-" + secrets.token_hex(6), bot_user_id="U0COLLECTBOT")
+    standin.add_channel(SUPERVISOR_CHANNEL, name="collections-supervisors", is_private=True)
+    standin.start()
+    signing_secret = secrets.token_hex(16)
+    settings = sandbox_settings(database_url, standin, signing_secret)
+    db = Database(settings.database_url)
+    upgrade(db.engine)
+    clock = ShiftedClock(start)
+    runtime = Runtime(settings=settings, db=db, clock=clock)
+    if seed is not None:
+        from bot.sandbox.demo import seed_demo
+
+        seed_demo(db, seed=seed, now=clock.now(), zone=settings.zone)
+    if prepare is not None:
+        prepare(db)
+    bot = BackgroundServer(create_wsgi_app(runtime)).start()
+    sender = SlackRequestSender(bot.url, signing_secret, standin=standin)
+    world = Sandbox(runtime, standin, sender, clock)
+    world.register_people()
+    page = BackgroundServer(SandboxPage(world), host=host, port=port).start()
+    scheduler = start_scheduler(runtime)
+    try:
+        yield RunningSandbox(world=world, page=page, database_url=database_url)
+    finally:
+        scheduler.shutdown(wait=False)
+        page.stop()
+        bot.stop()
+        standin.stop()
+        db.dispose()
