@@ -46,7 +46,7 @@ def state(sandbox: RunningSandbox, user: str) -> Any:
 
 
 def dm(sandbox: RunningSandbox, user: str) -> str:
-    return next(c["id"] for c in state(sandbox, user)["conversations"] if c["kind"] == "dm")
+    return str(next(c["id"] for c in state(sandbox, user)["conversations"] if c["kind"] == "dm"))
 
 
 def test_the_page_and_its_assets_are_served_locally(sandbox: RunningSandbox) -> None:
@@ -80,7 +80,7 @@ def test_the_morning_run_shows_the_worklist_and_a_line_opens_its_form(sandbox: R
     )
     view = sandbox.world.slack.wait_for("views.open")[-1].response["view"]
     assert state(sandbox, AGENT)["view"]["id"] == view["id"]
-    values = {
+    values: dict[str, Any] = {
         BlockId.ACCOUNT: {
             ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1042"}}
         },

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -26,6 +26,8 @@ from schedules.runner import run_job, tick
 from storage.models import Agent
 
 JsonDict = dict[str, Any]
+# Ephemeral messages come from the bot, and only their person sees them.
+_EPHEMERAL = {"ephemeral": True, "bot": True, "user": None}
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Ephemeral:
     channel: str
     ts: str
     message: JsonDict | None
+    at: datetime
 
 
 class Sandbox:
@@ -56,6 +59,8 @@ class Sandbox:
         self._closed_views: set[str] = set()
         self._client = WebClient(base_url=standin.api_url, token=standin.token)
         self._dms: dict[str, str] = {}
+        self._first_seen: dict[tuple[str, str], tuple[datetime, int]] = {}
+        self._sequence = itertools.count()
         self._changes = itertools.count(1)
         self.version = 0
         standin.on_call(lambda _call: self._changed())
@@ -103,6 +108,7 @@ class Sandbox:
         conversations = self.conversations(user)
         now = self.runtime.now().astimezone(self.runtime.zone)
         return {
+            "user": user,
             "version": self.version,
             "now": now.isoformat(),
             "now_label": now.strftime("%a %d %b %Y %H:%M") + f" ({self.runtime.settings.timezone})",
@@ -115,16 +121,31 @@ class Sandbox:
         }
 
     def _messages(self, user: str, channel: str) -> list[JsonDict]:
-        shown = [self._message(m) for m in self.slack.messages(channel)]
+        """Oldest first, each with the sandbox time it appeared at (the stand-in's ts are counters)."""
+        shown = [
+            self._message(m, *self._seen(channel, str(m.get("ts")))) for m in self.slack.messages(channel)
+        ]
         with self._lock:
-            mine = [
-                slot for slot in self._slots if slot.user == user and slot.channel == channel and slot.message
-            ]
-        shown += [{**self._message(slot.message or {}), "ts": slot.ts, "ephemeral": True} for slot in mine]
-        return sorted(shown, key=lambda m: float(m["ts"]))
+            mine = [s for s in self._slots if s.user == user and s.channel == channel and s.message]
+        shown += [
+            {**self._message(slot.message or {}, *self._seen(channel, slot.ts)), "ts": slot.ts, **_EPHEMERAL}
+            for slot in mine
+        ]
+        posted = self.slack.ephemeral_messages(channel=channel, user=user)  # chat.postEphemeral
+        shown += [{**self._message(m, *self._seen(channel, str(m.get("ts")))), **_EPHEMERAL} for m in posted]
+        shown.sort(key=lambda m: m["_order"])
+        for message in shown:
+            del message["_order"]
+        return shown
 
-    def _message(self, message: JsonDict) -> JsonDict:
+    def _seen(self, channel: str, ts: str) -> tuple[datetime, int]:
+        with self._lock:
+            return self._first_seen.setdefault((channel, ts), (self.runtime.now(), next(self._sequence)))
+
+    def _message(self, message: JsonDict, at: datetime, order: int) -> JsonDict:
         return {
+            "_order": order,
+            "at": at.isoformat(),
             "ts": message.get("ts", ""),
             "thread_ts": message.get("thread_ts"),
             "user": None if message.get("bot_id") else message.get("user"),
@@ -160,7 +181,8 @@ class Sandbox:
 
     def _new_slot(self, user: str, channel: str, message: JsonDict | None) -> int:
         ts = f"{9_000_000_000 + next(self._ephemeral_ts)}.000000"
-        self._slots.append(Ephemeral(user, channel, ts, message))
+        self._seen(channel, ts)
+        self._slots.append(Ephemeral(user, channel, ts, message, self.runtime.now()))
         return len(self._slots) - 1
 
     def _track(self, answer: SlackHttpResponse, user: str, channel: str, slot: int | None = None) -> None:
