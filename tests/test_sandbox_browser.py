@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect, sync_playwright
 
 from bot.sandbox.launch import RunningSandbox, running_sandbox
 from storage.database import Database
@@ -25,10 +26,6 @@ if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
         raise RuntimeError("CI must have Debian's chromium for the browser test: apt-get install chromium")
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
-Page = sync_api.Page
-expect = sync_api.expect
 
 
 def team(db: Database) -> None:
@@ -50,7 +47,7 @@ def sandbox(database_url: str) -> Iterator[RunningSandbox]:
 @pytest.fixture
 def page(sandbox: RunningSandbox) -> Iterator[Page]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
