@@ -1,0 +1,580 @@
+"""The KPI formulas of DOMAIN.md ("The numbers") as plain functions over plain data.
+
+No SQL and no Slack here: callers load facts into the dataclasses below and show the results.
+Conventions every function keeps:
+
+- Money is `Decimal` and every money result is per currency (`dict[currency, Decimal]`): two
+  currencies are never added together.
+- A ratio is a `Decimal` with 4 places (ROUND_HALF_UP), or `None` when its denominator is 0; the
+  caller shows `None` as "n/a", never as 0.
+- A `Period` is half-open [start, end) between aware instants. `period_for` builds the team's
+  day, week or month from local midnights, so "which day" is always the team's day, not UTC's.
+- A balance at or below zero owes nothing (the account is paid), so a credit balance never offsets
+  what another account owes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
+from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from bot.aging import AgingBucket, aging_bucket
+from bot.currency import Money, quantum
+from bot.vocabulary import Outcome, PromiseStatus
+
+PeriodKind = Literal["day", "week", "month"]
+Agent = str | None  # None: work nobody is credited with (e.g. an imported payment)
+
+_ZERO = Decimal(0)
+_RATIO_PLACES = Decimal("0.0001")
+_BUCKETS = list(AgingBucket)
+# Each bucket rolls into the one after it; the last one (120+) has nowhere further to roll.
+_NEXT_BUCKET = dict(pairwise(_BUCKETS))
+
+K = TypeVar("K", bound=Hashable)
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+
+def _require_aware(name: str, value: datetime) -> None:
+    # A naive datetime has no instant: comparing it with a period would raise, or worse, guess.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {value!r}")
+
+
+def _require_decimal(name: str, value: object) -> None:
+    # A float slipped in from a caller would make sums inexact; refuse it at the door.
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{name} must be a Decimal, got {type(value).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The instants from `start` (included) to `end` (excluded), both stored in UTC."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware("start", self.start)
+        _require_aware("end", self.end)
+        # Two datetimes sharing a tzinfo compare by wall clock, which is wrong in a repeated DST
+        # hour; storing UTC makes every comparison one of instants.
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+        object.__setattr__(self, "end", self.end.astimezone(UTC))
+        if self.end <= self.start:
+            raise ValueError(f"a period must end after it starts: {self.start} .. {self.end}")
+
+    def contains(self, instant: datetime) -> bool:
+        return self.start <= instant.astimezone(UTC) < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFact:
+    account_pk: int
+    agent: Agent
+    amount: Decimal
+    currency: str
+    received_at: datetime
+
+    def __post_init__(self) -> None:
+        _require_decimal("amount", self.amount)
+        _require_aware("received_at", self.received_at)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFact:
+    account_pk: int
+    agent: Agent
+    at: datetime
+    channel: str
+    outcome: str
+
+    def __post_init__(self) -> None:
+        _require_aware("at", self.at)
+
+    @property
+    def is_right_party(self) -> bool:
+        return self.outcome == Outcome.RIGHT_PARTY
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseFact:
+    """A promise to pay, or one instalment of a payment plan (each behaves as a promise)."""
+
+    account_pk: int
+    agent: Agent
+    amount: Decimal
+    currency: str
+    made_at: datetime
+    due_date: date
+    paid_toward: Decimal
+    status: str  # open / kept / broken / cancelled (bot.vocabulary.PromiseStatus)
+
+    def __post_init__(self) -> None:
+        _require_decimal("amount", self.amount)
+        _require_decimal("paid_toward", self.paid_toward)
+        _require_aware("made_at", self.made_at)
+
+    def deadline(self, grace_days: int) -> date:
+        """The last team-local day a payment can still keep the promise."""
+        return self.due_date + timedelta(days=grace_days)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPosition:
+    """An account's balance and days past due at one instant (the start or end of a period)."""
+
+    account_pk: int
+    currency: str
+    balance: Decimal
+    days_past_due: int
+
+    def __post_init__(self) -> None:
+        _require_decimal("balance", self.balance)
+
+    @property
+    def owed(self) -> Decimal:
+        return max(self.balance, _ZERO)
+
+
+# --- periods --------------------------------------------------------------------------------------
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant of a team-local day, in UTC.
+
+    Where DST skips midnight, fold=0 takes the offset in force before the jump, which lands on the
+    first instant that exists that day (00:00 that never happened becomes 01:00)."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def period_for(kind: PeriodKind, day: date, zone: ZoneInfo, week_starts: int = 0) -> Period:
+    """The team-local day, week (starting on `week_starts`, 0 = Monday as in ISO) or calendar month
+    that contains `day`. Its bounds are local midnights, so a DST change inside it makes it an hour
+    longer or shorter rather than moving its edges."""
+    if not 0 <= week_starts <= 6:
+        raise ValueError(f"week_starts is a weekday number 0..6, got {week_starts}")
+    first, after = _local_bounds(kind, day, week_starts)
+    return Period(local_midnight(first, zone), local_midnight(after, zone))
+
+
+def _local_bounds(kind: PeriodKind, day: date, week_starts: int) -> tuple[date, date]:
+    if kind == "day":
+        return day, day + timedelta(days=1)
+    if kind == "week":
+        first = day - timedelta(days=(day.weekday() - week_starts) % 7)
+        return first, first + timedelta(days=7)
+    if kind == "month":
+        first = day.replace(day=1)
+        return first, (first + timedelta(days=32)).replace(day=1)
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def previous(kind: PeriodKind, period: Period, zone: ZoneInfo) -> Period:
+    """The period of the same kind just before `period` (built by `period_for` in `zone`).
+
+    The zone is needed because "the day before" starts at a local midnight, which is not always
+    24 hours earlier. A week keeps the weekday it starts on."""
+    first = period.start.astimezone(zone).date()
+    return period_for(kind, first - timedelta(days=1), zone, week_starts=first.weekday())
+
+
+def trailing_days(days: int, before: date, zone: ZoneInfo) -> Period:
+    """The `days` whole team-local days just before `before` (e.g. the 90 days behind today)."""
+    if days < 1:
+        raise ValueError(f"a trailing window needs at least one day, got {days}")
+    return Period(local_midnight(before - timedelta(days=days), zone), local_midnight(before, zone))
+
+
+def day_in(period: Period, day: date, zone: ZoneInfo) -> bool:
+    """True when any part of the team-local `day` falls in the period.
+
+    For periods of whole days this is plain membership; for the rest of today (from now to the end of
+    the period) it keeps today in, which is what "due in the rest of the period" means."""
+    return (
+        local_midnight(day, zone) < period.end
+        and local_midnight(day + timedelta(days=1), zone) > period.start
+    )
+
+
+def local_days(period: Period, zone: ZoneInfo) -> list[date]:
+    """The team-local days the period touches, in order (e.g. to count its working days)."""
+    first = period.start.astimezone(zone).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()  # end is excluded
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+# --- arithmetic -----------------------------------------------------------------------------------
+
+
+def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
+    """numerator ÷ denominator to 4 places (ROUND_HALF_UP); None ("n/a") when the denominator is 0."""
+    if denominator == 0:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(_RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _totals(pairs: Iterable[tuple[K, Decimal]]) -> dict[K, Decimal]:
+    """Sums amounts per key; keys include the currency, so currencies stay apart."""
+    totals: dict[K, Decimal] = {}
+    for key, amount in pairs:
+        totals[key] = totals.get(key, _ZERO) + amount
+    return totals
+
+
+def _ratios(numerators: Mapping[K, Decimal], denominators: Mapping[K, Decimal]) -> dict[K, Decimal | None]:
+    return {key: ratio(numerators.get(key, _ZERO), base) for key, base in denominators.items()}
+
+
+# --- money collected ------------------------------------------------------------------------------
+
+
+def collected(payments: Iterable[PaymentFact], period: Period) -> dict[str, Decimal]:
+    """Collected = the sum of payments received in the period, per currency.
+
+    The team's zone is already in the period's bounds (see `period_for`): a payment at 23:30 team
+    time belongs to that team-local day even when it is the next day in UTC."""
+    return _totals((p.currency, p.amount) for p in payments if period.contains(p.received_at))
+
+
+def collected_by_agent(payments: Iterable[PaymentFact], period: Period) -> dict[Agent, dict[str, Decimal]]:
+    """Collected per agent (None for payments nobody is credited with), each per currency."""
+    by_agent: dict[Agent, dict[str, Decimal]] = {}
+    for payment in payments:
+        if period.contains(payment.received_at):
+            totals = by_agent.setdefault(payment.agent, {})
+            totals[payment.currency] = totals.get(payment.currency, _ZERO) + payment.amount
+    return by_agent
+
+
+# --- contact attempts -----------------------------------------------------------------------------
+
+
+def attempts(contacts: Iterable[ContactFact], period: Period) -> int:
+    """Contact attempts logged in the period, on any channel and with any outcome."""
+    return sum(1 for c in contacts if period.contains(c.at))
+
+
+def right_party_contacts(contacts: Iterable[ContactFact], period: Period) -> int:
+    return sum(1 for c in contacts if c.is_right_party and period.contains(c.at))
+
+
+def rpc_rate(contacts: Sequence[ContactFact], period: Period) -> Decimal | None:
+    """Right-party contacts ÷ attempts; None when there were no attempts."""
+    return ratio(right_party_contacts(contacts, period), attempts(contacts, period))
+
+
+def attempts_by_agent(contacts: Iterable[ContactFact], period: Period) -> dict[Agent, int]:
+    return dict(Counter(c.agent for c in contacts if period.contains(c.at)))
+
+
+def right_party_contacts_by_agent(contacts: Sequence[ContactFact], period: Period) -> dict[Agent, int]:
+    """Every agent with an attempt appears, with 0 when none of their attempts reached the debtor."""
+    reached = Counter(c.agent for c in contacts if c.is_right_party and period.contains(c.at))
+    return {agent: reached[agent] for agent in attempts_by_agent(contacts, period)}
+
+
+def rpc_rate_by_agent(contacts: Sequence[ContactFact], period: Period) -> dict[Agent, Decimal | None]:
+    reached = right_party_contacts_by_agent(contacts, period)
+    return {
+        agent: ratio(reached[agent], tried) for agent, tried in attempts_by_agent(contacts, period).items()
+    }
+
+
+def accounts_worked(
+    assigned: set[int], contacts_that_day: Iterable[ContactFact]
+) -> tuple[int, int, Decimal | None]:
+    """(worked, assigned, worked ÷ assigned): assigned accounts with at least one attempt that day.
+
+    The caller passes that day's contacts; an attempt by anyone counts, since the account was worked."""
+    worked = len(assigned & {c.account_pk for c in contacts_that_day})
+    return worked, len(assigned), ratio(worked, len(assigned))
+
+
+def accounts_worked_by_agent(
+    assignments: Mapping[str, set[int]], contacts_that_day: Sequence[ContactFact]
+) -> dict[str, tuple[int, int, Decimal | None]]:
+    return {agent: accounts_worked(accounts, contacts_that_day) for agent, accounts in assignments.items()}
+
+
+# --- promises to pay ------------------------------------------------------------------------------
+
+PromiseOutcome = Literal["kept", "broken", "pending", "cancelled"]
+
+
+def promise_outcome(promise: PromiseFact, grace_days: int, zone: ZoneInfo, now: datetime) -> PromiseOutcome:
+    """Kept when what was paid toward it reaches the amount; broken once the team-local day of its
+    due date + grace has ended at `now` without that; pending until then. A cancelled promise
+    (replaced, or folded into a plan) is neither kept nor broken."""
+    if promise.status == PromiseStatus.CANCELLED:
+        return "cancelled"
+    if promise.status == PromiseStatus.KEPT or promise.paid_toward >= promise.amount:
+        return "kept"
+    deadline_over = local_midnight(promise.deadline(grace_days) + timedelta(days=1), zone) <= now
+    if promise.status == PromiseStatus.BROKEN or deadline_over:
+        return "broken"
+    return "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseCounts:
+    made: int  # made in the period
+    kept: int  # due date + grace in the period, kept
+    broken: int  # due date + grace in the period, broken
+
+    @property
+    def kept_rate(self) -> Decimal | None:
+        return ratio(self.kept, self.kept + self.broken)
+
+
+def promises_made(promises: Iterable[PromiseFact], period: Period) -> int:
+    """Promises made in the period, including ones later cancelled: they were still taken."""
+    return sum(1 for p in promises if period.contains(p.made_at))
+
+
+def _resolved_in(
+    promises: Iterable[PromiseFact], period: Period, grace_days: int, zone: ZoneInfo, now: datetime | None
+) -> list[tuple[Agent, PromiseOutcome]]:
+    """Agent and outcome of each promise whose due date + grace falls in the period.
+
+    `now` defaults to the period's end: judged once the period is over, every deadline in it has passed.
+    Pass the current instant for a period still running, so promises still in grace stay pending."""
+    at = period.end if now is None else now
+    return [
+        (p.agent, promise_outcome(p, grace_days, zone, at))
+        for p in promises
+        if day_in(period, p.deadline(grace_days), zone)
+    ]
+
+
+def promise_counts(
+    promises: Sequence[PromiseFact],
+    period: Period,
+    grace_days: int,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
+) -> PromiseCounts:
+    outcomes = Counter(outcome for _, outcome in _resolved_in(promises, period, grace_days, zone, now))
+    return PromiseCounts(promises_made(promises, period), outcomes["kept"], outcomes["broken"])
+
+
+def kept_rate(
+    promises: Sequence[PromiseFact],
+    period: Period,
+    grace_days: int,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
+) -> Decimal | None:
+    """PTP kept rate: of the promises whose due date + grace (team-local) falls in the period, kept ÷
+    (kept + broken). Cancelled and still-pending promises are left out; None when none remain."""
+    return promise_counts(promises, period, grace_days, zone, now=now).kept_rate
+
+
+def promise_counts_by_agent(
+    promises: Sequence[PromiseFact],
+    period: Period,
+    grace_days: int,
+    zone: ZoneInfo,
+    *,
+    now: datetime | None = None,
+) -> dict[Agent, PromiseCounts]:
+    made = Counter(p.agent for p in promises if period.contains(p.made_at))
+    resolved = Counter(_resolved_in(promises, period, grace_days, zone, now))
+    agents = made.keys() | {agent for agent, _ in resolved}
+    return {a: PromiseCounts(made[a], resolved[(a, "kept")], resolved[(a, "broken")]) for a in agents}
+
+
+def projected_collections(
+    open_promises: Iterable[PromiseFact],
+    rest_of_period: Period,
+    kept_rate_90d: Decimal | None,
+    zone: ZoneInfo,
+) -> dict[str, Decimal]:
+    """Projected collections for the rest of the period, per currency: Σ (amount - paid_toward) * the
+    team's kept rate over the previous 90 days, over open promises and instalments due (team-local
+    due date) in `rest_of_period`, rounded to each currency's minor unit.
+
+    Only what is still outstanding is projected: the part already paid is in `collected`. With no
+    kept rate (no promise resolved in 90 days) there is no basis for a projection: the result is
+    empty and the caller shows "n/a", rather than a projection of 0."""
+    if kept_rate_90d is None:
+        return {}
+    outstanding = _totals(
+        (p.currency, max(p.amount - p.paid_toward, _ZERO))
+        for p in open_promises
+        if p.status == PromiseStatus.OPEN and day_in(rest_of_period, p.due_date, zone)
+    )
+    return {
+        currency: (amount * kept_rate_90d).quantize(quantum(currency), rounding=ROUND_HALF_UP)
+        for currency, amount in outstanding.items()
+    }
+
+
+# --- portfolio flow: CEI, roll rates, cure rate, aging --------------------------------------------
+
+
+def _by_account(positions: Iterable[AccountPosition]) -> dict[int, AccountPosition]:
+    # Two positions for one account at one instant would count its balance twice.
+    found: dict[int, AccountPosition] = {}
+    for position in positions:
+        if position.account_pk in found:
+            raise ValueError(f"account {position.account_pk} has two positions at the same instant")
+        found[position.account_pk] = position
+    return found
+
+
+def _bucket_at_end(position: AccountPosition | None) -> AgingBucket:
+    """Where an account stands at the end: one missing from `end` was closed, and one owing nothing
+    is paid; both count as current (cured, not rolled)."""
+    if position is None or position.owed == 0:
+        return AgingBucket.CURRENT
+    return aging_bucket(position.days_past_due)
+
+
+@dataclass(frozen=True, slots=True)
+class CeiParts:
+    """The four sums of the CEI for one currency, kept so a report can show its working."""
+
+    beginning: Decimal  # B: delinquent balance at the start
+    new: Decimal  # N: balance that became delinquent during the period
+    ending: Decimal  # E: end balance of the accounts counted in B or N
+    ending_current: Decimal  # C: the part of E that is current (DPD 0) at the end
+
+    @property
+    def index(self) -> Decimal | None:
+        """(B + N - E) ÷ (B + N - C) * 100; None when B + N - C is 0."""
+        collectible = self.beginning + self.new
+        return ratio(100 * (collectible - self.ending), collectible - self.ending_current)
+
+
+def cei_parts(
+    start: Sequence[AccountPosition],
+    end: Sequence[AccountPosition],
+    became_delinquent: Mapping[int, Money],
+) -> dict[str, CeiParts]:
+    """B, N, E and C per currency; see `collection_effectiveness_index`."""
+    closing = _by_account(end)
+    delinquent = [p for p in _by_account(start).values() if p.days_past_due > 0]
+    counted = {p.account_pk for p in delinquent} | set(became_delinquent)
+    ends = [closing[pk] for pk in counted if pk in closing]  # absent from `end`: closed, owes 0
+    b = _totals((p.currency, p.owed) for p in delinquent)
+    n = _totals((m.currency, max(m.amount, _ZERO)) for m in became_delinquent.values())
+    e = _totals((p.currency, p.owed) for p in ends)
+    c = _totals((p.currency, p.owed) for p in ends if p.days_past_due == 0)
+    return {
+        cur: CeiParts(b.get(cur, _ZERO), n.get(cur, _ZERO), e.get(cur, _ZERO), c.get(cur, _ZERO))
+        for cur in b.keys() | n.keys() | e.keys()
+    }
+
+
+def collection_effectiveness_index(
+    start: Sequence[AccountPosition],
+    end: Sequence[AccountPosition],
+    became_delinquent: Mapping[int, Money],
+) -> dict[str, Decimal | None]:
+    """CEI per currency = (B + N - E) ÷ (B + N - C) * 100, as DOMAIN.md defines it:
+
+    - B: delinquent (DPD > 0) balance of the `start` positions;
+    - N: Σ `became_delinquent` — per account that became delinquent during the period, its balance
+      at that moment (a Money, so an account missing from both `start` and `end` still has a currency);
+    - E: the `end` balance of every account counted in B or N (an account absent from `end` was
+      closed and owes 0);
+    - C: the part of E on accounts current (DPD 0) at the end.
+
+    100 means everything collectible was collected. An account in both B and N (cured, then late
+    again) adds both balances, like an invoice paid and a new one issued. None where B + N - C is 0."""
+    return {cur: parts.index for cur, parts in cei_parts(start, end, became_delinquent).items()}
+
+
+def roll_rates(
+    start: Sequence[AccountPosition], end: Sequence[AccountPosition]
+) -> dict[str, dict[str, Decimal | None]]:
+    """Per currency, per bucket A (all but 120+, which has no next bucket): the start balance of the
+    accounts in A at the start that are in the bucket after A at the end ÷ the start balance in A.
+
+    Start balances on both sides keep the rate a share of what was in A (0..1), whatever interest
+    or payments did to those accounts meanwhile. None for a bucket with no balance at the start."""
+    closing, opening = _by_account(end), _by_account(start).values()
+    base = _totals(((p.currency, aging_bucket(p.days_past_due)), p.owed) for p in opening)
+    rolled = _totals(
+        ((p.currency, aging_bucket(p.days_past_due)), p.owed) for p in opening if _rolled(p, closing)
+    )
+    return {
+        cur: {
+            bucket.value: ratio(rolled.get((cur, bucket), _ZERO), base.get((cur, bucket), _ZERO))
+            for bucket in _NEXT_BUCKET
+        }
+        for cur in {cur for cur, _ in base}
+    }
+
+
+def _rolled(opening: AccountPosition, closing: Mapping[int, AccountPosition]) -> bool:
+    """True when the account ended the period in the bucket right after the one it started in."""
+    after = _NEXT_BUCKET.get(aging_bucket(opening.days_past_due))
+    return after is not None and _bucket_at_end(closing.get(opening.account_pk)) == after
+
+
+def cure_rate(start: Sequence[AccountPosition], end: Sequence[AccountPosition]) -> dict[str, Decimal | None]:
+    """Per currency: the delinquent (DPD > 0) start balance whose account is current or paid at the
+    end ÷ the delinquent start balance. Paid means a balance at or below zero, or absent from `end`
+    (a closed account is no longer listed, so absence is read as paid). None when nothing was delinquent."""
+    closing = _by_account(end)
+    delinquent = [p for p in _by_account(start).values() if p.days_past_due > 0]
+    cured = _totals(
+        (p.currency, p.owed)
+        for p in delinquent
+        if _bucket_at_end(closing.get(p.account_pk)) == AgingBucket.CURRENT
+    )
+    return _ratios(cured, _totals((p.currency, p.owed) for p in delinquent))
+
+
+def aging_distribution(positions: Iterable[AccountPosition]) -> dict[str, dict[str, Decimal]]:
+    """Per currency, the balance owed in each aging bucket, every bucket listed in order (0 when empty).
+    Accounts owing nothing are paid and left out."""
+    totals = _totals(((p.currency, aging_bucket(p.days_past_due)), p.owed) for p in positions if p.owed > 0)
+    return {
+        cur: {bucket.value: totals.get((cur, bucket), _ZERO) for bucket in _BUCKETS}
+        for cur in sorted({cur for cur, _ in totals})
+    }
+
+
+def aging_counts(positions: Iterable[AccountPosition]) -> dict[str, dict[str, int]]:
+    """Per currency, how many accounts owing something are in each aging bucket (every bucket listed)."""
+    counts = Counter((p.currency, aging_bucket(p.days_past_due)) for p in positions if p.owed > 0)
+    return {
+        cur: {bucket.value: counts[(cur, bucket)] for bucket in _BUCKETS}
+        for cur in sorted({cur for cur, _ in counts})
+    }
+
+
+# --- targets --------------------------------------------------------------------------------------
+
+
+def prorated_target(
+    monthly_target: Decimal,
+    period_kind: PeriodKind,
+    working_days_in_period: int,
+    working_days_in_month: int,
+) -> Decimal | None:
+    """The share of a monthly target that belongs to a period.
+
+    A month gets the target; a day or week gets target * its working days ÷ the month's working days
+    (so a working day gets target ÷ working days, and a weekend or holiday gets 0). None ("n/a") when
+    the month has no working days to spread a day's or week's share over. Not rounded: it is shown
+    through format_money, which rounds to the currency's minor unit."""
+    _require_decimal("monthly_target", monthly_target)
+    if period_kind == "month":
+        return monthly_target
+    if working_days_in_month == 0:
+        return None
+    return monthly_target * working_days_in_period / working_days_in_month
