@@ -9,7 +9,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.runtime import Runtime
 from bot.web import CollectBotWsgi
-from handlers import actions, commands, escalations, events, options, views, worklists
+from handlers import actions, alerts, commands, escalations, events, options, views, worklists
 from handlers.answering import Answerer
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     worklists.register(app, runtime)
     events.register(app, runtime)
     escalations.register(app, runtime)
+    alerts.register(app, runtime)
 
     @app.error
     def on_unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:

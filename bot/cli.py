@@ -58,7 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a scheduled job now, as if at --at, once per period")
     run.add_argument("job", metavar="JOB", help="daily-assignments")
     run.add_argument("--at", help="ISO date-time (team's zone when it has no offset); default: now")
+    run.add_argument(
+        "--period", choices=["day", "week", "month"], help="for performance-digest (default day)"
+    )
     run.set_defaults(run=_run_job)
+
+    report = commands.add_parser("report", help="the performance report of the current period")
+    report.add_argument("--period", choices=["day", "week", "month"], default="day")
+    report.add_argument("--xlsx", metavar="FILE", help="also write the spreadsheet to FILE")
+    report.set_defaults(run=_report)
 
     from bot.imports.cli import add_import_command
 
@@ -116,13 +124,35 @@ def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings)
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db, clock=ManualClock(at) if at else SystemClock())
+    job = f"{args.job}-{args.period or 'day'}" if args.job == "performance-digest" else args.job
     try:
-        report = run_job(runtime, args.job, runtime.now(), by="collect-bot run")
+        report = run_job(runtime, job, runtime.now(), by="collect-bot run")
     except UnknownJobError as error:
         raise StartupError(str(error)) from None
     print(report.message)
     delivered = deliver_due(runtime)
     print(f"messages: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed")
+    return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.reports.numbers import build_report
+    from bot.reports.spreadsheet import report_workbook
+    from bot.reports.text import report_lines
+    from bot.runtime import Runtime
+
+    db = open_database(settings)
+    prepare_schema(db)
+    runtime = Runtime(settings=settings, db=db)
+    with db.reading() as session:
+        report = build_report(session, args.period, runtime.today(), settings, runtime.now())
+    for line in report_lines(report):
+        print(line)
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(report_workbook(report))
+        print(f"spreadsheet written to {args.xlsx}")
     return 0
 
 

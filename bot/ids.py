@@ -15,6 +15,10 @@ class ActionId(StrEnum):
     ESCALATION_APPROVE = "escalation-approve"
     ESCALATION_REJECT = "escalation-reject"
     ESCALATION_ASK_INFO = "escalation-ask-info"
+    # An alert's buttons; the alert id is the button's value (the select's block id for Reassign).
+    ALERT_TAKE_OVER = "alert-take-over"
+    ALERT_REASSIGN = "alert-reassign"
+    ALERT_SNOOZE = "alert-snooze"
     # Inputs of the escalation forms.
     ESCALATION_KIND_SELECT = "escalation-kind"
     ESCALATION_INSTALMENTS_INPUT = "escalation-instalments"

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.kit import Reply
 from bot.runtime import Runtime
-from storage.models import Escalation, OutboxMessage
+from storage.models import Escalation, OutboxFile, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,21 @@ class State:
     FAILED = "failed"
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    filename: str
+    title: str
+    content: bytes
+
+
 def enqueue(session: Session, *, key: str, kind: str, channel: str, reply: Reply, now: datetime,
-            thread_key: str | None = None, update_key: str | None = None) -> bool:  # fmt: skip
+            thread_key: str | None = None, update_key: str | None = None,
+            upload: Upload | None = None) -> bool:  # fmt: skip
     """Queue a message unless one with the same key is queued already; True when queued.
 
     `thread_key` posts it as a reply under the message queued with that key; `update_key`
-    replaces that message's content instead of posting a new one."""
+    replaces that message's content instead of posting a new one; `upload` sends a file (with the
+    reply's text as its comment) through Slack's external upload flow."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
         return False
     payload: dict[str, Any] = reply.as_kwargs()
@@ -52,6 +61,13 @@ def enqueue(session: Session, *, key: str, kind: str, channel: str, reply: Reply
         payload["thread_key"] = thread_key
     if update_key:
         payload["update_key"] = update_key
+    if upload is not None:
+        stored = OutboxFile(
+            filename=upload.filename, title=upload.title, content=upload.content, created_at=now
+        )
+        session.add(stored)
+        session.flush()
+        payload["upload"] = stored.id
     session.add(
         OutboxMessage(
             dedupe_key=key,
@@ -148,11 +164,33 @@ def _post(runtime: Runtime, channel: str, payload: dict[str, Any]) -> str:
     update_key = payload.pop("update_key", None)
     if thread_key:
         payload["thread_ts"] = sent_ts(runtime, thread_key)
+    upload_id = payload.pop("upload", None)
+    if upload_id is not None:
+        return _upload(runtime, channel, int(upload_id), payload)
     if update_key:
         answer = runtime.slack.chat_update(channel=channel, ts=sent_ts(runtime, update_key), **payload)
     else:
         answer = runtime.slack.chat_postMessage(channel=channel, **payload)
     return str(answer["ts"])
+
+
+def _upload(runtime: Runtime, channel: str, upload_id: int, payload: dict[str, Any]) -> str:
+    """files.getUploadURLExternal, the bytes, then files.completeUploadExternal into the thread."""
+    with runtime.db.reading() as session:
+        stored = session.get_one(OutboxFile, upload_id)
+        filename, title, content = stored.filename, stored.title, stored.content
+    answer = runtime.slack.files_upload_v2(
+        channel=channel,
+        thread_ts=payload.get("thread_ts"),
+        file=content,
+        filename=filename,
+        title=title,
+        initial_comment=payload.get("text"),
+        # files.info afterwards would need the files:read scope, which the bot does not ask for.
+        request_file_info=False,
+    )
+    files = answer.get("files") or [{}]
+    return str(files[0].get("id", "uploaded"))
 
 
 def sent_ts(runtime: Runtime, key: str) -> str:

@@ -69,6 +69,22 @@ class Settings(BaseSettings):
     escalation_reminder_hours: float = Field(
         default=4.0, gt=0, le=72, validation_alias="COLLECT_ESCALATION_REMINDER_HOURS"
     )
+    # The daily performance digest goes out at the end of the working day; the weekly and monthly
+    # ones at digest_time on the first working day of the week or month.
+    daily_digest_time: time = Field(default=time(17, 30), validation_alias="COLLECT_DAILY_DIGEST_TIME")
+    management_channel: str = Field(default="", validation_alias="COLLECT_MANAGEMENT_CHANNEL")
+    # Stalled accounts: no attempt for N working days, no conversation for M days, no payment for K days.
+    stalled_attempt_days: int = Field(default=5, ge=1, le=60, validation_alias="COLLECT_STALLED_ATTEMPT_DAYS")
+    stalled_conversation_days: int = Field(
+        default=14, ge=1, le=365, validation_alias="COLLECT_STALLED_CONVERSATION_DAYS"
+    )
+    stalled_payment_days: int = Field(
+        default=30, ge=1, le=365, validation_alias="COLLECT_STALLED_PAYMENT_DAYS"
+    )
+    # Targets (roster monthly_target) are in this currency; collected amounts are compared in it only.
+    target_currency: str = Field(
+        default="USD", min_length=3, max_length=3, validation_alias="COLLECT_TARGET_CURRENCY"
+    )
     # Deliveries that keep failing are retried with backoff this many times, then marked failed.
     outbox_max_attempts: int = Field(default=8, ge=1, le=50, validation_alias="COLLECT_OUTBOX_MAX_ATTEMPTS")
 

@@ -11,9 +11,11 @@ from slack_sdk import WebClient
 from bot.assignments import desk as assignments
 from bot.blocks import ledger as render
 from bot.blocks.assignments import account_moved, away_recorded
+from bot.blocks.digest import report_reply
 from bot.blocks.escalations import escalate_modal, escalated_reply, escalations_list
 from bot.blocks.kit import Reply
 from bot.blocks.modals import log_modal, pay_modal, promise_modal
+from bot.blocks.targets import target_set
 from bot.blocks.worklist import worklist_reply
 from bot.errors import UserError
 from bot.escalations import desk as escalations
@@ -34,8 +36,11 @@ from bot.parsing.command import (
     OpenModal,
     PayCommand,
     PromiseCommand,
+    ReportCommand,
+    TargetCommand,
     parse_command,
 )
+from bot.reports import desk as reports
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer
 
@@ -111,6 +116,17 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
         case EscalationsCommand():
             open_ones = escalations.open_escalations(runtime, user)
             return escalations_list(open_ones, runtime.now(), whose=escalations.whose(runtime, user))
+        case ReportCommand():
+            report, whose = reports.report_for(
+                runtime, actor=user, kind=command.kind, user_id=command.user_id
+            )
+            return report_reply(report, whose=whose)
+        case TargetCommand():
+            return target_set(
+                reports.set_target(
+                    runtime, actor=user, user_id=command.user_id, amount_text=command.amount_text
+                )
+            )
         case AssignCommand():
             moved = assignments.assign(
                 runtime, actor=user, account_id=command.account_id, agent_id=command.user_id

@@ -10,12 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.alerts.service import JOB as ALERTS
+from bot.alerts.service import alerts_due, run_alerts
 from bot.assignments.daily import JOB as DAILY_ASSIGNMENTS
 from bot.assignments.daily import run_daily_assignments
 from bot.calendar import WorkCalendar
 from bot.escalations.reminders import JOB as ESCALATION_REMINDERS
 from bot.escalations.reminders import run_reminders
 from bot.job_runs import JobReport
+from bot.reports.digests import KINDS, digest_due, job_name, run_digest
+from bot.reports.model import PeriodKind
 from bot.runtime import Runtime
 
 
@@ -25,8 +29,7 @@ class ScheduledJob:
     due: Callable[[Runtime, datetime], bool]
     """True when, at this moment, the job's current period should have run."""
     run: Callable[[Runtime, datetime, str], JobReport]
-    once_a_day: bool = True
-    """Claimed per day; False for jobs that run on every tick and dedupe what they send themselves."""
+    """Runs it as if at that moment; a job already done for its period returns without doing anything."""
 
 
 def _daily_assignments_due(runtime: Runtime, at: datetime) -> bool:
@@ -41,9 +44,17 @@ def _during_working_days(runtime: Runtime, at: datetime) -> bool:
     return WorkCalendar.from_settings(runtime.settings).is_working_day(at.astimezone(runtime.zone).date())
 
 
+def _digest(kind: PeriodKind) -> ScheduledJob:
+    return ScheduledJob(
+        job_name(kind),
+        lambda runtime, at: digest_due(kind, runtime, at),
+        lambda runtime, at, by: run_digest(kind, runtime, at, by),
+    )
+
+
 JOBS: dict[str, ScheduledJob] = {
     DAILY_ASSIGNMENTS: ScheduledJob(DAILY_ASSIGNMENTS, _daily_assignments_due, run_daily_assignments),
-    ESCALATION_REMINDERS: ScheduledJob(
-        ESCALATION_REMINDERS, _during_working_days, run_reminders, once_a_day=False
-    ),
+    ESCALATION_REMINDERS: ScheduledJob(ESCALATION_REMINDERS, _during_working_days, run_reminders),
+    ALERTS: ScheduledJob(ALERTS, alerts_due, run_alerts),
+    **{job_name(kind): _digest(kind) for kind in KINDS},
 }

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.clock import team_today
-from bot.job_runs import JobReport, already_ran
+from bot.job_runs import JobReport
 from bot.outbox import DeliveryReport, deliver_due
 from bot.runtime import Runtime
 from schedules.jobs import JOBS
@@ -27,20 +26,18 @@ def run_job(runtime: Runtime, name: str, at: datetime, *, by: str) -> JobReport:
 
 
 def run_due(runtime: Runtime, *, by: str) -> list[JobReport]:
+    """Runs every job that is due; each checks its own claim first, so one already done for its
+    period costs a query. Returns the reports of the jobs that did something."""
     now = runtime.now()
     reports = []
     for job in JOBS.values():
-        if not job.due(runtime, now) or (job.once_a_day and _done_today(runtime, job.name, now)):
+        if not job.due(runtime, now):
             continue
         report = job.run(runtime, now, by)
-        log.info("%s: %s", job.name, report.message)
-        reports.append(report)
+        if report.ran:
+            log.info("%s: %s", job.name, report.message)
+            reports.append(report)
     return reports
-
-
-def _done_today(runtime: Runtime, job: str, now: datetime) -> bool:
-    with runtime.db.reading() as session:
-        return already_ran(session, job, team_today(now, runtime.zone).isoformat()) is not None
 
 
 def tick(runtime: Runtime, *, by: str) -> DeliveryReport:

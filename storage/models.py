@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import MoneyAmount, UTCDateTime
@@ -264,6 +264,35 @@ class AccountNote(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Slack's ts of the reply: the same event delivered twice is kept once.
     slack_ts: Mapped[str | None] = mapped_column(String(32), unique=True)
+
+
+class OutboxFile(Base):
+    """The bytes of a file the outbox uploads (a digest's chart or spreadsheet)."""
+
+    __tablename__ = "outbox_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Alert(Base):
+    """A condition on an account that a supervisor must hear about, raised once until it clears or
+    its snooze ends."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_account_condition", "account_pk", "condition"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    condition: Mapped[str] = mapped_column(String(32))
+    why: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuditEntry(Base):

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeAlias, TypeVar
+from typing import Literal, TypeAlias, TypeVar
 
 from bot.currency import SYMBOLS
 from bot.errors import UserError
@@ -41,6 +41,8 @@ USAGE: dict[str, str] = {
     "assign": "/collect assign <account-id> @user",
     "escalate": "/collect escalate <account-id> <kind> [amount] <reason…>",
     "escalations": "/collect escalations",
+    "report": "/collect report [day|week|month] [@user]",
+    "target": "/collect target @user <amount>",
 }
 
 _EXAMPLES: dict[str, str] = {
@@ -51,6 +53,8 @@ _EXAMPLES: dict[str, str] = {
     "away": "/collect away @ana 2026-12-24 2026-12-31",
     "assign": "/collect assign ACC-1042 @ana",
     "escalate": "/collect escalate ACC-1042 settlement 800 offers 800 today to close the account",
+    "report": "/collect report week @ana",
+    "target": "/collect target @ana 15000",
 }
 
 _NEEDS: dict[str, str] = {
@@ -61,6 +65,7 @@ _NEEDS: dict[str, str] = {
     "away": "a person and two dates",
     "assign": "an account id and a person",
     "escalate": "an account id, a kind and a reason",
+    "target": "a person and a monthly amount",
 }
 
 HELP_LINES: list[tuple[str, str]] = [
@@ -78,6 +83,8 @@ HELP_LINES: list[tuple[str, str]] = [
         "pause or dispute review. Type `/collect escalate` alone for a form.",
     ),
     (USAGE["escalations"], "Show the escalations waiting for a decision."),
+    (USAGE["report"], "Show the numbers: yours, or (supervisors) anyone's or the team's."),
+    (USAGE["target"], "Set someone's monthly collection target (supervisors)."),
 ]
 
 
@@ -150,6 +157,18 @@ class EscalationsCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportCommand:
+    kind: Literal["day", "week", "month"]
+    user_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetCommand:
+    user_id: str
+    amount_text: str
+
+
+@dataclass(frozen=True, slots=True)
 class OpenModal:
     """A subcommand typed with nothing after it: the caller opens its form."""
 
@@ -167,6 +186,8 @@ Command: TypeAlias = (
     | AssignCommand
     | EscalateCommand
     | EscalationsCommand
+    | ReportCommand
+    | TargetCommand
     | OpenModal
 )
 
@@ -556,6 +577,28 @@ def _kind_error(kind: EscalationKind, problem: str, field: str) -> UserError:
     return UserError(problem, f"Type {typed}, for example `{example}`.", field=field)
 
 
+_REPORT_KINDS = {"day": "day", "today": "day", "daily": "day", "week": "week", "weekly": "week",
+                 "month": "month", "monthly": "month"}  # fmt: skip
+
+
+def _parse_report(text: str, args: _Tokens) -> Command:
+    kind: Literal["day", "week", "month"] = "day"
+    user_id = None
+    for match in args:
+        word = match.group()
+        if word.lower() in _REPORT_KINDS:
+            kind = _REPORT_KINDS[word.lower()]  # type: ignore[assignment]
+        else:
+            user_id = parse_user(word)
+    return ReportCommand(kind=kind, user_id=user_id)
+
+
+def _parse_target(text: str, args: _Tokens) -> Command:
+    if len(args) < 2:
+        raise _usage_error("target")
+    return TargetCommand(user_id=parse_user(args[0].group()), amount_text=text[args[1].start() :].strip())
+
+
 _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "help": _parse_help,
     "mine": _parse_mine,
@@ -567,6 +610,8 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "promise": _parse_promise,
     "escalate": _parse_escalate,
     "escalations": _parse_escalations,
+    "report": _parse_report,
+    "target": _parse_target,
 }
 
 

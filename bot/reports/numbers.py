@@ -1,0 +1,373 @@
+"""Assembling a performance report from the ledger: the facts of a period read with a few queries,
+then the KPI formulas (bot.kpis.formulas) applied to them.
+
+Balances at an instant are rebuilt from today's balance and the payments received since (balances
+changed by a later portfolio import are taken as they are now)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import Session
+
+from bot.calendar import WorkCalendar
+from bot.currency import Money as Amount
+from bot.kpis import formulas as kpi
+from bot.reports.model import (
+    AgentNumbers,
+    PaymentRow,
+    PerformanceReport,
+    PeriodKind,
+    PromiseRow,
+    TeamNumbers,
+    Win,
+)
+from bot.settings import Settings
+from bot.vocabulary import OPEN_ESCALATION_STATUSES, Outcome, Role
+from storage.models import Account, Agent, Assignment, Contact, Escalation, Payment, Promise
+
+ZERO = Decimal(0)
+WINS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    kind: PeriodKind
+    period: kpi.Period
+    now: datetime
+    zone: ZoneInfo
+    grace_days: int
+
+    @property
+    def until(self) -> datetime:
+        """The end of what has happened: the period's end, or now while it is still running."""
+        return min(self.period.end, self.now)
+
+
+def build_report(
+    session: Session, kind: PeriodKind, day: date, settings: Settings, now: datetime
+) -> PerformanceReport:
+    zone = settings.zone
+    scope = Scope(kind, kpi.period_for(kind, day, zone), now, zone, settings.promise_grace_days)
+    roster = {a.slack_user_id: a for a in session.scalars(select(Agent))}
+    payments = _payments(session, scope)
+    contacts = _contacts(session, scope)
+    promises = _promises(session, scope)
+    start, end, became = _positions(session, scope)
+    team = _team(session, scope, settings, roster, payments, promises, start, end, became)
+    agents = _agents(session, scope, settings, roster, payments, contacts, promises)
+    return PerformanceReport(
+        kind=kind,
+        label=_label(kind, scope.period, zone),
+        start=scope.period.start,
+        end=scope.period.end,
+        zone=settings.timezone,
+        team=team,
+        agents=agents,
+        wins=_wins(scope, roster, payments, promises) if kind == "day" else (),
+        payments=tuple(row for row, _fact in payments),
+        promises=tuple(_promise_row(record, scope) for record in promises if _in_report(record.fact, scope)),
+    )
+
+
+def _label(kind: PeriodKind, period: kpi.Period, zone: ZoneInfo) -> str:
+    first = period.start.astimezone(zone).date()
+    if kind == "day":
+        return first.strftime("%A %-d %B %Y")
+    if kind == "week":
+        return "week of " + first.strftime("%-d %B %Y")
+    return first.strftime("%B %Y")
+
+
+# --- facts ---------------------------------------------------------------------------------------
+
+
+def _payments(session: Session, scope: Scope) -> list[tuple[PaymentRow, kpi.PaymentFact]]:
+    query = (
+        select(Payment, Account.account_id, Account.assigned_to)
+        .join(Account, Account.id == Payment.account_pk)
+        .where(Payment.received_at >= scope.period.start, Payment.received_at < scope.until)
+        .order_by(Payment.received_at)
+    )
+    found = []
+    for payment, account_id, assigned_to in session.execute(query):
+        agent = payment.recorded_by if payment.source == "slack" else assigned_to
+        row = PaymentRow(
+            payment.received_at,
+            account_id,
+            agent,
+            payment.amount,
+            payment.currency,
+            payment.method,
+            payment.reference,
+        )
+        fact = kpi.PaymentFact(
+            payment.account_pk, agent, payment.amount, payment.currency, payment.received_at
+        )
+        found.append((row, fact))
+    return found
+
+
+def _contacts(session: Session, scope: Scope) -> list[kpi.ContactFact]:
+    query = select(Contact.account_pk, Contact.agent, Contact.at, Contact.channel, Contact.outcome).where(
+        Contact.at >= scope.period.start, Contact.at < scope.until
+    )
+    return [kpi.ContactFact(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseRecord:
+    promise: Promise
+    account_id: str
+    fact: kpi.PromiseFact
+
+
+def _promises(session: Session, scope: Scope) -> list[PromiseRecord]:
+    """Made in the period, due (with grace) in it, still open, or resolved in the last 90 days."""
+    first_day = scope.period.start.astimezone(scope.zone).date()
+    since = min(first_day, scope.now.astimezone(scope.zone).date()) - timedelta(days=92 + scope.grace_days)
+    query = select(Promise, Account.account_id).join(Account, Account.id == Promise.account_pk)
+    query = query.where((Promise.due_date >= since) | (Promise.made_at >= scope.period.start))
+    found = []
+    for promise, account_id in session.execute(query.where(Promise.made_at < scope.until)):
+        fact = kpi.PromiseFact(
+            promise.account_pk, promise.made_by, promise.amount, promise.currency, promise.made_at,
+            promise.due_date, promise.paid_toward, promise.status,
+        )  # fmt: skip
+        found.append(PromiseRecord(promise, account_id, fact))
+    return found
+
+
+def _in_report(fact: kpi.PromiseFact, scope: Scope) -> bool:
+    return scope.period.contains(fact.made_at) or kpi.day_in(
+        scope.period, fact.deadline(scope.grace_days), scope.zone
+    )
+
+
+def _promise_row(record: PromiseRecord, scope: Scope) -> PromiseRow:
+    promise, fact = record.promise, record.fact
+    return PromiseRow(
+        account_id=record.account_id,
+        agent_id=promise.made_by,
+        made_at=promise.made_at,
+        due_date=promise.due_date,
+        amount=promise.amount,
+        currency=promise.currency,
+        paid_toward=promise.paid_toward,
+        outcome=kpi.promise_outcome(fact, scope.grace_days, scope.zone, scope.until),
+    )
+
+
+def _positions(
+    session: Session, scope: Scope
+) -> tuple[list[kpi.AccountPosition], list[kpi.AccountPosition], dict[int, Amount]]:
+    """Every account's balance and days past due at the period's start and end, and the accounts
+    that became delinquent during it (with their balance at the start)."""
+    start, end = scope.period.start, scope.until
+    paid_since_start = func.sum(
+        case((Payment.received_at >= start, Payment.amount), else_=literal(ZERO, Payment.amount.type))
+    )
+    paid_since_end = func.sum(
+        case((Payment.received_at >= end, Payment.amount), else_=literal(ZERO, Payment.amount.type))
+    )
+    sums = (
+        select(Payment.account_pk, paid_since_start.label("s"), paid_since_end.label("e"))
+        .where(Payment.received_at >= start)
+        .group_by(Payment.account_pk)
+        .subquery()
+    )
+    query = select(
+        Account.id, Account.currency, Account.balance, Account.due_date, sums.c.s, sums.c.e
+    ).outerjoin(sums, sums.c.account_pk == Account.id)
+    start_day = start.astimezone(scope.zone).date()
+    end_day = (end - timedelta(microseconds=1)).astimezone(scope.zone).date()
+    at_start, at_end, became = [], [], {}
+    for pk, currency, balance, due_date, since_start, since_end in session.execute(
+        query.execution_options(yield_per=50_000)
+    ):
+        opening = balance + (since_start or ZERO)
+        closing = balance + (since_end or ZERO)
+        at_start.append(kpi.AccountPosition(pk, currency, opening, max(0, (start_day - due_date).days)))
+        at_end.append(kpi.AccountPosition(pk, currency, closing, max(0, (end_day - due_date).days)))
+        if start_day <= due_date + timedelta(days=1) <= end_day:
+            became[pk] = Amount(opening, currency)
+    return at_start, at_end, became
+
+
+# --- the team ------------------------------------------------------------------------------------
+
+
+def _team(
+    session: Session,
+    scope: Scope,
+    settings: Settings,
+    roster: dict[str, Agent],
+    payments: list[tuple[PaymentRow, kpi.PaymentFact]],
+    promises: list[PromiseRecord],
+    start: list[kpi.AccountPosition],
+    end: list[kpi.AccountPosition],
+    became: dict[int, Amount],
+) -> TeamNumbers:
+    facts = [record.fact for record in promises]
+    today = scope.now.astimezone(scope.zone).date()
+    rate_90 = kpi.kept_rate(
+        facts, kpi.trailing_days(90, today, scope.zone), scope.grace_days, scope.zone, now=scope.now
+    )
+    rest = kpi.Period(max(scope.now, scope.period.start), max(scope.period.end, scope.now))
+    targets = [_target(a, scope, settings) for a in roster.values() if a.role == Role.AGENT]
+    known = [t for t in targets if t is not None]
+    return TeamNumbers(
+        collected=kpi.collected([fact for _row, fact in payments], scope.period),
+        target=sum(known, ZERO) if known else None,
+        target_currency=settings.target_currency,
+        projected=kpi.projected_collections(facts, rest, rate_90, scope.zone)
+        if scope.now < scope.period.end
+        else {},
+        kept_rate_90_days=rate_90,
+        aging=kpi.aging_distribution(end),
+        aging_previous=kpi.aging_distribution(start),
+        roll_rates=kpi.roll_rates(start, end),
+        cei=kpi.collection_effectiveness_index(start, end, became),
+        cure_rate=kpi.cure_rate(start, end),
+        **_escalation_counts(session, scope),
+        disputes_opened=_disputes_opened(session, scope),
+    )
+
+
+def _escalation_counts(session: Session, scope: Scope) -> dict[str, int]:
+    start, until = scope.period.start, scope.until
+    opened = select(func.count()).where(Escalation.requested_at >= start, Escalation.requested_at < until)
+    decided = select(func.count()).where(Escalation.decided_at >= start, Escalation.decided_at < until)
+    waiting = select(func.count()).where(Escalation.status.in_([str(s) for s in OPEN_ESCALATION_STATUSES]))
+    return {
+        "escalations_opened": int(session.scalar(opened.select_from(Escalation)) or 0),
+        "escalations_decided": int(session.scalar(decided.select_from(Escalation)) or 0),
+        "escalations_waiting": int(session.scalar(waiting.select_from(Escalation)) or 0),
+    }
+
+
+def _disputes_opened(session: Session, scope: Scope) -> int:
+    query = (
+        select(func.count())
+        .select_from(Contact)
+        .where(Contact.outcome == Outcome.DISPUTE, Contact.at >= scope.period.start, Contact.at < scope.until)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def _target(agent: Agent, scope: Scope, settings: Settings) -> Decimal | None:
+    if agent.monthly_target is None:
+        return None
+    calendar = WorkCalendar.from_settings(settings)
+    first = scope.period.start.astimezone(scope.zone).date()
+    month = kpi.period_for("month", first, scope.zone)
+    in_period = sum(1 for d in kpi.local_days(scope.period, scope.zone) if calendar.is_working_day(d))
+    in_month = sum(1 for d in kpi.local_days(month, scope.zone) if calendar.is_working_day(d))
+    return kpi.prorated_target(agent.monthly_target, scope.kind, in_period, in_month)
+
+
+# --- the agents ----------------------------------------------------------------------------------
+
+
+def _agents(
+    session: Session,
+    scope: Scope,
+    settings: Settings,
+    roster: dict[str, Agent],
+    payments: list[tuple[PaymentRow, kpi.PaymentFact]],
+    contacts: list[kpi.ContactFact],
+    promises: list[PromiseRecord],
+) -> tuple[AgentNumbers, ...]:
+    period = scope.period
+    attempts = kpi.attempts_by_agent(contacts, period)
+    rpcs = kpi.right_party_contacts_by_agent(contacts, period)
+    rates = kpi.rpc_rate_by_agent(contacts, period)
+    facts = [record.fact for record in promises]
+    counts = kpi.promise_counts_by_agent(facts, period, scope.grace_days, scope.zone, now=scope.until)
+    collected = kpi.collected_by_agent([fact for _r, fact in payments], period)
+    worked, assigned = _worked(session, scope, contacts)
+    raised = Counter(
+        session.scalars(
+            select(Escalation.requested_by).where(
+                Escalation.requested_at >= period.start, Escalation.requested_at < scope.until
+            )
+        )
+    )
+    numbers = []
+    for agent in sorted(roster.values(), key=lambda a: a.name):
+        if agent.role != Role.AGENT and not attempts.get(agent.slack_user_id):
+            continue
+        agent_id = agent.slack_user_id
+        promise = counts.get(agent_id, kpi.PromiseCounts(0, 0, 0))
+        numbers.append(
+            AgentNumbers(
+                agent_id=agent_id,
+                name=agent.name,
+                attempts=attempts.get(agent_id, 0),
+                right_party_contacts=rpcs.get(agent_id, 0),
+                rpc_rate=rates.get(agent_id),
+                promises_made=promise.made,
+                promises_kept=promise.kept,
+                promises_broken=promise.broken,
+                kept_rate=promise.kept_rate,
+                collected=collected.get(agent_id, {}),
+                target=_target(agent, scope, settings),
+                accounts_worked=worked.get(agent_id, 0),
+                accounts_assigned=assigned.get(agent_id, 0),
+                escalations_raised=raised.get(agent_id, 0),
+            )
+        )
+    return tuple(numbers)
+
+
+def _worked(
+    session: Session, scope: Scope, contacts: list[kpi.ContactFact]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Assigned accounts with at least one attempt on the day they were assigned, over the period's days."""
+    days = kpi.local_days(scope.period, scope.zone)
+    attempted: dict[date, set[int]] = defaultdict(set)
+    for contact in contacts:
+        attempted[contact.at.astimezone(scope.zone).date()].add(contact.account_pk)
+    query = select(Assignment.work_date, Assignment.agent, Assignment.account_pk).where(
+        Assignment.work_date >= days[0], Assignment.work_date <= days[-1]
+    )
+    worked: Counter[str] = Counter()
+    assigned: Counter[str] = Counter()
+    for work_date, agent, account_pk in session.execute(query):
+        assigned[agent] += 1
+        worked[agent] += account_pk in attempted[work_date]
+    return dict(worked), dict(assigned)
+
+
+# --- wins ----------------------------------------------------------------------------------------
+
+
+def _wins(
+    scope: Scope,
+    roster: dict[str, Agent],
+    payments: list[tuple[PaymentRow, kpi.PaymentFact]],
+    promises: list[PromiseRecord],
+) -> tuple[Win, ...]:
+    """The day's largest payments (within each currency) and promises kept, by whom."""
+
+    def name(agent_id: str | None) -> str:
+        member = roster.get(agent_id or "")
+        return member.name if member else "the payment feed"
+
+    by_size = sorted(payments, key=lambda pair: (pair[0].currency, -pair[0].amount))
+    largest = [
+        Win(row.agent_id, name(row.agent_id), f"payment on {row.account_id}", row.amount, row.currency)
+        for row, _fact in by_size[:WINS]
+    ]
+    kept = [
+        Win(r.promise.made_by, name(r.promise.made_by), f"promise kept on {r.account_id}", r.promise.amount,
+            r.promise.currency)
+        for r in promises
+        if r.promise.status == "kept" and r.promise.resolved_at and scope.period.contains(r.promise.resolved_at)
+    ][:WINS]  # fmt: skip
+    return tuple(largest + kept)

@@ -1,0 +1,376 @@
+"""The report spreadsheet posted in the supervisors' thread: everyone's numbers, every promise and
+every payment, as real Excel cells people can sort, filter and sum.
+
+Numbers are numbers (money written from Decimal with the currency's decimals, ratios as fractions
+shown as percentages), dates are dates, and a ratio that is "n/a" is an empty cell, so that Excel's
+own sums and averages skip it instead of counting it as 0. The workbook is written in openpyxl's
+write-only mode: rows stream to the file instead of living in memory as cell objects, which is what
+keeps 100,000 payments to seconds and tens of megabytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+from openpyxl.styles import Font  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+from bot.aging import AgingBucket
+from bot.currency import exponent
+from bot.reports.model import AgentNumbers, PaymentRow, PerformanceReport, PromiseRow, TeamNumbers
+
+RATIO_FORMAT = "0.0%"
+INDEX_FORMAT = "0.0"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+MAX_TEXT_WIDTH = 50
+NA_NOTE = "An empty ratio cell means n/a: its denominator was zero (nothing to measure), not 0%."
+
+_ZERO = Decimal(0)
+_BOLD = Font(bold=True)
+_BUCKETS = [bucket.value for bucket in AgingBucket]
+# openpyxl reads a string starting with "=" as a formula and "#REF!" and the like as errors: an
+# account id or payment reference from an import must stay the text it is.
+_NOT_TEXT_TO_OPENPYXL = frozenset(ERROR_CODES)
+
+Cell = Any
+"""A value openpyxl writes as it is (str, int, None), or a WriteOnlyCell carrying a format."""
+Row = list[Cell]
+
+
+def report_workbook(report: PerformanceReport) -> bytes:
+    """The XLSX: Summary, Agents, Aging, Promises and Payments sheets."""
+    book = Workbook(write_only=True)
+    book.properties.creator = "collect-bot"
+    book.properties.title = _clean(f"Collections numbers — {report.label}")
+    summary, agents, aging, promises, payments = (
+        book.create_sheet(title) for title in ("Summary", "Agents", "Aging", "Promises", "Payments")
+    )
+    cells = _Cells(summary, ZoneInfo(report.zone))
+    _write_summary(summary, cells, report)
+    _write_agents(agents, cells, report)
+    _write_aging(aging, cells, report.team)
+    _write_promises(promises, cells, report.promises)
+    _write_payments(payments, cells, report.payments)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- Cells --------------------------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    # Control characters make openpyxl refuse the whole workbook; one odd byte in an import must not.
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
+def money_format(currency: str) -> str:
+    """`#,##0.00`, with the currency's own number of decimals (none for JPY, three for KWD)."""
+    places = exponent(currency)
+    return "#,##0." + "0" * places if places else "#,##0"
+
+
+class _Cells:
+    """Typed cells. A write-only cell reaches the workbook's style tables through a worksheet, any
+    worksheet of the workbook; where the cell lands is decided by the row it is appended in."""
+
+    def __init__(self, sheet: Any, zone: ZoneInfo) -> None:
+        self.sheet = sheet
+        self.zone = zone
+
+    def formatted(self, value: object, number_format: str) -> Cell:
+        if value is None:
+            return None
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell.number_format = number_format
+        return cell
+
+    def header(self, title: str) -> Cell:
+        cell = WriteOnlyCell(self.sheet, value=title)
+        cell.font = _BOLD
+        return cell
+
+    def text(self, value: str | None) -> Cell:
+        if value is None:
+            return None
+        clean = _clean(value)
+        if not (clean.startswith("=") or clean in _NOT_TEXT_TO_OPENPYXL):
+            return clean
+        cell = WriteOnlyCell(self.sheet, value=clean)
+        cell.data_type = "s"
+        return cell
+
+    def money(self, amount: Decimal | None, currency: str) -> Cell:
+        # Decimal goes in as it is: openpyxl writes its exact digits, Excel reads a number.
+        return self.formatted(amount, money_format(currency))
+
+    def ratio(self, value: Decimal | None) -> Cell:
+        return self.formatted(value, RATIO_FORMAT)
+
+    def index(self, value: Decimal | None) -> Cell:
+        return self.formatted(value, INDEX_FORMAT)
+
+    def moment(self, at: datetime) -> Cell:
+        return self.formatted(self.local(at), DATETIME_FORMAT)
+
+    def day(self, value: date) -> Cell:
+        return self.formatted(value, DATE_FORMAT)
+
+    def local(self, at: datetime) -> datetime:
+        """The team's wall-clock time, without a zone: Excel has no time zones (the Summary names it)."""
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError(f"report times must be timezone-aware, got {at!r}")
+        return at.astimezone(self.zone).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    title: str
+    width: float
+
+
+def _fill(
+    sheet: Any,
+    cells: _Cells,
+    columns: Sequence[_Column],
+    rows: Iterable[Row],
+    count: int,
+    notes: Sequence[str] = (),
+) -> None:
+    """Bold frozen header, widths and the filter first (write-only mode writes them before the
+    rows), then the rows, then notes under a blank row, outside the filter."""
+    for number, column in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    sheet.append([cells.header(column.title) for column in columns])
+    for row in rows:
+        sheet.append(row)
+    if notes:
+        sheet.append([])
+        for note in notes:
+            sheet.append([note])
+
+
+def _width(title: str, values: Iterable[str | None], floor: int = 10) -> float:
+    longest = max((len(value) for value in values if value), default=0)
+    return min(max(len(title), longest, floor) + 2, MAX_TEXT_WIDTH)
+
+
+def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
+    """part ÷ whole, or None (n/a) when there is nothing to divide by."""
+    if whole is None or whole == 0:
+        return None
+    return part / whole
+
+
+# --- Summary ----------------------------------------------------------------------------------------
+
+
+def _write_summary(sheet: Any, cells: _Cells, report: PerformanceReport) -> None:
+    rows = _summary_rows(cells, report)
+    columns = [_Column("Figure", 30), _Column("Currency", 10), _Column("Value", 20)]
+    notes = [
+        NA_NOTE,
+        f"Times are in {_clean(report.zone)}. Each currency has its own rows: two currencies are never added.",
+    ]
+    _fill(sheet, cells, columns, rows, len(rows), notes)
+
+
+def _summary_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
+    team = report.team
+    target = team.target_currency
+    rows: list[Row] = [
+        ["Period", None, cells.text(report.label)],
+        ["Kind", None, report.kind],
+        ["Starts", None, cells.moment(report.start)],
+        ["Ends", None, cells.moment(report.end)],
+        ["Zone", None, cells.text(report.zone)],
+        *_money_rows(cells, "Collected", team.collected, target),
+        ["Target", target, cells.money(team.target, target)],
+        ["Collected ÷ target", target, cells.ratio(_share(team.collected.get(target, _ZERO), team.target))],
+        *_money_rows(cells, "Projected, rest of the period", team.projected, target),
+        ["Kept rate, last 90 days", None, cells.ratio(team.kept_rate_90_days)],
+        *(["CEI (100 = all collected)", cur, cells.index(cei)] for cur, cei in sorted(team.cei.items())),
+        *(["Cure rate", cur, cells.ratio(rate)] for cur, rate in sorted(team.cure_rate.items())),
+        ["Escalations opened", None, team.escalations_opened],
+        ["Escalations decided", None, team.escalations_decided],
+        ["Escalations waiting", None, team.escalations_waiting],
+        ["Disputes opened", None, team.disputes_opened],
+    ]
+    return [[cells.text(name), cells.text(currency), value] for name, currency, value in rows]
+
+
+def _money_rows(cells: _Cells, name: str, amounts: Mapping[str, Decimal], target: str) -> list[Row]:
+    # Nothing at all shows as 0 in the target currency, so the figure is not silently missing.
+    listed = sorted(amounts.items()) or [(target, _ZERO)]
+    return [[name, currency, cells.money(amount, currency)] for currency, amount in listed]
+
+
+# --- Agents -------------------------------------------------------------------------------------------
+
+
+def _agent_currencies(report: PerformanceReport) -> list[str]:
+    """The target currency first, then every other currency any agent collected in."""
+    target = report.team.target_currency
+    others = {currency for agent in report.agents for currency in agent.collected} - {target}
+    return [target, *sorted(others)]
+
+
+def _write_agents(sheet: Any, cells: _Cells, report: PerformanceReport) -> None:
+    target = report.team.target_currency
+    currencies = _agent_currencies(report)
+    agents = sorted(
+        report.agents, key=lambda a: (-a.collected.get(target, _ZERO), -a.attempts, a.name, a.agent_id)
+    )
+    columns = [
+        _Column("Agent id", _width("Agent id", (a.agent_id for a in agents))),
+        _Column("Name", _width("Name", (a.name for a in agents), floor=20)),
+        *(_Column(title, len(title) + 2) for title in _AGENT_COUNTS_BEFORE),
+        *(_Column(f"Collected {currency}", 16) for currency in currencies),
+        _Column(f"Target {target}", 16),
+        _Column("% of target", 12),
+        *(_Column(title, len(title) + 2) for title in _AGENT_COUNTS_AFTER),
+    ]
+    rows = (_agent_row(cells, agent, currencies, target) for agent in agents)
+    _fill(sheet, cells, columns, rows, len(agents), [NA_NOTE])
+
+
+_AGENT_COUNTS_BEFORE = (
+    "Attempts",
+    "Right-party contacts",
+    "RPC rate",
+    "Promises made",
+    "Promises kept",
+    "Promises broken",
+    "Kept rate",
+)
+_AGENT_COUNTS_AFTER = ("Accounts worked", "Accounts assigned", "Escalations raised", "Attempted breaches")
+
+
+def _agent_row(cells: _Cells, agent: AgentNumbers, currencies: Sequence[str], target: str) -> Row:
+    return [
+        cells.text(agent.agent_id),
+        cells.text(agent.name),
+        agent.attempts,
+        agent.right_party_contacts,
+        cells.ratio(agent.rpc_rate),
+        agent.promises_made,
+        agent.promises_kept,
+        agent.promises_broken,
+        cells.ratio(agent.kept_rate),
+        # An agent who collected nothing in a currency shows 0, which sums the same as empty.
+        *(cells.money(agent.collected.get(currency, _ZERO), currency) for currency in currencies),
+        cells.money(agent.target, target),
+        cells.ratio(_share(agent.collected.get(target, _ZERO), agent.target)),
+        agent.accounts_worked,
+        agent.accounts_assigned,
+        agent.escalations_raised,
+        agent.attempted_breaches,
+    ]
+
+
+# --- Aging --------------------------------------------------------------------------------------------
+
+
+def _write_aging(sheet: Any, cells: _Cells, team: TeamNumbers) -> None:
+    currencies = sorted(team.aging.keys() | team.aging_previous.keys() | team.roll_rates.keys())
+    pairs = [(currency, bucket) for currency in currencies for bucket in _aging_buckets(team, currency)]
+    columns = [
+        _Column("Currency", 10),
+        _Column("Bucket", 10),
+        _Column("Balance, end of this period", 28),
+        _Column("Balance, end of previous period", 31),
+        _Column("Roll rate to next bucket", 24),
+    ]
+    rows = (_aging_row(cells, team, currency, bucket) for currency, bucket in pairs)
+    notes = [NA_NOTE, "120+ has no next bucket, so no roll rate."]
+    _fill(sheet, cells, columns, rows, len(pairs), notes)
+
+
+def _aging_buckets(team: TeamNumbers, currency: str) -> list[str]:
+    # Buckets the enum does not know (a future configuration) are kept, after the known ones.
+    seen = set(team.aging.get(currency, {})) | set(team.aging_previous.get(currency, {}))
+    seen |= set(team.roll_rates.get(currency, {}))
+    return _BUCKETS + sorted(seen - set(_BUCKETS))
+
+
+def _aging_row(cells: _Cells, team: TeamNumbers, currency: str, bucket: str) -> Row:
+    # A bucket missing from a period owed nothing then: 0, not n/a.
+    now = team.aging.get(currency, {}).get(bucket, _ZERO)
+    before = team.aging_previous.get(currency, {}).get(bucket, _ZERO)
+    rolled = team.roll_rates.get(currency, {}).get(bucket)
+    return [
+        cells.text(currency),
+        cells.text(bucket),
+        cells.money(now, currency),
+        cells.money(before, currency),
+        cells.ratio(rolled),
+    ]
+
+
+# --- Promises and payments ------------------------------------------------------------------------------
+
+
+def _write_promises(sheet: Any, cells: _Cells, promises: Sequence[PromiseRow]) -> None:
+    columns = [
+        _Column("Account id", _width("Account id", (p.account_id for p in promises))),
+        _Column("Agent id", _width("Agent id", (p.agent_id for p in promises))),
+        _Column("Made at", 17),
+        _Column("Due date", 12),
+        _Column("Amount", 16),
+        _Column("Currency", 10),
+        _Column("Paid toward", 16),
+        _Column("Outcome", 12),
+    ]
+    _fill(sheet, cells, columns, _promise_rows(cells, promises), len(promises))
+
+
+def _promise_rows(cells: _Cells, promises: Iterable[PromiseRow]) -> Iterator[Row]:
+    for promise in promises:
+        yield [
+            cells.text(promise.account_id),
+            cells.text(promise.agent_id),
+            cells.moment(promise.made_at),
+            cells.day(promise.due_date),
+            cells.money(promise.amount, promise.currency),
+            cells.text(promise.currency),
+            cells.money(promise.paid_toward, promise.currency),
+            cells.text(promise.outcome),
+        ]
+
+
+def _write_payments(sheet: Any, cells: _Cells, payments: Sequence[PaymentRow]) -> None:
+    columns = [
+        _Column("Received at", 17),
+        _Column("Account id", _width("Account id", (p.account_id for p in payments))),
+        _Column("Agent id", _width("Agent id", (p.agent_id for p in payments))),
+        _Column("Amount", 16),
+        _Column("Currency", 10),
+        _Column("Method", _width("Method", (p.method for p in payments))),
+        _Column("Reference", _width("Reference", (p.reference for p in payments), floor=14)),
+    ]
+    _fill(sheet, cells, columns, _payment_rows(cells, payments), len(payments))
+
+
+def _payment_rows(cells: _Cells, payments: Iterable[PaymentRow]) -> Iterator[Row]:
+    for payment in payments:
+        yield [
+            cells.moment(payment.received_at),
+            cells.text(payment.account_id),
+            cells.text(payment.agent_id),
+            cells.money(payment.amount, payment.currency),
+            cells.text(payment.currency),
+            cells.text(payment.method),
+            cells.text(payment.reference),
+        ]

@@ -1,0 +1,51 @@
+"""The buttons on an alert: Take over, Reassign (pick someone), Snooze."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.alerts import desk
+from bot.blocks.alerts import alert_handled
+from bot.blocks.kit import Reply
+from bot.errors import UserError
+from bot.ids import ActionId
+from bot.runtime import Runtime
+from handlers.answering import respond_safely
+
+
+def _alert_id(action: dict[str, Any]) -> int:
+    raw = action.get("value") or str(action.get("block_id", "")).removeprefix("alert-")
+    if not raw.isdigit():
+        raise UserError("That alert button is not one of mine.")
+    return int(raw)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    def on(work: Callable[[str, dict[str, Any]], str]) -> Callable[..., None]:
+        def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+            ack()
+            user = body["user"]["id"]
+
+            def answer() -> Reply:
+                return alert_handled(work(user, action))
+
+            respond_safely(respond, answer)
+
+        return listener
+
+    app.action(ActionId.ALERT_TAKE_OVER)(
+        on(lambda user, action: desk.hand_to(runtime, actor=user, alert_id=_alert_id(action), agent_id=user))
+    )
+    app.action(ActionId.ALERT_REASSIGN)(
+        on(
+            lambda user, action: desk.hand_to(
+                runtime, actor=user, alert_id=_alert_id(action), agent_id=str(action.get("selected_user", ""))
+            )
+        )
+    )
+    app.action(ActionId.ALERT_SNOOZE)(
+        on(lambda user, action: desk.snooze(runtime, actor=user, alert_id=_alert_id(action)))
+    )

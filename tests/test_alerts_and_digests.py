@@ -1,0 +1,182 @@
+"""Supervisors hear about the accounts that need them, once; management gets the numbers, with a
+chart and a spreadsheet in the digest's thread."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from bot.ids import ActionId
+from bot.outbox import deliver_due
+from schedules.runner import run_job
+from storage.models import Account, Agent, Alert, Contact, Payment, Promise
+from tests.conftest import RunningBot
+from tests.portfolio import SET_UP_AT, add_account, add_agent
+
+AGENT, SUPERVISOR = "U0AGENT1", "U0SUPER1"
+CHANNEL = "C0SUPERVISORS"
+MONDAY_10AM = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in New York
+
+
+@pytest.fixture
+def team(bot: RunningBot) -> RunningBot:
+    db = bot.runtime.db
+    add_agent(db, AGENT, "Ana Agent", monthly_target=Decimal("20000"))
+    add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
+    add_account(db, "BIG-1", "25000.00", due_date=date(2026, 11, 20), assigned_to=AGENT)
+    add_account(db, "QUIET-1", "800.00", last_contact_at=datetime(2026, 11, 9, 15, tzinfo=UTC))
+    add_account(db, "FINE-1", "300.00", last_contact_at=datetime(2026, 11, 23, 14, tzinfo=UTC))
+    add_account(
+        db, "PROM-1", "500.00", last_contact_at=datetime(2026, 11, 20, 15, tzinfo=UTC), status="promised"
+    )
+    with db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.account_id == "PROM-1")).one()
+        session.add(
+            Promise(
+                account_pk=account.id, amount=Decimal("200.00"), currency="USD", due_date=date(2026, 11, 19),
+                status="open", paid_toward=Decimal("0"), made_by=AGENT, made_at=SET_UP_AT,
+            )
+        )  # fmt: skip
+    return bot
+
+
+def alerts_run(bot: RunningBot, at: datetime) -> str:
+    bot.clock.set(at)
+    report = run_job(bot.runtime, "supervisor-alerts", at, by="test")
+    deliver_due(bot.runtime)
+    return report.message
+
+
+def channel(bot: RunningBot) -> list[dict[str, Any]]:
+    return bot.slack.messages(CHANNEL)
+
+
+def test_alerts_come_as_one_message_once_and_the_agent_hears_of_a_broken_promise(team: RunningBot) -> None:
+    # BIG-1 is delinquent and never contacted, QUIET-1 stalled, PROM-1's promise broken.
+    assert alerts_run(team, MONDAY_10AM) == "4 new alerts"
+    posted = channel(team)
+    assert len(posted) == 1
+    text = json.dumps(posted[0])
+    for why in ("high value", "stalled", "broken promise"):
+        assert why in text
+    assert "FINE-1" not in text
+    dm = [c for c in team.slack.calls("chat.postMessage") if c.params.get("channel") == AGENT]
+    assert len(dm) == 1 and "PROM-1" in json.dumps(dm[0].params)
+    alerts_run(team, MONDAY_10AM + timedelta(minutes=15))
+    assert len(channel(team)) == 1  # nothing new: raised once until it clears or is snoozed
+
+
+def test_an_alert_clears_when_its_condition_does(team: RunningBot) -> None:
+    alerts_run(team, MONDAY_10AM)
+    assert (
+        "Promise of $200.00" in team.send.slash_command(AGENT, "promise PROM-1 200 friday").body
+    )  # a new one
+    alerts_run(team, MONDAY_10AM + timedelta(minutes=15))
+    with team.runtime.db.reading() as session:
+        broken = session.scalars(select(Alert).where(Alert.condition == "broken-promise")).one()
+    assert broken.cleared_at is not None
+
+
+def click(team: RunningBot, user: str, action: dict[str, Any]) -> str:
+    message = channel(team)[0]
+    answer = team.send.block_actions(user, [action], message=message)
+    return json.dumps(team.slack.wait_for_response(url=answer.response_url)[-1])
+
+
+def test_take_over_reassign_and_snooze(team: RunningBot) -> None:
+    alerts_run(team, MONDAY_10AM)
+    with team.runtime.db.reading() as session:
+        ids = {a.condition: a.id for a in session.scalars(select(Alert))}
+    taken = click(team, SUPERVISOR, {"action_id": ActionId.ALERT_TAKE_OVER, "value": str(ids["stalled"])})
+    assert "Sam Supervisor" in taken
+    refused = click(team, AGENT, {"action_id": ActionId.ALERT_SNOOZE, "value": str(ids["high-value"])})
+    assert "Only supervisors" in refused
+    assert "Snoozed" in click(
+        team, SUPERVISOR, {"action_id": ActionId.ALERT_SNOOZE, "value": str(ids["high-value"])}
+    )
+    with team.runtime.db.reading() as session:
+        quiet = session.scalars(select(Account).where(Account.account_id == "QUIET-1")).one()
+    assert quiet.assigned_to == SUPERVISOR
+    alerts_run(team, MONDAY_10AM + timedelta(days=1))
+    assert "high value" not in json.dumps(channel(team)[1:])  # snoozed for 3 days
+    alerts_run(team, MONDAY_10AM + timedelta(days=4))
+    assert "high value" in json.dumps(channel(team)[-1])  # the snooze ended, the condition is still there
+
+
+def test_two_processes_raise_a_slot_once(team: RunningBot) -> None:
+    alerts_run(team, MONDAY_10AM)
+    assert "already ran" in alerts_run(team, MONDAY_10AM)
+    assert len(channel(team)) == 1
+
+
+def add_day_of_work(bot: RunningBot) -> None:
+    with bot.runtime.db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.account_id == "BIG-1")).one()
+        at = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+        session.add(
+            Contact(
+                account_pk=account.id,
+                at=at,
+                channel="call",
+                outcome="right-party",
+                agent=AGENT,
+                created_at=at,
+            )
+        )
+        session.add(
+            Contact(
+                account_pk=account.id, at=at, channel="call", outcome="no-answer", agent=AGENT, created_at=at
+            )
+        )
+        late = datetime(2026, 11, 24, 4, 30, tzinfo=UTC)  # 23:30 in New York: still Monday
+        session.add(
+            Payment(
+                account_pk=account.id, amount=Decimal("1500.00"), currency="USD", method="card", reference="TX-1",
+                received_at=late, recorded_by=AGENT, source="slack", created_at=late,
+            )
+        )  # fmt: skip
+
+
+def test_the_daily_digest_posts_numbers_a_chart_and_a_spreadsheet_in_its_thread(team: RunningBot) -> None:
+    add_day_of_work(team)
+    evening = datetime(2026, 11, 24, 4, 45, tzinfo=UTC)  # 23:45 on Monday in New York
+    team.clock.set(evening)
+    assert "queued" in run_job(team.runtime, "performance-digest-day", evening, by="test").message
+    deliver_due(team.runtime)
+    digest = channel(team)[0]
+    text = json.dumps(digest)
+    assert "Ana Agent" in text and "$1,500.00" in text
+    uploads = [f for f in team.slack.uploaded_files.values() if f.completed]
+    assert {f.filename.rsplit(".", 1)[1] for f in uploads} == {"png", "xlsx"}
+    assert all(f.thread_ts == digest["ts"] and f.channel == CHANNEL for f in uploads)
+    png = next(f for f in uploads if f.filename.endswith(".png"))
+    assert png.data.startswith(b"\x89PNG")
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(next(f for f in uploads if f.filename.endswith(".xlsx")).data)
+    )
+    payments = list(workbook["Payments"].iter_rows(values_only=True))
+    assert len(payments) == 2 and any(isinstance(cell, datetime) for cell in payments[1])
+    assert 1500 in [cell for cell in payments[1] if isinstance(cell, (int, float, Decimal))]
+    assert "already ran" in run_job(team.runtime, "performance-digest-day", evening, by="again").message
+
+
+def test_report_on_demand_and_targets(team: RunningBot) -> None:
+    add_day_of_work(team)
+    team.clock.set(datetime(2026, 11, 24, 4, 45, tzinfo=UTC))
+    mine = team.send.slash_command(AGENT, "report day").body
+    assert "$1,500.00" in mine
+    assert "own numbers only" in team.send.slash_command(AGENT, f"report <@{SUPERVISOR}>").body
+    assert "Ana Agent" in team.send.slash_command(SUPERVISOR, f"report week <@{AGENT}>").body
+    assert "Only supervisors" in team.send.slash_command(AGENT, f"target <@{AGENT}> 99999").body
+    assert "15,000.00" in team.send.slash_command(SUPERVISOR, f"target <@{AGENT}> 15000").body
+    with team.runtime.db.reading() as session:
+        assert session.scalars(
+            select(Agent.monthly_target).where(Agent.slack_user_id == AGENT)
+        ).one() == Decimal("15000")
