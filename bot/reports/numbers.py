@@ -218,16 +218,13 @@ def _team(
     rate_90 = kpi.kept_rate(
         facts, kpi.trailing_days(90, today, scope.zone), scope.grace_days, scope.zone, now=scope.now
     )
-    rest = kpi.Period(max(scope.now, scope.period.start), max(scope.period.end, scope.now))
     targets = [_target(a, scope, settings) for a in roster.values() if a.role == Role.AGENT]
     known = [t for t in targets if t is not None]
     return TeamNumbers(
         collected=kpi.collected([fact for _row, fact in payments], scope.period),
         target=sum(known, ZERO) if known else None,
         target_currency=settings.target_currency,
-        projected=kpi.projected_collections(facts, rest, rate_90, scope.zone)
-        if scope.now < scope.period.end
-        else {},
+        projected=_projected(scope, facts, rate_90),
         kept_rate_90_days=rate_90,
         aging=kpi.aging_distribution(end),
         aging_previous=kpi.aging_distribution(start),
@@ -237,6 +234,14 @@ def _team(
         **_escalation_counts(session, scope),
         disputes_opened=_disputes_opened(session, scope),
     )
+
+
+def _projected(scope: Scope, facts: list[kpi.PromiseFact], rate_90: Decimal | None) -> dict[str, Decimal]:
+    """Only a period still running has a rest to project."""
+    if scope.now >= scope.period.end:
+        return {}
+    rest = kpi.Period(max(scope.now, scope.period.start), scope.period.end)
+    return kpi.projected_collections(facts, rest, rate_90, scope.zone)
 
 
 def _escalation_counts(session: Session, scope: Scope) -> dict[str, int]:
