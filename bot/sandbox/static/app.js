@@ -760,6 +760,22 @@
                 if (opt) act(bctx, el, { selected_option: opt });
               },
         }).control;
+      case "users_select": {
+        // Slack lists the workspace's people; the sandbox lists the roster.
+        var asStatic = Object.assign({}, el, {
+          options: people().map(function (person) {
+            return { text: { type: "plain_text", text: person.name }, value: person.id };
+          }),
+        });
+        return staticSelect(asStatic, {
+          label: plainStr(el.placeholder) || "Select a person",
+          onChange: inModal
+            ? null
+            : function (opt) {
+                if (opt) act(bctx, el, { selected_user: opt.value });
+              },
+        }).control;
+      }
       case "external_select":
         return externalSelect(el, {
           viewId: bctx.viewId || null,
