@@ -45,6 +45,7 @@ def test_the_manifest_asks_for_no_more_than_the_bot_uses() -> None:
         "channels:history",
         "chat:write",
         "commands",
+        "files:write",
         "groups:history",
         "im:write",
     ]
