@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from bot.runtime import Runtime
 from schedules.runner import run_due, run_job
 from schedules.scheduler import start_scheduler
 from storage.database import Database
-from storage.models import Assignment, OutboxMessage
+from storage.models import Account, Assignment, OutboxMessage, Promise
 from tests.conftest import MONDAY_9AM, RunningBot
 from tests.portfolio import add_account, add_agent
 
@@ -333,3 +334,21 @@ def test_logging_a_contact_refreshes_the_agents_home_tab(morning: RunningBot) ->
     collect(morning, "log ACC-1 call vm")
     published = morning.slack.wait_for("views.publish")[0]
     assert published.params["user_id"] == AGENT and "1 of 2" in json.dumps(published.params["view"])
+
+
+def test_a_plan_account_is_on_one_list_once(bot: RunningBot) -> None:
+    """A plan has an open promise per instalment; the account still makes one line."""
+
+    add_agent(bot.runtime.db, AGENT, "Ana Agent")
+    add_account(bot.runtime.db, "PLAN-1", "900.00", assigned_to=AGENT, status="plan")
+    with bot.runtime.db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.account_id == "PLAN-1")).one()
+        for n in range(1, 4):  # three open instalments
+            session.add(
+                Promise(
+                    account_pk=account.id, amount=Decimal("300.00"), currency="USD",
+                    due_date=TODAY + timedelta(days=30 * n), status="open", paid_toward=Decimal(0),
+                    made_by=AGENT, made_at=MONDAY_9AM, instalment=n,
+                )
+            )  # fmt: skip
+    assert "1 accounts on 1 worklists" in run_morning(bot)
