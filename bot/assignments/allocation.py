@@ -30,6 +30,12 @@ class Candidate(NamedTuple):
     high_value: bool
 
 
+CandidateFields = tuple[int, float, str | None, str | None, bool]
+"""A Candidate's fields in a plain tuple: the form the morning run hands over, a million at a time.
+The cycle collector stops tracking a plain tuple of plain values once it has seen it, but walks
+every NamedTuple again at each full collection, which costs over a second on a million."""
+
+
 @dataclass
 class Allocation:
     lists: dict[str, list[Candidate]] = field(default_factory=dict)
@@ -44,7 +50,7 @@ def _rank(candidate: Candidate) -> tuple[float, int]:
     return (-candidate.score, candidate.pk)
 
 
-def _ranked(candidates: Iterable[Candidate]) -> list[Candidate]:
+def _ranked(candidates: Iterable[CandidateFields]) -> list[CandidateFields]:
     """All candidates in _rank order, highest score first, then lowest pk. With a million of them,
     two stable sorts on C key functions (pk, then score descending) cost far less than one on the
     Python _rank, which would build a tuple per candidate; the order is the same."""
@@ -57,7 +63,8 @@ _PK = itemgetter(0)
 _SCORE = itemgetter(1)
 
 
-def allocate(candidates: Iterable[Candidate], agents: Sequence[AgentSlot]) -> Allocation:
+def allocate(candidates: Iterable[CandidateFields], agents: Sequence[AgentSlot]) -> Allocation:
+    """Candidates may come as Candidates or as plain tuples of their fields; the lists hold Candidates."""
     working = {agent.slack_user_id: agent for agent in agents if agent.capacity > 0}
     allocation = Allocation(lists={agent_id: [] for agent_id in working})
     pool = _keep_with_owners(_ranked(candidates), working, allocation)
@@ -68,20 +75,21 @@ def allocate(candidates: Iterable[Candidate], agents: Sequence[AgentSlot]) -> Al
 
 
 def _keep_with_owners(
-    ranked: list[Candidate], working: dict[str, AgentSlot], allocation: Allocation
-) -> list[Candidate]:
+    ranked: list[CandidateFields], working: dict[str, AgentSlot], allocation: Allocation
+) -> list[CandidateFields]:
     """Continuity: an account stays with its agent while they are here and have room. Taken in
     rank order, so each agent keeps their best accounts, and the rest, the pool, stays ranked."""
-    pool: list[Candidate] = []
+    pool: list[CandidateFields] = []
     lists = allocation.lists
     for candidate in ranked:
-        owner = working.get(candidate.assigned_to or "")
+        _pk, _score, assigned_to, _language, high_value = candidate
+        owner = working.get(assigned_to or "")
         if (
             owner is not None
-            and (owner.takes_high_value or not candidate.high_value)
+            and (owner.takes_high_value or not high_value)
             and len(mine := lists[owner.slack_user_id]) < owner.capacity
         ):
-            mine.append(candidate)
+            mine.append(Candidate._make(candidate))
         else:
             pool.append(candidate)
     return pool
@@ -136,12 +144,13 @@ class _Loads:
         return True
 
 
-def _spread(pool: list[Candidate], working: dict[str, AgentSlot], allocation: Allocation) -> None:
+def _spread(pool: list[CandidateFields], working: dict[str, AgentSlot], allocation: Allocation) -> None:
     loads = _Loads(working, allocation)
-    for position, candidate in enumerate(pool):
+    for position, fields in enumerate(pool):
         if not loads.anyone_has_room():
             allocation.beyond_capacity += len(pool) - position
             return
+        candidate = Candidate._make(fields)
         if loads.take(candidate):
             continue
         if candidate.high_value:

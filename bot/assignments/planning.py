@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Result, Row, Select, Subquery, and_, select
+from sqlalchemy import Result, Row, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
-from bot.assignments.allocation import AgentSlot, Allocation, Candidate, allocate
+from bot.assignments.allocation import AgentSlot, Allocation, CandidateFields, allocate
 from bot.assignments.scoring import AccountFacts, DayScorer
 from bot.compliance.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
 from bot.settings import Settings
@@ -38,9 +38,17 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _open_promises() -> Subquery:
-    return (
-        select(Promise.account_pk, Promise.amount, Promise.due_date)
+    """Each account's next open promise (a plan has one per instalment: only the earliest counts),
+    so that the morning run reads one row per account."""
+    order = func.row_number().over(partition_by=Promise.account_pk, order_by=(Promise.due_date, Promise.id))
+    ranked = (
+        select(Promise.account_pk, Promise.amount, Promise.due_date, order.label("nth"))
         .where(Promise.status == PromiseStatus.OPEN)
+        .subquery("open_promises")
+    )
+    return (
+        select(ranked.c.account_pk, ranked.c.amount, ranked.c.due_date)
+        .where(ranked.c.nth == 1)
         .subquery("open_promise")
     )
 
@@ -170,7 +178,7 @@ def _candidates(
     settings: Settings,
     calls: dict[int, ContactHistory],
     left_off: Counter[str],
-) -> Iterator[Candidate]:
+) -> Iterator[CandidateFields]:
     """Every open account that may be contacted today, scored. Runs once per open account, so it
     works on the row's plain values rather than building an AccountFacts for each."""
     scorer = DayScorer(today, settings.score_weights, settings.promise_grace_days)
@@ -198,7 +206,8 @@ def _candidates(
             _local_day(last_conversation_at, zone),
             risk_score,
         )
-        yield Candidate(pk, points, assigned_to, language, balance >= threshold)
+        # A plain tuple, not a Candidate: see CandidateFields.
+        yield (pk, points, assigned_to, language, balance >= threshold)
 
 
 def _blocked(
