@@ -9,7 +9,7 @@ from slack_bolt import App, BoltResponse
 
 from bot.runtime import Runtime
 from bot.web import CollectBotWsgi
-from handlers import actions, alerts, commands, escalations, events, options, views, worklists
+from handlers import actions, alerts, commands, escalations, events, gate, options, views, worklists
 from handlers.answering import Answerer
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
         token_verification_enabled=False,
         process_before_response=False,
     )
+    gate.register(app, runtime)
     commands.register(app, runtime, answerer)
     actions.register(app, runtime)
     options.register(app, runtime)

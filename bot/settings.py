@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     timezone: str = Field(default="UTC", validation_alias="COLLECT_TIMEZONE")
     supervisor_channel: str = Field(default="", validation_alias="COLLECT_SUPERVISOR_CHANNEL")
+    # The Slack workspace the bot serves; by default the one its token belongs to (auth.test).
+    team_id: str = Field(default="", validation_alias="COLLECT_TEAM_ID")
     # Web API calls are retried this many times on 429 (honouring Retry-After) and on 5xx.
     slack_max_retries: int = Field(default=3, ge=0, le=10, validation_alias="COLLECT_SLACK_MAX_RETRIES")
     # Seconds before the first retry of a 5xx or connection error, doubling each time (429s wait

@@ -76,7 +76,7 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
         case HelpCommand():
             return render.help_reply()
         case AccountCommand(account_id=account_id):
-            return render.account_card(desk.show_account(runtime, account_id))
+            return render.account_card(desk.show_account(runtime, account_id, actor=user))
         case LogCommand():
             outcome = desk.log(
                 runtime,

@@ -15,5 +15,6 @@ from bot.runtime import Runtime
 def register(app: App, runtime: Runtime) -> None:
     @app.options(ActionId.ACCOUNT_PICKER)
     def account_options(ack: Ack, payload: dict[str, Any]) -> None:
-        found = desk.pick_accounts(runtime, str(payload.get("value", ""))[:64])
+        user = (payload.get("user") or {}).get("id", "")
+        found = desk.pick_accounts(runtime, str(payload.get("value", ""))[:64], actor=user)
         ack(options=[account_option(account_id, name) for account_id, name in found])

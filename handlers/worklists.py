@@ -34,7 +34,7 @@ def register(app: App, runtime: Runtime) -> None:
             choice = WorklistChoice.model_validate_json(
                 (action.get("selected_option") or {}).get("value", "")
             )
-            preset = desk.account_label(runtime, choice.account_id)
+            preset = desk.account_label(runtime, choice.account_id, actor=body["user"]["id"])
         except (ValidationError, UserError) as error:
             problem = error if isinstance(error, UserError) else _STALE
             _tell(body, respond, client, problem)

@@ -39,7 +39,7 @@ def desk(bot: RunningBot) -> RunningBot:
     add_agent(db, SECOND_SUPERVISOR, "Sue Supervisor", role="supervisor", approval_limit=Decimal("1000"))
     add_agent(db, MANAGER, "Meg Manager", role="manager")
     add_account(db, "ACC-1042", "1250.00", customer_name="<!channel> & Sons")
-    add_account(db, "ACC-2001", "4310.00")
+    add_account(db, "ACC-2001", "4310.00", assigned_to=OTHER_AGENT)
     return bot
 
 
@@ -149,7 +149,7 @@ def test_a_rejection_changes_nothing_on_the_account(desk: RunningBot) -> None:
 def test_above_the_limit_a_supervisors_approval_is_a_recommendation_and_a_manager_decides(
     desk: RunningBot,
 ) -> None:
-    collect(desk, "escalate ACC-2001 write-off debtor deceased")
+    collect(desk, "escalate ACC-2001 write-off debtor deceased", user=OTHER_AGENT)
     decide(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE, "agree")
     assert escalation(desk).status == "recommended"
     assert f"<@{MANAGER}>" in json.dumps(thread(desk))

@@ -608,7 +608,7 @@ def test_payments_lower_balances_keep_promises_and_close_paid_accounts(cli: Cli,
             "EU-77",
             "40",
             "2026-11-25",
-            actor="U0AGENT1",
+            actor="U0SUPER1",  # EU-77 is the supervisor's
             now=datetime(2026, 11, 23, tzinfo=UTC),
             today=date(2026, 11, 23),
         )

@@ -30,13 +30,13 @@ def team(db: Database) -> Database:
 
 
 def pay(db: Database, account_id: str, amount: str, *, reference: str | None = None, at: datetime = NOW,
-        confirm: str | None = None) -> object:  # fmt: skip
+        confirm: str | None = None, actor: str = "U0AGENT1") -> object:  # fmt: skip
     details = PaymentDetails(
         method="card",
         reference=reference,
         payer=None,
         received_at=at,
-        actor="U0AGENT1",
+        actor=actor,
         dedupe_key=f"confirm:{confirm}" if confirm else None,
         allow_overpayment=confirm is not None,
     )
@@ -71,7 +71,7 @@ def test_a_payment_reaching_zero_marks_the_account_paid(team: Database) -> None:
 
 
 def test_brl_amount_with_comma_decimals(team: Database) -> None:
-    pay(team, "ACC-2001", "R$ 1.250,50")
+    pay(team, "ACC-2001", "R$ 1.250,50", actor="U0AGENT2")
     assert balance(team, "ACC-2001")[0] == Decimal("3059.50")
 
 
@@ -176,3 +176,11 @@ def test_twenty_simultaneous_payments_lose_no_update(team: Database) -> None:
     assert failures == []
     assert balance(team, "ACC-1042")[0] == Decimal("1230.00")
     assert count(team, Payment) == 20
+
+
+def test_an_agent_works_only_their_own_accounts_and_the_shared_queue(team: Database) -> None:
+    with pytest.raises(UserError) as refused:
+        pay(team, "ACC-2001", "10")  # João's account
+    assert "not one of your accounts" in refused.value.problem
+    pay(team, "ACC-2001", "10", actor="U0SUPER1")  # a supervisor works any account
+    assert balance(team, "ACC-2001")[0] == Decimal("4300.00")

@@ -106,7 +106,7 @@ def test_cancelling_an_overpayment_records_nothing(morning: RunningBot) -> None:
 
 def test_contacts_and_promises_are_logged(morning: RunningBot) -> None:
     assert "Logged call" in said(collect(morning, "log ACC-1042 call vm"))
-    promised = said(collect(morning, "promise ACC-2001 R$ 1.250,00 friday"))
+    promised = said(collect(morning, "promise ACC-2001 R$ 1.250,00 friday", user="U0AGENT2"))
     assert "R$ 1.250,00" in promised and "2026-11-27" in promised
     with morning.runtime.db.reading() as session:
         assert session.scalars(select(Contact.outcome)).one() == "left-message"

@@ -45,10 +45,10 @@ def assign(runtime: Runtime, *, actor: str, account_id: str, agent_id: str) -> M
         )
 
 
-def account_label(runtime: Runtime, account_id: str) -> tuple[str, str]:
+def account_label(runtime: Runtime, account_id: str, *, actor: str) -> tuple[str, str]:
     """The id and customer name a form's account picker starts with."""
     with runtime.db.reading() as session:
-        account = find_account(session, account_id)
+        account = find_account(session, account_id, actor=actor)
         return account.account_id, account.customer_name
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.access import SEES_EVERYTHING, may_work, not_on_roster, not_yours
 from bot.aging import AgingBucket, aging_bucket, days_past_due
 from bot.errors import NotFoundError
 from bot.ledger.promise_rules import PromiseStanding, standing
@@ -24,14 +25,23 @@ def account_key(account_id: str) -> str:
     return account_id.strip().casefold()
 
 
-def find_account(session: Session, account_id: str, *, for_update: bool = False) -> Account:
-    """The account with this id, locked for the rest of the transaction when it will be changed."""
+def find_account(
+    session: Session, account_id: str, *, for_update: bool = False, actor: str | None = None
+) -> Account:
+    """The account with this id, locked for the rest of the transaction when it will be changed.
+    With an `actor`, refused unless they may work it (bot.access)."""
     query = select(Account).where(Account.account_key == account_key(account_id))
     if for_update:
         query = query.with_for_update()
     account = session.scalars(query).one_or_none()
     if account is None:
         raise unknown_account(session, account_id)
+    if actor is not None:
+        member = find_member(session, actor)
+        if member is None:
+            raise not_on_roster()
+        if not may_work(member.role, actor, account.assigned_to):
+            raise not_yours(account.account_id)
     return account
 
 
@@ -62,23 +72,24 @@ def closest_account_ids(session: Session, account_id: str, limit: int = 3) -> li
     return [by_key[match] for match in matches]
 
 
-def search_accounts(session: Session, text: str, limit: int = 20) -> list[Account]:
-    """The account picker: ids starting with, or customer names containing, what was typed."""
+def search_accounts(session: Session, text: str, actor: str, limit: int = 20) -> list[Account]:
+    """The account picker: ids starting with, or customer names containing, what was typed, among
+    the accounts the person may work."""
     needle = text.strip().casefold()
-    if not needle:
-        return list(session.scalars(select(Account).order_by(Account.account_key).limit(limit)))
-    query = (
-        select(Account)
-        .where(
+    query = select(Account)
+    if needle:
+        query = query.where(
             or_(
                 Account.account_key.startswith(needle, autoescape=True),
                 func.lower(Account.customer_name).contains(needle, autoescape=True),
             )
         )
-        .order_by(Account.account_key)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+    member = find_member(session, actor)
+    if member is None:
+        return []
+    if member.role not in SEES_EVERYTHING:
+        query = query.where(or_(Account.assigned_to == actor, Account.assigned_to.is_(None)))
+    return list(session.scalars(query.order_by(Account.account_key).limit(limit)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +147,15 @@ def open_promise(session: Session, account: Account) -> Promise | None:
 
 
 def summarise(
-    session: Session, account_id: str, *, today: date, grace_days: int, recent: int = 5
+    session: Session,
+    account_id: str,
+    *,
+    today: date,
+    grace_days: int,
+    actor: str | None = None,
+    recent: int = 5,
 ) -> AccountSummary:
-    account = find_account(session, account_id)
+    account = find_account(session, account_id, actor=actor)
     agent = find_member(session, account.assigned_to) if account.assigned_to else None
     promise = open_promise(session, account)
     dpd = days_past_due(account.due_date, today)

@@ -62,7 +62,7 @@ def log_contact(
     now: datetime,
     today: date,
 ) -> ContactOutcome:
-    account = find_account(session, account_id, for_update=True)
+    account = find_account(session, account_id, for_update=True, actor=actor)
     callback_on = callback_date(outcome, notes, today)
     contact = Contact(
         account_pk=account.id,

@@ -11,10 +11,14 @@ from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
 
 
-def show_account(runtime: Runtime, account_id: str) -> AccountSummary:
+def show_account(runtime: Runtime, account_id: str, *, actor: str) -> AccountSummary:
     with runtime.db.reading() as session:
         return summarise(
-            session, account_id, today=runtime.today(), grace_days=runtime.settings.promise_grace_days
+            session,
+            account_id,
+            today=runtime.today(),
+            grace_days=runtime.settings.promise_grace_days,
+            actor=actor,
         )
 
 
@@ -75,6 +79,6 @@ def promise(
         )
 
 
-def pick_accounts(runtime: Runtime, text: str) -> list[tuple[str, str]]:
+def pick_accounts(runtime: Runtime, text: str, *, actor: str) -> list[tuple[str, str]]:
     with runtime.db.reading() as session:
-        return [(a.account_id, a.customer_name) for a in search_accounts(session, text)]
+        return [(a.account_id, a.customer_name) for a in search_accounts(session, text, actor)]

@@ -92,7 +92,7 @@ def record_typed_payment(
     grace_days: int,
 ) -> PaymentOutcome:
     """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
-    account = find_account(session, account_id, for_update=True)
+    account = find_account(session, account_id, for_update=True, actor=details.actor)
     amount = parse_amount(amount_text, account.currency)
     return apply_payment(session, account, amount, details, now=now, zone=zone, grace_days=grace_days)
 

@@ -39,7 +39,7 @@ def record_promise(
     now: datetime,
     today: date,
 ) -> PromiseOutcome:
-    account = find_account(session, account_id, for_update=True)
+    account = find_account(session, account_id, for_update=True, actor=actor)
     amount = parse_amount(amount_text, account.currency)
     due_date = parse_future_date(date_text, today)
     _check_promisable(account, amount)

@@ -1,0 +1,100 @@
+"""Before any listener: refuse requests from another Slack workspace, and people who are not on
+the team's roster (except for `/collect help`). The check runs on the server for every request;
+what a message shows is never the check."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_sdk.webhook import WebhookClient
+
+from bot.access import not_on_roster
+from bot.blocks.ledger import error_reply
+from bot.errors import UserError
+from bot.roster import find_member
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+FOREIGN = UserError(
+    "This bot belongs to another Slack workspace.", "Use the collections bot of your own workspace."
+)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.middleware
+    def gate(
+        req: BoltRequest, resp: BoltResponse, context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        body: dict[str, Any] = req.body
+        # The workspace the token belongs to (auth.test), not the one the request claims.
+        authorized = context.authorize_result.team_id if context.authorize_result else None
+        expected = runtime.settings.team_id or authorized
+        team = _team_of(body)
+        if expected and team and team != expected:
+            log.warning("refused a request from workspace %s", team)
+            return _refuse(body, resp, FOREIGN)
+        user = _user_of(body)
+        if user and _needs_roster(body) and not _on_roster(runtime, user):
+            return _refuse(body, resp, not_on_roster())
+        return next()
+
+
+def _team_of(body: dict[str, Any]) -> str | None:
+    team = (
+        body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    )
+    return str(team) if team else None
+
+
+def _user_of(body: dict[str, Any]) -> str | None:
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    return str(user) if user else None
+
+
+def _needs_roster(body: dict[str, Any]) -> bool:
+    if body.get("command"):
+        words = str(body.get("text", "")).split()
+        return bool(words) and words[0].lower() != "help"
+    return body.get("type") in ("block_actions", "view_submission", "block_suggestion")
+
+
+def _on_roster(runtime: Runtime, user: str) -> bool:
+    with runtime.db.reading() as session:
+        member = find_member(session, user)
+        return member is not None and member.active
+
+
+def _refuse(body: dict[str, Any], resp: BoltResponse, problem: UserError) -> BoltResponse:
+    reply = error_reply(problem).as_kwargs()
+    kind = body.get("type")
+    if body.get("command"):
+        return _json(resp, {"response_type": "ephemeral", **reply})
+    if kind == "view_submission":
+        blocks = [
+            b.get("block_id") for b in (body.get("view") or {}).get("blocks", []) if b.get("type") == "input"
+        ]
+        return _json(
+            resp, {"response_action": "errors", "errors": {blocks[0]: problem.problem}} if blocks else {}
+        )
+    if kind == "block_suggestion":
+        return _json(resp, {"options": []})
+    if body.get("response_url"):
+        try:
+            WebhookClient(body["response_url"]).send(
+                response_type="ephemeral", replace_original=False, **reply
+            )
+        except Exception:
+            log.exception("could not tell a refused person why")
+    return BoltResponse(status=200, body="")
+
+
+def _json(resp: BoltResponse, payload: dict[str, Any]) -> BoltResponse:
+    # A new response: the one passed in has its length worked out already.
+    return BoltResponse(
+        status=200, body=json.dumps(payload), headers={"content-type": "application/json;charset=utf-8"}
+    )

@@ -1,0 +1,63 @@
+"""Access through Slack: the roster decides who may do what, the workspace must be ours, and an
+agent works only their own accounts and the shared queue."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.ids import ActionId
+from bot.standin.requests import SlackRequestSender
+from storage.models import AuditEntry, Payment
+from tests.conftest import SIGNING_SECRET, RunningBot
+from tests.portfolio import standard_team
+
+STRANGER = "U0STRANGER"
+
+
+@pytest.fixture
+def team(bot: RunningBot) -> RunningBot:
+    standard_team(bot.runtime.db)
+    return bot
+
+
+def nothing_written(bot: RunningBot) -> bool:
+    with bot.runtime.db.reading() as session:
+        return not session.scalar(select(func.count()).select_from(AuditEntry)) and not session.scalar(
+            select(func.count()).select_from(Payment)
+        )
+
+
+def test_someone_off_the_roster_gets_help_and_a_polite_refusal_for_the_rest(team: RunningBot) -> None:
+    assert "/collect pay" in team.send.slash_command(STRANGER, "help").body
+    refused = team.send.slash_command(STRANGER, "pay ACC-1042 10")
+    assert "not on the collections team" in refused.body and refused.json()["response_type"] == "ephemeral"
+    click = team.send.block_actions(
+        STRANGER, [{"action_id": ActionId.CONFIRM_OVERPAYMENT, "value": "{}"}], channel_id="C0GENERAL"
+    )
+    assert "not on the collections team" in json.dumps(
+        team.slack.wait_for_response(url=click.response_url)[-1]
+    )
+    assert nothing_written(team)
+
+
+def test_an_agent_cannot_see_or_change_another_agents_account(team: RunningBot) -> None:
+    for typed in (
+        "account ACC-2001",
+        "pay ACC-2001 10",
+        "log ACC-2001 call vm",
+        "promise ACC-2001 10 friday",
+    ):
+        assert "not one of your accounts" in team.send.slash_command("U0AGENT1", typed).body
+    assert "Pedro" not in team.send.slash_command("U0AGENT1", "account ACC-2001").body
+    assert nothing_written(team)
+    assert "R$ 4.310,00" in team.send.slash_command("U0SUPER1", "account ACC-2001").body
+
+
+def test_a_request_from_another_workspace_is_refused(team: RunningBot) -> None:
+    foreign = SlackRequestSender(team.url, SIGNING_SECRET, team_id="T0ELSEWHERE", standin=team.slack)
+    refused = foreign.slash_command("U0AGENT1", "pay ACC-1042 10")
+    assert refused.status == 200 and "another Slack workspace" in refused.body
+    assert nothing_written(team)
