@@ -11,8 +11,9 @@ about 13,000 with `msg_blocks_too_long`). The spreadsheet posted in the thread h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.aging import AgingBucket
@@ -56,6 +57,7 @@ _TITLES = {"day": "Daily numbers", "week": "Weekly numbers", "month": "Monthly n
 _THIS_PERIOD = {"day": "today", "week": "this week", "month": "this month"}
 _REST_OF = {"day": "the day", "week": "the week", "month": "the month"}
 _BUCKETS = [bucket.value for bucket in AgingBucket]
+_V = TypeVar("_V")
 
 
 # --- Public builders -----------------------------------------------------------------------------------
@@ -128,8 +130,18 @@ def _amounts(amounts: Iterable[tuple[str, Decimal]], limit: int) -> str:
     return " · ".join(parts)
 
 
-def _per_currency(values: Mapping[str, Decimal | None]) -> str:
-    return " · ".join(f"{_fit(currency, 10)} {_percent(value)}" for currency, value in sorted(values.items()))
+def _target_first(values: Mapping[str, _V], target: str) -> list[tuple[str, _V]]:
+    """The target currency first, the way the team reads its numbers, then the others by code."""
+    return sorted(values.items(), key=lambda item: (item[0] != target, item[0]))
+
+
+def _per_currency(
+    values: Mapping[str, Decimal | None], target: str, show: Callable[[Decimal | None], str]
+) -> str:
+    return (
+        " · ".join(f"{_fit(currency, 10)} {show(value)}" for currency, value in _target_first(values, target))
+        or NA
+    )
 
 
 def _agent_name(agent: AgentNumbers) -> str:
@@ -145,7 +157,8 @@ def _title(report: PerformanceReport) -> str:
 
 
 def _fallback(report: PerformanceReport) -> str:
-    collected = _amounts(sorted(report.team.collected.items()), TEAM_CURRENCIES) or "nothing"
+    team = report.team
+    collected = _amounts(_target_first(team.collected, team.target_currency), TEAM_CURRENCIES) or "nothing"
     return clip(f"{_title(report)}: {collected} collected, {_count(len(report.agents), 'agent')}", 500)
 
 
@@ -182,14 +195,14 @@ def _collected_text(team: TeamNumbers) -> str:
 
 def _team_text(report: PerformanceReport) -> str:
     team = report.team
-    projected = _amounts(sorted(team.projected.items()), TEAM_CURRENCIES) or "nothing open"
-    cei = " · ".join(f"{_fit(cur, 10)} {_index(value)}" for cur, value in sorted(team.cei.items())) or NA
+    target = team.target_currency
+    projected = _amounts(_target_first(team.projected, target), TEAM_CURRENCIES) or "nothing open"
     lines = [
         f"*Collected:* {_collected_text(team)}",
         f"*Projected for the rest of {_REST_OF[report.kind]}:* {projected}",
         f"*Promises kept, last 90 days:* {_percent(team.kept_rate_90_days)}",
-        f"*CEI:* {cei}",
-        f"*Cure rate:* {_per_currency(team.cure_rate) or NA}",
+        f"*CEI:* {_per_currency(team.cei, target, _index)}",
+        f"*Cure rate:* {_per_currency(team.cure_rate, target, _percent)}",
         f"*Escalations:* {team.escalations_opened:,} opened · {team.escalations_decided:,} decided"
         f" · {team.escalations_waiting:,} waiting   *Disputes opened:* {team.disputes_opened:,}",
     ]
@@ -315,7 +328,8 @@ def _pack(lines: Sequence[str], limit: int) -> list[str]:
 def _agent_reply(report: PerformanceReport, agent: AgentNumbers) -> Reply:
     currency = report.team.target_currency
     blocks = [
-        header(f"{_TITLES[report.kind]} — {' '.join(agent.name.split()) or agent.agent_id} — {report.label}"),
+        # The name is left out of the header: the line below shows it escaped.
+        header(_title(report)),
         _period_context(report),
         section(_agent_line(agent, currency), fields=_agent_fields(agent, currency)),
     ]
@@ -328,7 +342,7 @@ def _agent_reply(report: PerformanceReport, agent: AgentNumbers) -> Reply:
 
 
 def _agent_fields(agent: AgentNumbers, currency: str) -> list[str]:
-    collected = sorted(agent.collected.items()) or [(currency, _ZERO)]
+    collected = _target_first(agent.collected, currency) or [(currency, _ZERO)]
     listed = "\n".join(_amounts([item], 1) for item in collected[:FIELD_CURRENCIES])
     if len(collected) > FIELD_CURRENCIES:
         listed += f"\n+{_count(len(collected) - FIELD_CURRENCIES, 'more currency', 'more currencies')}"

@@ -24,7 +24,8 @@ from bot.reports.model import AgentNumbers, PerformanceReport, TeamNumbers
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 12, 8, 100  # 1200 by 800 pixels
 TOP_AGENTS = 25
-NAME_LIMIT = 24
+MIN_ROWS = 10
+NAME_LIMIT = 28
 OTHER_CURRENCIES_SHOWN = 4
 
 COLLECTED_COLOR = "#2b6cb0"
@@ -76,11 +77,11 @@ def _plain(text: str, limit: int) -> str:
 
 
 def _compact(value: float, _position: float | None = None) -> str:
-    """Axis ticks as 1.5M or 250k: full amounts would overlap at this size."""
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+    """Axis ticks as 1.25k or 300M: full amounts would overlap at this size."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= size:
-            return f"{value / size:,.1f}".removesuffix(".0") + suffix
-    return f"{value:,.0f}"
+            return f"{value / size:.4g}{suffix}"
+    return f"{value:.4g}"
 
 
 def _agent_label(agent: AgentNumbers) -> str:
@@ -102,9 +103,9 @@ def _draw_collected(axes: Axes, report: PerformanceReport) -> None:
     if len(agents) > TOP_AGENTS:
         title += f" — top {TOP_AGENTS} of {len(agents):,} agents"
     axes.set_title(_plain(title, 120), fontsize=12)
-    axes.set_xlabel(
-        _plain(f"Collected in {currency}, the target currency (other currencies not plotted)", 120)
-    )
+    # The label doubles as the legend: a legend box would sit on top of the longest bars.
+    label = _plain(f"Bars: collected in {currency}, the target currency (other currencies not plotted)", 120)
+    axes.set_xlabel(label + "\nRed marks: each agent's target · % of target at the end of the bar")
     axes.xaxis.set_major_formatter(FuncFormatter(_compact))
     if not agents:
         _say_empty(axes, "No agents in this report")
@@ -113,12 +114,20 @@ def _draw_collected(axes: Axes, report: PerformanceReport) -> None:
     rows = list(range(len(shown)))
     # float() only to place bars on screen; no sum is taken of these values.
     collected = [float(agent.collected.get(currency, _ZERO)) for agent in shown]
-    axes.barh(rows, collected, color=COLLECTED_COLOR, label=f"Collected ({currency})")
+    bars = axes.barh(rows, collected, color=COLLECTED_COLOR)
+    axes.bar_label(bars, labels=[_share_of_target(agent, currency) for agent in shown], padding=3, fontsize=8)
     _draw_targets(axes, shown)
     axes.set_yticks(rows, labels=[_agent_label(agent) for agent in shown], fontsize=9)
-    axes.invert_yaxis()  # the top collector at the top
+    # Room for MIN_ROWS bars at least, so two agents get two bars, not two slabs; the top collector on top.
+    axes.set_ylim(max(len(shown), MIN_ROWS) - 0.5, -0.5)
     axes.grid(axis="x", alpha=0.3)
-    axes.legend(loc="lower right")
+
+
+def _share_of_target(agent: AgentNumbers, currency: str) -> str:
+    """ "85%" beside the bar, computed on the Decimals; nothing when there is no target."""
+    if agent.target is None or agent.target == 0:
+        return ""
+    return f"{agent.collected.get(currency, _ZERO) / agent.target * 100:.0f}%"
 
 
 def _draw_targets(axes: Axes, shown: Sequence[AgentNumbers]) -> None:
@@ -128,7 +137,7 @@ def _draw_targets(axes: Axes, shown: Sequence[AgentNumbers]) -> None:
     # float() only to place the markers; the targets themselves stay Decimal.
     xs = [float(target) for _, target in targeted]
     ys = [row for row, _ in targeted]
-    axes.scatter(xs, ys, marker="|", s=260, linewidths=2.5, color=TARGET_COLOR, label="Target", zorder=3)
+    axes.scatter(xs, ys, marker="|", s=260, linewidths=2.5, color=TARGET_COLOR, zorder=3)
 
 
 # --- Right: aging now against the previous period ---------------------------------------------------
@@ -180,7 +189,7 @@ def _draw_aging(axes: Axes, team: TeamNumbers) -> None:
     axes.set_xlabel(_aging_note(team, currency))
     axes.yaxis.set_major_formatter(FuncFormatter(_compact))
     axes.grid(axis="y", alpha=0.3)
-    axes.legend(loc="upper right")
+    axes.legend(loc="best")
 
 
 def _aging_note(team: TeamNumbers, shown: str) -> str:

@@ -4,8 +4,9 @@ every payment, as real Excel cells people can sort, filter and sum.
 Numbers are numbers (money written from Decimal with the currency's decimals, ratios as fractions
 shown as percentages), dates are dates, and a ratio that is "n/a" is an empty cell, so that Excel's
 own sums and averages skip it instead of counting it as 0. The workbook is written in openpyxl's
-write-only mode: rows stream to the file instead of living in memory as cell objects, which is what
-keeps 100,000 payments to seconds and tens of megabytes.
+write-only mode: rows stream to a temporary file instead of living in memory as cell objects, so
+memory stays flat however many payments there are (100,000 take a few megabytes and some seconds;
+openpyxl writes faster when lxml is installed).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from bot.aging import AgingBucket
 from bot.currency import exponent
@@ -49,6 +50,7 @@ Row = list[Cell]
 
 def report_workbook(report: PerformanceReport) -> bytes:
     """The XLSX: Summary, Agents, Aging, Promises and Payments sheets."""
+    _require_aware_times(report)
     book = Workbook(write_only=True)
     book.properties.creator = "collect-bot"
     book.properties.title = _clean(f"Collections numbers — {report.label}")
@@ -128,9 +130,17 @@ class _Cells:
 
     def local(self, at: datetime) -> datetime:
         """The team's wall-clock time, without a zone: Excel has no time zones (the Summary names it)."""
+        return at.astimezone(self.zone).replace(tzinfo=None)
+
+
+def _require_aware_times(report: PerformanceReport) -> None:
+    """Checked before the first row: an error halfway through would leave write-only sheets open,
+    their streams failing later at garbage collection. A naive time has no instant to convert."""
+    times = [report.start, report.end, *(p.received_at for p in report.payments)]
+    times += [p.made_at for p in report.promises]
+    for at in times:
         if at.tzinfo is None or at.utcoffset() is None:
             raise ValueError(f"report times must be timezone-aware, got {at!r}")
-        return at.astimezone(self.zone).replace(tzinfo=None)
 
 
 @dataclass(frozen=True, slots=True)
