@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot import team as roster
 from bot.assignments import desk as assignments
 from bot.blocks import ledger as render
 from bot.blocks.assignments import account_moved, away_recorded
@@ -16,6 +17,7 @@ from bot.blocks.escalations import escalate_modal, escalated_reply, escalations_
 from bot.blocks.kit import Reply
 from bot.blocks.modals import log_modal, pay_modal, promise_modal
 from bot.blocks.targets import target_set
+from bot.blocks.team import member_changed, team_list
 from bot.blocks.worklist import worklist_reply
 from bot.errors import UserError
 from bot.escalations import desk as escalations
@@ -38,6 +40,7 @@ from bot.parsing.command import (
     PromiseCommand,
     ReportCommand,
     TargetCommand,
+    TeamCommand,
     parse_command,
 )
 from bot.reports import desk as reports
@@ -127,6 +130,8 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
                     runtime, actor=user, user_id=command.user_id, amount_text=command.amount_text
                 )
             )
+        case TeamCommand():
+            return team(runtime, user, command)
         case AssignCommand():
             moved = assignments.assign(
                 runtime, actor=user, account_id=command.account_id, agent_id=command.user_id
@@ -171,3 +176,25 @@ def escalate(runtime: Runtime, user: str, command: EscalateCommand) -> Reply:
     )
     card = escalations.escalate(runtime, actor=user, request=request)
     return escalated_reply(card, escalations.publish(runtime, card.id))
+
+
+def team(runtime: Runtime, user: str, command: TeamCommand) -> Reply:
+    if command.action == "list":
+        return team_list(roster.list_team(runtime, actor=user))
+    assert command.user_id is not None
+    if command.action == "add":
+        assert command.role is not None
+        name = _display_name(runtime, command.user_id)
+        return member_changed(
+            roster.add_member(runtime, actor=user, user_id=command.user_id, role=command.role, name=name)
+        )
+    return member_changed(roster.remove_member(runtime, actor=user, user_id=command.user_id))
+
+
+def _display_name(runtime: Runtime, user_id: str) -> str:
+    """The person's name as Slack knows it; their id when Slack cannot say."""
+    try:
+        profile = runtime.slack.users_info(user=user_id)["user"]
+        return str(profile.get("real_name") or profile.get("name") or user_id)
+    except Exception:
+        return user_id

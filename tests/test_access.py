@@ -61,3 +61,22 @@ def test_a_request_from_another_workspace_is_refused(team: RunningBot) -> None:
     refused = foreign.slash_command("U0AGENT1", "pay ACC-1042 10")
     assert refused.status == 200 and "another Slack workspace" in refused.body
     assert nothing_written(team)
+
+
+def test_managers_and_admins_change_the_team_and_it_is_audited(team: RunningBot) -> None:
+    from tests.portfolio import add_agent
+
+    add_agent(team.runtime.db, "U0MANAGER", "Meg Manager", role="manager")
+    team.slack.add_user("U0NEWBIE", real_name="Nina Newbie")
+    assert (
+        "Only admins and managers" in team.send.slash_command("U0SUPER1", "team add <@U0NEWBIE> agent").body
+    )
+    added = team.send.slash_command("U0MANAGER", "team add <@U0NEWBIE|nina> agent").body
+    assert "is on the team as *agent*" in added
+    assert "Nina Newbie" in team.send.slash_command("U0SUPER1", "team").body
+    assert "Only supervisors" in team.send.slash_command("U0AGENT1", "team").body
+    assert "has left the team" in team.send.slash_command("U0MANAGER", "team remove <@U0NEWBIE>").body
+    assert "not on the collections team" in team.send.slash_command("U0NEWBIE", "mine").body
+    with team.runtime.db.reading() as session:
+        actions = set(session.scalars(select(AuditEntry.action)))
+    assert {"team.added", "team.removed"} <= actions

@@ -23,6 +23,7 @@ from bot.vocabulary import (
     EscalationKind,
     Outcome,
     PaymentMethod,
+    Role,
 )
 
 MAX_ACCOUNT_ID_LENGTH = 64
@@ -43,6 +44,7 @@ USAGE: dict[str, str] = {
     "escalations": "/collect escalations",
     "report": "/collect report [day|week|month] [@user]",
     "target": "/collect target @user <amount>",
+    "team": "/collect team [add @user <role> | remove @user]",
 }
 
 _EXAMPLES: dict[str, str] = {
@@ -85,6 +87,7 @@ HELP_LINES: list[tuple[str, str]] = [
     (USAGE["escalations"], "Show the escalations waiting for a decision."),
     (USAGE["report"], "Show the numbers: yours, or (supervisors) anyone's or the team's."),
     (USAGE["target"], "Set someone's monthly collection target (supervisors)."),
+    (USAGE["team"], "List the roster, or add or remove someone (admins and managers)."),
 ]
 
 
@@ -163,6 +166,15 @@ class ReportCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class TeamCommand:
+    """`team` alone lists the roster; `add` and `remove` change it."""
+
+    action: Literal["list", "add", "remove"]
+    user_id: str | None = None
+    role: Role | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TargetCommand:
     user_id: str
     amount_text: str
@@ -188,6 +200,7 @@ Command: TypeAlias = (
     | EscalationsCommand
     | ReportCommand
     | TargetCommand
+    | TeamCommand
     | OpenModal
 )
 
@@ -599,6 +612,27 @@ def _parse_target(text: str, args: _Tokens) -> Command:
     return TargetCommand(user_id=parse_user(args[0].group()), amount_text=text[args[1].start() :].strip())
 
 
+def _parse_team(text: str, args: _Tokens) -> Command:
+    words = [match.group() for match in args]
+    if not words:
+        return TeamCommand("list")
+    action = words[0].lower()
+    if action == "add" and len(words) == 3:
+        return TeamCommand("add", parse_user(words[1]), _role(words[2]))
+    if action == "remove" and len(words) == 2:
+        return TeamCommand("remove", parse_user(words[1]))
+    raise _usage_error("team", "takes `add @user <role>`, `remove @user`, or nothing")
+
+
+def _role(word: str) -> Role:
+    try:
+        return Role(word.lower())
+    except ValueError:
+        raise UserError(
+            f"{quoted(word)} is not a role.", f"Type one of {_choices(Role)}.", field="role"
+        ) from None
+
+
 _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "help": _parse_help,
     "mine": _parse_mine,
@@ -612,6 +646,7 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "escalations": _parse_escalations,
     "report": _parse_report,
     "target": _parse_target,
+    "team": _parse_team,
 }
 
 
