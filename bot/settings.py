@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     target_currency: str = Field(
         default="USD", min_length=3, max_length=3, validation_alias="COLLECT_TARGET_CURRENCY"
     )
+    # The contact rules in force: "us" (FDCPA and Regulation F) or "off" for a first-party creditor
+    # the rules do not bind.
+    compliance_profile: str = Field(
+        default="us", pattern="^(us|off)$", validation_alias="COLLECT_COMPLIANCE_PROFILE"
+    )
     # Deliveries that keep failing are retried with backoff this many times, then marked failed.
     outbox_max_attempts: int = Field(default=8, ge=1, le=50, validation_alias="COLLECT_OUTBOX_MAX_ATTEMPTS")
 

@@ -33,11 +33,13 @@ from bot.parsing.command import (
     EscalateCommand,
     EscalationsCommand,
     HelpCommand,
+    HoldCommand,
     LogCommand,
     MineCommand,
     OpenModal,
     PayCommand,
     PromiseCommand,
+    ReleaseCommand,
     ReportCommand,
     TargetCommand,
     TeamCommand,
@@ -130,6 +132,14 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
                     runtime, actor=user, user_id=command.user_id, amount_text=command.amount_text
                 )
             )
+        case HoldCommand():
+            held = desk.hold(
+                runtime, actor=user, account_id=command.account_id, reason=command.reason, notes=command.notes
+            )
+            return render.hold_changed(held)
+        case ReleaseCommand():
+            released = desk.release(runtime, actor=user, account_id=command.account_id, reason=command.reason)
+            return render.hold_changed(released)
         case TeamCommand():
             return team(runtime, user, command)
         case AssignCommand():

@@ -295,6 +295,36 @@ class Alert(Base):
     handled_by: Mapped[str | None] = mapped_column(String(32))
 
 
+class ComplianceRefusal(Base):
+    """An action the contact rules refused: who tried what, when, on which account, under which rule.
+    Counted per agent in the digests as attempted breaches, so that a supervisor can coach."""
+
+    __tablename__ = "compliance_refusals"
+    __table_args__ = (Index("ix_compliance_refusals_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(32))
+    account_pk: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(64))
+    explanation: Mapped[str] = mapped_column(Text)
+
+
+class ComplianceOverride(Base):
+    """A supervisor's one exception to an overridable rule, for one account, used once."""
+
+    __tablename__ = "compliance_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the values before and after. Written in the change's transaction."""
 

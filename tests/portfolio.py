@@ -37,6 +37,7 @@ def add_account(
     due_date: date = date(2026, 10, 1),
     assigned_to: str | None = "U0AGENT1",
     status: str = "active",
+    customer_timezone: str | None = "America/New_York",
     **fields: object,
 ) -> None:
     with db.transaction() as session:
@@ -50,6 +51,7 @@ def add_account(
                 due_date=due_date,
                 assigned_to=assigned_to,
                 status=status,
+                customer_timezone=customer_timezone,
                 created_at=SET_UP_AT,
                 updated_at=SET_UP_AT,
                 **fields,

@@ -11,6 +11,7 @@ from bot.ids import ActionId
 from bot.interactions import OverpaymentToConfirm
 from bot.ledger.accounts import AccountSummary, ContactLine, PaymentLine
 from bot.ledger.contacts import ContactOutcome
+from bot.ledger.holds import HoldOutcome
 from bot.ledger.payments import OverpaymentError, PaymentOutcome
 from bot.ledger.promises import PromiseOutcome
 from bot.parsing.command import HELP_LINES, UnknownSubcommandError
@@ -173,3 +174,19 @@ def promise_recorded(outcome: PromiseOutcome) -> Reply:
     if outcome.replaced is not None:
         text += f"\nIt replaces the open promise of {format_money(outcome.replaced, outcome.currency)}."
     return Reply(text=f"Promise of {amount} on {outcome.account_id}", blocks=[section(text)])
+
+
+def hold_changed(outcome: HoldOutcome) -> Reply:
+    who = f"{code(outcome.account_id)} ({escape(outcome.customer_name)})"
+    if outcome.placed:
+        text = (
+            f":octagonal_sign: {who} is on hold: {escape(outcome.reason or '')}. It leaves the worklists; only"
+            " permitted notices (letters) and the customer's own contacts can be logged until a supervisor"
+            " releases it."
+        )
+    else:
+        text = f":arrow_forward: {who} is released from its hold and back to active."
+    return Reply(
+        text=f"{outcome.account_id}: hold {'placed' if outcome.placed else 'released'}",
+        blocks=[section(text)],
+    )

@@ -18,6 +18,7 @@ from bot.escalations.service import (
     refusal_for,
     reopen_after_answer,
 )
+from bot.ledger.desk import refusals_recorded
 from bot.outbox import deliver_due, sent_ts
 from bot.roster import find_member, supervises
 from bot.runtime import Runtime
@@ -33,10 +34,12 @@ def _moment(runtime: Runtime) -> Moment:
 
 def escalate(runtime: Runtime, *, actor: str, request: EscalationRequest) -> EscalationCard:
     """Raises it (its channel message queued in the same transaction); `publish` posts it."""
-    with runtime.db.transaction() as session:
+    settings = runtime.settings
+    with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
         return raise_escalation(
-            session, request, actor=actor, channel=runtime.settings.supervisor_channel, at=_moment(runtime)
-        )
+            session, request, actor=actor, channel=settings.supervisor_channel, at=_moment(runtime),
+            zone=settings.zone, profile=settings.compliance_profile,
+        )  # fmt: skip
 
 
 def publish(runtime: Runtime, escalation_id: int) -> str | None:

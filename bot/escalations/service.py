@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from bot.blocks.escalations import (
     recommendation_reply,
 )
 from bot.blocks.kit import Reply
+from bot.compliance.guard import guard_escalation
 from bot.errors import ConflictError, UserError
 from bot.escalations.card import EscalationCard
 from bot.escalations.effects import apply_decision
@@ -32,6 +34,8 @@ from bot.parsing.dates import parse_future_date
 from bot.roster import find_member
 from bot.vocabulary import EscalationKind, EscalationStatus, Role
 from storage.models import Account, Agent, Escalation
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +57,16 @@ class Moment:
 
 
 def raise_escalation(
-    session: Session, request: EscalationRequest, *, actor: str, channel: str, at: Moment
-) -> EscalationCard:
+    session: Session, request: EscalationRequest, *, actor: str, channel: str, at: Moment,
+    zone: ZoneInfo = UTC_ZONE, profile: str = "us",
+) -> EscalationCard:  # fmt: skip
     if not channel:
         raise UserError(
             "There is no supervisors' channel to escalate to.",
             "Ask an admin to set COLLECT_SUPERVISOR_CHANNEL.",
         )
     account = find_account(session, request.account_id, for_update=True, actor=actor)
+    guard_escalation(session, account, request.kind, now=at.now, zone=zone, profile=profile)
     earlier = open_escalation_of(session, account.id)
     if earlier is not None:
         raise ConflictError(

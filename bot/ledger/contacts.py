@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.compliance.guard import guard_contact
 from bot.errors import UserError
 from bot.ledger.accounts import find_account
 from bot.parsing.dates import parse_date
-from bot.vocabulary import Channel, Outcome
+from bot.vocabulary import AccountStatus, Channel, Outcome
 from storage.models import Account, Contact
 
 
@@ -61,8 +63,11 @@ def log_contact(
     actor: str,
     now: datetime,
     today: date,
+    zone: ZoneInfo,
+    profile: str = "us",
 ) -> ContactOutcome:
     account = find_account(session, account_id, for_update=True, actor=actor)
+    guard_contact(session, account, channel, outcome, notes, now=now, zone=zone, profile=profile)
     callback_on = callback_date(outcome, notes, today)
     contact = Contact(
         account_pk=account.id,
@@ -77,6 +82,9 @@ def log_contact(
     )
     session.add(contact)
     note_contact_on_account(account, now, outcome, callback_on)
+    if outcome == Outcome.DISPUTE and account.status != AccountStatus.ON_HOLD:
+        # A dispute stops collection at once (1006.38) until a supervisor releases the hold.
+        account.status, account.hold_reason = AccountStatus.ON_HOLD, "dispute"
     session.flush()
     audit.record(
         session,

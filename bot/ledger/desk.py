@@ -3,8 +3,13 @@ and returns plain results, so handlers only parse, call and render."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from bot.compliance.guard import ComplianceRefusedError, record_refusal
 from bot.ledger.accounts import AccountSummary, search_accounts, summarise
 from bot.ledger.contacts import ContactOutcome, log_contact
+from bot.ledger.holds import HoldOutcome, place_hold, release_hold
 from bot.ledger.payments import PaymentDetails, PaymentOutcome, record_typed_payment
 from bot.ledger.promises import PromiseOutcome, record_promise
 from bot.runtime import Runtime
@@ -57,28 +62,45 @@ def pay(
 def log(
     runtime: Runtime, *, actor: str, account_id: str, channel: Channel, outcome: Outcome, notes: str | None
 ) -> ContactOutcome:
-    with runtime.db.transaction() as session:
+    settings = runtime.settings
+    with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
         return log_contact(
-            session,
-            account_id,
-            channel,
-            outcome,
-            notes,
-            actor=actor,
-            now=runtime.now(),
-            today=runtime.today(),
-        )
+            session, account_id, channel, outcome, notes, actor=actor, now=runtime.now(), today=runtime.today(),
+            zone=settings.zone, profile=settings.compliance_profile,
+        )  # fmt: skip
+
+
+@contextmanager
+def refusals_recorded(runtime: Runtime, actor: str) -> Iterator[None]:
+    """A refused action writes nothing but the refusal, in its own transaction."""
+    try:
+        yield
+    except ComplianceRefusedError as refused:
+        record_refusal(runtime, refused, actor=actor)
+        raise
 
 
 def promise(
     runtime: Runtime, *, actor: str, account_id: str, amount_text: str, date_text: str
 ) -> PromiseOutcome:
-    with runtime.db.transaction() as session:
+    settings = runtime.settings
+    with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
         return record_promise(
-            session, account_id, amount_text, date_text, actor=actor, now=runtime.now(), today=runtime.today()
-        )
+            session, account_id, amount_text, date_text, actor=actor, now=runtime.now(), today=runtime.today(),
+            zone=settings.zone, profile=settings.compliance_profile,
+        )  # fmt: skip
 
 
 def pick_accounts(runtime: Runtime, text: str, *, actor: str) -> list[tuple[str, str]]:
     with runtime.db.reading() as session:
         return [(a.account_id, a.customer_name) for a in search_accounts(session, text, actor)]
+
+
+def hold(runtime: Runtime, *, actor: str, account_id: str, reason: str, notes: str) -> HoldOutcome:
+    with runtime.db.transaction() as session:
+        return place_hold(session, account_id, reason, notes, actor=actor, now=runtime.now())
+
+
+def release(runtime: Runtime, *, actor: str, account_id: str, reason: str) -> HoldOutcome:
+    with runtime.db.transaction() as session:
+        return release_hold(session, account_id, reason, actor=actor, now=runtime.now())

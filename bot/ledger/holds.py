@@ -3,12 +3,18 @@ pause) ends by itself; the morning run releases it before planning the day."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.errors import UserError
+from bot.ledger.accounts import find_account
+from bot.ledger.balance import is_closed
+from bot.parsing.echo import quoted
+from bot.roster import require_supervisor
 from bot.vocabulary import AccountStatus
 from storage.models import Account
 
@@ -33,3 +39,57 @@ def release_expired_holds(session: Session, *, today: date, now: datetime) -> in
         )
         released += 1
     return released
+
+
+PLACEABLE = ("dispute", "cease-communication", "bankruptcy", "attorney")
+
+
+@dataclass(frozen=True, slots=True)
+class HoldOutcome:
+    account_id: str
+    customer_name: str
+    reason: str | None
+    placed: bool
+
+
+def place_hold(
+    session: Session, account_id: str, reason: str, note: str, *, actor: str, now: datetime
+) -> HoldOutcome:
+    """Anyone who works the account may stop its collection: being careful is never refused."""
+    if reason not in PLACEABLE:
+        raise UserError(
+            f"{quoted(reason)} is not a hold.", "Type one of " + ", ".join(f"`{r}`" for r in PLACEABLE) + "."
+        )
+    account = find_account(session, account_id, for_update=True, actor=actor)
+    if is_closed(account.status):
+        raise UserError(
+            f"`{account.account_id}` is {account.status.replace('_', ' ')}: there is nothing to hold."
+        )
+    before = audit.account_state(account)
+    account.status, account.hold_reason, account.hold_until = AccountStatus.ON_HOLD, reason, None
+    account.updated_at = now
+    audit.record(
+        session, at=now, actor=actor, action="hold.placed", entity="account", entity_key=account.account_id,
+        before=before, after={**audit.account_state(account), "note": note},
+    )  # fmt: skip
+    return HoldOutcome(account.account_id, account.customer_name, reason, placed=True)
+
+
+def release_hold(session: Session, account_id: str, reason: str, *, actor: str, now: datetime) -> HoldOutcome:
+    """Only a supervisor lifts a hold, and says why (verification sent, attorney withdrawn…)."""
+    require_supervisor(session, actor, "release a hold")
+    account = find_account(session, account_id, for_update=True, actor=actor)
+    if account.status not in (AccountStatus.ON_HOLD, AccountStatus.LEGAL):
+        raise UserError(f"`{account.account_id}` is not on hold.")
+    if not reason.strip():
+        raise UserError(
+            "Say why the hold is lifted.", f"Type `/collect release {account.account_id} <reason>`."
+        )
+    before = audit.account_state(account)
+    account.status, account.hold_reason, account.hold_until = AccountStatus.ACTIVE, None, None
+    account.updated_at = now
+    audit.record(
+        session, at=now, actor=actor, action="hold.released", entity="account", entity_key=account.account_id,
+        before=before, after={**audit.account_state(account), "reason": reason},
+    )  # fmt: skip
+    return HoldOutcome(account.account_id, account.customer_name, None, placed=False)

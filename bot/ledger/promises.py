@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.compliance.guard import guard_promise
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.ledger.accounts import find_account, open_promise
@@ -17,6 +19,8 @@ from bot.parsing.amounts import parse_amount
 from bot.parsing.dates import parse_future_date
 from bot.vocabulary import AccountStatus, PromiseStatus
 from storage.models import Account, Promise
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +42,11 @@ def record_promise(
     actor: str,
     now: datetime,
     today: date,
+    zone: ZoneInfo | None = None,
+    profile: str = "us",
 ) -> PromiseOutcome:
     account = find_account(session, account_id, for_update=True, actor=actor)
+    guard_promise(session, account, now=now, zone=zone or UTC_ZONE, profile=profile)
     amount = parse_amount(amount_text, account.currency)
     due_date = parse_future_date(date_text, today)
     _check_promisable(account, amount)

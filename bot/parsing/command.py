@@ -45,6 +45,8 @@ USAGE: dict[str, str] = {
     "report": "/collect report [day|week|month] [@user]",
     "target": "/collect target @user <amount>",
     "team": "/collect team [add @user <role> | remove @user]",
+    "hold": "/collect hold <account-id> <dispute|cease-communication|bankruptcy|attorney> [notes…]",
+    "release": "/collect release <account-id> <reason…>",
 }
 
 _EXAMPLES: dict[str, str] = {
@@ -57,6 +59,8 @@ _EXAMPLES: dict[str, str] = {
     "escalate": "/collect escalate ACC-1042 settlement 800 offers 800 today to close the account",
     "report": "/collect report week @ana",
     "target": "/collect target @ana 15000",
+    "hold": "/collect hold ACC-1042 dispute says it was paid in 2024",
+    "release": "/collect release ACC-1042 validation notice sent 2026-11-20",
 }
 
 _NEEDS: dict[str, str] = {
@@ -68,6 +72,8 @@ _NEEDS: dict[str, str] = {
     "assign": "an account id and a person",
     "escalate": "an account id, a kind and a reason",
     "target": "a person and a monthly amount",
+    "hold": "an account id and the kind of hold",
+    "release": "an account id and the reason",
 }
 
 HELP_LINES: list[tuple[str, str]] = [
@@ -88,6 +94,8 @@ HELP_LINES: list[tuple[str, str]] = [
     (USAGE["report"], "Show the numbers: yours, or (supervisors) anyone's or the team's."),
     (USAGE["target"], "Set someone's monthly collection target (supervisors)."),
     (USAGE["team"], "List the roster, or add or remove someone (admins and managers)."),
+    (USAGE["hold"], "Stop collection on an account: a dispute, a cease-communication request, and so on."),
+    (USAGE["release"], "Lift a hold, saying why (supervisors)."),
 ]
 
 
@@ -175,6 +183,19 @@ class TeamCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldCommand:
+    account_id: str
+    reason: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseCommand:
+    account_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class TargetCommand:
     user_id: str
     amount_text: str
@@ -201,6 +222,8 @@ Command: TypeAlias = (
     | ReportCommand
     | TargetCommand
     | TeamCommand
+    | HoldCommand
+    | ReleaseCommand
     | OpenModal
 )
 
@@ -612,6 +635,19 @@ def _parse_target(text: str, args: _Tokens) -> Command:
     return TargetCommand(user_id=parse_user(args[0].group()), amount_text=text[args[1].start() :].strip())
 
 
+def _parse_hold(text: str, args: _Tokens) -> Command:
+    if len(args) < 2:
+        raise _usage_error("hold")
+    notes = _notes(text, args[2:]) or ""
+    return HoldCommand(account_id=_account_id(args[0].group()), reason=args[1].group().lower(), notes=notes)
+
+
+def _parse_release(text: str, args: _Tokens) -> Command:
+    if len(args) < 2:
+        raise _usage_error("release")
+    return ReleaseCommand(account_id=_account_id(args[0].group()), reason=_notes(text, args[1:]) or "")
+
+
 def _parse_team(text: str, args: _Tokens) -> Command:
     words = [match.group() for match in args]
     if not words:
@@ -647,6 +683,8 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "report": _parse_report,
     "target": _parse_target,
     "team": _parse_team,
+    "hold": _parse_hold,
+    "release": _parse_release,
 }
 
 
