@@ -19,6 +19,7 @@ from bot.blocks.modals import log_modal, pay_modal, promise_modal
 from bot.blocks.targets import target_set
 from bot.blocks.team import member_changed, team_list
 from bot.blocks.worklist import worklist_reply
+from bot.compliance.guard import grant_override
 from bot.errors import UserError
 from bot.escalations import desk as escalations
 from bot.escalations.service import EscalationRequest
@@ -37,6 +38,7 @@ from bot.parsing.command import (
     LogCommand,
     MineCommand,
     OpenModal,
+    OverrideCommand,
     PayCommand,
     PromiseCommand,
     ReleaseCommand,
@@ -140,6 +142,11 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
         case ReleaseCommand():
             released = desk.release(runtime, actor=user, account_id=command.account_id, reason=command.reason)
             return render.hold_changed(released)
+        case OverrideCommand():
+            granted = grant_override(
+                runtime, actor=user, account_id=command.account_id, rule=command.rule, reason=command.reason
+            )
+            return render.override_granted(granted, command.rule)
         case TeamCommand():
             return team(runtime, user, command)
         case AssignCommand():

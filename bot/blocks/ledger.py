@@ -190,3 +190,11 @@ def hold_changed(outcome: HoldOutcome) -> Reply:
         text=f"{outcome.account_id}: hold {'placed' if outcome.placed else 'released'}",
         blocks=[section(text)],
     )
+
+
+def override_granted(account_id: str, rule: str) -> Reply:
+    text = (
+        f":ballot_box_with_check: One exception to `{escape(rule)}` is allowed on {code(account_id)}:"
+        " the next action that rule would refuse goes through, once. It is in the audit log."
+    )
+    return Reply(text=f"Exception allowed on {account_id}", blocks=[section(text)])

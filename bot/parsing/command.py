@@ -47,6 +47,7 @@ USAGE: dict[str, str] = {
     "team": "/collect team [add @user <role> | remove @user]",
     "hold": "/collect hold <account-id> <dispute|cease-communication|bankruptcy|attorney> [notes…]",
     "release": "/collect release <account-id> <reason…>",
+    "override": "/collect override <account-id> <rule> <reason…>",
 }
 
 _EXAMPLES: dict[str, str] = {
@@ -74,6 +75,7 @@ _NEEDS: dict[str, str] = {
     "target": "a person and a monthly amount",
     "hold": "an account id and the kind of hold",
     "release": "an account id and the reason",
+    "override": "an account id, the rule and the reason",
 }
 
 HELP_LINES: list[tuple[str, str]] = [
@@ -96,6 +98,7 @@ HELP_LINES: list[tuple[str, str]] = [
     (USAGE["team"], "List the roster, or add or remove someone (admins and managers)."),
     (USAGE["hold"], "Stop collection on an account: a dispute, a cease-communication request, and so on."),
     (USAGE["release"], "Lift a hold, saying why (supervisors)."),
+    (USAGE["override"], "Allow one exception to a contact rule where judgement is allowed (supervisors)."),
 ]
 
 
@@ -196,6 +199,13 @@ class ReleaseCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class OverrideCommand:
+    account_id: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class TargetCommand:
     user_id: str
     amount_text: str
@@ -224,6 +234,7 @@ Command: TypeAlias = (
     | TeamCommand
     | HoldCommand
     | ReleaseCommand
+    | OverrideCommand
     | OpenModal
 )
 
@@ -648,6 +659,15 @@ def _parse_release(text: str, args: _Tokens) -> Command:
     return ReleaseCommand(account_id=_account_id(args[0].group()), reason=_notes(text, args[1:]) or "")
 
 
+def _parse_override(text: str, args: _Tokens) -> Command:
+    if len(args) < 3:
+        raise _usage_error("override")
+    reason = _notes(text, args[2:]) or ""
+    return OverrideCommand(
+        account_id=_account_id(args[0].group()), rule=args[1].group().lower(), reason=reason
+    )
+
+
 def _parse_team(text: str, args: _Tokens) -> Command:
     words = [match.group() for match in args]
     if not words:
@@ -685,6 +705,7 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "team": _parse_team,
     "hold": _parse_hold,
     "release": _parse_release,
+    "override": _parse_override,
 }
 
 

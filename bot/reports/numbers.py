@@ -29,7 +29,16 @@ from bot.reports.model import (
 )
 from bot.settings import Settings
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, Outcome, Role
-from storage.models import Account, Agent, Assignment, Contact, Escalation, Payment, Promise
+from storage.models import (
+    Account,
+    Agent,
+    Assignment,
+    ComplianceRefusal,
+    Contact,
+    Escalation,
+    Payment,
+    Promise,
+)
 
 ZERO = Decimal(0)
 WINS = 3
@@ -296,6 +305,13 @@ def _agents(
     counts = kpi.promise_counts_by_agent(facts, period, scope.grace_days, scope.zone, now=scope.until)
     collected = kpi.collected_by_agent([fact for _r, fact in payments], period)
     worked, assigned = _worked(session, scope, contacts)
+    breaches = Counter(
+        session.scalars(
+            select(ComplianceRefusal.actor).where(
+                ComplianceRefusal.at >= period.start, ComplianceRefusal.at < scope.until
+            )
+        )
+    )
     raised = Counter(
         session.scalars(
             select(Escalation.requested_by).where(
@@ -325,6 +341,7 @@ def _agents(
                 accounts_worked=worked.get(agent_id, 0),
                 accounts_assigned=assigned.get(agent_id, 0),
                 escalations_raised=raised.get(agent_id, 0),
+                attempted_breaches=breaches.get(agent_id, 0),
             )
         )
     return tuple(numbers)

@@ -1,0 +1,108 @@
+"""The contact rules through Slack: refusals reach the agent ephemerally, leave the data unchanged,
+and are recorded; holds and a supervisor's exception work as a collections team expects."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import Account, ComplianceRefusal, Contact, Promise
+from tests.conftest import MONDAY_9AM, RunningBot
+from tests.portfolio import add_account, add_agent
+
+AGENT, SUPERVISOR = "U0AGENT1", "U0SUPER1"
+
+
+@pytest.fixture
+def desk(bot: RunningBot) -> RunningBot:
+    db = bot.runtime.db
+    add_agent(db, AGENT, "Ana Agent")
+    add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
+    add_account(db, "NY-1", "500.00")
+    add_account(db, "LA-1", "500.00", customer_timezone="America/Los_Angeles")
+    add_account(db, "NOZONE-1", "500.00", customer_timezone=None, phone="+1 808 555 0100")
+    return bot
+
+
+def say(bot: RunningBot, typed: str, user: str = AGENT) -> str:
+    answer = bot.send.slash_command(user, typed)
+    assert answer.status == 200
+    return str(answer.body)
+
+
+def count(bot: RunningBot, model: Any, *where: Any) -> int:
+    with bot.runtime.db.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def calls_on(bot: RunningBot, account_id: str, days_ago: list[int]) -> None:
+    with bot.runtime.db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.account_id == account_id)).one()
+        for n in days_ago:
+            at = MONDAY_9AM - timedelta(days=n)
+            session.add(
+                Contact(
+                    account_pk=account.id,
+                    at=at,
+                    channel="call",
+                    outcome="no-answer",
+                    agent=AGENT,
+                    created_at=at,
+                )
+            )
+
+
+def test_the_eighth_call_in_seven_days_is_refused_and_recorded(desk: RunningBot) -> None:
+    calls_on(desk, "NY-1", [1, 1, 2, 3, 4, 5, 6])
+    refused = say(desk, "log NY-1 call no-answer")
+    assert "ephemeral" in refused and "7 calls" in refused
+    assert count(desk, Contact) == 7
+    with desk.runtime.db.reading() as session:
+        refusal = session.scalars(select(ComplianceRefusal)).one()
+    assert (refusal.actor, refusal.rule) == (AGENT, "7-in-7")
+    assert "Logged email" in say(desk, "log NY-1 email no-answer")  # an email is not a call
+
+
+def test_a_call_before_eight_in_the_customers_zone_is_refused(desk: RunningBot) -> None:
+    assert "Logged call" in say(desk, "log NY-1 call vm")  # 09:00 in New York
+    refused = say(desk, "log LA-1 call vm")  # 06:00 in Los Angeles
+    assert "08:00" in refused and count(desk, Contact, Contact.account_pk.isnot(None)) == 1
+    desk.clock.set(MONDAY_9AM + timedelta(hours=2))  # 08:00 in Los Angeles
+    assert "Logged call" in say(desk, "log LA-1 call vm")
+
+
+def test_an_unknown_zone_needs_every_plausible_zone_awake_or_a_supervisors_exception(
+    desk: RunningBot,
+) -> None:
+    refused = say(desk, "log NOZONE-1 call vm")
+    assert "Honolulu" in refused and "override" in refused
+    assert "Only supervisors" in say(
+        desk, "override NOZONE-1 time-zone-unknown customer asked us to call at 9"
+    )
+    assert "One exception" in say(
+        desk, "override NOZONE-1 time-zone-unknown customer asked us to call at 9", SUPERVISOR
+    )
+    assert "Logged call" in say(desk, "log NOZONE-1 call rpc")
+    assert "Honolulu" in say(desk, "log NOZONE-1 sms vm")  # used once
+
+
+def test_a_dispute_holds_the_account_until_a_supervisor_releases_it(desk: RunningBot) -> None:
+    say(desk, "log NY-1 call dispute says it was paid")
+    assert "disputed" in say(desk, "log NY-1 call vm")
+    assert "Logged letter" in say(desk, "log NY-1 letter no-answer validation notice")
+    assert "Logged call" in say(desk, "log NY-1 call rpc inbound: customer called us")  # answering is allowed
+    assert "disputed" in say(desk, "promise NY-1 100 friday") and count(desk, Promise) == 0
+    assert "Only supervisors" in say(desk, "release NY-1 verification sent")
+    assert "released" in say(desk, "release NY-1 verification sent 2026-11-23", SUPERVISOR)
+    assert "Promise of $100.00" in say(desk, "promise NY-1 100 friday")
+
+
+def test_holds_by_command_and_refusals_count_as_attempted_breaches(desk: RunningBot) -> None:
+    assert "on hold: cease-communication" in say(desk, "hold NY-1 cease-communication letter received")
+    say(desk, "log NY-1 call vm")
+    desk.clock.set(datetime(2026, 11, 24, 4, 45, tzinfo=UTC))
+    mine = say(desk, "report day")
+    assert "Attempts refused by the contact rules*\\n1" in mine and count(desk, ComplianceRefusal) == 1
