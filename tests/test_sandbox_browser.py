@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,6 +34,8 @@ def team(db: Database) -> None:
     add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor", approval_limit=Decimal("1000"))
     add_account(db, "ACC-1042", "1250.00", customer_name="Maria Silva")
     add_account(db, "ACC-2001", "640.00", customer_name="João & Filhos <Ltda>")
+    three_weeks_ago = MONDAY_9AM - timedelta(days=21)
+    add_account(db, "OLD-1", "90.00", customer_name="Quiet Customer", last_contact_at=three_weeks_ago)
 
 
 @pytest.fixture
@@ -56,6 +59,7 @@ def page(sandbox: RunningSandbox) -> Iterator[Page]:
         tab = browser.new_page(viewport={"width": 1280, "height": 800})
         tab.set_default_timeout(15_000)
         tab.goto(f"{sandbox.url}/?user={AGENT}")
+        expect(tab.get_by_test_id("clock")).to_contain_text("2026")  # the first state has arrived
         yield tab
         browser.close()
 
@@ -108,3 +112,17 @@ def test_a_collections_morning_in_the_browser(page: Page) -> None:
     expect(page.get_by_test_id("modal")).to_be_hidden()
     expect(page.get_by_test_id("ephemeral").last).to_contain_text("Recorded $40.00")
     snap(page, "7-payment-from-worklist")
+
+
+def test_alerts_and_the_digest_with_its_chart_in_the_browser(page: Page) -> None:
+    page.get_by_test_id("act-as").select_option(SUPERVISOR)
+    page.get_by_test_id("conv-C0SUPERVISORS").click()
+    page.get_by_test_id("run-supervisor-alerts").click()
+    expect(page.get_by_test_id("message").filter(has_text="needs a supervisor")).to_be_visible()
+    page.get_by_test_id("run-performance-digest-day").click()
+    digest = page.get_by_test_id("message").filter(has_text="Daily numbers")
+    expect(digest).to_be_visible()
+    digest.get_by_test_id("replies").click()
+    expect(page.get_by_test_id("thread").locator("img")).to_be_visible()
+    expect(page.get_by_test_id("thread").get_by_test_id("file").filter(has_text="numbers")).to_be_visible()
+    snap(page, "8-digest-with-chart")

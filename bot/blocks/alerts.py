@@ -25,7 +25,7 @@ class AlertLine:
 
 def alerts_message(lines: list[AlertLine]) -> Reply:
     shown, rest = lines[:LISTED], len(lines) - LISTED
-    blocks = [header(f"{len(lines)} account{'s' if len(lines) != 1 else ''} need a supervisor")]
+    blocks = [header(f"{len(lines)} account{'s need' if len(lines) != 1 else ' needs'} a supervisor")]
     for line in shown:
         owner = mention(line.assigned_to) if line.assigned_to else "unassigned"
         blocks.append(
