@@ -69,8 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     report.set_defaults(run=_report)
 
     from bot.imports.cli import add_import_command
+    from bot.records.cli import add_records_commands
 
     add_import_command(commands)
+    add_records_commands(commands)
     return parser
 
 

@@ -174,6 +174,8 @@ class Assignment(Base):
     __table_args__ = (
         UniqueConstraint("work_date", "account_pk", name="uq_assignments_day_account"),
         Index("ix_assignments_day_agent", "work_date", "agent"),
+        # Deleting an account (a retention purge) finds its worklist lines through this.
+        Index("ix_assignments_account", "account_pk"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

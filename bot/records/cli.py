@@ -15,11 +15,16 @@ from bot import cli as main_cli
 from bot.clock import SystemClock, team_today
 from bot.errors import NotFoundError
 from bot.records.export import export_account
-from bot.records.retention import RETENTION_YEARS, TABLES, PurgePlan, plan_purge, purge
+from bot.records.retention import RETENTION_YEARS, PurgePlan, plan_purge, purge
 from bot.settings import Settings
 
 EXIT_DONE = 0
 EXIT_NOT_FOUND = 1
+# The account first, then what hangs off it, in the order a reader thinks of them.
+SHOWN_TABLES = (
+    "accounts", "contacts", "payments", "promises", "escalations", "account_notes", "assignments",
+    "alerts", "audit_log", "outbox",
+)  # fmt: skip
 
 
 def add_records_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,8 +100,8 @@ def plan_lines(plan: PurgePlan, *, dry_run: bool) -> list[str]:
     lines.append(
         f"{verb} {_count(len(plan.accounts), 'closed account')}, {_count(sum(plan.rows.values()), 'row')}:"
     )
-    width = max(len(table) for table in TABLES)
-    lines.extend(f"  {table:<{width}} {plan.rows.get(table, 0):>8}" for table in TABLES)
+    width = max(len(table) for table in SHOWN_TABLES)
+    lines.extend(f"  {table:<{width}} {plan.rows.get(table, 0):>8}" for table in SHOWN_TABLES)
     if plan.kept_for_retention:
         lines.append(
             f"kept: {_count(plan.kept_for_retention, 'closed account')} with nothing since {plan.before} but"

@@ -63,15 +63,16 @@ BATCH = 500
 
 # The tables a purge touches, in the order the rows are deleted (children before what they point at).
 TABLES = (
-    "audit_log", "account_notes", "promises", "contacts", "payments", "assignments", "alerts",
-    "escalations", "outbox", "accounts",
+    "outbox", "audit_log", "account_notes", "promises", "contacts", "payments", "assignments", "alerts",
+    "escalations", "accounts",
 )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class PurgePlan:
-    """What a purge deletes (or deleted): account ids, rows per table, and how many closed accounts
-    are kept only because they are inside the retention period (they are older than `before`)."""
+    """What a purge deletes (or deleted): account ids, rows per table (keys: TABLES), and how many
+    closed accounts with nothing since `before` are kept because they are inside the retention
+    period. The dates say where the line was drawn."""
 
     accounts: list[str]
     rows: dict[str, int]
@@ -85,10 +86,6 @@ class PurgePlan:
     def cutoff(self) -> date:
         """Accounts with any activity on or after this day (in the team's zone) are kept."""
         return min(self.before, self.retention_cutoff)
-
-    @property
-    def cutoff_at(self) -> datetime:
-        return start_of(self.cutoff, self.zone)
 
 
 def retention_cutoff(today: date, years: int = RETENTION_YEARS) -> date:
@@ -106,7 +103,9 @@ def start_of(day: date, zone: tzinfo) -> datetime:
 def plan_purge(
     session: Session, *, before: date, today: date, retention_years: int = RETENTION_YEARS, zone: tzinfo = UTC
 ) -> PurgePlan:
-    """What `purge` would delete now; reads only."""
+    """What `purge` would delete now; reads only. `today` and `zone` are the team's."""
+    if retention_years < RETENTION_YEARS:
+        raise ValueError(f"records are kept at least {RETENTION_YEARS} years (12 CFR 1006.100)")
     # The dates alone first: they decide which accounts are old enough.
     window = PurgePlan(
         [], {}, 0, before=before, retention_cutoff=retention_cutoff(today, retention_years), zone=zone
@@ -166,7 +165,7 @@ def _purgeable(plan: PurgePlan) -> Select[int, str]:
 
 def _kept_for_retention(session: Session, plan: PurgePlan) -> int:
     """Closed accounts quiet since `before` but not since the retention cutoff: `--before` alone
-    would have deleted them. None when `before` is the earlier of the two."""
+    would have deleted them. Zero when `before` is the earlier of the two."""
     if plan.before <= plan.retention_cutoff:
         return 0
     quiet_since_before = not_(_active_since(plan.before, plan.zone))
@@ -182,7 +181,6 @@ def _closed() -> ColumnElement[bool]:
 class _Activity(NamedTuple):
     """A table of things that happen to an account and the columns that say when."""
 
-    model: type[Base]
     account_pk: SQLCoreOperations[int]
     instants: tuple[SQLCoreOperations[datetime | None], ...]
     days: tuple[SQLCoreOperations[date | None], ...] = ()
@@ -191,16 +189,14 @@ class _Activity(NamedTuple):
 # Each is looked up per closed account through an index that starts with account_pk.
 _ACTIVITY = (
     # Created as well as happened: an imported old contact or payment was still recorded then.
-    _Activity(Contact, Contact.account_pk, (Contact.at, Contact.created_at)),
-    _Activity(Payment, Payment.account_pk, (Payment.received_at, Payment.created_at)),
-    _Activity(Promise, Promise.account_pk, (Promise.made_at, Promise.resolved_at), (Promise.due_date,)),
+    _Activity(Contact.account_pk, (Contact.at, Contact.created_at)),
+    _Activity(Payment.account_pk, (Payment.received_at, Payment.created_at)),
+    _Activity(Promise.account_pk, (Promise.made_at, Promise.resolved_at), (Promise.due_date,)),
     _Activity(
-        Escalation,
-        Escalation.account_pk,
-        (Escalation.requested_at, Escalation.recommended_at, Escalation.decided_at),
+        Escalation.account_pk, (Escalation.requested_at, Escalation.recommended_at, Escalation.decided_at)
     ),
-    _Activity(AccountNote, AccountNote.account_pk, (AccountNote.at,)),
-    _Activity(Alert, Alert.account_pk, (Alert.raised_at, Alert.cleared_at)),
+    _Activity(AccountNote.account_pk, (AccountNote.at,)),
+    _Activity(Alert.account_pk, (Alert.raised_at, Alert.cleared_at)),
 )
 
 _ACCOUNT_INSTANTS = (
@@ -232,8 +228,8 @@ def _related_since(activity: _Activity, since: datetime, day: date) -> ColumnEle
 
 def _audited_since(since: datetime) -> list[ColumnElement[bool]]:
     """Audit rows about the account, each found through the (entity, entity_key) index: its own
-    are keyed by the account id as typed (every writer uses account.account_id), its escalations'
-    and alerts' by their row ids. Those go through the account's escalations and alerts in nested
+    are keyed by its account_id (every writer uses it, and it never changes once created), its
+    escalations' and alerts' by their row ids. Those go through the account's escalations and alerts in nested
     EXISTS, an order no planner can turn around (joined, SQLite scanned every escalation for each
     audit row)."""
     account = exists().where(
