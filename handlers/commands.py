@@ -25,7 +25,7 @@ from bot.escalations import desk as escalations
 from bot.escalations.service import EscalationRequest
 from bot.interactions import ModalOrigin, OverpaymentToConfirm
 from bot.ledger import desk
-from bot.ledger.payments import OverpaymentError
+from bot.ledger.payments import OverpaymentError, RepeatedPaymentError
 from bot.parsing.command import (
     AccountCommand,
     AssignCommand,
@@ -158,19 +158,23 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
 
 
 def pay(
-    runtime: Runtime, user: str, account_id: str, amount_text: str, method: str | None, reference: str | None
+    runtime: Runtime,
+    user: str,
+    account_id: str,
+    amount_text: str,
+    method: str | None,
+    reference: str | None,
+    *,
+    submission: str | None = None,
 ) -> Reply:
-    """Records the payment, or asks for confirmation when it is more than the balance."""
+    """Records the payment, or asks for a confirmation when it is more than the balance or looks
+    typed twice."""
     try:
         outcome = desk.pay(
-            runtime,
-            actor=user,
-            account_id=account_id,
-            amount_text=amount_text,
-            method=method,
-            reference=reference,
-        )
-    except OverpaymentError as error:
+            runtime, actor=user, account_id=account_id, amount_text=amount_text, method=method,
+            reference=reference, submission=submission,
+        )  # fmt: skip
+    except (OverpaymentError, RepeatedPaymentError) as error:
         request = OverpaymentToConfirm(
             account_id=error.account_id,
             amount=str(error.amount),

@@ -49,12 +49,14 @@ _FIELD_BLOCKS = {
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
-    def submit(work: Callable[[str, Values], Reply], blocks_in_view: set[BlockId]) -> Callable[..., None]:
+    def submit(
+        work: Callable[[str, Values, str], Reply], blocks_in_view: set[BlockId]
+    ) -> Callable[..., None]:
         def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
             user = body["user"]["id"]
             values: Values = view.get("state", {}).get("values", {})
             try:
-                reply = work(user, values)
+                reply = work(user, values, str(view.get("id", "")))
             except UserError as error:
                 ack(response_action="errors", errors=field_errors(error, blocks_in_view))
                 return
@@ -72,18 +74,18 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     ledger_blocks = {BlockId.ACCOUNT}
     app.view(CallbackId.LOG_MODAL)(
         submit(
-            lambda u, v: _log(runtime, u, v),
+            lambda u, v, _view: _log(runtime, u, v),
             ledger_blocks | {BlockId.CHANNEL, BlockId.OUTCOME, BlockId.NOTES},
         )
     )
     app.view(CallbackId.PAY_MODAL)(
         submit(
-            lambda u, v: _pay(runtime, u, v),
+            lambda u, v, view_id: _pay(runtime, u, v, view_id),
             ledger_blocks | {BlockId.AMOUNT, BlockId.METHOD, BlockId.REFERENCE},
         )
     )
     app.view(CallbackId.PROMISE_MODAL)(
-        submit(lambda u, v: _promise(runtime, u, v), ledger_blocks | {BlockId.AMOUNT, BlockId.DATE})
+        submit(lambda u, v, _view: _promise(runtime, u, v), ledger_blocks | {BlockId.AMOUNT, BlockId.DATE})
     )
 
 
@@ -104,11 +106,13 @@ def _log(runtime: Runtime, user: str, values: Values) -> Reply:
     return render.contact_logged(outcome)
 
 
-def _pay(runtime: Runtime, user: str, values: Values) -> Reply:
+def _pay(runtime: Runtime, user: str, values: Values, view_id: str) -> Reply:
     method = _optional_selected(values, BlockId.METHOD, ActionId.METHOD_SELECT)
     reference = text_of(values, BlockId.REFERENCE, ActionId.REFERENCE_INPUT) or None
     amount = _required_text(values, BlockId.AMOUNT, ActionId.AMOUNT_INPUT, "amount")
-    return pay(runtime, user, _account(values), amount, parse_method(method) if method else None, reference)
+    method_used = parse_method(method) if method else None
+    # The form's id makes a second submission of the same form record nothing new.
+    return pay(runtime, user, _account(values), amount, method_used, reference, submission=view_id or None)
 
 
 def _promise(runtime: Runtime, user: str, values: Values) -> Reply:

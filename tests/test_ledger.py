@@ -39,6 +39,7 @@ def pay(db: Database, account_id: str, amount: str, *, reference: str | None = N
         actor=actor,
         dedupe_key=f"confirm:{confirm}" if confirm else None,
         allow_overpayment=confirm is not None,
+        confirmed=confirm is not None,
     )
     with db.transaction() as session:
         return record_typed_payment(session, account_id, amount, details, now=at, zone=NY, grace_days=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.request
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -265,3 +266,33 @@ def test_a_slow_database_moves_the_answer_to_response_url(morning: RunningBot) -
     late = morning.slack.wait_for_response(url=typed.response_url)[0]
     assert late["replace_original"] is True and "Recorded $5.00" in said(late)
     assert balance(morning, "ACC-1042") == Decimal("1245.00")
+
+
+def test_the_same_payment_typed_twice_within_two_minutes_waits_for_a_confirmation(
+    morning: RunningBot,
+) -> None:
+    assert "Recorded $50.00" in said(collect(morning, "pay ACC-1042 50"))
+    again = collect(morning, "pay ACC-1042 50")
+    assert "less than two minutes ago" in said(again) and rows(morning, Payment) == 1
+    message = {"ts": "1.1", "blocks": again.json()["blocks"], "channel": "C0GENERAL"}
+    click = morning.send.block_actions(AGENT, [{"action_id": ActionId.CONFIRM_OVERPAYMENT}], message=message)
+    assert "Recorded $50.00" in said(morning.slack.wait_for_response(url=click.response_url)[0])
+    assert rows(morning, Payment) == 2
+    assert "Recorded" in said(collect(morning, "pay ACC-1042 50 ref:R-9"))  # a reference tells them apart
+    morning.clock.advance(timedelta(minutes=3))
+    assert "Recorded $50.00" in said(collect(morning, "pay ACC-1042 50"))
+
+
+def test_a_form_submitted_twice_records_one_payment(morning: RunningBot) -> None:
+    collect(morning, "pay")
+    view = morning.slack.wait_for("views.open")[0].response["view"]
+    values: dict[str, Any] = {
+        BlockId.ACCOUNT: {
+            ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1042"}}
+        },
+        BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "75"}},
+    }
+    assert morning.send.view_submission(AGENT, view, values).body == ""
+    second = morning.send.view_submission(AGENT, view, values)
+    assert "already has this payment" in json.dumps(second.json()["errors"])
+    assert rows(morning, Payment) == 1

@@ -12,7 +12,7 @@ from bot.interactions import OverpaymentToConfirm
 from bot.ledger.accounts import AccountSummary, ContactLine, PaymentLine
 from bot.ledger.contacts import ContactOutcome
 from bot.ledger.holds import HoldOutcome
-from bot.ledger.payments import OverpaymentError, PaymentOutcome
+from bot.ledger.payments import PaymentOutcome
 from bot.ledger.promises import PromiseOutcome
 from bot.parsing.command import HELP_LINES, UnknownSubcommandError
 
@@ -136,7 +136,8 @@ def payment_recorded(outcome: PaymentOutcome) -> Reply:
     return Reply(text=f"Recorded {amount} on {outcome.account_id}", blocks=[section("\n".join(lines))])
 
 
-def overpayment_question(error: OverpaymentError, request: OverpaymentToConfirm) -> Reply:
+def overpayment_question(error: UserError, request: OverpaymentToConfirm) -> Reply:
+    """A payment that needs the agent's confirmation: more than the balance, or typed twice."""
     text = f":raised_hand: {escape(error.problem)}\n{escape(error.hint)}"
     return Reply(
         text=error.problem,

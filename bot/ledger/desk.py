@@ -36,16 +36,21 @@ def pay(
     method: str | None,
     reference: str | None,
     confirmed_nonce: str | None = None,
+    submission: str | None = None,
 ) -> PaymentOutcome:
+    """`confirmed_nonce`: the click that confirmed a question; `submission`: the form submitted.
+    Either one records a payment once, however often it arrives."""
     now = runtime.now()
+    once = f"confirm:{confirmed_nonce}" if confirmed_nonce else (f"form:{submission}" if submission else None)
     details = PaymentDetails(
         method=method,
         reference=reference,
         payer=None,
         received_at=now,
         actor=actor,
-        dedupe_key=f"confirm:{confirmed_nonce}" if confirmed_nonce else None,
+        dedupe_key=once,
         allow_overpayment=confirmed_nonce is not None,
+        confirmed=confirmed_nonce is not None,
     )
     with runtime.db.transaction() as session:
         return record_typed_payment(

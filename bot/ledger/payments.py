@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -66,6 +66,8 @@ class PaymentDetails:
     source: str = "slack"
     dedupe_key: str | None = None
     allow_overpayment: bool = False
+    confirmed: bool = False
+    """The agent confirmed a question (a repeat of a payment just typed): ask nothing again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,45 @@ def record_typed_payment(
     """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
     account = find_account(session, account_id, for_update=True, actor=details.actor)
     amount = parse_amount(amount_text, account.currency)
+    earlier = find_duplicate(session, account, details)
+    if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
+        raise DuplicatePaymentError(account.account_id, earlier, roster_name(session, earlier.recorded_by))
+    if not details.reference and not details.confirmed:
+        _refuse_a_quick_repeat(session, account, amount, details.actor, now)
     return apply_payment(session, account, amount, details, now=now, zone=zone, grace_days=grace_days)
+
+
+REPEAT_WINDOW = timedelta(minutes=2)
+
+
+class RepeatedPaymentError(UserError):
+    """The same amount on the same account by the same person moments ago, without a reference:
+    more likely typed twice than paid twice, so it waits for a one-click confirmation."""
+
+    def __init__(self, account_id: str, amount: Decimal, currency: str) -> None:
+        super().__init__(
+            f"You recorded {format_money(amount, currency)} on `{account_id}` less than two minutes ago.",
+            "If this is a second payment, confirm it; a reference (`ref:…`) tells them apart.",
+            field="amount",
+        )
+        self.account_id = account_id
+        self.amount = amount
+
+
+def _refuse_a_quick_repeat(
+    session: Session, account: Account, amount: Decimal, actor: str, now: datetime
+) -> None:
+    earlier = session.scalar(
+        select(Payment.id).where(
+            Payment.account_pk == account.id,
+            Payment.recorded_by == actor,
+            Payment.amount == amount,
+            Payment.source == "slack",
+            Payment.created_at >= now - REPEAT_WINDOW,
+        )
+    )
+    if earlier is not None:
+        raise RepeatedPaymentError(account.account_id, amount, account.currency)
 
 
 def find_duplicate(session: Session, account: Account, details: PaymentDetails) -> Payment | None:
