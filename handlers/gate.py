@@ -11,12 +11,14 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import IntegrityError
 
 from bot.access import not_on_roster
 from bot.blocks.ledger import error_reply
 from bot.errors import UserError
 from bot.roster import find_member
 from bot.runtime import Runtime
+from storage.models import ReceivedEvent
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +40,28 @@ def register(app: App, runtime: Runtime) -> None:
         if expected and team and team != expected:
             log.warning("refused a request from workspace %s", team)
             return _refuse(body, resp, FOREIGN)
+        if body.get("type") == "event_callback" and not _first_delivery(
+            runtime, str(body.get("event_id", ""))
+        ):
+            log.info("event %s delivered again (retry %s): already handled", body.get("event_id"),
+                     req.headers.get("x-slack-retry-num"))  # fmt: skip
+            return BoltResponse(status=200, body="")
         user = _user_of(body)
         if user and _needs_roster(body) and not _on_roster(runtime, user):
             return _refuse(body, resp, not_on_roster())
         return next()
+
+
+def _first_delivery(runtime: Runtime, event_id: str) -> bool:
+    """Claims the event id; False when an earlier delivery of the same event claimed it."""
+    if not event_id:
+        return True
+    try:
+        with runtime.db.transaction() as session:
+            session.add(ReceivedEvent(event_id=event_id, received_at=runtime.now()))
+    except IntegrityError:
+        return False
+    return True
 
 
 def _team_of(body: dict[str, Any]) -> str | None:

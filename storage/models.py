@@ -327,6 +327,16 @@ class ComplianceOverride(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class ReceivedEvent(Base):
+    """An Events API delivery seen once: Slack re-sends an event it thinks was lost (X-Slack-Retry-Num),
+    and its event id says it is the same one."""
+
+    __tablename__ = "received_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the values before and after. Written in the change's transaction."""
 

@@ -80,3 +80,15 @@ def test_managers_and_admins_change_the_team_and_it_is_audited(team: RunningBot)
     with team.runtime.db.reading() as session:
         actions = set(session.scalars(select(AuditEntry.action)))
     assert {"team.added", "team.removed"} <= actions
+
+
+def test_an_event_slack_delivers_again_is_handled_once(team: RunningBot) -> None:
+    opened = {"type": "app_home_opened", "user": "U0AGENT1", "tab": "home"}
+    first = team.send.event(opened, event_id="Ev0HOME1")
+    team.slack.wait_for("views.publish")
+    again = team.send.event(opened, event_id="Ev0HOME1", retry_num=1, retry_reason="http_timeout")
+    assert (first.status, again.status) == (200, 200)
+    for later in ("Ev0HOME2", "Ev0HOME3"):  # events after the retry: their publishes come after its would
+        assert team.send.event(opened, event_id=later).status == 200
+    team.slack.wait_for("views.publish", count=3)
+    assert len(team.slack.calls("views.publish")) == 3  # the retry published nothing
