@@ -22,6 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.blocks.kit import Reply
+from bot.blocks.mrkdwn import escape
 from bot.runtime import Runtime
 from storage.models import Escalation, OutboxFile, OutboxMessage
 
@@ -212,6 +213,35 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
+FAILURE_KIND = "delivery-failed"
+
+
+def _raise_with_supervisors(
+    session: Session, runtime: Runtime, message_id: int, error: str, now: datetime
+) -> None:
+    """A message given up on is never dropped silently: the supervisors hear of it (unless it was
+    itself for them, or a notice like this one: then the log is the place, Slack being unreachable)."""
+    failed = session.get_one(OutboxMessage, message_id)
+    channel = runtime.settings.supervisor_channel
+    if not channel or failed.channel == channel or failed.kind == FAILURE_KIND:
+        return
+    text = (
+        f":warning: A {failed.kind} message for <#{failed.channel}> could not be delivered after"
+        f" {failed.attempts} tries ({escape(error[:200])}). It is kept in the outbox as message"
+        f" {message_id}, marked failed."
+    )
+    if failed.channel.startswith(("U", "W")):
+        text = text.replace(f"<#{failed.channel}>", f"<@{failed.channel}>")
+    enqueue(
+        session,
+        key=f"failed:{message_id}",
+        kind=FAILURE_KIND,
+        channel=channel,
+        reply=Reply(text=text),
+        now=now,
+    )
+
+
 def _record_failure(
     runtime: Runtime, message_id: int, attempts: int, error: str, report: DeliveryReport
 ) -> None:
@@ -230,6 +260,8 @@ def _record_failure(
                 claimed_by=None,
             )
         )
+        if gave_up:
+            _raise_with_supervisors(session, runtime, message_id, error, now)
     if gave_up:
         report.failed += 1
         log.error("gave up delivering outbox message %s after %s attempts: %s", message_id, attempts, error)

@@ -352,3 +352,16 @@ def test_a_plan_account_is_on_one_list_once(bot: RunningBot) -> None:
                 )
             )  # fmt: skip
     assert "1 accounts on 1 worklists" in run_morning(bot)
+
+
+def test_a_message_that_keeps_failing_is_raised_with_the_supervisors(morning: RunningBot) -> None:
+    settings = morning.runtime.settings
+    settings.outbox_max_attempts = 1
+    # A Slack error (not a 429 or 5xx) is not retried by the client: one delivery, one try, given up.
+    morning.slack.fail("chat.postMessage", 200, times=1, error="channel_not_found")
+    run_morning(morning)
+    with morning.runtime.db.reading() as session:
+        failed = session.scalars(select(OutboxMessage).where(OutboxMessage.state == "failed")).all()
+    assert len(failed) == 1
+    notices = [m for m in morning.slack.messages("C0SUPERVISORS") if "could not be delivered" in m["text"]]
+    assert len(notices) == 1 and "channel_not_found" in notices[0]["text"]
