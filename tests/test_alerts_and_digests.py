@@ -180,3 +180,24 @@ def test_report_on_demand_and_targets(team: RunningBot) -> None:
         assert session.scalars(
             select(Agent.monthly_target).where(Agent.slack_user_id == AGENT)
         ).one() == Decimal("15000")
+
+
+def test_the_management_channel_gets_the_numbers_with_account_ids_masked(team: RunningBot) -> None:
+    team.slack.add_channel("C0MANAGEMENT", name="management")
+    team.runtime.settings.management_channel = "C0MANAGEMENT"
+    add_day_of_work(team)
+    evening = datetime(2026, 11, 24, 4, 45, tzinfo=UTC)
+    team.clock.set(evening)
+    run_job(team.runtime, "performance-digest-day", evening, by="test")
+    deliver_due(team.runtime)
+    supervisors = json.dumps(team.slack.messages(CHANNEL)[0])
+    management = json.dumps(team.slack.messages("C0MANAGEMENT")[0], ensure_ascii=False)
+    assert "BIG-1" in supervisors
+    assert "BIG-1" not in management and "payment on …-1" in management
+    sheet = next(
+        f
+        for f in team.slack.uploaded_files.values()
+        if f.channel == "C0MANAGEMENT" and f.filename.endswith("xlsx")
+    )
+    payments = list(openpyxl.load_workbook(io.BytesIO(sheet.data))["Payments"].iter_rows(values_only=True))
+    assert "BIG-1" not in json.dumps(payments, default=str)

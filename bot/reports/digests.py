@@ -6,6 +6,7 @@ claims the period."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from bot.blocks.digest import digest_message
 from bot.blocks.kit import Reply
 from bot.calendar import WorkCalendar
 from bot.clock import team_today
+from bot.compliance.privacy import mask_account_id
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.kpis.formulas import period_for, previous
 from bot.outbox import Upload, enqueue
@@ -78,8 +80,11 @@ def run_digest(kind: PeriodKind, runtime: Runtime, at: datetime, by: str) -> Job
             claim(session, name, period, at, by, {"agents": len(report.agents)})
             for channel in _channels(runtime):
                 key = f"digest:{kind}:{period}:{channel}"
-                enqueue(session, key=key, kind="digest", channel=channel, reply=message, now=at)
-                _attach(session, key, channel, report, files, at)
+                wider = channel != runtime.settings.supervisor_channel
+                shown = masked(report) if wider else report
+                reply = digest_message(shown) if wider else message
+                enqueue(session, key=key, kind="digest", channel=channel, reply=reply, now=at)
+                _attach(session, key, channel, shown, report_files(shown) if wider else files, at)
     except IntegrityError:
         return JobReport(name, period, False, f"{name} for {period} was run by another process")
     return JobReport(
@@ -107,6 +112,27 @@ def _attach(
             thread_key=key,
             upload=upload,
         )
+
+
+def masked(report: PerformanceReport) -> PerformanceReport:
+    """The management channel may be wider than the supervisors': account ids are masked there
+    (ACC-…1042), so no debtor and debt are shown together."""
+    ids = {row.account_id for row in report.payments} | {row.account_id for row in report.promises}
+
+    def hide(text: str) -> str:
+        for account_id in ids:
+            text = text.replace(account_id, mask_account_id(account_id))
+        return text
+
+    return replace(
+        report,
+        wins=tuple(replace(win, what=hide(win.what)) for win in report.wins),
+        payments=tuple(
+            replace(row, account_id=mask_account_id(row.account_id), reference=None)
+            for row in report.payments
+        ),
+        promises=tuple(replace(row, account_id=mask_account_id(row.account_id)) for row in report.promises),
+    )
 
 
 def report_files(report: PerformanceReport) -> list[Upload]:
