@@ -92,3 +92,17 @@ def test_an_event_slack_delivers_again_is_handled_once(team: RunningBot) -> None
         assert team.send.event(opened, event_id=later).status == 200
     team.slack.wait_for("views.publish", count=3)
     assert len(team.slack.calls("views.publish")) == 3  # the retry published nothing
+
+
+def test_phone_and_email_are_masked_for_an_agent_working_the_shared_queue(team: RunningBot) -> None:
+    from tests.portfolio import add_account
+
+    add_account(
+        team.runtime.db, "Q-1", "90.00", assigned_to=None, phone="+1 555 010 0199", email="ana.b@example.com"
+    )
+    add_account(team.runtime.db, "MINE-1", "90.00", phone="+1 555 010 0142", email="carl@example.com")
+    queue = team.send.slash_command("U0AGENT1", "account Q-1").body
+    assert "0199" in queue and "555 010" not in queue and "ana.b@" not in queue
+    mine = team.send.slash_command("U0AGENT1", "account MINE-1").body
+    assert "+1 555 010 0142" in mine and "carl@example.com" in mine
+    assert "+1 555 010 0199" in team.send.slash_command("U0SUPER1", "account Q-1").body

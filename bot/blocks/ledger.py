@@ -76,6 +76,9 @@ def account_card(summary: AccountSummary) -> Reply:
             ],
         ),
     ]
+    reach = [escape(value) for value in (summary.phone, summary.email) if value]
+    if reach:
+        blocks.append(context(" · ".join(reach)))
     if summary.open_promise:
         promise = summary.open_promise
         blocks.append(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import SEES_EVERYTHING, may_work, not_on_roster, not_yours
 from bot.aging import AgingBucket, aging_bucket, days_past_due
+from bot.compliance.privacy import mask_email, mask_phone
 from bot.errors import NotFoundError
 from bot.ledger.promise_rules import PromiseStanding, standing
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
@@ -132,6 +133,9 @@ class AccountSummary:
     open_promise: PromiseLine | None
     contacts: list[ContactLine]
     payments: list[PaymentLine]
+    phone: str | None = None
+    email: str | None = None
+    """Shown in full to the assigned agent and supervisors, masked to anyone else who may see the account."""
 
 
 def open_promises(session: Session, account: Account) -> list[Promise]:
@@ -157,6 +161,8 @@ def summarise(
 ) -> AccountSummary:
     account = find_account(session, account_id, actor=actor)
     agent = find_member(session, account.assigned_to) if account.assigned_to else None
+    viewer = find_member(session, actor) if actor else None
+    in_full = viewer is None or viewer.role in SEES_EVERYTHING or account.assigned_to == actor
     promise = open_promise(session, account)
     dpd = days_past_due(account.due_date, today)
     return AccountSummary(
@@ -173,6 +179,8 @@ def summarise(
         open_promise=_promise_line(promise, today, grace_days) if promise else None,
         contacts=_recent_contacts(session, account, recent),
         payments=_recent_payments(session, account, recent),
+        phone=(account.phone if in_full else mask_phone(account.phone)) if account.phone else None,
+        email=(account.email if in_full else mask_email(account.email)) if account.email else None,
     )
 
 
