@@ -17,8 +17,8 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.aging import AgingBucket
-from bot.blocks.kit import SECTION_TEXT_LIMIT, Block, Reply, context, divider, header, section
-from bot.blocks.mrkdwn import clip, escape, mention
+from bot.blocks.kit import SECTION_TEXT_LIMIT, Block, Reply, context, divider, header, pack_lines, section
+from bot.blocks.mrkdwn import clip, mention, one_line
 from bot.currency import format_money
 from bot.reports.model import AgentNumbers, PerformanceReport, TeamNumbers, Win
 
@@ -75,7 +75,7 @@ def report_reply(report: PerformanceReport, *, whose: str | None) -> Reply:
         return Reply(text=_fallback(report), blocks=_team_blocks(report, REPLY_LEFT_OFF))
     agent = next((a for a in report.agents if a.agent_id == whose), None)
     if agent is None:
-        text = f"No numbers for {mention(whose)} in {_fit(report.label, 80)}: no accounts assigned and no activity."
+        text = f"No numbers for {mention(whose)} in {one_line(report.label, 80)}: no accounts assigned and no activity."
         return Reply(text=text, blocks=[header(_title(report)), section(text)])
     return _agent_reply(report, agent)
 
@@ -83,22 +83,9 @@ def report_reply(report: PerformanceReport, *, whose: str | None) -> Reply:
 # --- Text pieces -----------------------------------------------------------------------------------------
 
 
-def _fit(text: str, limit: int) -> str:
-    """Escape, then clip to `limit` without cutting an entity such as `&amp;` in half. Whitespace is
-    collapsed first: a newline in a name would break a one-line-per-agent layout."""
-    escaped = escape(" ".join(text.split()))
-    if len(escaped) <= limit:
-        return escaped
-    cut = escaped[: limit - 1]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + "…"
-
-
 def _money(amount: Decimal, currency: str) -> str:
     # The currency code comes from imported data, so it is escaped like any other imported text.
-    return _fit(format_money(amount, currency), MONEY_LIMIT)
+    return one_line(format_money(amount, currency), MONEY_LIMIT)
 
 
 def _percent(ratio: Decimal | None) -> str:
@@ -139,17 +126,19 @@ def _per_currency(
     values: Mapping[str, Decimal | None], target: str, show: Callable[[Decimal | None], str]
 ) -> str:
     return (
-        " · ".join(f"{_fit(currency, 10)} {show(value)}" for currency, value in _target_first(values, target))
+        " · ".join(
+            f"{one_line(currency, 10)} {show(value)}" for currency, value in _target_first(values, target)
+        )
         or NA
     )
 
 
 def _agent_name(agent: AgentNumbers) -> str:
     # A mention would ping every agent each time the digest is posted, so the name is shown.
-    name = _fit(agent.name, NAME_LIMIT)
+    name = one_line(agent.name, NAME_LIMIT)
     if name:
         return f"*{name}*"
-    return f"`{_fit(agent.agent_id, NAME_LIMIT)}`" if agent.agent_id.strip() else "an unnamed agent"
+    return f"`{one_line(agent.agent_id, NAME_LIMIT)}`" if agent.agent_id.strip() else "an unnamed agent"
 
 
 def _title(report: PerformanceReport) -> str:
@@ -166,7 +155,7 @@ def _period_context(report: PerformanceReport) -> Block:
     zone = ZoneInfo(report.zone)
     start, end = report.start.astimezone(zone), report.end.astimezone(zone)
     text = f"From {start:%d %b %Y %H:%M} to {end:%d %b %Y %H:%M}, {report.zone} time"
-    return context(_fit(text, PERIOD_TEXT_LIMIT))
+    return context(one_line(text, PERIOD_TEXT_LIMIT))
 
 
 # --- The team ------------------------------------------------------------------------------------------
@@ -229,7 +218,7 @@ def _aging_line(team: TeamNumbers, currency: str, total: Decimal) -> str:
     before = team.aging_previous.get(currency, {})
     was = _money(sum(before.values(), _ZERO), currency)
     now = team.aging.get(currency, {})
-    buckets = " · ".join(f"{_fit(b, 10)} {_money(now[b], currency)}" for b in _BUCKETS if now.get(b))
+    buckets = " · ".join(f"{one_line(b, 10)} {_money(now[b], currency)}" for b in _BUCKETS if now.get(b))
     return clip(f"• *{_money(total, currency)}* ({was}): {buckets or 'all current'}", AGING_LINE_LIMIT)
 
 
@@ -238,8 +227,8 @@ def _aging_line(team: TeamNumbers, currency: str, total: Decimal) -> str:
 
 def _win_line(win: Win) -> str:
     # `what` is written by the report builder with account ids, never a customer's name; escaped anyway.
-    who = _fit(win.agent_name, NAME_LIMIT) or "unassigned"
-    line = f"• :tada: *{who}* — {_fit(win.what, WHAT_LIMIT)}"
+    who = one_line(win.agent_name, NAME_LIMIT) or "unassigned"
+    line = f"• :tada: *{who}* — {one_line(win.what, WHAT_LIMIT)}"
     if win.amount is not None and win.currency:
         line += f" · {_money(win.amount, win.currency)}"
     return clip(line, WIN_LINE_LIMIT)
@@ -301,25 +290,11 @@ def _agent_blocks(report: PerformanceReport, left_off: str) -> list[Block]:
             break
         lines.append(line)
         used += len(line) + 1
-    blocks = [context(AGENTS_LEGEND), *(section(chunk) for chunk in _pack(lines, SECTION_TEXT_LIMIT))]
+    blocks = [context(AGENTS_LEGEND), *(section(chunk) for chunk in pack_lines(lines, SECTION_TEXT_LIMIT))]
     rest = len(report.agents) - len(lines)
     if rest:
         blocks.append(context(clip(f"…and {_count(rest, 'more agent')}: {left_off}", FOOTER_TEXT_LIMIT)))
     return blocks
-
-
-def _pack(lines: Sequence[str], limit: int) -> list[str]:
-    """Several agents per section, a line each: one block per agent would run out at 50."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 # --- One agent ---------------------------------------------------------------------------------------------
@@ -337,7 +312,7 @@ def _agent_reply(report: PerformanceReport, agent: AgentNumbers) -> Reply:
     if wins:
         blocks.append(section(_wins_text(report, wins)))
     # The fallback is mrkdwn too (notifications, screen readers): the name is escaped there as well.
-    text = clip(f"{_title(report)} for {_fit(agent.name or agent.agent_id, NAME_LIMIT)}", 500)
+    text = clip(f"{_title(report)} for {one_line(agent.name or agent.agent_id, NAME_LIMIT)}", 500)
     return Reply(text=text, blocks=blocks)
 
 

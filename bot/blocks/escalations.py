@@ -24,11 +24,12 @@ from bot.blocks.kit import (
     button,
     context,
     header,
+    pack_lines,
     plain,
     section,
 )
 from bot.blocks.modals import _account_input, _input, _static_select, _text_input
-from bot.blocks.mrkdwn import escape, local_time, mention
+from bot.blocks.mrkdwn import clip_escaped, escape, local_time, mention, one_line
 from bot.currency import format_money
 from bot.escalations.card import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
@@ -79,34 +80,18 @@ _SAFE_URL = re.compile(r"https?://[^\s<>|]{1,300}")
 # --- Text pieces ---------------------------------------------------------------------------------
 
 
-def _cut(escaped: str, limit: int) -> str:
-    """Clip escaped text to `limit` characters without leaving half of `&amp;`, `&lt;` or `&gt;`."""
-    if len(escaped) <= limit:
-        return escaped
-    cut = escaped[: limit - 1]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + "…"
-
-
-def _fit(text: str, limit: int) -> str:
-    """One line of someone's text: whitespace collapsed, escaped, clipped."""
-    return _cut(escape(" ".join(text.split())), limit)
-
-
 def _quote(text: str | None, limit: int) -> str:
     """Someone's text as a mrkdwn quote, line breaks kept; empty when there is nothing to show."""
     lines = [line.strip() for line in escape(text or "").splitlines() if line.strip()]
-    return _cut("\n".join(f"> {line}" for line in lines), limit)
+    return clip_escaped("\n".join(f"> {line}" for line in lines), limit)
 
 
 def _code(text: str) -> str:
-    return "`" + _fit(text.replace("`", "'"), ACCOUNT_ID_LIMIT) + "`"
+    return "`" + one_line(text.replace("`", "'"), ACCOUNT_ID_LIMIT) + "`"
 
 
 def _name(card: EscalationCard) -> str:
-    return _fit(card.customer_name, NAME_LIMIT) or "(no name)"
+    return one_line(card.customer_name, NAME_LIMIT) or "(no name)"
 
 
 def _who(user: str | None) -> str:
@@ -169,7 +154,7 @@ def _sentence(text: str) -> str:
 
 def _fallback(card: EscalationCard, what: str) -> str:
     """A notification text: the account id (escaped, as `text` is read as mrkdwn), no customer."""
-    return f"{what}: {kind_noun(card.kind)} on {_fit(card.account_id, ACCOUNT_ID_LIMIT)}"
+    return f"{what}: {kind_noun(card.kind)} on {one_line(card.account_id, ACCOUNT_ID_LIMIT)}"
 
 
 # --- The request in words ------------------------------------------------------------------------
@@ -321,8 +306,8 @@ def _contact_summary(card: EscalationCard) -> list[str]:
 
 
 def _contact_text(contact: ContactLine) -> str:
-    channel = _fit(contact.channel, CONTACT_WORD_LIMIT) or "?"
-    outcome = _fit(contact.outcome, CONTACT_WORD_LIMIT) or "?"
+    channel = one_line(contact.channel, CONTACT_WORD_LIMIT) or "?"
+    outcome = one_line(contact.outcome, CONTACT_WORD_LIMIT) or "?"
     return f"{_when(contact.at)} · {channel} · {outcome}"
 
 
@@ -500,7 +485,7 @@ def escalations_list(cards: list[EscalationCard], now: datetime, *, whose: str) 
         return Reply(text="No open escalations", blocks=[title, section(":tada: No open escalations.")])
     rows = _rows_within_budget([_list_row(card, now) for card in shown])
     blocks = [title, context(f"{_count(len(shown), 'open escalation')}, oldest first")]
-    blocks += [section(chunk) for chunk in _pack(rows, SECTION_TEXT_LIMIT)]
+    blocks += [section(chunk) for chunk in pack_lines(rows, SECTION_TEXT_LIMIT)]
     rest = len(shown) - len(rows)
     if rest:
         blocks.append(context(f"…and {rest:,} newer, not shown"))
@@ -520,7 +505,7 @@ def _list_row(card: EscalationCard, now: datetime) -> str:
         f"• *{KIND_LABELS[card.kind]}* {_code(card.account_id)} · {_request(card)} · {_list_status(card)}"
         f" · by {_who(card.requested_by)} · *{_age(card.requested_at, now)}*"
     )
-    return _cut(row, LIST_ROW_LIMIT)
+    return clip_escaped(row, LIST_ROW_LIMIT)
 
 
 def _rows_within_budget(rows: list[str]) -> list[str]:
@@ -532,20 +517,6 @@ def _rows_within_budget(rows: list[str]) -> list[str]:
         kept.append(row)
         used += len(row) + 1
     return kept
-
-
-def _pack(lines: Sequence[str], limit: int) -> list[str]:
-    """Several rows per section: one block per row would run out at 50 blocks."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 # --- Forms ---------------------------------------------------------------------------------------

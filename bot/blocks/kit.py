@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,3 +86,17 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
 
 def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text, OPTION_TEXT_LIMIT), "value": value}
+
+
+def pack_lines(lines: Sequence[str], limit: int) -> list[str]:
+    """Several lines per section, each chunk within `limit`: one block per line would run out at 50."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks

@@ -27,3 +27,20 @@ def local_time(at: datetime, fallback: str) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_escaped(escaped: str, limit: int) -> str:
+    """Clip already-escaped text to `limit` characters without leaving half of `&amp;`, `&lt;` or `&gt;`."""
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def one_line(text: str, limit: int) -> str:
+    """Someone's text on one line: whitespace collapsed (a newline would break a list's layout),
+    escaped, and clipped to `limit`."""
+    return clip_escaped(escape(" ".join(text.split())), limit)

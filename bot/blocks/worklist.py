@@ -28,9 +28,10 @@ from bot.blocks.kit import (
     divider,
     header,
     option,
+    pack_lines,
     section,
 )
-from bot.blocks.mrkdwn import clip, escape, mention
+from bot.blocks.mrkdwn import clip, mention, one_line
 from bot.currency import format_money
 from bot.ids import ActionId
 from bot.interactions import WorklistChoice, WorklistPage
@@ -77,23 +78,9 @@ _LINE_MENU: tuple[tuple[str, Form], ...] = (
 # --- Text pieces ---------------------------------------------------------------------------------
 
 
-def _fit(text: str, limit: int) -> str:
-    """Escape, then clip to `limit` characters without cutting an entity such as `&amp;` in half.
-
-    Whitespace is collapsed first: a newline in a customer name would break the line's layout."""
-    escaped = escape(" ".join(text.split()))
-    if len(escaped) <= limit:
-        return escaped
-    cut = escaped[: limit - 1]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + "…"
-
-
 def _code(text: str) -> str:
     """Like mrkdwn.code, but clipped: a backtick inside would end the code span early."""
-    return "`" + _fit(text.replace("`", "'"), ACCOUNT_ID_LIMIT) + "`"
+    return "`" + one_line(text.replace("`", "'"), ACCOUNT_ID_LIMIT) + "`"
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:
@@ -112,7 +99,7 @@ def _overdue(days: int) -> str:
 
 def _money(amount: Decimal, currency: str) -> str:
     # The currency code comes from imported data, so it is escaped like any other customer text.
-    return _fit(format_money(amount, currency), MONEY_LIMIT)
+    return one_line(format_money(amount, currency), MONEY_LIMIT)
 
 
 def _progress_bar(done: int, total: int) -> str:
@@ -130,14 +117,14 @@ def _done_text(worklist: Worklist) -> str:
 
 def _line_text(line: WorklistLine, *, show_done: bool) -> str:
     rows = [
-        f"*{line.rank}.* {_fit(line.customer_name, NAME_LIMIT)} · {_code(line.account_id)}",
+        f"*{line.rank}.* {one_line(line.customer_name, NAME_LIMIT)} · {_code(line.account_id)}",
         f"{_money(line.balance, line.currency)} · {_overdue(line.days_past_due)}",
     ]
     if show_done and line.done:
         # Strike-through does not span newlines in mrkdwn, so each row is struck on its own.
         rows = [f"~{row}~" for row in rows]
         rows[0] = ":white_check_mark: " + rows[0]
-    reasons = _fit(" · ".join(line.reasons), REASONS_LIMIT)
+    reasons = one_line(" · ".join(line.reasons), REASONS_LIMIT)
     if reasons:
         rows.append(reasons)
     # The caps above keep real lines under the limit; this guards absurd ranks and day counts.
@@ -314,7 +301,7 @@ def _totals_text(tallies: Sequence[AgentTally]) -> str:
 
 def _agent_name(tally: AgentTally) -> str:
     # A mention would ping every agent each morning, so the name is shown; the id only without one.
-    name = _fit(tally.agent_name, AGENT_NAME_LIMIT)
+    name = one_line(tally.agent_name, AGENT_NAME_LIMIT)
     if name:
         return f"*{name}*"
     return mention(tally.agent_id) if tally.agent_id.strip() else "an unnamed agent"
@@ -338,7 +325,7 @@ def _agent_blocks(tallies: Sequence[AgentTally]) -> list[Block]:
             break
         lines.append(line)
         used += len(line) + 1
-    blocks = [section(chunk) for chunk in _pack(lines, SECTION_TEXT_LIMIT)]
+    blocks = [section(chunk) for chunk in pack_lines(lines, SECTION_TEXT_LIMIT)]
     rest = tallies[len(lines) :]
     if rest:
         accounts = sum(tally.accounts for tally in rest)
@@ -346,24 +333,10 @@ def _agent_blocks(tallies: Sequence[AgentTally]) -> list[Block]:
     return blocks
 
 
-def _pack(lines: Sequence[str], limit: int) -> list[str]:
-    """Several agents per section, a line each: one block per agent would run out at 50."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks
-
-
 def _left_off_text(summary: SupervisorSummary) -> str:
     rows = ["*Left off today*"]
     reasons = Counter(summary.left_off).most_common()
-    rows += [f"• {_fit(reason, REASON_LIMIT)}: {count:,}" for reason, count in reasons[:LEFT_OFF_REASONS]]
+    rows += [f"• {one_line(reason, REASON_LIMIT)}: {count:,}" for reason, count in reasons[:LEFT_OFF_REASONS]]
     rest = reasons[LEFT_OFF_REASONS:]
     if rest:
         rows.append(f"• …and {_count(len(rest), 'more reason')}: {sum(c for _, c in rest):,}")
@@ -381,7 +354,7 @@ def _away_text(away: Sequence[str]) -> str:
     names: list[str] = []
     used = len(prefix)
     for name in away:
-        shown = _fit(name, AWAY_NAME_LIMIT) or "an unnamed agent"
+        shown = one_line(name, AWAY_NAME_LIMIT) or "an unnamed agent"
         # Room is kept for the "and N more" that may follow.
         if used + len(shown) + 2 > AWAY_TEXT_LIMIT - 40:
             break
