@@ -79,6 +79,10 @@ def test_a_collections_morning_in_the_browser(page: Page) -> None:
     expect(page.get_by_test_id("ephemeral").last).to_contain_text("Only visible to you")
     snap(page, "1-payment-confirmed")
 
+    type_command(page, "/collect log ACC-1042 call vm")  # 06:00 at the customer's: too early to call
+    expect(page.get_by_test_id("ephemeral").last).to_contain_text("08:00")
+    snap(page, "1b-call-refused-by-the-rules")
+
     type_command(page, "/collect escalate ACC-1042 settlement 900 lost their job")
     expect(page.get_by_test_id("ephemeral").last).to_contain_text("Escalated")
     snap(page, "2-escalated")
