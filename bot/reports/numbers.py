@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
+from bot.aging import AgingBucket
 from bot.calendar import WorkCalendar
 from bot.currency import Money as Amount
 from bot.kpis import formulas as kpi
@@ -97,28 +98,26 @@ def _label(kind: PeriodKind, period: kpi.Period, zone: ZoneInfo) -> str:
 
 
 def _payments(session: Session, scope: Scope) -> list[tuple[PaymentRow, kpi.PaymentFact]]:
+    # Columns rather than Payment entities: a month can hold ~100,000 payments, and entities would
+    # fill the session's identity map for nothing (a report changes no row).
     query = (
-        select(Payment, Account.account_id, Account.assigned_to)
+        select(
+            Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency, Payment.method,
+            Payment.reference, Payment.recorded_by, Payment.source, Account.account_id, Account.assigned_to,
+        )
         .join(Account, Account.id == Payment.account_pk)
         .where(Payment.received_at >= scope.period.start, Payment.received_at < scope.until)
-        .order_by(Payment.received_at)
-    )
+        .order_by(Payment.received_at, Payment.id)  # ties broken the same way on every database
+    )  # fmt: skip
     found = []
-    for payment, account_id, assigned_to in session.execute(query):
-        agent = payment.recorded_by if payment.source == "slack" else assigned_to
+    for paid in session.execute(query):
+        agent = paid.recorded_by if paid.source == "slack" else paid.assigned_to
         row = PaymentRow(
-            payment.received_at,
-            account_id,
-            agent,
-            payment.amount,
-            payment.currency,
-            payment.method,
-            payment.reference,
+            paid.received_at, paid.account_id, agent, paid.amount, paid.currency, paid.method, paid.reference
         )
-        fact = kpi.PaymentFact(
-            payment.account_pk, agent, payment.amount, payment.currency, payment.received_at
+        found.append(
+            (row, kpi.PaymentFact(paid.account_pk, agent, paid.amount, paid.currency, paid.received_at))
         )
-        found.append((row, fact))
     return found
 
 
@@ -131,24 +130,25 @@ def _contacts(session: Session, scope: Scope) -> list[kpi.ContactFact]:
 
 @dataclass(frozen=True, slots=True)
 class PromiseRecord:
-    promise: Promise
     account_id: str
     fact: kpi.PromiseFact
+    resolved_at: datetime | None
 
 
 def _promises(session: Session, scope: Scope) -> list[PromiseRecord]:
     """Made in the period, due (with grace) in it, still open, or resolved in the last 90 days."""
     first_day = scope.period.start.astimezone(scope.zone).date()
     since = min(first_day, scope.now.astimezone(scope.zone).date()) - timedelta(days=92 + scope.grace_days)
-    query = select(Promise, Account.account_id).join(Account, Account.id == Promise.account_pk)
+    # Columns rather than Promise entities, as for payments.
+    query = select(
+        Promise.account_pk, Promise.made_by, Promise.amount, Promise.currency, Promise.made_at,
+        Promise.due_date, Promise.paid_toward, Promise.status, Promise.resolved_at, Account.account_id,
+    ).join(Account, Account.id == Promise.account_pk)  # fmt: skip
     query = query.where((Promise.due_date >= since) | (Promise.made_at >= scope.period.start))
     found = []
-    for promise, account_id in session.execute(query.where(Promise.made_at < scope.until)):
-        fact = kpi.PromiseFact(
-            promise.account_pk, promise.made_by, promise.amount, promise.currency, promise.made_at,
-            promise.due_date, promise.paid_toward, promise.status,
-        )  # fmt: skip
-        found.append(PromiseRecord(promise, account_id, fact))
+    query = query.where(Promise.made_at < scope.until).order_by(Promise.made_at, Promise.id)
+    for *fact, resolved_at, account_id in session.execute(query):
+        found.append(PromiseRecord(account_id, kpi.PromiseFact(*fact), resolved_at))
     return found
 
 
@@ -159,15 +159,15 @@ def _in_report(fact: kpi.PromiseFact, scope: Scope) -> bool:
 
 
 def _promise_row(record: PromiseRecord, scope: Scope) -> PromiseRow:
-    promise, fact = record.promise, record.fact
+    fact = record.fact
     return PromiseRow(
         account_id=record.account_id,
-        agent_id=promise.made_by,
-        made_at=promise.made_at,
-        due_date=promise.due_date,
-        amount=promise.amount,
-        currency=promise.currency,
-        paid_toward=promise.paid_toward,
+        agent_id=fact.agent,
+        made_at=fact.made_at,
+        due_date=fact.due_date,
+        amount=fact.amount,
+        currency=fact.currency,
+        paid_toward=fact.paid_toward,
         outcome=kpi.promise_outcome(fact, scope.grace_days, scope.zone, scope.until),
     )
 
@@ -175,37 +175,68 @@ def _promise_row(record: PromiseRecord, scope: Scope) -> PromiseRow:
 def _positions(
     session: Session, scope: Scope
 ) -> tuple[list[kpi.AccountPosition], list[kpi.AccountPosition], dict[int, Amount]]:
-    """Every account's balance and days past due at the period's start and end, and the accounts
-    that became delinquent during it (with their balance at the start)."""
+    """The portfolio at the period's start and end, and what became delinquent during it, as the
+    portfolio-flow formulas take them: one pair of positions per group of accounts that stood alike
+    (kpi.FlowGroup), so that a million accounts are summed by the database, not in Python."""
+    groups = _flow_groups(session, scope)
+    return kpi.group_positions(
+        kpi.FlowGroup(
+            currency, AgingBucket(start), AgingBucket(end), bool(became), owed_at_start, owed_at_end
+        )
+        for currency, start, end, became, owed_at_start, owed_at_end in session.execute(groups)
+    )
+
+
+def _flow_groups(session: Session, scope: Scope) -> Select[str, str, str, bool, Decimal, Decimal]:
+    """Every account's owed balance at the start and end (today's balance plus the payments
+    received since), summed per currency, bucket at the start, bucket at the end (current when it
+    owes nothing) and whether it became delinquent during the period (due date + 1 in it)."""
     start, end = scope.period.start, scope.until
-    paid_since_start = func.sum(
-        case((Payment.received_at >= start, Payment.amount), else_=literal(ZERO, Payment.amount.type))
-    )
-    paid_since_end = func.sum(
-        case((Payment.received_at >= end, Payment.amount), else_=literal(ZERO, Payment.amount.type))
-    )
+    money = Payment.amount.type
+    zero = literal(ZERO, money)
+    paid_since_start = func.sum(case((Payment.received_at >= start, Payment.amount), else_=zero))
+    paid_since_end = func.sum(case((Payment.received_at >= end, Payment.amount), else_=zero))
     sums = (
         select(Payment.account_pk, paid_since_start.label("s"), paid_since_end.label("e"))
         .where(Payment.received_at >= start)
         .group_by(Payment.account_pk)
         .subquery()
     )
-    query = select(
-        Account.id, Account.currency, Account.balance, Account.due_date, sums.c.s, sums.c.e
-    ).outerjoin(sums, sums.c.account_pk == Account.id)
+    opening = Account.balance + func.coalesce(sums.c.s, zero)
+    closing = Account.balance + func.coalesce(sums.c.e, zero)
     start_day = start.astimezone(scope.zone).date()
     end_day = (end - timedelta(microseconds=1)).astimezone(scope.zone).date()
-    at_start, at_end, became = [], [], {}
-    for pk, currency, balance, due_date, since_start, since_end in session.execute(
-        query.execution_options(yield_per=50_000)
-    ):
-        opening = balance + (since_start or ZERO)
-        closing = balance + (since_end or ZERO)
-        at_start.append(kpi.AccountPosition(pk, currency, opening, max(0, (start_day - due_date).days)))
-        at_end.append(kpi.AccountPosition(pk, currency, closing, max(0, (end_day - due_date).days)))
-        if start_day <= due_date + timedelta(days=1) <= end_day:
-            became[pk] = Amount(opening, currency)
-    return at_start, at_end, became
+    one_day = timedelta(days=1)
+    accounts = (
+        select(
+            Account.currency.label("currency"),
+            _bucket_on(start_day).label("start"),
+            case((closing <= zero, AgingBucket.CURRENT.value), else_=_bucket_on(end_day)).label("end"),
+            Account.due_date.between(start_day - one_day, end_day - one_day).label("became"),
+            case((opening > zero, opening), else_=zero).label("owed_at_start"),
+            case((closing > zero, closing), else_=zero).label("owed_at_end"),
+        )
+        .outerjoin(sums, sums.c.account_pk == Account.id)
+        .subquery()
+    )
+    # Grouped outside the subquery: PostgreSQL would not match the CASE expressions' parameters
+    # in GROUP BY with those in the select list.
+    keys = (accounts.c.currency, accounts.c.start, accounts.c.end, accounts.c.became)
+    return select(
+        *keys,
+        type_coerce(func.sum(accounts.c.owed_at_start), money),
+        type_coerce(func.sum(accounts.c.owed_at_end), money),
+    ).group_by(*keys)
+
+
+def _bucket_on(day: date) -> ColumnElement[str]:
+    """Each account's aging bucket on `day`, from its due date: days past due = day - due date."""
+    past_due = [
+        (Account.due_date <= day - timedelta(days=first_day), bucket.value)
+        for bucket, first_day in reversed(kpi.FIRST_DAY_PAST_DUE.items())
+        if bucket != AgingBucket.CURRENT
+    ]
+    return case(*past_due, else_=AgingBucket.CURRENT.value)
 
 
 # --- the team ------------------------------------------------------------------------------------
@@ -387,9 +418,14 @@ def _wins(
         for row, _fact in by_size[:WINS]
     ]
     kept = [
-        Win(r.promise.made_by, name(r.promise.made_by), f"promise kept on {r.account_id}", r.promise.amount,
-            r.promise.currency)
+        Win(
+            r.fact.agent,
+            name(r.fact.agent),
+            f"promise kept on {r.account_id}",
+            r.fact.amount,
+            r.fact.currency,
+        )
         for r in promises
-        if r.promise.status == "kept" and r.promise.resolved_at and scope.period.contains(r.promise.resolved_at)
-    ][:WINS]  # fmt: skip
+        if r.fact.status == "kept" and r.resolved_at and scope.period.contains(r.resolved_at)
+    ][:WINS]
     return tuple(largest + kept)
