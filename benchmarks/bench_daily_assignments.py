@@ -5,13 +5,14 @@ bare SELECT of the same columns as the floor.
         [--sqlite PATH] [--regenerate] [--postgres URL] [--keep] [--runs 3]
 
 The portfolio (benchmarks/portfolio_data.py) is generated from a seed, so every run sees the same
-rows. The SQLite file is cached (by default /tmp/collect-bench-<accounts>-<agents>.db) and reused
-while its schema is current; --regenerate builds it again. With --postgres URL the same portfolio
+rows. The SQLite file is cached (by default /tmp/collect-bench-<accounts>-<agents>.db, with the
+spec it was built from beside it in .spec.json) and reused while it was built from the same spec
+and its schema is current; --regenerate builds it again. With --postgres URL the same portfolio
 is copied into a throwaway database created on that server (bench_daily_<pid>) and dropped
 afterwards, unless --keep.
 
-Each measurement runs in a child process of its own, so that its peak memory (ru_maxrss) is its
-own: the floor executes planning.facts_query() through the same engine (SQLAlchemy Core, so with
+Each measurement runs in a child process of its own, so that its peak memory (VmHWM) is its own,
+with the default settings in the portfolio's zone (a .env file is ignored): the floor executes planning.facts_query() through the same engine (SQLAlchemy Core, so with
 the same column types: Decimal money, aware datetimes) and iterates the rows without building
 anything; the plan is plan_day(), reading included. For reference, the same SQL is also read
 through the DB-API alone ("driver"). Each runs --runs times, in turn; the best and the median are
@@ -45,7 +46,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from benchmarks.portfolio_data import PortfolioSpec, load_postgres, load_sqlite
+from benchmarks.portfolio_data import PortfolioSpec, is_cached, load_postgres, load_sqlite
 from bot.assignments.planning import DayPlan, facts_query, plan_day
 from bot.settings import load_settings
 from storage.database import Database
@@ -99,7 +100,7 @@ def _arguments() -> argparse.Namespace:
 
 def _cached_sqlite(path: Path, spec: PortfolioSpec, regenerate: bool) -> str:
     url = f"sqlite:///{path}"
-    if path.exists() and not regenerate and _schema_is_current(url):
+    if not regenerate and is_cached(path, spec) and _schema_is_current(url):
         print(f"SQLite: reusing {path} ({path.stat().st_size / 1e6:,.0f} MB)")
         return url
     print(f"SQLite: generating {path}")
@@ -224,7 +225,8 @@ def _report(label: str, results: dict[str, list[Measurement]]) -> bool:
 
 
 def _child(kind: str, url: str, spec: PortfolioSpec) -> int:
-    settings = load_settings(DATABASE_URL=url, COLLECT_TIMEZONE=spec.zone)
+    # The default settings, whatever a .env file in the working directory says.
+    settings = load_settings(_env_file=None, DATABASE_URL=url, COLLECT_TIMEZONE=spec.zone)
     db = Database(url)
     found: dict[str, Any] = {}
     started = time.perf_counter()
@@ -241,10 +243,20 @@ def _child(kind: str, url: str, spec: PortfolioSpec) -> int:
         rows = found["plan"]["accounts"]
     seconds = time.perf_counter() - started
     db.dispose()
-    # ru_maxrss is in kilobytes on Linux: the whole process, interpreter and imports included.
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_kb": peak_kb, "rows": rows, **found}))
+    print(json.dumps({"seconds": seconds, "peak_kb": _peak_kb(), "rows": rows, **found}))
     return 0
+
+
+def _peak_kb() -> int:
+    """This process's peak resident memory, interpreter and imports included. Linux carries
+    ru_maxrss over exec() from the process that forked us, so a child of a parent that has just
+    generated a portfolio would report the parent's size: VmHWM is this program's own."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
 
 
 def _driver_rows(db: Database) -> int:

@@ -10,12 +10,13 @@ it is.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from operator import itemgetter
 from pathlib import Path
@@ -28,6 +29,8 @@ from psycopg import sql
 from storage.database import Database
 from storage.schema import upgrade
 
+# Bump when the generated rows change, so that files cached by an older generator are rebuilt.
+GENERATOR_VERSION = 2
 TODAY = date(2026, 11, 23)  # a Monday
 ZONE = "America/New_York"
 SEED = 7
@@ -35,7 +38,7 @@ SEED = 7
 Value = str | int | bool | None
 Row = tuple[Value, ...]
 
-# (table, columns, indexes of money columns, indexes of instant columns)
+# The columns written, table by table; the others are left NULL.
 AGENT_COLUMNS = (
     "id", "slack_user_id", "name", "role", "daily_capacity", "languages", "tier", "active", "created_at",
     "updated_at",
@@ -81,11 +84,26 @@ class PortfolioSpec:
     def agent_ids(self) -> list[str]:
         return [f"U0BENCH{number:04d}" for number in range(1, self.agents + 1)]
 
+    def fingerprint(self) -> dict[str, object]:
+        """What the generated rows depend on: a cached file is reused only if this matches."""
+        return {**asdict(self), "today": self.today.isoformat(), "generator": GENERATOR_VERSION}
+
+
+def _fingerprint_file(path: Path) -> Path:
+    return path.with_name(path.name + ".spec.json")
+
+
+def is_cached(path: Path, spec: PortfolioSpec) -> bool:
+    """Whether `path` holds the portfolio of this spec, built completely by load_sqlite()."""
+    written = _fingerprint_file(path)
+    return path.exists() and written.exists() and json.loads(written.read_text()) == spec.fingerprint()
+
 
 @dataclass(frozen=True)
 class Tables:
-    """Every generated row, table by table. Accounts are produced lazily, in batches, and each
-    account's promises and contacts are added to their lists as it is produced."""
+    """Every generated row, table by table. Accounts are produced lazily, and each account's
+    promises and contacts are added to their lists as it is produced (contacts without their id:
+    they are numbered in time order when written)."""
 
     agents: list[Row]
     absences: list[Row]
@@ -174,7 +192,8 @@ def _account(
     """One open account: ~70% with an owner, ~5% Portuguese-speaking, ~2% on hold, risk score on half."""
     random_ = rng.random
     currency = rng.choices(CURRENCIES, CURRENCY_WEIGHTS)[0]
-    balance = _money(min(max(rng.lognormvariate(math.log(BALANCE_MEDIAN), BALANCE_SIGMA), 20.0), 100_000.0))
+    lowest, highest = BALANCE_RANGE
+    balance = _money(min(max(rng.lognormvariate(math.log(BALANCE_MEDIAN), BALANCE_SIGMA), lowest), highest))
     low, high = rng.choices(DPD_RANGES, DPD_WEIGHTS)[0]
     owner = agents[rng.randrange(len(agents))] if random_() < 0.7 else None
     language = _pick(random_(), ((0.05, "pt"), (0.65, "en")))
@@ -343,7 +362,7 @@ def load_sqlite(path: Path, spec: PortfolioSpec, report: Callable[[str], None] =
     """Build the portfolio in a new file beside `path` and move it into place once complete, so an
     interrupted run never leaves a half-filled cache behind."""
     partial = path.with_name(path.name + ".partial")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+    for leftover in (_fingerprint_file(path), partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
     db = Database(f"sqlite:///{partial}")
     upgrade(db.engine)
@@ -368,6 +387,7 @@ def load_sqlite(path: Path, spec: PortfolioSpec, report: Callable[[str], None] =
     finally:
         connection.close()
     os.replace(partial, path)
+    _fingerprint_file(path).write_text(json.dumps(spec.fingerprint()))
     report(f"  {len(tables.promises):,} promises, {len(tables.contacts):,} contacts")
 
 
