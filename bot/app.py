@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot.assignments.desk import publish_home
 from bot.runtime import Runtime
 from bot.web import CollectBotWsgi
 from handlers import actions, alerts, commands, escalations, events, gate, options, views, worklists
@@ -43,5 +44,7 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
 
 
 def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
-    answerer = Answerer(runtime.settings.reply_budget_seconds)
+    answerer = Answerer(
+        runtime.settings.reply_budget_seconds, refresh_home=lambda user: publish_home(runtime, user)
+    )
     return CollectBotWsgi(create_bolt_app(runtime, answerer), runtime.db, answerer)

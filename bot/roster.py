@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFoundError, UserError
 from bot.vocabulary import Role
+from storage.database import Database
 from storage.models import Agent
 
 
@@ -45,3 +48,25 @@ def require_member(session: Session, slack_user_id: str) -> Agent:
             field="user",
         )
     return member
+
+
+# Whether someone is on the roster, remembered for a few seconds: the gate asks on every request,
+# and the answer changes rarely (a change in this process forgets it at once).
+ROSTER_MEMORY_SECONDS = 5.0
+_remembered: dict[str, tuple[float, bool]] = {}
+
+
+def on_roster_recently(db: Database, slack_user_id: str) -> bool:
+    now = time.monotonic()
+    seen = _remembered.get(slack_user_id)
+    if seen is not None and now - seen[0] < ROSTER_MEMORY_SECONDS:
+        return seen[1]
+    with db.reading() as session:
+        member = find_member(session, slack_user_id)
+        active = member is not None and member.active
+    _remembered[slack_user_id] = (now, active)
+    return active
+
+
+def forget_roster() -> None:
+    _remembered.clear()

@@ -14,6 +14,7 @@ from typing import Any
 from bot.blocks.kit import Reply
 from bot.blocks.ledger import error_reply, failure_reply, working_reply
 from bot.errors import UserError
+from handlers.home_refresh import HomeRefresher
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,12 @@ def safely(work: Work) -> Reply:
 
 
 class Answerer:
-    def __init__(self, budget_seconds: float, workers: int = 16) -> None:
+    def __init__(
+        self, budget_seconds: float, workers: int = 16, refresh_home: Callable[[str], None] | None = None
+    ) -> None:
         self.budget_seconds = budget_seconds
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect-work")
+        self.homes = HomeRefresher(refresh_home or (lambda _user: None))
 
     def answer(self, ack: Callable[..., Any], respond: Callable[..., Any], work: Work) -> None:
         future = self._executor.submit(safely, work)
@@ -61,6 +65,7 @@ class Answerer:
         self._executor.submit(guarded)
 
     def shutdown(self) -> None:
+        self.homes.stop()
         self._executor.shutdown(wait=True)
 
 

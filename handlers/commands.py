@@ -75,7 +75,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             return
         answerer.answer(ack, respond, lambda: execute(runtime, user, parsed))
         if isinstance(parsed, CHANGES_A_WORKLIST):
-            answerer.later(lambda: assignments.publish_home(runtime, user))
+            answerer.homes.request(user)
 
 
 def execute(runtime: Runtime, user: str, command: Command) -> Reply:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.access import not_on_roster
 from bot.blocks.ledger import error_reply
 from bot.errors import UserError
-from bot.roster import find_member
+from bot.roster import on_roster_recently
 from bot.runtime import Runtime
 from storage.models import ReceivedEvent
 
@@ -84,9 +84,7 @@ def _needs_roster(body: dict[str, Any]) -> bool:
 
 
 def _on_roster(runtime: Runtime, user: str) -> bool:
-    with runtime.db.reading() as session:
-        member = find_member(session, user)
-        return member is not None and member.active
+    return on_roster_recently(runtime.db, user)
 
 
 def _refuse(body: dict[str, Any], resp: BoltResponse, problem: UserError) -> BoltResponse:

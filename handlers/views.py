@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from slack_bolt import Ack, App
 from slack_sdk.webhook import WebhookClient
 
-from bot.assignments.desk import publish_home
 from bot.blocks import ledger as render
 from bot.blocks.kit import Reply
 from bot.errors import UserError
@@ -67,7 +66,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
                 return
             ack()
             deliver_to_origin(runtime, user, _origin(view), reply)
-            answerer.later(lambda: publish_home(runtime, user))
+            answerer.homes.request(user)
 
         return on_submit
 

@@ -37,7 +37,9 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    # Enough connections for the request threads, the answer workers and the scheduler at once, so
+    # that a busy morning does not open and close connections under load.
+    return create_engine(url, pool_pre_ping=True, pool_size=32, max_overflow=16, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

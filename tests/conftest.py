@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from bot.app import create_wsgi_app
 from bot.clock import ManualClock
+from bot.roster import forget_roster
 from bot.runtime import Runtime
 from bot.serving import BackgroundServer
 from bot.settings import Settings
@@ -118,6 +119,7 @@ def bot_settings(database_url: str, slack: SlackStandIn, **extra: str) -> Settin
 
 @pytest.fixture
 def bot(db: Database, database_url: str, standin: SlackStandIn) -> Iterator[RunningBot]:
+    forget_roster()  # each test has its own roster
     clock = ManualClock(MONDAY_9AM)
     runtime = Runtime(settings=bot_settings(database_url, standin), db=db, clock=clock)
     wsgi = create_wsgi_app(runtime)

@@ -416,7 +416,7 @@ def digest(db: Database) -> str:
     hashed = hashlib.sha256()
     with db.reading() as session:
         for table in Base.metadata.sorted_tables:
-            for row in session.execute(select(table).order_by(table.c.id)):
+            for row in session.execute(select(table).order_by(*table.primary_key.columns)):
                 values = [json.dumps(v, sort_keys=True) if isinstance(v, dict) else repr(v) for v in row]
                 hashed.update(f"{table.name}|{'|'.join(values)}\n".encode())
     return hashed.hexdigest()
