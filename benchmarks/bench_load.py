@@ -1,0 +1,1078 @@
+"""Load: `collect-bot serve` answering signed `/collect pay` and `/collect log` from many agents at
+once, on SQLite and PostgreSQL, measured against a bare Bolt app that only acknowledges (the floor).
+
+    python benchmarks/bench_load.py [--seconds 20] [--concurrency 32] [--postgres URL] [--sqlite]
+        [--threads 8] [--agents 100] [--accounts 50] [--pay-share 0.5] [--warmup 3]
+        [--keep-alive] [--profile]
+
+The Slack stand-in (bot.standin) runs in this process: the bot's auth.test, its App Home refreshes
+(views.publish after every pay and log), the morning's direct messages and any late answer through
+response_url all go to it. Each target is served by a process of its own on a free 127.0.0.1 port:
+
+  * bare Bolt: a slack_bolt App with the same signing secret, token_verification_enabled=False and
+    a `/collect` listener that only calls ack(), served by bot.serving.create_server (waitress, as
+    `serve` is) with the same number of request threads;
+  * SQLite: `collect-bot serve` on a fresh file; PostgreSQL: on a throwaway database
+    bench_load_<pid> created on the server of --postgres URL and dropped afterwards.
+
+Each database is migrated with `collect-bot db upgrade` and given a team written straight into it:
+--agents agents with --accounts accounts each (assigned to them, customer time zone New York,
+balance 5,000.00 USD), today's worklists (the daily-assignments job, so the App Home shows a list
+as it does on a working day: every day of the week is a working day here) and the other jobs due
+now already run, so that `serve`'s start-up tick has nothing left to do under load.
+
+The load comes from a separate process (so that the stand-in's work does not share its
+interpreter): --concurrency closed-loop senders, each sending one request, waiting for the answer,
+and sending the next, for --warmup + --seconds seconds; then it stops by itself. Every request is
+signed as Slack signs it, for a random agent and one of their accounts: `/collect pay ACC 1.00
+ref:…` (a reference never used before, so nothing is held as a repeat) or `/collect log ACC email
+no-answer …` (email is outside the call-frequency and time-of-day rules). By default each request
+goes on a new connection, as Slack sends them; --keep-alive reuses one connection per sender. The
+latency is from the first byte sent (connect included) to the last byte of the answer: the
+acknowledgement, since the bot answers a slash command in the HTTP response within its 2 s budget.
+
+An answer is an error when it is not HTTP 200 or not the expected confirmation ("Recorded …",
+"Logged …"; an empty 200 for the bare app), or when the request fails or takes more than 10 s;
+"Working on it…" (the slow path, the answer following through response_url) is counted apart.
+Throughput and percentiles cover the requests started after the warm-up (throughput: those
+requests over the time from the end of the warm-up to the last answer; min/s: the fewest answers
+in any whole second of the window); errors and slow answers count the whole run.
+
+After each bot run, with the server stopped, the database is checked: every account's balance is
+its starting balance minus its payments, the payments are exactly those confirmed (one per
+reference, none missing), and the contacts number the confirmed logs.
+
+Goals (the issue's, for PostgreSQL on a 2-core machine): at least 200 commands/s, p99 under 250 ms,
+no error, p99 within 2x of the bare app's. The exit status is 1 when a goal or a check fails.
+--profile samples each bot server with py-spy during the window (the figures then carry its cost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import math
+import os
+import random
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from bot.standin.web_api import APP_ID, TEAM_DOMAIN, SlackStandIn, new_trigger_id
+
+GOAL_RATE = 200.0
+GOAL_P99 = 0.250
+GOAL_RATIO = 2.0
+REQUEST_TIMEOUT = 10.0
+
+ZONE = "America/New_York"
+TEAM_ID = "T0TEAM"
+BOT_TOKEN = "xoxb-bench-load"
+ALL_DAYS = "mon,tue,wed,thu,fri,sat,sun"
+START_BALANCE = Decimal("5000.00")
+PAYMENT = "1.00"
+RESPONSE_URLS = 20_000  # each takes 5 posts; only slow answers use one
+SET_UP_AT = datetime(2026, 1, 5, 12, 0, tzinfo=ZoneInfo("UTC"))
+_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
+
+
+def agent_id(agent: int) -> str:
+    return f"U0BENCH{agent:03d}"
+
+
+def account_id(agent: int, account: int) -> str:
+    return f"ACC-{agent:03d}-{account:03d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The load: a separate process, asyncio, one coroutine per sender
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    url: str
+    seconds: float
+    warmup: float
+    concurrency: int
+    agents: int
+    accounts: int
+    pay_share: float
+    signing_secret: str
+    response_urls: list[str]
+    keep_alive: bool
+    bare: bool
+    tag: str
+    seed: int = 7
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One request: what, for whom, when it started (s after the load began), how long, how it went."""
+
+    pay: bool
+    agent: int
+    account: int
+    start: float
+    latency: float
+    outcome: str  # "ok", "slow" or the reason it is an error
+    ref: str
+
+
+class _Connection:
+    """HTTP/1.1 over asyncio streams, just enough to read waitress's answers."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes, bool]:
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self._streams
+        writer.write(request)
+        await writer.drain()
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        headers = {
+            name.strip().lower(): value.strip() for name, _, value in (h.partition(":") for h in head[1:])
+        }
+        if "content-length" in headers:
+            body = await reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            body = await _chunked(reader)
+        else:
+            body = await reader.read()
+        reusable = headers.get("connection", "").lower() != "close" and "content-length" in headers
+        return status, body, reusable
+
+    async def close(self) -> None:
+        if self._streams is not None:
+            writer = self._streams[1]
+            self._streams = None
+            writer.close()
+            with suppress(OSError):
+                await writer.wait_closed()
+
+
+async def _chunked(reader: asyncio.StreamReader) -> bytes:
+    body = b""
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        chunk = await reader.readexactly(size + 2)
+        if size == 0:
+            return body
+        body += chunk[:-2]
+
+
+def _command_request(spec: LoadSpec, host: str, path: str, user: str, text: str, response_url: str) -> bytes:
+    """A slash command as Slack sends it: its form fields, signed with the signing secret."""
+    body = urlencode(
+        {
+            "token": "standin-verification-token",
+            "team_id": TEAM_ID,
+            "team_domain": TEAM_DOMAIN,
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/collect",
+            "text": text,
+            "api_app_id": APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": new_trigger_id(),
+        }
+    ).encode()
+    timestamp = str(int(time.time()))
+    digest = hmac.new(spec.signing_secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {_USER_AGENT}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nX-Slack-Request-Timestamp: {timestamp}\r\n"
+        f"X-Slack-Signature: v0={digest.hexdigest()}\r\n"
+        + ("" if spec.keep_alive else "Connection: close\r\n")
+        + "\r\n"
+    )
+    return head.encode() + body
+
+
+def classify(bare: bool, pay: bool, status: int, body: bytes) -> str:
+    if status != 200:
+        return f"HTTP {status}"
+    if bare:
+        return "ok" if not body.strip() else f"bare app answered {body[:60]!r}"
+    try:
+        text = str(json.loads(body).get("text", ""))
+    except (ValueError, AttributeError):
+        return f"not a JSON answer: {body[:60]!r}"
+    if text.startswith("Working on it"):
+        return "slow"
+    if text.startswith("Recorded" if pay else "Logged"):
+        return "ok"
+    return f"answered: {text[:90]}"
+
+
+async def _sender(spec: LoadSpec, index: int, began: float, sent: list[Sent]) -> None:
+    rng = random.Random(spec.seed * 100_003 + index)
+    host_port = spec.url.split("//", 1)[1].split("/", 1)[0]
+    host, port = host_port.rsplit(":", 1)
+    connection = _Connection(host, int(port))
+    end = began + spec.warmup + spec.seconds
+    number = 0
+    while time.perf_counter() < end:
+        number += 1
+        agent, account = rng.randrange(spec.agents), rng.randrange(spec.accounts)
+        pay = rng.random() < spec.pay_share
+        ref = f"BL{spec.tag}-{index}-{number}" if pay else ""
+        text = (
+            f"pay {account_id(agent, account)} {PAYMENT} ref:{ref}"
+            if pay
+            else f"log {account_id(agent, account)} email no-answer load test {index}-{number}"
+        )
+        response_url = spec.response_urls[(index * 7919 + number) % len(spec.response_urls)]
+        request = _command_request(spec, host_port, "/slack/events", agent_id(agent), text, response_url)
+        start = time.perf_counter()
+        try:
+            status, body, reusable = await asyncio.wait_for(connection.exchange(request), REQUEST_TIMEOUT)
+            outcome = classify(spec.bare, pay, status, body)
+        except TimeoutError:
+            outcome, reusable = f"no answer in {REQUEST_TIMEOUT:.0f} s", False
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as error:
+            outcome, reusable = f"{type(error).__name__}: {error}"[:100], False
+        latency = time.perf_counter() - start
+        if not (spec.keep_alive and reusable):
+            await connection.close()
+        sent.append(Sent(pay, agent, account, start - began, latency, outcome, ref))
+    await connection.close()
+
+
+async def _load(spec: LoadSpec) -> list[Sent]:
+    sent: list[Sent] = []
+    began = time.perf_counter()
+    await asyncio.gather(*(_sender(spec, i, began, sent) for i in range(spec.concurrency)))
+    return sent
+
+
+def drive_child(spec_path: Path, out_path: Path) -> int:
+    spec = LoadSpec(**json.loads(spec_path.read_text()))
+    sent = asyncio.run(_load(spec))
+    out_path.write_text(json.dumps([asdict(s) for s in sent]))
+    return 0
+
+
+def drive(
+    spec: LoadSpec, work: Path, server_pid: int, database: str | None = None
+) -> tuple[list[Sent], CpuUse]:
+    """Runs the load process; `database`: the PostgreSQL database whose server processes' CPU is counted."""
+    spec_path, out_path = work / "load-spec.json", work / "load-result.json"
+    spec_path.write_text(json.dumps(asdict(spec)))
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--drive",
+        str(spec_path),
+        "--out",
+        str(out_path),
+    ]
+    before = machine_busy(1.0)
+    with cpu_use(server_pid, database) as use:
+        subprocess.run(command, check=True, timeout=spec.warmup + spec.seconds + 2 * REQUEST_TIMEOUT + 60)
+    use.before = before
+    return [Sent(**row) for row in json.loads(out_path.read_text())], use
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the machine's CPU went: the machine is shared, so what others used is shown too
+
+
+def _ticks() -> float:
+    return float(os.sysconf("SC_CLK_TCK"))
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _ticks()
+
+
+def machine_cpu() -> float:
+    """CPU seconds all CPUs have been busy since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    return (sum(values) - values[3] - values[4]) / _ticks()
+
+
+def machine_busy(seconds: float) -> float:
+    """How many CPUs were busy, on average, over the next `seconds`."""
+    start = machine_cpu()
+    time.sleep(seconds)
+    return (machine_cpu() - start) / seconds
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds during the load: the server, the load generator, this process (the stand-in), the
+    PostgreSQL processes serving the run's database and the whole machine; `before`: CPUs busy just
+    before the load, with nothing of ours running."""
+
+    seconds: float = 0.0
+    server: float = 0.0
+    load: float = 0.0
+    standin: float = 0.0
+    database: float = 0.0
+    machine: float = 0.0
+    before: float = 0.0
+
+    def line(self, requests: int) -> str:
+        span, per = max(self.seconds, 1e-9), 1000 / max(requests, 1)
+        others = self.machine - self.server - self.load - self.standin - self.database
+        database = (
+            f", PostgreSQL {self.database / span:.0%} ({self.database * per:.2f} ms)" if self.database else ""
+        )
+        return (
+            f"CPU busy (100% = one CPU): machine {self.machine / span:.0%}, server {self.server / span:.0%}"
+            f" ({self.server * per:.2f} ms a request){database}, load generator {self.load / span:.0%},"
+            f" stand-in {self.standin / span:.0%}, other processes {others / span:.0%}"
+            f" (before the load: {self.before:.0%})"
+        )
+
+
+class _BackendWatch:
+    """The CPU of the PostgreSQL server processes of one database (their command lines name it),
+    sampled while the load runs, since the pool opens and closes some of them meanwhile."""
+
+    def __init__(self, database: str) -> None:
+        self._marker = f" {database} "
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._sample(first=True)
+        self._thread = threading.Thread(target=self._loop, name="backend-watch", daemon=True)
+        self._thread.start()
+
+    def _sample(self, first: bool = False) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if self._marker in f" {cmdline} ":
+                pid = int(entry.name)
+                cpu = process_cpu(pid)
+                self._first.setdefault(pid, cpu if first else 0.0)
+                self._last[pid] = max(cpu, self._last.get(pid, 0.0))
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.25):
+            self._sample()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return sum(self._last[pid] - self._first[pid] for pid in self._last)
+
+
+@contextmanager
+def cpu_use(server_pid: int, database: str | None) -> Iterator[CpuUse]:
+    use = CpuUse()
+    watch = _BackendWatch(database) if database else None
+    started, machine, server = time.perf_counter(), machine_cpu(), process_cpu(server_pid)
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    yield use
+    own_after, children_after = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    use.seconds = time.perf_counter() - started
+    use.machine = machine_cpu() - machine
+    use.server = process_cpu(server_pid) - server
+    use.load = (children_after.ru_utime + children_after.ru_stime) - (children.ru_utime + children.ru_stime)
+    use.database = watch.stop() if watch else 0.0
+    # This process's own CPU is the stand-in's threads (and the watch's, which is small).
+    use.standin = (own_after.ru_utime + own_after.ru_stime) - (own.ru_utime + own.ru_stime)
+
+
+# ---------------------------------------------------------------------------------------------
+# The floor: a bare Bolt app, served as `serve` serves the bot
+
+
+def bare_child(port: int, threads: int) -> int:
+    import logging
+
+    from slack_bolt import Ack, App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    from bot.serving import create_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    app = App(
+        client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"], token_verification_enabled=False
+    )
+
+    @app.command("/collect")
+    def collect(ack: Ack) -> None:
+        ack()
+
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+            return [b"ok"]
+        return slack(environ, start_response)
+
+    server = create_server(wsgi, "127.0.0.1", port, threads)
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    finally:
+        server.close()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers and databases
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def collect_bot() -> list[str]:
+    script = Path(sys.executable).with_name("collect-bot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def server_env(database_url: str, api_url: str, signing_secret: str) -> dict[str, str]:
+    """The environment minus any Slack or collect-bot setting of the shell, plus the run's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COLLECT_", "DATABASE_"))}
+    return env | {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": signing_secret,
+        "SLACK_API_URL": api_url,
+        "COLLECT_TIMEZONE": ZONE,
+        "COLLECT_WORKDAYS": ALL_DAYS,
+    }
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+
+@contextmanager
+def served(command: Sequence[str], env: dict[str, str], port: int, log: Path, cwd: Path) -> Iterator[Served]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(list(command), env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    server = Served(process, f"http://127.0.0.1:{port}", log)
+    try:
+        wait_healthy(server)
+        yield server
+    finally:
+        stop(process)
+
+
+def wait_healthy(server: Served, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server stopped at start-up:\n{log_tail(server.log)}")
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"no answer on {server.url}/healthz in {timeout:.0f} s:\n{log_tail(server.log)}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def log_tail(log: Path, lines: int = 20) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def log_problems(log: Path) -> Counter[str]:
+    """WARNING and ERROR lines of a server's log, digits folded so that alike lines count together."""
+    found: Counter[str] = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        match = re.match(r"\S+ \S+ (WARNING|ERROR|CRITICAL) (.*)", line)
+        if match:
+            found[re.sub(r"\d+", "#", f"{match[1]} {match[2]}")[:140]] += 1
+    return found
+
+
+def upgrade(database_url: str, env: dict[str, str], cwd: Path) -> None:
+    done = subprocess.run(
+        [*collect_bot(), "db", "upgrade"], env=env, cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"collect-bot db upgrade failed: {done.stderr.strip()}")
+
+
+@contextmanager
+def throwaway_postgres(url: str) -> Iterator[str]:
+    """A database bench_load_<pid> on the server of `url`, dropped afterwards whatever happens."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_load_{os.getpid()}"
+    admin = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield (
+            make_url(url)
+            .set(drivername="postgresql+psycopg", database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def database_name(database_url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    return url.database if url.get_backend_name() == "postgresql" else None
+
+
+def postgres_sessions(database_url: str) -> int:
+    """Connections opened to the database so far (PostgreSQL 14+); 0 elsewhere."""
+    name = database_name(database_url)
+    if name is None:
+        return 0
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    libpq = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq, autocommit=True) as connection:
+        found = connection.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = %s", (name,)
+        ).fetchone()
+    return int(found[0]) if found and found[0] is not None else 0
+
+
+def seed_team(database_url: str, agents: int, accounts: int) -> None:
+    """The agents and their accounts, written straight into the migrated database."""
+    from sqlalchemy import insert
+
+    from bot.ledger.accounts import account_key
+    from storage.database import Database
+    from storage.models import Account, Agent
+
+    db = Database(database_url)
+    try:
+        with db.transaction() as session:
+            session.execute(
+                insert(Agent),
+                [
+                    {"slack_user_id": agent_id(a), "name": f"Agent {a:03d}", "role": "agent", "languages": "en",
+                     "active": True, "created_at": SET_UP_AT, "updated_at": SET_UP_AT}
+                    for a in range(agents)
+                ],
+            )  # fmt: skip
+            session.execute(
+                insert(Account),
+                [
+                    {"account_id": account_id(a, n), "account_key": account_key(account_id(a, n)),
+                     "customer_name": f"Customer {a:03d}-{n:03d}", "email": f"c{a}.{n}@example.com",
+                     "customer_timezone": ZONE, "currency": "USD", "balance": START_BALANCE,
+                     "original_amount": START_BALANCE, "due_date": date(2026, 1, 1) - timedelta(days=n),
+                     "assigned_to": agent_id(a), "status": "active", "created_at": SET_UP_AT,
+                     "updated_at": SET_UP_AT}
+                    for a in range(agents)
+                    for n in range(accounts)
+                ],
+            )  # fmt: skip
+    finally:
+        db.dispose()
+
+
+def run_start_jobs(database_url: str, api_url: str, signing_secret: str) -> list[str]:
+    """Today's worklists, then every job due now, with their messages delivered to the stand-in:
+    `serve`'s start-up tick finds them done instead of running them under the load."""
+    from bot.clock import ManualClock, SystemClock
+    from bot.outbox import deliver_due
+    from bot.runtime import Runtime
+    from bot.settings import load_settings
+    from schedules.runner import run_due, run_job
+    from storage.database import Database
+
+    env = server_env(database_url, api_url, signing_secret)
+    settings = load_settings(
+        **{k: v for k, v in env.items() if k.startswith(("SLACK_", "COLLECT_", "DATABASE_"))}
+    )
+    db = Database(database_url)
+    try:
+        now = datetime.now(settings.zone)
+        morning = datetime.combine(now.date(), settings.digest_time, tzinfo=settings.zone)
+        at = max(now, morning)
+        runtime = Runtime(settings=settings, db=db, clock=ManualClock(at))
+        done = [run_job(runtime, "daily-assignments", at, by="bench_load").message]
+        runtime = Runtime(settings=settings, db=db, clock=SystemClock(), client=runtime.client)
+        done += [f"{report.job}: {report.message}" for report in run_due(runtime, by="bench_load")]
+        delivered = deliver_due(runtime)
+        done.append(
+            f"messages: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed"
+        )
+        return done
+    finally:
+        db.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# Consistency of the ledger after the run
+
+
+@dataclass
+class Consistency:
+    accounts: int = 0
+    wrong_balances: list[str] = field(default_factory=list)
+    payments: int = 0
+    confirmed_pays: int = 0
+    slow_pays: int = 0
+    missing: list[str] = field(default_factory=list)
+    repeated: list[str] = field(default_factory=list)
+    unconfirmed: int = 0
+    contacts: int = 0
+    confirmed_logs: int = 0
+    slow_logs: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.wrong_balances
+            and not self.missing
+            and not self.repeated
+            and self.payments == self.confirmed_pays + self.slow_pays
+            and self.contacts == self.confirmed_logs + self.slow_logs
+        )
+
+    def lines(self) -> list[str]:
+        pays = f"{self.confirmed_pays:,} confirmed" + (
+            f" + {self.slow_pays:,} answered late" if self.slow_pays else ""
+        )
+        logs = f"{self.confirmed_logs:,} confirmed" + (
+            f" + {self.slow_logs:,} answered late" if self.slow_logs else ""
+        )
+        return [
+            f"balances: {self.accounts - len(self.wrong_balances):,} of {self.accounts:,} accounts = start - payments"
+            + (f"; wrong: {', '.join(self.wrong_balances[:5])}" if self.wrong_balances else ""),
+            f"payments: {self.payments:,} in the database, {pays}"
+            + (f"; missing refs {', '.join(self.missing[:5])}" if self.missing else "")
+            + (f"; recorded twice {', '.join(self.repeated[:5])}" if self.repeated else "")
+            + (
+                f"; {self.unconfirmed:,} recorded for requests answered with an error"
+                if self.unconfirmed
+                else ""
+            ),
+            f"contacts: {self.contacts:,} in the database, {logs}",
+        ]
+
+
+def check_ledger(database_url: str, sent: Sequence[Sent]) -> Consistency:
+    from sqlalchemy import func, select
+
+    from storage.database import Database
+    from storage.models import Account, Contact, Payment
+
+    result = Consistency()
+    db = Database(database_url)
+    try:
+        with db.reading() as session:
+            balances: dict[int, Decimal] = dict(session.execute(select(Account.id, Account.balance)).all())
+            names: dict[int, str] = dict(session.execute(select(Account.id, Account.account_id)).all())
+            paid: dict[int, Decimal] = defaultdict(Decimal)
+            references: Counter[str] = Counter()
+            for pk, amount, reference in session.execute(
+                select(Payment.account_pk, Payment.amount, Payment.reference)
+            ):
+                paid[pk] += amount
+                references[reference or ""] += 1
+            result.contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
+    finally:
+        db.dispose()
+    result.accounts = len(balances)
+    result.wrong_balances = [
+        names[pk] for pk, balance in balances.items() if balance != START_BALANCE - paid[pk]
+    ]
+    result.payments = sum(references.values())
+    confirmed = {s.ref for s in sent if s.pay and s.outcome == "ok"}
+    late = {s.ref for s in sent if s.pay and s.outcome == "slow"}
+    result.confirmed_pays, result.slow_pays = len(confirmed), len(late)
+    result.missing = sorted(confirmed - references.keys())
+    result.repeated = sorted(ref for ref, count in references.items() if count > 1)
+    result.unconfirmed = len(references.keys() - confirmed - late)
+    result.confirmed_logs = sum(1 for s in sent if not s.pay and s.outcome == "ok")
+    result.slow_logs = sum(1 for s in sent if not s.pay and s.outcome == "slow")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+@dataclass
+class Figures:
+    label: str
+    requests: int
+    rate: float
+    min_rate: int
+    p50: float
+    p99: float
+    max: float
+    errors: int
+    slow: int
+    reasons: Counter[str]
+
+
+def percentile(ordered: Sequence[float], q: float) -> float:
+    """Nearest rank: the smallest value with at least q of the values at or below it."""
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else math.nan
+
+
+def figures(label: str, sent: Sequence[Sent], warmup: float, seconds: float) -> Figures:
+    window = [s for s in sent if warmup <= s.start < warmup + seconds]
+    latencies = sorted(s.latency for s in window)
+    last = max((s.start + s.latency for s in window), default=warmup + seconds)
+    per_second = Counter(int(s.start + s.latency - warmup) for s in window)
+    whole = range(int(seconds))
+    reasons = Counter(s.outcome for s in sent if s.outcome not in ("ok", "slow"))
+    return Figures(
+        label=label,
+        requests=len(window),
+        rate=len(window) / max(last - warmup, 1e-9),
+        min_rate=min((per_second.get(second, 0) for second in whole), default=0),
+        p50=percentile(latencies, 0.50),
+        p99=percentile(latencies, 0.99),
+        max=latencies[-1] if latencies else math.nan,
+        errors=sum(reasons.values()),
+        slow=sum(1 for s in sent if s.outcome == "slow"),
+        reasons=reasons,
+    )
+
+
+def print_table(rows: Sequence[Figures], floor: Figures) -> None:
+    print()
+    print(
+        f"  {'target':<22}{'requests':>9}{'req/s':>9}{'min/s':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'errors':>8}{'slow':>6}{'p50/bare':>10}{'p99/bare':>10}"
+    )
+    for row in rows:
+        print(
+            f"  {row.label:<22}{row.requests:>9,}{row.rate:>9.1f}{row.min_rate:>7}{row.p50 * 1000:>9.1f}"
+            f"{row.p99 * 1000:>9.1f}{row.max * 1000:>9.1f}{row.errors:>8}{row.slow:>6}"
+            f"{row.p50 / floor.p50:>10.2f}{row.p99 / floor.p99:>10.2f}"
+        )
+    for row in rows:
+        for reason, count in row.reasons.most_common(5) if not row.label.startswith(" ") else []:
+            print(f"  {row.label}: {count:,} x {reason}")
+
+
+def goal_verdict(row: Figures, floor: Figures) -> tuple[bool, str]:
+    checks = [
+        (row.rate >= GOAL_RATE, f"{row.rate:.0f}/s >= {GOAL_RATE:.0f}/s"),
+        (row.p99 < GOAL_P99, f"p99 {row.p99 * 1000:.0f} ms < {GOAL_P99 * 1000:.0f} ms"),
+        (row.errors == 0, f"{row.errors} errors = 0"),
+        (row.p99 <= GOAL_RATIO * floor.p99, f"p99 {row.p99 / floor.p99:.2f}x bare <= {GOAL_RATIO:.0f}x"),
+    ]
+    passed = all(ok for ok, _ in checks)
+    return passed, ", ".join(f"{text} {'ok' if ok else 'MISSED'}" for ok, text in checks)
+
+
+# ---------------------------------------------------------------------------------------------
+# Profiling with py-spy
+
+
+def py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(found).exists():
+        raise SystemExit("--profile needs py-spy (pip install py-spy)")
+    return found
+
+
+def start_profile(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
+    command = [py_spy(), "record", "--pid", str(pid), "--duration", str(max(1, int(seconds))), "--rate", "200",
+               "--format", "raw", "--gil", "--output", str(out), "--nonblocking"]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def print_profile(out: Path, top: int = 15) -> None:
+    """Where the server's CPU went: the frames it was in (self) and under (total), by share of samples."""
+    own: Counter[str] = Counter()
+    under: Counter[str] = Counter()
+    total = 0
+    for line in out.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [re.sub(r"\s*\(.*?([^/]+/[^/]+\.py):\d+\)$", r" (\1)", f) for f in stack.split(";")]
+        total += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            under[frame] += count
+    if not total:
+        print("  profile: no samples")
+        return
+    print(f"  profile: {total:,} samples of busy threads; self time:")
+    for frame, count in own.most_common(top):
+        print(f"    {count / total:6.1%}  {frame}")
+    print("  inside the bot's own code (total time):")
+    ours = [
+        (f, c)
+        for f, c in under.items()
+        if re.search(r"\((bot|handlers|storage|ledger|compliance|assignments)/", f)
+    ]
+    for frame, count in sorted(ours, key=lambda item: -item[1])[:top]:
+        print(f"    {count / total:6.1%}  {frame}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured window (default 20)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="load before the window (default 3)")
+    parser.add_argument("--concurrency", type=int, default=32, help="closed-loop senders (default 32)")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="run on PostgreSQL, in a scratch database on this server"
+    )
+    parser.add_argument(
+        "--sqlite", action="store_true", help="run on SQLite (the default without --postgres)"
+    )
+    parser.add_argument("--threads", type=int, default=8, help="server request threads (serve's default 8)")
+    parser.add_argument("--agents", type=int, default=100)
+    parser.add_argument("--accounts", type=int, default=50, help="accounts per agent (default 50)")
+    parser.add_argument("--pay-share", type=float, default=0.5, help="share of pay among the commands")
+    parser.add_argument(
+        "--keep-alive", action="store_true", help="one connection per sender, not per request"
+    )
+    parser.add_argument("--profile", action="store_true", help="sample the bot servers with py-spy")
+    parser.add_argument(
+        "--profile-dir", metavar="DIR", help="keep py-spy's raw stacks there (implies --profile)"
+    )
+    parser.add_argument("--drive", metavar="SPEC", help=argparse.SUPPRESS)
+    parser.add_argument("--out", metavar="FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.profile = args.profile or bool(args.profile_dir)
+    if args.profile_dir:
+        Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
+    if args.seconds < 1 or args.seconds > 3600 or args.warmup < 0 or not 1 <= args.concurrency <= 1000:
+        parser.error("--seconds 1..3600, --warmup >= 0, --concurrency 1..1000")
+    if not 0 <= args.pay_share <= 1 or args.agents < 1 or args.accounts < 1:
+        parser.error("--pay-share 0..1, --agents and --accounts >= 1")
+    return args
+
+
+@dataclass
+class Run:
+    args: argparse.Namespace
+    work: Path
+    api_url: str
+    signing_secret: str
+    response_urls: list[str]
+
+    def spec(self, url: str, bare: bool, tag: str) -> LoadSpec:
+        a = self.args
+        return LoadSpec(
+            url=url, seconds=a.seconds, warmup=a.warmup, concurrency=a.concurrency, agents=a.agents,
+            accounts=a.accounts, pay_share=a.pay_share, signing_secret=self.signing_secret,
+            response_urls=self.response_urls, keep_alive=a.keep_alive, bare=bare, tag=tag,
+        )  # fmt: skip
+
+
+def measure_bare(run: Run) -> Figures:
+    port = free_port()
+    env = server_env("sqlite://", run.api_url, run.signing_secret)
+    command = [sys.executable, str(Path(__file__).resolve()), "--bare-server", str(port), "--threads",
+               str(run.args.threads)]  # fmt: skip
+    print("bare Bolt app: serving", flush=True)
+    with served(command, env, port, run.work / "bare.log", run.work) as server:
+        sent, cpu = drive(run.spec(server.url, bare=True, tag="bare"), run.work, server.process.pid)
+    print(f"bare Bolt app: {cpu.line(len(sent))}")
+    report_log("bare Bolt app", server.log)
+    return figures("bare Bolt (floor)", sent, run.args.warmup, run.args.seconds)
+
+
+def measure_bot(
+    run: Run, label: str, database_url: str, standin: SlackStandIn
+) -> tuple[Figures, list[Figures], bool]:
+    env = server_env(database_url, run.api_url, run.signing_secret)
+    started = time.perf_counter()
+    upgrade(database_url, env, run.work)
+    seed_team(database_url, run.args.agents, run.args.accounts)
+    jobs = run_start_jobs(database_url, run.api_url, run.signing_secret)
+    print(f"{label}: migrated, {run.args.agents * run.args.accounts:,} accounts written, jobs run in"
+          f" {time.perf_counter() - started:.1f} s ({'; '.join(jobs)})", flush=True)  # fmt: skip
+    port = free_port()
+    command = [
+        *collect_bot(),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--threads",
+        str(run.args.threads),
+    ]
+    publishes, posts = len(standin.calls("views.publish")), len(standin.response_posts())
+    profile_out = Path(run.args.profile_dir or run.work) / f"bench_load-profile-{label}.txt"
+    with served(command, env, port, run.work / f"{label}.log", run.work) as server:
+        profiler = None
+        if run.args.profile:
+            profiler = start_profile(server.process.pid, run.args.warmup + run.args.seconds, profile_out)
+        spec = run.spec(server.url, bare=False, tag=f"{label[:2]}{os.getpid()}")
+        sessions = postgres_sessions(database_url)
+        sent, cpu = drive(spec, run.work, server.process.pid, database_name(database_url))
+        sessions = postgres_sessions(database_url) - sessions - 1  # less the count's own connection
+        if profiler is not None:
+            profiler.wait(timeout=60)
+    publishes, posts = len(standin.calls("views.publish")) - publishes, len(standin.response_posts()) - posts
+    print(f"{label}: {cpu.line(len(sent))}")
+    opened = f", {sessions:,} database connections opened" if database_name(database_url) else ""
+    print(f"{label}: {publishes:,} App Home publishes, {posts:,} late answers through response_url{opened}")
+    report_log(label, server.log)
+    if profiler is not None and profile_out.exists():
+        print_profile(profile_out)
+    ledger = check_ledger(database_url, sent)
+    for line in ledger.lines():
+        print(f"{label} ledger: {line}")
+    print(f"{label} ledger: {'consistent' if ledger.ok else 'INCONSISTENT'}")
+    kinds = [
+        figures(f"  {label} {name}", [s for s in sent if s.pay == pay], run.args.warmup, run.args.seconds)
+        for name, pay in (("pay", True), ("log", False))
+    ]
+    return figures(label, sent, run.args.warmup, run.args.seconds), kinds, ledger.ok
+
+
+def report_log(label: str, log: Path) -> None:
+    problems = log_problems(log)
+    if problems:
+        print(f"{label}: server log has {sum(problems.values()):,} warnings/errors:")
+        for line, count in problems.most_common(5):
+            print(f"    {count:,} x {line}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    if args.drive:
+        return drive_child(Path(args.drive), Path(args.out))
+    if args.bare_server:
+        return bare_child(args.bare_server, args.threads)
+
+    targets = (["SQLite"] if args.sqlite or not args.postgres else []) + (
+        ["PostgreSQL"] if args.postgres else []
+    )
+    connection = (
+        "keep-alive, one connection per sender"
+        if args.keep_alive
+        else "a new connection per request, as Slack"
+    )
+    print(
+        f"load: {args.agents} agents x {args.accounts} accounts, {args.concurrency} closed-loop senders,"
+        f" {args.pay_share:.0%} pay / {1 - args.pay_share:.0%} log, {args.warmup:g} s warm-up + {args.seconds:g} s,"
+        f" {args.threads} server threads, {connection}; {os.cpu_count()} CPUs"
+    )
+    standin = SlackStandIn(token=BOT_TOKEN, team_id=TEAM_ID).start()
+    try:
+        for a in range(args.agents):
+            standin.add_user(agent_id(a), real_name=f"Agent {a:03d}", tz=ZONE)
+        with tempfile.TemporaryDirectory(prefix="bench_load_") as scratch:
+            run = Run(
+                args, Path(scratch), standin.api_url, secrets.token_hex(16),
+                [standin.new_response_url() for _ in range(RESPONSE_URLS)],
+            )  # fmt: skip
+            floor = measure_bare(run)
+            rows, consistent, verdicts = [floor], True, []
+            for target in targets:
+                if target == "SQLite":
+                    row, kinds, ok = measure_bot(
+                        run, target, f"sqlite:///{run.work / 'bench_load.db'}", standin
+                    )
+                else:
+                    with throwaway_postgres(args.postgres) as url:
+                        row, kinds, ok = measure_bot(run, target, url, standin)
+                rows += [row, *kinds]
+                consistent = consistent and ok
+                verdicts.append((target, *goal_verdict(row, floor)))
+    finally:
+        standin.stop()
+    print_table(rows, floor)
+    print()
+    passed = consistent
+    for target, ok, text in verdicts:
+        if target == "PostgreSQL":
+            passed = passed and ok
+            print(f"  goal PostgreSQL: {text}: {'PASS' if ok else 'FAIL'}")
+        else:
+            print(f"  {target} against the same bars (the goal is PostgreSQL's): {text}")
+    if "PostgreSQL" not in targets:
+        print("  goal PostgreSQL: not measured (pass --postgres URL)")
+    print(f"  ledger after the load: {'consistent' if consistent else 'INCONSISTENT'}")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
