@@ -47,4 +47,6 @@ def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
     answerer = Answerer(
         runtime.settings.reply_budget_seconds, refresh_home=lambda user: publish_home(runtime, user)
     )
-    return CollectBotWsgi(create_bolt_app(runtime, answerer), runtime.db, answerer)
+    return CollectBotWsgi(
+        create_bolt_app(runtime, answerer), runtime.db, answerer, runtime.settings.slack_signing_secret
+    )

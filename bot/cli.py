@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from types import FrameType
+from typing import Any
 
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import Database
@@ -170,7 +170,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     runtime = Runtime(settings=settings, db=db)
     wsgi = create_wsgi_app(runtime)
     server = create_server(wsgi, args.host, args.port, args.threads)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
     scheduler = start_scheduler(runtime)
     log.info("collect-bot serving on http://%s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
     try:
@@ -200,8 +200,10 @@ def _sandbox(_settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
-    # waitress stops its loop on SystemExit; requests in flight finish in the finally above.
+def _stop_serving(server: Any) -> None:
+    """SIGTERM: close the listening socket first, so new connections are refused at once, then stop
+    the loop; waitress then waits for the requests in flight (and the finally above cleans up)."""
+    server.close()
     raise SystemExit(0)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+from slack_sdk.signature import SignatureVerifier
 
 from storage.database import Database
 
@@ -20,11 +22,11 @@ MAX_BODY_BYTES = 1_000_000
 
 
 class CollectBotWsgi:
-    def __init__(self, bolt_app: App, db: Database, answerer: Answerer) -> None:
+    def __init__(self, bolt_app: App, db: Database, answerer: Answerer, signing_secret: str) -> None:
         self.bolt_app = bolt_app
         self.db = db
         self.answerer = answerer
-        self._slack = SlackRequestHandler(bolt_app, path="/slack/events")
+        self._verifier = SignatureVerifier(signing_secret)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -34,8 +36,35 @@ class CollectBotWsgi:
         if path == "/slack/events" and method == "POST":
             if _content_length(environ) > MAX_BODY_BYTES:
                 return _plain(start_response, "413 Payload Too Large", "too large")
-            return self._slack(environ, start_response)
+            return self._from_slack(environ, start_response)
         return _plain(start_response, "404 Not Found", "not found")
+
+    def _from_slack(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Slack's signature is checked on the raw bytes before anything parses them, so a body that
+        is not what Slack sends can only get a 401 (unsigned) or a 400 (signed, but unreadable)."""
+        request = WsgiHttpRequest(environ)
+        raw = environ["wsgi.input"].read(_content_length(environ)) if "wsgi.input" in environ else b""
+        headers = request.get_headers()
+        if not self._signed_by_slack(raw, headers):
+            return _plain(start_response, "401 Unauthorized", "invalid request")
+        try:
+            answer = self.bolt_app.dispatch(
+                BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
+            )
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
+            return _plain(start_response, "400 Bad Request", "not a request Slack sends")
+        response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
+
+    def _signed_by_slack(self, raw: bytes, headers: dict[str, Any]) -> bool:
+        timestamp, signature = headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
+        if not isinstance(timestamp, str) or not isinstance(signature, str):
+            return False
+        try:
+            return self._verifier.is_valid(body=raw, timestamp=timestamp, signature=signature)
+        except (ValueError, TypeError):  # a timestamp that is not a number
+            return False
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         if self.db.is_reachable():
