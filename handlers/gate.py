@@ -22,6 +22,9 @@ from storage.models import ReceivedEvent
 
 log = logging.getLogger(__name__)
 
+UNREACHABLE = UserError(
+    "Something went wrong on our side and nothing was saved.", "Please try again in a moment."
+)
 FOREIGN = UserError(
     "This bot belongs to another Slack workspace.", "Use the collections bot of your own workspace."
 )
@@ -47,8 +50,15 @@ def register(app: App, runtime: Runtime) -> None:
                      req.headers.get("x-slack-retry-num"))  # fmt: skip
             return BoltResponse(status=200, body="")
         user = _user_of(body)
-        if user and _needs_roster(body) and not _on_roster(runtime, user):
-            return _refuse(body, resp, not_on_roster())
+        if user and _needs_roster(body):
+            try:
+                allowed = _on_roster(runtime, user)
+            except Exception:
+                # The database is away (restarting, a dropped connection): say so, write nothing.
+                log.exception("roster check failed")
+                return _refuse(body, resp, UNREACHABLE)
+            if not allowed:
+                return _refuse(body, resp, not_on_roster())
         return next()
 
 

@@ -36,7 +36,7 @@ from storage.models import (
     Payment,
     Promise,
 )
-from tests.conftest import RunningBot
+from tests.conftest import POSTGRES_URL, RunningBot
 from tests.portfolio import standard_team
 
 AGENT, OTHER_AGENT, SUPERVISOR, STRANGER = "U0AGENT1", "U0AGENT2", "U0SUPER1", "U0STRANGER"
@@ -110,7 +110,8 @@ class Seen:
         assert response.status < 500, (typed, response.status, response.body)
         assert response.status == 200, (typed, response.status, response.body)
         assert "Traceback" not in response.body and 'File "' not in response.body, typed
-        if FAILURE in response.body:
+        # NUL characters have their own strict xfail (PostgreSQL refuses them in text).
+        if FAILURE in response.body and "\x00" not in typed:
             self.failures.append(typed)
 
 
@@ -135,6 +136,26 @@ def test_any_text_after_any_subcommand_never_breaks_the_bot(team: RunningBot) ->
     assert "Traceback" not in late and 'File "' not in late
     assert not seen.failures, f"unexpected failures for: {seen.failures[:5]!r}"
     ledger_adds_up(bot)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["account ACC-1042\x00", "log ACC-1042 call vm said hi\x00", "pay ACC-1042 5 ref:R\x001",
+     "escalate ACC-1042 dispute-review says\x00 it was paid"],
+)  # fmt: skip
+@pytest.mark.xfail(
+    condition=bool(POSTGRES_URL),
+    strict=True,
+    reason=(
+        "bug (PostgreSQL only): a NUL character in the typed text reaches the database, which refuses "
+        "it (psycopg: 'A string literal cannot contain NUL'); handlers/answering.safely apologises for "
+        "an internal failure instead of bot/parsing/command.parse_command refusing or dropping it"
+    ),
+)
+def test_a_nul_character_is_refused_or_ignored_not_an_internal_failure(team: RunningBot, typed: str) -> None:
+    response = team.send.slash_command(AGENT, typed)
+    assert response.status == 200 and "Traceback" not in response.body
+    assert FAILURE not in response.body, response.body
 
 
 def ledger_adds_up(bot: RunningBot) -> None:
@@ -379,7 +400,8 @@ def test_any_value_in_any_form_field_is_refused_inline_or_recorded(
         outcomes[f"{name}: errors"] += 1
         # The apology for an unexpected exception is fair for what Slack never sends; for what it
         # does send, the person must be told what to change.
-        if as_slack_sends(view, values) and any(FAILURE in text for text in errors.values()):
+        slack_sends = as_slack_sends(view, values) and "\\u0000" not in json.dumps(values)
+        if slack_sends and any(FAILURE in text for text in errors.values()):
             failures.append((name, values))
 
     submitted()
