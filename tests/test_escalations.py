@@ -73,8 +73,10 @@ def decide(bot: RunningBot, user: str, action: str, comment: str | None = None) 
     """Click, fill the form, submit; when it is accepted, wait until the message shows it (every
     accepted step edits the escalation's message, after the form has closed)."""
     edits = len(bot.slack.calls("chat.update"))
+    opened = len(bot.slack.calls("views.open"))
     assert click(bot, user, action).status == 200
-    view = bot.slack.wait_for("views.open")[-1].response["view"]
+    # The form opens after the click is acknowledged: wait for this click's, not an earlier one.
+    view = bot.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
     values: dict[str, Any]
     if action == ActionId.ESCALATION_ASK_INFO:
         values = {
