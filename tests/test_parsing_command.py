@@ -566,3 +566,16 @@ def test_mentions_and_user_ids_are_read_as_people() -> None:
     assert refused.value.field == "user"
     with pytest.raises(UserError):
         parse_command("away <@U0ANA> tomorrow")
+
+
+@pytest.mark.parametrize("typed", ["team frobnicate", "team add <@U0AGENT2>", "override ACC-1042 fdcpa"])
+def test_every_usage_error_names_the_usage_and_an_example(typed: str) -> None:
+    with pytest.raises(UserError) as refused:
+        parse_command(typed)
+    assert f"/collect {typed.split()[0]}" in refused.value.hint
+
+
+def test_every_subcommand_with_a_usage_has_an_example_or_needs_none() -> None:
+    from bot.parsing.command import _EXAMPLES
+
+    assert set(USAGE) - set(_EXAMPLES) <= {"help", "mine", "escalations", "report"}

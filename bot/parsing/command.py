@@ -62,6 +62,8 @@ _EXAMPLES: dict[str, str] = {
     "target": "/collect target @ana 15000",
     "hold": "/collect hold ACC-1042 dispute says it was paid in 2024",
     "release": "/collect release ACC-1042 validation notice sent 2026-11-20",
+    "team": "/collect team add @nina agent",
+    "override": "/collect override ACC-1042 time-zone-unknown the customer asked for a call at 9",
 }
 
 _NEEDS: dict[str, str] = {
