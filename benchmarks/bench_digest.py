@@ -64,6 +64,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from benchmarks.portfolio_data import batches, insert_statement
 from bot.blocks.digest import digest_message
 from bot.kpis.formulas import period_for, previous
 from bot.reports.chart import report_chart
@@ -470,22 +471,6 @@ def is_cached(path: Path, spec: LedgerSpec) -> bool:
         db.dispose()
 
 
-def _insert(table: str) -> str:
-    columns = COLUMNS[table]
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-
-
-def _batches(rows: Iterable[Row], size: int = 100_000) -> Iterator[list[Row]]:
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def build_sqlite(path: Path, spec: LedgerSpec) -> None:
     """Build the ledger in a file beside `path` and move it into place once complete, so that an
     interrupted run never leaves a half-filled cache behind."""
@@ -504,8 +489,8 @@ def build_sqlite(path: Path, spec: LedgerSpec) -> None:
         connection.execute("BEGIN")
         for table, rows in tables(spec):
             started, count = time.perf_counter(), 0
-            for batch in _batches(rows):
-                connection.executemany(_insert(table), batch)
+            for batch in batches(rows, size=100_000):
+                connection.executemany(insert_statement(table, COLUMNS[table]), batch)
                 count += len(batch)
             print(f"  {table:<20}{count:>12,} rows in {time.perf_counter() - started:6.1f} s", flush=True)
         connection.execute("COMMIT")

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -37,6 +37,7 @@ SEED = 7
 
 Value = str | int | bool | None
 Row = tuple[Value, ...]
+T = TypeVar("T")
 
 # The columns written, table by table; the others are left NULL.
 AGENT_COLUMNS = (
@@ -343,18 +344,19 @@ def _chronological(contacts: list[Row]) -> Iterator[Row]:
 # --- loading --------------------------------------------------------------------------------------
 
 
-def _split(accounts: Iterator[Row], batch: int = 50_000) -> Iterator[list[Row]]:
-    rows: list[Row] = []
-    for row in accounts:
-        rows.append(row)
-        if len(rows) == batch:
-            yield rows
-            rows = []
-    if rows:
-        yield rows
+def batches(rows: Iterable[T], size: int = 50_000) -> Iterator[list[T]]:
+    """Rows in lists of `size`, so that a big table goes in by executemany without all of it in memory."""
+    batch: list[T] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
-def _insert(table: str, columns: Sequence[str]) -> str:
+def insert_statement(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
@@ -374,14 +376,14 @@ def load_sqlite(path: Path, spec: PortfolioSpec, report: Callable[[str], None] =
         connection.execute("PRAGMA journal_mode=MEMORY")
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute("BEGIN")
-        connection.executemany(_insert("agents", AGENT_COLUMNS), tables.agents)
-        connection.executemany(_insert("absences", ABSENCE_COLUMNS), tables.absences)
-        for done, rows in enumerate(_split(tables.accounts), 1):
-            connection.executemany(_insert("accounts", ACCOUNT_COLUMNS), rows)
+        connection.executemany(insert_statement("agents", AGENT_COLUMNS), tables.agents)
+        connection.executemany(insert_statement("absences", ABSENCE_COLUMNS), tables.absences)
+        for done, rows in enumerate(batches(tables.accounts), 1):
+            connection.executemany(insert_statement("accounts", ACCOUNT_COLUMNS), rows)
             if done % 4 == 0:
                 report(f"  {done * 50_000:,} accounts")
-        connection.executemany(_insert("promises", PROMISE_COLUMNS), tables.promises)
-        connection.executemany(_insert("contacts", CONTACT_COLUMNS), _chronological(tables.contacts))
+        connection.executemany(insert_statement("promises", PROMISE_COLUMNS), tables.promises)
+        connection.executemany(insert_statement("contacts", CONTACT_COLUMNS), _chronological(tables.contacts))
         connection.execute("COMMIT")
         connection.execute("PRAGMA journal_mode=DELETE")
     finally:
@@ -397,7 +399,7 @@ def load_postgres(url: str, spec: PortfolioSpec, report: Callable[[str], None] =
     with psycopg.connect(url) as connection:
         _copy(connection, "agents", AGENT_COLUMNS, tables.agents)
         _copy(connection, "absences", ABSENCE_COLUMNS, tables.absences)
-        for done, rows in enumerate(_split(tables.accounts), 1):
+        for done, rows in enumerate(batches(tables.accounts), 1):
             _copy(connection, "accounts", ACCOUNT_COLUMNS, rows)
             if done % 4 == 0:
                 report(f"  {done * 50_000:,} accounts")
