@@ -8,7 +8,7 @@ in the order things happened.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -16,6 +16,7 @@ from sqlalchemy import String, and_, cast, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
+from bot.audit import json_value
 from bot.clock import SystemClock
 from bot.currency import has_valid_precision, quantum
 from bot.ledger.accounts import find_account
@@ -124,12 +125,3 @@ def money(amount: Decimal, currency: str) -> dict[str, str]:
     """Storage keeps four decimals; shown with the currency's own ones unless that would round."""
     shown = amount.quantize(quantum(currency)) if has_valid_precision(amount, currency) else amount
     return {"amount": str(shown), "currency": currency}
-
-
-def json_value(value: object) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        # Stored instants are aware UTC datetimes, so isoformat() carries the "+00:00" offset.
-        return value.isoformat()
-    return value
