@@ -22,7 +22,6 @@ from bot.blocks.worklist import worklist_reply
 from bot.compliance.guard import grant_override
 from bot.errors import UserError
 from bot.escalations import desk as escalations
-from bot.escalations.service import EscalationRequest
 from bot.interactions import ModalOrigin, OverpaymentToConfirm
 from bot.ledger import desk
 from bot.ledger.payments import OverpaymentError, RepeatedPaymentError
@@ -187,15 +186,7 @@ def pay(
 
 
 def escalate(runtime: Runtime, user: str, command: EscalateCommand) -> Reply:
-    request = EscalationRequest(
-        account_id=command.account_id,
-        kind=command.kind,
-        amount_text=command.amount_text,
-        instalments=command.instalments,
-        until_text=command.until_text,
-        reason=command.reason,
-    )
-    card = escalations.escalate(runtime, actor=user, request=request)
+    card = escalations.escalate(runtime, actor=user, request=command)
     return escalated_reply(card, escalations.publish(runtime, card.id))
 
 

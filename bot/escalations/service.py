@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from bot.escalations.rules import approval_refusal, check_request, forgiven_amou
 from bot.ledger.accounts import find_account
 from bot.outbox import ESCALATION_KIND, enqueue
 from bot.parsing.amounts import parse_amount
+from bot.parsing.command import EscalateCommand
 from bot.parsing.dates import parse_future_date
 from bot.roster import find_member
 from bot.vocabulary import EscalationKind, EscalationStatus, Role
@@ -38,14 +40,8 @@ from storage.models import Account, Agent, Escalation
 UTC_ZONE = ZoneInfo("UTC")
 
 
-@dataclass(frozen=True, slots=True)
-class EscalationRequest:
-    account_id: str
-    kind: EscalationKind
-    amount_text: str | None
-    instalments: int | None
-    until_text: str | None
-    reason: str
+# Typed or filled in the form, a request carries exactly what `/collect escalate` parses into.
+EscalationRequest: TypeAlias = EscalateCommand
 
 
 @dataclass(frozen=True, slots=True)
