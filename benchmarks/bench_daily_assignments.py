@@ -34,23 +34,20 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-import psycopg
-from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from benchmarks.portfolio_data import PortfolioSpec, is_cached, load_postgres, load_sqlite
+from benchmarks.scratch_postgres import libpq_url, throwaway_postgres
 from bot.assignments.planning import DayPlan, facts_query, plan_day
 from bot.settings import load_settings
 from storage.database import Database
-from storage.schema import is_current, upgrade
+from storage.schema import is_current
 
 GOAL_SECONDS = 10.0
 GOAL_RATIO = 3.0
@@ -73,10 +70,10 @@ def main() -> int:
     path = Path(args.sqlite or f"/tmp/collect-bench-{spec.accounts}-{spec.agents}.db")
     passed = _measure("SQLite", _cached_sqlite(path, spec, args.regenerate), spec, args.runs)
     if args.postgres:
-        with _throwaway_postgres(args.postgres, args.keep) as url:
+        with throwaway_postgres(args.postgres, "bench_daily", migrate=True, keep=args.keep) as url:
             print(f"PostgreSQL: copying the portfolio into {make_url(url).database}")
             started = time.perf_counter()
-            load_postgres(_libpq(url), spec)
+            load_postgres(libpq_url(url), spec)
             print(f"  loaded in {time.perf_counter() - started:.1f} s")
             passed = _measure("PostgreSQL", url, spec, args.runs) and passed
     return 0 if passed else 1
@@ -117,35 +114,6 @@ def _schema_is_current(url: str) -> bool:
         return is_current(db.engine)
     finally:
         db.dispose()
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextmanager
-def _throwaway_postgres(url: str, keep: bool) -> Iterator[str]:
-    """A migrated database created for the run on the server in `url`, dropped afterwards (unless
-    kept) whatever happens."""
-    parsed = make_url(url)
-    name = f"bench_daily_{os.getpid()}"
-    admin = _libpq(url)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    scratch = parsed.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-    try:
-        db = Database(scratch)
-        upgrade(db.engine)
-        db.dispose()
-        yield scratch
-    finally:
-        if keep:
-            print(f"PostgreSQL: kept {make_url(scratch).render_as_string(hide_password=True)}")
-        else:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,6 @@ import time
 from array import array
 from bisect import bisect
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -65,6 +64,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from benchmarks.portfolio_data import batches, insert_statement
+from benchmarks.scratch_postgres import libpq_url, throwaway_postgres
 from bot.blocks.digest import digest_message
 from bot.kpis.formulas import period_for, previous
 from bot.reports.chart import report_chart
@@ -549,35 +549,6 @@ def _copy(
     return count
 
 
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextmanager
-def throwaway_postgres(url: str, keep: bool) -> Iterator[str]:
-    """A migrated database created for the run on the server in `url`, dropped afterwards (unless
-    kept) whatever happens."""
-    name = f"bench_digest_{os.getpid()}"
-    admin = _libpq(url)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    scratch = make_url(url).set(drivername="postgresql+psycopg", database=name)
-    scratch_url = scratch.render_as_string(hide_password=False)
-    try:
-        db = Database(scratch_url)
-        upgrade(db.engine)
-        db.dispose()
-        yield scratch_url
-    finally:
-        if keep:
-            print(f"PostgreSQL: kept {scratch.render_as_string(hide_password=True)}")
-        else:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
-
-
 def sqlite_counts(path: Path) -> dict[str, int]:
     connection = sqlite3.connect(path)
     try:
@@ -589,7 +560,7 @@ def sqlite_counts(path: Path) -> dict[str, int]:
 
 
 def postgres_counts(url: str) -> dict[str, int]:
-    with psycopg.connect(_libpq(url)) as connection:
+    with psycopg.connect(libpq_url(url)) as connection:
         counts = {}
         for table in COLUMNS:
             found = connection.execute(
@@ -802,10 +773,10 @@ def main() -> int:
     path = cached_sqlite(args, spec)
     passed = run_digests(args, "SQLite", f"sqlite:///{path}", sqlite_counts(path))
     if args.postgres:
-        with throwaway_postgres(args.postgres, args.keep) as url:
+        with throwaway_postgres(args.postgres, "bench_digest", migrate=True, keep=args.keep) as url:
             print(f"PostgreSQL: copying the ledger into {make_url(url).database}", flush=True)
             started = time.perf_counter()
-            copy_to_postgres(path, _libpq(url))
+            copy_to_postgres(path, libpq_url(url))
             print(f"  copied in {time.perf_counter() - started:.1f} s")
             passed = run_digests(args, "PostgreSQL", url, postgres_counts(url)) and passed
     return 0 if passed else 1

@@ -17,16 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import make_url
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.scratch_postgres import throwaway_postgres
 
 HEADER = (
     "account_id", "customer_name", "balance", "currency", "due_date", "customer_id", "phone", "email",
@@ -81,7 +79,7 @@ def main() -> int:
         runs = [("import", portfolio), ("re-import", portfolio), ("10% changed", next_day)]
         run_on(f"sqlite:///{work / 'bench.db'}", "SQLite", roster, runs, args.rows)
         if args.postgres:
-            with throwaway_postgres(args.postgres) as url:
+            with throwaway_postgres(args.postgres, "bench_import", migrate=False) as url:
                 run_on(url, "PostgreSQL", roster, runs, args.rows)
     return 0
 
@@ -193,23 +191,6 @@ def _collect_bot(arguments: list[str], env: dict[str, str]) -> subprocess.Comple
 
 def _command(arguments: list[str]) -> list[str]:
     return [sys.executable, "-m", "bot.cli", *arguments]
-
-
-@contextmanager
-def throwaway_postgres(url: str) -> Iterator[str]:
-    """A database created for the run beside the one in `url`, dropped afterwards whatever happens."""
-    parsed = make_url(url)
-    name = f"bench_import_{os.getpid()}"
-    admin = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield parsed.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 if __name__ == "__main__":

@@ -560,31 +560,6 @@ def upgrade(database_url: str, env: dict[str, str], cwd: Path) -> None:
         raise RuntimeError(f"collect-bot db upgrade failed: {done.stderr.strip()}")
 
 
-@contextmanager
-def throwaway_postgres(url: str) -> Iterator[str]:
-    """A database bench_load_<pid> on the server of `url`, dropped afterwards whatever happens."""
-    import psycopg
-    from psycopg import sql
-    from sqlalchemy.engine import make_url
-
-    name = f"bench_load_{os.getpid()}"
-    admin = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield (
-            make_url(url)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
 def database_name(database_url: str) -> str | None:
     from sqlalchemy.engine import make_url
 
@@ -1052,7 +1027,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         run, target, f"sqlite:///{run.work / 'bench_load.db'}", standin
                     )
                 else:
-                    with throwaway_postgres(args.postgres) as url:
+                    from benchmarks.scratch_postgres import throwaway_postgres
+
+                    with throwaway_postgres(args.postgres, "bench_load", migrate=False) as url:
                         row, kinds, ok = measure_bot(run, target, url, standin)
                 rows += [row, *kinds]
                 consistent = consistent and ok
