@@ -206,6 +206,14 @@ def _working_days() -> list[date]:
     return [day for day in _history() if day.weekday() < 5]
 
 
+def _office_hours(rng: random.Random, count: int) -> list[datetime]:
+    """`count` instants between 08:00 and 17:00 on working days of the year, in order."""
+    days = _working_days()
+    return sorted(
+        _local(rng.choice(days), 8) + timedelta(seconds=rng.randrange(9 * 3_600)) for _ in range(count)
+    )
+
+
 class _Chooser:
     """Weighted choices by one draw and a bisect: random.choices is slow per call at this scale."""
 
@@ -361,11 +369,7 @@ def promise_rows(ledger: Ledger, grace_days: int = 1) -> Iterator[Row]:
     """Promises made on working days, due 1-21 days later. Once due + grace has passed: 55% kept,
     40% broken (some partly paid), 5% cancelled; before that, 15% already kept, the rest open."""
     rng = _rng(ledger.spec, "promises")
-    days = _working_days()
-    made = sorted(
-        _local(rng.choice(days), 8) + timedelta(seconds=rng.randrange(9 * 3_600))
-        for _ in range(ledger.spec.promises)
-    )
+    made = _office_hours(rng, ledger.spec.promises)
     for number, made_at in enumerate(made, 1):
         pk = ledger.random_account(rng)
         amount = _money(max(10.0, rng.lognormvariate(math.log(200.0), 0.9)))
@@ -400,11 +404,7 @@ def escalation_rows(ledger: Ledger) -> Iterator[Row]:
     """Escalations raised on working days; those of the last week partly still waiting, older
     ones decided within two days (2% left waiting)."""
     rng = _rng(ledger.spec, "escalations")
-    days = _working_days()
-    asked = sorted(
-        _local(rng.choice(days), 8) + timedelta(seconds=rng.randrange(9 * 3_600))
-        for _ in range(ledger.spec.escalations)
-    )
+    asked = _office_hours(rng, ledger.spec.escalations)
     for number, requested_at in enumerate(asked, 1):
         pk = ledger.random_account(rng)
         recent = NOW - requested_at < timedelta(days=7)
@@ -426,11 +426,7 @@ def escalation_rows(ledger: Ledger) -> Iterator[Row]:
 def refusal_rows(ledger: Ledger) -> Iterator[Row]:
     """Contact attempts the compliance rules refused (the digests count them per agent)."""
     rng = _rng(ledger.spec, "refusals")
-    days = _working_days()
-    moments = sorted(
-        _local(rng.choice(days), 8) + timedelta(seconds=rng.randrange(9 * 3_600))
-        for _ in range(ledger.spec.refusals)
-    )
+    moments = _office_hours(rng, ledger.spec.refusals)
     for number, at in enumerate(moments, 1):
         pk = ledger.random_account(rng)
         rule = rng.choice(REFUSED_RULES)
