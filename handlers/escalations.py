@@ -21,6 +21,7 @@ from bot.escalations.service import EscalationRequest
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DecisionContext, ModalOrigin
 from bot.parsing.command import MAX_NOTES_LENGTH
+from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
 from bot.vocabulary import EscalationKind
 from handlers.answering import EPHEMERAL
@@ -78,7 +79,7 @@ def register(app: App, runtime: Runtime) -> None:
             thread_ts=str(event["thread_ts"]),
             ts=str(event.get("ts", "")),
             user=str(event.get("user", "")),
-            text=str(event.get("text", ""))[:MAX_NOTES_LENGTH],
+            text=storable(str(event.get("text", "")))[:MAX_NOTES_LENGTH],
         )
 
 

@@ -18,6 +18,7 @@ from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import ModalOrigin
 from bot.ledger import desk
 from bot.parsing.command import MAX_NOTES_LENGTH, parse_channel, parse_method, parse_outcome
+from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
 from handlers.answering import Answerer
 from handlers.commands import pay
@@ -142,11 +143,11 @@ def selected(values: Values, block: str, action: str, field: str) -> str:
 def _optional_selected(values: Values, block: str, action: str) -> str | None:
     option = (values.get(block, {}).get(action, {}) or {}).get("selected_option") or {}
     value = option.get("value")
-    return str(value) if value else None
+    return storable(str(value)) or None if value else None
 
 
 def text_of(values: Values, block: str, action: str) -> str:
-    return str(values.get(block, {}).get(action, {}).get("value") or "").strip()
+    return storable(str(values.get(block, {}).get(action, {}).get("value") or "")).strip()
 
 
 def _required_text(values: Values, block: str, action: str, field: str) -> str:

@@ -36,7 +36,7 @@ from storage.models import (
     Payment,
     Promise,
 )
-from tests.conftest import POSTGRES_URL, RunningBot
+from tests.conftest import RunningBot
 from tests.portfolio import standard_team
 
 AGENT, OTHER_AGENT, SUPERVISOR, STRANGER = "U0AGENT1", "U0AGENT2", "U0SUPER1", "U0STRANGER"
@@ -110,8 +110,7 @@ class Seen:
         assert response.status < 500, (typed, response.status, response.body)
         assert response.status == 200, (typed, response.status, response.body)
         assert "Traceback" not in response.body and 'File "' not in response.body, typed
-        # NUL characters have their own strict xfail (PostgreSQL refuses them in text).
-        if FAILURE in response.body and "\x00" not in typed:
+        if FAILURE in response.body:
             self.failures.append(typed)
 
 
@@ -143,15 +142,6 @@ def test_any_text_after_any_subcommand_never_breaks_the_bot(team: RunningBot) ->
     ["account ACC-1042\x00", "log ACC-1042 call vm said hi\x00", "pay ACC-1042 5 ref:R\x001",
      "escalate ACC-1042 dispute-review says\x00 it was paid"],
 )  # fmt: skip
-@pytest.mark.xfail(
-    condition=bool(POSTGRES_URL),
-    strict=True,
-    reason=(
-        "bug (PostgreSQL only): a NUL character in the typed text reaches the database, which refuses "
-        "it (psycopg: 'A string literal cannot contain NUL'); handlers/answering.safely apologises for "
-        "an internal failure instead of bot/parsing/command.parse_command refusing or dropping it"
-    ),
-)
 def test_a_nul_character_is_refused_or_ignored_not_an_internal_failure(team: RunningBot, typed: str) -> None:
     response = team.send.slash_command(AGENT, typed)
     assert response.status == 200 and "Traceback" not in response.body

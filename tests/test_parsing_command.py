@@ -579,3 +579,19 @@ def test_every_subcommand_with_a_usage_has_an_example_or_needs_none() -> None:
     from bot.parsing.command import _EXAMPLES
 
     assert set(USAGE) - set(_EXAMPLES) <= {"help", "mine", "escalations", "report"}
+
+
+@pytest.mark.parametrize(
+    ("with_nul", "without"),
+    [
+        ("pay ACC-1042 5 ref:R\x001", "pay ACC-1042 5 ref:R1"),
+        ("log ACC-1042 call vm said hi\x00", "log ACC-1042 call vm said hi"),
+        ("\x00", ""),
+        (
+            "esc\x00alate ACC-1042 dispute-review says it was paid",
+            "escalate ACC-1042 dispute-review says it was paid",
+        ),
+    ],
+)
+def test_a_nul_character_is_dropped_because_postgresql_cannot_keep_it(with_nul: str, without: str) -> None:
+    assert parse_command(with_nul) == parse_command(without)

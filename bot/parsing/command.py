@@ -15,6 +15,7 @@ from typing import Literal, TypeAlias, TypeVar
 from bot.currency import SYMBOLS
 from bot.errors import UserError
 from bot.parsing.echo import quoted
+from bot.parsing.typed_text import storable
 from bot.vocabulary import (
     CHANNEL_ALIASES,
     METHOD_ALIASES,
@@ -268,7 +269,7 @@ _Word = TypeVar("_Word", bound=StrEnum)
 
 def parse_command(text: str) -> Command:
     """What the user asked for; UserError when the text can't be understood."""
-    text = unescape_slack(text)
+    text = unescape_slack(storable(text))
     tokens = list(_TOKEN.finditer(text))
     if not tokens:
         return HelpCommand()
