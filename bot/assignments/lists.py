@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, union
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.aging import days_past_due
@@ -19,45 +19,49 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def worked_today(session: Session, account_pks: list[int], day: date, zone: ZoneInfo) -> set[int]:
-    """Accounts with a contact, payment or promise recorded during the team's day."""
-    if not account_pks:
-        return set()
+def worked_today(day: date, zone: ZoneInfo) -> ColumnElement[bool]:
+    """Whether the line's account has a contact, payment or promise recorded during the team's day."""
     start, end = day_bounds(day, zone)
-    queries = (
-        select(Contact.account_pk).where(
-            Contact.account_pk.in_(account_pks), Contact.created_at.between(start, end)
+    return or_(
+        exists().where(
+            Contact.account_pk == Account.id, Contact.created_at >= start, Contact.created_at < end
         ),
-        select(Payment.account_pk).where(
-            Payment.account_pk.in_(account_pks), Payment.created_at.between(start, end)
+        exists().where(
+            Payment.account_pk == Account.id, Payment.created_at >= start, Payment.created_at < end
         ),
-        select(Promise.account_pk).where(
-            Promise.account_pk.in_(account_pks), Promise.made_at.between(start, end)
-        ),
+        exists().where(Promise.account_pk == Account.id, Promise.made_at >= start, Promise.made_at < end),
     )
-    return set(session.scalars(select(union(*queries).subquery().c[0])))
 
 
 def worklist_for(session: Session, agent_id: str, day: date, zone: ZoneInfo) -> Worklist:
+    # One query of plain columns: the App Home is rebuilt from this after people's changes.
     rows = session.execute(
-        select(Assignment, Account)
+        select(
+            Assignment.rank,
+            Assignment.reasons,
+            Account.account_id,
+            Account.customer_name,
+            Account.currency,
+            Account.balance,
+            Account.due_date,
+            worked_today(day, zone),
+        )
         .join(Account, Account.id == Assignment.account_pk)
         .where(Assignment.work_date == day, Assignment.agent == agent_id)
         .order_by(Assignment.rank)
     ).all()
-    done = worked_today(session, [account.id for _assignment, account in rows], day, zone)
     lines = tuple(
         WorklistLine(
-            rank=assignment.rank,
-            account_id=account.account_id,
-            customer_name=account.customer_name,
-            currency=account.currency,
-            balance=account.balance,
-            days_past_due=days_past_due(account.due_date, day),
-            reasons=tuple(assignment.reasons),
-            done=account.id in done,
+            rank=rank,
+            account_id=account_id,
+            customer_name=customer_name,
+            currency=currency,
+            balance=balance,
+            days_past_due=days_past_due(due_date, day),
+            reasons=tuple(reasons),
+            done=bool(done),
         )
-        for assignment, account in rows
+        for rank, reasons, account_id, customer_name, currency, balance, due_date, done in rows
     )
     return Worklist(agent_id=agent_id, agent_name=roster_name(session, agent_id), work_date=day, lines=lines)
 
