@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.currency import format_money, has_valid_precision
 from bot.errors import ConflictError, UserError
-from bot.ledger.accounts import find_account, open_promise, open_promises
+from bot.ledger.accounts import find_account, open_promises
 from bot.ledger.balance import is_overpayment, status_after_payment
 from bot.ledger.promise_rules import counts_toward, progress_after_payment
 from bot.parsing.amounts import parse_amount
 from bot.roster import roster_name
 from bot.vocabulary import AccountStatus, PromiseStatus
-from storage.models import Account, Payment
+from storage.models import Account, Payment, Promise
 
 
 class OverpaymentError(UserError):
@@ -96,12 +96,10 @@ def record_typed_payment(
     """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
     account = find_account(session, account_id, for_update=True, actor=details.actor)
     amount = parse_amount(amount_text, account.currency)
-    earlier = find_duplicate(session, account, details)
-    if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
-        raise DuplicatePaymentError(account.account_id, earlier, roster_name(session, earlier.recorded_by))
-    if not details.reference and not details.confirmed:
-        _refuse_a_quick_repeat(session, account, amount, details.actor, now)
-    return apply_payment(session, account, amount, details, now=now, zone=zone, grace_days=grace_days)
+    return apply_payment(
+        session, account, amount, details, now=now, zone=zone, grace_days=grace_days,
+        refuse_quick_repeat=not details.reference and not details.confirmed,
+    )  # fmt: skip
 
 
 REPEAT_WINDOW = timedelta(minutes=2)
@@ -159,23 +157,29 @@ def apply_payment(
     now: datetime,
     zone: ZoneInfo,
     grace_days: int,
+    refuse_quick_repeat: bool = False,
 ) -> PaymentOutcome:
-    """The caller has locked the account (find_account(for_update=True)) for this transaction."""
+    """The caller has locked the account (find_account(for_update=True)) for this transaction.
+    `refuse_quick_repeat`: a typed payment like one the same person recorded moments ago waits
+    for a confirmation."""
     _check_amount(account, amount)
     earlier = find_duplicate(session, account, details)
-    if earlier is not None:
+    if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
         raise DuplicatePaymentError(account.account_id, earlier, roster_name(session, earlier.recorded_by))
+    if refuse_quick_repeat:
+        _refuse_a_quick_repeat(session, account, amount, details.actor, now)
     if is_overpayment(account.balance, amount) and not details.allow_overpayment:
         raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
     before = audit.account_state(account)
     payment = _insert_payment(session, account, amount, details, now)
+    promises = open_promises(session, account)
     promise_kept = _apply_to_promise(
-        session, account, amount, details, zone=zone, grace_days=grace_days, now=now
+        session, promises, amount, details, zone=zone, grace_days=grace_days, now=now
     )
     balance_before = account.balance
     account.balance -= amount
     _note_last_payment(account, amount, details, zone)
-    promise_left = open_promise(session, account) is not None
+    promise_left = any(promise.status == PromiseStatus.OPEN for promise in promises)
     account.status = status_after_payment(account.status, account.balance, open_promise_left=promise_left)
     forgiven = _settle_if_reached(session, account, now)
     account.updated_at = now
@@ -241,7 +245,7 @@ def _insert_payment(
 
 def _apply_to_promise(
     session: Session,
-    account: Account,
+    promises: list[Promise],
     amount: Decimal,
     details: PaymentDetails,
     *,
@@ -252,7 +256,7 @@ def _apply_to_promise(
     """Adds the payment to the open promises it counts toward, earliest first (a plan's
     instalments in order, what is left over carrying to the next); returns what it kept."""
     remaining, kept = amount, Decimal(0)
-    for promise in open_promises(session, account):
+    for promise in promises:
         if remaining <= 0:
             break
         if not counts_toward(
