@@ -2,12 +2,13 @@
 once, on SQLite and PostgreSQL, measured against a bare Bolt app that only acknowledges (the floor).
 
     python benchmarks/bench_load.py [--seconds 20] [--concurrency 32] [--postgres URL] [--sqlite]
-        [--threads 8] [--agents 100] [--accounts 50] [--pay-share 0.5] [--warmup 3]
+        [--threads 8] [--processes 1] [--agents 100] [--accounts 50] [--pay-share 0.5] [--warmup 3]
         [--keep-alive] [--profile]
 
 The Slack stand-in (bot.standin) runs in this process: the bot's auth.test, its App Home refreshes
 (views.publish after every pay and log), the morning's direct messages and any late answer through
-response_url all go to it. Each target is served by a process of its own on a free 127.0.0.1 port:
+response_url all go to it. Each target is served by a process of its own (--processes N: N of them on one port, `serve
+--reuse-port`; SQLite always one) on a free 127.0.0.1 port:
 
   * bare Bolt: a slack_bolt App with the same signing secret, token_verification_enabled=False and
     a `/collect` listener that only calls ack(), served by bot.serving.create_server (waitress, as
@@ -286,7 +287,7 @@ def drive_child(spec_path: Path, out_path: Path) -> int:
 
 
 def drive(
-    spec: LoadSpec, work: Path, server_pid: int, database: str | None = None
+    spec: LoadSpec, work: Path, server_pids: Sequence[int], database: str | None = None
 ) -> tuple[list[Sent], CpuUse]:
     """Runs the load process; `database`: the PostgreSQL database whose server processes' CPU is counted."""
     spec_path, out_path = work / "load-spec.json", work / "load-result.json"
@@ -300,7 +301,7 @@ def drive(
         str(out_path),
     ]
     before = machine_busy(1.0)
-    with cpu_use(server_pid, database) as use:
+    with cpu_use(server_pids, database) as use:
         subprocess.run(command, check=True, timeout=spec.warmup + spec.seconds + 2 * REQUEST_TIMEOUT + 60)
     use.before = before
     return [Sent(**row) for row in json.loads(out_path.read_text())], use
@@ -403,10 +404,10 @@ class _BackendWatch:
 
 
 @contextmanager
-def cpu_use(server_pid: int, database: str | None) -> Iterator[CpuUse]:
+def cpu_use(server_pids: Sequence[int], database: str | None) -> Iterator[CpuUse]:
     use = CpuUse()
     watch = _BackendWatch(database) if database else None
-    started, machine, server = time.perf_counter(), machine_cpu(), process_cpu(server_pid)
+    started, machine, server = time.perf_counter(), machine_cpu(), sum(map(process_cpu, server_pids))
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     yield use
     own_after, children_after = (
@@ -415,7 +416,7 @@ def cpu_use(server_pid: int, database: str | None) -> Iterator[CpuUse]:
     )
     use.seconds = time.perf_counter() - started
     use.machine = machine_cpu() - machine
-    use.server = process_cpu(server_pid) - server
+    use.server = sum(map(process_cpu, server_pids)) - server
     use.load = (children_after.ru_utime + children_after.ru_stime) - (children.ru_utime + children.ru_stime)
     use.database = watch.stop() if watch else 0.0
     # This process's own CPU is the stand-in's threads (and the watch's, which is small).
@@ -426,7 +427,7 @@ def cpu_use(server_pid: int, database: str | None) -> Iterator[CpuUse]:
 # The floor: a bare Bolt app, served as `serve` serves the bot
 
 
-def bare_child(port: int, threads: int) -> int:
+def bare_child(port: int, threads: int, reuse_port: bool) -> int:
     import logging
 
     from slack_bolt import Ack, App
@@ -453,7 +454,7 @@ def bare_child(port: int, threads: int) -> int:
             return [b"ok"]
         return slack(environ, start_response)
 
-    server = create_server(wsgi, "127.0.0.1", port, threads)
+    server = create_server(wsgi, "127.0.0.1", port, threads, reuse_port=reuse_port)
 
     def stop(_signum: int, _frame: object) -> None:
         raise SystemExit(0)
@@ -496,27 +497,41 @@ def server_env(database_url: str, api_url: str, signing_secret: str) -> dict[str
 
 @dataclass
 class Served:
-    process: subprocess.Popen[bytes]
+    processes: list[subprocess.Popen[bytes]]
     url: str
     log: Path
 
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process in self.processes]
+
 
 @contextmanager
-def served(command: Sequence[str], env: dict[str, str], port: int, log: Path, cwd: Path) -> Iterator[Served]:
+def served(
+    command: Sequence[str], env: dict[str, str], port: int, log: Path, cwd: Path, processes: int = 1
+) -> Iterator[Served]:
+    """`processes` copies of the server on one port (with --reuse-port when more than one), their
+    output in one log."""
+    if processes > 1:
+        command = [*command, "--reuse-port"]
     with log.open("wb") as out:
-        process = subprocess.Popen(list(command), env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-    server = Served(process, f"http://127.0.0.1:{port}", log)
+        started = [
+            subprocess.Popen(list(command), env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+            for _ in range(processes)
+        ]
+    server = Served(started, f"http://127.0.0.1:{port}", log)
     try:
         wait_healthy(server)
         yield server
     finally:
-        stop(process)
+        for process in started:
+            stop(process)
 
 
 def wait_healthy(server: Served, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
+        if any(process.poll() is not None for process in server.processes):
             raise RuntimeError(f"the server stopped at start-up:\n{log_tail(server.log)}")
         try:
             with urllib.request.urlopen(server.url + "/healthz", timeout=2) as answer:
@@ -877,6 +892,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--sqlite", action="store_true", help="run on SQLite (the default without --postgres)"
     )
     parser.add_argument("--threads", type=int, default=8, help="server request threads (serve's default 8)")
+    parser.add_argument(
+        "--processes", type=int, default=1,
+        help="server processes on one port (serve --reuse-port), for the bot and the bare app alike",
+    )  # fmt: skip
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--accounts", type=int, default=50, help="accounts per agent (default 50)")
     parser.add_argument("--pay-share", type=float, default=0.5, help="share of pay among the commands")
@@ -890,6 +909,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--drive", metavar="SPEC", help=argparse.SUPPRESS)
     parser.add_argument("--out", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.profile = args.profile or bool(args.profile_dir)
     if args.profile_dir:
@@ -924,8 +944,8 @@ def measure_bare(run: Run) -> Figures:
     command = [sys.executable, str(Path(__file__).resolve()), "--bare-server", str(port), "--threads",
                str(run.args.threads)]  # fmt: skip
     print("bare Bolt app: serving", flush=True)
-    with served(command, env, port, run.work / "bare.log", run.work) as server:
-        sent, cpu = drive(run.spec(server.url, bare=True, tag="bare"), run.work, server.process.pid)
+    with served(command, env, port, run.work / "bare.log", run.work, run.args.processes) as server:
+        sent, cpu = drive(run.spec(server.url, bare=True, tag="bare"), run.work, server.pids)
     print(f"bare Bolt app: {cpu.line(len(sent))}")
     report_log("bare Bolt app", server.log)
     return figures("bare Bolt (floor)", sent, run.args.warmup, run.args.seconds)
@@ -954,13 +974,14 @@ def measure_bot(
     ]
     publishes, posts = len(standin.calls("views.publish")), len(standin.response_posts())
     profile_out = Path(run.args.profile_dir or run.work) / f"bench_load-profile-{label}.txt"
-    with served(command, env, port, run.work / f"{label}.log", run.work) as server:
+    processes = run.args.processes if database_name(database_url) else 1  # SQLite: one process only
+    with served(command, env, port, run.work / f"{label}.log", run.work, processes) as server:
         profiler = None
         if run.args.profile:
-            profiler = start_profile(server.process.pid, run.args.warmup + run.args.seconds, profile_out)
+            profiler = start_profile(server.pids[0], run.args.warmup + run.args.seconds, profile_out)
         spec = run.spec(server.url, bare=False, tag=f"{label[:2]}{os.getpid()}")
         sessions = postgres_sessions(database_url)
-        sent, cpu = drive(spec, run.work, server.process.pid, database_name(database_url))
+        sent, cpu = drive(spec, run.work, server.pids, database_name(database_url))
         sessions = postgres_sessions(database_url) - sessions - 1  # less the count's own connection
         if profiler is not None:
             profiler.wait(timeout=60)
@@ -995,7 +1016,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.drive:
         return drive_child(Path(args.drive), Path(args.out))
     if args.bare_server:
-        return bare_child(args.bare_server, args.threads)
+        return bare_child(args.bare_server, args.threads, args.reuse_port)
 
     targets = (["SQLite"] if args.sqlite or not args.postgres else []) + (
         ["PostgreSQL"] if args.postgres else []

@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    serve.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="let several serve processes on this host listen on the same port (Linux SO_REUSEPORT)",
+    )
     serve.set_defaults(run=_serve)
 
     sandbox = commands.add_parser("sandbox", help="try the bot in the browser, without a Slack workspace")
@@ -169,7 +174,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db)
     wsgi = create_wsgi_app(runtime)
-    server = create_server(wsgi, args.host, args.port, args.threads)
+    server = create_server(wsgi, args.host, args.port, args.threads, reuse_port=args.reuse_port)
     signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
     scheduler = start_scheduler(runtime)
     log.info("collect-bot serving on http://%s:%s (POST /slack/events, GET /healthz)", args.host, args.port)

@@ -3,6 +3,7 @@ and the tests (the same server, so the tests exercise what production runs)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from typing import Any
 
@@ -13,11 +14,17 @@ REQUEST_THREADS = 8
 
 
 # waitress's type stubs stop short of its server objects, hence Any.
-def create_server(app: Any, host: str, port: int, threads: int = REQUEST_THREADS) -> Any:
+def create_server(
+    app: Any, host: str, port: int, threads: int = REQUEST_THREADS, *, reuse_port: bool = False
+) -> Any:
+    """`reuse_port`: several processes on this host listen on the same port and the kernel shares
+    the connections out between them (Linux SO_REUSEPORT): one address, a process per core."""
+    where: dict[str, Any] = {"host": host, "port": port}
+    if reuse_port:
+        where = {"sockets": [socket.create_server((host, port), reuse_port=True)]}
     server = waitress_server(
         app,
-        host=host,
-        port=port,
+        **where,
         threads=threads,
         ident="collect-bot",
         channel_timeout=30,
@@ -33,9 +40,15 @@ class BackgroundServer:
     """A waitress server on its own thread that can be stopped cleanly."""
 
     def __init__(
-        self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = REQUEST_THREADS
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = REQUEST_THREADS,
+        *,
+        reuse_port: bool = False,
     ) -> None:
-        self._server = create_server(app, host, port, threads)
+        self._server = create_server(app, host, port, threads, reuse_port=reuse_port)
         self.host = host
         self.port: int = self._server.effective_port
         self._stop = threading.Event()

@@ -9,9 +9,11 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.serving import BackgroundServer
 from bot.settings import SettingsError, load_settings
 
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COLLECT_", "DATABASE_URL"))}
@@ -101,3 +103,25 @@ def test_serve_creates_the_sqlite_schema_answers_healthz_and_stops_on_sigterm(tm
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_serve_processes_share_one_port_with_reuse_port() -> None:
+    def named(name: bytes) -> Any:
+        def app(_environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            start_response("200 OK", [("Content-Length", str(len(name)))])
+            return [name]
+
+        return app
+
+    port = free_port()
+    with (
+        BackgroundServer(named(b"one"), port=port, reuse_port=True),
+        BackgroundServer(named(b"two"), port=port, reuse_port=True),
+    ):
+        with pytest.raises(OSError):  # without it the port is taken
+            BackgroundServer(named(b"three"), port=port)
+        answered = set()
+        for _ in range(64):  # the kernel spreads new connections over both by their source port
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
+                answered.add(answer.read())
+    assert answered == {b"one", b"two"}
