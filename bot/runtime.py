@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from urllib.error import URLError
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -14,10 +15,31 @@ from slack_sdk.http_retry import (
     RetryHandler,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from bot.clock import Clock, SystemClock, team_today
 from bot.settings import Settings
 from storage.database import Database
+
+
+class PostSafeConnectionRetry(ConnectionErrorRetryHandler):
+    """Retries a call whose connection failed, except a chat.postMessage whose request had gone out
+    (urllib wraps the failures before that in URLError): Slack may have posted it, and a repeat
+    would post it twice. The outbox looks in the conversation's history before posting it again."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if request.url.endswith("/chat.postMessage") and not isinstance(error, URLError):
+            return False
+        return bool(super()._can_retry(state=state, request=request, response=response, error=error))
 
 
 def slack_client(settings: Settings) -> WebClient:
@@ -25,7 +47,7 @@ def slack_client(settings: Settings) -> WebClient:
     retries = settings.slack_max_retries
     backoff = BackoffRetryIntervalCalculator(backoff_factor=settings.slack_retry_backoff)
     handlers: list[RetryHandler] = [
-        ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
+        PostSafeConnectionRetry(max_retry_count=retries, interval_calculator=backoff),
         RateLimitErrorRetryHandler(max_retry_count=retries),
         ServerErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
     ]

@@ -222,6 +222,10 @@ class OutboxMessage(Base):
     slack_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when an attempt ended without knowing whether Slack posted it (a timeout, a dropped answer,
+    # a claim whose process died): the time of that claim, from which the conversation's history is
+    # searched for the message before it is posted again.
+    unsure_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Escalation(Base):

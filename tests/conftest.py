@@ -92,8 +92,14 @@ class RunningBot:
 
 
 @pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    slack = SlackStandIn(token="xoxb-test-token")
+def clock() -> ManualClock:
+    return ManualClock(MONDAY_9AM)
+
+
+@pytest.fixture
+def standin(clock: ManualClock) -> Iterator[SlackStandIn]:
+    # Slack stamps a message with its time of posting; here that is the test's clock.
+    slack = SlackStandIn(token="xoxb-test-token", now=lambda: clock.now().timestamp())
     slack.add_channel("C0SUPERVISORS", name="collections-supervisors", is_private=True)
     slack.start()
     yield slack
@@ -118,9 +124,8 @@ def bot_settings(database_url: str, slack: SlackStandIn, **extra: str) -> Settin
 
 
 @pytest.fixture
-def bot(db: Database, database_url: str, standin: SlackStandIn) -> Iterator[RunningBot]:
+def bot(db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock) -> Iterator[RunningBot]:
     forget_roster()  # each test has its own roster
-    clock = ManualClock(MONDAY_9AM)
     runtime = Runtime(settings=bot_settings(database_url, standin), db=db, clock=clock)
     wsgi = create_wsgi_app(runtime)
     with BackgroundServer(wsgi) as server:

@@ -317,16 +317,21 @@ def test_a_slack_timeout_is_recorded_and_retried_by_the_next_delivery(morning: R
     morning.runtime.client = None
     morning.runtime.__post_init__()  # a client with the short timeout
     # The client does not repeat a call that timed out (Slack may have posted it): the outbox
-    # retries it on its next delivery.
+    # retries it on its next delivery, looking in the conversation's history first.
     morning.slack.hang("chat.postMessage", seconds=3, times=1)
     run_morning(morning)
     with morning.runtime.db.reading() as session:
         waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending")).all()
+        queued = len(session.scalars(select(OutboxMessage.id)).all())
     assert len(waiting) == 1 and "imeout" in (waiting[0].last_error or "")
+    assert waiting[0].unsure_since is not None
+    # Slack is done with the held post long before the retry (30 s on, here 1 min).
+    morning.slack.wait_for("chat.postMessage", count=queued, timeout=10)
     morning.clock.advance(timedelta(minutes=1))
     deliver_due(morning.runtime)
     with morning.runtime.db.reading() as session:
         assert set(session.scalars(select(OutboxMessage.state))) == {"sent"}
+    assert len(morning.slack.calls("chat.postMessage")) == queued  # found in the history, not posted again
 
 
 def test_logging_a_contact_refreshes_the_agents_home_tab(morning: RunningBot) -> None:

@@ -130,6 +130,8 @@ def test_slack_errors_delay_the_worklists_but_each_arrives_once_the_same_day(
     assert all(count == 1 for count in sent.values()), sent
     refused = [c for c in bot.slack.calls("chat.postMessage") if not c.ok]
     assert {c.status for c in refused} == {int(fault)}
+    # Slack answered each refusal: nothing was posted, so no history needs reading.
+    assert not bot.slack.calls("conversations.history")
 
 
 def _hang_then_recover(bot: RunningBot) -> Counter[str]:
@@ -139,12 +141,15 @@ def _hang_then_recover(bot: RunningBot) -> Counter[str]:
     use_client(bot, retries=1, timeout=1)
     bot.slack.hang("chat.postMessage", seconds=1.5, times=2)
     the_morning(bot)
+    deliver_due(bot.runtime)
+    assert outbox_states(bot.runtime)["pending"] == 2
+    # Slack is done with the held posts long before the outbox tries them again (30 s on): they
+    # are in the conversations' history by then.
+    bot.slack.wait_for("chat.postMessage", count=len(expected_channels()), timeout=10)
     deliver_until_done(bot)
     assert bot.clock.now().astimezone(bot.runtime.zone).date() == NEW_YORK_DAY
     with bot.runtime.db.reading() as session:
         assert session.scalar(select(func.max(OutboxMessage.attempts))) == 2
-    # The held posts are answered (recorded) once their hang ends.
-    bot.slack.wait_for("chat.postMessage", count=len(expected_channels()) + 2, timeout=10)
     return posted(bot.slack)
 
 
@@ -153,21 +158,20 @@ def test_slack_hanging_past_the_timeout_still_delivers_every_worklist_the_same_d
 ) -> None:
     sent = _hang_then_recover(bot)
     assert set(sent) == expected_channels()
-    # What the outbox cannot know (did Slack post the call that timed out?) costs at most one
-    # repeat per timed-out call; see the strict xfail below for the repeat itself.
-    assert sum(sent.values()) - len(sent) <= 2
+    assert all(count == 1 for count in sent.values()), sent
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: bot/outbox.py _deliver_one retries a chat.postMessage that timed out although Slack "
-        "may have posted it: the two timed-out worklists arrive twice"
-    ),
-)
 def test_slack_hanging_past_the_timeout_sends_no_worklist_twice(bot: RunningBot) -> None:
     sent = _hang_then_recover(bot)
-    assert all(count == 1 for count in sent.values()), sent
+    # Each call is made once: the two that timed out were found in their DMs' history, by the
+    # outbox id in their metadata, and marked sent with the ts Slack gave them.
+    assert len(bot.slack.calls("chat.postMessage")) == len(expected_channels()) == sum(sent.values())
+    assert len(bot.slack.calls("conversations.history")) == 2
+    with bot.runtime.db.reading() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.unsure_since.is_not(None))).all()
+        recorded = {(row.channel, row.slack_ts) for row in rows}
+    answered = {(str(c.params["channel"]), c.response["ts"]) for c in bot.slack.calls("chat.postMessage")}
+    assert len(recorded) == 2 and recorded <= answered
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,10 +282,15 @@ def test_sigkill_mid_send_then_a_second_process_sends_each_worklist_once(
 
     sent = posted(standin)
     assert set(sent) == {*agents, SUPERVISORS}
-    twice = {channel: n for channel, n in sent.items() if n > 1}
-    # The one window for a repeat (bot/outbox.py's docstring): the post Slack had taken when the
-    # process died, before its `sent` could be committed. Exactly that one DM arrives twice.
-    assert twice == {in_flight: 2}
+    # The post Slack had taken when the process died is found in that DM's history (each expired
+    # claim is looked for there first) and marked sent with its ts: no DM arrives twice.
+    assert all(count == 1 for count in sent.values()), {c: n for c, n in sent.items() if n > 1}
+    assert len(standin.calls("conversations.history")) == claimed
+    with db.reading() as session:
+        in_flight_ts = session.scalar(
+            select(OutboxMessage.slack_ts).where(OutboxMessage.channel == in_flight)
+        )
+    assert in_flight_ts == calls[-1].response["ts"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -49,5 +49,6 @@ def test_the_manifest_asks_for_no_more_than_the_bot_uses() -> None:
         "commands",
         "files:write",
         "groups:history",
+        "im:history",
         "im:write",
     ]

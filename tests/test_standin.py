@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import queue
 import threading
@@ -207,6 +208,93 @@ def test_conversations_open_gives_a_stable_dm(standin: SlackStandIn, client: Web
     assert client.conversations_info(channel=dm)["channel"]["user"] == "U1"
 
 
+def test_metadata_is_kept_with_the_message_and_checked(standin: SlackStandIn, client: WebClient) -> None:
+    metadata = {"event_type": "collect_bot_outbox", "event_payload": {"outbox_id": 7}}
+    posted = client.chat_postMessage(channel="C0GENERAL", text="x", metadata=metadata)
+    assert standin.messages("C0GENERAL")[0]["metadata"] == metadata
+    assert posted["message"]["metadata"] == metadata
+    client.chat_update(channel="C0GENERAL", ts=posted["ts"], text="y")  # left out, so kept
+    assert standin.messages("C0GENERAL")[0]["metadata"] == metadata
+    post = client.chat_postMessage
+    assert slack_error(lambda: post(channel="C0GENERAL", text="x", metadata={"event_type": "e"})) == (
+        "invalid_metadata_schema"
+    )
+    not_an_object = {"channel": "C0GENERAL", "text": "x", "metadata": ["e"]}
+    assert slack_error(lambda: client.api_call("chat.postMessage", json=not_an_object)) == (
+        "invalid_metadata_format"
+    )
+
+
+def test_conversations_history_pages_newest_first_without_thread_replies(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    metadata = {"event_type": "collect_bot_outbox", "event_payload": {"outbox_id": 1}}
+    first = client.chat_postMessage(channel="C0GENERAL", text="first", metadata=metadata)
+    client.chat_postMessage(channel="C0GENERAL", text="in the thread", thread_ts=first["ts"])
+    tss = [client.chat_postMessage(channel="C0GENERAL", text=f"m{n}")["ts"] for n in range(4)]
+
+    plain = client.conversations_history(channel="C0GENERAL")
+    assert [m["text"] for m in plain["messages"]] == ["m3", "m2", "m1", "m0", "first"]
+    assert plain["has_more"] is False and "response_metadata" not in plain
+    parent = plain["messages"][-1]
+    assert (parent["thread_ts"], parent["reply_count"]) == (first["ts"], 1)
+    assert "metadata" not in parent and "channel" not in parent  # metadata only when asked for
+    asked = client.conversations_history(channel="C0GENERAL", include_all_metadata=True)
+    assert asked["messages"][-1]["metadata"] == metadata
+
+    pages = [
+        [m["ts"] for m in page["messages"]]
+        for page in client.conversations_history(channel="C0GENERAL", limit=2)
+    ]
+    assert pages == [[tss[3], tss[2]], [tss[1], tss[0]], [first["ts"]]]
+    since = client.conversations_history(channel="C0GENERAL", oldest=tss[1])  # oldest is exclusive
+    assert [m["ts"] for m in since["messages"]] == [tss[3], tss[2]]
+    within = client.conversations_history(channel="C0GENERAL", oldest=tss[1], latest=tss[2], inclusive=True)
+    assert [m["ts"] for m in within["messages"]] == [tss[2], tss[1]]
+    assert client.conversations_history(channel="C0NEW")["messages"] == []
+    assert slack_error(lambda: client.conversations_history(channel="U1")) == "channel_not_found"
+    assert slack_error(lambda: client.conversations_history(channel="C0GENERAL", cursor="bad")) == (
+        "invalid_cursor"
+    )
+    standin.add_channel("C0ELSEWHERE", is_member=False)
+    assert slack_error(lambda: client.conversations_history(channel="C0ELSEWHERE")) == "not_in_channel"
+
+
+def test_conversations_replies_gives_the_parent_then_the_thread(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel="C0GENERAL", text="parent")
+    metadata = {"event_type": "collect_bot_outbox", "event_payload": {"outbox_id": 2}}
+    replies = [
+        client.chat_postMessage(channel="C0GENERAL", text=f"r{n}", thread_ts=parent["ts"], metadata=metadata)[
+            "ts"
+        ]
+        for n in range(3)
+    ]
+    client.chat_postMessage(channel="C0GENERAL", text="elsewhere")
+    thread = client.conversations_replies(channel="C0GENERAL", ts=parent["ts"], include_all_metadata=True)
+    assert [m["text"] for m in thread["messages"]] == ["parent", "r0", "r1", "r2"]
+    assert (
+        thread["messages"][1]["thread_ts"] == parent["ts"] and thread["messages"][1]["metadata"] == metadata
+    )
+    later = client.conversations_replies(channel="C0GENERAL", ts=replies[1], oldest=replies[0])
+    assert [m["ts"] for m in later["messages"]] == [parent["ts"], replies[1], replies[2]]
+    assert slack_error(lambda: client.conversations_replies(channel="C0GENERAL", ts="1.000000")) == (
+        "thread_not_found"
+    )
+
+
+def test_message_ts_follow_a_clock_when_given_one() -> None:
+    clock = [1_795_000_000.0]
+    with SlackStandIn(token=TOKEN, now=lambda: clock[0]) as standin:
+        client = WebClient(base_url=standin.api_url, token=TOKEN)
+        first = client.chat_postMessage(channel="C0GENERAL", text="a")["ts"]
+        second = client.chat_postMessage(channel="C0GENERAL", text="b")["ts"]  # the clock stood still
+        clock[0] += 60
+        third = client.chat_postMessage(channel="C0GENERAL", text="c")["ts"]
+    assert (first, second, third) == ("1795000000.000000", "1795000000.000100", "1795000060.000000")
+
+
 def test_users_info_over_get(standin: SlackStandIn, client: WebClient) -> None:
     standin.add_user("U1", name="dana", real_name="Dana Scully", tz="Europe/London")
     assert client.users_info(user="U1")["user"]["real_name"] == "Dana Scully"
@@ -313,6 +401,18 @@ def test_hang_delays_the_answer(standin: SlackStandIn, client: WebClient) -> Non
     started = time.monotonic()
     client.auth_test()
     assert time.monotonic() - started >= 0.2
+
+
+def test_drop_carries_out_the_call_and_loses_its_answer(standin: SlackStandIn) -> None:
+    # No retry handlers: slack-sdk's default one would repeat the call, and post it twice.
+    client = WebClient(base_url=standin.api_url, token=TOKEN, retry_handlers=[])
+    standin.drop("chat.postMessage")
+    with pytest.raises(http.client.RemoteDisconnected):
+        client.chat_postMessage(channel="C0GENERAL", text="x")
+    assert [m["text"] for m in standin.messages("C0GENERAL")] == ["x"]
+    [call] = standin.calls("chat.postMessage")
+    assert call.ok
+    assert client.chat_postMessage(channel="C0GENERAL", text="y")["ok"]  # only the next one is lost
 
 
 def test_stop_releases_a_hung_call() -> None:

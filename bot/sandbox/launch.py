@@ -70,14 +70,18 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
                     prepare: Callable[[Database], None] | None = None) -> Iterator[RunningSandbox]:  # fmt: skip
     """`prepare` fills the database before the bot and its scheduler start (tests use it)."""
     database_url = database_url or os.environ.get("DATABASE_URL") or fresh_database_url()
-    standin = SlackStandIn(token="xoxb-sandbox-" + secrets.token_hex(6), bot_user_id="U0COLLECTBOT")
+    clock = ShiftedClock(start)
+    standin = SlackStandIn(
+        token="xoxb-sandbox-" + secrets.token_hex(6),
+        bot_user_id="U0COLLECTBOT",
+        now=lambda: clock.now().timestamp(),  # messages stamped by the sandbox's clock, as Slack's
+    )
     standin.add_channel(SUPERVISOR_CHANNEL, name="collections-supervisors", is_private=True)
     standin.start()
     signing_secret = secrets.token_hex(16)
     settings = sandbox_settings(database_url, standin, signing_secret)
     db = Database(settings.database_url)
     upgrade(db.engine)
-    clock = ShiftedClock(start)
     runtime = Runtime(settings=settings, db=db, clock=clock)
     if seed is not None:
         from bot.sandbox.demo import seed_demo

@@ -2,14 +2,17 @@
 
 Tests point a real `slack_sdk.WebClient(base_url=standin.api_url)` at it, and the local browser
 sandbox will use it to show what the bot did. It keeps just enough workspace state (messages per
-channel, views, uploads) to answer the way Slack does, validates what Slack would reject, records
-every call, and can inject rate limits, server errors and slow answers.
+channel with their metadata, views, uploads) to answer the way Slack does, including reading the
+history back, validates what Slack would reject, records every call, and can inject rate limits,
+server errors, slow answers and answers lost after the call was carried out.
 
 Only the standard library is used for the server, so the stand-in runs anywhere the bot runs.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import copy
 import json
@@ -23,6 +26,7 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -43,6 +47,7 @@ _CONVERSATION_ID = re.compile(r"^[CGD][A-Z0-9]+$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 _FIRST_TS = 1_700_000_000_000_000  # microseconds; the first ts handed out is 1700000000.000100
 _MAX_RESPONSE_URL_POSTS = 5
+_HISTORY_LIMIT = 999  # conversations.history and .replies return at most this many per page
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,6 +120,8 @@ class _HttpReply:
     body: bytes
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    # Close the connection without answering: the call was carried out, its answer is lost.
+    dropped: bool = False
 
 
 def _json_reply(payload: JsonDict, status: int = 200, headers: dict[str, str] | None = None) -> _HttpReply:
@@ -247,6 +254,17 @@ def _check_message(params: JsonDict) -> None:
         raise _SlackError("no_text")
 
 
+def _check_metadata(params: JsonDict) -> None:
+    """Message metadata is an object with a string `event_type` and an object `event_payload`."""
+    metadata = params.get("metadata")
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict):
+        raise _SlackError("invalid_metadata_format")
+    if not isinstance(metadata.get("event_type"), str) or not isinstance(metadata.get("event_payload"), dict):
+        raise _SlackError("invalid_metadata_schema")
+
+
 def _view_problems(view: JsonDict) -> list[str]:
     blocks = view.get("blocks")
     if not isinstance(blocks, list):
@@ -314,6 +332,54 @@ def _parse_params(request: _HttpRequest) -> tuple[JsonDict, bool]:
     return _decode_json_fields(params), False
 
 
+def _flag(value: Any) -> bool:
+    """A boolean argument as slack-sdk sends it in a query (1/0) or as JSON (true/false)."""
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _ts_argument(params: JsonDict, name: str) -> Decimal | None:
+    value = params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as e:
+        raise _SlackError(f"invalid_ts_{name}") from e
+
+
+def _page_limit(params: JsonDict, default: int) -> int:
+    try:
+        limit = int(params.get("limit") or default)
+    except (TypeError, ValueError) as e:
+        raise _SlackError("invalid_limit") from e
+    return max(1, min(limit, _HISTORY_LIMIT))
+
+
+def _cursor_ts(params: JsonDict) -> Decimal | None:
+    """Slack's history cursors are base64 of `next_ts:<ts>`: the first message of the next page."""
+    cursor = params.get("cursor")
+    if not cursor:
+        return None
+    try:
+        kind, _, ts = base64.b64decode(str(cursor), validate=True).decode().partition(":")
+        if kind != "next_ts":
+            raise ValueError(kind)
+        return Decimal(ts)
+    except (binascii.Error, UnicodeDecodeError, ValueError, InvalidOperation) as e:
+        raise _SlackError("invalid_cursor") from e
+
+
+def _cursor_for(ts: str) -> str:
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _within(ts: str, oldest: Decimal | None, latest: Decimal | None, inclusive: bool) -> bool:
+    at = Decimal(ts)
+    if oldest is not None and (at < oldest or (at == oldest and not inclusive)):
+        return False
+    return latest is None or at < latest or (at == latest and inclusive)
+
+
 def _bearer_token(headers: dict[str, str]) -> str | None:
     scheme, _, token = headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
@@ -359,6 +425,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(reply)
 
     def _write(self, reply: _HttpReply) -> None:
+        if reply.dropped:
+            self.close_connection = True
+            return
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
@@ -385,11 +454,16 @@ class SlackStandIn:
         bot_user_id: str = "UBOT",
         *,
         trigger_ttl: float = 3.0,
+        now: Callable[[], float] | None = None,
     ) -> None:
+        """`now` (seconds since the epoch) makes each message's ts the time it was posted, as on
+        Slack, by that clock (a test's, or the sandbox's); without it ts count up from
+        1700000000.000100, which keeps them predictable."""
         self.token = token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.trigger_ttl = trigger_ttl
+        self._now = now
         self._cond = threading.Condition(threading.RLock())
         self._released = threading.Event()  # set by stop() to free hung requests
         self._server: _Server | None = None
@@ -409,6 +483,8 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
@@ -419,6 +495,7 @@ class SlackStandIn:
         self._responses: list[RecordedResponse] = []
         self._last_at = 0.0
         self._counters: dict[str, int] = defaultdict(int)
+        self._last_ts = _FIRST_TS  # microseconds
         self._history: dict[str, list[JsonDict]] = defaultdict(list)
         self._ephemeral: list[JsonDict] = []
         self._views: dict[str, JsonDict] = {}
@@ -432,6 +509,7 @@ class SlackStandIn:
         self._used_triggers: set[str] = set()
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._hangs: dict[str, deque[float]] = defaultdict(deque)
+        self._drops: dict[str, int] = defaultdict(int)  # method -> answers still to lose
         self._held: dict[str, int] = defaultdict(int)  # method -> requests hang() is holding now
         self._call_listeners: list[Callable[[RecordedCall], None]] = []
         self._response_listeners: list[Callable[[RecordedResponse], None]] = []
@@ -568,6 +646,12 @@ class SlackStandIn:
         with self._cond:
             self._hangs[method].extend(seconds for _ in range(times))
 
+    def drop(self, method: str, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method`, then close their connections without an
+        answer: the client sees the remote end disconnect, not knowing the call took effect."""
+        with self._cond:
+            self._drops[method] += times
+
     def wait_for_held(self, method: str, count: int = 1, timeout: float = 5.0) -> None:
         """Block until `count` calls of `method` are being held by hang() (they are recorded only
         when answered, so this is how a test knows the bot is waiting on Slack)."""
@@ -694,9 +778,14 @@ class SlackStandIn:
             fault = self._faults[method].popleft() if self._faults.get(method) else None
         if fault is not None:
             return self._answer_fault(method, params, request, fault)
-        return self._answer(
+        reply = self._answer(
             method, params, request, 200, self._call_method(method, params, request, was_json)
         )
+        with self._cond:
+            dropped = self._drops.get(method, 0) > 0
+            if dropped:
+                self._drops[method] -= 1
+        return replace(reply, dropped=True) if dropped else reply
 
     def _hold(self, method: str, delay: float) -> None:
         with self._cond:
@@ -833,8 +922,9 @@ class SlackStandIn:
         return f"{prefix}{self._counters[prefix]:08X}"
 
     def _next_ts(self) -> str:
-        self._counters["ts"] += 1
-        micros = _FIRST_TS + 100 * self._counters["ts"]
+        # A ts is unique in its channel and later than the one before, even when a clock stands still.
+        clock = round(self._now() * 1_000_000) if self._now is not None else 0
+        micros = self._last_ts = max(clock, self._last_ts + 100)
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _user_object(
@@ -1001,6 +1091,7 @@ class SlackStandIn:
         channel = self._resolve_channel(params.get("channel"))
         self._check_member(channel)
         _check_message(params)
+        _check_metadata(params)
         message = self._append_message(channel, params)
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
 
@@ -1027,6 +1118,7 @@ class SlackStandIn:
         channel = self._resolve_channel(params.get("channel"))
         message = self._find_message(channel, _required(params, "ts"))
         _check_message(params)
+        _check_metadata(params)
         # Fields left out keep their old values, as on Slack (send blocks=[] to drop blocks).
         for name in ("text", "blocks", "attachments", "metadata"):
             if name in params:
@@ -1098,6 +1190,76 @@ class SlackStandIn:
 
     def _conversations_info(self, params: JsonDict) -> JsonDict:
         return {"ok": True, "channel": copy.deepcopy(self._conversation(_required(params, "channel")))}
+
+    def _conversations_history(self, params: JsonDict) -> JsonDict:
+        """Top-level messages (a thread's replies stay in the thread), newest first, a page at a time."""
+        channel = self._readable_channel(params)
+        listed = [m for m in self._history.get(channel, []) if m.get("thread_ts") in (None, m["ts"])]
+        return self._page(listed, params, default_limit=100, newest_first=True)
+
+    def _conversations_replies(self, params: JsonDict) -> JsonDict:
+        """A thread: its parent first, whatever the window, then the replies in it, oldest first."""
+        channel = self._readable_channel(params)
+        try:
+            named = self._find_message(channel, _required(params, "ts"))
+            parent_ts = named.get("thread_ts") or named["ts"]
+            parent = self._find_message(channel, parent_ts)
+        except _SlackError as e:
+            raise _SlackError("thread_not_found") from e
+        replies = [m for m in self._history[channel] if m.get("thread_ts") == parent_ts and m is not parent]
+        page = self._page(replies, params, default_limit=1000, newest_first=False)
+        page["messages"].insert(0, self._listed(parent, _flag(params.get("include_all_metadata"))))
+        return page
+
+    def _readable_channel(self, params: JsonDict) -> str:
+        channel = _required(params, "channel")
+        if not self._conversation(channel).get("is_member", True):
+            raise _SlackError("not_in_channel")
+        return channel
+
+    def _page(
+        self, messages: list[JsonDict], params: JsonDict, *, default_limit: int, newest_first: bool
+    ) -> JsonDict:
+        """One page of `messages` within oldest/latest, from the cursor on, as Slack pages history."""
+        oldest, latest = _ts_argument(params, "oldest"), _ts_argument(params, "latest")
+        inclusive, start = _flag(params.get("inclusive")), _cursor_ts(params)
+        window = sorted(
+            (m for m in messages if _within(m["ts"], oldest, latest, inclusive)),
+            key=lambda m: Decimal(m["ts"]),
+            reverse=newest_first,
+        )
+        if start is not None:
+            # The cursor names the first message of this page; the window runs the page's way from it.
+            window = [
+                m
+                for m in window
+                if (Decimal(m["ts"]) <= start if newest_first else Decimal(m["ts"]) >= start)
+            ]
+        limit = _page_limit(params, default_limit)
+        metadata = _flag(params.get("include_all_metadata"))
+        answer: JsonDict = {
+            "ok": True,
+            "messages": [self._listed(m, metadata) for m in window[:limit]],
+            "has_more": len(window) > limit,
+        }
+        if len(window) > limit:
+            answer["response_metadata"] = {"next_cursor": _cursor_for(window[limit]["ts"])}
+        return answer
+
+    def _listed(self, message: JsonDict, with_metadata: bool) -> JsonDict:
+        """A message as history lists it: no `channel` or empty fields, a parent's reply count, and
+        its metadata only when include_all_metadata asks for it."""
+        listed = {k: v for k, v in message.items() if k != "channel" and v is not None}
+        if not with_metadata:
+            listed.pop("metadata", None)
+        replies = [m for m in self._history[message["channel"]] if m.get("thread_ts") == message["ts"]]
+        if replies:
+            listed |= {
+                "thread_ts": message["ts"],
+                "reply_count": len(replies),
+                "latest_reply": replies[-1]["ts"],
+            }
+        return copy.deepcopy(listed)
 
     def _users_info(self, params: JsonDict) -> JsonDict:
         return {"ok": True, "user": copy.deepcopy(self._user(_required(params, "user")))}
