@@ -183,6 +183,7 @@ class Sandbox:
         ts = f"{9_000_000_000 + next(self._ephemeral_ts)}.000000"
         self._seen(channel, ts)
         self._slots.append(Ephemeral(user, channel, ts, message, self.runtime.now()))
+        self._changed()  # an answer in the acknowledgement makes no Slack call that would say so
         return len(self._slots) - 1
 
     def _track(self, answer: SlackHttpResponse, user: str, channel: str, slot: int | None = None) -> None:
