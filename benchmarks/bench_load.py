@@ -1,14 +1,15 @@
 """Load: `collect-bot serve` answering signed `/collect pay` and `/collect log` from many agents at
 once, on SQLite and PostgreSQL, measured against a bare Bolt app that only acknowledges (the floor).
 
-    python benchmarks/bench_load.py [--seconds 20] [--concurrency 32] [--postgres URL] [--sqlite]
-        [--threads 8] [--processes 1] [--agents 100] [--accounts 50] [--pay-share 0.5] [--warmup 3]
+    python benchmarks/bench_load.py [--seconds 20] [--concurrency 32 | --rate R] [--postgres URL]
+        [--sqlite] [--threads 8] [--processes 1] [--agents 100] [--accounts 50] [--pay-share 0.5] [--warmup 3]
         [--keep-alive] [--profile]
 
 The Slack stand-in (bot.standin) runs in this process: the bot's auth.test, its App Home refreshes
-(views.publish after every pay and log), the morning's direct messages and any late answer through
-response_url all go to it. Each target is served by a process of its own (--processes N: N of them on one port, `serve
---reuse-port`; SQLite always one) on a free 127.0.0.1 port:
+(views.publish after pay and log, at most one per agent every 5 s), the morning's direct messages
+and any late answer through response_url all go to it. Each target is served by a process of its
+own (--processes N: N of them on one port, `serve --reuse-port`; SQLite always one) on a free
+127.0.0.1 port:
 
   * bare Bolt: a slack_bolt App with the same signing secret, token_verification_enabled=False and
     a `/collect` listener that only calls ack(), served by bot.serving.create_server (waitress, as
@@ -24,7 +25,11 @@ now already run, so that `serve`'s start-up tick has nothing left to do under lo
 
 The load comes from a separate process (so that the stand-in's work does not share its
 interpreter): --concurrency closed-loop senders, each sending one request, waiting for the answer,
-and sending the next, for --warmup + --seconds seconds; then it stops by itself. Every request is
+and sending the next, for --warmup + --seconds seconds; then it stops by itself. With --rate R
+instead (open loop), request k is sent at k/R seconds whether or not earlier ones are answered,
+each on its own connection, and its latency counts from when it was due: the latency at a given
+load, for the bot and the bare app alike, where the closed loop measures the most each can do
+(its latencies are then mostly queueing: 32 senders / throughput). Every request is
 signed as Slack signs it, for a random agent and one of their accounts: `/collect pay ACC 1.00
 ref:…` (a reference never used before, so nothing is held as a repeat) or `/collect log ACC email
 no-answer …` (email is outside the call-frequency and time-of-day rules). By default each request
@@ -129,6 +134,7 @@ class LoadSpec:
     bare: bool
     tag: str
     seed: int = 7
+    rate: float = 0.0  # > 0: open loop, this many requests a second whatever the answers
 
 
 @dataclass(frozen=True)
@@ -238,44 +244,99 @@ def classify(bare: bool, pay: bool, status: int, body: bytes) -> str:
     return f"answered: {text[:90]}"
 
 
-async def _sender(spec: LoadSpec, index: int, began: float, sent: list[Sent]) -> None:
-    rng = random.Random(spec.seed * 100_003 + index)
+@dataclass(frozen=True)
+class _Request:
+    pay: bool
+    agent: int
+    account: int
+    ref: str
+    data: bytes
+
+
+def _next_request(spec: LoadSpec, rng: random.Random, host_port: str, index: int, number: int) -> _Request:
+    agent, account = rng.randrange(spec.agents), rng.randrange(spec.accounts)
+    pay = rng.random() < spec.pay_share
+    ref = f"BL{spec.tag}-{index}-{number}" if pay else ""
+    text = (
+        f"pay {account_id(agent, account)} {PAYMENT} ref:{ref}"
+        if pay
+        else f"log {account_id(agent, account)} email no-answer load test {index}-{number}"
+    )
+    response_url = spec.response_urls[(index * 7919 + number) % len(spec.response_urls)]
+    data = _command_request(spec, host_port, "/slack/events", agent_id(agent), text, response_url)
+    return _Request(pay, agent, account, ref, data)
+
+
+async def _exchange(spec: LoadSpec, connection: _Connection, request: _Request) -> tuple[str, bool]:
+    """How the request went, and whether its connection may carry the next one."""
+    try:
+        status, body, reusable = await asyncio.wait_for(connection.exchange(request.data), REQUEST_TIMEOUT)
+        return classify(spec.bare, request.pay, status, body), reusable
+    except TimeoutError:
+        return f"no answer in {REQUEST_TIMEOUT:.0f} s", False
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"[:100], False
+
+
+def _address(spec: LoadSpec) -> tuple[str, str, int]:
     host_port = spec.url.split("//", 1)[1].split("/", 1)[0]
     host, port = host_port.rsplit(":", 1)
-    connection = _Connection(host, int(port))
+    return host_port, host, int(port)
+
+
+async def _sender(spec: LoadSpec, index: int, began: float, sent: list[Sent]) -> None:
+    rng = random.Random(spec.seed * 100_003 + index)
+    host_port, host, port = _address(spec)
+    connection = _Connection(host, port)
     end = began + spec.warmup + spec.seconds
     number = 0
     while time.perf_counter() < end:
         number += 1
-        agent, account = rng.randrange(spec.agents), rng.randrange(spec.accounts)
-        pay = rng.random() < spec.pay_share
-        ref = f"BL{spec.tag}-{index}-{number}" if pay else ""
-        text = (
-            f"pay {account_id(agent, account)} {PAYMENT} ref:{ref}"
-            if pay
-            else f"log {account_id(agent, account)} email no-answer load test {index}-{number}"
-        )
-        response_url = spec.response_urls[(index * 7919 + number) % len(spec.response_urls)]
-        request = _command_request(spec, host_port, "/slack/events", agent_id(agent), text, response_url)
+        request = _next_request(spec, rng, host_port, index, number)
         start = time.perf_counter()
-        try:
-            status, body, reusable = await asyncio.wait_for(connection.exchange(request), REQUEST_TIMEOUT)
-            outcome = classify(spec.bare, pay, status, body)
-        except TimeoutError:
-            outcome, reusable = f"no answer in {REQUEST_TIMEOUT:.0f} s", False
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as error:
-            outcome, reusable = f"{type(error).__name__}: {error}"[:100], False
+        outcome, reusable = await _exchange(spec, connection, request)
         latency = time.perf_counter() - start
         if not (spec.keep_alive and reusable):
             await connection.close()
-        sent.append(Sent(pay, agent, account, start - began, latency, outcome, ref))
+        sent.append(
+            Sent(request.pay, request.agent, request.account, start - began, latency, outcome, request.ref)
+        )
     await connection.close()
+
+
+async def _open_loop(spec: LoadSpec, began: float, sent: list[Sent]) -> None:
+    """--rate: request k is due at k / rate seconds, on a connection of its own, whether or not the
+    earlier ones are answered; its latency counts from when it was due, so that a server falling
+    behind shows as latency rather than as fewer requests."""
+    rng = random.Random(spec.seed)
+    host_port, host, port = _address(spec)
+    total = int((spec.warmup + spec.seconds) * spec.rate)
+
+    async def one(number: int, due: float) -> None:
+        request = _next_request(spec, rng, host_port, 0, number)
+        connection = _Connection(host, port)
+        outcome, _reusable = await _exchange(spec, connection, request)
+        latency = time.perf_counter() - due
+        await connection.close()
+        sent.append(
+            Sent(request.pay, request.agent, request.account, due - began, latency, outcome, request.ref)
+        )
+
+    tasks = []
+    for number in range(total):
+        due = began + number / spec.rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(number, due)))
+    await asyncio.gather(*tasks)
 
 
 async def _load(spec: LoadSpec) -> list[Sent]:
     sent: list[Sent] = []
     began = time.perf_counter()
-    await asyncio.gather(*(_sender(spec, i, began, sent) for i in range(spec.concurrency)))
+    if spec.rate > 0:
+        await _open_loop(spec, began, sent)
+    else:
+        await asyncio.gather(*(_sender(spec, i, began, sent) for i in range(spec.concurrency)))
     return sent
 
 
@@ -886,6 +947,10 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="load before the window (default 3)")
     parser.add_argument("--concurrency", type=int, default=32, help="closed-loop senders (default 32)")
     parser.add_argument(
+        "--rate", type=float, default=0.0,
+        help="open loop instead: this many requests a second, each on its own connection",
+    )  # fmt: skip
+    parser.add_argument(
         "--postgres", metavar="URL", help="run on PostgreSQL, in a scratch database on this server"
     )
     parser.add_argument(
@@ -916,6 +981,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
     if args.seconds < 1 or args.seconds > 3600 or args.warmup < 0 or not 1 <= args.concurrency <= 1000:
         parser.error("--seconds 1..3600, --warmup >= 0, --concurrency 1..1000")
+    if not 0 <= args.rate <= 5000:
+        parser.error("--rate 0..5000 (0: closed loop)")
     if not 0 <= args.pay_share <= 1 or args.agents < 1 or args.accounts < 1:
         parser.error("--pay-share 0..1, --agents and --accounts >= 1")
     return args
@@ -934,7 +1001,7 @@ class Run:
         return LoadSpec(
             url=url, seconds=a.seconds, warmup=a.warmup, concurrency=a.concurrency, agents=a.agents,
             accounts=a.accounts, pay_share=a.pay_share, signing_secret=self.signing_secret,
-            response_urls=self.response_urls, keep_alive=a.keep_alive, bare=bare, tag=tag,
+            response_urls=self.response_urls, keep_alive=a.keep_alive, bare=bare, tag=tag, rate=a.rate,
         )  # fmt: skip
 
 
@@ -1026,10 +1093,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.keep_alive
         else "a new connection per request, as Slack"
     )
+    senders = (
+        f"open loop at {args.rate:g} requests/s" if args.rate else f"{args.concurrency} closed-loop senders"
+    )
     print(
-        f"load: {args.agents} agents x {args.accounts} accounts, {args.concurrency} closed-loop senders,"
+        f"load: {args.agents} agents x {args.accounts} accounts, {senders},"
         f" {args.pay_share:.0%} pay / {1 - args.pay_share:.0%} log, {args.warmup:g} s warm-up + {args.seconds:g} s,"
-        f" {args.threads} server threads, {connection}; {os.cpu_count()} CPUs"
+        f" {args.threads} server threads x {args.processes} process(es), {connection}; {os.cpu_count()} CPUs"
     )
     standin = SlackStandIn(token=BOT_TOKEN, team_id=TEAM_ID).start()
     try:
