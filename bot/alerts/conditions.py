@@ -13,6 +13,9 @@ from enum import StrEnum
 
 from bot.currency import format_money
 
+# A snoozed alert stays quiet this long, whatever its account does meanwhile.
+SNOOZE_DAYS = 3
+
 
 class Condition(StrEnum):
     HIGH_VALUE = "high-value"

@@ -7,13 +7,12 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.alerts.conditions import SNOOZE_DAYS
 from bot.assignments.moves import assign_account
 from bot.errors import NotFoundError
 from bot.roster import require_supervisor
 from bot.runtime import Runtime
 from storage.models import Account, Alert
-
-SNOOZE = timedelta(days=3)
 
 
 def _alert(session: Session, alert_id: int) -> Alert:
@@ -45,7 +44,7 @@ def snooze(runtime: Runtime, *, actor: str, alert_id: int) -> str:
     with runtime.db.transaction() as session:
         require_supervisor(session, actor, "snooze alerts")
         alert = _alert(session, alert_id)
-        alert.snoozed_until, alert.handled_by = runtime.now() + SNOOZE, actor
+        alert.snoozed_until, alert.handled_by = runtime.now() + timedelta(days=SNOOZE_DAYS), actor
         audit.record(
             session,
             at=runtime.now(),
@@ -55,4 +54,4 @@ def snooze(runtime: Runtime, *, actor: str, alert_id: int) -> str:
             entity_key=str(alert_id),
             after=audit.snapshot({"snoozed_until": alert.snoozed_until, "condition": alert.condition}),
         )
-        return f"Snoozed for 3 days: {alert.why}"
+        return f"Snoozed for {SNOOZE_DAYS} days: {alert.why}"

@@ -33,7 +33,6 @@ from storage.models import Account, Alert, Promise
 
 JOB = "supervisor-alerts"
 SLOT_MINUTES = 15
-SNOOZE = timedelta(days=3)
 
 
 def alerts_due(runtime: Runtime, at: datetime) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.alerts.conditions import SNOOZE_DAYS
 from bot.blocks.kit import Reply, actions, button, context, header, section
 from bot.blocks.mrkdwn import code, escape, mention
 from bot.ids import ActionId
@@ -48,7 +49,7 @@ def _buttons(alert_id: int) -> dict[str, object]:
             "action_id": ActionId.ALERT_REASSIGN,
             "placeholder": {"type": "plain_text", "text": "Reassign to…"},
         },
-        button("Snooze 3 days", ActionId.ALERT_SNOOZE, value),
+        button(f"Snooze {SNOOZE_DAYS} days", ActionId.ALERT_SNOOZE, value),
         block_id=f"alert-{alert_id}",
     )
 
