@@ -47,7 +47,6 @@ from benchmarks.scratch_postgres import libpq_url, throwaway_postgres
 from bot.assignments.planning import DayPlan, facts_query, plan_day
 from bot.settings import load_settings
 from storage.database import Database
-from storage.schema import is_current
 
 GOAL_SECONDS = 10.0
 GOAL_RATIO = 3.0
@@ -97,7 +96,7 @@ def _arguments() -> argparse.Namespace:
 
 def _cached_sqlite(path: Path, spec: PortfolioSpec, regenerate: bool) -> str:
     url = f"sqlite:///{path}"
-    if not regenerate and is_cached(path, spec) and _schema_is_current(url):
+    if not regenerate and is_cached(path, spec.fingerprint()):
         print(f"SQLite: reusing {path} ({path.stat().st_size / 1e6:,.0f} MB)")
         return url
     print(f"SQLite: generating {path}")
@@ -105,15 +104,6 @@ def _cached_sqlite(path: Path, spec: PortfolioSpec, regenerate: bool) -> str:
     load_sqlite(path, spec)
     print(f"  generated in {time.perf_counter() - started:.1f} s ({path.stat().st_size / 1e6:,.0f} MB)")
     return url
-
-
-def _schema_is_current(url: str) -> bool:
-    """A cache built before the latest migration is rebuilt rather than measured."""
-    db = Database(url)
-    try:
-        return is_current(db.engine)
-    finally:
-        db.dispose()
 
 
 @dataclass(frozen=True)

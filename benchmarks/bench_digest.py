@@ -63,7 +63,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from benchmarks.portfolio_data import batches, insert_statement
+from benchmarks.portfolio_data import batches, filling_sqlite_cache, insert_statement, is_cached
 from benchmarks.scratch_postgres import libpq_url, throwaway_postgres
 from bot.blocks.digest import digest_message
 from bot.kpis.formulas import period_for, previous
@@ -73,7 +73,6 @@ from bot.reports.numbers import build_report
 from bot.reports.spreadsheet import report_workbook
 from bot.settings import load_settings
 from storage.database import Database
-from storage.schema import is_current, upgrade
 
 # Bump when the generated rows change, so that a file cached by an older generator is rebuilt.
 GENERATOR_VERSION = 2
@@ -451,50 +450,16 @@ def tables(spec: LedgerSpec) -> Iterator[tuple[str, Iterable[Row]]]:
 # --- loading: SQLite (cached), then PostgreSQL copied from it --------------------------------------
 
 
-def _spec_file(path: Path) -> Path:
-    return path.with_name(path.name + ".spec.json")
-
-
-def is_cached(path: Path, spec: LedgerSpec) -> bool:
-    """Whether `path` holds this spec's ledger, completely built, under the current schema."""
-    written = _spec_file(path)
-    if not (path.exists() and written.exists() and json.loads(written.read_text()) == spec.fingerprint()):
-        return False
-    db = Database(f"sqlite:///{path}")
-    try:
-        return is_current(db.engine)
-    finally:
-        db.dispose()
-
-
 def build_sqlite(path: Path, spec: LedgerSpec) -> None:
-    """Build the ledger in a file beside `path` and move it into place once complete, so that an
-    interrupted run never leaves a half-filled cache behind."""
-    partial = path.with_name(path.name + ".partial")
-    for leftover in (_spec_file(path), partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
-    db = Database(f"sqlite:///{partial}")
-    upgrade(db.engine)
-    db.dispose()
-    connection = sqlite3.connect(partial, isolation_level=None)
-    try:
-        # A scratch file filled once: no journal to speak of, no fsync, room for the indexes.
-        connection.execute("PRAGMA journal_mode=MEMORY")
-        connection.execute("PRAGMA synchronous=OFF")
-        connection.execute("PRAGMA cache_size=-1000000")
-        connection.execute("BEGIN")
+    """Build the ledger into `path` (see portfolio_data.filling_sqlite_cache)."""
+    with filling_sqlite_cache(path, spec.fingerprint()) as connection:
+        connection.execute("PRAGMA cache_size=-1000000")  # room for the indexes
         for table, rows in tables(spec):
             started, count = time.perf_counter(), 0
             for batch in batches(rows, size=100_000):
                 connection.executemany(insert_statement(table, COLUMNS[table]), batch)
                 count += len(batch)
             print(f"  {table:<20}{count:>12,} rows in {time.perf_counter() - started:6.1f} s", flush=True)
-        connection.execute("COMMIT")
-        connection.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        connection.close()
-    os.replace(partial, path)
-    _spec_file(path).write_text(json.dumps(spec.fingerprint()))
 
 
 def copy_to_postgres(source: Path, url: str) -> None:
@@ -658,7 +623,7 @@ def _child_command(args: argparse.Namespace, child: str, url: str) -> list[str]:
 
 def cached_sqlite(args: argparse.Namespace, spec: LedgerSpec) -> Path:
     path = Path(args.sqlite)
-    if not args.regenerate and is_cached(path, spec):
+    if not args.regenerate and is_cached(path, spec.fingerprint()):
         print(f"SQLite: reusing {path} ({path.stat().st_size / 1e6:,.0f} MB)")
         return path
     print(f"SQLite: generating {path}", flush=True)

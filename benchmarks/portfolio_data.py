@@ -16,6 +16,7 @@ import os
 import random
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from operator import itemgetter
@@ -27,7 +28,7 @@ import psycopg
 from psycopg import sql
 
 from storage.database import Database
-from storage.schema import upgrade
+from storage.schema import is_current, upgrade
 
 # Bump when the generated rows change, so that files cached by an older generator are rebuilt.
 GENERATOR_VERSION = 2
@@ -94,10 +95,43 @@ def _fingerprint_file(path: Path) -> Path:
     return path.with_name(path.name + ".spec.json")
 
 
-def is_cached(path: Path, spec: PortfolioSpec) -> bool:
-    """Whether `path` holds the portfolio of this spec, built completely by load_sqlite()."""
+def is_cached(path: Path, fingerprint: dict[str, object]) -> bool:
+    """Whether `path` holds what `fingerprint` describes, built completely by filling_sqlite_cache()
+    and under the current schema (a file built before the latest migration is rebuilt)."""
     written = _fingerprint_file(path)
-    return path.exists() and written.exists() and json.loads(written.read_text()) == spec.fingerprint()
+    if not (path.exists() and written.exists() and json.loads(written.read_text()) == fingerprint):
+        return False
+    db = Database(f"sqlite:///{path}")
+    try:
+        return is_current(db.engine)
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def filling_sqlite_cache(path: Path, fingerprint: dict[str, object]) -> Iterator[sqlite3.Connection]:
+    """A migrated, empty file beside `path`, filled by the caller in one transaction and moved into
+    place with its fingerprint once complete, so an interrupted run never leaves a half-filled cache
+    behind."""
+    partial = path.with_name(path.name + ".partial")
+    for leftover in (_fingerprint_file(path), partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    db = Database(f"sqlite:///{partial}")
+    upgrade(db.engine)
+    db.dispose()
+    connection = sqlite3.connect(partial, isolation_level=None)
+    try:
+        # A scratch file being filled once: no journal to speak of, no fsync.
+        connection.execute("PRAGMA journal_mode=MEMORY")
+        connection.execute("PRAGMA synchronous=OFF")
+        connection.execute("BEGIN")
+        yield connection
+        connection.execute("COMMIT")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        connection.close()
+    os.replace(partial, path)
+    _fingerprint_file(path).write_text(json.dumps(fingerprint))
 
 
 @dataclass(frozen=True)
@@ -361,21 +395,9 @@ def insert_statement(table: str, columns: Sequence[str]) -> str:
 
 
 def load_sqlite(path: Path, spec: PortfolioSpec, report: Callable[[str], None] = print) -> None:
-    """Build the portfolio in a new file beside `path` and move it into place once complete, so an
-    interrupted run never leaves a half-filled cache behind."""
-    partial = path.with_name(path.name + ".partial")
-    for leftover in (_fingerprint_file(path), partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
-    db = Database(f"sqlite:///{partial}")
-    upgrade(db.engine)
-    db.dispose()
+    """Build the portfolio into `path` (see filling_sqlite_cache)."""
     tables = generate(spec)
-    connection = sqlite3.connect(partial, isolation_level=None)
-    try:
-        # A scratch file being filled once: no journal to speak of, no fsync.
-        connection.execute("PRAGMA journal_mode=MEMORY")
-        connection.execute("PRAGMA synchronous=OFF")
-        connection.execute("BEGIN")
+    with filling_sqlite_cache(path, spec.fingerprint()) as connection:
         connection.executemany(insert_statement("agents", AGENT_COLUMNS), tables.agents)
         connection.executemany(insert_statement("absences", ABSENCE_COLUMNS), tables.absences)
         for done, rows in enumerate(batches(tables.accounts), 1):
@@ -384,12 +406,6 @@ def load_sqlite(path: Path, spec: PortfolioSpec, report: Callable[[str], None] =
                 report(f"  {done * 50_000:,} accounts")
         connection.executemany(insert_statement("promises", PROMISE_COLUMNS), tables.promises)
         connection.executemany(insert_statement("contacts", CONTACT_COLUMNS), _chronological(tables.contacts))
-        connection.execute("COMMIT")
-        connection.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        connection.close()
-    os.replace(partial, path)
-    _fingerprint_file(path).write_text(json.dumps(spec.fingerprint()))
     report(f"  {len(tables.promises):,} promises, {len(tables.contacts):,} contacts")
 
 
