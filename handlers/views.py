@@ -143,7 +143,7 @@ def selected(values: Values, block: str, action: str, field: str) -> str:
 def _optional_selected(values: Values, block: str, action: str) -> str | None:
     option = (values.get(block, {}).get(action, {}) or {}).get("selected_option") or {}
     value = option.get("value")
-    return storable(str(value)) or None if value else None
+    return storable(str(value or "")) or None
 
 
 def text_of(values: Values, block: str, action: str) -> str:

@@ -463,6 +463,14 @@ def test_agents_then_accounts_import_and_audit(cli: Cli, ledger: Database) -> No
     assert count(ledger, AuditEntry, AuditEntry.action == "import.created", AuditEntry.entity == "agent") == 2
 
 
+def test_a_nul_character_in_a_cell_is_dropped_because_postgresql_cannot_keep_it(
+    cli: Cli, ledger: Database
+) -> None:
+    cli("agents", TEAM)
+    assert cli("accounts", PORTFOLIO.replace("Maria Silva", "Maria\x00 Silva")).code == 0
+    assert account(ledger, "ACC-1042").customer_name == "Maria Silva"
+
+
 def test_reimporting_the_same_files_changes_nothing(cli: Cli, ledger: Database) -> None:
     cli("agents", TEAM)
     cli("accounts", PORTFOLIO)

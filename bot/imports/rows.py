@@ -25,6 +25,7 @@ from bot.ledger.accounts import account_key
 from bot.parsing.amounts import parse_amount
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
 from bot.parsing.dates import parse_iso_date, parse_received_at
+from bot.parsing.typed_text import storable
 from bot.vocabulary import (
     CHANNEL_ALIASES,
     CLOSED_STATUSES,
@@ -195,7 +196,7 @@ def _records(reader: Reader, header: list[str], kind: ImportKind) -> CsvFile:
 
 
 def _record(line: int, row: list[str], header: list[str]) -> Record:
-    cells = {name: cell.strip() for name, cell in zip(header, row, strict=False) if name}
+    cells = {name: storable(cell).strip() for name, cell in zip(header, row, strict=False) if name}
     if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
         problem = f"the row has {len(row)} cells but the header has {len(header)} columns"
         return Record(line, cells, problem)
