@@ -413,6 +413,7 @@ def rows(bot: RunningBot) -> tuple[int, ...]:
 
 
 FORM = "application/x-www-form-urlencoded"
+UNREADABLE = "not a request Slack sends"  # bot/web.py's 400 for signed bodies Bolt cannot read
 
 
 def slash_body(text: str, user: str = AGENT) -> bytes:
@@ -499,7 +500,9 @@ def test_malformed_requests_are_refused_and_write_nothing(quiet_ledger: RunningB
         assert response.status < 500, (body, content_type, signing, response.status, response.body)
         if signing != "valid":
             assert response.status == 401, (body, content_type, signing, response.status)
-        else:
+        elif not (response.status == 400 and response.body == UNREADABLE):
+            # Bolt can also fail later, while dispatching (e.g. `actions: null`): bot/web.py then
+            # answers its 400 for signed but unreadable requests, which the check above cannot foresee.
             assert response.status in (200, 404), (body, content_type, response.status, response.body)
 
     malformed()
@@ -513,6 +516,7 @@ MALFORMED_EXAMPLES = [
     pytest.param(b"[1, 2]", "application/json", id="JSON body a list"),
     pytest.param(b"{oops", "text/plain", id="a brace, not JSON"),
     pytest.param(b"\xff\xfe", FORM, id="not UTF-8"),
+    pytest.param(b'{"type":"block_actions","":null,"actions":null}', FORM, id="JSON sent as a form"),
 ]
 
 
