@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.serving import CannotListenError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import Database
 from storage.schema import current_revision, is_current, upgrade
@@ -29,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         return int(args.run(settings, args))
-    except (SettingsError, StartupError) as error:
+    except (SettingsError, StartupError, CannotListenError) as error:
         print(f"collect-bot: {error}", file=sys.stderr)
         return 2
 

@@ -3,6 +3,7 @@ and the tests (the same server, so the tests exercise what production runs)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from typing import Any
@@ -13,24 +14,36 @@ from waitress.server import create_server as waitress_server
 REQUEST_THREADS = 8
 
 
+class CannotListenError(Exception):
+    """The address can't be listened on (most often another process has the port)."""
+
+
 # waitress's type stubs stop short of its server objects, hence Any.
 def create_server(
     app: Any, host: str, port: int, threads: int = REQUEST_THREADS, *, reuse_port: bool = False
 ) -> Any:
     """`reuse_port`: several processes on this host listen on the same port and the kernel shares
-    the connections out between them (Linux SO_REUSEPORT): one address, a process per core."""
-    where: dict[str, Any] = {"host": host, "port": port}
-    if reuse_port:
-        where = {"sockets": [socket.create_server((host, port), reuse_port=True)]}
-    server = waitress_server(
-        app,
-        **where,
-        threads=threads,
-        ident="collect-bot",
-        channel_timeout=30,
-        # Slack's payloads are small; refusing large bodies early keeps a flood cheap.
-        max_request_body_size=1_048_576,
-    )
+    the connections out between them (Linux SO_REUSEPORT): one address, a process per core.
+    CannotListenError when the address is taken or not this host's."""
+    try:
+        where: dict[str, Any] = {"host": host, "port": port}
+        if reuse_port:
+            where = {"sockets": [socket.create_server((host, port), reuse_port=True)]}
+        server = waitress_server(
+            app,
+            **where,
+            threads=threads,
+            ident="collect-bot",
+            channel_timeout=30,
+            # Slack's payloads are small; refusing large bodies early keeps a flood cheap.
+            max_request_body_size=1_048_576,
+        )
+    except OSError as error:
+        shared = " (every process sharing a port needs --reuse-port)" if reuse_port else ""
+        raise CannotListenError(
+            f"cannot listen on {host}:{port}: {os.strerror(error.errno) if error.errno else error}{shared};"
+            " choose another with --port"
+        ) from None
     if isinstance(server, MultiSocketServer):
         raise ValueError("give one host address to listen on")
     return server

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.serving import BackgroundServer
+from bot.serving import BackgroundServer, CannotListenError
 from bot.settings import SettingsError, load_settings
 
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COLLECT_", "DATABASE_URL"))}
@@ -105,6 +105,18 @@ def test_serve_creates_the_sqlite_schema_answers_healthz_and_stops_on_sigterm(tm
             server.wait()
 
 
+def test_serve_on_a_taken_port_stops_with_one_line_naming_it(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret"}
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        for extra in ([], ["--reuse-port"]):
+            done = run_cli("serve", "--host", "127.0.0.1", "--port", port, *extra, env=env, cwd=tmp_path)
+            assert done.returncode == 2, done.stderr
+            last = done.stderr.strip().splitlines()[-1]
+            assert last.startswith(f"collect-bot: cannot listen on 127.0.0.1:{port}: Address already in use")
+            assert "Traceback" not in done.stderr
+
+
 def test_serve_processes_share_one_port_with_reuse_port() -> None:
     def named(name: bytes) -> Any:
         def app(_environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -118,8 +130,8 @@ def test_serve_processes_share_one_port_with_reuse_port() -> None:
         BackgroundServer(named(b"one"), port=port, reuse_port=True),
         BackgroundServer(named(b"two"), port=port, reuse_port=True),
     ):
-        with pytest.raises(OSError):  # without it the port is taken
-            BackgroundServer(named(b"three"), port=port)
+        with pytest.raises(CannotListenError, match="Address already in use; choose another"):
+            BackgroundServer(named(b"three"), port=port)  # without it the port is taken
         answered = set()
         for _ in range(64):  # the kernel spreads new connections over both by their source port
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
