@@ -31,7 +31,7 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     options.register(app, runtime)
     views.register(app, runtime, answerer)
     worklists.register(app, runtime)
-    events.register(app, runtime)
+    events.register(app, runtime, answerer)
     escalations.register(app, runtime)
     alerts.register(app, runtime)
 

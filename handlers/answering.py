@@ -43,8 +43,18 @@ class Answerer:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect-work")
         self.homes = HomeRefresher(refresh_home or (lambda _user: None))
 
-    def answer(self, ack: Callable[..., Any], respond: Callable[..., Any], work: Work) -> None:
+    def answer(
+        self,
+        ack: Callable[..., Any],
+        respond: Callable[..., Any],
+        work: Work,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """`then` runs once the work is over, also when it outlasts the budget (a Home refreshed
+        before the work commits would show the state before it)."""
         future = self._executor.submit(safely, work)
+        if then is not None:
+            future.add_done_callback(lambda _done: then())
         try:
             reply = future.result(timeout=self.budget_seconds)
         except FutureTimeout:

@@ -72,9 +72,8 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             )
             client.views_open(trigger_id=command["trigger_id"], view=_MODALS[parsed.subcommand](origin))
             return
-        answerer.answer(ack, respond, lambda: execute(runtime, user, parsed))
-        if isinstance(parsed, CHANGES_A_WORKLIST):
-            answerer.homes.request(user)
+        refresh = (lambda: answerer.homes.request(user)) if isinstance(parsed, CHANGES_A_WORKLIST) else None
+        answerer.answer(ack, respond, lambda: execute(runtime, user, parsed), then=refresh)
 
 
 def execute(runtime: Runtime, user: str, command: Command) -> Reply:

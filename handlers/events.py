@@ -8,10 +8,12 @@ from slack_bolt import App
 
 from bot.assignments.desk import publish_home
 from bot.runtime import Runtime
+from handlers.answering import Answerer
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
+            answerer.homes.opened(event["user"])
             publish_home(runtime, event["user"])

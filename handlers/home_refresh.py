@@ -2,7 +2,12 @@
 low-priority thread of its own, at most one refresh waiting per person, and at most one refresh
 per person every REFRESH_INTERVAL seconds. The first change after a quiet spell shows at once; a
 burst of changes costs one more rebuild, made when the interval is over, so the Home always ends
-up showing the last of them."""
+up showing the last of them.
+
+Slack allows `views.publish` about PUBLISHES_PER_MINUTE times a minute per workspace (tier 4), so
+the refreshes of the whole team also share that budget, earliest waiting first: on a busy morning
+a Home shows a change a little later instead of Slack refusing the bot's calls. Opening the Home
+always publishes at once (the person is looking) and spends from the same budget."""
 
 from __future__ import annotations
 
@@ -17,6 +22,34 @@ log = logging.getLogger(__name__)
 # than this for one person is work nobody sees.
 REFRESH_INTERVAL = 5.0
 
+# Slack's tier 4 is "100+ a minute" with bursts; the budget is per process (several `serve`
+# processes each have one, and the Web API client waits out a 429 if Slack still says no).
+PUBLISHES_PER_MINUTE = 100
+PUBLISH_BURST = 20
+
+
+class PublishBudget:
+    """A token bucket: `burst` publishes at once, then `per_minute` a minute."""
+
+    def __init__(self, per_minute: float, burst: int, now: float) -> None:
+        self._per_second = per_minute / 60.0
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._at = now
+
+    def seconds_until_one(self, now: float) -> float:
+        self._refill(now)
+        return 0.0 if self._tokens >= 1.0 else (1.0 - self._tokens) / self._per_second
+
+    def spend(self, now: float) -> None:
+        """May go below zero (a Home opened when the budget is spent): later refreshes wait longer."""
+        self._refill(now)
+        self._tokens -= 1.0
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self._burst, self._tokens + max(0.0, now - self._at) * self._per_second)
+        self._at = max(self._at, now)
+
 
 class HomeRefresher:
     def __init__(
@@ -24,10 +57,13 @@ class HomeRefresher:
         publish: Callable[[str], None],
         interval: float = REFRESH_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
+        per_minute: float = PUBLISHES_PER_MINUTE,
+        burst: int = PUBLISH_BURST,
     ) -> None:
         self._publish = publish
         self._interval = interval
         self._clock = clock
+        self._budget = PublishBudget(per_minute, burst, clock())
         self._due: dict[str, float] = {}  # person -> when their refresh may run
         self._last: dict[str, float] = {}  # person -> when their Home was last rebuilt
         self._condition = threading.Condition()
@@ -40,6 +76,13 @@ class HomeRefresher:
             if user not in self._due:
                 self._due[user] = self._last.get(user, -self._interval) + self._interval
             self._condition.notify()
+
+    def opened(self, user: str) -> None:
+        """The person opened their Home, which is published at once: it counts as their refresh."""
+        with self._condition:
+            now = self._clock()
+            self._budget.spend(now)
+            self._last[user] = now
 
     def waiting(self) -> list[str]:
         """Whose refresh waits for their interval to end."""
@@ -56,9 +99,11 @@ class HomeRefresher:
                     continue
                 user, due = min(self._due.items(), key=lambda item: item[1])
                 now = self._clock()
-                if due > now and not self._stopping:  # stopping: what waits is published at once
-                    self._condition.wait(due - now)
+                wait = max(due - now, self._budget.seconds_until_one(now))
+                if wait > 0 and not self._stopping:  # stopping: what waits is published at once
+                    self._condition.wait(wait)
                     continue
+                self._budget.spend(now)
                 del self._due[user]
                 self._last[user] = now  # before the rebuild: a change made during it is refreshed again
                 return user

@@ -44,3 +44,39 @@ def test_stopping_publishes_what_waits_instead_of_dropping_it() -> None:
     refresher.request("U0ANA")
     refresher.stop()
     assert published.get_nowait() == "U0ANA"
+
+
+def test_the_team_shares_slacks_publish_budget_earliest_waiting_first() -> None:
+    published: queue.Queue[str] = queue.Queue()
+    clock = Clock()
+    refresher = HomeRefresher(published.put, interval=5.0, clock=clock, per_minute=1, burst=2)
+    try:
+        for user in ("U0ANA", "U0BRUNO", "U0CARLA", "U0DIDI"):
+            refresher.request(user)
+        assert [published.get(timeout=5), published.get(timeout=5)] == ["U0ANA", "U0BRUNO"]
+        assert refresher.waiting() == ["U0CARLA", "U0DIDI"] and published.empty()
+        clock.now += 60.0  # one more publish earned
+        refresher.request("U0CARLA")  # wakes the refresher; Carla was already waiting
+        assert published.get(timeout=5) == "U0CARLA"
+        assert refresher.waiting() == ["U0DIDI"] and published.empty()
+    finally:
+        refresher.stop()
+
+
+def test_opening_the_home_spends_from_the_budget_and_counts_as_the_refresh() -> None:
+    published: queue.Queue[str] = queue.Queue()
+    clock = Clock()
+    refresher = HomeRefresher(published.put, interval=5.0, clock=clock, per_minute=1, burst=1)
+    try:
+        refresher.opened("U0ANA")  # published by the event handler itself
+        refresher.request("U0BRUNO")
+        refresher.request("U0ANA")
+        assert refresher.waiting() == ["U0ANA", "U0BRUNO"] and published.empty()
+        clock.now += 60.0
+        refresher.request("U0BRUNO")
+        assert published.get(timeout=5) == "U0BRUNO"  # Ana's refresh came due later (her interval)
+        clock.now += 60.0
+        refresher.request("U0ANA")
+        assert published.get(timeout=5) == "U0ANA"
+    finally:
+        refresher.stop()
