@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, null, or_, select
 from sqlalchemy.orm import Session
 
 from bot.access import SEES_EVERYTHING, may_work, not_on_roster, not_yours
@@ -18,7 +18,7 @@ from bot.ledger.promise_rules import PromiseStanding, standing
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
 from bot.roster import find_member
 from bot.vocabulary import PromiseStatus
-from storage.models import Account, Contact, Payment, Promise
+from storage.models import Account, Agent, Contact, Payment, Promise
 
 
 def account_key(account_id: str) -> str:
@@ -31,17 +31,24 @@ def find_account(
 ) -> Account:
     """The account with this id, locked for the rest of the transaction when it will be changed.
     With an `actor`, refused unless they may work it (bot.access)."""
-    query = select(Account).where(Account.account_key == account_key(account_id))
+    # The actor's role comes in the same query: every change on a busy morning starts here.
+    actor_role = (
+        select(Agent.role).where(Agent.slack_user_id == actor).limit(1).scalar_subquery()
+        if actor is not None
+        else null()
+    )
+    query = select(Account, actor_role).where(Account.account_key == account_key(account_id))
     if for_update:
-        query = query.with_for_update()
-    account = session.scalars(query).one_or_none()
-    if account is None:
+        query = query.with_for_update(of=Account)
+    found = session.execute(query).one_or_none()
+    if found is None:
         raise unknown_account(session, account_id)
+    account: Account = found[0]
+    role: str | None = found[1]
     if actor is not None:
-        member = find_member(session, actor)
-        if member is None:
+        if role is None:
             raise not_on_roster()
-        if not may_work(member.role, actor, account.assigned_to):
+        if not may_work(role, actor, account.assigned_to):
             raise not_yours(account.account_id)
     return account
 
