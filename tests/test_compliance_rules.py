@@ -19,6 +19,7 @@ from bot.compliance.rules import (
     check_contact,
     check_escalation,
     check_promise_request,
+    counts_calls,
     plausible_zones,
 )
 
@@ -475,3 +476,27 @@ def test_mask_phone(phone: str, masked: str) -> None:
 )
 def test_mask_email(email: str, masked: str) -> None:
     assert mask_email(email) == masked
+
+
+@given(
+    channel=st.sampled_from(["call", "phone", "sms", "text", "email", "mail", "letter", "visit"]),
+    at=instants,
+    days=st.lists(st.integers(min_value=0, max_value=7), max_size=10),
+    spoke=st.none() | st.integers(min_value=0, max_value=7),
+    hold=st.none() | st.sampled_from(HOLDS),
+)
+def test_only_calls_are_judged_by_the_call_history(
+    channel: str, at: datetime, days: list[int], spoke: int | None, hold: str | None
+) -> None:
+    """The guard leaves the history unread when counts_calls says no: the verdict must not change."""
+    today = at.astimezone(NY).date()
+    history = ContactHistory(
+        tuple(today - timedelta(days=d) for d in days),
+        None if spoke is None else today - timedelta(days=spoke),
+    )
+    debt = facts(calls=history, status="on_hold" if hold else "active", hold_reason=hold)
+    with_history = check_contact(channel, "no-answer", at, debt)
+    without = check_contact(channel, "no-answer", at, replace(debt, calls=NO_CALLS))
+    assert counts_calls(channel) == (channel in ("call", "phone"))
+    if not counts_calls(channel):
+        assert with_history == without

@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.compliance.contact_limits import ContactHistory
-from bot.compliance.rules import DebtFacts, Verdict, check_contact, check_escalation, check_promise_request
+from bot.compliance.rules import (
+    DebtFacts,
+    Verdict,
+    check_contact,
+    check_escalation,
+    check_promise_request,
+    counts_calls,
+)
 from bot.errors import UserError
 from bot.ledger.accounts import find_account
 from bot.roster import require_supervisor
@@ -32,14 +39,21 @@ class ComplianceRefusedError(UserError):
         self.action = action
 
 
-def debt_facts(session: Session, account: Account, now: datetime, zone: ZoneInfo) -> DebtFacts:
-    """The account's calls of the last 7 days and its last phone conversation, as the rules count them."""
+def debt_facts(
+    session: Session, account: Account, now: datetime, zone: ZoneInfo, *, with_calls: bool = True
+) -> DebtFacts:
+    """The account's calls of the last 7 days and its last phone conversation, as the rules count
+    them; `with_calls=False` leaves the calls out (and unread) when the rules will not count them."""
     since = now - timedelta(days=8)
-    calls = session.execute(
-        select(Contact.at, Contact.outcome).where(
-            Contact.account_pk == account.id, Contact.channel == Channel.CALL, Contact.at >= since
-        )
-    ).all()
+    calls = (
+        session.execute(
+            select(Contact.at, Contact.outcome).where(
+                Contact.account_pk == account.id, Contact.channel == Channel.CALL, Contact.at >= since
+            )
+        ).all()
+        if with_calls
+        else []
+    )
     days = tuple(at.astimezone(zone).date() for at, _outcome in calls)
     talks = [at.astimezone(zone).date() for at, outcome in calls if outcome == Outcome.RIGHT_PARTY]
     return DebtFacts(
@@ -65,7 +79,7 @@ def guard_contact(
 ) -> None:  # fmt: skip
     # "inbound: …" in the notes logs the customer's own call or message, which the rules never refuse.
     inbound = (notes or "").strip().lower().startswith("inbound")
-    facts = debt_facts(session, account, now, zone)
+    facts = debt_facts(session, account, now, zone, with_calls=counts_calls(channel))
     verdict = check_contact(channel, outcome, now, facts, inbound=inbound, profile=profile)
     _allowed(session, verdict, account, f"log {channel}", now)
 

@@ -112,6 +112,11 @@ def check_contact(
     return Verdict(True, None, f"{_CHANNEL_NOUNS[kind]} is allowed now.")
 
 
+def counts_calls(channel: str) -> bool:
+    """Whether check_contact looks at `facts.calls` for this channel: only calls are counted."""
+    return _channel(channel) is Channel.CALL
+
+
 def check_promise_request(facts: DebtFacts, *, profile: str = US_PROFILE) -> Verdict:
     """May the agent ask for a promise to pay? Not while the account is on hold (a dispute stops
     promise requests until the verification is sent, 1006.38)."""
