@@ -6,10 +6,10 @@ once, on SQLite and PostgreSQL, measured against a bare Bolt app that only ackno
         [--keep-alive] [--profile]
 
 The Slack stand-in (bot.standin) runs in this process: the bot's auth.test, its App Home refreshes
-(views.publish after pay and log, at most one per agent every 5 s), the morning's direct messages
-and any late answer through response_url all go to it. Each target is served by a process of its
-own (--processes N: N of them on one port, `serve --reuse-port`; SQLite always one) on a free
-127.0.0.1 port:
+(views.publish after pay and log, at most one per agent every 5 s and 100 a minute in all), the
+morning's direct messages and any late answer through response_url all go to it. Each target is
+served by a process of its own (--processes N: N of them on one port, `serve --reuse-port`;
+SQLite always one) on a free 127.0.0.1 port:
 
   * bare Bolt: a slack_bolt App with the same signing secret, token_verification_enabled=False and
     a `/collect` listener that only calls ack(), served by bot.serving.create_server (waitress, as
