@@ -24,21 +24,32 @@ def release_expired_holds(session: Session, *, today: date, now: datetime) -> in
     query = select(Account).where(Account.status == AccountStatus.ON_HOLD, Account.hold_until < today)
     released = 0
     for account in session.scalars(query.with_for_update()):
-        before = audit.account_state(account)
-        account.status, account.hold_reason, account.hold_until = AccountStatus.ACTIVE, None, None
-        account.updated_at = now
-        audit.record(
-            session,
-            at=now,
-            actor="collect-bot",
-            action="hold.ended",
-            entity="account",
-            entity_key=account.account_id,
-            before=before,
-            after=audit.account_state(account),
+        _change_hold(
+            session, account, AccountStatus.ACTIVE, None, action="hold.ended", actor="collect-bot", now=now
         )
         released += 1
     return released
+
+
+def _change_hold(
+    session: Session,
+    account: Account,
+    status: AccountStatus,
+    reason: str | None,
+    *,
+    action: str,
+    actor: str,
+    now: datetime,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """Puts the account on or off hold (any end date cleared), audited with `detail` beside its state."""
+    before = audit.account_state(account)
+    account.status, account.hold_reason, account.hold_until = status, reason, None
+    account.updated_at = now
+    audit.record(
+        session, at=now, actor=actor, action=action, entity="account", entity_key=account.account_id,
+        before=before, after={**audit.account_state(account), **(detail or {})},
+    )  # fmt: skip
 
 
 PLACEABLE = ("dispute", "cease-communication", "bankruptcy", "attorney")
@@ -65,12 +76,9 @@ def place_hold(
         raise UserError(
             f"`{account.account_id}` is {account.status.replace('_', ' ')}: there is nothing to hold."
         )
-    before = audit.account_state(account)
-    account.status, account.hold_reason, account.hold_until = AccountStatus.ON_HOLD, reason, None
-    account.updated_at = now
-    audit.record(
-        session, at=now, actor=actor, action="hold.placed", entity="account", entity_key=account.account_id,
-        before=before, after={**audit.account_state(account), "note": note},
+    _change_hold(
+        session, account, AccountStatus.ON_HOLD, reason, action="hold.placed", actor=actor, now=now,
+        detail={"note": note},
     )  # fmt: skip
     return HoldOutcome(account.account_id, account.customer_name, reason, placed=True)
 
@@ -85,11 +93,8 @@ def release_hold(session: Session, account_id: str, reason: str, *, actor: str, 
         raise UserError(
             "Say why the hold is lifted.", f"Type `/collect release {account.account_id} <reason>`."
         )
-    before = audit.account_state(account)
-    account.status, account.hold_reason, account.hold_until = AccountStatus.ACTIVE, None, None
-    account.updated_at = now
-    audit.record(
-        session, at=now, actor=actor, action="hold.released", entity="account", entity_key=account.account_id,
-        before=before, after={**audit.account_state(account), "reason": reason},
+    _change_hold(
+        session, account, AccountStatus.ACTIVE, None, action="hold.released", actor=actor, now=now,
+        detail={"reason": reason},
     )  # fmt: skip
     return HoldOutcome(account.account_id, account.customer_name, None, placed=False)
