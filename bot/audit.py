@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from storage.models import Account, AuditEntry
+from storage.models import Account, AuditEntry, table_of
 
 
 def json_value(value: object) -> Any:
@@ -35,6 +36,11 @@ def account_state(account: Account) -> dict[str, Any]:
     return snapshot({field: getattr(account, field) for field in AUDITED_ACCOUNT_FIELDS})
 
 
+# Built once: every change writes an audit row, and building the statement costs more than
+# running it. A plain insert, not an ORM object: it is never read back in the transaction.
+_INSERT = insert(table_of(AuditEntry))
+
+
 def record(
     session: Session,
     *,
@@ -46,14 +52,15 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            at=at,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_key=entity_key,
-            before=before,
-            after=after,
-        )
+    session.execute(
+        _INSERT,
+        {
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_key": entity_key,
+            "before": before,
+            "after": after,
+        },
     )

@@ -6,8 +6,9 @@ import difflib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import func, null, or_, select
+from sqlalchemy import Select, bindparam, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from bot.access import SEES_EVERYTHING, may_work, not_on_roster, not_yours
@@ -31,16 +32,8 @@ def find_account(
 ) -> Account:
     """The account with this id, locked for the rest of the transaction when it will be changed.
     With an `actor`, refused unless they may work it (bot.access)."""
-    # The actor's role comes in the same query: every change on a busy morning starts here.
-    actor_role = (
-        select(Agent.role).where(Agent.slack_user_id == actor).limit(1).scalar_subquery()
-        if actor is not None
-        else null()
-    )
-    query = select(Account, actor_role).where(Account.account_key == account_key(account_id))
-    if for_update:
-        query = query.with_for_update(of=Account)
-    found = session.execute(query).one_or_none()
+    params = {"key": account_key(account_id)} | ({"actor": actor} if actor is not None else {})
+    found = session.execute(_account_lookup(for_update, actor is not None), params).one_or_none()
     if found is None:
         raise unknown_account(session, account_id)
     account: Account = found[0]
@@ -51,6 +44,19 @@ def find_account(
         if not may_work(role, actor, account.assigned_to):
             raise not_yours(account.account_id)
     return account
+
+
+@cache
+def _account_lookup(for_update: bool, with_role: bool) -> Select[Account, str | None]:
+    """Every change on a busy morning starts here, so the statement is built once (building it
+    costs more than running it) and the actor's role comes in the same query."""
+    role = (
+        select(Agent.role).where(Agent.slack_user_id == bindparam("actor")).limit(1).scalar_subquery()
+        if with_role
+        else null()
+    )
+    query = select(Account, role).where(Account.account_key == bindparam("key"))
+    return query.with_for_update(of=Account) if for_update else query
 
 
 def unknown_account(session: Session, account_id: str) -> NotFoundError:
@@ -147,8 +153,14 @@ class AccountSummary:
 
 def open_promises(session: Session, account: Account) -> list[Promise]:
     """Earliest due first: a payment plan's instalments are kept in order."""
-    query = select(Promise).where(Promise.account_pk == account.id, Promise.status == PromiseStatus.OPEN)
-    return list(session.scalars(query.order_by(Promise.due_date, Promise.id)))
+    return list(session.scalars(_OPEN_PROMISES, {"account_pk": account.id}))
+
+
+_OPEN_PROMISES = (
+    select(Promise)
+    .where(Promise.account_pk == bindparam("account_pk"), Promise.status == PromiseStatus.OPEN)
+    .order_by(Promise.due_date, Promise.id)
+)
 
 
 def open_promise(session: Session, account: Account) -> Promise | None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -19,7 +19,7 @@ from bot.ledger.promise_rules import counts_toward, progress_after_payment
 from bot.parsing.amounts import parse_amount
 from bot.roster import roster_name
 from bot.vocabulary import AccountStatus, PromiseStatus
-from storage.models import Account, Payment, Promise
+from storage.models import Account, Payment, Promise, table_of
 
 
 class OverpaymentError(UserError):
@@ -119,32 +119,38 @@ class RepeatedPaymentError(UserError):
         self.amount = amount
 
 
+# Built once, as every statement of a typed payment: building one costs more than running it.
+_QUICK_REPEAT = select(Payment.id).where(
+    Payment.account_pk == bindparam("account_pk"),
+    Payment.recorded_by == bindparam("actor"),
+    Payment.amount == bindparam("amount"),
+    Payment.source == "slack",
+    Payment.created_at >= bindparam("since"),
+)
+
+
 def _refuse_a_quick_repeat(
     session: Session, account: Account, amount: Decimal, actor: str, now: datetime
 ) -> None:
-    earlier = session.scalar(
-        select(Payment.id).where(
-            Payment.account_pk == account.id,
-            Payment.recorded_by == actor,
-            Payment.amount == amount,
-            Payment.source == "slack",
-            Payment.created_at >= now - REPEAT_WINDOW,
-        )
-    )
-    if earlier is not None:
+    params = {"account_pk": account.id, "actor": actor, "amount": amount, "since": now - REPEAT_WINDOW}
+    if session.scalar(_QUICK_REPEAT, params) is not None:
         raise RepeatedPaymentError(account.account_id, amount, account.currency)
+
+
+_BY_REFERENCE = select(Payment).where(
+    Payment.account_pk == bindparam("account_pk"), Payment.reference == bindparam("reference")
+)
+_BY_DEDUPE_KEY = select(Payment).where(Payment.dedupe_key == bindparam("dedupe_key"))
 
 
 def find_duplicate(session: Session, account: Account, details: PaymentDetails) -> Payment | None:
     if details.reference:
-        query = select(Payment).where(
-            Payment.account_pk == account.id, Payment.reference == details.reference
-        )
-        earlier = session.scalars(query).first()
+        params = {"account_pk": account.id, "reference": details.reference}
+        earlier = session.scalars(_BY_REFERENCE, params).first()
         if earlier:
             return earlier
     if details.dedupe_key:
-        return session.scalars(select(Payment).where(Payment.dedupe_key == details.dedupe_key)).first()
+        return session.scalars(_BY_DEDUPE_KEY, {"dedupe_key": details.dedupe_key}).first()
     return None
 
 
@@ -171,7 +177,7 @@ def apply_payment(
     if is_overpayment(account.balance, amount) and not details.allow_overpayment:
         raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
     before = audit.account_state(account)
-    payment = _insert_payment(session, account, amount, details, now)
+    payment_state = _insert_payment(session, account, amount, details, now)
     promises = open_promises(session, account)
     promise_kept = _apply_to_promise(
         session, promises, amount, details, zone=zone, grace_days=grace_days, now=now
@@ -193,7 +199,7 @@ def apply_payment(
         before=before,
         after={
             **audit.account_state(account),
-            "payment": _payment_state(payment),
+            "payment": payment_state,
             **({"settlement_forgiven": str(forgiven)} if forgiven is not None else {}),
         },
     )
@@ -222,25 +228,31 @@ def _check_amount(account: Account, amount: Decimal) -> None:
         )
 
 
+_INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
+
+
 def _insert_payment(
     session: Session, account: Account, amount: Decimal, details: PaymentDetails, now: datetime
-) -> Payment:
-    payment = Payment(
-        account_pk=account.id,
-        amount=amount,
-        currency=account.currency,
-        method=details.method,
-        reference=details.reference,
-        payer=details.payer,
-        received_at=details.received_at,
-        recorded_by=details.actor,
-        source=details.source,
-        dedupe_key=details.dedupe_key,
-        created_at=now,
-    )
-    session.add(payment)
-    session.flush()
-    return payment
+) -> dict[str, object]:
+    """Writes the payment; returns what the audit row says of it."""
+    values = {
+        "account_pk": account.id,
+        "amount": amount,
+        "currency": account.currency,
+        "method": details.method,
+        "reference": details.reference,
+        "payer": details.payer,
+        "received_at": details.received_at,
+        "recorded_by": details.actor,
+        "source": details.source,
+        "dedupe_key": details.dedupe_key,
+        "created_at": now,
+    }
+    payment_id = session.execute(_INSERT_PAYMENT, values).scalar_one()
+    return audit.snapshot({"id": payment_id, **{key: values[key] for key in _AUDITED_PAYMENT_FIELDS}})
+
+
+_AUDITED_PAYMENT_FIELDS = ("amount", "currency", "method", "reference", "received_at", "source")
 
 
 def _apply_to_promise(
@@ -273,7 +285,6 @@ def _apply_to_promise(
         if progress.kept:
             promise.status, promise.resolved_at = PromiseStatus.KEPT, now
             kept += promise.amount
-    session.flush()
     return kept or None
 
 
@@ -300,17 +311,3 @@ def _note_last_payment(account: Account, amount: Decimal, details: PaymentDetail
     if account.last_payment_date is None or received_day >= account.last_payment_date:
         account.last_payment_date = received_day
         account.last_payment_amount = amount
-
-
-def _payment_state(payment: Payment) -> dict[str, object]:
-    return audit.snapshot(
-        {
-            "id": payment.id,
-            "amount": payment.amount,
-            "currency": payment.currency,
-            "method": payment.method,
-            "reference": payment.reference,
-            "received_at": payment.received_at,
-            "source": payment.source,
-        }
-    )
