@@ -23,17 +23,21 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
         signing_secret=settings.slack_signing_secret,
         # Start-up must not depend on Slack being reachable; auth.test runs on the first request.
         token_verification_enabled=False,
-        process_before_response=False,
+        # Listeners run on the request's own thread and answer when they return: no hand-off to
+        # Bolt's pool and no 10 ms polling for the acknowledgement. Whatever may be slow after the
+        # acknowledgement (Web API calls, deliveries) goes to answerer.later, and a command's work
+        # to the answerer's pool with its reply budget.
+        process_before_response=True,
     )
     gate.register(app, runtime)
     commands.register(app, runtime, answerer)
-    actions.register(app, runtime)
+    actions.register(app, runtime, answerer)
     options.register(app, runtime)
     views.register(app, runtime, answerer)
-    worklists.register(app, runtime)
+    worklists.register(app, runtime, answerer)
     events.register(app, runtime, answerer)
-    escalations.register(app, runtime)
-    alerts.register(app, runtime)
+    escalations.register(app, runtime, answerer)
+    alerts.register(app, runtime, answerer)
 
     @app.error
     def on_unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:

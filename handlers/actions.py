@@ -15,16 +15,18 @@ from bot.interactions import OverpaymentToConfirm
 from bot.ledger import desk
 from bot.ledger.payments import DuplicatePaymentError
 from bot.runtime import Runtime
-from handlers.answering import respond_safely
+from handlers.answering import Answerer, respond_safely
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     @app.action(ActionId.CONFIRM_OVERPAYMENT)
     def confirm_overpayment(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user = body["user"]["id"]
-        respond_safely(
-            respond, lambda: _confirm(runtime, user, action.get("value", "")), replace_original=True
+        answerer.later(
+            lambda: respond_safely(
+                respond, lambda: _confirm(runtime, user, action.get("value", "")), replace_original=True
+            )
         )
 
     @app.action(ActionId.CANCEL_OVERPAYMENT)
@@ -32,7 +34,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         account = action.get("value", "")[:64]
         cancelled = render.cancelled_reply(f"Payment on {account} not recorded.")
-        respond_safely(respond, lambda: cancelled, replace_original=True)
+        answerer.later(lambda: respond_safely(respond, lambda: cancelled, replace_original=True))
 
 
 def _confirm(runtime: Runtime, user: str, value: str) -> Reply:

@@ -13,7 +13,7 @@ from bot.blocks.kit import Reply
 from bot.errors import UserError
 from bot.ids import ActionId
 from bot.runtime import Runtime
-from handlers.answering import respond_safely
+from handlers.answering import Answerer, respond_safely
 
 
 def _alert_id(action: dict[str, Any]) -> int:
@@ -23,7 +23,7 @@ def _alert_id(action: dict[str, Any]) -> int:
     return int(raw)
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     def on(work: Callable[[str, dict[str, Any]], str]) -> Callable[..., None]:
         def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
             ack()
@@ -32,7 +32,7 @@ def register(app: App, runtime: Runtime) -> None:
             def answer() -> Reply:
                 return alert_handled(work(user, action))
 
-            respond_safely(respond, answer)
+            answerer.later(lambda: respond_safely(respond, answer))
 
         return listener
 

@@ -63,8 +63,9 @@ class Answerer:
             return
         ack(response_type=EPHEMERAL, **reply.as_kwargs())
 
-    def later(self, work: Callable[[], None]) -> None:
-        """Work nobody waits for (refreshing an App Home), off the request thread."""
+    def later(self, work: Callable[[], object]) -> None:
+        """Work after the acknowledgement (a Web API call, a delivery): off the request thread, so
+        the answer to Slack never waits for it."""
 
         def guarded() -> None:
             try:

@@ -70,7 +70,8 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             origin = ModalOrigin(
                 response_url=command.get("response_url"), channel_id=command.get("channel_id")
             )
-            client.views_open(trigger_id=command["trigger_id"], view=_MODALS[parsed.subcommand](origin))
+            modal = _MODALS[parsed.subcommand](origin)
+            answerer.later(lambda: client.views_open(trigger_id=command["trigger_id"], view=modal))
             return
         refresh = (lambda: answerer.homes.request(user)) if isinstance(parsed, CHANGES_A_WORKLIST) else None
         answerer.answer(ack, respond, lambda: execute(runtime, user, parsed), then=refresh)

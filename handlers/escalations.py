@@ -24,7 +24,7 @@ from bot.parsing.command import MAX_NOTES_LENGTH
 from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
 from bot.vocabulary import EscalationKind
-from handlers.answering import EPHEMERAL
+from handlers.answering import EPHEMERAL, Answerer
 from handlers.views import Values, deliver_to_origin, field_errors, selected, text_of
 
 log = logging.getLogger(__name__)
@@ -36,19 +36,19 @@ _BUTTONS = {
 }
 
 
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     for action_id, decision in _BUTTONS.items():
-        app.action(action_id)(_button(runtime, decision))
+        app.action(action_id)(_button(runtime, answerer, decision))
 
     @app.view(CallbackId.DECISION_MODAL)
     def on_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         if _submit(ack, lambda: _decide(runtime, body["user"]["id"], view), {BlockId.COMMENT}):
-            desk.deliver(runtime)
+            answerer.later(lambda: desk.deliver(runtime))
 
     @app.view(CallbackId.QUESTION_MODAL)
     def on_question(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         if _submit(ack, lambda: _ask(runtime, body["user"]["id"], view), {BlockId.QUESTION}):
-            desk.deliver(runtime)
+            answerer.later(lambda: desk.deliver(runtime))
 
     @app.view(CallbackId.ESCALATE_MODAL)
     def on_escalate(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -64,8 +64,11 @@ def register(app: App, runtime: Runtime) -> None:
         raised: list[EscalationCard] = []
         if _submit(ack, lambda: raised.append(_escalate_from_form(runtime, user, view)), blocks):
             # After the form has closed: post it, then tell the agent where it is.
-            link = desk.publish(runtime, raised[0].id)
-            deliver_to_origin(runtime, user, _origin(view), escalated_reply(raised[0], link))
+            def publish() -> None:
+                link = desk.publish(runtime, raised[0].id)
+                deliver_to_origin(runtime, user, _origin(view), escalated_reply(raised[0], link))
+
+            answerer.later(publish)
 
     @app.event({"type": "message"})
     def thread_reply(event: dict[str, Any]) -> None:
@@ -73,46 +76,62 @@ def register(app: App, runtime: Runtime) -> None:
             return  # edits, joins and the bot's own posts are not notes
         if event.get("thread_ts") == event.get("ts"):
             return
-        desk.note_thread_reply(
-            runtime,
-            channel=str(event.get("channel", "")),
-            thread_ts=str(event["thread_ts"]),
-            ts=str(event.get("ts", "")),
-            user=str(event.get("user", "")),
-            text=storable(str(event.get("text", "")))[:MAX_NOTES_LENGTH],
-        )
+        answerer.later(lambda: _note(runtime, event))
 
 
-def _button(runtime: Runtime, decision: str) -> Any:
+def _note(runtime: Runtime, event: dict[str, Any]) -> None:
+    desk.note_thread_reply(
+        runtime,
+        channel=str(event.get("channel", "")),
+        thread_ts=str(event["thread_ts"]),
+        ts=str(event.get("ts", "")),
+        user=str(event.get("user", "")),
+        text=storable(str(event.get("text", "")))[:MAX_NOTES_LENGTH],
+    )
+
+
+def _button(runtime: Runtime, answerer: Answerer, decision: str) -> Any:
     def on_click(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        user = body["user"]["id"]
-        try:
-            escalation_id = int(action.get("value", ""))
-            refusal = desk.refusal(runtime, escalation_id, user)
-            card = desk.card(runtime, escalation_id)
-        except (ValueError, UserError) as error:
-            problem = error if isinstance(error, UserError) else UserError("That button is not one of mine.")
-            respond(response_type=EPHEMERAL, replace_original=False, **error_reply(problem).as_kwargs())
-            return
-        if refusal:
-            respond(
-                response_type=EPHEMERAL, replace_original=False, **error_reply(UserError(refusal)).as_kwargs()
-            )
-            return
-        container = body.get("container") or {}
-        context = DecisionContext(
-            escalation_id=escalation_id,
-            decision=decision,  # type: ignore[arg-type]
-            channel_id=container.get("channel_id"),
-            message_ts=container.get("message_ts"),
-        )
-        view = question_modal(context, card) if decision == "ask" else decision_modal(context, card)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        answerer.later(lambda: _open_decision(runtime, decision, body, action, client, respond))
 
     return on_click
+
+
+def _open_decision(
+    runtime: Runtime,
+    decision: str,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    """After the click's acknowledgement: the decision form, or why it cannot be opened."""
+    user = body["user"]["id"]
+    try:
+        escalation_id = int(action.get("value", ""))
+        refusal = desk.refusal(runtime, escalation_id, user)
+        card = desk.card(runtime, escalation_id)
+    except (ValueError, UserError) as error:
+        problem = error if isinstance(error, UserError) else UserError("That button is not one of mine.")
+        respond(response_type=EPHEMERAL, replace_original=False, **error_reply(problem).as_kwargs())
+        return
+    if refusal:
+        respond(
+            response_type=EPHEMERAL, replace_original=False, **error_reply(UserError(refusal)).as_kwargs()
+        )
+        return
+    container = body.get("container") or {}
+    context = DecisionContext(
+        escalation_id=escalation_id,
+        decision=decision,  # type: ignore[arg-type]
+        channel_id=container.get("channel_id"),
+        message_ts=container.get("message_ts"),
+    )
+    view = question_modal(context, card) if decision == "ask" else decision_modal(context, card)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def _context(view: dict[str, Any]) -> DecisionContext:

@@ -16,4 +16,4 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
             answerer.homes.opened(event["user"])
-            publish_home(runtime, event["user"])
+            answerer.later(lambda: publish_home(runtime, event["user"]))

@@ -66,7 +66,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
                 ack(response_action="errors", errors={BlockId.ACCOUNT: _FAILURE.format(error_id=error_id)})
                 return
             ack()
-            deliver_to_origin(runtime, user, _origin(view), reply)
+            answerer.later(lambda: deliver_to_origin(runtime, user, _origin(view), reply))
             answerer.homes.request(user)
 
         return on_submit

@@ -176,6 +176,30 @@ def test_a_bare_subcommand_opens_its_modal_and_a_submission_records(morning: Run
     assert balance(morning, "ACC-1042") == Decimal("1000.00")
 
 
+def test_a_modal_is_acknowledged_while_slack_still_holds_views_open(morning: RunningBot) -> None:
+    # The listeners answer on the request's thread (process_before_response): a Web API call made
+    # after ack() must not hold the answer, or a slow Slack would make every click late.
+    morning.slack.hang("views.open", 30.0)
+    typed = collect(morning, "log")
+    assert typed.status == 200 and typed.body == ""
+    morning.slack.wait_for_held("views.open")
+    assert morning.slack.calls("views.open") == []  # still held: the answer did not wait for it
+    morning.slack.release()
+    assert morning.slack.wait_for("views.open")[0].params["trigger_id"] == typed.trigger_id
+
+
+def test_opening_the_home_is_acknowledged_while_slack_still_holds_views_publish(
+    morning: RunningBot,
+) -> None:
+    morning.slack.hang("views.publish", 30.0)
+    opened = morning.send.event({"type": "app_home_opened", "user": AGENT, "tab": "home"})
+    assert opened.status == 200
+    morning.slack.wait_for_held("views.publish")
+    assert morning.slack.calls("views.publish") == []
+    morning.slack.release()
+    assert morning.slack.wait_for("views.publish")[0].params["user_id"] == AGENT
+
+
 def test_the_log_and_promise_modals_record_too(morning: RunningBot) -> None:
     collect(morning, "log")
     log_view = morning.slack.wait_for("views.open")[0].response["view"]

@@ -646,6 +646,12 @@ class SlackStandIn:
         with self._cond:
             self._hangs[method].extend(seconds for _ in range(times))
 
+    def release(self) -> None:
+        """Answer the calls hang() is holding now; later hangs hold as asked."""
+        with self._cond:
+            released, self._released = self._released, threading.Event()
+        released.set()
+
     def drop(self, method: str, times: int = 1) -> None:
         """Carry out the next `times` calls of `method`, then close their connections without an
         answer: the client sees the remote end disconnect, not knowing the call took effect."""
@@ -791,7 +797,9 @@ class SlackStandIn:
         with self._cond:
             self._held[method] += 1
             self._cond.notify_all()
-        self._released.wait(delay)  # an Event, so stop() lets a hung request go at once
+        with self._cond:
+            released = self._released
+        released.wait(delay)  # an Event, so stop() and release() let a hung request go at once
         with self._cond:
             self._held[method] -= 1
 
