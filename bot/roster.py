@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFoundError, UserError
@@ -62,10 +62,13 @@ def on_roster_recently(db: Database, slack_user_id: str) -> bool:
     if seen is not None and now - seen[0] < ROSTER_MEMORY_SECONDS:
         return seen[1]
     with db.reading() as session:
-        member = find_member(session, slack_user_id)
-        active = member is not None and member.active
+        active = bool(session.scalar(_IS_ACTIVE, {"user": slack_user_id}))
     _remembered[slack_user_id] = (now, active)
     return active
+
+
+# Built once: on a busy morning every person is looked up again every few seconds.
+_IS_ACTIVE = select(Agent.active).where(Agent.slack_user_id == bindparam("user"))
 
 
 def forget_roster() -> None:
