@@ -11,9 +11,10 @@ morning's direct messages and any late answer through response_url all go to it.
 served by a process of its own (--processes N: N of them on one port, `serve --reuse-port`;
 SQLite always one) on a free 127.0.0.1 port:
 
-  * bare Bolt: a slack_bolt App with the same signing secret, token_verification_enabled=False and
-    a `/collect` listener that only calls ack(), served by bot.serving.create_server (waitress, as
-    `serve` is) with the same number of request threads;
+  * bare Bolt: a slack_bolt App with the same signing secret, token_verification_enabled=False,
+    process_before_response=True (as the bot's) and a `/collect` listener that only calls ack(),
+    served by bot.serving.create_server (waitress, as `serve` is) with the same number of request
+    threads;
   * SQLite: `collect-bot serve` on a fresh file; PostgreSQL: on a throwaway database
     bench_load_<pid> created on the server of --postgres URL and dropped afterwards.
 
@@ -499,8 +500,12 @@ def bare_child(port: int, threads: int, reuse_port: bool) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    # Configured as the bot's (bot.app): the listener answers on the request's thread.
     app = App(
-        client=client, signing_secret=os.environ["SLACK_SIGNING_SECRET"], token_verification_enabled=False
+        client=client,
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        token_verification_enabled=False,
+        process_before_response=True,
     )
 
     @app.command("/collect")
