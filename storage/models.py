@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -36,8 +36,11 @@ class Base(DeclarativeBase):
 
 
 def table_of(model: type[Base]) -> Table:
-    """A model's table, for the plain inserts of the busiest writes (no ORM object to flush)."""
-    return cast(Table, model.__table__)
+    """A model's table, for plain Core statements (bulk imports, the busiest ledger writes)."""
+    table = model.__table__
+    if not isinstance(table, Table):  # mapped classes here are always plain tables
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
 
 
 class Agent(Base):

@@ -38,7 +38,7 @@ from bot.ledger.contacts import callback_date
 from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, apply_payment
 from bot.vocabulary import AccountStatus, Outcome
 from storage.database import Database
-from storage.models import Account, Agent, AuditEntry, Base, Contact, Payment
+from storage.models import Account, Agent, AuditEntry, Contact, Payment, table_of
 
 ACTOR = "import"
 SOURCE = "import"
@@ -132,7 +132,7 @@ def import_agents(
 ) -> ImportSummary:
     """Upsert by Slack user id. Columns the file leaves out are left alone on existing agents, so a
     name-only roster does not demote a supervisor; `active` is the bot's business, never the file's."""
-    table = _table(Agent)
+    table = table_of(Agent)
     existing = {row.slack_user_id: row._mapping for row in session.execute(select(table))}
     checked = check_agents(_counted(csv_file.records, progress, "checking agents"))
     _refuse_bad_rows(checked, options)
@@ -159,7 +159,7 @@ def import_accounts(
 ) -> ImportSummary:
     """Create new accounts and update changed ones by account key. Payments, contacts and promises are
     never touched; optional columns the file leaves out keep their recorded values."""
-    table = _table(Account)
+    table = table_of(Account)
     # One query for the whole portfolio, only the columns an import compares.
     compared = ("id", "account_id", "account_key", *_ACCOUNT_FIELDS, "status", "hold_reason")
     query = select(*(table.c[name] for name in compared))
@@ -322,7 +322,7 @@ def import_contacts(
     recorded = _recorded_contact_keys(
         session, [row.dedupe_key for _line, row in checked.rows if row.dedupe_key]
     )
-    writer = _Writer(session, _table(Contact), ImportKind.CONTACTS, options.now)
+    writer = _Writer(session, table_of(Contact), ImportKind.CONTACTS, options.now)
     for _line, row in _counted(checked.rows, progress, "writing contacts"):
         if row.dedupe_key in recorded:
             writer.skipped_duplicate += 1
@@ -354,8 +354,8 @@ def import_contacts(
 def refresh_last_contacts(session: Session, account_pks: Sequence[int]) -> None:
     """Imported history may be older or newer than what the accounts know: recompute their
     last-contact facts from the contacts themselves."""
-    contacts = _table(Contact)
-    accounts = _table(Account)
+    contacts = table_of(Contact)
+    accounts = table_of(Account)
     mine = contacts.c.account_pk == accounts.c.id
     newest_first = (contacts.c.at.desc(), contacts.c.id.desc())
     for chunk in _chunks(account_pks, LOOKUP_BATCH):
@@ -464,7 +464,7 @@ class _Writer:
             statement = update(self._table).where(self._table.c.id == bindparam("pk"))
             self._session.execute(statement, self._updates)
         if self._audits:
-            self._session.execute(insert(_table(AuditEntry)), self._audits)
+            self._session.execute(insert(table_of(AuditEntry)), self._audits)
         self._inserts, self._updates, self._audits = [], [], []
 
 
@@ -515,10 +515,3 @@ def _counted(items: Sequence[T], progress: Progress, label: str) -> Iterator[T]:
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    if not isinstance(table, Table):  # mapped classes here are always plain tables
-        raise TypeError(f"{model.__name__} is not mapped to a table")
-    return table
