@@ -39,6 +39,7 @@ from bot.serving import BackgroundServer
 from bot.standin.requests import SlackHttpResponse, SlackRequestSender
 from bot.standin.web_api import RecordedCall, SlackStandIn
 from schedules.runner import run_job
+from storage import database
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, OutboxMessage, Payment
 from tests.conftest import MONDAY_9AM, POSTGRES_URL, SIGNING_SECRET, RunningBot, bot_settings
@@ -455,12 +456,51 @@ def test_connections_killed_mid_command_answer_try_again_and_the_next_commands_w
     assert recorded_refs <= refs
     balances_match_payments(bot.control)
 
-    # The pool's connections are all dead; pre-ping replaces them and the bot carries on.
+    # The pool's connections are all dead: the failures replaced them and the bot carries on.
     after = [bot.send.slash_command(agent, f"pay ACC-1042 1.00 ref:AFTER-{n}") for n in range(3)]
     assert all("Recorded $1.00" in final_answer(bot, r) for r in after)
     assert "ACC-1042" in final_answer(bot, bot.send.slash_command(agent, "account ACC-1042"))
     balances_match_payments(bot.control)
     assert bot_backends(bot.control) >= 1
+
+
+def kill_idle_bot_connections(bot: LabelledBot) -> None:
+    """After a payment, with nothing in flight: the database drops every connection of the bot (as
+    it does when it restarts), which the bot's pool does not know yet."""
+    assert "Recorded" in bot.send.slash_command("U0AGENT1", "pay ACC-1042 1.00 ref:WARM-1").body
+    # The payment's App Home refresh reads the database too: done before the connections go.
+    bot.slack.wait_for("views.publish")
+    assert terminate_bot_connections(bot.control) >= 1
+    wait_until(lambda: bot_backends(bot.control) == 0, what="the bot's connections to go")
+
+
+@pytest.mark.postgres_only
+def test_connections_that_died_while_idle_are_replaced_before_the_next_command(
+    labelled_bot: LabelledBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kill_idle_bot_connections(labelled_bot)
+    # However short the pause was, it counts as idle: each connection handed out is pinged first.
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+    answer = labelled_bot.send.slash_command("U0AGENT1", "pay ACC-1042 1.00 ref:AFTER-IDLE")
+    assert "Recorded $1.00" in answer.body, answer.body
+    balances_match_payments(labelled_bot.control)
+
+
+@pytest.mark.postgres_only
+def test_a_connection_reused_at_once_is_not_pinged_and_its_death_costs_one_try_again(
+    labelled_bot: LabelledBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load no connection sits idle, so none is pinged: a database restart then fails the
+    commands on the dead connections, once, as it fails those in flight."""
+    kill_idle_bot_connections(labelled_bot)
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    first = labelled_bot.send.slash_command("U0AGENT1", "pay ACC-1042 1.00 ref:FIRST")
+    assert "try again" in final_answer(labelled_bot, first)
+    second = labelled_bot.send.slash_command("U0AGENT1", "pay ACC-1042 1.00 ref:SECOND")
+    assert "Recorded $1.00" in final_answer(labelled_bot, second)
+    with labelled_bot.control.reading() as session:
+        assert set(session.scalars(select(Payment.reference))) == {"WARM-1", "SECOND"}
+    balances_match_payments(labelled_bot.control)
 
 
 @pytest.mark.postgres_only
