@@ -13,6 +13,7 @@ SQLite always one) on a free 127.0.0.1 port:
 
   * bare Bolt: a slack_bolt App with the same signing secret, token_verification_enabled=False,
     process_before_response=True (as the bot's) and a `/collect` listener that only calls ack(),
+    its start-up objects frozen out of the garbage collector's walk as `serve` does,
     served by bot.serving.create_server (waitress, as `serve` is) with the same number of request
     threads;
   * SQLite: `collect-bot serve` on a fresh file; PostgreSQL: on a throwaway database
@@ -502,7 +503,7 @@ def bare_child(port: int, threads: int, reuse_port: bool) -> int:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk import WebClient
 
-    from bot.serving import create_server
+    from bot.serving import create_server, freeze_start_up_objects
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
@@ -532,6 +533,7 @@ def bare_child(port: int, threads: int, reuse_port: bool) -> int:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    freeze_start_up_objects()  # as `serve` does
     try:
         server.run()
     finally:

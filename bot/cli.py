@@ -167,7 +167,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import create_wsgi_app
     from bot.runtime import Runtime
-    from bot.serving import create_server
+    from bot.serving import create_server, freeze_start_up_objects
     from schedules.scheduler import start_scheduler
 
     settings.require_slack()
@@ -177,6 +177,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     wsgi = create_wsgi_app(runtime)
     server = create_server(wsgi, args.host, args.port, args.threads, reuse_port=args.reuse_port)
     signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
+    freeze_start_up_objects()
     scheduler = start_scheduler(runtime)
     log.info("collect-bot serving on http://%s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
     try:
