@@ -51,11 +51,11 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _ping_after_idle(engine: Engine) -> None:
-    """SQLAlchemy's pool_pre_ping, for connections that sat idle only. Pinging every checkout costs
-    a round trip on every transaction of a busy morning (a command is one or two); a connection
-    reused within PING_AFTER_IDLE_SECONDS cannot have been idle through a database restart. One
-    that dies while in use fails its command ("try again", nothing written), and SQLAlchemy then
-    replaces every pooled connection older than the failure, as it does when a ping fails."""
+    """SQLAlchemy's pool_pre_ping, for connections that sat idle only: pinging at every checkout
+    costs a round trip on every transaction of a busy morning. A connection reused within
+    PING_AFTER_IDLE_SECONDS was working a moment ago and is not pinged; if the database dropped it
+    in between, its command fails ("try again", nothing written) and SQLAlchemy replaces every
+    pooled connection older than the failure, as it does after a failed ping."""
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
