@@ -2,15 +2,17 @@
 
 Every change runs in `Database.transaction()`: one transaction, committed whole or not at all.
 On SQLite it starts with BEGIN IMMEDIATE so that two writers queue for the lock instead of one
-failing on a stale snapshot; on PostgreSQL rows that are read-then-written are locked with
-SELECT ... FOR UPDATE by the services.
+failing on a stale snapshot, and the writers of one process take turns before that (WriterTurns);
+on PostgreSQL rows that are read-then-written are locked with SELECT ... FOR UPDATE by the services.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc, text
@@ -18,6 +20,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _BEGIN_MODE = "collect_begin"
+
+# How long a writer waits for SQLite's lock (its busy timeout) and for its turn in this process.
+SQLITE_WAIT_SECONDS = 30
 
 # A pooled connection back in use within this many seconds was working a moment ago: it is not
 # pinged. One that sat longer is, before it is handed out (below).
@@ -38,7 +43,7 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_WAIT_SECONDS},
             **kwargs,
         )
         _configure_sqlite(engine)
@@ -80,7 +85,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_SECONDS * 1000}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -90,6 +95,27 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class WriterTurns:
+    """SQLite has one writer at a time, and its busy handler lets the others poll with growing
+    sleeps, so under a burst some waited seconds while later ones got in first. The writers of
+    this process queue here instead and are woken in turn; SQLite's busy timeout still covers
+    other processes (a CLI import while `serve` runs). Waiting longer than the busy timeout fails
+    the same way it would."""
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise TimeoutError(f"no turn to write to the database within {self._timeout} s")
+
+    def __exit__(
+        self, _type: type[BaseException] | None, _error: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        self._lock.release()
 
 
 class Database:
@@ -102,11 +128,15 @@ class Database:
         )
         self._write_sessions = sessionmaker(bind=writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # PostgreSQL locks rows, not the database: its writers need no turns.
+        self._writers: AbstractContextManager[None] = (
+            WriterTurns(SQLITE_WAIT_SECONDS) if self.is_sqlite else nullcontext()
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back everything on any exception."""
-        with self._write_sessions() as session, session.begin():
+        with self._writers, self._write_sessions() as session, session.begin():
             yield session
 
     @contextmanager
