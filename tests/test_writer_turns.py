@@ -1,5 +1,5 @@
-"""Writers of one process take turns on SQLite (storage.database.WriterTurns), and however many
-write at once, every change lands whole."""
+"""Writers of one process take turns on SQLite (storage.database.WriterTurns). That many writers at
+once all land is tested by test_ledger's twenty simultaneous payments, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,37 +12,6 @@ from sqlalchemy import select
 from storage.database import Database, WriterTurns
 from storage.models import Account
 from tests.portfolio import add_account
-
-WRITERS = 12
-CHANGES_EACH = 15
-
-
-def test_many_writers_at_once_all_land(db: Database) -> None:
-    add_account(db, "ACC-1042", "1000.00")
-    failures: list[BaseException] = []
-    start = threading.Barrier(WRITERS)
-
-    def write() -> None:
-        start.wait()
-        try:
-            for _ in range(CHANGES_EACH):
-                with db.transaction() as session:
-                    account = session.scalars(
-                        select(Account).where(Account.account_id == "ACC-1042").with_for_update()
-                    ).one()
-                    account.balance -= Decimal("1.00")
-        except BaseException as error:
-            failures.append(error)
-
-    writers = [threading.Thread(target=write) for _ in range(WRITERS)]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join(timeout=60)
-    assert failures == []
-    with db.reading() as session:
-        balance = session.scalar(select(Account.balance).where(Account.account_id == "ACC-1042"))
-    assert balance == Decimal("1000.00") - WRITERS * CHANGES_EACH
 
 
 def test_a_writer_that_waits_past_the_timeout_fails_instead_of_hanging() -> None:
