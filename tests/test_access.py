@@ -4,6 +4,7 @@ agent works only their own accounts and the shared queue."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -51,7 +52,7 @@ def test_an_agent_cannot_see_or_change_another_agents_account(team: RunningBot) 
         "log ACC-2001 call vm",
         "promise ACC-2001 10 friday",
     ):
-        assert "not one of your accounts" in team.send.slash_command("U0AGENT1", typed).body
+        assert "not an account you can work" in team.send.slash_command("U0AGENT1", typed).body
     assert "Pedro" not in team.send.slash_command("U0AGENT1", "account ACC-2001").body
     assert nothing_written(team)
     assert "R$ 4.310,00" in team.send.slash_command("U0SUPER1", "account ACC-2001").body
@@ -348,6 +349,10 @@ def test_a_request_without_a_workspace_is_refused_like_one_from_another(team: Ru
     assert nothing_written(team)
 
 
+def _without_suggestions(answer: str) -> str:
+    return re.sub(r"Did you mean [^?]*\? ", "", answer)
+
+
 def test_an_unknown_account_and_someone_elses_get_the_same_answer_and_suggestions_only_among_ones_own(
     team: RunningBot,
 ) -> None:
@@ -355,7 +360,8 @@ def test_an_unknown_account_and_someone_elses_get_the_same_answer_and_suggestion
         theirs = _sent(team, "U0AGENT1", command.format("acc-2001"))
         missing = _sent(team, "U0AGENT1", command.format("acc-2002"))
         assert "not an account you can work" in theirs
-        assert theirs.replace("acc-2001", "acc-2002") == missing
+        # Suggestions depend on the spelling typed (and are among Ana's own), the rest is the same.
+        assert _without_suggestions(theirs.replace("acc-2001", "acc-2002")) == _without_suggestions(missing)
         assert "ACC-2001" not in theirs + missing and "Pedro" not in theirs
     assert "ACC-2001" in _sent(team, "U0SUPER1", "account ACC-2002")  # a supervisor's suggestion
     assert "ACC-2001" not in _picker(team, "U0AGENT1", "ACC") and "ACC-1042" in _picker(
