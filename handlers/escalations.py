@@ -29,6 +29,8 @@ from handlers.views import Values, deliver_to_origin, field_errors, selected, te
 
 log = logging.getLogger(__name__)
 
+_REPLIES = frozenset({None, "thread_broadcast"})
+
 _BUTTONS = {
     ActionId.ESCALATION_APPROVE: "approve",
     ActionId.ESCALATION_REJECT: "reject",
@@ -72,7 +74,9 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
 
     @app.event({"type": "message"})
     def thread_reply(event: dict[str, Any]) -> None:
-        if event.get("subtype") or event.get("bot_id") or not event.get("thread_ts"):
+        # Only people on the roster get here (handlers.gate). A reply also sent to the channel
+        # (thread_broadcast) is a reply all the same.
+        if event.get("subtype") not in _REPLIES or event.get("bot_id") or not event.get("thread_ts"):
             return  # edits, joins and the bot's own posts are not notes
         if event.get("thread_ts") == event.get("ts"):
             return
