@@ -29,8 +29,6 @@ from handlers.views import Values, deliver_to_origin, field_errors, selected, te
 
 log = logging.getLogger(__name__)
 
-_REPLIES = frozenset({None, "thread_broadcast"})
-
 _BUTTONS = {
     ActionId.ESCALATION_APPROVE: "approve",
     ActionId.ESCALATION_REJECT: "reject",
@@ -81,6 +79,10 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         if event.get("thread_ts") == event.get("ts"):
             return
         answerer.later(lambda: _note(runtime, event))
+
+
+_REPLIES = frozenset({None, "thread_broadcast"})
+"""Message subtypes that are a person's reply: a plain one, or one also sent to the channel."""
 
 
 def _note(runtime: Runtime, event: dict[str, Any]) -> None:

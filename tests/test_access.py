@@ -369,3 +369,13 @@ def test_an_unknown_account_and_someone_elses_get_the_same_answer_and_suggestion
     )
     assert "ACC-2001" in _picker(team, "U0SUPER1", "ACC")
     assert nothing_written(team)
+
+
+def test_slacks_own_checks_carry_no_workspace_and_are_answered(team: RunningBot) -> None:
+    teamless = SlackRequestSender(team.url, SIGNING_SECRET, team_id=None, standin=team.slack)
+    body = b"ssl_check=1&token=standin-verification-token"
+    ssl = teamless.raw(body, {"Content-Type": "application/x-www-form-urlencoded", **teamless.sign(body)})
+    assert ssl.status == 200
+    challenge = json.dumps({"type": "url_verification", "challenge": "c-9", "token": "t"}).encode()
+    answer = teamless.raw(challenge, {"Content-Type": "application/json", **teamless.sign(challenge)})
+    assert answer.status == 200 and "c-9" in answer.body
