@@ -7,6 +7,7 @@ import time
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.access import may_be_given_accounts
 from bot.errors import NotFoundError, UserError
 from bot.vocabulary import Role
 from storage.database import Database
@@ -27,7 +28,8 @@ SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
 
 
 def supervises(member: Agent | None) -> bool:
-    return member is not None and member.role in SUPERVISING_ROLES
+    """An active member with a supervising role: a removed supervisor supervises nothing."""
+    return member is not None and member.active and member.role in SUPERVISING_ROLES
 
 
 def require_supervisor(session: Session, slack_user_id: str, action: str) -> Agent:
@@ -40,11 +42,33 @@ def require_supervisor(session: Session, slack_user_id: str, action: str) -> Age
 
 
 def require_member(session: Session, slack_user_id: str) -> Agent:
+    """An active member of the team, to be given something (a target, an absence, accounts): never
+    someone removed from the roster or never on it."""
     member = find_member(session, slack_user_id)
     if member is None:
         raise NotFoundError(
             f"{slack_user_id} is not on the team's roster.",
-            "Ask an admin to add them with `collect-bot import agents`.",
+            "Ask an admin to add them (`/collect team add @them agent`), or pick someone on the team"
+            " (`/collect team` lists them).",
+            field="user",
+        )
+    if not member.active:
+        raise UserError(
+            f"{member.name} is not on the team any more.",
+            "Pick someone on the team (`/collect team` lists them), or ask an admin to bring them"
+            " back with `/collect team add`.",
+            field="user",
+        )
+    return member
+
+
+def require_account_holder(session: Session, slack_user_id: str) -> Agent:
+    """An active member who may be given accounts: assigned, or put on their worklist."""
+    member = require_member(session, slack_user_id)
+    if not may_be_given_accounts(member.role, member.active):
+        raise UserError(
+            f"{member.name} cannot work accounts (their role is {member.role}).",
+            "Give the account to an agent or a supervisor.",
             field="user",
         )
     return member

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot import audit
-from bot.access import MANAGES_THE_ROSTER
+from bot.access import MANAGES_THE_ROSTER, may_change_role
 from bot.errors import UserError
-from bot.roster import find_member, forget_roster
+from bot.roster import find_member, forget_roster, supervises
 from bot.runtime import Runtime
 from bot.vocabulary import Role
 from storage.models import Agent
@@ -28,10 +28,19 @@ def _require_roster_manager(role: str | None) -> None:
         raise UserError("Only admins and managers can change the team.", "Ask one of them.")
 
 
+def _require_power_over(me: Agent | None, member: Agent | None, new_role: Role | None) -> None:
+    """Who may not make an admin may not unmake one either (demote or remove)."""
+    actor_role = me.role if me is not None and me.active else None
+    _require_roster_manager(actor_role)
+    if not may_change_role(actor_role, member.role if member else None, new_role):
+        raise UserError(
+            "Only an admin can make someone an admin, or change or remove an admin.", "Ask an admin."
+        )
+
+
 def list_team(runtime: Runtime, *, actor: str) -> list[Member]:
     with runtime.db.reading() as session:
-        me = find_member(session, actor)
-        if me is None or me.role == Role.AGENT:
+        if not supervises(find_member(session, actor)):
             raise UserError("Only supervisors, managers and admins can list the team.")
         agents = session.scalars(select(Agent).order_by(Agent.active.desc(), Agent.role, Agent.name))
         return [Member(a.slack_user_id, a.name, a.role, a.active) for a in agents]
@@ -42,10 +51,8 @@ def add_member(runtime: Runtime, *, actor: str, user_id: str, role: Role, name: 
     now = runtime.now()
     with runtime.db.transaction() as session:
         me = find_member(session, actor)
-        _require_roster_manager(me.role if me else None)
-        if role == Role.ADMIN and (me is None or me.role != Role.ADMIN):
-            raise UserError("Only an admin can make someone an admin.")
         member = find_member(session, user_id)
+        _require_power_over(me, member, role)
         before = audit.snapshot({"role": member.role, "active": member.active}) if member else None
         if member is None:
             member = Agent(
@@ -67,12 +74,13 @@ def remove_member(runtime: Runtime, *, actor: str, user_id: str) -> Member:
     now = runtime.now()
     with runtime.db.transaction() as session:
         me = find_member(session, actor)
-        _require_roster_manager(me.role if me else None)
+        _require_roster_manager(me.role if me is not None and me.active else None)
         if user_id == actor:
             raise UserError("You can't remove yourself.", "Ask another admin or manager.")
         member = find_member(session, user_id)
         if member is None or not member.active:
             raise UserError(f"{user_id} is not on the team.")
+        _require_power_over(me, member, None)
         member.active, member.updated_at = False, now
         audit.record(
             session, at=now, actor=actor, action="team.removed", entity="agent", entity_key=user_id,

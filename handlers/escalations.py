@@ -72,11 +72,17 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
 
     @app.event({"type": "message"})
     def thread_reply(event: dict[str, Any]) -> None:
-        if event.get("subtype") or event.get("bot_id") or not event.get("thread_ts"):
+        # Only people on the roster get here (handlers.gate). A reply also sent to the channel
+        # (thread_broadcast) is a reply all the same.
+        if event.get("subtype") not in _REPLIES or event.get("bot_id") or not event.get("thread_ts"):
             return  # edits, joins and the bot's own posts are not notes
         if event.get("thread_ts") == event.get("ts"):
             return
         answerer.later(lambda: _note(runtime, event))
+
+
+_REPLIES = frozenset({None, "thread_broadcast"})
+"""Message subtypes that are a person's reply: a plain one, or one also sent to the channel."""
 
 
 def _note(runtime: Runtime, event: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
-"""Before any listener: refuse requests from another Slack workspace, and people who are not on
-the team's roster (except for `/collect help`). The check runs on the server for every request;
-what a message shows is never the check."""
+"""Before any listener: refuse requests from another Slack workspace or from none (fail closed),
+and people who are not on the team's roster (except for `/collect help`, and opening the App Home,
+which shows them the welcome). The check runs on the server for every request; what a message
+shows is never the check."""
 
 from __future__ import annotations
 
@@ -39,9 +40,8 @@ def register(app: App, runtime: Runtime) -> None:
         # The workspace the token belongs to (auth.test), not the one the request claims.
         authorized = context.authorize_result.team_id if context.authorize_result else None
         expected = runtime.settings.team_id or authorized
-        team = _team_of(body)
-        if expected and team and team != expected:
-            log.warning("refused a request from workspace %s", team)
+        if not _from_our_workspace(body, expected):
+            log.warning("refused a request from workspace %s", _team_of(body) or "(none named)")
             return _refuse(body, resp, FOREIGN)
         if body.get("type") == "event_callback" and not _first_delivery(
             runtime, str(body.get("event_id", ""))
@@ -74,6 +74,15 @@ def _first_delivery(runtime: Runtime, event_id: str) -> bool:
     return True
 
 
+def _from_our_workspace(body: dict[str, Any], expected: str | None) -> bool:
+    """Every command, interaction and event callback names its workspace: one that names none is
+    refused like one from elsewhere. Only Slack's own checks carry none (Bolt answers them before
+    this middleware runs; they are let through here all the same)."""
+    if body.get("type") == "url_verification" or body.get("ssl_check"):
+        return True
+    return bool(expected) and _team_of(body) == expected
+
+
 def _team_of(body: dict[str, Any]) -> str | None:
     team = (
         body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
@@ -82,6 +91,9 @@ def _team_of(body: dict[str, Any]) -> str | None:
 
 
 def _user_of(body: dict[str, Any]) -> str | None:
+    if body.get("type") == "event_callback":
+        user = (body.get("event") or {}).get("user")  # a dict in some events (user_change): no one's act
+        return user if isinstance(user, str) and user else None
     user = body.get("user_id") or (body.get("user") or {}).get("id")
     return str(user) if user else None
 
@@ -90,6 +102,10 @@ def _needs_roster(body: dict[str, Any]) -> bool:
     if body.get("command"):
         words = str(body.get("text", "")).split()
         return bool(words) and words[0].lower() != "help"
+    if body.get("type") == "event_callback":
+        # A message by someone off the roster (a reply in an escalation's thread) is nobody's
+        # note; opening the App Home shows them the welcome (bot.assignments.desk.publish_home).
+        return (body.get("event") or {}).get("type") != "app_home_opened"
     return body.get("type") in ("block_actions", "view_submission", "block_suggestion")
 
 

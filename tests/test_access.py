@@ -4,13 +4,15 @@ agent works only their own accounts and the shared queue."""
 from __future__ import annotations
 
 import json
+import re
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.ids import ActionId
 from bot.standin.requests import SlackRequestSender
-from storage.models import AuditEntry, Payment
+from storage.models import Absence, Account, AccountNote, Agent, Alert, Assignment, AuditEntry, Payment
 from tests.conftest import SIGNING_SECRET, RunningBot
 from tests.portfolio import standard_team
 
@@ -50,7 +52,7 @@ def test_an_agent_cannot_see_or_change_another_agents_account(team: RunningBot) 
         "log ACC-2001 call vm",
         "promise ACC-2001 10 friday",
     ):
-        assert "not one of your accounts" in team.send.slash_command("U0AGENT1", typed).body
+        assert "not an account you can work" in team.send.slash_command("U0AGENT1", typed).body
     assert "Pedro" not in team.send.slash_command("U0AGENT1", "account ACC-2001").body
     assert nothing_written(team)
     assert "R$ 4.310,00" in team.send.slash_command("U0SUPER1", "account ACC-2001").body
@@ -106,3 +108,274 @@ def test_phone_and_email_are_masked_for_an_agent_working_the_shared_queue(team: 
     mine = team.send.slash_command("U0AGENT1", "account MINE-1").body
     assert "+1 555 010 0142" in mine and "carl@example.com" in mine
     assert "+1 555 010 0199" in team.send.slash_command("U0SUPER1", "account Q-1").body
+
+
+# --- Today's list, the roster and the workspace decide; nothing is given to someone who may not work it
+
+
+def _morning(bot: RunningBot) -> RunningBot:
+    from tests.test_daily_assignments import morning_team
+
+    morning_team(bot.runtime.db)
+    return bot
+
+
+@pytest.fixture
+def morning(bot: RunningBot) -> RunningBot:
+    return _morning(bot)
+
+
+def _sent(bot: RunningBot, user: str, typed: str) -> str:
+    response = bot.send.slash_command(user, typed)
+    assert response.status == 200, response.body
+    if response.body.strip():
+        return response.body
+    return json.dumps(bot.slack.wait_for_response(url=response.response_url)[-1])
+
+
+def _picker(bot: RunningBot, user: str, typed: str) -> list[str]:
+    from bot.ids import BlockId
+
+    answer = bot.send.block_suggestion(user, ActionId.ACCOUNT_PICKER, BlockId.ACCOUNT, typed)
+    return [option["value"] for option in answer.json()["options"]]
+
+
+def test_an_account_shared_out_while_its_owner_is_away_is_worked_from_the_list_and_by_command(
+    morning: RunningBot,
+) -> None:
+    from tests.test_daily_assignments import AGENT, PORTUGUESE, SENIOR, dms, posted_dm, run_morning, shown
+
+    assert "away" in _sent(morning, AGENT, f"away <@{AGENT}|ana> 2026-11-23 2026-11-23")
+    run_morning(morning)
+    portuguese = dms(morning, PORTUGUESE)
+    holder = PORTUGUESE if portuguese and "ACC-1" in shown(portuguese[0]) else SENIOR
+    bystander = SENIOR if holder == PORTUGUESE else PORTUGUESE
+    assert "ACC-1" in shown(dms(morning, holder)[0])
+    # From the list: the line's menu opens the form for that account.
+    message = posted_dm(morning, holder)
+    menu = next(
+        block["accessory"]
+        for block in message["blocks"]
+        if block.get("accessory", {}).get("action_id") == ActionId.WORKLIST_LINE_MENU
+        and "ACC-1" in json.dumps(block)
+    )
+    pay_option = next(o for o in menu["options"] if json.loads(o["value"])["form"] == "pay")
+    clicked = {
+        "action_id": ActionId.WORKLIST_LINE_MENU,
+        "type": "overflow",
+        "selected_option": pay_option,
+    }
+    assert morning.send.block_actions(holder, [clicked], message=message).status == 200
+    opened = morning.slack.wait_for("views.open")[0].params["view"]
+    assert opened["blocks"][0]["element"]["initial_option"]["value"] == "ACC-1"
+    # By command, and the picker offers it.
+    assert "$250.00" in _sent(morning, holder, "account ACC-1")
+    assert "Logged call" in _sent(morning, holder, "log ACC-1 call vm")
+    assert "$10.00" in _sent(morning, holder, "promise ACC-1 10 friday")
+    assert "$10.00" in _sent(morning, holder, "pay ACC-1 10")
+    assert "ACC-1" in _picker(morning, holder, "ACC")
+    # Someone whose list it is not on still may not, and the owner keeps their account.
+    assert "not an account you can work" in _sent(morning, bystander, "pay ACC-1 10")
+    assert "ACC-1" not in _picker(morning, bystander, "ACC")
+    assert "$240.00" in _sent(morning, AGENT, "account ACC-1")
+
+
+def test_the_morning_lists_go_only_to_people_who_may_work_accounts(morning: RunningBot) -> None:
+    from tests.portfolio import add_agent
+    from tests.test_daily_assignments import dms, run_morning
+
+    add_agent(morning.runtime.db, "U0AUDITOR", "Alex Auditor", role="auditor", daily_capacity=5)
+    add_agent(morning.runtime.db, "U0GONE", "Gus Gone", daily_capacity=5, active=False)
+    run_morning(morning)
+    assert dms(morning, "U0AUDITOR") == [] and dms(morning, "U0GONE") == []
+    with morning.runtime.db.reading() as session:
+        listed = set(session.scalars(select(Assignment.agent)))
+    assert listed and not listed & {"U0AUDITOR", "U0GONE"}
+
+
+GONE = "U0GONE"
+
+
+@pytest.fixture
+def with_someone_gone(team: RunningBot) -> RunningBot:
+    from tests.portfolio import add_agent
+
+    add_agent(team.runtime.db, GONE, "Gus Gone", active=False, monthly_target=Decimal("500"))
+    add_agent(team.runtime.db, "U0AUDITOR", "Alex Auditor", role="auditor")
+    return team
+
+
+def _nothing_changed_for(bot: RunningBot, people: set[str]) -> None:
+    with bot.runtime.db.reading() as session:
+        assert not session.scalar(select(func.count()).select_from(AuditEntry))
+        assert not session.scalar(select(func.count()).select_from(Absence))
+        assert not set(session.scalars(select(Account.assigned_to))) & people
+        assert set(session.scalars(select(Agent.monthly_target).where(Agent.slack_user_id == GONE))) == {
+            Decimal("500")
+        }
+
+
+@pytest.mark.parametrize("who", [GONE, STRANGER, "U0AUDITOR"])
+def test_no_account_is_given_to_someone_removed_off_the_roster_or_who_may_not_work_it(
+    with_someone_gone: RunningBot, who: str
+) -> None:
+    answer = _sent(with_someone_gone, "U0SUPER1", f"assign ACC-1042 <@{who}>")
+    assert "moved" not in answer and ("not on the team" in answer or "cannot work accounts" in answer)
+    _nothing_changed_for(with_someone_gone, {who})
+
+
+@pytest.mark.parametrize("who", [GONE, STRANGER])
+def test_no_target_or_absence_is_given_to_someone_removed_or_off_the_roster(
+    with_someone_gone: RunningBot, who: str
+) -> None:
+    for typed in (f"target <@{who}> 100", f"away <@{who}> 2026-11-24 2026-11-25"):
+        assert "not on the team" in _sent(with_someone_gone, "U0SUPER1", typed)
+    _nothing_changed_for(with_someone_gone, {who})
+
+
+def test_an_alert_is_not_reassigned_to_someone_removed(with_someone_gone: RunningBot) -> None:
+    from datetime import UTC, datetime
+
+    from bot.outbox import deliver_due
+    from schedules.runner import run_job
+    from tests.portfolio import add_account
+
+    bot = with_someone_gone
+    add_account(bot.runtime.db, "QUIET-1", "800.00", last_contact_at=datetime(2026, 11, 9, 15, tzinfo=UTC))
+    at = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    bot.clock.set(at)
+    run_job(bot.runtime, "supervisor-alerts", at, by="test")
+    deliver_due(bot.runtime)
+    message = bot.slack.messages("C0SUPERVISORS")[0]
+    for who in (GONE, STRANGER, "U0AUDITOR"):
+        action = {"action_id": ActionId.ALERT_REASSIGN, "type": "users_select", "selected_user": who}
+        answer = bot.send.block_actions("U0SUPER1", [action], message=message)
+        said = json.dumps(bot.slack.wait_for_response(url=answer.response_url)[-1])
+        assert "not on the team" in said or "cannot work accounts" in said
+    _nothing_changed_for(bot, {GONE, STRANGER, "U0AUDITOR"})
+    with bot.runtime.db.reading() as session:
+        assert not session.scalars(select(Alert.handled_by).where(Alert.handled_by.is_not(None))).all()
+
+
+def test_whoever_may_not_make_an_admin_may_not_demote_or_remove_one(team: RunningBot) -> None:
+    from tests.portfolio import add_agent
+
+    add_agent(team.runtime.db, "U0MANAGER", "Meg Manager", role="manager")
+    add_agent(team.runtime.db, "U0ADMIN", "Ada Admin", role="admin")
+    for typed in (
+        "team add <@U0ADMIN|ada> agent",
+        "team add <@U0ADMIN|ada> manager",
+        "team remove <@U0ADMIN>",
+    ):
+        assert "Only an admin" in _sent(team, "U0MANAGER", typed)
+    with team.runtime.db.reading() as session:
+        admin = session.scalars(select(Agent).where(Agent.slack_user_id == "U0ADMIN")).one()
+        assert (admin.role, admin.active) == ("admin", True)
+        assert not session.scalar(select(func.count()).select_from(AuditEntry))
+    assert "is on the team as *agent*" in _sent(team, "U0ADMIN", "team add <@U0MANAGER|meg> agent")
+
+
+def _home(bot: RunningBot, user: str) -> str:
+    before = len(bot.slack.calls("views.publish"))
+    assert bot.send.event({"type": "app_home_opened", "user": user, "tab": "home"}).status == 200
+    published = bot.slack.wait_for("views.publish", count=before + 1)[-1].params
+    assert published["user_id"] == user
+    return json.dumps(published["view"])
+
+
+def test_someone_removed_or_never_on_the_roster_gets_the_welcome_home_never_a_list(
+    morning: RunningBot,
+) -> None:
+    from tests.portfolio import add_agent
+    from tests.test_daily_assignments import AGENT, run_morning
+
+    add_agent(morning.runtime.db, "U0MANAGER", "Meg Manager", role="manager")
+    run_morning(morning)
+    assert "Your worklist" in _home(morning, AGENT)
+    assert "has left the team" in _sent(morning, "U0MANAGER", f"team remove <@{AGENT}>")
+    for who in (AGENT, STRANGER):
+        home = _home(morning, who)
+        assert "Welcome" in home and "Your worklist" not in home and "ACC-1" not in home
+
+
+@pytest.fixture
+def waiting_for_an_answer(team: RunningBot) -> tuple[RunningBot, str]:
+    """An escalation of U0AGENT1's whose supervisor asked a question in its thread."""
+    from tests.portfolio import add_agent
+    from tests.test_escalations import decide, the_escalation
+
+    add_agent(team.runtime.db, GONE, "Gus Gone", active=False)
+    _sent(team, "U0AGENT1", "escalate ACC-1042 hardship until 2026-12-31 lost job")
+    team.slack.wait_for("chat.postMessage")
+    decide(team, "U0SUPER1", ActionId.ESCALATION_ASK_INFO, "Any proof of the job loss?")
+    return team, str(the_escalation(team)["ts"])
+
+
+def _reply(thread_ts: str, user: str, text: str, ts: str, **more: str) -> dict[str, str]:
+    return {"type": "message", "channel": "C0SUPERVISORS", "user": user, "text": text, "ts": ts,
+            "thread_ts": thread_ts, **more}  # fmt: skip
+
+
+def test_thread_replies_of_people_off_the_roster_are_not_notes_and_also_sent_to_channel_is_an_answer(
+    waiting_for_an_answer: tuple[RunningBot, str],
+) -> None:
+    from tests.test_escalations import escalation
+
+    bot, parent = waiting_for_an_answer
+    for n, who in enumerate((STRANGER, GONE)):
+        assert bot.send.event(_reply(parent, who, f"not a note {n}", f"1800000000.00010{n}")).status == 200
+    edits = len(bot.slack.calls("chat.update"))
+    broadcast = _reply(parent, "U0AGENT1", "A letter from the employer", "1800000000.000900",
+                       subtype="thread_broadcast")  # fmt: skip
+    assert bot.send.event(broadcast).status == 200
+    bot.slack.wait_for("chat.update", count=edits + 1)  # the agent's answer reopened it
+    with bot.runtime.db.reading() as session:
+        assert session.scalars(select(AccountNote.text)).all() == ["A letter from the employer"]
+    assert escalation(bot).status == "open"
+
+
+def test_a_request_without_a_workspace_is_refused_like_one_from_another(team: RunningBot) -> None:
+    teamless = SlackRequestSender(team.url, SIGNING_SECRET, team_id=None, standin=team.slack)
+    refused = teamless.slash_command("U0AGENT1", "pay ACC-1042 10")
+    assert refused.status == 200 and "another Slack workspace" in refused.body
+    click = teamless.block_actions(
+        "U0AGENT1", [{"action_id": ActionId.CONFIRM_OVERPAYMENT, "value": "{}"}], channel_id="C0GENERAL"
+    )
+    assert "another Slack workspace" in json.dumps(team.slack.wait_for_response(url=click.response_url)[-1])
+    assert teamless.event({"type": "app_home_opened", "user": "U0AGENT1", "tab": "home"}).status == 200
+    assert team.send.event({"type": "app_home_opened", "user": "U0AGENT2", "tab": "home"}).status == 200
+    published = team.slack.wait_for("views.publish")
+    assert [call.params["user_id"] for call in published] == ["U0AGENT2"]
+    assert nothing_written(team)
+
+
+def _without_suggestions(answer: str) -> str:
+    return re.sub(r"Did you mean [^?]*\? ", "", answer)
+
+
+def test_an_unknown_account_and_someone_elses_get_the_same_answer_and_suggestions_only_among_ones_own(
+    team: RunningBot,
+) -> None:
+    for command in ("account {}", "pay {} 10", "log {} call vm", "promise {} 10 friday"):
+        theirs = _sent(team, "U0AGENT1", command.format("acc-2001"))
+        missing = _sent(team, "U0AGENT1", command.format("acc-2002"))
+        assert "not an account you can work" in theirs
+        # Suggestions depend on the spelling typed (and are among Ana's own), the rest is the same.
+        assert _without_suggestions(theirs.replace("acc-2001", "acc-2002")) == _without_suggestions(missing)
+        assert "ACC-2001" not in theirs + missing and "Pedro" not in theirs
+    assert "ACC-2001" in _sent(team, "U0SUPER1", "account ACC-2002")  # a supervisor's suggestion
+    assert "ACC-2001" not in _picker(team, "U0AGENT1", "ACC") and "ACC-1042" in _picker(
+        team, "U0AGENT1", "ACC"
+    )
+    assert "ACC-2001" in _picker(team, "U0SUPER1", "ACC")
+    assert nothing_written(team)
+
+
+def test_slacks_own_checks_carry_no_workspace_and_are_answered(team: RunningBot) -> None:
+    teamless = SlackRequestSender(team.url, SIGNING_SECRET, team_id=None, standin=team.slack)
+    body = b"ssl_check=1&token=standin-verification-token"
+    ssl = teamless.raw(body, {"Content-Type": "application/x-www-form-urlencoded", **teamless.sign(body)})
+    assert ssl.status == 200
+    challenge = json.dumps({"type": "url_verification", "challenge": "c-9", "token": "t"}).encode()
+    answer = teamless.raw(challenge, {"Content-Type": "application/json", **teamless.sign(challenge)})
+    assert answer.status == 200 and "c-9" in answer.body

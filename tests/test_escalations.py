@@ -261,7 +261,7 @@ def test_an_approved_plan_schedules_instalments_that_behave_as_promises(desk: Ru
         ("escalate ACC-1042 forgive-it please", "kind"),
         ("escalate ACC-1042 settlement because", "amount"),
         ("escalate ACC-1042 settlement 5000 customer offers more", "less than the balance"),
-        ("escalate ACC-9999 legal refuses", "There is no account"),
+        ("escalate ACC-9999 legal refuses", "not an account you can work"),
     ],
 )
 def test_bad_requests_are_explained_and_write_nothing(desk: RunningBot, typed: str, expected: str) -> None:

@@ -182,6 +182,6 @@ def test_twenty_simultaneous_payments_lose_no_update(team: Database) -> None:
 def test_an_agent_works_only_their_own_accounts_and_the_shared_queue(team: Database) -> None:
     with pytest.raises(UserError) as refused:
         pay(team, "ACC-2001", "10")  # João's account
-    assert "not one of your accounts" in refused.value.problem
+    assert "not an account you can work" in refused.value.problem
     pay(team, "ACC-2001", "10", actor="U0SUPER1")  # a supervisor works any account
     assert balance(team, "ACC-2001")[0] == Decimal("4300.00")

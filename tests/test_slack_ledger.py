@@ -121,7 +121,7 @@ def test_contacts_and_promises_are_logged(morning: RunningBot) -> None:
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("account NOPE-1", "There is no account"),
+        ("account NOPE-1", "not an account you can work"),
         ("account ACC-1024", "ACC-1042"),
         ("log ACC-1042 fax no-answer", "`call`, `email`"),
         ("log ACC-1042 call maybe", "`no-answer`"),

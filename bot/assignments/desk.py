@@ -10,6 +10,7 @@ from bot.assignments.moves import MoveOutcome, assign_account
 from bot.assignments.worklist import Worklist
 from bot.blocks.worklist import home_view
 from bot.ledger.accounts import find_account
+from bot.roster import find_member
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -48,16 +49,21 @@ def assign(runtime: Runtime, *, actor: str, account_id: str, agent_id: str) -> M
 def account_label(runtime: Runtime, account_id: str, *, actor: str) -> tuple[str, str]:
     """The id and customer name a form's account picker starts with."""
     with runtime.db.reading() as session:
-        account = find_account(session, account_id, actor=actor)
+        account = find_account(session, account_id, actor=actor, today=runtime.today())
         return account.account_id, account.customer_name
 
 
 def publish_home(runtime: Runtime, agent_id: str) -> None:
-    """The App Home tab shows today's list and progress; refreshed on opening and after each change."""
+    """The App Home tab shows today's list and progress; refreshed on opening and after each change.
+    Someone not (or no longer) on the roster gets the welcome, whatever lines they had."""
     with runtime.db.reading() as session:
         today = runtime.today()
+        member = find_member(session, agent_id)
+        on_the_team = member is not None and member.active
         worklist = (
-            worklist_for(session, agent_id, today, runtime.zone) if has_worklists(session, today) else None
+            worklist_for(session, agent_id, today, runtime.zone)
+            if on_the_team and has_worklists(session, today)
+            else None
         )
     try:
         runtime.slack.views_publish(user_id=agent_id, view=home_view(worklist))

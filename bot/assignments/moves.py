@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.ledger.accounts import find_account
-from bot.roster import require_member, require_supervisor
+from bot.roster import require_account_holder, require_supervisor
 from storage.models import Assignment
 
 
@@ -27,7 +27,7 @@ def assign_account(
     session: Session, *, actor: str, account_id: str, agent_id: str, now: datetime, today: date
 ) -> MoveOutcome:
     require_supervisor(session, actor, "move accounts between agents")
-    agent = require_member(session, agent_id)
+    agent = require_account_holder(session, agent_id)  # and so onto their list today
     account = find_account(session, account_id, for_update=True)
     before = audit.account_state(account)
     previous = account.assigned_to

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Result, Row, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
+from bot.access import may_be_given_accounts
 from bot.assignments.allocation import AgentSlot, Allocation, CandidateFields, allocate
 from bot.assignments.scoring import AccountFacts, DayScorer
 from bot.compliance.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
@@ -142,7 +143,13 @@ def working_agents(
     members = {a.slack_user_id: a for a in session.scalars(select(Agent).where(Agent.active.is_(True)))}
     slots = []
     for agent in members.values():
-        if agent.slack_user_id in away or not _works_a_list(agent):
+        # may_be_given_accounts: the same rule as `/collect assign`, so no list goes to a role
+        # that may not work what is on it.
+        if (
+            agent.slack_user_id in away
+            or not _works_a_list(agent)
+            or not may_be_given_accounts(agent.role, agent.active)
+        ):
             continue
         capacity = agent.daily_capacity if agent.daily_capacity is not None else default_capacity
         slots.append(

@@ -141,7 +141,7 @@ def grant_override(runtime: Runtime, *, actor: str, account_id: str, rule: str, 
     now = runtime.now()
     with runtime.db.transaction() as session:
         require_supervisor(session, actor, "allow an exception to the contact rules")
-        account = find_account(session, account_id, actor=actor)
+        account = find_account(session, account_id, actor=actor, today=runtime.today())
         session.add(
             ComplianceOverride(
                 account_pk=account.id, rule=rule, reason=reason, granted_by=actor, granted_at=now

@@ -61,7 +61,7 @@ def raise_escalation(
             "There is no supervisors' channel to escalate to.",
             "Ask an admin to set COLLECT_SUPERVISOR_CHANNEL.",
         )
-    account = find_account(session, request.account_id, for_update=True, actor=actor)
+    account = find_account(session, request.account_id, for_update=True, actor=actor, today=at.today)
     guard_escalation(session, account, request.kind, now=at.now, zone=zone, profile=profile)
     earlier = open_escalation_of(session, account.id)
     if earlier is not None:

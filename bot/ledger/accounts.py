@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from typing import overload
 
-from sqlalchemy import Select, bindparam, func, null, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, null, or_, select
 from sqlalchemy.orm import Session
 
-from bot.access import SEES_EVERYTHING, may_work, not_on_roster, not_yours
+from bot.access import SEES_EVERYTHING, WORKS_ACCOUNTS, may_work, no_such_account, not_on_roster, sees_in_full
 from bot.aging import AgingBucket, aging_bucket, days_past_due
 from bot.compliance.privacy import mask_email, mask_phone
 from bot.errors import NotFoundError
@@ -19,7 +20,7 @@ from bot.ledger.promise_rules import PromiseStanding, standing
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
 from bot.roster import find_member
 from bot.vocabulary import PromiseStatus
-from storage.models import Account, Agent, Contact, Payment, Promise
+from storage.models import Account, Agent, Assignment, Contact, Payment, Promise
 
 
 def account_key(account_id: str) -> str:
@@ -27,68 +28,120 @@ def account_key(account_id: str) -> str:
     return account_id.strip().casefold()
 
 
+@overload
+def find_account(session: Session, account_id: str, *, for_update: bool = False) -> Account: ...
+
+
+@overload
 def find_account(
-    session: Session, account_id: str, *, for_update: bool = False, actor: str | None = None
+    session: Session, account_id: str, *, for_update: bool = False, actor: str, today: date
+) -> Account: ...
+
+
+def find_account(
+    session: Session,
+    account_id: str,
+    *,
+    for_update: bool = False,
+    actor: str | None = None,
+    today: date | None = None,
 ) -> Account:
     """The account with this id, locked for the rest of the transaction when it will be changed.
-    With an `actor`, refused unless they may work it (bot.access)."""
-    params = {"key": account_key(account_id)} | ({"actor": actor} if actor is not None else {})
-    found = session.execute(_account_lookup(for_update, actor is not None), params).one_or_none()
-    if found is None:
-        raise unknown_account(session, account_id)
+    With an `actor` (and the team's `today`, whose worklists count), refused unless they may work
+    it (bot.access.may_work), with the same answer whether it does not exist or is not theirs."""
+    if actor is None:
+        found = session.execute(
+            _account_lookup(for_update, False), {"key": account_key(account_id)}
+        ).one_or_none()
+        if found is None:
+            raise unknown_account(session, account_id)
+        return found[0]
+    assert today is not None, "an actor's access depends on today's worklists"
+    params = {"key": account_key(account_id), "actor": actor, "today": today}
+    found = session.execute(_account_lookup(for_update, True), params).one_or_none()
+    role: str | None = found[1] if found is not None else _active_role(session, actor)
+    if role is None:
+        raise not_on_roster()  # before anything about the account: nothing to learn from it
+    if found is None or not may_work(role, actor, assigned_to=found[0].assigned_to, listed_for=found[2]):
+        raise unknown_account(session, account_id, actor=actor, today=today, role=role)
     account: Account = found[0]
-    role: str | None = found[1]
-    if actor is not None:
-        if role is None:
-            raise not_on_roster()
-        if not may_work(role, actor, account.assigned_to):
-            raise not_yours(account.account_id)
     return account
 
 
+def _active_role(session: Session, actor: str) -> str | None:
+    return session.scalar(_ACTIVE_ROLE, {"actor": actor})
+
+
+_ACTIVE_ROLE = select(Agent.role).where(Agent.slack_user_id == bindparam("actor"), Agent.active.is_(True))
+
+
 @cache
-def _account_lookup(for_update: bool, with_role: bool) -> Select[Account, str | None]:
+def _account_lookup(for_update: bool, with_actor: bool) -> Select[Account, str | None, str | None]:
     """Every change on a busy morning starts here, so the statement is built once (building it
-    costs more than running it) and the actor's role comes in the same query."""
-    role = (
-        select(Agent.role).where(Agent.slack_user_id == bindparam("actor")).limit(1).scalar_subquery()
-        if with_role
+    costs more than running it), and the actor's role (while active) and whose list the account is
+    on today come in the same query."""
+    role = _ACTIVE_ROLE.limit(1).scalar_subquery() if with_actor else null()
+    listed_for = (
+        select(Assignment.agent)
+        .where(Assignment.account_pk == Account.id, Assignment.work_date == bindparam("today"))
+        .limit(1)
+        .scalar_subquery()
+        if with_actor
         else null()
     )
-    query = select(Account, role).where(Account.account_key == bindparam("key"))
+    query = select(Account, role, listed_for).where(Account.account_key == bindparam("key"))
     return query.with_for_update(of=Account) if for_update else query
 
 
-def unknown_account(session: Session, account_id: str) -> NotFoundError:
-    suggestions = closest_account_ids(session, account_id)
-    hint = (
-        "Did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?"
-        if suggestions
-        else "Check the id in the billing system, or type `/collect account` with the exact id."
-    )
-    return NotFoundError(
-        f"There is no account `{account_id[:MAX_ACCOUNT_ID_LENGTH]}`.", hint, field="account"
-    )
+def unknown_account(
+    session: Session,
+    account_id: str,
+    *,
+    actor: str | None = None,
+    today: date | None = None,
+    role: str | None = None,
+) -> NotFoundError:
+    """No such account, or (with an actor who may not see everything) none they may work: the
+    same answer either way, with suggestions among the accounts they may work."""
+    sees_everything = actor is None or role in SEES_EVERYTHING
+    visible = None if sees_everything or actor is None or today is None else workable_by(actor, today)
+    suggestions = closest_account_ids(session, account_id, among=visible)
+    return no_such_account(account_id, suggestions=suggestions, sees_everything=sees_everything)
 
 
-def closest_account_ids(session: Session, account_id: str, limit: int = 3) -> list[str]:
+def workable_by(agent: str, today: date) -> ColumnElement[bool]:
+    """bot.access.may_work for an agent (an active member who does not see everything), as a
+    condition on accounts: theirs, the shared queue's, and those on their list today."""
+    on_their_list = select(Assignment.account_pk).where(
+        Assignment.work_date == today, Assignment.agent == agent
+    )
+    return or_(Account.assigned_to == agent, Account.assigned_to.is_(None), Account.id.in_(on_their_list))
+
+
+def closest_account_ids(
+    session: Session, account_id: str, limit: int = 3, *, among: ColumnElement[bool] | None = None
+) -> list[str]:
     """Near misses by spelling, looked for among ids sharing a piece with what was typed, so that
-    a portfolio of a million accounts is never scanned in Python."""
+    a portfolio of a million accounts is never scanned in Python; `among` narrows them to the
+    accounts someone may work."""
     key = account_key(account_id)[:MAX_ACCOUNT_ID_LENGTH]
     pieces = {key[:3], key[-3:], key[-4:]} - {""}
     digits = "".join(ch for ch in key if ch.isdigit())
     if len(digits) >= 3:
         pieces.add(digits[-3:])
     like = [Account.account_key.contains(piece, autoescape=True) for piece in pieces]
-    candidates = session.scalars(select(Account.account_id).where(or_(*like)).limit(2000)).all()
+    query = select(Account.account_id).where(or_(*like))
+    if among is not None:
+        query = query.where(among)
+    candidates = session.scalars(query.limit(2000)).all()
     by_key = {candidate.casefold(): candidate for candidate in candidates}
     matches = difflib.get_close_matches(key, list(by_key), n=limit, cutoff=0.6)
     return [by_key[match] for match in matches]
 
 
-def search_accounts(session: Session, text: str, actor: str, limit: int = 20) -> list[Account]:
+def search_accounts(session: Session, text: str, actor: str, today: date, limit: int = 20) -> list[Account]:
     """The account picker: ids starting with, or customer names containing, what was typed, among
-    the accounts the person may work."""
+    the accounts the person may work (bot.access.may_work)."""
     needle = text.strip().casefold()
     query = select(Account)
     if needle:
@@ -98,11 +151,11 @@ def search_accounts(session: Session, text: str, actor: str, limit: int = 20) ->
                 func.lower(Account.customer_name).contains(needle, autoescape=True),
             )
         )
-    member = find_member(session, actor)
-    if member is None:
+    role = _active_role(session, actor)
+    if role is None or role not in WORKS_ACCOUNTS:
         return []
-    if member.role not in SEES_EVERYTHING:
-        query = query.where(or_(Account.assigned_to == actor, Account.assigned_to.is_(None)))
+    if role not in SEES_EVERYTHING:
+        query = query.where(workable_by(actor, today))
     return list(session.scalars(query.order_by(Account.account_key).limit(limit)))
 
 
@@ -178,10 +231,15 @@ def summarise(
     actor: str | None = None,
     recent: int = 5,
 ) -> AccountSummary:
-    account = find_account(session, account_id, actor=actor)
+    if actor is None:
+        account, in_full = find_account(session, account_id), True
+    else:
+        account = find_account(session, account_id, actor=actor, today=today)
+        in_full = sees_in_full(
+            _active_role(session, actor), actor, assigned_to=account.assigned_to,
+            listed_for=session.scalar(_LISTED_FOR, {"account_pk": account.id, "today": today}),
+        )  # fmt: skip
     agent = find_member(session, account.assigned_to) if account.assigned_to else None
-    viewer = find_member(session, actor) if actor else None
-    in_full = viewer is None or viewer.role in SEES_EVERYTHING or account.assigned_to == actor
     promise = open_promise(session, account)
     dpd = days_past_due(account.due_date, today)
     return AccountSummary(
@@ -201,6 +259,11 @@ def summarise(
         phone=(account.phone if in_full else mask_phone(account.phone)) if account.phone else None,
         email=(account.email if in_full else mask_email(account.email)) if account.email else None,
     )
+
+
+_LISTED_FOR = select(Assignment.agent).where(
+    Assignment.account_pk == bindparam("account_pk"), Assignment.work_date == bindparam("today")
+)
 
 
 def _promise_line(promise: Promise, today: date, grace_days: int) -> PromiseLine:

@@ -71,7 +71,7 @@ def log_contact(
     zone: ZoneInfo,
     profile: str = "us",
 ) -> ContactOutcome:
-    account = find_account(session, account_id, for_update=True, actor=actor)
+    account = find_account(session, account_id, for_update=True, actor=actor, today=today)
     guard_contact(session, account, channel, outcome, notes, now=now, zone=zone, profile=profile)
     callback_on = callback_date(outcome, notes, today)
     contact_id = session.execute(

@@ -98,14 +98,20 @@ def promise(
 
 def pick_accounts(runtime: Runtime, text: str, *, actor: str) -> list[tuple[str, str]]:
     with runtime.db.reading() as session:
-        return [(a.account_id, a.customer_name) for a in search_accounts(session, text, actor)]
+        return [
+            (a.account_id, a.customer_name) for a in search_accounts(session, text, actor, runtime.today())
+        ]
 
 
 def hold(runtime: Runtime, *, actor: str, account_id: str, reason: str, notes: str) -> HoldOutcome:
     with runtime.db.transaction() as session:
-        return place_hold(session, account_id, reason, notes, actor=actor, now=runtime.now())
+        return place_hold(
+            session, account_id, reason, notes, actor=actor, now=runtime.now(), today=runtime.today()
+        )
 
 
 def release(runtime: Runtime, *, actor: str, account_id: str, reason: str) -> HoldOutcome:
     with runtime.db.transaction() as session:
-        return release_hold(session, account_id, reason, actor=actor, now=runtime.now())
+        return release_hold(
+            session, account_id, reason, actor=actor, now=runtime.now(), today=runtime.today()
+        )

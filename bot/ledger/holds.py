@@ -64,14 +64,14 @@ class HoldOutcome:
 
 
 def place_hold(
-    session: Session, account_id: str, reason: str, note: str, *, actor: str, now: datetime
+    session: Session, account_id: str, reason: str, note: str, *, actor: str, now: datetime, today: date
 ) -> HoldOutcome:
     """Anyone who works the account may stop its collection: being careful is never refused."""
     if reason not in PLACEABLE:
         raise UserError(
             f"{quoted(reason)} is not a hold.", "Type one of " + ", ".join(f"`{r}`" for r in PLACEABLE) + "."
         )
-    account = find_account(session, account_id, for_update=True, actor=actor)
+    account = find_account(session, account_id, for_update=True, actor=actor, today=today)
     if is_closed(account.status):
         raise UserError(
             f"`{account.account_id}` is {account.status.replace('_', ' ')}: there is nothing to hold."
@@ -83,10 +83,12 @@ def place_hold(
     return HoldOutcome(account.account_id, account.customer_name, reason, placed=True)
 
 
-def release_hold(session: Session, account_id: str, reason: str, *, actor: str, now: datetime) -> HoldOutcome:
+def release_hold(
+    session: Session, account_id: str, reason: str, *, actor: str, now: datetime, today: date
+) -> HoldOutcome:
     """Only a supervisor lifts a hold, and says why (verification sent, attorney withdrawn…)."""
     require_supervisor(session, actor, "release a hold")
-    account = find_account(session, account_id, for_update=True, actor=actor)
+    account = find_account(session, account_id, for_update=True, actor=actor, today=today)
     if account.status not in (AccountStatus.ON_HOLD, AccountStatus.LEGAL):
         raise UserError(f"`{account.account_id}` is not on hold.")
     if not reason.strip():

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.clock import team_today
 from bot.currency import format_money, has_valid_precision
 from bot.errors import ConflictError, UserError
 from bot.ledger.accounts import find_account, open_promises
@@ -94,7 +95,9 @@ def record_typed_payment(
     grace_days: int,
 ) -> PaymentOutcome:
     """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
-    account = find_account(session, account_id, for_update=True, actor=details.actor)
+    account = find_account(
+        session, account_id, for_update=True, actor=details.actor, today=team_today(now, zone)
+    )
     amount = parse_amount(amount_text, account.currency)
     return apply_payment(
         session, account, amount, details, now=now, zone=zone, grace_days=grace_days,

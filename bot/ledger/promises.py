@@ -45,7 +45,7 @@ def record_promise(
     zone: ZoneInfo | None = None,
     profile: str = "us",
 ) -> PromiseOutcome:
-    account = find_account(session, account_id, for_update=True, actor=actor)
+    account = find_account(session, account_id, for_update=True, actor=actor, today=today)
     guard_promise(session, account, now=now, zone=zone or UTC_ZONE, profile=profile)
     amount = parse_amount(amount_text, account.currency)
     due_date = parse_future_date(date_text, today)

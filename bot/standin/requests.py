@@ -65,14 +65,15 @@ class SlackRequestSender:
 
     `bot_url` is the bot's root (`http://127.0.0.1:3000`), to which `path` is appended; a URL
     that already has a path (`.../slack/events`) is used as it is. Every method takes
-    `timestamp=` (seconds since the epoch) to forge an old or future request.
+    `timestamp=` (seconds since the epoch) to forge an old or future request. With `team_id=None`
+    no workspace id is sent anywhere, as no real request from Slack would.
     """
 
     def __init__(
         self,
         bot_url: str,
         signing_secret: str,
-        team_id: str = "T0TEAM",
+        team_id: str | None = "T0TEAM",
         standin: SlackStandIn | None = None,
         *,
         path: str = "/slack/events",
@@ -123,11 +124,12 @@ class SlackRequestSender:
         }
         return self.raw(body, headers)
 
-    def _send_form(self, fields: dict[str, str], timestamp: int | None) -> SlackHttpResponse:
+    def _send_form(self, fields: dict[str, str | None], timestamp: int | None) -> SlackHttpResponse:
+        fields = _without_team(fields)
         return self._send(urlencode(fields).encode(), "application/x-www-form-urlencoded", timestamp, {})
 
     def _send_payload(self, payload: JsonDict, timestamp: int | None) -> SlackHttpResponse:
-        return self._send_form({"payload": json.dumps(payload)}, timestamp)
+        return self._send_form({"payload": json.dumps(_without_team(payload))}, timestamp)
 
     # -- identities --------------------------------------------------------------------------
 
@@ -319,7 +321,7 @@ class SlackRequestSender:
                 "X-Slack-Retry-Num": str(retry_num),
                 "X-Slack-Retry-Reason": retry_reason or "http_timeout",
             }
-        reply = self._send(json.dumps(envelope).encode(), "application/json", timestamp, extra)
+        reply = self._send(json.dumps(_without_team(envelope)).encode(), "application/json", timestamp, extra)
         return _with(reply, event_id=event_id)
 
     def _authorization(self) -> JsonDict:
@@ -334,6 +336,24 @@ class SlackRequestSender:
 
 # ---------------------------------------------------------------------------------------------
 # Payload pieces
+
+
+_TEAM_KEYS = frozenset({"team", "team_id", "context_team_id"})
+
+
+def _without_team(fields: Any) -> Any:
+    """The request less its workspace ids when the sender has none (team_id=None), at any depth."""
+    if isinstance(fields, list):
+        return [_without_team(item) for item in fields]
+    if not isinstance(fields, dict):
+        return fields
+    return {
+        key: _without_team(value)
+        for key, value in fields.items()
+        if not (
+            key in _TEAM_KEYS and (value is None or (isinstance(value, dict) and value.get("id") is None))
+        )
+    }
 
 
 def _with(reply: SlackHttpResponse, **ids: str | None) -> SlackHttpResponse:
