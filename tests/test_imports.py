@@ -14,7 +14,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 
 from bot.cli import main
 from bot.imports.loader import ImportOptions, RowsRejectedError, import_file
@@ -575,7 +575,10 @@ def test_skip_invalid_imports_the_good_rows_and_lists_the_bad(cli: Cli, ledger: 
     result = cli("accounts", PORTFOLIO + "ACC-9,Nobody,5,USD,2026-09-01,U0GHOST,\n", "--skip-invalid")
     assert result.code == 0
     assert "3 created, 0 updated, 0 unchanged, 0 skipped-duplicate, 1 invalid" in result.out
-    assert ".csv:5: assigned_to: U0GHOST is not on the roster: import agents first" in result.err
+    assert (
+        ".csv:5: assigned_to: U0GHOST is not an active member who works accounts: import agents first"
+        in result.err
+    )
     assert count(ledger, Account) == 3
 
 
@@ -761,3 +764,13 @@ def test_tier_and_risk_score_columns(cli: Cli, ledger: Database) -> None:
         assert session.scalars(select(Agent.tier)).one() == "senior"
     bad = cli("accounts", portfolio.replace(",82", ",101"))
     assert bad.code == 1 and "risk_score" in bad.err
+
+
+def test_accounts_are_not_given_to_someone_removed_from_the_roster(cli: Cli, ledger: Database) -> None:
+    cli("agents", TEAM)
+    with ledger.transaction() as session:
+        session.execute(update(Agent).where(Agent.slack_user_id == "U0AGENT1").values(active=False))
+    result = cli("accounts", PORTFOLIO)
+    assert result.code == 1
+    assert ".csv:2: assigned_to: U0AGENT1 is not an active member who works accounts" in result.err
+    assert count(ledger, Account) == 0

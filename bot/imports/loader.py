@@ -18,6 +18,7 @@ from sqlalchemy import RowMapping, Table, bindparam, func, insert, select, updat
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.access import may_be_given_accounts
 from bot.errors import UserError
 from bot.imports.rows import (
     AccountRow,
@@ -164,7 +165,12 @@ def import_accounts(
     compared = ("id", "account_id", "account_key", *_ACCOUNT_FIELDS, "status", "hold_reason")
     query = select(*(table.c[name] for name in compared))
     existing = {row.account_key: row._mapping for row in session.execute(query)}
-    roster = set(session.scalars(select(Agent.slack_user_id)))
+    # Removed members keep their roster row for the history, but are given no account.
+    roster = {
+        member.slack_user_id
+        for member in session.execute(select(Agent.slack_user_id, Agent.role, Agent.active))
+        if may_be_given_accounts(member.role, member.active)
+    }
     currencies = {key: str(row["currency"]) for key, row in existing.items()}
     records = _counted(csv_file.records, progress, "checking accounts")
     checked = check_accounts(records, roster=roster, currencies=currencies)

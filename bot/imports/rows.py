@@ -334,7 +334,8 @@ class AccountRow:
 
 
 def parse_account(cells: Mapping[str, str], roster: AbstractSet[str]) -> AccountRow:
-    """One portfolio row; `roster` holds the Slack ids an account may be assigned to."""
+    """One portfolio row; `roster` holds the Slack ids an account may be assigned to: active members
+    whose role works accounts (`bot.access.may_be_given_accounts`)."""
     currency = _currency(_required(cells, "currency"), "currency")
     balance = _balance(_required(cells, "balance"), currency)
     return AccountRow(
@@ -450,7 +451,9 @@ def _assignee(text: str, roster: AbstractSet[str]) -> str | None:
         return None
     user_id = slack_user_id(text, "assigned_to")
     if user_id not in roster:
-        raise RowError("assigned_to", f"{user_id} is not on the roster: import agents first")
+        raise RowError(
+            "assigned_to", f"{user_id} is not an active member who works accounts: import agents first"
+        )
     return user_id
 
 
