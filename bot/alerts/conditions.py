@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.calendar import add_days
 from bot.currency import format_money
 
 # A snoozed alert stays quiet this long, whatever its account does meanwhile.
 SNOOZE_DAYS = 3
+# Working days without contact are counted over this many calendar days at most: every threshold is
+# far below it, and a contact dated centuries back must not make the alerts run count centuries.
+QUIET_DAYS_COUNTED = 366
 
 
 class Condition(StrEnum):
@@ -71,7 +75,8 @@ def working_days_since(day: date | None, today: date, is_working_day: Callable[[
     """Working days after `day` up to and including today; None when it never happened."""
     if day is None:
         return None
-    return sum(1 for n in range(1, (today - day).days + 1) if is_working_day(day + timedelta(days=n)))
+    counted = min((today - day).days, QUIET_DAYS_COUNTED)
+    return sum(1 for n in range(counted) if is_working_day(add_days(today, -n)))
 
 
 def raised_conditions(

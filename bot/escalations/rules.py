@@ -6,7 +6,6 @@ Money is Decimal in the account's currency; dates are team-local; instants are a
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,6 +13,8 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.calendar import add_days
+from bot.calendar import add_months as add_months  # instalment dates; effects.py reads it here
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.vocabulary import EscalationKind, EscalationStatus, Role
@@ -85,16 +86,6 @@ def instalment_schedule(
 
 def plan_total(schedule: Sequence[Instalment]) -> Decimal:
     return sum((instalment.amount for instalment in schedule), Decimal(0))
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day of the month `months` later, or that month's last day when it is shorter.
-
-    Always counted from `start`, never from the previous instalment, so Jan 31 → Feb 28 → Mar 31.
-    """
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def _instalment_count(count: int | None, until: date | None, first_due: date) -> int:
@@ -247,7 +238,7 @@ def _check_hardship_end(until: date | None, today: date) -> None:
         )
     if until < today:
         raise _in_the_past(until, today, "A hardship pause")
-    latest = today + timedelta(days=MAX_HARDSHIP_DAYS)
+    latest = add_days(today, MAX_HARDSHIP_DAYS)
     if until > latest:
         raise UserError(
             f"A hardship pause lasts at most {MAX_HARDSHIP_DAYS} days; {until.isoformat()} is further ahead.",
