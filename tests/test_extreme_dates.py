@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -93,3 +94,48 @@ def test_jobs_run_over_extreme_dates(planted: RunningBot, job: str) -> None:
 def test_supervisor_report_and_agent_report_over_extreme_dates(planted: RunningBot) -> None:
     for typed in ("report", f"report week <@{AGENT}>", "report month"):
         assert FAILED not in said(planted, SUPERVISOR, typed)
+
+
+MONDAY_10AM = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+MONDAY_EVENING = datetime(2026, 11, 24, 4, 45, tzinfo=UTC)  # 23:45 in New York
+
+
+@pytest.fixture
+def replaced(bot: RunningBot) -> RunningBot:
+    """FAR-1's 9999-12-31 promise, made this morning (planted, as the parser refuses it now), then
+    replaced by a promise for Friday; and an older one to a date long past, cancelled too."""
+    db = bot.runtime.db
+    add_agent(db, AGENT, "Ana Agent", monthly_target=Decimal("20000"))
+    add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
+    add_account(db, "FAR-1", "900.00", status="promised", last_contact_at=SET_UP_AT)
+    with db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.account_id == "FAR-1")).one()
+        morning = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+        for due, status, made_at in ((date(2026, 11, 22), "cancelled", morning), (FAR, "open", morning)):
+            session.add(
+                Promise(
+                    account_pk=account.id, amount=Decimal("100.00"), currency="USD", due_date=due,
+                    status=status, paid_toward=Decimal("0"), made_by=AGENT, made_at=made_at,
+                )
+            )  # fmt: skip
+    bot.clock.set(MONDAY_10AM)
+    assert "Promise of $200.00" in said(bot, AGENT, "promise FAR-1 200 friday")
+    bot.clock.advance(timedelta(minutes=5))
+    return bot
+
+
+def test_a_replaced_promise_is_in_no_report(replaced: RunningBot) -> None:
+    with replaced.runtime.db.reading() as session:
+        statuses = sorted(session.scalars(select(Promise.status)))
+    assert statuses == ["cancelled", "cancelled", "open"]
+    for user, typed in ((AGENT, "report"), (SUPERVISOR, "report week"), (SUPERVISOR, "report month")):
+        answer = said(replaced, user, typed)
+        assert FAILED not in answer
+        assert "1 made · 0 kept · 0 broken" in answer or "PTP 1/0/0" in answer, answer
+    replaced.clock.set(MONDAY_EVENING)
+    assert "queued" in run_job(replaced.runtime, "performance-digest-day", MONDAY_EVENING, by="test").message
+    for job in ("daily-assignments", "supervisor-alerts"):
+        assert run_job(replaced.runtime, job, MONDAY_EVENING, by="test").ran
+    deliver_due(replaced.runtime)
+    digest = json.dumps(replaced.slack.messages("C0SUPERVISORS"))
+    assert "PTP 1/0/0" in digest and "broken promise" not in digest

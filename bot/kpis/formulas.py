@@ -356,8 +356,14 @@ class PromiseCounts:
 
 
 def promises_made(promises: Iterable[PromiseFact], period: Period) -> int:
-    """Promises made in the period, including ones later cancelled: they were still taken."""
-    return sum(1 for p in promises if period.contains(p.made_at))
+    """Promises made in the period that still stand or were resolved. A cancelled one (replaced by a
+    newer promise, or folded into a plan) is not counted: replacing a mistyped promise is not making
+    two, and its newer promise or the plan is what is counted."""
+    return sum(1 for p in promises if _made_in(p, period))
+
+
+def _made_in(promise: PromiseFact, period: Period) -> bool:
+    return promise.status != PromiseStatus.CANCELLED and period.contains(promise.made_at)
 
 
 def _resolved_in(
@@ -408,7 +414,7 @@ def promise_counts_by_agent(
     *,
     now: datetime | None = None,
 ) -> dict[Agent, PromiseCounts]:
-    made = Counter(p.agent for p in promises if period.contains(p.made_at))
+    made = Counter(p.agent for p in promises if _made_in(p, period))
     resolved = Counter(_resolved_in(promises, period, grace_days, zone, now))
     agents = made.keys() | {agent for agent, _ in resolved}
     return {a: PromiseCounts(made[a], resolved[(a, "kept")], resolved[(a, "broken")]) for a in agents}
