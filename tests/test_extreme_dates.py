@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.ids import ActionId, BlockId
 from bot.outbox import deliver_due
+from bot.settings import SettingsError, load_settings
 from schedules.runner import run_job
-from storage.models import Absence, Account, Promise
-from tests.conftest import RunningBot
+from storage.models import Absence, Account, Escalation, Promise
+from tests.conftest import RunningBot, bot_settings
 from tests.portfolio import SET_UP_AT, add_account, add_agent
 
 AGENT, AGENT2, SUPERVISOR = "U0AGENT1", "U0AGENT2", "U0SUPER1"
@@ -139,3 +142,109 @@ def test_a_replaced_promise_is_in_no_report(replaced: RunningBot) -> None:
     deliver_due(replaced.runtime)
     digest = json.dumps(replaced.slack.messages("C0SUPERVISORS"))
     assert "PTP 1/0/0" in digest and "broken promise" not in digest
+
+
+# --- dates beyond their bounds are refused where they enter ---------------------------------------
+
+
+@pytest.fixture
+def desk(bot: RunningBot) -> RunningBot:
+    db = bot.runtime.db
+    add_agent(db, AGENT, "Ana Agent")
+    add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
+    add_account(db, "ACC-1", "5000.00", last_contact_at=SET_UP_AT)
+    bot.clock.set(MONDAY_10AM)  # today is 2026-11-23; a year ahead is 2027-11-23
+    return bot
+
+
+def written(bot: RunningBot, model: type[Any]) -> int:
+    with bot.runtime.db.reading() as session:
+        return len(session.scalars(select(model)).all())
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("promise ACC-1 100 9999-12-31",
+         "The promise date 9999-12-31 is more than 365 days ahead; the latest is 2027-11-23."),
+        ("promise ACC-1 100 2027-11-24", "the latest is 2027-11-23"),
+        ("promise ACC-1 100 +9999w", "the latest is 2027-11-23"),
+        ("promise ACC-1 100 +9999999d", "not a date I understand"),
+        ("escalate ACC-1 payment-plan 250 x600 lost overtime", "from 1 to 120 instalments"),
+        ("escalate ACC-1 payment-plan 250 x13 lost overtime",
+         "A plan of 13 monthly instalments would end on 2027-12-23"),
+        ("escalate ACC-1 payment-plan 250 until 3000-01-01 lost overtime",
+         "The plan's end date 3000-01-01 is more than 365 days ahead; the latest is 2027-11-23."),
+        ("escalate ACC-1 hardship until 9999-12-31 lost job", "lasts at most 366 days"),
+        (f"away <@{AGENT}> 2026-12-01 9999-12-31", "the latest is 2027-11-24"),
+        (f"away <@{AGENT}> 9999-12-30 9999-12-31", "the latest is 2027-11-24"),
+    ],
+)  # fmt: skip
+def test_a_date_beyond_its_bound_is_refused_saying_what_to_type(
+    desk: RunningBot, typed: str, expected: str
+) -> None:
+    answer = said(desk, SUPERVISOR if typed.startswith("away") else AGENT, typed)
+    assert expected in answer, answer
+    assert FAILED not in answer
+    assert written(desk, Promise) == 0 and written(desk, Escalation) == 0 and written(desk, Absence) == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "model"),
+    [("promise ACC-1 100 2027-11-23", Promise), ("escalate ACC-1 payment-plan 250 x12 lost overtime", Escalation),
+     ("escalate ACC-1 payment-plan 250 until 2027-11-23 lost overtime", Escalation),
+     (f"away <@{AGENT}> 2027-11-20 2027-11-24", Absence)],
+)  # fmt: skip
+def test_a_date_at_its_bound_is_accepted(desk: RunningBot, typed: str, model: type[Any]) -> None:
+    answer = said(desk, SUPERVISOR if typed.startswith("away") else AGENT, typed)
+    assert FAILED not in answer and written(desk, model) == 1, answer
+
+
+def test_the_horizon_is_a_setting(db: Any, database_url: str, standin: Any, clock: Any) -> None:
+    assert bot_settings(database_url, standin).promise_horizon_days == 365
+    longer = bot_settings(database_url, standin, COLLECT_PROMISE_HORIZON_DAYS="730")
+    assert longer.promise_horizon_days == 730
+    with pytest.raises(SettingsError, match="COLLECT_PROMISE_HORIZON_DAYS"):
+        load_settings(_env_file=None, COLLECT_PROMISE_HORIZON_DAYS="0")
+
+
+def test_a_longer_horizon_lets_a_longer_promise_in(desk: RunningBot) -> None:
+    desk.runtime.settings = desk.runtime.settings.model_copy(update={"promise_horizon_days": 730})
+    assert "Promise of $100.00" in said(desk, AGENT, "promise ACC-1 100 2028-11-22")
+    assert "the latest is 2028-11-22" in said(desk, AGENT, "promise ACC-1 100 2028-11-23")
+
+
+def _open_form(bot: RunningBot, typed: str) -> dict[str, Any]:
+    opened = len(bot.slack.calls("views.open"))
+    assert bot.send.slash_command(AGENT, typed).status == 200
+    view: dict[str, Any] = bot.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
+    return view
+
+
+def test_the_promise_form_refuses_a_far_date_on_its_date_picker(desk: RunningBot) -> None:
+    view = _open_form(desk, "promise")
+    values = {
+        BlockId.ACCOUNT: {ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1"}}},
+        BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "100"}},
+        BlockId.DATE: {ActionId.DATE_PICKER: {"type": "datepicker", "selected_date": "9999-12-31"}},
+    }  # fmt: skip
+    refused = desk.send.view_submission(AGENT, view, values)
+    assert refused.json()["response_action"] == "errors"
+    assert "the latest is 2027-11-23" in refused.json()["errors"][BlockId.DATE]
+    assert written(desk, Promise) == 0
+
+
+def test_the_escalation_form_refuses_a_far_plan_end(desk: RunningBot) -> None:
+    view = _open_form(desk, "escalate")
+    values = {
+        BlockId.ACCOUNT: {ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1"}}},
+        BlockId.KIND: {ActionId.ESCALATION_KIND_SELECT: {"type": "static_select",
+                                                         "selected_option": {"value": "payment-plan"}}},
+        BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "250"}},
+        BlockId.UNTIL: {ActionId.ESCALATION_UNTIL_PICKER: {"type": "datepicker", "selected_date": "3000-01-01"}},
+        BlockId.REASON: {ActionId.ESCALATION_REASON_INPUT: {"type": "plain_text_input", "value": "lost overtime"}},
+    }  # fmt: skip
+    refused = desk.send.view_submission(AGENT, view, values)
+    assert refused.json()["response_action"] == "errors", refused.body
+    assert "the latest is 2027-11-23" in json.dumps(refused.json()["errors"])
+    assert written(desk, Escalation) == 0
