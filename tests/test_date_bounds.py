@@ -89,7 +89,7 @@ def test_every_promise_rule_takes_any_date_and_any_grace(due: date, grace: int, 
         False,
     )
     for kind in ("day", "week", "month"):
-        day_in(period_for(kind, TODAY, zone), fact.deadline(grace), zone)  # type: ignore[arg-type]
+        day_in(period_for(kind, TODAY, zone), fact.deadline(grace), zone)
     day_in(trailing_days(90, TODAY, zone), due, zone)
 
 

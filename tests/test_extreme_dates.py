@@ -223,7 +223,7 @@ def _open_form(bot: RunningBot, typed: str) -> dict[str, Any]:
 
 def test_the_promise_form_refuses_a_far_date_on_its_date_picker(desk: RunningBot) -> None:
     view = _open_form(desk, "promise")
-    values = {
+    values: dict[str, Any] = {
         BlockId.ACCOUNT: {ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1"}}},
         BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "100"}},
         BlockId.DATE: {ActionId.DATE_PICKER: {"type": "datepicker", "selected_date": "9999-12-31"}},
@@ -236,7 +236,7 @@ def test_the_promise_form_refuses_a_far_date_on_its_date_picker(desk: RunningBot
 
 def test_the_escalation_form_refuses_a_far_plan_end(desk: RunningBot) -> None:
     view = _open_form(desk, "escalate")
-    values = {
+    values: dict[str, Any] = {
         BlockId.ACCOUNT: {ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1"}}},
         BlockId.KIND: {ActionId.ESCALATION_KIND_SELECT: {"type": "static_select",
                                                          "selected_option": {"value": "payment-plan"}}},
