@@ -15,7 +15,7 @@ from bot.ids import ActionId, BlockId
 from bot.outbox import deliver_due
 from bot.settings import SettingsError, load_settings
 from schedules.runner import run_job
-from storage.models import Absence, Account, Escalation, Promise
+from storage.models import Absence, Account, Contact, Escalation, Payment, Promise
 from tests.conftest import RunningBot, bot_settings
 from tests.portfolio import SET_UP_AT, add_account, add_agent
 
@@ -23,6 +23,7 @@ AGENT, AGENT2, SUPERVISOR = "U0AGENT1", "U0AGENT2", "U0SUPER1"
 MONDAY_8AM = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 08:00 in New York, the digest time
 FAR = date(9999, 12, 31)
 EXTREMES = (date.max, date.min, FAR)
+EARLIEST, LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 FAILED = "Something went wrong"
 
 
@@ -63,7 +64,21 @@ def planted(bot: RunningBot) -> RunningBot:
         )  # fmt: skip
         plant_promise(bot, f"EDGE-{n}", extreme)
         add_account(db, f"HELD-{n}", "300.00", status="on_hold", hold_reason="hardship", hold_until=extreme)
+    for n, (first, last) in enumerate(((EARLIEST, LATEST), (LATEST, EARLIEST))):
+        add_account(
+            db, f"TALK-{n}", "700.00", last_contact_at=first, last_conversation_at=last, due_date=date(2026, 1, 5)
+        )  # fmt: skip
     with db.transaction() as session:
+        for n, at in enumerate((LATEST, EARLIEST)):
+            account = session.scalars(select(Account).where(Account.account_id == f"TALK-{n}")).one()
+            session.add(Contact(account_pk=account.id, at=at, channel="call", outcome="right-party", agent=AGENT,
+                                created_at=SET_UP_AT))  # fmt: skip
+            session.add(
+                Payment(
+                    account_pk=account.id, amount=Decimal("1.00"), currency="USD", method="card", reference=f"X-{n}",
+                    received_at=at, recorded_by=AGENT, source="slack", created_at=SET_UP_AT,
+                )
+            )  # fmt: skip
         session.add(Absence(agent=AGENT2, starts_on=date.min, ends_on=date.max, recorded_by=SUPERVISOR,
                             created_at=SET_UP_AT))  # fmt: skip
     bot.clock.set(MONDAY_8AM)
@@ -73,7 +88,8 @@ def planted(bot: RunningBot) -> RunningBot:
 @pytest.mark.parametrize(
     "typed",
     ["pay FAR-1 10", "account FAR-1", "pay EDGE-0 10", "pay EDGE-1 10", "account EDGE-0", "account EDGE-1",
-     "account EDGE-2", "account HELD-0", "report", "report week", "report month", "mine"],
+     "account EDGE-2", "account HELD-0", "account TALK-0", "account TALK-1", "log TALK-0 call no-answer",
+     "pay TALK-1 10", "report", "report week", "report month", "mine"],
 )  # fmt: skip
 def test_commands_answer_over_extreme_dates(planted: RunningBot, typed: str) -> None:
     answer = said(planted, AGENT, typed)
