@@ -79,6 +79,14 @@ def planted(bot: RunningBot) -> RunningBot:
                     received_at=at, recorded_by=AGENT, source="slack", created_at=SET_UP_AT,
                 )
             )  # fmt: skip
+        edge = session.scalars(select(Account).where(Account.account_id == "EDGE-0")).one()
+        session.add(
+            Escalation(
+                account_pk=edge.id, kind="payment-plan", amount=Decimal("100.00"), currency="USD", until=date.max,
+                reason="planted", status="open", requested_by=AGENT, requested_at=SET_UP_AT, channel="C0SUPERVISORS",
+                message_ts="1700000000.000100",
+            )
+        )  # fmt: skip
         session.add(Absence(agent=AGENT2, starts_on=date.min, ends_on=date.max, recorded_by=SUPERVISOR,
                             created_at=SET_UP_AT))  # fmt: skip
     bot.clock.set(MONDAY_8AM)
@@ -89,7 +97,7 @@ def planted(bot: RunningBot) -> RunningBot:
     "typed",
     ["pay FAR-1 10", "account FAR-1", "pay EDGE-0 10", "pay EDGE-1 10", "account EDGE-0", "account EDGE-1",
      "account EDGE-2", "account HELD-0", "account TALK-0", "account TALK-1", "log TALK-0 call no-answer",
-     "pay TALK-1 10", "report", "report week", "report month", "mine"],
+     "pay TALK-1 10", "report", "report week", "report month", "mine", "escalations"],
 )  # fmt: skip
 def test_commands_answer_over_extreme_dates(planted: RunningBot, typed: str) -> None:
     answer = said(planted, AGENT, typed)
@@ -101,7 +109,7 @@ def test_commands_answer_over_extreme_dates(planted: RunningBot, typed: str) -> 
 @pytest.mark.parametrize(
     "job",
     ["daily-assignments", "supervisor-alerts", "performance-digest-day", "performance-digest-week",
-     "performance-digest-month"],
+     "performance-digest-month", "escalation-reminders"],
 )  # fmt: skip
 def test_jobs_run_over_extreme_dates(planted: RunningBot, job: str) -> None:
     at = MONDAY_8AM + timedelta(hours=10) if job == "performance-digest-day" else MONDAY_8AM
