@@ -272,3 +272,10 @@ def test_the_escalation_form_refuses_a_far_plan_end(desk: RunningBot) -> None:
     assert refused.json()["response_action"] == "errors", refused.body
     assert "the latest is 2027-11-23" in json.dumps(refused.json()["errors"])
     assert written(desk, Escalation) == 0
+
+
+def test_the_worklist_shows_accounts_with_extreme_dates(planted: RunningBot) -> None:
+    assert run_job(planted.runtime, "daily-assignments", MONDAY_8AM, by="test").ran
+    deliver_due(planted.runtime)
+    answer = said(planted, AGENT, "mine")
+    assert FAILED not in answer and "EDGE-0" in answer and "FAR-1" in answer, answer
