@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.aging import aging_bucket, days_past_due
-from bot.alerts.conditions import working_days_since
+from bot.alerts.conditions import AlertFacts, Thresholds, raised_conditions, working_days_since
 from bot.assignments.scoring import AccountFacts, ScoreWeights, reasons, score
 from bot.calendar import add_days, add_months, local_day, start_of_day
 from bot.errors import UserError
@@ -217,3 +217,18 @@ def test_a_payment_or_contact_instant_is_not_beyond_tomorrow_nor_before_1900(
         with pytest.raises(UserError) as refused:
             check_instant(at, NOW, field="received_at")
         assert refused.value.field == "received_at"
+
+
+def test_a_contact_long_ago_is_counted_as_over_a_year_and_a_recent_one_exactly() -> None:
+    def stalled_words(last_contact_on: date) -> str:
+        facts = AlertFacts(
+            account_pk=1, account_id="ACC-1", currency="USD", balance=Decimal(500), due_date=TODAY,
+            assigned_to="U0AGENT1", last_contact_on=last_contact_on, last_conversation_on=None,
+            last_payment_on=None,
+        )  # fmt: skip
+        found = raised_conditions(facts, TODAY, Thresholds(Decimal(10_000)), lambda day: day.weekday() < 5)
+        return " ".join(raised.why for raised in found)
+
+    assert "no contact attempt for over a year" in stalled_words(date.min)
+    assert "no contact attempt for over a year" in stalled_words(date(2023, 11, 23))
+    assert "no contact attempt for 10 working days" in stalled_words(date(2026, 11, 9))

@@ -89,7 +89,9 @@ def raised_conditions(
     if facts.balance >= limits.high_value and dpd > 0:
         found.append(Raised(Condition.HIGH_VALUE, f"high value: {money}, {dpd} days past due", facts.balance))
         if quiet is None or quiet >= limits.untouched_working_days:
-            words = "never contacted" if quiet is None else f"no contact attempt for {quiet} working days"
+            words = (
+                "never contacted" if quiet is None else _no_attempt_for(quiet, facts.last_contact_on, today)
+            )
             found.append(
                 Raised(Condition.HIGH_VALUE_UNTOUCHED, f"high value, {money}: {words}", facts.balance)
             )
@@ -104,12 +106,18 @@ def raised_conditions(
     return found
 
 
+def _no_attempt_for(quiet: int, last_contact_on: date | None, today: date) -> str:
+    if last_contact_on is not None and (today - last_contact_on).days > QUIET_DAYS_COUNTED:
+        return "no contact attempt for over a year"
+    return f"no contact attempt for {quiet} working days"
+
+
 def _stalled_because(facts: AlertFacts, today: date, limits: Thresholds, quiet: int | None) -> list[str]:
     if facts.assigned_to is None:
         return []  # an account nobody holds is not stalled by anyone: the worklists will pick it up
     reasons = []
     if quiet is not None and quiet >= limits.stalled_attempt_working_days:
-        reasons.append(f"no contact attempt for {quiet} working days")
+        reasons.append(_no_attempt_for(quiet, facts.last_contact_on, today))
     talked = facts.last_conversation_on
     if talked is not None and (today - talked).days >= limits.stalled_conversation_days:
         reasons.append(f"no conversation for {(today - talked).days} days")
