@@ -26,6 +26,7 @@ from bot.parsing.dates import (
     check_last_payment_date,
     check_promise_date,
     latest_due_date,
+    parse_received_at,
     promise_horizon,
 )
 from bot.vocabulary import EscalationKind
@@ -232,3 +233,10 @@ def test_a_contact_long_ago_is_counted_as_over_a_year_and_a_recent_one_exactly()
     assert "no contact attempt for over a year" in stalled_words(date.min)
     assert "no contact attempt for over a year" in stalled_words(date(2023, 11, 23))
     assert "no contact attempt for 10 working days" in stalled_words(date(2026, 11, 9))
+
+
+@pytest.mark.parametrize(("text", "zone"), [("9999-12-31T23:00", NY), ("0001-01-01", ZoneInfo("Asia/Tokyo"))])
+def test_an_instant_past_the_calendars_edge_is_refused_as_such(text: str, zone: ZoneInfo) -> None:
+    with pytest.raises(UserError) as refused:
+        parse_received_at(text, zone)
+    assert "beyond the dates the bot keeps" in refused.value.problem and "1900-01-01" in refused.value.hint

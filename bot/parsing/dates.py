@@ -166,7 +166,14 @@ def parse_received_at(text: str, zone: ZoneInfo) -> datetime:
     stripped = text.strip()
     try:
         return _to_utc(stripped, zone)
-    except (ValueError, OverflowError):
+    except OverflowError:
+        # A well-formed date at the calendar's very edge, like 9999-12-31T23:00 west of UTC.
+        raise UserError(
+            f"{quoted(text)} is beyond the dates the bot keeps.",
+            "Write when it happened, from 1900-01-01 to today, like `2026-12-01` or `2026-12-01T14:30:00`.",
+            field="received_at",
+        ) from None
+    except ValueError:
         raise UserError(
             f"{quoted(text)} is not a date or a date-time." if stripped else "The date is missing.",
             "Write it as `2026-12-01` or `2026-12-01T14:30:00`, optionally with an offset "
