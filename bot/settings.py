@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.assignments.scoring import ScoreWeights
+from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     slack_timeout_seconds: int = Field(default=10, ge=1, le=60, validation_alias="COLLECT_SLACK_TIMEOUT")
     # Days after a promise's due date during which a payment still keeps it (DOMAIN.md).
     promise_grace_days: int = Field(default=1, ge=0, le=30, validation_alias="COLLECT_PROMISE_GRACE_DAYS")
+    # How far ahead a promise, or a payment plan's last instalment, may fall (days from today).
+    promise_horizon_days: int = Field(
+        default=DEFAULT_PROMISE_HORIZON_DAYS, ge=1, le=3660, validation_alias="COLLECT_PROMISE_HORIZON_DAYS"
+    )
     default_daily_capacity: int = Field(default=25, ge=0, le=1000, validation_alias="COLLECT_DAILY_CAPACITY")
     default_approval_limit: Decimal = Field(
         default=Decimal("1000"), ge=0, validation_alias="COLLECT_DEFAULT_APPROVAL_LIMIT"

@@ -315,7 +315,10 @@ def test_payment_plan_needs_a_count_or_an_end() -> None:
     assert _check_refused(PLAN, "100", count=6, until=TODAY).field == "instalments"
     assert _check_refused(PLAN, "100", count=0).field == "instalments"
     assert _check_refused(PLAN, "100", count=121).field == "instalments"
-    _check(PLAN, "100", count=120)
+    _check(PLAN, "100", count=12)  # the last instalment a year ahead: within the promise horizon
+    assert _check_refused(PLAN, "100", count=13).field == "instalments"
+    assert _check_refused(PLAN, "100", count=120).field == "instalments"
+    check_request(PLAN, D(1000), D(100), count=120, until=None, today=TODAY, horizon_days=3660)
     assert _check_refused(PLAN, "100", until=TODAY - timedelta(days=1)).field == "until"
 
 

@@ -43,6 +43,8 @@ from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Base, Contact, Payment, Promise
 
 NEW_YORK = ZoneInfo("America/New_York")
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 23)
 ROSTER = frozenset({"U0AGENT1", "U0AGENT2"})
 ACCOUNT = {
     "account_id": "ACC-1042",
@@ -60,9 +62,9 @@ def records(*rows: dict[str, str]) -> list[Record]:
     return [Record(line, row) for line, row in enumerate(rows, start=2)]
 
 
-def refused(parse: Callable[..., object], *args: object) -> RowError:
+def refused(parse: Callable[..., object], *args: object, **kwargs: object) -> RowError:
     with pytest.raises(RowError) as caught:
-        parse(*args)
+        parse(*args, **kwargs)
     return caught.value
 
 
@@ -187,6 +189,7 @@ def test_an_account_row_is_typed() -> None:
             "assigned_to": "u0agent1",
         },
         ROSTER,
+        today=TODAY,
     )
     assert (row.account_id, row.key, row.currency) == ("ACC-1042", "acc-1042", "USD")
     assert row.balance == Decimal("1250.00")
@@ -195,13 +198,13 @@ def test_an_account_row_is_typed() -> None:
 
 
 def test_a_balance_is_read_in_the_rows_currency() -> None:
-    row = parse_account({**ACCOUNT, "balance": "R$ 1.250,00", "currency": "BRL"}, ROSTER)
+    row = parse_account({**ACCOUNT, "balance": "R$ 1.250,00", "currency": "BRL"}, ROSTER, today=TODAY)
     assert row.balance == Decimal("1250.00")
 
 
 @pytest.mark.parametrize("column", COLUMNS[ImportKind.ACCOUNTS].required)
 def test_each_required_account_cell_must_be_filled(column: str) -> None:
-    error = refused(parse_account, {**ACCOUNT, column: ""}, ROSTER)
+    error = refused(parse_account, {**ACCOUNT, column: ""}, ROSTER, today=TODAY)
     assert (error.column, error.reason) == (column, "is empty, and it is required")
 
 
@@ -235,25 +238,30 @@ def test_each_required_account_cell_must_be_filled(column: str) -> None:
 def test_bad_account_cells_are_refused_with_a_reason(
     changes: dict[str, str], column: str, words: str
 ) -> None:
-    error = refused(parse_account, {**ACCOUNT, **changes}, ROSTER)
+    error = refused(parse_account, {**ACCOUNT, **changes}, ROSTER, today=TODAY)
     assert error.column == column
     assert words in error.reason
 
 
 @pytest.mark.parametrize("balance", ["0", "0.00", "$0", "0,00"])
 def test_a_zero_balance_is_allowed(balance: str) -> None:
-    row = parse_account({**ACCOUNT, "balance": balance}, ROSTER)
+    row = parse_account({**ACCOUNT, "balance": balance}, ROSTER, today=TODAY)
     assert row.balance == Decimal("0.00")
     assert resolved_status(None, row) == AccountStatus.PAID
 
 
 def test_status_aliases_and_case_are_accepted() -> None:
-    assert parse_account({**ACCOUNT, "status": "On-Hold"}, ROSTER).status == AccountStatus.ON_HOLD
-    assert parse_account({**ACCOUNT, "status": "written off"}, ROSTER).status == AccountStatus.WRITTEN_OFF
+    assert (
+        parse_account({**ACCOUNT, "status": "On-Hold"}, ROSTER, today=TODAY).status == AccountStatus.ON_HOLD
+    )
+    assert (
+        parse_account({**ACCOUNT, "status": "written off"}, ROSTER, today=TODAY).status
+        == AccountStatus.WRITTEN_OFF
+    )
 
 
 def _row(balance: str, status: str = "") -> AccountRow:
-    return parse_account({**ACCOUNT, "balance": balance, "status": status}, ROSTER)
+    return parse_account({**ACCOUNT, "balance": balance, "status": status}, ROSTER, today=TODAY)
 
 
 @pytest.mark.parametrize(
@@ -278,6 +286,7 @@ def test_the_same_account_twice_in_a_file_is_a_bad_row_whatever_the_case() -> No
         records(ACCOUNT, {**ACCOUNT, "account_id": "acc-1042"}, {**ACCOUNT, "account_id": "ACC-7"}),
         roster=ROSTER,
         currencies={},
+        today=TODAY,
     )
     assert [line for line, _row in checked.rows] == [2, 4]
     assert [(bad.line, bad.reason) for bad in checked.bad] == [
@@ -286,7 +295,7 @@ def test_the_same_account_twice_in_a_file_is_a_bad_row_whatever_the_case() -> No
 
 
 def test_an_accounts_currency_cannot_change() -> None:
-    checked = check_accounts(records(ACCOUNT), roster=ROSTER, currencies={"acc-1042": "EUR"})
+    checked = check_accounts(records(ACCOUNT), roster=ROSTER, currencies={"acc-1042": "EUR"}, today=TODAY)
     assert "recorded in EUR" in checked.bad[0].reason
 
 
@@ -296,7 +305,7 @@ CURRENCIES = {"acc-1042": "USD", "acc-2001": "BRL"}
 
 
 def test_a_payment_row_takes_its_accounts_currency_and_the_teams_zone() -> None:
-    row = parse_payment({**PAYMENT, "method": "Cheque", "reference": "CHK-77"}, CURRENCIES, NEW_YORK)
+    row = parse_payment({**PAYMENT, "method": "Cheque", "reference": "CHK-77"}, CURRENCIES, NEW_YORK, now=NOW)
     assert (row.amount, row.currency, row.method, row.reference) == (
         Decimal("250.00"),
         "USD",
@@ -307,8 +316,8 @@ def test_a_payment_row_takes_its_accounts_currency_and_the_teams_zone() -> None:
 
 
 def test_a_naive_payment_time_is_in_the_teams_zone_and_an_offset_is_kept() -> None:
-    naive = parse_payment({**PAYMENT, "received_at": "2026-11-20T14:30:00"}, CURRENCIES, NEW_YORK)
-    offset = parse_payment({**PAYMENT, "received_at": "2026-11-20T14:30:00Z"}, CURRENCIES, NEW_YORK)
+    naive = parse_payment({**PAYMENT, "received_at": "2026-11-20T14:30:00"}, CURRENCIES, NEW_YORK, now=NOW)
+    offset = parse_payment({**PAYMENT, "received_at": "2026-11-20T14:30:00Z"}, CURRENCIES, NEW_YORK, now=NOW)
     assert naive.received_at == datetime(2026, 11, 20, 19, 30, tzinfo=UTC)
     assert offset.received_at == datetime(2026, 11, 20, 14, 30, tzinfo=UTC)
 
@@ -328,20 +337,20 @@ def test_a_naive_payment_time_is_in_the_teams_zone_and_an_offset_is_kept() -> No
     ],
 )
 def test_bad_payment_cells_are_refused(changes: dict[str, str], column: str, words: str) -> None:
-    error = refused(parse_payment, {**PAYMENT, **changes}, CURRENCIES, NEW_YORK)
+    error = refused(parse_payment, {**PAYMENT, **changes}, CURRENCIES, NEW_YORK, now=NOW)
     assert error.column == column
     assert words in error.reason
 
 
 @pytest.mark.parametrize("column", COLUMNS[ImportKind.PAYMENTS].required)
 def test_each_required_payment_cell_must_be_filled(column: str) -> None:
-    assert refused(parse_payment, {**PAYMENT, column: ""}, CURRENCIES, NEW_YORK).column == column
+    assert refused(parse_payment, {**PAYMENT, column: ""}, CURRENCIES, NEW_YORK, now=NOW).column == column
 
 
 def test_identical_payments_without_reference_get_distinct_stable_fingerprints() -> None:
     file_rows = records(PAYMENT, PAYMENT, {**PAYMENT, "reference": "R1"}, {**PAYMENT, "payer": "Ana"})
-    first = check_payments(file_rows, currencies=CURRENCIES, zone=NEW_YORK)
-    again = check_payments(file_rows, currencies=CURRENCIES, zone=NEW_YORK)
+    first = check_payments(file_rows, currencies=CURRENCIES, zone=NEW_YORK, now=NOW)
+    again = check_payments(file_rows, currencies=CURRENCIES, zone=NEW_YORK, now=NOW)
     keys = [row.dedupe_key for _line, row in first.rows]
     assert keys == [row.dedupe_key for _line, row in again.rows]
     assert keys[2] is None  # the reference identifies it
@@ -354,7 +363,7 @@ def test_identical_payments_without_reference_get_distinct_stable_fingerprints()
 
 def test_contact_aliases_are_read() -> None:
     row = parse_contact(
-        {**CONTACT, "channel": "Phone", "outcome": "VM", "agent": "u0agent1"}, {"acc-1042"}, NEW_YORK
+        {**CONTACT, "channel": "Phone", "outcome": "VM", "agent": "u0agent1"}, {"acc-1042"}, NEW_YORK, now=NOW
     )
     assert (row.channel, row.outcome, row.agent) == (Channel.CALL, Outcome.LEFT_MESSAGE, "U0AGENT1")
     assert row.at == datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
@@ -373,11 +382,11 @@ def test_contact_aliases_are_read() -> None:
     ],
 )
 def test_bad_contact_cells_are_refused(changes: dict[str, str], column: str) -> None:
-    assert refused(parse_contact, {**CONTACT, **changes}, {"acc-1042"}, NEW_YORK).column == column
+    assert refused(parse_contact, {**CONTACT, **changes}, {"acc-1042"}, NEW_YORK, now=NOW).column == column
 
 
 def test_identical_contacts_in_a_file_are_kept_apart() -> None:
-    checked = check_contacts(records(CONTACT, CONTACT), accounts={"acc-1042"}, zone=NEW_YORK)
+    checked = check_contacts(records(CONTACT, CONTACT), accounts={"acc-1042"}, zone=NEW_YORK, now=NOW)
     first, second = (row.dedupe_key for _line, row in checked.rows)
     assert first != second
 
@@ -774,3 +783,51 @@ def test_accounts_are_not_given_to_someone_removed_from_the_roster(cli: Cli, led
     assert result.code == 1
     assert ".csv:2: assigned_to: U0AGENT1 is not an active member who works accounts" in result.err
     assert count(ledger, Account) == 0
+
+
+# --- Dates within their bounds ---------------------------------------------------------------------
+
+
+def test_imported_dates_beyond_their_bounds_are_bad_rows_with_their_line(cli: Cli, ledger: Database) -> None:
+    cli("agents", TEAM)
+    accounts = cli(
+        "accounts",
+        "account_id,customer_name,balance,currency,due_date,last_payment_date\n"
+        "ACC-1,Ana,10,USD,2026-09-01,2026-10-01\n"
+        "ACC-2,Bo,10,USD,9999-12-31,\n"
+        "ACC-3,Cy,10,USD,1899-12-31,\n"
+        "ACC-4,Di,10,USD,2026-09-01,2999-01-01\n"
+        "ACC-5,Ed,10,USD,0001-01-01,\n",
+    )
+    assert accounts.code == 1 and count(ledger, Account) == 0
+    lines = [line for line in accounts.err.splitlines() if ".csv:" in line]
+    assert [line.split(".csv:")[1].split(":")[0] for line in lines] == ["3", "4", "5", "6"]
+    assert (
+        "due_date: The due date 9999-12-31 is after" in lines[0]
+        and "Write a date from 1900-01-01" in lines[0]
+    )
+    assert "before 1900-01-01" in lines[1] and "last_payment_date" in lines[2] and "before 1900" in lines[3]
+    assert cli("accounts", PORTFOLIO).code == 0
+    payments = cli(
+        "payments",
+        "account_id,amount,received_at\nACC-1042,5,2026-11-20\nACC-1042,5,9999-12-31\nACC-1042,5,1800-01-01\n",
+    )
+    assert payments.code == 1 and count(ledger, Payment) == 0
+    lines = [line for line in payments.err.splitlines() if ".csv:" in line]
+    assert [line.split(".csv:")[1].split(":")[0] for line in lines] == ["3", "4"]
+    assert "received_at:" in lines[0] and "in the future" in lines[0] and "before 1900" in lines[1]
+    contacts = cli(
+        "contacts",
+        "account_id,at,channel,outcome\nACC-1042,2026-11-20T10:30,call,rpc\nACC-1042,2999-01-01T10:00,call,rpc\n",
+    )
+    assert contacts.code == 1 and count(ledger, Contact) == 0
+    assert "csv:3: at:" in contacts.err and "in the future" in contacts.err
+
+
+def test_a_payment_dated_tomorrow_is_taken_but_not_later() -> None:
+    tomorrow = {**PAYMENT, "received_at": "2026-11-24T09:00"}
+    assert parse_payment(tomorrow, CURRENCIES, NEW_YORK, now=NOW).received_at.day == 24
+    later = refused(
+        parse_payment, {**PAYMENT, "received_at": "2026-11-25T12:00"}, CURRENCIES, NEW_YORK, now=NOW
+    )
+    assert later.column == "received_at"

@@ -342,7 +342,7 @@ MARCH_PROMISES = [
 def test_kept_rate_counts_promises_whose_date_plus_grace_falls_in_the_period() -> None:
     # March deadlines: kept 03-11 and 03-01; broken 03-16 and 03-21 (cancelled left out): 2 / (2 + 2) = 0.5.
     assert kept_rate(MARCH_PROMISES, MARCH, 1, NY) == D("0.5000")
-    assert promise_counts(MARCH_PROMISES, MARCH, 1, NY) == PromiseCounts(made=5, kept=2, broken=2)
+    assert promise_counts(MARCH_PROMISES, MARCH, 1, NY) == PromiseCounts(made=4, kept=2, broken=2)
 
 
 def test_a_promise_due_on_the_last_day_with_one_grace_day_falls_in_the_next_period() -> None:
@@ -373,10 +373,10 @@ def test_promises_with_nothing_resolved() -> None:
 
 
 def test_promises_made_and_counts_per_agent() -> None:
-    # Made in March: all but the one made 02-20, cancelled included: 5.
-    assert promises_made(MARCH_PROMISES, MARCH) == 5
+    # Made in March: all but the one made 02-20 and the cancelled one (replaced, so not counted): 4.
+    assert promises_made(MARCH_PROMISES, MARCH) == 4
     assert promise_counts_by_agent(MARCH_PROMISES, MARCH, 1, NY) == {
-        "alice": PromiseCounts(made=3, kept=2, broken=1),  # 2 / 3 = 0.6667
+        "alice": PromiseCounts(made=2, kept=2, broken=1),  # 2 / 3 = 0.6667
         "bob": PromiseCounts(made=2, kept=0, broken=1),
     }
     assert PromiseCounts(made=3, kept=2, broken=1).kept_rate == D("0.6667")

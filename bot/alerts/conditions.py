@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.calendar import add_days
 from bot.currency import format_money
 
 # A snoozed alert stays quiet this long, whatever its account does meanwhile.
 SNOOZE_DAYS = 3
+# Working days without contact are counted over this many calendar days at most: every threshold is
+# far below it, and a contact dated centuries back must not make the alerts run count centuries.
+QUIET_DAYS_COUNTED = 366
 
 
 class Condition(StrEnum):
@@ -71,7 +75,8 @@ def working_days_since(day: date | None, today: date, is_working_day: Callable[[
     """Working days after `day` up to and including today; None when it never happened."""
     if day is None:
         return None
-    return sum(1 for n in range(1, (today - day).days + 1) if is_working_day(day + timedelta(days=n)))
+    counted = min((today - day).days, QUIET_DAYS_COUNTED)
+    return sum(1 for n in range(counted) if is_working_day(add_days(today, -n)))
 
 
 def raised_conditions(
@@ -84,7 +89,9 @@ def raised_conditions(
     if facts.balance >= limits.high_value and dpd > 0:
         found.append(Raised(Condition.HIGH_VALUE, f"high value: {money}, {dpd} days past due", facts.balance))
         if quiet is None or quiet >= limits.untouched_working_days:
-            words = "never contacted" if quiet is None else f"no contact attempt for {quiet} working days"
+            words = (
+                "never contacted" if quiet is None else _no_attempt_for(quiet, facts.last_contact_on, today)
+            )
             found.append(
                 Raised(Condition.HIGH_VALUE_UNTOUCHED, f"high value, {money}: {words}", facts.balance)
             )
@@ -99,12 +106,18 @@ def raised_conditions(
     return found
 
 
+def _no_attempt_for(quiet: int, last_contact_on: date | None, today: date) -> str:
+    if last_contact_on is not None and (today - last_contact_on).days > QUIET_DAYS_COUNTED:
+        return "no contact attempt for over a year"
+    return f"no contact attempt for {quiet} working days"
+
+
 def _stalled_because(facts: AlertFacts, today: date, limits: Thresholds, quiet: int | None) -> list[str]:
     if facts.assigned_to is None:
         return []  # an account nobody holds is not stalled by anyone: the worklists will pick it up
     reasons = []
     if quiet is not None and quiet >= limits.stalled_attempt_working_days:
-        reasons.append(f"no contact attempt for {quiet} working days")
+        reasons.append(_no_attempt_for(quiet, facts.last_contact_on, today))
     talked = facts.last_conversation_on
     if talked is not None and (today - talked).days >= limits.stalled_conversation_days:
         reasons.append(f"no conversation for {(today - talked).days} days")

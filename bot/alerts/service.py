@@ -23,7 +23,7 @@ from bot.alerts.conditions import (
     raised_conditions,
 )
 from bot.blocks.alerts import AlertLine, agent_alert, alerts_message
-from bot.calendar import WorkCalendar
+from bot.calendar import WorkCalendar, local_day
 from bot.clock import team_today
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.outbox import enqueue
@@ -141,7 +141,7 @@ def _broken_promises(session: Session, today: date, grace_days: int) -> dict[int
 
 def _facts(account: Account, broken: list[Promise], zone: object) -> AlertFacts:
     def day(at: datetime | None) -> date | None:
-        return at.astimezone(zone).date() if at else None  # type: ignore[arg-type]
+        return local_day(at, zone) if at else None  # type: ignore[arg-type]
 
     instalments = [(p.due_date, True) for p in broken if p.instalment]
     return AlertFacts(

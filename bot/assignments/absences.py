@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.calendar import add_days
 from bot.errors import UserError
 from bot.parsing.dates import parse_date
 from bot.roster import require_member, require_supervisor
@@ -25,8 +26,17 @@ class AbsenceOutcome:
 
 
 def absence_dates(from_text: str, to_text: str, today: date) -> tuple[date, date]:
-    """From and to, both included; the range must end today or later and last at most a year."""
+    """From and to, both included; the range must end today or later, at most a year ahead, and
+    last at most a year (so it starts at most a year back)."""
     starts_on, ends_on = parse_date(from_text, today), parse_date(to_text, today)
+    latest = add_days(today, LONGEST_ABSENCE.days)
+    if ends_on > latest:
+        raise UserError(
+            f"The absence would end on {ends_on.isoformat()}, more than {LONGEST_ABSENCE.days} days ahead;"
+            f" the latest is {latest.isoformat()}.",
+            f"Type a last day up to `{latest.isoformat()}`; a longer absence is recorded again then.",
+            field="date",
+        )
     if ends_on < starts_on:
         raise UserError(
             f"The absence ends ({ends_on.isoformat()}) before it starts ({starts_on.isoformat()}).",

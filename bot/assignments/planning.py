@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.access import may_be_given_accounts
 from bot.assignments.allocation import AgentSlot, Allocation, CandidateFields, allocate
 from bot.assignments.scoring import AccountFacts, DayScorer
+from bot.calendar import local_day
 from bot.compliance.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
 from bot.settings import Settings
 from bot.vocabulary import CLOSED_STATUSES, Channel, Outcome, PromiseStatus, Role
@@ -82,7 +83,7 @@ def facts_query() -> Select[*tuple[Any, ...]]:
 
 
 def _local_day(at: datetime | None, zone: ZoneInfo) -> date | None:
-    return at.astimezone(zone).date() if at is not None else None
+    return local_day(at, zone) if at is not None else None
 
 
 def facts_of(session: Session, pks: list[int], zone: ZoneInfo, chunk: int = 5_000) -> Iterator[AccountFacts]:
@@ -120,7 +121,7 @@ def recent_calls(session: Session, today: date, zone: ZoneInfo) -> dict[int, Con
     days: dict[int, list[date]] = defaultdict(list)
     conversations: dict[int, date] = {}
     for account_pk, at, outcome in _core_rows(session, query):
-        day = at.astimezone(zone).date()
+        day = local_day(at, zone)
         days[account_pk].append(day)
         if outcome == Outcome.RIGHT_PARTY:
             conversations[account_pk] = max(day, conversations.get(account_pk, day))

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.aging import AgingBucket, aging_bucket
+from bot.calendar import add_days
 from bot.currency import format_money
 
 
@@ -177,7 +178,7 @@ def _promise_points(promise_due: date | None, today: date, weights: ScoreWeights
         return 0.0
     if promise_due == today:
         return weights.promise_due_today
-    if today > promise_due + timedelta(days=grace_days):
+    if today > add_days(promise_due, grace_days):
         return weights.promise_broken
     if today < promise_due:
         return -weights.promise_pending

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from bot.calendar import add_days
+
 CALLS_PER_WEEK_LIMIT = 7
 CONVERSATION_QUIET_DAYS = 7
 
@@ -47,8 +49,8 @@ def call_block(history: ContactHistory, today: date) -> ContactBlock | None:
     if calls_in_window >= CALLS_PER_WEEK_LIMIT:
         return ContactBlock("7 calls in 7 days", f"{calls_in_window} calls in the last 7 days")
     conversation = history.last_conversation_call
-    if conversation is not None and today < conversation + timedelta(days=CONVERSATION_QUIET_DAYS):
-        next_call = conversation + timedelta(days=CONVERSATION_QUIET_DAYS)
+    if conversation is not None and today < add_days(conversation, CONVERSATION_QUIET_DAYS):
+        next_call = add_days(conversation, CONVERSATION_QUIET_DAYS)
         return ContactBlock(
             "phone conversation in the last 7 days",
             f"spoke to the customer by phone on {conversation.isoformat()}; next call {next_call.isoformat()}",

@@ -38,7 +38,7 @@ def escalate(runtime: Runtime, *, actor: str, request: EscalationRequest) -> Esc
     with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
         return raise_escalation(
             session, request, actor=actor, channel=settings.supervisor_channel, at=_moment(runtime),
-            zone=settings.zone, profile=settings.compliance_profile,
+            zone=settings.zone, profile=settings.compliance_profile, horizon_days=settings.promise_horizon_days,
         )  # fmt: skip
 
 

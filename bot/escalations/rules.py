@@ -6,7 +6,6 @@ Money is Decimal in the account's currency; dates are team-local; instants are a
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,8 +13,11 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.calendar import add_days
+from bot.calendar import add_months as add_months  # instalment dates; effects.py reads it here
 from bot.currency import format_money
 from bot.errors import UserError
+from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, promise_horizon
 from bot.vocabulary import EscalationKind, EscalationStatus, Role
 
 MAX_INSTALMENTS = 120
@@ -87,16 +89,6 @@ def plan_total(schedule: Sequence[Instalment]) -> Decimal:
     return sum((instalment.amount for instalment in schedule), Decimal(0))
 
 
-def add_months(start: date, months: int) -> date:
-    """The same day of the month `months` later, or that month's last day when it is shorter.
-
-    Always counted from `start`, never from the previous instalment, so Jan 31 → Feb 28 → Mar 31.
-    """
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
 def _instalment_count(count: int | None, until: date | None, first_due: date) -> int:
     if count is not None and until is not None:
         raise _both_plan_lengths()
@@ -116,10 +108,7 @@ def _count_until(until: date, first_due: date) -> int:
             f"Type an end date on or after {first_due.isoformat()}.",
             field="until",
         )
-    months = (until.year - first_due.year) * 12 + until.month - first_due.month
-    if add_months(first_due, months) > until:
-        months -= 1
-    count = months + 1
+    count = _monthly_dates_until(first_due, until)
     if count > MAX_INSTALMENTS:
         raise UserError(
             f"A plan until {until.isoformat()} would have {count} instalments; the limit is {MAX_INSTALMENTS}.",
@@ -181,16 +170,19 @@ def check_request(
     until: date | None,
     today: date,
     currency: str | None = None,
+    horizon_days: int = DEFAULT_PROMISE_HORIZON_DAYS,
 ) -> None:
     """Refuse, with a UserError, a request a supervisor could not sensibly approve.
 
-    `currency` only makes the messages show amounts as money (`$1,250.00`).
+    `currency` only makes the messages show amounts as money (`$1,250.00`). A plan's instalments
+    are promises, so the last one falls within the promise horizon (`horizon_days` from today).
     """
     if balance <= 0 and kind != EscalationKind.DISPUTE_REVIEW:
         raise _nothing_owed()
     _check_amount_given(kind, amount)
     if kind == EscalationKind.PAYMENT_PLAN:
         _check_plan_length(count, until, today)
+        _check_plan_horizon(count, until, today, horizon_days)
     elif kind == EscalationKind.SETTLEMENT and amount is not None and amount >= balance:
         raise UserError(
             f"A settlement accepts less than the balance of {_money(balance, currency)}; "
@@ -238,6 +230,44 @@ def _check_plan_length(count: int | None, until: date | None, today: date) -> No
         raise _in_the_past(until, today, "A payment plan")
 
 
+def _check_plan_horizon(count: int | None, until: date | None, today: date, horizon_days: int) -> None:
+    """The plan's last instalment is no further ahead than a promise may be."""
+    latest = promise_horizon(today, horizon_days)
+    first_due = add_months(today, 1)  # as the approval schedules it (effects.first_instalment_due)
+    fits = _monthly_dates_until(first_due, latest)
+    if fits >= 1:
+        hint = f"Type at most `x{min(fits, MAX_INSTALMENTS)}`, or `until {latest.isoformat()}` or earlier."
+    else:
+        hint = (
+            f"Record a promise up to {latest.isoformat()} instead; a plan's first instalment is a month away."
+        )
+    if until is not None and until > latest:
+        raise UserError(
+            f"The plan's end date {until.isoformat()} is more than {horizon_days} days ahead;"
+            f" the latest is {latest.isoformat()}.",
+            hint,
+            field="until",
+        )
+    if count is not None and count > fits:
+        last = add_months(first_due, count - 1)
+        raise UserError(
+            f"A plan of {count} monthly instalments would end on {last.isoformat()}, more than"
+            f" {horizon_days} days ahead; the latest is {latest.isoformat()}.",
+            hint,
+            field="instalments",
+        )
+
+
+def _monthly_dates_until(first_due: date, until: date) -> int:
+    """How many monthly dates from first_due fall on or before until (0 when first_due is later)."""
+    if until < first_due:
+        return 0
+    months = (until.year - first_due.year) * 12 + until.month - first_due.month
+    if add_months(first_due, months) > until:
+        months -= 1
+    return months + 1
+
+
 def _check_hardship_end(until: date | None, today: date) -> None:
     if until is None:
         raise UserError(
@@ -247,7 +277,7 @@ def _check_hardship_end(until: date | None, today: date) -> None:
         )
     if until < today:
         raise _in_the_past(until, today, "A hardship pause")
-    latest = today + timedelta(days=MAX_HARDSHIP_DAYS)
+    latest = add_days(today, MAX_HARDSHIP_DAYS)
     if until > latest:
         raise UserError(
             f"A hardship pause lasts at most {MAX_HARDSHIP_DAYS} days; {until.isoformat()} is further ahead.",

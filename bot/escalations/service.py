@@ -32,7 +32,7 @@ from bot.ledger.accounts import find_account
 from bot.outbox import ESCALATION_KIND, enqueue
 from bot.parsing.amounts import parse_amount
 from bot.parsing.command import EscalateCommand
-from bot.parsing.dates import parse_future_date
+from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, parse_future_date
 from bot.roster import find_member
 from bot.vocabulary import EscalationKind, EscalationStatus, Role
 from storage.models import Account, Agent, Escalation
@@ -54,7 +54,7 @@ class Moment:
 
 def raise_escalation(
     session: Session, request: EscalationRequest, *, actor: str, channel: str, at: Moment,
-    zone: ZoneInfo = UTC_ZONE, profile: str = "us",
+    zone: ZoneInfo = UTC_ZONE, profile: str = "us", horizon_days: int = DEFAULT_PROMISE_HORIZON_DAYS,
 ) -> EscalationCard:  # fmt: skip
     if not channel:
         raise UserError(
@@ -73,8 +73,9 @@ def raise_escalation(
     amount = parse_amount(request.amount_text, account.currency) if request.amount_text else None
     until = parse_future_date(request.until_text, at.today) if request.until_text else None
     check_request(
-        request.kind, account.balance, amount, count=request.instalments, until=until, today=at.today
-    )
+        request.kind, account.balance, amount, count=request.instalments, until=until, today=at.today,
+        horizon_days=horizon_days,
+    )  # fmt: skip
     escalation = Escalation(
         account_pk=account.id,
         kind=request.kind,

@@ -173,7 +173,8 @@ def import_accounts(
     }
     currencies = {key: str(row["currency"]) for key, row in existing.items()}
     records = _counted(csv_file.records, progress, "checking accounts")
-    checked = check_accounts(records, roster=roster, currencies=currencies)
+    today = options.now.astimezone(options.zone).date()
+    checked = check_accounts(records, roster=roster, currencies=currencies, today=today)
     _refuse_bad_rows(checked, options)
     fields = _ACCOUNT_REQUIRED_FIELDS + tuple(
         name for name in _ACCOUNT_OPTIONAL_FIELDS if name in csv_file.columns
@@ -222,7 +223,7 @@ def import_payments(
     accounts = _locked_accounts(session, _account_keys(csv_file.records))
     currencies = {key: account.currency for key, account in accounts.items()}
     records = _counted(csv_file.records, progress, "checking payments")
-    checked = check_payments(records, currencies=currencies, zone=options.zone)
+    checked = check_payments(records, currencies=currencies, zone=options.zone, now=options.now)
     _refuse_bad_rows(checked, options)
     recorded = _RecordedPayments.load(session, [row for _line, row in checked.rows])
     created = duplicates = 0
@@ -323,7 +324,7 @@ def import_contacts(
     """Contact history in bulk; a row whose fingerprint is already recorded is skipped and counted."""
     account_pks = _account_pks(session, _account_keys(csv_file.records))
     records = _counted(csv_file.records, progress, "checking contacts")
-    checked = check_contacts(records, accounts=account_pks.keys(), zone=options.zone)
+    checked = check_contacts(records, accounts=account_pks.keys(), zone=options.zone, now=options.now)
     _refuse_bad_rows(checked, options)
     recorded = _recorded_contact_keys(
         session, [row.dedupe_key for _line, row in checked.rows if row.dedupe_key]

@@ -24,7 +24,13 @@ from bot.errors import UserError
 from bot.ledger.accounts import account_key
 from bot.parsing.amounts import parse_amount
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
-from bot.parsing.dates import parse_iso_date, parse_received_at
+from bot.parsing.dates import (
+    check_due_date,
+    check_instant,
+    check_last_payment_date,
+    parse_iso_date,
+    parse_received_at,
+)
 from bot.parsing.typed_text import storable
 from bot.vocabulary import (
     CHANNEL_ALIASES,
@@ -333,9 +339,10 @@ class AccountRow:
         return account_key(self.account_id)
 
 
-def parse_account(cells: Mapping[str, str], roster: AbstractSet[str]) -> AccountRow:
-    """One portfolio row; `roster` holds the Slack ids an account may be assigned to: active members
-    whose role works accounts (`bot.access.may_be_given_accounts`)."""
+def parse_account(cells: Mapping[str, str], roster: AbstractSet[str], *, today: date) -> AccountRow:
+    """One portfolio row; `roster` holds the Slack ids an account may be assigned to (active members
+    whose role works accounts: `bot.access.may_be_given_accounts`), `today` is the team's day (due
+    dates run to 50 years ahead, a last payment to tomorrow: bot.parsing.dates)."""
     currency = _currency(_required(cells, "currency"), "currency")
     balance = _balance(_required(cells, "balance"), currency)
     return AccountRow(
@@ -343,14 +350,14 @@ def parse_account(cells: Mapping[str, str], roster: AbstractSet[str]) -> Account
         customer_name=_text(_required(cells, "customer_name"), "customer_name", MAX_CUSTOMER_NAME_LENGTH),
         balance=balance,
         currency=currency,
-        due_date=_date(_required(cells, "due_date"), "due_date"),
+        due_date=_bounded(_date(_required(cells, "due_date"), "due_date"), "due_date", today),
         customer_id=_optional_text(cells, "customer_id", MAX_CUSTOMER_ID_LENGTH),
         phone=_phone(cells.get("phone", "")),
         email=_email(cells.get("email", "")),
         customer_timezone=_zone(cells.get("customer_timezone", ""), "customer_timezone"),
         language=_optional_language(cells.get("language", "")),
         original_amount=_optional_amount(cells, "original_amount", currency),
-        last_payment_date=_optional_date(cells, "last_payment_date"),
+        last_payment_date=_optional_last_payment(cells, today),
         last_payment_amount=_optional_amount(cells, "last_payment_amount", currency),
         assigned_to=_assignee(cells.get("assigned_to", ""), roster),
         status=_status(cells.get("status", ""), balance),
@@ -359,12 +366,12 @@ def parse_account(cells: Mapping[str, str], roster: AbstractSet[str]) -> Account
 
 
 def check_accounts(
-    records: Iterable[Record], *, roster: AbstractSet[str], currencies: Mapping[str, str]
+    records: Iterable[Record], *, roster: AbstractSet[str], currencies: Mapping[str, str], today: date
 ) -> Checked[AccountRow]:
     """`currencies` maps the key of each account already recorded to its currency, which cannot change."""
 
     def parse(cells: Mapping[str, str]) -> AccountRow:
-        row = parse_account(cells, roster)
+        row = parse_account(cells, roster, today=today)
         recorded = currencies.get(row.key)
         if recorded is not None and recorded != row.currency:
             raise RowError(
@@ -499,8 +506,11 @@ class PaymentRow:
         )  # fmt: skip
 
 
-def parse_payment(cells: Mapping[str, str], currencies: Mapping[str, str], zone: ZoneInfo) -> PaymentRow:
-    """One row of the payment feed; `currencies` maps each known account's key to its currency."""
+def parse_payment(
+    cells: Mapping[str, str], currencies: Mapping[str, str], zone: ZoneInfo, *, now: datetime
+) -> PaymentRow:
+    """One row of the payment feed; `currencies` maps each known account's key to its currency.
+    It was received between 1900 and a day from `now`."""
     typed_id = _required(cells, "account_id")
     recorded = currencies.get(account_key(typed_id))
     if recorded is None:
@@ -510,7 +520,7 @@ def parse_payment(cells: Mapping[str, str], currencies: Mapping[str, str], zone:
         account_id=typed_id,
         amount=_amount(_required(cells, "amount"), currency, "amount"),
         currency=currency,
-        received_at=_instant(_required(cells, "received_at"), "received_at", zone),
+        received_at=_instant(_required(cells, "received_at"), "received_at", zone, now),
         method=_method(cells.get("method", "")),
         reference=_optional_text(cells, "reference", MAX_REFERENCE_LENGTH),
         payer=_optional_text(cells, "payer", MAX_PAYER_LENGTH),
@@ -518,9 +528,9 @@ def parse_payment(cells: Mapping[str, str], currencies: Mapping[str, str], zone:
 
 
 def check_payments(
-    records: Iterable[Record], *, currencies: Mapping[str, str], zone: ZoneInfo
+    records: Iterable[Record], *, currencies: Mapping[str, str], zone: ZoneInfo, now: datetime
 ) -> Checked[PaymentRow]:
-    checked = _check_each(records, lambda cells: parse_payment(cells, currencies, zone))
+    checked = _check_each(records, lambda cells: parse_payment(cells, currencies, zone, now=now))
     keyed = _fingerprinted(checked.rows, "payment", needs_key=lambda row: row.reference is None)
     return Checked(keyed, checked.bad)
 
@@ -569,15 +579,18 @@ class ContactRow:
         )  # fmt: skip
 
 
-def parse_contact(cells: Mapping[str, str], accounts: AbstractSet[str], zone: ZoneInfo) -> ContactRow:
-    """One row of contact history; `accounts` holds the keys of the accounts that exist."""
+def parse_contact(
+    cells: Mapping[str, str], accounts: AbstractSet[str], zone: ZoneInfo, *, now: datetime
+) -> ContactRow:
+    """One row of contact history; `accounts` holds the keys of the accounts that exist. It happened
+    between 1900 and a day from `now`."""
     typed_id = _required(cells, "account_id")
     if account_key(typed_id) not in accounts:
         raise RowError("account_id", f"there is no account `{typed_id[:MAX_ACCOUNT_ID_LENGTH]}`")
     agent = cells.get("agent", "")
     return ContactRow(
         account_id=typed_id,
-        at=_instant(_required(cells, "at"), "at", zone),
+        at=_instant(_required(cells, "at"), "at", zone, now),
         channel=_word(_required(cells, "channel"), "channel", Channel, CHANNEL_ALIASES),
         outcome=_word(_required(cells, "outcome"), "outcome", Outcome, OUTCOME_ALIASES),
         agent=slack_user_id(agent, "agent") if agent else None,
@@ -586,9 +599,9 @@ def parse_contact(cells: Mapping[str, str], accounts: AbstractSet[str], zone: Zo
 
 
 def check_contacts(
-    records: Iterable[Record], *, accounts: AbstractSet[str], zone: ZoneInfo
+    records: Iterable[Record], *, accounts: AbstractSet[str], zone: ZoneInfo, now: datetime
 ) -> Checked[ContactRow]:
-    checked = _check_each(records, lambda cells: parse_contact(cells, accounts, zone))
+    checked = _check_each(records, lambda cells: parse_contact(cells, accounts, zone, now=now))
     return Checked(_fingerprinted(checked.rows, "contact", needs_key=lambda _row: True), checked.bad)
 
 
@@ -705,14 +718,27 @@ def _date(text: str, column: str) -> date:
         raise RowError(column, str(error)) from None
 
 
-def _optional_date(cells: Mapping[str, str], column: str) -> date | None:
-    text = cells.get(column, "")
-    return _date(text, column) if text else None
-
-
-def _instant(text: str, column: str, zone: ZoneInfo) -> datetime:
+def _bounded(when: date, column: str, today: date) -> date:
     try:
-        return parse_received_at(text, zone)
+        return check_due_date(when, today, field=column)
+    except UserError as error:
+        raise RowError(column, str(error)) from None
+
+
+def _optional_last_payment(cells: Mapping[str, str], today: date) -> date | None:
+    column = "last_payment_date"
+    text = cells.get(column, "")
+    if not text:
+        return None
+    try:
+        return check_last_payment_date(_date(text, column), today, field=column)
+    except UserError as error:
+        raise RowError(column, str(error)) from None
+
+
+def _instant(text: str, column: str, zone: ZoneInfo, now: datetime) -> datetime:
+    try:
+        return check_instant(parse_received_at(text, zone), now, field=column)
     except UserError as error:
         raise RowError(column, str(error)) from None
 

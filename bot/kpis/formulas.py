@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import count, pairwise
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.aging import AgingBucket, aging_bucket
+from bot.calendar import add_days, add_months, local_day, start_of_day
 from bot.currency import Money, quantum
 from bot.vocabulary import Outcome, PromiseStatus
 
@@ -128,7 +129,7 @@ class PromiseFact:
 
     def deadline(self, grace_days: int) -> date:
         """The last team-local day a payment can still keep the promise."""
-        return self.due_date + timedelta(days=grace_days)
+        return add_days(self.due_date, grace_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +175,8 @@ class FlowGroup:
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """The first instant of a team-local day, in UTC.
-
-    Where DST skips midnight, fold=0 takes the offset in force before the jump, which lands on the
-    first instant that exists that day (00:00 that never happened becomes 01:00)."""
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    """The first instant of a team-local day, in UTC (see bot.calendar.start_of_day)."""
+    return start_of_day(day, zone)
 
 
 def period_for(kind: PeriodKind, day: date, zone: ZoneInfo, week_starts: int = 0) -> Period:
@@ -193,13 +191,13 @@ def period_for(kind: PeriodKind, day: date, zone: ZoneInfo, week_starts: int = 0
 
 def _local_bounds(kind: PeriodKind, day: date, week_starts: int) -> tuple[date, date]:
     if kind == "day":
-        return day, day + timedelta(days=1)
+        return day, add_days(day, 1)
     if kind == "week":
-        first = day - timedelta(days=(day.weekday() - week_starts) % 7)
-        return first, first + timedelta(days=7)
+        first = add_days(day, -((day.weekday() - week_starts) % 7))
+        return first, add_days(first, 7)
     if kind == "month":
         first = day.replace(day=1)
-        return first, (first + timedelta(days=32)).replace(day=1)
+        return first, add_months(first, 1)
     raise ValueError(f"unknown period kind {kind!r}")
 
 
@@ -208,15 +206,15 @@ def previous(kind: PeriodKind, period: Period, zone: ZoneInfo) -> Period:
 
     The zone is needed because "the day before" starts at a local midnight, which is not always
     24 hours earlier. A week keeps the weekday it starts on."""
-    first = period.start.astimezone(zone).date()
-    return period_for(kind, first - timedelta(days=1), zone, week_starts=first.weekday())
+    first = local_day(period.start, zone)
+    return period_for(kind, add_days(first, -1), zone, week_starts=first.weekday())
 
 
 def trailing_days(days: int, before: date, zone: ZoneInfo) -> Period:
     """The `days` whole team-local days just before `before` (e.g. the 90 days behind today)."""
     if days < 1:
         raise ValueError(f"a trailing window needs at least one day, got {days}")
-    return Period(local_midnight(before - timedelta(days=days), zone), local_midnight(before, zone))
+    return Period(local_midnight(add_days(before, -days), zone), local_midnight(before, zone))
 
 
 def day_in(period: Period, day: date, zone: ZoneInfo) -> bool:
@@ -224,17 +222,14 @@ def day_in(period: Period, day: date, zone: ZoneInfo) -> bool:
 
     For periods of whole days this is plain membership; for the rest of today (from now to the end of
     the period) it keeps today in, which is what "due in the rest of the period" means."""
-    return (
-        local_midnight(day, zone) < period.end
-        and local_midnight(day + timedelta(days=1), zone) > period.start
-    )
+    return local_midnight(day, zone) < period.end and local_midnight(add_days(day, 1), zone) > period.start
 
 
 def local_days(period: Period, zone: ZoneInfo) -> list[date]:
     """The team-local days the period touches, in order (e.g. to count its working days)."""
-    first = period.start.astimezone(zone).date()
-    last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()  # end is excluded
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    first = local_day(period.start, zone)
+    last = local_day(period.end - timedelta(microseconds=1), zone)  # end is excluded
+    return [add_days(first, n) for n in range((last - first).days + 1)]
 
 
 # --- arithmetic -----------------------------------------------------------------------------------
@@ -343,7 +338,7 @@ def promise_outcome(promise: PromiseFact, grace_days: int, zone: ZoneInfo, now: 
         return "cancelled"
     if promise.status == PromiseStatus.KEPT or promise.paid_toward >= promise.amount:
         return "kept"
-    deadline_over = local_midnight(promise.deadline(grace_days) + timedelta(days=1), zone) <= now
+    deadline_over = local_midnight(add_days(promise.deadline(grace_days), 1), zone) <= now
     if promise.status == PromiseStatus.BROKEN or deadline_over:
         return "broken"
     return "pending"
@@ -361,8 +356,14 @@ class PromiseCounts:
 
 
 def promises_made(promises: Iterable[PromiseFact], period: Period) -> int:
-    """Promises made in the period, including ones later cancelled: they were still taken."""
-    return sum(1 for p in promises if period.contains(p.made_at))
+    """Promises made in the period that still stand or were resolved. A cancelled one (replaced by a
+    newer promise, or folded into a plan) is not counted: replacing a mistyped promise is not making
+    two, and its newer promise or the plan is what is counted."""
+    return sum(1 for p in promises if _made_in(p, period))
+
+
+def _made_in(promise: PromiseFact, period: Period) -> bool:
+    return promise.status != PromiseStatus.CANCELLED and period.contains(promise.made_at)
 
 
 def _resolved_in(
@@ -413,7 +414,7 @@ def promise_counts_by_agent(
     *,
     now: datetime | None = None,
 ) -> dict[Agent, PromiseCounts]:
-    made = Counter(p.agent for p in promises if period.contains(p.made_at))
+    made = Counter(p.agent for p in promises if _made_in(p, period))
     resolved = Counter(_resolved_in(promises, period, grace_days, zone, now))
     agents = made.keys() | {agent for agent, _ in resolved}
     return {a: PromiseCounts(made[a], resolved[(a, "kept")], resolved[(a, "broken")]) for a in agents}

@@ -92,7 +92,7 @@ def promise(
     with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
         return record_promise(
             session, account_id, amount_text, date_text, actor=actor, now=runtime.now(), today=runtime.today(),
-            zone=settings.zone, profile=settings.compliance_profile,
+            zone=settings.zone, profile=settings.compliance_profile, horizon_days=settings.promise_horizon_days,
         )  # fmt: skip
 
 

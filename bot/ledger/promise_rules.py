@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from bot.calendar import add_days, local_day
 
 
 class PromiseStanding(StrEnum):
@@ -28,8 +30,8 @@ def counts_toward(
     *, made_at: datetime, due_date: date, received_at: datetime, grace_days: int, zone: ZoneInfo
 ) -> bool:
     """A payment counts when it arrives after the promise and by its date plus grace (team-local)."""
-    received_day = received_at.astimezone(zone).date()
-    return received_at >= made_at and received_day <= due_date + timedelta(days=grace_days)
+    received_day = local_day(received_at, zone)
+    return received_at >= made_at and received_day <= add_days(due_date, grace_days)
 
 
 def progress_after_payment(
@@ -44,6 +46,6 @@ def standing(due_date: date, today: date, grace_days: int) -> PromiseStanding:
         return PromiseStanding.PENDING
     if today == due_date:
         return PromiseStanding.DUE_TODAY
-    if today <= due_date + timedelta(days=grace_days):
+    if today <= add_days(due_date, grace_days):
         return PromiseStanding.IN_GRACE
     return PromiseStanding.BROKEN

@@ -16,7 +16,7 @@ from bot.errors import UserError
 from bot.ledger.accounts import find_account, open_promise
 from bot.ledger.balance import is_closed, status_after_promise
 from bot.parsing.amounts import parse_amount
-from bot.parsing.dates import parse_future_date
+from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, parse_promise_date
 from bot.vocabulary import AccountStatus, PromiseStatus
 from storage.models import Account, Promise
 
@@ -44,11 +44,12 @@ def record_promise(
     today: date,
     zone: ZoneInfo | None = None,
     profile: str = "us",
+    horizon_days: int = DEFAULT_PROMISE_HORIZON_DAYS,
 ) -> PromiseOutcome:
     account = find_account(session, account_id, for_update=True, actor=actor, today=today)
     guard_promise(session, account, now=now, zone=zone or UTC_ZONE, profile=profile)
     amount = parse_amount(amount_text, account.currency)
-    due_date = parse_future_date(date_text, today)
+    due_date = parse_promise_date(date_text, today, horizon_days)
     _check_promisable(account, amount)
     before = audit.account_state(account)
     replaced = _cancel_open_promise(session, account, now)

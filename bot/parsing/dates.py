@@ -1,6 +1,14 @@
-"""Dates as agents type them (`2026-12-01`, `today`, `+7d`, `friday`) and as CSV files carry them.
+"""Dates as agents type them (`2026-12-01`, `today`, `+7d`, `friday`) and as CSV files carry them,
+and the bounds every date entering the bot is held to.
 
 `today` is always passed in: it is the team's local date, which only the caller knows.
+
+The bounds: a promise (typed or picked in the form) and a payment plan's instalments fall from today
+to the promise horizon (COLLECT_PROMISE_HORIZON_DAYS, a year by default); a due date lies between
+1900-01-01 and 50 years ahead; a last payment date between 1900-01-01 and tomorrow; a payment's
+`received_at` and a contact's `at` between 1900-01-01 and a day from now (time zones and bank
+cut-offs put honest records a few hours ahead, never more). Anything further is a typo or a
+placeholder like 9999-12-31, and refused with the latest date that would do.
 """
 
 from __future__ import annotations
@@ -9,6 +17,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.calendar import add_days, add_months
 from bot.errors import UserError
 from bot.parsing.echo import quoted
 
@@ -69,6 +78,73 @@ def parse_future_date(text: str, today: date) -> date:
     return when
 
 
+DEFAULT_PROMISE_HORIZON_DAYS = 365
+EARLIEST_DATE = date(1900, 1, 1)
+DUE_DATE_YEARS_AHEAD = 50
+_EARLIEST_INSTANT = datetime.combine(EARLIEST_DATE, time(0), tzinfo=UTC)
+_INSTANT_LEEWAY = timedelta(days=1)
+
+
+def promise_horizon(today: date, horizon_days: int) -> date:
+    """The latest date a promise or an instalment may fall on."""
+    return add_days(today, horizon_days)
+
+
+def parse_promise_date(text: str, today: date, horizon_days: int) -> date:
+    """A promise's date: from today up to the horizon."""
+    return check_promise_date(parse_future_date(text, today), today, horizon_days)
+
+
+def check_promise_date(when: date, today: date, horizon_days: int, *, field: str = _FIELD) -> date:
+    latest = promise_horizon(today, horizon_days)
+    if when > latest:
+        raise UserError(
+            f"The promise date {when.isoformat()} is more than {horizon_days} days ahead;"
+            f" the latest is {latest.isoformat()}.",
+            f"Type a date up to `{latest.isoformat()}`; a later payment is a new promise once this one is due.",
+            field=field,
+        )
+    return when
+
+
+def latest_due_date(today: date) -> date:
+    return add_months(today, DUE_DATE_YEARS_AHEAD * 12)
+
+
+def check_due_date(when: date, today: date, *, field: str = "due_date") -> date:
+    """An account's due date: 1900-01-01 up to 50 years ahead."""
+    return _check_between(when, EARLIEST_DATE, latest_due_date(today), "The due date", field)
+
+
+def check_last_payment_date(when: date, today: date, *, field: str = "last_payment_date") -> date:
+    """The day an account was last paid: 1900-01-01 up to tomorrow (the sender's day may be ahead)."""
+    return _check_between(when, EARLIEST_DATE, add_days(today, 1), "The last payment date", field)
+
+
+def check_instant(when: datetime, now: datetime, *, field: str) -> datetime:
+    """When a payment arrived or a contact happened: from 1900 to a day from now."""
+    latest = now + _INSTANT_LEEWAY
+    if when < _EARLIEST_INSTANT or when > latest:
+        shown = when.astimezone(UTC).isoformat(timespec="minutes") if when.year > 1 else when.isoformat()
+        raise UserError(
+            f"{shown} is {'before 1900' if when < _EARLIEST_INSTANT else 'in the future'}.",
+            f"Write when it happened, between 1900-01-01 and {latest.astimezone(UTC).date().isoformat()}.",
+            field=field,
+        )
+    return when
+
+
+def _check_between(when: date, earliest: date, latest: date, what: str, field: str) -> date:
+    if earliest <= when <= latest:
+        return when
+    side = f"before {earliest.isoformat()}" if when < earliest else f"after {latest.isoformat()}"
+    raise UserError(
+        f"{what} {when.isoformat()} is {side}.",
+        f"Write a date from {earliest.isoformat()} to {latest.isoformat()}, year-month-day.",
+        field=field,
+    )
+
+
 def parse_iso_date(text: str) -> date:
     """A `YYYY-MM-DD` date, as CSV files carry them."""
     stripped = text.strip()
@@ -90,7 +166,14 @@ def parse_received_at(text: str, zone: ZoneInfo) -> datetime:
     stripped = text.strip()
     try:
         return _to_utc(stripped, zone)
-    except (ValueError, OverflowError):
+    except OverflowError:
+        # A well-formed date at the calendar's very edge, like 9999-12-31T23:00 west of UTC.
+        raise UserError(
+            f"{quoted(text)} is beyond the dates the bot keeps.",
+            "Write when it happened, from 1900-01-01 to today, like `2026-12-01` or `2026-12-01T14:30:00`.",
+            field="received_at",
+        ) from None
+    except ValueError:
         raise UserError(
             f"{quoted(text)} is not a date or a date-time." if stripped else "The date is missing.",
             "Write it as `2026-12-01` or `2026-12-01T14:30:00`, optionally with an offset "

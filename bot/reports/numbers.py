@@ -29,7 +29,7 @@ from bot.reports.model import (
     Win,
 )
 from bot.settings import Settings
-from bot.vocabulary import OPEN_ESCALATION_STATUSES, Outcome, Role
+from bot.vocabulary import OPEN_ESCALATION_STATUSES, Outcome, PromiseStatus, Role
 from storage.models import (
     Account,
     Agent,
@@ -136,7 +136,10 @@ class PromiseRecord:
 
 
 def _promises(session: Session, scope: Scope) -> list[PromiseRecord]:
-    """Made in the period, due (with grace) in it, still open, or resolved in the last 90 days."""
+    """Made in the period, due (with grace) in it, still open, or resolved in the last 90 days.
+
+    A cancelled promise (replaced by a newer one, or folded into a plan) is in no report: it was
+    never the customer's word that stood, and its date may be anything the parser once let in."""
     first_day = scope.period.start.astimezone(scope.zone).date()
     since = min(first_day, scope.now.astimezone(scope.zone).date()) - timedelta(days=92 + scope.grace_days)
     # Columns rather than Promise entities, as for payments.
@@ -144,7 +147,10 @@ def _promises(session: Session, scope: Scope) -> list[PromiseRecord]:
         Promise.account_pk, Promise.made_by, Promise.amount, Promise.currency, Promise.made_at,
         Promise.due_date, Promise.paid_toward, Promise.status, Promise.resolved_at, Account.account_id,
     ).join(Account, Account.id == Promise.account_pk)  # fmt: skip
-    query = query.where((Promise.due_date >= since) | (Promise.made_at >= scope.period.start))
+    query = query.where(
+        Promise.status != PromiseStatus.CANCELLED,
+        (Promise.due_date >= since) | (Promise.made_at >= scope.period.start),
+    )
     found = []
     query = query.where(Promise.made_at < scope.until).order_by(Promise.made_at, Promise.id)
     for *fact, resolved_at, account_id in session.execute(query):
