@@ -202,6 +202,7 @@ def written(bot: RunningBot, model: type[Any]) -> int:
         ("escalate ACC-1 hardship until 9999-12-31 lost job", "lasts at most 366 days"),
         (f"away <@{AGENT}> 2026-12-01 9999-12-31", "the latest is 2027-11-24"),
         (f"away <@{AGENT}> 9999-12-30 9999-12-31", "the latest is 2027-11-24"),
+        ("log ACC-1 call callback 9999-12-31 after the kids' school", "The callback date 9999-12-31"),
     ],
 )  # fmt: skip
 def test_a_date_beyond_its_bound_is_refused_saying_what_to_type(
@@ -211,6 +212,7 @@ def test_a_date_beyond_its_bound_is_refused_saying_what_to_type(
     assert expected in answer, answer
     assert FAILED not in answer
     assert written(desk, Promise) == 0 and written(desk, Escalation) == 0 and written(desk, Absence) == 0
+    assert written(desk, Contact) == 0
 
 
 @pytest.mark.parametrize(

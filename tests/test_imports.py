@@ -762,6 +762,10 @@ def test_imported_history_keeps_the_accounts_last_contact_facts(cli: Cli, ledger
     assert maria.last_conversation_at == datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
     assert maria.callback_on == date(2026, 11, 27)  # the Friday after the call
     assert account(ledger, "EU-77").last_contact_at is None
+    far = "account_id,at,channel,outcome,notes\nACC-1042,2026-11-21T10:00,call,callback,9999-12-31 then\n"
+    refused = cli("contacts", far)
+    assert refused.code == 1 and ".csv:2: notes: The callback date 9999-12-31" in refused.err
+    assert account(ledger, "ACC-1042").callback_on == date(2026, 11, 27)
 
 
 def test_tier_and_risk_score_columns(cli: Cli, ledger: Database) -> None:

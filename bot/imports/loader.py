@@ -35,7 +35,6 @@ from bot.imports.rows import (
     resolved_status,
 )
 from bot.ledger.accounts import account_key
-from bot.ledger.contacts import callback_date
 from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, apply_payment
 from bot.vocabulary import AccountStatus, Outcome
 from storage.database import Database
@@ -342,7 +341,7 @@ def import_contacts(
                 "outcome": str(row.outcome),
                 "agent": row.agent,
                 "notes": row.notes,
-                "callback_on": callback_date(row.outcome, row.notes, row.at.astimezone(options.zone).date()),
+                "callback_on": row.callback_on,
                 "source": SOURCE,
                 "dedupe_key": row.dedupe_key,
                 "created_at": options.now,

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.currency import is_currency_code, quantum
 from bot.errors import UserError
 from bot.ledger.accounts import account_key
+from bot.ledger.contacts import callback_date
 from bot.parsing.amounts import parse_amount
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
 from bot.parsing.dates import (
@@ -568,6 +569,7 @@ class ContactRow:
     agent: str | None
     notes: str | None
     dedupe_key: str | None = None
+    callback_on: date | None = None
 
     @property
     def key(self) -> str:
@@ -588,13 +590,21 @@ def parse_contact(
     if account_key(typed_id) not in accounts:
         raise RowError("account_id", f"there is no account `{typed_id[:MAX_ACCOUNT_ID_LENGTH]}`")
     agent = cells.get("agent", "")
+    at = _instant(_required(cells, "at"), "at", zone, now)
+    outcome = _word(_required(cells, "outcome"), "outcome", Outcome, OUTCOME_ALIASES)
+    notes = _optional_text(cells, "notes", MAX_NOTES_LENGTH)
+    try:
+        callback_on = callback_date(outcome, notes, at.astimezone(zone).date())
+    except UserError as error:
+        raise RowError("notes", error.problem) from None
     return ContactRow(
         account_id=typed_id,
-        at=_instant(_required(cells, "at"), "at", zone, now),
+        at=at,
         channel=_word(_required(cells, "channel"), "channel", Channel, CHANNEL_ALIASES),
-        outcome=_word(_required(cells, "outcome"), "outcome", Outcome, OUTCOME_ALIASES),
+        outcome=outcome,
         agent=slack_user_id(agent, "agent") if agent else None,
-        notes=_optional_text(cells, "notes", MAX_NOTES_LENGTH),
+        notes=notes,
+        callback_on=callback_on,
     )
 
 
