@@ -37,6 +37,7 @@ from bot.imports.rows import (
     read_csv,
     resolved_status,
 )
+from bot.ledger.payments import PaymentDetails, record_typed_payment
 from bot.ledger.promises import record_promise
 from bot.vocabulary import AccountStatus, Channel, Outcome, PaymentMethod, Role
 from storage.database import Database
@@ -761,3 +762,31 @@ def test_tier_and_risk_score_columns(cli: Cli, ledger: Database) -> None:
         assert session.scalars(select(Agent.tier)).one() == "senior"
     bad = cli("accounts", portfolio.replace(",82", ",101"))
     assert bad.code == 1 and "risk_score" in bad.err
+
+
+def test_a_feed_reference_written_another_way_than_the_typed_one_is_a_duplicate(
+    cli: Cli, ledger: Database
+) -> None:
+    cli("agents", TEAM)
+    cli("accounts", PORTFOLIO)
+    details = PaymentDetails(
+        method=None, reference="bank-991", payer=None, received_at=datetime(2026, 11, 20, tzinfo=UTC),
+        actor="U0AGENT1",
+    )  # fmt: skip
+    with ledger.transaction() as session:
+        record_typed_payment(
+            session, "ACC-1042", "100", details, now=datetime(2026, 11, 20, tzinfo=UTC), zone=NEW_YORK,
+            grace_days=1,
+        )  # fmt: skip
+    feed = (
+        "account_id,amount,received_at,reference\n"
+        "ACC-1042,100,2026-11-20,BANK-991\n"
+        "ACC-1042,7,2026-11-21,TX\u20137\n"
+        "ACC-1042,7,2026-11-21,\ufefftx-7\n"
+    )
+    result = cli("payments", feed)
+    assert result.code == 0, result.err
+    assert "1 created, 0 updated, 0 unchanged, 2 skipped-duplicate, 0 invalid" in result.out
+    assert account(ledger, "ACC-1042").balance == Decimal("1143")
+    with ledger.reading() as session:
+        assert sorted(str(r) for r in session.scalars(select(Payment.reference))) == ["TX\u20137", "bank-991"]

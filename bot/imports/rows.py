@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.currency import is_currency_code, quantum
 from bot.errors import UserError
 from bot.ledger.accounts import account_key
+from bot.ledger.references import reference_key
 from bot.parsing.amounts import parse_amount
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
 from bot.parsing.dates import parse_iso_date, parse_received_at
@@ -489,6 +490,10 @@ class PaymentRow:
     def key(self) -> str:
         return account_key(self.account_id)
 
+    @property
+    def reference_key(self) -> str | None:
+        return reference_key(self.reference) if self.reference else None
+
     def content(self) -> tuple[str, ...]:
         return (
             self.key, str(self.amount), self.received_at.isoformat(), self.currency,
@@ -509,7 +514,7 @@ def parse_payment(cells: Mapping[str, str], currencies: Mapping[str, str], zone:
         currency=currency,
         received_at=_instant(_required(cells, "received_at"), "received_at", zone),
         method=_method(cells.get("method", "")),
-        reference=_optional_text(cells, "reference", MAX_REFERENCE_LENGTH),
+        reference=_reference(cells),
         payer=_optional_text(cells, "payer", MAX_PAYER_LENGTH),
     )
 
@@ -520,6 +525,13 @@ def check_payments(
     checked = _check_each(records, lambda cells: parse_payment(cells, currencies, zone))
     keyed = _fingerprinted(checked.rows, "payment", needs_key=lambda row: row.reference is None)
     return Checked(keyed, checked.bad)
+
+
+def _reference(cells: Mapping[str, str]) -> str | None:
+    reference = _optional_text(cells, "reference", MAX_REFERENCE_LENGTH)
+    if reference is not None and not reference_key(reference):
+        raise RowError("reference", "has nothing visible in it: write the reference or leave the cell empty")
+    return reference
 
 
 def _row_currency(text: str, recorded: str, typed_id: str) -> str:

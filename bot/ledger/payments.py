@@ -16,6 +16,7 @@ from bot.errors import ConflictError, UserError
 from bot.ledger.accounts import find_account, open_promises
 from bot.ledger.balance import is_overpayment, status_after_payment
 from bot.ledger.promise_rules import counts_toward, progress_after_payment
+from bot.ledger.references import reference_key
 from bot.parsing.amounts import parse_amount
 from bot.roster import roster_name
 from bot.vocabulary import AccountStatus, PromiseStatus
@@ -137,16 +138,33 @@ def _refuse_a_quick_repeat(
         raise RepeatedPaymentError(account.account_id, amount, account.currency)
 
 
+# The unique (account_pk, reference_key) constraint's index answers this.
 _BY_REFERENCE = select(Payment).where(
-    Payment.account_pk == bindparam("account_pk"), Payment.reference == bindparam("reference")
+    Payment.account_pk == bindparam("account_pk"), Payment.reference_key == bindparam("reference_key")
 )
 _BY_DEDUPE_KEY = select(Payment).where(Payment.dedupe_key == bindparam("dedupe_key"))
 
 
-def find_duplicate(session: Session, account: Account, details: PaymentDetails) -> Payment | None:
-    if details.reference:
-        params = {"account_pk": account.id, "reference": details.reference}
-        earlier = session.scalars(_BY_REFERENCE, params).first()
+def payment_reference_key(reference: str | None) -> str | None:
+    """The key the reference is compared by; a reference with nothing visible in it is refused."""
+    if not reference:
+        return None
+    key = reference_key(reference)
+    if not key:
+        raise UserError(
+            "The reference has nothing visible in it.",
+            "Type the reference as the bank or processor shows it, like `ref:TX-88812`, or leave it out.",
+            field="reference",
+        )
+    return key
+
+
+def find_duplicate(
+    session: Session, account: Account, details: PaymentDetails, key: str | None
+) -> Payment | None:
+    """`key`: payment_reference_key(details.reference)."""
+    if key:
+        earlier = session.scalars(_BY_REFERENCE, {"account_pk": account.id, "reference_key": key}).first()
         if earlier:
             return earlier
     if details.dedupe_key:
@@ -169,7 +187,8 @@ def apply_payment(
     `refuse_quick_repeat`: a typed payment like one the same person recorded moments ago waits
     for a confirmation."""
     _check_amount(account, amount)
-    earlier = find_duplicate(session, account, details)
+    key = payment_reference_key(details.reference)
+    earlier = find_duplicate(session, account, details, key)
     if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
         raise DuplicatePaymentError(account.account_id, earlier, roster_name(session, earlier.recorded_by))
     if refuse_quick_repeat:
@@ -177,7 +196,7 @@ def apply_payment(
     if is_overpayment(account.balance, amount) and not details.allow_overpayment:
         raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
     before = audit.account_state(account)
-    payment_state = _insert_payment(session, account, amount, details, now)
+    payment_state = _insert_payment(session, account, amount, details, key, now)
     promises = open_promises(session, account)
     promise_kept = _apply_to_promise(
         session, promises, amount, details, zone=zone, grace_days=grace_days, now=now
@@ -232,7 +251,12 @@ _INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
 
 
 def _insert_payment(
-    session: Session, account: Account, amount: Decimal, details: PaymentDetails, now: datetime
+    session: Session,
+    account: Account,
+    amount: Decimal,
+    details: PaymentDetails,
+    key: str | None,
+    now: datetime,
 ) -> dict[str, object]:
     """Writes the payment; returns what the audit row says of it."""
     values = {
@@ -241,6 +265,7 @@ def _insert_payment(
         "currency": account.currency,
         "method": details.method,
         "reference": details.reference,
+        "reference_key": key,
         "payer": details.payer,
         "received_at": details.received_at,
         "recorded_by": details.actor,
