@@ -10,27 +10,41 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # Money carries up to four decimals in storage; a currency's own precision is enforced above.
+MONEY_PRECISION = 18
 MONEY_SCALE = 4
 _SQLITE_FACTOR = Decimal(10) ** MONEY_SCALE
+# The largest magnitude a money column holds, 99,999,999,999,999.9999: what NUMERIC(18, 4) allows on
+# PostgreSQL. Every amount that enters the bot is checked against it (bot.currency.largest_amount).
+MAX_MONEY = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE) - 1 / _SQLITE_FACTOR
+_SQLITE_INTEGER_MAX = 2**63 - 1
+# On SQLite that is 10**18 - 1 ten-thousandths, inside its 64-bit integers (about 9.2 * 10**18).
+if MAX_MONEY * _SQLITE_FACTOR > _SQLITE_INTEGER_MAX:  # pragma: no cover - a wrong edit of the above
+    raise AssertionError("MAX_MONEY does not fit SQLite's integers")
+
+
+class MoneyOutOfRangeError(ValueError):
+    """A sum the code let grow past MAX_MONEY: refused alike on both databases, before either sees it."""
 
 
 class MoneyAmount(TypeDecorator[Decimal]):
     """NUMERIC(18, 4) on PostgreSQL; on SQLite, which has no exact decimal, an INTEGER of
-    ten-thousandths, so that `SUM()` and comparisons stay exact there too."""
+    ten-thousandths, so that comparisons stay exact there too."""
 
-    impl = Numeric(18, MONEY_SCALE)
+    impl = Numeric(MONEY_PRECISION, MONEY_SCALE)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(18, MONEY_SCALE, asdecimal=True))
+        return dialect.type_descriptor(Numeric(MONEY_PRECISION, MONEY_SCALE, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if not isinstance(value, Decimal):
             raise TypeError(f"money must be a Decimal, not {type(value).__name__}")
+        if not abs(value) <= MAX_MONEY:  # `not <=` also refuses NaN
+            raise MoneyOutOfRangeError(f"{value} is beyond the largest money value, {MAX_MONEY}")
         if dialect.name != "sqlite":
             return value
         scaled = value * _SQLITE_FACTOR

@@ -36,6 +36,7 @@ from bot.imports.rows import (
 from bot.ledger.accounts import account_key
 from bot.ledger.contacts import callback_date
 from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, apply_payment
+from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import AccountStatus, Outcome
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Contact, Payment, table_of
@@ -231,6 +232,8 @@ def import_payments(
             created += 1
         except DuplicatePaymentError:
             duplicates += 1
+        except AmountTooLargeError as error:  # the credit it would leave: nothing written for the row
+            late_bad.append(BadRow(line, f"amount: {error}", too_large=True))
         except UserError as error:  # raised before anything is written for the row
             late_bad.append(BadRow(line, str(error)))
     bad_rows = sorted([*checked.bad, *late_bad], key=lambda bad: bad.line)

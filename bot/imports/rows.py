@@ -19,11 +19,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.currency import is_currency_code, quantum
+from bot.currency import is_currency_code, largest_amount, quantum
 from bot.errors import UserError
 from bot.ledger.accounts import account_key
 from bot.ledger.references import reference_key
-from bot.parsing.amounts import parse_amount
+from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
 from bot.parsing.dates import parse_iso_date, parse_received_at
 from bot.parsing.typed_text import storable
@@ -100,6 +100,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9 ()./-]*[0-9][0-9 ()./-]*(?:\s*(?:x|ext\.?)\s*[0-9]+)?", re.IGNORECASE)
 # Limits and targets have no currency of their own: plain digits, optionally grouped with commas.
 _PLAIN_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+_LARGEST_PLAIN_AMOUNT = largest_amount("USD")  # two decimals, as _PLAIN_AMOUNT allows
 _MINUS_SIGNS = ("-", "\u2212")
 
 
@@ -116,10 +117,15 @@ class RowError(Exception):
         self.reason = reason
 
 
+class ValueTooLargeError(RowError):
+    """An amount beyond what the ledger stores: the file is refused as unusable (exit status 2)."""
+
+
 @dataclass(frozen=True, slots=True)
 class BadRow:
     line: int
     reason: str
+    too_large: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +309,12 @@ def _plain_amount(text: str, column: str) -> Decimal | None:
         return None
     if not _PLAIN_AMOUNT.fullmatch(text):
         raise RowError(column, f"`{text}` is not an amount: write digits like 5000 or 5,000.00")
-    return Decimal(text.replace(",", ""))
+    value = Decimal(text.replace(",", ""))
+    if value > _LARGEST_PLAIN_AMOUNT:
+        raise ValueTooLargeError(
+            column, f"`{text}` is too large: the largest amount the ledger holds is {_LARGEST_PLAIN_AMOUNT:,}"
+        )
+    return value
 
 
 # --- Accounts --------------------------------------------------------------------------------------
@@ -414,8 +425,9 @@ def _balance(text: str, currency: str) -> Decimal:
         )
     if _is_zero(text):
         # parse_amount refuses zero, which is right for a payment; a balance may be zero. The same
-        # text with its first 0 made a 1 is parsed only to check that it is well formed.
-        _amount(text.replace("0", "1", 1), currency, "balance")
+        # text with its last 0 made a 1 (`0.00` → `0.01`, never `000…` → `100…`) is parsed only to
+        # check that it is well formed.
+        _amount(text[::-1].replace("0", "1", 1)[::-1], currency, "balance")
         return Decimal(0).quantize(quantum(currency))
     return _amount(text, currency, "balance")
 
@@ -651,7 +663,7 @@ def _check_each(records: Iterable[Record], parse: Callable[[Mapping[str, str]], 
         try:
             rows.append((record.line, parse(record.cells)))
         except RowError as error:
-            bad.append(BadRow(record.line, str(error)))
+            bad.append(BadRow(record.line, str(error), too_large=isinstance(error, ValueTooLargeError)))
     return Checked(rows, bad)
 
 
@@ -698,6 +710,8 @@ def _currency(text: str, column: str) -> str:
 def _amount(text: str, currency: str, column: str) -> Decimal:
     try:
         return parse_amount(text, currency)
+    except AmountTooLargeError as error:
+        raise ValueTooLargeError(column, str(error)) from None
     except UserError as error:
         raise RowError(column, str(error)) from None
 

@@ -11,13 +11,13 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.currency import format_money, has_valid_precision
+from bot.currency import format_money, has_valid_precision, is_storable
 from bot.errors import ConflictError, UserError
 from bot.ledger.accounts import find_account, open_promises
 from bot.ledger.balance import is_overpayment, status_after_payment
 from bot.ledger.promise_rules import counts_toward, progress_after_payment
 from bot.ledger.references import reference_key
-from bot.parsing.amounts import parse_amount
+from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster import roster_name
 from bot.vocabulary import AccountStatus, PromiseStatus
 from storage.models import Account, Payment, Promise, table_of
@@ -195,6 +195,11 @@ def apply_payment(
         _refuse_a_quick_repeat(session, account, amount, details.actor, now)
     if is_overpayment(account.balance, amount) and not details.allow_overpayment:
         raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
+    if not is_storable(account.balance - amount):
+        credit = format_money(amount - account.balance, account.currency)
+        raise AmountTooLargeError(
+            f"The credit of {credit} it would leave on `{account.account_id}`", account.currency
+        )
     before = audit.account_state(account)
     payment_state = _insert_payment(session, account, amount, details, key, now)
     promises = open_promises(session, account)
