@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy import BigInteger, ColumnElement, DateTime, Dialect, Numeric
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # Money carries up to four decimals in storage; a currency's own precision is enforced above.
@@ -58,6 +62,40 @@ class MoneyAmount(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return (Decimal(int(value)) / _SQLITE_FACTOR).quantize(Decimal(1).scaleb(-MONEY_SCALE))
         return Decimal(value)
+
+
+class MoneySum(FunctionElement[Decimal]):
+    """SUM() of a money expression, as MoneyAmount: money_sum(Payment.amount)."""
+
+    type = MoneyAmount()
+    inherit_cache = True
+
+
+def money_sum(expression: ColumnElement[Decimal] | QueryableAttribute[Decimal]) -> MoneySum:
+    """The sum of money values that no number of rows can make fail.
+
+    SQLite's SUM() of integers raises "integer overflow" past 2**63 - 1 ten-thousandths, which ten
+    balances at MAX_MONEY reach: one report would fail for the whole team. There the values are
+    summed in two parts, the billions of ten-thousandths and the rest, each far from overflowing,
+    and joined with SQLite's arithmetic, which turns to REAL rather than fail past 64 bits: exact up
+    to 922,337,203,685,477.5807, approximate beyond it, never an error. PostgreSQL's NUMERIC sum is
+    exact at any size.
+    """
+    return MoneySum(expression)
+
+
+_SPLIT = 10**9
+
+
+@compiles(MoneySum)
+def _sum(element: MoneySum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"SUM({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(MoneySum, "sqlite")
+def _sum_in_two_parts(element: MoneySum, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"(SUM(({value}) / {_SPLIT}) * {_SPLIT} + SUM(({value}) % {_SPLIT}))"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

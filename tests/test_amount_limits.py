@@ -6,6 +6,7 @@ went wrong", and nothing is written. On SQLite, or on PostgreSQL when TEST_DATAB
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -233,3 +234,14 @@ def test_imported_payments_beyond_the_limit_or_a_credit_beyond_it_are_bad_rows(
     assert code == 2 and ".csv:3:" in err and "too large" in err, err
     assert "Traceback" not in err
     assert rows(db, Payment) == 0 and balance(db, "ACC-1") == Decimal("10")
+
+
+def test_a_report_sums_many_balances_at_the_limit_exactly(morning: RunningBot) -> None:
+    """SQLite's SUM() of integers stops at 2**63 - 1 with an error: ten accounts at the limit pass it."""
+    largest = Decimal("99999999999999.99")
+    for n in range(12):
+        add_account(morning.runtime.db, f"BIG-{n}", str(largest), due_date=date(2026, 9, 1))
+    reply = morning.send.slash_command(SUPERVISOR, "report month")
+    shown = said(reply)
+    assert reply.status == 200 and "went wrong" not in shown, shown
+    assert "$1,199,999,999,999,99" in shown, shown

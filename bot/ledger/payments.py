@@ -21,6 +21,7 @@ from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster import roster_name
 from bot.vocabulary import AccountStatus, PromiseStatus
 from storage.models import Account, Payment, Promise, table_of
+from storage.types import money_sum
 
 
 class OverpaymentError(UserError):
@@ -324,7 +325,7 @@ def _settle_if_reached(session: Session, account: Account, now: datetime) -> Dec
     if account.settlement_amount is None or account.settlement_approved_at is None:
         return None
     paid = session.scalar(
-        select(func.coalesce(func.sum(Payment.amount), Decimal(0))).where(
+        select(func.coalesce(money_sum(Payment.amount), Decimal(0))).where(
             Payment.account_pk == account.id, Payment.received_at >= account.settlement_approved_at
         )
     )
