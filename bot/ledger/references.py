@@ -4,6 +4,7 @@ An agent types `ref:bank-991`, the bank feed says `BANK-991` with a non-breaking
 pasted from a portal carries a zero-width space: one payment. Every way a reference enters (typed,
 the pay form, the payments import) is compared through `reference_key`, and the key is what the
 database's unique index holds; the reference itself is kept and shown as first written.
+Changing what the key is needs a migration that recomputes payments.reference_key (as 0012 does).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+# The one definition of the key, not a copy: the keys written here must be those the bot looks up.
+# A change to reference_key needs a migration that recomputes them.
 from bot.ledger.references import reference_key
 
 revision = "0012"
