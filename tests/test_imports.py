@@ -37,7 +37,7 @@ from bot.imports.rows import (
     read_csv,
     resolved_status,
 )
-from bot.ledger.payments import PaymentDetails, record_typed_payment
+from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, record_typed_payment
 from bot.ledger.promises import record_promise
 from bot.vocabulary import AccountStatus, Channel, Outcome, PaymentMethod, Role
 from storage.database import Database
@@ -790,3 +790,11 @@ def test_a_feed_reference_written_another_way_than_the_typed_one_is_a_duplicate(
     assert account(ledger, "ACC-1042").balance == Decimal("1143")
     with ledger.reading() as session:
         assert sorted(str(r) for r in session.scalars(select(Payment.reference))) == ["TX\u20137", "bank-991"]
+    # And the other way round: the feed's payment typed again is refused, naming the feed's.
+    typed_again = replace(details, reference="tx-7")
+    with pytest.raises(DuplicatePaymentError) as refused, ledger.transaction() as session:
+        record_typed_payment(
+            session, "ACC-1042", "7", typed_again, now=datetime(2026, 11, 22, tzinfo=UTC), zone=NEW_YORK,
+            grace_days=1,
+        )  # fmt: skip
+    assert "`TX\u20137`" in refused.value.problem and "the payment feed" in refused.value.problem
