@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.currency import is_currency_code, largest_amount, quantum
+from bot.currency import is_currency_code, quantum
 from bot.errors import UserError
 from bot.ledger.accounts import account_key
 from bot.ledger.references import reference_key
@@ -38,6 +38,7 @@ from bot.vocabulary import (
     PaymentMethod,
     Role,
 )
+from storage.types import MAX_MONEY
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -100,7 +101,8 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9 ()./-]*[0-9][0-9 ()./-]*(?:\s*(?:x|ext\.?)\s*[0-9]+)?", re.IGNORECASE)
 # Limits and targets have no currency of their own: plain digits, optionally grouped with commas.
 _PLAIN_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
-_LARGEST_PLAIN_AMOUNT = largest_amount("USD")  # two decimals, as _PLAIN_AMOUNT allows
+# Limits and targets have no currency: the largest stored amount to the two decimals they may have.
+_LARGEST_PLAIN_AMOUNT = MAX_MONEY.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 _MINUS_SIGNS = ("-", "\u2212")
 
 
