@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.currency import is_currency_code, quantum
 from bot.errors import UserError
 from bot.ledger.accounts import account_key
+from bot.ledger.payments import payment_reference_key
 from bot.ledger.references import reference_key
 from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
@@ -543,8 +544,10 @@ def check_payments(
 
 def _reference(cells: Mapping[str, str]) -> str | None:
     reference = _optional_text(cells, "reference", MAX_REFERENCE_LENGTH)
-    if reference is not None and not reference_key(reference):
-        raise RowError("reference", "has nothing visible in it: write the reference or leave the cell empty")
+    try:
+        payment_reference_key(reference)
+    except UserError as error:
+        raise RowError("reference", error.problem) from None
     return reference
 
 

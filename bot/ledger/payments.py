@@ -20,7 +20,7 @@ from bot.ledger.references import reference_key
 from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster import roster_name
 from bot.vocabulary import AccountStatus, PromiseStatus
-from storage.models import Account, Payment, Promise, table_of
+from storage.models import REFERENCE_KEY_LENGTH, Account, Payment, Promise, table_of
 from storage.types import money_sum
 
 
@@ -151,10 +151,14 @@ def payment_reference_key(reference: str | None) -> str | None:
     if not reference:
         return None
     key = reference_key(reference)
+    hint = "Type the reference as the bank or processor shows it, like `ref:TX-88812`, or leave it out."
     if not key:
+        raise UserError("The reference has nothing visible in it.", hint, field="reference")
+    if len(key) > REFERENCE_KEY_LENGTH:  # compatibility characters written out (`ﷺ` is 18 letters)
         raise UserError(
-            "The reference has nothing visible in it.",
-            "Type the reference as the bank or processor shows it, like `ref:TX-88812`, or leave it out.",
+            f"The reference is too long once its special characters are written out ({len(key):,} characters;"
+            f" at most {REFERENCE_KEY_LENGTH}).",
+            hint,
             field="reference",
         )
     return key
