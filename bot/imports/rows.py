@@ -22,8 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.currency import is_currency_code, quantum
 from bot.errors import UserError
 from bot.ledger.accounts import account_key
-from bot.ledger.payments import payment_reference_key
-from bot.ledger.references import reference_key
+from bot.ledger.references import payment_reference_key, reference_key
 from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
 from bot.parsing.dates import parse_iso_date, parse_received_at

@@ -16,11 +16,11 @@ from bot.errors import ConflictError, UserError
 from bot.ledger.accounts import find_account, open_promises
 from bot.ledger.balance import is_overpayment, status_after_payment
 from bot.ledger.promise_rules import counts_toward, progress_after_payment
-from bot.ledger.references import reference_key
+from bot.ledger.references import payment_reference_key
 from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster import roster_name
 from bot.vocabulary import AccountStatus, PromiseStatus
-from storage.models import REFERENCE_KEY_LENGTH, Account, Payment, Promise, table_of
+from storage.models import Account, Payment, Promise, table_of
 from storage.types import money_sum
 
 
@@ -144,24 +144,6 @@ _BY_REFERENCE = select(Payment).where(
     Payment.account_pk == bindparam("account_pk"), Payment.reference_key == bindparam("reference_key")
 )
 _BY_DEDUPE_KEY = select(Payment).where(Payment.dedupe_key == bindparam("dedupe_key"))
-
-
-def payment_reference_key(reference: str | None) -> str | None:
-    """The key the reference is compared by; a reference with nothing visible in it is refused."""
-    if not reference:
-        return None
-    key = reference_key(reference)
-    hint = "Type the reference as the bank or processor shows it, like `ref:TX-88812`, or leave it out."
-    if not key:
-        raise UserError("The reference has nothing visible in it.", hint, field="reference")
-    if len(key) > REFERENCE_KEY_LENGTH:  # compatibility characters written out (`ﷺ` is 18 letters)
-        raise UserError(
-            f"The reference is too long once its special characters are written out ({len(key):,} characters;"
-            f" at most {REFERENCE_KEY_LENGTH}).",
-            hint,
-            field="reference",
-        )
-    return key
 
 
 def find_duplicate(

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.errors import UserError
+from storage.models import REFERENCE_KEY_LENGTH
+
 # The minus sign is a maths symbol (Sm), not dash punctuation (Pd), but it is typed as a dash.
 _DASH_LIKE = frozenset({"\u2212", "\u2796", "\u02d7"})
 _SPACES = re.compile(r"\s+")
@@ -34,3 +37,22 @@ def _without_invisible(text: str) -> str:
 
 def _is_dash(ch: str) -> bool:
     return ch in _DASH_LIKE or unicodedata.category(ch) == "Pd"
+
+
+def payment_reference_key(reference: str | None) -> str | None:
+    """The key a payment's reference is stored and compared by (None without a reference). Refused:
+    a reference with nothing visible in it, and one whose key would not fit payments.reference_key."""
+    if not reference:
+        return None
+    key = reference_key(reference)
+    hint = "Type the reference as the bank or processor shows it, like `ref:TX-88812`, or leave it out."
+    if not key:
+        raise UserError("The reference has nothing visible in it.", hint, field="reference")
+    if len(key) > REFERENCE_KEY_LENGTH:  # compatibility characters written out (`ﷺ` is 18 letters)
+        raise UserError(
+            f"The reference is too long once its special characters are written out ({len(key):,} characters;"
+            f" at most {REFERENCE_KEY_LENGTH}).",
+            hint,
+            field="reference",
+        )
+    return key
