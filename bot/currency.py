@@ -6,7 +6,9 @@ Amounts are `Decimal` paired with an ISO 4217 code. Two currencies are never add
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
+
+from storage.types import MAX_MONEY
 
 # ISO 4217 minor units for the currencies that differ from the usual two.
 _EXPONENT_EXCEPTIONS: dict[str, int] = {
@@ -48,6 +50,17 @@ def quantum(currency: str) -> Decimal:
 def has_valid_precision(amount: Decimal, currency: str) -> bool:
     """True when the amount has no more decimals than the currency allows (1.250 USD is fine, 1.255 not)."""
     return amount == amount.quantize(quantum(currency))
+
+
+def largest_amount(currency: str) -> Decimal:
+    """The largest amount of this currency the ledger stores (99,999,999,999,999.99 USD): the money
+    columns' limit, to the currency's decimals. Balances, payments, promises, targets and limits alike."""
+    return MAX_MONEY.quantize(quantum(currency), rounding=ROUND_DOWN)
+
+
+def is_storable(amount: Decimal) -> bool:
+    """True when a money column can hold the amount, whatever its sign (a credit balance is negative)."""
+    return abs(amount) <= MAX_MONEY
 
 
 @dataclass(frozen=True, slots=True)

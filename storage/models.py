@@ -128,12 +128,18 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# NFKC and case folding can lengthen a reference (`ß` folds to `ss`); four times the 100 characters a
+# reference may have is more than any real one needs, and short enough for a PostgreSQL index entry.
+REFERENCE_KEY_LENGTH = 400
+
+
 class Payment(Base):
     """Money received on an account, typed by an agent or imported from the payment feed."""
 
     __tablename__ = "payments"
     __table_args__ = (
-        UniqueConstraint("account_pk", "reference", name="uq_payments_account_reference"),
+        # One payment per reference on an account, however the reference was written.
+        UniqueConstraint("account_pk", "reference_key", name="uq_payments_account_reference_key"),
         Index("ix_payments_account_received", "account_pk", "received_at"),
     )
 
@@ -143,6 +149,9 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     method: Mapped[str | None] = mapped_column(String(16))
     reference: Mapped[str | None] = mapped_column(String(100))
+    # bot.ledger.references.reference_key(reference): what duplicates are found by. NULL without a
+    # reference, and on the later of two payments recorded before 0012 whose references are one.
+    reference_key: Mapped[str | None] = mapped_column(String(REFERENCE_KEY_LENGTH))
     payer: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by: Mapped[str] = mapped_column(String(32))

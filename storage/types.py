@@ -6,31 +6,49 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy import BigInteger, ColumnElement, DateTime, Dialect, Numeric
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # Money carries up to four decimals in storage; a currency's own precision is enforced above.
+MONEY_PRECISION = 18
 MONEY_SCALE = 4
 _SQLITE_FACTOR = Decimal(10) ** MONEY_SCALE
+# The largest magnitude a money column holds, 99,999,999,999,999.9999: what NUMERIC(18, 4) allows on
+# PostgreSQL. Every amount that enters the bot is checked against it (bot.currency.largest_amount).
+MAX_MONEY = Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE) - 1 / _SQLITE_FACTOR
+_SQLITE_INTEGER_MAX = 2**63 - 1
+# On SQLite that is 10**18 - 1 ten-thousandths, inside its 64-bit integers (about 9.2 * 10**18).
+if MAX_MONEY * _SQLITE_FACTOR > _SQLITE_INTEGER_MAX:  # pragma: no cover - a wrong edit of the above
+    raise AssertionError("MAX_MONEY does not fit SQLite's integers")
+
+
+class MoneyOutOfRangeError(ValueError):
+    """A sum the code let grow past MAX_MONEY: refused alike on both databases, before either sees it."""
 
 
 class MoneyAmount(TypeDecorator[Decimal]):
     """NUMERIC(18, 4) on PostgreSQL; on SQLite, which has no exact decimal, an INTEGER of
-    ten-thousandths, so that `SUM()` and comparisons stay exact there too."""
+    ten-thousandths, so that comparisons stay exact there too."""
 
-    impl = Numeric(18, MONEY_SCALE)
+    impl = Numeric(MONEY_PRECISION, MONEY_SCALE)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(18, MONEY_SCALE, asdecimal=True))
+        return dialect.type_descriptor(Numeric(MONEY_PRECISION, MONEY_SCALE, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if not isinstance(value, Decimal):
             raise TypeError(f"money must be a Decimal, not {type(value).__name__}")
+        if not abs(value) <= MAX_MONEY:  # `not <=` also refuses NaN
+            raise MoneyOutOfRangeError(f"{value} is beyond the largest money value, {MAX_MONEY}")
         if dialect.name != "sqlite":
             return value
         scaled = value * _SQLITE_FACTOR
@@ -44,6 +62,40 @@ class MoneyAmount(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return (Decimal(int(value)) / _SQLITE_FACTOR).quantize(Decimal(1).scaleb(-MONEY_SCALE))
         return Decimal(value)
+
+
+class MoneySum(FunctionElement[Decimal]):
+    """SUM() of a money expression, as MoneyAmount: money_sum(Payment.amount)."""
+
+    type = MoneyAmount()
+    inherit_cache = True
+
+
+def money_sum(expression: ColumnElement[Decimal] | QueryableAttribute[Decimal]) -> MoneySum:
+    """The sum of money values that no number of rows can make fail.
+
+    SQLite's SUM() of integers raises "integer overflow" past 2**63 - 1 ten-thousandths, which ten
+    balances at MAX_MONEY reach: one report would fail for the whole team. There the values are
+    summed in two parts, the billions of ten-thousandths and the rest, each far from overflowing,
+    and joined with SQLite's arithmetic, which turns to REAL rather than fail past 64 bits: exact up
+    to 922,337,203,685,477.5807, approximate beyond it, never an error. PostgreSQL's NUMERIC sum is
+    exact at any size.
+    """
+    return MoneySum(expression)
+
+
+_SPLIT = 10**9
+
+
+@compiles(MoneySum)
+def _sum(element: MoneySum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"SUM({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(MoneySum, "sqlite")
+def _sum_in_two_parts(element: MoneySum, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    return f"(SUM(({value}) / {_SPLIT}) * {_SPLIT} + SUM(({value}) % {_SPLIT}))"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

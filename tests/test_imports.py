@@ -37,6 +37,7 @@ from bot.imports.rows import (
     read_csv,
     resolved_status,
 )
+from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, record_typed_payment
 from bot.ledger.promises import record_promise
 from bot.vocabulary import AccountStatus, Channel, Outcome, PaymentMethod, Role
 from storage.database import Database
@@ -334,6 +335,9 @@ def test_a_naive_payment_time_is_in_the_teams_zone_and_an_offset_is_kept() -> No
         ({"received_at": "20/11/2026"}, "received_at", "not a date"),
         ({"method": "bitcoin"}, "method", "not a payment method"),
         ({"reference": "R" * 101}, "reference", "at most 100"),
+        ({"reference": "\u200b\u00ad"}, "reference", "nothing visible"),
+        ({"reference": "\ufdfa" * 30}, "reference", "too long once"),
+        ({"amount": "100000000000000"}, "amount", "too large: the largest amount"),
     ],
 )
 def test_bad_payment_cells_are_refused(changes: dict[str, str], column: str, words: str) -> None:
@@ -835,3 +839,39 @@ def test_a_payment_dated_tomorrow_is_taken_but_not_later() -> None:
         parse_payment, {**PAYMENT, "received_at": "2026-11-25T12:00"}, CURRENCIES, NEW_YORK, now=NOW
     )
     assert later.column == "received_at"
+
+
+def test_a_feed_reference_written_another_way_than_the_typed_one_is_a_duplicate(
+    cli: Cli, ledger: Database
+) -> None:
+    cli("agents", TEAM)
+    cli("accounts", PORTFOLIO)
+    details = PaymentDetails(
+        method=None, reference="bank-991", payer=None, received_at=datetime(2026, 11, 20, tzinfo=UTC),
+        actor="U0AGENT1",
+    )  # fmt: skip
+    with ledger.transaction() as session:
+        record_typed_payment(
+            session, "ACC-1042", "100", details, now=datetime(2026, 11, 20, tzinfo=UTC), zone=NEW_YORK,
+            grace_days=1,
+        )  # fmt: skip
+    feed = (
+        "account_id,amount,received_at,reference\n"
+        "ACC-1042,100,2026-11-20,BANK-991\n"
+        "ACC-1042,7,2026-11-21,TX\u20137\n"
+        "ACC-1042,7,2026-11-21,\ufefftx-7\n"
+    )
+    result = cli("payments", feed)
+    assert result.code == 0, result.err
+    assert "1 created, 0 updated, 0 unchanged, 2 skipped-duplicate, 0 invalid" in result.out
+    assert account(ledger, "ACC-1042").balance == Decimal("1143")
+    with ledger.reading() as session:
+        assert sorted(str(r) for r in session.scalars(select(Payment.reference))) == ["TX\u20137", "bank-991"]
+    # And the other way round: the feed's payment typed again is refused, naming the feed's.
+    typed_again = replace(details, reference="tx-7")
+    with pytest.raises(DuplicatePaymentError) as refused, ledger.transaction() as session:
+        record_typed_payment(
+            session, "ACC-1042", "7", typed_again, now=datetime(2026, 11, 22, tzinfo=UTC), zone=NEW_YORK,
+            grace_days=1,
+        )  # fmt: skip
+    assert "`TX\u20137`" in refused.value.problem and "the payment feed" in refused.value.problem

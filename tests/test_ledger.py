@@ -185,3 +185,13 @@ def test_an_agent_works_only_their_own_accounts_and_the_shared_queue(team: Datab
     assert "not an account you can work" in refused.value.problem
     pay(team, "ACC-2001", "10", actor="U0SUPER1")  # a supervisor works any account
     assert balance(team, "ACC-2001")[0] == Decimal("4300.00")
+
+
+def test_a_reference_that_grows_past_its_key_column_is_refused_not_failed(team: Database) -> None:
+    # NFKC writes U+FDFA out as eighteen letters: thirty of them fit a reference, not its key.
+    with pytest.raises(UserError) as refused:
+        pay(team, "ACC-1042", "10", reference="\ufdfa" * 30)
+    assert refused.value.field == "reference" and "too long" in refused.value.problem
+    assert count(team, Payment) == 0
+    pay(team, "ACC-1042", "10", reference="\ufdfa" * 22)
+    assert count(team, Payment) == 1

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.currency import exponent, format_money
+from bot.currency import exponent, format_money, largest_amount, quantum
 from bot.errors import UserError
 from bot.parsing.amounts import parse_amount
+from storage.types import MAX_MONEY, MONEY_PRECISION, MONEY_SCALE
 
 
 @pytest.mark.parametrize(
@@ -45,7 +46,7 @@ from bot.parsing.amounts import parse_amount
         ("  250  ", "USD", "250.00"),
         ("0.01", "USD", "0.01"),
         ("007", "USD", "7.00"),
-        ("999999999999999.99", "USD", "999999999999999.99"),
+        ("99999999999999.99", "USD", "99999999999999.99"),
     ],
 )
 def test_accepted_forms(text: str, currency: str, expected: str) -> None:
@@ -163,12 +164,37 @@ def test_grouping_not_in_threes(text: str) -> None:
     assert caught.value.field == "amount"
 
 
-def test_fifteen_integer_digits_is_the_limit() -> None:
-    assert parse_amount("9" * 15, "USD") == Decimal("9" * 15)
-    with pytest.raises(UserError, match="too large"):
-        parse_amount("1" + "0" * 15, "USD")
-    with pytest.raises(UserError, match="too large"):
-        parse_amount("1,000,000,000,000,000.00", "USD")
+@pytest.mark.parametrize(
+    ("largest", "currency", "shown"),
+    [
+        ("99,999,999,999,999.99", "USD", "$99,999,999,999,999.99"),
+        ("99999999999999.99", "EUR", "€99,999,999,999,999.99"),
+        ("99.999.999.999.999,99", "BRL", "R$ 99.999.999.999.999,99"),
+        ("99999999999999", "JPY", "¥99,999,999,999,999"),
+        ("99999999999999.999", "KWD", "99,999,999,999,999.999 KWD"),
+    ],
+)
+def test_the_largest_amount_is_what_a_money_column_holds(largest: str, currency: str, shown: str) -> None:
+    """NUMERIC(18, 4): fourteen digits before the decimals; the currency decides how many after."""
+    value = parse_amount(largest, currency)
+    assert value == largest_amount(currency) and value <= MAX_MONEY
+    assert format_money(value, currency) == shown
+    one_unit_more = value + quantum(currency)
+    with pytest.raises(UserError) as caught:
+        parse_amount(str(one_unit_more), currency)
+    assert "too large" in caught.value.problem and shown in str(caught.value)
+    assert caught.value.field == "amount"
+
+
+@pytest.mark.parametrize("text", ["100000000000000", "1,000,000,000,000,000.00", "9" * 40, "1" + "0" * 400])
+def test_beyond_the_largest_amount_is_too_large(text: str) -> None:
+    with pytest.raises(UserError, match="too large") as caught:
+        parse_amount(text, "USD")
+    assert "$99,999,999,999,999.99" in str(caught.value) and len(caught.value.problem) < 120
+
+
+def test_the_limit_is_the_money_columns_own() -> None:
+    assert Decimal(10) ** (MONEY_PRECISION - MONEY_SCALE) - MAX_MONEY == Decimal("0.0001")
 
 
 def test_leading_zeros_do_not_count_as_large() -> None:
@@ -216,7 +242,7 @@ def test_format_then_parse_round_trips(data: st.DataObject) -> None:
     places = exponent(currency)
     smallest = Decimal(1).scaleb(-places)
     amount = data.draw(
-        st.decimals(min_value=smallest, max_value=Decimal("1e15") - smallest, places=places),
+        st.decimals(min_value=smallest, max_value=largest_amount(currency), places=places),
     )
     assert parse_amount(format_money(amount, currency), currency) == amount
 

@@ -320,3 +320,36 @@ def test_a_form_submitted_twice_records_one_payment(morning: RunningBot) -> None
     second = morning.send.view_submission(AGENT, view, values)
     assert "already has this payment" in json.dumps(second.json()["errors"])
     assert rows(morning, Payment) == 1
+
+
+def test_a_reference_written_another_way_is_the_same_payment(morning: RunningBot) -> None:
+    assert "Recorded $100.00" in said(collect(morning, "pay ACC-1042 100 ref:bank-991"))
+    # Upper case, a non-breaking hyphen and a zero-width space: one payment all the same.
+    repeat = said(collect(morning, "pay ACC-1042 100 ref:\u200bBANK\u2011991"))
+    assert "already has reference `bank-991`" in repeat and "$100.00" in repeat
+    assert rows(morning, Payment) == 1 and balance(morning, "ACC-1042") == Decimal("1150.00")
+
+    collect(morning, "pay")
+    view = morning.slack.wait_for("views.open")[0].response["view"]
+    values: dict[str, Any] = {
+        BlockId.ACCOUNT: {
+            ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1042"}}
+        },
+        BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "100"}},
+        BlockId.REFERENCE: {
+            ActionId.REFERENCE_INPUT: {"type": "plain_text_input", "value": " Bank\u2013991 "}
+        },
+    }
+    refused = morning.send.view_submission(AGENT, view, values)
+    assert "already has reference bank-991" in json.dumps(refused.json()["errors"])
+    assert rows(morning, Payment) == 1
+    # Another account may have its own bank-991.
+    assert "Recorded" in said(collect(morning, "pay ACC-1043 10 ref:BANK-991"))
+    with morning.runtime.db.reading() as session:
+        assert sorted(str(r) for r in session.scalars(select(Payment.reference))) == ["BANK-991", "bank-991"]
+
+
+def test_a_reference_of_invisible_characters_is_refused(morning: RunningBot) -> None:
+    reply = said(collect(morning, "pay ACC-1042 100 ref:\u200b\u00ad"))
+    assert "reference" in reply and "Recorded" not in reply
+    assert rows(morning, Payment) == 0

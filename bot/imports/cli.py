@@ -1,7 +1,8 @@
 """`collect-bot import agents|accounts|payments|contacts FILE.csv [--skip-invalid]`.
 
 Exit codes: 0 imported (bad rows skipped under --skip-invalid included), 1 nothing imported because
-of bad rows, 2 the input could not be read (missing file, not UTF-8, not a CSV of that kind).
+of bad rows, 2 the input could not be read (missing file, not UTF-8, not a CSV of that kind) or holds
+an amount larger than the ledger stores (each such row listed, nothing imported).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bot.settings import Settings
 STDIN = "-"
 EXIT_IMPORTED = 0
 EXIT_REJECTED = 1
+EXIT_UNUSABLE = 2
 
 
 def add_import_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,7 +76,7 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
         _print_bad_rows(name, rejected.bad_rows)
         print(_rejection(rejected), file=sys.stderr)
         print(summary_line(ImportSummary(kind, bad_rows=rejected.bad_rows)))
-        return EXIT_REJECTED
+        return EXIT_UNUSABLE if any(bad.too_large for bad in rejected.bad_rows) else EXIT_REJECTED
     finally:
         db.dispose()
     _print_bad_rows(name, summary.bad_rows)

@@ -36,6 +36,7 @@ from bot.imports.rows import (
 )
 from bot.ledger.accounts import account_key
 from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, apply_payment
+from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import AccountStatus, Outcome
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Contact, Payment, table_of
@@ -237,6 +238,8 @@ def import_payments(
             created += 1
         except DuplicatePaymentError:
             duplicates += 1
+        except AmountTooLargeError as error:  # the credit it would leave: nothing written for the row
+            late_bad.append(BadRow(line, f"amount: {error}", too_large=True))
         except UserError as error:  # raised before anything is written for the row
             late_bad.append(BadRow(line, str(error)))
     bad_rows = sorted([*checked.bad, *late_bad], key=lambda bad: bad.line)
@@ -252,21 +255,21 @@ class _RecordedPayments:
     """The file's payments already in the ledger, found with a few queries instead of one per row.
 
     A re-imported feed is mostly rows seen before; skipping those here spares apply_payment's queries.
-    The test is exact equality on what find_duplicate also matches, so it never skips a row that
+    The test is equality of the keys find_duplicate also matches, so it never skips a row that
     apply_payment would record; duplicates within the file are still caught by apply_payment.
     """
 
-    references: frozenset[tuple[int, str]]
+    reference_keys: frozenset[tuple[int, str]]
     dedupe_keys: frozenset[str]
 
     @classmethod
     def load(cls, session: Session, rows: Sequence[PaymentRow]) -> _RecordedPayments:
-        references = sorted({row.reference for row in rows if row.reference})
+        references = sorted({key for row in rows if (key := row.reference_key)})
         keys = sorted({row.dedupe_key for row in rows if row.dedupe_key})
         found_references: set[tuple[int, str]] = set()
         for chunk in _chunks(references, LOOKUP_BATCH):
-            query = select(Payment.account_pk, Payment.reference).where(Payment.reference.in_(chunk))
-            found_references.update((pk, reference) for pk, reference in session.execute(query) if reference)
+            query = select(Payment.account_pk, Payment.reference_key).where(Payment.reference_key.in_(chunk))
+            found_references.update((pk, key) for pk, key in session.execute(query) if key)
         found_keys: set[str] = set()
         for chunk in _chunks(keys, LOOKUP_BATCH):
             keyed = select(Payment.dedupe_key).where(Payment.dedupe_key.in_(chunk))
@@ -274,8 +277,8 @@ class _RecordedPayments:
         return cls(frozenset(found_references), frozenset(found_keys))
 
     def has(self, account_pk: int, row: PaymentRow) -> bool:
-        if row.reference:
-            return (account_pk, row.reference) in self.references
+        if row.reference_key:
+            return (account_pk, row.reference_key) in self.reference_keys
         return row.dedupe_key in self.dedupe_keys
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +23,8 @@ from bot.currency import is_currency_code, quantum
 from bot.errors import UserError
 from bot.ledger.accounts import account_key
 from bot.ledger.contacts import callback_date
-from bot.parsing.amounts import parse_amount
+from bot.ledger.references import payment_reference_key, reference_key
+from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
 from bot.parsing.dates import (
     check_due_date,
@@ -44,6 +45,7 @@ from bot.vocabulary import (
     PaymentMethod,
     Role,
 )
+from storage.types import MAX_MONEY
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -106,6 +108,8 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9 ()./-]*[0-9][0-9 ()./-]*(?:\s*(?:x|ext\.?)\s*[0-9]+)?", re.IGNORECASE)
 # Limits and targets have no currency of their own: plain digits, optionally grouped with commas.
 _PLAIN_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+# Limits and targets have no currency: the largest stored amount to the two decimals they may have.
+_LARGEST_PLAIN_AMOUNT = MAX_MONEY.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 _MINUS_SIGNS = ("-", "\u2212")
 
 
@@ -122,10 +126,15 @@ class RowError(Exception):
         self.reason = reason
 
 
+class ValueTooLargeError(RowError):
+    """An amount beyond what the ledger stores: the file is refused as unusable (exit status 2)."""
+
+
 @dataclass(frozen=True, slots=True)
 class BadRow:
     line: int
     reason: str
+    too_large: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +318,12 @@ def _plain_amount(text: str, column: str) -> Decimal | None:
         return None
     if not _PLAIN_AMOUNT.fullmatch(text):
         raise RowError(column, f"`{text}` is not an amount: write digits like 5000 or 5,000.00")
-    return Decimal(text.replace(",", ""))
+    value = Decimal(text.replace(",", ""))
+    if value > _LARGEST_PLAIN_AMOUNT:
+        raise ValueTooLargeError(
+            column, f"`{text}` is too large: the largest amount the ledger holds is {_LARGEST_PLAIN_AMOUNT:,}"
+        )
+    return value
 
 
 # --- Accounts --------------------------------------------------------------------------------------
@@ -422,8 +436,9 @@ def _balance(text: str, currency: str) -> Decimal:
         )
     if _is_zero(text):
         # parse_amount refuses zero, which is right for a payment; a balance may be zero. The same
-        # text with its first 0 made a 1 is parsed only to check that it is well formed.
-        _amount(text.replace("0", "1", 1), currency, "balance")
+        # text with its last 0 made a 1 (`0.00` → `0.01`, never `000…` → `100…`) is parsed only to
+        # check that it is well formed.
+        _amount(text[::-1].replace("0", "1", 1)[::-1], currency, "balance")
         return Decimal(0).quantize(quantum(currency))
     return _amount(text, currency, "balance")
 
@@ -500,6 +515,10 @@ class PaymentRow:
     def key(self) -> str:
         return account_key(self.account_id)
 
+    @property
+    def reference_key(self) -> str | None:
+        return reference_key(self.reference) if self.reference else None
+
     def content(self) -> tuple[str, ...]:
         return (
             self.key, str(self.amount), self.received_at.isoformat(), self.currency,
@@ -523,7 +542,7 @@ def parse_payment(
         currency=currency,
         received_at=_instant(_required(cells, "received_at"), "received_at", zone, now),
         method=_method(cells.get("method", "")),
-        reference=_optional_text(cells, "reference", MAX_REFERENCE_LENGTH),
+        reference=_reference(cells),
         payer=_optional_text(cells, "payer", MAX_PAYER_LENGTH),
     )
 
@@ -534,6 +553,15 @@ def check_payments(
     checked = _check_each(records, lambda cells: parse_payment(cells, currencies, zone, now=now))
     keyed = _fingerprinted(checked.rows, "payment", needs_key=lambda row: row.reference is None)
     return Checked(keyed, checked.bad)
+
+
+def _reference(cells: Mapping[str, str]) -> str | None:
+    reference = _optional_text(cells, "reference", MAX_REFERENCE_LENGTH)
+    try:
+        payment_reference_key(reference)
+    except UserError as error:
+        raise RowError("reference", error.problem) from None
+    return reference
 
 
 def _row_currency(text: str, recorded: str, typed_id: str) -> str:
@@ -665,7 +693,7 @@ def _check_each(records: Iterable[Record], parse: Callable[[Mapping[str, str]], 
         try:
             rows.append((record.line, parse(record.cells)))
         except RowError as error:
-            bad.append(BadRow(record.line, str(error)))
+            bad.append(BadRow(record.line, str(error), too_large=isinstance(error, ValueTooLargeError)))
     return Checked(rows, bad)
 
 
@@ -712,6 +740,8 @@ def _currency(text: str, column: str) -> str:
 def _amount(text: str, currency: str, column: str) -> Decimal:
     try:
         return parse_amount(text, currency)
+    except AmountTooLargeError as error:
+        raise ValueTooLargeError(column, str(error)) from None
     except UserError as error:
         raise RowError(column, str(error)) from None
 

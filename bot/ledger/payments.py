@@ -12,15 +12,17 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.clock import team_today
-from bot.currency import format_money, has_valid_precision
+from bot.currency import format_money, has_valid_precision, is_storable
 from bot.errors import ConflictError, UserError
 from bot.ledger.accounts import find_account, open_promises
 from bot.ledger.balance import is_overpayment, status_after_payment
 from bot.ledger.promise_rules import counts_toward, progress_after_payment
-from bot.parsing.amounts import parse_amount
+from bot.ledger.references import payment_reference_key
+from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster import roster_name
 from bot.vocabulary import AccountStatus, PromiseStatus
 from storage.models import Account, Payment, Promise, table_of
+from storage.types import money_sum
 
 
 class OverpaymentError(UserError):
@@ -140,16 +142,19 @@ def _refuse_a_quick_repeat(
         raise RepeatedPaymentError(account.account_id, amount, account.currency)
 
 
+# The unique (account_pk, reference_key) constraint's index answers this.
 _BY_REFERENCE = select(Payment).where(
-    Payment.account_pk == bindparam("account_pk"), Payment.reference == bindparam("reference")
+    Payment.account_pk == bindparam("account_pk"), Payment.reference_key == bindparam("reference_key")
 )
 _BY_DEDUPE_KEY = select(Payment).where(Payment.dedupe_key == bindparam("dedupe_key"))
 
 
-def find_duplicate(session: Session, account: Account, details: PaymentDetails) -> Payment | None:
-    if details.reference:
-        params = {"account_pk": account.id, "reference": details.reference}
-        earlier = session.scalars(_BY_REFERENCE, params).first()
+def find_duplicate(
+    session: Session, account: Account, details: PaymentDetails, key: str | None
+) -> Payment | None:
+    """`key`: payment_reference_key(details.reference)."""
+    if key:
+        earlier = session.scalars(_BY_REFERENCE, {"account_pk": account.id, "reference_key": key}).first()
         if earlier:
             return earlier
     if details.dedupe_key:
@@ -172,15 +177,21 @@ def apply_payment(
     `refuse_quick_repeat`: a typed payment like one the same person recorded moments ago waits
     for a confirmation."""
     _check_amount(account, amount)
-    earlier = find_duplicate(session, account, details)
+    key = payment_reference_key(details.reference)
+    earlier = find_duplicate(session, account, details, key)
     if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
         raise DuplicatePaymentError(account.account_id, earlier, roster_name(session, earlier.recorded_by))
     if refuse_quick_repeat:
         _refuse_a_quick_repeat(session, account, amount, details.actor, now)
     if is_overpayment(account.balance, amount) and not details.allow_overpayment:
         raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
+    if not is_storable(account.balance - amount):
+        credit = format_money(amount - account.balance, account.currency)
+        raise AmountTooLargeError(
+            f"The credit of {credit} it would leave on `{account.account_id}`", account.currency
+        )
     before = audit.account_state(account)
-    payment_state = _insert_payment(session, account, amount, details, now)
+    payment_state = _insert_payment(session, account, amount, details, key, now)
     promises = open_promises(session, account)
     promise_kept = _apply_to_promise(
         session, promises, amount, details, zone=zone, grace_days=grace_days, now=now
@@ -235,7 +246,12 @@ _INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
 
 
 def _insert_payment(
-    session: Session, account: Account, amount: Decimal, details: PaymentDetails, now: datetime
+    session: Session,
+    account: Account,
+    amount: Decimal,
+    details: PaymentDetails,
+    key: str | None,
+    now: datetime,
 ) -> dict[str, object]:
     """Writes the payment; returns what the audit row says of it."""
     values = {
@@ -244,6 +260,7 @@ def _insert_payment(
         "currency": account.currency,
         "method": details.method,
         "reference": details.reference,
+        "reference_key": key,
         "payer": details.payer,
         "received_at": details.received_at,
         "recorded_by": details.actor,
@@ -297,7 +314,7 @@ def _settle_if_reached(session: Session, account: Account, now: datetime) -> Dec
     if account.settlement_amount is None or account.settlement_approved_at is None:
         return None
     paid = session.scalar(
-        select(func.coalesce(func.sum(Payment.amount), Decimal(0))).where(
+        select(func.coalesce(money_sum(Payment.amount), Decimal(0))).where(
             Payment.account_pk == account.id, Payment.received_at >= account.settlement_approved_at
         )
     )

@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.currency import SYMBOLS, exponent, format_money, quantum
+from bot.currency import SYMBOLS, exponent, format_money, largest_amount, quantum
 from bot.errors import UserError
 from bot.parsing.echo import quoted
+from storage.types import MAX_MONEY
 
-MAX_INTEGER_DIGITS = 15
+# Digits before the decimals in the largest amount; more is too large whatever they are, and is
+# refused before a Decimal of that size is built.
+MAX_INTEGER_DIGITS = len(str(int(MAX_MONEY)))
 
 _FIELD = "amount"
 _MINUS_SIGNS = ("-", "\u2212")
@@ -86,12 +89,23 @@ def _to_decimal(body: str, currency: str, typed: str) -> Decimal:
     if len(fraction) > exponent(currency):
         raise _too_many_decimals(typed, digits, fraction, currency)
     if len(digits.lstrip("0")) > MAX_INTEGER_DIGITS:
-        raise UserError(
-            f"{quoted(typed)} is too large to be an amount.",
-            f"Check the amount: at most {MAX_INTEGER_DIGITS} digits before the decimals.",
-            field=_FIELD,
+        raise AmountTooLargeError(quoted(typed), currency)
+    value = Decimal(f"{digits}.{fraction or '0'}").quantize(quantum(currency))
+    if value > largest_amount(currency):
+        raise AmountTooLargeError(quoted(typed), currency)
+    return value
+
+
+class AmountTooLargeError(UserError):
+    """More than the ledger's money columns hold: the message names the largest amount there is."""
+
+    def __init__(self, what: str, currency: str, *, field: str | None = _FIELD) -> None:
+        super().__init__(
+            f"{what} is too large: the largest amount the ledger holds is"
+            f" {format_money(largest_amount(currency), currency)}.",
+            "Check the amount; it may have a digit too many.",
+            field=field,
         )
-    return Decimal(f"{digits}.{fraction or '0'}").quantize(quantum(currency))
 
 
 def _decimal_separator(body: str, currency: str) -> str | None:

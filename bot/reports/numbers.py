@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, type_coerce
+from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.aging import AgingBucket
@@ -40,6 +40,7 @@ from storage.models import (
     Payment,
     Promise,
 )
+from storage.types import money_sum
 
 ZERO = Decimal(0)
 WINS = 3
@@ -200,8 +201,8 @@ def _flow_groups(session: Session, scope: Scope) -> Select[str, str, str, bool, 
     start, end = scope.period.start, scope.until
     money = Payment.amount.type
     zero = literal(ZERO, money)
-    paid_since_start = func.sum(case((Payment.received_at >= start, Payment.amount), else_=zero))
-    paid_since_end = func.sum(case((Payment.received_at >= end, Payment.amount), else_=zero))
+    paid_since_start = money_sum(case((Payment.received_at >= start, Payment.amount), else_=zero))
+    paid_since_end = money_sum(case((Payment.received_at >= end, Payment.amount), else_=zero))
     sums = (
         select(Payment.account_pk, paid_since_start.label("s"), paid_since_end.label("e"))
         .where(Payment.received_at >= start)
@@ -230,8 +231,8 @@ def _flow_groups(session: Session, scope: Scope) -> Select[str, str, str, bool, 
     keys = (accounts.c.currency, accounts.c.start, accounts.c.end, accounts.c.became)
     return select(
         *keys,
-        type_coerce(func.sum(accounts.c.owed_at_start), money),
-        type_coerce(func.sum(accounts.c.owed_at_end), money),
+        money_sum(accounts.c.owed_at_start),
+        money_sum(accounts.c.owed_at_end),
     ).group_by(*keys)
 
 
