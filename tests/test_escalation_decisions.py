@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 

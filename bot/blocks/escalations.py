@@ -73,7 +73,7 @@ _KIND_CHOICES: dict[EscalationKind, str] = {
     EscalationKind.DISPUTE_REVIEW: "Review a dispute",
 }
 
-_DECIDED = frozenset({EscalationStatus.APPROVED, EscalationStatus.REJECTED})
+_DECIDED = frozenset({EscalationStatus.APPROVED, EscalationStatus.REJECTED, EscalationStatus.RETURNED})
 _SAFE_URL = re.compile(r"https?://[^\s<>|]{1,300}")
 
 
@@ -222,6 +222,8 @@ def _first_instalment(card: EscalationCard) -> date | None:
 
 
 def _plan_effect(card: EscalationCard) -> str:
+    if card.schedule:
+        return _schedule_effect(card)
     text = _count(card.instalments, "instalment") if card.instalments else "The instalments"
     if card.amount is not None:
         text += f" of {_money(card.amount, card)}"
@@ -234,6 +236,27 @@ def _plan_effect(card: EscalationCard) -> str:
     return text + "."
 
 
+def _schedule_effect(card: EscalationCard) -> str:
+    """The instalments as scheduled (or as approving would schedule them now)."""
+    first, last = card.schedule[0], card.schedule[-1]
+    text = f"{_count(len(card.schedule), 'instalment')} of {_money(first.amount, card)} scheduled"
+    if last.amount != first.amount:
+        text += f" (the last {_money(last.amount, card)})"
+    text += f", the first on {first.due_date.isoformat()}"
+    if len(card.schedule) > 1:
+        text += f", the last on {last.due_date.isoformat()}"
+    return text + "."
+
+
+def _write_off_effect(card: EscalationCard) -> str:
+    if card.applied is None:
+        return f"Written off {_written_off(card)}."
+    text = f"Written off {_money(card.applied, card)}"
+    if card.amount is not None and card.applied < card.amount:
+        text += f" (capped at the balance at the decision: {_money(card.amount, card)} was requested)"
+    return text + "."
+
+
 def _approved_effect(card: EscalationCard) -> str:
     match card.kind:
         case EscalationKind.PAYMENT_PLAN:
@@ -243,7 +266,7 @@ def _approved_effect(card: EscalationCard) -> str:
         case EscalationKind.SETTLEMENT:
             return "Settlement agreed."
         case EscalationKind.WRITE_OFF:
-            return f"Written off {_written_off(card)}."
+            return _write_off_effect(card)
         case EscalationKind.LEGAL:
             return "The account is referred to legal."
         case EscalationKind.HARDSHIP if card.until:
@@ -257,7 +280,15 @@ def _approved_effect(card: EscalationCard) -> str:
 def _effect(card: EscalationCard) -> str:
     if card.status == EscalationStatus.APPROVED:
         return escape(_approved_effect(card))
+    if card.status == EscalationStatus.RETURNED:
+        why = f" {escape(card.notice)}" if card.notice else ""
+        return f"Sent back to {_who(card.requested_by)}; nothing changed on the account.{why}"
     return "Nothing changes on the account."
+
+
+def _notice(card: EscalationCard) -> str:
+    """How the account changed since the request, while a decision is still to come."""
+    return f":warning: *The account changed since the request.* {escape(card.notice or '')}"
 
 
 def _require_decided(card: EscalationCard) -> None:
@@ -275,8 +306,10 @@ def escalation_message(card: EscalationCard) -> Reply:
         header(f"Escalation: {kind_noun(card.kind)} on {account_id}"),
         _summary_section(card),
         context(*_contact_summary(card)),
-        section(_status_text(card)),
     ]
+    if card.status in OPEN_ESCALATION_STATUSES and card.notice:
+        blocks.append(section(_notice(card)))
+    blocks.append(section(_status_text(card)))
     if card.status in OPEN_ESCALATION_STATUSES:
         blocks.append(_decision_buttons(card.id))
     return Reply(text=_fallback(card, "Escalation"), blocks=blocks)
@@ -332,16 +365,14 @@ def _recommended_text(card: EscalationCard) -> str:
 
 
 def _decided_text(card: EscalationCard) -> str:
-    icon, verb = (
-        (":white_check_mark:", "Approved")
-        if card.status == EscalationStatus.APPROVED
-        else (":x:", "Rejected")
-    )
-    text = f"{icon} *{verb}* by {_who(card.decided_by)}"
+    icon, verb = _verdict(card)
+    text = f"{icon} *{verb.capitalize()}* by {_who(card.decided_by)}"
     if card.decided_at:
         text += f" {_when(card.decided_at)}"
     if card.recommended_by and card.recommended_by != card.decided_by:
         text += f", recommended by {_who(card.recommended_by)}"
+    if card.status != EscalationStatus.REJECTED:
+        text += f"\n{_effect(card)}"
     return text
 
 
@@ -371,6 +402,8 @@ def _comment_blocks(card: EscalationCard) -> list[Block]:
 def _verdict(card: EscalationCard) -> tuple[str, str]:
     if card.status == EscalationStatus.APPROVED:
         return ":white_check_mark:", "approved"
+    if card.status == EscalationStatus.RETURNED:
+        return ":leftwards_arrow_with_hook:", "returned"
     return ":x:", "rejected"
 
 
@@ -564,8 +597,13 @@ def decision_modal(context: DecisionContext, card: EscalationCard) -> View:
         optional=True,
     )
     hint = "Posted in the escalation's thread and sent to the agent with the outcome."
-    blocks = [_card_summary(card), _with_hint(comment, hint)]
-    return _view(CallbackId.DECISION_MODAL, title, title, blocks, context.encode())
+    blocks = [_card_summary(card)]
+    if card.notice:
+        blocks.append(section(_notice(card)))
+    blocks.append(_with_hint(comment, hint))
+    # What the submit button does is decided again, from the account, when it is pressed.
+    submit = "Send back" if context.decision == "approve" and card.returns else title
+    return _view(CallbackId.DECISION_MODAL, title, submit, blocks, context.encode())
 
 
 def question_modal(context: DecisionContext, card: EscalationCard) -> View:

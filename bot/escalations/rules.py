@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.currency import format_money
 from bot.errors import UserError
-from bot.vocabulary import EscalationKind, EscalationStatus, Role
+from bot.vocabulary import CLOSED_STATUSES, AccountStatus, EscalationKind, EscalationStatus, Role
 
 MAX_INSTALMENTS = 120
 """Ten years of monthly instalments: longer is not a plan anyone will keep."""
@@ -81,6 +81,11 @@ def instalment_schedule(
         schedule.append(Instalment(index + 1, add_months(first_due, index), part))
         left -= part
     return schedule
+
+
+def first_instalment_due(today: date) -> date:
+    """A month after approval, on the same day of the month (or the month's last day)."""
+    return add_months(today, 1)
 
 
 def plan_total(schedule: Sequence[Instalment]) -> Decimal:
@@ -157,19 +162,167 @@ def _plan_length_missing() -> UserError:
 # --- what may be asked -----------------------------------------------------------------------
 
 
-def forgiven_amount(kind: EscalationKind, balance: Decimal, amount: Decimal | None) -> Decimal:
-    """What the decision gives up, the figure approval limits apply to; never negative.
+# --- what a decision does, now -----------------------------------------------------------------
 
-    A payment arriving between request and decision can lower the balance below the agreed amount,
-    so both differences are clamped rather than trusted.
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """What a decision reads of the account: at the request, and at the decision (under its lock)."""
+
+    balance: Decimal
+    status: str
+    assigned_to: str | None
+    hold_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestTerms:
+    """What the agent asked for, as recorded on the escalation."""
+
+    kind: EscalationKind
+    amount: Decimal | None
+    instalments: int | None
+    until: date | None
+    requested_by: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEffect:
+    """What approving would do to the account now. The approval limit is checked against its
+    `forgiven`, and exactly this is applied: nothing is computed a second time."""
+
+    kind: EscalationKind
+    balance: Decimal
+    """The balance it is computed from."""
+    written_off: Decimal = Decimal(0)
+    """Taken off the balance now (a write-off), never more than the balance."""
+    settlement: Decimal | None = None
+    """The agreed amount (a settlement)."""
+    forgiven: Decimal = Decimal(0)
+    """What the decision gives up, the figure approval limits apply to."""
+    schedule: tuple[Instalment, ...] = ()
+    """A plan's instalments, never asking for more than the balance."""
+    hold: str | None = None
+    notice: str | None = None
+    """How the account changed since the request and what that does to the decision, in a
+    sentence for the form and the card; None when nothing that matters changed."""
+    returned: bool = False
+    """Approving cannot apply it: the request goes back to the agent, with `notice` as the reason."""
+
+
+_HELD = frozenset({AccountStatus.ON_HOLD, AccountStatus.LEGAL})
+
+
+def decision_effect(
+    terms: RequestTerms, then: AccountFacts | None, now: AccountFacts, *, today: date
+) -> DecisionEffect:
+    """What approving the request does to the account as it is `now`.
+
+    `then` is the account when the request was made (None for requests recorded before it was
+    kept). A lower balance caps a write-off and shortens a plan; what capping cannot fix sends the
+    request back to the agent: an account closed, put on hold or given to someone else since the
+    request, a settlement no longer below the balance, nothing left to pay, a plan or a pause whose
+    dates have passed. Never refused for a change that happened before the request.
     """
-    if kind == EscalationKind.SETTLEMENT:
-        # A settlement is always requested with its amount; without one nothing is given up yet.
-        return max(balance - amount, Decimal(0)) if amount is not None else Decimal(0)
-    if kind == EscalationKind.WRITE_OFF:
-        written_off = balance if amount is None else min(amount, balance)
-        return max(written_off, Decimal(0))
-    return Decimal(0)
+    why_back = _why_back(terms, then, now, today)
+    if why_back is not None:
+        return DecisionEffect(terms.kind, now.balance, notice=why_back, returned=True)
+    was = _balance_was(terms, then, now)
+    match terms.kind:
+        case EscalationKind.WRITE_OFF:
+            return _write_off_effect(terms, now.balance, was)
+        case EscalationKind.SETTLEMENT:
+            return _settlement_effect(terms, now.balance, was)
+        case EscalationKind.PAYMENT_PLAN:
+            return _plan_effect(terms, now.balance, was, today)
+        case _:
+            return DecisionEffect(terms.kind, now.balance, hold=hold_for(terms.kind))
+
+
+def _why_back(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts, today: date) -> str | None:
+    back = "approving sends the request back to the agent"
+    status = now.status.replace("_", " ")
+    if now.status in CLOSED_STATUSES and (then is None or then.status not in CLOSED_STATUSES):
+        return f"The account is now {status}: {back}."
+    if (
+        then is not None
+        and now.status in _HELD
+        and (then.status, then.hold_reason) != (now.status, now.hold_reason)
+    ):
+        held = f" ({now.hold_reason})" if now.hold_reason else ""
+        return f"The account was put on hold{held} since the request: {back}."
+    if then is not None and now.assigned_to not in (then.assigned_to, terms.requested_by):
+        to = "another agent" if now.assigned_to else "the shared queue"
+        return f"The account was reassigned to {to} since the request: {back}."
+    if terms.kind == EscalationKind.DISPUTE_REVIEW:
+        return None
+    if terms.amount is None and terms.kind in _NEEDS_AMOUNT:
+        return f"{_KIND_NAMES[terms.kind]} needs an amount and this request has none: {back}."
+    was = _balance_was(terms, then, now)
+    if now.balance <= 0:
+        return f"{was}there is nothing left to pay: {back}."
+    if terms.kind == EscalationKind.SETTLEMENT and terms.amount is not None and terms.amount >= now.balance:
+        return (
+            f"{was}a settlement of {_money(terms.amount, terms.currency)} is no longer below it: {back},"
+            " who can ask for the balance instead."
+        )
+    if terms.kind == EscalationKind.PAYMENT_PLAN and terms.until is not None:
+        first = first_instalment_due(today)
+        if terms.until < first:
+            return (
+                f"The plan was to end on {terms.until.isoformat()}, before a first instalment on"
+                f" {first.isoformat()}: {back}."
+            )
+    if terms.kind == EscalationKind.HARDSHIP and terms.until is not None and terms.until < today:
+        return f"The pause was to end on {terms.until.isoformat()}, which has passed: {back}."
+    return None
+
+
+def _balance_was(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> str:
+    """`Balance is now $100.21, was $9,800.00 when requested: ` when it moved, else ``."""
+    if then is None or then.balance == now.balance:
+        return ""
+    return (
+        f"Balance is now {_money(now.balance, terms.currency)}, was"
+        f" {_money(then.balance, terms.currency)} when requested: "
+    )
+
+
+def _write_off_effect(terms: RequestTerms, balance: Decimal, was: str) -> DecisionEffect:
+    amount = balance if terms.amount is None else min(terms.amount, balance)
+    notice = None
+    if terms.amount is not None and terms.amount > balance:
+        lower = was or "The balance is below the amount asked: "
+        notice = f"{lower}the write-off will be capped at {_money(amount, terms.currency)}."
+    elif was:
+        notice = f"{was}the write-off will be {_money(amount, terms.currency)}."
+    return DecisionEffect(terms.kind, balance, written_off=amount, forgiven=amount, notice=notice)
+
+
+def _settlement_effect(terms: RequestTerms, balance: Decimal, was: str) -> DecisionEffect:
+    assert terms.amount is not None  # a settlement without an amount is sent back above
+    forgiven = balance - terms.amount
+    notice = f"{was}the settlement would forgive {_money(forgiven, terms.currency)}." if was else None
+    return DecisionEffect(terms.kind, balance, settlement=terms.amount, forgiven=forgiven, notice=notice)
+
+
+def _plan_effect(terms: RequestTerms, balance: Decimal, was: str, today: date) -> DecisionEffect:
+    assert terms.amount is not None  # a plan is always asked with its instalment (check_request)
+    schedule = tuple(
+        instalment_schedule(
+            terms.amount,
+            balance,
+            count=terms.instalments,
+            until=terms.until,
+            first_due=first_instalment_due(today),
+        )
+    )
+    notice = None
+    if was:
+        count = len(schedule)
+        notice = f"{was}the plan would have {count} instalment{'s' if count != 1 else ''}."
+    return DecisionEffect(terms.kind, balance, schedule=schedule, notice=notice)
 
 
 def check_request(
@@ -285,7 +438,7 @@ def approval_refusal(
     """Why this person may not approve or reject now, in a sentence; None when they may."""
     if decider_role not in _DECIDERS:
         return "Only supervisors and managers can decide escalations."
-    if status in (EscalationStatus.APPROVED, EscalationStatus.REJECTED):
+    if status in (EscalationStatus.APPROVED, EscalationStatus.REJECTED, EscalationStatus.RETURNED):
         return f"This escalation is already {status}."
     if decider_id == requested_by:
         return "You raised this escalation: another supervisor must decide it (four eyes)."
