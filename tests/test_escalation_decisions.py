@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import ActionId
-from storage.models import Account, Promise
+from storage.models import Account, AuditEntry, Promise
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
 from tests.test_escalations import (
@@ -69,8 +69,17 @@ def test_a_write_off_decided_after_a_payment_is_capped_at_the_balance_and_checke
         Decimal("100.21"),
         "written_off",
     )
+    paid = Decimal("9699.79")
+    assert after.balance == Decimal("9800.00") - paid - after.written_off_amount  # nothing else moved it
     decided = escalation(team)
-    assert (decided.status, decided.decided_by) == ("approved", SENIOR)
+    assert (decided.status, decided.decided_by, decided.applied_amount) == (
+        "approved",
+        SENIOR,
+        Decimal("100.21"),
+    )
+    with team.runtime.db.reading() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "account.write-off")).one()
+    assert entry.actor == SENIOR and entry.after and Decimal(entry.after["applied"]) == Decimal("100.21")
     message = json.dumps(the_escalation(team))
     assert "Written off $100.21" in message and "$8,000.00 was requested" in message
     assert "Written off $100.21" in json.dumps(dms_to(team, AGENT))

@@ -105,8 +105,7 @@ def apply_effect(
         before=before,
         after={
             **audit.account_state(account),
-            "escalation": escalation.id,
-            "applied": str(escalation.applied_amount) if escalation.applied_amount is not None else None,
+            **audit.snapshot({"escalation": escalation.id, "applied": escalation.applied_amount}),
         },
     )
 
