@@ -328,15 +328,20 @@ def test_a_capped_write_off_says_what_was_written_off_and_what_was_asked() -> No
 
 
 def test_a_returned_request_says_why_and_that_nothing_changed() -> None:
-    card = decided(EscalationStatus.RETURNED, notice=SENT_BACK)
+    card = decided(EscalationStatus.RETURNED, notice="The account was put on hold (<b>)")
     message = escalation_message(card).blocks[-1]["text"]["text"]
     assert message.startswith(f":leftwards_arrow_with_hook: *Returned* by <@{SUPERVISOR}>")
-    said = f"Sent back to <@{AGENT}>; nothing changed on the account. {SENT_BACK}"
+    said = (
+        f"Sent back to <@{AGENT}>: the account was put on hold (&lt;b&gt;). Nothing changed on the account."
+    )
     assert said in message
     reply = decision_reply(card)
     assert reply.text == "Returned: settlement on ACC-1042" and said in all_text(reply.blocks)
-    dm = outcome_dm(card, None)
-    assert "was *returned* by" in all_text(dm.blocks) and said in all_text(dm.blocks)
+    dm = all_text(outcome_dm(card, None).blocks)
+    assert "was *returned* by" in dm
+    assert (
+        "It is back with you: the account was put on hold (&lt;b&gt;). Nothing changed on the account" in dm
+    )
 
 
 def test_a_plan_shows_its_instalments_as_scheduled() -> None:

@@ -281,9 +281,13 @@ def _effect(card: EscalationCard) -> str:
     if card.status == EscalationStatus.APPROVED:
         return escape(_approved_effect(card))
     if card.status == EscalationStatus.RETURNED:
-        why = f" {escape(card.notice)}" if card.notice else ""
-        return f"Sent back to {_who(card.requested_by)}; nothing changed on the account.{why}"
+        return f"Sent back to {_who(card.requested_by)}{_why_returned(card)} Nothing changed on the account."
     return "Nothing changes on the account."
+
+
+def _why_returned(card: EscalationCard) -> str:
+    """`: the account is now paid.`, or `.` when the reason was not kept."""
+    return f": {escape(card.notice[:1].lower() + card.notice[1:])}." if card.notice else "."
 
 
 def _notice(card: EscalationCard) -> str:
@@ -481,9 +485,15 @@ def outcome_dm(card: EscalationCard, permalink: str | None) -> Reply:
     """The agent's direct message once their escalation is decided."""
     _require_decided(card)
     icon, verb = _verdict(card)
+    effect = _effect(card)
+    if card.status == EscalationStatus.RETURNED:
+        effect = (
+            f"It is back with you{_why_returned(card)} Nothing changed on the account; escalate again"
+            " with the account as it is now if it is still needed."
+        )
     text = (
         f"{icon} Your {kind_noun(card.kind)} request on {_code(card.account_id)} ({_name(card)})"
-        f" was *{verb}* by {_who(card.decided_by)} — {_request(card)}.\n{_effect(card)}"
+        f" was *{verb}* by {_who(card.decided_by)} — {_request(card)}.\n{effect}"
     )
     blocks = [section(text), *_comment_blocks(card)]
     link = _link(permalink, "See the thread")

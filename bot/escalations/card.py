@@ -43,7 +43,7 @@ class EscalationCard:
     """The balance when the request was made (None for requests recorded before it was kept)."""
     notice: str | None = None
     """While open: how the account changed since the request and what that does to approving.
-    Once returned: why it went back to the agent."""
+    Once returned: why it went back to the agent, as a clause (`The account is now paid`)."""
     returns: bool = False
     """While open: approving now would send the request back to the agent (see `notice`)."""
     applied: Decimal | None = None

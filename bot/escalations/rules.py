@@ -207,8 +207,12 @@ class DecisionEffect:
     notice: str | None = None
     """How the account changed since the request and what that does to the decision, in a
     sentence for the form and the card; None when nothing that matters changed."""
-    returned: bool = False
-    """Approving cannot apply it: the request goes back to the agent, with `notice` as the reason."""
+    returned_because: str | None = None
+    """Why approving cannot apply it, when it cannot: the request goes back to the agent."""
+
+    @property
+    def returned(self) -> bool:
+        return self.returned_because is not None
 
 
 _HELD = frozenset({AccountStatus.ON_HOLD, AccountStatus.LEGAL})
@@ -227,7 +231,8 @@ def decision_effect(
     """
     why_back = _why_back(terms, then, now, today)
     if why_back is not None:
-        return DecisionEffect(terms.kind, now.balance, notice=why_back, returned=True)
+        notice = f"{why_back}: approving sends the request back to the agent."
+        return DecisionEffect(terms.kind, now.balance, notice=notice, returned_because=why_back)
     was = _balance_was(terms, then, now)
     match terms.kind:
         case EscalationKind.WRITE_OFF:
@@ -241,42 +246,47 @@ def decision_effect(
 
 
 def _why_back(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts, today: date) -> str | None:
-    back = "approving sends the request back to the agent"
-    status = now.status.replace("_", " ")
+    """What changed since the request that approving cannot apply to, as a clause; None when it can."""
     if now.status in CLOSED_STATUSES and (then is None or then.status not in CLOSED_STATUSES):
-        return f"The account is now {status}: {back}."
+        return f"The account is now {now.status.replace('_', ' ')}"
     if (
         then is not None
         and now.status in _HELD
         and (then.status, then.hold_reason) != (now.status, now.hold_reason)
     ):
         held = f" ({now.hold_reason})" if now.hold_reason else ""
-        return f"The account was put on hold{held} since the request: {back}."
+        return f"The account was put on hold{held} since the request"
     if then is not None and now.assigned_to not in (then.assigned_to, terms.requested_by):
         to = "another agent" if now.assigned_to else "the shared queue"
-        return f"The account was reassigned to {to} since the request: {back}."
+        return f"The account was reassigned to {to} since the request"
     if terms.kind == EscalationKind.DISPUTE_REVIEW:
         return None
     if terms.amount is None and terms.kind in _NEEDS_AMOUNT:
-        return f"{_KIND_NAMES[terms.kind]} needs an amount and this request has none: {back}."
-    was = _balance_was(terms, then, now)
+        return f"{_KIND_NAMES[terms.kind]} needs an amount and this request has none"
     if now.balance <= 0:
-        return f"{was}there is nothing left to pay: {back}."
+        return f"{_balance_now(terms, then, now)}, so there is nothing left to pay"
     if terms.kind == EscalationKind.SETTLEMENT and terms.amount is not None and terms.amount >= now.balance:
         return (
-            f"{was}a settlement of {_money(terms.amount, terms.currency)} is no longer below it: {back},"
-            " who can ask for the balance instead."
+            f"{_balance_now(terms, then, now)}, so a settlement of {_money(terms.amount, terms.currency)}"
+            " is no longer below it"
         )
     if terms.kind == EscalationKind.PAYMENT_PLAN and terms.until is not None:
         first = first_instalment_due(today)
         if terms.until < first:
             return (
                 f"The plan was to end on {terms.until.isoformat()}, before a first instalment on"
-                f" {first.isoformat()}: {back}."
+                f" {first.isoformat()}"
             )
     if terms.kind == EscalationKind.HARDSHIP and terms.until is not None and terms.until < today:
-        return f"The pause was to end on {terms.until.isoformat()}, which has passed: {back}."
+        return f"The pause was to end on {terms.until.isoformat()}, which has passed"
     return None
+
+
+def _balance_now(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> str:
+    return (
+        _balance_was(terms, then, now).removesuffix(": ")
+        or f"The balance is now {_money(now.balance, terms.currency)}"
+    )
 
 
 def _balance_was(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> str:

@@ -151,7 +151,10 @@ def decide(
         if not approve:
             escalation.status = EscalationStatus.REJECTED
         elif effect.returned:
-            escalation.status, escalation.returned_because = EscalationStatus.RETURNED, effect.notice
+            escalation.status, escalation.returned_because = (
+                EscalationStatus.RETURNED,
+                effect.returned_because,
+            )
         else:
             escalation.status = EscalationStatus.APPROVED
             apply_effect(session, account, escalation, effect, actor=actor, now=at.now)
