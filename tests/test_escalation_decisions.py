@@ -6,13 +6,15 @@ decider's limit or below a zero balance."""
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.ids import ActionId
-from storage.models import Account, AuditEntry, Promise
+from storage.models import Account, AuditEntry, Payment, Promise
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
 from tests.test_escalations import (
@@ -195,3 +197,35 @@ def _set_balance(bot: RunningBot, account_id: str, balance: Decimal) -> None:
     with bot.runtime.db.transaction() as session:
         row = session.scalars(select(Account).where(Account.account_id == account_id)).one()
         row.balance = balance
+
+
+def test_a_payment_and_a_decision_at_the_same_moment_leave_the_ledger_whole(team: RunningBot) -> None:
+    """Whichever is written first, the decision reads the account the other left: the balance is
+    the opening less what was paid and written off, and never below zero."""
+    collect(team, "escalate ACC-3000 write-off 4000 debtor deceased")
+    opened = len(team.slack.calls("views.open"))
+    click(team, SENIOR, ActionId.ESCALATION_APPROVE)
+    view = team.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
+    barrier = threading.Barrier(2)
+    answers: dict[str, Any] = {}
+
+    def pay() -> None:
+        barrier.wait()
+        answers["pay"] = team.send.slash_command(AGENT, "pay ACC-3000 9699.79")
+
+    def approve() -> None:
+        barrier.wait()
+        answers["approve"] = team.send.view_submission(SENIOR, view, {})
+
+    threads = [threading.Thread(target=pay), threading.Thread(target=approve)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers["approve"].status == 200 and answers["approve"].body == ""
+    after = account(team, "ACC-3000")
+    with team.runtime.db.reading() as session:
+        paid = Decimal(session.scalar(select(func.coalesce(func.sum(Payment.amount), 0))) or 0)
+    written_off = after.written_off_amount or Decimal(0)
+    assert after.balance == Decimal("9800.00") - paid - written_off
+    assert after.balance >= 0 and written_off in (Decimal("4000.00"), Decimal("100.21"))
