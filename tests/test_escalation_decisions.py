@@ -28,6 +28,7 @@ from tests.test_escalations import (
     decide,
     desk,
     dms_to,
+    edits_queued,
     escalation,
     the_escalation,
     thread,
@@ -64,6 +65,9 @@ def test_a_write_off_decided_after_a_payment_is_capped_at_the_balance_and_checke
     form = decision_form(team, SENIOR)
     assert "Balance is now $100.21, was $9,800.00 when requested" in form
     assert "capped at $100.21" in form
+    # Opening the form brought the channel message up to date as well.
+    team.slack.wait_for("chat.update", count=edits_queued(team))
+    assert "capped at $100.21" in json.dumps(the_escalation(team))
     assert decide(team, SENIOR, ActionId.ESCALATION_APPROVE, "ok").body == ""
     after = account(team, "ACC-3000")
     assert (after.balance, after.written_off_amount, after.status) == (
