@@ -5,16 +5,19 @@ decider's limit or below a zero balance."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.ids import ActionId
-from storage.models import Account, AuditEntry, Payment, Promise
+from storage.models import Account, AuditEntry, Escalation, Payment, Promise
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
 from tests.test_escalations import (
@@ -23,6 +26,7 @@ from tests.test_escalations import (
     OTHER_AGENT,
     SUPERVISOR,
     account,
+    channel_posts,
     click,
     collect,
     decide,
@@ -233,3 +237,72 @@ def test_a_payment_and_a_decision_at_the_same_moment_leave_the_ledger_whole(team
     written_off = after.written_off_amount or Decimal(0)
     assert after.balance == Decimal("9800.00") - paid - written_off
     assert after.balance >= 0 and written_off in (Decimal("4000.00"), Decimal("100.21"))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    asked=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9800"), places=2),
+    paid=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9800"), places=2),
+)
+@example(asked=Decimal("8000.00"), paid=Decimal("9699.79"))  # the defect as found
+@example(asked=Decimal("6000.00"), paid=Decimal("100.00"))  # above the limit until the manager decides
+def test_any_write_off_asked_then_paid_then_decided_through_the_endpoint(
+    team: RunningBot, asked: Decimal, paid: Decimal
+) -> None:
+    """The defect's shape with any figures, each on an account of its own: whatever is asked and
+    paid, the write-off stops at the balance and the supervisor's approval at their limit."""
+    account_id = f"ACC-H{next(_ACCOUNT_NUMBERS)}"
+    add_account(team.runtime.db, account_id, "9800.00")
+    assert "Escalated" in collect(team, f"escalate {account_id} write-off {asked} gone")
+    collect(team, f"pay {account_id} {paid}")
+    for decider in (SENIOR, MANAGER):
+        if _escalation_on(team, account_id).status in ("open", "recommended"):
+            _approve(team, _escalation_on(team, account_id).id, decider)
+    after = account(team, account_id)
+    with team.runtime.db.reading() as session:
+        payments = Decimal(
+            session.scalar(
+                select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.account_pk == after.id)
+            )
+            or 0
+        )
+    written_off = after.written_off_amount or Decimal(0)
+    assert after.balance == Decimal("9800.00") - payments - written_off
+    assert after.balance >= 0
+    decided = _escalation_on(team, account_id)
+    assert decided.status in ("approved", "returned")
+    if decided.decided_by == SENIOR:
+        assert written_off <= Decimal("5000")
+    if decided.status == "approved":
+        assert written_off == min(asked, Decimal("9800.00") - payments)
+
+
+_ACCOUNT_NUMBERS = itertools.count(1)
+
+
+def _escalation_on(bot: RunningBot, account_id: str) -> Escalation:
+    with bot.runtime.db.reading() as session:
+        query = select(Escalation).join(Account).where(Account.account_id == account_id)
+        return session.scalars(query).one()
+
+
+def _approve(bot: RunningBot, escalation_id: int, user: str) -> None:
+    """Approve with the button on that escalation's message and submit its form."""
+    message = next(
+        m
+        for m in channel_posts(bot)
+        if any(
+            element.get("value") == str(escalation_id)
+            for block in m.get("blocks", [])
+            if block["type"] == "actions"
+            for element in block["elements"]
+        )
+    )
+    opened = len(bot.slack.calls("views.open"))
+    assert (
+        bot.send.block_actions(user, [{"action_id": ActionId.ESCALATION_APPROVE}], message=message).status
+        == 200
+    )
+    view = bot.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
+    submitted = bot.send.view_submission(user, view, {})
+    assert submitted.status == 200 and submitted.body == "", submitted.body
