@@ -318,6 +318,11 @@ def test_a_change_since_the_request_is_said_on_the_open_message_above_the_button
     assert ":warning:" not in all_text(escalation_message(decided_card).blocks)
 
 
+def test_the_list_flags_an_account_changed_since_the_request() -> None:
+    rows = all_text(escalations_list([make_card(notice=CAPPED), make_card(id=43)], NOW, whose="yours").blocks)
+    assert rows.count(":warning: the account changed since the request") == 1
+
+
 def test_a_capped_write_off_says_what_was_written_off_and_what_was_asked() -> None:
     card = decided(kind=EscalationKind.WRITE_OFF, amount=Decimal("8000"), applied=Decimal("100.21"))
     said = "Written off $100.21 (capped at the balance at the decision: $8,000.00 was requested)."

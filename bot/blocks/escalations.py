@@ -536,11 +536,12 @@ def escalations_list(cards: list[EscalationCard], now: datetime, *, whose: str) 
 
 
 def _list_status(card: EscalationCard) -> str:
+    changed = " · :warning: the account changed since the request" if card.notice else ""
     if card.status == EscalationStatus.WAITING_INFO:
-        return f":hourglass: waiting for {_who(card.requested_by)}"
+        return f":hourglass: waiting for {_who(card.requested_by)}{changed}"
     if card.status == EscalationStatus.RECOMMENDED:
-        return f":raising_hand: recommended by {_who(card.recommended_by)}, a manager decides"
-    return "open"
+        return f":raising_hand: recommended by {_who(card.recommended_by)}, a manager decides{changed}"
+    return f"open{changed}"
 
 
 def _list_row(card: EscalationCard, now: datetime) -> str:

@@ -67,11 +67,6 @@ def permalink(runtime: Runtime, escalation_id: int) -> str | None:
     return str(link) if link else None
 
 
-def card(runtime: Runtime, escalation_id: int) -> EscalationCard:
-    with runtime.db.reading() as session:
-        return card_of(session, find_escalation(session, escalation_id), runtime.today(), runtime.now())
-
-
 def card_for_decision(runtime: Runtime, escalation_id: int) -> EscalationCard:
     """The card a decision form shows; the channel message follows when the account changed."""
     with runtime.db.transaction() as session:
