@@ -306,3 +306,6 @@ def _approve(bot: RunningBot, escalation_id: int, user: str) -> None:
     view = bot.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
     submitted = bot.send.view_submission(user, view, {})
     assert submitted.status == 200 and submitted.body == "", submitted.body
+    # Every edit delivered, the decision's last: nothing is still on its way to Slack when the
+    # next example escalates and publishes its own message.
+    bot.slack.wait_for("chat.update", count=edits_queued(bot))

@@ -318,6 +318,17 @@ def test_what_was_already_so_at_the_request_sends_nothing_back() -> None:
     assert decision_effect(_terms(WRITE_OFF), None, paid, today=TODAY).returned
 
 
+def test_a_balance_change_that_changes_nothing_is_not_flagged() -> None:
+    part = decision_effect(_terms(WRITE_OFF, "300.00"), _facts("1000.00"), _facts("900.00"), today=TODAY)
+    assert (part.written_off, part.notice) == (D("300.00"), None)
+    plan = decision_effect(
+        _terms(PLAN, "100.00", instalments=3), _facts("1000.00"), _facts("900.00"), today=TODAY
+    )
+    assert (plan_total(plan.schedule), plan.notice) == (D("300.00"), None)
+    legal = decision_effect(_terms(LEGAL), _facts("1000.00"), _facts("10.00"), today=TODAY)
+    assert (legal.hold, legal.notice) == ("legal", None)
+
+
 def test_a_higher_balance_is_said_and_written_off_whole() -> None:
     effect = decision_effect(_terms(WRITE_OFF), _facts("4000.00"), _facts("6000.00"), today=TODAY)
     assert effect.written_off == D("6000.00")

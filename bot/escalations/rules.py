@@ -240,7 +240,7 @@ def decision_effect(
         case EscalationKind.SETTLEMENT:
             return _settlement_effect(terms, now.balance, was)
         case EscalationKind.PAYMENT_PLAN:
-            return _plan_effect(terms, now.balance, was, today)
+            return _plan_effect(terms, now.balance, then.balance if then else None, was, today)
         case _:
             return DecisionEffect(terms.kind, now.balance, hold=hold_for(terms.kind))
 
@@ -305,7 +305,7 @@ def _write_off_effect(terms: RequestTerms, balance: Decimal, was: str) -> Decisi
     if terms.amount is not None and terms.amount > balance:
         lower = was or "The balance is below the amount asked: "
         notice = f"{lower}the write-off will be capped at {_money(amount, terms.currency)}."
-    elif was:
+    elif was and terms.amount is None:  # the whole balance: what it is now
         notice = f"{was}the write-off will be {_money(amount, terms.currency)}."
     return DecisionEffect(terms.kind, balance, written_off=amount, forgiven=amount, notice=notice)
 
@@ -317,19 +317,31 @@ def _settlement_effect(terms: RequestTerms, balance: Decimal, was: str) -> Decis
     return DecisionEffect(terms.kind, balance, settlement=terms.amount, forgiven=forgiven, notice=notice)
 
 
-def _plan_effect(terms: RequestTerms, balance: Decimal, was: str, today: date) -> DecisionEffect:
+def _plan_effect(
+    terms: RequestTerms, balance: Decimal, balance_then: Decimal | None, was: str, today: date
+) -> DecisionEffect:
     assert terms.amount is not None  # a plan is always asked with its instalment (check_request)
-    schedule = tuple(
-        instalment_schedule(
-            terms.amount,
-            balance,
-            count=terms.instalments,
-            until=terms.until,
-            first_due=first_instalment_due(today),
+
+    def schedule_on(owed: Decimal) -> tuple[Instalment, ...]:
+        return tuple(
+            instalment_schedule(
+                terms.amount or Decimal(0),
+                owed,
+                count=terms.instalments,
+                until=terms.until,
+                first_due=first_instalment_due(today),
+            )
         )
-    )
+
+    schedule = schedule_on(balance)
     notice = None
-    if was:
+    # Said only when the balance changes the plan: fewer or smaller instalments, or more owed.
+    if (
+        was
+        and balance_then is not None
+        and balance_then > 0
+        and plan_total(schedule) != plan_total(schedule_on(balance_then))
+    ):
         count = len(schedule)
         notice = f"{was}the plan would have {count} instalment{'s' if count != 1 else ''}."
     return DecisionEffect(terms.kind, balance, schedule=schedule, notice=notice)
