@@ -127,7 +127,7 @@ def test_a_settlement_no_longer_below_the_balance_goes_back_to_the_agent(team: R
     collect(team, "pay ACC-3000 5000")
     form = decision_form(team, SENIOR)
     assert "Balance is now $4,800.00, was $9,800.00 when requested" in form
-    assert "back to" in form
+    assert "back to" in form and '"submit": {"type": "plain_text", "text": "Send back"' in form
     decide(team, SENIOR, ActionId.ESCALATION_APPROVE)
     returned = escalation(team)
     assert returned.status == "returned"
