@@ -70,6 +70,8 @@ class EscalationStatus(StrEnum):
     """A supervisor approved above their limit: a manager makes the final decision."""
     APPROVED = "approved"
     REJECTED = "rejected"
+    RETURNED = "returned"
+    """Approved after the account changed in a way the approval cannot apply to: back with the agent."""
 
 
 OPEN_ESCALATION_STATUSES = frozenset(

@@ -119,7 +119,7 @@ def _open_decision(
     try:
         escalation_id = int(action.get("value", ""))
         refusal = desk.refusal(runtime, escalation_id, user)
-        card = desk.card(runtime, escalation_id)
+        card = None if refusal else desk.card_for_decision(runtime, escalation_id)
     except (ValueError, UserError) as error:
         problem = error if isinstance(error, UserError) else UserError("That button is not one of mine.")
         respond(response_type=EPHEMERAL, replace_original=False, **error_reply(problem).as_kwargs())
@@ -136,8 +136,10 @@ def _open_decision(
         channel_id=container.get("channel_id"),
         message_ts=container.get("message_ts"),
     )
+    assert card is not None  # refused above otherwise
     view = question_modal(context, card) if decision == "ask" else decision_modal(context, card)
     client.views_open(trigger_id=body["trigger_id"], view=view)
+    desk.deliver(runtime)  # the channel message, when the form's card brought it up to date
 
 
 def _context(view: dict[str, Any]) -> DecisionContext:

@@ -279,6 +279,16 @@ class Escalation(Base):
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     comment: Mapped[str | None] = mapped_column(Text)
+    # The account when the request was made, so that a decision can tell what changed since
+    # (all None for requests recorded before migration 0009: then only the account as it is now counts).
+    requested_balance: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    requested_status: Mapped[str | None] = mapped_column(String(16))
+    requested_assignee: Mapped[str | None] = mapped_column(String(32))
+    requested_hold_reason: Mapped[str | None] = mapped_column(String(200))
+    # What the approval applied, computed from the account at the decision: the amount written
+    # off, a settlement's forgiveness, a plan's total. And why an approval sent it back instead.
+    applied_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    returned_because: Mapped[str | None] = mapped_column(Text)
     # The channel message it lives in: its outbox key until posted, then its ts.
     channel: Mapped[str] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32), index=True)

@@ -35,6 +35,7 @@ from bot.blocks.escalations import (
 )
 from bot.blocks.kit import Block, Reply
 from bot.escalations.card import EscalationCard
+from bot.escalations.rules import Instalment
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DecisionContext, ModalOrigin
 from bot.ledger.accounts import ContactLine
@@ -52,7 +53,14 @@ LONG_TEXT = ("<!here> & <@U999> said no " * 100)[:2000]
 MAX_AMOUNT = Decimal("99999999999999.99")
 
 OPEN_STATUSES = [EscalationStatus.OPEN, EscalationStatus.WAITING_INFO, EscalationStatus.RECOMMENDED]
-DECIDED_STATUSES = [EscalationStatus.APPROVED, EscalationStatus.REJECTED]
+DECIDED_STATUSES = [EscalationStatus.APPROVED, EscalationStatus.REJECTED, EscalationStatus.RETURNED]
+VERDICTS = {
+    EscalationStatus.APPROVED: (":white_check_mark:", "Approved"),
+    EscalationStatus.REJECTED: (":x:", "Rejected"),
+    EscalationStatus.RETURNED: (":leftwards_arrow_with_hook:", "Returned"),
+}
+CAPPED = "Balance is now $100.21, was $9,800.00 when requested: the write-off will be capped at $100.21."
+SENT_BACK = "The account is now paid: approving sends the request back to the agent."
 
 
 # --- Helpers -------------------------------------------------------------------------------------
@@ -110,6 +118,13 @@ def extreme_card(**changes: Any) -> EscalationCard:
         recent_contacts=tuple(contact(h, "&" * 300, "<" * 300) for h in range(10)),
         recommended_by=MANAGER,
         recommended_at=NOW,
+        requested_balance=MAX_AMOUNT,
+        notice=f"Balance is now {MAX_AMOUNT:,}, was {MAX_AMOUNT:,} & <more>: " * 3,
+        returns=True,
+        applied=MAX_AMOUNT,
+        schedule=tuple(
+            Instalment(n, date(2027, 1, 1) + timedelta(days=31 * n), MAX_AMOUNT) for n in range(1, 121)
+        ),
         **changes,
     )
 
@@ -287,12 +302,63 @@ def test_a_decided_message_has_no_buttons_and_says_who_and_when(status: Escalati
     reply = escalation_message(decided(status))
     assert buttons(reply.blocks) == []
     status_text = reply.blocks[-1]["text"]["text"]
-    verb = "Approved" if status == EscalationStatus.APPROVED else "Rejected"
-    assert status_text.startswith(
-        f"{':white_check_mark:' if verb == 'Approved' else ':x:'} *{verb}* by <@{SUPERVISOR}> <!date^"
-    )
+    icon, verb = VERDICTS[status]
+    assert status_text.startswith(f"{icon} *{verb}* by <@{SUPERVISOR}> <!date^")
     assert "> fine &amp; &lt;b&gt;done&lt;/b&gt;" in status_text
     assert_reply_ok(reply)
+
+
+def test_a_change_since_the_request_is_said_on_the_open_message_above_the_buttons() -> None:
+    reply = escalation_message(
+        make_card(kind=EscalationKind.WRITE_OFF, amount=Decimal("8000"), notice=CAPPED)
+    )
+    assert reply.blocks[-3]["text"]["text"] == f":warning: *The account changed since the request.* {CAPPED}"
+    assert buttons(reply.blocks)
+    decided_card = decided(kind=EscalationKind.WRITE_OFF, amount=Decimal("8000"), applied=Decimal("100.21"))
+    assert ":warning:" not in all_text(escalation_message(decided_card).blocks)
+
+
+def test_the_list_flags_an_account_changed_since_the_request() -> None:
+    rows = all_text(escalations_list([make_card(notice=CAPPED), make_card(id=43)], NOW, whose="yours").blocks)
+    assert rows.count(":warning: the account changed since the request") == 1
+
+
+def test_a_capped_write_off_says_what_was_written_off_and_what_was_asked() -> None:
+    card = decided(kind=EscalationKind.WRITE_OFF, amount=Decimal("8000"), applied=Decimal("100.21"))
+    said = "Written off $100.21 (capped at the balance at the decision: $8,000.00 was requested)."
+    for reply in (escalation_message(card), decision_reply(card), outcome_dm(card, None)):
+        assert said in all_text(reply.blocks)
+    whole = decided(kind=EscalationKind.WRITE_OFF, amount=None, applied=Decimal("6000"))
+    assert "Written off $6,000.00." in all_text(decision_reply(whole).blocks)
+
+
+def test_a_returned_request_says_why_and_that_nothing_changed() -> None:
+    card = decided(EscalationStatus.RETURNED, notice="The account was put on hold (<b>)")
+    message = escalation_message(card).blocks[-1]["text"]["text"]
+    assert message.startswith(f":leftwards_arrow_with_hook: *Returned* by <@{SUPERVISOR}>")
+    said = (
+        f"Sent back to <@{AGENT}>: the account was put on hold (&lt;b&gt;). Nothing changed on the account."
+    )
+    assert said in message
+    reply = decision_reply(card)
+    assert reply.text == "Returned: settlement on ACC-1042" and said in all_text(reply.blocks)
+    dm = all_text(outcome_dm(card, None).blocks)
+    assert "was *returned* by" in dm
+    assert (
+        "It is back with you: the account was put on hold (&lt;b&gt;). Nothing changed on the account" in dm
+    )
+
+
+def test_a_plan_shows_its_instalments_as_scheduled() -> None:
+    schedule = (
+        Instalment(1, date(2027, 1, 7), Decimal("250")),
+        Instalment(2, date(2027, 2, 7), Decimal("200")),
+    )
+    card = decided(kind=EscalationKind.PAYMENT_PLAN, amount=Decimal("250"), instalments=5, schedule=schedule)
+    assert (
+        "2 instalments of $250.00 scheduled (the last $200.00), the first on 2027-01-07, the last on 2027-02-07."
+        in all_text(decision_reply(card).blocks)
+    )
 
 
 def test_waiting_and_recommended_status_lines() -> None:
@@ -557,6 +623,18 @@ def test_the_question_modal() -> None:
     assert question["optional"] is False
     assert question["element"]["action_id"] == ActionId.ESCALATION_QUESTION_INPUT
     assert_view_ok(view)
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_the_decision_modal_says_what_changed_since_the_request(decision: Any) -> None:
+    ctx = DecisionContext(escalation_id=42, decision=decision)
+    view = decision_modal(ctx, make_card(notice=CAPPED))
+    assert f":warning: *The account changed since the request.* {CAPPED}" in all_text(view["blocks"])
+    assert view["submit"]["text"] == ("Approve" if decision == "approve" else "Reject")
+    back = decision_modal(ctx, make_card(notice=SENT_BACK, returns=True))
+    assert back["submit"]["text"] == ("Send back" if decision == "approve" else "Reject")
+    assert_view_ok(back)
+    assert_view_ok(decision_modal(ctx, extreme_card()))
 
 
 def test_modals_refuse_the_wrong_decision() -> None:

@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 from bot.errors import UserError
 from bot.escalations.rules import (
     MAX_INSTALMENTS,
+    AccountFacts,
     Instalment,
+    RequestTerms,
     add_months,
     approval_refusal,
     check_request,
-    forgiven_amount,
+    decision_effect,
     hold_for,
     instalment_schedule,
     needs_manager,
@@ -214,19 +216,126 @@ def test_an_end_date_takes_every_monthly_date_up_to_it(first_due: date, days: in
 # --- what is forgiven ------------------------------------------------------------------------
 
 
-def test_forgiven_amounts() -> None:
-    assert forgiven_amount(SETTLEMENT, D("1000.00"), D("800.00")) == D("200.00")
-    assert forgiven_amount(WRITE_OFF, D("1000.00"), D("300.00")) == D("300.00")
-    assert forgiven_amount(WRITE_OFF, D("1000.00"), None) == D("1000.00")  # default: the whole balance
-    for kind in (PLAN, LEGAL, HARDSHIP, DISPUTE):
-        assert forgiven_amount(kind, D("1000.00"), D("100.00")) == D(0)
+AGENT = "U0AGENT1"
 
 
-def test_forgiven_never_goes_negative_when_payments_arrive_before_the_decision() -> None:
-    assert forgiven_amount(SETTLEMENT, D("700.00"), D("800.00")) == D(0)
-    assert forgiven_amount(WRITE_OFF, D("200.00"), D("300.00")) == D("200.00")
-    assert forgiven_amount(WRITE_OFF, D("0.00"), None) == D(0)
-    assert forgiven_amount(SETTLEMENT, D("700.00"), None) == D(0)
+def _terms(
+    kind: EscalationKind,
+    amount: str | None = None,
+    *,
+    instalments: int | None = None,
+    until: date | None = None,
+) -> RequestTerms:
+    return RequestTerms(kind, D(amount) if amount else None, instalments, until, AGENT, "USD")
+
+
+def _facts(
+    balance: str, status: str = "active", assigned_to: str | None = AGENT, hold: str | None = None
+) -> AccountFacts:
+    return AccountFacts(D(balance), status, assigned_to, hold)
+
+
+def test_what_is_forgiven_is_what_approving_applies() -> None:
+    then = _facts("1000.00")
+    settle = decision_effect(_terms(SETTLEMENT, "800.00"), then, then, today=TODAY)
+    assert (settle.forgiven, settle.settlement, settle.written_off) == (D("200.00"), D("800.00"), D(0))
+    part = decision_effect(_terms(WRITE_OFF, "300.00"), then, then, today=TODAY)
+    assert (part.forgiven, part.written_off) == (D("300.00"), D("300.00"))
+    whole = decision_effect(_terms(WRITE_OFF), then, then, today=TODAY)  # default: the whole balance
+    assert (whole.forgiven, whole.written_off) == (D("1000.00"), D("1000.00"))
+    plan = decision_effect(_terms(PLAN, "100.00", instalments=3), then, then, today=TODAY)
+    assert plan.forgiven == 0 and plan_total(plan.schedule) == D("300.00")
+    for kind in (LEGAL, HARDSHIP, DISPUTE):
+        until = TODAY + timedelta(days=30) if kind == HARDSHIP else None
+        held = decision_effect(_terms(kind, until=until), then, then, today=TODAY)
+        assert (held.forgiven, held.hold, held.returned, held.notice) == (D(0), hold_for(kind), False, None)
+
+
+def test_a_write_off_above_the_balance_now_is_capped_at_it() -> None:
+    """The defect: 8,000 asked on 9,800, decided on 100.21."""
+    effect = decision_effect(_terms(WRITE_OFF, "8000.00"), _facts("9800.00"), _facts("100.21"), today=TODAY)
+    assert (effect.written_off, effect.forgiven, effect.returned) == (D("100.21"), D("100.21"), False)
+    assert effect.notice == (
+        "Balance is now $100.21, was $9,800.00 when requested: the write-off will be capped at $100.21."
+    )
+    unknown_then = decision_effect(_terms(WRITE_OFF, "8000.00"), None, _facts("100.21"), today=TODAY)
+    assert unknown_then.written_off == D("100.21") and "capped at $100.21" in (unknown_then.notice or "")
+
+
+def test_a_lower_balance_lowers_a_settlements_discount_and_shortens_a_plan() -> None:
+    settle = decision_effect(_terms(SETTLEMENT, "3000.00"), _facts("9800.00"), _facts("6800.00"), today=TODAY)
+    assert settle.forgiven == D("3800.00") and "forgive $3,800.00" in (settle.notice or "")
+    plan = decision_effect(
+        _terms(PLAN, "250.00", instalments=5), _facts("1250.00"), _facts("450.00"), today=TODAY
+    )
+    assert [i.amount for i in plan.schedule] == [D("250.00"), D("200.00")]
+    assert "2 instalments" in (plan.notice or "")
+
+
+@pytest.mark.parametrize(
+    ("terms", "now", "why"),
+    [
+        (_terms(WRITE_OFF, "100.00"), _facts("0.00", "paid"), "now paid"),
+        (_terms(PLAN, "100.00", instalments=3), _facts("0.00", "paid"), "now paid"),
+        (_terms(LEGAL), _facts("0.00", "settled"), "now settled"),
+        (_terms(SETTLEMENT, "500.00"), _facts("500.00"), "no longer below"),
+        (_terms(SETTLEMENT, "500.00"), _facts("499.99"), "no longer below"),
+        (_terms(WRITE_OFF), _facts("1000.00", "on_hold", hold="bankruptcy"), "put on hold (bankruptcy)"),
+        (
+            _terms(HARDSHIP, until=TODAY + timedelta(days=9)),
+            _facts("1000.00", "legal", hold="legal"),
+            "on hold",
+        ),
+        (_terms(LEGAL), _facts("1000.00", assigned_to="U0OTHER"), "reassigned to another agent"),
+        (_terms(WRITE_OFF), _facts("1000.00", assigned_to=None), "reassigned to the shared queue"),
+        (_terms(HARDSHIP, until=TODAY - timedelta(days=1)), _facts("1000.00"), "has passed"),
+        (
+            _terms(PLAN, "100.00", until=TODAY + timedelta(days=10)),
+            _facts("1000.00"),
+            "before a first instalment",
+        ),
+    ],
+)
+def test_what_capping_cannot_fix_goes_back_to_the_agent(
+    terms: RequestTerms, now: AccountFacts, why: str
+) -> None:
+    effect = decision_effect(terms, _facts("1000.00"), now, today=TODAY)
+    assert effect.returned and why in (effect.notice or "")
+    assert (effect.written_off, effect.forgiven, effect.schedule, effect.hold) == (D(0), D(0), (), None)
+
+
+def test_what_was_already_so_at_the_request_sends_nothing_back() -> None:
+    held = _facts("1000.00", "on_hold", hold="bankruptcy")
+    assert not decision_effect(_terms(WRITE_OFF), held, held, today=TODAY).returned
+    mine_now = _facts("1000.00", assigned_to=AGENT)
+    assert not decision_effect(
+        _terms(LEGAL), _facts("1000.00", assigned_to=None), mine_now, today=TODAY
+    ).returned
+    paid = _facts("0.00", "paid")
+    assert not decision_effect(_terms(DISPUTE), paid, paid, today=TODAY).returned
+    # Unknown (requests recorded before the account was kept with them): only today's account counts.
+    assert not decision_effect(_terms(WRITE_OFF), None, held, today=TODAY).returned
+    assert decision_effect(_terms(WRITE_OFF), None, paid, today=TODAY).returned
+
+
+def test_a_balance_change_that_changes_nothing_is_not_flagged() -> None:
+    part = decision_effect(_terms(WRITE_OFF, "300.00"), _facts("1000.00"), _facts("900.00"), today=TODAY)
+    assert (part.written_off, part.notice) == (D("300.00"), None)
+    plan = decision_effect(
+        _terms(PLAN, "100.00", instalments=3), _facts("1000.00"), _facts("900.00"), today=TODAY
+    )
+    assert (plan_total(plan.schedule), plan.notice) == (D("300.00"), None)
+    legal = decision_effect(_terms(LEGAL), _facts("1000.00"), _facts("10.00"), today=TODAY)
+    assert (legal.hold, legal.notice) == ("legal", None)
+
+
+def test_a_higher_balance_is_said_and_written_off_whole() -> None:
+    effect = decision_effect(_terms(WRITE_OFF), _facts("4000.00"), _facts("6000.00"), today=TODAY)
+    assert effect.written_off == D("6000.00")
+    assert (
+        effect.notice
+        == "Balance is now $6,000.00, was $4,000.00 when requested: the write-off will be $6,000.00."
+    )
 
 
 # --- check_request ---------------------------------------------------------------------------

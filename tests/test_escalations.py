@@ -16,7 +16,7 @@ from bot.escalations.desk import note_thread_reply
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.outbox import deliver_due
 from schedules.runner import run_job
-from storage.models import Account, AccountNote, AuditEntry, Escalation, Promise
+from storage.models import Account, AccountNote, AuditEntry, Escalation, OutboxMessage, Promise
 from tests.conftest import MONDAY_9AM, RunningBot
 from tests.portfolio import add_account, add_agent
 
@@ -92,8 +92,16 @@ def decide(bot: RunningBot, user: str, action: str, comment: str | None = None) 
         }
     submitted = bot.send.view_submission(user, view, values)
     if submitted.status == 200 and not submitted.body.strip():
-        bot.slack.wait_for("chat.update", count=edits + 1)
+        # Opening the form may have queued an edit of its own (the account changed since the
+        # request): wait for every edit queued so far, the decision's last.
+        bot.slack.wait_for("chat.update", count=max(edits + 1, edits_queued(bot)))
     return submitted
+
+
+def edits_queued(bot: RunningBot) -> int:
+    with bot.runtime.db.reading() as session:
+        query = select(func.count()).where(OutboxMessage.kind == "escalation-edit")
+        return int(session.scalar(query.select_from(OutboxMessage)) or 0)
 
 
 def escalation(bot: RunningBot) -> Escalation:

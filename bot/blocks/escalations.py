@@ -73,7 +73,7 @@ _KIND_CHOICES: dict[EscalationKind, str] = {
     EscalationKind.DISPUTE_REVIEW: "Review a dispute",
 }
 
-_DECIDED = frozenset({EscalationStatus.APPROVED, EscalationStatus.REJECTED})
+_DECIDED = frozenset({EscalationStatus.APPROVED, EscalationStatus.REJECTED, EscalationStatus.RETURNED})
 _SAFE_URL = re.compile(r"https?://[^\s<>|]{1,300}")
 
 
@@ -222,6 +222,8 @@ def _first_instalment(card: EscalationCard) -> date | None:
 
 
 def _plan_effect(card: EscalationCard) -> str:
+    if card.schedule:
+        return _schedule_effect(card)
     text = _count(card.instalments, "instalment") if card.instalments else "The instalments"
     if card.amount is not None:
         text += f" of {_money(card.amount, card)}"
@@ -234,6 +236,27 @@ def _plan_effect(card: EscalationCard) -> str:
     return text + "."
 
 
+def _schedule_effect(card: EscalationCard) -> str:
+    """The instalments as scheduled (or as approving would schedule them now)."""
+    first, last = card.schedule[0], card.schedule[-1]
+    text = f"{_count(len(card.schedule), 'instalment')} of {_money(first.amount, card)} scheduled"
+    if last.amount != first.amount:
+        text += f" (the last {_money(last.amount, card)})"
+    text += f", the first on {first.due_date.isoformat()}"
+    if len(card.schedule) > 1:
+        text += f", the last on {last.due_date.isoformat()}"
+    return text + "."
+
+
+def _write_off_effect(card: EscalationCard) -> str:
+    if card.applied is None:
+        return f"Written off {_written_off(card)}."
+    text = f"Written off {_money(card.applied, card)}"
+    if card.amount is not None and card.applied < card.amount:
+        text += f" (capped at the balance at the decision: {_money(card.amount, card)} was requested)"
+    return text + "."
+
+
 def _approved_effect(card: EscalationCard) -> str:
     match card.kind:
         case EscalationKind.PAYMENT_PLAN:
@@ -243,7 +266,7 @@ def _approved_effect(card: EscalationCard) -> str:
         case EscalationKind.SETTLEMENT:
             return "Settlement agreed."
         case EscalationKind.WRITE_OFF:
-            return f"Written off {_written_off(card)}."
+            return _write_off_effect(card)
         case EscalationKind.LEGAL:
             return "The account is referred to legal."
         case EscalationKind.HARDSHIP if card.until:
@@ -257,7 +280,19 @@ def _approved_effect(card: EscalationCard) -> str:
 def _effect(card: EscalationCard) -> str:
     if card.status == EscalationStatus.APPROVED:
         return escape(_approved_effect(card))
+    if card.status == EscalationStatus.RETURNED:
+        return f"Sent back to {_who(card.requested_by)}{_why_returned(card)} Nothing changed on the account."
     return "Nothing changes on the account."
+
+
+def _why_returned(card: EscalationCard) -> str:
+    """`: the account is now paid.`, or `.` when the reason was not kept."""
+    return f": {escape(card.notice[:1].lower() + card.notice[1:])}." if card.notice else "."
+
+
+def _notice(card: EscalationCard) -> str:
+    """How the account changed since the request, while a decision is still to come."""
+    return f":warning: *The account changed since the request.* {escape(card.notice or '')}"
 
 
 def _require_decided(card: EscalationCard) -> None:
@@ -275,8 +310,10 @@ def escalation_message(card: EscalationCard) -> Reply:
         header(f"Escalation: {kind_noun(card.kind)} on {account_id}"),
         _summary_section(card),
         context(*_contact_summary(card)),
-        section(_status_text(card)),
     ]
+    if card.status in OPEN_ESCALATION_STATUSES and card.notice:
+        blocks.append(section(_notice(card)))
+    blocks.append(section(_status_text(card)))
     if card.status in OPEN_ESCALATION_STATUSES:
         blocks.append(_decision_buttons(card.id))
     return Reply(text=_fallback(card, "Escalation"), blocks=blocks)
@@ -332,16 +369,14 @@ def _recommended_text(card: EscalationCard) -> str:
 
 
 def _decided_text(card: EscalationCard) -> str:
-    icon, verb = (
-        (":white_check_mark:", "Approved")
-        if card.status == EscalationStatus.APPROVED
-        else (":x:", "Rejected")
-    )
-    text = f"{icon} *{verb}* by {_who(card.decided_by)}"
+    icon, verb = _verdict(card)
+    text = f"{icon} *{verb.capitalize()}* by {_who(card.decided_by)}"
     if card.decided_at:
         text += f" {_when(card.decided_at)}"
     if card.recommended_by and card.recommended_by != card.decided_by:
         text += f", recommended by {_who(card.recommended_by)}"
+    if card.status != EscalationStatus.REJECTED:
+        text += f"\n{_effect(card)}"
     return text
 
 
@@ -371,6 +406,8 @@ def _comment_blocks(card: EscalationCard) -> list[Block]:
 def _verdict(card: EscalationCard) -> tuple[str, str]:
     if card.status == EscalationStatus.APPROVED:
         return ":white_check_mark:", "approved"
+    if card.status == EscalationStatus.RETURNED:
+        return ":leftwards_arrow_with_hook:", "returned"
     return ":x:", "rejected"
 
 
@@ -448,9 +485,15 @@ def outcome_dm(card: EscalationCard, permalink: str | None) -> Reply:
     """The agent's direct message once their escalation is decided."""
     _require_decided(card)
     icon, verb = _verdict(card)
+    effect = _effect(card)
+    if card.status == EscalationStatus.RETURNED:
+        effect = (
+            f"It is back with you{_why_returned(card)} Nothing changed on the account; escalate again"
+            " with the account as it is now if it is still needed."
+        )
     text = (
         f"{icon} Your {kind_noun(card.kind)} request on {_code(card.account_id)} ({_name(card)})"
-        f" was *{verb}* by {_who(card.decided_by)} — {_request(card)}.\n{_effect(card)}"
+        f" was *{verb}* by {_who(card.decided_by)} — {_request(card)}.\n{effect}"
     )
     blocks = [section(text), *_comment_blocks(card)]
     link = _link(permalink, "See the thread")
@@ -493,11 +536,12 @@ def escalations_list(cards: list[EscalationCard], now: datetime, *, whose: str) 
 
 
 def _list_status(card: EscalationCard) -> str:
+    changed = " · :warning: the account changed since the request" if card.notice else ""
     if card.status == EscalationStatus.WAITING_INFO:
-        return f":hourglass: waiting for {_who(card.requested_by)}"
+        return f":hourglass: waiting for {_who(card.requested_by)}{changed}"
     if card.status == EscalationStatus.RECOMMENDED:
-        return f":raising_hand: recommended by {_who(card.recommended_by)}, a manager decides"
-    return "open"
+        return f":raising_hand: recommended by {_who(card.recommended_by)}, a manager decides{changed}"
+    return f"open{changed}"
 
 
 def _list_row(card: EscalationCard, now: datetime) -> str:
@@ -564,8 +608,13 @@ def decision_modal(context: DecisionContext, card: EscalationCard) -> View:
         optional=True,
     )
     hint = "Posted in the escalation's thread and sent to the agent with the outcome."
-    blocks = [_card_summary(card), _with_hint(comment, hint)]
-    return _view(CallbackId.DECISION_MODAL, title, title, blocks, context.encode())
+    blocks = [_card_summary(card)]
+    if card.notice:
+        blocks.append(section(_notice(card)))
+    blocks.append(_with_hint(comment, hint))
+    # What the submit button does is decided again, from the account, when it is pressed.
+    submit = "Send back" if context.decision == "approve" and card.returns else title
+    return _view(CallbackId.DECISION_MODAL, title, submit, blocks, context.encode())
 
 
 def question_modal(context: DecisionContext, card: EscalationCard) -> View:

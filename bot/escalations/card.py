@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from bot.escalations.rules import Instalment
 from bot.ledger.accounts import ContactLine
 from bot.vocabulary import EscalationKind, EscalationStatus
 
@@ -26,7 +27,8 @@ class EscalationCard:
     until: date | None
     """A plan's last instalment, or the end of a hardship pause."""
     forgiven: Decimal
-    """What the decision gives up: balance minus a settlement, or the amount written off."""
+    """What the decision gives up (a settlement's discount, the amount written off): while open,
+    what approving would give up now; once approved, what it gave up."""
     reason: str
     requested_by: str
     requested_at: datetime
@@ -37,3 +39,14 @@ class EscalationCard:
     decided_by: str | None = None
     decided_at: datetime | None = None
     comment: str | None = None
+    requested_balance: Decimal | None = None
+    """The balance when the request was made (None for requests recorded before it was kept)."""
+    notice: str | None = None
+    """While open: how the account changed since the request and what that does to approving.
+    Once returned: why it went back to the agent, as a clause (`The account is now paid`)."""
+    returns: bool = False
+    """While open: approving now would send the request back to the agent (see `notice`)."""
+    applied: Decimal | None = None
+    """Once approved: the amount written off, the settlement's discount, or the plan's total."""
+    schedule: tuple[Instalment, ...] = ()
+    """A plan's instalments: while open, as approving would schedule them now; once approved, as scheduled."""

@@ -15,6 +15,7 @@ from bot.escalations.service import (
     ask_for_info,
     decide,
     raise_escalation,
+    refresh_card,
     refusal_for,
     reopen_after_answer,
 )
@@ -66,9 +67,10 @@ def permalink(runtime: Runtime, escalation_id: int) -> str | None:
     return str(link) if link else None
 
 
-def card(runtime: Runtime, escalation_id: int) -> EscalationCard:
-    with runtime.db.reading() as session:
-        return card_of(session, find_escalation(session, escalation_id), runtime.today(), runtime.now())
+def card_for_decision(runtime: Runtime, escalation_id: int) -> EscalationCard:
+    """The card a decision form shows; the channel message follows when the account changed."""
+    with runtime.db.transaction() as session:
+        return refresh_card(session, escalation_id, at=_moment(runtime))
 
 
 def refusal(runtime: Runtime, escalation_id: int, actor: str) -> str | None:

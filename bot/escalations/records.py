@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from bot.aging import days_past_due
 from bot.errors import NotFoundError
 from bot.escalations.card import EscalationCard
-from bot.escalations.rules import forgiven_amount
+from bot.escalations.effects import effect_now
+from bot.escalations.rules import Instalment
 from bot.ledger.accounts import ContactLine
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationKind, EscalationStatus
-from storage.models import Account, Contact, Escalation
+from storage.models import Account, Contact, Escalation, Promise
 
 RECENT_CONTACTS = 3
 
@@ -47,12 +48,25 @@ def by_thread(session: Session, channel: str, thread_ts: str) -> Escalation | No
 
 
 def card_of(session: Session, escalation: Escalation, today: date, now: datetime) -> EscalationCard:
+    """While open, the card shows what approving would do to the account as it is now (the effect
+    the decision itself computes); once decided, what the decision did."""
     account = session.get_one(Account, escalation.account_pk)
     kind = EscalationKind(escalation.kind)
+    status = EscalationStatus(escalation.status)
+    if status in OPEN_ESCALATION_STATUSES:
+        effect = effect_now(escalation, account, today)
+        forgiven, notice, schedule, returns = effect.forgiven, effect.notice, effect.schedule, effect.returned
+    else:
+        forgiven, notice, returns = (
+            _recorded_forgiven(escalation, account),
+            escalation.returned_because,
+            False,
+        )
+        schedule = _scheduled(session, escalation) if status == EscalationStatus.APPROVED else ()
     return EscalationCard(
         id=escalation.id,
         kind=kind,
-        status=EscalationStatus(escalation.status),
+        status=status,
         account_id=account.account_id,
         customer_name=account.customer_name,
         currency=account.currency,
@@ -61,9 +75,7 @@ def card_of(session: Session, escalation: Escalation, today: date, now: datetime
         amount=escalation.amount,
         instalments=escalation.instalments,
         until=escalation.until,
-        forgiven=forgiven_amount(kind, account.balance, escalation.amount)
-        if escalation.status in OPEN_ESCALATION_STATUSES
-        else _recorded_forgiven(escalation, account),
+        forgiven=forgiven,
         reason=escalation.reason,
         requested_by=escalation.requested_by,
         requested_at=escalation.requested_at,
@@ -74,14 +86,38 @@ def card_of(session: Session, escalation: Escalation, today: date, now: datetime
         decided_by=escalation.decided_by,
         decided_at=escalation.decided_at,
         comment=escalation.comment,
+        requested_balance=escalation.requested_balance,
+        notice=notice,
+        returns=returns,
+        applied=escalation.applied_amount if status == EscalationStatus.APPROVED else None,
+        schedule=schedule,
     )
 
 
 def _recorded_forgiven(escalation: Escalation, account: Account) -> Decimal:
-    """Once decided, the balance has moved on: show what the decision itself gave up."""
+    """What the decision gave up, as recorded when it was applied."""
+    if escalation.status != EscalationStatus.APPROVED:
+        return Decimal(0)
+    if escalation.kind not in (EscalationKind.WRITE_OFF, EscalationKind.SETTLEMENT):
+        return Decimal(0)
+    if escalation.applied_amount is not None:
+        return escalation.applied_amount
+    # Approved before what was applied was recorded (migration 0009): the best account of it.
     if escalation.kind == EscalationKind.WRITE_OFF:
         return escalation.amount or account.written_off_amount or Decimal(0)
-    return forgiven_amount(EscalationKind(escalation.kind), account.balance, escalation.amount)
+    return Decimal(0)
+
+
+def _scheduled(session: Session, escalation: Escalation) -> tuple[Instalment, ...]:
+    query = (
+        select(Promise)
+        .where(Promise.plan_escalation_id == escalation.id)
+        .order_by(Promise.instalment, Promise.id)
+    )
+    return tuple(
+        Instalment(promise.instalment or index + 1, promise.due_date, promise.amount)
+        for index, promise in enumerate(session.scalars(query))
+    )
 
 
 def _attempts_since(session: Session, account_pk: int, since: datetime) -> int:

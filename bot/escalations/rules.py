@@ -18,7 +18,7 @@ from bot.calendar import add_months as add_months  # instalment dates; effects.p
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, promise_horizon
-from bot.vocabulary import EscalationKind, EscalationStatus, Role
+from bot.vocabulary import CLOSED_STATUSES, AccountStatus, EscalationKind, EscalationStatus, Role
 
 MAX_INSTALMENTS = 120
 """Ten years of monthly instalments: longer is not a plan anyone will keep."""
@@ -85,6 +85,11 @@ def instalment_schedule(
     return schedule
 
 
+def first_instalment_due(today: date) -> date:
+    """A month after approval, on the same day of the month (or the month's last day)."""
+    return add_months(today, 1)
+
+
 def plan_total(schedule: Sequence[Instalment]) -> Decimal:
     return sum((instalment.amount for instalment in schedule), Decimal(0))
 
@@ -146,19 +151,205 @@ def _plan_length_missing() -> UserError:
 # --- what may be asked -----------------------------------------------------------------------
 
 
-def forgiven_amount(kind: EscalationKind, balance: Decimal, amount: Decimal | None) -> Decimal:
-    """What the decision gives up, the figure approval limits apply to; never negative.
+# --- what a decision does, now -----------------------------------------------------------------
 
-    A payment arriving between request and decision can lower the balance below the agreed amount,
-    so both differences are clamped rather than trusted.
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """What a decision reads of the account: at the request, and at the decision (under its lock)."""
+
+    balance: Decimal
+    status: str
+    assigned_to: str | None
+    hold_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestTerms:
+    """What the agent asked for, as recorded on the escalation."""
+
+    kind: EscalationKind
+    amount: Decimal | None
+    instalments: int | None
+    until: date | None
+    requested_by: str
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEffect:
+    """What approving would do to the account now. The approval limit is checked against its
+    `forgiven`, and exactly this is applied: nothing is computed a second time."""
+
+    kind: EscalationKind
+    balance: Decimal
+    """The balance it is computed from."""
+    written_off: Decimal = Decimal(0)
+    """Taken off the balance now (a write-off), never more than the balance."""
+    settlement: Decimal | None = None
+    """The agreed amount (a settlement)."""
+    forgiven: Decimal = Decimal(0)
+    """What the decision gives up, the figure approval limits apply to."""
+    schedule: tuple[Instalment, ...] = ()
+    """A plan's instalments, never asking for more than the balance."""
+    hold: str | None = None
+    notice: str | None = None
+    """How the account changed since the request and what that does to the decision, in a
+    sentence for the form and the card; None when nothing that matters changed."""
+    returned_because: str | None = None
+    """Why approving cannot apply it, when it cannot: the request goes back to the agent."""
+
+    @property
+    def returned(self) -> bool:
+        return self.returned_because is not None
+
+
+_HELD = frozenset({AccountStatus.ON_HOLD, AccountStatus.LEGAL})
+
+
+def decision_effect(
+    terms: RequestTerms, then: AccountFacts | None, now: AccountFacts, *, today: date
+) -> DecisionEffect:
+    """What approving the request does to the account as it is `now`.
+
+    `then` is the account when the request was made (None for requests recorded before it was
+    kept). A lower balance caps a write-off and shortens a plan; what capping cannot fix sends the
+    request back to the agent: an account closed, put on hold or given to someone else since the
+    request, a settlement no longer below the balance, nothing left to pay, a plan or a pause whose
+    dates have passed. Never refused for a change that happened before the request.
     """
-    if kind == EscalationKind.SETTLEMENT:
-        # A settlement is always requested with its amount; without one nothing is given up yet.
-        return max(balance - amount, Decimal(0)) if amount is not None else Decimal(0)
-    if kind == EscalationKind.WRITE_OFF:
-        written_off = balance if amount is None else min(amount, balance)
-        return max(written_off, Decimal(0))
-    return Decimal(0)
+    why_back = _why_back(terms, then, now, today)
+    if why_back is not None:
+        notice = f"{why_back}: approving sends the request back to the agent."
+        return DecisionEffect(terms.kind, now.balance, notice=notice, returned_because=why_back)
+    was = _balance_was(terms, then, now)
+    match terms.kind:
+        case EscalationKind.WRITE_OFF:
+            return _write_off_effect(terms, now.balance, was)
+        case EscalationKind.SETTLEMENT:
+            return _settlement_effect(terms, now.balance, was)
+        case EscalationKind.PAYMENT_PLAN:
+            return _plan_effect(terms, now.balance, then.balance if then else None, was, today)
+        case _:
+            return DecisionEffect(terms.kind, now.balance, hold=hold_for(terms.kind))
+
+
+def _why_back(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts, today: date) -> str | None:
+    """What changed since the request that approving cannot apply to, as a clause; None when it can."""
+    if now.status in CLOSED_STATUSES and (then is None or then.status not in CLOSED_STATUSES):
+        return f"The account is now {now.status.replace('_', ' ')}"
+    if (
+        then is not None
+        and now.status in _HELD
+        and (then.status, then.hold_reason) != (now.status, now.hold_reason)
+    ):
+        held = f" ({now.hold_reason})" if now.hold_reason else ""
+        return f"The account was put on hold{held} since the request"
+    if then is not None and now.assigned_to not in (then.assigned_to, terms.requested_by):
+        to = "another agent" if now.assigned_to else "the shared queue"
+        return f"The account was reassigned to {to} since the request"
+    if terms.kind == EscalationKind.DISPUTE_REVIEW:
+        return None
+    if terms.amount is None and terms.kind in _NEEDS_AMOUNT:
+        return f"{_KIND_NAMES[terms.kind]} needs an amount and this request has none"
+    if now.balance <= 0:
+        return f"{_balance_now(terms, then, now)}, so there is nothing left to pay"
+    if terms.kind == EscalationKind.SETTLEMENT and terms.amount is not None and terms.amount >= now.balance:
+        return (
+            f"{_balance_now(terms, then, now)}, so a settlement of {_money(terms.amount, terms.currency)}"
+            " is no longer below it"
+        )
+    if terms.kind == EscalationKind.PAYMENT_PLAN and terms.until is not None:
+        first = first_instalment_due(today)
+        if terms.until < first:
+            return (
+                f"The plan was to end on {terms.until.isoformat()}, before a first instalment on"
+                f" {first.isoformat()}"
+            )
+    if terms.kind == EscalationKind.HARDSHIP and terms.until is not None and terms.until < today:
+        return f"The pause was to end on {terms.until.isoformat()}, which has passed"
+    return None
+
+
+def _balance_now(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> str:
+    return (
+        _balance_was(terms, then, now).removesuffix(": ")
+        or f"The balance is now {_money(now.balance, terms.currency)}"
+    )
+
+
+def _balance_was(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> str:
+    """`Balance is now $100.21, was $9,800.00 when requested: ` when it moved, else ``."""
+    if then is None or then.balance == now.balance:
+        return ""
+    return (
+        f"Balance is now {_money(now.balance, terms.currency)}, was"
+        f" {_money(then.balance, terms.currency)} when requested: "
+    )
+
+
+def _write_off_effect(terms: RequestTerms, balance: Decimal, was: str) -> DecisionEffect:
+    amount = balance if terms.amount is None else min(terms.amount, balance)
+    notice = None
+    if terms.amount is not None and terms.amount > balance:
+        lower = was or "The balance is below the amount asked: "
+        notice = f"{lower}the write-off will be capped at {_money(amount, terms.currency)}."
+    elif was and terms.amount is None:  # the whole balance: what it is now
+        notice = f"{was}the write-off will be {_money(amount, terms.currency)}."
+    return DecisionEffect(terms.kind, balance, written_off=amount, forgiven=amount, notice=notice)
+
+
+def _settlement_effect(terms: RequestTerms, balance: Decimal, was: str) -> DecisionEffect:
+    assert terms.amount is not None  # a settlement without an amount is sent back above
+    forgiven = balance - terms.amount
+    notice = f"{was}the settlement would forgive {_money(forgiven, terms.currency)}." if was else None
+    return DecisionEffect(terms.kind, balance, settlement=terms.amount, forgiven=forgiven, notice=notice)
+
+
+def _plan_effect(
+    terms: RequestTerms, balance: Decimal, balance_then: Decimal | None, was: str, today: date
+) -> DecisionEffect:
+    assert terms.amount is not None  # a plan is always asked with its instalment (check_request)
+
+    def schedule_on(owed: Decimal) -> tuple[Instalment, ...]:
+        return tuple(
+            instalment_schedule(
+                terms.amount or Decimal(0),
+                owed,
+                count=terms.instalments,
+                until=terms.until,
+                first_due=first_instalment_due(today),
+            )
+        )
+
+    try:
+        schedule = schedule_on(balance)
+    except UserError as error:
+        # Terms stored before today's limits (or planted) that no schedule can meet: the card
+        # and the reminders must still render, and approving cannot apply them.
+        why = error.problem.rstrip(".")
+        back = f"{why}: approving sends the request back to the agent."
+        return DecisionEffect(terms.kind, balance, notice=back, returned_because=why)
+    notice = None
+    # Said only when the balance changes the plan: fewer or smaller instalments, or more owed.
+    if (
+        was
+        and balance_then is not None
+        and balance_then > 0
+        and plan_total(schedule) != _plan_total_or_none(schedule_on, balance_then)
+    ):
+        count = len(schedule)
+        notice = f"{was}the plan would have {count} instalment{'s' if count != 1 else ''}."
+    return DecisionEffect(terms.kind, balance, schedule=schedule, notice=notice)
+
+
+def _plan_total_or_none(
+    schedule_on: Callable[[Decimal], tuple[Instalment, ...]], owed: Decimal
+) -> Decimal | None:
+    try:
+        return plan_total(schedule_on(owed))
+    except UserError:
+        return None
 
 
 def check_request(
@@ -315,7 +506,7 @@ def approval_refusal(
     """Why this person may not approve or reject now, in a sentence; None when they may."""
     if decider_role not in _DECIDERS:
         return "Only supervisors and managers can decide escalations."
-    if status in (EscalationStatus.APPROVED, EscalationStatus.REJECTED):
+    if status in (EscalationStatus.APPROVED, EscalationStatus.REJECTED, EscalationStatus.RETURNED):
         return f"This escalation is already {status}."
     if decider_id == requested_by:
         return "You raised this escalation: another supervisor must decide it (four eyes)."

@@ -25,17 +25,17 @@ from bot.blocks.kit import Reply
 from bot.compliance.guard import guard_escalation
 from bot.errors import ConflictError, UserError
 from bot.escalations.card import EscalationCard
-from bot.escalations.effects import apply_decision
+from bot.escalations.effects import apply_effect, effect_now, locked_account, remember_request
 from bot.escalations.records import card_of, find_escalation, message_key, open_escalation_of
-from bot.escalations.rules import approval_refusal, check_request, forgiven_amount, needs_manager
+from bot.escalations.rules import DecisionEffect, approval_refusal, check_request, needs_manager
 from bot.ledger.accounts import find_account
 from bot.outbox import ESCALATION_KIND, enqueue
 from bot.parsing.amounts import parse_amount
 from bot.parsing.command import EscalateCommand
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, parse_future_date
 from bot.roster import find_member
-from bot.vocabulary import EscalationKind, EscalationStatus, Role
-from storage.models import Account, Agent, Escalation
+from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationStatus, Role
+from storage.models import Agent, Escalation
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -89,6 +89,7 @@ def raise_escalation(
         requested_at=at.now,
         channel=channel,
     )
+    remember_request(escalation, account)
     session.add(escalation)
     session.flush()
     card = card_of(session, escalation, at.today, at.now)
@@ -135,7 +136,11 @@ def decide(
     member = find_member(session, actor)
     assert member is not None  # people off the roster are refused above
     before = _state(escalation)
-    if approve and _above_limit(session, escalation, member, default_limit):
+    # The account as it is now, locked until the decision is written: the effect computed here is
+    # the one the limit is checked against and the one applied.
+    account = locked_account(session, escalation)
+    effect = effect_now(escalation, account, at.today)
+    if approve and not effect.returned and _above_limit(effect, member, default_limit):
         escalation.status = EscalationStatus.RECOMMENDED
         escalation.recommended_by, escalation.recommended_at, escalation.comment = actor, at.now, comment
         card = card_of(session, escalation, at.today, at.now)
@@ -143,10 +148,17 @@ def decide(
             session, escalation, recommendation_reply(card, _managers(session)), at.now, "recommended"
         )
     else:
-        escalation.status = EscalationStatus.APPROVED if approve else EscalationStatus.REJECTED
         escalation.decided_by, escalation.decided_at, escalation.comment = actor, at.now, comment
-        if approve:
-            apply_decision(session, escalation, actor=actor, now=at.now, today=at.today)
+        if not approve:
+            escalation.status = EscalationStatus.REJECTED
+        elif effect.returned:
+            escalation.status, escalation.returned_because = (
+                EscalationStatus.RETURNED,
+                effect.returned_because,
+            )
+        else:
+            escalation.status = EscalationStatus.APPROVED
+            apply_effect(session, account, escalation, effect, actor=actor, now=at.now)
         card = card_of(session, escalation, at.today, at.now)
         _reply_in_thread(session, escalation, decision_reply(card), at.now, "decision")
         key = message_key(escalation.id)
@@ -190,11 +202,19 @@ def reopen_after_answer(session: Session, escalation: Escalation, *, at: Moment)
     _audit(session, escalation, escalation.requested_by, "escalation.answered", at.now, before=before)
 
 
-def _above_limit(session: Session, escalation: Escalation, member: Agent, default_limit: Decimal) -> bool:
-    account = session.get_one(Account, escalation.account_pk)
-    forgiven = forgiven_amount(EscalationKind(escalation.kind), account.balance, escalation.amount)
+def _above_limit(effect: DecisionEffect, member: Agent, default_limit: Decimal) -> bool:
     limit = member.approval_limit if member.approval_limit is not None else default_limit
-    return needs_manager(forgiven, decider_role=member.role, approval_limit=limit)
+    return needs_manager(effect.forgiven, decider_role=member.role, approval_limit=limit)
+
+
+def refresh_card(session: Session, escalation_id: int, *, at: Moment) -> EscalationCard:
+    """The card as a decider is about to see it in the form. When the account changed since the
+    request in a way that matters, the channel message is brought up to date to say so too."""
+    escalation = find_escalation(session, escalation_id)
+    card = card_of(session, escalation, at.today, at.now)
+    if card.notice and card.status in OPEN_ESCALATION_STATUSES and escalation.message_ts:
+        _edit_message(session, escalation, card, at.now)
+    return card
 
 
 def _managers(session: Session) -> list[str]:
@@ -239,6 +259,8 @@ def _state(escalation: Escalation) -> dict[str, object]:
             "amount": escalation.amount,
             "decided_by": escalation.decided_by,
             "recommended_by": escalation.recommended_by,
+            "applied_amount": escalation.applied_amount,
+            "returned_because": escalation.returned_because,
         }
     )
 
