@@ -22,7 +22,7 @@ from bot.blocks.worklist import worklist_reply
 from bot.compliance.guard import grant_override
 from bot.errors import UserError
 from bot.escalations import desk as escalations
-from bot.interactions import ModalOrigin, OverpaymentToConfirm
+from bot.interactions import CarriedKey, ModalOrigin, OverpaymentToConfirm
 from bot.ledger import desk
 from bot.ledger.payments import OverpaymentError, RepeatedPaymentError
 from bot.parsing.command import (
@@ -57,6 +57,8 @@ _MODALS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escala
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
+    key = CarriedKey(runtime.settings.slack_signing_secret)
+
     @app.command("/collect")
     def collect(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         user = command["user_id"]
@@ -67,9 +69,8 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             return
         if isinstance(parsed, OpenModal):
             ack()
-            origin = ModalOrigin(
-                response_url=command.get("response_url"), channel_id=command.get("channel_id")
-            )
+            # The form's answer goes to the person's DM: nothing carried in it says where.
+            origin = ModalOrigin().signed_with(key)
             modal = _MODALS[parsed.subcommand](origin)
             answerer.later(lambda: client.views_open(trigger_id=command["trigger_id"], view=modal))
             return
@@ -180,7 +181,7 @@ def pay(
             method=method,
             reference=reference,
             nonce=uuid.uuid4().hex,
-        )
+        ).signed_with(CarriedKey(runtime.settings.slack_signing_secret))
         return render.overpayment_question(error, request)
     return render.payment_recorded(outcome)
 
