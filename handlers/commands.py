@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot import team as roster
@@ -49,6 +49,7 @@ from bot.parsing.command import (
 from bot.reports import desk as reports
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer
+from handlers.gate import refuse_replayed_command
 
 # Commands after which the person's App Home (today's progress) is refreshed.
 CHANGES_A_WORKLIST = (LogCommand, PayCommand, PromiseCommand)
@@ -60,7 +61,9 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     key = CarriedKey(runtime.settings.slack_signing_secret)
 
     @app.command("/collect")
-    def collect(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def collect(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, request: BoltRequest
+    ) -> None:
         user = command["user_id"]
         try:
             parsed = parse_command(command.get("text", ""))
@@ -75,7 +78,12 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             answerer.later(lambda: client.views_open(trigger_id=command["trigger_id"], view=modal))
             return
         refresh = (lambda: answerer.homes.request(user)) if isinstance(parsed, CHANGES_A_WORKLIST) else None
-        answerer.answer(ack, respond, lambda: execute(runtime, user, parsed), then=refresh)
+
+        def work() -> Reply:
+            refuse_replayed_command(runtime, request.headers)
+            return execute(runtime, user, parsed)
+
+        answerer.answer(ack, respond, work, then=refresh)
 
 
 def execute(runtime: Runtime, user: str, command: Command) -> Reply:
