@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.blocks.mrkdwn import escape
-from bot.ids import ActionId, BlockId, CallbackId
+from bot.ids import ActionId, BlockId
 from bot.interactions import CarriedKey, DecisionContext, ModalOrigin, OverpaymentToConfirm, WorklistPage
 from bot.ledger.accounts import find_account
 from storage.models import Account, AuditEntry, Contact, Escalation, Payment, Promise
@@ -165,9 +165,7 @@ def test_a_forged_overpayment_confirmation_records_nothing(morning: RunningBot) 
         "blocks": [
             {
                 "type": "actions",
-                "elements": [
-                    {"type": "button", "action_id": ActionId.CONFIRM_OVERPAYMENT, "value": forged}
-                ],
+                "elements": [{"type": "button", "action_id": ActionId.CONFIRM_OVERPAYMENT, "value": forged}],
             }
         ],
     }
@@ -202,14 +200,18 @@ def _page_click(bot: RunningBot, user: str, agent: str, channel: str = "C0GENERA
 def test_a_worklist_page_of_someone_else_is_refused_to_an_agent(morning: RunningBot) -> None:
     click = _page_click(morning, AGENT, OTHER_AGENT)
     assert "out of date" in said(morning.slack.wait_for_response(url=click.response_url)[0])
-    assert [c for c in morning.slack.calls("chat.postMessage") if c.params.get("channel") == "C0GENERAL"] == []
+    assert [
+        c for c in morning.slack.calls("chat.postMessage") if c.params.get("channel") == "C0GENERAL"
+    ] == []
 
 
 def test_a_worklist_page_goes_to_the_clickers_dm_never_to_the_channel_it_names(morning: RunningBot) -> None:
     _page_click(morning, SUPERVISOR, AGENT)
     page = wait_for_dm(morning, SUPERVISOR)[-1]
     assert "thread_ts" not in page or page["thread_ts"] is None
-    assert [c for c in morning.slack.calls("chat.postMessage") if c.params.get("channel") == "C0GENERAL"] == []
+    assert [
+        c for c in morning.slack.calls("chat.postMessage") if c.params.get("channel") == "C0GENERAL"
+    ] == []
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ _SAFE_URL = re.compile(r"https?://[^\s<>|]{1,300}")
 
 def _quote(text: str | None, limit: int) -> str:
     """Someone's text as a mrkdwn quote, line breaks kept; empty when there is nothing to show."""
-    lines = [line.strip() for line in escape(text or "").splitlines() if line.strip()]
+    lines = [escape(line).strip() for line in (text or "").splitlines() if line.strip()]
     return clip_escaped("\n".join(f"> {line}" for line in lines), limit)
 
 
