@@ -425,3 +425,25 @@ def test_a_reply_fallback_is_escaped_by_construction() -> None:
     reply = Reply(text=f"<!channel> {FAKE}", blocks=[section("x")]).as_kwargs()
     assert "<!channel>" not in reply["text"]
     _no_fake_formatting(reply["text"])
+
+
+def test_a_customer_name_fakes_nothing_in_alerts() -> None:
+    from bot.blocks.alerts import AlertLine, agent_alert, alerts_message
+
+    line = AlertLine(1, "ACC-7", FAKE, "promise broken", "U0AGENT1", Decimal("1"))
+    for reply in (alerts_message([line]), agent_alert("ACC-7", FAKE, FAKE)):
+        shown = reply.as_kwargs()
+        _no_fake_formatting(shown["text"])
+        _no_fake_formatting(json.dumps(shown["blocks"], ensure_ascii=False))
+
+
+def test_a_customer_name_fakes_nothing_in_the_escalation_card(bot: RunningBot) -> None:
+    add_agent(bot.runtime.db, AGENT, "Ana Agent")
+    add_agent(bot.runtime.db, SUPERVISOR, "Sam Supervisor", role="supervisor")
+    add_account(bot.runtime.db, "ACC-7", "100.00", customer_name=FAKE)
+    typed = bot.send.slash_command(AGENT, "escalate ACC-7 settlement 50 " + FAKE.replace("\n", " "))
+    assert typed.status == 200
+    _no_fake_formatting(said(typed.json()))
+    card = _escalation_message(bot)
+    _no_fake_formatting(card["text"])
+    _no_fake_formatting(json.dumps(card["blocks"], ensure_ascii=False))
