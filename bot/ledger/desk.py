@@ -74,7 +74,9 @@ class AlreadySubmittedError(ConflictError):
     """The same form, for the same account, arrived again: what it records is recorded already."""
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"This form was already submitted: the {what} is recorded.", "Nothing new was saved.")
+        super().__init__(
+            f"This form was already submitted: the {what} is recorded.", "Nothing new was saved."
+        )
 
 
 def claim_form(session: Session, submission: str, *, what: str, now: datetime) -> None:
