@@ -19,7 +19,7 @@ from bot.escalations.card import EscalationCard
 from bot.escalations.service import EscalationRequest
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey, CarriedRefusedError, DecisionContext
-from bot.parsing.command import MAX_AMOUNT_TEXT_LENGTH, MAX_NOTES_LENGTH
+from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_AMOUNT_TEXT_LENGTH, MAX_NOTES_LENGTH
 from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
 from bot.vocabulary import EscalationKind
@@ -220,7 +220,12 @@ def _escalate_from_form(runtime: Runtime, key: CarriedKey, user: str, view: dict
         raise UserError("The number of instalments is a whole number, like `6`.", field="instalments")
     until = (values.get(BlockId.UNTIL, {}).get(ActionId.ESCALATION_UNTIL_PICKER) or {}).get("selected_date")
     request = EscalationRequest(
-        account_id=selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account"),
+        account_id=within_limit(
+            selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account"),
+            MAX_ACCOUNT_ID_LENGTH,
+            "account",
+            "account id",
+        ),
         kind=EscalationKind(selected(values, BlockId.KIND, ActionId.ESCALATION_KIND_SELECT, "kind")),
         amount_text=amount or None,
         instalments=int(instalments_text) if instalments_text else None,

@@ -16,6 +16,7 @@ from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin
 from bot.ledger import desk
 from bot.parsing.command import (
+    MAX_ACCOUNT_ID_LENGTH,
     MAX_AMOUNT_TEXT_LENGTH,
     MAX_NOTES_LENGTH,
     MAX_REFERENCE_LENGTH,
@@ -173,7 +174,8 @@ def amount_text(values: Values) -> str:
 
 
 def _account(values: Values) -> str:
-    return selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account")
+    account_id = selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account")
+    return within_limit(account_id, MAX_ACCOUNT_ID_LENGTH, "account", "account id")
 
 
 def selected(values: Values, block: str, action: str, field: str) -> str:

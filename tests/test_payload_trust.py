@@ -290,6 +290,7 @@ def test_a_signed_decision_from_its_message_is_applied(escalated: RunningBot) ->
         ("pay", pay_values("ACC-1042", "10", reference="R" * 101), BlockId.REFERENCE),
         ("pay", pay_values("ACC-1042", "1" * 33), BlockId.AMOUNT),
         ("promise", promise_values("ACC-1042", "1" * 33), BlockId.AMOUNT),
+        ("log", log_values("A" * 65, "hello"), BlockId.ACCOUNT),
     ],
 )
 def test_a_ledger_form_field_past_the_parsers_limit_is_refused(
