@@ -27,6 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 _KEY_PURPOSE = b"collect-bot/carried-context/v1"
 
 
+def is_record_id(text: str) -> bool:
+    """A database id as the bot puts it in a button (an alert's, an escalation's): ASCII digits,
+    short. Not `²`, nor five thousand nines; who may act on the record is decided on the server."""
+    return 0 < len(text) <= 12 and text.isascii() and text.isdigit()
+
+
 class CarriedKey:
     """The key that signs carried context: derived from the signing secret, so it needs no setting
     of its own, and used for nothing else (a MAC of ours is never a valid Slack signature)."""

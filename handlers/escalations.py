@@ -18,7 +18,7 @@ from bot.escalations import desk
 from bot.escalations.card import EscalationCard
 from bot.escalations.service import EscalationRequest
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.interactions import CarriedKey, CarriedRefusedError, DecisionContext
+from bot.interactions import CarriedKey, CarriedRefusedError, DecisionContext, is_record_id
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_AMOUNT_TEXT_LENGTH, MAX_NOTES_LENGTH
 from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
@@ -130,7 +130,10 @@ def _open_decision(
     """After the click's acknowledgement: the decision form, or why it cannot be opened."""
     user = body["user"]["id"]
     try:
-        escalation_id = int(str(action.get("value", ""))[:12])
+        value = str(action.get("value", ""))
+        if not is_record_id(value):
+            raise UserError("That button is not one of mine.")
+        escalation_id = int(value)
         refusal = desk.refusal(runtime, escalation_id, user)
         card = desk.card(runtime, escalation_id)
     except (ValueError, UserError) as error:

@@ -450,3 +450,19 @@ def test_a_customer_name_fakes_nothing_in_the_escalation_card(bot: RunningBot) -
     card = _escalation_message(bot)
     _no_fake_formatting(card["text"])
     _no_fake_formatting(json.dumps(card["blocks"], ensure_ascii=False))
+
+
+@pytest.mark.parametrize("forged", ["9" * 5000, "²", "-1"])
+def test_a_forged_alert_button_is_refused_with_a_clear_message(morning: RunningBot, forged: str) -> None:
+    message = {
+        "ts": "7.7",
+        "channel": ESCALATIONS,
+        "blocks": [
+            {
+                "type": "actions",
+                "elements": [{"type": "button", "action_id": ActionId.ALERT_SNOOZE, "value": forged}],
+            }
+        ],
+    }
+    click = morning.send.block_actions(SUPERVISOR, [{"action_id": ActionId.ALERT_SNOOZE}], message=message)
+    assert "not one of mine" in said(morning.slack.wait_for_response(url=click.response_url)[0])
