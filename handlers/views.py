@@ -1,4 +1,10 @@
-"""Submissions of the ledger modals: the same services as the typed commands, errors inline."""
+"""Submissions of the ledger modals: the same services as the typed commands, errors inline.
+
+A submission is trusted for what Slack signs (who, which form, what was typed), and nothing else:
+the form's private_metadata must carry the bot's signature, every field is held to the parser's
+limits again (Slack's max_length binds only its clients), a form arriving again for the same
+account records nothing new, and the answer goes to the person's DM (within the reply budget the
+form closes or shows the problem inline; past it, the form closes and the DM says how it went)."""
 
 from __future__ import annotations
 
