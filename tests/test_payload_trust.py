@@ -5,15 +5,25 @@ Every test goes through the real endpoint with signed requests."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.blocks.mrkdwn import escape
+from bot.blocks.mrkdwn import escape, fallback
 from bot.ids import ActionId, BlockId
-from bot.interactions import CarriedKey, DecisionContext, ModalOrigin, OverpaymentToConfirm, WorklistPage
+from bot.interactions import (
+    CarriedKey,
+    CarriedRefusedError,
+    DecisionContext,
+    ModalOrigin,
+    OverpaymentToConfirm,
+    WorklistPage,
+)
 from bot.ledger.accounts import find_account
 from storage.models import Account, AuditEntry, Contact, Escalation, Payment, Promise
 from tests.conftest import SIGNING_SECRET, RunningBot
@@ -466,3 +476,23 @@ def test_a_forged_alert_button_is_refused_with_a_clear_message(morning: RunningB
     }
     click = morning.send.block_actions(SUPERVISOR, [{"action_id": ActionId.ALERT_SNOOZE}], message=message)
     assert "not one of mine" in said(morning.slack.wait_for_response(url=click.response_url)[0])
+
+
+@given(st.text())
+def test_escaped_text_never_formats_pings_or_breaks_a_line(text: str) -> None:
+    shown = escape(text)
+    assert not re.search("[<>`\r\n\v\f\x1c-\x1e\x85\u2028\u2029]", shown)
+    # A formatting mark is left only between two letters or digits, where Slack never formats.
+    assert not re.search(r"(?<![^\W_])[*_~]|[*_~](?![^\W_])", shown)
+    assert fallback(fallback(text)) == fallback(text)
+
+
+@given(st.text(max_size=60), st.integers(min_value=0, max_value=200), st.characters())
+def test_a_signed_value_changed_anywhere_is_refused(account_id: str, at: int, swapped: str) -> None:
+    key = CarriedKey(SIGNING_SECRET)
+    signed = ModalOrigin(account_id=account_id[:64]).encode(key)
+    at %= len(signed)
+    tampered = signed[:at] + swapped + signed[at + 1 :]
+    if tampered != signed:
+        with pytest.raises(CarriedRefusedError):
+            ModalOrigin.decode(tampered, key)
