@@ -406,7 +406,8 @@ def question_reply(asker: str, agent: str, question: str) -> Reply:
     quoted = _quote(question, QUESTION_LIMIT)
     if quoted:
         text += f"\n{quoted}"
-    return Reply(text=f"{_who(asker)} asks {_who(agent)} a question", blocks=[section(text)])
+    # The fallback is plain words (kit.Reply escapes it whole): the mentions are in the block.
+    return Reply(text="A question on the escalation", blocks=[section(text)])
 
 
 def _waiting_for(card: EscalationCard, waited: str) -> str:
