@@ -1,18 +1,94 @@
 """Context that must survive a click or a modal: small models carried in a button's value or a
-modal's private_metadata, validated when they come back."""
+modal's private_metadata, validated when they come back.
+
+Slack signs the request, not what the bot put in it: a value that comes back may have been made
+up by whoever sent the request. So each kind says how it is trusted:
+
+- signed (the default): `encode(key)` appends an HMAC-SHA256 of the kind's name and its JSON, with
+  a key derived from the signing secret; `decode(text, key)` refuses anything whose MAC does not
+  match (compared in constant time), so a value is only ever one the bot wrote, for this kind.
+- checked on the server (`SIGNED = False`): every field is re-checked against the database and
+  the clicker when it comes back (a worklist line's account, a worklist page's agent), so a made-up
+  value can ask for nothing the clicker may not have anyway.
+
+Neither kind carries a place to answer (a response_url or a channel): answers go to the person who
+clicked, through the request's own response_url or their DM.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import base64
+import hashlib
+import hmac
+from typing import ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+_KEY_PURPOSE = b"collect-bot/carried-context/v1"
+
+
+def is_record_id(text: str) -> bool:
+    """A database id as the bot puts it in a button (an alert's, an escalation's): ASCII digits,
+    short. Not `²`, nor five thousand nines; who may act on the record is decided on the server."""
+    return 0 < len(text) <= 12 and text.isascii() and text.isdigit()
+
+
+class CarriedKey:
+    """The key that signs carried context: derived from the signing secret, so it needs no setting
+    of its own, and used for nothing else (a MAC of ours is never a valid Slack signature)."""
+
+    def __init__(self, signing_secret: str) -> None:
+        self._key = hmac.new(signing_secret.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
+
+    def mac(self, kind: str, body: str) -> str:
+        digest = hmac.new(self._key, kind.encode() + b"\n" + body.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def matches(self, kind: str, body: str, mac: str) -> bool:
+        return hmac.compare_digest(self.mac(kind, body).encode(), mac.encode())
+
+
+class CarriedRefusedError(ValueError):
+    """A carried value that is not one the bot wrote (unsigned, tampered, another kind's) or not valid."""
 
 
 class Carried(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    def encode(self) -> str:
-        return self.model_dump_json(exclude_none=True)
+    SIGNED: ClassVar[bool] = True
+    # The key given by signed_with(): the blocks that put a value in a button or a view call
+    # encode() without knowing any key.
+    _key: CarriedKey | None = PrivateAttr(default=None)
+
+    def signed_with(self, key: CarriedKey) -> Self:
+        """This value, to be signed with `key` when it is encoded."""
+        copy = self.model_copy()
+        copy._key = key
+        return copy
+
+    def encode(self, key: CarriedKey | None = None) -> str:
+        body = self.model_dump_json(exclude_none=True)
+        if not self.SIGNED:
+            return body
+        key = key or self._key
+        if key is None:
+            raise ValueError(f"{type(self).__name__} is signed: encode it with the CarriedKey")
+        return f"{body}.{key.mac(type(self).__name__, body)}"
+
+    @classmethod
+    def decode(cls, text: str, key: CarriedKey | None = None) -> Self:
+        """The value as the bot wrote it; CarriedRefusedError for anything else."""
+        body = text
+        if cls.SIGNED:
+            if key is None:
+                raise ValueError(f"{cls.__name__} is signed: decode it with the CarriedKey")
+            body, _, mac = text.rpartition(".")
+            if not body or not key.matches(cls.__name__, body, mac):
+                raise CarriedRefusedError(f"{cls.__name__}: not signed by this bot")
+        try:
+            return cls.model_validate_json(body)
+        except ValidationError as error:
+            raise CarriedRefusedError(f"{cls.__name__}: {error.error_count()} invalid field(s)") from None
 
 
 class OverpaymentToConfirm(Carried):
@@ -28,31 +104,36 @@ class OverpaymentToConfirm(Carried):
 
 
 class ModalOrigin(Carried):
-    """Where to answer once a modal is submitted: the slash command's response_url, or a channel."""
+    """A ledger or escalate form's context: the account it was opened for, if any. Where to answer
+    is not carried: a form's outcome goes to the person's DM."""
 
-    response_url: str | None = Field(default=None, max_length=500)
-    channel_id: str | None = Field(default=None, max_length=32)
     account_id: str | None = Field(default=None, max_length=64)
 
 
 class WorklistChoice(Carried):
-    """An entry of a worklist line's menu: which form to open, prefilled with which account."""
+    """An entry of a worklist line's menu: which form to open, prefilled with which account. The
+    account is checked against the clicker's access when the form opens and again on submission."""
+
+    SIGNED: ClassVar[bool] = False
 
     form: Literal["log", "pay", "promise", "escalate"]
     account_id: str = Field(max_length=64)
 
 
 class WorklistPage(Carried):
-    """The "show more" button of a long worklist: whose list, which day, from which line on."""
+    """The "show more" button of a long worklist: whose list, which day, from which line on. Only
+    that agent or a supervisor may page it, and the page goes to the clicker."""
+
+    SIGNED: ClassVar[bool] = False
 
     agent_id: str = Field(max_length=32)
     work_date: str = Field(max_length=10)
-    start: int = Field(ge=0)
+    start: int = Field(ge=0, le=100_000)
 
 
 class DecisionContext(Carried):
-    """Carried by the comment and question forms: which escalation, which decision, and where the
-    click came from (so the original message can be checked and updated)."""
+    """Carried by the comment and question forms: which escalation, which decision, and the message
+    clicked (checked against the escalation's own message on submission)."""
 
     escalation_id: int
     decision: Literal["approve", "reject", "ask"]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 
 from bot.blocks import ledger as render
 from bot.blocks.kit import Reply
 from bot.errors import UserError
 from bot.ids import ActionId
-from bot.interactions import OverpaymentToConfirm
+from bot.interactions import CarriedKey, CarriedRefusedError, OverpaymentToConfirm
 from bot.ledger import desk
 from bot.ledger.payments import DuplicatePaymentError
 from bot.runtime import Runtime
@@ -19,13 +18,17 @@ from handlers.answering import Answerer, respond_safely
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
+    key = CarriedKey(runtime.settings.slack_signing_secret)
+
     @app.action(ActionId.CONFIRM_OVERPAYMENT)
     def confirm_overpayment(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user = body["user"]["id"]
         answerer.later(
             lambda: respond_safely(
-                respond, lambda: _confirm(runtime, user, action.get("value", "")), replace_original=True
+                respond,
+                lambda: _confirm(runtime, key, user, str(action.get("value", ""))),
+                replace_original=True,
             )
         )
 
@@ -37,10 +40,11 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         answerer.later(lambda: respond_safely(respond, lambda: cancelled, replace_original=True))
 
 
-def _confirm(runtime: Runtime, user: str, value: str) -> Reply:
+def _confirm(runtime: Runtime, key: CarriedKey, user: str, value: str) -> Reply:
+    """The payment the bot asked about, as it signed it into the button: a made-up value records nothing."""
     try:
-        request = OverpaymentToConfirm.model_validate_json(value)
-    except ValidationError:
+        request = OverpaymentToConfirm.decode(value, key)
+    except CarriedRefusedError:
         raise UserError(
             "That button is no longer valid.", "Type the payment again with `/collect pay`."
         ) from None

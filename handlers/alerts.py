@@ -12,13 +12,16 @@ from bot.blocks.alerts import alert_handled
 from bot.blocks.kit import Reply
 from bot.errors import UserError
 from bot.ids import ActionId
+from bot.interactions import is_record_id
 from bot.runtime import Runtime
 from handlers.answering import Answerer, respond_safely
 
 
 def _alert_id(action: dict[str, Any]) -> int:
-    raw = action.get("value") or str(action.get("block_id", "")).removeprefix("alert-")
-    if not raw.isdigit():
+    """The alert a button names. Only a number is taken from it: who may act on which alert is
+    decided on the server (alerts.desk), so a made-up id can do nothing a supervisor may not."""
+    raw = str(action.get("value") or str(action.get("block_id", "")).removeprefix("alert-"))
+    if not is_record_id(raw):
         raise UserError("That alert button is not one of mine.")
     return int(raw)
 

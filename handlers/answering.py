@@ -1,6 +1,7 @@
 """Answering within Slack's 3 s: the work's result goes in the acknowledgement when it is ready
-within the budget, and through response_url when it is not. Errors never reach the user as a
-stack trace: a UserError becomes its message, anything else a short apology with an error id."""
+within the budget, and through response_url when it is not (a form's submission has none: its
+late answer goes to the person's DM). Errors never reach the user as a stack trace: a UserError
+becomes its message, anything else a short apology with an error id."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.blocks.kit import Reply
 from bot.blocks.ledger import error_reply, failure_reply, working_reply
@@ -19,9 +20,12 @@ from handlers.home_refresh import HomeRefresher
 log = logging.getLogger(__name__)
 
 Work = Callable[[], Reply]
+Result = TypeVar("Result")
 
 # Answers about accounts are seen only by the person who asked.
 EPHEMERAL = "ephemeral"
+
+_FORM_FAILURE = "Something went wrong on our side and nothing was saved. Try again (error id {error_id})."
 
 
 def safely(work: Work) -> Reply:
@@ -62,6 +66,55 @@ class Answerer:
             future.add_done_callback(lambda done: _respond_later(respond, done))
             return
         ack(response_type=EPHEMERAL, **reply.as_kwargs())
+
+    def answer_form(
+        self,
+        ack: Callable[..., Any],
+        work: Callable[[], Result],
+        *,
+        inline: Callable[[UserError], dict[str, str]],
+        done: Callable[[Result], None],
+        late: Callable[[Reply], None],
+    ) -> None:
+        """A form's submission. Within the budget: the form closes on success (then `done` runs
+        after the acknowledgement) or shows the problem inline (`inline`: block id -> message).
+        Past the budget the form is closed at once and, once the work is over, `done` runs or the
+        problem goes to `late` (the person's DM): Slack would drop an answer after 3 s."""
+        future = self._executor.submit(work)
+        try:
+            result = future.result(timeout=self.budget_seconds)
+        except FutureTimeout:
+            ack()
+            future.add_done_callback(lambda finished: self._finish_late(finished, done, late))
+            return
+        except UserError as error:
+            ack(response_action="errors", errors=inline(error))
+            return
+        except Exception:
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("form submission failed, error id %s", error_id)
+            ack(response_action="errors", errors=inline(UserError(_FORM_FAILURE.format(error_id=error_id))))
+            return
+        ack()
+        self.later(lambda: done(result))
+
+    def _finish_late(
+        self, finished: Future[Result], done: Callable[[Result], None], late: Callable[[Reply], None]
+    ) -> None:
+        try:
+            try:
+                result = finished.result()
+            except UserError as error:
+                late(error_reply(UserError(f"Your form was not saved: {error.problem}", error.hint)))
+                return
+            except Exception:
+                error_id = uuid.uuid4().hex[:8]
+                log.exception("late form submission failed, error id %s", error_id)
+                late(failure_reply(error_id))
+                return
+            done(result)
+        except Exception:
+            log.exception("could not deliver a form's late answer")
 
     def later(self, work: Callable[[], object]) -> None:
         """Work after the acknowledgement (a Web API call, a delivery): off the request thread, so

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot import team as roster
@@ -22,7 +22,7 @@ from bot.blocks.worklist import worklist_reply
 from bot.compliance.guard import grant_override
 from bot.errors import UserError
 from bot.escalations import desk as escalations
-from bot.interactions import ModalOrigin, OverpaymentToConfirm
+from bot.interactions import CarriedKey, ModalOrigin, OverpaymentToConfirm
 from bot.ledger import desk
 from bot.ledger.payments import OverpaymentError, RepeatedPaymentError
 from bot.parsing.command import (
@@ -49,6 +49,7 @@ from bot.parsing.command import (
 from bot.reports import desk as reports
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer
+from handlers.gate import refuse_replayed_command
 
 # Commands after which the person's App Home (today's progress) is refreshed.
 CHANGES_A_WORKLIST = (LogCommand, PayCommand, PromiseCommand)
@@ -57,8 +58,12 @@ _MODALS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escala
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
+    key = CarriedKey(runtime.settings.slack_signing_secret)
+
     @app.command("/collect")
-    def collect(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def collect(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, request: BoltRequest
+    ) -> None:
         user = command["user_id"]
         try:
             parsed = parse_command(command.get("text", ""))
@@ -67,14 +72,18 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             return
         if isinstance(parsed, OpenModal):
             ack()
-            origin = ModalOrigin(
-                response_url=command.get("response_url"), channel_id=command.get("channel_id")
-            )
+            # The form's answer goes to the person's DM: nothing carried in it says where.
+            origin = ModalOrigin().signed_with(key)
             modal = _MODALS[parsed.subcommand](origin)
             answerer.later(lambda: client.views_open(trigger_id=command["trigger_id"], view=modal))
             return
         refresh = (lambda: answerer.homes.request(user)) if isinstance(parsed, CHANGES_A_WORKLIST) else None
-        answerer.answer(ack, respond, lambda: execute(runtime, user, parsed), then=refresh)
+
+        def work() -> Reply:
+            refuse_replayed_command(runtime, request.headers)
+            return execute(runtime, user, parsed)
+
+        answerer.answer(ack, respond, work, then=refresh)
 
 
 def execute(runtime: Runtime, user: str, command: Command) -> Reply:
@@ -180,7 +189,7 @@ def pay(
             method=method,
             reference=reference,
             nonce=uuid.uuid4().hex,
-        )
+        ).signed_with(CarriedKey(runtime.settings.slack_signing_secret))
         return render.overpayment_question(error, request)
     return render.payment_recorded(outcome)
 

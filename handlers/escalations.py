@@ -4,13 +4,12 @@ and replies typed in an escalation's thread."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy import select
 
 from bot.blocks.escalations import decision_modal, escalated_reply, question_modal
 from bot.blocks.ledger import error_reply
@@ -19,15 +18,20 @@ from bot.escalations import desk
 from bot.escalations.card import EscalationCard
 from bot.escalations.service import EscalationRequest
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.interactions import DecisionContext, ModalOrigin
-from bot.parsing.command import MAX_NOTES_LENGTH
+from bot.interactions import CarriedKey, CarriedRefusedError, DecisionContext, is_record_id
+from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_AMOUNT_TEXT_LENGTH, MAX_NOTES_LENGTH
 from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
 from bot.vocabulary import EscalationKind
 from handlers.answering import EPHEMERAL, Answerer
-from handlers.views import Values, deliver_to_origin, field_errors, selected, text_of
+from handlers.views import Values, field_errors, form_origin, selected, tell_person, text_of, within_limit
+from storage.models import Escalation
 
 log = logging.getLogger(__name__)
+
+Result = TypeVar("Result")
+
+_STALE = UserError("This form is out of date.", "Click the button on the escalation again.")
 
 _BUTTONS = {
     ActionId.ESCALATION_APPROVE: "approve",
@@ -37,18 +41,33 @@ _BUTTONS = {
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
+    key = CarriedKey(runtime.settings.slack_signing_secret)
     for action_id, decision in _BUTTONS.items():
-        app.action(action_id)(_button(runtime, answerer, decision))
+        app.action(action_id)(_button(runtime, answerer, key, decision))
+
+    def submit(
+        ack: Ack, user: str, work: Callable[[], Result], blocks: set[BlockId], done: Callable[[Result], None]
+    ) -> None:
+        answerer.answer_form(
+            ack,
+            work,
+            inline=lambda error: field_errors(error, blocks),
+            done=done,
+            late=lambda reply: tell_person(runtime, user, reply),
+        )
+
+    def deliver(_done: object) -> None:
+        desk.deliver(runtime)
 
     @app.view(CallbackId.DECISION_MODAL)
     def on_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        if _submit(ack, lambda: _decide(runtime, body["user"]["id"], view), {BlockId.COMMENT}):
-            answerer.later(lambda: desk.deliver(runtime))
+        user = body["user"]["id"]
+        submit(ack, user, lambda: _decide(runtime, key, user, view), {BlockId.COMMENT}, deliver)
 
     @app.view(CallbackId.QUESTION_MODAL)
     def on_question(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        if _submit(ack, lambda: _ask(runtime, body["user"]["id"], view), {BlockId.QUESTION}):
-            answerer.later(lambda: desk.deliver(runtime))
+        user = body["user"]["id"]
+        submit(ack, user, lambda: _ask(runtime, key, user, view), {BlockId.QUESTION}, deliver)
 
     @app.view(CallbackId.ESCALATE_MODAL)
     def on_escalate(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -61,14 +80,13 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             BlockId.UNTIL,
             BlockId.REASON,
         }
-        raised: list[EscalationCard] = []
-        if _submit(ack, lambda: raised.append(_escalate_from_form(runtime, user, view)), blocks):
-            # After the form has closed: post it, then tell the agent where it is.
-            def publish() -> None:
-                link = desk.publish(runtime, raised[0].id)
-                deliver_to_origin(runtime, user, _origin(view), escalated_reply(raised[0], link))
 
-            answerer.later(publish)
+        def publish(raised: EscalationCard) -> None:
+            # After the form has closed: post it, then tell the agent where it is.
+            link = desk.publish(runtime, raised.id)
+            tell_person(runtime, user, escalated_reply(raised, link))
+
+        submit(ack, user, lambda: _escalate_from_form(runtime, key, user, view), blocks, publish)
 
     @app.event({"type": "message"})
     def thread_reply(event: dict[str, Any]) -> None:
@@ -96,18 +114,19 @@ def _note(runtime: Runtime, event: dict[str, Any]) -> None:
     )
 
 
-def _button(runtime: Runtime, answerer: Answerer, decision: str) -> Any:
+def _button(runtime: Runtime, answerer: Answerer, key: CarriedKey, decision: str) -> Any:
     def on_click(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        answerer.later(lambda: _open_decision(runtime, decision, body, action, client, respond))
+        answerer.later(lambda: _open_decision(runtime, key, decision, body, action, client, respond))
 
     return on_click
 
 
 def _open_decision(
     runtime: Runtime,
+    key: CarriedKey,
     decision: str,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -117,7 +136,10 @@ def _open_decision(
     """After the click's acknowledgement: the decision form, or why it cannot be opened."""
     user = body["user"]["id"]
     try:
-        escalation_id = int(action.get("value", ""))
+        value = str(action.get("value", ""))
+        if not is_record_id(value):
+            raise UserError("That button is not one of mine.")
+        escalation_id = int(value)
         refusal = desk.refusal(runtime, escalation_id, user)
         card = None if refusal else desk.card_for_decision(runtime, escalation_id)
     except (ValueError, UserError) as error:
@@ -136,49 +158,89 @@ def _open_decision(
         channel_id=container.get("channel_id"),
         message_ts=container.get("message_ts"),
     )
+    if not _clicked_on_its_message(runtime, context):
+        respond(response_type=EPHEMERAL, replace_original=False, **error_reply(_STALE).as_kwargs())
+        return
+    context = context.signed_with(key)
     assert card is not None  # refused above otherwise
     view = question_modal(context, card) if decision == "ask" else decision_modal(context, card)
     client.views_open(trigger_id=body["trigger_id"], view=view)
     desk.deliver(runtime)  # the channel message, when the form's card brought it up to date
 
 
-def _context(view: dict[str, Any]) -> DecisionContext:
+def _context(view: dict[str, Any], key: CarriedKey, runtime: Runtime) -> DecisionContext:
+    """The decision the bot signed into the form, and only while it is about the message clicked."""
     try:
-        return DecisionContext.model_validate_json(view.get("private_metadata") or "")
-    except ValidationError:
-        raise UserError("This form is out of date.", "Click the button on the escalation again.") from None
+        context = DecisionContext.decode(str(view.get("private_metadata") or ""), key)
+    except CarriedRefusedError:
+        log.warning("refused a decision form whose private_metadata the bot did not sign")
+        raise _STALE from None
+    if not _clicked_on_its_message(runtime, context):
+        raise _STALE
+    return context
 
 
-def _decide(runtime: Runtime, user: str, view: dict[str, Any]) -> None:
-    context = _context(view)
-    values: Values = view.get("state", {}).get("values", {})
-    comment = text_of(values, BlockId.COMMENT, ActionId.ESCALATION_COMMENT_INPUT) or None
-    desk.decide_now(
-        runtime, context.escalation_id, approve=context.decision == "approve", comment=comment, actor=user
+def _clicked_on_its_message(runtime: Runtime, context: DecisionContext) -> bool:
+    """The click came from the escalation's own message (the context names one), checked against
+    where the escalation was posted."""
+    if context.channel_id is None and context.message_ts is None:
+        return True
+    with runtime.db.reading() as session:
+        posted = session.execute(
+            select(Escalation.channel, Escalation.message_ts).where(Escalation.id == context.escalation_id)
+        ).first()
+    return posted is not None and (posted.channel, posted.message_ts) == (
+        context.channel_id,
+        context.message_ts,
     )
 
 
-def _ask(runtime: Runtime, user: str, view: dict[str, Any]) -> None:
-    context = _context(view)
+def _decide(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> None:
+    context = _context(view, key, runtime)
+    values: Values = view.get("state", {}).get("values", {})
+    comment = text_of(values, BlockId.COMMENT, ActionId.ESCALATION_COMMENT_INPUT)
+    comment = within_limit(comment, MAX_NOTES_LENGTH, "comment")
+    desk.decide_now(
+        runtime,
+        context.escalation_id,
+        approve=context.decision == "approve",
+        comment=comment or None,
+        actor=user,
+    )
+
+
+def _ask(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> None:
+    context = _context(view, key, runtime)
     values: Values = view.get("state", {}).get("values", {})
     question = text_of(values, BlockId.QUESTION, ActionId.ESCALATION_QUESTION_INPUT)
     if not question:
         raise UserError("Type the question for the agent.", field="question")
+    question = within_limit(question, MAX_NOTES_LENGTH, "question")
     desk.ask(runtime, context.escalation_id, question=question, actor=user)
 
 
-def _escalate_from_form(runtime: Runtime, user: str, view: dict[str, Any]) -> EscalationCard:
+def _escalate_from_form(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> EscalationCard:
+    form_origin(view, key)
     values: Values = view.get("state", {}).get("values", {})
     instalments_text = text_of(values, BlockId.INSTALMENTS, ActionId.ESCALATION_INSTALMENTS_INPUT)
-    if instalments_text and not instalments_text.isdigit():
+    amount = text_of(values, BlockId.AMOUNT, ActionId.AMOUNT_INPUT)
+    within_limit(amount, MAX_AMOUNT_TEXT_LENGTH, "amount")
+    if instalments_text and not (
+        instalments_text.isascii() and instalments_text.isdigit() and len(instalments_text) <= 4
+    ):
         raise UserError("The number of instalments is a whole number, like `6`.", field="instalments")
     until = (values.get(BlockId.UNTIL, {}).get(ActionId.ESCALATION_UNTIL_PICKER) or {}).get("selected_date")
     request = EscalationRequest(
-        account_id=selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account"),
+        account_id=within_limit(
+            selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account"),
+            MAX_ACCOUNT_ID_LENGTH,
+            "account",
+            "account id",
+        ),
         kind=EscalationKind(selected(values, BlockId.KIND, ActionId.ESCALATION_KIND_SELECT, "kind")),
-        amount_text=text_of(values, BlockId.AMOUNT, ActionId.AMOUNT_INPUT) or None,
+        amount_text=amount or None,
         instalments=int(instalments_text) if instalments_text else None,
-        until_text=str(until) if until else None,
+        until_text=str(until)[:10] if until else None,
         reason=_reason(values),
     )
     return desk.escalate(runtime, actor=user, request=request)
@@ -188,31 +250,4 @@ def _reason(values: Values) -> str:
     reason = text_of(values, BlockId.REASON, ActionId.ESCALATION_REASON_INPUT)
     if not reason:
         raise UserError("Say why you are escalating.", field="reason")
-    return reason
-
-
-def _origin(view: dict[str, Any]) -> ModalOrigin:
-    try:
-        return ModalOrigin.model_validate_json(view.get("private_metadata") or "{}")
-    except ValidationError:
-        return ModalOrigin()
-
-
-def _submit(ack: Ack, work: Callable[[], object], blocks: set[BlockId]) -> bool:
-    """A form's submission: close it when the work succeeds (True), show the problem inline when not."""
-    try:
-        work()
-    except UserError as error:
-        ack(response_action="errors", errors=field_errors(error, blocks))
-        return False
-    except Exception:
-        error_id = uuid.uuid4().hex[:8]
-        log.exception("escalation form failed, error id %s", error_id)
-        first = sorted(blocks)[0]
-        ack(
-            response_action="errors",
-            errors={first: f"Something went wrong; nothing was saved (error id {error_id})."},
-        )
-        return False
-    ack()
-    return True
+    return within_limit(reason, MAX_NOTES_LENGTH, "reason")

@@ -5,9 +5,10 @@ shows is never the check."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -19,7 +20,7 @@ from bot.blocks.ledger import error_reply
 from bot.errors import UserError
 from bot.roster import on_roster_recently
 from bot.runtime import Runtime
-from storage.models import ReceivedEvent
+from storage.models import ReceivedEvent, ReceivedRequest
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,29 @@ def _from_our_workspace(body: dict[str, Any], expected: str | None) -> bool:
     if body.get("type") == "url_verification" or body.get("ssl_check"):
         return True
     return bool(expected) and _team_of(body) == expected
+
+
+REPLAYED = UserError(
+    "This exact command was already received, so it was not done again.",
+    "Type the command again if you meant to do it twice.",
+)
+
+
+def refuse_replayed_command(runtime: Runtime, headers: Mapping[str, Sequence[str]]) -> None:
+    """A slash command is applied once per signature. Slack never re-sends one, so the same signed
+    bytes arriving again (within the five minutes the signature is accepted) are a replay: the
+    (timestamp, signature) digest is claimed in received_requests; a second claim is refused
+    (UserError), nothing applied. Called in the command's work, inside the reply budget: a busy
+    database delays this write like any other."""
+    timestamp = next(iter(headers.get("x-slack-request-timestamp") or []), "")
+    signature = next(iter(headers.get("x-slack-signature") or []), "")
+    digest = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
+    try:
+        with runtime.db.transaction() as session:
+            session.add(ReceivedRequest(request_key=f"slash:{digest}", received_at=runtime.now()))
+    except IntegrityError:
+        log.warning("refused a replayed slash command (signed at %s)", timestamp)
+        raise REPLAYED from None
 
 
 def _team_of(body: dict[str, Any]) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
@@ -16,7 +15,8 @@ from bot.blocks.modals import log_modal, pay_modal, promise_modal
 from bot.blocks.worklist import worklist_page, worklist_reply
 from bot.errors import UserError
 from bot.ids import ActionId
-from bot.interactions import ModalOrigin, WorklistChoice, WorklistPage
+from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin, WorklistChoice, WorklistPage
+from bot.roster import find_member, supervises
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer
 
@@ -25,12 +25,14 @@ _STALE = UserError("That button is out of date.", "Type `/collect mine` for toda
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
+    key = CarriedKey(runtime.settings.slack_signing_secret)
+
     @app.action(ActionId.WORKLIST_LINE_MENU)
     def open_form(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        answerer.later(lambda: _open_form(runtime, body, action, client, respond))
+        answerer.later(lambda: _open_form(runtime, key, body, action, client, respond))
 
     @app.action(ActionId.WORKLIST_NEXT_PAGE)
     def next_page(
@@ -41,29 +43,37 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
 
 
 def _open_form(
-    runtime: Runtime, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    runtime: Runtime,
+    key: CarriedKey,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
 ) -> None:
     try:
-        choice = WorklistChoice.model_validate_json((action.get("selected_option") or {}).get("value", ""))
+        choice = WorklistChoice.decode(str((action.get("selected_option") or {}).get("value", "")))
+        # The account is re-checked here (the clicker may work it) and again when the form is sent.
         preset = desk.account_label(runtime, choice.account_id, actor=body["user"]["id"])
-    except (ValidationError, UserError) as error:
+    except (CarriedRefusedError, UserError) as error:
         problem = error if isinstance(error, UserError) else _STALE
         _tell(body, respond, client, problem)
         return
-    channel = (body.get("container") or {}).get("channel_id")
-    origin = ModalOrigin(channel_id=channel, account_id=choice.account_id)
+    origin = ModalOrigin(account_id=choice.account_id).signed_with(key)
     client.views_open(trigger_id=body["trigger_id"], view=_FORMS[choice.form](origin, preset))
 
 
 def _next_page(
     runtime: Runtime, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
+    """Whose list comes from the button, so it is checked: the clicker's own, or a supervisor's
+    look at an agent's. The page goes to the clicker: in place (an ephemeral list) or in their DM."""
+    user = body["user"]["id"]
     try:
-        page = WorklistPage.model_validate_json(action.get("value", ""))
-    except ValidationError:
+        page = WorklistPage.decode(str(action.get("value", "")))
+    except CarriedRefusedError:
         _tell(body, respond, client, _STALE)
         return
-    if page.agent_id != body["user"]["id"] or page.work_date != runtime.today().isoformat():
+    if page.work_date != runtime.today().isoformat() or not _may_page(runtime, user, page.agent_id):
         _tell(body, respond, client, _STALE)
         return
     worklist = desk.todays_worklist(runtime, page.agent_id)
@@ -75,12 +85,21 @@ def _next_page(
             **worklist_reply(worklist, page.start).as_kwargs(),
         )
         return
-    # The morning message: the next page goes in its thread.
+    # The morning message is in the agent's DM: the next page goes in its thread. Clicked anywhere
+    # else (a supervisor, another place), the page goes to the clicker's DM on its own.
+    in_own_dm = user == page.agent_id and str(container.get("channel_id", "")).startswith(("D", user))
     client.chat_postMessage(
-        channel=container.get("channel_id") or page.agent_id,
-        thread_ts=container.get("message_ts"),
+        channel=user,
+        thread_ts=container.get("message_ts") if in_own_dm else None,
         **worklist_page(worklist, page.start).as_kwargs(),
     )
+
+
+def _may_page(runtime: Runtime, user: str, agent_id: str) -> bool:
+    if user == agent_id:
+        return True
+    with runtime.db.reading() as session:
+        return supervises(find_member(session, user))
 
 
 def _tell(body: dict[str, Any], respond: Respond, client: WebClient, problem: UserError) -> None:

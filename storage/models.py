@@ -379,6 +379,18 @@ class ReceivedEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ReceivedRequest(Base):
+    """A request that must be applied once, claimed by its key: a slash command by its signature
+    (`slash:` + digest; Slack never re-sends one, so the same signed bytes again are a replay) and a
+    form by its view and account (`form:` + digest; a form submitted again records nothing new).
+    Worth keeping for a day: Slack accepts a signature for 5 minutes, and an open form lives hours."""
+
+    __tablename__ = "received_requests"
+
+    request_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the values before and after. Written in the change's transaction."""
 

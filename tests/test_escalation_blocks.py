@@ -37,10 +37,11 @@ from bot.blocks.kit import Block, Reply
 from bot.escalations.card import EscalationCard
 from bot.escalations.rules import Instalment
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.interactions import DecisionContext, ModalOrigin
+from bot.interactions import CarriedKey, DecisionContext, ModalOrigin
 from bot.ledger.accounts import ContactLine
 from bot.vocabulary import EscalationKind, EscalationStatus
 
+KEY = CarriedKey("test-signing-secret")
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 AGENT = "U0AGENT1"
 SUPERVISOR = "U0SUPER1"
@@ -601,10 +602,10 @@ def test_the_decision_modal(decision: Any, title: str) -> None:
     ctx = DecisionContext(
         escalation_id=42, decision=decision, channel_id="C0SUP", message_ts="1763910000.000100"
     )
-    view = decision_modal(ctx, make_card(customer_name=LOUD_NAME))
+    view = decision_modal(ctx.signed_with(KEY), make_card(customer_name=LOUD_NAME))
     assert view["callback_id"] == CallbackId.DECISION_MODAL
     assert view["title"]["text"] == title and view["submit"]["text"] == title
-    assert DecisionContext.model_validate_json(view["private_metadata"]) == ctx
+    assert DecisionContext.decode(view["private_metadata"], KEY) == ctx
     comment = input_block(view, BlockId.COMMENT)
     assert comment["optional"] is True
     assert comment["element"]["action_id"] == ActionId.ESCALATION_COMMENT_INPUT
@@ -616,9 +617,9 @@ def test_the_decision_modal(decision: Any, title: str) -> None:
 
 def test_the_question_modal() -> None:
     ctx = DecisionContext(escalation_id=42, decision="ask", channel_id="C0SUP", message_ts="1.2")
-    view = question_modal(ctx, extreme_card())
+    view = question_modal(ctx.signed_with(KEY), extreme_card())
     assert view["callback_id"] == CallbackId.QUESTION_MODAL
-    assert DecisionContext.model_validate_json(view["private_metadata"]) == ctx
+    assert DecisionContext.decode(view["private_metadata"], KEY) == ctx
     question = input_block(view, BlockId.QUESTION)
     assert question["optional"] is False
     assert question["element"]["action_id"] == ActionId.ESCALATION_QUESTION_INPUT
@@ -627,7 +628,7 @@ def test_the_question_modal() -> None:
 
 @pytest.mark.parametrize("decision", ["approve", "reject"])
 def test_the_decision_modal_says_what_changed_since_the_request(decision: Any) -> None:
-    ctx = DecisionContext(escalation_id=42, decision=decision)
+    ctx = DecisionContext(escalation_id=42, decision=decision).signed_with(KEY)
     view = decision_modal(ctx, make_card(notice=CAPPED))
     assert f":warning: *The account changed since the request.* {CAPPED}" in all_text(view["blocks"])
     assert view["submit"]["text"] == ("Approve" if decision == "approve" else "Reject")
@@ -646,10 +647,10 @@ def test_modals_refuse_the_wrong_decision() -> None:
 
 @pytest.mark.parametrize("preset", [None, ("ACC-1042", "Dana Smith")])
 def test_the_escalate_modal(preset: tuple[str, str] | None) -> None:
-    origin = ModalOrigin(response_url="https://hooks.slack.com/commands/T1/2/3", channel_id="C0AGENT")
-    view = escalate_modal(origin, preset)
+    origin = ModalOrigin(account_id=preset[0] if preset else None)
+    view = escalate_modal(origin.signed_with(KEY), preset)
     assert view["callback_id"] == CallbackId.ESCALATE_MODAL
-    assert ModalOrigin.model_validate_json(view["private_metadata"]) == origin
+    assert ModalOrigin.decode(view["private_metadata"], KEY) == origin
     account = input_block(view, BlockId.ACCOUNT)
     assert account["element"]["type"] == "external_select"
     assert account["element"]["action_id"] == ActionId.ACCOUNT_PICKER

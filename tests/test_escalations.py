@@ -340,7 +340,7 @@ def test_escalations_lists_the_open_ones(desk: RunningBot) -> None:
 
 
 def test_the_escalate_form_raises_one(desk: RunningBot) -> None:
-    typed = desk.send.slash_command(AGENT, "escalate")
+    assert desk.send.slash_command(AGENT, "escalate").status == 200
     view = desk.slack.wait_for("views.open")[0].response["view"]
     assert view["callback_id"] == CallbackId.ESCALATE_MODAL
     values: dict[str, Any] = {
@@ -360,5 +360,6 @@ def test_the_escalate_form_raises_one(desk: RunningBot) -> None:
     assert BlockId.AMOUNT in refused.json()["errors"]
     values[BlockId.AMOUNT][ActionId.AMOUNT_INPUT]["value"] = "900"
     assert desk.send.view_submission(AGENT, view, values).body == ""
-    assert "Escalated" in json.dumps(desk.slack.wait_for_response(url=typed.response_url)[-1])
+    desk.slack.wait_for("chat.postMessage", count=2)  # the escalation's message, then the agent's DM
+    assert "Escalated" in json.dumps(dms_to(desk, AGENT)[-1])
     assert escalation(desk).amount == Decimal("900.00")

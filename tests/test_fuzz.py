@@ -555,15 +555,16 @@ def test_a_timestamp_that_is_not_a_number_gets_401(quiet_ledger: RunningBot) -> 
     assert response.status == 401, (response.status, response.body)
 
 
-def test_a_replayed_payment_is_answered_and_refused_as_a_duplicate(team: RunningBot) -> None:
+def test_a_replayed_payment_is_answered_and_refused_as_a_replay(team: RunningBot) -> None:
     """Slack's signature has no nonce: within five minutes a replay verifies, by Slack's design.
-    The payment's reference is what keeps it from being recorded twice."""
+    Slack never re-sends a slash command, so the same signature again is refused as a replay
+    before the ledger sees it (the payment's reference would stop it there too)."""
     bot = team
     body = slash_body("pay ACC-1042 10 ref:REPLAY-1")
     headers = {"Content-Type": FORM, **bot.send.sign(body)}
     first, second = bot.send.raw(body, headers), bot.send.raw(body, headers)
     assert first.status == 200 and "Recorded $10.00" in first.body
-    assert second.status == 200 and "already has reference" in second.body
+    assert second.status == 200 and "already received" in second.body
     with bot.runtime.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 1
         balance = session.scalars(select(Account.balance).where(Account.account_id == "ACC-1042")).one()

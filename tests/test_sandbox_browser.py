@@ -114,7 +114,8 @@ def test_a_collections_morning_in_the_browser(page: Page) -> None:
     snap(page, "6-payment-form")
     page.get_by_test_id("modal-submit").click()
     expect(page.get_by_test_id("modal")).to_be_hidden()
-    expect(page.get_by_test_id("ephemeral").last).to_contain_text("Recorded $40.00")
+    # A form's answer comes in the person's DM, as a message (nothing in a form says where else).
+    expect(page.get_by_test_id("message").filter(has_text="Recorded $40.00")).to_be_visible()
     snap(page, "7-payment-from-worklist")
 
 

@@ -171,8 +171,9 @@ def test_a_bare_subcommand_opens_its_modal_and_a_submission_records(morning: Run
     values[BlockId.AMOUNT][ActionId.AMOUNT_INPUT]["value"] = "250"
     accepted = morning.send.view_submission(AGENT, view, values)
     assert accepted.status == 200 and accepted.body == ""
-    confirmation = morning.slack.wait_for_response(url=typed.response_url)[0]
-    assert "Recorded $250.00" in said(confirmation)
+    # The form's answer goes to the person's DM: nothing in the form names where else to answer.
+    confirmation = morning.slack.wait_for("chat.postMessage")[0]
+    assert confirmation.params["channel"] == AGENT and "Recorded $250.00" in said(confirmation.params)
     assert balance(morning, "ACC-1042") == Decimal("1000.00")
 
 

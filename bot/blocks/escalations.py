@@ -82,7 +82,7 @@ _SAFE_URL = re.compile(r"https?://[^\s<>|]{1,300}")
 
 def _quote(text: str | None, limit: int) -> str:
     """Someone's text as a mrkdwn quote, line breaks kept; empty when there is nothing to show."""
-    lines = [line.strip() for line in escape(text or "").splitlines() if line.strip()]
+    lines = [escape(line).strip() for line in (text or "").splitlines() if line.strip()]
     return clip_escaped("\n".join(f"> {line}" for line in lines), limit)
 
 
@@ -443,7 +443,8 @@ def question_reply(asker: str, agent: str, question: str) -> Reply:
     quoted = _quote(question, QUESTION_LIMIT)
     if quoted:
         text += f"\n{quoted}"
-    return Reply(text=f"{_who(asker)} asks {_who(agent)} a question", blocks=[section(text)])
+    # The fallback is plain words (kit.Reply escapes it whole): the mentions are in the block.
+    return Reply(text="A question on the escalation", blocks=[section(text)])
 
 
 def _waiting_for(card: EscalationCard, waited: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.blocks.mrkdwn import clip
+from bot.blocks.mrkdwn import clip, clip_escaped, fallback
 
 Block = dict[str, Any]
 
@@ -24,13 +24,20 @@ MESSAGE_TEXT_LIMIT = 3000
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A message body: `text` is the notification fallback, `blocks` what people see."""
+    """A message body: `text` is the notification fallback, `blocks` what people see.
+
+    Beside blocks, `text` is plain words and is escaped here as a whole (mrkdwn.fallback): a
+    renderer cannot forget to escape a name in it. Without blocks, `text` is the message itself,
+    mrkdwn written by the bot, whose parts from people the writer escapes."""
 
     text: str
     blocks: list[Block] = field(default_factory=list)
 
     def as_kwargs(self) -> dict[str, Any]:
-        return {"text": clip(self.text, MESSAGE_TEXT_LIMIT), "blocks": self.blocks[:MESSAGE_BLOCKS_LIMIT]}
+        if not self.blocks:
+            return {"text": clip(self.text, MESSAGE_TEXT_LIMIT), "blocks": []}
+        text = clip_escaped(fallback(self.text), MESSAGE_TEXT_LIMIT)
+        return {"text": text, "blocks": self.blocks[:MESSAGE_BLOCKS_LIMIT]}
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, Any]:

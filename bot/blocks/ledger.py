@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.aging import AgingBucket
 from bot.blocks.kit import Reply, actions, button, context, divider, section
-from bot.blocks.mrkdwn import code, escape, local_time, mention
+from bot.blocks.mrkdwn import code, escape, local_time, mention, sentence
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.ids import ActionId
@@ -29,9 +29,9 @@ def help_reply(intro: str | None = None) -> Reply:
 
 def error_reply(error: UserError) -> Reply:
     """Errors are plain sentences with backticks; everything in them is escaped here."""
-    text = f":warning: {escape(error.problem)}"
+    text = f":warning: {sentence(error.problem)}"
     if error.hint:
-        text += f"\n{escape(error.hint)}"
+        text += f"\n{sentence(error.hint)}"
     return Reply(text=error.problem, blocks=[section(text)])
 
 
@@ -141,7 +141,7 @@ def payment_recorded(outcome: PaymentOutcome) -> Reply:
 
 def overpayment_question(error: UserError, request: OverpaymentToConfirm) -> Reply:
     """A payment that needs the agent's confirmation: more than the balance, or typed twice."""
-    text = f":raised_hand: {escape(error.problem)}\n{escape(error.hint)}"
+    text = f":raised_hand: {sentence(error.problem)}\n{sentence(error.hint)}"
     return Reply(
         text=error.problem,
         blocks=[

@@ -2,17 +2,69 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 
+# Slack has no escape for its formatting marks: each one a person typed is shown as a character
+# that looks the same and formats nothing.
+_LOOKALIKES = str.maketrans(
+    {
+        "*": "\u2217",  # asterisk operator: no bold
+        "_": "\u02cd",  # modifier letter low macron: no italics
+        "~": "\u223c",  # tilde operator: no strikethrough
+        "`": "\u02cb",  # modifier letter grave accent: no code
+    }
+)
+# A mark formats only at a word's edge: between two letters or digits (`channel_not_found`,
+# `john_doe@example.com`) it is an ordinary character and is left as it is. Backticks always go.
+_FORMATTING_MARK = re.compile(r"`|(?<![^\W_])[*_~]|[*_~](?![^\W_])")
+# Every line break Slack's clients honour (a lone \r too, and the Unicode separators).
+_LINE_BREAKS = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
-def escape(text: str) -> str:
+
+def _entities(text: str) -> str:
     """Slack asks for exactly these three; `<!channel>` in a customer name must not ping anyone."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape(text: str) -> str:
+    """Someone's text (a customer's name, an agent's notes) made inert in mrkdwn: shown as written,
+    formatting, pinging and adding lines never.
+
+    - `&`, `<`, `>` become entities, as Slack asks: no mention, link or `<!channel>`.
+    - `*`, `_`, `~` at a word's edge, and backticks, become lookalikes (see _LOOKALIKES). Slack has
+      no escape for them, and zero-width characters around them are undocumented territory that
+      some clients strip; a lookalike is never a formatting mark in any client, and reads the
+      same. What is stored is unchanged: only what Slack is shown differs.
+    - Line breaks become spaces: a name or note on its own line could pose as another line of a
+      list (`• ACC-9999 $0.00`). Text meant to keep its lines is split first and each line escaped.
+    """
+    return _FORMATTING_MARK.sub(_lookalike, _LINE_BREAKS.sub(" ", _entities(text)))
+
+
+def _lookalike(mark: re.Match[str]) -> str:
+    return mark.group().translate(_LOOKALIKES)
+
+
+def sentence(text: str) -> str:
+    """The bot's own sentence (an error, a hint): its backticks and line breaks are meant, and
+    what it echoes of someone's typing comes in a code span already (parsing.echo.quoted), where
+    nothing formats; only Slack's three entities are escaped."""
+    return _entities(text)
+
+
+def fallback(text: str) -> str:
+    """A message's notification text (`text` beside blocks): plain words, read as mrkdwn by Slack.
+    Escaped as a whole, so nothing in it (a customer's name, an echo of what someone typed) can
+    format, ping or break lines; entities already there are decoded first, so it is escaped once."""
+    return escape(html.unescape(text) if "&" in text else text)
+
+
 def code(text: str) -> str:
-    """Inline code for an id; backticks inside would end it early, so they are dropped."""
-    return "`" + escape(text).replace("`", "'") + "`"
+    """Inline code for an id; backticks inside would end it early, so they are dropped. Other marks
+    are inert inside code."""
+    return "`" + _LINE_BREAKS.sub(" ", _entities(text)).replace("`", "'") + "`"
 
 
 def mention(slack_user_id: str) -> str:

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.compliance.guard import ComplianceRefusedError, record_refusal
+from bot.errors import ConflictError
 from bot.ledger.accounts import AccountSummary, search_accounts, summarise
 from bot.ledger.contacts import ContactOutcome, log_contact
 from bot.ledger.holds import HoldOutcome, place_hold, release_hold
@@ -14,6 +19,7 @@ from bot.ledger.payments import PaymentDetails, PaymentOutcome, record_typed_pay
 from bot.ledger.promises import PromiseOutcome, record_promise
 from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
+from storage.models import ReceivedRequest
 
 
 def show_account(runtime: Runtime, account_id: str, *, actor: str) -> AccountSummary:
@@ -64,11 +70,43 @@ def pay(
         )
 
 
+class AlreadySubmittedError(ConflictError):
+    """The same form, for the same account, arrived again: what it records is recorded already."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"This form was already submitted: the {what} is recorded.", "Nothing new was saved."
+        )
+
+
+def claim_form(session: Session, submission: str, *, what: str, now: datetime) -> None:
+    """Claims a form's submission in the transaction that records it, so a second arrival of the
+    same form records nothing (payments keep their own key on the payment)."""
+    key = f"form:{submission}"
+    if session.get(ReceivedRequest, key) is not None:
+        raise AlreadySubmittedError(what)
+    session.add(ReceivedRequest(request_key=key, received_at=now))
+    try:
+        session.flush()
+    except IntegrityError:  # the same form at the same moment, claimed by the other request
+        raise AlreadySubmittedError(what) from None
+
+
 def log(
-    runtime: Runtime, *, actor: str, account_id: str, channel: Channel, outcome: Outcome, notes: str | None
+    runtime: Runtime,
+    *,
+    actor: str,
+    account_id: str,
+    channel: Channel,
+    outcome: Outcome,
+    notes: str | None,
+    submission: str | None = None,
 ) -> ContactOutcome:
+    """`submission`: the form this comes from, recorded once however often it arrives."""
     settings = runtime.settings
     with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
+        if submission:
+            claim_form(session, submission, what="contact", now=runtime.now())
         return log_contact(
             session, account_id, channel, outcome, notes, actor=actor, now=runtime.now(), today=runtime.today(),
             zone=settings.zone, profile=settings.compliance_profile,
@@ -86,10 +124,19 @@ def refusals_recorded(runtime: Runtime, actor: str) -> Iterator[None]:
 
 
 def promise(
-    runtime: Runtime, *, actor: str, account_id: str, amount_text: str, date_text: str
+    runtime: Runtime,
+    *,
+    actor: str,
+    account_id: str,
+    amount_text: str,
+    date_text: str,
+    submission: str | None = None,
 ) -> PromiseOutcome:
+    """`submission`: the form this comes from, recorded once however often it arrives."""
     settings = runtime.settings
     with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
+        if submission:
+            claim_form(session, submission, what="promise", now=runtime.now())
         return record_promise(
             session, account_id, amount_text, date_text, actor=actor, now=runtime.now(), today=runtime.today(),
             zone=settings.zone, profile=settings.compliance_profile, horizon_days=settings.promise_horizon_days,

@@ -146,7 +146,11 @@ def _refuse_a_quick_repeat(
 _BY_REFERENCE = select(Payment).where(
     Payment.account_pk == bindparam("account_pk"), Payment.reference_key == bindparam("reference_key")
 )
-_BY_DEDUPE_KEY = select(Payment).where(Payment.dedupe_key == bindparam("dedupe_key"))
+# Within the account: a key that is not this account's names nothing (another account's payment
+# must never be shown in a refusal about this one).
+_BY_DEDUPE_KEY = select(Payment).where(
+    Payment.account_pk == bindparam("account_pk"), Payment.dedupe_key == bindparam("dedupe_key")
+)
 
 
 def find_duplicate(
@@ -158,7 +162,9 @@ def find_duplicate(
         if earlier:
             return earlier
     if details.dedupe_key:
-        return session.scalars(_BY_DEDUPE_KEY, {"dedupe_key": details.dedupe_key}).first()
+        return session.scalars(
+            _BY_DEDUPE_KEY, {"account_pk": account.id, "dedupe_key": details.dedupe_key}
+        ).first()
     return None
 
 

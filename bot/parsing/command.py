@@ -30,6 +30,9 @@ from bot.vocabulary import (
 MAX_ACCOUNT_ID_LENGTH = 64
 MAX_REFERENCE_LENGTH = 100
 MAX_NOTES_LENGTH = 2000
+# The longest amount a form takes (`R$ 1.250.000.000.000,00` fits): the forms' max_length, checked
+# again on the server, as Slack's max_length is only the client's.
+MAX_AMOUNT_TEXT_LENGTH = 32
 MODAL_SUBCOMMANDS = frozenset({"log", "pay", "promise", "escalate"})
 
 USAGE: dict[str, str] = {

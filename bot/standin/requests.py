@@ -41,6 +41,8 @@ class SlackHttpResponse:
     response_url: str | None = None
     trigger_id: str | None = None
     event_id: str | None = None
+    # The exact bytes and headers sent, for resend(): a replay of the same signed request.
+    sent: tuple[bytes, dict[str, str]] | None = None
 
     def json(self) -> Any:
         """The body parsed as JSON; None for an empty body (a bare ack)."""
@@ -101,12 +103,24 @@ class SlackRequestSender:
         """POST these exact bytes and headers (nothing added): for unsigned or malformed requests.
         Any HTTP status is returned; only a failure to connect raises (urllib.error.URLError)."""
         request = urllib.request.Request(self._url(path), data=body, headers=headers, method="POST")
+        sent = (body, dict(headers))
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as reply:
-                return SlackHttpResponse(reply.status, dict(reply.headers.items()), reply.read().decode())
+                status, answer = reply.status, reply.read().decode()
+                return SlackHttpResponse(status, dict(reply.headers.items()), answer, sent=sent)
         except urllib.error.HTTPError as e:  # a non-2xx answer is a result to look at, not an error
             with e:
-                return SlackHttpResponse(e.code, dict(e.headers.items()), e.read().decode())
+                return SlackHttpResponse(e.code, dict(e.headers.items()), e.read().decode(), sent=sent)
+
+    def resend(self, earlier: SlackHttpResponse) -> SlackHttpResponse:
+        """The very request that got `earlier` sent again, byte for byte and with its signature:
+        what an attacker who caught it could replay within Slack's five minutes."""
+        if earlier.sent is None:
+            raise ValueError("that answer does not say what was sent")
+        body, headers = earlier.sent
+        return _with(
+            self.raw(body, headers), response_url=earlier.response_url, trigger_id=earlier.trigger_id
+        )
 
     def _url(self, path: str | None) -> str:
         if path is None and urlsplit(self.bot_url).path not in ("", "/"):
@@ -357,7 +371,7 @@ def _without_team(fields: Any) -> Any:
 
 
 def _with(reply: SlackHttpResponse, **ids: str | None) -> SlackHttpResponse:
-    return SlackHttpResponse(reply.status, reply.headers, reply.body, **ids)
+    return SlackHttpResponse(reply.status, reply.headers, reply.body, **ids, sent=reply.sent)
 
 
 def _container(channel_id: str | None, message: JsonDict | None, view: JsonDict | None) -> JsonDict:
