@@ -363,3 +363,23 @@ def test_the_escalate_form_raises_one(desk: RunningBot) -> None:
     desk.slack.wait_for("chat.postMessage", count=2)  # the escalation's message, then the agent's DM
     assert "Escalated" in json.dumps(dms_to(desk, AGENT)[-1])
     assert escalation(desk).amount == Decimal("900.00")
+
+
+def test_a_settlement_never_forgives_more_than_was_approved(desk: RunningBot) -> None:
+    """The billing system raised the balance after the approval (a re-import sets balances): paying
+    the agreed amount forgives only the approved discount; the new charges are still owed."""
+    collect(desk, "escalate ACC-1042 settlement 1000 customer lost their job")
+    decide(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE, "ok")  # forgives 250.00, within 1,000
+    with desk.runtime.db.transaction() as session:
+        raised = session.scalars(select(Account).where(Account.account_id == "ACC-1042")).one()
+        raised.balance = Decimal("1750.00")
+    collect(desk, "pay ACC-1042 1000")
+    still_owed = account(desk, "ACC-1042")
+    assert (still_owed.balance, still_owed.status != "settled") == (Decimal("750.00"), True)
+    collect(desk, "pay ACC-1042 500")
+    settled = account(desk, "ACC-1042")
+    assert (settled.status, settled.balance) == ("settled", Decimal("0"))
+    with desk.runtime.db.reading() as session:
+        payments = session.scalars(select(AuditEntry).where(AuditEntry.action == "payment.recorded")).all()
+    forgiven = [entry.after.get("settlement_forgiven") for entry in payments if entry.after]
+    assert [Decimal(amount) for amount in forgiven if amount] == [Decimal("250.00")]

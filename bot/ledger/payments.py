@@ -20,8 +20,8 @@ from bot.ledger.promise_rules import counts_toward, progress_after_payment
 from bot.ledger.references import payment_reference_key
 from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster import roster_name
-from bot.vocabulary import AccountStatus, PromiseStatus
-from storage.models import Account, Payment, Promise, table_of
+from bot.vocabulary import AccountStatus, EscalationKind, EscalationStatus, PromiseStatus
+from storage.models import Account, Escalation, Payment, Promise, table_of
 from storage.types import money_sum
 
 
@@ -314,6 +314,19 @@ def _apply_to_promise(
     return kept or None
 
 
+# The discount of the account's latest approved settlement; None for one approved before it was kept.
+_APPROVED_FORGIVENESS = (
+    select(Escalation.applied_amount)
+    .where(
+        Escalation.account_pk == bindparam("account_pk"),
+        Escalation.kind == EscalationKind.SETTLEMENT,
+        Escalation.status == EscalationStatus.APPROVED,
+    )
+    .order_by(Escalation.decided_at.desc())
+    .limit(1)
+)
+
+
 def _settle_if_reached(session: Session, account: Account, now: datetime) -> Decimal | None:
     """An approved settlement closes the account once payments since its approval reach the agreed
     amount; what is left of the balance is forgiven. Returns the amount forgiven."""
@@ -325,6 +338,11 @@ def _settle_if_reached(session: Session, account: Account, now: datetime) -> Dec
         )
     )
     if paid is None or paid < account.settlement_amount:
+        return None
+    # Never more than the approver forgave: charges the billing system added since are still owed,
+    # and the account settles once they are paid too.
+    approved = session.scalar(_APPROVED_FORGIVENESS, {"account_pk": account.id})
+    if approved is not None and account.balance > approved:
         return None
     forgiven = max(account.balance, Decimal(0))
     account.balance -= forgiven
