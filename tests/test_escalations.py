@@ -17,6 +17,7 @@ from bot.ids import ActionId, BlockId, CallbackId
 from bot.outbox import deliver_due
 from schedules.runner import run_job
 from storage.models import Account, AccountNote, AuditEntry, Escalation, OutboxMessage, Promise
+from storage.types import MAX_MONEY
 from tests.conftest import MONDAY_9AM, RunningBot
 from tests.portfolio import add_account, add_agent
 
@@ -383,3 +384,15 @@ def test_a_settlement_never_forgives_more_than_was_approved(desk: RunningBot) ->
         payments = session.scalars(select(AuditEntry).where(AuditEntry.action == "payment.recorded")).all()
     forgiven = [entry.after.get("settlement_forgiven") for entry in payments if entry.after]
     assert [Decimal(amount) for amount in forgiven if amount] == [Decimal("250.00")]
+
+
+def test_a_write_off_whose_total_the_ledger_cannot_hold_is_refused_as_too_large(desk: RunningBot) -> None:
+    with desk.runtime.db.transaction() as session:
+        full = session.scalars(select(Account).where(Account.account_id == "ACC-1042")).one()
+        full.written_off_amount = MAX_MONEY - Decimal("100")
+    collect(desk, "escalate ACC-1042 write-off 500 debtor deceased")
+    submitted = decide(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE, "ok")
+    assert "too large" in submitted.body and "went wrong" not in submitted.body
+    unchanged = account(desk, "ACC-1042")
+    assert (unchanged.balance, unchanged.written_off_amount) == (Decimal("1250.00"), MAX_MONEY - 100)
+    assert escalation(desk).status == "open"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.currency import is_storable
 from bot.escalations.rules import (
     AccountFacts,
     DecisionEffect,
@@ -20,6 +21,7 @@ from bot.escalations.rules import (
     decision_effect,
 )
 from bot.escalations.rules import first_instalment_due as first_instalment_due  # the demo's import
+from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import AccountStatus, EscalationKind, PromiseStatus
 from storage.models import Account, Escalation, Promise
 
@@ -140,7 +142,10 @@ def _write_off(account: Account, amount: Decimal) -> None:
     if not Decimal(0) <= amount <= account.balance:
         # decision_effect caps it at the balance it read; a different balance here is a bug.
         raise ValueError(f"a write-off of {amount} on a balance of {account.balance}")
-    account.written_off_amount = (account.written_off_amount or Decimal(0)) + amount
+    total = (account.written_off_amount or Decimal(0)) + amount
+    if not is_storable(total):
+        raise AmountTooLargeError("The account's written-off total", account.currency, field="comment")
+    account.written_off_amount = total
     account.balance -= amount
     if account.balance <= 0:
         account.status = AccountStatus.WRITTEN_OFF
