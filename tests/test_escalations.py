@@ -16,7 +16,7 @@ from bot.escalations.desk import note_thread_reply
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.outbox import deliver_due
 from schedules.runner import run_job
-from storage.models import Account, AccountNote, AuditEntry, Escalation, OutboxMessage, Promise
+from storage.models import Account, AccountNote, Agent, AuditEntry, Escalation, OutboxMessage, Promise
 from storage.types import MAX_MONEY
 from tests.conftest import MONDAY_9AM, RunningBot
 from tests.portfolio import add_account, add_agent
@@ -396,3 +396,20 @@ def test_a_write_off_whose_total_the_ledger_cannot_hold_is_refused_as_too_large(
     unchanged = account(desk, "ACC-1042")
     assert (unchanged.balance, unchanged.written_off_amount) == (Decimal("1250.00"), MAX_MONEY - 100)
     assert escalation(desk).status == "open"
+
+
+def test_a_supervisor_removed_while_the_form_is_open_decides_nothing(desk: RunningBot) -> None:
+    """The gate's roster check may be a few seconds old; the decision itself asks the roster."""
+    collect(desk, "escalate ACC-1042 write-off 100 debtor deceased")
+    opened = len(desk.slack.calls("views.open"))
+    assert click(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE).status == 200
+    view = desk.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
+    with desk.runtime.db.transaction() as session:
+        session.scalars(select(Agent).where(Agent.slack_user_id == SUPERVISOR)).one().active = False
+    values = {
+        BlockId.COMMENT: {ActionId.ESCALATION_COMMENT_INPUT: {"type": "plain_text_input", "value": "ok"}}
+    }
+    submitted = desk.send.view_submission(SUPERVISOR, view, values)
+    assert "errors" in submitted.body
+    assert escalation(desk).status == "open"
+    assert account(desk, "ACC-1042").balance == Decimal("1250.00")

@@ -105,7 +105,8 @@ def refusal_for(session: Session, escalation: Escalation, actor: str) -> str | N
     """Why `actor` may not act on it now, in a sentence; None when they may."""
     member = find_member(session, actor)
     refusal = approval_refusal(
-        decider_role=member.role if member else "",
+        # Asked here, under the escalation's lock: the gate's roster check may be seconds old.
+        decider_role=member.role if member and member.active else "",
         decider_id=actor,
         requested_by=escalation.requested_by,
         status=EscalationStatus(escalation.status),
