@@ -18,13 +18,13 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import DataError
 
-from bot.cli import CommandParser, StartupError, database_reason, open_database, prepare_schema, say
+from bot.cli import StartupError, database_reason, open_database, prepare_schema, say
 from bot.clock import SystemClock
 from bot.imports.loader import (
     ImportOptions,
@@ -43,12 +43,13 @@ EXIT_REJECTED = 1
 # A physical line longer than this is not a row of any of these files (a cell holds 131,072 at most,
 # csv's own limit, and a row has a few dozen cells); reading stops there instead of filling memory.
 MAX_LINE_CHARACTERS = 4 * 1024 * 1024
-# A NUL, or a byte that is not UTF-8 (kept by surrogateescape as U+DC80-U+DCFF so its line is known).
+# A byte that is not UTF-8 (kept by surrogateescape as U+DC80-U+DCFF so its line is known), or a NUL
+# in the header: a UTF-16 file or a spreadsheet, not CSV text.
 _NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
 SAVE_AS = "save it as CSV UTF-8"
 
 
-def add_import_command(subparsers: argparse._SubParsersAction[CommandParser]) -> None:
+def add_import_command(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "import",
         help="load the roster, the portfolio, the payment feed or contact history from a CSV file",
@@ -116,7 +117,8 @@ class _Source:
                     f"line {self.lines} is longer than {MAX_LINE_CHARACTERS:,} characters: this is not a CSV"
                     f" file of rows; {SAVE_AS}"
                 )
-            found = _NOT_TEXT.search(line)
+            # A stray NUL in a cell is noise that storable() drops; in the header it is not CSV text.
+            found = _NOT_TEXT.search(line if self.lines == 1 else line.replace("\x00", ""))
             if found and found.group() == "\x00":
                 raise CsvFormatError(
                     f"line {self.lines}: the file holds a NUL character, so it is not CSV text (a"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
+from typing import Any
 
 # The module, not its names: bot.cli registers these commands, so it may still be loading here.
 from bot import cli as main_cli
@@ -27,7 +28,7 @@ SHOWN_TABLES = (
 )  # fmt: skip
 
 
-def add_records_commands(subparsers: argparse._SubParsersAction[main_cli.CommandParser]) -> None:
+def add_records_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     export = subparsers.add_parser("export", help="write the full history of one account as JSON")
     what = export.add_subparsers(dest="export_what", required=True, metavar="WHAT")
     account = what.add_parser("account", help="one account, by its id, on standard output")
