@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn
 
 from sqlalchemy import exc, text
 
@@ -306,7 +306,7 @@ def _moment(text: str | None, settings: Settings) -> datetime | None:
 
 
 @contextlib.contextmanager
-def output_file(name: str, option: str) -> Iterator[Any]:
+def output_file(name: str, option: str) -> Iterator[IO[bytes]]:
     """A file named on the command line, written whole or not at all. Checked before any work is done
     (a temporary file next to it is created at once) and put in place only when complete."""
     path = Path(name)

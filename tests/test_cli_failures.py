@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,10 +18,12 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from bot.imports.loader import ImportOptions, import_file
-from bot.imports.rows import ImportKind, read_csv
+from bot.imports.loader import PERSONAL_COLUMNS, ImportOptions, import_file, shown_reason
+from bot.imports.rows import ImportKind, Record, read_csv
 from storage.database import Database
 from storage.models import Base
 from tests.conftest import POSTGRES_URL
@@ -147,6 +150,19 @@ def test_a_spreadsheet_into_a_missing_folder_is_refused(place: Place) -> None:
 def test_a_spreadsheet_where_nobody_may_write_is_refused(place: Place) -> None:
     # /sys refuses new files even to root, whom permission bits do not stop.
     assert_refused(place, lambda: place.run("report", "--xlsx", "/sys/week.xlsx"), "Permission denied")
+
+
+def test_no_spreadsheet_nor_partial_file_is_left_when_the_work_fails(place: Place) -> None:
+    unreachable = {"DATABASE_URL": "postgresql://collect@127.0.0.1:9/collect"}
+    target = str(place.path / "week.xlsx")
+    assert_refused(place, lambda: place.run("report", "--xlsx", target, env=unreachable), "127.0.0.1:9")
+    done = place.run("report", "--xlsx", target)  # and when it works, the file is whole and readable
+    assert done.code == 0, done.err
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (place.path / "week.xlsx").stat().st_mode & 0o777 == 0o666 & ~umask  # not the temporary's 0600
+    assert (place.path / "week.xlsx").read_bytes()[:2] == b"PK"
+    assert not [name for name in os.listdir(place.path) if name.endswith(".part")]
 
 
 def test_output_that_cannot_be_written_is_one_line(place: Place) -> None:
@@ -372,3 +388,39 @@ def test_an_unexpected_fault_is_one_line_with_an_error_id_and_the_traceback_goes
         assert personal not in done.err
     log = (tmp_path / "errors.log").read_text()
     assert error_id in log and "Traceback" in log
+
+
+# --- The bad-row reason, as a plain function ------------------------------------------------------
+
+
+def record(**cells: str) -> Record:
+    return Record(line=7, cells=cells)
+
+
+def test_a_quoted_personal_value_becomes_the_value_and_other_columns_keep_theirs() -> None:
+    row = record(customer_name="Maria Silva", phone="call Maria Silva", balance="ten")
+    assert shown_reason("phone: `call Maria Silva` is not a phone number", row) == (
+        "phone: the value is not a phone number"
+    )
+    assert shown_reason("balance: `ten` is not an amount", row) == "balance: `ten` is not an amount"
+    # Wherever else the name turns up (another column's message), it is hidden too, in any case.
+    assert (
+        shown_reason("account_id: MARIA SILVA has no account", row) == "account_id: (hidden) has no account"
+    )
+    # Whole words only: a short name does not eat letters out of the message.
+    assert shown_reason("due_date: is empty, and it is required", record(customer_name="a")) == (
+        "due_date: is empty, and it is required"
+    )
+
+
+@given(
+    name=st.text(st.characters(categories=["L"]), min_size=2, max_size=20).filter(
+        lambda text: text.lower() not in {"the", "value", "hidden"}
+    ),
+    column=st.sampled_from(sorted(PERSONAL_COLUMNS)),
+    template=st.sampled_from(["{c}: `{v}` is not valid", "{c}: {v} is wrong", "account_id: `{v}`, not {v}"]),
+)
+def test_no_personal_value_survives_in_a_reason(name: str, column: str, template: str) -> None:
+    reason = template.format(c=column, v=name)
+    shown = shown_reason(reason, record(**{column: name}))
+    assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", shown, flags=re.IGNORECASE)

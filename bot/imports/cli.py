@@ -47,6 +47,7 @@ MAX_LINE_CHARACTERS = 4 * 1024 * 1024
 # in the header: a UTF-16 file or a spreadsheet, not CSV text.
 _NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
 SAVE_AS = "save it as CSV UTF-8"
+_QUOTED = re.compile(r'"[^"]*"')
 
 
 def add_import_command(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -89,7 +90,8 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     except (DataError, ArithmeticError, ValueError) as error:
         # A value the row checks let through but the database (or Python's int) cannot hold; the
         # transaction is rolled back. The driver's first line names the problem, never the row.
-        cause = f" ({database_reason(error)})" if isinstance(error, DataError) else ""
+        # PostgreSQL quotes the value it refused ("invalid input syntax ... "X""): that part goes.
+        cause = f" ({_QUOTED.sub('…', database_reason(error))})" if isinstance(error, DataError) else ""
         raise StartupError(
             f"{name}: a value in the file is too large or too long to store{cause}; nothing was imported."
             " Look for a number with very many digits or an overlong text"
@@ -103,7 +105,6 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
 
 @dataclass
 class _Source:
-    name: str
     stream: TextIO
     is_pipe: bool
     lines: int = 0
@@ -166,7 +167,7 @@ def _open(file: str) -> Iterator[_Source]:
             sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape", newline=""
         )
         try:
-            yield _Source("<stdin>", stream, is_pipe=False)
+            yield _Source(stream, is_pipe=False)
         finally:
             stream.detach()  # standard input stays open for whoever else holds it
         return
@@ -182,7 +183,7 @@ def _open(file: str) -> Iterator[_Source]:
         os.close(descriptor)
         raise
     with stream:
-        yield _Source(file, stream, is_pipe=stat.S_ISFIFO(mode))
+        yield _Source(stream, is_pipe=stat.S_ISFIFO(mode))
 
 
 def summary_line(summary: ImportSummary) -> str:
