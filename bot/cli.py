@@ -1,16 +1,32 @@
-"""The `collect-bot` command line."""
+"""The `collect-bot` command line.
+
+Every command ends in one of three ways: done (0, or the command's own documented status); refused,
+because something it was given cannot be used (2: one line on standard error saying what is wrong
+and what to do, nothing written); or a fault of the bot itself (1: one line with an error id, the
+traceback in the error log, never on the terminal).
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
+import errno
 import logging
+import os
+import secrets
 import signal
 import sys
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+import tempfile
+import traceback
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, NoReturn
 
+from sqlalchemy import exc, text
+
+from bot.errors import UserError
 from bot.serving import CannotListenError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import Database
@@ -18,33 +34,156 @@ from storage.schema import current_revision, is_current, upgrade
 
 log = logging.getLogger("collect-bot")
 
+EXIT_FAULT = 1
+EXIT_REFUSED = 2
+EXIT_INTERRUPTED = 130
+DEFAULT_ERROR_LOG = "collect-bot-errors.log"
+# A line on the terminal; longer ones (a pasted file as an id) are cut.
+MAX_LINE = 500
+# `--at` outside these years is a typo, and the jobs' date arithmetic must stay far from datetime's ends.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+# Write failures that can only be the output's: standard output to a full disk or a closed pipe.
+_OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+# These commands report their progress; the others print what they did, and standard error carries
+# only what went wrong.
+_CHATTY_COMMANDS = frozenset({"serve", "sandbox", "db"})
+
 
 class StartupError(Exception):
-    """Stops the command with one line on standard error."""
+    """Stops the command with one line on standard error: what is wrong and what to do."""
+
+
+class UsageError(Exception):
+    """The command line itself is wrong (argparse's complaint, in one line)."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = load_settings()
-        return int(args.run(settings, args))
-    except (SettingsError, StartupError, CannotListenError) as error:
-        print(f"collect-bot: {error}", file=sys.stderr)
-        return 2
+        args = _parser().parse_args(argv)
+    except UsageError as error:
+        return refuse(str(error))
+    logging.basicConfig(
+        level=logging.INFO if args.command in _CHATTY_COMMANDS else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings: Settings | None = None
+    try:
+        settings = _settings()
+        code = int(args.run(settings, args))
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return code
+    except KeyboardInterrupt:
+        say("collect-bot: interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        refusal = refusal_of(error, args)
+        if refusal is None:
+            return _fault(error, args, settings)
+        return refuse(refusal)
+
+
+def refusal_of(error: BaseException, args: argparse.Namespace) -> str | None:
+    """The one line for a failure the user can fix, or None for a fault of the bot."""
+    if isinstance(error, StartupError | SettingsError | CannotListenError | UserError):
+        return f"collect-bot: {error}"
+    if isinstance(error, OSError) and error.filename is not None and str(error.filename) in _named(args):
+        return f"collect-bot: cannot use {error.filename}: {error.strerror or error}"
+    if isinstance(error, OSError) and error.filename is None and error.errno in _OUTPUT_ERRNOS:
+        _drop_output()
+        return f"collect-bot: cannot write to standard output: {error.strerror}"
+    if isinstance(error, csv.Error):
+        return f"collect-bot: the CSV file cannot be read ({error}): save it again as CSV UTF-8"
+    if isinstance(error, UnicodeDecodeError):
+        return "collect-bot: a file is not UTF-8 text: save it as UTF-8 (CSV UTF-8 in a spreadsheet)"
+    if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+        return (
+            f"collect-bot: the database failed ({database_reason(error)}); the change was not made."
+            " Check that it is running and that DATABASE_URL names it, then try again"
+        )
+    return None
+
+
+def refuse(message: str) -> int:
+    say(message)
+    return EXIT_REFUSED
+
+
+def say(message: str) -> None:
+    """One line on standard error, whatever the message holds (a file's bytes, a pasted newline)."""
+    print(one_line(message), file=sys.stderr, flush=True)
+
+
+def one_line(message: str, limit: int = MAX_LINE) -> str:
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "\u2026"
+
+
+def database_reason(error: BaseException) -> str:
+    """The driver's own first line, without SQLAlchemy's statement and parameters (customer data)."""
+    original = getattr(error, "orig", None) or error
+    first = str(original).strip().splitlines()
+    return first[0] if first else type(original).__name__
+
+
+def _named(args: argparse.Namespace) -> set[str]:
+    return {value for value in vars(args).values() if isinstance(value, str)}
+
+
+def _drop_output() -> None:
+    """Standard output is broken: what is still buffered goes nowhere instead of failing again at exit."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except UnicodeDecodeError:
+        raise StartupError(f"the .env file in {Path.cwd()} is not UTF-8 text: save it as UTF-8") from None
+    except OSError as error:
+        raise StartupError(f"cannot read the .env file in {Path.cwd()}: {error.strerror}") from None
+
+
+def _fault(error: BaseException, args: argparse.Namespace, settings: Settings | None) -> int:
+    error_id = secrets.token_hex(4)
+    report = "".join(traceback.format_exception(error))
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    entry = f"{stamp} error {error_id} in `collect-bot {args.command}`\n{report}\n"
+    wanted = Path(settings.error_log if settings else DEFAULT_ERROR_LOG)
+    for path in (wanted, Path(tempfile.gettempdir()) / DEFAULT_ERROR_LOG):
+        try:
+            # Owner-only: a traceback may hold a row's values.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(descriptor, "a", encoding="utf-8") as log_file:
+                log_file.write(entry)
+        except OSError:
+            continue
+        say(
+            f"collect-bot: unexpected error {error_id} ({type(error).__name__}): the details are in"
+            f" {path.resolve()}; please report it with this id"
+        )
+        return EXIT_FAULT
+    say(
+        f"collect-bot: unexpected error {error_id} ({type(error).__name__}); its details could not be"
+        f" written to {wanted}: set COLLECT_ERROR_LOG to a file you may write"
+    )
+    return EXIT_FAULT
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="collect-bot", description="A Slack bot for credit-collections teams."
-    )
+    parser = CommandParser(prog="collect-bot", description="A Slack bot for credit-collections teams.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the bot in HTTP mode (POST /slack/events, GET /healthz)")
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=3000)
-    serve.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    serve.add_argument("--port", type=port_number, default=3000)
+    serve.add_argument("--threads", type=thread_count, default=8, help="request threads (default 8)")
     serve.add_argument(
         "--reuse-port",
         action="store_true",
@@ -53,7 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     sandbox = commands.add_parser("sandbox", help="try the bot in the browser, without a Slack workspace")
-    sandbox.add_argument("--port", type=int, default=3000)
+    sandbox.add_argument("--port", type=port_number, default=3000)
     sandbox.add_argument("--seed", type=int, default=None, help="load the demo team and portfolio (e.g. 42)")
     sandbox.set_defaults(run=_sandbox)
 
@@ -63,7 +202,10 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a scheduled job now, as if at --at, once per period")
     run.add_argument("job", metavar="JOB", help="daily-assignments")
-    run.add_argument("--at", help="ISO date-time (team's zone when it has no offset); default: now")
+    run.add_argument(
+        "--at",
+        help=f"ISO date-time (team's zone when it has no offset), {FIRST_YEAR}-{LAST_YEAR}; default: now",
+    )
     run.add_argument(
         "--period", choices=["day", "week", "month"], help="for performance-digest (default day)"
     )
@@ -82,18 +224,55 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def port_number(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 1 to 65535")
+    return int(text)
+
+
+def thread_count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of threads: give 1 to 256")
+    return int(text)
+
+
 def open_database(settings: Settings) -> Database:
     try:
         return Database(settings.database_url)
     except Exception as error:
-        raise StartupError(f"DATABASE_URL is invalid: {error}") from None
+        # The URL itself is never repeated: it may hold a password.
+        driver = f" ({error})" if isinstance(error, exc.NoSuchModuleError) else ""
+        raise StartupError(
+            f"DATABASE_URL is invalid{driver}: write it like"
+            " postgresql://user:password@host:5432/collect or sqlite:///collect.db"
+        ) from None
+
+
+def require_reachable(db: Database) -> None:
+    """StartupError, naming the database (never its password) and the driver's reason, when it does
+    not answer."""
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        url = db.engine.url
+        reason = database_reason(error)
+        if url.get_backend_name() == "sqlite":
+            folder = Path(url.database or ".").absolute().parent
+            raise StartupError(
+                f"the SQLite file of DATABASE_URL cannot be opened ({reason}): check that the folder"
+                f" {folder} exists and that you may write there"
+            ) from None
+        raise StartupError(
+            f"the database at {url.host}:{url.port or 5432} does not answer ({reason}): is it running,"
+            " and is DATABASE_URL right?"
+        ) from None
 
 
 def prepare_schema(db: Database) -> None:
     """A new or older SQLite file is brought up to date; PostgreSQL, shared by several processes,
     is upgraded on purpose with `collect-bot db upgrade`."""
-    if not db.is_reachable():
-        raise StartupError("DATABASE_URL does not answer: is the database running?")
+    require_reachable(db)
     if is_current(db.engine):
         return
     if db.is_sqlite:
@@ -105,8 +284,7 @@ def prepare_schema(db: Database) -> None:
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     db = open_database(settings)
-    if not db.is_reachable():
-        raise StartupError("DATABASE_URL does not answer: is the database running?")
+    require_reachable(db)
     upgrade(db.engine)
     print(f"database at revision {current_revision(db.engine)}")
     return 0
@@ -115,28 +293,72 @@ def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
 def _moment(text: str | None, settings: Settings) -> datetime | None:
     if text is None:
         return None
+    example = "like 2026-11-23T08:00"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise StartupError(f"--at {text!r} is not an ISO date-time, like 2026-11-23T08:00") from None
+        raise StartupError(f"--at {text!r} is not an ISO date-time, {example}") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise StartupError(
+            f"--at {text!r} is not between {FIRST_YEAR} and {LAST_YEAR}: give a time {example}"
+        )
     return moment if moment.tzinfo else moment.replace(tzinfo=settings.zone)
+
+
+@contextlib.contextmanager
+def output_file(name: str, option: str) -> Iterator[IO[bytes]]:
+    """A file named on the command line, written whole or not at all. Checked before any work is done
+    (a temporary file next to it is created at once) and put in place only when complete."""
+    path = Path(name)
+    if path.is_dir():
+        raise StartupError(
+            f"{option} {name} is a folder: give a file name in it, like {path / 'report.xlsx'}"
+        )
+    if not path.parent.is_dir():
+        raise StartupError(
+            f"{option} {name}: the folder {path.parent} does not exist: create it or choose another"
+        )
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as error:
+        raise StartupError(
+            f"{option} {name}: cannot write in {path.parent}: {error.strerror}: choose a folder you may write to"
+        ) from None
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            yield stream
+        umask = os.umask(0)  # mkstemp's file is the owner's only; the report gets the usual mode
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise StartupError(
+            f"{option} {name}: cannot write it: {error.strerror}; nothing was written"
+        ) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
 
 
 def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import ManualClock, SystemClock
     from bot.outbox import deliver_due
     from bot.runtime import Runtime
-    from schedules.runner import UnknownJobError, run_job
+    from schedules.jobs import JOBS
+    from schedules.runner import run_job
 
+    # Everything the command line says is checked before the database is touched.
     at = _moment(args.at, settings)
+    if args.period and args.job != "performance-digest":
+        raise StartupError(f"--period is for performance-digest, not {args.job}: leave it out")
+    job = f"{args.job}-{args.period or 'day'}" if args.job == "performance-digest" else args.job
+    if job not in JOBS:
+        names = ", ".join(sorted({"performance-digest", *JOBS}))
+        raise StartupError(f"there is no job {args.job!r}: jobs are {names}")
     db = open_database(settings)
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db, clock=ManualClock(at) if at else SystemClock())
-    job = f"{args.job}-{args.period or 'day'}" if args.job == "performance-digest" else args.job
-    try:
-        report = run_job(runtime, job, runtime.now(), by="collect-bot run")
-    except UnknownJobError as error:
-        raise StartupError(str(error)) from None
+    report = run_job(runtime, job, runtime.now(), by="collect-bot run")
     print(report.message)
     delivered = deliver_due(runtime)
     print(f"messages: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed")
@@ -144,22 +366,24 @@ def _run_job(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from bot.reports.numbers import build_report
     from bot.reports.spreadsheet import report_workbook
     from bot.reports.text import report_lines
     from bot.runtime import Runtime
 
-    db = open_database(settings)
-    prepare_schema(db)
-    runtime = Runtime(settings=settings, db=db)
-    with db.reading() as session:
-        report = build_report(session, args.period, runtime.today(), settings, runtime.now())
-    for line in report_lines(report):
-        print(line)
+    with contextlib.ExitStack() as stack:
+        spreadsheet = stack.enter_context(output_file(args.xlsx, "--xlsx")) if args.xlsx else None
+        db = open_database(settings)
+        stack.callback(db.dispose)
+        prepare_schema(db)
+        runtime = Runtime(settings=settings, db=db)
+        with db.reading() as session:
+            report = build_report(session, args.period, runtime.today(), settings, runtime.now())
+        for line in report_lines(report):
+            print(line)
+        if spreadsheet is not None:
+            spreadsheet.write(report_workbook(report))
     if args.xlsx:
-        Path(args.xlsx).write_bytes(report_workbook(report))
         print(f"spreadsheet written to {args.xlsx}")
     return 0
 
@@ -175,7 +399,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db)
     wsgi = create_wsgi_app(runtime)
-    server = create_server(wsgi, args.host, args.port, args.threads, reuse_port=args.reuse_port)
+    try:
+        server = create_server(wsgi, args.host, args.port, args.threads, reuse_port=args.reuse_port)
+    except ValueError as error:  # waitress's word for a host it cannot resolve
+        raise StartupError(
+            f"cannot listen on {args.host}:{args.port} ({error}): give one address of this machine with --host"
+        ) from None
     signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
     freeze_start_up_objects()
     scheduler = start_scheduler(runtime)
@@ -215,4 +444,8 @@ def _stop_serving(server: Any) -> None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # `python -m bot.cli` runs this file as __main__, a second copy of the module: its StartupError
+    # would not be the one bot.imports.cli raises. The imported module's main is the one to run.
+    from bot.cli import main as imported_main
+
+    raise SystemExit(imported_main())

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     )
     # Deliveries that keep failing are retried with backoff this many times, then marked failed.
     outbox_max_attempts: int = Field(default=8, ge=1, le=50, validation_alias="COLLECT_OUTBOX_MAX_ATTEMPTS")
+    # Where `collect-bot` writes the traceback of a fault of its own; the terminal gets one line and
+    # the error's id. Relative paths are from the working directory, like the default SQLite file.
+    error_log: str = Field(
+        default="collect-bot-errors.log", min_length=1, validation_alias="COLLECT_ERROR_LOG"
+    )
 
     @field_validator("slack_api_url")
     @classmethod

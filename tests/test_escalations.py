@@ -406,9 +406,8 @@ def test_a_supervisor_removed_while_the_form_is_open_decides_nothing(desk: Runni
     view = desk.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
     with desk.runtime.db.transaction() as session:
         session.scalars(select(Agent).where(Agent.slack_user_id == SUPERVISOR)).one().active = False
-    values = {
-        BlockId.COMMENT: {ActionId.ESCALATION_COMMENT_INPUT: {"type": "plain_text_input", "value": "ok"}}
-    }
+    comment = {"type": "plain_text_input", "value": "ok"}
+    values: dict[str, Any] = {BlockId.COMMENT: {ActionId.ESCALATION_COMMENT_INPUT: comment}}
     submitted = desk.send.view_submission(SUPERVISOR, view, values)
     assert "errors" in submitted.body
     assert escalation(desk).status == "open"

@@ -7,8 +7,9 @@ Payments go one by one through `apply_payment`, exactly as `/collect pay` record
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol, TypeVar
@@ -49,6 +50,16 @@ LOOKUP_BATCH = 900
 
 RowT = TypeVar("RowT")
 T = TypeVar("T")
+
+# Cells that hold a person's data (a customer's, or a team member's name). A bad row's reason names
+# the line and the column and may quote what is wrong in an amount, a date, a code or an id, but
+# never these: they are taken out of every reason of their row before it leaves the loader, so a
+# listing on a terminal, in cron mail or in a CI log carries no one's personal data.
+PERSONAL_COLUMNS = frozenset(
+    {"name", "customer_name", "customer_id", "phone", "email", "payer", "notes", "reference"}
+)
+SHOWN_INSTEAD = "the value"
+HIDDEN = "(hidden)"
 
 _AGENT_FIELDS = (
     "name",
@@ -121,8 +132,34 @@ def import_file(
 ) -> ImportSummary:
     """Import the whole file in one transaction; RowsRejectedError (nothing written) when rows are bad."""
     importer = IMPORTERS[csv_file.kind]
-    with db.transaction() as session:
-        return importer(session, csv_file, options, progress or NoProgress())
+    try:
+        with db.transaction() as session:
+            summary = importer(session, csv_file, options, progress or NoProgress())
+    except RowsRejectedError as rejected:
+        shown = shown_bad_rows(rejected.bad_rows, csv_file.records)
+        raise RowsRejectedError(shown, rejected.good_rows) from None
+    return replace(summary, bad_rows=shown_bad_rows(summary.bad_rows, csv_file.records))
+
+
+def shown_bad_rows(bad_rows: Sequence[BadRow], records: Sequence[Record]) -> tuple[BadRow, ...]:
+    """The bad rows with their row's personal cells taken out of each reason (see PERSONAL_COLUMNS)."""
+    by_line = {record.line: record for record in records}
+    return tuple(
+        replace(bad, reason=shown_reason(bad.reason, by_line[bad.line])) if bad.line in by_line else bad
+        for bad in bad_rows
+    )
+
+
+def shown_reason(reason: str, record: Record) -> str:
+    """`reason` without any of the record's personal values: a quoted one becomes "the value", one
+    met anywhere else (another column's message, a shifted row) "(hidden)". Longest first, so a
+    phone cell holding the customer's name goes as a whole."""
+    personal = {value for column, value in record.cells.items() if column in PERSONAL_COLUMNS and value}
+    for value in sorted(personal, key=len, reverse=True):
+        reason = reason.replace(f"`{value}`", SHOWN_INSTEAD)
+        # Whole words only, so a one-letter name does not eat letters out of the message.
+        reason = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", HIDDEN, reason, flags=re.IGNORECASE)
+    return reason
 
 
 # --- Agents ----------------------------------------------------------------------------------------

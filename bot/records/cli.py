@@ -1,14 +1,15 @@
 """`collect-bot export account ID` and `collect-bot purge --before DATE [--dry-run]`.
 
-Exit codes: 0 done; 1 no account with that id (export); 2 bad arguments, settings or database.
+Exit codes: 0 done; 1 no account with that id (export); 2 bad arguments, settings or database, or
+standard output cannot be written (see bot.cli).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
+from typing import Any
 
 # The module, not its names: bot.cli registers these commands, so it may still be loading here.
 from bot import cli as main_cli
@@ -27,7 +28,7 @@ SHOWN_TABLES = (
 )  # fmt: skip
 
 
-def add_records_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_records_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     export = subparsers.add_parser("export", help="write the full history of one account as JSON")
     what = export.add_subparsers(dest="export_what", required=True, metavar="WHAT")
     account = what.add_parser("account", help="one account, by its id, on standard output")
@@ -61,7 +62,7 @@ def run_export_account(settings: Settings, args: argparse.Namespace) -> int:
             document = export_account(session, args.account_id, now=SystemClock().now())
     except NotFoundError as error:
         # The error carries its hint: the closest ids, so a typo is one copy-paste away.
-        print(f"collect-bot: {error}", file=sys.stderr)
+        main_cli.say(f"collect-bot: {error}")
         return EXIT_NOT_FOUND
     finally:
         db.dispose()
