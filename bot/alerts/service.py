@@ -25,6 +25,7 @@ from bot.alerts.conditions import (
 from bot.blocks.alerts import AlertLine, agent_alert, alerts_message
 from bot.calendar import WorkCalendar
 from bot.clock import team_today
+from bot.job_faults import RowRef, SkippedRows
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.outbox import enqueue
 from bot.runtime import Runtime
@@ -60,15 +61,17 @@ def run_alerts(runtime: Runtime, at: datetime, by: str) -> JobReport:
     today = team_today(at, runtime.zone)
     calendar = WorkCalendar.from_settings(runtime.settings)
     period = slot(at, runtime)
+    skipped = SkippedRows(JOB)
     with runtime.db.reading() as session:
         done = already_ran(session, JOB, period)
         if done is not None:
             return JobReport(JOB, period, False, describe(done))
-        found = [f for f in _found(session, runtime, today, calendar) if f.raised]
+        found = [f for f in _found(session, runtime, today, calendar, skipped) if f.raised]
     try:
         with runtime.db.transaction() as session:
-            claim(session, JOB, period, at, by, {"accounts": len(found)})
+            claim(session, JOB, period, at, by, {"accounts": len(found), "skipped": len(skipped)})
             new = _raise_and_clear(session, runtime, found, at)
+            skipped.record(session, runtime, at)
     except IntegrityError:
         return JobReport(JOB, period, False, f"{JOB} for {period} was run by another process")
     return JobReport(JOB, period, bool(new), f"{new} new alerts")
@@ -85,7 +88,11 @@ def _limits(runtime: Runtime) -> Thresholds:
     )
 
 
-def _found(session: Session, runtime: Runtime, today: date, calendar: WorkCalendar) -> list[Found]:
+def _found(
+    session: Session, runtime: Runtime, today: date, calendar: WorkCalendar, skipped: SkippedRows
+) -> list[Found]:
+    """The accounts with a condition to raise; an account whose facts cannot be judged is skipped
+    (and told), the others are raised as usual."""
     limits = _limits(runtime)
     lowest_high_value = min([limits.high_value, *runtime.settings.high_value_by_currency.values()])
     zone = runtime.zone
@@ -108,14 +115,18 @@ def _found(session: Session, runtime: Runtime, today: date, calendar: WorkCalend
             ),
         ),
     )
-    results = []
-    for account in session.scalars(query.execution_options(yield_per=5_000)):
+
+    def judged(account: Account) -> Found:
         facts = _facts(account, broken.get(account.id, []), zone)
         raised = raised_conditions(
             facts, today, _limits_for(limits, runtime, account.currency), calendar.is_working_day
         )
-        results.append(Found(facts, account.customer_name, raised))
-    return results
+        return Found(facts, account.customer_name, raised)
+
+    def ref(account: Account) -> RowRef:
+        return RowRef(f"account {account.account_id}", account.account_id)
+
+    return list(skipped.each(session.scalars(query.execution_options(yield_per=5_000)), judged, ref))
 
 
 def _limits_for(limits: Thresholds, runtime: Runtime, currency: str) -> Thresholds:

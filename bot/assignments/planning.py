@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.assignments.allocation import AgentSlot, Allocation, CandidateFields, allocate
 from bot.assignments.scoring import AccountFacts, DayScorer
 from bot.compliance.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
+from bot.job_faults import RowRef, SkippedRows
 from bot.settings import Settings
 from bot.vocabulary import CLOSED_STATUSES, Channel, Outcome, PromiseStatus, Role
 from storage.models import Absence, Account, Agent, Contact, Promise
@@ -160,16 +161,32 @@ def _works_a_list(agent: Agent) -> bool:
     return agent.role == Role.AGENT or bool(agent.daily_capacity)
 
 
-def plan_day(session: Session, today: date, settings: Settings) -> DayPlan:
+def plan_day(
+    session: Session, today: date, settings: Settings, skipped: SkippedRows | None = None
+) -> DayPlan:
+    """`skipped` collects the accounts whose row could not be scored: they are left out of the
+    day's plan, and everyone else's accounts are planned."""
     zone = settings.zone
     members, slots, away = working_agents(session, today, settings.default_daily_capacity)
     calls = recent_calls(session, today, zone)
     left_off: Counter[str] = Counter()
-    candidates = list(_candidates(session, today, settings, calls, left_off))
+    candidates = list(
+        _candidates(
+            session,
+            today,
+            settings,
+            calls,
+            left_off,
+            skipped if skipped is not None else SkippedRows(PLANNING),
+        )
+    )
     allocation = allocate(candidates, slots)
     return DayPlan(
         work_date=today, allocation=allocation, agents=members, away=tuple(away), left_off=left_off
     )
+
+
+PLANNING = "daily-assignments"
 
 
 def _candidates(
@@ -178,13 +195,16 @@ def _candidates(
     settings: Settings,
     calls: dict[int, ContactHistory],
     left_off: Counter[str],
+    skipped: SkippedRows,
 ) -> Iterator[CandidateFields]:
     """Every open account that may be contacted today, scored. Runs once per open account, so it
-    works on the row's plain values rather than building an AccountFacts for each."""
+    works on the row's plain values rather than building an AccountFacts for each; a row whose
+    values cannot be scored is skipped (and told) instead of stopping the morning for everyone."""
     scorer = DayScorer(today, settings.score_weights, settings.promise_grace_days)
     zone = settings.zone
     thresholds: dict[str, Decimal] = {}
-    for row in _core_rows(session, facts_query()):
+
+    def candidate(row: Row[*tuple[Any, ...]]) -> CandidateFields | None:
         # In facts_query()'s order; the account id and the promised amount are for reasons() only.
         (pk, _account_id, currency, balance, original_amount, due_date, assigned_to, language, risk_score,
          last_contact_at, last_conversation_at, callback_on, _promise_amount, promise_due, status,
@@ -192,7 +212,7 @@ def _candidates(
         blocked = _blocked(pk, status, hold_reason, calls, today)
         if blocked is not None:
             left_off[blocked.rule] += 1
-            continue
+            return None
         threshold = thresholds.get(currency) or thresholds.setdefault(
             currency, settings.high_value_for(currency)
         )
@@ -207,7 +227,14 @@ def _candidates(
             risk_score,
         )
         # A plain tuple, not a Candidate: see CandidateFields.
-        yield (pk, points, assigned_to, language, balance >= threshold)
+        return (pk, points, assigned_to, language, balance >= threshold)
+
+    return skipped.each(_core_rows(session, facts_query()), candidate, account_ref)
+
+
+def account_ref(row: Row[*tuple[Any, ...]]) -> RowRef:
+    """A facts_query() row as a skipped row: its account id."""
+    return RowRef(f"account {row[1]}", row[1])
 
 
 def _blocked(

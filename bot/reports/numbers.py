@@ -10,14 +10,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select, type_coerce
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.aging import AgingBucket
 from bot.calendar import WorkCalendar
 from bot.currency import Money as Amount
+from bot.job_faults import RowRef, SkippedRows
 from bot.kpis import formulas as kpi
 from bot.reports.model import (
     AgentNumbers,
@@ -60,14 +62,22 @@ class Scope:
 
 
 def build_report(
-    session: Session, kind: PeriodKind, day: date, settings: Settings, now: datetime
+    session: Session,
+    kind: PeriodKind,
+    day: date,
+    settings: Settings,
+    now: datetime,
+    skipped: SkippedRows | None = None,
 ) -> PerformanceReport:
+    """`skipped` collects the payments and promises that could not be counted: they are left out
+    of the report, which is made of everyone else's."""
     zone = settings.zone
     scope = Scope(kind, kpi.period_for(kind, day, zone), now, zone, settings.promise_grace_days)
+    skipped = skipped if skipped is not None else SkippedRows(f"report-{kind}")
     roster = {a.slack_user_id: a for a in session.scalars(select(Agent))}
-    payments = _payments(session, scope)
+    payments = _payments(session, scope, skipped)
     contacts = _contacts(session, scope)
-    promises = _promises(session, scope)
+    promises = _promises(session, scope, skipped)
     start, end, became = _positions(session, scope)
     team = _team(session, scope, settings, roster, payments, promises, start, end, became)
     agents = _agents(session, scope, settings, roster, payments, contacts, promises)
@@ -97,28 +107,33 @@ def _label(kind: PeriodKind, period: kpi.Period, zone: ZoneInfo) -> str:
 # --- facts ---------------------------------------------------------------------------------------
 
 
-def _payments(session: Session, scope: Scope) -> list[tuple[PaymentRow, kpi.PaymentFact]]:
+def _payments(
+    session: Session, scope: Scope, skipped: SkippedRows
+) -> list[tuple[PaymentRow, kpi.PaymentFact]]:
     # Columns rather than Payment entities: a month can hold ~100,000 payments, and entities would
     # fill the session's identity map for nothing (a report changes no row).
     query = (
         select(
             Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency, Payment.method,
             Payment.reference, Payment.recorded_by, Payment.source, Account.account_id, Account.assigned_to,
+            Payment.id,
         )
         .join(Account, Account.id == Payment.account_pk)
         .where(Payment.received_at >= scope.period.start, Payment.received_at < scope.until)
         .order_by(Payment.received_at, Payment.id)  # ties broken the same way on every database
     )  # fmt: skip
-    found = []
-    for paid in session.execute(query):
+
+    def counted(paid: Row[*tuple[Any, ...]]) -> tuple[PaymentRow, kpi.PaymentFact]:
         agent = paid.recorded_by if paid.source == "slack" else paid.assigned_to
         row = PaymentRow(
             paid.received_at, paid.account_id, agent, paid.amount, paid.currency, paid.method, paid.reference
         )
-        found.append(
-            (row, kpi.PaymentFact(paid.account_pk, agent, paid.amount, paid.currency, paid.received_at))
-        )
-    return found
+        return row, kpi.PaymentFact(paid.account_pk, agent, paid.amount, paid.currency, paid.received_at)
+
+    def ref(paid: Row[*tuple[Any, ...]]) -> RowRef:
+        return RowRef(f"payment {paid.id} on account {paid.account_id}", paid.account_id)
+
+    return list(skipped.each(session.execute(query), counted, ref))
 
 
 def _contacts(session: Session, scope: Scope) -> list[kpi.ContactFact]:
@@ -135,21 +150,32 @@ class PromiseRecord:
     resolved_at: datetime | None
 
 
-def _promises(session: Session, scope: Scope) -> list[PromiseRecord]:
-    """Made in the period, due (with grace) in it, still open, or resolved in the last 90 days."""
+def _promises(session: Session, scope: Scope, skipped: SkippedRows) -> list[PromiseRecord]:
+    """Made in the period, due (with grace) in it, still open, or resolved in the last 90 days. A
+    promise whose outcome cannot be worked out is left out (and told), not the whole report."""
     first_day = scope.period.start.astimezone(scope.zone).date()
     since = min(first_day, scope.now.astimezone(scope.zone).date()) - timedelta(days=92 + scope.grace_days)
     # Columns rather than Promise entities, as for payments.
     query = select(
         Promise.account_pk, Promise.made_by, Promise.amount, Promise.currency, Promise.made_at,
         Promise.due_date, Promise.paid_toward, Promise.status, Promise.resolved_at, Account.account_id,
+        Promise.id,
     ).join(Account, Account.id == Promise.account_pk)  # fmt: skip
     query = query.where((Promise.due_date >= since) | (Promise.made_at >= scope.period.start))
-    found = []
     query = query.where(Promise.made_at < scope.until).order_by(Promise.made_at, Promise.id)
-    for *fact, resolved_at, account_id in session.execute(query):
-        found.append(PromiseRecord(account_id, kpi.PromiseFact(*fact), resolved_at))
-    return found
+
+    def counted(found: Row[*tuple[Any, ...]]) -> PromiseRecord:
+        *fact, resolved_at, account_id, _promise_id = found
+        record = PromiseRecord(account_id, kpi.PromiseFact(*fact), resolved_at)
+        # What the formulas will ask of it, asked now, where one promise can still be left out.
+        _in_report(record.fact, scope)
+        _promise_row(record, scope)
+        return record
+
+    def ref(found: Row[*tuple[Any, ...]]) -> RowRef:
+        return RowRef(f"promise {found.id} on account {found.account_id}", found.account_id)
+
+    return list(skipped.each(session.execute(query), counted, ref))
 
 
 def _in_report(fact: kpi.PromiseFact, scope: Scope) -> bool:
