@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     )
     # Deliveries that keep failing are retried with backoff this many times, then marked failed.
     outbox_max_attempts: int = Field(default=8, ge=1, le=50, validation_alias="COLLECT_OUTBOX_MAX_ATTEMPTS")
+    # Delivered outbox messages (and their files) are pruned this many days after they were sent;
+    # skipped rows once not met again for as long (schedules/housekeeping.py).
+    outbox_retention_days: int = Field(
+        default=30, ge=1, le=3650, validation_alias="COLLECT_OUTBOX_RETENTION_DAYS"
+    )
 
     @field_validator("slack_api_url")
     @classmethod
