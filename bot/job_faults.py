@@ -107,6 +107,21 @@ class SkippedRows:
             if result is not None:
                 yield result
 
+    def at_fault(
+        self, rows: Iterable[Row], check: Callable[[Row], object], key: Callable[[Row], RowRef]
+    ) -> list[Row]:
+        """The rows whose check raises, each skipped: for a job that computes over all rows at
+        once (the database sums them), to find the ones that spoiled the whole and compute again
+        without them. Reads every row, so only once the whole has failed."""
+        found = []
+        for row in rows:
+            try:
+                check(row)
+            except Exception as error:
+                self.skip(key(row), error)
+                found.append(row)
+        return found
+
     @contextlib.contextmanager
     def row(self, ref: RowRef) -> Iterator[None]:
         """The same guard for a loop whose body is not one function: `with skipped.row(ref): …`."""

@@ -274,3 +274,21 @@ def test_a_job_that_fails_as_a_whole_is_told_once_and_stops_no_other(team: Runni
         session.execute(delete(Account).where(Account.account_id == "BAD-1"))
     scheduler_tick(team, MONDAY_10AM + timedelta(minutes=30))  # corrected: the lists go out that day
     assert any("OK-1" in dm for dm in dms(team, ANA))
+
+
+def test_the_digests_sum_the_portfolio_without_an_account_that_spoils_the_sums(team: RunningBot) -> None:
+    """The database sums the portfolio for the digests' aging and flow numbers, so a NaN balance
+    spoils its whole group: the accounts at fault are found one by one and the rest summed again."""
+    db = team.runtime.db
+    if db.is_sqlite:
+        pytest.skip("SQLite holds money as integers: no balance there is not a number")
+    plant_unusable_value(db, "BAD-1")
+    scheduler_tick(team, MONDAY_EVENING)  # Monday's daily digest, and the weekly one
+    texts = [m.get("text", "") for m in team.slack.messages(SUPERVISORS)]
+    assert any("Monday 23 November 2026" in t for t in texts) and any("week of" in t for t in texts)
+    for job in ("performance-digest-day", "performance-digest-week"):
+        assert [row.row_key for row in skipped(team) if row.job == job] == ["account BAD-1"]
+        assert len(notices(team, job, "BAD-1")) == 1
+    scheduler_tick(team, MONDAY_EVENING + timedelta(days=1))  # Tuesday's digest
+    assert any("Tuesday 24 November 2026" in m.get("text", "") for m in team.slack.messages(SUPERVISORS))
+    assert len(notices(team, "performance-digest-day", "BAD-1")) == 1

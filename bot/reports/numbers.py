@@ -7,6 +7,7 @@ changed by a later portfolio import are taken as they are now)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -16,10 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
-from bot.aging import AgingBucket
+from bot.aging import AgingBucket, aging_bucket
 from bot.calendar import WorkCalendar
 from bot.currency import Money as Amount
-from bot.job_faults import RowRef, SkippedRows
+from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.kpis import formulas as kpi
 from bot.reports.model import (
     AgentNumbers,
@@ -78,8 +79,17 @@ def build_report(
     payments = _payments(session, scope, skipped)
     contacts = _contacts(session, scope)
     promises = _promises(session, scope, skipped)
-    start, end, became = _positions(session, scope)
-    team = _team(session, scope, settings, roster, payments, promises, start, end, became)
+    try:
+        start, end, became = _positions(session, scope)
+        team = _team(session, scope, settings, roster, payments, promises, start, end, became)
+    except Exception as error:
+        # The database sums the portfolio, so one account's unusable balance or date spoils the
+        # sums of its whole group: find the accounts at fault one by one, and sum the others again.
+        faulty = _accounts_at_fault(session, scope, skipped)
+        if not faulty or is_outage(error):
+            raise
+        start, end, became = _positions(session, scope, leaving_out=faulty)
+        team = _team(session, scope, settings, roster, payments, promises, start, end, became)
     agents = _agents(session, scope, settings, roster, payments, contacts, promises)
     return PerformanceReport(
         kind=kind,
@@ -199,12 +209,12 @@ def _promise_row(record: PromiseRecord, scope: Scope) -> PromiseRow:
 
 
 def _positions(
-    session: Session, scope: Scope
+    session: Session, scope: Scope, leaving_out: Sequence[int] = ()
 ) -> tuple[list[kpi.AccountPosition], list[kpi.AccountPosition], dict[int, Amount]]:
     """The portfolio at the period's start and end, and what became delinquent during it, as the
     portfolio-flow formulas take them: one pair of positions per group of accounts that stood alike
     (kpi.FlowGroup), so that a million accounts are summed by the database, not in Python."""
-    groups = _flow_groups(session, scope)
+    groups = _flow_groups(session, scope, leaving_out)
     return kpi.group_positions(
         kpi.FlowGroup(
             currency, AgingBucket(start), AgingBucket(end), bool(became), owed_at_start, owed_at_end
@@ -213,7 +223,31 @@ def _positions(
     )
 
 
-def _flow_groups(session: Session, scope: Scope) -> Select[str, str, str, bool, Decimal, Decimal]:
+def _accounts_at_fault(session: Session, scope: Scope, skipped: SkippedRows) -> list[int]:
+    """The accounts whose position the flow formulas cannot take (a balance that is no number, a
+    due date out of reach), each skipped; read one by one, so only after the sums failed."""
+    days = (
+        scope.period.start.astimezone(scope.zone).date(),
+        (scope.until - timedelta(microseconds=1)).astimezone(scope.zone).date(),
+    )
+
+    def check(row: Row[*tuple[Any, ...]]) -> None:
+        pk, _account_id, currency, balance, due_date = row
+        for day in days:
+            position = kpi.AccountPosition(pk, currency, balance, (day - due_date).days)
+            Amount(position.owed, currency)
+            aging_bucket(position.days_past_due)
+
+    def ref(row: Row[*tuple[Any, ...]]) -> RowRef:
+        return RowRef(f"account {row[1]}", row[1])
+
+    query = select(Account.id, Account.account_id, Account.currency, Account.balance, Account.due_date)
+    return [row[0] for row in skipped.at_fault(session.execute(query), check, ref)]
+
+
+def _flow_groups(
+    session: Session, scope: Scope, leaving_out: Sequence[int] = ()
+) -> Select[str, str, str, bool, Decimal, Decimal]:
     """Every account's owed balance at the start and end (today's balance plus the payments
     received since), summed per currency, bucket at the start, bucket at the end (current when it
     owes nothing) and whether it became delinquent during the period (due date + 1 in it)."""
@@ -233,18 +267,17 @@ def _flow_groups(session: Session, scope: Scope) -> Select[str, str, str, bool, 
     start_day = start.astimezone(scope.zone).date()
     end_day = (end - timedelta(microseconds=1)).astimezone(scope.zone).date()
     one_day = timedelta(days=1)
-    accounts = (
-        select(
-            Account.currency.label("currency"),
-            _bucket_on(start_day).label("start"),
-            case((closing <= zero, AgingBucket.CURRENT.value), else_=_bucket_on(end_day)).label("end"),
-            Account.due_date.between(start_day - one_day, end_day - one_day).label("became"),
-            case((opening > zero, opening), else_=zero).label("owed_at_start"),
-            case((closing > zero, closing), else_=zero).label("owed_at_end"),
-        )
-        .outerjoin(sums, sums.c.account_pk == Account.id)
-        .subquery()
-    )
+    each_account = select(
+        Account.currency.label("currency"),
+        _bucket_on(start_day).label("start"),
+        case((closing <= zero, AgingBucket.CURRENT.value), else_=_bucket_on(end_day)).label("end"),
+        Account.due_date.between(start_day - one_day, end_day - one_day).label("became"),
+        case((opening > zero, opening), else_=zero).label("owed_at_start"),
+        case((closing > zero, closing), else_=zero).label("owed_at_end"),
+    ).outerjoin(sums, sums.c.account_pk == Account.id)
+    if leaving_out:
+        each_account = each_account.where(Account.id.not_in(leaving_out))
+    accounts = each_account.subquery()
     # Grouped outside the subquery: PostgreSQL would not match the CASE expressions' parameters
     # in GROUP BY with those in the select list.
     keys = (accounts.c.currency, accounts.c.start, accounts.c.end, accounts.c.became)
