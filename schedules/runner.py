@@ -37,7 +37,11 @@ def _run_guarded(runtime: Runtime, job: ScheduledJob, at: datetime, by: str) -> 
         if is_outage(error):
             raise
         log.exception("%s failed as a whole", job.name)
-        record_job_failure(runtime, job.name, error, at)
+        try:
+            record_job_failure(runtime, job.name, error, at)
+        except Exception:
+            # Not recorded (the log has it): the other jobs and the deliveries still come first.
+            log.exception("%s: its failure could not be recorded", job.name)
         return JobReport(job.name, "", False, f"{job.name} failed: {describe(error)}")
 
 

@@ -108,17 +108,18 @@ def _queue_messages(
     session: Session, runtime: Runtime, plan: DayPlan, at: datetime, skipped: SkippedRows
 ) -> None:
     day = plan.work_date
-    worklists = [worklist_for(session, agent, day, runtime.zone) for agent in sorted(plan.allocation.lists)]
-    for worklist in worklists:
-        # A list that cannot be shown is one agent's problem, not the whole team's.
-        with skipped.row(RowRef(f"the worklist of {worklist.agent_id}")):
-            page = worklist_page(worklist)
+    worklists: list[Worklist] = []
+    for agent in sorted(plan.allocation.lists):
+        # A list that cannot be read or shown is one agent's problem, not the whole team's.
+        with skipped.row(RowRef(f"the worklist of {agent}")):
+            worklist = worklist_for(session, agent, day, runtime.zone)
+            worklists.append(worklist)
             enqueue(
                 session,
-                key=f"worklist:{day.isoformat()}:{worklist.agent_id}",
+                key=f"worklist:{day.isoformat()}:{agent}",
                 kind="worklist",
-                channel=worklist.agent_id,
-                reply=page,
+                channel=agent,
+                reply=worklist_page(worklist),
                 now=at,
             )
     channel = runtime.settings.supervisor_channel

@@ -101,7 +101,7 @@ def build_report(
         agents=agents,
         wins=_wins(scope, roster, payments, promises) if kind == "day" else (),
         payments=tuple(row for row, _fact in payments),
-        promises=tuple(_promise_row(record, scope) for record in promises if _in_report(record.fact, scope)),
+        promises=tuple(record.row for record in promises if record.row is not None),
     )
 
 
@@ -158,6 +158,8 @@ class PromiseRecord:
     account_id: str
     fact: kpi.PromiseFact
     resolved_at: datetime | None
+    row: PromiseRow | None = None
+    """How the report shows it, when it is one of the report's promises."""
 
 
 def _promises(session: Session, scope: Scope, skipped: SkippedRows) -> list[PromiseRecord]:
@@ -175,12 +177,11 @@ def _promises(session: Session, scope: Scope, skipped: SkippedRows) -> list[Prom
     query = query.where(Promise.made_at < scope.until).order_by(Promise.made_at, Promise.id)
 
     def counted(found: Row[*tuple[Any, ...]]) -> PromiseRecord:
-        *fact, resolved_at, account_id, _promise_id = found
-        record = PromiseRecord(account_id, kpi.PromiseFact(*fact), resolved_at)
-        # What the formulas will ask of it, asked now, where one promise can still be left out.
-        _in_report(record.fact, scope)
-        _promise_row(record, scope)
-        return record
+        *values, resolved_at, account_id, _promise_id = found
+        fact = kpi.PromiseFact(*values)
+        # Worked out here, where one promise whose dates cannot be worked with is left out alone.
+        row = _promise_row(account_id, fact, scope) if _in_report(fact, scope) else None
+        return PromiseRecord(account_id, fact, resolved_at, row)
 
     def ref(found: Row[*tuple[Any, ...]]) -> RowRef:
         return RowRef(f"promise {found.id} on account {found.account_id}", found.account_id)
@@ -194,10 +195,9 @@ def _in_report(fact: kpi.PromiseFact, scope: Scope) -> bool:
     )
 
 
-def _promise_row(record: PromiseRecord, scope: Scope) -> PromiseRow:
-    fact = record.fact
+def _promise_row(account_id: str, fact: kpi.PromiseFact, scope: Scope) -> PromiseRow:
     return PromiseRow(
-        account_id=record.account_id,
+        account_id=account_id,
         agent_id=fact.agent,
         made_at=fact.made_at,
         due_date=fact.due_date,
