@@ -21,7 +21,7 @@ import contextlib
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple, TypeVar
@@ -120,6 +120,35 @@ class SkippedRows:
             except Exception as error:
                 self.skip(key(row), error)
                 found.append(row)
+        return found
+
+    def unreadable(
+        self, keys: Sequence[int], read: Callable[[int, int], object], key: Callable[[int], RowRef]
+    ) -> list[int]:
+        """The keys whose rows cannot even be read (the driver cannot convert a value: a date that
+        is no date, a timestamp beyond datetime's range), each skipped. A large read streams its
+        rows, so such a row fails the whole read; `read(first, last)` reads the rows of the keys
+        first..last and raises when one of them cannot be read, and halving the sorted `keys`
+        finds each bad one in a few dozen reads. Only once the whole read has failed."""
+        found: list[int] = []
+
+        def search(low: int, high: int) -> None:
+            try:
+                read(keys[low], keys[high])
+                return
+            except Exception as error:
+                if is_outage(error):
+                    raise
+                if low == high:
+                    self.skip(key(keys[low]), error)
+                    found.append(keys[low])
+                    return
+            middle = (low + high) // 2
+            search(low, middle)
+            search(middle + 1, high)
+
+        if keys:
+            search(0, len(keys) - 1)
         return found
 
     @contextlib.contextmanager

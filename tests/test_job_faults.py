@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import select, text, update
 
 from schedules.runner import run_job, tick
 from storage.database import Database
@@ -252,16 +252,45 @@ def test_reminders_skip_escalations_they_cannot_show_and_remind_the_others(team:
     assert len(notices(team, "escalation-reminders", f"escalation {ids['GONE-1']}")) == 1
 
 
-def test_a_job_that_fails_as_a_whole_is_told_once_and_stops_no_other(team: RunningBot) -> None:
-    """A value the database driver itself cannot read fails the morning run before any row step
-    (reading is one stream): the run is recorded and told once, and the alerts and the deliveries of
-    the same ticks still go out."""
-    db = team.runtime.db
+def plant_unreadable(db: Database, table: str, column: str, where: str) -> None:
+    """A value the database driver itself cannot turn into Python: SQLite keeps a word in a date
+    or money column, PostgreSQL an infinite date or timestamp (beyond Python's datetime)."""
+    value = {
+        ("sqlite", "due_date"): "'soon'",
+        ("sqlite", "monthly_target"): "'lots'",
+        ("postgresql", "due_date"): "'infinity'",
+        ("postgresql", "updated_at"): "'infinity'",
+    }[("sqlite" if db.is_sqlite else "postgresql", column)]
     with db.transaction() as session:
-        if db.is_sqlite:
-            session.execute(text("UPDATE accounts SET due_date = 'soon' WHERE account_id = 'BAD-1'"))
-        else:
-            session.execute(text("UPDATE accounts SET due_date = 'infinity' WHERE account_id = 'BAD-1'"))
+        session.execute(text(f"UPDATE {table} SET {column} = {value} WHERE {where}"))
+
+
+def test_the_morning_run_finds_an_account_it_cannot_even_read_and_plans_without_it(team: RunningBot) -> None:
+    """Such a value fails the portfolio's whole streamed read, not one row's step: the unreadable
+    account is found (halving the ids) and the day planned without it."""
+    db = team.runtime.db
+    for number in range(2, 40):
+        add_account(db, f"OK-{number + 1}", "100.00", assigned_to=None)
+    plant_unreadable(db, "accounts", "due_date", "account_id = 'BAD-1'")
+    scheduler_tick(team, MONDAY_8AM)
+    ana, bo = dms(team, ANA), dms(team, BO)
+    assert len(ana) == 1 and "OK-1" in ana[0] and "BAD-1" not in ana[0]
+    assert len(bo) == 1 and "OK-2" in bo[0]
+    assert [(row.row_key, row.account_id) for row in skipped(team) if row.job == "daily-assignments"] == [
+        ("account BAD-1", "BAD-1")
+    ]
+    scheduler_tick(team, MONDAY_8AM + timedelta(days=1))
+    assert len(dms(team, ANA)) == 2
+    assert len(notices(team, "daily-assignments", "BAD-1")) == 1
+
+
+def test_a_job_that_fails_as_a_whole_is_told_once_and_stops_no_other(team: RunningBot) -> None:
+    """A roster row the driver cannot read fails the morning run as a whole (no account is at
+    fault): the run is recorded and told once, and the alerts and the deliveries of the same ticks
+    still go out; once the row is corrected, the lists go out that day."""
+    db = team.runtime.db
+    column = "monthly_target" if db.is_sqlite else "updated_at"
+    plant_unreadable(db, "agents", column, f"slack_user_id = '{BO}'")
     plant_outbox(db, "planted:hello", BO, {"text": "hello Bo"})
     scheduler_tick(team, MONDAY_10AM)
     scheduler_tick(team, MONDAY_10AM + timedelta(minutes=15))
@@ -271,7 +300,8 @@ def test_a_job_that_fails_as_a_whole_is_told_once_and_stops_no_other(team: Runni
     assert "failed" in run_job(team.runtime, "daily-assignments", MONDAY_10AM, by="by hand").message
     assert len(notices(team, "daily-assignments", "the whole run")) == 1
     with db.transaction() as session:
-        session.execute(delete(Account).where(Account.account_id == "BAD-1"))
+        corrected = "NULL" if db.is_sqlite else "created_at"
+        session.execute(text(f"UPDATE agents SET {column} = {corrected} WHERE slack_user_id = '{BO}'"))
     scheduler_tick(team, MONDAY_10AM + timedelta(minutes=30))  # corrected: the lists go out that day
     assert any("OK-1" in dm for dm in dms(team, ANA))
 

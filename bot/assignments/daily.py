@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.assignments.lists import worklist_for
-from bot.assignments.planning import DayPlan, facts_of, plan_day
+from bot.assignments.planning import DayPlan, facts_of, plan_day, unreadable_accounts
 from bot.assignments.scoring import AccountFacts, reasons
 from bot.assignments.worklist import AgentTally, SupervisorSummary, Worklist
 from bot.blocks.worklist import supervisor_summary, worklist_page
 from bot.calendar import WorkCalendar
 from bot.clock import team_today
-from bot.job_faults import RowRef, SkippedRows
+from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.ledger.holds import release_expired_holds
 from bot.outbox import enqueue
@@ -41,8 +41,8 @@ def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
     with runtime.db.transaction() as session:
         release_expired_holds(session, today=today, now=at)
     skipped = SkippedRows(JOB)
+    plan = _plan(runtime, today, skipped)
     with runtime.db.reading() as session:
-        plan = plan_day(session, today, runtime.settings, skipped)
         lines = _lines_with_reasons(session, plan, runtime, skipped)
     try:
         with runtime.db.transaction() as session:
@@ -64,6 +64,24 @@ def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
     return JobReport(
         JOB, period, True, f"{len(lines)} accounts on {len(plan.allocation.lists)} worklists{left_out}"
     )
+
+
+def _plan(runtime: Runtime, today: date, skipped: SkippedRows) -> DayPlan:
+    """The day's plan; when the portfolio's read fails as a whole (a value the driver cannot
+    convert fails the stream, not one row's step), the unreadable accounts are found and the day
+    is planned without them."""
+    try:
+        with runtime.db.reading() as session:
+            return plan_day(session, today, runtime.settings, skipped)
+    except Exception as error:
+        if is_outage(error):
+            raise
+        with runtime.db.reading() as session:
+            unreadable = unreadable_accounts(session, today, runtime.zone, skipped)
+        if not unreadable:
+            raise
+    with runtime.db.reading() as session:
+        return plan_day(session, today, runtime.settings, skipped, leaving_out=unreadable)
 
 
 def _lines_with_reasons(
