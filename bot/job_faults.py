@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.blocks.job_faults import skipped_row_notice
+from bot.blocks.job_faults import job_failed_notice, skipped_row_notice
 from bot.runtime import Runtime
 from storage.models import SkippedRow
 
@@ -226,7 +226,11 @@ def _remember(session: Session, runtime: Runtime, job: str, fault: RowFault, at:
             key=f"{fault.notice_key}:{_job_digest(job)}",
             kind=NOTICE_KIND,
             channel=channel,
-            reply=skipped_row_notice(job, fault.row.what, fault.row.account_id, fault.problem),
+            reply=(
+                job_failed_notice(job, fault.problem)
+                if fault.row.what == WHOLE_RUN
+                else skipped_row_notice(job, fault.row.what, fault.row.account_id, fault.problem)
+            ),
             now=at,
         )
     )

@@ -202,20 +202,26 @@ def test_a_corrupt_outbox_message_is_set_aside_and_the_others_are_delivered(team
         db, "escalation:not-a-number", SUPERVISORS, {"text": "an odd one"}, kind="escalation"
     )
     after = plant_outbox(db, "planted:after", BO, {"text": "then, for Bo"})
+    faulty = [corrupt, unnamed]
+    if db.is_sqlite:  # SQLite keeps any text in a JSON column; PostgreSQL's json type refuses it
+        torn = plant_outbox(db, "planted:torn", ANA, {"text": "torn"})
+        with db.transaction() as session:
+            session.execute(text('UPDATE outbox SET payload = \'{"text": "to\' WHERE id = :id'), {"id": torn})
+        faulty.append(torn)
     scheduler_tick(team, MONDAY_9AM)
     assert any("first, for Ana" in dm for dm in dms(team, ANA))
     assert any("then, for Bo" in dm for dm in dms(team, BO))
     with db.reading() as session:
         states = dict(session.execute(select(OutboxMessage.id, OutboxMessage.state)).all())
     assert states[before] == states[after] == "sent"
-    assert states[corrupt] == states[unnamed] == "failed"
+    assert {states[message] for message in faulty} == {"failed"}
     rows = [row.row_key for row in skipped(team) if row.job == "outbox-delivery"]
-    assert sorted(rows) == sorted([f"outbox message {corrupt}", f"outbox message {unnamed}"])
+    assert sorted(rows) == sorted(f"outbox message {message}" for message in faulty)
     for _ in range(3):
         team.clock.advance(timedelta(minutes=10))
         scheduler_tick(team, team.clock.now())
-    assert len(notices(team, "outbox-delivery", f"outbox message {corrupt}")) == 1
-    assert len(notices(team, "outbox-delivery", f"outbox message {unnamed}")) == 1
+    for message in faulty:
+        assert len(notices(team, "outbox-delivery", f"outbox message {message}")) == 1
     assert len([m for m in team.slack.messages(SUPERVISORS) if "an odd one" in m.get("text", "")]) == 1
 
 

@@ -19,3 +19,13 @@ def skipped_row_notice(job: str, what: str, account_id: str | None, problem: str
         " It is left out of every run until it is corrected; this is said once."
     )
     return Reply(text=text, blocks=[section(text)])
+
+
+def job_failed_notice(job: str, problem: str) -> Reply:
+    """A job that failed as a whole (no one row could be blamed): nobody got what it sends."""
+    problem_text = code(clip(" ".join(problem.split()), PROBLEM_LIMIT))
+    text = (
+        f":warning: The *{one_line(job, 64)}* job could not handle the whole run and did not run: {problem_text}."
+        " The other jobs ran. It is tried again until the cause is corrected; this is said once."
+    )
+    return Reply(text=text, blocks=[section(text)])
