@@ -110,9 +110,10 @@ class SkippedRows:
     def at_fault(
         self, rows: Iterable[Row], check: Callable[[Row], object], key: Callable[[Row], RowRef]
     ) -> list[Row]:
-        """The rows whose check raises, each skipped: for a job that computes over all rows at
-        once (the database sums them), to find the ones that spoiled the whole and compute again
-        without them. Reads every row, so only once the whole has failed."""
+        """The rows whose check raises, each skipped. For a step that feeds a whole rather than
+        yielding one result per row (counting calls per account), and for a job that computes over
+        all rows at once (the database sums them): to find, once the whole has failed, the rows
+        that spoiled it and compute again without them."""
         found = []
         for row in rows:
             try:
