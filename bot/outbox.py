@@ -42,6 +42,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot import job_faults
 from bot.blocks.kit import Reply
 from bot.blocks.mrkdwn import escape
 from bot.runtime import Runtime
@@ -128,9 +129,40 @@ def deliver_due(runtime: Runtime, *, limit: int = 10_000) -> DeliveryReport:
         claimed = _claim_batch(runtime)
         if not claimed:
             break
+        skipped, refs = job_faults.SkippedRows(DELIVERY_JOB), {}
         for message_id in claimed:
-            _deliver_one(runtime, message_id, report)
+            refs[message_id] = job_faults.RowRef(f"outbox message {message_id}")
+            # A message that cannot be read or recorded (a corrupt payload, a key that names no
+            # escalation) must not stop the others, nor be claimed again and again.
+            with skipped.row(refs[message_id]):
+                _deliver_one(runtime, message_id, report)
+        if skipped:
+            _set_aside(runtime, [pk for pk, ref in refs.items() if skipped.skipped(ref.what)], skipped)
+            report.failed += len(skipped)
     return report
+
+
+DELIVERY_JOB = "outbox-delivery"
+
+
+def _set_aside(runtime: Runtime, message_ids: list[int], skipped: job_faults.SkippedRows) -> None:
+    """Marked failed, not retried: the fault is in the message itself, and the supervisors hear of
+    it (once) through the skipped rows."""
+    now = runtime.now()
+    problems = {fault.row.what: fault.problem for fault in skipped.faults.values()}
+    with runtime.db.transaction() as session:
+        for message_id in message_ids:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(
+                    state=State.FAILED,
+                    last_error=problems.get(f"outbox message {message_id}"),
+                    claimed_at=None,
+                    claimed_by=None,
+                )
+            )
+        skipped.record(session, runtime, now)
 
 
 def _claim_batch(runtime: Runtime) -> list[int]:

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     error_log: str = Field(
         default="collect-bot-errors.log", min_length=1, validation_alias="COLLECT_ERROR_LOG"
     )
+    # Delivered outbox messages (and their files) are pruned this many days after they were sent;
+    # skipped rows once not met again for as long (schedules/housekeeping.py).
+    outbox_retention_days: int = Field(
+        default=30, ge=1, le=3650, validation_alias="COLLECT_OUTBOX_RETENTION_DAYS"
+    )
 
     @field_validator("slack_api_url")
     @classmethod

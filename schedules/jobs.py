@@ -21,6 +21,8 @@ from bot.job_runs import JobReport
 from bot.reports.digests import KINDS, digest_due, job_name, run_digest
 from bot.reports.model import PeriodKind
 from bot.runtime import Runtime
+from schedules.housekeeping import JOB as HOUSEKEEPING
+from schedules.housekeeping import run_housekeeping
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,4 +59,6 @@ JOBS: dict[str, ScheduledJob] = {
     ESCALATION_REMINDERS: ScheduledJob(ESCALATION_REMINDERS, _during_working_days, run_reminders),
     ALERTS: ScheduledJob(ALERTS, alerts_due, run_alerts),
     **{job_name(kind): _digest(kind) for kind in KINDS},
+    # Due all day: the claim makes it once per team day, at the first tick of the day.
+    HOUSEKEEPING: ScheduledJob(HOUSEKEEPING, lambda _runtime, _at: True, run_housekeeping),
 }

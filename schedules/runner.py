@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.job_faults import describe, is_outage, record_job_failure
 from bot.job_runs import JobReport
 from bot.outbox import DeliveryReport, deliver_due
 from bot.runtime import Runtime
-from schedules.jobs import JOBS
+from schedules.jobs import JOBS, ScheduledJob
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,26 @@ def run_job(runtime: Runtime, name: str, at: datetime, *, by: str) -> JobReport:
     job = JOBS.get(name)
     if job is None:
         raise UnknownJobError(f"there is no job {name!r}: jobs are {', '.join(sorted(JOBS))}")
-    return job.run(runtime, at, by)
+    return _run_guarded(runtime, job, at, by)
+
+
+def _run_guarded(runtime: Runtime, job: ScheduledJob, at: datetime, by: str) -> JobReport:
+    """A job whose fault no row step caught fails alone: it is recorded and the supervisors told
+    once (bot.job_faults), and the other jobs and the deliveries still run. Its period is not
+    claimed, so it runs again once the fault is corrected. Losing the database is no job's fault:
+    that goes up, and the next tick retries."""
+    try:
+        return job.run(runtime, at, by)
+    except Exception as error:
+        if is_outage(error):
+            raise
+        log.exception("%s failed as a whole", job.name)
+        try:
+            record_job_failure(runtime, job.name, error, at)
+        except Exception:
+            # Not recorded (the log has it): the other jobs and the deliveries still come first.
+            log.exception("%s: its failure could not be recorded", job.name)
+        return JobReport(job.name, "", False, f"{job.name} failed: {describe(error)}")
 
 
 def run_due(runtime: Runtime, *, by: str) -> list[JobReport]:
@@ -33,7 +53,7 @@ def run_due(runtime: Runtime, *, by: str) -> list[JobReport]:
     for job in JOBS.values():
         if not job.due(runtime, now):
             continue
-        report = job.run(runtime, now, by)
+        report = _run_guarded(runtime, job, now, by)
         if report.ran:
             log.info("%s: %s", job.name, report.message)
             reports.append(report)

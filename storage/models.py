@@ -391,6 +391,29 @@ class ReceivedRequest(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class SkippedRow(Base):
+    """A row a scheduled job could not handle and left out, while it served everyone else: one row
+    per job, row and problem, so that the supervisors are told of it once, however often it recurs."""
+
+    __tablename__ = "skipped_rows"
+    __table_args__ = (
+        UniqueConstraint("job", "row_key", "problem_key", name="uq_skipped_rows_job_row_problem"),
+        Index("ix_skipped_rows_last_seen_at", "last_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    # What was skipped, in words a supervisor can look up: "account ACC-1042", "outbox message 77".
+    row_key: Mapped[str] = mapped_column(String(200))
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    problem: Mapped[str] = mapped_column(Text)
+    # A digest of the problem: the same fault met again is the same row, a new one is told anew.
+    problem_key: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    times: Mapped[int] = mapped_column(default=1)
+
+
 class AuditEntry(Base):
     """Who changed what, when, with the values before and after. Written in the change's transaction."""
 

@@ -6,6 +6,7 @@ so two processes never raise the same alerts."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -25,11 +26,12 @@ from bot.alerts.conditions import (
 from bot.blocks.alerts import AlertLine, agent_alert, alerts_message
 from bot.calendar import WorkCalendar, local_day
 from bot.clock import team_today
+from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.outbox import enqueue
 from bot.runtime import Runtime
 from bot.vocabulary import CLOSED_STATUSES, AccountStatus, PromiseStatus
-from storage.models import Account, Alert, Promise
+from storage.models import Account, Alert, Promise, table_of
 
 JOB = "supervisor-alerts"
 SLOT_MINUTES = 15
@@ -60,18 +62,53 @@ def run_alerts(runtime: Runtime, at: datetime, by: str) -> JobReport:
     today = team_today(at, runtime.zone)
     calendar = WorkCalendar.from_settings(runtime.settings)
     period = slot(at, runtime)
+    skipped = SkippedRows(JOB)
     with runtime.db.reading() as session:
         done = already_ran(session, JOB, period)
         if done is not None:
             return JobReport(JOB, period, False, describe(done))
-        found = [f for f in _found(session, runtime, today, calendar) if f.raised]
+    found = _all_found(runtime, today, calendar, skipped)
     try:
         with runtime.db.transaction() as session:
-            claim(session, JOB, period, at, by, {"accounts": len(found)})
+            claim(session, JOB, period, at, by, {"accounts": len(found), "skipped": len(skipped)})
             new = _raise_and_clear(session, runtime, found, at)
+            skipped.record(session, runtime, at)
     except IntegrityError:
         return JobReport(JOB, period, False, f"{JOB} for {period} was run by another process")
     return JobReport(JOB, period, bool(new), f"{new} new alerts")
+
+
+def _all_found(runtime: Runtime, today: date, calendar: WorkCalendar, skipped: SkippedRows) -> list[Found]:
+    """The accounts with something to raise. When the read fails as a whole (a value the driver
+    cannot convert fails the stream, not one account's step), the unreadable accounts are found
+    by halving the ids, and the others judged without them."""
+    try:
+        with runtime.db.reading() as session:
+            return [f for f in _found(session, runtime, today, calendar, skipped) if f.raised]
+    except Exception as error:
+        if is_outage(error):
+            raise
+        with runtime.db.reading() as session:
+            unreadable = _unreadable_accounts(session, skipped)
+        if not unreadable:
+            raise
+    with runtime.db.reading() as session:
+        return [f for f in _found(session, runtime, today, calendar, skipped, unreadable) if f.raised]
+
+
+def _unreadable_accounts(session: Session, skipped: SkippedRows) -> list[int]:
+    accounts, promises = table_of(Account), table_of(Promise)
+
+    def read(first: int, last: int) -> None:
+        session.execute(select(accounts).where(accounts.c.id.between(first, last))).all()
+        session.execute(select(promises).where(promises.c.account_pk.between(first, last))).all()
+
+    def ref(pk: int) -> RowRef:
+        account_id = session.scalar(select(Account.account_id).where(Account.id == pk))
+        return RowRef(f"account {account_id}" if account_id else f"account record {pk}", account_id)
+
+    ids = list(session.scalars(select(Account.id).order_by(Account.id)))
+    return skipped.unreadable(ids, read, ref)
 
 
 def _limits(runtime: Runtime) -> Thresholds:
@@ -85,11 +122,20 @@ def _limits(runtime: Runtime) -> Thresholds:
     )
 
 
-def _found(session: Session, runtime: Runtime, today: date, calendar: WorkCalendar) -> list[Found]:
+def _found(
+    session: Session,
+    runtime: Runtime,
+    today: date,
+    calendar: WorkCalendar,
+    skipped: SkippedRows,
+    leaving_out: Sequence[int] = (),
+) -> list[Found]:
+    """The accounts with a condition to raise; an account whose facts cannot be judged is skipped
+    (and told), the others are raised as usual."""
     limits = _limits(runtime)
     lowest_high_value = min([limits.high_value, *runtime.settings.high_value_by_currency.values()])
     zone = runtime.zone
-    broken = _broken_promises(session, today, limits.grace_days)
+    broken = _broken_promises(session, today, limits.grace_days, leaving_out)
     quiet_since = datetime.combine(
         today - timedelta(days=limits.stalled_attempt_working_days), datetime.min.time(), zone
     )
@@ -108,14 +154,20 @@ def _found(session: Session, runtime: Runtime, today: date, calendar: WorkCalend
             ),
         ),
     )
-    results = []
-    for account in session.scalars(query.execution_options(yield_per=5_000)):
+    if leaving_out:
+        query = query.where(Account.id.not_in(leaving_out))
+
+    def judged(account: Account) -> Found:
         facts = _facts(account, broken.get(account.id, []), zone)
         raised = raised_conditions(
             facts, today, _limits_for(limits, runtime, account.currency), calendar.is_working_day
         )
-        results.append(Found(facts, account.customer_name, raised))
-    return results
+        return Found(facts, account.customer_name, raised)
+
+    def ref(account: Account) -> RowRef:
+        return RowRef(f"account {account.account_id}", account.account_id)
+
+    return list(skipped.each(session.scalars(query.execution_options(yield_per=5_000)), judged, ref))
 
 
 def _limits_for(limits: Thresholds, runtime: Runtime, currency: str) -> Thresholds:
@@ -128,10 +180,14 @@ def _limits_for(limits: Thresholds, runtime: Runtime, currency: str) -> Threshol
     )
 
 
-def _broken_promises(session: Session, today: date, grace_days: int) -> dict[int, list[Promise]]:
+def _broken_promises(
+    session: Session, today: date, grace_days: int, leaving_out: Sequence[int] = ()
+) -> dict[int, list[Promise]]:
     query = select(Promise).where(
         Promise.status == PromiseStatus.OPEN, Promise.due_date < today - timedelta(days=grace_days)
     )
+    if leaving_out:
+        query = query.where(Promise.account_pk.not_in(leaving_out))
     found: dict[int, list[Promise]] = defaultdict(list)
     for promise in session.scalars(query.order_by(Promise.due_date)):
         if promise.paid_toward < promise.amount:

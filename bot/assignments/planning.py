@@ -4,7 +4,7 @@ score the rest, and allocate them to the agents at work today."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -19,6 +19,7 @@ from bot.assignments.allocation import AgentSlot, Allocation, CandidateFields, a
 from bot.assignments.scoring import AccountFacts, DayScorer
 from bot.calendar import local_day
 from bot.compliance.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
+from bot.job_faults import RowRef, SkippedRows
 from bot.settings import Settings
 from bot.vocabulary import CLOSED_STATUSES, Channel, Outcome, PromiseStatus, Role
 from storage.models import Absence, Account, Agent, Contact, Promise
@@ -112,20 +113,59 @@ def _facts(row: Row[*tuple[Any, ...]], zone: ZoneInfo) -> AccountFacts:
     )
 
 
-def recent_calls(session: Session, today: date, zone: ZoneInfo) -> dict[int, ContactHistory]:
-    """Calls in the last 7 days per account (only recent rows are read, through the index on `at`)."""
+def recent_calls(
+    session: Session, today: date, zone: ZoneInfo, skipped: SkippedRows, leaving_out: Sequence[int] = ()
+) -> tuple[dict[int, ContactHistory], list[int]]:
+    """Calls in the last 7 days per account (only recent rows are read, through the index on `at`),
+    and the accounts with a call that could not be counted: those are left out of the day, as
+    their call history is not known (the call-frequency rules could not be checked)."""
     since = _local_midnight(today - timedelta(days=6), zone)
     query = select(Contact.account_pk, Contact.at, Contact.outcome).where(
         Contact.channel == Channel.CALL, Contact.at >= since
     )
+    if leaving_out:
+        query = query.where(Contact.account_pk.not_in(leaving_out))
     days: dict[int, list[date]] = defaultdict(list)
     conversations: dict[int, date] = {}
-    for account_pk, at, outcome in _core_rows(session, query):
+
+    def count(row: Row[*tuple[Any, ...]]) -> None:
+        account_pk, at, outcome = row
         day = local_day(at, zone)
         days[account_pk].append(day)
         if outcome == Outcome.RIGHT_PARTY:
             conversations[account_pk] = max(day, conversations.get(account_pk, day))
-    return {pk: ContactHistory(tuple(found), conversations.get(pk)) for pk, found in days.items()}
+
+    def ref(row: Row[*tuple[Any, ...]]) -> RowRef:
+        return _account_ref_of(session, row[0], "a call on")
+
+    faulty = [row[0] for row in skipped.at_fault(_core_rows(session, query), count, ref)]
+    calls = {pk: ContactHistory(tuple(found), conversations.get(pk)) for pk, found in days.items()}
+    return calls, faulty
+
+
+def _account_ref_of(session: Session, pk: int, what: str) -> RowRef:
+    """A skipped row of one account's, named by the account's id (looked up: on the fault path only)."""
+    account_id = session.scalar(select(Account.account_id).where(Account.id == pk))
+    named = f"account {account_id}" if account_id else f"account record {pk}"
+    return RowRef(f"{what} {named}" if what else named, account_id)
+
+
+def unreadable_accounts(session: Session, today: date, zone: ZoneInfo, skipped: SkippedRows) -> list[int]:
+    """The accounts whose row (with its open promise and recent calls) cannot be read, found by
+    halving the portfolio's ids after the morning's read failed as a whole."""
+    since = _local_midnight(today - timedelta(days=6), zone)
+
+    def read(first: int, last: int) -> None:
+        for _row in _core_rows(session, facts_query().where(Account.id.between(first, last))):
+            pass
+        calls = select(Contact.at).where(
+            Contact.account_pk.between(first, last), Contact.channel == Channel.CALL, Contact.at >= since
+        )
+        for _row in _core_rows(session, calls):
+            pass
+
+    ids = list(session.scalars(select(Account.id).order_by(Account.id)))
+    return skipped.unreadable(ids, read, lambda pk: _account_ref_of(session, pk, ""))
 
 
 def _core_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Result[*tuple[Any, ...]]:
@@ -168,16 +208,31 @@ def _works_a_list(agent: Agent) -> bool:
     return agent.role == Role.AGENT or bool(agent.daily_capacity)
 
 
-def plan_day(session: Session, today: date, settings: Settings) -> DayPlan:
+def plan_day(
+    session: Session,
+    today: date,
+    settings: Settings,
+    skipped: SkippedRows | None = None,
+    leaving_out: Sequence[int] = (),
+) -> DayPlan:
+    """`skipped` collects the accounts whose row could not be scored: they are left out of the
+    day's plan, and everyone else's accounts are planned. `leaving_out` are accounts known to be
+    unreadable (unreadable_accounts)."""
     zone = settings.zone
+    skipped = skipped if skipped is not None else SkippedRows(PLANNING)
     members, slots, away = working_agents(session, today, settings.default_daily_capacity)
-    calls = recent_calls(session, today, zone)
+    calls, unknown_calls = recent_calls(session, today, zone, skipped, leaving_out)
     left_off: Counter[str] = Counter()
-    candidates = list(_candidates(session, today, settings, calls, left_off))
+    candidates = list(
+        _candidates(session, today, settings, calls, left_off, skipped, [*leaving_out, *unknown_calls])
+    )
     allocation = allocate(candidates, slots)
     return DayPlan(
         work_date=today, allocation=allocation, agents=members, away=tuple(away), left_off=left_off
     )
+
+
+PLANNING = "daily-assignments"
 
 
 def _candidates(
@@ -186,13 +241,17 @@ def _candidates(
     settings: Settings,
     calls: dict[int, ContactHistory],
     left_off: Counter[str],
+    skipped: SkippedRows,
+    leaving_out: Sequence[int] = (),
 ) -> Iterator[CandidateFields]:
     """Every open account that may be contacted today, scored. Runs once per open account, so it
-    works on the row's plain values rather than building an AccountFacts for each."""
+    works on the row's plain values rather than building an AccountFacts for each; a row whose
+    values cannot be scored is skipped (and told) instead of stopping the morning for everyone."""
     scorer = DayScorer(today, settings.score_weights, settings.promise_grace_days)
     zone = settings.zone
     thresholds: dict[str, Decimal] = {}
-    for row in _core_rows(session, facts_query()):
+
+    def candidate(row: Row[*tuple[Any, ...]]) -> CandidateFields | None:
         # In facts_query()'s order; the account id and the promised amount are for reasons() only.
         (pk, _account_id, currency, balance, original_amount, due_date, assigned_to, language, risk_score,
          last_contact_at, last_conversation_at, callback_on, _promise_amount, promise_due, status,
@@ -200,7 +259,7 @@ def _candidates(
         blocked = _blocked(pk, status, hold_reason, calls, today)
         if blocked is not None:
             left_off[blocked.rule] += 1
-            continue
+            return None
         threshold = thresholds.get(currency) or thresholds.setdefault(
             currency, settings.high_value_for(currency)
         )
@@ -215,7 +274,17 @@ def _candidates(
             risk_score,
         )
         # A plain tuple, not a Candidate: see CandidateFields.
-        yield (pk, points, assigned_to, language, balance >= threshold)
+        return (pk, points, assigned_to, language, balance >= threshold)
+
+    query = facts_query()
+    if leaving_out:
+        query = query.where(Account.id.not_in(leaving_out))
+    return skipped.each(_core_rows(session, query), candidate, account_ref)
+
+
+def account_ref(row: Row[*tuple[Any, ...]]) -> RowRef:
+    """A facts_query() row as a skipped row: its account id."""
+    return RowRef(f"account {row[1]}", row[1])
 
 
 def _blocked(

@@ -11,11 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.escalations import raised_again, reminder_reply
+from bot.blocks.kit import Reply
 from bot.calendar import WorkCalendar
 from bot.clock import team_today
 from bot.escalations.desk import permalink
 from bot.escalations.records import card_of, message_key
 from bot.escalations.rules import Reminder, reminders_due, working_hours_between
+from bot.job_faults import RowRef, SkippedRows
 from bot.job_runs import JobReport
 from bot.outbox import enqueue
 from bot.runtime import Runtime
@@ -30,31 +32,37 @@ WAITING_FOR_A_DECISION = (EscalationStatus.OPEN, EscalationStatus.RECOMMENDED)
 def run_reminders(runtime: Runtime, at: datetime, by: str) -> JobReport:
     settings = runtime.settings
     calendar = WorkCalendar.from_settings(settings)
-    due: list[tuple[int, float, set[Reminder]]] = []
+    skipped = SkippedRows(JOB)
+
+    def waiting_time(escalation: Escalation) -> tuple[int, float, set[Reminder]] | None:
+        waited = working_hours_between(
+            escalation.requested_at,
+            at,
+            zone=runtime.zone,
+            is_working_day=calendar.is_working_day,
+            day_start=settings.workday_start,
+            day_end=settings.workday_end,
+        )
+        kinds = reminders_due(
+            waited,
+            reminder_after_hours=settings.escalation_reminder_hours,
+            working_day_hours=settings.working_day_hours,
+        )
+        return (escalation.id, waited, kinds) if kinds else None
+
     with runtime.db.reading() as session:
-        for escalation in _waiting(session):
-            waited = working_hours_between(
-                escalation.requested_at,
-                at,
-                zone=runtime.zone,
-                is_working_day=calendar.is_working_day,
-                day_start=settings.workday_start,
-                day_end=settings.workday_end,
-            )
-            kinds = reminders_due(
-                waited,
-                reminder_after_hours=settings.escalation_reminder_hours,
-                working_day_hours=settings.working_day_hours,
-            )
-            if kinds:
-                due.append((escalation.id, waited, kinds))
+        due = list(skipped.each(_waiting(session), waiting_time, escalation_ref))
     links = {
         escalation_id: permalink(runtime, escalation_id)
         for escalation_id, _, kinds in due
         if "channel" in kinds
     }
-    queued = _queue(runtime, due, links, at)
+    queued = _queue(runtime, due, links, at, skipped)
     return JobReport(JOB, team_today(at, runtime.zone).isoformat(), queued > 0, f"{queued} reminders queued")
+
+
+def escalation_ref(escalation: Escalation) -> RowRef:
+    return RowRef(f"escalation {escalation.id}")
 
 
 def _waiting(session: Session) -> list[Escalation]:
@@ -76,32 +84,52 @@ def on_duty(session: Session, today: date) -> list[str]:
 
 
 def _queue(
-    runtime: Runtime, due: list[tuple[int, float, set[Reminder]]], links: dict[int, str | None], at: datetime
+    runtime: Runtime,
+    due: list[tuple[int, float, set[Reminder]]],
+    links: dict[int, str | None],
+    at: datetime,
+    skipped: SkippedRows,
 ) -> int:
     queued = 0
     with runtime.db.transaction() as session:
         supervisors = on_duty(session, team_today(at, runtime.zone))
         for escalation_id, waited, kinds in due:
-            escalation = session.get_one(Escalation, escalation_id)
-            card = card_of(session, escalation, team_today(at, runtime.zone), at)
-            key = message_key(escalation_id)
-            if "thread" in kinds:
-                queued += enqueue(
-                    session,
-                    key=f"{key}:reminder",
-                    kind="escalation-reminder",
-                    channel=escalation.channel,
-                    reply=reminder_reply(card, supervisors, waited),
-                    now=at,
-                    thread_key=key,
-                )
-            if "channel" in kinds:
-                queued += enqueue(
-                    session,
-                    key=f"{key}:raised-again",
-                    kind="escalation-reminder",
-                    channel=escalation.channel,
-                    reply=raised_again(card, waited, links.get(escalation_id)),
-                    now=at,
-                )
+            # An escalation that cannot be shown (its account gone, a kind no longer known) is
+            # skipped and told; the others are still reminded.
+            with skipped.row(RowRef(f"escalation {escalation_id}")):
+                queued += _remind(session, escalation_id, waited, kinds, supervisors, links, at, runtime)
+        skipped.record(session, runtime, at)
+    return queued
+
+
+def _remind(
+    session: Session,
+    escalation_id: int,
+    waited: float,
+    kinds: set[Reminder],
+    supervisors: list[str],
+    links: dict[int, str | None],
+    at: datetime,
+    runtime: Runtime,
+) -> int:
+    """Everything is worded before anything is queued, so a reminder that cannot be shown queues nothing."""
+    escalation = session.get_one(Escalation, escalation_id)
+    card = card_of(session, escalation, team_today(at, runtime.zone), at)
+    key = message_key(escalation_id)
+    replies: list[tuple[str, Reply, str | None]] = []
+    if "thread" in kinds:
+        replies.append((f"{key}:reminder", reminder_reply(card, supervisors, waited), key))
+    if "channel" in kinds:
+        replies.append((f"{key}:raised-again", raised_again(card, waited, links.get(escalation_id)), None))
+    queued = 0
+    for reply_key, reply, thread_key in replies:
+        queued += enqueue(
+            session,
+            key=reply_key,
+            kind="escalation-reminder",
+            channel=escalation.channel,
+            reply=reply,
+            now=at,
+            thread_key=thread_key,
+        )
     return queued

@@ -18,6 +18,7 @@ from bot.blocks.kit import Reply
 from bot.calendar import WorkCalendar
 from bot.clock import team_today
 from bot.compliance.privacy import mask_account_id
+from bot.job_faults import SkippedRows
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.kpis.formulas import period_for, previous
 from bot.outbox import Upload, enqueue
@@ -69,15 +70,16 @@ def run_digest(kind: PeriodKind, runtime: Runtime, at: datetime, by: str) -> Job
     day = reported_day(kind, at, runtime)
     period = period_for(kind, day, runtime.zone).start.astimezone(runtime.zone).date().isoformat()
     name = job_name(kind)
+    skipped = SkippedRows(name)
     with runtime.db.reading() as session:
         done = already_ran(session, name, period)
         if done is not None:
             return JobReport(name, period, False, describe(done))
-        report = build_report(session, kind, day, runtime.settings, at)
+        report = build_report(session, kind, day, runtime.settings, at, skipped)
     message, files = digest_message(report), report_files(report)
     try:
         with runtime.db.transaction() as session:
-            claim(session, name, period, at, by, {"agents": len(report.agents)})
+            claim(session, name, period, at, by, {"agents": len(report.agents), "skipped": len(skipped)})
             for channel in _channels(runtime):
                 key = f"digest:{kind}:{period}:{channel}"
                 wider = channel != runtime.settings.supervisor_channel
@@ -85,6 +87,7 @@ def run_digest(kind: PeriodKind, runtime: Runtime, at: datetime, by: str) -> Job
                 reply = digest_message(shown) if wider else message
                 enqueue(session, key=key, kind="digest", channel=channel, reply=reply, now=at)
                 _attach(session, key, channel, shown, report_files(shown) if wider else files, at)
+            skipped.record(session, runtime, at)
     except IntegrityError:
         return JobReport(name, period, False, f"{name} for {period} was run by another process")
     return JobReport(

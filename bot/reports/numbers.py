@@ -7,17 +7,20 @@ changed by a later portfolio import are taken as they are now)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from bot.aging import AgingBucket
+from bot.aging import AgingBucket, aging_bucket
 from bot.calendar import WorkCalendar
 from bot.currency import Money as Amount
+from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.kpis import formulas as kpi
 from bot.reports.model import (
     AgentNumbers,
@@ -61,16 +64,33 @@ class Scope:
 
 
 def build_report(
-    session: Session, kind: PeriodKind, day: date, settings: Settings, now: datetime
+    session: Session,
+    kind: PeriodKind,
+    day: date,
+    settings: Settings,
+    now: datetime,
+    skipped: SkippedRows | None = None,
 ) -> PerformanceReport:
+    """`skipped` collects the payments and promises that could not be counted: they are left out
+    of the report, which is made of everyone else's."""
     zone = settings.zone
     scope = Scope(kind, kpi.period_for(kind, day, zone), now, zone, settings.promise_grace_days)
+    skipped = skipped if skipped is not None else SkippedRows(f"report-{kind}")
     roster = {a.slack_user_id: a for a in session.scalars(select(Agent))}
-    payments = _payments(session, scope)
+    payments = _payments(session, scope, skipped)
     contacts = _contacts(session, scope)
-    promises = _promises(session, scope)
-    start, end, became = _positions(session, scope)
-    team = _team(session, scope, settings, roster, payments, promises, start, end, became)
+    promises = _promises(session, scope, skipped)
+    try:
+        start, end, became = _positions(session, scope)
+        team = _team(session, scope, settings, roster, payments, promises, start, end, became)
+    except Exception as error:
+        # The database sums the portfolio, so one account's unusable balance or date spoils the
+        # sums of its whole group: find the accounts at fault one by one, and sum the others again.
+        faulty = _accounts_at_fault(session, scope, skipped)
+        if not faulty or is_outage(error):
+            raise
+        start, end, became = _positions(session, scope, leaving_out=faulty)
+        team = _team(session, scope, settings, roster, payments, promises, start, end, became)
     agents = _agents(session, scope, settings, roster, payments, contacts, promises)
     return PerformanceReport(
         kind=kind,
@@ -82,7 +102,7 @@ def build_report(
         agents=agents,
         wins=_wins(scope, roster, payments, promises) if kind == "day" else (),
         payments=tuple(row for row, _fact in payments),
-        promises=tuple(_promise_row(record, scope) for record in promises if _in_report(record.fact, scope)),
+        promises=tuple(record.row for record in promises if record.row is not None),
     )
 
 
@@ -98,28 +118,33 @@ def _label(kind: PeriodKind, period: kpi.Period, zone: ZoneInfo) -> str:
 # --- facts ---------------------------------------------------------------------------------------
 
 
-def _payments(session: Session, scope: Scope) -> list[tuple[PaymentRow, kpi.PaymentFact]]:
+def _payments(
+    session: Session, scope: Scope, skipped: SkippedRows
+) -> list[tuple[PaymentRow, kpi.PaymentFact]]:
     # Columns rather than Payment entities: a month can hold ~100,000 payments, and entities would
     # fill the session's identity map for nothing (a report changes no row).
     query = (
         select(
             Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency, Payment.method,
             Payment.reference, Payment.recorded_by, Payment.source, Account.account_id, Account.assigned_to,
+            Payment.id,
         )
         .join(Account, Account.id == Payment.account_pk)
         .where(Payment.received_at >= scope.period.start, Payment.received_at < scope.until)
         .order_by(Payment.received_at, Payment.id)  # ties broken the same way on every database
     )  # fmt: skip
-    found = []
-    for paid in session.execute(query):
+
+    def counted(paid: Row[*tuple[Any, ...]]) -> tuple[PaymentRow, kpi.PaymentFact]:
         agent = paid.recorded_by if paid.source == "slack" else paid.assigned_to
         row = PaymentRow(
             paid.received_at, paid.account_id, agent, paid.amount, paid.currency, paid.method, paid.reference
         )
-        found.append(
-            (row, kpi.PaymentFact(paid.account_pk, agent, paid.amount, paid.currency, paid.received_at))
-        )
-    return found
+        return row, kpi.PaymentFact(paid.account_pk, agent, paid.amount, paid.currency, paid.received_at)
+
+    def ref(paid: Row[*tuple[Any, ...]]) -> RowRef:
+        return RowRef(f"payment {paid.id} on account {paid.account_id}", paid.account_id)
+
+    return list(skipped.each(session.execute(query), counted, ref))
 
 
 def _contacts(session: Session, scope: Scope) -> list[kpi.ContactFact]:
@@ -134,10 +159,13 @@ class PromiseRecord:
     account_id: str
     fact: kpi.PromiseFact
     resolved_at: datetime | None
+    row: PromiseRow | None = None
+    """How the report shows it, when it is one of the report's promises."""
 
 
-def _promises(session: Session, scope: Scope) -> list[PromiseRecord]:
-    """Made in the period, due (with grace) in it, still open, or resolved in the last 90 days.
+def _promises(session: Session, scope: Scope, skipped: SkippedRows) -> list[PromiseRecord]:
+    """Made in the period, due (with grace) in it, still open, or resolved in the last 90 days. A
+    promise whose outcome cannot be worked out is left out (and told), not the whole report.
 
     A cancelled promise (replaced by a newer one, or folded into a plan) is in no report: it was
     never the customer's word that stood, and its date may be anything the parser once let in."""
@@ -147,16 +175,25 @@ def _promises(session: Session, scope: Scope) -> list[PromiseRecord]:
     query = select(
         Promise.account_pk, Promise.made_by, Promise.amount, Promise.currency, Promise.made_at,
         Promise.due_date, Promise.paid_toward, Promise.status, Promise.resolved_at, Account.account_id,
+        Promise.id,
     ).join(Account, Account.id == Promise.account_pk)  # fmt: skip
     query = query.where(
         Promise.status != PromiseStatus.CANCELLED,
         (Promise.due_date >= since) | (Promise.made_at >= scope.period.start),
     )
-    found = []
     query = query.where(Promise.made_at < scope.until).order_by(Promise.made_at, Promise.id)
-    for *fact, resolved_at, account_id in session.execute(query):
-        found.append(PromiseRecord(account_id, kpi.PromiseFact(*fact), resolved_at))
-    return found
+
+    def counted(found: Row[*tuple[Any, ...]]) -> PromiseRecord:
+        *values, resolved_at, account_id, _promise_id = found
+        fact = kpi.PromiseFact(*values)
+        # Worked out here, where one promise whose dates cannot be worked with is left out alone.
+        row = _promise_row(account_id, fact, scope) if _in_report(fact, scope) else None
+        return PromiseRecord(account_id, fact, resolved_at, row)
+
+    def ref(found: Row[*tuple[Any, ...]]) -> RowRef:
+        return RowRef(f"promise {found.id} on account {found.account_id}", found.account_id)
+
+    return list(skipped.each(session.execute(query), counted, ref))
 
 
 def _in_report(fact: kpi.PromiseFact, scope: Scope) -> bool:
@@ -165,10 +202,9 @@ def _in_report(fact: kpi.PromiseFact, scope: Scope) -> bool:
     )
 
 
-def _promise_row(record: PromiseRecord, scope: Scope) -> PromiseRow:
-    fact = record.fact
+def _promise_row(account_id: str, fact: kpi.PromiseFact, scope: Scope) -> PromiseRow:
     return PromiseRow(
-        account_id=record.account_id,
+        account_id=account_id,
         agent_id=fact.agent,
         made_at=fact.made_at,
         due_date=fact.due_date,
@@ -180,12 +216,12 @@ def _promise_row(record: PromiseRecord, scope: Scope) -> PromiseRow:
 
 
 def _positions(
-    session: Session, scope: Scope
+    session: Session, scope: Scope, leaving_out: Sequence[int] = ()
 ) -> tuple[list[kpi.AccountPosition], list[kpi.AccountPosition], dict[int, Amount]]:
     """The portfolio at the period's start and end, and what became delinquent during it, as the
     portfolio-flow formulas take them: one pair of positions per group of accounts that stood alike
     (kpi.FlowGroup), so that a million accounts are summed by the database, not in Python."""
-    groups = _flow_groups(session, scope)
+    groups = _flow_groups(session, scope, leaving_out)
     return kpi.group_positions(
         kpi.FlowGroup(
             currency, AgingBucket(start), AgingBucket(end), bool(became), owed_at_start, owed_at_end
@@ -194,7 +230,31 @@ def _positions(
     )
 
 
-def _flow_groups(session: Session, scope: Scope) -> Select[str, str, str, bool, Decimal, Decimal]:
+def _accounts_at_fault(session: Session, scope: Scope, skipped: SkippedRows) -> list[int]:
+    """The accounts whose position the flow formulas cannot take (a balance that is no number, a
+    due date out of reach), each skipped; read one by one, so only after the sums failed."""
+    days = (
+        scope.period.start.astimezone(scope.zone).date(),
+        (scope.until - timedelta(microseconds=1)).astimezone(scope.zone).date(),
+    )
+
+    def check(row: Row[*tuple[Any, ...]]) -> None:
+        pk, _account_id, currency, balance, due_date = row
+        for day in days:
+            position = kpi.AccountPosition(pk, currency, balance, (day - due_date).days)
+            Amount(position.owed, currency)
+            aging_bucket(position.days_past_due)
+
+    def ref(row: Row[*tuple[Any, ...]]) -> RowRef:
+        return RowRef(f"account {row[1]}", row[1])
+
+    query = select(Account.id, Account.account_id, Account.currency, Account.balance, Account.due_date)
+    return [row[0] for row in skipped.at_fault(session.execute(query), check, ref)]
+
+
+def _flow_groups(
+    session: Session, scope: Scope, leaving_out: Sequence[int] = ()
+) -> Select[str, str, str, bool, Decimal, Decimal]:
     """Every account's owed balance at the start and end (today's balance plus the payments
     received since), summed per currency, bucket at the start, bucket at the end (current when it
     owes nothing) and whether it became delinquent during the period (due date + 1 in it)."""
@@ -214,18 +274,17 @@ def _flow_groups(session: Session, scope: Scope) -> Select[str, str, str, bool, 
     start_day = start.astimezone(scope.zone).date()
     end_day = (end - timedelta(microseconds=1)).astimezone(scope.zone).date()
     one_day = timedelta(days=1)
-    accounts = (
-        select(
-            Account.currency.label("currency"),
-            _bucket_on(start_day).label("start"),
-            case((closing <= zero, AgingBucket.CURRENT.value), else_=_bucket_on(end_day)).label("end"),
-            Account.due_date.between(start_day - one_day, end_day - one_day).label("became"),
-            case((opening > zero, opening), else_=zero).label("owed_at_start"),
-            case((closing > zero, closing), else_=zero).label("owed_at_end"),
-        )
-        .outerjoin(sums, sums.c.account_pk == Account.id)
-        .subquery()
-    )
+    each_account = select(
+        Account.currency.label("currency"),
+        _bucket_on(start_day).label("start"),
+        case((closing <= zero, AgingBucket.CURRENT.value), else_=_bucket_on(end_day)).label("end"),
+        Account.due_date.between(start_day - one_day, end_day - one_day).label("became"),
+        case((opening > zero, opening), else_=zero).label("owed_at_start"),
+        case((closing > zero, closing), else_=zero).label("owed_at_end"),
+    ).outerjoin(sums, sums.c.account_pk == Account.id)
+    if leaving_out:
+        each_account = each_account.where(Account.id.not_in(leaving_out))
+    accounts = each_account.subquery()
     # Grouped outside the subquery: PostgreSQL would not match the CASE expressions' parameters
     # in GROUP BY with those in the select list.
     keys = (accounts.c.currency, accounts.c.start, accounts.c.end, accounts.c.became)

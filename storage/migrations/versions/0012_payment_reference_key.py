@@ -15,7 +15,7 @@ from alembic import op
 from bot.ledger.references import reference_key
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
