@@ -160,6 +160,7 @@ def test_an_agent_needs_only_an_id_and_a_name() -> None:
         ({"slack_user_id": "U0AGENT1", "name": "Ana", "timezone": "../../etc/passwd"}, "timezone"),
         ({"slack_user_id": "U0AGENT1", "name": "Ana", "daily_capacity": "-1"}, "daily_capacity"),
         ({"slack_user_id": "U0AGENT1", "name": "Ana", "daily_capacity": "2.5"}, "daily_capacity"),
+        ({"slack_user_id": "U0AGENT1", "name": "Ana", "daily_capacity": "9" * 5000}, "daily_capacity"),
         ({"slack_user_id": "U0AGENT1", "name": "Ana", "languages": "english!"}, "languages"),
         ({"slack_user_id": "U0AGENT1", "name": "Ana", "approval_limit": "lots"}, "approval_limit"),
         ({"slack_user_id": "U0AGENT1", "name": "Ana", "monthly_target": "-100"}, "monthly_target"),
@@ -234,6 +235,8 @@ def test_each_required_account_cell_must_be_filled(column: str) -> None:
         ({"phone": "call me"}, "phone", "not a phone"),
         ({"original_amount": "0"}, "original_amount", "zero"),
         ({"last_payment_date": "yesterday"}, "last_payment_date", "not a date"),
+        ({"risk_score": "9" * 5000}, "risk_score", "not a score from 0 to 100"),
+        ({"risk_score": "١٢"}, "risk_score", "not a score from 0 to 100"),
     ],
 )
 def test_bad_account_cells_are_refused_with_a_reason(

@@ -286,9 +286,28 @@ def _tier(text: str) -> str | None:
 def _capacity(text: str) -> int | None:
     if not text:
         return None  # the team default (COLLECT_DAILY_CAPACITY) applies, and follows the setting
-    if not text.isascii() or not text.isdigit() or int(text) > MAX_DAILY_CAPACITY:
-        raise RowError("daily_capacity", f"`{text}` is not a whole number of accounts from 0 to 1000")
-    return int(text)
+    capacity = _whole_number(text, MAX_DAILY_CAPACITY)
+    if capacity is None:
+        raise RowError(
+            "daily_capacity",
+            f"`{_shown(text)}` is not a whole number of accounts from 0 to {MAX_DAILY_CAPACITY}",
+        )
+    return capacity
+
+
+def _whole_number(text: str, largest: int) -> int | None:
+    """`text` as a whole number from 0 to `largest` in ASCII digits, else None. The length is checked
+    before int(): Python refuses to read more than 4,300 digits, and a CSV cell may hold 131,072."""
+    digits = text.strip()
+    if not digits.isascii() or not digits.isdigit() or len(digits.lstrip("0")) > len(str(largest)):
+        return None
+    value = int(digits)
+    return value if value <= largest else None
+
+
+def _shown(text: str) -> str:
+    """A cell quoted in a reason, cut short: the reason is one line on a terminal."""
+    return text if len(text) <= 20 else text[:20] + "…"
 
 
 def _languages(text: str) -> str:
@@ -464,9 +483,10 @@ def _risk_score(text: str) -> int | None:
     """The billing system's propensity-to-pay score: a whole number from 0 to 100."""
     if not text.strip():
         return None
-    if not text.strip().isdigit() or int(text) > 100:
-        raise RowError("risk_score", f"`{text}` is not a score from 0 to 100")
-    return int(text)
+    score = _whole_number(text, 100)
+    if score is None:
+        raise RowError("risk_score", f"`{_shown(text)}` is not a score from 0 to 100")
+    return score
 
 
 def _assignee(text: str, roster: AbstractSet[str]) -> str | None:
