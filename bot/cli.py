@@ -71,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.command in _CHATTY_COMMANDS else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command not in _CHATTY_COMMANDS:
+        # A one-off command's terminal gets one line per problem; tracebacks are for the error log.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_without_traceback)
     settings: Settings | None = None
     try:
         settings = _settings()
@@ -150,6 +154,11 @@ def _settings() -> Settings:
         raise StartupError(f"cannot read the .env file in {Path.cwd()}: {error.strerror}") from None
 
 
+def _without_traceback(record: logging.LogRecord) -> bool:
+    record.exc_info, record.exc_text, record.stack_info = None, None, None
+    return True
+
+
 def _fault(error: BaseException, args: argparse.Namespace, settings: Settings | None) -> int:
     error_id = secrets.token_hex(4)
     report = "".join(traceback.format_exception(error))
@@ -201,7 +210,11 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply the migrations").set_defaults(run=_db_upgrade)
 
     run = commands.add_parser("run", help="run a scheduled job now, as if at --at, once per period")
-    run.add_argument("job", metavar="JOB", help="daily-assignments")
+    run.add_argument(
+        "job",
+        metavar="JOB",
+        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest or housekeeping",
+    )
     run.add_argument(
         "--at",
         help=f"ISO date-time (team's zone when it has no offset), {FIRST_YEAR}-{LAST_YEAR}; default: now",
@@ -362,7 +375,7 @@ def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     print(report.message)
     delivered = deliver_due(runtime)
     print(f"messages: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed")
-    return 0
+    return 1 if report.failed else 0
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:

@@ -19,6 +19,8 @@ class JobReport:
     period: str
     ran: bool
     message: str
+    failed: bool = False
+    """The job failed as a whole: nobody got what it sends (recorded and told, bot.job_faults)."""
 
 
 def already_ran(session: Session, job: str, period: str) -> JobRun | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.job_faults import describe, is_outage, record_job_failure
+from bot.job_faults import is_outage, record_job_failure
 from bot.job_runs import JobReport
 from bot.outbox import DeliveryReport, deliver_due
 from bot.runtime import Runtime
@@ -42,7 +42,11 @@ def _run_guarded(runtime: Runtime, job: ScheduledJob, at: datetime, by: str) -> 
         except Exception:
             # Not recorded (the log has it): the other jobs and the deliveries still come first.
             log.exception("%s: its failure could not be recorded", job.name)
-        return JobReport(job.name, "", False, f"{job.name} failed: {describe(error)}")
+        # The error's own words stay in skipped_rows and the log: they may quote a stored value.
+        said = (
+            f"{job.name} failed ({type(error).__name__}): recorded, and the supervisors' channel is told once"
+        )
+        return JobReport(job.name, "", False, said, failed=True)
 
 
 def run_due(runtime: Runtime, *, by: str) -> list[JobReport]:

@@ -424,3 +424,20 @@ def test_no_personal_value_survives_in_a_reason(name: str, column: str, template
     reason = template.format(c=column, v=name)
     shown = shown_reason(reason, record(**{column: name}))
     assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", shown, flags=re.IGNORECASE)
+
+
+def test_a_job_run_by_hand_that_fails_as_a_whole_says_so_and_exits_1(place: Place) -> None:
+    """A script running `collect-bot run` must see from the exit status that nothing was sent."""
+    db = Database(place.database_url)
+    unreadable = "'lots'" if db.is_sqlite else "'infinity'"
+    column = "monthly_target" if db.is_sqlite else "updated_at"
+    with db.engine.begin() as connection:  # a roster row the driver cannot read: no account is at fault
+        connection.execute(
+            text(f"UPDATE agents SET {column} = {unreadable} WHERE slack_user_id = 'U0AGENT1'")
+        )
+    db.dispose()
+    done = place.run("run", "daily-assignments", "--at", "2026-11-23T08:00")
+    assert done.code == 1, done
+    assert "daily-assignments failed" in done.out and "Traceback" not in done.err
+    help_text = place.run("run", "--help").out
+    assert "housekeeping" in help_text and "supervisor-alerts" in help_text
