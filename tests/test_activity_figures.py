@@ -9,6 +9,7 @@ the test over the planted rows, never by calling the code under test."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from bot.reports.text import report_lines
 from bot.settings import Settings
 from storage.database import Database
 from storage.models import Account, Assignment, Contact, Payment, Promise
-from tests.conftest import bot_settings
+from tests.conftest import RunningBot, bot_settings
 from tests.portfolio import add_account, add_agent
 
 NY = ZoneInfo("America/New_York")
@@ -494,3 +495,33 @@ def test_the_message_the_spreadsheet_and_the_terminal_show_the_same_figures(
     assert shown == Shown(9, 4, "44.4%", 4, 2, 1, "66.7%", 8, 12, {"$": "$175.00", "R": "R$ 700,00"})
     assert from_workbook(report) == shown
     assert from_terminal(report) == shown
+
+
+TEAM_LINE = (
+    "*Team:* 9 attempts · 4 right-party (RPC 44.4%) · promises 4 made, 2 kept, 1 broken (kept rate 66.7%)"
+    " · worklist lines worked 8 of 12 (66.7%)"
+)
+
+
+def test_collect_report_shows_the_team_line_and_says_no_worklist_rather_than_0_of_0(bot: RunningBot) -> None:
+    the_week(bot.runtime.db)
+    bot.clock.set(ny(21, 12))  # Saturday: the week of the 16th is still the current one
+    reply = json.loads(bot.send.slash_command(SUPER, "report week").body)
+    shown = "\n".join(_texts(reply["blocks"]))
+    assert TEAM_LINE in shown
+    # The supervisor made an attempt but had no worklist: "no worklist", not "0/0".
+    supervisor = next(line for line in shown.splitlines() if "Sam Supervisor" in line)
+    assert "no worklist" in supervisor and "0/0 lines" not in supervisor
+    assert "5/7 lines" in next(line for line in shown.splitlines() if "Ana Agent" in line)
+    assert "worklist lines worked/assigned, summed over the working days" in shown
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        if value.get("type") in ("mrkdwn", "plain_text"):
+            yield str(value["text"])
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
