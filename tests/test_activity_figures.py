@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -34,8 +35,9 @@ from bot.reports.text import report_lines
 from bot.settings import Settings
 from storage.database import Database
 from storage.models import Account, Assignment, Contact, Payment, Promise
+from storage.schema import _config as schema_config
 from tests.conftest import RunningBot, bot_settings
-from tests.portfolio import add_account, add_agent
+from tests.portfolio import add_account, add_agent, standard_team
 
 NY = ZoneInfo("America/New_York")
 A1, A2, SUPER = "U0AGENT1", "U0AGENT2", "U0SUPER1"
@@ -525,3 +527,53 @@ def _texts(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _texts(item)
+
+
+# --- the same conversation for the alerts and the worklist -------------------------------------------------
+
+
+def last_conversation(db: Database, account_id: str) -> datetime | None:
+    with db.reading() as session:
+        return session.scalars(
+            select(Account.last_conversation_at).where(Account.account_id == account_id)
+        ).one()
+
+
+def test_a_logged_refusal_or_dispute_is_the_accounts_last_conversation(bot: RunningBot) -> None:
+    """The alerts' "no conversation for M days" and the worklist score's no_conversation read
+    last_conversation_at: it follows the RPC definition, so a debtor who refused or disputed
+    yesterday has been talked to."""
+    standard_team(bot.runtime.db)
+    bot.clock.set(ny(23, 10))
+    assert bot.send.slash_command(A1, "log ACC-1042 call refusal will not pay").status == 200
+    assert bot.send.slash_command(A1, "log ACC-1043 call disputed says it is not theirs").status == 200
+    assert bot.send.slash_command(A1, "log EU-77 call vm").status == 200
+    assert last_conversation(bot.runtime.db, "ACC-1042") == ny(23, 10)
+    assert last_conversation(bot.runtime.db, "ACC-1043") == ny(23, 10)
+    assert last_conversation(bot.runtime.db, "EU-77") is None
+
+
+def test_the_migration_counts_earlier_refusals_and_disputes_as_conversations(db: Database) -> None:
+    standard_team(db)
+    plant = Plant(db)
+    plant.contact("ACC-1042", ny(10, 10), "right-party", A1)
+    plant.contact("ACC-1042", ny(16, 10), "refused", A1)
+    plant.contact("ACC-1043", ny(17, 10), "dispute", A1)
+    plant.contact("EU-77", ny(18, 10), "no-answer", A1)
+    migrate(db, "0012")  # as the bot left them before: right-party only
+    assert last_conversation(db, "ACC-1042") == ny(10, 10)
+    assert last_conversation(db, "ACC-1043") is None
+    migrate(db, "head")
+    assert last_conversation(db, "ACC-1042") == ny(16, 10)
+    assert last_conversation(db, "ACC-1043") == ny(17, 10)
+    assert last_conversation(db, "EU-77") is None
+
+
+def migrate(db: Database, revision: str) -> None:
+    config = schema_config()
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        if revision == "head":
+            command.upgrade(config, revision)
+        else:
+            command.downgrade(config, revision)

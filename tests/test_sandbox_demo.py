@@ -264,7 +264,7 @@ def test_payments_fit_their_currency_and_are_referenced(demo: Demo) -> None:
 def test_denormalised_facts_agree_with_contacts_and_payments(demo: Demo) -> None:
     for account in demo.accounts:
         contacts = demo.contacts.get(account.id, [])
-        conversations = [c.at for c in contacts if c.outcome == "right-party"]
+        conversations = [c.at for c in contacts if c.outcome in ("right-party", "refused", "dispute")]
         assert account.last_contact_at == (max(c.at for c in contacts) if contacts else None)
         assert account.last_conversation_at == (max(conversations) if conversations else None)
         latest = max(contacts, key=lambda c: c.at) if contacts else None

@@ -28,15 +28,12 @@ from zoneinfo import ZoneInfo
 from bot.aging import AgingBucket, aging_bucket
 from bot.calendar import add_days, add_months, local_day, start_of_day
 from bot.currency import Money, quantum
-from bot.vocabulary import Outcome, PromiseStatus
+from bot.vocabulary import RIGHT_PARTY_OUTCOMES, PromiseStatus
 
 PeriodKind = Literal["day", "week", "month"]
 Agent = str | None  # None: work nobody is credited with (e.g. an imported payment)
 
 _ZERO = Decimal(0)
-RIGHT_PARTY_OUTCOMES = frozenset({Outcome.RIGHT_PARTY, Outcome.REFUSED, Outcome.DISPUTE})
-"""A right-party contact is a conversation with the debtor, whatever came of it: a refusal or a
-dispute is the debtor reached as much as a friendly call is."""
 _BUCKETS = list(AgingBucket)
 # Each bucket rolls into the one after it; the last one (120+) has nowhere further to roll.
 _NEXT_BUCKET = dict(pairwise(_BUCKETS))

@@ -39,6 +39,7 @@ from bot.escalations.effects import first_instalment_due
 from bot.escalations.rules import instalment_schedule
 from bot.ledger.accounts import account_key
 from bot.vocabulary import (
+    RIGHT_PARTY_OUTCOMES,
     AccountStatus,
     Channel,
     EscalationKind,
@@ -1162,7 +1163,7 @@ def _write_plan(session: Session, pk: int, account: _Account) -> int:
 def _account_row(generator: _Generator, account: _Account) -> dict[str, Any]:
     customer = account.customer
     contacts = account.contacts
-    conversations = [c.at for c in contacts if c.outcome == Outcome.RIGHT_PARTY]
+    conversations = [c.at for c in contacts if c.outcome in RIGHT_PARTY_OUTCOMES]
     last_payment = max(account.payments, key=lambda payment: payment.at, default=None)
     placed = generator.at(account.placed_on, 7 * HOUR)
     return {
