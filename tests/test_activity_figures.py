@@ -360,6 +360,20 @@ def test_days_add_up_to_the_week_and_the_week_to_its_agents(db: Database, databa
     assert sum(d.team.activity.lines_worked for d in days) == week.team.activity.lines_worked
 
 
+def test_days_add_up_to_the_month_and_the_month_to_its_agents(db: Database, database_url: str) -> None:
+    the_week(db)
+    month = week_report(db, database_url, "month")
+    days = [week_report(db, database_url, "day", date(2026, 11, d)) for d in range(1, 31)]
+    assert sum_money([d.team.collected for d in days]) == month.team.collected
+    # The payment at 23:30 on Sunday 15th and the one at 00:15 on Monday 23rd are November's too.
+    assert month.team.collected == {"USD": Decimal("178.00"), "BRL": Decimal("700.00")}
+    listed = {a.agent_id for a in month.agents}
+    unattributed = sum_money([{p.currency: p.amount} for p in month.payments if p.agent_id not in listed])
+    assert sum_money([a.collected for a in month.agents] + [unattributed]) == month.team.collected
+    assert sum(d.team.activity.attempts for d in days) == month.team.activity.attempts == 11
+    assert sum(d.team.activity.right_party_contacts for d in days) == month.team.activity.right_party_contacts
+
+
 MONTH = kpi.period_for("month", date(2026, 3, 1), NY)  # with the DST change of 8 March
 _SECONDS = int((MONTH.end - MONTH.start).total_seconds())
 payments = st.lists(
@@ -434,6 +448,8 @@ class Shown:
     worked: int
     assigned: int
     collected: dict[str, str]
+    projected: str
+    kept_rate_90: str
 
 
 def percent(value: Any) -> str:
@@ -450,11 +466,14 @@ def from_message(report: PerformanceReport) -> Shown:
     assert line, text
     collected = re.search(r"\*Collected:\* (.*)", text)
     assert collected
-    without_target = re.sub(r" of \S+ target \([^)]*\)", "", collected.group(1))
+    without_target = re.sub(r" (of \S+ target \([^)]*\)|\(no target\))", "", collected.group(1))
     amounts = {money[0]: money for money in without_target.split(" · ")}
+    projected = re.search(r"\*Projected for the rest of the \w+:\* (.*)", text)
+    kept_90 = re.search(r"\*Promises kept, last 90 days:\* (.*)", text)
+    assert projected and kept_90
     return Shown(
         int(line[1].replace(",", "")), int(line[2]), line[3], int(line[4]), int(line[5]), int(line[6]),
-        line[7], int(line[8]), int(line[9]), amounts,
+        line[7], int(line[8]), int(line[9]), amounts, projected[1], kept_90[1],
     )  # fmt: skip
 
 
@@ -463,14 +482,19 @@ def from_workbook(report: PerformanceReport) -> Shown:
     from bot.currency import format_money
 
     collected = {}
+    projected = []
     for key, value in s.items():
         if key.startswith("Collected ") and "÷" not in key:
             text = format_money(Decimal(str(value)), key.split()[-1])
             collected[text[0]] = text
+        if key.startswith("Projected"):
+            projected.append("n/a" if value is None else format_money(Decimal(str(value)), key.split()[-1]))
+    nothing = projected == ["$0.00"]  # the sheet writes 0 in the target currency for nothing open
     return Shown(
         s["Attempts"], s["Right-party contacts"], percent(s["RPC rate"]), s["Promises made"],
         s["Promises kept"], s["Promises broken"], percent(s["Kept rate"]), s["Worklist lines worked"],
-        s["Worklist lines assigned"], collected,
+        s["Worklist lines assigned"], collected, "nothing open" if nothing else " · ".join(projected),
+        percent(s["Kept rate, last 90 days"]),
     )  # fmt: skip
 
 
@@ -480,11 +504,13 @@ def from_terminal(report: PerformanceReport) -> Shown:
     promises = re.search(r"promises: (\d+) made, (\d+) kept, (\d+) broken \(kept rate ([^)]+)\)", text)
     worked = re.search(r"worklist lines worked: (\d+) of (\d+)", text)
     collected = re.search(r"  collected: (.*)", text)
-    assert line and promises and worked and collected, text
+    projected = re.search(r"  projected for the rest of the period: (.*)", text)
+    kept_90 = re.search(r"  promises kept \(90 days\): (.*)", text)
+    assert line and promises and worked and collected and projected and kept_90, text
     amounts = {money[0]: money for money in collected.group(1).split(", ")}
     return Shown(
         int(line[1]), int(line[2]), line[3], int(promises[1]), int(promises[2]), int(promises[3]),
-        promises[4], int(worked[1]), int(worked[2]), amounts,
+        promises[4], int(worked[1]), int(worked[2]), amounts, projected[1].replace(", ", " · "), kept_90[1],
     )  # fmt: skip
 
 
@@ -492,9 +518,30 @@ def test_the_message_the_spreadsheet_and_the_terminal_show_the_same_figures(
     db: Database, database_url: str
 ) -> None:
     the_week(db)
-    report = week_report(db, database_url)
+    week = week_report(db, database_url)
+    shown = from_message(week)
+    dollars_and_reais = {"$": "$175.00", "R": "R$ 700,00"}
+    assert shown == Shown(9, 4, "44.4%", 4, 2, 1, "66.7%", 8, 12, dollars_and_reais, "nothing open", "66.7%")
+    assert from_workbook(week) == shown
+    assert from_terminal(week) == shown
+    # The month, still running on Monday 23rd: P5's unpaid 240.00 x 2/3 = 160.00 is projected.
+    month = week_report(db, database_url, "month")
+    shown = from_message(month)
+    assert (shown.attempts, shown.projected, shown.collected["$"]) == (11, "$160.00", "$178.00")
+    assert from_workbook(month) == shown
+    assert from_terminal(month) == shown
+
+
+def test_the_three_show_n_a_alike_for_a_projection_without_a_kept_rate(
+    db: Database, database_url: str
+) -> None:
+    add_agent(db, A1, "Ana Agent")
+    add_account(db, "ACC-1", "1000.00")
+    Plant(db).promise("ACC-1", A1, ny(23, 9), date(2026, 11, 25), "open", amount="300.00")
+    with db.reading() as session:
+        report = build_report(session, "week", date(2026, 11, 23), settings_for(database_url), ny(23, 10))
     shown = from_message(report)
-    assert shown == Shown(9, 4, "44.4%", 4, 2, 1, "66.7%", 8, 12, {"$": "$175.00", "R": "R$ 700,00"})
+    assert (shown.projected, shown.kept_rate_90, shown.made) == ("n/a", "n/a", 1)
     assert from_workbook(report) == shown
     assert from_terminal(report) == shown
 

@@ -31,7 +31,8 @@ def _projected(amounts: Money | None) -> str:
 def report_lines(report: PerformanceReport) -> Iterator[str]:
     team = report.team
     yield f"Performance: {report.label} ({report.zone})"
-    yield f"  collected: {_money(team.collected)}"
+    # Nothing collected is 0 in the target currency, as in the digest and the spreadsheet.
+    yield f"  collected: {_money(team.collected or {team.target_currency: Decimal(0)})}"
     if team.target is not None:
         yield f"  target: {format_money(team.target, team.target_currency)}"
     activity = team.activity
