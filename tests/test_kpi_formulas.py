@@ -42,13 +42,13 @@ from bot.kpis.formulas import (
     promise_counts_by_agent,
     promise_outcome,
     promises_made,
-    prorated_target,
     ratio,
     right_party_contacts,
     right_party_contacts_by_agent,
     roll_rates,
     rpc_rate,
     rpc_rate_by_agent,
+    target_over_days,
     trailing_days,
 )
 
@@ -526,22 +526,29 @@ def test_aging_distribution() -> None:
 # --- targets --------------------------------------------------------------------------------------
 
 
+def weekdays(day: date) -> bool:
+    return day.weekday() < 5
+
+
 @pytest.mark.parametrize(
-    ("kind", "days_in_period", "days_in_month", "expected"),
+    ("days", "expected"),
     [
-        ("day", 1, 22, D("1000")),  # 22000 / 22
-        ("day", 0, 22, D("0")),  # a weekend or holiday carries no target
-        ("week", 5, 22, D("5000")),  # 22000 x 5 / 22
-        ("week", 4, 22, D("4000")),  # a week with a public holiday
-        ("month", 22, 22, D("22000")),
-        ("month", 0, 0, D("22000")),  # the month's target is the month's, whatever its days
-        ("day", 1, 0, None),  # nothing to spread it over: n/a
+        ([date(2026, 12, 1)], D("22000") / 23),  # a Tuesday of December (23 weekdays)
+        ([date(2026, 12, 5)], D("0")),  # a Saturday carries no target
+        ([date(2026, 12, 7) + timedelta(days=n) for n in range(7)], D("22000") * 5 / 23),
+        # Monday 30 November (21 weekdays) to Sunday 6 December: 1/21 of one month, 4/23 of the next.
+        ([date(2026, 11, 30) + timedelta(days=n) for n in range(7)], D("22000") / 21 + D("22000") * 4 / 23),
     ],
 )
-def test_prorated_target(
-    kind: PeriodKind, days_in_period: int, days_in_month: int, expected: Decimal | None
-) -> None:
-    assert prorated_target(D("22000"), kind, days_in_period, days_in_month) == expected
+def test_target_over_days(days: list[date], expected: Decimal) -> None:
+    assert target_over_days(D("22000"), days, weekdays) == expected
+
+
+def test_target_over_days_leaves_out_holidays_and_is_na_with_nothing_to_spread_over() -> None:
+    christmas = date(2026, 12, 25)  # a Friday
+    week = [date(2026, 12, 21) + timedelta(days=n) for n in range(7)]
+    assert target_over_days(D("2200"), week, lambda d: weekdays(d) and d != christmas) == D("2200") * 4 / 22
+    assert target_over_days(D("2200"), week, lambda d: False) is None
 
 
 # --- properties -----------------------------------------------------------------------------------

@@ -613,33 +613,14 @@ def aging_counts(positions: Iterable[AccountPosition]) -> dict[str, dict[str, in
 # --- targets --------------------------------------------------------------------------------------
 
 
-def prorated_target(
-    monthly_target: Decimal,
-    period_kind: PeriodKind,
-    working_days_in_period: int,
-    working_days_in_month: int,
-) -> Decimal | None:
-    """The share of a monthly target that belongs to a period.
-
-    A month gets the target; a day or week gets target * its working days ÷ the month's working days
-    (so a working day gets target ÷ working days, and a weekend or holiday gets 0). None ("n/a") when
-    the month has no working days to spread a day's or week's share over. Not rounded: it is shown
-    through format_money, which rounds to the currency's minor unit."""
-    _require_decimal("monthly_target", monthly_target)
-    if period_kind == "month":
-        return monthly_target
-    if working_days_in_month == 0:
-        return None
-    return monthly_target * working_days_in_period / working_days_in_month
-
-
 def target_over_days(
     monthly_target: Decimal, days: Sequence[date], is_working_day: Callable[[date], bool]
 ) -> Decimal | None:
     """The target of a day or a week: each working day among `days` carries its own month's target ÷
     that month's working days, so a week spanning two months mixes both months' shares. A weekend
     or holiday carries nothing. None ("n/a") when no month touched has a working day to spread its
-    target over. Not rounded (see `prorated_target`)."""
+    target over. Not rounded: it is shown through format_money, which rounds to the currency's
+    minor unit. (A month's target is the monthly target itself, whatever its working days.)"""
     _require_decimal("monthly_target", monthly_target)
     by_month = Counter((d.year, d.month) for d in days if is_working_day(d))
     spreadable = False
