@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import Account, ComplianceRefusal, Contact, Promise
+from schedules.runner import run_job
+from storage.models import Account, Assignment, ComplianceRefusal, Contact, Promise
 from tests.conftest import MONDAY_9AM, RunningBot
 from tests.portfolio import add_account, add_agent
 
@@ -64,6 +65,23 @@ def test_the_eighth_call_in_seven_days_is_refused_and_recorded(desk: RunningBot)
         refusal = session.scalars(select(ComplianceRefusal)).one()
     assert (refusal.actor, refusal.rule) == (AGENT, "7-in-7")
     assert "Logged email" in say(desk, "log NY-1 email no-answer")  # an email is not a call
+
+
+def test_a_call_in_which_the_debtor_refused_to_pay_is_a_conversation_for_the_seven_days(
+    desk: RunningBot,
+) -> None:
+    """Regulation F counts any telephone conversation about the debt, whatever came of it: a call in
+    which the debtor refused to pay blocks calls for seven days, at the moment of acting and in the
+    morning's worklists alike (one rule, DOMAIN.md's right-party contact)."""
+    assert "Logged call" in say(desk, "log NY-1 call refused says he will not pay")
+    refused = say(desk, "log NY-1 call no-answer")
+    assert "ephemeral" in refused and "spoke with the customer by phone" in refused
+    assert count(desk, Contact) == 1
+    run_job(desk.runtime, "daily-assignments", MONDAY_9AM + timedelta(days=1), by="test")
+    with desk.runtime.db.reading() as session:
+        listed = session.scalars(select(Assignment.account_pk)).all()
+        ny = session.scalars(select(Account.id).where(Account.account_id == "NY-1")).one()
+    assert ny not in listed
 
 
 def test_a_call_before_eight_in_the_customers_zone_is_refused(desk: RunningBot) -> None:

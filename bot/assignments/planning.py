@@ -21,7 +21,7 @@ from bot.calendar import local_day
 from bot.compliance.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
 from bot.job_faults import RowRef, SkippedRows
 from bot.settings import Settings
-from bot.vocabulary import CLOSED_STATUSES, Channel, Outcome, PromiseStatus, Role
+from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus, Role
 from storage.models import Absence, Account, Agent, Contact, Promise
 
 SENIOR_TIER = "senior"
@@ -132,7 +132,7 @@ def recent_calls(
         account_pk, at, outcome = row
         day = local_day(at, zone)
         days[account_pk].append(day)
-        if outcome == Outcome.RIGHT_PARTY:
+        if outcome in RIGHT_PARTY_OUTCOMES:  # a conversation, whatever came of it (Reg F)
             conversations[account_pk] = max(day, conversations.get(account_pk, day))
 
     def ref(row: Row[*tuple[Any, ...]]) -> RowRef:

@@ -24,7 +24,7 @@ from bot.errors import UserError
 from bot.ledger.accounts import find_account
 from bot.roster import require_supervisor
 from bot.runtime import Runtime
-from bot.vocabulary import Channel, Outcome
+from bot.vocabulary import RIGHT_PARTY_OUTCOMES, Channel
 from storage.models import Account, ComplianceOverride, ComplianceRefusal, Contact
 
 
@@ -55,7 +55,7 @@ def debt_facts(
         else []
     )
     days = tuple(at.astimezone(zone).date() for at, _outcome in calls)
-    talks = [at.astimezone(zone).date() for at, outcome in calls if outcome == Outcome.RIGHT_PARTY]
+    talks = [at.astimezone(zone).date() for at, outcome in calls if outcome in RIGHT_PARTY_OUTCOMES]
     return DebtFacts(
         status=account.status,
         hold_reason=account.hold_reason,
