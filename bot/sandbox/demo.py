@@ -957,7 +957,7 @@ class _Generator:
                 continue
             day = self.local_day(contact.at)
             window = [(i, d) for i, d in calls if d >= day - timedelta(days=6)]
-            conversations = [i for i, d in window if contacts[i].outcome == Outcome.RIGHT_PARTY]
+            conversations = [i for i, d in window if contacts[i].outcome in RIGHT_PARTY_OUTCOMES]
             if conversations or len(window) >= 7:
                 if not contact.pinned:
                     return index
