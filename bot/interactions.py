@@ -45,7 +45,11 @@ class CarriedKey:
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     def matches(self, kind: str, body: str, mac: str) -> bool:
-        return hmac.compare_digest(self.mac(kind, body).encode(), mac.encode())
+        try:
+            expected = self.mac(kind, body)
+        except UnicodeEncodeError:  # a lone surrogate: no text the bot wrote
+            return False
+        return hmac.compare_digest(expected.encode(), mac.encode("utf-8", "surrogatepass"))
 
 
 class CarriedRefusedError(ValueError):
@@ -89,6 +93,8 @@ class Carried(BaseModel):
             return cls.model_validate_json(body)
         except ValidationError as error:
             raise CarriedRefusedError(f"{cls.__name__}: {error.error_count()} invalid field(s)") from None
+        except UnicodeError:
+            raise CarriedRefusedError(f"{cls.__name__}: not text") from None
 
 
 class OverpaymentToConfirm(Carried):

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -501,6 +501,8 @@ def test_escaped_text_never_formats_pings_or_breaks_a_line(text: str) -> None:
 
 
 @given(st.text(max_size=60), st.integers(min_value=0, max_value=200), st.characters())
+@example("", 0, "\ud800")  # a lone surrogate cannot even be encoded: refused, not a crash
+@example("ACC-1", 50, "\ud800")
 def test_a_signed_value_changed_anywhere_is_refused(account_id: str, at: int, swapped: str) -> None:
     key = CarriedKey(SIGNING_SECRET)
     signed = ModalOrigin(account_id=account_id[:64]).encode(key)
