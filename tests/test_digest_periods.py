@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -60,22 +60,39 @@ def test_each_instant_is_in_the_period_of_its_team_day_and_no_other(
     assert after.start == period.end and not after.contains(instant)
 
 
+def readings(day: date, at: time, zone: ZoneInfo) -> list[datetime]:
+    """The instants a team-local wall-clock time stands for: two in a repeated hour, one otherwise.
+    A time a DST jump skipped is read as the bot reads a skipped midnight (bot.calendar.start_of_day:
+    the offset before the jump), which lands just after the jump, on the same day."""
+    first = datetime.combine(day, at, tzinfo=zone)
+    found = [first]
+    second = first.replace(fold=1)
+    if second.utcoffset() != first.utcoffset() and second.astimezone(UTC).astimezone(zone).time() == at:
+        found.append(second)  # a repeated hour: both happened
+    return found
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     day=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)),
     zone_name=st.sampled_from(ZONES),
 )
+@example(day=date(2016, 10, 15), zone_name="America/Sao_Paulo")  # midnight of the 16th skipped
+@example(day=date(2018, 11, 3), zone_name="America/Sao_Paulo")  # midnight of the 4th skipped
+@example(day=date(2019, 2, 16), zone_name="America/Sao_Paulo")  # 23:00-23:59 of the 16th twice
+@example(day=date(2026, 10, 31), zone_name="America/New_York")
+@example(day=date(2026, 11, 1), zone_name="America/New_York")  # 01:00-01:59 twice
+@example(day=date(2026, 3, 8), zone_name="America/New_York")  # 02:00-02:59 skipped
+@example(day=date(2026, 10, 25), zone_name="Europe/Lisbon")
+@example(day=date(2026, 3, 29), zone_name="Europe/Lisbon")
 def test_2330_is_that_day_and_0015_the_next_across_dst_changes(day: date, zone_name: str) -> None:
     zone = ZoneInfo(zone_name)
-    late = datetime.combine(day, time(23, 30), tzinfo=zone)
-    early = datetime.combine(day + timedelta(days=1), time(0, 15), tzinfo=zone)
-    # 23:30 happens once or twice (a repeated hour), 00:15 maybe not at all (a skipped midnight):
-    # every reading of them still falls on its own wall-clock day.
-    for instant in (late, late.replace(fold=1)):
+    following = day + timedelta(days=1)
+    for instant in readings(day, time(23, 30), zone):
         assert period_for("day", day, zone).contains(instant)
-        assert not period_for("day", day + timedelta(days=1), zone).contains(instant)
-    for instant in (early, early.replace(fold=1)):
-        assert period_for("day", day + timedelta(days=1), zone).contains(instant)
+        assert not period_for("day", following, zone).contains(instant)
+    for instant in readings(following, time(0, 15), zone):
+        assert period_for("day", following, zone).contains(instant)
         assert not period_for("day", day, zone).contains(instant)
 
 
