@@ -24,7 +24,10 @@ from sqlalchemy import select
 
 from bot.calendar import WorkCalendar
 from bot.kpis.formulas import period_for, previous
-from schedules.runner import tick
+from bot.reports.digests import closed_runs
+from bot.reports.numbers import build_report
+from bot.reports.text import report_lines
+from schedules.runner import run_job, tick
 from storage.models import Account, Payment
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
@@ -225,3 +228,154 @@ def _received(bot: RunningBot) -> dict[str, datetime]:
 
 def channel_texts(bot: RunningBot) -> list[str]:
     return [json.dumps(m, ensure_ascii=False) for m in bot.slack.messages(CHANNEL)]
+
+
+# --- hand cases: the report, the headers, the closed week and month ---------------------------------------
+
+NY = ZoneInfo("America/New_York")
+
+
+def pay(bot: RunningBot, reference: str, amount: str, at: datetime) -> None:
+    with bot.runtime.db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.account_id == "US-1")).one()
+        session.add(
+            Payment(
+                account_pk=account.id, amount=Decimal(amount), currency="USD", method="card", reference=reference,
+                received_at=at, recorded_by=AGENT, source="slack", created_at=at,
+            )
+        )  # fmt: skip
+
+
+@pytest.fixture
+def ny_team(bot: RunningBot) -> RunningBot:
+    add_agent(bot.runtime.db, AGENT, "Ana Agent", monthly_target=Decimal("20000"))
+    add_agent(bot.runtime.db, "U0SUPER1", "Sam Supervisor", role="supervisor")
+    add_account(bot.runtime.db, "US-1", "90000.00", due_date=date(2026, 9, 1))
+    return bot
+
+
+def test_a_report_shows_the_day_so_far_labelled_with_its_end_and_2330_and_0015_fall_on_their_days(
+    ny_team: RunningBot,
+) -> None:
+    bot = ny_team
+    # Saturday 31 October 2026 23:30 and Sunday 1 November 00:15, the night before the clocks go back.
+    pay(bot, "LATE", "111.11", local(NY, date(2026, 10, 31), 23, 30))
+    pay(bot, "EARLY", "222.22", local(NY, date(2026, 11, 1), 0, 15))
+    bot.clock.set(local(NY, date(2026, 10, 31), 23, 45))
+    saturday = bot.send.slash_command("U0SUPER1", "report day").body
+    assert "Saturday 31 October 2026, to 23:45 (so far)" in saturday
+    assert "From Sat 31 Oct 2026 00:00 to Sat 31 Oct 2026 23:45" in saturday
+    assert "$111.11" in saturday and "$222.22" not in saturday
+    bot.clock.set(local(NY, date(2026, 11, 1), 0, 20))
+    sunday = bot.send.slash_command("U0SUPER1", "report day").body
+    assert "Sunday 1 November 2026, to 00:20 (so far)" in sunday
+    assert "$222.22" in sunday and "$111.11" not in sunday
+    # The month so far says where it was cut, with the day (a week's or month's cut is on some day).
+    month = bot.send.slash_command("U0SUPER1", "report month").body
+    assert "November 2026, to Sunday 1 November 00:20 (so far)" in month
+    # `collect-bot report` shows the same period, labelled the same way.
+    with bot.runtime.db.reading() as session:
+        report = build_report(session, "day", bot.runtime.today(), bot.runtime.settings, bot.runtime.now())
+    assert next(report_lines(report)) == "Performance: Sunday 1 November 2026, to 00:20 (so far) (America/New_York)"
+
+
+def test_the_weekly_and_monthly_digests_count_the_whole_period_before_to_its_last_midnight(
+    ny_team: RunningBot,
+) -> None:
+    bot = ny_team
+    # Sunday 29 November 2026 ends a week; Monday 30 November is the month's last day and starts a week.
+    pay(bot, "SUN-2330", "100.00", local(NY, date(2026, 11, 29), 23, 30))
+    pay(bot, "MON-0015", "20.00", local(NY, date(2026, 11, 30), 0, 15))
+    pay(bot, "MON-2330", "3.00", local(NY, date(2026, 11, 30), 23, 30))
+    pay(bot, "TUE-0015", "0.40", local(NY, date(2026, 12, 1), 0, 15))
+    for day in (date(2026, 11, 30), date(2026, 12, 1)):
+        bot.clock.set(local(NY, day, 8, 5))
+        tick(bot.runtime, by="test")
+    week = sheets(bot, "collections-week-")["collections-week-2026-11-23.xlsx"]
+    assert sorted(row["Reference"] for row in week) == ["SUN-2330"]
+    month = sheets(bot, MONTHLY_FILE)["collections-month-2026-11-01.xlsx"]
+    assert sorted(row["Reference"] for row in month) == ["MON-0015", "MON-2330", "SUN-2330"]
+    texts = channel_texts(bot)
+    assert any(
+        "Weekly numbers — week of 23 November 2026" in t
+        and "From Mon 23 Nov 2026 00:00 to the end of Sun 29 Nov 2026" in t
+        for t in texts
+    )
+    assert any(
+        "Monthly numbers — November 2026" in t and "From Sun 01 Nov 2026 00:00 to the end of Mon 30 Nov 2026" in t
+        for t in texts
+    )
+
+
+def test_a_day_the_bot_was_down_is_in_the_next_digest(ny_team: RunningBot) -> None:
+    bot = ny_team
+    for day in range(23, 28):
+        pay(bot, f"EVENING-{day}", "10.00", local(NY, date(2026, 11, day), 19, 0))
+    # Monday, then down on Tuesday and Wednesday; Thursday is Thanksgiving (no digest, with US holidays).
+    bot.runtime.settings.holiday_country = "US"
+    down = frozenset({date(2026, 11, 24), date(2026, 11, 25)})
+    run_scheduler(bot, NY, date(2026, 11, 23), date(2026, 11, 27), skip=down)
+    daily = sheets(bot, DAILY_FILE)
+    assert {name: sorted(row["Reference"] for row in rows) for name, rows in daily.items()} == {
+        # Monday's digest: Friday 20 to Sunday 22 (nothing paid then).
+        "collections-day-2026-11-20.xlsx": [],
+        # Friday's: Monday (reported by nobody, the bot was down) to Thursday.
+        "collections-day-2026-11-23.xlsx": ["EVENING-23", "EVENING-24", "EVENING-25", "EVENING-26"],
+    }
+    assert any("Daily numbers — Monday 23 to Thursday 26 November 2026" in t for t in channel_texts(bot))
+
+
+def test_running_the_daily_digest_again_or_by_hand_reports_no_day_twice(ny_team: RunningBot) -> None:
+    bot = ny_team
+    pay(bot, "MON", "10.00", local(NY, date(2026, 11, 23), 19, 0))
+    tuesday = local(NY, date(2026, 11, 24), 17, 30)
+    bot.clock.set(tuesday)
+    assert "Monday 23 November 2026" in run_job(bot.runtime, "performance-digest-day", tuesday, by="test").message
+    assert "already ran" in run_job(bot.runtime, "performance-digest-day", tuesday, by="again").message
+    # By hand later the same evening, or as if on Monday: Monday is not reported again.
+    late = local(NY, date(2026, 11, 24), 23, 0)
+    assert "already ran" in run_job(bot.runtime, "performance-digest-day", late, by="hand").message
+    monday = local(NY, date(2026, 11, 23), 18, 0)
+    said = run_job(bot.runtime, "performance-digest-day", monday, by="hand").message
+    assert said == "Monday 23 November 2026, to 18:00 (so far) for the supervisors: digests queued"
+    tick(bot.runtime, by="test")
+    assert [sorted(r["Reference"] for r in rows) for rows in sheets(bot, DAILY_FILE).values()] == [["MON"]]
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "runs"),
+    [
+        (date(2026, 11, 24), date(2026, 11, 24), [(date(2026, 11, 24), date(2026, 11, 24))]),
+        (date(2026, 11, 20), date(2026, 11, 22), [(date(2026, 11, 20), date(2026, 11, 22))]),
+        # Friday to Monday (a holiday): cut where the week starts.
+        (
+            date(2026, 10, 2),
+            date(2026, 10, 5),
+            [(date(2026, 10, 2), date(2026, 10, 4)), (date(2026, 10, 5), date(2026, 10, 5))],
+        ),
+        # Friday 30 October to Sunday 1 November: cut where the month starts.
+        (
+            date(2026, 10, 30),
+            date(2026, 11, 1),
+            [(date(2026, 10, 30), date(2026, 10, 31)), (date(2026, 11, 1), date(2026, 11, 1))],
+        ),
+    ],
+)
+def test_closed_runs_are_cut_where_a_week_or_a_month_starts(
+    first: date, last: date, runs: list[tuple[date, date]]
+) -> None:
+    assert closed_runs(first, last) == runs
+
+
+@given(
+    first=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1)),
+    length=st.integers(min_value=0, max_value=80),
+)
+def test_closed_runs_cover_each_day_once_and_stay_in_one_week_and_month(first: date, length: int) -> None:
+    last = first + timedelta(days=length)
+    runs = closed_runs(first, last)
+    days = [start + timedelta(days=n) for start, end in runs for n in range((end - start).days + 1)]
+    assert days == [first + timedelta(days=n) for n in range(length + 1)]
+    for start, end in runs:
+        assert (start.year, start.month) == (end.year, end.month)
+        assert start.isocalendar()[:2] == end.isocalendar()[:2]
