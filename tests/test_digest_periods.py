@@ -44,7 +44,9 @@ ZONES = ["America/New_York", "America/Sao_Paulo", "Europe/Lisbon", "Australia/Lo
 
 @settings(max_examples=400, deadline=None)
 @given(
-    instant=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(UTC)),
+    instant=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2040, 12, 31), timezones=st.just(UTC)
+    ),
     zone_name=st.sampled_from(ZONES),
     kind=st.sampled_from(["day", "week", "month"]),
 )
@@ -106,7 +108,9 @@ def local(zone: ZoneInfo, day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
 
 
-def plant_payments(bot: RunningBot, zone: ZoneInfo, first: date, last: date) -> list[tuple[str, str, Decimal]]:
+def plant_payments(
+    bot: RunningBot, zone: ZoneInfo, first: date, last: date
+) -> list[tuple[str, str, Decimal]]:
     """Payments at noon, 19:00, 23:30 and 00:15 team time every day from `first` to `last`, in two
     currencies, each with a reference of its own and a distinct amount. Returns (reference, currency,
     amount) for each."""
@@ -131,7 +135,9 @@ def plant_payments(bot: RunningBot, zone: ZoneInfo, first: date, last: date) -> 
     return [(ref, cur, amount) for ref, cur, amount, _at in planted]
 
 
-def run_scheduler(bot: RunningBot, zone: ZoneInfo, first: date, last: date, skip: frozenset[date] = frozenset()) -> None:
+def run_scheduler(
+    bot: RunningBot, zone: ZoneInfo, first: date, last: date, skip: frozenset[date] = frozenset()
+) -> None:
     """The scheduler's ticks each day: in the morning (worklists, weekly and monthly digests), after
     the daily digest time and just before midnight; on a day in `skip` the bot is down."""
     day = first
@@ -154,7 +160,10 @@ def sheets(bot: RunningBot, prefix: str) -> dict[str, list[dict[str, Any]]]:
     return {
         f.filename: payments_sheet(f.data)
         for f in bot.slack.uploaded_files.values()
-        if f.completed and f.channel == CHANNEL and f.filename.startswith(prefix) and f.filename.endswith(".xlsx")
+        if f.completed
+        and f.channel == CHANNEL
+        and f.filename.startswith(prefix)
+        and f.filename.endswith(".xlsx")
     }
 
 
@@ -190,8 +199,12 @@ def test_the_daily_digests_of_a_month_count_each_payment_once_and_add_up_to_the_
     next_month = period_for("month", month, zone).end.astimezone(zone).date()
     last_day = next_month - timedelta(days=1)
     planted = plant_payments(bot, zone, month - timedelta(days=2), next_month + timedelta(days=1))
-    planted_at = {ref: at for ref, at in _received(bot).items()}
-    in_month = [(ref, cur, amount) for ref, cur, amount in planted if period_for("month", month, zone).contains(planted_at[ref])]
+    planted_at = _received(bot)
+    in_month = [
+        (ref, cur, amount)
+        for ref, cur, amount in planted
+        if period_for("month", month, zone).contains(planted_at[ref])
+    ]
     # The bot runs from a few days before the month until the first working days of the next one.
     calendar = WorkCalendar.from_settings(runtime.settings)
     after = next_month
@@ -221,7 +234,7 @@ def test_the_daily_digests_of_a_month_count_each_payment_once_and_add_up_to_the_
 def _received(bot: RunningBot) -> dict[str, datetime]:
     with bot.runtime.db.reading() as session:
         return {
-            ref: at if at.tzinfo else at.replace(tzinfo=UTC)
+            str(ref): at if at.tzinfo else at.replace(tzinfo=UTC)
             for ref, at in session.execute(select(Payment.reference, Payment.received_at))
         }
 
@@ -276,7 +289,10 @@ def test_a_report_shows_the_day_so_far_labelled_with_its_end_and_2330_and_0015_f
     # `collect-bot report` shows the same period, labelled the same way.
     with bot.runtime.db.reading() as session:
         report = build_report(session, "day", bot.runtime.today(), bot.runtime.settings, bot.runtime.now())
-    assert next(report_lines(report)) == "Performance: Sunday 1 November 2026, to 00:20 (so far) (America/New_York)"
+    assert (
+        next(report_lines(report))
+        == "Performance: Sunday 1 November 2026, to 00:20 (so far) (America/New_York)"
+    )
 
 
 def test_the_weekly_and_monthly_digests_count_the_whole_period_before_to_its_last_midnight(
@@ -302,7 +318,8 @@ def test_the_weekly_and_monthly_digests_count_the_whole_period_before_to_its_las
         for t in texts
     )
     assert any(
-        "Monthly numbers — November 2026" in t and "From Sun 01 Nov 2026 00:00 to the end of Mon 30 Nov 2026" in t
+        "Monthly numbers — November 2026" in t
+        and "From Sun 01 Nov 2026 00:00 to the end of Mon 30 Nov 2026" in t
         for t in texts
     )
 
@@ -330,7 +347,10 @@ def test_running_the_daily_digest_again_or_by_hand_reports_no_day_twice(ny_team:
     pay(bot, "MON", "10.00", local(NY, date(2026, 11, 23), 19, 0))
     tuesday = local(NY, date(2026, 11, 24), 17, 30)
     bot.clock.set(tuesday)
-    assert "Monday 23 November 2026" in run_job(bot.runtime, "performance-digest-day", tuesday, by="test").message
+    assert (
+        "Monday 23 November 2026"
+        in run_job(bot.runtime, "performance-digest-day", tuesday, by="test").message
+    )
     assert "already ran" in run_job(bot.runtime, "performance-digest-day", tuesday, by="again").message
     # By hand later the same evening, or as if on Monday: Monday is not reported again.
     late = local(NY, date(2026, 11, 24), 23, 0)

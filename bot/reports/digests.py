@@ -166,7 +166,8 @@ def _run_daily(runtime: Runtime, at: datetime, by: str) -> JobReport:
         days = days_to_report(session, today, WorkCalendar.from_settings(runtime.settings))
         runs = closed_runs(*days) if days else []
         closed = [
-            build_report(session, "day", first, runtime.settings, at, skipped, last_day=last) for first, last in runs
+            build_report(session, "day", first, runtime.settings, at, skipped, last_day=last)
+            for first, last in runs
         ]
         so_far = build_report(session, "day", today, runtime.settings, at, skipped)
     supervisors = [runtime.settings.supervisor_channel] if runtime.settings.supervisor_channel else []

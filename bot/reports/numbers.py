@@ -131,8 +131,8 @@ def _label(kind: PeriodKind, period: kpi.Period, zone: ZoneInfo, until: datetime
 
 
 def _days_label(first: date, last: date) -> str:
-    """"Monday 23 November 2026"; "Friday 20 to Sunday 22 November 2026"; the month and year said
-    once when the days share them."""
+    """A day, or a run of days with the month and year said once when they share them: "Monday 23
+    November 2026"; "Friday 20 to Sunday 22 November 2026"."""
     if first == last:
         return first.strftime("%A %-d %B %Y")
     if (first.year, first.month) == (last.year, last.month):
