@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.calendar import WorkCalendar
-from bot.kpis.formulas import period_for, previous
+from bot.kpis.formulas import days_period, period_for, previous
 from bot.reports.digests import closed_runs
 from bot.reports.numbers import build_report
 from bot.reports.text import report_lines
@@ -99,6 +99,19 @@ def test_2330_is_that_day_and_0015_the_next_across_dst_changes(day: date, zone_n
     for instant in readings(following, time(0, 15), zone):
         assert period_for("day", following, zone).contains(instant)
         assert not period_for("day", day, zone).contains(instant)
+
+
+@given(
+    first=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1)),
+    length=st.integers(min_value=0, max_value=40),
+    zone_name=st.sampled_from(ZONES),
+)
+def test_a_run_of_days_is_its_days_end_to_end(first: date, length: int, zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    last = first + timedelta(days=length)
+    run = days_period(first, last, zone)
+    assert run.start == period_for("day", first, zone).start
+    assert run.end == period_for("day", last, zone).end
 
 
 # --- the scheduled digests over a month ----------------------------------------------------------------
