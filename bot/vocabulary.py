@@ -24,6 +24,13 @@ class Outcome(StrEnum):
     CALLBACK = "callback"
 
 
+RIGHT_PARTY_OUTCOMES = frozenset({Outcome.RIGHT_PARTY, Outcome.REFUSED, Outcome.DISPUTE})
+"""A right-party contact is a conversation with the debtor, whatever came of it: a refusal or a
+dispute is the debtor reached as much as a friendly call is. The RPC rate counts these, and an
+account's last conversation (the alerts' "no conversation for M days", the worklist score) is the
+latest of them."""
+
+
 class PaymentMethod(StrEnum):
     CARD = "card"
     ACH = "ach"

@@ -878,3 +878,20 @@ def test_a_feed_reference_written_another_way_than_the_typed_one_is_a_duplicate(
             grace_days=1,
         )  # fmt: skip
     assert "`TX\u20137`" in refused.value.problem and "the payment feed" in refused.value.problem
+
+
+def test_an_imported_refusal_or_dispute_is_the_accounts_last_conversation(cli: Cli, ledger: Database) -> None:
+    """A right-party contact is any conversation with the debtor: a refusal and a dispute too, so the
+    alerts' "no conversation" and the worklist's score read the same thing as the RPC rate."""
+    cli("agents", TEAM)
+    cli("accounts", PORTFOLIO)
+    history = (
+        "account_id,at,channel,outcome,agent,notes\n"
+        "ACC-1042,2026-11-10T10:00,call,rpc,U0AGENT1,\n"
+        "ACC-1042,2026-11-16T10:00,call,refusal,U0AGENT1,\n"
+        "ACC-1042,2026-11-18T10:00,call,no-answer,U0AGENT1,\n"
+        "EU-77,2026-11-17T10:00,call,disputed,U0AGENT1,\n"
+    )
+    assert cli("contacts", history).code == 0
+    assert account(ledger, "ACC-1042").last_conversation_at == datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
+    assert account(ledger, "EU-77").last_conversation_at == datetime(2026, 11, 17, 15, 0, tzinfo=UTC)

@@ -42,13 +42,13 @@ from bot.kpis.formulas import (
     promise_counts_by_agent,
     promise_outcome,
     promises_made,
-    prorated_target,
     ratio,
     right_party_contacts,
     right_party_contacts_by_agent,
     roll_rates,
     rpc_rate,
     rpc_rate_by_agent,
+    target_over_days,
     trailing_days,
 )
 
@@ -115,19 +115,17 @@ def pos(pk: int, balance: str, dpd: int, currency: str = "USD") -> AccountPositi
 @pytest.mark.parametrize(
     ("numerator", "denominator", "expected"),
     [
-        (1, 3, D("0.3333")),
-        (2, 3, D("0.6667")),
-        (1, 20000, D("0.0001")),  # 0.00005 rounds half up, not half to even (which gives 0.0000)
-        (D("12.50"), D("50.00"), D("0.2500")),
-        (0, 7, D("0.0000")),  # nothing out of something is 0, a real number
+        (1, 3, D(1) / D(3)),
+        (18, 95, D(18) / D(95)),  # 0.18947…: rounded to 4 places first, it showed as 19.0%, not 18.9%
+        (1, 20000, D("0.00005")),
+        (D("12.50"), D("50.00"), D("0.25")),
+        (0, 7, D("0")),  # nothing out of something is 0, a real number
     ],
 )
-def test_ratio_has_four_places_half_up(
+def test_ratio_is_exact_and_left_for_display_to_round(
     numerator: int | Decimal, denominator: int | Decimal, expected: Decimal
 ) -> None:
-    result = ratio(numerator, denominator)
-    assert result == expected
-    assert result is not None and result.as_tuple().exponent == -4
+    assert ratio(numerator, denominator) == expected
 
 
 @pytest.mark.parametrize(("numerator", "denominator"), [(0, 0), (5, 0), (D("0.00"), D("0.00"))])
@@ -311,7 +309,7 @@ def test_contacts_per_agent() -> None:
     # alice: 3 attempts, 1 RPC: 1 / 3 = 0.3333; bob: 1 attempt, no RPC: 0 / 1 = 0 (a real 0, not n/a).
     assert attempts_by_agent(CONTACTS, MARCH) == {"alice": 3, "bob": 1}
     assert right_party_contacts_by_agent(CONTACTS, MARCH) == {"alice": 1, "bob": 0}
-    assert rpc_rate_by_agent(CONTACTS, MARCH) == {"alice": D("0.3333"), "bob": D("0.0000")}
+    assert rpc_rate_by_agent(CONTACTS, MARCH) == {"alice": D(1) / 3, "bob": D("0")}
     assert rpc_rate_by_agent([], MARCH) == {}
 
 
@@ -357,8 +355,8 @@ def test_a_promise_due_on_the_last_day_with_one_grace_day_falls_in_the_next_peri
 
 def test_kept_rate_while_the_period_is_running_leaves_pending_promises_out() -> None:
     # At 03-16 noon the 03-15 promise is in its grace day: pending. Kept 2, broken 1 (the one marked
-    # broken): 2 / 3 = 0.6667.
-    assert kept_rate(MARCH_PROMISES, MARCH, 1, NY, now=ny(2026, 3, 16)) == D("0.6667")
+    # broken): 2 / 3.
+    assert kept_rate(MARCH_PROMISES, MARCH, 1, NY, now=ny(2026, 3, 16)) == D(2) / 3
 
 
 def test_a_promise_paid_in_full_is_kept_even_before_its_status_catches_up() -> None:
@@ -376,10 +374,10 @@ def test_promises_made_and_counts_per_agent() -> None:
     # Made in March: all but the one made 02-20 and the cancelled one (replaced, so not counted): 4.
     assert promises_made(MARCH_PROMISES, MARCH) == 4
     assert promise_counts_by_agent(MARCH_PROMISES, MARCH, 1, NY) == {
-        "alice": PromiseCounts(made=2, kept=2, broken=1),  # 2 / 3 = 0.6667
+        "alice": PromiseCounts(made=2, kept=2, broken=1),  # 2 / 3
         "bob": PromiseCounts(made=2, kept=0, broken=1),
     }
-    assert PromiseCounts(made=3, kept=2, broken=1).kept_rate == D("0.6667")
+    assert PromiseCounts(made=3, kept=2, broken=1).kept_rate == D(2) / 3
     assert PromiseCounts(made=1, kept=0, broken=0).kept_rate is None
 
 
@@ -405,7 +403,12 @@ def test_projected_collections_rounds_to_the_currency_and_needs_a_rate() -> None
     # 100.01 x 0.3333 = 33.333333 -> 33.33; JPY 1000 x 0.3333 = 333.3 -> 333 (no minor unit).
     due = [promise(date(2026, 3, 25), "100.01"), promise(date(2026, 3, 25), "1000", currency="JPY")]
     assert projected_collections(due, rest, D("0.3333"), NY) == {"USD": D("33.33"), "JPY": D("333")}
-    assert projected_collections(due, rest, None, NY) == {}  # no rate: n/a, not a projection of 0
+    # 240 x 2/3 = 160 exactly; the rate rounded to 0.6667 first gave 160.01.
+    assert projected_collections([promise(date(2026, 3, 25), "240")], rest, D(2) / 3, NY) == {
+        "USD": D("160.00")
+    }
+    assert projected_collections(due, rest, None, NY) is None  # no rate: n/a, not a projection of 0
+    assert projected_collections([], rest, None, NY) == {}  # nothing due: nothing to project
     assert projected_collections([], rest, D("0.5"), NY) == {}
 
 
@@ -422,9 +425,9 @@ def test_collection_effectiveness_index() -> None:
     end = [pos(1, "600", 75), pos(2, "300", 0), pos(3, "900", 0), pos(5, "0", 0, "EUR")]
     new = {4: Money(D("200"), "USD")}  # account 4 became delinquent with 200 and is gone (paid) by the end
     # USD: B = 1000 + 500 = 1500, N = 200, E = 600 + 300 = 900 (account 4 absent: 0), C = 300.
-    # CEI = (1500 + 200 - 900) / (1500 + 200 - 300) x 100 = 800 / 1400 x 100 = 57.142857 -> 57.1429.
+    # CEI = (1500 + 200 - 900) / (1500 + 200 - 300) x 100 = 800 / 1400 x 100 = 57.142857…
     # EUR: B = 100, N = 0, E = 0, C = 0: (100 - 0) / (100 - 0) x 100 = 100.
-    assert collection_effectiveness_index(start, end, new) == {"USD": D("57.1429"), "EUR": D("100.0000")}
+    assert collection_effectiveness_index(start, end, new) == {"USD": D(80000) / 1400, "EUR": D("100")}
     assert cei_parts(start, end, new)["USD"] == CeiParts(D("1500"), D("200"), D("900"), D("300"))
 
 
@@ -473,8 +476,8 @@ def test_cure_rate() -> None:
         pos(6, "60", 10, "EUR"),  # EUR, still late
     ]
     end = [pos(1, "100", 0), pos(3, "500", 45), pos(4, "-5", 50), pos(5, "700", 0), pos(6, "60", 40, "EUR")]
-    # USD: (400 + 100 + 200) / (400 + 100 + 500 + 200) = 700 / 1200 = 0.58333 -> 0.5833. EUR: 0 / 60 = 0.
-    assert cure_rate(start, end) == {"USD": D("0.5833"), "EUR": D("0.0000")}
+    # USD: (400 + 100 + 200) / (400 + 100 + 500 + 200) = 700 / 1200 = 0.58333… EUR: 0 / 60 = 0.
+    assert cure_rate(start, end) == {"USD": D(700) / 1200, "EUR": D("0")}
     assert cure_rate([], []) == {}
     assert cure_rate([pos(1, "700", 0)], []) == {}  # nothing delinquent: no rate at all
     assert cure_rate([pos(1, "0", 12)], []) == {"USD": None}  # delinquent but owing 0: n/a
@@ -523,22 +526,29 @@ def test_aging_distribution() -> None:
 # --- targets --------------------------------------------------------------------------------------
 
 
+def weekdays(day: date) -> bool:
+    return day.weekday() < 5
+
+
 @pytest.mark.parametrize(
-    ("kind", "days_in_period", "days_in_month", "expected"),
+    ("days", "expected"),
     [
-        ("day", 1, 22, D("1000")),  # 22000 / 22
-        ("day", 0, 22, D("0")),  # a weekend or holiday carries no target
-        ("week", 5, 22, D("5000")),  # 22000 x 5 / 22
-        ("week", 4, 22, D("4000")),  # a week with a public holiday
-        ("month", 22, 22, D("22000")),
-        ("month", 0, 0, D("22000")),  # the month's target is the month's, whatever its days
-        ("day", 1, 0, None),  # nothing to spread it over: n/a
+        ([date(2026, 12, 1)], D("22000") / 23),  # a Tuesday of December (23 weekdays)
+        ([date(2026, 12, 5)], D("0")),  # a Saturday carries no target
+        ([date(2026, 12, 7) + timedelta(days=n) for n in range(7)], D("22000") * 5 / 23),
+        # Monday 30 November (21 weekdays) to Sunday 6 December: 1/21 of one month, 4/23 of the next.
+        ([date(2026, 11, 30) + timedelta(days=n) for n in range(7)], D("22000") / 21 + D("22000") * 4 / 23),
     ],
 )
-def test_prorated_target(
-    kind: PeriodKind, days_in_period: int, days_in_month: int, expected: Decimal | None
-) -> None:
-    assert prorated_target(D("22000"), kind, days_in_period, days_in_month) == expected
+def test_target_over_days(days: list[date], expected: Decimal) -> None:
+    assert target_over_days(D("22000"), days, weekdays) == expected
+
+
+def test_target_over_days_leaves_out_holidays_and_is_na_with_nothing_to_spread_over() -> None:
+    christmas = date(2026, 12, 25)  # a Friday
+    week = [date(2026, 12, 21) + timedelta(days=n) for n in range(7)]
+    assert target_over_days(D("2200"), week, lambda d: weekdays(d) and d != christmas) == D("2200") * 4 / 22
+    assert target_over_days(D("2200"), week, lambda d: False) is None
 
 
 # --- properties -----------------------------------------------------------------------------------

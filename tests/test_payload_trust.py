@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -438,6 +439,18 @@ def test_a_reply_fallback_is_escaped_by_construction() -> None:
     reply = Reply(text=f"<!channel> {FAKE}", blocks=[section("x")]).as_kwargs()
     assert "<!channel>" not in reply["text"]
     _no_fake_formatting(reply["text"])
+
+
+def test_a_fallback_shows_slacks_own_tokens_as_words_that_ping_nobody() -> None:
+    """The notification of a message that tags someone or shows a time reads as words, not as
+    escaped markup: `<@U0SUPER1>` as `@U0SUPER1`, a date as its own fallback; nothing pings."""
+    from bot.blocks.kit import Reply, section
+    from bot.blocks.mrkdwn import local_time, mention
+
+    at = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    text = f"{mention('U0SUPER1')} decided at {local_time(at, '2026-11-23 14:00 UTC')} for <!here> <#C0X|x>"
+    shown = Reply(text=text, blocks=[section(text)]).as_kwargs()["text"]
+    assert shown == "@U0SUPER1 decided at 2026-11-23 14:00 UTC for @here #x"
 
 
 def test_a_customer_name_fakes_nothing_in_alerts() -> None:

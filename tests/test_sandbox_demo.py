@@ -264,7 +264,7 @@ def test_payments_fit_their_currency_and_are_referenced(demo: Demo) -> None:
 def test_denormalised_facts_agree_with_contacts_and_payments(demo: Demo) -> None:
     for account in demo.accounts:
         contacts = demo.contacts.get(account.id, [])
-        conversations = [c.at for c in contacts if c.outcome == "right-party"]
+        conversations = [c.at for c in contacts if c.outcome in ("right-party", "refused", "dispute")]
         assert account.last_contact_at == (max(c.at for c in contacts) if contacts else None)
         assert account.last_conversation_at == (max(conversations) if conversations else None)
         latest = max(contacts, key=lambda c: c.at) if contacts else None
@@ -485,3 +485,38 @@ def test_only_an_empty_database_is_seeded(db: Database) -> None:
 def test_now_must_be_aware(db: Database) -> None:
     with pytest.raises(ValueError, match="aware"):
         seed_demo(db, seed=SEED, now=MONDAY_9AM.replace(tzinfo=None), zone=ZONE)
+
+
+def test_the_weekly_digest_of_the_demo_has_worklist_lines_worked_for_every_agent(db: Database) -> None:
+    """The demo's three months of history come with the worklists they were worked from: the weekly
+    digest on Monday shows each agent's lines worked of assigned, not 0/0 (the demo once wrote
+    contacts but no worklist, so every agent showed 0/0)."""
+    from bot.reports.numbers import build_report
+    from storage.models import Assignment
+
+    seeded(db)
+    settings = load_settings(COLLECT_TIMEZONE="America/New_York")
+    last_week = TODAY - timedelta(days=7)
+    with db.reading() as session:
+        report = build_report(session, "week", last_week, settings, MONDAY_9AM)
+        lines = list(session.scalars(select(Assignment)))
+        contacts = list(session.scalars(select(Contact)))
+    # Independently: a line is worked when its account had an attempt, by anyone, on the line's day.
+    attempted = {(c.account_pk, c.at.astimezone(ZONE).date()) for c in contacts}
+    days = {TODAY - timedelta(days=n) for n in range(1, 8)}
+    for agent in report.agents:
+        mine = [line for line in lines if line.agent == agent.agent_id and line.work_date in days]
+        worked = sum((line.account_pk, line.work_date) in attempted for line in mine)
+        assert (agent.accounts_worked, agent.accounts_assigned) == (worked, len(mine)), agent.name
+        assert 0 < agent.accounts_worked < agent.accounts_assigned, agent.name
+    per_day = Counter((line.work_date, line.agent) for line in lines)
+    assert max(per_day.values()) <= 25  # no list longer than an agent's daily capacity
+    assert all(day < TODAY and day.weekday() < 5 for day, _agent in per_day)  # today's is the morning run's
+    assert {day for day, _agent in per_day} >= {TODAY - timedelta(days=n) for n in (3, 4, 5, 6, 7)}
+    owners = {a.id: a.assigned_to for a in db_accounts(db)}
+    assert all(owners[line.account_pk] == line.agent for line in lines)
+
+
+def db_accounts(db: Database) -> list[Account]:
+    with db.reading() as session:
+        return list(session.scalars(select(Account)))

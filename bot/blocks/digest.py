@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from bot.aging import AgingBucket
 from bot.blocks.kit import SECTION_TEXT_LIMIT, Block, Reply, context, divider, header, pack_lines, section
 from bot.blocks.mrkdwn import clip, mention, one_line
 from bot.currency import format_money
-from bot.reports.model import AgentNumbers, PerformanceReport, TeamNumbers, Win
+from bot.reports.model import ActivityNumbers, AgentNumbers, PerformanceReport, TeamNumbers, Win
 
 # Budgets, in characters after escaping. Their sum with the header (150), the footer and the legend
 # stays under the 12,000 we allow ourselves, whatever the input.
@@ -49,11 +49,14 @@ NA = "n/a"
 DIGEST_LEFT_OFF = "the spreadsheet in the thread has everyone"
 REPLY_LEFT_OFF = "the report spreadsheet has everyone"
 AGENTS_LEGEND = (
-    "attempts · RPC rate · promises made/kept/broken (kept rate) · collected of target (% of target)"
-    " · accounts worked/assigned · escalations · :warning: attempts refused by the contact rules"
+    "attempts · RPC rate (right-party contacts ÷ attempts) · promises made/kept/broken (kept rate)"
+    " · collected in the target currency of target (% of target), then “+” what came in other currencies,"
+    " never converted nor counted toward the target · worklist lines worked/assigned, summed over the"
+    " working days · escalations · :warning: attempts refused by the contact rules"
 )
 
 _ZERO = Decimal(0)
+_TENTH = Decimal("0.1")
 _TITLES = {"day": "Daily numbers", "week": "Weekly numbers", "month": "Monthly numbers"}
 _THIS_PERIOD = {"day": "today", "week": "this week", "month": "this month"}
 _REST_OF = {"day": "the day", "week": "the week", "month": "the month"}
@@ -90,7 +93,8 @@ def _money(amount: Decimal, currency: str) -> str:
 
 
 def _percent(ratio: Decimal | None) -> str:
-    return NA if ratio is None else f"{ratio * 100:,.1f}%"
+    """Rounded here and only here (half up, to a tenth of a percent): ratios arrive exact."""
+    return NA if ratio is None else f"{(ratio * 100).quantize(_TENTH, rounding=ROUND_HALF_UP):,}%"
 
 
 def _index(value: Decimal | None) -> str:
@@ -193,9 +197,13 @@ def _collected_text(team: TeamNumbers) -> str:
 def _team_text(report: PerformanceReport) -> str:
     team = report.team
     target = team.target_currency
-    projected = _amounts(_target_first(team.projected, target), TEAM_CURRENCIES) or "nothing open"
+    if team.projected is None:
+        projected = NA  # something is due but no kept rate to weigh it by
+    else:
+        projected = _amounts(_target_first(team.projected, target), TEAM_CURRENCIES) or "nothing open"
     lines = [
         f"*Collected:* {_collected_text(team)}",
+        _activity_text(team.activity),
         f"*Projected for the rest of {_REST_OF[report.kind]}:* {projected}",
         f"*Promises kept, last 90 days:* {_percent(team.kept_rate_90_days)}",
         f"*CEI:* {_per_currency(team.cei, target, _index)}",
@@ -204,6 +212,18 @@ def _team_text(report: PerformanceReport) -> str:
         f" · {team.escalations_waiting:,} waiting   *Disputes opened:* {team.disputes_opened:,}",
     ]
     return clip("\n".join(lines), TEAM_TEXT_LIMIT)
+
+
+def _activity_text(activity: ActivityNumbers) -> str:
+    """The team's work in one line, everyone's attempts, promises and worklist lines counted."""
+    worked = _share(Decimal(activity.lines_worked), Decimal(activity.lines_assigned))
+    return (
+        f"*Team:* {_count(activity.attempts, 'attempt')} · {activity.right_party_contacts:,} right-party"
+        f" (RPC {_percent(activity.rpc_rate)}) · promises {activity.promises_made:,} made,"
+        f" {activity.promises_kept:,} kept, {activity.promises_broken:,} broken"
+        f" (kept rate {_percent(activity.kept_rate)}) · worklist lines worked {activity.lines_worked:,}"
+        f" of {activity.lines_assigned:,} ({_percent(worked)})"
+    )
 
 
 def _aging_text(report: PerformanceReport) -> str:
@@ -278,12 +298,18 @@ def _agent_line(agent: AgentNumbers, currency: str) -> str:
         f"RPC {_percent(agent.rpc_rate)}",
         f"PTP {agent.promises_made:,}/{agent.promises_kept:,}/{agent.promises_broken:,} ({_percent(agent.kept_rate)})",
         _agent_collected(agent, currency),
-        f"{agent.accounts_worked:,}/{agent.accounts_assigned:,} accts",
+        _lines_worked(agent),
         f"{agent.escalations_raised:,} esc",
     ]
     if agent.attempted_breaches:
         parts.append(f":warning: {agent.attempted_breaches:,}")
     return clip(f"• {_agent_name(agent)} — " + " · ".join(parts), AGENT_LINE_LIMIT)
+
+
+def _lines_worked(agent: AgentNumbers) -> str:
+    if not agent.accounts_assigned:
+        return "no worklist"  # not 0/0: there was nothing on a list to work
+    return f"{agent.accounts_worked:,}/{agent.accounts_assigned:,} lines"
 
 
 def _agent_blocks(report: PerformanceReport, left_off: str) -> list[Block]:
@@ -338,7 +364,8 @@ def _agent_fields(agent: AgentNumbers, currency: str) -> list[str]:
         f"\nkept rate {_percent(agent.kept_rate)}",
         f"*Collected*\n{listed}",
         f"*Target*\n{target} ({_percent(_share(done, agent.target))} reached)",
-        f"*Accounts*\n{agent.accounts_worked:,} worked of {agent.accounts_assigned:,} assigned ({_percent(worked)})",
+        f"*Worklist lines* (summed over the working days)\n{agent.accounts_worked:,} worked of"
+        f" {agent.accounts_assigned:,} assigned ({_percent(worked)})",
         f"*Escalations raised*\n{agent.escalations_raised:,}",
         f"*Attempts refused by the contact rules*\n{agent.attempted_breaches:,}",
     ]

@@ -54,11 +54,27 @@ def sentence(text: str) -> str:
     return _entities(text)
 
 
+# Slack's own tokens: a mention, a channel, a special mention or a date, with an optional label.
+_SLACK_TOKEN = re.compile(r"<([@#!])([^<>|]*)(?:\|([^<>]*))?>")
+
+
 def fallback(text: str) -> str:
     """A message's notification text (`text` beside blocks): plain words, read as mrkdwn by Slack.
     Escaped as a whole, so nothing in it (a customer's name, an echo of what someone typed) can
-    format, ping or break lines; entities already there are decoded first, so it is escaped once."""
-    return escape(html.unescape(text) if "&" in text else text)
+    format, ping or break lines; entities already there are decoded first, so it is escaped once.
+    Slack's tokens become the words they stand for (`@U0SUPER1`, a date's own fallback): whether the
+    bot or a customer wrote one cannot be told apart here, and as words neither pings anyone. The
+    blocks keep the real mentions, which notify."""
+    plain = html.unescape(text) if "&" in text else text
+    return escape(_SLACK_TOKEN.sub(_token_as_words, plain))
+
+
+def _token_as_words(token: re.Match[str]) -> str:
+    sigil, body, label = token.group(1), token.group(2), token.group(3)
+    if label:
+        return f"#{label}" if sigil == "#" else label
+    name = body.split("^", 1)[0]
+    return f"#{name}" if sigil == "#" else f"@{name}"
 
 
 def code(text: str) -> str:

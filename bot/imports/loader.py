@@ -38,7 +38,7 @@ from bot.imports.rows import (
 from bot.ledger.accounts import account_key
 from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, apply_payment
 from bot.parsing.amounts import AmountTooLargeError
-from bot.vocabulary import AccountStatus, Outcome
+from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Contact, Payment, table_of
 
@@ -411,7 +411,7 @@ def refresh_last_contacts(session: Session, account_pks: Sequence[int]) -> None:
             .values(
                 last_contact_at=select(func.max(contacts.c.at)).where(mine).scalar_subquery(),
                 last_conversation_at=select(func.max(contacts.c.at))
-                .where(mine, contacts.c.outcome == Outcome.RIGHT_PARTY.value)
+                .where(mine, contacts.c.outcome.in_(sorted(RIGHT_PARTY_OUTCOMES)))
                 .scalar_subquery(),
                 callback_on=select(contacts.c.callback_on)
                 .where(mine)

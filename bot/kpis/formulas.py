@@ -5,8 +5,9 @@ Conventions every function keeps:
 
 - Money is `Decimal` and every money result is per currency (`dict[currency, Decimal]`): two
   currencies are never added together.
-- A ratio is a `Decimal` with 4 places (ROUND_HALF_UP), or `None` when its denominator is 0; the
-  caller shows `None` as "n/a", never as 0.
+- A ratio is the exact quotient as a `Decimal` (to the context's 28 digits), or `None` when its
+  denominator is 0; the caller shows `None` as "n/a", never as 0. Nothing here rounds a ratio: a
+  renderer rounds once, for display (rounding to 4 places first showed 18/95 as 19.0%, not 18.9%).
 - A `Period` is half-open [start, end) between aware instants. `period_for` builds the team's
   day, week or month from local midnights, so "which day" is always the team's day, not UTC's.
 - A balance at or below zero owes nothing (the account is paid), so a credit balance never offsets
@@ -16,7 +17,7 @@ Conventions every function keeps:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,13 +28,12 @@ from zoneinfo import ZoneInfo
 from bot.aging import AgingBucket, aging_bucket
 from bot.calendar import add_days, add_months, local_day, start_of_day
 from bot.currency import Money, quantum
-from bot.vocabulary import Outcome, PromiseStatus
+from bot.vocabulary import RIGHT_PARTY_OUTCOMES, PromiseStatus
 
 PeriodKind = Literal["day", "week", "month"]
 Agent = str | None  # None: work nobody is credited with (e.g. an imported payment)
 
 _ZERO = Decimal(0)
-_RATIO_PLACES = Decimal("0.0001")
 _BUCKETS = list(AgingBucket)
 # Each bucket rolls into the one after it; the last one (120+) has nowhere further to roll.
 _NEXT_BUCKET = dict(pairwise(_BUCKETS))
@@ -106,7 +106,7 @@ class ContactFact:
 
     @property
     def is_right_party(self) -> bool:
-        return self.outcome == Outcome.RIGHT_PARTY
+        return self.outcome in RIGHT_PARTY_OUTCOMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,10 +244,12 @@ def local_days(period: Period, zone: ZoneInfo) -> list[date]:
 
 
 def ratio(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
-    """numerator ÷ denominator to 4 places (ROUND_HALF_UP); None ("n/a") when the denominator is 0."""
+    """numerator ÷ denominator, not rounded; None ("n/a") when the denominator is 0.
+
+    Kept exact so that what is built on it (a projection, a percentage on screen) is rounded once."""
     if denominator == 0:
         return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(_RATIO_PLACES, rounding=ROUND_HALF_UP)
+    return Decimal(numerator) / Decimal(denominator)
 
 
 def _totals(pairs: Iterable[tuple[K, Decimal]]) -> dict[K, Decimal]:
@@ -292,6 +294,7 @@ def attempts(contacts: Iterable[ContactFact], period: Period) -> int:
 
 
 def right_party_contacts(contacts: Iterable[ContactFact], period: Period) -> int:
+    """Attempts in the period that reached the debtor (RIGHT_PARTY_OUTCOMES)."""
     return sum(1 for c in contacts if c.is_right_party and period.contains(c.at))
 
 
@@ -433,21 +436,22 @@ def projected_collections(
     rest_of_period: Period,
     kept_rate_90d: Decimal | None,
     zone: ZoneInfo,
-) -> dict[str, Decimal]:
+) -> dict[str, Decimal] | None:
     """Projected collections for the rest of the period, per currency: Σ (amount - paid_toward) * the
     team's kept rate over the previous 90 days, over open promises and instalments due (team-local
     due date) in `rest_of_period`, rounded to each currency's minor unit.
 
-    Only what is still outstanding is projected: the part already paid is in `collected`. With no
-    kept rate (no promise resolved in 90 days) there is no basis for a projection: the result is
-    empty and the caller shows "n/a", rather than a projection of 0."""
-    if kept_rate_90d is None:
-        return {}
+    Only what is still outstanding is projected: the part already paid is in `collected`. Empty
+    when nothing open is due in the rest of the period (nothing to project); None ("n/a") when
+    something is but there is no kept rate (no promise resolved in 90 days): no basis to weigh it
+    by, which is not a projection of 0."""
     outstanding = _totals(
         (p.currency, max(p.amount - p.paid_toward, _ZERO))
         for p in open_promises
         if p.status == PromiseStatus.OPEN and day_in(rest_of_period, p.due_date, zone)
     )
+    if kept_rate_90d is None:
+        return None if outstanding else {}
     return {
         currency: (amount * kept_rate_90d).quantize(quantum(currency), rounding=ROUND_HALF_UP)
         for currency, amount in outstanding.items()
@@ -617,21 +621,24 @@ def aging_counts(positions: Iterable[AccountPosition]) -> dict[str, dict[str, in
 # --- targets --------------------------------------------------------------------------------------
 
 
-def prorated_target(
-    monthly_target: Decimal,
-    period_kind: PeriodKind,
-    working_days_in_period: int,
-    working_days_in_month: int,
+def target_over_days(
+    monthly_target: Decimal, days: Sequence[date], is_working_day: Callable[[date], bool]
 ) -> Decimal | None:
-    """The share of a monthly target that belongs to a period.
-
-    A month gets the target; a day or week gets target * its working days ÷ the month's working days
-    (so a working day gets target ÷ working days, and a weekend or holiday gets 0). None ("n/a") when
-    the month has no working days to spread a day's or week's share over. Not rounded: it is shown
-    through format_money, which rounds to the currency's minor unit."""
+    """The target of a day or a week: each working day among `days` carries its own month's target ÷
+    that month's working days, so a week spanning two months mixes both months' shares. A weekend
+    or holiday carries nothing. None ("n/a") when no month touched has a working day to spread its
+    target over. Not rounded: it is shown through format_money, which rounds to the currency's
+    minor unit. (A month's target is the monthly target itself, whatever its working days.)"""
     _require_decimal("monthly_target", monthly_target)
-    if period_kind == "month":
-        return monthly_target
-    if working_days_in_month == 0:
-        return None
-    return monthly_target * working_days_in_period / working_days_in_month
+    by_month = Counter((d.year, d.month) for d in days if is_working_day(d))
+    spreadable = False
+    total = _ZERO
+    for year, month in sorted({(d.year, d.month) for d in days}):
+        first = date(year, month, 1)
+        in_month = sum(
+            1 for n in range((add_months(first, 1) - first).days) if is_working_day(add_days(first, n))
+        )
+        if in_month:
+            spreadable = True
+            total += monthly_target * by_month[(year, month)] / in_month
+    return total if spreadable else None

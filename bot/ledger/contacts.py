@@ -15,7 +15,7 @@ from bot.compliance.guard import guard_contact
 from bot.errors import UserError
 from bot.ledger.accounts import find_account
 from bot.parsing.dates import check_callback_date, parse_date
-from bot.vocabulary import AccountStatus, Channel, Outcome
+from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus, Channel, Outcome
 from storage.models import Account, Contact, table_of
 
 
@@ -52,7 +52,7 @@ def note_contact_on_account(account: Account, at: datetime, outcome: str, callba
     if account.last_contact_at is None or at >= account.last_contact_at:
         account.last_contact_at = at
         account.callback_on = callback_on
-    if outcome == Outcome.RIGHT_PARTY and (
+    if outcome in RIGHT_PARTY_OUTCOMES and (
         account.last_conversation_at is None or at >= account.last_conversation_at
     ):
         account.last_conversation_at = at

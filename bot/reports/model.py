@@ -29,7 +29,9 @@ class AgentNumbers:
     target: Decimal | None
     """The agent's target for the period, prorated from the monthly one, in target_currency."""
     accounts_worked: int
+    """Worklist lines worked (an attempt on the account that day), summed over the period's days."""
     accounts_assigned: int
+    """Worklist lines assigned, summed over the period's days."""
     escalations_raised: int
     attempted_breaches: int = 0
     """Contact attempts refused by the compliance rules (coaching material)."""
@@ -71,12 +73,34 @@ class PromiseRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityNumbers:
+    """The team's work in the period, everyone's counted (supervisors' attempts, promises credited to
+    nobody, worklist lines of people no longer on the roster), so the agents' lines add up to it or
+    less."""
+
+    attempts: int = 0
+    right_party_contacts: int = 0
+    """Attempts that reached the debtor: outcomes right-party, refused and dispute."""
+    rpc_rate: Decimal | None = None
+    promises_made: int = 0
+    promises_kept: int = 0
+    promises_broken: int = 0
+    kept_rate: Decimal | None = None
+    """Of the promises whose due date + grace fell in the period: kept ÷ (kept + broken)."""
+    lines_worked: int = 0
+    """Worklist lines with an attempt on the account on the line's day, summed over the days."""
+    lines_assigned: int = 0
+    """Worklist lines, summed over the days of the period."""
+
+
+@dataclass(frozen=True, slots=True)
 class TeamNumbers:
     collected: Money
     target: Decimal | None
     target_currency: str
-    projected: Money
-    """Open promises and instalments due in the rest of the period, weighted by the kept rate."""
+    projected: Money | None
+    """Open promises and instalments due in the rest of the period, weighted by the kept rate over
+    the last 90 days; empty when nothing is due, None (n/a) when something is but no kept rate."""
     kept_rate_90_days: Decimal | None
     aging: dict[str, Money]
     """Currency → bucket → balance at the end of the period."""
@@ -89,6 +113,7 @@ class TeamNumbers:
     escalations_decided: int
     escalations_waiting: int
     disputes_opened: int
+    activity: ActivityNumbers = field(default_factory=ActivityNumbers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select
@@ -23,6 +23,7 @@ from bot.currency import Money as Amount
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.kpis import formulas as kpi
 from bot.reports.model import (
+    ActivityNumbers,
     AgentNumbers,
     PaymentRow,
     PerformanceReport,
@@ -87,6 +88,7 @@ def build_report(
     payments = _payments(session, scope, skipped)
     contacts = _contacts(session, scope)
     promises = _promises(session, scope, skipped)
+    worked = _worked(session, scope, contacts)
     try:
         start, end, became = _positions(session, scope)
         team = _team(session, scope, settings, roster, payments, promises, start, end, became)
@@ -98,7 +100,8 @@ def build_report(
             raise
         start, end, became = _positions(session, scope, leaving_out=faulty)
         team = _team(session, scope, settings, roster, payments, promises, start, end, became)
-    agents = _agents(session, scope, settings, roster, payments, contacts, promises)
+    agents = _agents(session, scope, settings, roster, payments, contacts, promises, worked)
+    team = replace(team, activity=_activity(scope, contacts, promises, worked))
     return PerformanceReport(
         kind=kind,
         label=_label(kind, scope.period, zone, scope.until),
@@ -371,7 +374,9 @@ def _team(
     )
 
 
-def _projected(scope: Scope, facts: list[kpi.PromiseFact], rate_90: Decimal | None) -> dict[str, Decimal]:
+def _projected(
+    scope: Scope, facts: list[kpi.PromiseFact], rate_90: Decimal | None
+) -> dict[str, Decimal] | None:
     """Only a period still running has a rest to project."""
     if scope.now >= scope.period.end:
         return {}
@@ -379,7 +384,13 @@ def _projected(scope: Scope, facts: list[kpi.PromiseFact], rate_90: Decimal | No
     return kpi.projected_collections(facts, rest, rate_90, scope.zone)
 
 
-def _escalation_counts(session: Session, scope: Scope) -> dict[str, int]:
+class _EscalationCounts(TypedDict):
+    escalations_opened: int
+    escalations_decided: int
+    escalations_waiting: int
+
+
+def _escalation_counts(session: Session, scope: Scope) -> _EscalationCounts:
     start, until = scope.period.start, scope.until
     opened = select(func.count()).where(Escalation.requested_at >= start, Escalation.requested_at < until)
     decided = select(func.count()).where(Escalation.decided_at >= start, Escalation.decided_at < until)
@@ -401,14 +412,15 @@ def _disputes_opened(session: Session, scope: Scope) -> int:
 
 
 def _target(agent: Agent, scope: Scope, settings: Settings) -> Decimal | None:
+    """A month's target is the monthly target; a day or week carries each of its working days'
+    share of that day's own month (kpi.target_over_days)."""
     if agent.monthly_target is None:
         return None
+    if scope.kind == "month":
+        return agent.monthly_target
     calendar = WorkCalendar.from_settings(settings)
-    first = scope.period.start.astimezone(scope.zone).date()
-    month = kpi.period_for("month", first, scope.zone)
-    in_period = sum(1 for d in kpi.local_days(scope.period, scope.zone) if calendar.is_working_day(d))
-    in_month = sum(1 for d in kpi.local_days(month, scope.zone) if calendar.is_working_day(d))
-    return kpi.prorated_target(agent.monthly_target, scope.kind, in_period, in_month)
+    days = kpi.local_days(scope.period, scope.zone)
+    return kpi.target_over_days(agent.monthly_target, days, calendar.is_working_day)
 
 
 # --- the agents ----------------------------------------------------------------------------------
@@ -422,6 +434,7 @@ def _agents(
     payments: list[tuple[PaymentRow, kpi.PaymentFact]],
     contacts: list[kpi.ContactFact],
     promises: list[PromiseRecord],
+    lines: WorklistLines,
 ) -> tuple[AgentNumbers, ...]:
     period = scope.period
     attempts = kpi.attempts_by_agent(contacts, period)
@@ -430,7 +443,7 @@ def _agents(
     facts = [record.fact for record in promises]
     counts = kpi.promise_counts_by_agent(facts, period, scope.grace_days, scope.zone, now=scope.until)
     collected = kpi.collected_by_agent([fact for _r, fact in payments], period)
-    worked, assigned = _worked(session, scope, contacts)
+    worked, assigned = lines
     breaches = Counter(
         session.scalars(
             select(ComplianceRefusal.actor).where(
@@ -473,10 +486,35 @@ def _agents(
     return tuple(numbers)
 
 
-def _worked(
-    session: Session, scope: Scope, contacts: list[kpi.ContactFact]
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Assigned accounts with at least one attempt on the day they were assigned, over the period's days."""
+WorklistLines = tuple[dict[str, int], dict[str, int]]
+"""Per agent: worklist lines worked, and lines assigned, summed over the period's days."""
+
+
+def _activity(
+    scope: Scope, contacts: list[kpi.ContactFact], promises: list[PromiseRecord], lines: WorklistLines
+) -> ActivityNumbers:
+    """The team's line: everyone's attempts, promises and worklist lines, not only the listed agents'."""
+    period = scope.period
+    counts = kpi.promise_counts(
+        [record.fact for record in promises], period, scope.grace_days, scope.zone, now=scope.until
+    )
+    worked, assigned = lines
+    return ActivityNumbers(
+        attempts=kpi.attempts(contacts, period),
+        right_party_contacts=kpi.right_party_contacts(contacts, period),
+        rpc_rate=kpi.rpc_rate(contacts, period),
+        promises_made=counts.made,
+        promises_kept=counts.kept,
+        promises_broken=counts.broken,
+        kept_rate=counts.kept_rate,
+        lines_worked=sum(worked.values()),
+        lines_assigned=sum(assigned.values()),
+    )
+
+
+def _worked(session: Session, scope: Scope, contacts: list[kpi.ContactFact]) -> WorklistLines:
+    """Worklist lines whose account had at least one attempt (by anyone) on the line's day, and all
+    lines, per agent, summed over the period's days: an account on a list three days counts three times."""
     days = kpi.local_days(scope.period, scope.zone)
     attempted: dict[date, set[int]] = defaultdict(set)
     for contact in contacts:

@@ -27,7 +27,14 @@ from openpyxl.utils import get_column_letter
 
 from bot.aging import AgingBucket
 from bot.currency import exponent
-from bot.reports.model import AgentNumbers, PaymentRow, PerformanceReport, PromiseRow, TeamNumbers
+from bot.reports.model import (
+    ActivityNumbers,
+    AgentNumbers,
+    PaymentRow,
+    PerformanceReport,
+    PromiseRow,
+    TeamNumbers,
+)
 
 RATIO_FORMAT = "0.0%"
 INDEX_FORMAT = "0.0"
@@ -209,7 +216,7 @@ def _summary_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
         *_money_rows(cells, "Collected", team.collected, target),
         ["Target", target, cells.money(team.target, target)],
         ["Collected ÷ target", target, cells.ratio(_share(team.collected.get(target, _ZERO), team.target))],
-        *_money_rows(cells, "Projected, rest of the period", team.projected, target),
+        *_projected_rows(cells, team.projected, target),
         ["Kept rate, last 90 days", None, cells.ratio(team.kept_rate_90_days)],
         *(["CEI (100 = all collected)", cur, cells.index(cei)] for cur, cei in sorted(team.cei.items())),
         *(["Cure rate", cur, cells.ratio(rate)] for cur, rate in sorted(team.cure_rate.items())),
@@ -217,8 +224,32 @@ def _summary_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
         ["Escalations decided", None, team.escalations_decided],
         ["Escalations waiting", None, team.escalations_waiting],
         ["Disputes opened", None, team.disputes_opened],
+        *_activity_rows(cells, team.activity),
     ]
     return [[cells.text(name), cells.text(currency), value] for name, currency, value in rows]
+
+
+def _projected_rows(cells: _Cells, projected: Mapping[str, Decimal] | None, target: str) -> list[Row]:
+    if projected is None:  # something is due but no kept rate to weigh it by: n/a, an empty cell
+        return [["Projected, rest of the period", target, None]]
+    return _money_rows(cells, "Projected, rest of the period", projected, target)
+
+
+def _activity_rows(cells: _Cells, activity: ActivityNumbers) -> list[Row]:
+    """The team's line: everyone's attempts, promises and worklist lines."""
+    worked = _share(Decimal(activity.lines_worked), Decimal(activity.lines_assigned))
+    return [
+        ["Attempts", None, activity.attempts],
+        ["Right-party contacts", None, activity.right_party_contacts],
+        ["RPC rate", None, cells.ratio(activity.rpc_rate)],
+        ["Promises made", None, activity.promises_made],
+        ["Promises kept", None, activity.promises_kept],
+        ["Promises broken", None, activity.promises_broken],
+        ["Kept rate", None, cells.ratio(activity.kept_rate)],
+        ["Worklist lines worked", None, activity.lines_worked],
+        ["Worklist lines assigned", None, activity.lines_assigned],
+        ["Worked ÷ assigned (lines summed over the working days)", None, cells.ratio(worked)],
+    ]
 
 
 def _money_rows(cells: _Cells, name: str, amounts: Mapping[str, Decimal], target: str) -> list[Row]:
@@ -265,7 +296,12 @@ _AGENT_COUNTS_BEFORE = (
     "Promises broken",
     "Kept rate",
 )
-_AGENT_COUNTS_AFTER = ("Accounts worked", "Accounts assigned", "Escalations raised", "Attempted breaches")
+_AGENT_COUNTS_AFTER = (
+    "Worklist lines worked",
+    "Worklist lines assigned",
+    "Escalations raised",
+    "Attempted breaches",
+)
 
 
 def _agent_row(cells: _Cells, agent: AgentNumbers, currencies: Sequence[str], target: str) -> Row:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from bot.currency import format_money
 from bot.reports.model import Money, PerformanceReport
+
+_TENTH = Decimal("0.1")
 
 
 def _money(amounts: Money) -> str:
@@ -16,16 +18,38 @@ def _money(amounts: Money) -> str:
 
 
 def _percent(ratio: Decimal | None) -> str:
-    return "n/a" if ratio is None else f"{ratio * 100:.1f}%"
+    """Rounded here and only here (half up, to a tenth of a percent), as in the digest."""
+    return "n/a" if ratio is None else f"{(ratio * 100).quantize(_TENTH, rounding=ROUND_HALF_UP)}%"
+
+
+def _projected(amounts: Money | None) -> str:
+    if amounts is None:
+        return "n/a"  # something is due but no kept rate to weigh it by
+    return _money(amounts) if amounts else "nothing open"
 
 
 def report_lines(report: PerformanceReport) -> Iterator[str]:
     team = report.team
     yield f"Performance: {report.label} ({report.zone})"
-    yield f"  collected: {_money(team.collected)}"
+    # Nothing collected is 0 in the target currency, as in the digest and the spreadsheet.
+    yield f"  collected: {_money(team.collected or {team.target_currency: Decimal(0)})}"
     if team.target is not None:
         yield f"  target: {format_money(team.target, team.target_currency)}"
-    yield f"  projected for the rest of the period: {_money(team.projected) if team.projected else 'n/a'}"
+    activity = team.activity
+    worked = None if not activity.lines_assigned else Decimal(activity.lines_worked) / activity.lines_assigned
+    yield (
+        f"  attempts: {activity.attempts}, right-party contacts: {activity.right_party_contacts}"
+        f" (RPC {_percent(activity.rpc_rate)})"
+    )
+    yield (
+        f"  promises: {activity.promises_made} made, {activity.promises_kept} kept,"
+        f" {activity.promises_broken} broken (kept rate {_percent(activity.kept_rate)})"
+    )
+    yield (
+        f"  worklist lines worked: {activity.lines_worked} of {activity.lines_assigned} ({_percent(worked)}),"
+        " summed over the working days"
+    )
+    yield f"  projected for the rest of the period: {_projected(team.projected)}"
     yield f"  promises kept (90 days): {_percent(team.kept_rate_90_days)}"
     for currency in sorted(team.cei):
         cei = team.cei[currency]
@@ -40,5 +64,6 @@ def report_lines(report: PerformanceReport) -> Iterator[str]:
         yield (
             f"    {agent.name}: {agent.attempts} attempts, RPC {_percent(agent.rpc_rate)},"
             f" promises {agent.promises_made} made / {agent.promises_kept} kept ({_percent(agent.kept_rate)}),"
-            f" collected {_money(agent.collected)}"
+            f" collected {_money(agent.collected)},"
+            f" worklist lines {agent.accounts_worked} worked of {agent.accounts_assigned}"
         )

@@ -10,6 +10,7 @@ real-looking to show and a bug seen once can be seen again.
 - three months of history before `now`: contact attempts by the agents at working hours (within
   the Regulation F call limits), payments, kept and broken promises, open promises due today and
   in the next days, and one approved payment plan with its instalments;
+- the worklists those working days were worked from (today's is left to the morning run);
 - an audit row for the seeding.
 
 Every account's denormalised facts agree with its history: balance = original amount - payments,
@@ -38,6 +39,7 @@ from bot.escalations.effects import first_instalment_due
 from bot.escalations.rules import instalment_schedule
 from bot.ledger.accounts import account_key
 from bot.vocabulary import (
+    RIGHT_PARTY_OUTCOMES,
     AccountStatus,
     Channel,
     EscalationKind,
@@ -48,7 +50,17 @@ from bot.vocabulary import (
     Role,
 )
 from storage.database import Database
-from storage.models import Account, Agent, AuditEntry, Base, Contact, Escalation, Payment, Promise
+from storage.models import (
+    Account,
+    Agent,
+    Assignment,
+    AuditEntry,
+    Base,
+    Contact,
+    Escalation,
+    Payment,
+    Promise,
+)
 
 SUPERVISOR_CHANNEL = "C0SUPERVISORS"
 ACTOR = "sandbox"
@@ -59,6 +71,8 @@ HISTORY_DAYS = 91
 GRACE_DAYS = 1
 """The default promise grace (settings.promise_grace_days): a promise due D is broken after D + 1."""
 DAILY_CAPACITY = 25
+WORKED_SHARE = (0.7, 0.95)
+"""How much of a past worklist was worked that day: the rest of its lines nobody reached."""
 SENIOR = "senior"
 IMPORT = "import"
 SLACK = "slack"
@@ -365,6 +379,7 @@ class _Generator:
 
     def __init__(self, seed: int, now: datetime, zone: ZoneInfo) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.now = now.astimezone(UTC)
         self.zone = zone
         self.today = now.astimezone(zone).date()
@@ -886,6 +901,43 @@ class _Generator:
         ]
         return _weighted(self.rng, allowed) if allowed else None
 
+    # -- past worklists --------------------------------------------------------------------------------
+
+    def past_worklists(self, accounts: list[_Account]) -> list[tuple[date, str, _Account, int]]:
+        """(day, agent, account, rank) for the worklists of the working days before today, so that
+        "worklist lines worked" in a past digest has lines to count. Each agent's list held up to
+        their daily capacity of the accounts assigned to them: mostly ones someone attempted that
+        day, the rest ones nobody reached. Today's lists are left to the morning run.
+
+        Drawn from a random.Random of their own, after everything else: the rest of the demo is the
+        same rows with or without them."""
+        rng = random.Random(f"worklists-{self.seed}")
+        attempted: set[tuple[int, date]] = {
+            (account.number, self.local_day(contact.at))
+            for account in accounts
+            for contact in account.contacts
+        }
+        owned: dict[str, list[_Account]] = {agent: [] for agent in AGENTS}
+        for account in accounts:
+            if account.assigned_to in owned:
+                owned[account.assigned_to].append(account)
+        lines: list[tuple[date, str, _Account, int]] = []
+        for day in self.workdays_between(self.history_start, self.today - timedelta(days=1)):
+            for agent in AGENTS:
+                live = [a for a in owned[agent] if a.start <= day]
+                worked = [a for a in live if (a.number, day) in attempted]
+                # Paid or held by today: they may have left the lists any time, so only worked ones show.
+                idle = [
+                    a for a in live if (a.number, day) not in attempted and a.status == AccountStatus.ACTIVE
+                ]
+                on_list = rng.sample(
+                    worked, min(len(worked), round(DAILY_CAPACITY * rng.uniform(*WORKED_SHARE)))
+                )
+                on_list += rng.sample(idle, min(len(idle), DAILY_CAPACITY - len(on_list)))
+                rng.shuffle(on_list)
+                lines.extend((day, agent, account, rank) for rank, account in enumerate(on_list, 1))
+        return lines
+
     def _keep_call_limits(self, account: _Account) -> None:
         """Regulation F: no 8th call in 7 days, no call within 7 days of a phone conversation. A
         call that would break them becomes a text or an email (a pinned one only when it must)."""
@@ -1060,7 +1112,23 @@ def _write_portfolio(session: Session, generator: _Generator, accounts: list[_Ac
             }
             for p in sorted(account.promises, key=lambda promise: promise.made_at)
         )
-    for rows, model in ((contacts, Contact), (payments, Payment), (promises, Promise)):
+    worklists = [
+        {
+            "work_date": day,
+            "account_pk": pks[account_key(account.account_id)],
+            "agent": agent,
+            "rank": rank,
+            "score": 0.0,
+            "reasons": [],
+        }
+        for day, agent, account, rank in generator.past_worklists(accounts)
+    ]
+    for rows, model in (
+        (contacts, Contact),
+        (payments, Payment),
+        (promises, Promise),
+        (worklists, Assignment),
+    ):
         if rows:
             session.execute(_bulk(model), rows)
     return _Figures(len(accounts), len(contacts), len(payments), len(promises))
@@ -1095,7 +1163,7 @@ def _write_plan(session: Session, pk: int, account: _Account) -> int:
 def _account_row(generator: _Generator, account: _Account) -> dict[str, Any]:
     customer = account.customer
     contacts = account.contacts
-    conversations = [c.at for c in contacts if c.outcome == Outcome.RIGHT_PARTY]
+    conversations = [c.at for c in contacts if c.outcome in RIGHT_PARTY_OUTCOMES]
     last_payment = max(account.payments, key=lambda payment: payment.at, default=None)
     placed = generator.at(account.placed_on, 7 * HOUR)
     return {
