@@ -76,8 +76,9 @@ class Settings(BaseSettings):
     escalation_reminder_hours: float = Field(
         default=4.0, gt=0, le=72, validation_alias="COLLECT_ESCALATION_REMINDER_HOURS"
     )
-    # The daily performance digest goes out at the end of the working day; the weekly and monthly
-    # ones at digest_time on the first working day of the week or month.
+    # The daily performance digest goes out at the end of the working day (the closed days since
+    # the last one, and today so far for the supervisors); the weekly and monthly ones, for the week
+    # or month before, at digest_time on the first working day of the week or month.
     daily_digest_time: time = Field(default=time(17, 30), validation_alias="COLLECT_DAILY_DIGEST_TIME")
     management_channel: str = Field(default="", validation_alias="COLLECT_MANAGEMENT_CHANNEL")
     # Stalled accounts: no attempt for N working days, no conversation for M days, no payment for K days.

@@ -146,13 +146,17 @@ def add_day_of_work(bot: RunningBot) -> None:
 
 def test_the_daily_digest_posts_numbers_a_chart_and_a_spreadsheet_in_its_thread(team: RunningBot) -> None:
     add_day_of_work(team)
-    evening = datetime(2026, 11, 24, 4, 45, tzinfo=UTC)  # 23:45 on Monday in New York
+    evening = datetime(2026, 11, 24, 22, 30, tzinfo=UTC)  # 17:30 on Tuesday in New York
     team.clock.set(evening)
     assert "queued" in run_job(team.runtime, "performance-digest-day", evening, by="test").message
     deliver_due(team.runtime)
-    digest = channel(team)[0]
-    text = json.dumps(digest)
+    # Monday, complete to midnight (with its 23:30 payment), then Tuesday so far for the supervisors.
+    digest, today = [m for m in channel(team) if m["thread_ts"] is None]
+    text = json.dumps(digest, ensure_ascii=False)
+    assert "Daily numbers — Monday 23 November 2026" in text and "to the end of Mon 23 Nov 2026" in text
     assert "Ana Agent" in text and "$1,500.00" in text
+    assert "Tuesday 24 November 2026, to 17:30 (so far)" in json.dumps(today)
+    assert "$1,500.00" not in json.dumps(today)
     uploads = [f for f in team.slack.uploaded_files.values() if f.completed]
     assert {f.filename.rsplit(".", 1)[1] for f in uploads} == {"png", "xlsx"}
     assert all(f.thread_ts == digest["ts"] and f.channel == CHANNEL for f in uploads)
@@ -186,11 +190,13 @@ def test_the_management_channel_gets_the_numbers_with_account_ids_masked(team: R
     team.slack.add_channel("C0MANAGEMENT", name="management")
     team.runtime.settings.management_channel = "C0MANAGEMENT"
     add_day_of_work(team)
-    evening = datetime(2026, 11, 24, 4, 45, tzinfo=UTC)
+    evening = datetime(2026, 11, 24, 22, 30, tzinfo=UTC)  # Tuesday's digest: Monday complete
     team.clock.set(evening)
     run_job(team.runtime, "performance-digest-day", evening, by="test")
     deliver_due(team.runtime)
     supervisors = json.dumps(team.slack.messages(CHANNEL)[0])
+    # Management gets the closed days only; today so far is for the supervisors.
+    assert len([m for m in team.slack.messages("C0MANAGEMENT") if m["thread_ts"] is None]) == 1
     management = json.dumps(team.slack.messages("C0MANAGEMENT")[0], ensure_ascii=False)
     assert "BIG-1" in supervisors
     assert "BIG-1" not in management and "payment on …-1" in management

@@ -125,7 +125,9 @@ def test_alerts_and_the_digest_with_its_chart_in_the_browser(page: Page) -> None
     page.get_by_test_id("run-supervisor-alerts").click()
     expect(page.get_by_test_id("message").filter(has_text="needs a supervisor")).to_be_visible()
     page.get_by_test_id("run-performance-digest-day").click()
-    digest = page.get_by_test_id("message").filter(has_text="Daily numbers")
+    # The closed days since the last digest (with the chart and spreadsheet), then today so far.
+    expect(page.get_by_test_id("message").filter(has_text="(so far)")).to_be_visible()
+    digest = page.get_by_test_id("message").filter(has_text="Daily numbers").filter(has_text="complete days")
     expect(digest).to_be_visible()
     digest.get_by_test_id("replies").click()
     expect(page.get_by_test_id("thread").locator("img")).to_be_visible()

@@ -12,6 +12,7 @@ about 13,000 with `msg_blocks_too_long`). The spreadsheet posted in the thread h
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -156,9 +157,16 @@ def _fallback(report: PerformanceReport) -> str:
 
 
 def _period_context(report: PerformanceReport) -> Block:
+    """Exactly what is counted: complete days to their last midnight, or so far, to the minute the
+    report was made (what happens later is in the next report of a closed period)."""
     zone = ZoneInfo(report.zone)
-    start, end = report.start.astimezone(zone), report.end.astimezone(zone)
-    text = f"From {start:%d %b %Y %H:%M} to {end:%d %b %Y %H:%M}, {report.zone} time"
+    start = report.start.astimezone(zone)
+    if report.complete:
+        last = (report.end - timedelta(microseconds=1)).astimezone(zone)
+        text = f"From {start:%a %d %b %Y %H:%M} to the end of {last:%a %d %b %Y}, {report.zone} time: complete days"
+    else:
+        end = report.end.astimezone(zone)
+        text = f"From {start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M}, {report.zone} time: so far"
     return context(one_line(text, PERIOD_TEXT_LIMIT))
 
 

@@ -201,6 +201,14 @@ def _local_bounds(kind: PeriodKind, day: date, week_starts: int) -> tuple[date, 
     raise ValueError(f"unknown period kind {kind!r}")
 
 
+def days_period(first: date, last: date, zone: ZoneInfo) -> Period:
+    """The whole team-local days from `first` to `last` (both included): from the midnight that
+    starts `first` to the one that ends `last`."""
+    if last < first:
+        raise ValueError(f"the last day {last} comes before the first {first}")
+    return Period(local_midnight(first, zone), local_midnight(add_days(last, 1), zone))
+
+
 def previous(kind: PeriodKind, period: Period, zone: ZoneInfo) -> Period:
     """The period of the same kind just before `period` (built by `period_for` in `zone`).
 

@@ -120,12 +120,19 @@ class TeamNumbers:
 class PerformanceReport:
     kind: PeriodKind
     label: str
-    """For people: "Monday 23 November 2026", "week of 23 November 2026", "November 2026"."""
+    """For people, saying exactly what is counted: "Monday 23 November 2026" (a closed day),
+    "Friday 20 to Sunday 22 November 2026" (closed days), "week of 23 November 2026", "November
+    2026", and for a period still running its cut: "Monday 23 November 2026, to 17:30 (so far)"."""
     start: datetime
     end: datetime
+    """The end of what is counted (excluded): the period's end, or the moment of the report while
+    the period is still running."""
     zone: str
     team: TeamNumbers
     agents: tuple[AgentNumbers, ...]
     wins: tuple[Win, ...] = ()
     payments: tuple[PaymentRow, ...] = field(default=())
     promises: tuple[PromiseRow, ...] = field(default=())
+    complete: bool = True
+    """The period was over when the report was made (every day in it counted to its midnight);
+    False for the current period so far."""

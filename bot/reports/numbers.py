@@ -71,11 +71,18 @@ def build_report(
     settings: Settings,
     now: datetime,
     skipped: SkippedRows | None = None,
+    *,
+    last_day: date | None = None,
 ) -> PerformanceReport:
-    """`skipped` collects the payments and promises that could not be counted: they are left out
+    """The numbers of the `kind` period holding `day`, as they stand at `now`: to the period's end
+    when it is over, else so far (to `now`). `last_day` stretches a day report over the whole days
+    from `day` to `last_day` (a daily digest covering Friday to Sunday).
+
+    `skipped` collects the payments and promises that could not be counted: they are left out
     of the report, which is made of everyone else's."""
     zone = settings.zone
-    scope = Scope(kind, kpi.period_for(kind, day, zone), now, zone, settings.promise_grace_days)
+    period = kpi.period_for(kind, day, zone) if last_day is None else kpi.days_period(day, last_day, zone)
+    scope = Scope(kind, period, now, zone, settings.promise_grace_days)
     skipped = skipped if skipped is not None else SkippedRows(f"report-{kind}")
     roster = {a.slack_user_id: a for a in session.scalars(select(Agent))}
     payments = _payments(session, scope, skipped)
@@ -97,9 +104,10 @@ def build_report(
     team = replace(team, activity=_activity(scope, contacts, promises, worked))
     return PerformanceReport(
         kind=kind,
-        label=_label(kind, scope.period, zone),
+        label=_label(kind, scope.period, zone, scope.until),
         start=scope.period.start,
-        end=scope.period.end,
+        end=scope.until,
+        complete=scope.until == scope.period.end,
         zone=settings.timezone,
         team=team,
         agents=agents,
@@ -109,13 +117,34 @@ def build_report(
     )
 
 
-def _label(kind: PeriodKind, period: kpi.Period, zone: ZoneInfo) -> str:
-    first = period.start.astimezone(zone).date()
+def _label(kind: PeriodKind, period: kpi.Period, zone: ZoneInfo, until: datetime) -> str:
+    """What is counted, in words: the period, and while it runs, the moment it was cut at."""
+    first, last = kpi.local_days(period, zone)[0], kpi.local_days(period, zone)[-1]
     if kind == "day":
+        named = _days_label(first, last)
+    elif kind == "week":
+        named = "week of " + first.strftime("%-d %B %Y")
+    else:
+        named = first.strftime("%B %Y")
+    if until >= period.end:
+        return named
+    cut = until.astimezone(zone)
+    at = f"{cut:%H:%M}" if kind == "day" and cut.date() == last else f"{cut:%A %-d %B %H:%M}"
+    return f"{named}, to {at} (so far)"
+
+
+def _days_label(first: date, last: date) -> str:
+    """A day, or a run of days with the month and year said once when they share them: "Monday 23
+    November 2026"; "Friday 20 to Sunday 22 November 2026"."""
+    if first == last:
         return first.strftime("%A %-d %B %Y")
-    if kind == "week":
-        return "week of " + first.strftime("%-d %B %Y")
-    return first.strftime("%B %Y")
+    if (first.year, first.month) == (last.year, last.month):
+        start = first.strftime("%A %-d")
+    elif first.year == last.year:
+        start = first.strftime("%A %-d %B")
+    else:
+        start = first.strftime("%A %-d %B %Y")
+    return f"{start} to {last.strftime('%A %-d %B %Y')}"
 
 
 # --- facts ---------------------------------------------------------------------------------------
