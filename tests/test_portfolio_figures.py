@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from bot.blocks.digest import digest_message
+from bot.calendar import local_day
 from bot.kpis import formulas as kpi
 from bot.ledger.accounts import account_key
 from bot.reports.model import PerformanceReport, PeriodKind
@@ -230,12 +231,14 @@ def test_the_three_renderings_show_the_portfolio_figures_alike(november: Databas
     lines = "\n".join(report_lines(monthly))
     assert "USD: CEI 34.0% · CEI over all receivables 55.9% · cured 0.0% · paid off 45.7%" in lines
     book = openpyxl.load_workbook(io.BytesIO(report_workbook(monthly)))
-    summary = {(row[0].value, row[1].value): row[2] for row in book["Summary"].iter_rows(min_row=2) if row[0].value}
+    summary = {
+        (row[0].value, row[1].value): row[2] for row in book["Summary"].iter_rows(min_row=2) if row[0].value
+    }
     cei = summary[("CEI, delinquent accounts", "USD")]
-    assert cei.value == pytest.approx(0.339623, abs=1e-6) and cei.number_format == "0.0%"
-    assert summary[("CEI, all receivables", "USD")].value == pytest.approx(0.558824, abs=1e-6)
+    assert cei.value == pytest.approx(0.339623, abs=1e-4) and cei.number_format == "0.0%"
+    assert summary[("CEI, all receivables", "USD")].value == pytest.approx(0.558824, abs=1e-4)
     assert summary[("Cure rate (current again)", "USD")].value == 0
-    assert summary[("Paid-off rate", "USD")].value == pytest.approx(0.457143, abs=1e-6)
+    assert summary[("Paid-off rate", "USD")].value == pytest.approx(0.457143, abs=1e-4)
 
 
 def test_a_weekly_digest_shows_no_cei_over_all_receivables(november: Database) -> None:
@@ -269,8 +272,6 @@ def test_a_week_that_collected_everything_late_has_a_cei_of_100(db: Database) ->
 
 # --- The report's sums against the definitions on plain data ------------------------------------------------
 
-WEEK = kpi.period_for("week", date(2026, 11, 23), NY)
-
 
 @dataclass(frozen=True)
 class Planted:
@@ -282,12 +283,22 @@ class Planted:
 
 
 amounts = st.decimals(min_value=D("0.01"), max_value=D("5000"), places=2)
-instants = st.datetimes(min_value=datetime(2026, 11, 1), max_value=datetime(2026, 12, 10), timezones=st.just(NY))
+instants = st.datetimes(
+    min_value=datetime(2026, 11, 1), max_value=datetime(2026, 12, 10), timezones=st.just(NY)
+)
+# Days periods start on or end with, and due dates at the edges of the buckets around them: where
+# an off-by-one day would show.
+ANCHORS = [date(2026, 11, 1), date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 30), date(2026, 12, 1)]
+EDGES = [0, 1, 2, 3, 30, 31, 32, 60, 61, 62, 90, 91, 92, 120, 121, 122]
+days = st.sampled_from(ANCHORS) | st.dates(date(2026, 10, 20), date(2026, 12, 5))
+due_dates = st.builds(
+    lambda anchor, back: anchor - timedelta(days=back), st.sampled_from(ANCHORS), st.sampled_from(EDGES)
+)
 accounts = st.builds(
     Planted,
     currency=st.sampled_from(["USD", "BRL"]),
     balance_now=st.decimals(min_value=D("-50"), max_value=D("5000"), places=2),
-    due=st.dates(date(2026, 7, 1), date(2026, 12, 31)),
+    due=due_dates | st.dates(date(2026, 7, 1), date(2026, 12, 31)),
     entered=instants,
     payments=st.lists(st.tuples(instants, amounts), max_size=4).map(tuple),
 )
@@ -300,23 +311,23 @@ def histories(planted: list[Planted]) -> list[kpi.AccountHistory]:
     ]
 
 
-def reference(kind: PeriodKind, day: date, now: datetime, planted: list[Planted]) -> dict[str, Any]:
+def reference(kind: PeriodKind, day: date, now: datetime, planted: list[Planted]) -> kpi.PortfolioFigures:
     """The portfolio figures from the plain definitions, account by account."""
     period = kpi.period_for(kind, day, NY)
     flows = [kpi.account_flow(history, period, now, NY) for history in histories(planted)]
     return kpi.portfolio_figures(flows)
 
 
-def figures(team: Any) -> dict[str, Any]:
-    return {
-        "aging": team.aging,
-        "aging_previous": team.aging_previous,
-        "roll_rates": team.roll_rates,
-        "cei": team.cei,
-        "cei_all_receivables": team.cei_all_receivables,
-        "cure_rate": team.cure_rate,
-        "paid_off_rate": team.paid_off_rate,
-    }
+def figures(team: Any) -> kpi.PortfolioFigures:
+    return kpi.PortfolioFigures(
+        team.aging,
+        team.aging_previous,
+        team.roll_rates,
+        team.cei,
+        team.cei_all_receivables,
+        team.cure_rate,
+        team.paid_off_rate,
+    )
 
 
 @pytest.fixture
@@ -328,7 +339,7 @@ def empty_db(db: Database) -> Iterator[Database]:
 @given(
     st.lists(accounts, max_size=12),
     st.sampled_from(["day", "week", "month"]),
-    st.dates(date(2026, 11, 1), date(2026, 12, 5)),
+    days,
     st.datetimes(min_value=datetime(2026, 11, 2), max_value=datetime(2026, 12, 12), timezones=st.just(NY)),
 )
 def test_the_reports_sums_are_the_definitions_account_by_account(
@@ -366,23 +377,23 @@ def flows(planted: list[Planted], period: kpi.Period, now: datetime, zone: ZoneI
 @given(
     st.lists(accounts, max_size=15),
     st.sampled_from(["day", "week", "month"]),
-    st.dates(date(2026, 10, 20), date(2026, 12, 5)),
+    days,
     st.sampled_from(ZONES),
 )
 def test_a_period_closes_as_the_next_one_opens_bucket_by_bucket_per_currency(
     planted: list[Planted], kind: PeriodKind, day: date, zone: ZoneInfo
 ) -> None:
     period = kpi.period_for(kind, day, zone)
-    after = kpi.period_for(kind, kpi.local_day(period.end, zone), zone)
-    closing = kpi.portfolio_figures(flows(planted, period, LATER, zone))["aging"]
-    opening = kpi.portfolio_figures(flows(planted, after, LATER, zone))["aging_previous"]
+    after = kpi.period_for(kind, local_day(period.end, zone), zone)
+    closing = kpi.portfolio_figures(flows(planted, period, LATER, zone)).aging
+    opening = kpi.portfolio_figures(flows(planted, after, LATER, zone)).aging_previous
     assert closing == opening
 
 
 @given(
     st.lists(accounts, max_size=15),
     st.sampled_from(["day", "week", "month"]),
-    st.dates(date(2026, 10, 20), date(2026, 12, 5)),
+    days,
     instants,
 )
 def test_aging_adds_up_to_the_positive_balances(
@@ -393,45 +404,72 @@ def test_aging_adds_up_to_the_positive_balances(
     figures = kpi.portfolio_figures(flows(planted, period, now, NY))
     until = min(period.end, now)
     for currency in ("USD", "BRL"):
-        for instant, aging in ((period.start, figures["aging_previous"]), (until, figures["aging"])):
-            owed = [max(kpi.balance_at(h, instant), D(0)) for h in histories(planted) if h.currency == currency]
+        for instant, aging in ((period.start, figures.aging_previous), (until, figures.aging)):
+            owed = [
+                max(kpi.balance_at(h, instant), D(0)) for h in histories(planted) if h.currency == currency
+            ]
             assert sum(aging.get(currency, {}).values(), D(0)) == sum(owed, D(0))
 
 
 def cei_inputs(
     planted: list[Planted], kind: PeriodKind, day: date, now: datetime
-) -> tuple[dict[str, Any], kpi.Period]:
+) -> tuple[kpi.PortfolioFigures, kpi.Period]:
     period = kpi.period_for(kind, day, NY)
     return kpi.portfolio_figures(flows(planted, period, now, NY)), period
 
 
-@given(st.lists(accounts, max_size=15), st.sampled_from(["day", "week", "month"]), st.dates(date(2026, 10, 20), date(2026, 12, 5)), instants)
-def test_both_ceis_are_between_0_and_100(planted: list[Planted], kind: PeriodKind, day: date, now: datetime) -> None:
+@given(
+    st.lists(accounts, max_size=15),
+    st.sampled_from(["day", "week", "month"]),
+    days,
+    instants,
+)
+def test_both_ceis_are_between_0_and_100(
+    planted: list[Planted], kind: PeriodKind, day: date, now: datetime
+) -> None:
     assume(now > kpi.period_for(kind, day, NY).start)
     figures, _ = cei_inputs(planted, kind, day, now)
-    for name in ("cei", "cei_all_receivables"):
-        for value in figures[name].values():
+    for ceis in (figures.cei, figures.cei_all_receivables):
+        for value in ceis.values():
             assert value is None or D(0) <= value <= 100
 
 
-@given(st.lists(accounts, max_size=15), st.sampled_from(["day", "week", "month"]), st.dates(date(2026, 10, 20), date(2026, 12, 5)), instants)
-def test_the_cei_is_0_when_nothing_was_collected(planted: list[Planted], kind: PeriodKind, day: date, now: datetime) -> None:
+@given(
+    st.lists(accounts, max_size=15),
+    st.sampled_from(["day", "week", "month"]),
+    days,
+    instants,
+)
+def test_the_cei_is_0_when_nothing_was_collected(
+    planted: list[Planted], kind: PeriodKind, day: date, now: datetime
+) -> None:
     period = kpi.period_for(kind, day, NY)
     assume(now > period.start)
     nothing_paid = [Planted(p.currency, p.balance_now, p.due, p.entered, ()) for p in planted]
     figures, _ = cei_inputs(nothing_paid, kind, day, now)
-    for currency, value in figures["cei"].items():
+    for currency, value in figures.cei.items():
         histories_in = [h for h in histories(nothing_paid) if h.currency == currency]
-        late = [h for h in histories_in if h.balance > 0 and h.due_date < kpi.local_day(min(period.end, now) - timedelta(microseconds=1), NY)]
+        late = [
+            h
+            for h in histories_in
+            if h.balance > 0 and h.due_date < local_day(min(period.end, now) - timedelta(microseconds=1), NY)
+        ]
         assert value == (0 if late else None)
 
 
-@given(st.lists(accounts, max_size=15), st.sampled_from(["day", "week", "month"]), st.dates(date(2026, 10, 20), date(2026, 12, 5)), instants)
-def test_the_cei_is_100_when_everything_late_was_collected(planted: list[Planted], kind: PeriodKind, day: date, now: datetime) -> None:
+@given(
+    st.lists(accounts, max_size=15),
+    st.sampled_from(["day", "week", "month"]),
+    days,
+    instants,
+)
+def test_the_cei_is_100_when_everything_late_was_collected(
+    planted: list[Planted], kind: PeriodKind, day: date, now: datetime
+) -> None:
     period = kpi.period_for(kind, day, NY)
     assume(now > period.start)
     until = min(period.end, now)
-    last_day = kpi.local_day(until - timedelta(microseconds=1), NY)
+    last_day = local_day(until - timedelta(microseconds=1), NY)
     # Every account late by the close paid what it owed at the opening, in full, just before the close.
     paid_up = [
         Planted(p.currency, D(0), p.due, p.entered, ((until - timedelta(seconds=1), p.balance_now),))
@@ -440,5 +478,5 @@ def test_the_cei_is_100_when_everything_late_was_collected(planted: list[Planted
         for p in planted
     ]
     figures, _ = cei_inputs(paid_up, kind, day, now)
-    for value in figures["cei"].values():
+    for value in figures.cei.values():
         assert value in (100, None)
