@@ -24,13 +24,17 @@ from bot.blocks.digest import digest_message
 from bot.calendar import local_day
 from bot.kpis import formulas as kpi
 from bot.ledger.accounts import account_key
+from bot.outbox import deliver_due
 from bot.reports.model import PerformanceReport, PeriodKind
 from bot.reports.numbers import build_report
 from bot.reports.spreadsheet import report_workbook
 from bot.reports.text import report_lines
 from bot.settings import Settings
+from schedules.runner import run_job
 from storage.database import Database
 from storage.models import Account, Payment
+from tests.conftest import RunningBot
+from tests.portfolio import add_agent
 
 NY = ZoneInfo("America/New_York")
 D = Decimal
@@ -480,3 +484,35 @@ def test_the_cei_is_100_when_everything_late_was_collected(
     figures, _ = cei_inputs(paid_up, kind, day, now)
     for value in figures.cei.values():
         assert value in (100, None)
+
+
+# --- Through the bot: the monthly digest and /collect report -------------------------------------------------
+
+
+def test_the_monthly_digest_shows_both_ceis_in_its_message_and_spreadsheet(
+    bot: RunningBot, november: Database
+) -> None:
+    at = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # 09:00 on Tuesday 1 December, its first working day
+    bot.clock.set(at)
+    assert "queued" in run_job(bot.runtime, "performance-digest-month", at, by="test").message
+    deliver_due(bot.runtime)
+    posted = json.dumps(bot.slack.messages("C0SUPERVISORS")[0], ensure_ascii=False)
+    assert "*CEI, delinquent accounts:* USD 34.0% · BRL 33.3%" in posted
+    assert "*CEI, all receivables:* USD 55.9% · BRL 33.3%" in posted
+    assert "*Cured (current again):* USD 0.0% · BRL 0.0%" in posted
+    assert "*Paid off:* USD 45.7% · BRL 0.0%" in posted
+    sheet = next(f for f in bot.slack.uploaded_files.values() if f.filename.endswith(".xlsx"))
+    summary = openpyxl.load_workbook(io.BytesIO(sheet.data))["Summary"]
+    rows = {(row[0], row[1]): row[2] for row in summary.iter_rows(min_row=2, values_only=True) if row[0]}
+    assert rows[("CEI, all receivables", "USD")] == pytest.approx(0.558824, abs=1e-4)
+    assert rows[("Paid-off rate", "USD")] == pytest.approx(0.457143, abs=1e-4)
+
+
+def test_collect_report_for_a_week_with_nothing_collected_says_0_percent(
+    bot: RunningBot, running_week: Database
+) -> None:
+    add_agent(bot.runtime.db, "U0SUPER1", "Sam Supervisor", role="supervisor")
+    bot.clock.set(ny(11, 23, 10).astimezone(UTC))
+    reply = bot.send.slash_command("U0SUPER1", "report week").body
+    # B = OLD 500, N = DUE-SUNDAY 1000, nothing collected: 0 (today's code said 40.0).
+    assert "*CEI, delinquent accounts:* USD 0.0%" in reply

@@ -258,7 +258,6 @@ def _accounts_at_fault(session: Session, scope: Scope, skipped: SkippedRows) -> 
             position = kpi.AccountPosition(pk, currency, balance, (day - due_date).days)
             Amount(position.owed, currency)
             aging_bucket(position.days_past_due)
-        kpi.became_delinquent_at(due_date, scope.zone)
 
     def ref(row: Row[*tuple[Any, ...]]) -> RowRef:
         return RowRef(f"account {row[1]}", row[1])
