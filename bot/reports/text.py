@@ -44,7 +44,8 @@ def report_lines(report: PerformanceReport) -> Iterator[str]:
         yield f"  target: {format_money(team.target, team.target_currency)}"
     yield f"  projected for the rest of the period: {_money(team.projected) if team.projected else 'n/a'}"
     yield f"  promises kept (90 days): {_percent(team.kept_rate_90_days)}"
-    for currency in sorted(team.cei.keys() | team.cei_all_receivables.keys()):
+    textbook = team.cei_all_receivables.keys() if report.kind == "month" else set()
+    for currency in sorted(team.cei.keys() | textbook):
         yield f"  {currency}: {_portfolio_line(report, currency)}"
     yield (
         f"  escalations: {team.escalations_opened} opened, {team.escalations_decided} decided,"
