@@ -597,7 +597,7 @@ def group_positions(
 
 def _bucket_at_end(position: AccountPosition | None) -> AgingBucket:
     """Where an account stands at the end: one missing from `end` was closed, and one owing nothing
-    is paid; both count as current (cured, not rolled)."""
+    is paid off; neither rolled into a later bucket, so both read as current here."""
     if position is None or position.owed == 0:
         return AgingBucket.CURRENT
     return aging_bucket(position.days_past_due)
