@@ -35,6 +35,7 @@ from bot.kpis.formulas import (
     kept_rate,
     local_days,
     local_midnight,
+    paid_off_rate,
     period_for,
     previous,
     projected_collections,
@@ -466,21 +467,31 @@ def test_roll_rates() -> None:
     assert roll_rates([], []) == {}
 
 
-def test_cure_rate() -> None:
+def test_cure_rate_and_paid_off_rate_are_apart() -> None:
     start = [
         pos(1, "400", 40),  # current at the end (owing 100): cured
-        pos(2, "100", 5),  # absent at the end: closed, read as paid: cured
-        pos(3, "500", 15),  # 45 DPD at the end: not cured
-        pos(4, "200", 20),  # overpaid (balance -5): paid, cured
-        pos(5, "700", 0),  # current at the start: not part of the rate
+        pos(2, "100", 5),  # absent at the end: closed, read as paid: paid off, not cured
+        pos(3, "500", 15),  # 45 DPD at the end: neither
+        pos(4, "200", 20),  # overpaid (balance -5): paid off, not cured
+        pos(5, "700", 0),  # current at the start: not part of either rate
         pos(6, "60", 10, "EUR"),  # EUR, still late
     ]
     end = [pos(1, "100", 0), pos(3, "500", 45), pos(4, "-5", 50), pos(5, "700", 0), pos(6, "60", 40, "EUR")]
-    # USD: (400 + 100 + 200) / (400 + 100 + 500 + 200) = 700 / 1200 = 0.58333… EUR: 0 / 60 = 0.
-    assert cure_rate(start, end) == {"USD": D(700) / 1200, "EUR": D("0")}
-    assert cure_rate([], []) == {}
+    # Delinquent at the start, USD: 400 + 100 + 500 + 200 = 1200. Cured: 400 / 1200.
+    # Paid off: (100 + 200) / 1200. EUR: 0 / 60 for both. Exact: rounded only for display.
+    assert cure_rate(start, end) == {"USD": D(400) / 1200, "EUR": D("0")}
+    assert paid_off_rate(start, end) == {"USD": D(300) / 1200, "EUR": D("0")}
+    assert cure_rate([], []) == {} == paid_off_rate([], [])
     assert cure_rate([pos(1, "700", 0)], []) == {}  # nothing delinquent: no rate at all
     assert cure_rate([pos(1, "0", 12)], []) == {"USD": None}  # delinquent but owing 0: n/a
+    assert paid_off_rate([pos(1, "0", 12)], []) == {"USD": None}
+
+
+def test_an_account_in_both_b_and_n_is_refused() -> None:
+    # Delinquent at the opening, it cannot have fallen delinquent during the period: counting it in
+    # both would show a CEI above 0 with nothing collected.
+    with pytest.raises(ValueError, match="both delinquent at the opening and new"):
+        collection_effectiveness_index([pos(1, "100", 1)], [pos(1, "100", 2)], {1: Money(D("100"), "USD")})
 
 
 def test_two_positions_for_one_account_are_refused() -> None:
@@ -642,7 +653,7 @@ def _split(
 @given(portfolios)
 def test_cure_and_roll_rates_are_shares(rows: list[tuple[Decimal, int, str, bool, Decimal, int]]) -> None:
     start, end = _split(rows)
-    for rate in cure_rate(start, end).values():
+    for rate in [*cure_rate(start, end).values(), *paid_off_rate(start, end).values()]:
         assert rate is None or D(0) <= rate <= 1
     for by_bucket in roll_rates(start, end).values():
         assert "120+" not in by_bucket

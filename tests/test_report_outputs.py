@@ -86,7 +86,9 @@ def make_team(**changes: Any) -> TeamNumbers:
         },
         roll_rates={"USD": {"current": Decimal("0.05"), "1-30": Decimal("0.2"), "31-60": None}},
         cei={"USD": Decimal("82.14"), "BRL": None},
+        cei_all_receivables={"USD": Decimal("91.5"), "BRL": None},
         cure_rate={"USD": Decimal("0.12"), "BRL": None},
+        paid_off_rate={"USD": Decimal("0.3"), "BRL": None},
         escalations_opened=4,
         escalations_decided=3,
         escalations_waiting=2,
@@ -151,7 +153,9 @@ def empty_report() -> PerformanceReport:
         aging_previous={},
         roll_rates={},
         cei={},
+        cei_all_receivables={},
         cure_rate={},
+        paid_off_rate={},
         escalations_opened=0,
         escalations_decided=0,
         escalations_waiting=0,
@@ -320,8 +324,12 @@ def test_workbook_summary_keeps_each_currency_apart_with_real_numbers() -> None:
     kept = by_name[("Kept rate, last 90 days", None)]
     assert kept.value == pytest.approx(0.713) and kept.number_format == "0.0%"
     assert by_name[("Collected ÷ target", "USD")].value == pytest.approx(0.625)
-    assert by_name[("CEI (100 = all collected)", "USD")].value == pytest.approx(82.14)
-    assert by_name[("CEI (100 = all collected)", "BRL")].value is None  # n/a: empty, with a note
+    cei = by_name[("CEI, delinquent accounts", "USD")]
+    assert cei.value == pytest.approx(0.8214) and cei.number_format == "0.0%"  # a real percentage
+    assert by_name[("CEI, delinquent accounts", "BRL")].value is None  # n/a: empty, with a note
+    assert ("CEI, all receivables", "USD") not in by_name  # the monthly digest's
+    assert by_name[("Cure rate (current again)", "USD")].value == pytest.approx(0.12)
+    assert by_name[("Paid-off rate", "USD")].value == pytest.approx(0.3)
     assert by_name[("Escalations waiting", None)].value == 2
     assert any("n/a" in str(row[0]) for row in rows_of(sheet))
 
@@ -446,8 +454,10 @@ def test_digest_shows_the_team_numbers_per_currency() -> None:
     assert "$15,500.00" not in text  # USD and BRL never added
     assert "*Projected for the rest of the day:* $1,500.00" in text
     assert "71.3%" in text
-    assert "USD 82.1 · BRL n/a" in text
-    assert "USD 12.0% · BRL n/a" in text
+    assert "*CEI, delinquent accounts:* USD 82.1% · BRL n/a" in text
+    assert "all receivables" not in text  # the textbook CEI is the monthly digest's
+    assert "*Cured (current again):* USD 12.0% · BRL n/a" in text
+    assert "*Paid off:* USD 30.0% · BRL n/a" in text
     assert "4 opened · 3 decided · 2 waiting" in text and "*Disputes opened:* 1" in text
     assert "$110,000.00" in text  # USD aging total, summed within USD only
 
@@ -500,10 +510,12 @@ def test_digest_fits_whatever_the_names_and_currencies() -> None:
         aging={cur: dict.fromkeys(BUCKETS, huge) for cur in currencies},
         aging_previous={cur: dict.fromkeys(BUCKETS, huge) for cur in currencies},
         cei=dict.fromkeys(currencies, Decimal(100)),
+        cei_all_receivables=dict.fromkeys(currencies, Decimal(100)),
         cure_rate=dict.fromkeys(currencies, Decimal(1)),
+        paid_off_rate=dict.fromkeys(currencies, Decimal(1)),
     )
     wins = tuple(Win(None, "&" * 300, "<" * 500, huge, "USD") for _ in range(50))
-    report = make_report(agents=agents, team=team, wins=wins, label="&" * 300)
+    report = make_report(kind="month", agents=agents, team=team, wins=wins, label="&" * 300)
     check_limits(digest_message(report))
     check_limits(report_reply(report, whose=None))
     check_limits(report_reply(report, whose="<" * 300))
@@ -525,7 +537,7 @@ def test_digest_of_an_empty_report() -> None:
     assert "$0.00 (no target)" in text
     assert "nothing open" in text and "nothing owed" in text
     assert "No agent had accounts or activity" in text
-    assert "*CEI:* n/a" in text and "*Promises kept, last 90 days:* n/a" in text
+    assert "*CEI, delinquent accounts:* n/a" in text and "*Promises kept, last 90 days:* n/a" in text
 
 
 def test_report_reply_for_the_team_is_the_digest_without_the_thread(big_report: PerformanceReport) -> None:

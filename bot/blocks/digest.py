@@ -99,7 +99,7 @@ def _percent(ratio: Decimal | None) -> str:
 
 def _index(value: Decimal | None) -> str:
     """The CEI is already a percentage (0..100)."""
-    return NA if value is None else f"{value:,.1f}"
+    return NA if value is None else f"{value:,.1f}%"
 
 
 def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
@@ -206,8 +206,7 @@ def _team_text(report: PerformanceReport) -> str:
         _activity_text(team.activity),
         f"*Projected for the rest of {_REST_OF[report.kind]}:* {projected}",
         f"*Promises kept, last 90 days:* {_percent(team.kept_rate_90_days)}",
-        f"*CEI:* {_per_currency(team.cei, target, _index)}",
-        f"*Cure rate:* {_per_currency(team.cure_rate, target, _percent)}",
+        *_portfolio_lines(report),
         f"*Escalations:* {team.escalations_opened:,} opened · {team.escalations_decided:,} decided"
         f" · {team.escalations_waiting:,} waiting   *Disputes opened:* {team.disputes_opened:,}",
     ]
@@ -224,6 +223,20 @@ def _activity_text(activity: ActivityNumbers) -> str:
         f" (kept rate {_percent(activity.kept_rate)}) · worklist lines worked {activity.lines_worked:,}"
         f" of {activity.lines_assigned:,} ({_percent(worked)})"
     )
+
+
+def _portfolio_lines(report: PerformanceReport) -> list[str]:
+    """The CEI of the delinquent accounts (and, for a month, the textbook one over all receivables
+    beside it); then what became of the accounts delinquent at the opening: cured (current again,
+    still owing) apart from paid off (owing nothing)."""
+    team = report.team
+    target = team.target_currency
+    lines = [f"*CEI, delinquent accounts:* {_per_currency(team.cei, target, _index)}"]
+    if report.kind == "month":
+        lines.append(f"*CEI, all receivables:* {_per_currency(team.cei_all_receivables, target, _index)}")
+    lines.append(f"*Cured (current again):* {_per_currency(team.cure_rate, target, _percent)}")
+    lines.append(f"*Paid off:* {_per_currency(team.paid_off_rate, target, _percent)}")
+    return lines
 
 
 def _aging_text(report: PerformanceReport) -> str:

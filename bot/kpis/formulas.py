@@ -153,22 +153,50 @@ class AccountPosition:
 class FlowGroup:
     """Accounts of one currency that stood alike over a period, with their owed balances summed.
 
-    Every portfolio-flow number (aging, roll rates, CEI, cure rate) is a sum of owed balances keyed
-    by currency and by where each account stood: its aging bucket at the start, where it ended (as
-    `_bucket_at_end` reads it), and whether it became delinquent during the period. Accounts alike in
-    those are interchangeable, so a report on a large portfolio can have the database sum them and
-    hand over a few hundred groups instead of two positions per account (see `group_positions`)."""
+    Every portfolio-flow number (aging, roll rates, CEI, cure and paid-off rates) is a sum of owed
+    balances keyed by currency and by where each account stood: its aging bucket at the opening and
+    at the close, whether it owed nothing at the close, whether it became delinquent during the
+    period, and whether it was in the feed at the opening and at the close. Accounts alike in those
+    are interchangeable, so a report on a large portfolio can have the database sum them and hand
+    over a few hundred groups instead of one row per account (`account_flow` is one account's)."""
 
     currency: str
-    start: AgingBucket  # by days past due at the start
-    end: AgingBucket  # by days past due at the end, but current for an account owing nothing
-    became_delinquent: bool
-    owed_at_start: Decimal  # Σ max(balance, 0) at the start
-    owed_at_end: Decimal  # Σ max(balance, 0) at the end
+    start: AgingBucket  # by days past due at the end of the day before the period
+    end: AgingBucket  # by days past due on the close's day, but current for an account owing nothing
+    became_delinquent: bool  # its first day past due is in the period (due date + 1)
+    owed_at_start: Decimal  # Σ max(balance, 0) at the period's first instant
+    owed_at_end: Decimal  # Σ max(balance, 0) at the close
+    paid_at_end: bool  # owes nothing at the close
+    owed_when_delinquent: Decimal  # Σ max(balance, 0) when it became delinquent (0 if it did not)
+    in_feed_at_start: bool  # entered the feed before the period's first instant
+    in_feed_at_end: bool  # entered the feed before the close
+    owed_when_entered: Decimal  # Σ max(balance, 0) on entering the feed, if that was in the period
 
     def __post_init__(self) -> None:
-        _require_decimal("owed_at_start", self.owed_at_start)
-        _require_decimal("owed_at_end", self.owed_at_end)
+        for name in ("owed_at_start", "owed_at_end", "owed_when_delinquent", "owed_when_entered"):
+            _require_decimal(name, getattr(self, name))
+
+    @property
+    def billed_in_period(self) -> bool:
+        """A new billing: it entered the feed during the period."""
+        return self.in_feed_at_end and not self.in_feed_at_start
+
+
+@dataclass(frozen=True, slots=True)
+class AccountHistory:
+    """One account as the portfolio figures rebuild its past: its balance and due date as they are
+    now, when it entered the feed, and the payments received on it (instant, amount)."""
+
+    account_pk: int
+    currency: str
+    balance: Decimal
+    due_date: date
+    entered_at: datetime
+    payments: tuple[tuple[datetime, Decimal], ...] = ()
+
+    def __post_init__(self) -> None:
+        _require_decimal("balance", self.balance)
+        _require_aware("entered_at", self.entered_at)
 
 
 # --- periods --------------------------------------------------------------------------------------
@@ -471,16 +499,101 @@ def _by_account(positions: Iterable[AccountPosition]) -> dict[int, AccountPositi
     return found
 
 
+def closing_instant(period: Period, now: datetime) -> datetime:
+    """Where a period closes: its end, or `now` while it is still running (a period not begun
+    closes at its opening: nothing has happened in it yet)."""
+    return max(period.start, min(period.end, now))
+
+
+def state_day(instant: datetime, zone: ZoneInfo) -> date:
+    """The team-local day whose days past due bucket the portfolio at `instant`: the day of the
+    last moment before it. At a local midnight that is the day that just ended, so the opening of a
+    period is bucketed exactly as the close of the period before it."""
+    return local_day(instant - timedelta(microseconds=1), zone)
+
+
+def balance_at(account: AccountHistory, instant: datetime) -> Decimal:
+    """The balance at `instant`: today's balance plus the payments received since."""
+    since = [amount for at, amount in account.payments if at >= instant]
+    return account.balance + sum(since, _ZERO)
+
+
+def became_delinquent_at(due_date: date, zone: ZoneInfo) -> datetime:
+    """An account falls delinquent when its due date ends unpaid: the first instant of the day after."""
+    return local_midnight(add_days(due_date, 1), zone)
+
+
+def account_flow(account: AccountHistory, period: Period, now: datetime, zone: ZoneInfo) -> FlowGroup:
+    """One account over a period, as the definitions read it (the report has the database sum the
+    same thing for every account at once):
+
+    - opening: the balance at the period's first instant, bucketed by days past due at the end of
+      the day before, which is exactly the close of the period before;
+    - close: the balance at `closing_instant`, bucketed by days past due on the close's day;
+    - it became delinquent during the period when its first day past due (due date + 1) is in it:
+      then it was current at the opening, and its balance is taken when it fell delinquent;
+    - it is in the feed from the instant it entered it (new billings: entered during the period)."""
+    start, close = period.start, closing_instant(period, now)
+    opening_day, closing_day = state_day(start, zone), state_day(close, zone)
+    owed_at_end = max(balance_at(account, close), _ZERO)
+    became = opening_day <= account.due_date < closing_day
+    billed = start <= account.entered_at < close
+    return FlowGroup(
+        currency=account.currency,
+        start=aging_bucket((opening_day - account.due_date).days),
+        end=aging_bucket((closing_day - account.due_date).days) if owed_at_end > 0 else AgingBucket.CURRENT,
+        became_delinquent=became,
+        owed_at_start=max(balance_at(account, start), _ZERO),
+        owed_at_end=owed_at_end,
+        paid_at_end=owed_at_end == 0,
+        owed_when_delinquent=(
+            max(balance_at(account, became_delinquent_at(account.due_date, zone)), _ZERO) if became else _ZERO
+        ),
+        in_feed_at_start=account.entered_at < start,
+        in_feed_at_end=account.entered_at < close,
+        owed_when_entered=max(balance_at(account, account.entered_at), _ZERO) if billed else _ZERO,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioFigures:
+    """The portfolio figures of one period, per currency (see the functions that compute each)."""
+
+    aging: dict[str, dict[str, Decimal]]  # at the close
+    aging_previous: dict[str, dict[str, Decimal]]  # at the opening: the previous period's close
+    roll_rates: dict[str, dict[str, Decimal | None]]
+    cei: dict[str, Decimal | None]
+    cei_all_receivables: dict[str, Decimal | None]
+    cure_rate: dict[str, Decimal | None]
+    paid_off_rate: dict[str, Decimal | None]
+
+
+def portfolio_figures(groups: Iterable[FlowGroup]) -> PortfolioFigures:
+    """Every portfolio figure of a report, from the accounts (or groups of accounts alike) over it."""
+    listed = list(groups)
+    start, end, became = group_positions(listed)
+    return PortfolioFigures(
+        aging=aging_distribution(end),
+        aging_previous=aging_distribution(start),
+        roll_rates=roll_rates(start, end),
+        cei=collection_effectiveness_index(start, end, became),
+        cei_all_receivables=receivables_cei(listed),
+        cure_rate=cure_rate(start, end),
+        paid_off_rate=paid_off_rate(start, end),
+    )
+
+
 def group_positions(
     groups: Iterable[FlowGroup],
 ) -> tuple[list[AccountPosition], list[AccountPosition], dict[int, Money]]:
-    """The start and end positions (and the accounts that became delinquent) to hand to the
-    portfolio-flow functions for grouped accounts: one pair per group, numbered as if it were one
-    account, owing the group's sum with a days past due in the group's bucket.
+    """The opening and closing positions and the accounts that became delinquent (with what they
+    owed then), to hand to the portfolio-flow functions for grouped accounts: one pair per group,
+    numbered as if it were one account, owing the group's sum with a days past due in the group's
+    bucket.
 
-    The numbers come out as they would account by account: each formula adds owed balances with the
-    same keys, an account owing nothing adds nothing, and the Money of one that became delinquent
-    counts only what it owed (max(balance, 0)), which is what the group carries."""
+    The numbers come out as they would account by account: each formula adds owed balances with
+    the same keys, and an account owing nothing adds nothing. Groups keep paid and owing accounts
+    apart (`paid_at_end`), so a group owes nothing at the close exactly when its accounts are paid off."""
     start: list[AccountPosition] = []
     end: list[AccountPosition] = []
     became: dict[int, Money] = {}
@@ -490,13 +603,13 @@ def group_positions(
         )
         end.append(AccountPosition(number, group.currency, group.owed_at_end, FIRST_DAY_PAST_DUE[group.end]))
         if group.became_delinquent:
-            became[number] = Money(group.owed_at_start, group.currency)
+            became[number] = Money(group.owed_when_delinquent, group.currency)
     return start, end, became
 
 
 def _bucket_at_end(position: AccountPosition | None) -> AgingBucket:
     """Where an account stands at the end: one missing from `end` was closed, and one owing nothing
-    is paid; both count as current (cured, not rolled)."""
+    is paid off; neither rolled into a later bucket, so both read as current here."""
     if position is None or position.owed == 0:
         return AgingBucket.CURRENT
     return aging_bucket(position.days_past_due)
@@ -526,6 +639,11 @@ def cei_parts(
     """B, N, E and C per currency; see `collection_effectiveness_index`."""
     closing = _by_account(end)
     delinquent = [p for p in _by_account(start).values() if p.days_past_due > 0]
+    both = {p.account_pk for p in delinquent} & set(became_delinquent)
+    if both:
+        # Delinquent at the opening, it cannot fall delinquent again in the period: counted in both
+        # B and N its balance would look collected when nothing was.
+        raise ValueError(f"accounts {sorted(both)} are both delinquent at the opening and new delinquents")
     counted = {p.account_pk for p in delinquent} | set(became_delinquent)
     ends = [closing[pk] for pk in counted if pk in closing]  # absent from `end`: closed, owes 0
     b = _totals((p.currency, p.owed) for p in delinquent)
@@ -543,17 +661,19 @@ def collection_effectiveness_index(
     end: Sequence[AccountPosition],
     became_delinquent: Mapping[int, Money],
 ) -> dict[str, Decimal | None]:
-    """CEI per currency = (B + N - E) ÷ (B + N - C) * 100, as DOMAIN.md defines it:
+    """CEI per currency = (B + N - E) ÷ (B + N - C) * 100, a percentage, as DOMAIN.md defines it:
 
-    - B: delinquent (DPD > 0) balance of the `start` positions;
+    - B: delinquent (DPD > 0) balance of the `start` positions (the opening);
     - N: Σ `became_delinquent` — per account that became delinquent during the period, its balance
-      at that moment (a Money, so an account missing from both `start` and `end` still has a currency);
+      at the moment it fell delinquent (a Money, so an account missing from both `start` and `end`
+      still has a currency);
     - E: the `end` balance of every account counted in B or N (an account absent from `end` was
       closed and owes 0);
     - C: the part of E on accounts current (DPD 0) at the end.
 
-    100 means everything collectible was collected. An account in both B and N (cured, then late
-    again) adds both balances, like an invoice paid and a new one issued. None where B + N - C is 0."""
+    B and N never share an account (one that does is refused): an account delinquent at the
+    opening did not fall delinquent during the period. 0 when nothing was collected on them, 100
+    when everything was. None where B + N - C is 0."""
     return {cur: parts.index for cur, parts in cei_parts(start, end, became_delinquent).items()}
 
 
@@ -586,17 +706,56 @@ def _rolled(opening: AccountPosition, closing: Mapping[int, AccountPosition]) ->
 
 
 def cure_rate(start: Sequence[AccountPosition], end: Sequence[AccountPosition]) -> dict[str, Decimal | None]:
-    """Per currency: the delinquent (DPD > 0) start balance whose account is current or paid at the
-    end ÷ the delinquent start balance. Paid means a balance at or below zero, or absent from `end`
-    (a closed account is no longer listed, so absence is read as paid). None when nothing was delinquent."""
+    """Per currency: the delinquent (DPD > 0) opening balance of the accounts that are current again
+    at the close and still owe something ÷ the delinquent opening balance. An account owing nothing
+    at the close (or absent from `end`: closed) is paid off, not cured: see `paid_off_rate`. None
+    when nothing delinquent owed anything."""
+    return _share_of_delinquent(
+        start, end, lambda after: after is not None and after.owed > 0 and after.days_past_due == 0
+    )
+
+
+def paid_off_rate(
+    start: Sequence[AccountPosition], end: Sequence[AccountPosition]
+) -> dict[str, Decimal | None]:
+    """Per currency: the delinquent (DPD > 0) opening balance of the accounts that owe nothing at the
+    close (a balance at or below zero, or absent from `end`: closed) ÷ the delinquent opening
+    balance. None when nothing delinquent owed anything."""
+    return _share_of_delinquent(start, end, lambda after: after is None or after.owed == 0)
+
+
+def _share_of_delinquent(
+    start: Sequence[AccountPosition],
+    end: Sequence[AccountPosition],
+    ends_so: Callable[[AccountPosition | None], bool],
+) -> dict[str, Decimal | None]:
     closing = _by_account(end)
     delinquent = [p for p in _by_account(start).values() if p.days_past_due > 0]
-    cured = _totals(
-        (p.currency, p.owed)
-        for p in delinquent
-        if _bucket_at_end(closing.get(p.account_pk)) == AgingBucket.CURRENT
-    )
-    return _ratios(cured, _totals((p.currency, p.owed) for p in delinquent))
+    part = _totals((p.currency, p.owed) for p in delinquent if ends_so(closing.get(p.account_pk)))
+    return _ratios(part, _totals((p.currency, p.owed) for p in delinquent))
+
+
+def receivables_cei(groups: Iterable[FlowGroup]) -> dict[str, Decimal | None]:
+    """The textbook CEI over all receivables, per currency: (BR + S - ER) ÷ (BR + S - ECR) * 100,
+    where BR = what the accounts in the feed at the opening owed then, S (new billings) = what
+    each account that entered the feed during the period owed on entering it, ER = what the
+    accounts in the feed at the close owe then, and ECR = the part of ER on accounts current at the
+    close. Unlike `collection_effectiveness_index`, current accounts count too, so it also measures
+    collecting what is not yet late. None where BR + S - ECR is 0."""
+    parts: dict[str, list[Decimal]] = {}
+    for group in groups:
+        br, s, er, ecr = parts.setdefault(group.currency, [_ZERO, _ZERO, _ZERO, _ZERO])
+        billed = group.owed_when_entered if group.billed_in_period else _ZERO
+        parts[group.currency] = [
+            br + (group.owed_at_start if group.in_feed_at_start else _ZERO),
+            s + billed,
+            er + (group.owed_at_end if group.in_feed_at_end else _ZERO),
+            ecr + (group.owed_at_end if group.in_feed_at_end and group.end == AgingBucket.CURRENT else _ZERO),
+        ]
+    return {
+        currency: ratio(100 * (br + s - er), br + s - ecr)
+        for currency, (br, s, er, ecr) in sorted(parts.items())
+    }
 
 
 def aging_distribution(positions: Iterable[AccountPosition]) -> dict[str, dict[str, Decimal]]:

@@ -103,12 +103,18 @@ class TeamNumbers:
     the last 90 days; empty when nothing is due, None (n/a) when something is but no kept rate."""
     kept_rate_90_days: Decimal | None
     aging: dict[str, Money]
-    """Currency → bucket → balance at the end of the period."""
+    """Currency → bucket → balance at the close of the period (now, while it is running)."""
     aging_previous: dict[str, Money]
-    """The same at the end of the previous period."""
+    """The same at the opening of the period, which is the close of the previous period."""
     roll_rates: dict[str, dict[str, Decimal | None]]
     cei: dict[str, Decimal | None]
+    """The delinquent-portfolio CEI, a percentage (0..100)."""
+    cei_all_receivables: dict[str, Decimal | None]
+    """The textbook CEI over all receivables, a percentage (0..100); shown in the monthly digest."""
     cure_rate: dict[str, Decimal | None]
+    """Share of the delinquent opening balance current again at the close and still owing."""
+    paid_off_rate: dict[str, Decimal | None]
+    """Share of the delinquent opening balance owing nothing at the close."""
     escalations_opened: int
     escalations_decided: int
     escalations_waiting: int

@@ -90,16 +90,16 @@ def build_report(
     promises = _promises(session, scope, skipped)
     worked = _worked(session, scope, contacts)
     try:
-        start, end, became = _positions(session, scope)
-        team = _team(session, scope, settings, roster, payments, promises, start, end, became)
+        portfolio = _positions(session, scope)
+        team = _team(session, scope, settings, roster, payments, promises, portfolio)
     except Exception as error:
         # The database sums the portfolio, so one account's unusable balance or date spoils the
         # sums of its whole group: find the accounts at fault one by one, and sum the others again.
         faulty = _accounts_at_fault(session, scope, skipped)
         if not faulty or is_outage(error):
             raise
-        start, end, became = _positions(session, scope, leaving_out=faulty)
-        team = _team(session, scope, settings, roster, payments, promises, start, end, became)
+        portfolio = _positions(session, scope, leaving_out=faulty)
+        team = _team(session, scope, settings, roster, payments, promises, portfolio)
     agents = _agents(session, scope, settings, roster, payments, contacts, promises, worked)
     team = replace(team, activity=_activity(scope, contacts, promises, worked))
     return PerformanceReport(
@@ -247,28 +247,42 @@ def _promise_row(account_id: str, fact: kpi.PromiseFact, scope: Scope) -> Promis
     )
 
 
-def _positions(
-    session: Session, scope: Scope, leaving_out: Sequence[int] = ()
-) -> tuple[list[kpi.AccountPosition], list[kpi.AccountPosition], dict[int, Amount]]:
-    """The portfolio at the period's start and end, and what became delinquent during it, as the
-    portfolio-flow formulas take them: one pair of positions per group of accounts that stood alike
-    (kpi.FlowGroup), so that a million accounts are summed by the database, not in Python."""
+def _positions(session: Session, scope: Scope, leaving_out: Sequence[int] = ()) -> list[kpi.FlowGroup]:
+    """The portfolio over the period as the portfolio-flow formulas take it: one group per set of
+    accounts that stood alike (kpi.FlowGroup), so that a million accounts are summed by the
+    database, not in Python. The sums are kpi.account_flow's, account by account."""
     groups = _flow_groups(session, scope, leaving_out)
-    return kpi.group_positions(
+    return [
         kpi.FlowGroup(
-            currency, AgingBucket(start), AgingBucket(end), bool(became), owed_at_start, owed_at_end
+            currency=currency,
+            start=AgingBucket(start),
+            end=AgingBucket(end),
+            became_delinquent=bool(became),
+            owed_at_start=owed_at_start,
+            owed_at_end=owed_at_end,
+            paid_at_end=bool(paid),
+            owed_when_delinquent=owed_when_delinquent,
+            in_feed_at_start=bool(in_feed_at_start),
+            in_feed_at_end=bool(in_feed_at_end),
+            owed_when_entered=owed_when_entered,
         )
-        for currency, start, end, became, owed_at_start, owed_at_end in session.execute(groups)
-    )
+        for (
+            currency, start, end, became, paid, in_feed_at_start, in_feed_at_end,
+            owed_at_start, owed_at_end, owed_when_delinquent, owed_when_entered,
+        ) in session.execute(groups)
+    ]  # fmt: skip
+
+
+def _state_days(scope: Scope) -> tuple[date, date]:
+    """The days whose days past due bucket the opening and the close (kpi.state_day)."""
+    close = kpi.closing_instant(scope.period, scope.now)
+    return kpi.state_day(scope.period.start, scope.zone), kpi.state_day(close, scope.zone)
 
 
 def _accounts_at_fault(session: Session, scope: Scope, skipped: SkippedRows) -> list[int]:
     """The accounts whose position the flow formulas cannot take (a balance that is no number, a
     due date out of reach), each skipped; read one by one, so only after the sums failed."""
-    days = (
-        scope.period.start.astimezone(scope.zone).date(),
-        (scope.until - timedelta(microseconds=1)).astimezone(scope.zone).date(),
-    )
+    days = _state_days(scope)
 
     def check(row: Row[*tuple[Any, ...]]) -> None:
         pk, _account_id, currency, balance, due_date = row
@@ -284,51 +298,84 @@ def _accounts_at_fault(session: Session, scope: Scope, skipped: SkippedRows) -> 
     return [row[0] for row in skipped.at_fault(session.execute(query), check, ref)]
 
 
-def _flow_groups(
-    session: Session, scope: Scope, leaving_out: Sequence[int] = ()
-) -> Select[str, str, str, bool, Decimal, Decimal]:
-    """Every account's owed balance at the start and end (today's balance plus the payments
-    received since), summed per currency, bucket at the start, bucket at the end (current when it
-    owes nothing) and whether it became delinquent during the period (due date + 1 in it)."""
-    start, end = scope.period.start, scope.until
-    money = Payment.amount.type
+def _flow_groups(session: Session, scope: Scope, leaving_out: Sequence[int] = ()) -> Select[Any]:
+    """kpi.account_flow for every account, summed per group of accounts alike. Each balance is
+    rebuilt as today's balance plus the payments received since the instant it is taken at: the
+    opening, the close, the moment the account fell delinquent (the first instant of the day after
+    its due date, for those whose first day past due is in the period) and the moment it entered
+    the feed (for those that entered during the period)."""
+    start = scope.period.start
+    close = kpi.closing_instant(scope.period, scope.now)
+    opening_day, closing_day = _state_days(scope)
+    money, instant = Payment.amount.type, Payment.received_at.type
     zero = literal(ZERO, money)
-    paid_since_start = money_sum(case((Payment.received_at >= start, Payment.amount), else_=zero))
-    paid_since_end = money_sum(case((Payment.received_at >= end, Payment.amount), else_=zero))
+    # Only accounts whose first day past due is in the period fell delinquent in it: one instant
+    # for each of those days, so the database needs no time zone of its own.
+    became_days = [opening_day + timedelta(days=n) for n in range((closing_day - opening_day).days)]
+    fell_at = case(
+        *((Account.due_date == day, literal(kpi.became_delinquent_at(day, scope.zone), instant)) for day in became_days),
+        else_=None,
+    ) if became_days else literal(None, instant)  # fmt: skip
+
+    def paid_since(moment: Any) -> ColumnElement[Decimal]:
+        return money_sum(case((Payment.received_at >= moment, Payment.amount), else_=zero))
+
     sums = (
-        select(Payment.account_pk, paid_since_start.label("s"), paid_since_end.label("e"))
+        select(
+            Payment.account_pk,
+            paid_since(start).label("s"),
+            paid_since(close).label("e"),
+            paid_since(fell_at).label("d"),
+            paid_since(Account.created_at).label("n"),
+        )
+        .join(Account, Account.id == Payment.account_pk)
         .where(Payment.received_at >= start)
         .group_by(Payment.account_pk)
         .subquery()
     )
+
+    def owed(balance: ColumnElement[Decimal]) -> ColumnElement[Decimal]:
+        return case((balance > zero, balance), else_=zero)
+
     opening = Account.balance + func.coalesce(sums.c.s, zero)
     closing = Account.balance + func.coalesce(sums.c.e, zero)
-    start_day = start.astimezone(scope.zone).date()
-    end_day = (end - timedelta(microseconds=1)).astimezone(scope.zone).date()
-    one_day = timedelta(days=1)
+    became = Account.due_date.between(opening_day, closing_day - timedelta(days=1))
+    billed = (Account.created_at >= start) & (Account.created_at < close)
     each_account = select(
         Account.currency.label("currency"),
-        _bucket_on(start_day).label("start"),
-        case((closing <= zero, AgingBucket.CURRENT.value), else_=_bucket_on(end_day)).label("end"),
-        Account.due_date.between(start_day - one_day, end_day - one_day).label("became"),
-        case((opening > zero, opening), else_=zero).label("owed_at_start"),
-        case((closing > zero, closing), else_=zero).label("owed_at_end"),
+        _bucket_on(opening_day).label("start"),
+        case((closing <= zero, AgingBucket.CURRENT.value), else_=_bucket_on(closing_day)).label("end"),
+        became.label("became"),
+        (closing <= zero).label("paid"),
+        (Account.created_at < start).label("in_feed_at_start"),
+        (Account.created_at < close).label("in_feed_at_end"),
+        owed(opening).label("owed_at_start"),
+        owed(closing).label("owed_at_end"),
+        case((became, owed(Account.balance + func.coalesce(sums.c.d, zero))), else_=zero).label(
+            "owed_when_delinquent"
+        ),
+        case((billed, owed(Account.balance + func.coalesce(sums.c.n, zero))), else_=zero).label(
+            "owed_when_entered"
+        ),
     ).outerjoin(sums, sums.c.account_pk == Account.id)
     if leaving_out:
         each_account = each_account.where(Account.id.not_in(leaving_out))
     accounts = each_account.subquery()
     # Grouped outside the subquery: PostgreSQL would not match the CASE expressions' parameters
     # in GROUP BY with those in the select list.
-    keys = (accounts.c.currency, accounts.c.start, accounts.c.end, accounts.c.became)
+    c = accounts.c
+    keys = (c.currency, c.start, c.end, c.became, c.paid, c.in_feed_at_start, c.in_feed_at_end)
     return select(
         *keys,
-        money_sum(accounts.c.owed_at_start),
-        money_sum(accounts.c.owed_at_end),
+        money_sum(c.owed_at_start),
+        money_sum(c.owed_at_end),
+        money_sum(c.owed_when_delinquent),
+        money_sum(c.owed_when_entered),
     ).group_by(*keys)
 
 
 def _bucket_on(day: date) -> ColumnElement[str]:
-    """Each account's aging bucket on `day`, from its due date: days past due = day - due date."""
+    """Each account's aging bucket by its days past due on `day` (day - due date)."""
     past_due = [
         (Account.due_date <= day - timedelta(days=first_day), bucket.value)
         for bucket, first_day in reversed(kpi.FIRST_DAY_PAST_DUE.items())
@@ -347,9 +394,7 @@ def _team(
     roster: dict[str, Agent],
     payments: list[tuple[PaymentRow, kpi.PaymentFact]],
     promises: list[PromiseRecord],
-    start: list[kpi.AccountPosition],
-    end: list[kpi.AccountPosition],
-    became: dict[int, Amount],
+    portfolio: list[kpi.FlowGroup],
 ) -> TeamNumbers:
     facts = [record.fact for record in promises]
     today = scope.now.astimezone(scope.zone).date()
@@ -358,17 +403,20 @@ def _team(
     )
     targets = [_target(a, scope, settings) for a in roster.values() if a.role == Role.AGENT]
     known = [t for t in targets if t is not None]
+    figures = kpi.portfolio_figures(portfolio)
     return TeamNumbers(
         collected=kpi.collected([fact for _row, fact in payments], scope.period),
         target=sum(known, ZERO) if known else None,
         target_currency=settings.target_currency,
         projected=_projected(scope, facts, rate_90),
         kept_rate_90_days=rate_90,
-        aging=kpi.aging_distribution(end),
-        aging_previous=kpi.aging_distribution(start),
-        roll_rates=kpi.roll_rates(start, end),
-        cei=kpi.collection_effectiveness_index(start, end, became),
-        cure_rate=kpi.cure_rate(start, end),
+        aging=figures.aging,
+        aging_previous=figures.aging_previous,
+        roll_rates=figures.roll_rates,
+        cei=figures.cei,
+        cei_all_receivables=figures.cei_all_receivables,
+        cure_rate=figures.cure_rate,
+        paid_off_rate=figures.paid_off_rate,
         **_escalation_counts(session, scope),
         disputes_opened=_disputes_opened(session, scope),
     )

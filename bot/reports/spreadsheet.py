@@ -37,7 +37,6 @@ from bot.reports.model import (
 )
 
 RATIO_FORMAT = "0.0%"
-INDEX_FORMAT = "0.0"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_TEXT_WIDTH = 50
@@ -125,9 +124,6 @@ class _Cells:
 
     def ratio(self, value: Decimal | None) -> Cell:
         return self.formatted(value, RATIO_FORMAT)
-
-    def index(self, value: Decimal | None) -> Cell:
-        return self.formatted(value, INDEX_FORMAT)
 
     def moment(self, at: datetime) -> Cell:
         return self.formatted(self.local(at), DATETIME_FORMAT)
@@ -218,8 +214,7 @@ def _summary_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
         ["Collected ÷ target", target, cells.ratio(_share(team.collected.get(target, _ZERO), team.target))],
         *_projected_rows(cells, team.projected, target),
         ["Kept rate, last 90 days", None, cells.ratio(team.kept_rate_90_days)],
-        *(["CEI (100 = all collected)", cur, cells.index(cei)] for cur, cei in sorted(team.cei.items())),
-        *(["Cure rate", cur, cells.ratio(rate)] for cur, rate in sorted(team.cure_rate.items())),
+        *_portfolio_rows(cells, report),
         ["Escalations opened", None, team.escalations_opened],
         ["Escalations decided", None, team.escalations_decided],
         ["Escalations waiting", None, team.escalations_waiting],
@@ -250,6 +245,26 @@ def _activity_rows(cells: _Cells, activity: ActivityNumbers) -> list[Row]:
         ["Worklist lines assigned", None, activity.lines_assigned],
         ["Worked ÷ assigned (lines summed over the working days)", None, cells.ratio(worked)],
     ]
+
+
+def _portfolio_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
+    """The CEI as a real percentage cell (the model's 0..100 over 100), over all receivables too
+    for a month; cured and paid off apart."""
+    team = report.team
+
+    def percent(value: Decimal | None) -> Cell:
+        return cells.ratio(None if value is None else value / 100)
+
+    rows = [["CEI, delinquent accounts", cur, percent(cei)] for cur, cei in sorted(team.cei.items())]
+    if report.kind == "month":
+        rows += [
+            ["CEI, all receivables", cur, percent(c)] for cur, c in sorted(team.cei_all_receivables.items())
+        ]
+    rows += [
+        ["Cure rate (current again)", cur, cells.ratio(rate)] for cur, rate in sorted(team.cure_rate.items())
+    ]
+    rows += [["Paid-off rate", cur, cells.ratio(rate)] for cur, rate in sorted(team.paid_off_rate.items())]
+    return rows
 
 
 def _money_rows(cells: _Cells, name: str, amounts: Mapping[str, Decimal], target: str) -> list[Row]:

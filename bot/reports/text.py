@@ -28,6 +28,23 @@ def _projected(amounts: Money | None) -> str:
     return _money(amounts) if amounts else "nothing open"
 
 
+def _index(value: Decimal | None) -> str:
+    """The CEI is already a percentage (0..100)."""
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+def _portfolio_line(report: PerformanceReport, currency: str) -> str:
+    """The CEI (over all receivables too, for a month), then the accounts delinquent at the
+    opening that are cured (current again, still owing) and those paid off, apart."""
+    team = report.team
+    parts = [f"CEI {_index(team.cei.get(currency))}"]
+    if report.kind == "month":
+        parts.append(f"CEI over all receivables {_index(team.cei_all_receivables.get(currency))}")
+    parts.append(f"cured {_percent(team.cure_rate.get(currency))}")
+    parts.append(f"paid off {_percent(team.paid_off_rate.get(currency))}")
+    return " · ".join(parts)
+
+
 def report_lines(report: PerformanceReport) -> Iterator[str]:
     team = report.team
     yield f"Performance: {report.label} ({report.zone})"
@@ -51,10 +68,9 @@ def report_lines(report: PerformanceReport) -> Iterator[str]:
     )
     yield f"  projected for the rest of the period: {_projected(team.projected)}"
     yield f"  promises kept (90 days): {_percent(team.kept_rate_90_days)}"
-    for currency in sorted(team.cei):
-        cei = team.cei[currency]
-        cure = team.cure_rate.get(currency)
-        yield f"  {currency}: CEI {'n/a' if cei is None else f'{cei:.1f}'} · cure rate {_percent(cure)}"
+    textbook = team.cei_all_receivables.keys() if report.kind == "month" else set()
+    for currency in sorted(team.cei.keys() | textbook):
+        yield f"  {currency}: {_portfolio_line(report, currency)}"
     yield (
         f"  escalations: {team.escalations_opened} opened, {team.escalations_decided} decided,"
         f" {team.escalations_waiting} waiting; disputes opened: {team.disputes_opened}"
