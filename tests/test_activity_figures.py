@@ -448,7 +448,7 @@ class Shown:
     worked: int
     assigned: int
     collected: dict[str, str]
-    projected: str
+    projected: str | None
     kept_rate_90: str
 
 
@@ -470,10 +470,10 @@ def from_message(report: PerformanceReport) -> Shown:
     amounts = {money[0]: money for money in without_target.split(" · ")}
     projected = re.search(r"\*Projected for the rest of the \w+:\* (.*)", text)
     kept_90 = re.search(r"\*Promises kept, last 90 days:\* (.*)", text)
-    assert projected and kept_90
+    assert kept_90
     return Shown(
         int(line[1].replace(",", "")), int(line[2]), line[3], int(line[4]), int(line[5]), int(line[6]),
-        line[7], int(line[8]), int(line[9]), amounts, projected[1], kept_90[1],
+        line[7], int(line[8]), int(line[9]), amounts, projected[1] if projected else None, kept_90[1],
     )  # fmt: skip
 
 
@@ -490,10 +490,11 @@ def from_workbook(report: PerformanceReport) -> Shown:
         if key.startswith("Projected"):
             projected.append("n/a" if value is None else format_money(Decimal(str(value)), key.split()[-1]))
     nothing = projected == ["$0.00"]  # the sheet writes 0 in the target currency for nothing open
+    shown_projected = None if not projected else "nothing open" if nothing else " · ".join(projected)
     return Shown(
         s["Attempts"], s["Right-party contacts"], percent(s["RPC rate"]), s["Promises made"],
         s["Promises kept"], s["Promises broken"], percent(s["Kept rate"]), s["Worklist lines worked"],
-        s["Worklist lines assigned"], collected, "nothing open" if nothing else " · ".join(projected),
+        s["Worklist lines assigned"], collected, shown_projected,
         percent(s["Kept rate, last 90 days"]),
     )  # fmt: skip
 
@@ -506,11 +507,12 @@ def from_terminal(report: PerformanceReport) -> Shown:
     collected = re.search(r"  collected: (.*)", text)
     projected = re.search(r"  projected for the rest of the period: (.*)", text)
     kept_90 = re.search(r"  promises kept \(90 days\): (.*)", text)
-    assert line and promises and worked and collected and projected and kept_90, text
+    assert line and promises and worked and collected and kept_90, text
     amounts = {money[0]: money for money in collected.group(1).split(", ")}
     return Shown(
         int(line[1]), int(line[2]), line[3], int(promises[1]), int(promises[2]), int(promises[3]),
-        promises[4], int(worked[1]), int(worked[2]), amounts, projected[1].replace(", ", " · "), kept_90[1],
+        promises[4], int(worked[1]), int(worked[2]), amounts,
+        projected[1].replace(", ", " · ") if projected else None, kept_90[1],
     )  # fmt: skip
 
 
@@ -521,7 +523,8 @@ def test_the_message_the_spreadsheet_and_the_terminal_show_the_same_figures(
     week = week_report(db, database_url)
     shown = from_message(week)
     dollars_and_reais = {"$": "$175.00", "R": "R$ 700,00"}
-    assert shown == Shown(9, 4, "44.4%", 4, 2, 1, "66.7%", 8, 12, dollars_and_reais, "nothing open", "66.7%")
+    # A closed week: nothing is projected, in any of the three.
+    assert shown == Shown(9, 4, "44.4%", 4, 2, 1, "66.7%", 8, 12, dollars_and_reais, None, "66.7%")
     assert from_workbook(week) == shown
     assert from_terminal(week) == shown
     # The month, still running on Monday 23rd: P5's unpaid 240.00 x 2/3 = 160.00 is projected.

@@ -448,7 +448,7 @@ def test_digest_header_names_the_period(kind: PeriodKind, label: str, title: str
 
 
 def test_digest_shows_the_team_numbers_per_currency() -> None:
-    text = check_limits(digest_message(make_report()))
+    text = check_limits(digest_message(make_report(complete=False)))
     assert "$12,500.00 of $20,000.00 target (62.5%)" in text
     assert "R$ 3.000,00" in text
     assert "$15,500.00" not in text  # USD and BRL never added
@@ -481,9 +481,23 @@ def test_digest_escapes_names_everywhere() -> None:
 
 
 def test_digest_wins_name_who_and_how_much() -> None:
-    text = check_limits(digest_message(make_report()))
+    text = check_limits(digest_message(make_report(complete=False)))
     assert f"*{LOUD_ESCAPED}* — payment on ACC-000001 &lt;@U999&gt; · $5,000.00" in text
     assert "*Wins today*" in text
+
+
+def test_a_closed_days_digest_projects_nothing_and_speaks_of_that_day() -> None:
+    """A closed day has no rest to project, and its wins and aging are that day's, not today's."""
+    text = check_limits(digest_message(make_report()))
+    assert "Projected" not in text
+    assert "*Wins of the day*" in text and "*Wins today*" not in text
+    assert "*Aging at the end of the day*" in text
+    so_far = check_limits(digest_message(make_report(complete=False)))
+    assert "*Aging now*" in so_far and "*Projected for the rest of the day:*" in so_far
+    closed = {row[0] for row in rows_of(load(make_report())["Summary"])}
+    assert "Projected, rest of the period" not in closed
+    running = {row[0] for row in rows_of(load(make_report(complete=False))["Summary"])}
+    assert "Projected, rest of the period" in running
 
 
 def test_digest_with_500_agents_fits_and_says_how_many_were_left_off(big_report: PerformanceReport) -> None:
@@ -533,7 +547,7 @@ def test_digest_orders_agents_by_collected_then_attempts() -> None:
 
 
 def test_digest_of_an_empty_report() -> None:
-    text = check_limits(digest_message(empty_report()))
+    text = check_limits(digest_message(replace(empty_report(), complete=False)))
     assert "$0.00 (no target)" in text
     assert "nothing open" in text and "nothing owed" in text
     assert "No agent had accounts or activity" in text

@@ -201,10 +201,14 @@ def _team_text(report: PerformanceReport) -> str:
         projected = NA  # something is due but no kept rate to weigh it by
     else:
         projected = _amounts(_target_first(team.projected, target), TEAM_CURRENCIES) or "nothing open"
+    # A closed period has no rest to project: the line is for a period still running.
+    projecting = (
+        [] if report.complete else [f"*Projected for the rest of {_REST_OF[report.kind]}:* {projected}"]
+    )
     lines = [
         f"*Collected:* {_collected_text(team)}",
         _activity_text(team.activity),
-        f"*Projected for the rest of {_REST_OF[report.kind]}:* {projected}",
+        *projecting,
         f"*Promises kept, last 90 days:* {_percent(team.kept_rate_90_days)}",
         *_portfolio_lines(report),
         f"*Escalations:* {team.escalations_opened:,} opened · {team.escalations_decided:,} decided"
@@ -246,7 +250,8 @@ def _aging_text(report: PerformanceReport) -> str:
         return "*Aging:* nothing owed at the end of the period"
     # Largest balance first; each currency is summed on its own.
     order = sorted(totals, key=lambda cur: (-totals[cur], cur))
-    lines = [f"*Aging at the end of {_REST_OF[report.kind]}* (previous period's end in brackets)"]
+    at = f"at the end of {_REST_OF[report.kind]}" if report.complete else "now"
+    lines = [f"*Aging {at}* (previous period's end in brackets)"]
     lines += [_aging_line(team, cur, totals[cur]) for cur in order[:AGING_CURRENCIES]]
     if len(order) > AGING_CURRENCIES:
         lines.append(
@@ -276,7 +281,8 @@ def _win_line(win: Win) -> str:
 
 
 def _wins_text(report: PerformanceReport, wins: Sequence[Win]) -> str:
-    lines = [f"*Wins {_THIS_PERIOD[report.kind]}*", *(_win_line(win) for win in wins[:WINS_SHOWN])]
+    when = f"of {_REST_OF[report.kind]}" if report.complete else _THIS_PERIOD[report.kind]
+    lines = [f"*Wins {when}*", *(_win_line(win) for win in wins[:WINS_SHOWN])]
     if len(wins) > WINS_SHOWN:
         lines.append(f"…and {_count(len(wins) - WINS_SHOWN, 'more win')}")
     return clip("\n".join(lines), WINS_TEXT_LIMIT)

@@ -212,7 +212,7 @@ def _summary_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
         *_money_rows(cells, "Collected", team.collected, target),
         ["Target", target, cells.money(team.target, target)],
         ["Collected ÷ target", target, cells.ratio(_share(team.collected.get(target, _ZERO), team.target))],
-        *_projected_rows(cells, team.projected, target),
+        *([] if report.complete else _projected_rows(cells, team.projected, target)),
         ["Kept rate, last 90 days", None, cells.ratio(team.kept_rate_90_days)],
         *_portfolio_rows(cells, report),
         ["Escalations opened", None, team.escalations_opened],

@@ -66,7 +66,8 @@ def report_lines(report: PerformanceReport) -> Iterator[str]:
         f"  worklist lines worked: {activity.lines_worked} of {activity.lines_assigned} ({_percent(worked)}),"
         " summed over the working days"
     )
-    yield f"  projected for the rest of the period: {_projected(team.projected)}"
+    if not report.complete:  # a closed period has no rest to project
+        yield f"  projected for the rest of the period: {_projected(team.projected)}"
     yield f"  promises kept (90 days): {_percent(team.kept_rate_90_days)}"
     textbook = team.cei_all_receivables.keys() if report.kind == "month" else set()
     for currency in sorted(team.cei.keys() | textbook):
