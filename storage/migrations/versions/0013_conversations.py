@@ -4,7 +4,7 @@ A right-party contact is any conversation with the debtor (outcomes right-party,
 as the RPC rate counts it; accounts.last_conversation_at (read by the alerts and the worklist score)
 followed right-party alone. Accounts with a later refusal or dispute are brought up to date.
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-06 10:20:00.000000
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
