@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk.webhook import WebhookClient
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.access import not_on_roster
@@ -20,7 +21,7 @@ from bot.blocks.ledger import error_reply
 from bot.errors import UserError
 from bot.roster import on_roster_recently
 from bot.runtime import Runtime
-from storage.models import ReceivedEvent, ReceivedRequest
+from storage.models import ReceivedEvent, ReceivedRequest, table_of
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,11 @@ REPLAYED = UserError(
 )
 
 
+# Built once, a plain insert: every slash command makes this claim, and the unit of work's flush
+# cost more than the insert itself (12% of the server's time under bench_load).
+_CLAIM_REQUEST = insert(table_of(ReceivedRequest))
+
+
 def refuse_replayed_command(runtime: Runtime, headers: Mapping[str, Sequence[str]]) -> None:
     """A slash command is applied once per signature. Slack never re-sends one, so the same signed
     bytes arriving again (within the five minutes the signature is accepted) are a replay: the
@@ -101,7 +107,7 @@ def refuse_replayed_command(runtime: Runtime, headers: Mapping[str, Sequence[str
     digest = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
     try:
         with runtime.db.transaction() as session:
-            session.add(ReceivedRequest(request_key=f"slash:{digest}", received_at=runtime.now()))
+            session.execute(_CLAIM_REQUEST, {"request_key": f"slash:{digest}", "received_at": runtime.now()})
     except IntegrityError:
         log.warning("refused a replayed slash command (signed at %s)", timestamp)
         raise REPLAYED from None
