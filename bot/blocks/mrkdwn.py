@@ -61,12 +61,15 @@ _SLACK_TOKEN = re.compile(r"<([@#!])([^<>|]*)(?:\|([^<>]*))?>")
 def fallback(text: str) -> str:
     """A message's notification text (`text` beside blocks): plain words, read as mrkdwn by Slack.
     Escaped as a whole, so nothing in it (a customer's name, an echo of what someone typed) can
-    format, ping or break lines; entities already there are decoded first, so it is escaped once.
+    format, ping or break lines; entities already there are decoded first, so it is escaped once,
+    and formatting marks are dropped.
     Slack's tokens become the words they stand for (`@U0SUPER1`, a date's own fallback): whether the
     bot or a customer wrote one cannot be told apart here, and as words neither pings anyone. The
     blocks keep the real mentions, which notify."""
     plain = html.unescape(text) if "&" in text else text
-    return escape(_SLACK_TOKEN.sub(_token_as_words, plain))
+    # Formatting marks are dropped rather than shown as lookalikes: a notification is plain text,
+    # where the bot's own `code` and *bold* would only read as stray symbols.
+    return escape(_FORMATTING_MARK.sub("", _SLACK_TOKEN.sub(_token_as_words, plain)))
 
 
 def _token_as_words(token: re.Match[str]) -> str:
