@@ -207,3 +207,28 @@ def test_a_recorded_thread_reply_is_one_note_however_often_slack_delivers_it(
     with bot.runtime.db.reading() as session:
         assert session.scalars(select(AccountNote.text)).all() == [reply["text"]]
     assert escalation(bot).status == "open"
+
+
+def test_a_recorded_click_on_a_channel_message_opens_the_decision_form(
+    waiting_for_an_answer: tuple[RunningBot, str],
+) -> None:
+    from tests.test_escalations import the_escalation
+
+    bot, parent = waiting_for_an_answer
+    posted = the_escalation(bot)
+    block_id, button = next(
+        (block.get("block_id", ""), element)
+        for block in posted["blocks"]
+        for element in block.get("elements", [])
+        if element.get("action_id") == ActionId.ESCALATION_APPROVE
+    )
+    click = recorded("block_actions_message")
+    click["container"]["message_ts"] = parent
+    click["message"] |= {"ts": parent, "blocks": posted["blocks"], "text": posted.get("text", "")}
+    click["actions"][0] |= {"block_id": block_id, "value": button["value"]}
+    click["trigger_id"] = trigger_id = bot.slack.new_trigger_id()
+    opened = len(bot.slack.calls("views.open"))
+    assert post_interaction(bot, click).status == 200
+    form = bot.slack.wait_for("views.open", count=opened + 1)[-1]
+    assert form.ok and form.params["trigger_id"] == trigger_id
+    assert form.params["view"]["callback_id"] == CallbackId.DECISION_MODAL
