@@ -24,9 +24,12 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = Field(default="sqlite:///collect.db", validation_alias="DATABASE_URL")
-    # Secrets: a repr, a log line or a dump shows them as '**********'; each is unwrapped only
-    # where it is handed to Slack's client, Bolt or the signature check.
+    # Secrets (the database URL may hold a password): a repr, a log line or a dump shows them as
+    # '**********'; each is unwrapped only where it is handed to the database, Slack's client, Bolt
+    # or the signature check.
+    database_url: SecretStr = Field(
+        default=SecretStr("sqlite:///collect.db"), validation_alias="DATABASE_URL"
+    )
     slack_bot_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")

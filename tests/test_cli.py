@@ -77,17 +77,23 @@ def free_port() -> int:
 # Values that cannot turn up in a log by accident.
 BOT_TOKEN = "xoxb-never-in-a-log-7f3a"
 SIGNING_SECRET = "signing-never-in-a-log-c91e"
+DATABASE_PASSWORD = "dbpass-never-in-a-log-5d20"
 
 
-def test_settings_never_show_the_token_or_the_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_never_show_the_token_the_signing_secret_or_the_database_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    database_url = f"postgresql+psycopg://collect:{DATABASE_PASSWORD}@db.internal:5432/collect"
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("DATABASE_URL", database_url)
     settings = load_settings(_env_file=None)
     for shown in (repr(settings), str(settings), f"{settings}", settings.model_dump_json()):
-        assert BOT_TOKEN not in shown and SIGNING_SECRET not in shown
+        assert not any(secret in shown for secret in (BOT_TOKEN, SIGNING_SECRET, DATABASE_PASSWORD))
     # ...while the one place that needs each still gets it.
     assert settings.slack_bot_token.get_secret_value() == BOT_TOKEN
     assert settings.slack_signing_secret.get_secret_value() == SIGNING_SECRET
+    assert settings.database_url.get_secret_value() == database_url
 
 
 def test_serve_creates_the_sqlite_schema_answers_healthz_and_stops_on_sigterm(tmp_path: Path) -> None:
