@@ -20,7 +20,7 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     settings = runtime.settings
     app = App(
         client=runtime.slack,
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
         # Start-up must not depend on Slack being reachable; auth.test runs on the first request.
         token_verification_enabled=False,
         # Listeners run on the request's own thread and answer when they return: no hand-off to
@@ -52,5 +52,8 @@ def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
         runtime.settings.reply_budget_seconds, refresh_home=lambda user: publish_home(runtime, user)
     )
     return CollectBotWsgi(
-        create_bolt_app(runtime, answerer), runtime.db, answerer, runtime.settings.slack_signing_secret
+        create_bolt_app(runtime, answerer),
+        runtime.db,
+        answerer,
+        runtime.settings.slack_signing_secret.get_secret_value(),
     )

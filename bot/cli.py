@@ -251,7 +251,7 @@ def thread_count(text: str) -> int:
 
 def open_database(settings: Settings) -> Database:
     try:
-        return Database(settings.database_url)
+        return Database(settings.database_url.get_secret_value())
     except Exception as error:
         # The URL itself is never repeated: it may hold a password.
         driver = f" ({error})" if isinstance(error, exc.NoSuchModuleError) else ""

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 from typing import ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
 _KEY_PURPOSE = b"collect-bot/carried-context/v1"
 
@@ -37,8 +37,11 @@ class CarriedKey:
     """The key that signs carried context: derived from the signing secret, so it needs no setting
     of its own, and used for nothing else (a MAC of ours is never a valid Slack signature)."""
 
-    def __init__(self, signing_secret: str) -> None:
-        self._key = hmac.new(signing_secret.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
+    def __init__(self, signing_secret: SecretStr | str) -> None:
+        secret = (
+            signing_secret.get_secret_value() if isinstance(signing_secret, SecretStr) else signing_secret
+        )
+        self._key = hmac.new(secret.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
 
     def mac(self, kind: str, body: str) -> str:
         digest = hmac.new(self._key, kind.encode() + b"\n" + body.encode(), hashlib.sha256).digest()

@@ -52,7 +52,7 @@ def slack_client(settings: Settings) -> WebClient:
         ServerErrorRetryHandler(max_retry_count=retries, interval_calculator=backoff),
     ]
     return WebClient(
-        token=settings.slack_bot_token or None,
+        token=settings.slack_bot_token.get_secret_value() or None,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout_seconds,
         retry_handlers=handlers,

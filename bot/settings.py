@@ -7,7 +7,7 @@ from datetime import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.assignments.scoring import ScoreWeights
@@ -24,9 +24,14 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = Field(default="sqlite:///collect.db", validation_alias="DATABASE_URL")
-    slack_bot_token: str = Field(default="", validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: str = Field(default="", validation_alias="SLACK_SIGNING_SECRET")
+    # Secrets (the database URL may hold a password): a repr, a log line or a dump shows them as
+    # '**********'; each is unwrapped only where it is handed to the database, Slack's client, Bolt
+    # or the signature check.
+    database_url: SecretStr = Field(
+        default=SecretStr("sqlite:///collect.db"), validation_alias="DATABASE_URL"
+    )
+    slack_bot_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_SIGNING_SECRET")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     timezone: str = Field(default="UTC", validation_alias="COLLECT_TIMEZONE")
     supervisor_channel: str = Field(default="", validation_alias="COLLECT_SUPERVISOR_CHANNEL")
@@ -181,7 +186,7 @@ class Settings(BaseSettings):
             ("SLACK_BOT_TOKEN", self.slack_bot_token),
             ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
         ):
-            if not value:
+            if not value.get_secret_value():
                 raise SettingsError(f"{env_name} is not set: the bot cannot talk to Slack without it")
 
 

@@ -74,12 +74,34 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# Values that cannot turn up in a log by accident.
+BOT_TOKEN = "xoxb-never-in-a-log-7f3a"
+SIGNING_SECRET = "signing-never-in-a-log-c91e"
+DATABASE_PASSWORD = "dbpass-never-in-a-log-5d20"
+
+
+def test_settings_never_show_the_token_the_signing_secret_or_the_database_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    database_url = f"postgresql+psycopg://collect:{DATABASE_PASSWORD}@db.internal:5432/collect"
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    settings = load_settings(_env_file=None)
+    for shown in (repr(settings), str(settings), f"{settings}", settings.model_dump_json()):
+        assert not any(secret in shown for secret in (BOT_TOKEN, SIGNING_SECRET, DATABASE_PASSWORD))
+    # ...while the one place that needs each still gets it.
+    assert settings.slack_bot_token.get_secret_value() == BOT_TOKEN
+    assert settings.slack_signing_secret.get_secret_value() == SIGNING_SECRET
+    assert settings.database_url.get_secret_value() == database_url
+
+
 def test_serve_creates_the_sqlite_schema_answers_healthz_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     env = {
         **CLEAN_ENV,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": "http://127.0.0.1:9/api/",
     }
     server = subprocess.Popen(
@@ -91,9 +113,12 @@ def test_serve_creates_the_sqlite_schema_answers_healthz_and_stops_on_sigterm(tm
     )
     try:
         assert server.stderr is not None
+        start_up = []
         for line in server.stderr:  # blocks until the server says it is listening
+            start_up.append(line)
             if "serving on" in line:
                 break
+        assert not any(BOT_TOKEN in line or SIGNING_SECRET in line for line in start_up)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
             assert answer.status == 200 and answer.read() == b"ok"
         assert (tmp_path / "collect.db").exists()

@@ -297,8 +297,8 @@ def test_the_cli_runs_the_job_as_if_at_a_time(
     settings = morning.runtime.settings
     for name, value in {
         "DATABASE_URL": morning.runtime.db.url,
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        "SLACK_BOT_TOKEN": settings.slack_bot_token.get_secret_value(),
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret.get_secret_value(),
         "SLACK_API_URL": settings.slack_api_url,
         "COLLECT_TIMEZONE": settings.timezone,
         "COLLECT_SUPERVISOR_CHANNEL": SUPERVISORS,

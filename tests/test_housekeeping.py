@@ -135,8 +135,8 @@ def test_the_outbox_retention_is_a_setting_and_the_job_runs_by_hand(
     settings = bot.runtime.settings
     for name, value in {
         "DATABASE_URL": db.url,
-        "SLACK_BOT_TOKEN": settings.slack_bot_token,
-        "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
+        "SLACK_BOT_TOKEN": settings.slack_bot_token.get_secret_value(),
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret.get_secret_value(),
         "SLACK_API_URL": settings.slack_api_url,
         "COLLECT_TIMEZONE": settings.timezone,
         "COLLECT_OUTBOX_RETENTION_DAYS": "5",

@@ -80,7 +80,7 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
     standin.start()
     signing_secret = secrets.token_hex(16)
     settings = sandbox_settings(database_url, standin, signing_secret)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url.get_secret_value())
     upgrade(db.engine)
     runtime = Runtime(settings=settings, db=db, clock=clock)
     if seed is not None:
