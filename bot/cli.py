@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from sqlalchemy import exc, text
+from sqlalchemy.engine import make_url
 
 from bot.errors import UserError
 from bot.serving import CannotListenError
@@ -125,6 +126,14 @@ def say(message: str) -> None:
 def one_line(message: str, limit: int = MAX_LINE) -> str:
     shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
     return shown if len(shown) <= limit else shown[: limit - 1] + "\u2026"
+
+
+def _shown_url(url: str) -> str:
+    """A database URL as a terminal may show it: the password starred out."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(the DATABASE_URL set)"
 
 
 def database_reason(error: BaseException) -> str:
@@ -441,7 +450,7 @@ def _sandbox(_settings: Settings, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with running_sandbox(port=args.port, seed=args.seed) as sandbox:
         print(
-            f"collect-bot sandbox: open {sandbox.url}  (Ctrl-C stops it; data in {sandbox.database_url})",
+            f"collect-bot sandbox: open {sandbox.url}  (Ctrl-C stops it; data in {_shown_url(sandbox.database_url)})",
             flush=True,
         )
         with contextlib.suppress(KeyboardInterrupt):

@@ -162,3 +162,14 @@ def test_serve_processes_share_one_port_with_reuse_port() -> None:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
                 answered.add(answer.read())
     assert answered == {b"one", b"two"}
+
+
+def test_the_sandbox_line_shows_a_database_url_without_its_password() -> None:
+    from bot.cli import _shown_url
+
+    assert (
+        _shown_url("postgresql+psycopg://collect:s3cret@db/collect")
+        == "postgresql+psycopg://collect:***@db/collect"
+    )
+    assert _shown_url("sqlite:///collect.db") == "sqlite:///collect.db"
+    assert "s3cret" not in _shown_url("not a url with s3cret")
