@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,12 +124,23 @@ def bot_settings(database_url: str, slack: SlackStandIn, **extra: str) -> Settin
     return settings
 
 
-@pytest.fixture
-def bot(db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock) -> Iterator[RunningBot]:
+@contextmanager
+def serving(
+    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock, **settings: str
+) -> Iterator[RunningBot]:
+    """The bot served over real HTTP; `settings` (environment names, as in `bot_settings`) are in
+    place before anything reads them: the app copies some at start, so changing them later does not
+    reach it."""
     forget_roster()  # each test has its own roster
-    runtime = Runtime(settings=bot_settings(database_url, standin), db=db, clock=clock)
+    runtime = Runtime(settings=bot_settings(database_url, standin, **settings), db=db, clock=clock)
     wsgi = create_wsgi_app(runtime)
     with BackgroundServer(wsgi) as server:
         sender = SlackRequestSender(server.url, SIGNING_SECRET, standin=standin)
         yield RunningBot(runtime=runtime, slack=standin, send=sender, clock=clock, url=server.url)
     wsgi.answerer.shutdown()
+
+
+@pytest.fixture
+def bot(db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock) -> Iterator[RunningBot]:
+    with serving(db, database_url, standin, clock) as running:
+        yield running

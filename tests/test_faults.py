@@ -431,7 +431,9 @@ def test_connections_killed_mid_command_answer_try_again_and_the_next_commands_w
         wait_until(
             lambda: bot_backends(bot.control, waiting_on_lock=True) == in_flight, what="payments waiting"
         )
-        # More commands arrive while the connections go: each either works or says try again.
+        # More commands arrive while the connections go: each either works or says try again,
+        # also those whose roster check (not remembered from the warm-up) loses its connection.
+        forget_roster()
         stream, streamed = send_in_threads(
             [partial(bot.send.slash_command, agent, f"pay ACC-1043 1.00 ref:STREAM-{n}") for n in range(6)]
         )
@@ -446,8 +448,9 @@ def test_connections_killed_mid_command_answer_try_again_and_the_next_commands_w
     for n, response in enumerate(streamed):
         assert isinstance(response, SlackHttpResponse), response
         answer = final_answer(bot, response)
-        # An empty answer is the roster check losing its connection: the strict xfail below.
-        assert "Recorded" in answer or "try again" in answer or answer == "", answer
+        # Recorded, or told so: since the roster check answers 'try again' too (handlers/gate.py),
+        # no path leaves the person with an empty answer.
+        assert "Recorded" in answer or ("try again" in answer and "nothing was saved" in answer), answer
         if "Recorded" in answer:
             recorded_refs.add(f"STREAM-{n}")
     with bot.control.reading() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.request
 from datetime import timedelta
 from decimal import Decimal
@@ -13,10 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.clock import ManualClock
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.ledger.accounts import find_account
+from bot.settings import Settings
+from bot.standin.web_api import SlackStandIn
+from storage.database import Database
 from storage.models import Account, AuditEntry, Contact, Payment, Promise
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, serving
 from tests.portfolio import standard_team
 
 AGENT = "U0AGENT1"
@@ -281,16 +286,27 @@ def test_twenty_simultaneous_payments_lower_the_balance_by_exactly_twenty(mornin
     assert rows(morning, Payment) == 20
 
 
-def test_a_slow_database_moves_the_answer_to_response_url(morning: RunningBot) -> None:
-    morning.runtime.settings.reply_budget_seconds = 0.2
-    with morning.runtime.db.transaction() as session:
-        # Holding the account's lock (the whole database on SQLite) keeps the payment waiting.
-        find_account(session, "ACC-1042", for_update=True)
-        typed = collect(morning, "pay ACC-1042 5")
-        assert "Working on it" in said(typed)
-    late = morning.slack.wait_for_response(url=typed.response_url)[0]
-    assert late["replace_original"] is True and "Recorded $5.00" in said(late)
-    assert balance(morning, "ACC-1042") == Decimal("1245.00")
+def test_a_slow_database_moves_the_answer_to_response_url(
+    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock
+) -> None:
+    # The budget is set before the app starts: the Answerer copies it once, at start.
+    budget, default_budget = 0.2, Settings.model_fields["reply_budget_seconds"].default
+    with serving(db, database_url, standin, clock, COLLECT_REPLY_BUDGET=str(budget)) as impatient:
+        standard_team(db)
+        assert impatient.runtime.settings.reply_budget_seconds == budget < default_budget
+        with db.transaction() as session:
+            # Holding the account's lock (the whole database on SQLite) keeps the payment waiting.
+            find_account(session, "ACC-1042", for_update=True)
+            started = time.monotonic()
+            typed = collect(impatient, "pay ACC-1042 5")
+            waited = time.monotonic() - started
+            assert "Working on it" in said(typed)
+            # Acknowledged on this budget, not the default one; nothing recorded or posted yet.
+            assert budget <= waited < default_budget
+            assert impatient.slack.response_posts(typed.response_url) == []
+        late = impatient.slack.wait_for_response(url=typed.response_url)[0]
+        assert late["replace_original"] is True and "Recorded $5.00" in said(late)
+        assert balance(impatient, "ACC-1042") == Decimal("1245.00")
 
 
 def test_the_same_payment_typed_twice_within_two_minutes_waits_for_a_confirmation(
