@@ -261,6 +261,14 @@ def thread_count(text: str) -> int:
 def open_database(settings: Settings) -> Database:
     try:
         return Database(settings.database_url.get_secret_value())
+    except ModuleNotFoundError as error:
+        # psycopg is the postgres extra: a machine installed for SQLite only does not have it.
+        if error.name is None or error.name.split(".")[0] not in ("psycopg", "psycopg_binary"):
+            raise
+        raise StartupError(
+            'DATABASE_URL names PostgreSQL but its driver psycopg is not installed: pip install "collect-bot[postgres]"'
+            ' (or -e ".[postgres]" in a checkout)'
+        ) from None
     except Exception as error:
         # The URL itself is never repeated: it may hold a password.
         driver = f" ({error})" if isinstance(error, exc.NoSuchModuleError) else ""

@@ -58,9 +58,15 @@ class Place:
     database_url: str
     env: dict[str, str] = field(default_factory=dict)
 
-    def run(self, *args: str, env: dict[str, str] | None = None, stdout: IO[str] | None = None) -> Done:
+    def run(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        stdout: IO[str] | None = None,
+        python: tuple[str, ...] = ("-m", "bot.cli"),
+    ) -> Done:
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, *python, *args],
             env={**CLEAN_ENV, **self.env, **(env or {})},
             cwd=self.path,
             stdout=stdout if stdout is not None else subprocess.PIPE,
@@ -348,6 +354,34 @@ def test_an_unreachable_database_is_one_line(place: Place, args: tuple[str, ...]
     url = "postgresql://collect:s3cret@127.0.0.1:9/collect"
     done = assert_refused(place, lambda: place.run(*args, env={"DATABASE_URL": url}), "127.0.0.1:9")
     assert "s3cret" not in done.err
+
+
+# Python's own way to make a module not installed (sys.modules[name] = None): the command then runs
+# as on a machine installed without the postgres extra.
+WITHOUT_PSYCOPG = (
+    "-c",
+    "import runpy, sys; sys.modules['psycopg'] = None; sys.argv[0] = 'collect-bot';"
+    " runpy.run_module('bot.cli', run_name='__main__')",
+)
+
+
+@pytest.mark.parametrize("args", [("serve", "--port", "3999"), ("report",), ("db", "upgrade")], ids=" ".join)
+def test_postgresql_without_its_driver_is_one_line_saying_what_to_install(
+    place: Place, args: tuple[str, ...]
+) -> None:
+    env = {
+        "DATABASE_URL": "postgresql://collect:s3cret@127.0.0.1:9/collect",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "test-secret",
+    }
+    done = assert_refused(
+        place,
+        lambda: place.run(*args, env=env, python=WITHOUT_PSYCOPG),
+        "psycopg",
+        'pip install "collect-bot[postgres]"',
+    )
+    assert "s3cret" not in done.err
+    assert "invalid" not in done.err
 
 
 def test_a_sqlite_file_in_a_missing_folder_is_one_line_naming_the_folder(place: Place) -> None:
