@@ -33,6 +33,7 @@ from bot.parsing.dates import (
     parse_iso_date,
     parse_received_at,
 )
+from bot.parsing.echo import quoted
 from bot.parsing.typed_text import storable
 from bot.vocabulary import (
     CHANNEL_ALIASES,
@@ -290,7 +291,7 @@ def _capacity(text: str) -> int | None:
     if capacity is None:
         raise RowError(
             "daily_capacity",
-            f"`{_shown(text)}` is not a whole number of accounts from 0 to {MAX_DAILY_CAPACITY}",
+            f"{quoted(text, 20)} is not a whole number of accounts from 0 to {MAX_DAILY_CAPACITY}",
         )
     return capacity
 
@@ -303,11 +304,6 @@ def _whole_number(text: str, largest: int) -> int | None:
         return None
     value = int(digits)
     return value if value <= largest else None
-
-
-def _shown(text: str) -> str:
-    """A cell quoted in a reason, cut short: the reason is one line on a terminal."""
-    return text if len(text) <= 20 else text[:20] + "…"
 
 
 def _languages(text: str) -> str:
@@ -485,7 +481,7 @@ def _risk_score(text: str) -> int | None:
         return None
     score = _whole_number(text, 100)
     if score is None:
-        raise RowError("risk_score", f"`{_shown(text)}` is not a score from 0 to 100")
+        raise RowError("risk_score", f"{quoted(text, 20)} is not a score from 0 to 100")
     return score
 
 

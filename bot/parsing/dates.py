@@ -113,15 +113,7 @@ CALLBACK_HORIZON_DAYS = 366
 
 def check_callback_date(when: date, today: date) -> date:
     """The day a customer asked to be called back: from today up to a year ahead."""
-    latest = add_days(today, CALLBACK_HORIZON_DAYS)
-    if not today <= when <= latest:
-        raise UserError(
-            f"The callback date {when.isoformat()} is not between {today.isoformat()} and"
-            f" {latest.isoformat()}.",
-            "Start the notes with a day in the coming year (`friday`, `+2w`, an ISO date), or with words.",
-            field="notes",
-        )
-    return when
+    return _check_between(when, today, add_days(today, CALLBACK_HORIZON_DAYS), "The callback date", "notes")
 
 
 def latest_due_date(today: date) -> date:
