@@ -12,14 +12,9 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import holidays
-
-if TYPE_CHECKING:
-    # Only a type here: bot.settings imports the scoring rules, which add days with this module.
-    from bot.settings import Settings
 
 _FIRST_ORDINAL, _LAST_ORDINAL = date.min.toordinal(), date.max.toordinal()
 _EARLIEST_INSTANT = datetime.min.replace(tzinfo=UTC)
@@ -71,10 +66,6 @@ class WorkCalendar:
         self.weekdays = weekdays
         self.country = country
         self.subdivision = subdivision
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> WorkCalendar:
-        return cls(settings.workday_numbers, settings.holiday_country, settings.holiday_subdivision)
 
     def holiday_name(self, day: date) -> str | None:
         if not self.country:

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.assignments.scoring import ScoreWeights
+from bot.calendar import WorkCalendar
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -175,6 +176,10 @@ class Settings(BaseSettings):
     @property
     def workday_numbers(self) -> frozenset[int]:
         return frozenset(WEEKDAYS.index(day) for day in self.workdays.split(","))
+
+    @property
+    def work_calendar(self) -> WorkCalendar:
+        return WorkCalendar(self.workday_numbers, self.holiday_country, self.holiday_subdivision)
 
     @property
     def zone(self) -> ZoneInfo:

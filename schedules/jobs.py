@@ -14,7 +14,6 @@ from bot.alerts.service import JOB as ALERTS
 from bot.alerts.service import alerts_due, run_alerts
 from bot.assignments.daily import JOB as DAILY_ASSIGNMENTS
 from bot.assignments.daily import run_daily_assignments
-from bot.calendar import WorkCalendar
 from bot.escalations.reminders import JOB as ESCALATION_REMINDERS
 from bot.escalations.reminders import run_reminders
 from bot.job_runs import JobReport
@@ -38,12 +37,12 @@ def _daily_assignments_due(runtime: Runtime, at: datetime) -> bool:
     """From the digest time of a working day until midnight: a digest missed while the bot was down
     goes out when it comes back the same day, and never on a later day."""
     local = at.astimezone(runtime.zone)
-    calendar = WorkCalendar.from_settings(runtime.settings)
+    calendar = runtime.settings.work_calendar
     return calendar.is_working_day(local.date()) and local.time() >= runtime.settings.digest_time
 
 
 def _during_working_days(runtime: Runtime, at: datetime) -> bool:
-    return WorkCalendar.from_settings(runtime.settings).is_working_day(at.astimezone(runtime.zone).date())
+    return runtime.settings.work_calendar.is_working_day(at.astimezone(runtime.zone).date())
 
 
 def _digest(kind: PeriodKind) -> ScheduledJob:

@@ -22,7 +22,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.calendar import WorkCalendar
 from bot.kpis.formulas import days_period, period_for, previous
 from bot.reports.digests import closed_runs
 from bot.reports.numbers import build_report
@@ -219,7 +218,7 @@ def test_the_daily_digests_of_a_month_count_each_payment_once_and_add_up_to_the_
         if period_for("month", month, zone).contains(planted_at[ref])
     ]
     # The bot runs from a few days before the month until the first working days of the next one.
-    calendar = WorkCalendar.from_settings(runtime.settings)
+    calendar = runtime.settings.work_calendar
     after = next_month
     while not calendar.is_working_day(after):
         after += timedelta(days=1)

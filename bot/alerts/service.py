@@ -40,7 +40,7 @@ SLOT_MINUTES = 15
 def alerts_due(runtime: Runtime, at: datetime) -> bool:
     local = at.astimezone(runtime.zone)
     settings = runtime.settings
-    working = WorkCalendar.from_settings(settings).is_working_day(local.date())
+    working = settings.work_calendar.is_working_day(local.date())
     return working and settings.workday_start <= local.time() < settings.workday_end
 
 
@@ -60,7 +60,7 @@ class Found:
 
 def run_alerts(runtime: Runtime, at: datetime, by: str) -> JobReport:
     today = team_today(at, runtime.zone)
-    calendar = WorkCalendar.from_settings(runtime.settings)
+    calendar = runtime.settings.work_calendar
     period = slot(at, runtime)
     skipped = SkippedRows(JOB)
     with runtime.db.reading() as session:

@@ -15,7 +15,6 @@ from bot.assignments.planning import DayPlan, facts_of, plan_day, unreadable_acc
 from bot.assignments.scoring import AccountFacts, reasons
 from bot.assignments.worklist import AgentTally, SupervisorSummary, Worklist
 from bot.blocks.worklist import supervisor_summary, worklist_page
-from bot.calendar import WorkCalendar
 from bot.clock import team_today
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.job_runs import JobReport, already_ran, claim, describe
@@ -30,7 +29,7 @@ JOB = "daily-assignments"
 def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
     today = team_today(at, runtime.zone)
     period = today.isoformat()
-    calendar = WorkCalendar.from_settings(runtime.settings)
+    calendar = runtime.settings.work_calendar
     if not calendar.is_working_day(today):
         why = calendar.holiday_name(today) or today.strftime("%A")
         return JobReport(JOB, period, False, f"{period} is not a working day ({why}): no worklists")

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.delivery import deliver_due
 from bot.escalations.card import EscalationCard
 from bot.escalations.records import by_thread, card_of, find_escalation, message_key
 from bot.escalations.service import (
@@ -20,7 +21,7 @@ from bot.escalations.service import (
     reopen_after_answer,
 )
 from bot.ledger.desk import refusals_recorded
-from bot.outbox import deliver_due, sent_ts
+from bot.outbox import sent_ts
 from bot.roster import find_member, supervises
 from bot.runtime import Runtime
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationStatus

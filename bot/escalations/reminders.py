@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.escalations import raised_again, reminder_reply
 from bot.blocks.kit import Reply
-from bot.calendar import WorkCalendar
 from bot.clock import team_today
 from bot.escalations.desk import permalink
 from bot.escalations.records import card_of, message_key
@@ -31,7 +30,7 @@ WAITING_FOR_A_DECISION = (EscalationStatus.OPEN, EscalationStatus.RECOMMENDED)
 
 def run_reminders(runtime: Runtime, at: datetime, by: str) -> JobReport:
     settings = runtime.settings
-    calendar = WorkCalendar.from_settings(settings)
+    calendar = settings.work_calendar
     skipped = SkippedRows(JOB)
 
     def waiting_time(escalation: Escalation) -> tuple[int, float, set[Reminder]] | None:

@@ -121,7 +121,7 @@ def first_working_day(kind: PeriodKind, day: date, calendar: WorkCalendar, runti
 def digest_due(kind: PeriodKind, runtime: Runtime, at: datetime) -> bool:
     settings = runtime.settings
     local = at.astimezone(runtime.zone)
-    calendar = WorkCalendar.from_settings(settings)
+    calendar = settings.work_calendar
     if kind == "day":
         return calendar.is_working_day(local.date()) and local.time() >= settings.daily_digest_time
     return first_working_day(kind, local.date(), calendar, runtime) and local.time() >= settings.digest_time
@@ -163,7 +163,7 @@ def _run_daily(runtime: Runtime, at: datetime, by: str) -> JobReport:
         done = already_ran(session, name, period)
         if done is not None:
             return JobReport(name, period, False, describe(done))
-        days = days_to_report(session, today, WorkCalendar.from_settings(runtime.settings))
+        days = days_to_report(session, today, runtime.settings.work_calendar)
         runs = closed_runs(*days) if days else []
         closed = [
             build_report(session, "day", first, runtime.settings, at, skipped, last_day=last)

@@ -18,7 +18,6 @@ from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.aging import AgingBucket, aging_bucket
-from bot.calendar import WorkCalendar
 from bot.currency import Money as Amount
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.kpis import formulas as kpi
@@ -466,7 +465,7 @@ def _target(agent: Agent, scope: Scope, settings: Settings) -> Decimal | None:
         return None
     if scope.kind == "month":
         return agent.monthly_target
-    calendar = WorkCalendar.from_settings(settings)
+    calendar = settings.work_calendar
     days = kpi.local_days(scope.period, scope.zone)
     return kpi.target_over_days(agent.monthly_target, days, calendar.is_working_day)
 

@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.clock import ShiftedClock
+from bot.delivery import PROCESS_NAME, deliver_due
 from bot.errors import UserError
-from bot.outbox import PROCESS_NAME, deliver_due
 from bot.roster import find_member, supervises
 from bot.runtime import Runtime
 from bot.standin.requests import SlackHttpResponse, SlackRequestSender
