@@ -190,7 +190,7 @@ def _collect_bot(arguments: list[str], env: dict[str, str]) -> subprocess.Comple
 
 
 def _command(arguments: list[str]) -> list[str]:
-    return [sys.executable, "-m", "bot.cli", *arguments]
+    return [sys.executable, "-m", "wiring.cli", *arguments]
 
 
 if __name__ == "__main__":

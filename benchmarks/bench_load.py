@@ -553,7 +553,7 @@ def free_port() -> int:
 
 def collect_bot() -> list[str]:
     script = Path(sys.executable).with_name("collect-bot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "wiring.cli"]
 
 
 def server_env(database_url: str, api_url: str, signing_secret: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -155,3 +156,55 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class DatabaseSetupError(Exception):
+    """The database named in the settings cannot be used as it is: one line for the operator saying
+    what is wrong and what to do (never the URL itself, which may hold a password)."""
+
+
+def open_database(url: str) -> Database:
+    try:
+        return Database(url)
+    except ModuleNotFoundError as error:
+        # psycopg is the postgres extra: a machine installed for SQLite only does not have it.
+        if error.name is None or error.name.split(".")[0] not in ("psycopg", "psycopg_binary"):
+            raise
+        raise DatabaseSetupError(
+            'DATABASE_URL names PostgreSQL but its driver psycopg is not installed: pip install "collect-bot[postgres]"'
+            ' (or -e ".[postgres]" in a checkout)'
+        ) from None
+    except Exception as error:
+        driver = f" ({error})" if isinstance(error, exc.NoSuchModuleError) else ""
+        raise DatabaseSetupError(
+            f"DATABASE_URL is invalid{driver}: write it like"
+            " postgresql://user:password@host:5432/collect or sqlite:///collect.db"
+        ) from None
+
+
+def require_reachable(db: Database) -> None:
+    """DatabaseSetupError, naming the database (never its password) and the driver's reason, when it
+    does not answer."""
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        url = db.engine.url
+        reason = database_reason(error)
+        if url.get_backend_name() == "sqlite":
+            folder = Path(url.database or ".").absolute().parent
+            raise DatabaseSetupError(
+                f"the SQLite file of DATABASE_URL cannot be opened ({reason}): check that the folder"
+                f" {folder} exists and that you may write there"
+            ) from None
+        raise DatabaseSetupError(
+            f"the database at {url.host}:{url.port or 5432} does not answer ({reason}): is it running,"
+            " and is DATABASE_URL right?"
+        ) from None
+
+
+def database_reason(error: BaseException) -> str:
+    """The driver's own first line, without SQLAlchemy's statement and parameters (customer data)."""
+    original = getattr(error, "orig", None) or error
+    first = str(original).strip().splitlines()
+    return first[0] if first else type(original).__name__

@@ -1,4 +1,5 @@
-"""Applying Alembic migrations from code: `collect-bot db upgrade`, and `serve` on a new SQLite file."""
+"""Applying Alembic migrations from code: `collect-bot db upgrade`, and every command that opens a
+new SQLite file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+
+from storage.database import Database, DatabaseSetupError, require_reachable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -50,3 +53,18 @@ def current_revision(engine: Engine) -> str | None:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+def prepare_schema(db: Database) -> None:
+    """A new or older SQLite file is brought up to date; PostgreSQL, shared by several processes,
+    is upgraded on purpose with `collect-bot db upgrade`."""
+    require_reachable(db)
+    if is_current(db.engine):
+        return
+    if db.is_sqlite:
+        upgrade(db.engine)
+        return
+    found = current_revision(db.engine) or "empty"
+    raise DatabaseSetupError(
+        f"the database schema is {found}, not current: run `collect-bot db upgrade` first"
+    )

@@ -15,13 +15,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import StatementError
 
-from bot.cli import main
 from bot.ids import ActionId, BlockId
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Base, Escalation, Payment, Promise
 from storage.types import MAX_MONEY, MoneyOutOfRangeError
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, standard_team
+from wiring.cli.main import main
 
 AGENT = "U0AGENT1"
 SUPERVISOR = "U0SUPER1"

@@ -21,7 +21,7 @@ CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "wiring.cli", *args],
         env={**CLEAN_ENV, **env},
         cwd=cwd,
         capture_output=True,
@@ -105,7 +105,7 @@ def test_serve_creates_the_sqlite_schema_answers_healthz_and_stops_on_sigterm(tm
         "SLACK_API_URL": "http://127.0.0.1:9/api/",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "wiring.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         cwd=tmp_path,
         stderr=subprocess.PIPE,
@@ -165,7 +165,7 @@ def test_serve_processes_share_one_port_with_reuse_port() -> None:
 
 
 def test_the_sandbox_line_shows_a_database_url_without_its_password() -> None:
-    from bot.cli import _shown_url
+    from wiring.cli.main import _shown_url
 
     assert (
         _shown_url("postgresql+psycopg://collect:s3cret@db/collect")

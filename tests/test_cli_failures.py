@@ -63,7 +63,7 @@ class Place:
         *args: str,
         env: dict[str, str] | None = None,
         stdout: IO[str] | None = None,
-        python: tuple[str, ...] = ("-m", "bot.cli"),
+        python: tuple[str, ...] = ("-m", "wiring.cli"),
     ) -> Done:
         done = subprocess.run(
             [sys.executable, *python, *args],
@@ -361,7 +361,7 @@ def test_an_unreachable_database_is_one_line(place: Place, args: tuple[str, ...]
 WITHOUT_PSYCOPG = (
     "-c",
     "import runpy, sys; sys.modules['psycopg'] = None; sys.argv[0] = 'collect-bot';"
-    " runpy.run_module('bot.cli', run_name='__main__')",
+    " runpy.run_module('wiring.cli', run_name='__main__')",
 )
 
 

@@ -292,7 +292,7 @@ def test_only_supervisors_mark_others_away_or_move_accounts(morning: RunningBot)
 def test_the_cli_runs_the_job_as_if_at_a_time(
     morning: RunningBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from wiring.cli.main import main
 
     settings = morning.runtime.settings
     for name, value in {

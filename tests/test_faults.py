@@ -221,7 +221,7 @@ def cli_env(database_url: str, slack: SlackStandIn) -> dict[str, str]:
 
 def collect_bot(*args: str) -> list[str]:
     script = Path(sys.executable).with_name("collect-bot")
-    return [str(script), *args] if script.exists() else [sys.executable, "-m", "bot.cli", *args]
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "wiring.cli", *args]
 
 
 def test_sigkill_mid_send_then_a_second_process_sends_each_worklist_once(

@@ -127,7 +127,7 @@ def test_housekeeping_prunes_once_a_day_what_nobody_needs_and_keeps_the_rest(bot
 def test_the_outbox_retention_is_a_setting_and_the_job_runs_by_hand(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.cli import main
+    from wiring.cli.main import main
 
     db = bot.runtime.db
     outbox_row(db, "sent-a-week-ago", State.SENT, 7)

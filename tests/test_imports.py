@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import ColumnElement, func, select, update
 
-from bot.cli import main
 from bot.imports.loader import ImportOptions, RowsRejectedError, import_file
 from bot.imports.rows import (
     COLUMNS,
@@ -42,6 +41,7 @@ from bot.ledger.promises import record_promise
 from bot.vocabulary import AccountStatus, Channel, Outcome, PaymentMethod, Role
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Base, Contact, Payment, Promise
+from wiring.cli.main import main
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

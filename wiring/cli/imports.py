@@ -25,7 +25,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import DataError
 
-from bot.cli import StartupError, database_reason, open_database, prepare_schema, say
 from bot.clock import SystemClock
 from bot.imports.loader import (
     ImportOptions,
@@ -37,6 +36,9 @@ from bot.imports.loader import (
 from bot.imports.loader import Progress as ProgressReport
 from bot.imports.rows import BadRow, CsvFile, CsvFormatError, ImportKind, read_csv
 from bot.settings import Settings
+from storage.database import database_reason, open_database
+from storage.schema import prepare_schema
+from wiring.cli.terminal import StartupError, say
 
 STDIN = "-"
 EXIT_IMPORTED = 0
@@ -79,7 +81,7 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
         grace_days=settings.promise_grace_days,
         skip_invalid=args.skip_invalid,
     )
-    db = open_database(settings)
+    db = open_database(settings.database_url.get_secret_value())
     try:
         prepare_schema(db)
         with progress_report() as progress:

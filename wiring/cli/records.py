@@ -1,7 +1,7 @@
 """`collect-bot export account ID` and `collect-bot purge --before DATE [--dry-run]`.
 
 Exit codes: 0 done; 1 no account with that id (export); 2 bad arguments, settings or database, or
-standard output cannot be written (see bot.cli).
+standard output cannot be written (see wiring.cli.main).
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import json
 from datetime import date
 from typing import Any
 
-# The module, not its names: bot.cli registers these commands, so it may still be loading here.
-from bot import cli as main_cli
 from bot.clock import SystemClock, team_today
 from bot.errors import NotFoundError
 from bot.records.export import export_account
 from bot.records.retention import RETENTION_YEARS, PurgePlan, plan_purge, purge
 from bot.settings import Settings
+from storage.database import open_database
+from storage.schema import prepare_schema
+from wiring.cli.terminal import say
 
 EXIT_DONE = 0
 EXIT_NOT_FOUND = 1
@@ -55,14 +56,14 @@ def iso_date(text: str) -> date:
 
 
 def run_export_account(settings: Settings, args: argparse.Namespace) -> int:
-    db = main_cli.open_database(settings)
+    db = open_database(settings.database_url.get_secret_value())
     try:
-        main_cli.prepare_schema(db)
+        prepare_schema(db)
         with db.reading() as session:
             document = export_account(session, args.account_id, now=SystemClock().now())
     except NotFoundError as error:
         # The error carries its hint: the closest ids, so a typo is one copy-paste away.
-        main_cli.say(f"collect-bot: {error}")
+        say(f"collect-bot: {error}")
         return EXIT_NOT_FOUND
     finally:
         db.dispose()
@@ -73,9 +74,9 @@ def run_export_account(settings: Settings, args: argparse.Namespace) -> int:
 def run_purge(settings: Settings, args: argparse.Namespace) -> int:
     now = SystemClock().now()
     today = team_today(now, settings.zone)
-    db = main_cli.open_database(settings)
+    db = open_database(settings.database_url.get_secret_value())
     try:
-        main_cli.prepare_schema(db)
+        prepare_schema(db)
         if args.dry_run:
             with db.reading() as session:
                 plan = plan_purge(session, before=args.before, today=today, zone=settings.zone)

@@ -24,14 +24,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from sqlalchemy import exc, text
+from sqlalchemy import exc
 from sqlalchemy.engine import make_url
 
 from bot.errors import UserError
 from bot.serving import CannotListenError
 from bot.settings import Settings, SettingsError, load_settings
-from storage.database import Database
-from storage.schema import current_revision, is_current, upgrade
+from storage.database import DatabaseSetupError, database_reason, open_database, require_reachable
+from storage.schema import current_revision, prepare_schema, upgrade
+from wiring.cli.imports import add_import_command
+from wiring.cli.records import add_records_commands
+from wiring.cli.terminal import StartupError, say
 
 log = logging.getLogger("collect-bot")
 
@@ -39,8 +42,6 @@ EXIT_FAULT = 1
 EXIT_REFUSED = 2
 EXIT_INTERRUPTED = 130
 DEFAULT_ERROR_LOG = "collect-bot-errors.log"
-# A line on the terminal; longer ones (a pasted file as an id) are cut.
-MAX_LINE = 500
 # `--at` outside these years is a typo, and the jobs' date arithmetic must stay far from datetime's ends.
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 # Write failures that can only be the output's: standard output to a full disk or a closed pipe.
@@ -48,10 +49,6 @@ _OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG
 # These commands report their progress; the others print what they did, and standard error carries
 # only what went wrong.
 _CHATTY_COMMANDS = frozenset({"serve", "sandbox", "db"})
-
-
-class StartupError(Exception):
-    """Stops the command with one line on standard error: what is wrong and what to do."""
 
 
 class UsageError(Exception):
@@ -94,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def refusal_of(error: BaseException, args: argparse.Namespace) -> str | None:
     """The one line for a failure the user can fix, or None for a fault of the bot."""
-    if isinstance(error, StartupError | SettingsError | CannotListenError | UserError):
+    if isinstance(error, StartupError | DatabaseSetupError | SettingsError | CannotListenError | UserError):
         return f"collect-bot: {error}"
     if isinstance(error, OSError) and error.filename is not None and str(error.filename) in _named(args):
         return f"collect-bot: cannot use {error.filename}: {error.strerror or error}"
@@ -118,29 +115,12 @@ def refuse(message: str) -> int:
     return EXIT_REFUSED
 
 
-def say(message: str) -> None:
-    """One line on standard error, whatever the message holds (a file's bytes, a pasted newline)."""
-    print(one_line(message), file=sys.stderr, flush=True)
-
-
-def one_line(message: str, limit: int = MAX_LINE) -> str:
-    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "\u2026"
-
-
 def _shown_url(url: str) -> str:
     """A database URL as a terminal may show it: the password starred out."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "(the DATABASE_URL set)"
-
-
-def database_reason(error: BaseException) -> str:
-    """The driver's own first line, without SQLAlchemy's statement and parameters (customer data)."""
-    original = getattr(error, "orig", None) or error
-    first = str(original).strip().splitlines()
-    return first[0] if first else type(original).__name__
 
 
 def _named(args: argparse.Namespace) -> set[str]:
@@ -238,9 +218,6 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--xlsx", metavar="FILE", help="also write the spreadsheet to FILE")
     report.set_defaults(run=_report)
 
-    from bot.imports.cli import add_import_command
-    from bot.records.cli import add_records_commands
-
     add_import_command(commands)
     add_records_commands(commands)
     return parser
@@ -258,62 +235,8 @@ def thread_count(text: str) -> int:
     return int(text)
 
 
-def open_database(settings: Settings) -> Database:
-    try:
-        return Database(settings.database_url.get_secret_value())
-    except ModuleNotFoundError as error:
-        # psycopg is the postgres extra: a machine installed for SQLite only does not have it.
-        if error.name is None or error.name.split(".")[0] not in ("psycopg", "psycopg_binary"):
-            raise
-        raise StartupError(
-            'DATABASE_URL names PostgreSQL but its driver psycopg is not installed: pip install "collect-bot[postgres]"'
-            ' (or -e ".[postgres]" in a checkout)'
-        ) from None
-    except Exception as error:
-        # The URL itself is never repeated: it may hold a password.
-        driver = f" ({error})" if isinstance(error, exc.NoSuchModuleError) else ""
-        raise StartupError(
-            f"DATABASE_URL is invalid{driver}: write it like"
-            " postgresql://user:password@host:5432/collect or sqlite:///collect.db"
-        ) from None
-
-
-def require_reachable(db: Database) -> None:
-    """StartupError, naming the database (never its password) and the driver's reason, when it does
-    not answer."""
-    try:
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:
-        url = db.engine.url
-        reason = database_reason(error)
-        if url.get_backend_name() == "sqlite":
-            folder = Path(url.database or ".").absolute().parent
-            raise StartupError(
-                f"the SQLite file of DATABASE_URL cannot be opened ({reason}): check that the folder"
-                f" {folder} exists and that you may write there"
-            ) from None
-        raise StartupError(
-            f"the database at {url.host}:{url.port or 5432} does not answer ({reason}): is it running,"
-            " and is DATABASE_URL right?"
-        ) from None
-
-
-def prepare_schema(db: Database) -> None:
-    """A new or older SQLite file is brought up to date; PostgreSQL, shared by several processes,
-    is upgraded on purpose with `collect-bot db upgrade`."""
-    require_reachable(db)
-    if is_current(db.engine):
-        return
-    if db.is_sqlite:
-        upgrade(db.engine)
-        return
-    found = current_revision(db.engine) or "empty"
-    raise StartupError(f"the database schema is {found}, not current: run `collect-bot db upgrade` first")
-
-
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
-    db = open_database(settings)
+    db = open_database(settings.database_url.get_secret_value())
     require_reachable(db)
     upgrade(db.engine)
     print(f"database at revision {current_revision(db.engine)}")
@@ -385,7 +308,7 @@ def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     if job not in JOBS:
         names = ", ".join(sorted({"performance-digest", *JOBS}))
         raise StartupError(f"there is no job {args.job!r}: jobs are {names}")
-    db = open_database(settings)
+    db = open_database(settings.database_url.get_secret_value())
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db, clock=ManualClock(at) if at else SystemClock())
     report = run_job(runtime, job, runtime.now(), by="collect-bot run")
@@ -403,7 +326,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
     with contextlib.ExitStack() as stack:
         spreadsheet = stack.enter_context(output_file(args.xlsx, "--xlsx")) if args.xlsx else None
-        db = open_database(settings)
+        db = open_database(settings.database_url.get_secret_value())
         stack.callback(db.dispose)
         prepare_schema(db)
         runtime = Runtime(settings=settings, db=db)
@@ -425,7 +348,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from schedules.scheduler import start_scheduler
 
     settings.require_slack()
-    db = open_database(settings)
+    db = open_database(settings.database_url.get_secret_value())
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db)
     wsgi = create_wsgi_app(runtime)
@@ -471,11 +394,3 @@ def _stop_serving(server: Any) -> None:
     the loop; waitress then waits for the requests in flight (and the finally above cleans up)."""
     server.close()
     raise SystemExit(0)
-
-
-if __name__ == "__main__":
-    # `python -m bot.cli` runs this file as __main__, a second copy of the module: its StartupError
-    # would not be the one bot.imports.cli raises. The imported module's main is the one to run.
-    from bot.cli import main as imported_main
-
-    raise SystemExit(imported_main())
