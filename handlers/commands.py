@@ -19,7 +19,7 @@ from bot.blocks.modals import log_modal, pay_modal, promise_modal
 from bot.blocks.targets import target_set
 from bot.blocks.team import member_changed, team_list
 from bot.blocks.worklist import worklist_reply
-from bot.compliance.guard import grant_override
+from bot.compliance.desk import grant_override
 from bot.errors import UserError
 from bot.escalations import desk as escalations
 from bot.interactions import CarriedKey, ModalOrigin, OverpaymentToConfirm

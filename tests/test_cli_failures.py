@@ -22,8 +22,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from bot.imports.loader import PERSONAL_COLUMNS, ImportOptions, import_file, shown_reason
-from bot.imports.rows import ImportKind, Record, read_csv
+from bot.imports.desk import import_file
+from bot.imports.model import ImportOptions
+from bot.imports.rows import PERSONAL_COLUMNS, ImportKind, Record, read_csv, shown_reason
 from storage.database import Database
 from storage.models import Base
 from tests.conftest import POSTGRES_URL

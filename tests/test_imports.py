@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import ColumnElement, func, select, update
 
-from bot.imports.loader import ImportOptions, RowsRejectedError, import_file
+from bot.imports.desk import import_file
+from bot.imports.model import ImportOptions, RowsRejectedError
 from bot.imports.rows import (
     COLUMNS,
     AccountRow,

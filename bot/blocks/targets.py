@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.kit import Reply, section
 from bot.blocks.mrkdwn import escape
 from bot.currency import format_money
-from bot.reports.desk import TargetOutcome
+from bot.reports.model import TargetOutcome
 
 
 def target_set(outcome: TargetOutcome) -> Reply:

@@ -4,7 +4,7 @@ transaction of its own, since the refused change itself writes nothing)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,7 +23,6 @@ from bot.compliance.rules import (
 from bot.errors import UserError
 from bot.ledger.accounts import find_account
 from bot.roster import require_supervisor
-from bot.runtime import Runtime
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, Channel
 from storage.models import Account, ComplianceOverride, ComplianceRefusal, Contact
 
@@ -112,43 +111,39 @@ def _use_override(session: Session, account: Account, rule: str, now: datetime) 
     return True
 
 
-def record_refusal(runtime: Runtime, refused: ComplianceRefusedError, *, actor: str) -> None:
+def note_refusal(session: Session, refused: ComplianceRefusedError, *, actor: str, now: datetime) -> None:
     """Who tried what, when, under which rule: kept for coaching and counted in the digests."""
-    now = runtime.now()
-    with runtime.db.transaction() as session:
-        session.add(
-            ComplianceRefusal(
-                at=now,
-                actor=actor,
-                account_pk=refused.account_pk,
-                action=refused.action,
-                rule=refused.rule,
-                explanation=refused.problem,
-            )
+    session.add(
+        ComplianceRefusal(
+            at=now,
+            actor=actor,
+            account_pk=refused.account_pk,
+            action=refused.action,
+            rule=refused.rule,
+            explanation=refused.problem,
         )
-        audit.record(
-            session, at=now, actor=actor, action="compliance.refused", entity="account",
-            entity_key=str(refused.account_pk), after=audit.snapshot({"rule": refused.rule, "action": refused.action}),
-        )  # fmt: skip
+    )
+    audit.record(
+        session, at=now, actor=actor, action="compliance.refused", entity="account",
+        entity_key=str(refused.account_pk), after=audit.snapshot({"rule": refused.rule, "action": refused.action}),
+    )  # fmt: skip
 
 
-def grant_override(runtime: Runtime, *, actor: str, account_id: str, rule: str, reason: str) -> str:
+def allow_once(
+    session: Session, *, actor: str, account_id: str, rule: str, reason: str, now: datetime, today: date
+) -> str:
     """A supervisor allows one exception to an overridable rule, with a reason, audited."""
     if not reason.strip():
         raise UserError(
             "Say why the exception is justified.", "Type `/collect override <account-id> <rule> <reason…>`."
         )
-    now = runtime.now()
-    with runtime.db.transaction() as session:
-        require_supervisor(session, actor, "allow an exception to the contact rules")
-        account = find_account(session, account_id, actor=actor, today=runtime.today())
-        session.add(
-            ComplianceOverride(
-                account_pk=account.id, rule=rule, reason=reason, granted_by=actor, granted_at=now
-            )
-        )
-        audit.record(
-            session, at=now, actor=actor, action="compliance.override", entity="account", entity_key=account.account_id,
-            after=audit.snapshot({"rule": rule, "reason": reason}),
-        )  # fmt: skip
-        return account.account_id
+    require_supervisor(session, actor, "allow an exception to the contact rules")
+    account = find_account(session, account_id, actor=actor, today=today)
+    session.add(
+        ComplianceOverride(account_pk=account.id, rule=rule, reason=reason, granted_by=actor, granted_at=now)
+    )
+    audit.record(
+        session, at=now, actor=actor, action="compliance.override", entity="account", entity_key=account.account_id,
+        after=audit.snapshot({"rule": rule, "reason": reason}),
+    )  # fmt: skip
+    return account.account_id

@@ -1,4 +1,5 @@
-"""Writing a checked import file to the database: one transaction for the whole file, audited.
+"""Writing a checked import file's rows to the database, inside the one transaction bot.imports.desk
+opens for the whole file, audited.
 
 Agents, accounts and contacts go in with bulk Core statements (executemany), after one query that
 loads what already exists, so a portfolio of 100,000 accounts takes seconds rather than minutes.
@@ -7,13 +8,11 @@ Payments go one by one through `apply_payment`, exactly as `/collect pay` record
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, Protocol, TypeVar
-from zoneinfo import ZoneInfo
+from typing import Any, TypeVar
 
 from sqlalchemy import RowMapping, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.access import may_be_given_accounts
 from bot.errors import UserError
+from bot.imports.model import ImportOptions, ImportSummary, Progress, RowsRejectedError
 from bot.imports.rows import (
     AccountRow,
     BadRow,
@@ -39,7 +39,6 @@ from bot.ledger.accounts import account_key
 from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, apply_payment
 from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus
-from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Contact, Payment, table_of
 
 ACTOR = "import"
@@ -50,16 +49,6 @@ LOOKUP_BATCH = 900
 
 RowT = TypeVar("RowT")
 T = TypeVar("T")
-
-# Cells that hold a person's data (a customer's, or a team member's name). A bad row's reason names
-# the line and the column and may quote what is wrong in an amount, a date, a code or an id, but
-# never these: they are taken out of every reason of their row before it leaves the loader, so a
-# listing on a terminal, in cron mail or in a CI log carries no one's personal data.
-PERSONAL_COLUMNS = frozenset(
-    {"name", "customer_name", "customer_id", "phone", "email", "payer", "notes", "reference"}
-)
-SHOWN_INSTEAD = "the value"
-HIDDEN = "(hidden)"
 
 _AGENT_FIELDS = (
     "name",
@@ -79,90 +68,7 @@ _ACCOUNT_OPTIONAL_FIELDS = (
 _ACCOUNT_FIELDS = _ACCOUNT_REQUIRED_FIELDS + _ACCOUNT_OPTIONAL_FIELDS
 
 
-@dataclass(frozen=True, slots=True)
-class ImportOptions:
-    now: datetime
-    zone: ZoneInfo
-    grace_days: int
-    skip_invalid: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ImportSummary:
-    kind: ImportKind
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped_duplicate: int = 0
-    bad_rows: tuple[BadRow, ...] = ()
-
-    @property
-    def invalid(self) -> int:
-        return len(self.bad_rows)
-
-
-class RowsRejectedError(Exception):
-    """The file has bad rows and --skip-invalid was not given: the transaction is rolled back."""
-
-    def __init__(self, bad_rows: Sequence[BadRow], good_rows: int) -> None:
-        super().__init__(f"{len(bad_rows)} bad rows; nothing imported")
-        self.bad_rows = tuple(sorted(bad_rows, key=lambda bad: bad.line))
-        self.good_rows = good_rows
-
-
-class Progress(Protocol):
-    def phase(self, description: str, total: int) -> None: ...
-
-    def advance(self, count: int = 1) -> None: ...
-
-
-class NoProgress:
-    def phase(self, description: str, total: int) -> None:
-        pass
-
-    def advance(self, count: int = 1) -> None:
-        pass
-
-
 Importer = Callable[[Session, CsvFile, ImportOptions, Progress], ImportSummary]
-
-
-def import_file(
-    db: Database, csv_file: CsvFile, options: ImportOptions, progress: Progress | None = None
-) -> ImportSummary:
-    """Import the whole file in one transaction; RowsRejectedError (nothing written) when rows are bad."""
-    importer = IMPORTERS[csv_file.kind]
-    try:
-        with db.transaction() as session:
-            summary = importer(session, csv_file, options, progress or NoProgress())
-    except RowsRejectedError as rejected:
-        shown = shown_bad_rows(rejected.bad_rows, csv_file.records)
-        raise RowsRejectedError(shown, rejected.good_rows) from None
-    return replace(summary, bad_rows=shown_bad_rows(summary.bad_rows, csv_file.records))
-
-
-def shown_bad_rows(bad_rows: Sequence[BadRow], records: Sequence[Record]) -> tuple[BadRow, ...]:
-    """The bad rows with their row's personal cells taken out of each reason (see PERSONAL_COLUMNS)."""
-    by_line = {record.line: record for record in records}
-    return tuple(
-        replace(bad, reason=shown_reason(bad.reason, by_line[bad.line])) if bad.line in by_line else bad
-        for bad in bad_rows
-    )
-
-
-def shown_reason(reason: str, record: Record) -> str:
-    """`reason` without any of the record's personal values: a quoted one becomes "the value", one
-    met anywhere else (another column's message, a shifted row) "(hidden)". Longest first, so a
-    phone cell holding the customer's name goes as a whole."""
-    personal = {value for column, value in record.cells.items() if column in PERSONAL_COLUMNS and value}
-    for value in sorted(personal, key=len, reverse=True):
-        reason = reason.replace(f"`{value}`", SHOWN_INSTEAD)
-        # Whole words only, so a one-letter name does not eat letters out of the message.
-        reason = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", HIDDEN, reason, flags=re.IGNORECASE)
-    return reason
-
-
-# --- Agents ----------------------------------------------------------------------------------------
 
 
 def import_agents(

@@ -10,7 +10,7 @@ import csv
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
@@ -811,3 +811,40 @@ def _zone(text: str, column: str) -> str | None:
 
 def _choices(words: Iterable[StrEnum]) -> str:
     return ", ".join(f"`{word}`" for word in words)
+
+
+# --- What a bad row's reason may show ------------------------------------------------------------
+
+# Cells that hold a person's data (a customer's, or a team member's name). A bad row's reason names
+# the line and the column and may quote what is wrong in an amount, a date, a code or an id, but
+# never these: they are taken out of every reason of their row before it leaves the import, so a
+# listing on a terminal, in cron mail or in a CI log carries no one's personal data.
+PERSONAL_COLUMNS = frozenset(
+    {"name", "customer_name", "customer_id", "phone", "email", "payer", "notes", "reference"}
+)
+SHOWN_INSTEAD = "the value"
+HIDDEN = "(hidden)"
+
+
+def shown_bad_rows(bad_rows: Sequence[BadRow], records: Sequence[Record]) -> tuple[BadRow, ...]:
+    """The bad rows with their row's personal cells taken out of each reason (see PERSONAL_COLUMNS)."""
+    by_line = {record.line: record for record in records}
+    return tuple(
+        replace(bad, reason=shown_reason(bad.reason, by_line[bad.line])) if bad.line in by_line else bad
+        for bad in bad_rows
+    )
+
+
+def shown_reason(reason: str, record: Record) -> str:
+    """`reason` without any of the record's personal values: a quoted one becomes "the value", one
+    met anywhere else (another column's message, a shifted row) "(hidden)". Longest first, so a
+    phone cell holding the customer's name goes as a whole."""
+    personal = {value for column, value in record.cells.items() if column in PERSONAL_COLUMNS and value}
+    for value in sorted(personal, key=len, reverse=True):
+        reason = reason.replace(f"`{value}`", SHOWN_INSTEAD)
+        # Whole words only, so a one-letter name does not eat letters out of the message.
+        reason = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", HIDDEN, reason, flags=re.IGNORECASE)
+    return reason
+
+
+# --- Agents ----------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.compliance.guard import ComplianceRefusedError, record_refusal
+from bot.compliance.desk import record_refusal
+from bot.compliance.guard import ComplianceRefusedError
 from bot.errors import ConflictError
 from bot.ledger.accounts import AccountSummary, search_accounts, summarise
 from bot.ledger.contacts import ContactOutcome, log_contact

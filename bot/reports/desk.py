@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-
-from bot import audit
 from bot.errors import UserError
-from bot.parsing.amounts import parse_amount
-from bot.reports.model import PerformanceReport, PeriodKind
+from bot.reports.model import PerformanceReport, PeriodKind, TargetOutcome
 from bot.reports.numbers import build_report
-from bot.roster import find_member, require_member, require_supervisor, supervises
+from bot.reports.targets import set_monthly_target
+from bot.roster import find_member, require_member, supervises
 from bot.runtime import Runtime
 
 
@@ -31,31 +27,9 @@ def report_for(
         return build_report(session, kind, runtime.today(), runtime.settings, runtime.now()), whose
 
 
-@dataclass(frozen=True, slots=True)
-class TargetOutcome:
-    agent_id: str
-    agent_name: str
-    target: Decimal
-    currency: str
-
-
 def set_target(runtime: Runtime, *, actor: str, user_id: str, amount_text: str) -> TargetOutcome:
-    currency = runtime.settings.target_currency
     with runtime.db.transaction() as session:
-        require_supervisor(session, actor, "set targets")
-        agent = require_member(session, user_id)
-        amount = parse_amount(amount_text, currency)
-        before = audit.snapshot({"monthly_target": agent.monthly_target})
-        agent.monthly_target = amount
-        agent.updated_at = runtime.now()
-        audit.record(
-            session,
-            at=runtime.now(),
-            actor=actor,
-            action="agent.target",
-            entity="agent",
-            entity_key=user_id,
-            before=before,
-            after=audit.snapshot({"monthly_target": amount, "currency": currency}),
-        )
-        return TargetOutcome(user_id, agent.name, amount, currency)
+        return set_monthly_target(
+            session, actor=actor, user_id=user_id, amount_text=amount_text,
+            currency=runtime.settings.target_currency, now=runtime.now(),
+        )  # fmt: skip

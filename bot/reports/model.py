@@ -142,3 +142,11 @@ class PerformanceReport:
     complete: bool = True
     """The period was over when the report was made (every day in it counted to its midnight);
     False for the current period so far."""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetOutcome:
+    agent_id: str
+    agent_name: str
+    target: Decimal
+    currency: str

@@ -26,14 +26,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from sqlalchemy.exc import DataError
 
 from bot.clock import SystemClock
-from bot.imports.loader import (
-    ImportOptions,
-    ImportSummary,
-    NoProgress,
-    RowsRejectedError,
-    import_file,
-)
-from bot.imports.loader import Progress as ProgressReport
+from bot.imports.desk import import_file
+from bot.imports.model import ImportOptions, ImportSummary, NoProgress, RowsRejectedError
+from bot.imports.model import Progress as ProgressReport
 from bot.imports.rows import BadRow, CsvFile, CsvFormatError, ImportKind, read_csv
 from bot.settings import Settings
 from storage.database import database_reason, open_database

@@ -1,0 +1,20 @@
+"""The contact rules' entry points: one transaction each, for handlers and the other desks."""
+
+from __future__ import annotations
+
+from bot.compliance.guard import ComplianceRefusedError, allow_once, note_refusal
+from bot.runtime import Runtime
+
+
+def record_refusal(runtime: Runtime, refused: ComplianceRefusedError, *, actor: str) -> None:
+    """In its own transaction: the refused change itself was rolled back."""
+    with runtime.db.transaction() as session:
+        note_refusal(session, refused, actor=actor, now=runtime.now())
+
+
+def grant_override(runtime: Runtime, *, actor: str, account_id: str, rule: str, reason: str) -> str:
+    with runtime.db.transaction() as session:
+        return allow_once(
+            session, actor=actor, account_id=account_id, rule=rule, reason=reason, now=runtime.now(),
+            today=runtime.today(),
+        )  # fmt: skip

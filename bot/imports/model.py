@@ -1,0 +1,56 @@
+"""What an import is told and what it answers, as plain data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.imports.rows import BadRow, ImportKind
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    now: datetime
+    zone: ZoneInfo
+    grace_days: int
+    skip_invalid: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    kind: ImportKind
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_duplicate: int = 0
+    bad_rows: tuple[BadRow, ...] = ()
+
+    @property
+    def invalid(self) -> int:
+        return len(self.bad_rows)
+
+
+class RowsRejectedError(Exception):
+    """The file has bad rows and --skip-invalid was not given: the transaction is rolled back."""
+
+    def __init__(self, bad_rows: Sequence[BadRow], good_rows: int) -> None:
+        super().__init__(f"{len(bad_rows)} bad rows; nothing imported")
+        self.bad_rows = tuple(sorted(bad_rows, key=lambda bad: bad.line))
+        self.good_rows = good_rows
+
+
+class Progress(Protocol):
+    def phase(self, description: str, total: int) -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
+
+
+class NoProgress:
+    def phase(self, description: str, total: int) -> None:
+        pass
+
+    def advance(self, count: int = 1) -> None:
+        pass
