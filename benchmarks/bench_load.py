@@ -676,7 +676,7 @@ def seed_team(database_url: str, agents: int, accounts: int) -> None:
     """The agents and their accounts, written straight into the migrated database."""
     from sqlalchemy import insert
 
-    from bot.ledger.accounts import account_key
+    from bot.ledger.account_ids import account_key
     from storage.database import Database
     from storage.models import Account, Agent
 

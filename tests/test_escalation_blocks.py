@@ -34,11 +34,10 @@ from bot.blocks.escalations import (
     request_in_words,
 )
 from bot.blocks.kit import Block, Reply
-from bot.escalations.card import EscalationCard
-from bot.escalations.rules import Instalment
+from bot.escalations.card import EscalationCard, Instalment
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey, DecisionContext, ModalOrigin
-from bot.ledger.accounts import ContactLine
+from bot.ledger.model import ContactLine
 from bot.vocabulary import EscalationKind, EscalationStatus
 
 KEY = CarriedKey("test-signing-secret")

@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import UserError
+from bot.escalations.card import Instalment
 from bot.escalations.rules import (
     MAX_INSTALMENTS,
     AccountFacts,
-    Instalment,
     RequestTerms,
     add_months,
     approval_refusal,

@@ -32,7 +32,7 @@ from bot.app import create_wsgi_app
 from bot.assignments.daily import JOB
 from bot.clock import ManualClock
 from bot.delivery import CLAIM_LEASE, deliver_due
-from bot.ledger.accounts import account_key
+from bot.ledger.account_ids import account_key
 from bot.roster import forget_roster
 from bot.runtime import Runtime
 from bot.serving import BackgroundServer

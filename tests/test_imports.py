@@ -17,13 +17,12 @@ import pytest
 from sqlalchemy import ColumnElement, func, select, update
 
 from bot.imports.desk import import_file
-from bot.imports.model import ImportOptions, RowsRejectedError
+from bot.imports.model import ImportKind, ImportOptions, RowsRejectedError
 from bot.imports.rows import (
     COLUMNS,
     AccountRow,
     CsvFile,
     CsvFormatError,
-    ImportKind,
     Record,
     RowError,
     check_accounts,

@@ -24,7 +24,7 @@ from bot.blocks.digest import digest_message
 from bot.calendar import local_day
 from bot.delivery import deliver_due
 from bot.kpis import formulas as kpi
-from bot.ledger.accounts import account_key
+from bot.ledger.account_ids import account_key
 from bot.reports.model import PerformanceReport, PeriodKind
 from bot.reports.numbers import build_report
 from bot.reports.spreadsheet import report_workbook

@@ -23,7 +23,7 @@ from bot.aging import AgingBucket, aging_bucket, days_past_due
 from bot.assignments.planning import plan_day
 from bot.compliance.contact_limits import ContactHistory, call_block
 from bot.escalations.rules import add_months
-from bot.ledger.accounts import account_key
+from bot.ledger.account_ids import account_key
 from bot.ledger.promise_rules import counts_toward
 from bot.sandbox.demo import DemoDatabaseNotEmptyError, DemoTeam, seed_demo
 from bot.settings import load_settings

@@ -34,7 +34,7 @@ from bot.currency import format_money
 from bot.escalations.card import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DecisionContext, ModalOrigin
-from bot.ledger.accounts import ContactLine
+from bot.ledger.model import ContactLine
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationKind, EscalationStatus
 
 View = dict[str, Any]

@@ -9,9 +9,9 @@ from bot.currency import format_money
 from bot.errors import UserError
 from bot.ids import ActionId
 from bot.interactions import OverpaymentToConfirm
-from bot.ledger.accounts import AccountSummary, ContactLine, PaymentLine
 from bot.ledger.contacts import ContactOutcome
 from bot.ledger.holds import HoldOutcome
+from bot.ledger.model import AccountSummary, ContactLine, PaymentLine
 from bot.ledger.payments import PaymentOutcome
 from bot.ledger.promises import PromiseOutcome
 from bot.parsing.command import HELP_LINES, UnknownSubcommandError

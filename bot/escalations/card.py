@@ -1,4 +1,5 @@
-"""An escalation as its message shows it: plain data the Block Kit builders render."""
+"""An escalation as its message shows it, and a plan's instalments: plain data the rules compute
+and the Block Kit builders render."""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from bot.escalations.rules import Instalment
-from bot.ledger.accounts import ContactLine
+from bot.ledger.model import ContactLine
 from bot.vocabulary import EscalationKind, EscalationStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Instalment:
+    number: int
+    """1 for the first instalment."""
+    due_date: date
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)

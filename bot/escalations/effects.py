@@ -14,12 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.currency import is_storable
-from bot.escalations.rules import (
-    AccountFacts,
-    DecisionEffect,
-    RequestTerms,
-    decision_effect,
-)
+from bot.escalations.rules import AccountFacts, DecisionEffect, RequestTerms, decision_effect
 from bot.escalations.rules import first_instalment_due as first_instalment_due  # the demo's import
 from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import AccountStatus, EscalationKind, PromiseStatus

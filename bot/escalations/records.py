@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot.aging import days_past_due
 from bot.errors import NotFoundError
-from bot.escalations.card import EscalationCard
+from bot.escalations.card import EscalationCard, Instalment
 from bot.escalations.effects import effect_now
-from bot.escalations.rules import Instalment
-from bot.ledger.accounts import ContactLine
+from bot.ledger.model import ContactLine
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationKind, EscalationStatus
 from storage.models import Account, Contact, Escalation, Promise
 

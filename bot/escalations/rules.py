@@ -17,6 +17,7 @@ from bot.calendar import add_days
 from bot.calendar import add_months as add_months  # instalment dates; effects.py reads it here
 from bot.currency import format_money
 from bot.errors import UserError
+from bot.escalations.card import Instalment
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, promise_horizon
 from bot.vocabulary import CLOSED_STATUSES, AccountStatus, EscalationKind, EscalationStatus, Role
 
@@ -48,14 +49,6 @@ _KIND_NAMES: dict[EscalationKind, str] = {
 
 
 # --- payment plans ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Instalment:
-    number: int
-    """1 for the first instalment."""
-    due_date: date
-    amount: Decimal
 
 
 def instalment_schedule(

@@ -20,13 +20,11 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.access import may_be_given_accounts
 from bot.errors import UserError
-from bot.imports.model import ImportOptions, ImportSummary, Progress, RowsRejectedError
+from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, Progress, RowsRejectedError
 from bot.imports.rows import (
     AccountRow,
-    BadRow,
     Checked,
     CsvFile,
-    ImportKind,
     PaymentRow,
     Record,
     check_accounts,
@@ -35,7 +33,7 @@ from bot.imports.rows import (
     check_payments,
     resolved_status,
 )
-from bot.ledger.accounts import account_key
+from bot.ledger.account_ids import account_key
 from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, apply_payment
 from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus

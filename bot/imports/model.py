@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
-
-from bot.imports.rows import BadRow, ImportKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +53,17 @@ class NoProgress:
 
     def advance(self, count: int = 1) -> None:
         pass
+
+
+class ImportKind(StrEnum):
+    AGENTS = "agents"
+    ACCOUNTS = "accounts"
+    PAYMENTS = "payments"
+    CONTACTS = "contacts"
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    line: int
+    reason: str
+    too_large: bool = False

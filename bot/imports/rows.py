@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.currency import is_currency_code, quantum
 from bot.errors import UserError
-from bot.ledger.accounts import account_key
-from bot.ledger.contacts import callback_date
+from bot.imports.model import BadRow, ImportKind
+from bot.ledger.account_ids import account_key
+from bot.ledger.contact_rules import callback_date
 from bot.ledger.references import payment_reference_key, reference_key
 from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
@@ -52,13 +53,6 @@ if TYPE_CHECKING:
     from _csv import Reader
 
 RowT = TypeVar("RowT")
-
-
-class ImportKind(StrEnum):
-    AGENTS = "agents"
-    ACCOUNTS = "accounts"
-    PAYMENTS = "payments"
-    CONTACTS = "contacts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,13 +123,6 @@ class RowError(Exception):
 
 class ValueTooLargeError(RowError):
     """An amount beyond what the ledger stores: the file is refused as unusable (exit status 2)."""
-
-
-@dataclass(frozen=True, slots=True)
-class BadRow:
-    line: int
-    reason: str
-    too_large: bool = False
 
 
 @dataclass(frozen=True, slots=True)

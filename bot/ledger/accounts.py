@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from functools import cache
 from typing import overload
 
@@ -13,19 +11,16 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from bot.access import SEES_EVERYTHING, WORKS_ACCOUNTS, may_work, no_such_account, not_on_roster, sees_in_full
-from bot.aging import AgingBucket, aging_bucket, days_past_due
+from bot.aging import aging_bucket, days_past_due
 from bot.compliance.privacy import mask_email, mask_phone
 from bot.errors import NotFoundError
-from bot.ledger.promise_rules import PromiseStanding, standing
+from bot.ledger.account_ids import account_key
+from bot.ledger.model import AccountSummary, ContactLine, PaymentLine, PromiseLine
+from bot.ledger.promise_rules import standing
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
 from bot.roster import find_member
 from bot.vocabulary import PromiseStatus
 from storage.models import Account, Agent, Assignment, Contact, Payment, Promise
-
-
-def account_key(account_id: str) -> str:
-    """Ids match regardless of case: `acc-1042` finds `ACC-1042`."""
-    return account_id.strip().casefold()
 
 
 @overload
@@ -157,51 +152,6 @@ def search_accounts(session: Session, text: str, actor: str, today: date, limit:
     if role not in SEES_EVERYTHING:
         query = query.where(workable_by(actor, today))
     return list(session.scalars(query.order_by(Account.account_key).limit(limit)))
-
-
-@dataclass(frozen=True, slots=True)
-class ContactLine:
-    at: datetime
-    channel: str
-    outcome: str
-    agent: str | None
-    notes: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentLine:
-    received_at: datetime
-    amount: Decimal
-    method: str | None
-    reference: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class PromiseLine:
-    amount: Decimal
-    due_date: date
-    paid_toward: Decimal
-    standing: PromiseStanding
-
-
-@dataclass(frozen=True, slots=True)
-class AccountSummary:
-    account_id: str
-    customer_name: str
-    currency: str
-    balance: Decimal
-    days_past_due: int
-    aging_bucket: AgingBucket
-    status: str
-    hold_reason: str | None
-    assigned_to: str | None
-    assigned_name: str | None
-    open_promise: PromiseLine | None
-    contacts: list[ContactLine]
-    payments: list[PaymentLine]
-    phone: str | None = None
-    email: str | None = None
-    """Shown in full to the assigned agent and supervisors, masked to anyone else who may see the account."""
 
 
 def open_promises(session: Session, account: Account) -> list[Promise]:

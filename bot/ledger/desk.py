@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from bot.compliance.desk import record_refusal
 from bot.compliance.guard import ComplianceRefusedError
 from bot.errors import ConflictError
-from bot.ledger.accounts import AccountSummary, search_accounts, summarise
+from bot.ledger.accounts import search_accounts, summarise
 from bot.ledger.contacts import ContactOutcome, log_contact
 from bot.ledger.holds import HoldOutcome, place_hold, release_hold
+from bot.ledger.model import AccountSummary
 from bot.ledger.payments import PaymentDetails, PaymentOutcome, record_typed_payment
 from bot.ledger.promises import PromiseOutcome, record_promise
 from bot.runtime import Runtime

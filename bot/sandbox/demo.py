@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from bot.currency import format_money
 from bot.escalations.effects import first_instalment_due
 from bot.escalations.rules import instalment_schedule
-from bot.ledger.accounts import account_key
+from bot.ledger.account_ids import account_key
 from bot.vocabulary import (
     RIGHT_PARTY_OUTCOMES,
     AccountStatus,

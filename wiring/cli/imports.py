@@ -27,9 +27,9 @@ from sqlalchemy.exc import DataError
 
 from bot.clock import SystemClock
 from bot.imports.desk import import_file
-from bot.imports.model import ImportOptions, ImportSummary, NoProgress, RowsRejectedError
+from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, NoProgress, RowsRejectedError
 from bot.imports.model import Progress as ProgressReport
-from bot.imports.rows import BadRow, CsvFile, CsvFormatError, ImportKind, read_csv
+from bot.imports.rows import CsvFile, CsvFormatError, read_csv
 from bot.settings import Settings
 from storage.database import database_reason, open_database
 from storage.schema import prepare_schema

@@ -13,8 +13,8 @@ from typing import Any
 
 from bot.clock import SystemClock, team_today
 from bot.errors import NotFoundError
-from bot.records.export import export_account
-from bot.records.retention import RETENTION_YEARS, PurgePlan, plan_purge, purge
+from bot.records.desk import account_history, purge_closed_accounts
+from bot.records.retention import RETENTION_YEARS, PurgePlan
 from bot.settings import Settings
 from storage.database import open_database
 from storage.schema import prepare_schema
@@ -59,8 +59,7 @@ def run_export_account(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_url.get_secret_value())
     try:
         prepare_schema(db)
-        with db.reading() as session:
-            document = export_account(session, args.account_id, now=SystemClock().now())
+        document = account_history(db, args.account_id, now=SystemClock().now())
     except NotFoundError as error:
         # The error carries its hint: the closest ids, so a typo is one copy-paste away.
         say(f"collect-bot: {error}")
@@ -77,14 +76,9 @@ def run_purge(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_url.get_secret_value())
     try:
         prepare_schema(db)
-        if args.dry_run:
-            with db.reading() as session:
-                plan = plan_purge(session, before=args.before, today=today, zone=settings.zone)
-        else:
-            # Planned and deleted in one transaction: what is deleted is what was planned.
-            with db.transaction() as session:
-                plan = plan_purge(session, before=args.before, today=today, zone=settings.zone)
-                plan = purge(session, plan, now=now)
+        plan = purge_closed_accounts(
+            db, before=args.before, today=today, zone=settings.zone, now=now, dry_run=args.dry_run
+        )
     finally:
         db.dispose()
     for line in plan_lines(plan, dry_run=args.dry_run):

@@ -1,0 +1,55 @@
+"""The ledger's plain data: an account as `/collect account` shows it, and its lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot.aging import AgingBucket
+from bot.ledger.promise_rules import PromiseStanding
+
+
+@dataclass(frozen=True, slots=True)
+class ContactLine:
+    at: datetime
+    channel: str
+    outcome: str
+    agent: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    received_at: datetime
+    amount: Decimal
+    method: str | None
+    reference: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseLine:
+    amount: Decimal
+    due_date: date
+    paid_toward: Decimal
+    standing: PromiseStanding
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    account_id: str
+    customer_name: str
+    currency: str
+    balance: Decimal
+    days_past_due: int
+    aging_bucket: AgingBucket
+    status: str
+    hold_reason: str | None
+    assigned_to: str | None
+    assigned_name: str | None
+    open_promise: PromiseLine | None
+    contacts: list[ContactLine]
+    payments: list[PaymentLine]
+    phone: str | None = None
+    email: str | None = None
+    """Shown in full to the assigned agent and supervisors, masked to anyone else who may see the account."""
