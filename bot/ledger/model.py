@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from bot.aging import AgingBucket
-from bot.ledger.promise_rules import PromiseStanding
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +53,12 @@ class AccountSummary:
     phone: str | None = None
     email: str | None = None
     """Shown in full to the assigned agent and supervisors, masked to anyone else who may see the account."""
+
+
+class PromiseStanding(StrEnum):
+    """How an open promise stands on a given team-local day."""
+
+    PENDING = "pending"
+    DUE_TODAY = "due today"
+    IN_GRACE = "in grace"
+    BROKEN = "broken"

@@ -5,19 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.calendar import add_days, local_day
-
-
-class PromiseStanding(StrEnum):
-    """How an open promise stands on a given team-local day."""
-
-    PENDING = "pending"
-    DUE_TODAY = "due today"
-    IN_GRACE = "in grace"
-    BROKEN = "broken"
+from bot.ledger.model import PromiseStanding
 
 
 @dataclass(frozen=True, slots=True)
