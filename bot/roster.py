@@ -9,9 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.access import may_be_given_accounts
+from bot.access import may_be_given_accounts, may_supervise
 from bot.errors import NotFoundError, UserError
-from bot.vocabulary import Role
 from storage.database import Database
 from storage.models import Agent
 
@@ -26,12 +25,9 @@ def roster_name(session: Session, slack_user_id: str) -> str:
     return member.name if member else slack_user_id
 
 
-SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
-
-
 def supervises(member: Agent | None) -> bool:
-    """An active member with a supervising role: a removed supervisor supervises nothing."""
-    return member is not None and member.active and member.role in SUPERVISING_ROLES
+    """bot.access.may_supervise, for someone as the roster has them (None: not on it)."""
+    return member is not None and may_supervise(member.role, member.active)
 
 
 def require_supervisor(session: Session, slack_user_id: str, action: str) -> Agent:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot import audit
-from bot.access import MANAGES_THE_ROSTER, may_change_role
+from bot.access import may_change_role, may_manage_roster
 from bot.errors import UserError
 from bot.roster import find_member, supervises
 from bot.runtime import Runtime
@@ -24,7 +24,7 @@ class Member:
 
 
 def _require_roster_manager(role: str | None) -> None:
-    if role not in MANAGES_THE_ROSTER:
+    if not may_manage_roster(role):
         raise UserError("Only admins and managers can change the team.", "Ask one of them.")
 
 
