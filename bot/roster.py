@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import time
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.access import may_be_given_accounts
+from bot.access import may_be_given_accounts, may_supervise
 from bot.errors import NotFoundError, UserError
-from bot.vocabulary import Role
 from storage.database import Database
 from storage.models import Agent
 
@@ -24,12 +25,9 @@ def roster_name(session: Session, slack_user_id: str) -> str:
     return member.name if member else slack_user_id
 
 
-SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
-
-
 def supervises(member: Agent | None) -> bool:
-    """An active member with a supervising role: a removed supervisor supervises nothing."""
-    return member is not None and member.active and member.role in SUPERVISING_ROLES
+    """bot.access.may_supervise, for someone as the roster has them (None: not on it)."""
+    return member is not None and may_supervise(member.role, member.active)
 
 
 def require_supervisor(session: Session, slack_user_id: str, action: str) -> Agent:
@@ -74,26 +72,48 @@ def require_account_holder(session: Session, slack_user_id: str) -> Agent:
     return member
 
 
-# Whether someone is on the roster, remembered for a few seconds: the gate asks on every request,
-# and the answer changes rarely (a change in this process forgets it at once).
-ROSTER_MEMORY_SECONDS = 5.0
-_remembered: dict[str, tuple[float, bool]] = {}
+ROSTER_MEMORY = timedelta(seconds=5)
 
 
-def on_roster_recently(db: Database, slack_user_id: str) -> bool:
-    now = time.monotonic()
-    seen = _remembered.get(slack_user_id)
-    if seen is not None and now - seen[0] < ROSTER_MEMORY_SECONDS:
-        return seen[1]
-    with db.reading() as session:
-        active = bool(session.scalar(_IS_ACTIVE, {"user": slack_user_id}))
-    _remembered[slack_user_id] = (now, active)
-    return active
+class RosterMemory:
+    """Whether someone is an active member of the roster, remembered for `lasts` of the runtime's
+    clock: the gate asks on every request, and the answer changes rarely. A change made through
+    the same runtime forgets at once (`forget`); one made elsewhere (another process, the CLI, a
+    hand edit) is seen once the memory runs out. Each runtime has its own."""
+
+    def __init__(
+        self, db: Database, now: Callable[[], datetime], *, lasts: timedelta = ROSTER_MEMORY
+    ) -> None:
+        self._db = db
+        self._now = now
+        self._lasts = lasts
+        self._remembered: dict[str, tuple[datetime, bool]] = {}
+        self._lock = threading.Lock()
+        # Counts the forgets: an answer read while a change was forgotten may predate that change,
+        # and is not remembered.
+        self._forgets = 0
+
+    def on_roster(self, slack_user_id: str) -> bool:
+        now = self._now()
+        with self._lock:
+            seen = self._remembered.get(slack_user_id)
+            forgets = self._forgets
+        # A clock set back (a test, the sandbox) makes an answer look younger than it is: read again.
+        if seen is not None and timedelta(0) <= now - seen[0] < self._lasts:
+            return seen[1]
+        with self._db.reading() as session:
+            active = bool(session.scalar(_IS_ACTIVE, {"user": slack_user_id}))
+        with self._lock:
+            if forgets == self._forgets:
+                self._remembered[slack_user_id] = (now, active)
+        return active
+
+    def forget(self) -> None:
+        """After a change to the roster has committed."""
+        with self._lock:
+            self._remembered.clear()
+            self._forgets += 1
 
 
 # Built once: on a busy morning every person is looked up again every few seconds.
 _IS_ACTIVE = select(Agent.active).where(Agent.slack_user_id == bindparam("user"))
-
-
-def forget_roster() -> None:
-    _remembered.clear()

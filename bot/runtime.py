@@ -1,4 +1,5 @@
-"""What every part of a running bot shares: settings, the database, the clock and the Slack client."""
+"""What every part of a running bot shares: settings, the database, the clock, the Slack client and
+the gate's memory of the roster."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.clock import Clock, SystemClock, team_today
+from bot.roster import RosterMemory
 from bot.settings import Settings
 from storage.database import Database
 
@@ -65,10 +67,14 @@ class Runtime:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     client: WebClient | None = None
+    roster_memory: RosterMemory = field(init=False)
 
     def __post_init__(self) -> None:
         if self.client is None:
             self.client = slack_client(self.settings)
+        # Runs out on this runtime's clock (read at each check: tests swap it), and is this
+        # runtime's alone: nothing about the roster is shared across runtimes in one process.
+        self.roster_memory = RosterMemory(self.db, self.now)
 
     @property
     def slack(self) -> WebClient:

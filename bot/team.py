@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot import audit
-from bot.access import MANAGES_THE_ROSTER, may_change_role
+from bot.access import may_change_role, may_manage_roster
 from bot.errors import UserError
-from bot.roster import find_member, forget_roster, supervises
+from bot.roster import find_member, supervises
 from bot.runtime import Runtime
 from bot.vocabulary import Role
 from storage.models import Agent
@@ -24,7 +24,7 @@ class Member:
 
 
 def _require_roster_manager(role: str | None) -> None:
-    if role not in MANAGES_THE_ROSTER:
+    if not may_manage_roster(role):
         raise UserError("Only admins and managers can change the team.", "Ask one of them.")
 
 
@@ -65,8 +65,10 @@ def add_member(runtime: Runtime, *, actor: str, user_id: str, role: Role, name: 
             session, at=now, actor=actor, action="team.added", entity="agent", entity_key=user_id,
             before=before, after=audit.snapshot({"role": role, "active": True}),
         )  # fmt: skip
-        forget_roster()
-        return Member(user_id, member.name, member.role, True)
+        changed = Member(user_id, member.name, member.role, True)
+    # Once committed: a gate check between a forget and the commit would remember the old row.
+    runtime.roster_memory.forget()
+    return changed
 
 
 def remove_member(runtime: Runtime, *, actor: str, user_id: str) -> Member:
@@ -86,5 +88,6 @@ def remove_member(runtime: Runtime, *, actor: str, user_id: str) -> Member:
             session, at=now, actor=actor, action="team.removed", entity="agent", entity_key=user_id,
             before=audit.snapshot({"role": member.role, "active": True}), after=audit.snapshot({"active": False}),
         )  # fmt: skip
-        forget_roster()
-        return Member(user_id, member.name, member.role, False)
+        changed = Member(user_id, member.name, member.role, False)
+    runtime.roster_memory.forget()  # once committed, as above
+    return changed

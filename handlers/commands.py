@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 
-from bot import team as roster
+from bot import team as team_desk
 from bot.assignments import desk as assignments
 from bot.blocks import ledger as render
 from bot.blocks.assignments import account_moved, away_recorded
@@ -201,15 +201,15 @@ def escalate(runtime: Runtime, user: str, command: EscalateCommand) -> Reply:
 
 def team(runtime: Runtime, user: str, command: TeamCommand) -> Reply:
     if command.action == "list":
-        return team_list(roster.list_team(runtime, actor=user))
+        return team_list(team_desk.list_team(runtime, actor=user))
     assert command.user_id is not None
     if command.action == "add":
         assert command.role is not None
         name = _display_name(runtime, command.user_id)
         return member_changed(
-            roster.add_member(runtime, actor=user, user_id=command.user_id, role=command.role, name=name)
+            team_desk.add_member(runtime, actor=user, user_id=command.user_id, role=command.role, name=name)
         )
-    return member_changed(roster.remove_member(runtime, actor=user, user_id=command.user_id))
+    return member_changed(team_desk.remove_member(runtime, actor=user, user_id=command.user_id))
 
 
 def _display_name(runtime: Runtime, user_id: str) -> str:

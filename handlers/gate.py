@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from bot.access import not_on_roster
 from bot.blocks.ledger import error_reply
 from bot.errors import UserError
-from bot.roster import on_roster_recently
 from bot.runtime import Runtime
 from storage.models import ReceivedEvent, ReceivedRequest, table_of
 
@@ -140,7 +139,7 @@ def _needs_roster(body: dict[str, Any]) -> bool:
 
 
 def _on_roster(runtime: Runtime, user: str) -> bool:
-    return on_roster_recently(runtime.db, user)
+    return runtime.roster_memory.on_roster(user)
 
 
 def _refuse(body: dict[str, Any], resp: BoltResponse, problem: UserError) -> BoltResponse:

@@ -17,7 +17,6 @@ from sqlalchemy import text
 
 from bot.app import create_wsgi_app
 from bot.clock import ManualClock
-from bot.roster import forget_roster
 from bot.runtime import Runtime
 from bot.serving import BackgroundServer
 from bot.settings import Settings
@@ -131,7 +130,6 @@ def serving(
     """The bot served over real HTTP; `settings` (environment names, as in `bot_settings`) are in
     place before anything reads them: the app copies some at start, so changing them later does not
     reach it."""
-    forget_roster()  # each test has its own roster
     runtime = Runtime(settings=bot_settings(database_url, standin, **settings), db=db, clock=clock)
     wsgi = create_wsgi_app(runtime)
     with BackgroundServer(wsgi) as server:

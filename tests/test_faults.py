@@ -33,7 +33,6 @@ from bot.assignments.daily import JOB
 from bot.clock import ManualClock
 from bot.delivery import CLAIM_LEASE, deliver_due
 from bot.ledger.account_ids import account_key
-from bot.roster import forget_roster
 from bot.runtime import Runtime
 from bot.serving import BackgroundServer
 from bot.standin.requests import SlackHttpResponse, SlackRequestSender
@@ -320,7 +319,6 @@ def labelled_bot(database_url: str, standin: SlackStandIn) -> Iterator[LabelledB
         pytest.skip(
             "needs PostgreSQL (TEST_DATABASE_URL): connections are terminated with pg_terminate_backend"
         )
-    forget_roster()
     url = with_application_name(database_url, BOT_APP)
     db = Database(url)
     control = Database(with_application_name(database_url, TEST_APP))
@@ -433,7 +431,7 @@ def test_connections_killed_mid_command_answer_try_again_and_the_next_commands_w
         )
         # More commands arrive while the connections go: each either works or says try again,
         # also those whose roster check (not remembered from the warm-up) loses its connection.
-        forget_roster()
+        bot.runtime.roster_memory.forget()
         stream, streamed = send_in_threads(
             [partial(bot.send.slash_command, agent, f"pay ACC-1043 1.00 ref:STREAM-{n}") for n in range(6)]
         )
@@ -515,7 +513,7 @@ def test_a_connection_killed_during_the_roster_check_also_answers_try_again(
     # The payment's App Home refresh reads the roster too (someone removed gets the welcome): done
     # before the lock, or it waits behind it as a second backend and the count below never is 1.
     bot.slack.wait_for("views.publish")
-    forget_roster()  # the warm-up's roster check is remembered for a few seconds
+    bot.runtime.roster_memory.forget()  # the warm-up's roster check is remembered for a few seconds
     with bot.control.transaction() as session:
         # The roster check (a read of agents) waits behind this lock, inside the request.
         session.execute(text("LOCK TABLE agents IN ACCESS EXCLUSIVE MODE"))

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Result, Row, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
-from bot.access import may_be_given_accounts
+from bot.access import is_front_line, may_be_given_accounts, takes_high_value_accounts
 from bot.assignments.allocation import AgentSlot, Allocation, CandidateFields, allocate
 from bot.assignments.scoring import AccountFacts, DayScorer
 from bot.calendar import local_day
 from bot.compliance.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
 from bot.job_faults import RowRef, SkippedRows
 from bot.settings import Settings
-from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus, Role
+from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Absence, Account, Agent, Contact, Promise
 
 SENIOR_TIER = "senior"
@@ -198,14 +198,14 @@ def working_agents(
                 slack_user_id=agent.slack_user_id,
                 capacity=capacity,
                 languages=frozenset(lang for lang in agent.languages.lower().split(";") if lang),
-                takes_high_value=agent.role != Role.AGENT or agent.tier == SENIOR_TIER,
+                takes_high_value=takes_high_value_accounts(agent.role, senior=agent.tier == SENIOR_TIER),
             )
         )
     return members, slots, sorted(away & members.keys())
 
 
 def _works_a_list(agent: Agent) -> bool:
-    return agent.role == Role.AGENT or bool(agent.daily_capacity)
+    return is_front_line(agent.role) or bool(agent.daily_capacity)
 
 
 def plan_day(

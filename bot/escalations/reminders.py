@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.access import REMINDED_OF_ESCALATIONS
 from bot.blocks.escalations import raised_again, reminder_reply
 from bot.blocks.kit import Reply
 from bot.clock import team_today
@@ -20,7 +21,7 @@ from bot.job_faults import RowRef, SkippedRows
 from bot.job_runs import JobReport
 from bot.outbox import enqueue
 from bot.runtime import Runtime
-from bot.vocabulary import EscalationStatus, Role
+from bot.vocabulary import EscalationStatus
 from storage.models import Absence, Agent, Escalation
 
 JOB = "escalation-reminders"
@@ -77,7 +78,7 @@ def on_duty(session: Session, today: date) -> list[str]:
         session.scalars(select(Absence.agent).where(Absence.starts_on <= today, Absence.ends_on >= today))
     )
     query = select(Agent.slack_user_id).where(
-        Agent.role.in_([Role.SUPERVISOR.value, Role.MANAGER.value]), Agent.active.is_(True)
+        Agent.role.in_(sorted(REMINDED_OF_ESCALATIONS)), Agent.active.is_(True)
     )
     return [member for member in session.scalars(query.order_by(Agent.slack_user_id)) if member not in away]
 

@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.access import held_to_approval_limit, may_decide_above_limit, may_decide_escalation
 from bot.calendar import add_days
 from bot.calendar import add_months as add_months  # instalment dates; effects.py reads it here
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.escalations.card import Instalment
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, promise_horizon
-from bot.vocabulary import CLOSED_STATUSES, AccountStatus, EscalationKind, EscalationStatus, Role
+from bot.vocabulary import CLOSED_STATUSES, AccountStatus, EscalationKind, EscalationStatus
 
 MAX_INSTALMENTS = 120
 """Ten years of monthly instalments: longer is not a plan anyone will keep."""
@@ -28,8 +29,6 @@ MAX_HARDSHIP_DAYS = 366
 
 Reminder = Literal["thread", "channel"]
 
-_DECIDERS = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.ADMIN})
-_FINAL_DECIDERS = frozenset({Role.MANAGER, Role.ADMIN})
 _NEEDS_AMOUNT = frozenset({EscalationKind.PAYMENT_PLAN, EscalationKind.SETTLEMENT})
 # Hardship is a pause, not a payment arrangement: an amount there would be silently ignored.
 _TAKES_NO_AMOUNT = frozenset({EscalationKind.LEGAL, EscalationKind.DISPUTE_REVIEW, EscalationKind.HARDSHIP})
@@ -497,20 +496,20 @@ def approval_refusal(
     *, decider_role: str, decider_id: str, requested_by: str, status: EscalationStatus
 ) -> str | None:
     """Why this person may not approve or reject now, in a sentence; None when they may."""
-    if decider_role not in _DECIDERS:
+    if not may_decide_escalation(decider_role):
         return "Only supervisors and managers can decide escalations."
     if status in (EscalationStatus.APPROVED, EscalationStatus.REJECTED, EscalationStatus.RETURNED):
         return f"This escalation is already {status}."
     if decider_id == requested_by:
         return "You raised this escalation: another supervisor must decide it (four eyes)."
-    if status == EscalationStatus.RECOMMENDED and decider_role not in _FINAL_DECIDERS:
+    if status == EscalationStatus.RECOMMENDED and not may_decide_above_limit(decider_role):
         return "A manager makes the final decision on this one."
     return None
 
 
 def needs_manager(forgiven: Decimal, *, decider_role: str, approval_limit: Decimal) -> bool:
     """A supervisor's approval above their limit is only a recommendation; at the limit it stands."""
-    return decider_role == Role.SUPERVISOR and forgiven > approval_limit
+    return held_to_approval_limit(decider_role) and forgiven > approval_limit
 
 
 def hold_for(kind: EscalationKind) -> str | None:

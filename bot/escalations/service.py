@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.access import TOLD_OF_RECOMMENDATIONS
 from bot.blocks.escalations import (
     decision_reply,
     escalation_message,
@@ -34,7 +35,7 @@ from bot.parsing.amounts import parse_amount
 from bot.parsing.command import EscalateCommand
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, parse_future_date
 from bot.roster import find_member
-from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationStatus, Role
+from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationStatus
 from storage.models import Agent, Escalation
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -219,7 +220,9 @@ def refresh_card(session: Session, escalation_id: int, *, at: Moment) -> Escalat
 
 
 def _managers(session: Session) -> list[str]:
-    query = select(Agent.slack_user_id).where(Agent.role == Role.MANAGER, Agent.active.is_(True))
+    query = select(Agent.slack_user_id).where(
+        Agent.role.in_(sorted(TOLD_OF_RECOMMENDATIONS)), Agent.active.is_(True)
+    )
     return list(session.scalars(query.order_by(Agent.slack_user_id)))
 
 

@@ -10,7 +10,14 @@ from typing import overload
 from sqlalchemy import ColumnElement, Select, bindparam, func, null, or_, select
 from sqlalchemy.orm import Session
 
-from bot.access import SEES_EVERYTHING, WORKS_ACCOUNTS, may_work, no_such_account, not_on_roster, sees_in_full
+from bot.access import (
+    may_work,
+    no_such_account,
+    not_on_roster,
+    sees_every_account,
+    sees_in_full,
+    works_accounts,
+)
 from bot.aging import aging_bucket, days_past_due
 from bot.compliance.privacy import mask_email, mask_phone
 from bot.errors import NotFoundError
@@ -98,7 +105,7 @@ def unknown_account(
 ) -> NotFoundError:
     """No such account, or (with an actor who may not see everything) none they may work: the
     same answer either way, with suggestions among the accounts they may work."""
-    sees_everything = actor is None or role in SEES_EVERYTHING
+    sees_everything = actor is None or sees_every_account(role)
     visible = None if sees_everything or actor is None or today is None else workable_by(actor, today)
     suggestions = closest_account_ids(session, account_id, among=visible)
     return no_such_account(account_id, suggestions=suggestions, sees_everything=sees_everything)
@@ -147,9 +154,9 @@ def search_accounts(session: Session, text: str, actor: str, today: date, limit:
             )
         )
     role = _active_role(session, actor)
-    if role is None or role not in WORKS_ACCOUNTS:
+    if not works_accounts(role):
         return []
-    if role not in SEES_EVERYTHING:
+    if not sees_every_account(role):
         query = query.where(workable_by(actor, today))
     return list(session.scalars(query.order_by(Account.account_key).limit(limit)))
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from bot.access import is_front_line
 from bot.aging import AgingBucket, aging_bucket
 from bot.currency import Money as Amount
 from bot.job_faults import RowRef, SkippedRows, is_outage
@@ -32,7 +33,7 @@ from bot.reports.model import (
     Win,
 )
 from bot.settings import Settings
-from bot.vocabulary import OPEN_ESCALATION_STATUSES, Outcome, PromiseStatus, Role
+from bot.vocabulary import OPEN_ESCALATION_STATUSES, Outcome, PromiseStatus
 from storage.models import (
     Account,
     Agent,
@@ -400,7 +401,7 @@ def _team(
     rate_90 = kpi.kept_rate(
         facts, kpi.trailing_days(90, today, scope.zone), scope.grace_days, scope.zone, now=scope.now
     )
-    targets = [_target(a, scope, settings) for a in roster.values() if a.role == Role.AGENT]
+    targets = [_target(a, scope, settings) for a in roster.values() if is_front_line(a.role)]
     known = [t for t in targets if t is not None]
     figures = kpi.portfolio_figures(portfolio)
     return TeamNumbers(
@@ -507,7 +508,7 @@ def _agents(
     )
     numbers = []
     for agent in sorted(roster.values(), key=lambda a: a.name):
-        if agent.role != Role.AGENT and not attempts.get(agent.slack_user_id):
+        if not is_front_line(agent.role) and not attempts.get(agent.slack_user_id):
             continue
         agent_id = agent.slack_user_id
         promise = counts.get(agent_id, kpi.PromiseCounts(0, 0, 0))

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Insert, func, insert, select
 from sqlalchemy.orm import Session
 
+from bot.access import is_front_line
 from bot.currency import format_money
 from bot.escalations.effects import first_instalment_due
 from bot.escalations.rules import instalment_schedule
@@ -111,7 +112,8 @@ class _Member:
     approval_limit: int | None = None
 
 
-MEMBERS = (
+# The cast, by role: who plays which part is told here, never worked out by comparing roles.
+_AGENTS = (
     _Member("U0AGENT01", "Emily Carter", Role.AGENT, "en"),
     _Member("U0AGENT02", "João Pereira", Role.AGENT, "pt;en"),
     _Member("U0AGENT03", "Lucía Fernández", Role.AGENT, "es;en", tier=SENIOR),
@@ -120,18 +122,19 @@ MEMBERS = (
     _Member("U0AGENT06", "Nguyễn Thị Lan", Role.AGENT, "vi;en"),
     _Member("U0AGENT07", "Claire Dubois", Role.AGENT, "fr;en"),
     _Member("U0AGENT08", "Piotr Kowalski", Role.AGENT, "pl;en"),
+)
+_SUPERVISORS = (
     _Member("U0SUPER01", "Sophie Martin", Role.SUPERVISOR, "fr;en", approval_limit=1_000),
     _Member("U0SUPER02", "Rafael Ortega", Role.SUPERVISOR, "es;en", approval_limit=2_500),
-    _Member("U0MANAGER1", "Katarzyna Nowak", Role.MANAGER, "pl;en"),
 )
-AGENTS = tuple(m.slack_user_id for m in MEMBERS if m.role == Role.AGENT)
-SUPERVISORS = tuple(m.slack_user_id for m in MEMBERS if m.role == Role.SUPERVISOR)
-MANAGERS = tuple(m.slack_user_id for m in MEMBERS if m.role == Role.MANAGER)
+_MANAGERS = (_Member("U0MANAGER1", "Katarzyna Nowak", Role.MANAGER, "pl;en"),)
+MEMBERS = (*_AGENTS, *_SUPERVISORS, *_MANAGERS)
+AGENTS = tuple(m.slack_user_id for m in _AGENTS)
+SUPERVISORS = tuple(m.slack_user_id for m in _SUPERVISORS)
+MANAGERS = tuple(m.slack_user_id for m in _MANAGERS)
 SENIORS = tuple(m.slack_user_id for m in MEMBERS if m.tier == SENIOR)
 SPEAKERS: dict[str, tuple[str, ...]] = {
-    language: tuple(
-        m.slack_user_id for m in MEMBERS if m.role == Role.AGENT and language in m.languages.split(";")
-    )
+    language: tuple(m.slack_user_id for m in _AGENTS if language in m.languages.split(";"))
     for language in ("pt", "es", "de", "vi", "fr", "pl")
 }
 
@@ -1033,7 +1036,7 @@ def _write_team(session: Session, generator: _Generator) -> None:
                 "slack_user_id": member.slack_user_id,
                 "name": member.name,
                 "role": str(member.role),
-                "daily_capacity": DAILY_CAPACITY if member.role == Role.AGENT else None,
+                "daily_capacity": DAILY_CAPACITY if is_front_line(member.role) else None,
                 "languages": member.languages,
                 "timezone": generator.zone.key,
                 "approval_limit": Decimal(member.approval_limit) if member.approval_limit else None,

@@ -15,7 +15,6 @@ from typing import Any
 
 from bot.app import create_wsgi_app
 from bot.clock import ShiftedClock
-from bot.roster import forget_roster
 from bot.runtime import Runtime
 from bot.sandbox.page import SandboxPage
 from bot.sandbox.world import Sandbox
@@ -89,7 +88,6 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
         seed_demo(db, seed=seed, now=clock.now(), zone=settings.zone)
     if prepare is not None:
         prepare(db)
-    forget_roster()
     bot = BackgroundServer(create_wsgi_app(runtime)).start()
     sender = SlackRequestSender(bot.url, signing_secret, standin=standin)
     world = Sandbox(runtime, standin, sender, clock)
