@@ -13,8 +13,10 @@ import ast
 import json
 import logging
 import re
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +88,43 @@ def shown(answer: Any) -> str:
     return answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
 
 
-def apology_logged(answer: str, caplog: pytest.LogCaptureFixture) -> str:
+@dataclass(frozen=True)
+class Logged:
+    level: int
+    message: str
+    traceback: str
+
+
+class LogSnapshot(logging.Handler):
+    """The bot's log lines as they were written. Kept apart from caplog's records: those are the
+    very LogRecord objects other handlers see, and an in-process CLI test leaves a filter on the
+    root handlers (bot.cli._without_traceback) that strips their traceback afterwards."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[Logged] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        trace = "".join(traceback.format_exception(*record.exc_info)) if record.exc_info else ""
+        self.lines.append(Logged(record.levelno, record.getMessage(), trace))
+
+    def errors(self) -> list[Logged]:
+        return [line for line in self.lines if line.level >= logging.ERROR]
+
+
+@pytest.fixture
+def bot_log() -> Iterator[LogSnapshot]:
+    """What the bot's handlers log (every failure is logged under handlers.failures)."""
+    snapshot = LogSnapshot()
+    logger = logging.getLogger("handlers")
+    logger.addHandler(snapshot)
+    try:
+        yield snapshot
+    finally:
+        logger.removeHandler(snapshot)
+
+
+def apology_logged(answer: str, bot_log: LogSnapshot) -> str:
     """The apology's error id, checked against the log: the same id, with the traceback there and
     nowhere in the answer."""
     assert "Traceback" not in answer and 'File "' not in answer, answer
@@ -94,9 +132,9 @@ def apology_logged(answer: str, caplog: pytest.LogCaptureFixture) -> str:
     found = ERROR_ID.search(answer)
     assert found, answer
     error_id = found.group(1)
-    logged = [r for r in caplog.records if error_id in r.getMessage()]
-    assert len(logged) == 1, [r.getMessage() for r in caplog.records]
-    assert logged[0].levelno == logging.ERROR and logged[0].exc_info is not None
+    logged = [line for line in bot_log.lines if error_id in line.message]
+    assert len(logged) == 1, [line.message for line in bot_log.lines]
+    assert logged[0].level == logging.ERROR and "Traceback" in logged[0].traceback, logged[0]
     return error_id
 
 
@@ -135,35 +173,33 @@ def dms(bot: RunningBot, user: str, count: int) -> list[dict[str, Any]]:
 
 
 def test_a_command_that_fails_unexpectedly_answers_the_apology_with_the_logged_id(
-    team: RunningBot, caplog: pytest.LogCaptureFixture
+    team: RunningBot, bot_log: LogSnapshot
 ) -> None:
     with table_away(team.runtime.db, "audit_log"):
         answer = body_of(team.send.slash_command(AGENT, "pay ACC-1042 5"))
-    apology_logged(answer, caplog)
+    apology_logged(answer, bot_log)
     assert "Recorded" in body_of(team.send.slash_command(AGENT, "pay ACC-1042 5"))
 
 
-def test_a_user_error_shows_its_message_and_no_error_id(
-    team: RunningBot, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_user_error_shows_its_message_and_no_error_id(team: RunningBot, bot_log: LogSnapshot) -> None:
     answer = body_of(team.send.slash_command(AGENT, "pay ACC-1042 12.345"))
     assert "decimals" in answer and "went wrong" not in answer and not ERROR_ID.search(answer), answer
-    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not bot_log.errors()
 
 
 def test_a_form_that_fails_within_the_budget_shows_the_apology_inline(
-    team: RunningBot, caplog: pytest.LogCaptureFixture
+    team: RunningBot, bot_log: LogSnapshot
 ) -> None:
     view = open_pay_form(team)
     with table_away(team.runtime.db, "audit_log"):
         answer = team.send.view_submission(AGENT, view, pay_values("ACC-1042", "5"))
     errors = answer.json()["errors"]
     assert answer.json()["response_action"] == "errors" and list(errors) == [BlockId.ACCOUNT], errors
-    apology_logged(errors[BlockId.ACCOUNT], caplog)
+    apology_logged(errors[BlockId.ACCOUNT], bot_log)
 
 
 def test_a_form_that_fails_past_the_budget_closes_and_the_apology_goes_to_the_dm(
-    team: RunningBot, caplog: pytest.LogCaptureFixture
+    team: RunningBot, bot_log: LogSnapshot
 ) -> None:
     view = open_pay_form(team)
     db = team.runtime.db
@@ -174,11 +210,11 @@ def test_a_form_that_fails_past_the_budget_closes_and_the_apology_goes_to_the_dm
             answer = team.send.view_submission(AGENT, view, pay_values("ACC-1042", "5"))
             assert body_of(answer) == ""
         told = shown(dms(team, AGENT, 1)[-1])
-    apology_logged(told, caplog)
+    apology_logged(told, bot_log)
 
 
 def test_a_click_that_fails_unexpectedly_answers_the_apology_through_response_url(
-    team: RunningBot, caplog: pytest.LogCaptureFixture
+    team: RunningBot, bot_log: LogSnapshot
 ) -> None:
     question = team.send.slash_command(AGENT, "pay ACC-1043 100")
     assert "more than the balance" in body_of(question)
@@ -187,11 +223,11 @@ def test_a_click_that_fails_unexpectedly_answers_the_apology_through_response_ur
         click = team.send.block_actions(AGENT, [{"action_id": ActionId.CONFIRM_OVERPAYMENT}], message=message)
         assert body_of(click) == ""
         answer = team.slack.wait_for_response(url=click.response_url)[0]
-    apology_logged(shown(answer), caplog)
+    apology_logged(shown(answer), bot_log)
 
 
 def test_a_decision_click_that_fails_unexpectedly_answers_the_apology_through_response_url(
-    team: RunningBot, caplog: pytest.LogCaptureFixture
+    team: RunningBot, bot_log: LogSnapshot
 ) -> None:
     """The click opens a form when it works; when it fails, the person is told so all the same."""
     add_agent(team.runtime.db, "U0MANAGER", "Meg Manager", role="manager")
@@ -203,22 +239,22 @@ def test_a_decision_click_that_fails_unexpectedly_answers_the_apology_through_re
             "U0MANAGER", [{"action_id": ActionId.ESCALATION_REJECT}], message=message
         )
         answer = team.slack.wait_for_response(url=click.response_url)[0]
-    apology_logged(shown(answer), caplog)
+    apology_logged(shown(answer), bot_log)
     assert team.slack.calls("views.open") == []
 
 
 def test_an_exception_escaping_a_command_listener_answers_the_apology(
-    served: tuple[RunningBot, CollectBotWsgi], caplog: pytest.LogCaptureFixture
+    served: tuple[RunningBot, CollectBotWsgi], bot_log: LogSnapshot
 ) -> None:
     bot, wsgi = served
     # A command arriving once the worker pool is shut down (the end of a drain): the listener's
     # hand-off to the pool raises, outside any work the answerer guards.
     wsgi.answerer.shutdown()
-    apology_logged(body_of(bot.send.slash_command(AGENT, "account ACC-1042")), caplog)
+    apology_logged(body_of(bot.send.slash_command(AGENT, "account ACC-1042")), bot_log)
 
 
 def test_an_exception_escaping_a_form_listener_answers_the_apology_inline(
-    served: tuple[RunningBot, CollectBotWsgi], caplog: pytest.LogCaptureFixture
+    served: tuple[RunningBot, CollectBotWsgi], bot_log: LogSnapshot
 ) -> None:
     bot, wsgi = served
     view = open_pay_form(bot)
@@ -226,11 +262,11 @@ def test_an_exception_escaping_a_form_listener_answers_the_apology_inline(
     answer = bot.send.view_submission(AGENT, view, pay_values("ACC-1042", "5"))
     errors = answer.json()["errors"]
     assert answer.json()["response_action"] == "errors" and len(errors) == 1, errors
-    apology_logged(next(iter(errors.values())), caplog)
+    apology_logged(next(iter(errors.values())), bot_log)
 
 
 def test_an_exception_escaping_the_options_listener_is_logged_with_an_id_and_answers_no_options(
-    team: RunningBot, caplog: pytest.LogCaptureFixture
+    team: RunningBot, bot_log: LogSnapshot
 ) -> None:
     view = open_pay_form(team)
     with table_away(team.runtime.db, "accounts"):
@@ -238,19 +274,19 @@ def test_an_exception_escaping_the_options_listener_is_logged_with_an_id_and_ans
             AGENT, ActionId.ACCOUNT_PICKER, BlockId.ACCOUNT, "silva", view=view
         )
     assert answer.json() == {"options": []}
-    logged = [r for r in caplog.records if r.levelno == logging.ERROR and ERROR_ID.search(r.getMessage())]
-    assert len(logged) == 1 and logged[0].exc_info is not None, [r.getMessage() for r in caplog.records]
+    logged = [line for line in bot_log.errors() if ERROR_ID.search(line.message)]
+    assert len(logged) == 1 and "Traceback" in logged[0].traceback, bot_log.lines
 
 
 def test_an_event_whose_gate_fails_is_logged_with_an_id_and_acknowledged(
-    team: RunningBot, caplog: pytest.LogCaptureFixture
+    team: RunningBot, bot_log: LogSnapshot
 ) -> None:
     with table_away(team.runtime.db, "received_events"):
         answer = team.send.event({"type": "app_home_opened", "user": AGENT, "tab": "home"})
     # Acknowledged all the same: a retried event would fail the same way.
     assert body_of(answer) == ""
-    logged = [r for r in caplog.records if r.levelno == logging.ERROR and ERROR_ID.search(r.getMessage())]
-    assert len(logged) == 1 and logged[0].exc_info is not None, [r.getMessage() for r in caplog.records]
+    logged = [line for line in bot_log.errors() if ERROR_ID.search(line.message)]
+    assert len(logged) == 1 and "Traceback" in logged[0].traceback, bot_log.lines
 
 
 # --- (b) The shape of handlers/ -----------------------------------------------------------------
