@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 
 from bot.assignments.desk import publish_home
 from bot.runtime import Runtime
 from bot.web import CollectBotWsgi
 from handlers import actions, alerts, commands, escalations, events, gate, options, views, worklists
 from handlers.answering import Answerer
-
-log = logging.getLogger(__name__)
+from handlers.failures import unexpected_in_listener
 
 
 def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
@@ -38,12 +34,9 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     events.register(app, runtime, answerer)
     escalations.register(app, runtime, answerer)
     alerts.register(app, runtime, answerer)
-
-    @app.error
-    def on_unexpected(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        log.error("unhandled error in a listener: %r", error, exc_info=error)
-        return BoltResponse(status=200, body="")
-
+    # An exception escaping a listener or middleware fails the one way too: logged with an error
+    # id, answered with the apology, never a stack trace.
+    app.error(unexpected_in_listener)
     return app
 
 

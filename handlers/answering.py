@@ -1,20 +1,21 @@
 """Answering within Slack's 3 s: the work's result goes in the acknowledgement when it is ready
 within the budget, and through response_url when it is not (a form's submission has none: its
-late answer goes to the person's DM). Errors never reach the user as a stack trace: a UserError
-becomes its message, anything else a short apology with an error id."""
+late answer goes to the person's DM). Whatever the work raises goes through the one error hook
+(handlers.failures): the person sees a UserError's message or the apology with an error id, never
+a stack trace."""
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
+from bot.blocks.answers import working_reply
 from bot.blocks.kit import Reply
-from bot.blocks.ledger import error_reply, failure_reply, working_reply
 from bot.errors import UserError
+from handlers.failures import told
 from handlers.home_refresh import HomeRefresher
 
 log = logging.getLogger(__name__)
@@ -25,18 +26,12 @@ Result = TypeVar("Result")
 # Answers about accounts are seen only by the person who asked.
 EPHEMERAL = "ephemeral"
 
-_FORM_FAILURE = "Something went wrong on our side and nothing was saved. Try again (error id {error_id})."
 
-
-def safely(work: Work) -> Reply:
+def safely(work: Callable[[], Result]) -> Result | Reply:
     try:
         return work()
-    except UserError as error:
-        return error_reply(error)
-    except Exception:
-        error_id = uuid.uuid4().hex[:8]
-        log.exception("unexpected failure, error id %s", error_id)
-        return failure_reply(error_id)
+    except Exception as error:
+        return told(error).reply
 
 
 class Answerer:
@@ -87,13 +82,8 @@ class Answerer:
             ack()
             future.add_done_callback(lambda finished: self._finish_late(finished, done, late))
             return
-        except UserError as error:
-            ack(response_action="errors", errors=inline(error))
-            return
-        except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("form submission failed, error id %s", error_id)
-            ack(response_action="errors", errors=inline(UserError(_FORM_FAILURE.format(error_id=error_id))))
+        except Exception as error:
+            ack(response_action="errors", errors=inline(told(error, "form submission failed").problem))
             return
         ack()
         self.later(lambda: done(result))
@@ -104,13 +94,8 @@ class Answerer:
         try:
             try:
                 result = finished.result()
-            except UserError as error:
-                late(error_reply(UserError(f"Your form was not saved: {error.problem}", error.hint)))
-                return
-            except Exception:
-                error_id = uuid.uuid4().hex[:8]
-                log.exception("late form submission failed, error id %s", error_id)
-                late(failure_reply(error_id))
+            except Exception as error:
+                late(told(error, "late form submission failed").reply_after_form)
                 return
             done(result)
         except Exception:
@@ -118,13 +103,15 @@ class Answerer:
 
     def later(self, work: Callable[[], object]) -> None:
         """Work after the acknowledgement (a Web API call, a delivery): off the request thread, so
-        the answer to Slack never waits for it."""
+        the answer to Slack never waits for it. Nobody waits on it: a failure is only logged."""
 
         def guarded() -> None:
             try:
                 work()
-            except Exception:
-                log.exception("background work failed")
+            except UserError:
+                log.exception("background work refused")  # nobody to show it to
+            except Exception as error:
+                told(error, "background work failed")
 
         self._executor.submit(guarded)
 
@@ -140,9 +127,25 @@ def _respond_later(respond: Callable[..., Any], done: Future[Reply]) -> None:
         log.exception("could not deliver a late answer through response_url")
 
 
-def respond_safely(respond: Callable[..., Any], work: Work, *, replace_original: bool = False) -> None:
-    """For clicks: acknowledged already, the answer goes through response_url."""
+def answer_click(tell: Callable[[Reply], None], work: Callable[[], Reply | None]) -> None:
+    """For clicks, acknowledged already: the work's answer, or what went wrong, goes to `tell`.
+    Work that answers by itself (a form opened, a page posted) returns None."""
+    reply = safely(work)
+    if reply is None:
+        return
     try:
-        respond(response_type=EPHEMERAL, replace_original=replace_original, **safely(work).as_kwargs())
+        tell(reply)
     except Exception:
-        log.exception("could not answer through response_url")
+        log.exception("could not answer a click")
+
+
+def respond_safely(
+    respond: Callable[..., Any], work: Callable[[], Reply | None], *, replace_original: bool = False
+) -> None:
+    """For clicks on a message: the answer goes through response_url."""
+    answer_click(
+        lambda reply: respond(
+            response_type=EPHEMERAL, replace_original=replace_original, **reply.as_kwargs()
+        ),
+        work,
+    )

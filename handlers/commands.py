@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest, Respond
@@ -22,9 +21,8 @@ from bot.blocks.worklist import worklist_reply
 from bot.compliance.desk import grant_override
 from bot.errors import UserError
 from bot.escalations import desk as escalations
-from bot.interactions import CarriedKey, ModalOrigin, OverpaymentToConfirm
+from bot.interactions import CarriedKey, ModalOrigin
 from bot.ledger import desk
-from bot.ledger.payments import OverpaymentError, RepeatedPaymentError
 from bot.parsing.command import (
     AccountCommand,
     AssignCommand,
@@ -103,9 +101,11 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
             )
             return render.contact_logged(outcome)
         case PayCommand():
-            return pay(
-                runtime, user, command.account_id, command.amount_text, command.method, command.reference
-            )
+            asked = desk.pay_or_ask(
+                runtime, actor=user, account_id=command.account_id, amount_text=command.amount_text,
+                method=command.method, reference=command.reference,
+            )  # fmt: skip
+            return render.payment_answer(asked, CarriedKey(runtime.settings.slack_signing_secret))
         case PromiseCommand():
             promised = desk.promise(
                 runtime,
@@ -163,35 +163,6 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
             )
             return account_moved(moved)
     raise AssertionError(f"unhandled command {command!r}")
-
-
-def pay(
-    runtime: Runtime,
-    user: str,
-    account_id: str,
-    amount_text: str,
-    method: str | None,
-    reference: str | None,
-    *,
-    submission: str | None = None,
-) -> Reply:
-    """Records the payment, or asks for a confirmation when it is more than the balance or looks
-    typed twice."""
-    try:
-        outcome = desk.pay(
-            runtime, actor=user, account_id=account_id, amount_text=amount_text, method=method,
-            reference=reference, submission=submission,
-        )  # fmt: skip
-    except (OverpaymentError, RepeatedPaymentError) as error:
-        request = OverpaymentToConfirm(
-            account_id=error.account_id,
-            amount=str(error.amount),
-            method=method,
-            reference=reference,
-            nonce=uuid.uuid4().hex,
-        ).signed_with(CarriedKey(runtime.settings.slack_signing_secret))
-        return render.overpayment_question(error, request)
-    return render.payment_recorded(outcome)
 
 
 def escalate(runtime: Runtime, user: str, command: EscalateCommand) -> Reply:

@@ -9,10 +9,8 @@ from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from sqlalchemy import select
 
 from bot.blocks.escalations import decision_modal, escalated_reply, question_modal
-from bot.blocks.ledger import error_reply
 from bot.errors import UserError
 from bot.escalations import desk
 from bot.escalations.card import EscalationCard
@@ -23,9 +21,16 @@ from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_AMOUNT_TEXT_LENGTH, M
 from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
 from bot.vocabulary import EscalationKind
-from handlers.answering import EPHEMERAL, Answerer
-from handlers.views import Values, field_errors, form_origin, selected, tell_person, text_of, within_limit
-from storage.models import Escalation
+from handlers.answering import Answerer, respond_safely
+from handlers.forms import (
+    Values,
+    answer_submission,
+    form_origin,
+    selected,
+    tell_person,
+    text_of,
+    within_limit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +53,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     def submit(
         ack: Ack, user: str, work: Callable[[], Result], blocks: set[BlockId], done: Callable[[Result], None]
     ) -> None:
-        answerer.answer_form(
-            ack,
-            work,
-            inline=lambda error: field_errors(error, blocks),
-            done=done,
-            late=lambda reply: tell_person(runtime, user, reply),
-        )
+        answer_submission(answerer, runtime, ack, user, work, blocks=blocks, done=done)
 
     def deliver(_done: object) -> None:
         desk.deliver(runtime)
@@ -119,7 +118,11 @@ def _button(runtime: Runtime, answerer: Answerer, key: CarriedKey, decision: str
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        answerer.later(lambda: _open_decision(runtime, key, decision, body, action, client, respond))
+        answerer.later(
+            lambda: respond_safely(
+                respond, lambda: _open_decision(runtime, key, decision, body, action, client)
+            )
+        )
 
     return on_click
 
@@ -131,26 +134,17 @@ def _open_decision(
     body: dict[str, Any],
     action: dict[str, Any],
     client: WebClient,
-    respond: Respond,
 ) -> None:
-    """After the click's acknowledgement: the decision form, or why it cannot be opened."""
+    """After the click's acknowledgement: the decision form; why it cannot be opened is raised."""
     user = body["user"]["id"]
-    try:
-        value = str(action.get("value", ""))
-        if not is_record_id(value):
-            raise UserError("That button is not one of mine.")
-        escalation_id = int(value)
-        refusal = desk.refusal(runtime, escalation_id, user)
-        card = None if refusal else desk.card_for_decision(runtime, escalation_id)
-    except (ValueError, UserError) as error:
-        problem = error if isinstance(error, UserError) else UserError("That button is not one of mine.")
-        respond(response_type=EPHEMERAL, replace_original=False, **error_reply(problem).as_kwargs())
-        return
+    value = str(action.get("value", ""))
+    if not is_record_id(value):
+        raise UserError("That button is not one of mine.")
+    escalation_id = int(value)
+    refusal = desk.refusal(runtime, escalation_id, user)
     if refusal:
-        respond(
-            response_type=EPHEMERAL, replace_original=False, **error_reply(UserError(refusal)).as_kwargs()
-        )
-        return
+        raise UserError(refusal)
+    card = desk.card_for_decision(runtime, escalation_id)
     container = body.get("container") or {}
     context = DecisionContext(
         escalation_id=escalation_id,
@@ -159,10 +153,8 @@ def _open_decision(
         message_ts=container.get("message_ts"),
     )
     if not _clicked_on_its_message(runtime, context):
-        respond(response_type=EPHEMERAL, replace_original=False, **error_reply(_STALE).as_kwargs())
-        return
+        raise _STALE
     context = context.signed_with(key)
-    assert card is not None  # refused above otherwise
     view = question_modal(context, card) if decision == "ask" else decision_modal(context, card)
     client.views_open(trigger_id=body["trigger_id"], view=view)
     desk.deliver(runtime)  # the channel message, when the form's card brought it up to date
@@ -185,14 +177,7 @@ def _clicked_on_its_message(runtime: Runtime, context: DecisionContext) -> bool:
     where the escalation was posted."""
     if context.channel_id is None and context.message_ts is None:
         return True
-    with runtime.db.reading() as session:
-        posted = session.execute(
-            select(Escalation.channel, Escalation.message_ts).where(Escalation.id == context.escalation_id)
-        ).first()
-    return posted is not None and (posted.channel, posted.message_ts) == (
-        context.channel_id,
-        context.message_ts,
-    )
+    return desk.posted_as(runtime, context.escalation_id, context.channel_id, context.message_ts)
 
 
 def _decide(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> None:

@@ -6,27 +6,22 @@ shows is never the check."""
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.access import not_on_roster
-from bot.blocks.ledger import error_reply
 from bot.errors import UserError
 from bot.runtime import Runtime
+from handlers.failures import Failure, answer_directly, told
 from storage.models import ReceivedEvent, ReceivedRequest, table_of
 
 log = logging.getLogger(__name__)
 
-UNREACHABLE = UserError(
-    "Something went wrong on our side and nothing was saved.", "Please try again in a moment."
-)
 FOREIGN = UserError(
     "This bot belongs to another Slack workspace.", "Use the collections bot of your own workspace."
 )
@@ -54,10 +49,9 @@ def register(app: App, runtime: Runtime) -> None:
         if user and _needs_roster(body):
             try:
                 allowed = _on_roster(runtime, user)
-            except Exception:
+            except Exception as error:
                 # The database is away (restarting, a dropped connection): say so, write nothing.
-                log.exception("roster check failed")
-                return _refuse(body, resp, UNREACHABLE)
+                return answer_directly(body, told(error, "roster check failed"))
             if not allowed:
                 return _refuse(body, resp, not_on_roster())
         return next()
@@ -143,31 +137,4 @@ def _on_roster(runtime: Runtime, user: str) -> bool:
 
 
 def _refuse(body: dict[str, Any], resp: BoltResponse, problem: UserError) -> BoltResponse:
-    reply = error_reply(problem).as_kwargs()
-    kind = body.get("type")
-    if body.get("command"):
-        return _json(resp, {"response_type": "ephemeral", **reply})
-    if kind == "view_submission":
-        blocks = [
-            b.get("block_id") for b in (body.get("view") or {}).get("blocks", []) if b.get("type") == "input"
-        ]
-        return _json(
-            resp, {"response_action": "errors", "errors": {blocks[0]: problem.problem}} if blocks else {}
-        )
-    if kind == "block_suggestion":
-        return _json(resp, {"options": []})
-    if body.get("response_url"):
-        try:
-            WebhookClient(body["response_url"]).send(
-                response_type="ephemeral", replace_original=False, **reply
-            )
-        except Exception:
-            log.exception("could not tell a refused person why")
-    return BoltResponse(status=200, body="")
-
-
-def _json(resp: BoltResponse, payload: dict[str, Any]) -> BoltResponse:
-    # A new response: the one passed in has its length worked out already.
-    return BoltResponse(
-        status=200, body=json.dumps(payload), headers={"content-type": "application/json;charset=utf-8"}
-    )
+    return answer_directly(body, Failure(problem))

@@ -9,7 +9,6 @@ form closes or shows the problem inline; past it, the form closes and the DM say
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from bot.blocks import ledger as render
 from bot.blocks.kit import Reply
 from bot.errors import UserError
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin
+from bot.interactions import CarriedKey
 from bot.ledger import desk
 from bot.parsing.command import (
     MAX_ACCOUNT_ID_LENGTH,
@@ -30,34 +29,19 @@ from bot.parsing.command import (
     parse_method,
     parse_outcome,
 )
-from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
 from handlers.answering import Answerer
-from handlers.commands import pay
-
-log = logging.getLogger(__name__)
-
-Values = dict[str, dict[str, dict[str, Any]]]
-
-STALE_FORM = UserError("This form is out of date or not one of mine.", "Close it and open it again.")
-
-# Which modal block shows an error about which field.
-_FIELD_BLOCKS = {
-    "account": BlockId.ACCOUNT,
-    "channel": BlockId.CHANNEL,
-    "outcome": BlockId.OUTCOME,
-    "notes": BlockId.NOTES,
-    "amount": BlockId.AMOUNT,
-    "method": BlockId.METHOD,
-    "reference": BlockId.REFERENCE,
-    "date": BlockId.DATE,
-    "kind": BlockId.KIND,
-    "instalments": BlockId.INSTALMENTS,
-    "until": BlockId.UNTIL,
-    "reason": BlockId.REASON,
-    "comment": BlockId.COMMENT,
-    "question": BlockId.QUESTION,
-}
+from handlers.forms import (
+    Values,
+    answer_submission,
+    form_origin,
+    optional_selected,
+    required_text,
+    selected,
+    tell_person,
+    text_of,
+    within_limit,
+)
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
@@ -78,13 +62,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
                 tell_person(runtime, user, reply)
                 answerer.homes.request(user)
 
-            answerer.answer_form(
-                ack,
-                run,
-                inline=lambda error: field_errors(error, blocks_in_view),
-                done=done,
-                late=lambda reply: tell_person(runtime, user, reply),
-            )
+            answer_submission(answerer, runtime, ack, user, run, blocks=blocks_in_view, done=done)
 
         return on_submit
 
@@ -97,7 +75,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     )
     app.view(CallbackId.PAY_MODAL)(
         submit(
-            lambda u, v, view_id: _pay(runtime, u, v, view_id),
+            lambda u, v, view_id: _pay(runtime, key, u, v, view_id),
             ledger_blocks | {BlockId.AMOUNT, BlockId.METHOD, BlockId.REFERENCE},
         )
     )
@@ -124,8 +102,8 @@ def _log(runtime: Runtime, user: str, values: Values, view_id: str) -> Reply:
     return render.contact_logged(outcome)
 
 
-def _pay(runtime: Runtime, user: str, values: Values, view_id: str) -> Reply:
-    method = _optional_selected(values, BlockId.METHOD, ActionId.METHOD_SELECT)
+def _pay(runtime: Runtime, key: CarriedKey, user: str, values: Values, view_id: str) -> Reply:
+    method = optional_selected(values, BlockId.METHOD, ActionId.METHOD_SELECT)
     typed_reference = text_of(values, BlockId.REFERENCE, ActionId.REFERENCE_INPUT)
     reference = within_limit(typed_reference, MAX_REFERENCE_LENGTH, "reference") or None
     amount = amount_text(values)
@@ -133,7 +111,11 @@ def _pay(runtime: Runtime, user: str, values: Values, view_id: str) -> Reply:
     account_id = _account(values)
     # The form and the account make a second submission of the same form record nothing new.
     once = submission(CallbackId.PAY_MODAL, view_id, account_id)
-    return pay(runtime, user, account_id, amount, method_used, reference, submission=once)
+    asked = desk.pay_or_ask(
+        runtime, actor=user, account_id=account_id, amount_text=amount, method=method_used,
+        reference=reference, submission=once,
+    )  # fmt: skip
+    return render.payment_answer(asked, key)
 
 
 def _promise(runtime: Runtime, user: str, values: Values, view_id: str) -> Reply:
@@ -162,78 +144,11 @@ def submission(form: str, view_id: str, account_id: str) -> str | None:
     return hashlib.sha256(f"{form}\n{view_id}\n{account_id}".encode()).hexdigest()[:48]
 
 
-def within_limit(text: str, limit: int, field: str, what: str | None = None) -> str:
-    """The parser's limit for a field, on the server: Slack's max_length holds only in its clients."""
-    if len(text) > limit:
-        what = what or field
-        raise UserError(
-            f"The {what} is {len(text):,} characters long; the limit is {limit:,}.",
-            f"Shorten the {what} to {limit:,} characters or fewer.",
-            field=field,
-        )
-    return text
-
-
 def amount_text(values: Values) -> str:
-    amount = _required_text(values, BlockId.AMOUNT, ActionId.AMOUNT_INPUT, "amount")
+    amount = required_text(values, BlockId.AMOUNT, ActionId.AMOUNT_INPUT, "amount")
     return within_limit(amount, MAX_AMOUNT_TEXT_LENGTH, "amount")
 
 
 def _account(values: Values) -> str:
     account_id = selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_PICKER, "account")
     return within_limit(account_id, MAX_ACCOUNT_ID_LENGTH, "account", "account id")
-
-
-def selected(values: Values, block: str, action: str, field: str) -> str:
-    value = _optional_selected(values, block, action)
-    if not value:
-        raise UserError(f"Choose the {field}.", field=field)
-    return value
-
-
-def _optional_selected(values: Values, block: str, action: str) -> str | None:
-    option = (values.get(block, {}).get(action, {}) or {}).get("selected_option") or {}
-    value = option.get("value")
-    return storable(str(value or "")) or None
-
-
-def text_of(values: Values, block: str, action: str) -> str:
-    return storable(str(values.get(block, {}).get(action, {}).get("value") or "")).strip()
-
-
-def _required_text(values: Values, block: str, action: str, field: str) -> str:
-    text = text_of(values, block, action)
-    if not text:
-        raise UserError(f"Type the {field}.", field=field)
-    return text
-
-
-def field_errors(error: UserError, blocks_in_view: set[BlockId]) -> dict[str, str]:
-    """The form's inline error: on the field the problem is about, else on the form's first field."""
-    block = _FIELD_BLOCKS.get(error.field or "", "")
-    if block not in blocks_in_view:
-        block = BlockId.ACCOUNT if BlockId.ACCOUNT in blocks_in_view else sorted(blocks_in_view)[0]
-    return {block: _field_text(error)}
-
-
-def _field_text(error: UserError) -> str:
-    # Field errors are plain text: the backticks of the chat message would show as they are.
-    return str(error).replace("`", "")[:2000]
-
-
-def form_origin(view: dict[str, Any], key: CarriedKey) -> ModalOrigin:
-    """The context the bot signed into the form; a made-up or altered one is refused."""
-    try:
-        return ModalOrigin.decode(str(view.get("private_metadata") or ""), key)
-    except CarriedRefusedError:
-        log.warning("refused a form whose private_metadata the bot did not sign")
-        raise STALE_FORM from None
-
-
-def tell_person(runtime: Runtime, user: str, reply: Reply) -> None:
-    """The form has closed; its result goes to the person's DM: the only place a form's answer can
-    go that nothing in the request could have named."""
-    try:
-        runtime.slack.chat_postMessage(channel=user, **reply.as_kwargs())
-    except Exception:
-        log.exception("could not deliver a form's answer")

@@ -3,6 +3,7 @@ pages through a long list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -10,15 +11,14 @@ from slack_sdk import WebClient
 
 from bot.assignments import desk
 from bot.blocks.escalations import escalate_modal
-from bot.blocks.ledger import error_reply
+from bot.blocks.kit import Reply
 from bot.blocks.modals import log_modal, pay_modal, promise_modal
 from bot.blocks.worklist import worklist_page, worklist_reply
 from bot.errors import UserError
 from bot.ids import ActionId
 from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin, WorklistChoice, WorklistPage
-from bot.roster import find_member, supervises
 from bot.runtime import Runtime
-from handlers.answering import EPHEMERAL, Answerer
+from handlers.answering import EPHEMERAL, Answerer, answer_click
 
 _FORMS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escalate": escalate_modal}
 _STALE = UserError("That button is out of date.", "Type `/collect mine` for today's list.")
@@ -32,32 +32,33 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        answerer.later(lambda: _open_form(runtime, key, body, action, client, respond))
+        answerer.later(
+            lambda: answer_click(
+                _teller(body, respond, client), lambda: _open_form(runtime, key, body, action, client)
+            )
+        )
 
     @app.action(ActionId.WORKLIST_NEXT_PAGE)
     def next_page(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        answerer.later(lambda: _next_page(runtime, body, action, client, respond))
+        answerer.later(
+            lambda: answer_click(
+                _teller(body, respond, client), lambda: _next_page(runtime, body, action, client, respond)
+            )
+        )
 
 
 def _open_form(
-    runtime: Runtime,
-    key: CarriedKey,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
+    runtime: Runtime, key: CarriedKey, body: dict[str, Any], action: dict[str, Any], client: WebClient
 ) -> None:
     try:
         choice = WorklistChoice.decode(str((action.get("selected_option") or {}).get("value", "")))
-        # The account is re-checked here (the clicker may work it) and again when the form is sent.
-        preset = desk.account_label(runtime, choice.account_id, actor=body["user"]["id"])
-    except (CarriedRefusedError, UserError) as error:
-        problem = error if isinstance(error, UserError) else _STALE
-        _tell(body, respond, client, problem)
-        return
+    except CarriedRefusedError:
+        raise _STALE from None
+    # The account is re-checked here (the clicker may work it) and again when the form is sent.
+    preset = desk.account_label(runtime, choice.account_id, actor=body["user"]["id"])
     origin = ModalOrigin(account_id=choice.account_id).signed_with(key)
     client.views_open(trigger_id=body["trigger_id"], view=_FORMS[choice.form](origin, preset))
 
@@ -71,11 +72,9 @@ def _next_page(
     try:
         page = WorklistPage.decode(str(action.get("value", "")))
     except CarriedRefusedError:
-        _tell(body, respond, client, _STALE)
-        return
-    if page.work_date != runtime.today().isoformat() or not _may_page(runtime, user, page.agent_id):
-        _tell(body, respond, client, _STALE)
-        return
+        raise _STALE from None
+    if page.work_date != runtime.today().isoformat() or not desk.may_page(runtime, user, page.agent_id):
+        raise _STALE
     worklist = desk.todays_worklist(runtime, page.agent_id)
     container = body.get("container") or {}
     if container.get("is_ephemeral"):
@@ -95,17 +94,13 @@ def _next_page(
     )
 
 
-def _may_page(runtime: Runtime, user: str, agent_id: str) -> bool:
-    if user == agent_id:
-        return True
-    with runtime.db.reading() as session:
-        return supervises(find_member(session, user))
-
-
-def _tell(body: dict[str, Any], respond: Respond, client: WebClient, problem: UserError) -> None:
+def _teller(body: dict[str, Any], respond: Respond, client: WebClient) -> Callable[[Reply], None]:
     """Clicks on a message answer through response_url; clicks in App Home have none, so a DM."""
-    reply = error_reply(problem).as_kwargs()
-    if body.get("response_url"):
-        respond(response_type=EPHEMERAL, **reply)
-    else:
-        client.chat_postMessage(channel=body["user"]["id"], **reply)
+
+    def tell(reply: Reply) -> None:
+        if body.get("response_url"):
+            respond(response_type=EPHEMERAL, **reply.as_kwargs())
+        else:
+            client.chat_postMessage(channel=body["user"]["id"], **reply.as_kwargs())
+
+    return tell

@@ -10,7 +10,7 @@ from bot.assignments.moves import MoveOutcome, assign_account
 from bot.assignments.worklist import Worklist
 from bot.blocks.worklist import home_view
 from bot.ledger.accounts import find_account
-from bot.roster import find_member
+from bot.roster import find_member, supervises
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,14 @@ def account_label(runtime: Runtime, account_id: str, *, actor: str) -> tuple[str
     with runtime.db.reading() as session:
         account = find_account(session, account_id, actor=actor, today=runtime.today())
         return account.account_id, account.customer_name
+
+
+def may_page(runtime: Runtime, user: str, agent_id: str) -> bool:
+    """Whose worklist someone may page through: their own, or, for a supervisor, anyone's."""
+    if user == agent_id:
+        return True
+    with runtime.db.reading() as session:
+        return supervises(find_member(session, user))
 
 
 def publish_home(runtime: Runtime, agent_id: str) -> None:

@@ -1,20 +1,27 @@
-"""What the ledger commands answer with: help, errors, the account card and confirmations."""
+"""What the ledger commands answer with: help, the account card and confirmations (answers that
+are about no account, like errors, are in bot.blocks.answers)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.aging import AgingBucket
+from bot.blocks.answers import error_reply
 from bot.blocks.kit import Reply, actions, button, context, divider, section
 from bot.blocks.mrkdwn import code, escape, local_time, mention, sentence
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.ids import ActionId
-from bot.interactions import OverpaymentToConfirm
+from bot.interactions import CarriedKey, OverpaymentToConfirm
 from bot.ledger.contacts import ContactOutcome
 from bot.ledger.holds import HoldOutcome
 from bot.ledger.model import AccountSummary, ContactLine, PaymentLine
 from bot.ledger.payments import PaymentOutcome
 from bot.ledger.promises import PromiseOutcome
 from bot.parsing.command import HELP_LINES, UnknownSubcommandError
+
+if TYPE_CHECKING:
+    from bot.ledger.desk import PaymentToConfirm
 
 
 def help_reply(intro: str | None = None) -> Reply:
@@ -27,32 +34,12 @@ def help_reply(intro: str | None = None) -> Reply:
     return Reply(text="collect-bot commands", blocks=blocks)
 
 
-def error_reply(error: UserError) -> Reply:
-    """Errors are plain sentences with backticks; everything in them is escaped here."""
-    text = f":warning: {sentence(error.problem)}"
-    if error.hint:
-        text += f"\n{sentence(error.hint)}"
-    return Reply(text=error.problem, blocks=[section(text)])
-
-
 def parse_error_reply(error: UserError) -> Reply:
     """A command that could not be read: what was wrong, and the command list when it was the
     subcommand itself."""
     if isinstance(error, UnknownSubcommandError):
         return help_reply(intro=f":warning: {error.problem}")
     return error_reply(error)
-
-
-def failure_reply(error_id: str) -> Reply:
-    text = (
-        ":x: Something went wrong on our side and nothing was saved. Please try again in a moment."
-        f"\nIf it keeps happening, give your supervisor this error id: `{error_id}`."
-    )
-    return Reply(text="Something went wrong; nothing was saved.", blocks=[section(text)])
-
-
-def working_reply() -> Reply:
-    return Reply(text="Working on it…", blocks=[context(":hourglass_flowing_sand: Working on it…")])
 
 
 _BUCKET_LABEL = {AgingBucket.CURRENT: "current"}
@@ -137,6 +124,14 @@ def payment_recorded(outcome: PaymentOutcome) -> Reply:
     if outcome.status_after == "paid":
         lines.append(":tada: The account is paid in full.")
     return Reply(text=f"Recorded {amount} on {outcome.account_id}", blocks=[section("\n".join(lines))])
+
+
+def payment_answer(result: PaymentOutcome | PaymentToConfirm, key: CarriedKey) -> Reply:
+    """A payment recorded, or the question holding it back: its confirmation is signed with `key`,
+    so a click can confirm only what the bot asked."""
+    if isinstance(result, PaymentOutcome):
+        return payment_recorded(result)
+    return overpayment_question(result.question, result.confirmation.signed_with(key))
 
 
 def overpayment_question(error: UserError, request: OverpaymentToConfirm) -> Reply:

@@ -74,6 +74,16 @@ def card_for_decision(runtime: Runtime, escalation_id: int) -> EscalationCard:
         return refresh_card(session, escalation_id, at=_moment(runtime))
 
 
+def posted_as(runtime: Runtime, escalation_id: int, channel: str | None, message_ts: str | None) -> bool:
+    """Whether the escalation's message is this one: the channel it was posted in, and its ts (a
+    click on anything else is not about this escalation as it stands)."""
+    with runtime.db.reading() as session:
+        posted = session.execute(
+            select(Escalation.channel, Escalation.message_ts).where(Escalation.id == escalation_id)
+        ).first()
+    return posted is not None and (posted.channel, posted.message_ts) == (channel, message_ts)
+
+
 def refusal(runtime: Runtime, escalation_id: int, actor: str) -> str | None:
     with runtime.db.reading() as session:
         return refusal_for(session, find_escalation(session, escalation_id), actor)

@@ -3,8 +3,10 @@ and returns plain results, so handlers only parse, call and render."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -13,11 +15,18 @@ from sqlalchemy.orm import Session
 from bot.compliance.desk import record_refusal
 from bot.compliance.guard import ComplianceRefusedError
 from bot.errors import ConflictError
+from bot.interactions import OverpaymentToConfirm
 from bot.ledger.accounts import search_accounts, summarise
 from bot.ledger.contacts import ContactOutcome, log_contact
 from bot.ledger.holds import HoldOutcome, place_hold, release_hold
 from bot.ledger.model import AccountSummary
-from bot.ledger.payments import PaymentDetails, PaymentOutcome, record_typed_payment
+from bot.ledger.payments import (
+    OverpaymentError,
+    PaymentDetails,
+    PaymentOutcome,
+    RepeatedPaymentError,
+    record_typed_payment,
+)
 from bot.ledger.promises import PromiseOutcome, record_promise
 from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
@@ -70,6 +79,43 @@ def pay(
             zone=runtime.zone,
             grace_days=runtime.settings.promise_grace_days,
         )
+
+
+@dataclass(frozen=True)
+class PaymentToConfirm:
+    """A payment held back for the agent's one click: more than the balance, or the same amount
+    typed again moments ago. `confirmation` is what the click carries back (signed on its way out)."""
+
+    question: OverpaymentError | RepeatedPaymentError
+    confirmation: OverpaymentToConfirm
+
+
+def pay_or_ask(
+    runtime: Runtime,
+    *,
+    actor: str,
+    account_id: str,
+    amount_text: str,
+    method: str | None,
+    reference: str | None,
+    submission: str | None = None,
+) -> PaymentOutcome | PaymentToConfirm:
+    """A typed or submitted payment: recorded, or held for a confirmation when it is more than the
+    balance or looks typed twice. The confirmation's nonce makes a double click record it once."""
+    try:
+        return pay(
+            runtime, actor=actor, account_id=account_id, amount_text=amount_text, method=method,
+            reference=reference, submission=submission,
+        )  # fmt: skip
+    except (OverpaymentError, RepeatedPaymentError) as question:
+        confirmation = OverpaymentToConfirm(
+            account_id=question.account_id,
+            amount=str(question.amount),
+            method=method,
+            reference=reference,
+            nonce=uuid.uuid4().hex,
+        )
+        return PaymentToConfirm(question, confirmation)
 
 
 class AlreadySubmittedError(ConflictError):

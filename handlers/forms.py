@@ -1,0 +1,133 @@
+"""Reading a submitted form, for every handler that has forms (the ledger's and the escalations'):
+the values as Slack sends them, each held to the parser's limits again (Slack's max_length binds
+only its clients), the bot's signature on the form's context checked, problems shown on the field
+they are about, and the answer that comes after the form has closed sent to the person's DM."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from slack_bolt import Ack
+
+from bot.blocks.kit import Reply
+from bot.errors import UserError
+from bot.ids import BlockId
+from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin
+from bot.parsing.typed_text import storable
+from bot.runtime import Runtime
+from handlers.answering import Answerer
+
+log = logging.getLogger(__name__)
+
+Values = dict[str, dict[str, dict[str, Any]]]
+Result = TypeVar("Result")
+
+STALE_FORM = UserError("This form is out of date or not one of mine.", "Close it and open it again.")
+
+# Which modal block shows an error about which field.
+_FIELD_BLOCKS = {
+    "account": BlockId.ACCOUNT,
+    "channel": BlockId.CHANNEL,
+    "outcome": BlockId.OUTCOME,
+    "notes": BlockId.NOTES,
+    "amount": BlockId.AMOUNT,
+    "method": BlockId.METHOD,
+    "reference": BlockId.REFERENCE,
+    "date": BlockId.DATE,
+    "kind": BlockId.KIND,
+    "instalments": BlockId.INSTALMENTS,
+    "until": BlockId.UNTIL,
+    "reason": BlockId.REASON,
+    "comment": BlockId.COMMENT,
+    "question": BlockId.QUESTION,
+}
+
+
+def answer_submission(
+    answerer: Answerer,
+    runtime: Runtime,
+    ack: Ack,
+    user: str,
+    work: Callable[[], Result],
+    *,
+    blocks: set[BlockId],
+    done: Callable[[Result], None],
+) -> None:
+    """A form's submission, answered the one way: a problem on the form's field it is about (one
+    of `blocks`), and anything told after the form has closed in the person's DM."""
+    answerer.answer_form(
+        ack,
+        work,
+        inline=lambda error: field_errors(error, blocks),
+        done=done,
+        late=lambda reply: tell_person(runtime, user, reply),
+    )
+
+
+def within_limit(text: str, limit: int, field: str, what: str | None = None) -> str:
+    """The parser's limit for a field, on the server: Slack's max_length holds only in its clients."""
+    if len(text) > limit:
+        what = what or field
+        raise UserError(
+            f"The {what} is {len(text):,} characters long; the limit is {limit:,}.",
+            f"Shorten the {what} to {limit:,} characters or fewer.",
+            field=field,
+        )
+    return text
+
+
+def selected(values: Values, block: str, action: str, field: str) -> str:
+    value = optional_selected(values, block, action)
+    if not value:
+        raise UserError(f"Choose the {field}.", field=field)
+    return value
+
+
+def optional_selected(values: Values, block: str, action: str) -> str | None:
+    option = (values.get(block, {}).get(action, {}) or {}).get("selected_option") or {}
+    value = option.get("value")
+    return storable(str(value or "")) or None
+
+
+def text_of(values: Values, block: str, action: str) -> str:
+    return storable(str(values.get(block, {}).get(action, {}).get("value") or "")).strip()
+
+
+def required_text(values: Values, block: str, action: str, field: str) -> str:
+    text = text_of(values, block, action)
+    if not text:
+        raise UserError(f"Type the {field}.", field=field)
+    return text
+
+
+def field_errors(error: UserError, blocks_in_view: set[BlockId]) -> dict[str, str]:
+    """The form's inline error: on the field the problem is about, else on the form's first field."""
+    block = _FIELD_BLOCKS.get(error.field or "", "")
+    if block not in blocks_in_view:
+        block = BlockId.ACCOUNT if BlockId.ACCOUNT in blocks_in_view else sorted(blocks_in_view)[0]
+    return {block: _field_text(error)}
+
+
+def _field_text(error: UserError) -> str:
+    # Field errors are plain text: the backticks of the chat message would show as they are.
+    return str(error).replace("`", "")[:2000]
+
+
+def form_origin(view: dict[str, Any], key: CarriedKey) -> ModalOrigin:
+    """The context the bot signed into the form; a made-up or altered one is refused."""
+    try:
+        return ModalOrigin.decode(str(view.get("private_metadata") or ""), key)
+    except CarriedRefusedError:
+        log.warning("refused a form whose private_metadata the bot did not sign")
+        raise STALE_FORM from None
+
+
+def tell_person(runtime: Runtime, user: str, reply: Reply) -> None:
+    """The form has closed; its result goes to the person's DM: the only place a form's answer can
+    go that nothing in the request could have named."""
+    try:
+        runtime.slack.chat_postMessage(channel=user, **reply.as_kwargs())
+    except Exception:
+        log.exception("could not deliver a form's answer")
