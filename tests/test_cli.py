@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -173,3 +174,21 @@ def test_the_sandbox_line_shows_a_database_url_without_its_password() -> None:
     )
     assert _shown_url("sqlite:///collect.db") == "sqlite:///collect.db"
     assert "s3cret" not in _shown_url("not a url with s3cret")
+
+
+def test_a_command_run_in_process_leaves_other_log_handlers_their_tracebacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The terminal gets one line per problem; a handler the command did not set up (here the test's
+    log capture, elsewhere an embedding program's) still gets the traceback."""
+    from wiring.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'collect.db'}")
+    assert main(["report"]) == 0
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        logging.getLogger("elsewhere").exception("failed after a command")
+    assert caplog.records[-1].exc_info is not None
+    assert "Traceback" in caplog.text and "RuntimeError: boom" in caplog.text

@@ -49,6 +49,7 @@ _OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG
 # These commands report their progress; the others print what they did, and standard error carries
 # only what went wrong.
 _CHATTY_COMMANDS = frozenset({"serve", "sandbox", "db"})
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class UsageError(Exception):
@@ -65,14 +66,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except UsageError as error:
         return refuse(str(error))
+    root = logging.getLogger()
+    before = set(root.handlers)
     logging.basicConfig(
         level=logging.INFO if args.command in _CHATTY_COMMANDS else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
     )
     if args.command not in _CHATTY_COMMANDS:
         # A one-off command's terminal gets one line per problem; tracebacks are for the error log.
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(_without_traceback)
+        # Only on the terminal's own handler: a handler someone else set up (a test's log capture,
+        # an embedding program's) keeps its tracebacks.
+        for handler in set(root.handlers) - before:
+            handler.setFormatter(_WithoutTraceback(LOG_FORMAT))
     settings: Settings | None = None
     try:
         settings = _settings()
@@ -143,9 +148,17 @@ def _settings() -> Settings:
         raise StartupError(f"cannot read the .env file in {Path.cwd()}: {error.strerror}") from None
 
 
-def _without_traceback(record: logging.LogRecord) -> bool:
-    record.exc_info, record.exc_text, record.stack_info = None, None, None
-    return True
+class _WithoutTraceback(logging.Formatter):
+    """The record's line alone. The record itself is left whole (a filter that cleared exc_info
+    would take the traceback from every other handler too)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        kept = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = kept
 
 
 def _fault(error: BaseException, args: argparse.Namespace, settings: Settings | None) -> int:
