@@ -143,10 +143,10 @@ def _picker(bot: RunningBot, user: str, typed: str) -> list[str]:
 def test_an_account_shared_out_while_its_owner_is_away_is_worked_from_the_list_and_by_command(
     morning: RunningBot,
 ) -> None:
-    from tests.test_daily_assignments import AGENT, PORTUGUESE, SENIOR, dms, posted_dm, run_morning, shown
+    from tests.test_daily_assignments import AGENT, PORTUGUESE, SENIOR, dms, posted_dm, shown
 
     assert "away" in _sent(morning, AGENT, f"away <@{AGENT}|ana> 2026-11-23 2026-11-23")
-    run_morning(morning)
+    morning.run_morning()
     portuguese = dms(morning, PORTUGUESE)
     holder = PORTUGUESE if portuguese and "ACC-1" in shown(portuguese[0]) else SENIOR
     bystander = SENIOR if holder == PORTUGUESE else PORTUGUESE
@@ -182,11 +182,11 @@ def test_an_account_shared_out_while_its_owner_is_away_is_worked_from_the_list_a
 
 def test_the_morning_lists_go_only_to_people_who_may_work_accounts(morning: RunningBot) -> None:
     from tests.portfolio import add_agent
-    from tests.test_daily_assignments import dms, run_morning
+    from tests.test_daily_assignments import dms
 
     add_agent(morning.runtime.db, "U0AUDITOR", "Alex Auditor", role="auditor", daily_capacity=5)
     add_agent(morning.runtime.db, "U0GONE", "Gus Gone", daily_capacity=5, active=False)
-    run_morning(morning)
+    morning.run_morning()
     assert dms(morning, "U0AUDITOR") == [] and dms(morning, "U0GONE") == []
     with morning.runtime.db.reading() as session:
         listed = set(session.scalars(select(Assignment.agent)))
@@ -287,10 +287,10 @@ def test_someone_removed_or_never_on_the_roster_gets_the_welcome_home_never_a_li
     morning: RunningBot,
 ) -> None:
     from tests.portfolio import add_agent
-    from tests.test_daily_assignments import AGENT, run_morning
+    from tests.test_daily_assignments import AGENT
 
     add_agent(morning.runtime.db, "U0MANAGER", "Meg Manager", role="manager")
-    run_morning(morning)
+    morning.run_morning()
     assert "Your worklist" in _home(morning, AGENT)
     assert "has left the team" in _sent(morning, "U0MANAGER", f"team remove <@{AGENT}>")
     for who in (AGENT, STRANGER):

@@ -128,10 +128,10 @@ def test_a_recorded_click_on_an_ephemeral_reply_records_the_overpayment(morning:
 
 
 def test_a_recorded_choice_in_the_app_home_opens_the_form_for_that_account(bot: RunningBot) -> None:
-    from tests.test_daily_assignments import morning_team, run_morning
+    from tests.test_daily_assignments import morning_team
 
     morning_team(bot.runtime.db)
-    run_morning(bot)
+    bot.run_morning()
     assert post_event(bot, recorded("app_home_opened"), "Ev0HOME0001").status == 200
     home = bot.slack.wait_for("views.publish")[-1].params["view"]
     menu = next(
