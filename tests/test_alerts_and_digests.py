@@ -186,9 +186,9 @@ def test_report_on_demand_and_targets(team: RunningBot) -> None:
         ).one() == Decimal("15000")
 
 
+@pytest.mark.settings(COLLECT_MANAGEMENT_CHANNEL="C0MANAGEMENT")
 def test_the_management_channel_gets_the_numbers_with_account_ids_masked(team: RunningBot) -> None:
     team.slack.add_channel("C0MANAGEMENT", name="management")
-    team.runtime.settings.management_channel = "C0MANAGEMENT"
     add_day_of_work(team)
     evening = datetime(2026, 11, 24, 22, 30, tzinfo=UTC)  # Tuesday's digest: Monday complete
     team.clock.set(evening)

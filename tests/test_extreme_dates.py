@@ -234,8 +234,8 @@ def test_the_horizon_is_a_setting(db: Any, database_url: str, standin: Any, cloc
         load_settings(_env_file=None, COLLECT_PROMISE_HORIZON_DAYS="0")
 
 
+@pytest.mark.settings(COLLECT_PROMISE_HORIZON_DAYS="730")
 def test_a_longer_horizon_lets_a_longer_promise_in(desk: RunningBot) -> None:
-    desk.runtime.settings = desk.runtime.settings.model_copy(update={"promise_horizon_days": 730})
     assert "Promise of $100.00" in said(desk, AGENT, "promise ACC-1 100 2028-11-22")
     assert "the latest is 2028-11-22" in said(desk, AGENT, "promise ACC-1 100 2028-11-23")
 

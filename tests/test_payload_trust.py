@@ -362,9 +362,9 @@ def test_a_promise_form_submitted_twice_records_one_promise(morning: RunningBot)
 # --- 4. A form that outlasts the reply budget closes, and the answer comes by DM ----------------
 
 
+@pytest.mark.settings(COLLECT_REPLY_BUDGET="0.2")
 def test_a_slow_form_is_closed_at_once_and_answered_by_dm(morning: RunningBot) -> None:
     view = open_form(morning, "pay")
-    morning.runtime.settings.reply_budget_seconds = 0.2
     with morning.runtime.db.transaction() as session:
         find_account(session, "ACC-1042", for_update=True)
         answered = morning.send.view_submission(AGENT, view, pay_values("ACC-1042", "5"))
@@ -375,9 +375,9 @@ def test_a_slow_form_is_closed_at_once_and_answered_by_dm(morning: RunningBot) -
     assert balance == Decimal("1245.00")
 
 
+@pytest.mark.settings(COLLECT_REPLY_BUDGET="0.2")
 def test_a_slow_form_that_fails_says_why_by_dm(morning: RunningBot) -> None:
     view = open_form(morning, "promise")
-    morning.runtime.settings.reply_budget_seconds = 0.2
     values = promise_values("ACC-1042", "5") | {
         BlockId.DATE: {ActionId.DATE_PICKER: {"type": "datepicker", "selected_date": "2026-11-01"}}
     }
