@@ -28,7 +28,6 @@ from tests.test_escalations import (
     account,
     channel_posts,
     click,
-    collect,
     decide,
     desk,
     dms_to,
@@ -64,8 +63,8 @@ def test_a_write_off_decided_after_a_payment_is_capped_at_the_balance_and_checke
 ) -> None:
     """The defect as found: 8,000 asked on 9,800, then 9,699.79 paid; a supervisor whose limit is
     5,000 approves. The write-off is 100.21, within the limit, and the balance stops at zero."""
-    collect(team, "escalate ACC-3000 write-off 8000 debtor deceased")
-    assert "9,699.79" in collect(team, "pay ACC-3000 9699.79")
+    team.collect(AGENT, "escalate ACC-3000 write-off 8000 debtor deceased")
+    assert "9,699.79" in team.collect(AGENT, "pay ACC-3000 9699.79")
     form = decision_form(team, SENIOR)
     assert "Balance is now $100.21, was $9,800.00 when requested" in form
     assert "capped at $100.21" in form
@@ -101,7 +100,7 @@ def test_a_write_off_within_the_limit_when_asked_is_checked_again_as_it_would_ap
     """The whole balance asked on 4,000; the billing system then raises it to 6,000 (an import):
     the supervisor's approval is checked against 6,000, so it is a recommendation."""
     add_account(team.runtime.db, "ACC-3100", "4000.00")
-    collect(team, "escalate ACC-3100 write-off debtor deceased")
+    team.collect(AGENT, "escalate ACC-3100 write-off debtor deceased")
     _set_balance(team, "ACC-3100", Decimal("6000.00"))
     decide(team, SENIOR, ActionId.ESCALATION_APPROVE)
     assert escalation(team).status == "recommended"
@@ -112,10 +111,10 @@ def test_a_write_off_within_the_limit_when_asked_is_checked_again_as_it_would_ap
 
 def test_a_managers_decision_is_computed_from_the_account_at_that_moment(team: RunningBot) -> None:
     """Recommended at 8,000 on 9,800; a payment lands before the manager decides: 100.21 is written off."""
-    collect(team, "escalate ACC-3000 write-off 8000 debtor deceased")
+    team.collect(AGENT, "escalate ACC-3000 write-off 8000 debtor deceased")
     decide(team, SENIOR, ActionId.ESCALATION_APPROVE, "agree")
     assert escalation(team).status == "recommended"
-    collect(team, "pay ACC-3000 9699.79")
+    team.collect(AGENT, "pay ACC-3000 9699.79")
     assert "capped at $100.21" in decision_form(team, MANAGER)
     decide(team, MANAGER, ActionId.ESCALATION_APPROVE)
     after = account(team, "ACC-3000")
@@ -123,8 +122,8 @@ def test_a_managers_decision_is_computed_from_the_account_at_that_moment(team: R
 
 
 def test_a_settlement_no_longer_below_the_balance_goes_back_to_the_agent(team: RunningBot) -> None:
-    collect(team, "escalate ACC-3000 settlement 5000 lost job")
-    collect(team, "pay ACC-3000 5000")
+    team.collect(AGENT, "escalate ACC-3000 settlement 5000 lost job")
+    team.collect(AGENT, "pay ACC-3000 5000")
     form = decision_form(team, SENIOR)
     assert "Balance is now $4,800.00, was $9,800.00 when requested" in form
     assert "back to" in form and '"submit": {"type": "plain_text", "text": "Send back"' in form
@@ -139,12 +138,12 @@ def test_a_settlement_no_longer_below_the_balance_goes_back_to_the_agent(team: R
     assert "Returned" in message and "escalation-approve" not in message
     assert any("returned" in json.dumps(reply).lower() for reply in thread(team))
     # Back with the agent: they may ask again with today's figures.
-    assert "Escalated" in collect(team, "escalate ACC-3000 settlement 4000 lost job")
+    assert "Escalated" in team.collect(AGENT, "escalate ACC-3000 settlement 4000 lost job")
 
 
 def test_a_settlement_below_the_lower_balance_forgives_less(team: RunningBot) -> None:
-    collect(team, "escalate ACC-3000 settlement 3000 lost job")  # forgives 6,800: above 5,000
-    collect(team, "pay ACC-3000 3000")  # balance 6,800: forgives 3,800
+    team.collect(AGENT, "escalate ACC-3000 settlement 3000 lost job")  # forgives 6,800: above 5,000
+    team.collect(AGENT, "pay ACC-3000 3000")  # balance 6,800: forgives 3,800
     assert "the settlement would forgive $3,800.00" in decision_form(team, SENIOR)
     decide(team, SENIOR, ActionId.ESCALATION_APPROVE)
     assert escalation(team).status == "approved"
@@ -152,8 +151,8 @@ def test_a_settlement_below_the_lower_balance_forgives_less(team: RunningBot) ->
 
 
 def test_an_account_paid_since_the_request_sends_it_back(team: RunningBot) -> None:
-    collect(team, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
-    collect(team, "pay ACC-1042 1250")
+    team.collect(AGENT, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
+    team.collect(AGENT, "pay ACC-1042 1250")
     assert "paid" in decision_form(team, SUPERVISOR)
     decide(team, SUPERVISOR, ActionId.ESCALATION_APPROVE)
     assert escalation(team).status == "returned"
@@ -163,8 +162,8 @@ def test_an_account_paid_since_the_request_sends_it_back(team: RunningBot) -> No
 
 
 def test_an_account_put_on_hold_since_the_request_sends_it_back(team: RunningBot) -> None:
-    collect(team, "escalate ACC-1042 write-off 500 tiny remainder")
-    collect(team, "hold ACC-1042 bankruptcy chapter 7 filed")
+    team.collect(AGENT, "escalate ACC-1042 write-off 500 tiny remainder")
+    team.collect(AGENT, "hold ACC-1042 bankruptcy chapter 7 filed")
     assert "on hold" in decision_form(team, SUPERVISOR)
     decide(team, SUPERVISOR, ActionId.ESCALATION_APPROVE)
     assert escalation(team).status == "returned"
@@ -173,8 +172,8 @@ def test_an_account_put_on_hold_since_the_request_sends_it_back(team: RunningBot
 
 
 def test_an_account_reassigned_since_the_request_sends_it_back(team: RunningBot) -> None:
-    collect(team, "escalate ACC-1042 legal refuses to pay")
-    collect(team, f"assign ACC-1042 <@{OTHER_AGENT}>", user=SUPERVISOR)
+    team.collect(AGENT, "escalate ACC-1042 legal refuses to pay")
+    team.collect(SUPERVISOR, f"assign ACC-1042 <@{OTHER_AGENT}>")
     assert "reassigned" in decision_form(team, SUPERVISOR).lower()
     decide(team, SUPERVISOR, ActionId.ESCALATION_APPROVE)
     assert escalation(team).status == "returned"
@@ -183,15 +182,15 @@ def test_an_account_reassigned_since_the_request_sends_it_back(team: RunningBot)
 
 
 def test_a_rejection_is_still_possible_after_the_account_changed(team: RunningBot) -> None:
-    collect(team, "escalate ACC-3000 settlement 5000 lost job")
-    collect(team, "pay ACC-3000 5000")
+    team.collect(AGENT, "escalate ACC-3000 settlement 5000 lost job")
+    team.collect(AGENT, "pay ACC-3000 5000")
     decide(team, SENIOR, ActionId.ESCALATION_REJECT, "no")
     assert escalation(team).status == "rejected"
 
 
 def test_a_plan_on_a_lower_balance_schedules_only_what_is_owed(team: RunningBot) -> None:
-    collect(team, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
-    collect(team, "pay ACC-1042 800")  # 450 left: 250 and 200
+    team.collect(AGENT, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
+    team.collect(AGENT, "pay ACC-1042 800")  # 450 left: 250 and 200
     assert "Balance is now $450.00, was $1,250.00 when requested" in decision_form(team, SUPERVISOR)
     decide(team, SUPERVISOR, ActionId.ESCALATION_APPROVE)
     with team.runtime.db.reading() as session:
@@ -210,7 +209,7 @@ def _set_balance(bot: RunningBot, account_id: str, balance: Decimal) -> None:
 def test_a_payment_and_a_decision_at_the_same_moment_leave_the_ledger_whole(team: RunningBot) -> None:
     """Whichever is written first, the decision reads the account the other left: the balance is
     the opening less what was paid and written off, and never below zero."""
-    collect(team, "escalate ACC-3000 write-off 4000 debtor deceased")
+    team.collect(AGENT, "escalate ACC-3000 write-off 4000 debtor deceased")
     opened = len(team.slack.calls("views.open"))
     click(team, SENIOR, ActionId.ESCALATION_APPROVE)
     view = team.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
@@ -253,8 +252,8 @@ def test_any_write_off_asked_then_paid_then_decided_through_the_endpoint(
     paid, the write-off stops at the balance and the supervisor's approval at their limit."""
     account_id = f"ACC-H{next(_ACCOUNT_NUMBERS)}"
     add_account(team.runtime.db, account_id, "9800.00")
-    assert "Escalated" in collect(team, f"escalate {account_id} write-off {asked} gone")
-    collect(team, f"pay {account_id} {paid}")
+    assert "Escalated" in team.collect(AGENT, f"escalate {account_id} write-off {asked} gone")
+    team.collect(AGENT, f"pay {account_id} {paid}")
     for decider in (SENIOR, MANAGER):
         if _escalation_on(team, account_id).status in ("open", "recommended"):
             _approve(team, _escalation_on(team, account_id).id, decider)

@@ -179,13 +179,13 @@ def test_a_recorded_app_home_opened_publishes_the_home_once_per_event(
 @pytest.fixture
 def waiting_for_an_answer(bot: RunningBot) -> tuple[RunningBot, str]:
     """An escalation of U0AGENT1's whose supervisor asked a question in its thread."""
-    from tests.test_escalations import collect, decide, the_escalation
+    from tests.test_escalations import decide, the_escalation
 
     db = bot.runtime.db
     add_agent(db, AGENT, "Ana Agent")
     add_agent(db, "U0SUPER1", "Sam Supervisor", role="supervisor", approval_limit=Decimal("1000"))
     add_account(db, "ACC-1042", "1250.00")
-    collect(bot, "escalate ACC-1042 hardship until 2026-12-31 lost job")
+    bot.collect(AGENT, "escalate ACC-1042 hardship until 2026-12-31 lost job")
     decide(bot, "U0SUPER1", ActionId.ESCALATION_ASK_INFO, "Any proof of the job loss?")
     return bot, str(the_escalation(bot)["ts"])
 
