@@ -42,7 +42,9 @@ def said(response: Any) -> str:
     return "\n".join(parts)
 
 
-def collect(bot: RunningBot, text_typed: str, user: str = AGENT) -> Any:
+def slash(bot: RunningBot, text_typed: str, user: str = AGENT) -> Any:
+    """The HTTP response itself, for a test that reads its blocks or opens a form (RunningBot.collect
+    gives the answer's text)."""
     response = bot.send.slash_command(user, text_typed)
     assert response.status == 200, response.body
     return response
@@ -59,20 +61,20 @@ def rows(bot: RunningBot, model: type[object]) -> int:
 
 
 def test_help_is_ephemeral_and_lists_the_commands(morning: RunningBot) -> None:
-    reply = collect(morning, "help")
+    reply = slash(morning, "help")
     assert reply.json()["response_type"] == "ephemeral"
     for usage in ("/collect account", "/collect log", "/collect pay", "/collect promise"):
         assert usage in said(reply)
 
 
 def test_an_unknown_subcommand_shows_help(morning: RunningBot) -> None:
-    shown = said(collect(morning, "frobnicate ACC-1042"))
+    shown = morning.collect(AGENT, "frobnicate ACC-1042")
     assert "frobnicate" in shown and "/collect pay" in shown
 
 
 def test_the_account_card_escapes_the_customer_name(morning: RunningBot) -> None:
-    collect(morning, "log ACC-1043 call rpc said <@U0SUPER1> & co will pay")
-    shown = said(collect(morning, "account acc-1043"))
+    morning.collect(AGENT, "log ACC-1043 call rpc said <@U0SUPER1> & co will pay")
+    shown = morning.collect(AGENT, "account acc-1043")
     assert "&lt;!channel&gt; &amp; Sons" in shown
     assert "<!channel>" not in shown
     assert "&lt;@U0SUPER1&gt; &amp; co" in shown
@@ -80,16 +82,16 @@ def test_the_account_card_escapes_the_customer_name(morning: RunningBot) -> None
 
 
 def test_a_payment_is_recorded_and_confirmed(morning: RunningBot) -> None:
-    shown = said(collect(morning, "pay acc-1042 $1,250.00 check ref:CHK-77"))
+    shown = morning.collect(AGENT, "pay acc-1042 $1,250.00 check ref:CHK-77")
     assert "Recorded $1,250.00" in shown and "paid in full" in shown
     assert balance(morning, "ACC-1042") == Decimal("0")
-    repeat = said(collect(morning, "pay ACC-1042 10 ref:CHK-77"))
+    repeat = morning.collect(AGENT, "pay ACC-1042 10 ref:CHK-77")
     assert "already has reference" in repeat and "CHK-77" in repeat
     assert rows(morning, Payment) == 1
 
 
 def test_an_overpayment_is_recorded_once_after_confirmation(morning: RunningBot) -> None:
-    question = collect(morning, "pay ACC-1043 100")
+    question = slash(morning, "pay ACC-1043 100")
     assert "more than the balance" in said(question) and rows(morning, Payment) == 0
     message = {"ts": "1.1", "blocks": question.json()["blocks"], "channel": "C0GENERAL"}
     click = {"action_id": ActionId.CONFIRM_OVERPAYMENT}
@@ -103,7 +105,7 @@ def test_an_overpayment_is_recorded_once_after_confirmation(morning: RunningBot)
 
 
 def test_cancelling_an_overpayment_records_nothing(morning: RunningBot) -> None:
-    question = collect(morning, "pay ACC-1043 100")
+    question = slash(morning, "pay ACC-1043 100")
     message = {"ts": "1.1", "blocks": question.json()["blocks"], "channel": "C0GENERAL"}
     click = morning.send.block_actions(AGENT, [{"action_id": ActionId.CANCEL_OVERPAYMENT}], message=message)
     assert "not recorded" in said(morning.slack.wait_for_response(url=click.response_url)[0])
@@ -111,8 +113,8 @@ def test_cancelling_an_overpayment_records_nothing(morning: RunningBot) -> None:
 
 
 def test_contacts_and_promises_are_logged(morning: RunningBot) -> None:
-    assert "Logged call" in said(collect(morning, "log ACC-1042 call vm"))
-    promised = said(collect(morning, "promise ACC-2001 R$ 1.250,00 friday", user="U0AGENT2"))
+    assert "Logged call" in morning.collect(AGENT, "log ACC-1042 call vm")
+    promised = morning.collect("U0AGENT2", "promise ACC-2001 R$ 1.250,00 friday")
     assert "R$ 1.250,00" in promised and "2026-11-27" in promised
     with morning.runtime.db.reading() as session:
         assert session.scalars(select(Contact.outcome)).one() == "left-message"
@@ -143,13 +145,13 @@ def test_contacts_and_promises_are_logged(morning: RunningBot) -> None:
 def test_bad_input_is_explained_and_nothing_is_written(
     morning: RunningBot, typed: str, expected: str
 ) -> None:
-    reply = collect(morning, typed)
+    reply = slash(morning, typed)
     assert expected in said(reply)
     assert rows(morning, AuditEntry) == 0 and rows(morning, Payment) == 0 and rows(morning, Contact) == 0
 
 
 def test_a_bare_subcommand_opens_its_modal_and_a_submission_records(morning: RunningBot) -> None:
-    typed = collect(morning, "pay")
+    typed = slash(morning, "pay")
     assert typed.body == ""
     opened = morning.slack.wait_for("views.open")[0]
     assert opened.params["trigger_id"] == typed.trigger_id
@@ -186,7 +188,7 @@ def test_a_modal_is_acknowledged_while_slack_still_holds_views_open(morning: Run
     # The listeners answer on the request's thread (process_before_response): a Web API call made
     # after ack() must not hold the answer, or a slow Slack would make every click late.
     morning.slack.hang("views.open", 30.0)
-    typed = collect(morning, "log")
+    typed = slash(morning, "log")
     assert typed.status == 200 and typed.body == ""
     morning.slack.wait_for_held("views.open")
     assert morning.slack.calls("views.open") == []  # still held: the answer did not wait for it
@@ -207,7 +209,7 @@ def test_opening_the_home_is_acknowledged_while_slack_still_holds_views_publish(
 
 
 def test_the_log_and_promise_modals_record_too(morning: RunningBot) -> None:
-    collect(morning, "log")
+    slash(morning, "log")
     log_view = morning.slack.wait_for("views.open")[0].response["view"]
     account = {ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "EU-77"}}}
     morning.send.view_submission(
@@ -224,7 +226,7 @@ def test_the_log_and_promise_modals_record_too(morning: RunningBot) -> None:
             BlockId.NOTES: {ActionId.NOTES_INPUT: {"type": "plain_text_input", "value": "call after 6pm"}},
         },
     )
-    collect(morning, "promise")
+    slash(morning, "promise")
     promise_view = morning.slack.wait_for("views.open", count=2)[1].response["view"]
     past = morning.send.view_submission(
         AGENT,
@@ -298,7 +300,7 @@ def test_a_slow_database_moves_the_answer_to_response_url(
             # Holding the account's lock (the whole database on SQLite) keeps the payment waiting.
             find_account(session, "ACC-1042", for_update=True)
             started = time.monotonic()
-            typed = collect(impatient, "pay ACC-1042 5")
+            typed = slash(impatient, "pay ACC-1042 5")
             waited = time.monotonic() - started
             assert "Working on it" in said(typed)
             # Acknowledged on this budget, not the default one; nothing recorded or posted yet.
@@ -312,20 +314,20 @@ def test_a_slow_database_moves_the_answer_to_response_url(
 def test_the_same_payment_typed_twice_within_two_minutes_waits_for_a_confirmation(
     morning: RunningBot,
 ) -> None:
-    assert "Recorded $50.00" in said(collect(morning, "pay ACC-1042 50"))
-    again = collect(morning, "pay ACC-1042 50")
+    assert "Recorded $50.00" in morning.collect(AGENT, "pay ACC-1042 50")
+    again = slash(morning, "pay ACC-1042 50")
     assert "less than two minutes ago" in said(again) and rows(morning, Payment) == 1
     message = {"ts": "1.1", "blocks": again.json()["blocks"], "channel": "C0GENERAL"}
     click = morning.send.block_actions(AGENT, [{"action_id": ActionId.CONFIRM_OVERPAYMENT}], message=message)
     assert "Recorded $50.00" in said(morning.slack.wait_for_response(url=click.response_url)[0])
     assert rows(morning, Payment) == 2
-    assert "Recorded" in said(collect(morning, "pay ACC-1042 50 ref:R-9"))  # a reference tells them apart
+    assert "Recorded" in morning.collect(AGENT, "pay ACC-1042 50 ref:R-9")  # a reference tells them apart
     morning.clock.advance(timedelta(minutes=3))
-    assert "Recorded $50.00" in said(collect(morning, "pay ACC-1042 50"))
+    assert "Recorded $50.00" in morning.collect(AGENT, "pay ACC-1042 50")
 
 
 def test_a_form_submitted_twice_records_one_payment(morning: RunningBot) -> None:
-    collect(morning, "pay")
+    slash(morning, "pay")
     view = morning.slack.wait_for("views.open")[0].response["view"]
     values: dict[str, Any] = {
         BlockId.ACCOUNT: {
@@ -340,13 +342,13 @@ def test_a_form_submitted_twice_records_one_payment(morning: RunningBot) -> None
 
 
 def test_a_reference_written_another_way_is_the_same_payment(morning: RunningBot) -> None:
-    assert "Recorded $100.00" in said(collect(morning, "pay ACC-1042 100 ref:bank-991"))
+    assert "Recorded $100.00" in morning.collect(AGENT, "pay ACC-1042 100 ref:bank-991")
     # Upper case, a non-breaking hyphen and a zero-width space: one payment all the same.
-    repeat = said(collect(morning, "pay ACC-1042 100 ref:\u200bBANK\u2011991"))
+    repeat = morning.collect(AGENT, "pay ACC-1042 100 ref:\u200bBANK\u2011991")
     assert "already has reference `bank-991`" in repeat and "$100.00" in repeat
     assert rows(morning, Payment) == 1 and balance(morning, "ACC-1042") == Decimal("1150.00")
 
-    collect(morning, "pay")
+    slash(morning, "pay")
     view = morning.slack.wait_for("views.open")[0].response["view"]
     values: dict[str, Any] = {
         BlockId.ACCOUNT: {
@@ -361,12 +363,12 @@ def test_a_reference_written_another_way_is_the_same_payment(morning: RunningBot
     assert "already has reference bank-991" in json.dumps(refused.json()["errors"])
     assert rows(morning, Payment) == 1
     # Another account may have its own bank-991.
-    assert "Recorded" in said(collect(morning, "pay ACC-1043 10 ref:BANK-991"))
+    assert "Recorded" in morning.collect(AGENT, "pay ACC-1043 10 ref:BANK-991")
     with morning.runtime.db.reading() as session:
         assert sorted(str(r) for r in session.scalars(select(Payment.reference))) == ["BANK-991", "bank-991"]
 
 
 def test_a_reference_of_invisible_characters_is_refused(morning: RunningBot) -> None:
-    reply = said(collect(morning, "pay ACC-1042 100 ref:\u200b\u00ad"))
+    reply = morning.collect(AGENT, "pay ACC-1042 100 ref:\u200b\u00ad")
     assert "reference" in reply and "Recorded" not in reply
     assert rows(morning, Payment) == 0
