@@ -14,15 +14,8 @@ from bot.ids import ActionId
 from bot.standin.requests import SlackRequestSender
 from storage.models import Absence, Account, AccountNote, Agent, Alert, Assignment, AuditEntry, Payment
 from tests.conftest import SIGNING_SECRET, RunningBot
-from tests.portfolio import standard_team
 
 STRANGER = "U0STRANGER"
-
-
-@pytest.fixture
-def team(bot: RunningBot) -> RunningBot:
-    standard_team(bot.runtime.db)
-    return bot
 
 
 def nothing_written(bot: RunningBot) -> bool:
