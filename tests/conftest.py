@@ -146,12 +146,13 @@ def standin(clock: ManualClock) -> Iterator[SlackStandIn]:
     slack.stop()
 
 
-def bot_settings(database_url: str, slack: SlackStandIn, **extra: str) -> Settings:
+def bot_settings(database_url: str, slack: SlackStandIn | None = None, **extra: str) -> Settings:
+    """The team's settings; without `slack`, for code that reads them but never calls Slack (reports)."""
+    talking = {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url} if slack else {}
     values = {
         "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": slack.token,
+        **talking,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
         "COLLECT_TIMEZONE": "America/New_York",
         "COLLECT_SUPERVISOR_CHANNEL": "C0SUPERVISORS",
         "COLLECT_SLACK_RETRY_BACKOFF": "0.01",
