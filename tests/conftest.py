@@ -30,7 +30,7 @@ from schedules.runner import run_job
 from storage.database import Database
 from storage.models import Base
 from storage.schema import upgrade
-from tests.portfolio import standard_team
+from tests.portfolio import morning_team, standard_team
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -219,4 +219,12 @@ def team(bot: RunningBot) -> RunningBot:
     Portuguese) as agents, Sam (U0SUPER1) supervising, and their accounts in three currencies.
     More members join with `add_agent`, with whatever role, capacity or limit a test needs."""
     standard_team(bot.runtime.db)
+    return bot
+
+
+@pytest.fixture
+def morning(bot: RunningBot) -> RunningBot:
+    """The bot with the morning team (tests/portfolio.py): three agents with room for three accounts
+    each, a supervisor, and accounts waiting for the morning's worklists (RunningBot.run_morning)."""
+    morning_team(bot.runtime.db)
     return bot

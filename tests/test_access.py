@@ -106,18 +106,6 @@ def test_phone_and_email_are_masked_for_an_agent_working_the_shared_queue(team: 
 # --- Today's list, the roster and the workspace decide; nothing is given to someone who may not work it
 
 
-def _morning(bot: RunningBot) -> RunningBot:
-    from tests.test_daily_assignments import morning_team
-
-    morning_team(bot.runtime.db)
-    return bot
-
-
-@pytest.fixture
-def morning(bot: RunningBot) -> RunningBot:
-    return _morning(bot)
-
-
 def _picker(bot: RunningBot, user: str, typed: str) -> list[str]:
     from bot.ids import BlockId
 

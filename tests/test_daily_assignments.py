@@ -19,7 +19,6 @@ from bot.outbox import deliver_due
 from bot.runtime import Runtime
 from schedules.runner import run_due, run_job
 from schedules.scheduler import start_scheduler
-from storage.database import Database
 from storage.models import Account, Assignment, OutboxMessage, Promise
 from tests.conftest import MONDAY_9AM, RunningBot
 from tests.portfolio import add_account, add_agent
@@ -27,27 +26,6 @@ from tests.portfolio import add_account, add_agent
 AGENT, PORTUGUESE, SENIOR, SUPERVISOR = "U0AGENT1", "U0AGENT2", "U0SENIOR", "U0SUPER1"
 SUPERVISORS = "C0SUPERVISORS"
 TODAY = date(2026, 11, 23)
-
-
-def morning_team(db: Database) -> None:
-    add_agent(db, AGENT, "Ana Agent", daily_capacity=3)
-    add_agent(db, PORTUGUESE, "João Agente", languages="pt;en", daily_capacity=3)
-    add_agent(db, SENIOR, "Sara Senior", tier="senior", daily_capacity=3)
-    add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
-    add_account(db, "ACC-1", "250.00", assigned_to=AGENT, customer_name="<!channel> & Sons")
-    add_account(db, "ACC-2", "900.00", assigned_to=None)
-    add_account(db, "ACC-3", "40.00", assigned_to=None, due_date=TODAY - timedelta(days=100))
-    add_account(db, "BR-1", "1200.00", currency="BRL", language="pt", assigned_to=None)
-    add_account(db, "BIG-1", "25000.00", assigned_to=AGENT)  # high value: a senior agent's
-    add_account(db, "HOLD-1", "500.00", status="on_hold", hold_reason="dispute")
-    add_account(db, "CEASE-1", "500.00", status="on_hold", hold_reason="cease-communication")
-    add_account(db, "PAID-1", "0.00", status="paid")
-
-
-@pytest.fixture
-def morning(bot: RunningBot) -> RunningBot:
-    morning_team(bot.runtime.db)
-    return bot
 
 
 def dms(bot: RunningBot, user: str) -> list[dict[str, Any]]:

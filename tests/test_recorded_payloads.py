@@ -122,7 +122,7 @@ def test_a_recorded_click_on_an_ephemeral_reply_records_the_overpayment(team: Ru
 
 
 def test_a_recorded_choice_in_the_app_home_opens_the_form_for_that_account(bot: RunningBot) -> None:
-    from tests.test_daily_assignments import morning_team
+    from tests.portfolio import morning_team
 
     morning_team(bot.runtime.db)
     bot.run_morning()
