@@ -3,6 +3,7 @@ stand-in over real HTTP, and the bot served over real HTTP with a controllable c
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -16,17 +17,29 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import create_wsgi_app
-from bot.clock import ManualClock
+from bot.assignments.daily import JOB as MORNING
+from bot.clock import Clock, ManualClock
+from bot.delivery import deliver_due
 from bot.runtime import Runtime
 from bot.serving import BackgroundServer
 from bot.settings import Settings
 from bot.standin.requests import SlackRequestSender
 from bot.standin.web_api import SlackStandIn
+from schedules.runner import run_job
 from storage.database import Database
 from storage.models import Base
 from storage.schema import upgrade
+from tests.portfolio import morning_team, standard_team
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "settings(**environment): the bot's settings for this test (environment names, as in "
+        "bot_settings), in place before anything reads them",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +103,32 @@ class RunningBot:
     clock: ManualClock
     url: str
 
+    def collect(self, user: str, typed: str) -> str:
+        """The whole answer to `/collect <typed>` from `user` (JSON, as Slack got it), whether it came
+        in the response or later by response_url."""
+        response = self.send.slash_command(user, typed)
+        assert response.status == 200, response.body
+        body: Any = response.json() if response.body.strip() else {}
+        if not body:
+            body = self.slack.wait_for_response(url=response.response_url)[-1]
+        return json.dumps(body, ensure_ascii=False)
+
+    def run_morning(self, at: datetime = MONDAY_9AM) -> str:
+        """The morning's worklists as if at `at`, delivered; what the job reported."""
+        self.clock.set(at)
+        report = run_job(self.runtime, MORNING, at, by="test")
+        deliver_due(self.runtime)
+        return report.message
+
+    @contextmanager
+    def another_process(self) -> Iterator[Runtime]:
+        """The bot as a second process has it: the same settings and clock, its own connections."""
+        db = Database(self.runtime.db.url)
+        try:
+            yield Runtime(settings=self.runtime.settings, db=db, clock=self.clock)
+        finally:
+            db.dispose()
+
 
 @pytest.fixture
 def clock() -> ManualClock:
@@ -106,12 +145,13 @@ def standin(clock: ManualClock) -> Iterator[SlackStandIn]:
     slack.stop()
 
 
-def bot_settings(database_url: str, slack: SlackStandIn, **extra: str) -> Settings:
+def bot_settings(database_url: str, slack: SlackStandIn | None = None, **extra: str) -> Settings:
+    """The team's settings; without `slack`, for code that reads them but never calls Slack (reports)."""
+    talking = {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url} if slack else {}
     values = {
         "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": slack.token,
+        **talking,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
         "COLLECT_TIMEZONE": "America/New_York",
         "COLLECT_SUPERVISOR_CHANNEL": "C0SUPERVISORS",
         "COLLECT_SLACK_RETRY_BACKOFF": "0.01",
@@ -123,6 +163,31 @@ def bot_settings(database_url: str, slack: SlackStandIn, **extra: str) -> Settin
     return settings
 
 
+def make_runtime(
+    db: Database, database_url: str, standin: SlackStandIn, clock: Clock, **settings: str
+) -> Runtime:
+    """A runtime whose settings (environment names, as in `bot_settings`) are fixed from the start:
+    the Slack client and the app copy some of them when they are made."""
+    return Runtime(settings=bot_settings(database_url, standin, **settings), db=db, clock=clock)
+
+
+@pytest.fixture
+def settings_asked(request: pytest.FixtureRequest) -> dict[str, str]:
+    """What the test's @pytest.mark.settings(NAME="value") markers ask for; the closest one wins."""
+    values: dict[str, str] = {}
+    for marker in reversed(list(request.node.iter_markers("settings"))):
+        values.update(marker.kwargs)
+    return values
+
+
+@pytest.fixture
+def runtime(
+    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock, settings_asked: dict[str, str]
+) -> Runtime:
+    """The bot's runtime without serving it, for the jobs and the outbox."""
+    return make_runtime(db, database_url, standin, clock, **settings_asked)
+
+
 @contextmanager
 def serving(
     db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock, **settings: str
@@ -130,7 +195,7 @@ def serving(
     """The bot served over real HTTP; `settings` (environment names, as in `bot_settings`) are in
     place before anything reads them: the app copies some at start, so changing them later does not
     reach it."""
-    runtime = Runtime(settings=bot_settings(database_url, standin, **settings), db=db, clock=clock)
+    runtime = make_runtime(db, database_url, standin, clock, **settings)
     wsgi = create_wsgi_app(runtime)
     with BackgroundServer(wsgi) as server:
         sender = SlackRequestSender(server.url, SIGNING_SECRET, standin=standin)
@@ -139,6 +204,25 @@ def serving(
 
 
 @pytest.fixture
-def bot(db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock) -> Iterator[RunningBot]:
-    with serving(db, database_url, standin, clock) as running:
+def bot(
+    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock, settings_asked: dict[str, str]
+) -> Iterator[RunningBot]:
+    with serving(db, database_url, standin, clock, **settings_asked) as running:
         yield running
+
+
+@pytest.fixture
+def team(bot: RunningBot) -> RunningBot:
+    """The bot with the standard team (tests/portfolio.py): Ana (U0AGENT1) and João (U0AGENT2,
+    Portuguese) as agents, Sam (U0SUPER1) supervising, and their accounts in three currencies.
+    More members join with `add_agent`, with whatever role, capacity or limit a test needs."""
+    standard_team(bot.runtime.db)
+    return bot
+
+
+@pytest.fixture
+def morning(bot: RunningBot) -> RunningBot:
+    """The bot with the morning team (tests/portfolio.py): three agents with room for three accounts
+    each, a supervisor, and accounts waiting for the morning's worklists (RunningBot.run_morning)."""
+    morning_team(bot.runtime.db)
+    return bot

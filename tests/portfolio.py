@@ -70,3 +70,21 @@ def standard_team(db: Database) -> None:
         db, "ACC-2001", "4310.00", currency="BRL", customer_name="Pedro Álvares", assigned_to="U0AGENT2"
     )
     add_account(db, "EU-77", "40.00", currency="EUR", customer_name="Jean Dupont")
+
+
+def morning_team(db: Database) -> None:
+    """Three agents with room for three accounts each (one speaks Portuguese, one is senior), a
+    supervisor, and accounts for the morning run to hand out, keep with their agent or leave alone."""
+    add_agent(db, "U0AGENT1", "Ana Agent", daily_capacity=3)
+    add_agent(db, "U0AGENT2", "João Agente", languages="pt;en", daily_capacity=3)
+    add_agent(db, "U0SENIOR", "Sara Senior", tier="senior", daily_capacity=3)
+    add_agent(db, "U0SUPER1", "Sam Supervisor", role="supervisor")
+    add_account(db, "ACC-1", "250.00", assigned_to="U0AGENT1", customer_name="<!channel> & Sons")
+    add_account(db, "ACC-2", "900.00", assigned_to=None)
+    # 100 days past due on the morning of Monday 23 November 2026.
+    add_account(db, "ACC-3", "40.00", assigned_to=None, due_date=date(2026, 8, 15))
+    add_account(db, "BR-1", "1200.00", currency="BRL", language="pt", assigned_to=None)
+    add_account(db, "BIG-1", "25000.00", assigned_to="U0AGENT1")  # high value: a senior agent's
+    add_account(db, "HOLD-1", "500.00", status="on_hold", hold_reason="dispute")
+    add_account(db, "CEASE-1", "500.00", status="on_hold", hold_reason="cease-communication")
+    add_account(db, "PAID-1", "0.00", status="paid")

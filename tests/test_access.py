@@ -14,15 +14,8 @@ from bot.ids import ActionId
 from bot.standin.requests import SlackRequestSender
 from storage.models import Absence, Account, AccountNote, Agent, Alert, Assignment, AuditEntry, Payment
 from tests.conftest import SIGNING_SECRET, RunningBot
-from tests.portfolio import standard_team
 
 STRANGER = "U0STRANGER"
-
-
-@pytest.fixture
-def team(bot: RunningBot) -> RunningBot:
-    standard_team(bot.runtime.db)
-    return bot
 
 
 def nothing_written(bot: RunningBot) -> bool:
@@ -113,26 +106,6 @@ def test_phone_and_email_are_masked_for_an_agent_working_the_shared_queue(team: 
 # --- Today's list, the roster and the workspace decide; nothing is given to someone who may not work it
 
 
-def _morning(bot: RunningBot) -> RunningBot:
-    from tests.test_daily_assignments import morning_team
-
-    morning_team(bot.runtime.db)
-    return bot
-
-
-@pytest.fixture
-def morning(bot: RunningBot) -> RunningBot:
-    return _morning(bot)
-
-
-def _sent(bot: RunningBot, user: str, typed: str) -> str:
-    response = bot.send.slash_command(user, typed)
-    assert response.status == 200, response.body
-    if response.body.strip():
-        return response.body
-    return json.dumps(bot.slack.wait_for_response(url=response.response_url)[-1])
-
-
 def _picker(bot: RunningBot, user: str, typed: str) -> list[str]:
     from bot.ids import BlockId
 
@@ -143,10 +116,10 @@ def _picker(bot: RunningBot, user: str, typed: str) -> list[str]:
 def test_an_account_shared_out_while_its_owner_is_away_is_worked_from_the_list_and_by_command(
     morning: RunningBot,
 ) -> None:
-    from tests.test_daily_assignments import AGENT, PORTUGUESE, SENIOR, dms, posted_dm, run_morning, shown
+    from tests.test_daily_assignments import AGENT, PORTUGUESE, SENIOR, dms, posted_dm, shown
 
-    assert "away" in _sent(morning, AGENT, f"away <@{AGENT}|ana> 2026-11-23 2026-11-23")
-    run_morning(morning)
+    assert "away" in morning.collect(AGENT, f"away <@{AGENT}|ana> 2026-11-23 2026-11-23")
+    morning.run_morning()
     portuguese = dms(morning, PORTUGUESE)
     holder = PORTUGUESE if portuguese and "ACC-1" in shown(portuguese[0]) else SENIOR
     bystander = SENIOR if holder == PORTUGUESE else PORTUGUESE
@@ -169,24 +142,24 @@ def test_an_account_shared_out_while_its_owner_is_away_is_worked_from_the_list_a
     opened = morning.slack.wait_for("views.open")[0].params["view"]
     assert opened["blocks"][0]["element"]["initial_option"]["value"] == "ACC-1"
     # By command, and the picker offers it.
-    assert "$250.00" in _sent(morning, holder, "account ACC-1")
-    assert "Logged call" in _sent(morning, holder, "log ACC-1 call vm")
-    assert "$10.00" in _sent(morning, holder, "promise ACC-1 10 friday")
-    assert "$10.00" in _sent(morning, holder, "pay ACC-1 10")
+    assert "$250.00" in morning.collect(holder, "account ACC-1")
+    assert "Logged call" in morning.collect(holder, "log ACC-1 call vm")
+    assert "$10.00" in morning.collect(holder, "promise ACC-1 10 friday")
+    assert "$10.00" in morning.collect(holder, "pay ACC-1 10")
     assert "ACC-1" in _picker(morning, holder, "ACC")
     # Someone whose list it is not on still may not, and the owner keeps their account.
-    assert "not an account you can work" in _sent(morning, bystander, "pay ACC-1 10")
+    assert "not an account you can work" in morning.collect(bystander, "pay ACC-1 10")
     assert "ACC-1" not in _picker(morning, bystander, "ACC")
-    assert "$240.00" in _sent(morning, AGENT, "account ACC-1")
+    assert "$240.00" in morning.collect(AGENT, "account ACC-1")
 
 
 def test_the_morning_lists_go_only_to_people_who_may_work_accounts(morning: RunningBot) -> None:
     from tests.portfolio import add_agent
-    from tests.test_daily_assignments import dms, run_morning
+    from tests.test_daily_assignments import dms
 
     add_agent(morning.runtime.db, "U0AUDITOR", "Alex Auditor", role="auditor", daily_capacity=5)
     add_agent(morning.runtime.db, "U0GONE", "Gus Gone", daily_capacity=5, active=False)
-    run_morning(morning)
+    morning.run_morning()
     assert dms(morning, "U0AUDITOR") == [] and dms(morning, "U0GONE") == []
     with morning.runtime.db.reading() as session:
         listed = set(session.scalars(select(Assignment.agent)))
@@ -219,7 +192,7 @@ def _nothing_changed_for(bot: RunningBot, people: set[str]) -> None:
 def test_no_account_is_given_to_someone_removed_off_the_roster_or_who_may_not_work_it(
     with_someone_gone: RunningBot, who: str
 ) -> None:
-    answer = _sent(with_someone_gone, "U0SUPER1", f"assign ACC-1042 <@{who}>")
+    answer = with_someone_gone.collect("U0SUPER1", f"assign ACC-1042 <@{who}>")
     assert "moved" not in answer and ("not on the team" in answer or "cannot work accounts" in answer)
     _nothing_changed_for(with_someone_gone, {who})
 
@@ -229,7 +202,7 @@ def test_no_target_or_absence_is_given_to_someone_removed_or_off_the_roster(
     with_someone_gone: RunningBot, who: str
 ) -> None:
     for typed in (f"target <@{who}> 100", f"away <@{who}> 2026-11-24 2026-11-25"):
-        assert "not on the team" in _sent(with_someone_gone, "U0SUPER1", typed)
+        assert "not on the team" in with_someone_gone.collect("U0SUPER1", typed)
     _nothing_changed_for(with_someone_gone, {who})
 
 
@@ -267,12 +240,12 @@ def test_whoever_may_not_make_an_admin_may_not_demote_or_remove_one(team: Runnin
         "team add <@U0ADMIN|ada> manager",
         "team remove <@U0ADMIN>",
     ):
-        assert "Only an admin" in _sent(team, "U0MANAGER", typed)
+        assert "Only an admin" in team.collect("U0MANAGER", typed)
     with team.runtime.db.reading() as session:
         admin = session.scalars(select(Agent).where(Agent.slack_user_id == "U0ADMIN")).one()
         assert (admin.role, admin.active) == ("admin", True)
         assert not session.scalar(select(func.count()).select_from(AuditEntry))
-    assert "is on the team as *agent*" in _sent(team, "U0ADMIN", "team add <@U0MANAGER|meg> agent")
+    assert "is on the team as *agent*" in team.collect("U0ADMIN", "team add <@U0MANAGER|meg> agent")
 
 
 def _home(bot: RunningBot, user: str) -> str:
@@ -287,12 +260,12 @@ def test_someone_removed_or_never_on_the_roster_gets_the_welcome_home_never_a_li
     morning: RunningBot,
 ) -> None:
     from tests.portfolio import add_agent
-    from tests.test_daily_assignments import AGENT, run_morning
+    from tests.test_daily_assignments import AGENT
 
     add_agent(morning.runtime.db, "U0MANAGER", "Meg Manager", role="manager")
-    run_morning(morning)
+    morning.run_morning()
     assert "Your worklist" in _home(morning, AGENT)
-    assert "has left the team" in _sent(morning, "U0MANAGER", f"team remove <@{AGENT}>")
+    assert "has left the team" in morning.collect("U0MANAGER", f"team remove <@{AGENT}>")
     for who in (AGENT, STRANGER):
         home = _home(morning, who)
         assert "Welcome" in home and "Your worklist" not in home and "ACC-1" not in home
@@ -305,7 +278,7 @@ def waiting_for_an_answer(team: RunningBot) -> tuple[RunningBot, str]:
     from tests.test_escalations import decide, the_escalation
 
     add_agent(team.runtime.db, GONE, "Gus Gone", active=False)
-    _sent(team, "U0AGENT1", "escalate ACC-1042 hardship until 2026-12-31 lost job")
+    team.collect("U0AGENT1", "escalate ACC-1042 hardship until 2026-12-31 lost job")
     team.slack.wait_for("chat.postMessage")
     decide(team, "U0SUPER1", ActionId.ESCALATION_ASK_INFO, "Any proof of the job loss?")
     return team, str(the_escalation(team)["ts"])
@@ -357,13 +330,13 @@ def test_an_unknown_account_and_someone_elses_get_the_same_answer_and_suggestion
     team: RunningBot,
 ) -> None:
     for command in ("account {}", "pay {} 10", "log {} call vm", "promise {} 10 friday"):
-        theirs = _sent(team, "U0AGENT1", command.format("acc-2001"))
-        missing = _sent(team, "U0AGENT1", command.format("acc-2002"))
+        theirs = team.collect("U0AGENT1", command.format("acc-2001"))
+        missing = team.collect("U0AGENT1", command.format("acc-2002"))
         assert "not an account you can work" in theirs
         # Suggestions depend on the spelling typed (and are among Ana's own), the rest is the same.
         assert _without_suggestions(theirs.replace("acc-2001", "acc-2002")) == _without_suggestions(missing)
         assert "ACC-2001" not in theirs + missing and "Pedro" not in theirs
-    assert "ACC-2001" in _sent(team, "U0SUPER1", "account ACC-2002")  # a supervisor's suggestion
+    assert "ACC-2001" in team.collect("U0SUPER1", "account ACC-2002")  # a supervisor's suggestion
     assert "ACC-2001" not in _picker(team, "U0AGENT1", "ACC") and "ACC-1042" in _picker(
         team, "U0AGENT1", "ACC"
     )

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +31,6 @@ from bot.reports.model import PerformanceReport
 from bot.reports.numbers import build_report
 from bot.reports.spreadsheet import report_workbook
 from bot.reports.text import report_lines
-from bot.settings import Settings
 from storage.database import Database
 from storage.models import Account, Assignment, Contact, Payment, Promise
 from storage.schema import _config as schema_config
@@ -47,11 +45,6 @@ WEEK_DAY = date(2026, 11, 18)
 
 def ny(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=NY).astimezone(UTC)
-
-
-def settings_for(database_url: str, **extra: str) -> Settings:
-    slack = SimpleNamespace(token="xoxb-test", api_url="http://127.0.0.1:9/api/")
-    return bot_settings(database_url, slack, **extra)  # type: ignore[arg-type]
 
 
 # --- planting ---------------------------------------------------------------------------------------------
@@ -189,7 +182,7 @@ def week_report(
     db: Database, database_url: str, kind: kpi.PeriodKind = "week", day: date = WEEK_DAY
 ) -> PerformanceReport:
     with db.reading() as session:
-        return build_report(session, kind, day, settings_for(database_url), AFTER_THE_WEEK.astimezone(UTC))
+        return build_report(session, kind, day, bot_settings(database_url), AFTER_THE_WEEK.astimezone(UTC))
 
 
 def agent(report: PerformanceReport, agent_id: str) -> Any:
@@ -265,7 +258,7 @@ def test_a_weeks_target_takes_each_days_share_of_its_own_months_target(
     add_agent(db, A1, "Ana Agent", monthly_target=Decimal("2100"))
     with db.reading() as session:
         report = build_report(
-            session, "week", date(2026, 12, 2), settings_for(database_url), ny(2, 10, month=12)
+            session, "week", date(2026, 12, 2), bot_settings(database_url), ny(2, 10, month=12)
         )
     expected = Decimal(2100) / 21 + Decimal(2100) * 4 / 23
     assert agent(report, A1).target == pytest.approx(expected, abs=Decimal("0.000001"))
@@ -276,7 +269,7 @@ def test_a_weeks_target_leaves_out_holidays_in_each_month(db: Database, database
     # With US holidays, November 2026 has 19 working days (Veterans Day, Wednesday 11th, and
     # Thanksgiving, Thursday 26th): the week of 23 November has 4, so 1,900 x 4 ÷ 19 = 400.
     add_agent(db, A1, "Ana Agent", monthly_target=Decimal("1900"))
-    calendar_settings = settings_for(database_url, COLLECT_HOLIDAY_COUNTRY="US")
+    calendar_settings = bot_settings(database_url, None, COLLECT_HOLIDAY_COUNTRY="US")
     with db.reading() as session:
         report = build_report(session, "week", date(2026, 11, 24), calendar_settings, ny(24, 10))
     november = [date(2026, 11, d) for d in range(1, 31)]
@@ -301,7 +294,7 @@ def test_projected_is_na_when_promises_are_open_and_no_kept_rate(db: Database, d
     plant = Plant(db)
     plant.promise("ACC-1", A1, ny(23, 9), date(2026, 11, 25), "open", amount="300.00")
     with db.reading() as session:
-        report = build_report(session, "week", date(2026, 11, 23), settings_for(database_url), ny(23, 10))
+        report = build_report(session, "week", date(2026, 11, 23), bot_settings(database_url), ny(23, 10))
     assert report.team.projected is None
     assert "*Projected for the rest of the week:* n/a" in message_text(report)
     assert summary_of(report)["Projected, rest of the period USD"] is None
@@ -314,10 +307,10 @@ def test_projected_is_the_unpaid_part_times_the_90_day_kept_rate(db: Database, d
     # of this week; so a month: kept rate 2 ÷ 3 over the 90 days -> 160.00.
     with db.reading() as session:
         report = build_report(
-            session, "month", date(2026, 11, 23), settings_for(database_url), AFTER_THE_WEEK.astimezone(UTC)
+            session, "month", date(2026, 11, 23), bot_settings(database_url), AFTER_THE_WEEK.astimezone(UTC)
         )
         week = build_report(
-            session, "week", date(2026, 11, 23), settings_for(database_url), AFTER_THE_WEEK.astimezone(UTC)
+            session, "week", date(2026, 11, 23), bot_settings(database_url), AFTER_THE_WEEK.astimezone(UTC)
         )
     assert report.team.projected == {"USD": Decimal("160.00")}
     assert week.team.projected == {}
@@ -542,7 +535,7 @@ def test_the_three_show_n_a_alike_for_a_projection_without_a_kept_rate(
     add_account(db, "ACC-1", "1000.00")
     Plant(db).promise("ACC-1", A1, ny(23, 9), date(2026, 11, 25), "open", amount="300.00")
     with db.reading() as session:
-        report = build_report(session, "week", date(2026, 11, 23), settings_for(database_url), ny(23, 10))
+        report = build_report(session, "week", date(2026, 11, 23), bot_settings(database_url), ny(23, 10))
     shown = from_message(report)
     assert (shown.projected, shown.kept_rate_90, shown.made) == ("n/a", "n/a", 1)
     assert from_workbook(report) == shown

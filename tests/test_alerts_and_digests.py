@@ -26,7 +26,7 @@ MONDAY_10AM = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in New York
 
 
 @pytest.fixture
-def team(bot: RunningBot) -> RunningBot:
+def watched_desk(bot: RunningBot) -> RunningBot:
     db = bot.runtime.db
     add_agent(db, AGENT, "Ana Agent", monthly_target=Decimal("20000"))
     add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
@@ -58,62 +58,70 @@ def channel(bot: RunningBot) -> list[dict[str, Any]]:
     return bot.slack.messages(CHANNEL)
 
 
-def test_alerts_come_as_one_message_once_and_the_agent_hears_of_a_broken_promise(team: RunningBot) -> None:
+def test_alerts_come_as_one_message_once_and_the_agent_hears_of_a_broken_promise(
+    watched_desk: RunningBot,
+) -> None:
     # BIG-1 is delinquent and never contacted, QUIET-1 stalled, PROM-1's promise broken.
-    assert alerts_run(team, MONDAY_10AM) == "4 new alerts"
-    posted = channel(team)
+    assert alerts_run(watched_desk, MONDAY_10AM) == "4 new alerts"
+    posted = channel(watched_desk)
     assert len(posted) == 1
     text = json.dumps(posted[0])
     for why in ("high value", "stalled", "broken promise"):
         assert why in text
     assert "FINE-1" not in text
-    dm = [c for c in team.slack.calls("chat.postMessage") if c.params.get("channel") == AGENT]
+    dm = [c for c in watched_desk.slack.calls("chat.postMessage") if c.params.get("channel") == AGENT]
     assert len(dm) == 1 and "PROM-1" in json.dumps(dm[0].params)
-    alerts_run(team, MONDAY_10AM + timedelta(minutes=15))
-    assert len(channel(team)) == 1  # nothing new: raised once until it clears or is snoozed
+    alerts_run(watched_desk, MONDAY_10AM + timedelta(minutes=15))
+    assert len(channel(watched_desk)) == 1  # nothing new: raised once until it clears or is snoozed
 
 
-def test_an_alert_clears_when_its_condition_does(team: RunningBot) -> None:
-    alerts_run(team, MONDAY_10AM)
+def test_an_alert_clears_when_its_condition_does(watched_desk: RunningBot) -> None:
+    alerts_run(watched_desk, MONDAY_10AM)
     assert (
-        "Promise of $200.00" in team.send.slash_command(AGENT, "promise PROM-1 200 friday").body
+        "Promise of $200.00" in watched_desk.send.slash_command(AGENT, "promise PROM-1 200 friday").body
     )  # a new one
-    alerts_run(team, MONDAY_10AM + timedelta(minutes=15))
-    with team.runtime.db.reading() as session:
+    alerts_run(watched_desk, MONDAY_10AM + timedelta(minutes=15))
+    with watched_desk.runtime.db.reading() as session:
         broken = session.scalars(select(Alert).where(Alert.condition == "broken-promise")).one()
     assert broken.cleared_at is not None
 
 
-def click(team: RunningBot, user: str, action: dict[str, Any]) -> str:
-    message = channel(team)[0]
-    answer = team.send.block_actions(user, [action], message=message)
-    return json.dumps(team.slack.wait_for_response(url=answer.response_url)[-1])
+def click(watched_desk: RunningBot, user: str, action: dict[str, Any]) -> str:
+    message = channel(watched_desk)[0]
+    answer = watched_desk.send.block_actions(user, [action], message=message)
+    return json.dumps(watched_desk.slack.wait_for_response(url=answer.response_url)[-1])
 
 
-def test_take_over_reassign_and_snooze(team: RunningBot) -> None:
-    alerts_run(team, MONDAY_10AM)
-    with team.runtime.db.reading() as session:
+def test_take_over_reassign_and_snooze(watched_desk: RunningBot) -> None:
+    alerts_run(watched_desk, MONDAY_10AM)
+    with watched_desk.runtime.db.reading() as session:
         ids = {a.condition: a.id for a in session.scalars(select(Alert))}
-    taken = click(team, SUPERVISOR, {"action_id": ActionId.ALERT_TAKE_OVER, "value": str(ids["stalled"])})
+    taken = click(
+        watched_desk, SUPERVISOR, {"action_id": ActionId.ALERT_TAKE_OVER, "value": str(ids["stalled"])}
+    )
     assert "Sam Supervisor" in taken
-    refused = click(team, AGENT, {"action_id": ActionId.ALERT_SNOOZE, "value": str(ids["high-value"])})
+    refused = click(
+        watched_desk, AGENT, {"action_id": ActionId.ALERT_SNOOZE, "value": str(ids["high-value"])}
+    )
     assert "Only supervisors" in refused
     assert "Snoozed" in click(
-        team, SUPERVISOR, {"action_id": ActionId.ALERT_SNOOZE, "value": str(ids["high-value"])}
+        watched_desk, SUPERVISOR, {"action_id": ActionId.ALERT_SNOOZE, "value": str(ids["high-value"])}
     )
-    with team.runtime.db.reading() as session:
+    with watched_desk.runtime.db.reading() as session:
         quiet = session.scalars(select(Account).where(Account.account_id == "QUIET-1")).one()
     assert quiet.assigned_to == SUPERVISOR
-    alerts_run(team, MONDAY_10AM + timedelta(days=1))
-    assert "high value" not in json.dumps(channel(team)[1:])  # snoozed for 3 days
-    alerts_run(team, MONDAY_10AM + timedelta(days=4))
-    assert "high value" in json.dumps(channel(team)[-1])  # the snooze ended, the condition is still there
+    alerts_run(watched_desk, MONDAY_10AM + timedelta(days=1))
+    assert "high value" not in json.dumps(channel(watched_desk)[1:])  # snoozed for 3 days
+    alerts_run(watched_desk, MONDAY_10AM + timedelta(days=4))
+    assert "high value" in json.dumps(
+        channel(watched_desk)[-1]
+    )  # the snooze ended, the condition is still there
 
 
-def test_two_processes_raise_a_slot_once(team: RunningBot) -> None:
-    alerts_run(team, MONDAY_10AM)
-    assert "already ran" in alerts_run(team, MONDAY_10AM)
-    assert len(channel(team)) == 1
+def test_two_processes_raise_a_slot_once(watched_desk: RunningBot) -> None:
+    alerts_run(watched_desk, MONDAY_10AM)
+    assert "already ran" in alerts_run(watched_desk, MONDAY_10AM)
+    assert len(channel(watched_desk)) == 1
 
 
 def add_day_of_work(bot: RunningBot) -> None:
@@ -144,20 +152,22 @@ def add_day_of_work(bot: RunningBot) -> None:
         )  # fmt: skip
 
 
-def test_the_daily_digest_posts_numbers_a_chart_and_a_spreadsheet_in_its_thread(team: RunningBot) -> None:
-    add_day_of_work(team)
+def test_the_daily_digest_posts_numbers_a_chart_and_a_spreadsheet_in_its_thread(
+    watched_desk: RunningBot,
+) -> None:
+    add_day_of_work(watched_desk)
     evening = datetime(2026, 11, 24, 22, 30, tzinfo=UTC)  # 17:30 on Tuesday in New York
-    team.clock.set(evening)
-    assert "queued" in run_job(team.runtime, "performance-digest-day", evening, by="test").message
-    deliver_due(team.runtime)
+    watched_desk.clock.set(evening)
+    assert "queued" in run_job(watched_desk.runtime, "performance-digest-day", evening, by="test").message
+    deliver_due(watched_desk.runtime)
     # Monday, complete to midnight (with its 23:30 payment), then Tuesday so far for the supervisors.
-    digest, today = [m for m in channel(team) if m["thread_ts"] is None]
+    digest, today = [m for m in channel(watched_desk) if m["thread_ts"] is None]
     text = json.dumps(digest, ensure_ascii=False)
     assert "Daily numbers — Monday 23 November 2026" in text and "to the end of Mon 23 Nov 2026" in text
     assert "Ana Agent" in text and "$1,500.00" in text
     assert "Tuesday 24 November 2026, to 17:30 (so far)" in json.dumps(today)
     assert "$1,500.00" not in json.dumps(today)
-    uploads = [f for f in team.slack.uploaded_files.values() if f.completed]
+    uploads = [f for f in watched_desk.slack.uploaded_files.values() if f.completed]
     assert {f.filename.rsplit(".", 1)[1] for f in uploads} == {"png", "xlsx"}
     assert all(f.thread_ts == digest["ts"] and f.channel == CHANNEL for f in uploads)
     png = next(f for f in uploads if f.filename.endswith(".png"))
@@ -168,41 +178,43 @@ def test_the_daily_digest_posts_numbers_a_chart_and_a_spreadsheet_in_its_thread(
     payments = list(workbook["Payments"].iter_rows(values_only=True))
     assert len(payments) == 2 and any(isinstance(cell, datetime) for cell in payments[1])
     assert 1500 in [cell for cell in payments[1] if isinstance(cell, (int, float, Decimal))]
-    assert "already ran" in run_job(team.runtime, "performance-digest-day", evening, by="again").message
+    assert (
+        "already ran" in run_job(watched_desk.runtime, "performance-digest-day", evening, by="again").message
+    )
 
 
-def test_report_on_demand_and_targets(team: RunningBot) -> None:
-    add_day_of_work(team)
-    team.clock.set(datetime(2026, 11, 24, 4, 45, tzinfo=UTC))
-    mine = team.send.slash_command(AGENT, "report day").body
+def test_report_on_demand_and_targets(watched_desk: RunningBot) -> None:
+    add_day_of_work(watched_desk)
+    watched_desk.clock.set(datetime(2026, 11, 24, 4, 45, tzinfo=UTC))
+    mine = watched_desk.send.slash_command(AGENT, "report day").body
     assert "$1,500.00" in mine
-    assert "own numbers only" in team.send.slash_command(AGENT, f"report <@{SUPERVISOR}>").body
-    assert "Ana Agent" in team.send.slash_command(SUPERVISOR, f"report week <@{AGENT}>").body
-    assert "Only supervisors" in team.send.slash_command(AGENT, f"target <@{AGENT}> 99999").body
-    assert "15,000.00" in team.send.slash_command(SUPERVISOR, f"target <@{AGENT}> 15000").body
-    with team.runtime.db.reading() as session:
+    assert "own numbers only" in watched_desk.send.slash_command(AGENT, f"report <@{SUPERVISOR}>").body
+    assert "Ana Agent" in watched_desk.send.slash_command(SUPERVISOR, f"report week <@{AGENT}>").body
+    assert "Only supervisors" in watched_desk.send.slash_command(AGENT, f"target <@{AGENT}> 99999").body
+    assert "15,000.00" in watched_desk.send.slash_command(SUPERVISOR, f"target <@{AGENT}> 15000").body
+    with watched_desk.runtime.db.reading() as session:
         assert session.scalars(
             select(Agent.monthly_target).where(Agent.slack_user_id == AGENT)
         ).one() == Decimal("15000")
 
 
-def test_the_management_channel_gets_the_numbers_with_account_ids_masked(team: RunningBot) -> None:
-    team.slack.add_channel("C0MANAGEMENT", name="management")
-    team.runtime.settings.management_channel = "C0MANAGEMENT"
-    add_day_of_work(team)
+@pytest.mark.settings(COLLECT_MANAGEMENT_CHANNEL="C0MANAGEMENT")
+def test_the_management_channel_gets_the_numbers_with_account_ids_masked(watched_desk: RunningBot) -> None:
+    watched_desk.slack.add_channel("C0MANAGEMENT", name="management")
+    add_day_of_work(watched_desk)
     evening = datetime(2026, 11, 24, 22, 30, tzinfo=UTC)  # Tuesday's digest: Monday complete
-    team.clock.set(evening)
-    run_job(team.runtime, "performance-digest-day", evening, by="test")
-    deliver_due(team.runtime)
-    supervisors = json.dumps(team.slack.messages(CHANNEL)[0])
+    watched_desk.clock.set(evening)
+    run_job(watched_desk.runtime, "performance-digest-day", evening, by="test")
+    deliver_due(watched_desk.runtime)
+    supervisors = json.dumps(watched_desk.slack.messages(CHANNEL)[0])
     # Management gets the closed days only; today so far is for the supervisors.
-    assert len([m for m in team.slack.messages("C0MANAGEMENT") if m["thread_ts"] is None]) == 1
-    management = json.dumps(team.slack.messages("C0MANAGEMENT")[0], ensure_ascii=False)
+    assert len([m for m in watched_desk.slack.messages("C0MANAGEMENT") if m["thread_ts"] is None]) == 1
+    management = json.dumps(watched_desk.slack.messages("C0MANAGEMENT")[0], ensure_ascii=False)
     assert "BIG-1" in supervisors
     assert "BIG-1" not in management and "payment on …-1" in management
     sheet = next(
         f
-        for f in team.slack.uploaded_files.values()
+        for f in watched_desk.slack.uploaded_files.values()
         if f.channel == "C0MANAGEMENT" and f.filename.endswith("xlsx")
     )
     payments = list(openpyxl.load_workbook(io.BytesIO(sheet.data))["Payments"].iter_rows(values_only=True))

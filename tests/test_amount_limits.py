@@ -20,19 +20,13 @@ from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Base, Escalation, Payment, Promise
 from storage.types import MAX_MONEY, MoneyOutOfRangeError
 from tests.conftest import RunningBot
-from tests.portfolio import add_account, standard_team
+from tests.portfolio import add_account
 from wiring.cli.main import main
 
 AGENT = "U0AGENT1"
 SUPERVISOR = "U0SUPER1"
 LARGEST_USD = "99,999,999,999,999.99"
 TOO_LARGE = "100,000,000,000,000"
-
-
-@pytest.fixture
-def morning(bot: RunningBot) -> RunningBot:
-    standard_team(bot.runtime.db)
-    return bot
 
 
 def said(response: Any) -> str:
@@ -89,41 +83,41 @@ def test_a_value_past_the_limit_is_refused_alike_on_both_databases(db: Database,
     ],
 )
 def test_a_typed_amount_beyond_the_limit_is_too_large_and_nothing_is_written(
-    morning: RunningBot, user: str, typed: str
+    team: RunningBot, user: str, typed: str
 ) -> None:
-    reply = morning.send.slash_command(user, typed)
+    reply = team.send.slash_command(user, typed)
     assert reply.status == 200
     shown = said(reply)
     assert "too large" in shown and f"${LARGEST_USD}" in shown, shown
     assert "went wrong" not in shown
-    db = morning.runtime.db
+    db = team.runtime.db
     for model in (Payment, Promise, Escalation, AuditEntry):
         assert rows(db, model) == 0
     with db.reading() as session:
         assert session.scalars(select(Agent.monthly_target).where(Agent.slack_user_id == AGENT)).one() is None
 
 
-def test_a_target_at_the_limit_is_stored_and_read_back_equal(morning: RunningBot) -> None:
-    reply = morning.send.slash_command(SUPERVISOR, f"target <@{AGENT}> {LARGEST_USD}")
+def test_a_target_at_the_limit_is_stored_and_read_back_equal(team: RunningBot) -> None:
+    reply = team.send.slash_command(SUPERVISOR, f"target <@{AGENT}> {LARGEST_USD}")
     assert LARGEST_USD in said(reply)
-    with morning.runtime.db.reading() as session:
+    with team.runtime.db.reading() as session:
         target = session.scalars(select(Agent.monthly_target).where(Agent.slack_user_id == AGENT)).one()
     assert target == Decimal("99999999999999.99")
 
 
-def test_the_pay_form_refuses_an_amount_beyond_the_limit_on_its_field(morning: RunningBot) -> None:
-    morning.send.slash_command(AGENT, "pay")
-    view = morning.slack.wait_for("views.open")[0].response["view"]
+def test_the_pay_form_refuses_an_amount_beyond_the_limit_on_its_field(team: RunningBot) -> None:
+    team.send.slash_command(AGENT, "pay")
+    view = team.slack.wait_for("views.open")[0].response["view"]
     values: dict[str, Any] = {
         BlockId.ACCOUNT: {
             ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1042"}}
         },
         BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "1" + "0" * 20}},
     }
-    refused = morning.send.view_submission(AGENT, view, values)
+    refused = team.send.view_submission(AGENT, view, values)
     errors = refused.json()["errors"]
     assert "too large" in errors[BlockId.AMOUNT] and LARGEST_USD in errors[BlockId.AMOUNT]
-    assert rows(morning.runtime.db, Payment) == 0
+    assert rows(team.runtime.db, Payment) == 0
 
 
 def _confirmed_overpayment(bot: RunningBot, typed: str) -> str:
@@ -134,12 +128,12 @@ def _confirmed_overpayment(bot: RunningBot, typed: str) -> str:
     return said(bot.slack.wait_for_response(url=click.response_url)[0])
 
 
-def test_a_credit_balance_beyond_the_limit_is_refused_not_stored(morning: RunningBot) -> None:
-    db = morning.runtime.db
-    assert "Recorded" in _confirmed_overpayment(morning, f"pay ACC-1043 {LARGEST_USD} ref:BIG-1")
+def test_a_credit_balance_beyond_the_limit_is_refused_not_stored(team: RunningBot) -> None:
+    db = team.runtime.db
+    assert "Recorded" in _confirmed_overpayment(team, f"pay ACC-1043 {LARGEST_USD} ref:BIG-1")
     credit = balance(db, "ACC-1043")
     assert credit == Decimal("80.00") - Decimal("99999999999999.99")
-    refused = _confirmed_overpayment(morning, f"pay ACC-1043 {LARGEST_USD} ref:BIG-2")
+    refused = _confirmed_overpayment(team, f"pay ACC-1043 {LARGEST_USD} ref:BIG-2")
     assert "too large" in refused and "went wrong" not in refused, refused
     assert balance(db, "ACC-1043") == credit and rows(db, Payment) == 1
 
@@ -236,12 +230,12 @@ def test_imported_payments_beyond_the_limit_or_a_credit_beyond_it_are_bad_rows(
     assert rows(db, Payment) == 0 and balance(db, "ACC-1") == Decimal("10")
 
 
-def test_a_report_sums_many_balances_at_the_limit_exactly(morning: RunningBot) -> None:
+def test_a_report_sums_many_balances_at_the_limit_exactly(team: RunningBot) -> None:
     """SQLite's SUM() of integers stops at 2**63 - 1 with an error: ten accounts at the limit pass it."""
     largest = Decimal("99999999999999.99")
     for n in range(12):
-        add_account(morning.runtime.db, f"BIG-{n}", str(largest), due_date=date(2026, 9, 1))
-    reply = morning.send.slash_command(SUPERVISOR, "report month")
+        add_account(team.runtime.db, f"BIG-{n}", str(largest), due_date=date(2026, 9, 1))
+    reply = team.send.slash_command(SUPERVISOR, "report month")
     shown = said(reply)
     assert reply.status == 200 and "went wrong" not in shown, shown
     assert "$1,199,999,999,999,99" in shown, shown

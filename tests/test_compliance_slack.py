@@ -28,12 +28,6 @@ def desk(bot: RunningBot) -> RunningBot:
     return bot
 
 
-def say(bot: RunningBot, typed: str, user: str = AGENT) -> str:
-    answer = bot.send.slash_command(user, typed)
-    assert answer.status == 200
-    return str(answer.body)
-
-
 def count(bot: RunningBot, model: Any, *where: Any) -> int:
     with bot.runtime.db.reading() as session:
         return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
@@ -58,13 +52,13 @@ def calls_on(bot: RunningBot, account_id: str, days_ago: list[int]) -> None:
 
 def test_the_eighth_call_in_seven_days_is_refused_and_recorded(desk: RunningBot) -> None:
     calls_on(desk, "NY-1", [1, 1, 2, 3, 4, 5, 6])
-    refused = say(desk, "log NY-1 call no-answer")
+    refused = desk.collect(AGENT, "log NY-1 call no-answer")
     assert "ephemeral" in refused and "7 calls" in refused
     assert count(desk, Contact) == 7
     with desk.runtime.db.reading() as session:
         refusal = session.scalars(select(ComplianceRefusal)).one()
     assert (refusal.actor, refusal.rule) == (AGENT, "7-in-7")
-    assert "Logged email" in say(desk, "log NY-1 email no-answer")  # an email is not a call
+    assert "Logged email" in desk.collect(AGENT, "log NY-1 email no-answer")  # an email is not a call
 
 
 def test_a_call_in_which_the_debtor_refused_to_pay_is_a_conversation_for_the_seven_days(
@@ -73,8 +67,8 @@ def test_a_call_in_which_the_debtor_refused_to_pay_is_a_conversation_for_the_sev
     """Regulation F counts any telephone conversation about the debt, whatever came of it: a call in
     which the debtor refused to pay blocks calls for seven days, at the moment of acting and in the
     morning's worklists alike (one rule, DOMAIN.md's right-party contact)."""
-    assert "Logged call" in say(desk, "log NY-1 call refused says he will not pay")
-    refused = say(desk, "log NY-1 call no-answer")
+    assert "Logged call" in desk.collect(AGENT, "log NY-1 call refused says he will not pay")
+    refused = desk.collect(AGENT, "log NY-1 call no-answer")
     assert "ephemeral" in refused and "spoke with the customer by phone" in refused
     assert count(desk, Contact) == 1
     run_job(desk.runtime, "daily-assignments", MONDAY_9AM + timedelta(days=1), by="test")
@@ -85,42 +79,46 @@ def test_a_call_in_which_the_debtor_refused_to_pay_is_a_conversation_for_the_sev
 
 
 def test_a_call_before_eight_in_the_customers_zone_is_refused(desk: RunningBot) -> None:
-    assert "Logged call" in say(desk, "log NY-1 call vm")  # 09:00 in New York
-    refused = say(desk, "log LA-1 call vm")  # 06:00 in Los Angeles
+    assert "Logged call" in desk.collect(AGENT, "log NY-1 call vm")  # 09:00 in New York
+    refused = desk.collect(AGENT, "log LA-1 call vm")  # 06:00 in Los Angeles
     assert "08:00" in refused and count(desk, Contact, Contact.account_pk.isnot(None)) == 1
     desk.clock.set(MONDAY_9AM + timedelta(hours=2))  # 08:00 in Los Angeles
-    assert "Logged call" in say(desk, "log LA-1 call vm")
+    assert "Logged call" in desk.collect(AGENT, "log LA-1 call vm")
 
 
 def test_an_unknown_zone_needs_every_plausible_zone_awake_or_a_supervisors_exception(
     desk: RunningBot,
 ) -> None:
-    refused = say(desk, "log NOZONE-1 call vm")
+    refused = desk.collect(AGENT, "log NOZONE-1 call vm")
     assert "Honolulu" in refused and "override" in refused
-    assert "Only supervisors" in say(
-        desk, "override NOZONE-1 time-zone-unknown customer asked us to call at 9"
+    assert "Only supervisors" in desk.collect(
+        AGENT, "override NOZONE-1 time-zone-unknown customer asked us to call at 9"
     )
-    assert "One exception" in say(
-        desk, "override NOZONE-1 time-zone-unknown customer asked us to call at 9", SUPERVISOR
+    assert "One exception" in desk.collect(
+        SUPERVISOR, "override NOZONE-1 time-zone-unknown customer asked us to call at 9"
     )
-    assert "Logged call" in say(desk, "log NOZONE-1 call rpc")
-    assert "Honolulu" in say(desk, "log NOZONE-1 sms vm")  # used once
+    assert "Logged call" in desk.collect(AGENT, "log NOZONE-1 call rpc")
+    assert "Honolulu" in desk.collect(AGENT, "log NOZONE-1 sms vm")  # used once
 
 
 def test_a_dispute_holds_the_account_until_a_supervisor_releases_it(desk: RunningBot) -> None:
-    say(desk, "log NY-1 call dispute says it was paid")
-    assert "disputed" in say(desk, "log NY-1 call vm")
-    assert "Logged letter" in say(desk, "log NY-1 letter no-answer validation notice")
-    assert "Logged call" in say(desk, "log NY-1 call rpc inbound: customer called us")  # answering is allowed
-    assert "disputed" in say(desk, "promise NY-1 100 friday") and count(desk, Promise) == 0
-    assert "Only supervisors" in say(desk, "release NY-1 verification sent")
-    assert "released" in say(desk, "release NY-1 verification sent 2026-11-23", SUPERVISOR)
-    assert "Promise of $100.00" in say(desk, "promise NY-1 100 friday")
+    desk.collect(AGENT, "log NY-1 call dispute says it was paid")
+    assert "disputed" in desk.collect(AGENT, "log NY-1 call vm")
+    assert "Logged letter" in desk.collect(AGENT, "log NY-1 letter no-answer validation notice")
+    assert "Logged call" in desk.collect(
+        AGENT, "log NY-1 call rpc inbound: customer called us"
+    )  # answering is allowed
+    assert "disputed" in desk.collect(AGENT, "promise NY-1 100 friday") and count(desk, Promise) == 0
+    assert "Only supervisors" in desk.collect(AGENT, "release NY-1 verification sent")
+    assert "released" in desk.collect(SUPERVISOR, "release NY-1 verification sent 2026-11-23")
+    assert "Promise of $100.00" in desk.collect(AGENT, "promise NY-1 100 friday")
 
 
 def test_holds_by_command_and_refusals_count_as_attempted_breaches(desk: RunningBot) -> None:
-    assert "on hold: cease-communication" in say(desk, "hold NY-1 cease-communication letter received")
-    say(desk, "log NY-1 call vm")
+    assert "on hold: cease-communication" in desk.collect(
+        AGENT, "hold NY-1 cease-communication letter received"
+    )
+    desk.collect(AGENT, "log NY-1 call vm")
     desk.clock.set(datetime(2026, 11, 24, 4, 45, tzinfo=UTC))
-    mine = say(desk, "report day")
+    mine = desk.collect(AGENT, "report day")
     assert "Attempts refused by the contact rules*\\n1" in mine and count(desk, ComplianceRefusal) == 1

@@ -19,7 +19,6 @@ from bot.job_runs import JobReport
 from bot.runtime import Runtime
 from schedules.runner import run_due, run_job
 from schedules.scheduler import start_scheduler
-from storage.database import Database
 from storage.models import Account, Assignment, OutboxMessage, Promise
 from tests.conftest import MONDAY_9AM, RunningBot
 from tests.portfolio import add_account, add_agent
@@ -27,27 +26,6 @@ from tests.portfolio import add_account, add_agent
 AGENT, PORTUGUESE, SENIOR, SUPERVISOR = "U0AGENT1", "U0AGENT2", "U0SENIOR", "U0SUPER1"
 SUPERVISORS = "C0SUPERVISORS"
 TODAY = date(2026, 11, 23)
-
-
-def morning_team(db: Database) -> None:
-    add_agent(db, AGENT, "Ana Agent", daily_capacity=3)
-    add_agent(db, PORTUGUESE, "João Agente", languages="pt;en", daily_capacity=3)
-    add_agent(db, SENIOR, "Sara Senior", tier="senior", daily_capacity=3)
-    add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
-    add_account(db, "ACC-1", "250.00", assigned_to=AGENT, customer_name="<!channel> & Sons")
-    add_account(db, "ACC-2", "900.00", assigned_to=None)
-    add_account(db, "ACC-3", "40.00", assigned_to=None, due_date=TODAY - timedelta(days=100))
-    add_account(db, "BR-1", "1200.00", currency="BRL", language="pt", assigned_to=None)
-    add_account(db, "BIG-1", "25000.00", assigned_to=AGENT)  # high value: a senior agent's
-    add_account(db, "HOLD-1", "500.00", status="on_hold", hold_reason="dispute")
-    add_account(db, "CEASE-1", "500.00", status="on_hold", hold_reason="cease-communication")
-    add_account(db, "PAID-1", "0.00", status="paid")
-
-
-@pytest.fixture
-def morning(bot: RunningBot) -> RunningBot:
-    morning_team(bot.runtime.db)
-    return bot
 
 
 def dms(bot: RunningBot, user: str) -> list[dict[str, Any]]:
@@ -68,15 +46,8 @@ def daily(reports: list[JobReport]) -> list[JobReport]:
     return [report for report in reports if report.job == JOB]
 
 
-def run_morning(bot: RunningBot, at: datetime = MONDAY_9AM) -> str:
-    bot.clock.set(at)
-    report = run_job(bot.runtime, JOB, at, by="test")
-    deliver_due(bot.runtime)
-    return report.message
-
-
 def test_each_agent_gets_todays_list_once_with_reasons(morning: RunningBot) -> None:
-    assert "accounts on 3 worklists" in run_morning(morning)
+    assert "accounts on 3 worklists" in morning.run_morning()
     ana = dms(morning, AGENT)
     assert len(ana) == 1
     assert "&lt;!channel&gt; &amp; Sons" in shown(ana[0]) and "<!channel>" not in shown(ana[0])
@@ -96,7 +67,7 @@ def test_each_agent_gets_todays_list_once_with_reasons(morning: RunningBot) -> N
 
 
 def test_the_supervisors_get_one_summary_without_debtor_details(morning: RunningBot) -> None:
-    run_morning(morning)
+    morning.run_morning()
     summaries = [
         c.params for c in morning.slack.calls("chat.postMessage") if c.params.get("channel") == SUPERVISORS
     ]
@@ -108,23 +79,24 @@ def test_the_supervisors_get_one_summary_without_debtor_details(morning: Running
 
 
 def test_running_twice_or_from_two_processes_sends_nothing_twice(morning: RunningBot) -> None:
-    run_morning(morning)
-    assert "already ran" in run_morning(morning)
-    other = Runtime(
-        settings=morning.runtime.settings, db=Database(morning.runtime.db.url), clock=morning.clock
-    )
-    assert daily(run_due(other, by="other process")) == []
-    deliver_due(other)
+    morning.run_morning()
+    assert "already ran" in morning.run_morning()
+    with morning.another_process() as other:
+        assert daily(run_due(other, by="other process")) == []
+        deliver_due(other)
     assert len(dms(morning, AGENT)) == 1
-    other.db.dispose()
 
 
 def test_two_schedulers_at_once_claim_the_day_once(morning: RunningBot) -> None:
-    runtimes = [
-        Runtime(settings=morning.runtime.settings, db=Database(morning.runtime.db.url), clock=morning.clock)
-        for _ in range(2)
-    ]
-    barrier = threading.Barrier(2)
+    with morning.another_process() as first, morning.another_process() as second:
+        reports = both_at_once(first, second)
+    assert sum(1 for report in reports if report.ran) == 1
+    assert len(dms(morning, AGENT)) == 1 and len(dms(morning, SENIOR)) == 1
+
+
+def both_at_once(*runtimes: Runtime) -> list[Any]:
+    """Two schedulers run the due jobs and deliver at the same moment; what the jobs reported."""
+    barrier = threading.Barrier(len(runtimes))
     reports: list[Any] = []
 
     def scheduler(runtime: Runtime) -> None:
@@ -137,18 +109,15 @@ def test_two_schedulers_at_once_claim_the_day_once(morning: RunningBot) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sum(1 for report in reports if report.ran) == 1
-    assert len(dms(morning, AGENT)) == 1 and len(dms(morning, SENIOR)) == 1
-    for runtime in runtimes:
-        runtime.db.dispose()
+    return reports
 
 
+@pytest.mark.settings(COLLECT_HOLIDAY_COUNTRY="US")
 def test_holidays_and_weekends_have_no_worklists(morning: RunningBot) -> None:
     saturday = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
-    assert "not a working day" in run_morning(morning, saturday)
-    morning.runtime.settings.holiday_country = "US"
+    assert "not a working day" in morning.run_morning(saturday)
     thanksgiving = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
-    assert "Thanksgiving" in run_morning(morning, thanksgiving)
+    assert "Thanksgiving" in morning.run_morning(thanksgiving)
     assert morning.slack.calls("chat.postMessage") == []
 
 
@@ -170,7 +139,7 @@ def test_a_failed_send_is_retried_by_the_next_run_and_the_sent_ones_are_not_rese
 ) -> None:
     tries = 1 + morning.runtime.settings.slack_max_retries
     morning.slack.fail("chat.postMessage", 500, times=tries)  # the first message fails every retry
-    run_morning(morning)
+    morning.run_morning()
     with morning.runtime.db.reading() as session:
         states = dict(session.execute(select(OutboxMessage.channel, OutboxMessage.state)).all())
     assert sorted(states.values()).count("pending") == 1
@@ -186,7 +155,7 @@ def test_a_failed_send_is_retried_by_the_next_run_and_the_sent_ones_are_not_rese
 
 def test_rate_limits_are_waited_out_within_the_delivery(morning: RunningBot) -> None:
     morning.slack.fail("chat.postMessage", 429, times=2, retry_after=0)
-    run_morning(morning)
+    morning.run_morning()
     with morning.runtime.db.reading() as session:
         assert set(session.scalars(select(OutboxMessage.state))) == {"sent"}
 
@@ -210,23 +179,17 @@ def test_the_scheduler_in_serve_runs_the_morning_by_itself(morning: RunningBot) 
     assert len(dms(morning, AGENT)) == 1
 
 
-def collect(bot: RunningBot, typed: str, user: str = AGENT) -> str:
-    response = bot.send.slash_command(user, typed)
-    assert response.status == 200
-    return str(response.body)
-
-
 def test_mine_strikes_through_what_is_done(morning: RunningBot) -> None:
-    run_morning(morning)
-    before = collect(morning, "mine")
+    morning.run_morning()
+    before = morning.collect(AGENT, "mine")
     assert "0 of 2 done" in before and "~" not in before
-    collect(morning, "log ACC-1 call vm")
-    after = collect(morning, "mine")
+    morning.collect(AGENT, "log ACC-1 call vm")
+    after = morning.collect(AGENT, "mine")
     assert "1 of 2 done" in after and "~" in after
 
 
 def test_a_line_menu_opens_the_form_for_that_account(morning: RunningBot) -> None:
-    run_morning(morning)
+    morning.run_morning()
     message = dms(morning, AGENT)[0]
     menu = next(
         block["accessory"]
@@ -250,7 +213,7 @@ def test_a_long_list_is_paged_within_slacks_limits(bot: RunningBot) -> None:
     add_agent(bot.runtime.db, AGENT, "Ana Agent", daily_capacity=500)
     for n in range(500):
         add_account(bot.runtime.db, f"ACC-{n:03}", f"{100 + n}.00", assigned_to=AGENT)
-    run_morning(bot)
+    bot.run_morning()
     first = dms(bot, AGENT)
     assert len(first) == 1 and len(first[0]["blocks"]) <= 50
     assert bot.slack.calls("chat.postMessage")[0].ok
@@ -263,29 +226,29 @@ def test_a_long_list_is_paged_within_slacks_limits(bot: RunningBot) -> None:
 
 
 def test_app_home_shows_todays_list(morning: RunningBot) -> None:
-    run_morning(morning)
+    morning.run_morning()
     assert morning.send.event({"type": "app_home_opened", "user": AGENT, "tab": "home"}).status == 200
     published = morning.slack.wait_for("views.publish")[0]
     assert published.params["user_id"] == AGENT and "0 of 2" in json.dumps(published.params["view"])
 
 
 def test_away_shares_out_the_accounts_and_they_come_back(morning: RunningBot) -> None:
-    assert "away" in collect(morning, f"away <@{AGENT}|ana> 2026-11-23 2026-11-23")
-    run_morning(morning)
+    assert "away" in morning.collect(AGENT, f"away <@{AGENT}|ana> 2026-11-23 2026-11-23")
+    morning.run_morning()
     assert dms(morning, AGENT) == []
     assert "ACC-1" in shown(dms(morning, PORTUGUESE)[0]) or "ACC-1" in shown(dms(morning, SENIOR)[0])
     tuesday = MONDAY_9AM + timedelta(days=1)
-    run_morning(morning, tuesday)
+    morning.run_morning(tuesday)
     assert "ACC-1" in shown(dms(morning, AGENT)[0])
 
 
 def test_only_supervisors_mark_others_away_or_move_accounts(morning: RunningBot) -> None:
-    refused = collect(morning, f"away <@{PORTUGUESE}|joao> tomorrow tomorrow", user=AGENT)
+    refused = morning.collect(AGENT, f"away <@{PORTUGUESE}|joao> tomorrow tomorrow")
     assert "Only supervisors" in refused
-    assert "Only supervisors" in collect(morning, f"assign ACC-1 <@{PORTUGUESE}>", user=AGENT)
-    moved = collect(morning, f"assign ACC-1 <@{PORTUGUESE}|joao>", user=SUPERVISOR)
+    assert "Only supervisors" in morning.collect(AGENT, f"assign ACC-1 <@{PORTUGUESE}>")
+    moved = morning.collect(SUPERVISOR, f"assign ACC-1 <@{PORTUGUESE}|joao>")
     assert "moved" in moved
-    run_morning(morning)
+    morning.run_morning()
     assert "ACC-1" in shown(dms(morning, PORTUGUESE)[0])
 
 
@@ -311,15 +274,12 @@ def test_the_cli_runs_the_job_as_if_at_a_time(
     assert len(dms(morning, AGENT)) == 1
 
 
+@pytest.mark.settings(COLLECT_SLACK_TIMEOUT="1")
 def test_a_slack_timeout_is_recorded_and_retried_by_the_next_delivery(morning: RunningBot) -> None:
-    settings = morning.runtime.settings
-    settings.slack_timeout_seconds = 1
-    morning.runtime.client = None
-    morning.runtime.__post_init__()  # a client with the short timeout
     # The client does not repeat a call that timed out (Slack may have posted it): the outbox
     # retries it on its next delivery, looking in the conversation's history first.
     morning.slack.hang("chat.postMessage", seconds=3, times=1)
-    run_morning(morning)
+    morning.run_morning()
     with morning.runtime.db.reading() as session:
         waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.state == "pending")).all()
         queued = len(session.scalars(select(OutboxMessage.id)).all())
@@ -335,8 +295,8 @@ def test_a_slack_timeout_is_recorded_and_retried_by_the_next_delivery(morning: R
 
 
 def test_logging_a_contact_refreshes_the_agents_home_tab(morning: RunningBot) -> None:
-    run_morning(morning)
-    collect(morning, "log ACC-1 call vm")
+    morning.run_morning()
+    morning.collect(AGENT, "log ACC-1 call vm")
     published = morning.slack.wait_for("views.publish")[0]
     assert published.params["user_id"] == AGENT and "1 of 2" in json.dumps(published.params["view"])
 
@@ -356,15 +316,14 @@ def test_a_plan_account_is_on_one_list_once(bot: RunningBot) -> None:
                     made_by=AGENT, made_at=MONDAY_9AM, instalment=n,
                 )
             )  # fmt: skip
-    assert "1 accounts on 1 worklists" in run_morning(bot)
+    assert "1 accounts on 1 worklists" in bot.run_morning()
 
 
+@pytest.mark.settings(COLLECT_OUTBOX_MAX_ATTEMPTS="1")
 def test_a_message_that_keeps_failing_is_raised_with_the_supervisors(morning: RunningBot) -> None:
-    settings = morning.runtime.settings
-    settings.outbox_max_attempts = 1
     # A Slack error (not a 429 or 5xx) is not retried by the client: one delivery, one try, given up.
     morning.slack.fail("chat.postMessage", 200, times=1, error="channel_not_found")
-    run_morning(morning)
+    morning.run_morning()
     with morning.runtime.db.reading() as session:
         failed = session.scalars(select(OutboxMessage).where(OutboxMessage.state == "failed")).all()
     assert len(failed) == 1

@@ -197,13 +197,21 @@ MONTHS = [
 ]
 
 
-@pytest.mark.parametrize(("zone_name", "country", "month"), MONTHS)
+@pytest.mark.parametrize(
+    ("zone_name", "country", "month"),
+    [
+        # The bot of a team in that zone and country, set so from its start.
+        pytest.param(
+            *case, marks=pytest.mark.settings(COLLECT_TIMEZONE=case[0], COLLECT_HOLIDAY_COUNTRY=case[1])
+        )
+        for case in MONTHS
+    ],
+)
 def test_the_daily_digests_of_a_month_count_each_payment_once_and_add_up_to_the_monthly_one(
     bot: RunningBot, zone_name: str, country: str, month: date
 ) -> None:
     runtime = bot.runtime
-    runtime.settings.timezone = zone_name
-    runtime.settings.holiday_country = country
+    assert (runtime.settings.timezone, runtime.settings.holiday_country) == (zone_name, country)
     zone = ZoneInfo(zone_name)
     add_agent(runtime.db, AGENT, "Ana Agent", monthly_target=Decimal("20000"))
     add_account(runtime.db, "US-1", "900000.00", due_date=month - timedelta(days=40))
@@ -336,12 +344,12 @@ def test_the_weekly_and_monthly_digests_count_the_whole_period_before_to_its_las
     )
 
 
+@pytest.mark.settings(COLLECT_HOLIDAY_COUNTRY="US")
 def test_a_day_the_bot_was_down_is_in_the_next_digest(ny_team: RunningBot) -> None:
     bot = ny_team
     for day in range(23, 28):
         pay(bot, f"EVENING-{day}", "10.00", local(NY, date(2026, 11, day), 19, 0))
     # Monday, then down on Tuesday and Wednesday; Thursday is Thanksgiving (no digest, with US holidays).
-    bot.runtime.settings.holiday_country = "US"
     down = frozenset({date(2026, 11, 24), date(2026, 11, 25)})
     run_scheduler(bot, NY, date(2026, 11, 23), date(2026, 11, 27), skip=down)
     daily = sheets(bot, DAILY_FILE)

@@ -28,7 +28,6 @@ from tests.test_escalations import (
     account,
     channel_posts,
     click,
-    collect,
     decide,
     desk,
     dms_to,
@@ -45,7 +44,7 @@ SENIOR = "U0SENIOR1"
 
 
 @pytest.fixture
-def team(desk: RunningBot) -> RunningBot:
+def senior_desk(desk: RunningBot) -> RunningBot:
     add_agent(desk.runtime.db, SENIOR, "Sid Senior", role="supervisor", approval_limit=Decimal("5000"))
     add_account(desk.runtime.db, "ACC-3000", "9800.00")
     return desk
@@ -60,20 +59,20 @@ def decision_form(bot: RunningBot, user: str, action: str = ActionId.ESCALATION_
 
 
 def test_a_write_off_decided_after_a_payment_is_capped_at_the_balance_and_checked_as_applied(
-    team: RunningBot,
+    senior_desk: RunningBot,
 ) -> None:
     """The defect as found: 8,000 asked on 9,800, then 9,699.79 paid; a supervisor whose limit is
     5,000 approves. The write-off is 100.21, within the limit, and the balance stops at zero."""
-    collect(team, "escalate ACC-3000 write-off 8000 debtor deceased")
-    assert "9,699.79" in collect(team, "pay ACC-3000 9699.79")
-    form = decision_form(team, SENIOR)
+    senior_desk.collect(AGENT, "escalate ACC-3000 write-off 8000 debtor deceased")
+    assert "9,699.79" in senior_desk.collect(AGENT, "pay ACC-3000 9699.79")
+    form = decision_form(senior_desk, SENIOR)
     assert "Balance is now $100.21, was $9,800.00 when requested" in form
     assert "capped at $100.21" in form
     # Opening the form brought the channel message up to date as well.
-    team.slack.wait_for("chat.update", count=edits_queued(team))
-    assert "capped at $100.21" in json.dumps(the_escalation(team))
-    assert decide(team, SENIOR, ActionId.ESCALATION_APPROVE, "ok").body == ""
-    after = account(team, "ACC-3000")
+    senior_desk.slack.wait_for("chat.update", count=edits_queued(senior_desk))
+    assert "capped at $100.21" in json.dumps(the_escalation(senior_desk))
+    assert decide(senior_desk, SENIOR, ActionId.ESCALATION_APPROVE, "ok").body == ""
+    after = account(senior_desk, "ACC-3000")
     assert (after.balance, after.written_off_amount, after.status) == (
         Decimal("0.00"),
         Decimal("100.21"),
@@ -83,121 +82,123 @@ def test_a_write_off_decided_after_a_payment_is_capped_at_the_balance_and_checke
     assert after.balance == Decimal("9800.00") - paid - Decimal(
         after.written_off_amount or 0
     )  # nothing else moved it
-    decided = escalation(team)
+    decided = escalation(senior_desk)
     assert (decided.status, decided.decided_by, decided.applied_amount) == (
         "approved",
         SENIOR,
         Decimal("100.21"),
     )
-    with team.runtime.db.reading() as session:
+    with senior_desk.runtime.db.reading() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "account.write-off")).one()
     assert entry.actor == SENIOR and entry.after and Decimal(entry.after["applied"]) == Decimal("100.21")
-    message = json.dumps(the_escalation(team))
+    message = json.dumps(the_escalation(senior_desk))
     assert "Written off $100.21" in message and "$8,000.00 was requested" in message
-    assert "Written off $100.21" in json.dumps(dms_to(team, AGENT))
+    assert "Written off $100.21" in json.dumps(dms_to(senior_desk, AGENT))
 
 
-def test_a_write_off_within_the_limit_when_asked_is_checked_again_as_it_would_apply(team: RunningBot) -> None:
+def test_a_write_off_within_the_limit_when_asked_is_checked_again_as_it_would_apply(
+    senior_desk: RunningBot,
+) -> None:
     """The whole balance asked on 4,000; the billing system then raises it to 6,000 (an import):
     the supervisor's approval is checked against 6,000, so it is a recommendation."""
-    add_account(team.runtime.db, "ACC-3100", "4000.00")
-    collect(team, "escalate ACC-3100 write-off debtor deceased")
-    _set_balance(team, "ACC-3100", Decimal("6000.00"))
-    decide(team, SENIOR, ActionId.ESCALATION_APPROVE)
-    assert escalation(team).status == "recommended"
-    assert account(team, "ACC-3100").balance == Decimal("6000.00")
-    decide(team, MANAGER, ActionId.ESCALATION_APPROVE)
-    assert account(team, "ACC-3100").written_off_amount == Decimal("6000.00")
+    add_account(senior_desk.runtime.db, "ACC-3100", "4000.00")
+    senior_desk.collect(AGENT, "escalate ACC-3100 write-off debtor deceased")
+    _set_balance(senior_desk, "ACC-3100", Decimal("6000.00"))
+    decide(senior_desk, SENIOR, ActionId.ESCALATION_APPROVE)
+    assert escalation(senior_desk).status == "recommended"
+    assert account(senior_desk, "ACC-3100").balance == Decimal("6000.00")
+    decide(senior_desk, MANAGER, ActionId.ESCALATION_APPROVE)
+    assert account(senior_desk, "ACC-3100").written_off_amount == Decimal("6000.00")
 
 
-def test_a_managers_decision_is_computed_from_the_account_at_that_moment(team: RunningBot) -> None:
+def test_a_managers_decision_is_computed_from_the_account_at_that_moment(senior_desk: RunningBot) -> None:
     """Recommended at 8,000 on 9,800; a payment lands before the manager decides: 100.21 is written off."""
-    collect(team, "escalate ACC-3000 write-off 8000 debtor deceased")
-    decide(team, SENIOR, ActionId.ESCALATION_APPROVE, "agree")
-    assert escalation(team).status == "recommended"
-    collect(team, "pay ACC-3000 9699.79")
-    assert "capped at $100.21" in decision_form(team, MANAGER)
-    decide(team, MANAGER, ActionId.ESCALATION_APPROVE)
-    after = account(team, "ACC-3000")
+    senior_desk.collect(AGENT, "escalate ACC-3000 write-off 8000 debtor deceased")
+    decide(senior_desk, SENIOR, ActionId.ESCALATION_APPROVE, "agree")
+    assert escalation(senior_desk).status == "recommended"
+    senior_desk.collect(AGENT, "pay ACC-3000 9699.79")
+    assert "capped at $100.21" in decision_form(senior_desk, MANAGER)
+    decide(senior_desk, MANAGER, ActionId.ESCALATION_APPROVE)
+    after = account(senior_desk, "ACC-3000")
     assert (after.balance, after.written_off_amount) == (Decimal("0.00"), Decimal("100.21"))
 
 
-def test_a_settlement_no_longer_below_the_balance_goes_back_to_the_agent(team: RunningBot) -> None:
-    collect(team, "escalate ACC-3000 settlement 5000 lost job")
-    collect(team, "pay ACC-3000 5000")
-    form = decision_form(team, SENIOR)
+def test_a_settlement_no_longer_below_the_balance_goes_back_to_the_agent(senior_desk: RunningBot) -> None:
+    senior_desk.collect(AGENT, "escalate ACC-3000 settlement 5000 lost job")
+    senior_desk.collect(AGENT, "pay ACC-3000 5000")
+    form = decision_form(senior_desk, SENIOR)
     assert "Balance is now $4,800.00, was $9,800.00 when requested" in form
     assert "back to" in form and '"submit": {"type": "plain_text", "text": "Send back"' in form
-    decide(team, SENIOR, ActionId.ESCALATION_APPROVE)
-    returned = escalation(team)
+    decide(senior_desk, SENIOR, ActionId.ESCALATION_APPROVE)
+    returned = escalation(senior_desk)
     assert returned.status == "returned"
-    after = account(team, "ACC-3000")
+    after = account(senior_desk, "ACC-3000")
     assert (after.settlement_amount, after.balance) == (None, Decimal("4800.00"))
-    told = json.dumps(dms_to(team, AGENT))
+    told = json.dumps(dms_to(senior_desk, AGENT))
     assert "returned" in told and "$4,800.00" in told
-    message = json.dumps(the_escalation(team))
+    message = json.dumps(the_escalation(senior_desk))
     assert "Returned" in message and "escalation-approve" not in message
-    assert any("returned" in json.dumps(reply).lower() for reply in thread(team))
+    assert any("returned" in json.dumps(reply).lower() for reply in thread(senior_desk))
     # Back with the agent: they may ask again with today's figures.
-    assert "Escalated" in collect(team, "escalate ACC-3000 settlement 4000 lost job")
+    assert "Escalated" in senior_desk.collect(AGENT, "escalate ACC-3000 settlement 4000 lost job")
 
 
-def test_a_settlement_below_the_lower_balance_forgives_less(team: RunningBot) -> None:
-    collect(team, "escalate ACC-3000 settlement 3000 lost job")  # forgives 6,800: above 5,000
-    collect(team, "pay ACC-3000 3000")  # balance 6,800: forgives 3,800
-    assert "the settlement would forgive $3,800.00" in decision_form(team, SENIOR)
-    decide(team, SENIOR, ActionId.ESCALATION_APPROVE)
-    assert escalation(team).status == "approved"
-    assert account(team, "ACC-3000").settlement_amount == Decimal("3000.00")
+def test_a_settlement_below_the_lower_balance_forgives_less(senior_desk: RunningBot) -> None:
+    senior_desk.collect(AGENT, "escalate ACC-3000 settlement 3000 lost job")  # forgives 6,800: above 5,000
+    senior_desk.collect(AGENT, "pay ACC-3000 3000")  # balance 6,800: forgives 3,800
+    assert "the settlement would forgive $3,800.00" in decision_form(senior_desk, SENIOR)
+    decide(senior_desk, SENIOR, ActionId.ESCALATION_APPROVE)
+    assert escalation(senior_desk).status == "approved"
+    assert account(senior_desk, "ACC-3000").settlement_amount == Decimal("3000.00")
 
 
-def test_an_account_paid_since_the_request_sends_it_back(team: RunningBot) -> None:
-    collect(team, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
-    collect(team, "pay ACC-1042 1250")
-    assert "paid" in decision_form(team, SUPERVISOR)
-    decide(team, SUPERVISOR, ActionId.ESCALATION_APPROVE)
-    assert escalation(team).status == "returned"
-    with team.runtime.db.reading() as session:
+def test_an_account_paid_since_the_request_sends_it_back(senior_desk: RunningBot) -> None:
+    senior_desk.collect(AGENT, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
+    senior_desk.collect(AGENT, "pay ACC-1042 1250")
+    assert "paid" in decision_form(senior_desk, SUPERVISOR)
+    decide(senior_desk, SUPERVISOR, ActionId.ESCALATION_APPROVE)
+    assert escalation(senior_desk).status == "returned"
+    with senior_desk.runtime.db.reading() as session:
         assert session.scalars(select(Promise)).all() == []
-    assert account(team, "ACC-1042").status == "paid"
+    assert account(senior_desk, "ACC-1042").status == "paid"
 
 
-def test_an_account_put_on_hold_since_the_request_sends_it_back(team: RunningBot) -> None:
-    collect(team, "escalate ACC-1042 write-off 500 tiny remainder")
-    collect(team, "hold ACC-1042 bankruptcy chapter 7 filed")
-    assert "on hold" in decision_form(team, SUPERVISOR)
-    decide(team, SUPERVISOR, ActionId.ESCALATION_APPROVE)
-    assert escalation(team).status == "returned"
-    held = account(team, "ACC-1042")
+def test_an_account_put_on_hold_since_the_request_sends_it_back(senior_desk: RunningBot) -> None:
+    senior_desk.collect(AGENT, "escalate ACC-1042 write-off 500 tiny remainder")
+    senior_desk.collect(AGENT, "hold ACC-1042 bankruptcy chapter 7 filed")
+    assert "on hold" in decision_form(senior_desk, SUPERVISOR)
+    decide(senior_desk, SUPERVISOR, ActionId.ESCALATION_APPROVE)
+    assert escalation(senior_desk).status == "returned"
+    held = account(senior_desk, "ACC-1042")
     assert (held.status, held.hold_reason, held.balance) == ("on_hold", "bankruptcy", Decimal("1250.00"))
 
 
-def test_an_account_reassigned_since_the_request_sends_it_back(team: RunningBot) -> None:
-    collect(team, "escalate ACC-1042 legal refuses to pay")
-    collect(team, f"assign ACC-1042 <@{OTHER_AGENT}>", user=SUPERVISOR)
-    assert "reassigned" in decision_form(team, SUPERVISOR).lower()
-    decide(team, SUPERVISOR, ActionId.ESCALATION_APPROVE)
-    assert escalation(team).status == "returned"
-    assert account(team, "ACC-1042").status == "active"
-    assert "returned" in json.dumps(dms_to(team, AGENT))
+def test_an_account_reassigned_since_the_request_sends_it_back(senior_desk: RunningBot) -> None:
+    senior_desk.collect(AGENT, "escalate ACC-1042 legal refuses to pay")
+    senior_desk.collect(SUPERVISOR, f"assign ACC-1042 <@{OTHER_AGENT}>")
+    assert "reassigned" in decision_form(senior_desk, SUPERVISOR).lower()
+    decide(senior_desk, SUPERVISOR, ActionId.ESCALATION_APPROVE)
+    assert escalation(senior_desk).status == "returned"
+    assert account(senior_desk, "ACC-1042").status == "active"
+    assert "returned" in json.dumps(dms_to(senior_desk, AGENT))
 
 
-def test_a_rejection_is_still_possible_after_the_account_changed(team: RunningBot) -> None:
-    collect(team, "escalate ACC-3000 settlement 5000 lost job")
-    collect(team, "pay ACC-3000 5000")
-    decide(team, SENIOR, ActionId.ESCALATION_REJECT, "no")
-    assert escalation(team).status == "rejected"
+def test_a_rejection_is_still_possible_after_the_account_changed(senior_desk: RunningBot) -> None:
+    senior_desk.collect(AGENT, "escalate ACC-3000 settlement 5000 lost job")
+    senior_desk.collect(AGENT, "pay ACC-3000 5000")
+    decide(senior_desk, SENIOR, ActionId.ESCALATION_REJECT, "no")
+    assert escalation(senior_desk).status == "rejected"
 
 
-def test_a_plan_on_a_lower_balance_schedules_only_what_is_owed(team: RunningBot) -> None:
-    collect(team, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
-    collect(team, "pay ACC-1042 800")  # 450 left: 250 and 200
-    assert "Balance is now $450.00, was $1,250.00 when requested" in decision_form(team, SUPERVISOR)
-    decide(team, SUPERVISOR, ActionId.ESCALATION_APPROVE)
-    with team.runtime.db.reading() as session:
+def test_a_plan_on_a_lower_balance_schedules_only_what_is_owed(senior_desk: RunningBot) -> None:
+    senior_desk.collect(AGENT, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
+    senior_desk.collect(AGENT, "pay ACC-1042 800")  # 450 left: 250 and 200
+    assert "Balance is now $450.00, was $1,250.00 when requested" in decision_form(senior_desk, SUPERVISOR)
+    decide(senior_desk, SUPERVISOR, ActionId.ESCALATION_APPROVE)
+    with senior_desk.runtime.db.reading() as session:
         amounts = [p.amount for p in session.scalars(select(Promise).order_by(Promise.instalment))]
     assert amounts == [Decimal("250.00"), Decimal("200.00")]
-    assert "2 instalments" in json.dumps(the_escalation(team))
+    assert "2 instalments" in json.dumps(the_escalation(senior_desk))
 
 
 def _set_balance(bot: RunningBot, account_id: str, balance: Decimal) -> None:
@@ -207,23 +208,23 @@ def _set_balance(bot: RunningBot, account_id: str, balance: Decimal) -> None:
         row.balance = balance
 
 
-def test_a_payment_and_a_decision_at_the_same_moment_leave_the_ledger_whole(team: RunningBot) -> None:
+def test_a_payment_and_a_decision_at_the_same_moment_leave_the_ledger_whole(senior_desk: RunningBot) -> None:
     """Whichever is written first, the decision reads the account the other left: the balance is
     the opening less what was paid and written off, and never below zero."""
-    collect(team, "escalate ACC-3000 write-off 4000 debtor deceased")
-    opened = len(team.slack.calls("views.open"))
-    click(team, SENIOR, ActionId.ESCALATION_APPROVE)
-    view = team.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
+    senior_desk.collect(AGENT, "escalate ACC-3000 write-off 4000 debtor deceased")
+    opened = len(senior_desk.slack.calls("views.open"))
+    click(senior_desk, SENIOR, ActionId.ESCALATION_APPROVE)
+    view = senior_desk.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
     barrier = threading.Barrier(2)
     answers: dict[str, Any] = {}
 
     def pay() -> None:
         barrier.wait()
-        answers["pay"] = team.send.slash_command(AGENT, "pay ACC-3000 9699.79")
+        answers["pay"] = senior_desk.send.slash_command(AGENT, "pay ACC-3000 9699.79")
 
     def approve() -> None:
         barrier.wait()
-        answers["approve"] = team.send.view_submission(SENIOR, view, {})
+        answers["approve"] = senior_desk.send.view_submission(SENIOR, view, {})
 
     threads = [threading.Thread(target=pay), threading.Thread(target=approve)]
     for t in threads:
@@ -231,8 +232,8 @@ def test_a_payment_and_a_decision_at_the_same_moment_leave_the_ledger_whole(team
     for t in threads:
         t.join()
     assert answers["approve"].status == 200 and answers["approve"].body == ""
-    after = account(team, "ACC-3000")
-    with team.runtime.db.reading() as session:
+    after = account(senior_desk, "ACC-3000")
+    with senior_desk.runtime.db.reading() as session:
         paid = Decimal(session.scalar(select(func.coalesce(func.sum(Payment.amount), 0))) or 0)
     written_off = after.written_off_amount or Decimal(0)
     assert after.balance == Decimal("9800.00") - paid - written_off
@@ -247,19 +248,19 @@ def test_a_payment_and_a_decision_at_the_same_moment_leave_the_ledger_whole(team
 @example(asked=Decimal("8000.00"), paid=Decimal("9699.79"))  # the defect as found
 @example(asked=Decimal("6000.00"), paid=Decimal("100.00"))  # above the limit until the manager decides
 def test_any_write_off_asked_then_paid_then_decided_through_the_endpoint(
-    team: RunningBot, asked: Decimal, paid: Decimal
+    senior_desk: RunningBot, asked: Decimal, paid: Decimal
 ) -> None:
     """The defect's shape with any figures, each on an account of its own: whatever is asked and
     paid, the write-off stops at the balance and the supervisor's approval at their limit."""
     account_id = f"ACC-H{next(_ACCOUNT_NUMBERS)}"
-    add_account(team.runtime.db, account_id, "9800.00")
-    assert "Escalated" in collect(team, f"escalate {account_id} write-off {asked} gone")
-    collect(team, f"pay {account_id} {paid}")
+    add_account(senior_desk.runtime.db, account_id, "9800.00")
+    assert "Escalated" in senior_desk.collect(AGENT, f"escalate {account_id} write-off {asked} gone")
+    senior_desk.collect(AGENT, f"pay {account_id} {paid}")
     for decider in (SENIOR, MANAGER):
-        if _escalation_on(team, account_id).status in ("open", "recommended"):
-            _approve(team, _escalation_on(team, account_id).id, decider)
-    after = account(team, account_id)
-    with team.runtime.db.reading() as session:
+        if _escalation_on(senior_desk, account_id).status in ("open", "recommended"):
+            _approve(senior_desk, _escalation_on(senior_desk, account_id).id, decider)
+    after = account(senior_desk, account_id)
+    with senior_desk.runtime.db.reading() as session:
         payments = Decimal(
             session.scalar(
                 select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.account_pk == after.id)
@@ -269,7 +270,7 @@ def test_any_write_off_asked_then_paid_then_decided_through_the_endpoint(
     written_off = after.written_off_amount or Decimal(0)
     assert after.balance == Decimal("9800.00") - payments - written_off
     assert after.balance >= 0
-    decided = _escalation_on(team, account_id)
+    decided = _escalation_on(senior_desk, account_id)
     assert decided.status in ("approved", "returned")
     if decided.decided_by == SENIOR:
         assert written_off <= Decimal("5000")

@@ -44,14 +44,6 @@ def desk(bot: RunningBot) -> RunningBot:
     return bot
 
 
-def collect(bot: RunningBot, typed: str, user: str = AGENT) -> str:
-    response = bot.send.slash_command(user, typed)
-    assert response.status == 200, response.body
-    if response.body.strip():
-        return response.body
-    return json.dumps(bot.slack.wait_for_response(url=response.response_url)[-1])
-
-
 def channel_posts(bot: RunningBot) -> list[dict[str, Any]]:
     return bot.slack.messages(CHANNEL)
 
@@ -120,7 +112,7 @@ def dms_to(bot: RunningBot, user: str) -> list[dict[str, Any]]:
 
 
 def test_an_escalation_is_posted_once_with_buttons_and_the_agent_gets_a_link(desk: RunningBot) -> None:
-    answer = collect(desk, "escalate ACC-1042 settlement 1000 customer lost their job")
+    answer = desk.collect(AGENT, "escalate ACC-1042 settlement 1000 customer lost their job")
     assert "/archives/" in answer  # the permalink
     posted = the_escalation(desk)
     text = json.dumps(posted)
@@ -131,7 +123,7 @@ def test_an_escalation_is_posted_once_with_buttons_and_the_agent_gets_a_link(des
 
 
 def test_a_supervisor_approves_a_settlement_within_the_limit(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 settlement 1000 customer lost their job")
+    desk.collect(AGENT, "escalate ACC-1042 settlement 1000 customer lost their job")
     submitted = decide(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE, "ok, <b>final</b> offer")
     assert submitted.status == 200 and submitted.body == ""
     posted = json.dumps(the_escalation(desk))
@@ -140,7 +132,7 @@ def test_a_supervisor_approves_a_settlement_within_the_limit(desk: RunningBot) -
     outcome = dms_to(desk, AGENT)
     assert len(outcome) == 1 and "&lt;b&gt;final&lt;/b&gt;" in json.dumps(outcome[0])
     assert account(desk, "ACC-1042").settlement_amount == Decimal("1000.00")
-    collect(desk, "pay ACC-1042 1000")
+    desk.collect(AGENT, "pay ACC-1042 1000")
     settled = account(desk, "ACC-1042")
     assert (settled.status, settled.balance) == ("settled", Decimal("0"))
     with desk.runtime.db.reading() as session:
@@ -149,7 +141,7 @@ def test_a_supervisor_approves_a_settlement_within_the_limit(desk: RunningBot) -
 
 
 def test_a_rejection_changes_nothing_on_the_account(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 write-off not worth chasing")
+    desk.collect(AGENT, "escalate ACC-1042 write-off not worth chasing")
     decide(desk, SUPERVISOR, ActionId.ESCALATION_REJECT, "keep trying")
     assert escalation(desk).status == "rejected"
     kept = account(desk, "ACC-1042")
@@ -160,7 +152,7 @@ def test_a_rejection_changes_nothing_on_the_account(desk: RunningBot) -> None:
 def test_above_the_limit_a_supervisors_approval_is_a_recommendation_and_a_manager_decides(
     desk: RunningBot,
 ) -> None:
-    collect(desk, "escalate ACC-2001 write-off debtor deceased", user=OTHER_AGENT)
+    desk.collect(OTHER_AGENT, "escalate ACC-2001 write-off debtor deceased")
     decide(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE, "agree")
     assert escalation(desk).status == "recommended"
     assert f"<@{MANAGER}>" in json.dumps(thread(desk))
@@ -177,7 +169,7 @@ def test_above_the_limit_a_supervisors_approval_is_a_recommendation_and_a_manage
 
 
 def test_nobody_decides_their_own_and_agents_decide_nothing(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 legal refuses to pay", user=SUPERVISOR)
+    desk.collect(SUPERVISOR, "escalate ACC-1042 legal refuses to pay")
     own = click(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE)
     assert "four eyes" in json.dumps(desk.slack.wait_for_response(url=own.response_url)[-1])
     agent = click(desk, AGENT, ActionId.ESCALATION_REJECT)
@@ -187,7 +179,7 @@ def test_nobody_decides_their_own_and_agents_decide_nothing(desk: RunningBot) ->
 
 
 def test_two_approvals_at_the_same_moment_record_one_decision(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 legal refuses to pay")
+    desk.collect(AGENT, "escalate ACC-1042 legal refuses to pay")
     views: list[dict[str, Any]] = []
     for supervisor in (SUPERVISOR, SECOND_SUPERVISOR):
         click(desk, supervisor, ActionId.ESCALATION_APPROVE)
@@ -217,7 +209,7 @@ def test_two_approvals_at_the_same_moment_record_one_decision(desk: RunningBot) 
 
 
 def test_ask_for_info_waits_for_the_agents_reply_in_the_thread(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 hardship until 2026-12-31 lost job, two kids")
+    desk.collect(AGENT, "escalate ACC-1042 hardship until 2026-12-31 lost job, two kids")
     decide(desk, SUPERVISOR, ActionId.ESCALATION_ASK_INFO, "Any proof of the job loss?")
     assert escalation(desk).status == "waiting_info"
     assert "Any proof" in json.dumps(thread(desk)) and "waiting" in json.dumps(the_escalation(desk)).lower()
@@ -251,7 +243,7 @@ def test_ask_for_info_waits_for_the_agents_reply_in_the_thread(desk: RunningBot)
 
 
 def test_an_approved_plan_schedules_instalments_that_behave_as_promises(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
+    desk.collect(AGENT, "escalate ACC-1042 payment-plan 250 x5 can pay monthly")
     decide(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE)
     with desk.runtime.db.reading() as session:
         instalments = session.scalars(select(Promise).order_by(Promise.instalment)).all()
@@ -261,7 +253,7 @@ def test_an_approved_plan_schedules_instalments_that_behave_as_promises(desk: Ru
     ]
     assert len(instalments) == 5 and account(desk, "ACC-1042").status == "plan"
     desk.clock.set(MONDAY_9AM + timedelta(days=30))
-    assert "Promise of $250.00 kept" in collect(desk, "pay ACC-1042 250")
+    assert "Promise of $250.00 kept" in desk.collect(AGENT, "pay ACC-1042 250")
 
 
 @pytest.mark.parametrize(
@@ -274,20 +266,20 @@ def test_an_approved_plan_schedules_instalments_that_behave_as_promises(desk: Ru
     ],
 )
 def test_bad_requests_are_explained_and_write_nothing(desk: RunningBot, typed: str, expected: str) -> None:
-    assert expected in collect(desk, typed)
+    assert expected in desk.collect(AGENT, typed)
     with desk.runtime.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(Escalation)) == 0
     assert channel_posts(desk) == []
 
 
 def test_a_second_open_escalation_names_the_first(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 legal refuses to pay")
-    second = collect(desk, "escalate ACC-1042 write-off gone")
+    desk.collect(AGENT, "escalate ACC-1042 legal refuses to pay")
+    second = desk.collect(AGENT, "escalate ACC-1042 write-off gone")
     assert "already has an open escalation" in second and "#1" in second
 
 
 def test_a_click_on_a_decided_escalation_says_who_and_when(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 legal refuses to pay")
+    desk.collect(AGENT, "escalate ACC-1042 legal refuses to pay")
     stale_message = the_escalation(desk)
     decide(desk, SUPERVISOR, ActionId.ESCALATION_REJECT)
     late = desk.send.block_actions(
@@ -310,7 +302,7 @@ def test_a_click_on_a_message_the_bot_cannot_find(desk: RunningBot) -> None:
 
 
 def test_reminders_come_once_each_after_four_working_hours_and_a_working_day(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 legal refuses to pay")  # Monday 09:00 in New York
+    desk.collect(AGENT, "escalate ACC-1042 legal refuses to pay")  # Monday 09:00 in New York
 
     def remind(hours: float) -> None:
         at = MONDAY_9AM + timedelta(hours=hours)
@@ -332,11 +324,11 @@ def test_reminders_come_once_each_after_four_working_hours_and_a_working_day(des
 
 
 def test_escalations_lists_the_open_ones(desk: RunningBot) -> None:
-    collect(desk, "escalate ACC-1042 legal refuses to pay")
-    collect(desk, "escalate ACC-2001 write-off gone", user=OTHER_AGENT)
-    everyone = collect(desk, "escalations", user=SUPERVISOR)
+    desk.collect(AGENT, "escalate ACC-1042 legal refuses to pay")
+    desk.collect(OTHER_AGENT, "escalate ACC-2001 write-off gone")
+    everyone = desk.collect(SUPERVISOR, "escalations")
     assert "ACC-1042" in everyone and "ACC-2001" in everyone
-    mine = collect(desk, "escalations", user=AGENT)
+    mine = desk.collect(AGENT, "escalations")
     assert "ACC-1042" in mine and "ACC-2001" not in mine
 
 
@@ -369,15 +361,15 @@ def test_the_escalate_form_raises_one(desk: RunningBot) -> None:
 def test_a_settlement_never_forgives_more_than_was_approved(desk: RunningBot) -> None:
     """The billing system raised the balance after the approval (a re-import sets balances): paying
     the agreed amount forgives only the approved discount; the new charges are still owed."""
-    collect(desk, "escalate ACC-1042 settlement 1000 customer lost their job")
+    desk.collect(AGENT, "escalate ACC-1042 settlement 1000 customer lost their job")
     decide(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE, "ok")  # forgives 250.00, within 1,000
     with desk.runtime.db.transaction() as session:
         raised = session.scalars(select(Account).where(Account.account_id == "ACC-1042")).one()
         raised.balance = Decimal("1750.00")
-    collect(desk, "pay ACC-1042 1000")
+    desk.collect(AGENT, "pay ACC-1042 1000")
     still_owed = account(desk, "ACC-1042")
     assert (still_owed.balance, still_owed.status != "settled") == (Decimal("750.00"), True)
-    collect(desk, "pay ACC-1042 500")
+    desk.collect(AGENT, "pay ACC-1042 500")
     settled = account(desk, "ACC-1042")
     assert (settled.status, settled.balance) == ("settled", Decimal("0"))
     with desk.runtime.db.reading() as session:
@@ -390,7 +382,7 @@ def test_a_write_off_whose_total_the_ledger_cannot_hold_is_refused_as_too_large(
     with desk.runtime.db.transaction() as session:
         full = session.scalars(select(Account).where(Account.account_id == "ACC-1042")).one()
         full.written_off_amount = MAX_MONEY - Decimal("100")
-    collect(desk, "escalate ACC-1042 write-off 500 debtor deceased")
+    desk.collect(AGENT, "escalate ACC-1042 write-off 500 debtor deceased")
     submitted = decide(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE, "ok")
     assert "too large" in submitted.body and "went wrong" not in submitted.body
     unchanged = account(desk, "ACC-1042")
@@ -400,7 +392,7 @@ def test_a_write_off_whose_total_the_ledger_cannot_hold_is_refused_as_too_large(
 
 def test_a_supervisor_removed_while_the_form_is_open_decides_nothing(desk: RunningBot) -> None:
     """The gate's roster check may be a few seconds old; the decision itself asks the roster."""
-    collect(desk, "escalate ACC-1042 write-off 100 debtor deceased")
+    desk.collect(AGENT, "escalate ACC-1042 write-off 100 debtor deceased")
     opened = len(desk.slack.calls("views.open"))
     assert click(desk, SUPERVISOR, ActionId.ESCALATION_APPROVE).status == 200
     view = desk.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]

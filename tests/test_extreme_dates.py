@@ -27,16 +27,6 @@ EARLIEST, LATEST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo
 FAILED = "Something went wrong"
 
 
-def said(bot: RunningBot, user: str, typed: str) -> str:
-    """The whole answer to a command, whether it came in the response or later by response_url."""
-    response = bot.send.slash_command(user, typed)
-    assert response.status == 200, response.body
-    body = response.json() if response.body else {}
-    if not body:
-        body = bot.slack.wait_for_response(url=response.response_url)[-1]
-    return json.dumps(body, ensure_ascii=False)
-
-
 def plant_promise(bot: RunningBot, account_id: str, due: date, *, status: str = "open") -> None:
     with bot.runtime.db.transaction() as session:
         account = session.scalars(select(Account).where(Account.account_id == account_id)).one()
@@ -100,7 +90,7 @@ def planted(bot: RunningBot) -> RunningBot:
      "pay TALK-1 10", "report", "report week", "report month", "mine", "escalations"],
 )  # fmt: skip
 def test_commands_answer_over_extreme_dates(planted: RunningBot, typed: str) -> None:
-    answer = said(planted, AGENT, typed)
+    answer = planted.collect(AGENT, typed)
     assert FAILED not in answer
     if typed.startswith("pay"):
         assert "Recorded $10.00" in answer, answer
@@ -120,7 +110,7 @@ def test_jobs_run_over_extreme_dates(planted: RunningBot, job: str) -> None:
 
 def test_supervisor_report_and_agent_report_over_extreme_dates(planted: RunningBot) -> None:
     for typed in ("report", f"report week <@{AGENT}>", "report month"):
-        assert FAILED not in said(planted, SUPERVISOR, typed)
+        assert FAILED not in planted.collect(SUPERVISOR, typed)
 
 
 MONDAY_10AM = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -146,7 +136,7 @@ def replaced(bot: RunningBot) -> RunningBot:
                 )
             )  # fmt: skip
     bot.clock.set(MONDAY_10AM)
-    assert "Promise of $200.00" in said(bot, AGENT, "promise FAR-1 200 friday")
+    assert "Promise of $200.00" in bot.collect(AGENT, "promise FAR-1 200 friday")
     bot.clock.advance(timedelta(minutes=5))
     return bot
 
@@ -156,7 +146,7 @@ def test_a_replaced_promise_is_in_no_report(replaced: RunningBot) -> None:
         statuses = sorted(session.scalars(select(Promise.status)))
     assert statuses == ["cancelled", "cancelled", "open"]
     for user, typed in ((AGENT, "report"), (SUPERVISOR, "report week"), (SUPERVISOR, "report month")):
-        answer = said(replaced, user, typed)
+        answer = replaced.collect(user, typed)
         assert FAILED not in answer
         assert "1 made · 0 kept · 0 broken" in answer or "PTP 1/0/0" in answer, answer
     replaced.clock.set(MONDAY_EVENING)
@@ -208,7 +198,7 @@ def written(bot: RunningBot, model: type[Any]) -> int:
 def test_a_date_beyond_its_bound_is_refused_saying_what_to_type(
     desk: RunningBot, typed: str, expected: str
 ) -> None:
-    answer = said(desk, SUPERVISOR if typed.startswith("away") else AGENT, typed)
+    answer = desk.collect(SUPERVISOR if typed.startswith("away") else AGENT, typed)
     assert expected in answer, answer
     assert FAILED not in answer
     assert written(desk, Promise) == 0 and written(desk, Escalation) == 0 and written(desk, Absence) == 0
@@ -222,7 +212,7 @@ def test_a_date_beyond_its_bound_is_refused_saying_what_to_type(
      (f"away <@{AGENT}> 2027-11-20 2027-11-24", Absence)],
 )  # fmt: skip
 def test_a_date_at_its_bound_is_accepted(desk: RunningBot, typed: str, model: type[Any]) -> None:
-    answer = said(desk, SUPERVISOR if typed.startswith("away") else AGENT, typed)
+    answer = desk.collect(SUPERVISOR if typed.startswith("away") else AGENT, typed)
     assert FAILED not in answer and written(desk, model) == 1, answer
 
 
@@ -234,10 +224,10 @@ def test_the_horizon_is_a_setting(db: Any, database_url: str, standin: Any, cloc
         load_settings(_env_file=None, COLLECT_PROMISE_HORIZON_DAYS="0")
 
 
+@pytest.mark.settings(COLLECT_PROMISE_HORIZON_DAYS="730")
 def test_a_longer_horizon_lets_a_longer_promise_in(desk: RunningBot) -> None:
-    desk.runtime.settings = desk.runtime.settings.model_copy(update={"promise_horizon_days": 730})
-    assert "Promise of $100.00" in said(desk, AGENT, "promise ACC-1 100 2028-11-22")
-    assert "the latest is 2028-11-22" in said(desk, AGENT, "promise ACC-1 100 2028-11-23")
+    assert "Promise of $100.00" in desk.collect(AGENT, "promise ACC-1 100 2028-11-22")
+    assert "the latest is 2028-11-22" in desk.collect(AGENT, "promise ACC-1 100 2028-11-23")
 
 
 def _open_form(bot: RunningBot, typed: str) -> dict[str, Any]:
@@ -279,5 +269,5 @@ def test_the_escalation_form_refuses_a_far_plan_end(desk: RunningBot) -> None:
 def test_the_worklist_shows_accounts_with_extreme_dates(planted: RunningBot) -> None:
     assert run_job(planted.runtime, "daily-assignments", MONDAY_8AM, by="test").ran
     deliver_due(planted.runtime)
-    answer = said(planted, AGENT, "mine")
+    answer = planted.collect(AGENT, "mine")
     assert FAILED not in answer and "EDGE-0" in answer and "FAR-1" in answer, answer

@@ -28,20 +28,18 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bot.app import create_wsgi_app
 from bot.assignments.daily import JOB
 from bot.clock import ManualClock
 from bot.delivery import CLAIM_LEASE, deliver_due
 from bot.ledger.account_ids import account_key
 from bot.runtime import Runtime
-from bot.serving import BackgroundServer
 from bot.standin.requests import SlackHttpResponse, SlackRequestSender
 from bot.standin.web_api import RecordedCall, SlackStandIn
 from schedules.runner import run_job
 from storage import database
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, OutboxMessage, Payment
-from tests.conftest import MONDAY_9AM, POSTGRES_URL, SIGNING_SECRET, RunningBot, bot_settings
+from tests.conftest import MONDAY_9AM, POSTGRES_URL, SIGNING_SECRET, RunningBot, serving
 from tests.portfolio import SET_UP_AT, add_account, add_agent, standard_team
 
 SUPERVISORS = "C0SUPERVISORS"
@@ -74,12 +72,9 @@ def small_team(bot: RunningBot) -> None:
     add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
 
 
-def use_client(bot: RunningBot, *, retries: int, timeout: int = 10) -> None:
+def fewer_retries(*, retries: int, timeout: int = 10) -> pytest.MarkDecorator:
     """A Web API client with fewer retries (and a shorter timeout), as an operator could set."""
-    bot.runtime.settings.slack_max_retries = retries
-    bot.runtime.settings.slack_timeout_seconds = timeout
-    bot.runtime.client = None
-    bot.runtime.__post_init__()
+    return pytest.mark.settings(COLLECT_SLACK_MAX_RETRIES=str(retries), COLLECT_SLACK_TIMEOUT=str(timeout))
 
 
 def deliver_until_done(bot: RunningBot, *, step: timedelta = timedelta(minutes=2), rounds: int = 30) -> int:
@@ -106,12 +101,12 @@ def expected_channels() -> set[str]:
 # 1. Slack failing, then recovering
 
 
+@fewer_retries(retries=1)
 @pytest.mark.parametrize("fault", ["429", "500"])
 def test_slack_errors_delay_the_worklists_but_each_arrives_once_the_same_day(
     bot: RunningBot, fault: str
 ) -> None:
     small_team(bot)
-    use_client(bot, retries=1)
     if fault == "429":
         # The client waits out Retry-After once; the second 429 gives the message back to the outbox.
         bot.slack.fail("chat.postMessage", 429, times=3, retry_after=1)
@@ -134,11 +129,13 @@ def test_slack_errors_delay_the_worklists_but_each_arrives_once_the_same_day(
     assert not bot.slack.calls("conversations.history")
 
 
+HANGING_SLACK = fewer_retries(retries=1, timeout=1)
+
+
 def _hang_then_recover(bot: RunningBot) -> Counter[str]:
     """Slack holds two posts past the client's 1 s timeout, then answers them (it did post them),
-    and answers promptly from then on."""
+    and answers promptly from then on (the bot's client: HANGING_SLACK)."""
     small_team(bot)
-    use_client(bot, retries=1, timeout=1)
     bot.slack.hang("chat.postMessage", seconds=1.5, times=2)
     the_morning(bot)
     deliver_due(bot.runtime)
@@ -153,6 +150,7 @@ def _hang_then_recover(bot: RunningBot) -> Counter[str]:
     return posted(bot.slack)
 
 
+@HANGING_SLACK
 def test_slack_hanging_past_the_timeout_still_delivers_every_worklist_the_same_day(
     bot: RunningBot,
 ) -> None:
@@ -161,6 +159,7 @@ def test_slack_hanging_past_the_timeout_still_delivers_every_worklist_the_same_d
     assert all(count == 1 for count in sent.values()), sent
 
 
+@HANGING_SLACK
 def test_slack_hanging_past_the_timeout_sends_no_worklist_twice(bot: RunningBot) -> None:
     sent = _hang_then_recover(bot)
     # Each call is made once: the two that timed out were found in their DMs' history, by the
@@ -224,7 +223,12 @@ def collect_bot(*args: str) -> list[str]:
 
 
 def test_sigkill_mid_send_then_a_second_process_sends_each_worklist_once(
-    db: Database, database_url: str, standin: SlackStandIn, tmp_path: Path
+    db: Database,
+    database_url: str,
+    standin: SlackStandIn,
+    runtime: Runtime,
+    clock: ManualClock,
+    tmp_path: Path,
 ) -> None:
     agents = bulk_portfolio(db, MANY)
     armed = threading.Event()
@@ -259,7 +263,6 @@ def test_sigkill_mid_send_then_a_second_process_sends_each_worklist_once(
     before = posted(standin)
     assert sum(before.values()) == KILL_AFTER + 1 and set(before.values()) == {1}
 
-    runtime = Runtime(settings=bot_settings(database_url, standin), db=db, clock=ManualClock(MONDAY_9AM))
     claimed = outbox_states(runtime)["sending"]
     # The second batch of 50 was claimed: 10 sent, the held one, and 39 not yet tried.
     assert claimed == 40, outbox_states(runtime)
@@ -275,7 +278,7 @@ def test_sigkill_mid_send_then_a_second_process_sends_each_worklist_once(
     assert posted(standin)[in_flight] == 1
 
     # Once the lease has run out the claimed ones go too.
-    runtime.clock = ManualClock(MONDAY_9AM + CLAIM_LEASE + timedelta(minutes=1))
+    clock.set(MONDAY_9AM + CLAIM_LEASE + timedelta(minutes=1))
     report = deliver_due(runtime)
     assert report.sent == claimed and report.failed == 0
     assert outbox_states(runtime) == Counter({"sent": MANY + 1})
@@ -323,13 +326,8 @@ def labelled_bot(database_url: str, standin: SlackStandIn) -> Iterator[LabelledB
     db = Database(url)
     control = Database(with_application_name(database_url, TEST_APP))
     standard_team(control)
-    runtime = Runtime(settings=bot_settings(url, standin), db=db, clock=ManualClock(MONDAY_9AM))
-    wsgi = create_wsgi_app(runtime)
-    with BackgroundServer(wsgi) as server:
-        yield LabelledBot(
-            runtime, SlackRequestSender(server.url, SIGNING_SECRET, standin=standin), standin, control
-        )
-    wsgi.answerer.shutdown()
+    with serving(db, url, standin, ManualClock(MONDAY_9AM)) as running:
+        yield LabelledBot(running.runtime, running.send, standin, control)
     db.dispose()
     control.dispose()
 

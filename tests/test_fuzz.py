@@ -37,7 +37,6 @@ from storage.models import (
     Promise,
 )
 from tests.conftest import RunningBot
-from tests.portfolio import standard_team
 
 AGENT, OTHER_AGENT, SUPERVISOR, STRANGER = "U0AGENT1", "U0AGENT2", "U0SUPER1", "U0STRANGER"
 USERS = [AGENT, SUPERVISOR, STRANGER]
@@ -53,12 +52,6 @@ OPENING_BALANCES = {
 }
 ROSTER = {AGENT: "agent", OTHER_AGENT: "agent", SUPERVISOR: "supervisor"}
 FAILURE = "Something went wrong"  # the apology for an unexpected exception (handlers/answering.py)
-
-
-@pytest.fixture
-def team(bot: RunningBot) -> RunningBot:
-    standard_team(bot.runtime.db)
-    return bot
 
 
 def restore_roster(bot: RunningBot) -> None:

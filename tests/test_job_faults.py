@@ -27,7 +27,7 @@ MONDAY_EVENING = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # 18:00, after the d
 
 
 @pytest.fixture
-def team(bot: RunningBot) -> RunningBot:
+def desk(bot: RunningBot) -> RunningBot:
     db = bot.runtime.db
     add_agent(db, ANA, "Ana Agent", daily_capacity=5)
     add_agent(db, BO, "Bo Agent", daily_capacity=5, tier="senior")
@@ -115,66 +115,66 @@ def plant_unreadable(db: Database, table: str, column: str, where: str) -> None:
 
 
 def test_the_morning_worklists_leave_out_an_account_they_cannot_score_and_say_so_once(
-    team: RunningBot,
+    desk: RunningBot,
 ) -> None:
-    plant_unusable_value(team.runtime.db, "BAD-1")
-    scheduler_tick(team, MONDAY_8AM)
-    ana, bo = dms(team, ANA), dms(team, BO)
+    plant_unusable_value(desk.runtime.db, "BAD-1")
+    scheduler_tick(desk, MONDAY_8AM)
+    ana, bo = dms(desk, ANA), dms(desk, BO)
     assert len(ana) == 1 and "OK-1" in ana[0] and "BAD-1" not in ana[0]
     assert len(bo) == 1 and "OK-2" in bo[0]
-    assert any("Ana Agent" in json.dumps(m) for m in team.slack.messages(SUPERVISORS))  # the summary
-    recorded = [row for row in skipped(team) if row.job == "daily-assignments"]
+    assert any("Ana Agent" in json.dumps(m) for m in desk.slack.messages(SUPERVISORS))  # the summary
+    recorded = [row for row in skipped(desk) if row.job == "daily-assignments"]
     assert [(row.row_key, row.account_id) for row in recorded] == [("account BAD-1", "BAD-1")]
     assert recorded[0].problem
-    told = notices(team, "daily-assignments", "BAD-1")
+    told = notices(desk, "daily-assignments", "BAD-1")
     assert len(told) == 1 and "`BAD-1`" in told[0]["text"]
 
-    scheduler_tick(team, MONDAY_8AM + timedelta(minutes=1))
-    scheduler_tick(team, MONDAY_8AM + timedelta(days=1))  # Tuesday: the row is still bad
-    assert len(dms(team, ANA)) == 2 and "BAD-1" not in dms(team, ANA)[1]
-    assert len(notices(team, "daily-assignments", "BAD-1")) == 1
-    again = [row for row in skipped(team) if row.job == "daily-assignments"]
+    scheduler_tick(desk, MONDAY_8AM + timedelta(minutes=1))
+    scheduler_tick(desk, MONDAY_8AM + timedelta(days=1))  # Tuesday: the row is still bad
+    assert len(dms(desk, ANA)) == 2 and "BAD-1" not in dms(desk, ANA)[1]
+    assert len(notices(desk, "daily-assignments", "BAD-1")) == 1
+    again = [row for row in skipped(desk) if row.job == "daily-assignments"]
     assert len(again) == 1 and again[0].times == 2
 
 
-def test_a_promise_dated_9999_12_31_stops_no_job(team: RunningBot) -> None:
-    plant_promise(team.runtime.db, "BAD-1", date.max)
-    scheduler_tick(team, MONDAY_8AM)  # the worklists, and Monday's weekly digest
-    scheduler_tick(team, MONDAY_10AM)  # the alerts
-    scheduler_tick(team, MONDAY_EVENING)  # the daily digest
-    assert "OK-1" in dms(team, ANA)[0] and "OK-2" in dms(team, BO)[0]
-    posted = json.dumps(team.slack.messages(SUPERVISORS))
+def test_a_promise_dated_9999_12_31_stops_no_job(desk: RunningBot) -> None:
+    plant_promise(desk.runtime.db, "BAD-1", date.max)
+    scheduler_tick(desk, MONDAY_8AM)  # the worklists, and Monday's weekly digest
+    scheduler_tick(desk, MONDAY_10AM)  # the alerts
+    scheduler_tick(desk, MONDAY_EVENING)  # the daily digest
+    assert "OK-1" in dms(desk, ANA)[0] and "OK-2" in dms(desk, BO)[0]
+    posted = json.dumps(desk.slack.messages(SUPERVISORS))
     assert "high value" in posted  # the alerts
-    digests = [m for m in team.slack.messages(SUPERVISORS) if "week of" in m.get("text", "")]
+    digests = [m for m in desk.slack.messages(SUPERVISORS) if "week of" in m.get("text", "")]
     assert digests and any(
-        "Monday 23 November 2026" in m.get("text", "") for m in team.slack.messages(SUPERVISORS)
+        "Monday 23 November 2026" in m.get("text", "") for m in desk.slack.messages(SUPERVISORS)
     )
     # Whether the promise's dates can be worked with or not, nothing else was left out, and what
     # was is told once per job.
-    rows = skipped(team)
+    rows = skipped(desk)
     assert {row.account_id for row in rows} <= {"BAD-1"}
     for row in rows:
-        assert len(notices(team, row.job, "BAD-1")) == 1
+        assert len(notices(desk, row.job, "BAD-1")) == 1
 
 
-def test_alerts_skip_accounts_they_cannot_judge_or_read_and_raise_the_others(team: RunningBot) -> None:
-    db = team.runtime.db
+def test_alerts_skip_accounts_they_cannot_judge_or_read_and_raise_the_others(desk: RunningBot) -> None:
+    db = desk.runtime.db
     add_account(db, "BAD-2", "30000.00", assigned_to=BO)
     add_account(db, "BAD-3", "40000.00", assigned_to=BO)
     # A balance that is not a number: no threshold can judge it (NaN on both databases here).
     with db.transaction() as session:
         session.execute(text("UPDATE accounts SET balance = 'NaN' WHERE account_id = 'BAD-2'"))
     plant_unreadable(db, "accounts", "due_date", "account_id = 'BAD-3'")
-    scheduler_tick(team, MONDAY_10AM)
-    alerts = [m for m in team.slack.messages(SUPERVISORS) if "high value" in json.dumps(m)]
+    scheduler_tick(desk, MONDAY_10AM)
+    alerts = [m for m in desk.slack.messages(SUPERVISORS) if "high value" in json.dumps(m)]
     assert len(alerts) == 1 and "OK-2" in json.dumps(alerts[0])
     assert "BAD-2" not in json.dumps(alerts[0]) and "BAD-3" not in json.dumps(alerts[0])
-    rows = sorted(row.row_key for row in skipped(team) if row.job == "supervisor-alerts")
+    rows = sorted(row.row_key for row in skipped(desk) if row.job == "supervisor-alerts")
     assert rows == ["account BAD-2", "account BAD-3"]
-    scheduler_tick(team, MONDAY_10AM + timedelta(minutes=15))
-    scheduler_tick(team, MONDAY_10AM + timedelta(minutes=30))
-    assert len(notices(team, "supervisor-alerts", "BAD-2")) == 1
-    assert len(notices(team, "supervisor-alerts", "BAD-3")) == 1
+    scheduler_tick(desk, MONDAY_10AM + timedelta(minutes=15))
+    scheduler_tick(desk, MONDAY_10AM + timedelta(minutes=30))
+    assert len(notices(desk, "supervisor-alerts", "BAD-2")) == 1
+    assert len(notices(desk, "supervisor-alerts", "BAD-3")) == 1
 
 
 def plant_outbox(db: Database, key: str, channel: str, payload: Any, kind: str = "worklist") -> int:
@@ -188,8 +188,8 @@ def plant_outbox(db: Database, key: str, channel: str, payload: Any, kind: str =
         return message.id
 
 
-def test_a_corrupt_outbox_message_is_set_aside_and_the_others_are_delivered(team: RunningBot) -> None:
-    db = team.runtime.db
+def test_a_corrupt_outbox_message_is_set_aside_and_the_others_are_delivered(desk: RunningBot) -> None:
+    db = desk.runtime.db
     before = plant_outbox(db, "planted:before", ANA, {"text": "first, for Ana"})
     corrupt = plant_outbox(db, "planted:corrupt", BO, ["not", "a", "message"])
     # Posted, but its key names no escalation to remember the post's ts on.
@@ -203,21 +203,21 @@ def test_a_corrupt_outbox_message_is_set_aside_and_the_others_are_delivered(team
         with db.transaction() as session:
             session.execute(text('UPDATE outbox SET payload = \'{"text": "to\' WHERE id = :id'), {"id": torn})
         faulty.append(torn)
-    scheduler_tick(team, MONDAY_9AM)
-    assert any("first, for Ana" in dm for dm in dms(team, ANA))
-    assert any("then, for Bo" in dm for dm in dms(team, BO))
+    scheduler_tick(desk, MONDAY_9AM)
+    assert any("first, for Ana" in dm for dm in dms(desk, ANA))
+    assert any("then, for Bo" in dm for dm in dms(desk, BO))
     with db.reading() as session:
         states = dict(session.execute(select(OutboxMessage.id, OutboxMessage.state)).all())
     assert states[before] == states[after] == "sent"
     assert {states[message] for message in faulty} == {"failed"}
-    rows = [row.row_key for row in skipped(team) if row.job == "outbox-delivery"]
+    rows = [row.row_key for row in skipped(desk) if row.job == "outbox-delivery"]
     assert sorted(rows) == sorted(f"outbox message {message}" for message in faulty)
     for _ in range(3):
-        team.clock.advance(timedelta(minutes=10))
-        scheduler_tick(team, team.clock.now())
+        desk.clock.advance(timedelta(minutes=10))
+        scheduler_tick(desk, desk.clock.now())
     for message in faulty:
-        assert len(notices(team, "outbox-delivery", f"outbox message {message}")) == 1
-    assert len([m for m in team.slack.messages(SUPERVISORS) if "an odd one" in m.get("text", "")]) == 1
+        assert len(notices(desk, "outbox-delivery", f"outbox message {message}")) == 1
+    assert len([m for m in desk.slack.messages(SUPERVISORS) if "an odd one" in m.get("text", "")]) == 1
 
 
 def without_foreign_keys(db: Database, statement: Callable[[Any], None]) -> None:
@@ -239,92 +239,92 @@ def without_foreign_keys(db: Database, statement: Callable[[Any], None]) -> None
         raw.close()
 
 
-def test_reminders_skip_escalations_they_cannot_show_and_remind_the_others(team: RunningBot) -> None:
-    db = team.runtime.db
+def test_reminders_skip_escalations_they_cannot_show_and_remind_the_others(desk: RunningBot) -> None:
+    db = desk.runtime.db
     add_account(db, "GONE-1", "900.00", assigned_to=ANA)
-    team.clock.set(MONDAY_9AM)
+    desk.clock.set(MONDAY_9AM)
     for typed in (
         "escalate OK-1 legal refuses to pay",
         "escalate BAD-1 legal lawyer",
         "escalate GONE-1 legal x",
     ):
-        assert team.send.slash_command(ANA, typed).status == 200
-    scheduler_tick(team, MONDAY_9AM)  # the escalations are posted
+        assert desk.send.slash_command(ANA, typed).status == 200
+    scheduler_tick(desk, MONDAY_9AM)  # the escalations are posted
     with db.transaction() as session:
         ids = dict(session.execute(select(Account.account_id, Escalation.id).join(Account)).all())
         session.execute(update(Escalation).where(Escalation.id == ids["BAD-1"]).values(kind="bribe"))
     gone = account_pk(db, "GONE-1")
     without_foreign_keys(db, lambda cursor: cursor.execute(f"DELETE FROM accounts WHERE id = {gone}"))
 
-    scheduler_tick(team, MONDAY_9AM + timedelta(hours=4, minutes=6))
+    scheduler_tick(desk, MONDAY_9AM + timedelta(hours=4, minutes=6))
     reminded = [
         m
-        for m in team.slack.messages(SUPERVISORS)
+        for m in desk.slack.messages(SUPERVISORS)
         if m.get("thread_ts") and "waiting" in json.dumps(m).lower()
     ]
     assert len(reminded) == 1 and "OK-1" in json.dumps(reminded[0])
-    rows = {row.row_key for row in skipped(team) if row.job == "escalation-reminders"}
+    rows = {row.row_key for row in skipped(desk) if row.job == "escalation-reminders"}
     assert rows == {f"escalation {ids['BAD-1']}", f"escalation {ids['GONE-1']}"}
     for minutes in (7, 8, 30):
-        scheduler_tick(team, MONDAY_9AM + timedelta(hours=4, minutes=minutes))
-    assert len(notices(team, "escalation-reminders", f"escalation {ids['BAD-1']}")) == 1
-    assert len(notices(team, "escalation-reminders", f"escalation {ids['GONE-1']}")) == 1
+        scheduler_tick(desk, MONDAY_9AM + timedelta(hours=4, minutes=minutes))
+    assert len(notices(desk, "escalation-reminders", f"escalation {ids['BAD-1']}")) == 1
+    assert len(notices(desk, "escalation-reminders", f"escalation {ids['GONE-1']}")) == 1
 
 
-def test_the_morning_run_finds_an_account_it_cannot_even_read_and_plans_without_it(team: RunningBot) -> None:
+def test_the_morning_run_finds_an_account_it_cannot_even_read_and_plans_without_it(desk: RunningBot) -> None:
     """Such a value fails the portfolio's whole streamed read, not one row's step: the unreadable
     account is found (halving the ids) and the day planned without it."""
-    db = team.runtime.db
+    db = desk.runtime.db
     for number in range(2, 40):
         add_account(db, f"OK-{number + 1}", "100.00", assigned_to=None)
     plant_unreadable(db, "accounts", "due_date", "account_id = 'BAD-1'")
-    scheduler_tick(team, MONDAY_8AM)
-    ana, bo = dms(team, ANA), dms(team, BO)
+    scheduler_tick(desk, MONDAY_8AM)
+    ana, bo = dms(desk, ANA), dms(desk, BO)
     assert len(ana) == 1 and "OK-1" in ana[0] and "BAD-1" not in ana[0]
     assert len(bo) == 1 and "OK-2" in bo[0]
-    assert [(row.row_key, row.account_id) for row in skipped(team) if row.job == "daily-assignments"] == [
+    assert [(row.row_key, row.account_id) for row in skipped(desk) if row.job == "daily-assignments"] == [
         ("account BAD-1", "BAD-1")
     ]
-    scheduler_tick(team, MONDAY_8AM + timedelta(days=1))
-    assert len(dms(team, ANA)) == 2
-    assert len(notices(team, "daily-assignments", "BAD-1")) == 1
+    scheduler_tick(desk, MONDAY_8AM + timedelta(days=1))
+    assert len(dms(desk, ANA)) == 2
+    assert len(notices(desk, "daily-assignments", "BAD-1")) == 1
 
 
-def test_a_job_that_fails_as_a_whole_is_told_once_and_stops_no_other(team: RunningBot) -> None:
+def test_a_job_that_fails_as_a_whole_is_told_once_and_stops_no_other(desk: RunningBot) -> None:
     """A roster row the driver cannot read fails the morning run as a whole (no account is at
     fault): the run is recorded and told once, and the alerts and the deliveries of the same ticks
     still go out; once the row is corrected, the lists go out that day."""
-    db = team.runtime.db
+    db = desk.runtime.db
     column = "monthly_target" if db.is_sqlite else "updated_at"
     plant_unreadable(db, "agents", column, f"slack_user_id = '{BO}'")
     plant_outbox(db, "planted:hello", BO, {"text": "hello Bo"})
-    scheduler_tick(team, MONDAY_10AM)
-    scheduler_tick(team, MONDAY_10AM + timedelta(minutes=15))
-    assert any("hello Bo" in dm for dm in dms(team, BO))
-    assert any("high value" in json.dumps(m) for m in team.slack.messages(SUPERVISORS))
-    assert not [dm for dm in dms(team, ANA) if "OK-1" in dm]  # no worklists: the run failed
-    assert "failed" in run_job(team.runtime, "daily-assignments", MONDAY_10AM, by="by hand").message
-    assert len(notices(team, "daily-assignments", "the whole run")) == 1
+    scheduler_tick(desk, MONDAY_10AM)
+    scheduler_tick(desk, MONDAY_10AM + timedelta(minutes=15))
+    assert any("hello Bo" in dm for dm in dms(desk, BO))
+    assert any("high value" in json.dumps(m) for m in desk.slack.messages(SUPERVISORS))
+    assert not [dm for dm in dms(desk, ANA) if "OK-1" in dm]  # no worklists: the run failed
+    assert "failed" in run_job(desk.runtime, "daily-assignments", MONDAY_10AM, by="by hand").message
+    assert len(notices(desk, "daily-assignments", "the whole run")) == 1
     with db.transaction() as session:
         corrected = "NULL" if db.is_sqlite else "created_at"
         session.execute(text(f"UPDATE agents SET {column} = {corrected} WHERE slack_user_id = '{BO}'"))
-    scheduler_tick(team, MONDAY_10AM + timedelta(minutes=30))  # corrected: the lists go out that day
-    assert any("OK-1" in dm for dm in dms(team, ANA))
+    scheduler_tick(desk, MONDAY_10AM + timedelta(minutes=30))  # corrected: the lists go out that day
+    assert any("OK-1" in dm for dm in dms(desk, ANA))
 
 
-def test_the_digests_sum_the_portfolio_without_an_account_that_spoils_the_sums(team: RunningBot) -> None:
+def test_the_digests_sum_the_portfolio_without_an_account_that_spoils_the_sums(desk: RunningBot) -> None:
     """The database sums the portfolio for the digests' aging and flow numbers, so a NaN balance
     spoils its whole group: the accounts at fault are found one by one and the rest summed again."""
-    db = team.runtime.db
+    db = desk.runtime.db
     if db.is_sqlite:
         pytest.skip("SQLite holds money as integers: no balance there is not a number")
     plant_unusable_value(db, "BAD-1")
-    scheduler_tick(team, MONDAY_EVENING)  # Monday's daily digest, and the weekly one
-    texts = [m.get("text", "") for m in team.slack.messages(SUPERVISORS)]
+    scheduler_tick(desk, MONDAY_EVENING)  # Monday's daily digest, and the weekly one
+    texts = [m.get("text", "") for m in desk.slack.messages(SUPERVISORS)]
     assert any("Monday 23 November 2026" in t for t in texts) and any("week of" in t for t in texts)
     for job in ("performance-digest-day", "performance-digest-week"):
-        assert [row.row_key for row in skipped(team) if row.job == job] == ["account BAD-1"]
-        assert len(notices(team, job, "BAD-1")) == 1
-    scheduler_tick(team, MONDAY_EVENING + timedelta(days=1))  # Tuesday's digest
-    assert any("Tuesday 24 November 2026" in m.get("text", "") for m in team.slack.messages(SUPERVISORS))
-    assert len(notices(team, "performance-digest-day", "BAD-1")) == 1
+        assert [row.row_key for row in skipped(desk) if row.job == job] == ["account BAD-1"]
+        assert len(notices(desk, job, "BAD-1")) == 1
+    scheduler_tick(desk, MONDAY_EVENING + timedelta(days=1))  # Tuesday's digest
+    assert any("Tuesday 24 November 2026" in m.get("text", "") for m in desk.slack.messages(SUPERVISORS))
+    assert len(notices(desk, "performance-digest-day", "BAD-1")) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.blocks.kit import Reply
@@ -21,12 +22,9 @@ AGENT, OTHER_AGENT, SUPERVISOR = "U0AGENT1", "U0AGENT2", "U0SUPER1"
 SUPERVISORS = "C0SUPERVISORS"
 
 
-def short_timeout(bot: RunningBot, *, retries: int = 1) -> None:
+def short_timeout(*, retries: int = 1, **more: str) -> pytest.MarkDecorator:
     """A client that gives up on a call after 1 s, as an operator could set it."""
-    bot.runtime.settings.slack_max_retries = retries
-    bot.runtime.settings.slack_timeout_seconds = 1
-    bot.runtime.client = None
-    bot.runtime.__post_init__()
+    return pytest.mark.settings(COLLECT_SLACK_MAX_RETRIES=str(retries), COLLECT_SLACK_TIMEOUT="1", **more)
 
 
 def queue(bot: RunningBot, key: str, channel: str, text: str, thread_key: str | None = None) -> int:
@@ -83,10 +81,10 @@ def test_a_claim_whose_process_died_is_marked_sent_when_slack_has_it_and_posted_
     assert all(float(c.params["oldest"]) < float(taken["ts"]) for c in looked)
 
 
+@short_timeout(retries=2)
 def test_a_post_whose_answer_was_lost_is_not_repeated_by_the_client_nor_the_outbox(
     bot: RunningBot,
 ) -> None:
-    short_timeout(bot, retries=2)
     message_id = queue(bot, "notice:dropped", AGENT, "Your follow-ups")
     # Slack posts it, then the connection closes before the answer: the client must not repeat it.
     bot.slack.drop("chat.postMessage")
@@ -100,8 +98,8 @@ def test_a_post_whose_answer_was_lost_is_not_repeated_by_the_client_nor_the_outb
     assert row(bot, message_id).slack_ts == ts
 
 
+@short_timeout(retries=0)
 def test_an_unsure_message_waits_while_the_history_cannot_be_read(bot: RunningBot) -> None:
-    short_timeout(bot, retries=0)
     message_id = queue(bot, "notice:held", AGENT, "Your follow-ups")
     bot.slack.hang("chat.postMessage", seconds=1.5)
     assert deliver_due(bot.runtime).retrying == 1
@@ -121,9 +119,8 @@ def test_an_unsure_message_waits_while_the_history_cannot_be_read(bot: RunningBo
     assert row(bot, message_id).attempts == 3
 
 
+@short_timeout(retries=0, COLLECT_OUTBOX_MAX_ATTEMPTS="2")
 def test_an_unsure_message_given_up_on_is_raised_as_perhaps_posted(bot: RunningBot) -> None:
-    short_timeout(bot, retries=0)
-    bot.runtime.settings.outbox_max_attempts = 2
     message_id = queue(bot, "notice:scope", AGENT, "Your follow-ups")
     bot.slack.hang("chat.postMessage", seconds=1.5)
     deliver_due(bot.runtime)
@@ -140,13 +137,13 @@ def test_an_unsure_message_given_up_on_is_raised_as_perhaps_posted(bot: RunningB
     assert "may have reached Slack" in notice["text"]
 
 
+@short_timeout()
 def test_an_escalation_and_a_reply_in_its_thread_that_timed_out_are_found_not_posted_again(
     bot: RunningBot,
 ) -> None:
     add_agent(bot.runtime.db, AGENT, "Ana Agent")
     add_agent(bot.runtime.db, SUPERVISOR, "Sam Supervisor", role="supervisor")
     add_account(bot.runtime.db, "ACC-1042", "1250.00")
-    short_timeout(bot)
     bot.slack.hang("chat.postMessage", seconds=1.5)
     answer = bot.send.slash_command(AGENT, "escalate ACC-1042 settlement 1000 customer lost their job")
     assert answer.status == 200

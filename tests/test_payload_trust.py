@@ -28,18 +28,12 @@ from bot.interactions import (
 from bot.ledger.accounts import find_account
 from storage.models import Account, AuditEntry, Contact, Escalation, Payment, Promise
 from tests.conftest import SIGNING_SECRET, RunningBot
-from tests.portfolio import add_account, add_agent, standard_team
+from tests.portfolio import add_account, add_agent
 
 AGENT = "U0AGENT1"
 OTHER_AGENT = "U0AGENT2"
 SUPERVISOR = "U0SUPER1"
 ESCALATIONS = "C0SUPERVISORS"
-
-
-@pytest.fixture
-def morning(bot: RunningBot) -> RunningBot:
-    standard_team(bot.runtime.db)
-    return bot
 
 
 def rows(bot: RunningBot, model: type[object]) -> int:
@@ -122,13 +116,13 @@ def errors_of(response: Any) -> str:
 
 
 def test_a_modal_names_no_response_url_or_channel_and_its_outcome_goes_to_the_persons_dm(
-    morning: RunningBot,
+    team: RunningBot,
 ) -> None:
-    view = open_form(morning, "pay")
+    view = open_form(team, "pay")
     assert "hooks" not in view["private_metadata"] and "C0GENERAL" not in view["private_metadata"]
-    assert morning.send.view_submission(AGENT, view, pay_values("ACC-1042", "10")).body == ""
-    assert "Recorded $10.00" in said(wait_for_dm(morning, AGENT)[-1])
-    assert morning.slack.calls("chat.postEphemeral") == []
+    assert team.send.view_submission(AGENT, view, pay_values("ACC-1042", "10")).body == ""
+    assert "Recorded $10.00" in said(wait_for_dm(team, AGENT)[-1])
+    assert team.slack.calls("chat.postEphemeral") == []
 
 
 @pytest.mark.parametrize(
@@ -141,24 +135,24 @@ def test_a_modal_names_no_response_url_or_channel_and_its_outcome_goes_to_the_pe
     ],
 )
 def test_a_forged_or_unsigned_private_metadata_is_refused_and_nothing_written(
-    morning: RunningBot, forged: str
+    team: RunningBot, forged: str
 ) -> None:
-    view = open_form(morning, "pay") | {"private_metadata": forged}
-    refused = morning.send.view_submission(AGENT, view, pay_values("ACC-1042", "10"))
+    view = open_form(team, "pay") | {"private_metadata": forged}
+    refused = team.send.view_submission(AGENT, view, pay_values("ACC-1042", "10"))
     assert "out of date" in errors_of(refused)
-    assert rows(morning, Payment) == 0 and rows(morning, AuditEntry) == 0
+    assert rows(team, Payment) == 0 and rows(team, AuditEntry) == 0
 
 
-def test_a_tampered_signed_private_metadata_is_refused(morning: RunningBot) -> None:
-    view = open_form(morning, "log")
+def test_a_tampered_signed_private_metadata_is_refused(team: RunningBot) -> None:
+    view = open_form(team, "log")
     signed = view["private_metadata"]
     body, _, signature = signed.rpartition(".")
     tampered = body.replace("{", '{"account_id":"ACC-2001",', 1) + "." + signature
-    refused = morning.send.view_submission(
+    refused = team.send.view_submission(
         AGENT, view | {"private_metadata": tampered}, log_values("ACC-1042", "hello")
     )
     assert "out of date" in errors_of(refused)
-    assert rows(morning, Contact) == 0
+    assert rows(team, Contact) == 0
 
 
 def test_context_signed_for_one_kind_is_not_accepted_as_another() -> None:
@@ -171,7 +165,7 @@ def test_context_signed_for_one_kind_is_not_accepted_as_another() -> None:
         ModalOrigin.decode(origin, CarriedKey("another-secret"))
 
 
-def test_a_forged_overpayment_confirmation_records_nothing(morning: RunningBot) -> None:
+def test_a_forged_overpayment_confirmation_records_nothing(team: RunningBot) -> None:
     forged = OverpaymentToConfirm(account_id="ACC-1042", amount="99999", nonce="n1").model_dump_json()
     message = {
         "ts": "1.1",
@@ -183,17 +177,17 @@ def test_a_forged_overpayment_confirmation_records_nothing(morning: RunningBot) 
             }
         ],
     }
-    click = morning.send.block_actions(AGENT, [{"action_id": ActionId.CONFIRM_OVERPAYMENT}], message=message)
-    answer = morning.slack.wait_for_response(url=click.response_url)[0]
+    click = team.send.block_actions(AGENT, [{"action_id": ActionId.CONFIRM_OVERPAYMENT}], message=message)
+    answer = team.slack.wait_for_response(url=click.response_url)[0]
     assert "no longer valid" in said(answer)
-    assert rows(morning, Payment) == 0
+    assert rows(team, Payment) == 0
 
 
-def test_a_signed_overpayment_confirmation_records(morning: RunningBot) -> None:
-    shown = morning.send.slash_command(AGENT, "pay ACC-1042 2000").json()
+def test_a_signed_overpayment_confirmation_records(team: RunningBot) -> None:
+    shown = team.send.slash_command(AGENT, "pay ACC-1042 2000").json()
     message = {"ts": "1.1", "channel": "C0GENERAL", "blocks": shown["blocks"]}
-    click = morning.send.block_actions(AGENT, [{"action_id": ActionId.CONFIRM_OVERPAYMENT}], message=message)
-    assert "Recorded $2,000.00" in said(morning.slack.wait_for_response(url=click.response_url)[0])
+    click = team.send.block_actions(AGENT, [{"action_id": ActionId.CONFIRM_OVERPAYMENT}], message=message)
+    assert "Recorded $2,000.00" in said(team.slack.wait_for_response(url=click.response_url)[0])
 
 
 def _page_click(bot: RunningBot, user: str, agent: str, channel: str = "C0GENERAL") -> Any:
@@ -211,30 +205,26 @@ def _page_click(bot: RunningBot, user: str, agent: str, channel: str = "C0GENERA
     return bot.send.block_actions(user, [{"action_id": ActionId.WORKLIST_NEXT_PAGE}], message=message)
 
 
-def test_a_worklist_page_of_someone_else_is_refused_to_an_agent(morning: RunningBot) -> None:
-    click = _page_click(morning, AGENT, OTHER_AGENT)
-    assert "out of date" in said(morning.slack.wait_for_response(url=click.response_url)[0])
-    assert [
-        c for c in morning.slack.calls("chat.postMessage") if c.params.get("channel") == "C0GENERAL"
-    ] == []
+def test_a_worklist_page_of_someone_else_is_refused_to_an_agent(team: RunningBot) -> None:
+    click = _page_click(team, AGENT, OTHER_AGENT)
+    assert "out of date" in said(team.slack.wait_for_response(url=click.response_url)[0])
+    assert [c for c in team.slack.calls("chat.postMessage") if c.params.get("channel") == "C0GENERAL"] == []
 
 
-def test_a_worklist_page_goes_to_the_clickers_dm_never_to_the_channel_it_names(morning: RunningBot) -> None:
-    _page_click(morning, SUPERVISOR, AGENT)
-    page = wait_for_dm(morning, SUPERVISOR)[-1]
+def test_a_worklist_page_goes_to_the_clickers_dm_never_to_the_channel_it_names(team: RunningBot) -> None:
+    _page_click(team, SUPERVISOR, AGENT)
+    page = wait_for_dm(team, SUPERVISOR)[-1]
     assert "thread_ts" not in page or page["thread_ts"] is None
-    assert [
-        c for c in morning.slack.calls("chat.postMessage") if c.params.get("channel") == "C0GENERAL"
-    ] == []
+    assert [c for c in team.slack.calls("chat.postMessage") if c.params.get("channel") == "C0GENERAL"] == []
 
 
 @pytest.fixture
-def escalated(morning: RunningBot) -> RunningBot:
-    add_agent(morning.runtime.db, "U0MANAGER", "Meg Manager", role="manager")
-    reply = morning.send.slash_command(AGENT, "escalate ACC-1042 settlement 900 offer accepted")
+def escalated(team: RunningBot) -> RunningBot:
+    add_agent(team.runtime.db, "U0MANAGER", "Meg Manager", role="manager")
+    reply = team.send.slash_command(AGENT, "escalate ACC-1042 settlement 900 offer accepted")
     assert reply.status == 200
-    morning.slack.wait_for("chat.postMessage")
-    return morning
+    team.slack.wait_for("chat.postMessage")
+    return team
 
 
 def _escalation_message(bot: RunningBot) -> dict[str, Any]:
@@ -305,23 +295,23 @@ def test_a_signed_decision_from_its_message_is_applied(escalated: RunningBot) ->
     ],
 )
 def test_a_ledger_form_field_past_the_parsers_limit_is_refused(
-    morning: RunningBot, form: str, values: dict[str, Any], block: str
+    team: RunningBot, form: str, values: dict[str, Any], block: str
 ) -> None:
-    refused = morning.send.view_submission(AGENT, open_form(morning, form), values)
+    refused = team.send.view_submission(AGENT, open_form(team, form), values)
     assert "limit" in said(refused.json()["errors"][block])
-    assert rows(morning, AuditEntry) == 0
+    assert rows(team, AuditEntry) == 0
 
 
-def test_an_escalation_reason_past_the_parsers_limit_is_refused(morning: RunningBot) -> None:
+def test_an_escalation_reason_past_the_parsers_limit_is_refused(team: RunningBot) -> None:
     values: dict[str, Any] = {
         BlockId.ACCOUNT: picked("ACC-1042"),
         BlockId.KIND: chosen(ActionId.ESCALATION_KIND_SELECT, "settlement"),
         BlockId.AMOUNT: typed_in(ActionId.AMOUNT_INPUT, "900"),
         BlockId.REASON: typed_in(ActionId.ESCALATION_REASON_INPUT, "r" * 2001),
     }
-    refused = morning.send.view_submission(AGENT, open_form(morning, "escalate"), values)
+    refused = team.send.view_submission(AGENT, open_form(team, "escalate"), values)
     assert "limit" in said(refused.json()["errors"][BlockId.REASON])
-    assert rows(morning, Escalation) == 0
+    assert rows(team, Escalation) == 0
 
 
 def test_a_decision_comment_past_the_limit_is_refused(escalated: RunningBot) -> None:
@@ -333,73 +323,73 @@ def test_a_decision_comment_past_the_limit_is_refused(escalated: RunningBot) -> 
 # --- 3. A form submitted again is recognised by form and account ---------------------------------
 
 
-def test_one_form_id_for_two_accounts_never_names_the_other_accounts_payment(morning: RunningBot) -> None:
-    view = open_form(morning, "pay")
-    assert morning.send.view_submission(AGENT, view, pay_values("ACC-1042", "75")).body == ""
-    second = morning.send.view_submission(AGENT, view, pay_values("ACC-1043", "75"))
+def test_one_form_id_for_two_accounts_never_names_the_other_accounts_payment(team: RunningBot) -> None:
+    view = open_form(team, "pay")
+    assert team.send.view_submission(AGENT, view, pay_values("ACC-1042", "75")).body == ""
+    second = team.send.view_submission(AGENT, view, pay_values("ACC-1043", "75"))
     assert "ACC-1042" not in second.body
-    dms = wait_for_dm(morning, AGENT, count=2)
+    dms = wait_for_dm(team, AGENT, count=2)
     assert "ACC-1042" not in said(dms[-1]) and "ACC-1043" in said(dms[-1])
-    assert rows(morning, Payment) == 2
+    assert rows(team, Payment) == 2
 
 
-def test_a_log_form_submitted_twice_logs_one_contact(morning: RunningBot) -> None:
-    view = open_form(morning, "log")
-    assert morning.send.view_submission(AGENT, view, log_values("ACC-1042", "said friday")).body == ""
-    again = morning.send.view_submission(AGENT, view, log_values("ACC-1042", "said friday"))
+def test_a_log_form_submitted_twice_logs_one_contact(team: RunningBot) -> None:
+    view = open_form(team, "log")
+    assert team.send.view_submission(AGENT, view, log_values("ACC-1042", "said friday")).body == ""
+    again = team.send.view_submission(AGENT, view, log_values("ACC-1042", "said friday"))
     assert "already" in again.body
-    assert rows(morning, Contact) == 1
+    assert rows(team, Contact) == 1
 
 
-def test_a_promise_form_submitted_twice_records_one_promise(morning: RunningBot) -> None:
-    view = open_form(morning, "promise")
-    assert morning.send.view_submission(AGENT, view, promise_values("ACC-1042", "100")).body == ""
-    again = morning.send.view_submission(AGENT, view, promise_values("ACC-1042", "100"))
+def test_a_promise_form_submitted_twice_records_one_promise(team: RunningBot) -> None:
+    view = open_form(team, "promise")
+    assert team.send.view_submission(AGENT, view, promise_values("ACC-1042", "100")).body == ""
+    again = team.send.view_submission(AGENT, view, promise_values("ACC-1042", "100"))
     assert "already" in again.body
-    assert rows(morning, Promise) == 1
+    assert rows(team, Promise) == 1
 
 
 # --- 4. A form that outlasts the reply budget closes, and the answer comes by DM ----------------
 
 
-def test_a_slow_form_is_closed_at_once_and_answered_by_dm(morning: RunningBot) -> None:
-    view = open_form(morning, "pay")
-    morning.runtime.settings.reply_budget_seconds = 0.2
-    with morning.runtime.db.transaction() as session:
+@pytest.mark.settings(COLLECT_REPLY_BUDGET="0.2")
+def test_a_slow_form_is_closed_at_once_and_answered_by_dm(team: RunningBot) -> None:
+    view = open_form(team, "pay")
+    with team.runtime.db.transaction() as session:
         find_account(session, "ACC-1042", for_update=True)
-        answered = morning.send.view_submission(AGENT, view, pay_values("ACC-1042", "5"))
+        answered = team.send.view_submission(AGENT, view, pay_values("ACC-1042", "5"))
         assert answered.status == 200 and answered.body == ""
-    assert "Recorded $5.00" in said(wait_for_dm(morning, AGENT)[-1])
-    with morning.runtime.db.reading() as session:
+    assert "Recorded $5.00" in said(wait_for_dm(team, AGENT)[-1])
+    with team.runtime.db.reading() as session:
         balance = session.scalars(select(Account.balance).where(Account.account_id == "ACC-1042")).one()
     assert balance == Decimal("1245.00")
 
 
-def test_a_slow_form_that_fails_says_why_by_dm(morning: RunningBot) -> None:
-    view = open_form(morning, "promise")
-    morning.runtime.settings.reply_budget_seconds = 0.2
+@pytest.mark.settings(COLLECT_REPLY_BUDGET="0.2")
+def test_a_slow_form_that_fails_says_why_by_dm(team: RunningBot) -> None:
+    view = open_form(team, "promise")
     values = promise_values("ACC-1042", "5") | {
         BlockId.DATE: {ActionId.DATE_PICKER: {"type": "datepicker", "selected_date": "2026-11-01"}}
     }
-    with morning.runtime.db.transaction() as session:
+    with team.runtime.db.transaction() as session:
         find_account(session, "ACC-1042", for_update=True)
-        answered = morning.send.view_submission(AGENT, view, values)
+        answered = team.send.view_submission(AGENT, view, values)
         assert answered.status == 200 and answered.body == ""
-    told = said(wait_for_dm(morning, AGENT)[-1])
+    told = said(wait_for_dm(team, AGENT)[-1])
     assert "Your form was not saved" in told and "past" in told
-    assert rows(morning, Promise) == 0
+    assert rows(team, Promise) == 0
 
 
 # --- 5. A replayed slash command is not applied twice -------------------------------------------
 
 
-def test_the_same_signed_slash_command_sent_twice_is_applied_once(morning: RunningBot) -> None:
-    first = morning.send.slash_command(AGENT, "pay ACC-1042 10 ref:R-1")
+def test_the_same_signed_slash_command_sent_twice_is_applied_once(team: RunningBot) -> None:
+    first = team.send.slash_command(AGENT, "pay ACC-1042 10 ref:R-1")
     assert "Recorded $10.00" in first.body
-    replayed = morning.send.resend(first)
+    replayed = team.send.resend(first)
     assert replayed.status == 200
     assert "already received" in replayed.body
-    assert rows(morning, Payment) == 1
+    assert rows(team, Payment) == 1
 
 
 # --- 6. Names and notes cannot fake formatting or list lines ------------------------------------
@@ -476,7 +466,7 @@ def test_a_customer_name_fakes_nothing_in_the_escalation_card(bot: RunningBot) -
 
 
 @pytest.mark.parametrize("forged", ["9" * 5000, "²", "-1"])
-def test_a_forged_alert_button_is_refused_with_a_clear_message(morning: RunningBot, forged: str) -> None:
+def test_a_forged_alert_button_is_refused_with_a_clear_message(team: RunningBot, forged: str) -> None:
     message = {
         "ts": "7.7",
         "channel": ESCALATIONS,
@@ -487,8 +477,8 @@ def test_a_forged_alert_button_is_refused_with_a_clear_message(morning: RunningB
             }
         ],
     }
-    click = morning.send.block_actions(SUPERVISOR, [{"action_id": ActionId.ALERT_SNOOZE}], message=message)
-    assert "not one of mine" in said(morning.slack.wait_for_response(url=click.response_url)[0])
+    click = team.send.block_actions(SUPERVISOR, [{"action_id": ActionId.ALERT_SNOOZE}], message=message)
+    assert "not one of mine" in said(team.slack.wait_for_response(url=click.response_url)[0])
 
 
 @given(st.text())

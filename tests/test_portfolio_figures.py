@@ -29,11 +29,10 @@ from bot.reports.model import PerformanceReport, PeriodKind
 from bot.reports.numbers import build_report
 from bot.reports.spreadsheet import report_workbook
 from bot.reports.text import report_lines
-from bot.settings import Settings
 from schedules.runner import run_job
 from storage.database import Database
 from storage.models import Account, Payment
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, bot_settings
 from tests.portfolio import add_agent
 
 NY = ZoneInfo("America/New_York")
@@ -44,12 +43,6 @@ OCT_15 = datetime(2026, 10, 15, 12, tzinfo=NY)
 
 def ny(month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=NY)
-
-
-def team_settings() -> Settings:
-    make: Any = Settings
-    settings: Settings = make(_env_file=None, COLLECT_TIMEZONE="America/New_York")
-    return settings
 
 
 def plant(
@@ -83,7 +76,7 @@ def plant(
 
 def report(db: Database, kind: PeriodKind, day: date, now: datetime) -> PerformanceReport:
     with db.reading() as session:
-        return build_report(session, kind, day, team_settings(), now.astimezone(UTC))
+        return build_report(session, kind, day, bot_settings("sqlite://"), now.astimezone(UTC))
 
 
 def buckets(*values: str) -> dict[str, Decimal]:

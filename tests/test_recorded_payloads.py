@@ -18,7 +18,7 @@ from bot.ids import ActionId, CallbackId
 from bot.standin.requests import SlackHttpResponse
 from storage.models import Account, AccountNote, Payment
 from tests.conftest import RunningBot
-from tests.portfolio import add_account, add_agent, standard_team
+from tests.portfolio import add_account, add_agent
 
 PAYLOADS = Path(__file__).parent / "data" / "slack_payloads"
 AGENT = "U0AGENT1"
@@ -77,40 +77,34 @@ def payments(bot: RunningBot) -> int:
         return len(session.scalars(select(Payment.id)).all())
 
 
-@pytest.fixture
-def morning(bot: RunningBot) -> RunningBot:
-    standard_team(bot.runtime.db)
-    return bot
-
-
-def test_a_recorded_slash_command_is_answered_in_its_response(morning: RunningBot) -> None:
-    answer, _ = command(morning, "pay ACC-1042 250")
+def test_a_recorded_slash_command_is_answered_in_its_response(team: RunningBot) -> None:
+    answer, _ = command(team, "pay ACC-1042 250")
     assert "Recorded $250.00" in answer.body
-    assert balance(morning, "ACC-1042") == Decimal("1000.00")
+    assert balance(team, "ACC-1042") == Decimal("1000.00")
 
 
 def test_a_recorded_suggestion_and_submission_from_the_pay_form_record_the_payment(
-    morning: RunningBot,
+    team: RunningBot,
 ) -> None:
-    answer, trigger_id = command(morning, "pay")
+    answer, trigger_id = command(team, "pay")
     assert answer.body == ""
-    opened = morning.slack.wait_for("views.open")[0]
+    opened = team.slack.wait_for("views.open")[0]
     assert opened.params["trigger_id"] == trigger_id
     view = opened.response["view"]
     assert view["callback_id"] == CallbackId.PAY_MODAL
 
-    options = post_interaction(morning, with_bot_view(recorded("block_suggestion"), view))
+    options = post_interaction(team, with_bot_view(recorded("block_suggestion"), view))
     assert [option["value"] for option in options.json()["options"]] == ["ACC-1042"]
 
-    submitted = post_interaction(morning, with_bot_view(recorded("view_submission"), view))
+    submitted = post_interaction(team, with_bot_view(recorded("view_submission"), view))
     assert submitted.status == 200 and submitted.body == ""
-    confirmation = morning.slack.wait_for("chat.postMessage")[0]
+    confirmation = team.slack.wait_for("chat.postMessage")[0]
     assert confirmation.params["channel"] == AGENT and "Recorded $250.00" in json.dumps(confirmation.params)
-    assert balance(morning, "ACC-1042") == Decimal("1000.00")
+    assert balance(team, "ACC-1042") == Decimal("1000.00")
 
 
-def test_a_recorded_click_on_an_ephemeral_reply_records_the_overpayment(morning: RunningBot) -> None:
-    question, _ = command(morning, "pay ACC-1043 100")
+def test_a_recorded_click_on_an_ephemeral_reply_records_the_overpayment(team: RunningBot) -> None:
+    question, _ = command(team, "pay ACC-1043 100")
     button = next(
         element
         for block in question.json()["blocks"]
@@ -119,19 +113,19 @@ def test_a_recorded_click_on_an_ephemeral_reply_records_the_overpayment(morning:
     )
     click = recorded("block_actions_ephemeral_message")
     click["actions"][0]["value"] = button["value"]
-    click["response_url"] = response_url = morning.slack.new_response_url()
+    click["response_url"] = response_url = team.slack.new_response_url()
     assert "message" not in click  # Slack does not send an ephemeral message back
-    assert post_interaction(morning, click).status == 200
-    answer = morning.slack.wait_for_response(url=response_url)[0]
+    assert post_interaction(team, click).status == 200
+    answer = team.slack.wait_for_response(url=response_url)[0]
     assert answer["replace_original"] is True and "credit of $20.00" in json.dumps(answer)
-    assert payments(morning) == 1 and balance(morning, "ACC-1043") == Decimal("-20.00")
+    assert payments(team) == 1 and balance(team, "ACC-1043") == Decimal("-20.00")
 
 
 def test_a_recorded_choice_in_the_app_home_opens_the_form_for_that_account(bot: RunningBot) -> None:
-    from tests.test_daily_assignments import morning_team, run_morning
+    from tests.portfolio import morning_team
 
     morning_team(bot.runtime.db)
-    run_morning(bot)
+    bot.run_morning()
     assert post_event(bot, recorded("app_home_opened"), "Ev0HOME0001").status == 200
     home = bot.slack.wait_for("views.publish")[-1].params["view"]
     menu = next(
@@ -163,29 +157,29 @@ def retried(bot: RunningBot, event: dict[str, Any], event_id: str, caplog: pytes
 
 
 def test_a_recorded_app_home_opened_publishes_the_home_once_per_event(
-    morning: RunningBot, caplog: pytest.LogCaptureFixture
+    team: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     event = recorded("app_home_opened")
-    assert post_event(morning, event, "Ev0HOME0002").status == 200
-    published = morning.slack.wait_for("views.publish")
+    assert post_event(team, event, "Ev0HOME0002").status == 200
+    published = team.slack.wait_for("views.publish")
     assert published[0].params["user_id"] == AGENT
     # Slack's retry of the same delivery is acknowledged and not handled again.
-    assert retried(morning, event, "Ev0HOME0002", caplog)
-    assert post_event(morning, event, "Ev0HOME0003").status == 200  # a new opening is
-    morning.slack.wait_for("views.publish", count=2)
-    assert len(morning.slack.calls("views.publish")) == 2
+    assert retried(team, event, "Ev0HOME0002", caplog)
+    assert post_event(team, event, "Ev0HOME0003").status == 200  # a new opening is
+    team.slack.wait_for("views.publish", count=2)
+    assert len(team.slack.calls("views.publish")) == 2
 
 
 @pytest.fixture
 def waiting_for_an_answer(bot: RunningBot) -> tuple[RunningBot, str]:
     """An escalation of U0AGENT1's whose supervisor asked a question in its thread."""
-    from tests.test_escalations import collect, decide, the_escalation
+    from tests.test_escalations import decide, the_escalation
 
     db = bot.runtime.db
     add_agent(db, AGENT, "Ana Agent")
     add_agent(db, "U0SUPER1", "Sam Supervisor", role="supervisor", approval_limit=Decimal("1000"))
     add_account(db, "ACC-1042", "1250.00")
-    collect(bot, "escalate ACC-1042 hardship until 2026-12-31 lost job")
+    bot.collect(AGENT, "escalate ACC-1042 hardship until 2026-12-31 lost job")
     decide(bot, "U0SUPER1", ActionId.ESCALATION_ASK_INFO, "Any proof of the job loss?")
     return bot, str(the_escalation(bot)["ts"])
 

@@ -149,7 +149,7 @@ def purge_now(db: Database, before: date = TODAY) -> PurgePlan:
 
 
 @pytest.fixture
-def team(db: Database) -> Database:
+def archive(db: Database) -> Database:
     add_agent(db, AGENT, "Ana Agent")
     add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
     return db
@@ -158,10 +158,10 @@ def team(db: Database) -> Database:
 # ---------------------------------------------------------------------------------------- export
 
 
-def test_export_holds_every_section_with_money_and_instants_serialised(team: Database) -> None:
-    add_account(team, "ACC-1042", "1250.00", phone="+15551234567", original_amount=Decimal("2000.00"))
-    history = add_history(team, "ACC-1042", OLD)
-    with team.reading() as session:
+def test_export_holds_every_section_with_money_and_instants_serialised(archive: Database) -> None:
+    add_account(archive, "ACC-1042", "1250.00", phone="+15551234567", original_amount=Decimal("2000.00"))
+    history = add_history(archive, "ACC-1042", OLD)
+    with archive.reading() as session:
         document = export_account(session, "acc-1042", now=NOW)
 
     assert json.loads(json.dumps(document)) == document  # plain JSON, nothing custom left
@@ -189,11 +189,11 @@ def test_export_holds_every_section_with_money_and_instants_serialised(team: Dat
     }
 
 
-def test_export_lists_are_in_time_order_and_leave_other_accounts_out(team: Database) -> None:
-    add_account(team, "ACC-1042", "1250.00")
-    add_account(team, "ACC-1043", "80.00", customer_name="Other Person")
-    add_history(team, "ACC-1043", OLD)
-    with team.transaction() as session:
+def test_export_lists_are_in_time_order_and_leave_other_accounts_out(archive: Database) -> None:
+    add_account(archive, "ACC-1042", "1250.00")
+    add_account(archive, "ACC-1043", "80.00", customer_name="Other Person")
+    add_history(archive, "ACC-1043", OLD)
+    with archive.transaction() as session:
         pk = session.scalars(select(Account.id).where(Account.account_id == "ACC-1042")).one()
         for at in (OLD + timedelta(days=2), OLD, OLD + timedelta(days=1)):
             session.add(Contact(account_pk=pk, at=at, channel="call", outcome="no-answer", created_at=NOW))
@@ -202,7 +202,7 @@ def test_export_lists_are_in_time_order_and_leave_other_accounts_out(team: Datab
                     at=at, actor=AGENT, action="contact.logged", entity="account", entity_key="ACC-1042"
                 )
             )
-    with team.reading() as session:
+    with archive.reading() as session:
         document = export_account(session, "ACC-1042", now=NOW)
 
     contact_times = [row["at"] for row in document["contacts"]]
@@ -212,16 +212,16 @@ def test_export_lists_are_in_time_order_and_leave_other_accounts_out(team: Datab
     assert document["escalations"] == [] and document["payments"] == [] and document["alerts"] == []
 
 
-def test_export_shows_a_currency_with_its_own_decimals(team: Database) -> None:
-    add_account(team, "JP-1", "5000", currency="JPY")
-    with team.reading() as session:
+def test_export_shows_a_currency_with_its_own_decimals(archive: Database) -> None:
+    add_account(archive, "JP-1", "5000", currency="JPY")
+    with archive.reading() as session:
         document = export_account(session, "JP-1", now=NOW)
     assert document["account"]["balance"] == {"amount": "5000", "currency": "JPY"}
 
 
-def test_export_of_an_unknown_id_names_the_closest_ones(team: Database) -> None:
-    add_account(team, "ACC-1042", "1250.00")
-    with team.reading() as session, pytest.raises(NotFoundError) as raised:
+def test_export_of_an_unknown_id_names_the_closest_ones(archive: Database) -> None:
+    add_account(archive, "ACC-1042", "1250.00")
+    with archive.reading() as session, pytest.raises(NotFoundError) as raised:
         export_account(session, "ACC-1024", now=NOW)
     assert "ACC-1042" in raised.value.hint
 
@@ -234,19 +234,19 @@ def test_retention_cutoff_is_three_years_back_and_never_later_on_a_leap_day() ->
     assert retention_cutoff(date(2028, 2, 29)) == date(2025, 2, 28)
 
 
-def test_a_shorter_retention_period_is_refused(team: Database) -> None:
-    with team.reading() as session, pytest.raises(ValueError, match="at least 3 years"):
+def test_a_shorter_retention_period_is_refused(archive: Database) -> None:
+    with archive.reading() as session, pytest.raises(ValueError, match="at least 3 years"):
         plan_purge(session, before=TODAY, today=TODAY, retention_years=2)
 
 
-def test_dry_run_plans_the_old_closed_account_and_changes_nothing(team: Database) -> None:
-    add_account(team, "OLD-PAID", "0.00", status="paid")
-    add_history(team, "OLD-PAID", OLD)
-    before = counts(team)
+def test_dry_run_plans_the_old_closed_account_and_changes_nothing(archive: Database) -> None:
+    add_account(archive, "OLD-PAID", "0.00", status="paid")
+    add_history(archive, "OLD-PAID", OLD)
+    before = counts(archive)
 
-    planned = plan(team)
+    planned = plan(archive)
 
-    assert counts(team) == before
+    assert counts(archive) == before
     assert planned.accounts == ["OLD-PAID"]
     assert planned.rows == {
         "audit_log": 3, "account_notes": 1, "promises": 1, "contacts": 1, "payments": 1, "assignments": 1,
@@ -255,24 +255,24 @@ def test_dry_run_plans_the_old_closed_account_and_changes_nothing(team: Database
     assert planned.cutoff == CUTOFF and planned.kept_for_retention == 0
 
 
-def test_purge_deletes_only_closed_accounts_past_the_cutoff(team: Database) -> None:
+def test_purge_deletes_only_closed_accounts_past_the_cutoff(archive: Database) -> None:
     for account_id, status in (("OLD-PAID", "paid"), ("OLD-SETTLED", "settled"), ("OLD-WO", "written_off")):
-        add_account(team, account_id, "0.00", status=status)
-        add_history(team, account_id, OLD)
+        add_account(archive, account_id, "0.00", status=status)
+        add_history(archive, account_id, OLD)
     for account_id, status in (("OLD-ACTIVE", "active"), ("OLD-LEGAL", "legal"), ("OLD-HOLD", "on_hold")):
-        add_account(team, account_id, "500.00", status=status)
-        add_history(team, account_id, OLD)
-    add_account(team, "YOUNG-PAID", "0.00", status="paid")
-    add_history(team, "YOUNG-PAID", LATE)
-    planned = plan(team)
+        add_account(archive, account_id, "500.00", status=status)
+        add_history(archive, account_id, OLD)
+    add_account(archive, "YOUNG-PAID", "0.00", status="paid")
+    add_history(archive, "YOUNG-PAID", LATE)
+    planned = plan(archive)
 
-    done = purge_now(team)
+    done = purge_now(archive)
 
     assert done.accounts == planned.accounts == ["OLD-PAID", "OLD-SETTLED", "OLD-WO"]
     assert done.rows == planned.rows
-    assert account_ids(team) == {"OLD-ACTIVE", "OLD-LEGAL", "OLD-HOLD", "YOUNG-PAID"}
+    assert account_ids(archive) == {"OLD-ACTIVE", "OLD-LEGAL", "OLD-HOLD", "YOUNG-PAID"}
     # The four accounts kept keep everything of theirs (the purge adds its own audit row).
-    left = counts(team)
+    left = counts(archive)
     assert left["contacts"] == left["escalations"] == left["alerts"] == left["account_notes"] == 4
     assert left["outbox"] == 12 and left["audit_log"] == 4 * 3 + 1
 
@@ -310,61 +310,61 @@ def _promise_pk(session: Session, history: History) -> int:
 
 
 @pytest.mark.parametrize("activity", sorted(LATE_ACTIVITY))
-def test_any_activity_inside_three_years_keeps_a_closed_account(team: Database, activity: str) -> None:
-    add_account(team, "OLD-PAID", "0.00", status="paid")
-    history = add_history(team, "OLD-PAID", OLD)
-    with team.transaction() as session:
+def test_any_activity_inside_three_years_keeps_a_closed_account(archive: Database, activity: str) -> None:
+    add_account(archive, "OLD-PAID", "0.00", status="paid")
+    history = add_history(archive, "OLD-PAID", OLD)
+    with archive.transaction() as session:
         LATE_ACTIVITY[activity](session, history, session.get_one(Account, history.account_pk))
 
-    done = purge_now(team)
+    done = purge_now(archive)
 
-    assert done.accounts == [] and account_ids(team) == {"OLD-PAID"}
+    assert done.accounts == [] and account_ids(archive) == {"OLD-PAID"}
     assert done.kept_for_retention == 1
 
 
-def test_a_before_later_than_the_cutoff_still_keeps_young_records(team: Database) -> None:
-    add_account(team, "OLD-PAID", "0.00", status="paid")
-    add_history(team, "OLD-PAID", OLD)
-    add_account(team, "YOUNG-PAID", "0.00", status="paid")
-    add_history(team, "YOUNG-PAID", LATE)
+def test_a_before_later_than_the_cutoff_still_keeps_young_records(archive: Database) -> None:
+    add_account(archive, "OLD-PAID", "0.00", status="paid")
+    add_history(archive, "OLD-PAID", OLD)
+    add_account(archive, "YOUNG-PAID", "0.00", status="paid")
+    add_history(archive, "YOUNG-PAID", LATE)
 
-    done = purge_now(team, before=date(2030, 1, 1))
+    done = purge_now(archive, before=date(2030, 1, 1))
 
     assert done.cutoff == CUTOFF
     assert done.accounts == ["OLD-PAID"] and done.kept_for_retention == 1
-    assert account_ids(team) == {"YOUNG-PAID"}
+    assert account_ids(archive) == {"YOUNG-PAID"}
 
 
-def test_a_before_earlier_than_the_cutoff_purges_only_what_is_older_than_it(team: Database) -> None:
-    add_account(team, "OLD-PAID", "0.00", status="paid")
-    add_history(team, "OLD-PAID", OLD)
+def test_a_before_earlier_than_the_cutoff_purges_only_what_is_older_than_it(archive: Database) -> None:
+    add_account(archive, "OLD-PAID", "0.00", status="paid")
+    add_history(archive, "OLD-PAID", OLD)
 
-    done = purge_now(team, before=date(2022, 1, 1))
+    done = purge_now(archive, before=date(2022, 1, 1))
 
     assert done.cutoff == date(2022, 1, 1) and done.accounts == [] and done.kept_for_retention == 0
-    assert account_ids(team) == {"OLD-PAID"}
+    assert account_ids(archive) == {"OLD-PAID"}
 
 
-def test_the_cutoff_day_is_the_teams_day(team: Database) -> None:
+def test_the_cutoff_day_is_the_teams_day(archive: Database) -> None:
     # 04:00 UTC on the cutoff day is still the evening before in New York: past the cutoff there.
-    add_account(team, "EVENING", "0.00", status="paid")
-    add_history(team, "EVENING", datetime(2023, 11, 23, 4, 0, tzinfo=UTC))
-    add_account(team, "MORNING", "0.00", status="paid")
-    add_history(team, "MORNING", datetime(2023, 11, 23, 5, 0, tzinfo=UTC))  # 00:00 in New York
+    add_account(archive, "EVENING", "0.00", status="paid")
+    add_history(archive, "EVENING", datetime(2023, 11, 23, 4, 0, tzinfo=UTC))
+    add_account(archive, "MORNING", "0.00", status="paid")
+    add_history(archive, "MORNING", datetime(2023, 11, 23, 5, 0, tzinfo=UTC))  # 00:00 in New York
 
-    assert plan(team).accounts == ["EVENING"]
-    with team.reading() as session:
+    assert plan(archive).accounts == ["EVENING"]
+    with archive.reading() as session:
         in_utc = plan_purge(session, before=TODAY, today=TODAY)
     assert in_utc.accounts == []
 
 
-def test_purge_writes_one_audit_row_with_counts_and_no_personal_data(team: Database) -> None:
-    add_account(team, "OLD-PAID", "0.00", status="paid", customer_name="Maria Silva")
-    add_history(team, "OLD-PAID", OLD)
+def test_purge_writes_one_audit_row_with_counts_and_no_personal_data(archive: Database) -> None:
+    add_account(archive, "OLD-PAID", "0.00", status="paid", customer_name="Maria Silva")
+    add_history(archive, "OLD-PAID", OLD)
 
-    done = purge_now(team)
+    done = purge_now(archive)
 
-    with team.reading() as session:
+    with archive.reading() as session:
         rows = list(session.scalars(select(AuditEntry)))
     assert len(rows) == 1
     entry = rows[0]
@@ -375,46 +375,46 @@ def test_purge_writes_one_audit_row_with_counts_and_no_personal_data(team: Datab
     assert "OLD-PAID" not in json.dumps(entry.after) and "Maria" not in json.dumps(entry.after)
 
 
-def test_a_second_purge_finds_nothing_and_writes_nothing(team: Database) -> None:
-    add_account(team, "OLD-PAID", "0.00", status="paid")
-    add_history(team, "OLD-PAID", OLD)
-    purge_now(team)
-    after_first = counts(team)
+def test_a_second_purge_finds_nothing_and_writes_nothing(archive: Database) -> None:
+    add_account(archive, "OLD-PAID", "0.00", status="paid")
+    add_history(archive, "OLD-PAID", OLD)
+    purge_now(archive)
+    after_first = counts(archive)
 
-    again = purge_now(team)
+    again = purge_now(archive)
 
     assert again.accounts == [] and again.rows == dict.fromkeys(TABLES, 0)
-    assert counts(team) == after_first
+    assert counts(archive) == after_first
 
 
-def test_purge_leaves_messages_about_many_accounts_alone(team: Database) -> None:
-    add_account(team, "OLD-PAID", "0.00", status="paid")
-    history = add_history(team, "OLD-PAID", OLD)
-    with team.transaction() as session:
+def test_purge_leaves_messages_about_many_accounts_alone(archive: Database) -> None:
+    add_account(archive, "OLD-PAID", "0.00", status="paid")
+    history = add_history(archive, "OLD-PAID", OLD)
+    with archive.transaction() as session:
         session.add_all(
             OutboxMessage(dedupe_key=key, kind="k", channel="C0", payload={}, state="sent", attempts=1,
                           next_attempt_at=OLD, created_at=OLD)
             for key in (f"alerts:{history.alert_id}", f"worklist:2022-06-01:{AGENT}", f"escalation:{history.escalation_id}0")
         )  # fmt: skip
 
-    done = purge_now(team)
+    done = purge_now(archive)
 
     assert done.rows["outbox"] == 3
-    with team.reading() as session:
+    with archive.reading() as session:
         assert len(list(session.scalars(select(OutboxMessage.id)))) == 3
 
 
-def test_the_purge_skips_an_account_that_became_active_after_the_plan(team: Database) -> None:
-    add_account(team, "OLD-PAID", "0.00", status="paid")
-    history = add_history(team, "OLD-PAID", OLD)
-    planned = plan(team)
-    with team.transaction() as session:
+def test_the_purge_skips_an_account_that_became_active_after_the_plan(archive: Database) -> None:
+    add_account(archive, "OLD-PAID", "0.00", status="paid")
+    history = add_history(archive, "OLD-PAID", OLD)
+    planned = plan(archive)
+    with archive.transaction() as session:
         session.add(
             Contact(account_pk=history.account_pk, at=NOW, channel="call", outcome="refused", created_at=NOW)
         )
-    with team.transaction() as session:
+    with archive.transaction() as session:
         done = purge(session, planned, now=NOW)
-    assert done.accounts == [] and account_ids(team) == {"OLD-PAID"}
+    assert done.accounts == [] and account_ids(archive) == {"OLD-PAID"}
 
 
 # ------------------------------------------------------------------------------------ command line
@@ -434,9 +434,9 @@ def run(database_url: str, *argv: str) -> int:
 
 
 def test_export_command_prints_the_document(
-    team: Database, database_url: str, capsys: pytest.CaptureFixture[str]
+    archive: Database, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    add_account(team, "ACC-2001", "4310.00", currency="BRL", customer_name="Pedro Álvares")
+    add_account(archive, "ACC-2001", "4310.00", currency="BRL", customer_name="Pedro Álvares")
 
     assert run(database_url, "export", "account", "acc-2001") == 0
 
@@ -446,9 +446,9 @@ def test_export_command_prints_the_document(
 
 
 def test_export_command_with_an_unknown_id_says_so_in_one_line(
-    team: Database, database_url: str, capsys: pytest.CaptureFixture[str]
+    archive: Database, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    add_account(team, "ACC-1042", "1250.00")
+    add_account(archive, "ACC-1042", "1250.00")
 
     assert run(database_url, "export", "account", "ACC-1024") == 1
 
@@ -460,25 +460,25 @@ def test_export_command_with_an_unknown_id_says_so_in_one_line(
 
 
 def test_purge_command_dry_run_then_for_real(
-    team: Database, database_url: str, capsys: pytest.CaptureFixture[str]
+    archive: Database, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The command reads the real clock: history is placed relative to it.
     now = datetime.now(UTC)
-    add_account(team, "OLD-PAID", "0.00", status="paid")
-    add_history(team, "OLD-PAID", now - timedelta(days=5 * 366))
-    add_account(team, "YOUNG-PAID", "0.00", status="paid")
-    add_history(team, "YOUNG-PAID", now - timedelta(days=366))
+    add_account(archive, "OLD-PAID", "0.00", status="paid")
+    add_history(archive, "OLD-PAID", now - timedelta(days=5 * 366))
+    add_account(archive, "YOUNG-PAID", "0.00", status="paid")
+    add_history(archive, "YOUNG-PAID", now - timedelta(days=366))
     tomorrow = (now + timedelta(days=1)).date().isoformat()
 
     assert run(database_url, "purge", "--before", tomorrow, "--dry-run") == 0
     shown = capsys.readouterr().out
     assert "would delete 1 closed account, 14 rows:" in shown
     assert "kept: 1 closed account" in shown and "dry run: nothing was deleted" in shown
-    assert account_ids(team) == {"OLD-PAID", "YOUNG-PAID"}
+    assert account_ids(archive) == {"OLD-PAID", "YOUNG-PAID"}
 
     assert run(database_url, "purge", "--before", tomorrow) == 0
     assert "deleted 1 closed account, 14 rows:" in capsys.readouterr().out
-    assert account_ids(team) == {"YOUNG-PAID"}
+    assert account_ids(archive) == {"YOUNG-PAID"}
 
 
 def test_purge_command_needs_a_date(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
