@@ -94,9 +94,9 @@ class Logged:
 
 
 class LogSnapshot(logging.Handler):
-    """The bot's log lines as they were written. Kept apart from caplog's records: those are the
-    very LogRecord objects other handlers see, and an in-process CLI test leaves a filter on the
-    root handlers (bot.cli._without_traceback) that strips their traceback afterwards."""
+    """The bot's log lines as they were written, each with its traceback formatted at once: a record
+    is one object every handler sees, so what one handler does to it later cannot change what this
+    test read."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
