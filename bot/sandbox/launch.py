@@ -88,7 +88,8 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
         seed_demo(db, seed=seed, now=clock.now(), zone=settings.zone)
     if prepare is not None:
         prepare(db)
-    bot = BackgroundServer(create_wsgi_app(runtime)).start()
+    wsgi = create_wsgi_app(runtime)
+    bot = BackgroundServer(wsgi).start()
     sender = SlackRequestSender(bot.url, signing_secret, standin=standin)
     world = Sandbox(runtime, standin, sender, clock)
     world.register_people()
@@ -97,8 +98,11 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
     try:
         yield RunningSandbox(world=world, page=page, database_url=database_url)
     finally:
-        scheduler.shutdown(wait=False)
+        # Waiting for the tick in progress and the answers being worked on: a job still running
+        # after the sandbox stopped would write into a database its owner may already be reusing.
         page.stop()
         bot.stop()
+        scheduler.shutdown(wait=True)
+        wsgi.answerer.shutdown()
         standin.stop()
         db.dispose()
