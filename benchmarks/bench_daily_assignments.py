@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.portfolio_data import PortfolioSpec, is_cached, load_postgres, load_sqlite
 from benchmarks.scratch_postgres import libpq_url, throwaway_postgres
-from bot.assignments.planning import DayPlan, facts_query, plan_day
+from bot.assignments.job.planning import DayPlan, facts_query, plan_day
 from bot.settings import load_settings
 from storage.database import Database
 

@@ -66,11 +66,11 @@ from sqlalchemy.engine import make_url
 from benchmarks.portfolio_data import batches, filling_sqlite_cache, insert_statement, is_cached
 from benchmarks.scratch_postgres import libpq_url, throwaway_postgres
 from bot.blocks.digest import digest_message
-from bot.kpis.formulas import period_for, previous
-from bot.reports.chart import report_chart
+from bot.kpis.rules import period_for, previous
 from bot.reports.model import PerformanceReport, PeriodKind
-from bot.reports.numbers import build_report
-from bot.reports.spreadsheet import report_workbook
+from bot.reports.records.numbers import build_report
+from bot.reports.render.chart import report_chart
+from bot.reports.render.spreadsheet import report_workbook
 from bot.settings import load_settings
 from storage.database import Database
 
@@ -535,7 +535,7 @@ def postgres_counts(url: str) -> dict[str, int]:
 
 
 def reported_day(kind: PeriodKind, current: bool) -> date:
-    """A day in the period the digest reports, as bot.reports.digests.reported_day picks it at
+    """A day in the period the digest reports, as bot.reports.job.reported_day picks it at
     `now`: today for the day digest, a day of the week or month before for the others (or of the
     running week or month, for an on-demand report)."""
     if kind == "day" or current:

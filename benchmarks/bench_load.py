@@ -5,7 +5,7 @@ once, on SQLite and PostgreSQL, measured against a bare Bolt app that only ackno
         [--sqlite] [--threads 8] [--processes 1] [--agents 100] [--accounts 50] [--pay-share 0.5] [--warmup 3]
         [--keep-alive] [--reply-budget S] [--profile]
 
-The Slack stand-in (bot.standin) runs in this process: the bot's auth.test, its App Home refreshes
+The Slack stand-in (wiring.standin) runs in this process: the bot's auth.test, its App Home refreshes
 (views.publish after pay and log, at most one per agent every 5 s and 100 a minute in all), the
 morning's direct messages and any late answer through response_url all go to it. Each target is
 served by a process of its own (--processes N: N of them on one port, `serve --reuse-port`;
@@ -14,7 +14,7 @@ SQLite always one) on a free 127.0.0.1 port:
   * bare Bolt: a slack_bolt App with the same signing secret, token_verification_enabled=False,
     process_before_response=True (as the bot's) and a `/collect` listener that only calls ack(),
     its start-up objects frozen out of the garbage collector's walk as `serve` does,
-    served by bot.serving.create_server (waitress, as `serve` is) with the same number of request
+    served by wiring.serving.create_server (waitress, as `serve` is) with the same number of request
     threads;
   * SQLite: `collect-bot serve` on a fresh file; PostgreSQL: on a throwaway database
     bench_load_<pid> created on the server of --postgres URL and dropped afterwards.
@@ -97,7 +97,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from bot.standin.web_api import APP_ID, TEAM_DOMAIN, SlackStandIn, new_trigger_id
+from wiring.standin.web_api import APP_ID, TEAM_DOMAIN, SlackStandIn, new_trigger_id
 
 GOAL_RATE = 200.0
 GOAL_P99 = 0.250
@@ -503,11 +503,11 @@ def bare_child(port: int, threads: int, reuse_port: bool) -> int:
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk import WebClient
 
-    from bot.serving import create_server, freeze_start_up_objects
+    from wiring.serving import create_server, freeze_start_up_objects
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
-    # Configured as the bot's (bot.app): the listener answers on the request's thread.
+    # Configured as the bot's (wiring.app): the listener answers on the request's thread.
     app = App(
         client=client,
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
@@ -676,7 +676,7 @@ def seed_team(database_url: str, agents: int, accounts: int) -> None:
     """The agents and their accounts, written straight into the migrated database."""
     from sqlalchemy import insert
 
-    from bot.ledger.account_ids import account_key
+    from bot.ledger.rules.accounts import account_key
     from storage.database import Database
     from storage.models import Account, Agent
 
@@ -712,7 +712,7 @@ def run_start_jobs(database_url: str, api_url: str, signing_secret: str) -> list
     """Today's worklists, then every job due now, with their messages delivered to the stand-in:
     `serve`'s start-up tick finds them done instead of running them under the load."""
     from bot.clock import ManualClock, SystemClock
-    from bot.delivery import deliver_due
+    from bot.outbox.desk import deliver_due
     from bot.runtime import Runtime
     from bot.settings import load_settings
     from schedules.runner import run_due, run_job

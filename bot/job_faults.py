@@ -30,8 +30,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot import outbox
 from bot.blocks.job_faults import job_failed_notice, skipped_row_notice
+from bot.outbox import records as outbox
 from bot.runtime import Runtime
 from storage.models import SkippedRow
 

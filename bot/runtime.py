@@ -21,7 +21,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.clock import Clock, SystemClock, team_today
-from bot.roster import RosterMemory
+from bot.roster.records import RosterMemory
 from bot.settings import Settings
 from storage.database import Database
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.assignments.scoring import ScoreWeights
+from bot.assignments.rules.scoring import ScoreWeights
 from bot.calendar import WorkCalendar
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS
 

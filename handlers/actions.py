@@ -12,7 +12,7 @@ from bot.errors import UserError
 from bot.ids import ActionId
 from bot.interactions import CarriedKey, CarriedRefusedError, OverpaymentToConfirm
 from bot.ledger import desk
-from bot.ledger.payments import DuplicatePaymentError
+from bot.ledger.records.payments import DuplicatePaymentError
 from bot.runtime import Runtime
 from handlers.answering import Answerer, respond_safely
 

@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 
-from bot import team as team_desk
 from bot.assignments import desk as assignments
 from bot.blocks import ledger as render
 from bot.blocks.assignments import account_moved, away_recorded
@@ -45,6 +44,7 @@ from bot.parsing.command import (
     parse_command,
 )
 from bot.reports import desk as reports
+from bot.roster import desk as team_desk
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer
 from handlers.gate import refuse_replayed_command

@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from bot.blocks.escalations import decision_modal, escalated_reply, question_modal
 from bot.errors import UserError
 from bot.escalations import desk
-from bot.escalations.card import EscalationCard
-from bot.escalations.service import EscalationRequest
+from bot.escalations.model import EscalationCard
+from bot.escalations.records.steps import EscalationRequest
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey, CarriedRefusedError, DecisionContext, is_record_id
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_AMOUNT_TEXT_LENGTH, MAX_NOTES_LENGTH

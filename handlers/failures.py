@@ -52,7 +52,7 @@ def told(error: BaseException, doing: str = "unexpected failure") -> Failure:
 
 
 def unexpected_in_listener(error: Exception, body: dict[str, Any]) -> BoltResponse:
-    """Bolt's global error handler (bot.app): an exception that escaped a listener or middleware
+    """Bolt's global error handler (wiring.app): an exception that escaped a listener or middleware
     goes through the hook like any other, and is answered in the request's own response."""
     return answer_directly(body, told(error, "unhandled error in a listener"))
 

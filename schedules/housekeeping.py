@@ -1,7 +1,7 @@
 """The daily housekeeping job: the tables that only grow are pruned of the rows nobody needs any more.
 
 None of them is a record of collection activity (contacts, payments, promises, notes, escalations
-and the audit log are, and bot.records.retention keeps those at least three years): they are the
+and the audit log are, and bot.retention.records.purge keeps those at least three years): they are the
 bot's own bookkeeping, kept only as long as it serves a purpose:
 - received event ids: Slack re-sends an event within minutes (X-Slack-Retry-Num), so a week covers
   every retry many times over;
@@ -33,7 +33,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from bot import audit
 from bot.clock import team_today
 from bot.job_runs import JobReport, already_ran, claim, describe
-from bot.outbox import State
+from bot.outbox.records import State
 from bot.runtime import Runtime
 from bot.settings import Settings
 from storage.models import JobRun, OutboxFile, OutboxMessage, ReceivedEvent, ReceivedRequest, SkippedRow

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.alerts.service import JOB as ALERTS
-from bot.alerts.service import alerts_due, run_alerts
-from bot.assignments.daily import JOB as DAILY_ASSIGNMENTS
-from bot.assignments.daily import run_daily_assignments
-from bot.escalations.reminders import JOB as ESCALATION_REMINDERS
-from bot.escalations.reminders import run_reminders
+from bot.alerts.job import JOB as ALERTS
+from bot.alerts.job import alerts_due, run_alerts
+from bot.assignments.job.daily import JOB as DAILY_ASSIGNMENTS
+from bot.assignments.job.daily import run_daily_assignments
+from bot.escalations.job import JOB as ESCALATION_REMINDERS
+from bot.escalations.job import run_reminders
 from bot.job_runs import JobReport
-from bot.reports.digests import KINDS, digest_due, job_name, run_digest
+from bot.reports.job import KINDS, digest_due, job_name, run_digest
 from bot.reports.model import PeriodKind
 from bot.runtime import Runtime
 from schedules.housekeeping import JOB as HOUSEKEEPING

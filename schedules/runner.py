@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.delivery import DeliveryReport, deliver_due
 from bot.job_faults import is_outage, record_job_failure
 from bot.job_runs import JobReport
+from bot.outbox.desk import DeliveryReport, deliver_due
 from bot.runtime import Runtime
 from schedules.jobs import JOBS, ScheduledJob
 

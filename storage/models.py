@@ -149,7 +149,7 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     method: Mapped[str | None] = mapped_column(String(16))
     reference: Mapped[str | None] = mapped_column(String(100))
-    # bot.ledger.references.reference_key(reference): what duplicates are found by. NULL without a
+    # bot.ledger.rules.references.reference_key(reference): what duplicates are found by. NULL without a
     # reference, and on the later of two payments recorded before 0012 whose references are one.
     reference_key: Mapped[str | None] = mapped_column(String(REFERENCE_KEY_LENGTH))
     payer: Mapped[str | None] = mapped_column(String(200))

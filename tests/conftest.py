@@ -16,20 +16,20 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.app import create_wsgi_app
-from bot.assignments.daily import JOB as MORNING
+from bot.assignments.job.daily import JOB as MORNING
 from bot.clock import Clock, ManualClock
-from bot.delivery import deliver_due
+from bot.outbox.desk import deliver_due
 from bot.runtime import Runtime
-from bot.serving import BackgroundServer
 from bot.settings import Settings
-from bot.standin.requests import SlackRequestSender
-from bot.standin.web_api import SlackStandIn
 from schedules.runner import run_job
 from storage.database import Database
 from storage.models import Base
 from storage.schema import upgrade
 from tests.portfolio import morning_team, standard_team
+from wiring.app import create_wsgi_app
+from wiring.serving import BackgroundServer
+from wiring.standin.requests import SlackRequestSender
+from wiring.standin.web_api import SlackStandIn
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 

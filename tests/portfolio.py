@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from bot.ledger.account_ids import account_key
+from bot.ledger.rules.accounts import account_key
 from storage.database import Database
 from storage.models import Account, Agent
 

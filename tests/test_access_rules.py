@@ -18,8 +18,8 @@ from bot.access import (
     sees_in_full,
 )
 from bot.errors import NotFoundError, UserError
-from bot.ledger.account_ids import account_key
-from bot.ledger.accounts import closest_account_ids, find_account, search_accounts, workable_by
+from bot.ledger.records.accounts import closest_account_ids, find_account, search_accounts, workable_by
+from bot.ledger.rules.accounts import account_key
 from bot.vocabulary import Role
 from storage.database import Database
 from storage.models import Account, Agent, Assignment

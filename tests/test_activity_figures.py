@@ -26,11 +26,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.blocks.digest import digest_message
-from bot.kpis import formulas as kpi
+from bot.kpis import rules as kpi
 from bot.reports.model import PerformanceReport
-from bot.reports.numbers import build_report
-from bot.reports.spreadsheet import report_workbook
-from bot.reports.text import report_lines
+from bot.reports.records.numbers import build_report
+from bot.reports.render.spreadsheet import report_workbook
+from bot.reports.render.text import report_lines
 from storage.database import Database
 from storage.models import Account, Assignment, Contact, Payment, Promise
 from storage.schema import _config as schema_config

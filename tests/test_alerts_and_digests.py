@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from bot.delivery import deliver_due
 from bot.ids import ActionId
+from bot.outbox.desk import deliver_due
 from schedules.runner import run_job
 from storage.models import Account, Agent, Alert, Contact, Payment, Promise
 from tests.conftest import RunningBot

@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.assignments.allocation import AgentSlot, Candidate, allocate
-from bot.assignments.scoring import AccountFacts, ScoreWeights, reasons, score
-from bot.compliance.contact_limits import ContactHistory, call_block, hold_block
+from bot.assignments.rules.allocation import AgentSlot, Candidate, allocate
+from bot.assignments.rules.scoring import AccountFacts, ScoreWeights, reasons, score
+from bot.compliance.rules.contact_limits import ContactHistory, call_block, hold_block
 
 TODAY = date(2026, 11, 23)
 WEIGHTS = ScoreWeights()

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.serving import BackgroundServer, CannotListenError
 from bot.settings import SettingsError, load_settings
+from wiring.serving import BackgroundServer, CannotListenError
 
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COLLECT_", "DATABASE_URL"))}
 

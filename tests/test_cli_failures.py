@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 
 from bot.imports.desk import import_file
 from bot.imports.model import ImportKind, ImportOptions
-from bot.imports.rows import PERSONAL_COLUMNS, Record, read_csv, shown_reason
+from bot.imports.rules import PERSONAL_COLUMNS, Record, read_csv, shown_reason
 from storage.database import Database
 from storage.models import Base
 from tests.conftest import POSTGRES_URL

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.compliance.contact_limits import ContactHistory
-from bot.compliance.privacy import initials, mask_account_id, mask_email, mask_phone
-from bot.compliance.rules import (
+from bot.compliance.rules.contact_limits import ContactHistory
+from bot.compliance.rules.privacy import initials, mask_account_id, mask_email, mask_phone
+from bot.compliance.rules.regulation import (
     DebtFacts,
     Verdict,
     check_contact,

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.assignments.daily import JOB
-from bot.delivery import deliver_due
+from bot.assignments.job.daily import JOB
 from bot.ids import ActionId
 from bot.job_runs import JobReport
+from bot.outbox.desk import deliver_due
 from bot.runtime import Runtime
 from schedules.runner import run_due, run_job
 from schedules.scheduler import start_scheduler

@@ -12,13 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.aging import aging_bucket, days_past_due
-from bot.alerts.conditions import AlertFacts, Thresholds, raised_conditions, working_days_since
-from bot.assignments.scoring import AccountFacts, ScoreWeights, reasons, score
+from bot.alerts.rules import AlertFacts, Thresholds, raised_conditions, working_days_since
+from bot.assignments.rules.scoring import AccountFacts, ScoreWeights, reasons, score
 from bot.calendar import add_days, add_months, local_day, start_of_day
 from bot.errors import UserError
 from bot.escalations.rules import check_request, instalment_schedule
-from bot.kpis.formulas import PromiseFact, day_in, period_for, promise_outcome, trailing_days
-from bot.ledger.promise_rules import counts_toward, standing
+from bot.kpis.rules import PromiseFact, day_in, period_for, promise_outcome, trailing_days
+from bot.ledger.rules.promises import counts_toward, standing
 from bot.parsing.dates import (
     EARLIEST_DATE,
     check_due_date,

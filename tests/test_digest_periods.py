@@ -22,10 +22,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.kpis.formulas import days_period, period_for, previous
-from bot.reports.digests import closed_runs
-from bot.reports.numbers import build_report
-from bot.reports.text import report_lines
+from bot.kpis.rules import days_period, period_for, previous
+from bot.reports.job import closed_runs
+from bot.reports.records.numbers import build_report
+from bot.reports.render.text import report_lines
 from schedules.runner import run_job, tick
 from storage.models import Account, Payment
 from tests.conftest import RunningBot

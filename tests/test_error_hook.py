@@ -23,18 +23,18 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.app import create_wsgi_app
 from bot.clock import ManualClock
 from bot.ids import ActionId, BlockId
-from bot.ledger.accounts import find_account
+from bot.ledger.records.accounts import find_account
 from bot.runtime import Runtime
-from bot.serving import BackgroundServer
-from bot.standin.requests import SlackHttpResponse, SlackRequestSender
-from bot.standin.web_api import SlackStandIn
-from bot.web import CollectBotWsgi
 from storage.database import Database
 from tests.conftest import SIGNING_SECRET, RunningBot, bot_settings
 from tests.portfolio import add_agent, standard_team
+from wiring.app import create_wsgi_app
+from wiring.serving import BackgroundServer
+from wiring.standin.requests import SlackHttpResponse, SlackRequestSender
+from wiring.standin.web_api import SlackStandIn
+from wiring.web import CollectBotWsgi
 
 AGENT = "U0AGENT1"
 ERROR_ID = re.compile(r"error id:? `?([0-9a-f]{8})\b")

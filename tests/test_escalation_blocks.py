@@ -34,7 +34,7 @@ from bot.blocks.escalations import (
     request_in_words,
 )
 from bot.blocks.kit import Block, Reply
-from bot.escalations.card import EscalationCard, Instalment
+from bot.escalations.model import EscalationCard, Instalment
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey, DecisionContext, ModalOrigin
 from bot.ledger.model import ContactLine

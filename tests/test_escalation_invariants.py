@@ -22,7 +22,7 @@ from bot.escalations.rules import (
     needs_manager,
     plan_total,
 )
-from bot.ledger.balance import is_overpayment, status_after_payment
+from bot.ledger.rules.balance import is_overpayment, status_after_payment
 from bot.vocabulary import CLOSED_STATUSES, AccountStatus, EscalationKind, Role
 
 TODAY = date(2026, 12, 7)
@@ -80,7 +80,7 @@ class Ledger:
         self.payments += amount
         self.status = status_after_payment(self.status, self.balance, open_promise_left=False)
         if self.settlement is not None:
-            # As bot.ledger.payments._settle_if_reached: reaching the agreed amount forgives the rest.
+            # As bot.ledger.records.payments._settle_if_reached: reaching the agreed amount forgives the rest.
             self.paid_since_settlement += amount
             if self.paid_since_settlement >= self.settlement:
                 forgiven = max(self.balance, Decimal(0))
@@ -115,7 +115,7 @@ class Ledger:
         self.applied.append((effect, limit))
 
     def _apply(self, effect: DecisionEffect) -> None:
-        """As bot.escalations.effects.apply_effect does to the account row."""
+        """As bot.escalations.records.effects.apply_effect does to the account row."""
         assert effect.balance == self.balance  # computed from the account as it is now
         match effect.kind:
             case EscalationKind.WRITE_OFF:

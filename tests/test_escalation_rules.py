@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import UserError
-from bot.escalations.card import Instalment
+from bot.escalations.model import Instalment
 from bot.escalations.rules import (
     MAX_INSTALMENTS,
     AccountFacts,

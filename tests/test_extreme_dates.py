@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.delivery import deliver_due
 from bot.ids import ActionId, BlockId
+from bot.outbox.desk import deliver_due
 from bot.settings import SettingsError, load_settings
 from schedules.runner import run_job
 from storage.models import Absence, Account, Contact, Escalation, Payment, Promise

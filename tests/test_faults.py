@@ -28,19 +28,19 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bot.assignments.daily import JOB
+from bot.assignments.job.daily import JOB
 from bot.clock import ManualClock
-from bot.delivery import CLAIM_LEASE, deliver_due
-from bot.ledger.account_ids import account_key
+from bot.ledger.rules.accounts import account_key
+from bot.outbox.desk import CLAIM_LEASE, deliver_due
 from bot.runtime import Runtime
-from bot.standin.requests import SlackHttpResponse, SlackRequestSender
-from bot.standin.web_api import RecordedCall, SlackStandIn
 from schedules.runner import run_job
 from storage import database
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, OutboxMessage, Payment
 from tests.conftest import MONDAY_9AM, POSTGRES_URL, SIGNING_SECRET, RunningBot, serving
 from tests.portfolio import SET_UP_AT, add_account, add_agent, standard_team
+from wiring.standin.requests import SlackHttpResponse, SlackRequestSender
+from wiring.standin.web_api import RecordedCall, SlackStandIn
 
 SUPERVISORS = "C0SUPERVISORS"
 AGENTS = [f"U0FAULT{n}" for n in range(1, 7)]

@@ -26,7 +26,6 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import delete, func, select, update
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.standin.requests import SlackHttpResponse
 from storage.models import (
     Account,
     Agent,
@@ -37,6 +36,7 @@ from storage.models import (
     Promise,
 )
 from tests.conftest import RunningBot
+from wiring.standin.requests import SlackHttpResponse
 
 AGENT, OTHER_AGENT, SUPERVISOR, STRANGER = "U0AGENT1", "U0AGENT2", "U0SUPER1", "U0STRANGER"
 USERS = [AGENT, SUPERVISOR, STRANGER]
@@ -406,7 +406,7 @@ def rows(bot: RunningBot) -> tuple[int, ...]:
 
 
 FORM = "application/x-www-form-urlencoded"
-UNREADABLE = "not a request Slack sends"  # bot/web.py's 400 for signed bodies Bolt cannot read
+UNREADABLE = "not a request Slack sends"  # wiring/web.py's 400 for signed bodies Bolt cannot read
 
 
 def slash_body(text: str, user: str = AGENT) -> bytes:
@@ -494,7 +494,7 @@ def test_malformed_requests_are_refused_and_write_nothing(quiet_ledger: RunningB
         if signing != "valid":
             assert response.status == 401, (body, content_type, signing, response.status)
         elif not (response.status == 400 and response.body == UNREADABLE):
-            # Bolt can also fail later, while dispatching (e.g. `actions: null`): bot/web.py then
+            # Bolt can also fail later, while dispatching (e.g. `actions: null`): wiring/web.py then
             # answers its 400 for signed but unreadable requests, which the check above cannot foresee.
             assert response.status in (200, 404), (body, content_type, response.status, response.body)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.outbox import State
+from bot.outbox.records import State
 from schedules.housekeeping import JOB
 from schedules.runner import run_job, tick
 from storage.database import Database

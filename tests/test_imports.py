@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, func, select, update
 
 from bot.imports.desk import import_file
 from bot.imports.model import ImportKind, ImportOptions, RowsRejectedError
-from bot.imports.rows import (
+from bot.imports.rules import (
     COLUMNS,
     AccountRow,
     CsvFile,
@@ -36,8 +36,8 @@ from bot.imports.rows import (
     read_csv,
     resolved_status,
 )
-from bot.ledger.payments import DuplicatePaymentError, PaymentDetails, record_typed_payment
-from bot.ledger.promises import record_promise
+from bot.ledger.records.payments import DuplicatePaymentError, PaymentDetails, record_typed_payment
+from bot.ledger.records.promises import record_promise
 from bot.vocabulary import AccountStatus, Channel, Outcome, PaymentMethod, Role
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Base, Contact, Payment, Promise

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.currency import Money
-from bot.kpis.formulas import (
+from bot.kpis.rules import (
     AccountPosition,
     CeiParts,
     ContactFact,

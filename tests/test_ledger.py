@@ -11,9 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.errors import NotFoundError, UserError
-from bot.ledger.accounts import summarise
-from bot.ledger.payments import DuplicatePaymentError, OverpaymentError, PaymentDetails, record_typed_payment
-from bot.ledger.promises import record_promise
+from bot.ledger.records.accounts import summarise
+from bot.ledger.records.payments import (
+    DuplicatePaymentError,
+    OverpaymentError,
+    PaymentDetails,
+    record_typed_payment,
+)
+from bot.ledger.records.promises import record_promise
 from storage.database import Database
 from storage.models import Account, AuditEntry, Payment, Promise
 from tests.portfolio import standard_team

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.blocks.kit import Reply
-from bot.delivery import CLAIM_LEASE, deliver_due, outbox_metadata
-from bot.escalations.records import message_key
-from bot.outbox import enqueue
+from bot.escalations.records.lookup import message_key
+from bot.outbox.desk import CLAIM_LEASE, deliver_due, outbox_metadata
+from bot.outbox.records import enqueue
 from storage.models import Escalation, OutboxMessage
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent

@@ -25,7 +25,7 @@ from bot.interactions import (
     OverpaymentToConfirm,
     WorklistPage,
 )
-from bot.ledger.accounts import find_account
+from bot.ledger.records.accounts import find_account
 from storage.models import Account, AuditEntry, Contact, Escalation, Payment, Promise
 from tests.conftest import SIGNING_SECRET, RunningBot
 from tests.portfolio import add_account, add_agent

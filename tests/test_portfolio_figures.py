@@ -1,7 +1,7 @@
 """The portfolio figures of a performance report (aging at the opening and the close, roll rates,
 CEI, cure and paid-off rates) on portfolios planted in the real database, each expected figure
 worked out by hand in the comments next to it. Then the same figures rebuilt from plain data by
-the reference definitions of bot.kpis.formulas, compared with what the report's SQL sums."""
+the reference definitions of bot.kpis.rules, compared with what the report's SQL sums."""
 
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ from sqlalchemy import delete
 
 from bot.blocks.digest import digest_message
 from bot.calendar import local_day
-from bot.delivery import deliver_due
-from bot.kpis import formulas as kpi
-from bot.ledger.account_ids import account_key
+from bot.kpis import rules as kpi
+from bot.ledger.rules.accounts import account_key
+from bot.outbox.desk import deliver_due
 from bot.reports.model import PerformanceReport, PeriodKind
-from bot.reports.numbers import build_report
-from bot.reports.spreadsheet import report_workbook
-from bot.reports.text import report_lines
+from bot.reports.records.numbers import build_report
+from bot.reports.render.spreadsheet import report_workbook
+from bot.reports.render.text import report_lines
 from schedules.runner import run_job
 from storage.database import Database
 from storage.models import Account, Payment

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import ActionId, CallbackId
-from bot.standin.requests import SlackHttpResponse
 from storage.models import Account, AccountNote, Payment
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
+from wiring.standin.requests import SlackHttpResponse
 
 PAYLOADS = Path(__file__).parent / "data" / "slack_payloads"
 AGENT = "U0AGENT1"

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFoundError
-from bot.records.export import SCHEMA, export_account
-from bot.records.retention import ACTION, ACTOR, TABLES, PurgePlan, plan_purge, purge, retention_cutoff
+from bot.retention.records.export import SCHEMA, export_account
+from bot.retention.records.purge import ACTION, ACTOR, TABLES, PurgePlan, plan_purge, purge, retention_cutoff
 from bot.settings import Settings
 from storage.database import Database
 from storage.models import (
@@ -35,7 +35,7 @@ from storage.models import (
     Promise,
 )
 from tests.portfolio import add_account, add_agent
-from wiring.cli.records import add_records_commands
+from wiring.cli.retention import add_records_commands
 
 NY = ZoneInfo("America/New_York")
 TODAY = date(2026, 11, 23)

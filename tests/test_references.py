@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text
 
-from bot.ledger.references import reference_key
+from bot.ledger.rules.references import reference_key
 from storage.database import Database
 from storage.models import Payment
 from storage.schema import _config, upgrade

@@ -22,7 +22,6 @@ from slack_sdk.models.blocks import Block as SdkBlock
 
 from bot.blocks.digest import DIGEST_LEFT_OFF, digest_message, ranked_agents, report_reply
 from bot.blocks.kit import Block, Reply
-from bot.reports.chart import TOP_AGENTS, main_currency, report_chart, report_figure
 from bot.reports.model import (
     AgentNumbers,
     PaymentRow,
@@ -32,7 +31,8 @@ from bot.reports.model import (
     TeamNumbers,
     Win,
 )
-from bot.reports.spreadsheet import report_workbook
+from bot.reports.render.chart import TOP_AGENTS, main_currency, report_chart, report_figure
+from bot.reports.render.spreadsheet import report_workbook
 
 ZONE = "America/Sao_Paulo"  # UTC-3 all year since 2019
 LOCAL = ZoneInfo(ZONE)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event, update
 
-from bot import team
 from bot.clock import ManualClock
-from bot.roster import ROSTER_MEMORY
+from bot.roster import desk as team
+from bot.roster.records import ROSTER_MEMORY
 from bot.runtime import Runtime
 from storage.models import Agent
 from tests.conftest import MONDAY_9AM, RunningBot

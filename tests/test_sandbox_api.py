@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from bot.ids import ActionId, BlockId
-from bot.sandbox.launch import RunningSandbox, running_sandbox
 from storage.database import Database
 from tests.conftest import MONDAY_9AM
 from tests.portfolio import add_account, add_agent
+from wiring.sandbox.launch import RunningSandbox, running_sandbox
 
 AGENT, SUPERVISOR = "U0AGENT1", "U0SUPER1"
 

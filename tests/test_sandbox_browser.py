@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from bot.sandbox.launch import RunningSandbox, running_sandbox
 from storage.database import Database
 from tests.conftest import MONDAY_9AM
 from tests.portfolio import add_account, add_agent
+from wiring.sandbox.launch import RunningSandbox, running_sandbox
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "sandbox"

@@ -20,17 +20,17 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.aging import AgingBucket, aging_bucket, days_past_due
-from bot.assignments.planning import plan_day
-from bot.compliance.contact_limits import ContactHistory, call_block
+from bot.assignments.job.planning import plan_day
+from bot.compliance.rules.contact_limits import ContactHistory, call_block
 from bot.escalations.rules import add_months
-from bot.ledger.account_ids import account_key
-from bot.ledger.promise_rules import counts_toward
-from bot.sandbox.demo import DemoDatabaseNotEmptyError, DemoTeam, seed_demo
+from bot.ledger.rules.accounts import account_key
+from bot.ledger.rules.promises import counts_toward
 from bot.settings import load_settings
 from storage.database import Database
 from storage.models import Account, Agent, AuditEntry, Base, Contact, Escalation, Payment, Promise
 from storage.schema import upgrade
 from tests.conftest import MONDAY_9AM
+from wiring.sandbox.demo import DemoDatabaseNotEmptyError, DemoTeam, seed_demo
 
 ZONE = ZoneInfo("America/New_York")
 TODAY = date(2026, 11, 23)  # MONDAY_9AM in New York
@@ -491,7 +491,7 @@ def test_the_weekly_digest_of_the_demo_has_worklist_lines_worked_for_every_agent
     """The demo's three months of history come with the worklists they were worked from: the weekly
     digest on Monday shows each agent's lines worked of assigned, not 0/0 (the demo once wrote
     contacts but no worklist, so every agent showed 0/0)."""
-    from bot.reports.numbers import build_report
+    from bot.reports.records.numbers import build_report
     from storage.models import Assignment
 
     seeded(db)

@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.ledger.accounts import find_account
+from bot.ledger.records.accounts import find_account
 from bot.settings import Settings
-from bot.standin.web_api import SlackStandIn
 from storage.database import Database
 from storage.models import Account, AuditEntry, Contact, Payment, Promise
 from tests.conftest import RunningBot, serving
 from tests.portfolio import standard_team
+from wiring.standin.web_api import SlackStandIn
 
 AGENT = "U0AGENT1"
 

@@ -26,8 +26,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.standin.requests import SlackRequestSender
-from bot.standin.web_api import RecordedCall, SlackStandIn
+from wiring.standin.requests import SlackRequestSender
+from wiring.standin.web_api import RecordedCall, SlackStandIn
 
 TOKEN = "xoxb-test"
 SECRET = "standin-signing-secret"

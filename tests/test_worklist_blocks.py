@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block as SdkBlock
 from slack_sdk.models.views import View
 
-from bot.assignments.worklist import AgentTally, SupervisorSummary, Worklist, WorklistLine
+from bot.assignments.model import AgentTally, SupervisorSummary, Worklist, WorklistLine
 from bot.blocks.kit import Block, Reply
 from bot.blocks.worklist import (
     HOME_LINES,

@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.alerts.conditions import SNOOZE_DAYS
-from bot.assignments.moves import assign_account
+from bot.alerts.rules import SNOOZE_DAYS
+from bot.assignments.records.moves import assign_account
 from bot.errors import NotFoundError
-from bot.roster import require_supervisor
+from bot.roster.records import require_supervisor
 from bot.runtime import Runtime
 from storage.models import Account, Alert
 

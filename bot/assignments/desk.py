@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.assignments.absences import AbsenceOutcome, mark_away
-from bot.assignments.lists import has_worklists, worklist_for
-from bot.assignments.moves import MoveOutcome, assign_account
-from bot.assignments.worklist import Worklist
+from bot.assignments.model import Worklist
+from bot.assignments.records.absences import AbsenceOutcome, mark_away
+from bot.assignments.records.moves import MoveOutcome, assign_account
+from bot.assignments.records.worklists import has_worklists, worklist_for
 from bot.blocks.worklist import home_view
-from bot.ledger.accounts import find_account
-from bot.roster import find_member, supervises
+from bot.ledger.records.accounts import find_account
+from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.alerts.conditions import SNOOZE_DAYS
+from bot.alerts.rules import SNOOZE_DAYS
 from bot.blocks.kit import Reply, actions, button, context, header, section
 from bot.blocks.mrkdwn import code, escape, mention
 from bot.ids import ActionId

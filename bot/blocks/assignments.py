@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.assignments.absences import AbsenceOutcome
-from bot.assignments.moves import MoveOutcome
+from bot.assignments.records.absences import AbsenceOutcome
+from bot.assignments.records.moves import MoveOutcome
 from bot.blocks.kit import Reply, section
 from bot.blocks.mrkdwn import code, escape, mention
 

@@ -1,7 +1,7 @@
 """Escalations in Block Kit: the supervisors' message and its thread replies, the agent's DM and
 confirmation, `/collect escalations`, and the three forms (escalate, decide, ask for info).
 
-Pure functions of bot.escalations.card.EscalationCard. Every text a person or a customer wrote
+Pure functions of bot.escalations.model.EscalationCard. Every text a person or a customer wrote
 (customer name, reason, comment, question) is escaped and clipped without cutting an escape in
 half, and each cap below is sized so that no input can push a message past Slack's limits (section
 3,000 characters, 50 blocks, and about 13,000 characters of text per message).
@@ -31,7 +31,7 @@ from bot.blocks.kit import (
 from bot.blocks.modals import _account_input, _input, _static_select, _text_input
 from bot.blocks.mrkdwn import clip_escaped, escape, local_time, mention, one_line
 from bot.currency import format_money
-from bot.escalations.card import EscalationCard
+from bot.escalations.model import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DecisionContext, ModalOrigin
 from bot.ledger.model import ContactLine

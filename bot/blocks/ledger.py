@@ -13,11 +13,11 @@ from bot.currency import format_money
 from bot.errors import UserError
 from bot.ids import ActionId
 from bot.interactions import CarriedKey, OverpaymentToConfirm
-from bot.ledger.contacts import ContactOutcome
-from bot.ledger.holds import HoldOutcome
 from bot.ledger.model import AccountSummary, ContactLine, PaymentLine
-from bot.ledger.payments import PaymentOutcome
-from bot.ledger.promises import PromiseOutcome
+from bot.ledger.records.contacts import ContactOutcome
+from bot.ledger.records.holds import HoldOutcome
+from bot.ledger.records.payments import PaymentOutcome
+from bot.ledger.records.promises import PromiseOutcome
 from bot.parsing.command import HELP_LINES, UnknownSubcommandError
 
 if TYPE_CHECKING:

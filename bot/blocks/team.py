@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.kit import Reply, section
 from bot.blocks.mrkdwn import clip, escape, mention
-from bot.team import Member
+from bot.roster.desk import Member
 
 
 def team_list(members: list[Member]) -> Reply:

@@ -1,7 +1,7 @@
 """The daily worklists in Block Kit: the morning direct message and its pages, `/collect mine`, the
 App Home tab and the supervisors' summary.
 
-Pure functions of the plain data in bot.assignments.worklist. Every text from a person or a
+Pure functions of the plain data in bot.assignments.model. Every text from a person or a
 customer is escaped and clipped, and every list is paged or summarised, so that no input size can
 push a message past Slack's limits (50 blocks, and about 13,000 characters of text across them,
 beyond which Slack answers `msg_blocks_too_long`).
@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from bot.assignments.worklist import AgentTally, SupervisorSummary, Worklist, WorklistLine
+from bot.assignments.model import AgentTally, SupervisorSummary, Worklist, WorklistLine
 from bot.blocks.kit import (
     SECTION_TEXT_LIMIT,
     Block,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.compliance.guard import ComplianceRefusedError, allow_once, note_refusal
+from bot.compliance.records import ComplianceRefusedError, allow_once, note_refusal
 from bot.runtime import Runtime
 
 

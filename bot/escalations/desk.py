@@ -7,10 +7,9 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.delivery import deliver_due
-from bot.escalations.card import EscalationCard
-from bot.escalations.records import by_thread, card_of, find_escalation, message_key
-from bot.escalations.service import (
+from bot.escalations.model import EscalationCard
+from bot.escalations.records.lookup import by_thread, card_of, find_escalation, message_key
+from bot.escalations.records.steps import (
     EscalationRequest,
     Moment,
     ask_for_info,
@@ -21,8 +20,9 @@ from bot.escalations.service import (
     reopen_after_answer,
 )
 from bot.ledger.desk import refusals_recorded
-from bot.outbox import sent_ts
-from bot.roster import find_member, supervises
+from bot.outbox.desk import deliver_due
+from bot.outbox.records import sent_ts
+from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationStatus
 from storage.models import AccountNote, Escalation

@@ -18,7 +18,7 @@ from bot.calendar import add_days
 from bot.calendar import add_months as add_months  # instalment dates; effects.py reads it here
 from bot.currency import format_money
 from bot.errors import UserError
-from bot.escalations.card import Instalment
+from bot.escalations.model import Instalment
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, promise_horizon
 from bot.vocabulary import CLOSED_STATUSES, AccountStatus, EscalationKind, EscalationStatus
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.imports.loader import IMPORTERS
 from bot.imports.model import ImportOptions, ImportSummary, NoProgress, Progress, RowsRejectedError
-from bot.imports.rows import CsvFile, shown_bad_rows
+from bot.imports.records import IMPORTERS
+from bot.imports.rules import CsvFile, shown_bad_rows
 from storage.database import Database
 
 

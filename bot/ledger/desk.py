@@ -13,21 +13,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.compliance.desk import record_refusal
-from bot.compliance.guard import ComplianceRefusedError
+from bot.compliance.records import ComplianceRefusedError
 from bot.errors import ConflictError
 from bot.interactions import OverpaymentToConfirm
-from bot.ledger.accounts import search_accounts, summarise
-from bot.ledger.contacts import ContactOutcome, log_contact
-from bot.ledger.holds import HoldOutcome, place_hold, release_hold
 from bot.ledger.model import AccountSummary
-from bot.ledger.payments import (
+from bot.ledger.records.accounts import search_accounts, summarise
+from bot.ledger.records.contacts import ContactOutcome, log_contact
+from bot.ledger.records.holds import HoldOutcome, place_hold, release_hold
+from bot.ledger.records.payments import (
     OverpaymentError,
     PaymentDetails,
     PaymentOutcome,
     RepeatedPaymentError,
     record_typed_payment,
 )
-from bot.ledger.promises import PromiseOutcome, record_promise
+from bot.ledger.records.promises import PromiseOutcome, record_promise
 from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
 from storage.models import ReceivedRequest

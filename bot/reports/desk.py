@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.errors import UserError
 from bot.reports.model import PerformanceReport, PeriodKind, TargetOutcome
-from bot.reports.numbers import build_report
-from bot.reports.targets import set_monthly_target
-from bot.roster import find_member, require_member, supervises
+from bot.reports.records.numbers import build_report
+from bot.reports.records.targets import set_monthly_target
+from bot.roster.records import find_member, require_member, supervises
 from bot.runtime import Runtime
 
 

@@ -29,7 +29,7 @@ from bot.clock import SystemClock
 from bot.imports.desk import import_file
 from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, NoProgress, RowsRejectedError
 from bot.imports.model import Progress as ProgressReport
-from bot.imports.rows import CsvFile, CsvFormatError, read_csv
+from bot.imports.rules import CsvFile, CsvFormatError, read_csv
 from bot.settings import Settings
 from storage.database import database_reason, open_database
 from storage.schema import prepare_schema

@@ -28,13 +28,13 @@ from sqlalchemy import exc
 from sqlalchemy.engine import make_url
 
 from bot.errors import UserError
-from bot.serving import CannotListenError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import DatabaseSetupError, database_reason, open_database, require_reachable
 from storage.schema import current_revision, prepare_schema, upgrade
 from wiring.cli.imports import add_import_command
-from wiring.cli.records import add_records_commands
+from wiring.cli.retention import add_records_commands
 from wiring.cli.terminal import StartupError, say
+from wiring.serving import CannotListenError
 
 log = logging.getLogger("collect-bot")
 
@@ -308,7 +308,7 @@ def output_file(name: str, option: str) -> Iterator[IO[bytes]]:
 
 def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import ManualClock, SystemClock
-    from bot.delivery import deliver_due
+    from bot.outbox.desk import deliver_due
     from bot.runtime import Runtime
     from schedules.jobs import JOBS
     from schedules.runner import run_job
@@ -332,9 +332,9 @@ def _run_job(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.reports.numbers import build_report
-    from bot.reports.spreadsheet import report_workbook
-    from bot.reports.text import report_lines
+    from bot.reports.records.numbers import build_report
+    from bot.reports.render.spreadsheet import report_workbook
+    from bot.reports.render.text import report_lines
     from bot.runtime import Runtime
 
     with contextlib.ExitStack() as stack:
@@ -355,10 +355,10 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_wsgi_app
     from bot.runtime import Runtime
-    from bot.serving import create_server, freeze_start_up_objects
     from schedules.scheduler import start_scheduler
+    from wiring.app import create_wsgi_app
+    from wiring.serving import create_server, freeze_start_up_objects
 
     settings.require_slack()
     db = open_database(settings.database_url.get_secret_value())
@@ -388,7 +388,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _sandbox(_settings: Settings, args: argparse.Namespace) -> int:
     import threading
 
-    from bot.sandbox.launch import running_sandbox
+    from wiring.sandbox.launch import running_sandbox
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

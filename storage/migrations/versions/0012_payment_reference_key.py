@@ -12,7 +12,7 @@ from alembic import op
 
 # The one definition of the key, not a copy: the keys written here must be those the bot looks up.
 # A change to reference_key needs a migration that recomputes them.
-from bot.ledger.references import reference_key
+from bot.ledger.rules.references import reference_key
 
 revision = "0012"
 down_revision = "0011"

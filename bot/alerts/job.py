@@ -1,0 +1,279 @@
+"""The supervisor-alerts job: every 15 minutes of working hours, raise each account's conditions
+once (until they clear or a snooze ends), and post them as one message in the supervisors'
+channel, the agent told of a broken promise. The 15-minute slot is claimed like any job period,
+so two processes never raise the same alerts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.alerts.rules import (
+    AlertFacts,
+    BrokenPromise,
+    Condition,
+    Raised,
+    Thresholds,
+    broken_in_a_row,
+    raised_conditions,
+)
+from bot.blocks.alerts import AlertLine, agent_alert, alerts_message
+from bot.calendar import WorkCalendar, local_day
+from bot.clock import team_today
+from bot.job_faults import RowRef, SkippedRows, is_outage
+from bot.job_runs import JobReport, already_ran, claim, describe
+from bot.outbox.records import enqueue
+from bot.runtime import Runtime
+from bot.vocabulary import CLOSED_STATUSES, AccountStatus, PromiseStatus
+from storage.models import Account, Alert, Promise, table_of
+
+JOB = "supervisor-alerts"
+SLOT_MINUTES = 15
+
+
+def alerts_due(runtime: Runtime, at: datetime) -> bool:
+    local = at.astimezone(runtime.zone)
+    settings = runtime.settings
+    working = settings.work_calendar.is_working_day(local.date())
+    return working and settings.workday_start <= local.time() < settings.workday_end
+
+
+def slot(at: datetime, runtime: Runtime) -> str:
+    local = at.astimezone(runtime.zone)
+    return local.replace(
+        minute=local.minute - local.minute % SLOT_MINUTES, second=0, microsecond=0
+    ).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    facts: AlertFacts
+    customer_name: str
+    raised: list[Raised]
+
+
+def run_alerts(runtime: Runtime, at: datetime, by: str) -> JobReport:
+    today = team_today(at, runtime.zone)
+    calendar = runtime.settings.work_calendar
+    period = slot(at, runtime)
+    skipped = SkippedRows(JOB)
+    with runtime.db.reading() as session:
+        done = already_ran(session, JOB, period)
+        if done is not None:
+            return JobReport(JOB, period, False, describe(done))
+    found = _all_found(runtime, today, calendar, skipped)
+    try:
+        with runtime.db.transaction() as session:
+            claim(session, JOB, period, at, by, {"accounts": len(found), "skipped": len(skipped)})
+            new = _raise_and_clear(session, runtime, found, at)
+            skipped.record(session, runtime, at)
+    except IntegrityError:
+        return JobReport(JOB, period, False, f"{JOB} for {period} was run by another process")
+    return JobReport(JOB, period, bool(new), f"{new} new alerts")
+
+
+def _all_found(runtime: Runtime, today: date, calendar: WorkCalendar, skipped: SkippedRows) -> list[Found]:
+    """The accounts with something to raise. When the read fails as a whole (a value the driver
+    cannot convert fails the stream, not one account's step), the unreadable accounts are found
+    by halving the ids, and the others judged without them."""
+    try:
+        with runtime.db.reading() as session:
+            return [f for f in _found(session, runtime, today, calendar, skipped) if f.raised]
+    except Exception as error:
+        if is_outage(error):
+            raise
+        with runtime.db.reading() as session:
+            unreadable = _unreadable_accounts(session, skipped)
+        if not unreadable:
+            raise
+    with runtime.db.reading() as session:
+        return [f for f in _found(session, runtime, today, calendar, skipped, unreadable) if f.raised]
+
+
+def _unreadable_accounts(session: Session, skipped: SkippedRows) -> list[int]:
+    accounts, promises = table_of(Account), table_of(Promise)
+
+    def read(first: int, last: int) -> None:
+        session.execute(select(accounts).where(accounts.c.id.between(first, last))).all()
+        session.execute(select(promises).where(promises.c.account_pk.between(first, last))).all()
+
+    def ref(pk: int) -> RowRef:
+        account_id = session.scalar(select(Account.account_id).where(Account.id == pk))
+        return RowRef(f"account {account_id}" if account_id else f"account record {pk}", account_id)
+
+    ids = list(session.scalars(select(Account.id).order_by(Account.id)))
+    return skipped.unreadable(ids, read, ref)
+
+
+def _limits(runtime: Runtime) -> Thresholds:
+    settings = runtime.settings
+    return Thresholds(
+        high_value=settings.high_value_threshold,
+        stalled_attempt_working_days=settings.stalled_attempt_days,
+        stalled_conversation_days=settings.stalled_conversation_days,
+        stalled_payment_days=settings.stalled_payment_days,
+        grace_days=settings.promise_grace_days,
+    )
+
+
+def _found(
+    session: Session,
+    runtime: Runtime,
+    today: date,
+    calendar: WorkCalendar,
+    skipped: SkippedRows,
+    leaving_out: Sequence[int] = (),
+) -> list[Found]:
+    """The accounts with a condition to raise; an account whose facts cannot be judged is skipped
+    (and told), the others are raised as usual."""
+    limits = _limits(runtime)
+    lowest_high_value = min([limits.high_value, *runtime.settings.high_value_by_currency.values()])
+    zone = runtime.zone
+    broken = _broken_promises(session, today, limits.grace_days, leaving_out)
+    quiet_since = datetime.combine(
+        today - timedelta(days=limits.stalled_attempt_working_days), datetime.min.time(), zone
+    )
+    query = select(Account).where(
+        Account.status.not_in(
+            [str(s) for s in (*CLOSED_STATUSES, AccountStatus.ON_HOLD, AccountStatus.LEGAL)]
+        ),
+        or_(
+            Account.balance >= lowest_high_value,
+            Account.id.in_(list(broken)),
+            (Account.assigned_to.is_not(None))
+            & or_(
+                Account.last_contact_at < quiet_since,
+                Account.last_conversation_at < quiet_since - timedelta(days=limits.stalled_conversation_days),
+                Account.last_payment_date <= today - timedelta(days=limits.stalled_payment_days),
+            ),
+        ),
+    )
+    if leaving_out:
+        query = query.where(Account.id.not_in(leaving_out))
+
+    def judged(account: Account) -> Found:
+        facts = _facts(account, broken.get(account.id, []), zone)
+        raised = raised_conditions(
+            facts, today, _limits_for(limits, runtime, account.currency), calendar.is_working_day
+        )
+        return Found(facts, account.customer_name, raised)
+
+    def ref(account: Account) -> RowRef:
+        return RowRef(f"account {account.account_id}", account.account_id)
+
+    return list(skipped.each(session.scalars(query.execution_options(yield_per=5_000)), judged, ref))
+
+
+def _limits_for(limits: Thresholds, runtime: Runtime, currency: str) -> Thresholds:
+    return Thresholds(
+        high_value=runtime.settings.high_value_for(currency),
+        stalled_attempt_working_days=limits.stalled_attempt_working_days,
+        stalled_conversation_days=limits.stalled_conversation_days,
+        stalled_payment_days=limits.stalled_payment_days,
+        grace_days=limits.grace_days,
+    )
+
+
+def _broken_promises(
+    session: Session, today: date, grace_days: int, leaving_out: Sequence[int] = ()
+) -> dict[int, list[Promise]]:
+    query = select(Promise).where(
+        Promise.status == PromiseStatus.OPEN, Promise.due_date < today - timedelta(days=grace_days)
+    )
+    if leaving_out:
+        query = query.where(Promise.account_pk.not_in(leaving_out))
+    found: dict[int, list[Promise]] = defaultdict(list)
+    for promise in session.scalars(query.order_by(Promise.due_date)):
+        if promise.paid_toward < promise.amount:
+            found[promise.account_pk].append(promise)
+    return found
+
+
+def _facts(account: Account, broken: list[Promise], zone: object) -> AlertFacts:
+    def day(at: datetime | None) -> date | None:
+        return local_day(at, zone) if at else None  # type: ignore[arg-type]
+
+    instalments = [(p.due_date, True) for p in broken if p.instalment]
+    return AlertFacts(
+        account_pk=account.id,
+        account_id=account.account_id,
+        currency=account.currency,
+        balance=account.balance,
+        due_date=account.due_date,
+        assigned_to=account.assigned_to,
+        last_contact_on=day(account.last_contact_at),
+        last_conversation_on=day(account.last_conversation_at),
+        last_payment_on=account.last_payment_date,
+        broken=tuple(BrokenPromise(p.amount, p.paid_toward, p.due_date, p.instalment) for p in broken),
+        instalments_broken_in_a_row=broken_in_a_row(instalments),
+    )
+
+
+def _raise_and_clear(session: Session, runtime: Runtime, found: list[Found], at: datetime) -> int:
+    active = {
+        (a.account_pk, a.condition): a
+        for a in session.scalars(select(Alert).where(Alert.cleared_at.is_(None)))
+    }
+    still: set[tuple[int, str]] = set()
+    lines: list[AlertLine] = []
+    for item in found:
+        for raised in item.raised:
+            key = (item.facts.account_pk, str(raised.condition))
+            still.add(key)
+            current = active.get(key)
+            if current is not None and (current.snoozed_until is None or current.snoozed_until > at):
+                continue
+            if current is not None:
+                current.cleared_at = at  # the snooze ended with the condition still there: raise again
+            alert = Alert(
+                account_pk=item.facts.account_pk, condition=raised.condition, why=raised.why, raised_at=at
+            )
+            session.add(alert)
+            session.flush()
+            lines.append(
+                AlertLine(
+                    alert.id,
+                    item.facts.account_id,
+                    item.customer_name,
+                    raised.why,
+                    item.facts.assigned_to,
+                    raised.weight,
+                )
+            )
+            _tell_agent(session, runtime, alert, item, raised, at)
+    for key, alert in active.items():
+        if key not in still:
+            alert.cleared_at = at
+    if lines and runtime.settings.supervisor_channel:
+        first = min(line.alert_id for line in lines)
+        enqueue(
+            session,
+            key=f"alerts:{first}",
+            kind="alerts",
+            channel=runtime.settings.supervisor_channel,
+            reply=alerts_message(sorted(lines, key=lambda line: -line.weight)),
+            now=at,
+        )
+    return len(lines)
+
+
+def _tell_agent(
+    session: Session, runtime: Runtime, alert: Alert, item: Found, raised: Raised, at: datetime
+) -> None:
+    """A broken promise is the agent's to chase first: they hear of it directly."""
+    if raised.condition != Condition.BROKEN_PROMISE or not item.facts.assigned_to:
+        return
+    enqueue(
+        session,
+        key=f"alert:{alert.id}:agent",
+        kind="alert-agent",
+        channel=item.facts.assigned_to,
+        reply=agent_alert(item.facts.account_id, item.customer_name, raised.why),
+        now=at,
+    )

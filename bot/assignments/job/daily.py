@@ -1,0 +1,176 @@
+"""The daily-assignments job: plan the day, then in one transaction claim the day, write every
+worklist line and queue every direct message and the supervisors' summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.assignments.job.planning import DayPlan, facts_of, plan_day, unreadable_accounts
+from bot.assignments.model import AgentTally, SupervisorSummary, Worklist
+from bot.assignments.records.worklists import worklist_for
+from bot.assignments.rules.scoring import AccountFacts, reasons
+from bot.blocks.worklist import supervisor_summary, worklist_page
+from bot.clock import team_today
+from bot.job_faults import RowRef, SkippedRows, is_outage
+from bot.job_runs import JobReport, already_ran, claim, describe
+from bot.ledger.records.holds import release_expired_holds
+from bot.outbox.records import enqueue
+from bot.runtime import Runtime
+from storage.models import Assignment
+
+JOB = "daily-assignments"
+
+
+def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
+    today = team_today(at, runtime.zone)
+    period = today.isoformat()
+    calendar = runtime.settings.work_calendar
+    if not calendar.is_working_day(today):
+        why = calendar.holiday_name(today) or today.strftime("%A")
+        return JobReport(JOB, period, False, f"{period} is not a working day ({why}): no worklists")
+    with runtime.db.reading() as session:
+        done = already_ran(session, JOB, period)
+        if done is not None:
+            return JobReport(JOB, period, False, describe(done))
+    with runtime.db.transaction() as session:
+        release_expired_holds(session, today=today, now=at)
+    skipped = SkippedRows(JOB)
+    plan = _plan(runtime, today, skipped)
+    with runtime.db.reading() as session:
+        lines = _lines_with_reasons(session, plan, runtime, skipped)
+    try:
+        with runtime.db.transaction() as session:
+            claim(
+                session,
+                JOB,
+                period,
+                at,
+                by,
+                {"agents": len(plan.allocation.lists), "lines": len(lines), "skipped": len(skipped)},
+            )
+            session.add_all(lines)
+            session.flush()
+            _queue_messages(session, runtime, plan, at, skipped)
+            skipped.record(session, runtime, at)
+    except IntegrityError:
+        return JobReport(JOB, period, False, f"{JOB} for {period} was run by another process")
+    left_out = f", {len(skipped)} rows skipped" if skipped else ""
+    return JobReport(
+        JOB, period, True, f"{len(lines)} accounts on {len(plan.allocation.lists)} worklists{left_out}"
+    )
+
+
+def _plan(runtime: Runtime, today: date, skipped: SkippedRows) -> DayPlan:
+    """The day's plan; when the portfolio's read fails as a whole (a value the driver cannot
+    convert fails the stream, not one row's step), the unreadable accounts are found and the day
+    is planned without them."""
+    try:
+        with runtime.db.reading() as session:
+            return plan_day(session, today, runtime.settings, skipped)
+    except Exception as error:
+        if is_outage(error):
+            raise
+        with runtime.db.reading() as session:
+            unreadable = unreadable_accounts(session, today, runtime.zone, skipped)
+        if not unreadable:
+            raise
+    with runtime.db.reading() as session:
+        return plan_day(session, today, runtime.settings, skipped, leaving_out=unreadable)
+
+
+def _lines_with_reasons(
+    session: Session, plan: DayPlan, runtime: Runtime, skipped: SkippedRows
+) -> list[Assignment]:
+    """Reasons are worded only for the accounts that made a list, not the whole portfolio. An
+    account whose reasons cannot be worded is left off its list, and the list closes up."""
+    placed = {
+        candidate.pk: (agent, rank, candidate.score)
+        for agent, found in plan.allocation.lists.items()
+        for rank, candidate in enumerate(found, 1)
+    }
+    weights, grace = runtime.settings.score_weights, runtime.settings.promise_grace_days
+
+    def line(facts: AccountFacts) -> Assignment:
+        agent, rank, score = placed[facts.pk]
+        why = reasons(facts, plan.work_date, weights, grace)
+        return Assignment(
+            work_date=plan.work_date, account_pk=facts.pk, agent=agent, rank=rank, score=score, reasons=why
+        )
+
+    def ref(facts: AccountFacts) -> RowRef:
+        return RowRef(f"account {facts.account_id}", facts.account_id)
+
+    lines = list(skipped.each(facts_of(session, sorted(placed), runtime.zone), line, ref))
+    if skipped:
+        _close_up(lines)
+    return lines
+
+
+def _close_up(lines: list[Assignment]) -> None:
+    """Ranks 1, 2, 3 … again on each list once a line was left out."""
+    by_agent: dict[str, list[Assignment]] = defaultdict(list)
+    for found in lines:
+        by_agent[found.agent].append(found)
+    for agent_lines in by_agent.values():
+        for rank, found in enumerate(sorted(agent_lines, key=lambda found: found.rank), 1):
+            found.rank = rank
+
+
+def _queue_messages(
+    session: Session, runtime: Runtime, plan: DayPlan, at: datetime, skipped: SkippedRows
+) -> None:
+    day = plan.work_date
+    worklists: list[Worklist] = []
+    for agent in sorted(plan.allocation.lists):
+        # A list that cannot be read or shown is one agent's problem, not the whole team's.
+        with skipped.row(RowRef(f"the worklist of {agent}")):
+            worklist = worklist_for(session, agent, day, runtime.zone)
+            worklists.append(worklist)
+            enqueue(
+                session,
+                key=f"worklist:{day.isoformat()}:{agent}",
+                kind="worklist",
+                channel=agent,
+                reply=worklist_page(worklist),
+                now=at,
+            )
+    channel = runtime.settings.supervisor_channel
+    if channel:
+        enqueue(
+            session,
+            key=f"worklist-summary:{day.isoformat()}",
+            kind="worklist-summary",
+            channel=channel,
+            reply=supervisor_summary(summarise(plan, worklists, day)),
+            now=at,
+        )
+
+
+def summarise(plan: DayPlan, worklists: list[Worklist], day: date) -> SupervisorSummary:
+    tallies = tuple(_tally(worklist) for worklist in worklists)
+    away = tuple(plan.agents[agent].name if agent in plan.agents else agent for agent in plan.away)
+    return SupervisorSummary(
+        work_date=day,
+        tallies=tallies,
+        left_off=dict(plan.left_off.most_common()),
+        beyond_capacity=plan.allocation.beyond_capacity,
+        high_value_unplaced=plan.allocation.high_value_unplaced,
+        agents_away=away,
+    )
+
+
+def _tally(worklist: Worklist) -> AgentTally:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in worklist.lines:
+        totals[line.currency] += line.balance
+    return AgentTally(
+        agent_id=worklist.agent_id,
+        agent_name=worklist.agent_name,
+        accounts=len(worklist.lines),
+        balances=tuple(sorted(totals.items())),
+    )

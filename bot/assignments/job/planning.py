@@ -1,0 +1,297 @@
+"""The morning run: read every open account once, leave off those that may not be contacted,
+score the rest, and allocate them to the agents at work today."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Result, Row, Select, Subquery, and_, func, select
+from sqlalchemy.orm import Session
+
+from bot.access import is_front_line, may_be_given_accounts, takes_high_value_accounts
+from bot.assignments.rules.allocation import AgentSlot, Allocation, CandidateFields, allocate
+from bot.assignments.rules.scoring import AccountFacts, DayScorer
+from bot.calendar import local_day
+from bot.compliance.rules.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
+from bot.job_faults import RowRef, SkippedRows
+from bot.settings import Settings
+from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
+from storage.models import Absence, Account, Agent, Contact, Promise
+
+SENIOR_TIER = "senior"
+
+
+@dataclass
+class DayPlan:
+    work_date: date
+    allocation: Allocation
+    agents: dict[str, Agent]
+    away: tuple[str, ...]
+    left_off: Counter[str] = field(default_factory=Counter)
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone)
+
+
+def _open_promises() -> Subquery:
+    """Each account's next open promise (a plan has one per instalment: only the earliest counts),
+    so that the morning run reads one row per account."""
+    order = func.row_number().over(partition_by=Promise.account_pk, order_by=(Promise.due_date, Promise.id))
+    ranked = (
+        select(Promise.account_pk, Promise.amount, Promise.due_date, order.label("nth"))
+        .where(Promise.status == PromiseStatus.OPEN)
+        .subquery("open_promises")
+    )
+    return (
+        select(ranked.c.account_pk, ranked.c.amount, ranked.c.due_date)
+        .where(ranked.c.nth == 1)
+        .subquery("open_promise")
+    )
+
+
+def facts_query() -> Select[*tuple[Any, ...]]:
+    """One row per open account, with its open promise: the columns the scorer reads."""
+    promise = _open_promises()
+    return (
+        select(
+            Account.id,
+            Account.account_id,
+            Account.currency,
+            Account.balance,
+            Account.original_amount,
+            Account.due_date,
+            Account.assigned_to,
+            Account.language,
+            Account.risk_score,
+            Account.last_contact_at,
+            Account.last_conversation_at,
+            Account.callback_on,
+            promise.c.amount,
+            promise.c.due_date,
+            Account.status,
+            Account.hold_reason,
+        )
+        .outerjoin(promise, promise.c.account_pk == Account.id)
+        .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
+    )
+
+
+def _local_day(at: datetime | None, zone: ZoneInfo) -> date | None:
+    return local_day(at, zone) if at is not None else None
+
+
+def facts_of(session: Session, pks: list[int], zone: ZoneInfo, chunk: int = 5_000) -> Iterator[AccountFacts]:
+    """The facts of these accounts only (the ones that made a list), read in chunks."""
+    for start in range(0, len(pks), chunk):
+        for row in session.execute(facts_query().where(Account.id.in_(pks[start : start + chunk]))):
+            yield _facts(row, zone)
+
+
+def _facts(row: Row[*tuple[Any, ...]], zone: ZoneInfo) -> AccountFacts:
+    return AccountFacts(
+        pk=row[0],
+        account_id=row[1],
+        currency=row[2],
+        balance=row[3],
+        original_amount=row[4],
+        due_date=row[5],
+        assigned_to=row[6],
+        language=row[7],
+        risk_score=row[8],
+        last_contact_on=_local_day(row[9], zone),
+        last_conversation_on=_local_day(row[10], zone),
+        callback_on=row[11],
+        promise_amount=row[12],
+        promise_due=row[13],
+    )
+
+
+def recent_calls(
+    session: Session, today: date, zone: ZoneInfo, skipped: SkippedRows, leaving_out: Sequence[int] = ()
+) -> tuple[dict[int, ContactHistory], list[int]]:
+    """Calls in the last 7 days per account (only recent rows are read, through the index on `at`),
+    and the accounts with a call that could not be counted: those are left out of the day, as
+    their call history is not known (the call-frequency rules could not be checked)."""
+    since = _local_midnight(today - timedelta(days=6), zone)
+    query = select(Contact.account_pk, Contact.at, Contact.outcome).where(
+        Contact.channel == Channel.CALL, Contact.at >= since
+    )
+    if leaving_out:
+        query = query.where(Contact.account_pk.not_in(leaving_out))
+    days: dict[int, list[date]] = defaultdict(list)
+    conversations: dict[int, date] = {}
+
+    def count(row: Row[*tuple[Any, ...]]) -> None:
+        account_pk, at, outcome = row
+        day = local_day(at, zone)
+        days[account_pk].append(day)
+        if outcome in RIGHT_PARTY_OUTCOMES:  # a conversation, whatever came of it (Reg F)
+            conversations[account_pk] = max(day, conversations.get(account_pk, day))
+
+    def ref(row: Row[*tuple[Any, ...]]) -> RowRef:
+        return _account_ref_of(session, row[0], "a call on")
+
+    faulty = [row[0] for row in skipped.at_fault(_core_rows(session, query), count, ref)]
+    calls = {pk: ContactHistory(tuple(found), conversations.get(pk)) for pk, found in days.items()}
+    return calls, faulty
+
+
+def _account_ref_of(session: Session, pk: int, what: str) -> RowRef:
+    """A skipped row of one account's, named by the account's id (looked up: on the fault path only)."""
+    account_id = session.scalar(select(Account.account_id).where(Account.id == pk))
+    named = f"account {account_id}" if account_id else f"account record {pk}"
+    return RowRef(f"{what} {named}" if what else named, account_id)
+
+
+def unreadable_accounts(session: Session, today: date, zone: ZoneInfo, skipped: SkippedRows) -> list[int]:
+    """The accounts whose row (with its open promise and recent calls) cannot be read, found by
+    halving the portfolio's ids after the morning's read failed as a whole."""
+    since = _local_midnight(today - timedelta(days=6), zone)
+
+    def read(first: int, last: int) -> None:
+        for _row in _core_rows(session, facts_query().where(Account.id.between(first, last))):
+            pass
+        calls = select(Contact.at).where(
+            Contact.account_pk.between(first, last), Contact.channel == Channel.CALL, Contact.at >= since
+        )
+        for _row in _core_rows(session, calls):
+            pass
+
+    ids = list(session.scalars(select(Account.id).order_by(Account.id)))
+    return skipped.unreadable(ids, read, lambda pk: _account_ref_of(session, pk, ""))
+
+
+def _core_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Result[*tuple[Any, ...]]:
+    """The rows of a large read, streamed through the session's connection: session.execute()
+    would have the ORM copy every row once more, which doubles the time to read a million."""
+    return session.connection().execute(query.execution_options(yield_per=20_000))
+
+
+def working_agents(
+    session: Session, today: date, default_capacity: int
+) -> tuple[dict[str, Agent], list[AgentSlot], list[str]]:
+    """Who works a list today: active agents (and supervisors given a capacity), less those away."""
+    away = set(
+        session.scalars(select(Absence.agent).where(Absence.starts_on <= today, Absence.ends_on >= today))
+    )
+    members = {a.slack_user_id: a for a in session.scalars(select(Agent).where(Agent.active.is_(True)))}
+    slots = []
+    for agent in members.values():
+        # may_be_given_accounts: the same rule as `/collect assign`, so no list goes to a role
+        # that may not work what is on it.
+        if (
+            agent.slack_user_id in away
+            or not _works_a_list(agent)
+            or not may_be_given_accounts(agent.role, agent.active)
+        ):
+            continue
+        capacity = agent.daily_capacity if agent.daily_capacity is not None else default_capacity
+        slots.append(
+            AgentSlot(
+                slack_user_id=agent.slack_user_id,
+                capacity=capacity,
+                languages=frozenset(lang for lang in agent.languages.lower().split(";") if lang),
+                takes_high_value=takes_high_value_accounts(agent.role, senior=agent.tier == SENIOR_TIER),
+            )
+        )
+    return members, slots, sorted(away & members.keys())
+
+
+def _works_a_list(agent: Agent) -> bool:
+    return is_front_line(agent.role) or bool(agent.daily_capacity)
+
+
+def plan_day(
+    session: Session,
+    today: date,
+    settings: Settings,
+    skipped: SkippedRows | None = None,
+    leaving_out: Sequence[int] = (),
+) -> DayPlan:
+    """`skipped` collects the accounts whose row could not be scored: they are left out of the
+    day's plan, and everyone else's accounts are planned. `leaving_out` are accounts known to be
+    unreadable (unreadable_accounts)."""
+    zone = settings.zone
+    skipped = skipped if skipped is not None else SkippedRows(PLANNING)
+    members, slots, away = working_agents(session, today, settings.default_daily_capacity)
+    calls, unknown_calls = recent_calls(session, today, zone, skipped, leaving_out)
+    left_off: Counter[str] = Counter()
+    candidates = list(
+        _candidates(session, today, settings, calls, left_off, skipped, [*leaving_out, *unknown_calls])
+    )
+    allocation = allocate(candidates, slots)
+    return DayPlan(
+        work_date=today, allocation=allocation, agents=members, away=tuple(away), left_off=left_off
+    )
+
+
+PLANNING = "daily-assignments"
+
+
+def _candidates(
+    session: Session,
+    today: date,
+    settings: Settings,
+    calls: dict[int, ContactHistory],
+    left_off: Counter[str],
+    skipped: SkippedRows,
+    leaving_out: Sequence[int] = (),
+) -> Iterator[CandidateFields]:
+    """Every open account that may be contacted today, scored. Runs once per open account, so it
+    works on the row's plain values rather than building an AccountFacts for each; a row whose
+    values cannot be scored is skipped (and told) instead of stopping the morning for everyone."""
+    scorer = DayScorer(today, settings.score_weights, settings.promise_grace_days)
+    zone = settings.zone
+    thresholds: dict[str, Decimal] = {}
+
+    def candidate(row: Row[*tuple[Any, ...]]) -> CandidateFields | None:
+        # In facts_query()'s order; the account id and the promised amount are for reasons() only.
+        (pk, _account_id, currency, balance, original_amount, due_date, assigned_to, language, risk_score,
+         last_contact_at, last_conversation_at, callback_on, _promise_amount, promise_due, status,
+         hold_reason) = row  # fmt: skip
+        blocked = _blocked(pk, status, hold_reason, calls, today)
+        if blocked is not None:
+            left_off[blocked.rule] += 1
+            return None
+        threshold = thresholds.get(currency) or thresholds.setdefault(
+            currency, settings.high_value_for(currency)
+        )
+        points = scorer.score(
+            balance,
+            original_amount,
+            due_date,
+            promise_due,
+            callback_on,
+            _local_day(last_contact_at, zone),
+            _local_day(last_conversation_at, zone),
+            risk_score,
+        )
+        # A plain tuple, not a Candidate: see CandidateFields.
+        return (pk, points, assigned_to, language, balance >= threshold)
+
+    query = facts_query()
+    if leaving_out:
+        query = query.where(Account.id.not_in(leaving_out))
+    return skipped.each(_core_rows(session, query), candidate, account_ref)
+
+
+def account_ref(row: Row[*tuple[Any, ...]]) -> RowRef:
+    """A facts_query() row as a skipped row: its account id."""
+    return RowRef(f"account {row[1]}", row[1])
+
+
+def _blocked(
+    pk: int, status: str, hold_reason: str | None, calls: dict[int, ContactHistory], today: date
+) -> ContactBlock | None:
+    held = hold_block(status, hold_reason)
+    if held is not None:
+        return held
+    history = calls.get(pk)
+    return call_block(history, today) if history is not None else None

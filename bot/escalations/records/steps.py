@@ -1,0 +1,292 @@
+"""Raising and deciding escalations. Each step is one transaction that also queues, in the outbox,
+every message it causes: the channel message and its edits, the thread replies, the agent's DM."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TypeAlias
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.access import TOLD_OF_RECOMMENDATIONS
+from bot.blocks.escalations import (
+    decision_reply,
+    escalation_message,
+    outcome_dm,
+    question_reply,
+    recommendation_reply,
+)
+from bot.blocks.kit import Reply
+from bot.compliance.records import guard_escalation
+from bot.errors import ConflictError, UserError
+from bot.escalations.model import EscalationCard
+from bot.escalations.records.effects import apply_effect, effect_now, locked_account, remember_request
+from bot.escalations.records.lookup import card_of, find_escalation, message_key, open_escalation_of
+from bot.escalations.rules import DecisionEffect, approval_refusal, check_request, needs_manager
+from bot.ledger.records.accounts import find_account
+from bot.outbox.records import ESCALATION_KIND, enqueue
+from bot.parsing.amounts import parse_amount
+from bot.parsing.command import EscalateCommand
+from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, parse_future_date
+from bot.roster.records import find_member
+from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationStatus
+from storage.models import Agent, Escalation
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+# Typed or filled in the form, a request carries exactly what `/collect escalate` parses into.
+EscalationRequest: TypeAlias = EscalateCommand
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """When a step happens: the instant, and the team's day."""
+
+    now: datetime
+    today: date
+
+
+def raise_escalation(
+    session: Session, request: EscalationRequest, *, actor: str, channel: str, at: Moment,
+    zone: ZoneInfo = UTC_ZONE, profile: str = "us", horizon_days: int = DEFAULT_PROMISE_HORIZON_DAYS,
+) -> EscalationCard:  # fmt: skip
+    if not channel:
+        raise UserError(
+            "There is no supervisors' channel to escalate to.",
+            "Ask an admin to set COLLECT_SUPERVISOR_CHANNEL.",
+        )
+    account = find_account(session, request.account_id, for_update=True, actor=actor, today=at.today)
+    guard_escalation(session, account, request.kind, now=at.now, zone=zone, profile=profile)
+    earlier = open_escalation_of(session, account.id)
+    if earlier is not None:
+        raise ConflictError(
+            f"`{account.account_id}` already has an open escalation: #{earlier.id}, {earlier.kind},"
+            f" raised {earlier.requested_at.date().isoformat()}.",
+            "Add to its thread instead, or wait for its decision.",
+        )
+    amount = parse_amount(request.amount_text, account.currency) if request.amount_text else None
+    until = parse_future_date(request.until_text, at.today) if request.until_text else None
+    check_request(
+        request.kind, account.balance, amount, count=request.instalments, until=until, today=at.today,
+        horizon_days=horizon_days,
+    )  # fmt: skip
+    escalation = Escalation(
+        account_pk=account.id,
+        kind=request.kind,
+        amount=amount,
+        currency=account.currency,
+        instalments=request.instalments,
+        until=until,
+        reason=request.reason,
+        status=EscalationStatus.OPEN,
+        requested_by=actor,
+        requested_at=at.now,
+        channel=channel,
+    )
+    remember_request(escalation, account)
+    session.add(escalation)
+    session.flush()
+    card = card_of(session, escalation, at.today, at.now)
+    key = message_key(escalation.id)
+    enqueue(
+        session, key=key, kind=ESCALATION_KIND, channel=channel, reply=escalation_message(card), now=at.now
+    )
+    _audit(session, escalation, actor, "escalation.raised", at.now, before=None)
+    return card
+
+
+def refusal_for(session: Session, escalation: Escalation, actor: str) -> str | None:
+    """Why `actor` may not act on it now, in a sentence; None when they may."""
+    member = find_member(session, actor)
+    refusal = approval_refusal(
+        # Asked here, under the escalation's lock: the gate's roster check may be seconds old.
+        decider_role=member.role if member and member.active else "",
+        decider_id=actor,
+        requested_by=escalation.requested_by,
+        status=EscalationStatus(escalation.status),
+    )
+    if refusal and escalation.decided_by and escalation.decided_at:
+        who = find_member(session, escalation.decided_by)
+        name = who.name if who else escalation.decided_by
+        when = escalation.decided_at.strftime("%Y-%m-%d %H:%M UTC")
+        return f"It was already {escalation.status} by {name} at {when}."
+    return refusal
+
+
+def decide(
+    session: Session,
+    escalation_id: int,
+    *,
+    approve: bool,
+    comment: str | None,
+    actor: str,
+    at: Moment,
+    default_limit: Decimal,
+) -> EscalationCard:
+    """Approve or reject. Above a supervisor's approval limit an approval becomes a recommendation."""
+    escalation = find_escalation(session, escalation_id, for_update=True)
+    refusal = refusal_for(session, escalation, actor)
+    if refusal:
+        raise ConflictError(refusal, field="comment")
+    member = find_member(session, actor)
+    assert member is not None  # people off the roster are refused above
+    before = _state(escalation)
+    # The account as it is now, locked until the decision is written: the effect computed here is
+    # the one the limit is checked against and the one applied.
+    account = locked_account(session, escalation)
+    effect = effect_now(escalation, account, at.today)
+    if approve and not effect.returned and _above_limit(effect, member, default_limit):
+        escalation.status = EscalationStatus.RECOMMENDED
+        escalation.recommended_by, escalation.recommended_at, escalation.comment = actor, at.now, comment
+        card = card_of(session, escalation, at.today, at.now)
+        _reply_in_thread(
+            session, escalation, recommendation_reply(card, _managers(session)), at.now, "recommended"
+        )
+    else:
+        escalation.decided_by, escalation.decided_at, escalation.comment = actor, at.now, comment
+        if not approve:
+            escalation.status = EscalationStatus.REJECTED
+        elif effect.returned:
+            escalation.status, escalation.returned_because = (
+                EscalationStatus.RETURNED,
+                effect.returned_because,
+            )
+        else:
+            escalation.status = EscalationStatus.APPROVED
+            apply_effect(session, account, escalation, effect, actor=actor, now=at.now)
+        card = card_of(session, escalation, at.today, at.now)
+        _reply_in_thread(session, escalation, decision_reply(card), at.now, "decision")
+        key = message_key(escalation.id)
+        enqueue(
+            session,
+            key=f"{key}:outcome",
+            kind="escalation-outcome",
+            channel=escalation.requested_by,
+            reply=outcome_dm(card, None),
+            now=at.now,
+        )
+    _edit_message(session, escalation, card, at.now)
+    _audit(session, escalation, actor, f"escalation.{escalation.status}", at.now, before=before)
+    return card
+
+
+def ask_for_info(
+    session: Session, escalation_id: int, *, question: str, actor: str, at: Moment
+) -> EscalationCard:
+    escalation = find_escalation(session, escalation_id, for_update=True)
+    refusal = refusal_for(session, escalation, actor)
+    if refusal:
+        raise ConflictError(refusal, field="question")
+    before = _state(escalation)
+    escalation.status = EscalationStatus.WAITING_INFO
+    card = card_of(session, escalation, at.today, at.now)
+    reply = question_reply(actor, escalation.requested_by, question)
+    _reply_in_thread(session, escalation, reply, at.now, f"question:{uuid.uuid4().hex}")
+    _edit_message(session, escalation, card, at.now)
+    _audit(
+        session, escalation, actor, "escalation.asked", at.now, before=before, extra={"question": question}
+    )
+    return card
+
+
+def reopen_after_answer(session: Session, escalation: Escalation, *, at: Moment) -> None:
+    """The agent answered in the thread: the question is settled and the escalation waits for a decision."""
+    before = _state(escalation)
+    escalation.status = EscalationStatus.OPEN
+    _edit_message(session, escalation, card_of(session, escalation, at.today, at.now), at.now)
+    _audit(session, escalation, escalation.requested_by, "escalation.answered", at.now, before=before)
+
+
+def _above_limit(effect: DecisionEffect, member: Agent, default_limit: Decimal) -> bool:
+    limit = member.approval_limit if member.approval_limit is not None else default_limit
+    return needs_manager(effect.forgiven, decider_role=member.role, approval_limit=limit)
+
+
+def refresh_card(session: Session, escalation_id: int, *, at: Moment) -> EscalationCard:
+    """The card as a decider is about to see it in the form. When the account changed since the
+    request in a way that matters, the channel message is brought up to date to say so too."""
+    escalation = find_escalation(session, escalation_id)
+    card = card_of(session, escalation, at.today, at.now)
+    if card.notice and card.status in OPEN_ESCALATION_STATUSES and escalation.message_ts:
+        _edit_message(session, escalation, card, at.now)
+    return card
+
+
+def _managers(session: Session) -> list[str]:
+    query = select(Agent.slack_user_id).where(
+        Agent.role.in_(sorted(TOLD_OF_RECOMMENDATIONS)), Agent.active.is_(True)
+    )
+    return list(session.scalars(query.order_by(Agent.slack_user_id)))
+
+
+def _reply_in_thread(
+    session: Session, escalation: Escalation, reply: Reply, now: datetime, step: str
+) -> None:
+    key = message_key(escalation.id)
+    enqueue(
+        session,
+        key=f"{key}:{step}",
+        kind="escalation-reply",
+        channel=escalation.channel,
+        reply=reply,
+        now=now,
+        thread_key=key,
+    )
+
+
+def _edit_message(session: Session, escalation: Escalation, card: EscalationCard, now: datetime) -> None:
+    """The channel message shows the current state; each change queues one edit, sent in order."""
+    key = message_key(escalation.id)
+    enqueue(
+        session,
+        key=f"{key}:edit:{uuid.uuid4().hex}",
+        kind="escalation-edit",
+        channel=escalation.channel,
+        reply=escalation_message(card),
+        now=now,
+        update_key=key,
+    )
+
+
+def _state(escalation: Escalation) -> dict[str, object]:
+    return audit.snapshot(
+        {
+            "status": escalation.status,
+            "kind": escalation.kind,
+            "amount": escalation.amount,
+            "decided_by": escalation.decided_by,
+            "recommended_by": escalation.recommended_by,
+            "applied_amount": escalation.applied_amount,
+            "returned_because": escalation.returned_because,
+        }
+    )
+
+
+def _audit(
+    session: Session,
+    escalation: Escalation,
+    actor: str,
+    action: str,
+    now: datetime,
+    *,
+    before: dict[str, object] | None,
+    extra: dict[str, object] | None = None,
+) -> None:
+    after = {**_state(escalation), "comment": escalation.comment, **(extra or {})}
+    audit.record(
+        session,
+        at=now,
+        actor=actor,
+        action=action,
+        entity="escalation",
+        entity_key=str(escalation.id),
+        before=before,
+        after=after,
+    )

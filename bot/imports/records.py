@@ -1,0 +1,467 @@
+"""Writing a checked import file's rows to the database, inside the one transaction bot.imports.desk
+opens for the whole file, audited.
+
+Agents, accounts and contacts go in with bulk Core statements (executemany), after one query that
+loads what already exists, so a portfolio of 100,000 accounts takes seconds rather than minutes.
+Payments go one by one through `apply_payment`, exactly as `/collect pay` records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, TypeVar
+
+from sqlalchemy import RowMapping, Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.access import may_be_given_accounts
+from bot.errors import UserError
+from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, Progress, RowsRejectedError
+from bot.imports.rules import (
+    AccountRow,
+    Checked,
+    CsvFile,
+    PaymentRow,
+    Record,
+    check_accounts,
+    check_agents,
+    check_contacts,
+    check_payments,
+    resolved_status,
+)
+from bot.ledger.records.payments import DuplicatePaymentError, PaymentDetails, apply_payment
+from bot.ledger.rules.accounts import account_key
+from bot.parsing.amounts import AmountTooLargeError
+from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus
+from storage.models import Account, Agent, AuditEntry, Contact, Payment, table_of
+
+ACTOR = "import"
+SOURCE = "import"
+# Rows per statement batch: the progress bar moves per batch, and IN lists stay under SQLite's limit.
+BATCH = 2000
+LOOKUP_BATCH = 900
+
+RowT = TypeVar("RowT")
+T = TypeVar("T")
+
+_AGENT_FIELDS = (
+    "name",
+    "role",
+    "daily_capacity",
+    "languages",
+    "timezone",
+    "approval_limit",
+    "monthly_target",
+    "tier",
+)
+_ACCOUNT_REQUIRED_FIELDS = ("customer_name", "balance", "currency", "due_date")
+_ACCOUNT_OPTIONAL_FIELDS = (
+    "customer_id", "phone", "email", "customer_timezone", "language", "original_amount",
+    "last_payment_date", "last_payment_amount", "assigned_to", "risk_score",
+)  # fmt: skip
+_ACCOUNT_FIELDS = _ACCOUNT_REQUIRED_FIELDS + _ACCOUNT_OPTIONAL_FIELDS
+
+
+Importer = Callable[[Session, CsvFile, ImportOptions, Progress], ImportSummary]
+
+
+def import_agents(
+    session: Session, csv_file: CsvFile, options: ImportOptions, progress: Progress
+) -> ImportSummary:
+    """Upsert by Slack user id. Columns the file leaves out are left alone on existing agents, so a
+    name-only roster does not demote a supervisor; `active` is the bot's business, never the file's."""
+    table = table_of(Agent)
+    existing = {row.slack_user_id: row._mapping for row in session.execute(select(table))}
+    checked = check_agents(_counted(csv_file.records, progress, "checking agents"))
+    _refuse_bad_rows(checked, options)
+    fields = tuple(name for name in _AGENT_FIELDS if name == "name" or name in csv_file.columns)
+    writer = _Writer(session, table, ImportKind.AGENTS, options.now)
+    for _line, row in _counted(checked.rows, progress, "writing agents"):
+        values = _db_values(row.values())
+        old = existing.get(row.slack_user_id)
+        if old is None:
+            new = {**values, "active": True, "created_at": options.now, "updated_at": options.now}
+            writer.create(
+                new, _audit(options.now, "agent", "import.created", row.slack_user_id, None, values)
+            )
+        else:
+            writer.change(old, {name: values[name] for name in fields}, "agent", row.slack_user_id)
+    return writer.finish(checked.bad)
+
+
+# --- Accounts --------------------------------------------------------------------------------------
+
+
+def import_accounts(
+    session: Session, csv_file: CsvFile, options: ImportOptions, progress: Progress
+) -> ImportSummary:
+    """Create new accounts and update changed ones by account key. Payments, contacts and promises are
+    never touched; optional columns the file leaves out keep their recorded values."""
+    table = table_of(Account)
+    # One query for the whole portfolio, only the columns an import compares.
+    compared = ("id", "account_id", "account_key", *_ACCOUNT_FIELDS, "status", "hold_reason")
+    query = select(*(table.c[name] for name in compared))
+    existing = {row.account_key: row._mapping for row in session.execute(query)}
+    # Removed members keep their roster row for the history, but are given no account.
+    roster = {
+        member.slack_user_id
+        for member in session.execute(select(Agent.slack_user_id, Agent.role, Agent.active))
+        if may_be_given_accounts(member.role, member.active)
+    }
+    currencies = {key: str(row["currency"]) for key, row in existing.items()}
+    records = _counted(csv_file.records, progress, "checking accounts")
+    today = options.now.astimezone(options.zone).date()
+    checked = check_accounts(records, roster=roster, currencies=currencies, today=today)
+    _refuse_bad_rows(checked, options)
+    fields = _ACCOUNT_REQUIRED_FIELDS + tuple(
+        name for name in _ACCOUNT_OPTIONAL_FIELDS if name in csv_file.columns
+    )
+    writer = _Writer(session, table, ImportKind.ACCOUNTS, options.now)
+    for _line, row in _counted(checked.rows, progress, "writing accounts"):
+        old = existing.get(row.key)
+        if old is None:
+            new = _new_account(row, options.now)
+            after = {name: new.get(name) for name in audit.AUDITED_ACCOUNT_FIELDS}
+            writer.create(new, _audit(options.now, "account", "import.created", row.account_id, None, after))
+        else:
+            writer.change(old, _account_target(old, row, fields), "account", str(old["account_id"]))
+    return writer.finish(checked.bad)
+
+
+def _new_account(row: AccountRow, now: datetime) -> dict[str, Any]:
+    values = _db_values(
+        {name: getattr(row, name) for name in _ACCOUNT_FIELDS} | {"status": resolved_status(None, row)}
+    )
+    return values | {
+        "account_id": row.account_id,
+        "account_key": row.key,
+        "hold_reason": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _account_target(old: RowMapping, row: AccountRow, fields: Sequence[str]) -> dict[str, Any]:
+    """What `fields` (the columns the file has), the status and the hold reason become."""
+    status = resolved_status(str(old["status"]), row)
+    # A hold's reason belongs to the hold: it goes when the file moves the account off hold.
+    hold_reason = old["hold_reason"] if status == AccountStatus.ON_HOLD else None
+    values = _db_values({name: getattr(row, name) for name in fields} | {"status": status})
+    return values | {"hold_reason": hold_reason}
+
+
+# --- Payments --------------------------------------------------------------------------------------
+
+
+def import_payments(
+    session: Session, csv_file: CsvFile, options: ImportOptions, progress: Progress
+) -> ImportSummary:
+    """Each payment through apply_payment: balance, promises kept, `paid`, and its own audit row."""
+    accounts = _locked_accounts(session, _account_keys(csv_file.records))
+    currencies = {key: account.currency for key, account in accounts.items()}
+    records = _counted(csv_file.records, progress, "checking payments")
+    checked = check_payments(records, currencies=currencies, zone=options.zone, now=options.now)
+    _refuse_bad_rows(checked, options)
+    recorded = _RecordedPayments.load(session, [row for _line, row in checked.rows])
+    created = duplicates = 0
+    late_bad: list[BadRow] = []
+    for line, row in _counted(checked.rows, progress, "applying payments"):
+        account = accounts[row.key]
+        if recorded.has(account.id, row):
+            duplicates += 1
+            continue
+        try:
+            _apply(session, account, row, options)
+            created += 1
+        except DuplicatePaymentError:
+            duplicates += 1
+        except AmountTooLargeError as error:  # the credit it would leave: nothing written for the row
+            late_bad.append(BadRow(line, f"amount: {error}", too_large=True))
+        except UserError as error:  # raised before anything is written for the row
+            late_bad.append(BadRow(line, str(error)))
+    bad_rows = sorted([*checked.bad, *late_bad], key=lambda bad: bad.line)
+    if late_bad and not options.skip_invalid:
+        raise RowsRejectedError(bad_rows, created + duplicates)
+    return ImportSummary(
+        ImportKind.PAYMENTS, created=created, skipped_duplicate=duplicates, bad_rows=tuple(bad_rows)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _RecordedPayments:
+    """The file's payments already in the ledger, found with a few queries instead of one per row.
+
+    A re-imported feed is mostly rows seen before; skipping those here spares apply_payment's queries.
+    The test is equality of the keys find_duplicate also matches, so it never skips a row that
+    apply_payment would record; duplicates within the file are still caught by apply_payment.
+    """
+
+    reference_keys: frozenset[tuple[int, str]]
+    dedupe_keys: frozenset[str]
+
+    @classmethod
+    def load(cls, session: Session, rows: Sequence[PaymentRow]) -> _RecordedPayments:
+        references = sorted({key for row in rows if (key := row.reference_key)})
+        keys = sorted({row.dedupe_key for row in rows if row.dedupe_key})
+        found_references: set[tuple[int, str]] = set()
+        for chunk in _chunks(references, LOOKUP_BATCH):
+            query = select(Payment.account_pk, Payment.reference_key).where(Payment.reference_key.in_(chunk))
+            found_references.update((pk, key) for pk, key in session.execute(query) if key)
+        found_keys: set[str] = set()
+        for chunk in _chunks(keys, LOOKUP_BATCH):
+            keyed = select(Payment.dedupe_key).where(Payment.dedupe_key.in_(chunk))
+            found_keys.update(key for key in session.scalars(keyed) if key)
+        return cls(frozenset(found_references), frozenset(found_keys))
+
+    def has(self, account_pk: int, row: PaymentRow) -> bool:
+        if row.reference_key:
+            return (account_pk, row.reference_key) in self.reference_keys
+        return row.dedupe_key in self.dedupe_keys
+
+
+def _apply(session: Session, account: Account, row: PaymentRow, options: ImportOptions) -> None:
+    details = PaymentDetails(
+        method=str(row.method) if row.method else None,
+        reference=row.reference,
+        payer=row.payer,
+        received_at=row.received_at,
+        actor=ACTOR,
+        source=SOURCE,
+        dedupe_key=row.dedupe_key,
+        # The money has arrived: a feed records it even when it exceeds the balance.
+        allow_overpayment=True,
+    )
+    # apply_payment flushes the payment itself (find_duplicate must see it) and a kept promise;
+    # the autoflush before each of its queries would only add two flushes per row (~20% of the time).
+    with session.no_autoflush:
+        apply_payment(
+            session,
+            account,
+            row.amount,
+            details,
+            now=options.now,
+            zone=options.zone,
+            grace_days=options.grace_days,
+        )
+
+
+def _locked_accounts(session: Session, keys: Sequence[str]) -> dict[str, Account]:
+    """The file's accounts, locked for the transaction (PostgreSQL; SQLite's writer holds the file)."""
+    accounts: dict[str, Account] = {}
+    for chunk in _chunks(keys, LOOKUP_BATCH):
+        query = select(Account).where(Account.account_key.in_(chunk)).with_for_update()
+        accounts.update((account.account_key, account) for account in session.scalars(query))
+    return accounts
+
+
+# --- Contacts --------------------------------------------------------------------------------------
+
+
+def import_contacts(
+    session: Session, csv_file: CsvFile, options: ImportOptions, progress: Progress
+) -> ImportSummary:
+    """Contact history in bulk; a row whose fingerprint is already recorded is skipped and counted."""
+    account_pks = _account_pks(session, _account_keys(csv_file.records))
+    records = _counted(csv_file.records, progress, "checking contacts")
+    checked = check_contacts(records, accounts=account_pks.keys(), zone=options.zone, now=options.now)
+    _refuse_bad_rows(checked, options)
+    recorded = _recorded_contact_keys(
+        session, [row.dedupe_key for _line, row in checked.rows if row.dedupe_key]
+    )
+    writer = _Writer(session, table_of(Contact), ImportKind.CONTACTS, options.now)
+    for _line, row in _counted(checked.rows, progress, "writing contacts"):
+        if row.dedupe_key in recorded:
+            writer.skipped_duplicate += 1
+            continue
+        writer.create(
+            {
+                "account_pk": account_pks[row.key],
+                "at": row.at,
+                "channel": str(row.channel),
+                "outcome": str(row.outcome),
+                "agent": row.agent,
+                "notes": row.notes,
+                "callback_on": row.callback_on,
+                "source": SOURCE,
+                "dedupe_key": row.dedupe_key,
+                "created_at": options.now,
+            },
+            audit_row=None,
+        )
+    if writer.created:
+        # One line for the whole history: each contact is itself the record of what happened.
+        count = {"count": writer.created}
+        writer.audit(_audit(options.now, "import", "import.contacts", "contacts", None, count))
+    summary = writer.finish(checked.bad)
+    refresh_last_contacts(session, sorted({account_pks[row.key] for _line, row in checked.rows}))
+    return summary
+
+
+def refresh_last_contacts(session: Session, account_pks: Sequence[int]) -> None:
+    """Imported history may be older or newer than what the accounts know: recompute their
+    last-contact facts from the contacts themselves."""
+    contacts = table_of(Contact)
+    accounts = table_of(Account)
+    mine = contacts.c.account_pk == accounts.c.id
+    newest_first = (contacts.c.at.desc(), contacts.c.id.desc())
+    for chunk in _chunks(account_pks, LOOKUP_BATCH):
+        session.execute(
+            update(accounts)
+            .where(accounts.c.id.in_(chunk))
+            .values(
+                last_contact_at=select(func.max(contacts.c.at)).where(mine).scalar_subquery(),
+                last_conversation_at=select(func.max(contacts.c.at))
+                .where(mine, contacts.c.outcome.in_(sorted(RIGHT_PARTY_OUTCOMES)))
+                .scalar_subquery(),
+                callback_on=select(contacts.c.callback_on)
+                .where(mine)
+                .order_by(*newest_first)
+                .limit(1)
+                .scalar_subquery(),
+            )
+        )
+
+
+def _account_pks(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    pks: dict[str, int] = {}
+    for chunk in _chunks(keys, LOOKUP_BATCH):
+        query = select(Account.account_key, Account.id).where(Account.account_key.in_(chunk))
+        pks.update((key, pk) for key, pk in session.execute(query))
+    return pks
+
+
+def _recorded_contact_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    recorded: set[str] = set()
+    for chunk in _chunks(keys, LOOKUP_BATCH):
+        query = select(Contact.dedupe_key).where(Contact.dedupe_key.in_(chunk))
+        recorded.update(key for key in session.scalars(query) if key is not None)
+    return recorded
+
+
+IMPORTERS: dict[ImportKind, Importer] = {
+    ImportKind.AGENTS: import_agents,
+    ImportKind.ACCOUNTS: import_accounts,
+    ImportKind.PAYMENTS: import_payments,
+    ImportKind.CONTACTS: import_contacts,
+}
+
+
+# --- Shared ----------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Collects an import's inserts, updates and audit rows and sends them as bulk statements of
+    BATCH rows as they fill up, so memory stays flat however long the file; the transaction makes
+    the whole file one change all the same."""
+
+    def __init__(self, session: Session, table: Table, kind: ImportKind, now: datetime) -> None:
+        self._session = session
+        self._table = table
+        self._kind = kind
+        self._now = now
+        self._inserts: list[dict[str, Any]] = []
+        self._updates: list[dict[str, Any]] = []
+        self._audits: list[dict[str, Any]] = []
+        self.created = self.updated = self.unchanged = self.skipped_duplicate = 0
+
+    def create(self, values: dict[str, Any], audit_row: dict[str, Any] | None) -> None:
+        self.created += 1
+        self._inserts.append(values)
+        if audit_row is not None:
+            self.audit(audit_row)
+        self._flush_full()
+
+    def change(self, old: RowMapping, target: dict[str, Any], entity: str, key: str) -> None:
+        """Update `old` to `target` when any value differs; the audit row holds only what changed."""
+        changed = [name for name, value in target.items() if old[name] != value]
+        if not changed:
+            self.unchanged += 1
+            return
+        self.updated += 1
+        # Every update of one file sets the same columns, so they share one executemany statement.
+        self._updates.append({**target, "updated_at": self._now, "pk": old["id"]})
+        before = {name: old[name] for name in changed}
+        after = {name: target[name] for name in changed}
+        self.audit(_audit(self._now, entity, "import.updated", key, before, after))
+        self._flush_full()
+
+    def audit(self, audit_row: dict[str, Any]) -> None:
+        self._audits.append(audit_row)
+
+    def finish(self, bad_rows: Sequence[BadRow]) -> ImportSummary:
+        self._flush()
+        return ImportSummary(
+            self._kind,
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            skipped_duplicate=self.skipped_duplicate,
+            bad_rows=tuple(bad_rows),
+        )
+
+    def _flush_full(self) -> None:
+        if max(len(self._inserts), len(self._updates), len(self._audits)) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._inserts:
+            self._session.execute(insert(self._table), self._inserts)
+        if self._updates:
+            statement = update(self._table).where(self._table.c.id == bindparam("pk"))
+            self._session.execute(statement, self._updates)
+        if self._audits:
+            self._session.execute(insert(table_of(AuditEntry)), self._audits)
+        self._inserts, self._updates, self._audits = [], [], []
+
+
+def _audit(
+    now: datetime,
+    entity: str,
+    action: str,
+    key: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "at": now,
+        "actor": ACTOR,
+        "action": action,
+        "entity": entity,
+        "entity_key": key,
+        "before": audit.snapshot(before) if before is not None else None,
+        "after": audit.snapshot(after) if after is not None else None,
+    }
+
+
+def _refuse_bad_rows(checked: Checked[RowT], options: ImportOptions) -> None:
+    if checked.bad and not options.skip_invalid:
+        raise RowsRejectedError(checked.bad, len(checked.rows))
+
+
+def _db_values(values: Mapping[str, object]) -> dict[str, Any]:
+    # Enum members go in as their plain text: drivers may adapt an Enum by its name, not its value.
+    return {name: value.value if isinstance(value, Enum) else value for name, value in values.items()}
+
+
+def _account_keys(records: Iterable[Record]) -> list[str]:
+    keys = {account_key(record.cells["account_id"]) for record in records if record.cells.get("account_id")}
+    return sorted(keys)
+
+
+def _counted(items: Sequence[T], progress: Progress, label: str) -> Iterator[T]:
+    """The items, moving the progress bar every BATCH of them (moving it per item costs time)."""
+    progress.phase(label, len(items))
+    for done, item in enumerate(items, start=1):
+        yield item
+        if done % BATCH == 0:
+            progress.advance(BATCH)
+    progress.advance(len(items) % BATCH)
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,254 @@
+"""Finding accounts by the id people type, and the summary `/collect account` shows."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+from functools import cache
+from typing import overload
+
+from sqlalchemy import ColumnElement, Select, bindparam, func, null, or_, select
+from sqlalchemy.orm import Session
+
+from bot.access import (
+    may_work,
+    no_such_account,
+    not_on_roster,
+    sees_every_account,
+    sees_in_full,
+    works_accounts,
+)
+from bot.aging import aging_bucket, days_past_due
+from bot.compliance.rules.privacy import mask_email, mask_phone
+from bot.errors import NotFoundError
+from bot.ledger.model import AccountSummary, ContactLine, PaymentLine, PromiseLine
+from bot.ledger.rules.accounts import account_key
+from bot.ledger.rules.promises import standing
+from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
+from bot.roster.records import find_member
+from bot.vocabulary import PromiseStatus
+from storage.models import Account, Agent, Assignment, Contact, Payment, Promise
+
+
+@overload
+def find_account(session: Session, account_id: str, *, for_update: bool = False) -> Account: ...
+
+
+@overload
+def find_account(
+    session: Session, account_id: str, *, for_update: bool = False, actor: str, today: date
+) -> Account: ...
+
+
+def find_account(
+    session: Session,
+    account_id: str,
+    *,
+    for_update: bool = False,
+    actor: str | None = None,
+    today: date | None = None,
+) -> Account:
+    """The account with this id, locked for the rest of the transaction when it will be changed.
+    With an `actor` (and the team's `today`, whose worklists count), refused unless they may work
+    it (bot.access.may_work), with the same answer whether it does not exist or is not theirs."""
+    if actor is None:
+        found = session.execute(
+            _account_lookup(for_update, False), {"key": account_key(account_id)}
+        ).one_or_none()
+        if found is None:
+            raise unknown_account(session, account_id)
+        return found[0]
+    assert today is not None, "an actor's access depends on today's worklists"
+    params = {"key": account_key(account_id), "actor": actor, "today": today}
+    found = session.execute(_account_lookup(for_update, True), params).one_or_none()
+    role: str | None = found[1] if found is not None else _active_role(session, actor)
+    if role is None:
+        raise not_on_roster()  # before anything about the account: nothing to learn from it
+    if found is None or not may_work(role, actor, assigned_to=found[0].assigned_to, listed_for=found[2]):
+        raise unknown_account(session, account_id, actor=actor, today=today, role=role)
+    account: Account = found[0]
+    return account
+
+
+def _active_role(session: Session, actor: str) -> str | None:
+    return session.scalar(_ACTIVE_ROLE, {"actor": actor})
+
+
+_ACTIVE_ROLE = select(Agent.role).where(Agent.slack_user_id == bindparam("actor"), Agent.active.is_(True))
+
+
+@cache
+def _account_lookup(for_update: bool, with_actor: bool) -> Select[Account, str | None, str | None]:
+    """Every change on a busy morning starts here, so the statement is built once (building it
+    costs more than running it), and the actor's role (while active) and whose list the account is
+    on today come in the same query."""
+    role = _ACTIVE_ROLE.limit(1).scalar_subquery() if with_actor else null()
+    listed_for = (
+        select(Assignment.agent)
+        .where(Assignment.account_pk == Account.id, Assignment.work_date == bindparam("today"))
+        .limit(1)
+        .scalar_subquery()
+        if with_actor
+        else null()
+    )
+    query = select(Account, role, listed_for).where(Account.account_key == bindparam("key"))
+    return query.with_for_update(of=Account) if for_update else query
+
+
+def unknown_account(
+    session: Session,
+    account_id: str,
+    *,
+    actor: str | None = None,
+    today: date | None = None,
+    role: str | None = None,
+) -> NotFoundError:
+    """No such account, or (with an actor who may not see everything) none they may work: the
+    same answer either way, with suggestions among the accounts they may work."""
+    sees_everything = actor is None or sees_every_account(role)
+    visible = None if sees_everything or actor is None or today is None else workable_by(actor, today)
+    suggestions = closest_account_ids(session, account_id, among=visible)
+    return no_such_account(account_id, suggestions=suggestions, sees_everything=sees_everything)
+
+
+def workable_by(agent: str, today: date) -> ColumnElement[bool]:
+    """bot.access.may_work for an agent (an active member who does not see everything), as a
+    condition on accounts: theirs, the shared queue's, and those on their list today."""
+    on_their_list = select(Assignment.account_pk).where(
+        Assignment.work_date == today, Assignment.agent == agent
+    )
+    return or_(Account.assigned_to == agent, Account.assigned_to.is_(None), Account.id.in_(on_their_list))
+
+
+def closest_account_ids(
+    session: Session, account_id: str, limit: int = 3, *, among: ColumnElement[bool] | None = None
+) -> list[str]:
+    """Near misses by spelling, looked for among ids sharing a piece with what was typed, so that
+    a portfolio of a million accounts is never scanned in Python; `among` narrows them to the
+    accounts someone may work."""
+    key = account_key(account_id)[:MAX_ACCOUNT_ID_LENGTH]
+    pieces = {key[:3], key[-3:], key[-4:]} - {""}
+    digits = "".join(ch for ch in key if ch.isdigit())
+    if len(digits) >= 3:
+        pieces.add(digits[-3:])
+    like = [Account.account_key.contains(piece, autoescape=True) for piece in pieces]
+    query = select(Account.account_id).where(or_(*like))
+    if among is not None:
+        query = query.where(among)
+    candidates = session.scalars(query.limit(2000)).all()
+    by_key = {candidate.casefold(): candidate for candidate in candidates}
+    matches = difflib.get_close_matches(key, list(by_key), n=limit, cutoff=0.6)
+    return [by_key[match] for match in matches]
+
+
+def search_accounts(session: Session, text: str, actor: str, today: date, limit: int = 20) -> list[Account]:
+    """The account picker: ids starting with, or customer names containing, what was typed, among
+    the accounts the person may work (bot.access.may_work)."""
+    needle = text.strip().casefold()
+    query = select(Account)
+    if needle:
+        query = query.where(
+            or_(
+                Account.account_key.startswith(needle, autoescape=True),
+                func.lower(Account.customer_name).contains(needle, autoescape=True),
+            )
+        )
+    role = _active_role(session, actor)
+    if not works_accounts(role):
+        return []
+    if not sees_every_account(role):
+        query = query.where(workable_by(actor, today))
+    return list(session.scalars(query.order_by(Account.account_key).limit(limit)))
+
+
+def open_promises(session: Session, account: Account) -> list[Promise]:
+    """Earliest due first: a payment plan's instalments are kept in order."""
+    return list(session.scalars(_OPEN_PROMISES, {"account_pk": account.id}))
+
+
+_OPEN_PROMISES = (
+    select(Promise)
+    .where(Promise.account_pk == bindparam("account_pk"), Promise.status == PromiseStatus.OPEN)
+    .order_by(Promise.due_date, Promise.id)
+)
+
+
+def open_promise(session: Session, account: Account) -> Promise | None:
+    """The next promise (or instalment) due."""
+    promises = open_promises(session, account)
+    return promises[0] if promises else None
+
+
+def summarise(
+    session: Session,
+    account_id: str,
+    *,
+    today: date,
+    grace_days: int,
+    actor: str | None = None,
+    recent: int = 5,
+) -> AccountSummary:
+    if actor is None:
+        account, in_full = find_account(session, account_id), True
+    else:
+        account = find_account(session, account_id, actor=actor, today=today)
+        in_full = sees_in_full(
+            _active_role(session, actor), actor, assigned_to=account.assigned_to,
+            listed_for=session.scalar(_LISTED_FOR, {"account_pk": account.id, "today": today}),
+        )  # fmt: skip
+    agent = find_member(session, account.assigned_to) if account.assigned_to else None
+    promise = open_promise(session, account)
+    dpd = days_past_due(account.due_date, today)
+    return AccountSummary(
+        account_id=account.account_id,
+        customer_name=account.customer_name,
+        currency=account.currency,
+        balance=account.balance,
+        days_past_due=dpd,
+        aging_bucket=aging_bucket(dpd),
+        status=account.status,
+        hold_reason=account.hold_reason,
+        assigned_to=account.assigned_to,
+        assigned_name=agent.name if agent else None,
+        open_promise=_promise_line(promise, today, grace_days) if promise else None,
+        contacts=_recent_contacts(session, account, recent),
+        payments=_recent_payments(session, account, recent),
+        phone=(account.phone if in_full else mask_phone(account.phone)) if account.phone else None,
+        email=(account.email if in_full else mask_email(account.email)) if account.email else None,
+    )
+
+
+_LISTED_FOR = select(Assignment.agent).where(
+    Assignment.account_pk == bindparam("account_pk"), Assignment.work_date == bindparam("today")
+)
+
+
+def _promise_line(promise: Promise, today: date, grace_days: int) -> PromiseLine:
+    return PromiseLine(
+        amount=promise.amount,
+        due_date=promise.due_date,
+        paid_toward=promise.paid_toward,
+        standing=standing(promise.due_date, today, grace_days),
+    )
+
+
+def _recent_contacts(session: Session, account: Account, limit: int) -> list[ContactLine]:
+    query = (
+        select(Contact).where(Contact.account_pk == account.id).order_by(Contact.at.desc(), Contact.id.desc())
+    )
+    return [
+        ContactLine(at=c.at, channel=c.channel, outcome=c.outcome, agent=c.agent, notes=c.notes)
+        for c in session.scalars(query.limit(limit))
+    ]
+
+
+def _recent_payments(session: Session, account: Account, limit: int) -> list[PaymentLine]:
+    query = (
+        select(Payment)
+        .where(Payment.account_pk == account.id)
+        .order_by(Payment.received_at.desc(), Payment.id.desc())
+    )
+    return [
+        PaymentLine(received_at=p.received_at, amount=p.amount, method=p.method, reference=p.reference)
+        for p in session.scalars(query.limit(limit))
+    ]

@@ -1,0 +1,357 @@
+"""Recording a payment: lower the balance, keep promises, close paid accounts, audit it all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.clock import team_today
+from bot.currency import format_money, has_valid_precision, is_storable
+from bot.errors import ConflictError, UserError
+from bot.ledger.records.accounts import find_account, open_promises
+from bot.ledger.rules.balance import is_overpayment, status_after_payment
+from bot.ledger.rules.promises import counts_toward, progress_after_payment
+from bot.ledger.rules.references import payment_reference_key
+from bot.parsing.amounts import AmountTooLargeError, parse_amount
+from bot.roster.records import roster_name
+from bot.vocabulary import AccountStatus, EscalationKind, EscalationStatus, PromiseStatus
+from storage.models import Account, Escalation, Payment, Promise, table_of
+from storage.types import money_sum
+
+
+class OverpaymentError(UserError):
+    """More than the balance: recorded only once the agent confirms."""
+
+    def __init__(self, account_id: str, amount: Decimal, balance: Decimal, currency: str) -> None:
+        super().__init__(
+            f"{format_money(amount, currency)} is more than the balance of {format_money(balance, currency)}"
+            f" on `{account_id}`.",
+            "Check the amount, or confirm to record it and leave a credit balance.",
+            field="amount",
+        )
+        self.account_id = account_id
+        self.amount = amount
+        self.balance = balance
+        self.currency = currency
+
+
+class DuplicatePaymentError(ConflictError):
+    """The reference, or the same confirmed click, is already recorded on the account."""
+
+    def __init__(self, account_id: str, earlier: Payment, recorded_by: str) -> None:
+        when = earlier.received_at.date().isoformat()
+        by = "the payment feed" if earlier.source == "import" else recorded_by
+        what = f"reference `{earlier.reference}`" if earlier.reference else "this payment"
+        super().__init__(
+            f"`{account_id}` already has {what}: {format_money(earlier.amount, earlier.currency)}"
+            f" received {when}, recorded by {by}.",
+            "Nothing was recorded again. Use another reference if this is a different payment.",
+            field="reference",
+        )
+        self.earlier_id = earlier.id
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDetails:
+    """Everything about a payment but its amount, which is read in the account's currency."""
+
+    method: str | None
+    reference: str | None
+    payer: str | None
+    received_at: datetime
+    actor: str
+    source: str = "slack"
+    dedupe_key: str | None = None
+    allow_overpayment: bool = False
+    confirmed: bool = False
+    """The agent confirmed a question (a repeat of a payment just typed): ask nothing again."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOutcome:
+    account_id: str
+    customer_name: str
+    currency: str
+    amount: Decimal
+    reference: str | None
+    balance_before: Decimal
+    balance_after: Decimal
+    status_after: str
+    promise_kept: Decimal | None
+
+
+def record_typed_payment(
+    session: Session,
+    account_id: str,
+    amount_text: str,
+    details: PaymentDetails,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    grace_days: int,
+) -> PaymentOutcome:
+    """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
+    account = find_account(
+        session, account_id, for_update=True, actor=details.actor, today=team_today(now, zone)
+    )
+    amount = parse_amount(amount_text, account.currency)
+    return apply_payment(
+        session, account, amount, details, now=now, zone=zone, grace_days=grace_days,
+        refuse_quick_repeat=not details.reference and not details.confirmed,
+    )  # fmt: skip
+
+
+REPEAT_WINDOW = timedelta(minutes=2)
+
+
+class RepeatedPaymentError(UserError):
+    """The same amount on the same account by the same person moments ago, without a reference:
+    more likely typed twice than paid twice, so it waits for a one-click confirmation."""
+
+    def __init__(self, account_id: str, amount: Decimal, currency: str) -> None:
+        super().__init__(
+            f"You recorded {format_money(amount, currency)} on `{account_id}` less than two minutes ago.",
+            "If this is a second payment, confirm it; a reference (`ref:…`) tells them apart.",
+            field="amount",
+        )
+        self.account_id = account_id
+        self.amount = amount
+
+
+# Built once, as every statement of a typed payment: building one costs more than running it.
+_QUICK_REPEAT = select(Payment.id).where(
+    Payment.account_pk == bindparam("account_pk"),
+    Payment.recorded_by == bindparam("actor"),
+    Payment.amount == bindparam("amount"),
+    Payment.source == "slack",
+    Payment.created_at >= bindparam("since"),
+)
+
+
+def _refuse_a_quick_repeat(
+    session: Session, account: Account, amount: Decimal, actor: str, now: datetime
+) -> None:
+    params = {"account_pk": account.id, "actor": actor, "amount": amount, "since": now - REPEAT_WINDOW}
+    if session.scalar(_QUICK_REPEAT, params) is not None:
+        raise RepeatedPaymentError(account.account_id, amount, account.currency)
+
+
+# The unique (account_pk, reference_key) constraint's index answers this.
+_BY_REFERENCE = select(Payment).where(
+    Payment.account_pk == bindparam("account_pk"), Payment.reference_key == bindparam("reference_key")
+)
+# Within the account: a key that is not this account's names nothing (another account's payment
+# must never be shown in a refusal about this one).
+_BY_DEDUPE_KEY = select(Payment).where(
+    Payment.account_pk == bindparam("account_pk"), Payment.dedupe_key == bindparam("dedupe_key")
+)
+
+
+def find_duplicate(
+    session: Session, account: Account, details: PaymentDetails, key: str | None
+) -> Payment | None:
+    """`key`: payment_reference_key(details.reference)."""
+    if key:
+        earlier = session.scalars(_BY_REFERENCE, {"account_pk": account.id, "reference_key": key}).first()
+        if earlier:
+            return earlier
+    if details.dedupe_key:
+        return session.scalars(
+            _BY_DEDUPE_KEY, {"account_pk": account.id, "dedupe_key": details.dedupe_key}
+        ).first()
+    return None
+
+
+def apply_payment(
+    session: Session,
+    account: Account,
+    amount: Decimal,
+    details: PaymentDetails,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    grace_days: int,
+    refuse_quick_repeat: bool = False,
+) -> PaymentOutcome:
+    """The caller has locked the account (find_account(for_update=True)) for this transaction.
+    `refuse_quick_repeat`: a typed payment like one the same person recorded moments ago waits
+    for a confirmation."""
+    _check_amount(account, amount)
+    key = payment_reference_key(details.reference)
+    earlier = find_duplicate(session, account, details, key)
+    if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
+        raise DuplicatePaymentError(account.account_id, earlier, roster_name(session, earlier.recorded_by))
+    if refuse_quick_repeat:
+        _refuse_a_quick_repeat(session, account, amount, details.actor, now)
+    if is_overpayment(account.balance, amount) and not details.allow_overpayment:
+        raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
+    if not is_storable(account.balance - amount):
+        credit = format_money(amount - account.balance, account.currency)
+        raise AmountTooLargeError(
+            f"The credit of {credit} it would leave on `{account.account_id}`", account.currency
+        )
+    before = audit.account_state(account)
+    payment_state = _insert_payment(session, account, amount, details, key, now)
+    promises = open_promises(session, account)
+    promise_kept = _apply_to_promise(
+        session, promises, amount, details, zone=zone, grace_days=grace_days, now=now
+    )
+    balance_before = account.balance
+    account.balance -= amount
+    _note_last_payment(account, amount, details, zone)
+    promise_left = any(promise.status == PromiseStatus.OPEN for promise in promises)
+    account.status = status_after_payment(account.status, account.balance, open_promise_left=promise_left)
+    forgiven = _settle_if_reached(session, account, now)
+    account.updated_at = now
+    audit.record(
+        session,
+        at=now,
+        actor=details.actor,
+        action="payment.recorded",
+        entity="account",
+        entity_key=account.account_id,
+        before=before,
+        after={
+            **audit.account_state(account),
+            "payment": payment_state,
+            **({"settlement_forgiven": str(forgiven)} if forgiven is not None else {}),
+        },
+    )
+    return PaymentOutcome(
+        account_id=account.account_id,
+        customer_name=account.customer_name,
+        currency=account.currency,
+        amount=amount,
+        reference=details.reference,
+        balance_before=balance_before,
+        balance_after=account.balance,
+        status_after=account.status,
+        promise_kept=promise_kept,
+    )
+
+
+def _check_amount(account: Account, amount: Decimal) -> None:
+    # The parser refuses these for typed amounts; imports and confirmations arrive here directly.
+    if amount <= 0:
+        raise UserError("A payment must be more than zero.", "Type the amount received, like `250.00`.")
+    if not has_valid_precision(amount, account.currency):
+        raise UserError(
+            f"{amount} has more decimals than {account.currency} allows.",
+            "Type the amount exactly as received.",
+            field="amount",
+        )
+
+
+_INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
+
+
+def _insert_payment(
+    session: Session,
+    account: Account,
+    amount: Decimal,
+    details: PaymentDetails,
+    key: str | None,
+    now: datetime,
+) -> dict[str, object]:
+    """Writes the payment; returns what the audit row says of it."""
+    values = {
+        "account_pk": account.id,
+        "amount": amount,
+        "currency": account.currency,
+        "method": details.method,
+        "reference": details.reference,
+        "reference_key": key,
+        "payer": details.payer,
+        "received_at": details.received_at,
+        "recorded_by": details.actor,
+        "source": details.source,
+        "dedupe_key": details.dedupe_key,
+        "created_at": now,
+    }
+    payment_id = session.execute(_INSERT_PAYMENT, values).scalar_one()
+    return audit.snapshot({"id": payment_id, **{key: values[key] for key in _AUDITED_PAYMENT_FIELDS}})
+
+
+_AUDITED_PAYMENT_FIELDS = ("amount", "currency", "method", "reference", "received_at", "source")
+
+
+def _apply_to_promise(
+    session: Session,
+    promises: list[Promise],
+    amount: Decimal,
+    details: PaymentDetails,
+    *,
+    zone: ZoneInfo,
+    grace_days: int,
+    now: datetime,
+) -> Decimal | None:
+    """Adds the payment to the open promises it counts toward, earliest first (a plan's
+    instalments in order, what is left over carrying to the next); returns what it kept."""
+    remaining, kept = amount, Decimal(0)
+    for promise in promises:
+        if remaining <= 0:
+            break
+        if not counts_toward(
+            made_at=promise.made_at,
+            due_date=promise.due_date,
+            received_at=details.received_at,
+            grace_days=grace_days,
+            zone=zone,
+        ):
+            continue
+        applied = min(remaining, promise.amount - promise.paid_toward)
+        progress = progress_after_payment(promise.amount, promise.paid_toward, applied)
+        promise.paid_toward, remaining = progress.paid_toward, remaining - applied
+        if progress.kept:
+            promise.status, promise.resolved_at = PromiseStatus.KEPT, now
+            kept += promise.amount
+    return kept or None
+
+
+# The discount of the account's latest approved settlement; None for one approved before it was kept.
+_APPROVED_FORGIVENESS = (
+    select(Escalation.applied_amount)
+    .where(
+        Escalation.account_pk == bindparam("account_pk"),
+        Escalation.kind == EscalationKind.SETTLEMENT,
+        Escalation.status == EscalationStatus.APPROVED,
+    )
+    .order_by(Escalation.decided_at.desc())
+    .limit(1)
+)
+
+
+def _settle_if_reached(session: Session, account: Account, now: datetime) -> Decimal | None:
+    """An approved settlement closes the account once payments since its approval reach the agreed
+    amount; what is left of the balance is forgiven. Returns the amount forgiven."""
+    if account.settlement_amount is None or account.settlement_approved_at is None:
+        return None
+    paid = session.scalar(
+        select(func.coalesce(money_sum(Payment.amount), Decimal(0))).where(
+            Payment.account_pk == account.id, Payment.received_at >= account.settlement_approved_at
+        )
+    )
+    if paid is None or paid < account.settlement_amount:
+        return None
+    # Never more than the approver forgave: charges the billing system added since are still owed,
+    # and the account settles once they are paid too.
+    approved = session.scalar(_APPROVED_FORGIVENESS, {"account_pk": account.id})
+    if approved is not None and account.balance > approved:
+        return None
+    forgiven = max(account.balance, Decimal(0))
+    account.balance -= forgiven
+    account.status = AccountStatus.SETTLED
+    return forgiven
+
+
+def _note_last_payment(account: Account, amount: Decimal, details: PaymentDetails, zone: ZoneInfo) -> None:
+    received_day = details.received_at.astimezone(zone).date()
+    if account.last_payment_date is None or received_day >= account.last_payment_date:
+        account.last_payment_date = received_day
+        account.last_payment_amount = amount

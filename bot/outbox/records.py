@@ -1,0 +1,83 @@
+"""Messages the bot must deliver, queued: written in the same transaction as the change that causes
+them, so a crash loses nothing (bot.outbox.desk posts them, exactly once where Slack lets it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.kit import Reply
+from bot.runtime import Runtime
+from storage.models import OutboxFile, OutboxMessage
+
+
+class State:
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    filename: str
+    title: str
+    content: bytes
+
+
+def enqueue(session: Session, *, key: str, kind: str, channel: str, reply: Reply, now: datetime,
+            thread_key: str | None = None, update_key: str | None = None,
+            upload: Upload | None = None) -> bool:  # fmt: skip
+    """Queue a message unless one with the same key is queued already; True when queued.
+
+    `thread_key` posts it as a reply under the message queued with that key; `update_key`
+    replaces that message's content instead of posting a new one; `upload` sends a file (with the
+    reply's text as its comment) through Slack's external upload flow."""
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
+        return False
+    payload: dict[str, Any] = reply.as_kwargs()
+    if thread_key:
+        payload["thread_key"] = thread_key
+    if update_key:
+        payload["update_key"] = update_key
+    if upload is not None:
+        stored = OutboxFile(
+            filename=upload.filename, title=upload.title, content=upload.content, created_at=now
+        )
+        session.add(stored)
+        session.flush()
+        payload["upload"] = stored.id
+    session.add(
+        OutboxMessage(
+            dedupe_key=key,
+            kind=kind,
+            channel=channel,
+            payload=payload,
+            state=State.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+ESCALATION_KIND = "escalation"
+
+
+def sent_ts(runtime: Runtime, key: str) -> str:
+    """The ts of the message queued with `key`, once it is sent (a reply or an edit waits till then)."""
+    with runtime.db.reading() as session:
+        ts = session.scalar(
+            select(OutboxMessage.slack_ts).where(
+                OutboxMessage.dedupe_key == key, OutboxMessage.state == State.SENT
+            )
+        )
+    if ts is None:
+        raise LookupError(f"the message {key} is not sent yet")
+    return ts

@@ -1,0 +1,612 @@
+"""Assembling a performance report from the ledger: the facts of a period read with a few queries,
+then the KPI formulas (bot.kpis.rules) applied to them.
+
+Balances at an instant are rebuilt from today's balance and the payments received since (balances
+changed by a later portfolio import are taken as they are now)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from bot.access import is_front_line
+from bot.aging import AgingBucket, aging_bucket
+from bot.currency import Money as Amount
+from bot.job_faults import RowRef, SkippedRows, is_outage
+from bot.kpis import rules as kpi
+from bot.reports.model import (
+    ActivityNumbers,
+    AgentNumbers,
+    PaymentRow,
+    PerformanceReport,
+    PeriodKind,
+    PromiseRow,
+    TeamNumbers,
+    Win,
+)
+from bot.settings import Settings
+from bot.vocabulary import OPEN_ESCALATION_STATUSES, Outcome, PromiseStatus
+from storage.models import (
+    Account,
+    Agent,
+    Assignment,
+    ComplianceRefusal,
+    Contact,
+    Escalation,
+    Payment,
+    Promise,
+)
+from storage.types import money_sum
+
+ZERO = Decimal(0)
+WINS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    kind: PeriodKind
+    period: kpi.Period
+    now: datetime
+    zone: ZoneInfo
+    grace_days: int
+
+    @property
+    def until(self) -> datetime:
+        """The end of what has happened: the period's end, or now while it is still running."""
+        return min(self.period.end, self.now)
+
+
+def build_report(
+    session: Session,
+    kind: PeriodKind,
+    day: date,
+    settings: Settings,
+    now: datetime,
+    skipped: SkippedRows | None = None,
+    *,
+    last_day: date | None = None,
+) -> PerformanceReport:
+    """The numbers of the `kind` period holding `day`, as they stand at `now`: to the period's end
+    when it is over, else so far (to `now`). `last_day` stretches a day report over the whole days
+    from `day` to `last_day` (a daily digest covering Friday to Sunday).
+
+    `skipped` collects the payments and promises that could not be counted: they are left out
+    of the report, which is made of everyone else's."""
+    zone = settings.zone
+    period = kpi.period_for(kind, day, zone) if last_day is None else kpi.days_period(day, last_day, zone)
+    scope = Scope(kind, period, now, zone, settings.promise_grace_days)
+    skipped = skipped if skipped is not None else SkippedRows(f"report-{kind}")
+    roster = {a.slack_user_id: a for a in session.scalars(select(Agent))}
+    payments = _payments(session, scope, skipped)
+    contacts = _contacts(session, scope)
+    promises = _promises(session, scope, skipped)
+    worked = _worked(session, scope, contacts)
+    try:
+        portfolio = _positions(session, scope)
+        team = _team(session, scope, settings, roster, payments, promises, portfolio)
+    except Exception as error:
+        # The database sums the portfolio, so one account's unusable balance or date spoils the
+        # sums of its whole group: find the accounts at fault one by one, and sum the others again.
+        faulty = _accounts_at_fault(session, scope, skipped)
+        if not faulty or is_outage(error):
+            raise
+        portfolio = _positions(session, scope, leaving_out=faulty)
+        team = _team(session, scope, settings, roster, payments, promises, portfolio)
+    agents = _agents(session, scope, settings, roster, payments, contacts, promises, worked)
+    team = replace(team, activity=_activity(scope, contacts, promises, worked))
+    return PerformanceReport(
+        kind=kind,
+        label=_label(kind, scope.period, zone, scope.until),
+        start=scope.period.start,
+        end=scope.until,
+        complete=scope.until == scope.period.end,
+        zone=settings.timezone,
+        team=team,
+        agents=agents,
+        wins=_wins(scope, roster, payments, promises) if kind == "day" else (),
+        payments=tuple(row for row, _fact in payments),
+        promises=tuple(record.row for record in promises if record.row is not None),
+    )
+
+
+def _label(kind: PeriodKind, period: kpi.Period, zone: ZoneInfo, until: datetime) -> str:
+    """What is counted, in words: the period, and while it runs, the moment it was cut at."""
+    first, last = kpi.local_days(period, zone)[0], kpi.local_days(period, zone)[-1]
+    if kind == "day":
+        named = _days_label(first, last)
+    elif kind == "week":
+        named = "week of " + first.strftime("%-d %B %Y")
+    else:
+        named = first.strftime("%B %Y")
+    if until >= period.end:
+        return named
+    cut = until.astimezone(zone)
+    at = f"{cut:%H:%M}" if kind == "day" and cut.date() == last else f"{cut:%A %-d %B %H:%M}"
+    return f"{named}, to {at} (so far)"
+
+
+def _days_label(first: date, last: date) -> str:
+    """A day, or a run of days with the month and year said once when they share them: "Monday 23
+    November 2026"; "Friday 20 to Sunday 22 November 2026"."""
+    if first == last:
+        return first.strftime("%A %-d %B %Y")
+    if (first.year, first.month) == (last.year, last.month):
+        start = first.strftime("%A %-d")
+    elif first.year == last.year:
+        start = first.strftime("%A %-d %B")
+    else:
+        start = first.strftime("%A %-d %B %Y")
+    return f"{start} to {last.strftime('%A %-d %B %Y')}"
+
+
+# --- facts ---------------------------------------------------------------------------------------
+
+
+def _payments(
+    session: Session, scope: Scope, skipped: SkippedRows
+) -> list[tuple[PaymentRow, kpi.PaymentFact]]:
+    # Columns rather than Payment entities: a month can hold ~100,000 payments, and entities would
+    # fill the session's identity map for nothing (a report changes no row).
+    query = (
+        select(
+            Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency, Payment.method,
+            Payment.reference, Payment.recorded_by, Payment.source, Account.account_id, Account.assigned_to,
+            Payment.id,
+        )
+        .join(Account, Account.id == Payment.account_pk)
+        .where(Payment.received_at >= scope.period.start, Payment.received_at < scope.until)
+        .order_by(Payment.received_at, Payment.id)  # ties broken the same way on every database
+    )  # fmt: skip
+
+    def counted(paid: Row[*tuple[Any, ...]]) -> tuple[PaymentRow, kpi.PaymentFact]:
+        agent = paid.recorded_by if paid.source == "slack" else paid.assigned_to
+        row = PaymentRow(
+            paid.received_at, paid.account_id, agent, paid.amount, paid.currency, paid.method, paid.reference
+        )
+        return row, kpi.PaymentFact(paid.account_pk, agent, paid.amount, paid.currency, paid.received_at)
+
+    def ref(paid: Row[*tuple[Any, ...]]) -> RowRef:
+        return RowRef(f"payment {paid.id} on account {paid.account_id}", paid.account_id)
+
+    return list(skipped.each(session.execute(query), counted, ref))
+
+
+def _contacts(session: Session, scope: Scope) -> list[kpi.ContactFact]:
+    query = select(Contact.account_pk, Contact.agent, Contact.at, Contact.channel, Contact.outcome).where(
+        Contact.at >= scope.period.start, Contact.at < scope.until
+    )
+    return [kpi.ContactFact(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseRecord:
+    account_id: str
+    fact: kpi.PromiseFact
+    resolved_at: datetime | None
+    row: PromiseRow | None = None
+    """How the report shows it, when it is one of the report's promises."""
+
+
+def _promises(session: Session, scope: Scope, skipped: SkippedRows) -> list[PromiseRecord]:
+    """Made in the period, due (with grace) in it, still open, or resolved in the last 90 days. A
+    promise whose outcome cannot be worked out is left out (and told), not the whole report.
+
+    A cancelled promise (replaced by a newer one, or folded into a plan) is in no report: it was
+    never the customer's word that stood, and its date may be anything the parser once let in."""
+    first_day = scope.period.start.astimezone(scope.zone).date()
+    since = min(first_day, scope.now.astimezone(scope.zone).date()) - timedelta(days=92 + scope.grace_days)
+    # Columns rather than Promise entities, as for payments.
+    query = select(
+        Promise.account_pk, Promise.made_by, Promise.amount, Promise.currency, Promise.made_at,
+        Promise.due_date, Promise.paid_toward, Promise.status, Promise.resolved_at, Account.account_id,
+        Promise.id,
+    ).join(Account, Account.id == Promise.account_pk)  # fmt: skip
+    query = query.where(
+        Promise.status != PromiseStatus.CANCELLED,
+        (Promise.due_date >= since) | (Promise.made_at >= scope.period.start),
+    )
+    query = query.where(Promise.made_at < scope.until).order_by(Promise.made_at, Promise.id)
+
+    def counted(found: Row[*tuple[Any, ...]]) -> PromiseRecord:
+        *values, resolved_at, account_id, _promise_id = found
+        fact = kpi.PromiseFact(*values)
+        # Worked out here, where one promise whose dates cannot be worked with is left out alone.
+        row = _promise_row(account_id, fact, scope) if _in_report(fact, scope) else None
+        return PromiseRecord(account_id, fact, resolved_at, row)
+
+    def ref(found: Row[*tuple[Any, ...]]) -> RowRef:
+        return RowRef(f"promise {found.id} on account {found.account_id}", found.account_id)
+
+    return list(skipped.each(session.execute(query), counted, ref))
+
+
+def _in_report(fact: kpi.PromiseFact, scope: Scope) -> bool:
+    return scope.period.contains(fact.made_at) or kpi.day_in(
+        scope.period, fact.deadline(scope.grace_days), scope.zone
+    )
+
+
+def _promise_row(account_id: str, fact: kpi.PromiseFact, scope: Scope) -> PromiseRow:
+    return PromiseRow(
+        account_id=account_id,
+        agent_id=fact.agent,
+        made_at=fact.made_at,
+        due_date=fact.due_date,
+        amount=fact.amount,
+        currency=fact.currency,
+        paid_toward=fact.paid_toward,
+        outcome=kpi.promise_outcome(fact, scope.grace_days, scope.zone, scope.until),
+    )
+
+
+def _positions(session: Session, scope: Scope, leaving_out: Sequence[int] = ()) -> list[kpi.FlowGroup]:
+    """The portfolio over the period as the portfolio-flow formulas take it: one group per set of
+    accounts that stood alike (kpi.FlowGroup), so that a million accounts are summed by the
+    database, not in Python. The sums are kpi.account_flow's, account by account."""
+    groups = _flow_groups(session, scope, leaving_out)
+    return [
+        kpi.FlowGroup(
+            currency=currency,
+            start=AgingBucket(start),
+            end=AgingBucket(end),
+            became_delinquent=bool(became),
+            owed_at_start=owed_at_start,
+            owed_at_end=owed_at_end,
+            paid_at_end=bool(paid),
+            owed_when_delinquent=owed_when_delinquent,
+            in_feed_at_start=bool(in_feed_at_start),
+            in_feed_at_end=bool(in_feed_at_end),
+            owed_when_entered=owed_when_entered,
+        )
+        for (
+            currency, start, end, became, paid, in_feed_at_start, in_feed_at_end,
+            owed_at_start, owed_at_end, owed_when_delinquent, owed_when_entered,
+        ) in session.execute(groups)
+    ]  # fmt: skip
+
+
+def _state_days(scope: Scope) -> tuple[date, date]:
+    """The days whose days past due bucket the opening and the close (kpi.state_day)."""
+    close = kpi.closing_instant(scope.period, scope.now)
+    return kpi.state_day(scope.period.start, scope.zone), kpi.state_day(close, scope.zone)
+
+
+def _accounts_at_fault(session: Session, scope: Scope, skipped: SkippedRows) -> list[int]:
+    """The accounts whose position the flow formulas cannot take (a balance that is no number, a
+    due date out of reach), each skipped; read one by one, so only after the sums failed."""
+    days = _state_days(scope)
+
+    def check(row: Row[*tuple[Any, ...]]) -> None:
+        pk, _account_id, currency, balance, due_date = row
+        for day in days:
+            position = kpi.AccountPosition(pk, currency, balance, (day - due_date).days)
+            Amount(position.owed, currency)
+            aging_bucket(position.days_past_due)
+
+    def ref(row: Row[*tuple[Any, ...]]) -> RowRef:
+        return RowRef(f"account {row[1]}", row[1])
+
+    query = select(Account.id, Account.account_id, Account.currency, Account.balance, Account.due_date)
+    return [row[0] for row in skipped.at_fault(session.execute(query), check, ref)]
+
+
+def _flow_groups(session: Session, scope: Scope, leaving_out: Sequence[int] = ()) -> Select[Any]:
+    """kpi.account_flow for every account, summed per group of accounts alike. Each balance is
+    rebuilt as today's balance plus the payments received since the instant it is taken at: the
+    opening, the close, the moment the account fell delinquent (the first instant of the day after
+    its due date, for those whose first day past due is in the period) and the moment it entered
+    the feed (for those that entered during the period)."""
+    start = scope.period.start
+    close = kpi.closing_instant(scope.period, scope.now)
+    opening_day, closing_day = _state_days(scope)
+    money, instant = Payment.amount.type, Payment.received_at.type
+    zero = literal(ZERO, money)
+    # Only accounts whose first day past due is in the period fell delinquent in it: one instant
+    # for each of those days, so the database needs no time zone of its own.
+    became_days = [opening_day + timedelta(days=n) for n in range((closing_day - opening_day).days)]
+    fell_at = case(
+        *((Account.due_date == day, literal(kpi.became_delinquent_at(day, scope.zone), instant)) for day in became_days),
+        else_=None,
+    ) if became_days else literal(None, instant)  # fmt: skip
+
+    def paid_since(moment: Any) -> ColumnElement[Decimal]:
+        return money_sum(case((Payment.received_at >= moment, Payment.amount), else_=zero))
+
+    sums = (
+        select(
+            Payment.account_pk,
+            paid_since(start).label("s"),
+            paid_since(close).label("e"),
+            paid_since(fell_at).label("d"),
+            paid_since(Account.created_at).label("n"),
+        )
+        .join(Account, Account.id == Payment.account_pk)
+        .where(Payment.received_at >= start)
+        .group_by(Payment.account_pk)
+        .subquery()
+    )
+
+    def owed(balance: ColumnElement[Decimal]) -> ColumnElement[Decimal]:
+        return case((balance > zero, balance), else_=zero)
+
+    opening = Account.balance + func.coalesce(sums.c.s, zero)
+    closing = Account.balance + func.coalesce(sums.c.e, zero)
+    became = Account.due_date.between(opening_day, closing_day - timedelta(days=1))
+    billed = (Account.created_at >= start) & (Account.created_at < close)
+    each_account = select(
+        Account.currency.label("currency"),
+        _bucket_on(opening_day).label("start"),
+        case((closing <= zero, AgingBucket.CURRENT.value), else_=_bucket_on(closing_day)).label("end"),
+        became.label("became"),
+        (closing <= zero).label("paid"),
+        (Account.created_at < start).label("in_feed_at_start"),
+        (Account.created_at < close).label("in_feed_at_end"),
+        owed(opening).label("owed_at_start"),
+        owed(closing).label("owed_at_end"),
+        case((became, owed(Account.balance + func.coalesce(sums.c.d, zero))), else_=zero).label(
+            "owed_when_delinquent"
+        ),
+        case((billed, owed(Account.balance + func.coalesce(sums.c.n, zero))), else_=zero).label(
+            "owed_when_entered"
+        ),
+    ).outerjoin(sums, sums.c.account_pk == Account.id)
+    if leaving_out:
+        each_account = each_account.where(Account.id.not_in(leaving_out))
+    accounts = each_account.subquery()
+    # Grouped outside the subquery: PostgreSQL would not match the CASE expressions' parameters
+    # in GROUP BY with those in the select list.
+    c = accounts.c
+    keys = (c.currency, c.start, c.end, c.became, c.paid, c.in_feed_at_start, c.in_feed_at_end)
+    return select(
+        *keys,
+        money_sum(c.owed_at_start),
+        money_sum(c.owed_at_end),
+        money_sum(c.owed_when_delinquent),
+        money_sum(c.owed_when_entered),
+    ).group_by(*keys)
+
+
+def _bucket_on(day: date) -> ColumnElement[str]:
+    """Each account's aging bucket by its days past due on `day` (day - due date)."""
+    past_due = [
+        (Account.due_date <= day - timedelta(days=first_day), bucket.value)
+        for bucket, first_day in reversed(kpi.FIRST_DAY_PAST_DUE.items())
+        if bucket != AgingBucket.CURRENT
+    ]
+    return case(*past_due, else_=AgingBucket.CURRENT.value)
+
+
+# --- the team ------------------------------------------------------------------------------------
+
+
+def _team(
+    session: Session,
+    scope: Scope,
+    settings: Settings,
+    roster: dict[str, Agent],
+    payments: list[tuple[PaymentRow, kpi.PaymentFact]],
+    promises: list[PromiseRecord],
+    portfolio: list[kpi.FlowGroup],
+) -> TeamNumbers:
+    facts = [record.fact for record in promises]
+    today = scope.now.astimezone(scope.zone).date()
+    rate_90 = kpi.kept_rate(
+        facts, kpi.trailing_days(90, today, scope.zone), scope.grace_days, scope.zone, now=scope.now
+    )
+    targets = [_target(a, scope, settings) for a in roster.values() if is_front_line(a.role)]
+    known = [t for t in targets if t is not None]
+    figures = kpi.portfolio_figures(portfolio)
+    return TeamNumbers(
+        collected=kpi.collected([fact for _row, fact in payments], scope.period),
+        target=sum(known, ZERO) if known else None,
+        target_currency=settings.target_currency,
+        projected=_projected(scope, facts, rate_90),
+        kept_rate_90_days=rate_90,
+        aging=figures.aging,
+        aging_previous=figures.aging_previous,
+        roll_rates=figures.roll_rates,
+        cei=figures.cei,
+        cei_all_receivables=figures.cei_all_receivables,
+        cure_rate=figures.cure_rate,
+        paid_off_rate=figures.paid_off_rate,
+        **_escalation_counts(session, scope),
+        disputes_opened=_disputes_opened(session, scope),
+    )
+
+
+def _projected(
+    scope: Scope, facts: list[kpi.PromiseFact], rate_90: Decimal | None
+) -> dict[str, Decimal] | None:
+    """Only a period still running has a rest to project."""
+    if scope.now >= scope.period.end:
+        return {}
+    rest = kpi.Period(max(scope.now, scope.period.start), scope.period.end)
+    return kpi.projected_collections(facts, rest, rate_90, scope.zone)
+
+
+class _EscalationCounts(TypedDict):
+    escalations_opened: int
+    escalations_decided: int
+    escalations_waiting: int
+
+
+def _escalation_counts(session: Session, scope: Scope) -> _EscalationCounts:
+    start, until = scope.period.start, scope.until
+    opened = select(func.count()).where(Escalation.requested_at >= start, Escalation.requested_at < until)
+    decided = select(func.count()).where(Escalation.decided_at >= start, Escalation.decided_at < until)
+    waiting = select(func.count()).where(Escalation.status.in_([str(s) for s in OPEN_ESCALATION_STATUSES]))
+    return {
+        "escalations_opened": int(session.scalar(opened.select_from(Escalation)) or 0),
+        "escalations_decided": int(session.scalar(decided.select_from(Escalation)) or 0),
+        "escalations_waiting": int(session.scalar(waiting.select_from(Escalation)) or 0),
+    }
+
+
+def _disputes_opened(session: Session, scope: Scope) -> int:
+    query = (
+        select(func.count())
+        .select_from(Contact)
+        .where(Contact.outcome == Outcome.DISPUTE, Contact.at >= scope.period.start, Contact.at < scope.until)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def _target(agent: Agent, scope: Scope, settings: Settings) -> Decimal | None:
+    """A month's target is the monthly target; a day or week carries each of its working days'
+    share of that day's own month (kpi.target_over_days)."""
+    if agent.monthly_target is None:
+        return None
+    if scope.kind == "month":
+        return agent.monthly_target
+    calendar = settings.work_calendar
+    days = kpi.local_days(scope.period, scope.zone)
+    return kpi.target_over_days(agent.monthly_target, days, calendar.is_working_day)
+
+
+# --- the agents ----------------------------------------------------------------------------------
+
+
+def _agents(
+    session: Session,
+    scope: Scope,
+    settings: Settings,
+    roster: dict[str, Agent],
+    payments: list[tuple[PaymentRow, kpi.PaymentFact]],
+    contacts: list[kpi.ContactFact],
+    promises: list[PromiseRecord],
+    lines: WorklistLines,
+) -> tuple[AgentNumbers, ...]:
+    period = scope.period
+    attempts = kpi.attempts_by_agent(contacts, period)
+    rpcs = kpi.right_party_contacts_by_agent(contacts, period)
+    rates = kpi.rpc_rate_by_agent(contacts, period)
+    facts = [record.fact for record in promises]
+    counts = kpi.promise_counts_by_agent(facts, period, scope.grace_days, scope.zone, now=scope.until)
+    collected = kpi.collected_by_agent([fact for _r, fact in payments], period)
+    worked, assigned = lines
+    breaches = Counter(
+        session.scalars(
+            select(ComplianceRefusal.actor).where(
+                ComplianceRefusal.at >= period.start, ComplianceRefusal.at < scope.until
+            )
+        )
+    )
+    raised = Counter(
+        session.scalars(
+            select(Escalation.requested_by).where(
+                Escalation.requested_at >= period.start, Escalation.requested_at < scope.until
+            )
+        )
+    )
+    numbers = []
+    for agent in sorted(roster.values(), key=lambda a: a.name):
+        if not is_front_line(agent.role) and not attempts.get(agent.slack_user_id):
+            continue
+        agent_id = agent.slack_user_id
+        promise = counts.get(agent_id, kpi.PromiseCounts(0, 0, 0))
+        numbers.append(
+            AgentNumbers(
+                agent_id=agent_id,
+                name=agent.name,
+                attempts=attempts.get(agent_id, 0),
+                right_party_contacts=rpcs.get(agent_id, 0),
+                rpc_rate=rates.get(agent_id),
+                promises_made=promise.made,
+                promises_kept=promise.kept,
+                promises_broken=promise.broken,
+                kept_rate=promise.kept_rate,
+                collected=collected.get(agent_id, {}),
+                target=_target(agent, scope, settings),
+                accounts_worked=worked.get(agent_id, 0),
+                accounts_assigned=assigned.get(agent_id, 0),
+                escalations_raised=raised.get(agent_id, 0),
+                attempted_breaches=breaches.get(agent_id, 0),
+            )
+        )
+    return tuple(numbers)
+
+
+WorklistLines = tuple[dict[str, int], dict[str, int]]
+"""Per agent: worklist lines worked, and lines assigned, summed over the period's days."""
+
+
+def _activity(
+    scope: Scope, contacts: list[kpi.ContactFact], promises: list[PromiseRecord], lines: WorklistLines
+) -> ActivityNumbers:
+    """The team's line: everyone's attempts, promises and worklist lines, not only the listed agents'."""
+    period = scope.period
+    counts = kpi.promise_counts(
+        [record.fact for record in promises], period, scope.grace_days, scope.zone, now=scope.until
+    )
+    worked, assigned = lines
+    return ActivityNumbers(
+        attempts=kpi.attempts(contacts, period),
+        right_party_contacts=kpi.right_party_contacts(contacts, period),
+        rpc_rate=kpi.rpc_rate(contacts, period),
+        promises_made=counts.made,
+        promises_kept=counts.kept,
+        promises_broken=counts.broken,
+        kept_rate=counts.kept_rate,
+        lines_worked=sum(worked.values()),
+        lines_assigned=sum(assigned.values()),
+    )
+
+
+def _worked(session: Session, scope: Scope, contacts: list[kpi.ContactFact]) -> WorklistLines:
+    """Worklist lines whose account had at least one attempt (by anyone) on the line's day, and all
+    lines, per agent, summed over the period's days: an account on a list three days counts three times."""
+    days = kpi.local_days(scope.period, scope.zone)
+    attempted: dict[date, set[int]] = defaultdict(set)
+    for contact in contacts:
+        attempted[contact.at.astimezone(scope.zone).date()].add(contact.account_pk)
+    query = select(Assignment.work_date, Assignment.agent, Assignment.account_pk).where(
+        Assignment.work_date >= days[0], Assignment.work_date <= days[-1]
+    )
+    worked: Counter[str] = Counter()
+    assigned: Counter[str] = Counter()
+    for work_date, agent, account_pk in session.execute(query):
+        assigned[agent] += 1
+        worked[agent] += account_pk in attempted[work_date]
+    return dict(worked), dict(assigned)
+
+
+# --- wins ----------------------------------------------------------------------------------------
+
+
+def _wins(
+    scope: Scope,
+    roster: dict[str, Agent],
+    payments: list[tuple[PaymentRow, kpi.PaymentFact]],
+    promises: list[PromiseRecord],
+) -> tuple[Win, ...]:
+    """The day's largest payments (within each currency) and promises kept, by whom."""
+
+    def name(agent_id: str | None) -> str:
+        member = roster.get(agent_id or "")
+        return member.name if member else "the payment feed"
+
+    by_size = sorted(payments, key=lambda pair: (pair[0].currency, -pair[0].amount))
+    largest = [
+        Win(row.agent_id, name(row.agent_id), f"payment on {row.account_id}", row.amount, row.currency)
+        for row, _fact in by_size[:WINS]
+    ]
+    kept = [
+        Win(
+            r.fact.agent,
+            name(r.fact.agent),
+            f"promise kept on {r.account_id}",
+            r.fact.amount,
+            r.fact.currency,
+        )
+        for r in promises
+        if r.fact.status == "kept" and r.resolved_at and scope.period.contains(r.resolved_at)
+    ][:WINS]
+    return tuple(largest + kept)

@@ -1,0 +1,52 @@
+"""The app factory: a Bolt app wired to the runtime, and the WSGI application that serves it."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.assignments.desk import publish_home
+from bot.runtime import Runtime
+from handlers import actions, alerts, commands, escalations, events, gate, options, views, worklists
+from handlers.answering import Answerer
+from handlers.failures import unexpected_in_listener
+from wiring.web import CollectBotWsgi
+
+
+def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
+    settings = runtime.settings
+    app = App(
+        client=runtime.slack,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        # Start-up must not depend on Slack being reachable; auth.test runs on the first request.
+        token_verification_enabled=False,
+        # Listeners run on the request's own thread and answer when they return: no hand-off to
+        # Bolt's pool and no 10 ms polling for the acknowledgement. Whatever may be slow after the
+        # acknowledgement (Web API calls, deliveries) goes to answerer.later, and a command's work
+        # to the answerer's pool with its reply budget.
+        process_before_response=True,
+    )
+    gate.register(app, runtime)
+    commands.register(app, runtime, answerer)
+    actions.register(app, runtime, answerer)
+    options.register(app, runtime)
+    views.register(app, runtime, answerer)
+    worklists.register(app, runtime, answerer)
+    events.register(app, runtime, answerer)
+    escalations.register(app, runtime, answerer)
+    alerts.register(app, runtime, answerer)
+    # An exception escaping a listener or middleware fails the one way too: logged with an error
+    # id, answered with the apology, never a stack trace.
+    app.error(unexpected_in_listener)
+    return app
+
+
+def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
+    answerer = Answerer(
+        runtime.settings.reply_budget_seconds, refresh_home=lambda user: publish_home(runtime, user)
+    )
+    return CollectBotWsgi(
+        create_bolt_app(runtime, answerer),
+        runtime.db,
+        answerer,
+        runtime.settings.slack_signing_secret.get_secret_value(),
+    )

@@ -1,0 +1,326 @@
+"""The sandbox's Slack: the real bot, served over HTTP with request signing, talking to the Slack
+stand-in, with a person at the keyboard acting as any roster member. This keeps what Slack keeps
+per person (ephemeral messages, the open modal, the Home tab) and turns the page's clicks into the
+signed requests Slack would send."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.clock import ShiftedClock
+from bot.errors import UserError
+from bot.outbox.desk import PROCESS_NAME, deliver_due
+from bot.roster.records import find_member, supervises
+from bot.runtime import Runtime
+from schedules.jobs import JOBS
+from schedules.runner import run_job, tick
+from storage.models import Agent
+from wiring.standin.requests import SlackHttpResponse, SlackRequestSender
+from wiring.standin.web_api import RecordedResponse, SlackStandIn
+
+JsonDict = dict[str, Any]
+# Ephemeral messages come from the bot, and only their person sees them.
+_EPHEMERAL = {"ephemeral": True, "bot": True, "user": None}
+
+
+@dataclass
+class Ephemeral:
+    """A message only one person sees: an acknowledgement or a response_url post."""
+
+    user: str
+    channel: str
+    ts: str
+    message: JsonDict | None
+    at: datetime
+
+
+class Sandbox:
+    def __init__(
+        self, runtime: Runtime, standin: SlackStandIn, sender: SlackRequestSender, clock: ShiftedClock
+    ) -> None:
+        self.runtime = runtime
+        self.slack = standin
+        self.send = sender
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._ephemeral_ts = itertools.count(1)
+        self._slots: list[Ephemeral] = []
+        self._url_slot: dict[str, int | None] = {}  # response_url -> its slot (None: a new one per post)
+        self._url_owner: dict[str, tuple[str, str]] = {}  # response_url -> (user, channel)
+        self._posts_done = 0
+        self._triggers: dict[str, str] = {}  # trigger_id -> the person whose click it came from
+        self._closed_views: set[str] = set()
+        self._client = WebClient(base_url=standin.api_url, token=standin.token)
+        self._dms: dict[str, str] = {}
+        self._first_seen: dict[tuple[str, str], tuple[datetime, int]] = {}
+        self._sequence = itertools.count()
+        self._changes = itertools.count(1)
+        self.version = 0
+        standin.on_call(lambda _call: self._changed())
+        standin.on_response(lambda _post: self._changed())
+
+    def _changed(self) -> None:
+        self.version = next(self._changes)
+
+    # -- who is who ----------------------------------------------------------------------------
+
+    def people(self) -> list[JsonDict]:
+        with self.runtime.db.reading() as session:
+            members = session.scalars(
+                select(Agent).where(Agent.active.is_(True)).order_by(Agent.role, Agent.name)
+            )
+            return [{"id": a.slack_user_id, "name": a.name, "role": a.role} for a in members]
+
+    def register_people(self) -> None:
+        """The stand-in answers users.info with the roster's names."""
+        for person in self.people():
+            self.slack.add_user(
+                person["id"], name=person["name"].split()[0].lower(), real_name=person["name"]
+            )
+
+    def dm_channel(self, user: str) -> str:
+        if user not in self._dms:
+            self._dms[user] = str(self._client.conversations_open(users=user)["channel"]["id"])
+        return self._dms[user]
+
+    def conversations(self, user: str) -> list[JsonDict]:
+        found = [{"id": self.dm_channel(user), "name": "collect-bot", "kind": "dm"}]
+        channel = self.runtime.settings.supervisor_channel
+        if channel and self._supervises(user):
+            found.insert(0, {"id": channel, "name": self.slack.channel(channel)["name"], "kind": "channel"})
+        return found
+
+    def _supervises(self, user: str) -> bool:
+        with self.runtime.db.reading() as session:
+            return supervises(find_member(session, user))
+
+    # -- what a person sees ----------------------------------------------------------------------
+
+    def state(self, user: str) -> JsonDict:
+        self._absorb_response_posts()
+        conversations = self.conversations(user)
+        now = self.runtime.now().astimezone(self.runtime.zone)
+        return {
+            "user": user,
+            "version": self.version,
+            "now": now.isoformat(),
+            "now_label": now.strftime("%a %d %b %Y %H:%M") + f" ({self.runtime.settings.timezone})",
+            "people": self.people(),
+            "conversations": conversations,
+            "messages": {c["id"]: self._messages(user, c["id"]) for c in conversations},
+            "view": self._open_view(user),
+            "home": self.slack.home_view(user),
+            "jobs": sorted(JOBS),
+        }
+
+    def _messages(self, user: str, channel: str) -> list[JsonDict]:
+        """Oldest first, each with the sandbox time it appeared at (the stand-in's ts are counters)."""
+        shown = [
+            self._message(m, *self._seen(channel, str(m.get("ts")))) for m in self.slack.messages(channel)
+        ]
+        with self._lock:
+            mine = [s for s in self._slots if s.user == user and s.channel == channel and s.message]
+        shown += [
+            {**self._message(slot.message or {}, *self._seen(channel, slot.ts)), "ts": slot.ts, **_EPHEMERAL}
+            for slot in mine
+        ]
+        posted = self.slack.ephemeral_messages(channel=channel, user=user)  # chat.postEphemeral
+        shown += [{**self._message(m, *self._seen(channel, str(m.get("ts")))), **_EPHEMERAL} for m in posted]
+        shown.sort(key=lambda m: m["_order"])
+        for message in shown:
+            del message["_order"]
+        return shown
+
+    def _seen(self, channel: str, ts: str) -> tuple[datetime, int]:
+        with self._lock:
+            return self._first_seen.setdefault((channel, ts), (self.runtime.now(), next(self._sequence)))
+
+    def _message(self, message: JsonDict, at: datetime, order: int) -> JsonDict:
+        return {
+            "_order": order,
+            "at": at.isoformat(),
+            "ts": message.get("ts", ""),
+            "thread_ts": message.get("thread_ts"),
+            "user": None if message.get("bot_id") else message.get("user"),
+            "bot": bool(message.get("bot_id")),
+            "text": message.get("text", ""),
+            "blocks": message.get("blocks") or [],
+            "ephemeral": False,
+            "files": [self._file(f) for f in message.get("files") or []],
+        }
+
+    def _file(self, file: JsonDict) -> JsonDict:
+        file_id = str(file.get("id", ""))
+        return {
+            "id": file_id,
+            "title": file.get("title") or file.get("name") or file_id,
+            "name": file.get("name") or file_id,
+            "mimetype": file.get("mimetype") or "application/octet-stream",
+            "url": f"/files/{file_id}",
+        }
+
+    def _open_view(self, user: str) -> JsonDict | None:
+        opened = [
+            call.response.get("view", {}).get("id")
+            for call in self.slack.calls("views.open")
+            if call.ok and self._triggers.get(str(call.params.get("trigger_id"))) == user
+        ]
+        current = opened[-1] if opened else None
+        if current is None or current in self._closed_views:
+            return None
+        return self.slack.view(current)
+
+    # -- ephemeral messages ----------------------------------------------------------------------
+
+    def _new_slot(self, user: str, channel: str, message: JsonDict | None) -> int:
+        ts = f"{9_000_000_000 + next(self._ephemeral_ts)}.000000"
+        self._seen(channel, ts)
+        self._slots.append(Ephemeral(user, channel, ts, message, self.runtime.now()))
+        self._changed()  # an answer in the acknowledgement makes no Slack call that would say so
+        return len(self._slots) - 1
+
+    def _track(self, answer: SlackHttpResponse, user: str, channel: str, slot: int | None = None) -> None:
+        """The acknowledgement is the first ephemeral answer; later ones come through response_url."""
+        with self._lock:
+            body = answer.json() if answer.body.strip().startswith("{") else None
+            if body and ("text" in body or "blocks" in body) and not body.get("response_action"):
+                slot = self._new_slot(user, channel, body)
+            if answer.response_url:
+                self._url_owner[answer.response_url] = (user, channel)
+                self._url_slot[answer.response_url] = slot
+            if answer.trigger_id:
+                self._triggers[answer.trigger_id] = user
+        self._absorb_response_posts()
+
+    def _absorb_response_posts(self) -> None:
+        with self._lock:
+            posts = self.slack.response_posts()
+            waiting = []
+            for post in posts[self._posts_done :]:
+                if post.url not in self._url_owner:
+                    waiting.append(post)  # its request has not come back yet: next time
+                    continue
+                self._apply(post)
+            self._posts_done = len(posts) - len(waiting)
+
+    def _apply(self, post: RecordedResponse) -> None:
+        user, channel = self._url_owner[post.url]
+        slot = self._url_slot.get(post.url)
+        body = post.body
+        if body.get("delete_original") and slot is not None:
+            self._slots[slot].message = None
+        elif body.get("replace_original") and slot is not None:
+            self._slots[slot].message = body
+        else:
+            self._url_slot[post.url] = self._new_slot(user, channel, body)
+
+    # -- what a person does ----------------------------------------------------------------------
+
+    def command(self, user: str, channel: str, typed: str) -> None:
+        command, _, text = typed.strip().partition(" ")
+        if command != "/collect":
+            raise UserError("In the sandbox, type a /collect command.", "For example `/collect help`.")
+        answer = self.send.slash_command(user, text, channel_id=channel)
+        self._track(answer, user, channel)
+
+    def action(self, user: str, action: JsonDict, *, channel: str | None, message_ts: str | None,
+               view_id: str | None) -> None:  # fmt: skip
+        if view_id:
+            view = self.slack.view(view_id) or {"id": view_id, "blocks": []}
+            answer = self.send.block_actions(user, [action], view=view)
+            self._track(answer, user, channel or self.dm_channel(user))
+            return
+        assert channel and message_ts
+        slot = self._slot_at(user, channel, message_ts)
+        message = self._slots[slot].message if slot is not None else self._find(channel, message_ts)
+        container = {
+            "type": "message",
+            "channel_id": channel,
+            "message_ts": message_ts,
+            "is_ephemeral": slot is not None,
+        }
+        answer = self.send.block_actions(
+            user,
+            [action],
+            channel_id=channel,
+            message={**(message or {}), "ts": message_ts},
+            container=container,
+        )
+        self._track(answer, user, channel, slot)
+
+    def _slot_at(self, user: str, channel: str, ts: str) -> int | None:
+        with self._lock:
+            for index, slot in enumerate(self._slots):
+                if slot.user == user and slot.channel == channel and slot.ts == ts:
+                    return index
+        return None
+
+    def _find(self, channel: str, ts: str) -> JsonDict | None:
+        return next((m for m in self.slack.messages(channel) if m.get("ts") == ts), None)
+
+    def submit(self, user: str, view_id: str, values: JsonDict) -> JsonDict:
+        view = self.slack.view(view_id)
+        if view is None:
+            return {"error": "that form is gone"}
+        answer = self.send.view_submission(user, view, values)
+        body = answer.json() if answer.body.strip().startswith("{") else None
+        if body and body.get("response_action") == "errors":
+            return {"errors": body.get("errors", {})}
+        self._closed_views.add(view_id)
+        self._changed()
+        return {"ok": True}
+
+    def close(self, user: str, view_id: str) -> None:
+        view = self.slack.view(view_id)
+        if view is not None:
+            self.send.view_closed(user, view)
+        self._closed_views.add(view_id)
+        self._changed()
+
+    def options(self, user: str, view_id: str, block_id: str, action_id: str, value: str) -> JsonDict:
+        answer = self.send.block_suggestion(user, action_id, block_id, value, view=self.slack.view(view_id))
+        body = answer.json() if answer.body.strip().startswith("{") else None
+        return {"options": (body or {}).get("options", [])}
+
+    def reply(self, user: str, channel: str, thread_ts: str, text: str) -> None:
+        posted = self.slack.add_user_message(channel, user, text, thread_ts=thread_ts)
+        event = {
+            "type": "message",
+            "channel": channel,
+            "user": user,
+            "text": text,
+            "ts": posted["ts"],
+            "thread_ts": thread_ts,
+            "channel_type": "group",
+        }
+        self.send.event(event)
+        self._changed()
+
+    def open_home(self, user: str) -> None:
+        self.send.event(
+            {"type": "app_home_opened", "user": user, "tab": "home", "channel": self.dm_channel(user)}
+        )
+
+    # -- the scheduler and its clock -------------------------------------------------------------
+
+    def move_clock(self, delta: timedelta) -> None:
+        """A day can pass in a click: the scheduler runs what has become due right away."""
+        self.clock.advance(delta)
+        threading.Thread(target=self._tick, name="sandbox-tick", daemon=True).start()
+
+    def _tick(self) -> None:
+        tick(self.runtime, by=f"sandbox@{PROCESS_NAME}")
+        self._changed()
+
+    def run(self, job: str) -> str:
+        report = run_job(self.runtime, job, self.runtime.now(), by="sandbox (run now)")
+        deliver_due(self.runtime)
+        self._changed()
+        return report.message
