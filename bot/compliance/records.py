@@ -1,6 +1,7 @@
 """The contact rules at the moment an agent acts: the facts of the debt read from the ledger, the
-verdict of bot.compliance.rules.regulation, a supervisor's one-off override, and every refusal recorded (in a
-transaction of its own, since the refused change itself writes nothing)."""
+verdict of bot.compliance.rules.regulation, a supervisor's one-off override, and every refusal
+noted (bot.compliance.desk gives it a transaction of its own, since the refused change itself
+writes nothing)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Changing the roster from Slack: `/collect team`, for admins and managers, audited."""
+"""Changing the roster from Slack: `/collect team`, for admins and managers, audited; one transaction
+each."""
 
 from __future__ import annotations
 

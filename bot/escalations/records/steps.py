@@ -1,5 +1,6 @@
-"""Raising and deciding escalations. Each step is one transaction that also queues, in the outbox,
-every message it causes: the channel message and its edits, the thread replies, the agent's DM."""
+"""Raising and deciding escalations, each step inside the transaction the desk opens, queueing in the
+outbox every message it causes: the channel message and its edits, the thread replies, the agent's
+DM."""
 
 from __future__ import annotations
 
