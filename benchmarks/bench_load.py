@@ -712,7 +712,7 @@ def run_start_jobs(database_url: str, api_url: str, signing_secret: str) -> list
     """Today's worklists, then every job due now, with their messages delivered to the stand-in:
     `serve`'s start-up tick finds them done instead of running them under the load."""
     from bot.clock import ManualClock, SystemClock
-    from bot.outbox.desk import deliver_due
+    from bot.outbox.job import deliver_due
     from bot.runtime import Runtime
     from bot.settings import load_settings
     from schedules.runner import run_due, run_job

@@ -22,6 +22,7 @@ from bot.errors import UserError
 from bot.escalations import desk as escalations
 from bot.interactions import CarriedKey, ModalOrigin
 from bot.ledger import desk
+from bot.outbox.job import deliver_now
 from bot.parsing.command import (
     AccountCommand,
     AssignCommand,
@@ -167,7 +168,8 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
 
 def escalate(runtime: Runtime, user: str, command: EscalateCommand) -> Reply:
     card = escalations.escalate(runtime, actor=user, request=command)
-    return escalated_reply(card, escalations.publish(runtime, card.id))
+    deliver_now(runtime)  # the supervisors' message first, so that the answer can link to it
+    return escalated_reply(card, escalations.permalink(runtime, card.id))
 
 
 def team(runtime: Runtime, user: str, command: TeamCommand) -> Reply:

@@ -17,6 +17,7 @@ from bot.escalations.model import EscalationCard
 from bot.escalations.records.steps import EscalationRequest
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey, CarriedRefusedError, DecisionContext, is_record_id
+from bot.outbox.job import deliver_now
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_AMOUNT_TEXT_LENGTH, MAX_NOTES_LENGTH
 from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
@@ -56,7 +57,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         answer_submission(answerer, runtime, ack, user, work, blocks=blocks, done=done)
 
     def deliver(_done: object) -> None:
-        desk.deliver(runtime)
+        deliver_now(runtime)
 
     @app.view(CallbackId.DECISION_MODAL)
     def on_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -82,7 +83,8 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
 
         def publish(raised: EscalationCard) -> None:
             # After the form has closed: post it, then tell the agent where it is.
-            link = desk.publish(runtime, raised.id)
+            deliver_now(runtime)
+            link = desk.permalink(runtime, raised.id)
             tell_person(runtime, user, escalated_reply(raised, link))
 
         submit(ack, user, lambda: _escalate_from_form(runtime, key, user, view), blocks, publish)
@@ -103,7 +105,7 @@ _REPLIES = frozenset({None, "thread_broadcast"})
 
 
 def _note(runtime: Runtime, event: dict[str, Any]) -> None:
-    desk.note_thread_reply(
+    noted = desk.note_thread_reply(
         runtime,
         channel=str(event.get("channel", "")),
         thread_ts=str(event["thread_ts"]),
@@ -111,6 +113,8 @@ def _note(runtime: Runtime, event: dict[str, Any]) -> None:
         user=str(event.get("user", "")),
         text=storable(str(event.get("text", "")))[:MAX_NOTES_LENGTH],
     )
+    if noted:
+        deliver_now(runtime)  # the escalation's message, when the answer reopened it
 
 
 def _button(runtime: Runtime, answerer: Answerer, key: CarriedKey, decision: str) -> Any:
@@ -157,7 +161,7 @@ def _open_decision(
     context = context.signed_with(key)
     view = question_modal(context, card) if decision == "ask" else decision_modal(context, card)
     client.views_open(trigger_id=body["trigger_id"], view=view)
-    desk.deliver(runtime)  # the channel message, when the form's card brought it up to date
+    deliver_now(runtime)  # the channel message, when the form's card brought it up to date
 
 
 def _context(view: dict[str, Any], key: CarriedKey, runtime: Runtime) -> DecisionContext:

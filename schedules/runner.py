@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.job_faults import is_outage, record_job_failure
 from bot.job_runs import JobReport
-from bot.outbox.desk import DeliveryReport, deliver_due
+from bot.outbox.job import DeliveryReport, deliver_due
 from bot.runtime import Runtime
 from schedules.jobs import JOBS, ScheduledJob
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.outbox.desk import PROCESS_NAME
+from bot.outbox.job import PROCESS_NAME
 from bot.runtime import Runtime
 from schedules.runner import tick
 

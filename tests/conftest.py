@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from bot.assignments.job.daily import JOB as MORNING
 from bot.clock import Clock, ManualClock
-from bot.outbox.desk import deliver_due
+from bot.outbox.job import deliver_due
 from bot.runtime import Runtime
 from bot.settings import Settings
 from schedules.runner import run_job

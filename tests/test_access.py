@@ -209,7 +209,7 @@ def test_no_target_or_absence_is_given_to_someone_removed_or_off_the_roster(
 def test_an_alert_is_not_reassigned_to_someone_removed(with_someone_gone: RunningBot) -> None:
     from datetime import UTC, datetime
 
-    from bot.outbox.desk import deliver_due
+    from bot.outbox.job import deliver_due
     from schedules.runner import run_job
     from tests.portfolio import add_account
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import ActionId
-from bot.outbox.desk import deliver_due
+from bot.outbox.job import deliver_due
 from schedules.runner import run_job
 from storage.models import Account, Agent, Alert, Contact, Payment, Promise
 from tests.conftest import RunningBot

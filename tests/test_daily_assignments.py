@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.assignments.job.daily import JOB
 from bot.ids import ActionId
 from bot.job_runs import JobReport
-from bot.outbox.desk import deliver_due
+from bot.outbox.job import deliver_due
 from bot.runtime import Runtime
 from schedules.runner import run_due, run_job
 from schedules.scheduler import start_scheduler

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.escalations.desk import note_thread_reply
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.outbox.desk import deliver_due
+from bot.outbox.job import deliver_due
 from schedules.runner import run_job
 from storage.models import Account, AccountNote, Agent, AuditEntry, Escalation, OutboxMessage, Promise
 from storage.types import MAX_MONEY

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.ids import ActionId, BlockId
-from bot.outbox.desk import deliver_due
+from bot.outbox.job import deliver_due
 from bot.settings import SettingsError, load_settings
 from schedules.runner import run_job
 from storage.models import Absence, Account, Contact, Escalation, Payment, Promise

@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from bot.assignments.job.daily import JOB
 from bot.clock import ManualClock
 from bot.ledger.rules.accounts import account_key
-from bot.outbox.desk import CLAIM_LEASE, deliver_due
+from bot.outbox.job import CLAIM_LEASE, deliver_due
 from bot.runtime import Runtime
 from schedules.runner import run_job
 from storage import database

@@ -195,6 +195,21 @@ def test_pure_words_touch_no_database_and_no_slack() -> None:
     assert wrong == []
 
 
+def test_a_desk_writes_no_sql_of_its_own() -> None:
+    """A desk opens the transaction and calls records and rules; the SQL is in records (a desk may
+    catch the database's errors at its boundary: sqlalchemy.exc)."""
+    wrong = []
+    for module, path in project_modules().items():
+        if (found := domain_word(module)) is None or found[1] != "desk":
+            continue
+        for imported in imported_names(path):
+            if imported.startswith(("sqlalchemy", "storage.models")) and not imported.startswith(
+                "sqlalchemy.exc"
+            ):
+                wrong.append(f"{module} imports {imported}")
+    assert wrong == []
+
+
 def readme_map() -> dict[str, str]:
     """The map's rows: a package's path -> what it holds."""
     text = (ROOT / "README.md").read_text()

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from bot.blocks.kit import Reply
 from bot.escalations.records.lookup import message_key
-from bot.outbox.desk import CLAIM_LEASE, deliver_due, outbox_metadata
+from bot.outbox.job import CLAIM_LEASE, deliver_due, outbox_metadata
 from bot.outbox.records import enqueue
 from storage.models import Escalation, OutboxMessage
 from tests.conftest import RunningBot

@@ -24,7 +24,7 @@ from bot.blocks.digest import digest_message
 from bot.calendar import local_day
 from bot.kpis import rules as kpi
 from bot.ledger.rules.accounts import account_key
-from bot.outbox.desk import deliver_due
+from bot.outbox.job import deliver_due
 from bot.reports.model import PerformanceReport, PeriodKind
 from bot.reports.records.numbers import build_report
 from bot.reports.render.spreadsheet import report_workbook

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.kit import Reply, section
 from bot.blocks.mrkdwn import clip, escape, mention
-from bot.roster.desk import Member
+from bot.roster.model import Member
 
 
 def team_list(members: list[Member]) -> Reply:

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import logging
-
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.escalations.model import EscalationCard
-from bot.escalations.records.lookup import by_thread, card_of, find_escalation, message_key
+from bot.escalations.records.lookup import card_of, find_escalation, message_key, open_ones, posted_in
 from bot.escalations.records.steps import (
     EscalationRequest,
     Moment,
     ask_for_info,
     decide,
+    note_reply,
     raise_escalation,
     refresh_card,
     refusal_for,
-    reopen_after_answer,
 )
 from bot.ledger.desk import refusals_recorded
-from bot.outbox.desk import deliver_due
 from bot.outbox.records import sent_ts
 from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
-from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationStatus
-from storage.models import AccountNote, Escalation
-
-log = logging.getLogger(__name__)
 
 
 def _moment(runtime: Runtime) -> Moment:
@@ -44,21 +36,8 @@ def escalate(runtime: Runtime, *, actor: str, request: EscalationRequest) -> Esc
         )  # fmt: skip
 
 
-def publish(runtime: Runtime, escalation_id: int) -> str | None:
-    """Delivers what is queued (the escalation's message among it) and returns the message's link."""
-    deliver(runtime)
-    return permalink(runtime, escalation_id)
-
-
-def deliver(runtime: Runtime) -> None:
-    """Best effort right after a change; what fails here is retried by the scheduler's next tick."""
-    try:
-        deliver_due(runtime)
-    except Exception:
-        log.exception("delivery after a change failed; the scheduler retries it")
-
-
 def permalink(runtime: Runtime, escalation_id: int) -> str | None:
+    """The link to the escalation's message, once it is posted (None until then)."""
     try:
         ts = sent_ts(runtime, message_key(escalation_id))
         answer = runtime.slack.chat_getPermalink(channel=runtime.settings.supervisor_channel, message_ts=ts)
@@ -78,10 +57,7 @@ def posted_as(runtime: Runtime, escalation_id: int, channel: str | None, message
     """Whether the escalation's message is this one: the channel it was posted in, and its ts (a
     click on anything else is not about this escalation as it stands)."""
     with runtime.db.reading() as session:
-        posted = session.execute(
-            select(Escalation.channel, Escalation.message_ts).where(Escalation.id == escalation_id)
-        ).first()
-    return posted is not None and (posted.channel, posted.message_ts) == (channel, message_ts)
+        return posted_in(session, escalation_id) == (channel, message_ts)
 
 
 def refusal(runtime: Runtime, escalation_id: int, actor: str) -> str | None:
@@ -117,10 +93,7 @@ def whose(runtime: Runtime, actor: str) -> str:
 def open_escalations(runtime: Runtime, actor: str) -> list[EscalationCard]:
     """A supervisor sees every open escalation; anyone else, their own."""
     with runtime.db.reading() as session:
-        query = select(Escalation).where(Escalation.status.in_([str(s) for s in OPEN_ESCALATION_STATUSES]))
-        if not supervises(find_member(session, actor)):
-            query = query.where(Escalation.requested_by == actor)
-        found = session.scalars(query.order_by(Escalation.requested_at)).all()
+        found = open_ones(session, of=None if supervises(find_member(session, actor)) else actor)
         return [card_of(session, escalation, runtime.today(), runtime.now()) for escalation in found]
 
 
@@ -131,23 +104,15 @@ def note_thread_reply(
     to a question reopens the escalation. Returns False when the thread is no escalation's."""
     try:
         with runtime.db.transaction() as session:
-            escalation = by_thread(session, channel, thread_ts)
-            if escalation is None:
-                return False
-            session.add(
-                AccountNote(
-                    account_pk=escalation.account_pk,
-                    escalation_id=escalation.id,
-                    author=user,
-                    text=text,
-                    at=runtime.now(),
-                    slack_ts=ts,
-                )
+            noted = note_reply(
+                session,
+                channel=channel,
+                thread_ts=thread_ts,
+                ts=ts,
+                user=user,
+                text=text,
+                at=_moment(runtime),
             )
-            session.flush()
-            if escalation.status == EscalationStatus.WAITING_INFO and user == escalation.requested_by:
-                reopen_after_answer(session, escalation, at=_moment(runtime))
     except IntegrityError:
         return True  # the same reply delivered again: kept once already
-    deliver(runtime)
-    return True
+    return noted

@@ -7,14 +7,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bot.compliance.desk import record_refusal
 from bot.compliance.records import ComplianceRefusedError
-from bot.errors import ConflictError
 from bot.interactions import OverpaymentToConfirm
 from bot.ledger.model import AccountSummary
 from bot.ledger.records.accounts import search_accounts, summarise
@@ -28,9 +23,9 @@ from bot.ledger.records.payments import (
     record_typed_payment,
 )
 from bot.ledger.records.promises import PromiseOutcome, record_promise
+from bot.ledger.records.submissions import claim_form
 from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
-from storage.models import ReceivedRequest
 
 
 def show_account(runtime: Runtime, account_id: str, *, actor: str) -> AccountSummary:
@@ -116,28 +111,6 @@ def pay_or_ask(
             nonce=uuid.uuid4().hex,
         )
         return PaymentToConfirm(question, confirmation)
-
-
-class AlreadySubmittedError(ConflictError):
-    """The same form, for the same account, arrived again: what it records is recorded already."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(
-            f"This form was already submitted: the {what} is recorded.", "Nothing new was saved."
-        )
-
-
-def claim_form(session: Session, submission: str, *, what: str, now: datetime) -> None:
-    """Claims a form's submission in the transaction that records it, so a second arrival of the
-    same form records nothing (payments keep their own key on the payment)."""
-    key = f"form:{submission}"
-    if session.get(ReceivedRequest, key) is not None:
-        raise AlreadySubmittedError(what)
-    session.add(ReceivedRequest(request_key=key, received_at=now))
-    try:
-        session.flush()
-    except IntegrityError:  # the same form at the same moment, claimed by the other request
-        raise AlreadySubmittedError(what) from None
 
 
 def log(

@@ -1,5 +1,5 @@
 """Messages the bot must deliver, queued: written in the same transaction as the change that causes
-them, so a crash loses nothing (bot.outbox.desk posts them, exactly once where Slack lets it).
+them, so a crash loses nothing (bot.outbox.job posts them, exactly once where Slack lets it).
 """
 
 from __future__ import annotations

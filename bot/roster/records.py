@@ -1,4 +1,5 @@
-"""The team's roster: who is who, by Slack user id."""
+"""The team's roster: who is who, by Slack user id; joining and leaving it, audited; and the memory
+of who is on it that the gate asks."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.access import may_be_given_accounts, may_supervise
+from bot import audit
+from bot.access import may_be_given_accounts, may_change_role, may_manage_roster, may_supervise
 from bot.errors import NotFoundError, UserError
+from bot.roster.model import Member
+from bot.vocabulary import Role
 from storage.database import Database
 from storage.models import Agent
 
@@ -73,6 +77,66 @@ def require_account_holder(session: Session, slack_user_id: str) -> Agent:
 
 
 ROSTER_MEMORY = timedelta(seconds=5)
+
+
+def team_members(session: Session, *, actor: str) -> list[Member]:
+    if not supervises(find_member(session, actor)):
+        raise UserError("Only supervisors, managers and admins can list the team.")
+    agents = session.scalars(select(Agent).order_by(Agent.active.desc(), Agent.role, Agent.name))
+    return [Member(a.slack_user_id, a.name, a.role, a.active) for a in agents]
+
+
+def join(session: Session, *, actor: str, user_id: str, role: Role, name: str, now: datetime) -> Member:
+    """Adds someone (or gives them a new role, or brings them back), audited."""
+    me = find_member(session, actor)
+    member = find_member(session, user_id)
+    _require_power_over(me, member, role)
+    before = audit.snapshot({"role": member.role, "active": member.active}) if member else None
+    if member is None:
+        member = Agent(
+            slack_user_id=user_id, name=name, role=role, languages="", created_at=now, updated_at=now
+        )
+        session.add(member)
+    member.role, member.active, member.updated_at = role, True, now
+    session.flush()
+    audit.record(
+        session, at=now, actor=actor, action="team.added", entity="agent", entity_key=user_id,
+        before=before, after=audit.snapshot({"role": role, "active": True}),
+    )  # fmt: skip
+    return Member(user_id, member.name, member.role, True)
+
+
+def leave(session: Session, *, actor: str, user_id: str, now: datetime) -> Member:
+    """Deactivates, audited: their history stays, they leave tomorrow's worklists and lose access."""
+    me = find_member(session, actor)
+    _require_roster_manager(me.role if me is not None and me.active else None)
+    if user_id == actor:
+        raise UserError("You can't remove yourself.", "Ask another admin or manager.")
+    member = find_member(session, user_id)
+    if member is None or not member.active:
+        raise UserError(f"{user_id} is not on the team.")
+    _require_power_over(me, member, None)
+    member.active, member.updated_at = False, now
+    audit.record(
+        session, at=now, actor=actor, action="team.removed", entity="agent", entity_key=user_id,
+        before=audit.snapshot({"role": member.role, "active": True}), after=audit.snapshot({"active": False}),
+    )  # fmt: skip
+    return Member(user_id, member.name, member.role, False)
+
+
+def _require_roster_manager(role: str | None) -> None:
+    if not may_manage_roster(role):
+        raise UserError("Only admins and managers can change the team.", "Ask one of them.")
+
+
+def _require_power_over(me: Agent | None, member: Agent | None, new_role: Role | None) -> None:
+    """Who may not make an admin may not unmake one either (demote or remove)."""
+    actor_role = me.role if me is not None and me.active else None
+    _require_roster_manager(actor_role)
+    if not may_change_role(actor_role, member.role if member else None, new_role):
+        raise UserError(
+            "Only an admin can make someone an admin, or change or remove an admin.", "Ask an admin."
+        )
 
 
 class RosterMemory:

@@ -308,7 +308,7 @@ def output_file(name: str, option: str) -> Iterator[IO[bytes]]:
 
 def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import ManualClock, SystemClock
-    from bot.outbox.desk import deliver_due
+    from bot.outbox.job import deliver_due
     from bot.runtime import Runtime
     from schedules.jobs import JOBS
     from schedules.runner import run_job

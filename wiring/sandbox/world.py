@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.clock import ShiftedClock
 from bot.errors import UserError
-from bot.outbox.desk import PROCESS_NAME, deliver_due
+from bot.outbox.job import PROCESS_NAME, deliver_due
 from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
 from schedules.jobs import JOBS

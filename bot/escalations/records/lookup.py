@@ -137,3 +137,19 @@ def _recent_contacts(session: Session, account_pk: int) -> tuple[ContactLine, ..
         ContactLine(at=c.at, channel=c.channel, outcome=c.outcome, agent=c.agent, notes=c.notes)
         for c in session.scalars(query)
     )
+
+
+def posted_in(session: Session, escalation_id: int) -> tuple[str | None, str | None] | None:
+    """The channel and ts of the escalation's message (None: no such escalation)."""
+    posted = session.execute(
+        select(Escalation.channel, Escalation.message_ts).where(Escalation.id == escalation_id)
+    ).first()
+    return None if posted is None else (posted.channel, posted.message_ts)
+
+
+def open_ones(session: Session, *, of: str | None) -> list[Escalation]:
+    """The open escalations, oldest first: everyone's, or those `of` asked for."""
+    query = select(Escalation).where(Escalation.status.in_([str(s) for s in OPEN_ESCALATION_STATUSES]))
+    if of is not None:
+        query = query.where(Escalation.requested_by == of)
+    return list(session.scalars(query.order_by(Escalation.requested_at)))

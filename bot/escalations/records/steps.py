@@ -28,7 +28,13 @@ from bot.compliance.records import guard_escalation
 from bot.errors import ConflictError, UserError
 from bot.escalations.model import EscalationCard
 from bot.escalations.records.effects import apply_effect, effect_now, locked_account, remember_request
-from bot.escalations.records.lookup import card_of, find_escalation, message_key, open_escalation_of
+from bot.escalations.records.lookup import (
+    by_thread,
+    card_of,
+    find_escalation,
+    message_key,
+    open_escalation_of,
+)
 from bot.escalations.rules import DecisionEffect, approval_refusal, check_request, needs_manager
 from bot.ledger.records.accounts import find_account
 from bot.outbox.records import ESCALATION_KIND, enqueue
@@ -37,7 +43,7 @@ from bot.parsing.command import EscalateCommand
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, parse_future_date
 from bot.roster.records import find_member
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationStatus
-from storage.models import Agent, Escalation
+from storage.models import AccountNote, Agent, Escalation
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -203,6 +209,26 @@ def reopen_after_answer(session: Session, escalation: Escalation, *, at: Moment)
     escalation.status = EscalationStatus.OPEN
     _edit_message(session, escalation, card_of(session, escalation, at.today, at.now), at.now)
     _audit(session, escalation, escalation.requested_by, "escalation.answered", at.now, before=before)
+
+
+def note_reply(
+    session: Session, *, channel: str, thread_ts: str, ts: str, user: str, text: str, at: Moment
+) -> bool:
+    """A reply in an escalation's thread, kept as a note on the account (once per message ts); the
+    agent's answer to a question reopens the escalation. False when the thread is no escalation's."""
+    escalation = by_thread(session, channel, thread_ts)
+    if escalation is None:
+        return False
+    session.add(
+        AccountNote(
+            account_pk=escalation.account_pk, escalation_id=escalation.id, author=user, text=text,
+            at=at.now, slack_ts=ts,
+        )
+    )  # fmt: skip
+    session.flush()
+    if escalation.status == EscalationStatus.WAITING_INFO and user == escalation.requested_by:
+        reopen_after_answer(session, escalation, at=at)
+    return True
 
 
 def _above_limit(effect: DecisionEffect, member: Agent, default_limit: Decimal) -> bool:

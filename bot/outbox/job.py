@@ -72,6 +72,15 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
+def deliver_now(runtime: Runtime) -> None:
+    """Best effort right after a change (a listener calls it once its answer is given); what fails
+    here is retried by the scheduler's next tick."""
+    try:
+        deliver_due(runtime)
+    except Exception:
+        log.exception("delivery after a change failed; the scheduler retries it")
+
+
 def deliver_due(runtime: Runtime, *, limit: int = 10_000) -> DeliveryReport:
     """Post every message that is due, a batch at a time, until none is left or `limit` is reached."""
     report = DeliveryReport()
