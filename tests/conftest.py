@@ -120,6 +120,17 @@ class RunningBot:
         deliver_due(self.runtime)
         return report.message
 
+    def wait_for_dms(self, user: str, count: int = 1) -> list[dict[str, Any]]:
+        """The DMs to `user` once there are `count` of them (a DM is a chat.postMessage to the
+        user's id), as the stand-in received them."""
+        wanted = 1
+        while True:
+            posted = self.slack.wait_for("chat.postMessage", count=wanted)
+            found = [call.params for call in posted if call.params.get("channel") == user]
+            if len(found) >= count:
+                return found
+            wanted = len(posted) + 1
+
     @contextmanager
     def another_process(self) -> Iterator[Runtime]:
         """The bot as a second process has it: the same settings and clock, its own connections."""

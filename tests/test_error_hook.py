@@ -157,16 +157,6 @@ def pay_values(account_id: str, amount: str) -> dict[str, Any]:
     }
 
 
-def dms(bot: RunningBot, user: str, count: int) -> list[dict[str, Any]]:
-    wanted = 1
-    while True:
-        posted = bot.slack.wait_for("chat.postMessage", count=wanted)
-        found = [c.params for c in posted if c.params.get("channel") == user]
-        if len(found) >= count:
-            return found
-        wanted = len(posted) + 1
-
-
 # --- (a) Through the real endpoint ----------------------------------------------------------------
 
 
@@ -207,7 +197,7 @@ def test_a_form_that_fails_past_the_budget_closes_and_the_apology_goes_to_the_dm
             find_account(session, "ACC-1042", for_update=True)
             answer = team.send.view_submission(AGENT, view, pay_values("ACC-1042", "5"))
             assert body_of(answer) == ""
-        told = shown(dms(team, AGENT, 1)[-1])
+        told = shown(team.wait_for_dms(AGENT, 1)[-1])
     apology_logged(told, bot_log)
 
 

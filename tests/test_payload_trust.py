@@ -49,17 +49,6 @@ def dms_to(bot: RunningBot, user: str) -> list[dict[str, Any]]:
     return [c.params for c in bot.slack.calls("chat.postMessage") if c.params.get("channel") == user]
 
 
-def wait_for_dm(bot: RunningBot, user: str, count: int = 1) -> list[dict[str, Any]]:
-    """The DMs to `user` once there are `count` of them (a DM is a chat.postMessage to the user id)."""
-    wanted = 1
-    while True:
-        posted = bot.slack.wait_for("chat.postMessage", count=wanted)
-        found = [c.params for c in posted if c.params.get("channel") == user]
-        if len(found) >= count:
-            return found
-        wanted = len(posted) + 1
-
-
 def open_form(bot: RunningBot, typed: str, user: str = AGENT) -> dict[str, Any]:
     opened = len(bot.slack.calls("views.open"))
     assert bot.send.slash_command(user, typed).status == 200
@@ -121,7 +110,7 @@ def test_a_modal_names_no_response_url_or_channel_and_its_outcome_goes_to_the_pe
     view = open_form(team, "pay")
     assert "hooks" not in view["private_metadata"] and "C0GENERAL" not in view["private_metadata"]
     assert team.send.view_submission(AGENT, view, pay_values("ACC-1042", "10")).body == ""
-    assert "Recorded $10.00" in said(wait_for_dm(team, AGENT)[-1])
+    assert "Recorded $10.00" in said(team.wait_for_dms(AGENT)[-1])
     assert team.slack.calls("chat.postEphemeral") == []
 
 
@@ -213,7 +202,7 @@ def test_a_worklist_page_of_someone_else_is_refused_to_an_agent(team: RunningBot
 
 def test_a_worklist_page_goes_to_the_clickers_dm_never_to_the_channel_it_names(team: RunningBot) -> None:
     _page_click(team, SUPERVISOR, AGENT)
-    page = wait_for_dm(team, SUPERVISOR)[-1]
+    page = team.wait_for_dms(SUPERVISOR)[-1]
     assert "thread_ts" not in page or page["thread_ts"] is None
     assert [c for c in team.slack.calls("chat.postMessage") if c.params.get("channel") == "C0GENERAL"] == []
 
@@ -328,7 +317,7 @@ def test_one_form_id_for_two_accounts_never_names_the_other_accounts_payment(tea
     assert team.send.view_submission(AGENT, view, pay_values("ACC-1042", "75")).body == ""
     second = team.send.view_submission(AGENT, view, pay_values("ACC-1043", "75"))
     assert "ACC-1042" not in second.body
-    dms = wait_for_dm(team, AGENT, count=2)
+    dms = team.wait_for_dms(AGENT, count=2)
     assert "ACC-1042" not in said(dms[-1]) and "ACC-1043" in said(dms[-1])
     assert rows(team, Payment) == 2
 
@@ -359,7 +348,7 @@ def test_a_slow_form_is_closed_at_once_and_answered_by_dm(team: RunningBot) -> N
         find_account(session, "ACC-1042", for_update=True)
         answered = team.send.view_submission(AGENT, view, pay_values("ACC-1042", "5"))
         assert answered.status == 200 and answered.body == ""
-    assert "Recorded $5.00" in said(wait_for_dm(team, AGENT)[-1])
+    assert "Recorded $5.00" in said(team.wait_for_dms(AGENT)[-1])
     with team.runtime.db.reading() as session:
         balance = session.scalars(select(Account.balance).where(Account.account_id == "ACC-1042")).one()
     assert balance == Decimal("1245.00")
@@ -375,7 +364,7 @@ def test_a_slow_form_that_fails_says_why_by_dm(team: RunningBot) -> None:
         find_account(session, "ACC-1042", for_update=True)
         answered = team.send.view_submission(AGENT, view, values)
         assert answered.status == 200 and answered.body == ""
-    told = said(wait_for_dm(team, AGENT)[-1])
+    told = said(team.wait_for_dms(AGENT)[-1])
     assert "Your form was not saved" in told and "past" in told
     assert rows(team, Promise) == 0
 
