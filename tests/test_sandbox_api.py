@@ -4,6 +4,7 @@ through the Slack stand-in, and the state shows what that person would see in Sl
 from __future__ import annotations
 
 import json
+import threading
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -101,3 +102,12 @@ def test_the_clock_moves_and_the_supervisor_sees_the_channel(sandbox: RunningSan
     assert state(sandbox, AGENT)["now"] > before
     assert [c["kind"] for c in state(sandbox, SUPERVISOR)["conversations"]] == ["channel", "dm"]
     assert [c["kind"] for c in state(sandbox, AGENT)["conversations"]] == ["dm"]
+
+
+def test_a_tick_the_clock_started_is_over_once_the_sandbox_has_stopped(database_url: str) -> None:
+    """Moving the clock runs the scheduler at once, off the request; stopping the sandbox waits for
+    that run, which would otherwise go on writing into a database its owner may already reuse."""
+    before_nine = MONDAY_9AM.replace(hour=11)
+    with running_sandbox(port=0, database_url=database_url, start=before_nine, prepare=small_team) as running:
+        call(running, "/api/clock", {"hours": 26})  # the morning run, a digest and housekeeping fall due
+    assert [t.name for t in threading.enumerate() if t.name.startswith("sandbox-tick")] == []

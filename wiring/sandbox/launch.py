@@ -101,6 +101,7 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
         # Waiting for the tick in progress and the answers being worked on: a job still running
         # after the sandbox stopped would write into a database its owner may already be reusing.
         page.stop()
+        world.stop()
         bot.stop()
         scheduler.shutdown(wait=True)
         wsgi.answerer.shutdown()

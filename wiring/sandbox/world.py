@@ -6,7 +6,9 @@ signed requests Slack would send."""
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +30,8 @@ from wiring.standin.web_api import RecordedResponse, SlackStandIn
 JsonDict = dict[str, Any]
 # Ephemeral messages come from the bot, and only their person sees them.
 _EPHEMERAL = {"ephemeral": True, "bot": True, "user": None}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -63,6 +67,8 @@ class Sandbox:
         self._sequence = itertools.count()
         self._changes = itertools.count(1)
         self.version = 0
+        # One run at a time, off the request; stop() waits for the one in progress.
+        self._ticks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-tick")
         standin.on_call(lambda _call: self._changed())
         standin.on_response(lambda _post: self._changed())
 
@@ -313,10 +319,18 @@ class Sandbox:
     def move_clock(self, delta: timedelta) -> None:
         """A day can pass in a click: the scheduler runs what has become due right away."""
         self.clock.advance(delta)
-        threading.Thread(target=self._tick, name="sandbox-tick", daemon=True).start()
+        self._ticks.submit(self._tick)
+
+    def stop(self) -> None:
+        """Waits for the scheduler's runs the clock started: one still running after the sandbox
+        stopped would write into a database its owner may already be reusing."""
+        self._ticks.shutdown(wait=True)
 
     def _tick(self) -> None:
-        tick(self.runtime, by=f"sandbox@{PROCESS_NAME}")
+        try:
+            tick(self.runtime, by=f"sandbox@{PROCESS_NAME}")
+        except Exception:
+            log.exception("the sandbox's scheduler run failed; the next move of the clock runs it again")
         self._changed()
 
     def run(self, job: str) -> str:
