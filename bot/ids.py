@@ -15,6 +15,8 @@ class ActionId(StrEnum):
     ESCALATION_APPROVE = "escalation-approve"
     ESCALATION_REJECT = "escalation-reject"
     ESCALATION_ASK_INFO = "escalation-ask-info"
+    # The button in the agent's DM with a supervisor's question; its value is the escalation id.
+    ESCALATION_ANSWER = "escalation-answer"
     # An alert's buttons; the alert id is the button's value (the select's block id for Reassign).
     ALERT_TAKE_OVER = "alert-take-over"
     ALERT_REASSIGN = "alert-reassign"
@@ -26,6 +28,7 @@ class ActionId(StrEnum):
     ESCALATION_REASON_INPUT = "escalation-reason"
     ESCALATION_COMMENT_INPUT = "escalation-comment"
     ESCALATION_QUESTION_INPUT = "escalation-question"
+    ESCALATION_ANSWER_INPUT = "escalation-answer-text"
     # Inputs inside the ledger modals; a modal's field errors are keyed by their block ids.
     ACCOUNT_PICKER = "ledger-account"
     CHANNEL_SELECT = "ledger-channel"
@@ -44,6 +47,7 @@ class CallbackId(StrEnum):
     ESCALATE_MODAL = "escalation-request-modal"
     DECISION_MODAL = "escalation-decision-modal"
     QUESTION_MODAL = "escalation-question-modal"
+    ANSWER_MODAL = "escalation-answer-modal"
 
 
 class BlockId(StrEnum):
@@ -61,3 +65,4 @@ class BlockId(StrEnum):
     REASON = "reason"
     COMMENT = "comment"
     QUESTION = "question"
+    ANSWER = "answer"

@@ -148,3 +148,10 @@ class DecisionContext(Carried):
     decision: Literal["approve", "reject", "ask"]
     channel_id: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
+
+
+class QuestionToAnswer(Carried):
+    """Carried by the agent's answer form: which escalation's question it answers. Who may answer,
+    and whether it still waits for an answer, is checked again on submission."""
+
+    escalation_id: int

@@ -1,5 +1,6 @@
 """Escalations in Slack: the buttons on an escalation's message, their forms, the escalate form,
-and replies typed in an escalation's thread."""
+the Answer button of the agent's DM with a question and its form, and replies typed in an
+escalation's thread."""
 
 from __future__ import annotations
 
@@ -10,13 +11,19 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.escalations import decision_modal, escalated_reply, question_modal
+from bot.blocks.escalations import answer_modal, decision_modal, escalated_reply, question_modal
 from bot.errors import UserError
 from bot.escalations import desk
 from bot.escalations.model import EscalationCard
 from bot.escalations.records.steps import EscalationRequest
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.interactions import CarriedKey, CarriedRefusedError, DecisionContext, is_record_id
+from bot.interactions import (
+    CarriedKey,
+    CarriedRefusedError,
+    DecisionContext,
+    QuestionToAnswer,
+    is_record_id,
+)
 from bot.outbox.job import deliver_now
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_AMOUNT_TEXT_LENGTH, MAX_NOTES_LENGTH
 from bot.parsing.typed_text import storable
@@ -38,6 +45,9 @@ log = logging.getLogger(__name__)
 Result = TypeVar("Result")
 
 _STALE = UserError("This form is out of date.", "Click the button on the escalation again.")
+_STALE_ANSWER = UserError(
+    "This form is out of date.", "Click Answer in my message with the question again.", field="answer"
+)
 
 _BUTTONS = {
     ActionId.ESCALATION_APPROVE: "approve",
@@ -50,6 +60,15 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     key = CarriedKey(runtime.settings.slack_signing_secret)
     for action_id, decision in _BUTTONS.items():
         app.action(action_id)(_button(runtime, answerer, key, decision))
+
+    @app.action(ActionId.ESCALATION_ANSWER)
+    def on_answer_click(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        answerer.later(
+            lambda: respond_safely(respond, lambda: _open_answer(runtime, key, body, action, client))
+        )
 
     def submit(
         ack: Ack, user: str, work: Callable[[], Result], blocks: set[BlockId], done: Callable[[Result], None]
@@ -68,6 +87,11 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     def on_question(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         submit(ack, user, lambda: _ask(runtime, key, user, view), {BlockId.QUESTION}, deliver)
+
+    @app.view(CallbackId.ANSWER_MODAL)
+    def on_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        submit(ack, user, lambda: _answer(runtime, key, user, view), {BlockId.ANSWER}, deliver)
 
     @app.view(CallbackId.ESCALATE_MODAL)
     def on_escalate(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -162,6 +186,38 @@ def _open_decision(
     view = question_modal(context, card) if decision == "ask" else decision_modal(context, card)
     client.views_open(trigger_id=body["trigger_id"], view=view)
     deliver_now(runtime)  # the channel message, when the form's card brought it up to date
+
+
+def _open_answer(
+    runtime: Runtime, key: CarriedKey, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    """After the click's acknowledgement: the answer form; why it cannot be opened is raised. The
+    button carries the escalation id only: who may answer is decided here, from the escalation."""
+    user = body["user"]["id"]
+    value = str(action.get("value", ""))
+    if not is_record_id(value):
+        raise UserError("That button is not one of mine.")
+    escalation_id = int(value)
+    refusal = desk.answer_refusal(runtime, escalation_id, user)
+    if refusal:
+        raise UserError(refusal, "Type `/collect escalations` to see where your escalations are.")
+    carried = QuestionToAnswer(escalation_id=escalation_id).signed_with(key)
+    view = answer_modal(carried, desk.card_to_answer(runtime, escalation_id))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _answer(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> None:
+    try:
+        carried = QuestionToAnswer.decode(str(view.get("private_metadata") or ""), key)
+    except CarriedRefusedError:
+        log.warning("refused an answer form whose private_metadata the bot did not sign")
+        raise _STALE_ANSWER from None
+    values: Values = view.get("state", {}).get("values", {})
+    text = text_of(values, BlockId.ANSWER, ActionId.ESCALATION_ANSWER_INPUT)
+    if not text:
+        raise UserError("Type your answer for the supervisors.", field="answer")
+    text = within_limit(text, MAX_NOTES_LENGTH, "answer")
+    desk.answer(runtime, carried.escalation_id, text=text, actor=user)
 
 
 def _context(view: dict[str, Any], key: CarriedKey, runtime: Runtime) -> DecisionContext:

@@ -42,6 +42,7 @@ _FIELD_BLOCKS = {
     "reason": BlockId.REASON,
     "comment": BlockId.COMMENT,
     "question": BlockId.QUESTION,
+    "answer": BlockId.ANSWER,
 }
 
 

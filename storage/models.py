@@ -289,6 +289,11 @@ class Escalation(Base):
     # off, a settlement's forgiveness, a plan's total. And why an approval sent it back instead.
     applied_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())
     returned_because: Mapped[str | None] = mapped_column(Text)
+    # The latest question a supervisor asked the agent (Ask for info): the agent sees it in their
+    # DM and their list while the escalation waits for the answer.
+    question: Mapped[str | None] = mapped_column(Text)
+    asked_by: Mapped[str | None] = mapped_column(String(32))
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The channel message it lives in: its outbox key until posted, then its ts.
     channel: Mapped[str] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32), index=True)

@@ -281,7 +281,7 @@ def test_a_second_open_escalation_names_the_first(desk: RunningBot) -> None:
 def test_a_click_on_a_decided_escalation_says_who_and_when(desk: RunningBot) -> None:
     desk.collect(AGENT, "escalate ACC-1042 legal refuses to pay")
     stale_message = the_escalation(desk)
-    decide(desk, SUPERVISOR, ActionId.ESCALATION_REJECT)
+    decide(desk, SUPERVISOR, ActionId.ESCALATION_REJECT, "not enough to go on")  # a rejection says why
     late = desk.send.block_actions(
         SECOND_SUPERVISOR, [{"action_id": ActionId.ESCALATION_APPROVE}], message=stale_message
     )

@@ -33,7 +33,7 @@ from bot.blocks.mrkdwn import clip_escaped, escape, local_time, mention, one_lin
 from bot.currency import format_money
 from bot.escalations.model import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.interactions import DecisionContext, ModalOrigin
+from bot.interactions import DecisionContext, ModalOrigin, QuestionToAnswer
 from bot.ledger.model import ContactLine
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationKind, EscalationStatus
 
@@ -52,6 +52,7 @@ INPUT_MAX_LENGTH = 2000
 # `/collect escalations`: rows are capped, and rows are added until this much text is used, which
 # leaves room under the ~13,000 characters for the header and the "and N more" line.
 LIST_ROW_LIMIT = 400
+LIST_QUESTION_LIMIT = 300
 LIST_TEXT_BUDGET = 10_000
 MODAL_TEXT_LIMIT = 24
 
@@ -403,6 +404,22 @@ def _comment_blocks(card: EscalationCard) -> list[Block]:
     return [section(comment)] if comment else []
 
 
+_COMMENT_LABELS = {
+    EscalationStatus.APPROVED: "Conditions",
+    EscalationStatus.REJECTED: "Why",
+    EscalationStatus.RETURNED: "Comment",
+}
+
+
+def _decision_comment_blocks(card: EscalationCard) -> list[Block]:
+    """A decision's comment, named for what it is to the agent: an approval's conditions, or why
+    it was rejected."""
+    comment = _quote(card.comment, COMMENT_LIMIT)
+    if not comment:
+        return []
+    return [section(f"*{_COMMENT_LABELS.get(card.status, 'Comment')}*\n{comment}")]
+
+
 def _verdict(card: EscalationCard) -> tuple[str, str]:
     if card.status == EscalationStatus.APPROVED:
         return ":white_check_mark:", "approved"
@@ -418,7 +435,7 @@ def decision_reply(card: EscalationCard) -> Reply:
     text = f"{icon} {_who(card.decided_by)} {verb} the request — {_request(card)}."
     if card.recommended_by and card.recommended_by != card.decided_by:
         text += f" It was recommended by {_who(card.recommended_by)}."
-    blocks = [section(f"{text}\n{_effect(card)}"), *_comment_blocks(card)]
+    blocks = [section(f"{text}\n{_effect(card)}"), *_decision_comment_blocks(card)]
     return Reply(text=_fallback(card, verb.capitalize()), blocks=blocks)
 
 
@@ -445,6 +462,15 @@ def question_reply(asker: str, agent: str, question: str) -> Reply:
         text += f"\n{quoted}"
     # The fallback is plain words (kit.Reply escapes it whole): the mentions are in the block.
     return Reply(text="A question on the escalation", blocks=[section(text)])
+
+
+def answer_reply(agent: str, answer: str) -> Reply:
+    """The agent's answer to a question, given in the form of their DM, in the escalation's thread."""
+    text = f":speech_balloon: {_who(agent)} answers:"
+    quoted = _quote(answer, QUESTION_LIMIT)
+    if quoted:
+        text += f"\n{quoted}"
+    return Reply(text="The agent's answer on the escalation", blocks=[section(text)])
 
 
 def _waiting_for(card: EscalationCard, waited: str) -> str:
@@ -496,11 +522,30 @@ def outcome_dm(card: EscalationCard, permalink: str | None) -> Reply:
         f"{icon} Your {kind_noun(card.kind)} request on {_code(card.account_id)} ({_name(card)})"
         f" was *{verb}* by {_who(card.decided_by)} — {_request(card)}.\n{effect}"
     )
-    blocks = [section(text), *_comment_blocks(card)]
+    blocks = [section(text), *_decision_comment_blocks(card)]
     link = _link(permalink, "See the thread")
     if link:
         blocks.append(context(link))
     return Reply(text=_fallback(card, f"Your escalation was {verb}"), blocks=blocks)
+
+
+def question_dm(card: EscalationCard, permalink: str | None) -> Reply:
+    """The agent's direct message with a supervisor's question (the thread is the supervisors'
+    channel, which the agent may not see) and the button that opens the answer form."""
+    text = (
+        f":question: {_who(card.asked_by)} has a question on your {kind_noun(card.kind)} request on"
+        f" {_code(card.account_id)} ({_name(card)}) — {_request(card)}:"
+    )
+    quoted = _quote(card.question, QUESTION_LIMIT)
+    if quoted:
+        text += f"\n{quoted}"
+    where = _link(permalink, "the escalation's thread") or "the escalation's thread"
+    blocks = [
+        section(text),
+        actions(button("Answer", ActionId.ESCALATION_ANSWER, str(card.id), style="primary")),
+        context(f"It waits for your answer. You can also reply in {where}."),
+    ]
+    return Reply(text=_fallback(card, "A question on your escalation"), blocks=blocks)
 
 
 def escalated_reply(card: EscalationCard, permalink: str | None) -> Reply:
@@ -550,7 +595,15 @@ def _list_row(card: EscalationCard, now: datetime) -> str:
         f"• *{KIND_LABELS[card.kind]}* {_code(card.account_id)} · {_request(card)} · {_list_status(card)}"
         f" · by {_who(card.requested_by)} · *{_age(card.requested_at, now)}*"
     )
-    return clip_escaped(row, LIST_ROW_LIMIT)
+    return clip_escaped(row, LIST_ROW_LIMIT) + _asked(card)
+
+
+def _asked(card: EscalationCard) -> str:
+    """The question a waiting escalation waits on, under its row, on one line."""
+    if card.status != EscalationStatus.WAITING_INFO or not (card.question or "").strip():
+        return ""
+    question = clip_escaped(escape(" ".join((card.question or "").split())), LIST_QUESTION_LIMIT)
+    return f"\n    :question: {_who(card.asked_by)} asks: _{question}_"
 
 
 def _rows_within_budget(rows: list[str]) -> list[str]:
@@ -593,22 +646,33 @@ def _card_summary(card: EscalationCard) -> Block:
 
 
 def decision_modal(context: DecisionContext, card: EscalationCard) -> View:
-    """The optional comment asked for on Approve or Reject."""
+    """The comment asked for on Approve (its conditions, if any) or Reject (why: needed, and
+    checked on the server, which says so on the field)."""
     if context.decision == "ask":
         raise ValueError("a question is asked with question_modal")
-    title = "Approve" if context.decision == "approve" else "Reject"
+    approving = context.decision == "approve"
+    title = "Approve" if approving else "Reject"
+    label, placeholder, hint = (
+        (
+            "Conditions (if any)",
+            "What the agent must see to, e.g. the first instalment by Friday",
+            "Shown to the agent as the approval's conditions, and posted in the escalation's thread.",
+        )
+        if approving
+        else (
+            "Why you reject it",
+            "What is missing, and anything the agent should do next",
+            "Say why you reject it: the agent will read it. Posted in the escalation's thread too.",
+        )
+    )
     comment = _input(
         BlockId.COMMENT,
-        "Comment",
+        label,
         _text_input(
-            ActionId.ESCALATION_COMMENT_INPUT,
-            "Why, and anything the agent should do next",
-            multiline=True,
-            max_length=INPUT_MAX_LENGTH,
+            ActionId.ESCALATION_COMMENT_INPUT, placeholder, multiline=True, max_length=INPUT_MAX_LENGTH
         ),
         optional=True,
     )
-    hint = "Posted in the escalation's thread and sent to the agent with the outcome."
     blocks = [_card_summary(card)]
     if card.notice:
         blocks.append(section(_notice(card)))
@@ -632,9 +696,35 @@ def question_modal(context: DecisionContext, card: EscalationCard) -> View:
             max_length=INPUT_MAX_LENGTH,
         ),
     )
-    hint = "Posted in the escalation's thread, tagging the agent; it waits for their answer."
+    hint = (
+        "Posted in the escalation's thread and sent to the agent, who answers with a button or in the"
+        " thread; it waits for their answer."
+    )
     blocks = [_card_summary(card), _with_hint(question, hint)]
     return _view(CallbackId.QUESTION_MODAL, "Ask for info", "Ask", blocks, context.encode())
+
+
+def answer_modal(carried: QuestionToAnswer, card: EscalationCard) -> View:
+    """The agent's answer to the question of their DM: it goes into the escalation's thread."""
+    asked = f":question: {_who(card.asked_by)} asks:"
+    quoted = _quote(card.question, MODAL_REASON_LIMIT)
+    answer = _input(
+        BlockId.ANSWER,
+        "Your answer",
+        _text_input(
+            ActionId.ESCALATION_ANSWER_INPUT,
+            "What the supervisor needs to know",
+            multiline=True,
+            max_length=INPUT_MAX_LENGTH,
+        ),
+    )
+    hint = "Posted in the escalation's thread and kept in the account's notes; the supervisors then decide."
+    blocks = [
+        _card_summary(card),
+        section(f"{asked}\n{quoted}" if quoted else asked),
+        _with_hint(answer, hint),
+    ]
+    return _view(CallbackId.ANSWER_MODAL, "Answer the question", "Send answer", blocks, carried.encode())
 
 
 def escalate_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:

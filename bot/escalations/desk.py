@@ -9,6 +9,8 @@ from bot.escalations.records.lookup import card_of, find_escalation, message_key
 from bot.escalations.records.steps import (
     EscalationRequest,
     Moment,
+    answer_question,
+    answer_refusal_for,
     ask_for_info,
     decide,
     note_reply,
@@ -81,8 +83,29 @@ def decide_now(
 
 
 def ask(runtime: Runtime, escalation_id: int, *, question: str, actor: str) -> EscalationCard:
+    """The question, into the thread and the agent's DM (queued with it, so sent exactly once)."""
+    link = permalink(runtime, escalation_id)  # asked of Slack before the transaction, not inside it
     with runtime.db.transaction() as session:
-        return ask_for_info(session, escalation_id, question=question, actor=actor, at=_moment(runtime))
+        return ask_for_info(
+            session, escalation_id, question=question, actor=actor, at=_moment(runtime), permalink=link
+        )
+
+
+def answer_refusal(runtime: Runtime, escalation_id: int, actor: str) -> str | None:
+    with runtime.db.reading() as session:
+        return answer_refusal_for(session, escalation_id, actor)
+
+
+def card_to_answer(runtime: Runtime, escalation_id: int) -> EscalationCard:
+    """The card the answer form shows: the request and the question asked."""
+    with runtime.db.reading() as session:
+        return card_of(session, find_escalation(session, escalation_id), runtime.today(), runtime.now())
+
+
+def answer(runtime: Runtime, escalation_id: int, *, text: str, actor: str) -> EscalationCard:
+    """The agent's answer from their DM's form: thread reply and note queued and kept with it."""
+    with runtime.db.transaction() as session:
+        return answer_question(session, escalation_id, answer=text, actor=actor, at=_moment(runtime))
 
 
 def whose(runtime: Runtime, actor: str) -> str:

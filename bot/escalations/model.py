@@ -58,3 +58,6 @@ class EscalationCard:
     """Once approved: the amount written off, the settlement's discount, or the plan's total."""
     schedule: tuple[Instalment, ...] = ()
     """A plan's instalments: while open, as approving would schedule them now; once approved, as scheduled."""
+    question: str | None = None
+    """The latest question a supervisor asked the agent (shown while it waits for the answer)."""
+    asked_by: str | None = None

@@ -20,7 +20,13 @@ from bot.currency import format_money
 from bot.errors import UserError
 from bot.escalations.model import Instalment
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, promise_horizon
-from bot.vocabulary import CLOSED_STATUSES, AccountStatus, EscalationKind, EscalationStatus
+from bot.vocabulary import (
+    CLOSED_STATUSES,
+    OPEN_ESCALATION_STATUSES,
+    AccountStatus,
+    EscalationKind,
+    EscalationStatus,
+)
 
 MAX_INSTALMENTS = 120
 """Ten years of monthly instalments: longer is not a plan anyone will keep."""
@@ -504,6 +510,28 @@ def approval_refusal(
         return "You raised this escalation: another supervisor must decide it (four eyes)."
     if status == EscalationStatus.RECOMMENDED and not may_decide_above_limit(decider_role):
         return "A manager makes the final decision on this one."
+    return None
+
+
+REJECTION_NEEDS_A_REASON = "Say why you reject it: the agent will read it"
+
+
+def comment_refusal(*, approve: bool, comment: str | None) -> str | None:
+    """A rejection says why (the agent reads it and nothing else tells them); an approval's
+    comment is optional: the conditions it comes with, if any."""
+    if not approve and not (comment or "").strip():
+        return REJECTION_NEEDS_A_REASON
+    return None
+
+
+def answer_refusal(*, answerer_id: str, requested_by: str, status: EscalationStatus) -> str | None:
+    """Why this person may not answer the escalation's question now, in a sentence; None when they may.
+    The question is the requesting agent's to answer, and only while it waits for the answer."""
+    if answerer_id != requested_by:
+        return "Only the agent who raised this escalation answers its questions."
+    if status != EscalationStatus.WAITING_INFO:
+        now = "back with the supervisors" if status in OPEN_ESCALATION_STATUSES else f"{status}"
+        return f"Thanks, but this escalation is no longer waiting for your answer: it is {now}."
     return None
 
 

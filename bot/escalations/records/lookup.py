@@ -90,6 +90,8 @@ def card_of(session: Session, escalation: Escalation, today: date, now: datetime
         returns=returns,
         applied=escalation.applied_amount if status == EscalationStatus.APPROVED else None,
         schedule=schedule,
+        question=escalation.question,
+        asked_by=escalation.asked_by,
     )
 
 

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.access import TOLD_OF_RECOMMENDATIONS
 from bot.blocks.escalations import (
+    answer_reply,
     decision_reply,
     escalation_message,
     outcome_dm,
+    question_dm,
     question_reply,
     recommendation_reply,
 )
@@ -35,7 +37,14 @@ from bot.escalations.records.lookup import (
     message_key,
     open_escalation_of,
 )
-from bot.escalations.rules import DecisionEffect, approval_refusal, check_request, needs_manager
+from bot.escalations.rules import (
+    DecisionEffect,
+    answer_refusal,
+    approval_refusal,
+    check_request,
+    comment_refusal,
+    needs_manager,
+)
 from bot.ledger.records.accounts import find_account
 from bot.outbox.records import ESCALATION_KIND, enqueue
 from bot.parsing.amounts import parse_amount
@@ -137,11 +146,15 @@ def decide(
     at: Moment,
     default_limit: Decimal,
 ) -> EscalationCard:
-    """Approve or reject. Above a supervisor's approval limit an approval becomes a recommendation."""
+    """Approve (with conditions, if any) or reject (saying why). Above a supervisor's approval
+    limit an approval becomes a recommendation."""
     escalation = find_escalation(session, escalation_id, for_update=True)
     refusal = refusal_for(session, escalation, actor)
     if refusal:
         raise ConflictError(refusal, field="comment")
+    needed = comment_refusal(approve=approve, comment=comment)
+    if needed:
+        raise UserError(needed, field="comment")
     member = find_member(session, actor)
     assert member is not None  # people off the roster are refused above
     before = _state(escalation)
@@ -185,17 +198,35 @@ def decide(
 
 
 def ask_for_info(
-    session: Session, escalation_id: int, *, question: str, actor: str, at: Moment
+    session: Session,
+    escalation_id: int,
+    *,
+    question: str,
+    actor: str,
+    at: Moment,
+    permalink: str | None = None,
 ) -> EscalationCard:
+    """The question goes into the thread and, with an Answer button, to the agent's DM: the
+    supervisors' channel is not a place the agent sees. `permalink` links the DM to the thread."""
     escalation = find_escalation(session, escalation_id, for_update=True)
     refusal = refusal_for(session, escalation, actor)
     if refusal:
         raise ConflictError(refusal, field="question")
     before = _state(escalation)
     escalation.status = EscalationStatus.WAITING_INFO
+    escalation.question, escalation.asked_by, escalation.asked_at = question, actor, at.now
     card = card_of(session, escalation, at.today, at.now)
+    asked = uuid.uuid4().hex
     reply = question_reply(actor, escalation.requested_by, question)
-    _reply_in_thread(session, escalation, reply, at.now, f"question:{uuid.uuid4().hex}")
+    _reply_in_thread(session, escalation, reply, at.now, f"question:{asked}")
+    enqueue(
+        session,
+        key=f"{message_key(escalation.id)}:question-dm:{asked}",
+        kind="escalation-question",
+        channel=escalation.requested_by,
+        reply=question_dm(card, permalink),
+        now=at.now,
+    )
     _edit_message(session, escalation, card, at.now)
     _audit(
         session, escalation, actor, "escalation.asked", at.now, before=before, extra={"question": question}
@@ -203,12 +234,47 @@ def ask_for_info(
     return card
 
 
-def reopen_after_answer(session: Session, escalation: Escalation, *, at: Moment) -> None:
-    """The agent answered in the thread: the question is settled and the escalation waits for a decision."""
+def reopen_after_answer(session: Session, escalation: Escalation, *, answer: str, at: Moment) -> None:
+    """The agent answered (in the thread, or with the form of their DM): the question is settled
+    and the escalation waits for a decision."""
     before = _state(escalation)
     escalation.status = EscalationStatus.OPEN
     _edit_message(session, escalation, card_of(session, escalation, at.today, at.now), at.now)
-    _audit(session, escalation, escalation.requested_by, "escalation.answered", at.now, before=before)
+    _audit(
+        session, escalation, escalation.requested_by, "escalation.answered", at.now, before=before,
+        extra={"question": escalation.question, "answer": answer},
+    )  # fmt: skip
+
+
+def answer_question(
+    session: Session, escalation_id: int, *, answer: str, actor: str, at: Moment
+) -> EscalationCard:
+    """The agent's answer from the form of their DM: into the escalation's thread and the account's
+    notes, as a reply typed there would be, and the escalation back with the supervisors. Only the
+    requesting agent answers, and only while it waits for the answer (asked under its lock)."""
+    escalation = find_escalation(session, escalation_id, for_update=True)
+    refusal = answer_refusal(
+        answerer_id=actor, requested_by=escalation.requested_by, status=EscalationStatus(escalation.status)
+    )
+    if refusal:
+        raise ConflictError(refusal, field="answer")
+    session.add(
+        AccountNote(
+            account_pk=escalation.account_pk, escalation_id=escalation.id, author=actor, text=answer,
+            at=at.now,
+        )
+    )  # fmt: skip
+    _reply_in_thread(session, escalation, answer_reply(actor, answer), at.now, f"answer:{uuid.uuid4().hex}")
+    reopen_after_answer(session, escalation, answer=answer, at=at)
+    return card_of(session, escalation, at.today, at.now)
+
+
+def answer_refusal_for(session: Session, escalation_id: int, actor: str) -> str | None:
+    """Why `actor` may not answer the escalation's question now (a click on the DM's button)."""
+    escalation = find_escalation(session, escalation_id)
+    return answer_refusal(
+        answerer_id=actor, requested_by=escalation.requested_by, status=EscalationStatus(escalation.status)
+    )
 
 
 def note_reply(
@@ -227,7 +293,7 @@ def note_reply(
     )  # fmt: skip
     session.flush()
     if escalation.status == EscalationStatus.WAITING_INFO and user == escalation.requested_by:
-        reopen_after_answer(session, escalation, at=at)
+        reopen_after_answer(session, escalation, answer=text, at=at)
     return True
 
 
