@@ -21,6 +21,8 @@ class ActionId(StrEnum):
     ALERT_TAKE_OVER = "alert-take-over"
     ALERT_REASSIGN = "alert-reassign"
     ALERT_SNOOZE = "alert-snooze"
+    # `/collect alerts`'s next page; its value is the page number.
+    ALERTS_PAGE = "alerts-page"
     # Inputs of the escalation forms.
     ESCALATION_KIND_SELECT = "escalation-kind"
     ESCALATION_INSTALMENTS_INPUT = "escalation-instalments"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # or month before, at digest_time on the first working day of the week or month.
     daily_digest_time: time = Field(default=time(17, 30), validation_alias="COLLECT_DAILY_DIGEST_TIME")
     management_channel: str = Field(default="", validation_alias="COLLECT_MANAGEMENT_CHANNEL")
+    # An alerts run lists at most this many accounts (the most pressing); the rest are counted, and
+    # all are in `/collect alerts`.
+    alerts_per_run: int = Field(default=10, ge=1, le=20, validation_alias="COLLECT_ALERTS_PER_RUN")
     # Stalled accounts: no attempt for N working days, no conversation for M days, no payment for K days.
     stalled_attempt_days: int = Field(default=5, ge=1, le=60, validation_alias="COLLECT_STALLED_ATTEMPT_DAYS")
     stalled_conversation_days: int = Field(
@@ -184,6 +187,13 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def in_working_hours(self, at: datetime) -> bool:
+        """Working hours of a working day (not a holiday), in the team's zone: what tells people
+        (alerts, escalation reminders) waits for them, and comes at the next working start."""
+        local = at.astimezone(self.zone)
+        working = self.work_calendar.is_working_day(local.date())
+        return working and self.workday_start <= local.time() < self.workday_end
 
     def require_slack(self) -> None:
         """Serving needs the Slack credentials; the CLI's other commands do not."""

@@ -1,4 +1,5 @@
-"""The buttons on an alert: Take over, Reassign (pick someone), Snooze."""
+"""The buttons on an alert: Take over, Reassign (pick someone), Snooze; and the next page of
+`/collect alerts`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.blocks.kit import Reply
 from bot.errors import UserError
 from bot.ids import ActionId
 from bot.interactions import is_record_id
+from bot.outbox.job import deliver_now
 from bot.runtime import Runtime
 from handlers.answering import Answerer, respond_safely
 
@@ -26,6 +28,13 @@ def _alert_id(action: dict[str, Any]) -> int:
     return int(raw)
 
 
+def _page(action: dict[str, Any]) -> int:
+    raw = str(action.get("value", ""))
+    if not is_record_id(raw):
+        raise UserError("That page button is not one of mine.", "Type `/collect alerts` for the list.")
+    return int(raw)
+
+
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     def on(work: Callable[[str, dict[str, Any]], str]) -> Callable[..., None]:
         def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -35,7 +44,11 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             def answer() -> Reply:
                 return alert_handled(work(user, action))
 
-            answerer.later(lambda: respond_safely(respond, answer))
+            def answer_then_edit() -> None:
+                respond_safely(respond, answer)
+                deliver_now(runtime)  # the channel message's edit, queued with the action
+
+            answerer.later(answer_then_edit)
 
         return listener
 
@@ -52,3 +65,15 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     app.action(ActionId.ALERT_SNOOZE)(
         on(lambda user, action: desk.snooze(runtime, actor=user, alert_id=_alert_id(action)))
     )
+
+    @app.action(ActionId.ALERTS_PAGE)
+    def next_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        answerer.later(
+            lambda: respond_safely(
+                respond,
+                lambda: desk.alerts_list(runtime, actor=user, page=_page(action)),
+                replace_original=True,
+            )
+        )

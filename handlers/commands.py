@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 
+from bot.alerts import desk as alerts
 from bot.assignments import desk as assignments
 from bot.blocks import ledger as render
 from bot.blocks.assignments import account_moved, away_recorded
@@ -25,6 +26,7 @@ from bot.ledger import desk
 from bot.outbox.job import deliver_now
 from bot.parsing.command import (
     AccountCommand,
+    AlertsCommand,
     AssignCommand,
     AwayCommand,
     Command,
@@ -132,6 +134,8 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
         case EscalationsCommand():
             open_ones = escalations.open_escalations(runtime, user)
             return escalations_list(open_ones, runtime.now(), whose=escalations.whose(runtime, user))
+        case AlertsCommand():
+            return alerts.alerts_list(runtime, actor=user, page=command.page)
         case ReportCommand():
             report, whose = reports.report_for(
                 runtime, actor=user, kind=command.kind, user_id=command.user_id

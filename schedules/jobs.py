@@ -15,7 +15,7 @@ from bot.alerts.job import alerts_due, run_alerts
 from bot.assignments.job.daily import JOB as DAILY_ASSIGNMENTS
 from bot.assignments.job.daily import run_daily_assignments
 from bot.escalations.job import JOB as ESCALATION_REMINDERS
-from bot.escalations.job import run_reminders
+from bot.escalations.job import reminders_due_at, run_reminders
 from bot.job_runs import JobReport
 from bot.reports.job import KINDS, digest_due, job_name, run_digest
 from bot.reports.model import PeriodKind
@@ -41,10 +41,6 @@ def _daily_assignments_due(runtime: Runtime, at: datetime) -> bool:
     return calendar.is_working_day(local.date()) and local.time() >= runtime.settings.digest_time
 
 
-def _during_working_days(runtime: Runtime, at: datetime) -> bool:
-    return runtime.settings.work_calendar.is_working_day(at.astimezone(runtime.zone).date())
-
-
 def _digest(kind: PeriodKind) -> ScheduledJob:
     return ScheduledJob(
         job_name(kind),
@@ -55,7 +51,7 @@ def _digest(kind: PeriodKind) -> ScheduledJob:
 
 JOBS: dict[str, ScheduledJob] = {
     DAILY_ASSIGNMENTS: ScheduledJob(DAILY_ASSIGNMENTS, _daily_assignments_due, run_daily_assignments),
-    ESCALATION_REMINDERS: ScheduledJob(ESCALATION_REMINDERS, _during_working_days, run_reminders),
+    ESCALATION_REMINDERS: ScheduledJob(ESCALATION_REMINDERS, reminders_due_at, run_reminders),
     ALERTS: ScheduledJob(ALERTS, alerts_due, run_alerts),
     **{job_name(kind): _digest(kind) for kind in KINDS},
     # Due all day: the claim makes it once per team day, at the first tick of the day.

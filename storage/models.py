@@ -342,6 +342,9 @@ class Alert(Base):
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     handled_by: Mapped[str | None] = mapped_column(String(32))
+    # The outbox key of the channel message whose line shows this alert: Take over, Reassign and
+    # Snooze edit that message in place.
+    message_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class ComplianceRefusal(Base):

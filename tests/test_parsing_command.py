@@ -523,7 +523,7 @@ def test_commands_are_frozen() -> None:
 def test_usage_and_help_lines_cover_every_subcommand() -> None:
     assert set(USAGE) == {
         "help", "account", "log", "pay", "promise", "mine", "away", "assign", "escalate", "escalations",
-        "report", "target", "team", "hold", "release", "override",
+        "alerts", "report", "target", "team", "hold", "release", "override",
     }  # fmt: skip
     assert [usage for usage, _ in HELP_LINES] == list(USAGE.values())
     assert all(description.endswith(".") for _, description in HELP_LINES)

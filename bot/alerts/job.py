@@ -14,18 +14,24 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.alerts.records import ever_raised
 from bot.alerts.rules import (
+    SEVERITY,
+    AccountAlert,
     AlertFacts,
     BrokenPromise,
     Condition,
     Raised,
     Thresholds,
     broken_in_a_row,
+    digest,
+    merged_words,
     raised_conditions,
 )
 from bot.blocks.alerts import AlertLine, agent_alert, alerts_message
 from bot.calendar import WorkCalendar, local_day
 from bot.clock import team_today
+from bot.currency import format_money
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.outbox.records import enqueue
@@ -38,10 +44,7 @@ SLOT_MINUTES = 15
 
 
 def alerts_due(runtime: Runtime, at: datetime) -> bool:
-    local = at.astimezone(runtime.zone)
-    settings = runtime.settings
-    working = settings.work_calendar.is_working_day(local.date())
-    return working and settings.workday_start <= local.time() < settings.workday_end
+    return runtime.settings.in_working_hours(at)
 
 
 def slot(at: datetime, runtime: Runtime) -> str:
@@ -216,64 +219,91 @@ def _facts(account: Account, broken: list[Promise], zone: object) -> AlertFacts:
 
 
 def _raise_and_clear(session: Session, runtime: Runtime, found: list[Found], at: datetime) -> int:
+    """Each account's new conditions raised (an alert row each), and the accounts with one told as
+    one message: a line per account, the most pressing `alerts_per_run` listed, the rest counted.
+    The first run of a portfolio with more than that is its backlog, announced once as such."""
+    first_run = not ever_raised(session)
     active = {
         (a.account_pk, a.condition): a
         for a in session.scalars(select(Alert).where(Alert.cleared_at.is_(None)))
     }
     still: set[tuple[int, str]] = set()
-    lines: list[AlertLine] = []
+    raised_now: list[tuple[Found, list[Alert]]] = []
     for item in found:
+        new: list[Alert] = []
         for raised in item.raised:
             key = (item.facts.account_pk, str(raised.condition))
             still.add(key)
             current = active.get(key)
             if current is not None and (current.snoozed_until is None or current.snoozed_until > at):
-                continue
+                continue  # raised already: open, handled, or snoozed
             if current is not None:
                 current.cleared_at = at  # the snooze ended with the condition still there: raise again
-            alert = Alert(
-                account_pk=item.facts.account_pk, condition=raised.condition, why=raised.why, raised_at=at
-            )
-            session.add(alert)
-            session.flush()
-            lines.append(
-                AlertLine(
-                    alert.id,
-                    item.facts.account_id,
-                    item.customer_name,
-                    raised.why,
-                    item.facts.assigned_to,
-                    raised.weight,
+            new.append(
+                Alert(
+                    account_pk=item.facts.account_pk, condition=raised.condition, why=raised.why, raised_at=at
                 )
             )
-            _tell_agent(session, runtime, alert, item, raised, at)
+        if new:
+            raised_now.append((item, new))
     for key, alert in active.items():
         if key not in still:
             alert.cleared_at = at
-    if lines and runtime.settings.supervisor_channel:
-        first = min(line.alert_id for line in lines)
+    if not raised_now:
+        return 0
+    session.add_all([alert for _, new in raised_now for alert in new])
+    session.flush()
+    message_key = f"alerts:{min(alert.id for _, new in raised_now for alert in new)}"
+    summary = digest(
+        [_merged(item, new, at, runtime) for item, new in raised_now], runtime.settings.alerts_per_run
+    )
+    listed = {line.account_pk for line in summary.listed}
+    for item, new in raised_now:
+        for alert in new:
+            if item.facts.account_pk in listed:
+                alert.message_key = message_key
+            _tell_agent(session, runtime, alert, item, at)
+    if runtime.settings.supervisor_channel:
+        lines = [
+            AlertLine(a.alert_id, a.account_id, a.customer_name, a.said, a.assigned_to, a.balance)
+            for a in summary.listed
+        ]
         enqueue(
             session,
-            key=f"alerts:{first}",
+            key=message_key,
             kind="alerts",
             channel=runtime.settings.supervisor_channel,
-            reply=alerts_message(sorted(lines, key=lambda line: -line.weight)),
+            reply=alerts_message(
+                lines, rest=summary.rest, total=summary.total, backlog=first_run and bool(summary.rest)
+            ),
             now=at,
         )
-    return len(lines)
+    return sum(len(new) for _, new in raised_now)
 
 
-def _tell_agent(
-    session: Session, runtime: Runtime, alert: Alert, item: Found, raised: Raised, at: datetime
-) -> None:
+def _merged(item: Found, new: list[Alert], at: datetime, runtime: Runtime) -> AccountAlert:
+    """The account's line: every condition it has now (not only the new ones), its buttons on the
+    most severe new alert."""
+    facts = item.facts
+    button = max(new, key=lambda alert: SEVERITY[Condition(alert.condition)])
+    days_past_due = (team_today(at, runtime.zone) - facts.due_date).days
+    said = merged_words(item.raised, format_money(facts.balance, facts.currency), days_past_due)
+    conditions = tuple(raised.condition for raised in item.raised)
+    return AccountAlert(
+        button.id, facts.account_pk, facts.account_id, item.customer_name, facts.currency, facts.balance,
+        facts.assigned_to, conditions, said,
+    )  # fmt: skip
+
+
+def _tell_agent(session: Session, runtime: Runtime, alert: Alert, item: Found, at: datetime) -> None:
     """A broken promise is the agent's to chase first: they hear of it directly."""
-    if raised.condition != Condition.BROKEN_PROMISE or not item.facts.assigned_to:
+    if alert.condition != Condition.BROKEN_PROMISE or not item.facts.assigned_to:
         return
     enqueue(
         session,
         key=f"alert:{alert.id}:agent",
         kind="alert-agent",
         channel=item.facts.assigned_to,
-        reply=agent_alert(item.facts.account_id, item.customer_name, raised.why),
+        reply=agent_alert(item.facts.account_id, item.customer_name, alert.why),
         now=at,
     )

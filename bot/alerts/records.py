@@ -1,18 +1,36 @@
-"""Acting on an alert inside the desk's transaction: the account handed over, or the alert snoozed,
-audited."""
+"""Acting on an alert inside the desk's transaction: the account handed over, or its alerts
+snoozed, audited; the channel message that lists it, read for its edit; the open alerts listed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.alerts.rules import SNOOZE_DAYS
+from bot.alerts.rules import SNOOZE_DAYS, AccountAlert, Condition
 from bot.assignments.records.moves import assign_account
+from bot.blocks.alerts import Handled, with_line_handled
 from bot.errors import NotFoundError
+from bot.outbox.records import enqueue
 from bot.roster.records import require_supervisor
-from storage.models import Account, Alert
+from storage.models import Account, Alert, OutboxMessage
+
+
+@dataclass(frozen=True, slots=True)
+class ActedOn:
+    said: str
+    owner: str | None
+    listed: tuple[tuple[int, str], ...]
+    """The account's open alerts that a channel message lists, with that message's key: the line
+    may be in more than one message (a condition raised in one run, another in a later one)."""
+
+
+def _acted(said: str, owner: str | None, alerts: list[Alert]) -> ActedOn:
+    return ActedOn(said, owner, tuple((a.id, a.message_key) for a in alerts if a.message_key))
 
 
 def _alert(session: Session, alert_id: int) -> Alert:
@@ -22,26 +40,124 @@ def _alert(session: Session, alert_id: int) -> Alert:
     return alert
 
 
+def _open_on_account(session: Session, alert: Alert) -> list[Alert]:
+    """The account's alerts still open: its line in a message stands for all of them."""
+    query = select(Alert).where(
+        Alert.account_pk == alert.account_pk, Alert.cleared_at.is_(None), Alert.id != alert.id
+    )
+    return [alert, *session.scalars(query.with_for_update())]
+
+
 def hand_over(
     session: Session, *, actor: str, alert_id: int, agent_id: str, now: datetime, today: date
-) -> str:
-    """Take over (agent_id = the supervisor) or reassign: the account moves, the alert is handled."""
+) -> ActedOn:
+    """Take over (agent_id = the supervisor) or reassign: the account moves, its alerts are handled.
+    A handled alert stays raised (not cleared) so the next run does not raise it again: only a
+    new condition on the account does."""
     require_supervisor(session, actor, "act on alerts")
     alert = _alert(session, alert_id)
     account = session.get_one(Account, alert.account_pk)
     moved = assign_account(
         session, actor=actor, account_id=account.account_id, agent_id=agent_id, now=now, today=today
     )
-    alert.handled_by, alert.cleared_at = actor, now
-    return f"{moved.account_id} is now {moved.to_name}'s."
+    alerts = _open_on_account(session, alert)
+    for each in alerts:
+        each.handled_by = actor
+    return _acted(f"{moved.account_id} is now {moved.to_name}'s.", agent_id, alerts)
 
 
-def snooze_alert(session: Session, *, actor: str, alert_id: int, now: datetime) -> str:
+def snooze_alert(session: Session, *, actor: str, alert_id: int, now: datetime) -> ActedOn:
     require_supervisor(session, actor, "snooze alerts")
     alert = _alert(session, alert_id)
-    alert.snoozed_until, alert.handled_by = now + timedelta(days=SNOOZE_DAYS), actor
-    audit.record(
-        session, at=now, actor=actor, action="alert.snoozed", entity="alert", entity_key=str(alert_id),
-        after=audit.snapshot({"snoozed_until": alert.snoozed_until, "condition": alert.condition}),
-    )  # fmt: skip
-    return f"Snoozed for {SNOOZE_DAYS} days: {alert.why}"
+    alerts = _open_on_account(session, alert)
+    for each in alerts:
+        each.snoozed_until, each.handled_by = now + timedelta(days=SNOOZE_DAYS), actor
+        audit.record(
+            session, at=now, actor=actor, action="alert.snoozed", entity="alert", entity_key=str(each.id),
+            after=audit.snapshot({"snoozed_until": each.snoozed_until, "condition": each.condition}),
+        )  # fmt: skip
+    owner = session.scalar(select(Account.assigned_to).where(Account.id == alert.account_pk))
+    return _acted(f"Snoozed for {SNOOZE_DAYS} days: {alert.why}", owner, alerts)
+
+
+@dataclass(frozen=True, slots=True)
+class ListedIn:
+    """The channel message an alert is listed in, as it now reads (its latest edit, if any)."""
+
+    key: str
+    channel: str
+    blocks: list[dict[str, Any]]
+    next_edit_key: str
+
+
+def listed_in(session: Session, key: str) -> ListedIn | None:
+    """The message queued under `key`, locked so that two actions on its lines edit it one after
+    the other, each over the other's change."""
+    original = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == key).with_for_update()
+    ).one_or_none()
+    if original is None:
+        return None
+    edits = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.startswith(f"{key}:edit:", autoescape=True))
+            .order_by(OutboxMessage.id)
+        )
+    )
+    latest = edits[-1] if edits else original
+    blocks = list(latest.payload.get("blocks") or [])
+    return ListedIn(key, original.channel, blocks, f"{key}:edit:{len(edits) + 1}")
+
+
+def queue_line_edit(session: Session, acted: ActedOn, *, did: str, actor: str, at: datetime) -> None:
+    """Everyone sees what was done: each message listing the account is edited (chat.update
+    through the outbox), queued in the action's own transaction so the two never disagree."""
+    for message_key in dict.fromkeys(key for _, key in acted.listed):
+        listed = listed_in(session, message_key)
+        if listed is None:
+            continue
+        for alert_id, key in acted.listed:
+            if key != message_key:
+                continue
+            edited = with_line_handled(listed.blocks, Handled(alert_id, did, actor, at, acted.owner))
+            if edited is None:
+                continue  # not this alert's line (the account's line carries one alert's buttons)
+            enqueue(
+                session,
+                key=listed.next_edit_key,
+                kind="alerts-edit",
+                channel=listed.channel,
+                reply=edited,
+                now=at,
+                update_key=listed.key,
+            )
+            break
+
+
+def open_alerts(session: Session) -> list[AccountAlert]:
+    """Every account with an alert nobody has handled or snoozed, one entry per alert."""
+    query = (
+        select(Alert, Account)
+        .join(Account, Account.id == Alert.account_pk)
+        .where(Alert.cleared_at.is_(None), Alert.handled_by.is_(None))
+        .order_by(Alert.id)
+    )
+    return [
+        AccountAlert(
+            alert.id,
+            account.id,
+            account.account_id,
+            account.customer_name,
+            account.currency,
+            account.balance,
+            account.assigned_to,
+            (Condition(alert.condition),),
+            alert.why,
+        )
+        for alert, account in session.execute(query)
+    ]
+
+
+def ever_raised(session: Session) -> bool:
+    return session.scalar(select(Alert.id).limit(1)) is not None

@@ -5,7 +5,8 @@ payment plan at risk (two broken instalments in a row)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -69,6 +70,8 @@ class Raised:
     why: str
     weight: Decimal
     """For ordering many alerts: the balance at stake."""
+    said: tuple[str, ...] = ()
+    """The condition in a few words, for the one line its account gets with its other conditions."""
 
 
 def working_days_since(day: date | None, today: date, is_working_day: Callable[[date], bool]) -> int | None:
@@ -87,22 +90,23 @@ def raised_conditions(
     dpd = (today - facts.due_date).days
     quiet = working_days_since(facts.last_contact_on, today, is_working_day)
     if facts.balance >= limits.high_value and dpd > 0:
-        found.append(Raised(Condition.HIGH_VALUE, f"high value: {money}, {dpd} days past due", facts.balance))
+        why = f"high value: {money}, {dpd} days past due"
+        found.append(Raised(Condition.HIGH_VALUE, why, facts.balance, ("high value",)))
         if quiet is None or quiet >= limits.untouched_working_days:
             words = (
                 "never contacted" if quiet is None else _no_attempt_for(quiet, facts.last_contact_on, today)
             )
-            found.append(
-                Raised(Condition.HIGH_VALUE_UNTOUCHED, f"high value, {money}: {words}", facts.balance)
-            )
+            why = f"high value, {money}: {words}"
+            found.append(Raised(Condition.HIGH_VALUE_UNTOUCHED, why, facts.balance, ("high value", words)))
     stalled = _stalled_because(facts, today, limits, quiet)
     if stalled:
-        found.append(Raised(Condition.STALLED, f"stalled, {money}: " + "; ".join(stalled), facts.balance))
+        why = f"stalled, {money}: " + "; ".join(stalled)
+        found.append(Raised(Condition.STALLED, why, facts.balance, ("stalled", *stalled)))
     if facts.broken:
         found.append(_broken(facts))
     if facts.instalments_broken_in_a_row >= 2:
         why = f"payment plan at risk: {facts.instalments_broken_in_a_row} instalments broken in a row"
-        found.append(Raised(Condition.PLAN_AT_RISK, why, facts.balance))
+        found.append(Raised(Condition.PLAN_AT_RISK, why, facts.balance, (why,)))
     return found
 
 
@@ -133,7 +137,7 @@ def _broken(facts: AlertFacts) -> Raised:
     paid = format_money(latest.paid_toward, facts.currency)
     what = f"instalment {latest.instalment}" if latest.instalment else "promise"
     why = f"broken {what}: {promised} due {latest.due_date.isoformat()}, {paid} paid"
-    return Raised(Condition.BROKEN_PROMISE, why, latest.amount - latest.paid_toward)
+    return Raised(Condition.BROKEN_PROMISE, why, latest.amount - latest.paid_toward, (why,))
 
 
 def broken_in_a_row(instalments: list[tuple[date, bool]]) -> int:
@@ -144,3 +148,108 @@ def broken_in_a_row(instalments: list[tuple[date, bool]]) -> int:
             break
         count += 1
     return count
+
+
+# --- many alerts at once: one line per account, the most pressing first ---------------------------
+
+# The worse the condition, the higher: a plan or a promise already failing comes before a big
+# balance nobody touched, and that before one merely past due or an agent's stalled account.
+SEVERITY: dict[Condition, int] = {
+    Condition.PLAN_AT_RISK: 5,
+    Condition.BROKEN_PROMISE: 4,
+    Condition.HIGH_VALUE_UNTOUCHED: 3,
+    Condition.HIGH_VALUE: 2,
+    Condition.STALLED: 1,
+}
+# How the accounts not listed are counted, each once, under its worst condition.
+COUNTED_AS: dict[Condition, str] = {
+    Condition.PLAN_AT_RISK: "payment plan at risk",
+    Condition.BROKEN_PROMISE: "broken promise",
+    Condition.HIGH_VALUE_UNTOUCHED: "high value untouched",
+    Condition.HIGH_VALUE: "high value past due",
+    Condition.STALLED: "stalled",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountAlert:
+    """One account's conditions, merged into the one line it gets in a message."""
+
+    alert_id: int
+    """The alert its buttons act on (acting on it acts on all the account's open alerts)."""
+    account_pk: int
+    account_id: str
+    customer_name: str
+    currency: str
+    balance: Decimal
+    assigned_to: str | None
+    conditions: tuple[Condition, ...]
+    said: str
+
+    @property
+    def worst(self) -> Condition:
+        return max(self.conditions, key=SEVERITY.__getitem__)
+
+
+def merged_words(raised: Sequence[Raised], money: str, days_past_due: int) -> str:
+    """`$25,000.00 · high value · never contacted · 104 days past due`: each phrase once."""
+    words = [money]
+    for item in raised:
+        words.extend(w for w in item.said if w not in words)
+    if days_past_due > 0:
+        words.append(f"{days_past_due} days past due")
+    return " · ".join(words)
+
+
+def merged_by_account(alerts: Sequence[AccountAlert]) -> list[AccountAlert]:
+    """Never the same account twice: two entries for one account become one line (its first
+    alert's buttons, every condition, every phrase)."""
+    by_account: dict[int, AccountAlert] = {}
+    for item in alerts:
+        seen = by_account.get(item.account_pk)
+        if seen is None:
+            by_account[item.account_pk] = item
+            continue
+        conditions = (*seen.conditions, *(c for c in item.conditions if c not in seen.conditions))
+        extra = [w for w in item.said.split(" · ") if w not in seen.said.split(" · ")]
+        said = " · ".join([seen.said, *extra])
+        by_account[item.account_pk] = AccountAlert(
+            min(seen.alert_id, item.alert_id), seen.account_pk, seen.account_id, seen.customer_name,
+            seen.currency, seen.balance, seen.assigned_to, conditions, said,
+        )  # fmt: skip
+    return list(by_account.values())
+
+
+def ranked(alerts: Sequence[AccountAlert]) -> list[AccountAlert]:
+    """The most pressing first: more conditions, then a worse one; then money at risk. Balances in
+    different currencies are never compared: within a tier each currency is ranked by balance, and
+    the currencies take turns (each one's biggest, then each one's second, …, currencies by code)."""
+    tiers: dict[tuple[int, int], dict[str, list[AccountAlert]]] = defaultdict(lambda: defaultdict(list))
+    for item in merged_by_account(alerts):
+        tiers[(len(item.conditions), SEVERITY[item.worst])][item.currency].append(item)
+    ordered: list[AccountAlert] = []
+    for tier in sorted(tiers, reverse=True):
+        turns: list[tuple[int, str, str, AccountAlert]] = []
+        for currency, items in tiers[tier].items():
+            by_balance = sorted(items, key=lambda a: (-a.balance, a.account_id))
+            turns.extend((place, currency, a.account_id, a) for place, a in enumerate(by_balance))
+        ordered.extend(a for *_, a in sorted(turns, key=lambda t: t[:3]))
+    return ordered
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsDigest:
+    """What one message says: the first `cap` accounts listed, the rest counted."""
+
+    listed: list[AccountAlert]
+    rest: list[tuple[str, int]]
+    """The accounts not listed, each counted once under its worst condition, the biggest count first."""
+    total: int
+
+
+def digest(alerts: Sequence[AccountAlert], cap: int) -> AlertsDigest:
+    ordered = ranked(alerts)
+    listed, others = ordered[:cap], ordered[cap:]
+    counts = Counter(COUNTED_AS[a.worst] for a in others)
+    rest = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return AlertsDigest(listed, rest, len(ordered))

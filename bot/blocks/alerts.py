@@ -1,17 +1,21 @@
-"""Alerts in the supervisors' channel: many at once come as one message, the top ones listed with
-their buttons and the rest counted."""
+"""Alerts in the supervisors' channel: many at once come as one message, one line per account (all
+its conditions merged), the most pressing listed with their buttons and the rest counted. Acting on
+a line edits the message in place: the line says who did what, when, and loses its buttons."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from bot.alerts.rules import SNOOZE_DAYS
-from bot.blocks.kit import Reply, actions, button, context, header, section
-from bot.blocks.mrkdwn import code, escape, mention
+from bot.blocks.kit import Block, Reply, actions, button, context, header, section
+from bot.blocks.mrkdwn import code, escape, local_time, mention
 from bot.ids import ActionId
 
 LISTED = 10
+ALERTS_COMMAND = "/collect alerts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,23 +28,98 @@ class AlertLine:
     weight: Decimal
 
 
-def alerts_message(lines: list[AlertLine]) -> Reply:
-    shown, rest = lines[:LISTED], len(lines) - LISTED
-    blocks = [header(f"{len(lines)} account{'s need' if len(lines) != 1 else ' needs'} a supervisor")]
-    for line in shown:
-        owner = mention(line.assigned_to) if line.assigned_to else "unassigned"
+def alerts_message(
+    lines: list[AlertLine],
+    *,
+    rest: list[tuple[str, int]] | None = None,
+    total: int | None = None,
+    backlog: bool = False,
+) -> Reply:
+    """`lines` in order, at most LISTED of them when `rest` is not given; `rest` counts the accounts
+    not listed by condition. A backlog (the portfolio's first run) is said to be one."""
+    if rest is None:
+        shown = lines[:LISTED]
+        rest = [("more", len(lines) - LISTED)] if len(lines) > LISTED else []
+        total = len(lines)
+    else:
+        shown = lines
+    total = len(shown) + sum(n for _, n in rest) if total is None else total
+    need = f"{total:,} account{'s need' if total != 1 else ' needs'} a supervisor"
+    title = f"Backlog on first load: {need}" if backlog else need
+    blocks: list[Block] = [header(title)]
+    if backlog:
         blocks.append(
-            section(
-                f"{code(line.account_id)} {escape(line.customer_name[:60])} · {owner}\n{escape(line.why)}"
+            context(
+                "These were already due when the portfolio was loaded: announced once, here, not as "
+                "an alert each. From now on only new conditions are raised."
             )
         )
-        blocks.append(_buttons(line.alert_id))
-    if rest > 0:
-        blocks.append(context(f"…and {rest} more: each is raised once until it clears or is snoozed."))
-    return Reply(text=f"{len(lines)} accounts need a supervisor", blocks=blocks)
+    for line in shown:
+        blocks.extend(alert_line(line))
+    more = sum(n for _, n in rest)
+    if more > 0:
+        counted = ", ".join(f"{n:,} {what}" for what, n in rest if what != "more")
+        said = f"…and {more:,} more" + (f": {counted}." if counted else ".")
+        blocks.append(context(f"{said} The full list, with the same buttons: `{ALERTS_COMMAND}`."))
+    return Reply(text=title, blocks=blocks)
 
 
-def _buttons(alert_id: int) -> dict[str, object]:
+def alert_line(line: AlertLine) -> list[Block]:
+    owner = mention(line.assigned_to) if line.assigned_to else "unassigned"
+    text = f"{code(line.account_id)} {escape(line.customer_name[:60])}\n{escape(line.why)}"
+    return [
+        section(text, fields=[f"Owner: {owner}"], block_id=f"alert-line-{line.alert_id}"),
+        _buttons(line.alert_id),
+    ]
+
+
+def alerts_page(lines: list[AlertLine], *, page: int, pages: int, total: int) -> Reply:
+    """`/collect alerts`: every account with an open alert, a page at a time, the same buttons."""
+    if not lines:
+        return Reply(text="No account needs a supervisor right now.")
+    title = f"{total:,} account{'s need' if total != 1 else ' needs'} a supervisor"
+    blocks: list[Block] = [header(title)]
+    for line in lines:
+        blocks.extend(alert_line(line))
+    blocks.append(context(f"Page {page} of {pages}, the most pressing first."))
+    if page < pages:
+        blocks.append(actions(button(f"Page {page + 1}", ActionId.ALERTS_PAGE, str(page + 1))))
+    return Reply(text=f"{title} (page {page} of {pages})", blocks=blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What was done with an alert's line, for the message everyone sees."""
+
+    alert_id: int
+    did: str
+    """`Taken over`, `Reassigned`, `Snoozed 3 days`."""
+    actor: str
+    at: datetime
+    owner: str | None
+
+
+def with_line_handled(blocks: list[Block], handled: Handled) -> Reply | None:
+    """The message with that line saying who did what, when (each reader's own zone), and
+    its new owner, its buttons gone; None when the message has no such line (or it is handled)."""
+    line_id, buttons_id = f"alert-line-{handled.alert_id}", f"alert-{handled.alert_id}"
+    if not any(block.get("block_id") == buttons_id for block in blocks):
+        return None
+    owner = mention(handled.owner) if handled.owner else "unassigned"
+    when = local_time(handled.at, handled.at.strftime("%Y-%m-%d %H:%M UTC"))
+    note = f"{handled.did} by {mention(handled.actor)} {when} · Owner: {owner}"
+    changed: list[Block] = []
+    for block in blocks:
+        if block.get("block_id") == buttons_id:
+            continue
+        if block.get("block_id") == line_id:
+            block = {**block, "fields": [{"type": "mrkdwn", "text": f":white_check_mark: {note}"}]}
+        changed.append(block)
+    title = next((b["text"]["text"] for b in changed if b.get("type") == "header"), "Alerts")
+    return Reply(text=str(title), blocks=changed)
+
+
+def _buttons(alert_id: int) -> dict[str, Any]:
     value = str(alert_id)
     return actions(
         button("Take over", ActionId.ALERT_TAKE_OVER, value, style="primary"),

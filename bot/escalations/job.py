@@ -29,6 +29,12 @@ JOB = "escalation-reminders"
 WAITING_FOR_A_DECISION = (EscalationStatus.OPEN, EscalationStatus.RECOMMENDED)
 
 
+def reminders_due_at(runtime: Runtime, at: datetime) -> bool:
+    """Only in working hours: waiting time counts only then, but a reminder that falls due at the
+    end of the day would otherwise go out at the evening's ticks; it waits for the next working start."""
+    return runtime.settings.in_working_hours(at)
+
+
 def run_reminders(runtime: Runtime, at: datetime, by: str) -> JobReport:
     settings = runtime.settings
     calendar = settings.work_calendar

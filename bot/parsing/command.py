@@ -46,6 +46,7 @@ USAGE: dict[str, str] = {
     "assign": "/collect assign <account-id> @user",
     "escalate": "/collect escalate <account-id> <kind> [amount] <reason…>",
     "escalations": "/collect escalations",
+    "alerts": "/collect alerts [page]",
     "report": "/collect report [day|week|month] [@user]",
     "target": "/collect target @user <amount>",
     "team": "/collect team [add @user <role> | remove @user]",
@@ -62,6 +63,7 @@ _EXAMPLES: dict[str, str] = {
     "away": "/collect away @ana 2026-12-24 2026-12-31",
     "assign": "/collect assign ACC-1042 @ana",
     "escalate": "/collect escalate ACC-1042 settlement 800 offers 800 today to close the account",
+    "alerts": "/collect alerts 2",
     "report": "/collect report week @ana",
     "target": "/collect target @ana 15000",
     "hold": "/collect hold ACC-1042 dispute says it was paid in 2024",
@@ -99,6 +101,7 @@ HELP_LINES: list[tuple[str, str]] = [
         "pause or dispute review. Type `/collect escalate` alone for a form.",
     ),
     (USAGE["escalations"], "Show the escalations waiting for a decision."),
+    (USAGE["alerts"], "Show every account with an alert nobody has acted on yet (supervisors)."),
     (USAGE["report"], "Show the numbers: yours, or (supervisors) anyone's or the team's."),
     (USAGE["target"], "Set someone's monthly collection target (supervisors)."),
     (USAGE["team"], "List the roster, or add or remove someone (admins and managers)."),
@@ -177,6 +180,11 @@ class EscalationsCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertsCommand:
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class ReportCommand:
     kind: Literal["day", "week", "month"]
     user_id: str | None
@@ -235,6 +243,7 @@ Command: TypeAlias = (
     | AssignCommand
     | EscalateCommand
     | EscalationsCommand
+    | AlertsCommand
     | ReportCommand
     | TargetCommand
     | TeamCommand
@@ -634,6 +643,15 @@ _REPORT_KINDS = {"day": "day", "today": "day", "daily": "day", "week": "week", "
                  "month": "month", "monthly": "month"}  # fmt: skip
 
 
+def _parse_alerts(text: str, args: _Tokens) -> Command:
+    if not args:
+        return AlertsCommand()
+    word = args[0].group()
+    if not word.isascii() or not word.isdigit() or not 1 <= int(word[:6]) <= 10_000:
+        raise _usage_error("alerts", f"{quoted(word)} is not a page number.")
+    return AlertsCommand(page=int(word))
+
+
 def _parse_report(text: str, args: _Tokens) -> Command:
     kind: Literal["day", "week", "month"] = "day"
     user_id = None
@@ -706,6 +724,7 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "promise": _parse_promise,
     "escalate": _parse_escalate,
     "escalations": _parse_escalations,
+    "alerts": _parse_alerts,
     "report": _parse_report,
     "target": _parse_target,
     "team": _parse_team,
