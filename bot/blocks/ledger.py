@@ -35,9 +35,9 @@ def help_reply(intro: str | None = None) -> Reply:
 
 
 def parse_error_reply(error: UserError) -> Reply:
-    """A command that could not be read: what was wrong, and the command list when it was the
-    subcommand itself."""
-    if isinstance(error, UnknownSubcommandError):
+    """A command that could not be read: what was wrong; for a subcommand the bot does not know,
+    the one meant when one is close, else the command list."""
+    if isinstance(error, UnknownSubcommandError) and error.suggestion is None:
         return help_reply(intro=f":warning: {error.problem}")
     return error_reply(error)
 
