@@ -97,7 +97,7 @@ CLOSED_STATUSES = frozenset({AccountStatus.PAID, AccountStatus.SETTLED, AccountS
 
 # How people write each word in a sentence: the stored word is for typing and for the database,
 # this one for reading. Every renderer that shows a channel or a payment method takes it from here.
-CHANNEL_NAMES: dict[Channel, str] = {
+CHANNEL_NAMES: dict[str, str] = {
     Channel.CALL: "call",
     Channel.EMAIL: "email",
     Channel.SMS: "SMS",
@@ -105,7 +105,7 @@ CHANNEL_NAMES: dict[Channel, str] = {
     Channel.VISIT: "visit",
 }
 
-METHOD_NAMES: dict[PaymentMethod, str] = {
+METHOD_NAMES: dict[str, str] = {
     PaymentMethod.CARD: "card",
     PaymentMethod.ACH: "ACH",
     PaymentMethod.CHECK: "check",
@@ -116,26 +116,27 @@ METHOD_NAMES: dict[PaymentMethod, str] = {
     PaymentMethod.OTHER: "other",
 }
 
-STATUS_NAMES: dict[AccountStatus, str] = {status: status.replace("_", " ") for status in AccountStatus}
+STATUS_NAMES: dict[str, str] = {status: status.replace("_", " ") for status in AccountStatus}
 
 
 def channel_name(channel: str) -> str:
     """A stored channel as people write it; a word the bot does not know (imported) as it is."""
-    return CHANNEL_NAMES.get(channel, channel)  # type: ignore[call-overload]
+    return CHANNEL_NAMES.get(channel, channel)
 
 
 def method_name(method: str) -> str:
     """A stored payment method as people write it; a word the bot does not know as it is."""
-    return METHOD_NAMES.get(method, method)  # type: ignore[call-overload]
+    return METHOD_NAMES.get(method, method)
 
 
 def status_name(status: str) -> str:
-    return STATUS_NAMES.get(status, status.replace("_", " "))  # type: ignore[call-overload]
+    return STATUS_NAMES.get(status, status.replace("_", " "))
 
 
 def heading(name: str) -> str:
     """A name at the start of a label (`SMS`, `Pix`, `Email`): only its first letter raised."""
     return name[:1].upper() + name[1:]
+
 
 # What agents actually type, mapped to the canonical word.
 CHANNEL_ALIASES: dict[str, Channel] = {

@@ -107,8 +107,7 @@ def test_a_closed_account_card_shows_it_closed_not_days_past_due(
     shown = texts(json.dumps(answer))
     assert "past due" not in shown and "175" not in shown
     assert answer["text"] == f"OLD-1: $0.00, {word}"
-    assert f"*Days past due*\n{word}" not in shown  # the field says what it is: the account is closed
-    assert f"*Closed*\n{word}" in shown
+    assert f"*Status*\n{word}" in shown
 
 
 def test_an_open_account_card_still_counts_days_past_due(team: RunningBot) -> None:
@@ -140,8 +139,10 @@ def test_a_closed_worklist_line_says_so() -> None:
 def test_an_escalation_card_on_a_closed_account_says_it_is_closed() -> None:
     card = make_card(days_past_due=175, balance=Decimal(0), account_status=AccountStatus.PAID)
     shown = json.dumps(escalation_message(card).blocks)
-    assert "*Closed*\\npaid" in shown and "Days past due" not in shown
-    assert "*Days past due*\\n175" in json.dumps(escalation_message(replace(card, account_status="active")).blocks)
+    assert "*Status*\\npaid" in shown and "Days past due" not in shown
+    assert "*Days past due*\\n175" in json.dumps(
+        escalation_message(replace(card, account_status="active")).blocks
+    )
 
 
 # --- 3. Reasons that do not repeat the balance ----------------------------------------------------

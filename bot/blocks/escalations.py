@@ -35,7 +35,13 @@ from bot.escalations.model import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DecisionContext, ModalOrigin
 from bot.ledger.model import ContactLine
-from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationKind, EscalationStatus
+from bot.vocabulary import (
+    CLOSED_STATUSES,
+    OPEN_ESCALATION_STATUSES,
+    EscalationKind,
+    EscalationStatus,
+    status_name,
+)
 
 View = dict[str, Any]
 
@@ -325,9 +331,15 @@ def _summary_section(card: EscalationCard) -> Block:
     if reason:
         text += f"\n*Reason*\n{reason}"
     dpd = f"{card.days_past_due:,}" if card.days_past_due > 0 else "current"
+    # A closed account owes nothing past due, however old its due date: its status says so.
+    standing = (
+        f"*Status*\n{status_name(card.account_status)}"
+        if card.account_status in CLOSED_STATUSES
+        else f"*Days past due*\n{dpd}"
+    )
     fields = [
         f"*Balance*\n{escape(_money(card.balance, card))}",
-        f"*Days past due*\n{dpd}",
+        standing,
         f"*Requested by*\n{_who(card.requested_by)}",
         f"*Requested*\n{_when(card.requested_at)}",
     ]

@@ -19,6 +19,7 @@ from bot.ledger.records.holds import HoldOutcome
 from bot.ledger.records.payments import PaymentOutcome
 from bot.ledger.records.promises import PromiseOutcome
 from bot.parsing.command import HELP_LINES, UnknownSubcommandError
+from bot.vocabulary import CLOSED_STATUSES, status_name
 
 if TYPE_CHECKING:
     from bot.ledger.desk import PaymentToConfirm
@@ -48,16 +49,19 @@ _BUCKET_LABEL = {AgingBucket.CURRENT: "current"}
 def account_card(summary: AccountSummary) -> Reply:
     balance = format_money(summary.balance, summary.currency)
     bucket = _BUCKET_LABEL.get(summary.aging_bucket, f"{summary.aging_bucket} days")
-    status = summary.status.replace("_", " ") + (
+    status = status_name(summary.status) + (
         f" ({escape(summary.hold_reason)})" if summary.hold_reason else ""
     )
     owner = mention(summary.assigned_to) if summary.assigned_to else "unassigned"
+    # A closed account owes nothing past due, however old its due date: its status says it all.
+    closed = summary.status in CLOSED_STATUSES
+    overdue = [] if closed else [f"*Days past due*\n{summary.days_past_due} · {bucket}"]
     blocks = [
         section(
             f"*{escape(summary.customer_name)}* · {code(summary.account_id)}",
             fields=[
                 f"*Balance*\n{balance} ({summary.currency})",
-                f"*Days past due*\n{summary.days_past_due} · {bucket}",
+                *overdue,
                 f"*Status*\n{status}",
                 f"*Assigned to*\n{owner}",
             ],
@@ -75,9 +79,8 @@ def account_card(summary: AccountSummary) -> Reply:
             )
         )
     blocks += [divider(), section(_contacts_text(summary.contacts)), section(_payments_text(summary))]
-    return Reply(
-        text=f"{summary.account_id}: {balance}, {summary.days_past_due} days past due", blocks=blocks
-    )
+    standing = status_name(summary.status) if closed else f"{summary.days_past_due} days past due"
+    return Reply(text=f"{summary.account_id}: {balance}, {standing}", blocks=blocks)
 
 
 def _contacts_text(contacts: list[ContactLine]) -> str:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.ledger.model import ContactLine
-from bot.vocabulary import EscalationKind, EscalationStatus
+from bot.vocabulary import AccountStatus, EscalationKind, EscalationStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +58,6 @@ class EscalationCard:
     """Once approved: the amount written off, the settlement's discount, or the plan's total."""
     schedule: tuple[Instalment, ...] = ()
     """A plan's instalments: while open, as approving would schedule them now; once approved, as scheduled."""
+    account_status: str = AccountStatus.ACTIVE
+    """The account's status now: a card on an account paid, settled or written off says so
+    rather than counting days past due."""

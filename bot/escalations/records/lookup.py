@@ -90,6 +90,7 @@ def card_of(session: Session, escalation: Escalation, today: date, now: datetime
         returns=returns,
         applied=escalation.applied_amount if status == EscalationStatus.APPROVED else None,
         schedule=schedule,
+        account_status=account.status,
     )
 
 
