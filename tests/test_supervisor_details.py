@@ -16,10 +16,8 @@ import pytest
 from bot.assignments.model import Worklist, WorklistLine
 from bot.assignments.rules.scoring import ScoreWeights, reasons
 from bot.blocks.escalations import escalation_message
-from bot.blocks.modals import log_modal, pay_modal
 from bot.blocks.worklist import worklist_reply
 from bot.errors import UserError
-from bot.interactions import ModalOrigin
 from bot.outbox.job import deliver_due
 from bot.parsing.command import UnknownSubcommandError, parse_command
 from bot.vocabulary import AccountStatus, Channel, PaymentMethod, channel_name, method_name
@@ -184,9 +182,11 @@ def test_the_account_card_and_the_answers_write_sms_and_ach(team: RunningBot) ->
     assert "· sms ·" not in card and "· ach ·" not in card
 
 
-def test_the_forms_offer_the_same_names() -> None:
-    origin = ModalOrigin()
-    options = json.dumps([log_modal(origin), pay_modal(origin)])
+def test_the_forms_offer_the_same_names(team: RunningBot) -> None:
+    for typed in ("log", "pay"):
+        assert team.send.slash_command(AGENT, typed).status == 200
+    opened = team.slack.wait_for("views.open", count=2)
+    options = json.dumps([call.params for call in opened], ensure_ascii=False)
     for label in ('"SMS"', '"Email"', '"ACH"', '"Pix"', '"Boleto"', '"Card"'):
         assert label in options, label
     assert '"Sms"' not in options and '"PIX"' not in options and '"BOLETO"' not in options

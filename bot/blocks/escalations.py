@@ -29,7 +29,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.modals import _account_input, _input, _static_select, _text_input
-from bot.blocks.mrkdwn import clip_escaped, escape, local_time, mention, one_line
+from bot.blocks.mrkdwn import channel_icon, clip_escaped, escape, local_time, mention, one_line
 from bot.currency import format_money
 from bot.escalations.model import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
@@ -40,6 +40,7 @@ from bot.vocabulary import (
     OPEN_ESCALATION_STATUSES,
     EscalationKind,
     EscalationStatus,
+    channel_name,
     status_name,
 )
 
@@ -355,9 +356,9 @@ def _contact_summary(card: EscalationCard) -> list[str]:
 
 
 def _contact_text(contact: ContactLine) -> str:
-    channel = one_line(contact.channel, CONTACT_WORD_LIMIT) or "?"
+    channel = one_line(channel_name(contact.channel), CONTACT_WORD_LIMIT) or "?"
     outcome = one_line(contact.outcome, CONTACT_WORD_LIMIT) or "?"
-    return f"{_when(contact.at)} · {channel} · {outcome}"
+    return f"{channel_icon(contact.channel)} {_when(contact.at)} · {channel} · {outcome}"
 
 
 def _status_text(card: EscalationCard) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.aging import AgingBucket
 from bot.blocks.answers import error_reply
 from bot.blocks.kit import Reply, actions, button, context, divider, section
-from bot.blocks.mrkdwn import code, escape, local_time, mention, sentence
+from bot.blocks.mrkdwn import channel_icon, code, escape, local_time, mention, sentence
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.ids import ActionId
@@ -19,7 +19,7 @@ from bot.ledger.records.holds import HoldOutcome
 from bot.ledger.records.payments import PaymentOutcome
 from bot.ledger.records.promises import PromiseOutcome
 from bot.parsing.command import HELP_LINES, UnknownSubcommandError
-from bot.vocabulary import CLOSED_STATUSES, status_name
+from bot.vocabulary import CLOSED_STATUSES, channel_name, method_name, status_name
 
 if TYPE_CHECKING:
     from bot.ledger.desk import PaymentToConfirm
@@ -94,7 +94,8 @@ def _contact_line(contact: ContactLine) -> str:
     who = f" by {mention(contact.agent)}" if contact.agent else ""
     notes = f" — {escape(contact.notes[:200])}" if contact.notes else ""
     when = local_time(contact.at, contact.at.strftime("%Y-%m-%d %H:%M UTC"))
-    return f"• {when} · {contact.channel} · {contact.outcome}{who}{notes}"
+    channel = escape(channel_name(contact.channel))
+    return f"• {channel_icon(contact.channel)} {when} · {channel} · {contact.outcome}{who}{notes}"
 
 
 def _payments_text(summary: AccountSummary) -> str:
@@ -104,7 +105,7 @@ def _payments_text(summary: AccountSummary) -> str:
 
 
 def _payment_line(payment: PaymentLine, currency: str) -> str:
-    method = f" · {payment.method}" if payment.method else ""
+    method = f" · {escape(method_name(payment.method))}" if payment.method else ""
     reference = f" · ref {code(payment.reference)}" if payment.reference else ""
     return f"• {payment.received_at.date().isoformat()} · {format_money(payment.amount, currency)}{method}{reference}"
 
@@ -160,11 +161,12 @@ def contact_logged(outcome: ContactOutcome) -> Reply:
     notes = f"\n> {escape(outcome.notes[:500])}" if outcome.notes else ""
     if outcome.callback_on:
         notes += f"\nCallback on {outcome.callback_on.strftime('%A %Y-%m-%d')}."
+    channel = channel_name(outcome.channel)
     text = (
-        f":telephone_receiver: Logged {outcome.channel} · {outcome.outcome} on {code(outcome.account_id)}"
+        f"{channel_icon(outcome.channel)} Logged {channel} · {outcome.outcome} on {code(outcome.account_id)}"
         f" ({escape(outcome.customer_name)}).{notes}"
     )
-    return Reply(text=f"Logged {outcome.channel} on {outcome.account_id}", blocks=[section(text)])
+    return Reply(text=f"Logged {channel} on {outcome.account_id}", blocks=[section(text)])
 
 
 def promise_recorded(outcome: PromiseOutcome) -> Reply:
