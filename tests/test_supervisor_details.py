@@ -220,7 +220,8 @@ def test_the_escalation_cards_contacts_have_their_icons() -> None:
 def test_the_digest_says_nothing_yet_rather_than_0_of_0(team: RunningBot) -> None:
     shown = texts(team.collect(SUPERVISOR, "report week"))
     assert "worklist lines: nothing yet" in shown
-    assert "0 of 0" not in shown and "0/0" not in shown
+    assert "0 of 0" not in shown and "0/0 lines" not in shown
+    assert "no worklist" in shown  # each agent's line, as before
 
 
 def test_the_digests_spreadsheet_is_uploaded_as_a_spreadsheet(team: RunningBot) -> None:
