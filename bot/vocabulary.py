@@ -95,6 +95,49 @@ class Role(StrEnum):
 
 CLOSED_STATUSES = frozenset({AccountStatus.PAID, AccountStatus.SETTLED, AccountStatus.WRITTEN_OFF})
 
+# How people write each word in a sentence: the stored word is for typing and for the database,
+# this one for reading. Every renderer that shows a channel or a payment method takes it from here.
+CHANNEL_NAMES: dict[str, str] = {
+    Channel.CALL: "call",
+    Channel.EMAIL: "email",
+    Channel.SMS: "SMS",
+    Channel.LETTER: "letter",
+    Channel.VISIT: "visit",
+}
+
+METHOD_NAMES: dict[str, str] = {
+    PaymentMethod.CARD: "card",
+    PaymentMethod.ACH: "ACH",
+    PaymentMethod.CHECK: "check",
+    PaymentMethod.WIRE: "wire",
+    PaymentMethod.CASH: "cash",
+    PaymentMethod.PIX: "Pix",
+    PaymentMethod.BOLETO: "boleto",
+    PaymentMethod.OTHER: "other",
+}
+
+STATUS_NAMES: dict[str, str] = {status: status.replace("_", " ") for status in AccountStatus}
+
+
+def channel_name(channel: str) -> str:
+    """A stored channel as people write it; a word the bot does not know (imported) as it is."""
+    return CHANNEL_NAMES.get(channel, channel)
+
+
+def method_name(method: str) -> str:
+    """A stored payment method as people write it; a word the bot does not know as it is."""
+    return METHOD_NAMES.get(method, method)
+
+
+def status_name(status: str) -> str:
+    return STATUS_NAMES.get(status, status.replace("_", " "))
+
+
+def heading(name: str) -> str:
+    """A name at the start of a label (`SMS`, `Pix`, `Email`): only its first letter raised."""
+    return name[:1].upper() + name[1:]
+
+
 # What agents actually type, mapped to the canonical word.
 CHANNEL_ALIASES: dict[str, Channel] = {
     "phone": Channel.CALL,

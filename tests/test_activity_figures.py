@@ -453,7 +453,8 @@ def from_message(report: PerformanceReport) -> Shown:
     text = message_text(report)
     line = re.search(
         r"\*Team:\* ([\d,]+) attempts · ([\d,]+) right-party \(RPC ([^)]+)\) · promises ([\d,]+) made,"
-        r" ([\d,]+) kept, ([\d,]+) broken \(kept rate ([^)]+)\) · worklist lines worked ([\d,]+) of ([\d,]+)",
+        r" ([\d,]+) kept, ([\d,]+) broken \(kept rate ([^)]+)\) · worklist lines"
+        r"(?: worked ([\d,]+) of ([\d,]+)|: nothing yet)",  # nothing yet: no list in the period, 0 of 0
         text,
     )
     assert line, text
@@ -466,7 +467,7 @@ def from_message(report: PerformanceReport) -> Shown:
     assert kept_90
     return Shown(
         int(line[1].replace(",", "")), int(line[2]), line[3], int(line[4]), int(line[5]), int(line[6]),
-        line[7], int(line[8]), int(line[9]), amounts, projected[1] if projected else None, kept_90[1],
+        line[7], int(line[8] or 0), int(line[9] or 0), amounts, projected[1] if projected else None, kept_90[1],
     )  # fmt: skip
 
 
@@ -496,7 +497,9 @@ def from_terminal(report: PerformanceReport) -> Shown:
     text = "\n".join(report_lines(report))
     line = re.search(r"attempts: (\d+), right-party contacts: (\d+) \(RPC ([^)]+)\)", text)
     promises = re.search(r"promises: (\d+) made, (\d+) kept, (\d+) broken \(kept rate ([^)]+)\)", text)
-    worked = re.search(r"worklist lines worked: (\d+) of (\d+)", text)
+    worked = re.search(
+        r"worklist lines(?: worked: (\d+) of (\d+)|: nothing yet)", text
+    )  # nothing yet: 0 of 0
     collected = re.search(r"  collected: (.*)", text)
     projected = re.search(r"  projected for the rest of the period: (.*)", text)
     kept_90 = re.search(r"  promises kept \(90 days\): (.*)", text)
@@ -504,7 +507,7 @@ def from_terminal(report: PerformanceReport) -> Shown:
     amounts = {money[0]: money for money in collected.group(1).split(", ")}
     return Shown(
         int(line[1]), int(line[2]), line[3], int(promises[1]), int(promises[2]), int(promises[3]),
-        promises[4], int(worked[1]), int(worked[2]), amounts,
+        promises[4], int(worked[1] or 0), int(worked[2] or 0), amounts,
         projected[1].replace(", ", " · ") if projected else None, kept_90[1],
     )  # fmt: skip
 

@@ -269,7 +269,7 @@ def test_the_open_message_shows_everything_a_supervisor_needs() -> None:
         "> customer lost job",
         "7 attempts* in the last 30 days",
         "call · no-answer",
-        "sms · left-message",
+        "SMS · left-message",
         "<!date^",
     ):
         assert expected in text, expected

@@ -38,11 +38,17 @@ def test_help(text: str) -> None:
     assert parse_command(text) == HelpCommand()
 
 
-@pytest.mark.parametrize("text", ["frobnicate", "Frob ACC-1", "acount ACC-1", "ACC-1042"])
+@pytest.mark.parametrize("text", ["frobnicate", "Frob ACC-1", "ACC-1042"])
 def test_unknown_subcommand(text: str) -> None:
     error = _error(text)
     assert error.problem == f"`{text.split()[0]}` is not a `/collect` command."
     assert error.hint == "Type `/collect help` to see every command."
+
+
+def test_unknown_subcommand_close_to_one_names_it() -> None:
+    error = _error("acount ACC-1")
+    assert error.problem == "`acount` is not a `/collect` command."
+    assert error.hint == "Did you mean `account`? Type `/collect help` to see every command."
 
 
 @pytest.mark.parametrize(

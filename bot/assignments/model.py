@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from bot.vocabulary import AccountStatus
+
 
 @dataclass(frozen=True, slots=True)
 class WorklistLine:
@@ -19,6 +21,8 @@ class WorklistLine:
     reasons: tuple[str, ...]
     done: bool = False
     """Worked today: a contact, payment or promise recorded since the team's midnight."""
+    status: str = AccountStatus.ACTIVE
+    """The account's status now: one paid off since the morning reads as paid, not past due."""
 
 
 @dataclass(frozen=True, slots=True)

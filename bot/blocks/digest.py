@@ -46,6 +46,7 @@ WINS_SHOWN = 10
 FIELD_CURRENCIES = 10
 
 NA = "n/a"
+NO_WORKLISTS = "worklist lines: nothing yet"
 DIGEST_LEFT_OFF = "the spreadsheet in the thread has everyone"
 REPLY_LEFT_OFF = "the report spreadsheet has everyone"
 AGENTS_LEGEND = (
@@ -220,12 +221,16 @@ def _team_text(report: PerformanceReport) -> str:
 def _activity_text(activity: ActivityNumbers) -> str:
     """The team's work in one line, everyone's attempts, promises and worklist lines counted."""
     worked = _share(Decimal(activity.lines_worked), Decimal(activity.lines_assigned))
+    lines = (
+        f"worklist lines worked {activity.lines_worked:,} of {activity.lines_assigned:,} ({_percent(worked)})"
+        if activity.lines_assigned
+        else NO_WORKLISTS  # not 0 of 0: no list was handed out in the period
+    )
     return (
         f"*Team:* {_count(activity.attempts, 'attempt')} · {activity.right_party_contacts:,} right-party"
         f" (RPC {_percent(activity.rpc_rate)}) · promises {activity.promises_made:,} made,"
         f" {activity.promises_kept:,} kept, {activity.promises_broken:,} broken"
-        f" (kept rate {_percent(activity.kept_rate)}) · worklist lines worked {activity.lines_worked:,}"
-        f" of {activity.lines_assigned:,} ({_percent(worked)})"
+        f" (kept rate {_percent(activity.kept_rate)}) · {lines}"
     )
 
 

@@ -29,13 +29,20 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.modals import _account_input, _input, _static_select, _text_input
-from bot.blocks.mrkdwn import clip_escaped, escape, local_time, mention, one_line
+from bot.blocks.mrkdwn import channel_icon, clip_escaped, escape, local_time, mention, one_line
 from bot.currency import format_money
 from bot.escalations.model import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DecisionContext, ModalOrigin, QuestionToAnswer
 from bot.ledger.model import ContactLine
-from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationKind, EscalationStatus
+from bot.vocabulary import (
+    CLOSED_STATUSES,
+    OPEN_ESCALATION_STATUSES,
+    EscalationKind,
+    EscalationStatus,
+    channel_name,
+    status_name,
+)
 
 View = dict[str, Any]
 
@@ -326,9 +333,15 @@ def _summary_section(card: EscalationCard) -> Block:
     if reason:
         text += f"\n*Reason*\n{reason}"
     dpd = f"{card.days_past_due:,}" if card.days_past_due > 0 else "current"
+    # A closed account owes nothing past due, however old its due date: its status says so.
+    standing = (
+        f"*Status*\n{status_name(card.account_status)}"
+        if card.account_status in CLOSED_STATUSES
+        else f"*Days past due*\n{dpd}"
+    )
     fields = [
         f"*Balance*\n{escape(_money(card.balance, card))}",
-        f"*Days past due*\n{dpd}",
+        standing,
         f"*Requested by*\n{_who(card.requested_by)}",
         f"*Requested*\n{_when(card.requested_at)}",
     ]
@@ -344,9 +357,9 @@ def _contact_summary(card: EscalationCard) -> list[str]:
 
 
 def _contact_text(contact: ContactLine) -> str:
-    channel = one_line(contact.channel, CONTACT_WORD_LIMIT) or "?"
+    channel = one_line(channel_name(contact.channel), CONTACT_WORD_LIMIT) or "?"
     outcome = one_line(contact.outcome, CONTACT_WORD_LIMIT) or "?"
-    return f"{_when(contact.at)} · {channel} · {outcome}"
+    return f"{channel_icon(contact.channel)} {_when(contact.at)} · {channel} · {outcome}"
 
 
 def _status_text(card: EscalationCard) -> str:

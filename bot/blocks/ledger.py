@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.aging import AgingBucket
 from bot.blocks.answers import error_reply
 from bot.blocks.kit import Reply, actions, button, context, divider, section
-from bot.blocks.mrkdwn import code, escape, local_time, mention, sentence
+from bot.blocks.mrkdwn import channel_icon, code, escape, local_time, mention, sentence
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.ids import ActionId
@@ -19,6 +19,7 @@ from bot.ledger.records.holds import HoldOutcome
 from bot.ledger.records.payments import PaymentOutcome
 from bot.ledger.records.promises import PromiseOutcome
 from bot.parsing.command import HELP_LINES, UnknownSubcommandError
+from bot.vocabulary import CLOSED_STATUSES, channel_name, method_name, status_name
 
 if TYPE_CHECKING:
     from bot.ledger.desk import PaymentToConfirm
@@ -35,9 +36,9 @@ def help_reply(intro: str | None = None) -> Reply:
 
 
 def parse_error_reply(error: UserError) -> Reply:
-    """A command that could not be read: what was wrong, and the command list when it was the
-    subcommand itself."""
-    if isinstance(error, UnknownSubcommandError):
+    """A command that could not be read: what was wrong; for a subcommand the bot does not know,
+    the one meant when one is close, else the command list."""
+    if isinstance(error, UnknownSubcommandError) and error.suggestion is None:
         return help_reply(intro=f":warning: {error.problem}")
     return error_reply(error)
 
@@ -48,16 +49,19 @@ _BUCKET_LABEL = {AgingBucket.CURRENT: "current"}
 def account_card(summary: AccountSummary) -> Reply:
     balance = format_money(summary.balance, summary.currency)
     bucket = _BUCKET_LABEL.get(summary.aging_bucket, f"{summary.aging_bucket} days")
-    status = summary.status.replace("_", " ") + (
+    status = status_name(summary.status) + (
         f" ({escape(summary.hold_reason)})" if summary.hold_reason else ""
     )
     owner = mention(summary.assigned_to) if summary.assigned_to else "unassigned"
+    # A closed account owes nothing past due, however old its due date: its status says it all.
+    closed = summary.status in CLOSED_STATUSES
+    overdue = [] if closed else [f"*Days past due*\n{summary.days_past_due} · {bucket}"]
     blocks = [
         section(
             f"*{escape(summary.customer_name)}* · {code(summary.account_id)}",
             fields=[
                 f"*Balance*\n{balance} ({summary.currency})",
-                f"*Days past due*\n{summary.days_past_due} · {bucket}",
+                *overdue,
                 f"*Status*\n{status}",
                 f"*Assigned to*\n{owner}",
             ],
@@ -75,9 +79,8 @@ def account_card(summary: AccountSummary) -> Reply:
             )
         )
     blocks += [divider(), section(_contacts_text(summary.contacts)), section(_payments_text(summary))]
-    return Reply(
-        text=f"{summary.account_id}: {balance}, {summary.days_past_due} days past due", blocks=blocks
-    )
+    standing = status_name(summary.status) if closed else f"{summary.days_past_due} days past due"
+    return Reply(text=f"{summary.account_id}: {balance}, {standing}", blocks=blocks)
 
 
 def _contacts_text(contacts: list[ContactLine]) -> str:
@@ -91,7 +94,8 @@ def _contact_line(contact: ContactLine) -> str:
     who = f" by {mention(contact.agent)}" if contact.agent else ""
     notes = f" — {escape(contact.notes[:200])}" if contact.notes else ""
     when = local_time(contact.at, contact.at.strftime("%Y-%m-%d %H:%M UTC"))
-    return f"• {when} · {contact.channel} · {contact.outcome}{who}{notes}"
+    channel = escape(channel_name(contact.channel))
+    return f"• {channel_icon(contact.channel)} {when} · {channel} · {contact.outcome}{who}{notes}"
 
 
 def _payments_text(summary: AccountSummary) -> str:
@@ -101,7 +105,7 @@ def _payments_text(summary: AccountSummary) -> str:
 
 
 def _payment_line(payment: PaymentLine, currency: str) -> str:
-    method = f" · {payment.method}" if payment.method else ""
+    method = f" · {escape(method_name(payment.method))}" if payment.method else ""
     reference = f" · ref {code(payment.reference)}" if payment.reference else ""
     return f"• {payment.received_at.date().isoformat()} · {format_money(payment.amount, currency)}{method}{reference}"
 
@@ -157,11 +161,12 @@ def contact_logged(outcome: ContactOutcome) -> Reply:
     notes = f"\n> {escape(outcome.notes[:500])}" if outcome.notes else ""
     if outcome.callback_on:
         notes += f"\nCallback on {outcome.callback_on.strftime('%A %Y-%m-%d')}."
+    channel = channel_name(outcome.channel)
     text = (
-        f":telephone_receiver: Logged {outcome.channel} · {outcome.outcome} on {code(outcome.account_id)}"
+        f"{channel_icon(outcome.channel)} Logged {channel} · {outcome.outcome} on {code(outcome.account_id)}"
         f" ({escape(outcome.customer_name)}).{notes}"
     )
-    return Reply(text=f"Logged {outcome.channel} on {outcome.account_id}", blocks=[section(text)])
+    return Reply(text=f"Logged {channel} on {outcome.account_id}", blocks=[section(text)])
 
 
 def promise_recorded(outcome: PromiseOutcome) -> Reply:

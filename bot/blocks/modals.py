@@ -8,7 +8,7 @@ from bot.blocks.kit import Block, option, plain
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import ModalOrigin
 from bot.parsing.command import MAX_NOTES_LENGTH
-from bot.vocabulary import Channel, Outcome, PaymentMethod
+from bot.vocabulary import Channel, Outcome, PaymentMethod, channel_name, heading, method_name
 
 View = dict[str, Any]
 
@@ -90,7 +90,7 @@ def log_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> Vie
             BlockId.CHANNEL,
             "Channel",
             _static_select(
-                ActionId.CHANNEL_SELECT, "How", [(c.value.capitalize(), c.value) for c in Channel]
+                ActionId.CHANNEL_SELECT, "How", [(heading(channel_name(c)), c.value) for c in Channel]
             ),
         ),
         _input(
@@ -118,7 +118,9 @@ def pay_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> Vie
             BlockId.METHOD,
             "Method",
             _static_select(
-                ActionId.METHOD_SELECT, "How it was paid", [(m.value.upper(), m.value) for m in PaymentMethod]
+                ActionId.METHOD_SELECT,
+                "How it was paid",
+                [(heading(method_name(m)), m.value) for m in PaymentMethod],
             ),
             optional=True,
         ),

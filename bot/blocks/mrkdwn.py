@@ -6,6 +6,8 @@ import html
 import re
 from datetime import datetime
 
+from bot.vocabulary import Channel
+
 # Slack has no escape for its formatting marks: each one a person typed is shown as a character
 # that looks the same and formats nothing.
 _LOOKALIKES = str.maketrans(
@@ -115,3 +117,20 @@ def one_line(text: str, limit: int) -> str:
     """Someone's text on one line: whitespace collapsed (a newline would break a list's layout),
     escaped, and clipped to `limit`."""
     return clip_escaped(escape(" ".join(text.split())), limit)
+
+
+# The icon beside a contact, by its channel: an email is not a telephone call. Every contact line
+# (the account card, the escalation card, the answer to `/collect log`) takes its icon from here.
+CHANNEL_ICONS: dict[str, str] = {
+    Channel.CALL: ":telephone_receiver:",
+    Channel.EMAIL: ":e-mail:",
+    Channel.SMS: ":speech_balloon:",
+    Channel.LETTER: ":envelope:",
+    Channel.VISIT: ":house:",
+}
+# A channel the bot does not know (an imported word): a note that a contact was made.
+OTHER_CHANNEL_ICON = ":memo:"
+
+
+def channel_icon(channel: str) -> str:
+    return CHANNEL_ICONS.get(channel, OTHER_CHANNEL_ICON)

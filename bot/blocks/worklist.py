@@ -35,6 +35,7 @@ from bot.blocks.mrkdwn import clip, mention, one_line
 from bot.currency import format_money
 from bot.ids import ActionId
 from bot.interactions import WorklistChoice, WorklistPage
+from bot.vocabulary import CLOSED_STATUSES, status_name
 
 # A worst-case line (every field at its cap, struck through) is under LINE_TEXT_LIMIT characters,
 # plus 45 for its three menu options: 30 of them stay under 11,000 characters with room for the
@@ -91,10 +92,13 @@ def _day(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B}"
 
 
-def _overdue(days: int) -> str:
-    if days <= 0:
+def _standing(line: WorklistLine) -> str:
+    """Days past due; for an account closed since the morning (paid off, settled), that it is."""
+    if line.status in CLOSED_STATUSES:
+        return status_name(line.status)
+    if line.days_past_due <= 0:
         return "current"
-    return f"{_count(days, 'day')} past due"
+    return f"{_count(line.days_past_due, 'day')} past due"
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -118,7 +122,7 @@ def _done_text(worklist: Worklist) -> str:
 def _line_text(line: WorklistLine, *, show_done: bool) -> str:
     rows = [
         f"*{line.rank}.* {one_line(line.customer_name, NAME_LIMIT)} · {_code(line.account_id)}",
-        f"{_money(line.balance, line.currency)} · {_overdue(line.days_past_due)}",
+        f"{_money(line.balance, line.currency)} · {_standing(line)}",
     ]
     if show_done and line.done:
         # Strike-through does not span newlines in mrkdwn, so each row is struck on its own.

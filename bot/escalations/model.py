@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.ledger.model import ContactLine
-from bot.vocabulary import EscalationKind, EscalationStatus
+from bot.vocabulary import AccountStatus, EscalationKind, EscalationStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +61,6 @@ class EscalationCard:
     question: str | None = None
     """The latest question a supervisor asked the agent (shown while it waits for the answer)."""
     asked_by: str | None = None
+    account_status: str = AccountStatus.ACTIVE
+    """The account's status now: a card on an account paid, settled or written off says so
+    rather than counting days past due."""

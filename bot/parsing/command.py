@@ -6,6 +6,7 @@ team's date are known.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -288,17 +289,28 @@ def parse_command(text: str) -> Command:
     subcommand = tokens[0].group().lower()
     parse = _PARSERS.get(subcommand)
     if parse is None:
-        raise UnknownSubcommandError(
-            f"{quoted(tokens[0].group())} is not a `/collect` command.",
-            "Type `/collect help` to see every command.",
-        )
+        raise UnknownSubcommandError(tokens[0].group())
     if len(tokens) == 1 and subcommand in MODAL_SUBCOMMANDS:
         return OpenModal(subcommand)
     return parse(text, tokens[1:])
 
 
+# How alike a typed word and a subcommand must be (difflib's ratio) to be offered as the one
+# meant: `acount` → `account`, `raport` → `report`; an account id typed first (`ACC-1042`) is not.
+SUGGESTION_CUTOFF = 0.6
+
+
 class UnknownSubcommandError(UserError):
-    """The first word is not a subcommand: the answer shows the whole command list."""
+    """The first word is not a subcommand: the answer names the closest one when one is close (a
+    typo), else shows the whole command list."""
+
+    def __init__(self, typed: str) -> None:
+        close = difflib.get_close_matches(typed.lower(), USAGE, n=1, cutoff=SUGGESTION_CUTOFF)
+        self.suggestion = close[0] if close else None
+        hint = "Type `/collect help` to see every command."
+        if self.suggestion:
+            hint = f"Did you mean `{self.suggestion}`? {hint}"
+        super().__init__(f"{quoted(typed)} is not a `/collect` command.", hint)
 
 
 def parse_channel(word: str) -> Channel:

@@ -256,5 +256,5 @@ def report_files(report: PerformanceReport) -> list[Upload]:
     stem = f"collections-{report.kind}-{first_day}"
     return [
         Upload(f"{stem}.png", f"Collected against target, and aging: {report.label}", report_chart(report)),
-        Upload(f"{stem}.xlsx", f"The numbers: {report.label}", report_workbook(report)),
+        Upload(f"{stem}.xlsx", f"Spreadsheet: the numbers, {report.label}", report_workbook(report)),
     ]

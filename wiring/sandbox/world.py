@@ -169,6 +169,8 @@ class Sandbox:
             "title": file.get("title") or file.get("name") or file_id,
             "name": file.get("name") or file_id,
             "mimetype": file.get("mimetype") or "application/octet-stream",
+            "filetype": file.get("filetype") or "binary",
+            "pretty_type": file.get("pretty_type") or "Binary",
             "url": f"/files/{file_id}",
         }
 

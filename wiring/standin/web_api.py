@@ -1283,12 +1283,15 @@ class SlackStandIn:
         return {"ok": True, "upload_url": f"{self.base_url}upload/{file_id}", "file_id": file_id}
 
     def _file_object(self, upload: UploadedFile) -> JsonDict:
+        filetype, pretty_type = _file_type(upload.filename)
         return {
             "id": upload.file_id,
             "name": upload.filename,
             "title": upload.title or upload.filename,
             "size": len(upload.data),
             "mimetype": mimetypes.guess_type(upload.filename)[0] or "application/octet-stream",
+            "filetype": filetype,
+            "pretty_type": pretty_type,
             "url_private": f"{self.base_url}files/{upload.file_id}",
             "permalink": f"{self.base_url}files/{upload.file_id}",
         }
@@ -1330,3 +1333,20 @@ class SlackStandIn:
         upload.initial_comment = params.get("initial_comment") or None
         upload.completed = True
         return upload
+
+
+# Slack's file types by extension, for those the bot uploads and a few more: Slack takes the type
+# from the file name (files_upload_v2 no longer accepts a filetype) and shows `pretty_type` on the
+# file's card, so a name without the extension is shown as a binary file.
+_FILE_TYPES: dict[str, tuple[str, str]] = {
+    "xlsx": ("xlsx", "Excel Spreadsheet"),
+    "csv": ("csv", "CSV"),
+    "png": ("png", "PNG"),
+    "pdf": ("pdf", "PDF"),
+    "txt": ("text", "Plain Text"),
+}
+
+
+def _file_type(filename: str) -> tuple[str, str]:
+    extension = filename.rsplit(".", 1)[1].lower() if "." in filename else ""
+    return _FILE_TYPES.get(extension, ("binary", "Binary"))

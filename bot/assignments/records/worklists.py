@@ -44,6 +44,7 @@ def worklist_for(session: Session, agent_id: str, day: date, zone: ZoneInfo) -> 
             Account.currency,
             Account.balance,
             Account.due_date,
+            Account.status,
             worked_today(day, zone),
         )
         .join(Account, Account.id == Assignment.account_pk)
@@ -60,8 +61,9 @@ def worklist_for(session: Session, agent_id: str, day: date, zone: ZoneInfo) -> 
             days_past_due=days_past_due(due_date, day),
             reasons=tuple(reasons),
             done=bool(done),
+            status=status,
         )
-        for rank, reasons, account_id, customer_name, currency, balance, due_date, done in rows
+        for rank, reasons, account_id, customer_name, currency, balance, due_date, status, done in rows
     )
     return Worklist(agent_id=agent_id, agent_name=roster_name(session, agent_id), work_date=day, lines=lines)
 

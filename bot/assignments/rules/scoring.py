@@ -158,10 +158,14 @@ class DayScorer:
 def reasons(
     facts: AccountFacts, today: date, weights: ScoreWeights, grace_days: int, most: int = 3
 ) -> list[str]:
-    """The parts that weigh most, in words: "promise of $250.00 due today", "91-120 days, $4,310.00"."""
+    """The parts that weigh most, in words: "promise of $250.00 due today", "91-120 days past due".
+
+    The balance is left out: every worklist line shows it already, next to these words.
+    """
     points = part_points(facts, today, weights, grace_days)
     ranked = sorted(range(len(points)), key=lambda index: -points[index])
-    return [_WORDS[index](facts, today, grace_days) for index in ranked if points[index] > 0][:most]
+    worded = [_WORDS[index] for index in ranked if points[index] > 0]
+    return [words(facts, today, grace_days) for words in worded if words is not None][:most]
 
 
 def _balance_points(balance: Decimal, weights: ScoreWeights) -> float:
@@ -210,22 +214,14 @@ def _propensity_points(risk_score: int | None, weights: ScoreWeights) -> float:
     return weights.propensity * risk_score / 100 if risk_score is not None else 0.0
 
 
-def _money(facts: AccountFacts, amount: Decimal | None = None) -> str:
-    return format_money(facts.balance if amount is None else amount, facts.currency)
-
-
-def _balance_words(facts: AccountFacts, today: date, grace_days: int) -> str:
-    return f"balance {_money(facts)}"
-
-
 def _aging_words(facts: AccountFacts, today: date, grace_days: int) -> str:
     bucket = aging_bucket((today - facts.due_date).days)
-    return f"{bucket} days, {_money(facts)}"
+    return f"{bucket} days past due"
 
 
 def _promise_words(facts: AccountFacts, today: date, grace_days: int) -> str:
-    promised = _money(facts, facts.promise_amount)
-    assert facts.promise_due is not None
+    assert facts.promise_due is not None and facts.promise_amount is not None
+    promised = format_money(facts.promise_amount, facts.currency)
     if facts.promise_due == today:
         return f"promise of {promised} due today"
     if today > facts.promise_due:
@@ -258,8 +254,9 @@ def _propensity_words(facts: AccountFacts, today: date, grace_days: int) -> str:
     return f"propensity to pay {facts.risk_score}/100"
 
 
-_WORDS: tuple[Callable[[AccountFacts, date, int], str], ...] = (
-    _balance_words,
+# None for the balance: the line it would be written on shows the balance already.
+_WORDS: tuple[Callable[[AccountFacts, date, int], str] | None, ...] = (
+    None,
     _aging_words,
     _promise_words,
     _callback_words,

@@ -92,6 +92,7 @@ def card_of(session: Session, escalation: Escalation, today: date, now: datetime
         schedule=schedule,
         question=escalation.question,
         asked_by=escalation.asked_by,
+        account_status=account.status,
     )
 
 

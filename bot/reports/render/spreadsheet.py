@@ -35,6 +35,7 @@ from bot.reports.model import (
     PromiseRow,
     TeamNumbers,
 )
+from bot.vocabulary import method_name
 
 RATIO_FORMAT = "0.0%"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -418,10 +419,14 @@ def _write_payments(sheet: Any, cells: _Cells, payments: Sequence[PaymentRow]) -
         _Column("Agent id", _width("Agent id", (p.agent_id for p in payments))),
         _Column("Amount", 16),
         _Column("Currency", 10),
-        _Column("Method", _width("Method", (p.method for p in payments))),
+        _Column("Method", _width("Method", (_method(p) for p in payments))),
         _Column("Reference", _width("Reference", (p.reference for p in payments), floor=14)),
     ]
     _fill(sheet, cells, columns, _payment_rows(cells, payments), len(payments))
+
+
+def _method(payment: PaymentRow) -> str | None:
+    return method_name(payment.method) if payment.method else payment.method
 
 
 def _payment_rows(cells: _Cells, payments: Iterable[PaymentRow]) -> Iterator[Row]:
@@ -432,6 +437,6 @@ def _payment_rows(cells: _Cells, payments: Iterable[PaymentRow]) -> Iterator[Row
             cells.text(payment.agent_id),
             cells.money(payment.amount, payment.currency),
             cells.text(payment.currency),
-            cells.text(payment.method),
+            cells.text(_method(payment)),
             cells.text(payment.reference),
         ]

@@ -62,10 +62,13 @@ def report_lines(report: PerformanceReport) -> Iterator[str]:
         f"  promises: {activity.promises_made} made, {activity.promises_kept} kept,"
         f" {activity.promises_broken} broken (kept rate {_percent(activity.kept_rate)})"
     )
-    yield (
-        f"  worklist lines worked: {activity.lines_worked} of {activity.lines_assigned} ({_percent(worked)}),"
-        " summed over the working days"
-    )
+    if activity.lines_assigned:
+        yield (
+            f"  worklist lines worked: {activity.lines_worked} of {activity.lines_assigned} ({_percent(worked)}),"
+            " summed over the working days"
+        )
+    else:  # not 0 of 0: no list was handed out in the period
+        yield "  worklist lines: nothing yet"
     if not report.complete:  # a closed period has no rest to project
         yield f"  projected for the rest of the period: {_projected(team.projected)}"
     yield f"  promises kept (90 days): {_percent(team.kept_rate_90_days)}"
@@ -82,5 +85,9 @@ def report_lines(report: PerformanceReport) -> Iterator[str]:
             f"    {agent.name}: {agent.attempts} attempts, RPC {_percent(agent.rpc_rate)},"
             f" promises {agent.promises_made} made / {agent.promises_kept} kept ({_percent(agent.kept_rate)}),"
             f" collected {_money(agent.collected)},"
-            f" worklist lines {agent.accounts_worked} worked of {agent.accounts_assigned}"
+            + (
+                f" worklist lines {agent.accounts_worked} worked of {agent.accounts_assigned}"
+                if agent.accounts_assigned
+                else " no worklist"
+            )
         )

@@ -1698,18 +1698,17 @@
             "span",
             { class: "file-meta" },
             h("span", { class: "file-title" }, title),
-            h("span", { class: "file-sub" }, [f.name && f.name !== title ? f.name : null, f.mimetype].filter(Boolean).join(" · "))
+            h("span", { class: "file-sub" }, [f.name && f.name !== title ? f.name : null, f.pretty_type || f.mimetype].filter(Boolean).join(" · "))
           )
         );
       })
     );
   }
 
+  // The card's badge by Slack's filetype: a spreadsheet is not a CSV.
   function fileIcon(f) {
-    var t = (f.mimetype || "") + " " + (f.name || "");
-    if (/csv|excel|spreadsheet|\.xlsx?\b/i.test(t)) return "CSV";
-    if (/pdf/i.test(t)) return "PDF";
-    return "FILE";
+    var known = { xlsx: "XLSX", xls: "XLS", csv: "CSV", pdf: "PDF" };
+    return known[(f.filetype || "").toLowerCase()] || "FILE";
   }
 
   function imageLoaded() {
