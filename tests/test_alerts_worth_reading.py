@@ -206,7 +206,10 @@ def test_take_over_edits_the_line_in_place_for_everyone(desk: RunningBot) -> Non
     assert f"Owner: <@{SUPERVISOR}>" in note and AGENT not in json.dumps(line)
     with desk.runtime.db.reading() as session:
         edit = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "alerts-edit")).one()
-        original = session.scalars(select(OutboxMessage).where(OutboxMessage.slack_ts == message["ts"])).one()
+        # The edit, once sent, carries the same ts as the message it edited: the original is the other.
+        original = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.slack_ts == message["ts"], OutboxMessage.id != edit.id)
+        ).one()
     assert edit.payload["update_key"] == original.dedupe_key  # through the outbox, as an edit
 
 
