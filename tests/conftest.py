@@ -115,8 +115,13 @@ class RunningBot:
 
     def run_morning(self, at: datetime = MONDAY_9AM) -> str:
         """The morning's worklists as if at `at`, delivered; what the job reported."""
+        return self.run_job(MORNING, at)
+
+    def run_job(self, job: str, at: datetime) -> str:
+        """A scheduled job as if at `at` (the clock set there), its messages delivered; what it
+        reported."""
         self.clock.set(at)
-        report = run_job(self.runtime, MORNING, at, by="test")
+        report = run_job(self.runtime, job, at, by="test")
         deliver_due(self.runtime)
         return report.message
 

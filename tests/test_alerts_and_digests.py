@@ -48,10 +48,7 @@ def watched_desk(bot: RunningBot) -> RunningBot:
 
 
 def alerts_run(bot: RunningBot, at: datetime) -> str:
-    bot.clock.set(at)
-    report = run_job(bot.runtime, "supervisor-alerts", at, by="test")
-    deliver_due(bot.runtime)
-    return report.message
+    return bot.run_job("supervisor-alerts", at)
 
 
 def channel(bot: RunningBot) -> list[dict[str, Any]]:

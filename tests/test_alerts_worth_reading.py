@@ -18,8 +18,7 @@ from sqlalchemy import insert, select
 from bot.alerts.rules import SEVERITY, AccountAlert, Condition, digest, ranked
 from bot.ids import ActionId
 from bot.ledger.rules.accounts import account_key
-from bot.outbox.job import deliver_due
-from schedules.runner import run_job, tick
+from schedules.runner import tick
 from storage.database import Database
 from storage.models import Account, OutboxMessage, Promise
 from tests.conftest import RunningBot
@@ -66,10 +65,7 @@ def desk(bot: RunningBot) -> RunningBot:
 
 
 def alerts_run(bot: RunningBot, at: datetime) -> str:
-    bot.clock.set(at)
-    report = run_job(bot.runtime, "supervisor-alerts", at, by="test")
-    deliver_due(bot.runtime)
-    return report.message
+    return bot.run_job("supervisor-alerts", at)
 
 
 def posted(bot: RunningBot) -> list[dict[str, Any]]:
