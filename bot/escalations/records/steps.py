@@ -183,15 +183,7 @@ def decide(
             apply_effect(session, account, escalation, effect, actor=actor, now=at.now)
         card = card_of(session, escalation, at.today, at.now)
         _reply_in_thread(session, escalation, decision_reply(card), at.now, "decision")
-        key = message_key(escalation.id)
-        enqueue(
-            session,
-            key=f"{key}:outcome",
-            kind="escalation-outcome",
-            channel=escalation.requested_by,
-            reply=outcome_dm(card, None),
-            now=at.now,
-        )
+        _tell_agent(session, escalation, "outcome", "escalation-outcome", outcome_dm(card, None), at.now)
     _edit_message(session, escalation, card, at.now)
     _audit(session, escalation, actor, f"escalation.{escalation.status}", at.now, before=before)
     return card
@@ -219,13 +211,13 @@ def ask_for_info(
     asked = uuid.uuid4().hex
     reply = question_reply(actor, escalation.requested_by, question)
     _reply_in_thread(session, escalation, reply, at.now, f"question:{asked}")
-    enqueue(
+    _tell_agent(
         session,
-        key=f"{message_key(escalation.id)}:question-dm:{asked}",
-        kind="escalation-question",
-        channel=escalation.requested_by,
-        reply=question_dm(card, permalink),
-        now=at.now,
+        escalation,
+        f"question-dm:{asked}",
+        "escalation-question",
+        question_dm(card, permalink),
+        at.now,
     )
     _edit_message(session, escalation, card, at.now)
     _audit(
@@ -295,6 +287,16 @@ def note_reply(
     if escalation.status == EscalationStatus.WAITING_INFO and user == escalation.requested_by:
         reopen_after_answer(session, escalation, answer=text, at=at)
     return True
+
+
+def _tell_agent(
+    session: Session, escalation: Escalation, what: str, kind: str, reply: Reply, now: datetime
+) -> None:
+    """A direct message to the agent who escalated, queued once per escalation and `what`."""
+    enqueue(
+        session, key=f"{message_key(escalation.id)}:{what}", kind=kind, channel=escalation.requested_by,
+        reply=reply, now=now,
+    )  # fmt: skip
 
 
 def _above_limit(effect: DecisionEffect, member: Agent, default_limit: Decimal) -> bool:
