@@ -367,6 +367,15 @@ ZONES = [NY, ZoneInfo("America/Sao_Paulo"), ZoneInfo("Europe/Berlin"), ZoneInfo(
 LATER = datetime(2027, 6, 1, tzinfo=UTC)  # after every period below: all of them closed
 
 
+# The planted accounts, the period's kind, a day in it and the moment the figures are read.
+A_PORTFOLIO_A_PERIOD_AND_NOW = (
+    st.lists(accounts, max_size=15),
+    st.sampled_from(["day", "week", "month"]),
+    days,
+    instants,
+)
+
+
 def flows(planted: list[Planted], period: kpi.Period, now: datetime, zone: ZoneInfo) -> list[kpi.FlowGroup]:
     return [kpi.account_flow(history, period, now, zone) for history in histories(planted)]
 
@@ -387,12 +396,7 @@ def test_a_period_closes_as_the_next_one_opens_bucket_by_bucket_per_currency(
     assert closing == opening
 
 
-@given(
-    st.lists(accounts, max_size=15),
-    st.sampled_from(["day", "week", "month"]),
-    days,
-    instants,
-)
+@given(*A_PORTFOLIO_A_PERIOD_AND_NOW)
 def test_aging_adds_up_to_the_positive_balances(
     planted: list[Planted], kind: PeriodKind, day: date, now: datetime
 ) -> None:
@@ -415,12 +419,7 @@ def cei_inputs(
     return kpi.portfolio_figures(flows(planted, period, now, NY)), period
 
 
-@given(
-    st.lists(accounts, max_size=15),
-    st.sampled_from(["day", "week", "month"]),
-    days,
-    instants,
-)
+@given(*A_PORTFOLIO_A_PERIOD_AND_NOW)
 def test_both_ceis_are_between_0_and_100(
     planted: list[Planted], kind: PeriodKind, day: date, now: datetime
 ) -> None:
@@ -431,12 +430,7 @@ def test_both_ceis_are_between_0_and_100(
             assert value is None or D(0) <= value <= 100
 
 
-@given(
-    st.lists(accounts, max_size=15),
-    st.sampled_from(["day", "week", "month"]),
-    days,
-    instants,
-)
+@given(*A_PORTFOLIO_A_PERIOD_AND_NOW)
 def test_the_cei_is_0_when_nothing_was_collected(
     planted: list[Planted], kind: PeriodKind, day: date, now: datetime
 ) -> None:
@@ -454,12 +448,7 @@ def test_the_cei_is_0_when_nothing_was_collected(
         assert value == (0 if late else None)
 
 
-@given(
-    st.lists(accounts, max_size=15),
-    st.sampled_from(["day", "week", "month"]),
-    days,
-    instants,
-)
+@given(*A_PORTFOLIO_A_PERIOD_AND_NOW)
 def test_the_cei_is_100_when_everything_late_was_collected(
     planted: list[Planted], kind: PeriodKind, day: date, now: datetime
 ) -> None:
