@@ -116,8 +116,6 @@ METHOD_NAMES: dict[str, str] = {
     PaymentMethod.OTHER: "other",
 }
 
-STATUS_NAMES: dict[str, str] = {status: status.replace("_", " ") for status in AccountStatus}
-
 
 def channel_name(channel: str) -> str:
     """A stored channel as people write it; a word the bot does not know (imported) as it is."""
@@ -130,7 +128,8 @@ def method_name(method: str) -> str:
 
 
 def status_name(status: str) -> str:
-    return STATUS_NAMES.get(status, status.replace("_", " "))
+    """An account status as people write it (`written_off` → `written off`), known or not."""
+    return status.replace("_", " ")
 
 
 def heading(name: str) -> str:
