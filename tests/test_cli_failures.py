@@ -366,7 +366,11 @@ WITHOUT_PSYCOPG = (
 )
 
 
-@pytest.mark.parametrize("args", [("serve", "--port", "3999"), ("report",), ("db", "upgrade")], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [("serve", "--port", "3999"), ("report",), ("db", "upgrade"), ("sandbox", "--port", "3998")],
+    ids=" ".join,
+)
 def test_postgresql_without_its_driver_is_one_line_saying_what_to_install(
     place: Place, args: tuple[str, ...]
 ) -> None:

@@ -17,7 +17,7 @@ from bot.clock import ShiftedClock
 from bot.runtime import Runtime
 from bot.settings import Settings
 from schedules.scheduler import start_scheduler
-from storage.database import Database
+from storage.database import Database, open_database
 from storage.schema import upgrade
 from wiring.app import create_wsgi_app
 from wiring.sandbox.page import SandboxPage
@@ -79,7 +79,7 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
     standin.start()
     signing_secret = secrets.token_hex(16)
     settings = sandbox_settings(database_url, standin, signing_secret)
-    db = Database(settings.database_url.get_secret_value())
+    db = open_database(settings.database_url.get_secret_value())
     upgrade(db.engine)
     runtime = Runtime(settings=settings, db=db, clock=clock)
     if seed is not None:
