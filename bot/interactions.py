@@ -24,6 +24,8 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
+from bot.errors import UserError
+
 _KEY_PURPOSE = b"collect-bot/carried-context/v1"
 
 
@@ -31,6 +33,13 @@ def is_record_id(text: str) -> bool:
     """A database id as the bot puts it in a button (an alert's, an escalation's): ASCII digits,
     short. Not `²`, nor five thousand nines; who may act on the record is decided on the server."""
     return 0 < len(text) <= 12 and text.isascii() and text.isdigit()
+
+
+def record_id(text: str, *, button: str = "button", hint: str = "") -> int:
+    """The id a button carries; a refusal (nothing done) when it is not one (see is_record_id)."""
+    if not is_record_id(text):
+        raise UserError(f"That {button} is not one of mine.", hint)
+    return int(text)
 
 
 class CarriedKey:

@@ -11,9 +11,8 @@ from slack_bolt import Ack, App, Respond
 from bot.alerts import desk
 from bot.blocks.alerts import alert_handled
 from bot.blocks.kit import Reply
-from bot.errors import UserError
 from bot.ids import ActionId
-from bot.interactions import is_record_id
+from bot.interactions import record_id
 from bot.outbox.job import deliver_now
 from bot.runtime import Runtime
 from handlers.answering import Answerer, respond_safely
@@ -22,17 +21,16 @@ from handlers.answering import Answerer, respond_safely
 def _alert_id(action: dict[str, Any]) -> int:
     """The alert a button names. Only a number is taken from it: who may act on which alert is
     decided on the server (alerts.desk), so a made-up id can do nothing a supervisor may not."""
-    raw = str(action.get("value") or str(action.get("block_id", "")).removeprefix("alert-"))
-    if not is_record_id(raw):
-        raise UserError("That alert button is not one of mine.")
-    return int(raw)
+    return record_id(
+        str(action.get("value") or str(action.get("block_id", "")).removeprefix("alert-")),
+        button="alert button",
+    )
 
 
 def _page(action: dict[str, Any]) -> int:
-    raw = str(action.get("value", ""))
-    if not is_record_id(raw):
-        raise UserError("That page button is not one of mine.", "Type `/collect alerts` for the list.")
-    return int(raw)
+    return record_id(
+        str(action.get("value", "")), button="page button", hint="Type `/collect alerts` for the list."
+    )
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:

@@ -22,7 +22,7 @@ from bot.interactions import (
     CarriedRefusedError,
     DecisionContext,
     QuestionToAnswer,
-    is_record_id,
+    record_id,
 )
 from bot.outbox.job import deliver_now
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_AMOUNT_TEXT_LENGTH, MAX_NOTES_LENGTH
@@ -165,10 +165,7 @@ def _open_decision(
 ) -> None:
     """After the click's acknowledgement: the decision form; why it cannot be opened is raised."""
     user = body["user"]["id"]
-    value = str(action.get("value", ""))
-    if not is_record_id(value):
-        raise UserError("That button is not one of mine.")
-    escalation_id = int(value)
+    escalation_id = record_id(str(action.get("value", "")))
     refusal = desk.refusal(runtime, escalation_id, user)
     if refusal:
         raise UserError(refusal)
@@ -194,10 +191,7 @@ def _open_answer(
     """After the click's acknowledgement: the answer form; why it cannot be opened is raised. The
     button carries the escalation id only: who may answer is decided here, from the escalation."""
     user = body["user"]["id"]
-    value = str(action.get("value", ""))
-    if not is_record_id(value):
-        raise UserError("That button is not one of mine.")
-    escalation_id = int(value)
+    escalation_id = record_id(str(action.get("value", "")))
     refusal = desk.answer_refusal(runtime, escalation_id, user)
     if refusal:
         raise UserError(refusal, "Type `/collect escalations` to see where your escalations are.")
