@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from bot.blocks.escalations import (
     answer_modal,
     answer_reply,
+    answered_dm,
     decision_reply,
     escalations_list,
     outcome_dm,
@@ -294,7 +295,11 @@ def waiting(**changes: Any) -> Any:
 @given(question=st.text(max_size=2000), answer=st.text(max_size=2000))
 def test_a_question_and_its_answer_fit_slack_and_ping_nobody(question: str, answer: str) -> None:
     card = waiting(question=question)
-    replies = [question_dm(card, PERMALINK), answer_reply(AGENT, answer)]
+    replies = [
+        question_dm(card, PERMALINK),
+        answer_reply(AGENT, answer),
+        answered_dm(card, answer, PERMALINK),
+    ]
     replies.append(escalations_list([card], NOW, whose="yours"))
     for reply in replies:
         assert_reply_ok(reply)
@@ -313,6 +318,9 @@ def test_the_question_dm_and_the_answer_form_with_extreme_input() -> None:
     assert_view_ok(form)
     assert QuestionToAnswer.decode(form["private_metadata"], KEY).escalation_id == 42
     assert_reply_ok(answer_reply(AGENT, LONG_TEXT * 3))
+    answered = answered_dm(card, LONG_TEXT * 3, PERMALINK)
+    assert_reply_ok(answered)
+    assert_no_raw_pings(answered, {AGENT, SUPERVISOR, "U0MANAGER1"})
     assert_reply_ok(escalations_list([card] * 30, NOW, whose="yours"))
 
 
@@ -336,3 +344,51 @@ def test_a_decisions_comment_is_named_for_the_agent(status: EscalationStatus, la
     card = decided(status, comment="by <Friday>")
     for reply in (outcome_dm(card, None), decision_reply(card)):
         assert f"{label}\n> by &lt;Friday&gt;" in all_text(reply.blocks)
+
+
+def dm_now(bot: RunningBot, dm: dict[str, Any]) -> dict[str, Any]:
+    """The question's DM as the agent sees it now (after any edit)."""
+    posted = next(
+        call for call in bot.slack.calls("chat.postMessage") if call.ok and call.response["ts"] == dm["ts"]
+    )
+    return next(m for m in bot.slack.messages(posted.response["channel"]) if m["ts"] == dm["ts"])
+
+
+def answer_buttons(message: dict[str, Any]) -> list[str]:
+    return [
+        element["action_id"]
+        for block in message.get("blocks", [])
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+@pytest.mark.parametrize("how", ["form", "thread"])
+def test_once_answered_the_question_dm_shows_the_answer_and_loses_its_button(
+    team: RunningBot, how: str
+) -> None:
+    dm = ask(team)
+    assert answer_buttons(dm) == [ActionId.ESCALATION_ANSWER]
+    edits = len(team.slack.calls("chat.update"))
+    if how == "form":
+        form = open_answer_form(team, AGENT, dm)
+        assert team.send.view_submission(AGENT, form, answered(ANSWER)).body == ""
+    else:
+        reply = {"type": "message", "channel": CHANNEL, "user": AGENT, "text": ANSWER,
+                 "ts": "1800000000.000900", "thread_ts": the_escalation(team)["ts"]}  # fmt: skip
+        assert team.send.event(reply).status == 200
+    # The escalation's message and the agent's DM are both edited.
+    team.slack.wait_for("chat.update", count=edits + 2)
+    now = dm_now(team, dm)
+    assert answer_buttons(now) == []
+    text = json.dumps(now)
+    assert "You answered" in text and "A letter from the employer &lt;&amp; more&gt;" in text
+    assert "Any proof of the &lt;!here&gt; job loss" in text  # the question stays readable
+
+
+def test_the_decision_dm_links_to_the_escalations_thread(team: RunningBot) -> None:
+    team.collect(AGENT, "escalate ACC-1042 legal refuses to pay")
+    link = posted_link(team)
+    assert decide(team, SUPERVISOR, ActionId.ESCALATION_APPROVE, "").body == ""
+    team.wait_for_dms(AGENT)
+    assert f"<{link}|See the thread>" in json.dumps(dms_to(team, AGENT)[-1])

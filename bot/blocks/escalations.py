@@ -561,6 +561,27 @@ def question_dm(card: EscalationCard, permalink: str | None) -> Reply:
     return Reply(text=_fallback(card, "A question on your escalation"), blocks=blocks)
 
 
+def answered_dm(card: EscalationCard, answer: str, permalink: str | None) -> Reply:
+    """The question's DM once the agent answered (with the form or in the thread): the question
+    and the answer stay to read, the Answer button goes, so nobody answers twice."""
+    text = (
+        f":question: {_who(card.asked_by)} asked about your {kind_noun(card.kind)} request on"
+        f" {_code(card.account_id)} ({_name(card)}) — {_request(card)}:"
+    )
+    asked = _quote(card.question, QUESTION_LIMIT)
+    if asked:
+        text += f"\n{asked}"
+    # Two sections: a question and an answer each at their cap would not fit in one.
+    answered = ":white_check_mark: *You answered:*"
+    given = _quote(answer, QUESTION_LIMIT)
+    if given:
+        answered += f"\n{given}"
+    where = _link(permalink, "its thread") or "its thread"
+    follow = context(f"The escalation is back with the supervisors; follow it in {where}.")
+    blocks = [section(text), section(answered), follow]
+    return Reply(text=_fallback(card, "You answered the question on your escalation"), blocks=blocks)
+
+
 def escalated_reply(card: EscalationCard, permalink: str | None) -> Reply:
     """The agent's ephemeral confirmation right after escalating."""
     where = _link(permalink, "see the thread") or "it will appear in the supervisors' channel in a moment"

@@ -70,6 +70,7 @@ def refusal(runtime: Runtime, escalation_id: int, actor: str) -> str | None:
 def decide_now(
     runtime: Runtime, escalation_id: int, *, approve: bool, comment: str | None, actor: str
 ) -> EscalationCard:
+    link = permalink(runtime, escalation_id)  # for the agent's DM; asked before the transaction
     with runtime.db.transaction() as session:
         return decide(
             session,
@@ -79,6 +80,7 @@ def decide_now(
             actor=actor,
             at=_moment(runtime),
             default_limit=runtime.settings.default_approval_limit,
+            permalink=link,
         )
 
 
@@ -104,8 +106,11 @@ def card_to_answer(runtime: Runtime, escalation_id: int) -> EscalationCard:
 
 def answer(runtime: Runtime, escalation_id: int, *, text: str, actor: str) -> EscalationCard:
     """The agent's answer from their DM's form: thread reply and note queued and kept with it."""
+    link = permalink(runtime, escalation_id)
     with runtime.db.transaction() as session:
-        return answer_question(session, escalation_id, answer=text, actor=actor, at=_moment(runtime))
+        return answer_question(
+            session, escalation_id, answer=text, actor=actor, at=_moment(runtime), permalink=link
+        )
 
 
 def whose(runtime: Runtime, actor: str) -> str:

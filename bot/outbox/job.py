@@ -232,8 +232,9 @@ def _post(runtime: Runtime, message: _Claimed) -> str:
         return _upload(runtime, message.channel, int(upload_id), payload)
     if update_key:
         # No metadata: an edit would replace the one the message was posted with.
+        # Slack edits a DM by its conversation's id, not the user's id it was posted to.
         answer = runtime.slack.chat_update(
-            channel=message.channel, ts=sent_ts(runtime, update_key), **payload
+            channel=_conversation_id(runtime, message.channel), ts=sent_ts(runtime, update_key), **payload
         )
     else:
         answer = runtime.slack.chat_postMessage(

@@ -67,6 +67,17 @@ def enqueue(session: Session, *, key: str, kind: str, channel: str, reply: Reply
     return True
 
 
+def latest_key(session: Session, prefix: str) -> str | None:
+    """The key of the message queued last among those whose key starts with `prefix`."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return session.scalar(
+        select(OutboxMessage.dedupe_key)
+        .where(OutboxMessage.dedupe_key.like(pattern, escape="\\"))
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+
+
 ESCALATION_KIND = "escalation"
 
 

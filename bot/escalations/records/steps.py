@@ -18,6 +18,7 @@ from bot import audit
 from bot.access import TOLD_OF_RECOMMENDATIONS
 from bot.blocks.escalations import (
     answer_reply,
+    answered_dm,
     decision_reply,
     escalation_message,
     outcome_dm,
@@ -46,7 +47,7 @@ from bot.escalations.rules import (
     needs_manager,
 )
 from bot.ledger.records.accounts import find_account
-from bot.outbox.records import ESCALATION_KIND, enqueue
+from bot.outbox.records import ESCALATION_KIND, enqueue, latest_key
 from bot.parsing.amounts import parse_amount
 from bot.parsing.command import EscalateCommand
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, parse_future_date
@@ -145,9 +146,10 @@ def decide(
     actor: str,
     at: Moment,
     default_limit: Decimal,
+    permalink: str | None = None,
 ) -> EscalationCard:
     """Approve (with conditions, if any) or reject (saying why). Above a supervisor's approval
-    limit an approval becomes a recommendation."""
+    limit an approval becomes a recommendation. `permalink` links the agent's DM to the thread."""
     escalation = find_escalation(session, escalation_id, for_update=True)
     refusal = refusal_for(session, escalation, actor)
     if refusal:
@@ -183,7 +185,7 @@ def decide(
             apply_effect(session, account, escalation, effect, actor=actor, now=at.now)
         card = card_of(session, escalation, at.today, at.now)
         _reply_in_thread(session, escalation, decision_reply(card), at.now, "decision")
-        _tell_agent(session, escalation, "outcome", "escalation-outcome", outcome_dm(card, None), at.now)
+        _tell_agent(session, escalation, "outcome", "escalation-outcome", outcome_dm(card, permalink), at.now)
     _edit_message(session, escalation, card, at.now)
     _audit(session, escalation, actor, f"escalation.{escalation.status}", at.now, before=before)
     return card
@@ -226,12 +228,22 @@ def ask_for_info(
     return card
 
 
-def reopen_after_answer(session: Session, escalation: Escalation, *, answer: str, at: Moment) -> None:
+def reopen_after_answer(
+    session: Session, escalation: Escalation, *, answer: str, at: Moment, permalink: str | None = None
+) -> None:
     """The agent answered (in the thread, or with the form of their DM): the question is settled
-    and the escalation waits for a decision."""
+    and the escalation waits for a decision. The question's DM loses its Answer button."""
     before = _state(escalation)
     escalation.status = EscalationStatus.OPEN
-    _edit_message(session, escalation, card_of(session, escalation, at.today, at.now), at.now)
+    card = card_of(session, escalation, at.today, at.now)
+    _edit_message(session, escalation, card, at.now)
+    question_dm_key = latest_key(session, f"{message_key(escalation.id)}:question-dm:")
+    if question_dm_key is not None:
+        enqueue(
+            session, key=f"{question_dm_key}:answered", kind="escalation-answered",
+            channel=escalation.requested_by, reply=answered_dm(card, answer, permalink), now=at.now,
+            update_key=question_dm_key,
+        )  # fmt: skip
     _audit(
         session, escalation, escalation.requested_by, "escalation.answered", at.now, before=before,
         extra={"question": escalation.question, "answer": answer},
@@ -239,7 +251,7 @@ def reopen_after_answer(session: Session, escalation: Escalation, *, answer: str
 
 
 def answer_question(
-    session: Session, escalation_id: int, *, answer: str, actor: str, at: Moment
+    session: Session, escalation_id: int, *, answer: str, actor: str, at: Moment, permalink: str | None = None
 ) -> EscalationCard:
     """The agent's answer from the form of their DM: into the escalation's thread and the account's
     notes, as a reply typed there would be, and the escalation back with the supervisors. Only the
@@ -257,7 +269,7 @@ def answer_question(
         )
     )  # fmt: skip
     _reply_in_thread(session, escalation, answer_reply(actor, answer), at.now, f"answer:{uuid.uuid4().hex}")
-    reopen_after_answer(session, escalation, answer=answer, at=at)
+    reopen_after_answer(session, escalation, answer=answer, at=at, permalink=permalink)
     return card_of(session, escalation, at.today, at.now)
 
 
