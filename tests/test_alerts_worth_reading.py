@@ -15,7 +15,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
-from bot.alerts.rules import SEVERITY, AccountAlert, Condition, digest, ranked
+from bot.alerts.rules import (
+    SEVERITY,
+    AccountAlert,
+    Condition,
+    Thresholds,
+    digest,
+    new_owner_window,
+    ranked,
+    window_ends,
+    working_days_since,
+)
 from bot.ids import ActionId
 from bot.ledger.rules.accounts import account_key
 from schedules.runner import tick
@@ -262,6 +272,39 @@ def test_an_account_handled_yesterday_is_not_todays_alert_unless_something_new(d
     assert "broken promise" in json.dumps(posted(desk)[-1])
 
 
+def test_a_stalled_account_handed_over_gets_its_new_owner_a_fair_window_then_alerts_again(
+    desk: RunningBot,
+) -> None:
+    """Handing a stalled account to someone quiets its alert while they have had less than the
+    stalled window; if they too leave it untouched that long, the supervisors hear again."""
+    add_account(desk.runtime.db, "SLOW-1", "900.00", due_date=date(2026, 11, 1), last_contact_at=OLD_CONTACT)
+    alerts_run(desk, MONDAY_10AM)
+    message = posted(desk)[-1]
+    assert listed_accounts(message) == ["SLOW-1"] and "stalled" in json.dumps(message)
+    click(desk, SUPERVISOR, message, {"action_id": ActionId.ALERT_TAKE_OVER, "value": alert_of(message, 0)})
+    desk.slack.wait_for("chat.update")
+    for day in range(1, 7):  # Tuesday to the next Monday: 4 working days after the hand-over, then 5
+        alerts_run(desk, MONDAY_10AM + timedelta(days=day))
+    assert len(posted(desk)) == 1  # the new owner's first working days: quiet
+    alerts_run(desk, MONDAY_10AM + timedelta(days=7))  # 5 working days with the new owner, no attempt
+    assert len(posted(desk)) == 2
+    again = posted(desk)[-1]
+    assert listed_accounts(again) == ["SLOW-1"] and "stalled" in json.dumps(again)
+    assert f"<@{SUPERVISOR}>" in json.dumps(again)  # with its new owner
+
+
+def test_a_stalled_account_its_new_owner_works_stays_quiet(desk: RunningBot) -> None:
+    add_account(desk.runtime.db, "SLOW-1", "900.00", due_date=date(2026, 11, 1), last_contact_at=OLD_CONTACT)
+    alerts_run(desk, MONDAY_10AM)
+    message = posted(desk)[-1]
+    click(desk, SUPERVISOR, message, {"action_id": ActionId.ALERT_TAKE_OVER, "value": alert_of(message, 0)})
+    desk.slack.wait_for("chat.update")
+    desk.clock.set(MONDAY_10AM + timedelta(days=2))
+    desk.collect(SUPERVISOR, "log SLOW-1 call no-answer")
+    alerts_run(desk, MONDAY_10AM + timedelta(days=8))
+    assert len(posted(desk)) == 1
+
+
 # --- /collect alerts: the full list, a page at a time, the same buttons ---------------------------------
 
 
@@ -376,3 +419,28 @@ def test_an_alert_row_per_condition_stays_behind_one_line() -> None:
     (line,) = ranked([with_two, again])
     assert line.said == "$1.00 · high value · stalled" and line.alert_id == 1
     assert set(line.conditions) == {Condition.HIGH_VALUE, Condition.STALLED}
+
+
+@given(
+    start=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    window=st.integers(min_value=1, max_value=20),
+    off=st.frozensets(st.integers(min_value=0, max_value=6), max_size=5),
+)
+def test_a_new_owners_window_ends_on_the_first_day_it_is_full(
+    start: date, window: int, off: frozenset[int]
+) -> None:
+    def working(day: date) -> bool:
+        return day.weekday() not in off
+
+    ends = window_ends(start, window, working)
+    assert ends > start
+    assert (working_days_since(start, ends, working) or 0) >= window
+    before = ends - timedelta(days=1)
+    assert before == start or (working_days_since(start, before, working) or 0) < window
+
+
+def test_only_a_stalled_condition_is_watched_again_after_a_hand_over() -> None:
+    limits = Thresholds(high_value=Decimal(10_000), stalled_attempt_working_days=5)
+    assert {c: new_owner_window(c, limits) for c in Condition} == {
+        c: (5 if c == Condition.STALLED else None) for c in Condition
+    }

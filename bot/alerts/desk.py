@@ -3,24 +3,52 @@ one transaction each, the alert's line in the channel message edited in the same
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from math import ceil
 
 from bot.alerts.records import hand_over, open_alerts, queue_line_edit, snooze_alert
-from bot.alerts.rules import SNOOZE_DAYS, ranked
+from bot.alerts.rules import SNOOZE_DAYS, Condition, Thresholds, new_owner_window, ranked, window_ends
 from bot.blocks.alerts import AlertLine, alerts_page
 from bot.blocks.kit import Reply
+from bot.calendar import start_of_day
 from bot.roster.records import require_supervisor
 from bot.runtime import Runtime
 
 PAGE_SIZE = 10
 
 
+def thresholds(runtime: Runtime) -> Thresholds:
+    settings = runtime.settings
+    return Thresholds(
+        high_value=settings.high_value_threshold,
+        stalled_attempt_working_days=settings.stalled_attempt_days,
+        stalled_conversation_days=settings.stalled_conversation_days,
+        stalled_payment_days=settings.stalled_payment_days,
+        grace_days=settings.promise_grace_days,
+    )
+
+
+def _watched_again(runtime: Runtime) -> Callable[[str], datetime | None]:
+    """When a condition handed over with its account is watched again: the new owner's window."""
+    limits, today, calendar = thresholds(runtime), runtime.today(), runtime.settings.work_calendar
+
+    def when(condition: str) -> datetime | None:
+        window = new_owner_window(Condition(condition), limits)
+        if window is None:
+            return None
+        return start_of_day(window_ends(today, window, calendar.is_working_day), runtime.zone)
+
+    return when
+
+
 def hand_to(runtime: Runtime, *, actor: str, alert_id: int, agent_id: str) -> str:
     now = runtime.now()
     with runtime.db.transaction() as session:
         acted = hand_over(
-            session, actor=actor, alert_id=alert_id, agent_id=agent_id, now=now, today=runtime.today()
-        )
+            session, actor=actor, alert_id=alert_id, agent_id=agent_id, now=now, today=runtime.today(),
+            watched_again=_watched_again(runtime),
+        )  # fmt: skip
         did = "Taken over" if agent_id == actor else "Reassigned"
         queue_line_edit(session, acted, did=did, actor=actor, at=now)
         return acted.said

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.alerts.desk import thresholds
 from bot.alerts.records import ever_raised
 from bot.alerts.rules import (
     SEVERITY,
@@ -114,17 +115,6 @@ def _unreadable_accounts(session: Session, skipped: SkippedRows) -> list[int]:
     return skipped.unreadable(ids, read, ref)
 
 
-def _limits(runtime: Runtime) -> Thresholds:
-    settings = runtime.settings
-    return Thresholds(
-        high_value=settings.high_value_threshold,
-        stalled_attempt_working_days=settings.stalled_attempt_days,
-        stalled_conversation_days=settings.stalled_conversation_days,
-        stalled_payment_days=settings.stalled_payment_days,
-        grace_days=settings.promise_grace_days,
-    )
-
-
 def _found(
     session: Session,
     runtime: Runtime,
@@ -135,7 +125,7 @@ def _found(
 ) -> list[Found]:
     """The accounts with a condition to raise; an account whose facts cannot be judged is skipped
     (and told), the others are raised as usual."""
-    limits = _limits(runtime)
+    limits = thresholds(runtime)
     lowest_high_value = min([limits.high_value, *runtime.settings.high_value_by_currency.values()])
     zone = runtime.zone
     broken = _broken_promises(session, today, limits.grace_days, leaving_out)

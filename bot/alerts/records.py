@@ -3,6 +3,7 @@ snoozed, audited; the channel message that lists it, read for its edit; the open
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,11 +50,19 @@ def _open_on_account(session: Session, alert: Alert) -> list[Alert]:
 
 
 def hand_over(
-    session: Session, *, actor: str, alert_id: int, agent_id: str, now: datetime, today: date
+    session: Session,
+    *,
+    actor: str,
+    alert_id: int,
+    agent_id: str,
+    now: datetime,
+    today: date,
+    watched_again: Callable[[str], datetime | None] = lambda condition: None,
 ) -> ActedOn:
     """Take over (agent_id = the supervisor) or reassign: the account moves, its alerts are handled.
     A handled alert stays raised (not cleared) so the next run does not raise it again: only a
-    new condition on the account does."""
+    new condition on the account does, or, for a condition about nobody working the account, the
+    new owner leaving it as long (`watched_again`: when that condition is watched again)."""
     require_supervisor(session, actor, "act on alerts")
     alert = _alert(session, alert_id)
     account = session.get_one(Account, alert.account_pk)
@@ -63,6 +72,7 @@ def hand_over(
     alerts = _open_on_account(session, alert)
     for each in alerts:
         each.handled_by = actor
+        each.snoozed_until = watched_again(each.condition)
     return _acted(f"{moved.account_id} is now {moved.to_name}'s.", agent_id, alerts)
 
 

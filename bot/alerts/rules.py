@@ -110,6 +110,26 @@ def raised_conditions(
     return found
 
 
+def new_owner_window(condition: Condition, limits: Thresholds) -> int | None:
+    """Working days someone handed a stalled account has before it is raised again as stalled:
+    they are not judged on their predecessor's silence, nor left unwatched for good. None for
+    the other conditions, which stay handled for as long as they last (a high-value account
+    taken over is the supervisor's to watch; a broken promise breaks again as a new one)."""
+    return limits.stalled_attempt_working_days if condition == Condition.STALLED else None
+
+
+def window_ends(start: date, working_days: int, is_working_day: Callable[[date], bool]) -> date:
+    """The first day on which `working_days` working days have passed since `start`, counted as
+    `working_days_since` counts them: the day a condition watched from `start` may be raised again."""
+    day = start
+    for _ in range(QUIET_DAYS_COUNTED):
+        day = add_days(day, 1)
+        passed = working_days_since(start, day, is_working_day)
+        if passed is not None and passed >= working_days:
+            return day
+    return day
+
+
 def _no_attempt_for(quiet: int, last_contact_on: date | None, today: date) -> str:
     if last_contact_on is not None and (today - last_contact_on).days > QUIET_DAYS_COUNTED:
         return "no contact attempt for over a year"
