@@ -444,3 +444,32 @@ def test_only_a_stalled_condition_is_watched_again_after_a_hand_over() -> None:
     assert {c: new_owner_window(c, limits) for c in Condition} == {
         c: (5 if c == Condition.STALLED else None) for c in Condition
     }
+
+
+def test_an_agent_hears_of_a_runs_broken_promises_in_one_message(desk: RunningBot) -> None:
+    """A first load with many broken promises is one direct message per agent, not one per promise."""
+    for n in range(40):
+        account_id = f"PROM-{n:02d}"
+        add_account(desk.runtime.db, account_id, f"{500 + n}.00", last_contact_at=OLD_CONTACT)
+        with desk.runtime.db.transaction() as session:
+            account = session.scalars(select(Account).where(Account.account_id == account_id)).one()
+            session.add(
+                Promise(
+                    account_pk=account.id, amount=Decimal("200.00"), currency="USD",
+                    due_date=date(2026, 11, 10), status="open", paid_toward=Decimal("0"), made_by=AGENT,
+                    made_at=SET_UP_AT,
+                )
+            )  # fmt: skip
+    alerts_run(desk, MONDAY_10AM)
+    desk.wait_for_dms(AGENT)
+    dms = [
+        c.params for c in desk.slack.calls("chat.postMessage") if c.ok and c.params.get("channel") == AGENT
+    ]
+    assert len(dms) == 1
+    text = json.dumps(dms[0])
+    assert "40 broken promises" in text
+    listed = sorted(
+        (f"PROM-{n:02d}" for n in range(40) if f"`PROM-{n:02d}`" in text), key=lambda a: text.index(f"`{a}`")
+    )
+    assert listed and len(listed) < 40 and "more" in text  # the biggest listed, the rest counted
+    assert listed[0] == "PROM-39"  # the most money at risk first

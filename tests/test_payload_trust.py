@@ -433,10 +433,10 @@ def test_a_fallback_shows_slacks_own_tokens_as_words_that_ping_nobody() -> None:
 
 
 def test_a_customer_name_fakes_nothing_in_alerts() -> None:
-    from bot.blocks.alerts import AlertLine, agent_alert, alerts_message
+    from bot.blocks.alerts import AlertLine, ToChase, alerts_message, broken_promises_dm
 
     line = AlertLine(1, "ACC-7", FAKE, "promise broken", "U0AGENT1", Decimal("1"))
-    for reply in (alerts_message([line]), agent_alert("ACC-7", FAKE, FAKE)):
+    for reply in (alerts_message([line]), broken_promises_dm([ToChase("ACC-7", FAKE, FAKE)] * 12, 12)):
         shown = reply.as_kwargs()
         _no_fake_formatting(shown["text"])
         _no_fake_formatting(json.dumps(shown["blocks"], ensure_ascii=False))

@@ -28,8 +28,9 @@ from bot.alerts.rules import (
     digest,
     merged_words,
     raised_conditions,
+    ranked,
 )
-from bot.blocks.alerts import AlertLine, agent_alert, alerts_message
+from bot.blocks.alerts import AlertLine, ToChase, alerts_message, broken_promises_dm
 from bot.calendar import WorkCalendar, local_day
 from bot.clock import team_today
 from bot.currency import format_money
@@ -244,15 +245,14 @@ def _raise_and_clear(session: Session, runtime: Runtime, found: list[Found], at:
     session.add_all([alert for _, new in raised_now for alert in new])
     session.flush()
     message_key = f"alerts:{min(alert.id for _, new in raised_now for alert in new)}"
-    summary = digest(
-        [_merged(item, new, at, runtime) for item, new in raised_now], runtime.settings.alerts_per_run
-    )
+    merged = [(_merged(item, new, at, runtime), new) for item, new in raised_now]
+    summary = digest([line for line, _ in merged], runtime.settings.alerts_per_run)
     listed = {line.account_pk for line in summary.listed}
-    for item, new in raised_now:
+    for _, new in raised_now:
         for alert in new:
-            if item.facts.account_pk in listed:
+            if alert.account_pk in listed:
                 alert.message_key = message_key
-            _tell_agent(session, runtime, alert, item, at)
+    _tell_agents(session, merged, message_key, at)
     if runtime.settings.supervisor_channel:
         lines = [
             AlertLine(a.alert_id, a.account_id, a.customer_name, a.said, a.assigned_to, a.balance)
@@ -285,15 +285,18 @@ def _merged(item: Found, new: list[Alert], at: datetime, runtime: Runtime) -> Ac
     )  # fmt: skip
 
 
-def _tell_agent(session: Session, runtime: Runtime, alert: Alert, item: Found, at: datetime) -> None:
-    """A broken promise is the agent's to chase first: they hear of it directly."""
-    if alert.condition != Condition.BROKEN_PROMISE or not item.facts.assigned_to:
-        return
-    enqueue(
-        session,
-        key=f"alert:{alert.id}:agent",
-        kind="alert-agent",
-        channel=item.facts.assigned_to,
-        reply=agent_alert(item.facts.account_id, item.customer_name, alert.why),
-        now=at,
-    )
+def _tell_agents(
+    session: Session, merged: list[tuple[AccountAlert, list[Alert]]], message_key: str, at: datetime
+) -> None:
+    """A broken promise is the agent's to chase first: each agent hears of the run's broken
+    promises on their accounts in one direct message."""
+    chased: dict[str, list[AccountAlert]] = defaultdict(list)
+    for line, new in merged:
+        if line.assigned_to and any(alert.condition == Condition.BROKEN_PROMISE for alert in new):
+            chased[line.assigned_to].append(line)
+    for agent, lines in sorted(chased.items()):
+        ordered = [ToChase(line.account_id, line.customer_name, line.said) for line in ranked(lines)]
+        enqueue(
+            session, key=f"{message_key}:agent:{agent}", kind="alert-agent", channel=agent,
+            reply=broken_promises_dm(ordered, len(ordered)), now=at,
+        )  # fmt: skip

@@ -4,6 +4,7 @@ a line edits the message in place: the line says who did what, when, and loses i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -133,9 +134,33 @@ def _buttons(alert_id: int) -> dict[str, Any]:
     )
 
 
-def agent_alert(account_id: str, customer_name: str, why: str) -> Reply:
-    text = f":bell: {code(account_id)} {escape(customer_name[:60])}: {escape(why)}. Worth a call today."
-    return Reply(text=f"Alert on {account_id}", blocks=[section(text)])
+@dataclass(frozen=True, slots=True)
+class ToChase:
+    """One of an agent's accounts whose promise broke, as their direct message lists it."""
+
+    account_id: str
+    customer_name: str
+    said: str
+
+
+def broken_promises_dm(lines: Sequence[ToChase], total: int) -> Reply:
+    """An agent's direct message for one alert run: their accounts with a broken promise, the most
+    money at risk first, at most LISTED of them and the rest counted (a portfolio's first load
+    may break dozens at once: one message, not one each)."""
+    shown = lines[:LISTED]
+    rows = [
+        f"• {code(line.account_id)} {escape(line.customer_name[:60])}: {escape(line.said)}" for line in shown
+    ]
+    head = (
+        ":bell: A promise broke. Worth a call today:"
+        if total == 1
+        else f":bell: {total:,} broken promises to chase, the most at risk first:"
+    )
+    blocks: list[Block] = [section(head + "\n" + "\n".join(rows))]
+    if total > len(shown):
+        blocks.append(context(f"…and {total - len(shown):,} more: they are on your list (`/collect mine`)."))
+    text = "A broken promise to chase" if total == 1 else f"{total:,} broken promises to chase"
+    return Reply(text=text, blocks=blocks)
 
 
 def alert_handled(text: str) -> Reply:
