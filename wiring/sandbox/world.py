@@ -17,9 +17,11 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.alerts.job import SLOT_MINUTES
+from bot.assignments.job.daily import JOB as WORKLISTS
 from bot.calendar import add_days
 from bot.clock import ShiftedClock
 from bot.errors import UserError
+from bot.job_runs import already_ran
 from bot.outbox.job import PROCESS_NAME, deliver_due
 from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
@@ -45,11 +47,17 @@ JOB_LABELS = {
     "performance-digest-month": "Monthly digest",
     "housekeeping": "Housekeeping",
 }
-"""What the page's Scheduler box calls each job: the names share prefixes a narrow sidebar cuts."""
+"""What the page's Scheduler box calls each job, in the order of a day: the names share prefixes a
+narrow sidebar cuts."""
 
 
 def job_label(name: str) -> str:
     return JOB_LABELS.get(name, name)
+
+
+def _in_the_days_order(name: str) -> tuple[int, str]:
+    order = list(JOB_LABELS)
+    return (order.index(name) if name in order else len(order), name)
 
 
 def scheduled_moments(settings: Settings, after: datetime, until: datetime) -> list[datetime]:
@@ -174,7 +182,9 @@ class Sandbox:
             "messages": {c["id"]: self._messages(user, c["id"]) for c in conversations},
             "view": self._open_view(user),
             "home": self.slack.home_view(user),
-            "jobs": [{"name": name, "label": job_label(name)} for name in sorted(JOBS)],
+            "jobs": [
+                {"name": name, "label": job_label(name)} for name in sorted(JOBS, key=_in_the_days_order)
+            ],
             "hint": self.hint(),
         }
 
@@ -185,6 +195,9 @@ class Sandbox:
         worklists = datetime.combine(now.date(), settings.digest_time, self.runtime.zone)
         if not settings.work_calendar.is_working_day(now.date()) or now >= worklists:
             return None
+        with self.runtime.db.reading() as session:
+            if already_ran(session, WORKLISTS, now.date().isoformat()):
+                return None  # run by hand already
         wait = worklists - now
         button = "+5 min" if wait <= timedelta(minutes=5) else "+1 hour"
         return (
