@@ -125,6 +125,7 @@ class Sandbox:
         # One run at a time, off the request; stop() waits for the one in progress.
         self._ticks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-tick")
         self._clock_target: datetime | None = None  # where the clock's last move is taking it
+        self._stopping = threading.Event()
         standin.on_call(lambda _call: self._changed())
         standin.on_response(lambda _post: self._changed())
 
@@ -141,10 +142,14 @@ class Sandbox:
             return [{"id": a.slack_user_id, "name": a.name, "role": a.role} for a in members]
 
     def register_people(self) -> None:
-        """The stand-in answers users.info with the roster's names."""
+        """The stand-in answers users.info with the roster's names, each person in the team's zone
+        (the zone the page shows times in, date tokens included)."""
         for person in self.people():
             self.slack.add_user(
-                person["id"], name=person["name"].split()[0].lower(), real_name=person["name"]
+                person["id"],
+                name=person["name"].split()[0].lower(),
+                real_name=person["name"],
+                tz=self.runtime.settings.timezone,
             )
 
     def dm_channel(self, user: str) -> str:
@@ -439,14 +444,18 @@ class Sandbox:
 
     def _catch_up(self, target: datetime) -> None:
         for moment in scheduled_moments(self.runtime.settings, self.clock.now(), target):
+            if self._stopping.is_set():
+                return  # stopping mid-month: the moment in progress is the last
             ahead = moment - self.clock.now()
             if ahead > timedelta(0):
                 self.clock.advance(ahead)
             self._tick()
 
     def stop(self) -> None:
-        """Waits for the scheduler's runs the clock started: one still running after the sandbox
-        stopped would write into a database its owner may already be reusing."""
+        """Waits for the scheduler's run the clock started (the one in progress; the moments after
+        it are dropped): one still running after the sandbox stopped would write into a database
+        its owner may already be reusing."""
+        self._stopping.set()
         self._ticks.shutdown(wait=True)
 
     def _tick(self) -> None:
