@@ -42,6 +42,8 @@ class RunningSandbox:
     world: Sandbox
     page: BackgroundServer
     database_url: str
+    temporary: bool = False
+    """The database is the sandbox's own, in a temporary folder removed when it stops."""
 
     @property
     def url(self) -> str:
@@ -112,7 +114,7 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
         folder = fresh_database_folder()
         database_url = f"sqlite:///{folder / 'sandbox.db'}"
     try:
-        with _sandbox_on(page, late, database_url, seed, start, prepare) as running:
+        with _sandbox_on(page, late, database_url, folder is not None, seed, start, prepare) as running:
             yield running
     finally:
         page.stop()
@@ -121,7 +123,7 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
 
 
 @contextmanager
-def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, seed: int | None,
+def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, temporary: bool, seed: int | None,
                 start: datetime | None, prepare: Callable[[Database], None] | None) -> Iterator[RunningSandbox]:  # fmt: skip
     clock: ShiftedClock | None = None
     standin = SlackStandIn(
@@ -155,7 +157,7 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, see
         page.start()
         scheduler = start_scheduler(runtime)
         try:
-            yield RunningSandbox(world=world, page=page, database_url=database_url)
+            yield RunningSandbox(world=world, page=page, database_url=database_url, temporary=temporary)
         finally:
             # Waiting for the tick in progress and the answers being worked on: a job still running
             # after the sandbox stopped would write into a database its owner may already be reusing.

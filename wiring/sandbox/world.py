@@ -229,7 +229,7 @@ class Sandbox:
         ]
         posted = self.slack.ephemeral_messages(channel=channel, user=user)  # chat.postEphemeral
         shown += [{**self._message(m, *self._seen(channel, str(m.get("ts")))), **_EPHEMERAL} for m in posted]
-        shown.sort(key=lambda m: (m["at"], m["_order"]))
+        shown.sort(key=lambda m: (datetime.fromisoformat(m["at"]), m["_order"]))
         for message in shown:
             del message["_order"]
         return shown
