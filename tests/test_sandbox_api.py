@@ -272,6 +272,8 @@ def test_only_the_events_slack_would_send_are_sent(
     assert "view" not in sent[-1]
     call(sandbox, "/api/home", {"user": AGENT})
     assert sent[-1]["type"] == "app_home_opened" and sent[-1]["view"]["type"] == "home"
+    call(sandbox, "/api/home", {"user": AGENT, "tab": "messages"})
+    assert sent[-1]["tab"] == "messages" and "view" not in sent[-1]
 
 
 def post_error(sandbox: RunningSandbox, path: str, body: dict[str, Any]) -> str:

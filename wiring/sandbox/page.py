@@ -64,7 +64,7 @@ def _reply(world: Sandbox, body: dict[str, Any]) -> Any:
 
 
 def _home(world: Sandbox, body: dict[str, Any]) -> Any:
-    world.open_home(body["user"])
+    world.open_home(body["user"], str(body.get("tab", "home")))
     return {"ok": True}
 
 

@@ -412,15 +412,18 @@ class Sandbox:
         self.send.event(event)
         self._changed()
 
-    def open_home(self, user: str) -> None:
-        """Slack's app_home_opened carries the Home view last published for that person, if any."""
+    def open_home(self, user: str, tab: str = "home") -> None:
+        """Slack sends app_home_opened each time a person enters the app: its Home tab (with the
+        view last published for them, if any) or its Messages tab (the DM)."""
+        if tab not in ("home", "messages"):
+            raise UserError("The app's tabs are home and messages.")
         event: JsonDict = {
             "type": "app_home_opened",
             "user": user,
-            "tab": "home",
+            "tab": tab,
             "channel": self.dm_channel(user),
         }
-        published = self.slack.home_view(user)
+        published = self.slack.home_view(user) if tab == "home" else None
         if published is not None:
             event["view"] = published
         self.send.event(event)

@@ -2100,6 +2100,9 @@
     S.stick = true;
     if (S.thread && S.thread.conv !== id) S.thread = null;
     if (id === "home") post("/api/home", { user: S.user });
+    var chosen = convById(id);
+    // Entering the bot's DM is entering its Messages tab: Slack tells the app so, as it does.
+    if (chosen && chosen.kind === "dm") post("/api/home", { user: S.user, tab: "messages" }, { quiet: true });
     renderConversations();
     renderMain(false);
     renderThread();
