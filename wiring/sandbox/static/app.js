@@ -2177,7 +2177,7 @@
     input.value = "";
     autosize(input);
     S.threadStick = true;
-    post("/api/reply", { user: S.user, channel: thread.conv, thread_ts: thread.ts, text: withMentions(text) }).then(function (res) {
+    post("/api/reply", { user: S.user, channel: thread.conv, thread_ts: thread.ts, text: withMentions(text, true) }).then(function (res) {
       if (!res && !input.value) {
         input.value = text;
         autosize(input);
@@ -2319,8 +2319,9 @@
     box.addEventListener("blur", close);
   }
 
-  /** "@Ana Agent" → "<@U0AGENT1|ana>", for everyone on the team; the longest names first. */
-  function withMentions(text) {
+  /** "@Ana Agent" → "<@U0AGENT1|ana>" as in an escaped slash command, or "<@U0AGENT1>" as in a
+   *  message event's text (`bare`), for everyone on the team; the longest names first. */
+  function withMentions(text, bare) {
     var team = people().slice().sort(function (a, b) {
       return b.name.length - a.name.length;
     });
@@ -2335,7 +2336,7 @@
         });
       }
       if (found) {
-        out += "<@" + found.id + "|" + found.name.split(/\s+/)[0].toLowerCase() + ">";
+        out += "<@" + found.id + (bare ? "" : "|" + found.name.split(/\s+/)[0].toLowerCase()) + ">";
         i += 1 + found.name.length;
       } else {
         out += text.charAt(i);
