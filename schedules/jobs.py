@@ -31,6 +31,9 @@ class ScheduledJob:
     """True when, at this moment, the job's current period should have run."""
     run: Callable[[Runtime, datetime, str], JobReport]
     """Runs it as if at that moment; a job already done for its period returns without doing anything."""
+    repeatable: bool = False
+    """Run by hand as an extra (bot.job_runs.extra_run): a report can be sent again; worklists,
+    alerts and reminders change what they record, and run once per period whoever runs them."""
 
 
 def _daily_assignments_due(runtime: Runtime, at: datetime) -> bool:
@@ -46,6 +49,7 @@ def _digest(kind: PeriodKind) -> ScheduledJob:
         job_name(kind),
         lambda runtime, at: digest_due(kind, runtime, at),
         lambda runtime, at, by: run_digest(kind, runtime, at, by),
+        repeatable=True,
     )
 
 

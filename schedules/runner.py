@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from bot.job_faults import is_outage, record_job_failure
-from bot.job_runs import JobReport
+from bot.job_runs import JobReport, extra_run
 from bot.outbox.job import DeliveryReport, deliver_due
 from bot.runtime import Runtime
 from schedules.jobs import JOBS, ScheduledJob
@@ -18,11 +18,15 @@ class UnknownJobError(LookupError):
     pass
 
 
-def run_job(runtime: Runtime, name: str, at: datetime, *, by: str) -> JobReport:
-    """Run one job as if at `at`; the claim makes a second run for the same period a no-op."""
+def run_job(runtime: Runtime, name: str, at: datetime, *, by: str, extra: bool = False) -> JobReport:
+    """Run one job as if at `at`; the claim makes a second run for the same period a no-op.
+    `extra`: a repeatable job (a digest) runs again and leaves its period to the scheduled run."""
     job = JOBS.get(name)
     if job is None:
         raise UnknownJobError(f"there is no job {name!r}: jobs are {', '.join(sorted(JOBS))}")
+    if extra and job.repeatable:
+        with extra_run():
+            return _run_guarded(runtime, job, at, by)
     return _run_guarded(runtime, job, at, by)
 
 

@@ -4,18 +4,36 @@ through the Slack stand-in, and the state shows what that person would see in Sl
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
 
 from bot.ids import ActionId, BlockId
+from bot.settings import load_settings
+from schedules.jobs import JOBS
 from storage.database import Database
+from storage.models import JobRun
 from tests.conftest import MONDAY_9AM
 from tests.portfolio import add_account, add_agent
-from wiring.sandbox.launch import RunningSandbox, running_sandbox
+from wiring.sandbox.launch import RunningSandbox, first_morning, running_sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
 
 AGENT, SUPERVISOR = "U0AGENT1", "U0SUPER1"
 
@@ -111,3 +129,214 @@ def test_a_tick_the_clock_started_is_over_once_the_sandbox_has_stopped(database_
     with running_sandbox(port=0, database_url=database_url, start=before_nine, prepare=small_team) as running:
         call(running, "/api/clock", {"hours": 26})  # the morning run, a digest and housekeeping fall due
     assert [t.name for t in threading.enumerate() if t.name.startswith("sandbox-tick")] == []
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def local(at: datetime) -> datetime:
+    return at.astimezone(NEW_YORK)
+
+
+def job_runs(running: RunningSandbox) -> list[tuple[str, str, datetime, str]]:
+    with running.world.runtime.db.reading() as session:
+        rows = session.execute(
+            select(JobRun.job, JobRun.period, JobRun.ran_at, JobRun.ran_by).order_by(JobRun.id)
+        )
+        return [(job, period, ran_at, by) for job, period, ran_at, by in rows]
+
+
+def test_a_day_on_the_clock_runs_everything_that_fell_due_in_between_in_order(database_url: str) -> None:
+    """From Monday 07:55 to Tuesday 07:55: Monday's worklists at 08:00, every alerts slot of the
+    working day, the daily digest at 17:30, each once and in that order, as the minute ticks would."""
+    five_to_eight = MONDAY_9AM - timedelta(hours=1, minutes=5)
+    with running_sandbox(
+        port=0, database_url=database_url, start=five_to_eight, prepare=small_team
+    ) as running:
+        call(running, "/api/clock", {"days": 1})
+        running.world.settle()
+        runs = job_runs(running)
+        supervisors = state(running, SUPERVISOR)["messages"]["C0SUPERVISORS"]
+    by_job: dict[str, list[datetime]] = {}
+    for job, period, ran_at, _by in runs:
+        if ".." not in period:  # a daily digest also claims the closed days it reported
+            by_job.setdefault(job, []).append(local(ran_at))
+    assert [(t.date(), t.strftime("%H:%M")) for t in by_job["daily-assignments"]] == [
+        (date(2026, 11, 23), "08:00")
+    ]
+    assert [(t.date(), t.strftime("%H:%M")) for t in by_job["performance-digest-day"]] == [
+        (date(2026, 11, 23), "17:30")
+    ]
+    slots = [t.strftime("%H:%M") for t in by_job["supervisor-alerts"]]
+    assert slots[0] == "09:00" and slots[-1] == "16:45" and len(slots) == len(set(slots)) == 32
+    order = [when for _job, _period, when, _by in runs]
+    assert order == sorted(order)  # in the order they fell due
+    digest = next(m for m in supervisors if "(so far)" in json.dumps(m["blocks"]))
+    assert local(datetime.fromisoformat(digest["at"])).strftime("%a %H:%M") == "Mon 17:30"
+
+
+def test_run_now_of_a_digest_is_an_extra_one_and_the_scheduled_one_still_comes(
+    sandbox: RunningSandbox,
+) -> None:
+    call(sandbox, "/api/clock", {"hours": 4})  # 06:00 → 10:00
+    sandbox.world.settle()
+    call(sandbox, "/api/run", {"job": "performance-digest-day"})
+    call(sandbox, "/api/clock", {"hours": 8})  # past 17:30
+    sandbox.world.settle()
+    claims = [(period, by) for job, period, _at, by in job_runs(sandbox) if job == "performance-digest-day"]
+    assert claims[0] == ("2026-11-23", claims[0][1]) and claims[0][1].startswith("sandbox@")
+    so_far = [
+        m
+        for m in state(sandbox, SUPERVISOR)["messages"]["C0SUPERVISORS"]
+        if "(so far)" in json.dumps(m["blocks"])
+    ]
+    assert [local(datetime.fromisoformat(m["at"])).strftime("%H:%M") for m in so_far] == ["10:00", "17:30"]
+
+
+def test_the_clock_starts_just_before_the_next_working_mornings_worklists(database_url: str) -> None:
+    settings = load_settings(COLLECT_TIMEZONE="America/New_York")
+    friday_noon = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
+    assert local(first_morning(settings, friday_noon)) == datetime(2026, 11, 23, 7, 55, tzinfo=NEW_YORK)
+    monday_six = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+    assert local(first_morning(settings, monday_six)) == datetime(2026, 11, 23, 7, 55, tzinfo=NEW_YORK)
+    with running_sandbox(port=0, database_url=database_url, prepare=small_team) as running:
+        shown = state(running, AGENT)
+        now = local(datetime.fromisoformat(shown["now"]))
+        assert now.strftime("%H:%M") == "07:55"
+        assert running.world.runtime.settings.work_calendar.is_working_day(now.date())
+        assert "+5 min" in shown["hint"] and "worklists" in shown["hint"]
+        call(running, "/api/clock", {"minutes": 5})
+        running.world.settle()
+        assert state(running, AGENT)["hint"] is None
+
+
+def test_message_times_are_when_they_were_posted_not_when_the_page_first_asked(
+    sandbox: RunningSandbox,
+) -> None:
+    call(sandbox, "/api/run", {"job": "daily-assignments"})  # 06:00
+    call(sandbox, "/api/clock", {"hours": 3})
+    sandbox.world.settle()
+    worklist = state(sandbox, AGENT)["messages"][dm(sandbox, AGENT)][-1]
+    assert local(datetime.fromisoformat(worklist["at"])).strftime("%H:%M") == "06:00"
+
+
+def test_a_permalink_leads_to_the_thread_in_the_sandbox_page(sandbox: RunningSandbox) -> None:
+    client = WebClient(base_url=sandbox.world.slack.api_url, token=sandbox.world.slack.token)
+    posted = client.chat_postMessage(channel=dm(sandbox, AGENT), text="hello")
+    link = str(client.chat_getPermalink(channel=posted["channel"], message_ts=posted["ts"])["permalink"])
+    assert link.startswith(sandbox.url + "/archives/")
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        opener.open(link, timeout=10)
+    assert answer.value.code == 302
+    where = parse_qs(urlparse(answer.value.headers["Location"]).query)
+    assert where == {"conv": [posted["channel"]], "thread": [posted["ts"]], "user": [AGENT]}
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
+def test_only_the_events_slack_would_send_are_sent(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No message event for a reply in the bot's DM (no message.im subscription, and a read-only
+    Messages tab); a reply in the private supervisors' channel is a `group` message; app_home_opened
+    carries the Home last published."""
+    sent: list[dict[str, Any]] = []
+    deliver = sandbox.world.send.event
+
+    def spy(event: dict[str, Any], **kwargs: Any) -> Any:
+        sent.append(event)
+        return deliver(event, **kwargs)
+
+    monkeypatch.setattr(sandbox.world.send, "event", spy)
+    client = WebClient(base_url=sandbox.world.slack.api_url, token=sandbox.world.slack.token)
+    in_dm = client.chat_postMessage(channel=dm(sandbox, AGENT), text="a question")
+    refused = post_error(
+        sandbox,
+        "/api/reply",
+        {"user": AGENT, "channel": in_dm["channel"], "thread_ts": in_dm["ts"], "text": "hi"},
+    )
+    assert "read-only" in refused and sent == []
+    in_channel = client.chat_postMessage(channel="C0SUPERVISORS", text="an escalation")
+    call(
+        sandbox,
+        "/api/reply",
+        {"user": SUPERVISOR, "channel": "C0SUPERVISORS", "thread_ts": in_channel["ts"], "text": "ok"},
+    )
+    assert sent[-1]["channel_type"] == "group" and sent[-1]["event_ts"] == sent[-1]["ts"]
+    call(sandbox, "/api/home", {"user": AGENT})
+    sandbox.world.slack.wait_for("views.publish")
+    assert "view" not in sent[-1]
+    call(sandbox, "/api/home", {"user": AGENT})
+    assert sent[-1]["type"] == "app_home_opened" and sent[-1]["view"]["type"] == "home"
+    call(sandbox, "/api/home", {"user": AGENT, "tab": "messages"})
+    assert sent[-1]["tab"] == "messages" and "view" not in sent[-1]
+
+
+def post_error(sandbox: RunningSandbox, path: str, body: dict[str, Any]) -> str:
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        call(sandbox, path, body)
+    return str(json.load(answer.value)["error"])
+
+
+def test_the_jobs_are_told_apart(sandbox: RunningSandbox) -> None:
+    labels = [job["label"] for job in state(sandbox, AGENT)["jobs"]]
+    assert len(labels) == len(set(labels)) == len(JOBS)
+    assert {"Daily digest", "Weekly digest", "Monthly digest"} <= set(labels)
+
+
+def test_the_help_says_how_to_name_a_person(sandbox: RunningSandbox) -> None:
+    channel = dm(sandbox, AGENT)
+    call(sandbox, "/api/command", {"user": AGENT, "channel": channel, "text": "/collect help"})
+    assert "@-mention" in json.dumps(state(sandbox, AGENT)["messages"][channel][-1]["blocks"])
+
+
+def test_a_taken_port_is_refused_before_anything_is_made(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "TMPDIR": str(tmp_path)}
+        env.pop("DATABASE_URL", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "wiring.cli", "sandbox", "--port", str(port), "--seed", "3"],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in done.stderr
+    assert list(tmp_path.glob("collect-sandbox-*")) == []
+
+
+def test_the_sandboxs_own_database_is_removed_when_it_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with running_sandbox(port=0, start=MONDAY_9AM, prepare=small_team) as running:
+        channel = dm(running, AGENT)
+        call(running, "/api/command", {"user": AGENT, "channel": channel, "text": "/collect pay ACC-1042 10"})
+        assert list(tmp_path.glob("collect-sandbox-*/sandbox.db"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_emoji_the_bot_writes_has_its_glyph_in_the_page() -> None:
+    """A shortcode the page does not know would show as `:name:` text."""
+    page = (ROOT / "wiring/sandbox/static/app.js").read_text()
+    table = page[page.index("var EMOJI = {") : page.index("};", page.index("var EMOJI = {"))]
+    known = set(re.findall(r'(?:^|[\s{,])"?([a-z0-9_+-]+)"?:\s*"', table))
+    written = set()
+    for source in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "handlers").rglob("*.py")]:
+        written |= set(re.findall(r'(?<=["\s]):([a-z][a-z0-9_+-]*[a-z0-9]):(?=[\s"])', source.read_text()))
+    assert written and written - known == set()
+
+
+def test_every_block_kit_type_the_bot_builds_is_one_the_page_renders() -> None:
+    page = (ROOT / "wiring/sandbox/static/app.js").read_text()
+    rendered = set(re.findall(r'case "([a-z_]+)":', page)) | {"mrkdwn", "plain_text", "modal", "home"}
+    used = set()
+    for source in (ROOT / "bot" / "blocks").rglob("*.py"):
+        used |= set(re.findall(r'"type": "([a-z_]+)"', source.read_text()))
+    assert used and used - rendered == set()

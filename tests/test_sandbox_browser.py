@@ -4,16 +4,21 @@ opens a form. Screenshots of each step go to test-artifacts/sandbox/."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from slack_sdk import WebClient
 
+from schedules.jobs import JOBS
 from storage.database import Database
 from tests.conftest import MONDAY_9AM
 from tests.portfolio import add_account, add_agent
@@ -21,7 +26,7 @@ from wiring.sandbox.launch import RunningSandbox, running_sandbox
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "sandbox"
-AGENT, SUPERVISOR = "U0AGENT1", "U0SUPER1"
+AGENT, SUPERVISOR, MANAGER = "U0AGENT1", "U0SUPER1", "U0MANAGER1"
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
@@ -32,6 +37,7 @@ if not Path(CHROMIUM).exists():
 def team(db: Database) -> None:
     add_agent(db, AGENT, "Ana Agent")
     add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor", approval_limit=Decimal("1000"))
+    add_agent(db, MANAGER, "Mia Manager", role="manager")
     add_account(db, "ACC-1042", "1250.00", customer_name="Maria Silva")
     add_account(db, "ACC-2001", "640.00", customer_name="João & Filhos <Ltda>")
     three_weeks_ago = MONDAY_9AM - timedelta(days=21)
@@ -133,3 +139,169 @@ def test_alerts_and_the_digest_with_its_chart_in_the_browser(page: Page) -> None
     expect(page.get_by_test_id("thread").locator("img")).to_be_visible()
     expect(page.get_by_test_id("thread").get_by_test_id("file").filter(has_text="numbers")).to_be_visible()
     snap(page, "8-digest-with-chart")
+
+
+def test_typing_at_offers_the_team_and_sends_the_mention_slack_would(page: Page) -> None:
+    page.get_by_test_id("act-as").select_option(SUPERVISOR)
+    composer = page.get_by_test_id("composer")
+    composer.press_sequentially("/collect assign ACC-2001 @an")
+    offered = page.get_by_test_id("composer-wrap").get_by_test_id("mention-list")
+    expect(offered).to_be_visible()
+    expect(offered.get_by_role("option")).to_have_count(1)
+    expect(offered).to_contain_text("Ana Agent")
+    snap(page, "9-mention-offered")
+    composer.press("Enter")  # picks the person; a second Enter sends
+    expect(offered).to_be_hidden()
+    expect(composer).to_have_value("/collect assign ACC-2001 @Ana Agent ")
+    composer.press("Enter")
+    answer = page.get_by_test_id("ephemeral").last
+    expect(answer).to_contain_text("ACC-2001")
+    expect(answer.locator(".mention").filter(has_text="@Ana Agent").first).to_be_visible()
+
+
+def test_emoji_and_slack_date_tokens_read_as_in_slack(page: Page) -> None:
+    shown = page.evaluate(
+        """() => {
+          const md = window.collectSandbox.mrkdwn;
+          return {
+            emoji: md(":white_check_mark: :telephone_receiver: :e-mail: :octagonal_sign: :dart:").textContent,
+            date: md("<!date^1795442400^{date_short} at {time}|the fallback>").textContent,
+            bad: md("<!date^soon^{time}|the fallback>").textContent,
+          };
+        }"""
+    )
+    assert shown["emoji"] == "✅ 📞 📧 🛑 🎯"
+    assert shown["date"] == "Nov 23, 2026 at 9:00 AM"  # 14:00 UTC in the team's New York
+    assert shown["bad"] == "the fallback"
+
+
+def test_a_permalink_opens_its_thread_in_the_page(page: Page, sandbox: RunningSandbox) -> None:
+    client = WebClient(base_url=sandbox.world.slack.api_url, token=sandbox.world.slack.token)
+    parent = client.chat_postMessage(channel="C0SUPERVISORS", text="an escalation to talk about")
+    client.chat_postMessage(channel="C0SUPERVISORS", text="the reply in its thread", thread_ts=parent["ts"])
+    link = str(client.chat_getPermalink(channel="C0SUPERVISORS", message_ts=parent["ts"])["permalink"])
+    page.get_by_test_id("act-as").select_option(SUPERVISOR)
+    page.goto(link)
+    expect(page.get_by_test_id("thread")).to_contain_text("the reply in its thread")
+    expect(page.get_by_test_id("conv-title")).to_contain_text("collections-supervisors")
+
+
+def test_the_morning_starts_with_a_hint_and_the_jobs_read_apart(database_url: str) -> None:
+    with running_sandbox(port=0, database_url=database_url, prepare=team) as running, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        tab = browser.new_page(viewport={"width": 1280, "height": 800})
+        tab.set_default_timeout(15_000)
+        tab.goto(f"{running.url}/?user={AGENT}")
+        expect(tab.get_by_test_id("hint")).to_contain_text("07:55")
+        expect(tab.get_by_test_id("hint")).to_contain_text("+5 min")
+        names = tab.get_by_test_id("job-name").all_inner_texts()
+        assert len(names) == len(set(names)) >= 7
+        snap(tab, "0-the-morning-hint")
+        tab.get_by_test_id("clock-minutes").click()
+        expect(tab.get_by_test_id("hint")).to_be_hidden()
+        expect(tab.get_by_test_id("clock")).to_contain_text("08:00")
+        browser.close()
+
+
+MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
+
+
+def everything_shown(sandbox: RunningSandbox) -> list[tuple[str, str, list[Any]]]:
+    """Every message and view the bot sent through the stand-in, and every answer in a response."""
+    slack = sandbox.world.slack
+    shown: list[tuple[str, str, list[Any]]] = []
+    for method in MESSAGE_METHODS:
+        for made in slack.calls(method):
+            blocks = made.params.get("blocks")
+            shown.append((method, "message", json.loads(blocks) if isinstance(blocks, str) else blocks or []))
+    for method in VIEW_METHODS:
+        for made in slack.calls(method):
+            view = made.params.get("view")
+            view = json.loads(view) if isinstance(view, str) else view or {}
+            shown.append(
+                (method, "modal" if view.get("type") == "modal" else "home", view.get("blocks") or [])
+            )
+    for answer in slack.response_posts():
+        shown.append(("response_url", "message", answer.body.get("blocks") or []))
+    for user in (AGENT, SUPERVISOR, MANAGER):  # with the answers in the acknowledgements
+        for messages in api(sandbox, f"/api/state?user={user}")["messages"].values():
+            shown += [("shown to " + user, "message", m["blocks"]) for m in messages if m["blocks"]]
+    return shown
+
+
+def test_every_message_and_view_the_bot_builds_renders_without_an_unsupported_part(
+    page: Page, sandbox: RunningSandbox
+) -> None:
+    """A day of work through the page's API (commands, forms, buttons, every job, each role's Home),
+    then everything the bot sent rendered by the page's own renderer: none of it unsupported."""
+    agent_dm = next(
+        c["id"] for c in api(sandbox, f"/api/state?user={AGENT}")["conversations"] if c["kind"] == "dm"
+    )
+    boss_dm = next(
+        c["id"] for c in api(sandbox, f"/api/state?user={SUPERVISOR}")["conversations"] if c["kind"] == "dm"
+    )
+    for user, channel, text in [
+        (AGENT, agent_dm, "help"), (AGENT, agent_dm, "account ACC-1042"), (AGENT, agent_dm, "mine"),
+        (AGENT, agent_dm, "pay ACC-1042 250"), (AGENT, agent_dm, "log ACC-1042 email sent a reminder"),
+        (AGENT, agent_dm, "promise ACC-1042 100 2026-11-30"), (AGENT, agent_dm, "log"), (AGENT, agent_dm, "pay"),
+        (AGENT, agent_dm, "promise"), (AGENT, agent_dm, "escalate"),
+        (AGENT, agent_dm, "escalate ACC-1042 settlement 900 lost their job"), (AGENT, agent_dm, "hold ACC-2001 dispute says it was paid"),
+        (AGENT, agent_dm, "nonsense"), (AGENT, agent_dm, "acount ACC-1042"), (AGENT, agent_dm, "report"),
+        (SUPERVISOR, boss_dm, "escalations"), (SUPERVISOR, boss_dm, "alerts"), (SUPERVISOR, boss_dm, "report week"),
+        (SUPERVISOR, boss_dm, "team"), (SUPERVISOR, boss_dm, f"target <@{AGENT}|ana> 15000"),
+        (SUPERVISOR, boss_dm, f"assign OLD-1 <@{AGENT}|ana>"), (SUPERVISOR, boss_dm, f"away <@{AGENT}|ana> 2026-12-24 2026-12-31"),
+        (SUPERVISOR, boss_dm, "release ACC-2001 checked: not paid"),
+    ]:  # fmt: skip
+        api(sandbox, "/api/command", {"user": user, "channel": channel, "text": f"/collect {text}"})
+    for job in sorted(JOBS):
+        api(sandbox, "/api/run", {"job": job})
+    for user in (AGENT, SUPERVISOR, MANAGER):
+        api(sandbox, "/api/home", {"user": user})
+    escalation = next(
+        m
+        for m in api(sandbox, f"/api/state?user={SUPERVISOR}")["messages"]["C0SUPERVISORS"]
+        if "settlement" in json.dumps(m)
+    )
+    approve = next(
+        e
+        for b in escalation["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == "escalation-approve"
+    )
+    api(
+        sandbox,
+        "/api/action",
+        {"user": SUPERVISOR, "channel": "C0SUPERVISORS", "message_ts": escalation["ts"], "action": approve},
+    )
+    sandbox.world.slack.wait_for("views.publish", count=3)
+    sandbox.world.slack.wait_for("views.open", count=5)
+
+    shown = everything_shown(sandbox)
+    kinds = {kind for _method, kind, _blocks in shown}
+    assert {"message", "modal", "home"} <= kinds and len(shown) > 30
+    found = page.evaluate(
+        """(shown) => shown.map(([method, kind, blocks]) => {
+             const el = window.collectSandbox.blocks(blocks, kind);
+             return [method, Array.from(el.querySelectorAll(".unsupported")).map((u) => u.textContent)];
+           }).filter(([, bad]) => bad.length)""",
+        shown,
+    )
+    assert found == []
+    page.get_by_test_id("act-as").select_option(SUPERVISOR)
+    expect(page.get_by_test_id("modal")).to_be_visible()  # the approval form the button opened
+    page.get_by_test_id("modal-cancel").click()
+    page.get_by_test_id("home-tab").click()
+    expect(page.get_by_test_id("home").locator(".block").first).to_be_visible()
+    expect(page.get_by_test_id("home").get_by_test_id("unsupported")).to_have_count(0)
+    snap(page, "10-supervisor-home")
+
+
+def api(sandbox: RunningSandbox, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        sandbox.url + path, data=data, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.load(answer)

@@ -92,8 +92,12 @@ class BackgroundServer:
             self._server.asyncore.loop(timeout=0.05, map=self._server._map, count=1)
 
     def stop(self) -> None:
+        """Safe to call twice, and on a server never started (its address is given back)."""
+        if self._stop.is_set():
+            return
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=5)
         self._server.close()
         for channel in list(self._server._map.values()):
             channel.close()

@@ -30,7 +30,11 @@ def help_reply(intro: str | None = None) -> Reply:
     blocks = [section(escape(intro))] if intro else []
     blocks += [
         section("*collect-bot commands*\n" + "\n".join(lines)),
-        context("Type `log`, `pay` or `promise` with nothing after it to fill in a form instead."),
+        context(
+            "Type `log`, `pay` or `promise` with nothing after it to fill in a form instead.",
+            "Name a person with an @-mention: type `@` and pick them from the list"
+            " (`/collect assign ACC-1042 @ana`).",
+        ),
     ]
     return Reply(text="collect-bot commands", blocks=blocks)
 

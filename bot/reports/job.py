@@ -30,7 +30,7 @@ from bot.calendar import WorkCalendar, add_days
 from bot.clock import team_today
 from bot.compliance.rules.privacy import mask_account_id
 from bot.job_faults import SkippedRows
-from bot.job_runs import JobReport, already_ran, claim, describe
+from bot.job_runs import JobReport, already_ran, claim, describe, run_key
 from bot.kpis.rules import period_for, previous
 from bot.outbox.records import Upload, enqueue
 from bot.reports.model import PerformanceReport, PeriodKind
@@ -142,7 +142,7 @@ def run_digest(kind: PeriodKind, runtime: Runtime, at: datetime, by: str) -> Job
     try:
         with runtime.db.transaction() as session:
             claim(session, name, period, at, by, {"agents": len(report.agents), "skipped": len(skipped)})
-            _queue(session, runtime, report, f"digest:{kind}:{period}", _channels(runtime), at)
+            _queue(session, runtime, report, run_key(f"digest:{kind}:{period}"), _channels(runtime), at)
             skipped.record(session, runtime, at)
     except IntegrityError:
         return JobReport(name, period, False, f"{name} for {period} was run by another process")
@@ -177,8 +177,8 @@ def _run_daily(runtime: Runtime, at: datetime, by: str) -> JobReport:
             claim(session, name, period, at, by, {"closed": keys, "skipped": len(skipped)})
             for key, report in zip(keys, closed, strict=True):
                 claim(session, name, key, at, by, {"agents": len(report.agents)})
-                _queue(session, runtime, report, f"digest:day:{key}", _channels(runtime), at)
-            _queue(session, runtime, so_far, f"digest:today:{period}", supervisors, at, files=False)
+                _queue(session, runtime, report, run_key(f"digest:day:{key}"), _channels(runtime), at)
+            _queue(session, runtime, so_far, run_key(f"digest:today:{period}"), supervisors, at, files=False)
             skipped.record(session, runtime, at)
     except IntegrityError:
         return JobReport(name, period, False, f"{name} for {period} was run by another process")

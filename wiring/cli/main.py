@@ -394,7 +394,8 @@ def _sandbox(_settings: Settings, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with running_sandbox(port=args.port, seed=args.seed) as sandbox:
         print(
-            f"collect-bot sandbox: open {sandbox.url}  (Ctrl-C stops it; data in {_shown_url(sandbox.database_url)})",
+            f"collect-bot sandbox: open {sandbox.url}  (Ctrl-C stops it; data in {_shown_url(sandbox.database_url)}"
+            + (", removed when it stops)" if sandbox.temporary else ")"),
             flush=True,
         )
         with contextlib.suppress(KeyboardInterrupt):

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot.calendar import add_days
 from bot.clock import ShiftedClock
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -26,8 +28,13 @@ from wiring.serving import BackgroundServer
 from wiring.standin.requests import SlackRequestSender
 from wiring.standin.web_api import SlackStandIn
 
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
 SUPERVISOR_CHANNEL = "C0SUPERVISORS"
 DEMO_ZONE = "America/New_York"
+BEFORE_THE_WORKLISTS = timedelta(minutes=5)
+"""The sandbox starts this long before the morning's worklists: one click shows them arrive."""
 
 
 @dataclass
@@ -35,6 +42,8 @@ class RunningSandbox:
     world: Sandbox
     page: BackgroundServer
     database_url: str
+    temporary: bool = False
+    """The database is the sandbox's own, in a temporary folder removed when it stops."""
 
     @property
     def url(self) -> str:
@@ -58,52 +67,105 @@ def sandbox_settings(database_url: str, standin: SlackStandIn, signing_secret: s
     return settings
 
 
-def fresh_database_url() -> str:
-    folder = Path(tempfile.mkdtemp(prefix="collect-sandbox-"))
-    return f"sqlite:///{folder / 'sandbox.db'}"
+def fresh_database_folder() -> Path:
+    return Path(tempfile.mkdtemp(prefix="collect-sandbox-"))
+
+
+def first_morning(settings: Settings, now: datetime) -> datetime:
+    """Just before the worklists go out on the next working day (today if it is not yet that time),
+    in the team's zone and working calendar."""
+    zone, calendar = settings.zone, settings.work_calendar
+    local = now.astimezone(zone)
+    day = local.date()
+    for _ in range(366):
+        at = datetime.combine(day, settings.digest_time, zone) - BEFORE_THE_WORKLISTS
+        if calendar.is_working_day(day) and at > local:
+            return at.astimezone(UTC)
+        day = add_days(day, 1)
+    return now
+
+
+class _PageLater:
+    """The page's address is taken before anything else (a port in use stops the sandbox before a
+    database is made or seeded); the page itself is put behind it once the sandbox is up."""
+
+    def __init__(self) -> None:
+        self.page: SandboxPage | None = None
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self.page is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"the sandbox is starting"]
+        return self.page(environ, start_response)
 
 
 @contextmanager
 def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: str | None = None,
                     host: str = "127.0.0.1", start: datetime | None = None,
                     prepare: Callable[[Database], None] | None = None) -> Iterator[RunningSandbox]:  # fmt: skip
-    """`prepare` fills the database before the bot and its scheduler start (tests use it)."""
-    database_url = database_url or os.environ.get("DATABASE_URL") or fresh_database_url()
-    clock = ShiftedClock(start)
+    """`prepare` fills the database before the bot and its scheduler start (tests use it). Without
+    `start` the clock starts just before the next working morning's worklists. A database the
+    sandbox made for itself (a temporary folder) is removed when it stops."""
+    late = _PageLater()
+    page = BackgroundServer(late, host=host, port=port)  # CannotListenError before anything is made
+    folder: Path | None = None
+    database_url = database_url or os.environ.get("DATABASE_URL")
+    if not database_url:
+        folder = fresh_database_folder()
+        database_url = f"sqlite:///{folder / 'sandbox.db'}"
+    try:
+        with _sandbox_on(page, late, database_url, folder is not None, seed, start, prepare) as running:
+            yield running
+    finally:
+        page.stop()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, temporary: bool, seed: int | None,
+                start: datetime | None, prepare: Callable[[Database], None] | None) -> Iterator[RunningSandbox]:  # fmt: skip
+    clock: ShiftedClock | None = None
     standin = SlackStandIn(
         token="xoxb-sandbox-" + secrets.token_hex(6),
         bot_user_id="U0COLLECTBOT",
-        now=lambda: clock.now().timestamp(),  # messages stamped by the sandbox's clock, as Slack's
+        # Messages stamped by the sandbox's clock, as Slack's by its own.
+        now=lambda: (clock.now() if clock else datetime.now(UTC)).timestamp(),
     )
     standin.add_channel(SUPERVISOR_CHANNEL, name="collections-supervisors", is_private=True)
     standin.start()
     signing_secret = secrets.token_hex(16)
     settings = sandbox_settings(database_url, standin, signing_secret)
+    clock = ShiftedClock(start or first_morning(settings, datetime.now(UTC)))
     db = open_database(settings.database_url.get_secret_value())
-    upgrade(db.engine)
-    runtime = Runtime(settings=settings, db=db, clock=clock)
-    if seed is not None:
-        from wiring.sandbox.demo import seed_demo
-
-        seed_demo(db, seed=seed, now=clock.now(), zone=settings.zone)
-    if prepare is not None:
-        prepare(db)
-    wsgi = create_wsgi_app(runtime)
-    bot = BackgroundServer(wsgi).start()
-    sender = SlackRequestSender(bot.url, signing_secret, standin=standin)
-    world = Sandbox(runtime, standin, sender, clock)
-    world.register_people()
-    page = BackgroundServer(SandboxPage(world), host=host, port=port).start()
-    scheduler = start_scheduler(runtime)
     try:
-        yield RunningSandbox(world=world, page=page, database_url=database_url)
+        upgrade(db.engine)
+        runtime = Runtime(settings=settings, db=db, clock=clock)
+        if seed is not None:
+            from wiring.sandbox.demo import seed_demo
+
+            seed_demo(db, seed=seed, now=clock.now(), zone=settings.zone)
+        if prepare is not None:
+            prepare(db)
+        wsgi = create_wsgi_app(runtime)
+        bot = BackgroundServer(wsgi).start()
+        sender = SlackRequestSender(bot.url, signing_secret, standin=standin)
+        world = Sandbox(runtime, standin, sender, clock)
+        world.register_people()
+        late.page = SandboxPage(world)
+        standin.permalink_base = page.url + "/"
+        page.start()
+        scheduler = start_scheduler(runtime)
+        try:
+            yield RunningSandbox(world=world, page=page, database_url=database_url, temporary=temporary)
+        finally:
+            # Waiting for the tick in progress and the answers being worked on: a job still running
+            # after the sandbox stopped would write into a database its owner may already be reusing.
+            page.stop()
+            world.stop()
+            bot.stop()
+            scheduler.shutdown(wait=True)
+            wsgi.answerer.shutdown()
     finally:
-        # Waiting for the tick in progress and the answers being worked on: a job still running
-        # after the sandbox stopped would write into a database its owner may already be reusing.
-        page.stop()
-        world.stop()
-        bot.stop()
-        scheduler.shutdown(wait=True)
-        wsgi.answerer.shutdown()
         standin.stop()
         db.dispose()

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from bot.errors import UserError
 from wiring.sandbox.world import Sandbox
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 STATIC_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 MAX_BODY = 200_000
+PERMALINK = re.compile(r"^/archives/([A-Z0-9]+)/p(\d{7,})$")
+"""chat.getPermalink's links, as the stand-in makes them for the sandbox: /archives/C…/p<ts without its dot>."""
 
 Handler = Callable[[Sandbox, dict[str, Any]], Any]
 
@@ -61,14 +64,14 @@ def _reply(world: Sandbox, body: dict[str, Any]) -> Any:
 
 
 def _home(world: Sandbox, body: dict[str, Any]) -> Any:
-    world.open_home(body["user"])
+    world.open_home(body["user"], str(body.get("tab", "home")))
     return {"ok": True}
 
 
 def _clock(world: Sandbox, body: dict[str, Any]) -> Any:
-    hours = float(body.get("hours", 0)) + 24 * float(body.get("days", 0))
+    hours = float(body.get("minutes", 0)) / 60 + float(body.get("hours", 0)) + 24 * float(body.get("days", 0))
     if not 0 < hours <= 24 * 31:
-        raise UserError("Move the clock forward by an hour to a month.")
+        raise UserError("Move the clock forward by a minute to a month.")
     world.move_clock(timedelta(hours=hours))
     return {"ok": True}
 
@@ -123,6 +126,8 @@ class SandboxPage:
             return _json(start_response, self.world.state(user))
         if path in ("/", "/index.html"):
             return _file(start_response, STATIC / "index.html")
+        if found := PERMALINK.match(path):
+            return _redirect(start_response, self._thread_address(found[1], found[2], environ))
         if path.startswith("/static/"):
             name = path.removeprefix("/static/")
             if "/" not in name and (STATIC / name).is_file():
@@ -133,6 +138,23 @@ class SandboxPage:
                 kind = mimetypes.guess_type(upload.filename or "")[0] or "application/octet-stream"
                 return _bytes(start_response, upload.data, kind, upload.filename)
         return _plain(start_response, "404 Not Found", "not found")
+
+    def _thread_address(self, channel: str, digits: str, environ: WSGIEnvironment) -> str:
+        """The page with that conversation and thread open, as the person whose DM it is when it is one."""
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        ts = f"{digits[:-6]}.{digits[-6:]}"
+        where = {"conv": channel, "thread": query.get("thread_ts", [ts])[0]}
+        owner = self.world.dm_owner(channel)
+        if owner:
+            where["user"] = owner
+        return "/?" + urlencode(where)
+
+
+def _redirect(start_response: StartResponse, location: str) -> list[bytes]:
+    start_response(
+        "302 Found", [("Location", location), ("Content-Length", "0"), ("Cache-Control", "no-store")]
+    )
+    return [b""]
 
 
 def _body(environ: WSGIEnvironment) -> dict[str, Any]:

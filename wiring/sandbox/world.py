@@ -10,17 +10,22 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.alerts.job import SLOT_MINUTES
+from bot.assignments.job.daily import JOB as WORKLISTS
+from bot.calendar import add_days
 from bot.clock import ShiftedClock
 from bot.errors import UserError
+from bot.job_runs import already_ran
 from bot.outbox.job import PROCESS_NAME, deliver_due
 from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
+from bot.settings import Settings
 from schedules.jobs import JOBS
 from schedules.runner import run_job, tick
 from storage.models import Agent
@@ -33,6 +38,49 @@ _EPHEMERAL = {"ephemeral": True, "bot": True, "user": None}
 
 log = logging.getLogger(__name__)
 
+JOB_LABELS = {
+    "daily-assignments": "Morning worklists",
+    "escalation-reminders": "Escalation reminders",
+    "supervisor-alerts": "Supervisor alerts",
+    "performance-digest-day": "Daily digest",
+    "performance-digest-week": "Weekly digest",
+    "performance-digest-month": "Monthly digest",
+    "housekeeping": "Housekeeping",
+}
+"""What the page's Scheduler box calls each job, in the order of a day: the names share prefixes a
+narrow sidebar cuts."""
+
+
+def job_label(name: str) -> str:
+    return JOB_LABELS.get(name, name)
+
+
+def _in_the_days_order(name: str) -> tuple[int, str]:
+    order = list(JOB_LABELS)
+    return (order.index(name) if name in order else len(order), name)
+
+
+def scheduled_moments(settings: Settings, after: datetime, until: datetime) -> list[datetime]:
+    """The moments in (after, until] at which the scheduler's minute ticks would have found something
+    newly due, oldest first, ending with `until`: each day's midnight (a new day's periods), its
+    worklist and digest times, and every alerts slot of its working hours."""
+    zone = settings.zone
+    times = {time(0, 0), settings.digest_time, settings.daily_digest_time, settings.workday_start}
+    moments: set[datetime] = {until}
+    day: date = after.astimezone(zone).date()
+    while (start := datetime.combine(day, time(0, 0), zone)) <= until:
+        slots = set(times)
+        slot = datetime.combine(day, settings.workday_start, zone)
+        slot = slot.replace(minute=slot.minute - slot.minute % SLOT_MINUTES)
+        while slot.time() < settings.workday_end and slot.date() == day:
+            slots.add(slot.time())
+            slot += timedelta(minutes=SLOT_MINUTES)
+        for at in (datetime.combine(start.date(), t, zone) for t in slots):
+            if after < at <= until:
+                moments.add(at.astimezone(UTC))
+        day = add_days(day, 1)
+    return sorted(moments)
+
 
 @dataclass
 class Ephemeral:
@@ -43,6 +91,13 @@ class Ephemeral:
     ts: str
     message: JsonDict | None
     at: datetime
+
+
+def _posted_at(ts: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(ts), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 class Sandbox:
@@ -69,6 +124,8 @@ class Sandbox:
         self.version = 0
         # One run at a time, off the request; stop() waits for the one in progress.
         self._ticks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-tick")
+        self._clock_target: datetime | None = None  # where the clock's last move is taking it
+        self._stopping = threading.Event()
         standin.on_call(lambda _call: self._changed())
         standin.on_response(lambda _post: self._changed())
 
@@ -85,16 +142,23 @@ class Sandbox:
             return [{"id": a.slack_user_id, "name": a.name, "role": a.role} for a in members]
 
     def register_people(self) -> None:
-        """The stand-in answers users.info with the roster's names."""
+        """The stand-in answers users.info with the roster's names, each person in the team's zone
+        (the zone the page shows times in, date tokens included)."""
         for person in self.people():
             self.slack.add_user(
-                person["id"], name=person["name"].split()[0].lower(), real_name=person["name"]
+                person["id"],
+                name=person["name"].split()[0].lower(),
+                real_name=person["name"],
+                tz=self.runtime.settings.timezone,
             )
 
     def dm_channel(self, user: str) -> str:
         if user not in self._dms:
             self._dms[user] = str(self._client.conversations_open(users=user)["channel"]["id"])
         return self._dms[user]
+
+    def dm_owner(self, channel: str) -> str | None:
+        return next((user for user, dm in self._dms.items() if dm == channel), None)
 
     def conversations(self, user: str) -> list[JsonDict]:
         found = [{"id": self.dm_channel(user), "name": "collect-bot", "kind": "dm"}]
@@ -123,30 +187,57 @@ class Sandbox:
             "messages": {c["id"]: self._messages(user, c["id"]) for c in conversations},
             "view": self._open_view(user),
             "home": self.slack.home_view(user),
-            "jobs": sorted(JOBS),
+            "jobs": [
+                {"name": name, "label": job_label(name)} for name in sorted(JOBS, key=_in_the_days_order)
+            ],
+            "hint": self.hint(),
         }
 
+    def hint(self) -> str | None:
+        """One line on what to do next, while the morning's worklists are still to come."""
+        settings = self.runtime.settings
+        now = self.runtime.now().astimezone(self.runtime.zone)
+        worklists = datetime.combine(now.date(), settings.digest_time, self.runtime.zone)
+        if not settings.work_calendar.is_working_day(now.date()) or now >= worklists:
+            return None
+        with self.runtime.db.reading() as session:
+            if already_ran(session, WORKLISTS, now.date().isoformat()):
+                return None  # run by hand already
+        wait = worklists - now
+        button = "+5 min" if wait <= timedelta(minutes=5) else "+1 hour"
+        return (
+            f"It is {now:%H:%M}: the morning's worklists go out at {worklists:%H:%M}."
+            f" Press {button} to see them arrive."
+        )
+
     def _messages(self, user: str, channel: str) -> list[JsonDict]:
-        """Oldest first, each with the sandbox time it appeared at (the stand-in's ts are counters)."""
+        """Oldest first, each at the sandbox time it was posted: a message's ts is that time, as on
+        Slack (the stand-in stamps it by the sandbox's clock); an acknowledgement, which has no ts
+        of Slack's, at the time it came."""
         shown = [
             self._message(m, *self._seen(channel, str(m.get("ts")))) for m in self.slack.messages(channel)
         ]
         with self._lock:
             mine = [s for s in self._slots if s.user == user and s.channel == channel and s.message]
         shown += [
-            {**self._message(slot.message or {}, *self._seen(channel, slot.ts)), "ts": slot.ts, **_EPHEMERAL}
+            {
+                **self._message(slot.message or {}, *self._seen(channel, slot.ts, slot.at)),
+                "ts": slot.ts,
+                **_EPHEMERAL,
+            }
             for slot in mine
         ]
         posted = self.slack.ephemeral_messages(channel=channel, user=user)  # chat.postEphemeral
         shown += [{**self._message(m, *self._seen(channel, str(m.get("ts")))), **_EPHEMERAL} for m in posted]
-        shown.sort(key=lambda m: m["_order"])
+        shown.sort(key=lambda m: (datetime.fromisoformat(m["at"]), m["_order"]))
         for message in shown:
             del message["_order"]
         return shown
 
-    def _seen(self, channel: str, ts: str) -> tuple[datetime, int]:
+    def _seen(self, channel: str, ts: str, at: datetime | None = None) -> tuple[datetime, int]:
         with self._lock:
-            return self._first_seen.setdefault((channel, ts), (self.runtime.now(), next(self._sequence)))
+            _, order = self._first_seen.setdefault((channel, ts), (self.runtime.now(), next(self._sequence)))
+        return at or _posted_at(ts) or self._first_seen[(channel, ts)][0], order
 
     def _message(self, message: JsonDict, at: datetime, order: int) -> JsonDict:
         return {
@@ -298,7 +389,16 @@ class Sandbox:
         return {"options": (body or {}).get("options", [])}
 
     def reply(self, user: str, channel: str, thread_ts: str, text: str) -> None:
+        """A reply typed in a thread. Slack sends the bot a message event only where it subscribed
+        (message.channels, message.groups: the supervisors' channel); the bot's DM is its
+        read-only Messages tab, where Slack takes no reply at all."""
+        if channel.startswith("D") or channel in self._dms.values():
+            raise UserError(
+                "Slack takes no replies in the bot's direct messages (its Messages tab is read-only):"
+                " use the message's buttons, or type a /collect command."
+            )
         posted = self.slack.add_user_message(channel, user, text, thread_ts=thread_ts)
+        private = bool(self.slack.channel(channel).get("is_private"))
         event = {
             "type": "message",
             "channel": channel,
@@ -306,26 +406,59 @@ class Sandbox:
             "text": text,
             "ts": posted["ts"],
             "thread_ts": thread_ts,
-            "channel_type": "group",
+            "event_ts": posted["ts"],
+            "channel_type": "group" if private else "channel",
         }
         self.send.event(event)
         self._changed()
 
-    def open_home(self, user: str) -> None:
-        self.send.event(
-            {"type": "app_home_opened", "user": user, "tab": "home", "channel": self.dm_channel(user)}
-        )
+    def open_home(self, user: str, tab: str = "home") -> None:
+        """Slack sends app_home_opened each time a person enters the app: its Home tab (with the
+        view last published for them, if any) or its Messages tab (the DM)."""
+        if tab not in ("home", "messages"):
+            raise UserError("The app's tabs are home and messages.")
+        event: JsonDict = {
+            "type": "app_home_opened",
+            "user": user,
+            "tab": tab,
+            "channel": self.dm_channel(user),
+        }
+        published = self.slack.home_view(user) if tab == "home" else None
+        if published is not None:
+            event["view"] = published
+        self.send.event(event)
 
     # -- the scheduler and its clock -------------------------------------------------------------
 
     def move_clock(self, delta: timedelta) -> None:
-        """A day can pass in a click: the scheduler runs what has become due right away."""
-        self.clock.advance(delta)
-        self._ticks.submit(self._tick)
+        """A day can pass in a click: the clock steps through every moment something fell due in
+        between (the evening's digest, each alerts slot, the next morning's worklists), and the
+        scheduler runs at each, in order, as its minute ticks would have. Off the request; a second
+        click goes on from where the first one is taking the clock."""
+        with self._lock:
+            base = max(self._clock_target or self.clock.now(), self.clock.now())
+            self._clock_target = base + delta
+            target = self._clock_target
+        self._ticks.submit(self._catch_up, target)
+
+    def settle(self) -> None:
+        """Returns once every move of the clock so far has been run through."""
+        self._ticks.submit(lambda: None).result()
+
+    def _catch_up(self, target: datetime) -> None:
+        for moment in scheduled_moments(self.runtime.settings, self.clock.now(), target):
+            if self._stopping.is_set():
+                return  # stopping mid-month: the moment in progress is the last
+            ahead = moment - self.clock.now()
+            if ahead > timedelta(0):
+                self.clock.advance(ahead)
+            self._tick()
 
     def stop(self) -> None:
-        """Waits for the scheduler's runs the clock started: one still running after the sandbox
-        stopped would write into a database its owner may already be reusing."""
+        """Waits for the scheduler's run the clock started (the one in progress; the moments after
+        it are dropped): one still running after the sandbox stopped would write into a database
+        its owner may already be reusing."""
+        self._stopping.set()
         self._ticks.shutdown(wait=True)
 
     def _tick(self) -> None:
@@ -336,7 +469,8 @@ class Sandbox:
         self._changed()
 
     def run(self, job: str) -> str:
-        report = run_job(self.runtime, job, self.runtime.now(), by="sandbox (run now)")
+        """Run now: a digest is an extra one, leaving the scheduled run of its period to come."""
+        report = run_job(self.runtime, job, self.runtime.now(), by="sandbox (run now)", extra=True)
         deliver_due(self.runtime)
         self._changed()
         return report.message

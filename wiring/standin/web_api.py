@@ -464,6 +464,8 @@ class SlackStandIn:
         self.bot_user_id = bot_user_id
         self.trigger_ttl = trigger_ttl
         self._now = now
+        self.permalink_base: str | None = None
+        """Where chat.getPermalink's links lead (the sandbox's page); the stand-in's own address without it."""
         self._cond = threading.Condition(threading.RLock())
         self._released = threading.Event()  # set by stop() to free hung requests
         self._server: _Server | None = None
@@ -1034,7 +1036,7 @@ class SlackStandIn:
         raise _SlackError("message_not_found")
 
     def _permalink(self, channel: str, message: JsonDict) -> str:
-        link = f"{self.base_url}archives/{channel}/p{message['ts'].replace('.', '')}"
+        link = f"{self.permalink_base or self.base_url}archives/{channel}/p{message['ts'].replace('.', '')}"
         if message.get("thread_ts"):
             link += f"?thread_ts={message['thread_ts']}&cid={channel}"
         return link

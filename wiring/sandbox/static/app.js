@@ -30,6 +30,7 @@
     historyPos: -1,
     stick: true, // the message list is scrolled to the bottom
     threadStick: true,
+    wanted: null, // {conv, thread} a permalink asked for, opened once the state has come
   };
 
   // ---- small helpers ------------------------------------------------------------------------
@@ -363,6 +364,37 @@
     coffee: "☕", repeat: "🔁", arrows_counterclockwise: "🔄", heavy_plus_sign: "➕",
     heavy_minus_sign: "➖", robot_face: "🤖", smile: "😄", slightly_smiling_face: "🙂",
     thinking_face: "🤔", heart: "❤️", gear: "⚙️", label: "🏷️", sos: "🆘", new: "🆕", ok: "🆗",
+    octagonal_sign: "🛑", leftwards_arrow_with_hook: "↩️", arrow_right_hook: "↪️", house: "🏠",
+    house_with_garden: "🏡", office: "🏢", dart: "🎯", arrow_forward: "▶️", arrow_backward: "◀️",
+    large_orange_circle: "🟠", large_purple_circle: "🟣", large_brown_circle: "🟤",
+    large_orange_diamond: "🔶", large_blue_diamond: "🔷", small_orange_diamond: "🔸",
+    small_blue_diamond: "🔹", small_red_triangle: "🔺", small_red_triangle_down: "🔻",
+    arrow_up_small: "🔼", arrow_down_small: "🔽", arrow_heading_up: "⤴️", arrow_heading_down: "⤵️",
+    arrows_clockwise: "🔃", heavy_multiplication_x: "✖️", heavy_division_sign: "➗",
+    star2: "🌟", sparkles: "✨", medal: "🏅", sports_medal: "🏅", first_place_medal: "🥇",
+    second_place_medal: "🥈", third_place_medal: "🥉", crown: "👑", briefcase: "💼", scroll: "📜",
+    mailbox: "📫", incoming_envelope: "📨", envelope_with_arrow: "📩", loudspeaker: "📢", mega: "📣",
+    speaking_head_in_silhouette: "🗣️", key: "🔑", unlock: "🔓", shield: "🛡️", no_mobile_phones: "📵",
+    mute: "🔇", timer_clock: "⏲️", checkered_flag: "🏁", triangular_flag_on_post: "🚩",
+    vertical_traffic_light: "🚦", traffic_light: "🚥", heavy_dollar_sign: "💲", yen: "💴",
+    eye: "👁️", zap: "⚡", airplane: "✈️", beach_with_umbrella: "🏖️", sleeping: "😴",
+    face_with_thermometer: "🤒", thermometer: "🌡️", baby: "👶", runner: "🏃", walking: "🚶",
+    calendar_spiral: "🗓️", card_index: "📇", card_index_dividers: "🗂️", ledger: "📒", books: "📚",
+    notebook: "📓", closed_book: "📕", green_book: "📗", blue_book: "📘", open_file_folder: "📂",
+    chart: "💹", abacus: "🧮", hammer_and_wrench: "🛠️", wrench: "🔧", hammer: "🔨", pause_button: "⏸️",
+    double_vertical_bar: "⏸️", black_square_for_stop: "⏹️", fast_forward: "⏩", rewind: "⏪",
+    arrow_double_up: "⏫", arrow_double_down: "⏬", heavy_check: "✔️", grey_exclamation: "❕",
+    interrobang: "⁉️", bangbang: "‼️", no_good: "🙅", man_gesturing_no: "🙅‍♂️", ok_woman: "🙆",
+    person_frowning: "🙍", wave_tone: "👋", people_holding_hands: "🧑‍🤝‍🧑", family: "👪",
+    clock1: "🕐", clock2: "🕑", clock3: "🕒", clock4: "🕓", clock5: "🕔", clock6: "🕕", clock7: "🕖",
+    clock8: "🕗", clock10: "🕙", clock11: "🕚", clock12: "🕛", mantelpiece_clock: "🕰️", watch: "⌚",
+    seedling: "🌱", chart_increasing: "📈", chart_decreasing: "📉", white_large_square: "⬜",
+    black_large_square: "⬛", large_green_square: "🟩", large_yellow_square: "🟨", large_red_square: "🟥",
+    large_orange_square: "🟧", large_blue_square: "🟦", radio_button: "🔘", link_chain: "🔗",
+    fax: "📠", pager: "📟", postbox: "📮", package: "📦", label_tag: "🏷️", medal_military: "🎖️",
+    handshake_tone: "🤝", partying_face: "🥳", confetti_ball: "🎊", gift: "🎁", hugging_face: "🤗",
+    face_palm: "🤦", shrug: "🤷", mag_right: "🔎", bookmark: "🔖", bookmark_tabs: "📑",
+    spiral_note_pad: "🗒️", ballot_box: "🗳️", tent: "⛺", hospital: "🏥", bank_building: "🏦",
   };
 
   var ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
@@ -553,18 +585,31 @@
     if (/^(https?:\/\/|mailto:|tel:)/i.test(target)) {
       var href = decode(target);
       var text = label !== null && label !== "" ? decode(label) : href.replace(/^(mailto|tel):/i, "");
+      if (href.indexOf(window.location.origin + "/") === 0) {
+        return h("a", { class: "md-link", href: href, "data-testid": "permalink" }, text);
+      }
       return h("a", { class: "md-link", href: href, target: "_blank", rel: "noopener noreferrer" }, text);
     }
     // Anything else (an unknown scheme such as javascript:) is shown as text, never as a link.
     return document.createTextNode(label !== null && label !== "" ? decode(label) : decode("<" + inner + ">"));
   }
 
+  /** <!date^epoch^format^link|fallback>: the time in the viewer's zone (the sandbox's people work
+   *  in the team's), as Slack shows it; the fallback where it cannot be read, and as the tooltip. */
   function slackDate(cmd, label) {
     var bits = cmd.split("^");
-    var epoch = parseInt(bits[1], 10);
-    var formatted = isFinite(epoch) ? formatSlackDate(epoch, bits[2] || "{date_short} {time}") : "";
-    var shown = label !== null ? decode(label) : formatted || cmd;
-    var attrs = { class: "md-date", title: formatted || null };
+    var epoch = /^-?\d+$/.test(bits[1] || "") ? parseInt(bits[1], 10) : NaN;
+    var formatted = "";
+    if (isFinite(epoch)) {
+      try {
+        formatted = formatSlackDate(epoch, decode(bits[2] || "{date_short} {time}"));
+      } catch (e) {
+        formatted = "";
+      }
+    }
+    var fallback = label !== null ? decode(label) : "";
+    var shown = formatted || fallback || cmd;
+    var attrs = { class: "md-date", title: fallback && fallback !== shown ? fallback : null, "data-testid": "date" };
     if (isFinite(epoch)) attrs["data-epoch"] = epoch;
     var node = h("time", attrs, shown);
     if (bits[3] && /^https?:\/\//i.test(decode(bits[3]))) {
@@ -575,16 +620,24 @@
 
   function formatSlackDate(epoch, fmt) {
     var d = new Date(epoch * 1000);
+    var zone = teamZone();
     function f(opts) {
-      return d.toLocaleDateString(undefined, opts);
+      return d.toLocaleDateString("en-US", Object.assign({ timeZone: zone }, opts));
+    }
+    function dayNumber(date) {
+      // Days since the epoch of the date's calendar day in the viewer's zone.
+      var p = {};
+      new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "numeric", day: "numeric" })
+        .formatToParts(date)
+        .forEach(function (x) {
+          p[x.type] = x.value;
+        });
+      return Math.round(Date.UTC(+p.year, +p.month - 1, +p.day) / 86400000);
     }
     function pretty(fallback) {
       var now = S.state && S.state.now ? new Date(S.state.now) : new Date();
       if (isNaN(now.getTime())) now = new Date();
-      var day = 86400000;
-      var a = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-      var b = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
-      var diff = Math.round((a - b) / day);
+      var diff = dayNumber(d) - dayNumber(now);
       if (diff === 0) return "today";
       if (diff === -1) return "yesterday";
       if (diff === 1) return "tomorrow";
@@ -592,9 +645,8 @@
     }
     var tokens = {
       date_num: function () {
-        var mm = String(d.getMonth() + 1).padStart(2, "0");
-        var dd = String(d.getDate()).padStart(2, "0");
-        return d.getFullYear() + "-" + mm + "-" + dd;
+        var day = new Date(dayNumber(d) * 86400000);
+        return day.toISOString().slice(0, 10);
       },
       date: function () {
         return f({ month: "long", day: "numeric", year: "numeric" });
@@ -615,13 +667,21 @@
         return pretty(tokens.date_long);
       },
       time: function () {
-        return d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
+        return d.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit", timeZone: zone });
       },
       time_secs: function () {
-        return d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit" });
+        return d.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit", second: "2-digit", timeZone: zone });
       },
       ago: function () {
-        return d.toLocaleString();
+        var now = S.state && S.state.now ? new Date(S.state.now) : new Date();
+        var minutes = Math.round((now.getTime() - d.getTime()) / 60000);
+        var later = minutes < 0;
+        minutes = Math.abs(minutes);
+        var said =
+          minutes < 1 ? "just now" : minutes < 60 ? minutes + " minute" + (minutes === 1 ? "" : "s")
+          : minutes < 1440 ? Math.round(minutes / 60) + " hour" + (Math.round(minutes / 60) === 1 ? "" : "s")
+          : Math.round(minutes / 1440) + " day" + (Math.round(minutes / 1440) === 1 ? "" : "s");
+        return minutes < 1 ? said : later ? "in " + said : said + " ago";
       },
     };
     return fmt.replace(/\{(\w+)\}/g, function (m, k) {
@@ -763,9 +823,8 @@
       case "users_select": {
         // Slack lists the workspace's people; the sandbox lists the roster.
         var asStatic = Object.assign({}, el, {
-          options: people().map(function (person) {
-            return { text: { type: "plain_text", text: person.name }, value: person.id };
-          }),
+          options: peopleOptions(),
+          initial_option: el.initial_user ? { value: el.initial_user } : null,
         });
         return staticSelect(asStatic, {
           label: plainStr(el.placeholder) || "Select a person",
@@ -803,8 +862,60 @@
         return date;
       case "image":
         return h("img", { class: "accessory-img", src: el.image_url, alt: el.alt_text || "", loading: "lazy" });
+      case "checkboxes":
+      case "radio_buttons":
+        return choiceList(el, bctx, inModal);
+      case "timepicker":
+        var clock = h("input", { type: "time", class: "input", value: el.initial_time || null, "data-action-id": el.action_id || null });
+        if (!inModal) {
+          clock.addEventListener("change", function () {
+            if (clock.value) act(bctx, el, { selected_time: clock.value });
+          });
+        }
+        return clock;
+      case "multi_static_select":
+      case "multi_users_select":
+      case "conversations_select":
+      case "channels_select":
+      case "multi_conversations_select":
+      case "multi_channels_select":
+        // Shown, not used: the bot sends none of these today; a later one reads as a select, not as a fault.
+        return h("span", { class: "input select select-shown", "data-action-id": el.action_id || null }, plainStr(el.placeholder) || "Select");
     }
     return h("span", { class: "unsupported" }, "unsupported element" + (el.type ? " (" + el.type + ")" : ""));
+  }
+
+  function peopleOptions() {
+    return people().map(function (person) {
+      return { text: { type: "plain_text", text: person.name }, value: person.id };
+    });
+  }
+
+  /** checkboxes and radio_buttons: the options as boxes; outside a form each change is an action. */
+  function choiceList(el, bctx, inModal) {
+    var multiple = el.type === "checkboxes";
+    var name = "choice-" + ++extCounter;
+    var chosen = (multiple ? el.initial_options || [] : el.initial_option ? [el.initial_option] : []).map(function (o) {
+      return o.value;
+    });
+    var box = h("div", { class: "choices", role: multiple ? "group" : "radiogroup", "data-action-id": el.action_id || null });
+    (el.options || []).forEach(function (o) {
+      var input = h("input", { type: multiple ? "checkbox" : "radio", name: name, value: o.value, checked: chosen.indexOf(o.value) >= 0 });
+      if (!inModal) {
+        input.addEventListener("change", function () {
+          var picked = Array.prototype.filter
+            .call(box.querySelectorAll("input"), function (x) {
+              return x.checked;
+            })
+            .map(function (x) {
+              return { value: x.value };
+            });
+          act(bctx, el, multiple ? { selected_options: picked } : { selected_option: picked[0] || null });
+        });
+      }
+      box.appendChild(h("label", { class: "choice" }, input, " ", textNode(o.text, true), o.description ? h("span", { class: "choice-sub" }, plainStr(o.description)) : null));
+    });
+    return box;
   }
 
   function buttonEl(el, bctx) {
@@ -1364,6 +1475,25 @@
         };
         break;
       }
+      case "users_select": {
+        // Slack lists the workspace's people; the sandbox lists the roster.
+        var picker = staticSelect(
+          Object.assign({}, el, { options: peopleOptions(), initial_option: el.initial_user ? { value: el.initial_user } : null }),
+          { id: id, testid: testid, onChange: onEdit }
+        );
+        control = picker.control;
+        focusable = picker.focusable;
+        field.get = function () {
+          var o = picker.get();
+          return { type: "users_select", selected_user: o ? o.value : null };
+        };
+        field.raw = picker.get;
+        field.restore = picker.set;
+        field.problem = function () {
+          return !b.optional && !picker.get() ? "Please complete this required field." : null;
+        };
+        break;
+      }
       case "datepicker": {
         var date = h("input", {
           type: "date",
@@ -1720,7 +1850,30 @@
 
   // ---- rendering the page -------------------------------------------------------------------
 
+  /** A permalink (/archives/…) led here: open its conversation and thread once the state is in. */
+  function openWanted() {
+    var wanted = S.wanted;
+    if (!wanted) return;
+    S.wanted = null;
+    try {
+      var u = new URL(window.location.href);
+      u.searchParams.delete("conv");
+      u.searchParams.delete("thread");
+      window.history.replaceState(null, "", u.toString());
+    } catch (e) {
+      /* file:// or similar */
+    }
+    var c = convById(wanted.conv);
+    if (!c) {
+      toast((personName(S.user) || "This person") + " cannot see the conversation that link points to: act as someone in it.", "info", 8000);
+      return;
+    }
+    S.selected = c.id;
+    if (wanted.thread) S.thread = { conv: c.id, ts: wanted.thread };
+  }
+
   function renderAll() {
+    openWanted();
     var userChanged = S.renderedUser !== S.user;
     if (userChanged) {
       var first = !S.renderedUser;
@@ -1828,6 +1981,9 @@
     } else {
       clock.textContent = label;
     }
+    var hint = $("hint");
+    hint.textContent = st.hint || "";
+    hint.hidden = !st.hint;
     var jobs = st.jobs || [];
     var sig = JSON.stringify(jobs);
     if (sig === jobsSig) return;
@@ -1836,17 +1992,18 @@
     ul.replaceChildren();
     jobs.forEach(function (job) {
       var name = typeof job === "string" ? job : job.name;
-      var btn = h("button", { type: "button", class: "side-btn run-btn", "data-testid": "run-" + name, title: "Run " + name + " now" }, "Run now");
+      var label = (typeof job === "string" ? null : job.label) || name;
+      var btn = h("button", { type: "button", class: "side-btn run-btn", "data-testid": "run-" + name, title: "Run " + label + " (" + name + ") now", "aria-label": "Run " + label + " now" }, "Run now");
       btn.addEventListener("click", function () {
         btn.disabled = true;
         btn.textContent = "Running…";
         post("/api/run", { job: name }).then(function (res) {
           btn.disabled = false;
           btn.textContent = "Run now";
-          if (res) toast("Ran " + name, "info", 2500);
+          if (res) toast(label + ": " + (res.message || "ran"), "info", 4000);
         });
       });
-      ul.appendChild(h("li", { class: "job" }, h("span", { class: "job-name" }, name), btn));
+      ul.appendChild(h("li", { class: "job" }, h("span", { class: "job-name", title: name, "data-testid": "job-name" }, label), btn));
     });
   }
 
@@ -1943,6 +2100,9 @@
     S.stick = true;
     if (S.thread && S.thread.conv !== id) S.thread = null;
     if (id === "home") post("/api/home", { user: S.user });
+    var chosen = convById(id);
+    // Entering the bot's DM is entering its Messages tab: Slack tells the app so, as it does.
+    if (chosen && chosen.kind === "dm") post("/api/home", { user: S.user, tab: "messages" }, { quiet: true });
     renderConversations();
     renderMain(false);
     renderThread();
@@ -1987,7 +2147,12 @@
     var prevTop = body.scrollTop;
     var stick = S.threadStick;
     panel.hidden = false;
-    $("thread-conv").textContent = convLabel(convById(conv));
+    var threadConv = convById(conv);
+    $("thread-conv").textContent = convLabel(threadConv);
+    // The bot's DM is its Messages tab, read-only in Slack: a reply there goes nowhere.
+    var readOnly = !!threadConv && threadConv.kind === "dm";
+    $("thread-composer").hidden = readOnly;
+    $("thread-read-only").hidden = !readOnly;
     body.replaceChildren();
     append(body, [
       renderMessage(parent, conv, "thread", null),
@@ -2012,7 +2177,7 @@
     input.value = "";
     autosize(input);
     S.threadStick = true;
-    post("/api/reply", { user: S.user, channel: thread.conv, thread_ts: thread.ts, text: text }).then(function (res) {
+    post("/api/reply", { user: S.user, channel: thread.conv, thread_ts: thread.ts, text: withMentions(text, true) }).then(function (res) {
       if (!res && !input.value) {
         input.value = text;
         autosize(input);
@@ -2038,7 +2203,7 @@
     box.value = "";
     autosize(box);
     S.stick = true;
-    post("/api/command", { user: S.user, channel: S.selected, text: text, command: "/collect" }).then(function (res) {
+    post("/api/command", { user: S.user, channel: S.selected, text: withMentions(text), command: "/collect" }).then(function (res) {
       if (!res && !box.value) {
         box.value = text;
         autosize(box);
@@ -2049,6 +2214,136 @@
   function autosize(t) {
     t.style.height = "auto";
     t.style.height = Math.min(t.scrollHeight, 200) + "px";
+  }
+
+  // ---- @-mentions ---------------------------------------------------------------------------
+  // Typing @ offers the team, as Slack's composer does. What is sent is what Slack sends a slash
+  // command with escaping on (the app's manifest asks for it): <@U123|ana>, which the bot reads.
+
+  var MENTION_AT = /(^|\s)@([^\s@<>]*)$/;
+
+  function mentionMatches(query) {
+    var q = query.toLowerCase();
+    return people()
+      .filter(function (p) {
+        if (!q) return true;
+        return (
+          p.id.toLowerCase().indexOf(q) === 0 ||
+          String(p.name)
+            .toLowerCase()
+            .split(/\s+/)
+            .some(function (word) {
+              return word.indexOf(q) === 0;
+            }) ||
+          String(p.name).toLowerCase().indexOf(q) === 0
+        );
+      })
+      .slice(0, 8);
+  }
+
+  function attachMentions(box) {
+    var list = h("ul", { class: "mention-list", role: "listbox", "data-testid": "mention-list", hidden: true });
+    box.parentNode.insertBefore(list, box.parentNode.firstChild);
+    var state = { open: false, at: -1, start: 0, items: [] };
+
+    function close() {
+      state.open = false;
+      list.hidden = true;
+      list.replaceChildren();
+    }
+
+    function pick(person) {
+      var caret = box.selectionStart;
+      var before = box.value.slice(0, state.start) + "@" + person.name + " ";
+      box.value = before + box.value.slice(caret);
+      box.setSelectionRange(before.length, before.length);
+      close();
+      box.focus();
+      autosize(box);
+    }
+
+    function refresh() {
+      var caret = box.selectionStart;
+      if (caret !== box.selectionEnd) return close();
+      var m = MENTION_AT.exec(box.value.slice(0, caret));
+      if (!m) return close();
+      state.start = caret - m[2].length - 1;
+      state.items = mentionMatches(m[2]);
+      if (!state.items.length) return close();
+      state.at = Math.min(Math.max(state.at, 0), state.items.length - 1);
+      list.replaceChildren();
+      state.items.forEach(function (p, k) {
+        list.appendChild(
+          h(
+            "li",
+            {
+              class: "mention-item" + (k === state.at ? " active" : ""),
+              role: "option",
+              "aria-selected": k === state.at ? "true" : "false",
+              "data-user": p.id,
+              onmousedown: function (e) {
+                e.preventDefault(); // keep the focus in the box
+                pick(p);
+              },
+            },
+            h("span", { class: "avatar avatar-small", style: "background:" + colourFor(p.id), "aria-hidden": "true" }, initials(p.name)),
+            h("span", { class: "mention-name" }, p.name),
+            p.role ? h("span", { class: "mention-role" }, p.role) : null
+          )
+        );
+      });
+      state.open = true;
+      list.hidden = false;
+    }
+
+    box.addEventListener("keydown", function (e) {
+      if (!state.open) return;
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        state.at = (state.at + (e.key === "ArrowDown" ? 1 : -1) + state.items.length) % state.items.length;
+        refresh();
+      } else if (e.key === "Enter" || e.key === "Tab") {
+        pick(state.items[state.at]);
+      } else if (e.key === "Escape") {
+        close();
+      } else {
+        return;
+      }
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    });
+    box.addEventListener("input", function () {
+      state.at = 0;
+      refresh();
+    });
+    box.addEventListener("click", refresh);
+    box.addEventListener("blur", close);
+  }
+
+  /** "@Ana Agent" → "<@U0AGENT1|ana>" as in an escaped slash command, or "<@U0AGENT1>" as in a
+   *  message event's text (`bare`), for everyone on the team; the longest names first. */
+  function withMentions(text, bare) {
+    var team = people().slice().sort(function (a, b) {
+      return b.name.length - a.name.length;
+    });
+    var out = "";
+    var i = 0;
+    while (i < text.length) {
+      var found = null;
+      if (text.charAt(i) === "@" && (i === 0 || /\s/.test(text.charAt(i - 1)))) {
+        found = team.find(function (p) {
+          var end = i + 1 + p.name.length;
+          return text.slice(i + 1, end) === p.name && (end === text.length || /[\s,.;:!?)]/.test(text.charAt(end)));
+        });
+      }
+      if (found) {
+        out += "<@" + found.id + (bare ? "" : "|" + found.name.split(/\s+/)[0].toLowerCase()) + ">";
+        i += 1 + found.name.length;
+      } else {
+        out += text.charAt(i);
+        i++;
+      }
+    }
+    return out;
   }
 
   // ---- modals -------------------------------------------------------------------------------
@@ -2267,6 +2562,11 @@
     closeModalDom();
     $("composer-hint").hidden = true;
     try {
+      window.localStorage.setItem("collect-sandbox-user", id);
+    } catch (e) {
+      /* storage refused: the address still says who */
+    }
+    try {
       var u = new URL(window.location.href);
       u.searchParams.set("user", id);
       window.history.replaceState(null, "", u.toString());
@@ -2289,6 +2589,9 @@
       });
       if (dm) selectConversation(dm.id);
     });
+    $("clock-minutes").addEventListener("click", function () {
+      post("/api/clock", { minutes: 5 });
+    });
     $("clock-hour").addEventListener("click", function () {
       post("/api/clock", { hours: 1 });
     });
@@ -2297,6 +2600,8 @@
     });
 
     var composer = $("composer");
+    attachMentions(composer); // first: its keys (Enter, ↑, ↓) go to the list while it is open
+    attachMentions($("thread-input"));
     composer.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
@@ -2367,7 +2672,20 @@
     } catch (e) {
       fromUrl = null;
     }
+    if (!fromUrl) {
+      try {
+        fromUrl = window.localStorage.getItem("collect-sandbox-user");
+      } catch (e) {
+        fromUrl = null;
+      }
+    }
     if (fromUrl) S.user = fromUrl;
+    try {
+      var params = new URL(window.location.href).searchParams;
+      if (params.get("conv")) S.wanted = { conv: params.get("conv"), thread: params.get("thread") };
+    } catch (e) {
+      S.wanted = null;
+    }
     poll();
     setInterval(poll, POLL_MS);
   }
@@ -2382,6 +2700,11 @@
     },
     mrkdwn: function (text) {
       return mrkdwn(text);
+    },
+    /** Render a message's or view's blocks as the page would, off the page: what would it show? */
+    blocks: function (blocks, kind) {
+      var ctx = { kind: kind || "message", area: "probe", key: "probe", conv: null, ts: null, viewId: null, fields: [] };
+      return renderBlocks(blocks, ctx);
     },
   };
 
