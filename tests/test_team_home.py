@@ -206,7 +206,7 @@ def approve_on_the_home(bot: RunningBot, user: str, view: dict[str, Any], commen
     )
     assert click.status == 200
     form = bot.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
-    values = {
+    values: dict[str, Any] = {
         BlockId.COMMENT: {ActionId.ESCALATION_COMMENT_INPUT: {"type": "plain_text_input", "value": comment}}
     }
     submitted = bot.send.view_submission(user, form, values)
