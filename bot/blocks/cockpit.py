@@ -209,9 +209,13 @@ def _promise_line(promise: PromiseDue, day: TeamDay) -> str:
     paid = f", {_money(promise.paid_toward, promise.currency)} paid" if promise.paid_toward else ""
     return clip_escaped(
         f"• {icon} *{promise.outcome}* {code(promise.account_id[:40])} {one_line(promise.customer_name, CUSTOMER_LIMIT)}"
-        f" · {_money(promise.amount, promise.currency)}{paid}{due} · {_name(promise.agent_name, '')}",
+        f" · {_money(promise.amount, promise.currency)}{paid}{due} · {_holder(promise)}",
         PROMISE_LINE_LIMIT,
     )
+
+
+def _holder(promise: PromiseDue) -> str:
+    return _name(promise.agent_name, "") if promise.agent_name.strip() else "unassigned"
 
 
 def _promise_blocks(day: TeamDay) -> list[Block]:

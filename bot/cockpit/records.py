@@ -151,17 +151,23 @@ def alerts_open(session: Session) -> tuple[OpenAlert, ...]:
     )
 
 
+# The order the Home lists them in: what a supervisor can still act on first.
+OUTCOME_ORDER = {"broken": 0, "pending": 1, "kept": 2}
+
+
 def promises_due(
     session: Session, day: date, grace_days: int, zone: ZoneInfo, now: datetime
 ) -> tuple[PromiseDue, ...]:
     """Promises and instalments due today, due lately and still in their grace days, or broken
     since last night (their last day to be kept was yesterday), with their outcome now
-    (bot.kpis.rules.promise_outcome); a promise replaced or folded into a plan is none of them."""
+    (bot.kpis.rules.promise_outcome): broken first, then pending, then kept. One due before today
+    and kept before today is not today's news; a promise replaced or folded into a plan is none."""
+    midnight = datetime.combine(day, time(0), zone)
     query = (
         select(
             Promise.account_pk, Promise.made_by, Promise.amount, Promise.currency, Promise.made_at,
-            Promise.due_date, Promise.paid_toward, Promise.status, Account.account_id,
-            Account.customer_name, Agent.name,
+            Promise.due_date, Promise.paid_toward, Promise.status, Promise.resolved_at,
+            Account.account_id, Account.customer_name, Agent.name,
         )
         .join(Account, Account.id == Promise.account_pk)
         .outerjoin(Agent, Agent.slack_user_id == Account.assigned_to)
@@ -170,20 +176,23 @@ def promises_due(
             Promise.due_date <= day,
             Promise.due_date >= day - timedelta(days=grace_days + 1),
         )
-        .order_by(Promise.due_date, Account.account_id, Promise.id)
+        .order_by(Promise.due_date.desc(), Account.account_id, Promise.id)
     )  # fmt: skip
     found = []
     for row in session.execute(query):
-        *values, account_id, customer_name, agent_name = row
+        *values, resolved_at, account_id, customer_name, agent_name = row
         fact = kpi.PromiseFact(*values)
+        outcome = kpi.promise_outcome(fact, grace_days, zone, now)
+        if outcome == "kept" and fact.due_date < day and resolved_at is not None and resolved_at < midnight:
+            continue
         found.append(
             PromiseDue(
-                account_id=account_id, customer_name=customer_name, agent_name=agent_name or "nobody",
+                account_id=account_id, customer_name=customer_name, agent_name=agent_name or "",
                 amount=fact.amount, currency=fact.currency, paid_toward=fact.paid_toward,
-                due_date=fact.due_date, outcome=kpi.promise_outcome(fact, grace_days, zone, now),
+                due_date=fact.due_date, outcome=outcome,
             )
         )  # fmt: skip
-    return tuple(found)
+    return tuple(sorted(found, key=lambda p: OUTCOME_ORDER.get(p.outcome, len(OUTCOME_ORDER))))
 
 
 def left_off_today(session: Session, day: date) -> LeftOff | None:
