@@ -30,7 +30,7 @@ from bot.cockpit.model import (
 from bot.ids import ActionId, BlockId
 from bot.reports.model import PerformanceReport, TeamNumbers
 from bot.vocabulary import EscalationStatus
-from handlers.home_refresh import HomeRefresher
+from handlers.home_refresh import WATCHING_SECONDS, HomeRefresher
 from storage.models import Account, Agent, Escalation, Promise
 from tests.conftest import MONDAY_9AM, RunningBot
 from tests.portfolio import add_account, add_agent
@@ -299,29 +299,40 @@ class Clock:
         return self.now
 
 
-def test_a_change_asks_for_the_watching_supervisors_homes_through_the_same_budget() -> None:
+def test_a_change_asks_for_the_watching_supervisors_homes_through_the_same_interval() -> None:
     published: queue.Queue[str] = queue.Queue()
+    supervising = {"U0SUP1"}
 
     def publish(user: str) -> bool:
         published.put(user)
-        return user.startswith("U0SUP")
+        return user in supervising
 
     clock = Clock()
-    refresher = HomeRefresher(publish, interval=5.0, clock=clock, per_minute=60, burst=3)
+    refresher = HomeRefresher(publish, interval=5.0, clock=clock)
     try:
-        refresher.watching("U0SUP1", True)
-        refresher.watching("U0ANA", False)
+        refresher.watching("U0SUP1", True)  # opened their Home: the team's day
+        refresher.watching("U0ANA", False)  # opened theirs: their own list
         refresher.request("U0ANA")
         assert {published.get(timeout=5), published.get(timeout=5)} == {"U0ANA", "U0SUP1"}
-        for _ in range(5):  # a burst of agents' changes: one more rebuild for the supervisor, later
-            refresher.request("U0BRUNO")
+        refresher.request("U0BRUNO")  # another agent's change: theirs at once, the supervisor's waits
         assert published.get(timeout=5) == "U0BRUNO"
-        assert refresher.waiting() == ["U0ANA", "U0SUP1"] or refresher.waiting() == ["U0SUP1"]
-        # Once the supervisor's Home is no longer the team's, their Home follows their own changes only.
-        refresher.watching("U0SUP1", False)
-        assert refresher.watchers() == []
-        clock.now += 8 * 3600 * 2
+        for _ in range(5):  # a burst of changes: one more rebuild each, after the interval
+            refresher.request("U0BRUNO")
+        assert refresher.waiting() == ["U0BRUNO", "U0SUP1"] and published.empty()
+        clock.now += 5.0
+        supervising.clear()  # demoted meanwhile: this rebuild shows their own list, and they stop watching
         refresher.request("U0CARLA")
+        assert sorted(published.get(timeout=5) for _ in range(3)) == ["U0BRUNO", "U0CARLA", "U0SUP1"]
+        deadline = time.monotonic() + 5  # told once the rebuild is over
+        while refresher.watchers() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert refresher.watchers() == []
+        # Someone who opened the team's Home long ago is not rebuilt after every change any more.
+        refresher.watching("U0SUP2", True)
+        clock.now += WATCHING_SECONDS + 1
+        refresher.request("U0DIDI")
+        assert published.get(timeout=5) == "U0DIDI"
+        assert refresher.watchers() == [] and refresher.waiting() == []
     finally:
         refresher.stop()
 
