@@ -249,6 +249,28 @@ def test_a_click_on_the_home_that_is_refused_is_told_in_a_direct_message(day: Ru
     assert the_escalation(day).status == EscalationStatus.OPEN
 
 
+def test_take_over_clicked_on_the_home_moves_the_account_and_edits_the_alert_message(day: RunningBot) -> None:
+    view = home(day, SAM)
+    buttons = next(
+        b
+        for b in view["blocks"]
+        if str(b.get("block_id", "")).startswith("alert-") and b["type"] == "actions"
+    )
+    alert_id = str(buttons["block_id"]).removeprefix("alert-")
+    dms, edits = len(day.slack.calls("chat.postMessage")), len(day.slack.calls("chat.update"))
+    click = day.send.block_actions(
+        SAM, [{"action_id": ActionId.ALERT_TAKE_OVER, "value": alert_id}], view=view
+    )
+    assert click.status == 200
+    # No response_url in a view: the answer comes in a direct message; the channel's line is edited.
+    told = day.slack.wait_for("chat.postMessage", count=dms + 1)[-1].params
+    assert told["channel"] == SAM and "BIG-1 is now Sam Supervisor's." in json.dumps(told)
+    day.slack.wait_for("chat.update", count=edits + 1)
+    with day.runtime.db.reading() as session:
+        big = session.scalars(select(Account).where(Account.account_id == "BIG-1")).one()
+    assert big.assigned_to == SAM
+
+
 # --- an agent's Home: today's list, as it is now --------------------------------------------------------
 
 
