@@ -15,8 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.assignments.rules.scoring import AccountFacts, ScoreWeights, reasons, reasons_now
 from bot.blocks.cockpit import team_home
 from bot.cockpit.model import (
     AgentToday,
@@ -293,6 +296,39 @@ def test_an_agents_home_shows_each_lines_balance_and_reasons_as_they_are_now(bot
     # The morning's DM keeps what the morning said.
     morning_dm = json.dumps(bot.wait_for_dms(ANA)[0])
     assert "promise of $200.00 due today" in morning_dm
+
+
+FACTS = st.builds(
+    AccountFacts,
+    pk=st.integers(1, 10**6),
+    account_id=st.just("ACC-1"),
+    currency=st.sampled_from(["USD", "BRL", "JPY"]),
+    balance=st.decimals(Decimal("-100"), Decimal("1000000"), places=2),
+    original_amount=st.none() | st.decimals(Decimal("0"), Decimal("1000000"), places=2),
+    due_date=st.dates(date(2020, 1, 1), date(2027, 12, 31)),
+    assigned_to=st.none() | st.just(ANA),
+    language=st.none(),
+    risk_score=st.none() | st.integers(0, 100),
+    last_contact_on=st.none() | st.dates(date(2020, 1, 1), TODAY),
+    last_conversation_on=st.none() | st.dates(date(2020, 1, 1), TODAY),
+    callback_on=st.none() | st.dates(TODAY - timedelta(days=3), TODAY + timedelta(days=3)),
+    promise_amount=st.just(Decimal("50.00")),
+    promise_due=st.none() | st.dates(TODAY - timedelta(days=10), TODAY + timedelta(days=10)),
+)
+
+
+@given(FACTS)
+def test_the_reasons_now_are_the_mornings_words_for_the_account_as_it_is(facts: AccountFacts) -> None:
+    now = reasons_now(facts, TODAY, ScoreWeights(), 1)
+    if facts.balance <= 0:
+        assert now == ()  # nothing owed: the line shows its status instead
+    else:
+        assert now == tuple(reasons(facts, TODAY, ScoreWeights(), 1))
+        assert len(now) <= 3 and not any(w.startswith(("$", "R$")) for w in now)  # never the balance
+
+
+def test_an_account_no_longer_open_has_no_reasons() -> None:
+    assert reasons_now(None, TODAY, ScoreWeights(), 1) == ()
 
 
 # --- live: the supervisors' Homes after agents' changes --------------------------------------------------

@@ -50,7 +50,7 @@ def worklist_for(
     account as it stands now (bot.assignments.rules.scoring.reasons_now), not as the morning
     found it: a payment since then changes them as it changes the balance."""
     # One query of plain columns: the App Home is rebuilt from this after people's changes.
-    promise = _next_open_promise(session, agent_id, day)
+    promise = _next_open_promise(agent_id, day)
     rows = session.execute(
         select(
             Assignment.rank,
@@ -103,7 +103,7 @@ def worklist_for(
     )
 
 
-def _next_open_promise(session: Session, agent_id: str, day: date) -> Subquery:
+def _next_open_promise(agent_id: str, day: date) -> Subquery:
     """Each listed account's next open promise (a plan has one per instalment: the earliest
     counts, as in the morning's scoring), read for this list's accounts only."""
     listed = select(Assignment.account_pk).where(Assignment.work_date == day, Assignment.agent == agent_id)
