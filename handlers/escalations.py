@@ -135,14 +135,14 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             return  # edits, joins and the bot's own posts are not notes
         if event.get("thread_ts") == event.get("ts"):
             return
-        answerer.later(lambda: _note(runtime, event))
+        answerer.later(lambda: _note(runtime, answerer, event))
 
 
 _REPLIES = frozenset({None, "thread_broadcast"})
 """Message subtypes that are a person's reply: a plain one, or one also sent to the channel."""
 
 
-def _note(runtime: Runtime, event: dict[str, Any]) -> None:
+def _note(runtime: Runtime, answerer: Answerer, event: dict[str, Any]) -> None:
     noted = desk.note_thread_reply(
         runtime,
         channel=str(event.get("channel", "")),
@@ -153,6 +153,7 @@ def _note(runtime: Runtime, event: dict[str, Any]) -> None:
     )
     if noted:
         deliver_now(runtime)  # the escalation's message, when the answer reopened it
+        answerer.homes.request(str(event.get("user", "")))  # a reopened one waits on the supervisors again
 
 
 def _button(runtime: Runtime, answerer: Answerer, key: CarriedKey, decision: str) -> Any:
