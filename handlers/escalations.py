@@ -153,7 +153,8 @@ def _note(runtime: Runtime, answerer: Answerer, event: dict[str, Any]) -> None:
     )
     if noted:
         deliver_now(runtime)  # the escalation's message, when the answer reopened it
-        answerer.homes.request(str(event.get("user", "")))  # a reopened one waits on the supervisors again
+        if event.get("user"):  # a reopened escalation waits on the supervisors again: their Homes say so
+            answerer.homes.request(str(event["user"]))
 
 
 def _button(runtime: Runtime, answerer: Answerer, key: CarriedKey, decision: str) -> Any:
