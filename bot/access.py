@@ -34,6 +34,13 @@ def may_supervise(role: str | None, active: bool) -> bool:
     return active and role in SEES_EVERYTHING
 
 
+def sees_the_team(role: str | None, active: bool) -> bool:
+    """The App Home shows the team's day (every agent's numbers, the escalations, alerts and
+    promises, with the debtors they are about) rather than a worklist: the supervising roles,
+    admins included, as they see every account and decide escalations."""
+    return may_supervise(role, active)
+
+
 def sees_every_account(role: str | None) -> bool:
     """`role` being someone's role while active (None otherwise): the whole portfolio, not only
     their own accounts, today's list and the shared queue."""

@@ -24,13 +24,16 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     def confirm_overpayment(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user = body["user"]["id"]
-        answerer.later(
-            lambda: respond_safely(
+
+        def confirm_then_refresh() -> None:
+            respond_safely(
                 respond,
                 lambda: _confirm(runtime, key, user, str(action.get("value", ""))),
                 replace_original=True,
             )
-        )
+            answerer.homes.request(user)
+
+        answerer.later(confirm_then_refresh)
 
     @app.action(ActionId.CANCEL_OVERPAYMENT)
     def cancel_overpayment(ack: Ack, action: dict[str, Any], respond: Respond) -> None:

@@ -16,6 +16,7 @@ from bot.interactions import record_id
 from bot.outbox.job import deliver_now
 from bot.runtime import Runtime
 from handlers.answering import Answerer, respond_safely
+from handlers.forms import tell_person
 
 
 def _alert_id(action: dict[str, Any]) -> int:
@@ -43,8 +44,10 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
                 return alert_handled(work(user, action))
 
             def answer_then_edit() -> None:
-                respond_safely(respond, answer)
+                # Clicked on a supervisor's App Home: no response_url, the answer goes to their DM.
+                respond_safely(respond, answer, in_a_view=lambda reply: tell_person(runtime, user, reply))
                 deliver_now(runtime)  # the channel message's edit, queued with the action
+                answerer.homes.request(user)  # the alert leaves the supervisors' Homes
 
             answerer.later(answer_then_edit)
 

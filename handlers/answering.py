@@ -36,7 +36,10 @@ def safely(work: Callable[[], Result]) -> Result | Reply:
 
 class Answerer:
     def __init__(
-        self, budget_seconds: float, workers: int = 16, refresh_home: Callable[[str], None] | None = None
+        self,
+        budget_seconds: float,
+        workers: int = 16,
+        refresh_home: Callable[[str], bool | None] | None = None,
     ) -> None:
         self.budget_seconds = budget_seconds
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect-work")
@@ -140,9 +143,17 @@ def answer_click(tell: Callable[[Reply], None], work: Callable[[], Reply | None]
 
 
 def respond_safely(
-    respond: Callable[..., Any], work: Callable[[], Reply | None], *, replace_original: bool = False
+    respond: Callable[..., Any],
+    work: Callable[[], Reply | None],
+    *,
+    replace_original: bool = False,
+    in_a_view: Callable[[Reply], None] | None = None,
 ) -> None:
-    """For clicks on a message: the answer goes through response_url."""
+    """For clicks on a message: the answer goes through response_url. A click in a view (the App
+    Home) comes with none: its answer goes to `in_a_view` (the person's DM), when given."""
+    if in_a_view is not None and getattr(respond, "response_url", "") is None:
+        answer_click(in_a_view, work)
+        return
     answer_click(
         lambda reply: respond(
             response_type=EPHEMERAL, replace_original=replace_original, **reply.as_kwargs()

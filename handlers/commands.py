@@ -52,8 +52,13 @@ from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer
 from handlers.gate import refuse_replayed_command
 
-# Commands after which the person's App Home (today's progress) is refreshed.
-CHANGES_A_WORKLIST = (LogCommand, PayCommand, PromiseCommand)
+# Commands after which the person's App Home (today's progress) is refreshed, and with it the
+# Homes of the supervisors watching the team's day (handlers.home_refresh). A refused contact
+# counts too: the team's Home counts the refusals by the contact rules.
+CHANGES_A_WORKLIST = (
+    LogCommand, PayCommand, PromiseCommand, EscalateCommand, AwayCommand, AssignCommand, HoldCommand,
+    ReleaseCommand, TargetCommand,
+)  # fmt: skip
 
 _MODALS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escalate": escalate_modal}
 

@@ -78,20 +78,33 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     def deliver(_done: object) -> None:
         deliver_now(runtime)
 
+    def deliver_and_refresh(user: str) -> Callable[[object], None]:
+        def done(_done: object) -> None:
+            deliver_now(runtime)
+            answerer.homes.request(user)  # the escalation leaves (or joins) the supervisors' Homes
+
+        return done
+
     @app.view(CallbackId.DECISION_MODAL)
     def on_decision(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
-        submit(ack, user, lambda: _decide(runtime, key, user, view), {BlockId.COMMENT}, deliver)
+        submit(
+            ack, user, lambda: _decide(runtime, key, user, view), {BlockId.COMMENT}, deliver_and_refresh(user)
+        )
 
     @app.view(CallbackId.QUESTION_MODAL)
     def on_question(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
-        submit(ack, user, lambda: _ask(runtime, key, user, view), {BlockId.QUESTION}, deliver)
+        submit(
+            ack, user, lambda: _ask(runtime, key, user, view), {BlockId.QUESTION}, deliver_and_refresh(user)
+        )
 
     @app.view(CallbackId.ANSWER_MODAL)
     def on_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
-        submit(ack, user, lambda: _answer(runtime, key, user, view), {BlockId.ANSWER}, deliver)
+        submit(
+            ack, user, lambda: _answer(runtime, key, user, view), {BlockId.ANSWER}, deliver_and_refresh(user)
+        )
 
     @app.view(CallbackId.ESCALATE_MODAL)
     def on_escalate(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -110,6 +123,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             deliver_now(runtime)
             link = desk.permalink(runtime, raised.id)
             tell_person(runtime, user, escalated_reply(raised, link))
+            answerer.homes.request(user)
 
         submit(ack, user, lambda: _escalate_from_form(runtime, key, user, view), blocks, publish)
 
@@ -121,14 +135,14 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             return  # edits, joins and the bot's own posts are not notes
         if event.get("thread_ts") == event.get("ts"):
             return
-        answerer.later(lambda: _note(runtime, event))
+        answerer.later(lambda: _note(runtime, answerer, event))
 
 
 _REPLIES = frozenset({None, "thread_broadcast"})
 """Message subtypes that are a person's reply: a plain one, or one also sent to the channel."""
 
 
-def _note(runtime: Runtime, event: dict[str, Any]) -> None:
+def _note(runtime: Runtime, answerer: Answerer, event: dict[str, Any]) -> None:
     noted = desk.note_thread_reply(
         runtime,
         channel=str(event.get("channel", "")),
@@ -139,6 +153,8 @@ def _note(runtime: Runtime, event: dict[str, Any]) -> None:
     )
     if noted:
         deliver_now(runtime)  # the escalation's message, when the answer reopened it
+        if event.get("user"):  # a reopened escalation waits on the supervisors again: their Homes say so
+            answerer.homes.request(str(event["user"]))
 
 
 def _button(runtime: Runtime, answerer: Answerer, key: CarriedKey, decision: str) -> Any:
@@ -146,9 +162,14 @@ def _button(runtime: Runtime, answerer: Answerer, key: CarriedKey, decision: str
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
+        user = body["user"]["id"]
         answerer.later(
             lambda: respond_safely(
-                respond, lambda: _open_decision(runtime, key, decision, body, action, client)
+                respond,
+                lambda: _open_decision(runtime, key, decision, body, action, client),
+                # Clicked on a supervisor's App Home: no response_url, why the form cannot open
+                # goes to their DM.
+                in_a_view=lambda reply: tell_person(runtime, user, reply),
             )
         )
 

@@ -1,4 +1,4 @@
-"""Events from Slack: opening the bot's App Home shows today's list."""
+"""Events from Slack: opening the bot's App Home shows today's list, or the team's day."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.assignments.desk import publish_home
+from bot.cockpit.desk import publish_home
 from bot.runtime import Runtime
 from handlers.answering import Answerer
 
@@ -15,5 +15,6 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            answerer.homes.opened(event["user"])
-            answerer.later(lambda: publish_home(runtime, event["user"]))
+            user = event["user"]
+            answerer.homes.opened(user)
+            answerer.later(lambda: answerer.homes.watching(user, publish_home(runtime, user)))

@@ -127,7 +127,7 @@ def _needs_roster(body: dict[str, Any]) -> bool:
         return bool(words) and words[0].lower() != "help"
     if body.get("type") == "event_callback":
         # A message by someone off the roster (a reply in an escalation's thread) is nobody's
-        # note; opening the App Home shows them the welcome (bot.assignments.desk.publish_home).
+        # note; opening the App Home shows them the welcome (bot.cockpit.desk.publish_home).
         return (body.get("event") or {}).get("type") != "app_home_opened"
     return body.get("type") in ("block_actions", "view_submission", "block_suggestion")
 

@@ -7,7 +7,12 @@ up showing the last of them.
 Slack allows `views.publish` about PUBLISHES_PER_MINUTE times a minute per workspace (tier 4), so
 the refreshes of the whole team also share that budget, earliest waiting first: on a busy morning
 a Home shows a change a little later instead of Slack refusing the bot's calls. Opening the Home
-always publishes at once (the person is looking) and spends from the same budget."""
+always publishes at once (the person is looking) and spends from the same budget.
+
+A supervisor's Home shows the whole team's day, so it is kept up to date after everyone's changes:
+each change also asks for a refresh of the supervisors who opened their Home in the last
+WATCHING_SECONDS (their Home published the team's day), through the same interval and budget, so a
+busy team costs each of them one rebuild every REFRESH_INTERVAL at most."""
 
 from __future__ import annotations
 
@@ -26,6 +31,10 @@ REFRESH_INTERVAL = 5.0
 # processes each have one, and the Web API client waits out a 429 if Slack still says no).
 PUBLISHES_PER_MINUTE = 100
 PUBLISH_BURST = 20
+
+# A working day: someone who opened the team's Home this morning still sees it live this
+# afternoon; one who has not opened it since yesterday sees it rebuilt when they next open it.
+WATCHING_SECONDS = 10 * 3600.0
 
 
 class PublishBudget:
@@ -54,7 +63,7 @@ class PublishBudget:
 class HomeRefresher:
     def __init__(
         self,
-        publish: Callable[[str], None],
+        publish: Callable[[str], bool | None],
         interval: float = REFRESH_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         per_minute: float = PUBLISHES_PER_MINUTE,
@@ -66,16 +75,40 @@ class HomeRefresher:
         self._budget = PublishBudget(per_minute, burst, clock())
         self._due: dict[str, float] = {}  # person -> when their refresh may run
         self._last: dict[str, float] = {}  # person -> when their Home was last rebuilt
+        self._watching: dict[str, float] = {}  # supervisor -> when they opened the team's Home
         self._condition = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="collect-home-refresh", daemon=True)
         self._thread.start()
 
     def request(self, user: str) -> None:
+        """After `user`'s change: their Home, and the Homes of the supervisors watching the team."""
         with self._condition:
-            if user not in self._due:
-                self._due[user] = self._last.get(user, -self._interval) + self._interval
+            now = self._clock()
+            for watcher, since in list(self._watching.items()):
+                if now - since > WATCHING_SECONDS:
+                    del self._watching[watcher]
+                else:
+                    self._ask(watcher)
+            self._ask(user)
             self._condition.notify()
+
+    def _ask(self, user: str) -> None:
+        if user not in self._due:
+            self._due[user] = self._last.get(user, -self._interval) + self._interval
+
+    def watching(self, user: str, team: bool) -> None:
+        """What `user`'s Home showed when they opened it: the team's day (`team`) is kept up to
+        date after other people's changes; their own list only after their own."""
+        with self._condition:
+            if team:
+                self._watching[user] = self._clock()
+            else:
+                self._watching.pop(user, None)
+
+    def watchers(self) -> list[str]:
+        with self._condition:
+            return sorted(self._watching)
 
     def opened(self, user: str) -> None:
         """The person opened their Home, which is published at once: it counts as their refresh."""
@@ -111,9 +144,13 @@ class HomeRefresher:
     def _run(self) -> None:
         while (user := self._next()) is not None:
             try:
-                self._publish(user)
+                team = self._publish(user)
             except Exception:
                 log.exception("could not refresh the App Home of %s", user)
+                continue
+            if team is False:
+                with self._condition:  # no longer supervising: their Home is their own list again
+                    self._watching.pop(user, None)
 
     def stop(self) -> None:
         with self._condition:

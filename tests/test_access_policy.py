@@ -23,6 +23,7 @@ Y, N = True, False
 POLICY: dict[str, tuple[bool, ...]] = {
     #                                 agent supervisor manager admin auditor None
     "may_supervise":                   (N, Y, Y, Y, N, N),
+    "sees_the_team":                   (N, Y, Y, Y, N, N),
     "sees_every_account":              (N, Y, Y, Y, N, N),
     "works_accounts":                  (Y, Y, Y, Y, N, N),
     "may_be_given_accounts":           (Y, Y, Y, Y, N, N),
@@ -39,6 +40,7 @@ POLICY: dict[str, tuple[bool, ...]] = {
 
 ASKED: dict[str, Callable[[str | None, bool], bool]] = {
     "may_supervise": access.may_supervise,
+    "sees_the_team": access.sees_the_team,
     "sees_every_account": lambda role, active: access.sees_every_account(role if active else None),
     "works_accounts": lambda role, active: access.works_accounts(role if active else None),
     "may_be_given_accounts": access.may_be_given_accounts,

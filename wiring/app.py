@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.assignments.desk import publish_home
+from bot.cockpit.desk import publish_home
 from bot.runtime import Runtime
 from handlers import actions, alerts, commands, escalations, events, gate, options, views, worklists
 from handlers.answering import Answerer

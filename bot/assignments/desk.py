@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.assignments.model import Worklist
 from bot.assignments.records.absences import AbsenceOutcome, mark_away
 from bot.assignments.records.moves import MoveOutcome, assign_account
-from bot.assignments.records.worklists import has_worklists, worklist_for
-from bot.blocks.worklist import home_view
+from bot.assignments.records.worklists import worklist_for
 from bot.ledger.records.accounts import find_account
 from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
 
-log = logging.getLogger(__name__)
-
 
 def todays_worklist(runtime: Runtime, agent_id: str) -> Worklist:
     with runtime.db.reading() as session:
-        return worklist_for(session, agent_id, runtime.today(), runtime.zone)
+        settings = runtime.settings
+        return worklist_for(
+            session, agent_id, runtime.today(), runtime.zone,
+            weights=settings.score_weights, grace_days=settings.promise_grace_days,
+        )  # fmt: skip
 
 
 def away(runtime: Runtime, *, actor: str, agent_id: str, from_text: str, to_text: str) -> AbsenceOutcome:
@@ -59,21 +58,3 @@ def may_page(runtime: Runtime, user: str, agent_id: str) -> bool:
         return True
     with runtime.db.reading() as session:
         return supervises(find_member(session, user))
-
-
-def publish_home(runtime: Runtime, agent_id: str) -> None:
-    """The App Home tab shows today's list and progress; refreshed on opening and after each change.
-    Someone not (or no longer) on the roster gets the welcome, whatever lines they had."""
-    with runtime.db.reading() as session:
-        today = runtime.today()
-        member = find_member(session, agent_id)
-        on_the_team = member is not None and member.active
-        worklist = (
-            worklist_for(session, agent_id, today, runtime.zone)
-            if on_the_team and has_worklists(session, today)
-            else None
-        )
-    try:
-        runtime.slack.views_publish(user_id=agent_id, view=home_view(worklist))
-    except Exception:
-        log.exception("could not publish the App Home of %s", agent_id)

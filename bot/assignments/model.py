@@ -9,6 +9,9 @@ from decimal import Decimal
 
 from bot.vocabulary import AccountStatus
 
+MORNING_RUN = "daily-assignments"
+"""The job that plans the day and sends the worklists; its claim keeps the day's summary."""
+
 
 @dataclass(frozen=True, slots=True)
 class WorklistLine:

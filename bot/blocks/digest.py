@@ -394,3 +394,12 @@ def _agent_fields(agent: AgentNumbers, currency: str) -> list[str]:
         f"*Attempts refused by the contact rules*\n{agent.attempted_breaches:,}",
     ]
     return [clip(field, AGENT_TEXT_LIMIT // len(fields)) for field in fields]
+
+
+# --- The App Home ----------------------------------------------------------------------------------------
+
+
+def so_far_lines(report: PerformanceReport) -> list[str]:
+    """A day so far as the supervisors' App Home shows it: collected against target and the
+    team's work, worded as the digest words them."""
+    return [f"*Collected:* {_collected_text(report.team)}", _activity_text(report.team.activity)]

@@ -323,7 +323,7 @@ def escalation_message(card: EscalationCard) -> Reply:
         blocks.append(section(_notice(card)))
     blocks.append(section(_status_text(card)))
     if card.status in OPEN_ESCALATION_STATUSES:
-        blocks.append(_decision_buttons(card.id))
+        blocks.append(decision_buttons(card.id))
     return Reply(text=_fallback(card, "Escalation"), blocks=blocks)
 
 
@@ -399,7 +399,8 @@ def _with_comment(text: str, card: EscalationCard) -> str:
     return f"{text}\n{comment}" if comment else text
 
 
-def _decision_buttons(escalation_id: int) -> Block:
+def decision_buttons(escalation_id: int) -> Block:
+    """Approve, Reject, Ask for info: on the escalation's message and on the supervisors' Home."""
     value = str(escalation_id)
     return actions(
         button("Approve", ActionId.ESCALATION_APPROVE, value, style="primary"),

@@ -338,16 +338,21 @@ def _agent_blocks(tallies: Sequence[AgentTally]) -> list[Block]:
 
 
 def _left_off_text(summary: SupervisorSummary) -> str:
+    return left_off_text(summary.left_off, summary.beyond_capacity, summary.high_value_unplaced)
+
+
+def left_off_text(left_off: dict[str, int], beyond_capacity: int, high_value_unplaced: int) -> str:
+    """What the morning left off the lists, and why: the summary's section, and the Home's."""
     rows = ["*Left off today*"]
-    reasons = Counter(summary.left_off).most_common()
+    reasons = Counter(left_off).most_common()
     rows += [f"• {one_line(reason, REASON_LIMIT)}: {count:,}" for reason, count in reasons[:LEFT_OFF_REASONS]]
     rest = reasons[LEFT_OFF_REASONS:]
     if rest:
         rows.append(f"• …and {_count(len(rest), 'more reason')}: {sum(c for _, c in rest):,}")
-    if summary.beyond_capacity:
-        rows.append(f"• beyond everyone's capacity: {summary.beyond_capacity:,}")
-    if summary.high_value_unplaced:
-        rows.append(f"• high-value, no allowed agent had room: {summary.high_value_unplaced:,}")
+    if beyond_capacity:
+        rows.append(f"• beyond everyone's capacity: {beyond_capacity:,}")
+    if high_value_unplaced:
+        rows.append(f"• high-value, no allowed agent had room: {high_value_unplaced:,}")
     if len(rows) == 1:
         rows.append("Nothing: every account that could be worked today has an agent.")
     return clip("\n".join(rows), LEFT_OFF_TEXT_LIMIT)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.assignments.job.planning import DayPlan, facts_of, plan_day, unreadable_accounts
-from bot.assignments.model import AgentTally, SupervisorSummary, Worklist
+from bot.assignments.model import MORNING_RUN, AgentTally, SupervisorSummary, Worklist
 from bot.assignments.records.worklists import worklist_for
 from bot.assignments.rules.scoring import AccountFacts, reasons
 from bot.blocks.worklist import supervisor_summary, worklist_page
@@ -23,7 +23,7 @@ from bot.outbox.records import enqueue
 from bot.runtime import Runtime
 from storage.models import Assignment
 
-JOB = "daily-assignments"
+JOB = MORNING_RUN
 
 
 def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
@@ -51,7 +51,15 @@ def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
                 period,
                 at,
                 by,
-                {"agents": len(plan.allocation.lists), "lines": len(lines), "skipped": len(skipped)},
+                {
+                    "agents": len(plan.allocation.lists),
+                    "lines": len(lines),
+                    "skipped": len(skipped),
+                    # Kept with the claim, as the summary counts them, for the supervisors' Home.
+                    "left_off": dict(plan.left_off.most_common()),
+                    "beyond_capacity": plan.allocation.beyond_capacity,
+                    "high_value_unplaced": plan.allocation.high_value_unplaced,
+                },
             )
             session.add_all(lines)
             session.flush()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, Subquery, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.aging import days_past_due
 from bot.assignments.model import Worklist, WorklistLine
+from bot.assignments.rules.scoring import AccountFacts, ScoreWeights, reasons_now
+from bot.calendar import local_day
 from bot.roster.records import roster_name
+from bot.vocabulary import CLOSED_STATUSES, PromiseStatus
 from storage.models import Account, Assignment, Contact, Payment, Promise
 
 
@@ -33,12 +37,25 @@ def worked_today(day: date, zone: ZoneInfo) -> ColumnElement[bool]:
     )
 
 
-def worklist_for(session: Session, agent_id: str, day: date, zone: ZoneInfo) -> Worklist:
+def worklist_for(
+    session: Session,
+    agent_id: str,
+    day: date,
+    zone: ZoneInfo,
+    *,
+    weights: ScoreWeights | None = None,
+    grace_days: int = 1,
+) -> Worklist:
+    """The agent's lines for `day`. With `weights`, each line's reasons are worded again from the
+    account as it stands now (bot.assignments.rules.scoring.reasons_now), not as the morning
+    found it: a payment since then changes them as it changes the balance."""
     # One query of plain columns: the App Home is rebuilt from this after people's changes.
+    promise = _next_open_promise(agent_id, day)
     rows = session.execute(
         select(
             Assignment.rank,
             Assignment.reasons,
+            Account.id,
             Account.account_id,
             Account.customer_name,
             Account.currency,
@@ -46,26 +63,83 @@ def worklist_for(session: Session, agent_id: str, day: date, zone: ZoneInfo) -> 
             Account.due_date,
             Account.status,
             worked_today(day, zone),
+            Account.original_amount,
+            Account.assigned_to,
+            Account.language,
+            Account.risk_score,
+            Account.last_contact_at,
+            Account.last_conversation_at,
+            Account.callback_on,
+            promise.c.amount,
+            promise.c.due_date,
         )
         .join(Account, Account.id == Assignment.account_pk)
+        .outerjoin(promise, promise.c.account_pk == Account.id)
         .where(Assignment.work_date == day, Assignment.agent == agent_id)
         .order_by(Assignment.rank)
     ).all()
-    lines = tuple(
-        WorklistLine(
-            rank=rank,
-            account_id=account_id,
-            customer_name=customer_name,
-            currency=currency,
-            balance=balance,
-            days_past_due=days_past_due(due_date, day),
-            reasons=tuple(reasons),
-            done=bool(done),
-            status=status,
+    lines = []
+    for row in rows:
+        rank, stored, _pk, account_id, customer_name, currency, balance, due_date, status, done = row[:10]
+        why = tuple(stored)
+        if weights is not None:
+            facts = _facts_now(row, zone) if status not in CLOSED_STATUSES else None
+            why = reasons_now(facts, day, weights, grace_days)
+        lines.append(
+            WorklistLine(
+                rank=rank,
+                account_id=account_id,
+                customer_name=customer_name,
+                currency=currency,
+                balance=balance,
+                days_past_due=days_past_due(due_date, day),
+                reasons=why,
+                done=bool(done),
+                status=status,
+            )
         )
-        for rank, reasons, account_id, customer_name, currency, balance, due_date, status, done in rows
+    return Worklist(
+        agent_id=agent_id, agent_name=roster_name(session, agent_id), work_date=day, lines=tuple(lines)
     )
-    return Worklist(agent_id=agent_id, agent_name=roster_name(session, agent_id), work_date=day, lines=lines)
+
+
+def _next_open_promise(agent_id: str, day: date) -> Subquery:
+    """Each listed account's next open promise (a plan has one per instalment: the earliest
+    counts, as in the morning's scoring), read for this list's accounts only."""
+    listed = select(Assignment.account_pk).where(Assignment.work_date == day, Assignment.agent == agent_id)
+    order = func.row_number().over(partition_by=Promise.account_pk, order_by=(Promise.due_date, Promise.id))
+    ranked = (
+        select(Promise.account_pk, Promise.amount, Promise.due_date, order.label("nth"))
+        .where(Promise.status == PromiseStatus.OPEN, Promise.account_pk.in_(listed))
+        .subquery("listed_promises")
+    )
+    return (
+        select(ranked.c.account_pk, ranked.c.amount, ranked.c.due_date)
+        .where(ranked.c.nth == 1)
+        .subquery("listed_promise")
+    )
+
+
+def _facts_now(row: Any, zone: ZoneInfo) -> AccountFacts:
+    (_rank, _stored, pk, account_id, _name, currency, balance, due_date, _status, _done, original,
+     assigned_to, language, risk_score, last_contact_at, last_conversation_at, callback_on,
+     promise_amount, promise_due) = row  # fmt: skip
+    return AccountFacts(
+        pk=pk,
+        account_id=account_id,
+        currency=currency,
+        balance=balance,
+        original_amount=original,
+        due_date=due_date,
+        assigned_to=assigned_to,
+        language=language,
+        risk_score=risk_score,
+        last_contact_on=local_day(last_contact_at, zone) if last_contact_at else None,
+        last_conversation_on=local_day(last_conversation_at, zone) if last_conversation_at else None,
+        callback_on=callback_on,
+        promise_amount=promise_amount,
+        promise_due=promise_due,
+    )
 
 
 def has_worklists(session: Session, day: date) -> bool:

@@ -168,6 +168,17 @@ def reasons(
     return [words(facts, today, grace_days) for words in worded if words is not None][:most]
 
 
+def reasons_now(
+    facts: AccountFacts | None, today: date, weights: ScoreWeights, grace_days: int
+) -> tuple[str, ...]:
+    """A worklist line's reasons as its account stands now (after today's payments, promises and
+    contacts), worded as the morning's were; none for an account no longer open or owing nothing
+    (`facts` None), whose line shows its status instead."""
+    if facts is None or facts.balance <= 0:
+        return ()
+    return tuple(reasons(facts, today, weights, grace_days))
+
+
 def _balance_points(balance: Decimal, weights: ScoreWeights) -> float:
     # log10: $10,000 should outrank $1,000, but not ten times over.
     return weights.balance * math.log10(1 + max(0.0, float(balance)))

@@ -73,13 +73,18 @@ def build_report(
     skipped: SkippedRows | None = None,
     *,
     last_day: date | None = None,
+    portfolio_figures: bool = True,
 ) -> PerformanceReport:
     """The numbers of the `kind` period holding `day`, as they stand at `now`: to the period's end
     when it is over, else so far (to `now`). `last_day` stretches a day report over the whole days
     from `day` to `last_day` (a daily digest covering Friday to Sunday).
 
     `skipped` collects the payments and promises that could not be counted: they are left out
-    of the report, which is made of everyone else's."""
+    of the report, which is made of everyone else's.
+
+    Without `portfolio_figures` the portfolio is not summed (aging, roll rates, CEI, cure and
+    paid-off rates come out empty): the App Home's numbers of the day need only the activity, the
+    money collected and the target, and are rebuilt after people's changes."""
     zone = settings.zone
     period = kpi.period_for(kind, day, zone) if last_day is None else kpi.days_period(day, last_day, zone)
     scope = Scope(kind, period, now, zone, settings.promise_grace_days)
@@ -90,7 +95,7 @@ def build_report(
     promises = _promises(session, scope, skipped)
     worked = _worked(session, scope, contacts)
     try:
-        portfolio = _positions(session, scope)
+        portfolio = _positions(session, scope) if portfolio_figures else []
         team = _team(session, scope, settings, roster, payments, promises, portfolio)
     except Exception as error:
         # The database sums the portfolio, so one account's unusable balance or date spoils the

@@ -1,0 +1,253 @@
+"""The supervisors' App Home in Block Kit: the team's day so far, the escalations waiting with
+their decision buttons, the open alerts with theirs, the promises due today and what the morning
+left off. Pure functions of bot.cockpit.model.
+
+Every name from a person or a customer is escaped and clipped, and every list is capped with the
+rest counted, so that no team or portfolio can push the view past Slack's 100 blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bot.blocks.alerts import ALERTS_COMMAND, AlertLine, alert_line
+from bot.blocks.digest import so_far_lines
+from bot.blocks.escalations import KIND_LABELS, decision_buttons
+from bot.blocks.kit import (
+    SECTION_TEXT_LIMIT,
+    VIEW_BLOCKS_LIMIT,
+    Block,
+    context,
+    divider,
+    header,
+    pack_lines,
+    section,
+)
+from bot.blocks.mrkdwn import clip, clip_escaped, code, local_time, one_line
+from bot.blocks.worklist import left_off_text
+from bot.cockpit.model import AgentToday, EscalationWaiting, PromiseDue, ReminderThresholds, TeamDay
+from bot.currency import format_money
+from bot.vocabulary import EscalationKind
+
+NAME_LIMIT = 40
+CUSTOMER_LIMIT = 60
+MONEY_LIMIT = 30
+AGENT_LINE_LIMIT = 400
+AGENTS_TEXT_BUDGET = 4000
+AGENT_CURRENCIES = 4
+ESCALATIONS_LISTED = 8
+ALERTS_LISTED_AT_MOST = 10
+ESCALATION_TEXT_LIMIT = 600
+ALERT_WHY_LIMIT = 300
+PROMISES_LISTED = 15
+PROMISE_LINE_LIMIT = 320
+PROMISES_TEXT_BUDGET = 2500
+NUMBERS_TEXT_LIMIT = 1500
+# Slack documents no total text size for a view: these caps keep the whole Home under about 17,000
+# characters whatever the team and portfolio (tests/test_team_home.py builds the worst case).
+
+OUTCOME_ICONS = {"kept": ":white_check_mark:", "pending": ":hourglass_flowing_sand:", "broken": ":x:"}
+
+
+def team_home(day: TeamDay) -> dict[str, Any]:
+    blocks: list[Block] = [header(f"The team today: {day.day:%A} {day.day.day} {day.day:%B}")]
+    blocks += _numbers_blocks(day)
+    blocks += [divider(), *_agent_blocks(day.agents)]
+    blocks += [divider(), *_escalation_blocks(day)]
+    blocks += [divider(), *_alert_blocks(day)]
+    blocks += [divider(), *_promise_blocks(day)]
+    blocks += [divider(), *_left_off_blocks(day)]
+    # The caps above keep to about 60 blocks; this only guards against a future section's growth.
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_LIMIT]}
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return one_line(format_money(amount, currency), MONEY_LIMIT)
+
+
+def _amounts(amounts: Sequence[tuple[str, Decimal]], limit: int) -> str:
+    """Each currency on its own, never added to another."""
+    parts = [_money(amount, currency) for currency, amount in amounts[:limit]]
+    if len(amounts) > limit:
+        parts.append("+" + _count(len(amounts) - limit, "more currency", "more currencies"))
+    return " · ".join(parts)
+
+
+def _name(name: str, fallback: str) -> str:
+    return one_line(name, NAME_LIMIT) or one_line(fallback, NAME_LIMIT) or "someone unnamed"
+
+
+# --- the numbers so far ------------------------------------------------------------------------------
+
+
+def _numbers_blocks(day: TeamDay) -> list[Block]:
+    text = "\n".join(so_far_lines(day.numbers))
+    return [section(clip_escaped(text, NUMBERS_TEXT_LIMIT)), context(one_line(day.numbers.label, 200))]
+
+
+# --- the agents --------------------------------------------------------------------------------------
+
+
+def _agent_line(agent: AgentToday) -> str:
+    name = f"*{_name(agent.name, agent.agent_id)}*"
+    if agent.away:
+        name += " :palm_tree: away today"
+    parts = [
+        f"{agent.lines_done:,} of {agent.lines_assigned:,} lines done" if agent.lines_assigned else "no list",
+        _count(agent.attempts, "attempt"),
+        f"{agent.right_party_contacts:,} right-party",
+        f"{_count(agent.promises_made, 'promise')} made",
+        "collected " + (_amounts(agent.collected, AGENT_CURRENCIES) or "nothing"),
+    ]
+    if agent.refusals:
+        parts.append(f":no_entry: {_count(agent.refusals, 'refusal')} by the contact rules")
+    return clip_escaped(f"• {name} — " + " · ".join(parts), AGENT_LINE_LIMIT)
+
+
+def _agent_blocks(agents: Sequence[AgentToday]) -> list[Block]:
+    title = "*The agents*"
+    if not agents:
+        return [section(f"{title}\nNobody has a list or any work recorded today.")]
+    lines: list[str] = []
+    used = 0
+    for agent in agents:
+        line = _agent_line(agent)
+        if used + len(line) + 1 > AGENTS_TEXT_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    blocks = [section(chunk) for chunk in pack_lines([title, *lines], SECTION_TEXT_LIMIT)]
+    rest = len(agents) - len(lines)
+    if rest:
+        blocks.append(context(f"…and {_count(rest, 'more agent')}: `/collect report day @someone`"))
+    return blocks
+
+
+# --- escalations -------------------------------------------------------------------------------------
+
+
+def _waited(escalation: EscalationWaiting, limits: ReminderThresholds) -> str:
+    hours = escalation.waited_hours
+    waited = f"{hours:.1f} working hours" if hours >= 1 else f"{int(hours * 60)} working minutes"
+    if hours >= limits.raised_again_hours:
+        return f":rotating_light: {waited}: over a working day, raised again in the channel"
+    if hours >= limits.reminder_hours:
+        return f":warning: {waited}: past the {limits.reminder_hours:g} h reminder"
+    return f":hourglass_flowing_sand: {waited} (reminder at {limits.reminder_hours:g} h)"
+
+
+def _when(at: datetime) -> str:
+    return local_time(at, at.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def _escalation_text(escalation: EscalationWaiting, limits: ReminderThresholds) -> str:
+    try:
+        kind = KIND_LABELS[EscalationKind(escalation.kind)]
+    except ValueError:
+        kind = one_line(escalation.kind, 30)
+    amount = f" · {_money(escalation.amount, escalation.currency)}" if escalation.amount is not None else ""
+    who = _name(escalation.requested_by_name, escalation.requested_by)
+    return clip_escaped(
+        f"*{kind}* {code(escalation.account_id[:40])} {one_line(escalation.customer_name, CUSTOMER_LIMIT)}"
+        f"{amount} · by {who} {_when(escalation.requested_at)}\n{_waited(escalation, limits)}",
+        ESCALATION_TEXT_LIMIT,
+    )
+
+
+def _escalation_blocks(day: TeamDay) -> list[Block]:
+    waiting = day.escalations
+    title = f"*Escalations waiting on {day.waiting_on}* ({len(waiting):,}, oldest first)"
+    if not waiting:
+        return [section(f"*Escalations waiting on {day.waiting_on}*\nNone: nothing waits for a decision.")]
+    blocks = [section(title)]
+    for escalation in waiting[:ESCALATIONS_LISTED]:
+        blocks += [section(_escalation_text(escalation, day.thresholds)), decision_buttons(escalation.id)]
+    rest = len(waiting) - ESCALATIONS_LISTED
+    if rest > 0:
+        blocks.append(context(f"…and {rest:,} newer: `/collect escalations`"))
+    return blocks
+
+
+# --- alerts ------------------------------------------------------------------------------------------
+
+
+def _alert_blocks(day: TeamDay) -> list[Block]:
+    alerts = day.alerts
+    if not alerts:
+        return [section("*Open alerts*\nNo account needs a supervisor right now.")]
+    cap = max(1, min(day.alerts_listed, ALERTS_LISTED_AT_MOST))
+    blocks = [section(f"*Open alerts* ({_count(len(alerts), 'account')}, the most pressing first)")]
+    for alert in alerts[:cap]:
+        blocks += alert_line(
+            AlertLine(
+                alert.alert_id,
+                alert.account_id[:40],
+                alert.customer_name,
+                clip(alert.said, ALERT_WHY_LIMIT),
+                alert.assigned_to,
+                alert.balance,
+            )
+        )
+    rest = len(alerts) - cap
+    if rest > 0:
+        blocks.append(context(f"…and {rest:,} more, with the same buttons: `{ALERTS_COMMAND}`"))
+    return blocks
+
+
+# --- promises due today -------------------------------------------------------------------------------
+
+
+def _promise_line(promise: PromiseDue, day: TeamDay) -> str:
+    icon = OUTCOME_ICONS.get(promise.outcome, "")
+    due = "" if promise.due_date == day.day else f" (due {promise.due_date.isoformat()})"
+    paid = f", {_money(promise.paid_toward, promise.currency)} paid" if promise.paid_toward else ""
+    return clip_escaped(
+        f"• {icon} *{promise.outcome}* {code(promise.account_id[:40])} {one_line(promise.customer_name, CUSTOMER_LIMIT)}"
+        f" · {_money(promise.amount, promise.currency)}{paid}{due} · {_holder(promise)}",
+        PROMISE_LINE_LIMIT,
+    )
+
+
+def _holder(promise: PromiseDue) -> str:
+    return _name(promise.agent_name, "") if promise.agent_name.strip() else "unassigned"
+
+
+def _promise_blocks(day: TeamDay) -> list[Block]:
+    promises = day.promises_due
+    if not promises:
+        return [section("*Promises due today*\nNone.")]
+    counts = {outcome: sum(1 for p in promises if p.outcome == outcome) for outcome in OUTCOME_ICONS}
+    title = (
+        f"*Promises due today* ({len(promises):,}: "
+        + ", ".join(f"{n:,} {o}" for o, n in counts.items())
+        + ")"
+    )
+    lines: list[str] = []
+    used = 0
+    for promise in promises[:PROMISES_LISTED]:
+        line = _promise_line(promise, day)
+        if used + len(line) + 1 > PROMISES_TEXT_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    blocks = [section(chunk) for chunk in pack_lines([title, *lines], SECTION_TEXT_LIMIT)]
+    rest = len(promises) - len(lines)
+    if rest > 0:
+        blocks.append(context(f"…and {rest:,} more"))
+    return blocks
+
+
+# --- left off ----------------------------------------------------------------------------------------
+
+
+def _left_off_blocks(day: TeamDay) -> list[Block]:
+    if day.left_off is None:
+        return [section("*Left off today*\nThe worklists have not gone out today.")]
+    found = day.left_off
+    return [section(left_off_text(found.reasons, found.beyond_capacity, found.high_value_unplaced))]

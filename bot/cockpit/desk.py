@@ -1,0 +1,49 @@
+"""The App Home: for a supervisor, a manager or an admin (bot.access.sees_the_team) the team's day;
+for anyone else on the roster, their own list for today with its reasons as they are now; for
+someone off the roster, the welcome. Read in one transaction, published after it."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.access import may_decide_above_limit, sees_the_team
+from bot.assignments.records.worklists import has_worklists, worklist_for
+from bot.blocks.cockpit import team_home
+from bot.blocks.worklist import home_view
+from bot.cockpit.records import team_day
+from bot.roster.records import find_member
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def publish_home(runtime: Runtime, user: str) -> bool:
+    """Builds and publishes `user`'s Home; True when it shows the team's day (they are then kept
+    up to date after other people's changes, handlers.home_refresh). Someone not (or no longer) on
+    the roster gets the welcome, whatever lines they had."""
+    settings, today = runtime.settings, runtime.today()
+    with runtime.db.reading() as session:
+        member = find_member(session, user)
+        team = member is not None and sees_the_team(member.role, member.active)
+        if member is not None and team:
+            day = team_day(
+                session, settings, today=today, now=runtime.now(), viewer=user,
+                manager=may_decide_above_limit(member.role),
+            )  # fmt: skip
+            view = team_home(day)
+        else:
+            on_the_team = member is not None and member.active
+            worklist = (
+                worklist_for(
+                    session, user, today, runtime.zone,
+                    weights=settings.score_weights, grace_days=settings.promise_grace_days,
+                )
+                if on_the_team and has_worklists(session, today)
+                else None
+            )  # fmt: skip
+            view = home_view(worklist)
+    try:
+        runtime.slack.views_publish(user_id=user, view=view)
+    except Exception:
+        log.exception("could not publish the App Home of %s", user)
+    return team
