@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block as SdkBlock
 from slack_sdk.models.views import View
 
-from bot.assignments.model import AgentTally, SupervisorSummary, Worklist, WorklistLine
+from bot.assignments.model import AgentTally, NamedAccounts, SupervisorSummary, Worklist, WorklistLine
 from bot.blocks.kit import Block, Reply
 from bot.blocks.worklist import (
     HOME_LINES,
@@ -366,8 +366,8 @@ def make_summary(agents: int, **changes: Any) -> SupervisorSummary:
         tallies=tallies,
         left_off={"on hold: dispute": 12, "do not contact": 3},
         beyond_capacity=40,
-        high_value_unplaced=2,
         agents_away=("Bob Away", "Cy Away"),
+        high_value_left_off=NamedAccounts(2, ("ACC-7", "ACC-8")),
     )
     return replace(summary, **changes)
 
@@ -380,7 +380,7 @@ def test_the_summary_lists_agents_counts_and_what_was_left_off() -> None:
     assert "*3 agents · 75 accounts*\n$36,000.00" in text
     assert "• on hold: dispute: 12\n• do not contact: 3" in text
     assert "beyond everyone's capacity: 40" in text
-    assert "high-value, no allowed agent had room: 2" in text
+    assert "• high value among them: 2: `ACC-7`, `ACC-8`" in text
     assert "*Away today (2):* Bob Away, Cy Away" in text
     assert reply.text == "Worklists for 2026-11-23: 3 agents, 75 accounts"
 
@@ -439,17 +439,31 @@ def test_the_summary_names_no_debtor() -> None:
     tally = AgentTally(
         AGENT, "Ann", len(worklist.lines), (("USD", sum((x.balance for x in worklist.lines), Decimal(0))),)
     )
-    blob = json.dumps(supervisor_summary(make_summary(0, tallies=(tally,))).as_kwargs())
+    summary = make_summary(0, tallies=(tally,), high_value_left_off=NamedAccounts())
+    blob = json.dumps(supervisor_summary(summary).as_kwargs())
     assert "Sons" not in blob and "ACC-" not in blob and "Customer" not in blob
 
 
 def test_an_agent_without_a_name_is_mentioned_and_nothing_left_off_is_said() -> None:
     summary = make_summary(0, tallies=(AgentTally("U0AGENT9", " ", 1, ()),), left_off={}, agents_away=())
-    summary = replace(summary, beyond_capacity=0, high_value_unplaced=0)
+    summary = replace(summary, beyond_capacity=0, high_value_left_off=NamedAccounts())
     text = all_text(supervisor_summary(summary).blocks)
     assert "• <@U0AGENT9> — 1 account" in text
     assert "Nothing: every account" in text
     assert "Away" not in text
+
+
+def test_the_summary_flags_high_value_accounts_without_a_senior_agent_by_id() -> None:
+    flagged = NamedAccounts(23, tuple(f"ACC-{n}" for n in range(1004, 1024)))
+    text = all_text(
+        supervisor_summary(make_summary(2, high_value_without_senior=flagged, seniors_at_work=False)).blocks
+    )
+    assert ":warning: *23 high-value accounts with no senior agent:* `ACC-1004`, `ACC-1005`" in text
+    assert "`ACC-1023` and 3 more" in text and "Nobody at work today may take high-value accounts" in text
+    one = NamedAccounts(1, ("ACC-1004",))
+    text = all_text(supervisor_summary(make_summary(2, high_value_without_senior=one)).blocks)
+    assert "*1 high-value account with no senior agent free:* `ACC-1004`\nNo senior agent had room" in text
+    assert "senior agent" not in all_text(supervisor_summary(make_summary(2)).blocks)
 
 
 def test_no_agents_today() -> None:

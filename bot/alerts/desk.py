@@ -22,7 +22,7 @@ def hand_to(runtime: Runtime, *, actor: str, alert_id: int, agent_id: str) -> st
             session, actor=actor, alert_id=alert_id, agent_id=agent_id, now=now, today=runtime.today()
         )
         did = "Taken over" if agent_id == actor else "Reassigned"
-        queue_line_edit(session, acted, did=did, actor=actor, at=now)
+        queue_line_edit(session, acted, did=did, actor=actor, at=now, zone=runtime.zone)
         return acted.said
 
 
@@ -30,7 +30,9 @@ def snooze(runtime: Runtime, *, actor: str, alert_id: int) -> str:
     now = runtime.now()
     with runtime.db.transaction() as session:
         acted = snooze_alert(session, actor=actor, alert_id=alert_id, now=now)
-        queue_line_edit(session, acted, did=f"Snoozed {SNOOZE_DAYS} days", actor=actor, at=now)
+        queue_line_edit(
+            session, acted, did=f"Snoozed {SNOOZE_DAYS} days", actor=actor, at=now, zone=runtime.zone
+        )
         return acted.said
 
 

@@ -47,11 +47,26 @@ class AgentTally:
 
 
 @dataclass(frozen=True, slots=True)
+class NamedAccounts:
+    """Some accounts, counted, the first of them by id (a summary names a few, counts them all)."""
+
+    total: int = 0
+    first: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SupervisorSummary:
     work_date: date
     tallies: tuple[AgentTally, ...]
     left_off: dict[str, int] = field(default_factory=dict)
     """Accounts that may not be contacted today, counted by reason."""
     beyond_capacity: int = 0
-    high_value_unplaced: int = 0
     agents_away: tuple[str, ...] = ()
+    high_value_without_senior: NamedAccounts = NamedAccounts()
+    """The high-value accounts of the high-value accounts on the list of an agent not allowed high value,
+    because no one allowed was at work with room (see rules.allocation), highest priority first."""
+    seniors_at_work: bool = True
+    """Whether anyone allowed high value had a list today: the summary says why they were not."""
+    high_value_left_off: NamedAccounts = NamedAccounts()
+    """The high-value accounts of the high-value accounts that fitted in nobody's capacity (also counted in
+    beyond_capacity)."""

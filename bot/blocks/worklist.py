@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from bot.assignments.model import AgentTally, SupervisorSummary, Worklist, WorklistLine
+from bot.assignments.model import AgentTally, NamedAccounts, SupervisorSummary, Worklist, WorklistLine
 from bot.blocks.kit import (
     SECTION_TEXT_LIMIT,
     Block,
@@ -64,6 +64,8 @@ LEFT_OFF_REASONS = 15
 LEFT_OFF_TEXT_LIMIT = 1600
 AWAY_NAME_LIMIT = 40
 AWAY_TEXT_LIMIT = 1000
+ACCOUNT_IDS_SHOWN = 20
+HIGH_VALUE_TEXT_LIMIT = 1200
 
 NOTHING_TODAY = ":sunny: Nothing on your list today. Type `/collect help` to see what else you can do."
 
@@ -268,10 +270,14 @@ def _home_blocks(worklist: Worklist) -> list[Block]:
 
 def supervisor_summary(summary: SupervisorSummary) -> Reply:
     """The morning message for the supervisor channel. It names agents, never debtors: the channel
-    is wider than the people allowed to see a customer's details."""
+    is wider than the people allowed to see a customer's details. High-value accounts without a
+    senior agent are named by account id (as the alerts in the same channel do), never by customer."""
     blocks = [header(f"Worklists for {_day(summary.work_date)}"), section(_totals_text(summary.tallies))]
     blocks += _agent_blocks(summary.tallies)
-    blocks += [divider(), section(_left_off_text(summary))]
+    blocks.append(divider())
+    if summary.high_value_without_senior.total:
+        blocks.append(section(_without_senior_text(summary)))
+    blocks.append(section(_left_off_text(summary)))
     if summary.agents_away:
         blocks.append(section(_away_text(summary.agents_away)))
     accounts = sum(tally.accounts for tally in summary.tallies)
@@ -346,11 +352,33 @@ def _left_off_text(summary: SupervisorSummary) -> str:
         rows.append(f"• …and {_count(len(rest), 'more reason')}: {sum(c for _, c in rest):,}")
     if summary.beyond_capacity:
         rows.append(f"• beyond everyone's capacity: {summary.beyond_capacity:,}")
-    if summary.high_value_unplaced:
-        rows.append(f"• high-value, no allowed agent had room: {summary.high_value_unplaced:,}")
+    left_off = summary.high_value_left_off
+    if left_off.total:
+        rows.append(f"• high value among them: {left_off.total:,}: {_account_ids(left_off)}")
     if len(rows) == 1:
         rows.append("Nothing: every account that could be worked today has an agent.")
     return clip("\n".join(rows), LEFT_OFF_TEXT_LIMIT)
+
+
+def _account_ids(accounts: NamedAccounts) -> str:
+    """Account ids only, never a customer's name: the channel is wider than those who may see one."""
+    text = ", ".join(_code(account_id) for account_id in accounts.first[:ACCOUNT_IDS_SHOWN])
+    rest = accounts.total - min(len(accounts.first), ACCOUNT_IDS_SHOWN)
+    return text + (f" and {rest:,} more" if rest > 0 else "")
+
+
+def _without_senior_text(summary: SupervisorSummary) -> str:
+    """High-value accounts on the list of an agent not allowed high value: said every morning,
+    so that the most valuable accounts never move to a junior agent unnoticed."""
+    accounts = summary.high_value_without_senior
+    if summary.seniors_at_work:
+        why = "no senior agent free"
+        then = "No senior agent had room: they stay with their agents, or went to whoever had room."
+    else:
+        why = "no senior agent"
+        then = "Nobody at work today may take high-value accounts: they stay with their agents, or went to whoever had room."
+    head = f":warning: *{_count(accounts.total, 'high-value account')} with {why}:* {_account_ids(accounts)}"
+    return clip(f"{head}\n{then}", HIGH_VALUE_TEXT_LIMIT)
 
 
 def _away_text(away: Sequence[str]) -> str:

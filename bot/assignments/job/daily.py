@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.assignments.job.planning import DayPlan, facts_of, plan_day, unreadable_accounts
+from bot.assignments.job.planning import DayPlan, facts_of, named_accounts, plan_day, unreadable_accounts
 from bot.assignments.model import AgentTally, SupervisorSummary, Worklist
 from bot.assignments.records.worklists import worklist_for
 from bot.assignments.rules.scoring import AccountFacts, reasons
@@ -146,21 +146,24 @@ def _queue_messages(
             key=f"worklist-summary:{day.isoformat()}",
             kind="worklist-summary",
             channel=channel,
-            reply=supervisor_summary(summarise(plan, worklists, day)),
+            reply=supervisor_summary(summarise(session, plan, worklists, day)),
             now=at,
         )
 
 
-def summarise(plan: DayPlan, worklists: list[Worklist], day: date) -> SupervisorSummary:
+def summarise(session: Session, plan: DayPlan, worklists: list[Worklist], day: date) -> SupervisorSummary:
     tallies = tuple(_tally(worklist) for worklist in worklists)
     away = tuple(plan.agents[agent].name if agent in plan.agents else agent for agent in plan.away)
+    allocation = plan.allocation
     return SupervisorSummary(
         work_date=day,
         tallies=tallies,
         left_off=dict(plan.left_off.most_common()),
-        beyond_capacity=plan.allocation.beyond_capacity,
-        high_value_unplaced=plan.allocation.high_value_unplaced,
+        beyond_capacity=allocation.beyond_capacity,
         agents_away=away,
+        high_value_without_senior=named_accounts(session, allocation.high_value_without_senior),
+        seniors_at_work=plan.seniors_at_work,
+        high_value_left_off=named_accounts(session, allocation.high_value_left_off),
     )
 
 

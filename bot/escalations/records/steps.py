@@ -67,6 +67,8 @@ class Moment:
 
     now: datetime
     today: date
+    zone: ZoneInfo = UTC_ZONE
+    """The team's: the fallback of the times the cards show."""
 
 
 def raise_escalation(
@@ -109,7 +111,7 @@ def raise_escalation(
     remember_request(escalation, account)
     session.add(escalation)
     session.flush()
-    card = card_of(session, escalation, at.today, at.now)
+    card = card_of(session, escalation, at.today, at.now, at.zone)
     key = message_key(escalation.id)
     enqueue(
         session, key=key, kind=ESCALATION_KIND, channel=channel, reply=escalation_message(card), now=at.now
@@ -165,7 +167,7 @@ def decide(
     if approve and not effect.returned and _above_limit(effect, member, default_limit):
         escalation.status = EscalationStatus.RECOMMENDED
         escalation.recommended_by, escalation.recommended_at, escalation.comment = actor, at.now, comment
-        card = card_of(session, escalation, at.today, at.now)
+        card = card_of(session, escalation, at.today, at.now, at.zone)
         _reply_in_thread(
             session, escalation, recommendation_reply(card, _managers(session)), at.now, "recommended"
         )
@@ -181,7 +183,7 @@ def decide(
         else:
             escalation.status = EscalationStatus.APPROVED
             apply_effect(session, account, escalation, effect, actor=actor, now=at.now)
-        card = card_of(session, escalation, at.today, at.now)
+        card = card_of(session, escalation, at.today, at.now, at.zone)
         _reply_in_thread(session, escalation, decision_reply(card), at.now, "decision")
         _tell_agent(session, escalation, "outcome", "escalation-outcome", outcome_dm(card, None), at.now)
     _edit_message(session, escalation, card, at.now)
@@ -207,7 +209,7 @@ def ask_for_info(
     before = _state(escalation)
     escalation.status = EscalationStatus.WAITING_INFO
     escalation.question, escalation.asked_by, escalation.asked_at = question, actor, at.now
-    card = card_of(session, escalation, at.today, at.now)
+    card = card_of(session, escalation, at.today, at.now, at.zone)
     asked = uuid.uuid4().hex
     reply = question_reply(actor, escalation.requested_by, question)
     _reply_in_thread(session, escalation, reply, at.now, f"question:{asked}")
@@ -231,7 +233,7 @@ def reopen_after_answer(session: Session, escalation: Escalation, *, answer: str
     and the escalation waits for a decision."""
     before = _state(escalation)
     escalation.status = EscalationStatus.OPEN
-    _edit_message(session, escalation, card_of(session, escalation, at.today, at.now), at.now)
+    _edit_message(session, escalation, card_of(session, escalation, at.today, at.now, at.zone), at.now)
     _audit(
         session, escalation, escalation.requested_by, "escalation.answered", at.now, before=before,
         extra={"question": escalation.question, "answer": answer},
@@ -258,7 +260,7 @@ def answer_question(
     )  # fmt: skip
     _reply_in_thread(session, escalation, answer_reply(actor, answer), at.now, f"answer:{uuid.uuid4().hex}")
     reopen_after_answer(session, escalation, answer=answer, at=at)
-    return card_of(session, escalation, at.today, at.now)
+    return card_of(session, escalation, at.today, at.now, at.zone)
 
 
 def answer_refusal_for(session: Session, escalation_id: int, actor: str) -> str | None:
@@ -308,7 +310,7 @@ def refresh_card(session: Session, escalation_id: int, *, at: Moment) -> Escalat
     """The card as a decider is about to see it in the form. When the account changed since the
     request in a way that matters, the channel message is brought up to date to say so too."""
     escalation = find_escalation(session, escalation_id)
-    card = card_of(session, escalation, at.today, at.now)
+    card = card_of(session, escalation, at.today, at.now, at.zone)
     if card.notice and card.status in OPEN_ESCALATION_STATUSES and escalation.message_ts:
         _edit_message(session, escalation, card, at.now)
     return card
