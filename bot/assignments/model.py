@@ -4,10 +4,13 @@ Home tab and the supervisors' summary are rendered from."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from bot.vocabulary import AccountStatus
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,8 @@ class WorklistLine:
     """Worked today: a contact, payment or promise recorded since the team's midnight."""
     status: str = AccountStatus.ACTIVE
     """The account's status now: one paid off since the morning reads as paid, not past due."""
+    callable_from: datetime | None = None
+    """When the customer may first be called, when that was later than the morning's planning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,8 @@ class Worklist:
     agent_name: str
     work_date: date
     lines: tuple[WorklistLine, ...]
+    zone: ZoneInfo = UTC_ZONE
+    """The team's: where a time cannot show in the reader's own zone, it shows in this one."""
 
     @property
     def done_count(self) -> int:

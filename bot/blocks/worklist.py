@@ -31,7 +31,7 @@ from bot.blocks.kit import (
     pack_lines,
     section,
 )
-from bot.blocks.mrkdwn import clip, mention, one_line
+from bot.blocks.mrkdwn import clip, local_time, mention, one_line
 from bot.currency import format_money
 from bot.ids import ActionId
 from bot.interactions import WorklistChoice, WorklistPage
@@ -121,7 +121,18 @@ def _done_text(worklist: Worklist) -> str:
 # --- One worklist line ---------------------------------------------------------------------------
 
 
-def _line_text(line: WorklistLine, *, show_done: bool) -> str:
+def _callable_text(line: WorklistLine, worklist: Worklist) -> str:
+    """When the customer may first be called, in the reader's own time (a Slack date token; the
+    team's zone where it cannot render), with the day when it is not the list's."""
+    if line.callable_from is None:
+        return ""
+    at = line.callable_from
+    same_day = at.astimezone(worklist.zone).date() == worklist.work_date
+    pattern = "callable from {time}" if same_day else "callable from {date_short_pretty} {time}"
+    return f":clock3: {local_time(at, worklist.zone, pattern)}"
+
+
+def _line_text(line: WorklistLine, worklist: Worklist, *, show_done: bool) -> str:
     rows = [
         f"*{line.rank}.* {one_line(line.customer_name, NAME_LIMIT)} · {_code(line.account_id)}",
         f"{_money(line.balance, line.currency)} · {_standing(line)}",
@@ -133,8 +144,12 @@ def _line_text(line: WorklistLine, *, show_done: bool) -> str:
     reasons = one_line(" · ".join(line.reasons), REASONS_LIMIT)
     if reasons:
         rows.append(reasons)
+    # A done line needs no calling hours. The hours are a Slack token, which a clip would break:
+    # room is kept for them, at the expense of the longest names and reasons (never of real ones).
+    hours = "" if show_done and line.done else _callable_text(line, worklist)
     # The caps above keep real lines under the limit; this guards absurd ranks and day counts.
-    return clip("\n".join(rows), LINE_TEXT_LIMIT)
+    text = clip("\n".join(rows), LINE_TEXT_LIMIT - (len(hours) + 1 if hours else 0))
+    return f"{text}\n{hours}" if hours else text
 
 
 def _line_menu(account_id: str) -> dict[str, Any] | None:
@@ -156,8 +171,8 @@ def _line_menu(account_id: str) -> dict[str, Any] | None:
     }
 
 
-def _line_block(line: WorklistLine, *, show_done: bool) -> Block:
-    block = section(_line_text(line, show_done=show_done))
+def _line_block(line: WorklistLine, worklist: Worklist, *, show_done: bool) -> Block:
+    block = section(_line_text(line, worklist, show_done=show_done))
     menu = _line_menu(line.account_id)
     if menu is not None:
         block["accessory"] = menu
@@ -186,7 +201,7 @@ def _list_reply(worklist: Worklist, start: int, *, show_done: bool) -> Reply:
     start = _page_start(start, total)
     shown = worklist.lines[start : start + PAGE_SIZE]
     blocks = [title, context(*_intro(worklist, show_done=show_done))]
-    blocks += [_line_block(line, show_done=show_done) for line in shown]
+    blocks += [_line_block(line, worklist, show_done=show_done) for line in shown]
     blocks += _paging_blocks(worklist, start, start + len(shown))
     return Reply(text=_fallback(worklist, show_done=show_done), blocks=blocks)
 
@@ -258,7 +273,7 @@ def _home_blocks(worklist: Worklist) -> list[Block]:
         return [*blocks, section(NOTHING_TODAY)]
     progress = f"*{_done_text(worklist)}*\n`{_progress_bar(worklist.done_count, len(worklist.lines))}`"
     blocks += [section(progress), divider()]
-    blocks += [_line_block(line, show_done=True) for line in worklist.lines[:HOME_LINES]]
+    blocks += [_line_block(line, worklist, show_done=True) for line in worklist.lines[:HOME_LINES]]
     hidden = len(worklist.lines) - HOME_LINES
     if hidden > 0:
         blocks.append(context(f"…and {hidden:,} more: type `/collect mine`"))

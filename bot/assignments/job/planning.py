@@ -90,6 +90,20 @@ def _local_day(at: datetime | None, zone: ZoneInfo) -> date | None:
     return local_day(at, zone) if at is not None else None
 
 
+def contact_zones_of(
+    session: Session, pks: list[int], chunk: int = 5_000
+) -> dict[int, tuple[str | None, str | None]]:
+    """The customer's zone and phone (the contact rules' hours) of these accounts only, the ones
+    that made a list: read apart from facts_query(), which runs over the whole portfolio."""
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(pks), chunk):
+        query = select(Account.id, Account.customer_timezone, Account.phone).where(
+            Account.id.in_(pks[start : start + chunk])
+        )
+        found.update((pk, (zone, phone)) for pk, zone, phone in session.execute(query))
+    return found
+
+
 def facts_of(session: Session, pks: list[int], zone: ZoneInfo, chunk: int = 5_000) -> Iterator[AccountFacts]:
     """The facts of these accounts only (the ones that made a list), read in chunks."""
     for start in range(0, len(pks), chunk):

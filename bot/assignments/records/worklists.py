@@ -46,6 +46,7 @@ def worklist_for(session: Session, agent_id: str, day: date, zone: ZoneInfo) -> 
             Account.due_date,
             Account.status,
             worked_today(day, zone),
+            Assignment.callable_from,
         )
         .join(Account, Account.id == Assignment.account_pk)
         .where(Assignment.work_date == day, Assignment.agent == agent_id)
@@ -62,10 +63,14 @@ def worklist_for(session: Session, agent_id: str, day: date, zone: ZoneInfo) -> 
             reasons=tuple(reasons),
             done=bool(done),
             status=status,
+            callable_from=callable_from,
         )
-        for rank, reasons, account_id, customer_name, currency, balance, due_date, status, done in rows
-    )
-    return Worklist(agent_id=agent_id, agent_name=roster_name(session, agent_id), work_date=day, lines=lines)
+        for (
+            rank, reasons, account_id, customer_name, currency, balance, due_date, status, done, callable_from
+        ) in rows
+    )  # fmt: skip
+    name = roster_name(session, agent_id)
+    return Worklist(agent_id=agent_id, agent_name=name, work_date=day, lines=lines, zone=zone)
 
 
 def has_worklists(session: Session, day: date) -> bool:

@@ -12,6 +12,7 @@ are never left off every list while anyone has room, nor moved to a junior agent
 from __future__ import annotations
 
 import heapq
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,28 @@ class Allocation:
 
 def _rank(candidate: Candidate) -> tuple[float, int]:
     return (-candidate.score, candidate.pk)
+
+
+class Placed(NamedTuple):
+    """An account on an agent's list, as the day's working order sees it."""
+
+    pk: int
+    score: float
+    callable_later: bool
+    """The customer may not be called yet at the morning's planning time (their hours)."""
+
+
+def priority(score: float) -> float:
+    """An account's priority: its score's whole points. Scores are a ranking built from weighted
+    floats, so two accounts a fraction of a point apart are as urgent as each other."""
+    return float(math.floor(score)) if math.isfinite(score) else score
+
+
+def working_order(lines: Iterable[Placed]) -> list[Placed]:
+    """An agent's list in the order to work it: highest priority first; within one priority the
+    customers who may be called now before those who may not yet (a Los Angeles customer of a
+    New York team at 08:00), then by score, then the lower pk, so the order never varies."""
+    return sorted(lines, key=lambda line: (-priority(line.score), line.callable_later, -line.score, line.pk))
 
 
 def _ranked(candidates: Iterable[CandidateFields]) -> list[CandidateFields]:
