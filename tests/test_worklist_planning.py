@@ -115,6 +115,10 @@ def coast_to_coast(bot: RunningBot) -> RunningBot:
     return bot
 
 
+def a_customer_nobody_knows_the_zone_of(bot: RunningBot) -> None:
+    add_account(bot.runtime.db, "NOWHERE-1", "700.00", customer_timezone=None)
+
+
 def test_a_los_angeles_customer_of_a_new_york_team_is_callable_from_11_in_each_readers_time(
     coast_to_coast: RunningBot,
 ) -> None:
@@ -159,7 +163,11 @@ def test_with_the_contact_rules_off_no_line_waits_for_calling_hours(coast_to_coa
 
 _TOKEN = re.compile(r"<!date\^\d+\^[^|>]*\|[^>]*>")
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
+# A time of day outside a date token must say whose it is: a zone ("13:00 EST", "06:05
+# (Pacific/Honolulu)") or the customer's own hours ("08:00-21:00 local time").
+_UNNAMED_CLOCK = re.compile(
+    r"\b\d{1,2}:\d{2}\b(?! [A-Z]{3,5}\b| \([A-Z][\w/+-]+\)|-\d{1,2}:\d{2} (local|their) time| (local|their) time)"
+)
 
 
 def block_texts(node: Any) -> list[str]:
@@ -176,6 +184,7 @@ def test_no_message_the_bot_sends_shows_a_raw_utc_time(coast_to_coast: RunningBo
     payments, an escalation card, an alert taken over. Every time of day in the blocks is a date
     token; the plain fallbacks say the team's zone by name; nothing says UTC."""
     bot = coast_to_coast
+    a_customer_nobody_knows_the_zone_of(bot)
     bot.run_morning(MONDAY_8AM)
     bot.clock.set(MONDAY_8AM + timedelta(hours=3, minutes=5))
     answers = [
@@ -184,6 +193,7 @@ def test_no_message_the_bot_sends_shows_a_raw_utc_time(coast_to_coast: RunningBo
         bot.collect(AGENT, "account LA-1"),
         bot.collect(AGENT, "escalate LA-BIG settlement 5000 lost job"),
         bot.collect(SUPERVISOR, "escalations"),
+        bot.collect(AGENT, "log NOWHERE-1 call no-answer"),  # refused: too early in Honolulu
     ]
     add_account(bot.runtime.db, "ALERT-1", "25000.00", due_date=TODAY - timedelta(days=3), assigned_to=None)
     bot.run_job("supervisor-alerts", MONDAY_8AM + timedelta(hours=3, minutes=15))
@@ -205,10 +215,11 @@ def test_no_message_the_bot_sends_shows_a_raw_utc_time(coast_to_coast: RunningBo
     for message in sent:
         for text in block_texts(message.get("blocks", [])):
             bare = _TOKEN.sub("", text)
-            assert "UTC" not in text and not _ISO_TIME.search(bare) and not _CLOCK.search(bare), text
+            assert "UTC" not in text and not _ISO_TIME.search(bare) and not _UNNAMED_CLOCK.search(bare), text
         fallback = str(message.get("text", ""))
         assert "UTC" not in fallback and not _ISO_TIME.search(fallback), fallback
     assert any("callable from" in shown(message) for message in sent)
+    assert "Try again from 13:00 EST on Monday 23 November" in answers[-1]  # 08:00 in Honolulu
     assert any("<!date^" in shown(message) for message in sent if "Escalation" in shown(message))
 
 
