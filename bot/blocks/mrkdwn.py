@@ -108,10 +108,16 @@ def local_time(at: datetime, fallback_zone: ZoneInfo, pattern: str = WHEN) -> st
     shows the instant in `fallback_zone`, the team's, with the zone's name after each time: never
     raw UTC. A naive `at` is taken as UTC, as the database stores instants."""
     instant = at.replace(tzinfo=UTC) if at.tzinfo is None else at
-    local = instant.astimezone(fallback_zone)
-    words = _DATE_TOKEN.sub(lambda token: _in_words(local, token.group(1), fallback_zone), pattern)
+    words = team_time(instant, fallback_zone, pattern)
     # `|` and `>` would end the token early: the pattern is the bot's own text, kept free of them.
     return f"<!date^{int(instant.timestamp())}^{pattern.replace('|', '/').replace('>', '')}|{escape(words)}>"
+
+
+def team_time(at: datetime, zone: ZoneInfo, pattern: str = WHEN) -> str:
+    """An instant in words in the team's `zone`, named after each time: a date token's fallback,
+    and the form for plain text where no token renders (a refusal's sentence, a notification)."""
+    local = (at.replace(tzinfo=UTC) if at.tzinfo is None else at).astimezone(zone)
+    return _DATE_TOKEN.sub(lambda token: _in_words(local, token.group(1), zone), pattern)
 
 
 def zone_name(zone: ZoneInfo, at: datetime) -> str:

@@ -64,7 +64,7 @@ def posted_as(runtime: Runtime, escalation_id: int, channel: str | None, message
 
 def refusal(runtime: Runtime, escalation_id: int, actor: str) -> str | None:
     with runtime.db.reading() as session:
-        return refusal_for(session, find_escalation(session, escalation_id), actor)
+        return refusal_for(session, find_escalation(session, escalation_id), actor, runtime.zone)
 
 
 def decide_now(

@@ -26,6 +26,7 @@ from bot.blocks.escalations import (
     recommendation_reply,
 )
 from bot.blocks.kit import Reply
+from bot.blocks.mrkdwn import team_time
 from bot.compliance.records import guard_escalation
 from bot.errors import ConflictError, UserError
 from bot.escalations.model import EscalationCard
@@ -86,7 +87,7 @@ def raise_escalation(
     if earlier is not None:
         raise ConflictError(
             f"`{account.account_id}` already has an open escalation: #{earlier.id}, {earlier.kind},"
-            f" raised {earlier.requested_at.date().isoformat()}.",
+            f" raised {team_time(earlier.requested_at, at.zone, '{date_num}')}.",
             "Add to its thread instead, or wait for its decision.",
         )
     amount = parse_amount(request.amount_text, account.currency) if request.amount_text else None
@@ -120,7 +121,9 @@ def raise_escalation(
     return card
 
 
-def refusal_for(session: Session, escalation: Escalation, actor: str) -> str | None:
+def refusal_for(
+    session: Session, escalation: Escalation, actor: str, zone: ZoneInfo = UTC_ZONE
+) -> str | None:
     """Why `actor` may not act on it now, in a sentence; None when they may."""
     member = find_member(session, actor)
     refusal = approval_refusal(
@@ -133,7 +136,7 @@ def refusal_for(session: Session, escalation: Escalation, actor: str) -> str | N
     if refusal and escalation.decided_by and escalation.decided_at:
         who = find_member(session, escalation.decided_by)
         name = who.name if who else escalation.decided_by
-        when = escalation.decided_at.strftime("%Y-%m-%d %H:%M UTC")
+        when = team_time(escalation.decided_at, zone, "{date_num} {time}")
         return f"It was already {escalation.status} by {name} at {when}."
     return refusal
 
@@ -151,7 +154,7 @@ def decide(
     """Approve (with conditions, if any) or reject (saying why). Above a supervisor's approval
     limit an approval becomes a recommendation."""
     escalation = find_escalation(session, escalation_id, for_update=True)
-    refusal = refusal_for(session, escalation, actor)
+    refusal = refusal_for(session, escalation, actor, at.zone)
     if refusal:
         raise ConflictError(refusal, field="comment")
     needed = comment_refusal(approve=approve, comment=comment)
@@ -203,7 +206,7 @@ def ask_for_info(
     """The question goes into the thread and, with an Answer button, to the agent's DM: the
     supervisors' channel is not a place the agent sees. `permalink` links the DM to the thread."""
     escalation = find_escalation(session, escalation_id, for_update=True)
-    refusal = refusal_for(session, escalation, actor)
+    refusal = refusal_for(session, escalation, actor, at.zone)
     if refusal:
         raise ConflictError(refusal, field="question")
     before = _state(escalation)
