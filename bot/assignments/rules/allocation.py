@@ -108,7 +108,7 @@ def allocate(candidates: Iterable[CandidateFields], agents: Sequence[AgentSlot])
     for ranked in allocation.lists.values():
         ranked.sort(key=_rank)
     if allocation.high_value_without_senior:
-        # Kept ones come first, then shared-out ones: told highest priority first.
+        # Found in two passes (kept, then shared out): told to the supervisors in rank order.
         placed = {c.pk: _rank(c) for ranked in allocation.lists.values() for c in ranked}
         allocation.high_value_without_senior.sort(key=placed.__getitem__)
     return allocation
