@@ -7,9 +7,10 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -240,6 +241,27 @@ def test_the_longest_possible_lines_stay_within_limits(builder: Callable[..., Re
     reply = builder(extreme_worklist(500), start=start)
     assert_within_slack_limits(reply.blocks, max_blocks=50)
     assert len(reply.text) < 100
+
+
+def test_calling_hours_keep_their_token_whole_on_the_longest_lines() -> None:
+    """Room is kept for the token: a clip never cuts it, and the page stays within Slack's limits."""
+    later = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # the next day: the longest pattern
+    longest = extreme_worklist(500)
+    lines = tuple(replace(line, done=False, callable_from=later) for line in longest.lines)
+    worklist = replace(longest, lines=lines, zone=ZoneInfo("America/New_York"))
+    reply = worklist_page(worklist)
+    assert_within_slack_limits(reply.blocks, max_blocks=50)
+    token = "<!date^1795536000^callable from {date_short_pretty} {time}|callable from Nov 24, 2026 11:00 EST>"
+    for block in line_sections(reply.blocks):
+        assert block["text"]["text"].endswith(f":clock3: {token}")
+    # Done lines need no calling hours; a line of the list's day shows the time alone.
+    done = tuple(replace(line, callable_from=later) for line in longest.lines)
+    assert "callable from" not in all_text(worklist_reply(replace(worklist, lines=done)).blocks)
+    today = replace(make_worklist(1), zone=ZoneInfo("America/New_York"))
+    today = replace(
+        today, lines=(replace(today.lines[0], callable_from=datetime(2026, 11, 23, 16, 0, tzinfo=UTC)),)
+    )
+    assert "|callable from 11:00 EST>" in all_text(worklist_page(today).blocks)
 
 
 def test_an_account_id_too_long_to_carry_drops_only_the_menu() -> None:
