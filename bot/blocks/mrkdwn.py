@@ -116,7 +116,13 @@ def local_time(at: datetime, fallback_zone: ZoneInfo, pattern: str = WHEN) -> st
 def team_time(at: datetime, zone: ZoneInfo, pattern: str = WHEN) -> str:
     """An instant in words in the team's `zone`, named after each time: a date token's fallback,
     and the form for plain text where no token renders (a refusal's sentence, a notification)."""
-    local = (at.replace(tzinfo=UTC) if at.tzinfo is None else at).astimezone(zone)
+    instant = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    try:
+        local = instant.astimezone(zone)
+    except OverflowError:
+        # An instant at the calendar's very edge (year 1 or 9999, written straight into the
+        # database) has no local time there: it is shown as stored, named, rather than failing.
+        local, zone = instant.astimezone(UTC), ZoneInfo("UTC")
     return _DATE_TOKEN.sub(lambda token: _in_words(local, token.group(1), zone), pattern)
 
 
@@ -129,6 +135,7 @@ def zone_name(zone: ZoneInfo, at: datetime) -> str:
 
 def _in_words(local: datetime, token: str, zone: ZoneInfo) -> str:
     # The "pretty" forms (today, yesterday) depend on the reader's day: the fallback gives the date.
+    # ZoneInfo("UTC") names itself "UTC": only an instant at the calendar's edge is shown in it.
     match token:
         case "date_num":
             return f"{local:%Y-%m-%d}"
