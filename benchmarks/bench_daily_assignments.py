@@ -172,7 +172,8 @@ def _report(label: str, results: dict[str, list[Measurement]]) -> bool:
     for rule, count in sorted(shape["left_off"].items(), key=lambda item: -item[1]):
         print(f"    {rule:<38}{count:>12,}")
     print(f"  {'beyond capacity':<40}{shape['beyond_capacity']:>12,}")
-    print(f"  {'high value unplaced':<40}{shape['high_value_unplaced']:>12,}")
+    print(f"  {'high value left off':<40}{shape['high_value_left_off']:>12,}")
+    print(f"  {'high value with no senior agent':<40}{shape['high_value_without_senior']:>12,}")
     print(f"  {'plan digest':<40}{shape['digest'][:16]:>16}  ({len(digests)} distinct over the runs)")
     print("  goals: " + " · ".join(f"{goal} {'PASS' if ok else 'FAIL'}" for goal, ok in goals))
     print()
@@ -245,15 +246,16 @@ def _describe(day: DayPlan) -> dict[str, Any]:
         for candidate in lists[agent]:
             digest.update(f"{candidate.pk}:{candidate.score!r};".encode())
     digest.update(json.dumps(sorted(day.left_off.items())).encode())
-    digest.update(f"{day.allocation.beyond_capacity}:{day.allocation.high_value_unplaced}".encode())
+    digest.update(f"{day.allocation.beyond_capacity}:{len(day.allocation.high_value_left_off)}".encode())
     placed = sum(len(found) for found in lists.values())
-    unplaced = day.allocation.beyond_capacity + day.allocation.high_value_unplaced
+    unplaced = day.allocation.beyond_capacity
     return {
         "placed": placed,
         "lists": len(lists),
         "left_off": dict(day.left_off),
         "beyond_capacity": day.allocation.beyond_capacity,
-        "high_value_unplaced": day.allocation.high_value_unplaced,
+        "high_value_left_off": len(day.allocation.high_value_left_off),
+        "high_value_without_senior": len(day.allocation.high_value_without_senior),
         "accounts": placed + unplaced + sum(day.left_off.values()),
         "digest": digest.hexdigest(),
     }

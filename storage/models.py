@@ -213,6 +213,9 @@ class Assignment(Base):
     rank: Mapped[int]
     score: Mapped[float]
     reasons: Mapped[list[str]] = mapped_column(JSON)
+    callable_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When the customer may first be called, when that was later than the morning's planning
+    (their hours, in their zone); None when they could be called at once, or the rules are off."""
 
 
 class JobRun(Base):

@@ -115,8 +115,46 @@ def test_high_value_goes_only_to_agents_allowed_to_take_it() -> None:
         [slot("A"), slot("S", high_value=True)],
     )
     assert [c.pk for c in result.lists["S"]] == [1, 2] and result.lists["A"] == []
-    nobody = allocate([candidate(1, 9.0, hv=True)], [slot("A")])
-    assert nobody.high_value_unplaced == 1 and nobody.lists["A"] == []
+    assert result.high_value_without_senior == []
+
+
+def test_with_no_senior_agent_high_value_stays_with_its_agent_and_is_named() -> None:
+    # The issue's morning: the team's most valuable account, assigned to A, and no senior agent.
+    result = allocate(
+        [candidate(1, 9.0, owner="A", hv=True), candidate(2, 8.0, hv=True), candidate(3, 1.0, owner="A")],
+        [slot("A", 2), slot("B", 2)],
+    )
+    assert [c.pk for c in result.lists["A"]] == [1, 3]  # continuity, as for any other account
+    assert [c.pk for c in result.lists["B"]] == [2]  # nobody holds it: the normal allocation
+    assert result.high_value_without_senior == [1, 2] and result.high_value_left_off == []
+
+
+def test_a_full_senior_agent_leaves_high_value_with_its_agent_then_with_anyone() -> None:
+    result = allocate(
+        [
+            candidate(1, 9.0, owner="S", hv=True),
+            candidate(2, 8.0, owner="A", hv=True),
+            candidate(3, 7.0, hv=True),
+            candidate(4, 6.0, owner="A", hv=True),
+        ],
+        [slot("S", 1, high_value=True), slot("A", 2), slot("B", 1)],
+    )
+    assert [c.pk for c in result.lists["S"]] == [1]
+    assert [c.pk for c in result.lists["A"]] == [2, 4] and [c.pk for c in result.lists["B"]] == [3]
+    assert result.high_value_without_senior == [2, 3, 4]
+
+
+def test_a_senior_agent_with_room_takes_high_value_from_a_junior_owner() -> None:
+    result = allocate([candidate(1, 9.0, owner="A", hv=True)], [slot("A", 2), slot("S", 1, high_value=True)])
+    assert [c.pk for c in result.lists["S"]] == [1] and result.high_value_without_senior == []
+
+
+def test_high_value_beyond_everyone_s_capacity_is_counted_and_named() -> None:
+    result = allocate([candidate(1, 9.0), candidate(2, 8.0, hv=True)], [slot("A", 1)])
+    assert [c.pk for c in result.lists["A"]] == [1]
+    assert result.beyond_capacity == 1 and result.high_value_left_off == [2]
+    nobody = allocate([candidate(1, 9.0, hv=True)], [])
+    assert nobody.beyond_capacity == 1 and nobody.high_value_left_off == [1]
 
 
 def test_a_customer_language_goes_to_a_speaker_when_one_has_room() -> None:
@@ -155,11 +193,50 @@ def test_allocation_never_overfills_never_duplicates_and_respects_high_value(
     result = allocate(pool, agents)
     placed = [c.pk for found in result.lists.values() for c in found]
     assert len(placed) == len(set(placed))
-    assert len(placed) + result.beyond_capacity + result.high_value_unplaced == len(pool)
+    assert len(placed) + result.beyond_capacity == len(pool)
     by_id = {a.slack_user_id: a for a in agents}
+    without_senior = set(result.high_value_without_senior)
     for agent_id, found in result.lists.items():
         assert len(found) <= by_id[agent_id].capacity
-        assert by_id[agent_id].takes_high_value or not any(c.high_value for c in found)
+        # A high-value account with an agent not allowed it is always one the summary names.
+        assert {
+            c.pk for c in found if c.high_value and not by_id[agent_id].takes_high_value
+        } <= without_senior
+    assert len(without_senior) == len(result.high_value_without_senior)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-10, 50), st.sampled_from([None, "A0", "B1", "A2", "X"]), st.booleans()),
+        max_size=60,
+    ),
+    st.lists(st.tuples(st.integers(0, 6), st.booleans()), min_size=0, max_size=4),
+)
+def test_no_high_value_account_is_left_off_every_list_while_anyone_has_room(
+    accounts: list[tuple[float, str | None, bool]], team: list[tuple[int, bool]]
+) -> None:
+    """Every candidate may be contacted today (the planner hands over only those), so a high-value
+    one is on a list, or every agent at work is full; and the summary knows each one left off."""
+    agents = [slot(f"{'AB'[i % 2]}{i}", capacity, high_value=hv) for i, (capacity, hv) in enumerate(team)]
+    pool = [candidate(pk, s, owner, hv=hv) for pk, (s, owner, hv) in enumerate(accounts)]
+    result = allocate(pool, agents)
+    placed = {c.pk for found in result.lists.values() for c in found}
+    missing = [c.pk for c in pool if c.high_value and c.pk not in placed]
+    anyone_has_room = any(len(result.lists[a.slack_user_id]) < a.capacity for a in agents if a.capacity > 0)
+    assert not (missing and anyone_has_room)
+    assert sorted(result.high_value_left_off) == sorted(missing)
+    if not any(a.takes_high_value and a.capacity > 0 for a in agents):
+        # No senior agent at work: continuity decides, as for any other account.
+        for c in pool:
+            owner = next((a for a in agents if a.slack_user_id == c.assigned_to and a.capacity > 0), None)
+            if (
+                c.high_value
+                and owner is not None
+                and c.pk in placed
+                and c.pk not in {x.pk for x in result.lists[owner.slack_user_id]}
+            ):
+                assert len(result.lists[owner.slack_user_id]) == owner.capacity
 
 
 def test_the_eighth_call_in_seven_days_and_the_quiet_week_after_a_conversation() -> None:

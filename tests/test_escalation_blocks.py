@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -728,9 +729,12 @@ def test_any_text_people_type_stays_within_limits_and_escaped(
         assert_no_raw_pings(reply, {AGENT, SUPERVISOR})
 
 
-def test_naive_times_are_taken_as_utc() -> None:
-    naive = make_card(requested_at=datetime(2026, 11, 23, 12, 0))
-    assert "|2026-11-23 12:00 UTC>" in all_text(escalation_message(naive).blocks)
+def test_naive_times_are_taken_as_utc_and_shown_in_the_readers_zone() -> None:
+    naive = make_card(requested_at=datetime(2026, 11, 23, 12, 0), zone=ZoneInfo("America/New_York"))
+    # 12:00 UTC: a token for each reader's zone, and 07:00 in New York where it cannot render.
+    assert "<!date^1795435200^{date_short_pretty} {time}|Nov 23, 2026 07:00 EST>" in all_text(
+        escalation_message(naive).blocks
+    )
     assert "*3 h*" in all_text(escalations_list([naive], NOW, whose="yours").blocks)
 
 

@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import example, given
@@ -427,9 +428,11 @@ def test_a_fallback_shows_slacks_own_tokens_as_words_that_ping_nobody() -> None:
     from bot.blocks.mrkdwn import local_time, mention
 
     at = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-    text = f"{mention('U0SUPER1')} decided at {local_time(at, '2026-11-23 14:00 UTC')} for <!here> <#C0X|x>"
+    text = (
+        f"{mention('U0SUPER1')} decided {local_time(at, ZoneInfo('America/New_York'))} for <!here> <#C0X|x>"
+    )
     shown = Reply(text=text, blocks=[section(text)]).as_kwargs()["text"]
-    assert shown == "@U0SUPER1 decided at 2026-11-23 14:00 UTC for @here #x"
+    assert shown == "@U0SUPER1 decided Nov 23, 2026 09:00 EST for @here #x"
 
 
 def test_a_customer_name_fakes_nothing_in_alerts() -> None:

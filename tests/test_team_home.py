@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.assignments.model import NamedAccounts
 from bot.assignments.rules.scoring import AccountFacts, ScoreWeights, reasons, reasons_now
 from bot.blocks.cockpit import team_home
 from bot.cockpit.model import (
@@ -427,7 +428,13 @@ def test_a_huge_team_day_stays_within_the_views_limits() -> None:
         promises_due=tuple(
             PromiseDue("A" * 64, long, long, Decimal(n), "USD", Decimal(0), TODAY, "pending") for n in range(900)
         ),
-        left_off=LeftOff({long + str(n): n for n in range(100)}, 5, 6),
+        left_off=LeftOff(
+            {long + str(n): n for n in range(100)},
+            5,
+            NamedAccounts(600, tuple("A" * 64 for _ in range(20))),
+            NamedAccounts(700, tuple("B" * 64 for _ in range(20))),
+            seniors_at_work=False,
+        ),
         numbers=numbers,
     )  # fmt: skip
     view = team_home(day)

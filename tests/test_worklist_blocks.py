@@ -7,9 +7,10 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block as SdkBlock
 from slack_sdk.models.views import View
 
-from bot.assignments.model import AgentTally, SupervisorSummary, Worklist, WorklistLine
+from bot.assignments.model import AgentTally, NamedAccounts, SupervisorSummary, Worklist, WorklistLine
 from bot.blocks.kit import Block, Reply
 from bot.blocks.worklist import (
     HOME_LINES,
@@ -242,6 +243,27 @@ def test_the_longest_possible_lines_stay_within_limits(builder: Callable[..., Re
     assert len(reply.text) < 100
 
 
+def test_calling_hours_keep_their_token_whole_on_the_longest_lines() -> None:
+    """Room is kept for the token: a clip never cuts it, and the page stays within Slack's limits."""
+    later = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # the next day: the longest pattern
+    longest = extreme_worklist(500)
+    lines = tuple(replace(line, done=False, callable_from=later) for line in longest.lines)
+    worklist = replace(longest, lines=lines, zone=ZoneInfo("America/New_York"))
+    reply = worklist_page(worklist)
+    assert_within_slack_limits(reply.blocks, max_blocks=50)
+    token = "<!date^1795536000^callable from {date_short_pretty} {time}|callable from Nov 24, 2026 11:00 EST>"
+    for block in line_sections(reply.blocks):
+        assert block["text"]["text"].endswith(f":clock3: {token}")
+    # Done lines need no calling hours; a line of the list's day shows the time alone.
+    done = tuple(replace(line, callable_from=later) for line in longest.lines)
+    assert "callable from" not in all_text(worklist_reply(replace(worklist, lines=done)).blocks)
+    today = replace(make_worklist(1), zone=ZoneInfo("America/New_York"))
+    today = replace(
+        today, lines=(replace(today.lines[0], callable_from=datetime(2026, 11, 23, 16, 0, tzinfo=UTC)),)
+    )
+    assert "|callable from 11:00 EST>" in all_text(worklist_page(today).blocks)
+
+
 def test_an_account_id_too_long_to_carry_drops_only_the_menu() -> None:
     reply = worklist_page(make_worklist(2, account_id='"' * 64))
     assert len(line_sections(reply.blocks)) == 2
@@ -366,8 +388,8 @@ def make_summary(agents: int, **changes: Any) -> SupervisorSummary:
         tallies=tallies,
         left_off={"on hold: dispute": 12, "do not contact": 3},
         beyond_capacity=40,
-        high_value_unplaced=2,
         agents_away=("Bob Away", "Cy Away"),
+        high_value_left_off=NamedAccounts(2, ("ACC-7", "ACC-8")),
     )
     return replace(summary, **changes)
 
@@ -380,7 +402,7 @@ def test_the_summary_lists_agents_counts_and_what_was_left_off() -> None:
     assert "*3 agents · 75 accounts*\n$36,000.00" in text
     assert "• on hold: dispute: 12\n• do not contact: 3" in text
     assert "beyond everyone's capacity: 40" in text
-    assert "high-value, no allowed agent had room: 2" in text
+    assert "• high value among them: 2: `ACC-7`, `ACC-8`" in text
     assert "*Away today (2):* Bob Away, Cy Away" in text
     assert reply.text == "Worklists for 2026-11-23: 3 agents, 75 accounts"
 
@@ -439,17 +461,31 @@ def test_the_summary_names_no_debtor() -> None:
     tally = AgentTally(
         AGENT, "Ann", len(worklist.lines), (("USD", sum((x.balance for x in worklist.lines), Decimal(0))),)
     )
-    blob = json.dumps(supervisor_summary(make_summary(0, tallies=(tally,))).as_kwargs())
+    summary = make_summary(0, tallies=(tally,), high_value_left_off=NamedAccounts())
+    blob = json.dumps(supervisor_summary(summary).as_kwargs())
     assert "Sons" not in blob and "ACC-" not in blob and "Customer" not in blob
 
 
 def test_an_agent_without_a_name_is_mentioned_and_nothing_left_off_is_said() -> None:
     summary = make_summary(0, tallies=(AgentTally("U0AGENT9", " ", 1, ()),), left_off={}, agents_away=())
-    summary = replace(summary, beyond_capacity=0, high_value_unplaced=0)
+    summary = replace(summary, beyond_capacity=0, high_value_left_off=NamedAccounts())
     text = all_text(supervisor_summary(summary).blocks)
     assert "• <@U0AGENT9> — 1 account" in text
     assert "Nothing: every account" in text
     assert "Away" not in text
+
+
+def test_the_summary_flags_high_value_accounts_without_a_senior_agent_by_id() -> None:
+    flagged = NamedAccounts(23, tuple(f"ACC-{n}" for n in range(1004, 1024)))
+    text = all_text(
+        supervisor_summary(make_summary(2, high_value_without_senior=flagged, seniors_at_work=False)).blocks
+    )
+    assert ":warning: *23 high-value accounts with no senior agent:* `ACC-1004`, `ACC-1005`" in text
+    assert "`ACC-1023` and 3 more" in text and "Nobody at work today may take high-value accounts" in text
+    one = NamedAccounts(1, ("ACC-1004",))
+    text = all_text(supervisor_summary(make_summary(2, high_value_without_senior=one)).blocks)
+    assert "*1 high-value account with no senior agent free:* `ACC-1004`\nNo senior agent had room" in text
+    assert "senior agent" not in all_text(supervisor_summary(make_summary(2)).blocks)
 
 
 def test_no_agents_today() -> None:

@@ -50,7 +50,7 @@ def hand_to(runtime: Runtime, *, actor: str, alert_id: int, agent_id: str) -> st
             watched_again=_watched_again(runtime),
         )  # fmt: skip
         did = "Taken over" if agent_id == actor else "Reassigned"
-        queue_line_edit(session, acted, did=did, actor=actor, at=now)
+        queue_line_edit(session, acted, did=did, actor=actor, at=now, zone=runtime.zone)
         return acted.said
 
 
@@ -58,7 +58,9 @@ def snooze(runtime: Runtime, *, actor: str, alert_id: int) -> str:
     now = runtime.now()
     with runtime.db.transaction() as session:
         acted = snooze_alert(session, actor=actor, alert_id=alert_id, now=now)
-        queue_line_edit(session, acted, did=f"Snoozed {SNOOZE_DAYS} days", actor=actor, at=now)
+        queue_line_edit(
+            session, acted, did=f"Snoozed {SNOOZE_DAYS} days", actor=actor, at=now, zone=runtime.zone
+        )
         return acted.said
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -120,7 +121,9 @@ def listed_in(session: Session, key: str) -> ListedIn | None:
     return ListedIn(key, original.channel, blocks, f"{key}:edit:{len(edits) + 1}")
 
 
-def queue_line_edit(session: Session, acted: ActedOn, *, did: str, actor: str, at: datetime) -> None:
+def queue_line_edit(
+    session: Session, acted: ActedOn, *, did: str, actor: str, at: datetime, zone: ZoneInfo
+) -> None:
     """Everyone sees what was done: each message listing the account is edited (chat.update
     through the outbox), queued in the action's own transaction so the two never disagree."""
     for message_key in dict.fromkeys(key for _, key in acted.listed):
@@ -130,7 +133,7 @@ def queue_line_edit(session: Session, acted: ActedOn, *, did: str, actor: str, a
         for alert_id, key in acted.listed:
             if key != message_key:
                 continue
-            edited = with_line_handled(listed.blocks, Handled(alert_id, did, actor, at, acted.owner))
+            edited = with_line_handled(listed.blocks, Handled(alert_id, did, actor, at, acted.owner, zone))
             if edited is None:
                 continue  # not this alert's line (the account's line carries one alert's buttons)
             enqueue(

@@ -4,13 +4,16 @@ Home tab and the supervisors' summary are rendered from."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from bot.vocabulary import AccountStatus
 
 MORNING_RUN = "daily-assignments"
 """The job that plans the day and sends the worklists; its claim keeps the day's summary."""
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,8 @@ class WorklistLine:
     """Worked today: a contact, payment or promise recorded since the team's midnight."""
     status: str = AccountStatus.ACTIVE
     """The account's status now: one paid off since the morning reads as paid, not past due."""
+    callable_from: datetime | None = None
+    """When the customer may first be called, when that was later than the morning's planning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,8 @@ class Worklist:
     agent_name: str
     work_date: date
     lines: tuple[WorklistLine, ...]
+    zone: ZoneInfo = UTC_ZONE
+    """The team's: where a time cannot show in the reader's own zone, it shows in this one."""
 
     @property
     def done_count(self) -> int:
@@ -50,11 +57,25 @@ class AgentTally:
 
 
 @dataclass(frozen=True, slots=True)
+class NamedAccounts:
+    """Some accounts, counted, the first of them by id (a summary names a few, counts them all)."""
+
+    total: int = 0
+    first: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SupervisorSummary:
     work_date: date
     tallies: tuple[AgentTally, ...]
     left_off: dict[str, int] = field(default_factory=dict)
     """Accounts that may not be contacted today, counted by reason."""
     beyond_capacity: int = 0
-    high_value_unplaced: int = 0
     agents_away: tuple[str, ...] = ()
+    high_value_without_senior: NamedAccounts = NamedAccounts()
+    """High-value accounts on the list of an agent not allowed high value, because no one allowed
+    was at work with room (see rules.allocation), highest priority first."""
+    seniors_at_work: bool = True
+    """Whether anyone allowed high value had a list today: the summary says why they were not."""
+    high_value_left_off: NamedAccounts = NamedAccounts()
+    """High-value accounts that fitted in nobody's capacity (also counted in beyond_capacity)."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.alerts.rules import SNOOZE_DAYS
 from bot.blocks.kit import Block, Reply, actions, button, context, header, section
@@ -98,6 +99,8 @@ class Handled:
     actor: str
     at: datetime
     owner: str | None
+    zone: ZoneInfo
+    """The team's: the fallback of the time each reader sees in their own zone."""
 
 
 def with_line_handled(blocks: list[Block], handled: Handled) -> Reply | None:
@@ -107,7 +110,7 @@ def with_line_handled(blocks: list[Block], handled: Handled) -> Reply | None:
     if not any(block.get("block_id") == buttons_id for block in blocks):
         return None
     owner = mention(handled.owner) if handled.owner else "unassigned"
-    when = local_time(handled.at, handled.at.strftime("%Y-%m-%d %H:%M UTC"))
+    when = local_time(handled.at, handled.zone)
     note = f"{handled.did} by {mention(handled.actor)} {when} · Owner: {owner}"
     changed: list[Block] = []
     for block in blocks:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.blocks.alerts import ALERTS_COMMAND, AlertLine, alert_line
 from bot.blocks.digest import so_far_lines
@@ -26,7 +27,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.mrkdwn import clip, clip_escaped, code, local_time, one_line
-from bot.blocks.worklist import left_off_text
+from bot.blocks.worklist import left_off_text, without_senior_text
 from bot.cockpit.model import AgentToday, EscalationWaiting, PromiseDue, ReminderThresholds, TeamDay
 from bot.currency import format_money
 from bot.vocabulary import EscalationKind
@@ -142,11 +143,11 @@ def _waited(escalation: EscalationWaiting, limits: ReminderThresholds) -> str:
     return f":hourglass_flowing_sand: {waited} (reminder at {limits.reminder_hours:g} h)"
 
 
-def _when(at: datetime) -> str:
-    return local_time(at, at.strftime("%Y-%m-%d %H:%M UTC"))
+def _when(at: datetime, zone: ZoneInfo) -> str:
+    return local_time(at, zone)
 
 
-def _escalation_text(escalation: EscalationWaiting, limits: ReminderThresholds) -> str:
+def _escalation_text(escalation: EscalationWaiting, limits: ReminderThresholds, zone: ZoneInfo) -> str:
     try:
         kind = KIND_LABELS[EscalationKind(escalation.kind)]
     except ValueError:
@@ -155,7 +156,7 @@ def _escalation_text(escalation: EscalationWaiting, limits: ReminderThresholds) 
     who = _name(escalation.requested_by_name, escalation.requested_by)
     return clip_escaped(
         f"*{kind}* {code(escalation.account_id[:40])} {one_line(escalation.customer_name, CUSTOMER_LIMIT)}"
-        f"{amount} · by {who} {_when(escalation.requested_at)}\n{_waited(escalation, limits)}",
+        f"{amount} · by {who} {_when(escalation.requested_at, zone)}\n{_waited(escalation, limits)}",
         ESCALATION_TEXT_LIMIT,
     )
 
@@ -167,7 +168,10 @@ def _escalation_blocks(day: TeamDay) -> list[Block]:
         return [section(f"*Escalations waiting on {day.waiting_on}*\nNone: nothing waits for a decision.")]
     blocks = [section(title)]
     for escalation in waiting[:ESCALATIONS_LISTED]:
-        blocks += [section(_escalation_text(escalation, day.thresholds)), decision_buttons(escalation.id)]
+        blocks += [
+            section(_escalation_text(escalation, day.thresholds, day.zone)),
+            decision_buttons(escalation.id),
+        ]
     rest = len(waiting) - ESCALATIONS_LISTED
     if rest > 0:
         blocks.append(context(f"…and {rest:,} newer: `/collect escalations`"))
@@ -250,4 +254,8 @@ def _left_off_blocks(day: TeamDay) -> list[Block]:
     if day.left_off is None:
         return [section("*Left off today*\nThe worklists have not gone out today.")]
     found = day.left_off
-    return [section(left_off_text(found.reasons, found.beyond_capacity, found.high_value_unplaced))]
+    blocks = []
+    if found.high_value_without_senior.total:
+        blocks.append(section(without_senior_text(found.high_value_without_senior, found.seniors_at_work)))
+    blocks.append(section(left_off_text(found.reasons, found.beyond_capacity, found.high_value_left_off)))
+    return blocks

@@ -126,9 +126,8 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
-def _when(at: datetime) -> str:
-    at = _utc(at)
-    return local_time(at, at.strftime("%Y-%m-%d %H:%M UTC"))
+def _when(at: datetime, card: EscalationCard) -> str:
+    return local_time(_utc(at), card.zone)
 
 
 def _hours(hours: float) -> str:
@@ -343,7 +342,7 @@ def _summary_section(card: EscalationCard) -> Block:
         f"*Balance*\n{escape(_money(card.balance, card))}",
         standing,
         f"*Requested by*\n{_who(card.requested_by)}",
-        f"*Requested*\n{_when(card.requested_at)}",
+        f"*Requested*\n{_when(card.requested_at, card)}",
     ]
     return section(text, fields=fields)
 
@@ -353,13 +352,13 @@ def _contact_summary(card: EscalationCard) -> list[str]:
     recent = card.recent_contacts[:RECENT_CONTACTS]
     if not recent:
         return [attempts, "No contact logged yet"]
-    return [attempts, *(_contact_text(contact) for contact in recent)]
+    return [attempts, *(_contact_text(contact, card) for contact in recent)]
 
 
-def _contact_text(contact: ContactLine) -> str:
+def _contact_text(contact: ContactLine, card: EscalationCard) -> str:
     channel = one_line(channel_name(contact.channel), CONTACT_WORD_LIMIT) or "?"
     outcome = one_line(contact.outcome, CONTACT_WORD_LIMIT) or "?"
-    return f"{channel_icon(contact.channel)} {_when(contact.at)} · {channel} · {outcome}"
+    return f"{channel_icon(contact.channel)} {_when(contact.at, card)} · {channel} · {outcome}"
 
 
 def _status_text(card: EscalationCard) -> str:
@@ -386,7 +385,7 @@ def _decided_text(card: EscalationCard) -> str:
     icon, verb = _verdict(card)
     text = f"{icon} *{verb.capitalize()}* by {_who(card.decided_by)}"
     if card.decided_at:
-        text += f" {_when(card.decided_at)}"
+        text += f" {_when(card.decided_at, card)}"
     if card.recommended_by and card.recommended_by != card.decided_by:
         text += f", recommended by {_who(card.recommended_by)}"
     if card.status != EscalationStatus.REJECTED:

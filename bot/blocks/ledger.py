@@ -4,6 +4,7 @@ are about no account, like errors, are in bot.blocks.answers)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.aging import AgingBucket
 from bot.blocks.answers import error_reply
@@ -82,22 +83,26 @@ def account_card(summary: AccountSummary) -> Reply:
                 f" ({promise.standing}; paid so far {format_money(promise.paid_toward, summary.currency)})"
             )
         )
-    blocks += [divider(), section(_contacts_text(summary.contacts)), section(_payments_text(summary))]
+    blocks += [
+        divider(),
+        section(_contacts_text(summary.contacts, summary.zone)),
+        section(_payments_text(summary)),
+    ]
     standing = status_name(summary.status) if closed else f"{summary.days_past_due} days past due"
     return Reply(text=f"{summary.account_id}: {balance}, {standing}", blocks=blocks)
 
 
-def _contacts_text(contacts: list[ContactLine]) -> str:
+def _contacts_text(contacts: list[ContactLine], zone: ZoneInfo) -> str:
     if not contacts:
         return "*Last contacts*\nNone logged yet."
-    lines = [_contact_line(c) for c in contacts]
+    lines = [_contact_line(c, zone) for c in contacts]
     return "*Last contacts*\n" + "\n".join(lines)
 
 
-def _contact_line(contact: ContactLine) -> str:
+def _contact_line(contact: ContactLine, zone: ZoneInfo) -> str:
     who = f" by {mention(contact.agent)}" if contact.agent else ""
     notes = f" — {escape(contact.notes[:200])}" if contact.notes else ""
-    when = local_time(contact.at, contact.at.strftime("%Y-%m-%d %H:%M UTC"))
+    when = local_time(contact.at, zone)
     channel = escape(channel_name(contact.channel))
     return f"• {channel_icon(contact.channel)} {when} · {channel} · {contact.outcome}{who}{notes}"
 
@@ -105,13 +110,14 @@ def _contact_line(contact: ContactLine) -> str:
 def _payments_text(summary: AccountSummary) -> str:
     if not summary.payments:
         return "*Last payments*\nNone recorded yet."
-    return "*Last payments*\n" + "\n".join(_payment_line(p, summary.currency) for p in summary.payments)
+    return "*Last payments*\n" + "\n".join(_payment_line(p, summary) for p in summary.payments)
 
 
-def _payment_line(payment: PaymentLine, currency: str) -> str:
+def _payment_line(payment: PaymentLine, summary: AccountSummary) -> str:
+    currency = summary.currency
     method = f" · {escape(method_name(payment.method))}" if payment.method else ""
     reference = f" · ref {code(payment.reference)}" if payment.reference else ""
-    return f"• {payment.received_at.date().isoformat()} · {format_money(payment.amount, currency)}{method}{reference}"
+    return f"• {local_time(payment.received_at, summary.zone, '{date_num}')} · {format_money(payment.amount, currency)}{method}{reference}"
 
 
 def payment_recorded(outcome: PaymentOutcome) -> Reply:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.vocabulary import Channel
 
@@ -93,9 +94,61 @@ def mention(slack_user_id: str) -> str:
     return f"<@{safe}>"
 
 
-def local_time(at: datetime, fallback: str) -> str:
-    """A time each reader sees in their own zone, with a plain fallback for notifications."""
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{escape(fallback)}>"
+WHEN = "{date_short_pretty} {time}"
+"""The usual pattern for an instant: "Today 11:00", "Nov 23, 2026 11:00"."""
+_DATE_TOKEN = re.compile(
+    r"\{(date_num|date|date_short|date_long|date_pretty|date_short_pretty|date_long_pretty|time|time_secs)\}"
+)
+
+
+def local_time(at: datetime, fallback_zone: ZoneInfo, pattern: str = WHEN) -> str:
+    """An instant as each reader's Slack shows it, in their own zone: a date token
+    (`<!date^…^pattern|fallback>`, Slack's `{date_short_pretty}`, `{time}` … in `pattern`, around
+    the bot's own words). Where a token cannot render (a notification, an old client) its fallback
+    shows the instant in `fallback_zone`, the team's, with the zone's name after each time: never
+    raw UTC. A naive `at` is taken as UTC, as the database stores instants."""
+    instant = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    words = team_time(instant, fallback_zone, pattern)
+    # `|` and `>` would end the token early: the pattern is the bot's own text, kept free of them.
+    return f"<!date^{int(instant.timestamp())}^{pattern.replace('|', '/').replace('>', '')}|{escape(words)}>"
+
+
+def team_time(at: datetime, zone: ZoneInfo, pattern: str = WHEN) -> str:
+    """An instant in words in the team's `zone`, named after each time: a date token's fallback,
+    and the form for plain text where no token renders (a refusal's sentence, a notification)."""
+    instant = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    try:
+        local = instant.astimezone(zone)
+    except OverflowError:
+        # An instant at the calendar's very edge (year 1 or 9999, written straight into the
+        # database) has no local time there: it is shown as stored, named, rather than failing.
+        local, zone = instant.astimezone(UTC), ZoneInfo("UTC")
+    return _DATE_TOKEN.sub(lambda token: _in_words(local, token.group(1), zone), pattern)
+
+
+def zone_name(zone: ZoneInfo, at: datetime) -> str:
+    """The zone as people read it beside a time: its abbreviation there and then (EST, CET), or
+    the zone's key where it has only an offset for one (Sao Paulo's "-03")."""
+    abbreviation = at.astimezone(zone).tzname() or ""
+    return abbreviation if abbreviation.isalpha() else zone.key
+
+
+def _in_words(local: datetime, token: str, zone: ZoneInfo) -> str:
+    # The "pretty" forms (today, yesterday) depend on the reader's day: the fallback gives the date.
+    # ZoneInfo("UTC") names itself "UTC": only an instant at the calendar's edge is shown in it.
+    match token:
+        case "date_num":
+            return f"{local:%Y-%m-%d}"
+        case "date" | "date_pretty":
+            return f"{local:%B} {local.day}, {local.year}"
+        case "date_short" | "date_short_pretty":
+            return f"{local:%b} {local.day}, {local.year}"
+        case "date_long" | "date_long_pretty":
+            return f"{local:%A}, {local:%B} {local.day}, {local.year}"
+        case "time_secs":
+            return f"{local:%H:%M:%S} {zone_name(zone, local)}"
+        case _:
+            return f"{local:%H:%M} {zone_name(zone, local)}"
 
 
 def clip(text: str, limit: int) -> str:

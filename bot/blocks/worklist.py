@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from bot.assignments.model import AgentTally, SupervisorSummary, Worklist, WorklistLine
+from bot.assignments.model import AgentTally, NamedAccounts, SupervisorSummary, Worklist, WorklistLine
 from bot.blocks.kit import (
     SECTION_TEXT_LIMIT,
     Block,
@@ -31,7 +31,7 @@ from bot.blocks.kit import (
     pack_lines,
     section,
 )
-from bot.blocks.mrkdwn import clip, mention, one_line
+from bot.blocks.mrkdwn import clip, local_time, mention, one_line
 from bot.currency import format_money
 from bot.ids import ActionId
 from bot.interactions import WorklistChoice, WorklistPage
@@ -64,6 +64,8 @@ LEFT_OFF_REASONS = 15
 LEFT_OFF_TEXT_LIMIT = 1600
 AWAY_NAME_LIMIT = 40
 AWAY_TEXT_LIMIT = 1000
+ACCOUNT_IDS_SHOWN = 20
+HIGH_VALUE_TEXT_LIMIT = 1200
 
 NOTHING_TODAY = ":sunny: Nothing on your list today. Type `/collect help` to see what else you can do."
 
@@ -119,7 +121,18 @@ def _done_text(worklist: Worklist) -> str:
 # --- One worklist line ---------------------------------------------------------------------------
 
 
-def _line_text(line: WorklistLine, *, show_done: bool) -> str:
+def _callable_text(line: WorklistLine, worklist: Worklist) -> str:
+    """When the customer may first be called, in the reader's own time (a Slack date token; the
+    team's zone where it cannot render), with the day when it is not the list's."""
+    if line.callable_from is None:
+        return ""
+    at = line.callable_from
+    same_day = at.astimezone(worklist.zone).date() == worklist.work_date
+    pattern = "callable from {time}" if same_day else "callable from {date_short_pretty} {time}"
+    return f":clock3: {local_time(at, worklist.zone, pattern)}"
+
+
+def _line_text(line: WorklistLine, worklist: Worklist, *, show_done: bool) -> str:
     rows = [
         f"*{line.rank}.* {one_line(line.customer_name, NAME_LIMIT)} · {_code(line.account_id)}",
         f"{_money(line.balance, line.currency)} · {_standing(line)}",
@@ -131,8 +144,12 @@ def _line_text(line: WorklistLine, *, show_done: bool) -> str:
     reasons = one_line(" · ".join(line.reasons), REASONS_LIMIT)
     if reasons:
         rows.append(reasons)
+    # A done line needs no calling hours. The hours are a Slack token, which a clip would break:
+    # room is kept for them, at the expense of the longest names and reasons (never of real ones).
+    hours = "" if show_done and line.done else _callable_text(line, worklist)
     # The caps above keep real lines under the limit; this guards absurd ranks and day counts.
-    return clip("\n".join(rows), LINE_TEXT_LIMIT)
+    text = clip("\n".join(rows), LINE_TEXT_LIMIT - (len(hours) + 1 if hours else 0))
+    return f"{text}\n{hours}" if hours else text
 
 
 def _line_menu(account_id: str) -> dict[str, Any] | None:
@@ -154,8 +171,8 @@ def _line_menu(account_id: str) -> dict[str, Any] | None:
     }
 
 
-def _line_block(line: WorklistLine, *, show_done: bool) -> Block:
-    block = section(_line_text(line, show_done=show_done))
+def _line_block(line: WorklistLine, worklist: Worklist, *, show_done: bool) -> Block:
+    block = section(_line_text(line, worklist, show_done=show_done))
     menu = _line_menu(line.account_id)
     if menu is not None:
         block["accessory"] = menu
@@ -184,7 +201,7 @@ def _list_reply(worklist: Worklist, start: int, *, show_done: bool) -> Reply:
     start = _page_start(start, total)
     shown = worklist.lines[start : start + PAGE_SIZE]
     blocks = [title, context(*_intro(worklist, show_done=show_done))]
-    blocks += [_line_block(line, show_done=show_done) for line in shown]
+    blocks += [_line_block(line, worklist, show_done=show_done) for line in shown]
     blocks += _paging_blocks(worklist, start, start + len(shown))
     return Reply(text=_fallback(worklist, show_done=show_done), blocks=blocks)
 
@@ -256,7 +273,7 @@ def _home_blocks(worklist: Worklist) -> list[Block]:
         return [*blocks, section(NOTHING_TODAY)]
     progress = f"*{_done_text(worklist)}*\n`{_progress_bar(worklist.done_count, len(worklist.lines))}`"
     blocks += [section(progress), divider()]
-    blocks += [_line_block(line, show_done=True) for line in worklist.lines[:HOME_LINES]]
+    blocks += [_line_block(line, worklist, show_done=True) for line in worklist.lines[:HOME_LINES]]
     hidden = len(worklist.lines) - HOME_LINES
     if hidden > 0:
         blocks.append(context(f"…and {hidden:,} more: type `/collect mine`"))
@@ -268,10 +285,16 @@ def _home_blocks(worklist: Worklist) -> list[Block]:
 
 def supervisor_summary(summary: SupervisorSummary) -> Reply:
     """The morning message for the supervisor channel. It names agents, never debtors: the channel
-    is wider than the people allowed to see a customer's details."""
+    is wider than the people allowed to see a customer's details. High-value accounts without a
+    senior agent are named by account id (as the alerts in the same channel do), never by customer."""
     blocks = [header(f"Worklists for {_day(summary.work_date)}"), section(_totals_text(summary.tallies))]
     blocks += _agent_blocks(summary.tallies)
-    blocks += [divider(), section(_left_off_text(summary))]
+    blocks.append(divider())
+    if summary.high_value_without_senior.total:
+        blocks.append(
+            section(without_senior_text(summary.high_value_without_senior, summary.seniors_at_work))
+        )
+    blocks.append(section(_left_off_text(summary)))
     if summary.agents_away:
         blocks.append(section(_away_text(summary.agents_away)))
     accounts = sum(tally.accounts for tally in summary.tallies)
@@ -338,10 +361,10 @@ def _agent_blocks(tallies: Sequence[AgentTally]) -> list[Block]:
 
 
 def _left_off_text(summary: SupervisorSummary) -> str:
-    return left_off_text(summary.left_off, summary.beyond_capacity, summary.high_value_unplaced)
+    return left_off_text(summary.left_off, summary.beyond_capacity, summary.high_value_left_off)
 
 
-def left_off_text(left_off: dict[str, int], beyond_capacity: int, high_value_unplaced: int) -> str:
+def left_off_text(left_off: dict[str, int], beyond_capacity: int, high_value_left_off: NamedAccounts) -> str:
     """What the morning left off the lists, and why: the summary's section, and the Home's."""
     rows = ["*Left off today*"]
     reasons = Counter(left_off).most_common()
@@ -351,11 +374,34 @@ def left_off_text(left_off: dict[str, int], beyond_capacity: int, high_value_unp
         rows.append(f"• …and {_count(len(rest), 'more reason')}: {sum(c for _, c in rest):,}")
     if beyond_capacity:
         rows.append(f"• beyond everyone's capacity: {beyond_capacity:,}")
-    if high_value_unplaced:
-        rows.append(f"• high-value, no allowed agent had room: {high_value_unplaced:,}")
+    if high_value_left_off.total:
+        rows.append(
+            f"• high value among them: {high_value_left_off.total:,}: {_account_ids(high_value_left_off)}"
+        )
     if len(rows) == 1:
         rows.append("Nothing: every account that could be worked today has an agent.")
     return clip("\n".join(rows), LEFT_OFF_TEXT_LIMIT)
+
+
+def _account_ids(accounts: NamedAccounts) -> str:
+    """Account ids only, never a customer's name: the channel is wider than those who may see one."""
+    text = ", ".join(_code(account_id) for account_id in accounts.first[:ACCOUNT_IDS_SHOWN])
+    rest = accounts.total - min(len(accounts.first), ACCOUNT_IDS_SHOWN)
+    return text + (f" and {rest:,} more" if rest > 0 else "")
+
+
+def without_senior_text(accounts: NamedAccounts, seniors_at_work: bool) -> str:
+    """High-value accounts on the list of an agent not allowed high value: said every morning
+    (and on the supervisors' Home), so that the most valuable accounts never move to a junior
+    agent unnoticed."""
+    if seniors_at_work:
+        why = "no senior agent free"
+        then = "No senior agent had room: they stay with their agents, or went to whoever had room."
+    else:
+        why = "no senior agent"
+        then = "Nobody at work today may take high-value accounts: they stay with their agents, or went to whoever had room."
+    head = f":warning: *{_count(accounts.total, 'high-value account')} with {why}:* {_account_ids(accounts)}"
+    return clip(f"{head}\n{then}", HIGH_VALUE_TEXT_LIMIT)
 
 
 def _away_text(away: Sequence[str]) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from bot.assignments.model import UTC_ZONE, NamedAccounts
 from bot.reports.model import PerformanceReport
 
 Amounts = tuple[tuple[str, Decimal], ...]
@@ -85,7 +87,9 @@ class LeftOff:
 
     reasons: dict[str, int] = field(default_factory=dict)
     beyond_capacity: int = 0
-    high_value_unplaced: int = 0
+    high_value_left_off: NamedAccounts = field(default_factory=NamedAccounts)
+    high_value_without_senior: NamedAccounts = field(default_factory=NamedAccounts)
+    seniors_at_work: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +110,5 @@ class TeamDay:
     """None before the morning's run (or on a day off)."""
     numbers: PerformanceReport
     """Today so far (bot.reports): the team's collected, target and activity."""
+    zone: ZoneInfo = UTC_ZONE
+    """The team's: where a time cannot show in the reader's own zone, it shows in this one."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.access import works_accounts
 from bot.alerts.records import open_alerts
 from bot.alerts.rules import ranked
-from bot.assignments.model import MORNING_RUN
+from bot.assignments.model import MORNING_RUN, NamedAccounts
 from bot.assignments.records.worklists import worked_today
 from bot.cockpit.model import (
     AgentToday,
@@ -58,6 +58,7 @@ def team_day(
         promises_due=promises_due(session, today, settings.promise_grace_days, zone, now),
         left_off=left_off_today(session, today),
         numbers=numbers,
+        zone=zone,
     )
 
 
@@ -205,5 +206,14 @@ def left_off_today(session: Session, day: date) -> LeftOff | None:
     return LeftOff(
         reasons={str(reason): int(count) for reason, count in dict(reasons).items()},
         beyond_capacity=int(summary.get("beyond_capacity") or 0),
-        high_value_unplaced=int(summary.get("high_value_unplaced") or 0),
+        high_value_left_off=_named(summary.get("high_value_left_off")),
+        high_value_without_senior=_named(summary.get("high_value_without_senior")),
+        seniors_at_work=bool(summary.get("seniors_at_work", True)),
     )
+
+
+def _named(kept: Any) -> NamedAccounts:
+    """Accounts the claim's summary named (absent from a run before they were kept: none)."""
+    if not isinstance(kept, dict):
+        return NamedAccounts()
+    return NamedAccounts(int(kept.get("total") or 0), tuple(str(a) for a in kept.get("first") or ()))

@@ -80,7 +80,9 @@ def guard_contact(
     # "inbound: …" in the notes logs the customer's own call or message, which the rules never refuse.
     inbound = (notes or "").strip().lower().startswith("inbound")
     facts = debt_facts(session, account, now, zone, with_calls=counts_calls(channel))
-    verdict = check_contact(channel, outcome, now, facts, inbound=inbound, profile=profile)
+    # In the team's zone: the rules count call days in the zone `at` carries, and word the next
+    # allowed time in it when the customer's zone is unknown (the team's, named; never raw UTC).
+    verdict = check_contact(channel, outcome, now.astimezone(zone), facts, inbound=inbound, profile=profile)
     _allowed(session, verdict, account, f"log {channel}", now)
 
 

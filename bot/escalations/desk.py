@@ -25,7 +25,7 @@ from bot.runtime import Runtime
 
 
 def _moment(runtime: Runtime) -> Moment:
-    return Moment(now=runtime.now(), today=runtime.today())
+    return Moment(now=runtime.now(), today=runtime.today(), zone=runtime.zone)
 
 
 def escalate(runtime: Runtime, *, actor: str, request: EscalationRequest) -> EscalationCard:
@@ -64,7 +64,7 @@ def posted_as(runtime: Runtime, escalation_id: int, channel: str | None, message
 
 def refusal(runtime: Runtime, escalation_id: int, actor: str) -> str | None:
     with runtime.db.reading() as session:
-        return refusal_for(session, find_escalation(session, escalation_id), actor)
+        return refusal_for(session, find_escalation(session, escalation_id), actor, runtime.zone)
 
 
 def decide_now(
@@ -101,7 +101,9 @@ def answer_refusal(runtime: Runtime, escalation_id: int, actor: str) -> str | No
 def card_to_answer(runtime: Runtime, escalation_id: int) -> EscalationCard:
     """The card the answer form shows: the request and the question asked."""
     with runtime.db.reading() as session:
-        return card_of(session, find_escalation(session, escalation_id), runtime.today(), runtime.now())
+        return card_of(
+            session, find_escalation(session, escalation_id), runtime.today(), runtime.now(), runtime.zone
+        )
 
 
 def answer(runtime: Runtime, escalation_id: int, *, text: str, actor: str) -> EscalationCard:
@@ -122,7 +124,9 @@ def open_escalations(runtime: Runtime, actor: str) -> list[EscalationCard]:
     """A supervisor sees every open escalation; anyone else, their own."""
     with runtime.db.reading() as session:
         found = open_ones(session, of=None if supervises(find_member(session, actor)) else actor)
-        return [card_of(session, escalation, runtime.today(), runtime.now()) for escalation in found]
+        return [
+            card_of(session, escalation, runtime.today(), runtime.now(), runtime.zone) for escalation in found
+        ]
 
 
 def note_thread_reply(

@@ -120,7 +120,7 @@ def _remind(
 ) -> int:
     """Everything is worded before anything is queued, so a reminder that cannot be shown queues nothing."""
     escalation = session.get_one(Escalation, escalation_id)
-    card = card_of(session, escalation, team_today(at, runtime.zone), at)
+    card = card_of(session, escalation, team_today(at, runtime.zone), at, runtime.zone)
     key = message_key(escalation_id)
     replies: list[tuple[str, Reply, str | None]] = []
     if "thread" in kinds:

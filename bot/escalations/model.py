@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from bot.ledger.model import ContactLine
 from bot.vocabulary import AccountStatus, EscalationKind, EscalationStatus
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +67,6 @@ class EscalationCard:
     account_status: str = AccountStatus.ACTIVE
     """The account's status now: a card on an account paid, settled or written off says so
     rather than counting days past due."""
+    zone: ZoneInfo = UTC_ZONE
+    """The team's zone: the times shown are each reader's own (Slack date tokens), and this is
+    the zone of their plain fallback."""

@@ -36,6 +36,7 @@ def show_account(runtime: Runtime, account_id: str, *, actor: str) -> AccountSum
             today=runtime.today(),
             grace_days=runtime.settings.promise_grace_days,
             actor=actor,
+            zone=runtime.zone,
         )
 
 

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.aging import AgingBucket
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ class AccountSummary:
     phone: str | None = None
     email: str | None = None
     """Shown in full to the assigned agent and supervisors, masked to anyone else who may see the account."""
+    zone: ZoneInfo = UTC_ZONE
+    """The team's zone: the times shown are each reader's own (Slack date tokens), and this is
+    the zone of their plain fallback."""
 
 
 class PromiseStanding(StrEnum):

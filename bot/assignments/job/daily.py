@@ -10,12 +10,21 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.assignments.job.planning import DayPlan, facts_of, plan_day, unreadable_accounts
+from bot.assignments.job.planning import (
+    DayPlan,
+    contact_zones_of,
+    facts_of,
+    named_accounts,
+    plan_day,
+    unreadable_accounts,
+)
 from bot.assignments.model import MORNING_RUN, AgentTally, SupervisorSummary, Worklist
 from bot.assignments.records.worklists import worklist_for
+from bot.assignments.rules.allocation import Placed, working_order
 from bot.assignments.rules.scoring import AccountFacts, reasons
 from bot.blocks.worklist import supervisor_summary, worklist_page
 from bot.clock import team_today
+from bot.compliance.rules.regulation import OFF_PROFILE, callable_from, calling_code
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.ledger.records.holds import release_expired_holds
@@ -42,9 +51,12 @@ def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
     skipped = SkippedRows(JOB)
     plan = _plan(runtime, today, skipped)
     with runtime.db.reading() as session:
-        lines = _lines_with_reasons(session, plan, runtime, skipped)
+        lines = _lines_with_reasons(session, plan, runtime, skipped, at)
     try:
         with runtime.db.transaction() as session:
+            allocation = plan.allocation
+            without_senior = named_accounts(session, allocation.high_value_without_senior)
+            left_off = named_accounts(session, allocation.high_value_left_off)
             claim(
                 session,
                 JOB,
@@ -52,13 +64,18 @@ def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
                 at,
                 by,
                 {
-                    "agents": len(plan.allocation.lists),
+                    "agents": len(allocation.lists),
                     "lines": len(lines),
                     "skipped": len(skipped),
                     # Kept with the claim, as the summary counts them, for the supervisors' Home.
                     "left_off": dict(plan.left_off.most_common()),
-                    "beyond_capacity": plan.allocation.beyond_capacity,
-                    "high_value_unplaced": plan.allocation.high_value_unplaced,
+                    "beyond_capacity": allocation.beyond_capacity,
+                    "high_value_left_off": {"total": left_off.total, "first": list(left_off.first)},
+                    "high_value_without_senior": {
+                        "total": without_senior.total,
+                        "first": list(without_senior.first),
+                    },
+                    "seniors_at_work": plan.seniors_at_work,
                 },
             )
             session.add_all(lines)
@@ -92,41 +109,73 @@ def _plan(runtime: Runtime, today: date, skipped: SkippedRows) -> DayPlan:
 
 
 def _lines_with_reasons(
-    session: Session, plan: DayPlan, runtime: Runtime, skipped: SkippedRows
+    session: Session, plan: DayPlan, runtime: Runtime, skipped: SkippedRows, at: datetime
 ) -> list[Assignment]:
-    """Reasons are worded only for the accounts that made a list, not the whole portfolio. An
-    account whose reasons cannot be worded is left off its list, and the list closes up."""
+    """Reasons and calling hours are worked out only for the accounts that made a list, not the
+    whole portfolio. An account whose reasons cannot be worded is left off its list, and the list
+    closes up."""
     placed = {
         candidate.pk: (agent, rank, candidate.score)
         for agent, found in plan.allocation.lists.items()
         for rank, candidate in enumerate(found, 1)
     }
     weights, grace = runtime.settings.score_weights, runtime.settings.promise_grace_days
+    rules_on = runtime.settings.compliance_profile != OFF_PROFILE
+    hours = contact_zones_of(session, sorted(placed)) if rules_on else {}
+    # The answer depends only on the zone and the phone's calling code: a few dozen distinct ones.
+    known: dict[tuple[str | None, str | None], datetime | None] = {}
 
     def line(facts: AccountFacts) -> Assignment:
         agent, rank, score = placed[facts.pk]
         why = reasons(facts, plan.work_date, weights, grace)
         return Assignment(
-            work_date=plan.work_date, account_pk=facts.pk, agent=agent, rank=rank, score=score, reasons=why
+            work_date=plan.work_date,
+            account_pk=facts.pk,
+            agent=agent,
+            rank=rank,
+            score=score,
+            reasons=why,
+            callable_from=_callable_later(at, hours.get(facts.pk), known),
         )
 
     def ref(facts: AccountFacts) -> RowRef:
         return RowRef(f"account {facts.account_id}", facts.account_id)
 
     lines = list(skipped.each(facts_of(session, sorted(placed), runtime.zone), line, ref))
-    if skipped:
-        _close_up(lines)
+    _in_working_order(lines)
     return lines
 
 
-def _close_up(lines: list[Assignment]) -> None:
-    """Ranks 1, 2, 3 … again on each list once a line was left out."""
+def _callable_later(
+    at: datetime,
+    contact: tuple[str | None, str | None] | None,
+    known: dict[tuple[str | None, str | None], datetime | None],
+) -> datetime | None:
+    """When the customer may first be called, if that is after the morning's planning: the rest
+    may be called at once (or the rules are off: no hours to keep)."""
+    if contact is None:
+        return None
+    zone, phone = contact
+    key = (zone, calling_code(phone))
+    if key not in known:
+        start = callable_from(at, zone, phone)
+        known[key] = start if start is not None and start > at else None
+    return known[key]
+
+
+def _in_working_order(lines: list[Assignment]) -> None:
+    """Ranks 1, 2, 3 … on each list in its working order (rules.allocation.working_order): by
+    priority, the customers who may be called now first; a line left out closes up."""
     by_agent: dict[str, list[Assignment]] = defaultdict(list)
     for found in lines:
         by_agent[found.agent].append(found)
     for agent_lines in by_agent.values():
-        for rank, found in enumerate(sorted(agent_lines, key=lambda found: found.rank), 1):
-            found.rank = rank
+        by_pk = {found.account_pk: found for found in agent_lines}
+        order = working_order(
+            Placed(found.account_pk, found.score, found.callable_from is not None) for found in agent_lines
+        )
+        for rank, placed in enumerate(order, 1):
+            by_pk[placed.pk].rank = rank
 
 
 def _queue_messages(
@@ -154,21 +203,24 @@ def _queue_messages(
             key=f"worklist-summary:{day.isoformat()}",
             kind="worklist-summary",
             channel=channel,
-            reply=supervisor_summary(summarise(plan, worklists, day)),
+            reply=supervisor_summary(summarise(session, plan, worklists, day)),
             now=at,
         )
 
 
-def summarise(plan: DayPlan, worklists: list[Worklist], day: date) -> SupervisorSummary:
+def summarise(session: Session, plan: DayPlan, worklists: list[Worklist], day: date) -> SupervisorSummary:
     tallies = tuple(_tally(worklist) for worklist in worklists)
     away = tuple(plan.agents[agent].name if agent in plan.agents else agent for agent in plan.away)
+    allocation = plan.allocation
     return SupervisorSummary(
         work_date=day,
         tallies=tallies,
         left_off=dict(plan.left_off.most_common()),
-        beyond_capacity=plan.allocation.beyond_capacity,
-        high_value_unplaced=plan.allocation.high_value_unplaced,
+        beyond_capacity=allocation.beyond_capacity,
         agents_away=away,
+        high_value_without_senior=named_accounts(session, allocation.high_value_without_senior),
+        seniors_at_work=plan.seniors_at_work,
+        high_value_left_off=named_accounts(session, allocation.high_value_left_off),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Result, Row, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.access import is_front_line, may_be_given_accounts, takes_high_value_accounts
+from bot.assignments.model import NamedAccounts
 from bot.assignments.rules.allocation import AgentSlot, Allocation, CandidateFields, allocate
 from bot.assignments.rules.scoring import AccountFacts, DayScorer
 from bot.calendar import local_day
@@ -34,6 +35,8 @@ class DayPlan:
     agents: dict[str, Agent]
     away: tuple[str, ...]
     left_off: Counter[str] = field(default_factory=Counter)
+    seniors_at_work: bool = True
+    """Whether anyone allowed high-value accounts works a list today."""
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -85,6 +88,20 @@ def facts_query() -> Select[*tuple[Any, ...]]:
 
 def _local_day(at: datetime | None, zone: ZoneInfo) -> date | None:
     return local_day(at, zone) if at is not None else None
+
+
+def contact_zones_of(
+    session: Session, pks: list[int], chunk: int = 5_000
+) -> dict[int, tuple[str | None, str | None]]:
+    """The customer's zone and phone (the contact rules' hours) of these accounts only, the ones
+    that made a list: read apart from facts_query(), which runs over the whole portfolio."""
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(pks), chunk):
+        query = select(Account.id, Account.customer_timezone, Account.phone).where(
+            Account.id.in_(pks[start : start + chunk])
+        )
+        found.update((pk, (zone, phone)) for pk, zone, phone in session.execute(query))
+    return found
 
 
 def facts_of(session: Session, pks: list[int], zone: ZoneInfo, chunk: int = 5_000) -> Iterator[AccountFacts]:
@@ -228,8 +245,27 @@ def plan_day(
     )
     allocation = allocate(candidates, slots)
     return DayPlan(
-        work_date=today, allocation=allocation, agents=members, away=tuple(away), left_off=left_off
+        work_date=today,
+        allocation=allocation,
+        agents=members,
+        away=tuple(away),
+        left_off=left_off,
+        seniors_at_work=any(slot.takes_high_value and slot.capacity > 0 for slot in slots),
     )
+
+
+SUMMARY_ACCOUNT_IDS = 20
+"""High-value accounts named one by one in the supervisors' summary; the rest are counted."""
+
+
+def named_accounts(session: Session, pks: Sequence[int], most: int = SUMMARY_ACCOUNT_IDS) -> NamedAccounts:
+    """These accounts counted, and the first `most` of them by account id, in the order given."""
+    wanted = list(pks[:most])
+    if not wanted:
+        return NamedAccounts(len(pks))
+    rows = session.execute(select(Account.id, Account.account_id).where(Account.id.in_(wanted)))
+    found: dict[int, str] = dict(rows.all())
+    return NamedAccounts(len(pks), tuple(found[pk] for pk in wanted if pk in found))
 
 
 PLANNING = "daily-assignments"

@@ -63,6 +63,7 @@ def worklist_for(
             Account.due_date,
             Account.status,
             worked_today(day, zone),
+            Assignment.callable_from,
             Account.original_amount,
             Account.assigned_to,
             Account.language,
@@ -80,7 +81,19 @@ def worklist_for(
     ).all()
     lines = []
     for row in rows:
-        rank, stored, _pk, account_id, customer_name, currency, balance, due_date, status, done = row[:10]
+        (
+            rank,
+            stored,
+            _pk,
+            account_id,
+            customer_name,
+            currency,
+            balance,
+            due_date,
+            status,
+            done,
+            callable_from,
+        ) = _first_columns(row)
         why = tuple(stored)
         if weights is not None:
             facts = _facts_now(row, zone) if status not in CLOSED_STATUSES else None
@@ -96,11 +109,16 @@ def worklist_for(
                 reasons=why,
                 done=bool(done),
                 status=status,
+                callable_from=callable_from,
             )
         )
-    return Worklist(
-        agent_id=agent_id, agent_name=roster_name(session, agent_id), work_date=day, lines=tuple(lines)
-    )
+    name = roster_name(session, agent_id)
+    return Worklist(agent_id=agent_id, agent_name=name, work_date=day, lines=tuple(lines), zone=zone)
+
+
+def _first_columns(row: Any) -> tuple[Any, ...]:
+    """The line's own columns; the rest are the account's facts, read by _facts_now."""
+    return tuple(row)[:11]
 
 
 def _next_open_promise(agent_id: str, day: date) -> Subquery:
@@ -121,7 +139,7 @@ def _next_open_promise(agent_id: str, day: date) -> Subquery:
 
 
 def _facts_now(row: Any, zone: ZoneInfo) -> AccountFacts:
-    (_rank, _stored, pk, account_id, _name, currency, balance, due_date, _status, _done, original,
+    (_rank, _stored, pk, account_id, _name, currency, balance, due_date, _status, _done, _callable, original,
      assigned_to, language, risk_score, last_contact_at, last_conversation_at, callback_on,
      promise_amount, promise_due) = row  # fmt: skip
     return AccountFacts(

@@ -1,10 +1,18 @@
 """Handing the day's accounts to agents: by capacity, keeping each account with the agent who
 already has it, routing high balances to agents allowed to take them and customers to agents who
-speak their language, and spreading the rest so that each agent's total score is balanced."""
+speak their language, and spreading the rest so that each agent's total score is balanced.
+
+A high-value account goes to an agent allowed to take it (a senior agent, or a supervisor with a
+capacity) while one of them has room. When none of them does (the roster has no senior agent at
+work today, or they are all full) the rule falls back to continuity: the account stays with the
+agent it is assigned to, and an account nobody holds is spread like any other. Either way it is
+named in `high_value_without_senior`, so the supervisors hear of it: the most valuable accounts
+are never left off every list while anyone has room, nor moved to a junior agent silently."""
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,14 +48,39 @@ every NamedTuple again at each full collection, which costs over a second on a m
 class Allocation:
     lists: dict[str, list[Candidate]] = field(default_factory=dict)
     """Each agent's accounts for today, highest score first."""
-    high_value_unplaced: int = 0
-    """High-value accounts no agent allowed to take them had room for."""
+    high_value_without_senior: list[int] = field(default_factory=list)
+    """High-value accounts (pks, in rank order) placed with an agent not allowed high value,
+    because no agent allowed to take them was at work with room when their turn came."""
+    high_value_left_off: list[int] = field(default_factory=list)
+    """High-value accounts (pks, in rank order) that did not fit in anyone's capacity today."""
     beyond_capacity: int = 0
-    """Accounts that did not fit in anyone's capacity today."""
+    """Accounts that did not fit in anyone's capacity today, the high-value ones included."""
 
 
 def _rank(candidate: Candidate) -> tuple[float, int]:
     return (-candidate.score, candidate.pk)
+
+
+class Placed(NamedTuple):
+    """An account on an agent's list, as the day's working order sees it."""
+
+    pk: int
+    score: float
+    callable_later: bool
+    """The customer may not be called yet at the morning's planning time (their hours)."""
+
+
+def priority(score: float) -> float:
+    """An account's priority: its score's whole points. Scores are a ranking built from weighted
+    floats, so two accounts a fraction of a point apart are as urgent as each other."""
+    return float(math.floor(score)) if math.isfinite(score) else score
+
+
+def working_order(lines: Iterable[Placed]) -> list[Placed]:
+    """An agent's list in the order to work it: highest priority first; within one priority the
+    customers who may be called now before those who may not yet (a Los Angeles customer of a
+    New York team at 08:00), then by score, then the lower pk, so the order never varies."""
+    return sorted(lines, key=lambda line: (-priority(line.score), line.callable_later, -line.score, line.pk))
 
 
 def _ranked(candidates: Iterable[CandidateFields]) -> list[CandidateFields]:
@@ -67,29 +100,40 @@ def allocate(candidates: Iterable[CandidateFields], agents: Sequence[AgentSlot])
     """Candidates may come as Candidates or as plain tuples of their fields; the lists hold Candidates."""
     working = {agent.slack_user_id: agent for agent in agents if agent.capacity > 0}
     allocation = Allocation(lists={agent_id: [] for agent_id in working})
-    pool = _keep_with_owners(_ranked(candidates), working, allocation)
+    # With nobody at work allowed high value, keeping high-value accounts with their owners comes
+    # first, exactly like any other account: the fallback is continuity, not what is left over.
+    seniors = any(agent.takes_high_value for agent in working.values())
+    pool = _keep_with_owners(_ranked(candidates), working, allocation, seniors=seniors)
     _spread(pool, working, allocation)
     for ranked in allocation.lists.values():
         ranked.sort(key=_rank)
+    if allocation.high_value_without_senior:
+        # Found in two passes (kept, then shared out): told to the supervisors in rank order.
+        placed = {c.pk: _rank(c) for ranked in allocation.lists.values() for c in ranked}
+        allocation.high_value_without_senior.sort(key=placed.__getitem__)
     return allocation
 
 
 def _keep_with_owners(
-    ranked: list[CandidateFields], working: dict[str, AgentSlot], allocation: Allocation
+    ranked: list[CandidateFields], working: dict[str, AgentSlot], allocation: Allocation, *, seniors: bool
 ) -> list[CandidateFields]:
     """Continuity: an account stays with its agent while they are here and have room. Taken in
-    rank order, so each agent keeps their best accounts, and the rest, the pool, stays ranked."""
+    rank order, so each agent keeps their best accounts, and the rest, the pool, stays ranked.
+    While someone allowed high value is at work, a high-value account of an agent who is not
+    goes to the pool, to reach them."""
     pool: list[CandidateFields] = []
     lists = allocation.lists
     for candidate in ranked:
-        _pk, _score, assigned_to, _language, high_value = candidate
+        pk, _score, assigned_to, _language, high_value = candidate
         owner = working.get(assigned_to or "")
         if (
             owner is not None
-            and (owner.takes_high_value or not high_value)
+            and (owner.takes_high_value or not high_value or not seniors)
             and len(mine := lists[owner.slack_user_id]) < owner.capacity
         ):
             mine.append(Candidate._make(candidate))
+            if high_value and not owner.takes_high_value:
+                allocation.high_value_without_senior.append(pk)
         else:
             pool.append(candidate)
     return pool
@@ -132,10 +176,15 @@ class _Loads:
         return None
 
     def take(self, candidate: Candidate) -> bool:
-        language = (candidate.language or "").lower()
-        agent_id = (language and self._peek((candidate.high_value, language))) or self._peek(
-            (candidate.high_value, "")
-        )
+        agent_id = self._cheapest(candidate, candidate.high_value)
+        if not agent_id and candidate.high_value:
+            # Nobody allowed high value has room: its own agent keeps it, else anyone with room.
+            owner = candidate.assigned_to or ""
+            agent_id = (
+                owner if owner in self.working and self.room(owner) else self._cheapest(candidate, False)
+            )
+            if agent_id:
+                self.allocation.high_value_without_senior.append(candidate.pk)
         if not agent_id:
             return False
         self.allocation.lists[agent_id].append(candidate)
@@ -143,17 +192,25 @@ class _Loads:
         self._push(agent_id)
         return True
 
+    def _cheapest(self, candidate: Candidate, high_value: bool) -> str | None:
+        """The agent with room and the lowest total for this kind of account, a speaker of the
+        customer's language first."""
+        language = (candidate.language or "").lower()
+        return (language and self._peek((high_value, language))) or self._peek((high_value, ""))
+
 
 def _spread(pool: list[CandidateFields], working: dict[str, AgentSlot], allocation: Allocation) -> None:
     loads = _Loads(working, allocation)
     for position, fields in enumerate(pool):
         if not loads.anyone_has_room():
-            allocation.beyond_capacity += len(pool) - position
+            rest = pool[position:]
+            allocation.beyond_capacity += len(rest)
+            allocation.high_value_left_off += [pk for pk, _s, _a, _l, high_value in rest if high_value]
             return
         candidate = Candidate._make(fields)
         if loads.take(candidate):
             continue
+        # Unreachable while anyone has room (high value falls back to anyone), kept as a count.
+        allocation.beyond_capacity += 1
         if candidate.high_value:
-            allocation.high_value_unplaced += 1
-        else:
-            allocation.beyond_capacity += 1
+            allocation.high_value_left_off.append(candidate.pk)

@@ -326,6 +326,17 @@ def _time_of_day_verdict(at: datetime, facts: DebtFacts) -> Verdict:
     return Verdict(False, RULE_TIME_OF_DAY, f"{why} {_try_again(shown)}", shown)
 
 
+def callable_from(at: datetime, customer_timezone: str | None, phone: str | None) -> datetime | None:
+    """The first instant at or after `at` when a call is within the customer's hours: in their
+    zone, or in every zone their phone number could be in while it is unknown (the same window
+    check_contact applies). None when there is none in the coming days; under the `off` profile
+    the caller does not ask."""
+    _require_aware(at)
+    zone = _known_zone(customer_timezone)
+    zones = [zone] if zone is not None else plausible_zones(phone)
+    return _next_convenient(at, zones, ())
+
+
 def _unknown_zone_verdict(at: datetime, facts: DebtFacts) -> Verdict:
     zones = plausible_zones(facts.phone)
     if _all_convenient(at, zones, facts.inconvenient):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -46,7 +47,9 @@ def by_thread(session: Session, channel: str, thread_ts: str) -> Escalation | No
     return session.scalars(query).first()
 
 
-def card_of(session: Session, escalation: Escalation, today: date, now: datetime) -> EscalationCard:
+def card_of(
+    session: Session, escalation: Escalation, today: date, now: datetime, zone: ZoneInfo
+) -> EscalationCard:
     """While open, the card shows what approving would do to the account as it is now (the effect
     the decision itself computes); once decided, what the decision did."""
     account = session.get_one(Account, escalation.account_pk)
@@ -93,6 +96,7 @@ def card_of(session: Session, escalation: Escalation, today: date, now: datetime
         question=escalation.question,
         asked_by=escalation.asked_by,
         account_status=account.status,
+        zone=zone,
     )
 
 

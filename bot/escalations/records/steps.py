@@ -27,6 +27,7 @@ from bot.blocks.escalations import (
     recommendation_reply,
 )
 from bot.blocks.kit import Reply
+from bot.blocks.mrkdwn import team_time
 from bot.compliance.records import guard_escalation
 from bot.errors import ConflictError, UserError
 from bot.escalations.model import EscalationCard
@@ -68,6 +69,8 @@ class Moment:
 
     now: datetime
     today: date
+    zone: ZoneInfo = UTC_ZONE
+    """The team's: the fallback of the times the cards show."""
 
 
 def raise_escalation(
@@ -85,7 +88,7 @@ def raise_escalation(
     if earlier is not None:
         raise ConflictError(
             f"`{account.account_id}` already has an open escalation: #{earlier.id}, {earlier.kind},"
-            f" raised {earlier.requested_at.date().isoformat()}.",
+            f" raised {team_time(earlier.requested_at, at.zone, '{date_num}')}.",
             "Add to its thread instead, or wait for its decision.",
         )
     amount = parse_amount(request.amount_text, account.currency) if request.amount_text else None
@@ -110,7 +113,7 @@ def raise_escalation(
     remember_request(escalation, account)
     session.add(escalation)
     session.flush()
-    card = card_of(session, escalation, at.today, at.now)
+    card = card_of(session, escalation, at.today, at.now, at.zone)
     key = message_key(escalation.id)
     enqueue(
         session, key=key, kind=ESCALATION_KIND, channel=channel, reply=escalation_message(card), now=at.now
@@ -119,7 +122,9 @@ def raise_escalation(
     return card
 
 
-def refusal_for(session: Session, escalation: Escalation, actor: str) -> str | None:
+def refusal_for(
+    session: Session, escalation: Escalation, actor: str, zone: ZoneInfo = UTC_ZONE
+) -> str | None:
     """Why `actor` may not act on it now, in a sentence; None when they may."""
     member = find_member(session, actor)
     refusal = approval_refusal(
@@ -132,7 +137,7 @@ def refusal_for(session: Session, escalation: Escalation, actor: str) -> str | N
     if refusal and escalation.decided_by and escalation.decided_at:
         who = find_member(session, escalation.decided_by)
         name = who.name if who else escalation.decided_by
-        when = escalation.decided_at.strftime("%Y-%m-%d %H:%M UTC")
+        when = team_time(escalation.decided_at, zone, "{date_num} {time}")
         return f"It was already {escalation.status} by {name} at {when}."
     return refusal
 
@@ -151,7 +156,7 @@ def decide(
     """Approve (with conditions, if any) or reject (saying why). Above a supervisor's approval
     limit an approval becomes a recommendation. `permalink` links the agent's DM to the thread."""
     escalation = find_escalation(session, escalation_id, for_update=True)
-    refusal = refusal_for(session, escalation, actor)
+    refusal = refusal_for(session, escalation, actor, at.zone)
     if refusal:
         raise ConflictError(refusal, field="comment")
     needed = comment_refusal(approve=approve, comment=comment)
@@ -167,7 +172,7 @@ def decide(
     if approve and not effect.returned and _above_limit(effect, member, default_limit):
         escalation.status = EscalationStatus.RECOMMENDED
         escalation.recommended_by, escalation.recommended_at, escalation.comment = actor, at.now, comment
-        card = card_of(session, escalation, at.today, at.now)
+        card = card_of(session, escalation, at.today, at.now, at.zone)
         _reply_in_thread(
             session, escalation, recommendation_reply(card, _managers(session)), at.now, "recommended"
         )
@@ -183,7 +188,7 @@ def decide(
         else:
             escalation.status = EscalationStatus.APPROVED
             apply_effect(session, account, escalation, effect, actor=actor, now=at.now)
-        card = card_of(session, escalation, at.today, at.now)
+        card = card_of(session, escalation, at.today, at.now, at.zone)
         _reply_in_thread(session, escalation, decision_reply(card), at.now, "decision")
         _tell_agent(session, escalation, "outcome", "escalation-outcome", outcome_dm(card, permalink), at.now)
     _edit_message(session, escalation, card, at.now)
@@ -203,13 +208,13 @@ def ask_for_info(
     """The question goes into the thread and, with an Answer button, to the agent's DM: the
     supervisors' channel is not a place the agent sees. `permalink` links the DM to the thread."""
     escalation = find_escalation(session, escalation_id, for_update=True)
-    refusal = refusal_for(session, escalation, actor)
+    refusal = refusal_for(session, escalation, actor, at.zone)
     if refusal:
         raise ConflictError(refusal, field="question")
     before = _state(escalation)
     escalation.status = EscalationStatus.WAITING_INFO
     escalation.question, escalation.asked_by, escalation.asked_at = question, actor, at.now
-    card = card_of(session, escalation, at.today, at.now)
+    card = card_of(session, escalation, at.today, at.now, at.zone)
     asked = uuid.uuid4().hex
     reply = question_reply(actor, escalation.requested_by, question)
     _reply_in_thread(session, escalation, reply, at.now, f"question:{asked}")
@@ -235,7 +240,7 @@ def reopen_after_answer(
     and the escalation waits for a decision. The question's DM loses its Answer button."""
     before = _state(escalation)
     escalation.status = EscalationStatus.OPEN
-    card = card_of(session, escalation, at.today, at.now)
+    card = card_of(session, escalation, at.today, at.now, at.zone)
     _edit_message(session, escalation, card, at.now)
     question_dm_key = latest_key(session, f"{message_key(escalation.id)}:question-dm:")
     if question_dm_key is not None:
@@ -270,7 +275,7 @@ def answer_question(
     )  # fmt: skip
     _reply_in_thread(session, escalation, answer_reply(actor, answer), at.now, f"answer:{uuid.uuid4().hex}")
     reopen_after_answer(session, escalation, answer=answer, at=at, permalink=permalink)
-    return card_of(session, escalation, at.today, at.now)
+    return card_of(session, escalation, at.today, at.now, at.zone)
 
 
 def answer_refusal_for(session: Session, escalation_id: int, actor: str) -> str | None:
@@ -320,7 +325,7 @@ def refresh_card(session: Session, escalation_id: int, *, at: Moment) -> Escalat
     """The card as a decider is about to see it in the form. When the account changed since the
     request in a way that matters, the channel message is brought up to date to say so too."""
     escalation = find_escalation(session, escalation_id)
-    card = card_of(session, escalation, at.today, at.now)
+    card = card_of(session, escalation, at.today, at.now, at.zone)
     if card.notice and card.status in OPEN_ESCALATION_STATUSES and escalation.message_ts:
         _edit_message(session, escalation, card, at.now)
     return card

@@ -6,6 +6,7 @@ import difflib
 from datetime import date
 from functools import cache
 from typing import overload
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, null, or_, select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from bot.access import (
 from bot.aging import aging_bucket, days_past_due
 from bot.compliance.rules.privacy import mask_email, mask_phone
 from bot.errors import NotFoundError
-from bot.ledger.model import AccountSummary, ContactLine, PaymentLine, PromiseLine
+from bot.ledger.model import UTC_ZONE, AccountSummary, ContactLine, PaymentLine, PromiseLine
 from bot.ledger.rules.accounts import account_key
 from bot.ledger.rules.promises import standing
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
@@ -187,6 +188,7 @@ def summarise(
     grace_days: int,
     actor: str | None = None,
     recent: int = 5,
+    zone: ZoneInfo = UTC_ZONE,
 ) -> AccountSummary:
     if actor is None:
         account, in_full = find_account(session, account_id), True
@@ -215,6 +217,7 @@ def summarise(
         payments=_recent_payments(session, account, recent),
         phone=(account.phone if in_full else mask_phone(account.phone)) if account.phone else None,
         email=(account.email if in_full else mask_email(account.email)) if account.email else None,
+        zone=zone,
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.calendar import local_day
 from bot.clock import team_today
 from bot.currency import format_money, has_valid_precision, is_storable
 from bot.errors import ConflictError, UserError
@@ -44,8 +45,8 @@ class OverpaymentError(UserError):
 class DuplicatePaymentError(ConflictError):
     """The reference, or the same confirmed click, is already recorded on the account."""
 
-    def __init__(self, account_id: str, earlier: Payment, recorded_by: str) -> None:
-        when = earlier.received_at.date().isoformat()
+    def __init__(self, account_id: str, earlier: Payment, recorded_by: str, zone: ZoneInfo) -> None:
+        when = local_day(earlier.received_at, zone).isoformat()  # the team's day, not UTC's
         by = "the payment feed" if earlier.source == "import" else recorded_by
         what = f"reference `{earlier.reference}`" if earlier.reference else "this payment"
         super().__init__(
@@ -186,7 +187,9 @@ def apply_payment(
     key = payment_reference_key(details.reference)
     earlier = find_duplicate(session, account, details, key)
     if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
-        raise DuplicatePaymentError(account.account_id, earlier, roster_name(session, earlier.recorded_by))
+        raise DuplicatePaymentError(
+            account.account_id, earlier, roster_name(session, earlier.recorded_by), zone
+        )
     if refuse_quick_repeat:
         _refuse_a_quick_repeat(session, account, amount, details.actor, now)
     if is_overpayment(account.balance, amount) and not details.allow_overpayment:
