@@ -334,6 +334,21 @@ def test_the_full_list_is_paged_with_the_same_buttons(desk: RunningBot) -> None:
     assert on_the_list not in listed_accounts(json.loads(desk.collect(SUPERVISOR, "alerts")))
 
 
+def test_the_full_list_words_each_account_as_the_channel_does(desk: RunningBot) -> None:
+    """`/collect alerts` (and so the Home) gives an account one compact line, its conditions
+    merged, the same words as the channel's message: not each alert's sentence one after another."""
+    add_account(
+        desk.runtime.db, "BIG-1", "25000.00", due_date=date(2026, 11, 20), last_contact_at=OLD_CONTACT
+    )
+    alerts_run(desk, MONDAY_10AM)
+    line = lines_of(posted(desk)[-1])[0]["text"]["text"]
+    listed = lines_of(json.loads(desk.collect(SUPERVISOR, "alerts")))[0]["text"]["text"]
+    words = line.split("\n", 1)[1]
+    assert words in listed
+    assert words.count("$25,000.00") == 1 and "high value" in words and "stalled" in words
+    assert listed.count("$25,000.00") == 1
+
+
 # --- quiet outside working hours and on holidays ------------------------------------------------------------
 
 

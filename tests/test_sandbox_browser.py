@@ -141,6 +141,54 @@ def test_alerts_and_the_digest_with_its_chart_in_the_browser(page: Page) -> None
     snap(page, "8-digest-with-chart")
 
 
+def test_a_supervisors_morning_in_the_browser(page: Page) -> None:
+    """The supervisor's cockpit: the team on the Home, a question asked from it and answered by the
+    agent from her direct message, the alerts, the day's digest."""
+    type_command(page, "/collect escalate ACC-1042 settlement 900 lost their job")
+    expect(page.get_by_test_id("ephemeral").last).to_contain_text("Escalated")
+    page.get_by_test_id("run-daily-assignments").click()
+    expect(page.get_by_test_id("message").filter(has_text="Your worklist")).to_be_visible()
+
+    page.get_by_test_id("act-as").select_option(SUPERVISOR)
+    page.get_by_test_id("home-tab").click()
+    home = page.get_by_test_id("home")
+    expect(home).to_contain_text("The team today")
+    expect(home).to_contain_text("Ana Agent")
+    expect(home).to_contain_text("ACC-1042")  # the escalation waiting, with its buttons
+    snap(page, "11-supervisor-home")
+    home.locator('[data-action-id="escalation-ask-info"]').first.click()
+    expect(page.get_by_test_id("modal")).to_be_visible()
+    page.get_by_test_id("input-question").fill("Has she sent proof of the job loss?")
+    page.get_by_test_id("modal-submit").click()
+    expect(page.get_by_test_id("modal")).to_be_hidden()
+
+    page.get_by_test_id("act-as").select_option(AGENT)
+    question = page.get_by_test_id("message").filter(has_text="Has she sent proof of the job loss?").last
+    expect(question).to_be_visible()
+    snap(page, "12-question-to-the-agent")
+    question.locator('[data-action-id="escalation-answer"]').click()
+    expect(page.get_by_test_id("modal")).to_be_visible()
+    page.get_by_test_id("input-answer").fill("Yes: a letter from her employer, dated 2 November.")
+    page.get_by_test_id("modal-submit").click()
+    expect(page.get_by_test_id("modal")).to_be_hidden()
+    expect(question).to_contain_text("You answered")
+    expect(question.locator('[data-action-id="escalation-answer"]')).to_have_count(0)
+
+    page.get_by_test_id("act-as").select_option(SUPERVISOR)
+    page.get_by_test_id("conv-C0SUPERVISORS").click()
+    escalation = page.get_by_test_id("message").filter(has_text="settlement").first
+    escalation.get_by_test_id("replies").click()
+    expect(page.get_by_test_id("thread")).to_contain_text("a letter from her employer")
+    page.get_by_test_id("run-supervisor-alerts").click()
+    expect(page.get_by_test_id("message").filter(has_text="needs a supervisor")).to_be_visible()
+    snap(page, "13-thread-answered-and-alerts")
+    page.get_by_test_id("home-tab").click()
+    expect(home).to_contain_text("OLD-1")  # the stalled account among the open alerts
+    page.get_by_test_id("conv-C0SUPERVISORS").click()
+    page.get_by_test_id("run-performance-digest-day").click()
+    expect(page.get_by_test_id("message").filter(has_text="(so far)")).to_be_visible()
+
+
 def test_typing_at_offers_the_team_and_sends_the_mention_slack_would(page: Page) -> None:
     page.get_by_test_id("act-as").select_option(SUPERVISOR)
     composer = page.get_by_test_id("composer")

@@ -26,6 +26,7 @@ from bot.alerts.rules import (
     Thresholds,
     broken_in_a_row,
     digest,
+    kept_words,
     merged_words,
     raised_conditions,
     ranked,
@@ -232,7 +233,10 @@ def _raise_and_clear(session: Session, runtime: Runtime, found: list[Found], at:
                 current.cleared_at = at  # the snooze ended with the condition still there: raise again
             new.append(
                 Alert(
-                    account_pk=item.facts.account_pk, condition=raised.condition, why=raised.why, raised_at=at
+                    account_pk=item.facts.account_pk,
+                    condition=raised.condition,
+                    why=kept_words(raised),
+                    raised_at=at,
                 )
             )
         if new:

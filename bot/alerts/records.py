@@ -13,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.alerts.rules import SNOOZE_DAYS, AccountAlert, Condition
+from bot.aging import days_past_due
+from bot.alerts.rules import SNOOZE_DAYS, AccountAlert, Condition, line_from_kept
 from bot.assignments.records.moves import assign_account
 from bot.blocks.alerts import Handled, with_line_handled
+from bot.currency import format_money
 from bot.errors import NotFoundError
 from bot.outbox.records import enqueue
 from bot.roster.records import require_supervisor
@@ -148,28 +150,30 @@ def queue_line_edit(
             break
 
 
-def open_alerts(session: Session) -> list[AccountAlert]:
-    """Every account with an alert nobody has handled or snoozed, one entry per alert."""
+def open_alerts(session: Session, today: date) -> list[AccountAlert]:
+    """Every account with an alert nobody has handled or snoozed: one entry per account, its
+    conditions on one line as the channel's message words them, with its balance and days past
+    due as they are `today`."""
     query = (
         select(Alert, Account)
         .join(Account, Account.id == Alert.account_pk)
         .where(Alert.cleared_at.is_(None), Alert.handled_by.is_(None))
-        .order_by(Alert.id)
+        .order_by(Alert.account_pk, Alert.id)
     )
-    return [
-        AccountAlert(
-            alert.id,
-            account.id,
-            account.account_id,
-            account.customer_name,
-            account.currency,
-            account.balance,
-            account.assigned_to,
-            (Condition(alert.condition),),
-            alert.why,
-        )
-        for alert, account in session.execute(query)
-    ]
+    by_account: dict[int, tuple[Account, list[Alert]]] = {}
+    for alert, account in session.execute(query):
+        by_account.setdefault(account.id, (account, []))[1].append(alert)
+    found = []
+    for account, alerts in by_account.values():
+        kept = [(Condition(alert.condition), alert.why) for alert in alerts]
+        money = format_money(account.balance, account.currency)
+        said = line_from_kept(kept, money, days_past_due(account.due_date, today))
+        line = AccountAlert(
+            alerts[0].id, account.id, account.account_id, account.customer_name, account.currency,
+            account.balance, account.assigned_to, tuple(condition for condition, _ in kept), said,
+        )  # fmt: skip
+        found.append(line)
+    return found
 
 
 def ever_raised(session: Session) -> bool:

@@ -221,6 +221,22 @@ def merged_words(raised: Sequence[Raised], money: str, days_past_due: int) -> st
     return " · ".join(words)
 
 
+# The phrases of one condition as an alert row keeps them (`why`): the account's line is built again
+# from them, with its balance and days past due as they are when it is shown.
+PHRASES_APART = " · "
+
+
+def kept_words(raised: Raised) -> str:
+    return PHRASES_APART.join(raised.said) if raised.said else raised.why
+
+
+def line_from_kept(kept: Sequence[tuple[Condition, str]], money: str, days_past_due: int) -> str:
+    """An account's line from its open alerts' kept words, worded as the channel's message words
+    it (merged_words), whenever it is read again (`/collect alerts`, the Home)."""
+    raised = [Raised(condition, why, Decimal(0), tuple(why.split(PHRASES_APART))) for condition, why in kept]
+    return merged_words(raised, money, days_past_due)
+
+
 def merged_by_account(alerts: Sequence[AccountAlert]) -> list[AccountAlert]:
     """Never the same account twice: two entries for one account become one line (its first
     alert's buttons, every condition, every phrase)."""

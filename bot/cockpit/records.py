@@ -53,7 +53,7 @@ def team_day(
         agents=agents_today(session, today, zone, numbers),
         escalations=escalations_waiting(session, status, now, waited),
         thresholds=ReminderThresholds(settings.escalation_reminder_hours, settings.working_day_hours),
-        alerts=alerts_open(session),
+        alerts=alerts_open(session, today),
         alerts_listed=settings.alerts_per_run,
         promises_due=promises_due(session, today, settings.promise_grace_days, zone, now),
         left_off=left_off_today(session, today),
@@ -144,11 +144,11 @@ def working_hours_waited(
     return waited
 
 
-def alerts_open(session: Session) -> tuple[OpenAlert, ...]:
+def alerts_open(session: Session, today: date) -> tuple[OpenAlert, ...]:
     """The open alerts as the channel and `/collect alerts` rank them: one line per account."""
     return tuple(
         OpenAlert(a.alert_id, a.account_id, a.customer_name, a.said, a.assigned_to, a.balance)
-        for a in ranked(open_alerts(session))
+        for a in ranked(open_alerts(session, today))
     )
 
 
