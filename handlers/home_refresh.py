@@ -84,14 +84,24 @@ class HomeRefresher:
     def request(self, user: str) -> None:
         """After `user`'s change: their Home, and the Homes of the supervisors watching the team."""
         with self._condition:
-            now = self._clock()
-            for watcher, since in list(self._watching.items()):
-                if now - since > WATCHING_SECONDS:
-                    del self._watching[watcher]
-                else:
-                    self._ask(watcher)
+            self._ask_watchers()
             self._ask(user)
             self._condition.notify()
+
+    def team_changed(self) -> None:
+        """After a scheduled job changed the team's day (the morning's lists, an alert run): the
+        Homes of the supervisors watching it."""
+        with self._condition:
+            self._ask_watchers()
+            self._condition.notify()
+
+    def _ask_watchers(self) -> None:
+        now = self._clock()
+        for watcher, since in list(self._watching.items()):
+            if now - since > WATCHING_SECONDS:
+                del self._watching[watcher]
+            else:
+                self._ask(watcher)
 
     def _ask(self, user: str) -> None:
         if user not in self._due:

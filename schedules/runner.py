@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.job_faults import is_outage, record_job_failure
@@ -68,7 +69,13 @@ def run_due(runtime: Runtime, *, by: str) -> list[JobReport]:
     return reports
 
 
-def tick(runtime: Runtime, *, by: str) -> DeliveryReport:
-    """One beat of the scheduler: run what is due, then deliver every queued message."""
-    run_due(runtime, by=by)
-    return deliver_due(runtime)
+def tick(
+    runtime: Runtime, *, by: str, after_jobs: Callable[[list[JobReport]], None] | None = None
+) -> DeliveryReport:
+    """One beat of the scheduler: run what is due, then deliver every queued message;
+    `after_jobs` hears of the jobs that ran (the Homes watching the team are refreshed)."""
+    ran = run_due(runtime, by=by)
+    delivered = deliver_due(runtime)
+    if ran and after_jobs is not None:
+        after_jobs(ran)
+    return delivered

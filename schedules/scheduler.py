@@ -8,11 +8,13 @@ while the bot was down goes out when it comes back the same day.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.job_runs import JobReport
 from bot.outbox.job import PROCESS_NAME
 from bot.runtime import Runtime
 from schedules.runner import tick
@@ -22,12 +24,17 @@ log = logging.getLogger(__name__)
 TICK = timedelta(minutes=1)
 
 
-def start_scheduler(runtime: Runtime, *, first_tick_at: datetime | None = None) -> BackgroundScheduler:
+def start_scheduler(
+    runtime: Runtime,
+    *,
+    first_tick_at: datetime | None = None,
+    after_jobs: Callable[[list[JobReport]], None] | None = None,
+) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=runtime.zone)
     scheduler.add_job(
         _safe_tick,
         IntervalTrigger(seconds=int(TICK.total_seconds()), timezone=runtime.zone),
-        args=[runtime],
+        args=[runtime, after_jobs],
         id="collect-bot-tick",
         next_run_time=first_tick_at or datetime.now(runtime.zone),
         max_instances=1,
@@ -37,9 +44,9 @@ def start_scheduler(runtime: Runtime, *, first_tick_at: datetime | None = None) 
     return scheduler
 
 
-def _safe_tick(runtime: Runtime) -> None:
+def _safe_tick(runtime: Runtime, after_jobs: Callable[[list[JobReport]], None] | None) -> None:
     try:
-        tick(runtime, by=f"scheduler@{PROCESS_NAME}")
+        tick(runtime, by=f"scheduler@{PROCESS_NAME}", after_jobs=after_jobs)
     except Exception:
         # A bad tick (the database restarting, say) must not stop the next one.
         log.exception("scheduler tick failed; the next tick retries")

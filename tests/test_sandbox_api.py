@@ -122,6 +122,19 @@ def test_the_clock_moves_and_the_supervisor_sees_the_channel(sandbox: RunningSan
     assert [c["kind"] for c in state(sandbox, AGENT)["conversations"]] == ["dm"]
 
 
+def test_a_supervisors_home_open_on_the_team_follows_the_scheduled_jobs(sandbox: RunningSandbox) -> None:
+    """The team's Home is kept live after the jobs' changes too: the morning's lists, by the clock
+    and by Run now, show on the Home a supervisor has open without opening it again."""
+    call(sandbox, "/api/home", {"user": SUPERVISOR})
+    sandbox.world.slack.wait_for("views.publish")
+    assert "lines done" not in json.dumps(sandbox.world.slack.home_view(SUPERVISOR))
+    published = len(sandbox.world.slack.calls("views.publish"))
+    call(sandbox, "/api/run", {"job": "daily-assignments"})
+    sandbox.world.slack.wait_for("views.publish", count=published + 1, timeout=15)
+    home = json.dumps(sandbox.world.slack.home_view(SUPERVISOR))
+    assert "Ana Agent" in home and "0 of 1 lines done" in home
+
+
 def test_a_tick_the_clock_started_is_over_once_the_sandbox_has_stopped(database_url: str) -> None:
     """Moving the clock runs the scheduler at once, off the request; stopping the sandbox waits for
     that run, which would otherwise go on writing into a database its owner may already reuse."""

@@ -373,7 +373,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         ) from None
     signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
     freeze_start_up_objects()
-    scheduler = start_scheduler(runtime)
+    scheduler = start_scheduler(runtime, after_jobs=lambda _ran: wsgi.answerer.homes.team_changed())
     log.info("collect-bot serving on http://%s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
     try:
         server.run()

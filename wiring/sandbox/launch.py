@@ -150,12 +150,12 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
         wsgi = create_wsgi_app(runtime)
         bot = BackgroundServer(wsgi).start()
         sender = SlackRequestSender(bot.url, signing_secret, standin=standin)
-        world = Sandbox(runtime, standin, sender, clock)
+        world = Sandbox(runtime, standin, sender, clock, team_changed=wsgi.answerer.homes.team_changed)
         world.register_people()
         late.page = SandboxPage(world)
         standin.permalink_base = page.url + "/"
         page.start()
-        scheduler = start_scheduler(runtime)
+        scheduler = start_scheduler(runtime, after_jobs=lambda _ran: wsgi.answerer.homes.team_changed())
         try:
             yield RunningSandbox(world=world, page=page, database_url=database_url, temporary=temporary)
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -102,9 +103,15 @@ def _posted_at(ts: str) -> datetime | None:
 
 class Sandbox:
     def __init__(
-        self, runtime: Runtime, standin: SlackStandIn, sender: SlackRequestSender, clock: ShiftedClock
+        self,
+        runtime: Runtime,
+        standin: SlackStandIn,
+        sender: SlackRequestSender,
+        clock: ShiftedClock,
+        team_changed: Callable[[], None] = lambda: None,
     ) -> None:
         self.runtime = runtime
+        self._team_changed = team_changed
         self.slack = standin
         self.send = sender
         self.clock = clock
@@ -463,7 +470,7 @@ class Sandbox:
 
     def _tick(self) -> None:
         try:
-            tick(self.runtime, by=f"sandbox@{PROCESS_NAME}")
+            tick(self.runtime, by=f"sandbox@{PROCESS_NAME}", after_jobs=lambda _ran: self._team_changed())
         except Exception:
             log.exception("the sandbox's scheduler run failed; the next move of the clock runs it again")
         self._changed()
@@ -472,5 +479,7 @@ class Sandbox:
         """Run now: a digest is an extra one, leaving the scheduled run of its period to come."""
         report = run_job(self.runtime, job, self.runtime.now(), by="sandbox (run now)", extra=True)
         deliver_due(self.runtime)
+        if report.ran:
+            self._team_changed()
         self._changed()
         return report.message
