@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -23,7 +23,6 @@ from bot.alerts.rules import (
     BrokenPromise,
     Condition,
     Raised,
-    Thresholds,
     broken_in_a_row,
     digest,
     kept_words,
@@ -155,7 +154,10 @@ def _found(
     def judged(account: Account) -> Found:
         facts = _facts(account, broken.get(account.id, []), zone)
         raised = raised_conditions(
-            facts, today, _limits_for(limits, runtime, account.currency), calendar.is_working_day
+            facts,
+            today,
+            replace(limits, high_value=runtime.settings.high_value_for(account.currency)),
+            calendar.is_working_day,
         )
         return Found(facts, account.customer_name, raised)
 
@@ -163,16 +165,6 @@ def _found(
         return RowRef(f"account {account.account_id}", account.account_id)
 
     return list(skipped.each(session.scalars(query.execution_options(yield_per=5_000)), judged, ref))
-
-
-def _limits_for(limits: Thresholds, runtime: Runtime, currency: str) -> Thresholds:
-    return Thresholds(
-        high_value=runtime.settings.high_value_for(currency),
-        stalled_attempt_working_days=limits.stalled_attempt_working_days,
-        stalled_conversation_days=limits.stalled_conversation_days,
-        stalled_payment_days=limits.stalled_payment_days,
-        grace_days=limits.grace_days,
-    )
 
 
 def _broken_promises(

@@ -23,6 +23,7 @@ from bot.blocks.kit import (
     context,
     divider,
     header,
+    lines_within,
     pack_lines,
     section,
 )
@@ -115,14 +116,7 @@ def _agent_blocks(agents: Sequence[AgentToday]) -> list[Block]:
     title = "*The agents*"
     if not agents:
         return [section(f"{title}\nNobody has a list or any work recorded today.")]
-    lines: list[str] = []
-    used = 0
-    for agent in agents:
-        line = _agent_line(agent)
-        if used + len(line) + 1 > AGENTS_TEXT_BUDGET:
-            break
-        lines.append(line)
-        used += len(line) + 1
+    lines = lines_within((_agent_line(agent) for agent in agents), AGENTS_TEXT_BUDGET)
     blocks = [section(chunk) for chunk in pack_lines([title, *lines], SECTION_TEXT_LIMIT)]
     rest = len(agents) - len(lines)
     if rest:
@@ -232,14 +226,8 @@ def _promise_blocks(day: TeamDay) -> list[Block]:
         + ", ".join(f"{n:,} {o}" for o, n in counts.items())
         + ")"
     )
-    lines: list[str] = []
-    used = 0
-    for promise in promises[:PROMISES_LISTED]:
-        line = _promise_line(promise, day)
-        if used + len(line) + 1 > PROMISES_TEXT_BUDGET:
-            break
-        lines.append(line)
-        used += len(line) + 1
+    listed = (_promise_line(promise, day) for promise in promises[:PROMISES_LISTED])
+    lines = lines_within(listed, PROMISES_TEXT_BUDGET)
     blocks = [section(chunk) for chunk in pack_lines([title, *lines], SECTION_TEXT_LIMIT)]
     rest = len(promises) - len(lines)
     if rest > 0:

@@ -18,7 +18,17 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.aging import AgingBucket
-from bot.blocks.kit import SECTION_TEXT_LIMIT, Block, Reply, context, divider, header, pack_lines, section
+from bot.blocks.kit import (
+    SECTION_TEXT_LIMIT,
+    Block,
+    Reply,
+    context,
+    divider,
+    header,
+    lines_within,
+    pack_lines,
+    section,
+)
 from bot.blocks.mrkdwn import clip, mention, one_line
 from bot.currency import format_money
 from bot.reports.model import ActivityNumbers, AgentNumbers, PerformanceReport, TeamNumbers, Win
@@ -340,14 +350,9 @@ def _agent_blocks(report: PerformanceReport, left_off: str) -> list[Block]:
     if not report.agents:
         return [section("No agent had accounts or activity in this period.")]
     currency = report.team.target_currency
-    lines: list[str] = []
-    used = 0
-    for agent in ranked_agents(report):
-        line = _agent_line(agent, currency)
-        if used + len(line) + 1 > AGENTS_TEXT_BUDGET:
-            break
-        lines.append(line)
-        used += len(line) + 1
+    lines = lines_within(
+        (_agent_line(agent, currency) for agent in ranked_agents(report)), AGENTS_TEXT_BUDGET
+    )
     blocks = [context(AGENTS_LEGEND), *(section(chunk) for chunk in pack_lines(lines, SECTION_TEXT_LIMIT))]
     rest = len(report.agents) - len(lines)
     if rest:

@@ -24,6 +24,7 @@ from bot.blocks.kit import (
     button,
     context,
     header,
+    lines_within,
     pack_lines,
     plain,
     section,
@@ -606,7 +607,7 @@ def escalations_list(cards: list[EscalationCard], now: datetime, *, whose: str) 
     )
     if not shown:
         return Reply(text="No open escalations", blocks=[title, section(":tada: No open escalations.")])
-    rows = _rows_within_budget([_list_row(card, now) for card in shown])
+    rows = lines_within((_list_row(card, now) for card in shown), LIST_TEXT_BUDGET)
     blocks = [title, context(f"{_count(len(shown), 'open escalation')}, oldest first")]
     blocks += [section(chunk) for chunk in pack_lines(rows, SECTION_TEXT_LIMIT)]
     rest = len(shown) - len(rows)
@@ -638,17 +639,6 @@ def _asked(card: EscalationCard) -> str:
         return ""
     question = clip_escaped(escape(" ".join((card.question or "").split())), LIST_QUESTION_LIMIT)
     return f"\n    :question: {_who(card.asked_by)} asks: _{question}_"
-
-
-def _rows_within_budget(rows: list[str]) -> list[str]:
-    kept: list[str] = []
-    used = 0
-    for row in rows:
-        if used + len(row) + 1 > LIST_TEXT_BUDGET:
-            break
-        kept.append(row)
-        used += len(row) + 1
-    return kept
 
 
 # --- Forms ---------------------------------------------------------------------------------------

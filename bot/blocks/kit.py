@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +93,20 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
 
 def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text, OPTION_TEXT_LIMIT), "value": value}
+
+
+def lines_within(lines: Iterable[str], budget: int) -> list[str]:
+    """The first lines whose text, a newline each, fits in `budget` characters: a list stops where
+    the next line would not fit (the caller counts the rest). `lines` may be lazy: none is built
+    past the first that does not fit."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > budget:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return kept
 
 
 def pack_lines(lines: Sequence[str], limit: int) -> list[str]:

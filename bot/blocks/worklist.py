@@ -27,6 +27,7 @@ from bot.blocks.kit import (
     context,
     divider,
     header,
+    lines_within,
     option,
     pack_lines,
     section,
@@ -344,14 +345,7 @@ def _agent_line(tally: AgentTally) -> str:
 def _agent_blocks(tallies: Sequence[AgentTally]) -> list[Block]:
     if not tallies:
         return [section("No agent has a list today.")]
-    lines: list[str] = []
-    used = 0
-    for tally in tallies:
-        line = _agent_line(tally)
-        if used + len(line) + 1 > AGENTS_TEXT_BUDGET:
-            break
-        lines.append(line)
-        used += len(line) + 1
+    lines = lines_within((_agent_line(tally) for tally in tallies), AGENTS_TEXT_BUDGET)
     blocks = [section(chunk) for chunk in pack_lines(lines, SECTION_TEXT_LIMIT)]
     rest = tallies[len(lines) :]
     if rest:
