@@ -29,12 +29,14 @@ def start_scheduler(
     *,
     first_tick_at: datetime | None = None,
     after_jobs: Callable[[list[JobReport]], None] | None = None,
+    ticking: Callable[[], None] | None = None,
 ) -> BackgroundScheduler:
+    """`ticking` replaces the minute's tick (the sandbox runs it in turn with its clock's moves)."""
     scheduler = BackgroundScheduler(timezone=runtime.zone)
     scheduler.add_job(
-        _safe_tick,
+        ticking or _safe_tick,
         IntervalTrigger(seconds=int(TICK.total_seconds()), timezone=runtime.zone),
-        args=[runtime, after_jobs],
+        args=[] if ticking else [runtime, after_jobs],
         id="collect-bot-tick",
         next_run_time=first_tick_at or datetime.now(runtime.zone),
         max_instances=1,

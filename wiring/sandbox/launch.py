@@ -155,7 +155,7 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
         late.page = SandboxPage(world)
         standin.permalink_base = page.url + "/"
         page.start()
-        scheduler = start_scheduler(runtime, after_jobs=lambda _ran: wsgi.answerer.homes.team_changed())
+        scheduler = start_scheduler(runtime, ticking=world.scheduled_tick)
         try:
             yield RunningSandbox(world=world, page=page, database_url=database_url, temporary=temporary)
         finally:

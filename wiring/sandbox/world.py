@@ -5,6 +5,7 @@ signed requests Slack would send."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
@@ -475,8 +476,21 @@ class Sandbox:
             log.exception("the sandbox's scheduler run failed; the next move of the clock runs it again")
         self._changed()
 
+    def scheduled_tick(self) -> None:
+        """The scheduler's minute, taken in turn with the clock's moves and Run now: one at a time,
+        so a message is never delivered by one of them after another has moved the clock on."""
+        if self._stopping.is_set():
+            return
+        # Stopped between the check and the submit: the minute is dropped with the rest.
+        with contextlib.suppress(RuntimeError):
+            self._ticks.submit(self._tick)
+
     def run(self, job: str) -> str:
-        """Run now: a digest is an extra one, leaving the scheduled run of its period to come."""
+        """Run now, in turn with the clock (scheduled_tick)."""
+        return self._ticks.submit(self._run_now, job).result()
+
+    def _run_now(self, job: str) -> str:
+        """A digest is an extra one, leaving the scheduled run of its period to come."""
         report = run_job(self.runtime, job, self.runtime.now(), by="sandbox (run now)", extra=True)
         deliver_due(self.runtime)
         if report.ran:
