@@ -129,7 +129,9 @@ def _needs_roster(body: dict[str, Any]) -> bool:
         # A message by someone off the roster (a reply in an escalation's thread) is nobody's
         # note; opening the App Home shows them the welcome (bot.cockpit.desk.publish_home).
         return (body.get("event") or {}).get("type") != "app_home_opened"
-    return body.get("type") in ("block_actions", "view_submission", "block_suggestion")
+    return body.get("type") in (
+        "block_actions", "view_submission", "block_suggestion", "shortcut", "message_action"
+    )  # fmt: skip
 
 
 def _on_roster(runtime: Runtime, user: str) -> bool:
