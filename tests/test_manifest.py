@@ -54,6 +54,15 @@ def test_the_manifest_declares_the_shortcuts_the_bot_listens_to() -> None:
     }
 
 
+def test_the_sandbox_offers_the_shortcuts_the_manifest_declares() -> None:
+    from wiring.sandbox.world import SHORTCUTS
+
+    declared = [
+        {k: s[k] for k in ("type", "callback_id", "name")} for s in manifest()["features"]["shortcuts"]
+    ]
+    assert declared == SHORTCUTS
+
+
 def test_the_manifest_asks_for_no_more_than_the_bot_uses() -> None:
     assert sorted(manifest()["oauth_config"]["scopes"]["bot"]) == [
         "channels:history",
