@@ -8,11 +8,13 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.parsing.command import MAX_NOTES_LENGTH
-from bot.parsing.message_text import account_ids_in, plain_text
+from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH
+from bot.parsing.message_text import MAX_IDS_LOOKED_UP, account_ids_in, plain_text
 from storage.models import Contact, Escalation
 from tests.conftest import RunningBot
 
@@ -185,3 +187,17 @@ def test_the_words_that_may_be_account_ids() -> None:
     assert plain_text("<@U0AGENT1|ana> see <#C0GENERAL|general> &lt;urgent&gt; <!here>") == (
         "@ana see #general <urgent> @here"
     )
+
+
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=3000) | st.text("<>|@#!&;:/ ACC-0123456789lgt")
+)
+def test_whatever_a_message_says_the_form_takes_it(text: str) -> None:
+    notes = plain_text(text)
+    assert len(notes) <= MAX_NOTES_LENGTH and "\x00" not in notes
+    ids = account_ids_in(text)
+    assert len(ids) <= MAX_IDS_LOOKED_UP
+    assert all(
+        0 < len(found) <= MAX_ACCOUNT_ID_LENGTH and not any(c.isspace() for c in found) for found in ids
+    )
+    assert len({found.casefold() for found in ids}) == len(ids)
