@@ -50,6 +50,13 @@ class CallbackId(StrEnum):
     DECISION_MODAL = "escalation-decision-modal"
     QUESTION_MODAL = "escalation-question-modal"
     ANSWER_MODAL = "escalation-answer-modal"
+    # Shortcuts, as declared in manifest.yml: global ones open a form from anywhere in Slack,
+    # message ones open it with the message's text (and the account it names, if the person may
+    # work it).
+    RECORD_PAYMENT_SHORTCUT = "shortcut-record-payment"
+    LOG_CONTACT_SHORTCUT = "shortcut-log-contact"
+    LOG_MESSAGE_SHORTCUT = "shortcut-log-message-as-contact"
+    ESCALATE_MESSAGE_SHORTCUT = "shortcut-escalate-message"
 
 
 class BlockId(StrEnum):

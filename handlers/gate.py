@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.access import not_on_roster
 from bot.errors import UserError
+from bot.parsing.aliases import subcommand_word
 from bot.runtime import Runtime
 from handlers.failures import Failure, answer_directly, told
 from storage.models import ReceivedEvent, ReceivedRequest, table_of
@@ -124,12 +125,14 @@ def _user_of(body: dict[str, Any]) -> str | None:
 def _needs_roster(body: dict[str, Any]) -> bool:
     if body.get("command"):
         words = str(body.get("text", "")).split()
-        return bool(words) and words[0].lower() != "help"
+        return bool(words) and subcommand_word(words[0]) != "help"  # `ajuda`, `ayuda` too
     if body.get("type") == "event_callback":
         # A message by someone off the roster (a reply in an escalation's thread) is nobody's
         # note; opening the App Home shows them the welcome (bot.cockpit.desk.publish_home).
         return (body.get("event") or {}).get("type") != "app_home_opened"
-    return body.get("type") in ("block_actions", "view_submission", "block_suggestion")
+    return body.get("type") in (
+        "block_actions", "view_submission", "block_suggestion", "shortcut", "message_action"
+    )  # fmt: skip
 
 
 def _on_roster(runtime: Runtime, user: str) -> bool:

@@ -42,6 +42,27 @@ def test_the_manifest_declares_the_command_and_the_urls() -> None:
     assert found["features"]["app_home"]["home_tab_enabled"] is True
 
 
+def test_the_manifest_declares_the_shortcuts_the_bot_listens_to() -> None:
+    from bot.ids import CallbackId
+
+    declared = {(s["type"], s["callback_id"], s["name"]) for s in manifest()["features"]["shortcuts"]}
+    assert declared == {
+        ("global", CallbackId.RECORD_PAYMENT_SHORTCUT, "Record a payment"),
+        ("global", CallbackId.LOG_CONTACT_SHORTCUT, "Log a contact"),
+        ("message", CallbackId.LOG_MESSAGE_SHORTCUT, "Log as contact"),
+        ("message", CallbackId.ESCALATE_MESSAGE_SHORTCUT, "Escalate"),
+    }
+
+
+def test_the_sandbox_offers_the_shortcuts_the_manifest_declares() -> None:
+    from wiring.sandbox.world import SHORTCUTS
+
+    declared = [
+        {k: s[k] for k in ("type", "callback_id", "name")} for s in manifest()["features"]["shortcuts"]
+    ]
+    assert declared == SHORTCUTS
+
+
 def test_the_manifest_asks_for_no_more_than_the_bot_uses() -> None:
     assert sorted(manifest()["oauth_config"]["scopes"]["bot"]) == [
         "channels:history",

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
-from bot.ids import ActionId, CallbackId
+from bot.ids import ActionId, BlockId, CallbackId
 from storage.models import Account, AccountNote, Payment
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
@@ -226,3 +226,33 @@ def test_a_recorded_click_on_a_channel_message_opens_the_decision_form(
     form = bot.slack.wait_for("views.open", count=opened + 1)[-1]
     assert form.ok and form.params["trigger_id"] == trigger_id
     assert form.params["view"]["callback_id"] == CallbackId.DECISION_MODAL
+
+
+def test_a_recorded_global_shortcut_opens_the_payment_form(team: RunningBot) -> None:
+    shortcut = recorded("shortcut")
+    assert "response_url" not in shortcut and "channel" not in shortcut
+    shortcut["trigger_id"] = trigger_id = team.slack.new_trigger_id()
+    answer = post_interaction(team, shortcut)
+    assert answer.status == 200 and answer.body == ""
+    opened = team.slack.wait_for("views.open")[0]
+    assert opened.ok and opened.params["trigger_id"] == trigger_id
+    assert opened.params["view"]["callback_id"] == CallbackId.PAY_MODAL
+
+
+def test_a_recorded_message_shortcut_opens_the_log_form_with_the_message(team: RunningBot) -> None:
+    shortcut = recorded("message_action")
+    shortcut["trigger_id"] = trigger_id = team.slack.new_trigger_id()
+    shortcut["response_url"] = team.slack.new_response_url()
+    assert post_interaction(team, shortcut).status == 200
+    opened = team.slack.wait_for("views.open")[0]
+    assert opened.ok and opened.params["trigger_id"] == trigger_id
+    view = opened.params["view"]
+    assert view["callback_id"] == CallbackId.LOG_MODAL
+    picked, notes = (
+        next(b["element"] for b in view["blocks"] if b.get("block_id") == block)
+        for block in (BlockId.ACCOUNT, BlockId.NOTES)
+    )
+    assert picked["initial_option"]["value"] == "ACC-1042"
+    assert notes["initial_value"] == (
+        "Fwd from maria@example.com: about ACC-1042, she will pay Friday & asks for a receipt"
+    )

@@ -114,6 +114,41 @@ def test_the_morning_run_shows_the_worklist_and_a_line_opens_its_form(sandbox: R
     assert state(sandbox, AGENT)["view"] is None
 
 
+def test_the_shortcuts_open_their_forms_for_the_person_acting(sandbox: RunningSandbox) -> None:
+    channel = dm(sandbox, AGENT)
+    offered = {s["name"]: s["callback_id"] for s in state(sandbox, AGENT)["shortcuts"]}
+    assert sorted(offered) == ["Escalate", "Log a contact", "Log as contact", "Record a payment"]
+    call(
+        sandbox,
+        "/api/shortcut",
+        {"user": AGENT, "callback_id": offered["Record a payment"], "channel": channel},
+    )
+    view = sandbox.world.slack.wait_for("views.open")[-1].response["view"]
+    assert state(sandbox, AGENT)["view"]["id"] == view["id"] and view["title"]["text"] == "Record a payment"
+    assert state(sandbox, SUPERVISOR)["view"] is None  # the form is the person's who used it
+    values: dict[str, Any] = {
+        BlockId.ACCOUNT: {
+            ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1042"}}
+        },
+        BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "100"}},
+    }
+    assert call(sandbox, "/api/submit", {"user": AGENT, "view_id": view["id"], "values": values}) == {
+        "ok": True
+    }
+    sandbox.world.slack.wait_for("chat.postMessage")
+    recorded = state(sandbox, AGENT)["messages"][channel][-1]
+    assert recorded["text"] == "Recorded $100.00 on ACC-1042"
+
+    call(sandbox, "/api/shortcut", {"user": AGENT, "callback_id": offered["Log as contact"], "channel": channel,
+                                    "message_ts": recorded["ts"]})  # fmt: skip
+    view = sandbox.world.slack.wait_for("views.open", count=2)[-1].response["view"]
+    assert state(sandbox, AGENT)["view"]["id"] == view["id"] and view["title"]["text"] == "Log a contact"
+    picker, notes = (next(b["element"] for b in view["blocks"] if b["block_id"] == block)
+                     for block in (BlockId.ACCOUNT, BlockId.NOTES))  # fmt: skip
+    assert picker["initial_option"]["value"] == "ACC-1042"
+    assert notes["initial_value"] == "Recorded $100.00 on ACC-1042"
+
+
 def test_the_clock_moves_and_the_supervisor_sees_the_channel(sandbox: RunningSandbox) -> None:
     before = state(sandbox, AGENT)["now"]
     call(sandbox, "/api/clock", {"hours": 2})

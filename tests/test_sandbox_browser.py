@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import urllib.request
 from collections.abc import Iterator
@@ -123,6 +124,18 @@ def test_a_collections_morning_in_the_browser(page: Page) -> None:
     # A form's answer comes in the person's DM, as a message (nothing in a form says where else).
     expect(page.get_by_test_id("message").filter(has_text="Recorded $40.00")).to_be_visible()
     snap(page, "7-payment-from-worklist")
+
+    # A message's ⋯: "Log as contact" opens the log form with the account it names and its text.
+    recorded = page.get_by_test_id("message").filter(has_text="Recorded $40.00").last
+    recorded.hover()
+    recorded.get_by_test_id("message-more").click()
+    page.get_by_test_id("overflow-menu").get_by_role("menuitem", name="Log as contact").click()
+    expect(page.get_by_test_id("modal")).to_be_visible()
+    expect(page.get_by_test_id("input-account")).to_have_value(re.compile("^ACC-2001 "))
+    expect(page.get_by_test_id("input-notes")).to_have_value(re.compile("Recorded"))
+    snap(page, "8-log-as-contact-from-a-message")
+    page.get_by_test_id("modal-cancel").click()
+    expect(page.get_by_test_id("modal")).to_be_hidden()
 
 
 def test_alerts_and_the_digest_with_its_chart_in_the_browser(page: Page) -> None:

@@ -6,7 +6,18 @@ from slack_bolt import App
 
 from bot.cockpit.desk import publish_home
 from bot.runtime import Runtime
-from handlers import actions, alerts, commands, escalations, events, gate, options, views, worklists
+from handlers import (
+    actions,
+    alerts,
+    commands,
+    escalations,
+    events,
+    gate,
+    options,
+    shortcuts,
+    views,
+    worklists,
+)
 from handlers.answering import Answerer
 from handlers.failures import unexpected_in_listener
 from wiring.web import CollectBotWsgi
@@ -34,6 +45,7 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     events.register(app, runtime, answerer)
     escalations.register(app, runtime, answerer)
     alerts.register(app, runtime, answerer)
+    shortcuts.register(app, runtime, answerer)
     # An exception escaping a listener or middleware fails the one way too: logged with an error
     # id, answered with the apology, never a stack trace.
     app.error(unexpected_in_listener)

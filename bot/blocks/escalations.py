@@ -751,15 +751,18 @@ def answer_modal(carried: QuestionToAnswer, card: EscalationCard) -> View:
     return _view(CallbackId.ANSWER_MODAL, "Answer the question", "Send answer", blocks, carried.encode())
 
 
-def escalate_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:
-    """The form behind `/collect escalate` typed bare, or a worklist line's menu."""
+def escalate_modal(
+    origin: ModalOrigin, preset: tuple[str, str] | None = None, reason: str | None = None
+) -> View:
+    """The form behind `/collect escalate` typed bare, a worklist line's menu, or the "Escalate"
+    message shortcut (`reason` starts the reason with the message's text)."""
     blocks = [
         _account_input(preset),
         _kind_input(),
         _amount_input(),
         _instalments_input(),
         _until_input(),
-        _reason_input(),
+        _reason_input(reason),
         context("The supervisors decide in their channel; you get a direct message with the outcome."),
     ]
     return _view(CallbackId.ESCALATE_MODAL, "Escalate an account", "Escalate", blocks, origin.encode())
@@ -810,7 +813,7 @@ def _until_input() -> Block:
     return _with_hint(block, "Payment plan: the last instalment. Hardship: when the pause ends.")
 
 
-def _reason_input() -> Block:
+def _reason_input(initial: str | None = None) -> Block:
     block = _input(
         BlockId.REASON,
         "Reason",
@@ -819,6 +822,7 @@ def _reason_input() -> Block:
             "What happened, and why this is the right outcome",
             multiline=True,
             max_length=INPUT_MAX_LENGTH,
+            initial_value=initial,
         ),
     )
     return _with_hint(block, "The supervisors see it on the escalation. Always needed.")

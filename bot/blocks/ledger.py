@@ -3,12 +3,13 @@ are about no account, like errors, are in bot.blocks.answers)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.aging import AgingBucket
 from bot.blocks.answers import error_reply
-from bot.blocks.kit import Reply, actions, button, context, divider, section
+from bot.blocks.kit import Block, Reply, actions, button, context, divider, section
 from bot.blocks.mrkdwn import channel_icon, code, escape, local_time, mention, sentence
 from bot.currency import format_money
 from bot.errors import UserError
@@ -19,6 +20,7 @@ from bot.ledger.records.contacts import ContactOutcome
 from bot.ledger.records.holds import HoldOutcome
 from bot.ledger.records.payments import PaymentOutcome
 from bot.ledger.records.promises import PromiseOutcome
+from bot.parsing.aliases import CHANNEL_ALIASES, LANGUAGES, OUTCOME_ALIASES, SUBCOMMAND_ALIASES, help_aliases
 from bot.parsing.command import HELP_LINES, UnknownSubcommandError
 from bot.vocabulary import CLOSED_STATUSES, channel_name, method_name, status_name
 
@@ -26,7 +28,8 @@ if TYPE_CHECKING:
     from bot.ledger.desk import PaymentToConfirm
 
 
-def help_reply(intro: str | None = None) -> Reply:
+def help_reply(intro: str | None = None, languages: Sequence[str] = tuple(LANGUAGES)) -> Reply:
+    """The command list, and the words of `languages` the bot also takes for each subcommand."""
     lines = [f"`{usage}`  {description}" for usage, description in HELP_LINES]
     blocks = [section(escape(intro))] if intro else []
     blocks += [
@@ -36,8 +39,25 @@ def help_reply(intro: str | None = None) -> Reply:
             "Name a person with an @-mention: type `@` and pick them from the list"
             " (`/collect assign ACC-1042 @ana`).",
         ),
+        *(_also_understood(language) for language in languages if language in LANGUAGES),
     ]
     return Reply(text="collect-bot commands", blocks=blocks)
+
+
+def _also_understood(language: str) -> Block:
+    """`Also in Portuguese: `conta` (account), `pagar`, `pagamento` (pay), …`: the team's own words
+    the bot takes for the English ones, whoever types them."""
+
+    def listed(table: dict[str, dict[str, Any]]) -> str:
+        return ", ".join(
+            f"{', '.join(code(word) for word in words)} ({english})"
+            for english, words in help_aliases(table, language)
+        )
+
+    return context(
+        f"Also in {LANGUAGES[language]}: {listed(SUBCOMMAND_ALIASES)}.",
+        f"Channels and outcomes: {listed(CHANNEL_ALIASES)}; {listed(OUTCOME_ALIASES)}.",
+    )
 
 
 def parse_error_reply(error: UserError) -> Reply:

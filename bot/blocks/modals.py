@@ -1,4 +1,5 @@
-"""The forms behind `/collect log`, `pay` and `promise` typed bare (and, later, worklist buttons)."""
+"""The forms behind `/collect log`, `pay` and `promise` typed bare, a worklist line's menu and the
+shortcuts."""
 
 from __future__ import annotations
 
@@ -60,15 +61,24 @@ def _static_select(action_id: str, placeholder: str, choices: list[tuple[str, st
 
 
 def _text_input(
-    action_id: str, placeholder: str, *, multiline: bool = False, max_length: int = 100
+    action_id: str,
+    placeholder: str,
+    *,
+    multiline: bool = False,
+    max_length: int = 100,
+    initial_value: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": action_id,
         "placeholder": plain(placeholder, 150),
         "multiline": multiline,
         "max_length": max_length,
     }
+    if initial_value:
+        # Slack refuses a view whose initial value is longer than the element takes.
+        element["initial_value"] = initial_value[:max_length]
+    return element
 
 
 def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], origin: ModalOrigin) -> View:
@@ -83,7 +93,8 @@ def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], origi
     }
 
 
-def log_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:
+def log_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None, notes: str | None = None) -> View:
+    """`notes` starts the notes (a message shortcut's text): plain text in an input, no mrkdwn."""
     blocks = [
         _account_input(preset),
         _input(
@@ -103,7 +114,13 @@ def log_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> Vie
         _input(
             BlockId.NOTES,
             "Notes",
-            _text_input(ActionId.NOTES_INPUT, "What was said", multiline=True, max_length=MAX_NOTES_LENGTH),
+            _text_input(
+                ActionId.NOTES_INPUT,
+                "What was said",
+                multiline=True,
+                max_length=MAX_NOTES_LENGTH,
+                initial_value=notes,
+            ),
             optional=True,
         ),
     ]

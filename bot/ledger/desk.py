@@ -12,7 +12,7 @@ from bot.compliance.desk import record_refusal
 from bot.compliance.records import ComplianceRefusedError
 from bot.interactions import OverpaymentToConfirm
 from bot.ledger.model import AccountSummary
-from bot.ledger.records.accounts import search_accounts, summarise
+from bot.ledger.records.accounts import search_accounts, summarise, workable_account
 from bot.ledger.records.contacts import ContactOutcome, log_contact
 from bot.ledger.records.holds import HoldOutcome, place_hold, release_hold
 from bot.ledger.records.payments import (
@@ -24,6 +24,7 @@ from bot.ledger.records.payments import (
 )
 from bot.ledger.records.promises import PromiseOutcome, record_promise
 from bot.ledger.records.submissions import claim_form
+from bot.parsing.message_text import account_ids_in
 from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
 
@@ -170,6 +171,20 @@ def pick_accounts(runtime: Runtime, text: str, *, actor: str) -> list[tuple[str,
         return [
             (a.account_id, a.customer_name) for a in search_accounts(session, text, actor, runtime.today())
         ]
+
+
+def account_named_in(runtime: Runtime, text: str, *, actor: str) -> tuple[str, str] | None:
+    """The first account a message names that the person may work, as (id, customer name) for a
+    form's account picker; None when it names none of theirs (what else it names is not said)."""
+    candidates = account_ids_in(text)
+    if not candidates:
+        return None
+    with runtime.db.reading() as session:
+        for candidate in candidates:
+            account = workable_account(session, candidate, actor=actor, today=runtime.today())
+            if account is not None:
+                return account.account_id, account.customer_name
+    return None
 
 
 def hold(runtime: Runtime, *, actor: str, account_id: str, reason: str, notes: str) -> HoldOutcome:

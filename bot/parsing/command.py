@@ -15,6 +15,7 @@ from typing import Literal, TypeAlias, TypeVar
 
 from bot.currency import SYMBOLS
 from bot.errors import UserError
+from bot.parsing import aliases
 from bot.parsing.echo import quoted
 from bot.parsing.typed_text import storable
 from bot.vocabulary import (
@@ -257,9 +258,16 @@ Command: TypeAlias = (
 _Tokens: TypeAlias = Sequence[re.Match[str]]
 
 _TOKEN = re.compile(r"\S+")
-_CHANNELS: dict[str, Channel] = {c.value: c for c in Channel} | CHANNEL_ALIASES
-_OUTCOMES: dict[str, Outcome] = {o.value: o for o in Outcome} | OUTCOME_ALIASES
-_METHODS: dict[str, PaymentMethod] = {m.value: m for m in PaymentMethod} | METHOD_ALIASES
+# The English words, their shorthands, and the team's own languages' words (bot.parsing.aliases).
+_CHANNELS: dict[str, Channel] = (
+    {c.value: c for c in Channel} | CHANNEL_ALIASES | aliases.every_language(aliases.CHANNEL_ALIASES)
+)
+_OUTCOMES: dict[str, Outcome] = (
+    {o.value: o for o in Outcome} | OUTCOME_ALIASES | aliases.every_language(aliases.OUTCOME_ALIASES)
+)
+_METHODS: dict[str, PaymentMethod] = (
+    {m.value: m for m in PaymentMethod} | METHOD_ALIASES | aliases.every_language(aliases.METHOD_ALIASES)
+)
 _REF_PREFIX = "ref:"
 
 # What agents actually type for an escalation's kind, mapped to the canonical word.
@@ -275,7 +283,9 @@ KIND_ALIASES: dict[str, EscalationKind] = {
     "dispute": EscalationKind.DISPUTE_REVIEW,
     "dispute_review": EscalationKind.DISPUTE_REVIEW,
 }
-_KINDS: dict[str, EscalationKind] = {k.value: k for k in EscalationKind} | KIND_ALIASES
+_KINDS: dict[str, EscalationKind] = (
+    {k.value: k for k in EscalationKind} | KIND_ALIASES | aliases.every_language(aliases.KIND_ALIASES)
+)
 
 _Word = TypeVar("_Word", bound=StrEnum)
 
@@ -286,7 +296,8 @@ def parse_command(text: str) -> Command:
     tokens = list(_TOKEN.finditer(text))
     if not tokens:
         return HelpCommand()
-    subcommand = tokens[0].group().lower()
+    # `conta`, `cuenta`: the team's own words stand for the English subcommand.
+    subcommand = aliases.subcommand_word(tokens[0].group())
     parse = _PARSERS.get(subcommand)
     if parse is None:
         raise UnknownSubcommandError(tokens[0].group())
@@ -302,15 +313,27 @@ SUGGESTION_CUTOFF = 0.6
 
 class UnknownSubcommandError(UserError):
     """The first word is not a subcommand: the answer names the closest one when one is close (a
-    typo), else shows the whole command list."""
+    typo, of an English word or of the team's own: `cuneta` → `cuenta`), else shows the whole
+    command list."""
 
     def __init__(self, typed: str) -> None:
-        close = difflib.get_close_matches(typed.lower(), USAGE, n=1, cutoff=SUGGESTION_CUTOFF)
-        self.suggestion = close[0] if close else None
+        self.suggestion = _closest_subcommand(typed.lower())
         hint = "Type `/collect help` to see every command."
         if self.suggestion:
             hint = f"Did you mean `{self.suggestion}`? {hint}"
         super().__init__(f"{quoted(typed)} is not a `/collect` command.", hint)
+
+
+# English first: of two words as close as each other to a typo, the English one is offered.
+_SUGGESTED = [*USAGE, *aliases.every_language(aliases.SUBCOMMAND_ALIASES)]
+
+
+def _closest_subcommand(typed: str) -> str | None:
+    score, _, word = max(
+        (difflib.SequenceMatcher(None, known, typed).ratio(), -order, known)
+        for order, known in enumerate(_SUGGESTED)
+    )
+    return word if score >= SUGGESTION_CUTOFF else None
 
 
 def parse_channel(word: str) -> Channel:

@@ -63,6 +63,13 @@ def _reply(world: Sandbox, body: dict[str, Any]) -> Any:
     return {"ok": True}
 
 
+def _shortcut(world: Sandbox, body: dict[str, Any]) -> Any:
+    world.shortcut(
+        body["user"], str(body["callback_id"]), channel=body.get("channel"), message_ts=body.get("message_ts")
+    )
+    return {"ok": True}
+
+
 def _home(world: Sandbox, body: dict[str, Any]) -> Any:
     world.open_home(body["user"], str(body.get("tab", "home")))
     return {"ok": True}
@@ -90,6 +97,7 @@ POSTS: dict[str, Handler] = {
     "/api/home": _home,
     "/api/clock": _clock,
     "/api/run": _run,
+    "/api/shortcut": _shortcut,
 }
 
 

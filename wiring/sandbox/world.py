@@ -23,6 +23,7 @@ from bot.assignments.job.daily import JOB as WORKLISTS
 from bot.calendar import add_days
 from bot.clock import ShiftedClock
 from bot.errors import UserError
+from bot.ids import CallbackId
 from bot.job_runs import already_ran
 from bot.outbox.job import PROCESS_NAME, deliver_due
 from bot.roster.records import find_member, supervises
@@ -100,6 +101,15 @@ def _posted_at(ts: str) -> datetime | None:
         return datetime.fromtimestamp(float(ts), UTC)
     except (ValueError, OverflowError, OSError):
         return None
+
+
+# The app's shortcuts as manifest.yml declares them (tests/test_manifest.py holds them equal).
+SHORTCUTS: list[JsonDict] = [
+    {"type": "global", "callback_id": CallbackId.RECORD_PAYMENT_SHORTCUT, "name": "Record a payment"},
+    {"type": "global", "callback_id": CallbackId.LOG_CONTACT_SHORTCUT, "name": "Log a contact"},
+    {"type": "message", "callback_id": CallbackId.LOG_MESSAGE_SHORTCUT, "name": "Log as contact"},
+    {"type": "message", "callback_id": CallbackId.ESCALATE_MESSAGE_SHORTCUT, "name": "Escalate"},
+]
 
 
 class Sandbox:
@@ -199,6 +209,7 @@ class Sandbox:
                 {"name": name, "label": job_label(name)} for name in sorted(JOBS, key=_in_the_days_order)
             ],
             "hint": self.hint(),
+            "shortcuts": SHORTCUTS,
         }
 
     def hint(self) -> str | None:
@@ -361,6 +372,22 @@ class Sandbox:
             container=container,
         )
         self._track(answer, user, channel, slot)
+
+    def shortcut(
+        self, user: str, callback_id: str, *, channel: str | None = None, message_ts: str | None = None
+    ) -> None:
+        """A shortcut from the composer's ⚡ (global), or from a message's ⋯ (that message's)."""
+        kind = next((s["type"] for s in SHORTCUTS if s["callback_id"] == callback_id), None)
+        if kind is None:
+            raise UserError("The app has no such shortcut.")
+        if kind == "global":
+            self._track(self.send.shortcut(user, callback_id), user, channel or self.dm_channel(user))
+            return
+        message = self._find(channel, message_ts) if channel and message_ts else None
+        if message is None:
+            raise UserError("Pick a message for this shortcut; ephemeral ones have none.")
+        assert channel is not None
+        self._track(self.send.message_action(user, callback_id, message, channel_id=channel), user, channel)
 
     def _slot_at(self, user: str, channel: str, ts: str) -> int | None:
         with self._lock:

@@ -302,6 +302,45 @@ class SlackRequestSender:
             payload["channel"] = self._channel(channel_id)
         return self._send_payload(payload, timestamp)
 
+    def shortcut(self, user_id: str, callback_id: str, *, timestamp: int | None = None) -> SlackHttpResponse:
+        """A global shortcut, as from the composer's shortcuts menu or search: no channel, no
+        message, no response_url. The answer carries the trigger_id it used."""
+        payload = self._common("shortcut", user_id)
+        payload |= {
+            "callback_id": callback_id,
+            "trigger_id": (trigger_id := self._new_trigger_id()),
+            "action_ts": f"{time.time():.6f}",
+        }
+        return _with(self._send_payload(payload, timestamp), trigger_id=trigger_id)
+
+    def message_action(
+        self,
+        user_id: str,
+        callback_id: str,
+        message: JsonDict,
+        *,
+        channel_id: str | None = None,
+        timestamp: int | None = None,
+    ) -> SlackHttpResponse:
+        """A message shortcut on `message` (from SlackStandIn.messages(), or one made up with at
+        least `ts` and `text`): Slack sends the whole message, its channel and a response_url."""
+        channel_id = channel_id or message.get("channel")
+        if not channel_id:
+            raise ValueError("a message shortcut needs the message's channel")
+        payload = self._common("message_action", user_id)
+        sent = {k: v for k, v in message.items() if k != "channel"}
+        payload |= {
+            "callback_id": callback_id,
+            "trigger_id": (trigger_id := self._new_trigger_id()),
+            "response_url": (response_url := self._new_response_url()),
+            "action_ts": f"{time.time():.6f}",
+            "message_ts": message.get("ts"),
+            "channel": self._channel(channel_id),
+            "message": {"type": "message", **sent},
+        }
+        reply = self._send_payload(payload, timestamp)
+        return _with(reply, response_url=response_url, trigger_id=trigger_id)
+
     # -- events ------------------------------------------------------------------------------
 
     def event(

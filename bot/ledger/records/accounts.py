@@ -71,6 +71,20 @@ def find_account(
     return account
 
 
+def workable_account(session: Session, account_id: str, *, actor: str, today: date) -> Account | None:
+    """The account with this id when the actor may work it (bot.access.may_work), else None with
+    nothing said: for ids read out of someone's text, where a refusal or a suggestion would tell
+    which accounts exist."""
+    params = {"key": account_key(account_id), "actor": actor, "today": today}
+    found = session.execute(_account_lookup(False, True), params).one_or_none()
+    if found is None or found[1] is None:
+        return None
+    if not may_work(found[1], actor, assigned_to=found[0].assigned_to, listed_for=found[2]):
+        return None
+    account: Account = found[0]
+    return account
+
+
 def _active_role(session: Session, actor: str) -> str | None:
     return session.scalar(_ACTIVE_ROLE, {"actor": actor})
 

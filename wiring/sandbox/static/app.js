@@ -171,6 +171,7 @@
     "/api/home": "App Home",
     "/api/clock": "Clock",
     "/api/run": "Run",
+    "/api/shortcut": "Shortcut",
   };
 
   function errorText(value) {
@@ -1000,6 +1001,10 @@
             onclick: function (e) {
               e.stopPropagation();
               closeMenu();
+              if (info.pick) {
+                info.pick(o);
+                return;
+              }
               confirmThen(info.el.confirm, function () {
                 if (o.url) window.open(o.url, "_blank", "noopener");
                 act(info.bctx, info.el, { selected_option: { text: o.text, value: o.value } });
@@ -1030,6 +1035,37 @@
       var first = menu.querySelector(".menu-item");
       if (first) first.focus({ preventScroll: true });
     }
+  }
+
+  // -- shortcuts: ⚡ by the composer (global ones), a message's ⋯ (message ones), as in Slack --
+
+  function shortcutsOf(type) {
+    return ((S.state && S.state.shortcuts) || []).filter(function (s) {
+      return s.type === type;
+    });
+  }
+
+  function shortcutMenu(btn, type, where) {
+    btn._overflow = {
+      el: {
+        options: shortcutsOf(type).map(function (s) {
+          return { text: { type: "plain_text", text: s.name }, value: s.callback_id };
+        }),
+      },
+      pick: function (o) {
+        var body = { user: S.user, callback_id: o.value };
+        Object.keys(where()).forEach(function (k) {
+          body[k] = where()[k];
+        });
+        post("/api/shortcut", body);
+      },
+    };
+    btn.addEventListener("click", function (e) {
+      e.stopPropagation();
+      if (S.menu && S.menu.key === btn.dataset.menuKey) closeMenu();
+      else openMenu(btn);
+    });
+    return btn;
   }
 
   function placeMenu() {
@@ -1798,6 +1834,25 @@
               },
             },
             "💬"
+          ),
+          shortcutMenu(
+            h(
+              "button",
+              {
+                type: "button",
+                class: "hover-btn",
+                title: "More actions",
+                "aria-label": "More actions",
+                "aria-haspopup": "menu",
+                "data-testid": "message-more",
+                "data-menu-key": "more@" + conv + "@" + m.ts,
+              },
+              "⋯"
+            ),
+            "message",
+            function () {
+              return { channel: conv, message_ts: m.ts };
+            }
           )
         )
       );
@@ -2599,6 +2654,9 @@
       post("/api/clock", { days: 1 });
     });
 
+    shortcutMenu($("shortcuts"), "global", function () {
+      return { channel: S.selected };
+    });
     var composer = $("composer");
     attachMentions(composer); // first: its keys (Enter, ↑, ↓) go to the list while it is open
     attachMentions($("thread-input"));
