@@ -1,0 +1,159 @@
+"""Serving over Socket Mode: Bolt's Socket Mode adapter on slack_sdk's builtin client (no
+dependency beyond slack_sdk), with the same Bolt app, listeners and answerer as HTTP mode.
+
+What is added around the adapter:
+- every envelope is claimed by its id in the database, so an envelope Slack delivers again (its
+  acknowledgement was late or lost, possibly to another process) is handled once: an interaction
+  or an event before Bolt sees it (only acknowledged the second time), a slash command in its work,
+  within the reply budget, as HTTP mode claims its signature (handlers.gate);
+- a keeper thread holds the connection: it connects at start, notices a connection that is gone
+  (the client's pings find a dead link within PING_SECONDS * 4, a cut one sooner) and reconnects,
+  waiting longer after each failed attempt (1 s doubling to MAX_BACKOFF_SECONDS) while Slack is
+  unreachable. Slack's `disconnect` messages (warning, refresh_requested) are followed by the
+  client itself: it opens the new connection before the old one is closed;
+- `connected()` for `GET /healthz` (wiring/web.py HealthOnlyWsgi).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
+from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+
+from bot.cockpit.desk import publish_home
+from bot.runtime import Runtime
+from handlers.answering import Answerer
+from handlers.gate import ENVELOPE_HEADER, first_envelope
+from wiring.app import create_bolt_app
+from wiring.web import HealthOnlyWsgi
+
+log = logging.getLogger("collect-bot.socket")
+
+# The client pings Slack this often and drops a link that has not answered for 4 pings: a link
+# gone silent is noticed within 20 s and one reset by the network sooner; the keeper then
+# reconnects within a second.
+PING_SECONDS = 5.0
+KEEPER_SECONDS = 1.0
+FIRST_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class _ClaimingHandler(SocketModeHandler):
+    """Bolt's adapter, with each envelope claimed once before it is dispatched."""
+
+    def __init__(self, runtime: Runtime, app: App, **options: object) -> None:
+        super().__init__(app, **options)  # type: ignore[arg-type]
+        self._runtime = runtime
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        start = time.time()
+        if req.type != "slash_commands" and not self._first(req):
+            log.info("envelope %s delivered again (retry %s): already handled", req.envelope_id, req.retry_attempt)
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        headers = {**(build_headers(req) or {}), ENVELOPE_HEADER: req.envelope_id}
+        answer = self.app.dispatch(BoltRequest(mode="socket_mode", body=req.payload, headers=headers))
+        send_response(client, req, answer, start)
+
+    def _first(self, req: SocketModeRequest) -> bool:
+        try:
+            return first_envelope(self._runtime, req.envelope_id)
+        except Exception:
+            # The database is away: the listeners tell the person so (the gate's roster check) and
+            # write nothing, so letting the envelope through cannot apply anything twice.
+            log.warning("could not claim envelope %s; handling it", req.envelope_id, exc_info=True)
+            return True
+
+
+class SocketModeBot:
+    """The bot connected to Slack over Socket Mode, kept connected until stop()."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        concurrency: int = 8,
+        ping_seconds: float = PING_SECONDS,
+        keeper_seconds: float = KEEPER_SECONDS,
+        max_backoff_seconds: float = MAX_BACKOFF_SECONDS,
+    ) -> None:
+        self.runtime = runtime
+        self.answerer = Answerer(
+            runtime.settings.reply_budget_seconds, refresh_home=lambda user: publish_home(runtime, user)
+        )
+        self.bolt_app = create_bolt_app(runtime, self.answerer)
+        self.handler = _ClaimingHandler(
+            runtime,
+            self.bolt_app,
+            app_token=runtime.settings.slack_app_token.get_secret_value(),
+            logger=log,
+            # The one Web API client: apps.connections.open goes to SLACK_API_URL with its retries.
+            web_client=runtime.slack,
+            # The keeper reconnects, with backoff; the client's own reconnection retries at a fixed pace.
+            auto_reconnect_enabled=False,
+            ping_interval=ping_seconds,
+            concurrency=concurrency,
+        )
+        self.health = HealthOnlyWsgi(runtime.db, self.connected)
+        self._keeper_seconds = keeper_seconds
+        self._max_backoff = max_backoff_seconds
+        self._stopping = threading.Event()
+        self._keeper = threading.Thread(target=self._keep_connected, name="collect-bot-socket", daemon=True)
+
+    def connected(self) -> bool:
+        return bool(self.handler.client.is_connected())
+
+    def start(self) -> SocketModeBot:
+        """Returns at once: the keeper connects (and goes on trying while Slack is unreachable)."""
+        self._keeper.start()
+        return self
+
+    def wait_until_connected(self, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.connected():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def _keep_connected(self) -> None:
+        failures = 0
+        was_connected = False
+        while not self._stopping.is_set():
+            if self.connected():
+                if not was_connected:
+                    log.info("connected to Slack over Socket Mode")
+                was_connected, failures = True, 0
+                self._stopping.wait(self._keeper_seconds)
+                continue
+            if was_connected:
+                log.warning("the Socket Mode connection is gone; reconnecting")
+                was_connected = False
+            try:
+                self.handler.client.connect_to_new_endpoint()
+            except Exception as error:
+                log.warning("cannot connect to Slack over Socket Mode: %s", error)
+            if self.connected() or self._stopping.is_set():
+                continue
+            failures += 1
+            wait = min(self._max_backoff, FIRST_BACKOFF_SECONDS * 2 ** (failures - 1))
+            # Jitter, so that processes cut off together do not all come back in the same second.
+            self._stopping.wait(wait * random.uniform(0.5, 1.0))
+
+    def stop(self) -> None:
+        """Disconnects, then lets the work in hand finish. Safe to call twice."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        if self._keeper.ident is not None:
+            self._keeper.join(timeout=5)
+        self.handler.close()
+        self.answerer.shutdown()
