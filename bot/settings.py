@@ -137,7 +137,9 @@ class Settings(BaseSettings):
         token = value.get_secret_value()
         if token and not token.startswith("xapp-"):
             # A bot token here is the likely slip; the value itself is not repeated in the message.
-            raise ValueError("must be an app-level token starting with xapp- (Basic Information → App-Level Tokens)")
+            raise ValueError(
+                "must be an app-level token starting with xapp- (Basic Information → App-Level Tokens)"
+            )
         return value
 
     @property

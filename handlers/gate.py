@@ -81,7 +81,9 @@ def first_envelope(runtime: Runtime, envelope_id: str) -> bool:
     digest = hashlib.sha256(envelope_id.encode()).hexdigest()
     try:
         with runtime.db.transaction() as session:
-            session.execute(_CLAIM_REQUEST, {"request_key": f"envelope:{digest}", "received_at": runtime.now()})
+            session.execute(
+                _CLAIM_REQUEST, {"request_key": f"envelope:{digest}", "received_at": runtime.now()}
+            )
     except IntegrityError:
         return False
     return True

@@ -5,11 +5,18 @@ it is connected."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +29,7 @@ from storage.database import Database
 from storage.models import Contact, Payment, ReceivedEvent
 from tests.conftest import RunningBot, serving
 from tests.portfolio import morning_team
+from wiring.standin.requests import SlackRequestSender
 from wiring.standin.web_api import SlackStandIn
 
 AGENT = "U0AGENT1"
@@ -38,7 +46,9 @@ def desk(
 
 
 @pytest.fixture
-def socket_desk(db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock) -> Iterator[RunningBot]:
+def socket_desk(
+    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock
+) -> Iterator[RunningBot]:
     with serving(db, database_url, standin, clock, mode="socket") as running:
         morning_team(db)
         yield running
@@ -49,18 +59,18 @@ def count(db: Database, model: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def health(bot: RunningBot) -> int:
+def health(url: str) -> int:
     try:
-        with urllib.request.urlopen(f"{bot.url}/healthz", timeout=5) as answer:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as answer:
             return int(answer.status)
     except urllib.error.HTTPError as error:
         with error:
             return int(error.code)
 
 
-def wait_for_health(bot: RunningBot, status: int, timeout: float = 10.0) -> None:
+def wait_for_health(url: str, status: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
-    while health(bot) != status:
+    while health(url) != status:
         assert time.monotonic() < deadline, f"/healthz did not answer {status} within {timeout}s"
         time.sleep(0.02)
 
@@ -126,3 +136,206 @@ def test_the_app_home_is_published_when_opened(desk: RunningBot) -> None:
     assert desk.send.event({"type": "app_home_opened", "user": AGENT, "tab": "home"}).status == 200
     published = desk.slack.wait_for("views.publish")[0]
     assert published.params["user_id"] == AGENT and "ACC-1" in json.dumps(published.params["view"])
+
+
+# --- Delivered again ------------------------------------------------------------------------------
+
+
+def test_a_slash_command_delivered_again_is_applied_once(socket_desk: RunningBot) -> None:
+    first = socket_desk.send.slash_command(AGENT, "log ACC-1 call vm")
+    assert "Logged call" in first.body
+    again = socket_desk.send.resend(first)
+    assert again.status == 200 and "already received" in again.body, again.body
+    assert count(socket_desk.runtime.db, Contact) == 1
+    envelope = first.envelope
+    assert (
+        envelope is not None
+        and len(socket_desk.slack.socket_mode.acknowledgements(envelope.envelope_id)) == 2
+    )
+
+
+def test_a_form_delivered_again_records_one_payment(socket_desk: RunningBot) -> None:
+    socket_desk.send.slash_command(AGENT, "pay")
+    view = socket_desk.slack.wait_for("views.open")[0].response["view"]
+    first = socket_desk.send.view_submission(AGENT, view, pay_values("ACC-1", "10"))
+    again = socket_desk.send.resend(first)
+    assert first.status == again.status == 200 and again.body == ""
+    assert count(socket_desk.runtime.db, Payment) == 1
+
+
+def test_an_event_delivered_again_is_handled_once(socket_desk: RunningBot) -> None:
+    opened = {"type": "app_home_opened", "user": AGENT, "tab": "home"}
+    first = socket_desk.send.event(opened)
+    # The same envelope again, and Slack's retry of the event in a new envelope.
+    socket_desk.send.resend(first)
+    socket_desk.send.event(opened, event_id=first.event_id, retry_num=1, retry_reason="timeout")
+    socket_desk.slack.wait_for("views.publish")
+    time.sleep(0.3)  # would a second publish come, it would by now
+    assert len(socket_desk.slack.calls("views.publish")) == 1
+    assert count(socket_desk.runtime.db, ReceivedEvent) == 1
+
+
+def test_two_processes_share_the_envelopes_and_each_is_handled_once(
+    socket_desk: RunningBot, clock: ManualClock
+) -> None:
+    from wiring.socket_mode import SocketModeBot
+
+    hub = socket_desk.slack.socket_mode
+    with socket_desk.another_process() as runtime:
+        second = SocketModeBot(runtime, ping_seconds=0.25, keeper_seconds=0.05).start()
+        try:
+            hub.wait_for_connections(2)
+            answers = [socket_desk.send.slash_command(AGENT, "log ACC-1 call vm") for _ in range(4)]
+            assert all("Logged call" in answer.body for answer in answers)
+            assert {link for answer in answers for link in answer.envelope.sent_on} == set(hub.connections())  # type: ignore[union-attr]
+            # Delivered again on the other connection (the other process): still once.
+            envelope = answers[0].envelope
+            assert envelope is not None
+            other = next(link for link in hub.connections() if link not in envelope.sent_on)
+            ack = hub.deliver(envelope, link_id=other)
+            assert ack is not None and "already received" in json.dumps(ack.payload)
+            assert count(socket_desk.runtime.db, Contact) == 4
+        finally:
+            second.stop()
+
+
+# --- What the network does ------------------------------------------------------------------------
+
+
+def test_a_dropped_connection_is_noticed_and_made_again(socket_desk: RunningBot) -> None:
+    hub = socket_desk.slack.socket_mode
+    assert health(socket_desk.url) == 200
+    hub.drop()
+    wait_for_health(socket_desk.url, 503)
+    hub.wait_for_connections(1, opened=2)
+    wait_for_health(socket_desk.url, 200)
+    assert "Logged call" in socket_desk.collect(AGENT, "log ACC-1 call vm")
+
+
+def test_while_slack_is_unreachable_it_tries_again_and_waits_longer_each_time(
+    socket_desk: RunningBot,
+) -> None:
+    slack, hub = socket_desk.slack, socket_desk.slack.socket_mode
+    # Four failed attempts (each is the call and the client's three retries of a 5xx).
+    slack.fail("apps.connections.open", status=503, times=16)
+    slack.clear()
+    hub.drop()
+    wait_for_health(socket_desk.url, 503)
+    hub.wait_for_connections(1, opened=2, timeout=20)
+    wait_for_health(socket_desk.url, 200)
+    calls = slack.calls("apps.connections.open")
+    assert [call.ok for call in calls] == [False] * 16 + [True]
+    attempts = [calls[i].at for i in range(0, 17, 4)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
+    # Backoff (1 s doubling, at most 0.4 s here, halved at worst by the jitter): never hammering.
+    assert all(gap >= 0.2 for gap in gaps), gaps
+
+
+@pytest.mark.parametrize("reason", ["warning", "refresh_requested"])
+def test_slacks_disconnect_moves_to_a_new_connection_before_the_old_one_closes(
+    socket_desk: RunningBot, reason: str
+) -> None:
+    hub = socket_desk.slack.socket_mode
+    (old,) = hub.connections()
+    hub.disconnect(reason)
+    # Both open at once: the new one was made while the old one still was.
+    hub.wait_for_connections(2, opened=2)
+    hub.close(link_id=old)  # as Slack does, when the app has not left it by itself
+    deadline = time.monotonic() + 5
+    while old in hub.connections():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    wait_for_health(socket_desk.url, 200, timeout=1)
+    assert "Logged call" in socket_desk.collect(AGENT, "log ACC-1 call vm")
+    assert hub.opened == 2
+    assert count(socket_desk.runtime.db, Contact) == 1
+
+
+# --- collect-bot serve ----------------------------------------------------------------------------
+
+
+def serve(tmp_path: Path, standin: SlackStandIn, *args: str, **env: str) -> subprocess.Popen[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COLLECT_", "DATABASE_URL"))}
+    return subprocess.Popen(
+        [sys.executable, "-m", "wiring.cli", "serve", "--host", "127.0.0.1", *args],
+        env={
+            **clean,
+            "SLACK_BOT_TOKEN": standin.token,
+            "SLACK_SIGNING_SECRET": "serve-secret",
+            "SLACK_API_URL": standin.api_url,
+            "COLLECT_TEAM_ID": standin.team_id,
+            **env,
+        },
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def start_up_line(server: subprocess.Popen[str]) -> str:
+    assert server.stderr is not None
+    for line in server.stderr:  # blocks until the server says how it serves
+        if "collect-bot serving" in line:
+            return line
+    raise AssertionError(f"serve ended without serving (exit {server.wait()})")
+
+
+def stopped(server: subprocess.Popen[str]) -> int:
+    server.send_signal(signal.SIGTERM)
+    try:
+        return server.wait(timeout=15)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_with_an_app_token_connects_over_socket_mode_and_says_so(
+    tmp_path: Path, standin: SlackStandIn
+) -> None:
+    port = free_port()
+    server = serve(tmp_path, standin, "--port", str(port), SLACK_APP_TOKEN=standin.app_token)
+    try:
+        line = start_up_line(server)
+        assert "Socket Mode" in line and standin.app_token not in line, line
+        standin.socket_mode.wait_for_connections(1)
+        sender = SlackRequestSender("", "", standin=standin, socket_mode=True)
+        answer = sender.slash_command("U0NOBODY", "help")
+        assert answer.status == 200 and "/collect" in answer.body
+        wait_for_health(f"http://127.0.0.1:{port}", 200)
+        assert stopped(server) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert standin.socket_mode.connections() == []
+
+
+def test_serve_with_http_stays_in_http_mode(tmp_path: Path, standin: SlackStandIn) -> None:
+    server = serve(tmp_path, standin, "--port", str(free_port()), "--http", SLACK_APP_TOKEN=standin.app_token)
+    try:
+        assert "in HTTP mode" in start_up_line(server)
+        assert stopped(server) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert standin.socket_mode.opened == 0
+
+
+def test_a_bot_token_given_as_the_app_token_is_refused_in_one_line(
+    tmp_path: Path, standin: SlackStandIn
+) -> None:
+    server = serve(tmp_path, standin, "--port", str(free_port()), SLACK_APP_TOKEN="xoxb-wrong-kind")
+    _, errors = server.communicate(timeout=60)
+    assert server.returncode == 2
+    assert errors.strip().splitlines() == [
+        "collect-bot: SLACK_APP_TOKEN is invalid: Value error, must be an app-level token starting with"
+        " xapp- (Basic Information → App-Level Tokens)"
+    ]

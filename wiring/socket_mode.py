@@ -56,7 +56,9 @@ class _ClaimingHandler(SocketModeHandler):
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         start = time.time()
         if req.type != "slash_commands" and not self._first(req):
-            log.info("envelope %s delivered again (retry %s): already handled", req.envelope_id, req.retry_attempt)
+            log.info(
+                "envelope %s delivered again (retry %s): already handled", req.envelope_id, req.retry_attempt
+            )
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
         headers = {**(build_headers(req) or {}), ENVELOPE_HEADER: req.envelope_id}
@@ -155,5 +157,5 @@ class SocketModeBot:
         self._stopping.set()
         if self._keeper.ident is not None:
             self._keeper.join(timeout=5)
-        self.handler.close()
+        self.handler.client.close()
         self.answerer.shutdown()

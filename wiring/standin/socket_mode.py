@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import itertools
 import json
 import logging
@@ -23,7 +24,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def encode_frame(opcode: int, payload: bytes, *, mask: bool = False) -> bytes:
     return header + key + _unmask(payload, key)
 
 
-def read_frame(stream: BinaryIO) -> tuple[bool, int, bytes]:
+def read_frame(stream: io.BufferedIOBase) -> tuple[bool, int, bytes]:
     """(final, opcode, payload) of the next frame from a client, unmasked. EOFError when the peer
     has gone; WebSocketError for a frame a client must not send (unmasked, oversized, reserved bits)."""
     first, second = _read_exactly(stream, 2)
@@ -95,7 +96,7 @@ def _unmask(data: bytes, key: bytes) -> bytes:
     return (int.from_bytes(data, "big") ^ int.from_bytes(repeated, "big")).to_bytes(len(data), "big")
 
 
-def _read_exactly(stream: BinaryIO, count: int) -> bytes:
+def _read_exactly(stream: io.BufferedIOBase, count: int) -> bytes:
     data = stream.read(count) if count else b""
     if len(data) < count:
         raise EOFError("the peer closed the connection")
@@ -105,7 +106,7 @@ def _read_exactly(stream: BinaryIO, count: int) -> bytes:
 class SocketLink:
     """One WebSocket connection from the app, after the handshake."""
 
-    def __init__(self, link_id: int, sock: socket.socket, stream: BinaryIO) -> None:
+    def __init__(self, link_id: int, sock: socket.socket, stream: io.BufferedIOBase) -> None:
         self.link_id = link_id
         self._sock = sock
         self._stream = stream
@@ -235,7 +236,7 @@ class SocketModeHub:
                 return True
             return False
 
-    def serve_link(self, sock: socket.socket, stream: BinaryIO) -> None:
+    def serve_link(self, sock: socket.socket, stream: io.BufferedIOBase) -> None:
         """Runs on the HTTP handler's thread once the handshake is answered, until the link closes."""
         with self._cond:
             link = SocketLink(next(self._ids), sock, stream)
@@ -286,7 +287,9 @@ class SocketModeHub:
         with self._cond:
             return sorted(self._links)
 
-    def wait_for_connections(self, count: int = 1, timeout: float = 10.0, *, opened: int | None = None) -> None:
+    def wait_for_connections(
+        self, count: int = 1, timeout: float = 10.0, *, opened: int | None = None
+    ) -> None:
         """Until `count` links are open (and, with `opened`, that many were ever opened)."""
         with self._cond:
             if not self._cond.wait_for(
@@ -317,7 +320,9 @@ class SocketModeHub:
             retry_reason=retry_reason,
         )
 
-    def deliver(self, envelope: Envelope, *, link_id: int | None = None, timeout: float = 10.0) -> Acknowledgement | None:
+    def deliver(
+        self, envelope: Envelope, *, link_id: int | None = None, timeout: float = 10.0
+    ) -> Acknowledgement | None:
         """Send the envelope on one connection (in turn, as Slack spreads them, or `link_id`) and
         wait for its acknowledgement; None when none came within `timeout`. The same Envelope
         delivered again is Slack's re-delivery: the same envelope_id."""
@@ -334,7 +339,9 @@ class SocketModeHub:
                 self.envelopes.append(envelope)
         link.send_json(envelope.message())
         with self._cond:
-            if not self._cond.wait_for(lambda: len(self._acks.get(envelope.envelope_id, [])) > already, timeout):
+            if not self._cond.wait_for(
+                lambda: len(self._acks.get(envelope.envelope_id, [])) > already, timeout
+            ):
                 return None
             return self._acks[envelope.envelope_id][already]
 
@@ -347,7 +354,9 @@ class SocketModeHub:
         the link stays open until close() or drop(): the app should open its next one first."""
         for link in self._chosen(link_id):
             with contextlib.suppress(OSError, ConnectionError):
-                link.send_json({"type": "disconnect", "reason": reason, "debug_info": {"host": "standin-socket"}})
+                link.send_json(
+                    {"type": "disconnect", "reason": reason, "debug_info": {"host": "standin-socket"}}
+                )
 
     def close(self, *, link_id: int | None = None) -> None:
         """Close links with a close frame, as Slack ends a refreshed connection."""

@@ -419,6 +419,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not hub.take_ticket(ticket):
             self.send_error(401, "invalid or used ticket")
             return
+        self.protocol_version = "HTTP/1.1"  # RFC 6455: the upgrade is an HTTP/1.1 exchange
         self.send_response(101, "Switching Protocols")
         self.send_header("Upgrade", "websocket")
         self.send_header("Connection", "Upgrade")
