@@ -206,7 +206,6 @@ def test_a_dropped_connection_is_noticed_and_made_again(socket_desk: RunningBot)
     hub = socket_desk.slack.socket_mode
     assert health(socket_desk.url) == 200
     hub.drop()
-    wait_for_health(socket_desk.url, 503)
     hub.wait_for_connections(1, opened=2)
     wait_for_health(socket_desk.url, 200)
     assert "Logged call" in socket_desk.collect(AGENT, "log ACC-1 call vm")
@@ -229,6 +228,7 @@ def test_while_slack_is_unreachable_it_tries_again_and_waits_longer_each_time(
     gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
     # Backoff (1 s doubling, at most 0.4 s here, halved at worst by the jitter): never hammering.
     assert all(gap >= 0.2 for gap in gaps), gaps
+    assert "Logged call" in socket_desk.collect(AGENT, "log ACC-1 call vm")
 
 
 @pytest.mark.parametrize("reason", ["warning", "refresh_requested"])
@@ -339,3 +339,16 @@ def test_a_bot_token_given_as_the_app_token_is_refused_in_one_line(
         "collect-bot: SLACK_APP_TOKEN is invalid: Value error, must be an app-level token starting with"
         " xapp- (Basic Information → App-Level Tokens)"
     ]
+
+
+def test_a_link_that_answers_no_pings_is_replaced(socket_desk: RunningBot) -> None:
+    hub = socket_desk.slack.socket_mode
+    (old,) = hub.connections()
+    hub.silence(link_id=old)
+    # Pings every 0.25 s here; three unanswered and the bot connects anew, closing the silent link.
+    hub.wait_for_connections(1, opened=2, timeout=5)
+    deadline = time.monotonic() + 5
+    while old in hub.connections():
+        assert time.monotonic() < deadline, "the silent link was kept"
+        time.sleep(0.01)
+    assert "Logged call" in socket_desk.collect(AGENT, "log ACC-1 call vm")

@@ -7,9 +7,10 @@ What is added around the adapter:
   or an event before Bolt sees it (only acknowledged the second time), a slash command in its work,
   within the reply budget, as HTTP mode claims its signature (handlers.gate);
 - a keeper thread holds the connection: it connects at start, notices a connection that is gone
-  (the client's pings find a dead link within PING_SECONDS * 4, a cut one sooner) and reconnects,
+  (closed, or silent: no answer to the client's pings for SILENCE_PINGS pings) and connects anew,
   waiting longer after each failed attempt (1 s doubling to MAX_BACKOFF_SECONDS) while Slack is
-  unreachable. Slack's `disconnect` messages (warning, refresh_requested) are followed by the
+  unreachable. The client would find a dead link by itself only after 4 to 6 pings and reconnect
+  without backoff, so its own reconnection is off. Slack's `disconnect` messages (warning, refresh_requested) are followed by the
   client itself: it opens the new connection before the old one is closed;
 - `connected()` for `GET /healthz` (wiring/web.py HealthOnlyWsgi).
 """
@@ -37,10 +38,10 @@ from wiring.web import HealthOnlyWsgi
 
 log = logging.getLogger("collect-bot.socket")
 
-# The client pings Slack this often and drops a link that has not answered for 4 pings: a link
-# gone silent is noticed within 20 s and one reset by the network sooner; the keeper then
-# reconnects within a second.
+# The client pings Slack this often; a link that has answered none for SILENCE_PINGS pings (15 s)
+# is replaced at the keeper's next look (every second): noticed and made again well within 30 s.
 PING_SECONDS = 5.0
+SILENCE_PINGS = 3
 KEEPER_SECONDS = 1.0
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
@@ -106,12 +107,17 @@ class SocketModeBot:
         )
         self.health = HealthOnlyWsgi(runtime.db, self.connected)
         self._keeper_seconds = keeper_seconds
+        self._silence_limit = ping_seconds * SILENCE_PINGS
+        self._watched: tuple[str, float] = ("", 0.0)  # the session looked at, and since when
+        self._looking = threading.Lock()
         self._max_backoff = max_backoff_seconds
         self._stopping = threading.Event()
         self._keeper = threading.Thread(target=self._keep_connected, name="collect-bot-socket", daemon=True)
 
     def connected(self) -> bool:
-        return bool(self.handler.client.is_connected())
+        """Connected, and the link has answered a ping lately: what /healthz reports."""
+        with self._looking:
+            return self._answering()
 
     def start(self) -> SocketModeBot:
         """Returns at once: the keeper connects (and goes on trying while Slack is unreachable)."""
@@ -126,6 +132,18 @@ class SocketModeBot:
             time.sleep(0.02)
         return True
 
+    def _answering(self) -> bool:
+        """Connected, and the link has answered a ping lately (a link the network dropped without a
+        word still looks open). Under self._looking."""
+        session = self.handler.client.current_session
+        if session is None or not session.is_active():
+            return False
+        now = time.time()
+        if session.session_id != self._watched[0]:
+            self._watched = (session.session_id, now)
+        last_answer = max(session.last_ping_pong_time or 0.0, self._watched[1])
+        return now - last_answer <= self._silence_limit
+
     def _keep_connected(self) -> None:
         failures = 0
         was_connected = False
@@ -136,11 +154,16 @@ class SocketModeBot:
                 was_connected, failures = True, 0
                 self._stopping.wait(self._keeper_seconds)
                 continue
+            silent = bool(self.handler.client.is_connected())
             if was_connected:
-                log.warning("the Socket Mode connection is gone; reconnecting")
+                log.warning(
+                    "the Socket Mode connection %s; connecting anew",
+                    "answers no pings" if silent else "is gone",
+                )
                 was_connected = False
             try:
-                self.handler.client.connect_to_new_endpoint()
+                # A silent link is replaced: the new one is opened, then the old one closed.
+                self.handler.client.connect_to_new_endpoint(force=silent)
             except Exception as error:
                 log.warning("cannot connect to Slack over Socket Mode: %s", error)
             if self.connected() or self._stopping.is_set():

@@ -113,6 +113,8 @@ class SocketLink:
         self._send_lock = threading.Lock()
         self.closed = threading.Event()
         self.pongs = 0
+        # Pings go unanswered and nothing is sent: a link the network lost without closing it.
+        self.silent = False
 
     def send_json(self, message: JsonDict) -> None:
         self._send(OPCODE_TEXT, json.dumps(message).encode())
@@ -147,7 +149,8 @@ class SocketLink:
             while not self.closed.is_set():
                 final, opcode, payload = read_frame(self._stream)
                 if opcode == OPCODE_PING:
-                    self._send(OPCODE_PONG, payload)
+                    if not self.silent:
+                        self._send(OPCODE_PONG, payload)
                 elif opcode == OPCODE_PONG:
                     self.pongs += 1
                 elif opcode == OPCODE_CLOSE:
@@ -362,6 +365,12 @@ class SocketModeHub:
         """Close links with a close frame, as Slack ends a refreshed connection."""
         for link in self._chosen(link_id):
             link.close(CLOSE_GOING_AWAY)
+
+    def silence(self, *, link_id: int | None = None) -> None:
+        """Links stop answering pings but stay open: a network gone quiet, which only the app's
+        pings can tell."""
+        for link in self._chosen(link_id):
+            link.silent = True
 
     def drop(self, *, link_id: int | None = None) -> None:
         """Cut links without a close frame: a network failure the app must notice by itself."""
