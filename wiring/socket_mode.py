@@ -17,8 +17,10 @@ What is added around the adapter:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
+import socket
 import threading
 import time
 
@@ -180,5 +182,10 @@ class SocketModeBot:
         self._stopping.set()
         if self._keeper.ident is not None:
             self._keeper.join(timeout=5)
+        session = self.handler.client.current_session
+        if session is not None and session.sock is not None:
+            # Wakes the client's receiving thread at once (it waits up to 3 s on its socket else).
+            with contextlib.suppress(OSError):
+                session.sock.shutdown(socket.SHUT_RDWR)
         self.handler.client.close()
         self.answerer.shutdown()
