@@ -352,3 +352,21 @@ def test_a_link_that_answers_no_pings_is_replaced(socket_desk: RunningBot) -> No
         assert time.monotonic() < deadline, "the silent link was kept"
         time.sleep(0.01)
     assert "Logged call" in socket_desk.collect(AGENT, "log ACC-1 call vm")
+
+
+def test_a_click_delivered_again_is_handled_once(socket_desk: RunningBot) -> None:
+    socket_desk.run_morning()
+    message = posted_dm(socket_desk, AGENT)
+    menu = next(
+        block["accessory"]
+        for block in message["blocks"]
+        if block.get("accessory", {}).get("action_id") == ActionId.WORKLIST_LINE_MENU
+    )
+    pay = next(o for o in menu["options"] if json.loads(o["value"])["form"] == "pay")
+    clicked = {"action_id": ActionId.WORKLIST_LINE_MENU, "type": "overflow", "selected_option": pay}
+    first = socket_desk.send.block_actions(AGENT, [clicked], message=message)
+    again = socket_desk.send.resend(first)
+    assert first.status == again.status == 200
+    socket_desk.slack.wait_for("views.open")
+    time.sleep(0.3)  # would a second form open, it would by now
+    assert len(socket_desk.slack.calls("views.open")) == 1
