@@ -370,3 +370,30 @@ def test_a_click_delivered_again_is_handled_once(socket_desk: RunningBot) -> Non
     socket_desk.slack.wait_for("views.open")
     time.sleep(0.3)  # would a second form open, it would by now
     assert len(socket_desk.slack.calls("views.open")) == 1
+
+
+def test_stopping_answers_the_envelope_in_hand_before_it_disconnects(socket_desk: RunningBot) -> None:
+    import threading
+
+    assert socket_desk.socket is not None
+    db, hub = socket_desk.runtime.db, socket_desk.slack.socket_mode
+    answers: list[Any] = []
+    with db.transaction() as session:
+        find_account(session, "ACC-1", for_update=True)  # the payment waits past the budget
+        sending = threading.Thread(
+            target=lambda: answers.append(socket_desk.send.slash_command(AGENT, "pay ACC-1 10"))
+        )
+        sending.start()
+        deadline = time.monotonic() + 5
+        while not hub.envelopes:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.3)  # the bot has taken it (it answers only after the budget, 2 s)
+        stopping = threading.Thread(target=socket_desk.socket.stop)
+        stopping.start()
+        sending.join(timeout=10)
+        assert answers and answers[0].status == 200, answers  # acknowledged within the budget
+    stopping.join(timeout=10)
+    assert not stopping.is_alive() and hub.connections() == []
+    late = socket_desk.slack.wait_for_response(url=answers[0].response_url)[-1]
+    assert "$10.00" in json.dumps(late)

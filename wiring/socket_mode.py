@@ -10,9 +10,12 @@ What is added around the adapter:
   (closed, or silent: no answer to the client's pings for SILENCE_PINGS pings) and connects anew,
   waiting longer after each failed attempt (1 s doubling to MAX_BACKOFF_SECONDS) while Slack is
   unreachable. The client would find a dead link by itself only after 4 to 6 pings and reconnect
-  without backoff, so its own reconnection is off. Slack's `disconnect` messages (warning, refresh_requested) are followed by the
-  client itself: it opens the new connection before the old one is closed;
-- `connected()` for `GET /healthz` (wiring/web.py HealthOnlyWsgi).
+  without backoff, so its own reconnection is off. Slack's `disconnect` messages (warning,
+  refresh_requested) are followed by the client itself: it opens the new connection before it
+  closes the old one;
+- `connected()` for `GET /healthz` (wiring/web.py HealthOnlyWsgi);
+- stopping answers the envelopes in hand before the connection closes; one arriving meanwhile
+  is left unacknowledged, so Slack delivers it again, to another process if there is one.
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ MAX_BACKOFF_SECONDS = 30.0
 
 
 class _ClaimingHandler(SocketModeHandler):
-    """Bolt's adapter, with each envelope claimed once before it is dispatched."""
+    """Bolt's adapter, with each envelope claimed once: an interaction or an event before it is
+    dispatched, a slash command in its work (handlers.gate.refuse_replayed_command, by the envelope
+    id passed with the request), within the reply budget like every write of a command's."""
 
     def __init__(self, runtime: Runtime, app: App, **options: object) -> None:
         super().__init__(app, **options)  # type: ignore[arg-type]
@@ -182,6 +187,12 @@ class SocketModeBot:
         self._stopping.set()
         if self._keeper.ident is not None:
             self._keeper.join(timeout=5)
+        # The envelopes in hand are answered while the link is still open; the client takes no new
+        # one from here on (`closed` ends its dispatching loop), and Slack delivers those again.
+        client = self.handler.client
+        client.closed = True
+        client.message_processor.shutdown()
+        client.message_workers.shutdown(wait=True)
         session = self.handler.client.current_session
         if session is not None and session.sock is not None:
             # Wakes the client's receiving thread at once (it waits up to 3 s on its socket else).

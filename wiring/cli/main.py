@@ -374,19 +374,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_url.get_secret_value())
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db)
-    socket_mode = settings.socket_mode and not args.http
-    # Over Socket Mode Slack's requests come through the socket and the port serves /healthz only.
-    socket = SocketModeBot(runtime, concurrency=args.threads) if socket_mode else None
-    wsgi = None if socket else create_wsgi_app(runtime)
-    answerer = socket.answerer if socket else wsgi.answerer  # type: ignore[union-attr]
+    over_socket: SocketModeBot | None = None
+    app: Any  # the WSGI application on --port
+    if settings.socket_mode and not args.http:
+        # Slack's requests come through the socket (`--threads` at once); the port serves /healthz.
+        over_socket = SocketModeBot(runtime, concurrency=args.threads)
+        app, answerer, threads = over_socket.health, over_socket.answerer, 2
+    else:
+        wsgi = create_wsgi_app(runtime)
+        app, answerer, threads = wsgi, wsgi.answerer, args.threads
     try:
-        server = create_server(
-            socket.health if socket else wsgi,
-            args.host,
-            args.port,
-            2 if socket else args.threads,
-            reuse_port=args.reuse_port,
-        )
+        server = create_server(app, args.host, args.port, threads, reuse_port=args.reuse_port)
     except ValueError as error:  # waitress's word for a host it cannot resolve
         raise StartupError(
             f"cannot listen on {args.host}:{args.port} ({error}): give one address of this machine with --host"
@@ -394,8 +392,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
     freeze_start_up_objects()
     scheduler = start_scheduler(runtime, after_jobs=lambda _ran: answerer.homes.team_changed())
-    if socket:
-        socket.start()
+    if over_socket:
+        over_socket.start()
         log.info(
             "collect-bot serving in Socket Mode (SLACK_APP_TOKEN is set; --http for HTTP mode),"
             " GET /healthz on http://%s:%s",
@@ -413,8 +411,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         scheduler.shutdown(wait=False)
         server.close()
-        if socket:
-            socket.stop()
+        if over_socket:
+            over_socket.stop()
         else:
             answerer.shutdown()
         db.dispose()
