@@ -191,7 +191,8 @@ class SocketModeBot:
         # one from here on (`closed` ends its dispatching loop), and Slack delivers those again.
         client = self.handler.client
         client.closed = True
-        client.message_processor.shutdown()
+        client.message_processor.event.set()
+        client.message_processor.thread.join(timeout=5)
         client.message_workers.shutdown(wait=True)
         session = self.handler.client.current_session
         if session is not None and session.sock is not None:
