@@ -143,7 +143,9 @@ class SocketModeBot:
         """Connected, and the link has answered a ping lately (a link the network dropped without a
         word still looks open). Under self._looking."""
         session = self.handler.client.current_session
-        if session is None or not session.is_active():
+        # A ping that could not be sent (a broken pipe) says the link is cut: the client would go
+        # on trying it for 5 pings, reading nothing from it meanwhile.
+        if session is None or not session.is_active() or session.consecutive_check_state_error_count:
             return False
         now = time.time()
         if session.session_id != self._watched[0]:
@@ -168,8 +170,12 @@ class SocketModeBot:
                     "answers no pings" if silent else "is gone",
                 )
                 was_connected = False
+            if silent:
+                # Dead, though the socket is open: shut it, so that the client's thread reading it
+                # lets go at once (closing it waits for that thread, up to 3 s, and until then the
+                # client would send acknowledgements on the dead link).
+                self._shut_link()
             try:
-                # A silent link is replaced: the new one is opened, then the old one closed.
                 self.handler.client.connect_to_new_endpoint(force=silent)
             except Exception as error:
                 log.warning("cannot connect to Slack over Socket Mode: %s", error)
@@ -179,6 +185,14 @@ class SocketModeBot:
             wait = min(self._max_backoff, FIRST_BACKOFF_SECONDS * 2 ** (failures - 1))
             # Jitter, so that processes cut off together do not all come back in the same second.
             self._stopping.wait(wait * random.uniform(0.5, 1.0))
+
+    def _shut_link(self) -> None:
+        """Shuts the current link's socket, which wakes the client's thread reading it at once (it
+        waits up to 3 s on it otherwise); the client then closes it as a link gone."""
+        session = self.handler.client.current_session
+        if session is not None and session.sock is not None:
+            with contextlib.suppress(OSError):
+                session.sock.shutdown(socket.SHUT_RDWR)
 
     def stop(self) -> None:
         """Disconnects, then lets the work in hand finish. Safe to call twice."""
@@ -194,10 +208,6 @@ class SocketModeBot:
         client.message_processor.event.set()
         client.message_processor.thread.join(timeout=5)
         client.message_workers.shutdown(wait=True)
-        session = self.handler.client.current_session
-        if session is not None and session.sock is not None:
-            # Wakes the client's receiving thread at once (it waits up to 3 s on its socket else).
-            with contextlib.suppress(OSError):
-                session.sock.shutdown(socket.SHUT_RDWR)
+        self._shut_link()
         self.handler.client.close()
         self.answerer.shutdown()
