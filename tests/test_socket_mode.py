@@ -92,7 +92,7 @@ def pay_values(account_id: str, amount: str) -> dict[str, Any]:
 # --- The same bot in both modes -------------------------------------------------------------------
 
 
-def test_a_slash_command_is_answered_and_applied_once(desk: RunningBot) -> None:
+def test_a_slash_command_is_answered_and_each_one_applied(desk: RunningBot) -> None:
     assert "$250.00" in desk.collect(AGENT, "account ACC-1")
     assert "Logged call" in desk.collect(AGENT, "log ACC-1 call vm")
     assert "Logged call" in desk.collect(AGENT, "log ACC-1 call vm")  # typed twice: done twice
