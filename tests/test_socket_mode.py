@@ -397,3 +397,31 @@ def test_stopping_answers_the_envelope_in_hand_before_it_disconnects(socket_desk
     assert not stopping.is_alive() and hub.connections() == []
     late = socket_desk.slack.wait_for_response(url=answers[0].response_url)[-1]
     assert "$10.00" in json.dumps(late)
+
+
+def test_an_app_token_slack_refuses_is_named_in_the_log_and_healthz_says_503(
+    db: Database,
+    database_url: str,
+    standin: SlackStandIn,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.conftest import make_runtime
+    from wiring.serving import BackgroundServer
+    from wiring.socket_mode import SocketModeBot
+
+    runtime = make_runtime(db, database_url, standin, clock, SLACK_APP_TOKEN="xapp-1-revoked")
+    refused = SocketModeBot(runtime, ping_seconds=0.25, keeper_seconds=0.05, max_backoff_seconds=0.2)
+    with caplog.at_level("ERROR", logger="collect-bot.socket"), BackgroundServer(refused.health) as server:
+        refused.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not any("SLACK_APP_TOKEN" in record.getMessage() for record in caplog.records):
+                assert time.monotonic() < deadline, "the refusal was not logged"
+                time.sleep(0.02)
+            assert health(server.url) == 503
+        finally:
+            refused.stop()
+    line = next(record.getMessage() for record in caplog.records if "SLACK_APP_TOKEN" in record.getMessage())
+    assert "invalid_auth" in line and "xapp-1-revoked" not in caplog.text
+    assert standin.socket_mode.opened == 0

@@ -30,6 +30,7 @@ import time
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
+from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -50,6 +51,17 @@ SILENCE_PINGS = 3
 KEEPER_SECONDS = 1.0
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
+# apps.connections.open's answers that mean the app-level token itself is wrong.
+TOKEN_REFUSALS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "not_allowed_token_type",
+        "token_revoked",
+        "account_inactive",
+        "missing_scope",
+    }
+)
 
 
 class _ClaimingHandler(SocketModeHandler):
@@ -177,6 +189,18 @@ class SocketModeBot:
                 self._shut_link()
             try:
                 self.handler.client.connect_to_new_endpoint(force=silent)
+            except SlackApiError as error:
+                refusal = error.response.get("error")
+                if refusal in TOKEN_REFUSALS:
+                    # Trying again will not help, but the token may be replaced without a restart
+                    # of whatever watches /healthz: say what to do, and keep trying, slowly.
+                    log.error(
+                        "Slack refused SLACK_APP_TOKEN (%s): give an app-level token (xapp-…) with"
+                        " the connections:write scope, from Basic Information → App-Level Tokens",
+                        refusal,
+                    )
+                else:
+                    log.warning("cannot connect to Slack over Socket Mode: %s", refusal)
             except Exception as error:
                 log.warning("cannot connect to Slack over Socket Mode: %s", error)
             if self.connected() or self._stopping.is_set():
