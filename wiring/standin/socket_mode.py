@@ -37,8 +37,6 @@ OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG = 0x8, 0x9, 0xA
 CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_PROTOCOL_ERROR = 1000, 1001, 1002
 # Slack's envelopes are kilobytes; a frame claiming more is not from a Slack client.
 MAX_FRAME_BYTES = 1 << 20
-# Slack allows up to 10 connections per app.
-MAX_CONNECTIONS = 10
 ENVELOPE_TYPES = frozenset({"slash_commands", "interactive", "events_api"})
 
 
