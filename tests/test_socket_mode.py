@@ -168,7 +168,7 @@ def test_an_event_delivered_again_is_handled_once(socket_desk: RunningBot) -> No
     first = socket_desk.send.event(opened)
     # The same envelope again, and Slack's retry of the event in a new envelope.
     socket_desk.send.resend(first)
-    socket_desk.send.event(opened, event_id=first.event_id, retry_num=1, retry_reason="timeout")
+    socket_desk.send.event(opened, event_id=first.event_id, retry_num=1, retry_reason="http_timeout")
     socket_desk.slack.wait_for("views.publish")
     time.sleep(0.3)  # would a second publish come, it would by now
     assert len(socket_desk.slack.calls("views.publish")) == 1

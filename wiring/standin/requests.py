@@ -377,7 +377,7 @@ class SlackRequestSender:
                 "events_api",
                 _without_team(envelope),
                 retry_attempt=retry_num or 0,
-                retry_reason=retry_reason or ("timeout" if retry_num else ""),
+                retry_reason=retry_reason or ("http_timeout" if retry_num else ""),
             )
             return _with(sent, event_id=event_id)
         extra: dict[str, str] = {}
