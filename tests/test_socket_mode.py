@@ -425,3 +425,15 @@ def test_an_app_token_slack_refuses_is_named_in_the_log_and_healthz_says_503(
     line = next(record.getMessage() for record in caplog.records if "SLACK_APP_TOKEN" in record.getMessage())
     assert "invalid_auth" in line and "xapp-1-revoked" not in caplog.text
     assert standin.socket_mode.opened == 0
+
+
+def test_slacks_documented_envelope_is_answered_in_its_acknowledgement(socket_desk: RunningBot) -> None:
+    """Slack's own envelope shape (tests/data/slack_payloads), not the stand-in's, through the socket."""
+    path = Path(__file__).parent / "data" / "slack_payloads" / "socket_mode_slash_commands.json"
+    message = json.loads(path.read_text(encoding="utf-8"))
+    message["payload"]["response_url"] = socket_desk.slack.new_response_url()
+    envelope, raw = socket_desk.slack.socket_mode.recorded_envelope(message)
+    ack = socket_desk.slack.socket_mode.deliver(envelope, raw=raw)
+    assert ack is not None and ack.envelope_id == "dbdd0ef3-1543-4f94-bfb4-133d0e6c1545"
+    assert ack.payload is not None and ack.payload["response_type"] == "ephemeral"
+    assert "$250.00" in json.dumps(ack.payload)

@@ -143,8 +143,6 @@ def test_an_envelope_is_acknowledged_with_its_payload(slack: SlackStandIn) -> No
             "type": "slash_commands",
             "payload": {"command": "/collect", "text": "help"},
             "accepts_response_payload": True,
-            "retry_attempt": 0,
-            "retry_reason": "",
         }
         assert ack is not None and ack.payload == {"text": "Here is the help"}
         assert not hub.new_envelope("events_api", {}).accepts_response_payload

@@ -193,14 +193,15 @@ class Envelope:
     sent_on: list[int] = field(default_factory=list)
 
     def message(self) -> JsonDict:
-        return {
+        sent: JsonDict = {
             "envelope_id": self.envelope_id,
             "type": self.type,
             "payload": self.payload,
             "accepts_response_payload": self.accepts_response_payload,
-            "retry_attempt": self.retry_attempt,
-            "retry_reason": self.retry_reason,
         }
+        if self.type == "events_api":  # Slack counts the retries of events only
+            sent |= {"retry_attempt": self.retry_attempt, "retry_reason": self.retry_reason}
+        return sent
 
 
 class NoConnectionError(Exception):
@@ -301,6 +302,16 @@ class SocketModeHub:
                     f" {len(self._links)} open, {self.opened} opened"
                 )
 
+    def recorded_envelope(self, message: JsonDict) -> tuple[Envelope, JsonDict]:
+        """A message written out elsewhere (Slack's documented shape), to deliver(raw=...) as it is."""
+        envelope = Envelope(
+            envelope_id=str(message["envelope_id"]),
+            type=str(message["type"]),
+            payload=dict(message["payload"]),
+            accepts_response_payload=bool(message.get("accepts_response_payload")),
+        )
+        return envelope, message
+
     def new_envelope(
         self,
         kind: str,
@@ -322,11 +333,17 @@ class SocketModeHub:
         )
 
     def deliver(
-        self, envelope: Envelope, *, link_id: int | None = None, timeout: float = 10.0
+        self,
+        envelope: Envelope,
+        *,
+        link_id: int | None = None,
+        timeout: float = 10.0,
+        raw: JsonDict | None = None,
     ) -> Acknowledgement | None:
         """Send the envelope on one connection (in turn, as Slack spreads them, or `link_id`) and
         wait for its acknowledgement; None when none came within `timeout`. The same Envelope
-        delivered again is Slack's re-delivery: the same envelope_id."""
+        delivered again is Slack's re-delivery: the same envelope_id. `raw` is sent instead of the
+        envelope's own message, as written (a recorded shape), with the same envelope_id."""
         with self._cond:
             if not self._cond.wait_for(lambda: bool(self._links), timeout):
                 raise NoConnectionError("no app is connected over Socket Mode")
@@ -338,7 +355,7 @@ class SocketModeHub:
             envelope.sent_on.append(link_id)
             if envelope not in self.envelopes:
                 self.envelopes.append(envelope)
-        link.send_json(envelope.message())
+        link.send_json(envelope.message() if raw is None else raw)
         with self._cond:
             if not self._cond.wait_for(
                 lambda: len(self._acks.get(envelope.envelope_id, [])) > already, timeout
