@@ -4,7 +4,8 @@ Tests point a real `slack_sdk.WebClient(base_url=standin.api_url)` at it, and th
 sandbox will use it to show what the bot did. It keeps just enough workspace state (messages per
 channel with their metadata, views, uploads) to answer the way Slack does, including reading the
 history back, validates what Slack would reject, records every call, and can inject rate limits,
-server errors, slow answers and answers lost after the call was carried out.
+server errors, slow answers and answers lost after the call was carried out. It also speaks Socket
+Mode (socket_mode.py): `apps.connections.open` with the app-level token, and the WebSocket it leads to.
 
 Only the standard library is used for the server, so the stand-in runs anywhere the bot runs.
 """
