@@ -26,7 +26,7 @@ from bot.clock import ManualClock
 from bot.ids import ActionId, BlockId
 from bot.ledger.records.accounts import find_account
 from storage.database import Database
-from storage.models import Contact, Payment, ReceivedEvent
+from storage.models import Contact, Payment, ReceivedEvent, ReceivedRequest
 from tests.conftest import RunningBot, serving
 from tests.portfolio import morning_team
 from wiring.standin.requests import SlackRequestSender
@@ -437,3 +437,13 @@ def test_slacks_documented_envelope_is_answered_in_its_acknowledgement(socket_de
     assert ack is not None and ack.envelope_id == "dbdd0ef3-1543-4f94-bfb4-133d0e6c1545"
     assert ack.payload is not None and ack.payload["response_type"] == "ephemeral"
     assert "$250.00" in json.dumps(ack.payload)
+
+
+def test_the_account_pickers_options_come_through_the_socket_without_a_claim(socket_desk: RunningBot) -> None:
+    socket_desk.send.slash_command(AGENT, "pay")
+    view = socket_desk.slack.wait_for("views.open")[0].response["view"]
+    options = socket_desk.send.block_suggestion(AGENT, ActionId.ACCOUNT_PICKER, BlockId.ACCOUNT, "ACC", view)
+    assert options.status == 200 and "ACC-1" in options.body
+    with socket_desk.runtime.db.reading() as session:
+        keys = session.scalars(select(ReceivedRequest.request_key)).all()
+    assert not any(key.startswith("envelope:") for key in keys), keys

@@ -75,7 +75,7 @@ class _ClaimingHandler(SocketModeHandler):
 
     def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         start = time.time()
-        if req.type != "slash_commands" and not self._first(req):
+        if self._claimed_here(req) and not self._first(req):
             log.info(
                 "envelope %s delivered again (retry %s): already handled", req.envelope_id, req.retry_attempt
             )
@@ -84,6 +84,12 @@ class _ClaimingHandler(SocketModeHandler):
         headers = {**(build_headers(req) or {}), ENVELOPE_HEADER: req.envelope_id}
         answer = self.app.dispatch(BoltRequest(mode="socket_mode", body=req.payload, headers=headers))
         send_response(client, req, answer, start)
+
+    @staticmethod
+    def _claimed_here(req: SocketModeRequest) -> bool:
+        """A slash command is claimed in its work; an external select's options are only read
+        (one request per keystroke), so answering one twice does no harm and costs no write."""
+        return req.type != "slash_commands" and req.payload.get("type") != "block_suggestion"
 
     def _first(self, req: SocketModeRequest) -> bool:
         try:
