@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     )
     slack_bot_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_SIGNING_SECRET")
+    # An app-level token (xapp-…, scope connections:write): with it `serve` connects to Slack over
+    # Socket Mode instead of waiting for Slack's HTTP requests.
+    slack_app_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     timezone: str = Field(default="UTC", validation_alias="COLLECT_TIMEZONE")
     supervisor_channel: str = Field(default="", validation_alias="COLLECT_SUPERVISOR_CHANNEL")
@@ -127,6 +130,22 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         # slack-sdk joins method names with urljoin, which drops the last path part without it.
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_level_token(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value()
+        if token and not token.startswith("xapp-"):
+            # A bot token here is the likely slip; the value itself is not repeated in the message.
+            raise ValueError(
+                "must be an app-level token starting with xapp- (Basic Information → App-Level Tokens)"
+            )
+        return value
+
+    @property
+    def socket_mode(self) -> bool:
+        """Whether `serve` connects over Socket Mode (SLACK_APP_TOKEN is set) unless told --http."""
+        return bool(self.slack_app_token.get_secret_value())
 
     @field_validator("timezone")
     @classmethod

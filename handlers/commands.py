@@ -86,7 +86,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         refresh = (lambda: answerer.homes.request(user)) if isinstance(parsed, CHANGES_A_WORKLIST) else None
 
         def work() -> Reply:
-            refuse_replayed_command(runtime, request.headers)
+            refuse_replayed_command(runtime, request.headers, socket_mode=request.mode == "socket_mode")
             return execute(runtime, user, parsed)
 
         answerer.answer(ack, respond, work, then=refresh)

@@ -70,6 +70,26 @@ def _first_delivery(runtime: Runtime, event_id: str) -> bool:
     return True
 
 
+# The Socket Mode envelope's id, as wiring/socket_mode.py passes it to Bolt with the request. Read
+# only from a request Bolt knows came over the socket (mode "socket_mode"), which HTTP cannot forge.
+ENVELOPE_HEADER = "x-collect-envelope-id"
+
+
+def first_envelope(runtime: Runtime, envelope_id: str) -> bool:
+    """Claims a Socket Mode envelope by its id (in received_requests, so that every process sees
+    the claim); False when it was claimed before: Slack delivered it again because the first
+    acknowledgement did not reach it in time. Raises when the database cannot say."""
+    digest = hashlib.sha256(envelope_id.encode()).hexdigest()
+    try:
+        with runtime.db.transaction() as session:
+            session.execute(
+                _CLAIM_REQUEST, {"request_key": f"envelope:{digest}", "received_at": runtime.now()}
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
 def _from_our_workspace(body: dict[str, Any], expected: str | None) -> bool:
     """Every command, interaction and event callback names its workspace: one that names none is
     refused like one from elsewhere. Only Slack's own checks carry none (Bolt answers them before
@@ -90,12 +110,21 @@ REPLAYED = UserError(
 _CLAIM_REQUEST = insert(table_of(ReceivedRequest))
 
 
-def refuse_replayed_command(runtime: Runtime, headers: Mapping[str, Sequence[str]]) -> None:
+def refuse_replayed_command(
+    runtime: Runtime, headers: Mapping[str, Sequence[str]], *, socket_mode: bool = False
+) -> None:
     """A slash command is applied once per signature. Slack never re-sends one, so the same signed
     bytes arriving again (within the five minutes the signature is accepted) are a replay: the
     (timestamp, signature) digest is claimed in received_requests; a second claim is refused
     (UserError), nothing applied. Called in the command's work, inside the reply budget: a busy
-    database delays this write like any other."""
+    database delays this write like any other. Over Socket Mode there is no signature: the envelope
+    is claimed by its id instead (Slack delivers it again when its acknowledgement was late)."""
+    if socket_mode:
+        envelope_id = next(iter(headers.get(ENVELOPE_HEADER) or []), "")
+        if envelope_id and not first_envelope(runtime, envelope_id):
+            log.warning("refused a slash command delivered again (envelope %s)", envelope_id)
+            raise REPLAYED
+        return
     timestamp = next(iter(headers.get("x-slack-request-timestamp") or []), "")
     signature = next(iter(headers.get("x-slack-signature") or []), "")
     digest = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()

@@ -393,7 +393,9 @@ class ReceivedEvent(Base):
 class ReceivedRequest(Base):
     """A request that must be applied once, claimed by its key: a slash command by its signature
     (`slash:` + digest; Slack never re-sends one, so the same signed bytes again are a replay) and a
-    form by its view and account (`form:` + digest; a form submitted again records nothing new).
+    form by its view and account (`form:` + digest; a form submitted again records nothing new); a
+    Socket Mode envelope by its id (`envelope:` + digest; Slack delivers one again when its
+    acknowledgement was late).
     Worth keeping for a day: Slack accepts a signature for 5 minutes, and an open form lives hours."""
 
     __tablename__ = "received_requests"

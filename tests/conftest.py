@@ -28,6 +28,7 @@ from storage.schema import upgrade
 from tests.portfolio import morning_team, standard_team
 from wiring.app import create_wsgi_app
 from wiring.serving import BackgroundServer
+from wiring.socket_mode import SocketModeBot
 from wiring.standin.requests import SlackRequestSender
 from wiring.standin.web_api import SlackStandIn
 
@@ -102,6 +103,8 @@ class RunningBot:
     send: SlackRequestSender
     clock: ManualClock
     url: str
+    # Served over Socket Mode (serving(mode="socket")): the connection, to drop and watch.
+    socket: SocketModeBot | None = None
 
     def collect(self, user: str, typed: str) -> str:
         """The whole answer to `/collect <typed>` from `user` (JSON, as Slack got it), whether it came
@@ -206,17 +209,46 @@ def runtime(
 
 @contextmanager
 def serving(
-    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock, **settings: str
+    db: Database,
+    database_url: str,
+    standin: SlackStandIn,
+    clock: ManualClock,
+    mode: str = "http",
+    **settings: str,
 ) -> Iterator[RunningBot]:
     """The bot served over real HTTP; `settings` (environment names, as in `bot_settings`) are in
     place before anything reads them: the app copies some at start, so changing them later does not
-    reach it."""
+    reach it. `mode="socket"`: connected to the stand-in over Socket Mode instead (its `url` is then
+    the health server's, and `send` delivers envelopes through the socket)."""
+    if mode == "socket":
+        with serving_over_socket(db, database_url, standin, clock, **settings) as running:
+            yield running
+        return
     runtime = make_runtime(db, database_url, standin, clock, **settings)
     wsgi = create_wsgi_app(runtime)
     with BackgroundServer(wsgi) as server:
         sender = SlackRequestSender(server.url, SIGNING_SECRET, standin=standin)
         yield RunningBot(runtime=runtime, slack=standin, send=sender, clock=clock, url=server.url)
     wsgi.answerer.shutdown()
+
+
+@contextmanager
+def serving_over_socket(
+    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock, **settings: str
+) -> Iterator[RunningBot]:
+    runtime = make_runtime(db, database_url, standin, clock, SLACK_APP_TOKEN=standin.app_token, **settings)
+    # Pings and reconnections at a test's pace; the protocol is the same as at serve's.
+    socket = SocketModeBot(runtime, ping_seconds=0.25, keeper_seconds=0.05, max_backoff_seconds=0.4)
+    try:
+        with BackgroundServer(socket.health) as server:
+            socket.start()
+            assert socket.wait_until_connected(), "the bot did not connect over Socket Mode"
+            sender = SlackRequestSender(server.url, SIGNING_SECRET, standin=standin, socket_mode=True)
+            yield RunningBot(
+                runtime=runtime, slack=standin, send=sender, clock=clock, url=server.url, socket=socket
+            )
+    finally:
+        socket.stop()
 
 
 @pytest.fixture

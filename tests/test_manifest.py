@@ -1,5 +1,6 @@
-"""manifest.yml is what a user pastes into Slack: it must satisfy Slack's published schema and ask
-for exactly what the bot uses."""
+"""manifest.yml (HTTP mode) and manifest-socket.yml (Socket Mode) are what a user pastes into Slack:
+each must satisfy Slack's published schema and ask for exactly what the bot uses, and the two must
+be the same app but for the request URLs and socket_mode_enabled."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,14 +18,51 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = Path(__file__).resolve().parent / "data" / "slack" / "manifest.schema.1.0.0.json"
 
 
-def manifest() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+MANIFESTS = ("manifest.yml", "manifest-socket.yml")
+URL_KEYS = frozenset({"url", "request_url", "message_menu_options_url"})
+
+
+def manifest(name: str = "manifest.yml") -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
     return loaded
 
 
-def test_the_manifest_satisfies_slacks_schema() -> None:
+@pytest.mark.parametrize("name", MANIFESTS)
+def test_the_manifest_satisfies_slacks_schema(name: str) -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.validate(manifest(), schema)
+    jsonschema.validate(manifest(name), schema)
+
+
+def test_the_socket_mode_manifest_enables_it_and_has_no_urls() -> None:
+    found = manifest("manifest-socket.yml")
+    assert found["settings"]["socket_mode_enabled"] is True
+    assert manifest()["settings"]["socket_mode_enabled"] is False
+    assert not _urls(found), _urls(found)
+    assert found["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_both_manifests_describe_the_same_app() -> None:
+    """A command, event, scope or shortcut added to one and not the other would be missing in one mode."""
+    http, socket = manifest(), manifest("manifest-socket.yml")
+    for settings in (http["settings"], socket["settings"]):
+        settings.pop("socket_mode_enabled")
+    assert _without_urls(http) == _without_urls(socket)
+
+
+def _urls(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [v for k, v in value.items() if k in URL_KEYS] + [u for v in value.values() for u in _urls(v)]
+    if isinstance(value, list):
+        return [u for item in value for u in _urls(item)]
+    return []
+
+
+def _without_urls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_urls(v) for k, v in value.items() if k not in URL_KEYS}
+    if isinstance(value, list):
+        return [_without_urls(item) for item in value]
+    return value
 
 
 def test_the_manifest_declares_the_command_and_the_urls() -> None:

@@ -1,8 +1,9 @@
-"""The HTTP surface: `POST /slack/events` for Slack, `GET /healthz` for load balancers."""
+"""The HTTP surface: `POST /slack/events` for Slack, `GET /healthz` for load balancers; in Socket
+Mode only `GET /healthz`, which also says whether the socket to Slack is connected."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest
@@ -70,6 +71,25 @@ class CollectBotWsgi:
         if self.db.is_reachable():
             return _plain(start_response, "200 OK", "ok")
         return _plain(start_response, "503 Service Unavailable", "database unreachable")
+
+
+class HealthOnlyWsgi:
+    """Socket Mode's HTTP surface: Slack's requests come over the socket, so only `GET /healthz` is
+    served, and it answers 503 while the socket is not connected (a balancer or an orchestrator
+    then sees the process is not doing its work) as well as when the database is unreachable."""
+
+    def __init__(self, db: Database, connected: Callable[[], bool]) -> None:
+        self.db = db
+        self.connected = connected
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "") != "/healthz" or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return _plain(start_response, "404 Not Found", "not found (Socket Mode: GET /healthz only)")
+        if not self.connected():
+            return _plain(start_response, "503 Service Unavailable", "not connected to Slack")
+        if not self.db.is_reachable():
+            return _plain(start_response, "503 Service Unavailable", "database unreachable")
+        return _plain(start_response, "200 OK", "ok")
 
 
 def _content_length(environ: WSGIEnvironment) -> int:

@@ -191,7 +191,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = CommandParser(prog="collect-bot", description="A Slack bot for credit-collections teams.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the bot in HTTP mode (POST /slack/events, GET /healthz)")
+    serve = commands.add_parser(
+        "serve",
+        help="run the bot: over Socket Mode when SLACK_APP_TOKEN is set, else in HTTP mode"
+        " (POST /slack/events); GET /healthz in both",
+    )
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=port_number, default=3000)
     serve.add_argument("--threads", type=thread_count, default=8, help="request threads (default 8)")
@@ -199,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
         "--reuse-port",
         action="store_true",
         help="let several serve processes on this host listen on the same port (Linux SO_REUSEPORT)",
+    )
+    serve.add_argument(
+        "--http",
+        action="store_true",
+        help="HTTP mode even when SLACK_APP_TOKEN is set (Slack must reach POST /slack/events)",
     )
     serve.set_defaults(run=_serve)
 
@@ -359,28 +368,53 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from schedules.scheduler import start_scheduler
     from wiring.app import create_wsgi_app
     from wiring.serving import create_server, freeze_start_up_objects
+    from wiring.socket_mode import SocketModeBot
 
     settings.require_slack()
     db = open_database(settings.database_url.get_secret_value())
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db)
-    wsgi = create_wsgi_app(runtime)
+    over_socket: SocketModeBot | None = None
+    app: Any  # the WSGI application on --port
+    if settings.socket_mode and not args.http:
+        # Slack's requests come through the socket (`--threads` at once); the port serves /healthz.
+        over_socket = SocketModeBot(runtime, concurrency=args.threads)
+        app, answerer, threads = over_socket.health, over_socket.answerer, 2
+    else:
+        wsgi = create_wsgi_app(runtime)
+        app, answerer, threads = wsgi, wsgi.answerer, args.threads
     try:
-        server = create_server(wsgi, args.host, args.port, args.threads, reuse_port=args.reuse_port)
+        server = create_server(app, args.host, args.port, threads, reuse_port=args.reuse_port)
     except ValueError as error:  # waitress's word for a host it cannot resolve
         raise StartupError(
             f"cannot listen on {args.host}:{args.port} ({error}): give one address of this machine with --host"
         ) from None
     signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
     freeze_start_up_objects()
-    scheduler = start_scheduler(runtime, after_jobs=lambda _ran: wsgi.answerer.homes.team_changed())
-    log.info("collect-bot serving on http://%s:%s (POST /slack/events, GET /healthz)", args.host, args.port)
+    scheduler = start_scheduler(runtime, after_jobs=lambda _ran: answerer.homes.team_changed())
+    if over_socket:
+        over_socket.start()
+        log.info(
+            "collect-bot serving in Socket Mode (SLACK_APP_TOKEN is set; --http for HTTP mode),"
+            " GET /healthz on http://%s:%s",
+            args.host,
+            args.port,
+        )
+    else:
+        log.info(
+            "collect-bot serving on http://%s:%s in HTTP mode (POST /slack/events, GET /healthz)",
+            args.host,
+            args.port,
+        )
     try:
         server.run()
     finally:
         scheduler.shutdown(wait=False)
         server.close()
-        wsgi.answerer.shutdown()
+        if over_socket:
+            over_socket.stop()
+        else:
+            answerer.shutdown()
         db.dispose()
     return 0
 

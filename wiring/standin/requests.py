@@ -1,5 +1,7 @@
 """Requests from Slack to the bot: slash commands, interactivity payloads and events, signed with
-the signing secret exactly as Slack signs them and sent over real HTTP.
+the signing secret exactly as Slack signs them and sent over real HTTP; or, with `socket_mode=True`,
+the same payloads delivered as Socket Mode envelopes through the stand-in's WebSocket
+(socket_mode.py), the bot's acknowledgement taken for the answer.
 
 Paired with a SlackStandIn, the response_url and trigger_id in each request come from the stand-in,
 so whatever the bot does with them lands in the stand-in's recordings.
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from wiring.standin.socket_mode import Envelope
 from wiring.standin.web_api import APP_ID, TEAM_DOMAIN, SlackStandIn, new_trigger_id
 
 JsonDict = dict[str, Any]
@@ -43,6 +46,8 @@ class SlackHttpResponse:
     event_id: str | None = None
     # The exact bytes and headers sent, for resend(): a replay of the same signed request.
     sent: tuple[bytes, dict[str, str]] | None = None
+    # Over Socket Mode, the envelope it came in; resend() delivers it again, as Slack re-delivers.
+    envelope: Envelope | None = None
 
     def json(self) -> Any:
         """The body parsed as JSON; None for an empty body (a bare ack)."""
@@ -69,6 +74,11 @@ class SlackRequestSender:
     that already has a path (`.../slack/events`) is used as it is. Every method takes
     `timestamp=` (seconds since the epoch) to forge an old or future request. With `team_id=None`
     no workspace id is sent anywhere, as no real request from Slack would.
+
+    With `socket_mode=True` (and a stand-in the bot is connected to over Socket Mode) the same
+    payloads go as envelopes through the socket: the answer is 200 with the acknowledgement's
+    payload as its body, or 504 when no acknowledgement came within `timeout`. There is no
+    signature then, so `timestamp=` changes nothing.
     """
 
     def __init__(
@@ -81,6 +91,7 @@ class SlackRequestSender:
         path: str = "/slack/events",
         bot_user_id: str | None = None,
         timeout: float = 10.0,
+        socket_mode: bool = False,
     ) -> None:
         self.bot_url = bot_url
         self.signing_secret = signing_secret
@@ -89,6 +100,9 @@ class SlackRequestSender:
         self.path = path
         self.bot_user_id = bot_user_id or (standin.bot_user_id if standin else "UBOT")
         self.timeout = timeout
+        if socket_mode and standin is None:
+            raise ValueError("Socket Mode needs the stand-in the bot is connected to")
+        self.socket_mode = socket_mode
 
     # -- signing and sending -----------------------------------------------------------------
 
@@ -115,6 +129,13 @@ class SlackRequestSender:
     def resend(self, earlier: SlackHttpResponse) -> SlackHttpResponse:
         """The very request that got `earlier` sent again, byte for byte and with its signature:
         what an attacker who caught it could replay within Slack's five minutes."""
+        if earlier.envelope is not None:
+            return _with(
+                self._deliver(earlier.envelope),
+                response_url=earlier.response_url,
+                trigger_id=earlier.trigger_id,
+                event_id=earlier.event_id,
+            )
         if earlier.sent is None:
             raise ValueError("that answer does not say what was sent")
         body, headers = earlier.sent
@@ -140,10 +161,32 @@ class SlackRequestSender:
 
     def _send_form(self, fields: dict[str, str | None], timestamp: int | None) -> SlackHttpResponse:
         fields = _without_team(fields)
+        if self.socket_mode:
+            return self._through_socket("slash_commands", fields)
         return self._send(urlencode(fields).encode(), "application/x-www-form-urlencoded", timestamp, {})
 
     def _send_payload(self, payload: JsonDict, timestamp: int | None) -> SlackHttpResponse:
+        if self.socket_mode:
+            return self._through_socket("interactive", _without_team(payload))
         return self._send_form({"payload": json.dumps(_without_team(payload))}, timestamp)
+
+    def _through_socket(
+        self, kind: str, payload: JsonDict, retry_attempt: int = 0, retry_reason: str = ""
+    ) -> SlackHttpResponse:
+        assert self.standin is not None
+        # The payload as Slack puts it in an envelope: the JSON an HTTP request would carry.
+        envelope = self.standin.socket_mode.new_envelope(
+            kind, json.loads(json.dumps(payload)), retry_attempt=retry_attempt, retry_reason=retry_reason
+        )
+        return self._deliver(envelope)
+
+    def _deliver(self, envelope: Envelope) -> SlackHttpResponse:
+        assert self.standin is not None
+        ack = self.standin.socket_mode.deliver(envelope, timeout=self.timeout)
+        if ack is None:
+            return SlackHttpResponse(504, {}, "no acknowledgement", envelope=envelope)
+        body = json.dumps(ack.payload) if ack.payload else ""
+        return SlackHttpResponse(200, {"Content-Type": "application/json"}, body, envelope=envelope)
 
     # -- identities --------------------------------------------------------------------------
 
@@ -368,6 +411,14 @@ class SlackRequestSender:
             "authorizations": [self._authorization()],
             "is_ext_shared_channel": False,
         }
+        if self.socket_mode:
+            sent = self._through_socket(
+                "events_api",
+                _without_team(envelope),
+                retry_attempt=retry_num or 0,
+                retry_reason=retry_reason or ("http_timeout" if retry_num else ""),
+            )
+            return _with(sent, event_id=event_id)
         extra: dict[str, str] = {}
         if retry_num is not None:
             extra = {
@@ -410,7 +461,9 @@ def _without_team(fields: Any) -> Any:
 
 
 def _with(reply: SlackHttpResponse, **ids: str | None) -> SlackHttpResponse:
-    return SlackHttpResponse(reply.status, reply.headers, reply.body, **ids, sent=reply.sent)
+    return SlackHttpResponse(
+        reply.status, reply.headers, reply.body, **ids, sent=reply.sent, envelope=reply.envelope
+    )
 
 
 def _container(channel_id: str | None, message: JsonDict | None, view: JsonDict | None) -> JsonDict:

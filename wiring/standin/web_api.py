@@ -4,7 +4,8 @@ Tests point a real `slack_sdk.WebClient(base_url=standin.api_url)` at it, and th
 sandbox will use it to show what the bot did. It keeps just enough workspace state (messages per
 channel with their metadata, views, uploads) to answer the way Slack does, including reading the
 history back, validates what Slack would reject, records every call, and can inject rate limits,
-server errors, slow answers and answers lost after the call was carried out.
+server errors, slow answers and answers lost after the call was carried out. It also speaks Socket
+Mode (socket_mode.py): `apps.connections.open` with the app-level token, and the WebSocket it leads to.
 
 Only the standard library is used for the server, so the stand-in runs anywhere the bot runs.
 """
@@ -30,7 +31,9 @@ from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+from wiring.standin.socket_mode import SocketModeHub, websocket_accept
 
 logger = logging.getLogger(__name__)
 
@@ -398,7 +401,33 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self._open_socket_link()
+            return
         self._serve()
+
+    def _open_socket_link(self) -> None:
+        """A WebSocket handshake on a ticket from apps.connections.open; the link is then served on
+        this request's thread until it closes."""
+        parts = urlsplit(self.path)
+        ticket = (parse_qs(parts.query).get("ticket") or [""])[0]
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        hub = self.server.standin.socket_mode
+        self.close_connection = True
+        if parts.path.rstrip("/") != "/link" or self.headers.get("Sec-WebSocket-Version") != "13" or not key:
+            self.send_error(400, "not a WebSocket handshake Slack accepts")
+            return
+        if not hub.take_ticket(ticket):
+            self.send_error(401, "invalid or used ticket")
+            return
+        self.protocol_version = "HTTP/1.1"  # RFC 6455: the upgrade is an HTTP/1.1 exchange
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", websocket_accept(key))
+        self.end_headers()
+        self.wfile.flush()
+        hub.serve_link(self.connection, self.rfile)
 
     def do_POST(self) -> None:
         self._serve()
@@ -455,11 +484,15 @@ class SlackStandIn:
         *,
         trigger_ttl: float = 3.0,
         now: Callable[[], float] | None = None,
+        app_token: str = "xapp-1-A0COLLECT-standin",
     ) -> None:
         """`now` (seconds since the epoch) makes each message's ts the time it was posted, as on
         Slack, by that clock (a test's, or the sandbox's); without it ts count up from
-        1700000000.000100, which keeps them predictable."""
+        1700000000.000100, which keeps them predictable. `app_token` is the app-level token
+        apps.connections.open accepts (Socket Mode, socket_mode.py)."""
         self.token = token
+        self.app_token = app_token
+        self.socket_mode = SocketModeHub(APP_ID)
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.trigger_ttl = trigger_ttl
@@ -474,6 +507,7 @@ class SlackStandIn:
         self._init_state()
         self._methods: dict[str, Callable[[JsonDict], JsonDict]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -533,8 +567,9 @@ class SlackStandIn:
         return self
 
     def stop(self) -> None:
-        """Stop serving; requests held by hang() are answered at once."""
+        """Stop serving; requests held by hang() are answered at once, Socket Mode links cut."""
         self._released.set()
+        self.socket_mode.stop()
         if self._server is None:
             return
         self._server.shutdown()
@@ -807,8 +842,12 @@ class SlackStandIn:
 
     def _call_method(self, method: str, params: JsonDict, request: _HttpRequest, was_json: bool) -> JsonDict:
         token = _bearer_token(request.headers) or (None if was_json else params.get("token"))
-        # Slack answers bad credentials before it looks at the method name.
-        if not token or not secrets.compare_digest(str(token), self.token):
+        # Slack answers bad credentials before it looks at the method name; the app-level token
+        # opens Socket Mode connections and nothing else, the bot token everything but that.
+        expected = self.app_token if method == "apps.connections.open" else self.token
+        if token and token in (self.token, self.app_token) and token != expected:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if not token or not secrets.compare_digest(str(token), expected):
             return {"ok": False, "error": "invalid_auth"}
         handler = self._methods.get(method)
         if handler is None:
@@ -1096,6 +1135,11 @@ class SlackStandIn:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, _params: JsonDict) -> JsonDict:
+        ticket = self.socket_mode.new_ticket()
+        url = f"ws://127.0.0.1:{self._port}/link/?ticket={ticket}&app_id={APP_ID}"
+        return {"ok": True, "url": url}
 
     def _chat_post_message(self, params: JsonDict) -> JsonDict:
         channel = self._resolve_channel(params.get("channel"))
