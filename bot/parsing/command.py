@@ -15,6 +15,7 @@ from typing import Literal, TypeAlias, TypeVar
 
 from bot.currency import SYMBOLS
 from bot.errors import UserError
+from bot.language.rules import SUPPORTED, parse_locale
 from bot.parsing.echo import quoted
 from bot.parsing.typed_text import storable
 from bot.vocabulary import (
@@ -50,7 +51,7 @@ USAGE: dict[str, str] = {
     "alerts": "/collect alerts [page]",
     "report": "/collect report [day|week|month] [@user]",
     "target": "/collect target @user <amount>",
-    "team": "/collect team [add @user <role> | remove @user]",
+    "team": "/collect team [add @user <role> [en|pt-BR|es] | remove @user]",
     "hold": "/collect hold <account-id> <dispute|cease-communication|bankruptcy|attorney> [notes…]",
     "release": "/collect release <account-id> <reason…>",
     "override": "/collect override <account-id> <rule> <reason…>",
@@ -198,6 +199,8 @@ class TeamCommand:
     action: Literal["list", "add", "remove"]
     user_id: str | None = None
     role: Role | None = None
+    # The language the bot speaks to them (`add` only); none leaves it as it was.
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -709,11 +712,23 @@ def _parse_team(text: str, args: _Tokens) -> Command:
     if not words:
         return TeamCommand("list")
     action = words[0].lower()
-    if action == "add" and len(words) == 3:
-        return TeamCommand("add", parse_user(words[1]), _role(words[2]))
+    if action == "add" and len(words) in (3, 4):
+        locale = _locale(words[3]) if len(words) == 4 else None
+        return TeamCommand("add", parse_user(words[1]), _role(words[2]), locale)
     if action == "remove" and len(words) == 2:
         return TeamCommand("remove", parse_user(words[1]))
-    raise _usage_error("team", "takes `add @user <role>`, `remove @user`, or nothing")
+    raise _usage_error("team", "takes `add @user <role> [language]`, `remove @user`, or nothing")
+
+
+def _locale(word: str) -> str:
+    locale = parse_locale(word)
+    if locale is None:
+        raise UserError(
+            f"{quoted(word)} is not a language the bot speaks.",
+            f"Use one of {', '.join(f'`{known}`' for known in SUPPORTED)}.",
+            field="locale",
+        )
+    return locale
 
 
 def _role(word: str) -> Role:

@@ -14,9 +14,13 @@ def list_team(runtime: Runtime, *, actor: str) -> list[Member]:
         return team_members(session, actor=actor)
 
 
-def add_member(runtime: Runtime, *, actor: str, user_id: str, role: Role, name: str) -> Member:
+def add_member(
+    runtime: Runtime, *, actor: str, user_id: str, role: Role, name: str, locale: str | None = None
+) -> Member:
     with runtime.db.transaction() as session:
-        changed = join(session, actor=actor, user_id=user_id, role=role, name=name, now=runtime.now())
+        changed = join(
+            session, actor=actor, user_id=user_id, role=role, name=name, now=runtime.now(), locale=locale
+        )
     # Once committed: a gate check between a forget and the commit would remember the old row.
     runtime.roster_memory.forget()
     return changed

@@ -1,0 +1,106 @@
+"""Who is spoken to in which language: the roster's `locale`, else the one Slack reports for them
+(users.info with include_locale, remembered an hour), else COLLECT_LANGUAGE."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.language.records import SLACK_LOCALE_MEMORY
+from bot.language.rules import SUPPORTED, choose_locale, from_slack, parse_locale
+from bot.settings import Settings
+from tests.conftest import RunningBot
+from tests.portfolio import add_agent
+
+# --- the rule at its edges ---------------------------------------------------------------------------
+
+
+def test_the_roster_wins_over_slack_and_the_team() -> None:
+    assert choose_locale("pt-BR", "es-ES", "en") == "pt-BR"
+    assert choose_locale("es", None, "pt-BR") == "es"
+
+
+def test_slack_is_heard_when_the_roster_says_nothing() -> None:
+    assert choose_locale(None, "pt-BR", "en") == "pt-BR"
+    assert choose_locale("", "es-LA", "en") == "es"
+    # Slack's variants the bot has no catalog for in that variant: the same language.
+    assert choose_locale(None, "es-ES", "en") == "es"
+    assert choose_locale(None, "pt-PT", "en") == "pt-BR"
+    assert choose_locale(None, "en-GB", "pt-BR") == "en"
+
+
+def test_the_team_decides_when_neither_knows_a_language_the_bot_speaks() -> None:
+    assert choose_locale(None, None, "pt-BR") == "pt-BR"
+    assert choose_locale(None, "ja-JP", "es") == "es"
+    assert choose_locale(None, "", "es") == "es"
+    # A roster value the bot does not speak (a hand edit) is not taken.
+    assert choose_locale("fr", "es-LA", "en") == "es"
+
+
+def test_only_the_exact_locales_are_typed_in() -> None:
+    assert parse_locale("pt_br") == "pt-BR"
+    assert parse_locale(" ES ") == "es"
+    assert parse_locale("pt") is None  # Brazil's or Portugal's: not guessed when typed
+    assert parse_locale("en-US") is None
+    assert from_slack("pt") == "pt-BR"
+    assert from_slack(None) is None
+
+
+@given(st.one_of(st.none(), st.text(max_size=12)), st.one_of(st.none(), st.text(max_size=12)),
+       st.sampled_from(SUPPORTED))  # fmt: skip
+def test_the_choice_is_always_a_language_the_bot_speaks(
+    roster: str | None, slack: str | None, team: str
+) -> None:
+    assert choose_locale(roster, slack, team) in SUPPORTED
+
+
+def test_the_team_language_is_validated() -> None:
+    assert Settings(COLLECT_LANGUAGE="pt_br").language == "pt-BR"  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="not a language the bot speaks"):
+        Settings(COLLECT_LANGUAGE="fr")  # type: ignore[call-arg]
+
+
+# --- through the runtime, with the stand-in's users.info --------------------------------------------
+
+
+def test_the_locale_comes_from_the_roster_without_asking_slack(bot: RunningBot) -> None:
+    add_agent(bot.runtime.db, "U0JOAO", "João Pereira", locale="pt-BR")
+    bot.slack.add_user("U0JOAO", locale="es-LA")
+    assert bot.runtime.locale_of("U0JOAO") == "pt-BR"
+    assert bot.slack.calls("users.info") == []
+
+
+def test_the_locale_comes_from_slack_once_per_person_per_hour(bot: RunningBot) -> None:
+    add_agent(bot.runtime.db, "U0LUCIA", "Lucía Gómez")
+    bot.slack.add_user("U0LUCIA", locale="es-LA")
+    assert bot.runtime.locale_of("U0LUCIA") == "es"
+    bot.clock.advance(SLACK_LOCALE_MEMORY - timedelta(seconds=1))
+    assert bot.runtime.locale_of("U0LUCIA") == "es"
+    asked = bot.slack.calls("users.info")
+    assert len(asked) == 1 and asked[0].params["include_locale"] in ("1", "true")
+    bot.clock.advance(timedelta(seconds=1))
+    bot.runtime.locale_of("U0LUCIA")
+    assert len(bot.slack.calls("users.info")) == 2
+
+
+@pytest.mark.settings(COLLECT_LANGUAGE="pt-BR")
+def test_the_team_language_when_slack_cannot_say(bot: RunningBot) -> None:
+    add_agent(bot.runtime.db, "U0SAM", "Sam Lee")
+    bot.slack.add_user("U0SAM", locale="ja-JP")
+    assert bot.runtime.locale_of("U0SAM") == "pt-BR"
+    # Someone Slack does not know at all (user_not_found): the team's language, and asked once.
+    assert bot.runtime.locale_of("nobody") == "pt-BR"
+    assert bot.runtime.locale_of("nobody") == "pt-BR"
+    assert [c.params["user"] for c in bot.slack.calls("users.info")] == ["U0SAM", "nobody"]
+
+
+def test_team_add_sets_the_language_and_refuses_one_the_bot_does_not_speak(bot: RunningBot) -> None:
+    add_agent(bot.runtime.db, "U0MANAGER", "Meg Manager", role="manager")
+    bot.slack.add_user("U0NINA", real_name="Nina Costa", locale="en-US")
+    refused = bot.collect("U0MANAGER", "team add <@U0NINA> agent fr")
+    assert "not a language the bot speaks" in refused
+    assert bot.collect("U0MANAGER", "team add <@U0NINA> agent pt-br")
+    assert bot.runtime.locale_of("U0NINA") == "pt-BR"
