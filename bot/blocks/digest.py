@@ -31,6 +31,7 @@ from bot.blocks.kit import (
 )
 from bot.blocks.mrkdwn import clip, mention, one_line
 from bot.currency import format_money
+from bot.language.model import reader_locale
 from bot.reports.model import ActivityNumbers, AgentNumbers, PerformanceReport, TeamNumbers, Win
 
 # Budgets, in characters after escaping. Their sum with the header (150), the footer and the legend
@@ -100,7 +101,7 @@ def report_reply(report: PerformanceReport, *, whose: str | None) -> Reply:
 
 def _money(amount: Decimal, currency: str) -> str:
     # The currency code comes from imported data, so it is escaped like any other imported text.
-    return one_line(format_money(amount, currency), MONEY_LIMIT)
+    return one_line(format_money(amount, currency, reader_locale()), MONEY_LIMIT)
 
 
 def _percent(ratio: Decimal | None) -> str:

@@ -35,6 +35,7 @@ from bot.currency import format_money
 from bot.escalations.model import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DecisionContext, ModalOrigin, QuestionToAnswer
+from bot.language.model import reader_locale
 from bot.ledger.model import ContactLine
 from bot.vocabulary import (
     CLOSED_STATUSES,
@@ -119,7 +120,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _money(amount: Decimal, card: EscalationCard) -> str:
-    return format_money(amount, card.currency)
+    return format_money(amount, card.currency, reader_locale())
 
 
 def _utc(at: datetime) -> datetime:

@@ -14,6 +14,7 @@ from bot.currency import format_money
 from bot.errors import UserError
 from bot.ids import ActionId
 from bot.interactions import CarriedKey, OverpaymentToConfirm
+from bot.language.model import reader_locale
 from bot.ledger.model import AccountSummary, ContactLine, PaymentLine
 from bot.ledger.records.contacts import ContactOutcome
 from bot.ledger.records.holds import HoldOutcome
@@ -52,7 +53,7 @@ _BUCKET_LABEL = {AgingBucket.CURRENT: "current"}
 
 
 def account_card(summary: AccountSummary) -> Reply:
-    balance = format_money(summary.balance, summary.currency)
+    balance = format_money(summary.balance, summary.currency, reader_locale())
     bucket = _BUCKET_LABEL.get(summary.aging_bucket, f"{summary.aging_bucket} days")
     status = status_name(summary.status) + (
         f" ({escape(summary.hold_reason)})" if summary.hold_reason else ""
@@ -79,8 +80,8 @@ def account_card(summary: AccountSummary) -> Reply:
         promise = summary.open_promise
         blocks.append(
             section(
-                f"*Open promise:* {format_money(promise.amount, summary.currency)} by {promise.due_date.isoformat()}"
-                f" ({promise.standing}; paid so far {format_money(promise.paid_toward, summary.currency)})"
+                f"*Open promise:* {format_money(promise.amount, summary.currency, reader_locale())} by {promise.due_date.isoformat()}"
+                f" ({promise.standing}; paid so far {format_money(promise.paid_toward, summary.currency, reader_locale())})"
             )
         )
     blocks += [
@@ -117,23 +118,25 @@ def _payment_line(payment: PaymentLine, summary: AccountSummary) -> str:
     currency = summary.currency
     method = f" · {escape(method_name(payment.method))}" if payment.method else ""
     reference = f" · ref {code(payment.reference)}" if payment.reference else ""
-    return f"• {local_time(payment.received_at, summary.zone, '{date_num}')} · {format_money(payment.amount, currency)}{method}{reference}"
+    return f"• {local_time(payment.received_at, summary.zone, '{date_num}')} · {format_money(payment.amount, currency, reader_locale())}{method}{reference}"
 
 
 def payment_recorded(outcome: PaymentOutcome) -> Reply:
-    amount = format_money(outcome.amount, outcome.currency)
-    balance = format_money(outcome.balance_after, outcome.currency)
+    amount = format_money(outcome.amount, outcome.currency, reader_locale())
+    balance = format_money(outcome.balance_after, outcome.currency, reader_locale())
     lines = [
         f":white_check_mark: Recorded {amount} on {code(outcome.account_id)} ({escape(outcome.customer_name)})"
         + (f", ref {code(outcome.reference)}" if outcome.reference else "")
         + ".",
-        f"Balance {format_money(outcome.balance_before, outcome.currency)} → *{balance}*.",
+        f"Balance {format_money(outcome.balance_before, outcome.currency, reader_locale())} → *{balance}*.",
     ]
     if outcome.promise_kept is not None:
-        lines.append(f":handshake: Promise of {format_money(outcome.promise_kept, outcome.currency)} kept.")
+        lines.append(
+            f":handshake: Promise of {format_money(outcome.promise_kept, outcome.currency, reader_locale())} kept."
+        )
     if outcome.balance_after < 0:
         lines.append(
-            f"The account now has a credit of {format_money(-outcome.balance_after, outcome.currency)}."
+            f"The account now has a credit of {format_money(-outcome.balance_after, outcome.currency, reader_locale())}."
         )
     if outcome.status_after == "paid":
         lines.append(":tada: The account is paid in full.")
@@ -180,13 +183,13 @@ def contact_logged(outcome: ContactOutcome) -> Reply:
 
 
 def promise_recorded(outcome: PromiseOutcome) -> Reply:
-    amount = format_money(outcome.amount, outcome.currency)
+    amount = format_money(outcome.amount, outcome.currency, reader_locale())
     text = (
         f":spiral_calendar_pad: Promise of {amount} by *{outcome.due_date.isoformat()}*"
         f" ({outcome.due_date.strftime('%A')}) on {code(outcome.account_id)} ({escape(outcome.customer_name)})."
     )
     if outcome.replaced is not None:
-        text += f"\nIt replaces the open promise of {format_money(outcome.replaced, outcome.currency)}."
+        text += f"\nIt replaces the open promise of {format_money(outcome.replaced, outcome.currency, reader_locale())}."
     return Reply(text=f"Promise of {amount} on {outcome.account_id}", blocks=[section(text)])
 
 

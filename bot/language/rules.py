@@ -6,8 +6,7 @@ A locale here is one of `SUPPORTED`, spelled as the roster and `COLLECT_LANGUAGE
 
 from __future__ import annotations
 
-ENGLISH = "en"
-SUPPORTED: tuple[str, ...] = (ENGLISH, "pt-BR", "es")
+from bot.language.model import ENGLISH, SUPPORTED, babel_name
 
 # A Slack language the bot has no catalog for in that variant still reads better in the nearest one
 # (Slack offers pt-BR only, but es-ES and es-LA, en-US and en-GB): matched by the language alone.
@@ -36,6 +35,4 @@ def choose_locale(roster: str | None, slack: str | None, team: str) -> str:
     return parse_locale(roster or "") or from_slack(slack) or parse_locale(team) or ENGLISH
 
 
-def babel_name(locale: str) -> str:
-    """`pt-BR` as Babel and gettext name it: `pt_BR`."""
-    return locale.replace("-", "_")
+__all__ = ["ENGLISH", "SUPPORTED", "babel_name", "choose_locale", "from_slack", "parse_locale"]

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bot.currency import SYMBOLS, exponent, format_money, largest_amount, quantum
 from bot.errors import UserError
+from bot.language.model import reader_locale
 from bot.parsing.echo import quoted
 from storage.types import MAX_MONEY
 
@@ -102,7 +103,7 @@ class AmountTooLargeError(UserError):
     def __init__(self, what: str, currency: str, *, field: str | None = _FIELD) -> None:
         super().__init__(
             f"{what} is too large: the largest amount the ledger holds is"
-            f" {format_money(largest_amount(currency), currency)}.",
+            f" {format_money(largest_amount(currency), currency, reader_locale())}.",
             "Check the amount; it may have a digit too many.",
             field=field,
         )
@@ -130,9 +131,12 @@ def _decimal_separator(body: str, currency: str) -> str | None:
 
 
 def _own_decimal_mark(currency: str) -> str | None:
-    """The decimal mark the bot shows this currency with: `,` for BRL, `.` mostly, none for JPY."""
-    marks = [c for c in format_money(Decimal(1), currency) if c in ".,"]
-    return marks[-1] if marks else None
+    """The currency's own decimal mark for reading what people type: `,` for BRL, none for
+    currencies without decimals, `.` for the rest. Fixed here, not taken from how amounts are
+    shown: a reader's locale changes what the bot writes, never how a typed amount is read."""
+    if exponent(currency) == 0:
+        return None
+    return "," if currency == "BRL" else "."
 
 
 def _ungroup(whole: str, typed: str) -> str:
@@ -178,7 +182,7 @@ def _too_many_decimals(typed: str, digits: str, fraction: str, currency: str) ->
 def _wrong_currency(typed: str, value: Decimal, currency: str) -> UserError:
     return UserError(
         f"{quoted(typed)} is not in {currency}, the account's currency.",
-        f"Type the amount in {currency}, like `{format_money(value, currency)}`.",
+        f"Type the amount in {currency}, like `{format_money(value, currency, reader_locale())}`.",
         field=_FIELD,
     )
 

@@ -755,7 +755,9 @@ class _Generator:
         account.contact_until = account.pay_until = day
         cents = self._promised_cents(account.balance_cents)
         call = self._conversation(
-            account, day, f"Promised {format_money(_money(cents), account.currency)} by {due.isoformat()}."
+            account,
+            day,
+            f"Promised {format_money(_money(cents), account.currency, 'en')} by {due.isoformat()}.",
         )
         account.promises.append(
             _Promise(cents, due, PromiseStatus.OPEN, 0, made_by=call.agent, made_at=call.at, call=call)
@@ -775,7 +777,9 @@ class _Generator:
         due = day + timedelta(days=self.rng.randint(3, 10))
         cents = self._promised_cents(account.balance_cents)
         call = self._conversation(
-            account, day, f"Promised {format_money(_money(cents), account.currency)} by {due.isoformat()}."
+            account,
+            day,
+            f"Promised {format_money(_money(cents), account.currency, 'en')} by {due.isoformat()}.",
         )
         broken_on = due + timedelta(days=GRACE_DAYS + 1)
         account.promises.append(
@@ -815,7 +819,7 @@ class _Generator:
         request = self._conversation(
             account,
             day,
-            f"Lost overtime hours; can pay {format_money(Decimal(instalment_units), account.currency)} a month.",
+            f"Lost overtime hours; can pay {format_money(Decimal(instalment_units), account.currency, 'en')} a month.",
             agent=account.assigned_to,
         )
         decided = request.at + timedelta(seconds=rng.randrange(HOUR, 3 * HOUR))
@@ -833,7 +837,7 @@ class _Generator:
             "instalments": PLAN_INSTALMENTS,
             "reason": (
                 f"Customer lost overtime hours and cannot pay the balance at once; offers {PLAN_INSTALMENTS}"
-                f" monthly instalments of {format_money(Decimal(instalment_units), account.currency)}."
+                f" monthly instalments of {format_money(Decimal(instalment_units), account.currency, 'en')}."
             ),
             "requested_by": request.agent,
             "request": request,

@@ -15,6 +15,7 @@ from bot.calendar import local_day
 from bot.clock import team_today
 from bot.currency import format_money, has_valid_precision, is_storable
 from bot.errors import ConflictError, UserError
+from bot.language.model import reader_locale
 from bot.ledger.records.accounts import find_account, open_promises
 from bot.ledger.rules.balance import is_overpayment, status_after_payment
 from bot.ledger.rules.promises import counts_toward, progress_after_payment
@@ -31,7 +32,7 @@ class OverpaymentError(UserError):
 
     def __init__(self, account_id: str, amount: Decimal, balance: Decimal, currency: str) -> None:
         super().__init__(
-            f"{format_money(amount, currency)} is more than the balance of {format_money(balance, currency)}"
+            f"{format_money(amount, currency, reader_locale())} is more than the balance of {format_money(balance, currency, reader_locale())}"
             f" on `{account_id}`.",
             "Check the amount, or confirm to record it and leave a credit balance.",
             field="amount",
@@ -50,7 +51,7 @@ class DuplicatePaymentError(ConflictError):
         by = "the payment feed" if earlier.source == "import" else recorded_by
         what = f"reference `{earlier.reference}`" if earlier.reference else "this payment"
         super().__init__(
-            f"`{account_id}` already has {what}: {format_money(earlier.amount, earlier.currency)}"
+            f"`{account_id}` already has {what}: {format_money(earlier.amount, earlier.currency, reader_locale())}"
             f" received {when}, recorded by {by}.",
             "Nothing was recorded again. Use another reference if this is a different payment.",
             field="reference",
@@ -117,7 +118,7 @@ class RepeatedPaymentError(UserError):
 
     def __init__(self, account_id: str, amount: Decimal, currency: str) -> None:
         super().__init__(
-            f"You recorded {format_money(amount, currency)} on `{account_id}` less than two minutes ago.",
+            f"You recorded {format_money(amount, currency, reader_locale())} on `{account_id}` less than two minutes ago.",
             "If this is a second payment, confirm it; a reference (`ref:…`) tells them apart.",
             field="amount",
         )
@@ -195,7 +196,7 @@ def apply_payment(
     if is_overpayment(account.balance, amount) and not details.allow_overpayment:
         raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
     if not is_storable(account.balance - amount):
-        credit = format_money(amount - account.balance, account.currency)
+        credit = format_money(amount - account.balance, account.currency, reader_locale())
         raise AmountTooLargeError(
             f"The credit of {credit} it would leave on `{account.account_id}`", account.currency
         )

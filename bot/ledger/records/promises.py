@@ -13,6 +13,7 @@ from bot import audit
 from bot.compliance.records import guard_promise
 from bot.currency import format_money
 from bot.errors import UserError
+from bot.language.model import reader_locale
 from bot.ledger.records.accounts import find_account, open_promise
 from bot.ledger.rules.balance import is_closed, status_after_promise
 from bot.parsing.amounts import parse_amount
@@ -103,8 +104,8 @@ def _check_promisable(account: Account, amount: Decimal) -> None:
         )
     if amount > account.balance:
         raise UserError(
-            f"{format_money(amount, account.currency)} is more than the balance of"
-            f" {format_money(account.balance, account.currency)}.",
+            f"{format_money(amount, account.currency, reader_locale())} is more than the balance of"
+            f" {format_money(account.balance, account.currency, reader_locale())}.",
             "Type a promise up to the balance.",
             field="amount",
         )

@@ -20,6 +20,7 @@ from matplotlib.ticker import FuncFormatter
 
 from bot.aging import AgingBucket
 from bot.currency import format_money
+from bot.language.model import reader_locale
 from bot.reports.model import AgentNumbers, PerformanceReport, TeamNumbers
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 12, 8, 100  # 1200 by 800 pixels
@@ -199,7 +200,8 @@ def _aging_note(team: TeamNumbers, shown: str) -> str:
     if not others:
         return "Days past due"
     listed = [
-        _plain(format_money(totals[currency], currency), 40) for currency in others[:OTHER_CURRENCIES_SHOWN]
+        _plain(format_money(totals[currency], currency, reader_locale()), 40)
+        for currency in others[:OTHER_CURRENCIES_SHOWN]
     ]
     if len(others) > OTHER_CURRENCIES_SHOWN:
         listed.append(f"+{len(others) - OTHER_CURRENCIES_SHOWN} more")
