@@ -174,3 +174,27 @@ def test_mine_and_the_home_answer_each_in_their_own_language(bilingual: RunningB
     home = bilingual.slack.home_view(PORTUGUESE)
     assert home is not None
     assert "Sua fila de" in _shown(home) and "trabalhadas" in _shown(home)
+
+
+def test_a_portuguese_agents_replies_to_pay_promise_and_the_card_are_in_portuguese(
+    bilingual: RunningBot,
+) -> None:
+    paid = bilingual.collect(PORTUGUESE, "pay BR-J R$ 250,00 pix").replace(NBSP, " ")
+    assert "Pagamento de R$ 250,00 registrado" in paid and "Saldo R$ 1.250,00 → *R$ 1.000,00*" in paid
+    promised = bilingual.collect(PORTUGUESE, "promise US-J 100 friday").replace(NBSP, " ")
+    assert "Promessa de US$ 100,00 para *sexta-feira, 27 de novembro de 2026*" in promised
+    card = bilingual.collect(PORTUGUESE, "account BR-J").replace(NBSP, " ")
+    assert "*Saldo*" in card and "R$ 1.000,00 (BRL)" in card and "Últimos pagamentos" in card
+    assert "Pix" in card and "dias de atraso" in card
+    # What she types is read as before: `R$ 250,00` is two hundred and fifty reais.
+    help_text = bilingual.collect(PORTUGUESE, "help")
+    assert "Comandos do collect-bot" in help_text and "Registra um pagamento recebido" in help_text
+
+
+def test_a_spanish_reader_from_slack_gets_the_form_in_spanish(bilingual: RunningBot) -> None:
+    add_agent(bilingual.runtime.db, "U0LUCIA", "Lucía Gómez")
+    bilingual.slack.add_user("U0LUCIA", locale="es-LA")
+    assert bilingual.send.slash_command("U0LUCIA", "pay").status == 200
+    view = bilingual.slack.wait_for("views.open")[-1].params["view"]
+    shown = view if isinstance(view, str) else json.dumps(view, ensure_ascii=False)
+    assert "Registrar pago" in shown and "Medio de pago" in shown and "1.250,00" in shown

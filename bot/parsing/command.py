@@ -15,6 +15,7 @@ from typing import Literal, TypeAlias, TypeVar
 
 from bot.currency import SYMBOLS
 from bot.errors import UserError
+from bot.language.model import N_
 from bot.language.rules import SUPPORTED, parse_locale
 from bot.parsing.echo import quoted
 from bot.parsing.typed_text import storable
@@ -88,28 +89,37 @@ _NEEDS: dict[str, str] = {
     "override": "an account id, the rule and the reason",
 }
 
+# The descriptions are marked for the catalogs and translated where the help is shown.
 HELP_LINES: list[tuple[str, str]] = [
-    (USAGE["help"], "Show this list of commands."),
-    (USAGE["account"], "Show an account: balance, promises and recent contacts."),
-    (USAGE["log"], "Record a contact attempt. Type `/collect log` alone for a form."),
-    (USAGE["pay"], "Record a payment received. Type `/collect pay` alone for a form."),
-    (USAGE["promise"], "Record a promise to pay. Type `/collect promise` alone for a form."),
-    (USAGE["mine"], "Show today's worklist, with what is already done."),
-    (USAGE["away"], "Mark someone away (yourself, or anyone if you are a supervisor)."),
-    (USAGE["assign"], "Move an account to another agent (supervisors)."),
+    (USAGE["help"], N_("Show this list of commands.")),
+    (USAGE["account"], N_("Show an account: balance, promises and recent contacts.")),
+    (USAGE["log"], N_("Record a contact attempt. Type `/collect log` alone for a form.")),
+    (USAGE["pay"], N_("Record a payment received. Type `/collect pay` alone for a form.")),
+    (USAGE["promise"], N_("Record a promise to pay. Type `/collect promise` alone for a form.")),
+    (USAGE["mine"], N_("Show today's worklist, with what is already done.")),
+    (USAGE["away"], N_("Mark someone away (yourself, or anyone if you are a supervisor).")),
+    (USAGE["assign"], N_("Move an account to another agent (supervisors).")),
     (
         USAGE["escalate"],
-        "Ask a supervisor to decide a payment plan, settlement, write-off, legal referral, hardship "
-        "pause or dispute review. Type `/collect escalate` alone for a form.",
+        N_(
+            "Ask a supervisor to decide a payment plan, settlement, write-off, legal referral, hardship "
+            "pause or dispute review. Type `/collect escalate` alone for a form."
+        ),
     ),
-    (USAGE["escalations"], "Show the escalations waiting for a decision."),
-    (USAGE["alerts"], "Show every account with an alert nobody has acted on yet (supervisors)."),
-    (USAGE["report"], "Show the numbers: yours, or (supervisors) anyone's or the team's."),
-    (USAGE["target"], "Set someone's monthly collection target (supervisors)."),
-    (USAGE["team"], "List the roster, or add or remove someone (admins and managers)."),
-    (USAGE["hold"], "Stop collection on an account: a dispute, a cease-communication request, and so on."),
-    (USAGE["release"], "Lift a hold, saying why (supervisors)."),
-    (USAGE["override"], "Allow one exception to a contact rule where judgement is allowed (supervisors)."),
+    (USAGE["escalations"], N_("Show the escalations waiting for a decision.")),
+    (USAGE["alerts"], N_("Show every account with an alert nobody has acted on yet (supervisors).")),
+    (USAGE["report"], N_("Show the numbers: yours, or (supervisors) anyone's or the team's.")),
+    (USAGE["target"], N_("Set someone's monthly collection target (supervisors).")),
+    (USAGE["team"], N_("List the roster, or add or remove someone (admins and managers).")),
+    (
+        USAGE["hold"],
+        N_("Stop collection on an account: a dispute, a cease-communication request, and so on."),
+    ),
+    (USAGE["release"], N_("Lift a hold, saying why (supervisors).")),
+    (
+        USAGE["override"],
+        N_("Allow one exception to a contact rule where judgement is allowed (supervisors)."),
+    ),
 ]
 
 
