@@ -114,6 +114,19 @@ def test_the_morning_run_shows_the_worklist_and_a_line_opens_its_form(sandbox: R
     assert state(sandbox, AGENT)["view"] is None
 
 
+def test_the_person_acted_as_picks_their_language_and_the_bot_speaks_it(sandbox: RunningSandbox) -> None:
+    ana = next(p for p in state(sandbox, AGENT)["people"] if p["id"] == AGENT)
+    assert ana["locale"] == "en"  # the stand-in's Slack says en-US, as Slack would
+    call(sandbox, "/api/language", {"user": AGENT, "locale": "pt-BR"})
+    assert next(p for p in state(sandbox, AGENT)["people"] if p["id"] == AGENT)["locale"] == "pt-BR"
+    channel = dm(sandbox, AGENT)
+    call(sandbox, "/api/command", {"user": AGENT, "channel": channel, "text": "/collect pay ACC-1042 250"})
+    shown = state(sandbox, AGENT)["messages"][channel][-1]["text"]
+    assert shown.startswith("Pagamento de US$") and shown.endswith("250,00 registrado em ACC-1042")
+    with pytest.raises(urllib.error.HTTPError):
+        call(sandbox, "/api/language", {"user": AGENT, "locale": "fr"})
+
+
 def test_the_clock_moves_and_the_supervisor_sees_the_channel(sandbox: RunningSandbox) -> None:
     before = state(sandbox, AGENT)["now"]
     call(sandbox, "/api/clock", {"hours": 2})

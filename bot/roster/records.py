@@ -122,6 +122,21 @@ def join(
     return Member(user_id, member.name, member.role, True)
 
 
+def speak_to(session: Session, *, user_id: str, locale: str | None, now: datetime) -> Member:
+    """Someone on the team chooses the language the bot speaks to them (None: Slack's, else the
+    team's), audited. Their own choice: nobody else's power is needed."""
+    member = find_member(session, user_id)
+    if member is None or not member.active:
+        raise UserError(f"{user_id} is not on the team.")
+    before = audit.snapshot({"locale": member.locale})
+    member.locale, member.updated_at = locale, now
+    audit.record(
+        session, at=now, actor=user_id, action="team.language", entity="agent", entity_key=user_id,
+        before=before, after=audit.snapshot({"locale": locale}),
+    )  # fmt: skip
+    return Member(user_id, member.name, member.role, member.active)
+
+
 def leave(session: Session, *, actor: str, user_id: str, now: datetime) -> Member:
     """Deactivates, audited: their history stays, they leave tomorrow's worklists and lose access."""
     me = find_member(session, actor)

@@ -110,15 +110,17 @@ class _Member:
     languages: str
     tier: str | None = None
     approval_limit: int | None = None
+    # The language the bot speaks to them (the roster's `locale`); none: Slack's, else the team's.
+    locale: str | None = None
 
 
 # The cast, by role: who plays which part is told here, never worked out by comparing roles.
 _AGENTS = (
     _Member("U0AGENT01", "Emily Carter", Role.AGENT, "en"),
-    _Member("U0AGENT02", "João Pereira", Role.AGENT, "pt;en"),
-    _Member("U0AGENT03", "Lucía Fernández", Role.AGENT, "es;en", tier=SENIOR),
+    _Member("U0AGENT02", "João Pereira", Role.AGENT, "pt;en", locale="pt-BR"),
+    _Member("U0AGENT03", "Lucía Fernández", Role.AGENT, "es;en", tier=SENIOR, locale="es"),
     _Member("U0AGENT04", "Thomas Becker", Role.AGENT, "de;en"),
-    _Member("U0AGENT05", "Mariana Costa", Role.AGENT, "pt;en", tier=SENIOR),
+    _Member("U0AGENT05", "Mariana Costa", Role.AGENT, "pt;en", tier=SENIOR, locale="pt-BR"),
     _Member("U0AGENT06", "Nguyễn Thị Lan", Role.AGENT, "vi;en"),
     _Member("U0AGENT07", "Claire Dubois", Role.AGENT, "fr;en"),
     _Member("U0AGENT08", "Piotr Kowalski", Role.AGENT, "pl;en"),
@@ -1046,6 +1048,7 @@ def _write_team(session: Session, generator: _Generator) -> None:
                 "approval_limit": Decimal(member.approval_limit) if member.approval_limit else None,
                 "monthly_target": None,
                 "tier": member.tier,
+                "locale": member.locale,
                 "active": True,
                 "created_at": joined,
                 "updated_at": joined,
