@@ -22,6 +22,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from bot.clock import Clock, SystemClock, team_today
 from bot.language.records import SlackLocales
+from bot.language.render import Audience
 from bot.language.rules import choose_locale
 from bot.roster.records import RosterMemory
 from bot.settings import Settings
@@ -101,6 +102,10 @@ class Runtime:
         roster = self.roster_memory.locale(slack_user_id)
         slack = None if roster else self.slack_locales.locale(slack_user_id)
         return choose_locale(roster, slack, self.settings.language)
+
+    def audience(self) -> Audience:
+        """Whom a request or a job may write to besides its reader, and in which language."""
+        return Audience(self.locale_of, self.settings.language)
 
     @property
     def channel_locale(self) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.access import not_on_roster
 from bot.errors import UserError
-from bot.language.render import speak
+from bot.language.render import address, speak
 from bot.runtime import Runtime
 from handlers.failures import Failure, answer_directly, told
 from storage.models import ReceivedEvent, ReceivedRequest, table_of
@@ -34,8 +34,10 @@ def register(app: App, runtime: Runtime) -> None:
         req: BoltRequest, resp: BoltResponse, context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
         body: dict[str, Any] = req.body
-        # Whatever this request writes is in the team's language until the person is known.
+        # Whatever this request writes is in the team's language until the person is known; a
+        # message to someone else in theirs, to a channel in the team's.
         speak(runtime.settings.language)
+        address(runtime.audience())
         # The workspace the token belongs to (auth.test), not the one the request claims.
         authorized = context.authorize_result.team_id if context.authorize_result else None
         expected = runtime.settings.team_id or authorized

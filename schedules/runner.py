@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.job_faults import is_outage, record_job_failure
 from bot.job_runs import JobReport, extra_run
-from bot.language.render import speaking
+from bot.language.render import addressing, speaking
 from bot.outbox.job import DeliveryReport, deliver_due
 from bot.runtime import Runtime
 from schedules.jobs import JOBS, ScheduledJob
@@ -40,7 +40,7 @@ def _run_guarded(runtime: Runtime, job: ScheduledJob, at: datetime, by: str) -> 
     try:
         # What a job posts to a channel is in the team's language; a job writing to one person
         # (a worklist, a reminder) speaks that person's language around it (bot.language).
-        with speaking(runtime.channel_locale):
+        with speaking(runtime.channel_locale), addressing(runtime.audience()):
             return job.run(runtime, at, by)
     except Exception as error:
         if is_outage(error):

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.ids import ActionId
 from bot.language.records import SLACK_LOCALE_MEMORY
 from bot.language.rules import SUPPORTED, choose_locale, from_slack, parse_locale
 from bot.settings import Settings
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
+from tests.test_escalations import decide, dms_to, the_escalation
 
 # --- the rule at its edges ---------------------------------------------------------------------------
 
@@ -198,3 +201,24 @@ def test_a_spanish_reader_from_slack_gets_the_form_in_spanish(bilingual: Running
     view = bilingual.slack.wait_for("views.open")[-1].params["view"]
     shown = view if isinstance(view, str) else json.dumps(view, ensure_ascii=False)
     assert "Registrar pago" in shown and "Medio de pago" in shown and "1.250,00" in shown
+
+
+def test_a_portuguese_agent_hears_of_the_decision_in_portuguese_while_the_channel_reads_english(
+    bot: RunningBot,
+) -> None:
+    """The English-speaking supervisor rejects João's escalation: the card in the channel stays in
+    the team's language, João's direct message is in his."""
+    db = bot.runtime.db
+    add_agent(db, PORTUGUESE, "João Pereira", locale="pt-BR")
+    add_agent(db, "U0SUPER1", "Sam Supervisor", role="supervisor", approval_limit=Decimal("1000"))
+    add_account(db, "BR-J", "1250.00", currency="BRL", assigned_to=PORTUGUESE)
+    escalated = bot.collect(PORTUGUESE, "escalate BR-J settlement 900 perdeu o emprego").replace(NBSP, " ")
+    assert "Encaminhado aos supervisores" in escalated and "Fechar acordo por R$ 900,00" in escalated
+    decide(bot, "U0SUPER1", ActionId.ESCALATION_REJECT, "keep trying")
+    (outcome,) = dms_to(bot, PORTUGUESE)
+    said = _shown(outcome)
+    assert "Seu pedido de acordo com desconto" in said and "*recusado*" in said and "Motivo" in said
+    card = json.dumps(the_escalation(bot), ensure_ascii=False).replace(NBSP, " ")
+    assert "settle for R$900.00" in card and "recusado" not in card
+    mine = bot.collect(PORTUGUESE, "escalations")
+    assert "Nenhum encaminhamento em aberto" in mine

@@ -37,6 +37,7 @@ from bot.currency import format_money
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.language.model import reader_locale
+from bot.language.render import speaking_to
 from bot.outbox.records import enqueue
 from bot.runtime import Runtime
 from bot.vocabulary import CLOSED_STATUSES, AccountStatus, PromiseStatus
@@ -295,7 +296,8 @@ def _tell_agents(
             chased[line.assigned_to].append(line)
     for agent, lines in sorted(chased.items()):
         ordered = [ToChase(line.account_id, line.customer_name, line.said) for line in ranked(lines)]
+        with speaking_to(agent):
+            dm = broken_promises_dm(ordered, len(ordered))
         enqueue(
-            session, key=f"{message_key}:agent:{agent}", kind="alert-agent", channel=agent,
-            reply=broken_promises_dm(ordered, len(ordered)), now=at,
+            session, key=f"{message_key}:agent:{agent}", kind="alert-agent", channel=agent, reply=dm, now=at
         )  # fmt: skip

@@ -31,7 +31,7 @@ from bot.blocks.mrkdwn import clip, clip_escaped, code, local_time, one_line
 from bot.blocks.worklist import left_off_text, without_senior_text
 from bot.cockpit.model import AgentToday, EscalationWaiting, PromiseDue, ReminderThresholds, TeamDay
 from bot.currency import format_money
-from bot.language.model import reader_locale
+from bot.language.model import _, reader_locale
 from bot.vocabulary import EscalationKind
 
 NAME_LIMIT = 40
@@ -144,7 +144,7 @@ def _when(at: datetime, zone: ZoneInfo) -> str:
 
 def _escalation_text(escalation: EscalationWaiting, limits: ReminderThresholds, zone: ZoneInfo) -> str:
     try:
-        kind = KIND_LABELS[EscalationKind(escalation.kind)]
+        kind = _(KIND_LABELS[EscalationKind(escalation.kind)])
     except ValueError:
         kind = one_line(escalation.kind, 30)
     amount = f" · {_money(escalation.amount, escalation.currency)}" if escalation.amount is not None else ""

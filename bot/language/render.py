@@ -9,8 +9,10 @@ from __future__ import annotations
 import gettext
 import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -60,6 +62,50 @@ def speak(locale: str) -> Speaker:
     return CURRENT_SPEAKER.get()
 
 
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who else may be written to from here: a person in their own language (`locale_of`), a
+    channel in the team's (`channel`). Set with the speaker, per request and per job run."""
+
+    locale_of: Callable[[str], str]
+    channel: str
+
+
+_audience: ContextVar[Audience | None] = ContextVar("audience", default=None)
+
+
+def address(audience: Audience) -> None:
+    """From here on in this context, `speaking_to` and `speaking_in_channel` use `audience`."""
+    _audience.set(audience)
+
+
+@contextmanager
+def addressing(audience: Audience) -> Iterator[Audience]:
+    """`address` for a block of work (a job run), the previous audience back after it."""
+    token = _audience.set(audience)
+    try:
+        yield audience
+    finally:
+        _audience.reset(token)
+
+
+@contextmanager
+def speaking_to(user: str) -> Iterator[Speaker]:
+    """What is written inside goes to `user` (a direct message to someone else than the reader):
+    in their language. Without an audience (the command line), in the current reader's."""
+    audience = _audience.get()
+    with speaking(audience.locale_of(user) if audience else CURRENT_SPEAKER.get().locale) as speaker:
+        yield speaker
+
+
+@contextmanager
+def speaking_in_channel() -> Iterator[Speaker]:
+    """What is written inside goes to a channel: in the team's language (COLLECT_LANGUAGE)."""
+    audience = _audience.get()
+    with speaking(audience.channel if audience else CURRENT_SPEAKER.get().locale) as speaker:
+        yield speaker
+
+
 @contextmanager
 def speaking(locale: str) -> Iterator[Speaker]:
     """What is written inside is in `locale`; the previous reader is back after it."""
@@ -70,4 +116,7 @@ def speaking(locale: str) -> Iterator[Speaker]:
         CURRENT_SPEAKER.reset(token)
 
 
-__all__ = ["CATALOGS", "SUPPORTED", "catalog_path", "speak", "speaker_for", "speaking"]
+__all__ = [
+    "CATALOGS", "SUPPORTED", "Audience", "address", "addressing", "catalog_path", "speak", "speaker_for", "speaking",
+    "speaking_in_channel", "speaking_to",
+]  # fmt: skip
