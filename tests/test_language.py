@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from bot.ids import ActionId
 from bot.language.records import SLACK_LOCALE_MEMORY
 from bot.language.rules import SUPPORTED, choose_locale, from_slack, parse_locale
+from bot.outbox.job import deliver_due
 from bot.settings import Settings
+from schedules.runner import run_job
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
 from tests.test_escalations import decide, dms_to, the_escalation
@@ -222,3 +224,32 @@ def test_a_portuguese_agent_hears_of_the_decision_in_portuguese_while_the_channe
     assert "settle for R$900.00" in card and "recusado" not in card
     mine = bot.collect(PORTUGUESE, "escalations")
     assert "Nenhum encaminhamento em aberto" in mine
+
+
+def _digest_today(bot: RunningBot) -> str:
+    evening = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 17:30 on Monday in New York
+    bot.clock.set(evening)
+    run_job(bot.runtime, "performance-digest-day", evening, by="test")
+    deliver_due(bot.runtime)
+    posted = [
+        c.params for c in bot.slack.calls("chat.postMessage")
+        if c.params.get("channel") == SUPERVISORS and not c.params.get("thread_ts")
+    ]  # fmt: skip
+    return _shown(posted[-1])
+
+
+@pytest.mark.settings(COLLECT_LANGUAGE="pt-BR", COLLECT_TIMEZONE="America/New_York")
+def test_the_digest_is_in_the_teams_language_with_money_as_it_writes_it(bilingual: RunningBot) -> None:
+    bilingual.collect(PORTUGUESE, "pay BR-J R$ 1.000,50 pix")
+    bilingual.collect(ENGLISH_AGENT, "pay US-A 1,000.50 card")
+    text = _digest_today(bilingual)
+    assert "Números do dia" in text and "*Recuperado:*" in text and "parcial" in text
+    assert "US$ 1.000,50" in text and "R$ 1.000,50" in text
+    assert "$1,000.50" not in text
+
+
+@pytest.mark.settings(COLLECT_TIMEZONE="America/New_York")
+def test_the_digest_in_english_writes_reais_the_english_way(bilingual: RunningBot) -> None:
+    bilingual.collect(PORTUGUESE, "pay BR-J R$ 1.000,50 pix")
+    text = _digest_today(bilingual)
+    assert "Daily numbers" in text and "R$1,000.50" in text and "R$ 1.000,50" not in text

@@ -12,10 +12,10 @@ from __future__ import annotations
 import gettext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from bot.currency import format_money
@@ -46,9 +46,19 @@ class Speaker:
     def number(self, value: int | Decimal) -> str:
         return str(format_decimal(value, locale=babel_name(self.locale)))
 
-    def percent(self, share: Decimal | float) -> str:
-        """`share` as a whole percent: 0.125 → `13%` (`13 %` for Spanish readers)."""
-        return str(format_percent(share, locale=babel_name(self.locale)))
+    def percent(self, share: Decimal | float, decimals: int = 0) -> str:
+        """`share` as a percent: 0.125 → `13%`, with one decimal `12.5%` (`12,5 %` for Spanish
+        readers). Round before when the rounding matters: Babel rounds half to even."""
+        pattern = "#,##0." + "0" * decimals + "%" if decimals else "#,##0%"
+        return str(format_percent(share, pattern, locale=babel_name(self.locale)))
+
+    def moment(self, at: datetime) -> str:
+        """A local date and time, short: `Mon 23 Nov 2026 00:00`, `seg. 23 nov. 2026 00:00`."""
+        return str(format_datetime(at, "EEE dd MMM y HH:mm", locale=babel_name(self.locale)))
+
+    def short_day(self, day: date) -> str:
+        """`Mon 23 Nov 2026`, `seg. 23 nov. 2026`."""
+        return str(format_date(day, "EEE dd MMM y", locale=babel_name(self.locale)))
 
     def day(self, day: date, style: str = "medium") -> str:
         """A calendar day as the reader writes it: `Dec 7, 2026`, `7 de dez. de 2026`."""
