@@ -253,3 +253,19 @@ def test_the_digest_in_english_writes_reais_the_english_way(bilingual: RunningBo
     bilingual.collect(PORTUGUESE, "pay BR-J R$ 1.000,50 pix")
     text = _digest_today(bilingual)
     assert "Daily numbers" in text and "R$1,000.50" in text and "R$ 1.000,50" not in text
+
+
+def test_a_spanish_supervisors_home_is_in_spanish(bilingual: RunningBot) -> None:
+    add_agent(bilingual.runtime.db, "U0RAFA", "Rafael Ortega", role="supervisor", locale="es")
+    bilingual.run_morning()
+    bilingual.collect(ENGLISH_AGENT, "escalate US-A settlement 900 lost their job")
+    before = len(bilingual.slack.calls("views.publish"))
+    assert bilingual.send.event({"type": "app_home_opened", "user": "U0RAFA", "tab": "home"}).status == 200
+    while bilingual.slack.wait_for("views.publish", count=before + 1)[-1].params["user_id"] != "U0RAFA":
+        before += 1
+    home = bilingual.slack.home_view("U0RAFA")
+    assert home is not None
+    shown = _shown(home)
+    assert "El equipo hoy: lunes, 23 de noviembre de 2026" in shown and "*Los gestores*" in shown
+    assert "Escalamientos esperando a un supervisor" in shown and "Aprobar" in shown
+    assert "900,00 US$" in shown  # the settlement asked for, as a Spanish reader writes dollars

@@ -126,7 +126,7 @@ def action_ids(view: dict[str, Any]) -> list[str]:
 def test_a_supervisors_home_shows_the_team_today(day: RunningBot) -> None:
     view = home(day, SAM)
     text = texts(view)
-    assert "The team today: Monday 23 November" in text and "Nothing on your list" not in text
+    assert "The team today: Monday, November 23, 2026" in text and "Nothing on your list" not in text
     # Per agent: lines done of assigned, attempts, right-party contacts, promises made today,
     # money per currency (never added), refusals by the contact rules, away today.
     ana = agent_line(view, "Ana &lt;Agent&gt;")

@@ -338,7 +338,9 @@ def escalation_message(card: EscalationCard) -> Reply:
     """The one message in the supervisors' channel; updated in place as the escalation moves on."""
     account_id = " ".join(card.account_id.split())[:ACCOUNT_ID_LIMIT]
     blocks = [
-        header(f"Escalation: {kind_noun(card.kind)} on {account_id}"),
+        header(
+            _("Escalation: {kind} on {account_id}").format(kind=kind_noun(card.kind), account_id=account_id)
+        ),
         _summary_section(card),
         context(*_contact_summary(card)),
     ]
@@ -347,26 +349,28 @@ def escalation_message(card: EscalationCard) -> Reply:
     blocks.append(section(_status_text(card)))
     if card.status in OPEN_ESCALATION_STATUSES:
         blocks.append(decision_buttons(card.id))
-    return Reply(text=_fallback(card, "Escalation"), blocks=blocks)
+    return Reply(text=_fallback(card, _("Escalation")), blocks=blocks)
 
 
 def _summary_section(card: EscalationCard) -> Block:
-    text = f"*{_name(card)}* · {_code(card.account_id)}\n*Request:* {_request(card)}"
+    text = f"*{_name(card)}* · {_code(card.account_id)}\n" + _("*Request:* {request}").format(
+        request=_request(card)
+    )
     reason = _quote(card.reason, REASON_LIMIT)
     if reason:
-        text += f"\n*Reason*\n{reason}"
-    dpd = f"{card.days_past_due:,}" if card.days_past_due > 0 else "current"
+        text += "\n" + _("*Reason*") + f"\n{reason}"
+    dpd = number(card.days_past_due) if card.days_past_due > 0 else _("current")
     # A closed account owes nothing past due, however old its due date: its status says so.
     standing = (
-        f"*Status*\n{status_name(card.account_status)}"
+        _("*Status*") + f"\n{status_name(card.account_status)}"
         if card.account_status in CLOSED_STATUSES
-        else f"*Days past due*\n{dpd}"
+        else _("*Days past due*") + f"\n{dpd}"
     )
     fields = [
-        f"*Balance*\n{escape(_money(card.balance, card))}",
+        _("*Balance*") + f"\n{escape(_money(card.balance, card))}",
         standing,
-        f"*Requested by*\n{_who(card.requested_by)}",
-        f"*Requested*\n{_when(card.requested_at, card)}",
+        _("*Requested by*") + f"\n{_who(card.requested_by)}",
+        _("*Requested*") + f"\n{_when(card.requested_at, card)}",
     ]
     return section(text, fields=fields)
 
@@ -377,7 +381,7 @@ def _contact_summary(card: EscalationCard) -> list[str]:
     )
     recent = card.recent_contacts[:RECENT_CONTACTS]
     if not recent:
-        return [attempts, "No contact logged yet"]
+        return [attempts, _("No contact logged yet")]
     return [attempts, *(_contact_text(contact, card) for contact in recent)]
 
 
@@ -390,9 +394,9 @@ def _contact_text(contact: ContactLine, card: EscalationCard) -> str:
 def _status_text(card: EscalationCard) -> str:
     match card.status:
         case EscalationStatus.OPEN:
-            return ":large_yellow_circle: *Open*: waiting for a supervisor's decision"
+            return _(":large_yellow_circle: *Open*: waiting for a supervisor's decision")
         case EscalationStatus.WAITING_INFO:
-            return f":hourglass: waiting for {_who(card.requested_by)}'s answer"
+            return _(":hourglass: waiting for {agent}'s answer").format(agent=_who(card.requested_by))
         case EscalationStatus.RECOMMENDED:
             return _with_comment(_recommended_text(card), card)
         case _:
@@ -400,20 +404,24 @@ def _status_text(card: EscalationCard) -> str:
 
 
 def _recommended_text(card: EscalationCard) -> str:
-    forgives = f"forgives {escape(_money(card.forgiven, card))}, " if card.forgiven > 0 else ""
-    return (
-        f":raising_hand: Recommended by {_who(card.recommended_by)}"
-        f" — a manager decides ({forgives}above their limit)"
+    if card.forgiven > 0:
+        return _(
+            ":raising_hand: Recommended by {supervisor} — a manager decides (forgives {amount}, above their limit)"
+        ).format(supervisor=_who(card.recommended_by), amount=escape(_money(card.forgiven, card)))
+    return _(":raising_hand: Recommended by {supervisor} — a manager decides (above their limit)").format(
+        supervisor=_who(card.recommended_by)
     )
 
 
 def _decided_text(card: EscalationCard) -> str:
     icon, verb = _verdict(card)
-    text = f"{icon} *{verb.capitalize()}* by {_who(card.decided_by)}"
+    text = f"{icon} " + _("*{verb}* by {decider}").format(
+        verb=verb.capitalize(), decider=_who(card.decided_by)
+    )
     if card.decided_at:
         text += f" {_when(card.decided_at, card)}"
     if card.recommended_by and card.recommended_by != card.decided_by:
-        text += f", recommended by {_who(card.recommended_by)}"
+        text += _(", recommended by {supervisor}").format(supervisor=_who(card.recommended_by))
     if card.status != EscalationStatus.REJECTED:
         text += f"\n{_effect(card)}"
     return text
@@ -428,9 +436,9 @@ def decision_buttons(escalation_id: int) -> Block:
     """Approve, Reject, Ask for info: on the escalation's message and on the supervisors' Home."""
     value = str(escalation_id)
     return actions(
-        button("Approve", ActionId.ESCALATION_APPROVE, value, style="primary"),
-        button("Reject", ActionId.ESCALATION_REJECT, value, style="danger"),
-        button("Ask for info", ActionId.ESCALATION_ASK_INFO, value),
+        button(_("Approve"), ActionId.ESCALATION_APPROVE, value, style="primary"),
+        button(_("Reject"), ActionId.ESCALATION_REJECT, value, style="danger"),
+        button(_("Ask for info"), ActionId.ESCALATION_ASK_INFO, value),
     )
 
 
@@ -471,77 +479,92 @@ def decision_reply(card: EscalationCard) -> Reply:
     """The thread reply once approved or rejected: who, the request, what happens, the comment."""
     _require_decided(card)
     icon, verb = _verdict(card)
-    text = f"{icon} {_who(card.decided_by)} {verb} the request — {_request(card)}."
+    decided = {"decider": _who(card.decided_by), "request": _request(card)}
+    if card.status == EscalationStatus.APPROVED:
+        text = _("{decider} approved the request — {request}.").format(**decided)
+    elif card.status == EscalationStatus.RETURNED:
+        text = _("{decider} returned the request — {request}.").format(**decided)
+    else:
+        text = _("{decider} rejected the request — {request}.").format(**decided)
+    text = f"{icon} {text}"
     if card.recommended_by and card.recommended_by != card.decided_by:
-        text += f" It was recommended by {_who(card.recommended_by)}."
+        text += " " + _("It was recommended by {supervisor}.").format(supervisor=_who(card.recommended_by))
     blocks = [section(f"{text}\n{_effect(card)}"), *_decision_comment_blocks(card)]
     return Reply(text=_fallback(card, verb.capitalize()), blocks=blocks)
 
 
 def recommendation_reply(card: EscalationCard, managers: list[str]) -> Reply:
     """A supervisor approved above their limit: the managers are tagged to make the decision."""
-    text = (
-        f":raising_hand: {_who(card.recommended_by)} recommends approving: {_request(card)}."
-        " It is above their approval limit, so a manager decides."
-    )
+    text = _(
+        ":raising_hand: {supervisor} recommends approving: {request}. It is above their approval limit, so a"
+        " manager decides."
+    ).format(supervisor=_who(card.recommended_by), request=_request(card))
     who = _mentions(managers)
     if who:
-        text += f"\n{who}: please decide with the buttons on the message above."
+        text += "\n" + _("{managers}: please decide with the buttons on the message above.").format(
+            managers=who
+        )
     else:
-        text += "\n:warning: No manager is set up to decide: ask an admin to add one."
+        text += "\n" + _(":warning: No manager is set up to decide: ask an admin to add one.")
     blocks = [section(text), *_comment_blocks(card)]
-    return Reply(text=_fallback(card, "Recommended, a manager decides"), blocks=blocks)
+    return Reply(text=_fallback(card, _("Recommended, a manager decides")), blocks=blocks)
 
 
 def question_reply(asker: str, agent: str, question: str) -> Reply:
     """A supervisor's question to the agent, in the escalation's thread."""
-    text = f":question: {_who(asker)} asks {_who(agent)}:"
+    text = _(":question: {asker} asks {agent}:").format(asker=_who(asker), agent=_who(agent))
     quoted = _quote(question, QUESTION_LIMIT)
     if quoted:
         text += f"\n{quoted}"
     # The fallback is plain words (kit.Reply escapes it whole): the mentions are in the block.
-    return Reply(text="A question on the escalation", blocks=[section(text)])
+    return Reply(text=_("A question on the escalation"), blocks=[section(text)])
 
 
 def answer_reply(agent: str, answer: str) -> Reply:
     """The agent's answer to a question, given in the form of their DM, in the escalation's thread."""
-    text = f":speech_balloon: {_who(agent)} answers:"
+    text = _(":speech_balloon: {agent} answers:").format(agent=_who(agent))
     quoted = _quote(answer, QUESTION_LIMIT)
     if quoted:
         text += f"\n{quoted}"
-    return Reply(text="The agent's answer on the escalation", blocks=[section(text)])
+    return Reply(text=_("The agent's answer on the escalation"), blocks=[section(text)])
 
 
 def _waiting_for(card: EscalationCard, waited: str) -> str:
     if card.status == EscalationStatus.WAITING_INFO:
-        return f"has waited {waited}; it is waiting for {_who(card.requested_by)}'s answer"
+        return _("has waited {waited}; it is waiting for {agent}'s answer").format(
+            waited=waited, agent=_who(card.requested_by)
+        )
     if card.status == EscalationStatus.RECOMMENDED:
-        return f"has waited {waited} for a manager's decision"
-    return f"has waited {waited} for a decision"
+        return _("has waited {waited} for a manager's decision").format(waited=waited)
+    return _("has waited {waited} for a decision").format(waited=waited)
 
 
 def reminder_reply(card: EscalationCard, supervisors_on_duty: list[str], waited_hours: float) -> Reply:
     """The thread reminder after some working hours without a decision, tagging who is on duty."""
-    who = _mentions(supervisors_on_duty) or "No supervisor is on duty right now"
+    who = _mentions(supervisors_on_duty) or _("No supervisor is on duty right now")
     waited = _hours(waited_hours)
-    text = (
-        f":alarm_clock: {who}: this {kind_noun(card.kind)} {_waiting_for(card, waited)} — {_request(card)}."
+    text = _(":alarm_clock: {who}: this {kind} {waiting} — {request}.").format(
+        who=who, kind=kind_noun(card.kind), waiting=_waiting_for(card, waited), request=_request(card)
     )
-    return Reply(text=_fallback(card, f"Reminder, waiting {waited}"), blocks=[section(text)])
+    return Reply(
+        text=_fallback(card, _("Reminder, waiting {waited}").format(waited=waited)), blocks=[section(text)]
+    )
 
 
 def raised_again(card: EscalationCard, waited_hours: float, permalink: str | None) -> Reply:
     """Raised again in the channel after a working day: a pointer to the original message."""
     waited = _hours(waited_hours)
-    text = (
-        f":rotating_light: Still open after {waited}: *{kind_noun(card.kind)}* on {_code(card.account_id)}"
-        f" — {_request(card)}, requested by {_who(card.requested_by)}."
-    )
+    text = _(":rotating_light: Still open after {waited}: *{kind}* on {account_id} — {request}, requested by {agent}.").format(
+        waited=waited, kind=kind_noun(card.kind), account_id=_code(card.account_id), request=_request(card),
+        agent=_who(card.requested_by),
+    )  # fmt: skip
     if card.status == EscalationStatus.WAITING_INFO:
-        text += f"\nIt is waiting for {_who(card.requested_by)}'s answer."
-    link = _link(permalink, "See the escalation and decide in its thread")
-    text += f"\n{link}" if link else "\nIt is a little higher up in this channel."
-    return Reply(text=_fallback(card, f"Still open after {waited}"), blocks=[section(text)])
+        text += "\n" + _("It is waiting for {agent}'s answer.").format(agent=_who(card.requested_by))
+    link = _link(permalink, _("See the escalation and decide in its thread"))
+    text += f"\n{link}" if link else "\n" + _("It is a little higher up in this channel.")
+    return Reply(
+        text=_fallback(card, _("Still open after {waited}").format(waited=waited)), blocks=[section(text)]
+    )
 
 
 # --- What the agent sees -------------------------------------------------------------------------
@@ -720,18 +743,18 @@ def decision_modal(context: DecisionContext, card: EscalationCard) -> View:
     if context.decision == "ask":
         raise ValueError("a question is asked with question_modal")
     approving = context.decision == "approve"
-    title = "Approve" if approving else "Reject"
+    title = _("Approve") if approving else _("Reject")
     label, placeholder, hint = (
         (
-            "Conditions (if any)",
-            "What the agent must see to, e.g. the first instalment by Friday",
-            "Shown to the agent as the approval's conditions, and posted in the escalation's thread.",
+            _("Conditions (if any)"),
+            _("What the agent must see to, e.g. the first instalment by Friday"),
+            _("Shown to the agent as the approval's conditions, and posted in the escalation's thread."),
         )
         if approving
         else (
-            "Why you reject it",
-            "What is missing, and anything the agent should do next",
-            "Say why you reject it: the agent will read it. Posted in the escalation's thread too.",
+            _("Why you reject it"),
+            _("What is missing, and anything the agent should do next"),
+            _("Say why you reject it: the agent will read it. Posted in the escalation's thread too."),
         )
     )
     comment = _input(
@@ -747,7 +770,7 @@ def decision_modal(context: DecisionContext, card: EscalationCard) -> View:
         blocks.append(section(_notice(card)))
     blocks.append(_with_hint(comment, hint))
     # What the submit button does is decided again, from the account, when it is pressed.
-    submit = "Send back" if context.decision == "approve" and card.returns else title
+    submit = _("Send back") if context.decision == "approve" and card.returns else title
     return _view(CallbackId.DECISION_MODAL, title, submit, blocks, context.encode())
 
 
@@ -757,20 +780,20 @@ def question_modal(context: DecisionContext, card: EscalationCard) -> View:
         raise ValueError("an approval or a rejection is decided with decision_modal")
     question = _input(
         BlockId.QUESTION,
-        "Your question",
+        _("Your question"),
         _text_input(
             ActionId.ESCALATION_QUESTION_INPUT,
-            "What do you need to know?",
+            _("What do you need to know?"),
             multiline=True,
             max_length=INPUT_MAX_LENGTH,
         ),
     )
-    hint = (
+    hint = _(
         "Posted in the escalation's thread and sent to the agent, who answers with a button or in the"
         " thread; it waits for their answer."
     )
     blocks = [_card_summary(card), _with_hint(question, hint)]
-    return _view(CallbackId.QUESTION_MODAL, "Ask for info", "Ask", blocks, context.encode())
+    return _view(CallbackId.QUESTION_MODAL, _("Ask for info"), _("Ask"), blocks, context.encode())
 
 
 def answer_modal(carried: QuestionToAnswer, card: EscalationCard) -> View:
