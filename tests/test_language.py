@@ -243,7 +243,8 @@ def test_the_digest_is_in_the_teams_language_with_money_as_it_writes_it(bilingua
     bilingual.collect(PORTUGUESE, "pay BR-J R$ 1.000,50 pix")
     bilingual.collect(ENGLISH_AGENT, "pay US-A 1,000.50 card")
     text = _digest_today(bilingual)
-    assert "Números do dia" in text and "*Recuperado:*" in text and "parcial" in text
+    assert "Números do dia — segunda-feira, 23 de novembro de 2026, até 17:30 (parcial)" in text
+    assert "*Recuperado:*" in text
     assert "US$ 1.000,50" in text and "R$ 1.000,50" in text
     assert "$1,000.50" not in text
 

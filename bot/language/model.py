@@ -56,6 +56,13 @@ class Speaker:
         """A local date and time, short: `Mon 23 Nov 2026 00:00`, `seg. 23 nov. 2026 00:00`."""
         return str(format_datetime(at, "EEE dd MMM y HH:mm", locale=babel_name(self.locale)))
 
+    def dated(self, when: date | datetime, pattern: str) -> str:
+        """`when` by a CLDR pattern that is itself translated (`_("EEEE d MMMM y")` becomes
+        `EEEE, d 'de' MMMM 'de' y` for Portuguese): for dates a sentence words its own way."""
+        if isinstance(when, datetime):
+            return str(format_datetime(when, pattern, locale=babel_name(self.locale)))
+        return str(format_date(when, pattern, locale=babel_name(self.locale)))
+
     def short_day(self, day: date) -> str:
         """`Mon 23 Nov 2026`, `seg. 23 nov. 2026`."""
         return str(format_date(day, "EEE dd MMM y", locale=babel_name(self.locale)))
