@@ -270,3 +270,11 @@ def test_a_spanish_supervisors_home_is_in_spanish(bilingual: RunningBot) -> None
     assert "El equipo hoy: lunes, 23 de noviembre de 2026" in shown and "*Los gestores*" in shown
     assert "Escalamientos esperando a un supervisor" in shown and "Aprobar" in shown
     assert "900,00 US$" in shown  # the settlement asked for, as a Spanish reader writes dollars
+
+
+def test_a_portuguese_agent_is_told_what_is_wrong_with_an_amount_in_portuguese(bilingual: RunningBot) -> None:
+    assert "O valor é zero." in bilingual.collect(PORTUGUESE, "pay BR-J 0")
+    too_much = bilingual.collect(PORTUGUESE, "pay US-J 2000").replace(NBSP, " ")
+    assert "US$ 2.000,00 é mais do que o saldo de US$ 1.250,00" in too_much
+    assert "Registrar mesmo assim" in too_much
+    assert "The amount is zero." in bilingual.collect(ENGLISH_AGENT, "pay BR-A 0")
