@@ -122,6 +122,11 @@ def _money(amount: Decimal, card: EscalationCard) -> str:
     return speaker().money(amount, card.currency)
 
 
+def _day(day: date) -> str:
+    """A calendar day as the reader writes it: `Dec 31, 2026`, `31 de dez. de 2026`."""
+    return speaker().day(day)
+
+
 def _utc(at: datetime) -> datetime:
     """Naive datetimes are taken as UTC, as the database stores them."""
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
@@ -183,7 +188,7 @@ def request_in_words(card: EscalationCard) -> str:
         case EscalationKind.LEGAL:
             return _("refer to legal")
         case EscalationKind.HARDSHIP if card.until:
-            return _("pause collection (hardship) until {date}").format(date=card.until.isoformat())
+            return _("pause collection (hardship) until {date}").format(date=_day(card.until))
         case EscalationKind.HARDSHIP:
             return _("pause collection (hardship)")
         case _:
@@ -213,7 +218,7 @@ def _plan_words(card: EscalationCard) -> str:
     if card.amount is not None:
         text += " " + _("of {amount}").format(amount=_money(card.amount, card))
     if card.until:
-        text += " " + _("(last on {date})").format(date=card.until.isoformat())
+        text += " " + _("(last on {date})").format(date=_day(card.until))
     return text
 
 
@@ -251,9 +256,9 @@ def _plan_effect(card: EscalationCard) -> str:
     text += " " + _("scheduled")
     first = _first_instalment(card)
     if first:
-        text += _(", the first on {date}").format(date=first.isoformat())
+        text += _(", the first on {date}").format(date=_day(first))
     if card.until:
-        text += _(", the last on {date}").format(date=card.until.isoformat())
+        text += _(", the last on {date}").format(date=_day(card.until))
     return text + "."
 
 
@@ -265,9 +270,9 @@ def _schedule_effect(card: EscalationCard) -> str:
     )
     if last.amount != first.amount:
         text += " " + _("(the last {amount})").format(amount=_money(last.amount, card))
-    text += _(", the first on {date}").format(date=first.due_date.isoformat())
+    text += _(", the first on {date}").format(date=_day(first.due_date))
     if len(card.schedule) > 1:
-        text += _(", the last on {date}").format(date=last.due_date.isoformat())
+        text += _(", the last on {date}").format(date=_day(last.due_date))
     return text + "."
 
 
@@ -297,7 +302,7 @@ def _approved_effect(card: EscalationCard) -> str:
         case EscalationKind.LEGAL:
             return _("The account is referred to legal.")
         case EscalationKind.HARDSHIP if card.until:
-            return _("The account is on hold until {date}.").format(date=card.until.isoformat())
+            return _("The account is on hold until {date}.").format(date=_day(card.until))
         case EscalationKind.HARDSHIP:
             return _("The account is on hold.")
         case _:
