@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -247,6 +249,10 @@ def test_the_digest_is_in_the_teams_language_with_money_as_it_writes_it(bilingua
     assert "*Recuperado:*" in text
     assert "US$ 1.000,50" in text and "R$ 1.000,50" in text
     assert "$1,000.50" not in text
+    sheet = next(f for f in bilingual.slack.uploaded_files.values() if f.filename.endswith(".xlsx"))
+    book = openpyxl.load_workbook(io.BytesIO(sheet.data))
+    assert book.sheetnames == ["Resumo", "Operadores", "Aging", "Promessas", "Pagamentos"]
+    assert "Recuperado" in {row[0] for row in book["Resumo"].iter_rows(values_only=True)}
 
 
 @pytest.mark.settings(COLLECT_TIMEZONE="America/New_York")
