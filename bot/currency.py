@@ -5,8 +5,13 @@ Amounts are `Decimal` paired with an ISO 4217 code. Two currencies are never add
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from functools import lru_cache
+
+from babel import Locale
+from babel.numbers import NumberPattern
 
 from storage.types import MAX_MONEY
 
@@ -21,6 +26,13 @@ _EXPONENT_EXCEPTIONS: dict[str, int] = {
 SYMBOLS: dict[str, frozenset[str]] = {
     "R$": frozenset({"BRL"}),
     "US$": frozenset({"USD"}),
+    # As Babel writes them for some readers, so an amount the bot showed reads back when pasted.
+    "CA$": frozenset({"CAD"}),
+    "MX$": frozenset({"MXN"}),
+    "NZ$": frozenset({"NZD"}),
+    "HK$": frozenset({"HKD"}),
+    "JP¥": frozenset({"JPY"}),
+    "₩": frozenset({"KRW"}),
     "C$": frozenset({"CAD"}),
     "A$": frozenset({"AUD"}),
     "$": frozenset({"USD", "CAD", "AUD", "NZD", "MXN", "SGD", "HKD", "ARS", "CLP", "COP"}),
@@ -29,9 +41,6 @@ SYMBOLS: dict[str, frozenset[str]] = {
     "¥": frozenset({"JPY", "CNY"}),
     "₹": frozenset({"INR"}),
 }
-
-# What each currency is shown with; codes not listed are shown as "1,250.00 CHF".
-_DISPLAY_SYMBOL: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "BRL": "R$", "JPY": "¥"}
 
 
 def is_currency_code(text: str) -> bool:
@@ -79,18 +88,28 @@ class Money:
         return Money(self.amount - other.amount, self.currency)
 
     def __str__(self) -> str:
-        return format_money(self.amount, self.currency)
+        # For logs and debugging; what people read is formatted in their locale (bot.language).
+        return format_money(self.amount, self.currency, "en")
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """`$1,250.00`, `R$ 1.250,00`, `€40.00`, `-$5.00`; other currencies as `1,250.00 CHF`."""
+def format_money(amount: Decimal, currency: str, locale: str) -> str:
+    """The amount as a reader of `locale` (`en`, `pt-BR`, `es`) writes money, by Babel's CLDR data:
+    `$1,250.00` and `R$1,250.00` for `en`, `R$ 1.250,00` and `US$ 1.250,00` for `pt-BR`, `1.250,00 €`
+    for `es` (the space before or after the symbol is a no-break space). Always the currency's
+    ISO 4217 decimals (the ledger's), never Babel's cash rounding (which drops COP's and HUF's)."""
     places = exponent(currency)
-    sign = "-" if amount < 0 else ""
-    grouped = f"{abs(amount).quantize(quantum(currency)):,.{places}f}"
-    if currency == "BRL":
-        grouped = grouped.replace(",", "\0").replace(".", ",").replace("\0", ".")
-        return f"{sign}R$ {grouped}"
-    symbol = _DISPLAY_SYMBOL.get(currency)
-    if symbol:
-        return f"{sign}{symbol}{grouped}"
-    return f"{sign}{grouped} {currency}"
+    exact = amount.quantize(quantum(currency))
+    return str(_currency_pattern(locale, places).apply(exact, _babel_locale(locale), currency=currency,
+                                                       currency_digits=False))  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _babel_locale(locale: str) -> Locale:
+    return Locale.parse(locale.replace("-", "_"))
+
+
+@lru_cache(maxsize=64)
+def _currency_pattern(locale: str, places: int) -> NumberPattern:
+    pattern: NumberPattern = copy(_babel_locale(locale).currency_formats["standard"])
+    pattern.frac_prec = (places, places)
+    return pattern

@@ -21,6 +21,9 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.clock import Clock, SystemClock, team_today
+from bot.language.records import SlackLocales
+from bot.language.render import Audience
+from bot.language.rules import choose_locale
 from bot.roster.records import RosterMemory
 from bot.settings import Settings
 from storage.database import Database
@@ -68,6 +71,7 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     client: WebClient | None = None
     roster_memory: RosterMemory = field(init=False)
+    slack_locales: SlackLocales = field(init=False)
 
     def __post_init__(self) -> None:
         if self.client is None:
@@ -75,6 +79,7 @@ class Runtime:
         # Runs out on this runtime's clock (read at each check: tests swap it), and is this
         # runtime's alone: nothing about the roster is shared across runtimes in one process.
         self.roster_memory = RosterMemory(self.db, self.now)
+        self.slack_locales = SlackLocales(self._slack_locale, self.now)
 
     @property
     def slack(self) -> WebClient:
@@ -90,3 +95,23 @@ class Runtime:
 
     def today(self) -> date:
         return team_today(self.clock.now(), self.settings.zone)
+
+    def locale_of(self, slack_user_id: str) -> str:
+        """The language the bot speaks to this person (bot.language.rules.choose_locale). Slack is
+        asked only when the roster has no word for them, and then once an hour at most."""
+        roster = self.roster_memory.locale(slack_user_id)
+        slack = None if roster else self.slack_locales.locale(slack_user_id)
+        return choose_locale(roster, slack, self.settings.language)
+
+    def audience(self) -> Audience:
+        """Whom a request or a job may write to besides its reader, and in which language."""
+        return Audience(self.locale_of, self.settings.language)
+
+    @property
+    def channel_locale(self) -> str:
+        """What goes to a channel is in the team's language."""
+        return self.settings.language
+
+    def _slack_locale(self, slack_user_id: str) -> str | None:
+        locale = self.slack.users_info(user=slack_user_id, include_locale=True)["user"].get("locale")
+        return str(locale) if locale else None

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.assignments.rules.scoring import ScoreWeights
 from bot.calendar import WorkCalendar
+from bot.language.rules import SUPPORTED, parse_locale
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr = Field(default=SecretStr(""), validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default=SLACK_API_DEFAULT, validation_alias="SLACK_API_URL")
     timezone: str = Field(default="UTC", validation_alias="COLLECT_TIMEZONE")
+    # What the bot says in channels, and to a person neither the roster nor Slack gives a language.
+    language: str = Field(default="en", validation_alias="COLLECT_LANGUAGE")
     supervisor_channel: str = Field(default="", validation_alias="COLLECT_SUPERVISOR_CHANNEL")
     # The Slack workspace the bot serves; by default the one its token belongs to (auth.test).
     team_id: str = Field(default="", validation_alias="COLLECT_TEAM_ID")
@@ -155,6 +158,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown IANA time zone {value!r}") from error
         return value
+
+    @field_validator("language")
+    @classmethod
+    def _spoken_language(cls, value: str) -> str:
+        locale = parse_locale(value)
+        if locale is None:
+            raise ValueError(f"{value!r} is not a language the bot speaks: use {', '.join(SUPPORTED)}")
+        return locale
 
     @field_validator("workdays")
     @classmethod

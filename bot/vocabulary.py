@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.language.model import N_, _
+
 
 class Channel(StrEnum):
     CALL = "call"
@@ -97,39 +99,54 @@ CLOSED_STATUSES = frozenset({AccountStatus.PAID, AccountStatus.SETTLED, AccountS
 
 # How people write each word in a sentence: the stored word is for typing and for the database,
 # this one for reading. Every renderer that shows a channel or a payment method takes it from here.
+# Marked for the catalogs (N_) and translated where shown, in the reader's language.
 CHANNEL_NAMES: dict[str, str] = {
-    Channel.CALL: "call",
-    Channel.EMAIL: "email",
-    Channel.SMS: "SMS",
-    Channel.LETTER: "letter",
-    Channel.VISIT: "visit",
+    Channel.CALL: N_("call"),
+    Channel.EMAIL: N_("email"),
+    Channel.SMS: N_("SMS"),
+    Channel.LETTER: N_("letter"),
+    Channel.VISIT: N_("visit"),
 }
 
 METHOD_NAMES: dict[str, str] = {
-    PaymentMethod.CARD: "card",
-    PaymentMethod.ACH: "ACH",
-    PaymentMethod.CHECK: "check",
-    PaymentMethod.WIRE: "wire",
-    PaymentMethod.CASH: "cash",
-    PaymentMethod.PIX: "Pix",
-    PaymentMethod.BOLETO: "boleto",
-    PaymentMethod.OTHER: "other",
+    PaymentMethod.CARD: N_("card"),
+    PaymentMethod.ACH: N_("ACH"),
+    PaymentMethod.CHECK: N_("check"),
+    PaymentMethod.WIRE: N_("wire"),
+    PaymentMethod.CASH: N_("cash"),
+    PaymentMethod.PIX: N_("Pix"),
+    PaymentMethod.BOLETO: N_("boleto"),
+    PaymentMethod.OTHER: N_("other"),
+}
+
+_STATUS_NAMES: dict[str, str] = {
+    AccountStatus.ACTIVE: N_("active"),
+    AccountStatus.PROMISED: N_("promised"),
+    AccountStatus.PLAN: N_("plan"),
+    AccountStatus.ON_HOLD: N_("on hold"),
+    AccountStatus.PAID: N_("paid"),
+    AccountStatus.SETTLED: N_("settled"),
+    AccountStatus.WRITTEN_OFF: N_("written off"),
+    AccountStatus.LEGAL: N_("legal"),
 }
 
 
 def channel_name(channel: str) -> str:
-    """A stored channel as people write it; a word the bot does not know (imported) as it is."""
-    return CHANNEL_NAMES.get(channel, channel)
+    """A stored channel as people write it, in the reader's language; a word the bot does not
+    know (imported) as it is."""
+    return _(CHANNEL_NAMES[channel]) if channel in CHANNEL_NAMES else channel
 
 
 def method_name(method: str) -> str:
-    """A stored payment method as people write it; a word the bot does not know as it is."""
-    return METHOD_NAMES.get(method, method)
+    """A stored payment method as people write it, in the reader's language; a word the bot does
+    not know as it is."""
+    return _(METHOD_NAMES[method]) if method in METHOD_NAMES else method
 
 
 def status_name(status: str) -> str:
-    """An account status as people write it (`written_off` → `written off`), known or not."""
-    return status.replace("_", " ")
+    """An account status as people write it (`written_off` → `written off`), in the reader's
+    language; one the bot does not know with its underscores as spaces."""
+    return _(_STATUS_NAMES[status]) if status in _STATUS_NAMES else status.replace("_", " ")
 
 
 def heading(name: str) -> str:

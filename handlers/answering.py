@@ -6,6 +6,7 @@ a stack trace."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -54,7 +55,8 @@ class Answerer:
     ) -> None:
         """`then` runs once the work is over, also when it outlasts the budget (a Home refreshed
         before the work commits would show the state before it)."""
-        future = self._executor.submit(safely, work)
+        # The work runs in the request's context: the reader's language (bot.language) goes with it.
+        future = self._executor.submit(contextvars.copy_context().run, safely, work)
         if then is not None:
             future.add_done_callback(lambda _done: then())
         try:
@@ -78,7 +80,7 @@ class Answerer:
         after the acknowledgement) or shows the problem inline (`inline`: block id -> message).
         Past the budget the form is closed at once and, once the work is over, `done` runs or the
         problem goes to `late` (the person's DM): Slack would drop an answer after 3 s."""
-        future = self._executor.submit(work)
+        future = self._executor.submit(contextvars.copy_context().run, work)
         try:
             result = future.result(timeout=self.budget_seconds)
         except FutureTimeout:
@@ -116,7 +118,7 @@ class Answerer:
             except Exception as error:
                 told(error, "background work failed")
 
-        self._executor.submit(guarded)
+        self._executor.submit(contextvars.copy_context().run, guarded)
 
     def shutdown(self) -> None:
         self.homes.stop()

@@ -189,7 +189,14 @@ def team(runtime: Runtime, user: str, command: TeamCommand) -> Reply:
         assert command.role is not None
         name = _display_name(runtime, command.user_id)
         return member_changed(
-            team_desk.add_member(runtime, actor=user, user_id=command.user_id, role=command.role, name=name)
+            team_desk.add_member(
+                runtime,
+                actor=user,
+                user_id=command.user_id,
+                role=command.role,
+                name=name,
+                locale=command.locale,
+            )
         )
     return member_changed(team_desk.remove_member(runtime, actor=user, user_id=command.user_id))
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.access import not_on_roster
 from bot.errors import UserError
+from bot.language.render import address, speak
 from bot.parsing.aliases import subcommand_word
 from bot.runtime import Runtime
 from handlers.failures import Failure, answer_directly, told
@@ -34,6 +35,10 @@ def register(app: App, runtime: Runtime) -> None:
         req: BoltRequest, resp: BoltResponse, context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse:
         body: dict[str, Any] = req.body
+        # Whatever this request writes is in the team's language until the person is known; a
+        # message to someone else in theirs, to a channel in the team's.
+        speak(runtime.settings.language)
+        address(runtime.audience())
         # The workspace the token belongs to (auth.test), not the one the request claims.
         authorized = context.authorize_result.team_id if context.authorize_result else None
         expected = runtime.settings.team_id or authorized
@@ -55,7 +60,20 @@ def register(app: App, runtime: Runtime) -> None:
                 return answer_directly(body, told(error, "roster check failed"))
             if not allowed:
                 return _refuse(body, resp, not_on_roster())
+        # Everything the listener writes is in this person's language (the roster's, Slack's or
+        # the team's): set in this request's context, which the answerer's work copies.
+        speak(_reader_locale(runtime, user))
         return next()
+
+
+def _reader_locale(runtime: Runtime, user: str | None) -> str:
+    if not user:
+        return runtime.settings.language
+    try:
+        return runtime.locale_of(user)
+    except Exception:
+        log.exception("could not tell %s's language: the team's is used", user)
+        return runtime.settings.language
 
 
 def _first_delivery(runtime: Runtime, event_id: str) -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.job_faults import is_outage, record_job_failure
 from bot.job_runs import JobReport, extra_run
+from bot.language.render import addressing, speaking
 from bot.outbox.job import DeliveryReport, deliver_due
 from bot.runtime import Runtime
 from schedules.jobs import JOBS, ScheduledJob
@@ -37,7 +38,10 @@ def _run_guarded(runtime: Runtime, job: ScheduledJob, at: datetime, by: str) -> 
     claimed, so it runs again once the fault is corrected. Losing the database is no job's fault:
     that goes up, and the next tick retries."""
     try:
-        return job.run(runtime, at, by)
+        # What a job posts to a channel is in the team's language; a job writing to one person
+        # (a worklist, a reminder) speaks that person's language around it (bot.language).
+        with speaking(runtime.channel_locale), addressing(runtime.audience()):
+            return job.run(runtime, at, by)
     except Exception as error:
         if is_outage(error):
             raise

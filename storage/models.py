@@ -59,6 +59,8 @@ class Agent(Base):
     monthly_target: Mapped[Decimal | None] = mapped_column(MoneyAmount())
     # `senior` agents may take high-value accounts, as supervisors and managers may.
     tier: Mapped[str | None] = mapped_column(String(16))
+    # The language the bot speaks to them (`en`, `pt-BR`, `es`); none: Slack's, else the team's.
+    locale: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -479,10 +479,12 @@ def from_workbook(report: PerformanceReport) -> Shown:
     projected = []
     for key, value in s.items():
         if key.startswith("Collected ") and "÷" not in key:
-            text = format_money(Decimal(str(value)), key.split()[-1])
+            text = format_money(Decimal(str(value)), key.split()[-1], "en")
             collected[text[0]] = text
         if key.startswith("Projected"):
-            projected.append("n/a" if value is None else format_money(Decimal(str(value)), key.split()[-1]))
+            projected.append(
+                "n/a" if value is None else format_money(Decimal(str(value)), key.split()[-1], "en")
+            )
     nothing = projected == ["$0.00"]  # the sheet writes 0 in the target currency for nothing open
     shown_projected = None if not projected else "nothing open" if nothing else " · ".join(projected)
     return Shown(
@@ -518,7 +520,7 @@ def test_the_message_the_spreadsheet_and_the_terminal_show_the_same_figures(
     the_week(db)
     week = week_report(db, database_url)
     shown = from_message(week)
-    dollars_and_reais = {"$": "$175.00", "R": "R$ 700,00"}
+    dollars_and_reais = {"$": "$175.00", "R": "R$700.00"}
     # A closed week: nothing is projected, in any of the three.
     assert shown == Shown(9, 4, "44.4%", 4, 2, 1, "66.7%", 8, 12, dollars_and_reais, None, "66.7%")
     assert from_workbook(week) == shown

@@ -217,7 +217,7 @@ def input_block(view: dict[str, Any], block_id: str) -> Block:
                 "until": date(2027, 5, 1),
                 "forgiven": Decimal(0),
             },
-            "payment plan: 6 monthly instalments of $250.00 (last on 2027-05-01)",
+            "payment plan: 6 monthly instalments of $250.00 (last on May 1, 2027)",
         ),
         (
             {"kind": EscalationKind.WRITE_OFF, "amount": Decimal("4310"), "forgiven": Decimal("4310")},
@@ -226,7 +226,7 @@ def input_block(view: dict[str, Any], block_id: str) -> Block:
         ({"kind": EscalationKind.LEGAL, "amount": None, "forgiven": Decimal(0)}, "refer to legal"),
         (
             {"kind": EscalationKind.HARDSHIP, "amount": None, "until": date(2026, 12, 31)},
-            "pause collection (hardship) until 2026-12-31",
+            "pause collection (hardship) until Dec 31, 2026",
         ),
         ({"kind": EscalationKind.DISPUTE_REVIEW, "amount": None}, "review a dispute"),
     ],
@@ -246,7 +246,7 @@ def test_the_request_in_words_without_the_optional_parts() -> None:
 
 def test_other_currencies_keep_their_format() -> None:
     card = make_card(currency="BRL", amount=Decimal("3000"), forgiven=Decimal("1310"))
-    assert request_in_words(card) == "settle for R$ 3.000,00 (forgives R$ 1.310,00)"
+    assert request_in_words(card) == "settle for R$3,000.00 (forgives R$1,310.00)"
 
 
 # --- The supervisors' message --------------------------------------------------------------------
@@ -357,7 +357,7 @@ def test_a_plan_shows_its_instalments_as_scheduled() -> None:
     )
     card = decided(kind=EscalationKind.PAYMENT_PLAN, amount=Decimal("250"), instalments=5, schedule=schedule)
     assert (
-        "2 instalments of $250.00 scheduled (the last $200.00), the first on 2027-01-07, the last on 2027-02-07."
+        "2 instalments of $250.00 scheduled (the last $200.00), the first on Jan 7, 2027, the last on Feb 7, 2027."
         in all_text(decision_reply(card).blocks)
     )
 
@@ -423,7 +423,7 @@ def test_a_plain_2000_character_reason_is_shown_whole() -> None:
                 "instalments": 6,
                 "until": date(2027, 5, 1),
             },
-            "6 instalments of $250.00 scheduled, the first on 2026-12-01, the last on 2027-05-01.",
+            "6 instalments of $250.00 scheduled, the first on Dec 1, 2026, the last on May 1, 2027.",
         ),
         (
             {
@@ -432,12 +432,12 @@ def test_a_plain_2000_character_reason_is_shown_whole() -> None:
                 "instalments": 4,
                 "until": date(2027, 5, 31),
             },
-            "4 instalments of $250.00 scheduled, the first on 2027-02-28, the last on 2027-05-31.",
+            "4 instalments of $250.00 scheduled, the first on Feb 28, 2027, the last on May 31, 2027.",
         ),
         ({"kind": EscalationKind.WRITE_OFF, "amount": Decimal("4310")}, "Written off $4,310.00."),
         (
             {"kind": EscalationKind.HARDSHIP, "amount": None, "until": date(2026, 12, 31)},
-            "The account is on hold until 2026-12-31.",
+            "The account is on hold until Dec 31, 2026.",
         ),
         ({"kind": EscalationKind.LEGAL, "amount": None}, "The account is referred to legal."),
     ],

@@ -415,7 +415,7 @@ def test_amounts_must_be_above_zero(kind: EscalationKind, amount: str) -> None:
 
 def test_write_off_above_the_balance_is_refused() -> None:
     error = _check_refused(WRITE_OFF, "1000.01", currency="BRL")
-    assert error.problem == "The write-off of R$ 1.000,01 is more than the balance of R$ 1.000,00."
+    assert error.problem == "The write-off of R$1,000.01 is more than the balance of R$1,000.00."
     assert error.field == "amount"
 
 

@@ -134,9 +134,11 @@ def test_an_agent_row_with_every_column() -> None:
             "timezone": "America/Sao_Paulo",
             "approval_limit": "5,000.00",
             "monthly_target": "25000",
+            "locale": "pt_br",
         }
     )
     assert row.slack_user_id == "U012AB3CD"
+    assert row.locale == "pt-BR"
     assert row.role == Role.SUPERVISOR
     assert row.languages == "en;pt"
     assert (row.daily_capacity, row.timezone) == (30, "America/Sao_Paulo")
@@ -146,6 +148,7 @@ def test_an_agent_row_with_every_column() -> None:
 def test_an_agent_needs_only_an_id_and_a_name() -> None:
     row = parse_agent({"slack_user_id": "W0ABC", "name": "Bo"})
     assert (row.role, row.languages, row.daily_capacity, row.timezone) == (Role.AGENT, "", None, None)
+    assert row.locale is None  # Slack's language, else the team's
 
 
 @pytest.mark.parametrize(
@@ -164,6 +167,8 @@ def test_an_agent_needs_only_an_id_and_a_name() -> None:
         ({"slack_user_id": "U0AGENT1", "name": "Ana", "languages": "english!"}, "languages"),
         ({"slack_user_id": "U0AGENT1", "name": "Ana", "approval_limit": "lots"}, "approval_limit"),
         ({"slack_user_id": "U0AGENT1", "name": "Ana", "monthly_target": "-100"}, "monthly_target"),
+        ({"slack_user_id": "U0AGENT1", "name": "Ana", "locale": "fr"}, "locale"),
+        ({"slack_user_id": "U0AGENT1", "name": "Ana", "locale": "pt"}, "locale"),
     ],
 )
 def test_bad_agent_cells_are_refused_naming_the_column(cells: dict[str, str], column: str) -> None:

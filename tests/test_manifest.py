@@ -111,4 +111,5 @@ def test_the_manifest_asks_for_no_more_than_the_bot_uses() -> None:
         "groups:history",
         "im:history",
         "im:write",
+        "users:read",
     ]

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.currency import exponent, format_money, largest_amount, quantum
 from bot.errors import UserError
+from bot.language.rules import SUPPORTED
 from bot.parsing.amounts import parse_amount
 from storage.types import MAX_MONEY, MONEY_PRECISION, MONEY_SCALE
 
@@ -169,16 +170,16 @@ def test_grouping_not_in_threes(text: str) -> None:
     [
         ("99,999,999,999,999.99", "USD", "$99,999,999,999,999.99"),
         ("99999999999999.99", "EUR", "€99,999,999,999,999.99"),
-        ("99.999.999.999.999,99", "BRL", "R$ 99.999.999.999.999,99"),
+        ("99.999.999.999.999,99", "BRL", "R$99,999,999,999,999.99"),
         ("99999999999999", "JPY", "¥99,999,999,999,999"),
-        ("99999999999999.999", "KWD", "99,999,999,999,999.999 KWD"),
+        ("99999999999999.999", "KWD", "KWD99,999,999,999,999.999"),
     ],
 )
 def test_the_largest_amount_is_what_a_money_column_holds(largest: str, currency: str, shown: str) -> None:
     """NUMERIC(18, 4): fourteen digits before the decimals; the currency decides how many after."""
     value = parse_amount(largest, currency)
     assert value == largest_amount(currency) and value <= MAX_MONEY
-    assert format_money(value, currency) == shown
+    assert format_money(value, currency, "en") == shown
     one_unit_more = value + quantum(currency)
     with pytest.raises(UserError) as caught:
         parse_amount(str(one_unit_more), currency)
@@ -204,13 +205,13 @@ def test_leading_zeros_do_not_count_as_large() -> None:
 @pytest.mark.parametrize(
     ("text", "currency", "suggested"),
     [
-        ("€40", "BRL", "R$ 40,00"),
+        ("€40", "BRL", "R$40.00"),
         ("$40", "EUR", "€40.00"),
         ("R$ 40", "USD", "$40.00"),
         ("40 EUR", "USD", "$40.00"),
-        ("USD 40", "BRL", "R$ 40,00"),
-        ("US$40", "CAD", "40.00 CAD"),
-        ("¥500", "KRW", "500 KRW"),
+        ("USD 40", "BRL", "R$40.00"),
+        ("US$40", "CAD", "CA$40.00"),
+        ("¥500", "KRW", "₩500"),
     ],
 )
 def test_symbol_or_code_of_another_currency(text: str, currency: str, suggested: str) -> None:
@@ -233,18 +234,44 @@ def test_backticks_in_input_do_not_break_the_message() -> None:
     assert caught.value.problem.count("`") == 2
 
 
-_CURRENCIES = ["USD", "EUR", "BRL", "GBP", "JPY", "KRW", "KWD", "BHD", "CHF", "CAD"]
+_CURRENCIES = ["USD", "EUR", "BRL", "GBP", "JPY", "KRW", "KWD", "BHD", "CHF", "CAD", "MXN", "COP"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "shown"),
+    [
+        ("1250", "USD", "en", "$1,250.00"),
+        ("1250", "BRL", "pt-BR", "R$\u00a01.250,00"),
+        ("1250", "EUR", "pt-BR", "€\u00a01.250,00"),
+        ("1250", "USD", "pt-BR", "US$\u00a01.250,00"),
+        ("1250", "EUR", "es", "1.250,00\u00a0€"),
+        ("1250", "BRL", "en", "R$1,250.00"),
+        ("-5", "USD", "en", "-$5.00"),
+        ("1250.125", "KWD", "pt-BR", "KWD\u00a01.250,125"),
+        ("1234567.5", "COP", "en", "COP1,234,567.50"),  # ISO's two decimals, not Babel's cash none
+        ("1250", "JPY", "es", "1.250\u00a0JPY"),
+    ],
+)
+def test_money_is_written_as_the_reader_writes_it(
+    amount: str, currency: str, locale: str, shown: str
+) -> None:
+    assert format_money(Decimal(amount), currency, locale) == shown
 
 
 @given(st.data())
 def test_format_then_parse_round_trips(data: st.DataObject) -> None:
+    """What Babel writes for a reader of any locale the bot speaks reads back as the same amount:
+    a person may paste what the bot showed them. Money is Decimal throughout, never float."""
     currency = data.draw(st.sampled_from(_CURRENCIES))
+    locale = data.draw(st.sampled_from(SUPPORTED))
     places = exponent(currency)
     smallest = Decimal(1).scaleb(-places)
     amount = data.draw(
         st.decimals(min_value=smallest, max_value=largest_amount(currency), places=places),
     )
-    assert parse_amount(format_money(amount, currency), currency) == amount
+    shown = format_money(amount, currency, locale)
+    read = parse_amount(shown, currency)
+    assert isinstance(read, Decimal) and read == amount, shown
 
 
 @given(st.text(), st.sampled_from(_CURRENCIES))

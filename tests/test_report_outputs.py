@@ -259,7 +259,7 @@ def test_chart_shows_aging_in_the_largest_currency_and_names_the_others() -> Non
     _, right = report_figure(report).axes
     assert "USD" in right.get_title()
     assert [tick.get_text() for tick in right.get_xticklabels()] == BUCKETS
-    assert "R\\$ 600,00" in right.get_xlabel()  # BRL's balance, noted but not plotted
+    assert "R\\$600.00" in right.get_xlabel()  # BRL's balance, noted but not plotted
 
 
 def test_chart_main_currency_ties_go_to_the_first_code() -> None:
@@ -450,7 +450,7 @@ def test_digest_header_names_the_period(kind: PeriodKind, label: str, title: str
 def test_digest_shows_the_team_numbers_per_currency() -> None:
     text = check_limits(digest_message(make_report(complete=False)))
     assert "$12,500.00 of $20,000.00 target (62.5%)" in text
-    assert "R$ 3.000,00" in text
+    assert "R$3,000.00" in text
     assert "$15,500.00" not in text  # USD and BRL never added
     assert "*Projected for the rest of the day:* $1,500.00" in text
     assert "71.3%" in text
@@ -467,7 +467,7 @@ def test_digest_agent_lines_keep_currencies_apart_and_say_na() -> None:
     lines = agent_lines(reply.blocks)
     assert len(lines) == 2
     assert f"*{LOUD_ESCAPED}*" in lines[0]
-    assert "$100.00 of $2,000.00 (5.0%) · +R$ 50,00" in lines[0]
+    assert "$100.00 of $2,000.00 (5.0%) · +R$50.00" in lines[0]
     assert "$150.00" not in lines[0]
     assert "RPC n/a" in lines[1] and "PTP 6/4/1 (n/a)" in lines[1]
 
@@ -566,7 +566,7 @@ def test_report_reply_for_one_agent_shows_only_them_in_full() -> None:
     text = check_limits(reply)
     assert len(agent_lines(reply.blocks)) == 1
     assert "Agent 2" not in text
-    assert "$100.00" in text and "R$ 50,00" in text
+    assert "$100.00" in text and "R$50.00" in text
     assert "4 kept · 1 broken" in text and "30 worked of 40 assigned (75.0%)" in text
     assert "payment on ACC-000001" in text  # their own win
     assert "<!channel>" not in json.dumps(reply.blocks) + reply.text

@@ -149,6 +149,19 @@ def test_the_shortcuts_open_their_forms_for_the_person_acting(sandbox: RunningSa
     assert notes["initial_value"] == "Recorded $100.00 on ACC-1042"
 
 
+def test_the_person_acted_as_picks_their_language_and_the_bot_speaks_it(sandbox: RunningSandbox) -> None:
+    ana = next(p for p in state(sandbox, AGENT)["people"] if p["id"] == AGENT)
+    assert ana["locale"] == "en"  # the stand-in's Slack says en-US, as Slack would
+    call(sandbox, "/api/language", {"user": AGENT, "locale": "pt-BR"})
+    assert next(p for p in state(sandbox, AGENT)["people"] if p["id"] == AGENT)["locale"] == "pt-BR"
+    channel = dm(sandbox, AGENT)
+    call(sandbox, "/api/command", {"user": AGENT, "channel": channel, "text": "/collect pay ACC-1042 250"})
+    shown = state(sandbox, AGENT)["messages"][channel][-1]["text"]
+    assert shown.startswith("Pagamento de US$") and shown.endswith("250,00 registrado em ACC-1042")
+    with pytest.raises(urllib.error.HTTPError):
+        call(sandbox, "/api/language", {"user": AGENT, "locale": "fr"})
+
+
 def test_the_clock_moves_and_the_supervisor_sees_the_channel(sandbox: RunningSandbox) -> None:
     before = state(sandbox, AGENT)["now"]
     call(sandbox, "/api/clock", {"hours": 2})

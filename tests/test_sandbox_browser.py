@@ -41,6 +41,7 @@ def team(db: Database) -> None:
     add_agent(db, MANAGER, "Mia Manager", role="manager")
     add_account(db, "ACC-1042", "1250.00", customer_name="Maria Silva")
     add_account(db, "ACC-2001", "640.00", customer_name="João & Filhos <Ltda>")
+    add_account(db, "BR-7", "1250.00", currency="BRL", customer_name="Padaria Estrela Ltda")
     three_weeks_ago = MONDAY_9AM - timedelta(days=21)
     add_account(db, "OLD-1", "90.00", customer_name="Quiet Customer", last_contact_at=three_weeks_ago)
 
@@ -200,6 +201,25 @@ def test_a_supervisors_morning_in_the_browser(page: Page) -> None:
     page.get_by_test_id("conv-C0SUPERVISORS").click()
     page.get_by_test_id("run-performance-digest-day").click()
     expect(page.get_by_test_id("message").filter(has_text="(so far)")).to_be_visible()
+
+
+def test_a_portuguese_morning_in_the_browser(page: Page) -> None:
+    """Acting as Ana, pick Portuguese: the morning's worklist arrives in Portuguese, with reais and
+    dollars as a Brazilian reads them, and the line's form too."""
+    page.get_by_test_id("language").select_option("pt-BR")
+    expect(page.get_by_test_id("language")).to_have_value("pt-BR")
+    page.get_by_test_id("run-daily-assignments").click()
+    worklist = page.get_by_test_id("message").filter(has_text="Sua fila de").last
+    expect(worklist).to_contain_text("segunda-feira, 23 de novembro de 2026")
+    expect(worklist).to_contain_text("R$ 1.250,00")  # BR-7, in reais
+    expect(worklist).to_contain_text("US$ 640,00")  # ACC-2001, in dollars
+    expect(worklist).to_contain_text("dias de atraso")
+    snap(page, "14-portuguese-morning")
+    line = worklist.locator(".b-section").filter(has_text="ACC-1042")
+    line.get_by_test_id("overflow").first.click()
+    page.get_by_test_id("overflow-menu").get_by_role("menuitem", name="Registrar pagamento").click()
+    expect(page.get_by_test_id("modal")).to_contain_text("Forma de pagamento")
+    snap(page, "15-portuguese-payment-form")
 
 
 def test_typing_at_offers_the_team_and_sends_the_mention_slack_would(page: Page) -> None:

@@ -136,6 +136,10 @@ def test_the_team_by_role_language_tier_and_limit(demo: Demo) -> None:
     assert {a.slack_user_id for a in agents} == set(AGENT_IDS)
     assert all(a.daily_capacity == 25 and a.active for a in agents)
     assert sorted(a.slack_user_id for a in agents if a.languages == "pt;en") == ["U0AGENT02", "U0AGENT05"]
+    # The Portuguese speakers read the bot in Portuguese, Lucía in Spanish; the rest as Slack says.
+    assert {a.slack_user_id: a.locale for a in agents if a.locale} == {
+        "U0AGENT02": "pt-BR", "U0AGENT05": "pt-BR", "U0AGENT03": "es",
+    }  # fmt: skip
     assert sum(1 for a in agents if "pt" in a.languages.split(";")) == 2
     assert 1 <= sum(1 for a in agents if a.tier == "senior") <= 2
     limits = {m.slack_user_id: m.approval_limit for m in demo.members if m.role == "supervisor"}

@@ -109,7 +109,7 @@ def test_cancelling_an_overpayment_records_nothing(team: RunningBot) -> None:
 def test_contacts_and_promises_are_logged(team: RunningBot) -> None:
     assert "Logged call" in team.collect(AGENT, "log ACC-1042 call vm")
     promised = team.collect("U0AGENT2", "promise ACC-2001 R$ 1.250,00 friday")
-    assert "R$ 1.250,00" in promised and "2026-11-27" in promised
+    assert "R$1,250.00" in promised and "Friday, November 27, 2026" in promised
     with team.runtime.db.reading() as session:
         assert session.scalars(select(Contact.outcome)).one() == "left-message"
         assert session.scalars(select(Promise.amount)).one() == Decimal("1250.00")

@@ -306,6 +306,15 @@ def test_users_info_over_get(standin: SlackStandIn, client: WebClient) -> None:
     assert [c.params["user"] for c in standin.calls("users.info")] == ["U1", "U2", "nobody", "U1"]
 
 
+def test_users_info_says_the_locale_only_when_asked_as_slack_does(
+    standin: SlackStandIn, client: WebClient
+) -> None:
+    standin.add_user("U1", locale="pt-BR")
+    assert "locale" not in client.users_info(user="U1")["user"]
+    assert client.users_info(user="U1", include_locale=True)["user"]["locale"] == "pt-BR"
+    assert client.users_info(user="U2", include_locale=True)["user"]["locale"] == "en-US"
+
+
 def test_ephemeral_messages(standin: SlackStandIn, client: WebClient) -> None:
     sent = client.chat_postEphemeral(channel="C0GENERAL", user="U1", text="Only you can see this")
     [message] = standin.ephemeral_messages("C0GENERAL")

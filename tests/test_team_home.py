@@ -126,19 +126,19 @@ def action_ids(view: dict[str, Any]) -> list[str]:
 def test_a_supervisors_home_shows_the_team_today(day: RunningBot) -> None:
     view = home(day, SAM)
     text = texts(view)
-    assert "The team today: Monday 23 November" in text and "Nothing on your list" not in text
+    assert "The team today: Monday, November 23, 2026" in text and "Nothing on your list" not in text
     # Per agent: lines done of assigned, attempts, right-party contacts, promises made today,
     # money per currency (never added), refusals by the contact rules, away today.
     ana = agent_line(view, "Ana &lt;Agent&gt;")
     assert "2 of 2 lines done · 1 attempt · 1 right-party · 1 promise made · collected $400.00" in ana
     assert "1 refusal by the contact rules" in ana
     joao = agent_line(view, "João Agente")
-    assert "1 of 2 lines done · 0 attempts · 0 right-party · 0 promises made · collected R$ 150,00" in joao
+    assert "1 of 2 lines done · 0 attempts · 0 right-party · 0 promises made · collected R$150.00" in joao
     assert "refusal" not in joao
     sara = agent_line(view, "Sara Senior")
     assert "away today" in sara and "no list" in sara
     # The day's numbers against target: Ana's 21,000 a month over November's 21 working days.
-    assert "*Collected:* $400.00 of $1,000.00 target (40.0%) · R$ 150,00" in text
+    assert "*Collected:* $400.00 of $1,000.00 target (40.0%) · R$150.00" in text
     assert "*Team:* 1 attempt · 1 right-party" in text
     # The escalation waiting, its age against the 4 working hours of the reminder, its buttons.
     assert "*Escalations waiting on a supervisor* (1, oldest first)" in text

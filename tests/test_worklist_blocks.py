@@ -156,20 +156,20 @@ def assert_within_slack_limits(blocks: list[Block], *, max_blocks: int) -> None:
 def test_an_empty_list_gets_a_friendly_message() -> None:
     reply = worklist_page(make_worklist(0))
     assert "Nothing on your list today" in all_text(reply.blocks)
-    assert reply.text == "Your worklist for 2026-11-23: nothing today"
+    assert reply.text == "Your worklist for Nov 23, 2026: nothing today"
     assert_within_slack_limits(reply.blocks, max_blocks=50)
 
 
 def test_a_single_line_shows_everything_an_agent_needs() -> None:
     reply = worklist_page(make_worklist(1))
     head, intro, line = reply.blocks
-    assert head["text"]["text"] == "Your worklist for Monday 23 November"
+    assert head["text"]["text"] == "Your worklist for Monday, November 23, 2026"
     assert intro["elements"][0]["text"] == "1 account, ranked by priority"
     text = line["text"]["text"]
     for piece in ("*1.*", "`ACC-00001`", "Customer 1 Ltd", "$1,250.00", "45 days past due"):
         assert piece in text
     assert "promise broken · high balance" in text
-    assert reply.text == "Your worklist for 2026-11-23: 1 account"
+    assert reply.text == "Your worklist for Nov 23, 2026: 1 account"
 
 
 def test_a_list_that_fits_one_page_has_no_paging() -> None:
@@ -185,7 +185,7 @@ def test_the_notification_text_carries_no_customer_data() -> None:
     worklist = make_worklist(25, customer_name=LOUD_NAME)
     for reply in (worklist_page(worklist), worklist_reply(worklist)):
         assert "Sons" not in reply.text and "ACC-" not in reply.text
-        assert reply.text.startswith("Your worklist for 2026-11-23: 25 accounts")
+        assert reply.text.startswith("Your worklist for Nov 23, 2026: 25 accounts")
 
 
 def test_each_line_has_a_menu_of_the_forms_for_its_account() -> None:
@@ -321,7 +321,7 @@ def test_mine_strikes_done_lines_and_shows_progress() -> None:
             assert "~$1,250.00 · 45 days past due~" in text
         else:
             assert "~" not in text and ":white_check_mark:" not in text
-    assert reply.text == "Your worklist for 2026-11-23: 25 accounts, 8 done"
+    assert reply.text == "Your worklist for Nov 23, 2026: 25 accounts, 8 done"
 
 
 def test_mine_pages_like_the_morning_message() -> None:
@@ -397,14 +397,14 @@ def make_summary(agents: int, **changes: Any) -> SupervisorSummary:
 def test_the_summary_lists_agents_counts_and_what_was_left_off() -> None:
     reply = supervisor_summary(make_summary(3))
     text = all_text(reply.blocks)
-    assert reply.blocks[0]["text"]["text"] == "Worklists for Monday 23 November"
+    assert reply.blocks[0]["text"]["text"] == "Worklists for Monday, November 23, 2026"
     assert "• *Agent 0* — 25 accounts · $12,000.00" in text
     assert "*3 agents · 75 accounts*\n$36,000.00" in text
     assert "• on hold: dispute: 12\n• do not contact: 3" in text
     assert "beyond everyone's capacity: 40" in text
     assert "• high value among them: 2: `ACC-7`, `ACC-8`" in text
     assert "*Away today (2):* Bob Away, Cy Away" in text
-    assert reply.text == "Worklists for 2026-11-23: 3 agents, 75 accounts"
+    assert reply.text == "Worklists for Nov 23, 2026: 3 agents, 75 accounts"
 
 
 def test_the_summary_never_adds_currencies_together() -> None:
@@ -415,9 +415,9 @@ def test_the_summary_never_adds_currencies_together() -> None:
         AgentTally("U2", "Bo", 2, (("USD", Decimal("500")),)),
     )
     text = all_text(supervisor_summary(make_summary(0, tallies=tallies)).blocks)
-    assert "• *Ann* — 3 accounts · $1,000.00 · €300.00 · R$ 2.000,00" in text
+    assert "• *Ann* — 3 accounts · $1,000.00 · €300.00 · R$2,000.00" in text
     assert "• *Bo* — 2 accounts · $500.00" in text
-    assert "R$ 2.000,00 · €300.00 · $1,500.00" in text  # totals, one per currency
+    assert "R$2,000.00 · €300.00 · $1,500.00" in text  # totals, one per currency
     assert "1,300" not in text and "3,800" not in text and "1,800" not in text
 
 

@@ -21,6 +21,7 @@ What is added around the adapter:
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import random
 import socket
@@ -82,7 +83,10 @@ class _ClaimingHandler(SocketModeHandler):
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
         headers = {**(build_headers(req) or {}), ENVELOPE_HEADER: req.envelope_id}
-        answer = self.app.dispatch(BoltRequest(mode="socket_mode", body=req.payload, headers=headers))
+        # Each envelope in a context of its own, as each HTTP request is (wiring/web.py): what the
+        # gate sets for it (the reader's language) never outlives it on this thread.
+        request = BoltRequest(mode="socket_mode", body=req.payload, headers=headers)
+        answer = contextvars.copy_context().run(self.app.dispatch, request)
         send_response(client, req, answer, start)
 
     @staticmethod

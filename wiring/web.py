@@ -3,6 +3,7 @@ Mode only `GET /healthz`, which also says whether the socket to Slack is connect
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -49,8 +50,10 @@ class CollectBotWsgi:
         if not self._signed_by_slack(raw, headers):
             return _plain(start_response, "401 Unauthorized", "invalid request")
         try:
-            answer = self.bolt_app.dispatch(
-                BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
+            # In a context of its own: the reader's language the gate sets ends with the request.
+            answer = contextvars.copy_context().run(
+                self.bolt_app.dispatch,
+                BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers),
             )
         except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
             return _plain(start_response, "400 Bad Request", "not a request Slack sends")

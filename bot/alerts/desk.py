@@ -8,10 +8,11 @@ from datetime import datetime
 from math import ceil
 
 from bot.alerts.records import hand_over, open_alerts, queue_line_edit, snooze_alert
-from bot.alerts.rules import SNOOZE_DAYS, Condition, Thresholds, new_owner_window, ranked, window_ends
+from bot.alerts.rules import Condition, Thresholds, new_owner_window, ranked, window_ends
 from bot.blocks.alerts import AlertLine, alerts_page
 from bot.blocks.kit import Reply
 from bot.calendar import start_of_day
+from bot.language.model import N_
 from bot.roster.records import require_supervisor
 from bot.runtime import Runtime
 
@@ -49,7 +50,8 @@ def hand_to(runtime: Runtime, *, actor: str, alert_id: int, agent_id: str) -> st
             session, actor=actor, alert_id=alert_id, agent_id=agent_id, now=now, today=runtime.today(),
             watched_again=_watched_again(runtime),
         )  # fmt: skip
-        did = "Taken over" if agent_id == actor else "Reassigned"
+        # Marked here, translated where the channel's message is written (bot.blocks.alerts).
+        did = N_("Taken over") if agent_id == actor else N_("Reassigned")
         queue_line_edit(session, acted, did=did, actor=actor, at=now, zone=runtime.zone)
         return acted.said
 
@@ -58,9 +60,7 @@ def snooze(runtime: Runtime, *, actor: str, alert_id: int) -> str:
     now = runtime.now()
     with runtime.db.transaction() as session:
         acted = snooze_alert(session, actor=actor, alert_id=alert_id, now=now)
-        queue_line_edit(
-            session, acted, did=f"Snoozed {SNOOZE_DAYS} days", actor=actor, at=now, zone=runtime.zone
-        )
+        queue_line_edit(session, acted, did=N_("Snoozed"), actor=actor, at=now, zone=runtime.zone)
         return acted.said
 
 

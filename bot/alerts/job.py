@@ -36,6 +36,8 @@ from bot.clock import team_today
 from bot.currency import format_money
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.job_runs import JobReport, already_ran, claim, describe
+from bot.language.model import reader_locale
+from bot.language.render import speaking_to
 from bot.outbox.records import enqueue
 from bot.runtime import Runtime
 from bot.vocabulary import CLOSED_STATUSES, AccountStatus, PromiseStatus
@@ -273,7 +275,9 @@ def _merged(item: Found, new: list[Alert], at: datetime, runtime: Runtime) -> Ac
     facts = item.facts
     button = max(new, key=lambda alert: SEVERITY[Condition(alert.condition)])
     days_past_due = (team_today(at, runtime.zone) - facts.due_date).days
-    said = merged_words(item.raised, format_money(facts.balance, facts.currency), days_past_due)
+    said = merged_words(
+        item.raised, format_money(facts.balance, facts.currency, reader_locale()), days_past_due
+    )
     conditions = tuple(raised.condition for raised in item.raised)
     return AccountAlert(
         button.id, facts.account_pk, facts.account_id, item.customer_name, facts.currency, facts.balance,
@@ -292,7 +296,8 @@ def _tell_agents(
             chased[line.assigned_to].append(line)
     for agent, lines in sorted(chased.items()):
         ordered = [ToChase(line.account_id, line.customer_name, line.said) for line in ranked(lines)]
+        with speaking_to(agent):
+            dm = broken_promises_dm(ordered, len(ordered))
         enqueue(
-            session, key=f"{message_key}:agent:{agent}", kind="alert-agent", channel=agent,
-            reply=broken_promises_dm(ordered, len(ordered)), now=at,
+            session, key=f"{message_key}:agent:{agent}", kind="alert-agent", channel=agent, reply=dm, now=at
         )  # fmt: skip

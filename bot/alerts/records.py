@@ -19,6 +19,8 @@ from bot.assignments.records.moves import assign_account
 from bot.blocks.alerts import Handled, with_line_handled
 from bot.currency import format_money
 from bot.errors import NotFoundError
+from bot.language.model import reader_locale
+from bot.language.render import speaking_in_channel
 from bot.outbox.records import enqueue
 from bot.roster.records import require_supervisor
 from storage.models import Account, Alert, OutboxMessage
@@ -135,7 +137,10 @@ def queue_line_edit(
         for alert_id, key in acted.listed:
             if key != message_key:
                 continue
-            edited = with_line_handled(listed.blocks, Handled(alert_id, did, actor, at, acted.owner, zone))
+            with speaking_in_channel():
+                edited = with_line_handled(
+                    listed.blocks, Handled(alert_id, did, actor, at, acted.owner, zone)
+                )
             if edited is None:
                 continue  # not this alert's line (the account's line carries one alert's buttons)
             enqueue(
@@ -166,7 +171,7 @@ def open_alerts(session: Session, today: date) -> list[AccountAlert]:
     found = []
     for account, alerts in by_account.values():
         kept = [(Condition(alert.condition), alert.why) for alert in alerts]
-        money = format_money(account.balance, account.currency)
+        money = format_money(account.balance, account.currency, reader_locale())
         said = line_from_kept(kept, money, days_past_due(account.due_date, today))
         line = AccountAlert(
             alerts[0].id, account.id, account.account_id, account.customer_name, account.currency,

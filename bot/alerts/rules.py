@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from bot.calendar import add_days
 from bot.currency import format_money
+from bot.language.model import reader_locale
 
 # A snoozed alert stays quiet this long, whatever its account does meanwhile.
 SNOOZE_DAYS = 3
@@ -86,7 +87,7 @@ def raised_conditions(
     facts: AlertFacts, today: date, limits: Thresholds, is_working_day: Callable[[date], bool]
 ) -> list[Raised]:
     found: list[Raised] = []
-    money = format_money(facts.balance, facts.currency)
+    money = format_money(facts.balance, facts.currency, reader_locale())
     dpd = (today - facts.due_date).days
     quiet = working_days_since(facts.last_contact_on, today, is_working_day)
     if facts.balance >= limits.high_value and dpd > 0:
@@ -153,8 +154,8 @@ def _stalled_because(facts: AlertFacts, today: date, limits: Thresholds, quiet: 
 
 def _broken(facts: AlertFacts) -> Raised:
     latest = facts.broken[-1]
-    promised = format_money(latest.amount, facts.currency)
-    paid = format_money(latest.paid_toward, facts.currency)
+    promised = format_money(latest.amount, facts.currency, reader_locale())
+    paid = format_money(latest.paid_toward, facts.currency, reader_locale())
     what = f"instalment {latest.instalment}" if latest.instalment else "promise"
     why = f"broken {what}: {promised} due {latest.due_date.isoformat()}, {paid} paid"
     return Raised(Condition.BROKEN_PROMISE, why, latest.amount - latest.paid_toward, (why,))

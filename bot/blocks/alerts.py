@@ -15,6 +15,7 @@ from bot.alerts.rules import SNOOZE_DAYS
 from bot.blocks.kit import Block, Reply, actions, button, context, header, section
 from bot.blocks.mrkdwn import code, escape, local_time, mention
 from bot.ids import ActionId
+from bot.language.model import _, counted, number
 
 LISTED = 10
 ALERTS_COMMAND = "/collect alerts"
@@ -46,31 +47,42 @@ def alerts_message(
     else:
         shown = lines
     total = len(shown) + sum(n for _, n in rest) if total is None else total
-    need = f"{total:,} account{'s need' if total != 1 else ' needs'} a supervisor"
-    title = f"Backlog on first load: {need}" if backlog else need
+    need = _need(total)
+    title = _("Backlog on first load: {accounts}").format(accounts=need) if backlog else need
     blocks: list[Block] = [header(title)]
     if backlog:
         blocks.append(
             context(
-                "These were already due when the portfolio was loaded: announced once, here, not as "
-                "an alert each. From now on only new conditions are raised."
+                _(
+                    "These were already due when the portfolio was loaded: announced once, here, not as "
+                    "an alert each. From now on only new conditions are raised."
+                )
             )
         )
     for line in shown:
         blocks.extend(alert_line(line))
     more = sum(n for _, n in rest)
     if more > 0:
-        counted = ", ".join(f"{n:,} {what}" for what, n in rest if what != "more")
-        said = f"…and {more:,} more" + (f": {counted}." if counted else ".")
-        blocks.append(context(f"{said} The full list, with the same buttons: `{ALERTS_COMMAND}`."))
+        by_condition = ", ".join(f"{number(n)} {what}" for what, n in rest if what != "more")
+        said = _("…and {count} more").format(count=number(more)) + (
+            f": {by_condition}." if by_condition else "."
+        )
+        full = _("The full list, with the same buttons: `{command}`.").format(command=ALERTS_COMMAND)
+        blocks.append(context(f"{said} {full}"))
     return Reply(text=title, blocks=blocks)
 
 
+def _need(total: int) -> str:
+    return counted("{count} account needs a supervisor", "{count} accounts need a supervisor", total)
+
+
 def alert_line(line: AlertLine) -> list[Block]:
-    owner = mention(line.assigned_to) if line.assigned_to else "unassigned"
+    owner = mention(line.assigned_to) if line.assigned_to else _("unassigned")
     text = f"{code(line.account_id)} {escape(line.customer_name[:60])}\n{escape(line.why)}"
     return [
-        section(text, fields=[f"Owner: {owner}"], block_id=f"alert-line-{line.alert_id}"),
+        section(
+            text, fields=[_("Owner: {owner}").format(owner=owner)], block_id=f"alert-line-{line.alert_id}"
+        ),
         _buttons(line.alert_id),
     ]
 
@@ -78,15 +90,17 @@ def alert_line(line: AlertLine) -> list[Block]:
 def alerts_page(lines: list[AlertLine], *, page: int, pages: int, total: int) -> Reply:
     """`/collect alerts`: every account with an open alert, a page at a time, the same buttons."""
     if not lines:
-        return Reply(text="No account needs a supervisor right now.")
-    title = f"{total:,} account{'s need' if total != 1 else ' needs'} a supervisor"
+        return Reply(text=_("No account needs a supervisor right now."))
+    title = _need(total)
     blocks: list[Block] = [header(title)]
     for line in lines:
         blocks.extend(alert_line(line))
-    blocks.append(context(f"Page {page} of {pages}, the most pressing first."))
+    where = {"page": number(page), "pages": number(pages)}
+    blocks.append(context(_("Page {page} of {pages}, the most pressing first.").format(**where)))
     if page < pages:
-        blocks.append(actions(button(f"Page {page + 1}", ActionId.ALERTS_PAGE, str(page + 1))))
-    return Reply(text=f"{title} (page {page} of {pages})", blocks=blocks)
+        label = _("Page {page}").format(page=number(page + 1))
+        blocks.append(actions(button(label, ActionId.ALERTS_PAGE, str(page + 1))))
+    return Reply(text=_("{title} (page {page} of {pages})").format(title=title, **where), blocks=blocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +109,7 @@ class Handled:
 
     alert_id: int
     did: str
-    """`Taken over`, `Reassigned`, `Snoozed 3 days`."""
+    """`Taken over`, `Reassigned`, `Snoozed` (marked for the catalogs, translated here)."""
     actor: str
     at: datetime
     owner: str | None
@@ -109,9 +123,14 @@ def with_line_handled(blocks: list[Block], handled: Handled) -> Reply | None:
     line_id, buttons_id = f"alert-line-{handled.alert_id}", f"alert-{handled.alert_id}"
     if not any(block.get("block_id") == buttons_id for block in blocks):
         return None
-    owner = mention(handled.owner) if handled.owner else "unassigned"
+    owner = mention(handled.owner) if handled.owner else _("unassigned")
     when = local_time(handled.at, handled.zone)
-    note = f"{handled.did} by {mention(handled.actor)} {when} · Owner: {owner}"
+    did = _(handled.did)
+    if handled.did == "Snoozed":
+        did = counted("Snoozed {count} day", "Snoozed {count} days", SNOOZE_DAYS)
+    note = _("{did} by {actor} {when} · Owner: {owner}").format(
+        did=did, actor=mention(handled.actor), when=when, owner=owner
+    )
     changed: list[Block] = []
     for block in blocks:
         if block.get("block_id") == buttons_id:
@@ -119,20 +138,22 @@ def with_line_handled(blocks: list[Block], handled: Handled) -> Reply | None:
         if block.get("block_id") == line_id:
             block = {**block, "fields": [{"type": "mrkdwn", "text": f":white_check_mark: {note}"}]}
         changed.append(block)
-    title = next((b["text"]["text"] for b in changed if b.get("type") == "header"), "Alerts")
+    title = next((b["text"]["text"] for b in changed if b.get("type") == "header"), _("Alerts"))
     return Reply(text=str(title), blocks=changed)
 
 
 def _buttons(alert_id: int) -> dict[str, Any]:
     value = str(alert_id)
     return actions(
-        button("Take over", ActionId.ALERT_TAKE_OVER, value, style="primary"),
+        button(_("Take over"), ActionId.ALERT_TAKE_OVER, value, style="primary"),
         {
             "type": "users_select",
             "action_id": ActionId.ALERT_REASSIGN,
-            "placeholder": {"type": "plain_text", "text": "Reassign to…"},
+            "placeholder": {"type": "plain_text", "text": _("Reassign to…")},
         },
-        button(f"Snooze {SNOOZE_DAYS} days", ActionId.ALERT_SNOOZE, value),
+        button(
+            counted("Snooze {count} day", "Snooze {count} days", SNOOZE_DAYS), ActionId.ALERT_SNOOZE, value
+        ),
         block_id=f"alert-{alert_id}",
     )
 
@@ -155,14 +176,17 @@ def broken_promises_dm(lines: Sequence[ToChase], total: int) -> Reply:
         f"• {code(line.account_id)} {escape(line.customer_name[:60])}: {escape(line.said)}" for line in shown
     ]
     head = (
-        ":bell: A promise broke. Worth a call today:"
+        _(":bell: A promise broke. Worth a call today:")
         if total == 1
-        else f":bell: {total:,} broken promises to chase, the most at risk first:"
+        else _(":bell: {count} broken promises to chase, the most at risk first:").format(count=number(total))
     )
     blocks: list[Block] = [section(head + "\n" + "\n".join(rows))]
     if total > len(shown):
-        blocks.append(context(f"…and {total - len(shown):,} more: they are on your list (`/collect mine`)."))
-    text = "A broken promise to chase" if total == 1 else f"{total:,} broken promises to chase"
+        more = number(total - len(shown))
+        blocks.append(
+            context(_("…and {count} more: they are on your list (`/collect mine`).").format(count=more))
+        )
+    text = counted("{count} broken promise to chase", "{count} broken promises to chase", total)
     return Reply(text=text, blocks=blocks)
 
 

@@ -6,22 +6,32 @@ from bot.assignments.records.absences import AbsenceOutcome
 from bot.assignments.records.moves import MoveOutcome
 from bot.blocks.kit import Reply, section
 from bot.blocks.mrkdwn import code, escape, mention
+from bot.language.model import _, speaker
 
 
 def away_recorded(outcome: AbsenceOutcome) -> Reply:
-    text = (
-        f":palm_tree: {escape(outcome.agent_name)} is away from {outcome.starts_on.isoformat()}"
-        f" to {outcome.ends_on.isoformat()}. Their accounts are shared out on those days and come back after."
-    )
+    reader = speaker()
+    days = {"start": reader.day(outcome.starts_on), "end": reader.day(outcome.ends_on)}
+    text = _(
+        ":palm_tree: {agent} is away from {start} to {end}. Their accounts are shared out on those days and"
+        " come back after."
+    ).format(agent=escape(outcome.agent_name), **days)
     return Reply(
-        text=f"{outcome.agent_name} away {outcome.starts_on} to {outcome.ends_on}", blocks=[section(text)]
+        text=_("{agent} away {start} to {end}").format(agent=outcome.agent_name, **days),
+        blocks=[section(text)],
     )
 
 
 def account_moved(outcome: MoveOutcome) -> Reply:
-    before = f" from {mention(outcome.from_agent)}" if outcome.from_agent else ""
+    account = f"{code(outcome.account_id)} ({escape(outcome.customer_name)})"
     text = (
-        f":arrow_right: {code(outcome.account_id)} ({escape(outcome.customer_name)}) moved{before}"
-        f" to {mention(outcome.to_agent)}."
+        _(":arrow_right: {account} moved from {from_agent} to {to_agent}.").format(
+            account=account, from_agent=mention(outcome.from_agent), to_agent=mention(outcome.to_agent)
+        )
+        if outcome.from_agent
+        else _(":arrow_right: {account} moved to {to_agent}.").format(
+            account=account, to_agent=mention(outcome.to_agent)
+        )
     )
-    return Reply(text=f"{outcome.account_id} moved to {outcome.to_name}", blocks=[section(text)])
+    summary = _("{account_id} moved to {agent}").format(account_id=outcome.account_id, agent=outcome.to_name)
+    return Reply(text=summary, blocks=[section(text)])

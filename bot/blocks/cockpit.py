@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
+
 from bot.blocks.alerts import ALERTS_COMMAND, AlertLine, alert_line
 from bot.blocks.digest import so_far_lines
 from bot.blocks.escalations import KIND_LABELS, decision_buttons
@@ -30,7 +32,7 @@ from bot.blocks.kit import (
 from bot.blocks.mrkdwn import clip, clip_escaped, code, local_time, one_line
 from bot.blocks.worklist import left_off_text, without_senior_text
 from bot.cockpit.model import AgentToday, EscalationWaiting, PromiseDue, ReminderThresholds, TeamDay
-from bot.currency import format_money
+from bot.language.model import N_, _, babel_name, counted, number, speaker
 from bot.vocabulary import EscalationKind
 
 NAME_LIMIT = 40
@@ -51,10 +53,11 @@ NUMBERS_TEXT_LIMIT = 1500
 # characters whatever the team and portfolio (tests/test_team_home.py builds the worst case).
 
 OUTCOME_ICONS = {"kept": ":white_check_mark:", "pending": ":hourglass_flowing_sand:", "broken": ":x:"}
+_OUTCOMES = {"kept": N_("kept"), "pending": N_("pending"), "broken": N_("broken")}
 
 
 def team_home(day: TeamDay) -> dict[str, Any]:
-    blocks: list[Block] = [header(f"The team today: {day.day:%A} {day.day.day} {day.day:%B}")]
+    blocks: list[Block] = [header(_("The team today: {day}").format(day=speaker().weekday(day.day)))]
     blocks += _numbers_blocks(day)
     blocks += [divider(), *_agent_blocks(day.agents)]
     blocks += [divider(), *_escalation_blocks(day)]
@@ -65,24 +68,20 @@ def team_home(day: TeamDay) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_LIMIT]}
 
 
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
-
-
 def _money(amount: Decimal, currency: str) -> str:
-    return one_line(format_money(amount, currency), MONEY_LIMIT)
+    return one_line(speaker().money(amount, currency), MONEY_LIMIT)
 
 
 def _amounts(amounts: Sequence[tuple[str, Decimal]], limit: int) -> str:
     """Each currency on its own, never added to another."""
     parts = [_money(amount, currency) for currency, amount in amounts[:limit]]
     if len(amounts) > limit:
-        parts.append("+" + _count(len(amounts) - limit, "more currency", "more currencies"))
+        parts.append("+" + counted("{count} more currency", "{count} more currencies", len(amounts) - limit))
     return " · ".join(parts)
 
 
 def _name(name: str, fallback: str) -> str:
-    return one_line(name, NAME_LIMIT) or one_line(fallback, NAME_LIMIT) or "someone unnamed"
+    return one_line(name, NAME_LIMIT) or one_line(fallback, NAME_LIMIT) or _("someone unnamed")
 
 
 # --- the numbers so far ------------------------------------------------------------------------------
@@ -99,28 +98,40 @@ def _numbers_blocks(day: TeamDay) -> list[Block]:
 def _agent_line(agent: AgentToday) -> str:
     name = f"*{_name(agent.name, agent.agent_id)}*"
     if agent.away:
-        name += " :palm_tree: away today"
+        name += " " + _(":palm_tree: away today")
+    lines = (
+        _("{done} of {assigned} lines done").format(
+            done=number(agent.lines_done), assigned=number(agent.lines_assigned)
+        )
+        if agent.lines_assigned
+        else _("no list")
+    )
     parts = [
-        f"{agent.lines_done:,} of {agent.lines_assigned:,} lines done" if agent.lines_assigned else "no list",
-        _count(agent.attempts, "attempt"),
-        f"{agent.right_party_contacts:,} right-party",
-        f"{_count(agent.promises_made, 'promise')} made",
-        "collected " + (_amounts(agent.collected, AGENT_CURRENCIES) or "nothing"),
+        lines,
+        counted("{count} attempt", "{count} attempts", agent.attempts),
+        _("{count} right-party").format(count=number(agent.right_party_contacts)),
+        counted("{count} promise made", "{count} promises made", agent.promises_made),
+        _("collected {amounts}").format(amounts=_amounts(agent.collected, AGENT_CURRENCIES) or _("nothing")),
     ]
     if agent.refusals:
-        parts.append(f":no_entry: {_count(agent.refusals, 'refusal')} by the contact rules")
+        refused = counted(
+            ":no_entry: {count} refusal by the contact rules", ":no_entry: {count} refusals by the contact rules",
+            agent.refusals,
+        )  # fmt: skip
+        parts.append(refused)
     return clip_escaped(f"• {name} — " + " · ".join(parts), AGENT_LINE_LIMIT)
 
 
 def _agent_blocks(agents: Sequence[AgentToday]) -> list[Block]:
-    title = "*The agents*"
+    title = _("*The agents*")
     if not agents:
-        return [section(f"{title}\nNobody has a list or any work recorded today.")]
+        return [section(f"{title}\n" + _("Nobody has a list or any work recorded today."))]
     lines = lines_within((_agent_line(agent) for agent in agents), AGENTS_TEXT_BUDGET)
     blocks = [section(chunk) for chunk in pack_lines([title, *lines], SECTION_TEXT_LIMIT)]
     rest = len(agents) - len(lines)
     if rest:
-        blocks.append(context(f"…and {_count(rest, 'more agent')}: `/collect report day @someone`"))
+        more = counted("{count} more agent", "{count} more agents", rest)
+        blocks.append(context(_("…and {agents}: `/collect report day @someone`").format(agents=more)))
     return blocks
 
 
@@ -129,12 +140,24 @@ def _agent_blocks(agents: Sequence[AgentToday]) -> list[Block]:
 
 def _waited(escalation: EscalationWaiting, limits: ReminderThresholds) -> str:
     hours = escalation.waited_hours
-    waited = f"{hours:.1f} working hours" if hours >= 1 else f"{int(hours * 60)} working minutes"
+    reader = speaker()
+    waited = (
+        _("{hours} working hours").format(
+            hours=format_decimal(hours, "#,##0.0", locale=babel_name(reader.locale))
+        )
+        if hours >= 1
+        else _("{minutes} working minutes").format(minutes=number(int(hours * 60)))
+    )
+    reminder = reader.number(Decimal(str(limits.reminder_hours)).normalize())
     if hours >= limits.raised_again_hours:
-        return f":rotating_light: {waited}: over a working day, raised again in the channel"
+        return _(":rotating_light: {waited}: over a working day, raised again in the channel").format(
+            waited=waited
+        )
     if hours >= limits.reminder_hours:
-        return f":warning: {waited}: past the {limits.reminder_hours:g} h reminder"
-    return f":hourglass_flowing_sand: {waited} (reminder at {limits.reminder_hours:g} h)"
+        return _(":warning: {waited}: past the {hours} h reminder").format(waited=waited, hours=reminder)
+    return _(":hourglass_flowing_sand: {waited} (reminder at {hours} h)").format(
+        waited=waited, hours=reminder
+    )
 
 
 def _when(at: datetime, zone: ZoneInfo) -> str:
@@ -143,23 +166,29 @@ def _when(at: datetime, zone: ZoneInfo) -> str:
 
 def _escalation_text(escalation: EscalationWaiting, limits: ReminderThresholds, zone: ZoneInfo) -> str:
     try:
-        kind = KIND_LABELS[EscalationKind(escalation.kind)]
+        kind = _(KIND_LABELS[EscalationKind(escalation.kind)])
     except ValueError:
         kind = one_line(escalation.kind, 30)
     amount = f" · {_money(escalation.amount, escalation.currency)}" if escalation.amount is not None else ""
     who = _name(escalation.requested_by_name, escalation.requested_by)
+    by = _("by {agent} {when}").format(agent=who, when=_when(escalation.requested_at, zone))
     return clip_escaped(
         f"*{kind}* {code(escalation.account_id[:40])} {one_line(escalation.customer_name, CUSTOMER_LIMIT)}"
-        f"{amount} · by {who} {_when(escalation.requested_at, zone)}\n{_waited(escalation, limits)}",
+        f"{amount} · {by}\n{_waited(escalation, limits)}",
         ESCALATION_TEXT_LIMIT,
     )
 
 
 def _escalation_blocks(day: TeamDay) -> list[Block]:
     waiting = day.escalations
-    title = f"*Escalations waiting on {day.waiting_on}* ({len(waiting):,}, oldest first)"
+    heading = (
+        _("*Escalations waiting on a manager*")
+        if day.waiting_on == "a manager"
+        else _("*Escalations waiting on a supervisor*")
+    )
+    title = heading + " " + _("({count}, oldest first)").format(count=number(len(waiting)))
     if not waiting:
-        return [section(f"*Escalations waiting on {day.waiting_on}*\nNone: nothing waits for a decision.")]
+        return [section(f"{heading}\n" + _("None: nothing waits for a decision."))]
     blocks = [section(title)]
     for escalation in waiting[:ESCALATIONS_LISTED]:
         blocks += [
@@ -168,7 +197,7 @@ def _escalation_blocks(day: TeamDay) -> list[Block]:
         ]
     rest = len(waiting) - ESCALATIONS_LISTED
     if rest > 0:
-        blocks.append(context(f"…and {rest:,} newer: `/collect escalations`"))
+        blocks.append(context(_("…and {count} newer: `/collect escalations`").format(count=number(rest))))
     return blocks
 
 
@@ -178,9 +207,10 @@ def _escalation_blocks(day: TeamDay) -> list[Block]:
 def _alert_blocks(day: TeamDay) -> list[Block]:
     alerts = day.alerts
     if not alerts:
-        return [section("*Open alerts*\nNo account needs a supervisor right now.")]
+        return [section(_("*Open alerts*") + "\n" + _("No account needs a supervisor right now."))]
     cap = max(1, min(day.alerts_listed, ALERTS_LISTED_AT_MOST))
-    blocks = [section(f"*Open alerts* ({_count(len(alerts), 'account')}, the most pressing first)")]
+    accounts = counted("{count} account", "{count} accounts", len(alerts))
+    blocks = [section(_("*Open alerts* ({accounts}, the most pressing first)").format(accounts=accounts))]
     for alert in alerts[:cap]:
         blocks += alert_line(
             AlertLine(
@@ -194,7 +224,13 @@ def _alert_blocks(day: TeamDay) -> list[Block]:
         )
     rest = len(alerts) - cap
     if rest > 0:
-        blocks.append(context(f"…and {rest:,} more, with the same buttons: `{ALERTS_COMMAND}`"))
+        blocks.append(
+            context(
+                _("…and {count} more, with the same buttons: `{command}`").format(
+                    count=number(rest), command=ALERTS_COMMAND
+                )
+            )
+        )
     return blocks
 
 
@@ -203,27 +239,37 @@ def _alert_blocks(day: TeamDay) -> list[Block]:
 
 def _promise_line(promise: PromiseDue, day: TeamDay) -> str:
     icon = OUTCOME_ICONS.get(promise.outcome, "")
-    due = "" if promise.due_date == day.day else f" (due {promise.due_date.isoformat()})"
-    paid = f", {_money(promise.paid_toward, promise.currency)} paid" if promise.paid_toward else ""
+    due = (
+        ""
+        if promise.due_date == day.day
+        else " " + _("(due {date})").format(date=speaker().day(promise.due_date))
+    )
+    paid = (
+        ", " + _("{amount} paid").format(amount=_money(promise.paid_toward, promise.currency))
+        if promise.paid_toward
+        else ""
+    )
+    outcome = _(_OUTCOMES[promise.outcome]) if promise.outcome in _OUTCOMES else promise.outcome
     return clip_escaped(
-        f"• {icon} *{promise.outcome}* {code(promise.account_id[:40])} {one_line(promise.customer_name, CUSTOMER_LIMIT)}"
+        f"• {icon} *{outcome}* {code(promise.account_id[:40])} {one_line(promise.customer_name, CUSTOMER_LIMIT)}"
         f" · {_money(promise.amount, promise.currency)}{paid}{due} · {_holder(promise)}",
         PROMISE_LINE_LIMIT,
     )
 
 
 def _holder(promise: PromiseDue) -> str:
-    return _name(promise.agent_name, "") if promise.agent_name.strip() else "unassigned"
+    return _name(promise.agent_name, "") if promise.agent_name.strip() else _("unassigned")
 
 
 def _promise_blocks(day: TeamDay) -> list[Block]:
     promises = day.promises_due
     if not promises:
-        return [section("*Promises due today*\nNone.")]
+        return [section(_("*Promises due today*") + "\n" + _("None."))]
     counts = {outcome: sum(1 for p in promises if p.outcome == outcome) for outcome in OUTCOME_ICONS}
     title = (
-        f"*Promises due today* ({len(promises):,}: "
-        + ", ".join(f"{n:,} {o}" for o, n in counts.items())
+        _("*Promises due today*")
+        + f" ({number(len(promises))}: "
+        + ", ".join(f"{number(n)} {_(_OUTCOMES[o])}" for o, n in counts.items())
         + ")"
     )
     listed = (_promise_line(promise, day) for promise in promises[:PROMISES_LISTED])
@@ -231,7 +277,7 @@ def _promise_blocks(day: TeamDay) -> list[Block]:
     blocks = [section(chunk) for chunk in pack_lines([title, *lines], SECTION_TEXT_LIMIT)]
     rest = len(promises) - len(lines)
     if rest > 0:
-        blocks.append(context(f"…and {rest:,} more"))
+        blocks.append(context(_("…and {count} more").format(count=number(rest))))
     return blocks
 
 
@@ -240,7 +286,7 @@ def _promise_blocks(day: TeamDay) -> list[Block]:
 
 def _left_off_blocks(day: TeamDay) -> list[Block]:
     if day.left_off is None:
-        return [section("*Left off today*\nThe worklists have not gone out today.")]
+        return [section(_("*Left off today*") + "\n" + _("The worklists have not gone out today."))]
     found = day.left_off
     blocks = []
     if found.high_value_without_senior.total:

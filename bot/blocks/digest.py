@@ -30,7 +30,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.mrkdwn import clip, mention, one_line
-from bot.currency import format_money
+from bot.language.model import N_, _, counted, number, speaker
 from bot.reports.model import ActivityNumbers, AgentNumbers, PerformanceReport, TeamNumbers, Win
 
 # Budgets, in characters after escaping. Their sum with the header (150), the footer and the legend
@@ -55,11 +55,13 @@ AGING_CURRENCIES = 5
 WINS_SHOWN = 10
 FIELD_CURRENCIES = 10
 
-NA = "n/a"
-NO_WORKLISTS = "worklist lines: nothing yet"
-DIGEST_LEFT_OFF = "the spreadsheet in the thread has everyone"
-REPLY_LEFT_OFF = "the report spreadsheet has everyone"
-AGENTS_LEGEND = (
+# Marked for the catalogs, translated where shown (in the reader's language: the channel's, or the
+# person's for `/collect report`).
+NA = N_("n/a")
+NO_WORKLISTS = N_("worklist lines: nothing yet")
+DIGEST_LEFT_OFF = N_("the spreadsheet in the thread has everyone")
+REPLY_LEFT_OFF = N_("the report spreadsheet has everyone")
+AGENTS_LEGEND = N_(
     "attempts · RPC rate (right-party contacts ÷ attempts) · promises made/kept/broken (kept rate)"
     " · collected in the target currency of target (% of target), then “+” what came in other currencies,"
     " never converted nor counted toward the target · worklist lines worked/assigned, summed over the"
@@ -68,9 +70,23 @@ AGENTS_LEGEND = (
 
 _ZERO = Decimal(0)
 _TENTH = Decimal("0.1")
-_TITLES = {"day": "Daily numbers", "week": "Weekly numbers", "month": "Monthly numbers"}
-_THIS_PERIOD = {"day": "today", "week": "this week", "month": "this month"}
-_REST_OF = {"day": "the day", "week": "the week", "month": "the month"}
+_TITLES = {"day": N_("Daily numbers"), "week": N_("Weekly numbers"), "month": N_("Monthly numbers")}
+_WINS_SO_FAR = {"day": N_("*Wins today*"), "week": N_("*Wins this week*"), "month": N_("*Wins this month*")}
+_WINS_OF = {
+    "day": N_("*Wins of the day*"),
+    "week": N_("*Wins of the week*"),
+    "month": N_("*Wins of the month*"),
+}
+_PROJECTED = {
+    "day": N_("*Projected for the rest of the day:* {amounts}"),
+    "week": N_("*Projected for the rest of the week:* {amounts}"),
+    "month": N_("*Projected for the rest of the month:* {amounts}"),
+}
+_AGING_AT_END = {
+    "day": N_("*Aging at the end of the day* (previous period's end in brackets)"),
+    "week": N_("*Aging at the end of the week* (previous period's end in brackets)"),
+    "month": N_("*Aging at the end of the month* (previous period's end in brackets)"),
+}
 _BUCKETS = [bucket.value for bucket in AgingBucket]
 _V = TypeVar("_V")
 
@@ -90,7 +106,9 @@ def report_reply(report: PerformanceReport, *, whose: str | None) -> Reply:
         return Reply(text=_fallback(report), blocks=_team_blocks(report, REPLY_LEFT_OFF))
     agent = next((a for a in report.agents if a.agent_id == whose), None)
     if agent is None:
-        text = f"No numbers for {mention(whose)} in {one_line(report.label, 80)}: no accounts assigned and no activity."
+        text = _("No numbers for {person} in {period}: no accounts assigned and no activity.").format(
+            person=mention(whose), period=one_line(report.label, 80)
+        )
         return Reply(text=text, blocks=[header(_title(report)), section(text)])
     return _agent_reply(report, agent)
 
@@ -100,17 +118,21 @@ def report_reply(report: PerformanceReport, *, whose: str | None) -> Reply:
 
 def _money(amount: Decimal, currency: str) -> str:
     # The currency code comes from imported data, so it is escaped like any other imported text.
-    return one_line(format_money(amount, currency), MONEY_LIMIT)
+    return one_line(speaker().money(amount, currency), MONEY_LIMIT)
 
 
 def _percent(ratio: Decimal | None) -> str:
     """Rounded here and only here (half up, to a tenth of a percent): ratios arrive exact."""
-    return NA if ratio is None else f"{(ratio * 100).quantize(_TENTH, rounding=ROUND_HALF_UP):,}%"
+    if ratio is None:
+        return _(NA)
+    return speaker().percent((ratio * 100).quantize(_TENTH, rounding=ROUND_HALF_UP) / 100, 1)
 
 
 def _index(value: Decimal | None) -> str:
     """The CEI is already a percentage (0..100)."""
-    return NA if value is None else f"{value:,.1f}%"
+    if value is None:
+        return _(NA)
+    return speaker().percent(value.quantize(_TENTH, rounding=ROUND_HALF_UP) / 100, 1)
 
 
 def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
@@ -120,8 +142,8 @@ def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
     return part / whole
 
 
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
+def _more_currencies(n: int) -> str:
+    return counted("{count} more currency", "{count} more currencies", n)
 
 
 def _amounts(amounts: Iterable[tuple[str, Decimal]], limit: int) -> str:
@@ -129,7 +151,7 @@ def _amounts(amounts: Iterable[tuple[str, Decimal]], limit: int) -> str:
     listed = list(amounts)
     parts = [_money(amount, currency) for currency, amount in listed[:limit]]
     if len(listed) > limit:
-        parts.append("+" + _count(len(listed) - limit, "more currency", "more currencies"))
+        parts.append("+" + _more_currencies(len(listed) - limit))
     return " · ".join(parts)
 
 
@@ -141,12 +163,9 @@ def _target_first(values: Mapping[str, _V], target: str) -> list[tuple[str, _V]]
 def _per_currency(
     values: Mapping[str, Decimal | None], target: str, show: Callable[[Decimal | None], str]
 ) -> str:
-    return (
-        " · ".join(
-            f"{one_line(currency, 10)} {show(value)}" for currency, value in _target_first(values, target)
-        )
-        or NA
-    )
+    return " · ".join(
+        f"{one_line(currency, 10)} {show(value)}" for currency, value in _target_first(values, target)
+    ) or _(NA)
 
 
 def _agent_name(agent: AgentNumbers) -> str:
@@ -154,30 +173,36 @@ def _agent_name(agent: AgentNumbers) -> str:
     name = one_line(agent.name, NAME_LIMIT)
     if name:
         return f"*{name}*"
-    return f"`{one_line(agent.agent_id, NAME_LIMIT)}`" if agent.agent_id.strip() else "an unnamed agent"
+    return f"`{one_line(agent.agent_id, NAME_LIMIT)}`" if agent.agent_id.strip() else _("an unnamed agent")
 
 
 def _title(report: PerformanceReport) -> str:
-    return f"{_TITLES[report.kind]} — {report.label}"
+    return f"{_(_TITLES[report.kind])} — {report.label}"
 
 
 def _fallback(report: PerformanceReport) -> str:
     team = report.team
-    collected = _amounts(_target_first(team.collected, team.target_currency), TEAM_CURRENCIES) or "nothing"
-    return clip(f"{_title(report)}: {collected} collected, {_count(len(report.agents), 'agent')}", 500)
+    collected = _amounts(_target_first(team.collected, team.target_currency), TEAM_CURRENCIES) or _("nothing")
+    agents = counted("{count} agent", "{count} agents", len(report.agents))
+    text = _("{title}: {collected} collected, {agents}").format(
+        title=_title(report), collected=collected, agents=agents
+    )
+    return clip(text, 500)
 
 
 def _period_context(report: PerformanceReport) -> Block:
     """Exactly what is counted: complete days to their last midnight, or so far, to the minute the
     report was made (what happens later is in the next report of a closed period)."""
-    zone = ZoneInfo(report.zone)
-    start = report.start.astimezone(zone)
+    zone, reader = ZoneInfo(report.zone), speaker()
+    start = reader.moment(report.start.astimezone(zone))
     if report.complete:
         last = (report.end - timedelta(microseconds=1)).astimezone(zone)
-        text = f"From {start:%a %d %b %Y %H:%M} to the end of {last:%a %d %b %Y}, {report.zone} time: complete days"
+        text = _("From {start} to the end of {last}, {zone} time: complete days").format(
+            start=start, last=reader.short_day(last.date()), zone=report.zone
+        )
     else:
-        end = report.end.astimezone(zone)
-        text = f"From {start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M}, {report.zone} time: so far"
+        end = reader.moment(report.end.astimezone(zone))
+        text = _("From {start} to {end}, {zone} time: so far").format(start=start, end=end, zone=report.zone)
     return context(one_line(text, PERIOD_TEXT_LIMIT))
 
 
@@ -198,9 +223,13 @@ def _collected_text(team: TeamNumbers) -> str:
     target = team.target_currency
     done = team.collected.get(target, _ZERO)
     if team.target is None:
-        first = f"{_money(done, target)} (no target)"
+        first = _("{amount} (no target)").format(amount=_money(done, target))
     else:
-        first = f"{_money(done, target)} of {_money(team.target, target)} target ({_percent(_share(done, team.target))})"
+        first = _("{amount} of {target} target ({share})").format(
+            amount=_money(done, target),
+            target=_money(team.target, target),
+            share=_percent(_share(done, team.target)),
+        )
     others = _amounts(sorted((c, a) for c, a in team.collected.items() if c != target), TEAM_CURRENCIES - 1)
     return f"{first} · {others}" if others else first
 
@@ -209,21 +238,25 @@ def _team_text(report: PerformanceReport) -> str:
     team = report.team
     target = team.target_currency
     if team.projected is None:
-        projected = NA  # something is due but no kept rate to weigh it by
+        projected = _(NA)  # something is due but no kept rate to weigh it by
     else:
-        projected = _amounts(_target_first(team.projected, target), TEAM_CURRENCIES) or "nothing open"
+        projected = _amounts(_target_first(team.projected, target), TEAM_CURRENCIES) or _("nothing open")
     # A closed period has no rest to project: the line is for a period still running.
-    projecting = (
-        [] if report.complete else [f"*Projected for the rest of {_REST_OF[report.kind]}:* {projected}"]
-    )
+    projecting = [] if report.complete else [_(_PROJECTED[report.kind]).format(amounts=projected)]
     lines = [
-        f"*Collected:* {_collected_text(team)}",
+        _("*Collected:* {collected}").format(collected=_collected_text(team)),
         _activity_text(team.activity),
         *projecting,
-        f"*Promises kept, last 90 days:* {_percent(team.kept_rate_90_days)}",
+        _("*Promises kept, last 90 days:* {share}").format(share=_percent(team.kept_rate_90_days)),
         *_portfolio_lines(report),
-        f"*Escalations:* {team.escalations_opened:,} opened · {team.escalations_decided:,} decided"
-        f" · {team.escalations_waiting:,} waiting   *Disputes opened:* {team.disputes_opened:,}",
+        _(
+            "*Escalations:* {opened} opened · {decided} decided · {waiting} waiting   *Disputes opened:* {disputes}"
+        ).format(
+            opened=number(team.escalations_opened),
+            decided=number(team.escalations_decided),
+            waiting=number(team.escalations_waiting),
+            disputes=number(team.disputes_opened),
+        ),
     ]
     return clip("\n".join(lines), TEAM_TEXT_LIMIT)
 
@@ -232,16 +265,23 @@ def _activity_text(activity: ActivityNumbers) -> str:
     """The team's work in one line, everyone's attempts, promises and worklist lines counted."""
     worked = _share(Decimal(activity.lines_worked), Decimal(activity.lines_assigned))
     lines = (
-        f"worklist lines worked {activity.lines_worked:,} of {activity.lines_assigned:,} ({_percent(worked)})"
+        _("worklist lines worked {worked} of {assigned} ({share})").format(
+            worked=number(activity.lines_worked),
+            assigned=number(activity.lines_assigned),
+            share=_percent(worked),
+        )
         if activity.lines_assigned
-        else NO_WORKLISTS  # not 0 of 0: no list was handed out in the period
+        else _(NO_WORKLISTS)  # not 0 of 0: no list was handed out in the period
     )
-    return (
-        f"*Team:* {_count(activity.attempts, 'attempt')} · {activity.right_party_contacts:,} right-party"
-        f" (RPC {_percent(activity.rpc_rate)}) · promises {activity.promises_made:,} made,"
-        f" {activity.promises_kept:,} kept, {activity.promises_broken:,} broken"
-        f" (kept rate {_percent(activity.kept_rate)}) · {lines}"
-    )
+    return _(
+        "*Team:* {attempts} · {rpc} right-party (RPC {rpc_rate}) · promises {made} made, {kept} kept,"
+        " {broken} broken (kept rate {kept_rate}) · {lines}"
+    ).format(
+        attempts=counted("{count} attempt", "{count} attempts", activity.attempts),
+        rpc=number(activity.right_party_contacts), rpc_rate=_percent(activity.rpc_rate),
+        made=number(activity.promises_made), kept=number(activity.promises_kept),
+        broken=number(activity.promises_broken), kept_rate=_percent(activity.kept_rate), lines=lines,
+    )  # fmt: skip
 
 
 def _portfolio_lines(report: PerformanceReport) -> list[str]:
@@ -250,11 +290,14 @@ def _portfolio_lines(report: PerformanceReport) -> list[str]:
     still owing) apart from paid off (owing nothing)."""
     team = report.team
     target = team.target_currency
-    lines = [f"*CEI, delinquent accounts:* {_per_currency(team.cei, target, _index)}"]
+    lines = [_("*CEI, delinquent accounts:* {values}").format(values=_per_currency(team.cei, target, _index))]
     if report.kind == "month":
-        lines.append(f"*CEI, all receivables:* {_per_currency(team.cei_all_receivables, target, _index)}")
-    lines.append(f"*Cured (current again):* {_per_currency(team.cure_rate, target, _percent)}")
-    lines.append(f"*Paid off:* {_per_currency(team.paid_off_rate, target, _percent)}")
+        all_receivables = _per_currency(team.cei_all_receivables, target, _index)
+        lines.append(_("*CEI, all receivables:* {values}").format(values=all_receivables))
+    lines.append(
+        _("*Cured (current again):* {values}").format(values=_per_currency(team.cure_rate, target, _percent))
+    )
+    lines.append(_("*Paid off:* {values}").format(values=_per_currency(team.paid_off_rate, target, _percent)))
     return lines
 
 
@@ -262,16 +305,19 @@ def _aging_text(report: PerformanceReport) -> str:
     team = report.team
     totals = {cur: sum(buckets.values(), _ZERO) for cur, buckets in team.aging.items()}
     if not totals:
-        return "*Aging:* nothing owed at the end of the period"
+        return _("*Aging:* nothing owed at the end of the period")
     # Largest balance first; each currency is summed on its own.
     order = sorted(totals, key=lambda cur: (-totals[cur], cur))
-    at = f"at the end of {_REST_OF[report.kind]}" if report.complete else "now"
-    lines = [f"*Aging {at}* (previous period's end in brackets)"]
+    heading = (
+        _(_AGING_AT_END[report.kind])
+        if report.complete
+        else _("*Aging now* (previous period's end in brackets)")
+    )
+    lines = [heading]
     lines += [_aging_line(team, cur, totals[cur]) for cur in order[:AGING_CURRENCIES]]
     if len(order) > AGING_CURRENCIES:
-        lines.append(
-            f"+{_count(len(order) - AGING_CURRENCIES, 'more currency', 'more currencies')}: in the spreadsheet"
-        )
+        more = _more_currencies(len(order) - AGING_CURRENCIES)
+        lines.append(_("+{currencies}: in the spreadsheet").format(currencies=more))
     return clip("\n".join(lines), AGING_TEXT_LIMIT)
 
 
@@ -280,7 +326,7 @@ def _aging_line(team: TeamNumbers, currency: str, total: Decimal) -> str:
     was = _money(sum(before.values(), _ZERO), currency)
     now = team.aging.get(currency, {})
     buckets = " · ".join(f"{one_line(b, 10)} {_money(now[b], currency)}" for b in _BUCKETS if now.get(b))
-    return clip(f"• *{_money(total, currency)}* ({was}): {buckets or 'all current'}", AGING_LINE_LIMIT)
+    return clip(f"• *{_money(total, currency)}* ({was}): {buckets or _('all current')}", AGING_LINE_LIMIT)
 
 
 # --- Wins ------------------------------------------------------------------------------------------------
@@ -288,7 +334,7 @@ def _aging_line(team: TeamNumbers, currency: str, total: Decimal) -> str:
 
 def _win_line(win: Win) -> str:
     # `what` is written by the report builder with account ids, never a customer's name; escaped anyway.
-    who = one_line(win.agent_name, NAME_LIMIT) or "unassigned"
+    who = one_line(win.agent_name, NAME_LIMIT) or _("unassigned")
     line = f"• :tada: *{who}* — {one_line(win.what, WHAT_LIMIT)}"
     if win.amount is not None and win.currency:
         line += f" · {_money(win.amount, win.currency)}"
@@ -296,10 +342,11 @@ def _win_line(win: Win) -> str:
 
 
 def _wins_text(report: PerformanceReport, wins: Sequence[Win]) -> str:
-    when = f"of {_REST_OF[report.kind]}" if report.complete else _THIS_PERIOD[report.kind]
-    lines = [f"*Wins {when}*", *(_win_line(win) for win in wins[:WINS_SHOWN])]
+    heading = _(_WINS_OF[report.kind]) if report.complete else _(_WINS_SO_FAR[report.kind])
+    lines = [heading, *(_win_line(win) for win in wins[:WINS_SHOWN])]
     if len(wins) > WINS_SHOWN:
-        lines.append(f"…and {_count(len(wins) - WINS_SHOWN, 'more win')}")
+        more = counted("{count} more win", "{count} more wins", len(wins) - WINS_SHOWN)
+        lines.append(_("…and {wins}").format(wins=more))
     return clip("\n".join(lines), WINS_TEXT_LIMIT)
 
 
@@ -319,7 +366,10 @@ def _agent_collected(agent: AgentNumbers, currency: str) -> str:
     if agent.target is None:
         text = _money(done, currency)
     else:
-        text = f"{_money(done, currency)} of {_money(agent.target, currency)} ({_percent(_share(done, agent.target))})"
+        text = _("{amount} of {target} ({share})").format(
+            amount=_money(done, currency), target=_money(agent.target, currency),
+            share=_percent(_share(done, agent.target)),
+        )  # fmt: skip
     others = sorted((c, a) for c, a in agent.collected.items() if c != currency)
     if others:
         text += " · +" + _amounts(others, AGENT_OTHER_CURRENCIES)
@@ -328,35 +378,44 @@ def _agent_collected(agent: AgentNumbers, currency: str) -> str:
 
 def _agent_line(agent: AgentNumbers, currency: str) -> str:
     parts = [
-        f"{agent.attempts:,} att",
-        f"RPC {_percent(agent.rpc_rate)}",
-        f"PTP {agent.promises_made:,}/{agent.promises_kept:,}/{agent.promises_broken:,} ({_percent(agent.kept_rate)})",
+        _("{count} att").format(count=number(agent.attempts)),
+        _("RPC {share}").format(share=_percent(agent.rpc_rate)),
+        _("PTP {made}/{kept}/{broken} ({share})").format(
+            made=number(agent.promises_made),
+            kept=number(agent.promises_kept),
+            broken=number(agent.promises_broken),
+            share=_percent(agent.kept_rate),
+        ),
         _agent_collected(agent, currency),
         _lines_worked(agent),
-        f"{agent.escalations_raised:,} esc",
+        _("{count} esc").format(count=number(agent.escalations_raised)),
     ]
     if agent.attempted_breaches:
-        parts.append(f":warning: {agent.attempted_breaches:,}")
+        parts.append(f":warning: {number(agent.attempted_breaches)}")
     return clip(f"• {_agent_name(agent)} — " + " · ".join(parts), AGENT_LINE_LIMIT)
 
 
 def _lines_worked(agent: AgentNumbers) -> str:
     if not agent.accounts_assigned:
-        return "no worklist"  # not 0/0: there was nothing on a list to work
-    return f"{agent.accounts_worked:,}/{agent.accounts_assigned:,} lines"
+        return _("no worklist")  # not 0/0: there was nothing on a list to work
+    return _("{worked}/{assigned} lines").format(
+        worked=number(agent.accounts_worked), assigned=number(agent.accounts_assigned)
+    )
 
 
 def _agent_blocks(report: PerformanceReport, left_off: str) -> list[Block]:
     if not report.agents:
-        return [section("No agent had accounts or activity in this period.")]
+        return [section(_("No agent had accounts or activity in this period."))]
     currency = report.team.target_currency
     lines = lines_within(
         (_agent_line(agent, currency) for agent in ranked_agents(report)), AGENTS_TEXT_BUDGET
     )
-    blocks = [context(AGENTS_LEGEND), *(section(chunk) for chunk in pack_lines(lines, SECTION_TEXT_LIMIT))]
+    blocks = [context(_(AGENTS_LEGEND)), *(section(chunk) for chunk in pack_lines(lines, SECTION_TEXT_LIMIT))]
     rest = len(report.agents) - len(lines)
     if rest:
-        blocks.append(context(clip(f"…and {_count(rest, 'more agent')}: {left_off}", FOOTER_TEXT_LIMIT)))
+        more = counted("{count} more agent", "{count} more agents", rest)
+        said = _("…and {agents}: {where}").format(agents=more, where=_(left_off))
+        blocks.append(context(clip(said, FOOTER_TEXT_LIMIT)))
     return blocks
 
 
@@ -375,7 +434,8 @@ def _agent_reply(report: PerformanceReport, agent: AgentNumbers) -> Reply:
     if wins:
         blocks.append(section(_wins_text(report, wins)))
     # The fallback is mrkdwn too (notifications, screen readers): the name is escaped there as well.
-    text = clip(f"{_title(report)} for {one_line(agent.name or agent.agent_id, NAME_LIMIT)}", 500)
+    whose = one_line(agent.name or agent.agent_id, NAME_LIMIT)
+    text = clip(_("{title} for {agent}").format(title=_title(report), agent=whose), 500)
     return Reply(text=text, blocks=blocks)
 
 
@@ -383,20 +443,35 @@ def _agent_fields(agent: AgentNumbers, currency: str) -> list[str]:
     collected = _target_first(agent.collected, currency) or [(currency, _ZERO)]
     listed = "\n".join(_amounts([item], 1) for item in collected[:FIELD_CURRENCIES])
     if len(collected) > FIELD_CURRENCIES:
-        listed += f"\n+{_count(len(collected) - FIELD_CURRENCIES, 'more currency', 'more currencies')}"
+        listed += "\n+" + _more_currencies(len(collected) - FIELD_CURRENCIES)
     done = agent.collected.get(currency, _ZERO)
-    target = NA if agent.target is None else _money(agent.target, currency)
+    target = _(NA) if agent.target is None else _money(agent.target, currency)
     worked = _share(Decimal(agent.accounts_worked), Decimal(agent.accounts_assigned))
     fields = [
-        f"*Attempts*\n{agent.attempts:,} · {agent.right_party_contacts:,} right-party ({_percent(agent.rpc_rate)})",
-        f"*Promises*\n{agent.promises_made:,} made · {agent.promises_kept:,} kept · {agent.promises_broken:,} broken"
-        f"\nkept rate {_percent(agent.kept_rate)}",
-        f"*Collected*\n{listed}",
-        f"*Target*\n{target} ({_percent(_share(done, agent.target))} reached)",
-        f"*Worklist lines* (summed over the working days)\n{agent.accounts_worked:,} worked of"
-        f" {agent.accounts_assigned:,} assigned ({_percent(worked)})",
-        f"*Escalations raised*\n{agent.escalations_raised:,}",
-        f"*Attempts refused by the contact rules*\n{agent.attempted_breaches:,}",
+        _("*Attempts*\n{attempts} · {rpc} right-party ({share})").format(
+            attempts=number(agent.attempts),
+            rpc=number(agent.right_party_contacts),
+            share=_percent(agent.rpc_rate),
+        ),
+        _("*Promises*\n{made} made · {kept} kept · {broken} broken\nkept rate {share}").format(
+            made=number(agent.promises_made),
+            kept=number(agent.promises_kept),
+            broken=number(agent.promises_broken),
+            share=_percent(agent.kept_rate),
+        ),
+        _("*Collected*\n{amounts}").format(amounts=listed),
+        _("*Target*\n{target} ({share} reached)").format(
+            target=target, share=_percent(_share(done, agent.target))
+        ),
+        _(
+            "*Worklist lines* (summed over the working days)\n{worked} worked of {assigned} assigned ({share})"
+        ).format(
+            worked=number(agent.accounts_worked),
+            assigned=number(agent.accounts_assigned),
+            share=_percent(worked),
+        ),
+        _("*Escalations raised*\n{count}").format(count=number(agent.escalations_raised)),
+        _("*Attempts refused by the contact rules*\n{count}").format(count=number(agent.attempted_breaches)),
     ]
     return [clip(field, AGENT_TEXT_LIMIT // len(fields)) for field in fields]
 
@@ -407,4 +482,7 @@ def _agent_fields(agent: AgentNumbers, currency: str) -> list[str]:
 def so_far_lines(report: PerformanceReport) -> list[str]:
     """A day so far as the supervisors' App Home shows it: collected against target and the
     team's work, worded as the digest words them."""
-    return [f"*Collected:* {_collected_text(report.team)}", _activity_text(report.team.activity)]
+    return [
+        _("*Collected:* {collected}").format(collected=_collected_text(report.team)),
+        _activity_text(report.team.activity),
+    ]

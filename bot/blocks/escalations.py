@@ -31,10 +31,10 @@ from bot.blocks.kit import (
 )
 from bot.blocks.modals import _account_input, _input, _static_select, _text_input
 from bot.blocks.mrkdwn import channel_icon, clip_escaped, escape, local_time, mention, one_line
-from bot.currency import format_money
 from bot.escalations.model import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DecisionContext, ModalOrigin, QuestionToAnswer
+from bot.language.model import N_, _, counted, number, speaker
 from bot.ledger.model import ContactLine
 from bot.vocabulary import (
     CLOSED_STATUSES,
@@ -65,21 +65,21 @@ LIST_TEXT_BUDGET = 10_000
 MODAL_TEXT_LIMIT = 24
 
 KIND_LABELS: dict[EscalationKind, str] = {
-    EscalationKind.PAYMENT_PLAN: "Payment plan",
-    EscalationKind.SETTLEMENT: "Settlement",
-    EscalationKind.WRITE_OFF: "Write-off",
-    EscalationKind.LEGAL: "Legal referral",
-    EscalationKind.HARDSHIP: "Hardship pause",
-    EscalationKind.DISPUTE_REVIEW: "Dispute review",
+    EscalationKind.PAYMENT_PLAN: N_("Payment plan"),
+    EscalationKind.SETTLEMENT: N_("Settlement"),
+    EscalationKind.WRITE_OFF: N_("Write-off"),
+    EscalationKind.LEGAL: N_("Legal referral"),
+    EscalationKind.HARDSHIP: N_("Hardship pause"),
+    EscalationKind.DISPUTE_REVIEW: N_("Dispute review"),
 }
 
 _KIND_CHOICES: dict[EscalationKind, str] = {
-    EscalationKind.PAYMENT_PLAN: "Payment plan (instalments)",
-    EscalationKind.SETTLEMENT: "Settlement (accept less)",
-    EscalationKind.WRITE_OFF: "Write off",
-    EscalationKind.LEGAL: "Refer to legal",
-    EscalationKind.HARDSHIP: "Hardship pause",
-    EscalationKind.DISPUTE_REVIEW: "Review a dispute",
+    EscalationKind.PAYMENT_PLAN: N_("Payment plan (instalments)"),
+    EscalationKind.SETTLEMENT: N_("Settlement (accept less)"),
+    EscalationKind.WRITE_OFF: N_("Write off"),
+    EscalationKind.LEGAL: N_("Refer to legal"),
+    EscalationKind.HARDSHIP: N_("Hardship pause"),
+    EscalationKind.DISPUTE_REVIEW: N_("Review a dispute"),
 }
 
 _DECIDED = frozenset({EscalationStatus.APPROVED, EscalationStatus.REJECTED, EscalationStatus.RETURNED})
@@ -100,26 +100,31 @@ def _code(text: str) -> str:
 
 
 def _name(card: EscalationCard) -> str:
-    return one_line(card.customer_name, NAME_LIMIT) or "(no name)"
+    return one_line(card.customer_name, NAME_LIMIT) or _("(no name)")
 
 
 def _who(user: str | None) -> str:
-    return mention(user) if user and any(ch.isalnum() for ch in user) else "someone"
+    return mention(user) if user and any(ch.isalnum() for ch in user) else _("someone")
 
 
 def _mentions(users: Sequence[str]) -> str:
     unique = list(dict.fromkeys(u for u in users if any(ch.isalnum() for ch in u)))
     text = " ".join(mention(u) for u in unique[:MENTIONS_LIMIT])
     hidden = len(unique) - MENTIONS_LIMIT
-    return f"{text} and {hidden:,} more" if hidden > 0 else text
+    return _("{names} and {count} more").format(names=text, count=number(hidden)) if hidden > 0 else text
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+def _instalments(n: int) -> str:
+    return counted("{count} instalment", "{count} instalments", n)
 
 
 def _money(amount: Decimal, card: EscalationCard) -> str:
-    return format_money(amount, card.currency)
+    return speaker().money(amount, card.currency)
+
+
+def _day(day: date) -> str:
+    """A calendar day as the reader writes it: `Dec 31, 2026`, `31 de dez. de 2026`."""
+    return speaker().day(day)
 
 
 def _utc(at: datetime) -> datetime:
@@ -133,15 +138,15 @@ def _when(at: datetime, card: EscalationCard) -> str:
 
 def _hours(hours: float) -> str:
     if hours < 1:
-        return f"{max(0, int(hours * 60))} min"
-    return f"{int(hours):,} h"
+        return _("{count} min").format(count=number(max(0, int(hours * 60))))
+    return _("{count} h").format(count=number(int(hours)))
 
 
 def _age(since: datetime, now: datetime) -> str:
     seconds = max(0.0, (_utc(now) - _utc(since)).total_seconds())
     if seconds < 86_400:
         return _hours(seconds / 3600)
-    return f"{int(seconds // 86_400):,} d"
+    return _("{count} d").format(count=number(int(seconds // 86_400)))
 
 
 def _link(url: str | None, label: str) -> str | None:
@@ -153,7 +158,7 @@ def _link(url: str | None, label: str) -> str | None:
 
 def kind_noun(kind: EscalationKind) -> str:
     """`settlement`, `payment plan`, `legal referral`: the kind inside a sentence."""
-    return KIND_LABELS[kind].lower()
+    return _(KIND_LABELS[kind]).lower()
 
 
 def _sentence(text: str) -> str:
@@ -162,7 +167,9 @@ def _sentence(text: str) -> str:
 
 def _fallback(card: EscalationCard, what: str) -> str:
     """A notification text: the account id (escaped, as `text` is read as mrkdwn), no customer."""
-    return f"{what}: {kind_noun(card.kind)} on {one_line(card.account_id, ACCOUNT_ID_LIMIT)}"
+    return _("{what}: {kind} on {account_id}").format(
+        what=what, kind=kind_noun(card.kind), account_id=one_line(card.account_id, ACCOUNT_ID_LIMIT)
+    )
 
 
 # --- The request in words ------------------------------------------------------------------------
@@ -177,37 +184,48 @@ def request_in_words(card: EscalationCard) -> str:
         case EscalationKind.PAYMENT_PLAN:
             return _plan_words(card)
         case EscalationKind.WRITE_OFF:
-            return f"write off {_written_off(card)}"
+            return _("write off {amount}").format(amount=_written_off(card))
         case EscalationKind.LEGAL:
-            return "refer to legal"
+            return _("refer to legal")
+        case EscalationKind.HARDSHIP if card.until:
+            return _("pause collection (hardship) until {date}").format(date=_day(card.until))
         case EscalationKind.HARDSHIP:
-            return "pause collection (hardship)" + (f" until {card.until.isoformat()}" if card.until else "")
+            return _("pause collection (hardship)")
         case _:
-            return "review a dispute"
+            return _("review a dispute")
 
 
 def _settlement_words(card: EscalationCard) -> str:
-    text = "settle" if card.amount is None else f"settle for {_money(card.amount, card)}"
+    text = (
+        _("settle")
+        if card.amount is None
+        else _("settle for {amount}").format(amount=_money(card.amount, card))
+    )
     if card.forgiven > 0:
-        text += f" (forgives {_money(card.forgiven, card)})"
+        text += " " + _("(forgives {amount})").format(amount=_money(card.forgiven, card))
     return text
 
 
 def _plan_words(card: EscalationCard) -> str:
-    count = f"{card.instalments:,} " if card.instalments else ""
-    noun = "instalment" if card.instalments == 1 else "instalments"
-    text = f"payment plan: {count}monthly {noun}"
+    if card.instalments:
+        text = counted(
+            "payment plan: {count} monthly instalment",
+            "payment plan: {count} monthly instalments",
+            card.instalments,
+        )
+    else:
+        text = _("payment plan: monthly instalments")
     if card.amount is not None:
-        text += f" of {_money(card.amount, card)}"
+        text += " " + _("of {amount}").format(amount=_money(card.amount, card))
     if card.until:
-        text += f" (last on {card.until.isoformat()})"
+        text += " " + _("(last on {date})").format(date=_day(card.until))
     return text
 
 
 def _written_off(card: EscalationCard) -> str:
     if card.amount is not None:
         return _money(card.amount, card)
-    return _money(card.forgiven, card) if card.forgiven > 0 else "the balance"
+    return _money(card.forgiven, card) if card.forgiven > 0 else _("the balance")
 
 
 def _request(card: EscalationCard) -> str:
@@ -232,36 +250,40 @@ def _first_instalment(card: EscalationCard) -> date | None:
 def _plan_effect(card: EscalationCard) -> str:
     if card.schedule:
         return _schedule_effect(card)
-    text = _count(card.instalments, "instalment") if card.instalments else "The instalments"
+    text = _instalments(card.instalments) if card.instalments else _("The instalments")
     if card.amount is not None:
-        text += f" of {_money(card.amount, card)}"
-    text += " scheduled"
+        text += " " + _("of {amount}").format(amount=_money(card.amount, card))
+    text += " " + _("scheduled")
     first = _first_instalment(card)
     if first:
-        text += f", the first on {first.isoformat()}"
+        text += _(", the first on {date}").format(date=_day(first))
     if card.until:
-        text += f", the last on {card.until.isoformat()}"
+        text += _(", the last on {date}").format(date=_day(card.until))
     return text + "."
 
 
 def _schedule_effect(card: EscalationCard) -> str:
     """The instalments as scheduled (or as approving would schedule them now)."""
     first, last = card.schedule[0], card.schedule[-1]
-    text = f"{_count(len(card.schedule), 'instalment')} of {_money(first.amount, card)} scheduled"
+    text = _("{instalments} of {amount} scheduled").format(
+        instalments=_instalments(len(card.schedule)), amount=_money(first.amount, card)
+    )
     if last.amount != first.amount:
-        text += f" (the last {_money(last.amount, card)})"
-    text += f", the first on {first.due_date.isoformat()}"
+        text += " " + _("(the last {amount})").format(amount=_money(last.amount, card))
+    text += _(", the first on {date}").format(date=_day(first.due_date))
     if len(card.schedule) > 1:
-        text += f", the last on {last.due_date.isoformat()}"
+        text += _(", the last on {date}").format(date=_day(last.due_date))
     return text + "."
 
 
 def _write_off_effect(card: EscalationCard) -> str:
     if card.applied is None:
-        return f"Written off {_written_off(card)}."
-    text = f"Written off {_money(card.applied, card)}"
+        return _("Written off {amount}.").format(amount=_written_off(card))
+    text = _("Written off {amount}").format(amount=_money(card.applied, card))
     if card.amount is not None and card.applied < card.amount:
-        text += f" (capped at the balance at the decision: {_money(card.amount, card)} was requested)"
+        text += " " + _("(capped at the balance at the decision: {amount} was requested)").format(
+            amount=_money(card.amount, card)
+        )
     return text + "."
 
 
@@ -270,27 +292,31 @@ def _approved_effect(card: EscalationCard) -> str:
         case EscalationKind.PAYMENT_PLAN:
             return _plan_effect(card)
         case EscalationKind.SETTLEMENT if card.amount is not None:
-            return f"Settlement agreed: the account closes once {_money(card.amount, card)} is paid."
+            return _("Settlement agreed: the account closes once {amount} is paid.").format(
+                amount=_money(card.amount, card)
+            )
         case EscalationKind.SETTLEMENT:
-            return "Settlement agreed."
+            return _("Settlement agreed.")
         case EscalationKind.WRITE_OFF:
             return _write_off_effect(card)
         case EscalationKind.LEGAL:
-            return "The account is referred to legal."
+            return _("The account is referred to legal.")
         case EscalationKind.HARDSHIP if card.until:
-            return f"The account is on hold until {card.until.isoformat()}."
+            return _("The account is on hold until {date}.").format(date=_day(card.until))
         case EscalationKind.HARDSHIP:
-            return "The account is on hold."
+            return _("The account is on hold.")
         case _:
-            return "The dispute review is approved."
+            return _("The dispute review is approved.")
 
 
 def _effect(card: EscalationCard) -> str:
     if card.status == EscalationStatus.APPROVED:
         return escape(_approved_effect(card))
     if card.status == EscalationStatus.RETURNED:
-        return f"Sent back to {_who(card.requested_by)}{_why_returned(card)} Nothing changed on the account."
-    return "Nothing changes on the account."
+        return _("Sent back to {agent}{why} Nothing changed on the account.").format(
+            agent=_who(card.requested_by), why=_why_returned(card)
+        )
+    return _("Nothing changes on the account.")
 
 
 def _why_returned(card: EscalationCard) -> str:
@@ -300,7 +326,9 @@ def _why_returned(card: EscalationCard) -> str:
 
 def _notice(card: EscalationCard) -> str:
     """How the account changed since the request, while a decision is still to come."""
-    return f":warning: *The account changed since the request.* {escape(card.notice or '')}"
+    return _(":warning: *The account changed since the request.* {notice}").format(
+        notice=escape(card.notice or "")
+    )
 
 
 def _require_decided(card: EscalationCard) -> None:
@@ -315,7 +343,9 @@ def escalation_message(card: EscalationCard) -> Reply:
     """The one message in the supervisors' channel; updated in place as the escalation moves on."""
     account_id = " ".join(card.account_id.split())[:ACCOUNT_ID_LIMIT]
     blocks = [
-        header(f"Escalation: {kind_noun(card.kind)} on {account_id}"),
+        header(
+            _("Escalation: {kind} on {account_id}").format(kind=kind_noun(card.kind), account_id=account_id)
+        ),
         _summary_section(card),
         context(*_contact_summary(card)),
     ]
@@ -324,35 +354,39 @@ def escalation_message(card: EscalationCard) -> Reply:
     blocks.append(section(_status_text(card)))
     if card.status in OPEN_ESCALATION_STATUSES:
         blocks.append(decision_buttons(card.id))
-    return Reply(text=_fallback(card, "Escalation"), blocks=blocks)
+    return Reply(text=_fallback(card, _("Escalation")), blocks=blocks)
 
 
 def _summary_section(card: EscalationCard) -> Block:
-    text = f"*{_name(card)}* · {_code(card.account_id)}\n*Request:* {_request(card)}"
+    text = f"*{_name(card)}* · {_code(card.account_id)}\n" + _("*Request:* {request}").format(
+        request=_request(card)
+    )
     reason = _quote(card.reason, REASON_LIMIT)
     if reason:
-        text += f"\n*Reason*\n{reason}"
-    dpd = f"{card.days_past_due:,}" if card.days_past_due > 0 else "current"
+        text += "\n" + _("*Reason*") + f"\n{reason}"
+    dpd = number(card.days_past_due) if card.days_past_due > 0 else _("current")
     # A closed account owes nothing past due, however old its due date: its status says so.
     standing = (
-        f"*Status*\n{status_name(card.account_status)}"
+        _("*Status*") + f"\n{status_name(card.account_status)}"
         if card.account_status in CLOSED_STATUSES
-        else f"*Days past due*\n{dpd}"
+        else _("*Days past due*") + f"\n{dpd}"
     )
     fields = [
-        f"*Balance*\n{escape(_money(card.balance, card))}",
+        _("*Balance*") + f"\n{escape(_money(card.balance, card))}",
         standing,
-        f"*Requested by*\n{_who(card.requested_by)}",
-        f"*Requested*\n{_when(card.requested_at, card)}",
+        _("*Requested by*") + f"\n{_who(card.requested_by)}",
+        _("*Requested*") + f"\n{_when(card.requested_at, card)}",
     ]
     return section(text, fields=fields)
 
 
 def _contact_summary(card: EscalationCard) -> list[str]:
-    attempts = f"*{_count(card.attempts_last_30_days, 'attempt')}* in the last 30 days"
+    attempts = _("*{attempts}* in the last 30 days").format(
+        attempts=counted("{count} attempt", "{count} attempts", card.attempts_last_30_days)
+    )
     recent = card.recent_contacts[:RECENT_CONTACTS]
     if not recent:
-        return [attempts, "No contact logged yet"]
+        return [attempts, _("No contact logged yet")]
     return [attempts, *(_contact_text(contact, card) for contact in recent)]
 
 
@@ -365,9 +399,9 @@ def _contact_text(contact: ContactLine, card: EscalationCard) -> str:
 def _status_text(card: EscalationCard) -> str:
     match card.status:
         case EscalationStatus.OPEN:
-            return ":large_yellow_circle: *Open*: waiting for a supervisor's decision"
+            return _(":large_yellow_circle: *Open*: waiting for a supervisor's decision")
         case EscalationStatus.WAITING_INFO:
-            return f":hourglass: waiting for {_who(card.requested_by)}'s answer"
+            return _(":hourglass: waiting for {agent}'s answer").format(agent=_who(card.requested_by))
         case EscalationStatus.RECOMMENDED:
             return _with_comment(_recommended_text(card), card)
         case _:
@@ -375,20 +409,24 @@ def _status_text(card: EscalationCard) -> str:
 
 
 def _recommended_text(card: EscalationCard) -> str:
-    forgives = f"forgives {escape(_money(card.forgiven, card))}, " if card.forgiven > 0 else ""
-    return (
-        f":raising_hand: Recommended by {_who(card.recommended_by)}"
-        f" — a manager decides ({forgives}above their limit)"
+    if card.forgiven > 0:
+        return _(
+            ":raising_hand: Recommended by {supervisor} — a manager decides (forgives {amount}, above their limit)"
+        ).format(supervisor=_who(card.recommended_by), amount=escape(_money(card.forgiven, card)))
+    return _(":raising_hand: Recommended by {supervisor} — a manager decides (above their limit)").format(
+        supervisor=_who(card.recommended_by)
     )
 
 
 def _decided_text(card: EscalationCard) -> str:
     icon, verb = _verdict(card)
-    text = f"{icon} *{verb.capitalize()}* by {_who(card.decided_by)}"
+    text = f"{icon} " + _("*{verb}* by {decider}").format(
+        verb=verb.capitalize(), decider=_who(card.decided_by)
+    )
     if card.decided_at:
         text += f" {_when(card.decided_at, card)}"
     if card.recommended_by and card.recommended_by != card.decided_by:
-        text += f", recommended by {_who(card.recommended_by)}"
+        text += _(", recommended by {supervisor}").format(supervisor=_who(card.recommended_by))
     if card.status != EscalationStatus.REJECTED:
         text += f"\n{_effect(card)}"
     return text
@@ -403,9 +441,9 @@ def decision_buttons(escalation_id: int) -> Block:
     """Approve, Reject, Ask for info: on the escalation's message and on the supervisors' Home."""
     value = str(escalation_id)
     return actions(
-        button("Approve", ActionId.ESCALATION_APPROVE, value, style="primary"),
-        button("Reject", ActionId.ESCALATION_REJECT, value, style="danger"),
-        button("Ask for info", ActionId.ESCALATION_ASK_INFO, value),
+        button(_("Approve"), ActionId.ESCALATION_APPROVE, value, style="primary"),
+        button(_("Reject"), ActionId.ESCALATION_REJECT, value, style="danger"),
+        button(_("Ask for info"), ActionId.ESCALATION_ASK_INFO, value),
     )
 
 
@@ -419,9 +457,9 @@ def _comment_blocks(card: EscalationCard) -> list[Block]:
 
 
 _COMMENT_LABELS = {
-    EscalationStatus.APPROVED: "Conditions",
-    EscalationStatus.REJECTED: "Why",
-    EscalationStatus.RETURNED: "Comment",
+    EscalationStatus.APPROVED: N_("Conditions"),
+    EscalationStatus.REJECTED: N_("Why"),
+    EscalationStatus.RETURNED: N_("Comment"),
 }
 
 
@@ -431,92 +469,107 @@ def _decision_comment_blocks(card: EscalationCard) -> list[Block]:
     comment = _quote(card.comment, COMMENT_LIMIT)
     if not comment:
         return []
-    return [section(f"*{_COMMENT_LABELS.get(card.status, 'Comment')}*\n{comment}")]
+    return [section(f"*{_(_COMMENT_LABELS.get(card.status, N_('Comment')))}*\n{comment}")]
 
 
 def _verdict(card: EscalationCard) -> tuple[str, str]:
     if card.status == EscalationStatus.APPROVED:
-        return ":white_check_mark:", "approved"
+        return ":white_check_mark:", _("approved")
     if card.status == EscalationStatus.RETURNED:
-        return ":leftwards_arrow_with_hook:", "returned"
-    return ":x:", "rejected"
+        return ":leftwards_arrow_with_hook:", _("returned")
+    return ":x:", _("rejected")
 
 
 def decision_reply(card: EscalationCard) -> Reply:
     """The thread reply once approved or rejected: who, the request, what happens, the comment."""
     _require_decided(card)
     icon, verb = _verdict(card)
-    text = f"{icon} {_who(card.decided_by)} {verb} the request — {_request(card)}."
+    decided = {"decider": _who(card.decided_by), "request": _request(card)}
+    if card.status == EscalationStatus.APPROVED:
+        text = _("{decider} approved the request — {request}.").format(**decided)
+    elif card.status == EscalationStatus.RETURNED:
+        text = _("{decider} returned the request — {request}.").format(**decided)
+    else:
+        text = _("{decider} rejected the request — {request}.").format(**decided)
+    text = f"{icon} {text}"
     if card.recommended_by and card.recommended_by != card.decided_by:
-        text += f" It was recommended by {_who(card.recommended_by)}."
+        text += " " + _("It was recommended by {supervisor}.").format(supervisor=_who(card.recommended_by))
     blocks = [section(f"{text}\n{_effect(card)}"), *_decision_comment_blocks(card)]
     return Reply(text=_fallback(card, verb.capitalize()), blocks=blocks)
 
 
 def recommendation_reply(card: EscalationCard, managers: list[str]) -> Reply:
     """A supervisor approved above their limit: the managers are tagged to make the decision."""
-    text = (
-        f":raising_hand: {_who(card.recommended_by)} recommends approving: {_request(card)}."
-        " It is above their approval limit, so a manager decides."
-    )
+    text = _(
+        ":raising_hand: {supervisor} recommends approving: {request}. It is above their approval limit, so a"
+        " manager decides."
+    ).format(supervisor=_who(card.recommended_by), request=_request(card))
     who = _mentions(managers)
     if who:
-        text += f"\n{who}: please decide with the buttons on the message above."
+        text += "\n" + _("{managers}: please decide with the buttons on the message above.").format(
+            managers=who
+        )
     else:
-        text += "\n:warning: No manager is set up to decide: ask an admin to add one."
+        text += "\n" + _(":warning: No manager is set up to decide: ask an admin to add one.")
     blocks = [section(text), *_comment_blocks(card)]
-    return Reply(text=_fallback(card, "Recommended, a manager decides"), blocks=blocks)
+    return Reply(text=_fallback(card, _("Recommended, a manager decides")), blocks=blocks)
 
 
 def question_reply(asker: str, agent: str, question: str) -> Reply:
     """A supervisor's question to the agent, in the escalation's thread."""
-    text = f":question: {_who(asker)} asks {_who(agent)}:"
+    text = _(":question: {asker} asks {agent}:").format(asker=_who(asker), agent=_who(agent))
     quoted = _quote(question, QUESTION_LIMIT)
     if quoted:
         text += f"\n{quoted}"
     # The fallback is plain words (kit.Reply escapes it whole): the mentions are in the block.
-    return Reply(text="A question on the escalation", blocks=[section(text)])
+    return Reply(text=_("A question on the escalation"), blocks=[section(text)])
 
 
 def answer_reply(agent: str, answer: str) -> Reply:
     """The agent's answer to a question, given in the form of their DM, in the escalation's thread."""
-    text = f":speech_balloon: {_who(agent)} answers:"
+    text = _(":speech_balloon: {agent} answers:").format(agent=_who(agent))
     quoted = _quote(answer, QUESTION_LIMIT)
     if quoted:
         text += f"\n{quoted}"
-    return Reply(text="The agent's answer on the escalation", blocks=[section(text)])
+    return Reply(text=_("The agent's answer on the escalation"), blocks=[section(text)])
 
 
 def _waiting_for(card: EscalationCard, waited: str) -> str:
     if card.status == EscalationStatus.WAITING_INFO:
-        return f"has waited {waited}; it is waiting for {_who(card.requested_by)}'s answer"
+        return _("has waited {waited}; it is waiting for {agent}'s answer").format(
+            waited=waited, agent=_who(card.requested_by)
+        )
     if card.status == EscalationStatus.RECOMMENDED:
-        return f"has waited {waited} for a manager's decision"
-    return f"has waited {waited} for a decision"
+        return _("has waited {waited} for a manager's decision").format(waited=waited)
+    return _("has waited {waited} for a decision").format(waited=waited)
 
 
 def reminder_reply(card: EscalationCard, supervisors_on_duty: list[str], waited_hours: float) -> Reply:
     """The thread reminder after some working hours without a decision, tagging who is on duty."""
-    who = _mentions(supervisors_on_duty) or "No supervisor is on duty right now"
+    who = _mentions(supervisors_on_duty) or _("No supervisor is on duty right now")
     waited = _hours(waited_hours)
-    text = (
-        f":alarm_clock: {who}: this {kind_noun(card.kind)} {_waiting_for(card, waited)} — {_request(card)}."
+    text = _(":alarm_clock: {who}: this {kind} {waiting} — {request}.").format(
+        who=who, kind=kind_noun(card.kind), waiting=_waiting_for(card, waited), request=_request(card)
     )
-    return Reply(text=_fallback(card, f"Reminder, waiting {waited}"), blocks=[section(text)])
+    return Reply(
+        text=_fallback(card, _("Reminder, waiting {waited}").format(waited=waited)), blocks=[section(text)]
+    )
 
 
 def raised_again(card: EscalationCard, waited_hours: float, permalink: str | None) -> Reply:
     """Raised again in the channel after a working day: a pointer to the original message."""
     waited = _hours(waited_hours)
-    text = (
-        f":rotating_light: Still open after {waited}: *{kind_noun(card.kind)}* on {_code(card.account_id)}"
-        f" — {_request(card)}, requested by {_who(card.requested_by)}."
-    )
+    text = _(":rotating_light: Still open after {waited}: *{kind}* on {account_id} — {request}, requested by {agent}.").format(
+        waited=waited, kind=kind_noun(card.kind), account_id=_code(card.account_id), request=_request(card),
+        agent=_who(card.requested_by),
+    )  # fmt: skip
     if card.status == EscalationStatus.WAITING_INFO:
-        text += f"\nIt is waiting for {_who(card.requested_by)}'s answer."
-    link = _link(permalink, "See the escalation and decide in its thread")
-    text += f"\n{link}" if link else "\nIt is a little higher up in this channel."
-    return Reply(text=_fallback(card, f"Still open after {waited}"), blocks=[section(text)])
+        text += "\n" + _("It is waiting for {agent}'s answer.").format(agent=_who(card.requested_by))
+    link = _link(permalink, _("See the escalation and decide in its thread"))
+    text += f"\n{link}" if link else "\n" + _("It is a little higher up in this channel.")
+    return Reply(
+        text=_fallback(card, _("Still open after {waited}").format(waited=waited)), blocks=[section(text)]
+    )
 
 
 # --- What the agent sees -------------------------------------------------------------------------
@@ -528,69 +581,75 @@ def outcome_dm(card: EscalationCard, permalink: str | None) -> Reply:
     icon, verb = _verdict(card)
     effect = _effect(card)
     if card.status == EscalationStatus.RETURNED:
-        effect = (
-            f"It is back with you{_why_returned(card)} Nothing changed on the account; escalate again"
-            " with the account as it is now if it is still needed."
-        )
-    text = (
-        f"{icon} Your {kind_noun(card.kind)} request on {_code(card.account_id)} ({_name(card)})"
-        f" was *{verb}* by {_who(card.decided_by)} — {_request(card)}.\n{effect}"
-    )
-    blocks = [section(text), *_decision_comment_blocks(card)]
-    link = _link(permalink, "See the thread")
+        effect = _(
+            "It is back with you{why} Nothing changed on the account; escalate again with the account as it"
+            " is now if it is still needed."
+        ).format(why=_why_returned(card))
+    text = _("{icon} Your {kind} request on {account} was *{verb}* by {decider} — {request}.").format(
+        icon=icon, kind=kind_noun(card.kind), account=f"{_code(card.account_id)} ({_name(card)})", verb=verb,
+        decider=_who(card.decided_by), request=_request(card),
+    )  # fmt: skip
+    blocks = [section(f"{text}\n{effect}"), *_decision_comment_blocks(card)]
+    link = _link(permalink, _("See the thread"))
     if link:
         blocks.append(context(link))
-    return Reply(text=_fallback(card, f"Your escalation was {verb}"), blocks=blocks)
+    return Reply(text=_fallback(card, _("Your escalation was {verb}").format(verb=verb)), blocks=blocks)
 
 
 def question_dm(card: EscalationCard, permalink: str | None) -> Reply:
     """The agent's direct message with a supervisor's question (the thread is the supervisors'
     channel, which the agent may not see) and the button that opens the answer form."""
-    text = (
-        f":question: {_who(card.asked_by)} has a question on your {kind_noun(card.kind)} request on"
-        f" {_code(card.account_id)} ({_name(card)}) — {_request(card)}:"
-    )
+    text = _(":question: {asker} has a question on your {kind} request on {account} — {request}:").format(
+        asker=_who(card.asked_by), kind=kind_noun(card.kind), account=f"{_code(card.account_id)} ({_name(card)})",
+        request=_request(card),
+    )  # fmt: skip
     quoted = _quote(card.question, QUESTION_LIMIT)
     if quoted:
         text += f"\n{quoted}"
-    where = _link(permalink, "the escalation's thread") or "the escalation's thread"
+    thread = _("the escalation's thread")
+    where = _link(permalink, thread) or thread
     blocks = [
         section(text),
-        actions(button("Answer", ActionId.ESCALATION_ANSWER, str(card.id), style="primary")),
-        context(f"It waits for your answer. You can also reply in {where}."),
+        actions(button(_("Answer"), ActionId.ESCALATION_ANSWER, str(card.id), style="primary")),
+        context(_("It waits for your answer. You can also reply in {where}.").format(where=where)),
     ]
-    return Reply(text=_fallback(card, "A question on your escalation"), blocks=blocks)
+    return Reply(text=_fallback(card, _("A question on your escalation")), blocks=blocks)
 
 
 def answered_dm(card: EscalationCard, answer: str, permalink: str | None) -> Reply:
     """The question's DM once the agent answered (with the form or in the thread): the question
     and the answer stay to read, the Answer button goes, so nobody answers twice."""
-    text = (
-        f":question: {_who(card.asked_by)} asked about your {kind_noun(card.kind)} request on"
-        f" {_code(card.account_id)} ({_name(card)}) — {_request(card)}:"
-    )
+    text = _(":question: {asker} asked about your {kind} request on {account} — {request}:").format(
+        asker=_who(card.asked_by), kind=kind_noun(card.kind), account=f"{_code(card.account_id)} ({_name(card)})",
+        request=_request(card),
+    )  # fmt: skip
     asked = _quote(card.question, QUESTION_LIMIT)
     if asked:
         text += f"\n{asked}"
     # Two sections: a question and an answer each at their cap would not fit in one.
-    answered = ":white_check_mark: *You answered:*"
+    answered = _(":white_check_mark: *You answered:*")
     given = _quote(answer, QUESTION_LIMIT)
     if given:
         answered += f"\n{given}"
-    where = _link(permalink, "its thread") or "its thread"
-    follow = context(f"The escalation is back with the supervisors; follow it in {where}.")
+    thread = _("its thread")
+    where = _link(permalink, thread) or thread
+    follow = context(
+        _("The escalation is back with the supervisors; follow it in {where}.").format(where=where)
+    )
     blocks = [section(text), section(answered), follow]
-    return Reply(text=_fallback(card, "You answered the question on your escalation"), blocks=blocks)
+    return Reply(text=_fallback(card, _("You answered the question on your escalation")), blocks=blocks)
 
 
 def escalated_reply(card: EscalationCard, permalink: str | None) -> Reply:
     """The agent's ephemeral confirmation right after escalating."""
-    where = _link(permalink, "see the thread") or "it will appear in the supervisors' channel in a moment"
-    text = (
-        f":white_check_mark: Escalated to the supervisors: {where}.\n"
-        f"{_sentence(_request(card))} on {_code(card.account_id)} ({_name(card)})."
+    where = _link(permalink, _("see the thread")) or _(
+        "it will appear in the supervisors' channel in a moment"
     )
-    return Reply(text=_fallback(card, "Escalated"), blocks=[section(text)])
+    text = _(":white_check_mark: Escalated to the supervisors: {where}.").format(where=where)
+    text += "\n" + _("{request} on {account}.").format(
+        request=_sentence(_request(card)), account=f"{_code(card.account_id)} ({_name(card)})"
+    )
+    return Reply(text=_fallback(card, _("Escalated")), blocks=[section(text)])
 
 
 # --- `/collect escalations` ----------------------------------------------------------------------
@@ -600,35 +659,45 @@ def escalations_list(cards: list[EscalationCard], now: datetime, *, whose: str) 
     """Open escalations, oldest first. `whose` names the list in its header ("everyone's", "yours").
 
     Rows are added while they fit the text budget; the rest, the newest, are counted."""
-    title = header(f"Open escalations: {whose}" if whose.strip() else "Open escalations")
+    title = header(
+        _("Open escalations: {whose}").format(whose=whose) if whose.strip() else _("Open escalations")
+    )
     shown = sorted(
         (card for card in cards if card.status in OPEN_ESCALATION_STATUSES),
         key=lambda card: _utc(card.requested_at),
     )
     if not shown:
-        return Reply(text="No open escalations", blocks=[title, section(":tada: No open escalations.")])
+        none = _("No open escalations")
+        return Reply(text=none, blocks=[title, section(f":tada: {none}.")])
     rows = lines_within((_list_row(card, now) for card in shown), LIST_TEXT_BUDGET)
-    blocks = [title, context(f"{_count(len(shown), 'open escalation')}, oldest first")]
+    count = counted("{count} open escalation", "{count} open escalations", len(shown))
+    blocks = [title, context(_("{escalations}, oldest first").format(escalations=count))]
     blocks += [section(chunk) for chunk in pack_lines(rows, SECTION_TEXT_LIMIT)]
     rest = len(shown) - len(rows)
     if rest:
-        blocks.append(context(f"…and {rest:,} newer, not shown"))
-    return Reply(text=_count(len(shown), "open escalation"), blocks=blocks)
+        blocks.append(context(_("…and {count} newer, not shown").format(count=number(rest))))
+    return Reply(text=count, blocks=blocks)
 
 
 def _list_status(card: EscalationCard) -> str:
-    changed = " · :warning: the account changed since the request" if card.notice else ""
+    changed = " · " + _(":warning: the account changed since the request") if card.notice else ""
     if card.status == EscalationStatus.WAITING_INFO:
-        return f":hourglass: waiting for {_who(card.requested_by)}{changed}"
+        return _(":hourglass: waiting for {agent}").format(agent=_who(card.requested_by)) + changed
     if card.status == EscalationStatus.RECOMMENDED:
-        return f":raising_hand: recommended by {_who(card.recommended_by)}, a manager decides{changed}"
-    return f"open{changed}"
+        return (
+            _(":raising_hand: recommended by {supervisor}, a manager decides").format(
+                supervisor=_who(card.recommended_by)
+            )
+            + changed
+        )
+    return _("open") + changed
 
 
 def _list_row(card: EscalationCard, now: datetime) -> str:
+    by = _("by {agent}").format(agent=_who(card.requested_by))
     row = (
-        f"• *{KIND_LABELS[card.kind]}* {_code(card.account_id)} · {_request(card)} · {_list_status(card)}"
-        f" · by {_who(card.requested_by)} · *{_age(card.requested_at, now)}*"
+        f"• *{_(KIND_LABELS[card.kind])}* {_code(card.account_id)} · {_request(card)} · {_list_status(card)}"
+        f" · {by} · *{_age(card.requested_at, now)}*"
     )
     return clip_escaped(row, LIST_ROW_LIMIT) + _asked(card)
 
@@ -638,7 +707,9 @@ def _asked(card: EscalationCard) -> str:
     if card.status != EscalationStatus.WAITING_INFO or not (card.question or "").strip():
         return ""
     question = clip_escaped(escape(" ".join((card.question or "").split())), LIST_QUESTION_LIMIT)
-    return f"\n    :question: {_who(card.asked_by)} asks: _{question}_"
+    return "\n    " + _(":question: {asker} asks: _{question}_").format(
+        asker=_who(card.asked_by), question=question
+    )
 
 
 # --- Forms ---------------------------------------------------------------------------------------
@@ -650,7 +721,7 @@ def _view(callback_id: str, title: str, submit: str, blocks: list[Block], metada
         "callback_id": callback_id,
         "title": plain(title, MODAL_TEXT_LIMIT),
         "submit": plain(submit, MODAL_TEXT_LIMIT),
-        "close": plain("Cancel", MODAL_TEXT_LIMIT),
+        "close": plain(_("Cancel"), MODAL_TEXT_LIMIT),
         "private_metadata": metadata,
         "blocks": blocks,
     }
@@ -661,9 +732,11 @@ def _with_hint(block: Block, hint: str) -> Block:
 
 
 def _card_summary(card: EscalationCard) -> Block:
-    text = (
-        f"*{KIND_LABELS[card.kind]}* on {_code(card.account_id)} · {_name(card)}\n"
-        f"{_sentence(_request(card))}, requested by {_who(card.requested_by)}"
+    text = _("*{kind}* on {account_id} · {customer}").format(
+        kind=_(KIND_LABELS[card.kind]), account_id=_code(card.account_id), customer=_name(card)
+    )
+    text += "\n" + _("{request}, requested by {agent}").format(
+        request=_sentence(_request(card)), agent=_who(card.requested_by)
     )
     reason = _quote(card.reason, MODAL_REASON_LIMIT)
     return section(f"{text}\n{reason}" if reason else text)
@@ -675,18 +748,18 @@ def decision_modal(context: DecisionContext, card: EscalationCard) -> View:
     if context.decision == "ask":
         raise ValueError("a question is asked with question_modal")
     approving = context.decision == "approve"
-    title = "Approve" if approving else "Reject"
+    title = _("Approve") if approving else _("Reject")
     label, placeholder, hint = (
         (
-            "Conditions (if any)",
-            "What the agent must see to, e.g. the first instalment by Friday",
-            "Shown to the agent as the approval's conditions, and posted in the escalation's thread.",
+            _("Conditions (if any)"),
+            _("What the agent must see to, e.g. the first instalment by Friday"),
+            _("Shown to the agent as the approval's conditions, and posted in the escalation's thread."),
         )
         if approving
         else (
-            "Why you reject it",
-            "What is missing, and anything the agent should do next",
-            "Say why you reject it: the agent will read it. Posted in the escalation's thread too.",
+            _("Why you reject it"),
+            _("What is missing, and anything the agent should do next"),
+            _("Say why you reject it: the agent will read it. Posted in the escalation's thread too."),
         )
     )
     comment = _input(
@@ -702,7 +775,7 @@ def decision_modal(context: DecisionContext, card: EscalationCard) -> View:
         blocks.append(section(_notice(card)))
     blocks.append(_with_hint(comment, hint))
     # What the submit button does is decided again, from the account, when it is pressed.
-    submit = "Send back" if context.decision == "approve" and card.returns else title
+    submit = _("Send back") if context.decision == "approve" and card.returns else title
     return _view(CallbackId.DECISION_MODAL, title, submit, blocks, context.encode())
 
 
@@ -712,43 +785,47 @@ def question_modal(context: DecisionContext, card: EscalationCard) -> View:
         raise ValueError("an approval or a rejection is decided with decision_modal")
     question = _input(
         BlockId.QUESTION,
-        "Your question",
+        _("Your question"),
         _text_input(
             ActionId.ESCALATION_QUESTION_INPUT,
-            "What do you need to know?",
+            _("What do you need to know?"),
             multiline=True,
             max_length=INPUT_MAX_LENGTH,
         ),
     )
-    hint = (
+    hint = _(
         "Posted in the escalation's thread and sent to the agent, who answers with a button or in the"
         " thread; it waits for their answer."
     )
     blocks = [_card_summary(card), _with_hint(question, hint)]
-    return _view(CallbackId.QUESTION_MODAL, "Ask for info", "Ask", blocks, context.encode())
+    return _view(CallbackId.QUESTION_MODAL, _("Ask for info"), _("Ask"), blocks, context.encode())
 
 
 def answer_modal(carried: QuestionToAnswer, card: EscalationCard) -> View:
     """The agent's answer to the question of their DM: it goes into the escalation's thread."""
-    asked = f":question: {_who(card.asked_by)} asks:"
+    asked = _(":question: {asker} asks:").format(asker=_who(card.asked_by))
     quoted = _quote(card.question, MODAL_REASON_LIMIT)
     answer = _input(
         BlockId.ANSWER,
-        "Your answer",
+        _("Your answer"),
         _text_input(
             ActionId.ESCALATION_ANSWER_INPUT,
-            "What the supervisor needs to know",
+            _("What the supervisor needs to know"),
             multiline=True,
             max_length=INPUT_MAX_LENGTH,
         ),
     )
-    hint = "Posted in the escalation's thread and kept in the account's notes; the supervisors then decide."
+    hint = _(
+        "Posted in the escalation's thread and kept in the account's notes; the supervisors then decide."
+    )
     blocks = [
         _card_summary(card),
         section(f"{asked}\n{quoted}" if quoted else asked),
         _with_hint(answer, hint),
     ]
-    return _view(CallbackId.ANSWER_MODAL, "Answer the question", "Send answer", blocks, carried.encode())
+    return _view(
+        CallbackId.ANSWER_MODAL, _("Answer the question"), _("Send answer"), blocks, carried.encode()
+    )
 
 
 def escalate_modal(
@@ -763,28 +840,28 @@ def escalate_modal(
         _instalments_input(),
         _until_input(),
         _reason_input(reason),
-        context("The supervisors decide in their channel; you get a direct message with the outcome."),
+        context(_("The supervisors decide in their channel; you get a direct message with the outcome.")),
     ]
-    return _view(CallbackId.ESCALATE_MODAL, "Escalate an account", "Escalate", blocks, origin.encode())
+    return _view(CallbackId.ESCALATE_MODAL, _("Escalate an account"), _("Escalate"), blocks, origin.encode())
 
 
 def _kind_input() -> Block:
-    choices = [(label, kind.value) for kind, label in _KIND_CHOICES.items()]
+    choices = [(_(label), kind.value) for kind, label in _KIND_CHOICES.items()]
     return _input(
         BlockId.KIND,
-        "What do you ask for?",
-        _static_select(ActionId.ESCALATION_KIND_SELECT, "Pick one", choices),
+        _("What do you ask for?"),
+        _static_select(ActionId.ESCALATION_KIND_SELECT, _("Pick one"), choices),
     )
 
 
 def _amount_input() -> Block:
     block = _input(
         BlockId.AMOUNT,
-        "Amount",
-        _text_input(ActionId.AMOUNT_INPUT, "3,000.00", max_length=32),
+        _("Amount"),
+        _text_input(ActionId.AMOUNT_INPUT, _("3,000.00"), max_length=32),
         optional=True,
     )
-    hint = (
+    hint = _(
         "Settlement: what the customer pays. Payment plan: each instalment. Write-off: the amount"
         " written off. Not needed for the other kinds."
     )
@@ -799,30 +876,30 @@ def _instalments_input() -> Block:
         "min_value": "1",
         "placeholder": plain("6", 150),
     }
-    block = _input(BlockId.INSTALMENTS, "Number of instalments", element, optional=True)
-    return _with_hint(block, "Payment plan only: how many monthly instalments.")
+    block = _input(BlockId.INSTALMENTS, _("Number of instalments"), element, optional=True)
+    return _with_hint(block, _("Payment plan only: how many monthly instalments."))
 
 
 def _until_input() -> Block:
     element = {
         "type": "datepicker",
         "action_id": ActionId.ESCALATION_UNTIL_PICKER,
-        "placeholder": plain("Pick a date", 150),
+        "placeholder": plain(_("Pick a date"), 150),
     }
-    block = _input(BlockId.UNTIL, "Until", element, optional=True)
-    return _with_hint(block, "Payment plan: the last instalment. Hardship: when the pause ends.")
+    block = _input(BlockId.UNTIL, _("Until"), element, optional=True)
+    return _with_hint(block, _("Payment plan: the last instalment. Hardship: when the pause ends."))
 
 
 def _reason_input(initial: str | None = None) -> Block:
     block = _input(
         BlockId.REASON,
-        "Reason",
+        _("Reason"),
         _text_input(
             ActionId.ESCALATION_REASON_INPUT,
-            "What happened, and why this is the right outcome",
+            _("What happened, and why this is the right outcome"),
             multiline=True,
             max_length=INPUT_MAX_LENGTH,
             initial_value=initial,
         ),
     )
-    return _with_hint(block, "The supervisors see it on the escalation. Always needed.")
+    return _with_hint(block, _("The supervisors see it on the escalation. Always needed."))

@@ -11,11 +11,11 @@ from bot.aging import AgingBucket
 from bot.blocks.answers import error_reply
 from bot.blocks.kit import Block, Reply, actions, button, context, divider, section
 from bot.blocks.mrkdwn import channel_icon, code, escape, local_time, mention, sentence
-from bot.currency import format_money
 from bot.errors import UserError
 from bot.ids import ActionId
 from bot.interactions import CarriedKey, OverpaymentToConfirm
-from bot.ledger.model import AccountSummary, ContactLine, PaymentLine
+from bot.language.model import N_, _, counted, speaker
+from bot.ledger.model import AccountSummary, ContactLine, PaymentLine, PromiseStanding
 from bot.ledger.records.contacts import ContactOutcome
 from bot.ledger.records.holds import HoldOutcome
 from bot.ledger.records.payments import PaymentOutcome
@@ -30,18 +30,20 @@ if TYPE_CHECKING:
 
 def help_reply(intro: str | None = None, languages: Sequence[str] = tuple(LANGUAGES)) -> Reply:
     """The command list, and the words of `languages` the bot also takes for each subcommand."""
-    lines = [f"`{usage}`  {description}" for usage, description in HELP_LINES]
+    lines = [f"`{usage}`  {_(description)}" for usage, description in HELP_LINES]
     blocks = [section(escape(intro))] if intro else []
     blocks += [
-        section("*collect-bot commands*\n" + "\n".join(lines)),
+        section(_("*collect-bot commands*") + "\n" + "\n".join(lines)),
         context(
-            "Type `log`, `pay` or `promise` with nothing after it to fill in a form instead.",
-            "Name a person with an @-mention: type `@` and pick them from the list"
-            " (`/collect assign ACC-1042 @ana`).",
+            _("Type `log`, `pay` or `promise` with nothing after it to fill in a form instead."),
+            _(
+                "Name a person with an @-mention: type `@` and pick them from the list"
+                " (`/collect assign ACC-1042 @ana`)."
+            ),
         ),
         *(_also_understood(language) for language in languages if language in LANGUAGES),
     ]
-    return Reply(text="collect-bot commands", blocks=blocks)
+    return Reply(text=_("collect-bot commands"), blocks=blocks)
 
 
 def _also_understood(language: str) -> Block:
@@ -55,8 +57,12 @@ def _also_understood(language: str) -> Block:
         )
 
     return context(
-        f"Also in {LANGUAGES[language]}: {listed(SUBCOMMAND_ALIASES)}.",
-        f"Channels and outcomes: {listed(CHANNEL_ALIASES)}; {listed(OUTCOME_ALIASES)}.",
+        _("Also in {language}: {words}.").format(
+            language=_(LANGUAGES[language]), words=listed(SUBCOMMAND_ALIASES)
+        ),
+        _("Channels and outcomes: {channels}; {outcomes}.").format(
+            channels=listed(CHANNEL_ALIASES), outcomes=listed(OUTCOME_ALIASES)
+        ),
     )
 
 
@@ -68,27 +74,41 @@ def parse_error_reply(error: UserError) -> Reply:
     return error_reply(error)
 
 
-_BUCKET_LABEL = {AgingBucket.CURRENT: "current"}
+_STANDING = {
+    PromiseStanding.PENDING: N_("pending"),
+    PromiseStanding.DUE_TODAY: N_("due today"),
+    PromiseStanding.IN_GRACE: N_("in grace"),
+    PromiseStanding.BROKEN: N_("broken"),
+}
+
+
+def _bucket(bucket: AgingBucket) -> str:
+    if bucket == AgingBucket.CURRENT:
+        return _("current")
+    return _("{bucket} days").format(bucket=bucket)
 
 
 def account_card(summary: AccountSummary) -> Reply:
-    balance = format_money(summary.balance, summary.currency)
-    bucket = _BUCKET_LABEL.get(summary.aging_bucket, f"{summary.aging_bucket} days")
+    reader = speaker()
+    balance = reader.money(summary.balance, summary.currency)
+    bucket = _bucket(summary.aging_bucket)
     status = status_name(summary.status) + (
         f" ({escape(summary.hold_reason)})" if summary.hold_reason else ""
     )
-    owner = mention(summary.assigned_to) if summary.assigned_to else "unassigned"
+    owner = mention(summary.assigned_to) if summary.assigned_to else _("unassigned")
     # A closed account owes nothing past due, however old its due date: its status says it all.
     closed = summary.status in CLOSED_STATUSES
-    overdue = [] if closed else [f"*Days past due*\n{summary.days_past_due} · {bucket}"]
+    overdue = (
+        [] if closed else [_("*Days past due*") + f"\n{reader.number(summary.days_past_due)} · {bucket}"]
+    )
     blocks = [
         section(
             f"*{escape(summary.customer_name)}* · {code(summary.account_id)}",
             fields=[
-                f"*Balance*\n{balance} ({summary.currency})",
+                _("*Balance*") + f"\n{balance} ({summary.currency})",
                 *overdue,
-                f"*Status*\n{status}",
-                f"*Assigned to*\n{owner}",
+                _("*Status*") + f"\n{status}",
+                _("*Assigned to*") + f"\n{owner}",
             ],
         ),
     ]
@@ -99,8 +119,12 @@ def account_card(summary: AccountSummary) -> Reply:
         promise = summary.open_promise
         blocks.append(
             section(
-                f"*Open promise:* {format_money(promise.amount, summary.currency)} by {promise.due_date.isoformat()}"
-                f" ({promise.standing}; paid so far {format_money(promise.paid_toward, summary.currency)})"
+                _("*Open promise:* {amount} by {date} ({standing}; paid so far {paid})").format(
+                    amount=reader.money(promise.amount, summary.currency),
+                    date=reader.day(promise.due_date),
+                    standing=_(_STANDING.get(promise.standing, promise.standing)),
+                    paid=reader.money(promise.paid_toward, summary.currency),
+                )
             )
         )
     blocks += [
@@ -108,19 +132,23 @@ def account_card(summary: AccountSummary) -> Reply:
         section(_contacts_text(summary.contacts, summary.zone)),
         section(_payments_text(summary)),
     ]
-    standing = status_name(summary.status) if closed else f"{summary.days_past_due} days past due"
+    standing = (
+        status_name(summary.status)
+        if closed
+        else counted("{count} day past due", "{count} days past due", summary.days_past_due)
+    )
     return Reply(text=f"{summary.account_id}: {balance}, {standing}", blocks=blocks)
 
 
 def _contacts_text(contacts: list[ContactLine], zone: ZoneInfo) -> str:
     if not contacts:
-        return "*Last contacts*\nNone logged yet."
+        return _("*Last contacts*") + "\n" + _("None logged yet.")
     lines = [_contact_line(c, zone) for c in contacts]
-    return "*Last contacts*\n" + "\n".join(lines)
+    return _("*Last contacts*") + "\n" + "\n".join(lines)
 
 
 def _contact_line(contact: ContactLine, zone: ZoneInfo) -> str:
-    who = f" by {mention(contact.agent)}" if contact.agent else ""
+    who = _(" by {agent}").format(agent=mention(contact.agent)) if contact.agent else ""
     notes = f" — {escape(contact.notes[:200])}" if contact.notes else ""
     when = local_time(contact.at, zone)
     channel = escape(channel_name(contact.channel))
@@ -129,35 +157,52 @@ def _contact_line(contact: ContactLine, zone: ZoneInfo) -> str:
 
 def _payments_text(summary: AccountSummary) -> str:
     if not summary.payments:
-        return "*Last payments*\nNone recorded yet."
-    return "*Last payments*\n" + "\n".join(_payment_line(p, summary) for p in summary.payments)
+        return _("*Last payments*") + "\n" + _("None recorded yet.")
+    return _("*Last payments*") + "\n" + "\n".join(_payment_line(p, summary) for p in summary.payments)
 
 
 def _payment_line(payment: PaymentLine, summary: AccountSummary) -> str:
     currency = summary.currency
     method = f" · {escape(method_name(payment.method))}" if payment.method else ""
-    reference = f" · ref {code(payment.reference)}" if payment.reference else ""
-    return f"• {local_time(payment.received_at, summary.zone, '{date_num}')} · {format_money(payment.amount, currency)}{method}{reference}"
+    reference = _(" · ref {reference}").format(reference=code(payment.reference)) if payment.reference else ""
+    amount = speaker().money(payment.amount, currency)
+    return f"• {local_time(payment.received_at, summary.zone, '{date_num}')} · {amount}{method}{reference}"
 
 
 def payment_recorded(outcome: PaymentOutcome) -> Reply:
-    amount = format_money(outcome.amount, outcome.currency)
-    balance = format_money(outcome.balance_after, outcome.currency)
+    reader = speaker()
+    amount = reader.money(outcome.amount, outcome.currency)
+    balance = reader.money(outcome.balance_after, outcome.currency)
+    account = f"{code(outcome.account_id)} ({escape(outcome.customer_name)})"
+    recorded = (
+        _(":white_check_mark: Recorded {amount} on {account}, ref {reference}.").format(
+            amount=amount, account=account, reference=code(outcome.reference)
+        )
+        if outcome.reference
+        else _(":white_check_mark: Recorded {amount} on {account}.").format(amount=amount, account=account)
+    )
     lines = [
-        f":white_check_mark: Recorded {amount} on {code(outcome.account_id)} ({escape(outcome.customer_name)})"
-        + (f", ref {code(outcome.reference)}" if outcome.reference else "")
-        + ".",
-        f"Balance {format_money(outcome.balance_before, outcome.currency)} → *{balance}*.",
+        recorded,
+        _("Balance {before} → *{after}*.").format(
+            before=reader.money(outcome.balance_before, outcome.currency), after=balance
+        ),
     ]
     if outcome.promise_kept is not None:
-        lines.append(f":handshake: Promise of {format_money(outcome.promise_kept, outcome.currency)} kept.")
+        lines.append(
+            _(":handshake: Promise of {amount} kept.").format(
+                amount=reader.money(outcome.promise_kept, outcome.currency)
+            )
+        )
     if outcome.balance_after < 0:
         lines.append(
-            f"The account now has a credit of {format_money(-outcome.balance_after, outcome.currency)}."
+            _("The account now has a credit of {amount}.").format(
+                amount=reader.money(-outcome.balance_after, outcome.currency)
+            )
         )
     if outcome.status_after == "paid":
-        lines.append(":tada: The account is paid in full.")
-    return Reply(text=f"Recorded {amount} on {outcome.account_id}", blocks=[section("\n".join(lines))])
+        lines.append(_(":tada: The account is paid in full."))
+    text = _("Recorded {amount} on {account_id}").format(amount=amount, account_id=outcome.account_id)
+    return Reply(text=text, blocks=[section("\n".join(lines))])
 
 
 def payment_answer(result: PaymentOutcome | PaymentToConfirm, key: CarriedKey) -> Reply:
@@ -176,8 +221,8 @@ def overpayment_question(error: UserError, request: OverpaymentToConfirm) -> Rep
         blocks=[
             section(text),
             actions(
-                button("Record it anyway", ActionId.CONFIRM_OVERPAYMENT, request.encode(), style="danger"),
-                button("Cancel", ActionId.CANCEL_OVERPAYMENT, request.account_id),
+                button(_("Record it anyway"), ActionId.CONFIRM_OVERPAYMENT, request.encode(), style="danger"),
+                button(_("Cancel"), ActionId.CANCEL_OVERPAYMENT, request.account_id),
             ),
         ],
     )
@@ -190,45 +235,55 @@ def cancelled_reply(text: str) -> Reply:
 def contact_logged(outcome: ContactOutcome) -> Reply:
     notes = f"\n> {escape(outcome.notes[:500])}" if outcome.notes else ""
     if outcome.callback_on:
-        notes += f"\nCallback on {outcome.callback_on.strftime('%A %Y-%m-%d')}."
+        notes += "\n" + _("Callback on {day}.").format(day=speaker().weekday(outcome.callback_on))
     channel = channel_name(outcome.channel)
-    text = (
-        f"{channel_icon(outcome.channel)} Logged {channel} · {outcome.outcome} on {code(outcome.account_id)}"
-        f" ({escape(outcome.customer_name)}).{notes}"
+    logged = _("Logged {channel} · {outcome} on {account}.").format(
+        channel=channel,
+        outcome=outcome.outcome,
+        account=f"{code(outcome.account_id)} ({escape(outcome.customer_name)})",
     )
-    return Reply(text=f"Logged {channel} on {outcome.account_id}", blocks=[section(text)])
+    text = f"{channel_icon(outcome.channel)} {logged}{notes}"
+    summary = _("Logged {channel} on {account_id}").format(channel=channel, account_id=outcome.account_id)
+    return Reply(text=summary, blocks=[section(text)])
 
 
 def promise_recorded(outcome: PromiseOutcome) -> Reply:
-    amount = format_money(outcome.amount, outcome.currency)
-    text = (
-        f":spiral_calendar_pad: Promise of {amount} by *{outcome.due_date.isoformat()}*"
-        f" ({outcome.due_date.strftime('%A')}) on {code(outcome.account_id)} ({escape(outcome.customer_name)})."
+    reader = speaker()
+    amount = reader.money(outcome.amount, outcome.currency)
+    text = _(":spiral_calendar_pad: Promise of {amount} by *{day}* on {account}.").format(
+        amount=amount,
+        day=reader.weekday(outcome.due_date),
+        account=f"{code(outcome.account_id)} ({escape(outcome.customer_name)})",
     )
     if outcome.replaced is not None:
-        text += f"\nIt replaces the open promise of {format_money(outcome.replaced, outcome.currency)}."
-    return Reply(text=f"Promise of {amount} on {outcome.account_id}", blocks=[section(text)])
+        text += "\n" + _("It replaces the open promise of {amount}.").format(
+            amount=reader.money(outcome.replaced, outcome.currency)
+        )
+    summary = _("Promise of {amount} on {account_id}").format(amount=amount, account_id=outcome.account_id)
+    return Reply(text=summary, blocks=[section(text)])
 
 
 def hold_changed(outcome: HoldOutcome) -> Reply:
     who = f"{code(outcome.account_id)} ({escape(outcome.customer_name)})"
     if outcome.placed:
-        text = (
-            f":octagonal_sign: {who} is on hold: {escape(outcome.reason or '')}. It leaves the worklists; only"
-            " permitted notices (letters) and the customer's own contacts can be logged until a supervisor"
-            " releases it."
-        )
+        text = _(
+            ":octagonal_sign: {account} is on hold: {reason}. It leaves the worklists; only permitted"
+            " notices (letters) and the customer's own contacts can be logged until a supervisor releases it."
+        ).format(account=who, reason=escape(outcome.reason or ""))
+        summary = _("{account_id}: hold placed")
     else:
-        text = f":arrow_forward: {who} is released from its hold and back to active."
-    return Reply(
-        text=f"{outcome.account_id}: hold {'placed' if outcome.placed else 'released'}",
-        blocks=[section(text)],
-    )
+        text = _(":arrow_forward: {account} is released from its hold and back to active.").format(
+            account=who
+        )
+        summary = _("{account_id}: hold released")
+    return Reply(text=summary.format(account_id=outcome.account_id), blocks=[section(text)])
 
 
 def override_granted(account_id: str, rule: str) -> Reply:
-    text = (
-        f":ballot_box_with_check: One exception to `{escape(rule)}` is allowed on {code(account_id)}:"
-        " the next action that rule would refuse goes through, once. It is in the audit log."
+    text = _(
+        ":ballot_box_with_check: One exception to `{rule}` is allowed on {account}: the next action that"
+        " rule would refuse goes through, once. It is in the audit log."
+    ).format(rule=escape(rule), account=code(account_id))
+    return Reply(
+        text=_("Exception allowed on {account_id}").format(account_id=account_id), blocks=[section(text)]
     )
-    return Reply(text=f"Exception allowed on {account_id}", blocks=[section(text)])

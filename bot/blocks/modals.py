@@ -8,20 +8,21 @@ from typing import Any
 from bot.blocks.kit import Block, option, plain
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import ModalOrigin
+from bot.language.model import N_, _
 from bot.parsing.command import MAX_NOTES_LENGTH
 from bot.vocabulary import Channel, Outcome, PaymentMethod, channel_name, heading, method_name
 
 View = dict[str, Any]
 
 _OUTCOME_LABELS = {
-    Outcome.NO_ANSWER: "No answer",
-    Outcome.LEFT_MESSAGE: "Left a message",
-    Outcome.RIGHT_PARTY: "Spoke to the debtor (right party)",
-    Outcome.THIRD_PARTY: "Spoke to a third party",
-    Outcome.WRONG_NUMBER: "Wrong number",
-    Outcome.REFUSED: "Refused to pay",
-    Outcome.DISPUTE: "Disputes the debt",
-    Outcome.CALLBACK: "Asked for a callback",
+    Outcome.NO_ANSWER: N_("No answer"),
+    Outcome.LEFT_MESSAGE: N_("Left a message"),
+    Outcome.RIGHT_PARTY: N_("Spoke to the debtor (right party)"),
+    Outcome.THIRD_PARTY: N_("Spoke to a third party"),
+    Outcome.WRONG_NUMBER: N_("Wrong number"),
+    Outcome.REFUSED: N_("Refused to pay"),
+    Outcome.DISPUTE: N_("Disputes the debt"),
+    Outcome.CALLBACK: N_("Asked for a callback"),
 }
 
 
@@ -43,12 +44,12 @@ def _account_input(preset: tuple[str, str] | None) -> Block:
     element: dict[str, Any] = {
         "type": "external_select",
         "action_id": ActionId.ACCOUNT_PICKER,
-        "placeholder": plain("Account id or customer name", 150),
+        "placeholder": plain(_("Account id or customer name"), 150),
         "min_query_length": 0,
     }
     if preset:
         element["initial_option"] = account_option(*preset)
-    return _input(BlockId.ACCOUNT, "Account", element)
+    return _input(BlockId.ACCOUNT, _("Account"), element)
 
 
 def _static_select(action_id: str, placeholder: str, choices: list[tuple[str, str]]) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], origi
         "callback_id": callback_id,
         "title": plain(title, 24),
         "submit": plain(submit, 24),
-        "close": plain("Cancel", 24),
+        "close": plain(_("Cancel"), 24),
         "private_metadata": origin.encode(),
         "blocks": blocks,
     }
@@ -99,24 +100,26 @@ def log_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None, notes:
         _account_input(preset),
         _input(
             BlockId.CHANNEL,
-            "Channel",
+            _("Channel"),
             _static_select(
-                ActionId.CHANNEL_SELECT, "How", [(heading(channel_name(c)), c.value) for c in Channel]
+                ActionId.CHANNEL_SELECT, _("How"), [(heading(channel_name(c)), c.value) for c in Channel]
             ),
         ),
         _input(
             BlockId.OUTCOME,
-            "Outcome",
+            _("Outcome"),
             _static_select(
-                ActionId.OUTCOME_SELECT, "What happened", [(_OUTCOME_LABELS[o], o.value) for o in Outcome]
+                ActionId.OUTCOME_SELECT,
+                _("What happened"),
+                [(_(_OUTCOME_LABELS[o]), o.value) for o in Outcome],
             ),
         ),
         _input(
             BlockId.NOTES,
-            "Notes",
+            _("Notes"),
             _text_input(
                 ActionId.NOTES_INPUT,
-                "What was said",
+                _("What was said"),
                 multiline=True,
                 max_length=MAX_NOTES_LENGTH,
                 initial_value=notes,
@@ -124,47 +127,49 @@ def log_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None, notes:
             optional=True,
         ),
     ]
-    return _modal(CallbackId.LOG_MODAL, "Log a contact", "Log", blocks, origin)
+    return _modal(CallbackId.LOG_MODAL, _("Log a contact"), _("Log"), blocks, origin)
 
 
 def pay_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:
     blocks = [
         _account_input(preset),
-        _input(BlockId.AMOUNT, "Amount", _text_input(ActionId.AMOUNT_INPUT, "1,250.00", max_length=32)),
+        _input(BlockId.AMOUNT, _("Amount"), _text_input(ActionId.AMOUNT_INPUT, _("1,250.00"), max_length=32)),
         _input(
             BlockId.METHOD,
-            "Method",
+            _("Method"),
             _static_select(
                 ActionId.METHOD_SELECT,
-                "How it was paid",
+                _("How it was paid"),
                 [(heading(method_name(m)), m.value) for m in PaymentMethod],
             ),
             optional=True,
         ),
         _input(
             BlockId.REFERENCE,
-            "Reference",
-            _text_input(ActionId.REFERENCE_INPUT, "The payment system's reference, like CHK-77"),
+            _("Reference"),
+            _text_input(ActionId.REFERENCE_INPUT, _("The payment system's reference, like CHK-77")),
             optional=True,
         ),
     ]
-    return _modal(CallbackId.PAY_MODAL, "Record a payment", "Record", blocks, origin)
+    return _modal(CallbackId.PAY_MODAL, _("Record a payment"), _("Record"), blocks, origin)
 
 
 def promise_modal(origin: ModalOrigin, preset: tuple[str, str] | None = None) -> View:
     blocks = [
         _account_input(preset),
         _input(
-            BlockId.AMOUNT, "Amount promised", _text_input(ActionId.AMOUNT_INPUT, "250.00", max_length=32)
+            BlockId.AMOUNT,
+            _("Amount promised"),
+            _text_input(ActionId.AMOUNT_INPUT, _("250.00"), max_length=32),
         ),
         _input(
             BlockId.DATE,
-            "Pay by",
+            _("Pay by"),
             {
                 "type": "datepicker",
                 "action_id": ActionId.DATE_PICKER,
-                "placeholder": plain("Pick a date", 150),
+                "placeholder": plain(_("Pick a date"), 150),
             },
         ),
     ]
-    return _modal(CallbackId.PROMISE_MODAL, "Record a promise", "Record", blocks, origin)
+    return _modal(CallbackId.PROMISE_MODAL, _("Record a promise"), _("Record"), blocks, origin)

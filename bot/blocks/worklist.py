@@ -33,9 +33,9 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.mrkdwn import clip, local_time, mention, one_line
-from bot.currency import format_money
 from bot.ids import ActionId
 from bot.interactions import WorklistChoice, WorklistPage
+from bot.language.model import N_, _, counted, number, speaker
 from bot.vocabulary import CLOSED_STATUSES, status_name
 
 # A worst-case line (every field at its cap, struck through) is under LINE_TEXT_LIMIT characters,
@@ -68,14 +68,14 @@ AWAY_TEXT_LIMIT = 1000
 ACCOUNT_IDS_SHOWN = 20
 HIGH_VALUE_TEXT_LIMIT = 1200
 
-NOTHING_TODAY = ":sunny: Nothing on your list today. Type `/collect help` to see what else you can do."
+NOTHING_TODAY = N_(":sunny: Nothing on your list today. Type `/collect help` to see what else you can do.")
 
 Form = Literal["log", "promise", "pay", "escalate"]
 _LINE_MENU: tuple[tuple[str, Form], ...] = (
-    ("Log a contact", "log"),
-    ("Record a promise", "promise"),
-    ("Record a payment", "pay"),
-    ("Escalate to a supervisor", "escalate"),
+    (N_("Log a contact"), "log"),
+    (N_("Record a promise"), "promise"),
+    (N_("Record a payment"), "pay"),
+    (N_("Escalate to a supervisor"), "escalate"),
 )
 
 
@@ -87,12 +87,16 @@ def _code(text: str) -> str:
     return "`" + one_line(text.replace("`", "'"), ACCOUNT_ID_LIMIT) + "`"
 
 
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
+def _accounts(n: int) -> str:
+    return counted("{count} account", "{count} accounts", n)
+
+
+def _agents(n: int) -> str:
+    return counted("{count} agent", "{count} agents", n)
 
 
 def _day(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B}"
+    return speaker().weekday(day)
 
 
 def _standing(line: WorklistLine) -> str:
@@ -100,13 +104,13 @@ def _standing(line: WorklistLine) -> str:
     if line.status in CLOSED_STATUSES:
         return status_name(line.status)
     if line.days_past_due <= 0:
-        return "current"
-    return f"{_count(line.days_past_due, 'day')} past due"
+        return _("current")
+    return counted("{count} day past due", "{count} days past due", line.days_past_due)
 
 
 def _money(amount: Decimal, currency: str) -> str:
     # The currency code comes from imported data, so it is escaped like any other customer text.
-    return one_line(format_money(amount, currency), MONEY_LIMIT)
+    return one_line(speaker().money(amount, currency), MONEY_LIMIT)
 
 
 def _progress_bar(done: int, total: int) -> str:
@@ -116,7 +120,9 @@ def _progress_bar(done: int, total: int) -> str:
 
 
 def _done_text(worklist: Worklist) -> str:
-    return f"{worklist.done_count:,} of {len(worklist.lines):,} done"
+    return _("{done} of {total} done").format(
+        done=number(worklist.done_count), total=number(len(worklist.lines))
+    )
 
 
 # --- One worklist line ---------------------------------------------------------------------------
@@ -129,7 +135,8 @@ def _callable_text(line: WorklistLine, worklist: Worklist) -> str:
         return ""
     at = line.callable_from
     same_day = at.astimezone(worklist.zone).date() == worklist.work_date
-    pattern = "callable from {time}" if same_day else "callable from {date_short_pretty} {time}"
+    # The braces are Slack's date token's, which Slack fills in the reader's own zone: kept as they are.
+    pattern = _("callable from {time}") if same_day else _("callable from {date_short_pretty} {time}")
     return f":clock3: {local_time(at, worklist.zone, pattern)}"
 
 
@@ -159,11 +166,12 @@ def _line_menu(account_id: str) -> dict[str, Any] | None:
     Slack refuses."""
     try:
         choices = [
-            (label, WorklistChoice(form=form, account_id=account_id).encode()) for label, form in _LINE_MENU
+            (_(label), WorklistChoice(form=form, account_id=account_id).encode())
+            for label, form in _LINE_MENU
         ]
     except ValidationError:
         return None
-    if any(len(value) > OPTION_VALUE_LIMIT for _, value in choices):
+    if any(len(value) > OPTION_VALUE_LIMIT for __, value in choices):
         return None
     return {
         "type": "overflow",
@@ -195,10 +203,10 @@ def worklist_reply(worklist: Worklist, start: int = 0) -> Reply:
 
 def _list_reply(worklist: Worklist, start: int, *, show_done: bool) -> Reply:
     total = len(worklist.lines)
-    title = header(f"Your worklist for {_day(worklist.work_date)}")
+    title = header(_("Your worklist for {day}").format(day=_day(worklist.work_date)))
     if not total:
-        text = f"Your worklist for {worklist.work_date.isoformat()}: nothing today"
-        return Reply(text=text, blocks=[title, section(NOTHING_TODAY)])
+        text = _("Your worklist for {day}: nothing today").format(day=speaker().day(worklist.work_date))
+        return Reply(text=text, blocks=[title, section(_(NOTHING_TODAY))])
     start = _page_start(start, total)
     shown = worklist.lines[start : start + PAGE_SIZE]
     blocks = [title, context(*_intro(worklist, show_done=show_done))]
@@ -214,7 +222,7 @@ def _page_start(start: int, total: int) -> int:
 
 
 def _intro(worklist: Worklist, *, show_done: bool) -> list[str]:
-    parts = [f"{_count(len(worklist.lines), 'account')}, ranked by priority"]
+    parts = [_("{accounts}, ranked by priority").format(accounts=_accounts(len(worklist.lines)))]
     if show_done:
         parts.append(f"*{_done_text(worklist)}*")
     return parts
@@ -222,15 +230,25 @@ def _intro(worklist: Worklist, *, show_done: bool) -> list[str]:
 
 def _fallback(worklist: Worklist, *, show_done: bool) -> str:
     """The notification text: shown on lock screens, so nothing about customers beyond a count."""
-    text = f"Your worklist for {worklist.work_date.isoformat()}: {_count(len(worklist.lines), 'account')}"
-    return f"{text}, {worklist.done_count:,} done" if show_done else text
+    day, accounts = speaker().day(worklist.work_date), _accounts(len(worklist.lines))
+    if show_done:
+        return _("Your worklist for {day}: {accounts}, {done} done").format(
+            day=day, accounts=accounts, done=number(worklist.done_count)
+        )
+    return _("Your worklist for {day}: {accounts}").format(day=day, accounts=accounts)
 
 
 def _paging_blocks(worklist: Worklist, start: int, end: int) -> list[Block]:
     total = len(worklist.lines)
     if start == 0 and end >= total:
         return []
-    blocks = [context(f"Showing {start + 1:,}–{end:,} of {total:,}")]
+    blocks = [
+        context(
+            _("Showing {first}–{last} of {total}").format(
+                first=number(start + 1), last=number(end), total=number(total)
+            )
+        )
+    ]
     more = _next_page_button(worklist, end) if end < total else None
     if more is not None:
         blocks.append(actions(more))
@@ -245,7 +263,8 @@ def _next_page_button(worklist: Worklist, next_start: int) -> dict[str, Any] | N
     except ValidationError:
         return None  # an agent id too long to carry; the "Showing" line still tells what is left
     count = min(PAGE_SIZE, len(worklist.lines) - next_start)
-    return button(f"Show the next {count}", ActionId.WORKLIST_NEXT_PAGE, page.encode())
+    label = _("Show the next {count}").format(count=number(count))
+    return button(label, ActionId.WORKLIST_NEXT_PAGE, page.encode())
 
 
 # --- The App Home tab ------------------------------------------------------------------------------
@@ -259,25 +278,27 @@ def home_view(worklist: Worklist | None) -> dict[str, Any]:
 
 def _welcome_blocks() -> list[Block]:
     return [
-        header("Welcome to collect-bot"),
+        header(_("Welcome to collect-bot")),
         section(
-            "On each working morning your worklist appears here and in a direct message: the accounts"
-            " to call today, highest priority first, with a menu on each to log a contact, record a"
-            " promise or record a payment.\nType `/collect help` to see every command."
+            _(
+                "On each working morning your worklist appears here and in a direct message: the accounts"
+                " to call today, highest priority first, with a menu on each to log a contact, record a"
+                " promise or record a payment.\nType `/collect help` to see every command."
+            )
         ),
     ]
 
 
 def _home_blocks(worklist: Worklist) -> list[Block]:
-    blocks = [header(f"Your worklist for {_day(worklist.work_date)}")]
+    blocks = [header(_("Your worklist for {day}").format(day=_day(worklist.work_date)))]
     if not worklist.lines:
-        return [*blocks, section(NOTHING_TODAY)]
+        return [*blocks, section(_(NOTHING_TODAY))]
     progress = f"*{_done_text(worklist)}*\n`{_progress_bar(worklist.done_count, len(worklist.lines))}`"
     blocks += [section(progress), divider()]
     blocks += [_line_block(line, worklist, show_done=True) for line in worklist.lines[:HOME_LINES]]
     hidden = len(worklist.lines) - HOME_LINES
     if hidden > 0:
-        blocks.append(context(f"…and {hidden:,} more: type `/collect mine`"))
+        blocks.append(context(_("…and {count} more: type `/collect mine`").format(count=number(hidden))))
     return blocks
 
 
@@ -288,7 +309,8 @@ def supervisor_summary(summary: SupervisorSummary) -> Reply:
     """The morning message for the supervisor channel. It names agents, never debtors: the channel
     is wider than the people allowed to see a customer's details. High-value accounts without a
     senior agent are named by account id (as the alerts in the same channel do), never by customer."""
-    blocks = [header(f"Worklists for {_day(summary.work_date)}"), section(_totals_text(summary.tallies))]
+    title = _("Worklists for {day}").format(day=_day(summary.work_date))
+    blocks = [header(title), section(_totals_text(summary.tallies))]
     blocks += _agent_blocks(summary.tallies)
     blocks.append(divider())
     if summary.high_value_without_senior.total:
@@ -299,9 +321,10 @@ def supervisor_summary(summary: SupervisorSummary) -> Reply:
     if summary.agents_away:
         blocks.append(section(_away_text(summary.agents_away)))
     accounts = sum(tally.accounts for tally in summary.tallies)
-    text = (
-        f"Worklists for {summary.work_date.isoformat()}: {_count(len(summary.tallies), 'agent')},"
-        f" {_count(accounts, 'account')}"
+    text = _("Worklists for {day}: {agents}, {accounts}").format(
+        day=speaker().day(summary.work_date),
+        agents=_agents(len(summary.tallies)),
+        accounts=_accounts(accounts),
     )
     return Reply(text=text, blocks=blocks)
 
@@ -311,7 +334,7 @@ def _balances(balances: Iterable[tuple[str, Decimal]], limit: int) -> str:
     listed = list(balances)
     parts = [_money(amount, currency) for currency, amount in listed[:limit]]
     if len(listed) > limit:
-        parts.append("+" + _count(len(listed) - limit, "more currency", "more currencies"))
+        parts.append("+" + counted("{count} more currency", "{count} more currencies", len(listed) - limit))
     return " · ".join(parts)
 
 
@@ -321,7 +344,7 @@ def _totals_text(tallies: Sequence[AgentTally]) -> str:
         for currency, amount in tally.balances:
             totals[currency] = totals.get(currency, Decimal(0)) + amount
     accounts = sum(tally.accounts for tally in tallies)
-    text = f"*{_count(len(tallies), 'agent')} · {_count(accounts, 'account')}*"
+    text = f"*{_agents(len(tallies))} · {_accounts(accounts)}*"
     if totals:
         text += "\n" + _balances(sorted(totals.items()), TOTAL_CURRENCIES)
     return clip(text, TOTALS_TEXT_LIMIT)
@@ -332,11 +355,11 @@ def _agent_name(tally: AgentTally) -> str:
     name = one_line(tally.agent_name, AGENT_NAME_LIMIT)
     if name:
         return f"*{name}*"
-    return mention(tally.agent_id) if tally.agent_id.strip() else "an unnamed agent"
+    return mention(tally.agent_id) if tally.agent_id.strip() else _("an unnamed agent")
 
 
 def _agent_line(tally: AgentTally) -> str:
-    line = f"• {_agent_name(tally)} — {_count(tally.accounts, 'account')}"
+    line = f"• {_agent_name(tally)} — {_accounts(tally.accounts)}"
     if tally.balances:
         line += " · " + _balances(tally.balances, AGENT_CURRENCIES)
     return clip(line, AGENT_LINE_LIMIT)
@@ -344,13 +367,16 @@ def _agent_line(tally: AgentTally) -> str:
 
 def _agent_blocks(tallies: Sequence[AgentTally]) -> list[Block]:
     if not tallies:
-        return [section("No agent has a list today.")]
+        return [section(_("No agent has a list today."))]
     lines = lines_within((_agent_line(tally) for tally in tallies), AGENTS_TEXT_BUDGET)
     blocks = [section(chunk) for chunk in pack_lines(lines, SECTION_TEXT_LIMIT)]
     rest = tallies[len(lines) :]
     if rest:
         accounts = sum(tally.accounts for tally in rest)
-        blocks.append(context(f"…and {_count(len(rest), 'more agent')} with {_count(accounts, 'account')}"))
+        more = counted("{count} more agent", "{count} more agents", len(rest))
+        blocks.append(
+            context(_("…and {agents} with {accounts}").format(agents=more, accounts=_accounts(accounts)))
+        )
     return blocks
 
 
@@ -360,20 +386,27 @@ def _left_off_text(summary: SupervisorSummary) -> str:
 
 def left_off_text(left_off: dict[str, int], beyond_capacity: int, high_value_left_off: NamedAccounts) -> str:
     """What the morning left off the lists, and why: the summary's section, and the Home's."""
-    rows = ["*Left off today*"]
+    rows = [_("*Left off today*")]
     reasons = Counter(left_off).most_common()
-    rows += [f"• {one_line(reason, REASON_LIMIT)}: {count:,}" for reason, count in reasons[:LEFT_OFF_REASONS]]
+    rows += [
+        f"• {one_line(reason, REASON_LIMIT)}: {number(count)}" for reason, count in reasons[:LEFT_OFF_REASONS]
+    ]
     rest = reasons[LEFT_OFF_REASONS:]
     if rest:
-        rows.append(f"• …and {_count(len(rest), 'more reason')}: {sum(c for _, c in rest):,}")
+        more = counted("{count} more reason", "{count} more reasons", len(rest))
+        rows.append(
+            _("• …and {reasons}: {accounts}").format(reasons=more, accounts=number(sum(c for __, c in rest)))
+        )
     if beyond_capacity:
-        rows.append(f"• beyond everyone's capacity: {beyond_capacity:,}")
+        rows.append(_("• beyond everyone's capacity: {count}").format(count=number(beyond_capacity)))
     if high_value_left_off.total:
         rows.append(
-            f"• high value among them: {high_value_left_off.total:,}: {_account_ids(high_value_left_off)}"
+            _("• high value among them: {count}: {accounts}").format(
+                count=number(high_value_left_off.total), accounts=_account_ids(high_value_left_off)
+            )
         )
     if len(rows) == 1:
-        rows.append("Nothing: every account that could be worked today has an agent.")
+        rows.append(_("Nothing: every account that could be worked today has an agent."))
     return clip("\n".join(rows), LEFT_OFF_TEXT_LIMIT)
 
 
@@ -381,7 +414,7 @@ def _account_ids(accounts: NamedAccounts) -> str:
     """Account ids only, never a customer's name: the channel is wider than those who may see one."""
     text = ", ".join(_code(account_id) for account_id in accounts.first[:ACCOUNT_IDS_SHOWN])
     rest = accounts.total - min(len(accounts.first), ACCOUNT_IDS_SHOWN)
-    return text + (f" and {rest:,} more" if rest > 0 else "")
+    return text + (_(" and {count} more").format(count=number(rest)) if rest > 0 else "")
 
 
 def without_senior_text(accounts: NamedAccounts, seniors_at_work: bool) -> str:
@@ -389,21 +422,32 @@ def without_senior_text(accounts: NamedAccounts, seniors_at_work: bool) -> str:
     (and on the supervisors' Home), so that the most valuable accounts never move to a junior
     agent unnoticed."""
     if seniors_at_work:
-        why = "no senior agent free"
-        then = "No senior agent had room: they stay with their agents, or went to whoever had room."
+        head = counted(
+            ":warning: *{count} high-value account with no senior agent free:*",
+            ":warning: *{count} high-value accounts with no senior agent free:*",
+            accounts.total,
+        )
+        then = _("No senior agent had room: they stay with their agents, or went to whoever had room.")
     else:
-        why = "no senior agent"
-        then = "Nobody at work today may take high-value accounts: they stay with their agents, or went to whoever had room."
-    head = f":warning: *{_count(accounts.total, 'high-value account')} with {why}:* {_account_ids(accounts)}"
+        head = counted(
+            ":warning: *{count} high-value account with no senior agent:*",
+            ":warning: *{count} high-value accounts with no senior agent:*",
+            accounts.total,
+        )
+        then = _(
+            "Nobody at work today may take high-value accounts: they stay with their agents, or went to"
+            " whoever had room."
+        )
+    head = f"{head} {_account_ids(accounts)}"
     return clip(f"{head}\n{then}", HIGH_VALUE_TEXT_LIMIT)
 
 
 def _away_text(away: Sequence[str]) -> str:
-    prefix = f"*Away today ({len(away):,}):* "
+    prefix = _("*Away today ({count}):* ").format(count=number(len(away)))
     names: list[str] = []
     used = len(prefix)
     for name in away:
-        shown = one_line(name, AWAY_NAME_LIMIT) or "an unnamed agent"
+        shown = one_line(name, AWAY_NAME_LIMIT) or _("an unnamed agent")
         # Room is kept for the "and N more" that may follow.
         if used + len(shown) + 2 > AWAY_TEXT_LIMIT - 40:
             break
@@ -411,5 +455,5 @@ def _away_text(away: Sequence[str]) -> str:
         used += len(shown) + 2
     text = prefix + ", ".join(names)
     if len(names) < len(away):
-        text += f" and {len(away) - len(names):,} more"
+        text += _(" and {count} more").format(count=number(len(away) - len(names)))
     return text

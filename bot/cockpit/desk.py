@@ -11,6 +11,7 @@ from bot.assignments.records.worklists import has_worklists, worklist_for
 from bot.blocks.cockpit import team_home
 from bot.blocks.worklist import home_view
 from bot.cockpit.records import team_day
+from bot.language.render import speaking
 from bot.roster.records import find_member
 from bot.runtime import Runtime
 
@@ -22,7 +23,8 @@ def publish_home(runtime: Runtime, user: str) -> bool:
     up to date after other people's changes, handlers.home_refresh). Someone not (or no longer) on
     the roster gets the welcome, whatever lines they had."""
     settings, today = runtime.settings, runtime.today()
-    with runtime.db.reading() as session:
+    # In the Home's owner's language, whoever's change asked for the refresh.
+    with speaking(runtime.locale_of(user)), runtime.db.reading() as session:
         member = find_member(session, user)
         team = member is not None and sees_the_team(member.role, member.active)
         if member is not None and team:

@@ -19,6 +19,7 @@ from bot.calendar import add_months as add_months  # instalment dates; effects.p
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.escalations.model import Instalment
+from bot.language.model import reader_locale
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, promise_horizon
 from bot.vocabulary import (
     CLOSED_STATUSES,
@@ -492,7 +493,7 @@ def _in_the_past(until: date, today: date, what: str) -> UserError:
 
 
 def _money(amount: Decimal, currency: str | None) -> str:
-    return format_money(amount, currency) if currency else f"{amount:,}"
+    return format_money(amount, currency, reader_locale()) if currency else f"{amount:,}"
 
 
 # --- who decides -----------------------------------------------------------------------------

@@ -57,6 +57,7 @@ _AGENT_FIELDS = (
     "approval_limit",
     "monthly_target",
     "tier",
+    "locale",
 )
 _ACCOUNT_REQUIRED_FIELDS = ("customer_name", "balance", "currency", "due_date")
 _ACCOUNT_OPTIONAL_FIELDS = (

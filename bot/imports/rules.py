@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.currency import is_currency_code, quantum
 from bot.errors import UserError
 from bot.imports.model import BadRow, ImportKind
+from bot.language.rules import SUPPORTED, parse_locale
 from bot.ledger.rules.accounts import account_key
 from bot.ledger.rules.contacts import callback_date
 from bot.ledger.rules.references import payment_reference_key, reference_key
@@ -73,7 +74,16 @@ _ACCOUNT_OPTIONAL = (
 COLUMNS: dict[ImportKind, Columns] = {
     ImportKind.AGENTS: Columns(
         ("slack_user_id", "name"),
-        ("role", "daily_capacity", "languages", "timezone", "approval_limit", "monthly_target", "tier"),
+        (
+            "role",
+            "daily_capacity",
+            "languages",
+            "timezone",
+            "approval_limit",
+            "monthly_target",
+            "tier",
+            "locale",
+        ),
     ),
     ImportKind.ACCOUNTS: Columns(
         ("account_id", "customer_name", "balance", "currency", "due_date"), _ACCOUNT_OPTIONAL
@@ -221,6 +231,7 @@ class AgentRow:
     approval_limit: Decimal | None
     monthly_target: Decimal | None
     tier: str | None
+    locale: str | None
 
     def values(self) -> dict[str, object]:
         """The Agent columns this row sets, by name."""
@@ -238,6 +249,7 @@ def parse_agent(cells: Mapping[str, str]) -> AgentRow:
         approval_limit=_plain_amount(cells.get("approval_limit", ""), "approval_limit"),
         monthly_target=_plain_amount(cells.get("monthly_target", ""), "monthly_target"),
         tier=_tier(cells.get("tier", "")),
+        locale=_locale(cells.get("locale", "")),
     )
 
 
@@ -269,6 +281,18 @@ def _tier(text: str) -> str | None:
     if len(tier) > MAX_TIER_LENGTH:
         raise RowError("tier", f"is longer than {MAX_TIER_LENGTH} characters")
     return tier or None
+
+
+def _locale(text: str) -> str | None:
+    """The language the bot speaks to them; empty: Slack's, else the team's."""
+    if not text.strip():
+        return None
+    locale = parse_locale(text)
+    if locale is None:
+        raise RowError(
+            "locale", f"{quoted(text, 20)} is not a language the bot speaks: use {', '.join(SUPPORTED)}"
+        )
+    return locale
 
 
 def _capacity(text: str) -> int | None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 import unicodedata
 from typing import TypeVar
 
+from bot.language.model import N_
 from bot.vocabulary import Channel, EscalationKind, Outcome, PaymentMethod
 
 # The languages, by the locale codes the roster uses, with their names as the help says them.
-LANGUAGES: dict[str, str] = {"pt-BR": "Portuguese", "es": "Spanish"}
+LANGUAGES: dict[str, str] = {"pt-BR": N_("Portuguese"), "es": N_("Spanish")}
 
 SUBCOMMAND_ALIASES: dict[str, dict[str, str]] = {
     "pt-BR": {

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.currency import SYMBOLS, exponent, format_money, largest_amount, quantum
+from bot.currency import SYMBOLS, exponent, largest_amount, quantum
 from bot.errors import UserError
+from bot.language.model import _, ngettext, speaker
 from bot.parsing.echo import quoted
 from storage.types import MAX_MONEY
 
@@ -42,11 +43,13 @@ def parse_amount(text: str, currency: str) -> Decimal:
         if marker is not None and not _fits(marker, currency):
             raise _wrong_currency(text, value, currency)
     if value == 0:
-        raise UserError("The amount is zero.", "Type an amount above zero, like `250`.", field=_FIELD)
+        raise UserError(_("The amount is zero."), _("Type an amount above zero, like `250`."), field=_FIELD)
     if negative or body_negative:
         raise UserError(
-            f"{quoted(text)} is negative; amounts are always positive.",
-            f"Type the amount without a minus sign, like `{_plain(value, currency)}`.",
+            _("{typed} is negative; amounts are always positive.").format(typed=quoted(text)),
+            _("Type the amount without a minus sign, like `{example}`.").format(
+                example=_plain(value, currency)
+            ),
             field=_FIELD,
         )
     return value
@@ -101,9 +104,10 @@ class AmountTooLargeError(UserError):
 
     def __init__(self, what: str, currency: str, *, field: str | None = _FIELD) -> None:
         super().__init__(
-            f"{what} is too large: the largest amount the ledger holds is"
-            f" {format_money(largest_amount(currency), currency)}.",
-            "Check the amount; it may have a digit too many.",
+            _("{what} is too large: the largest amount the ledger holds is {largest}.").format(
+                what=what, largest=speaker().money(largest_amount(currency), currency)
+            ),
+            _("Check the amount; it may have a digit too many."),
             field=field,
         )
 
@@ -130,9 +134,12 @@ def _decimal_separator(body: str, currency: str) -> str | None:
 
 
 def _own_decimal_mark(currency: str) -> str | None:
-    """The decimal mark the bot shows this currency with: `,` for BRL, `.` mostly, none for JPY."""
-    marks = [c for c in format_money(Decimal(1), currency) if c in ".,"]
-    return marks[-1] if marks else None
+    """The currency's own decimal mark for reading what people type: `,` for BRL, none for
+    currencies without decimals, `.` for the rest. Fixed here, not taken from how amounts are
+    shown: a reader's locale changes what the bot writes, never how a typed amount is read."""
+    if exponent(currency) == 0:
+        return None
+    return "," if currency == "BRL" else "."
 
 
 def _ungroup(whole: str, typed: str) -> str:
@@ -150,16 +157,18 @@ def _ungroup(whole: str, typed: str) -> str:
 
 def _not_a_number(typed: str) -> UserError:
     return UserError(
-        f"{quoted(typed)} is not an amount." if typed.strip() else "The amount is missing.",
-        "Type digits with an optional decimal part, like `250` or `1,250.00`.",
+        _("{typed} is not an amount.").format(typed=quoted(typed))
+        if typed.strip()
+        else _("The amount is missing."),
+        _("Type digits with an optional decimal part, like `250` or `1,250.00`."),
         field=_FIELD,
     )
 
 
 def _bad_grouping(typed: str) -> UserError:
     return UserError(
-        f"{quoted(typed)} has its digits grouped oddly.",
-        "Group digits in threes, like `1,250,000.00`, or leave the grouping out: `1250000.00`.",
+        _("{typed} has its digits grouped oddly.").format(typed=quoted(typed)),
+        _("Group digits in threes, like `1,250,000.00`, or leave the grouping out: `1250000.00`."),
         field=_FIELD,
     )
 
@@ -168,17 +177,33 @@ def _too_many_decimals(typed: str, digits: str, fraction: str, currency: str) ->
     places = exponent(currency)
     rounded = Decimal(f"{digits}.{fraction}").quantize(quantum(currency), rounding=ROUND_HALF_UP)
     example = _plain(rounded, currency)
-    how = f"with at most {places} decimals" if places else "without decimals"
-    hint = f"Type the amount {how}, like `{example}`."
+    hint = (
+        ngettext(
+            "Type the amount with at most {count} decimal, like `{example}`.",
+            "Type the amount with at most {count} decimals, like `{example}`.",
+            places,
+        ).format(count=places, example=example)
+        if places
+        else _("Type the amount without decimals, like `{example}`.").format(example=example)
+    )
     if len(fraction) == 3:
-        hint += f" If you meant thousands, leave the separator out: `{digits}{fraction}`."
-    return UserError(f"{quoted(typed)} has more decimals than {currency} allows.", hint, field=_FIELD)
+        hint += " " + _("If you meant thousands, leave the separator out: `{digits}`.").format(
+            digits=digits + fraction
+        )
+    problem = _("{typed} has more decimals than {currency} allows.").format(
+        typed=quoted(typed), currency=currency
+    )
+    return UserError(problem, hint, field=_FIELD)
 
 
 def _wrong_currency(typed: str, value: Decimal, currency: str) -> UserError:
     return UserError(
-        f"{quoted(typed)} is not in {currency}, the account's currency.",
-        f"Type the amount in {currency}, like `{format_money(value, currency)}`.",
+        _("{typed} is not in {currency}, the account's currency.").format(
+            typed=quoted(typed), currency=currency
+        ),
+        _("Type the amount in {currency}, like `{example}`.").format(
+            currency=currency, example=speaker().money(value, currency)
+        ),
         field=_FIELD,
     )
 

@@ -15,6 +15,8 @@ from typing import Literal, TypeAlias, TypeVar
 
 from bot.currency import SYMBOLS
 from bot.errors import UserError
+from bot.language.model import N_
+from bot.language.rules import SUPPORTED, parse_locale
 from bot.parsing import aliases
 from bot.parsing.echo import quoted
 from bot.parsing.typed_text import storable
@@ -51,7 +53,7 @@ USAGE: dict[str, str] = {
     "alerts": "/collect alerts [page]",
     "report": "/collect report [day|week|month] [@user]",
     "target": "/collect target @user <amount>",
-    "team": "/collect team [add @user <role> | remove @user]",
+    "team": "/collect team [add @user <role> [en|pt-BR|es] | remove @user]",
     "hold": "/collect hold <account-id> <dispute|cease-communication|bankruptcy|attorney> [notes…]",
     "release": "/collect release <account-id> <reason…>",
     "override": "/collect override <account-id> <rule> <reason…>",
@@ -88,28 +90,37 @@ _NEEDS: dict[str, str] = {
     "override": "an account id, the rule and the reason",
 }
 
+# The descriptions are marked for the catalogs and translated where the help is shown.
 HELP_LINES: list[tuple[str, str]] = [
-    (USAGE["help"], "Show this list of commands."),
-    (USAGE["account"], "Show an account: balance, promises and recent contacts."),
-    (USAGE["log"], "Record a contact attempt. Type `/collect log` alone for a form."),
-    (USAGE["pay"], "Record a payment received. Type `/collect pay` alone for a form."),
-    (USAGE["promise"], "Record a promise to pay. Type `/collect promise` alone for a form."),
-    (USAGE["mine"], "Show today's worklist, with what is already done."),
-    (USAGE["away"], "Mark someone away (yourself, or anyone if you are a supervisor)."),
-    (USAGE["assign"], "Move an account to another agent (supervisors)."),
+    (USAGE["help"], N_("Show this list of commands.")),
+    (USAGE["account"], N_("Show an account: balance, promises and recent contacts.")),
+    (USAGE["log"], N_("Record a contact attempt. Type `/collect log` alone for a form.")),
+    (USAGE["pay"], N_("Record a payment received. Type `/collect pay` alone for a form.")),
+    (USAGE["promise"], N_("Record a promise to pay. Type `/collect promise` alone for a form.")),
+    (USAGE["mine"], N_("Show today's worklist, with what is already done.")),
+    (USAGE["away"], N_("Mark someone away (yourself, or anyone if you are a supervisor).")),
+    (USAGE["assign"], N_("Move an account to another agent (supervisors).")),
     (
         USAGE["escalate"],
-        "Ask a supervisor to decide a payment plan, settlement, write-off, legal referral, hardship "
-        "pause or dispute review. Type `/collect escalate` alone for a form.",
+        N_(
+            "Ask a supervisor to decide a payment plan, settlement, write-off, legal referral, hardship "
+            "pause or dispute review. Type `/collect escalate` alone for a form."
+        ),
     ),
-    (USAGE["escalations"], "Show the escalations waiting for a decision."),
-    (USAGE["alerts"], "Show every account with an alert nobody has acted on yet (supervisors)."),
-    (USAGE["report"], "Show the numbers: yours, or (supervisors) anyone's or the team's."),
-    (USAGE["target"], "Set someone's monthly collection target (supervisors)."),
-    (USAGE["team"], "List the roster, or add or remove someone (admins and managers)."),
-    (USAGE["hold"], "Stop collection on an account: a dispute, a cease-communication request, and so on."),
-    (USAGE["release"], "Lift a hold, saying why (supervisors)."),
-    (USAGE["override"], "Allow one exception to a contact rule where judgement is allowed (supervisors)."),
+    (USAGE["escalations"], N_("Show the escalations waiting for a decision.")),
+    (USAGE["alerts"], N_("Show every account with an alert nobody has acted on yet (supervisors).")),
+    (USAGE["report"], N_("Show the numbers: yours, or (supervisors) anyone's or the team's.")),
+    (USAGE["target"], N_("Set someone's monthly collection target (supervisors).")),
+    (USAGE["team"], N_("List the roster, or add or remove someone (admins and managers).")),
+    (
+        USAGE["hold"],
+        N_("Stop collection on an account: a dispute, a cease-communication request, and so on."),
+    ),
+    (USAGE["release"], N_("Lift a hold, saying why (supervisors).")),
+    (
+        USAGE["override"],
+        N_("Allow one exception to a contact rule where judgement is allowed (supervisors)."),
+    ),
 ]
 
 
@@ -199,6 +210,8 @@ class TeamCommand:
     action: Literal["list", "add", "remove"]
     user_id: str | None = None
     role: Role | None = None
+    # The language the bot speaks to them (`add` only); none leaves it as it was.
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -732,11 +745,23 @@ def _parse_team(text: str, args: _Tokens) -> Command:
     if not words:
         return TeamCommand("list")
     action = words[0].lower()
-    if action == "add" and len(words) == 3:
-        return TeamCommand("add", parse_user(words[1]), _role(words[2]))
+    if action == "add" and len(words) in (3, 4):
+        locale = _locale(words[3]) if len(words) == 4 else None
+        return TeamCommand("add", parse_user(words[1]), _role(words[2]), locale)
     if action == "remove" and len(words) == 2:
         return TeamCommand("remove", parse_user(words[1]))
-    raise _usage_error("team", "takes `add @user <role>`, `remove @user`, or nothing")
+    raise _usage_error("team", "takes `add @user <role> [language]`, `remove @user`, or nothing")
+
+
+def _locale(word: str) -> str:
+    locale = parse_locale(word)
+    if locale is None:
+        raise UserError(
+            f"{quoted(word)} is not a language the bot speaks.",
+            f"Use one of {', '.join(f'`{known}`' for known in SUPPORTED)}.",
+            field="locale",
+        )
+    return locale
 
 
 def _role(word: str) -> Role:

@@ -86,24 +86,55 @@ def team_members(session: Session, *, actor: str) -> list[Member]:
     return [Member(a.slack_user_id, a.name, a.role, a.active) for a in agents]
 
 
-def join(session: Session, *, actor: str, user_id: str, role: Role, name: str, now: datetime) -> Member:
-    """Adds someone (or gives them a new role, or brings them back), audited."""
+def join(
+    session: Session,
+    *,
+    actor: str,
+    user_id: str,
+    role: Role,
+    name: str,
+    now: datetime,
+    locale: str | None = None,
+) -> Member:
+    """Adds someone (or gives them a new role, or brings them back), audited; with a locale, the
+    bot speaks that language to them from then on (without one, theirs is left as it was)."""
     me = find_member(session, actor)
     member = find_member(session, user_id)
     _require_power_over(me, member, role)
-    before = audit.snapshot({"role": member.role, "active": member.active}) if member else None
+    before = (
+        audit.snapshot({"role": member.role, "active": member.active, "locale": member.locale})
+        if member
+        else None
+    )
     if member is None:
         member = Agent(
             slack_user_id=user_id, name=name, role=role, languages="", created_at=now, updated_at=now
         )
         session.add(member)
     member.role, member.active, member.updated_at = role, True, now
+    if locale is not None:
+        member.locale = locale
     session.flush()
     audit.record(
         session, at=now, actor=actor, action="team.added", entity="agent", entity_key=user_id,
-        before=before, after=audit.snapshot({"role": role, "active": True}),
+        before=before, after=audit.snapshot({"role": role, "active": True, "locale": member.locale}),
     )  # fmt: skip
     return Member(user_id, member.name, member.role, True)
+
+
+def speak_to(session: Session, *, user_id: str, locale: str | None, now: datetime) -> Member:
+    """Someone on the team chooses the language the bot speaks to them (None: Slack's, else the
+    team's), audited. Their own choice: nobody else's power is needed."""
+    member = find_member(session, user_id)
+    if member is None or not member.active:
+        raise UserError(f"{user_id} is not on the team.")
+    before = audit.snapshot({"locale": member.locale})
+    member.locale, member.updated_at = locale, now
+    audit.record(
+        session, at=now, actor=user_id, action="team.language", entity="agent", entity_key=user_id,
+        before=before, after=audit.snapshot({"locale": locale}),
+    )  # fmt: skip
+    return Member(user_id, member.name, member.role, member.active)
 
 
 def leave(session: Session, *, actor: str, user_id: str, now: datetime) -> Member:
@@ -140,10 +171,11 @@ def _require_power_over(me: Agent | None, member: Agent | None, new_role: Role |
 
 
 class RosterMemory:
-    """Whether someone is an active member of the roster, remembered for `lasts` of the runtime's
-    clock: the gate asks on every request, and the answer changes rarely. A change made through
-    the same runtime forgets at once (`forget`); one made elsewhere (another process, the CLI, a
-    hand edit) is seen once the memory runs out. Each runtime has its own."""
+    """Whether someone is an active member of the roster, and the language the roster gives them,
+    remembered for `lasts` of the runtime's clock: the gate asks on every request, and the answer
+    changes rarely. A change made through the same runtime forgets at once (`forget`); one made
+    elsewhere (another process, the CLI, a hand edit) is seen once the memory runs out. Each
+    runtime has its own."""
 
     def __init__(
         self, db: Database, now: Callable[[], datetime], *, lasts: timedelta = ROSTER_MEMORY
@@ -151,26 +183,34 @@ class RosterMemory:
         self._db = db
         self._now = now
         self._lasts = lasts
-        self._remembered: dict[str, tuple[datetime, bool]] = {}
+        self._remembered: dict[str, tuple[datetime, bool, str | None]] = {}
         self._lock = threading.Lock()
         # Counts the forgets: an answer read while a change was forgotten may predate that change,
         # and is not remembered.
         self._forgets = 0
 
     def on_roster(self, slack_user_id: str) -> bool:
+        return self._recall(slack_user_id)[0]
+
+    def locale(self, slack_user_id: str) -> str | None:
+        """The roster's `locale` for them; None when it has none (or they are not on it)."""
+        return self._recall(slack_user_id)[1]
+
+    def _recall(self, slack_user_id: str) -> tuple[bool, str | None]:
         now = self._now()
         with self._lock:
             seen = self._remembered.get(slack_user_id)
             forgets = self._forgets
         # A clock set back (a test, the sandbox) makes an answer look younger than it is: read again.
         if seen is not None and timedelta(0) <= now - seen[0] < self._lasts:
-            return seen[1]
+            return seen[1], seen[2]
         with self._db.reading() as session:
-            active = bool(session.scalar(_IS_ACTIVE, {"user": slack_user_id}))
+            row = session.execute(_MEMBER, {"user": slack_user_id}).first()
+        active, locale = (bool(row.active), row.locale) if row is not None else (False, None)
         with self._lock:
             if forgets == self._forgets:
-                self._remembered[slack_user_id] = (now, active)
-        return active
+                self._remembered[slack_user_id] = (now, active, locale)
+        return active, locale
 
     def forget(self) -> None:
         """After a change to the roster has committed."""
@@ -180,4 +220,4 @@ class RosterMemory:
 
 
 # Built once: on a busy morning every person is looked up again every few seconds.
-_IS_ACTIVE = select(Agent.active).where(Agent.slack_user_id == bindparam("user"))
+_MEMBER = select(Agent.active, Agent.locale).where(Agent.slack_user_id == bindparam("user"))

@@ -110,15 +110,17 @@ class _Member:
     languages: str
     tier: str | None = None
     approval_limit: int | None = None
+    # The language the bot speaks to them (the roster's `locale`); none: Slack's, else the team's.
+    locale: str | None = None
 
 
 # The cast, by role: who plays which part is told here, never worked out by comparing roles.
 _AGENTS = (
     _Member("U0AGENT01", "Emily Carter", Role.AGENT, "en"),
-    _Member("U0AGENT02", "João Pereira", Role.AGENT, "pt;en"),
-    _Member("U0AGENT03", "Lucía Fernández", Role.AGENT, "es;en", tier=SENIOR),
+    _Member("U0AGENT02", "João Pereira", Role.AGENT, "pt;en", locale="pt-BR"),
+    _Member("U0AGENT03", "Lucía Fernández", Role.AGENT, "es;en", tier=SENIOR, locale="es"),
     _Member("U0AGENT04", "Thomas Becker", Role.AGENT, "de;en"),
-    _Member("U0AGENT05", "Mariana Costa", Role.AGENT, "pt;en", tier=SENIOR),
+    _Member("U0AGENT05", "Mariana Costa", Role.AGENT, "pt;en", tier=SENIOR, locale="pt-BR"),
     _Member("U0AGENT06", "Nguyễn Thị Lan", Role.AGENT, "vi;en"),
     _Member("U0AGENT07", "Claire Dubois", Role.AGENT, "fr;en"),
     _Member("U0AGENT08", "Piotr Kowalski", Role.AGENT, "pl;en"),
@@ -755,7 +757,9 @@ class _Generator:
         account.contact_until = account.pay_until = day
         cents = self._promised_cents(account.balance_cents)
         call = self._conversation(
-            account, day, f"Promised {format_money(_money(cents), account.currency)} by {due.isoformat()}."
+            account,
+            day,
+            f"Promised {format_money(_money(cents), account.currency, 'en')} by {due.isoformat()}.",
         )
         account.promises.append(
             _Promise(cents, due, PromiseStatus.OPEN, 0, made_by=call.agent, made_at=call.at, call=call)
@@ -775,7 +779,9 @@ class _Generator:
         due = day + timedelta(days=self.rng.randint(3, 10))
         cents = self._promised_cents(account.balance_cents)
         call = self._conversation(
-            account, day, f"Promised {format_money(_money(cents), account.currency)} by {due.isoformat()}."
+            account,
+            day,
+            f"Promised {format_money(_money(cents), account.currency, 'en')} by {due.isoformat()}.",
         )
         broken_on = due + timedelta(days=GRACE_DAYS + 1)
         account.promises.append(
@@ -815,7 +821,7 @@ class _Generator:
         request = self._conversation(
             account,
             day,
-            f"Lost overtime hours; can pay {format_money(Decimal(instalment_units), account.currency)} a month.",
+            f"Lost overtime hours; can pay {format_money(Decimal(instalment_units), account.currency, 'en')} a month.",
             agent=account.assigned_to,
         )
         decided = request.at + timedelta(seconds=rng.randrange(HOUR, 3 * HOUR))
@@ -833,7 +839,7 @@ class _Generator:
             "instalments": PLAN_INSTALMENTS,
             "reason": (
                 f"Customer lost overtime hours and cannot pay the balance at once; offers {PLAN_INSTALMENTS}"
-                f" monthly instalments of {format_money(Decimal(instalment_units), account.currency)}."
+                f" monthly instalments of {format_money(Decimal(instalment_units), account.currency, 'en')}."
             ),
             "requested_by": request.agent,
             "request": request,
@@ -1042,6 +1048,7 @@ def _write_team(session: Session, generator: _Generator) -> None:
                 "approval_limit": Decimal(member.approval_limit) if member.approval_limit else None,
                 "monthly_target": None,
                 "tier": member.tier,
+                "locale": member.locale,
                 "active": True,
                 "created_at": joined,
                 "updated_at": joined,

@@ -75,6 +75,11 @@ def _home(world: Sandbox, body: dict[str, Any]) -> Any:
     return {"ok": True}
 
 
+def _language(world: Sandbox, body: dict[str, Any]) -> Any:
+    world.set_language(body["user"], str(body.get("locale", "")))
+    return {"ok": True}
+
+
 def _clock(world: Sandbox, body: dict[str, Any]) -> Any:
     hours = float(body.get("minutes", 0)) / 60 + float(body.get("hours", 0)) + 24 * float(body.get("days", 0))
     if not 0 < hours <= 24 * 31:
@@ -95,6 +100,7 @@ POSTS: dict[str, Handler] = {
     "/api/options": _options,
     "/api/reply": _reply,
     "/api/home": _home,
+    "/api/language": _language,
     "/api/clock": _clock,
     "/api/run": _run,
     "/api/shortcut": _shortcut,

@@ -22,10 +22,13 @@ from bot.alerts.job import SLOT_MINUTES
 from bot.assignments.job.daily import JOB as WORKLISTS
 from bot.calendar import add_days
 from bot.clock import ShiftedClock
+from bot.cockpit.desk import publish_home
 from bot.errors import UserError
 from bot.ids import CallbackId
 from bot.job_runs import already_ran
+from bot.language.rules import SUPPORTED, parse_locale
 from bot.outbox.job import PROCESS_NAME, deliver_due
+from bot.roster.desk import choose_language
 from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -157,7 +160,23 @@ class Sandbox:
             members = session.scalars(
                 select(Agent).where(Agent.active.is_(True)).order_by(Agent.role, Agent.name)
             )
-            return [{"id": a.slack_user_id, "name": a.name, "role": a.role} for a in members]
+            found = [(a.slack_user_id, a.name, a.role) for a in members]
+        # The language each person is spoken to in, as the bot chooses it (roster, Slack, team).
+        return [
+            {"id": user, "name": name, "role": role, "locale": self.runtime.locale_of(user)}
+            for user, name, role in found
+        ]
+
+    def set_language(self, user: str, locale: str) -> None:
+        """The person acted as picks the language the bot speaks to them (the page's menu); what
+        the bot sends them from then on is in it, what it sent before stays as it was."""
+        chosen = parse_locale(locale)
+        if chosen is None:
+            raise UserError(f"The bot does not speak {locale!r}.", f"Pick one of {', '.join(SUPPORTED)}.")
+        choose_language(self.runtime, user=user, locale=chosen)
+        # Their Home follows at once, as it would when they next open it.
+        publish_home(self.runtime, user)
+        self._changed()
 
     def register_people(self) -> None:
         """The stand-in answers users.info with the roster's names, each person in the team's zone

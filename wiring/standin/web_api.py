@@ -610,9 +610,12 @@ class SlackStandIn:
         tz: str = "America/New_York",
         email: str | None = None,
         is_bot: bool = False,
+        locale: str = "en-US",
     ) -> JsonDict:
-        """Register a user so users.info answers with these details (others get made-up ones)."""
+        """Register a user so users.info answers with these details (others get made-up ones);
+        `locale` comes back only when asked with `include_locale`, as Slack does."""
         user = self._user_object(user_id, name, real_name, tz, email, is_bot)
+        user["locale"] = locale
         with self._cond:
             self._users[user_id] = user
         return copy.deepcopy(user)
@@ -1316,7 +1319,12 @@ class SlackStandIn:
         return copy.deepcopy(listed)
 
     def _users_info(self, params: JsonDict) -> JsonDict:
-        return {"ok": True, "user": copy.deepcopy(self._user(_required(params, "user")))}
+        user = copy.deepcopy(self._user(_required(params, "user")))
+        # Slack says a user's locale only to who asks for it.
+        locale = user.pop("locale", "en-US")
+        if str(params.get("include_locale", "")).lower() in ("true", "1"):
+            user["locale"] = locale
+        return {"ok": True, "user": user}
 
     def _files_get_upload_url(self, params: JsonDict) -> JsonDict:
         filename = _required(params, "filename")

@@ -4,8 +4,10 @@ worklist line and queue every direct message and the supervisors' summary."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,17 +24,20 @@ from bot.assignments.model import MORNING_RUN, AgentTally, SupervisorSummary, Wo
 from bot.assignments.records.worklists import worklist_for
 from bot.assignments.rules.allocation import Placed, working_order
 from bot.assignments.rules.scoring import AccountFacts, reasons
+from bot.blocks.kit import Reply
 from bot.blocks.worklist import supervisor_summary, worklist_page
 from bot.clock import team_today
 from bot.compliance.rules.regulation import OFF_PROFILE, callable_from, calling_code
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.job_runs import JobReport, already_ran, claim, describe
+from bot.language.render import speaking
 from bot.ledger.records.holds import release_expired_holds
 from bot.outbox.records import enqueue
 from bot.runtime import Runtime
 from storage.models import Assignment
 
 JOB = MORNING_RUN
+T = TypeVar("T")
 
 
 def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
@@ -125,9 +130,13 @@ def _lines_with_reasons(
     # The answer depends only on the zone and the phone's calling code: a few dozen distinct ones.
     known: dict[tuple[str | None, str | None], datetime | None] = {}
 
+    # Each line's reasons are kept as worded for its agent, in the agent's language.
+    locales = {agent: runtime.locale_of(agent) for agent in plan.allocation.lists}
+
     def line(facts: AccountFacts) -> Assignment:
         agent, rank, score = placed[facts.pk]
-        why = reasons(facts, plan.work_date, weights, grace)
+        with speaking(locales[agent]):
+            why = reasons(facts, plan.work_date, weights, grace)
         return Assignment(
             work_date=plan.work_date,
             account_pk=facts.pk,
@@ -178,6 +187,12 @@ def _in_working_order(lines: list[Assignment]) -> None:
             by_pk[placed.pk].rank = rank
 
 
+def _in_the_channel(runtime: Runtime, render: Callable[[T], Reply], what: T) -> Reply:
+    """A channel's message is in the team's language (COLLECT_LANGUAGE)."""
+    with speaking(runtime.channel_locale):
+        return render(what)
+
+
 def _queue_messages(
     session: Session, runtime: Runtime, plan: DayPlan, at: datetime, skipped: SkippedRows
 ) -> None:
@@ -188,12 +203,14 @@ def _queue_messages(
         with skipped.row(RowRef(f"the worklist of {agent}")):
             worklist = worklist_for(session, agent, day, runtime.zone)
             worklists.append(worklist)
+            with speaking(runtime.locale_of(agent)):
+                page = worklist_page(worklist)
             enqueue(
                 session,
                 key=f"worklist:{day.isoformat()}:{agent}",
                 kind="worklist",
                 channel=agent,
-                reply=worklist_page(worklist),
+                reply=page,
                 now=at,
             )
     channel = runtime.settings.supervisor_channel
@@ -203,7 +220,7 @@ def _queue_messages(
             key=f"worklist-summary:{day.isoformat()}",
             kind="worklist-summary",
             channel=channel,
-            reply=supervisor_summary(summarise(session, plan, worklists, day)),
+            reply=_in_the_channel(runtime, supervisor_summary, summarise(session, plan, worklists, day)),
             now=at,
         )
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.aging import AgingBucket, aging_bucket
 from bot.calendar import add_days
-from bot.currency import format_money
+from bot.language.model import _, counted, speaker
 
 
 class ScoreWeights(BaseModel):
@@ -227,42 +227,48 @@ def _propensity_points(risk_score: int | None, weights: ScoreWeights) -> float:
 
 def _aging_words(facts: AccountFacts, today: date, grace_days: int) -> str:
     bucket = aging_bucket((today - facts.due_date).days)
-    return f"{bucket} days past due"
+    return _("{bucket} days past due").format(bucket=bucket)
 
 
 def _promise_words(facts: AccountFacts, today: date, grace_days: int) -> str:
     assert facts.promise_due is not None and facts.promise_amount is not None
-    promised = format_money(facts.promise_amount, facts.currency)
+    reader = speaker()
+    promised = reader.money(facts.promise_amount, facts.currency)
     if facts.promise_due == today:
-        return f"promise of {promised} due today"
+        return _("promise of {amount} due today").format(amount=promised)
+    due = reader.day(facts.promise_due)
     if today > facts.promise_due:
-        return f"promise of {promised} broken ({facts.promise_due.isoformat()})"
-    return f"promise of {promised} due {facts.promise_due.isoformat()}"
+        return _("promise of {amount} broken ({date})").format(amount=promised, date=due)
+    return _("promise of {amount} due {date}").format(amount=promised, date=due)
 
 
 def _callback_words(facts: AccountFacts, today: date, grace_days: int) -> str:
-    return "asked for a callback today"
+    return _("asked for a callback today")
 
 
 def _no_contact_words(facts: AccountFacts, today: date, grace_days: int) -> str:
     if facts.last_contact_on is None:
-        return "never contacted"
-    return f"no contact for {(today - facts.last_contact_on).days} days"
+        return _("never contacted")
+    return counted(
+        "no contact for {count} day", "no contact for {count} days", (today - facts.last_contact_on).days
+    )
 
 
 def _no_conversation_words(facts: AccountFacts, today: date, grace_days: int) -> str:
     if facts.last_conversation_on is None:
-        return "never reached"
-    return f"no conversation for {(today - facts.last_conversation_on).days} days"
+        return _("never reached")
+    days = (today - facts.last_conversation_on).days
+    return counted("no conversation for {count} day", "no conversation for {count} days", days)
 
 
 def _near_payoff_words(facts: AccountFacts, today: date, grace_days: int) -> str:
     assert facts.original_amount
-    return f"only {int(facts.balance * 100 / facts.original_amount)}% of the original amount left"
+    share = speaker().percent(Decimal(int(facts.balance * 100 / facts.original_amount)) / 100)
+    return _("only {share} of the original amount left").format(share=share)
 
 
 def _propensity_words(facts: AccountFacts, today: date, grace_days: int) -> str:
-    return f"propensity to pay {facts.risk_score}/100"
+    return _("propensity to pay {score}/100").format(score=facts.risk_score)
 
 
 # None for the balance: the line it would be written on shows the balance already.

@@ -5,6 +5,7 @@ DM."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,6 +48,7 @@ from bot.escalations.rules import (
     comment_refusal,
     needs_manager,
 )
+from bot.language.render import speaking_in_channel, speaking_to
 from bot.ledger.records.accounts import find_account
 from bot.outbox.records import ESCALATION_KIND, enqueue, latest_key
 from bot.parsing.amounts import parse_amount
@@ -115,9 +117,9 @@ def raise_escalation(
     session.flush()
     card = card_of(session, escalation, at.today, at.now, at.zone)
     key = message_key(escalation.id)
-    enqueue(
-        session, key=key, kind=ESCALATION_KIND, channel=channel, reply=escalation_message(card), now=at.now
-    )
+    with speaking_in_channel():
+        message = escalation_message(card)
+    enqueue(session, key=key, kind=ESCALATION_KIND, channel=channel, reply=message, now=at.now)
     _audit(session, escalation, actor, "escalation.raised", at.now, before=None)
     return card
 
@@ -173,8 +175,9 @@ def decide(
         escalation.status = EscalationStatus.RECOMMENDED
         escalation.recommended_by, escalation.recommended_at, escalation.comment = actor, at.now, comment
         card = card_of(session, escalation, at.today, at.now, at.zone)
+        managers = _managers(session)
         _reply_in_thread(
-            session, escalation, recommendation_reply(card, _managers(session)), at.now, "recommended"
+            session, escalation, lambda: recommendation_reply(card, managers), at.now, "recommended"
         )
     else:
         escalation.decided_by, escalation.decided_at, escalation.comment = actor, at.now, comment
@@ -189,8 +192,10 @@ def decide(
             escalation.status = EscalationStatus.APPROVED
             apply_effect(session, account, escalation, effect, actor=actor, now=at.now)
         card = card_of(session, escalation, at.today, at.now, at.zone)
-        _reply_in_thread(session, escalation, decision_reply(card), at.now, "decision")
-        _tell_agent(session, escalation, "outcome", "escalation-outcome", outcome_dm(card, permalink), at.now)
+        _reply_in_thread(session, escalation, lambda: decision_reply(card), at.now, "decision")
+        _tell_agent(
+            session, escalation, "outcome", "escalation-outcome", lambda: outcome_dm(card, permalink), at.now
+        )
     _edit_message(session, escalation, card, at.now)
     _audit(session, escalation, actor, f"escalation.{escalation.status}", at.now, before=before)
     return card
@@ -216,14 +221,16 @@ def ask_for_info(
     escalation.question, escalation.asked_by, escalation.asked_at = question, actor, at.now
     card = card_of(session, escalation, at.today, at.now, at.zone)
     asked = uuid.uuid4().hex
-    reply = question_reply(actor, escalation.requested_by, question)
-    _reply_in_thread(session, escalation, reply, at.now, f"question:{asked}")
+    agent = escalation.requested_by
+    _reply_in_thread(
+        session, escalation, lambda: question_reply(actor, agent, question), at.now, f"question:{asked}"
+    )
     _tell_agent(
         session,
         escalation,
         f"question-dm:{asked}",
         "escalation-question",
-        question_dm(card, permalink),
+        lambda: question_dm(card, permalink),
         at.now,
     )
     _edit_message(session, escalation, card, at.now)
@@ -244,10 +251,11 @@ def reopen_after_answer(
     _edit_message(session, escalation, card, at.now)
     question_dm_key = latest_key(session, f"{message_key(escalation.id)}:question-dm:")
     if question_dm_key is not None:
+        with speaking_to(escalation.requested_by):
+            answered = answered_dm(card, answer, permalink)
         enqueue(
             session, key=f"{question_dm_key}:answered", kind="escalation-answered",
-            channel=escalation.requested_by, reply=answered_dm(card, answer, permalink), now=at.now,
-            update_key=question_dm_key,
+            channel=escalation.requested_by, reply=answered, now=at.now, update_key=question_dm_key,
         )  # fmt: skip
     _audit(
         session, escalation, escalation.requested_by, "escalation.answered", at.now, before=before,
@@ -273,7 +281,9 @@ def answer_question(
             at=at.now,
         )
     )  # fmt: skip
-    _reply_in_thread(session, escalation, answer_reply(actor, answer), at.now, f"answer:{uuid.uuid4().hex}")
+    _reply_in_thread(
+        session, escalation, lambda: answer_reply(actor, answer), at.now, f"answer:{uuid.uuid4().hex}"
+    )
     reopen_after_answer(session, escalation, answer=answer, at=at, permalink=permalink)
     return card_of(session, escalation, at.today, at.now, at.zone)
 
@@ -307,9 +317,12 @@ def note_reply(
 
 
 def _tell_agent(
-    session: Session, escalation: Escalation, what: str, kind: str, reply: Reply, now: datetime
+    session: Session, escalation: Escalation, what: str, kind: str, render: Callable[[], Reply], now: datetime
 ) -> None:
-    """A direct message to the agent who escalated, queued once per escalation and `what`."""
+    """A direct message to the agent who escalated, queued once per escalation and `what`, in the
+    agent's language."""
+    with speaking_to(escalation.requested_by):
+        reply = render()
     enqueue(
         session, key=f"{message_key(escalation.id)}:{what}", kind=kind, channel=escalation.requested_by,
         reply=reply, now=now,
@@ -339,8 +352,11 @@ def _managers(session: Session) -> list[str]:
 
 
 def _reply_in_thread(
-    session: Session, escalation: Escalation, reply: Reply, now: datetime, step: str
+    session: Session, escalation: Escalation, render: Callable[[], Reply], now: datetime, step: str
 ) -> None:
+    """In the escalation's thread in the channel: in the team's language."""
+    with speaking_in_channel():
+        reply = render()
     key = message_key(escalation.id)
     enqueue(
         session,
@@ -356,12 +372,14 @@ def _reply_in_thread(
 def _edit_message(session: Session, escalation: Escalation, card: EscalationCard, now: datetime) -> None:
     """The channel message shows the current state; each change queues one edit, sent in order."""
     key = message_key(escalation.id)
+    with speaking_in_channel():
+        message = escalation_message(card)
     enqueue(
         session,
         key=f"{key}:edit:{uuid.uuid4().hex}",
         kind="escalation-edit",
         channel=escalation.channel,
-        reply=escalation_message(card),
+        reply=message,
         now=now,
         update_key=key,
     )

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.calendar import local_day
 from bot.clock import team_today
-from bot.currency import format_money, has_valid_precision, is_storable
+from bot.currency import has_valid_precision, is_storable
 from bot.errors import ConflictError, UserError
+from bot.language.model import _, speaker
 from bot.ledger.records.accounts import find_account, open_promises
 from bot.ledger.rules.balance import is_overpayment, status_after_payment
 from bot.ledger.rules.promises import counts_toward, progress_after_payment
@@ -30,10 +31,14 @@ class OverpaymentError(UserError):
     """More than the balance: recorded only once the agent confirms."""
 
     def __init__(self, account_id: str, amount: Decimal, balance: Decimal, currency: str) -> None:
+        reader = speaker()
         super().__init__(
-            f"{format_money(amount, currency)} is more than the balance of {format_money(balance, currency)}"
-            f" on `{account_id}`.",
-            "Check the amount, or confirm to record it and leave a credit balance.",
+            _("{amount} is more than the balance of {balance} on `{account_id}`.").format(
+                amount=reader.money(amount, currency),
+                balance=reader.money(balance, currency),
+                account_id=account_id,
+            ),
+            _("Check the amount, or confirm to record it and leave a credit balance."),
             field="amount",
         )
         self.account_id = account_id
@@ -46,13 +51,23 @@ class DuplicatePaymentError(ConflictError):
     """The reference, or the same confirmed click, is already recorded on the account."""
 
     def __init__(self, account_id: str, earlier: Payment, recorded_by: str, zone: ZoneInfo) -> None:
-        when = local_day(earlier.received_at, zone).isoformat()  # the team's day, not UTC's
-        by = "the payment feed" if earlier.source == "import" else recorded_by
-        what = f"reference `{earlier.reference}`" if earlier.reference else "this payment"
+        reader = speaker()
+        when = reader.day(local_day(earlier.received_at, zone))  # the team's day, not UTC's
+        by = _("the payment feed") if earlier.source == "import" else recorded_by
+        what = (
+            _("reference `{reference}`").format(reference=earlier.reference)
+            if earlier.reference
+            else _("this payment")
+        )
         super().__init__(
-            f"`{account_id}` already has {what}: {format_money(earlier.amount, earlier.currency)}"
-            f" received {when}, recorded by {by}.",
-            "Nothing was recorded again. Use another reference if this is a different payment.",
+            _("`{account_id}` already has {what}: {amount} received {when}, recorded by {by}.").format(
+                account_id=account_id,
+                what=what,
+                amount=reader.money(earlier.amount, earlier.currency),
+                when=when,
+                by=by,
+            ),
+            _("Nothing was recorded again. Use another reference if this is a different payment."),
             field="reference",
         )
         self.earlier_id = earlier.id
@@ -117,8 +132,10 @@ class RepeatedPaymentError(UserError):
 
     def __init__(self, account_id: str, amount: Decimal, currency: str) -> None:
         super().__init__(
-            f"You recorded {format_money(amount, currency)} on `{account_id}` less than two minutes ago.",
-            "If this is a second payment, confirm it; a reference (`ref:…`) tells them apart.",
+            _("You recorded {amount} on `{account_id}` less than two minutes ago.").format(
+                amount=speaker().money(amount, currency), account_id=account_id
+            ),
+            _("If this is a second payment, confirm it; a reference (`ref:…`) tells them apart."),
             field="amount",
         )
         self.account_id = account_id
@@ -195,9 +212,12 @@ def apply_payment(
     if is_overpayment(account.balance, amount) and not details.allow_overpayment:
         raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
     if not is_storable(account.balance - amount):
-        credit = format_money(amount - account.balance, account.currency)
+        credit = speaker().money(amount - account.balance, account.currency)
         raise AmountTooLargeError(
-            f"The credit of {credit} it would leave on `{account.account_id}`", account.currency
+            _("The credit of {amount} it would leave on `{account_id}`").format(
+                amount=credit, account_id=account.account_id
+            ),
+            account.currency,
         )
     before = audit.account_state(account)
     payment_state = _insert_payment(session, account, amount, details, key, now)
@@ -242,11 +262,13 @@ def apply_payment(
 def _check_amount(account: Account, amount: Decimal) -> None:
     # The parser refuses these for typed amounts; imports and confirmations arrive here directly.
     if amount <= 0:
-        raise UserError("A payment must be more than zero.", "Type the amount received, like `250.00`.")
+        raise UserError(_("A payment must be more than zero."), _("Type the amount received, like `250.00`."))
     if not has_valid_precision(amount, account.currency):
         raise UserError(
-            f"{amount} has more decimals than {account.currency} allows.",
-            "Type the amount exactly as received.",
+            _("{amount} has more decimals than {currency} allows.").format(
+                amount=amount, currency=account.currency
+            ),
+            _("Type the amount exactly as received."),
             field="amount",
         )
 

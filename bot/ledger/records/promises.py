@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.compliance.records import guard_promise
-from bot.currency import format_money
 from bot.errors import UserError
+from bot.language.model import _, speaker
 from bot.ledger.records.accounts import find_account, open_promise
 from bot.ledger.rules.balance import is_closed, status_after_promise
 from bot.parsing.amounts import parse_amount
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, parse_promise_date
-from bot.vocabulary import AccountStatus, PromiseStatus
+from bot.vocabulary import AccountStatus, PromiseStatus, status_name
 from storage.models import Account, Promise
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -93,19 +93,28 @@ def record_promise(
 def _check_promisable(account: Account, amount: Decimal) -> None:
     if account.status == AccountStatus.PLAN:
         raise UserError(
-            f"`{account.account_id}` is on a payment plan: its instalments are its promises.",
-            "Record the payments as they come; to change the plan, escalate with `/collect escalate`.",
+            _("`{account_id}` is on a payment plan: its instalments are its promises.").format(
+                account_id=account.account_id
+            ),
+            _("Record the payments as they come; to change the plan, escalate with `/collect escalate`."),
         )
     if is_closed(account.status):
         raise UserError(
-            f"`{account.account_id}` is {account.status.replace('_', ' ')}: there is nothing left to promise.",
-            "Check the account with `/collect account " + account.account_id + "`.",
+            _("`{account_id}` is {status}: there is nothing left to promise.").format(
+                account_id=account.account_id, status=status_name(account.status)
+            ),
+            _("Check the account with `/collect account {account_id}`.").format(
+                account_id=account.account_id
+            ),
         )
     if amount > account.balance:
+        reader = speaker()
         raise UserError(
-            f"{format_money(amount, account.currency)} is more than the balance of"
-            f" {format_money(account.balance, account.currency)}.",
-            "Type a promise up to the balance.",
+            _("{amount} is more than the balance of {balance}.").format(
+                amount=reader.money(amount, account.currency),
+                balance=reader.money(account.balance, account.currency),
+            ),
+            _("Type a promise up to the balance."),
             field="amount",
         )
 

@@ -22,6 +22,7 @@ from bot.aging import AgingBucket, aging_bucket
 from bot.currency import Money as Amount
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.kpis import rules as kpi
+from bot.language.model import _, speaker
 from bot.reports.model import (
     ActivityNumbers,
     AgentNumbers,
@@ -123,33 +124,41 @@ def build_report(
 
 
 def _label(kind: PeriodKind, period: kpi.Period, zone: ZoneInfo, until: datetime) -> str:
-    """What is counted, in words: the period, and while it runs, the moment it was cut at."""
+    """What is counted, in words (the reader's: a channel's, or the person's who asked), the
+    period, and while it runs, the moment it was cut at."""
     first, last = kpi.local_days(period, zone)[0], kpi.local_days(period, zone)[-1]
+    reader = speaker()
     if kind == "day":
         named = _days_label(first, last)
     elif kind == "week":
-        named = "week of " + first.strftime("%-d %B %Y")
+        named = _("week of {day}").format(day=reader.dated(first, _("d MMMM y")))
     else:
-        named = first.strftime("%B %Y")
+        named = reader.dated(first, _("MMMM y"))
     if until >= period.end:
         return named
     cut = until.astimezone(zone)
-    at = f"{cut:%H:%M}" if kind == "day" and cut.date() == last else f"{cut:%A %-d %B %H:%M}"
-    return f"{named}, to {at} (so far)"
+    at = (
+        reader.dated(cut, "HH:mm")
+        if kind == "day" and cut.date() == last
+        else reader.dated(cut, _("EEEE d MMMM HH:mm"))
+    )
+    return _("{period}, to {time} (so far)").format(period=named, time=at)
 
 
 def _days_label(first: date, last: date) -> str:
     """A day, or a run of days with the month and year said once when they share them: "Monday 23
     November 2026"; "Friday 20 to Sunday 22 November 2026"."""
+    reader = speaker()
+    full = _("EEEE d MMMM y")
     if first == last:
-        return first.strftime("%A %-d %B %Y")
+        return reader.dated(first, full)
     if (first.year, first.month) == (last.year, last.month):
-        start = first.strftime("%A %-d")
+        start = reader.dated(first, _("EEEE d"))
     elif first.year == last.year:
-        start = first.strftime("%A %-d %B")
+        start = reader.dated(first, _("EEEE d MMMM"))
     else:
-        start = first.strftime("%A %-d %B %Y")
-    return f"{start} to {last.strftime('%A %-d %B %Y')}"
+        start = reader.dated(first, full)
+    return _("{start} to {end}").format(start=start, end=reader.dated(last, full))
 
 
 # --- facts ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from bot.aging import AgingBucket
-from bot.currency import format_money
+from bot.language.model import N_, _, number, speaker
 from bot.reports.model import AgentNumbers, PerformanceReport, TeamNumbers
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 12, 8, 100  # 1200 by 800 pixels
@@ -35,7 +35,8 @@ PREVIOUS_PERIOD_COLOR = "#a0aec0"
 
 _ZERO = Decimal(0)
 _BUCKETS = [bucket.value for bucket in AgingBucket]
-_TITLES = {"day": "Daily numbers", "week": "Weekly numbers", "month": "Monthly numbers"}
+# The same words as the digest's (bot.blocks.digest), in the channel's language.
+_TITLES = {"day": N_("Daily numbers"), "week": N_("Weekly numbers"), "month": N_("Monthly numbers")}
 # matplotlib says it is not thread-safe: separate figures on Agg usually work from several threads,
 # but shared caches (fonts, text layout) have had races. A chart is drawn a few times a day, so
 # serialising the drawing costs nothing and removes the doubt.
@@ -57,7 +58,7 @@ def report_figure(report: PerformanceReport) -> Figure:
     serialised: from several threads at once, go through report_chart."""
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    figure.suptitle(_plain(f"{_TITLES[report.kind]} — {report.label} ({report.zone})", 150), fontsize=15)
+    figure.suptitle(_plain(f"{_(_TITLES[report.kind])} — {report.label} ({report.zone})", 150), fontsize=15)
     left, right = figure.subplots(1, 2, width_ratios=[1.3, 1])
     _draw_collected(left, report)
     _draw_aging(right, report.team)
@@ -99,16 +100,21 @@ def ranked_agents(agents: Sequence[AgentNumbers], currency: str) -> list[AgentNu
 def _draw_collected(axes: Axes, report: PerformanceReport) -> None:
     currency = report.team.target_currency
     agents = report.agents
-    title = f"Collected against target, in {currency}"
+    title = _("Collected against target, in {currency}").format(currency=currency)
     if len(agents) > TOP_AGENTS:
-        title += f" — top {TOP_AGENTS} of {len(agents):,} agents"
+        title += " — " + _("top {top} of {count} agents").format(top=TOP_AGENTS, count=number(len(agents)))
     axes.set_title(_plain(title, 120), fontsize=12)
     # The label doubles as the legend: a legend box would sit on top of the longest bars.
-    label = _plain(f"Bars: collected in {currency}, the target currency (other currencies not plotted)", 120)
-    axes.set_xlabel(label + "\nRed marks: each agent's target · % of target at the end of the bar")
+    label = _plain(
+        _("Bars: collected in {currency}, the target currency (other currencies not plotted)").format(
+            currency=currency
+        ),
+        120,
+    )
+    axes.set_xlabel(label + "\n" + _("Red marks: each agent's target · % of target at the end of the bar"))
     axes.xaxis.set_major_formatter(FuncFormatter(_compact))
     if not agents:
-        _say_empty(axes, "No agents in this report")
+        _say_empty(axes, _("No agents in this report"))
         return
     shown = ranked_agents(agents, currency)[:TOP_AGENTS]
     rows = list(range(len(shown)))
@@ -127,7 +133,7 @@ def _share_of_target(agent: AgentNumbers, currency: str) -> str:
     """ "85%" beside the bar, computed on the Decimals; nothing when there is no target."""
     if agent.target is None or agent.target == 0:
         return ""
-    return f"{agent.collected.get(currency, _ZERO) / agent.target * 100:.0f}%"
+    return speaker().percent(agent.collected.get(currency, _ZERO) / agent.target)
 
 
 def _draw_targets(axes: Axes, shown: Sequence[AgentNumbers]) -> None:
@@ -166,8 +172,8 @@ def _buckets(team: TeamNumbers, currency: str) -> list[str]:
 def _draw_aging(axes: Axes, team: TeamNumbers) -> None:
     currency = main_currency(team)
     if currency is None:
-        axes.set_title("Aging", fontsize=12)
-        _say_empty(axes, "No balances owed")
+        axes.set_title(_("Aging"), fontsize=12)
+        _say_empty(axes, _("No balances owed"))
         return
     buckets = _buckets(team, currency)
     places = list(range(len(buckets)))
@@ -180,12 +186,14 @@ def _draw_aging(axes: Axes, team: TeamNumbers) -> None:
         before,
         width,
         color=PREVIOUS_PERIOD_COLOR,
-        label="Previous period end",
+        label=_("Previous period end"),
     )
-    axes.bar([p + width / 2 for p in places], now, width, color=THIS_PERIOD_COLOR, label="This period end")
+    axes.bar([p + width / 2 for p in places], now, width, color=THIS_PERIOD_COLOR, label=_("This period end"))
     axes.set_xticks(places, labels=[_plain(bucket, 12) for bucket in buckets])
-    axes.set_title(_plain(f"Aging in {currency}, the largest balance", 120), fontsize=12)
-    axes.set_ylabel(_plain(f"Balance in {currency}", 60))
+    axes.set_title(
+        _plain(_("Aging in {currency}, the largest balance").format(currency=currency), 120), fontsize=12
+    )
+    axes.set_ylabel(_plain(_("Balance in {currency}").format(currency=currency), 60))
     axes.set_xlabel(_aging_note(team, currency))
     axes.yaxis.set_major_formatter(FuncFormatter(_compact))
     axes.grid(axis="y", alpha=0.3)
@@ -197,15 +205,16 @@ def _aging_note(team: TeamNumbers, shown: str) -> str:
     totals = _totals(team.aging)
     others = sorted(currency for currency in totals if currency != shown)
     if not others:
-        return "Days past due"
+        return _("Days past due")
     listed = [
-        _plain(format_money(totals[currency], currency), 40) for currency in others[:OTHER_CURRENCIES_SHOWN]
+        _plain(speaker().money(totals[currency], currency), 40)
+        for currency in others[:OTHER_CURRENCIES_SHOWN]
     ]
     if len(others) > OTHER_CURRENCIES_SHOWN:
-        listed.append(f"+{len(others) - OTHER_CURRENCIES_SHOWN} more")
+        listed.append(_("+{count} more").format(count=number(len(others) - OTHER_CURRENCIES_SHOWN)))
     # Two amounts a line: the panel is about 500 pixels wide.
     lines = [" · ".join(listed[i : i + 2]) for i in range(0, len(listed), 2)]
-    return "\n".join(["Days past due", "Not plotted, owed in other currencies:", *lines])
+    return "\n".join([_("Days past due"), _("Not plotted, owed in other currencies:"), *lines])
 
 
 def _say_empty(axes: Axes, text: str) -> None:

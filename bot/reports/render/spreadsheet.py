@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from bot.aging import AgingBucket
 from bot.currency import exponent
+from bot.language.model import N_, _
 from bot.reports.model import (
     ActivityNumbers,
     AgentNumbers,
@@ -41,7 +42,7 @@ RATIO_FORMAT = "0.0%"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_TEXT_WIDTH = 50
-NA_NOTE = "An empty ratio cell means n/a: its denominator was zero (nothing to measure), not 0%."
+NA_NOTE = N_("An empty ratio cell means n/a: its denominator was zero (nothing to measure), not 0%.")
 
 _ZERO = Decimal(0)
 _BOLD = Font(bold=True)
@@ -60,9 +61,10 @@ def report_workbook(report: PerformanceReport) -> bytes:
     _require_aware_times(report)
     book = Workbook(write_only=True)
     book.properties.creator = "collect-bot"
-    book.properties.title = _clean(f"Collections numbers — {report.label}")
+    book.properties.title = _clean(_("Collections numbers — {period}").format(period=report.label))
     summary, agents, aging, promises, payments = (
-        book.create_sheet(title) for title in ("Summary", "Agents", "Aging", "Promises", "Payments")
+        book.create_sheet(_(title))
+        for title in (N_("Summary"), N_("Agents"), N_("Aging"), N_("Promises"), N_("Payments"))
     )
     cells = _Cells(summary, ZoneInfo(report.zone))
     _write_summary(summary, cells, report)
@@ -193,10 +195,12 @@ def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
 
 def _write_summary(sheet: Any, cells: _Cells, report: PerformanceReport) -> None:
     rows = _summary_rows(cells, report)
-    columns = [_Column("Figure", 30), _Column("Currency", 10), _Column("Value", 20)]
+    columns = [_Column(_("Figure"), 30), _Column(_("Currency"), 10), _Column(_("Value"), 20)]
     notes = [
-        NA_NOTE,
-        f"Times are in {_clean(report.zone)}. Each currency has its own rows: two currencies are never added.",
+        _(NA_NOTE),
+        _("Times are in {zone}. Each currency has its own rows: two currencies are never added.").format(
+            zone=_clean(report.zone)
+        ),
     ]
     _fill(sheet, cells, columns, rows, len(rows), notes)
 
@@ -205,21 +209,25 @@ def _summary_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
     team = report.team
     target = team.target_currency
     rows: list[Row] = [
-        ["Period", None, cells.text(report.label)],
-        ["Kind", None, report.kind],
-        ["Starts", None, cells.moment(report.start)],
-        ["Ends", None, cells.moment(report.end)],
-        ["Zone", None, cells.text(report.zone)],
-        *_money_rows(cells, "Collected", team.collected, target),
-        ["Target", target, cells.money(team.target, target)],
-        ["Collected ÷ target", target, cells.ratio(_share(team.collected.get(target, _ZERO), team.target))],
+        [_("Period"), None, cells.text(report.label)],
+        [_("Kind"), None, report.kind],
+        [_("Starts"), None, cells.moment(report.start)],
+        [_("Ends"), None, cells.moment(report.end)],
+        [_("Zone"), None, cells.text(report.zone)],
+        *_money_rows(cells, _("Collected"), team.collected, target),
+        [_("Target"), target, cells.money(team.target, target)],
+        [
+            _("Collected ÷ target"),
+            target,
+            cells.ratio(_share(team.collected.get(target, _ZERO), team.target)),
+        ],
         *([] if report.complete else _projected_rows(cells, team.projected, target)),
-        ["Kept rate, last 90 days", None, cells.ratio(team.kept_rate_90_days)],
+        [_("Kept rate, last 90 days"), None, cells.ratio(team.kept_rate_90_days)],
         *_portfolio_rows(cells, report),
-        ["Escalations opened", None, team.escalations_opened],
-        ["Escalations decided", None, team.escalations_decided],
-        ["Escalations waiting", None, team.escalations_waiting],
-        ["Disputes opened", None, team.disputes_opened],
+        [_("Escalations opened"), None, team.escalations_opened],
+        [_("Escalations decided"), None, team.escalations_decided],
+        [_("Escalations waiting"), None, team.escalations_waiting],
+        [_("Disputes opened"), None, team.disputes_opened],
         *_activity_rows(cells, team.activity),
     ]
     return [[cells.text(name), cells.text(currency), value] for name, currency, value in rows]
@@ -227,24 +235,24 @@ def _summary_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
 
 def _projected_rows(cells: _Cells, projected: Mapping[str, Decimal] | None, target: str) -> list[Row]:
     if projected is None:  # something is due but no kept rate to weigh it by: n/a, an empty cell
-        return [["Projected, rest of the period", target, None]]
-    return _money_rows(cells, "Projected, rest of the period", projected, target)
+        return [[_("Projected, rest of the period"), target, None]]
+    return _money_rows(cells, _("Projected, rest of the period"), projected, target)
 
 
 def _activity_rows(cells: _Cells, activity: ActivityNumbers) -> list[Row]:
     """The team's line: everyone's attempts, promises and worklist lines."""
     worked = _share(Decimal(activity.lines_worked), Decimal(activity.lines_assigned))
     return [
-        ["Attempts", None, activity.attempts],
-        ["Right-party contacts", None, activity.right_party_contacts],
-        ["RPC rate", None, cells.ratio(activity.rpc_rate)],
-        ["Promises made", None, activity.promises_made],
-        ["Promises kept", None, activity.promises_kept],
-        ["Promises broken", None, activity.promises_broken],
-        ["Kept rate", None, cells.ratio(activity.kept_rate)],
-        ["Worklist lines worked", None, activity.lines_worked],
-        ["Worklist lines assigned", None, activity.lines_assigned],
-        ["Worked ÷ assigned (lines summed over the working days)", None, cells.ratio(worked)],
+        [_("Attempts"), None, activity.attempts],
+        [_("Right-party contacts"), None, activity.right_party_contacts],
+        [_("RPC rate"), None, cells.ratio(activity.rpc_rate)],
+        [_("Promises made"), None, activity.promises_made],
+        [_("Promises kept"), None, activity.promises_kept],
+        [_("Promises broken"), None, activity.promises_broken],
+        [_("Kept rate"), None, cells.ratio(activity.kept_rate)],
+        [_("Worklist lines worked"), None, activity.lines_worked],
+        [_("Worklist lines assigned"), None, activity.lines_assigned],
+        [_("Worked ÷ assigned (lines summed over the working days)"), None, cells.ratio(worked)],
     ]
 
 
@@ -256,15 +264,17 @@ def _portfolio_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
     def percent(value: Decimal | None) -> Cell:
         return cells.ratio(None if value is None else value / 100)
 
-    rows = [["CEI, delinquent accounts", cur, percent(cei)] for cur, cei in sorted(team.cei.items())]
+    rows = [[_("CEI, delinquent accounts"), cur, percent(cei)] for cur, cei in sorted(team.cei.items())]
     if report.kind == "month":
         rows += [
-            ["CEI, all receivables", cur, percent(c)] for cur, c in sorted(team.cei_all_receivables.items())
+            [_("CEI, all receivables"), cur, percent(c)]
+            for cur, c in sorted(team.cei_all_receivables.items())
         ]
     rows += [
-        ["Cure rate (current again)", cur, cells.ratio(rate)] for cur, rate in sorted(team.cure_rate.items())
+        [_("Cure rate (current again)"), cur, cells.ratio(rate)]
+        for cur, rate in sorted(team.cure_rate.items())
     ]
-    rows += [["Paid-off rate", cur, cells.ratio(rate)] for cur, rate in sorted(team.paid_off_rate.items())]
+    rows += [[_("Paid-off rate"), cur, cells.ratio(rate)] for cur, rate in sorted(team.paid_off_rate.items())]
     return rows
 
 
@@ -291,32 +301,32 @@ def _write_agents(sheet: Any, cells: _Cells, report: PerformanceReport) -> None:
         report.agents, key=lambda a: (-a.collected.get(target, _ZERO), -a.attempts, a.name, a.agent_id)
     )
     columns = [
-        _Column("Agent id", _width("Agent id", (a.agent_id for a in agents))),
-        _Column("Name", _width("Name", (a.name for a in agents), floor=20)),
-        *(_Column(title, len(title) + 2) for title in _AGENT_COUNTS_BEFORE),
-        *(_Column(f"Collected {currency}", 16) for currency in currencies),
-        _Column(f"Target {target}", 16),
-        _Column("% of target", 12),
-        *(_Column(title, len(title) + 2) for title in _AGENT_COUNTS_AFTER),
+        _Column(_("Agent id"), _width(_("Agent id"), (a.agent_id for a in agents))),
+        _Column(_("Name"), _width(_("Name"), (a.name for a in agents), floor=20)),
+        *(_Column(_(title), len(_(title)) + 2) for title in _AGENT_COUNTS_BEFORE),
+        *(_Column(_("Collected {currency}").format(currency=currency), 16) for currency in currencies),
+        _Column(_("Target {currency}").format(currency=target), 16),
+        _Column(_("% of target"), 12),
+        *(_Column(_(title), len(_(title)) + 2) for title in _AGENT_COUNTS_AFTER),
     ]
     rows = (_agent_row(cells, agent, currencies, target) for agent in agents)
-    _fill(sheet, cells, columns, rows, len(agents), [NA_NOTE])
+    _fill(sheet, cells, columns, rows, len(agents), [_(NA_NOTE)])
 
 
 _AGENT_COUNTS_BEFORE = (
-    "Attempts",
-    "Right-party contacts",
-    "RPC rate",
-    "Promises made",
-    "Promises kept",
-    "Promises broken",
-    "Kept rate",
+    N_("Attempts"),
+    N_("Right-party contacts"),
+    N_("RPC rate"),
+    N_("Promises made"),
+    N_("Promises kept"),
+    N_("Promises broken"),
+    N_("Kept rate"),
 )
 _AGENT_COUNTS_AFTER = (
-    "Worklist lines worked",
-    "Worklist lines assigned",
-    "Escalations raised",
-    "Attempted breaches",
+    N_("Worklist lines worked"),
+    N_("Worklist lines assigned"),
+    N_("Escalations raised"),
+    N_("Attempted breaches"),
 )
 
 
@@ -349,14 +359,14 @@ def _write_aging(sheet: Any, cells: _Cells, team: TeamNumbers) -> None:
     currencies = sorted(team.aging.keys() | team.aging_previous.keys() | team.roll_rates.keys())
     pairs = [(currency, bucket) for currency in currencies for bucket in _aging_buckets(team, currency)]
     columns = [
-        _Column("Currency", 10),
-        _Column("Bucket", 10),
-        _Column("Balance, end of this period", 28),
-        _Column("Balance, end of previous period", 31),
-        _Column("Roll rate to next bucket", 24),
+        _Column(_("Currency"), 10),
+        _Column(_("Bucket"), 10),
+        _Column(_("Balance, end of this period"), 28),
+        _Column(_("Balance, end of previous period"), 31),
+        _Column(_("Roll rate to next bucket"), 24),
     ]
     rows = (_aging_row(cells, team, currency, bucket) for currency, bucket in pairs)
-    notes = [NA_NOTE, "120+ has no next bucket, so no roll rate."]
+    notes = [_(NA_NOTE), _("120+ has no next bucket, so no roll rate.")]
     _fill(sheet, cells, columns, rows, len(pairs), notes)
 
 
@@ -386,14 +396,14 @@ def _aging_row(cells: _Cells, team: TeamNumbers, currency: str, bucket: str) -> 
 
 def _write_promises(sheet: Any, cells: _Cells, promises: Sequence[PromiseRow]) -> None:
     columns = [
-        _Column("Account id", _width("Account id", (p.account_id for p in promises))),
-        _Column("Agent id", _width("Agent id", (p.agent_id for p in promises))),
-        _Column("Made at", 17),
-        _Column("Due date", 12),
-        _Column("Amount", 16),
-        _Column("Currency", 10),
-        _Column("Paid toward", 16),
-        _Column("Outcome", 12),
+        _Column(_("Account id"), _width(_("Account id"), (p.account_id for p in promises))),
+        _Column(_("Agent id"), _width(_("Agent id"), (p.agent_id for p in promises))),
+        _Column(_("Made at"), 17),
+        _Column(_("Due date"), 12),
+        _Column(_("Amount"), 16),
+        _Column(_("Currency"), 10),
+        _Column(_("Paid toward"), 16),
+        _Column(_("Outcome"), 12),
     ]
     _fill(sheet, cells, columns, _promise_rows(cells, promises), len(promises))
 
@@ -414,13 +424,13 @@ def _promise_rows(cells: _Cells, promises: Iterable[PromiseRow]) -> Iterator[Row
 
 def _write_payments(sheet: Any, cells: _Cells, payments: Sequence[PaymentRow]) -> None:
     columns = [
-        _Column("Received at", 17),
-        _Column("Account id", _width("Account id", (p.account_id for p in payments))),
-        _Column("Agent id", _width("Agent id", (p.agent_id for p in payments))),
-        _Column("Amount", 16),
-        _Column("Currency", 10),
-        _Column("Method", _width("Method", (_method(p) for p in payments))),
-        _Column("Reference", _width("Reference", (p.reference for p in payments), floor=14)),
+        _Column(_("Received at"), 17),
+        _Column(_("Account id"), _width(_("Account id"), (p.account_id for p in payments))),
+        _Column(_("Agent id"), _width(_("Agent id"), (p.agent_id for p in payments))),
+        _Column(_("Amount"), 16),
+        _Column(_("Currency"), 10),
+        _Column(_("Method"), _width(_("Method"), (_method(p) for p in payments))),
+        _Column(_("Reference"), _width(_("Reference"), (p.reference for p in payments), floor=14)),
     ]
     _fill(sheet, cells, columns, _payment_rows(cells, payments), len(payments))
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.currency import format_money
+from bot.language.model import reader_locale
 from bot.reports.model import Money, PerformanceReport
 
 _TENTH = Decimal("0.1")
@@ -13,7 +14,10 @@ _TENTH = Decimal("0.1")
 
 def _money(amounts: Money) -> str:
     return (
-        ", ".join(format_money(amount, currency) for currency, amount in sorted(amounts.items())) or "nothing"
+        ", ".join(
+            format_money(amount, currency, reader_locale()) for currency, amount in sorted(amounts.items())
+        )
+        or "nothing"
     )
 
 
@@ -51,7 +55,7 @@ def report_lines(report: PerformanceReport) -> Iterator[str]:
     # Nothing collected is 0 in the target currency, as in the digest and the spreadsheet.
     yield f"  collected: {_money(team.collected or {team.target_currency: Decimal(0)})}"
     if team.target is not None:
-        yield f"  target: {format_money(team.target, team.target_currency)}"
+        yield f"  target: {format_money(team.target, team.target_currency, reader_locale())}"
     activity = team.activity
     worked = None if not activity.lines_assigned else Decimal(activity.lines_worked) / activity.lines_assigned
     yield (

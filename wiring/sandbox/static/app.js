@@ -1959,6 +1959,10 @@
       });
     }
     if (S.user) sel.value = S.user;
+    var me = list.find(function (p) {
+      return p.id === S.user;
+    });
+    if (me && me.locale) $("language").value = me.locale;
   }
 
   function ensureSelection() {
@@ -2634,6 +2638,10 @@
   function wire() {
     $("act-as").addEventListener("change", function (e) {
       if (e.target.value && e.target.value !== S.user) setUser(e.target.value);
+    });
+    // The language the bot speaks to the person acted as: the roster's `locale`, as they would set it.
+    $("language").addEventListener("change", function (e) {
+      post("/api/language", { user: S.user, locale: e.target.value });
     });
     $("home-tab").addEventListener("click", function () {
       selectConversation("home");
