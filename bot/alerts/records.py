@@ -19,7 +19,7 @@ from bot.assignments.records.moves import assign_account
 from bot.blocks.alerts import Handled, with_line_handled
 from bot.currency import format_money
 from bot.errors import NotFoundError
-from bot.language.model import reader_locale
+from bot.language.model import _, reader_locale
 from bot.language.render import speaking_in_channel
 from bot.outbox.records import enqueue
 from bot.roster.records import require_supervisor
@@ -42,7 +42,7 @@ def _acted(said: str, owner: str | None, alerts: list[Alert]) -> ActedOn:
 def _alert(session: Session, alert_id: int) -> Alert:
     alert = session.get(Alert, alert_id, with_for_update=True)
     if alert is None:
-        raise NotFoundError("I can't find that alert any more.")
+        raise NotFoundError(_("I can't find that alert any more."))
     return alert
 
 
@@ -130,7 +130,7 @@ def queue_line_edit(
 ) -> None:
     """Everyone sees what was done: each message listing the account is edited (chat.update
     through the outbox), queued in the action's own transaction so the two never disagree."""
-    for message_key in dict.fromkeys(key for _, key in acted.listed):
+    for message_key in dict.fromkeys(key for _account, key in acted.listed):
         listed = listed_in(session, message_key)
         if listed is None:
             continue

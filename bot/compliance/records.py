@@ -22,6 +22,7 @@ from bot.compliance.rules.regulation import (
     counts_calls,
 )
 from bot.errors import UserError
+from bot.language.model import _
 from bot.ledger.records.accounts import find_account
 from bot.roster.records import require_supervisor
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, Channel
@@ -32,7 +33,9 @@ class ComplianceRefusedError(UserError):
     """The rules refuse this action now; nothing is written but the refusal itself."""
 
     def __init__(self, verdict: Verdict, account_pk: int, action: str) -> None:
-        hint = "A supervisor can allow one exception with `/collect override`." if verdict.overridable else ""
+        hint = (
+            _("A supervisor can allow one exception with `/collect override`.") if verdict.overridable else ""
+        )
         super().__init__(verdict.explanation, hint)
         self.rule = verdict.rule or "refused"
         self.account_pk = account_pk
@@ -138,7 +141,8 @@ def allow_once(
     """A supervisor allows one exception to an overridable rule, with a reason, audited."""
     if not reason.strip():
         raise UserError(
-            "Say why the exception is justified.", "Type `/collect override <account-id> <rule> <reason…>`."
+            _("Say why the exception is justified."),
+            _("Type `/collect override <account-id> <rule> <reason…>`."),
         )
     require_supervisor(session, actor, "allow an exception to the contact rules")
     account = find_account(session, account_id, actor=actor, today=today)
