@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunningBot
+from tests.portfolio import add_account, add_agent
 
 ROOT = Path(__file__).resolve().parent.parent
 AREA = [
@@ -89,3 +95,100 @@ def test_refusals_in_the_domain_are_marked_for_translation() -> None:
     assert {"NotFoundError", "ConflictError", "ComplianceRefusedError", "OverpaymentError"} <= refusals
     found = [line for path in _sources(*AREA) for line in _untranslated(path, refusals, own_init)]
     assert not found, "refusals not wrapped in _():\n" + "\n".join(found)
+
+
+# --- through the endpoint: each reader refused in their own words -------------------------------------
+
+JOAO, LUCIA, ANA, SUPERVISOR = "U0JOAO", "U0LUCIA", "U0ANA", "U0SUPER1"
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def trilingual(bot: RunningBot) -> RunningBot:
+    """João reads Portuguese and Lucía Spanish (the roster says so), Ana English; each works a BRL
+    account in New York's hours and a USD one in Los Angeles'."""
+    db = bot.runtime.db
+    add_agent(db, JOAO, "João Pereira", locale="pt-BR")
+    add_agent(db, LUCIA, "Lucía Gómez", locale="es")
+    add_agent(db, ANA, "Ana Agent", locale="en")
+    add_agent(db, SUPERVISOR, "Sam Supervisor", role="supervisor")
+    for holder, suffix in ((JOAO, "J"), (LUCIA, "L"), (ANA, "A")):
+        add_account(db, f"BR-{suffix}", "1250.00", currency="BRL", assigned_to=holder)
+        add_account(db, f"LA-{suffix}", "500.00", assigned_to=holder, customer_timezone="America/Los_Angeles")
+    return bot
+
+
+def _said(bot: RunningBot, user: str, text: str) -> str:
+    # Babel puts a no-break space between symbol and number; compare with a plain one.
+    return bot.collect(user, text).replace(NBSP, " ")
+
+
+def test_a_hold_the_bot_does_not_know_is_refused_in_each_readers_language(trilingual: RunningBot) -> None:
+    pt = _said(trilingual, JOAO, "hold BR-J vacation out of office")
+    assert "`vacation` não é um tipo de bloqueio." in pt and "Digite um destes: `dispute`" in pt
+    es = _said(trilingual, LUCIA, "hold BR-L vacation out of office")
+    assert "`vacation` no es un tipo de suspensión." in es and "Escribe uno de estos: `dispute`" in es
+    en = _said(trilingual, ANA, "hold BR-A vacation out of office")
+    assert "`vacation` is not a hold." in en and "Type one of `dispute`" in en
+
+
+def test_a_disputed_account_refuses_a_call_in_each_readers_language(trilingual: RunningBot) -> None:
+    for user, account in ((JOAO, "BR-J"), (LUCIA, "BR-L"), (ANA, "BR-A")):
+        trilingual.collect(user, f"hold {account} dispute says it was paid")
+    pt = _said(trilingual, JOAO, "log BR-J call vm")
+    assert "A dívida está contestada: nada de ligações, SMS, visitas ou e-mails" in pt
+    assert "Se o cliente entrar em contato, você pode responder." in pt
+    es = _said(trilingual, LUCIA, "log BR-L call vm")
+    assert "La deuda está reclamada: nada de llamadas, SMS, visitas ni correos" in es
+    en = _said(trilingual, ANA, "log BR-A call vm")
+    assert "The debt is disputed: no calls, texts, visits or emails" in en
+    assert "You may answer the customer if they contact you." in en
+
+
+def test_a_call_too_early_for_the_customer_names_the_day_as_the_reader_writes_it(
+    trilingual: RunningBot,
+) -> None:
+    # 09:00 in New York, 06:00 in Los Angeles: calls open there at 08:00 on Monday 23 November.
+    pt = _said(trilingual, JOAO, "log LA-J call vm")
+    assert "São 06:00 para o cliente (America/Los_Angeles), fora do horário das 08:00-21:00 dele." in pt
+    assert "de segunda-feira, 23 de novembro" in pt
+    es = _said(trilingual, LUCIA, "log LA-L call vm")
+    assert "Son las 06:00 para el cliente (America/Los_Angeles)" in es and "del lunes 23 de noviembre" in es
+    en = _said(trilingual, ANA, "log LA-A call vm")
+    assert "It is 06:00 for the customer (America/Los_Angeles), outside 08:00-21:00 their time." in en
+    assert "on Monday 23 November" in en
+
+
+def test_an_escalation_that_cannot_be_approved_is_refused_with_money_as_the_reader_writes_it(
+    trilingual: RunningBot,
+) -> None:
+    pt = _said(trilingual, JOAO, "escalate BR-J settlement 2000 lost job")
+    assert "Um acordo com desconto aceita menos que o saldo de R$ 1.250,00" in pt
+    es = _said(trilingual, LUCIA, "escalate BR-L settlement 2000 lost job")
+    assert "Un acuerdo con quita acepta menos que el saldo de 1.250,00 BRL" in es
+    en = _said(trilingual, ANA, "escalate BR-A settlement 2000 lost job")
+    assert "A settlement accepts less than the balance of R$1,250.00" in en
+
+
+def test_a_supervisor_is_refused_a_release_in_their_language(trilingual: RunningBot) -> None:
+    add_agent(trilingual.runtime.db, "U0RAFA", "Rafael Ortega", role="supervisor", locale="es")
+    add_agent(trilingual.runtime.db, "U0BIA", "Beatriz Lima", role="supervisor", locale="pt-BR")
+    assert "`BR-J` no está suspendida." in _said(trilingual, "U0RAFA", "release BR-J verification sent")
+    assert "`BR-J` não está bloqueada." in _said(trilingual, "U0BIA", "release BR-J verification sent")
+    assert "`BR-J` is not on hold." in _said(trilingual, SUPERVISOR, "release BR-J verification sent")
+
+
+def test_an_absence_that_ends_before_it_starts_is_refused_in_each_readers_language(
+    trilingual: RunningBot,
+) -> None:
+    pt = _said(trilingual, JOAO, f"away <@{JOAO}> 2026-12-31 2026-12-24")
+    assert "A ausência termina (2026-12-24) antes de começar (2026-12-31)." in pt
+    assert "Digite o primeiro dia fora e depois o último, como `2026-12-24 2026-12-31`." in pt
+    es = _said(trilingual, LUCIA, f"away <@{LUCIA}> 2026-12-31 2026-12-24")
+    assert "La ausencia termina (2026-12-24) antes de empezar (2026-12-31)." in es
+    en = _said(trilingual, ANA, f"away <@{ANA}> 2026-12-31 2026-12-24")
+    assert "The absence ends (2026-12-24) before it starts (2026-12-31)." in en
+    # A year ahead is the limit, counted in days as each reader writes numbers.
+    trilingual.clock.advance(timedelta(days=1))
+    far = _said(trilingual, JOAO, f"away <@{JOAO}> 2026-12-24 2028-01-31")
+    assert "mais de 366 dias à frente" in far

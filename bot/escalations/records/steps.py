@@ -102,7 +102,7 @@ def raise_escalation(
     until = parse_future_date(request.until_text, at.today) if request.until_text else None
     check_request(
         request.kind, account.balance, amount, count=request.instalments, until=until, today=at.today,
-        horizon_days=horizon_days,
+        currency=account.currency, horizon_days=horizon_days,
     )  # fmt: skip
     escalation = Escalation(
         account_pk=account.id,
