@@ -48,7 +48,7 @@ from bot.escalations.rules import (
     comment_refusal,
     needs_manager,
 )
-from bot.language.model import _
+from bot.language.model import N_, _
 from bot.language.render import speaking_in_channel, speaking_to
 from bot.ledger.records.accounts import find_account
 from bot.outbox.records import ESCALATION_KIND, enqueue, latest_key
@@ -145,8 +145,19 @@ def refusal_for(
         who = find_member(session, escalation.decided_by)
         name = who.name if who else escalation.decided_by
         when = team_time(escalation.decided_at, zone, "{date_num} {time}")
-        return f"It was already {escalation.status} by {name} at {when}."
+        said = _ALREADY_DECIDED_BY.get(
+            EscalationStatus(escalation.status), N_("It was already decided by {name} at {when}.")
+        )
+        return _(said).format(name=name, when=when)
     return refusal
+
+
+_ALREADY_DECIDED_BY = {
+    EscalationStatus.APPROVED: N_("It was already approved by {name} at {when}."),
+    EscalationStatus.REJECTED: N_("It was already rejected by {name} at {when}."),
+    EscalationStatus.RETURNED: N_("It was already returned by {name} at {when}."),
+    EscalationStatus.RECOMMENDED: N_("It was already recommended by {name} at {when}."),
+}
 
 
 def decide(
