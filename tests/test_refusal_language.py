@@ -10,7 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from storage.models import ComplianceRefusal
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
 
@@ -143,6 +145,10 @@ def test_a_disputed_account_refuses_a_call_in_each_readers_language(trilingual: 
     en = _said(trilingual, ANA, "log BR-A call vm")
     assert "The debt is disputed: no calls, texts, visits or emails" in en
     assert "You may answer the customer if they contact you." in en
+    # The refusals kept for coaching read alike whoever was refused: the rules' English.
+    with trilingual.runtime.db.reading() as session:
+        kept = session.scalars(select(ComplianceRefusal.explanation)).all()
+    assert len(kept) == 3 and all(text.startswith("The debt is disputed: no calls") for text in kept)
 
 
 def test_a_call_too_early_for_the_customer_names_the_day_as_the_reader_writes_it(
