@@ -5,6 +5,7 @@ the source, and translated through the real endpoint."""
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,9 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.ids import ActionId
 from storage.models import ComplianceRefusal
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
+from tests.test_escalations import click
 
 ROOT = Path(__file__).resolve().parent.parent
 AREA = [
@@ -198,3 +201,17 @@ def test_an_absence_that_ends_before_it_starts_is_refused_in_each_readers_langua
     trilingual.clock.advance(timedelta(days=1))
     far = _said(trilingual, JOAO, f"away <@{JOAO}> 2026-12-24 2028-01-31")
     assert "mais de 366 dias à frente" in far
+
+
+def test_nobody_decides_their_own_escalation_and_is_told_so_in_their_language(trilingual: RunningBot) -> None:
+    add_agent(trilingual.runtime.db, "U0BIA", "Beatriz Lima", role="supervisor", locale="pt-BR")
+    trilingual.collect("U0BIA", "escalate BR-J legal refuses to pay")
+    own = click(trilingual, "U0BIA", ActionId.ESCALATION_APPROVE)
+    told = json.dumps(trilingual.slack.wait_for_response(url=own.response_url)[-1], ensure_ascii=False)
+    assert "Foi você que abriu este encaminhamento: outro supervisor precisa decidir" in told
+    agent = click(trilingual, LUCIA, ActionId.ESCALATION_REJECT)
+    told = json.dumps(trilingual.slack.wait_for_response(url=agent.response_url)[-1], ensure_ascii=False)
+    assert "Solo supervisores y gerentes deciden escalamientos." in told
+    agent = click(trilingual, ANA, ActionId.ESCALATION_REJECT)
+    told = json.dumps(trilingual.slack.wait_for_response(url=agent.response_url)[-1], ensure_ascii=False)
+    assert "Only supervisors and managers can decide escalations." in told
