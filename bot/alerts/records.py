@@ -19,7 +19,7 @@ from bot.assignments.records.moves import assign_account
 from bot.blocks.alerts import Handled, with_line_handled
 from bot.currency import format_money
 from bot.errors import NotFoundError
-from bot.language.model import reader_locale
+from bot.language.model import _, number, reader_locale
 from bot.language.render import speaking_in_channel
 from bot.outbox.records import enqueue
 from bot.roster.records import require_supervisor
@@ -42,7 +42,7 @@ def _acted(said: str, owner: str | None, alerts: list[Alert]) -> ActedOn:
 def _alert(session: Session, alert_id: int) -> Alert:
     alert = session.get(Alert, alert_id, with_for_update=True)
     if alert is None:
-        raise NotFoundError("I can't find that alert any more.")
+        raise NotFoundError(_("I can't find that alert any more."))
     return alert
 
 
@@ -78,7 +78,8 @@ def hand_over(
     for each in alerts:
         each.handled_by = actor
         each.snoozed_until = watched_again(each.condition)
-    return _acted(f"{moved.account_id} is now {moved.to_name}'s.", agent_id, alerts)
+    said = _("{account_id} is now {name}'s.").format(account_id=moved.account_id, name=moved.to_name)
+    return _acted(said, agent_id, alerts)
 
 
 def snooze_alert(session: Session, *, actor: str, alert_id: int, now: datetime) -> ActedOn:
@@ -92,7 +93,9 @@ def snooze_alert(session: Session, *, actor: str, alert_id: int, now: datetime) 
             after=audit.snapshot({"snoozed_until": each.snoozed_until, "condition": each.condition}),
         )  # fmt: skip
     owner = session.scalar(select(Account.assigned_to).where(Account.id == alert.account_pk))
-    return _acted(f"Snoozed for {SNOOZE_DAYS} days: {alert.why}", owner, alerts)
+    # The condition's sentence is stored with the alert, in the words of the run that raised it.
+    said = _("Snoozed for {days} days: {why}").format(days=number(SNOOZE_DAYS), why=alert.why)
+    return _acted(said, owner, alerts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,7 @@ def queue_line_edit(
 ) -> None:
     """Everyone sees what was done: each message listing the account is edited (chat.update
     through the outbox), queued in the action's own transaction so the two never disagree."""
-    for message_key in dict.fromkeys(key for _, key in acted.listed):
+    for message_key in dict.fromkeys(key for _account, key in acted.listed):
         listed = listed_in(session, message_key)
         if listed is None:
             continue

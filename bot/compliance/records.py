@@ -5,6 +5,7 @@ writes nothing)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,8 @@ from bot.compliance.rules.regulation import (
     counts_calls,
 )
 from bot.errors import UserError
+from bot.language.model import ENGLISH, _
+from bot.language.render import speaking
 from bot.ledger.records.accounts import find_account
 from bot.roster.records import require_supervisor
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, Channel
@@ -31,12 +34,17 @@ from storage.models import Account, ComplianceOverride, ComplianceRefusal, Conta
 class ComplianceRefusedError(UserError):
     """The rules refuse this action now; nothing is written but the refusal itself."""
 
-    def __init__(self, verdict: Verdict, account_pk: int, action: str) -> None:
-        hint = "A supervisor can allow one exception with `/collect override`." if verdict.overridable else ""
+    def __init__(self, verdict: Verdict, account_pk: int, action: str, *, recorded: str = "") -> None:
+        hint = (
+            _("A supervisor can allow one exception with `/collect override`.") if verdict.overridable else ""
+        )
         super().__init__(verdict.explanation, hint)
         self.rule = verdict.rule or "refused"
         self.account_pk = account_pk
         self.action = action
+        # What the refusal record keeps: the rules' English, whoever was refused (coaching reads
+        # every agent's refusals side by side).
+        self.recorded = recorded or verdict.explanation
 
 
 def debt_facts(
@@ -65,12 +73,18 @@ def debt_facts(
     )
 
 
-def _allowed(session: Session, verdict: Verdict, account: Account, action: str, now: datetime) -> None:
+def _allowed(
+    session: Session, judge: Callable[[], Verdict], account: Account, action: str, now: datetime
+) -> None:
+    """`judge` asks the rules (pure, so asked again for the record's English wording)."""
+    verdict = judge()
     if verdict.allowed:
         return
     if verdict.overridable and _use_override(session, account, verdict.rule or "", now):
         return
-    raise ComplianceRefusedError(verdict, account.id, action)
+    with speaking(ENGLISH):
+        recorded = judge().explanation
+    raise ComplianceRefusedError(verdict, account.id, action, recorded=recorded)
 
 
 def guard_contact(
@@ -82,20 +96,28 @@ def guard_contact(
     facts = debt_facts(session, account, now, zone, with_calls=counts_calls(channel))
     # In the team's zone: the rules count call days in the zone `at` carries, and word the next
     # allowed time in it when the customer's zone is unknown (the team's, named; never raw UTC).
-    verdict = check_contact(channel, outcome, now.astimezone(zone), facts, inbound=inbound, profile=profile)
-    _allowed(session, verdict, account, f"log {channel}", now)
+    local = now.astimezone(zone)
+    _allowed(
+        session,
+        lambda: check_contact(channel, outcome, local, facts, inbound=inbound, profile=profile),
+        account,
+        f"log {channel}",
+        now,
+    )
 
 
 def guard_promise(session: Session, account: Account, *, now: datetime, zone: ZoneInfo, profile: str) -> None:
-    verdict = check_promise_request(debt_facts(session, account, now, zone), profile=profile)
-    _allowed(session, verdict, account, "promise", now)
+    facts = debt_facts(session, account, now, zone)
+    _allowed(session, lambda: check_promise_request(facts, profile=profile), account, "promise", now)
 
 
 def guard_escalation(
     session: Session, account: Account, kind: str, *, now: datetime, zone: ZoneInfo, profile: str
 ) -> None:
-    verdict = check_escalation(kind, debt_facts(session, account, now, zone), profile=profile)
-    _allowed(session, verdict, account, f"escalate {kind}", now)
+    facts = debt_facts(session, account, now, zone)
+    _allowed(
+        session, lambda: check_escalation(kind, facts, profile=profile), account, f"escalate {kind}", now
+    )
 
 
 def _use_override(session: Session, account: Account, rule: str, now: datetime) -> bool:
@@ -123,7 +145,7 @@ def note_refusal(session: Session, refused: ComplianceRefusedError, *, actor: st
             account_pk=refused.account_pk,
             action=refused.action,
             rule=refused.rule,
-            explanation=refused.problem,
+            explanation=refused.recorded,
         )
     )
     audit.record(
@@ -138,7 +160,8 @@ def allow_once(
     """A supervisor allows one exception to an overridable rule, with a reason, audited."""
     if not reason.strip():
         raise UserError(
-            "Say why the exception is justified.", "Type `/collect override <account-id> <rule> <reason…>`."
+            _("Say why the exception is justified."),
+            _("Type `/collect override <account-id> <rule> <reason…>`."),
         )
     require_supervisor(session, actor, "allow an exception to the contact rules")
     account = find_account(session, account_id, actor=actor, today=today)

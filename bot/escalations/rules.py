@@ -19,11 +19,10 @@ from bot.calendar import add_months as add_months  # instalment dates; effects.p
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.escalations.model import Instalment
-from bot.language.model import reader_locale
+from bot.language.model import N_, _, reader_locale, speaker
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, promise_horizon
 from bot.vocabulary import (
     CLOSED_STATUSES,
-    OPEN_ESCALATION_STATUSES,
     AccountStatus,
     EscalationKind,
     EscalationStatus,
@@ -45,12 +44,12 @@ _HOLDS: dict[EscalationKind, str] = {
     EscalationKind.DISPUTE_REVIEW: "dispute",
 }
 _KIND_NAMES: dict[EscalationKind, str] = {
-    EscalationKind.PAYMENT_PLAN: "A payment plan",
-    EscalationKind.SETTLEMENT: "A settlement",
-    EscalationKind.WRITE_OFF: "A write-off",
-    EscalationKind.LEGAL: "A legal referral",
-    EscalationKind.HARDSHIP: "A hardship pause",
-    EscalationKind.DISPUTE_REVIEW: "A dispute review",
+    EscalationKind.PAYMENT_PLAN: N_("A payment plan"),
+    EscalationKind.SETTLEMENT: N_("A settlement"),
+    EscalationKind.WRITE_OFF: N_("A write-off"),
+    EscalationKind.LEGAL: N_("A legal referral"),
+    EscalationKind.HARDSHIP: N_("A hardship pause"),
+    EscalationKind.DISPUTE_REVIEW: N_("A dispute review"),
 }
 
 
@@ -68,7 +67,7 @@ def instalment_schedule(
     """
     if amount <= 0:
         raise UserError(
-            "The instalment amount must be above zero.", "Type an amount like `100`.", field="amount"
+            _("The instalment amount must be above zero."), _("Type an amount like `100`."), field="amount"
         )
     if balance <= 0:
         raise _nothing_owed()
@@ -108,15 +107,21 @@ def _count_until(until: date, first_due: date) -> int:
     """How many monthly dates from first_due fall on or before until."""
     if until < first_due:
         raise UserError(
-            f"The plan ends on {until.isoformat()}, before its first instalment on {first_due.isoformat()}.",
-            f"Type an end date on or after {first_due.isoformat()}.",
+            _("The plan ends on {until}, before its first instalment on {first_due}.").format(
+                until=until.isoformat(), first_due=first_due.isoformat()
+            ),
+            _("Type an end date on or after {first_due}.").format(first_due=first_due.isoformat()),
             field="until",
         )
     count = _monthly_dates_until(first_due, until)
     if count > MAX_INSTALMENTS:
         raise UserError(
-            f"A plan until {until.isoformat()} would have {count} instalments; the limit is {MAX_INSTALMENTS}.",
-            "Pick an earlier end date, or a larger instalment.",
+            _("A plan until {until} would have {count} instalments; the limit is {limit}.").format(
+                until=until.isoformat(),
+                count=speaker().number(count),
+                limit=speaker().number(MAX_INSTALMENTS),
+            ),
+            _("Pick an earlier end date, or a larger instalment."),
             field="until",
         )
     return count
@@ -125,24 +130,26 @@ def _count_until(until: date, first_due: date) -> int:
 def _check_count(count: int) -> None:
     if not 1 <= count <= MAX_INSTALMENTS:
         raise UserError(
-            f"A plan has from 1 to {MAX_INSTALMENTS} instalments, not {count}.",
-            "Type the number of monthly instalments, like `x6`.",
+            _("A plan has from 1 to {limit} instalments, not {count}.").format(
+                limit=speaker().number(MAX_INSTALMENTS), count=speaker().number(count)
+            ),
+            _("Type the number of monthly instalments, like `x6`."),
             field="instalments",
         )
 
 
 def _both_plan_lengths() -> UserError:
     return UserError(
-        "The plan has both a number of instalments and an end date.",
-        "Give one of them: like `x6`, or `until 2027-06-30`.",
+        _("The plan has both a number of instalments and an end date."),
+        _("Give one of them: like `x6`, or `until 2027-06-30`."),
         field="instalments",
     )
 
 
 def _plan_length_missing() -> UserError:
     return UserError(
-        "A payment plan needs its number of instalments or its end date.",
-        "Add it after the amount, like `x6` or `until 2027-06-30`.",
+        _("A payment plan needs its number of instalments or its end date."),
+        _("Add it after the amount, like `x6` or `until 2027-06-30`."),
         field="instalments",
     )
 
@@ -375,16 +382,21 @@ def check_request(
         _check_plan_horizon(count, until, today, horizon_days)
     elif kind == EscalationKind.SETTLEMENT and amount is not None and amount >= balance:
         raise UserError(
-            f"A settlement accepts less than the balance of {_money(balance, currency)}; "
-            "to collect it all, record a promise or a plan.",
-            f"Type the reduced amount the customer will pay, below {_money(balance, currency)}.",
+            _(
+                "A settlement accepts less than the balance of {balance}; "
+                "to collect it all, record a promise or a plan."
+            ).format(balance=_money(balance, currency)),
+            _("Type the reduced amount the customer will pay, below {balance}.").format(
+                balance=_money(balance, currency)
+            ),
             field="amount",
         )
     elif kind == EscalationKind.WRITE_OFF and amount is not None and amount > balance:
         raise UserError(
-            f"The write-off of {_money(amount, currency)} is more than the balance of "
-            f"{_money(balance, currency)}.",
-            "Type an amount up to the balance, or leave it out to write off the whole balance.",
+            _("The write-off of {amount} is more than the balance of {balance}.").format(
+                amount=_money(amount, currency), balance=_money(balance, currency)
+            ),
+            _("Type an amount up to the balance, or leave it out to write off the whole balance."),
             field="amount",
         )
     elif kind == EscalationKind.HARDSHIP:
@@ -394,19 +406,21 @@ def check_request(
 def _check_amount_given(kind: EscalationKind, amount: Decimal | None) -> None:
     if amount is not None and kind in _TAKES_NO_AMOUNT:
         raise UserError(
-            f"{_KIND_NAMES[kind]} takes no amount.",
-            "Leave the amount out and say why in the reason.",
+            _("{kind} takes no amount.").format(kind=_(_KIND_NAMES[kind])),
+            _("Leave the amount out and say why in the reason."),
             field="amount",
         )
     if amount is None and kind in _NEEDS_AMOUNT:
-        what = (
-            "the amount of each instalment" if kind == EscalationKind.PAYMENT_PLAN else "the amount to accept"
+        needs = (
+            _("{kind} needs the amount of each instalment.")
+            if kind == EscalationKind.PAYMENT_PLAN
+            else _("{kind} needs the amount to accept.")
         )
         raise UserError(
-            f"{_KIND_NAMES[kind]} needs {what}.", "Type it after the kind, like `250`.", field="amount"
+            needs.format(kind=_(_KIND_NAMES[kind])), _("Type it after the kind, like `250`."), field="amount"
         )
     if amount is not None and amount <= 0:
-        raise UserError("The amount must be above zero.", "Type an amount like `250`.", field="amount")
+        raise UserError(_("The amount must be above zero."), _("Type an amount like `250`."), field="amount")
 
 
 def _check_plan_length(count: int | None, until: date | None, today: date) -> None:
@@ -417,7 +431,7 @@ def _check_plan_length(count: int | None, until: date | None, today: date) -> No
     if count is not None:
         _check_count(count)
     if until is not None and until < today:
-        raise _in_the_past(until, today, "A payment plan")
+        raise _in_the_past(until, today, _("A payment plan"))
 
 
 def _check_plan_horizon(count: int | None, until: date | None, today: date, horizon_days: int) -> None:
@@ -426,23 +440,33 @@ def _check_plan_horizon(count: int | None, until: date | None, today: date, hori
     first_due = add_months(today, 1)  # as the approval schedules it (effects.first_instalment_due)
     fits = _monthly_dates_until(first_due, latest)
     if fits >= 1:
-        hint = f"Type at most `x{min(fits, MAX_INSTALMENTS)}`, or `until {latest.isoformat()}` or earlier."
-    else:
-        hint = (
-            f"Record a promise up to {latest.isoformat()} instead; a plan's first instalment is a month away."
+        hint = _("Type at most `x{count}`, or `until {latest}` or earlier.").format(
+            count=min(fits, MAX_INSTALMENTS), latest=latest.isoformat()
         )
+    else:
+        hint = _(
+            "Record a promise up to {latest} instead; a plan's first instalment is a month away."
+        ).format(latest=latest.isoformat())
     if until is not None and until > latest:
         raise UserError(
-            f"The plan's end date {until.isoformat()} is more than {horizon_days} days ahead;"
-            f" the latest is {latest.isoformat()}.",
+            _("The plan's end date {until} is more than {days} days ahead; the latest is {latest}.").format(
+                until=until.isoformat(), days=speaker().number(horizon_days), latest=latest.isoformat()
+            ),
             hint,
             field="until",
         )
     if count is not None and count > fits:
         last = add_months(first_due, count - 1)
         raise UserError(
-            f"A plan of {count} monthly instalments would end on {last.isoformat()}, more than"
-            f" {horizon_days} days ahead; the latest is {latest.isoformat()}.",
+            _(
+                "A plan of {count} monthly instalments would end on {last}, more than {days} days ahead;"
+                " the latest is {latest}."
+            ).format(
+                count=speaker().number(count),
+                last=last.isoformat(),
+                days=speaker().number(horizon_days),
+                latest=latest.isoformat(),
+            ),
             hint,
             field="instalments",
         )
@@ -461,33 +485,37 @@ def _monthly_dates_until(first_due: date, until: date) -> int:
 def _check_hardship_end(until: date | None, today: date) -> None:
     if until is None:
         raise UserError(
-            "A hardship pause needs the day it ends.",
-            "Add `until <date>` or a number of days, like `30d`.",
+            _("A hardship pause needs the day it ends."),
+            _("Add `until <date>` or a number of days, like `30d`."),
             field="until",
         )
     if until < today:
-        raise _in_the_past(until, today, "A hardship pause")
+        raise _in_the_past(until, today, _("A hardship pause"))
     latest = add_days(today, MAX_HARDSHIP_DAYS)
     if until > latest:
         raise UserError(
-            f"A hardship pause lasts at most {MAX_HARDSHIP_DAYS} days; {until.isoformat()} is further ahead.",
-            f"Pick an end date up to {latest.isoformat()}; the pause can be asked for again then.",
+            _("A hardship pause lasts at most {days} days; {until} is further ahead.").format(
+                days=speaker().number(MAX_HARDSHIP_DAYS), until=until.isoformat()
+            ),
+            _("Pick an end date up to {latest}; the pause can be asked for again then.").format(
+                latest=latest.isoformat()
+            ),
             field="until",
         )
 
 
 def _nothing_owed() -> UserError:
     return UserError(
-        "The account owes nothing, so there is nothing to escalate.",
-        "Only a `dispute-review` can be asked for on an account with no balance.",
+        _("The account owes nothing, so there is nothing to escalate."),
+        _("Only a `dispute-review` can be asked for on an account with no balance."),
         field="kind",
     )
 
 
 def _in_the_past(until: date, today: date, what: str) -> UserError:
     return UserError(
-        f"{what} can't end on {until.isoformat()}: that is in the past.",
-        f"Type a date from today ({today.isoformat()}) on.",
+        _("{what} can't end on {until}: that is in the past.").format(what=what, until=until.isoformat()),
+        _("Type a date from today ({today}) on.").format(today=today.isoformat()),
         field="until",
     )
 
@@ -504,24 +532,46 @@ def approval_refusal(
 ) -> str | None:
     """Why this person may not approve or reject now, in a sentence; None when they may."""
     if not may_decide_escalation(decider_role):
-        return "Only supervisors and managers can decide escalations."
+        return _("Only supervisors and managers can decide escalations.")
     if status in (EscalationStatus.APPROVED, EscalationStatus.REJECTED, EscalationStatus.RETURNED):
-        return f"This escalation is already {status}."
+        return _(_ALREADY_DECIDED[status])
     if decider_id == requested_by:
-        return "You raised this escalation: another supervisor must decide it (four eyes)."
+        return _("You raised this escalation: another supervisor must decide it (four eyes).")
     if status == EscalationStatus.RECOMMENDED and not may_decide_above_limit(decider_role):
-        return "A manager makes the final decision on this one."
+        return _("A manager makes the final decision on this one.")
     return None
 
 
-REJECTION_NEEDS_A_REASON = "Say why you reject it: the agent will read it"
+_ALREADY_DECIDED = {
+    EscalationStatus.APPROVED: N_("This escalation is already approved."),
+    EscalationStatus.REJECTED: N_("This escalation is already rejected."),
+    EscalationStatus.RETURNED: N_("This escalation is already returned."),
+}
+
+_NO_LONGER_WAITING = {
+    EscalationStatus.OPEN: N_(
+        "Thanks, but this escalation is no longer waiting for your answer: it is back with the supervisors."
+    ),
+    EscalationStatus.APPROVED: N_(
+        "Thanks, but this escalation is no longer waiting for your answer: it is approved."
+    ),
+    EscalationStatus.REJECTED: N_(
+        "Thanks, but this escalation is no longer waiting for your answer: it is rejected."
+    ),
+    EscalationStatus.RETURNED: N_(
+        "Thanks, but this escalation is no longer waiting for your answer: it is returned."
+    ),
+}
+
+# Marked only: translated where it is shown (the constant is read at import, before any reader).
+REJECTION_NEEDS_A_REASON = N_("Say why you reject it: the agent will read it")
 
 
 def comment_refusal(*, approve: bool, comment: str | None) -> str | None:
     """A rejection says why (the agent reads it and nothing else tells them); an approval's
     comment is optional: the conditions it comes with, if any."""
     if not approve and not (comment or "").strip():
-        return REJECTION_NEEDS_A_REASON
+        return _(REJECTION_NEEDS_A_REASON)
     return None
 
 
@@ -529,10 +579,9 @@ def answer_refusal(*, answerer_id: str, requested_by: str, status: EscalationSta
     """Why this person may not answer the escalation's question now, in a sentence; None when they may.
     The question is the requesting agent's to answer, and only while it waits for the answer."""
     if answerer_id != requested_by:
-        return "Only the agent who raised this escalation answers its questions."
+        return _("Only the agent who raised this escalation answers its questions.")
     if status != EscalationStatus.WAITING_INFO:
-        now = "back with the supervisors" if status in OPEN_ESCALATION_STATUSES else f"{status}"
-        return f"Thanks, but this escalation is no longer waiting for your answer: it is {now}."
+        return _(_NO_LONGER_WAITING.get(status, _NO_LONGER_WAITING[EscalationStatus.OPEN]))
     return None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.calendar import add_days
 from bot.errors import UserError
+from bot.language.model import _, speaker
 from bot.parsing.dates import parse_date
 from bot.roster.records import require_member, require_supervisor
 from storage.models import Absence
@@ -32,21 +33,30 @@ def absence_dates(from_text: str, to_text: str, today: date) -> tuple[date, date
     latest = add_days(today, LONGEST_ABSENCE.days)
     if ends_on > latest:
         raise UserError(
-            f"The absence would end on {ends_on.isoformat()}, more than {LONGEST_ABSENCE.days} days ahead;"
-            f" the latest is {latest.isoformat()}.",
-            f"Type a last day up to `{latest.isoformat()}`; a longer absence is recorded again then.",
+            _(
+                "The absence would end on {ends_on}, more than {days} days ahead; the latest is {latest}."
+            ).format(
+                ends_on=ends_on.isoformat(),
+                days=speaker().number(LONGEST_ABSENCE.days),
+                latest=latest.isoformat(),
+            ),
+            _("Type a last day up to `{latest}`; a longer absence is recorded again then.").format(
+                latest=latest.isoformat()
+            ),
             field="date",
         )
     if ends_on < starts_on:
         raise UserError(
-            f"The absence ends ({ends_on.isoformat()}) before it starts ({starts_on.isoformat()}).",
-            "Type the first day away, then the last, like `2026-12-24 2026-12-31`.",
+            _("The absence ends ({ends_on}) before it starts ({starts_on}).").format(
+                ends_on=ends_on.isoformat(), starts_on=starts_on.isoformat()
+            ),
+            _("Type the first day away, then the last, like `2026-12-24 2026-12-31`."),
             field="date",
         )
     if ends_on < today:
-        raise UserError("That absence is over already.", "Type dates from today on.", field="date")
+        raise UserError(_("That absence is over already."), _("Type dates from today on."), field="date")
     if ends_on - starts_on > LONGEST_ABSENCE:
-        raise UserError("An absence can last at most a year.", "Type a shorter range.", field="date")
+        raise UserError(_("An absence can last at most a year."), _("Type a shorter range."), field="date")
     return starts_on, ends_on
 
 

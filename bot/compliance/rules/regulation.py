@@ -26,6 +26,7 @@ from bot.compliance.rules.contact_limits import (
     call_block,
     hold_block,
 )
+from bot.language.model import N_, _, speaker
 from bot.vocabulary import CHANNEL_ALIASES, Channel, EscalationKind
 
 US_PROFILE = "us"
@@ -95,11 +96,11 @@ def check_contact(
     kind = _channel(channel)
     _require_aware(at)
     if _profile_is_off(profile):
-        return Verdict(True, None, "The contact rules are switched off for this team.")
+        return Verdict(True, None, _("The contact rules are switched off for this team."))
     if inbound:
         # Answering the customer is never a breach: holds, call counts and hours are about us
         # reaching out (Regulation F counts calls placed, not calls received).
-        return Verdict(True, None, "The customer contacted you: you may answer them.")
+        return Verdict(True, None, _("The customer contacted you: you may answer them."))
     held = _hold_contact_verdict(kind, facts)
     if held is not None:
         return held
@@ -109,7 +110,7 @@ def check_contact(
             return too_many
     if kind in TIMED_CHANNELS:
         return _time_of_day_verdict(at, facts)
-    return Verdict(True, None, f"{_CHANNEL_NOUNS[kind]} is allowed now.")
+    return Verdict(True, None, _(_ALLOWED_NOW[kind]))
 
 
 def counts_calls(channel: str) -> bool:
@@ -121,14 +122,25 @@ def check_promise_request(facts: DebtFacts, *, profile: str = US_PROFILE) -> Ver
     """May the agent ask for a promise to pay? Not while the account is on hold (a dispute stops
     promise requests until the verification is sent, 1006.38)."""
     if _profile_is_off(profile):
-        return Verdict(True, None, "The contact rules are switched off for this team.")
+        return Verdict(True, None, _("The contact rules are switched off for this team."))
     reason = hold_code(facts.status, facts.hold_reason)
     if reason is None:
-        return Verdict(True, None, "You may ask for a promise to pay.")
+        return Verdict(True, None, _("You may ask for a promise to pay."))
     if reason == HoldReason.DISPUTE:
-        why = "The debt is disputed: no promise requests until the verification is sent; you may escalate for a dispute review."
+        why = _(
+            "The debt is disputed: no promise requests until the verification is sent;"
+            " you may escalate for a dispute review."
+        )
+    elif reason in _HOLD_NAMES:
+        why = _(
+            "The account is on hold ({hold}): do not ask for a promise to pay while the hold lasts;"
+            " a supervisor can release it."
+        ).format(hold=_(_HOLD_NAMES[reason]))
     else:
-        why = f"The account is on hold{_hold_label(reason)}: do not ask for a promise to pay while the hold lasts; a supervisor can release it."
+        why = _(
+            "The account is on hold: do not ask for a promise to pay while the hold lasts;"
+            " a supervisor can release it."
+        )
     return Verdict(False, HOLD_RULE_PREFIX + reason, why)
 
 
@@ -136,15 +148,17 @@ def check_escalation(kind: str, facts: DebtFacts, *, profile: str = US_PROFILE) 
     """May the agent escalate? A dispute allows only a dispute review (1006.38); other holds allow
     escalations, since a supervisor may decide hardship, legal or write-off on a held account."""
     if _profile_is_off(profile):
-        return Verdict(True, None, "The contact rules are switched off for this team.")
+        return Verdict(True, None, _("The contact rules are switched off for this team."))
     reason = hold_code(facts.status, facts.hold_reason)
     if reason == HoldReason.DISPUTE and _normalise(kind) != EscalationKind.DISPUTE_REVIEW:
         return Verdict(
             False,
             HOLD_RULE_PREFIX + reason,
-            "The debt is disputed: until the verification is sent, only a dispute-review escalation is allowed.",
+            _(
+                "The debt is disputed: until the verification is sent, only a dispute-review escalation is allowed."
+            ),
         )
-    return Verdict(True, None, "You may escalate this account.")
+    return Verdict(True, None, _("You may escalate this account."))
 
 
 def hold_code(status: str, hold_reason: str | None) -> str | None:
@@ -217,31 +231,44 @@ def calling_code(phone: str | None) -> str | None:
 # --- holds ------------------------------------------------------------------------------------
 
 _HOLD_NAMES: dict[str, str] = {
-    HoldReason.DISPUTE: "dispute",
-    HoldReason.CEASE_COMMUNICATION: "cease communication",
-    HoldReason.BANKRUPTCY: "bankruptcy",
-    HoldReason.ATTORNEY: "attorney",
-    HoldReason.HARDSHIP: "hardship",
-    HoldReason.LEGAL: "legal",
+    HoldReason.DISPUTE: N_("dispute"),
+    HoldReason.CEASE_COMMUNICATION: N_("cease communication"),
+    HoldReason.BANKRUPTCY: N_("bankruptcy"),
+    HoldReason.ATTORNEY: N_("attorney"),
+    HoldReason.HARDSHIP: N_("hardship"),
+    HoldReason.LEGAL: N_("legal"),
 }
 _HOLD_CONTACT_REFUSALS: dict[str, str] = {
-    HoldReason.DISPUTE: "The debt is disputed: no calls, texts, visits or emails until the verification "
-    "is sent. A letter (such as the verification) is fine.",
-    HoldReason.CEASE_COMMUNICATION: "The customer asked in writing that we stop contacting them: only a "
-    "letter saying collection is ending, or that a specific remedy may or will be used, is allowed.",
-    HoldReason.BANKRUPTCY: "The account is on hold for bankruptcy: no calls, texts, visits or emails. "
-    "A letter is fine; ask a supervisor before anything else.",
-    HoldReason.ATTORNEY: "The customer has an attorney: do not contact the customer directly. "
-    "Write to the attorney instead (a letter is fine).",
-    HoldReason.HARDSHIP: "The account is paused for hardship: no calls, texts, visits or emails while "
-    "the pause lasts. A letter is fine.",
-    HoldReason.LEGAL: "The account is with legal: no calls, texts, visits or emails from collections. "
-    "A letter is fine; ask a supervisor about anything else.",
+    HoldReason.DISPUTE: N_(
+        "The debt is disputed: no calls, texts, visits or emails until the verification "
+        "is sent. A letter (such as the verification) is fine."
+    ),
+    HoldReason.CEASE_COMMUNICATION: N_(
+        "The customer asked in writing that we stop contacting them: only a "
+        "letter saying collection is ending, or that a specific remedy may or will be used, is allowed."
+    ),
+    HoldReason.BANKRUPTCY: N_(
+        "The account is on hold for bankruptcy: no calls, texts, visits or emails. "
+        "A letter is fine; ask a supervisor before anything else."
+    ),
+    HoldReason.ATTORNEY: N_(
+        "The customer has an attorney: do not contact the customer directly. "
+        "Write to the attorney instead (a letter is fine)."
+    ),
+    HoldReason.HARDSHIP: N_(
+        "The account is paused for hardship: no calls, texts, visits or emails while "
+        "the pause lasts. A letter is fine."
+    ),
+    HoldReason.LEGAL: N_(
+        "The account is with legal: no calls, texts, visits or emails from collections. "
+        "A letter is fine; ask a supervisor about anything else."
+    ),
 }
 _HOLD_LETTER_NOTES: dict[str, str] = {
-    HoldReason.CEASE_COMMUNICATION: "A letter is allowed, but only to say collection is ending or that "
-    "a specific remedy may or will be used.",
-    HoldReason.ATTORNEY: "A letter is allowed: address it to the customer's attorney.",
+    HoldReason.CEASE_COMMUNICATION: N_(
+        "A letter is allowed, but only to say collection is ending or that a specific remedy may or will be used."
+    ),
+    HoldReason.ATTORNEY: N_("A letter is allowed: address it to the customer's attorney."),
 }
 
 
@@ -252,14 +279,13 @@ def _hold_contact_verdict(kind: Channel, facts: DebtFacts) -> Verdict | None:
     if reason is None:
         return None
     if kind is Channel.LETTER:
-        note = _HOLD_LETTER_NOTES.get(reason, "A letter is allowed while the account is on hold.")
-        return Verdict(True, None, note)
+        note = _HOLD_LETTER_NOTES.get(reason, N_("A letter is allowed while the account is on hold."))
+        return Verdict(True, None, _(note))
     refusal = _HOLD_CONTACT_REFUSALS.get(
-        reason, "The account is on hold: no calls, texts, visits or emails. A letter is fine."
+        reason, N_("The account is on hold: no calls, texts, visits or emails. A letter is fine.")
     )
-    return Verdict(
-        False, HOLD_RULE_PREFIX + reason, f"{refusal} You may answer the customer if they contact you."
-    )
+    answer = _("You may answer the customer if they contact you.")
+    return Verdict(False, HOLD_RULE_PREFIX + reason, f"{_(refusal)} {answer}")
 
 
 # --- call frequency ---------------------------------------------------------------------------
@@ -273,11 +299,15 @@ def _call_frequency_verdict(at: datetime, facts: DebtFacts) -> Verdict | None:
     clear_day = _first_day_without_call_block(facts.calls, today)
     if clear_day is None:
         return Verdict(
-            False, rule, f"{why} Calls are not allowed for now; an email or a letter is fine today."
+            False,
+            rule,
+            " ".join((why, _("Calls are not allowed for now; an email or a letter is fine today."))),
         )
     start = datetime.combine(clear_day, time(0), tzinfo=at.tzinfo)
     next_allowed = _in_customer_zone(_next_convenient(start, _zones(facts), facts.inconvenient), at, facts)
-    again = f"Calls are allowed again from {_day(clear_day)}; an email or a letter is fine today."
+    again = _("Calls are allowed again from {day}; an email or a letter is fine today.").format(
+        day=_day(clear_day)
+    )
     return Verdict(False, rule, f"{why} {again}", next_allowed)
 
 
@@ -286,12 +316,16 @@ def _call_limit_reason(history: ContactHistory, today: date) -> tuple[str, str]:
     if call_block(ContactHistory(history.call_days_last_7, None), today) is not None:
         return (
             RULE_SEVEN_IN_SEVEN,
-            f"This debt already had {CALLS_PER_WEEK_LIMIT} calls in the last 7 days, the most allowed.",
+            _("This debt already had {count} calls in the last 7 days, the most allowed.").format(
+                count=speaker().number(CALLS_PER_WEEK_LIMIT)
+            ),
         )
     spoke = _day(history.last_conversation_call)
     return (
         RULE_AFTER_CONVERSATION,
-        f"Someone spoke with the customer by phone on {spoke}, so calls about this debt pause for a week.",
+        _(
+            "Someone spoke with the customer by phone on {day}, so calls about this debt pause for a week."
+        ).format(day=spoke),
     )
 
 
@@ -314,14 +348,22 @@ def _time_of_day_verdict(at: datetime, facts: DebtFacts) -> Verdict:
     local = at.astimezone(zone)
     if _convenient(local.time(), facts.inconvenient):
         return Verdict(
-            True, None, f"It is {local:%H:%M} for the customer ({zone.key}): you may contact them."
+            True,
+            None,
+            _("It is {time} for the customer ({zone}): you may contact them.").format(
+                time=f"{local:%H:%M}", zone=zone.key
+            ),
         )
     next_allowed = _next_convenient(at, [zone], facts.inconvenient)
     blocked_by = _inconvenient_range(local.time(), facts.inconvenient)
     if blocked_by is None:
-        why = f"It is {local:%H:%M} for the customer ({zone.key}), outside {_WINDOW} their time."
+        why = _("It is {time} for the customer ({zone}), outside {window} their time.").format(
+            time=f"{local:%H:%M}", zone=zone.key, window=_WINDOW
+        )
     else:
-        why = f"It is {local:%H:%M} for the customer ({zone.key}), and they said {_range(blocked_by)} is inconvenient."
+        why = _("It is {time} for the customer ({zone}), and they said {hours} is inconvenient.").format(
+            time=f"{local:%H:%M}", zone=zone.key, hours=_range(blocked_by)
+        )
     shown = None if next_allowed is None else next_allowed.astimezone(zone)
     return Verdict(False, RULE_TIME_OF_DAY, f"{why} {_try_again(shown)}", shown)
 
@@ -343,22 +385,30 @@ def _unknown_zone_verdict(at: datetime, facts: DebtFacts) -> Verdict:
         return Verdict(
             True,
             None,
-            "The customer's zone is unknown, but it is within hours in every zone they could be in.",
+            _("The customer's zone is unknown, but it is within hours in every zone they could be in."),
         )
     # Offsets, not wall-clock times, order the zones: Honolulu 20:00 is earlier than St John's 02:30.
     by_offset = sorted(zones, key=lambda zone: at.astimezone(zone).utcoffset() or timedelta())
     earliest, latest = by_offset[0], by_offset[-1]
     span = _local_clock(at, earliest)
     if latest.key != earliest.key:
-        span = f"between {span} and {_local_clock(at, latest)}"
+        span = _("between {earliest} and {latest}").format(earliest=span, latest=_local_clock(at, latest))
     found = calling_code(facts.phone)
-    source = f"for a +{found} number" if found else "assuming anywhere in the US or Canada"
+    source = (
+        _("for a +{code} number").format(code=found) if found else _("assuming anywhere in the US or Canada")
+    )
     next_allowed = _next_convenient(at, zones, facts.inconvenient)
     shown = None if next_allowed is None else next_allowed.astimezone(at.tzinfo)
-    explanation = (
-        f"The customer's time zone is unknown: {source} it is {span} now, and contact is allowed only "
-        f"{_WINDOW} local time. {_try_again(shown)} Set their time zone, or ask a supervisor to override "
-        "if you know where they are."
+    unknown = _(
+        "The customer's time zone is unknown: {source} it is {span} now, and contact is allowed only "
+        "{window} local time."
+    ).format(source=source, span=span, window=_WINDOW)
+    explanation = " ".join(
+        (
+            unknown,
+            _try_again(shown),
+            _("Set their time zone, or ask a supervisor to override if you know where they are."),
+        )
     )
     return Verdict(False, RULE_TIME_ZONE_UNKNOWN, explanation, shown, overridable=True)
 
@@ -447,12 +497,12 @@ def _offset(zone: ZoneInfo, timestamp: int) -> timedelta | None:
 # --- small helpers ----------------------------------------------------------------------------
 
 _WINDOW = f"{WINDOW_START:%H:%M}-{WINDOW_END:%H:%M}"
-_CHANNEL_NOUNS = {
-    Channel.CALL: "A call",
-    Channel.EMAIL: "An email",
-    Channel.SMS: "A text",
-    Channel.LETTER: "A letter",
-    Channel.VISIT: "A visit",
+_ALLOWED_NOW = {
+    Channel.CALL: N_("A call is allowed now."),
+    Channel.EMAIL: N_("An email is allowed now."),
+    Channel.SMS: N_("A text is allowed now."),
+    Channel.LETTER: N_("A letter is allowed now."),
+    Channel.VISIT: N_("A visit is allowed now."),
 }
 
 
@@ -503,12 +553,9 @@ def _in_customer_zone(instant: datetime | None, at: datetime, facts: DebtFacts) 
     return instant.astimezone(_known_zone(facts.customer_timezone) or at.tzinfo)
 
 
-def _hold_label(reason: str) -> str:
-    return f" ({_HOLD_NAMES[reason]})" if reason in _HOLD_NAMES else ""
-
-
 def _day(day: date | None) -> str:
-    return "an unknown day" if day is None else f"{day:%A} {day.day} {day:%B}"
+    # The pattern is itself translated: `segunda-feira, 30 de novembro`, `lunes 30 de noviembre`.
+    return _("an unknown day") if day is None else speaker().dated(day, _("EEEE d MMMM"))
 
 
 def _local_clock(at: datetime, zone: ZoneInfo) -> str:
@@ -521,5 +568,7 @@ def _range(times: tuple[time, time]) -> str:
 
 def _try_again(when: datetime | None) -> str:
     if when is None:
-        return "No time is convenient for them in the coming days; an email or a letter is fine."
-    return f"Try again from {when:%H:%M %Z} on {_day(when.date())}; an email or a letter is fine now."
+        return _("No time is convenient for them in the coming days; an email or a letter is fine.")
+    return _("Try again from {time} on {day}; an email or a letter is fine now.").format(
+        time=f"{when:%H:%M %Z}", day=_day(when.date())
+    )

@@ -16,6 +16,7 @@ from bot import audit
 from bot.currency import is_storable
 from bot.escalations.rules import AccountFacts, DecisionEffect, RequestTerms, decision_effect
 from bot.escalations.rules import first_instalment_due as first_instalment_due  # the demo's import
+from bot.language.model import _
 from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import AccountStatus, EscalationKind, PromiseStatus
 from storage.models import Account, Escalation, Promise
@@ -139,7 +140,7 @@ def _write_off(account: Account, amount: Decimal) -> None:
         raise ValueError(f"a write-off of {amount} on a balance of {account.balance}")
     total = (account.written_off_amount or Decimal(0)) + amount
     if not is_storable(total):
-        raise AmountTooLargeError("The account's written-off total", account.currency, field="comment")
+        raise AmountTooLargeError(_("The account's written-off total"), account.currency, field="comment")
     account.written_off_amount = total
     account.balance -= amount
     if account.balance <= 0:

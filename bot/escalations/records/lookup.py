@@ -13,6 +13,7 @@ from bot.aging import days_past_due
 from bot.errors import NotFoundError
 from bot.escalations.model import EscalationCard, Instalment
 from bot.escalations.records.effects import effect_now
+from bot.language.model import _
 from bot.ledger.model import ContactLine
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, EscalationKind, EscalationStatus
 from storage.models import Account, Contact, Escalation, Promise
@@ -30,7 +31,8 @@ def find_escalation(session: Session, escalation_id: int, *, for_update: bool = 
     found = session.scalars(query.with_for_update() if for_update else query).first()
     if found is None:
         raise NotFoundError(
-            "I can't find that escalation any more.", "Type `/collect escalations` to see the open ones."
+            _("I can't find that escalation any more."),
+            _("Type `/collect escalations` to see the open ones."),
         )
     return found
 

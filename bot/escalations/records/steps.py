@@ -48,6 +48,7 @@ from bot.escalations.rules import (
     comment_refusal,
     needs_manager,
 )
+from bot.language.model import N_, _
 from bot.language.render import speaking_in_channel, speaking_to
 from bot.ledger.records.accounts import find_account
 from bot.outbox.records import ESCALATION_KIND, enqueue, latest_key
@@ -81,23 +82,27 @@ def raise_escalation(
 ) -> EscalationCard:  # fmt: skip
     if not channel:
         raise UserError(
-            "There is no supervisors' channel to escalate to.",
-            "Ask an admin to set COLLECT_SUPERVISOR_CHANNEL.",
+            _("There is no supervisors' channel to escalate to."),
+            _("Ask an admin to set COLLECT_SUPERVISOR_CHANNEL."),
         )
     account = find_account(session, request.account_id, for_update=True, actor=actor, today=at.today)
     guard_escalation(session, account, request.kind, now=at.now, zone=zone, profile=profile)
     earlier = open_escalation_of(session, account.id)
     if earlier is not None:
         raise ConflictError(
-            f"`{account.account_id}` already has an open escalation: #{earlier.id}, {earlier.kind},"
-            f" raised {team_time(earlier.requested_at, at.zone, '{date_num}')}.",
-            "Add to its thread instead, or wait for its decision.",
+            _("`{account_id}` already has an open escalation: #{number}, {kind}, raised {day}.").format(
+                account_id=account.account_id,
+                number=earlier.id,
+                kind=earlier.kind,
+                day=team_time(earlier.requested_at, at.zone, "{date_num}"),
+            ),
+            _("Add to its thread instead, or wait for its decision."),
         )
     amount = parse_amount(request.amount_text, account.currency) if request.amount_text else None
     until = parse_future_date(request.until_text, at.today) if request.until_text else None
     check_request(
         request.kind, account.balance, amount, count=request.instalments, until=until, today=at.today,
-        horizon_days=horizon_days,
+        currency=account.currency, horizon_days=horizon_days,
     )  # fmt: skip
     escalation = Escalation(
         account_pk=account.id,
@@ -140,8 +145,19 @@ def refusal_for(
         who = find_member(session, escalation.decided_by)
         name = who.name if who else escalation.decided_by
         when = team_time(escalation.decided_at, zone, "{date_num} {time}")
-        return f"It was already {escalation.status} by {name} at {when}."
+        said = _ALREADY_DECIDED_BY.get(
+            EscalationStatus(escalation.status), N_("It was already decided by {name} at {when}.")
+        )
+        return _(said).format(name=name, when=when)
     return refusal
+
+
+_ALREADY_DECIDED_BY = {
+    EscalationStatus.APPROVED: N_("It was already approved by {name} at {when}."),
+    EscalationStatus.REJECTED: N_("It was already rejected by {name} at {when}."),
+    EscalationStatus.RETURNED: N_("It was already returned by {name} at {when}."),
+    EscalationStatus.RECOMMENDED: N_("It was already recommended by {name} at {when}."),
+}
 
 
 def decide(

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import UserError
+from bot.language.model import _
 from bot.ledger.records.accounts import find_account
 from bot.ledger.rules.balance import is_closed
 from bot.parsing.echo import quoted
 from bot.roster.records import require_supervisor
-from bot.vocabulary import AccountStatus
+from bot.vocabulary import AccountStatus, status_name
 from storage.models import Account
 
 
@@ -69,12 +70,15 @@ def place_hold(
     """Anyone who works the account may stop its collection: being careful is never refused."""
     if reason not in PLACEABLE:
         raise UserError(
-            f"{quoted(reason)} is not a hold.", "Type one of " + ", ".join(f"`{r}`" for r in PLACEABLE) + "."
+            _("{reason} is not a hold.").format(reason=quoted(reason)),
+            _("Type one of {holds}.").format(holds=", ".join(f"`{r}`" for r in PLACEABLE)),
         )
     account = find_account(session, account_id, for_update=True, actor=actor, today=today)
     if is_closed(account.status):
         raise UserError(
-            f"`{account.account_id}` is {account.status.replace('_', ' ')}: there is nothing to hold."
+            _("`{account_id}` is {status}: there is nothing to hold.").format(
+                account_id=account.account_id, status=status_name(account.status)
+            )
         )
     _change_hold(
         session, account, AccountStatus.ON_HOLD, reason, action="hold.placed", actor=actor, now=now,
@@ -90,10 +94,11 @@ def release_hold(
     require_supervisor(session, actor, "release a hold")
     account = find_account(session, account_id, for_update=True, actor=actor, today=today)
     if account.status not in (AccountStatus.ON_HOLD, AccountStatus.LEGAL):
-        raise UserError(f"`{account.account_id}` is not on hold.")
+        raise UserError(_("`{account_id}` is not on hold.").format(account_id=account.account_id))
     if not reason.strip():
         raise UserError(
-            "Say why the hold is lifted.", f"Type `/collect release {account.account_id} <reason>`."
+            _("Say why the hold is lifted."),
+            _("Type `/collect release {account_id} <reason>`.").format(account_id=account.account_id),
         )
     _change_hold(
         session, account, AccountStatus.ACTIVE, None, action="hold.released", actor=actor, now=now,

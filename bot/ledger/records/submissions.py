@@ -9,16 +9,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import ConflictError
+from bot.language.model import N_, _
 from storage.models import ReceivedRequest
+
+# Whole sentences, not a word put into one: a contact and a promise take different articles elsewhere.
+_RECORDED = {
+    "contact": N_("This form was already submitted: the contact is recorded."),
+    "promise": N_("This form was already submitted: the promise is recorded."),
+}
 
 
 class AlreadySubmittedError(ConflictError):
     """The same form, for the same account, arrived again: what it records is recorded already."""
 
     def __init__(self, what: str) -> None:
-        super().__init__(
-            f"This form was already submitted: the {what} is recorded.", "Nothing new was saved."
-        )
+        problem = _(_RECORDED[what]) if what in _RECORDED else _("This form was already submitted.")
+        super().__init__(problem, _("Nothing new was saved."))
 
 
 def claim_form(session: Session, submission: str, *, what: str, now: datetime) -> None:

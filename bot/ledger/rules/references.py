@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from bot.errors import UserError
+from bot.language.model import _, speaker
 from storage.models import REFERENCE_KEY_LENGTH
 
 # The minus sign is a maths symbol (Sm), not dash punctuation (Pd), but it is typed as a dash.
@@ -45,13 +46,15 @@ def payment_reference_key(reference: str | None) -> str | None:
     if not reference:
         return None
     key = reference_key(reference)
-    hint = "Type the reference as the bank or processor shows it, like `ref:TX-88812`, or leave it out."
+    hint = _("Type the reference as the bank or processor shows it, like `ref:TX-88812`, or leave it out.")
     if not key:
-        raise UserError("The reference has nothing visible in it.", hint, field="reference")
+        raise UserError(_("The reference has nothing visible in it."), hint, field="reference")
     if len(key) > REFERENCE_KEY_LENGTH:  # compatibility characters written out (`ﷺ` is 18 letters)
         raise UserError(
-            f"The reference is too long once its special characters are written out ({len(key):,} characters;"
-            f" at most {REFERENCE_KEY_LENGTH}).",
+            _(
+                "The reference is too long once its special characters are written out ({count} characters;"
+                " at most {limit})."
+            ).format(count=speaker().number(len(key)), limit=speaker().number(REFERENCE_KEY_LENGTH)),
             hint,
             field="reference",
         )
