@@ -135,11 +135,13 @@ def no_such_account(typed: str, *, suggestions: list[str], sees_everything: bool
             field="account",
         )
     ask = _(
-        "Check the id; if the account should be yours today, ask your supervisor to assign it to you (`/collect assign`)."
+        "Check the id; if the account should be yours today, ask your supervisor to assign it to you"
+        " (`/collect assign`)."
     )
+    hint = f"{did_you_mean} {ask}".strip()  # both halves translated above
     return NotFoundError(
         _("`{account}` is not an account you can work.").format(account=shown),
-        f"{did_you_mean} {ask}".strip(),
+        hint,
         field="account",
     )
 
