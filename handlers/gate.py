@@ -63,6 +63,8 @@ def register(app: App, runtime: Runtime) -> None:
                 # The database is away (restarting, a dropped connection): say so, write nothing.
                 return answer_directly(body, told(error, "roster check failed"))
             if not allowed:
+                # Not on the roster, but Slack may know their language: the refusal is in it.
+                speak(_reader_locale(runtime, user))
                 return _refuse(body, resp, not_on_roster())
         # Everything the listener writes is in this person's language (the roster's, Slack's or
         # the team's): set in this request's context, which the answerer's work copies.

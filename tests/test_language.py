@@ -334,6 +334,14 @@ def test_refusals_reach_each_agent_in_their_language_and_english_stays_as_it_was
         assert spanish in bilingual.collect(SPANISH, typed.format(mine="BR-L")), typed
 
 
+def test_someone_off_the_roster_is_refused_in_the_language_slack_shows_them_in(bot: RunningBot) -> None:
+    bot.slack.add_user("U0STRANGER", locale="pt-BR")
+    refused = bot.collect("U0STRANGER", "mine")
+    assert "Você ainda não está na equipe de cobrança." in refused
+    assert "(`/collect team add @you agent`)" in refused  # what to type, as typed
+    assert "You are not on the collections team's roster yet." in bot.collect("U0NOBODY", "mine")
+
+
 def test_a_date_offered_in_a_refusal_is_named_as_the_reader_names_months(bilingual: RunningBot) -> None:
     add_agent(bilingual.runtime.db, SPANISH, "Lucía Gómez", locale="es")
     add_account(bilingual.runtime.db, "BR-L", "1250.00", currency="BRL", assigned_to=SPANISH)
