@@ -11,6 +11,7 @@ old import, a hand edit) may nothing here."""
 from __future__ import annotations
 
 from bot.errors import NotFoundError, UserError
+from bot.language.model import _
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
 from bot.vocabulary import Role
 
@@ -124,24 +125,29 @@ def no_such_account(typed: str, *, suggestions: list[str], sees_everything: bool
     that nobody learns which ids exist by asking: it repeats the id as typed, and suggests only
     accounts the person may work."""
     shown = typed[:MAX_ACCOUNT_ID_LENGTH]
-    did_you_mean = ("Did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "? ") if suggestions else ""
+    listed = ", ".join(f"`{s}`" for s in suggestions)
+    did_you_mean = _("Did you mean {accounts}?").format(accounts=listed) if suggestions else ""
     if sees_everything:
         return NotFoundError(
-            f"There is no account `{shown}`.",
-            did_you_mean.rstrip()
-            or "Check the id in the billing system, or type `/collect account` with the exact id.",
+            _("There is no account `{account}`.").format(account=shown),
+            did_you_mean
+            or _("Check the id in the billing system, or type `/collect account` with the exact id."),
             field="account",
         )
+    ask = _(
+        "Check the id; if the account should be yours today, ask your supervisor to assign it to you"
+        " (`/collect assign`)."
+    )
+    hint = f"{did_you_mean} {ask}".strip()  # both halves translated above
     return NotFoundError(
-        f"`{shown}` is not an account you can work.",
-        did_you_mean + "Check the id; if the account should be yours today, ask your supervisor to"
-        " assign it to you (`/collect assign`).",
+        _("`{account}` is not an account you can work.").format(account=shown),
+        hint,
         field="account",
     )
 
 
 def not_on_roster() -> UserError:
     return UserError(
-        "You are not on the collections team's roster yet.",
-        "Ask an admin to add you (`/collect team add @you agent`). `/collect help` works for everyone.",
+        _("You are not on the collections team's roster yet."),
+        _("Ask an admin to add you (`/collect team add @you agent`). `/collect help` works for everyone."),
     )

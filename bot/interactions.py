@@ -25,6 +25,7 @@ from typing import ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
 from bot.errors import UserError
+from bot.language.model import N_, _
 
 _KEY_PURPOSE = b"collect-bot/carried-context/v1"
 
@@ -35,10 +36,11 @@ def is_record_id(text: str) -> bool:
     return 0 < len(text) <= 12 and text.isascii() and text.isdigit()
 
 
-def record_id(text: str, *, button: str = "button", hint: str = "") -> int:
-    """The id a button carries; a refusal (nothing done) when it is not one (see is_record_id)."""
+def record_id(text: str, *, button: str = N_("button"), hint: str = "") -> int:
+    """The id a button carries; a refusal (nothing done) when it is not one (see is_record_id).
+    `button` is marked with N_ by the caller and translated here; `hint` comes translated."""
     if not is_record_id(text):
-        raise UserError(f"That {button} is not one of mine.", hint)
+        raise UserError(_("That {button} is not one of mine.").format(button=_(button)), hint)
     return int(text)
 
 
@@ -98,7 +100,7 @@ class Carried(BaseModel):
         if cls.SIGNED:
             if key is None:
                 raise ValueError(f"{cls.__name__} is signed: decode it with the CarriedKey")
-            body, _, mac = text.rpartition(".")
+            body, _dot, mac = text.rpartition(".")
             if not body or not key.matches(cls.__name__, body, mac):
                 raise CarriedRefusedError(f"{cls.__name__}: not signed by this bot")
         try:

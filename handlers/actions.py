@@ -11,6 +11,7 @@ from bot.blocks.kit import Reply
 from bot.errors import UserError
 from bot.ids import ActionId
 from bot.interactions import CarriedKey, CarriedRefusedError, OverpaymentToConfirm
+from bot.language.model import _
 from bot.ledger import desk
 from bot.ledger.records.payments import DuplicatePaymentError
 from bot.runtime import Runtime
@@ -49,7 +50,7 @@ def _confirm(runtime: Runtime, key: CarriedKey, user: str, value: str) -> Reply:
         request = OverpaymentToConfirm.decode(value, key)
     except CarriedRefusedError:
         raise UserError(
-            "That button is no longer valid.", "Type the payment again with `/collect pay`."
+            _("That button is no longer valid."), _("Type the payment again with `/collect pay`.")
         ) from None
     try:
         outcome = desk.pay(
@@ -62,5 +63,5 @@ def _confirm(runtime: Runtime, key: CarriedKey, user: str, value: str) -> Reply:
             confirmed_nonce=request.nonce,
         )
     except DuplicatePaymentError as error:
-        raise UserError("This payment was already recorded.", error.problem) from None
+        raise UserError(_("This payment was already recorded."), error.problem) from None
     return render.payment_recorded(outcome)

@@ -13,6 +13,7 @@ from bot.blocks.alerts import alert_handled
 from bot.blocks.kit import Reply
 from bot.ids import ActionId
 from bot.interactions import record_id
+from bot.language.model import N_, _
 from bot.outbox.job import deliver_now
 from bot.runtime import Runtime
 from handlers.answering import Answerer, respond_safely
@@ -24,13 +25,13 @@ def _alert_id(action: dict[str, Any]) -> int:
     decided on the server (alerts.desk), so a made-up id can do nothing a supervisor may not."""
     return record_id(
         str(action.get("value") or str(action.get("block_id", "")).removeprefix("alert-")),
-        button="alert button",
+        button=N_("alert button"),
     )
 
 
 def _page(action: dict[str, Any]) -> int:
     return record_id(
-        str(action.get("value", "")), button="page button", hint="Type `/collect alerts` for the list."
+        str(action.get("value", "")), button=N_("page button"), hint=_("Type `/collect alerts` for the list.")
     )
 
 

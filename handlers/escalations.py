@@ -24,6 +24,7 @@ from bot.interactions import (
     QuestionToAnswer,
     record_id,
 )
+from bot.language.model import _
 from bot.outbox.job import deliver_now
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_AMOUNT_TEXT_LENGTH, MAX_NOTES_LENGTH
 from bot.parsing.typed_text import storable
@@ -44,10 +45,18 @@ log = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
 
-_STALE = UserError("This form is out of date.", "Click the button on the escalation again.")
-_STALE_ANSWER = UserError(
-    "This form is out of date.", "Click Answer in my message with the question again.", field="answer"
-)
+
+def _stale() -> UserError:
+    return UserError(_("This form is out of date."), _("Click the button on the escalation again."))
+
+
+def _stale_answer() -> UserError:
+    return UserError(
+        _("This form is out of date."),
+        _("Click Answer in my message with the question again."),
+        field="answer",
+    )
+
 
 _BUTTONS = {
     ActionId.ESCALATION_APPROVE: "approve",
@@ -199,7 +208,7 @@ def _open_decision(
         message_ts=container.get("message_ts"),
     )
     if not _clicked_on_its_message(runtime, context):
-        raise _STALE
+        raise _stale()
     context = context.signed_with(key)
     view = question_modal(context, card) if decision == "ask" else decision_modal(context, card)
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -215,7 +224,7 @@ def _open_answer(
     escalation_id = record_id(str(action.get("value", "")))
     refusal = desk.answer_refusal(runtime, escalation_id, user)
     if refusal:
-        raise UserError(refusal, "Type `/collect escalations` to see where your escalations are.")
+        raise UserError(refusal, _("Type `/collect escalations` to see where your escalations are."))
     carried = QuestionToAnswer(escalation_id=escalation_id).signed_with(key)
     view = answer_modal(carried, desk.card_to_answer(runtime, escalation_id))
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -226,11 +235,11 @@ def _answer(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) 
         carried = QuestionToAnswer.decode(str(view.get("private_metadata") or ""), key)
     except CarriedRefusedError:
         log.warning("refused an answer form whose private_metadata the bot did not sign")
-        raise _STALE_ANSWER from None
+        raise _stale_answer() from None
     values: Values = view.get("state", {}).get("values", {})
     text = text_of(values, BlockId.ANSWER, ActionId.ESCALATION_ANSWER_INPUT)
     if not text:
-        raise UserError("Type your answer for the supervisors.", field="answer")
+        raise UserError(_("Type your answer for the supervisors."), field="answer")
     text = within_limit(text, MAX_NOTES_LENGTH, "answer")
     desk.answer(runtime, carried.escalation_id, text=text, actor=user)
 
@@ -241,9 +250,9 @@ def _context(view: dict[str, Any], key: CarriedKey, runtime: Runtime) -> Decisio
         context = DecisionContext.decode(str(view.get("private_metadata") or ""), key)
     except CarriedRefusedError:
         log.warning("refused a decision form whose private_metadata the bot did not sign")
-        raise _STALE from None
+        raise _stale() from None
     if not _clicked_on_its_message(runtime, context):
-        raise _STALE
+        raise _stale()
     return context
 
 
@@ -274,7 +283,7 @@ def _ask(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> 
     values: Values = view.get("state", {}).get("values", {})
     question = text_of(values, BlockId.QUESTION, ActionId.ESCALATION_QUESTION_INPUT)
     if not question:
-        raise UserError("Type the question for the agent.", field="question")
+        raise UserError(_("Type the question for the agent."), field="question")
     question = within_limit(question, MAX_NOTES_LENGTH, "question")
     desk.ask(runtime, context.escalation_id, question=question, actor=user)
 
@@ -288,7 +297,7 @@ def _escalate_from_form(runtime: Runtime, key: CarriedKey, user: str, view: dict
     if instalments_text and not (
         instalments_text.isascii() and instalments_text.isdigit() and len(instalments_text) <= 4
     ):
-        raise UserError("The number of instalments is a whole number, like `6`.", field="instalments")
+        raise UserError(_("The number of instalments is a whole number, like `6`."), field="instalments")
     until = (values.get(BlockId.UNTIL, {}).get(ActionId.ESCALATION_UNTIL_PICKER) or {}).get("selected_date")
     request = EscalationRequest(
         account_id=within_limit(
@@ -309,5 +318,5 @@ def _escalate_from_form(runtime: Runtime, key: CarriedKey, user: str, view: dict
 def _reason(values: Values) -> str:
     reason = text_of(values, BlockId.REASON, ActionId.ESCALATION_REASON_INPUT)
     if not reason:
-        raise UserError("Say why you are escalating.", field="reason")
+        raise UserError(_("Say why you are escalating."), field="reason")
     return within_limit(reason, MAX_NOTES_LENGTH, "reason")

@@ -15,6 +15,7 @@ from bot.blocks.kit import Reply
 from bot.errors import UserError
 from bot.ids import BlockId
 from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin
+from bot.language.model import N_, _, speaker
 from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
 from handlers.answering import Answerer
@@ -24,7 +25,32 @@ log = logging.getLogger(__name__)
 Values = dict[str, dict[str, dict[str, Any]]]
 Result = TypeVar("Result")
 
-STALE_FORM = UserError("This form is out of date or not one of mine.", "Close it and open it again.")
+
+def stale_form() -> UserError:
+    """Built when refused, in the reader's language."""
+    return UserError(_("This form is out of date or not one of mine."), _("Close it and open it again."))
+
+
+# A form's fields as refusals name them: marked here, translated where the refusal is raised.
+_FIELD_NAMES = {
+    "account": N_("account"),
+    "account id": N_("account id"),
+    "amount": N_("amount"),
+    "answer": N_("answer"),
+    "channel": N_("channel"),
+    "comment": N_("comment"),
+    "kind": N_("kind"),
+    "notes": N_("notes"),
+    "outcome": N_("outcome"),
+    "question": N_("question"),
+    "reason": N_("reason"),
+    "reference": N_("reference"),
+}
+
+
+def _field_name(field: str) -> str:
+    return _(_FIELD_NAMES.get(field, field))
+
 
 # Which modal block shows an error about which field.
 _FIELD_BLOCKS = {
@@ -70,10 +96,14 @@ def answer_submission(
 def within_limit(text: str, limit: int, field: str, what: str | None = None) -> str:
     """The parser's limit for a field, on the server: Slack's max_length holds only in its clients."""
     if len(text) > limit:
-        what = what or field
+        what = _field_name(what or field)
         raise UserError(
-            f"The {what} is {len(text):,} characters long; the limit is {limit:,}.",
-            f"Shorten the {what} to {limit:,} characters or fewer.",
+            _("The {what} is {length} characters long; the limit is {limit}.").format(
+                what=what, length=speaker().number(len(text)), limit=speaker().number(limit)
+            ),
+            _("Shorten the {what} to {limit} characters or fewer.").format(
+                what=what, limit=speaker().number(limit)
+            ),
             field=field,
         )
     return text
@@ -82,7 +112,7 @@ def within_limit(text: str, limit: int, field: str, what: str | None = None) -> 
 def selected(values: Values, block: str, action: str, field: str) -> str:
     value = optional_selected(values, block, action)
     if not value:
-        raise UserError(f"Choose the {field}.", field=field)
+        raise UserError(_("Choose the {what}.").format(what=_field_name(field)), field=field)
     return value
 
 
@@ -99,7 +129,7 @@ def text_of(values: Values, block: str, action: str) -> str:
 def required_text(values: Values, block: str, action: str, field: str) -> str:
     text = text_of(values, block, action)
     if not text:
-        raise UserError(f"Type the {field}.", field=field)
+        raise UserError(_("Type the {what}.").format(what=_field_name(field)), field=field)
     return text
 
 
@@ -122,7 +152,7 @@ def form_origin(view: dict[str, Any], key: CarriedKey) -> ModalOrigin:
         return ModalOrigin.decode(str(view.get("private_metadata") or ""), key)
     except CarriedRefusedError:
         log.warning("refused a form whose private_metadata the bot did not sign")
-        raise STALE_FORM from None
+        raise stale_form() from None
 
 
 def tell_person(runtime: Runtime, user: str, reply: Reply) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.access import not_on_roster
 from bot.errors import UserError
+from bot.language.model import _
 from bot.language.render import address, speak
 from bot.parsing.aliases import subcommand_word
 from bot.runtime import Runtime
@@ -24,9 +25,12 @@ from storage.models import ReceivedEvent, ReceivedRequest, table_of
 
 log = logging.getLogger(__name__)
 
-FOREIGN = UserError(
-    "This bot belongs to another Slack workspace.", "Use the collections bot of your own workspace."
-)
+
+def foreign() -> UserError:
+    """Built when refused, in the language then spoken (the team's: nobody from elsewhere is known)."""
+    return UserError(
+        _("This bot belongs to another Slack workspace."), _("Use the collections bot of your own workspace.")
+    )
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -44,7 +48,7 @@ def register(app: App, runtime: Runtime) -> None:
         expected = runtime.settings.team_id or authorized
         if not _from_our_workspace(body, expected):
             log.warning("refused a request from workspace %s", _team_of(body) or "(none named)")
-            return _refuse(body, resp, FOREIGN)
+            return _refuse(body, resp, foreign())
         if body.get("type") == "event_callback" and not _first_delivery(
             runtime, str(body.get("event_id", ""))
         ):
@@ -59,6 +63,8 @@ def register(app: App, runtime: Runtime) -> None:
                 # The database is away (restarting, a dropped connection): say so, write nothing.
                 return answer_directly(body, told(error, "roster check failed"))
             if not allowed:
+                # Not on the roster, but Slack may know their language: the refusal is in it.
+                speak(_reader_locale(runtime, user))
                 return _refuse(body, resp, not_on_roster())
         # Everything the listener writes is in this person's language (the roster's, Slack's or
         # the team's): set in this request's context, which the answerer's work copies.
@@ -117,10 +123,12 @@ def _from_our_workspace(body: dict[str, Any], expected: str | None) -> bool:
     return bool(expected) and _team_of(body) == expected
 
 
-REPLAYED = UserError(
-    "This exact command was already received, so it was not done again.",
-    "Type the command again if you meant to do it twice.",
-)
+def replayed() -> UserError:
+    """Built when refused, in the reader's language."""
+    return UserError(
+        _("This exact command was already received, so it was not done again."),
+        _("Type the command again if you meant to do it twice."),
+    )
 
 
 # Built once, a plain insert: every slash command makes this claim, and the unit of work's flush
@@ -141,7 +149,7 @@ def refuse_replayed_command(
         envelope_id = next(iter(headers.get(ENVELOPE_HEADER) or []), "")
         if envelope_id and not first_envelope(runtime, envelope_id):
             log.warning("refused a slash command delivered again (envelope %s)", envelope_id)
-            raise REPLAYED
+            raise replayed()
         return
     timestamp = next(iter(headers.get("x-slack-request-timestamp") or []), "")
     signature = next(iter(headers.get("x-slack-signature") or []), "")
@@ -151,7 +159,7 @@ def refuse_replayed_command(
             session.execute(_CLAIM_REQUEST, {"request_key": f"slash:{digest}", "received_at": runtime.now()})
     except IntegrityError:
         log.warning("refused a replayed slash command (signed at %s)", timestamp)
-        raise REPLAYED from None
+        raise replayed() from None
 
 
 def _team_of(body: dict[str, Any]) -> str | None:

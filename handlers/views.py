@@ -19,6 +19,7 @@ from bot.blocks.kit import Reply
 from bot.errors import UserError
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey
+from bot.language.model import _
 from bot.ledger import desk
 from bot.parsing.command import (
     MAX_ACCOUNT_ID_LENGTH,
@@ -122,7 +123,7 @@ def _promise(runtime: Runtime, user: str, values: Values, view_id: str) -> Reply
     date = values.get(BlockId.DATE, {}).get(ActionId.DATE_PICKER, {}).get("selected_date")
     amount = amount_text(values)
     if not date:
-        raise UserError("Pick the date the customer promised to pay by.", field="date")
+        raise UserError(_("Pick the date the customer promised to pay by."), field="date")
     account_id = _account(values)
     promised = desk.promise(
         runtime,

@@ -17,11 +17,15 @@ from bot.blocks.worklist import worklist_page, worklist_reply
 from bot.errors import UserError
 from bot.ids import ActionId
 from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin, WorklistChoice, WorklistPage
+from bot.language.model import _
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer, answer_click
 
 _FORMS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escalate": escalate_modal}
-_STALE = UserError("That button is out of date.", "Type `/collect mine` for today's list.")
+
+
+def _stale() -> UserError:
+    return UserError(_("That button is out of date."), _("Type `/collect mine` for today's list."))
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
@@ -56,7 +60,7 @@ def _open_form(
     try:
         choice = WorklistChoice.decode(str((action.get("selected_option") or {}).get("value", "")))
     except CarriedRefusedError:
-        raise _STALE from None
+        raise _stale() from None
     # The account is re-checked here (the clicker may work it) and again when the form is sent.
     preset = desk.account_label(runtime, choice.account_id, actor=body["user"]["id"])
     origin = ModalOrigin(account_id=choice.account_id).signed_with(key)
@@ -72,9 +76,9 @@ def _next_page(
     try:
         page = WorklistPage.decode(str(action.get("value", "")))
     except CarriedRefusedError:
-        raise _STALE from None
+        raise _stale() from None
     if page.work_date != runtime.today().isoformat() or not desk.may_page(runtime, user, page.agent_id):
-        raise _STALE
+        raise _stale()
     worklist = desk.todays_worklist(runtime, page.agent_id)
     container = body.get("container") or {}
     if container.get("is_ephemeral"):

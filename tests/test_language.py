@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -284,3 +286,149 @@ def test_a_portuguese_agent_is_told_what_is_wrong_with_an_amount_in_portuguese(b
     assert "US$ 2.000,00 é mais do que o saldo de US$ 1.250,00" in too_much
     assert "Registrar mesmo assim" in too_much
     assert "The amount is zero." in bilingual.collect(ENGLISH_AGENT, "pay BR-A 0")
+
+
+SPANISH = "U0LUCIA"
+
+
+def test_refusals_reach_each_agent_in_their_language_and_english_stays_as_it_was(
+    bilingual: RunningBot,
+) -> None:
+    add_agent(bilingual.runtime.db, SPANISH, "Lucía Gómez", locale="es")
+    add_account(bilingual.runtime.db, "BR-L", "1250.00", currency="BRL", assigned_to=SPANISH)
+    # The answers as Slack gets them (JSON): problem and hint on two lines.
+    for typed, english, portuguese, spanish in (
+        (
+            "payy {mine} 10",
+            "`payy` is not a `/collect` command.\\nDid you mean `pay`?",
+            "`payy` não é um comando do `/collect`.\\nVocê quis dizer `pay`?",
+            "`payy` no es un comando de `/collect`.\\n¿Quisiste decir `pay`?",
+        ),
+        (
+            "pay {mine}",
+            "`/collect pay` needs an account id and an amount.",
+            "`/collect pay` precisa de um id de conta e um valor.",
+            "`/collect pay` necesita un id de cuenta y un monto.",
+        ),
+        (
+            "promise {mine} 100 12/01/2026",
+            "`12/01/2026` is ambiguous: the order of day and month differs between countries.",
+            "`12/01/2026` é ambígua: a ordem de dia e mês muda de um país para outro.",
+            "`12/01/2026` es ambigua: el orden de día y mes cambia según el país.",
+        ),
+        (
+            "account ZZ-404",
+            "`ZZ-404` is not an account you can work.",
+            "`ZZ-404` não é uma conta que você pode trabalhar.",
+            "`ZZ-404` no es una cuenta que puedas gestionar.",
+        ),
+        (
+            "team",
+            "Only supervisors, managers and admins can list the team.",
+            "Só supervisores, gerentes e administradores podem listar a equipe.",
+            "Solo los supervisores, gerentes y administradores pueden ver la lista del equipo.",
+        ),
+    ):
+        assert english in bilingual.collect(ENGLISH_AGENT, typed.format(mine="BR-A")), typed
+        assert portuguese in bilingual.collect(PORTUGUESE, typed.format(mine="BR-J")), typed
+        assert spanish in bilingual.collect(SPANISH, typed.format(mine="BR-L")), typed
+
+
+def test_someone_off_the_roster_is_refused_in_the_language_slack_shows_them_in(bot: RunningBot) -> None:
+    bot.slack.add_user("U0STRANGER", locale="pt-BR")
+    refused = bot.collect("U0STRANGER", "mine")
+    assert "Você ainda não está na equipe de cobrança." in refused
+    assert "(`/collect team add @you agent`)" in refused  # what to type, as typed
+    assert "You are not on the collections team's roster yet." in bot.collect("U0NOBODY", "mine")
+
+
+def test_a_date_offered_in_a_refusal_is_named_as_the_reader_names_months(bilingual: RunningBot) -> None:
+    add_agent(bilingual.runtime.db, SPANISH, "Lucía Gómez", locale="es")
+    add_account(bilingual.runtime.db, "BR-L", "1250.00", currency="BRL", assigned_to=SPANISH)
+    english = bilingual.collect(ENGLISH_AGENT, "promise BR-A 100 12/01/2026")
+    assert "`2026-12-01` for 1 December or `2026-01-12` for 12 January" in english
+    portuguese = bilingual.collect(PORTUGUESE, "promise BR-J 100 12/01/2026")
+    assert "`2026-12-01` para 1 de dezembro ou `2026-01-12` para 12 de janeiro" in portuguese
+    spanish = bilingual.collect(SPANISH, "promise BR-L 100 12/01/2026")
+    assert "`2026-12-01` para el 1 de diciembre o `2026-01-12` para el 12 de enero" in spanish
+
+
+# --- every refusal is marked for translation (the source, walked) ----------------------------------
+
+SOURCE_ROOTS = ("bot", "handlers")
+_REPO = Path(__file__).resolve().parent.parent
+
+
+def _sources() -> list[tuple[Path, ast.Module]]:
+    found = []
+    for root in SOURCE_ROOTS:
+        for path in sorted((_REPO / root).rglob("*.py")):
+            found.append((path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))))
+    return found
+
+
+def _named(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _refusal_classes(sources: list[tuple[Path, ast.Module]]) -> set[str]:
+    """UserError and every class descending from it, by name, to a fixed point."""
+    classes = [node for _, tree in sources for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    refusals = {"UserError"}
+    grown = True
+    while grown:
+        grown = False
+        for cls in classes:
+            if cls.name not in refusals and any(_named(base) in refusals for base in cls.bases):
+                refusals.add(cls.name)
+                grown = True
+    return refusals
+
+
+def _unmarked(text: ast.expr) -> bool:
+    """English written in place: a literal, an f-string, or a literal formatted or added to."""
+    if isinstance(text, ast.Constant):
+        return isinstance(text.value, str) and text.value != ""
+    if isinstance(text, ast.JoinedStr):
+        return True
+    if isinstance(text, ast.BinOp):
+        return _unmarked(text.left) or _unmarked(text.right)
+    if isinstance(text, ast.Call) and isinstance(text.func, ast.Attribute):
+        return _unmarked(text.func.value)  # "…".format(…), but _("…").format(…) is marked
+    return False
+
+
+def test_every_refusal_is_marked_for_translation() -> None:
+    sources = _sources()
+    refusals = _refusal_classes(sources)
+    assert {"NotFoundError", "ConflictError", "AmountTooLargeError"} <= refusals
+    unmarked = []
+    for path, tree in sources:
+        if path.is_relative_to(_REPO / "bot" / "errors.py"):
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _named(node.func) in refusals):
+                continue
+            texts = list(node.args[:2]) + [k.value for k in node.keywords if k.arg in ("problem", "hint")]
+            if any(_unmarked(text) for text in texts):
+                unmarked.append(f"{path.relative_to(_REPO)}:{node.lineno}")
+    assert sorted(unmarked) == [], "refusals in English only, not wrapped in _():\n" + "\n".join(unmarked)
+
+
+def test_every_action_a_supervisor_alone_may_take_is_marked_for_translation() -> None:
+    """`require_supervisor(session, actor, N_("set targets"))` translates the action inside its
+    refusal: a plain string there would leave English in a Portuguese sentence."""
+    plain = [
+        f"{path.relative_to(_REPO)}:{node.lineno}"
+        for path, tree in _sources()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and _named(node.func) == "require_supervisor"
+        and len(node.args) >= 3
+        and not (isinstance(node.args[2], ast.Call) and _named(node.args[2].func) == "N_")
+    ]
+    assert plain == []

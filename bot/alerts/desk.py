@@ -67,7 +67,7 @@ def snooze(runtime: Runtime, *, actor: str, alert_id: int) -> str:
 def alerts_list(runtime: Runtime, *, actor: str, page: int) -> Reply:
     """`/collect alerts`: every open alert, one line per account, the most pressing first."""
     with runtime.db.reading() as session:
-        require_supervisor(session, actor, "see the alerts")
+        require_supervisor(session, actor, N_("see the alerts"))
         ordered = ranked(open_alerts(session, runtime.today()))
     pages = max(1, ceil(len(ordered) / PAGE_SIZE))
     page = min(max(page, 1), pages)

@@ -19,7 +19,7 @@ from bot.assignments.records.moves import assign_account
 from bot.blocks.alerts import Handled, with_line_handled
 from bot.currency import format_money
 from bot.errors import NotFoundError
-from bot.language.model import _, number, reader_locale
+from bot.language.model import N_, _, number, reader_locale
 from bot.language.render import speaking_in_channel
 from bot.outbox.records import enqueue
 from bot.roster.records import require_supervisor
@@ -68,7 +68,7 @@ def hand_over(
     A handled alert stays raised (not cleared) so the next run does not raise it again: only a
     new condition on the account does, or, for a condition about nobody working the account, the
     new owner leaving it as long (`watched_again`: when that condition is watched again)."""
-    require_supervisor(session, actor, "act on alerts")
+    require_supervisor(session, actor, N_("act on alerts"))
     alert = _alert(session, alert_id)
     account = session.get_one(Account, alert.account_pk)
     moved = assign_account(
@@ -83,7 +83,7 @@ def hand_over(
 
 
 def snooze_alert(session: Session, *, actor: str, alert_id: int, now: datetime) -> ActedOn:
-    require_supervisor(session, actor, "snooze alerts")
+    require_supervisor(session, actor, N_("snooze alerts"))
     alert = _alert(session, alert_id)
     alerts = _open_on_account(session, alert)
     for each in alerts:

@@ -23,7 +23,7 @@ from bot.compliance.rules.regulation import (
     counts_calls,
 )
 from bot.errors import UserError
-from bot.language.model import ENGLISH, _
+from bot.language.model import ENGLISH, N_, _
 from bot.language.render import speaking
 from bot.ledger.records.accounts import find_account
 from bot.roster.records import require_supervisor
@@ -163,7 +163,7 @@ def allow_once(
             _("Say why the exception is justified."),
             _("Type `/collect override <account-id> <rule> <reason…>`."),
         )
-    require_supervisor(session, actor, "allow an exception to the contact rules")
+    require_supervisor(session, actor, N_("allow an exception to the contact rules"))
     account = find_account(session, account_id, actor=actor, today=today)
     session.add(
         ComplianceOverride(account_pk=account.id, rule=rule, reason=reason, granted_by=actor, granted_at=now)

@@ -15,7 +15,7 @@ from typing import Literal, TypeAlias, TypeVar
 
 from bot.currency import SYMBOLS
 from bot.errors import UserError
-from bot.language.model import N_
+from bot.language.model import N_, _, speaker
 from bot.language.rules import SUPPORTED, parse_locale
 from bot.parsing import aliases
 from bot.parsing.echo import quoted
@@ -76,18 +76,19 @@ _EXAMPLES: dict[str, str] = {
     "override": "/collect override ACC-1042 time-zone-unknown the customer asked for a call at 9",
 }
 
+# Marked for the catalogs, translated in the refusal that shows them.
 _NEEDS: dict[str, str] = {
-    "account": "an account id",
-    "log": "an account id, a channel and an outcome",
-    "pay": "an account id and an amount",
-    "promise": "an account id, an amount and a date",
-    "away": "a person and two dates",
-    "assign": "an account id and a person",
-    "escalate": "an account id, a kind and a reason",
-    "target": "a person and a monthly amount",
-    "hold": "an account id and the kind of hold",
-    "release": "an account id and the reason",
-    "override": "an account id, the rule and the reason",
+    "account": N_("an account id"),
+    "log": N_("an account id, a channel and an outcome"),
+    "pay": N_("an account id and an amount"),
+    "promise": N_("an account id, an amount and a date"),
+    "away": N_("a person and two dates"),
+    "assign": N_("an account id and a person"),
+    "escalate": N_("an account id, a kind and a reason"),
+    "target": N_("a person and a monthly amount"),
+    "hold": N_("an account id and the kind of hold"),
+    "release": N_("an account id and the reason"),
+    "override": N_("an account id, the rule and the reason"),
 }
 
 # The descriptions are marked for the catalogs and translated where the help is shown.
@@ -331,10 +332,10 @@ class UnknownSubcommandError(UserError):
 
     def __init__(self, typed: str) -> None:
         self.suggestion = _closest_subcommand(typed.lower())
-        hint = "Type `/collect help` to see every command."
+        hint = _("Type `/collect help` to see every command.")
         if self.suggestion:
-            hint = f"Did you mean `{self.suggestion}`? {hint}"
-        super().__init__(f"{quoted(typed)} is not a `/collect` command.", hint)
+            hint = _("Did you mean `{suggestion}`? {hint}").format(suggestion=self.suggestion, hint=hint)
+        super().__init__(_("{typed} is not a `/collect` command.").format(typed=quoted(typed)), hint)
 
 
 # English first: of two words as close as each other to a typo, the English one is offered.
@@ -350,19 +351,19 @@ def _closest_subcommand(typed: str) -> str | None:
 
 
 def parse_channel(word: str) -> Channel:
-    return _lookup(word, _CHANNELS, Channel, "a contact channel", "channel")
+    return _lookup(word, _CHANNELS, Channel, N_("a contact channel"), "channel")
 
 
 def parse_outcome(word: str) -> Outcome:
-    return _lookup(word, _OUTCOMES, Outcome, "a contact outcome", "outcome")
+    return _lookup(word, _OUTCOMES, Outcome, N_("a contact outcome"), "outcome")
 
 
 def parse_method(word: str) -> PaymentMethod:
-    return _lookup(word, _METHODS, PaymentMethod, "a payment method", "method")
+    return _lookup(word, _METHODS, PaymentMethod, N_("a payment method"), "method")
 
 
 def parse_kind(word: str) -> EscalationKind:
-    return _lookup(word, _KINDS, EscalationKind, "an escalation kind", "kind")
+    return _lookup(word, _KINDS, EscalationKind, N_("an escalation kind"), "kind")
 
 
 def unescape_slack(text: str) -> str:
@@ -376,7 +377,7 @@ def _parse_help(text: str, args: _Tokens) -> Command:
 
 def _parse_account(text: str, args: _Tokens) -> Command:
     if len(args) != 1:
-        raise _usage_error("account", "takes just one account id" if args else None)
+        raise _usage_error("account", _("`/collect account` takes just one account id.") if args else None)
     return AccountCommand(_account_id(args[0].group()))
 
 
@@ -446,8 +447,8 @@ def parse_user(word: str) -> str:
     if _USER_ID.fullmatch(word):
         return word
     raise UserError(
-        f"{quoted(word)} is not a person in Slack.",
-        "Mention them with @, like `@ana`, and pick them from Slack's list.",
+        _("{typed} is not a person in Slack.").format(typed=quoted(word)),
+        _("Mention them with @, like `@ana`, and pick them from Slack's list."),
         field="user",
     )
 
@@ -542,22 +543,24 @@ def _plan_terms(text: str, words: _Tokens) -> _Terms:
     if not amount:
         raise _kind_error(
             EscalationKind.PAYMENT_PLAN,
-            "A payment plan needs the amount of each instalment after the kind.",
+            _("A payment plan needs the amount of each instalment after the kind."),
             "amount",
         )
     length = _plan_length(words[amount:])
     if length is None:
         raise _kind_error(
             EscalationKind.PAYMENT_PLAN,
-            "A payment plan needs the number of instalments, like `x6`, or its end, like "
-            "`until 2027-06-30`, after the amount.",
+            _(
+                "A payment plan needs the number of instalments, like `x6`, or its end, like "
+                "`until 2027-06-30`, after the amount."
+            ),
             "instalments",
         )
     instalments, until_text, used = length
     if _plan_length(words[amount + used :]) is not None:
         raise _kind_error(
             EscalationKind.PAYMENT_PLAN,
-            "Give either the number of instalments or the plan's end date, not both.",
+            _("Give either the number of instalments or the plan's end date, not both."),
             "instalments",
         )
     return _Terms(_span(text, words[:amount]), instalments, until_text, amount + used)
@@ -567,7 +570,7 @@ def _settlement_terms(text: str, words: _Tokens) -> _Terms:
     amount = _amount_length(words)
     if not amount:
         raise _kind_error(
-            EscalationKind.SETTLEMENT, "A settlement needs the amount to accept after the kind.", "amount"
+            EscalationKind.SETTLEMENT, _("A settlement needs the amount to accept after the kind."), "amount"
         )
     return _Terms(amount_text=_span(text, words[:amount]), used=amount)
 
@@ -585,7 +588,9 @@ def _hardship_terms(text: str, words: _Tokens) -> _Terms:
     if period is None:
         raise _kind_error(
             EscalationKind.HARDSHIP,
-            "A hardship pause needs its end after the kind: `until <date>` or a number of days, like `30d`.",
+            _(
+                "A hardship pause needs its end after the kind: `until <date>` or a number of days, like `30d`."
+            ),
             "until",
         )
     until_text, used = period
@@ -644,8 +649,8 @@ def _until(words: _Tokens) -> tuple[str, int] | None:
         return None
     if len(words) < 2:
         raise UserError(
-            "`until` needs a date after it.",
-            "Type a date like `2027-06-30` or `+30d` right after `until`.",
+            _("`until` needs a date after it."),
+            _("Type a date like `2027-06-30` or `+30d` right after `until`."),
             field="until",
         )
     return words[1].group(), 2
@@ -665,12 +670,16 @@ def _period(words: _Tokens) -> tuple[str, int] | None:
 
 def _reason(text: str, rest: _Tokens, kind: EscalationKind) -> str:
     if not rest:
-        raise _kind_error(kind, "An escalation needs a reason: tell the supervisor why.", "reason")
+        raise _kind_error(kind, _("An escalation needs a reason: tell the supervisor why."), "reason")
     reason = text[rest[0].start() :].strip()
     if len(reason) > MAX_NOTES_LENGTH:
         raise UserError(
-            f"The reason is {len(reason):,} characters long; the limit is {MAX_NOTES_LENGTH:,}.",
-            f"Shorten the reason to {MAX_NOTES_LENGTH:,} characters or fewer.",
+            _("The reason is {length} characters long; the limit is {limit}.").format(
+                length=speaker().number(len(reason)), limit=speaker().number(MAX_NOTES_LENGTH)
+            ),
+            _("Shorten the reason to {limit} characters or fewer.").format(
+                limit=speaker().number(MAX_NOTES_LENGTH)
+            ),
             field="reason",
         )
     return reason
@@ -683,8 +692,12 @@ def _span(text: str, words: _Tokens) -> str:
 
 def _kind_error(kind: EscalationKind, problem: str, field: str) -> UserError:
     forms, example = _KIND_USAGE[kind]
-    typed = " or ".join(f"`{form}`" for form in forms)
-    return UserError(problem, f"Type {typed}, for example `{example}`.", field=field)
+    typed = f"`{forms[0]}`"
+    for form in forms[1:]:
+        typed = _("{first} or {second}").format(first=typed, second=f"`{form}`")
+    return UserError(
+        problem, _("Type {forms}, for example `{example}`.").format(forms=typed, example=example), field=field
+    )
 
 
 _REPORT_KINDS = {"day": "day", "today": "day", "daily": "day", "week": "week", "weekly": "week",
@@ -696,7 +709,9 @@ def _parse_alerts(text: str, args: _Tokens) -> Command:
         return AlertsCommand()
     word = args[0].group()
     if not word.isascii() or not word.isdigit() or not 1 <= int(word[:6]) <= 10_000:
-        raise _usage_error("alerts", f"{quoted(word)} is not a page number.")
+        raise _usage_error(
+            "alerts", _("`/collect alerts` {typed} is not a page number.").format(typed=quoted(word))
+        )
     return AlertsCommand(page=int(word))
 
 
@@ -750,15 +765,17 @@ def _parse_team(text: str, args: _Tokens) -> Command:
         return TeamCommand("add", parse_user(words[1]), _role(words[2]), locale)
     if action == "remove" and len(words) == 2:
         return TeamCommand("remove", parse_user(words[1]))
-    raise _usage_error("team", "takes `add @user <role> [language]`, `remove @user`, or nothing")
+    raise _usage_error(
+        "team", _("`/collect team` takes `add @user <role> [language]`, `remove @user`, or nothing.")
+    )
 
 
 def _locale(word: str) -> str:
     locale = parse_locale(word)
     if locale is None:
         raise UserError(
-            f"{quoted(word)} is not a language the bot speaks.",
-            f"Use one of {', '.join(f'`{known}`' for known in SUPPORTED)}.",
+            _("{typed} is not a language the bot speaks.").format(typed=quoted(word)),
+            _("Use one of {choices}.").format(choices=", ".join(f"`{known}`" for known in SUPPORTED)),
             field="locale",
         )
     return locale
@@ -769,7 +786,9 @@ def _role(word: str) -> Role:
         return Role(word.lower())
     except ValueError:
         raise UserError(
-            f"{quoted(word)} is not a role.", f"Type one of {_choices(Role)}.", field="role"
+            _("{typed} is not a role.").format(typed=quoted(word)),
+            _("Type one of {choices}.").format(choices=_choices(Role)),
+            field="role",
         ) from None
 
 
@@ -797,8 +816,10 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
 def _account_id(word: str) -> str:
     if len(word) > MAX_ACCOUNT_ID_LENGTH:
         raise UserError(
-            f"The account id {quoted(word)} is longer than {MAX_ACCOUNT_ID_LENGTH} characters.",
-            "Type the account id as it appears on the account, like `ACC-1042`.",
+            _("The account id {typed} is longer than {limit} characters.").format(
+                typed=quoted(word), limit=speaker().number(MAX_ACCOUNT_ID_LENGTH)
+            ),
+            _("Type the account id as it appears on the account, like `ACC-1042`."),
             field="account",
         )
     return word
@@ -807,7 +828,12 @@ def _account_id(word: str) -> str:
 def _lookup(word: str, known: dict[str, _Word], kind: type[_Word], what: str, field: str) -> _Word:
     found = known.get(word.lower())
     if found is None:
-        raise UserError(f"{quoted(word)} is not {what}.", f"Type one of {_choices(kind)}.", field=field)
+        # `what` is marked with N_ by the caller: "a payment method" and the like.
+        raise UserError(
+            _("{typed} is not {what}.").format(typed=quoted(word), what=_(what)),
+            _("Type one of {choices}.").format(choices=_choices(kind)),
+            field=field,
+        )
     return found
 
 
@@ -817,8 +843,12 @@ def _notes(text: str, rest: _Tokens) -> str | None:
     notes = text[rest[0].start() :].strip()
     if len(notes) > MAX_NOTES_LENGTH:
         raise UserError(
-            f"The notes are {len(notes):,} characters long; the limit is {MAX_NOTES_LENGTH:,}.",
-            f"Shorten the notes to {MAX_NOTES_LENGTH:,} characters or fewer.",
+            _("The notes are {length} characters long; the limit is {limit}.").format(
+                length=speaker().number(len(notes)), limit=speaker().number(MAX_NOTES_LENGTH)
+            ),
+            _("Shorten the notes to {limit} characters or fewer.").format(
+                limit=speaker().number(MAX_NOTES_LENGTH)
+            ),
             field="notes",
         )
     return notes
@@ -855,14 +885,16 @@ def _method_and_reference(words: _Tokens) -> tuple[PaymentMethod | None, str | N
         word = match.group()
         if word.lower().startswith(_REF_PREFIX):
             if reference is not None:
-                raise UserError("There are two references.", "Type one `ref:` only.", field="reference")
+                raise UserError(_("There are two references."), _("Type one `ref:` only."), field="reference")
             reference = _reference(word[len(_REF_PREFIX) :])
         else:
             found = parse_method(word)
             if method is not None:
                 raise UserError(
-                    f"There are two payment methods, `{method.value}` and {quoted(word)}.",
-                    "Type one method only, or none.",
+                    _("There are two payment methods, `{first}` and {typed}.").format(
+                        first=method.value, typed=quoted(word)
+                    ),
+                    _("Type one method only, or none."),
                     field="method",
                 )
             method = found
@@ -872,25 +904,33 @@ def _method_and_reference(words: _Tokens) -> tuple[PaymentMethod | None, str | N
 def _reference(reference: str) -> str:
     if not reference:
         raise UserError(
-            "The reference after `ref:` is empty.",
-            "Type the reference right after `ref:`, with no space, like `ref:TX-88812`.",
+            _("The reference after `ref:` is empty."),
+            _("Type the reference right after `ref:`, with no space, like `ref:TX-88812`."),
             field="reference",
         )
     if len(reference) > MAX_REFERENCE_LENGTH:
         raise UserError(
-            f"The reference is {len(reference)} characters long; the limit is {MAX_REFERENCE_LENGTH}.",
-            f"Type the payment's reference as the bank or processor shows it, at most "
-            f"{MAX_REFERENCE_LENGTH} characters.",
+            _("The reference is {length} characters long; the limit is {limit}.").format(
+                length=speaker().number(len(reference)), limit=speaker().number(MAX_REFERENCE_LENGTH)
+            ),
+            _(
+                "Type the payment's reference as the bank or processor shows it, at most {limit} characters."
+            ).format(limit=speaker().number(MAX_REFERENCE_LENGTH)),
             field="reference",
         )
     return reference
 
 
 def _usage_error(subcommand: str, problem: str | None = None) -> UserError:
-    problem = problem or f"needs {_NEEDS[subcommand]}"
+    """`problem` is a whole sentence, already translated; without one, what the subcommand needs."""
     return UserError(
-        f"`/collect {subcommand}` {problem}.",
-        f"Type `{USAGE[subcommand]}`, for example `{_EXAMPLES[subcommand]}`.",
+        problem
+        or _("`/collect {subcommand}` needs {what}.").format(
+            subcommand=subcommand, what=_(_NEEDS[subcommand])
+        ),
+        _("Type `{usage}`, for example `{example}`.").format(
+            usage=USAGE[subcommand], example=_EXAMPLES[subcommand]
+        ),
     )
 
 

@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import add_days, add_months
 from bot.errors import UserError
+from bot.language.model import N_, _, speaker
 from bot.parsing.echo import quoted
 
-ACCEPTED_FORMS = "`2026-12-01`, `today`, `tomorrow`, `+7d`, `+2w` or a weekday like `friday`"
+# Marked only: translated where a refusal shows it (the typed forms stay English: the parser takes those).
+ACCEPTED_FORMS = N_("`2026-12-01`, `today`, `tomorrow`, `+7d`, `+2w` or a weekday like `friday`")
 
 _FIELD = "date"
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -32,10 +34,6 @@ _WEEKDAYS: dict[str, int] = {
     "thur": 3,
     "thurs": 3,
 }
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Python's fromisoformat also takes `20261201` and week dates; CSV files are held to the common form.
 _ISO_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}.*")
@@ -51,7 +49,9 @@ def parse_date(text: str, today: date) -> date:
         relative = _relative(word, today)
     except OverflowError:
         raise UserError(
-            f"{quoted(text)} is too far ahead.", f"Type {ACCEPTED_FORMS}.", field=_FIELD
+            _("{typed} is too far ahead.").format(typed=quoted(text)),
+            _("Type {forms}.").format(forms=_(ACCEPTED_FORMS)),
+            field=_FIELD,
         ) from None
     if relative is not None:
         return relative
@@ -60,8 +60,10 @@ def parse_date(text: str, today: date) -> date:
     if "/" in word or _DAY_MONTH_YEAR.fullmatch(word) or _YEAR_MONTH_DAY.fullmatch(word):
         raise _ambiguous(word, text)
     raise UserError(
-        f"{quoted(text)} is not a date I understand." if word else "The date is missing.",
-        f"Type {ACCEPTED_FORMS}.",
+        _("{typed} is not a date I understand.").format(typed=quoted(text))
+        if word
+        else _("The date is missing."),
+        _("Type {forms}.").format(forms=_(ACCEPTED_FORMS)),
         field=_FIELD,
     )
 
@@ -71,8 +73,10 @@ def parse_future_date(text: str, today: date) -> date:
     when = parse_date(text, today)
     if when < today:
         raise UserError(
-            f"{when.isoformat()} is in the past.",
-            f"Type a date from today on, like `today` or `{(today + timedelta(days=7)).isoformat()}`.",
+            _("{date} is in the past.").format(date=when.isoformat()),
+            _("Type a date from today on, like `today` or `{date}`.").format(
+                date=(today + timedelta(days=7)).isoformat()
+            ),
             field=_FIELD,
         )
     return when
@@ -99,9 +103,12 @@ def check_promise_date(when: date, today: date, horizon_days: int, *, field: str
     latest = promise_horizon(today, horizon_days)
     if when > latest:
         raise UserError(
-            f"The promise date {when.isoformat()} is more than {horizon_days} days ahead;"
-            f" the latest is {latest.isoformat()}.",
-            f"Type a date up to `{latest.isoformat()}`; a later payment is a new promise once this one is due.",
+            _("The promise date {date} is more than {days} days ahead; the latest is {latest}.").format(
+                date=when.isoformat(), days=speaker().number(horizon_days), latest=latest.isoformat()
+            ),
+            _("Type a date up to `{latest}`; a later payment is a new promise once this one is due.").format(
+                latest=latest.isoformat()
+            ),
             field=field,
         )
     return when
@@ -113,7 +120,9 @@ CALLBACK_HORIZON_DAYS = 366
 
 def check_callback_date(when: date, today: date) -> date:
     """The day a customer asked to be called back: from today up to a year ahead."""
-    return _check_between(when, today, add_days(today, CALLBACK_HORIZON_DAYS), "The callback date", "notes")
+    return _check_between(
+        when, today, add_days(today, CALLBACK_HORIZON_DAYS), N_("The callback date"), "notes"
+    )
 
 
 def latest_due_date(today: date) -> date:
@@ -122,12 +131,12 @@ def latest_due_date(today: date) -> date:
 
 def check_due_date(when: date, today: date, *, field: str = "due_date") -> date:
     """An account's due date: 1900-01-01 up to 50 years ahead."""
-    return _check_between(when, EARLIEST_DATE, latest_due_date(today), "The due date", field)
+    return _check_between(when, EARLIEST_DATE, latest_due_date(today), N_("The due date"), field)
 
 
 def check_last_payment_date(when: date, today: date, *, field: str = "last_payment_date") -> date:
     """The day an account was last paid: 1900-01-01 up to tomorrow (the sender's day may be ahead)."""
-    return _check_between(when, EARLIEST_DATE, add_days(today, 1), "The last payment date", field)
+    return _check_between(when, EARLIEST_DATE, add_days(today, 1), N_("The last payment date"), field)
 
 
 def check_instant(when: datetime, now: datetime, *, field: str) -> datetime:
@@ -136,8 +145,12 @@ def check_instant(when: datetime, now: datetime, *, field: str) -> datetime:
     if when < _EARLIEST_INSTANT or when > latest:
         shown = when.astimezone(UTC).isoformat(timespec="minutes") if when.year > 1 else when.isoformat()
         raise UserError(
-            f"{shown} is {'before 1900' if when < _EARLIEST_INSTANT else 'in the future'}.",
-            f"Write when it happened, between 1900-01-01 and {latest.astimezone(UTC).date().isoformat()}.",
+            (
+                _("{moment} is before 1900.") if when < _EARLIEST_INSTANT else _("{moment} is in the future.")
+            ).format(moment=shown),
+            _("Write when it happened, between 1900-01-01 and {latest}.").format(
+                latest=latest.astimezone(UTC).date().isoformat()
+            ),
             field=field,
         )
     return when
@@ -146,10 +159,17 @@ def check_instant(when: datetime, now: datetime, *, field: str) -> datetime:
 def _check_between(when: date, earliest: date, latest: date, what: str, field: str) -> date:
     if earliest <= when <= latest:
         return when
-    side = f"before {earliest.isoformat()}" if when < earliest else f"after {latest.isoformat()}"
+    # `what` is marked with N_ by the caller: "The due date" and the like.
+    problem = (
+        _("{what} {date} is before {earliest}.") if when < earliest else _("{what} {date} is after {latest}.")
+    )
     raise UserError(
-        f"{what} {when.isoformat()} is {side}.",
-        f"Write a date from {earliest.isoformat()} to {latest.isoformat()}, year-month-day.",
+        problem.format(
+            what=_(what), date=when.isoformat(), earliest=earliest.isoformat(), latest=latest.isoformat()
+        ),
+        _("Write a date from {earliest} to {latest}, year-month-day.").format(
+            earliest=earliest.isoformat(), latest=latest.isoformat()
+        ),
         field=field,
     )
 
@@ -159,8 +179,8 @@ def parse_iso_date(text: str) -> date:
     stripped = text.strip()
     if not _ISO_DATE.fullmatch(stripped):
         raise UserError(
-            f"{quoted(text)} is not a date." if stripped else "The date is missing.",
-            "Write the date as year-month-day, like `2026-12-01`.",
+            _("{typed} is not a date.").format(typed=quoted(text)) if stripped else _("The date is missing."),
+            _("Write the date as year-month-day, like `2026-12-01`."),
             field=_FIELD,
         )
     return _iso(stripped, text)
@@ -178,15 +198,20 @@ def parse_received_at(text: str, zone: ZoneInfo) -> datetime:
     except OverflowError:
         # A well-formed date at the calendar's very edge, like 9999-12-31T23:00 west of UTC.
         raise UserError(
-            f"{quoted(text)} is beyond the dates the bot keeps.",
-            "Write when it happened, from 1900-01-01 to today, like `2026-12-01` or `2026-12-01T14:30:00`.",
+            _("{typed} is beyond the dates the bot keeps.").format(typed=quoted(text)),
+            _(
+                "Write when it happened, from 1900-01-01 to today, like `2026-12-01` or `2026-12-01T14:30:00`."
+            ),
             field="received_at",
         ) from None
     except ValueError:
         raise UserError(
-            f"{quoted(text)} is not a date or a date-time." if stripped else "The date is missing.",
-            "Write it as `2026-12-01` or `2026-12-01T14:30:00`, optionally with an offset "
-            "like `-05:00` or `Z`.",
+            _("{typed} is not a date or a date-time.").format(typed=quoted(text))
+            if stripped
+            else _("The date is missing."),
+            _(
+                "Write it as `2026-12-01` or `2026-12-01T14:30:00`, optionally with an offset like `-05:00` or `Z`."
+            ),
             field="received_at",
         ) from None
 
@@ -223,8 +248,8 @@ def _iso(word: str, typed: str) -> date:
         return date.fromisoformat(word)
     except ValueError:
         raise UserError(
-            f"{quoted(typed)} is not a day on the calendar.",
-            "Check the month and the day: year-month-day, like `2026-12-01`.",
+            _("{typed} is not a day on the calendar.").format(typed=quoted(typed)),
+            _("Check the month and the day: year-month-day, like `2026-12-01`."),
             field=_FIELD,
         ) from None
 
@@ -232,16 +257,24 @@ def _iso(word: str, typed: str) -> date:
 def _ambiguous(word: str, typed: str) -> UserError:
     """Slash and dotted dates are refused: `12/01/2026` is December in the US and January elsewhere."""
     readings: list[date] = []
-    problem = f"{quoted(typed)} is not written year-month-day with dashes."
+    problem = _("{typed} is not written year-month-day with dashes.").format(typed=quoted(typed))
     if match := _YEAR_MONTH_DAY.fullmatch(word):
         readings = _valid_dates([(match[1], match[2], match[3])])
     elif match := _DAY_MONTH_YEAR.fullmatch(word):
         readings = _valid_dates([(match[3], match[1], match[2]), (match[3], match[2], match[1])])
-        problem = f"{quoted(typed)} is ambiguous: the order of day and month differs between countries."
+        problem = _("{typed} is ambiguous: the order of day and month differs between countries.").format(
+            typed=quoted(typed)
+        )
     if not readings:
-        return UserError(problem, "Type the date as year-month-day, like `2026-12-01`.", field=_FIELD)
-    choices = " or ".join(f"`{d.isoformat()}` for {d.day} {_MONTH_NAMES[d.month - 1]}" for d in readings)
-    return UserError(problem, f"Type the date as year-month-day: {choices}.", field=_FIELD)
+        return UserError(problem, _("Type the date as year-month-day, like `2026-12-01`."), field=_FIELD)
+    each = [
+        _("`{date}` for {day}").format(date=d.isoformat(), day=speaker().dated(d, _("d MMMM")))
+        for d in readings
+    ]
+    choices = _("{first} or {second}").format(first=each[0], second=each[1]) if len(each) > 1 else each[0]
+    return UserError(
+        problem, _("Type the date as year-month-day: {choices}.").format(choices=choices), field=_FIELD
+    )
 
 
 def _valid_dates(candidates: list[tuple[str, str, str]]) -> list[date]:

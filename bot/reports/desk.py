@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import UserError
+from bot.language.model import _
 from bot.reports.model import PerformanceReport, PeriodKind, TargetOutcome
 from bot.reports.records.numbers import build_report
 from bot.reports.records.targets import set_monthly_target
@@ -18,10 +19,10 @@ def report_for(
     with runtime.db.reading() as session:
         me = find_member(session, actor)
         if me is None:
-            raise UserError("You are not on the team's roster.", "Ask an admin to add you.")
+            raise UserError(_("You are not on the team's roster."), _("Ask an admin to add you."))
         whose = user_id if supervises(me) else actor
         if user_id and user_id != actor and not supervises(me):
-            raise UserError("Agents see their own numbers only.", "Type `/collect report` for yours.")
+            raise UserError(_("Agents see their own numbers only."), _("Type `/collect report` for yours."))
         if whose:
             require_member(session, whose)
         return build_report(session, kind, runtime.today(), runtime.settings, runtime.now()), whose

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.access import may_be_given_accounts, may_change_role, may_manage_roster, may_supervise
 from bot.errors import NotFoundError, UserError
+from bot.language.model import _
 from bot.roster.model import Member
 from bot.vocabulary import Role
 from storage.database import Database
@@ -35,10 +36,14 @@ def supervises(member: Agent | None) -> bool:
 
 
 def require_supervisor(session: Session, slack_user_id: str, action: str) -> Agent:
-    """The acting person, when the roster says they supervise; a polite refusal otherwise."""
+    """The acting person, when the roster says they supervise; a polite refusal otherwise. `action`
+    is marked with N_ by the caller (`N_("set targets")`) and translated here."""
     member = find_member(session, slack_user_id)
     if not supervises(member):
-        raise UserError(f"Only supervisors and managers can {action}.", "Ask your supervisor to do it.")
+        raise UserError(
+            _("Only supervisors and managers can {action}.").format(action=_(action)),
+            _("Ask your supervisor to do it."),
+        )
     assert member is not None
     return member
 
@@ -49,16 +54,20 @@ def require_member(session: Session, slack_user_id: str) -> Agent:
     member = find_member(session, slack_user_id)
     if member is None:
         raise NotFoundError(
-            f"{slack_user_id} is not on the team's roster.",
-            "Ask an admin to add them (`/collect team add @them agent`), or pick someone on the team"
-            " (`/collect team` lists them).",
+            _("{user} is not on the team's roster.").format(user=slack_user_id),
+            _(
+                "Ask an admin to add them (`/collect team add @them agent`), or pick someone on the team"
+                " (`/collect team` lists them)."
+            ),
             field="user",
         )
     if not member.active:
         raise UserError(
-            f"{member.name} is not on the team any more.",
-            "Pick someone on the team (`/collect team` lists them), or ask an admin to bring them"
-            " back with `/collect team add`.",
+            _("{name} is not on the team any more.").format(name=member.name),
+            _(
+                "Pick someone on the team (`/collect team` lists them), or ask an admin to bring them"
+                " back with `/collect team add`."
+            ),
             field="user",
         )
     return member
@@ -69,8 +78,10 @@ def require_account_holder(session: Session, slack_user_id: str) -> Agent:
     member = require_member(session, slack_user_id)
     if not may_be_given_accounts(member.role, member.active):
         raise UserError(
-            f"{member.name} cannot work accounts (their role is {member.role}).",
-            "Give the account to an agent or a supervisor.",
+            _("{name} cannot work accounts (their role is {role}).").format(
+                name=member.name, role=member.role
+            ),
+            _("Give the account to an agent or a supervisor."),
             field="user",
         )
     return member
@@ -81,7 +92,7 @@ ROSTER_MEMORY = timedelta(seconds=5)
 
 def team_members(session: Session, *, actor: str) -> list[Member]:
     if not supervises(find_member(session, actor)):
-        raise UserError("Only supervisors, managers and admins can list the team.")
+        raise UserError(_("Only supervisors, managers and admins can list the team."))
     agents = session.scalars(select(Agent).order_by(Agent.active.desc(), Agent.role, Agent.name))
     return [Member(a.slack_user_id, a.name, a.role, a.active) for a in agents]
 
@@ -127,7 +138,7 @@ def speak_to(session: Session, *, user_id: str, locale: str | None, now: datetim
     team's), audited. Their own choice: nobody else's power is needed."""
     member = find_member(session, user_id)
     if member is None or not member.active:
-        raise UserError(f"{user_id} is not on the team.")
+        raise UserError(_("{user} is not on the team.").format(user=user_id))
     before = audit.snapshot({"locale": member.locale})
     member.locale, member.updated_at = locale, now
     audit.record(
@@ -142,10 +153,10 @@ def leave(session: Session, *, actor: str, user_id: str, now: datetime) -> Membe
     me = find_member(session, actor)
     _require_roster_manager(me.role if me is not None and me.active else None)
     if user_id == actor:
-        raise UserError("You can't remove yourself.", "Ask another admin or manager.")
+        raise UserError(_("You can't remove yourself."), _("Ask another admin or manager."))
     member = find_member(session, user_id)
     if member is None or not member.active:
-        raise UserError(f"{user_id} is not on the team.")
+        raise UserError(_("{user} is not on the team.").format(user=user_id))
     _require_power_over(me, member, None)
     member.active, member.updated_at = False, now
     audit.record(
@@ -157,7 +168,7 @@ def leave(session: Session, *, actor: str, user_id: str, now: datetime) -> Membe
 
 def _require_roster_manager(role: str | None) -> None:
     if not may_manage_roster(role):
-        raise UserError("Only admins and managers can change the team.", "Ask one of them.")
+        raise UserError(_("Only admins and managers can change the team."), _("Ask one of them."))
 
 
 def _require_power_over(me: Agent | None, member: Agent | None, new_role: Role | None) -> None:
@@ -166,7 +177,7 @@ def _require_power_over(me: Agent | None, member: Agent | None, new_role: Role |
     _require_roster_manager(actor_role)
     if not may_change_role(actor_role, member.role if member else None, new_role):
         raise UserError(
-            "Only an admin can make someone an admin, or change or remove an admin.", "Ask an admin."
+            _("Only an admin can make someone an admin, or change or remove an admin."), _("Ask an admin.")
         )
 
 

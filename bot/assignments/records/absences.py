@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.calendar import add_days
 from bot.errors import UserError
-from bot.language.model import _, speaker
+from bot.language.model import N_, _, speaker
 from bot.parsing.dates import parse_date
 from bot.roster.records import require_member, require_supervisor
 from storage.models import Absence
@@ -64,7 +64,7 @@ def mark_away(
     session: Session, *, actor: str, agent_id: str, from_text: str, to_text: str, now: datetime, today: date
 ) -> AbsenceOutcome:
     if agent_id != actor:
-        require_supervisor(session, actor, "mark someone else away")
+        require_supervisor(session, actor, N_("mark someone else away"))
     agent = require_member(session, agent_id)
     starts_on, ends_on = absence_dates(from_text, to_text, today)
     session.add(

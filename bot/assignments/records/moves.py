@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.language.model import N_
 from bot.ledger.records.accounts import find_account
 from bot.roster.records import require_account_holder, require_supervisor
 from storage.models import Assignment
@@ -26,7 +27,7 @@ class MoveOutcome:
 def assign_account(
     session: Session, *, actor: str, account_id: str, agent_id: str, now: datetime, today: date
 ) -> MoveOutcome:
-    require_supervisor(session, actor, "move accounts between agents")
+    require_supervisor(session, actor, N_("move accounts between agents"))
     agent = require_account_holder(session, agent_id)  # and so onto their list today
     account = find_account(session, account_id, for_update=True)
     before = audit.account_state(account)

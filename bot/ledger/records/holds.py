@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.errors import UserError
-from bot.language.model import _
+from bot.language.model import N_, _
 from bot.ledger.records.accounts import find_account
 from bot.ledger.rules.balance import is_closed
 from bot.parsing.echo import quoted
@@ -91,7 +91,7 @@ def release_hold(
     session: Session, account_id: str, reason: str, *, actor: str, now: datetime, today: date
 ) -> HoldOutcome:
     """Only a supervisor lifts a hold, and says why (verification sent, attorney withdrawn…)."""
-    require_supervisor(session, actor, "release a hold")
+    require_supervisor(session, actor, N_("release a hold"))
     account = find_account(session, account_id, for_update=True, actor=actor, today=today)
     if account.status not in (AccountStatus.ON_HOLD, AccountStatus.LEGAL):
         raise UserError(_("`{account_id}` is not on hold.").format(account_id=account.account_id))

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.language.model import N_
 from bot.parsing.amounts import parse_amount
 from bot.reports.model import TargetOutcome
 from bot.roster.records import require_member, require_supervisor
@@ -15,7 +16,7 @@ from bot.roster.records import require_member, require_supervisor
 def set_monthly_target(
     session: Session, *, actor: str, user_id: str, amount_text: str, currency: str, now: datetime
 ) -> TargetOutcome:
-    require_supervisor(session, actor, "set targets")
+    require_supervisor(session, actor, N_("set targets"))
     agent = require_member(session, user_id)
     amount = parse_amount(amount_text, currency)
     before = audit.snapshot({"monthly_target": agent.monthly_target})
