@@ -25,6 +25,7 @@ from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer, answer_click
 
 _GLOBAL_FORMS = {CallbackId.RECORD_PAYMENT_SHORTCUT: pay_modal, CallbackId.LOG_CONTACT_SHORTCUT: log_modal}
+_MESSAGE_FORMS = {CallbackId.LOG_MESSAGE_SHORTCUT: "log", CallbackId.ESCALATE_MESSAGE_SHORTCUT: "escalate"}
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
@@ -42,25 +43,20 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     for callback_id in _GLOBAL_FORMS:
         app.shortcut(callback_id)(open_blank(callback_id))
 
-    @app.shortcut(CallbackId.LOG_MESSAGE_SHORTCUT)
-    def log_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        answerer.later(
-            lambda: answer_click(
-                _teller(body, client, respond),
-                lambda: _open_for_message(runtime, key, body, client, "log"),
+    def open_for_message(form: str) -> Callable[..., None]:
+        def on_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+            ack()
+            answerer.later(
+                lambda: answer_click(
+                    _teller(body, client, respond),
+                    lambda: _open_for_message(runtime, key, body, client, form),
+                )
             )
-        )
 
-    @app.shortcut(CallbackId.ESCALATE_MESSAGE_SHORTCUT)
-    def escalate_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        answerer.later(
-            lambda: answer_click(
-                _teller(body, client, respond),
-                lambda: _open_for_message(runtime, key, body, client, "escalate"),
-            )
-        )
+        return on_shortcut
+
+    for callback_id, form in _MESSAGE_FORMS.items():
+        app.shortcut(callback_id)(open_for_message(form))
 
 
 def _open_for_message(
