@@ -490,3 +490,20 @@ def test_an_agent_hears_of_a_runs_broken_promises_in_one_message(desk: RunningBo
     )
     assert listed and len(listed) < 40 and "more" in text  # the biggest listed, the rest counted
     assert listed[0] == "PROM-39"  # the most money at risk first
+
+
+@pytest.mark.settings(COLLECT_LANGUAGE="pt-BR")
+def test_an_alerts_words_are_in_each_readers_language(desk: RunningBot) -> None:
+    """The conditions are kept as phrases, not English sentences: the channel reads them in the
+    team's language, and `/collect alerts` in the reader's own, with days and money as they write them."""
+    add_account(
+        desk.runtime.db, "BIG-1", "25000.00", due_date=date(2026, 11, 20), last_contact_at=OLD_CONTACT
+    )
+    add_agent(desk.runtime.db, "U0SUPERES", "Sol Supervisora", role="supervisor", locale="es")
+    alerts_run(desk, MONDAY_10AM)
+    channel = json.dumps(lines_of(posted(desk)[-1]), ensure_ascii=False)
+    assert "alto valor" in channel and "sem tentativa de contato há 24 dias úteis" in channel
+    assert "US$\u00a025.000,00" in channel and "3 dias de atraso" in channel
+    spanish = json.dumps(lines_of(json.loads(desk.collect("U0SUPERES", "alerts"))), ensure_ascii=False)
+    assert "alto valor" in spanish and "sin intento de contacto desde hace 24 días hábiles" in spanish
+    assert "estancada" in spanish and "high value" not in spanish

@@ -161,7 +161,7 @@ def test_a_supervisors_home_shows_the_team_today(day: RunningBot) -> None:
     assert "*Promises due today* (3: 1 kept, 1 pending, 1 broken)" in text
     assert "*kept* `ACC-1`" in text and "$200.00, $200.00 paid" in text
     assert "*pending* `ACC-2`" in text
-    assert "*broken* `EU-1`" in text and "due 2026-11-21" in text
+    assert "*broken* `EU-1`" in text and "due Nov 21, 2026" in text
     # What the morning left off, as its summary in the channel counted it.
     summary = next(m for m in day.slack.messages(CHANNEL) if m["text"].startswith("Worklists for"))
     left_off = next(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.aging import days_past_due
-from bot.alerts.rules import SNOOZE_DAYS, AccountAlert, Condition, line_from_kept
+from bot.alerts.rules import SNOOZE_DAYS, AccountAlert, Condition, line_from_kept, said_kept
 from bot.assignments.records.moves import assign_account
 from bot.blocks.alerts import Handled, with_line_handled
 from bot.currency import format_money
@@ -94,7 +94,7 @@ def snooze_alert(session: Session, *, actor: str, alert_id: int, now: datetime) 
         )  # fmt: skip
     owner = session.scalar(select(Account.assigned_to).where(Account.id == alert.account_pk))
     # The condition's sentence is stored with the alert, in the words of the run that raised it.
-    said = _("Snoozed for {days} days: {why}").format(days=number(SNOOZE_DAYS), why=alert.why)
+    said = _("Snoozed for {days} days: {why}").format(days=number(SNOOZE_DAYS), why=said_kept(alert.why))
     return _acted(said, owner, alerts)
 
 

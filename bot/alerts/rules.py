@@ -5,6 +5,7 @@ payment plan at risk (two broken instalments in a row)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from enum import StrEnum
 
 from bot.calendar import add_days
 from bot.currency import format_money
-from bot.language.model import reader_locale
+from bot.language.model import N_, _, counted, reader_locale, speaker
 
 # A snoozed alert stays quiet this long, whatever its account does meanwhile.
 SNOOZE_DAYS = 3
@@ -66,12 +67,42 @@ class AlertFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class Phrase:
+    """A few words of a condition, kept as their English template (marked N_) and typed values, so
+    that each reader gets them in their own language, numbers, money and days whenever they are
+    shown: an alert row keeps its phrases, a Portuguese supervisor reads them in Portuguese."""
+
+    template: str
+    values: tuple[tuple[str, str, str], ...] = ()
+    """(name, kind, value): kind `n` (a count), `money` ("200.00 USD"), `day` (ISO)."""
+
+    def said(self) -> str:
+        if not self.values:
+            return _(self.template)
+        reader = speaker()
+        shown: dict[str, str] = {}
+        for name, kind, value in self.values:
+            if kind == "n":
+                shown[name] = reader.number(int(value))
+            elif kind == "money":
+                amount, currency = value.split(" ", 1)
+                shown[name] = reader.money(Decimal(amount), currency)
+            else:
+                shown[name] = reader.day(date.fromisoformat(value))
+        return _(self.template).format(**shown)
+
+
+def _counting(template: str, **counts: int) -> Phrase:
+    return Phrase(template, tuple((name, "n", str(count)) for name, count in counts.items()))
+
+
+@dataclass(frozen=True, slots=True)
 class Raised:
     condition: Condition
     why: str
     weight: Decimal
     """For ordering many alerts: the balance at stake."""
-    said: tuple[str, ...] = ()
+    said: tuple[Phrase | str, ...] = ()
     """The condition in a few words, for the one line its account gets with its other conditions."""
 
 
@@ -92,22 +123,28 @@ def raised_conditions(
     quiet = working_days_since(facts.last_contact_on, today, is_working_day)
     if facts.balance >= limits.high_value and dpd > 0:
         why = f"high value: {money}, {dpd} days past due"
-        found.append(Raised(Condition.HIGH_VALUE, why, facts.balance, ("high value",)))
+        found.append(Raised(Condition.HIGH_VALUE, why, facts.balance, (HIGH_VALUE,)))
         if quiet is None or quiet >= limits.untouched_working_days:
             words = (
-                "never contacted" if quiet is None else _no_attempt_for(quiet, facts.last_contact_on, today)
+                Phrase(N_("never contacted"))
+                if quiet is None
+                else _no_attempt_for(quiet, facts.last_contact_on, today)
             )
-            why = f"high value, {money}: {words}"
-            found.append(Raised(Condition.HIGH_VALUE_UNTOUCHED, why, facts.balance, ("high value", words)))
+            why = f"high value, {money}: {words.template}"
+            found.append(Raised(Condition.HIGH_VALUE_UNTOUCHED, why, facts.balance, (HIGH_VALUE, words)))
     stalled = _stalled_because(facts, today, limits, quiet)
     if stalled:
-        why = f"stalled, {money}: " + "; ".join(stalled)
-        found.append(Raised(Condition.STALLED, why, facts.balance, ("stalled", *stalled)))
+        why = f"stalled, {money}: " + "; ".join(phrase.template for phrase in stalled)
+        found.append(Raised(Condition.STALLED, why, facts.balance, (Phrase(N_("stalled")), *stalled)))
     if facts.broken:
         found.append(_broken(facts))
     if facts.instalments_broken_in_a_row >= 2:
         why = f"payment plan at risk: {facts.instalments_broken_in_a_row} instalments broken in a row"
-        found.append(Raised(Condition.PLAN_AT_RISK, why, facts.balance, (why,)))
+        at_risk = _counting(
+            N_("payment plan at risk: {count} instalments broken in a row"),
+            count=facts.instalments_broken_in_a_row,
+        )
+        found.append(Raised(Condition.PLAN_AT_RISK, why, facts.balance, (at_risk,)))
     return found
 
 
@@ -123,7 +160,7 @@ def window_ends(start: date, working_days: int, is_working_day: Callable[[date],
     """The first day on which `working_days` working days have passed since `start`, counted as
     `working_days_since` counts them: the day a condition watched from `start` may be raised again."""
     day = start
-    for _ in range(QUIET_DAYS_COUNTED):
+    for _day in range(QUIET_DAYS_COUNTED):
         day = add_days(day, 1)
         passed = working_days_since(start, day, is_working_day)
         if passed is not None and passed >= working_days:
@@ -131,13 +168,16 @@ def window_ends(start: date, working_days: int, is_working_day: Callable[[date],
     return day
 
 
-def _no_attempt_for(quiet: int, last_contact_on: date | None, today: date) -> str:
+HIGH_VALUE = Phrase(N_("high value"))
+
+
+def _no_attempt_for(quiet: int, last_contact_on: date | None, today: date) -> Phrase:
     if last_contact_on is not None and (today - last_contact_on).days > QUIET_DAYS_COUNTED:
-        return "no contact attempt for over a year"
-    return f"no contact attempt for {quiet} working days"
+        return Phrase(N_("no contact attempt for over a year"))
+    return _counting(N_("no contact attempt for {count} working days"), count=quiet)
 
 
-def _stalled_because(facts: AlertFacts, today: date, limits: Thresholds, quiet: int | None) -> list[str]:
+def _stalled_because(facts: AlertFacts, today: date, limits: Thresholds, quiet: int | None) -> list[Phrase]:
     if facts.assigned_to is None:
         return []  # an account nobody holds is not stalled by anyone: the worklists will pick it up
     reasons = []
@@ -145,10 +185,10 @@ def _stalled_because(facts: AlertFacts, today: date, limits: Thresholds, quiet: 
         reasons.append(_no_attempt_for(quiet, facts.last_contact_on, today))
     talked = facts.last_conversation_on
     if talked is not None and (today - talked).days >= limits.stalled_conversation_days:
-        reasons.append(f"no conversation for {(today - talked).days} days")
+        reasons.append(_counting(N_("no conversation for {count} days"), count=(today - talked).days))
     paid = facts.last_payment_on
     if paid is not None and (today - paid).days >= limits.stalled_payment_days:
-        reasons.append(f"no payment for {(today - paid).days} days")
+        reasons.append(_counting(N_("no payment for {count} days"), count=(today - paid).days))
     return reasons
 
 
@@ -158,7 +198,18 @@ def _broken(facts: AlertFacts) -> Raised:
     paid = format_money(latest.paid_toward, facts.currency, reader_locale())
     what = f"instalment {latest.instalment}" if latest.instalment else "promise"
     why = f"broken {what}: {promised} due {latest.due_date.isoformat()}, {paid} paid"
-    return Raised(Condition.BROKEN_PROMISE, why, latest.amount - latest.paid_toward, (why,))
+    values = (
+        ("promised", "money", f"{latest.amount} {facts.currency}"),
+        ("due", "day", latest.due_date.isoformat()),
+        ("paid", "money", f"{latest.paid_toward} {facts.currency}"),
+    )
+    words = (
+        Phrase(N_("broken instalment {instalment}: {promised} due {due}, {paid} paid"),
+               (("instalment", "n", str(latest.instalment)), *values))
+        if latest.instalment
+        else Phrase(N_("broken promise: {promised} due {due}, {paid} paid"), values)
+    )  # fmt: skip
+    return Raised(Condition.BROKEN_PROMISE, why, latest.amount - latest.paid_toward, (words,))
 
 
 def broken_in_a_row(instalments: list[tuple[date, bool]]) -> int:
@@ -216,10 +267,13 @@ def merged_words(raised: Sequence[Raised], money: str, days_past_due: int) -> st
     """`$25,000.00 · high value · never contacted · 104 days past due`: each phrase once."""
     words = [money]
     for item in raised:
-        words.extend(w for w in item.said if w not in words)
+        for phrase in item.said:
+            shown = phrase.said() if isinstance(phrase, Phrase) else phrase
+            if shown not in words:
+                words.append(shown)
     if days_past_due > 0:
-        words.append(f"{days_past_due} days past due")
-    return " · ".join(words)
+        words.append(counted("{count} day past due", "{count} days past due", days_past_due))
+    return PHRASES_APART.join(words)
 
 
 # The phrases of one condition as an alert row keeps them (`why`): the account's line is built again
@@ -228,13 +282,34 @@ PHRASES_APART = " · "
 
 
 def kept_words(raised: Raised) -> str:
-    return PHRASES_APART.join(raised.said) if raised.said else raised.why
+    """What an alert row keeps (`why`): its phrases, templates and values, as JSON."""
+    phrases = [phrase if isinstance(phrase, Phrase) else Phrase(phrase) for phrase in raised.said]
+    if not phrases:
+        return raised.why
+    return json.dumps([[phrase.template, [list(value) for value in phrase.values]] for phrase in phrases])
+
+
+def phrases_kept(why: str) -> tuple[Phrase | str, ...]:
+    """The phrases an alert row keeps; a row kept before they were (plain English words joined by
+    ` · `) is shown as it was written."""
+    try:
+        kept = json.loads(why)
+        return tuple(Phrase(str(template), tuple((str(n), str(k), str(v)) for n, k, v in values))
+                     for template, values in kept)  # fmt: skip
+    except (ValueError, TypeError):
+        return tuple(why.split(PHRASES_APART))
+
+
+def said_kept(why: str) -> str:
+    """An alert row's phrases in the reader's words (a snooze's answer)."""
+    return PHRASES_APART.join(p.said() if isinstance(p, Phrase) else p for p in phrases_kept(why))
 
 
 def line_from_kept(kept: Sequence[tuple[Condition, str]], money: str, days_past_due: int) -> str:
     """An account's line from its open alerts' kept words, worded as the channel's message words
-    it (merged_words), whenever it is read again (`/collect alerts`, the Home)."""
-    raised = [Raised(condition, why, Decimal(0), tuple(why.split(PHRASES_APART))) for condition, why in kept]
+    it (merged_words), whenever it is read again (`/collect alerts`, the Home), in the reader's
+    language."""
+    raised = [Raised(condition, why, Decimal(0), phrases_kept(why)) for condition, why in kept]
     return merged_words(raised, money, days_past_due)
 
 
