@@ -130,11 +130,11 @@ def raised_conditions(
                 if quiet is None
                 else _no_attempt_for(quiet, facts.last_contact_on, today)
             )
-            why = f"high value, {money}: {words.template}"
+            why = f"high value, {money}: {words.said()}"
             found.append(Raised(Condition.HIGH_VALUE_UNTOUCHED, why, facts.balance, (HIGH_VALUE, words)))
     stalled = _stalled_because(facts, today, limits, quiet)
     if stalled:
-        why = f"stalled, {money}: " + "; ".join(phrase.template for phrase in stalled)
+        why = f"stalled, {money}: " + "; ".join(phrase.said() for phrase in stalled)
         found.append(Raised(Condition.STALLED, why, facts.balance, (Phrase(N_("stalled")), *stalled)))
     if facts.broken:
         found.append(_broken(facts))
