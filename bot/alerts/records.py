@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.aging import days_past_due
-from bot.alerts.rules import SNOOZE_DAYS, AccountAlert, Condition, line_from_kept, said_kept
+from bot.alerts.rules import SNOOZE_DAYS, AccountAlert, Condition, line_from_kept
 from bot.assignments.records.moves import assign_account
 from bot.blocks.alerts import Handled, with_line_handled
 from bot.currency import format_money
 from bot.errors import NotFoundError
-from bot.language.model import N_, _, number, reader_locale
+from bot.language.model import N_, _, number, reader_locale, said_kept
 from bot.language.render import speaking_in_channel
 from bot.outbox.records import enqueue
 from bot.roster.records import require_supervisor

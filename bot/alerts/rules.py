@@ -5,7 +5,6 @@ payment plan at risk (two broken instalments in a row)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from enum import StrEnum
 
 from bot.calendar import add_days
 from bot.currency import format_money
-from bot.language.model import N_, _, counted, reader_locale, speaker
+from bot.language.model import N_, PHRASES_APART, Phrase, counted, counting, keep, phrases_kept, reader_locale
 
 # A snoozed alert stays quiet this long, whatever its account does meanwhile.
 SNOOZE_DAYS = 3
@@ -67,36 +66,6 @@ class AlertFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class Phrase:
-    """A few words of a condition, kept as their English template (marked N_) and typed values, so
-    that each reader gets them in their own language, numbers, money and days whenever they are
-    shown: an alert row keeps its phrases, a Portuguese supervisor reads them in Portuguese."""
-
-    template: str
-    values: tuple[tuple[str, str, str], ...] = ()
-    """(name, kind, value): kind `n` (a count), `money` ("200.00 USD"), `day` (ISO)."""
-
-    def said(self) -> str:
-        if not self.values:
-            return _(self.template)
-        reader = speaker()
-        shown: dict[str, str] = {}
-        for name, kind, value in self.values:
-            if kind == "n":
-                shown[name] = reader.number(int(value))
-            elif kind == "money":
-                amount, currency = value.split(" ", 1)
-                shown[name] = reader.money(Decimal(amount), currency)
-            else:
-                shown[name] = reader.day(date.fromisoformat(value))
-        return _(self.template).format(**shown)
-
-
-def _counting(template: str, **counts: int) -> Phrase:
-    return Phrase(template, tuple((name, "n", str(count)) for name, count in counts.items()))
-
-
-@dataclass(frozen=True, slots=True)
 class Raised:
     condition: Condition
     why: str
@@ -140,7 +109,7 @@ def raised_conditions(
         found.append(_broken(facts))
     if facts.instalments_broken_in_a_row >= 2:
         why = f"payment plan at risk: {facts.instalments_broken_in_a_row} instalments broken in a row"
-        at_risk = _counting(
+        at_risk = counting(
             N_("payment plan at risk: {count} instalments broken in a row"),
             count=facts.instalments_broken_in_a_row,
         )
@@ -174,7 +143,7 @@ HIGH_VALUE = Phrase(N_("high value"))
 def _no_attempt_for(quiet: int, last_contact_on: date | None, today: date) -> Phrase:
     if last_contact_on is not None and (today - last_contact_on).days > QUIET_DAYS_COUNTED:
         return Phrase(N_("no contact attempt for over a year"))
-    return _counting(N_("no contact attempt for {count} working days"), count=quiet)
+    return counting(N_("no contact attempt for {count} working days"), count=quiet)
 
 
 def _stalled_because(facts: AlertFacts, today: date, limits: Thresholds, quiet: int | None) -> list[Phrase]:
@@ -185,10 +154,10 @@ def _stalled_because(facts: AlertFacts, today: date, limits: Thresholds, quiet: 
         reasons.append(_no_attempt_for(quiet, facts.last_contact_on, today))
     talked = facts.last_conversation_on
     if talked is not None and (today - talked).days >= limits.stalled_conversation_days:
-        reasons.append(_counting(N_("no conversation for {count} days"), count=(today - talked).days))
+        reasons.append(counting(N_("no conversation for {count} days"), count=(today - talked).days))
     paid = facts.last_payment_on
     if paid is not None and (today - paid).days >= limits.stalled_payment_days:
-        reasons.append(_counting(N_("no payment for {count} days"), count=(today - paid).days))
+        reasons.append(counting(N_("no payment for {count} days"), count=(today - paid).days))
     return reasons
 
 
@@ -278,31 +247,11 @@ def merged_words(raised: Sequence[Raised], money: str, days_past_due: int) -> st
 
 # The phrases of one condition as an alert row keeps them (`why`): the account's line is built again
 # from them, with its balance and days past due as they are when it is shown.
-PHRASES_APART = " · "
 
 
 def kept_words(raised: Raised) -> str:
-    """What an alert row keeps (`why`): its phrases, templates and values, as JSON."""
-    phrases = [phrase if isinstance(phrase, Phrase) else Phrase(phrase) for phrase in raised.said]
-    if not phrases:
-        return raised.why
-    return json.dumps([[phrase.template, [list(value) for value in phrase.values]] for phrase in phrases])
-
-
-def phrases_kept(why: str) -> tuple[Phrase | str, ...]:
-    """The phrases an alert row keeps; a row kept before they were (plain English words joined by
-    ` · `) is shown as it was written."""
-    try:
-        kept = json.loads(why)
-        return tuple(Phrase(str(template), tuple((str(n), str(k), str(v)) for n, k, v in values))
-                     for template, values in kept)  # fmt: skip
-    except (ValueError, TypeError):
-        return tuple(why.split(PHRASES_APART))
-
-
-def said_kept(why: str) -> str:
-    """An alert row's phrases in the reader's words (a snooze's answer)."""
-    return PHRASES_APART.join(p.said() if isinstance(p, Phrase) else p for p in phrases_kept(why))
+    """What an alert row keeps (`why`): its phrases (bot.language.model.keep)."""
+    return keep(*raised.said) if raised.said else raised.why
 
 
 def line_from_kept(kept: Sequence[tuple[Condition, str]], money: str, days_past_due: int) -> str:

@@ -34,7 +34,7 @@ from bot.blocks.mrkdwn import channel_icon, clip_escaped, escape, local_time, me
 from bot.escalations.model import EscalationCard
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DecisionContext, ModalOrigin, QuestionToAnswer
-from bot.language.model import N_, _, counted, number, speaker
+from bot.language.model import N_, _, counted, number, said_kept, speaker
 from bot.ledger.model import ContactLine
 from bot.vocabulary import (
     CLOSED_STATUSES,
@@ -321,13 +321,16 @@ def _effect(card: EscalationCard) -> str:
 
 def _why_returned(card: EscalationCard) -> str:
     """`: the account is now paid.`, or `.` when the reason was not kept."""
-    return f": {escape(card.notice[:1].lower() + card.notice[1:])}." if card.notice else "."
+    if not card.notice:
+        return "."
+    why = said_kept(card.notice, apart="")
+    return f": {escape(why[:1].lower() + why[1:])}."
 
 
 def _notice(card: EscalationCard) -> str:
     """How the account changed since the request, while a decision is still to come."""
     return _(":warning: *The account changed since the request.* {notice}").format(
-        notice=escape(card.notice or "")
+        notice=escape(said_kept(card.notice, apart="") if card.notice else "")
     )
 
 

@@ -19,7 +19,7 @@ from bot.calendar import add_months as add_months  # instalment dates; effects.p
 from bot.currency import format_money
 from bot.errors import UserError
 from bot.escalations.model import Instalment
-from bot.language.model import N_, _, reader_locale, speaker
+from bot.language.model import N_, Phrase, _, keep, reader_locale, speaker
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS, promise_horizon
 from bot.vocabulary import (
     CLOSED_STATUSES,
@@ -200,10 +200,12 @@ class DecisionEffect:
     """A plan's instalments, never asking for more than the balance."""
     hold: str | None = None
     notice: str | None = None
-    """How the account changed since the request and what that does to the decision, in a
-    sentence for the form and the card; None when nothing that matters changed."""
+    """How the account changed since the request and what that does to the decision, kept as
+    phrases (bot.language.model.keep: said in each reader's language by said_kept) for the form
+    and the card; None when nothing that matters changed."""
     returned_because: str | None = None
-    """Why approving cannot apply it, when it cannot: the request goes back to the agent."""
+    """Why approving cannot apply it, when it cannot: the request goes back to the agent (kept as
+    phrases, as the escalation row stores it)."""
 
     @property
     def returned(self) -> bool:
@@ -226,8 +228,8 @@ def decision_effect(
     """
     why_back = _why_back(terms, then, now, today)
     if why_back is not None:
-        notice = f"{why_back}: approving sends the request back to the agent."
-        return DecisionEffect(terms.kind, now.balance, notice=notice, returned_because=why_back)
+        notice = keep(*why_back, SENT_BACK)
+        return DecisionEffect(terms.kind, now.balance, notice=notice, returned_because=keep(*why_back))
     was = _balance_was(terms, then, now)
     match terms.kind:
         case EscalationKind.WRITE_OFF:
@@ -240,80 +242,101 @@ def decision_effect(
             return DecisionEffect(terms.kind, now.balance, hold=hold_for(terms.kind))
 
 
-def _why_back(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts, today: date) -> str | None:
+SENT_BACK = Phrase(N_(": approving sends the request back to the agent."))
+
+
+def _money_value(name: str, amount: Decimal, currency: str | None) -> tuple[str, str, str]:
+    return (name, "money", f"{amount} {currency}") if currency else (name, "said", f"{amount:,}")
+
+
+def _why_back(
+    terms: RequestTerms, then: AccountFacts | None, now: AccountFacts, today: date
+) -> tuple[Phrase, ...] | None:
     """What changed since the request that approving cannot apply to, as a clause; None when it can."""
     if now.status in CLOSED_STATUSES and (then is None or then.status not in CLOSED_STATUSES):
-        return f"The account is now {now.status.replace('_', ' ')}"
+        status = ("status", "said", now.status.replace("_", " "))
+        return (Phrase(N_("The account is now {status}"), (status,)),)
     if (
         then is not None
         and now.status in _HELD
         and (then.status, then.hold_reason) != (now.status, now.hold_reason)
     ):
-        held = f" ({now.hold_reason})" if now.hold_reason else ""
-        return f"The account was put on hold{held} since the request"
+        if now.hold_reason:
+            held = ("reason", "text", now.hold_reason)
+            return (Phrase(N_("The account was put on hold ({reason}) since the request"), (held,)),)
+        return (Phrase(N_("The account was put on hold since the request")),)
     if then is not None and now.assigned_to not in (then.assigned_to, terms.requested_by):
-        to = "another agent" if now.assigned_to else "the shared queue"
-        return f"The account was reassigned to {to} since the request"
+        if now.assigned_to:
+            return (Phrase(N_("The account was reassigned to another agent since the request")),)
+        return (Phrase(N_("The account was reassigned to the shared queue since the request")),)
     if terms.kind == EscalationKind.DISPUTE_REVIEW:
         return None
     if terms.amount is None and terms.kind in _NEEDS_AMOUNT:
-        return f"{_KIND_NAMES[terms.kind]} needs an amount and this request has none"
+        kind = ("kind", "said", _KIND_NAMES[terms.kind])
+        return (Phrase(N_("{kind} needs an amount and this request has none"), (kind,)),)
     if now.balance <= 0:
-        return f"{_balance_now(terms, then, now)}, so there is nothing left to pay"
+        return (*_balance_now(terms, then, now), Phrase(N_(", so there is nothing left to pay")))
     if terms.kind == EscalationKind.SETTLEMENT and terms.amount is not None and terms.amount >= now.balance:
-        return (
-            f"{_balance_now(terms, then, now)}, so a settlement of {_money(terms.amount, terms.currency)}"
-            " is no longer below it"
-        )
+        amount = _money_value("amount", terms.amount, terms.currency)
+        below = Phrase(N_(", so a settlement of {amount} is no longer below it"), (amount,))
+        return (*_balance_now(terms, then, now), below)
     if terms.kind == EscalationKind.PAYMENT_PLAN and terms.until is not None:
         first = first_instalment_due(today)
         if terms.until < first:
-            return (
-                f"The plan was to end on {terms.until.isoformat()}, before a first instalment on"
-                f" {first.isoformat()}"
-            )
+            days = (("until", "iso", terms.until.isoformat()), ("first", "iso", first.isoformat()))
+            return (Phrase(N_("The plan was to end on {until}, before a first instalment on {first}"), days),)
     if terms.kind == EscalationKind.HARDSHIP and terms.until is not None and terms.until < today:
-        return f"The pause was to end on {terms.until.isoformat()}, which has passed"
+        until = ("until", "iso", terms.until.isoformat())
+        return (Phrase(N_("The pause was to end on {until}, which has passed"), (until,)),)
     return None
 
 
-def _balance_now(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> str:
-    return (
-        _balance_was(terms, then, now).removesuffix(": ")
-        or f"The balance is now {_money(now.balance, terms.currency)}"
-    )
+def _balance_now(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> tuple[Phrase, ...]:
+    moved = _balance_moved(terms, then, now)
+    if moved is not None:
+        return (moved,)
+    return (Phrase(N_("The balance is now {now}"), (_money_value("now", now.balance, terms.currency),)),)
 
 
-def _balance_was(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> str:
-    """`Balance is now $100.21, was $9,800.00 when requested: ` when it moved, else ``."""
+def _balance_moved(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> Phrase | None:
+    """`Balance is now $100.21, was $9,800.00 when requested` when it moved, else None."""
     if then is None or then.balance == now.balance:
-        return ""
-    return (
-        f"Balance is now {_money(now.balance, terms.currency)}, was"
-        f" {_money(then.balance, terms.currency)} when requested: "
+        return None
+    values = (
+        _money_value("now", now.balance, terms.currency),
+        _money_value("then", then.balance, terms.currency),
     )
+    return Phrase(N_("Balance is now {now}, was {then} when requested"), values)
 
 
-def _write_off_effect(terms: RequestTerms, balance: Decimal, was: str) -> DecisionEffect:
+def _balance_was(terms: RequestTerms, then: AccountFacts | None, now: AccountFacts) -> tuple[Phrase, ...]:
+    """The moved balance as the start of a notice (`Balance is now …, was … when requested: `)."""
+    moved = _balance_moved(terms, then, now)
+    return () if moved is None else (moved, Phrase(": "))
+
+
+def _write_off_effect(terms: RequestTerms, balance: Decimal, was: tuple[Phrase, ...]) -> DecisionEffect:
     amount = balance if terms.amount is None else min(terms.amount, balance)
+    value = (_money_value("amount", amount, terms.currency),)
     notice = None
     if terms.amount is not None and terms.amount > balance:
-        lower = was or "The balance is below the amount asked: "
-        notice = f"{lower}the write-off will be capped at {_money(amount, terms.currency)}."
+        lower = was or (Phrase(N_("The balance is below the amount asked: ")),)
+        notice = keep(*lower, Phrase(N_("the write-off will be capped at {amount}."), value))
     elif was and terms.amount is None:  # the whole balance: what it is now
-        notice = f"{was}the write-off will be {_money(amount, terms.currency)}."
+        notice = keep(*was, Phrase(N_("the write-off will be {amount}."), value))
     return DecisionEffect(terms.kind, balance, written_off=amount, forgiven=amount, notice=notice)
 
 
-def _settlement_effect(terms: RequestTerms, balance: Decimal, was: str) -> DecisionEffect:
+def _settlement_effect(terms: RequestTerms, balance: Decimal, was: tuple[Phrase, ...]) -> DecisionEffect:
     assert terms.amount is not None  # a settlement without an amount is sent back above
     forgiven = balance - terms.amount
-    notice = f"{was}the settlement would forgive {_money(forgiven, terms.currency)}." if was else None
+    value = (_money_value("amount", forgiven, terms.currency),)
+    notice = keep(*was, Phrase(N_("the settlement would forgive {amount}."), value)) if was else None
     return DecisionEffect(terms.kind, balance, settlement=terms.amount, forgiven=forgiven, notice=notice)
 
 
 def _plan_effect(
-    terms: RequestTerms, balance: Decimal, balance_then: Decimal | None, was: str, today: date
+    terms: RequestTerms, balance: Decimal, balance_then: Decimal | None, was: tuple[Phrase, ...], today: date
 ) -> DecisionEffect:
     assert terms.amount is not None  # a plan is always asked with its instalment (check_request)
 
@@ -333,9 +356,9 @@ def _plan_effect(
     except UserError as error:
         # Terms stored before today's limits (or planted) that no schedule can meet: the card
         # and the reminders must still render, and approving cannot apply them.
-        why = error.problem.rstrip(".")
-        back = f"{why}: approving sends the request back to the agent."
-        return DecisionEffect(terms.kind, balance, notice=back, returned_because=why)
+        # The problem is already in the words of whoever is reading now: kept as it is.
+        why = Phrase(error.problem.rstrip("."))
+        return DecisionEffect(terms.kind, balance, notice=keep(why, SENT_BACK), returned_because=keep(why))
     notice = None
     # Said only when the balance changes the plan: fewer or smaller instalments, or more owed.
     if (
@@ -344,8 +367,13 @@ def _plan_effect(
         and balance_then > 0
         and plan_total(schedule) != _plan_total_or_none(schedule_on, balance_then)
     ):
-        count = len(schedule)
-        notice = f"{was}the plan would have {count} instalment{'s' if count != 1 else ''}."
+        count = (("count", "n", str(len(schedule))),)
+        words = (
+            Phrase(N_("the plan would have {count} instalment."), count)
+            if len(schedule) == 1
+            else Phrase(N_("the plan would have {count} instalments."), count)
+        )
+        notice = keep(*was, words)
     return DecisionEffect(terms.kind, balance, schedule=schedule, notice=notice)
 
 

@@ -10,6 +10,7 @@ for the catalogs only, translated where shown); placeholders are `str.format` na
 from __future__ import annotations
 
 import gettext
+import json
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -77,6 +78,71 @@ class Speaker:
 
 
 ENGLISH_SPEAKER = Speaker(ENGLISH)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A few words of a condition, kept as their English template (marked N_) and typed values, so
+    that each reader gets them in their own language, numbers, money and days whenever they are
+    shown: an alert row keeps its phrases, a Portuguese supervisor reads them in Portuguese."""
+
+    template: str
+    values: tuple[tuple[str, str, str], ...] = ()
+    """(name, kind, value): kind `n` (a count), `money` ("200.00 USD"), `day` (ISO, said as the
+    reader writes days), `said` (words marked for the catalogs, in the reader's language), `text`
+    (someone's own words) and `iso` (a date as it is typed), both as they are."""
+
+    def said(self) -> str:
+        if not self.values:
+            # A phrase of no words of its own (": ") or kept as it was written: as it is.
+            return _(self.template) if self.template.strip(" :,.") else self.template
+        reader = speaker()
+        shown: dict[str, str] = {}
+        for name, kind, value in self.values:
+            if kind == "n":
+                shown[name] = reader.number(int(value))
+            elif kind == "said":
+                shown[name] = _(value)
+            elif kind == "money":
+                amount, currency = value.split(" ", 1)
+                shown[name] = reader.money(Decimal(amount), currency)
+            elif kind == "day":
+                shown[name] = reader.day(date.fromisoformat(value))
+            else:  # `text` (someone's own words), `iso` (a date as it is typed): as they are
+                shown[name] = value
+        return _(self.template).format(**shown)
+
+
+def counting(template: str, **counts: int) -> Phrase:
+    """A phrase whose values are counts (`no payment for {count} days`)."""
+    return Phrase(template, tuple((name, "n", str(count)) for name, count in counts.items()))
+
+
+PHRASES_APART = " · "
+
+
+def keep(*phrases: Phrase | str) -> str:
+    """Phrases as a row keeps them (JSON of templates and values), to be said in whoever reads
+    them later's language (`said_kept`); a plain string is kept as a phrase of its own words."""
+    kept = [phrase if isinstance(phrase, Phrase) else Phrase(phrase) for phrase in phrases]
+    return json.dumps([[phrase.template, [list(value) for value in phrase.values]] for phrase in kept])
+
+
+def phrases_kept(kept: str) -> tuple[Phrase | str, ...]:
+    """The phrases a row keeps; one kept before phrases were (plain English words joined by
+    ` · `) is shown as it was written."""
+    try:
+        found = json.loads(kept)
+        return tuple(Phrase(str(template), tuple((str(n), str(k), str(v)) for n, k, v in values))
+                     for template, values in found)  # fmt: skip
+    except (ValueError, TypeError):
+        return tuple(kept.split(PHRASES_APART))
+
+
+def said_kept(kept: str, apart: str = PHRASES_APART) -> str:
+    """Kept phrases in the current reader's words."""
+    return apart.join(p.said() if isinstance(p, Phrase) else p for p in phrases_kept(kept))
+
 
 _current: ContextVar[Speaker] = ContextVar("speaker", default=ENGLISH_SPEAKER)
 
