@@ -230,6 +230,23 @@ def test_a_portuguese_agent_hears_of_the_decision_in_portuguese_while_the_channe
     assert "Nenhum encaminhamento em aberto" in mine
 
 
+def test_why_an_escalation_went_back_is_said_to_each_in_their_language(bot: RunningBot) -> None:
+    """The account was paid off after João asked for a write-off: approving sends it back. João
+    reads why in Portuguese, the channel's card in the team's English, from the same kept phrases."""
+    db = bot.runtime.db
+    add_agent(db, PORTUGUESE, "João Pereira", locale="pt-BR")
+    add_agent(db, "U0SUPER1", "Sam Supervisor", role="supervisor", approval_limit=Decimal("5000"))
+    add_account(db, "BR-J", "1250.00", currency="BRL", assigned_to=PORTUGUESE)
+    bot.collect(PORTUGUESE, "escalate BR-J write-off 1250 faleceu")
+    assert "Pagamento de R$" in bot.collect(PORTUGUESE, "pay BR-J 1250").replace(NBSP, " ")
+    decide(bot, "U0SUPER1", ActionId.ESCALATION_APPROVE, "")
+    (outcome,) = dms_to(bot, PORTUGUESE)
+    said = _shown(outcome)
+    assert "a conta agora está quitada" in said and "now paid" not in said
+    card = json.dumps(the_escalation(bot), ensure_ascii=False)
+    assert "the account is now paid" in card and "quitada" not in card
+
+
 def _digest_today(bot: RunningBot) -> str:
     evening = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)  # 17:30 on Monday in New York
     bot.clock.set(evening)
