@@ -137,6 +137,23 @@ def test_an_unsure_message_given_up_on_is_raised_as_perhaps_posted(bot: RunningB
     assert "may have reached Slack" in notice["text"]
 
 
+@short_timeout(retries=0, COLLECT_OUTBOX_MAX_ATTEMPTS="2", COLLECT_LANGUAGE="pt-BR")
+def test_a_message_given_up_on_is_told_in_the_teams_language(bot: RunningBot) -> None:
+    message_id = queue(bot, "notice:scope", AGENT, "Your follow-ups")
+    bot.slack.hang("chat.postMessage", seconds=1.5)
+    deliver_due(bot.runtime)
+    bot.slack.wait_for("chat.postMessage")
+    bot.slack.fail("conversations.history", 200, error="missing_scope")
+    bot.clock.advance(timedelta(minutes=1))
+    assert deliver_due(bot.runtime).failed == 1
+    [notice] = bot.slack.messages(SUPERVISORS)
+    assert (
+        "não pôde ser entregue após 2 tentativas" in notice["text"]
+        and f"mensagem {message_id}" in notice["text"]
+    )
+    assert "confira lá antes de enviar à mão" in notice["text"] and "could not" not in notice["text"]
+
+
 @short_timeout()
 def test_an_escalation_and_a_reply_in_its_thread_that_timed_out_are_found_not_posted_again(
     bot: RunningBot,

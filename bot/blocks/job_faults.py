@@ -1,9 +1,10 @@
-"""The supervisors' notice of a row a scheduled job could not handle and left out."""
+"""The supervisors' notices: a row a scheduled job could not handle and left out, a job that
+failed as a whole, a message the outbox gave up on."""
 
 from __future__ import annotations
 
 from bot.blocks.kit import Reply, section
-from bot.blocks.mrkdwn import clip, code, one_line
+from bot.blocks.mrkdwn import clip, code, escape, one_line
 from bot.language.model import _
 
 PROBLEM_LIMIT = 300
@@ -31,3 +32,23 @@ def job_failed_notice(job: str, problem: str) -> Reply:
         " ran. It is tried again until the cause is corrected; this is said once."
     ).format(job=one_line(job, 64), problem=problem_text)
     return Reply(text=text, blocks=[section(text)])
+
+
+def delivery_failed_notice(
+    kind: str, mention: str, attempts: int, error: str, message_id: int, *, unsure: bool
+) -> Reply:
+    """A message the outbox gave up on, for the supervisors: never dropped silently. `mention` is
+    where it was going (`<#C…>` or `<@U…>`); the error comes from Slack or the network: escaped."""
+    text = _(
+        ":warning: A {kind} message for {where} could not be delivered after {attempts} tries ({error})."
+        " It is kept in the outbox as message {message_id}, marked failed."
+    ).format(
+        kind=one_line(kind, 40),
+        where=mention,
+        attempts=attempts,
+        error=escape(error[:200]),
+        message_id=message_id,
+    )
+    if unsure:
+        text += " " + _("An earlier try may have reached Slack: look there before sending it by hand.")
+    return Reply(text=text)

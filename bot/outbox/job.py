@@ -43,8 +43,8 @@ from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import job_faults
-from bot.blocks.kit import Reply
-from bot.blocks.mrkdwn import escape
+from bot.blocks.job_faults import delivery_failed_notice
+from bot.language.render import speaking
 from bot.outbox.records import ESCALATION_KIND, State, enqueue, sent_ts
 from bot.runtime import Runtime
 from storage.models import Escalation, OutboxFile, OutboxMessage
@@ -344,21 +344,18 @@ def _raise_with_supervisors(
     channel = runtime.settings.supervisor_channel
     if not channel or failed.channel == channel or failed.kind == FAILURE_KIND:
         return
-    text = (
-        f":warning: A {failed.kind} message for <#{failed.channel}> could not be delivered after"
-        f" {failed.attempts} tries ({escape(error[:200])}). It is kept in the outbox as message"
-        f" {message_id}, marked failed."
-    )
-    if failed.unsure_since is not None:
-        text += " An earlier try may have reached Slack: look there before sending it by hand."
-    if failed.channel.startswith(("U", "W")):
-        text = text.replace(f"<#{failed.channel}>", f"<@{failed.channel}>")
+    where = f"<@{failed.channel}>" if failed.channel.startswith(("U", "W")) else f"<#{failed.channel}>"
+    # To the supervisors' channel: in the team's language, whoever's request is delivering it.
+    with speaking(runtime.settings.language):
+        notice = delivery_failed_notice(
+            failed.kind, where, failed.attempts, error, message_id, unsure=failed.unsure_since is not None
+        )
     enqueue(
         session,
         key=f"failed:{message_id}",
         kind=FAILURE_KIND,
         channel=channel,
-        reply=Reply(text=text),
+        reply=notice,
         now=now,
     )
 
