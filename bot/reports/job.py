@@ -32,6 +32,7 @@ from bot.compliance.rules.privacy import mask_account_id
 from bot.job_faults import SkippedRows
 from bot.job_runs import JobReport, already_ran, claim, describe, run_key
 from bot.kpis.rules import period_for, previous
+from bot.language.model import _
 from bot.outbox.records import Upload, enqueue
 from bot.reports.model import PerformanceReport, PeriodKind
 from bot.reports.records.numbers import build_report
@@ -255,6 +256,14 @@ def report_files(report: PerformanceReport) -> list[Upload]:
     first_day = report.start.astimezone(ZoneInfo(report.zone)).date().isoformat()
     stem = f"collections-{report.kind}-{first_day}"
     return [
-        Upload(f"{stem}.png", f"Collected against target, and aging: {report.label}", report_chart(report)),
-        Upload(f"{stem}.xlsx", f"Spreadsheet: the numbers, {report.label}", report_workbook(report)),
+        Upload(
+            f"{stem}.png",
+            _("Collected against target, and aging: {label}").format(label=report.label),
+            report_chart(report),
+        ),
+        Upload(
+            f"{stem}.xlsx",
+            _("Spreadsheet: the numbers, {label}").format(label=report.label),
+            report_workbook(report),
+        ),
     ]
