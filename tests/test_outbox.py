@@ -119,17 +119,22 @@ def test_an_unsure_message_waits_while_the_history_cannot_be_read(bot: RunningBo
     assert row(bot, message_id).attempts == 3
 
 
-@short_timeout(retries=0, COLLECT_OUTBOX_MAX_ATTEMPTS="2")
-def test_an_unsure_message_given_up_on_is_raised_as_perhaps_posted(bot: RunningBot) -> None:
+def given_up_unsure(bot: RunningBot) -> int:
+    """A DM whose post timed out, then its conversation's history unreadable: given up on."""
     message_id = queue(bot, "notice:scope", AGENT, "Your follow-ups")
     bot.slack.hang("chat.postMessage", seconds=1.5)
     deliver_due(bot.runtime)
     bot.slack.wait_for("chat.postMessage")
     # An app installed before im:history was asked for cannot read the DM's history.
     bot.slack.fail("conversations.history", 200, error="missing_scope")
-
     bot.clock.advance(timedelta(minutes=1))
     assert deliver_due(bot.runtime).failed == 1
+    return message_id
+
+
+@short_timeout(retries=0, COLLECT_OUTBOX_MAX_ATTEMPTS="2")
+def test_an_unsure_message_given_up_on_is_raised_as_perhaps_posted(bot: RunningBot) -> None:
+    message_id = given_up_unsure(bot)
     assert row(bot, message_id).state == "failed"
     assert len(posts_to(bot, AGENT)) == 1
     [notice] = bot.slack.messages(SUPERVISORS)
@@ -139,13 +144,7 @@ def test_an_unsure_message_given_up_on_is_raised_as_perhaps_posted(bot: RunningB
 
 @short_timeout(retries=0, COLLECT_OUTBOX_MAX_ATTEMPTS="2", COLLECT_LANGUAGE="pt-BR")
 def test_a_message_given_up_on_is_told_in_the_teams_language(bot: RunningBot) -> None:
-    message_id = queue(bot, "notice:scope", AGENT, "Your follow-ups")
-    bot.slack.hang("chat.postMessage", seconds=1.5)
-    deliver_due(bot.runtime)
-    bot.slack.wait_for("chat.postMessage")
-    bot.slack.fail("conversations.history", 200, error="missing_scope")
-    bot.clock.advance(timedelta(minutes=1))
-    assert deliver_due(bot.runtime).failed == 1
+    message_id = given_up_unsure(bot)
     [notice] = bot.slack.messages(SUPERVISORS)
     assert (
         "não pôde ser entregue após 2 tentativas" in notice["text"]
