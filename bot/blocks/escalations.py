@@ -599,16 +599,23 @@ def outcome_dm(card: EscalationCard, permalink: str | None) -> Reply:
     return Reply(text=_fallback(card, _("Your escalation was {verb}").format(verb=verb)), blocks=blocks)
 
 
-def question_dm(card: EscalationCard, permalink: str | None) -> Reply:
-    """The agent's direct message with a supervisor's question (the thread is the supervisors'
-    channel, which the agent may not see) and the button that opens the answer form."""
-    text = _(":question: {asker} has a question on your {kind} request on {account} — {request}:").format(
+def _question_text(card: EscalationCard, opening: str) -> str:
+    """The question's DM's first section: who asks about which request (`opening`, its four
+    placeholders filled here), then the question quoted."""
+    text = opening.format(
         asker=_who(card.asked_by), kind=kind_noun(card.kind), account=f"{_code(card.account_id)} ({_name(card)})",
         request=_request(card),
     )  # fmt: skip
     quoted = _quote(card.question, QUESTION_LIMIT)
-    if quoted:
-        text += f"\n{quoted}"
+    return f"{text}\n{quoted}" if quoted else text
+
+
+def question_dm(card: EscalationCard, permalink: str | None) -> Reply:
+    """The agent's direct message with a supervisor's question (the thread is the supervisors'
+    channel, which the agent may not see) and the button that opens the answer form."""
+    text = _question_text(
+        card, _(":question: {asker} has a question on your {kind} request on {account} — {request}:")
+    )
     thread = _("the escalation's thread")
     where = _link(permalink, thread) or thread
     blocks = [
@@ -622,13 +629,9 @@ def question_dm(card: EscalationCard, permalink: str | None) -> Reply:
 def answered_dm(card: EscalationCard, answer: str, permalink: str | None) -> Reply:
     """The question's DM once the agent answered (with the form or in the thread): the question
     and the answer stay to read, the Answer button goes, so nobody answers twice."""
-    text = _(":question: {asker} asked about your {kind} request on {account} — {request}:").format(
-        asker=_who(card.asked_by), kind=kind_noun(card.kind), account=f"{_code(card.account_id)} ({_name(card)})",
-        request=_request(card),
-    )  # fmt: skip
-    asked = _quote(card.question, QUESTION_LIMIT)
-    if asked:
-        text += f"\n{asked}"
+    text = _question_text(
+        card, _(":question: {asker} asked about your {kind} request on {account} — {request}:")
+    )
     # Two sections: a question and an answer each at their cap would not fit in one.
     answered = _(":white_check_mark: *You answered:*")
     given = _quote(answer, QUESTION_LIMIT)
