@@ -22,6 +22,7 @@ from bot.access import may_be_given_accounts
 from bot.errors import UserError
 from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, Progress, RowsRejectedError
 from bot.imports.rules import (
+    COLUMNS,
     AccountRow,
     Checked,
     CsvFile,
@@ -48,17 +49,8 @@ LOOKUP_BATCH = 900
 RowT = TypeVar("RowT")
 T = TypeVar("T")
 
-_AGENT_FIELDS = (
-    "name",
-    "role",
-    "daily_capacity",
-    "languages",
-    "timezone",
-    "approval_limit",
-    "monthly_target",
-    "tier",
-    "locale",
-)
+# What an agents file may set: its columns but the key, from the one list of them (bot.imports.rules).
+_AGENT_FIELDS = tuple(name for name in COLUMNS[ImportKind.AGENTS].all if name != "slack_user_id")
 _ACCOUNT_REQUIRED_FIELDS = ("customer_name", "balance", "currency", "due_date")
 _ACCOUNT_OPTIONAL_FIELDS = (
     "customer_id", "phone", "email", "customer_timezone", "language", "original_amount",
