@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -381,6 +382,30 @@ def test_the_sandboxs_own_database_is_removed_when_it_stops(
         call(running, "/api/command", {"user": AGENT, "channel": channel, "text": "/collect pay ACC-1042 10"})
         assert list(tmp_path.glob("collect-sandbox-*/sandbox.db"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_sandbox_stops_on_sigterm_even_twice_and_removes_its_database(tmp_path: Path) -> None:
+    """A process manager (or `timeout`, or a second Ctrl-C) may signal twice in a row: the sandbox
+    stops whole and removes its database. (A handler that set an Event deadlocked on the Event's own
+    lock when a second signal came while the first was still inside it.)"""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "wiring.cli", "sandbox", "--port", str(port)],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert sandbox.stdout is not None
+        assert "open http://" in sandbox.stdout.readline()
+        for _ in range(3):
+            sandbox.send_signal(signal.SIGTERM)
+        assert sandbox.wait(timeout=60) == 0
+    finally:
+        sandbox.kill()
+    assert list(tmp_path.glob("collect-sandbox-*")) == []
 
 
 def test_every_emoji_the_bot_writes_has_its_glyph_in_the_page() -> None:

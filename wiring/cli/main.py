@@ -420,20 +420,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _sandbox(_settings: Settings, args: argparse.Namespace) -> int:
-    import threading
-
     from wiring.sandbox.launch import running_sandbox
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Ctrl-C and SIGTERM are waited for, not handled: a handler that set an Event deadlocked on the
+    # Event's own lock when a second signal came while the first was still inside it. Blocked
+    # before the sandbox's threads start, they reach only this wait; any after it are ignored
+    # while the sandbox stops.
+    stopping = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
     with running_sandbox(port=args.port, seed=args.seed) as sandbox:
         print(
             f"collect-bot sandbox: open {sandbox.url}  (Ctrl-C stops it; data in {_shown_url(sandbox.database_url)}"
             + (", removed when it stops)" if sandbox.temporary else ")"),
             flush=True,
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
+        signal.sigwait(stopping)
     return 0
 
 
