@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 import sys
 import tempfile
 import traceback
@@ -422,19 +423,22 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _sandbox(_settings: Settings, args: argparse.Namespace) -> int:
     from wiring.sandbox.launch import running_sandbox
 
-    # Ctrl-C and SIGTERM are waited for, not handled: a handler that set an Event deadlocked on the
-    # Event's own lock when a second signal came while the first was still inside it. Blocked
-    # before the sandbox's threads start, they reach only this wait; any after it are ignored
-    # while the sandbox stops.
-    stopping = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stopping)
+    # Ctrl-C and SIGTERM wake this thread through the signal wakeup fd and do nothing else: a
+    # handler that set an Event deadlocked on the Event's own lock when a second signal came while
+    # the first was still inside it. Whatever thread a signal lands on (native ones included), its
+    # byte reaches the socket read below; later ones are ignored while the sandbox stops.
+    woken, waking = socket.socketpair()
+    waking.setblocking(False)
+    signal.set_wakeup_fd(waking.fileno())
+    for stopping in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stopping, lambda _signum, _frame: None)
     with running_sandbox(port=args.port, seed=args.seed) as sandbox:
         print(
             f"collect-bot sandbox: open {sandbox.url}  (Ctrl-C stops it; data in {_shown_url(sandbox.database_url)}"
             + (", removed when it stops)" if sandbox.temporary else ")"),
             flush=True,
         )
-        signal.sigwait(stopping)
+        woken.recv(1)
     return 0
 
 
