@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+
+from sqlalchemy.orm import Session
 
 from bot.imports.model import ImportOptions, ImportSummary, NoProgress, Progress, RowsRejectedError
 from bot.imports.records import IMPORTERS
 from bot.imports.rules import CsvFile, shown_bad_rows
 from storage.database import Database
 
+AfterImport = Callable[[Session, ImportSummary], None]
+"""Run inside the import's transaction once its rows are written: what the import causes (messages
+to queue, alerts to clear) commits with it or not at all."""
+
 
 def import_file(
-    db: Database, csv_file: CsvFile, options: ImportOptions, progress: Progress | None = None
+    db: Database,
+    csv_file: CsvFile,
+    options: ImportOptions,
+    progress: Progress | None = None,
+    *,
+    after: AfterImport | None = None,
 ) -> ImportSummary:
     """Import the whole file in one transaction; RowsRejectedError (nothing written) when rows are bad."""
     importer = IMPORTERS[csv_file.kind]
     try:
         with db.transaction() as session:
             summary = importer(session, csv_file, options, progress or NoProgress())
+            if after is not None:
+                after(session, summary)
     except RowsRejectedError as rejected:
         shown = shown_bad_rows(rejected.bad_rows, csv_file.records)
         raise RowsRejectedError(shown, rejected.good_rows) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -16,6 +17,10 @@ class ImportOptions:
     zone: ZoneInfo
     grace_days: int
     skip_invalid: bool = False
+    actor: str = "import"
+    """Who the audit and the ledger name as having recorded what the import writes."""
+    source: str = "import"
+    """Where the rows came from, as the payments' `source` column says ("import", "api", "folder")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +31,10 @@ class ImportSummary:
     unchanged: int = 0
     skipped_duplicate: int = 0
     bad_rows: tuple[BadRow, ...] = ()
+    outcomes: tuple[ItemOutcome, ...] = ()
+    """Per data row, in line order (payments; empty for kinds that do not report rows one by one)."""
+    arrived: tuple[ArrivedPayment, ...] = ()
+    """The payments this import wrote, for what a live payment changes at once (the agent told)."""
 
     @property
     def invalid(self) -> int:
@@ -60,6 +69,33 @@ class ImportKind(StrEnum):
     ACCOUNTS = "accounts"
     PAYMENTS = "payments"
     CONTACTS = "contacts"
+
+
+class ItemResult(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    line: int
+    result: ItemResult
+    reason: str | None = None
+    payment_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivedPayment:
+    """A payment an import wrote: enough to tell the agent working the account, with no query."""
+
+    payment_id: int
+    account_pk: int
+    account_id: str
+    amount: Decimal
+    currency: str
+    method: str | None
+    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,17 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.access import may_be_given_accounts
 from bot.errors import UserError
-from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, Progress, RowsRejectedError
+from bot.imports.model import (
+    ArrivedPayment,
+    BadRow,
+    ImportKind,
+    ImportOptions,
+    ImportSummary,
+    ItemOutcome,
+    ItemResult,
+    Progress,
+    RowsRejectedError,
+)
 from bot.imports.rules import (
     COLUMNS,
     AccountRow,
@@ -34,7 +44,7 @@ from bot.imports.rules import (
     check_payments,
     resolved_status,
 )
-from bot.ledger.records.payments import DuplicatePaymentError, PaymentDetails, apply_payment
+from bot.ledger.records.payments import DuplicatePaymentError, PaymentDetails, PaymentOutcome, apply_payment
 from bot.ledger.rules.accounts import account_key
 from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus
@@ -160,27 +170,51 @@ def import_payments(
     checked = check_payments(records, currencies=currencies, zone=options.zone, now=options.now)
     _refuse_bad_rows(checked, options)
     recorded = _RecordedPayments.load(session, [row for _line, row in checked.rows])
-    created = duplicates = 0
+    outcomes = [ItemOutcome(bad.line, ItemResult.REFUSED, bad.reason) for bad in checked.bad]
+    arrived: list[ArrivedPayment] = []
     late_bad: list[BadRow] = []
     for line, row in _counted(checked.rows, progress, "applying payments"):
         account = accounts[row.key]
         if recorded.has(account.id, row):
-            duplicates += 1
+            outcomes.append(ItemOutcome(line, ItemResult.DUPLICATE))
             continue
         try:
-            _apply(session, account, row, options)
-            created += 1
+            outcome = _apply(session, account, row, options)
         except DuplicatePaymentError:
-            duplicates += 1
+            outcomes.append(ItemOutcome(line, ItemResult.DUPLICATE))
+            continue
         except AmountTooLargeError as error:  # the credit it would leave: nothing written for the row
             late_bad.append(BadRow(line, f"amount: {error}", too_large=True))
+            outcomes.append(ItemOutcome(line, ItemResult.REFUSED, late_bad[-1].reason))
+            continue
         except UserError as error:  # raised before anything is written for the row
             late_bad.append(BadRow(line, str(error)))
+            outcomes.append(ItemOutcome(line, ItemResult.REFUSED, late_bad[-1].reason))
+            continue
+        outcomes.append(ItemOutcome(line, ItemResult.APPLIED, payment_id=outcome.payment_id))
+        arrived.append(
+            ArrivedPayment(
+                payment_id=outcome.payment_id,
+                account_pk=account.id,
+                account_id=account.account_id,
+                amount=row.amount,
+                currency=account.currency,
+                method=str(row.method) if row.method else None,
+                received_at=row.received_at,
+            )
+        )
     bad_rows = sorted([*checked.bad, *late_bad], key=lambda bad: bad.line)
+    created = len(arrived)
+    duplicates = sum(1 for outcome in outcomes if outcome.result == ItemResult.DUPLICATE)
     if late_bad and not options.skip_invalid:
         raise RowsRejectedError(bad_rows, created + duplicates)
     return ImportSummary(
-        ImportKind.PAYMENTS, created=created, skipped_duplicate=duplicates, bad_rows=tuple(bad_rows)
+        ImportKind.PAYMENTS,
+        created=created,
+        skipped_duplicate=duplicates,
+        bad_rows=tuple(bad_rows),
+        outcomes=tuple(sorted(outcomes, key=lambda outcome: outcome.line)),
+        arrived=tuple(arrived),
     )
 
 
@@ -216,14 +250,14 @@ class _RecordedPayments:
         return row.dedupe_key in self.dedupe_keys
 
 
-def _apply(session: Session, account: Account, row: PaymentRow, options: ImportOptions) -> None:
+def _apply(session: Session, account: Account, row: PaymentRow, options: ImportOptions) -> PaymentOutcome:
     details = PaymentDetails(
         method=str(row.method) if row.method else None,
         reference=row.reference,
         payer=row.payer,
         received_at=row.received_at,
-        actor=ACTOR,
-        source=SOURCE,
+        actor=options.actor,
+        source=options.source,
         dedupe_key=row.dedupe_key,
         # The money has arrived: a feed records it even when it exceeds the balance.
         allow_overpayment=True,
@@ -231,7 +265,7 @@ def _apply(session: Session, account: Account, row: PaymentRow, options: ImportO
     # apply_payment flushes the payment itself (find_duplicate must see it) and a kept promise;
     # the autoflush before each of its queries would only add two flushes per row (~20% of the time).
     with session.no_autoflush:
-        apply_payment(
+        return apply_payment(
             session,
             account,
             row.amount,

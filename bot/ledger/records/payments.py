@@ -100,6 +100,7 @@ class PaymentOutcome:
     balance_after: Decimal
     status_after: str
     promise_kept: Decimal | None
+    payment_id: int = 0
 
 
 def record_typed_payment(
@@ -256,6 +257,7 @@ def apply_payment(
         balance_after=account.balance,
         status_after=account.status,
         promise_kept=promise_kept,
+        payment_id=int(str(payment_state["id"])),
     )
 
 
