@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy.orm import Session
-
 from bot.imports.model import ImportOptions, ImportSummary, NoProgress, Progress, RowsRejectedError
-from bot.imports.records import IMPORTERS
+
+# AfterImport is written in records (it names the session, which a desk does not import) and
+# given here too, where an import is run.
+from bot.imports.records import IMPORTERS, AfterImport
 from bot.imports.rules import CsvFile, shown_bad_rows
 from storage.database import Database
-
-AfterImport = Callable[[Session, ImportSummary], None]
-"""Run inside the import's transaction once its rows are written: what the import causes (messages
-to queue, alerts to clear) commits with it or not at all."""
 
 
 def import_file(
