@@ -377,3 +377,17 @@ def test_the_payments_a_file_brings_reach_the_live_step_and_the_homes_are_refres
         [("ACC-1042", "250.00", "ach"), ("ACC-1043", "30.00", "card")]
     ]
     assert refreshed == [("U0AGENT1", 2)]
+
+
+def test_a_file_whose_name_is_not_text_is_told_once_and_the_others_imported(
+    watching: Runtime, folder: Path, standin: SlackStandIn
+) -> None:
+    with open(bytes(folder) + b"/payments-\xff.csv", "w", encoding="utf-8") as stream:
+        stream.write(PAYMENTS)
+    drop(folder, "payments-0601.csv", PAYMENTS)
+    settle(watching, minutes=3)
+    assert len(payments(watching.db)) == 2
+    told = channel(standin)
+    assert len(told) == 2  # the imported file, and the other said once
+    assert any("not plain UTF-8 text" in message for message in told)
+    assert os.path.exists(bytes(folder) + b"/payments-\xff.csv")  # left where it is

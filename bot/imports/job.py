@@ -103,7 +103,7 @@ def run_import_folder(
     folder = Path(setting)
     skipped = SkippedRows(JOB)
     try:
-        ready = _ready(runtime, folder, at)
+        ready = _ready(runtime, folder, at, skipped)
     except IntegrityError:
         # Another process recorded the same new file at the same moment: the next tick looks again.
         return JobReport(JOB, period, False, "another process was looking at the import folder")
@@ -143,14 +143,15 @@ def _refresh(refresh_home: Callable[[str], None] | None, homes: set[str]) -> Non
 # --- Looking at the folder -------------------------------------------------------------------------
 
 
-def _ready(runtime: Runtime, folder: Path, at: datetime) -> list[tuple[str, bool]]:
+def _ready(runtime: Runtime, folder: Path, at: datetime, skipped: SkippedRows) -> list[tuple[str, bool]]:
     """The files to take now, by name, each saying whether it is already in processing/ (left there
     by a process that died); OSError when the folder cannot be read or its folders made."""
     for place in (PROCESSING, DONE, FAILED):
         (folder / place).mkdir(exist_ok=True)
-    dropped = _look(folder, "")
-    held = _look(folder / PROCESSING, f"{PROCESSING}/")
-    seen = [*held, *dropped]
+    dropped = _look(folder, "", skipped)
+    held = _look(folder / PROCESSING, f"{PROCESSING}/", skipped)
+    # In one order for every process: two looks at once update the same rows without deadlocking.
+    seen = sorted([*held, *dropped], key=lambda sighting: sighting.path)
     if not seen:
         with runtime.db.reading() as session:
             if session.scalar(select(FolderSighting.path).limit(1)) is None:
@@ -164,11 +165,21 @@ def _ready(runtime: Runtime, folder: Path, at: datetime) -> list[tuple[str, bool
     ]
 
 
-def _look(place: Path, prefix: str) -> list[Sighting]:
+def _look(place: Path, prefix: str, skipped: SkippedRows) -> list[Sighting]:
     found = []
     with os.scandir(place) as entries:
         for entry in entries:
             if not is_dropped_csv(entry.name):
+                continue
+            if not _is_text(entry.name):
+                # Bytes that are not UTF-8 in the name: it cannot be stored or said as it is.
+                unnamed = RowRef(f"the file {prefix + entry.name!a} of the import folder")
+                skipped.skip(
+                    unnamed,
+                    ValueError(
+                        "its name is not plain UTF-8 text (a byte that is not UTF-8, or a control character): rename it"
+                    ),
+                )
                 continue
             try:
                 status = entry.stat(follow_symlinks=False)
@@ -177,7 +188,15 @@ def _look(place: Path, prefix: str) -> list[Sighting]:
             # A folder, a link or a device is left alone: only a file written there is read.
             if stat.S_ISREG(status.st_mode):
                 found.append(Sighting(prefix + entry.name, status.st_size, status.st_mtime_ns))
-    return sorted(found, key=lambda sighting: sighting.path)
+    return found
+
+
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return name.isprintable()
 
 
 def _claim(folder: Path, name: str) -> bool:
@@ -263,8 +282,15 @@ def _imported_at(runtime: Runtime, file: FolderFile) -> datetime | None:
 
 def _refuse(runtime: Runtime, folder: Path, refused: FolderFile, at: datetime, by: str) -> FolderFile:
     refused = replace(refused, moved_to=_free(folder, FAILED, refused.name))
-    with runtime.db.transaction() as session:
-        _decide(session, runtime, refused, at, by)
+    try:
+        with runtime.db.transaction() as session:
+            _decide(session, runtime, refused, at, by)
+    except AlreadyImportedError:
+        # Taken again after STUCK_SECONDS while its first taker imported it: that import stands.
+        earlier = _imported_at(runtime, refused)
+        if earlier is None:
+            raise
+        return _already(runtime, folder, replace(refused, refusal=None, problem=""), earlier, at, by)
     _move(folder, refused, at, by)
     return refused
 

@@ -225,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "job",
         metavar="JOB",
-        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest or housekeeping",
+        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest, housekeeping or import-folder",
     )
     run.add_argument(
         "--at",
