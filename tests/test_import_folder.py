@@ -28,6 +28,7 @@ from storage.database import Database
 from storage.models import Account, AuditEntry, FolderImport, Payment, SkippedRow
 from tests.conftest import MONDAY_9AM, make_runtime
 from tests.portfolio import standard_team
+from tests.test_cli import run_cli
 from wiring.standin.web_api import SlackStandIn
 
 SUPERVISORS = "C0SUPERVISORS"
@@ -391,3 +392,32 @@ def test_a_file_whose_name_is_not_text_is_told_once_and_the_others_imported(
     assert len(told) == 2  # the imported file, and the other said once
     assert any("not plain UTF-8 text" in message for message in told)
     assert os.path.exists(bytes(folder) + b"/payments-\xff.csv")  # left where it is
+
+
+def test_the_job_runs_by_hand_from_the_command_line(tmp_path: Path, folder: Path) -> None:
+    """`collect-bot run import-folder`: no period is claimed, so two runs by hand a minute apart
+    (by --at) take a file, as two ticks would."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'hand.db'}", "COLLECT_IMPORT_DIR": str(folder)}
+    drop(folder, "agents-team.csv", "slack_user_id,name\nU0AGENT9,Nia Agent\n")
+    first = run_cli("run", "import-folder", "--at", "2026-11-23T09:00", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (folder / "agents-team.csv").exists()
+    second = run_cli("run", "import-folder", "--at", "2026-11-23T09:01", env=env, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "1 imported" in second.stdout
+    assert "agents: 1 created" in (folder / "done" / "agents-team.csv.report.txt").read_text()
+
+
+def test_a_files_name_is_shown_escaped_in_the_channel(
+    watching: Runtime, folder: Path, standin: SlackStandIn
+) -> None:
+    drop(folder, "payments-<!here>-*urgent*.csv", "account_id,amount\n")
+    settle(watching)
+    told = channel(standin)
+    assert len(told) == 1
+    assert "<!here>" not in told[0] and "&lt;!here&gt;" in told[0]
+    assert listing(folder / "failed") == [
+        "payments-<!here>-*urgent*.csv",
+        "payments-<!here>-*urgent*.csv.report.txt",
+    ]
+    assert "received_at" in (folder / "failed" / "payments-<!here>-*urgent*.csv.report.txt").read_text()
