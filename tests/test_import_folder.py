@@ -15,11 +15,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from bot.imports.job import JOB, STUCK_SECONDS, run_import_folder
-from bot.imports.model import ArrivedPayment
+from bot.imports.model import ArrivedPayment, ImportKind
+from bot.imports.rules import dropped_kind, free_name, is_dropped_csv, report_name, settled
 from bot.job_runs import JobReport
 from bot.outbox.job import deliver_due
 from bot.runtime import Runtime
@@ -421,3 +424,51 @@ def test_a_files_name_is_shown_escaped_in_the_channel(
         "payments-<!here>-*urgent*.csv.report.txt",
     ]
     assert "received_at" in (folder / "failed" / "payments-<!here>-*urgent*.csv.report.txt").read_text()
+
+
+# --- The folder's rules, at their edges and as properties -------------------------------------------
+
+_NAMES = st.text(st.characters(blacklist_characters="/\x00"), min_size=1, max_size=40)
+
+
+@given(_NAMES, st.sets(_NAMES, max_size=8))
+def test_a_free_name_is_taken_by_neither_a_file_nor_a_report(name: str, taken: set[str]) -> None:
+    free = free_name(name, taken)
+    assert free not in taken and report_name(free) not in taken
+    if name not in taken and report_name(name) not in taken:
+        assert free == name
+
+
+def test_a_taken_name_gets_the_next_number_before_its_suffix() -> None:
+    taken = {"payments.csv", "payments.2.csv.report.txt"}
+    assert free_name("payments.csv", taken) == "payments.3.csv"
+    assert free_name("README", {"README"}) == "README.2"
+
+
+@given(_NAMES)
+def test_a_part_file_or_a_hidden_one_is_never_taken(name: str) -> None:
+    assert not is_dropped_csv(name + ".part")
+    assert not is_dropped_csv("." + name)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("payments.csv", ImportKind.PAYMENTS),
+        ("PAYMENTS-2026-11-23.CSV", ImportKind.PAYMENTS),
+        ("Accounts_June.csv", ImportKind.ACCOUNTS),
+        ("contacts.csv", ImportKind.CONTACTS),
+        ("agents-team.csv", ImportKind.AGENTS),
+        ("invoices.csv", None),
+        ("my-payments.csv", None),
+    ],
+)
+def test_a_files_name_says_what_it_holds_by_how_it_starts(name: str, kind: ImportKind | None) -> None:
+    assert is_dropped_csv(name)
+    assert dropped_kind(name) == kind
+
+
+def test_a_file_settles_once_unchanged_for_the_settling_time() -> None:
+    assert not settled(MONDAY_9AM, MONDAY_9AM + timedelta(seconds=29), 30)
+    assert settled(MONDAY_9AM, MONDAY_9AM + timedelta(seconds=30), 30)
+    assert not settled(MONDAY_9AM, MONDAY_9AM - timedelta(minutes=5), 30)  # a clock behind
