@@ -47,7 +47,13 @@ from bot.imports.model import (
     Refusal,
     RowsRejectedError,
 )
-from bot.imports.records import AlreadyImportedError, earlier_decision, looked_at, record_decision
+from bot.imports.records import (
+    AlreadyImportedError,
+    earlier_decision,
+    looked_at,
+    record_decision,
+    renew_sighting,
+)
 from bot.imports.render import folder_report, rejection
 from bot.imports.rules import (
     FOLDER_PREFIXES,
@@ -111,16 +117,16 @@ def run_import_folder(
         skipped.skip(RowRef(f"the import folder {setting}"), error)
         ready = []
     decided: list[FolderFile] = []
-    for name, held in ready:
+    for name, held_since in ready:
         with skipped.row(RowRef(f"the file {name} of the import folder")):
-            if held or _claim(folder, name):
+            if _retake(runtime, name, held_since, at) if held_since else _claim(folder, name):
                 outcome, homes = _take(runtime, folder, name, at, by, after_payments)
                 decided.append(outcome)
                 _refresh(refresh_home, homes)
     if skipped:
         with runtime.db.transaction() as session:
             skipped.record(session, runtime, at)
-    return JobReport(JOB, period, bool(decided or skipped), _said(decided, len(skipped)))
+    return JobReport(JOB, period, bool(decided), _said(decided, len(skipped)))
 
 
 def _said(decided: Sequence[FolderFile], skipped: int) -> str:
@@ -143,9 +149,12 @@ def _refresh(refresh_home: Callable[[str], None] | None, homes: set[str]) -> Non
 # --- Looking at the folder -------------------------------------------------------------------------
 
 
-def _ready(runtime: Runtime, folder: Path, at: datetime, skipped: SkippedRows) -> list[tuple[str, bool]]:
-    """The files to take now, by name, each saying whether it is already in processing/ (left there
-    by a process that died); OSError when the folder cannot be read or its folders made."""
+def _ready(
+    runtime: Runtime, folder: Path, at: datetime, skipped: SkippedRows
+) -> list[tuple[str, datetime | None]]:
+    """The files to take now, by name; one already in processing/ (left there by a process that
+    died) with since when it has lain there unchanged. OSError when the folder cannot be read or
+    its folders made."""
     for place in (PROCESSING, DONE, FAILED):
         (folder / place).mkdir(exist_ok=True)
     dropped = _look(folder, "", skipped)
@@ -159,7 +168,7 @@ def _ready(runtime: Runtime, folder: Path, at: datetime, skipped: SkippedRows) -
     with runtime.db.transaction() as session:
         since = looked_at(session, seen, at)
     return [
-        (sighting.path.removeprefix(f"{PROCESSING}/"), sighting in held)
+        (sighting.path.removeprefix(f"{PROCESSING}/"), since[sighting.path] if sighting in held else None)
         for sighting in seen
         if settled(since[sighting.path], at, STUCK_SECONDS if sighting in held else SETTLE_SECONDS)
     ]
@@ -210,6 +219,13 @@ def _claim(folder: Path, name: str) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def _retake(runtime: Runtime, name: str, since: datetime, at: datetime) -> bool:
+    """Claims a file left in processing/ for another STUCK_SECONDS: one process wins, and a file
+    that keeps failing is tried again that much later, not at every tick."""
+    with runtime.db.transaction() as session:
+        return renew_sighting(session, f"{PROCESSING}/{name}", since, at)
 
 
 # --- Taking one file -------------------------------------------------------------------------------

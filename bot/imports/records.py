@@ -557,6 +557,18 @@ def looked_at(session: Session, seen: Sequence[Sighting], at: datetime) -> dict[
     return since
 
 
+def renew_sighting(session: Session, path: str, since: datetime, at: datetime) -> bool:
+    """Starts the file's time unchanged again at `at`, if it still started at `since`: True for the
+    one run that did it (two runs at once both read `since`; only one update matches)."""
+    renewed = session.execute(
+        update(FolderSighting)
+        .where(FolderSighting.path == path, FolderSighting.first_seen_at == since)
+        .values(first_seen_at=at, seen_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(renewed, "rowcount", 0) == 1)
+
+
 class AlreadyImportedError(Exception):
     """The same file (name and content) was imported by another run meanwhile: this import is undone."""
 
