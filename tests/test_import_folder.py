@@ -472,3 +472,20 @@ def test_a_file_settles_once_unchanged_for_the_settling_time() -> None:
     assert not settled(MONDAY_9AM, MONDAY_9AM + timedelta(seconds=29), 30)
     assert settled(MONDAY_9AM, MONDAY_9AM + timedelta(seconds=30), 30)
     assert not settled(MONDAY_9AM, MONDAY_9AM - timedelta(minutes=5), 30)  # a clock behind
+
+
+def test_the_sandbox_watches_an_import_folder_of_its_own() -> None:
+    """A sandbox with a database of its own watches a folder beside it: a file dropped there is
+    imported once the sandbox's clock has moved on past the settling time."""
+    from wiring.sandbox.launch import running_sandbox
+
+    with running_sandbox(port=0, start=MONDAY_9AM, prepare=standard_team) as running:
+        folder = Path(running.import_dir)
+        assert running.temporary and folder.is_dir()
+        drop(folder, "payments-sandbox.csv", PAYMENTS)
+        for _ in range(2):
+            running.world.move_clock(timedelta(minutes=1))  # the page's "+1 min"
+            running.world.settle()
+        assert len(payments(running.world.runtime.db)) == 2
+        assert (folder / "done" / "payments-sandbox.csv.report.txt").exists()
+    assert not folder.exists()  # removed with the sandbox's database

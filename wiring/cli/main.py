@@ -438,6 +438,8 @@ def _sandbox(_settings: Settings, args: argparse.Namespace) -> int:
             + (", removed when it stops)" if sandbox.temporary else ")"),
             flush=True,
         )
+        if sandbox.import_dir:
+            print(f"collect-bot sandbox: CSV files dropped in {sandbox.import_dir} are imported", flush=True)
         woken.recv(1)
     return 0
 
