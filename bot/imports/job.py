@@ -269,7 +269,7 @@ def _take(
         refused = replace(
             base,
             refusal=Refusal.ROWS,
-            problem=rejection(rejected, skip_invalid_hint=False),
+            problem=rejection(rejected, dropped=True),
             bad_rows=rejected.bad_rows,
             good_rows=rejected.good_rows,
         )

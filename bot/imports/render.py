@@ -32,13 +32,15 @@ def bad_row_lines(name: str, bad_rows: Sequence[BadRow]) -> list[str]:
     return [f"{name}:{bad.line}: {bad.reason}" for bad in bad_rows]
 
 
-def rejection(rejected: RowsRejectedError, *, skip_invalid_hint: bool = True) -> str:
+def rejection(rejected: RowsRejectedError, *, dropped: bool = False) -> str:
+    """What to do about bad rows: on the command line, import again or skip them; a file of the
+    watched folder is dropped there again (it is never imported in part)."""
     count = len(rejected.bad_rows)
     rows, them = ("row is", "it") if count == 1 else ("rows are", "them")
-    said = f"nothing imported: {count} {rows} invalid. Fix {them} and import again"
-    if not skip_invalid_hint:
-        return f"{said}."
-    return f"{said}, or use --skip-invalid to import the {rejected.good_rows} good rows."
+    said = f"nothing imported: {count} {rows} invalid. Fix {them} and"
+    if dropped:
+        return f"{said} drop the file in the folder again."
+    return f"{said} import again, or use --skip-invalid to import the {rejected.good_rows} good rows."
 
 
 def folder_report(decided: FolderFile, at: datetime, by: str) -> str:
@@ -61,8 +63,9 @@ def folder_report(decided: FolderFile, at: datetime, by: str) -> str:
         lines.append(summary_line(decided.summary))
         lines.extend(_outcome_line(outcome) for outcome in decided.summary.outcomes)
     if decided.bad_rows:
+        good = "good row was" if decided.good_rows == 1 else "good rows were"
         lines.append(
-            f"refused rows ({len(decided.bad_rows)}; {decided.good_rows} good rows were not imported):"
+            f"refused rows: {len(decided.bad_rows)} ({decided.good_rows} {good} not imported either)"
         )
         lines.extend(bad_row_lines(decided.name, decided.bad_rows))
     return "\n".join(lines) + "\n"
