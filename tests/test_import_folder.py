@@ -326,6 +326,7 @@ def test_an_unreadable_folder_is_told_once_and_stops_no_other_job(
     assert not first.failed
     told = channel(standin)
     assert len(told) == 1 and "import-folder" in told[0] and "not-there" in told[0]
+    assert "no such folder: create it or correct COLLECT_IMPORT_DIR" in told[0]
 
 
 def test_without_the_setting_no_folder_is_watched(runtime: Runtime) -> None:

@@ -22,6 +22,7 @@ unreadable folder is told the same way (bot.job_faults).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import logging
@@ -155,6 +156,11 @@ def _ready(
     """The files to take now, by name; one already in processing/ (left there by a process that
     died) with since when it has lain there unchanged. OSError when the folder cannot be read or
     its folders made."""
+    if not folder.is_dir():
+        # Said plainly, rather than as the failure to make processing/ inside it.
+        raise FileNotFoundError(
+            errno.ENOENT, "no such folder: create it or correct COLLECT_IMPORT_DIR", str(folder)
+        )
     for place in (PROCESSING, DONE, FAILED):
         (folder / place).mkdir(exist_ok=True)
     dropped = _look(folder, "", skipped)
