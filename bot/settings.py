@@ -126,6 +126,9 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3650, validation_alias="COLLECT_OUTBOX_RETENTION_DAYS"
     )
 
+    # A folder watched for CSV files to import (bot/imports/job.py); empty: no folder is watched.
+    import_dir: str = Field(default="", validation_alias="COLLECT_IMPORT_DIR")
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:

@@ -16,6 +16,8 @@ from bot.assignments.job.daily import JOB as DAILY_ASSIGNMENTS
 from bot.assignments.job.daily import run_daily_assignments
 from bot.escalations.job import JOB as ESCALATION_REMINDERS
 from bot.escalations.job import reminders_due_at, run_reminders
+from bot.imports.job import JOB as IMPORT_FOLDER
+from bot.imports.job import import_folder_due, run_import_folder
 from bot.job_runs import JobReport
 from bot.reports.job import KINDS, digest_due, job_name, run_digest
 from bot.reports.model import PeriodKind
@@ -60,4 +62,6 @@ JOBS: dict[str, ScheduledJob] = {
     **{job_name(kind): _digest(kind) for kind in KINDS},
     # Due all day: the claim makes it once per team day, at the first tick of the day.
     HOUSEKEEPING: ScheduledJob(HOUSEKEEPING, lambda _runtime, _at: True, run_housekeeping),
+    # Every tick while COLLECT_IMPORT_DIR is set; claimed file by file, not per period (bot.imports.job).
+    IMPORT_FOLDER: ScheduledJob(IMPORT_FOLDER, import_folder_due, run_import_folder),
 }

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -443,3 +444,35 @@ class AuditEntry(Base):
     entity_key: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class FolderSighting(Base):
+    """A file seen in the watched import folder (or in its processing/ folder), with its size and
+    modification time then: a file is taken only once a later run sees them unchanged, so one still
+    being written is never read half-way; any process's run counts."""
+
+    __tablename__ = "folder_sightings"
+
+    path: Mapped[str] = mapped_column(String(300), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FolderImport(Base):
+    """A file of the watched import folder, by name and content: written in the transaction of its
+    import (or of its refusal), so the same file is never imported twice, whichever process or
+    crash came between."""
+
+    __tablename__ = "folder_imports"
+    __table_args__ = (UniqueConstraint("name", "sha256", name="uq_folder_imports_name_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -103,3 +103,45 @@ class BadRow:
     line: int
     reason: str
     too_large: bool = False
+
+
+class FolderOutcome(StrEnum):
+    IMPORTED = "imported"
+    REFUSED = "refused"
+    ALREADY_IMPORTED = "already-imported"
+    """The same file (name and content) was imported before: not imported again."""
+
+
+class Refusal(StrEnum):
+    """Why a dropped file imported nothing, as the supervisors' channel is told it."""
+
+    NAME = "name"
+    """No known prefix says what it holds."""
+    UNREADABLE = "unreadable"
+    """Not a CSV file of its kind (no header, missing columns, not UTF-8 text)."""
+    ROWS = "rows"
+    """Bad rows: all or nothing."""
+    TOO_LARGE = "too-large"
+    """A value the database cannot store."""
+
+
+@dataclass(frozen=True, slots=True)
+class FolderFile:
+    """What became of one file of the watched folder."""
+
+    name: str
+    """As it was dropped (its name in done/ or failed/ may carry a number when that one was taken)."""
+    kind: ImportKind | None
+    sha256: str
+    outcome: FolderOutcome
+    moved_to: str = ""
+    """Where it now lies, under the folder: done/NAME or failed/NAME."""
+    summary: ImportSummary | None = None
+    refusal: Refusal | None = None
+    problem: str = ""
+    """Why nothing was imported, for the report (the bad rows are listed too)."""
+    bad_rows: tuple[BadRow, ...] = ()
+    good_rows: int = 0
+    unknown_columns: tuple[str, ...] = ()
+    earlier: datetime | None = None
+    """When the same file was imported before (ALREADY_IMPORTED)."""

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, Table, bindparam, func, insert, select, update
+from sqlalchemy import RowMapping, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -23,6 +23,8 @@ from bot.errors import UserError
 from bot.imports.model import (
     ArrivedPayment,
     BadRow,
+    FolderFile,
+    FolderOutcome,
     ImportKind,
     ImportOptions,
     ImportSummary,
@@ -38,6 +40,7 @@ from bot.imports.rules import (
     CsvFile,
     PaymentRow,
     Record,
+    Sighting,
     check_accounts,
     check_agents,
     check_contacts,
@@ -48,7 +51,20 @@ from bot.ledger.records.payments import DuplicatePaymentError, PaymentDetails, P
 from bot.ledger.rules.accounts import account_key
 from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus
-from storage.models import Account, Agent, AuditEntry, Contact, Payment, table_of
+from storage.models import (
+    Account,
+    Agent,
+    AuditEntry,
+    Contact,
+    FolderImport,
+    FolderSighting,
+    Payment,
+    table_of,
+)
+
+AfterImport = Callable[[Session, ImportSummary], None]
+"""Run inside the import's transaction once its rows are written: what the import causes (messages
+to queue, alerts to clear) commits with it or not at all."""
 
 AfterImport = Callable[[Session, ImportSummary], None]
 """Run inside the import's transaction once its rows are written: what the import causes (messages
@@ -496,3 +512,118 @@ def _counted(items: Sequence[T], progress: Progress, label: str) -> Iterator[T]:
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# --- The watched folder ----------------------------------------------------------------------------
+
+
+def looked_at(session: Session, seen: Sequence[Sighting], at: datetime) -> dict[str, datetime]:
+    """Records what one look at the watched folder found, and returns since when each file has been
+    as it is now (the same size and modification time). Files no longer there are forgotten."""
+    columns = (
+        FolderSighting.path,
+        FolderSighting.size,
+        FolderSighting.mtime_ns,
+        FolderSighting.first_seen_at,
+    )
+    known = {row.path: row for row in session.execute(select(*columns))}
+    since: dict[str, datetime] = {}
+    for sighting in seen:
+        row = known.get(sighting.path)
+        if row is None:
+            session.execute(
+                insert(FolderSighting).values(
+                    path=sighting.path,
+                    size=sighting.size,
+                    mtime_ns=sighting.mtime_ns,
+                    first_seen_at=at,
+                    seen_at=at,
+                )
+            )
+            since[sighting.path] = at
+        elif (row.size, row.mtime_ns) == (sighting.size, sighting.mtime_ns):
+            session.execute(update(FolderSighting).where(FolderSighting.path == row.path).values(seen_at=at))
+            since[sighting.path] = row.first_seen_at
+        else:
+            session.execute(
+                update(FolderSighting)
+                .where(FolderSighting.path == row.path)
+                .values(size=sighting.size, mtime_ns=sighting.mtime_ns, first_seen_at=at, seen_at=at)
+            )
+            since[sighting.path] = at
+    gone = sorted(set(known) - since.keys())
+    if gone:
+        session.execute(
+            delete(FolderSighting)
+            .where(FolderSighting.path.in_(gone))
+            .execution_options(synchronize_session=False)
+        )
+    return since
+
+
+def renew_sighting(session: Session, path: str, since: datetime, at: datetime) -> bool:
+    """Starts the file's time unchanged again at `at`, if it still started at `since`: True for the
+    one run that did it (two runs at once both read `since`; only one update matches)."""
+    renewed = session.execute(
+        update(FolderSighting)
+        .where(FolderSighting.path == path, FolderSighting.first_seen_at == since)
+        .values(first_seen_at=at, seen_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(renewed, "rowcount", 0) == 1)
+
+
+class AlreadyImportedError(Exception):
+    """The same file (name and content) was imported by another run meanwhile: this import is undone."""
+
+
+def earlier_decision(session: Session, name: str, sha256: str) -> FolderImport | None:
+    return session.scalars(
+        select(FolderImport).where(FolderImport.name == name, FolderImport.sha256 == sha256)
+    ).first()
+
+
+def record_decision(session: Session, decided: FolderFile, at: datetime, by: str) -> int:
+    """The file's row, written with its import (or its refusal): inserted, or a refusal of the same
+    file before made good. The unique (name, sha256) makes a second import of it fail
+    (IntegrityError, or AlreadyImportedError when the row is already there), undoing it whole."""
+    summary = _decision_summary(decided)
+    earlier = earlier_decision(session, decided.name, decided.sha256)
+    if earlier is None:
+        row = FolderImport(
+            name=decided.name,
+            sha256=decided.sha256,
+            kind=str(decided.kind or ""),
+            outcome=decided.outcome.value,
+            decided_at=at,
+            decided_by=by[:64],
+            summary=summary,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+    if earlier.outcome == FolderOutcome.IMPORTED:
+        raise AlreadyImportedError(decided.name)
+    changed = session.execute(
+        update(FolderImport)
+        .where(FolderImport.id == earlier.id, FolderImport.outcome == earlier.outcome)
+        .values(outcome=decided.outcome.value, decided_at=at, decided_by=by[:64], summary=summary)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(changed, "rowcount", 1) != 1:
+        raise AlreadyImportedError(decided.name)
+    return earlier.id
+
+
+def _decision_summary(decided: FolderFile) -> dict[str, Any]:
+    summary: dict[str, Any] = {"refusal": decided.refusal.value if decided.refusal else None}
+    if decided.summary is not None:
+        summary.update(
+            created=decided.summary.created,
+            updated=decided.summary.updated,
+            unchanged=decided.summary.unchanged,
+            skipped_duplicate=decided.summary.skipped_duplicate,
+        )
+    if decided.bad_rows:
+        summary["bad_lines"] = [bad.line for bad in decided.bad_rows[:100]]
+    return summary

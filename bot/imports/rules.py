@@ -10,7 +10,7 @@ import csv
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
@@ -161,6 +161,50 @@ class Checked(Generic[RowT]):
 
 
 # --- Reading the file -------------------------------------------------------------------------------
+
+# A physical line longer than this is not a row of any of these files (a cell holds 131,072 at most,
+# csv's own limit, and a row has a few dozen cells); reading stops there instead of filling memory.
+MAX_LINE_CHARACTERS = 4 * 1024 * 1024
+# A byte that is not UTF-8 (kept by surrogateescape as U+DC80-U+DCFF so its line is known), or a NUL
+# in the header: a UTF-16 file or a spreadsheet, not CSV text.
+_NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
+SAVE_AS = "save it as CSV UTF-8"
+
+
+class CheckedLines:
+    """The lines `readline` gives, each known to be UTF-8 text of a sane length, counted as csv
+    counts (`count`: how many were read, to tell an empty pipe from a bad header)."""
+
+    def __init__(self, readline: Callable[[int], str]) -> None:
+        self._readline = readline
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self._readline(MAX_LINE_CHARACTERS + 1):
+            self.count += 1
+            if len(line) > MAX_LINE_CHARACTERS:
+                raise CsvFormatError(
+                    f"line {self.count} is longer than {MAX_LINE_CHARACTERS:,} characters: this is not a"
+                    f" CSV file of rows; {SAVE_AS}"
+                )
+            # A stray NUL in a cell is noise that storable() drops; in the header it is not CSV text.
+            found = _NOT_TEXT.search(line if self.count == 1 else line.replace("\x00", ""))
+            if found and found.group() == "\x00":
+                raise CsvFormatError(
+                    f"line {self.count}: the file holds a NUL character, so it is not CSV text (a"
+                    f" spreadsheet, or UTF-16?): {SAVE_AS}"
+                )
+            if found:
+                raise CsvFormatError(f"line {self.count}: the file is not UTF-8 text: {SAVE_AS}")
+            yield line
+
+
+def plain_problem(problem: str) -> str:
+    """A CsvFormatError's words for people: csv's own field-limit message says what to look for."""
+    limit = f"field larger than field limit ({csv.field_size_limit()})"
+    return problem.replace(
+        limit, f"a cell is longer than {csv.field_size_limit():,} characters (is a quote left open?)"
+    )
 
 
 def read_csv(lines: Iterable[str], kind: ImportKind) -> CsvFile:
@@ -859,3 +903,58 @@ def shown_reason(reason: str, record: Record) -> str:
 
 
 # --- Agents ----------------------------------------------------------------------------------------
+
+
+# --- The watched folder ----------------------------------------------------------------------------
+
+FOLDER_PREFIXES: tuple[ImportKind, ...] = (
+    ImportKind.PAYMENTS,
+    ImportKind.ACCOUNTS,
+    ImportKind.CONTACTS,
+    ImportKind.AGENTS,
+)
+"""A file dropped in the watched folder says what it holds by how its name starts (payments-0601.csv)."""
+
+
+def is_dropped_csv(name: str) -> bool:
+    """A file the watched folder takes: a .csv (any case) that is not hidden. One still being written
+    under a .part name (renamed when complete) is not one yet; any other file is left alone."""
+    return not name.startswith(".") and name.lower().endswith(".csv")
+
+
+def dropped_kind(name: str) -> ImportKind | None:
+    """What a dropped file holds, by its name's prefix (case aside); None when no prefix says."""
+    lowered = name.lower()
+    return next((kind for kind in FOLDER_PREFIXES if lowered.startswith(kind.value)), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """A file as one look at the folder found it."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def settled(since: datetime, at: datetime, settle_seconds: float) -> bool:
+    """A file unchanged (same size and modification time) since `since` is complete at `at` once it
+    has stayed so `settle_seconds`: a writer still appending changes one or the other."""
+    return (at - since).total_seconds() >= settle_seconds
+
+
+def free_name(name: str, taken: AbstractSet[str]) -> str:
+    """`name`, or `stem.2.csv`, `stem.3.csv`… : the first that neither a file nor a file's report
+    beside it (NAME.report.txt) uses already."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    candidate, number = name, 1
+    while candidate in taken or report_name(candidate) in taken:
+        number += 1
+        candidate = f"{stem}.{number}.{suffix}" if suffix else f"{stem}.{number}"
+    return candidate
+
+
+def report_name(name: str) -> str:
+    return f"{name}.report.txt"

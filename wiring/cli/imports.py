@@ -9,29 +9,23 @@ does not fit the database.
 from __future__ import annotations
 
 import argparse
-import csv
-import errno
 import io
-import os
-import re
-import stat
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from sqlalchemy.exc import DataError
 
 from bot.clock import SystemClock
-from bot.imports.desk import import_file
-from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, NoProgress, RowsRejectedError
+from bot.imports.desk import UNSTORABLE, import_file, import_options, read_file, read_stream, unstorable
+from bot.imports.model import BadRow, ImportKind, ImportSummary, NoProgress, RowsRejectedError
 from bot.imports.model import Progress as ProgressReport
-from bot.imports.rules import CsvFile, CsvFormatError, read_csv
+from bot.imports.render import bad_row_lines, rejection, summary_line
+from bot.imports.rules import CsvFile, CsvFormatError
 from bot.settings import Settings
-from storage.database import database_reason, open_database
+from storage.database import open_database
 from storage.schema import prepare_schema
 from wiring.cli.terminal import StartupError, say
 
@@ -39,14 +33,6 @@ STDIN = "-"
 EXIT_IMPORTED = 0
 EXIT_REJECTED = 1
 EXIT_UNUSABLE = 2
-# A physical line longer than this is not a row of any of these files (a cell holds 131,072 at most,
-# csv's own limit, and a row has a few dozen cells); reading stops there instead of filling memory.
-MAX_LINE_CHARACTERS = 4 * 1024 * 1024
-# A byte that is not UTF-8 (kept by surrogateescape as U+DC80-U+DCFF so its line is known), or a NUL
-# in the header: a UTF-16 file or a spreadsheet, not CSV text.
-_NOT_TEXT = re.compile("[\x00\udc80-\udcff]")
-SAVE_AS = "save it as CSV UTF-8"
-_QUOTED = re.compile(r'"[^"]*"')
 
 
 def add_import_command(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -70,12 +56,7 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     csv_file = read_input(args.file, kind)
     for column in csv_file.unknown_columns:
         say(f"collect-bot: {name}: column {column[:80]!r} is not one of the {kind} columns; it is ignored")
-    options = ImportOptions(
-        now=SystemClock().now(),
-        zone=settings.zone,
-        grace_days=settings.promise_grace_days,
-        skip_invalid=args.skip_invalid,
-    )
+    options = import_options(settings, SystemClock().now(), skip_invalid=args.skip_invalid)
     db = open_database(settings.database_url.get_secret_value())
     try:
         prepare_schema(db)
@@ -83,18 +64,11 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
             summary = import_file(db, csv_file, options, progress)
     except RowsRejectedError as rejected:
         _print_bad_rows(name, rejected.bad_rows)
-        say(_rejection(rejected))
+        say(f"collect-bot: {rejection(rejected)}")
         print(summary_line(ImportSummary(kind, bad_rows=rejected.bad_rows)))
         return EXIT_UNUSABLE if any(bad.too_large for bad in rejected.bad_rows) else EXIT_REJECTED
-    except (DataError, ArithmeticError, ValueError) as error:
-        # A value the row checks let through but the database (or Python's int) cannot hold; the
-        # transaction is rolled back. The driver's first line names the problem, never the row.
-        # PostgreSQL quotes the value it refused ("invalid input syntax ... "X""): that part goes.
-        cause = f" ({_QUOTED.sub('…', database_reason(error))})" if isinstance(error, DataError) else ""
-        raise StartupError(
-            f"{name}: a value in the file is too large or too long to store{cause}; nothing was imported."
-            " Look for a number with very many digits or an overlong text"
-        ) from None
+    except UNSTORABLE as error:
+        raise StartupError(f"{name}: {unstorable(error)}") from None
     finally:
         db.dispose()
     _print_bad_rows(name, summary.bad_rows)
@@ -102,112 +76,32 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_IMPORTED
 
 
-@dataclass
-class _Source:
-    stream: TextIO
-    is_pipe: bool
-    lines: int = 0
-
-    def checked_lines(self) -> Iterator[str]:
-        """The lines of the file, each known to be UTF-8 text of a sane length, counted as csv counts."""
-        while line := self.stream.readline(MAX_LINE_CHARACTERS + 1):
-            self.lines += 1
-            if len(line) > MAX_LINE_CHARACTERS:
-                raise CsvFormatError(
-                    f"line {self.lines} is longer than {MAX_LINE_CHARACTERS:,} characters: this is not a CSV"
-                    f" file of rows; {SAVE_AS}"
-                )
-            # A stray NUL in a cell is noise that storable() drops; in the header it is not CSV text.
-            found = _NOT_TEXT.search(line if self.lines == 1 else line.replace("\x00", ""))
-            if found and found.group() == "\x00":
-                raise CsvFormatError(
-                    f"line {self.lines}: the file holds a NUL character, so it is not CSV text (a"
-                    f" spreadsheet, or UTF-16?): {SAVE_AS}"
-                )
-            if found:
-                raise CsvFormatError(f"line {self.lines}: the file is not UTF-8 text: {SAVE_AS}")
-            yield line
-
-
 def read_input(file: str, kind: ImportKind) -> CsvFile:
     """The whole file, checked for a header with the required columns; StartupError when unreadable."""
     name = "<stdin>" if file == STDIN else file
     try:
-        with _open(file) as source:
-            try:
-                return read_csv(source.checked_lines(), kind)
-            except CsvFormatError:
-                if source.is_pipe and source.lines == 0:
-                    raise CsvFormatError(
-                        "nothing came through the pipe: give a CSV file, or - for standard input"
-                    ) from None
-                raise
+        if file != STDIN:
+            return read_file(file, kind)
+        # utf-8-sig drops the byte-order mark Excel writes; newline="" lets csv see quoted line
+        # breaks; surrogateescape keeps bytes that are not UTF-8 so that their line can be named.
+        stream = io.TextIOWrapper(
+            sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
+        try:
+            return read_stream(stream, kind)
+        finally:
+            stream.detach()  # standard input stays open for whoever else holds it
     except CsvFormatError as error:
-        raise StartupError(f"{name}: {_plain(str(error))}") from None
+        raise StartupError(f"{name}: {error}") from None
     except IsADirectoryError:
         raise StartupError(f"{name} is a folder: give the CSV file in it") from None
     except OSError as error:
         raise StartupError(f"cannot read {name}: {error.strerror or error}") from None
 
 
-def _plain(problem: str) -> str:
-    limit = f"field larger than field limit ({csv.field_size_limit()})"
-    return problem.replace(
-        limit, f"a cell is longer than {csv.field_size_limit():,} characters (is a quote left open?)"
-    )
-
-
-@contextmanager
-def _open(file: str) -> Iterator[_Source]:
-    # utf-8-sig drops the byte-order mark Excel writes; newline="" lets csv see quoted line breaks;
-    # surrogateescape keeps bytes that are not UTF-8 so that the line holding one can be named.
-    if file == STDIN:
-        stream = io.TextIOWrapper(
-            sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape", newline=""
-        )
-        try:
-            yield _Source(stream, is_pipe=False)
-        finally:
-            stream.detach()  # standard input stays open for whoever else holds it
-        return
-    # Opened without waiting: a named pipe nobody writes to then reads as empty instead of hanging.
-    descriptor = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        mode = os.fstat(descriptor).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), file)
-        os.set_blocking(descriptor, True)
-        stream = open(descriptor, encoding="utf-8-sig", errors="surrogateescape", newline="")  # noqa: SIM115
-    except BaseException:
-        os.close(descriptor)
-        raise
-    with stream:
-        yield _Source(stream, is_pipe=stat.S_ISFIFO(mode))
-
-
-def summary_line(summary: ImportSummary) -> str:
-    return (
-        f"{summary.kind}: {summary.created} created, {summary.updated} updated,"
-        f" {summary.unchanged} unchanged, {summary.skipped_duplicate} skipped-duplicate,"
-        f" {summary.invalid} invalid"
-    )
-
-
-def _rejection(rejected: RowsRejectedError) -> str:
-    count = len(rejected.bad_rows)
-    rows, them = ("row is", "it") if count == 1 else ("rows are", "them")
-    return (
-        f"collect-bot: nothing imported: {count} {rows} invalid. Fix {them} and import again, or use"
-        f" --skip-invalid to import the {rejected.good_rows} good rows."
-    )
-
-
 def _print_bad_rows(name: str, bad_rows: Sequence[BadRow]) -> None:
-    """One line per row: the line number, the column and the reason (the loader has already taken
-    the row's personal data out of it); a cell's line breaks and control characters are shown
-    escaped, never sent to the terminal."""
-    for bad in bad_rows:
-        say(f"{name}:{bad.line}: {bad.reason}")
+    for line in bad_row_lines(name, bad_rows):
+        say(line)
 
 
 class _Bar:

@@ -225,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "job",
         metavar="JOB",
-        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest or housekeeping",
+        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest, housekeeping or import-folder",
     )
     run.add_argument(
         "--at",
@@ -438,6 +438,8 @@ def _sandbox(_settings: Settings, args: argparse.Namespace) -> int:
             + (", removed when it stops)" if sandbox.temporary else ")"),
             flush=True,
         )
+        if sandbox.import_dir:
+            print(f"collect-bot sandbox: CSV files dropped in {sandbox.import_dir} are imported", flush=True)
         woken.recv(1)
     return 0
 

@@ -44,14 +44,19 @@ class RunningSandbox:
     database_url: str
     temporary: bool = False
     """The database is the sandbox's own, in a temporary folder removed when it stops."""
+    import_dir: str = ""
+    """The watched import folder (COLLECT_IMPORT_DIR): CSV files dropped there are imported."""
 
     @property
     def url(self) -> str:
         return self.page.url
 
 
-def sandbox_settings(database_url: str, standin: SlackStandIn, signing_secret: str) -> Settings:
-    """The user's settings, with Slack pointed at the stand-in and a team in New York unless told."""
+def sandbox_settings(
+    database_url: str, standin: SlackStandIn, signing_secret: str, import_dir: Path | None = None
+) -> Settings:
+    """The user's settings, with Slack pointed at the stand-in and a team in New York unless told;
+    `import_dir` is watched unless COLLECT_IMPORT_DIR names another folder."""
     values: dict[str, Any] = {
         "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": standin.token,
@@ -62,6 +67,8 @@ def sandbox_settings(database_url: str, standin: SlackStandIn, signing_secret: s
     }
     if "COLLECT_TIMEZONE" not in os.environ:
         values["COLLECT_TIMEZONE"] = DEMO_ZONE
+    if import_dir is not None and "COLLECT_IMPORT_DIR" not in os.environ:
+        values["COLLECT_IMPORT_DIR"] = str(import_dir)
     make: Any = Settings
     settings: Settings = make(**values)
     return settings
@@ -114,7 +121,13 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
         folder = fresh_database_folder()
         database_url = f"sqlite:///{folder / 'sandbox.db'}"
     try:
-        with _sandbox_on(page, late, database_url, folder is not None, seed, start, prepare) as running:
+        # A sandbox of its own watches an import folder of its own, beside its database.
+        import_dir = folder / "import" if folder is not None else None
+        if import_dir is not None:
+            import_dir.mkdir()
+        with _sandbox_on(
+            page, late, database_url, folder is not None, import_dir, seed, start, prepare
+        ) as running:
             yield running
     finally:
         page.stop()
@@ -123,8 +136,9 @@ def running_sandbox(*, port: int = 3000, seed: int | None = None, database_url: 
 
 
 @contextmanager
-def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, temporary: bool, seed: int | None,
-                start: datetime | None, prepare: Callable[[Database], None] | None) -> Iterator[RunningSandbox]:  # fmt: skip
+def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, temporary: bool, import_dir: Path | None,
+                seed: int | None, start: datetime | None,
+                prepare: Callable[[Database], None] | None) -> Iterator[RunningSandbox]:  # fmt: skip
     clock: ShiftedClock | None = None
     standin = SlackStandIn(
         token="xoxb-sandbox-" + secrets.token_hex(6),
@@ -135,7 +149,7 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
     standin.add_channel(SUPERVISOR_CHANNEL, name="collections-supervisors", is_private=True)
     standin.start()
     signing_secret = secrets.token_hex(16)
-    settings = sandbox_settings(database_url, standin, signing_secret)
+    settings = sandbox_settings(database_url, standin, signing_secret, import_dir)
     clock = ShiftedClock(start or first_morning(settings, datetime.now(UTC)))
     db = open_database(settings.database_url.get_secret_value())
     try:
@@ -157,7 +171,13 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
         page.start()
         scheduler = start_scheduler(runtime, ticking=world.scheduled_tick)
         try:
-            yield RunningSandbox(world=world, page=page, database_url=database_url, temporary=temporary)
+            yield RunningSandbox(
+                world=world,
+                page=page,
+                database_url=database_url,
+                temporary=temporary,
+                import_dir=settings.import_dir,
+            )
         finally:
             # Waiting for the tick in progress and the answers being worked on: a job still running
             # after the sandbox stopped would write into a database its owner may already be reusing.

@@ -52,6 +52,7 @@ JOB_LABELS = {
     "performance-digest-week": "Weekly digest",
     "performance-digest-month": "Monthly digest",
     "housekeeping": "Housekeeping",
+    "import-folder": "Import folder",
 }
 """What the page's Scheduler box calls each job, in the order of a day: the names share prefixes a
 narrow sidebar cuts."""
