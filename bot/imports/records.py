@@ -66,10 +66,6 @@ AfterImport = Callable[[Session, ImportSummary], None]
 """Run inside the import's transaction once its rows are written: what the import causes (messages
 to queue, alerts to clear) commits with it or not at all."""
 
-AfterImport = Callable[[Session, ImportSummary], None]
-"""Run inside the import's transaction once its rows are written: what the import causes (messages
-to queue, alerts to clear) commits with it or not at all."""
-
 ACTOR = "import"
 SOURCE = "import"
 # Rows per statement batch: the progress bar moves per batch, and IN lists stay under SQLite's limit.
