@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy.orm import Session
-
 from bot.imports.model import ImportOptions, ImportSummary, NoProgress, Progress, RowsRejectedError
-from bot.imports.records import IMPORTERS
+from bot.imports.records import IMPORTERS, AfterImport
 from bot.imports.rules import CsvFile, shown_bad_rows
 from storage.database import Database
 
-AfterImport = Callable[[Session, ImportSummary], None]
-"""Run inside the import's transaction once its rows are written: what the import causes (messages
-to queue, alerts to clear) commits with it or not at all."""
+__all__ = ["AfterImport", "import_file"]
 
 
 def import_file(
