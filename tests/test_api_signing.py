@@ -23,6 +23,7 @@ from bot.billing_link.rules import (
     verify,
 )
 from bot.imports.model import ImportKind
+from bot.settings import SettingsError, load_settings
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 secrets = st.text(alphabet="0123456789abcdef", min_size=32, max_size=64)
@@ -119,3 +120,12 @@ def test_a_json_amount_reaches_the_import_with_every_digit(amount: Decimal) -> N
     body = b'{"payments": [{"amount": ' + str(amount).encode() + b"}]}"
     [record] = item_records(read_json(body), ImportKind.PAYMENTS, 10)
     assert Decimal(record.cells["amount"]) == amount and "E" not in record.cells["amount"]
+
+
+def test_a_short_secret_stops_start_up_with_one_line_that_does_not_repeat_it() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=None, COLLECT_API_SECRET=f"{'a' * 32},tooshort")
+    assert "COLLECT_API_SECRET" in str(refused.value) and "tooshort" not in str(refused.value)
+    rotated = load_settings(_env_file=None, COLLECT_API_SECRET=f" {'a' * 32} , {'b' * 40} ,")
+    assert rotated.api_secrets == ("a" * 32, "b" * 40) and "aaaa" not in repr(rotated)
+    assert load_settings(_env_file=None).api_secrets == ()
