@@ -8,6 +8,7 @@ cost of each: the route (404, 405), the announced size (413, before a byte is re
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from bot.billing_link.rules import api_keys, request_digest, verify
 from bot.imports.model import ImportKind
 from bot.runtime import Runtime
 from handlers.failures import told
+
+log = logging.getLogger(__name__)
 
 PREFIX = "/api/"
 OPENAPI_PATH = "/api/openapi.json"

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.clock import ManualClock
@@ -498,3 +498,24 @@ def test_socket_mode_serves_the_api_beside_healthz(
         assert billing.get("/api/openapi.json").status == 200
         assert billing.get("/healthz").status == 200
     assert date(2026, 11, 23) == clock.now().date()
+
+
+def test_a_fault_of_the_bots_own_is_a_500_with_an_error_id_and_writes_nothing(
+    team: RunningBot, billing: BillingSystem, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = team.runtime.db
+    # The table a payment's request is remembered in, gone: the import has written the payment when it fails.
+    with db.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE api_requests RENAME TO api_requests_away"))
+    try:
+        answer = billing.post(PAYMENTS, {"payments": [payment()]})
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE api_requests_away RENAME TO api_requests"))
+    assert answer.status == 500
+    body = answer.json()
+    assert body["error"] == "internal error" and len(body["detail"]["error_id"]) == 8
+    assert "Traceback" not in answer.raw.decode() and "api_requests" not in answer.raw.decode()
+    assert body["detail"]["error_id"] in caplog.text
+    assert payments_of(db, "ACC-1042") == [] and balance(db, "ACC-1042") == Decimal("1250.00")
+    assert billing.post(PAYMENTS, {"payments": [payment()]}).json()["counts"]["applied"] == 1
