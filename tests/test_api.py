@@ -447,6 +447,11 @@ def test_an_account_reads_back_with_balance_days_past_due_promise_and_hold(
         and held["hold"]["reason"] == "dispute"
         and held["balance"]["currency"] == "EUR"
     )
+    billing.post(
+        PAYMENTS, {"payments": [payment(account_id="ACC-1043", amount="80.00", reference="PAID-OFF")]}
+    )
+    paid = billing.account("ACC-1043").json()
+    assert (paid["status"], paid["balance"]["amount"], paid["days_past_due"]) == ("paid", "0.00", 0)
     missing = billing.account("NOPE-1")
     assert missing.status == 404 and missing.json() == {
         "error": "no such account",

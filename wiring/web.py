@@ -90,8 +90,9 @@ class CollectBotWsgi:
 
 class HealthOnlyWsgi:
     """Socket Mode's HTTP surface: Slack's requests come over the socket, so only `GET /healthz` is
-    served, and it answers 503 while the socket is not connected (a balancer or an orchestrator
-    then sees the process is not doing its work) as well as when the database is unreachable."""
+    served (and the billing API, which has its own signature). `/healthz` answers 503 while the
+    socket is not connected (a balancer or an orchestrator then sees the process is not doing its
+    work) as well as when the database is unreachable."""
 
     def __init__(self, db: Database, connected: Callable[[], bool], api: BillingApi | None = None) -> None:
         self.db = db
@@ -116,7 +117,7 @@ def serve_api(api: BillingApi, environ: WSGIEnvironment, start_response: StartRe
     stream = environ.get("wsgi.input")
     announced = environ.get("CONTENT_LENGTH")
     try:
-        length = int(announced) if announced else None
+        length = max(0, int(announced)) if announced else None
     except ValueError:
         length = None
 

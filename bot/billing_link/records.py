@@ -19,6 +19,7 @@ from bot.imports.rules import Record
 from bot.ledger.records.accounts import open_promise
 from bot.ledger.rules.accounts import account_key
 from bot.runtime import Runtime
+from bot.vocabulary import CLOSED_STATUSES
 from storage.models import Account, ApiRequest, table_of
 
 AfterPayments = Callable[[Session, Runtime, Sequence[ArrivedPayment], datetime], set[str]]
@@ -96,7 +97,8 @@ def account_state(session: Session, account_id: str, today: date) -> AccountStat
         status=account.status,
         balance=account.balance,
         currency=account.currency,
-        days_past_due=days_past_due(account.due_date, today),
+        # Nothing is past due on a closed account, whatever its due date was.
+        days_past_due=0 if account.status in CLOSED_STATUSES else days_past_due(account.due_date, today),
         open_promise=OpenPromise(promise.amount, promise.due_date) if promise is not None else None,
         hold_reason=account.hold_reason,
         hold_until=account.hold_until,
