@@ -29,7 +29,7 @@ from bot.billing_link.render import error_body
 from bot.billing_link.rules import api_keys, request_digest, verify
 from bot.imports.model import ImportKind
 from bot.runtime import Runtime
-from handlers.failures import told
+from handlers.answering import api_failure
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +114,7 @@ class BillingApi:
         try:
             return self._handle(request)
         except Exception as error:  # a fault of ours (the database away): logged with an id, no trace
-            failure = told(error, f"billing API {request.method} {request.path}")
-            return _json(500, error_body("internal error", {"error_id": failure.error_id}))
+            return _json(500, api_failure(error, f"billing API {request.method} {request.path[:100]}"))
 
     def _handle(self, request: HttpRequest) -> HttpResponse:
         path, method = request.path, request.method
