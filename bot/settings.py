@@ -16,6 +16,7 @@ from bot.language.rules import SUPPORTED, parse_locale
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+MIN_API_SECRET_LENGTH = 32
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -128,6 +129,16 @@ class Settings(BaseSettings):
 
     # A folder watched for CSV files to import (bot/imports/job.py); empty: no folder is watched.
     import_dir: str = Field(default="", validation_alias="COLLECT_IMPORT_DIR")
+    # The billing API (handlers/api.py): off while empty. Several secrets, comma-separated, are all
+    # accepted, so one can be rotated without downtime; each is at least 32 characters.
+    api_secret: SecretStr = Field(default=SecretStr(""), validation_alias="COLLECT_API_SECRET")
+    # Bodies larger than this are refused (413) before they are read. waitress refuses more than
+    # 1 MiB anyway, whatever this says.
+    api_max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, le=1_048_576, validation_alias="COLLECT_API_MAX_BODY_BYTES"
+    )
+    # Payments or accounts in one request: more is refused (413); one request is one transaction.
+    api_max_items: int = Field(default=1000, ge=1, le=10_000, validation_alias="COLLECT_API_MAX_ITEMS")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -136,6 +147,22 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         # slack-sdk joins method names with urljoin, which drops the last path part without it.
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("api_secret")
+    @classmethod
+    def _long_api_secrets(cls, value: SecretStr) -> SecretStr:
+        secrets = [part.strip() for part in value.get_secret_value().split(",") if part.strip()]
+        if any(len(secret) < MIN_API_SECRET_LENGTH for secret in secrets):
+            # Short secrets can be guessed from the signatures they make; the value is not repeated.
+            raise ValueError(
+                f"each secret must be at least {MIN_API_SECRET_LENGTH} characters (openssl rand -hex 32)"
+            )
+        return value
+
+    @property
+    def api_secrets(self) -> tuple[str, ...]:
+        """The billing API's secrets, newest or oldest in any order; empty: the API is off."""
+        return tuple(part.strip() for part in self.api_secret.get_secret_value().split(",") if part.strip())
 
     @field_validator("slack_app_token")
     @classmethod

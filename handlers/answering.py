@@ -16,6 +16,9 @@ from typing import Any, TypeVar
 from bot.blocks.answers import working_reply
 from bot.blocks.kit import Reply
 from bot.errors import UserError
+
+# The error hook's JSON form, re-exported for the billing API: a handler reaches the hook through here.
+from handlers.failures import api_failure as api_failure
 from handlers.failures import told
 from handlers.home_refresh import HomeRefresher
 

@@ -51,6 +51,13 @@ def told(error: BaseException, doing: str = "unexpected failure") -> Failure:
     return Failure(form_failure(error_id), error_id)
 
 
+def api_failure(error: BaseException, doing: str) -> dict[str, Any]:
+    """The billing API's answer to a fault of ours (handlers/api.py): JSON for a machine, with the
+    error id the log line carries beside the traceback, which the answer never shows."""
+    failure = told(error, doing)
+    return {"error": "internal error", "detail": {"error_id": failure.error_id}}
+
+
 def unexpected_in_listener(error: Exception, body: dict[str, Any]) -> BoltResponse:
     """Bolt's global error handler (wiring.app): an exception that escaped a listener or middleware
     goes through the hook like any other, and is answered in the request's own response."""

@@ -12,7 +12,9 @@ bot's own bookkeeping, kept only as long as it serves a purpose:
 - job claims after JOB_CLAIM_DAYS: a claim guards its own period only, and the longest period is
   a month, whose digest runs on the first working day of the next; 90 days keeps every claim a
   run could still look for;
-- skipped rows not met again for COLLECT_OUTBOX_RETENTION_DAYS (the fault was corrected).
+- skipped rows not met again for COLLECT_OUTBOX_RETENTION_DAYS (the fault was corrected);
+- billing-API requests remembered against replays, after REPLAY_KEPT: by then their signature's
+  timestamp is stale, and a replay is refused by the clock.
 
 What is pruned is listed once, in PRUNED: one line per table (its time column, its age, and which
 rows may go at all). The job runs once per team day, claimed in job_runs in the transaction that
@@ -31,12 +33,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot import audit
+from bot.billing_link.model import REPLAY_KEPT
 from bot.clock import team_today
 from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.outbox.records import State
 from bot.runtime import Runtime
 from bot.settings import Settings
-from storage.models import JobRun, OutboxFile, OutboxMessage, ReceivedEvent, ReceivedRequest, SkippedRow
+from storage.models import (
+    ApiRequest,
+    JobRun,
+    OutboxFile,
+    OutboxMessage,
+    ReceivedEvent,
+    ReceivedRequest,
+    SkippedRow,
+)
 
 JOB = "housekeeping"
 RECEIVED_EVENT_DAYS = 7
@@ -93,6 +104,7 @@ PRUNED: tuple[Pruning, ...] = (
     Pruning(OutboxMessage.sent_at, _outbox_retention, _delivered, _their_files),
     Pruning(JobRun.ran_at, lambda _settings: timedelta(days=JOB_CLAIM_DAYS)),
     Pruning(SkippedRow.last_seen_at, _outbox_retention),
+    Pruning(ApiRequest.received_at, lambda _settings: REPLAY_KEPT),
 )
 """Every table the housekeeping prunes. A new one is one more line here."""
 

@@ -407,6 +407,23 @@ class ReceivedRequest(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class ApiRequest(Base):
+    """A signed billing-API request that changed something, by the digest of what its signature
+    covers ("{timestamp}.{body}"): the same signed request again is answered with `response` (what
+    the first one was answered) and applies nothing. A signature is accepted for 5 minutes either
+    side of its timestamp, so housekeeping prunes these after a few of those windows."""
+
+    __tablename__ = "api_requests"
+
+    request_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    path: Mapped[str] = mapped_column(String(64))
+    # Who signed it: the label of the key that verified (never the key).
+    key_label: Mapped[str] = mapped_column(String(32))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+
+
 class SkippedRow(Base):
     """A row a scheduled job could not handle and left out, while it served everyone else: one row
     per job, row and problem, so that the supervisors are told of it once, however often it recurs."""

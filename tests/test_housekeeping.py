@@ -13,6 +13,7 @@ from schedules.housekeeping import JOB
 from schedules.runner import run_job, tick
 from storage.database import Database
 from storage.models import (
+    ApiRequest,
     AuditEntry,
     JobRun,
     OutboxFile,
@@ -57,6 +58,15 @@ def plant_history(db: Database) -> None:
                 ReceivedEvent(event_id="Ev-new", received_at=days_ago(1)),
                 ReceivedRequest(request_key="slash:old", received_at=days_ago(8)),
                 ReceivedRequest(request_key="form:new", received_at=days_ago(1)),
+                # A billing-API request is remembered only while its signature could be replayed.
+                ApiRequest(
+                    request_digest="a" * 64, received_at=NOW - timedelta(minutes=16), path="/api/v1/payments",
+                    key_label="key-1", status=200, response="{}",
+                ),
+                ApiRequest(
+                    request_digest="b" * 64, received_at=NOW - timedelta(minutes=14), path="/api/v1/payments",
+                    key_label="key-1", status=200, response="{}",
+                ),
                 JobRun(job="performance-digest-month", period="2026-07-01", ran_at=days_ago(120), ran_by="t"),
                 JobRun(job="performance-digest-month", period="2026-10-01", ran_at=days_ago(53), ran_by="t"),
                 SkippedRow(
@@ -86,6 +96,7 @@ def remaining(db: Database) -> dict[str, set[str]]:
                 session.scalars(select(JobRun.period).where(JobRun.job == "performance-digest-month"))
             ),
             "skipped": set(session.scalars(select(SkippedRow.row_key))),
+            "api": set(session.scalars(select(ApiRequest.request_digest))),
         }
 
 
@@ -102,11 +113,13 @@ def test_housekeeping_prunes_once_a_day_what_nobody_needs_and_keeps_the_rest(bot
     assert planted_files == {"sent-recent", "failed-old"}  # the old sent message's file went with it
     assert left["claims"] == {"2026-10-01"}  # last month's claim still guards its digest
     assert left["skipped"] == {"account BAD-1"}
+    assert left["api"] == {"b" * 64}
     with db.reading() as session:
         audited = session.scalars(select(AuditEntry).where(AuditEntry.action == "housekeeping.pruned")).one()
         claim = session.scalars(select(JobRun).where(JobRun.job == JOB)).one()
     assert audited.after == {
         "received_events": 1, "received_requests": 1, "outbox": 1, "outbox_files": 1, "job_runs": 1, "skipped_rows": 1,
+        "api_requests": 1,
     }  # fmt: skip
     assert claim.period == "2026-11-23" and claim.summary == {"pruned": audited.after}
 

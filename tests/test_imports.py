@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import ColumnElement, func, select, update
 
 from bot.imports.desk import import_file
-from bot.imports.model import ImportKind, ImportOptions, RowsRejectedError
+from bot.imports.model import ImportKind, ImportOptions, ItemResult, RowsRejectedError
 from bot.imports.rules import (
     COLUMNS,
     AccountRow,
@@ -900,3 +900,39 @@ def test_an_imported_refusal_or_dispute_is_the_accounts_last_conversation(cli: C
     assert cli("contacts", history).code == 0
     assert account(ledger, "ACC-1042").last_conversation_at == datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
     assert account(ledger, "EU-77").last_conversation_at == datetime(2026, 11, 17, 15, 0, tzinfo=UTC)
+
+
+def test_an_accounts_file_reports_each_rows_outcome_and_audits_under_the_actor_it_is_given(
+    cli: Cli, ledger: Database
+) -> None:
+    cli("agents", TEAM)
+    cli("accounts", PORTFOLIO)
+    text = (
+        "account_id,customer_name,balance,currency,due_date\n"
+        "NEW-1,Nova,10,USD,2026-11-01\n"
+        'ACC-1042,Maria Silva,"1,000.00",USD,2026-09-01\n'
+        "EU-77,Jean Dupont,40,EUR,2026-11-01\n"
+        "BAD-1,Bad,-1,USD,2026-11-01\n"
+    )
+    options = ImportOptions(
+        now=datetime(2026, 11, 23, tzinfo=UTC),
+        zone=NEW_YORK,
+        grace_days=1,
+        skip_invalid=True,
+        actor="api:key-1",
+    )
+    summary = import_file(ledger, read_csv(io.StringIO(text), ImportKind.ACCOUNTS), options)
+    assert [(outcome.line, outcome.result) for outcome in summary.outcomes] == [
+        (2, ItemResult.CREATED),
+        (3, ItemResult.UPDATED),
+        (4, ItemResult.UNCHANGED),
+        (5, ItemResult.REFUSED),
+    ]
+    assert summary.outcomes[3].reason is not None and summary.outcomes[3].reason.startswith("balance")
+    with ledger.reading() as session:
+        actors = session.scalars(
+            select(AuditEntry.actor)
+            .where(AuditEntry.entity_key.in_(["NEW-1", "ACC-1042"]))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert actors[-2:] == ["api:key-1", "api:key-1"]

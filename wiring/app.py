@@ -19,6 +19,7 @@ from handlers import (
     worklists,
 )
 from handlers.answering import Answerer
+from handlers.api import BillingApi
 from handlers.failures import unexpected_in_listener
 from wiring.web import CollectBotWsgi
 
@@ -61,4 +62,11 @@ def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
         runtime.db,
         answerer,
         runtime.settings.slack_signing_secret.get_secret_value(),
+        create_billing_api(runtime, answerer),
     )
+
+
+def create_billing_api(runtime: Runtime, answerer: Answerer) -> BillingApi:
+    """The billing API (on with COLLECT_API_SECRET); a payment's Homes refresh through the answerer's
+    paced refresher, like any other change."""
+    return BillingApi(runtime, refresh_home=answerer.homes.request)

@@ -40,7 +40,7 @@ from bot.cockpit.desk import publish_home
 from bot.runtime import Runtime
 from handlers.answering import Answerer
 from handlers.gate import ENVELOPE_HEADER, first_envelope
-from wiring.app import create_bolt_app
+from wiring.app import create_billing_api, create_bolt_app
 from wiring.web import HealthOnlyWsgi
 
 log = logging.getLogger("collect-bot.socket")
@@ -134,7 +134,7 @@ class SocketModeBot:
             ping_interval=ping_seconds,
             concurrency=concurrency,
         )
-        self.health = HealthOnlyWsgi(runtime.db, self.connected)
+        self.health = HealthOnlyWsgi(runtime.db, self.connected, create_billing_api(runtime, self.answerer))
         self._keeper_seconds = keeper_seconds
         self._silence_limit = ping_seconds * SILENCE_PINGS
         self._watched: tuple[str, float] = ("", 0.0)  # the session looked at, and since when

@@ -1,5 +1,6 @@
-"""The HTTP surface: `POST /slack/events` for Slack, `GET /healthz` for load balancers; in Socket
-Mode only `GET /healthz`, which also says whether the socket to Slack is connected."""
+"""The HTTP surface: `POST /slack/events` for Slack, `GET /healthz` for load balancers, and the
+billing API under `/api/` when COLLECT_API_SECRET is set (handlers/api.py); in Socket Mode
+`GET /healthz`, which also says whether the socket to Slack is connected, and the billing API."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 
+from handlers.api import BillingApi, HttpRequest
 from storage.database import Database
 
 if TYPE_CHECKING:
@@ -24,15 +26,25 @@ MAX_BODY_BYTES = 1_000_000
 
 
 class CollectBotWsgi:
-    def __init__(self, bolt_app: App, db: Database, answerer: Answerer, signing_secret: str) -> None:
+    def __init__(
+        self,
+        bolt_app: App,
+        db: Database,
+        answerer: Answerer,
+        signing_secret: str,
+        api: BillingApi | None = None,
+    ) -> None:
         self.bolt_app = bolt_app
         self.db = db
         self.answerer = answerer
+        self.api = api
         self._verifier = SignatureVerifier(signing_secret)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        if self.api is not None and self.api.serves(path):
+            return serve_api(self.api, environ, start_response)
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self._health(start_response)
         if path == "/slack/events" and method == "POST":
@@ -78,21 +90,54 @@ class CollectBotWsgi:
 
 class HealthOnlyWsgi:
     """Socket Mode's HTTP surface: Slack's requests come over the socket, so only `GET /healthz` is
-    served, and it answers 503 while the socket is not connected (a balancer or an orchestrator
-    then sees the process is not doing its work) as well as when the database is unreachable."""
+    served (and the billing API, which has its own signature). `/healthz` answers 503 while the
+    socket is not connected (a balancer or an orchestrator then sees the process is not doing its
+    work) as well as when the database is unreachable."""
 
-    def __init__(self, db: Database, connected: Callable[[], bool]) -> None:
+    def __init__(self, db: Database, connected: Callable[[], bool], api: BillingApi | None = None) -> None:
         self.db = db
         self.connected = connected
+        self.api = api
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self.api is not None and self.api.serves(environ.get("PATH_INFO", "")):
+            return serve_api(self.api, environ, start_response)
         if environ.get("PATH_INFO", "") != "/healthz" or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return _plain(start_response, "404 Not Found", "not found (Socket Mode: GET /healthz only)")
+            return _plain(
+                start_response, "404 Not Found", "not found (Socket Mode: GET /healthz and the API only)"
+            )
         if not self.connected():
             return _plain(start_response, "503 Service Unavailable", "not connected to Slack")
         if not self.db.is_reachable():
             return _plain(start_response, "503 Service Unavailable", "database unreachable")
         return _plain(start_response, "200 OK", "ok")
+
+
+def serve_api(api: BillingApi, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    stream = environ.get("wsgi.input")
+    announced = environ.get("CONTENT_LENGTH")
+    try:
+        length = max(0, int(announced)) if announced else None
+    except ValueError:
+        length = None
+
+    def read(most: int) -> bytes:
+        if stream is None:
+            return b""
+        # Never more than announced: a WSGI server may block waiting for bytes that never come.
+        return bytes(stream.read(most if length is None else min(most, length)))
+
+    headers = {
+        name[5:].replace("_", "-").lower(): str(value)
+        for name, value in environ.items()
+        if name.startswith("HTTP_")
+    }
+    request = HttpRequest(
+        environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""), headers, length, read
+    )
+    response = api(request)
+    start_response(response.status_line, response.all_headers)
+    return [response.body]
 
 
 def _content_length(environ: WSGIEnvironment) -> int:

@@ -32,7 +32,8 @@ class ImportSummary:
     skipped_duplicate: int = 0
     bad_rows: tuple[BadRow, ...] = ()
     outcomes: tuple[ItemOutcome, ...] = ()
-    """Per data row, in line order (payments; empty for kinds that do not report rows one by one)."""
+    """Per data row, in line order (payments and accounts; empty for kinds that do not report rows
+    one by one)."""
     arrived: tuple[ArrivedPayment, ...] = ()
     """The payments this import wrote, for what a live payment changes at once (the agent told)."""
 
@@ -75,6 +76,10 @@ class ItemResult(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     REFUSED = "refused"
+    # Accounts: an upsert either makes the account, changes it, finds it as it is, or is refused.
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True, slots=True)

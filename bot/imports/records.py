@@ -9,7 +9,7 @@ Payments go one by one through `apply_payment`, exactly as `/collect pay` record
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -66,8 +66,6 @@ AfterImport = Callable[[Session, ImportSummary], None]
 """Run inside the import's transaction once its rows are written: what the import causes (messages
 to queue, alerts to clear) commits with it or not at all."""
 
-ACTOR = "import"
-SOURCE = "import"
 # Rows per statement batch: the progress bar moves per batch, and IN lists stay under SQLite's limit.
 BATCH = 2000
 LOOKUP_BATCH = 900
@@ -98,15 +96,13 @@ def import_agents(
     checked = check_agents(_counted(csv_file.records, progress, "checking agents"))
     _refuse_bad_rows(checked, options)
     fields = tuple(name for name in _AGENT_FIELDS if name == "name" or name in csv_file.columns)
-    writer = _Writer(session, table, ImportKind.AGENTS, options.now)
+    writer = _Writer(session, table, ImportKind.AGENTS, options.now, options.actor)
     for _line, row in _counted(checked.rows, progress, "writing agents"):
         values = _db_values(row.values())
         old = existing.get(row.slack_user_id)
         if old is None:
             new = {**values, "active": True, "created_at": options.now, "updated_at": options.now}
-            writer.create(
-                new, _audit(options.now, "agent", "import.created", row.slack_user_id, None, values)
-            )
+            writer.create(new, writer.audit_row("agent", "import.created", row.slack_user_id, None, values))
         else:
             writer.change(old, {name: values[name] for name in fields}, "agent", row.slack_user_id)
     return writer.finish(checked.bad)
@@ -136,19 +132,26 @@ def import_accounts(
     today = options.now.astimezone(options.zone).date()
     checked = check_accounts(records, roster=roster, currencies=currencies, today=today)
     _refuse_bad_rows(checked, options)
-    fields = _ACCOUNT_REQUIRED_FIELDS + tuple(
-        name for name in _ACCOUNT_OPTIONAL_FIELDS if name in csv_file.columns
-    )
-    writer = _Writer(session, table, ImportKind.ACCOUNTS, options.now)
-    for _line, row in _counted(checked.rows, progress, "writing accounts"):
+    own_columns = {record.line: record.columns for record in csv_file.records if record.columns is not None}
+    writer = _Writer(session, table, ImportKind.ACCOUNTS, options.now, options.actor)
+    outcomes = [ItemOutcome(bad.line, ItemResult.REFUSED, bad.reason) for bad in checked.bad]
+    for line, row in _counted(checked.rows, progress, "writing accounts"):
+        columns = own_columns.get(line, csv_file.columns)
+        fields = _ACCOUNT_REQUIRED_FIELDS + tuple(
+            name for name in _ACCOUNT_OPTIONAL_FIELDS if name in columns
+        )
         old = existing.get(row.key)
         if old is None:
             new = _new_account(row, options.now)
             after = {name: new.get(name) for name in audit.AUDITED_ACCOUNT_FIELDS}
-            writer.create(new, _audit(options.now, "account", "import.created", row.account_id, None, after))
+            created = writer.audit_row("account", "import.created", row.account_id, None, after)
+            writer.create(new, created)
+            outcomes.append(ItemOutcome(line, ItemResult.CREATED))
         else:
-            writer.change(old, _account_target(old, row, fields), "account", str(old["account_id"]))
-    return writer.finish(checked.bad)
+            changed = writer.change(old, _account_target(old, row, fields), "account", str(old["account_id"]))
+            outcomes.append(ItemOutcome(line, ItemResult.UPDATED if changed else ItemResult.UNCHANGED))
+    summary = writer.finish(checked.bad)
+    return replace(summary, outcomes=tuple(sorted(outcomes, key=lambda outcome: outcome.line)))
 
 
 def _new_account(row: AccountRow, now: datetime) -> dict[str, Any]:
@@ -315,7 +318,7 @@ def import_contacts(
     recorded = _recorded_contact_keys(
         session, [row.dedupe_key for _line, row in checked.rows if row.dedupe_key]
     )
-    writer = _Writer(session, table_of(Contact), ImportKind.CONTACTS, options.now)
+    writer = _Writer(session, table_of(Contact), ImportKind.CONTACTS, options.now, options.actor)
     for _line, row in _counted(checked.rows, progress, "writing contacts"):
         if row.dedupe_key in recorded:
             writer.skipped_duplicate += 1
@@ -329,7 +332,7 @@ def import_contacts(
                 "agent": row.agent,
                 "notes": row.notes,
                 "callback_on": row.callback_on,
-                "source": SOURCE,
+                "source": options.source,
                 "dedupe_key": row.dedupe_key,
                 "created_at": options.now,
             },
@@ -338,7 +341,7 @@ def import_contacts(
     if writer.created:
         # One line for the whole history: each contact is itself the record of what happened.
         count = {"count": writer.created}
-        writer.audit(_audit(options.now, "import", "import.contacts", "contacts", None, count))
+        writer.audit(writer.audit_row("import", "import.contacts", "contacts", None, count))
     summary = writer.finish(checked.bad)
     refresh_last_contacts(session, sorted({account_pks[row.key] for _line, row in checked.rows}))
     return summary
@@ -401,11 +404,12 @@ class _Writer:
     BATCH rows as they fill up, so memory stays flat however long the file; the transaction makes
     the whole file one change all the same."""
 
-    def __init__(self, session: Session, table: Table, kind: ImportKind, now: datetime) -> None:
+    def __init__(self, session: Session, table: Table, kind: ImportKind, now: datetime, actor: str) -> None:
         self._session = session
         self._table = table
         self._kind = kind
         self._now = now
+        self._actor = actor
         self._inserts: list[dict[str, Any]] = []
         self._updates: list[dict[str, Any]] = []
         self._audits: list[dict[str, Any]] = []
@@ -418,22 +422,43 @@ class _Writer:
             self.audit(audit_row)
         self._flush_full()
 
-    def change(self, old: RowMapping, target: dict[str, Any], entity: str, key: str) -> None:
-        """Update `old` to `target` when any value differs; the audit row holds only what changed."""
+    def change(self, old: RowMapping, target: dict[str, Any], entity: str, key: str) -> bool:
+        """Update `old` to `target` when any value differs; the audit row holds only what changed.
+        Whether anything did."""
         changed = [name for name, value in target.items() if old[name] != value]
         if not changed:
             self.unchanged += 1
-            return
+            return False
         self.updated += 1
         # Every update of one file sets the same columns, so they share one executemany statement.
         self._updates.append({**target, "updated_at": self._now, "pk": old["id"]})
         before = {name: old[name] for name in changed}
         after = {name: target[name] for name in changed}
-        self.audit(_audit(self._now, entity, "import.updated", key, before, after))
+        self.audit(self.audit_row(entity, "import.updated", key, before, after))
         self._flush_full()
+        return True
 
     def audit(self, audit_row: dict[str, Any]) -> None:
         self._audits.append(audit_row)
+
+    def audit_row(
+        self,
+        entity: str,
+        action: str,
+        key: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """An audit row naming who the import records as its actor (an API key's label, or "import")."""
+        return {
+            "at": self._now,
+            "actor": self._actor,
+            "action": action,
+            "entity": entity,
+            "entity_key": key,
+            "before": audit.snapshot(before) if before is not None else None,
+            "after": audit.snapshot(after) if after is not None else None,
+        }
 
     def finish(self, bad_rows: Sequence[BadRow]) -> ImportSummary:
         self._flush()
@@ -459,25 +484,6 @@ class _Writer:
         if self._audits:
             self._session.execute(insert(table_of(AuditEntry)), self._audits)
         self._inserts, self._updates, self._audits = [], [], []
-
-
-def _audit(
-    now: datetime,
-    entity: str,
-    action: str,
-    key: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> dict[str, Any]:
-    return {
-        "at": now,
-        "actor": ACTOR,
-        "action": action,
-        "entity": entity,
-        "entity_key": key,
-        "before": audit.snapshot(before) if before is not None else None,
-        "after": audit.snapshot(after) if after is not None else None,
-    }
 
 
 def _refuse_bad_rows(checked: Checked[RowT], options: ImportOptions) -> None:

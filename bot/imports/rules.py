@@ -142,6 +142,9 @@ class Record:
     line: int
     cells: Mapping[str, str]
     problem: str | None = None
+    columns: frozenset[str] | None = None
+    """The optional columns this record sets, when that is its own (an API item names its fields,
+    and one it leaves out keeps its recorded value); None: the file's columns, as in a CSV."""
 
 
 @dataclass(frozen=True, slots=True)
