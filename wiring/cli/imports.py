@@ -24,14 +24,17 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import DataError
+from sqlalchemy.orm import Session
 
+from bot.assignments.records.arrivals import payments_arrived
 from bot.clock import SystemClock
-from bot.imports.desk import import_file
+from bot.imports.desk import AfterImport, import_file
 from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, NoProgress, RowsRejectedError
 from bot.imports.model import Progress as ProgressReport
 from bot.imports.rules import CsvFile, CsvFormatError, read_csv
+from bot.runtime import Runtime
 from bot.settings import Settings
-from storage.database import database_reason, open_database
+from storage.database import Database, database_reason, open_database
 from storage.schema import prepare_schema
 from wiring.cli.terminal import StartupError, say
 
@@ -80,7 +83,7 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         prepare_schema(db)
         with progress_report() as progress:
-            summary = import_file(db, csv_file, options, progress)
+            summary = import_file(db, csv_file, options, progress, after=_live_effects(settings, db, options))
     except RowsRejectedError as rejected:
         _print_bad_rows(name, rejected.bad_rows)
         say(_rejection(rejected))
@@ -100,6 +103,19 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     _print_bad_rows(name, summary.bad_rows)
     print(summary_line(summary))
     return EXIT_IMPORTED
+
+
+def _live_effects(settings: Settings, db: Database, options: ImportOptions) -> AfterImport:
+    """What the payments change at once, as when they come by the API: the agents whose lists have
+    the accounts told (their morning message edited, a DM), the alerts they answer cleared; queued in
+    the import's transaction, delivered by the running bot's outbox. The agents' Homes show the
+    payments when next opened or refreshed: this process has no Home refresher of its own."""
+    runtime = Runtime(settings=settings, db=db, clock=SystemClock())
+
+    def after(session: Session, summary: ImportSummary) -> None:
+        payments_arrived(session, runtime, summary.arrived, options.now)
+
+    return after
 
 
 @dataclass
