@@ -41,7 +41,7 @@ from bot.blocks.kit import (
     pack_lines,
     section,
 )
-from bot.blocks.mrkdwn import clip, local_time, mention, one_line
+from bot.blocks.mrkdwn import clip, clip_escaped, local_time, mention, one_line
 from bot.ids import ActionId
 from bot.interactions import WorklistChoice, WorklistPage
 from bot.language.model import N_, _, counted, number, speaker
@@ -195,8 +195,9 @@ def _line_text(line: WorklistLine, worklist: Worklist, *, show_done: bool) -> st
     hours = "" if show_done and line.done else _callable_text(line, worklist)
     # A payment today is said whether the line is done or not: nobody calls a customer who just paid.
     kept = [row for row in (_paid_text(line, worklist), hours) if row]
-    # The caps above keep real lines under the limit; this guards absurd ranks and day counts.
-    text = clip("\n".join(rows), LINE_TEXT_LIMIT - sum(len(row) + 1 for row in kept))
+    # The caps above keep real lines under the limit; this guards absurd ranks and day counts (and
+    # never leaves half an entity: the rows are escaped already).
+    text = clip_escaped("\n".join(rows), LINE_TEXT_LIMIT - sum(len(row) + 1 for row in kept))
     return "\n".join([text, *kept])
 
 
