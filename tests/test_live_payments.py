@@ -414,3 +414,21 @@ def test_the_dm_names_the_most_important_first_and_counts_the_rest() -> None:
     with speaking("pt-BR"):
         one = _text(paid_on_list_dm(paid[-1:], NEW_YORK, TODAY))
     assert "`ACC-1` (Customer 1) na sua fila de hoje: pagou US$ 250,00" in one
+
+
+def test_a_feed_clearing_many_alerts_writes_one_audit_row_whose_key_fits(bot: RunningBot) -> None:
+    add_agent(bot.runtime.db, AGENT, "Ana Agent")
+    for n in range(30):
+        add_account(bot.runtime.db, f"BIG-{n:02}", "25000.00", assigned_to=AGENT)
+    bot.run_job(ALERTS, MONDAY_9AM + timedelta(hours=1))
+    with bot.runtime.db.reading() as session:
+        assert (
+            session.scalar(select(func.count()).select_from(Alert).where(Alert.cleared_at.is_(None))) or 0
+        ) >= 30
+    rows = "".join(f"BIG-{n:02},25000.00,2026-11-23T10:00:00,wire,W-{n}\n" for n in range(30))
+    import_payments(bot, rows, MONDAY_9AM + timedelta(hours=2))
+    with bot.runtime.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Alert).where(Alert.cleared_at.is_(None))) == 0
+        audits = session.scalars(select(AuditEntry).where(AuditEntry.action == "alerts.cleared")).all()
+    assert len(audits) == 1 and len(audits[0].entity_key) <= 64
+    assert len((audits[0].after or {})["cleared"]) >= 30

@@ -5,7 +5,7 @@ the alerts a payment answers, cleared as it arrives; the facts each account is j
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -265,6 +265,8 @@ def alert_facts(account: Account, broken: list[Promise], zone: object) -> AlertF
 # Accounts the alerts job does not judge at all: whatever was raised on them clears at its next run.
 _NOT_JUDGED = frozenset({*CLOSED_STATUSES, AccountStatus.ON_HOLD, AccountStatus.LEGAL})
 ANSWERED_BY_A_PAYMENT = N_("Cleared: a payment arrived")
+LOOKUP_BATCH = 500
+AUDIT_KEY_LENGTH = 64
 
 
 def clear_answered(
@@ -276,33 +278,29 @@ def clear_answered(
     channel message listing an account whose alerts all cleared is edited to say so. Judged by the
     job's own rules (bot.alerts.rules), so an alert cleared here is one the job would clear too,
     never raised again by its next run."""
-    if not account_pks:
-        return []
-    alerts = list(
-        session.scalars(
-            select(Alert)
-            .where(Alert.account_pk.in_(sorted(account_pks)), Alert.cleared_at.is_(None))
-            .order_by(Alert.id)
-            .with_for_update()
-        )
-    )
+    alerts: list[Alert] = []
+    for chunk in _chunks(sorted(account_pks)):
+        # An alert a supervisor is acting on this moment is left to the next run: waiting for it
+        # here, with the accounts locked by the payments, could deadlock with that action, which
+        # locks the alert before the account.
+        query = select(Alert).where(Alert.account_pk.in_(chunk), Alert.cleared_at.is_(None))
+        alerts += session.scalars(query.order_by(Alert.id).with_for_update(skip_locked=True))
     if not alerts:
         return []
-    holding = _conditions_holding(session, runtime, {alert.account_pk for alert in alerts}, now)
+    holding, names = _conditions_holding(session, runtime, {alert.account_pk for alert in alerts}, now)
     cleared = [alert for alert in alerts if alert.condition not in holding[alert.account_pk]]
     if not cleared:
         return []
-    rows = session.execute(select(Account.id, Account.account_id).where(Account.id.in_(sorted(holding))))
-    names = dict(rows.all())
     for alert in cleared:
         alert.cleared_at = now
+    ids = ",".join(str(alert.id) for alert in cleared)
     audit.record(
         session, at=now, actor=actor, action="alerts.cleared", entity="alert",
-        entity_key=",".join(str(alert.id) for alert in cleared)[:200],
-        after={"cleared": [
+        entity_key=ids if len(ids) <= AUDIT_KEY_LENGTH else f"{cleared[0].id}+{len(cleared) - 1} more",
+        after={"by": "payment", "cleared": [
             {"alert": alert.id, "account": names.get(alert.account_pk), "condition": alert.condition}
             for alert in cleared
-        ], "by": "payment"},
+        ]},
     )  # fmt: skip
     _edit_cleared_lines(session, runtime, alerts, cleared, now)
     return cleared
@@ -310,21 +308,31 @@ def clear_answered(
 
 def _conditions_holding(
     session: Session, runtime: Runtime, account_pks: set[int], now: datetime
-) -> dict[int, set[str]]:
+) -> tuple[dict[int, set[str]], dict[int, str]]:
+    """The conditions each account has now, and its account id."""
     today, zone = team_today(now, runtime.zone), runtime.zone
     limits = thresholds(runtime)
     is_working_day = runtime.settings.work_calendar.is_working_day
-    broken = broken_promises(session, today, limits.grace_days, only=account_pks)
     holding: dict[int, set[str]] = {pk: set() for pk in account_pks}
-    for account in session.scalars(select(Account).where(Account.id.in_(sorted(account_pks)))):
-        if account.status in _NOT_JUDGED:
-            continue
-        facts = alert_facts(account, broken.get(account.id, []), zone)
-        limit = replace(limits, high_value=runtime.settings.high_value_for(account.currency))
-        holding[account.id] = {
-            str(raised.condition) for raised in raised_conditions(facts, today, limit, is_working_day)
-        }
-    return holding
+    names: dict[int, str] = {}
+    for chunk in _chunks(sorted(account_pks)):
+        broken = broken_promises(session, today, limits.grace_days, only=chunk)
+        for account in session.scalars(select(Account).where(Account.id.in_(chunk))):
+            names[account.id] = account.account_id
+            if account.status in _NOT_JUDGED:
+                continue
+            facts = alert_facts(account, broken.get(account.id, []), zone)
+            limit = replace(limits, high_value=runtime.settings.high_value_for(account.currency))
+            raised = raised_conditions(facts, today, limit, is_working_day)
+            holding[account.id] = {str(item.condition) for item in raised}
+    return holding, names
+
+
+def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+    """Ids a few hundred at a time: a big feed's accounts would pass the databases' limits on
+    parameters in one IN (...)."""
+    for start in range(0, len(items), LOOKUP_BATCH):
+        yield items[start : start + LOOKUP_BATCH]
 
 
 def _edit_cleared_lines(
