@@ -24,6 +24,7 @@ from bot.blocks.kit import Reply
 from bot.blocks.worklist import paid_on_list_dm, worklist_reply
 from bot.clock import SystemClock, team_today
 from bot.cockpit.desk import publish_home
+from bot.ids import ActionId, BlockId
 from bot.imports.desk import import_file
 from bot.imports.model import ImportKind, ImportOptions, ImportSummary
 from bot.imports.rules import read_csv
@@ -202,6 +203,51 @@ def test_a_supervisors_payment_on_an_agents_account_tells_the_agent(morning: Run
     told = dms(morning, AGENT)
     assert len(told) == 2 and "on your list today: paid $100.00" in shown(told[1])
     assert len(edits(morning)) == 1
+    assert "paid $100.00 at" in json.dumps(published_home(morning, AGENT), ensure_ascii=False)
+
+
+def test_a_supervisors_payment_by_the_form_refreshes_the_agents_home(morning: RunningBot) -> None:
+    morning.run_morning()
+    morning.clock.set(AT_10_42)
+    typed = morning.send.slash_command("U0SUPER1", "pay")
+    assert typed.status == 200
+    view = morning.slack.wait_for("views.open")[0].response["view"]
+    values: dict[str, Any] = {
+        BlockId.ACCOUNT: {
+            ActionId.ACCOUNT_PICKER: {"type": "external_select", "selected_option": {"value": "ACC-1"}}
+        },
+        BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "100"}},
+        BlockId.METHOD: {
+            ActionId.METHOD_SELECT: {"type": "static_select", "selected_option": {"value": "cash"}}
+        },
+        BlockId.REFERENCE: {ActionId.REFERENCE_INPUT: {"type": "plain_text_input", "value": None}},
+    }
+    assert morning.send.view_submission("U0SUPER1", view, values).status == 200
+    assert "paid $100.00 at" in json.dumps(published_home(morning, AGENT), ensure_ascii=False)
+
+
+def test_a_supervisors_confirmed_overpayment_refreshes_the_agents_home(morning: RunningBot) -> None:
+    morning.run_morning()
+    morning.clock.set(AT_10_42)
+    question = morning.send.slash_command("U0SUPER1", "pay ACC-1 300 ach")
+    assert "more than the balance" in json.dumps(question.json())
+    message = {"ts": "1.1", "blocks": question.json()["blocks"], "channel": "C0GENERAL"}
+    clicked = morning.send.block_actions(
+        "U0SUPER1", [{"action_id": ActionId.CONFIRM_OVERPAYMENT}], message=message
+    )
+    assert clicked.status == 200
+    assert "paid $300.00 at" in json.dumps(published_home(morning, AGENT), ensure_ascii=False)
+
+
+def published_home(bot: RunningBot, user: str) -> dict[str, Any]:
+    """The last Home published for `user`, once one has been."""
+    wanted = 1
+    while True:
+        published = bot.slack.wait_for("views.publish", count=wanted)
+        mine: list[dict[str, Any]] = [c.params["view"] for c in published if c.params.get("user_id") == user]
+        if mine:
+            return mine[-1]
+        wanted = len(published) + 1
 
 
 # --- A kept promise, a cleared alert -----------------------------------------------------------------
