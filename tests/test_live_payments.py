@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.alerts.job import JOB as ALERTS
+from bot.assignments.job.daily import JOB as MORNING
 from bot.assignments.model import PaidOnList, PaidToday, Worklist, WorklistLine
 from bot.assignments.records.arrivals import payments_arrived
 from bot.blocks.kit import Reply
@@ -32,8 +33,9 @@ from bot.language.render import speaking
 from bot.outbox.job import deliver_due
 from bot.outbox.records import State, enqueue
 from bot.runtime import Runtime
+from schedules.runner import run_job
 from storage.models import Alert, Assignment, AuditEntry, OutboxMessage, Promise
-from tests.conftest import MONDAY_9AM, RunningBot
+from tests.conftest import MONDAY_9AM, RunningBot, bot_settings
 from tests.portfolio import add_account, add_agent
 from wiring.cli.main import main
 from wiring.standin.web_api import SlackStandIn
@@ -146,6 +148,34 @@ def test_several_payments_for_one_agent_make_one_dm_and_edits_in_order(morning: 
     edited = edits(morning)
     assert len(edited) == 2 and "paid $5.00 at" in shown(edited[1]) and "paid $10.00 at" in shown(edited[1])
     assert len(dms(morning, AGENT)) == 3
+
+
+def test_a_morning_message_still_queued_is_sent_then_edited(morning: RunningBot) -> None:
+    morning.clock.set(MONDAY_9AM)
+    run_job(morning.runtime, MORNING, MONDAY_9AM, by="test")  # planned, not delivered yet
+    import_payments(morning, "ACC-1,100.00,2026-11-23T10:42:00,ach,REF-1\n")
+    calls = [c for c in morning.slack.calls() if c.method in {"chat.postMessage", "chat.update"}]
+    to_ana = [c for c in calls if c.params.get("channel") == AGENT or c.method == "chat.update"]
+    assert [c.method for c in to_ana] == ["chat.postMessage", "chat.update", "chat.postMessage"]
+    assert "paid $100.00 at" in shown(to_ana[1].params) and "paid $100.00 at" in shown(to_ana[2].params)
+
+
+def test_a_morning_message_given_up_on_is_not_edited_and_blocks_nothing(morning: RunningBot) -> None:
+    morning.clock.set(MONDAY_9AM)
+    run_job(morning.runtime, MORNING, MONDAY_9AM, by="test")
+    with morning.runtime.db.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == f"worklist:{TODAY.isoformat()}:{AGENT}")
+            .values(state=State.FAILED)
+        )
+    import_payments(morning, "ACC-1,100.00,2026-11-23T10:42:00,ach,REF-1\n")
+    assert edits(morning) == []
+    told = dms(morning, AGENT)
+    assert len(told) == 1 and "on your list today: paid $100.00" in shown(told[0])
+    with morning.runtime.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.kind == "worklist-edit")) == 0  # fmt: skip
 
 
 def test_an_account_on_no_list_today_tells_nobody(morning: RunningBot) -> None:
@@ -407,6 +437,10 @@ def test_the_cli_import_tells_the_agent(
     # No morning message was queued for this list: nothing to edit, only the DM.
     assert [(m.kind, m.channel) for m in queued] == [("payment-arrived", AGENT)]
     assert "on your list today: paid $250.00 on " in shown(queued[0].payload)
+    # The running bot delivers it (here: a runtime on the system's clock, as `serve` has).
+    deliver_due(Runtime(settings=bot_settings(database_url, standin), db=db))
+    told = [c.params for c in standin.calls("chat.postMessage") if c.params.get("channel") == AGENT]
+    assert len(told) == 1 and "`ACC-1` (Maria Silva) on your list today: paid $250.00" in shown(told[0])
     assert main(["import", "payments", str(path)]) == 0
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
