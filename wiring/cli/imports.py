@@ -27,7 +27,8 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from bot.assignments.records.arrivals import payments_arrived
-from bot.clock import SystemClock
+from bot.assignments.records.worklists import agents_listed
+from bot.clock import SystemClock, team_today
 from bot.imports.desk import AfterImport, import_file
 from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, NoProgress, RowsRejectedError
 from bot.imports.model import Progress as ProgressReport
@@ -83,7 +84,8 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         prepare_schema(db)
         with progress_report() as progress:
-            summary = import_file(db, csv_file, options, progress, after=_live_effects(settings, db, options))
+            after = _live_effects(settings, db, options) if kind == ImportKind.PAYMENTS else None
+            summary = import_file(db, csv_file, options, progress, after=after)
     except RowsRejectedError as rejected:
         _print_bad_rows(name, rejected.bad_rows)
         say(_rejection(rejected))
@@ -111,6 +113,13 @@ def _live_effects(settings: Settings, db: Database, options: ImportOptions) -> A
     the import's transaction, delivered by the running bot's outbox. The agents' Homes show the
     payments when next opened or refreshed: this process has no Home refresher of its own."""
     runtime = Runtime(settings=settings, db=db, clock=SystemClock())
+    if settings.slack_bot_token.get_secret_value():
+        # Each agent's language is asked of Slack now, and remembered, rather than inside the
+        # import's transaction, where every answer waited for would hold the accounts locked.
+        with db.reading() as session:
+            agents = agents_listed(session, team_today(options.now, settings.zone))
+        for agent in agents:
+            runtime.locale_of(agent)
 
     def after(session: Session, summary: ImportSummary) -> None:
         payments_arrived(session, runtime, summary.arrived, options.now)

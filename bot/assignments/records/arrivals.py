@@ -48,8 +48,10 @@ def payments_arrived(
     if not arrived:
         return set()
     day = team_today(now, runtime.zone)
-    recorded_by = _recorders(session, [payment.payment_id for payment in arrived])
     listed = _listed_today(session, day, {payment.account_pk for payment in arrived})
+    # Who recorded them: for the payments on a list, and the first one's for the audit.
+    asked = {payment.payment_id for payment in arrived if payment.account_pk in listed}
+    recorded_by = _recorders(session, [arrived[0].payment_id, *asked])
     latest: dict[str, dict[int, ArrivedPayment]] = defaultdict(dict)
     for payment in sorted(arrived, key=lambda payment: payment.payment_id):
         line = listed.get(payment.account_pk)
@@ -120,7 +122,7 @@ def _listed_today(session: Session, day: date, account_pks: set[int]) -> dict[in
 
 def _recorders(session: Session, payment_ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
-    for chunk in _chunks(sorted(payment_ids), LOOKUP_BATCH):
+    for chunk in _chunks(sorted(set(payment_ids)), LOOKUP_BATCH):
         rows = session.execute(select(Payment.id, Payment.recorded_by).where(Payment.id.in_(chunk)))
         found.update(rows.all())
     return found
@@ -134,10 +136,11 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 def payment_recorded(session: Session, runtime: Runtime, payment_id: int, now: datetime) -> set[str]:
     """payments_arrived for one payment typed in Slack (by a supervisor on an agent's account, say)."""
     payment = session.get_one(Payment, payment_id)
+    account = session.get_one(Account, payment.account_pk)  # locked by the payment: no query
     arrived = ArrivedPayment(
         payment_id=payment.id,
         account_pk=payment.account_pk,
-        account_id="",
+        account_id=account.account_id,
         amount=payment.amount,
         currency=payment.currency,
         method=payment.method,

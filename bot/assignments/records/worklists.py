@@ -193,5 +193,10 @@ def _facts_now(row: Any, zone: ZoneInfo) -> AccountFacts:
     )
 
 
+def agents_listed(session: Session, day: date) -> list[str]:
+    """The agents with a list on `day`."""
+    return list(session.scalars(select(Assignment.agent).where(Assignment.work_date == day).distinct()))
+
+
 def has_worklists(session: Session, day: date) -> bool:
     return session.scalar(select(Assignment.id).where(Assignment.work_date == day).limit(1)) is not None
