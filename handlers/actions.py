@@ -27,12 +27,14 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         user = body["user"]["id"]
 
         def confirm_then_refresh() -> None:
+            told: set[str] = set()
             respond_safely(
                 respond,
-                lambda: _confirm(runtime, key, user, str(action.get("value", ""))),
+                lambda: _confirm(runtime, key, user, str(action.get("value", "")), told),
                 replace_original=True,
             )
-            answerer.homes.request(user)
+            for person in (user, *sorted(told - {user})):
+                answerer.homes.request(person)
 
         answerer.later(confirm_then_refresh)
 
@@ -44,7 +46,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         answerer.later(lambda: respond_safely(respond, lambda: cancelled, replace_original=True))
 
 
-def _confirm(runtime: Runtime, key: CarriedKey, user: str, value: str) -> Reply:
+def _confirm(runtime: Runtime, key: CarriedKey, user: str, value: str, told: set[str]) -> Reply:
     """The payment the bot asked about, as it signed it into the button: a made-up value records nothing."""
     try:
         request = OverpaymentToConfirm.decode(value, key)
@@ -64,4 +66,5 @@ def _confirm(runtime: Runtime, key: CarriedKey, user: str, value: str) -> Reply:
         )
     except DuplicatePaymentError as error:
         raise UserError(_("This payment was already recorded."), error.problem) from None
+    told.update(outcome.told)  # the list's agent, when the payment is on someone else's list
     return render.payment_recorded(outcome)

@@ -83,16 +83,24 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             modal = _MODALS[parsed.subcommand](origin)
             answerer.later(lambda: client.views_open(trigger_id=command["trigger_id"], view=modal))
             return
-        refresh = (lambda: answerer.homes.request(user)) if isinstance(parsed, CHANGES_A_WORKLIST) else None
+        # Whoever else's list the command changed (a payment on an agent's account): their Homes too.
+        told: set[str] = set()
+
+        def refresh_homes() -> None:
+            for person in (user, *sorted(told - {user})):
+                answerer.homes.request(person)
+
+        refresh = refresh_homes if isinstance(parsed, CHANGES_A_WORKLIST) else None
 
         def work() -> Reply:
             refuse_replayed_command(runtime, request.headers, socket_mode=request.mode == "socket_mode")
-            return execute(runtime, user, parsed)
+            return execute(runtime, user, parsed, told)
 
         answerer.answer(ack, respond, work, then=refresh)
 
 
-def execute(runtime: Runtime, user: str, command: Command) -> Reply:
+def execute(runtime: Runtime, user: str, command: Command, told: set[str] | None = None) -> Reply:
+    """The command's answer; `told` gathers the other people whose lists it changed."""
     match command:
         case HelpCommand():
             return render.help_reply()
@@ -113,6 +121,8 @@ def execute(runtime: Runtime, user: str, command: Command) -> Reply:
                 runtime, actor=user, account_id=command.account_id, amount_text=command.amount_text,
                 method=command.method, reference=command.reference,
             )  # fmt: skip
+            if told is not None and not isinstance(asked, desk.PaymentToConfirm):
+                told.update(asked.told)
             return render.payment_answer(asked, CarriedKey(runtime.settings.slack_signing_secret))
         case PromiseCommand():
             promised = desk.promise(

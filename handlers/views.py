@@ -49,19 +49,24 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     key = CarriedKey(runtime.settings.slack_signing_secret)
 
     def submit(
-        work: Callable[[str, Values, str], Reply], blocks_in_view: set[BlockId]
+        work: Callable[[str, Values, str, set[str]], Reply], blocks_in_view: set[BlockId]
     ) -> Callable[..., None]:
+        """`work` adds to its last argument the other people whose lists it changed (a payment on
+        an agent's account): their Homes are refreshed too."""
+
         def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
             user = body["user"]["id"]
             values: Values = view.get("state", {}).get("values", {})
+            told: set[str] = set()
 
             def run() -> Reply:
                 form_origin(view, key)  # made up or tampered: refused before anything is read
-                return work(user, values, str(view.get("id", "")))
+                return work(user, values, str(view.get("id", "")), told)
 
             def done(reply: Reply) -> None:
                 tell_person(runtime, user, reply)
-                answerer.homes.request(user)
+                for person in (user, *sorted(told - {user})):
+                    answerer.homes.request(person)
 
             answer_submission(answerer, runtime, ack, user, run, blocks=blocks_in_view, done=done)
 
@@ -70,19 +75,19 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
     ledger_blocks = {BlockId.ACCOUNT}
     app.view(CallbackId.LOG_MODAL)(
         submit(
-            lambda u, v, view_id: _log(runtime, u, v, view_id),
+            lambda u, v, view_id, _told: _log(runtime, u, v, view_id),
             ledger_blocks | {BlockId.CHANNEL, BlockId.OUTCOME, BlockId.NOTES},
         )
     )
     app.view(CallbackId.PAY_MODAL)(
         submit(
-            lambda u, v, view_id: _pay(runtime, key, u, v, view_id),
+            lambda u, v, view_id, told: _pay(runtime, key, u, v, view_id, told),
             ledger_blocks | {BlockId.AMOUNT, BlockId.METHOD, BlockId.REFERENCE},
         )
     )
     app.view(CallbackId.PROMISE_MODAL)(
         submit(
-            lambda u, v, view_id: _promise(runtime, u, v, view_id),
+            lambda u, v, view_id, _told: _promise(runtime, u, v, view_id),
             ledger_blocks | {BlockId.AMOUNT, BlockId.DATE},
         )
     )
@@ -103,7 +108,7 @@ def _log(runtime: Runtime, user: str, values: Values, view_id: str) -> Reply:
     return render.contact_logged(outcome)
 
 
-def _pay(runtime: Runtime, key: CarriedKey, user: str, values: Values, view_id: str) -> Reply:
+def _pay(runtime: Runtime, key: CarriedKey, user: str, values: Values, view_id: str, told: set[str]) -> Reply:
     method = optional_selected(values, BlockId.METHOD, ActionId.METHOD_SELECT)
     typed_reference = text_of(values, BlockId.REFERENCE, ActionId.REFERENCE_INPUT)
     reference = within_limit(typed_reference, MAX_REFERENCE_LENGTH, "reference") or None
@@ -116,6 +121,8 @@ def _pay(runtime: Runtime, key: CarriedKey, user: str, values: Values, view_id: 
         runtime, actor=user, account_id=account_id, amount_text=amount, method=method_used,
         reference=reference, submission=once,
     )  # fmt: skip
+    if not isinstance(asked, desk.PaymentToConfirm):
+        told.update(asked.told)
     return render.payment_answer(asked, key)
 
 

@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block as SdkBlock
 from slack_sdk.models.views import View
 
-from bot.assignments.model import AgentTally, NamedAccounts, SupervisorSummary, Worklist, WorklistLine
+from bot.assignments.model import (
+    AgentTally,
+    NamedAccounts,
+    PaidToday,
+    SupervisorSummary,
+    Worklist,
+    WorklistLine,
+)
 from bot.blocks.kit import Block, Reply
 from bot.blocks.worklist import (
     HOME_LINES,
@@ -75,6 +82,10 @@ def extreme_worklist(count: int) -> Worklist:
             days_past_due=99_999,
             reasons=tuple("on hold: dispute & <!here> " * 40 for _ in range(20)),
             done=True,
+            callable_from=datetime(2026, 11, 24, 23, 59, tzinfo=UTC),
+            paid_today=PaidToday(
+                MAX_BALANCE, "XYZ", "<!here>&*_~`" * 2, datetime(2026, 11, 23, 16, 1, tzinfo=UTC)
+            ),
         )
         for rank in range(1, count + 1)
     )
@@ -529,11 +540,15 @@ def test_home_views_pass_slack_sdk_validation(worklist: Worklist | None) -> None
     reasons=st.lists(st.text(max_size=500), max_size=10),
     account_id=st.text(min_size=1, max_size=64),
     done=st.booleans(),
+    method=st.none() | st.text(max_size=16),
 )
 def test_any_customer_text_stays_within_limits_and_escaped(
-    name: str, reasons: list[str], account_id: str, done: bool
+    name: str, reasons: list[str], account_id: str, done: bool, method: str | None
 ) -> None:
-    worklist = make_worklist(45, customer_name=name, reasons=tuple(reasons), account_id=account_id, done=done)
+    paid = PaidToday(MAX_BALANCE, "USD", method, datetime(2026, 11, 23, 15, 42, tzinfo=UTC))
+    worklist = make_worklist(
+        45, customer_name=name, reasons=tuple(reasons), account_id=account_id, done=done, paid_today=paid
+    )
     for reply in (worklist_page(worklist), worklist_reply(worklist)):
         assert_within_slack_limits(reply.blocks, max_blocks=50)
         for value in menu_values(reply.blocks):

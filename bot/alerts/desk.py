@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import datetime
 from math import ceil
 
-from bot.alerts.records import hand_over, open_alerts, queue_line_edit, snooze_alert
-from bot.alerts.rules import Condition, Thresholds, new_owner_window, ranked, window_ends
+from bot.alerts.records import hand_over, open_alerts, queue_line_edit, snooze_alert, thresholds
+from bot.alerts.rules import Condition, new_owner_window, ranked, window_ends
 from bot.blocks.alerts import AlertLine, alerts_page
 from bot.blocks.kit import Reply
 from bot.calendar import start_of_day
@@ -17,17 +17,6 @@ from bot.roster.records import require_supervisor
 from bot.runtime import Runtime
 
 PAGE_SIZE = 10
-
-
-def thresholds(runtime: Runtime) -> Thresholds:
-    settings = runtime.settings
-    return Thresholds(
-        high_value=settings.high_value_threshold,
-        stalled_attempt_working_days=settings.stalled_attempt_days,
-        stalled_conversation_days=settings.stalled_conversation_days,
-        stalled_payment_days=settings.stalled_payment_days,
-        grace_days=settings.promise_grace_days,
-    )
 
 
 def _watched_again(runtime: Runtime) -> Callable[[str], datetime | None]:

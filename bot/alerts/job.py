@@ -14,16 +14,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.alerts.desk import thresholds
-from bot.alerts.records import ever_raised
+from bot.alerts.records import alert_facts, broken_promises, ever_raised, thresholds
 from bot.alerts.rules import (
     SEVERITY,
     AccountAlert,
     AlertFacts,
-    BrokenPromise,
     Condition,
     Raised,
-    broken_in_a_row,
     digest,
     kept_words,
     merged_words,
@@ -31,7 +28,7 @@ from bot.alerts.rules import (
     ranked,
 )
 from bot.blocks.alerts import AlertLine, ToChase, alerts_message, broken_promises_dm
-from bot.calendar import WorkCalendar, local_day
+from bot.calendar import WorkCalendar
 from bot.clock import team_today
 from bot.currency import format_money
 from bot.job_faults import RowRef, SkippedRows, is_outage
@@ -40,7 +37,7 @@ from bot.language.model import reader_locale
 from bot.language.render import speaking_to
 from bot.outbox.records import enqueue
 from bot.runtime import Runtime
-from bot.vocabulary import CLOSED_STATUSES, AccountStatus, PromiseStatus
+from bot.vocabulary import CLOSED_STATUSES, AccountStatus
 from storage.models import Account, Alert, Promise, table_of
 
 JOB = "supervisor-alerts"
@@ -131,7 +128,7 @@ def _found(
     limits = thresholds(runtime)
     lowest_high_value = min([limits.high_value, *runtime.settings.high_value_by_currency.values()])
     zone = runtime.zone
-    broken = _broken_promises(session, today, limits.grace_days, leaving_out)
+    broken = broken_promises(session, today, limits.grace_days, leaving_out)
     quiet_since = datetime.combine(
         today - timedelta(days=limits.stalled_attempt_working_days), datetime.min.time(), zone
     )
@@ -154,7 +151,7 @@ def _found(
         query = query.where(Account.id.not_in(leaving_out))
 
     def judged(account: Account) -> Found:
-        facts = _facts(account, broken.get(account.id, []), zone)
+        facts = alert_facts(account, broken.get(account.id, []), zone)
         raised = raised_conditions(
             facts,
             today,
@@ -167,41 +164,6 @@ def _found(
         return RowRef(f"account {account.account_id}", account.account_id)
 
     return list(skipped.each(session.scalars(query.execution_options(yield_per=5_000)), judged, ref))
-
-
-def _broken_promises(
-    session: Session, today: date, grace_days: int, leaving_out: Sequence[int] = ()
-) -> dict[int, list[Promise]]:
-    query = select(Promise).where(
-        Promise.status == PromiseStatus.OPEN, Promise.due_date < today - timedelta(days=grace_days)
-    )
-    if leaving_out:
-        query = query.where(Promise.account_pk.not_in(leaving_out))
-    found: dict[int, list[Promise]] = defaultdict(list)
-    for promise in session.scalars(query.order_by(Promise.due_date)):
-        if promise.paid_toward < promise.amount:
-            found[promise.account_pk].append(promise)
-    return found
-
-
-def _facts(account: Account, broken: list[Promise], zone: object) -> AlertFacts:
-    def day(at: datetime | None) -> date | None:
-        return local_day(at, zone) if at else None  # type: ignore[arg-type]
-
-    instalments = [(p.due_date, True) for p in broken if p.instalment]
-    return AlertFacts(
-        account_pk=account.id,
-        account_id=account.account_id,
-        currency=account.currency,
-        balance=account.balance,
-        due_date=account.due_date,
-        assigned_to=account.assigned_to,
-        last_contact_on=day(account.last_contact_at),
-        last_conversation_on=day(account.last_conversation_at),
-        last_payment_on=account.last_payment_date,
-        broken=tuple(BrokenPromise(p.amount, p.paid_toward, p.due_date, p.instalment) for p in broken),
-        instalments_broken_in_a_row=broken_in_a_row(instalments),
-    )
 
 
 def _raise_and_clear(session: Session, runtime: Runtime, found: list[Found], at: datetime) -> int:

@@ -1,10 +1,12 @@
 """Acting on an alert inside the desk's transaction: the account handed over, or its alerts
-snoozed, audited; the channel message that lists it, read for its edit; the open alerts listed."""
+snoozed, audited; the channel message that lists it, read for its edit; the open alerts listed;
+the alerts a payment answers, cleared as it arrives; the facts each account is judged on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,16 +16,30 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.aging import days_past_due
-from bot.alerts.rules import SNOOZE_DAYS, AccountAlert, Condition, line_from_kept
+from bot.alerts.rules import (
+    SNOOZE_DAYS,
+    AccountAlert,
+    AlertFacts,
+    BrokenPromise,
+    Condition,
+    Thresholds,
+    broken_in_a_row,
+    line_from_kept,
+    raised_conditions,
+)
 from bot.assignments.records.moves import assign_account
 from bot.blocks.alerts import Handled, with_line_handled
+from bot.calendar import local_day
+from bot.clock import team_today
 from bot.currency import format_money
 from bot.errors import NotFoundError
 from bot.language.model import N_, _, number, reader_locale, said_kept
 from bot.language.render import speaking_in_channel
 from bot.outbox.records import enqueue
 from bot.roster.records import require_supervisor
-from storage.models import Account, Alert, OutboxMessage
+from bot.runtime import Runtime
+from bot.vocabulary import CLOSED_STATUSES, AccountStatus, PromiseStatus
+from storage.models import Account, Alert, OutboxMessage, Promise
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,3 +202,151 @@ def open_alerts(session: Session, today: date) -> list[AccountAlert]:
 
 def ever_raised(session: Session) -> bool:
     return session.scalar(select(Alert.id).limit(1)) is not None
+
+
+# --- The facts an account is judged on, and the alerts a payment answers ------------------------
+
+
+def thresholds(runtime: Runtime) -> Thresholds:
+    settings = runtime.settings
+    return Thresholds(
+        high_value=settings.high_value_threshold,
+        stalled_attempt_working_days=settings.stalled_attempt_days,
+        stalled_conversation_days=settings.stalled_conversation_days,
+        stalled_payment_days=settings.stalled_payment_days,
+        grace_days=settings.promise_grace_days,
+    )
+
+
+def broken_promises(
+    session: Session,
+    today: date,
+    grace_days: int,
+    leaving_out: Sequence[int] = (),
+    *,
+    only: Collection[int] | None = None,
+) -> dict[int, list[Promise]]:
+    """Each account's open promises past their date plus grace with less paid than promised, by
+    date; `only` these accounts when given."""
+    query = select(Promise).where(
+        Promise.status == PromiseStatus.OPEN, Promise.due_date < today - timedelta(days=grace_days)
+    )
+    if leaving_out:
+        query = query.where(Promise.account_pk.not_in(leaving_out))
+    if only is not None:
+        query = query.where(Promise.account_pk.in_(sorted(only)))
+    found: dict[int, list[Promise]] = defaultdict(list)
+    for promise in session.scalars(query.order_by(Promise.due_date)):
+        if promise.paid_toward < promise.amount:
+            found[promise.account_pk].append(promise)
+    return found
+
+
+def alert_facts(account: Account, broken: list[Promise], zone: object) -> AlertFacts:
+    def day(at: datetime | None) -> date | None:
+        return local_day(at, zone) if at else None  # type: ignore[arg-type]
+
+    instalments = [(p.due_date, True) for p in broken if p.instalment]
+    return AlertFacts(
+        account_pk=account.id,
+        account_id=account.account_id,
+        currency=account.currency,
+        balance=account.balance,
+        due_date=account.due_date,
+        assigned_to=account.assigned_to,
+        last_contact_on=day(account.last_contact_at),
+        last_conversation_on=day(account.last_conversation_at),
+        last_payment_on=account.last_payment_date,
+        broken=tuple(BrokenPromise(p.amount, p.paid_toward, p.due_date, p.instalment) for p in broken),
+        instalments_broken_in_a_row=broken_in_a_row(instalments),
+    )
+
+
+# Accounts the alerts job does not judge at all: whatever was raised on them clears at its next run.
+_NOT_JUDGED = frozenset({*CLOSED_STATUSES, AccountStatus.ON_HOLD, AccountStatus.LEGAL})
+ANSWERED_BY_A_PAYMENT = N_("Cleared: a payment arrived")
+LOOKUP_BATCH = 500
+AUDIT_KEY_LENGTH = 64
+
+
+def clear_answered(
+    session: Session, runtime: Runtime, account_pks: Collection[int], *, actor: str, now: datetime
+) -> list[Alert]:
+    """The open alerts on these accounts that no longer hold once their payments are in (a promise
+    kept, a balance paid down below high value or paid off, a payment after a long silence),
+    cleared now instead of at the alerts job's next run, with one audit row for all of them; each
+    channel message listing an account whose alerts all cleared is edited to say so. Judged by the
+    job's own rules (bot.alerts.rules), so an alert cleared here is one the job would clear too,
+    never raised again by its next run."""
+    alerts: list[Alert] = []
+    for chunk in _chunks(sorted(account_pks)):
+        # An alert a supervisor is acting on this moment is left to the next run: waiting for it
+        # here, with the accounts locked by the payments, could deadlock with that action, which
+        # locks the alert before the account.
+        query = select(Alert).where(Alert.account_pk.in_(chunk), Alert.cleared_at.is_(None))
+        alerts += session.scalars(query.order_by(Alert.id).with_for_update(skip_locked=True))
+    if not alerts:
+        return []
+    holding, names = _conditions_holding(session, runtime, {alert.account_pk for alert in alerts}, now)
+    cleared = [alert for alert in alerts if alert.condition not in holding[alert.account_pk]]
+    if not cleared:
+        return []
+    for alert in cleared:
+        alert.cleared_at = now
+    ids = ",".join(str(alert.id) for alert in cleared)
+    audit.record(
+        session, at=now, actor=actor, action="alerts.cleared", entity="alert",
+        entity_key=ids if len(ids) <= AUDIT_KEY_LENGTH else f"{cleared[0].id}+{len(cleared) - 1} more",
+        after={"by": "payment", "cleared": [
+            {"alert": alert.id, "account": names.get(alert.account_pk), "condition": alert.condition}
+            for alert in cleared
+        ]},
+    )  # fmt: skip
+    _edit_cleared_lines(session, runtime, alerts, cleared, now)
+    return cleared
+
+
+def _conditions_holding(
+    session: Session, runtime: Runtime, account_pks: set[int], now: datetime
+) -> tuple[dict[int, set[str]], dict[int, str]]:
+    """The conditions each account has now, and its account id."""
+    today, zone = team_today(now, runtime.zone), runtime.zone
+    limits = thresholds(runtime)
+    is_working_day = runtime.settings.work_calendar.is_working_day
+    holding: dict[int, set[str]] = {pk: set() for pk in account_pks}
+    names: dict[int, str] = {}
+    for chunk in _chunks(sorted(account_pks)):
+        broken = broken_promises(session, today, limits.grace_days, only=chunk)
+        for account in session.scalars(select(Account).where(Account.id.in_(chunk))):
+            names[account.id] = account.account_id
+            if account.status in _NOT_JUDGED:
+                continue
+            facts = alert_facts(account, broken.get(account.id, []), zone)
+            limit = replace(limits, high_value=runtime.settings.high_value_for(account.currency))
+            raised = raised_conditions(facts, today, limit, is_working_day)
+            holding[account.id] = {str(item.condition) for item in raised}
+    return holding, names
+
+
+def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+    """Ids a few hundred at a time: a big feed's accounts would pass the databases' limits on
+    parameters in one IN (...)."""
+    for start in range(0, len(items), LOOKUP_BATCH):
+        yield items[start : start + LOOKUP_BATCH]
+
+
+def _edit_cleared_lines(
+    session: Session, runtime: Runtime, alerts: list[Alert], cleared: list[Alert], now: datetime
+) -> None:
+    """An account's line says it cleared only when all its open alerts did: its buttons act on
+    them all, and a line with a condition still open keeps them."""
+    gone = {alert.id for alert in cleared}
+    by_account: dict[int, list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        by_account[alert.account_pk].append(alert)
+    for account_pk, its_alerts in sorted(by_account.items()):
+        if any(alert.id not in gone for alert in its_alerts):
+            continue
+        owner = session.scalar(select(Account.assigned_to).where(Account.id == account_pk))
+        acted = _acted("", owner, its_alerts)
+        queue_line_edit(session, acted, did=ANSWERED_BY_A_PAYMENT, actor="", at=now, zone=runtime.zone)

@@ -17,6 +17,27 @@ UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True, slots=True)
+class PaidToday:
+    """The latest payment recorded on a line's account during the team's day: the agent is not to
+    call a customer who has just paid."""
+
+    amount: Decimal
+    currency: str
+    method: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PaidOnList:
+    """An account on an agent's list today that has just paid, as their direct message names it."""
+
+    rank: int
+    account_id: str
+    customer_name: str
+    paid: PaidToday
+
+
+@dataclass(frozen=True, slots=True)
 class WorklistLine:
     rank: int
     account_id: str
@@ -31,6 +52,7 @@ class WorklistLine:
     """The account's status now: one paid off since the morning reads as paid, not past due."""
     callable_from: datetime | None = None
     """When the customer may first be called, when that was later than the morning's planning."""
+    paid_today: PaidToday | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,7 @@ class Handled:
     did: str
     """`Taken over`, `Reassigned`, `Snoozed` (marked for the catalogs, translated here)."""
     actor: str
+    """Who did it; empty when nobody did (an alert a payment cleared)."""
     at: datetime
     owner: str | None
     zone: ZoneInfo
@@ -128,9 +129,12 @@ def with_line_handled(blocks: list[Block], handled: Handled) -> Reply | None:
     did = _(handled.did)
     if handled.did == "Snoozed":
         did = counted("Snoozed {count} day", "Snoozed {count} days", SNOOZE_DAYS)
-    note = _("{did} by {actor} {when} · Owner: {owner}").format(
-        did=did, actor=mention(handled.actor), when=when, owner=owner
-    )
+    if handled.actor:
+        note = _("{did} by {actor} {when} · Owner: {owner}").format(
+            did=did, actor=mention(handled.actor), when=when, owner=owner
+        )
+    else:  # nobody did it: the condition went away (a payment arrived)
+        note = _("{did} {when} · Owner: {owner}").format(did=did, when=when, owner=owner)
     changed: list[Block] = []
     for block in blocks:
         if block.get("block_id") == buttons_id:

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot.assignments.model import AgentTally, NamedAccounts, SupervisorSummary, Worklist, WorklistLine
+from bot.assignments.model import (
+    AgentTally,
+    NamedAccounts,
+    PaidOnList,
+    PaidToday,
+    SupervisorSummary,
+    Worklist,
+    WorklistLine,
+)
 from bot.blocks.kit import (
     SECTION_TEXT_LIMIT,
     Block,
@@ -32,11 +41,11 @@ from bot.blocks.kit import (
     pack_lines,
     section,
 )
-from bot.blocks.mrkdwn import clip, local_time, mention, one_line
+from bot.blocks.mrkdwn import clip, clip_escaped, local_time, mention, one_line
 from bot.ids import ActionId
 from bot.interactions import WorklistChoice, WorklistPage
 from bot.language.model import N_, _, counted, number, speaker
-from bot.vocabulary import CLOSED_STATUSES, status_name
+from bot.vocabulary import CLOSED_STATUSES, method_name, status_name
 
 # A worst-case line (every field at its cap, struck through) is under LINE_TEXT_LIMIT characters,
 # plus 45 for its three menu options: 30 of them stay under 11,000 characters with room for the
@@ -48,6 +57,7 @@ HOME_LINES = PAGE_SIZE
 NAME_LIMIT = 60
 ACCOUNT_ID_LIMIT = 40
 MONEY_LIMIT = 30
+METHOD_LIMIT = 20
 REASONS_LIMIT = 120
 LINE_TEXT_LIMIT = 310
 OPTION_VALUE_LIMIT = 150
@@ -140,6 +150,34 @@ def _callable_text(line: WorklistLine, worklist: Worklist) -> str:
     return f":clock3: {local_time(at, worklist.zone, pattern)}"
 
 
+def paid_today_text(paid: PaidToday, zone: ZoneInfo, day: date) -> str:
+    """`paid $250.00 at 10:42 by ACH, don't call`: the time in the reader's own zone (a Slack date
+    token, the team's zone where it cannot render); a payment received on another day, or on a day
+    with no time of its own (a feed's bare date), says its day instead."""
+    amount = _money(paid.amount, paid.currency)
+    method = one_line(method_name(paid.method), METHOD_LIMIT) if paid.method else ""
+    local = paid.received_at.astimezone(zone)
+    if local.date() == day and local.time() != time(0):
+        when = local_time(paid.received_at, zone, "{time}")
+        if method:
+            return _("paid {amount} at {time} by {method}, don't call").format(
+                amount=amount, time=when, method=method
+            )
+        return _("paid {amount} at {time}, don't call").format(amount=amount, time=when)
+    on = local_time(paid.received_at, zone, "{date_short}")
+    if method:
+        return _("paid {amount} on {day} by {method}, don't call").format(
+            amount=amount, day=on, method=method
+        )
+    return _("paid {amount} on {day}, don't call").format(amount=amount, day=on)
+
+
+def _paid_text(line: WorklistLine, worklist: Worklist) -> str:
+    if line.paid_today is None:
+        return ""
+    return f":moneybag: {paid_today_text(line.paid_today, worklist.zone, worklist.work_date)}"
+
+
 def _line_text(line: WorklistLine, worklist: Worklist, *, show_done: bool) -> str:
     rows = [
         f"*{line.rank}.* {one_line(line.customer_name, NAME_LIMIT)} · {_code(line.account_id)}",
@@ -155,9 +193,12 @@ def _line_text(line: WorklistLine, worklist: Worklist, *, show_done: bool) -> st
     # A done line needs no calling hours. The hours are a Slack token, which a clip would break:
     # room is kept for them, at the expense of the longest names and reasons (never of real ones).
     hours = "" if show_done and line.done else _callable_text(line, worklist)
-    # The caps above keep real lines under the limit; this guards absurd ranks and day counts.
-    text = clip("\n".join(rows), LINE_TEXT_LIMIT - (len(hours) + 1 if hours else 0))
-    return f"{text}\n{hours}" if hours else text
+    # A payment today is said whether the line is done or not: nobody calls a customer who just paid.
+    kept = [row for row in (_paid_text(line, worklist), hours) if row]
+    # The caps above keep real lines under the limit; this guards absurd ranks and day counts (and
+    # never leaves half an entity: the rows are escaped already).
+    text = clip_escaped("\n".join(rows), LINE_TEXT_LIMIT - sum(len(row) + 1 for row in kept))
+    return "\n".join([text, *kept])
 
 
 def _line_menu(account_id: str) -> dict[str, Any] | None:
@@ -186,6 +227,48 @@ def _line_block(line: WorklistLine, worklist: Worklist, *, show_done: bool) -> B
     if menu is not None:
         block["accessory"] = menu
     return block
+
+
+# --- An account on the list has paid ------------------------------------------------------------
+
+PAID_LISTED = 10
+
+
+def paid_on_list_dm(paid: Sequence[PaidOnList], zone: ZoneInfo, day: date) -> Reply:
+    """The agent's direct message when accounts on their list today have just paid: one message
+    for all of them, in the list's order (its priority), the first PAID_LISTED named and the rest
+    counted. The notification text names no customer (it shows on lock screens)."""
+    ordered = sorted(paid, key=lambda item: (item.rank, item.account_id))
+    shown = ordered[:PAID_LISTED]
+
+    def named(item: PaidOnList) -> tuple[str, str, str]:
+        words = paid_today_text(item.paid, zone, day)
+        return _code(item.account_id), one_line(item.customer_name, NAME_LIMIT), words
+
+    if len(ordered) == 1:
+        account, customer, words = named(ordered[0])
+        head = _(":moneybag: {account} ({customer}) on your list today: {paid}").format(
+            account=account, customer=customer, paid=words
+        )
+        blocks = [section(head)]
+    else:
+        head = _(":moneybag: {count} accounts on your list today have paid:").format(
+            count=number(len(ordered))
+        )
+        rows = [
+            _("• {account} ({customer}): {paid}").format(account=account, customer=customer, paid=words)
+            for account, customer, words in map(named, shown)
+        ]
+        blocks = [section(head + "\n" + "\n".join(rows))]
+        if len(ordered) > len(shown):
+            more = number(len(ordered) - len(shown))
+            blocks.append(context(_("…and {count} more: see `/collect mine`.").format(count=more)))
+    text = counted(
+        "{count} account on your list today has paid",
+        "{count} accounts on your list today have paid",
+        len(ordered),
+    )
+    return Reply(text=text, blocks=blocks)
 
 
 # --- The morning message and `/collect mine` ------------------------------------------------------

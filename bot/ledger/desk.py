@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.assignments.records.arrivals import payment_recorded
 from bot.compliance.desk import record_refusal
 from bot.compliance.records import ComplianceRefusedError
 from bot.interactions import OverpaymentToConfirm
@@ -67,7 +68,7 @@ def pay(
         confirmed=confirmed_nonce is not None,
     )
     with runtime.db.transaction() as session:
-        return record_typed_payment(
+        outcome = record_typed_payment(
             session,
             account_id,
             amount_text,
@@ -76,6 +77,9 @@ def pay(
             zone=runtime.zone,
             grace_days=runtime.settings.promise_grace_days,
         )
+        # As a payment from the feed: the list's agent told (unless they typed it), alerts cleared.
+        told = payment_recorded(session, runtime, outcome.payment_id, now)
+        return replace(outcome, told=frozenset(told))
 
 
 @dataclass(frozen=True)

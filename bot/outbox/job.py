@@ -22,6 +22,12 @@ What is still not exactly once:
 - file uploads go through Slack's external upload flow, which carries no metadata: an upload whose
   attempt ended unsure is uploaded again (at least once);
 - an edit (chat.update) is simply repeated, which leaves the message as it should be.
+
+An edit waits (a failed attempt, retried) while the message it edits is not sent yet. It is let go
+without a call to Slack (marked sent, with no ts) when there is nothing to edit: that message was
+never queued, or was given up on; and when a later edit of the same message is sent already: each
+edit carries the whole message as it was when queued, so an earlier edit retried after a later one
+must not put the message back as it was. Edits still to send go in the order they were queued.
 If the history cannot be read (Slack unreachable, a history scope missing), an unsure message is
 not posted blind: the try counts as a failed attempt, retried with backoff, and after
 `outbox_max_attempts` the message is marked failed and raised in the supervisors' channel.
@@ -188,7 +194,7 @@ def _deliver_one(runtime: Runtime, message_id: int, report: DeliveryReport) -> N
                 last_error=None,
             )
         )
-        if message.kind == ESCALATION_KIND:
+        if message.kind == ESCALATION_KIND and ts is not None:
             _remember_escalation_ts(session, message.key, ts)
     report.sent += 1
 
@@ -221,7 +227,8 @@ def outbox_metadata(message_id: int) -> dict[str, Any]:
     return {"event_type": METADATA_EVENT, "event_payload": {"outbox_id": message_id}}
 
 
-def _post(runtime: Runtime, message: _Claimed) -> str:
+def _post(runtime: Runtime, message: _Claimed) -> str | None:
+    """The posted message's ts; None for an edit let go (nothing to edit, or a later edit)."""
     payload = dict(message.payload)
     thread_key = payload.pop("thread_key", None)
     update_key = payload.pop("update_key", None)
@@ -231,16 +238,44 @@ def _post(runtime: Runtime, message: _Claimed) -> str:
     if upload_id is not None:
         return _upload(runtime, message.channel, int(upload_id), payload)
     if update_key:
+        edited = _edited_ts(runtime, message.id, str(update_key))
+        if edited is None:
+            return None
         # No metadata: an edit would replace the one the message was posted with.
         # Slack edits a DM by its conversation's id, not the user's id it was posted to.
         answer = runtime.slack.chat_update(
-            channel=_conversation_id(runtime, message.channel), ts=sent_ts(runtime, update_key), **payload
+            channel=_conversation_id(runtime, message.channel), ts=edited, **payload
         )
     else:
         answer = runtime.slack.chat_postMessage(
             channel=message.channel, metadata=outbox_metadata(message.id), **payload
         )
     return str(answer["ts"])
+
+
+def _edited_ts(runtime: Runtime, edit_id: int, update_key: str) -> str | None:
+    """The ts of the message an edit replaces; None when the edit is let go (see the module's
+    docstring); LookupError while that message is not sent yet (the edit waits for it)."""
+    with runtime.db.reading() as session:
+        target = session.execute(
+            select(OutboxMessage.state, OutboxMessage.slack_ts).where(OutboxMessage.dedupe_key == update_key)
+        ).one_or_none()
+        later = session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.id > edit_id,
+                OutboxMessage.state == State.SENT,
+                OutboxMessage.payload["update_key"].as_string() == update_key,
+            )
+            .limit(1)
+        )
+    if target is None or target.state == State.FAILED or later is not None:
+        why = "a later edit was sent" if later is not None else "the message to edit was never sent"
+        log.info("outbox edit %s of %s let go: %s", edit_id, update_key, why)
+        return None
+    if target.state != State.SENT or target.slack_ts is None:
+        raise LookupError(f"the message {update_key} is not sent yet")
+    return str(target.slack_ts)
 
 
 class HistoryUnreadableError(Exception):

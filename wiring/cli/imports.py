@@ -17,15 +17,27 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session
 
-from bot.clock import SystemClock
-from bot.imports.desk import UNSTORABLE, import_file, import_options, read_file, read_stream, unstorable
-from bot.imports.model import BadRow, ImportKind, ImportSummary, NoProgress, RowsRejectedError
+from bot.assignments.records.arrivals import payments_arrived
+from bot.assignments.records.worklists import agents_listed
+from bot.clock import SystemClock, team_today
+from bot.imports.desk import (
+    UNSTORABLE,
+    import_file,
+    import_options,
+    read_file,
+    read_stream,
+    unstorable,
+)
+from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, NoProgress, RowsRejectedError
 from bot.imports.model import Progress as ProgressReport
+from bot.imports.records import AfterImport
 from bot.imports.render import bad_row_lines, rejection, summary_line
 from bot.imports.rules import CsvFile, CsvFormatError
+from bot.runtime import Runtime
 from bot.settings import Settings
-from storage.database import open_database
+from storage.database import Database, open_database
 from storage.schema import prepare_schema
 from wiring.cli.terminal import StartupError, say
 
@@ -61,7 +73,8 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     try:
         prepare_schema(db)
         with progress_report() as progress:
-            summary = import_file(db, csv_file, options, progress)
+            after = _live_effects(settings, db, options) if kind == ImportKind.PAYMENTS else None
+            summary = import_file(db, csv_file, options, progress, after=after)
     except RowsRejectedError as rejected:
         _print_bad_rows(name, rejected.bad_rows)
         say(f"collect-bot: {rejection(rejected)}")
@@ -74,6 +87,26 @@ def run_import(settings: Settings, args: argparse.Namespace) -> int:
     _print_bad_rows(name, summary.bad_rows)
     print(summary_line(summary))
     return EXIT_IMPORTED
+
+
+def _live_effects(settings: Settings, db: Database, options: ImportOptions) -> AfterImport:
+    """What the payments change at once, as when they come by the API: the agents whose lists have
+    the accounts told (their morning message edited, a DM), the alerts they answer cleared; queued in
+    the import's transaction, delivered by the running bot's outbox. The agents' Homes show the
+    payments when next opened or refreshed: this process has no Home refresher of its own."""
+    runtime = Runtime(settings=settings, db=db, clock=SystemClock())
+    if settings.slack_bot_token.get_secret_value():
+        # Each agent's language is asked of Slack now, and remembered, rather than inside the
+        # import's transaction, where every answer waited for would hold the accounts locked.
+        with db.reading() as session:
+            agents = agents_listed(session, team_today(options.now, settings.zone))
+        for agent in agents:
+            runtime.locale_of(agent)
+
+    def after(session: Session, summary: ImportSummary) -> None:
+        payments_arrived(session, runtime, summary.arrived, options.now)
+
+    return after
 
 
 def read_input(file: str, kind: ImportKind) -> CsvFile:

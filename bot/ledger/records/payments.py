@@ -101,6 +101,8 @@ class PaymentOutcome:
     status_after: str
     promise_kept: Decimal | None
     payment_id: int = 0
+    told: frozenset[str] = frozenset()
+    """The agents told of it because the account is on their list today: their Homes to refresh."""
 
 
 def record_typed_payment(
