@@ -29,6 +29,9 @@ class JobReport:
     message: str
     failed: bool = False
     """The job failed as a whole: nobody got what it sends (recorded and told, bot.job_faults)."""
+    homes: frozenset[str] = frozenset()
+    """People whose own Home the job changed (an agent whose listed account a payment reached): the
+    process that ran it refreshes them, as after a change they made themselves."""
 
 
 _EXTRA_RUN: ContextVar[str | None] = ContextVar("extra_run", default=None)

@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+from bot.job_runs import JobReport
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,15 @@ class HomeRefresher:
         Homes of the supervisors watching it."""
         with self._condition:
             self._ask_watchers()
+            self._condition.notify()
+
+    def jobs_ran(self, reports: Iterable[JobReport]) -> None:
+        """After scheduled jobs that did something: the team's watchers, and whoever a job named."""
+        with self._condition:
+            self._ask_watchers()
+            for report in reports:
+                for user in report.homes:
+                    self._ask(user)
             self._condition.notify()
 
     def _ask_watchers(self) -> None:

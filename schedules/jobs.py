@@ -14,6 +14,7 @@ from bot.alerts.job import JOB as ALERTS
 from bot.alerts.job import alerts_due, run_alerts
 from bot.assignments.job.daily import JOB as DAILY_ASSIGNMENTS
 from bot.assignments.job.daily import run_daily_assignments
+from bot.assignments.records.arrivals import payments_arrived
 from bot.escalations.job import JOB as ESCALATION_REMINDERS
 from bot.escalations.job import reminders_due_at, run_reminders
 from bot.imports.job import JOB as IMPORT_FOLDER
@@ -63,5 +64,10 @@ JOBS: dict[str, ScheduledJob] = {
     # Due all day: the claim makes it once per team day, at the first tick of the day.
     HOUSEKEEPING: ScheduledJob(HOUSEKEEPING, lambda _runtime, _at: True, run_housekeeping),
     # Every tick while COLLECT_IMPORT_DIR is set; claimed file by file, not per period (bot.imports.job).
-    IMPORT_FOLDER: ScheduledJob(IMPORT_FOLDER, import_folder_due, run_import_folder),
+    # A payment the folder brings tells the agent whose list has the account, as the API's does.
+    IMPORT_FOLDER: ScheduledJob(
+        IMPORT_FOLDER,
+        import_folder_due,
+        lambda runtime, at, by: run_import_folder(runtime, at, by, after_payments=payments_arrived),
+    ),
 }

@@ -23,10 +23,11 @@ from bot.assignments.model import PaidOnList, PaidToday, Worklist, WorklistLine
 from bot.assignments.records.arrivals import payments_arrived
 from bot.blocks.kit import Reply
 from bot.blocks.worklist import paid_on_list_dm, worklist_reply
-from bot.clock import SystemClock, team_today
+from bot.clock import ManualClock, SystemClock, team_today
 from bot.cockpit.desk import publish_home
 from bot.ids import ActionId, BlockId
 from bot.imports.desk import import_file
+from bot.imports.job import JOB as IMPORT_FOLDER
 from bot.imports.model import ImportKind, ImportOptions, ImportSummary
 from bot.imports.rules import read_csv
 from bot.language.render import speaking
@@ -34,9 +35,11 @@ from bot.outbox.job import deliver_due
 from bot.outbox.records import State, enqueue
 from bot.runtime import Runtime
 from schedules.runner import run_job
+from storage.database import Database
 from storage.models import Alert, Assignment, AuditEntry, OutboxMessage, Promise
-from tests.conftest import MONDAY_9AM, RunningBot, bot_settings
-from tests.portfolio import add_account, add_agent
+from tests.billing_api import OLD_SECRET, BillingSystem
+from tests.conftest import MONDAY_9AM, RunningBot, bot_settings, make_runtime
+from tests.portfolio import add_account, add_agent, morning_team
 from wiring.cli.main import main
 from wiring.standin.web_api import SlackStandIn
 
@@ -512,3 +515,49 @@ def test_a_feed_clearing_many_alerts_writes_one_audit_row_whose_key_fits(bot: Ru
         audits = session.scalars(select(AuditEntry).where(AuditEntry.action == "alerts.cleared")).all()
     assert len(audits) == 1 and len(audits[0].entity_key) <= 64
     assert len((audits[0].after or {})["cleared"]) >= 30
+
+
+# --- As served: the API and the watched folder tell the agent -------------------------------------------
+
+
+@pytest.mark.settings(COLLECT_API_SECRET=OLD_SECRET)
+def test_a_payment_by_the_api_edits_the_agents_line_tells_them_and_refreshes_their_home(
+    morning: RunningBot,
+) -> None:
+    morning.run_morning()
+    morning.clock.set(AT_10_42)
+    item = {
+        "account_id": "ACC-1", "amount": "100.00", "currency": "USD", "method": "ach",
+        "received_at": "2026-11-23T10:42:00-05:00", "reference": "BANK-API-1",
+    }  # fmt: skip
+    answer = BillingSystem(morning.url, morning.clock).post("/api/v1/payments", {"payments": [item]})
+    assert answer.status == 200, answer.raw
+    assert [result["result"] for result in answer.json()["results"]] == ["applied"]
+    deliver_due(morning.runtime)
+    edited = edits(morning)
+    assert len(edited) == 1 and "by ACH, don't call" in shown(edited[0])
+    told = dms(morning, AGENT)
+    assert len(told) == 2 and "`ACC-1` (&lt;!channel&gt; &amp; Sons) on your list today" in shown(told[1])
+    # The Home is refreshed by the serving process after the commit, without the agent opening it.
+    assert "by ACH, don't call" in json.dumps(published_home(morning, AGENT), ensure_ascii=False)
+
+
+def test_a_payment_the_watched_folder_brings_tells_the_agent_and_names_their_home(
+    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock, tmp_path: Path
+) -> None:
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    runtime = make_runtime(db, database_url, standin, clock, COLLECT_IMPORT_DIR=str(folder))
+    morning_team(db)
+    clock.set(MONDAY_9AM)
+    run_job(runtime, MORNING, MONDAY_9AM, by="test")
+    (folder / "payments-1123.csv").write_text(HEADER + "ACC-1,100.00,2026-11-23T10:42:00,ach,REF-F1\n")
+    reports = []
+    for minute in range(2):  # the file is taken once it has stayed the same for a look
+        clock.set(AT_10_42 + timedelta(minutes=minute))
+        reports.append(run_job(runtime, IMPORT_FOLDER, clock.now(), by="test"))
+    deliver_due(runtime)
+    assert reports[-1].ran and reports[-1].homes == {AGENT}
+    told = [c.params for c in standin.calls("chat.postMessage") if c.params.get("channel") == AGENT]
+    assert len(told) == 2 and "by ACH, don't call" in shown(told[1])
+    assert any("by ACH, don't call" in shown(c.params) for c in standin.calls("chat.update"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.assignments.records.arrivals import payments_arrived
 from bot.cockpit.desk import publish_home
 from bot.runtime import Runtime
 from handlers import (
@@ -69,4 +70,4 @@ def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
 def create_billing_api(runtime: Runtime, answerer: Answerer) -> BillingApi:
     """The billing API (on with COLLECT_API_SECRET); a payment's Homes refresh through the answerer's
     paced refresher, like any other change."""
-    return BillingApi(runtime, refresh_home=answerer.homes.request)
+    return BillingApi(runtime, after_payments=payments_arrived, refresh_home=answerer.homes.request)

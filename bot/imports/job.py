@@ -118,16 +118,18 @@ def run_import_folder(
         skipped.skip(RowRef(f"the import folder {setting}"), error)
         ready = []
     decided: list[FolderFile] = []
+    told: set[str] = set()
     for name, held_since in ready:
         with skipped.row(RowRef(f"the file {name} of the import folder")):
             if _retake(runtime, name, held_since, at) if held_since else _claim(folder, name):
                 outcome, homes = _take(runtime, folder, name, at, by, after_payments)
                 decided.append(outcome)
+                told |= homes
                 _refresh(refresh_home, homes)
     if skipped:
         with runtime.db.transaction() as session:
             skipped.record(session, runtime, at)
-    return JobReport(JOB, period, bool(decided), _said(decided, len(skipped)))
+    return JobReport(JOB, period, bool(decided), _said(decided, len(skipped)), homes=frozenset(told))
 
 
 def _said(decided: Sequence[FolderFile], skipped: int) -> str:

@@ -392,7 +392,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         ) from None
     signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
     freeze_start_up_objects()
-    scheduler = start_scheduler(runtime, after_jobs=lambda _ran: answerer.homes.team_changed())
+    scheduler = start_scheduler(runtime, after_jobs=answerer.homes.jobs_ran)
     if over_socket:
         over_socket.start()
         log.info(

@@ -164,7 +164,7 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
         wsgi = create_wsgi_app(runtime)
         bot = BackgroundServer(wsgi).start()
         sender = SlackRequestSender(bot.url, signing_secret, standin=standin)
-        world = Sandbox(runtime, standin, sender, clock, team_changed=wsgi.answerer.homes.team_changed)
+        world = Sandbox(runtime, standin, sender, clock, jobs_ran=wsgi.answerer.homes.jobs_ran)
         world.register_people()
         late.page = SandboxPage(world)
         standin.permalink_base = page.url + "/"

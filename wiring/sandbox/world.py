@@ -25,7 +25,7 @@ from bot.clock import ShiftedClock
 from bot.cockpit.desk import publish_home
 from bot.errors import UserError
 from bot.ids import CallbackId
-from bot.job_runs import already_ran
+from bot.job_runs import JobReport, already_ran
 from bot.language.rules import SUPPORTED, parse_locale
 from bot.outbox.job import PROCESS_NAME, deliver_due
 from bot.roster.desk import choose_language
@@ -123,10 +123,10 @@ class Sandbox:
         standin: SlackStandIn,
         sender: SlackRequestSender,
         clock: ShiftedClock,
-        team_changed: Callable[[], None] = lambda: None,
+        jobs_ran: Callable[[list[JobReport]], None] = lambda _reports: None,
     ) -> None:
         self.runtime = runtime
-        self._team_changed = team_changed
+        self._jobs_ran = jobs_ran
         self.slack = standin
         self.send = sender
         self.clock = clock
@@ -518,7 +518,7 @@ class Sandbox:
 
     def _tick(self) -> None:
         try:
-            tick(self.runtime, by=f"sandbox@{PROCESS_NAME}", after_jobs=lambda _ran: self._team_changed())
+            tick(self.runtime, by=f"sandbox@{PROCESS_NAME}", after_jobs=self._jobs_ran)
         except Exception:
             log.exception("the sandbox's scheduler run failed; the next move of the clock runs it again")
         self._changed()
@@ -541,6 +541,6 @@ class Sandbox:
         report = run_job(self.runtime, job, self.runtime.now(), by="sandbox (run now)", extra=True)
         deliver_due(self.runtime)
         if report.ran:
-            self._team_changed()
+            self._jobs_ran([report])
         self._changed()
         return report.message
