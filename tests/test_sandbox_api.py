@@ -193,6 +193,7 @@ def test_the_billing_box_sends_a_signed_payment_through_the_bots_api_once(sandbo
     secret = sandbox.world.runtime.settings.api_secret.get_secret_value()
     assert len(secret) >= 32 and secret not in json.dumps(box) and box["key"].startswith("key-")
     payment = {"account": "ACC-1042", "amount": "250.00", "method": "ach", "reference": box["reference"]}
+    published = len(sandbox.world.slack.calls("views.publish"))
     sent = call(sandbox, "/api/billing", payment)
     assert sent["status"] == 200 and [r["result"] for r in sent["results"]] == ["applied"]
     assert sent["message"].startswith("Applied") and "ACC-1042" in sent["message"]
@@ -201,6 +202,8 @@ def test_the_billing_box_sends_a_signed_payment_through_the_bots_api_once(sandbo
     assert "1 account on your list today has paid" in told[-1]["text"]
     assert "$250.00" in json.dumps(told[-1]["blocks"])
     assert "paid $250.00" in json.dumps(told[0]["blocks"]) and "don't call" in json.dumps(told[0]["blocks"])
+    sandbox.world.slack.wait_for("views.publish", count=published + 1, timeout=15)
+    assert "paid $250.00" in json.dumps(sandbox.world.slack.home_view(AGENT))  # their Home follows
     assert state(sandbox, AGENT)["billing"]["reference"] == "BANK-2"  # the next one is new
     again = call(sandbox, "/api/billing", payment)
     assert [r["result"] for r in again["results"]] == ["duplicate"] and "Duplicate" in again["message"]
