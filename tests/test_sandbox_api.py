@@ -197,6 +197,7 @@ def test_the_billing_box_sends_a_signed_payment_through_the_bots_api_once(sandbo
     sent = call(sandbox, "/api/billing", payment)
     assert sent["status"] == 200 and [r["result"] for r in sent["results"]] == ["applied"]
     assert sent["message"].startswith("Applied") and "ACC-1042" in sent["message"]
+    assert "on Ana Agent's list today" in sent["message"]  # whom to act as to see the DM
     channel = dm(sandbox, AGENT)
     told = state(sandbox, AGENT)["messages"][channel]
     assert "1 account on your list today has paid" in told[-1]["text"]
@@ -211,6 +212,7 @@ def test_the_billing_box_sends_a_signed_payment_through_the_bots_api_once(sandbo
     refused = call(sandbox, "/api/billing", {**payment, "account": "ACC-NONE", "reference": "BANK-9"})
     assert [r["result"] for r in refused["results"]] == ["refused"]
     assert refused["message"].startswith("Refused") and refused["results"][0]["reason"] in refused["message"]
+    assert not refused["message"].endswith("..")
 
 
 def test_a_tick_the_clock_started_is_over_once_the_sandbox_has_stopped(database_url: str) -> None:

@@ -67,10 +67,9 @@ def answer_words(answer: BillingAnswer, account: str, reference: str) -> str:
             return f"Applied: the payment on {account} is recorded (payment #{item.get('payment_id')})."
         if result == "duplicate":
             return f"Duplicate: reference {reference} on {account} was already received; nothing changed."
-        return (
-            f"Refused: the payment on {account} was not recorded: {item.get('reason') or 'no reason given'}."
-        )
+        reason = str(item.get("reason") or "no reason given").rstrip(".")
+        return f"Refused: the payment on {account} was not recorded: {reason}."
     error = body.get("error") or "no answer"
     detail = body.get("detail")
     shown = f"{error}: {detail if isinstance(detail, str) else json.dumps(detail)}" if detail else str(error)
-    return f"The API refused the request ({answer.status}): {shown}."
+    return f"The API refused the request ({answer.status}): {shown.rstrip('.')}."

@@ -575,12 +575,33 @@ class Sandbox:
         self._changed()
         body = answer.body if isinstance(answer.body, dict) else {}
         results = body.get("results") if answer.status == 200 else None
+        message = answer_words(answer, account, reference)
+        if (
+            isinstance(results, list)
+            and results
+            and isinstance(results[0], dict)
+            and results[0].get("result") == "applied"
+        ):
+            listed = self._listed_to(account, now)
+            if listed:
+                message += f" It is on {listed}'s list today: act as them to see what they were told."
         return {
             "ok": True,
             "status": answer.status,
             "results": results if isinstance(results, list) else [],
-            "message": answer_words(answer, account, reference),
+            "message": message,
         }
+
+    def _listed_to(self, account: str, now: datetime) -> str | None:
+        """The name of the agent whose list has the account today, if any."""
+        today = now.astimezone(self.runtime.zone).date()
+        with self.runtime.db.reading() as session:
+            return session.scalar(
+                select(Agent.name)
+                .join(Assignment, Assignment.agent == Agent.slack_user_id)
+                .join(Account, Account.id == Assignment.account_pk)
+                .where(Assignment.work_date == today, Account.account_key == account_key(account))
+            )
 
     # -- the scheduler and its clock -------------------------------------------------------------
 
