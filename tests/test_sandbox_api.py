@@ -184,6 +184,37 @@ def test_a_supervisors_home_open_on_the_team_follows_the_scheduled_jobs(sandbox:
     assert "Ana Agent" in home and "0 of 1 lines done" in home
 
 
+def test_the_billing_box_sends_a_signed_payment_through_the_bots_api_once(sandbox: RunningSandbox) -> None:
+    """The page's Billing system box is a billing system: the sandbox signs the payment with the
+    bot's per-run API secret and posts it to /api/v1/payments over HTTP; the agent hears at once."""
+    call(sandbox, "/api/run", {"job": "daily-assignments"})
+    box = state(sandbox, AGENT)["billing"]
+    assert box["account"] == "ACC-1042" and box["reference"] == "BANK-1" and "ach" in box["methods"]
+    secret = sandbox.world.runtime.settings.api_secret.get_secret_value()
+    assert len(secret) >= 32 and secret not in json.dumps(box) and box["key"].startswith("key-")
+    payment = {"account": "ACC-1042", "amount": "250.00", "method": "ach", "reference": box["reference"]}
+    published = len(sandbox.world.slack.calls("views.publish"))
+    sent = call(sandbox, "/api/billing", payment)
+    assert sent["status"] == 200 and [r["result"] for r in sent["results"]] == ["applied"]
+    assert sent["message"].startswith("Applied") and "ACC-1042" in sent["message"]
+    assert "on Ana Agent's list today" in sent["message"]  # whom to act as to see the DM
+    channel = dm(sandbox, AGENT)
+    told = state(sandbox, AGENT)["messages"][channel]
+    assert "1 account on your list today has paid" in told[-1]["text"]
+    assert "$250.00" in json.dumps(told[-1]["blocks"])
+    assert "paid $250.00" in json.dumps(told[0]["blocks"]) and "don't call" in json.dumps(told[0]["blocks"])
+    sandbox.world.slack.wait_for("views.publish", count=published + 1, timeout=15)
+    assert "paid $250.00" in json.dumps(sandbox.world.slack.home_view(AGENT))  # their Home follows
+    assert state(sandbox, AGENT)["billing"]["reference"] == "BANK-2"  # the next one is new
+    again = call(sandbox, "/api/billing", payment)
+    assert [r["result"] for r in again["results"]] == ["duplicate"] and "Duplicate" in again["message"]
+    assert len(state(sandbox, AGENT)["messages"][channel]) == len(told)  # nothing more to say
+    refused = call(sandbox, "/api/billing", {**payment, "account": "ACC-NONE", "reference": "BANK-9"})
+    assert [r["result"] for r in refused["results"]] == ["refused"]
+    assert refused["message"].startswith("Refused") and refused["results"][0]["reason"] in refused["message"]
+    assert not refused["message"].endswith("..")
+
+
 def test_a_tick_the_clock_started_is_over_once_the_sandbox_has_stopped(database_url: str) -> None:
     """Moving the clock runs the scheduler at once, off the request; stopping the sandbox waits for
     that run, which would otherwise go on writing into a database its owner may already reuse."""

@@ -222,6 +222,33 @@ def test_a_portuguese_morning_in_the_browser(page: Page) -> None:
     snap(page, "15-portuguese-payment-form")
 
 
+def test_the_billing_system_box_sends_a_payment_the_agent_hears_of(page: Page) -> None:
+    page.get_by_test_id("run-daily-assignments").click()
+    worklist = page.get_by_test_id("message").filter(has_text="Your worklist").last
+    expect(worklist).to_contain_text("ACC-1042")
+    box = page.get_by_test_id("billing")
+    expect(box.get_by_test_id("billing-account")).to_have_value(re.compile(r"\S"))
+    box.get_by_test_id("billing-account").fill("ACC-2001")
+    box.get_by_test_id("billing-amount").fill("40.00")
+    box.get_by_test_id("billing-method").select_option("wire")
+    expect(box.get_by_test_id("billing-reference")).to_have_value("BANK-1")
+    box.get_by_test_id("billing-send").click()
+    expect(box.get_by_test_id("billing-answer")).to_contain_text("Applied")
+    expect(page.get_by_test_id("message").last).to_contain_text("on your list today")
+    expect(worklist).to_contain_text("don't call")
+    expect(box.get_by_test_id("billing-reference")).to_have_value("BANK-2")  # a new one, pre-filled
+    snap(page, "billing-applied")
+    box.get_by_test_id("billing-reference").fill("BANK-1")
+    box.get_by_test_id("billing-send").click()
+    expect(box.get_by_test_id("billing-answer")).to_contain_text("Duplicate")
+    box.get_by_test_id("billing-account").fill("<b>NOPE</b>")
+    box.get_by_test_id("billing-reference").fill("BANK-77")
+    box.get_by_test_id("billing-send").click()
+    expect(box.get_by_test_id("billing-answer")).to_contain_text("Refused")
+    expect(box.get_by_test_id("billing-answer")).to_contain_text("<b>NOPE</b>")  # shown as typed, as text
+    snap(page, "billing-refused")
+
+
 def test_typing_at_offers_the_team_and_sends_the_mention_slack_would(page: Page) -> None:
     page.get_by_test_id("act-as").select_option(SUPERVISOR)
     composer = page.get_by_test_id("composer")

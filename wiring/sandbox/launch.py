@@ -22,6 +22,7 @@ from schedules.scheduler import start_scheduler
 from storage.database import Database, open_database
 from storage.schema import upgrade
 from wiring.app import create_wsgi_app
+from wiring.sandbox.billing import BillingSystem
 from wiring.sandbox.page import SandboxPage
 from wiring.sandbox.world import Sandbox
 from wiring.serving import BackgroundServer
@@ -53,10 +54,15 @@ class RunningSandbox:
 
 
 def sandbox_settings(
-    database_url: str, standin: SlackStandIn, signing_secret: str, import_dir: Path | None = None
+    database_url: str,
+    standin: SlackStandIn,
+    signing_secret: str,
+    import_dir: Path | None = None,
+    api_secret: str = "",
 ) -> Settings:
     """The user's settings, with Slack pointed at the stand-in and a team in New York unless told;
-    `import_dir` is watched unless COLLECT_IMPORT_DIR names another folder."""
+    `import_dir` is watched unless COLLECT_IMPORT_DIR names another folder. The billing API is on
+    with `api_secret`, the sandbox's own (its billing system box signs with it)."""
     values: dict[str, Any] = {
         "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": standin.token,
@@ -65,6 +71,8 @@ def sandbox_settings(
         "COLLECT_SUPERVISOR_CHANNEL": SUPERVISOR_CHANNEL,
         "COLLECT_SLACK_RETRY_BACKOFF": "0.1",
     }
+    if api_secret:
+        values["COLLECT_API_SECRET"] = api_secret
     if "COLLECT_TIMEZONE" not in os.environ:
         values["COLLECT_TIMEZONE"] = DEMO_ZONE
     if import_dir is not None and "COLLECT_IMPORT_DIR" not in os.environ:
@@ -149,7 +157,9 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
     standin.add_channel(SUPERVISOR_CHANNEL, name="collections-supervisors", is_private=True)
     standin.start()
     signing_secret = secrets.token_hex(16)
-    settings = sandbox_settings(database_url, standin, signing_secret, import_dir)
+    # Random per run and never shown (only its label): the bot's API is reachable only from here.
+    api_secret = secrets.token_hex(32)
+    settings = sandbox_settings(database_url, standin, signing_secret, import_dir, api_secret)
     clock = ShiftedClock(start or first_morning(settings, datetime.now(UTC)))
     db = open_database(settings.database_url.get_secret_value())
     try:
@@ -164,7 +174,14 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
         wsgi = create_wsgi_app(runtime)
         bot = BackgroundServer(wsgi).start()
         sender = SlackRequestSender(bot.url, signing_secret, standin=standin)
-        world = Sandbox(runtime, standin, sender, clock, jobs_ran=wsgi.answerer.homes.jobs_ran)
+        world = Sandbox(
+            runtime,
+            standin,
+            sender,
+            clock,
+            jobs_ran=wsgi.answerer.homes.jobs_ran,
+            billing=BillingSystem(bot.url, api_secret),
+        )
         world.register_people()
         late.page = SandboxPage(world)
         standin.permalink_base = page.url + "/"

@@ -92,6 +92,13 @@ def _run(world: Sandbox, body: dict[str, Any]) -> Any:
     return {"ok": True, "message": world.run(str(body["job"]))}
 
 
+def _billing(world: Sandbox, body: dict[str, Any]) -> Any:
+    return world.send_payment(
+        str(body.get("account", "")), str(body.get("amount", "")), str(body.get("method", "")),
+        str(body.get("reference", "")),
+    )  # fmt: skip
+
+
 POSTS: dict[str, Handler] = {
     "/api/command": _command,
     "/api/action": _action,
@@ -104,6 +111,7 @@ POSTS: dict[str, Handler] = {
     "/api/clock": _clock,
     "/api/run": _run,
     "/api/shortcut": _shortcut,
+    "/api/billing": _billing,
 }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,27 +21,37 @@ from sqlalchemy import select
 
 from bot.alerts.job import SLOT_MINUTES
 from bot.assignments.job.daily import JOB as WORKLISTS
+from bot.billing_link.rules import key_label
 from bot.calendar import add_days
 from bot.clock import ShiftedClock
 from bot.cockpit.desk import publish_home
+from bot.currency import quantum
 from bot.errors import UserError
 from bot.ids import CallbackId
 from bot.job_runs import JobReport, already_ran
 from bot.language.rules import SUPPORTED, parse_locale
+from bot.ledger.rules.accounts import account_key
 from bot.outbox.job import PROCESS_NAME, deliver_due
 from bot.roster.desk import choose_language
 from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.vocabulary import PaymentMethod
 from schedules.jobs import JOBS
 from schedules.runner import run_job, tick
-from storage.models import Agent
+from storage.models import Account, Agent, Assignment, Payment
+from wiring.sandbox.billing import BillingSystem, answer_words
 from wiring.standin.requests import SlackHttpResponse, SlackRequestSender
 from wiring.standin.web_api import RecordedResponse, SlackStandIn
 
 JsonDict = dict[str, Any]
 # Ephemeral messages come from the bot, and only their person sees them.
 _EPHEMERAL = {"ephemeral": True, "bot": True, "user": None}
+REFERENCE_PREFIX = "BANK-"
+"""The Billing system box's references: BANK-1, BANK-2, … (the next one not yet received)."""
+BOX_ACCOUNTS = 50
+BOX_AMOUNT = Decimal(100)
+"""The box offers this much, or the balance when it is less."""
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +135,10 @@ class Sandbox:
         sender: SlackRequestSender,
         clock: ShiftedClock,
         jobs_ran: Callable[[list[JobReport]], None] = lambda _reports: None,
+        billing: BillingSystem | None = None,
     ) -> None:
         self.runtime = runtime
+        self.billing = billing
         self._jobs_ran = jobs_ran
         self.slack = standin
         self.send = sender
@@ -230,6 +243,7 @@ class Sandbox:
             ],
             "hint": self.hint(),
             "shortcuts": SHORTCUTS,
+            "billing": self.billing_box(),
         }
 
     def hint(self) -> str | None:
@@ -482,6 +496,112 @@ class Sandbox:
         if published is not None:
             event["view"] = published
         self.send.event(event)
+
+    # -- the billing system ----------------------------------------------------------------------
+
+    def billing_box(self) -> JsonDict | None:
+        """What the Billing system box offers: the accounts on today's lists (the first one with a
+        balance pre-filled, so its agent hears of the payment), an amount, the methods, and the
+        next reference not yet received. Only the key's label is shown, never the secret."""
+        if self.billing is None:
+            return None
+        today = self.runtime.now().astimezone(self.runtime.zone).date()
+        with self.runtime.db.reading() as session:
+            listed = session.execute(
+                select(Account.account_id, Account.balance, Account.currency)
+                .join(Assignment, Assignment.account_pk == Account.id)
+                .where(Assignment.work_date == today, Account.balance > Decimal(0))
+                .order_by(Assignment.rank, Assignment.agent, Account.account_id)
+                .limit(BOX_ACCOUNTS)
+            ).all()
+            if not listed:  # before the morning's lists: any account that owes
+                listed = session.execute(
+                    select(Account.account_id, Account.balance, Account.currency)
+                    .where(Account.balance > Decimal(0))
+                    .order_by(Account.account_id)
+                    .limit(BOX_ACCOUNTS)
+                ).all()
+            used = session.scalars(
+                select(Payment.reference).where(Payment.reference.like(REFERENCE_PREFIX + "%"))
+            ).all()
+        numbers = [
+            int(r[len(REFERENCE_PREFIX) :]) for r in used if r and r[len(REFERENCE_PREFIX) :].isdigit()
+        ]
+        first = listed[0] if listed else None
+        amount = min(first.balance, BOX_AMOUNT).quantize(quantum(first.currency)) if first else None
+        return {
+            "accounts": [row.account_id for row in listed],
+            "account": first.account_id if first else "",
+            "amount": str(amount) if amount is not None else "",
+            "methods": [str(method) for method in PaymentMethod],
+            "reference": f"{REFERENCE_PREFIX}{max(numbers, default=0) + 1}",
+            "key": key_label(self.billing.secret),
+        }
+
+    def send_payment(self, account: str, amount: str, method: str, reference: str) -> JsonDict:
+        """The box's Send payment: signed and posted to the bot's API as a billing system would,
+        then the outbox delivered, in turn with the clock (scheduled_tick), so the agent's edited
+        morning message and DM show at once."""
+        if self.billing is None:
+            raise UserError("This sandbox's bot has no billing API.")
+        account, amount, reference = account.strip(), amount.strip(), reference.strip()
+        if not (account and amount and reference):
+            raise UserError("Send a payment with an account, an amount and a reference (like BANK-1).")
+        if method and method not in {str(m) for m in PaymentMethod}:
+            raise UserError(f"Pick a method: {', '.join(str(m) for m in PaymentMethod)}.")
+        try:
+            return self._ticks.submit(self._send_payment, account, amount, method, reference).result()
+        except RuntimeError:
+            raise UserError("The sandbox is stopping.") from None
+
+    def _send_payment(self, account: str, amount: str, method: str, reference: str) -> JsonDict:
+        assert self.billing is not None
+        now = self.runtime.now()
+        with self.runtime.db.reading() as session:
+            currency = session.scalar(
+                select(Account.currency).where(Account.account_key == account_key(account))
+            )
+        payment = {
+            "account_id": account,
+            "amount": amount,
+            "currency": currency or self.runtime.settings.target_currency,
+            "received_at": now.isoformat(),
+            "reference": reference,
+        }
+        if method:
+            payment["method"] = method
+        answer = self.billing.post_payment(payment, now)
+        deliver_due(self.runtime)
+        self._changed()
+        body = answer.body if isinstance(answer.body, dict) else {}
+        results = body.get("results") if answer.status == 200 else None
+        message = answer_words(answer, account, reference)
+        if (
+            isinstance(results, list)
+            and results
+            and isinstance(results[0], dict)
+            and results[0].get("result") == "applied"
+        ):
+            listed = self._listed_to(account, now)
+            if listed:
+                message += f" It is on {listed}'s list today: act as them to see what they were told."
+        return {
+            "ok": True,
+            "status": answer.status,
+            "results": results if isinstance(results, list) else [],
+            "message": message,
+        }
+
+    def _listed_to(self, account: str, now: datetime) -> str | None:
+        """The name of the agent whose list has the account today, if any."""
+        today = now.astimezone(self.runtime.zone).date()
+        with self.runtime.db.reading() as session:
+            return session.scalar(
+                select(Agent.name)
+                .join(Assignment, Assignment.agent == Agent.slack_user_id)
+                .join(Account, Account.id == Assignment.account_pk)
+                .where(Assignment.work_date == today, Account.account_key == account_key(account))
+            )
 
     # -- the scheduler and its clock -------------------------------------------------------------
 

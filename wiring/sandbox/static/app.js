@@ -172,6 +172,7 @@
     "/api/clock": "Clock",
     "/api/run": "Run",
     "/api/shortcut": "Shortcut",
+    "/api/billing": "Send payment",
   };
 
   function errorText(value) {
@@ -1939,6 +1940,7 @@
     ensureSelection();
     renderConversations();
     renderScheduler();
+    renderBilling();
     renderMain(false);
     renderThread();
     renderModal();
@@ -2063,6 +2065,60 @@
         });
       });
       ul.appendChild(h("li", { class: "job" }, h("span", { class: "job-name", title: name, "data-testid": "job-name" }, label), btn));
+    });
+  }
+
+  // The Billing system box: what the sandbox offers is filled in, unless the field was changed by hand.
+  var billingOffered = { account: "", amount: "", reference: "" };
+  var billingSig = "";
+
+  function renderBilling() {
+    var box = (S.state || {}).billing;
+    $("billing").hidden = !box;
+    if (!box) return;
+    ["account", "amount", "reference"].forEach(function (name) {
+      var input = $("billing-" + name);
+      var offered = box[name] || "";
+      if (input.value === "" || input.value === billingOffered[name]) input.value = offered;
+      billingOffered[name] = offered;
+    });
+    var sig = JSON.stringify([box.accounts, box.methods, box.key]);
+    if (sig === billingSig) return;
+    billingSig = sig;
+    var list = $("billing-accounts");
+    list.replaceChildren();
+    (box.accounts || []).forEach(function (id) {
+      list.appendChild(h("option", { value: id }));
+    });
+    var method = $("billing-method");
+    var chosen = method.value || "ach";
+    method.replaceChildren();
+    (box.methods || []).forEach(function (m) {
+      method.appendChild(h("option", { value: m }, m));
+    });
+    if ((box.methods || []).indexOf(chosen) >= 0) method.value = chosen;
+    $("billing-key").textContent = "Signed with " + (box.key || "the sandbox's key") + " (the secret stays on the server)";
+  }
+
+  function sendPayment(e) {
+    e.preventDefault();
+    var button = $("billing-send");
+    var answer = $("billing-answer");
+    button.disabled = true;
+    button.textContent = "Sending…";
+    post("/api/billing", {
+      account: $("billing-account").value,
+      amount: $("billing-amount").value,
+      method: $("billing-method").value,
+      reference: $("billing-reference").value,
+    }).then(function (res) {
+      button.disabled = false;
+      button.textContent = "Send payment";
+      if (!res) return;
+      var result = res.results && res.results[0] ? res.results[0].result : "error";
+      answer.className = "billing-answer billing-" + (/^[a-z]+$/.test(result) ? result : "error");
+      answer.textContent = res.message || "";
+      answer.hidden = !res.message;
     });
   }
 
@@ -2652,6 +2708,7 @@
       });
       if (dm) selectConversation(dm.id);
     });
+    $("billing-form").addEventListener("submit", sendPayment);
     $("clock-minutes").addEventListener("click", function () {
       post("/api/clock", { minutes: 5 });
     });
