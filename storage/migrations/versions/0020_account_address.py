@@ -1,0 +1,37 @@
+"""accounts: an optional postal address, for letters
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-06 19:45:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+COLUMNS = (
+    ("address_line1", 200),
+    ("address_line2", 200),
+    ("city", 100),
+    ("region", 100),
+    ("postal_code", 20),
+    ("country", 100),
+)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("accounts") as batch:
+        for name, length in COLUMNS:
+            batch.add_column(sa.Column(name, sa.String(length=length), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("accounts") as batch:
+        for name, _length in reversed(COLUMNS):
+            batch.drop_column(name)
