@@ -25,13 +25,16 @@ COLUMNS = (
 )
 
 
+# Plain ALTER TABLE, not Alembic's batch mode: on SQLite a batch recreates the table, and dropping
+# accounts with foreign keys on deletes every contact, payment and promise by their ON DELETE
+# CASCADE. SQLite adds and (since 3.35) drops a column in place.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        for name, length in COLUMNS:
-            batch.add_column(sa.Column(name, sa.String(length=length), nullable=True))
+    for name, length in COLUMNS:
+        op.add_column("accounts", sa.Column(name, sa.String(length=length), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        for name, _length in reversed(COLUMNS):
-            batch.drop_column(name)
+    for name, _length in reversed(COLUMNS):
+        op.drop_column("accounts", name)
