@@ -29,6 +29,7 @@ AUDITED_ACCOUNT_FIELDS = (
     "customer_name", "customer_id", "phone", "email", "customer_timezone", "language", "currency",
     "balance", "original_amount", "due_date", "last_payment_date", "last_payment_amount",
     "assigned_to", "status", "hold_reason", "hold_until", "settlement_amount", "written_off_amount",
+    "address_line1", "address_line2", "city", "region", "postal_code", "country",
 )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.assignments.rules.scoring import ScoreWeights
 from bot.calendar import WorkCalendar
+from bot.correspondence.rules import payment_link_problem
 from bot.language.rules import SUPPORTED, parse_locale
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS
 
@@ -139,6 +140,30 @@ class Settings(BaseSettings):
     )
     # Payments or accounts in one request: more is refused (413); one request is one transaction.
     api_max_items: int = Field(default=1000, ge=1, le=10_000, validation_alias="COLLECT_API_MAX_ITEMS")
+
+    # Customer documents (bot/correspondence). The creditor every document names, its postal address
+    # (lines apart with `;` or new lines), how to pay, where to dispute (else the creditor's address),
+    # and a payment link: an http(s) URL where `{account_id}` stands for the account's id.
+    templates_dir: str = Field(default="", validation_alias="COLLECT_TEMPLATES_DIR")
+    creditor_name: str = Field(default="", max_length=200, validation_alias="COLLECT_CREDITOR_NAME")
+    creditor_address: str = Field(default="", max_length=500, validation_alias="COLLECT_CREDITOR_ADDRESS")
+    payment_instructions: str = Field(
+        default="", max_length=1000, validation_alias="COLLECT_PAYMENT_INSTRUCTIONS"
+    )
+    payment_link: str = Field(default="", max_length=500, validation_alias="COLLECT_PAYMENT_LINK")
+    dispute_contact: str = Field(default="", max_length=500, validation_alias="COLLECT_DISPUTE_CONTACT")
+
+    @field_validator("payment_link")
+    @classmethod
+    def _payment_link(cls, value: str) -> str:
+        problem = payment_link_problem(value.strip())
+        if problem:
+            raise ValueError(problem)
+        return value.strip()
+
+    @property
+    def creditor_address_lines(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in re.split(r"[;\n]", self.creditor_address) if line.strip())
 
     @field_validator("slack_api_url")
     @classmethod

@@ -86,6 +86,14 @@ class Account(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     customer_timezone: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(16))
+    # A postal address for letters (bot/correspondence), all optional: a letter needs line 1 and a
+    # city or postal code.
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(100))
     currency: Mapped[str] = mapped_column(String(3))
     balance: Mapped[Decimal] = mapped_column(MoneyAmount())
     original_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())

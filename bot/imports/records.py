@@ -79,6 +79,7 @@ _ACCOUNT_REQUIRED_FIELDS = ("customer_name", "balance", "currency", "due_date")
 _ACCOUNT_OPTIONAL_FIELDS = (
     "customer_id", "phone", "email", "customer_timezone", "language", "original_amount",
     "last_payment_date", "last_payment_amount", "assigned_to", "risk_score",
+    "address_line1", "address_line2", "city", "region", "postal_code", "country",
 )  # fmt: skip
 _ACCOUNT_FIELDS = _ACCOUNT_REQUIRED_FIELDS + _ACCOUNT_OPTIONAL_FIELDS
 

@@ -69,6 +69,7 @@ class Columns:
 _ACCOUNT_OPTIONAL = (
     "customer_id", "phone", "email", "customer_timezone", "language", "original_amount",
     "last_payment_date", "last_payment_amount", "assigned_to", "status", "risk_score",
+    "address_line1", "address_line2", "city", "region", "postal_code", "country",
 )  # fmt: skip
 
 COLUMNS: dict[ImportKind, Columns] = {
@@ -105,6 +106,11 @@ MAX_LANGUAGE_LENGTH = 16
 MAX_PAYER_LENGTH = 200
 MAX_DAILY_CAPACITY = 1000
 MAX_TIER_LENGTH = 16
+# A postal address for letters: each part optional, as long as storage/models.py keeps it.
+ADDRESS_LENGTHS = {
+    "address_line1": 200, "address_line2": 200, "city": 100, "region": 100, "postal_code": 20,
+    "country": 100,
+}  # fmt: skip
 
 _SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
 _LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
@@ -421,6 +427,12 @@ class AccountRow:
     # None when the file leaves it out: then it follows the balance (see resolved_status).
     status: AccountStatus | None
     risk_score: int | None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
 
     @property
     def key(self) -> str:
@@ -450,6 +462,7 @@ def parse_account(cells: Mapping[str, str], roster: AbstractSet[str], *, today: 
         assigned_to=_assignee(cells.get("assigned_to", ""), roster),
         status=_status(cells.get("status", ""), balance),
         risk_score=_risk_score(cells.get("risk_score", "")),
+        **{column: _optional_text(cells, column, limit) for column, limit in ADDRESS_LENGTHS.items()},
     )
 
 

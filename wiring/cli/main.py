@@ -32,6 +32,7 @@ from bot.errors import UserError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import DatabaseSetupError, database_reason, open_database, require_reachable
 from storage.schema import current_revision, prepare_schema, upgrade
+from wiring.cli.documents import add_document_command
 from wiring.cli.imports import add_import_command
 from wiring.cli.retention import add_records_commands
 from wiring.cli.terminal import StartupError, say
@@ -243,6 +244,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_import_command(commands)
     add_records_commands(commands)
+    add_document_command(commands)
     return parser
 
 
