@@ -4,7 +4,7 @@ with what to type, each change audited; and the rules of the due date and latene
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -168,3 +168,31 @@ def test_who_handles_and_who_resolves() -> None:
     assert may_resolve(ANA, supervises=False, handler=ANA)
     assert not may_resolve(ANA, supervises=False, handler=None)
     assert may_resolve(SAM, supervises=True, handler=None)
+
+
+# --- overdue: told once in the supervisors' channel --------------------------------------------------
+
+# Wednesday 9 December 2026, 9:00 in New York: the day after the due date of a complaint of the 23rd.
+AFTER_DUE = datetime(2026, 12, 9, 14, 0, tzinfo=UTC)
+
+
+def channel_texts(bot: RunningBot) -> list[str]:
+    return [json.dumps(m, ensure_ascii=False) for m in bot.slack.messages("C0SUPERVISORS")]
+
+
+def test_an_overdue_complaint_is_told_once_in_the_supervisors_channel(desk: RunningBot) -> None:
+    desk.collect(ANA, "complaint ACC-ANA fees charged twice")
+    desk.collect(ANA, "complaint ACC-1042 service answered late")
+    desk.collect(SAM, "complaint resolve 2 called back the same day")
+    # On the due date itself the complaint is still in time.
+    desk.run_job("supervisor-alerts", AFTER_DUE - timedelta(days=1))
+    assert not any("past its due date" in text for text in channel_texts(desk))
+    report = desk.run_job("supervisor-alerts", AFTER_DUE)
+    assert "1 overdue complaints" in report
+    told = [text for text in channel_texts(desk) if "past its due date" in text]
+    assert len(told) == 1 and "ACC-ANA" in told[0] and "ACC-1042" not in told[0]
+    desk.run_job("supervisor-alerts", AFTER_DUE + timedelta(minutes=15))
+    desk.run_job("supervisor-alerts", AFTER_DUE + timedelta(days=1))
+    assert len([text for text in channel_texts(desk) if "past its due date" in text]) == 1
+    assert len(audited(desk, "complaint.overdue")) == 1
+    assert "overdue since" in desk.collect(SAM, "complaints")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.kit import Reply, context, section
 from bot.blocks.mrkdwn import code, escape, mention, one_line
-from bot.complaints.model import ComplaintView, OpenComplaints
+from bot.complaints.model import LIST_LIMIT, ComplaintView, OpenComplaints
 from bot.complaints.rules import is_overdue
 from bot.language.model import N_, _, counted, speaker
 from bot.vocabulary import ComplaintCategory
@@ -85,6 +85,38 @@ def complaints_list(listed: OpenComplaints) -> Reply:
             context(
                 _("{shown} of {total} shown, the oldest due first.").format(
                     shown=speaker().number(len(listed.shown)), total=speaker().number(listed.total)
+                )
+            )
+        )
+    blocks.append(context(_("Resolve one with `/collect complaint resolve <number> <outcome…>`.")))
+    return Reply(text=heading, blocks=blocks)
+
+
+def complaints_overdue_message(overdue: list[ComplaintView]) -> Reply:
+    """The supervisors' channel: complaints whose answer is late, each told once."""
+    heading = counted(
+        "{count} complaint is past its due date", "{count} complaints are past their due date", len(overdue)
+    )
+    blocks = [section(f":rotating_light: *{heading}*")]
+    for complaint in overdue[:LIST_LIMIT]:
+        blocks.append(
+            section(
+                _("*{number}* · {account} ({customer}) · {category} · due {due} · {handler}\n{text}").format(
+                    number=complaint.id,
+                    account=code(complaint.account_id),
+                    customer=escape(complaint.customer_name),
+                    category=category_name(complaint.category),
+                    due=speaker().day(complaint.due_on),
+                    handler=_handler(complaint),
+                    text=one_line(complaint.text, _TEXT_SHOWN),
+                )
+            )
+        )
+    if len(overdue) > LIST_LIMIT:
+        blocks.append(
+            context(
+                _("{shown} of {total} shown, the oldest due first.").format(
+                    shown=speaker().number(LIST_LIMIT), total=speaker().number(len(overdue))
                 )
             )
         )

@@ -126,13 +126,14 @@ def overdue_to_tell(session: Session, *, today: date) -> list[tuple[Complaint, A
     return [(c, a) for c, a in session.execute(query).all()]
 
 
-def mark_told(session: Session, complaint: Complaint, account_id: str, *, now: datetime) -> None:
-    before = _state(complaint, account_id)
+def mark_told(session: Session, complaint: Complaint, account: Account, *, now: datetime) -> ComplaintView:
+    before = _state(complaint, account.account_id)
     complaint.overdue_alerted_at = now
     audit.record(
         session, at=now, actor="collect-bot", action="complaint.overdue", entity="complaint",
-        entity_key=str(complaint.id), before=before, after=_state(complaint, account_id),
+        entity_key=str(complaint.id), before=before, after=_state(complaint, account.account_id),
     )  # fmt: skip
+    return _view(complaint, account)
 
 
 def complaint_counts(session: Session, *, start: datetime, end: datetime, last_day: date) -> ComplaintCounts:
