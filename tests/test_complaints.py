@@ -3,16 +3,20 @@ with what to type, each change audited; and the rules of the due date and latene
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.complaints.rules import due_on, handler_for, is_overdue, may_resolve
+from bot.reports.records.numbers import build_report
+from bot.reports.render.spreadsheet import report_workbook
 from storage.models import AuditEntry, Complaint
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
@@ -196,3 +200,37 @@ def test_an_overdue_complaint_is_told_once_in_the_supervisors_channel(desk: Runn
     assert len([text for text in channel_texts(desk) if "past its due date" in text]) == 1
     assert len(audited(desk, "complaint.overdue")) == 1
     assert "overdue since" in desk.collect(SAM, "complaints")
+
+
+# --- the digests and the spreadsheet -----------------------------------------------------------------
+
+
+def test_the_digest_and_the_spreadsheet_count_complaints(desk: RunningBot) -> None:
+    desk.collect(ANA, "complaint ACC-ANA fees charged twice")
+    desk.collect(ANA, "complaint ACC-ANA conduct rude on the phone")
+    desk.collect(SAM, "complaint ACC-2001 fees interest looks wrong")
+    desk.collect(SAM, "complaint resolve 3 explained the interest")
+    desk.clock.advance(timedelta(minutes=5))
+    shown = text_of(desk.collect(SAM, "report day"))
+    assert "*Complaints:* 3 opened · 1 resolved · 0 overdue" in shown
+    assert "Opened by category: conduct 1, fees 2" in shown
+    assert "Opened by agent: Ana Agent 2, João Agente 1" in shown
+    with desk.runtime.db.reading() as session:
+        report = build_report(session, "day", desk.runtime.today(), desk.runtime.settings, desk.runtime.now())
+    rows = {
+        row[0]: row[2]
+        for row in openpyxl.load_workbook(io.BytesIO(report_workbook(report)))["Summary"].iter_rows(
+            values_only=True
+        )
+    }
+    assert (rows["Complaints opened"], rows["Complaints resolved"], rows["Complaints overdue at the end"]) == (
+        3, 1, 0,
+    )  # fmt: skip
+    assert (rows["Complaints opened: fees"], rows["Complaints opened: Ana Agent"]) == (2, 2)
+    # Three weeks later the two still open are overdue, counted in that day's numbers.
+    desk.clock.advance(timedelta(days=21))
+    assert "*Complaints:* 0 opened · 0 resolved · 2 overdue" in text_of(desk.collect(SAM, "report day"))
+
+
+def test_a_digest_without_complaints_says_nothing_of_them(desk: RunningBot) -> None:
+    assert "Complaints" not in desk.collect(SAM, "report day")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from bot.vocabulary import ComplaintCategory
@@ -38,11 +38,15 @@ class OpenComplaints:
 class ComplaintCounts:
     """A period's complaints for the digests and the spreadsheet."""
 
-    opened: int
-    resolved: int
-    overdue: int
+    opened: int = 0
+    resolved: int = 0
+    overdue: int = 0
     """Open at the period's end and past their due date."""
-    by_category: dict[str, int]
+    by_category: dict[str, int] = field(default_factory=dict)
     """Opened in the period, by category."""
-    by_agent: dict[str, int]
+    by_agent: dict[str, int] = field(default_factory=dict)
     """Opened in the period, by the account's holder when recorded ("" for the shared queue)."""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.opened or self.resolved or self.overdue)
