@@ -184,7 +184,7 @@ def execute(runtime: Runtime, user: str, command: Command, told: set[str] | None
             return complaint_recorded(
                 complaints.record(
                     runtime, actor=user, account_id=command.account_id, category=command.category,
-                    text=command.text,
+                    text=command.text, handler=command.handler,
                 )
             )  # fmt: skip
         case ResolveComplaintCommand():

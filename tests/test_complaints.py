@@ -234,3 +234,15 @@ def test_the_digest_and_the_spreadsheet_count_complaints(desk: RunningBot) -> No
 
 def test_a_digest_without_complaints_says_nothing_of_them(desk: RunningBot) -> None:
     assert "Complaints" not in desk.collect(SAM, "report day")
+
+
+def test_a_supervisor_may_be_named_to_handle_it(desk: RunningBot) -> None:
+    add_agent(desk.runtime.db, "U0SUPER2", "Rita Supervisor", role="supervisor")
+    answer = desk.collect(ANA, "complaint ACC-ANA privacy <@U0SUPER2|rita> called her at work")
+    assert "<@U0SUPER2>" in answer
+    [complaint] = complaints(desk)
+    assert (complaint.handler, complaint.text) == ("U0SUPER2", "called her at work")
+    # The handler resolves it; naming an agent is refused, nothing written.
+    refused = desk.collect(ANA, "complaint ACC-ANA privacy <@U0AGENT2> called again")
+    assert "is not a supervisor" in refused and len(complaints(desk)) == 1
+    assert "is resolved" in desk.collect("U0SUPER2", "complaint resolve 1 apologised, number removed")

@@ -9,12 +9,19 @@ from bot.vocabulary import ComplaintCategory
 
 
 def record(
-    runtime: Runtime, *, actor: str, account_id: str, category: ComplaintCategory, text: str
+    runtime: Runtime,
+    *,
+    actor: str,
+    account_id: str,
+    category: ComplaintCategory,
+    text: str,
+    handler: str | None = None,
 ) -> ComplaintView:
     with runtime.db.transaction() as session:
         return record_complaint(
             session, account_id=account_id, category=category, text=text, actor=actor,
             now=runtime.now(), today=runtime.today(), days=runtime.settings.complaint_days,
+            handler=handler,
         )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.blocks.mrkdwn import mention
 from bot.complaints.model import LIST_LIMIT, ComplaintCounts, ComplaintView, OpenComplaints
 from bot.complaints.rules import due_on, handler_for, is_overdue, may_resolve
 from bot.errors import NotFoundError, UserError
@@ -30,9 +31,19 @@ def record_complaint(
     now: datetime,
     today: date,
     days: int,
+    handler: str | None = None,
 ) -> ComplaintView:
-    """Anyone who may work the account records a complaint about it (bot.access.may_work)."""
+    """Anyone who may work the account records a complaint about it (bot.access.may_work), and may
+    name a supervisor to handle it."""
     account = find_account(session, account_id, actor=actor, today=today)
+    if handler is not None and not supervises(find_member(session, handler)):
+        raise UserError(
+            _(
+                "{user} is not a supervisor on the team's roster: only a supervisor handles a complaint."
+            ).format(user=mention(handler)),
+            _("Name a supervisor after the category, or nobody: then the supervisors handle it."),
+            field="handler",
+        )
     if not text.strip():
         raise UserError(
             _("Say what the customer complains about."),
@@ -48,7 +59,7 @@ def record_complaint(
         recorded_by=actor,
         recorded_at=now,
         agent=account.assigned_to,
-        handler=handler_for(actor, recorder_supervises=supervises(find_member(session, actor))),
+        handler=handler or handler_for(actor, recorder_supervises=supervises(find_member(session, actor))),
         opened_on=today,
         due_on=due_on(today, days),
     )

@@ -58,7 +58,7 @@ USAGE: dict[str, str] = {
     "hold": "/collect hold <account-id> <dispute|cease-communication|bankruptcy|attorney> [notes…]",
     "release": "/collect release <account-id> <reason…>",
     "override": "/collect override <account-id> <rule> <reason…>",
-    "complaint": "/collect complaint <account-id> <category> <what the customer says…>",
+    "complaint": "/collect complaint <account-id> <category> [@handler] <what the customer says…>",
     "complaints": "/collect complaints",
 }
 # Not a subcommand of its own: `complaint resolve …`.
@@ -259,6 +259,8 @@ class ComplaintCommand:
     account_id: str
     category: ComplaintCategory
     text: str
+    handler: str | None = None
+    """Named with a mention after the category; None: the bot's default (bot.complaints.rules)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -813,7 +815,13 @@ def _parse_complaint(text: str, args: _Tokens) -> Command:
         raise _usage_error("complaint")
     account_id = _account_id(args[0].group())
     category = parse_category(args[1].group())
-    return ComplaintCommand(account_id=account_id, category=category, text=_notes(text, args[2:]) or "")
+    handler = None
+    rest = args[2:]
+    if _MENTION.fullmatch(rest[0].group()):
+        handler, rest = parse_user(rest[0].group()), rest[1:]
+    return ComplaintCommand(
+        account_id=account_id, category=category, text=_notes(text, rest) or "", handler=handler
+    )
 
 
 def _parse_resolve(text: str, args: _Tokens) -> Command:
