@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     promise_horizon_days: int = Field(
         default=DEFAULT_PROMISE_HORIZON_DAYS, ge=1, le=3660, validation_alias="COLLECT_PROMISE_HORIZON_DAYS"
     )
+    # Calendar days from the team's today to answer a complaint (the common regulatory reading).
+    complaint_days: int = Field(default=15, ge=1, le=365, validation_alias="COLLECT_COMPLAINT_DAYS")
     default_daily_capacity: int = Field(default=25, ge=0, le=1000, validation_alias="COLLECT_DAILY_CAPACITY")
     default_approval_limit: Decimal = Field(
         default=Decimal("1000"), ge=0, validation_alias="COLLECT_DEFAULT_APPROVAL_LIMIT"

@@ -71,6 +71,15 @@ class EscalationKind(StrEnum):
     DISPUTE_REVIEW = "dispute-review"
 
 
+class ComplaintCategory(StrEnum):
+    FEES = "fees"
+    CONDUCT = "conduct"
+    WRONG_DEBT = "wrong-debt"
+    PRIVACY = "privacy"
+    SERVICE = "service"
+    OTHER = "other"
+
+
 class EscalationStatus(StrEnum):
     OPEN = "open"
     WAITING_INFO = "waiting_info"

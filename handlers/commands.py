@@ -11,6 +11,7 @@ from bot.alerts import desk as alerts
 from bot.assignments import desk as assignments
 from bot.blocks import ledger as render
 from bot.blocks.assignments import account_moved, away_recorded
+from bot.blocks.complaints import complaint_recorded, complaint_resolved, complaints_list
 from bot.blocks.digest import report_reply
 from bot.blocks.escalations import escalate_modal, escalated_reply, escalations_list
 from bot.blocks.kit import Reply
@@ -18,6 +19,7 @@ from bot.blocks.modals import log_modal, pay_modal, promise_modal
 from bot.blocks.targets import target_set
 from bot.blocks.team import member_changed, team_list
 from bot.blocks.worklist import worklist_reply
+from bot.complaints import desk as complaints
 from bot.compliance.desk import grant_override
 from bot.errors import UserError
 from bot.escalations import desk as escalations
@@ -30,6 +32,8 @@ from bot.parsing.command import (
     AssignCommand,
     AwayCommand,
     Command,
+    ComplaintCommand,
+    ComplaintsCommand,
     EscalateCommand,
     EscalationsCommand,
     HelpCommand,
@@ -42,6 +46,7 @@ from bot.parsing.command import (
     PromiseCommand,
     ReleaseCommand,
     ReportCommand,
+    ResolveComplaintCommand,
     TargetCommand,
     TeamCommand,
     parse_command,
@@ -175,6 +180,21 @@ def execute(runtime: Runtime, user: str, command: Command, told: set[str] | None
                 runtime, actor=user, account_id=command.account_id, rule=command.rule, reason=command.reason
             )
             return render.override_granted(granted, command.rule)
+        case ComplaintCommand():
+            return complaint_recorded(
+                complaints.record(
+                    runtime, actor=user, account_id=command.account_id, category=command.category,
+                    text=command.text, handler=command.handler,
+                )
+            )  # fmt: skip
+        case ResolveComplaintCommand():
+            return complaint_resolved(
+                complaints.resolve(
+                    runtime, actor=user, complaint_id=command.complaint_id, outcome=command.outcome
+                )
+            )
+        case ComplaintsCommand():
+            return complaints_list(complaints.open_ones(runtime, actor=user))
         case TeamCommand():
             return team(runtime, user, command)
         case AssignCommand():

@@ -361,6 +361,35 @@ class Alert(Base):
     message_key: Mapped[str | None] = mapped_column(String(64))
 
 
+class Complaint(Base):
+    """A customer's complaint about the collection: who handles it, by when it must be answered,
+    and how it ended."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_account", "account_pk"),
+        Index("ix_complaints_resolved_at", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The account's holder when recorded: the digests count complaints by agent.
+    agent: Mapped[str | None] = mapped_column(String(32))
+    # None: the supervisors as a group.
+    handler: Mapped[str | None] = mapped_column(String(32))
+    opened_on: Mapped[date]
+    due_on: Mapped[date]
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(Text)
+    # When the supervisors were told it is overdue: told once.
+    overdue_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class ComplianceRefusal(Base):
     """An action the contact rules refused: who tried what, when, on which account, under which rule.
     Counted per agent in the digests as attempted breaches, so that a supervisor can coach."""

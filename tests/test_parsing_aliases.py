@@ -27,6 +27,7 @@ from bot.vocabulary import (
     METHOD_ALIASES,
     OUTCOME_ALIASES,
     Channel,
+    ComplaintCategory,
     EscalationKind,
     Outcome,
     PaymentMethod,
@@ -40,11 +41,12 @@ TABLES: dict[str, dict[str, dict[str, Any]]] = {
     "outcome": aliases.OUTCOME_ALIASES,
     "method": aliases.METHOD_ALIASES,
     "kind": aliases.KIND_ALIASES,
+    "category": aliases.CATEGORY_ALIASES,
 }
 # Every English word the parser knows, at any place in a command.
 ENGLISH = (
     set(USAGE)
-    | {w.value for kind in (Channel, Outcome, PaymentMethod, EscalationKind) for w in kind}
+    | {w.value for kind in (Channel, Outcome, PaymentMethod, EscalationKind, ComplaintCategory) for w in kind}
     | set(CHANNEL_ALIASES) | set(OUTCOME_ALIASES) | set(METHOD_ALIASES) | set(KIND_ALIASES)
     | {"add", "remove", "until", "day", "week", "month", "today", "daily", "weekly", "monthly"}
 )  # fmt: skip

@@ -529,7 +529,7 @@ def test_commands_are_frozen() -> None:
 def test_usage_and_help_lines_cover_every_subcommand() -> None:
     assert set(USAGE) == {
         "help", "account", "log", "pay", "promise", "mine", "away", "assign", "escalate", "escalations",
-        "alerts", "report", "target", "team", "hold", "release", "override",
+        "alerts", "report", "target", "team", "hold", "release", "override", "complaint", "complaints",
     }  # fmt: skip
     assert [usage for usage, _ in HELP_LINES] == list(USAGE.values())
     assert all(description.endswith(".") for _, description in HELP_LINES)
@@ -584,7 +584,7 @@ def test_every_usage_error_names_the_usage_and_an_example(typed: str) -> None:
 def test_every_subcommand_with_a_usage_has_an_example_or_needs_none() -> None:
     from bot.parsing.command import _EXAMPLES
 
-    assert set(USAGE) - set(_EXAMPLES) <= {"help", "mine", "escalations", "report"}
+    assert set(USAGE) - set(_EXAMPLES) <= {"help", "mine", "escalations", "report", "complaints"}
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ AREA = [
     ROOT / "bot" / "ledger",
     ROOT / "bot" / "assignments",
     ROOT / "bot" / "compliance",
+    ROOT / "bot" / "complaints",
     ROOT / "bot" / "alerts" / "records.py",
     ROOT / "bot" / "retention",
 ]

@@ -30,6 +30,7 @@ from bot.alerts.rules import (
 from bot.blocks.alerts import AlertLine, ToChase, alerts_message, broken_promises_dm
 from bot.calendar import WorkCalendar
 from bot.clock import team_today
+from bot.complaints.job import tell_overdue
 from bot.currency import format_money
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.job_runs import JobReport, already_ran, claim, describe
@@ -76,10 +77,12 @@ def run_alerts(runtime: Runtime, at: datetime, by: str) -> JobReport:
         with runtime.db.transaction() as session:
             claim(session, JOB, period, at, by, {"accounts": len(found), "skipped": len(skipped)})
             new = _raise_and_clear(session, runtime, found, at)
+            late = tell_overdue(session, runtime, today=today, at=at)
             skipped.record(session, runtime, at)
     except IntegrityError:
         return JobReport(JOB, period, False, f"{JOB} for {period} was run by another process")
-    return JobReport(JOB, period, bool(new), f"{new} new alerts")
+    told = f", {late} overdue complaints" if late else ""
+    return JobReport(JOB, period, bool(new or late), f"{new} new alerts{told}")
 
 
 def _all_found(runtime: Runtime, today: date, calendar: WorkCalendar, skipped: SkippedRows) -> list[Found]:

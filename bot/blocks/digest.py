@@ -18,6 +18,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.aging import AgingBucket
+from bot.blocks.complaints import category_name
 from bot.blocks.kit import (
     SECTION_TEXT_LIMIT,
     Block,
@@ -29,9 +30,16 @@ from bot.blocks.kit import (
     pack_lines,
     section,
 )
-from bot.blocks.mrkdwn import clip, mention, one_line
+from bot.blocks.mrkdwn import clip, escape, mention, one_line
 from bot.language.model import N_, _, counted, number, speaker
-from bot.reports.model import ActivityNumbers, AgentNumbers, PerformanceReport, TeamNumbers, Win
+from bot.reports.model import (
+    ActivityNumbers,
+    AgentNumbers,
+    PerformanceReport,
+    TeamNumbers,
+    Win,
+    complaints_by_agent,
+)
 
 # Budgets, in characters after escaping. Their sum with the header (150), the footer and the legend
 # stays under the 12,000 we allow ourselves, whatever the input.
@@ -257,8 +265,33 @@ def _team_text(report: PerformanceReport) -> str:
             waiting=number(team.escalations_waiting),
             disputes=number(team.disputes_opened),
         ),
+        *_complaints_lines(report),
     ]
     return clip("\n".join(lines), TEAM_TEXT_LIMIT)
+
+
+def _complaints_lines(report: PerformanceReport) -> list[str]:
+    """Management asked that the numbers reflect customers' complaints: said when there are any."""
+    counts = report.team.complaints
+    if not counts.any:
+        return []
+    lines = [
+        _("*Complaints:* {opened} opened · {resolved} resolved · {overdue} overdue").format(
+            opened=number(counts.opened), resolved=number(counts.resolved), overdue=number(counts.overdue)
+        )
+    ]
+    if counts.by_category:
+        categories = ", ".join(
+            f"{category_name(category)} {number(n)}" for category, n in sorted(counts.by_category.items())
+        )
+        lines.append(_("Opened by category: {categories}").format(categories=categories))
+    if counts.by_agent:
+        agents = ", ".join(
+            f"{escape(name) if name else _('the shared queue')} {number(n)}"
+            for name, n in complaints_by_agent(report)
+        )
+        lines.append(_("Opened by agent: {agents}").format(agents=agents))
+    return lines
 
 
 def _activity_text(activity: ActivityNumbers) -> str:

@@ -14,7 +14,7 @@ import unicodedata
 from typing import TypeVar
 
 from bot.language.model import N_
-from bot.vocabulary import Channel, EscalationKind, Outcome, PaymentMethod
+from bot.vocabulary import Channel, ComplaintCategory, EscalationKind, Outcome, PaymentMethod
 
 # The languages, by the locale codes the roster uses, with their names as the help says them.
 LANGUAGES: dict[str, str] = {"pt-BR": N_("Portuguese"), "es": N_("Spanish")}
@@ -45,6 +45,10 @@ SUBCOMMAND_ALIASES: dict[str, dict[str, str]] = {
         "liberar": "release",
         "excecao": "override",
         "exceção": "override",
+        "reclamacao": "complaint",
+        "reclamação": "complaint",
+        "reclamacoes": "complaints",
+        "reclamações": "complaints",
     },
     "es": {
         "ayuda": "help",
@@ -72,6 +76,8 @@ SUBCOMMAND_ALIASES: dict[str, dict[str, str]] = {
         "liberar": "release",
         "excepcion": "override",
         "excepción": "override",
+        "queja": "complaint",
+        "quejas": "complaints",
     },
 }
 
@@ -177,6 +183,31 @@ KIND_ALIASES: dict[str, dict[str, EscalationKind]] = {
     },
 }
 
+
+CATEGORY_ALIASES: dict[str, dict[str, ComplaintCategory]] = {
+    "pt-BR": {
+        "tarifas": ComplaintCategory.FEES,
+        "cobrancas": ComplaintCategory.FEES,
+        "cobranças": ComplaintCategory.FEES,
+        "conduta": ComplaintCategory.CONDUCT,
+        "divida-errada": ComplaintCategory.WRONG_DEBT,
+        "dívida-errada": ComplaintCategory.WRONG_DEBT,
+        "privacidade": ComplaintCategory.PRIVACY,
+        "atendimento": ComplaintCategory.SERVICE,
+        "outros": ComplaintCategory.OTHER,
+    },
+    "es": {
+        "comisiones": ComplaintCategory.FEES,
+        "cargos": ComplaintCategory.FEES,
+        "conducta": ComplaintCategory.CONDUCT,
+        "deuda-equivocada": ComplaintCategory.WRONG_DEBT,
+        "privacidad": ComplaintCategory.PRIVACY,
+        "servicio": ComplaintCategory.SERVICE,
+        "atencion": ComplaintCategory.SERVICE,
+        "atención": ComplaintCategory.SERVICE,
+        "otros": ComplaintCategory.OTHER,
+    },
+}
 
 Word = TypeVar("Word")
 

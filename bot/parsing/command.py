@@ -25,6 +25,7 @@ from bot.vocabulary import (
     METHOD_ALIASES,
     OUTCOME_ALIASES,
     Channel,
+    ComplaintCategory,
     EscalationKind,
     Outcome,
     PaymentMethod,
@@ -57,7 +58,12 @@ USAGE: dict[str, str] = {
     "hold": "/collect hold <account-id> <dispute|cease-communication|bankruptcy|attorney> [notes…]",
     "release": "/collect release <account-id> <reason…>",
     "override": "/collect override <account-id> <rule> <reason…>",
+    "complaint": "/collect complaint <account-id> <category> [@handler] <what the customer says…>",
+    "complaints": "/collect complaints",
 }
+# Not a subcommand of its own: `complaint resolve …`.
+RESOLVE_USAGE = "/collect complaint resolve <number> <outcome…>"
+_RESOLVE_EXAMPLE = "/collect complaint resolve 7 refunded the second fee and apologised"
 
 _EXAMPLES: dict[str, str] = {
     "account": "/collect account ACC-1042",
@@ -74,6 +80,7 @@ _EXAMPLES: dict[str, str] = {
     "release": "/collect release ACC-1042 validation notice sent 2026-11-20",
     "team": "/collect team add @nina agent",
     "override": "/collect override ACC-1042 time-zone-unknown the customer asked for a call at 9",
+    "complaint": "/collect complaint ACC-1042 fees charged a late fee twice in November",
 }
 
 # Marked for the catalogs, translated in the refusal that shows them.
@@ -89,6 +96,7 @@ _NEEDS: dict[str, str] = {
     "hold": N_("an account id and the kind of hold"),
     "release": N_("an account id and the reason"),
     "override": N_("an account id, the rule and the reason"),
+    "complaint": N_("an account id, a category and what the customer complains about"),
 }
 
 # The descriptions are marked for the catalogs and translated where the help is shown.
@@ -121,6 +129,17 @@ HELP_LINES: list[tuple[str, str]] = [
     (
         USAGE["override"],
         N_("Allow one exception to a contact rule where judgement is allowed (supervisors)."),
+    ),
+    (
+        USAGE["complaint"],
+        N_("Record a customer's complaint; it must be answered within the team's deadline."),
+    ),
+    (
+        USAGE["complaints"],
+        N_(
+            "Show the open complaints, the oldest due first. `/collect complaint resolve <number>"
+            " <outcome…>` closes one (supervisors and its handler)."
+        ),
     ),
 ]
 
@@ -236,6 +255,26 @@ class OverrideCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class ComplaintCommand:
+    account_id: str
+    category: ComplaintCategory
+    text: str
+    handler: str | None = None
+    """Named with a mention after the category; None: the bot's default (bot.complaints.rules)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveComplaintCommand:
+    complaint_id: int
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintsCommand:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class TargetCommand:
     user_id: str
     amount_text: str
@@ -266,6 +305,9 @@ Command: TypeAlias = (
     | HoldCommand
     | ReleaseCommand
     | OverrideCommand
+    | ComplaintCommand
+    | ResolveComplaintCommand
+    | ComplaintsCommand
     | OpenModal
 )
 
@@ -299,6 +341,10 @@ KIND_ALIASES: dict[str, EscalationKind] = {
 }
 _KINDS: dict[str, EscalationKind] = (
     {k.value: k for k in EscalationKind} | KIND_ALIASES | aliases.every_language(aliases.KIND_ALIASES)
+)
+
+_CATEGORIES: dict[str, ComplaintCategory] = {c.value: c for c in ComplaintCategory} | aliases.every_language(
+    aliases.CATEGORY_ALIASES
 )
 
 _Word = TypeVar("_Word", bound=StrEnum)
@@ -364,6 +410,10 @@ def parse_method(word: str) -> PaymentMethod:
 
 def parse_kind(word: str) -> EscalationKind:
     return _lookup(word, _KINDS, EscalationKind, N_("an escalation kind"), "kind")
+
+
+def parse_category(word: str) -> ComplaintCategory:
+    return _lookup(word, _CATEGORIES, ComplaintCategory, N_("a complaint category"), "category")
 
 
 def unescape_slack(text: str) -> str:
@@ -755,6 +805,50 @@ def _parse_override(text: str, args: _Tokens) -> Command:
     )
 
 
+_RESOLVE = "resolve"
+
+
+def _parse_complaint(text: str, args: _Tokens) -> Command:
+    if args and args[0].group().lower() == _RESOLVE:
+        return _parse_resolve(text, args[1:])
+    if len(args) < 3:
+        raise _usage_error("complaint")
+    account_id = _account_id(args[0].group())
+    category = parse_category(args[1].group())
+    handler = None
+    rest = args[2:]
+    if _MENTION.fullmatch(rest[0].group()):
+        handler, rest = parse_user(rest[0].group()), rest[1:]
+    return ComplaintCommand(
+        account_id=account_id, category=category, text=_notes(text, rest) or "", handler=handler
+    )
+
+
+def _parse_resolve(text: str, args: _Tokens) -> Command:
+    word = args[0].group().removeprefix("#") if args else ""
+    if not word.isascii() or not word.isdigit() or len(word) > 9:
+        problem = (
+            _("{typed} is not a complaint's number.").format(typed=quoted(args[0].group()))
+            if args
+            else _("`/collect complaint resolve` needs the complaint's number and its outcome.")
+        )
+        raise _resolve_error(problem)
+    if len(args) < 2:
+        raise _resolve_error(_("Say how the complaint was resolved, after its number."))
+    return ResolveComplaintCommand(complaint_id=int(word), outcome=_notes(text, args[1:]) or "")
+
+
+def _resolve_error(problem: str) -> UserError:
+    return UserError(
+        problem,
+        _("Type `{usage}`, for example `{example}`.").format(usage=RESOLVE_USAGE, example=_RESOLVE_EXAMPLE),
+    )
+
+
+def _parse_complaints(text: str, args: _Tokens) -> Command:
+    return ComplaintsCommand()
+
+
 def _parse_team(text: str, args: _Tokens) -> Command:
     words = [match.group() for match in args]
     if not words:
@@ -810,6 +904,8 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "hold": _parse_hold,
     "release": _parse_release,
     "override": _parse_override,
+    "complaint": _parse_complaint,
+    "complaints": _parse_complaints,
 }
 
 

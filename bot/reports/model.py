@@ -9,6 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from bot.complaints.model import ComplaintCounts
+
 PeriodKind = Literal["day", "week", "month"]
 Money = dict[str, Decimal]
 """Amounts by currency code."""
@@ -120,6 +122,8 @@ class TeamNumbers:
     escalations_waiting: int
     disputes_opened: int
     activity: ActivityNumbers = field(default_factory=ActivityNumbers)
+    complaints: ComplaintCounts = field(default_factory=ComplaintCounts)
+    """Opened and resolved in the period, overdue at its end; by category and by agent (bot/complaints)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +154,12 @@ class TargetOutcome:
     agent_name: str
     target: Decimal
     currency: str
+
+
+def complaints_by_agent(report: PerformanceReport) -> list[tuple[str | None, int]]:
+    """The complaints opened in the period by the account's holder's name, the most first; None
+    for the shared queue."""
+    names = {agent.agent_id: agent.name for agent in report.agents}
+    counts = report.team.complaints.by_agent
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(names.get(agent_id, agent_id) if agent_id else None, n) for agent_id, n in ordered]

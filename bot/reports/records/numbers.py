@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import is_front_line
 from bot.aging import AgingBucket, aging_bucket
+from bot.complaints.records import complaint_counts
 from bot.currency import Money as Amount
 from bot.job_faults import RowRef, SkippedRows, is_outage
 from bot.kpis import rules as kpi
@@ -107,7 +108,16 @@ def build_report(
         portfolio = _positions(session, scope, leaving_out=faulty)
         team = _team(session, scope, settings, roster, payments, promises, portfolio)
     agents = _agents(session, scope, settings, roster, payments, contacts, promises, worked)
-    team = replace(team, activity=_activity(scope, contacts, promises, worked))
+    team = replace(
+        team,
+        activity=_activity(scope, contacts, promises, worked),
+        complaints=complaint_counts(
+            session,
+            start=scope.period.start,
+            end=scope.until,
+            last_day=(scope.until - timedelta(microseconds=1)).astimezone(zone).date(),
+        ),
+    )
     return PerformanceReport(
         kind=kind,
         label=_label(kind, scope.period, zone, scope.until),

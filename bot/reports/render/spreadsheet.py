@@ -35,6 +35,7 @@ from bot.reports.model import (
     PerformanceReport,
     PromiseRow,
     TeamNumbers,
+    complaints_by_agent,
 )
 from bot.vocabulary import method_name
 
@@ -228,9 +229,27 @@ def _summary_rows(cells: _Cells, report: PerformanceReport) -> list[Row]:
         [_("Escalations decided"), None, team.escalations_decided],
         [_("Escalations waiting"), None, team.escalations_waiting],
         [_("Disputes opened"), None, team.disputes_opened],
+        *_complaint_rows(report),
         *_activity_rows(cells, team.activity),
     ]
     return [[cells.text(name), cells.text(currency), value] for name, currency, value in rows]
+
+
+def _complaint_rows(report: PerformanceReport) -> list[Row]:
+    counts = report.team.complaints
+    return [
+        [_("Complaints opened"), None, counts.opened],
+        [_("Complaints resolved"), None, counts.resolved],
+        [_("Complaints overdue at the end"), None, counts.overdue],
+        *(
+            [_("Complaints opened: {category}").format(category=category), None, n]
+            for category, n in sorted(counts.by_category.items())
+        ),
+        *(
+            [_("Complaints opened: {agent}").format(agent=name or _("the shared queue")), None, n]
+            for name, n in complaints_by_agent(report)
+        ),
+    ]
 
 
 def _projected_rows(cells: _Cells, projected: Mapping[str, Decimal] | None, target: str) -> list[Row]:

@@ -76,6 +76,12 @@ def report_lines(report: PerformanceReport) -> Iterator[str]:
     if not report.complete:  # a closed period has no rest to project
         yield f"  projected for the rest of the period: {_projected(team.projected)}"
     yield f"  promises kept (90 days): {_percent(team.kept_rate_90_days)}"
+    complaints = team.complaints
+    if complaints.any:
+        yield (
+            f"  complaints: {complaints.opened} opened, {complaints.resolved} resolved,"
+            f" {complaints.overdue} overdue"
+        )
     textbook = team.cei_all_receivables.keys() if report.kind == "month" else set()
     for currency in sorted(team.cei.keys() | textbook):
         yield f"  {currency}: {_portfolio_line(report, currency)}"
