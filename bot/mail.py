@@ -116,9 +116,11 @@ def compose(email: Email, *, sender: str, message_id: str, date: datetime) -> Em
     message["Subject"] = email.subject
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id
-    message.set_content(email.text)
+    # Quoted-printable: 7-bit lines of at most 76 characters whatever the text (a one-line HTML
+    # body would pass SMTP's 998 limit), so no server needs 8BITMIME.
+    message.set_content(email.text, cte="quoted-printable")
     if email.html is not None:
-        message.add_alternative(email.html, subtype="html")
+        message.add_alternative(email.html, subtype="html", cte="quoted-printable")
     for attachment in email.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         message.add_attachment(

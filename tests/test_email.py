@@ -9,7 +9,7 @@ import ssl
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.clock import ManualClock
 from bot.mail import Attachment, Email, parse_smtp_url
@@ -30,6 +30,8 @@ from bot.outbox.job import CLAIM_LEASE, backoff, deliver_due
 from bot.outbox.records import enqueue_email
 from bot.runtime import Runtime
 from bot.settings import SettingsError, load_settings
+from schedules.housekeeping import JOB as HOUSEKEEPING
+from schedules.runner import run_job
 from storage.database import Database
 from storage.models import OutboxFile, OutboxMessage
 from tests.conftest import make_runtime
@@ -140,7 +142,7 @@ STATEMENT = Email(
     to="Maria Souza <maria@customer.example>",
     subject="Extrato da conta ACC-1042 — ação necessária",
     text="Olá Maria,\n.\nSeu saldo é R$ 1.234,56.\n",
-    html="<p>Olá Maria,</p><p>Seu saldo é <b>R$ 1.234,56</b>.</p>",
+    html="<p>Olá Maria,</p><p>Seu saldo é <b>R$ 1.234,56</b>.</p>" + "<p>Pague até 15/12.</p>" * 80,
     attachments=(Attachment("extrato-ACC-1042.pdf", "application/pdf", PDF),),
 )
 
@@ -176,6 +178,8 @@ def test_an_email_is_delivered_once_with_everything_intact(
     assert arrived["From"] == SENDER
     assert arrived["To"] == STATEMENT.to
     assert arrived["Subject"] == STATEMENT.subject
+    raw = bytes(envelope.original_content or b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78 and raw.isascii()
     assert "Bcc" not in arrived and ARCHIVE.encode() not in bytes(envelope.original_content or b"")
     sent = row(plain, message_id)
     assert arrived["Message-ID"].startswith(f"<collect-bot.{message_id}.")
@@ -191,6 +195,21 @@ def test_an_email_is_delivered_once_with_everything_intact(
     assert attachment.get_filename() == "extrato-ACC-1042.pdf"
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == PDF
+
+
+def test_a_delivered_emails_attachments_are_pruned_with_it(
+    plain: Runtime, smtp: tuple[Recorder, int], clock: ManualClock
+) -> None:
+    queue(plain)
+    assert deliver_due(plain).sent == 1
+    smtp[0].replies = ["550 5.1.1 no such mailbox"]
+    failing = queue(plain, "statement:ACC-1043:1", replace(STATEMENT, to="nobody@customer.example"))
+    assert deliver_due(plain).failed == 1
+    clock.advance(timedelta(days=31))
+    run_job(plain, HOUSEKEEPING, clock.now(), by="test")
+    with plain.db.reading() as session:
+        assert list(session.scalars(select(OutboxMessage.id))) == [failing]
+        assert session.scalar(select(func.count()).select_from(OutboxFile)) == 1  # the failed one's, kept
 
 
 def test_a_server_that_fails_then_recovers_gets_the_email_once(

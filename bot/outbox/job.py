@@ -31,6 +31,17 @@ must not put the message back as it was. Edits still to send go in the order the
 If the history cannot be read (Slack unreachable, a history scope missing), an unsure message is
 not posted blind: the try counts as a failed attempt, retried with backoff, and after
 `outbox_max_attempts` the message is marked failed and raised in the supervisors' channel.
+
+Email (kind `email`, queued by records.enqueue_email, sent by bot.mail over SMTP) is at most once,
+because nothing can be asked afterwards whether a server took it. Each email carries a Message-ID
+made from its outbox id and key, the same on every try. A server that answered 4xx, or could not be
+reached, did not take it: retried with backoff like a Slack failure, then failed and raised. A 5xx,
+or TLS that cannot be had where the URL asks for it, fails it at once and raises it. When the whole
+message went out and the answer did not come back, or the process died holding its claim (it may
+have died after the server's 250 and before committing `sent`), the email may have been delivered:
+it is not sent again but marked failed and raised as "may have reached the mail server", for a
+supervisor to look in the archive (COLLECT_MAIL_BCC) and send it by hand if it is not there. A
+relay that dedupes by Message-ID would make a repeat harmless, but one cannot be counted on.
 """
 
 from __future__ import annotations
