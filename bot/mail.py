@@ -74,13 +74,13 @@ def parse_smtp_url(url: str) -> SmtpServer:
         raise ValueError("must be only scheme://[user:password@]host[:port], with no path or query")
     if (parts.username is None) != (parts.password is None):
         raise ValueError("needs both a user and a password (user:password@host), or neither")
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    if not (user.isascii() and password.isascii()):
+        # smtplib sends AUTH in ASCII: found here, at start, rather than on the first email.
+        raise ValueError("user and password must be ASCII (percent-encode the special characters)")
     default_port, security = SCHEMES[parts.scheme]
     return SmtpServer(
-        host=parts.hostname,
-        port=port or default_port,
-        security=security,
-        user=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
+        host=parts.hostname, port=port or default_port, security=security, user=user, password=password
     )
 
 
@@ -90,8 +90,9 @@ def check_address(value: str) -> str:
     if "\r" in value or "\n" in value:
         raise ValueError("must be one line")
     address = parseaddr(value)[1]
-    if not re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+", address):
-        raise ValueError(f"{value!r} is not an email address (write it as name@example.com)")
+    # ASCII only: smtplib speaks no SMTPUTF8, so an internationalized address could not be sent.
+    if not address.isascii() or not re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+", address):
+        raise ValueError(f"{value!r} is not an email address (write it as name@example.com, in ASCII)")
     return value.strip()
 
 

@@ -41,7 +41,9 @@ message went out and the answer did not come back, or the process died holding i
 have died after the server's 250 and before committing `sent`), the email may have been delivered:
 it is not sent again but marked failed and raised as "may have reached the mail server", for a
 supervisor to look in the archive (COLLECT_MAIL_BCC) and send it by hand if it is not there. A
-relay that dedupes by Message-ID would make a repeat harmless, but one cannot be counted on.
+relay that dedupes by Message-ID would make a repeat harmless, but one cannot be counted on. So
+that a slow server does not make a live claim look dead, an email whose batch's claim is half run
+out is let go untried and claimed afresh.
 """
 
 from __future__ import annotations
@@ -219,6 +221,11 @@ def _deliver_email(runtime: Runtime, message: _Claimed, report: DeliveryReport) 
         error = mail.UnsureMailError("an earlier try may have been taken by the mail server: not sent again")
         _record_failure(runtime, message, error, report, give_up=True)
         return
+    if message.claimed_at is not None and runtime.now() - message.claimed_at >= CLAIM_LEASE / 2:
+        # The batch took long (a slow server): let the rest go unsent, to be claimed afresh, rather
+        # than send one whose claim another process may take over meanwhile and raise as unsure.
+        _release(runtime, message.id)
+        return
     try:
         _send_email(runtime, message)
     except mail.TemporaryMailError as error:
@@ -234,6 +241,16 @@ def _deliver_email(runtime: Runtime, message: _Claimed, report: DeliveryReport) 
             .values(state=State.SENT, sent_at=runtime.now(), attempts=message.attempts + 1, last_error=None)
         )
     report.sent += 1
+
+
+def _release(runtime: Runtime, message_id: int) -> None:
+    """Back to pending, due now, with no attempt counted: it was not tried."""
+    with runtime.db.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == PROCESS_NAME)
+            .values(state=State.PENDING, next_attempt_at=runtime.now(), claimed_at=None, claimed_by=None)
+        )
 
 
 def _send_email(runtime: Runtime, message: _Claimed) -> None:
