@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, getaddresses, parseaddr
 from urllib.parse import unquote, urlsplit
 
 # scheme -> (default port, how the connection is secured)
@@ -89,6 +89,8 @@ def check_address(value: str) -> str:
     ValueError otherwise, and for anything that could smuggle a header in."""
     if "\r" in value or "\n" in value:
         raise ValueError("must be one line")
+    if len(getaddresses([value])) != 1:
+        raise ValueError(f"{value!r} is more than one address (quote a name with a comma in it)")
     address = parseaddr(value)[1]
     # ASCII only: smtplib speaks no SMTPUTF8, so an internationalized address could not be sent.
     if not address.isascii() or not re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+", address):

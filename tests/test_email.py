@@ -200,6 +200,24 @@ def test_an_email_is_delivered_once_with_everything_intact(
     assert attachment.get_content() == PDF
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        replace(STATEMENT, subject="Statement\nBcc: everyone@example.com"),
+        replace(STATEMENT, to="maria@customer.example\r\nBcc: everyone@example.com"),
+        replace(STATEMENT, to="maria@customer.example, pedro@customer.example"),
+        replace(STATEMENT, to="joão@customer.example"),
+    ],
+)
+def test_an_email_that_would_smuggle_a_header_or_a_recipient_is_not_queued(
+    plain: Runtime, bad: Email
+) -> None:
+    with pytest.raises(ValueError), plain.db.transaction() as session:
+        enqueue_email(session, key="statement:bad", email=bad, now=plain.now())
+    with plain.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
 def test_a_delivered_emails_attachments_are_pruned_with_it(
     plain: Runtime, smtp: tuple[Recorder, int], clock: ManualClock
 ) -> None:

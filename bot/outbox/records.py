@@ -76,7 +76,10 @@ EMAIL_CHANNEL = "email"
 def enqueue_email(session: Session, *, key: str, email: Email, now: datetime) -> bool:
     """Queue an email unless one with the same key is queued already; True when queued. Its
     attachments are stored beside it (OutboxFile rows), so the job sends exactly what was queued."""
-    check_address(email.to)  # the caller refuses a customer without a usable address before this
+    # The caller refuses a customer without a usable address before this; these are its bugs.
+    check_address(email.to)
+    if "\r" in email.subject or "\n" in email.subject:
+        raise ValueError("an email's subject is one line")
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
         return False
     attachments = []
