@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from bot.clock import ManualClock
-from bot.mail import Attachment, Email, parse_smtp_url
+from bot.mail import Attachment, Email, compose, parse_smtp_url
 from bot.outbox.job import CLAIM_LEASE, backoff, deliver_due
 from bot.outbox.records import enqueue_email
 from bot.runtime import Runtime
@@ -472,3 +472,27 @@ def test_user_and_password_are_whatever_was_percent_encoded(user: str, password:
     url = f"smtp+starttls://{quote(user, safe='')}:{quote(password, safe='')}@relay.example"
     server = parse_smtp_url(url)
     assert (server.user, server.password, server.port, server.security) == (user, password, 587, "starttls")
+
+
+TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc"), include_characters="\n\t"), max_size=300)
+
+
+@given(text=TEXT, html=TEXT, content=st.binary(max_size=2000))
+def test_whatever_is_written_arrives_as_written_in_short_ascii_lines(
+    text: str, html: str, content: bytes
+) -> None:
+    email = Email(
+        to="m@customer.example", subject="s", text=text, html=html,
+        attachments=(Attachment("a.pdf", "application/pdf", content),),
+    )  # fmt: skip
+    raw = compose(email, sender=SENDER, message_id="<1@acme.example>", date=datetime(2026, 12, 7, tzinfo=UTC))
+    wire = raw.as_bytes(policy=policy.SMTP)
+    assert wire.isascii() and max(len(line) for line in wire.split(b"\r\n")) <= 78
+    back = message_from_bytes(wire, policy=policy.default)
+    assert isinstance(back, EmailMessage)
+    plain, rich = back.get_body(("plain",)), back.get_body(("html",))
+    assert plain is not None and rich is not None
+    assert plain.get_content().replace("\r\n", "\n").rstrip("\n") == text.rstrip("\n")
+    assert rich.get_content().replace("\r\n", "\n").rstrip("\n") == html.rstrip("\n")
+    [attachment] = list(back.iter_attachments())
+    assert attachment.get_content() == content
