@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -14,6 +15,7 @@ from bot.assignments.rules.scoring import ScoreWeights
 from bot.calendar import WorkCalendar
 from bot.correspondence.rules import payment_link_problem
 from bot.language.rules import SUPPORTED, parse_locale
+from bot.mail import SmtpServer, address_list, check_address, parse_smtp_url
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
@@ -167,6 +169,17 @@ class Settings(BaseSettings):
     def creditor_address_lines(self) -> tuple[str, ...]:
         return tuple(line.strip() for line in re.split(r"[;\n]", self.creditor_address) if line.strip())
 
+    # Email (bot/mail.py, sent through the outbox): off while COLLECT_SMTP_URL is empty. smtp://host:25
+    # plain (a relay on the same host or network), smtp+starttls://user:pass@host:587 (STARTTLS
+    # required), smtps://user:pass@host:465 (implicit TLS); user and password percent-encoded.
+    smtp_url: SecretStr = Field(default=SecretStr(""), validation_alias="COLLECT_SMTP_URL")
+    # A CA bundle to verify the server's certificate with, instead of the system's (a private relay).
+    smtp_ca_file: str = Field(default="", validation_alias="COLLECT_SMTP_CA_FILE")
+    # The sender of every email; required when COLLECT_SMTP_URL is set.
+    mail_from: str = Field(default="", validation_alias="COLLECT_MAIL_FROM")
+    # The team's archive: every email also goes there, in the envelope only (comma-separated).
+    mail_bcc: str = Field(default="", validation_alias="COLLECT_MAIL_BCC")
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url_ends_with_slash(cls, value: str) -> str:
@@ -190,6 +203,44 @@ class Settings(BaseSettings):
     def api_secrets(self) -> tuple[str, ...]:
         """The billing API's secrets, newest or oldest in any order; empty: the API is off."""
         return tuple(part.strip() for part in self.api_secret.get_secret_value().split(",") if part.strip())
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_smtp_url(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value().strip():
+            parse_smtp_url(value.get_secret_value())  # its message never repeats the password
+        return value
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _readable_ca_file(cls, value: str) -> str:
+        if value and not Path(value).is_file():
+            raise ValueError(f"{value!r} is not a file (a PEM bundle of the CAs to trust)")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender_when_smtp(cls, value: str, info: ValidationInfo) -> str:
+        smtp_url = info.data.get("smtp_url")
+        if not value.strip():
+            if isinstance(smtp_url, SecretStr) and smtp_url.get_secret_value().strip():
+                raise ValueError(
+                    "must be set when COLLECT_SMTP_URL is (the sender, as collections@example.com)"
+                )
+            return ""
+        return check_address(value)
+
+    @field_validator("mail_bcc")
+    @classmethod
+    def _bcc_addresses(cls, value: str) -> str:
+        address_list(value)
+        return value
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        """Where email goes; None while COLLECT_SMTP_URL is empty (email is off)."""
+        url = self.smtp_url.get_secret_value().strip()
+        return parse_smtp_url(url) if url else None
 
     @field_validator("slack_app_token")
     @classmethod

@@ -82,11 +82,13 @@ def _delivered() -> ColumnElement[bool]:
 
 
 def _their_files(session: Session, going: ColumnElement[bool]) -> dict[str, int]:
-    """The uploads of the messages that go: each file belongs to the one message that carries it."""
+    """The uploads and email attachments of the messages that go: each file belongs to the one
+    message that carries it."""
     files = [
-        int(payload["upload"])
+        file_id
         for payload in session.scalars(select(OutboxMessage.payload).where(going))
-        if isinstance(payload, dict) and str(payload.get("upload", "")).isdigit()
+        if isinstance(payload, dict)
+        for file_id in _files_of(payload)
     ]
     deleted = 0
     for start in range(0, len(files), 500):
@@ -96,6 +98,18 @@ def _their_files(session: Session, going: ColumnElement[bool]) -> dict[str, int]
         )
         deleted += _count(session.execute(statement))
     return {OutboxFile.__tablename__: deleted}
+
+
+def _files_of(payload: dict[str, Any]) -> list[int]:
+    found = [int(payload["upload"])] if str(payload.get("upload", "")).isdigit() else []
+    attachments = payload.get("attachments")
+    if isinstance(attachments, list):
+        found += [
+            int(item["file"])
+            for item in attachments
+            if isinstance(item, dict) and str(item.get("file", "")).isdigit()
+        ]
+    return found
 
 
 PRUNED: tuple[Pruning, ...] = (

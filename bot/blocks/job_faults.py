@@ -52,3 +52,18 @@ def delivery_failed_notice(
     if unsure:
         text += " " + _("An earlier try may have reached Slack: look there before sending it by hand.")
     return Reply(text=text)
+
+
+def email_failed_notice(to: str, attempts: int, error: str, message_id: int, *, unsure: bool) -> Reply:
+    """An email the outbox gave up on, for the supervisors. The address is a customer's and the
+    error comes from the mail server: escaped."""
+    text = _(
+        ":warning: An email to {to} could not be delivered after {attempts} tries ({error})."
+        " It is kept in the outbox as message {message_id}, marked failed."
+    ).format(to=one_line(to, 120), attempts=attempts, error=escape(error[:200]), message_id=message_id)
+    if unsure:
+        text += " " + _(
+            "An earlier try may have reached the mail server: look in the team's mail archive before sending"
+            " it again by hand."
+        )
+    return Reply(text=text)

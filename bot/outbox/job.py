@@ -31,6 +31,19 @@ must not put the message back as it was. Edits still to send go in the order the
 If the history cannot be read (Slack unreachable, a history scope missing), an unsure message is
 not posted blind: the try counts as a failed attempt, retried with backoff, and after
 `outbox_max_attempts` the message is marked failed and raised in the supervisors' channel.
+
+Email (kind `email`, queued by records.enqueue_email, sent by bot.mail over SMTP) is at most once,
+because nothing can be asked afterwards whether a server took it. Each email carries a Message-ID
+made from its outbox id and key, the same on every try. A server that answered 4xx, or could not be
+reached, did not take it: retried with backoff like a Slack failure, then failed and raised. A 5xx,
+or TLS that cannot be had where the URL asks for it, fails it at once and raises it. When the whole
+message went out and the answer did not come back, or the process died holding its claim (it may
+have died after the server's 250 and before committing `sent`), the email may have been delivered:
+it is not sent again but marked failed and raised as "may have reached the mail server", for a
+supervisor to look in the archive (COLLECT_MAIL_BCC) and send it by hand if it is not there. A
+relay that dedupes by Message-ID would make a repeat harmless, but one cannot be counted on. So
+that a slow server does not make a live claim look dead, an email whose batch's claim is half run
+out is let go untried and claimed afresh.
 """
 
 from __future__ import annotations
@@ -48,10 +61,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import ColumnElement, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import job_faults
-from bot.blocks.job_faults import delivery_failed_notice
+from bot import job_faults, mail
+from bot.blocks.job_faults import delivery_failed_notice, email_failed_notice
 from bot.language.render import speaking
-from bot.outbox.records import ESCALATION_KIND, State, enqueue, sent_ts
+from bot.outbox.records import EMAIL_KIND, ESCALATION_KIND, State, enqueue, sent_ts
 from bot.runtime import Runtime
 from storage.models import Escalation, OutboxFile, OutboxMessage
 
@@ -177,6 +190,9 @@ def _deliver_one(runtime: Runtime, message_id: int, report: DeliveryReport) -> N
     message = _read_claimed(runtime, message_id)
     if message is None:
         return
+    if message.kind == EMAIL_KIND:
+        _deliver_email(runtime, message, report)
+        return
     try:
         ts = _already_posted(runtime, message) or _post(runtime, message)
     except Exception as error:  # Slack refused, or could not be reached after the client's retries
@@ -197,6 +213,82 @@ def _deliver_one(runtime: Runtime, message_id: int, report: DeliveryReport) -> N
         if message.kind == ESCALATION_KIND and ts is not None:
             _remember_escalation_ts(session, message.key, ts)
     report.sent += 1
+
+
+def _deliver_email(runtime: Runtime, message: _Claimed, report: DeliveryReport) -> None:
+    """One try at an email (see "Email" in the module's docstring)."""
+    if message.unsure_since is not None:
+        error = mail.UnsureMailError("an earlier try may have been taken by the mail server: not sent again")
+        _record_failure(runtime, message, error, report, give_up=True)
+        return
+    if message.claimed_at is not None and runtime.now() - message.claimed_at >= CLAIM_LEASE / 2:
+        # The batch took long (a slow server): let the rest go unsent, to be claimed afresh, rather
+        # than send one whose claim another process may take over meanwhile and raise as unsure.
+        _release(runtime, message.id)
+        return
+    try:
+        _send_email(runtime, message)
+    except mail.TemporaryMailError as error:
+        _record_failure(runtime, message, error, report)
+        return
+    except mail.MailError as error:
+        _record_failure(runtime, message, error, report, give_up=True)
+        return
+    with runtime.db.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id)
+            .values(state=State.SENT, sent_at=runtime.now(), attempts=message.attempts + 1, last_error=None)
+        )
+    report.sent += 1
+
+
+def _release(runtime: Runtime, message_id: int) -> None:
+    """Back to pending, due now, with no attempt counted: it was not tried."""
+    with runtime.db.transaction() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == PROCESS_NAME)
+            .values(state=State.PENDING, next_attempt_at=runtime.now(), claimed_at=None, claimed_by=None)
+        )
+
+
+def _send_email(runtime: Runtime, message: _Claimed) -> None:
+    settings = runtime.settings
+    server = settings.smtp_server
+    if server is None:
+        # Waits (retried, then failed and raised) rather than vanish: email may be turned on soon.
+        raise mail.TemporaryMailError("COLLECT_SMTP_URL is not set: email is off")
+    payload = message.payload
+    with runtime.db.reading() as session:
+        attachments = tuple(
+            mail.Attachment(
+                filename=(stored := session.get_one(OutboxFile, int(item["file"]))).filename,
+                content_type=str(item["content_type"]),
+                content=stored.content,
+            )
+            for item in payload.get("attachments") or []
+        )
+    email = mail.Email(
+        to=str(payload["to"]),
+        subject=str(payload["subject"]),
+        text=str(payload["text"]),
+        html=None if payload.get("html") is None else str(payload["html"]),
+        attachments=attachments,
+    )
+    composed = mail.compose(
+        email,
+        sender=settings.mail_from,
+        message_id=mail.message_id(message.id, message.key, settings.mail_from),
+        date=runtime.now(),
+    )
+    mail.send(
+        server,
+        composed,
+        sender=settings.mail_from,
+        recipients=(email.to, *mail.address_list(settings.mail_bcc)),
+        ca_file=settings.smtp_ca_file,
+    )
 
 
 def _read_claimed(runtime: Runtime, message_id: int) -> _Claimed | None:
@@ -380,11 +472,16 @@ def _raise_with_supervisors(
     if not channel or failed.channel == channel or failed.kind == FAILURE_KIND:
         return
     where = f"<@{failed.channel}>" if failed.channel.startswith(("U", "W")) else f"<#{failed.channel}>"
+    unsure = failed.unsure_since is not None
     # To the supervisors' channel: in the team's language, whoever's request is delivering it.
     with speaking(runtime.settings.language):
-        notice = delivery_failed_notice(
-            failed.kind, where, failed.attempts, error, message_id, unsure=failed.unsure_since is not None
-        )
+        if failed.kind == EMAIL_KIND:
+            to = str(failed.payload.get("to", "?"))
+            notice = email_failed_notice(to, failed.attempts, error, message_id, unsure=unsure)
+        else:
+            notice = delivery_failed_notice(
+                failed.kind, where, failed.attempts, error, message_id, unsure=unsure
+            )
     enqueue(
         session,
         key=f"failed:{message_id}",
@@ -399,13 +496,25 @@ def _may_have_posted(error: Exception) -> bool:
     """Whether Slack may have carried out the call that failed: not when it answered (an error, a
     429, a 5xx), nor when the request never went out (urllib wraps those failures in URLError), nor
     when the message waits for another one to be sent first, or for its history to be readable."""
-    return not isinstance(error, SlackApiError | URLError | LookupError | HistoryUnreadableError)
+    return not isinstance(
+        error,
+        SlackApiError
+        | URLError
+        | LookupError
+        | HistoryUnreadableError
+        | mail.TemporaryMailError
+        | mail.PermanentMailError,
+    )
 
 
-def _record_failure(runtime: Runtime, message: _Claimed, error: Exception, report: DeliveryReport) -> None:
+def _record_failure(
+    runtime: Runtime, message: _Claimed, error: Exception, report: DeliveryReport, *, give_up: bool = False
+) -> None:
+    """Retried with backoff, or marked failed and raised with the supervisors after the last try,
+    or at once with `give_up` (a failure trying again cannot mend, or a repeat that must not be)."""
     now = runtime.now()
     attempts, described = message.attempts + 1, _describe(error)
-    gave_up = attempts >= runtime.settings.outbox_max_attempts
+    gave_up = give_up or attempts >= runtime.settings.outbox_max_attempts
     values: dict[str, Any] = {
         "state": State.FAILED if gave_up else State.PENDING,
         "attempts": attempts,
@@ -432,6 +541,6 @@ def _record_failure(runtime: Runtime, message: _Claimed, error: Exception, repor
             "outbox message %s not delivered (attempt %s%s): %s",
             message.id,
             attempts,
-            ", Slack may have posted it" if unsure else "",
+            ", it may have been delivered" if unsure else "",
             described,
         )

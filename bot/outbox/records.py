@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.kit import Reply
+from bot.mail import Email, check_address
 from bot.runtime import Runtime
 from storage.models import OutboxFile, OutboxMessage
 
@@ -57,6 +58,53 @@ def enqueue(session: Session, *, key: str, kind: str, channel: str, reply: Reply
             dedupe_key=key,
             kind=kind,
             channel=channel,
+            payload=payload,
+            state=State.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+EMAIL_KIND = "email"
+# The channel column of an email: the address, which may be longer than a Slack id, is in the payload.
+EMAIL_CHANNEL = "email"
+
+
+def enqueue_email(session: Session, *, key: str, email: Email, now: datetime) -> bool:
+    """Queue an email unless one with the same key is queued already; True when queued. Its
+    attachments are stored beside it (OutboxFile rows), so the job sends exactly what was queued."""
+    # The caller refuses a customer without a usable address before this; these are its bugs.
+    check_address(email.to)
+    if "\r" in email.subject or "\n" in email.subject:
+        raise ValueError("an email's subject is one line")
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
+        return False
+    attachments = []
+    for attachment in email.attachments:
+        stored = OutboxFile(
+            filename=attachment.filename,
+            title=attachment.filename,
+            content=attachment.content,
+            created_at=now,
+        )
+        session.add(stored)
+        session.flush()
+        attachments.append({"file": stored.id, "content_type": attachment.content_type})
+    payload: dict[str, Any] = {
+        "to": email.to,
+        "subject": email.subject,
+        "text": email.text,
+        "html": email.html,
+        "attachments": attachments,
+    }
+    session.add(
+        OutboxMessage(
+            dedupe_key=key,
+            kind=EMAIL_KIND,
+            channel=EMAIL_CHANNEL,
             payload=payload,
             state=State.PENDING,
             attempts=0,
