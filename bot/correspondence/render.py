@@ -93,8 +93,8 @@ def load_templates(override_dir: str | Path | None = None) -> Templates:
     )
     templates = Templates(environment, tuple(where))
     for language in SUPPORTED:
-        # The shared layouts the kinds extend (a team may override those too).
-        for base in ("_base.txt", "_base.html"):
+        # The shared layouts the kinds extend or include (a team may override those too).
+        for base in ("_base.txt", "_base.html", "_account_history.html"):
             _check(templates, f"{language}/{base}")
         for kind in DocumentKind:
             for part in PARTS:
