@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
@@ -208,3 +208,13 @@ def database_reason(error: BaseException) -> str:
     original = getattr(error, "orig", None) or error
     first = str(original).strip().splitlines()
     return first[0] if first else type(original).__name__
+
+
+T = TypeVar("T")
+
+
+def in_batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """`items` `size` at a time, for `IN (...)` lists: a big feed's keys in one list would pass
+    SQLite's and PostgreSQL's limits on bound parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -5,7 +5,7 @@ the alerts a payment answers, cleared as it arrives; the facts each account is j
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -39,6 +39,7 @@ from bot.outbox.records import enqueue
 from bot.roster.records import require_supervisor
 from bot.runtime import Runtime
 from bot.vocabulary import CLOSED_STATUSES, AccountStatus, PromiseStatus
+from storage.database import in_batches
 from storage.models import Account, Alert, OutboxMessage, Promise
 
 
@@ -279,7 +280,7 @@ def clear_answered(
     job's own rules (bot.alerts.rules), so an alert cleared here is one the job would clear too,
     never raised again by its next run."""
     alerts: list[Alert] = []
-    for chunk in _chunks(sorted(account_pks)):
+    for chunk in in_batches(sorted(account_pks), LOOKUP_BATCH):
         # An alert a supervisor is acting on this moment is left to the next run: waiting for it
         # here, with the accounts locked by the payments, could deadlock with that action, which
         # locks the alert before the account.
@@ -315,7 +316,7 @@ def _conditions_holding(
     is_working_day = runtime.settings.work_calendar.is_working_day
     holding: dict[int, set[str]] = {pk: set() for pk in account_pks}
     names: dict[int, str] = {}
-    for chunk in _chunks(sorted(account_pks)):
+    for chunk in in_batches(sorted(account_pks), LOOKUP_BATCH):
         broken = broken_promises(session, today, limits.grace_days, only=chunk)
         for account in session.scalars(select(Account).where(Account.id.in_(chunk))):
             names[account.id] = account.account_id
@@ -326,13 +327,6 @@ def _conditions_holding(
             raised = raised_conditions(facts, today, limit, is_working_day)
             holding[account.id] = {str(item.condition) for item in raised}
     return holding, names
-
-
-def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
-    """Ids a few hundred at a time: a big feed's accounts would pass the databases' limits on
-    parameters in one IN (...)."""
-    for start in range(0, len(items), LOOKUP_BATCH):
-        yield items[start : start + LOOKUP_BATCH]
 
 
 def _edit_cleared_lines(

@@ -51,6 +51,7 @@ from bot.ledger.records.payments import DuplicatePaymentError, PaymentDetails, P
 from bot.ledger.rules.accounts import account_key
 from bot.parsing.amounts import AmountTooLargeError
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus
+from storage.database import in_batches
 from storage.models import (
     Account,
     Agent,
@@ -255,11 +256,11 @@ class _RecordedPayments:
         references = sorted({key for row in rows if (key := row.reference_key)})
         keys = sorted({row.dedupe_key for row in rows if row.dedupe_key})
         found_references: set[tuple[int, str]] = set()
-        for chunk in _chunks(references, LOOKUP_BATCH):
+        for chunk in in_batches(references, LOOKUP_BATCH):
             query = select(Payment.account_pk, Payment.reference_key).where(Payment.reference_key.in_(chunk))
             found_references.update((pk, key) for pk, key in session.execute(query) if key)
         found_keys: set[str] = set()
-        for chunk in _chunks(keys, LOOKUP_BATCH):
+        for chunk in in_batches(keys, LOOKUP_BATCH):
             keyed = select(Payment.dedupe_key).where(Payment.dedupe_key.in_(chunk))
             found_keys.update(key for key in session.scalars(keyed) if key)
         return cls(frozenset(found_references), frozenset(found_keys))
@@ -299,7 +300,7 @@ def _apply(session: Session, account: Account, row: PaymentRow, options: ImportO
 def _locked_accounts(session: Session, keys: Sequence[str]) -> dict[str, Account]:
     """The file's accounts, locked for the transaction (PostgreSQL; SQLite's writer holds the file)."""
     accounts: dict[str, Account] = {}
-    for chunk in _chunks(keys, LOOKUP_BATCH):
+    for chunk in in_batches(keys, LOOKUP_BATCH):
         query = select(Account).where(Account.account_key.in_(chunk)).with_for_update()
         accounts.update((account.account_key, account) for account in session.scalars(query))
     return accounts
@@ -355,7 +356,7 @@ def refresh_last_contacts(session: Session, account_pks: Sequence[int]) -> None:
     accounts = table_of(Account)
     mine = contacts.c.account_pk == accounts.c.id
     newest_first = (contacts.c.at.desc(), contacts.c.id.desc())
-    for chunk in _chunks(account_pks, LOOKUP_BATCH):
+    for chunk in in_batches(account_pks, LOOKUP_BATCH):
         session.execute(
             update(accounts)
             .where(accounts.c.id.in_(chunk))
@@ -375,7 +376,7 @@ def refresh_last_contacts(session: Session, account_pks: Sequence[int]) -> None:
 
 def _account_pks(session: Session, keys: Sequence[str]) -> dict[str, int]:
     pks: dict[str, int] = {}
-    for chunk in _chunks(keys, LOOKUP_BATCH):
+    for chunk in in_batches(keys, LOOKUP_BATCH):
         query = select(Account.account_key, Account.id).where(Account.account_key.in_(chunk))
         pks.update((key, pk) for key, pk in session.execute(query))
     return pks
@@ -383,7 +384,7 @@ def _account_pks(session: Session, keys: Sequence[str]) -> dict[str, int]:
 
 def _recorded_contact_keys(session: Session, keys: Sequence[str]) -> set[str]:
     recorded: set[str] = set()
-    for chunk in _chunks(keys, LOOKUP_BATCH):
+    for chunk in in_batches(keys, LOOKUP_BATCH):
         query = select(Contact.dedupe_key).where(Contact.dedupe_key.in_(chunk))
         recorded.update(key for key in session.scalars(query) if key is not None)
     return recorded
@@ -510,11 +511,6 @@ def _counted(items: Sequence[T], progress: Progress, label: str) -> Iterator[T]:
         if done % BATCH == 0:
             progress.advance(BATCH)
     progress.advance(len(items) % BATCH)
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # --- The watched folder ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ and is told in one direct message not to call; the account's alerts the payment 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
@@ -23,6 +23,7 @@ from bot.imports.model import ArrivedPayment
 from bot.language.render import speaking
 from bot.outbox.records import State, enqueue
 from bot.runtime import Runtime
+from storage.database import in_batches
 from storage.models import Account, Assignment, OutboxMessage, Payment
 
 # Ids per IN (...): far below SQLite's and PostgreSQL's limits on bound parameters.
@@ -106,7 +107,7 @@ def _editable(session: Session, key: str) -> bool:
 
 def _listed_today(session: Session, day: date, account_pks: set[int]) -> dict[int, _Listed]:
     found: dict[int, _Listed] = {}
-    for chunk in _chunks(sorted(account_pks), LOOKUP_BATCH):
+    for chunk in in_batches(sorted(account_pks), LOOKUP_BATCH):
         rows = session.execute(
             select(
                 Assignment.account_pk, Assignment.agent, Assignment.rank, Account.account_id,
@@ -122,15 +123,10 @@ def _listed_today(session: Session, day: date, account_pks: set[int]) -> dict[in
 
 def _recorders(session: Session, payment_ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
-    for chunk in _chunks(sorted(set(payment_ids)), LOOKUP_BATCH):
+    for chunk in in_batches(sorted(set(payment_ids)), LOOKUP_BATCH):
         rows = session.execute(select(Payment.id, Payment.recorded_by).where(Payment.id.in_(chunk)))
         found.update(rows.all())
     return found
-
-
-def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def payment_recorded(session: Session, runtime: Runtime, payment_id: int, now: datetime) -> set[str]:
