@@ -4,6 +4,7 @@ in one delinquency, a stage before one already had, anything for an account on h
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,9 +14,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.blocks.dunning import dunning_summary
 from bot.correspondence.model import DocumentKind, SendChannel
-from bot.dunning.model import DunningFacts, DunningSchedule, HeldBack, Stage
+from bot.dunning.model import DunningFacts, DunningSchedule, DunningSummary, HeldBack, Stage, StageCount
 from bot.dunning.rules import SHIPPED_SCHEDULE, ScheduleError, decide, parse_schedule, plan, read_schedule
+from bot.language.render import speaking
 from bot.settings import SettingsError, load_settings
 
 TODAY = date(2026, 12, 7)
@@ -266,3 +269,29 @@ def test_a_stage_sent_is_never_due_again_however_the_days_go_on(data: st.DataObj
     assert len(sent) == len(set(sent))
     order = [stage.name for stage in schedule.stages]
     assert sent == sorted(sent, key=order.index)
+
+
+# --- the supervisors' summary ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("en", ["Dunning", "3 documents sent", "by email: 2", "2 held back", "on hold 1", "an open promise 1"]),
+     ("pt-BR", ["Cobrança automática", "3 documentos enviados", "por e-mail: 2", "2 retidos", "uma promessa em aberto 1"]),
+     ("es", ["Cobranza automática", "3 documentos enviados", "2 retenidos", "en espera 1"])],
+)  # fmt: skip
+def test_the_summary_counts_per_stage_and_reason_in_the_teams_language(locale: str, words: list[str]) -> None:
+    summary = DunningSummary(
+        day=TODAY,
+        sent=(StageCount("reminder", "email", 2), StageCount("final-notice", "letter", 1)),
+        held=((HeldBack.ON_HOLD, 1), (HeldBack.PROMISE, 1)),
+    )
+    with speaking(locale):
+        reply = dunning_summary(summary)
+    text = json.dumps(reply.blocks, ensure_ascii=False)
+    for word in words:
+        assert word in text
+    assert "`final-notice`" in text and "collect-bot letters" in text
+    with speaking(locale):
+        quiet = dunning_summary(DunningSummary(day=TODAY, sent=(), held=()))
+    assert "Dunning" in quiet.text or "automática" in quiet.text

@@ -126,3 +126,33 @@ class Decision:
     @property
     def sends(self) -> bool:
         return self.held is None
+
+
+@dataclass(frozen=True, slots=True)
+class StageCount:
+    """What one stage sent on one day: `count` documents by `channel` (letters queued for the
+    print room until their batch is written)."""
+
+    stage: str
+    channel: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DunningSummary:
+    """The supervisors' daily summary: counts only, no customer named."""
+
+    day: date
+    sent: tuple[StageCount, ...]
+    held: tuple[tuple[HeldBack, int], ...]
+    """Per reason, in HeldBack's order; reasons with none left out."""
+    skipped: int = 0
+    """Accounts the job could not handle (each told once on its own, bot.job_faults)."""
+
+    @property
+    def total_sent(self) -> int:
+        return sum(count.count for count in self.sent)
+
+    @property
+    def total_held(self) -> int:
+        return sum(count for _reason, count in self.held)
