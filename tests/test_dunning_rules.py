@@ -278,7 +278,7 @@ def test_a_stage_sent_is_never_due_again_however_the_days_go_on(data: st.DataObj
     ("locale", "words"),
     [("en", ["Dunning", "3 documents sent", "by email: 2", "2 held back", "on hold 1", "an open promise 1"]),
      ("pt-BR", ["Cobrança automática", "3 documentos enviados", "por e-mail: 2", "2 retidos", "uma promessa em aberto 1"]),
-     ("es", ["Cobranza automática", "3 documentos enviados", "2 retenidos", "en espera 1"])],
+     ("es", ["Cobranza automática", "3 documentos enviados", "2 retenidos", "suspendida 1"])],
 )  # fmt: skip
 def test_the_summary_counts_per_stage_and_reason_in_the_teams_language(locale: str, words: list[str]) -> None:
     summary = DunningSummary(
