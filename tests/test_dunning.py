@@ -238,3 +238,84 @@ def test_a_payment_cancels_the_dunning_letters_waiting_for_the_print_room(runtim
     assert [row for row in documents(runtime.db) if row[0] == "D-LETTER"] == [
         ("D-LETTER", "final-notice", "letter", "cancelled")
     ]
+
+
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("COLLECT_TIMEZONE", "America/New_York")
+    for name, value in DOCUMENTS.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_the_print_batch_writes_each_letter_and_a_manifest_once_and_a_hold_since_cancels_a_letter(
+    runtime: Runtime, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from pypdf import PdfReader
+
+    portfolio(runtime.db)
+    add_account(
+        runtime.db, "D-LATER", "700.00", due_date=past_due(60), customer_name="=HYPERLINK(1)", **ADDRESS
+    )
+    run_job(runtime, JOB, MONDAY, by="test")
+    # A dispute after the letter was queued: the batch cancels it rather than print it.
+    with runtime.db.transaction() as session:
+        later = session.scalars(select(Account).where(Account.account_id == "D-LATER")).one()
+        later.status, later.hold_reason = "on_hold", "dispute"
+    out = tmp_path / "print"
+    out.mkdir()
+    cli_env(monkeypatch, database_url, tmp_path)
+    assert main(["letters", "--date", "2026-11-23", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "1 written and counted as sent" in said and "cancelled: hold:dispute" in said
+    (pdf,) = sorted(out.glob("*.pdf"))
+    assert pdf.name.endswith("final-notice-D-LETTER.pdf")
+    assert "Acme Collections" in "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    lines = (out / "manifest.csv").read_text().splitlines()
+    assert (
+        lines[0]
+        == "document_id,account_id,customer_name,address_1,address_2,address_3,address_4,kind,pages,sha256,file"
+    )
+    (row,) = lines[1:]
+    assert ",D-LETTER,Maria Silva,5 Elm St,Springfield IL 62704,,,final-notice,1," in row and row.endswith(
+        pdf.name
+    )
+    assert not list(out.glob(".*"))  # no temporary file left
+    assert ("D-LETTER", "final-notice", "letter", "sent") in documents(runtime.db)
+    assert ("D-LATER", "final-notice", "letter", "cancelled") in documents(runtime.db)
+    with runtime.db.reading() as session:
+        letter = session.scalars(
+            select(Document).where(Document.channel == "letter", Document.status == "sent")
+        ).one()
+        assert letter.batch == TODAY and letter.contact_pk is not None
+        contact = session.get_one(Contact, letter.contact_pk)
+        assert (contact.channel, contact.source) == ("letter", "dunning")
+        sent = session.scalars(select(AuditEntry.after).where(AuditEntry.action == "document.sent")).all()
+        assert any(after and after.get("sha256") == letter.sha256 for after in sent)
+        reason = session.scalars(select(Document.cancel_reason).where(Document.status == "cancelled")).one()
+        assert reason == "hold:dispute"
+
+    # Again: nothing new is written or counted.
+    before = {path.name: path.stat().st_mtime_ns for path in out.iterdir()}
+    assert main(["letters", "--date", "2026-11-23", "--out", str(out)]) == 0
+    assert "0 written and counted as sent, 1 in the batch" in capsys.readouterr().out
+    assert {path.name: path.stat().st_mtime_ns for path in out.iterdir()} == before
+
+    # A run that died after counting, before its files were in place: the next run puts them back.
+    pdf.unlink()
+    (out / "manifest.csv").unlink()
+    assert main(["letters", "--date", "2026-11-23", "--out", str(out)]) == 0
+    assert "1 files of the batch were missing" in capsys.readouterr().out
+    assert pdf.is_file() and (out / "manifest.csv").read_text().splitlines()[1:] == [row]
+
+
+def test_the_print_batch_refuses_a_bad_date_or_folder_with_one_line(
+    runtime: Runtime, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    cli_env(monkeypatch, database_url, tmp_path)
+    assert main(["letters", "--date", "7/12/2026", "--out", str(tmp_path)]) == 2
+    assert "give it as 2026-12-07" in capsys.readouterr().err
+    assert main(["letters", "--date", "2026-12-07", "--out", str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err

@@ -6,6 +6,7 @@ checked at start-up and a wrong one is named with its line (bot.dunning.rules.pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -156,3 +157,32 @@ class DunningSummary:
     @property
     def total_held(self) -> int:
         return sum(count for _reason, count in self.held)
+
+
+_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """One letter as the print room needs it."""
+
+    document_id: int
+    account_id: str
+    customer_name: str
+    address: tuple[str, ...]
+    kind: str
+    pdf: bytes
+    sha256: str
+    filename: str
+    """Unique per document and the same on every run: a file written again is the same file."""
+
+    @property
+    def pages(self) -> int:
+        return max(1, len(_PAGE.findall(self.pdf)))
+
+
+@dataclass(frozen=True, slots=True)
+class HeldLetter:
+    document_id: int
+    account_id: str
+    reason: str

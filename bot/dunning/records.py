@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.aging import days_past_due
 from bot.calendar import add_days
-from bot.correspondence.model import DocumentStatus, PostalAddress, SendChannel
-from bot.correspondence.records import cancel_document
+from bot.correspondence.model import DocumentKind, DocumentStatus, PostalAddress, SendChannel
+from bot.correspondence.records import cancel_document, pdf_filename
 from bot.correspondence.rules import has_postal_address
-from bot.dunning.model import SOURCE, DunningFacts, DunningSchedule, StageCount
+from bot.dunning.model import SOURCE, DunningFacts, DunningSchedule, Letter, StageCount
 from bot.vocabulary import CLOSED_STATUSES, PromiseStatus
 from storage.database import in_batches
 from storage.models import Account, Contact, Document, Promise
@@ -186,3 +186,63 @@ def cancel_for_payments(session: Session, account_pks: set[int], *, actor: str, 
             cancel_document(session, document, reason=PAYMENT_CANCELS, actor=actor, now=now)
             cancelled += 1
     return cancelled
+
+
+# --- the print room's letters ------------------------------------------------------------------
+
+
+def queued_letters(session: Session, day: date, zone: ZoneInfo) -> list[tuple[Document, Account, Letter]]:
+    """The letters still queued that were written on `day` (team's zone) or before, by id, locked."""
+    end = datetime.combine(add_days(day, 1), time.min, zone)
+    rows = session.execute(
+        select(Document, Account)
+        .join(Account, Account.id == Document.account_pk)
+        .where(
+            Document.channel == SendChannel.LETTER,
+            Document.status == DocumentStatus.QUEUED,
+            Document.created_at < end,
+        )
+        .order_by(Document.id)
+        .with_for_update()
+    ).all()
+    return [(document, account, _letter(document, account)) for document, account in rows]
+
+
+def still_queued(session: Session, document_ids: Sequence[int]) -> list[int]:
+    """Of these letters, those still queued (not counted by another run, not cancelled meanwhile)."""
+    found: list[int] = []
+    for batch in in_batches(list(document_ids), BATCH):
+        found += session.scalars(
+            select(Document.id)
+            .where(Document.id.in_(batch), Document.status == DocumentStatus.QUEUED)
+            .with_for_update()
+        )
+    return sorted(found)
+
+
+def batch_letters(session: Session, day: date) -> list[Letter]:
+    """The letters the print batch of `day` counted as sent, by id."""
+    rows = session.execute(
+        select(Document, Account)
+        .join(Account, Account.id == Document.account_pk)
+        .where(
+            Document.channel == SendChannel.LETTER,
+            Document.status == DocumentStatus.SENT,
+            Document.batch == day,
+        )
+        .order_by(Document.id)
+    ).all()
+    return [_letter(document, account) for document, account in rows]
+
+
+def _letter(document: Document, account: Account) -> Letter:
+    return Letter(
+        document_id=document.id,
+        account_id=account.account_id,
+        customer_name=account.customer_name,
+        address=tuple(line for line in document.recipient.split("\n") if line),
+        kind=document.kind,
+        pdf=document.pdf,
+        sha256=document.sha256,
+        filename=f"{document.id:06d}-{pdf_filename(DocumentKind(document.kind), account.account_id)}",
+    )
