@@ -319,3 +319,19 @@ def test_the_print_batch_refuses_a_bad_date_or_folder_with_one_line(
     assert "give it as 2026-12-07" in capsys.readouterr().err
     assert main(["letters", "--date", "2026-12-07", "--out", str(tmp_path / "nowhere")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.settings(COLLECT_SMTP_URL="", COLLECT_MAIL_FROM="")
+def test_without_a_mail_server_email_stages_are_held_back_and_letters_still_go(runtime: Runtime) -> None:
+    portfolio(runtime.db)
+    run_job(runtime, JOB, MONDAY, by="test")
+    assert documents(runtime.db) == [("D-LETTER", "final-notice", "letter", "queued")]
+    (summary,) = summaries(runtime.db)
+    assert "email not set up 2" in summary
+
+
+@pytest.mark.settings(COLLECT_CREDITOR_NAME="", COLLECT_CREDITOR_ADDRESS="")
+def test_a_team_that_writes_no_documents_never_has_dunning_due(runtime: Runtime) -> None:
+    from schedules.jobs import JOBS
+
+    assert not JOBS[JOB].due(runtime, MONDAY)

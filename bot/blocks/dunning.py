@@ -14,6 +14,7 @@ HELD_NAMES: dict[HeldBack, str] = {
     HeldBack.RECENT_CONTACT: N_("contacted that way lately"),
     HeldBack.NO_EMAIL: N_("no email address"),
     HeldBack.NO_ADDRESS: N_("no postal address"),
+    HeldBack.EMAIL_OFF: N_("email not set up"),
     HeldBack.REFUSED: N_("refused by the contact rules"),
 }
 

@@ -32,6 +32,7 @@ from bot.job_faults import RowRef, SkippedRows
 from bot.job_runs import JobReport, already_ran, claim, describe, run_key
 from bot.outbox.records import enqueue
 from bot.runtime import Runtime
+from bot.settings import Settings
 from storage.models import Account
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,21 @@ SUMMARY_KIND = "dunning-summary"
 def dunning_due(runtime: Runtime, at: datetime) -> bool:
     """From the start of the working day on working days: emails go out in office hours, and a run
     missed while the bot was down happens when it comes back the same day."""
+    settings = runtime.settings
+    if not documents_set_up(settings):
+        return False
     local = at.astimezone(runtime.zone)
-    calendar = runtime.settings.work_calendar
-    return calendar.is_working_day(local.date()) and local.time() >= runtime.settings.workday_start
+    return settings.work_calendar.is_working_day(local.date()) and local.time() >= settings.workday_start
+
+
+def documents_set_up(settings: Settings) -> bool:
+    """Dunning needs a schedule with stages and a creditor to name: without them (a team that does
+    not write to customers) the job is never due, rather than refusing every account each day."""
+    return bool(settings.dunning_schedule.stages and settings.creditor_name and settings.creditor_address_lines)
+
+
+def email_on(settings: Settings) -> bool:
+    return bool(settings.smtp_url.get_secret_value() and settings.mail_from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +76,10 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
     skipped = skipped if skipped is not None else SkippedRows(JOB)
     with runtime.db.reading() as session:
         accounts = candidates(session, schedule, today)
-        facts = dunning_facts(session, accounts, today, runtime.zone, runtime.settings.promise_grace_days)
+        facts = dunning_facts(
+            session, accounts, today, runtime.zone, runtime.settings.promise_grace_days,
+            email_on=email_on(runtime.settings),
+        )
     decisions = list(
         skipped.each(
             facts,
@@ -145,7 +161,9 @@ def _send(
             ).one_or_none()
             if account is None:
                 return _GONE
-            (facts,) = dunning_facts(session, [account], today, runtime.zone, settings.promise_grace_days)
+            (facts,) = dunning_facts(
+                session, [account], today, runtime.zone, settings.promise_grace_days, email_on=email_on(settings)
+            )
             again = decide(schedule, facts, today)
             if again is None or again.stage != decision.stage:
                 return _GONE

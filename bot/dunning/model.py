@@ -88,6 +88,8 @@ class HeldBack(StrEnum):
     """Contacted by the stage's channel within its quiet days."""
     NO_EMAIL = "no-email"
     NO_ADDRESS = "no-address"
+    EMAIL_OFF = "email-off"
+    """An email stage while the team has no mail server set (COLLECT_SMTP_URL)."""
     REFUSED = "refused"
     """The compliance guard refused it at the moment of sending (an email outside the customer's
     hours, a hold the ledger's status does not show yet)."""
@@ -111,6 +113,8 @@ class DunningFacts:
     """The latest contact day (team's zone) per channel."""
     has_email: bool = True
     has_address: bool = True
+    email_on: bool = True
+    """The team has a mail server set: email stages can go."""
 
 
 @dataclass(frozen=True, slots=True)

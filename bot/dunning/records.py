@@ -49,7 +49,13 @@ def candidates(
 
 
 def dunning_facts(
-    session: Session, accounts: Sequence[Account], today: date, zone: ZoneInfo, grace_days: int
+    session: Session,
+    accounts: Sequence[Account],
+    today: date,
+    zone: ZoneInfo,
+    grace_days: int,
+    *,
+    email_on: bool = True,
 ) -> list[DunningFacts]:
     """The rules' facts of each account, in the accounts' order."""
     pks = [account.id for account in accounts]
@@ -68,6 +74,7 @@ def dunning_facts(
             promise_kept_until=promised.get(account.id),
             last_contact=contacts.get(account.id, {}),
             has_email=bool(account.email and account.email.strip()),
+            email_on=email_on,
             has_address=has_postal_address(
                 PostalAddress(
                     account.address_line1,

@@ -118,6 +118,8 @@ def _held_back(stage: Stage, facts: DunningFacts, today: date) -> tuple[HeldBack
     last = facts.last_contact.get(stage.channel.value)
     if stage.quiet_days and last is not None and (today - last).days < stage.quiet_days:
         return HeldBack.RECENT_CONTACT, last.isoformat()
+    if stage.channel == SendChannel.EMAIL and not facts.email_on:
+        return HeldBack.EMAIL_OFF, ""
     if stage.channel == SendChannel.EMAIL and not facts.has_email:
         return HeldBack.NO_EMAIL, ""
     if stage.channel == SendChannel.LETTER and not facts.has_address:
