@@ -55,7 +55,9 @@ def dunning_due(runtime: Runtime, at: datetime) -> bool:
 def documents_set_up(settings: Settings) -> bool:
     """Dunning needs a schedule with stages and a creditor to name: without them (a team that does
     not write to customers) the job is never due, rather than refusing every account each day."""
-    return bool(settings.dunning_schedule.stages and settings.creditor_name and settings.creditor_address_lines)
+    return bool(
+        settings.dunning_schedule.stages and settings.creditor_name and settings.creditor_address_lines
+    )
 
 
 def email_on(settings: Settings) -> bool:
@@ -77,7 +79,11 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
     with runtime.db.reading() as session:
         accounts = candidates(session, schedule, today)
         facts = dunning_facts(
-            session, accounts, today, runtime.zone, runtime.settings.promise_grace_days,
+            session,
+            accounts,
+            today,
+            runtime.zone,
+            runtime.settings.promise_grace_days,
             email_on=email_on(runtime.settings),
         )
     decisions = list(
@@ -162,7 +168,12 @@ def _send(
             if account is None:
                 return _GONE
             (facts,) = dunning_facts(
-                session, [account], today, runtime.zone, settings.promise_grace_days, email_on=email_on(settings)
+                session,
+                [account],
+                today,
+                runtime.zone,
+                settings.promise_grace_days,
+                email_on=email_on(settings),
             )
             again = decide(schedule, facts, today)
             if again is None or again.stage != decision.stage:
