@@ -335,3 +335,34 @@ def test_a_team_that_writes_no_documents_never_has_dunning_due(runtime: Runtime)
     from schedules.jobs import JOBS
 
     assert not JOBS[JOB].due(runtime, MONDAY)
+
+
+def test_two_processes_running_it_at_once_send_each_stage_once_and_one_summary(runtime: Runtime) -> None:
+    import threading
+
+    portfolio(runtime.db)
+    for n in range(8):
+        add_account(runtime.db, f"D-MORE-{n}", "150.00", due_date=past_due(6 + n), email=f"m{n}@example.com")
+    reports = []
+    start = threading.Barrier(2)
+
+    def process(name: str) -> None:
+        db = Database(runtime.db.url)
+        try:
+            other = Runtime(settings=runtime.settings, db=db, clock=ManualClock(MONDAY))
+            start.wait()
+            reports.append(run_job(other, JOB, MONDAY, by=name))
+        finally:
+            db.dispose()
+
+    threads = [threading.Thread(target=process, args=(name,)) for name in ("one", "two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not any(report.failed for report in reports), [report.message for report in reports]
+    sent = documents(runtime.db)
+    assert len(sent) == len(set(sent)) == 10
+    assert len(summaries(runtime.db)) == 1
+    with runtime.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(JobRun).where(JobRun.job == JOB)) == 1
