@@ -196,6 +196,11 @@ class Settings(BaseSettings):
             raise ValueError(str(error)) from None
         return value.strip()
 
+    # At most this many dunning documents a day (0: no limit): the most past due first, the rest on
+    # the next days. A first run over a whole portfolio would otherwise print every letter and send
+    # every email at once.
+    dunning_per_day: int = Field(default=200, ge=0, le=100_000, validation_alias="COLLECT_DUNNING_PER_DAY")
+
     _dunning_schedule: DunningSchedule = PrivateAttr(default_factory=DunningSchedule)
 
     def model_post_init(self, context: Any, /) -> None:

@@ -366,3 +366,16 @@ def test_two_processes_running_it_at_once_send_each_stage_once_and_one_summary(r
     assert len(summaries(runtime.db)) == 1
     with runtime.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(JobRun).where(JobRun.job == JOB)) == 1
+
+
+@pytest.mark.settings(COLLECT_DUNNING_PER_DAY="1")
+def test_the_days_limit_sends_the_most_past_due_and_the_rest_follow_on_the_next_days(
+    runtime: Runtime,
+) -> None:
+    portfolio(runtime.db)
+    run_job(runtime, JOB, MONDAY, by="test")
+    assert documents(runtime.db) == [("D-LETTER", "final-notice", "letter", "queued")]
+    (summary,) = summaries(runtime.db)
+    assert "over the day's limit (next working day) 1" in summary
+    run_job(runtime, JOB, MONDAY + timedelta(days=1), by="test")
+    assert documents(runtime.db)[1:] == [("D-REMIND", "reminder", "email", "sent")]

@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 from bot.blocks.dunning import dunning_summary
 from bot.correspondence.model import DocumentKind, SendChannel
 from bot.dunning.model import DunningFacts, DunningSchedule, DunningSummary, HeldBack, Stage, StageCount
-from bot.dunning.rules import SHIPPED_SCHEDULE, ScheduleError, decide, parse_schedule, plan, read_schedule
+from bot.dunning.rules import (
+    SHIPPED_SCHEDULE,
+    ScheduleError,
+    decide,
+    parse_schedule,
+    plan,
+    read_schedule,
+    within_daily_limit,
+)
 from bot.language.render import speaking
 from bot.settings import SettingsError, load_settings
 
@@ -295,3 +303,30 @@ def test_the_summary_counts_per_stage_and_reason_in_the_teams_language(locale: s
     with speaking(locale):
         quiet = dunning_summary(DunningSummary(day=TODAY, sent=(), held=()))
     assert "Dunning" in quiet.text or "automática" in quiet.text
+
+
+def test_the_days_limit_sends_the_most_past_due_first_and_holds_back_the_rest() -> None:
+    many = [
+        facts(dpd, account_pk=pk, account_id=f"ACC-{pk}") for pk, dpd in ((1, 10), (2, 50), (3, 25), (4, 25))
+    ]
+    decisions = plan(SCHEDULE, many, TODAY)
+    limited = within_daily_limit(decisions, 2)
+    assert [(d.account_id, d.held) for d in limited] == [
+        ("ACC-1", HeldBack.DAILY_LIMIT), ("ACC-2", None), ("ACC-3", None), ("ACC-4", HeldBack.DAILY_LIMIT),
+    ]  # fmt: skip
+    assert within_daily_limit(decisions, None) == decisions
+    assert all(d.held == HeldBack.DAILY_LIMIT for d in within_daily_limit(decisions, 0))
+    assert all(d.held == HeldBack.DAILY_LIMIT for d in within_daily_limit(decisions, -3))
+
+
+@given(st.data())
+def test_the_days_limit_never_lets_more_go_and_never_sends_what_was_held(data: st.DataObject) -> None:
+    schedule = data.draw(schedules())
+    many = [data.draw(accounts(schedule, pk)) for pk in range(1, 8)]
+    decisions = plan(schedule, many, TODAY)
+    room = data.draw(st.none() | st.integers(0, 8))
+    limited = within_daily_limit(decisions, room)
+    assert [d.account_pk for d in limited] == [d.account_pk for d in decisions]
+    going = [d for d in limited if d.sends]
+    assert room is None or len(going) <= room
+    assert all(before.sends for before, after in zip(decisions, limited, strict=True) if after.sends)

@@ -26,7 +26,7 @@ from bot.correspondence.records import send_document
 from bot.correspondence.render import Templates, load_templates
 from bot.dunning.model import SOURCE, Decision, DunningSchedule, DunningSummary, HeldBack
 from bot.dunning.records import candidates, dunning_facts, sent_on
-from bot.dunning.rules import decide
+from bot.dunning.rules import decide, within_daily_limit
 from bot.errors import UserError
 from bot.job_faults import RowRef, SkippedRows
 from bot.job_runs import JobReport, already_ran, claim, describe, run_key
@@ -86,14 +86,21 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
             runtime.settings.promise_grace_days,
             email_on=email_on(runtime.settings),
         )
-    decisions = list(
-        skipped.each(
-            facts,
-            lambda one: decide(schedule, one, today),
-            lambda one: RowRef(f"account {one.account_id}", one.account_id),
+        decisions = list(
+            skipped.each(
+                facts,
+                lambda one: decide(schedule, one, today),
+                lambda one: RowRef(f"account {one.account_id}", one.account_id),
+            )
         )
-    )
-    return DunningPlan(today, decisions)
+        limit = runtime.settings.dunning_per_day
+        # What went out earlier today (a run resumed after a crash) counts against the limit.
+        room = (
+            limit - sum(count.count for count in sent_on(session, schedule, today, runtime.zone))
+            if limit
+            else None
+        )
+    return DunningPlan(today, within_daily_limit(decisions, room))
 
 
 def run_dunning(runtime: Runtime, at: datetime, by: str) -> JobReport:

@@ -90,6 +90,8 @@ class HeldBack(StrEnum):
     NO_ADDRESS = "no-address"
     EMAIL_OFF = "email-off"
     """An email stage while the team has no mail server set (COLLECT_SMTP_URL)."""
+    DAILY_LIMIT = "daily-limit"
+    """Beyond COLLECT_DUNNING_PER_DAY: it goes on a later day, the most past due first."""
     REFUSED = "refused"
     """The compliance guard refused it at the moment of sending (an email outside the customer's
     hours, a hold the ledger's status does not show yet)."""
@@ -126,6 +128,7 @@ class Decision:
     stage: Stage
     held: HeldBack | None = None
     detail: str = ""
+    days_past_due: int = 0
     """More about `held` (the hold's reason, the compliance rule), for the dry run's lines."""
 
     @property

@@ -16,6 +16,7 @@ account today and whether it goes out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,7 @@ def decide(schedule: DunningSchedule, facts: DunningFacts, today: date) -> Decis
     if stage is None:
         return None
     held, detail = _held_back(stage, facts, today)
-    return Decision(facts.account_pk, facts.account_id, stage, held, detail)
+    return Decision(facts.account_pk, facts.account_id, stage, held, detail, facts.days_past_due)
 
 
 def _held_back(stage: Stage, facts: DunningFacts, today: date) -> tuple[HeldBack | None, str]:
@@ -125,6 +126,18 @@ def _held_back(stage: Stage, facts: DunningFacts, today: date) -> tuple[HeldBack
     if stage.channel == SendChannel.LETTER and not facts.has_address:
         return HeldBack.NO_ADDRESS, ""
     return None, ""
+
+
+def within_daily_limit(decisions: Sequence[Decision], room: int | None) -> list[Decision]:
+    """At most `room` sends (None: no limit), the most past due first (then the account's order);
+    the others held back for the day's limit, to go on a later day. The first run over a whole
+    portfolio is a backlog: the limit spreads it over days instead of one print run and one burst
+    of email from a sender nobody has heard from yet."""
+    if room is None:
+        return list(decisions)
+    ranked = sorted((d for d in decisions if d.sends), key=lambda d: -d.days_past_due)
+    going = {id(d) for d in ranked[: max(0, room)]}
+    return [d if not d.sends or id(d) in going else replace(d, held=HeldBack.DAILY_LIMIT) for d in decisions]
 
 
 def plan(schedule: DunningSchedule, accounts: Iterable[DunningFacts], today: date) -> list[Decision]:
