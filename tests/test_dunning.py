@@ -335,6 +335,10 @@ def test_a_team_that_writes_no_documents_never_has_dunning_due(runtime: Runtime)
     from schedules.jobs import JOBS
 
     assert not JOBS[JOB].due(runtime, MONDAY)
+    add_account(runtime.db, "D-REMIND", "250.00", due_date=past_due(10), email="a@example.com")
+    report = run_job(runtime, JOB, MONDAY, by="test")
+    assert not report.ran and "dunning is off" in report.message
+    assert documents(runtime.db) == []
 
 
 def test_two_processes_running_it_at_once_send_each_stage_once_and_one_summary(runtime: Runtime) -> None:

@@ -106,6 +106,10 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
 def run_dunning(runtime: Runtime, at: datetime, by: str) -> JobReport:
     today = team_today(at, runtime.zone)
     period = today.isoformat()
+    if not documents_set_up(runtime.settings):
+        # Run by hand on a team that writes no documents: nothing to do, nothing claimed.
+        return JobReport(JOB, period, False, "dunning is off: it needs COLLECT_CREDITOR_NAME, "
+                         "COLLECT_CREDITOR_ADDRESS and a schedule with stages")  # fmt: skip
     with runtime.db.reading() as session:
         done = already_ran(session, JOB, period)
         if done is not None:
