@@ -128,3 +128,25 @@ class RenderedDocument:
     sha256: str
     """Of subject, text, html and pdf together (see bot.correspondence.rules.content_hash): what the
     audit keeps to show later that a kept document is the one sent."""
+
+
+class DocumentStatus(StrEnum):
+    QUEUED = "queued"
+    """A letter waiting for its print batch (`collect-bot letters`)."""
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class SentDocument:
+    """What sending did: an email is `sent` (the outbox delivers it); a letter is `queued` until
+    its print batch is written."""
+
+    document_id: int
+    account_id: str
+    customer_name: str
+    kind: DocumentKind
+    channel: SendChannel
+    status: DocumentStatus
+    recipient: str
+    sha256: str

@@ -1,7 +1,11 @@
-"""What a document says about an account, read from the ledger: `document_facts`."""
+"""Customer documents and the ledger: what a document says about an account (`document_facts`),
+and sending one (`send_document`): the contact rules at the moment of sending, the document kept as
+it went out, the email queued in the outbox with it, the contact and the audit with its hash. A
+letter waits `queued` for its print batch (`letter_printed` counts it as sent)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -9,25 +13,49 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.aging import aging_bucket, days_past_due
 from bot.calendar import add_days, start_of_day
+from bot.compliance.records import ComplianceRefusedError, debt_facts
+from bot.compliance.rules.regulation import Verdict, check_document
 from bot.correspondence.model import (
     DocumentFacts,
     DocumentKind,
+    DocumentStatus,
     Itemization,
     PaymentLine,
     PostalAddress,
     PromiseLine,
+    RenderedDocument,
     SendChannel,
+    SentDocument,
     SettlementTerms,
 )
-from bot.correspondence.rules import document_locale, itemize, payment_link, validation_period_end
+from bot.correspondence.render import Templates, render_document
+from bot.correspondence.rules import (
+    OVERSHADOWING_REFUSAL,
+    VALIDATION_PERIOD_RULE,
+    address_lines,
+    content_hash,
+    document_locale,
+    itemize,
+    missing_for_kind,
+    overshadows,
+    payment_link,
+    refusal_to_send,
+    releases_on_verification,
+    validation_period_end,
+)
 from bot.errors import UserError
-from bot.language.model import _
+from bot.language.model import _, speaker
 from bot.ledger.records.accounts import find_account, open_promises
+from bot.ledger.records.contacts import note_contact_on_account
+from bot.ledger.records.holds import lift_hold
+from bot.mail import Attachment, Email
+from bot.outbox.records import enqueue_email
 from bot.settings import Settings
-from bot.vocabulary import EscalationKind, EscalationStatus
-from storage.models import Account, Escalation, Payment
+from bot.vocabulary import EscalationKind, EscalationStatus, Outcome
+from storage.models import Account, Contact, Document, Escalation, Payment
 from storage.types import money_sum
 
 RECENT_PAYMENTS = 5
@@ -151,3 +179,248 @@ def _settlement(session: Session, account: Account, *, zone_today: date) -> Sett
     decided = approved.decided_at.date() if approved and approved.decided_at else zone_today
     pay_by = approved.until if approved and approved.until else decided + timedelta(days=SETTLEMENT_DAYS)
     return SettlementTerms(account.settlement_amount, pay_by)
+
+
+def send_document(
+    session: Session,
+    *,
+    account_id: str,
+    kind: DocumentKind,
+    channel: SendChannel,
+    actor: str,
+    now: datetime,
+    today: date,
+    settings: Settings,
+    templates: Templates,
+    source: str = "slack",
+    stage: str | None = None,
+    check_access: bool = True,
+) -> SentDocument:
+    """Render `kind` for the account from the ledger as it is and send it by `channel`, in the
+    caller's transaction. With `check_access` the actor must be allowed to work the account
+    (agents their own, supervisors any; jobs pass False). Raises UserError (no such account,
+    nothing to say, no address, email not set up) or ComplianceRefusedError, having written nothing."""
+    if check_access:
+        account = find_account(session, account_id, for_update=True, actor=actor, today=today)
+    else:
+        account = find_account(session, account_id, for_update=True)
+    if channel == SendChannel.EMAIL and not (settings.smtp_url.get_secret_value() and settings.mail_from):
+        raise UserError(
+            _("Email is not set up for this team."),
+            _("Send it as a letter, or set COLLECT_SMTP_URL and COLLECT_MAIL_FROM."),
+        )
+    facts = document_facts(session, account.account_id, kind, settings, today, channel=channel)
+    missing = missing_for_kind(facts)
+    if missing:
+        raise UserError(_(missing))
+    unreachable = refusal_to_send(channel, facts)
+    if unreachable:
+        raise UserError(_(unreachable))
+    guard_document(session, account, kind, channel, now=now, settings=settings)
+    rendered = render_document(facts, templates)
+    recipient = (
+        (facts.email or "") if channel == SendChannel.EMAIL else "\n".join(address_lines(facts.address))
+    )
+    document = Document(
+        account_pk=account.id,
+        kind=kind.value,
+        channel=channel.value,
+        language=rendered.language,
+        recipient=recipient,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        pdf=rendered.pdf,
+        sha256=rendered.sha256,
+        status=DocumentStatus.QUEUED if channel == SendChannel.LETTER else DocumentStatus.SENT,
+        source=source,
+        stage=stage,
+        actor=actor,
+        created_at=now,
+    )
+    session.add(document)
+    session.flush()
+    if channel == SendChannel.EMAIL:
+        enqueue_email(
+            session,
+            key=f"document:{document.id}",
+            email=document_email(rendered, recipient, account.account_id),
+            now=now,
+        )
+        mark_sent(session, account, document, now=now, today=today)
+    else:
+        audit.record(
+            session, at=now, actor=actor, action="document.queued", entity="account",
+            entity_key=account.account_id, after=_audited(document),
+        )  # fmt: skip
+    return sent_document(account, document)
+
+
+def guard_document(
+    session: Session,
+    account: Account,
+    kind: DocumentKind,
+    channel: SendChannel,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """The contact rules for a document, now: ComplianceRefusedError when they refuse it. In the US
+    profile a reminder or a final notice waits until the account's validation period has ended, so
+    that no demand overshadows the right to dispute (§1006.38(b))."""
+    today = now.astimezone(settings.zone).date()
+    if overshadows(kind, account.validation_ends, today, settings.compliance_profile):
+        assert account.validation_ends is not None
+        ends = account.validation_ends
+        verdict = Verdict(
+            False, VALIDATION_PERIOD_RULE, _(OVERSHADOWING_REFUSAL).format(ends=speaker().day(ends))
+        )
+        raise ComplianceRefusedError(
+            verdict, account.id, f"send {kind.value} by {channel.value}",
+            recorded=OVERSHADOWING_REFUSAL.format(ends=ends.isoformat()),
+        )  # fmt: skip
+    facts = debt_facts(session, account, now, settings.zone, with_calls=False)
+    verdict = check_document(
+        kind.value, channel.value, now.astimezone(settings.zone), facts, profile=settings.compliance_profile
+    )
+    if not verdict.allowed:
+        raise ComplianceRefusedError(verdict, account.id, f"send {kind.value} by {channel.value}")
+
+
+def mark_sent(
+    session: Session, account: Account, document: Document, *, now: datetime, today: date | None = None
+) -> None:
+    """The document has gone out (an email queued, or a letter's print batch written): it becomes a
+    contact of its channel on the account's history and an audited send carrying its hash; then
+    what sending it changes on the account (after_document_sent). `today` is the team's day."""
+    contact = Contact(
+        account_pk=account.id,
+        at=now,
+        channel=document.channel,
+        # One-way: nobody was reached in conversation, so it is never a right-party contact.
+        outcome=Outcome.LEFT_MESSAGE,
+        agent=document.actor,
+        notes=f"{document.kind} (document {document.id})",
+        callback_on=None,
+        source=document.source,
+        created_at=now,
+    )
+    session.add(contact)
+    session.flush()
+    note_contact_on_account(account, now, Outcome.LEFT_MESSAGE, None)
+    document.status = DocumentStatus.SENT
+    document.sent_at = now
+    document.contact_pk = contact.id
+    audit.record(
+        session, at=now, actor=document.actor, action="document.sent", entity="account",
+        entity_key=account.account_id, after=_audited(document),
+    )  # fmt: skip
+    after_document_sent(session, account, document, now, today=today)
+
+
+def after_document_sent(
+    session: Session, account: Account, document: Document, now: datetime, *, today: date | None = None
+) -> None:
+    """What a document changes on the account once it has actually gone out (an email sent, a
+    letter's batch written), idempotent (a second call changes nothing):
+
+    - a validation notice starts the validation period: its last day is kept on the account
+      (bot.correspondence.rules.validation_period_end, counted from the day it went out: `today`,
+      else the letter's batch day, else the UTC day of `now`), never moved earlier;
+    - a verification answers the dispute: a hold placed for a dispute is lifted (audited as
+      hold.released by collect-bot with the document), and no other hold."""
+    if document.status != DocumentStatus.SENT:
+        return
+    kind, channel = DocumentKind(document.kind), SendChannel(document.channel)
+    if kind == DocumentKind.VALIDATION_NOTICE:
+        sent_on = today or document.batch or now.date()
+        ends = validation_period_end(sent_on, channel)
+        if account.validation_ends is None or ends > account.validation_ends:
+            before = {
+                "validation_ends": account.validation_ends.isoformat() if account.validation_ends else None
+            }
+            account.validation_ends = ends
+            account.updated_at = now
+            audit.record(
+                session, at=now, actor="collect-bot", action="validation.period", entity="account",
+                entity_key=account.account_id, before=before,
+                after={"validation_ends": ends.isoformat(), "document_id": document.id},
+            )  # fmt: skip
+    elif kind == DocumentKind.VERIFICATION and releases_on_verification(account.status, account.hold_reason):
+        lift_hold(
+            session, account, action="hold.released", actor="collect-bot", now=now,
+            detail={"reason": "verification sent", "document_id": str(document.id)},
+        )  # fmt: skip
+
+
+def letter_printed(session: Session, document_id: int, *, batch: date, now: datetime) -> None:
+    """A queued letter's print batch was written: it counts as sent from now."""
+    document = session.get(Document, document_id, with_for_update=True)
+    if document is None or document.status != DocumentStatus.QUEUED:
+        return
+    account = session.get(Account, document.account_pk, with_for_update=True)
+    assert account is not None
+    document.batch = batch
+    mark_sent(session, account, document, now=now)
+
+
+def cancel_document(session: Session, document: Document, *, reason: str, actor: str, now: datetime) -> None:
+    """A queued letter that must not go out after all (paid meanwhile, a hold came)."""
+    if document.status != DocumentStatus.QUEUED:
+        return
+    account = session.get(Account, document.account_pk)
+    assert account is not None
+    document.status = DocumentStatus.CANCELLED
+    document.cancel_reason = reason
+    audit.record(
+        session, at=now, actor=actor, action="document.cancelled", entity="account",
+        entity_key=account.account_id, after={**_audited(document), "reason": reason},
+    )  # fmt: skip
+
+
+def content_hash_of(document: Document) -> str:
+    """The hash of a kept document's parts, to set beside the one its audit row carries."""
+    return content_hash(document.subject, document.text, document.html, document.pdf)
+
+
+def document_email(rendered: RenderedDocument, to: str, account_id: str) -> Email:
+    return Email(
+        to=to,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        attachments=(Attachment(pdf_filename(rendered.kind, account_id), "application/pdf", rendered.pdf),),
+    )
+
+
+def pdf_filename(kind: DocumentKind, account_id: str) -> str:
+    # An account id is the billing system's text: only safe characters reach a file name.
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", account_id).strip("-.") or "account"
+    return f"{kind.value}-{safe}.pdf"
+
+
+def sent_document(account: Account, document: Document) -> SentDocument:
+    return SentDocument(
+        document_id=document.id,
+        account_id=account.account_id,
+        customer_name=account.customer_name,
+        kind=DocumentKind(document.kind),
+        channel=SendChannel(document.channel),
+        status=DocumentStatus(document.status),
+        recipient=document.recipient,
+        sha256=document.sha256,
+    )
+
+
+def _audited(document: Document) -> dict[str, object]:
+    # The hash, not the content: the document itself is kept in `documents` under the same id.
+    return {
+        "document_id": document.id,
+        "kind": document.kind,
+        "channel": document.channel,
+        "language": document.language,
+        "sha256": document.sha256,
+        "source": document.source,
+        "stage": document.stage,
+        "status": document.status,
+    }

@@ -15,6 +15,7 @@ from bot.calendar import WorkCalendar, add_days
 from bot.correspondence.model import DocumentFacts, DocumentKind, Itemization, PostalAddress, SendChannel
 from bot.language.model import ENGLISH, N_
 from bot.language.rules import from_slack, parse_locale
+from bot.vocabulary import AccountStatus
 
 LINK_PLACEHOLDER = "account_id"
 
@@ -108,6 +109,8 @@ _FEDERAL_WORKING_DAYS = WorkCalendar(frozenset(range(5)), "US")
 # (§1006.38(b)): a demand for payment. Confirmations, statements and the verification answer the
 # customer and may go.
 OVERSHADOWING = frozenset({DocumentKind.REMINDER, DocumentKind.FINAL_NOTICE})
+VALIDATION_PERIOD_RULE = "validation-period"
+"""The refusal's code, counted with the contact rules' own (bot.compliance)."""
 OVERSHADOWING_REFUSAL = N_(
     "The validation period runs until {ends}: no reminder or final notice goes out before then,"
     " so that nothing overshadows the customer's right to dispute the debt."
@@ -162,3 +165,12 @@ def content_hash(subject: str, text: str, html: str, pdf: bytes) -> str:
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
+
+
+DISPUTE_HOLD = "dispute"
+
+
+def releases_on_verification(status: str, hold_reason: str | None) -> bool:
+    """Whether sending a verification lifts the account's hold: only a hold placed for a dispute
+    (log_contact's, or `/collect hold … dispute`), which the verification answers (§1006.38(d))."""
+    return status == AccountStatus.ON_HOLD and hold_reason == DISPUTE_HOLD

@@ -1,7 +1,7 @@
 """accounts: Regulation F's itemization and the tracked validation period
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-06 21:40:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import storage.types
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
