@@ -240,3 +240,18 @@ def test_a_bad_itemization_cell_is_refused_with_its_column(column: str, text: st
         parse_account({**ACCOUNT, column: text}, frozenset(), today=TODAY)
     assert caught.value.column == column
     assert says in str(caught.value)
+
+
+@given(
+    kind=st.sampled_from(list(DocumentKind)),
+    ends=st.none() | st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    today=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    profile=st.sampled_from(["us", "off"]),
+)
+def test_only_a_demand_inside_a_us_period_is_held_back(
+    kind: DocumentKind, ends: date | None, today: date, profile: str
+) -> None:
+    held = overshadows(kind, ends, today, profile)
+    assert held == (profile == "us" and kind in OVERSHADOWING and ends is not None and today <= ends)
+    if held:
+        assert ends is not None and not overshadows(kind, ends, ends + timedelta(1), profile), "it ends"
