@@ -149,7 +149,8 @@ def test_the_overdue_alert_hands_a_complaint_to_another_supervisor(desk: Running
 
     hand_to = {"action_id": ActionId.COMPLAINT_REASSIGN, "selected_user": RITA}
     refused = answer_to(desk, click(desk, ANA, message, hand_to))
-    assert "Only supervisors and the complaint's handler" in refused and the_complaint(desk).handler is None
+    assert "Only supervisors and the complaint's handler can hand it on" in refused
+    assert the_complaint(desk).handler is None
     not_a_supervisor = answer_to(desk, click(desk, SAM, message, {**hand_to, "selected_user": ANA}))
     assert "not a supervisor" in not_a_supervisor and the_complaint(desk).handler is None
 

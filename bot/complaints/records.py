@@ -115,7 +115,7 @@ def reassign_complaint(
 ) -> ComplaintView:
     """A supervisor, or the complaint's handler, hands an open complaint to another supervisor."""
     complaint, account = _find(session, complaint_id, for_update=True)
-    _check_may_act(complaint, actor, supervises(find_member(session, actor)))
+    _check_may_act(complaint, actor, supervises(find_member(session, actor)), handing_on=True)
     if not supervises(find_member(session, handler)):
         raise UserError(
             _(
@@ -150,11 +150,15 @@ def _find(session: Session, complaint_id: int, *, for_update: bool) -> tuple[Com
     return found[0], found[1]
 
 
-def _check_may_act(complaint: Complaint, actor: str, actor_supervises: bool) -> None:
+def _check_may_act(
+    complaint: Complaint, actor: str, actor_supervises: bool, *, handing_on: bool = False
+) -> None:
     """Only supervisors and the complaint's handler act on it, and only while it is open."""
     if not may_resolve(actor, supervises=actor_supervises, handler=complaint.handler):
         raise UserError(
-            _("Only supervisors and the complaint's handler can resolve it."),
+            _("Only supervisors and the complaint's handler can hand it on.")
+            if handing_on
+            else _("Only supervisors and the complaint's handler can resolve it."),
             _("Ask your supervisor to do it."),
         )
     if complaint.resolved_at is not None:
