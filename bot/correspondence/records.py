@@ -6,9 +6,9 @@ letter waits `queued` for its print batch (`letter_printed` counts it as sent)."
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -128,7 +128,7 @@ def document_facts(
         payment_link=payment_link(settings.payment_link, account.account_id),
         dispute_contact=settings.dispute_contact or ", ".join(settings.creditor_address_lines),
         validation_ends=_validation_ends(account, kind, today, channel),
-        itemization=_itemization(session, account, zone_start=lambda day: start_of_day(day, zone)),
+        itemization=_itemization(session, account, zone),
     )
 
 
@@ -138,9 +138,7 @@ def _validation_ends(account: Account, kind: DocumentKind, today: date, channel:
     return validation_period_end(today, channel or SendChannel.LETTER)
 
 
-def _itemization(
-    session: Session, account: Account, *, zone_start: Callable[[date], datetime]
-) -> Itemization | None:
+def _itemization(session: Session, account: Account, zone: ZoneInfo) -> Itemization | None:
     """Model form B-1's itemization when the billing system gave the date and the amount then; the
     payments since are the ledger's, received after the itemization day (the team's days: the amount
     on that day already counts that day's payments)."""
@@ -149,7 +147,7 @@ def _itemization(
     paid = session.scalar(
         select(func.coalesce(money_sum(Payment.amount), Decimal(0))).where(
             Payment.account_pk == account.id,
-            Payment.received_at >= zone_start(add_days(account.itemization_date, 1)),
+            Payment.received_at >= start_of_day(add_days(account.itemization_date, 1), zone),
         )
     )
     return itemize(
