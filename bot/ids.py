@@ -23,6 +23,11 @@ class ActionId(StrEnum):
     ALERT_SNOOZE = "alert-snooze"
     # `/collect alerts`'s next page; its value is the page number.
     ALERTS_PAGE = "alerts-page"
+    # A complaint's buttons: Resolve (its value is the complaint number) opens the outcome form;
+    # Hand to (a users select in the block `complaint-<number>`) names another handler.
+    COMPLAINT_RESOLVE = "complaint-resolve"
+    COMPLAINT_REASSIGN = "complaint-reassign"
+    COMPLAINT_OUTCOME_INPUT = "complaint-outcome"
     # Inputs of the escalation forms.
     ESCALATION_KIND_SELECT = "escalation-kind"
     ESCALATION_INSTALMENTS_INPUT = "escalation-instalments"
@@ -50,6 +55,7 @@ class CallbackId(StrEnum):
     DECISION_MODAL = "escalation-decision-modal"
     QUESTION_MODAL = "escalation-question-modal"
     ANSWER_MODAL = "escalation-answer-modal"
+    COMPLAINT_RESOLVE_MODAL = "complaint-resolve-modal"
     # Shortcuts, as declared in manifest.yml: global ones open a form from anywhere in Slack,
     # message ones open it with the message's text (and the account it names, if the person may
     # work it).

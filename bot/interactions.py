@@ -166,3 +166,10 @@ class QuestionToAnswer(Carried):
     and whether it still waits for an answer, is checked again on submission."""
 
     escalation_id: int
+
+
+class ComplaintToResolve(Carried):
+    """Carried by a complaint's outcome form: which complaint. Who may resolve it, and whether it is
+    still open, is checked again on submission."""
+
+    complaint_id: int = Field(ge=1)

@@ -94,6 +94,16 @@ class Account(Base):
     region: Mapped[str | None] = mapped_column(String(100))
     postal_code: Mapped[str | None] = mapped_column(String(20))
     country: Mapped[str | None] = mapped_column(String(100))
+    # Regulation F's itemization (US validation notice, §1006.34(c)(2)): the day the debt is itemized
+    # from and what was owed then, and the interest and fees added since, in the account's currency.
+    # Optional: the billing system provides them; payments since are the ledger's.
+    itemization_date: Mapped[date | None]
+    itemization_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    interest_since: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    fees_since: Mapped[Decimal | None] = mapped_column(MoneyAmount())
+    # The last day of the validation period, set when a validation notice is sent (bot.correspondence
+    # .rules.validation_period_end); None until one is.
+    validation_ends: Mapped[date | None]
     currency: Mapped[str] = mapped_column(String(3))
     balance: Mapped[Decimal] = mapped_column(MoneyAmount())
     original_amount: Mapped[Decimal | None] = mapped_column(MoneyAmount())

@@ -423,6 +423,24 @@ def test_accounts_are_upserted_with_a_result_per_item(team: RunningBot, billing:
     assert audit_actors(db, "import.created") == [label] and audit_actors(db, "import.updated") == [label]
 
 
+def test_the_us_validation_notices_itemization_comes_through_the_api(
+    team: RunningBot, billing: BillingSystem
+) -> None:
+    item = account_item(
+        "ITEM-1", balance="1150.00", itemization_date="2026-09-30", itemization_amount=1200,
+        interest_since="25.00", fees_since=0,
+    )  # fmt: skip
+    answer = billing.post(ACCOUNTS, {"accounts": [item, account_item("ITEM-2", interest_since="-1")]})
+    assert answer.status == 200, answer.raw
+    assert [result["result"] for result in answer.json()["results"]] == ["created", "refused"]
+    assert "interest_since" in str(answer.json()["results"][1])
+    with team.runtime.db.reading() as session:
+        kept = session.scalars(select(Account).where(Account.account_id == "ITEM-1")).one()
+    assert (kept.itemization_date, kept.itemization_amount, kept.interest_since, kept.fees_since) == (
+        date(2026, 9, 30), Decimal("1200.00"), Decimal("25.00"), Decimal("0.00"),
+    )  # fmt: skip
+
+
 # --- Reading an account -------------------------------------------------------------------------------
 
 

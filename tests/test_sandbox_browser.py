@@ -4,10 +4,12 @@ opens a form. Screenshots of each step go to test-artifacts/sandbox/."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shutil
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,10 +19,16 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
+from pypdf import PdfReader
 from slack_sdk import WebClient
+from sqlalchemy import select
 
+from bot.correspondence import desk
+from bot.correspondence.model import DocumentKind, SendChannel
+from bot.outbox.job import deliver_due
 from schedules.jobs import JOBS
 from storage.database import Database
+from storage.models import Account
 from tests.conftest import MONDAY_9AM
 from tests.portfolio import add_account, add_agent
 from wiring.sandbox.launch import RunningSandbox, running_sandbox
@@ -413,3 +421,54 @@ def api(sandbox: RunningSandbox, path: str, body: dict[str, Any] | None = None) 
     )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.load(answer)
+
+
+def test_the_customer_outbox_shows_each_document_and_its_pdf(page: Page, sandbox: RunningSandbox) -> None:
+    runtime = sandbox.world.runtime
+    sandbox.world.move_clock(timedelta(hours=3))  # 09:00 in New York: inside the customer's hours
+    sandbox.world.settle()
+    with runtime.db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.account_id == "ACC-2001")).one()
+        account.email, account.address_line1, account.city = (
+            "joao@customer.example",
+            "Rua Augusta 500",
+            "Boston",
+        )
+    emailed = desk.send(
+        runtime,
+        account_id="ACC-2001",
+        kind=DocumentKind.STATEMENT,
+        channel=SendChannel.EMAIL,
+        actor=SUPERVISOR,
+    )
+    desk.send(
+        runtime,
+        account_id="ACC-2001",
+        kind=DocumentKind.REMINDER,
+        channel=SendChannel.LETTER,
+        actor=SUPERVISOR,
+    )
+    deliver_due(runtime)
+
+    page.get_by_test_id("outbox-tab").click()
+    items = page.get_by_test_id("outbox-item")
+    expect(items).to_have_count(2)
+    letter, email = items.nth(0), items.nth(1)  # newest first
+    expect(letter).to_contain_text("Letter to Rua Augusta 500")
+    expect(letter.get_by_test_id("outbox-status")).to_have_text("waiting for its print batch")
+    expect(email).to_contain_text("Email to joao@customer.example")
+    expect(email).to_contain_text("João & Filhos <Ltda>")  # the customer's name as text, never markup
+    expect(email.get_by_test_id("outbox-status")).to_have_text("delivered to the mail server")
+    expect(email.frame_locator("iframe").locator("body")).to_contain_text("ACC-2001")
+    expect(email.get_by_test_id("outbox-html")).to_have_attribute("sandbox", "")
+    snap(page, "outbox-1-documents")
+
+    href = email.get_by_test_id("outbox-pdf").get_attribute("href")
+    assert href == f"/documents/{emailed.document_id}.pdf"
+    with urllib.request.urlopen(f"{sandbox.url}{href}") as response:
+        assert response.headers["Content-Type"] == "application/pdf"
+        pdf = response.read()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "ACC-2001" in text and "João & Filhos <Ltda>" in text
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{sandbox.url}/documents/99999.pdf")

@@ -11,6 +11,7 @@ from handlers import (
     actions,
     alerts,
     commands,
+    complaints,
     escalations,
     events,
     gate,
@@ -47,6 +48,7 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     events.register(app, runtime, answerer)
     escalations.register(app, runtime, answerer)
     alerts.register(app, runtime, answerer)
+    complaints.register(app, runtime, answerer)
     shortcuts.register(app, runtime, answerer)
     # An exception escaping a listener or middleware fails the one way too: logged with an error
     # id, answered with the apology, never a stack trace.

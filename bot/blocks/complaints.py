@@ -1,12 +1,17 @@
-"""Complaints in Slack: the answer to recording and resolving one, and the list of open ones."""
+"""Complaints in Slack: the answer to recording and resolving one, the list of open ones and the
+overdue alert (each line with its Resolve button; the alert's also with Hand to), and the outcome form."""
 
 from __future__ import annotations
 
-from bot.blocks.kit import Reply, context, section
+from bot.blocks.kit import Block, Reply, actions, button, context, section
+from bot.blocks.modals import View, _input, _text_input
 from bot.blocks.mrkdwn import code, escape, mention, one_line
 from bot.complaints.model import LIST_LIMIT, ComplaintView, OpenComplaints
 from bot.complaints.rules import is_overdue
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.interactions import ComplaintToResolve
 from bot.language.model import N_, _, counted, speaker
+from bot.parsing.command import MAX_NOTES_LENGTH
 from bot.vocabulary import ComplaintCategory
 
 CATEGORY_NAMES: dict[ComplaintCategory, str] = {
@@ -67,19 +72,18 @@ def complaints_list(listed: OpenComplaints) -> Reply:
         late = is_overdue(listed.today, complaint.due_on, resolved=False)
         due = speaker().day(complaint.due_on)
         when = (_(":rotating_light: overdue since {due}") if late else _("due {due}")).format(due=due)
-        blocks.append(
-            section(
-                _("*{number}* · {account} ({customer}) · {category} · {when} · {handler}\n{text}").format(
-                    number=complaint.id,
-                    account=code(complaint.account_id),
-                    customer=escape(complaint.customer_name),
-                    category=category_name(complaint.category),
-                    when=when,
-                    handler=_handler(complaint),
-                    text=one_line(complaint.text, _TEXT_SHOWN),
-                )
+        line = section(
+            _("*{number}* · {account} ({customer}) · {category} · {when} · {handler}\n{text}").format(
+                number=complaint.id,
+                account=code(complaint.account_id),
+                customer=escape(complaint.customer_name),
+                category=category_name(complaint.category),
+                when=when,
+                handler=_handler(complaint),
+                text=one_line(complaint.text, _TEXT_SHOWN),
             )
         )
+        blocks.append({**line, "accessory": _resolve_button(complaint)})
     if listed.total > len(listed.shown):
         blocks.append(
             context(
@@ -88,7 +92,9 @@ def complaints_list(listed: OpenComplaints) -> Reply:
                 )
             )
         )
-    blocks.append(context(_("Resolve one with `/collect complaint resolve <number> <outcome…>`.")))
+    blocks.append(
+        context(_("Resolve one with its button or `/collect complaint resolve <number> <outcome…>`."))
+    )
     return Reply(text=heading, blocks=blocks)
 
 
@@ -112,6 +118,7 @@ def complaints_overdue_message(overdue: list[ComplaintView]) -> Reply:
                 )
             )
         )
+        blocks.append(_triage(complaint))
     if len(overdue) > LIST_LIMIT:
         blocks.append(
             context(
@@ -120,5 +127,63 @@ def complaints_overdue_message(overdue: list[ComplaintView]) -> Reply:
                 )
             )
         )
-    blocks.append(context(_("Resolve one with `/collect complaint resolve <number> <outcome…>`.")))
+    blocks.append(
+        context(_("Resolve one with its button or `/collect complaint resolve <number> <outcome…>`."))
+    )
     return Reply(text=heading, blocks=blocks)
+
+
+def _resolve_button(complaint: ComplaintView) -> dict[str, object]:
+    """Its value is the complaint's number only: who may resolve it is decided on the server."""
+    return button(_("Resolve"), ActionId.COMPLAINT_RESOLVE, str(complaint.id))
+
+
+def _triage(complaint: ComplaintView) -> Block:
+    """An overdue complaint's buttons: Resolve, and hand it to another supervisor."""
+    return actions(
+        {**_resolve_button(complaint), "style": "primary"},
+        {
+            "type": "users_select",
+            "action_id": ActionId.COMPLAINT_REASSIGN,
+            "placeholder": {"type": "plain_text", "text": _("Hand to…")},
+        },
+        block_id=f"complaint-{complaint.id}",
+    )
+
+
+def resolve_modal(carried: ComplaintToResolve, complaint: ComplaintView) -> View:
+    """The outcome form a Resolve button opens; the complaint is shown as the list shows it."""
+    about = _("*{number}* · {account} ({customer}) · {category}\n{text}").format(
+        number=complaint.id,
+        account=code(complaint.account_id),
+        customer=escape(complaint.customer_name),
+        category=category_name(complaint.category),
+        text=one_line(complaint.text, _TEXT_SHOWN),
+    )
+    outcome = _input(
+        BlockId.OUTCOME,
+        _("Outcome"),
+        _text_input(
+            ActionId.COMPLAINT_OUTCOME_INPUT,
+            _("How it ended, e.g. refunded the second fee and apologised"),
+            multiline=True,
+            max_length=MAX_NOTES_LENGTH,
+        ),
+    )
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.COMPLAINT_RESOLVE_MODAL,
+        "title": {"type": "plain_text", "text": _("Resolve a complaint")[:24]},
+        "submit": {"type": "plain_text", "text": _("Resolve")[:24]},
+        "close": {"type": "plain_text", "text": _("Cancel")[:24]},
+        "private_metadata": carried.encode(),
+        "blocks": [section(about), outcome],
+    }
+
+
+def complaint_reassigned(complaint: ComplaintView) -> Reply:
+    text = _(
+        ":arrows_counterclockwise: Complaint number {number} on {account} is now handled by {handler}."
+    ).format(number=complaint.id, account=code(complaint.account_id), handler=_handler(complaint))
+    summary = _("Complaint number {number} handed on").format(number=complaint.id)
+    return Reply(text=summary, blocks=[section(text)])

@@ -1,9 +1,16 @@
-"""What `/collect complaint` and `/collect complaints` do, each in one transaction."""
+"""What `/collect complaint`, `/collect complaints` and a complaint's buttons do, each in one
+transaction."""
 
 from __future__ import annotations
 
 from bot.complaints.model import ComplaintView, OpenComplaints
-from bot.complaints.records import open_complaints, record_complaint, resolve_complaint
+from bot.complaints.records import (
+    complaint_to_resolve,
+    open_complaints,
+    reassign_complaint,
+    record_complaint,
+    resolve_complaint,
+)
 from bot.runtime import Runtime
 from bot.vocabulary import ComplaintCategory
 
@@ -34,4 +41,16 @@ def resolve(runtime: Runtime, *, actor: str, complaint_id: int, outcome: str) ->
     with runtime.db.transaction() as session:
         return resolve_complaint(
             session, complaint_id=complaint_id, outcome=outcome, actor=actor, now=runtime.now()
+        )
+
+
+def to_resolve(runtime: Runtime, *, actor: str, complaint_id: int) -> ComplaintView:
+    with runtime.db.reading() as session:
+        return complaint_to_resolve(session, complaint_id=complaint_id, actor=actor)
+
+
+def reassign(runtime: Runtime, *, actor: str, complaint_id: int, handler: str) -> ComplaintView:
+    with runtime.db.transaction() as session:
+        return reassign_complaint(
+            session, complaint_id=complaint_id, handler=handler, actor=actor, now=runtime.now()
         )

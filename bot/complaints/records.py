@@ -88,29 +88,9 @@ def resolve_complaint(
     session: Session, *, complaint_id: int, outcome: str, actor: str, now: datetime
 ) -> ComplaintView:
     """Only a supervisor or the complaint's handler closes it, saying how it ended."""
-    found = session.execute(
-        select(Complaint, Account)
-        .join(Account, Account.id == Complaint.account_pk)
-        .where(Complaint.id == complaint_id)
-        .with_for_update(of=Complaint)
-    ).one_or_none()
+    complaint, account = _find(session, complaint_id, for_update=True)
     member = find_member(session, actor)
-    if found is None:
-        raise NotFoundError(
-            _("There is no complaint number {number}.").format(number=complaint_id),
-            _("Type `/collect complaints` to see the open complaints and their numbers."),
-        )
-    complaint, account = found
-    if not may_resolve(actor, supervises=supervises(member), handler=complaint.handler):
-        raise UserError(
-            _("Only supervisors and the complaint's handler can resolve it."),
-            _("Ask your supervisor to do it."),
-        )
-    if complaint.resolved_at is not None:
-        raise UserError(
-            _("Complaint number {number} is already resolved.").format(number=complaint_id),
-            _("Type `/collect complaints` to see the open complaints and their numbers."),
-        )
+    _check_may_act(complaint, actor, supervises(member))
     if not outcome.strip():
         raise UserError(_("Say how the complaint was resolved, after its number."))
     before = _state(complaint, account.account_id)
@@ -120,6 +100,72 @@ def resolve_complaint(
         entity_key=str(complaint.id), before=before, after=_state(complaint, account.account_id),
     )  # fmt: skip
     return _view(complaint, account)
+
+
+def complaint_to_resolve(session: Session, *, complaint_id: int, actor: str) -> ComplaintView:
+    """The open complaint a Resolve button names, when `actor` may resolve it (else UserError): what
+    the outcome form shows. Everything is checked again when the form comes back."""
+    complaint, account = _find(session, complaint_id, for_update=False)
+    _check_may_act(complaint, actor, supervises(find_member(session, actor)))
+    return _view(complaint, account)
+
+
+def reassign_complaint(
+    session: Session, *, complaint_id: int, handler: str, actor: str, now: datetime
+) -> ComplaintView:
+    """A supervisor, or the complaint's handler, hands an open complaint to another supervisor."""
+    complaint, account = _find(session, complaint_id, for_update=True)
+    _check_may_act(complaint, actor, supervises(find_member(session, actor)), handing_on=True)
+    if not supervises(find_member(session, handler)):
+        raise UserError(
+            _(
+                "{user} is not a supervisor on the team's roster: only a supervisor handles a complaint."
+            ).format(user=mention(handler)),
+            _("Pick a supervisor."),
+            field="handler",
+        )
+    if complaint.handler == handler:
+        return _view(complaint, account)
+    before = _state(complaint, account.account_id)
+    complaint.handler = handler
+    audit.record(
+        session, at=now, actor=actor, action="complaint.reassigned", entity="complaint",
+        entity_key=str(complaint.id), before=before, after=_state(complaint, account.account_id),
+    )  # fmt: skip
+    return _view(complaint, account)
+
+
+def _find(session: Session, complaint_id: int, *, for_update: bool) -> tuple[Complaint, Account]:
+    query = (
+        select(Complaint, Account)
+        .join(Account, Account.id == Complaint.account_pk)
+        .where(Complaint.id == complaint_id)
+    )
+    found = session.execute(query.with_for_update(of=Complaint) if for_update else query).one_or_none()
+    if found is None:
+        raise NotFoundError(
+            _("There is no complaint number {number}.").format(number=complaint_id),
+            _("Type `/collect complaints` to see the open complaints and their numbers."),
+        )
+    return found[0], found[1]
+
+
+def _check_may_act(
+    complaint: Complaint, actor: str, actor_supervises: bool, *, handing_on: bool = False
+) -> None:
+    """Only supervisors and the complaint's handler act on it, and only while it is open."""
+    if not may_resolve(actor, supervises=actor_supervises, handler=complaint.handler):
+        raise UserError(
+            _("Only supervisors and the complaint's handler can hand it on.")
+            if handing_on
+            else _("Only supervisors and the complaint's handler can resolve it."),
+            _("Ask your supervisor to do it."),
+        )
+    if complaint.resolved_at is not None:
+        raise UserError(
+            _("Complaint number {number} is already resolved.").format(number=complaint.id),
+            _("Type `/collect complaints` to see the open complaints and their numbers."),
+        )
 
 
 def overdue_to_tell(session: Session, *, today: date) -> list[tuple[Complaint, Account]]:

@@ -61,6 +61,23 @@ class SettlementTerms:
 
 
 @dataclass(frozen=True, slots=True)
+class Itemization:
+    """Regulation F's itemization of the debt (§1006.34(c)(2)(vi)-(viii), model form B-1): what was
+    owed on the itemization date and what changed it since, so that `amount + interest + fees -
+    payments - credits` is the balance now (bot.correspondence.rules.itemize)."""
+
+    on: date
+    amount: Decimal
+    interest: Decimal
+    fees: Decimal
+    payments: Decimal
+    """Payments recorded in the ledger since the itemization date."""
+    credits: Decimal
+    """Whatever else lowered the debt since (adjustments the billing system made): what makes the
+    itemization add up to the balance. Negative when it cannot (the notice is then refused)."""
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentFacts:
     """Everything a document may say, in the account's currency; money stays Decimal and dates stay
     dates until rendering says them in the customer's locale."""
@@ -94,7 +111,10 @@ class DocumentFacts:
     payment_link: str | None
     dispute_contact: str
     validation_ends: date
-    """The last day of the validation period a validation notice states."""
+    """The last day of the validation period a validation notice states: the account's tracked one
+    when a validation notice was sent, else what it would be for one mailed today."""
+    itemization: Itemization | None = None
+    """For the US validation notice; None when the account has no itemization date and amount."""
 
 
 @dataclass(frozen=True, slots=True)

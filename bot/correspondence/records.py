@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.aging import aging_bucket, days_past_due
+from bot.calendar import add_days, start_of_day
 from bot.compliance.records import ComplianceRefusedError, debt_facts
-from bot.compliance.rules.regulation import check_document
+from bot.compliance.rules.regulation import Verdict, check_document
 from bot.correspondence.model import (
     DocumentFacts,
     DocumentKind,
     DocumentStatus,
+    Itemization,
     PaymentLine,
     PostalAddress,
     PromiseLine,
@@ -29,37 +33,51 @@ from bot.correspondence.model import (
 )
 from bot.correspondence.render import Templates, render_document
 from bot.correspondence.rules import (
+    OVERSHADOWING_REFUSAL,
+    VALIDATION_PERIOD_RULE,
     address_lines,
     content_hash,
     document_locale,
+    itemize,
     missing_for_kind,
+    overshadows,
     payment_link,
     refusal_to_send,
+    releases_on_verification,
+    validation_period_end,
 )
 from bot.errors import UserError
-from bot.language.model import _
+from bot.language.model import _, speaker
 from bot.ledger.records.accounts import find_account, open_promises
 from bot.ledger.records.contacts import note_contact_on_account
+from bot.ledger.records.holds import lift_hold
 from bot.mail import Attachment, Email
 from bot.outbox.records import enqueue_email
 from bot.settings import Settings
 from bot.vocabulary import EscalationKind, EscalationStatus, Outcome
 from storage.models import Account, Contact, Document, Escalation, Payment
+from storage.types import money_sum
 
 RECENT_PAYMENTS = 5
-# Regulation F's validation period ends 30 days after the notice is received, and a consumer is
-# taken to receive a mailed notice within 5 working days; 35 calendar days covers both until the
-# bot tracks each account's validation period (issue 21, later).
-VALIDATION_DAYS = 35
 # An approved settlement's offer stands this long when the approval named no date of its own.
 SETTLEMENT_DAYS = 30
 
 
 def document_facts(
-    session: Session, account_id: str, kind: DocumentKind, settings: Settings, today: date
+    session: Session,
+    account_id: str,
+    kind: DocumentKind,
+    settings: Settings,
+    today: date,
+    *,
+    channel: SendChannel | None = None,
 ) -> DocumentFacts:
     """The facts of `kind` for the account, `today` being the team's day. A document names its
-    creditor, so without COLLECT_CREDITOR_NAME and COLLECT_CREDITOR_ADDRESS none is written."""
+    creditor, so without COLLECT_CREDITOR_NAME and COLLECT_CREDITOR_ADDRESS none is written.
+
+    The validation period a document states is the account's tracked one (set when a validation
+    notice was sent); a validation notice states the one it starts, sent today by `channel` (a
+    letter's, the longer, when the channel is not known yet)."""
     if not settings.creditor_name or not settings.creditor_address_lines:
         raise UserError(
             _("Documents need the creditor's name and address."),
@@ -109,7 +127,36 @@ def document_facts(
         payment_instructions=settings.payment_instructions,
         payment_link=payment_link(settings.payment_link, account.account_id),
         dispute_contact=settings.dispute_contact or ", ".join(settings.creditor_address_lines),
-        validation_ends=today + timedelta(days=VALIDATION_DAYS),
+        validation_ends=_validation_ends(account, kind, today, channel),
+        itemization=_itemization(session, account, zone),
+    )
+
+
+def _validation_ends(account: Account, kind: DocumentKind, today: date, channel: SendChannel | None) -> date:
+    if kind != DocumentKind.VALIDATION_NOTICE and account.validation_ends is not None:
+        return account.validation_ends
+    return validation_period_end(today, channel or SendChannel.LETTER)
+
+
+def _itemization(session: Session, account: Account, zone: ZoneInfo) -> Itemization | None:
+    """Model form B-1's itemization when the billing system gave the date and the amount then; the
+    payments since are the ledger's, received after the itemization day (the team's days: the amount
+    on that day already counts that day's payments)."""
+    if account.itemization_date is None or account.itemization_amount is None:
+        return None
+    paid = session.scalar(
+        select(func.coalesce(money_sum(Payment.amount), Decimal(0))).where(
+            Payment.account_pk == account.id,
+            Payment.received_at >= start_of_day(add_days(account.itemization_date, 1), zone),
+        )
+    )
+    return itemize(
+        account.itemization_date,
+        account.itemization_amount,
+        account.interest_since,
+        account.fees_since,
+        paid if paid is not None else Decimal(0),
+        account.balance,
     )
 
 
@@ -160,7 +207,7 @@ def send_document(
             _("Email is not set up for this team."),
             _("Send it as a letter, or set COLLECT_SMTP_URL and COLLECT_MAIL_FROM."),
         )
-    facts = document_facts(session, account.account_id, kind, settings, today)
+    facts = document_facts(session, account.account_id, kind, settings, today, channel=channel)
     missing = missing_for_kind(facts)
     if missing:
         raise UserError(_(missing))
@@ -198,7 +245,7 @@ def send_document(
             email=document_email(rendered, recipient, account.account_id),
             now=now,
         )
-        mark_sent(session, account, document, now=now)
+        mark_sent(session, account, document, now=now, today=today)
     else:
         audit.record(
             session, at=now, actor=actor, action="document.queued", entity="account",
@@ -216,7 +263,20 @@ def guard_document(
     now: datetime,
     settings: Settings,
 ) -> None:
-    """The contact rules for a document, now: ComplianceRefusedError when they refuse it."""
+    """The contact rules for a document, now: ComplianceRefusedError when they refuse it. In the US
+    profile a reminder or a final notice waits until the account's validation period has ended, so
+    that no demand overshadows the right to dispute (§1006.38(b))."""
+    today = now.astimezone(settings.zone).date()
+    if overshadows(kind, account.validation_ends, today, settings.compliance_profile):
+        assert account.validation_ends is not None
+        ends = account.validation_ends
+        verdict = Verdict(
+            False, VALIDATION_PERIOD_RULE, _(OVERSHADOWING_REFUSAL).format(ends=speaker().day(ends))
+        )
+        raise ComplianceRefusedError(
+            verdict, account.id, f"send {kind.value} by {channel.value}",
+            recorded=OVERSHADOWING_REFUSAL.format(ends=ends.isoformat()),
+        )  # fmt: skip
     facts = debt_facts(session, account, now, settings.zone, with_calls=False)
     verdict = check_document(
         kind.value, channel.value, now.astimezone(settings.zone), facts, profile=settings.compliance_profile
@@ -225,9 +285,12 @@ def guard_document(
         raise ComplianceRefusedError(verdict, account.id, f"send {kind.value} by {channel.value}")
 
 
-def mark_sent(session: Session, account: Account, document: Document, *, now: datetime) -> None:
+def mark_sent(
+    session: Session, account: Account, document: Document, *, now: datetime, today: date | None = None
+) -> None:
     """The document has gone out (an email queued, or a letter's print batch written): it becomes a
-    contact of its channel on the account's history and an audited send carrying its hash."""
+    contact of its channel on the account's history and an audited send carrying its hash; then
+    what sending it changes on the account (after_document_sent). `today` is the team's day."""
     contact = Contact(
         account_pk=account.id,
         at=now,
@@ -250,6 +313,42 @@ def mark_sent(session: Session, account: Account, document: Document, *, now: da
         session, at=now, actor=document.actor, action="document.sent", entity="account",
         entity_key=account.account_id, after=_audited(document),
     )  # fmt: skip
+    after_document_sent(session, account, document, now, today=today)
+
+
+def after_document_sent(
+    session: Session, account: Account, document: Document, now: datetime, *, today: date | None = None
+) -> None:
+    """What a document changes on the account once it has actually gone out (an email sent, a
+    letter's batch written), idempotent (a second call changes nothing):
+
+    - a validation notice starts the validation period: its last day is kept on the account
+      (bot.correspondence.rules.validation_period_end, counted from the day it went out: `today`,
+      else the letter's batch day, else the UTC day of `now`), never moved earlier;
+    - a verification answers the dispute: a hold placed for a dispute is lifted (audited as
+      hold.released by collect-bot with the document), and no other hold."""
+    if document.status != DocumentStatus.SENT:
+        return
+    kind, channel = DocumentKind(document.kind), SendChannel(document.channel)
+    if kind == DocumentKind.VALIDATION_NOTICE:
+        sent_on = today or document.batch or now.date()
+        ends = validation_period_end(sent_on, channel)
+        if account.validation_ends is None or ends > account.validation_ends:
+            before = {
+                "validation_ends": account.validation_ends.isoformat() if account.validation_ends else None
+            }
+            account.validation_ends = ends
+            account.updated_at = now
+            audit.record(
+                session, at=now, actor="collect-bot", action="validation.period", entity="account",
+                entity_key=account.account_id, before=before,
+                after={"validation_ends": ends.isoformat(), "document_id": document.id},
+            )  # fmt: skip
+    elif kind == DocumentKind.VERIFICATION and releases_on_verification(account.status, account.hold_reason):
+        lift_hold(
+            session, account, action="hold.released", actor="collect-bot", now=now,
+            detail={"reason": "verification sent", "document_id": str(document.id)},
+        )  # fmt: skip
 
 
 def letter_printed(session: Session, document_id: int, *, batch: date, now: datetime) -> None:

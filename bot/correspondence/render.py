@@ -23,6 +23,7 @@ from fpdf import FPDF
 from bot.correspondence.model import (
     DocumentFacts,
     DocumentKind,
+    Itemization,
     PaymentLine,
     PostalAddress,
     PromiseLine,
@@ -61,6 +62,10 @@ FIELDS: dict[str, str] = {
     "payment_link": "the account's payment link (COLLECT_PAYMENT_LINK), or empty",
     "dispute_contact": "where to dispute the debt (COLLECT_DISPUTE_CONTACT, else the creditor's address)",
     "validation_ends": "the last day of the validation period",
+    "itemization": (
+        "the US validation notice's itemization: {date, amount, interest, fees, payments, credits},"
+        " or None when the account has none"
+    ),
 }
 
 
@@ -197,6 +202,18 @@ def document_context(facts: DocumentFacts) -> dict[str, Any]:
         "payment_link": facts.payment_link or "",
         "dispute_contact": facts.dispute_contact,
         "validation_ends": day(facts.validation_ends),
+        "itemization": (
+            {
+                "date": day(facts.itemization.on),
+                "amount": money(facts.itemization.amount),
+                "interest": money(facts.itemization.interest),
+                "fees": money(facts.itemization.fees),
+                "payments": money(facts.itemization.payments),
+                "credits": money(facts.itemization.credits),
+            }
+            if facts.itemization
+            else None
+        ),
     }
 
 
@@ -255,4 +272,6 @@ def sample_facts(kind: DocumentKind, language: str) -> DocumentFacts:
         payment_instructions="Bank transfer to 0001 / 12345-6, reference ACC-1042",
         payment_link="https://pay.example.com/ACC-1042", dispute_contact="disputes@example.com",
         validation_ends=date(2027, 1, 11),
+        itemization=Itemization(date(2026, 6, 30), Decimal("1300.00"), Decimal("30.00"), Decimal("20.00"),
+                                Decimal("100.00"), Decimal("0.00")),
     )  # fmt: skip

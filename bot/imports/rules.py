@@ -31,6 +31,7 @@ from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REF
 from bot.parsing.dates import (
     check_due_date,
     check_instant,
+    check_itemization_date,
     check_last_payment_date,
     parse_iso_date,
     parse_received_at,
@@ -70,6 +71,7 @@ _ACCOUNT_OPTIONAL = (
     "customer_id", "phone", "email", "customer_timezone", "language", "original_amount",
     "last_payment_date", "last_payment_amount", "assigned_to", "status", "risk_score",
     "address_line1", "address_line2", "city", "region", "postal_code", "country",
+    "itemization_date", "itemization_amount", "interest_since", "fees_since",
 )  # fmt: skip
 
 COLUMNS: dict[ImportKind, Columns] = {
@@ -433,6 +435,11 @@ class AccountRow:
     region: str | None = None
     postal_code: str | None = None
     country: str | None = None
+    # Regulation F's itemization, for the US validation notice (money in the account's currency).
+    itemization_date: date | None = None
+    itemization_amount: Decimal | None = None
+    interest_since: Decimal | None = None
+    fees_since: Decimal | None = None
 
     @property
     def key(self) -> str:
@@ -463,6 +470,10 @@ def parse_account(cells: Mapping[str, str], roster: AbstractSet[str], *, today: 
         status=_status(cells.get("status", ""), balance),
         risk_score=_risk_score(cells.get("risk_score", "")),
         **{column: _optional_text(cells, column, limit) for column, limit in ADDRESS_LENGTHS.items()},
+        itemization_date=_optional_itemization_date(cells, today),
+        itemization_amount=_optional_sum(cells, "itemization_amount", currency),
+        interest_since=_optional_sum(cells, "interest_since", currency),
+        fees_since=_optional_sum(cells, "fees_since", currency),
     )
 
 
@@ -520,13 +531,18 @@ def _balance(text: str, currency: str) -> Decimal:
             "balance",
             f"`{text}` is negative; a balance is 0 or more (settle credit balances in the billing system)",
         )
+    return _zero_or_amount(text, currency, "balance")
+
+
+def _zero_or_amount(text: str, currency: str, column: str) -> Decimal:
+    """An amount of 0 or more (a sign already refused)."""
     if _is_zero(text):
         # parse_amount refuses zero, which is right for a payment; a balance may be zero. The same
         # text with its last 0 made a 1 (`0.00` → `0.01`, never `000…` → `100…`) is parsed only to
         # check that it is well formed.
-        _amount(text[::-1].replace("0", "1", 1)[::-1], currency, "balance")
+        _amount(text[::-1].replace("0", "1", 1)[::-1], currency, column)
         return Decimal(0).quantize(quantum(currency))
-    return _amount(text, currency, "balance")
+    return _amount(text, currency, column)
 
 
 def _is_zero(text: str) -> bool:
@@ -861,6 +877,27 @@ def _optional_last_payment(cells: Mapping[str, str], today: date) -> date | None
         return check_last_payment_date(_date(text, column), today, field=column)
     except UserError as error:
         raise RowError(column, str(error)) from None
+
+
+def _optional_itemization_date(cells: Mapping[str, str], today: date) -> date | None:
+    column = "itemization_date"
+    text = cells.get(column, "")
+    if not text:
+        return None
+    try:
+        return check_itemization_date(_date(text, column), today, field=column)
+    except UserError as error:
+        raise RowError(column, str(error)) from None
+
+
+def _optional_sum(cells: Mapping[str, str], column: str, currency: str) -> Decimal | None:
+    """An amount that may be zero (no interest charged since the itemization date), never negative."""
+    text = cells.get(column, "")
+    if not text:
+        return None
+    if text.startswith(_MINUS_SIGNS):
+        raise RowError(column, f"`{text}` is negative; write 0 or more")
+    return _zero_or_amount(text, currency, column)
 
 
 def _instant(text: str, column: str, zone: ZoneInfo, now: datetime) -> datetime:

@@ -139,6 +139,12 @@ def check_last_payment_date(when: date, today: date, *, field: str = "last_payme
     return _check_between(when, EARLIEST_DATE, add_days(today, 1), N_("The last payment date"), field)
 
 
+def check_itemization_date(when: date, today: date, *, field: str = "itemization_date") -> date:
+    """Regulation F's itemization date (the last statement, charge-off, last payment or transaction
+    day): 1900-01-01 up to tomorrow, like a last payment."""
+    return _check_between(when, EARLIEST_DATE, add_days(today, 1), N_("The itemization date"), field)
+
+
 def check_instant(when: datetime, now: datetime, *, field: str) -> datetime:
     """When a payment arrived or a contact happened: from 1900 to a day from now."""
     latest = now + _INSTANT_LEEWAY

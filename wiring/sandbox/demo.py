@@ -1210,6 +1210,20 @@ def _postal_address(seed: int, account_id: str, region: str) -> dict[str, str | 
     }
 
 
+def _itemization(generator: _Generator, account: _Account) -> dict[str, Any]:
+    """US accounts itemized from the day they were placed (Regulation F's validation notice): what
+    was owed then is the balance plus the payments since, no interest or fees added."""
+    if account.currency != "USD":
+        return dict.fromkeys(("itemization_date", "itemization_amount", "interest_since", "fees_since"))
+    paid = sum(p.cents for p in account.payments if generator.local_day(p.at) > account.placed_on)
+    return {
+        "itemization_date": account.placed_on,
+        "itemization_amount": _money(account.balance_cents + paid),
+        "interest_since": Decimal(0),
+        "fees_since": Decimal(0),
+    }
+
+
 def _account_row(generator: _Generator, account: _Account) -> dict[str, Any]:
     customer = account.customer
     contacts = account.contacts
@@ -1224,6 +1238,7 @@ def _account_row(generator: _Generator, account: _Account) -> dict[str, Any]:
         "phone": customer.phone,
         "email": customer.email,
         **_postal_address(generator.seed, account.account_id, customer.region),
+        **_itemization(generator, account),
         "customer_timezone": customer.timezone,
         "language": customer.language if customer.language_recorded else None,
         "currency": account.currency,

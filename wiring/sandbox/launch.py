@@ -174,7 +174,7 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
     )
     standin.add_channel(SUPERVISOR_CHANNEL, name="collections-supervisors", is_private=True)
     standin.start()
-    mailbox = SandboxMailbox().start()
+    mailbox = SandboxMailbox()  # its address now, for the settings; started once the database opens
     signing_secret = secrets.token_hex(16)
     # Random per run and never shown (only its label): the bot's API is reachable only from here.
     api_secret = secrets.token_hex(32)
@@ -182,6 +182,7 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
     clock = ShiftedClock(start or first_morning(settings, datetime.now(UTC)))
     db = open_database(settings.database_url.get_secret_value())
     try:
+        mailbox.start()
         upgrade(db.engine)
         runtime = Runtime(settings=settings, db=db, clock=clock)
         if seed is not None:

@@ -4,6 +4,7 @@ sees them arrive. Nothing leaves the machine."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from dataclasses import dataclass
@@ -16,6 +17,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
 SENDER = "Sandbox Credit Co. <collections@sandbox.example>"
+
+# aiosmtpd tells every connection at INFO, its own start-up check included: the sandbox's terminal
+# is for what the bot does.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +36,10 @@ class SandboxMailbox:
     """Started and stopped with the sandbox; `smtp_url` is what COLLECT_SMTP_URL points at."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._received: list[ReceivedEmail] = []
         self._controller = Controller(self, hostname="127.0.0.1", port=_free_port())
+        self._started = False
 
     @property
     def smtp_url(self) -> str:
@@ -41,13 +47,23 @@ class SandboxMailbox:
 
     def start(self) -> SandboxMailbox:
         self._controller.start()
+        self._started = True
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._started:
+            self._controller.stop()
+            self._started = False
 
     def received(self) -> list[ReceivedEmail]:
         with self._lock:
+            return list(self._received)
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedEmail]:
+        """What arrived once `count` emails have (or `timeout` seconds passed): the sandbox's own
+        scheduler may be the one delivering, on its thread."""
+        with self._lock:
+            self._lock.wait_for(lambda: len(self._received) >= count, timeout)
             return list(self._received)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's name)
@@ -57,6 +73,7 @@ class SandboxMailbox:
             self._received.append(
                 ReceivedEmail(datetime.now(UTC), tuple(envelope.rcpt_tos), subject, content)
             )
+            self._lock.notify_all()
         return "250 OK"
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
 from bot.errors import UserError
+from wiring.sandbox.outbox import document_pdf, outbox
 from wiring.sandbox.world import Sandbox
 
 if TYPE_CHECKING:
@@ -146,6 +147,12 @@ class SandboxPage:
             if user not in {p["id"] for p in people}:
                 user = people[0]["id"] if people else user
             return _json(start_response, self.world.state(user))
+        if path == "/api/outbox":
+            return _json(start_response, {"documents": outbox(self.world.runtime)})
+        if path.startswith("/documents/"):
+            pdf = document_pdf(self.world.runtime, path)
+            if pdf is not None:
+                return _bytes(start_response, pdf[0], "application/pdf", pdf[1])
         if path in ("/", "/index.html"):
             return _file(start_response, STATIC / "index.html")
         if found := PERMALINK.match(path):

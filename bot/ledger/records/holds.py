@@ -53,6 +53,22 @@ def _change_hold(
     )  # fmt: skip
 
 
+def lift_hold(
+    session: Session,
+    account: Account,
+    *,
+    action: str,
+    actor: str,
+    now: datetime,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """The account back to active, its hold gone, audited: for a rule that ends a hold by itself
+    (bot.correspondence: a verification sent lifts a dispute hold)."""
+    _change_hold(
+        session, account, AccountStatus.ACTIVE, None, action=action, actor=actor, now=now, detail=detail
+    )
+
+
 PLACEABLE = ("dispute", "cease-communication", "bankruptcy", "attorney")
 
 

@@ -1971,6 +1971,7 @@
     var convs = conversations();
     var valid =
       S.selected === "home" ||
+      S.selected === "outbox" ||
       convs.some(function (c) {
         return c.id === S.selected;
       });
@@ -2025,6 +2026,10 @@
     home.classList.toggle("active", S.selected === "home");
     if (S.selected === "home") home.setAttribute("aria-current", "page");
     else home.removeAttribute("aria-current");
+    var outboxTab = $("outbox-tab");
+    outboxTab.classList.toggle("active", S.selected === "outbox");
+    if (S.selected === "outbox") outboxTab.setAttribute("aria-current", "page");
+    else outboxTab.removeAttribute("aria-current");
   }
 
   var jobsSig = "";
@@ -2124,15 +2129,20 @@
 
   function renderMain(force) {
     var isHome = S.selected === "home";
+    var isOutbox = S.selected === "outbox";
     var switched = S.renderedSelected !== S.selected;
     S.renderedSelected = S.selected;
-    $("messages").hidden = isHome;
-    $("composer-wrap").hidden = isHome;
+    $("messages").hidden = isHome || isOutbox;
+    $("composer-wrap").hidden = isHome || isOutbox;
     $("home").hidden = !isHome;
     $("home-tabs").hidden = !isHome;
+    $("outbox").hidden = !isOutbox;
     var title = $("conv-title");
     title.replaceChildren();
-    if (isHome) {
+    if (isOutbox) {
+      title.appendChild(document.createTextNode("Customer outbox"));
+      loadOutbox();
+    } else if (isHome) {
       title.appendChild(h("span", { class: "title-app" }, "collect-bot"));
       title.appendChild(h("span", { class: "app-badge" }, "APP"));
       renderHome(switched);
@@ -2203,6 +2213,82 @@
     var ctx = { kind: "home", area: "home", viewId: view.id || null, key: "home" };
     el.appendChild(h("div", { class: "home-inner" }, renderBlocks(view.blocks, ctx)));
     el.scrollTop = switched ? 0 : prevTop;
+  }
+
+  // ---- the customer outbox: the documents the bot wrote, as they went out ---------------------
+
+  function loadOutbox() {
+    fetch("/api/outbox", { cache: "no-store" })
+      .then(function (res) {
+        if (!res.ok) throw new Error(res.status + " " + res.statusText);
+        return res.json();
+      })
+      .then(function (data) {
+        if (S.selected === "outbox") renderOutbox((data && data.documents) || []);
+      })
+      .catch(function (e) {
+        toast("Customer outbox failed: " + e.message);
+      });
+  }
+
+  function outboxStatus(d) {
+    if (d.status === "queued") return "waiting for its print batch";
+    if (d.status === "cancelled") return "cancelled";
+    if (d.channel === "letter") return "printed in the batch of " + (d.batch || "?");
+    if (d.delivery === "sent") return "delivered to the mail server";
+    if (d.delivery === "failed") return "delivery failed";
+    return "in the outbox, being delivered";
+  }
+
+  function renderOutbox(documents) {
+    var el = $("outbox");
+    el.replaceChildren();
+    var head = h(
+      "div",
+      { class: "outbox-head" },
+      h(
+        "p",
+        { class: "outbox-intro" },
+        "Every email and letter the bot wrote to a customer, newest first: what the customer gets, and its PDF."
+      ),
+      h("button", { type: "button", class: "side-btn", "data-testid": "outbox-refresh", onclick: loadOutbox }, "Refresh")
+    );
+    el.appendChild(head);
+    if (!documents.length) {
+      el.appendChild(
+        h("div", { class: "home-empty", "data-testid": "outbox-empty" }, "No documents yet. Send one with /collect send ACC-… statement.")
+      );
+      return;
+    }
+    documents.forEach(function (d) {
+      el.appendChild(
+        h(
+          "article",
+          { class: "outbox-item", "data-testid": "outbox-item", "data-document-id": d.id },
+          h("h3", { class: "outbox-subject", "data-testid": "outbox-subject" }, d.subject),
+          h(
+            "div",
+            { class: "outbox-meta" },
+            (d.channel === "email" ? "Email to " : "Letter to ") + d.recipient.replace(/\n/g, ", "),
+            " · " + d.account_id + " (" + d.customer_name + ") · " + d.kind + " · " + d.language,
+            h("br"),
+            "Written " + d.created + (d.sent ? " · sent " + d.sent : "") + " · ",
+            h("span", { class: "outbox-status outbox-" + d.status, "data-testid": "outbox-status" }, outboxStatus(d)),
+            " · ",
+            h("a", { href: d.pdf, target: "_blank", rel: "noopener", "data-testid": "outbox-pdf" }, "PDF")
+          ),
+          // The HTML part in a sandboxed frame: no scripts, no reaching the page.
+          h("iframe", {
+            class: "outbox-html",
+            sandbox: "",
+            title: "The document as the customer sees it",
+            "data-testid": "outbox-html",
+            srcdoc: d.html,
+          }),
+          h("details", { class: "outbox-text" }, h("summary", null, "Text part"), h("pre", { "data-testid": "outbox-text" }, d.text))
+        )
+      );
+    });
   }
 
   function selectConversation(id) {
@@ -2701,6 +2787,10 @@
     });
     $("home-tab").addEventListener("click", function () {
       selectConversation("home");
+    });
+    $("outbox-tab").addEventListener("click", function () {
+      if (S.selected === "outbox") loadOutbox();
+      else selectConversation("outbox");
     });
     $("home-to-messages").addEventListener("click", function () {
       var dm = conversations().find(function (c) {
