@@ -383,3 +383,19 @@ def test_the_days_limit_sends_the_most_past_due_and_the_rest_follow_on_the_next_
     assert "over the day's limit (next working day) 1" in summary
     run_job(runtime, JOB, MONDAY + timedelta(days=1), by="test")
     assert documents(runtime.db)[1:] == [("D-REMIND", "reminder", "email", "sent")]
+
+
+def test_the_validation_period_holds_a_reminder_back_before_sending_with_no_refusal_noted(
+    runtime: Runtime,
+) -> None:
+    add_account(runtime.db, "D-VALID", "250.00", due_date=past_due(10), email="v@example.com",
+                validation_ends=TODAY + timedelta(days=3))  # fmt: skip
+    run_job(runtime, JOB, MONDAY, by="test")
+    assert documents(runtime.db) == []
+    (summary,) = summaries(runtime.db)
+    assert "in the validation period 1" in summary
+    with runtime.db.reading() as session:
+        assert "compliance.refused" not in set(session.scalars(select(AuditEntry.action)))
+    # The day after it ends, the reminder goes.
+    run_job(runtime, JOB, MONDAY + timedelta(days=4), by="test")
+    assert documents(runtime.db) == [("D-VALID", "reminder", "email", "sent")]

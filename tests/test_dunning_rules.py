@@ -330,3 +330,18 @@ def test_the_days_limit_never_lets_more_go_and_never_sends_what_was_held(data: s
     going = [d for d in limited if d.sends]
     assert room is None or len(going) <= room
     assert all(before.sends for before, after in zip(decisions, limited, strict=True) if after.sends)
+
+
+def test_a_demand_waits_for_the_validation_period_to_end_under_the_us_profile() -> None:
+    running = facts(10, validation_ends=TODAY)
+    decision = decide(SCHEDULE, running, TODAY)
+    assert (
+        decision is not None
+        and decision.held == HeldBack.VALIDATION_PERIOD
+        and decision.detail == TODAY.isoformat()
+    )
+    assert decide(SCHEDULE, facts(10, validation_ends=TODAY - timedelta(days=1)), TODAY).sends  # type: ignore[union-attr]
+    assert decide(SCHEDULE, replace(running, profile="off"), TODAY).sends  # type: ignore[union-attr]
+    # A statement answers the customer and may go during the period.
+    statement = DunningSchedule(stages=(Stage(name="s", days=1, kind="statement", channel="email"),))  # type: ignore[arg-type]
+    assert decide(statement, running, TODAY).sends  # type: ignore[union-attr]

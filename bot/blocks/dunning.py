@@ -15,6 +15,7 @@ HELD_NAMES: dict[HeldBack, str] = {
     HeldBack.NO_EMAIL: N_("no email address"),
     HeldBack.NO_ADDRESS: N_("no postal address"),
     HeldBack.EMAIL_OFF: N_("email not set up"),
+    HeldBack.VALIDATION_PERIOD: N_("in the validation period"),
     HeldBack.DAILY_LIMIT: N_("over the day's limit (next working day)"),
     HeldBack.REFUSED: N_("refused by the contact rules"),
 }

@@ -85,6 +85,7 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
             runtime.zone,
             runtime.settings.promise_grace_days,
             email_on=email_on(runtime.settings),
+            profile=runtime.settings.compliance_profile,
         )
         decisions = list(
             skipped.each(
@@ -185,6 +186,7 @@ def _send(
                 runtime.zone,
                 settings.promise_grace_days,
                 email_on=email_on(settings),
+                profile=settings.compliance_profile,
             )
             again = decide(schedule, facts, today)
             if again is None or again.stage != decision.stage:

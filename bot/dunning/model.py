@@ -90,6 +90,9 @@ class HeldBack(StrEnum):
     NO_ADDRESS = "no-address"
     EMAIL_OFF = "email-off"
     """An email stage while the team has no mail server set (COLLECT_SMTP_URL)."""
+    VALIDATION_PERIOD = "validation-period"
+    """A reminder or final notice while the account's validation period runs (US profile): it
+    would overshadow the customer's right to dispute (§1006.38(b))."""
     DAILY_LIMIT = "daily-limit"
     """Beyond COLLECT_DUNNING_PER_DAY: it goes on a later day, the most past due first."""
     REFUSED = "refused"
@@ -117,6 +120,10 @@ class DunningFacts:
     has_address: bool = True
     email_on: bool = True
     """The team has a mail server set: email stages can go."""
+    validation_ends: date | None = None
+    """The last day of the account's validation period, when a validation notice went out."""
+    profile: str = "us"
+    """The contact rules in force (COLLECT_COMPLIANCE_PROFILE)."""
 
 
 @dataclass(frozen=True, slots=True)

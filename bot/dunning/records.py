@@ -56,6 +56,7 @@ def dunning_facts(
     grace_days: int,
     *,
     email_on: bool = True,
+    profile: str = "us",
 ) -> list[DunningFacts]:
     """The rules' facts of each account, in the accounts' order."""
     pks = [account.id for account in accounts]
@@ -75,6 +76,8 @@ def dunning_facts(
             last_contact=contacts.get(account.id, {}),
             has_email=bool(account.email and account.email.strip()),
             email_on=email_on,
+            validation_ends=account.validation_ends,
+            profile=profile,
             has_address=has_postal_address(
                 PostalAddress(
                     account.address_line1,

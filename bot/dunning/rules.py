@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from bot.compliance.rules.contact_limits import hold_block
 from bot.correspondence.model import SendChannel
+from bot.correspondence.rules import overshadows
 from bot.dunning.model import Decision, DunningFacts, DunningSchedule, HeldBack, Stage
 from bot.vocabulary import CLOSED_STATUSES
 
@@ -114,6 +115,9 @@ def _held_back(stage: Stage, facts: DunningFacts, today: date) -> tuple[HeldBack
     hold = hold_block(facts.status, facts.hold_reason)
     if hold is not None:
         return HeldBack.ON_HOLD, facts.hold_reason or facts.status
+    if overshadows(stage.kind, facts.validation_ends, today, facts.profile):
+        assert facts.validation_ends is not None
+        return HeldBack.VALIDATION_PERIOD, facts.validation_ends.isoformat()
     if facts.promise_kept_until is not None and facts.promise_kept_until >= today:
         return HeldBack.PROMISE, facts.promise_kept_until.isoformat()
     last = facts.last_contact.get(stage.channel.value)
