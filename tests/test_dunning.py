@@ -399,3 +399,27 @@ def test_the_validation_period_holds_a_reminder_back_before_sending_with_no_refu
     # The day after it ends, the reminder goes.
     run_job(runtime, JOB, MONDAY + timedelta(days=4), by="test")
     assert documents(runtime.db) == [("D-VALID", "reminder", "email", "sent")]
+
+
+def test_a_verification_letter_printed_during_a_dispute_goes_out_and_lifts_the_hold(
+    runtime: Runtime, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from bot.correspondence.model import DocumentKind, SendChannel
+    from bot.correspondence.records import send_document
+    from bot.correspondence.render import load_templates
+
+    add_account(runtime.db, "D-DISPUTED", "300.00", due_date=past_due(25), status="on_hold",
+                hold_reason="dispute", **ADDRESS)  # fmt: skip
+    with runtime.db.transaction() as session:
+        send_document(session, account_id="D-DISPUTED", kind=DocumentKind.VERIFICATION, channel=SendChannel.LETTER,
+                      actor="U0SUPER1", now=MONDAY, today=TODAY, settings=runtime.settings,
+                      templates=load_templates(), check_access=False)  # fmt: skip
+    out = tmp_path / "print"
+    out.mkdir()
+    cli_env(monkeypatch, database_url, tmp_path)
+    assert main(["letters", "--date", "2026-11-23", "--out", str(out)]) == 0
+    assert "1 written and counted as sent" in capsys.readouterr().out
+    with runtime.db.reading() as session:
+        account = session.scalars(select(Account).where(Account.account_id == "D-DISPUTED")).one()
+        assert account.status == "active"
