@@ -11,6 +11,7 @@ from handlers import (
     actions,
     alerts,
     commands,
+    documents,
     escalations,
     events,
     gate,
@@ -48,6 +49,7 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     escalations.register(app, runtime, answerer)
     alerts.register(app, runtime, answerer)
     shortcuts.register(app, runtime, answerer)
+    documents.register(app, runtime, answerer)
     # An exception escaping a listener or middleware fails the one way too: logged with an error
     # id, answered with the apology, never a stack trace.
     app.error(unexpected_in_listener)

@@ -7,19 +7,31 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.access import may_send_documents
 from bot.aging import aging_bucket, days_past_due
 from bot.correspondence.model import (
     DocumentFacts,
     DocumentKind,
+    DocumentPreview,
     PaymentLine,
     PostalAddress,
     PromiseLine,
+    SendChannel,
     SettlementTerms,
 )
-from bot.correspondence.rules import document_locale, payment_link
+from bot.correspondence.render import Templates, render_parts
+from bot.correspondence.rules import (
+    default_channel,
+    document_locale,
+    missing_for_kind,
+    payment_link,
+    recipient,
+    refusal_to_send,
+)
 from bot.errors import UserError
 from bot.language.model import _
 from bot.ledger.records.accounts import find_account, open_promises
+from bot.roster.records import find_member
 from bot.settings import Settings
 from bot.vocabulary import EscalationKind, EscalationStatus
 from storage.models import Account, Escalation, Payment
@@ -108,3 +120,58 @@ def _settlement(session: Session, account: Account, *, zone_today: date) -> Sett
     decided = approved.decided_at.date() if approved and approved.decided_at else zone_today
     pay_by = approved.until if approved and approved.until else decided + timedelta(days=SETTLEMENT_DAYS)
     return SettlementTerms(account.settlement_amount, pay_by)
+
+
+def document_preview(
+    session: Session,
+    *,
+    account_id: str,
+    kind: DocumentKind,
+    channel: SendChannel | None,
+    actor: str,
+    settings: Settings,
+    today: date,
+    templates: Templates,
+) -> DocumentPreview:
+    """The document `actor` is about to send, as it would go out now (subject and text; no PDF),
+    by `channel` (None: email when the account has an address for it, else a letter). Refused, with
+    nothing about the customer in the refusal, to anyone who may not send it (bot.access
+    .may_send_documents), and when the document cannot go: no creditor set, nothing for this kind
+    to say, no email or postal address for the channel."""
+    account = sendable_account(session, account_id, actor=actor, today=today)
+    facts = document_facts(session, account.account_id, kind, settings, today)
+    missing = missing_for_kind(facts)
+    if missing:
+        raise UserError(_(missing), _("Choose another kind of document."), field="kind")
+    going = channel or default_channel(facts)
+    refusal = refusal_to_send(going, facts)
+    if refusal:
+        raise UserError(_(refusal), field="channel")
+    subject, text, _html = render_parts(facts, templates)
+    return DocumentPreview(
+        account_id=facts.account_id,
+        customer_name=facts.customer_name,
+        kind=kind,
+        channel=going,
+        language=facts.language,
+        subject=subject,
+        text=text,
+        recipient=recipient(going, facts),
+    )
+
+
+def sendable_account(session: Session, account_id: str, *, actor: str, today: date) -> Account:
+    """The account, when `actor` may send its customer a document (bot.access.may_send_documents).
+    Someone who may not work it is told what any such request is told (bot.access
+    .no_such_account); someone who works it but may not write to its customer, who sends them."""
+    account = find_account(session, account_id, actor=actor, today=today)
+    member = find_member(session, actor)
+    if not may_send_documents(member.role if member else None, actor, assigned_to=account.assigned_to):
+        raise UserError(
+            _(
+                "Documents to the customer of `{account}` are sent by the agent who holds it or a supervisor."
+            ).format(account=account.account_id),
+            _("Ask your supervisor to send it, or to assign the account to you (`/collect assign`)."),
+            field="account",
+        )
+    return account

@@ -1,0 +1,138 @@
+"""Sending a customer document from Slack: `/collect send`, the account card's "Send a document"
+and a worklist line's menu open the preview (the last two through a small form that picks the
+document and the channel); the preview's Send sends it.
+
+Nothing in a payload is trusted but Slack's signature. The button's and the menu's account is
+checked against the clicker before a form opens; each form's private_metadata must carry the bot's
+signature and name the person submitting it; the account, kind and channel are parsed and checked
+again at every step, and the preview is made again on Send before anything is written. A trigger
+lasts 3 seconds, so a form that needs the ledger opens as a wait and the preview takes its place."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.correspondence import choose_document_modal, preview_modal, refused_modal, waiting_modal
+from bot.correspondence import desk
+from bot.correspondence.model import DocumentKind, SendChannel
+from bot.errors import UserError
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.interactions import (
+    CarriedKey,
+    CarriedRefusedError,
+    DocumentChoice,
+    DocumentFor,
+    DocumentToSend,
+)
+from bot.language.model import _
+from bot.parsing.command import parse_document_kind, parse_send_channel
+from bot.runtime import Runtime
+from handlers.answering import Answerer, answer_click, teller
+from handlers.failures import told
+from handlers.forms import Values, field_errors, optional_selected, selected, stale_form
+
+log = logging.getLogger(__name__)
+
+View = dict[str, Any]
+_CHOICE_FIELDS = {BlockId.KIND, BlockId.CHANNEL}
+
+
+def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
+    key = CarriedKey(runtime.settings.slack_signing_secret)
+
+    @app.action(ActionId.SEND_DOCUMENT)
+    def send_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+
+        def open_choice() -> None:
+            try:
+                account_id = DocumentFor.decode(str(action.get("value", ""))).account_id
+            except CarriedRefusedError:
+                raise UserError(
+                    _("That button is out of date."), _("Type `/collect account` with the account's id.")
+                ) from None
+            open_document_choice(runtime, key, client, body, account_id)
+
+        answerer.later(lambda: answer_click(teller(body, respond, client), open_choice))
+
+    @app.view(CallbackId.DOCUMENT_CHOICE_MODAL)
+    def choice_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user = body["user"]["id"]
+        answerer.answer_with_view(
+            ack,
+            lambda: _preview_from_choice(runtime, key, user, view),
+            waiting=waiting_modal(),
+            refused=refused_modal,
+            replace=lambda shown: client.views_update(view_id=view["id"], view=shown),
+            inline=lambda error: (
+                field_errors(error, _CHOICE_FIELDS) if error.field in _CHOICE_FIELDS else None
+            ),
+        )
+
+
+def open_document_choice(
+    runtime: Runtime, key: CarriedKey, client: WebClient, body: dict[str, Any], account_id: str
+) -> None:
+    """After a click's acknowledgement: the form that picks the document, when the clicker may send
+    the account one (why not is raised, and told to them)."""
+    user = body["user"]["id"]
+    account = desk.document_account(runtime, account_id, actor=user)
+    carried = DocumentChoice(account_id=account[0], opened_by=user).signed_with(key)
+    client.views_open(trigger_id=body["trigger_id"], view=choose_document_modal(carried, account))
+
+
+def open_preview(
+    runtime: Runtime,
+    key: CarriedKey,
+    client: WebClient,
+    *,
+    trigger_id: str,
+    user: str,
+    account_id: str,
+    kind: DocumentKind,
+    channel: SendChannel | None,
+) -> None:
+    """`/collect send`, after its acknowledgement: a waiting form opened on the trigger at once,
+    then the preview in its place, or why there is none (nothing about the customer in it)."""
+    opened = client.views_open(trigger_id=trigger_id, view=waiting_modal())
+    try:
+        shown = _preview_view(runtime, key, user, account_id, kind, channel)
+    except Exception as error:
+        shown = refused_modal(told(error, "document preview failed").problem)
+    client.views_update(view_id=opened["view"]["id"], view=shown)
+
+
+def _preview_view(
+    runtime: Runtime,
+    key: CarriedKey,
+    user: str,
+    account_id: str,
+    kind: DocumentKind,
+    channel: SendChannel | None,
+) -> View:
+    preview = desk.preview_to_send(runtime, account_id=account_id, kind=kind, channel=channel, actor=user)
+    carried = DocumentToSend(
+        account_id=preview.account_id, kind=preview.kind.value, channel=preview.channel.value, opened_by=user
+    ).signed_with(key)
+    return preview_modal(preview, carried)
+
+
+def _preview_from_choice(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> View:
+    try:
+        carried = DocumentChoice.decode(str(view.get("private_metadata") or ""), key)
+    except CarriedRefusedError:
+        log.warning("refused a document form whose private_metadata the bot did not sign")
+        raise stale_form() from None
+    if carried.opened_by != user:
+        raise stale_form()
+    values: Values = view.get("state", {}).get("values", {})
+    kind = parse_document_kind(selected(values, BlockId.KIND, ActionId.DOCUMENT_KIND_SELECT, "kind"))
+    word = optional_selected(values, BlockId.CHANNEL, ActionId.DOCUMENT_CHANNEL_SELECT)
+    channel = parse_send_channel(word) if word else None
+    return _preview_view(runtime, key, user, carried.account_id, kind, channel)

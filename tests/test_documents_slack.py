@@ -1,0 +1,233 @@
+"""Sending a customer document from Slack (issue 21): `/collect send`, the account card's button and
+a worklist line's menu open a preview of the document; its Send sends it. Through the real endpoint
+with signed requests and the Slack stand-in (whose triggers last 3 seconds, as Slack's do), in
+English and Portuguese, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.interactions import CarriedKey, DocumentChoice, DocumentToSend
+from storage.models import AuditEntry, Contact
+from tests.conftest import SIGNING_SECRET, RunningBot
+from tests.portfolio import add_account, add_agent
+
+ANA, JOAO, SAM, BRUNA = "U0AGENT1", "U0AGENT2", "U0SUPER1", "U0BRUNA"
+
+pytestmark = pytest.mark.settings(
+    COLLECT_CREDITOR_NAME="Acme Collections",
+    COLLECT_CREDITOR_ADDRESS="1 Main St;Springfield IL 62701",
+    COLLECT_PAYMENT_INSTRUCTIONS="Pay by transfer quoting your account id",
+)
+ADDRESS: dict[str, Any] = {
+    "address_line1": "12 Elm St",
+    "city": "Springfield",
+    "region": "IL",
+    "postal_code": "62704",
+}
+
+
+@pytest.fixture
+def desk(team: RunningBot) -> RunningBot:
+    db = team.runtime.db
+    add_account(db, "ACC-MAIL", "1250.00", customer_name="Maria <!here> *Silva*", email="maria@example.com")
+    add_account(db, "ACC-POST", "300.00", customer_name="Paul Post", **ADDRESS)
+    add_account(db, "ACC-NONE", "90.00", customer_name="Nora Nowhere")
+    add_account(db, "ACC-SHARED", "90.00", customer_name="Queue Customer", assigned_to=None, **ADDRESS)
+    add_agent(db, BRUNA, "Bruna Souza", locale="pt-BR")
+    add_account(
+        db, "BR-1", "4310.00", currency="BRL", customer_name="Pedro Álvares", assigned_to=BRUNA,
+        language="pt", address_line1="Rua das Flores 12", city="São Paulo", region="SP",
+        postal_code="01000-000", country="Brasil",
+    )  # fmt: skip
+    return team
+
+
+def rows(bot: RunningBot, model: type[object]) -> int:
+    with bot.runtime.db.reading() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def shown(view: dict[str, Any]) -> str:
+    return json.dumps(view["blocks"], ensure_ascii=False)
+
+
+def typed_preview(bot: RunningBot, user: str, typed: str) -> dict[str, Any]:
+    """`/collect <typed>`: acknowledged at once with nothing, a waiting form opened on the trigger,
+    then the preview (or the refusal) in its place; the view as views.update left it."""
+    opened, updated = len(bot.slack.calls("views.open")), len(bot.slack.calls("views.update"))
+    response = bot.send.slash_command(user, typed)
+    assert response.status == 200 and response.body == ""
+    [waiting] = [call.params["view"] for call in bot.slack.wait_for("views.open", count=opened + 1)[opened:]]
+    assert "Maria" not in shown(waiting) and "Pedro" not in shown(waiting)
+    view: dict[str, Any] = bot.slack.wait_for("views.update", count=updated + 1)[-1].response["view"]
+    return view
+
+
+def chosen(action_id: str, value: str) -> dict[str, Any]:
+    return {action_id: {"type": "static_select", "selected_option": {"value": value}}}
+
+
+def choice(kind: str, channel: str | None = None) -> dict[str, Any]:
+    values: dict[str, Any] = {BlockId.KIND: chosen(ActionId.DOCUMENT_KIND_SELECT, kind)}
+    if channel:
+        values[BlockId.CHANNEL] = chosen(ActionId.DOCUMENT_CHANNEL_SELECT, channel)
+    return values
+
+
+def card_choice_form(bot: RunningBot, user: str, account_id: str) -> dict[str, Any]:
+    """The account card's "Send a document": the form that picks the document."""
+    card = bot.send.slash_command(user, f"account {account_id}").json()
+    message = {"ts": "1.1", "blocks": card["blocks"], "channel": "C0GENERAL"}
+    opened = len(bot.slack.calls("views.open"))
+    click = bot.send.block_actions(user, [{"action_id": ActionId.SEND_DOCUMENT}], message=message)
+    assert click.status == 200
+    view: dict[str, Any] = bot.slack.wait_for("views.open", count=opened + 1)[-1].response["view"]
+    return view
+
+
+# --- The preview -----------------------------------------------------------------------------------
+
+
+def test_send_opens_a_preview_of_the_statement_by_email_with_send(desk: RunningBot) -> None:
+    view = typed_preview(desk, ANA, "send ACC-MAIL statement")
+    assert view["callback_id"] == CallbackId.DOCUMENT_PREVIEW_MODAL
+    assert view["submit"]["text"] == "Send"
+    text = shown(view)
+    assert "By email to* maria@example.com" in text
+    assert "$1,250.00" in text and "Acme Collections" in text and "ACC-MAIL" in text
+    # The customer's name is escaped where it is mrkdwn: it pings nobody and formats nothing.
+    assert "<!here>" not in view["blocks"][0]["text"]["text"]
+    assert "&lt;!here&gt;" in view["blocks"][0]["text"]["text"]
+    # What Send will send is signed, and says who it was shown to.
+    carried = DocumentToSend.decode(view["private_metadata"], CarriedKey(SIGNING_SECRET))
+    assert carried == DocumentToSend(account_id="ACC-MAIL", kind="statement", channel="email", opened_by=ANA)
+    assert rows(desk, AuditEntry) == 0 and rows(desk, Contact) == 0
+
+
+def test_without_an_email_the_document_goes_by_letter_to_the_postal_address(desk: RunningBot) -> None:
+    view = typed_preview(desk, ANA, "send ACC-POST reminder")
+    text = shown(view)
+    assert "By letter to" in text and "12 Elm St" in text and "Springfield IL 62704" in text
+    assert "next print batch" in text
+    assert DocumentToSend.decode(view["private_metadata"], CarriedKey(SIGNING_SECRET)).channel == "letter"
+
+
+def test_the_preview_speaks_the_senders_language_and_the_document_the_customers(desk: RunningBot) -> None:
+    view = typed_preview(desk, BRUNA, "enviar BR-1 extrato carta")
+    assert view["title"]["text"] == "Enviar um documento" and view["submit"]["text"] == "Enviar"
+    text = shown(view)
+    assert "Por carta para" in text and "Rua das Flores 12" in text and "São Paulo SP 01000-000" in text
+    assert "R$ 4.310,00" in text.replace("\xa0", " ")
+    assert "`pt-BR`" in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("send ACC-NONE statement", "No postal address on this account"),
+        ("send ACC-POST statement email", "No email address on this account"),
+        ("send ACC-MAIL promise-confirmation", "no open promise to confirm"),
+        ("send ACC-2001 statement", "is not an account you can work"),
+        ("send ACC-SHARED statement", "sent by the agent who holds it or a supervisor"),
+    ],
+)
+def test_a_document_that_cannot_go_is_refused_in_the_form_and_nothing_written(
+    desk: RunningBot, typed: str, said: str
+) -> None:
+    view = typed_preview(desk, ANA, typed)
+    text = shown(view)
+    assert said in text and "Nothing was sent or written" in text
+    assert "submit" not in view and not view["private_metadata"]
+    # Never a word about a customer the agent may not write to.
+    assert "Pedro" not in text and "Queue Customer" not in text
+    assert rows(desk, AuditEntry) == 0 and rows(desk, Contact) == 0
+
+
+def test_a_supervisor_previews_any_account(desk: RunningBot) -> None:
+    view = typed_preview(desk, SAM, "send BR-1 statement")
+    assert "Pedro" in shown(view) and view["submit"]["text"] == "Send"
+
+
+@pytest.mark.settings(COLLECT_CREDITOR_NAME="")
+def test_no_creditor_set_no_document(desk: RunningBot) -> None:
+    assert "COLLECT_CREDITOR_NAME" in shown(typed_preview(desk, SAM, "send ACC-MAIL statement"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("send ACC-MAIL", "needs an account id and the kind of document"),
+        ("send ACC-MAIL invoice", "is not a kind of document"),
+        ("send ACC-MAIL statement call", "is not a way to send a document"),
+        ("enviar ACC-MAIL extrato fax", "is not a way to send a document"),
+    ],
+)
+def test_a_mistyped_send_is_answered_with_what_to_type(desk: RunningBot, typed: str, said: str) -> None:
+    answer = desk.send.slash_command(ANA, typed)
+    assert answer.json()["response_type"] == "ephemeral" and said in answer.body
+    assert desk.slack.calls("views.open") == []
+
+
+# --- From the account card and the worklist ----------------------------------------------------------
+
+
+def test_the_account_card_picks_the_document_then_shows_its_preview(desk: RunningBot) -> None:
+    form = card_choice_form(desk, ANA, "ACC-MAIL")
+    assert form["callback_id"] == CallbackId.DOCUMENT_CHOICE_MODAL and "Maria" in shown(form)
+    answer = desk.send.view_submission(ANA, form, choice("statement", "email")).json()
+    assert answer["response_action"] == "update"
+    assert answer["view"]["callback_id"] == CallbackId.DOCUMENT_PREVIEW_MODAL
+    assert "maria@example.com" in shown(answer["view"])
+
+
+def test_the_choice_form_shows_a_channel_that_cannot_go_on_its_field(desk: RunningBot) -> None:
+    form = card_choice_form(desk, ANA, "ACC-POST")
+    answer = desk.send.view_submission(ANA, form, choice("statement", "email")).json()
+    assert answer["response_action"] == "errors"
+    assert "No email address" in answer["errors"][BlockId.CHANNEL]
+
+
+def test_the_card_button_of_another_agents_account_opens_nothing(desk: RunningBot) -> None:
+    card = desk.send.slash_command(SAM, "account ACC-2001").json()
+    message = {"ts": "1.1", "blocks": card["blocks"], "channel": "C0GENERAL"}
+    click = desk.send.block_actions(ANA, [{"action_id": ActionId.SEND_DOCUMENT}], message=message)
+    told = json.dumps(desk.slack.wait_for_response(url=click.response_url)[-1], ensure_ascii=False)
+    assert "is not an account you can work" in told and "Pedro" not in told
+    assert desk.slack.calls("views.open") == []
+
+
+def test_a_tampered_or_someone_elses_choice_form_is_refused(desk: RunningBot) -> None:
+    form = card_choice_form(desk, ANA, "ACC-MAIL")
+    key = CarriedKey(SIGNING_SECRET)
+    forged = DocumentChoice(account_id="ACC-2001", opened_by=ANA).encode(CarriedKey("another secret"))
+    for user, metadata in ((ANA, forged), (JOAO, form["private_metadata"])):
+        answer = desk.send.view_submission(user, form | {"private_metadata": metadata}, choice("statement"))
+        body = answer.json()
+        assert body["response_action"] == "update"
+        assert "out of date or not one of mine" in shown(body["view"]) and "Pedro" not in shown(body["view"])
+    assert DocumentChoice.decode(form["private_metadata"], key).account_id == "ACC-MAIL"
+
+
+def test_the_worklist_lines_menu_opens_the_document_form(morning: RunningBot) -> None:
+    morning.run_morning()
+    call = next(c for c in morning.slack.calls("chat.postMessage") if c.params.get("channel") == ANA and c.ok)
+    message = morning.slack.messages(call.response["channel"])[0]
+    # ACC-1 is Ana's own (the others on her list are the shared queue's: not hers to write to).
+    menu = next(
+        block["accessory"]
+        for block in message["blocks"]
+        if block.get("accessory", {}).get("action_id") == ActionId.WORKLIST_LINE_MENU
+        and json.loads(block["accessory"]["options"][0]["value"])["account_id"] == "ACC-1"
+    )
+    send = next(o for o in menu["options"] if json.loads(o["value"])["form"] == "send")
+    clicked = {"action_id": ActionId.WORKLIST_LINE_MENU, "type": "overflow", "selected_option": send}
+    assert morning.send.block_actions(ANA, [clicked], message=message).status == 200
+    form = morning.slack.wait_for("views.open")[0].params["view"]
+    assert form["callback_id"] == CallbackId.DOCUMENT_CHOICE_MODAL
+    assert "ACC-1" in shown(form)
