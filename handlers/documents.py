@@ -16,7 +16,13 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.correspondence import choose_document_modal, preview_modal, refused_modal, waiting_modal
+from bot.blocks.correspondence import (
+    choose_document_modal,
+    preview_modal,
+    refused_modal,
+    sent_modal,
+    waiting_modal,
+)
 from bot.correspondence import desk
 from bot.correspondence.model import DocumentKind, SendChannel
 from bot.errors import UserError
@@ -29,11 +35,13 @@ from bot.interactions import (
     DocumentToSend,
 )
 from bot.language.model import _
+from bot.outbox.job import deliver_now
 from bot.parsing.command import parse_document_kind, parse_send_channel
 from bot.runtime import Runtime
 from handlers.answering import Answerer, answer_click, teller
 from handlers.failures import told
 from handlers.forms import Values, field_errors, optional_selected, selected, stale_form
+from handlers.views import submission
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +81,24 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             inline=lambda error: (
                 field_errors(error, _CHOICE_FIELDS) if error.field in _CHOICE_FIELDS else None
             ),
+        )
+
+    @app.view(CallbackId.DOCUMENT_PREVIEW_MODAL)
+    def send_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user = body["user"]["id"]
+
+        def send() -> View:
+            shown = _send(runtime, key, user, view)
+            # The email goes now, on the outbox's exactly-once path (the scheduler would within a minute).
+            answerer.later(lambda: deliver_now(runtime))
+            return shown
+
+        answerer.answer_with_view(
+            ack,
+            send,
+            waiting=waiting_modal(sending=True),
+            refused=refused_modal,
+            replace=lambda shown: client.views_update(view_id=view["id"], view=shown),
         )
 
 
@@ -136,3 +162,23 @@ def _preview_from_choice(runtime: Runtime, key: CarriedKey, user: str, view: dic
     word = optional_selected(values, BlockId.CHANNEL, ActionId.DOCUMENT_CHANNEL_SELECT)
     channel = parse_send_channel(word) if word else None
     return _preview_view(runtime, key, user, carried.account_id, kind, channel)
+
+
+def _send(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> View:
+    """The preview's Send: what the bot signed into it, for the person it was shown to, checked
+    again (the kind and channel parsed as words, the sender's right to write to the account), and
+    sent once however often the form arrives."""
+    try:
+        carried = DocumentToSend.decode(str(view.get("private_metadata") or ""), key)
+    except CarriedRefusedError:
+        log.warning("refused a document preview whose private_metadata the bot did not sign")
+        raise stale_form() from None
+    if carried.opened_by != user:
+        raise stale_form()
+    kind, channel = parse_document_kind(carried.kind), parse_send_channel(carried.channel)
+    account_id, _name = desk.document_account(runtime, carried.account_id, actor=user)
+    sent = desk.send(
+        runtime, account_id=account_id, kind=kind, channel=channel, actor=user,
+        submission=submission(CallbackId.DOCUMENT_PREVIEW_MODAL, str(view.get("id", "")), account_id),
+    )  # fmt: skip
+    return sent_modal(sent)

@@ -390,6 +390,42 @@ class Complaint(Base):
     overdue_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class Document(Base):
+    """A document written to a customer, kept exactly as it went out (every part, and the hash the
+    audit carries) so the account's export can reproduce it byte for byte years later."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_account", "account_pk", "created_at"),
+        Index("ix_documents_status_channel", "status", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    # Where it went: the email address, or the postal address lines joined by newlines.
+    recipient: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    # queued (a letter waiting for its print batch), sent, or cancelled.
+    status: Mapped[str] = mapped_column(String(16))
+    # slack, dunning or cli; `stage` names the dunning stage that sent it.
+    source: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A letter's print batch: the team day `collect-bot letters --date` wrote it for.
+    batch: Mapped[date | None]
+    contact_pk: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+
 class ComplianceRefusal(Base):
     """An action the contact rules refused: who tried what, when, on which account, under which rule.
     Counted per agent in the digests as attempted breaches, so that a supervisor can coach."""

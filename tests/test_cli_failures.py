@@ -480,3 +480,16 @@ def test_a_job_run_by_hand_that_fails_as_a_whole_says_so_and_exits_1(place: Plac
     assert "daily-assignments failed" in done.out and "Traceback" not in done.err
     help_text = place.run("run", "--help").out
     assert "housekeeping" in help_text and "supervisor-alerts" in help_text
+
+
+def test_serve_stops_at_start_on_a_broken_document_template(place: Place) -> None:
+    (place.path / "templates" / "en").mkdir(parents=True)
+    place.file("templates/en/statement.txt", b"Dear {{ customer_nmae }}\n")
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "test-secret",
+        "COLLECT_TEMPLATES_DIR": str(place.path / "templates"),
+    }
+    assert_refused(
+        place, lambda: place.run("serve", "--port", "3999", env=env), "en/statement.txt", "customer_nmae"
+    )

@@ -6,19 +6,30 @@ English and Portuguese, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 from sqlalchemy import func, select
 
+from bot.clock import ManualClock
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey, DocumentChoice, DocumentToSend
-from storage.models import AuditEntry, Contact
-from tests.conftest import SIGNING_SECRET, RunningBot
+from bot.outbox.job import deliver_due
+from storage.database import Database
+from storage.models import AuditEntry, ComplianceRefusal, Contact, Document, OutboxMessage
+from tests.conftest import SIGNING_SECRET, RunningBot, serving
 from tests.portfolio import add_account, add_agent
+from tests.test_email import Recorder, free_port
+from wiring.standin.web_api import SlackStandIn
 
 ANA, JOAO, SAM, BRUNA = "U0AGENT1", "U0AGENT2", "U0SUPER1", "U0BRUNA"
 
+SENDER = "Acme Collections <collections@acme.example>"
 pytestmark = pytest.mark.settings(
     COLLECT_CREDITOR_NAME="Acme Collections",
     COLLECT_CREDITOR_ADDRESS="1 Main St;Springfield IL 62701",
@@ -30,6 +41,43 @@ ADDRESS: dict[str, Any] = {
     "region": "IL",
     "postal_code": "62704",
 }
+
+
+@dataclass
+class Arrivals(Recorder):
+    """The SMTP server's handler, telling the test when an email has arrived (the bot delivers it
+    after answering the form, on its own thread)."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        answer = await super().handle_DATA(server, session, envelope)
+        self.arrived.set()
+        return answer
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Arrivals, int]]:
+    recorder, port = Arrivals(), free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield recorder, port
+    controller.stop()
+
+
+@pytest.fixture
+def bot(
+    db: Database,
+    database_url: str,
+    standin: SlackStandIn,
+    clock: ManualClock,
+    settings_asked: dict[str, str],
+    smtp: tuple[Arrivals, int],
+) -> Iterator[RunningBot]:
+    """The bot with email through a real SMTP server on 127.0.0.1 (tests/test_email.py's)."""
+    mail = {"COLLECT_SMTP_URL": f"smtp://127.0.0.1:{smtp[1]}", "COLLECT_MAIL_FROM": SENDER}
+    with serving(db, database_url, standin, clock, **(mail | settings_asked)) as running:
+        yield running
 
 
 @pytest.fixture
@@ -142,7 +190,7 @@ def test_a_document_that_cannot_go_is_refused_in_the_form_and_nothing_written(
 ) -> None:
     view = typed_preview(desk, ANA, typed)
     text = shown(view)
-    assert said in text and "Nothing was sent or written" in text
+    assert said in text and "Nothing was sent" in text
     assert "submit" not in view and not view["private_metadata"]
     # Never a word about a customer the agent may not write to.
     assert "Pedro" not in text and "Queue Customer" not in text
@@ -231,3 +279,96 @@ def test_the_worklist_lines_menu_opens_the_document_form(morning: RunningBot) ->
     form = morning.slack.wait_for("views.open")[0].params["view"]
     assert form["callback_id"] == CallbackId.DOCUMENT_CHOICE_MODAL
     assert "ACC-1" in shown(form)
+
+
+# --- Send ------------------------------------------------------------------------------------------
+
+
+def documents(bot: RunningBot) -> list[Document]:
+    with bot.runtime.db.reading() as session:
+        return list(session.scalars(select(Document).order_by(Document.id)))
+
+
+def audited(bot: RunningBot, action: str) -> list[AuditEntry]:
+    with bot.runtime.db.reading() as session:
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def test_send_emails_the_document_once_and_says_to_whom(desk: RunningBot, smtp: tuple[Arrivals, int]) -> None:
+    preview = typed_preview(desk, ANA, "send ACC-MAIL statement")
+    answer = desk.send.view_submission(ANA, preview, {}).json()
+    assert answer["response_action"] == "update"
+    said = shown(answer["view"])
+    assert "on its way by email to maria@example.com" in said and "&lt;!here&gt;" in said
+    [document] = documents(desk)
+    assert (document.kind, document.channel, document.status, document.actor) == (
+        "statement",
+        "email",
+        "sent",
+        ANA,
+    )
+    [entry] = audited(desk, "document.sent")
+    assert entry.actor == ANA and document.sha256 in json.dumps(entry.after)
+    recorder = smtp[0]
+    assert recorder.arrived.wait(10), "the email was not delivered"
+    [delivered] = recorder.messages()
+    assert delivered["To"] == "maria@example.com" and delivered["Subject"] == document.subject
+    assert [part.get_filename() for part in delivered.iter_attachments()] == ["statement-ACC-MAIL.pdf"]
+    # The same form again (a retry, a double click): nothing more is sent.
+    again = desk.send.view_submission(ANA, preview, {}).json()
+    assert "already submitted" in shown(again["view"])
+    assert len(documents(desk)) == 1 and rows(desk, OutboxMessage) == 1 and rows(desk, Contact) == 1
+    deliver_due(desk.runtime)
+    assert len(recorder.received) == 1
+
+
+def test_a_letter_is_queued_for_the_next_print_batch_said_in_the_senders_language(desk: RunningBot) -> None:
+    preview = typed_preview(desk, BRUNA, "enviar BR-1 extrato carta")
+    answer = desk.send.view_submission(BRUNA, preview, {}).json()
+    said = shown(answer["view"])
+    assert "na fila como carta: sai com o próximo lote de impressão" in said
+    assert "Rua das Flores 12" in said and "Pedro Álvares" in said
+    [document] = documents(desk)
+    assert (document.channel, document.status, document.language) == ("letter", "queued", "pt-BR")
+    assert rows(desk, OutboxMessage) == 0 and rows(desk, Contact) == 0
+    assert len(audited(desk, "document.queued")) == 1
+
+
+def test_send_checks_the_sender_again_an_account_moved_away_is_refused(desk: RunningBot) -> None:
+    preview = typed_preview(desk, ANA, "send ACC-MAIL statement")
+    assert "moved" in desk.collect(SAM, f"assign ACC-MAIL <@{JOAO}|joao>").lower()
+    answer = desk.send.view_submission(ANA, preview, {}).json()
+    said = shown(answer["view"])
+    assert "is not an account you can work" in said and "Nothing was sent" in said
+    assert documents(desk) == [] and rows(desk, OutboxMessage) == 0
+
+
+def test_a_tampered_or_someone_elses_preview_sends_nothing(desk: RunningBot) -> None:
+    preview = typed_preview(desk, ANA, "send ACC-MAIL statement")
+    signed = preview["private_metadata"]
+    body, _dot, mac = signed.rpartition(".")
+    elsewhere = body.replace("ACC-MAIL", "ACC-2001") + "." + mac
+    letter = body.replace('"email"', '"letter"') + "." + mac
+    forged = DocumentToSend(account_id="ACC-2001", kind="statement", channel="email", opened_by=ANA).encode(
+        CarriedKey("another secret")
+    )
+    for user, metadata in ((ANA, elsewhere), (ANA, letter), (ANA, forged), (ANA, ""), (JOAO, signed)):
+        answer = desk.send.view_submission(user, preview | {"private_metadata": metadata}, {}).json()
+        assert "out of date or not one of mine" in shown(answer["view"]), metadata
+    assert documents(desk) == [] and rows(desk, OutboxMessage) == 0 and rows(desk, AuditEntry) == 0
+
+
+def test_a_reminder_under_a_dispute_hold_is_refused_in_the_preview_and_at_send(desk: RunningBot) -> None:
+    preview = typed_preview(desk, ANA, "send ACC-MAIL reminder")
+    assert preview["submit"]["text"] == "Send"
+    desk.collect(ANA, "hold ACC-MAIL dispute says it was paid")
+    # Send after the hold came: refused, noted for coaching, nothing sent.
+    answer = desk.send.view_submission(ANA, preview, {}).json()
+    said = shown(answer["view"])
+    assert "dispute" in said.lower() and "Nothing was sent" in said
+    assert documents(desk) == [] and rows(desk, OutboxMessage) == 0
+    assert rows(desk, ComplianceRefusal) == 1
+    # And a new preview says so before anyone presses Send, noting nothing.
+    refused = typed_preview(desk, ANA, "send ACC-MAIL reminder")
+    assert "dispute" in shown(refused).lower() and "submit" not in refused
+    assert rows(desk, ComplianceRefusal) == 1

@@ -28,7 +28,9 @@ from storage.models import (
     Assignment,
     AuditEntry,
     Base,
+    Complaint,
     Contact,
+    Document,
     Escalation,
     OutboxMessage,
     Payment,
@@ -46,6 +48,7 @@ LATE = datetime(2024, 5, 2, 15, 0, tzinfo=UTC)  # inside it
 AGENT, SUPERVISOR = "U0AGENT1", "U0SUPER1"
 MODELS: tuple[type[Base], ...] = (
     Account, Contact, Payment, Promise, Escalation, AccountNote, Assignment, Alert, AuditEntry, OutboxMessage,
+    Document, Complaint,
 )  # fmt: skip
 
 
@@ -66,7 +69,10 @@ def add_history(db: Database, account_id: str, at: datetime) -> History:
         session.add_all([escalation, alert, *_ledger_rows(account, at)])
         session.flush()
         session.add_all(_notes_and_audit(account, escalation, alert, at))
-        session.add_all(_outbox(escalation.id, alert.id, at))
+        letter = _document(account, at)
+        session.add_all([letter, _complaint(account, at)])
+        session.flush()
+        session.add_all(_outbox(escalation.id, alert.id, letter.id, at))
         return History(account.id, escalation.id, alert.id)
 
 
@@ -116,8 +122,27 @@ def _notes_and_audit(account: Account, escalation: Escalation, alert: Alert, at:
     ]
 
 
-def _outbox(escalation_id: int, alert_id: int, at: datetime) -> list[OutboxMessage]:
-    keys = [f"escalation:{escalation_id}", f"escalation:{escalation_id}:outcome", f"alert:{alert_id}:agent"]
+def _document(account: Account, at: datetime) -> Document:
+    return Document(
+        account_pk=account.id, kind="statement", channel="email", language="en", recipient="m@example.com",
+        subject="Statement", text="t", html="<p>t</p>", pdf=b"%PDF-1.4", sha256="0" * 64, status="sent",
+        source="slack", actor=AGENT, created_at=at, sent_at=at,
+    )  # fmt: skip
+
+
+def _complaint(account: Account, at: datetime) -> Complaint:
+    day = at.astimezone(NY).date()
+    return Complaint(
+        account_pk=account.id, category="fees", text="too much", recorded_by=AGENT, recorded_at=at,
+        opened_on=day, due_on=day + timedelta(days=15),
+    )  # fmt: skip
+
+
+def _outbox(escalation_id: int, alert_id: int, document_id: int, at: datetime) -> list[OutboxMessage]:
+    keys = [
+        f"escalation:{escalation_id}", f"escalation:{escalation_id}:outcome", f"alert:{alert_id}:agent",
+        f"document:{document_id}",
+    ]  # fmt: skip
     return [
         OutboxMessage(dedupe_key=key, kind="k", channel="C0SUPERVISORS", payload={"text": "Maria Silva"},
                       state="sent", attempts=1, next_attempt_at=at, created_at=at)
@@ -171,7 +196,17 @@ def test_export_holds_every_section_with_money_and_instants_serialised(archive: 
     assert account["balance"] == {"amount": "1250.00", "currency": "USD"}
     assert account["original_amount"] == {"amount": "2000.00", "currency": "USD"}
     assert account["due_date"] == "2026-10-01" and account["updated_at"] == "2022-06-01T15:00:00+00:00"
-    for section in ("contacts", "payments", "promises", "escalations", "notes", "assignments", "alerts"):
+    sections = (
+        "contacts",
+        "payments",
+        "promises",
+        "escalations",
+        "notes",
+        "assignments",
+        "alerts",
+        "documents",
+    )
+    for section in (*sections, "complaints"):
         assert len(document[section]) == 1, section
         assert "account_pk" not in document[section][0]
     assert document["payments"][0]["amount"] == {"amount": "100.00", "currency": "USD"}
@@ -250,7 +285,7 @@ def test_dry_run_plans_the_old_closed_account_and_changes_nothing(archive: Datab
     assert planned.accounts == ["OLD-PAID"]
     assert planned.rows == {
         "audit_log": 3, "account_notes": 1, "promises": 1, "contacts": 1, "payments": 1, "assignments": 1,
-        "alerts": 1, "escalations": 1, "outbox": 3, "accounts": 1,
+        "alerts": 1, "escalations": 1, "outbox": 4, "accounts": 1, "documents": 1, "complaints": 1,
     }  # fmt: skip
     assert planned.cutoff == CUTOFF and planned.kept_for_retention == 0
 
@@ -274,7 +309,8 @@ def test_purge_deletes_only_closed_accounts_past_the_cutoff(archive: Database) -
     # The four accounts kept keep everything of theirs (the purge adds its own audit row).
     left = counts(archive)
     assert left["contacts"] == left["escalations"] == left["alerts"] == left["account_notes"] == 4
-    assert left["outbox"] == 12 and left["audit_log"] == 4 * 3 + 1
+    assert left["documents"] == left["complaints"] == 4
+    assert left["outbox"] == 16 and left["audit_log"] == 4 * 3 + 1
 
 
 LateActivity = Callable[[Session, History, Account], None]
@@ -371,7 +407,7 @@ def test_purge_writes_one_audit_row_with_counts_and_no_personal_data(archive: Da
     assert (entry.action, entry.actor, entry.entity, entry.at) == (ACTION, ACTOR, "records", NOW)
     assert entry.after is not None
     assert entry.after["cutoff"] == "2023-11-23" and entry.after["accounts"] == 1
-    assert entry.after["rows"] == done.rows and sum(done.rows.values()) == 14
+    assert entry.after["rows"] == done.rows and sum(done.rows.values()) == 17
     assert "OLD-PAID" not in json.dumps(entry.after) and "Maria" not in json.dumps(entry.after)
 
 
@@ -399,7 +435,7 @@ def test_purge_leaves_messages_about_many_accounts_alone(archive: Database) -> N
 
     done = purge_now(archive)
 
-    assert done.rows["outbox"] == 3
+    assert done.rows["outbox"] == 4
     with archive.reading() as session:
         assert len(list(session.scalars(select(OutboxMessage.id)))) == 3
 
@@ -472,12 +508,12 @@ def test_purge_command_dry_run_then_for_real(
 
     assert run(database_url, "purge", "--before", tomorrow, "--dry-run") == 0
     shown = capsys.readouterr().out
-    assert "would delete 1 closed account, 14 rows:" in shown
+    assert "would delete 1 closed account, 17 rows:" in shown
     assert "kept: 1 closed account" in shown and "dry run: nothing was deleted" in shown
     assert account_ids(archive) == {"OLD-PAID", "YOUNG-PAID"}
 
     assert run(database_url, "purge", "--before", tomorrow) == 0
-    assert "deleted 1 closed account, 14 rows:" in capsys.readouterr().out
+    assert "deleted 1 closed account, 17 rows:" in capsys.readouterr().out
     assert account_ids(archive) == {"YOUNG-PAID"}
 
 

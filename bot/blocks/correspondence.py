@@ -20,7 +20,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.mrkdwn import code, escape, sentence
-from bot.correspondence.model import DocumentKind, DocumentPreview, SendChannel
+from bot.correspondence.model import DocumentKind, DocumentPreview, DocumentStatus, SendChannel, SentDocument
 from bot.errors import UserError
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import DocumentChoice, DocumentToSend
@@ -156,9 +156,11 @@ def preview_modal(preview: DocumentPreview, carried: DocumentToSend) -> View:
     return view
 
 
-def waiting_modal() -> View:
-    """Shown at once (a trigger lasts 3 seconds), then replaced by the preview or the refusal."""
-    return _modal(_("Send a document"), [context(":hourglass_flowing_sand: " + _("Preparing the document…"))])
+def waiting_modal(*, sending: bool = False) -> View:
+    """Shown at once (a trigger lasts 3 seconds; a submission's answer is due within 3), then
+    replaced by the preview, what was sent, or the refusal."""
+    doing = _("Sending the document…") if sending else _("Preparing the document…")
+    return _modal(_("Send a document"), [context(":hourglass_flowing_sand: " + doing)])
 
 
 def refused_modal(error: UserError) -> View:
@@ -166,25 +168,26 @@ def refused_modal(error: UserError) -> View:
     text = f":warning: {sentence(error.problem)}"
     if error.hint:
         text += f"\n{sentence(error.hint)}"
-    return _modal(_("Send a document"), [section(text), context(_("Nothing was sent or written."))])
+    return _modal(_("Send a document"), [section(text), context(_("Nothing was sent."))])
 
 
-def sent_modal(preview: DocumentPreview, queued: bool) -> View:
+def sent_modal(sent: SentDocument) -> View:
     """After Send: what went, to whom; a letter waits for the next print batch."""
-    kind = kind_name(preview.kind)
-    about = _about(preview.account_id, preview.customer_name)
-    if preview.channel == SendChannel.EMAIL:
+    kind = kind_name(sent.kind)
+    about = _about(sent.account_id, sent.customer_name)
+    to = "\n".join(escape(line) for line in sent.recipient.splitlines())
+    if sent.channel == SendChannel.EMAIL:
         text = _(":incoming_envelope: The {kind} for {about} is on its way by email to {address}.").format(
-            kind=kind, about=about, address=escape(preview.recipient[0])
+            kind=kind, about=about, address=to
         )
-    elif queued:
+    elif sent.status == DocumentStatus.QUEUED:
         text = _(
             ":envelope: The {kind} for {about} is queued as a letter: it goes out with the next print"
             " batch, to\n{address}"
-        ).format(kind=kind, about=about, address="\n".join(escape(line) for line in preview.recipient))
+        ).format(kind=kind, about=about, address=to)
     else:
         text = _(":envelope: The {kind} for {about} is sent as a letter to\n{address}").format(
-            kind=kind, about=about, address="\n".join(escape(line) for line in preview.recipient)
+            kind=kind, about=about, address=to
         )
     return _modal(
         _("Document sent"), [section(text), context(_("It is in the account's history and in the audit."))]

@@ -110,6 +110,28 @@ class RenderedDocument:
     audit keeps to show later that a kept document is the one sent."""
 
 
+class DocumentStatus(StrEnum):
+    QUEUED = "queued"
+    """A letter waiting for its print batch (`collect-bot letters`)."""
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class SentDocument:
+    """What sending did: an email is `sent` (the outbox delivers it); a letter is `queued` until
+    its print batch is written."""
+
+    document_id: int
+    account_id: str
+    customer_name: str
+    kind: DocumentKind
+    channel: SendChannel
+    status: DocumentStatus
+    recipient: str
+    sha256: str
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentPreview:
     """What the person about to send a document sees first: its subject and text part (the HTML and

@@ -1,26 +1,38 @@
-"""What a document says about an account, read from the ledger: `document_facts`."""
+"""Customer documents and the ledger: what a document says about an account (`document_facts`),
+and sending one (`send_document`): the contact rules at the moment of sending, the document kept as
+it went out, the email queued in the outbox with it, the contact and the audit with its hash. A
+letter waits `queued` for its print batch (`letter_printed` counts it as sent)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.access import may_send_documents
 from bot.aging import aging_bucket, days_past_due
+from bot.compliance.records import ComplianceRefusedError, debt_facts
+from bot.compliance.rules.regulation import check_document
 from bot.correspondence.model import (
     DocumentFacts,
     DocumentKind,
     DocumentPreview,
+    DocumentStatus,
     PaymentLine,
     PostalAddress,
     PromiseLine,
+    RenderedDocument,
     SendChannel,
+    SentDocument,
     SettlementTerms,
 )
-from bot.correspondence.render import Templates, render_parts
+from bot.correspondence.render import Templates, render_document, render_parts
 from bot.correspondence.rules import (
+    address_lines,
+    content_hash,
     default_channel,
     document_locale,
     missing_for_kind,
@@ -31,10 +43,13 @@ from bot.correspondence.rules import (
 from bot.errors import UserError
 from bot.language.model import _
 from bot.ledger.records.accounts import find_account, open_promises
+from bot.ledger.records.contacts import note_contact_on_account
+from bot.mail import Attachment, Email
+from bot.outbox.records import enqueue_email
 from bot.roster.records import find_member
 from bot.settings import Settings
-from bot.vocabulary import EscalationKind, EscalationStatus
-from storage.models import Account, Escalation, Payment
+from bot.vocabulary import EscalationKind, EscalationStatus, Outcome
+from storage.models import Account, Contact, Document, Escalation, Payment
 
 RECENT_PAYMENTS = 5
 # Regulation F's validation period ends 30 days after the notice is received, and a consumer is
@@ -122,6 +137,199 @@ def _settlement(session: Session, account: Account, *, zone_today: date) -> Sett
     return SettlementTerms(account.settlement_amount, pay_by)
 
 
+def send_document(
+    session: Session,
+    *,
+    account_id: str,
+    kind: DocumentKind,
+    channel: SendChannel,
+    actor: str,
+    now: datetime,
+    today: date,
+    settings: Settings,
+    templates: Templates,
+    source: str = "slack",
+    stage: str | None = None,
+    check_access: bool = True,
+) -> SentDocument:
+    """Render `kind` for the account from the ledger as it is and send it by `channel`, in the
+    caller's transaction. With `check_access` the actor must be allowed to work the account
+    (agents their own, supervisors any; jobs pass False). Raises UserError (no such account,
+    nothing to say, no address, email not set up) or ComplianceRefusedError, having written nothing."""
+    if check_access:
+        account = find_account(session, account_id, for_update=True, actor=actor, today=today)
+    else:
+        account = find_account(session, account_id, for_update=True)
+    if channel == SendChannel.EMAIL and not (settings.smtp_url.get_secret_value() and settings.mail_from):
+        raise UserError(
+            _("Email is not set up for this team."),
+            _("Send it as a letter, or set COLLECT_SMTP_URL and COLLECT_MAIL_FROM."),
+        )
+    facts = document_facts(session, account.account_id, kind, settings, today)
+    missing = missing_for_kind(facts)
+    if missing:
+        raise UserError(_(missing))
+    unreachable = refusal_to_send(channel, facts)
+    if unreachable:
+        raise UserError(_(unreachable))
+    guard_document(session, account, kind, channel, now=now, settings=settings)
+    rendered = render_document(facts, templates)
+    recipient = (
+        (facts.email or "") if channel == SendChannel.EMAIL else "\n".join(address_lines(facts.address))
+    )
+    document = Document(
+        account_pk=account.id,
+        kind=kind.value,
+        channel=channel.value,
+        language=rendered.language,
+        recipient=recipient,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        pdf=rendered.pdf,
+        sha256=rendered.sha256,
+        status=DocumentStatus.QUEUED if channel == SendChannel.LETTER else DocumentStatus.SENT,
+        source=source,
+        stage=stage,
+        actor=actor,
+        created_at=now,
+    )
+    session.add(document)
+    session.flush()
+    if channel == SendChannel.EMAIL:
+        enqueue_email(
+            session,
+            key=f"document:{document.id}",
+            email=document_email(rendered, recipient, account.account_id),
+            now=now,
+        )
+        mark_sent(session, account, document, now=now)
+    else:
+        audit.record(
+            session, at=now, actor=actor, action="document.queued", entity="account",
+            entity_key=account.account_id, after=_audited(document),
+        )  # fmt: skip
+    return sent_document(account, document)
+
+
+def guard_document(
+    session: Session,
+    account: Account,
+    kind: DocumentKind,
+    channel: SendChannel,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """The contact rules for a document, now: ComplianceRefusedError when they refuse it."""
+    facts = debt_facts(session, account, now, settings.zone, with_calls=False)
+    verdict = check_document(
+        kind.value, channel.value, now.astimezone(settings.zone), facts, profile=settings.compliance_profile
+    )
+    if not verdict.allowed:
+        raise ComplianceRefusedError(verdict, account.id, f"send {kind.value} by {channel.value}")
+
+
+def mark_sent(session: Session, account: Account, document: Document, *, now: datetime) -> None:
+    """The document has gone out (an email queued, or a letter's print batch written): it becomes a
+    contact of its channel on the account's history and an audited send carrying its hash."""
+    contact = Contact(
+        account_pk=account.id,
+        at=now,
+        channel=document.channel,
+        # One-way: nobody was reached in conversation, so it is never a right-party contact.
+        outcome=Outcome.LEFT_MESSAGE,
+        agent=document.actor,
+        notes=f"{document.kind} (document {document.id})",
+        callback_on=None,
+        source=document.source,
+        created_at=now,
+    )
+    session.add(contact)
+    session.flush()
+    note_contact_on_account(account, now, Outcome.LEFT_MESSAGE, None)
+    document.status = DocumentStatus.SENT
+    document.sent_at = now
+    document.contact_pk = contact.id
+    audit.record(
+        session, at=now, actor=document.actor, action="document.sent", entity="account",
+        entity_key=account.account_id, after=_audited(document),
+    )  # fmt: skip
+
+
+def letter_printed(session: Session, document_id: int, *, batch: date, now: datetime) -> None:
+    """A queued letter's print batch was written: it counts as sent from now."""
+    document = session.get(Document, document_id, with_for_update=True)
+    if document is None or document.status != DocumentStatus.QUEUED:
+        return
+    account = session.get(Account, document.account_pk, with_for_update=True)
+    assert account is not None
+    document.batch = batch
+    mark_sent(session, account, document, now=now)
+
+
+def cancel_document(session: Session, document: Document, *, reason: str, actor: str, now: datetime) -> None:
+    """A queued letter that must not go out after all (paid meanwhile, a hold came)."""
+    if document.status != DocumentStatus.QUEUED:
+        return
+    account = session.get(Account, document.account_pk)
+    assert account is not None
+    document.status = DocumentStatus.CANCELLED
+    document.cancel_reason = reason
+    audit.record(
+        session, at=now, actor=actor, action="document.cancelled", entity="account",
+        entity_key=account.account_id, after={**_audited(document), "reason": reason},
+    )  # fmt: skip
+
+
+def content_hash_of(document: Document) -> str:
+    """The hash of a kept document's parts, to set beside the one its audit row carries."""
+    return content_hash(document.subject, document.text, document.html, document.pdf)
+
+
+def document_email(rendered: RenderedDocument, to: str, account_id: str) -> Email:
+    return Email(
+        to=to,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        attachments=(Attachment(pdf_filename(rendered.kind, account_id), "application/pdf", rendered.pdf),),
+    )
+
+
+def pdf_filename(kind: DocumentKind, account_id: str) -> str:
+    # An account id is the billing system's text: only safe characters reach a file name.
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", account_id).strip("-.") or "account"
+    return f"{kind.value}-{safe}.pdf"
+
+
+def sent_document(account: Account, document: Document) -> SentDocument:
+    return SentDocument(
+        document_id=document.id,
+        account_id=account.account_id,
+        customer_name=account.customer_name,
+        kind=DocumentKind(document.kind),
+        channel=SendChannel(document.channel),
+        status=DocumentStatus(document.status),
+        recipient=document.recipient,
+        sha256=document.sha256,
+    )
+
+
+def _audited(document: Document) -> dict[str, object]:
+    # The hash, not the content: the document itself is kept in `documents` under the same id.
+    return {
+        "document_id": document.id,
+        "kind": document.kind,
+        "channel": document.channel,
+        "language": document.language,
+        "sha256": document.sha256,
+        "source": document.source,
+        "stage": document.stage,
+        "status": document.status,
+    }
+
+
 def document_preview(
     session: Session,
     *,
@@ -130,6 +338,7 @@ def document_preview(
     channel: SendChannel | None,
     actor: str,
     settings: Settings,
+    now: datetime,
     today: date,
     templates: Templates,
 ) -> DocumentPreview:
@@ -137,7 +346,8 @@ def document_preview(
     by `channel` (None: email when the account has an address for it, else a letter). Refused, with
     nothing about the customer in the refusal, to anyone who may not send it (bot.access
     .may_send_documents), and when the document cannot go: no creditor set, nothing for this kind
-    to say, no email or postal address for the channel."""
+    to say, no email or postal address for the channel, email not set up, or the contact rules
+    refusing it now (a hold, the customer's hours): what Send would refuse, said before it."""
     account = sendable_account(session, account_id, actor=actor, today=today)
     facts = document_facts(session, account.account_id, kind, settings, today)
     missing = missing_for_kind(facts)
@@ -147,6 +357,14 @@ def document_preview(
     refusal = refusal_to_send(going, facts)
     if refusal:
         raise UserError(_(refusal), field="channel")
+    if going == SendChannel.EMAIL and not (settings.smtp_url.get_secret_value() and settings.mail_from):
+        raise UserError(
+            _("Email is not set up for this team."),
+            _("Send it as a letter, or set COLLECT_SMTP_URL and COLLECT_MAIL_FROM."),
+            field="channel",
+        )
+    # Read-only here: the refusal is noted for coaching when Send is refused, not when previewed.
+    guard_document(session, account, kind, going, now=now, settings=settings)
     subject, text, _html = render_parts(facts, templates)
     return DocumentPreview(
         account_id=facts.account_id,

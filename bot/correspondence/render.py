@@ -8,6 +8,7 @@ template naming a field documents lack fails at start-up and in the tests, never
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -104,6 +105,13 @@ def load_templates(override_dir: str | Path | None = None) -> Templates:
             # (the PDF is left out: it adds nothing a template could get wrong).
             _render_parts(sample_facts(kind, language), templates)
     return templates
+
+
+@functools.lru_cache(maxsize=4)
+def templates_for(override_dir: str) -> Templates:
+    """The templates loaded and checked once per process (serve loads them at start-up, so a broken
+    override stops the bot there rather than at the first send)."""
+    return load_templates(override_dir or None)
 
 
 def _check(templates: Templates, name: str) -> None:

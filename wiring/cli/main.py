@@ -366,6 +366,20 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_document_templates(settings: Settings) -> None:
+    """Loaded and checked before serving: a broken template in COLLECT_TEMPLATES_DIR stops the bot
+    here, with the template and the line named, not at the first document someone sends."""
+    from bot.correspondence.desk import ready_templates
+    from bot.correspondence.render import DocumentTemplateError
+
+    try:
+        ready_templates(settings)
+    except DocumentTemplateError as error:
+        raise StartupError(
+            f"{error}; fix it, or unset COLLECT_TEMPLATES_DIR to use the shipped templates"
+        ) from None
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import Runtime
     from schedules.scheduler import start_scheduler
@@ -374,6 +388,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from wiring.socket_mode import SocketModeBot
 
     settings.require_slack()
+    _load_document_templates(settings)
     db = open_database(settings.database_url.get_secret_value())
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db)

@@ -25,7 +25,7 @@ EXIT_NOT_FOUND = 1
 # The account first, then what hangs off it, in the order a reader thinks of them.
 SHOWN_TABLES = (
     "accounts", "contacts", "payments", "promises", "escalations", "account_notes", "assignments",
-    "alerts", "audit_log", "outbox",
+    "alerts", "complaints", "documents", "audit_log", "outbox",
 )  # fmt: skip
 
 

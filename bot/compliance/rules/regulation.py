@@ -113,6 +113,58 @@ def check_contact(
     return Verdict(True, None, _(_ALLOWED_NOW[kind]))
 
 
+# The documents each hold still lets the bot send (by kind, bot.correspondence's names). A dispute
+# stops collection until the verification goes out (1006.38(d)(2)); after a cease-communication
+# request only a letter ending collection or naming a specific remedy is allowed (FDCPA 805(c)),
+# which none of the bot's documents is, so a person writes it; bankruptcy (the automatic stay), an
+# attorney (1006.6(b)(2)) and legal leave writing to the customer to people; a hardship pause
+# still lets the customer have their statement and the confirmation of what they agreed, by post.
+_DOCUMENTS_DURING_HOLD: dict[str, frozenset[str]] = {
+    HoldReason.DISPUTE: frozenset({"verification"}),
+    HoldReason.HARDSHIP: frozenset({"statement", "promise-confirmation", "plan-confirmation"}),
+}
+_HOLD_DOCUMENT_REFUSALS: dict[str, str] = {
+    HoldReason.DISPUTE: N_("The debt is disputed: only the verification may be sent until it has gone out."),
+    HoldReason.CEASE_COMMUNICATION: N_(
+        "The customer asked in writing that we stop contacting them: the bot sends them nothing; a "
+        "supervisor writes the one letter the law allows (collection is ending, or a specific remedy)."
+    ),
+    HoldReason.HARDSHIP: N_(
+        "The account is paused for hardship: only a statement or the confirmation of a promise or "
+        "plan, by letter, while the pause lasts."
+    ),
+}
+
+
+def check_document(
+    kind: str, channel: str, at: datetime, facts: DebtFacts, *, profile: str = US_PROFILE
+) -> Verdict:
+    """May the bot send this kind of document (`statement`, `verification`, …) through `channel`
+    (`email` or `letter`) at `at`? Holds allow only the documents they allow; an email reaches the
+    customer when it arrives, so it keeps to their hours like a call (1006.6(b)(1)(i))."""
+    kind_of_channel = _channel(channel)
+    _require_aware(at)
+    if _profile_is_off(profile):
+        return Verdict(True, None, _("The contact rules are switched off for this team."))
+    reason = hold_code(facts.status, facts.hold_reason)
+    if reason is not None:
+        allowed = _DOCUMENTS_DURING_HOLD.get(reason, frozenset())
+        by_letter_only = reason == HoldReason.HARDSHIP
+        if kind not in allowed or (by_letter_only and kind_of_channel is not Channel.LETTER):
+            refusal = _HOLD_DOCUMENT_REFUSALS.get(
+                reason,
+                N_("The account is on hold ({hold}): the bot sends it no documents while the hold lasts."),
+            )
+            return Verdict(
+                False,
+                HOLD_RULE_PREFIX + reason,
+                _(refusal).format(hold=_(_HOLD_NAMES.get(reason, N_("other")))),
+            )
+    if kind_of_channel is Channel.EMAIL:
+        return _time_of_day_verdict(at, facts)
+    return Verdict(True, None, _("You may send it."))
+
+
 def counts_calls(channel: str) -> bool:
     """Whether check_contact looks at `facts.calls` for this channel: only calls are counted."""
     return _channel(channel) is Channel.CALL

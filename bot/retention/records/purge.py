@@ -48,7 +48,9 @@ from storage.models import (
     Assignment,
     AuditEntry,
     Base,
+    Complaint,
     Contact,
+    Document,
     Escalation,
     OutboxMessage,
     Payment,
@@ -63,8 +65,8 @@ BATCH = 500
 
 # The tables a purge touches, in the order the rows are deleted (children before what they point at).
 TABLES = (
-    "outbox", "audit_log", "account_notes", "promises", "contacts", "payments", "assignments", "alerts",
-    "escalations", "accounts",
+    "outbox", "audit_log", "account_notes", "promises", "documents", "contacts", "payments", "assignments",
+    "alerts", "complaints", "escalations", "accounts",
 )  # fmt: skip
 
 
@@ -197,6 +199,8 @@ _ACTIVITY = (
     ),
     _Activity(AccountNote.account_pk, (AccountNote.at,)),
     _Activity(Alert.account_pk, (Alert.raised_at, Alert.cleared_at)),
+    _Activity(Document.account_pk, (Document.created_at, Document.sent_at)),
+    _Activity(Complaint.account_pk, (Complaint.recorded_at, Complaint.resolved_at)),
 )
 
 _ACCOUNT_INSTANTS = (
@@ -271,10 +275,13 @@ def _selections(pks: Sequence[int]) -> list[tuple[str, type[Base], ColumnElement
         # Notes and plan instalments point at escalations: they go first.
         ("account_notes", AccountNote, AccountNote.account_pk.in_(pks)),
         ("promises", Promise, Promise.account_pk.in_(pks)),
+        # Documents point at their contacts: they go first.
+        ("documents", Document, Document.account_pk.in_(pks)),
         ("contacts", Contact, Contact.account_pk.in_(pks)),
         ("payments", Payment, Payment.account_pk.in_(pks)),
         ("assignments", Assignment, Assignment.account_pk.in_(pks)),
         ("alerts", Alert, Alert.account_pk.in_(pks)),
+        ("complaints", Complaint, Complaint.account_pk.in_(pks)),
         ("escalations", Escalation, Escalation.account_pk.in_(pks)),
         ("accounts", Account, Account.id.in_(pks)),
     ]
@@ -296,8 +303,9 @@ def _delete(session: Session, model: type[Base], where: ColumnElement[bool]) -> 
 
 
 def _outbox_ids(session: Session, pks: Sequence[int]) -> list[int]:
-    """Messages about one of these accounts' escalations or alerts, found by their keys:
-    `escalation:{id}` and `escalation:{id}:…` (its thread, edits, reminders), `alert:{id}:agent`.
+    """Messages about one of these accounts' escalations, alerts or documents, found by their keys:
+    `escalation:{id}` and `escalation:{id}:…` (its thread, edits, reminders), `alert:{id}:agent`,
+    `document:{id}` (the email to the customer).
     They carry the customer's name and the debt. Messages about many accounts at once (worklists,
     alert round-ups, digests) stay: they are the team's, and were delivered long ago.
 
@@ -305,16 +313,22 @@ def _outbox_ids(session: Session, pks: Sequence[int]) -> list[int]:
     escalation: a leftover `escalation:7` key would silently swallow the new #7's message."""
     escalations = _ids(session, Escalation.id, Escalation.account_pk, pks)
     alerts = _ids(session, Alert.id, Alert.account_pk, pks)
-    if not escalations and not alerts:
+    documents = _ids(session, Document.id, Document.account_pk, pks)
+    if not escalations and not alerts and not documents:
         return []
     query = select(OutboxMessage.id, OutboxMessage.dedupe_key).where(
-        or_(OutboxMessage.dedupe_key.startswith("escalation:"), OutboxMessage.dedupe_key.startswith("alert:"))
+        or_(
+            OutboxMessage.dedupe_key.startswith("escalation:"),
+            OutboxMessage.dedupe_key.startswith("alert:"),
+            OutboxMessage.dedupe_key.startswith("document:"),
+        )
     )
+    owners = {"escalation": escalations, "alert": alerts, "document": documents}
     found = []
     for message_id, key in session.execute(query):
         kind, _, rest = key.partition(":")
         number = rest.partition(":")[0]
-        owned = escalations if kind == "escalation" else alerts
+        owned = owners.get(kind, set())
         if number.isdigit() and int(number) in owned:
             found.append(message_id)
     return found
