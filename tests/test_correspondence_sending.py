@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from bot.blocks.digest import digest_message
 from bot.clock import ManualClock
 from bot.compliance.records import ComplianceRefusedError
 from bot.compliance.rules.contact_limits import ContactHistory, HoldReason
@@ -30,7 +31,9 @@ from bot.correspondence.model import DocumentKind, DocumentStatus, SendChannel
 from bot.correspondence.records import cancel_document, content_hash_of, letter_printed
 from bot.correspondence.rules import content_hash
 from bot.errors import NotFoundError, UserError
+from bot.ledger.records.contacts import log_contact
 from bot.outbox.job import deliver_due
+from bot.reports.records.numbers import build_report
 from bot.retention.records.export import export_account
 from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
@@ -362,3 +365,35 @@ def test_a_held_account_gets_nothing_its_hold_does_not_allow(
 def test_the_off_profile_lets_everything_through() -> None:
     facts = DebtFacts("on_hold", "bankruptcy", None, None, NO_CALLS)
     assert check_document("reminder", "email", NOON_IN_NEW_YORK, facts, profile="off").allowed
+
+
+def test_the_digest_counts_the_documents_sent_beside_the_calls(mailing: Runtime, database_url: str) -> None:
+    desk.send(
+        mailing,
+        account_id="ACC-1042",
+        kind=DocumentKind.STATEMENT,
+        channel=SendChannel.EMAIL,
+        actor="U0AGENT1",
+    )
+    letter = desk.send(
+        mailing,
+        account_id="ACC-1042",
+        kind=DocumentKind.REMINDER,
+        channel=SendChannel.LETTER,
+        actor="U0AGENT1",
+    )
+    with mailing.db.transaction() as session:
+        letter_printed(session, letter.document_id, batch=mailing.today(), now=mailing.now())
+        log_contact(
+            session, "ACC-1042", Channel.CALL, Outcome.NO_ANSWER, None, actor="U0AGENT1", now=mailing.now(),
+            today=mailing.today(), zone=mailing.zone,
+        )  # fmt: skip
+        session.flush()
+        report = build_report(
+            session, "week", mailing.today(), mailing.settings, mailing.now() + timedelta(minutes=1)
+        )
+    assert report.team.activity.attempts == 3
+    assert report.team.activity.attempts_by_channel == (("call", 1), ("email", 1), ("letter", 1))
+    assert "*Team:* 3 attempts (call 1, email 1, letter 1) · 0 right-party" in str(
+        digest_message(report).blocks
+    )

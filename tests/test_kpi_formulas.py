@@ -26,6 +26,7 @@ from bot.kpis.rules import (
     aging_distribution,
     attempts,
     attempts_by_agent,
+    attempts_by_channel,
     cei_parts,
     collected,
     collected_by_agent,
@@ -298,6 +299,30 @@ def test_attempts_and_rpc_rate() -> None:
     assert attempts(CONTACTS, MARCH) == 4
     assert right_party_contacts(CONTACTS, MARCH) == 1
     assert rpc_rate(CONTACTS, MARCH) == D("0.2500")
+
+
+def test_attempts_by_channel_count_each_channel_most_first() -> None:
+    letter = ContactFact(1, "alice", ny(2026, 3, 12), "letter", "left-message")
+    emails = [ContactFact(2, "bob", ny(2026, 3, 12, h), "email", "left-message") for h in (9, 10)]
+    assert attempts_by_channel([*CONTACTS, letter, *emails], MARCH) == {"call": 4, "email": 2, "letter": 1}
+    assert attempts_by_channel([], MARCH) == {}
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["call", "email", "letter", "sms", "visit"]), st.integers(1, 60)),
+        max_size=40,
+    )
+)
+def test_attempts_by_channel_add_up_to_the_attempts(made: list[tuple[str, int]]) -> None:
+    contacts = [
+        ContactFact(1, "alice", ny(2026, 2, 15) + timedelta(days=day), channel, "no-answer")
+        for channel, day in made
+    ]
+    by_channel = attempts_by_channel(contacts, MARCH)
+    assert sum(by_channel.values()) == attempts(contacts, MARCH)
+    assert all(n > 0 for n in by_channel.values())
+    assert list(by_channel.values()) == sorted(by_channel.values(), reverse=True)
 
 
 def test_rpc_rate_with_no_attempts_is_none() -> None:

@@ -40,6 +40,7 @@ from bot.reports.model import (
     Win,
     complaints_by_agent,
 )
+from bot.vocabulary import channel_name
 
 # Budgets, in characters after escaping. Their sum with the header (150), the footer and the legend
 # stays under the 12,000 we allow ourselves, whatever the input.
@@ -310,11 +311,19 @@ def _activity_text(activity: ActivityNumbers) -> str:
         "*Team:* {attempts} · {rpc} right-party (RPC {rpc_rate}) · promises {made} made, {kept} kept,"
         " {broken} broken (kept rate {kept_rate}) · {lines}"
     ).format(
-        attempts=counted("{count} attempt", "{count} attempts", activity.attempts),
+        attempts=counted("{count} attempt", "{count} attempts", activity.attempts) + _by_channel(activity),
         rpc=number(activity.right_party_contacts), rpc_rate=_percent(activity.rpc_rate),
         made=number(activity.promises_made), kept=number(activity.promises_kept),
         broken=number(activity.promises_broken), kept_rate=_percent(activity.kept_rate), lines=lines,
     )  # fmt: skip
+
+
+def _by_channel(activity: ActivityNumbers) -> str:
+    """ " (call 8, email 3, letter 1)" when more than one channel was used; nothing otherwise."""
+    if len(activity.attempts_by_channel) < 2:
+        return ""
+    parts = ", ".join(f"{channel_name(channel)} {number(n)}" for channel, n in activity.attempts_by_channel)
+    return f" ({parts})"
 
 
 def _portfolio_lines(report: PerformanceReport) -> list[str]:

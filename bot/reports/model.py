@@ -81,6 +81,8 @@ class ActivityNumbers:
     less."""
 
     attempts: int = 0
+    attempts_by_channel: tuple[tuple[str, int], ...] = ()
+    """(channel, attempts), most first: calls beside the emails and letters the bot sent."""
     right_party_contacts: int = 0
     """Attempts that reached the debtor: outcomes right-party, refused and dispute."""
     rpc_rate: Decimal | None = None

@@ -219,6 +219,26 @@ BRAZIL_AREA_CODES = {
     "America/Manaus": (92,),
 }
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
+# Postal addresses for letters, per region: streets, then (city, region, postal code prefix, country).
+STREETS = {
+    "US": ("Maple Ave", "Oak St", "Washington Blvd", "Lakeview Dr"),
+    "BR": ("Rua das Flores", "Avenida Paulista", "Rua Augusta", "Rua XV de Novembro"),
+    "ES": ("Calle Mayor", "Avenida de la Constitución", "Calle del Sol"),
+    "PT": ("Rua Direita", "Avenida da Liberdade"),
+    "FR": ("Rue de la Paix", "Avenue Victor Hugo"),
+    "DE": ("Hauptstraße", "Bahnhofstraße"),
+    "IE": ("Main Street", "O'Connell Street"),
+}
+TOWNS = {
+    "US": (("Springfield", "IL", "627", "United States"), ("Albany", "NY", "122", "United States")),
+    "BR": (("São Paulo", "SP", "01310-", "Brasil"), ("Curitiba", "PR", "80010-", "Brasil")),
+    "ES": (("Logroño", "La Rioja", "26", "España"), ("Madrid", "Madrid", "28", "España")),
+    "PT": (("Lisboa", None, "1250-", "Portugal"),),
+    "FR": (("Lyon", None, "690", "France"),),
+    "DE": (("Köln", None, "506", "Deutschland"),),
+    "IE": (("Dublin", None, "D0", "Ireland"),),
+}
+ADDRESS_SHARE = 0.8
 PHONE_SHARE, EMAIL_SHARE, ZONE_SHARE, LANGUAGE_SHARE = 0.9, 0.75, 0.85, 0.95
 
 # --- the portfolio -----------------------------------------------------------------------------------
@@ -1170,6 +1190,26 @@ def _write_plan(session: Session, pk: int, account: _Account) -> int:
     return escalation_id
 
 
+def _postal_address(seed: int, account_id: str, region: str) -> dict[str, str | None]:
+    """Most customers have an address to write to. Drawn from the account's own generator, so
+    adding addresses changed nothing else a seed makes."""
+    rng = random.Random(f"address-{seed}-{account_id}")
+    if region not in STREETS or rng.random() >= ADDRESS_SHARE:
+        # Every row names every column: the rows go in as one executemany.
+        return dict.fromkeys(("address_line1", "city", "region", "postal_code", "country"))
+    city, area, postal_prefix, country = rng.choice(TOWNS[region])
+    digits = 8 - len(postal_prefix)
+    return {
+        "address_line1": f"{rng.choice(STREETS[region])} {rng.randrange(1, 900)}"
+        if region != "US"
+        else f"{rng.randrange(1, 900)} {rng.choice(STREETS[region])}",
+        "city": city,
+        "region": area,
+        "postal_code": postal_prefix + "".join(str(rng.randrange(10)) for _ in range(max(2, min(digits, 3)))),
+        "country": country,
+    }
+
+
 def _account_row(generator: _Generator, account: _Account) -> dict[str, Any]:
     customer = account.customer
     contacts = account.contacts
@@ -1183,6 +1223,7 @@ def _account_row(generator: _Generator, account: _Account) -> dict[str, Any]:
         "customer_id": customer.customer_id,
         "phone": customer.phone,
         "email": customer.email,
+        **_postal_address(generator.seed, account.account_id, customer.region),
         "customer_timezone": customer.timezone,
         "language": customer.language if customer.language_recorded else None,
         "currency": account.currency,

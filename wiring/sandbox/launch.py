@@ -23,6 +23,7 @@ from storage.database import Database, open_database
 from storage.schema import upgrade
 from wiring.app import create_wsgi_app
 from wiring.sandbox.billing import BillingSystem
+from wiring.sandbox.mailbox import SENDER, SandboxMailbox
 from wiring.sandbox.page import SandboxPage
 from wiring.sandbox.world import Sandbox
 from wiring.serving import BackgroundServer
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
 SUPERVISOR_CHANNEL = "C0SUPERVISORS"
+DEMO_CREDITOR = {
+    "COLLECT_CREDITOR_NAME": "Sandbox Credit Co.",
+    "COLLECT_CREDITOR_ADDRESS": "100 Main Street;Springfield, IL 62701;United States",
+    "COLLECT_PAYMENT_INSTRUCTIONS": "Pay by bank transfer to account 0001-2345, quoting your account number.",
+    "COLLECT_PAYMENT_LINK": "https://pay.sandbox.example/{account_id}",
+    "COLLECT_DISPUTE_CONTACT": "disputes@sandbox.example",
+}
 DEMO_ZONE = "America/New_York"
 BEFORE_THE_WORKLISTS = timedelta(minutes=5)
 """The sandbox starts this long before the morning's worklists: one click shows them arrive."""
@@ -47,6 +55,8 @@ class RunningSandbox:
     """The database is the sandbox's own, in a temporary folder removed when it stops."""
     import_dir: str = ""
     """The watched import folder (COLLECT_IMPORT_DIR): CSV files dropped there are imported."""
+    mailbox: SandboxMailbox | None = None
+    """The mail server the bot's emails to customers go to (unless COLLECT_SMTP_URL names another)."""
 
     @property
     def url(self) -> str:
@@ -59,6 +69,7 @@ def sandbox_settings(
     signing_secret: str,
     import_dir: Path | None = None,
     api_secret: str = "",
+    mailbox: SandboxMailbox | None = None,
 ) -> Settings:
     """The user's settings, with Slack pointed at the stand-in and a team in New York unless told;
     `import_dir` is watched unless COLLECT_IMPORT_DIR names another folder. The billing API is on
@@ -77,6 +88,13 @@ def sandbox_settings(
         values["COLLECT_TIMEZONE"] = DEMO_ZONE
     if import_dir is not None and "COLLECT_IMPORT_DIR" not in os.environ:
         values["COLLECT_IMPORT_DIR"] = str(import_dir)
+    if mailbox is not None and "COLLECT_SMTP_URL" not in os.environ:
+        values["COLLECT_SMTP_URL"] = mailbox.smtp_url
+        values["COLLECT_MAIL_FROM"] = os.environ.get("COLLECT_MAIL_FROM") or SENDER
+    # A demo creditor, so documents can be written before a team has set its own.
+    for name, value in DEMO_CREDITOR.items():
+        if name not in os.environ:
+            values[name] = value
     make: Any = Settings
     settings: Settings = make(**values)
     return settings
@@ -156,10 +174,11 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
     )
     standin.add_channel(SUPERVISOR_CHANNEL, name="collections-supervisors", is_private=True)
     standin.start()
+    mailbox = SandboxMailbox().start()
     signing_secret = secrets.token_hex(16)
     # Random per run and never shown (only its label): the bot's API is reachable only from here.
     api_secret = secrets.token_hex(32)
-    settings = sandbox_settings(database_url, standin, signing_secret, import_dir, api_secret)
+    settings = sandbox_settings(database_url, standin, signing_secret, import_dir, api_secret, mailbox)
     clock = ShiftedClock(start or first_morning(settings, datetime.now(UTC)))
     db = open_database(settings.database_url.get_secret_value())
     try:
@@ -194,6 +213,7 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
                 database_url=database_url,
                 temporary=temporary,
                 import_dir=settings.import_dir,
+                mailbox=mailbox,
             )
         finally:
             # Waiting for the tick in progress and the answers being worked on: a job still running
@@ -205,4 +225,5 @@ def _sandbox_on(page: BackgroundServer, late: _PageLater, database_url: str, tem
             wsgi.answerer.shutdown()
     finally:
         standin.stop()
+        mailbox.stop()
         db.dispose()

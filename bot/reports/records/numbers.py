@@ -573,6 +573,7 @@ def _activity(
     worked, assigned = lines
     return ActivityNumbers(
         attempts=kpi.attempts(contacts, period),
+        attempts_by_channel=tuple(kpi.attempts_by_channel(contacts, period).items()),
         right_party_contacts=kpi.right_party_contacts(contacts, period),
         rpc_rate=kpi.rpc_rate(contacts, period),
         promises_made=counts.made,

@@ -37,7 +37,7 @@ from bot.reports.model import (
     TeamNumbers,
     complaints_by_agent,
 )
-from bot.vocabulary import method_name
+from bot.vocabulary import channel_name, method_name
 
 RATIO_FORMAT = "0.0%"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -263,6 +263,10 @@ def _activity_rows(cells: _Cells, activity: ActivityNumbers) -> list[Row]:
     worked = _share(Decimal(activity.lines_worked), Decimal(activity.lines_assigned))
     return [
         [_("Attempts"), None, activity.attempts],
+        *(
+            [_("Attempts by {channel}").format(channel=channel_name(channel)), None, n]
+            for channel, n in activity.attempts_by_channel
+        ),
         [_("Right-party contacts"), None, activity.right_party_contacts],
         [_("RPC rate"), None, cells.ratio(activity.rpc_rate)],
         [_("Promises made"), None, activity.promises_made],

@@ -62,6 +62,10 @@ def report_lines(report: PerformanceReport) -> Iterator[str]:
         f"  attempts: {activity.attempts}, right-party contacts: {activity.right_party_contacts}"
         f" (RPC {_percent(activity.rpc_rate)})"
     )
+    if activity.attempts_by_channel:
+        yield "  attempts by channel: " + ", ".join(
+            f"{channel} {n}" for channel, n in activity.attempts_by_channel
+        )
     yield (
         f"  promises: {activity.promises_made} made, {activity.promises_kept} kept,"
         f" {activity.promises_broken} broken (kept rate {_percent(activity.kept_rate)})"
