@@ -56,7 +56,7 @@ from bot.reports import desk as reports
 from bot.roster import desk as team_desk
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer
-from handlers.documents import open_preview
+from handlers.forms import open_preview
 from handlers.gate import refuse_replayed_command
 
 # Commands after which the person's App Home (today's progress) is refreshed, and with it the

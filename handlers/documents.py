@@ -17,14 +17,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.correspondence import (
-    choose_document_modal,
-    preview_modal,
     refused_modal,
     sent_modal,
     waiting_modal,
 )
 from bot.correspondence import desk
-from bot.correspondence.model import DocumentKind, SendChannel
 from bot.errors import UserError
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import (
@@ -39,9 +36,16 @@ from bot.outbox.job import deliver_now
 from bot.parsing.command import parse_document_kind, parse_send_channel
 from bot.runtime import Runtime
 from handlers.answering import Answerer, answer_click, teller
-from handlers.failures import told
-from handlers.forms import Values, field_errors, optional_selected, selected, stale_form
-from handlers.views import submission
+from handlers.forms import (
+    Values,
+    field_errors,
+    open_document_choice,
+    optional_selected,
+    preview_view,
+    selected,
+    stale_form,
+    submission,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,53 +106,6 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         )
 
 
-def open_document_choice(
-    runtime: Runtime, key: CarriedKey, client: WebClient, body: dict[str, Any], account_id: str
-) -> None:
-    """After a click's acknowledgement: the form that picks the document, when the clicker may send
-    the account one (why not is raised, and told to them)."""
-    user = body["user"]["id"]
-    account = desk.document_account(runtime, account_id, actor=user)
-    carried = DocumentChoice(account_id=account[0], opened_by=user).signed_with(key)
-    client.views_open(trigger_id=body["trigger_id"], view=choose_document_modal(carried, account))
-
-
-def open_preview(
-    runtime: Runtime,
-    key: CarriedKey,
-    client: WebClient,
-    *,
-    trigger_id: str,
-    user: str,
-    account_id: str,
-    kind: DocumentKind,
-    channel: SendChannel | None,
-) -> None:
-    """`/collect send`, after its acknowledgement: a waiting form opened on the trigger at once,
-    then the preview in its place, or why there is none (nothing about the customer in it)."""
-    opened = client.views_open(trigger_id=trigger_id, view=waiting_modal())
-    try:
-        shown = _preview_view(runtime, key, user, account_id, kind, channel)
-    except Exception as error:
-        shown = refused_modal(told(error, "document preview failed").problem)
-    client.views_update(view_id=opened["view"]["id"], view=shown)
-
-
-def _preview_view(
-    runtime: Runtime,
-    key: CarriedKey,
-    user: str,
-    account_id: str,
-    kind: DocumentKind,
-    channel: SendChannel | None,
-) -> View:
-    preview = desk.preview_to_send(runtime, account_id=account_id, kind=kind, channel=channel, actor=user)
-    carried = DocumentToSend(
-        account_id=preview.account_id, kind=preview.kind.value, channel=preview.channel.value, opened_by=user
-    ).signed_with(key)
-    return preview_modal(preview, carried)
-
-
 def _preview_from_choice(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> View:
     try:
         carried = DocumentChoice.decode(str(view.get("private_metadata") or ""), key)
@@ -161,7 +118,7 @@ def _preview_from_choice(runtime: Runtime, key: CarriedKey, user: str, view: dic
     kind = parse_document_kind(selected(values, BlockId.KIND, ActionId.DOCUMENT_KIND_SELECT, "kind"))
     word = optional_selected(values, BlockId.CHANNEL, ActionId.DOCUMENT_CHANNEL_SELECT)
     channel = parse_send_channel(word) if word else None
-    return _preview_view(runtime, key, user, carried.account_id, kind, channel)
+    return preview_view(runtime, key, user, carried.account_id, kind, channel)
 
 
 def _send(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) -> View:

@@ -18,7 +18,7 @@ from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin, Workl
 from bot.language.model import _
 from bot.runtime import Runtime
 from handlers.answering import EPHEMERAL, Answerer, answer_click, teller
-from handlers.documents import open_document_choice
+from handlers.forms import open_document_choice
 
 _FORMS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escalate": escalate_modal}
 

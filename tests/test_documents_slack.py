@@ -8,18 +8,26 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.access import may_send_documents, may_work
 from bot.clock import ManualClock
+from bot.correspondence.model import DocumentKind, SendChannel
+from bot.correspondence.render import sample_facts
+from bot.correspondence.rules import default_channel, recipient
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey, DocumentChoice, DocumentToSend
+from bot.ledger.records.accounts import find_account
 from bot.outbox.job import deliver_due
+from bot.vocabulary import Role
 from storage.database import Database
 from storage.models import AuditEntry, ComplianceRefusal, Contact, Document, OutboxMessage
 from tests.conftest import SIGNING_SECRET, RunningBot, serving
@@ -27,7 +35,7 @@ from tests.portfolio import add_account, add_agent
 from tests.test_email import Recorder, free_port
 from wiring.standin.web_api import SlackStandIn
 
-ANA, JOAO, SAM, BRUNA = "U0AGENT1", "U0AGENT2", "U0SUPER1", "U0BRUNA"
+ANA, JOAO, SAM, BRUNA, LUCIA = "U0AGENT1", "U0AGENT2", "U0SUPER1", "U0BRUNA", "U0LUCIA"
 
 SENDER = "Acme Collections <collections@acme.example>"
 pytestmark = pytest.mark.settings(
@@ -92,6 +100,11 @@ def desk(team: RunningBot) -> RunningBot:
         db, "BR-1", "4310.00", currency="BRL", customer_name="Pedro Álvares", assigned_to=BRUNA,
         language="pt", address_line1="Rua das Flores 12", city="São Paulo", region="SP",
         postal_code="01000-000", country="Brasil",
+    )  # fmt: skip
+    add_agent(db, LUCIA, "Lucía Fernández", locale="es")
+    add_account(
+        db, "ES-1", "640.00", currency="EUR", customer_name="Carmen Ruiz", assigned_to=LUCIA,
+        language="es", email="carmen@example.es",
     )  # fmt: skip
     return team
 
@@ -173,6 +186,14 @@ def test_the_preview_speaks_the_senders_language_and_the_document_the_customers(
     assert "Por carta para" in text and "Rua das Flores 12" in text and "São Paulo SP 01000-000" in text
     assert "R$ 4.310,00" in text.replace("\xa0", " ")
     assert "`pt-BR`" in text
+
+
+def test_in_spanish_too(desk: RunningBot) -> None:
+    view = typed_preview(desk, LUCIA, "enviar ES-1 recordatorio")
+    assert view["title"]["text"] == "Enviar un documento" and view["submit"]["text"] == "Enviar"
+    assert "Por correo electrónico a* carmen@example.es" in shown(view) and "`es`" in shown(view)
+    answer = desk.send.view_submission(LUCIA, view, {}).json()
+    assert "va en camino por correo electrónico a carmen@example.es" in shown(answer["view"])
 
 
 @pytest.mark.parametrize(
@@ -372,3 +393,42 @@ def test_a_reminder_under_a_dispute_hold_is_refused_in_the_preview_and_at_send(d
     refused = typed_preview(desk, ANA, "send ACC-MAIL reminder")
     assert "dispute" in shown(refused).lower() and "submit" not in refused
     assert rows(desk, ComplianceRefusal) == 1
+
+
+@pytest.mark.settings(COLLECT_REPLY_BUDGET="0.2")
+def test_a_send_that_outlasts_the_reply_budget_shows_a_wait_then_what_was_sent(desk: RunningBot) -> None:
+    preview = typed_preview(desk, ANA, "send ACC-POST statement")
+    updated = len(desk.slack.calls("views.update"))
+    with desk.runtime.db.transaction() as session:
+        find_account(session, "ACC-POST", for_update=True)  # the send waits for this transaction
+        answer = desk.send.view_submission(ANA, preview, {}).json()
+        assert answer["response_action"] == "update" and "Sending the document" in shown(answer["view"])
+    replaced = desk.slack.wait_for("views.update", count=updated + 1)[-1]
+    assert replaced.params["view_id"] == preview["id"]
+    assert "queued as a letter" in shown(replaced.params["view"])
+    assert [d.status for d in documents(desk)] == ["queued"]
+
+
+@given(
+    role=st.sampled_from([*Role, "retired", None]),
+    actor=st.sampled_from(["U1", "U2"]),
+    assigned_to=st.sampled_from(["U1", "U2", None]),
+    listed_for=st.sampled_from(["U1", "U2", None]),
+)
+def test_whoever_may_send_a_document_may_work_the_account(
+    role: str | None, actor: str, assigned_to: str | None, listed_for: str | None
+) -> None:
+    """Sending is never wider than working: the shared queue and a day's loan are for calling, not
+    for writing in the creditor's name."""
+    if may_send_documents(role, actor, assigned_to=assigned_to):
+        assert may_work(role, actor, assigned_to=assigned_to, listed_for=listed_for)
+    if role == Role.AGENT:
+        assert may_send_documents(role, actor, assigned_to=assigned_to) == (actor == assigned_to)
+
+
+@given(email=st.one_of(st.none(), st.just(""), st.emails()))
+def test_the_default_channel_is_email_exactly_when_there_is_an_address(email: str | None) -> None:
+    facts = replace(sample_facts(DocumentKind.STATEMENT, "en"), email=email)
+    going = default_channel(facts)
+    assert going == (SendChannel.EMAIL if email else SendChannel.LETTER)
+    assert recipient(going, facts)[0] == (email if email else facts.customer_name)
