@@ -55,7 +55,7 @@ from bot.parsing.command import (
 from bot.reports import desk as reports
 from bot.roster import desk as team_desk
 from bot.runtime import Runtime
-from handlers.answering import EPHEMERAL, Answerer
+from handlers.answering import EPHEMERAL, Answerer, respond_safely
 from handlers.forms import open_preview
 from handlers.gate import refuse_replayed_command
 
@@ -94,8 +94,9 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             ack()
             # The preview form: a wait at once on the trigger (it lasts 3 s), the document after.
             sending = parsed
-            answerer.later(
-                lambda: open_preview(
+
+            def preview() -> None:
+                open_preview(
                     runtime,
                     key,
                     client,
@@ -105,7 +106,9 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
                     kind=sending.kind,
                     channel=sending.channel,
                 )
-            )
+
+            # A form that could not open at all (Slack refused the trigger) is told ephemerally.
+            answerer.later(lambda: respond_safely(respond, preview))
             return
         # Whoever else's list the command changed (a payment on an agent's account): their Homes too.
         told: set[str] = set()

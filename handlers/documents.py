@@ -133,7 +133,8 @@ def _send(runtime: Runtime, key: CarriedKey, user: str, view: dict[str, Any]) ->
     if carried.opened_by != user:
         raise stale_form()
     kind, channel = parse_document_kind(carried.kind), parse_send_channel(carried.channel)
-    account_id, _name = desk.document_account(runtime, carried.account_id, actor=user)
+    account_id = carried.account_id
+    # The desk checks the sender again, in the transaction that sends (agents their own accounts).
     sent = desk.send(
         runtime, account_id=account_id, kind=kind, channel=channel, actor=user,
         submission=submission(CallbackId.DOCUMENT_PREVIEW_MODAL, str(view.get("id", "")), account_id),

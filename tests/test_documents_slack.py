@@ -20,9 +20,11 @@ from sqlalchemy import func, select
 
 from bot.access import may_send_documents, may_work
 from bot.clock import ManualClock
+from bot.correspondence import desk as correspondence
 from bot.correspondence.model import DocumentKind, SendChannel
 from bot.correspondence.render import sample_facts
 from bot.correspondence.rules import default_channel, recipient
+from bot.errors import UserError
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.interactions import CarriedKey, DocumentChoice, DocumentToSend
 from bot.ledger.records.accounts import find_account
@@ -432,3 +434,19 @@ def test_the_default_channel_is_email_exactly_when_there_is_an_address(email: st
     going = default_channel(facts)
     assert going == (SendChannel.EMAIL if email else SendChannel.LETTER)
     assert recipient(going, facts)[0] == (email if email else facts.customer_name)
+
+
+def test_the_desk_itself_sends_for_the_holder_or_a_supervisor_only(desk: RunningBot) -> None:
+    """Not only the forms: bot.correspondence.desk.send refuses an agent working the shared queue's
+    account, in the transaction that would send it."""
+    with pytest.raises(UserError, match="sent by the agent who holds it or a supervisor"):
+        correspondence.send(
+            desk.runtime, account_id="ACC-SHARED", kind=DocumentKind.STATEMENT, channel=SendChannel.LETTER,
+            actor=ANA,
+        )  # fmt: skip
+    assert documents(desk) == []
+    sent = correspondence.send(
+        desk.runtime, account_id="ACC-SHARED", kind=DocumentKind.STATEMENT, channel=SendChannel.LETTER,
+        actor=SAM,
+    )  # fmt: skip
+    assert sent.status == "queued" and [d.actor for d in documents(desk)] == [SAM]

@@ -158,6 +158,7 @@ def send_document(
     nothing to say, no address, email not set up) or ComplianceRefusedError, having written nothing."""
     if check_access:
         account = find_account(session, account_id, for_update=True, actor=actor, today=today)
+        require_sender(session, account, actor)
     else:
         account = find_account(session, account_id, for_update=True)
     if channel == SendChannel.EMAIL and not (settings.smtp_url.get_secret_value() and settings.mail_from):
@@ -379,10 +380,17 @@ def document_preview(
 
 
 def sendable_account(session: Session, account_id: str, *, actor: str, today: date) -> Account:
-    """The account, when `actor` may send its customer a document (bot.access.may_send_documents).
-    Someone who may not work it is told what any such request is told (bot.access
-    .no_such_account); someone who works it but may not write to its customer, who sends them."""
+    """The account, when `actor` may send its customer a document (see require_sender). Someone who
+    may not work it is told what any such request is told (bot.access.no_such_account)."""
     account = find_account(session, account_id, actor=actor, today=today)
+    require_sender(session, account, actor)
+    return account
+
+
+def require_sender(session: Session, account: Account, actor: str) -> None:
+    """A document goes out in the creditor's name: from the agent who holds the account or a
+    supervisor (bot.access.may_send_documents); whoever else works it (the shared queue, a day's
+    loan) is told who sends them."""
     member = find_member(session, actor)
     if not may_send_documents(member.role if member else None, actor, assigned_to=account.assigned_to):
         raise UserError(
@@ -392,4 +400,3 @@ def sendable_account(session: Session, account_id: str, *, actor: str, today: da
             _("Ask your supervisor to send it, or to assign the account to you (`/collect assign`)."),
             field="account",
         )
-    return account
