@@ -98,6 +98,13 @@ def may_work(role: str | None, actor: str, *, assigned_to: str | None, listed_fo
     return assigned_to is None or actor in (assigned_to, listed_for)
 
 
+def may_send_documents(role: str | None, actor: str, *, assigned_to: str | None) -> bool:
+    """Writing to a customer in the creditor's name (a statement, a reminder, a letter): the
+    supervising roles for any account, an agent for the accounts they hold; not for the shared
+    queue's, nor for another agent's shared out to them for the day."""
+    return works_accounts(role) and (sees_every_account(role) or actor == assigned_to)
+
+
 def sees_in_full(role: str | None, actor: str, *, assigned_to: str | None, listed_for: str | None) -> bool:
     """A customer's phone and email, shown in full to whoever is to call them (the holder, whoever
     has the account on today's list) and supervisors; masked to an agent browsing the shared queue."""

@@ -45,6 +45,11 @@ class ActionId(StrEnum):
     METHOD_SELECT = "ledger-method"
     REFERENCE_INPUT = "ledger-reference"
     DATE_PICKER = "ledger-date"
+    # The account card's "Send a document" button; its value is the account (DocumentFor).
+    SEND_DOCUMENT = "document-send"
+    # Inputs of the form that picks a document's kind and channel.
+    DOCUMENT_KIND_SELECT = "document-kind"
+    DOCUMENT_CHANNEL_SELECT = "document-channel"
 
 
 class CallbackId(StrEnum):
@@ -56,6 +61,9 @@ class CallbackId(StrEnum):
     QUESTION_MODAL = "escalation-question-modal"
     ANSWER_MODAL = "escalation-answer-modal"
     COMPLAINT_RESOLVE_MODAL = "complaint-resolve-modal"
+    # Sending a customer document: pick its kind and channel, then the preview whose Send sends it.
+    DOCUMENT_CHOICE_MODAL = "document-choice-modal"
+    DOCUMENT_PREVIEW_MODAL = "document-preview-modal"
     # Shortcuts, as declared in manifest.yml: global ones open a form from anywhere in Slack,
     # message ones open it with the message's text (and the account it names, if the person may
     # work it).

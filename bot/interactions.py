@@ -136,8 +136,37 @@ class WorklistChoice(Carried):
 
     SIGNED: ClassVar[bool] = False
 
-    form: Literal["log", "pay", "promise", "escalate"]
+    form: Literal["log", "pay", "promise", "escalate", "send"]
     account_id: str = Field(max_length=64)
+
+
+class DocumentFor(Carried):
+    """The account card's "Send a document" button: for which account. Whether the clicker may send
+    it one is checked when the form opens, and again at each step after."""
+
+    SIGNED: ClassVar[bool] = False
+
+    account_id: str = Field(max_length=64)
+
+
+class DocumentChoice(Carried):
+    """The form that picks a document's kind and channel: the account it was opened for, and by
+    whom (a form is one person's; the account is checked again on submission)."""
+
+    account_id: str = Field(max_length=64)
+    opened_by: str = Field(max_length=32)
+
+
+class DocumentToSend(Carried):
+    """The preview form: which document, by which channel, to which account, shown to whom. Signed,
+    and still each field is checked again on Send (the kind and channel are parsed as words the bot
+    knows, the account against the sender's access): a preview opened by one person is sent by no
+    other."""
+
+    account_id: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    channel: str = Field(max_length=16)
+    opened_by: str = Field(max_length=32)
 
 
 class WorklistPage(Carried):

@@ -96,6 +96,53 @@ class Answerer:
         ack()
         self.later(lambda: done(result))
 
+    def answer_with_view(
+        self,
+        ack: Callable[..., Any],
+        work: Callable[[], dict[str, Any]],
+        *,
+        waiting: dict[str, Any],
+        refused: Callable[[UserError], dict[str, Any]],
+        replace: Callable[[dict[str, Any]], object],
+        inline: Callable[[UserError], dict[str, str] | None] = lambda _error: None,
+    ) -> None:
+        """A form's submission whose answer is another view in its place (a preview after the
+        choice of a document, what was sent after its Send). Within the budget: that view in the
+        acknowledgement, or the problem on a field (`inline`) or as a view of its own (`refused`).
+        `inline` gives the field errors for a problem about a field, None for one shown as a view.
+        Past the budget: `waiting` at once, and `replace` (views.update) puts the outcome in its place."""
+        future = self._executor.submit(contextvars.copy_context().run, work)
+        try:
+            view = future.result(timeout=self.budget_seconds)
+        except FutureTimeout:
+            ack(response_action="update", view=waiting)
+            future.add_done_callback(lambda finished: self._replace_late(finished, refused, replace))
+            return
+        except Exception as error:
+            problem = told(error, "form submission failed").problem
+            errors = inline(problem)
+            if errors:
+                ack(response_action="errors", errors=errors)
+            else:
+                ack(response_action="update", view=refused(problem))
+            return
+        ack(response_action="update", view=view)
+
+    def _replace_late(
+        self,
+        finished: Future[dict[str, Any]],
+        refused: Callable[[UserError], dict[str, Any]],
+        replace: Callable[[dict[str, Any]], object],
+    ) -> None:
+        try:
+            try:
+                view = finished.result()
+            except Exception as error:
+                view = refused(told(error, "late form submission failed").problem)
+            replace(view)
+        except Exception:
+            log.exception("could not put a form's late answer in its place")
+
     def _finish_late(
         self, finished: Future[Result], done: Callable[[Result], None], late: Callable[[Reply], None]
     ) -> None:
@@ -165,3 +212,15 @@ def respond_safely(
         ),
         work,
     )
+
+
+def teller(body: dict[str, Any], respond: Callable[..., Any], client: Any) -> Callable[[Reply], None]:
+    """Clicks on a message answer through response_url; clicks in App Home have none, so a DM."""
+
+    def tell(reply: Reply) -> None:
+        if body.get("response_url"):
+            respond(response_type=EPHEMERAL, **reply.as_kwargs())
+        else:
+            client.chat_postMessage(channel=body["user"]["id"], **reply.as_kwargs())
+
+    return tell

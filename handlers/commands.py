@@ -47,6 +47,7 @@ from bot.parsing.command import (
     ReleaseCommand,
     ReportCommand,
     ResolveComplaintCommand,
+    SendCommand,
     TargetCommand,
     TeamCommand,
     parse_command,
@@ -54,7 +55,8 @@ from bot.parsing.command import (
 from bot.reports import desk as reports
 from bot.roster import desk as team_desk
 from bot.runtime import Runtime
-from handlers.answering import EPHEMERAL, Answerer
+from handlers.answering import EPHEMERAL, Answerer, respond_safely
+from handlers.forms import open_preview
 from handlers.gate import refuse_replayed_command
 
 # Commands after which the person's App Home (today's progress) is refreshed, and with it the
@@ -87,6 +89,26 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
             origin = ModalOrigin().signed_with(key)
             modal = _MODALS[parsed.subcommand](origin)
             answerer.later(lambda: client.views_open(trigger_id=command["trigger_id"], view=modal))
+            return
+        if isinstance(parsed, SendCommand):
+            ack()
+            # The preview form: a wait at once on the trigger (it lasts 3 s), the document after.
+            sending = parsed
+
+            def preview() -> None:
+                open_preview(
+                    runtime,
+                    key,
+                    client,
+                    trigger_id=command["trigger_id"],
+                    user=user,
+                    account_id=sending.account_id,
+                    kind=sending.kind,
+                    channel=sending.channel,
+                )
+
+            # A form that could not open at all (Slack refused the trigger) is told ephemerally.
+            answerer.later(lambda: respond_safely(respond, preview))
             return
         # Whoever else's list the command changed (a payment on an agent's account): their Homes too.
         told: set[str] = set()
@@ -197,6 +219,8 @@ def execute(runtime: Runtime, user: str, command: Command, told: set[str] | None
             return complaints_list(complaints.open_ones(runtime, actor=user))
         case TeamCommand():
             return team(runtime, user, command)
+        case SendCommand():
+            raise AssertionError("`/collect send` opens its preview form instead")
         case AssignCommand():
             moved = assignments.assign(
                 runtime, actor=user, account_id=command.account_id, agent_id=command.user_id

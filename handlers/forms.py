@@ -1,24 +1,32 @@
 """Reading a submitted form, for every handler that has forms (the ledger's and the escalations'):
 the values as Slack sends them, each held to the parser's limits again (Slack's max_length binds
 only its clients), the bot's signature on the form's context checked, problems shown on the field
-they are about, and the answer that comes after the form has closed sent to the person's DM."""
+they are about, and the answer that comes after the form has closed sent to the person's DM. Also
+the document forms that a command, the account card's button and a worklist line's menu all open
+(the choice of a document, its preview), so that no listener imports another."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from slack_bolt import Ack
+from slack_sdk import WebClient
 
+from bot.blocks.correspondence import View, choose_document_modal, preview_modal, refused_modal, waiting_modal
 from bot.blocks.kit import Reply
+from bot.correspondence import desk as documents
+from bot.correspondence.model import DocumentKind, SendChannel
 from bot.errors import UserError
 from bot.ids import BlockId
-from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin
+from bot.interactions import CarriedKey, CarriedRefusedError, DocumentChoice, DocumentToSend, ModalOrigin
 from bot.language.model import N_, _, speaker
 from bot.parsing.typed_text import storable
 from bot.runtime import Runtime
 from handlers.answering import Answerer
+from handlers.failures import told
 
 log = logging.getLogger(__name__)
 
@@ -162,3 +170,64 @@ def tell_person(runtime: Runtime, user: str, reply: Reply) -> None:
         runtime.slack.chat_postMessage(channel=user, **reply.as_kwargs())
     except Exception:
         log.exception("could not deliver a form's answer")
+
+
+def submission(form: str, view_id: str, account_id: str) -> str | None:
+    """What makes a form's submission the same one again: the form and the account it records on
+    (one form id may come with another account: that is another submission). A digest, to fit the
+    keys' columns whatever the ids' lengths."""
+    if not view_id:
+        return None
+    return hashlib.sha256(f"{form}\n{view_id}\n{account_id}".encode()).hexdigest()[:48]
+
+
+# --- The document forms, which a command, a card's button and a worklist's menu all open ---------
+
+
+def open_document_choice(
+    runtime: Runtime, key: CarriedKey, client: WebClient, body: dict[str, Any], account_id: str
+) -> None:
+    """After a click's acknowledgement: the form that picks the document, when the clicker may send
+    the account one (why not is raised, and told to them)."""
+    user = body["user"]["id"]
+    account = documents.document_account(runtime, account_id, actor=user)
+    carried = DocumentChoice(account_id=account[0], opened_by=user).signed_with(key)
+    client.views_open(trigger_id=body["trigger_id"], view=choose_document_modal(carried, account))
+
+
+def open_preview(
+    runtime: Runtime,
+    key: CarriedKey,
+    client: WebClient,
+    *,
+    trigger_id: str,
+    user: str,
+    account_id: str,
+    kind: DocumentKind,
+    channel: SendChannel | None,
+) -> None:
+    """`/collect send`, after its acknowledgement: a waiting form opened on the trigger at once,
+    then the preview in its place, or why there is none (nothing about the customer in it)."""
+    opened = client.views_open(trigger_id=trigger_id, view=waiting_modal())
+    try:
+        shown = preview_view(runtime, key, user, account_id, kind, channel)
+    except Exception as error:
+        shown = refused_modal(told(error, "document preview failed").problem)
+    client.views_update(view_id=opened["view"]["id"], view=shown)
+
+
+def preview_view(
+    runtime: Runtime,
+    key: CarriedKey,
+    user: str,
+    account_id: str,
+    kind: DocumentKind,
+    channel: SendChannel | None,
+) -> View:
+    preview = documents.preview_to_send(
+        runtime, account_id=account_id, kind=kind, channel=channel, actor=user
+    )
+    carried = DocumentToSend(
+        account_id=preview.account_id, kind=preview.kind.value, channel=preview.channel.value, opened_by=user
+    ).signed_with(key)
+    return preview_modal(preview, carried)

@@ -8,7 +8,6 @@ form closes or shows the problem inline; past it, the form closes and the DM say
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +38,7 @@ from handlers.forms import (
     optional_selected,
     required_text,
     selected,
+    submission,
     tell_person,
     text_of,
     within_limit,
@@ -141,15 +141,6 @@ def _promise(runtime: Runtime, user: str, values: Values, view_id: str) -> Reply
         submission=submission(CallbackId.PROMISE_MODAL, view_id, account_id),
     )
     return render.promise_recorded(promised)
-
-
-def submission(form: str, view_id: str, account_id: str) -> str | None:
-    """What makes a form's submission the same one again: the form and the account it records on
-    (one form id may come with another account: that is another submission). A digest, to fit the
-    keys' columns whatever the ids' lengths."""
-    if not view_id:
-        return None
-    return hashlib.sha256(f"{form}\n{view_id}\n{account_id}".encode()).hexdigest()[:48]
 
 
 def amount_text(values: Values) -> str:

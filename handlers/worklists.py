@@ -1,9 +1,8 @@
-"""The buttons on a worklist: a line's menu opens a ledger form for that account; "show the next"
-pages through a long list."""
+"""The buttons on a worklist: a line's menu opens a ledger form for that account (or the form that
+sends it a document); "show the next" pages through a long list."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -11,7 +10,6 @@ from slack_sdk import WebClient
 
 from bot.assignments import desk
 from bot.blocks.escalations import escalate_modal
-from bot.blocks.kit import Reply
 from bot.blocks.modals import log_modal, pay_modal, promise_modal
 from bot.blocks.worklist import worklist_page, worklist_reply
 from bot.errors import UserError
@@ -19,7 +17,8 @@ from bot.ids import ActionId
 from bot.interactions import CarriedKey, CarriedRefusedError, ModalOrigin, WorklistChoice, WorklistPage
 from bot.language.model import _
 from bot.runtime import Runtime
-from handlers.answering import EPHEMERAL, Answerer, answer_click
+from handlers.answering import EPHEMERAL, Answerer, answer_click, teller
+from handlers.forms import open_document_choice
 
 _FORMS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escalate": escalate_modal}
 
@@ -38,7 +37,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         ack()
         answerer.later(
             lambda: answer_click(
-                _teller(body, respond, client), lambda: _open_form(runtime, key, body, action, client)
+                teller(body, respond, client), lambda: _open_form(runtime, key, body, action, client)
             )
         )
 
@@ -49,7 +48,7 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
         ack()
         answerer.later(
             lambda: answer_click(
-                _teller(body, respond, client), lambda: _next_page(runtime, body, action, client, respond)
+                teller(body, respond, client), lambda: _next_page(runtime, body, action, client, respond)
             )
         )
 
@@ -61,6 +60,9 @@ def _open_form(
         choice = WorklistChoice.decode(str((action.get("selected_option") or {}).get("value", "")))
     except CarriedRefusedError:
         raise _stale() from None
+    if choice.form == "send":
+        open_document_choice(runtime, key, client, body, choice.account_id)
+        return
     # The account is re-checked here (the clicker may work it) and again when the form is sent.
     preset = desk.account_label(runtime, choice.account_id, actor=body["user"]["id"])
     origin = ModalOrigin(account_id=choice.account_id).signed_with(key)
@@ -96,15 +98,3 @@ def _next_page(
         thread_ts=container.get("message_ts") if in_own_dm else None,
         **worklist_page(worklist, page.start).as_kwargs(),
     )
-
-
-def _teller(body: dict[str, Any], respond: Respond, client: WebClient) -> Callable[[Reply], None]:
-    """Clicks on a message answer through response_url; clicks in App Home have none, so a DM."""
-
-    def tell(reply: Reply) -> None:
-        if body.get("response_url"):
-            respond(response_type=EPHEMERAL, **reply.as_kwargs())
-        else:
-            client.chat_postMessage(channel=body["user"]["id"], **reply.as_kwargs())
-
-    return tell

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.correspondence.model import DocumentKind
 from bot.errors import UserError
 from bot.parsing import aliases
 from bot.parsing.command import (
@@ -42,11 +43,16 @@ TABLES: dict[str, dict[str, dict[str, Any]]] = {
     "method": aliases.METHOD_ALIASES,
     "kind": aliases.KIND_ALIASES,
     "category": aliases.CATEGORY_ALIASES,
+    "document": aliases.DOCUMENT_ALIASES,
 }
 # Every English word the parser knows, at any place in a command.
 ENGLISH = (
     set(USAGE)
-    | {w.value for kind in (Channel, Outcome, PaymentMethod, EscalationKind, ComplaintCategory) for w in kind}
+    | {
+        w.value
+        for kind in (Channel, Outcome, PaymentMethod, EscalationKind, ComplaintCategory, DocumentKind)
+        for w in kind
+    }
     | set(CHANNEL_ALIASES) | set(OUTCOME_ALIASES) | set(METHOD_ALIASES) | set(KIND_ALIASES)
     | {"add", "remove", "until", "day", "week", "month", "today", "daily", "weekly", "monthly"}
 )  # fmt: skip

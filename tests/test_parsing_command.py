@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.correspondence.model import DocumentKind, SendChannel
 from bot.errors import UserError
 from bot.parsing.command import (
     HELP_LINES,
@@ -18,6 +19,7 @@ from bot.parsing.command import (
     OpenModal,
     PayCommand,
     PromiseCommand,
+    SendCommand,
     parse_command,
     unescape_slack,
 )
@@ -530,6 +532,7 @@ def test_usage_and_help_lines_cover_every_subcommand() -> None:
     assert set(USAGE) == {
         "help", "account", "log", "pay", "promise", "mine", "away", "assign", "escalate", "escalations",
         "alerts", "report", "target", "team", "hold", "release", "override", "complaint", "complaints",
+        "send",
     }  # fmt: skip
     assert [usage for usage, _ in HELP_LINES] == list(USAGE.values())
     assert all(description.endswith(".") for _, description in HELP_LINES)
@@ -601,3 +604,45 @@ def test_every_subcommand_with_a_usage_has_an_example_or_needs_none() -> None:
 )
 def test_a_nul_character_is_dropped_because_postgresql_cannot_keep_it(with_nul: str, without: str) -> None:
     assert parse_command(with_nul) == parse_command(without)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("send ACC-1042 statement", SendCommand("ACC-1042", DocumentKind.STATEMENT, None)),
+        (
+            "send ACC-1042 final-notice letter",
+            SendCommand("ACC-1042", DocumentKind.FINAL_NOTICE, SendChannel.LETTER),
+        ),
+        ("send ACC-1042 reminder e-mail", SendCommand("ACC-1042", DocumentKind.REMINDER, SendChannel.EMAIL)),
+        (
+            "enviar ACC-1042 extrato carta",
+            SendCommand("ACC-1042", DocumentKind.STATEMENT, SendChannel.LETTER),
+        ),
+        (
+            "enviar ACC-1042 recordatorio correo",
+            SendCommand("ACC-1042", DocumentKind.REMINDER, SendChannel.EMAIL),
+        ),
+        ("ENVIAR ACC-1042 Verificação", SendCommand("ACC-1042", DocumentKind.VERIFICATION, None)),
+    ],
+)
+def test_send_names_the_document_and_maybe_the_channel_in_any_of_the_teams_words(
+    typed: str, expected: SendCommand
+) -> None:
+    assert parse_command(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("send", "needs an account id and the kind of document"),
+        ("send ACC-1042", "needs an account id and the kind of document"),
+        ("send ACC-1042 letter", "is not a kind of document"),
+        ("send ACC-1042 statement sms", "is not a way to send a document"),
+        ("send ACC-1042 statement email now", "at most a channel"),
+    ],
+)
+def test_send_refuses_what_it_cannot_read_with_what_to_type(typed: str, said: str) -> None:
+    with pytest.raises(UserError) as refused:
+        parse_command(typed)
+    assert said in refused.value.problem and refused.value.hint.startswith("Type ")

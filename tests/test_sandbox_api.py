@@ -457,3 +457,28 @@ def test_every_block_kit_type_the_bot_builds_is_one_the_page_renders() -> None:
     for source in (ROOT / "bot" / "blocks").rglob("*.py"):
         used |= set(re.findall(r'"type": "([a-z_]+)"', source.read_text()))
     assert used and used - rendered == set()
+
+
+def test_a_document_is_previewed_and_sent_from_the_page(database_url: str) -> None:
+    """`/collect send` opens a wait that the preview replaces; Send puts what was sent in its place."""
+
+    def prepare(db: Database) -> None:
+        small_team(db)
+        add_account(db, "ACC-MAIL", "300.00", customer_name="Paul Post", email="paul@example.com")
+
+    with running_sandbox(port=0, database_url=database_url, start=MONDAY_9AM, prepare=prepare) as sandbox:
+        channel = dm(sandbox, AGENT)
+        call(
+            sandbox,
+            "/api/command",
+            {"user": AGENT, "channel": channel, "text": "/collect send ACC-MAIL statement"},
+        )
+        sandbox.world.slack.wait_for("views.update")
+        view = state(sandbox, AGENT)["view"]
+        assert view["submit"]["text"] == "Send" and "paul@example.com" in json.dumps(view["blocks"])
+        assert call(sandbox, "/api/submit", {"user": AGENT, "view_id": view["id"], "values": {}}) == {
+            "ok": True
+        }
+        sent = state(sandbox, AGENT)["view"]
+        assert sent["id"] == view["id"] and "submit" not in sent
+        assert "on its way by email to paul@example.com" in json.dumps(sent["blocks"])

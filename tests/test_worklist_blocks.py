@@ -206,9 +206,11 @@ def test_each_line_has_a_menu_of_the_forms_for_its_account() -> None:
         assert menu["type"] == "overflow"
         assert menu["action_id"] == ActionId.WORKLIST_LINE_MENU
         labels = [opt["text"]["text"] for opt in menu["options"]]
-        assert labels == ["Log a contact", "Record a promise", "Record a payment", "Escalate to a supervisor"]
+        assert labels == [
+            "Log a contact", "Record a promise", "Record a payment", "Escalate to a supervisor", "Send a document",
+        ]  # fmt: skip
         choices = [WorklistChoice.model_validate_json(opt["value"]) for opt in menu["options"]]
-        assert [c.form for c in choices] == ["log", "promise", "pay", "escalate"]
+        assert [c.form for c in choices] == ["log", "promise", "pay", "escalate", "send"]
         assert {c.account_id for c in choices} == {f"ACC-{rank:05d}"}
 
 
@@ -235,7 +237,7 @@ def test_500_lines_page_through_every_line_once_within_limits() -> None:
     while page is not None:
         reply = worklist_page(worklist, start=page.start)
         assert_within_slack_limits(reply.blocks, max_blocks=50)
-        seen += [json.loads(v)["account_id"] for v in menu_values(reply.blocks)[::4]]
+        seen += [json.loads(v)["account_id"] for v in menu_values(reply.blocks)[::5]]
         page = next_page(reply)
     assert seen == [f"ACC-{rank:05d}" for rank in range(1, 501)]
 
@@ -368,7 +370,7 @@ def test_a_long_list_on_home_shows_the_top_lines_and_how_many_more() -> None:
     view = home_view(extreme_worklist(500))
     blocks = view["blocks"]
     assert len(blocks) <= 100
-    assert len(menu_values(blocks)) == 4 * HOME_LINES
+    assert len(menu_values(blocks)) == 5 * HOME_LINES
     assert all_text(blocks[-1:]) == f"…and {500 - HOME_LINES} more: type `/collect mine`"
     assert_within_slack_limits(blocks, max_blocks=100)
     View(**view).to_dict()

@@ -12,6 +12,7 @@ from handlers import (
     alerts,
     commands,
     complaints,
+    documents,
     escalations,
     events,
     gate,
@@ -50,6 +51,7 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     alerts.register(app, runtime, answerer)
     complaints.register(app, runtime, answerer)
     shortcuts.register(app, runtime, answerer)
+    documents.register(app, runtime, answerer)
     # An exception escaping a listener or middleware fails the one way too: logged with an error
     # id, answered with the apology, never a stack trace.
     app.error(unexpected_in_listener)

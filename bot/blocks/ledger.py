@@ -13,7 +13,7 @@ from bot.blocks.kit import Block, Reply, actions, button, context, divider, sect
 from bot.blocks.mrkdwn import channel_icon, code, escape, local_time, mention, sentence
 from bot.errors import UserError
 from bot.ids import ActionId
-from bot.interactions import CarriedKey, OverpaymentToConfirm
+from bot.interactions import CarriedKey, DocumentFor, OverpaymentToConfirm
 from bot.language.model import N_, _, counted, speaker
 from bot.ledger.model import AccountSummary, ContactLine, PaymentLine, PromiseStanding
 from bot.ledger.records.contacts import ContactOutcome
@@ -132,6 +132,17 @@ def account_card(summary: AccountSummary) -> Reply:
         section(_contacts_text(summary.contacts, summary.zone)),
         section(_payments_text(summary)),
     ]
+    if not closed:
+        # Unsigned: who may send the account a document is decided on the server, at each step.
+        blocks.append(
+            actions(
+                button(
+                    _("Send a document"),
+                    ActionId.SEND_DOCUMENT,
+                    DocumentFor(account_id=summary.account_id).encode(),
+                )
+            )
+        )
     standing = (
         status_name(summary.status)
         if closed

@@ -80,12 +80,13 @@ HIGH_VALUE_TEXT_LIMIT = 1200
 
 NOTHING_TODAY = N_(":sunny: Nothing on your list today. Type `/collect help` to see what else you can do.")
 
-Form = Literal["log", "promise", "pay", "escalate"]
+Form = Literal["log", "promise", "pay", "escalate", "send"]
 _LINE_MENU: tuple[tuple[str, Form], ...] = (
     (N_("Log a contact"), "log"),
     (N_("Record a promise"), "promise"),
     (N_("Record a payment"), "pay"),
     (N_("Escalate to a supervisor"), "escalate"),
+    (N_("Send a document"), "send"),
 )
 
 

@@ -150,3 +150,20 @@ class SentDocument:
     status: DocumentStatus
     recipient: str
     sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPreview:
+    """What the person about to send a document sees first: its subject and text part (the HTML and
+    the PDF say the same; the PDF is not made for a preview, which must open within Slack's 3
+    seconds), how it goes and to whom."""
+
+    account_id: str
+    customer_name: str
+    kind: DocumentKind
+    channel: SendChannel
+    language: str
+    subject: str
+    text: str
+    recipient: tuple[str, ...]
+    """The email address, or the postal address's lines (the customer's name first)."""

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.access import may_send_documents
 from bot.aging import aging_bucket, days_past_due
 from bot.calendar import add_days, start_of_day
 from bot.compliance.records import ComplianceRefusedError, debt_facts
@@ -21,6 +22,7 @@ from bot.compliance.rules.regulation import Verdict, check_document
 from bot.correspondence.model import (
     DocumentFacts,
     DocumentKind,
+    DocumentPreview,
     DocumentStatus,
     Itemization,
     PaymentLine,
@@ -31,17 +33,19 @@ from bot.correspondence.model import (
     SentDocument,
     SettlementTerms,
 )
-from bot.correspondence.render import Templates, render_document
+from bot.correspondence.render import Templates, render_document, render_parts
 from bot.correspondence.rules import (
     OVERSHADOWING_REFUSAL,
     VALIDATION_PERIOD_RULE,
     address_lines,
     content_hash,
+    default_channel,
     document_locale,
     itemize,
     missing_for_kind,
     overshadows,
     payment_link,
+    recipient,
     refusal_to_send,
     releases_on_verification,
     validation_period_end,
@@ -53,6 +57,7 @@ from bot.ledger.records.contacts import note_contact_on_account
 from bot.ledger.records.holds import lift_hold
 from bot.mail import Attachment, Email
 from bot.outbox.records import enqueue_email
+from bot.roster.records import find_member
 from bot.settings import Settings
 from bot.vocabulary import EscalationKind, EscalationStatus, Outcome
 from storage.models import Account, Contact, Document, Escalation, Payment
@@ -200,6 +205,7 @@ def send_document(
     nothing to say, no address, email not set up) or ComplianceRefusedError, having written nothing."""
     if check_access:
         account = find_account(session, account_id, for_update=True, actor=actor, today=today)
+        require_sender(session, account, actor)
     else:
         account = find_account(session, account_id, for_update=True)
     if channel == SendChannel.EMAIL and not (settings.smtp_url.get_secret_value() and settings.mail_from):
@@ -422,3 +428,74 @@ def _audited(document: Document) -> dict[str, object]:
         "stage": document.stage,
         "status": document.status,
     }
+
+
+def document_preview(
+    session: Session,
+    *,
+    account_id: str,
+    kind: DocumentKind,
+    channel: SendChannel | None,
+    actor: str,
+    settings: Settings,
+    now: datetime,
+    today: date,
+    templates: Templates,
+) -> DocumentPreview:
+    """The document `actor` is about to send, as it would go out now (subject and text; no PDF),
+    by `channel` (None: email when the account has an address for it, else a letter). Refused, with
+    nothing about the customer in the refusal, to anyone who may not send it (bot.access
+    .may_send_documents), and when the document cannot go: no creditor set, nothing for this kind
+    to say, no email or postal address for the channel, email not set up, or the contact rules
+    refusing it now (a hold, the customer's hours): what Send would refuse, said before it."""
+    account = sendable_account(session, account_id, actor=actor, today=today)
+    facts = document_facts(session, account.account_id, kind, settings, today)
+    missing = missing_for_kind(facts)
+    if missing:
+        raise UserError(_(missing), _("Choose another kind of document."), field="kind")
+    going = channel or default_channel(facts)
+    refusal = refusal_to_send(going, facts)
+    if refusal:
+        raise UserError(_(refusal), field="channel")
+    if going == SendChannel.EMAIL and not (settings.smtp_url.get_secret_value() and settings.mail_from):
+        raise UserError(
+            _("Email is not set up for this team."),
+            _("Send it as a letter, or set COLLECT_SMTP_URL and COLLECT_MAIL_FROM."),
+            field="channel",
+        )
+    # Read-only here: the refusal is noted for coaching when Send is refused, not when previewed.
+    guard_document(session, account, kind, going, now=now, settings=settings)
+    subject, text, _html = render_parts(facts, templates)
+    return DocumentPreview(
+        account_id=facts.account_id,
+        customer_name=facts.customer_name,
+        kind=kind,
+        channel=going,
+        language=facts.language,
+        subject=subject,
+        text=text,
+        recipient=recipient(going, facts),
+    )
+
+
+def sendable_account(session: Session, account_id: str, *, actor: str, today: date) -> Account:
+    """The account, when `actor` may send its customer a document (see require_sender). Someone who
+    may not work it is told what any such request is told (bot.access.no_such_account)."""
+    account = find_account(session, account_id, actor=actor, today=today)
+    require_sender(session, account, actor)
+    return account
+
+
+def require_sender(session: Session, account: Account, actor: str) -> None:
+    """A document goes out in the creditor's name: from the agent who holds the account or a
+    supervisor (bot.access.may_send_documents); whoever else works it (the shared queue, a day's
+    loan) is told who sends them."""
+    member = find_member(session, actor)
+    if not may_send_documents(member.role if member else None, actor, assigned_to=account.assigned_to):
+        raise UserError(
+            _(
+                "Documents to the customer of `{account}` are sent by the agent who holds it or a supervisor."
+            ).format(account=account.account_id),
+            _("Ask your supervisor to send it, or to assign the account to you (`/collect assign`)."),
+            field="account",
+        )

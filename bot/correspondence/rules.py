@@ -73,6 +73,19 @@ def refusal_to_send(channel: SendChannel, facts: DocumentFacts) -> str | None:
     return None
 
 
+def default_channel(facts: DocumentFacts) -> SendChannel:
+    """How a document goes when nobody said: by email when the account has an address for it, else
+    by letter (refused then, with its reason, if there is no postal address either)."""
+    return SendChannel.EMAIL if facts.email else SendChannel.LETTER
+
+
+def recipient(channel: SendChannel, facts: DocumentFacts) -> tuple[str, ...]:
+    """To whom the document goes, as the envelope or the email's To says it."""
+    if channel == SendChannel.EMAIL:
+        return (facts.email or "",)
+    return (facts.customer_name, *address_lines(facts.address))
+
+
 def missing_for_kind(facts: DocumentFacts) -> str | None:
     """Why this kind of document has nothing to say for the account (a template marked N_), or None."""
     if facts.kind == DocumentKind.PROMISE_CONFIRMATION and facts.promise is None:

@@ -1,5 +1,5 @@
 """The team's own words for `/collect`: what Portuguese (Brazil) and Spanish speakers type for a
-subcommand, a contact's channel and outcome, a payment method and an escalation's kind, each
+subcommand, a contact's channel and outcome, a payment method, an escalation's kind and a document's kind, each
 mapped to the English word the parser knows. Accepted whatever the person's language: none of
 them is an English word the bot knows, and a word two languages share means the same in both
 (tests/test_parsing_aliases.py holds both to it).
@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from typing import TypeVar
 
+from bot.correspondence.model import DocumentKind
 from bot.language.model import N_
 from bot.vocabulary import Channel, ComplaintCategory, EscalationKind, Outcome, PaymentMethod
 
@@ -49,6 +50,7 @@ SUBCOMMAND_ALIASES: dict[str, dict[str, str]] = {
         "reclamação": "complaint",
         "reclamacoes": "complaints",
         "reclamações": "complaints",
+        "enviar": "send",
     },
     "es": {
         "ayuda": "help",
@@ -78,6 +80,7 @@ SUBCOMMAND_ALIASES: dict[str, dict[str, str]] = {
         "excepción": "override",
         "queja": "complaint",
         "quejas": "complaints",
+        "enviar": "send",
     },
 }
 
@@ -208,6 +211,41 @@ CATEGORY_ALIASES: dict[str, dict[str, ComplaintCategory]] = {
         "otros": ComplaintCategory.OTHER,
     },
 }
+
+DOCUMENT_ALIASES: dict[str, dict[str, DocumentKind]] = {
+    "pt-BR": {
+        "extrato": DocumentKind.STATEMENT,
+        "lembrete": DocumentKind.REMINDER,
+        "aviso-final": DocumentKind.FINAL_NOTICE,
+        "notificacao-final": DocumentKind.FINAL_NOTICE,
+        "notificação-final": DocumentKind.FINAL_NOTICE,
+        "confirmacao-de-promessa": DocumentKind.PROMISE_CONFIRMATION,
+        "confirmação-de-promessa": DocumentKind.PROMISE_CONFIRMATION,
+        "confirmacao-de-parcelamento": DocumentKind.PLAN_CONFIRMATION,
+        "confirmação-de-parcelamento": DocumentKind.PLAN_CONFIRMATION,
+        "proposta-de-acordo": DocumentKind.SETTLEMENT_OFFER,
+        "notificacao-de-validacao": DocumentKind.VALIDATION_NOTICE,
+        "notificação-de-validação": DocumentKind.VALIDATION_NOTICE,
+        "verificacao": DocumentKind.VERIFICATION,
+        "verificação": DocumentKind.VERIFICATION,
+    },
+    "es": {
+        "estado-de-cuenta": DocumentKind.STATEMENT,
+        "extracto": DocumentKind.STATEMENT,
+        "recordatorio": DocumentKind.REMINDER,
+        "aviso-final": DocumentKind.FINAL_NOTICE,
+        "confirmacion-de-promesa": DocumentKind.PROMISE_CONFIRMATION,
+        "confirmación-de-promesa": DocumentKind.PROMISE_CONFIRMATION,
+        "confirmacion-de-convenio": DocumentKind.PLAN_CONFIRMATION,
+        "confirmación-de-convenio": DocumentKind.PLAN_CONFIRMATION,
+        "oferta-de-quita": DocumentKind.SETTLEMENT_OFFER,
+        "aviso-de-validacion": DocumentKind.VALIDATION_NOTICE,
+        "aviso-de-validación": DocumentKind.VALIDATION_NOTICE,
+        "verificacion": DocumentKind.VERIFICATION,
+        "verificación": DocumentKind.VERIFICATION,
+    },
+}
+"""A document's kind for `/collect send` (`/collect enviar ACC-1042 extrato carta`)."""
 
 Word = TypeVar("Word")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, TypeAlias, TypeVar
 
+from bot.correspondence.model import DocumentKind, SendChannel
 from bot.currency import SYMBOLS
 from bot.errors import UserError
 from bot.language.model import N_, _, speaker
@@ -60,6 +61,7 @@ USAGE: dict[str, str] = {
     "override": "/collect override <account-id> <rule> <reason…>",
     "complaint": "/collect complaint <account-id> <category> [@handler] <what the customer says…>",
     "complaints": "/collect complaints",
+    "send": "/collect send <account-id> <document> [email|letter]",
 }
 # Not a subcommand of its own: `complaint resolve …`.
 RESOLVE_USAGE = "/collect complaint resolve <number> <outcome…>"
@@ -81,6 +83,7 @@ _EXAMPLES: dict[str, str] = {
     "team": "/collect team add @nina agent",
     "override": "/collect override ACC-1042 time-zone-unknown the customer asked for a call at 9",
     "complaint": "/collect complaint ACC-1042 fees charged a late fee twice in November",
+    "send": "/collect send ACC-1042 statement email",
 }
 
 # Marked for the catalogs, translated in the refusal that shows them.
@@ -97,6 +100,7 @@ _NEEDS: dict[str, str] = {
     "release": N_("an account id and the reason"),
     "override": N_("an account id, the rule and the reason"),
     "complaint": N_("an account id, a category and what the customer complains about"),
+    "send": N_("an account id and the kind of document"),
 }
 
 # The descriptions are marked for the catalogs and translated where the help is shown.
@@ -139,6 +143,13 @@ HELP_LINES: list[tuple[str, str]] = [
         N_(
             "Show the open complaints, the oldest due first. `/collect complaint resolve <number>"
             " <outcome…>` closes one (supervisors and its handler)."
+        ),
+    ),
+    (
+        USAGE["send"],
+        N_(
+            "Preview a document for the customer (`statement`, `reminder`, `final-notice`, …) and send it"
+            " by email or letter; without a channel, email when the account has an address for it."
         ),
     ),
 ]
@@ -275,6 +286,14 @@ class ComplaintsCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class SendCommand:
+    account_id: str
+    kind: DocumentKind
+    channel: SendChannel | None = None
+    """None: the bot's choice (email when the account has an email address, else a letter)."""
+
+
+@dataclass(frozen=True, slots=True)
 class TargetCommand:
     user_id: str
     amount_text: str
@@ -308,6 +327,7 @@ Command: TypeAlias = (
     | ComplaintCommand
     | ResolveComplaintCommand
     | ComplaintsCommand
+    | SendCommand
     | OpenModal
 )
 
@@ -345,6 +365,10 @@ _KINDS: dict[str, EscalationKind] = (
 
 _CATEGORIES: dict[str, ComplaintCategory] = {c.value: c for c in ComplaintCategory} | aliases.every_language(
     aliases.CATEGORY_ALIASES
+)
+
+_DOCUMENTS: dict[str, DocumentKind] = {k.value: k for k in DocumentKind} | aliases.every_language(
+    aliases.DOCUMENT_ALIASES
 )
 
 _Word = TypeVar("_Word", bound=StrEnum)
@@ -414,6 +438,24 @@ def parse_kind(word: str) -> EscalationKind:
 
 def parse_category(word: str) -> ComplaintCategory:
     return _lookup(word, _CATEGORIES, ComplaintCategory, N_("a complaint category"), "category")
+
+
+def parse_document_kind(word: str) -> DocumentKind:
+    return _lookup(word, _DOCUMENTS, DocumentKind, N_("a kind of document"), "kind")
+
+
+def parse_send_channel(word: str) -> SendChannel:
+    """`email` or `letter`, in any of the words the contact channels take (`e-mail`, `correo`,
+    `carta`, `post`); a channel no document goes by (`call`) is refused with the two that do."""
+    channel = _CHANNELS.get(word.lower())
+    try:
+        return SendChannel(channel.value if channel else "")
+    except ValueError:
+        raise UserError(
+            _("{typed} is not a way to send a document.").format(typed=quoted(word)),
+            _("Type one of {choices}.").format(choices=_choices(SendChannel)),
+            field="channel",
+        ) from None
 
 
 def unescape_slack(text: str) -> str:
@@ -849,6 +891,20 @@ def _parse_complaints(text: str, args: _Tokens) -> Command:
     return ComplaintsCommand()
 
 
+def _parse_send(text: str, args: _Tokens) -> Command:
+    if len(args) < 2:
+        raise _usage_error("send")
+    if len(args) > 3:
+        raise _usage_error(
+            "send", _("`/collect send` takes an account id, a document and at most a channel.")
+        )
+    return SendCommand(
+        account_id=_account_id(args[0].group()),
+        kind=parse_document_kind(args[1].group()),
+        channel=parse_send_channel(args[2].group()) if len(args) == 3 else None,
+    )
+
+
 def _parse_team(text: str, args: _Tokens) -> Command:
     words = [match.group() for match in args]
     if not words:
@@ -906,6 +962,7 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "override": _parse_override,
     "complaint": _parse_complaint,
     "complaints": _parse_complaints,
+    "send": _parse_send,
 }
 
 

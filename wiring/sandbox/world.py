@@ -441,6 +441,11 @@ class Sandbox:
         body = answer.json() if answer.body.strip().startswith("{") else None
         if body and body.get("response_action") == "errors":
             return {"errors": body.get("errors", {})}
+        if body and body.get("response_action") == "update":
+            # Another view in its place (a document's preview, then what was sent): it stays open.
+            self.slack.answer_submission(view_id, body)
+            self._changed()
+            return {"ok": True}
         self._closed_views.add(view_id)
         self._changed()
         return {"ok": True}

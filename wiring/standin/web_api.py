@@ -785,6 +785,20 @@ class SlackStandIn:
             found = self._views.get(view_id)
             return copy.deepcopy(found) if found else None
 
+    def answer_submission(self, view_id: str, answer: JsonDict) -> None:
+        """What Slack does with a view_submission's acknowledgement (`response_action`): `update`
+        puts the answer's view in the submitted one's place (checked as views.update would);
+        `clear` and no action close it, which the caller (the sandbox) tracks itself."""
+        if answer.get("response_action") != "update":
+            return
+        with self._cond:
+            current = self._views.get(view_id)
+            if current is None:
+                raise _SlackError("not_found")
+            view = _check_view(answer.get("view"), current.get("type"))
+            self._store_view(view, view_id, previous=current)
+            self._cond.notify_all()
+
     def home_view(self, user_id: str) -> JsonDict | None:
         """The App Home last published for a user."""
         with self._cond:

@@ -16,6 +16,7 @@ from storage.models import ReceivedRequest
 _RECORDED = {
     "contact": N_("This form was already submitted: the contact is recorded."),
     "promise": N_("This form was already submitted: the promise is recorded."),
+    "document": N_("This form was already submitted: the document is sent."),
 }
 
 
