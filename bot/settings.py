@@ -6,14 +6,17 @@ import re
 from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.assignments.rules.scoring import ScoreWeights
 from bot.calendar import WorkCalendar
 from bot.correspondence.rules import payment_link_problem
+from bot.dunning.model import DunningSchedule
+from bot.dunning.rules import ScheduleError, read_schedule
 from bot.language.rules import SUPPORTED, parse_locale
 from bot.mail import SmtpServer, address_list, check_address, parse_smtp_url
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS
@@ -179,6 +182,34 @@ class Settings(BaseSettings):
     mail_from: str = Field(default="", validation_alias="COLLECT_MAIL_FROM")
     # The team's archive: every email also goes there, in the envelope only (comma-separated).
     mail_bcc: str = Field(default="", validation_alias="COLLECT_MAIL_BCC")
+
+    # The dunning schedule (bot/dunning): a YAML file of stages; empty, the one shipped in the package.
+    # Read and checked at start: a wrong field stops start-up with its line.
+    dunning_file: str = Field(default="", validation_alias="COLLECT_DUNNING_FILE")
+
+    @field_validator("dunning_file")
+    @classmethod
+    def _readable_schedule(cls, value: str) -> str:
+        try:
+            read_schedule(value.strip())
+        except ScheduleError as error:
+            raise ValueError(str(error)) from None
+        return value.strip()
+
+    # At most this many dunning documents a day (0: no limit): the most past due first, the rest on
+    # the next days. A first run over a whole portfolio would otherwise print every letter and send
+    # every email at once.
+    dunning_per_day: int = Field(default=200, ge=0, le=100_000, validation_alias="COLLECT_DUNNING_PER_DAY")
+
+    _dunning_schedule: DunningSchedule = PrivateAttr(default_factory=DunningSchedule)
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Read with the settings, at start: a file changed later changes nothing until a restart.
+        self._dunning_schedule = read_schedule(self.dunning_file)
+
+    @property
+    def dunning_schedule(self) -> DunningSchedule:
+        return self._dunning_schedule
 
     @field_validator("slack_api_url")
     @classmethod

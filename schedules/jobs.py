@@ -15,6 +15,8 @@ from bot.alerts.job import alerts_due, run_alerts
 from bot.assignments.job.daily import JOB as DAILY_ASSIGNMENTS
 from bot.assignments.job.daily import run_daily_assignments
 from bot.assignments.records.arrivals import payments_arrived
+from bot.dunning.job import JOB as DUNNING
+from bot.dunning.job import dunning_due, run_dunning
 from bot.escalations.job import JOB as ESCALATION_REMINDERS
 from bot.escalations.job import reminders_due_at, run_reminders
 from bot.imports.job import JOB as IMPORT_FOLDER
@@ -60,6 +62,8 @@ JOBS: dict[str, ScheduledJob] = {
     DAILY_ASSIGNMENTS: ScheduledJob(DAILY_ASSIGNMENTS, _daily_assignments_due, run_daily_assignments),
     ESCALATION_REMINDERS: ScheduledJob(ESCALATION_REMINDERS, reminders_due_at, run_reminders),
     ALERTS: ScheduledJob(ALERTS, alerts_due, run_alerts),
+    # Once per working day, from the start of working hours; each account in its own transaction.
+    DUNNING: ScheduledJob(DUNNING, dunning_due, run_dunning),
     **{job_name(kind): _digest(kind) for kind in KINDS},
     # Due all day: the claim makes it once per team day, at the first tick of the day.
     HOUSEKEEPING: ScheduledJob(HOUSEKEEPING, lambda _runtime, _at: True, run_housekeeping),

@@ -482,3 +482,20 @@ def test_a_document_is_previewed_and_sent_from_the_page(database_url: str) -> No
         sent = state(sandbox, AGENT)["view"]
         assert sent["id"] == view["id"] and "submit" not in sent
         assert "on its way by email to paul@example.com" in json.dumps(sent["blocks"])
+
+
+def test_dunning_runs_in_the_sandbox_and_its_summary_reaches_the_supervisors(database_url: str) -> None:
+    def team_with_a_late_customer(db: Database) -> None:
+        small_team(db)
+        add_account(db, "ACC-2001", "90.00", customer_name="Rita Lopes", due_date=date(2026, 11, 13),
+                    email="rita@example.com")  # fmt: skip
+
+    before_nine = MONDAY_9AM.replace(hour=11)  # 06:00 in New York
+    with running_sandbox(
+        port=0, database_url=database_url, start=before_nine, prepare=team_with_a_late_customer
+    ) as running:
+        assert running.world.runtime.settings.dunning_per_day == 20
+        call(running, "/api/clock", {"hours": 4})  # 10:00: dunning fell due at 09:00
+        running.world.settle()
+        channel = json.dumps(state(running, SUPERVISOR)["messages"]["C0SUPERVISORS"], ensure_ascii=False)
+    assert "Dunning" in channel and "1 document sent" in channel and "`reminder` by email: 1" in channel

@@ -33,6 +33,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from storage.database import DatabaseSetupError, database_reason, open_database, require_reachable
 from storage.schema import current_revision, prepare_schema, upgrade
 from wiring.cli.documents import add_document_command
+from wiring.cli.dunning import add_letters_command, print_dunning_plan
 from wiring.cli.imports import add_import_command
 from wiring.cli.retention import add_records_commands
 from wiring.cli.terminal import StartupError, say
@@ -226,7 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "job",
         metavar="JOB",
-        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest, housekeeping or import-folder",
+        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest, dunning, housekeeping or import-folder",
     )
     run.add_argument(
         "--at",
@@ -234,6 +235,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--period", choices=["day", "week", "month"], help="for performance-digest (default day)"
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="for dunning: list what would be sent and what held back, and why; nothing is written",
     )
     run.set_defaults(run=_run_job)
 
@@ -245,6 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     add_import_command(commands)
     add_records_commands(commands)
     add_document_command(commands)
+    add_letters_command(commands)
     return parser
 
 
@@ -329,6 +336,8 @@ def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     at = _moment(args.at, settings)
     if args.period and args.job != "performance-digest":
         raise StartupError(f"--period is for performance-digest, not {args.job}: leave it out")
+    if args.dry_run and args.job != "dunning":
+        raise StartupError(f"--dry-run is for dunning, not {args.job}: leave it out")
     job = f"{args.job}-{args.period or 'day'}" if args.job == "performance-digest" else args.job
     if job not in JOBS:
         names = ", ".join(sorted({"performance-digest", *JOBS}))
@@ -336,6 +345,8 @@ def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_url.get_secret_value())
     prepare_schema(db)
     runtime = Runtime(settings=settings, db=db, clock=ManualClock(at) if at else SystemClock())
+    if args.dry_run:
+        return print_dunning_plan(runtime, runtime.now())
     report = run_job(runtime, job, runtime.now(), by="collect-bot run")
     print(report.message)
     delivered = deliver_due(runtime)

@@ -1,7 +1,8 @@
 """What a payment changes at once, inside the transaction that records it (an import, the API, the
 watched folder, a payment typed in Slack): the agent whose list has the account today sees its
 line say it was paid (their morning message edited in place, their Home refreshed after commit)
-and is told in one direct message not to call; the account's alerts the payment answers clear."""
+and is told in one direct message not to call; the account's alerts the payment answers clear; its
+dunning letters still waiting for the print room are cancelled (bot.dunning.records)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.assignments.model import PaidOnList, PaidToday
 from bot.assignments.records.worklists import worklist_for
 from bot.blocks.worklist import paid_on_list_dm, worklist_page
 from bot.clock import team_today
+from bot.dunning.records import cancel_for_payments
 from bot.imports.model import ArrivedPayment
 from bot.language.render import speaking
 from bot.outbox.records import State, enqueue
@@ -63,6 +65,7 @@ def payments_arrived(
         _tell_agent(session, runtime, agent, day, [(listed[pk], paid) for pk, paid in payments.items()], now)
     actor = recorded_by.get(arrived[0].payment_id) or "import"
     clear_answered(session, runtime, {payment.account_pk for payment in arrived}, actor=actor, now=now)
+    cancel_for_payments(session, {payment.account_pk for payment in arrived}, actor=actor, now=now)
     return set(latest)
 
 
