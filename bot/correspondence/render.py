@@ -13,12 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.meta
-import matplotlib
-from fpdf import FPDF
 
 from bot.correspondence.model import (
     DocumentFacts,
@@ -223,20 +221,37 @@ def document_context(facts: DocumentFacts) -> dict[str, Any]:
     }
 
 
-_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# (family, style, file in matplotlib's fonts/ttf)
+_PDF_FONTS = (("DejaVu", "", "DejaVuSans.ttf"), ("DejaVu", "B", "DejaVuSans-Bold.ttf"))
+
+
+def _new_pdf() -> FPDF:
+    """An A4 document with the fonts added. fpdf2 and matplotlib (whose DejaVu Sans it is) load on
+    the first PDF, not in every process that only renders text: together they are most of the
+    command line's start-up. (fpdf2 parses the fonts again for every document, most of its time;
+    a parsed font cannot be shared, since writing a document subsets it in place.)"""
+    import matplotlib
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for family, style, file in _PDF_FONTS:
+        pdf.add_font(family, style, str(fonts / file))
+    return pdf
 
 
 def document_pdf(facts: DocumentFacts, subject: str, text: str) -> bytes:
     """An A4 page (or more) of the text part under the creditor's letterhead and the customer's
     address, in DejaVu Sans (matplotlib's copy: every Latin accent and currency sign). Dated by the
     document, not the clock, so the same facts give the same bytes."""
-    pdf = FPDF(format="A4")
+    pdf = _new_pdf()
     pdf.set_creation_date(datetime(facts.today.year, facts.today.month, facts.today.day, tzinfo=UTC))
     pdf.set_title(subject)
     pdf.set_author(facts.creditor_name)
     pdf.set_lang(facts.language)
-    pdf.add_font("DejaVu", "", str(_FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(_FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_margins(20, 20, 20)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 12)
