@@ -192,3 +192,23 @@ def test_a_command_run_in_process_leaves_other_log_handlers_their_tracebacks(
         logging.getLogger("elsewhere").exception("failed after a command")
     assert caplog.records[-1].exc_info is not None
     assert "Traceback" in caplog.text and "RuntimeError: boom" in caplog.text
+
+
+def test_a_serving_bots_log_leaves_out_the_pdf_and_mail_libraries_chatter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """fontTools tells each font subset of each PDF at INFO (hundreds of lines for a morning's
+    dunning letters), aiosmtpd each connection: not in the bot's log; their warnings still are."""
+    from bot.correspondence.model import DocumentKind
+    from bot.correspondence.render import document_pdf, sample_facts
+    from wiring.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'collect.db'}")
+    assert main(["db", "upgrade"]) == 0
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    document_pdf(sample_facts(DocumentKind.STATEMENT, "en"), "Statement", "Your balance")
+    assert [r.name for r in caplog.records if r.name.startswith(("fontTools", "fpdf"))] == []
+    logging.getLogger("mail.log").warning("a server said no")
+    assert [r.name for r in caplog.records] == ["mail.log"]

@@ -52,6 +52,7 @@ _OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG
 # These commands report their progress; the others print what they did, and standard error carries
 # only what went wrong.
 _CHATTY_COMMANDS = frozenset({"serve", "sandbox", "db"})
+_QUIET_LIBRARIES = ("fontTools", "fpdf", "mail.log")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -75,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.command in _CHATTY_COMMANDS else logging.WARNING,
         format=LOG_FORMAT,
     )
+    for library in _QUIET_LIBRARIES:
+        # They tell every step at INFO (each font subset of each PDF, each SMTP connection): a
+        # serving bot's log is for what the bot does; their warnings and errors still show.
+        logging.getLogger(library).setLevel(logging.WARNING)
     if args.command not in _CHATTY_COMMANDS:
         # A one-off command's terminal gets one line per problem; tracebacks are for the error log.
         # Only on the terminal's own handler: a handler someone else set up (a test's log capture,

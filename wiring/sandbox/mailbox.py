@@ -4,7 +4,6 @@ sees them arrive. Nothing leaves the machine."""
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 from dataclasses import dataclass
@@ -17,10 +16,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
 SENDER = "Sandbox Credit Co. <collections@sandbox.example>"
-
-# aiosmtpd tells every connection at INFO, its own start-up check included: the sandbox's terminal
-# is for what the bot does.
-logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
