@@ -110,14 +110,7 @@ def document_facts(
         account_id=account.account_id,
         customer_name=account.customer_name,
         email=account.email,
-        address=PostalAddress(
-            account.address_line1,
-            account.address_line2,
-            account.city,
-            account.region,
-            account.postal_code,
-            account.country,
-        ),
+        address=postal_address(account),
         currency=account.currency,
         balance=account.balance,
         original_amount=account.original_amount,
@@ -380,6 +373,17 @@ def cancel_document(session: Session, document: Document, *, reason: str, actor:
         session, at=now, actor=actor, action="document.cancelled", entity="account",
         entity_key=account.account_id, after={**_audited(document), "reason": reason},
     )  # fmt: skip
+
+
+def postal_address(account: Account) -> PostalAddress:
+    return PostalAddress(
+        account.address_line1,
+        account.address_line2,
+        account.city,
+        account.region,
+        account.postal_code,
+        account.country,
+    )
 
 
 def content_hash_of(document: Document) -> str:

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from bot.aging import days_past_due
 from bot.calendar import add_days
-from bot.correspondence.model import DocumentKind, DocumentStatus, PostalAddress, SendChannel
-from bot.correspondence.records import cancel_document, pdf_filename
+from bot.correspondence.model import DocumentKind, DocumentStatus, SendChannel
+from bot.correspondence.records import cancel_document, pdf_filename, postal_address
 from bot.correspondence.rules import has_postal_address
 from bot.dunning.model import SOURCE, DunningFacts, DunningSchedule, Letter, StageCount
 from bot.vocabulary import CLOSED_STATUSES, PromiseStatus
@@ -78,16 +78,7 @@ def dunning_facts(
             email_on=email_on,
             validation_ends=account.validation_ends,
             profile=profile,
-            has_address=has_postal_address(
-                PostalAddress(
-                    account.address_line1,
-                    account.address_line2,
-                    account.city,
-                    account.region,
-                    account.postal_code,
-                    account.country,
-                )
-            ),
+            has_address=has_postal_address(postal_address(account)),
         )
         for account in accounts
     ]
