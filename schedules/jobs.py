@@ -20,6 +20,8 @@ from bot.escalations.job import reminders_due_at, run_reminders
 from bot.imports.job import JOB as IMPORT_FOLDER
 from bot.imports.job import import_folder_due, run_import_folder
 from bot.job_runs import JobReport
+from bot.propensity.job import JOB as TRAIN_SCORE
+from bot.propensity.job import run_train_score
 from bot.reports.job import KINDS, digest_due, job_name, run_digest
 from bot.reports.model import PeriodKind
 from bot.runtime import Runtime
@@ -70,4 +72,7 @@ JOBS: dict[str, ScheduledJob] = {
         import_folder_due,
         lambda runtime, at, by: run_import_folder(runtime, at, by, after_payments=payments_arrived),
     ),
+    # Due all week: claimed per ISO week of the team's calendar, so it trains at the week's first
+    # tick (Monday just after midnight), before that morning's worklists are planned.
+    TRAIN_SCORE: ScheduledJob(TRAIN_SCORE, lambda _runtime, _at: True, run_train_score),
 }

@@ -35,6 +35,7 @@ from storage.schema import current_revision, prepare_schema, upgrade
 from wiring.cli.documents import add_document_command
 from wiring.cli.imports import add_import_command
 from wiring.cli.retention import add_records_commands
+from wiring.cli.score import add_score_command
 from wiring.cli.terminal import StartupError, say
 from wiring.serving import CannotListenError
 
@@ -226,7 +227,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "job",
         metavar="JOB",
-        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest, housekeeping or import-folder",
+        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest, housekeeping,"
+        " import-folder or train-score",
     )
     run.add_argument(
         "--at",
@@ -245,6 +247,7 @@ def _parser() -> argparse.ArgumentParser:
     add_import_command(commands)
     add_records_commands(commands)
     add_document_command(commands)
+    add_score_command(commands)
     return parser
 
 

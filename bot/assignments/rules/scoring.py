@@ -156,16 +156,29 @@ class DayScorer:
 
 
 def reasons(
-    facts: AccountFacts, today: date, weights: ScoreWeights, grace_days: int, most: int = 3
+    facts: AccountFacts,
+    today: date,
+    weights: ScoreWeights,
+    grace_days: int,
+    most: int = 3,
+    propensity_words: str | None = None,
 ) -> list[str]:
     """The parts that weigh most, in words: "promise of $250.00 due today", "91-120 days past due".
 
     The balance is left out: every worklist line shows it already, next to these words.
+    `propensity_words`: the learned propensity's own explanation ("likely to pay: kept 4 of 5
+    promises", bot/propensity), said in place of "propensity to pay 62/100".
     """
     points = part_points(facts, today, weights, grace_days)
     ranked = sorted(range(len(points)), key=lambda index: -points[index])
     worded = [_WORDS[index] for index in ranked if points[index] > 0]
-    return [words(facts, today, grace_days) for words in worded if words is not None][:most]
+    said = []
+    for words in worded:
+        if words is _propensity_words and propensity_words is not None:
+            said.append(propensity_words)
+        elif words is not None:
+            said.append(words(facts, today, grace_days))
+    return said[:most]
 
 
 def reasons_now(

@@ -1,0 +1,210 @@
+"""The learned propensity to pay: features that never look past their snapshot, a backtest that
+recovers a known pattern and beats the rule score, a thin history that falls back, the weekly job
+that trains once and tells the supervisors, and the words that explain a score."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from bot.assignments.rules.scoring import ScoreWeights
+from bot.language.render import speaking
+from bot.propensity.model import (
+    FEATURES,
+    AccountHistory,
+    Backtest,
+    ContactEvent,
+    PaymentEvent,
+    PromiseEvent,
+    ThinHistory,
+)
+from bot.propensity.records import learned_scores
+from bot.propensity.rules import backtest, contributions, explain, features, fit, learned_wins, probability
+from bot.runtime import Runtime
+from schedules.runner import run_job
+from storage.database import Database
+from storage.models import JobRun, OutboxMessage, PropensityModel
+from tests.propensity_portfolio import generated_histories, load_histories
+from wiring.cli.main import main
+
+TODAY = date(2026, 11, 23)
+MONDAY_AT = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Monday, just after midnight in New York
+WEIGHTS = ScoreWeights()
+
+# --- features: nothing on or after the snapshot counts ----------------------------------------------
+
+days = st.integers(min_value=0, max_value=400).map(lambda n: date(2025, 10, 1) + timedelta(days=n))
+outcomes = st.sampled_from(["right-party", "no-answer", "left-message", "refused"])
+channels = st.sampled_from(["call", "sms", "email", "letter"])
+
+
+@st.composite
+def history_and_snapshot(draw: st.DrawFn) -> tuple[AccountHistory, date]:
+    payments = sorted(draw(st.lists(days, max_size=12)))
+    contacts = sorted(
+        (ContactEvent(day, channel, outcome) for day, channel, outcome in draw(
+            st.lists(st.tuples(days, channels, outcomes), max_size=15))),
+        key=lambda c: c.on,
+    )  # fmt: skip
+    promises = []
+    for made, wait, status in draw(st.lists(st.tuples(days, st.integers(0, 30), st.sampled_from(
+            ["open", "kept", "broken", "cancelled"])), max_size=6)):  # fmt: skip
+        promises.append(PromiseEvent(made, status, None if status == "open" else made + timedelta(days=wait)))
+    history = AccountHistory(
+        pk=1,
+        due_date=draw(days),
+        balance=Decimal(draw(st.integers(0, 10_000))),
+        original_amount=Decimal(10_000),
+        language=draw(st.sampled_from([None, "en", "pt-BR", "es", "fr"])),
+        payments=tuple(PaymentEvent(day, Decimal(draw(st.integers(1, 500)))) for day in payments),
+        contacts=tuple(contacts),
+        promises=tuple(sorted(promises, key=lambda p: p.made_on)),
+    )
+    return history, draw(days)
+
+
+def _as_known_on(history: AccountHistory, snapshot: date) -> AccountHistory:
+    """The history as the bot held it at the start of `snapshot`: later events unknown, the
+    balance then, promises resolved later still open."""
+    earlier = tuple(p for p in history.payments if p.on < snapshot)
+    later_paid = sum((p.amount for p in history.payments if p.on >= snapshot), Decimal(0))
+    promises = tuple(
+        p
+        if p.resolved_on is not None and p.resolved_on < snapshot
+        else replace(p, status="open", resolved_on=None)
+        for p in history.promises
+        if p.made_on < snapshot
+    )
+    return replace(
+        history,
+        balance=history.balance + later_paid,
+        payments=earlier,
+        contacts=tuple(c for c in history.contacts if c.on < snapshot),
+        promises=promises,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(history_and_snapshot())
+def test_no_feature_reads_anything_dated_on_or_after_the_snapshot(case: tuple[AccountHistory, date]) -> None:
+    history, snapshot = case
+    assert features(history, snapshot) == features(_as_known_on(history, snapshot), snapshot)
+
+
+@settings(max_examples=100, deadline=None)
+@given(history_and_snapshot())
+def test_features_are_finite_and_in_their_ranges(case: tuple[AccountHistory, date]) -> None:
+    history, snapshot = case
+    row = dict(zip(FEATURES, features(history, snapshot), strict=True))
+    assert all(math.isfinite(value) for value in row.values())
+    for share in ("paid_down_30", "calls_answered", "texts_answered", "emails_answered"):
+        assert 0 <= row[share] <= 1
+    assert 0 <= row["days_since_payment"] <= 365 and 0 <= row["days_past_due"] <= 720
+    assert row["language_en"] + row["language_pt"] + row["language_es"] <= 1
+
+
+# --- the backtest ---------------------------------------------------------------------------------
+
+
+def test_the_backtest_recovers_a_known_pattern_well_above_the_rule_score() -> None:
+    found = backtest(list(generated_histories(300, TODAY)), TODAY, 3, WEIGHTS, 3)
+    assert isinstance(found, Backtest)
+    assert found.auc > 0.7 and found.auc > found.rule_auc + 0.15
+    assert learned_wins(found)
+    # What it learned is the pattern the payers follow: answering texts weighs most, and keeping
+    # promises counts for, breaking them against.
+    weights = dict(zip(found.model.features, found.model.coefficients, strict=True))
+    assert max(weights, key=lambda name: abs(weights[name])) == "texts_answered"
+    assert weights["promises_kept"] > 0 > weights["promises_broken"]
+    # Out of time: trained only on snapshots whose 14 days ended before the test months.
+    assert found.test_start == date(2026, 8, 9) and found.window_end == TODAY - timedelta(days=14)
+    # Calibrated: the deciles rise, and the top one is observed within 10 points of its prediction.
+    observed = [decile.observed for decile in found.calibration]
+    assert observed[-1] > observed[0] and abs(found.calibration[-1].predicted - observed[-1]) < 0.1
+
+
+def test_a_thin_history_falls_back_with_a_reason() -> None:
+    assert isinstance(backtest(list(generated_histories(3, TODAY)), TODAY, 3, WEIGHTS, 3), ThinHistory)
+    assert isinstance(backtest([], TODAY, 3, WEIGHTS, 3), ThinHistory)
+    nobody_pays = [replace(h, payments=()) for h in generated_histories(300, TODAY)]
+    thin = backtest(nobody_pays, TODAY, 3, WEIGHTS, 3)
+    assert isinstance(thin, ThinHistory) and thin.payers == 0
+
+
+def test_contributions_add_up_to_the_score_and_explain_it_in_each_language() -> None:
+    histories = list(generated_histories(200, TODAY))
+    rows = [features(h, TODAY - timedelta(days=28 * k)) for h in histories for k in range(1, 8)]
+    labels = [int(row[FEATURES.index("texts_answered")] > 0.5) for row in rows]
+    model = fit(rows, labels)
+    row = next(r for r, label in zip(rows, labels, strict=True) if label)
+    logit = model.intercept + sum(part for _name, part in contributions(model, row))
+    assert math.isclose(1 / (1 + math.exp(-logit)), probability(model, row), rel_tol=1e-9)
+    said = {}
+    for locale in ("en", "pt-BR", "es"):
+        with speaking(locale):
+            said[locale] = explain(model, row)
+    assert said["en"].startswith("likely to pay") and "answers texts" in said["en"]
+    assert said["pt-BR"].startswith("provável que pague") and "responde a mensagens" in said["pt-BR"]
+    assert said["es"].startswith("probable que pague") and "responde mensajes" in said["es"]
+
+
+# --- the job, the morning and the command line, on the real database ------------------------------
+
+
+@pytest.mark.settings(COLLECT_SUPERVISOR_CHANNEL="C0SUPERVISORS", COLLECT_LANGUAGE="es")
+def test_train_score_runs_once_a_week_stores_the_model_and_tells_the_supervisors(
+    runtime: Runtime, db: Database
+) -> None:
+    load_histories(db, list(generated_histories(300, TODAY)))
+    first = run_job(runtime, "train-score", MONDAY_AT, by="test")
+    again = run_job(runtime, "train-score", MONDAY_AT + timedelta(days=2), by="test")
+    assert first.ran and "adopted" in first.message
+    assert not again.ran and "already ran" in again.message
+    with db.reading() as session:
+        stored = session.scalars(select(PropensityModel)).one()
+        assert stored.version == 1 and stored.adopted and stored.features == list(FEATURES)
+        assert stored.metrics["auc"] > stored.metrics["rule_auc"] + 0.15
+        assert len(stored.metrics["calibration"]) == 10
+        assert (
+            session.scalar(select(func.count()).select_from(JobRun).where(JobRun.job == "train-score")) == 1
+        )
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "train-score")).one()
+        assert told.channel == "C0SUPERVISORS" and "versión 1" in told.payload["text"]
+        learned = learned_scores(session, TODAY, runtime.zone)
+    # The morning's scoring now reads the learned propensity of every open account.
+    assert learned is not None and len(learned.scores) == 300
+    assert all(0 <= score <= 100 for score in learned.scores.values())
+
+
+@pytest.mark.settings(COLLECT_SUPERVISOR_CHANNEL="C0SUPERVISORS")
+def test_a_new_team_trains_nothing_and_is_told_why(runtime: Runtime, db: Database) -> None:
+    load_histories(db, list(generated_histories(4, TODAY)))
+    report = run_job(runtime, "train-score", MONDAY_AT, by="test")
+    assert report.ran and "too thin" in report.message
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(PropensityModel)) == 0
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "train-score")).one()
+        assert "keeps the rule score" in told.payload["text"]
+        assert learned_scores(session, TODAY, runtime.zone) is None
+
+
+def test_score_backtest_on_the_command_line(
+    db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["score", "--backtest", "--today", TODAY.isoformat()]) == 0
+    assert "not enough history to learn from" in capsys.readouterr().out
+    load_histories(db, list(generated_histories(300, TODAY)))
+    assert main(["score", "--backtest", "--months", "3", "--today", TODAY.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert "learned model AUC" in out and "rule score AUC" in out and "calibration by decile" in out
+    assert "the learned score replaces" in out
+    assert main(["score"]) == 0
+    assert "no model trained yet" in capsys.readouterr().out
