@@ -30,22 +30,26 @@ def generated_histories(
         texter, keeper = rng.random() < 0.4, rng.random() < 0.4
         daily = (0.004 + 0.03 * texter + 0.02 * keeper) * (0.5 + rng.random())
         original = Decimal(rng.randrange(2_000, 9_000))
-        payments, contacts, promises = [], [], []
-        day = start
-        while day < today:
-            if rng.random() < daily:
-                payments.append(PaymentEvent(day, PAYMENT))
-            if rng.random() < 0.1:
-                answered = rng.random() < (0.8 if texter else 0.1)
-                contacts.append(ContactEvent(day, "sms", "right-party" if answered else "no-answer"))
-            if rng.random() < 0.07:
-                contacts.append(
-                    ContactEvent(day, "call", "right-party" if rng.random() < 0.3 else "no-answer")
-                )
-            if rng.random() < 0.02 and day + timedelta(days=7) < today:
-                kept = rng.random() < (0.85 if keeper else 0.2)
-                promises.append(PromiseEvent(day, "kept" if kept else "broken", day + timedelta(days=7)))
-            day += timedelta(days=1)
+        # Each kind of event comes after random gaps (a Poisson process a day at a time): a
+        # handful of draws per event rather than several per day, so a million accounts are quick.
+        payments = [PaymentEvent(day, PAYMENT) for day in _days(rng, start, today, daily)]
+        texts = [
+            ContactEvent(
+                day, "sms", "right-party" if rng.random() < (0.8 if texter else 0.1) else "no-answer"
+            )
+            for day in _days(rng, start, today, 0.1)
+        ]
+        calls = [
+            ContactEvent(day, "call", "right-party" if rng.random() < 0.3 else "no-answer")
+            for day in _days(rng, start, today, 0.07)
+        ]
+        contacts = sorted(texts + calls, key=lambda contact: contact.on)
+        promises = [
+            PromiseEvent(
+                day, "kept" if rng.random() < (0.85 if keeper else 0.2) else "broken", day + timedelta(days=7)
+            )
+            for day in _days(rng, start, today - timedelta(days=7), 0.02)
+        ]
         yield AccountHistory(
             pk=pk,
             due_date=start - timedelta(days=rng.randrange(0, 200)),
@@ -58,6 +62,26 @@ def generated_histories(
             contacts=tuple(contacts),
             promises=tuple(promises),
         )
+
+
+def _days(rng: random.Random, start: date, end: date, rate: float) -> Iterator[date]:
+    """Days from `start` to before `end` on which an event with this daily chance happens (each
+    day one shared object: a million accounts' events take no memory of their own for it)."""
+    last = (end - start).days
+    offset = int(rng.expovariate(rate))
+    while offset < last:
+        yield _day(start, offset)
+        offset += 1 + int(rng.expovariate(rate))
+
+
+_DAYS: dict[tuple[date, int], date] = {}
+
+
+def _day(start: date, offset: int) -> date:
+    found = _DAYS.get((start, offset))
+    if found is None:
+        found = _DAYS[(start, offset)] = start + timedelta(days=offset)
+    return found
 
 
 def _at(day: date) -> datetime:

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.assignments.records.worklists import worklist_for
 from bot.assignments.rules.scoring import ScoreWeights
 from bot.language.render import speaking
 from bot.propensity.model import (
@@ -26,11 +27,26 @@ from bot.propensity.model import (
     ThinHistory,
 )
 from bot.propensity.records import learned_scores
-from bot.propensity.rules import backtest, contributions, explain, features, fit, learned_wins, probability
+from bot.propensity.rules import (
+    HistoryIndex,
+    backtest,
+    balance_on,
+    contributions,
+    explain,
+    features,
+    fit,
+    learned_wins,
+    owed_on,
+    paid_within,
+    probability,
+    rule_facts,
+)
 from bot.runtime import Runtime
 from schedules.runner import run_job
 from storage.database import Database
-from storage.models import JobRun, OutboxMessage, PropensityModel
+from storage.models import Assignment, JobRun, OutboxMessage, PropensityModel
+from tests.conftest import MONDAY_9AM
+from tests.portfolio import add_agent
 from tests.propensity_portfolio import generated_histories, load_histories
 from wiring.cli.main import main
 
@@ -96,6 +112,20 @@ def _as_known_on(history: AccountHistory, snapshot: date) -> AccountHistory:
 def test_no_feature_reads_anything_dated_on_or_after_the_snapshot(case: tuple[AccountHistory, date]) -> None:
     history, snapshot = case
     assert features(history, snapshot) == features(_as_known_on(history, snapshot), snapshot)
+
+
+@settings(max_examples=300, deadline=None)
+@given(history_and_snapshot())
+def test_the_indexed_history_gives_exactly_what_the_plain_functions_give(
+    case: tuple[AccountHistory, date],
+) -> None:
+    history, snapshot = case
+    indexed = HistoryIndex(history)
+    assert indexed.features(snapshot) == features(history, snapshot)
+    assert indexed.balance_on(snapshot.toordinal()) == balance_on(history, snapshot)
+    assert indexed.owed_on(snapshot) == owed_on(history, snapshot)
+    assert indexed.paid_within(snapshot) == paid_within(history, snapshot)
+    assert indexed.rule_facts(snapshot) == rule_facts(history, snapshot)
 
 
 @settings(max_examples=100, deadline=None)
@@ -208,3 +238,33 @@ def test_score_backtest_on_the_command_line(
     assert "the learned score replaces" in out
     assert main(["score"]) == 0
     assert "no model trained yet" in capsys.readouterr().out
+
+
+@pytest.fixture
+def base(runtime: Runtime) -> Runtime:
+    return runtime
+
+
+def test_the_morning_ranks_by_the_adopted_model_and_says_why(base: Runtime, db: Database) -> None:
+    # The propensity part weighs most here, so the list is the model's ranking and its words come first.
+    weights = ScoreWeights(propensity=40)
+    runtime = Runtime(
+        settings=base.settings.model_copy(update={"score_weights": weights}), db=db, clock=base.clock
+    )
+    load_histories(db, list(generated_histories(300, TODAY)))
+    add_agent(db, "U0AGENT1", "Ana", languages="en;pt-br;es;pt;es-419", daily_capacity=40)
+    assert run_job(runtime, "train-score", MONDAY_AT, by="test").ran
+    assert run_job(runtime, "daily-assignments", MONDAY_9AM, by="test").ran
+    with db.reading() as session:
+        lines = session.scalars(select(Assignment).order_by(Assignment.rank)).all()
+        learned = learned_scores(session, TODAY, runtime.zone)
+    assert learned is not None and len(lines) == 40
+    # The list is the accounts the model finds likeliest to pay, each saying so in words.
+    chosen = [learned.scores[line.account_pk] for line in lines]
+    assert min(chosen) >= sorted(learned.scores.values())[-60]
+    assert all(any(reason.startswith("likely to pay (") for reason in line.reasons) for line in lines[:10])
+    with db.reading() as session:
+        worded = worklist_for(
+            session, "U0AGENT1", TODAY, runtime.zone, weights=runtime.settings.score_weights
+        )
+    assert any(reason.startswith("likely to pay (") for reason in worded.lines[0].reasons)

@@ -39,10 +39,16 @@ def _rows(session: Session, query: Select[*tuple[Any, ...]]) -> Any:
 
 
 def histories(
-    session: Session, zone: ZoneInfo, *, since: date | None = None, open_only: bool = False
+    session: Session,
+    zone: ZoneInfo,
+    *,
+    since: date | None = None,
+    open_only: bool = False,
+    pks: Sequence[int] | None = None,
 ) -> list[AccountHistory]:
     """Every account's history (events from `since` on, when given), in account order; the open
-    accounts owing something only, with `open_only` (the morning's scoring)."""
+    accounts owing something only, with `open_only` (the morning's scoring); these accounts only,
+    with `pks` (a worklist's few)."""
     accounts = select(
         Account.id, Account.due_date, Account.balance, Account.original_amount, Account.language,
         Account.risk_score, Account.created_at,
@@ -51,21 +57,29 @@ def histories(
         accounts = accounts.where(
             and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0))
         )
+    if pks is not None:
+        accounts = accounts.where(Account.id.in_(list(pks)))
     start = datetime.combine(since, time(0), zone) if since is not None else None
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
     paid_query = select(Payment.account_pk, Payment.received_at, Payment.amount)
     if start is not None:
         paid_query = paid_query.where(Payment.received_at >= start)
+    if pks is not None:
+        paid_query = paid_query.where(Payment.account_pk.in_(list(pks)))
     for pk, at, amount in _rows(session, paid_query):
         payments[pk].append(PaymentEvent(local_day(at, zone), amount))
     contacts: dict[int, list[ContactEvent]] = defaultdict(list)
     tried_query = select(Contact.account_pk, Contact.at, Contact.channel, Contact.outcome)
     if start is not None:
         tried_query = tried_query.where(Contact.at >= start)
+    if pks is not None:
+        tried_query = tried_query.where(Contact.account_pk.in_(list(pks)))
     for pk, at, channel, outcome in _rows(session, tried_query):
         contacts[pk].append(ContactEvent(local_day(at, zone), channel, outcome))
     promises: dict[int, list[PromiseEvent]] = defaultdict(list)
     made_query = select(Promise.account_pk, Promise.made_at, Promise.status, Promise.resolved_at)
+    if pks is not None:
+        made_query = made_query.where(Promise.account_pk.in_(list(pks)))
     for pk, made_at, status, resolved_at in _rows(session, made_query):
         resolved = local_day(resolved_at, zone) if resolved_at is not None else None
         promises[pk].append(PromiseEvent(local_day(made_at, zone), status, resolved))
@@ -167,9 +181,7 @@ def learned_rows(
 ) -> dict[int, tuple[float, ...]]:
     """Today's feature rows of the open accounts (of `pks` only, when given)."""
     since = date.fromordinal(max(1, today.toordinal() - DAYS_CAP))
-    found = histories(session, zone, since=since, open_only=True)
-    wanted = set(pks) if pks is not None else None
-    return {h.pk: features(h, today) for h in found if wanted is None or h.pk in wanted}
+    return {h.pk: features(h, today) for h in histories(session, zone, since=since, open_only=True, pks=pks)}
 
 
 def learned_scores(session: Session, today: date, zone: ZoneInfo) -> LearnedScores | None:

@@ -182,14 +182,18 @@ def reasons(
 
 
 def reasons_now(
-    facts: AccountFacts | None, today: date, weights: ScoreWeights, grace_days: int
+    facts: AccountFacts | None,
+    today: date,
+    weights: ScoreWeights,
+    grace_days: int,
+    propensity_words: str | None = None,
 ) -> tuple[str, ...]:
     """A worklist line's reasons as its account stands now (after today's payments, promises and
     contacts), worded as the morning's were; none for an account no longer open or owing nothing
     (`facts` None), whose line shows its status instead."""
     if facts is None or facts.balance <= 0:
         return ()
-    return tuple(reasons(facts, today, weights, grace_days))
+    return tuple(reasons(facts, today, weights, grace_days, propensity_words=propensity_words))
 
 
 def _balance_points(balance: Decimal, weights: ScoreWeights) -> float:
