@@ -26,7 +26,7 @@ from bot.propensity.model import (
     PromiseEvent,
     ThinHistory,
 )
-from bot.propensity.records import learned_scores
+from bot.propensity.records import histories, learned_rows, learned_scores
 from bot.propensity.rules import (
     HistoryIndex,
     backtest,
@@ -44,7 +44,7 @@ from bot.propensity.rules import (
 from bot.runtime import Runtime
 from schedules.runner import run_job
 from storage.database import Database
-from storage.models import Assignment, JobRun, OutboxMessage, PropensityModel
+from storage.models import Assignment, JobRun, OutboxMessage, Payment, PropensityModel
 from tests.conftest import MONDAY_9AM
 from tests.portfolio import add_agent
 from tests.propensity_portfolio import generated_histories, load_histories
@@ -268,3 +268,20 @@ def test_the_morning_ranks_by_the_adopted_model_and_says_why(base: Runtime, db: 
             session, "U0AGENT1", TODAY, runtime.zone, weights=runtime.settings.score_weights
         )
     assert any(reason.startswith("likely to pay (") for reason in worded.lines[0].reasons)
+
+
+def test_the_mornings_rows_summed_by_the_database_equal_the_features_of_each_history(
+    runtime: Runtime, db: Database
+) -> None:
+    generated = list(generated_histories(120, TODAY))
+    load_histories(db, generated)
+    with db.transaction() as session:
+        # A payment already received this morning is added back to the balance, as features() does.
+        session.add(Payment(account_pk=1, amount=Decimal("10.00"), currency="USD", received_at=MONDAY_9AM,
+                            recorded_by="test", created_at=MONDAY_9AM))  # fmt: skip
+    with db.reading() as session:
+        summed = learned_rows(session, TODAY, runtime.zone)
+        held = {h.pk: features(h, TODAY) for h in histories(session, runtime.zone)}
+        some = learned_rows(session, TODAY, runtime.zone, [1, 7])
+    assert summed == held and len(summed) == 120
+    assert some == {1: held[1], 7: held[7]}

@@ -457,3 +457,11 @@ def test_every_block_kit_type_the_bot_builds_is_one_the_page_renders() -> None:
     for source in (ROOT / "bot" / "blocks").rglob("*.py"):
         used |= set(re.findall(r'"type": "([a-z_]+)"', source.read_text()))
     assert used and used - rendered == set()
+
+
+def test_training_the_propensity_score_on_a_new_team_tells_the_supervisors_why_not(
+    sandbox: RunningSandbox,
+) -> None:
+    call(sandbox, "/api/run", {"job": "train-score"})
+    told = [m for m in state(sandbox, SUPERVISOR)["messages"]["C0SUPERVISORS"] if "propensity" in m["text"]]
+    assert len(told) == 1 and "keeps the rule score" in told[0]["text"]

@@ -252,6 +252,11 @@ def plan_day(
         )
     )  # fmt: skip
     allocation = allocate(candidates, slots)
+    if learned is not None:
+        # Only the listed accounts' rows are worded later: the rest need not outlive the scoring.
+        placed = {candidate.pk for found in allocation.lists.values() for candidate in found}
+        learned = LearnedScores(learned.model, {pk: learned.rows[pk] for pk in placed if pk in learned.rows},
+                                learned.scores)  # fmt: skip
     return DayPlan(
         work_date=today,
         allocation=allocation,
