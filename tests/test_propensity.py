@@ -40,6 +40,7 @@ from bot.propensity.rules import (
     paid_within,
     probability,
     rule_facts,
+    sampling_step,
 )
 from bot.runtime import Runtime
 from schedules.runner import run_job
@@ -285,3 +286,17 @@ def test_the_mornings_rows_summed_by_the_database_equal_the_features_of_each_his
         some = learned_rows(session, TODAY, runtime.zone, [1, 7])
     assert summed == held and len(summed) == 120
     assert some == {1: held[1], 7: held[7]}
+
+
+def test_a_large_portfolio_trains_on_an_even_sample_of_its_accounts(runtime: Runtime, db: Database) -> None:
+    assert [sampling_step(n) for n in (0, 1, 100_000, 100_001, 1_000_000)] == [1, 1, 1, 2, 10]
+    load_histories(db, list(generated_histories(30, TODAY)))
+    with db.reading() as session:
+        sample = histories(session, runtime.zone, every=7)
+        everyone = {h.pk: h for h in histories(session, runtime.zone)}
+    assert [h.pk for h in sample] == [7, 14, 21, 28]
+    assert all(h == everyone[h.pk] for h in sample)
+    # The generator draws each account from its own seed: a sample is those accounts as in full.
+    assert list(generated_histories(30, TODAY, every=7)) == [
+        h for h in generated_histories(30, TODAY) if h.pk % 7 == 0
+    ]

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from bot.propensity.model import AccountHistory, Backtest, ThinHistory, TrainedModel
-from bot.propensity.records import histories, latest_model
-from bot.propensity.rules import backtest, final_examples, fit, learned_wins
+from bot.propensity.records import account_count, histories, latest_model
+from bot.propensity.rules import backtest, final_examples, fit, learned_wins, sampling_step
 from bot.settings import Settings
 from storage.database import Database
 
@@ -16,8 +16,9 @@ DEFAULT_MONTHS = 3
 
 
 def portfolio_history(db: Database, settings: Settings) -> list[AccountHistory]:
+    """The history the training learns from: every account's, or a large portfolio's sample."""
     with db.reading() as session:
-        return histories(session, settings.zone)
+        return histories(session, settings.zone, every=sampling_step(account_count(session)))
 
 
 def run_backtest(

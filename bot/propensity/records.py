@@ -47,10 +47,11 @@ def histories(
     since: date | None = None,
     open_only: bool = False,
     pks: Sequence[int] | None = None,
+    every: int = 1,
 ) -> list[AccountHistory]:
     """Every account's history (events from `since` on, when given), in account order; the open
-    accounts owing something only, with `open_only` (the morning's scoring); these accounts only,
-    with `pks` (a worklist's few)."""
+    accounts owing something only, with `open_only`; these accounts only, with `pks`; those whose
+    record id is a multiple of `every` only (the training's sample of a large portfolio)."""
     accounts = select(
         Account.id, Account.due_date, Account.balance, Account.original_amount, Account.language,
         Account.risk_score, Account.created_at,
@@ -61,6 +62,8 @@ def histories(
         )
     if pks is not None:
         accounts = accounts.where(Account.id.in_(list(pks)))
+    if every > 1:
+        accounts = accounts.where(Account.id % every == 0)
     start = datetime.combine(since, time(0), zone) if since is not None else None
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
     paid_query = select(Payment.account_pk, Payment.received_at, Payment.amount)
@@ -68,6 +71,8 @@ def histories(
         paid_query = paid_query.where(Payment.received_at >= start)
     if pks is not None:
         paid_query = paid_query.where(Payment.account_pk.in_(list(pks)))
+    if every > 1:
+        paid_query = paid_query.where(Payment.account_pk % every == 0)
     for pk, at, amount in _rows(session, paid_query):
         payments[pk].append(PaymentEvent(local_day(at, zone), amount))
     contacts: dict[int, list[ContactEvent]] = defaultdict(list)
@@ -76,12 +81,16 @@ def histories(
         tried_query = tried_query.where(Contact.at >= start)
     if pks is not None:
         tried_query = tried_query.where(Contact.account_pk.in_(list(pks)))
+    if every > 1:
+        tried_query = tried_query.where(Contact.account_pk % every == 0)
     for pk, at, channel, outcome in _rows(session, tried_query):
         contacts[pk].append(ContactEvent(local_day(at, zone), channel, outcome))
     promises: dict[int, list[PromiseEvent]] = defaultdict(list)
     made_query = select(Promise.account_pk, Promise.made_at, Promise.status, Promise.resolved_at)
     if pks is not None:
         made_query = made_query.where(Promise.account_pk.in_(list(pks)))
+    if every > 1:
+        made_query = made_query.where(Promise.account_pk % every == 0)
     for pk, made_at, status, resolved_at in _rows(session, made_query):
         resolved = local_day(resolved_at, zone) if resolved_at is not None else None
         promises[pk].append(PromiseEvent(local_day(made_at, zone), status, resolved))
@@ -108,6 +117,10 @@ def histories(
             )
         )
     return found
+
+
+def account_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Account)) or 0
 
 
 def latest_model(session: Session) -> StoredModel | None:
