@@ -244,7 +244,8 @@ def plan_day(
     members, slots, away = working_agents(session, today, settings.default_daily_capacity)
     calls, unknown_calls = recent_calls(session, today, zone, skipped, leaving_out)
     left_off: Counter[str] = Counter()
-    learned = learned_scores(session, today, zone)
+    # Only when it counts: with the propensity part switched off, the morning reads nothing more.
+    learned = learned_scores(session, today, zone) if settings.score_weights.propensity > 0 else None
     candidates = list(
         _candidates(
             session, today, settings, calls, left_off, skipped, [*leaving_out, *unknown_calls],

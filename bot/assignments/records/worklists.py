@@ -88,7 +88,8 @@ def worklist_for(
         .where(Assignment.work_date == day, Assignment.agent == agent_id)
         .order_by(Assignment.rank)
     ).all()
-    learned = _learned_now(session, [row[2] for row in rows], day, zone) if weights is not None else None
+    worded_by_model = weights is not None and weights.propensity > 0
+    learned = _learned_now(session, [row[2] for row in rows], day, zone) if worded_by_model else None
     lines = []
     for row in rows:
         (
