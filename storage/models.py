@@ -451,6 +451,21 @@ class PropensityModel(Base):
     scales: Mapped[list[float]] = mapped_column(JSON)
 
 
+class PropensityScore(Base):
+    """An open account's learned propensity for one team day, worked out at the day's first tick
+    (bot.propensity.job, learned-scores): every feature window ends at the team's midnight, so the
+    morning finds the same scores it would compute, and reads one row per account instead of a year
+    of events. Replaced whole each day."""
+
+    __tablename__ = "propensity_scores"
+
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date]
+    version: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    features: Mapped[list[float]] = mapped_column(JSON)
+
+
 class ComplianceRefusal(Base):
     """An action the contact rules refused: who tried what, when, on which account, under which rule.
     Counted per agent in the digests as attempted breaches, so that a supervisor can coach."""

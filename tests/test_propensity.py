@@ -26,7 +26,7 @@ from bot.propensity.model import (
     PromiseEvent,
     ThinHistory,
 )
-from bot.propensity.records import histories, learned_rows, learned_scores
+from bot.propensity.records import histories, learned_rows, learned_scores, rows_of
 from bot.propensity.rules import (
     HistoryIndex,
     backtest,
@@ -255,6 +255,7 @@ def test_the_morning_ranks_by_the_adopted_model_and_says_why(base: Runtime, db: 
     load_histories(db, list(generated_histories(300, TODAY)))
     add_agent(db, "U0AGENT1", "Ana", languages="en;pt-br;es;pt;es-419", daily_capacity=40)
     assert run_job(runtime, "train-score", MONDAY_AT, by="test").ran
+    assert run_job(runtime, "learned-scores", MONDAY_AT, by="test").ran
     assert run_job(runtime, "daily-assignments", MONDAY_9AM, by="test").ran
     with db.reading() as session:
         lines = session.scalars(select(Assignment).order_by(Assignment.rank)).all()
@@ -300,3 +301,27 @@ def test_a_large_portfolio_trains_on_an_even_sample_of_its_accounts(runtime: Run
     assert list(generated_histories(30, TODAY, every=7)) == [
         h for h in generated_histories(30, TODAY) if h.pk % 7 == 0
     ]
+
+
+def test_the_days_scores_stored_at_midnight_are_the_ones_the_morning_would_compute(
+    runtime: Runtime, db: Database
+) -> None:
+    load_histories(db, list(generated_histories(300, TODAY)))
+    nothing = run_job(runtime, "learned-scores", MONDAY_AT - timedelta(days=1), by="test")
+    assert nothing.ran and "rule score stands" in nothing.message
+    assert run_job(runtime, "train-score", MONDAY_AT, by="test").ran
+    with db.reading() as session:
+        live = learned_scores(session, TODAY, runtime.zone)
+    stored = run_job(runtime, "learned-scores", MONDAY_AT, by="test")
+    assert stored.ran and stored.message == f"300 accounts scored for {TODAY}"
+    assert not run_job(runtime, "learned-scores", MONDAY_9AM, by="test").ran
+    with db.reading() as session:
+        morning = learned_scores(session, TODAY, runtime.zone)
+        assert live is not None and morning is not None
+        assert morning.scores == live.scores and morning.rows == {}
+        assert rows_of(session, morning, TODAY, runtime.zone, [1, 2, 3]) == {
+            pk: live.rows[pk] for pk in (1, 2, 3)
+        }
+        # Tomorrow's morning does not take today's scores: it works them out until its own are stored.
+        tomorrow = learned_scores(session, TODAY + timedelta(days=1), runtime.zone)
+    assert tomorrow is not None and tomorrow.rows

@@ -13,12 +13,13 @@ from bot.job_runs import JobReport, already_ran, claim, describe, run_key
 from bot.outbox.records import enqueue
 from bot.propensity.desk import adoptable_model, backtest_of, metrics_of, portfolio_history
 from bot.propensity.model import ThinHistory, Training
-from bot.propensity.records import save_model
+from bot.propensity.records import save_model, store_day_scores
 from bot.propensity.render import training_message
 from bot.propensity.rules import learned_wins
 from bot.runtime import Runtime
 
 JOB = "train-score"
+DAY_SCORES = "learned-scores"
 
 
 def week_of(at: datetime, runtime: Runtime) -> str:
@@ -76,3 +77,26 @@ def run_train_score(runtime: Runtime, at: datetime, by: str) -> JobReport:
     except IntegrityError:
         return JobReport(JOB, period, False, f"{JOB} for {period} was run by another process")
     return JobReport(JOB, period, True, said)
+
+
+def run_learned_scores(runtime: Runtime, at: datetime, by: str) -> JobReport:
+    """At the team day's first tick: every open account's learned score for the day, stored, so
+    that the morning run reads one row per account (bot.propensity.records.store_day_scores)."""
+    today = team_today(at, runtime.zone)
+    period = today.isoformat()
+    with runtime.db.reading() as session:
+        done = already_ran(session, DAY_SCORES, period)
+        if done is not None:
+            return JobReport(DAY_SCORES, period, False, describe(done))
+    try:
+        with runtime.db.transaction() as session:
+            if runtime.settings.score_weights.propensity > 0:
+                stored = store_day_scores(session, today, runtime.zone)
+            else:
+                stored = None
+            claim(session, DAY_SCORES, period, at, by, {"accounts": stored})
+    except IntegrityError:
+        return JobReport(DAY_SCORES, period, False, f"{DAY_SCORES} for {period} was run by another process")
+    if stored is None:
+        return JobReport(DAY_SCORES, period, True, "no learned model in use: the rule score stands")
+    return JobReport(DAY_SCORES, period, True, f"{stored} accounts scored for {period}")

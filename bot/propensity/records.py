@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record
@@ -29,7 +29,7 @@ from bot.propensity.model import (
 )
 from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, PAST_DUE_CAP, RECENT_DAYS, percent, probabilities
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
-from storage.models import Account, Contact, Payment, Promise, PropensityModel
+from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore, table_of
 from storage.types import money_sum
 
 CHUNK = 20_000
@@ -308,11 +308,73 @@ def _answered_share(channels: dict[str, tuple[int, int]], channel: str) -> float
 
 
 def learned_scores(session: Session, today: date, zone: ZoneInfo) -> LearnedScores | None:
-    """The adopted model's scores of every open account, worked out all at once (numpy); None
-    while no model has beaten the rule score."""
-    model = adopted_model(session)
-    if model is None:
+    """The adopted model's scores of every open account: the day's, stored at its first tick
+    (store_day_scores), or else worked out now, all at once; None while no model has beaten the
+    rule score. The feature rows come along only when worked out now (rows_of reads the listed
+    accounts' afterwards)."""
+    latest = latest_model(session)
+    if latest is None or not latest.adopted:
+        return None
+    stored = select(PropensityScore.account_pk, PropensityScore.score).where(
+        PropensityScore.day == today, PropensityScore.version == latest.version
+    )
+    # iter(): a Result has keys(), which dict() would take for a mapping's.
+    scores: dict[int, int] = dict(iter(_rows(session, stored)))
+    if scores:
+        return LearnedScores(latest.model, {}, scores)
+    rows = learned_rows(session, today, zone)
+    found = probabilities(latest.model, list(rows.values()))
+    return LearnedScores(
+        latest.model, rows, {pk: percent(float(p)) for pk, p in zip(rows, found, strict=True)}
+    )
+
+
+def rows_of(
+    session: Session,
+    learned: LearnedScores,
+    today: date,
+    zone: ZoneInfo,
+    pks: Sequence[int],
+    chunk: int = 5_000,
+) -> dict[int, tuple[float, ...]]:
+    """The feature rows of these accounts (the ones on a list), to word their reasons: as the
+    scores came, from the day's stored rows, or worked out now."""
+    wanted = [pk for pk in pks if pk in learned.scores]
+    found = {pk: learned.rows[pk] for pk in wanted if pk in learned.rows}
+    missing = [pk for pk in wanted if pk not in found]
+    for start in range(0, len(missing), chunk):
+        part = missing[start : start + chunk]
+        stored = select(PropensityScore.account_pk, PropensityScore.features).where(
+            PropensityScore.day == today, PropensityScore.account_pk.in_(part)
+        )
+        found.update((pk, tuple(float(x) for x in row)) for pk, row in session.execute(stored))
+        left = [pk for pk in part if pk not in found]
+        if left:
+            found.update(learned_rows(session, today, zone, left))
+    return found
+
+
+def store_day_scores(session: Session, today: date, zone: ZoneInfo, chunk: int = 10_000) -> int | None:
+    """Every open account's learned score for `today`, replacing yesterday's: the number stored,
+    or None while no model is adopted. Every feature window ends at the team's midnight, so scores
+    stored at the day's first tick are the ones the morning would compute."""
+    latest = latest_model(session)
+    session.execute(delete(PropensityScore))
+    if latest is None or not latest.adopted:
         return None
     rows = learned_rows(session, today, zone)
-    found = probabilities(model, list(rows.values()))
-    return LearnedScores(model, rows, {pk: percent(float(p)) for pk, p in zip(rows, found, strict=True)})
+    found = probabilities(latest.model, list(rows.values()))
+    table = table_of(PropensityScore)
+    batch = [
+        {
+            "account_pk": pk,
+            "day": today,
+            "version": latest.version,
+            "score": percent(float(p)),
+            "features": list(row),
+        }
+        for (pk, row), p in zip(rows.items(), found, strict=True)
+    ]
+    for start in range(0, len(batch), chunk):
+        session.execute(insert(table), batch[start : start + chunk])
+    return len(batch)

@@ -228,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
         "job",
         metavar="JOB",
         help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest, housekeeping,"
-        " import-folder or train-score",
+        " import-folder, train-score or learned-scores",
     )
     run.add_argument(
         "--at",

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 JOB_LABELS = {
     "train-score": "Train the propensity score",
+    "learned-scores": "Score with the learned model",
     "daily-assignments": "Morning worklists",
     "escalation-reminders": "Escalation reminders",
     "supervisor-alerts": "Supervisor alerts",

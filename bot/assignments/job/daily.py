@@ -138,7 +138,8 @@ def _lines_with_reasons(
 
     def line(facts: AccountFacts) -> Assignment:
         agent, rank, score = placed[facts.pk]
-        row = learned.rows.get(facts.pk) if learned is not None else None
+        # An account opened since the day's scores were stored has none: the rule score words it.
+        row = learned.rows.get(facts.pk) if learned is not None and facts.pk in learned.scores else None
         with speaking(locales[agent]):
             if learned is not None and row is not None:
                 # Worded as scored: the learned propensity, explained by its largest contributions.

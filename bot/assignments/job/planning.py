@@ -22,7 +22,7 @@ from bot.calendar import local_day
 from bot.compliance.rules.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
 from bot.job_faults import RowRef, SkippedRows
 from bot.propensity.model import LearnedScores
-from bot.propensity.records import learned_scores
+from bot.propensity.records import learned_scores, rows_of
 from bot.settings import Settings
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Absence, Account, Agent, Contact, Promise
@@ -255,9 +255,8 @@ def plan_day(
     allocation = allocate(candidates, slots)
     if learned is not None:
         # Only the listed accounts' rows are worded later: the rest need not outlive the scoring.
-        placed = {candidate.pk for found in allocation.lists.values() for candidate in found}
-        learned = LearnedScores(learned.model, {pk: learned.rows[pk] for pk in placed if pk in learned.rows},
-                                learned.scores)  # fmt: skip
+        placed = sorted(candidate.pk for found in allocation.lists.values() for candidate in found)
+        learned = LearnedScores(learned.model, rows_of(session, learned, today, zone, placed), learned.scores)
     return DayPlan(
         work_date=today,
         allocation=allocation,

@@ -1,4 +1,5 @@
-"""propensity_models: each weekly training of the learned propensity to pay, inspectable as JSON
+"""propensity_models: each weekly training of the learned propensity to pay, inspectable as JSON;
+propensity_scores: the day's learned score of each open account, worked out at midnight
 
 Revision ID: 0025
 Revises: 0022
@@ -32,13 +33,29 @@ def upgrade() -> None:
         sa.Column("metrics", sa.JSON(), nullable=False),
         sa.Column("features", sa.JSON(), nullable=False),
         sa.Column("coefficients", sa.JSON(), nullable=False),
-        sa.Column("intercept", sa.Float(), nullable=False),
+        sa.Column("intercept", sa.Double(), nullable=False),
         sa.Column("means", sa.JSON(), nullable=False),
         sa.Column("scales", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_propensity_models")),
         sa.UniqueConstraint("version", name=op.f("uq_propensity_models_version")),
     )
+    op.create_table(
+        "propensity_scores",
+        sa.Column("account_pk", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("features", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_pk"],
+            ["accounts.id"],
+            name=op.f("fk_propensity_scores_account_pk_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_pk", name=op.f("pk_propensity_scores")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("propensity_scores")
     op.drop_table("propensity_models")
