@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.assignments.records.worklists import worklist_for
 from bot.assignments.rules.scoring import ScoreWeights
@@ -45,7 +45,7 @@ from bot.propensity.rules import (
 from bot.runtime import Runtime
 from schedules.runner import run_job
 from storage.database import Database
-from storage.models import Assignment, JobRun, OutboxMessage, Payment, PropensityModel
+from storage.models import Assignment, JobRun, OutboxMessage, Payment, PropensityModel, SkippedRow
 from tests.conftest import MONDAY_9AM
 from tests.portfolio import add_agent
 from tests.propensity_portfolio import generated_histories, load_histories
@@ -325,3 +325,22 @@ def test_the_days_scores_stored_at_midnight_are_the_ones_the_morning_would_compu
         # Tomorrow's morning does not take today's scores: it works them out until its own are stored.
         tomorrow = learned_scores(session, TODAY + timedelta(days=1), runtime.zone)
     assert tomorrow is not None and tomorrow.rows
+
+
+def test_an_unreadable_account_leaves_the_morning_on_the_rule_score_not_stopped(
+    runtime: Runtime, db: Database
+) -> None:
+    load_histories(db, list(generated_histories(300, TODAY)))
+    add_agent(db, "U0AGENT1", "Ana", languages="en;pt-br;es;pt;es-419", daily_capacity=40)
+    assert run_job(runtime, "train-score", MONDAY_AT, by="test").ran
+    # A value the driver cannot read, as only a direct write to the database leaves it.
+    unreadable = "'soon'" if db.is_sqlite else "'infinity'"
+    with db.transaction() as session:
+        session.execute(text(f"UPDATE accounts SET due_date = {unreadable} WHERE id = 5"))
+    report = run_job(runtime, "daily-assignments", MONDAY_9AM, by="test")
+    assert report.ran and not report.failed
+    with db.reading() as session:
+        lines = session.scalars(select(Assignment)).all()
+        skipped = [row.row_key for row in session.scalars(select(SkippedRow))]
+    assert len(lines) == 40 and all(line.account_pk != 5 for line in lines)
+    assert any("learned propensity" in key for key in skipped)

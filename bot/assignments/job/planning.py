@@ -244,8 +244,7 @@ def plan_day(
     members, slots, away = working_agents(session, today, settings.default_daily_capacity)
     calls, unknown_calls = recent_calls(session, today, zone, skipped, leaving_out)
     left_off: Counter[str] = Counter()
-    # Only when it counts: with the propensity part switched off, the morning reads nothing more.
-    learned = learned_scores(session, today, zone) if settings.score_weights.propensity > 0 else None
+    learned = _learned(session, today, settings, skipped)
     candidates = list(
         _candidates(
             session, today, settings, calls, left_off, skipped, [*leaving_out, *unknown_calls],
@@ -256,7 +255,10 @@ def plan_day(
     if learned is not None:
         # Only the listed accounts' rows are worded later: the rest need not outlive the scoring.
         placed = sorted(candidate.pk for found in allocation.lists.values() for candidate in found)
-        learned = LearnedScores(learned.model, rows_of(session, learned, today, zone, placed), learned.scores)
+        rows: dict[int, tuple[float, ...]] = {}
+        with skipped.row(LEARNED_ROWS), session.begin_nested():
+            rows = rows_of(session, learned, today, zone, placed)
+        learned = LearnedScores(learned.model, rows, learned.scores)
     return DayPlan(
         work_date=today,
         allocation=allocation,
@@ -266,6 +268,21 @@ def plan_day(
         seniors_at_work=any(slot.takes_high_value and slot.capacity > 0 for slot in slots),
         learned=learned,
     )
+
+
+LEARNED = RowRef("the learned propensity scores (the rule score ranks today)")
+LEARNED_ROWS = RowRef("the learned propensity's words (the rule score's words today)")
+
+
+def _learned(session: Session, today: date, settings: Settings, skipped: SkippedRows) -> LearnedScores | None:
+    """The adopted learned scores, when the propensity part counts at all; a fault reading them (a
+    value only a direct write could leave) leaves the day on the rule score, told, rather than
+    stopping the morning for everyone. In a savepoint, so that PostgreSQL goes on after it."""
+    if settings.score_weights.propensity <= 0:
+        return None
+    with skipped.row(LEARNED), session.begin_nested():
+        return learned_scores(session, today, settings.zone)
+    return None
 
 
 SUMMARY_ACCOUNT_IDS = 20
