@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
@@ -42,6 +42,16 @@ def record_id(text: str, *, button: str = N_("button"), hint: str = "") -> int:
     if not is_record_id(text):
         raise UserError(_("That {button} is not one of mine.").format(button=_(button)), hint)
     return int(text)
+
+
+def clicked_record_id(action: dict[str, Any], block_prefix: str, *, button: str, hint: str = "") -> int:
+    """The id a clicked element names: its value, or for an element without one (a select) the
+    number in its block's id when the bot named that block `<block_prefix>-<number>`. Slack names
+    every other block itself, at random, and a random name can be all digits."""
+    block = str(action.get("block_id", ""))
+    prefix = f"{block_prefix}-"
+    from_block = block.removeprefix(prefix) if block.startswith(prefix) else ""
+    return record_id(str(action.get("value") or from_block), button=button, hint=hint)
 
 
 class CarriedKey:

@@ -12,7 +12,7 @@ from bot.alerts import desk
 from bot.blocks.alerts import alert_handled
 from bot.blocks.kit import Reply
 from bot.ids import ActionId
-from bot.interactions import record_id
+from bot.interactions import clicked_record_id, record_id
 from bot.language.model import N_, _
 from bot.outbox.job import deliver_now
 from bot.runtime import Runtime
@@ -23,10 +23,7 @@ from handlers.forms import tell_person
 def _alert_id(action: dict[str, Any]) -> int:
     """The alert a button names. Only a number is taken from it: who may act on which alert is
     decided on the server (alerts.desk), so a made-up id can do nothing a supervisor may not."""
-    return record_id(
-        str(action.get("value") or str(action.get("block_id", "")).removeprefix("alert-")),
-        button=N_("alert button"),
-    )
+    return clicked_record_id(action, "alert", button=N_("alert button"))
 
 
 def _page(action: dict[str, Any]) -> int:

@@ -18,7 +18,7 @@ from bot.blocks.kit import Reply
 from bot.complaints import desk
 from bot.errors import UserError
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.interactions import CarriedKey, CarriedRefusedError, ComplaintToResolve, record_id
+from bot.interactions import CarriedKey, CarriedRefusedError, ComplaintToResolve, clicked_record_id
 from bot.language.model import N_, _
 from bot.parsing.command import MAX_NOTES_LENGTH
 from bot.runtime import Runtime
@@ -32,11 +32,7 @@ _LIST_HINT = N_("Type `/collect complaints` to see the open complaints and their
 
 def _complaint_id(action: dict[str, Any]) -> int:
     """The number a button names: its value, or for the select its block's `complaint-<number>`."""
-    return record_id(
-        str(action.get("value") or str(action.get("block_id", "")).removeprefix("complaint-")),
-        button=N_("complaint button"),
-        hint=_(_LIST_HINT),
-    )
+    return clicked_record_id(action, "complaint", button=N_("complaint button"), hint=_(_LIST_HINT))
 
 
 def register(app: App, runtime: Runtime, answerer: Answerer) -> None:

@@ -113,6 +113,16 @@ def test_a_made_up_button_opens_nothing(desk: RunningBot, value: str, says: str)
     assert desk.slack.calls("views.open") == []
 
 
+@pytest.mark.parametrize("block_id", ["6116", "1", "complaint-", "complaint-x"])
+def test_a_button_without_a_value_in_a_block_the_bot_did_not_name_opens_nothing(
+    desk: RunningBot, block_id: str
+) -> None:
+    message = listed(desk, SAM)
+    action = {"action_id": ActionId.COMPLAINT_RESOLVE, "value": "", "block_id": block_id}
+    assert "not one of mine" in answer_to(desk, click(desk, SAM, message, action))
+    assert desk.slack.calls("views.open") == []
+
+
 def test_a_form_the_bot_did_not_sign_records_nothing(desk: RunningBot) -> None:
     click(desk, SAM, listed(desk, SAM), resolve_button(1))
     form = opened_form(desk)
