@@ -3,6 +3,7 @@ worklist line and queue every direct message and the supervisors' summary."""
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
@@ -34,9 +35,14 @@ from bot.language.render import speaking
 from bot.ledger.records.holds import release_expired_holds
 from bot.outbox.records import enqueue
 from bot.runtime import Runtime
+from bot.strategy.records import challengers_drawn, draw, strategy_in_force
+from bot.strategy.render import channels_words
+from bot.strategy.rules import DayTreatments
 from storage.models import Assignment
 
 JOB = MORNING_RUN
+# The champion/challenger draws: seeded by the system, so no one can tell an account's side ahead.
+_DRAWS = random.SystemRandom()
 T = TypeVar("T")
 
 
@@ -53,6 +59,10 @@ def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
             return JobReport(JOB, period, False, describe(done))
     with runtime.db.transaction() as session:
         release_expired_holds(session, today=today, now=at)
+    with runtime.db.transaction() as session:
+        # Accounts entering a segment that runs a test are drawn for a side before the day is
+        # planned, so that today's list already treats them as drawn.
+        draw(session, strategy_in_force(session, runtime.settings), today, now=at, actor=by, rng=_DRAWS)
     skipped = SkippedRows(JOB)
     plan = _plan(runtime, today, skipped)
     with runtime.db.reading() as session:
@@ -124,7 +134,10 @@ def _lines_with_reasons(
         for agent, found in plan.allocation.lists.items()
         for rank, candidate in enumerate(found, 1)
     }
-    weights, grace = runtime.settings.score_weights, runtime.settings.promise_grace_days
+    grace = runtime.settings.promise_grace_days
+    # Each account's reasons are worded with its treatment's weights, as it was scored.
+    strategy = strategy_in_force(session, runtime.settings)
+    treatments = DayTreatments(strategy, plan.work_date, challengers_drawn(session, strategy))
     rules_on = runtime.settings.compliance_profile != OFF_PROFILE
     hours = contact_zones_of(session, sorted(placed)) if rules_on else {}
     # The answer depends only on the zone and the phone's calling code: a few dozen distinct ones.
@@ -135,8 +148,13 @@ def _lines_with_reasons(
 
     def line(facts: AccountFacts) -> Assignment:
         agent, rank, score = placed[facts.pk]
+        treatment = treatments.treatment(
+            facts.pk, facts.due_date, facts.balance, facts.currency, facts.risk_score, facts.language
+        )
         with speaking(locales[agent]):
-            why = reasons(facts, plan.work_date, weights, grace)
+            why = reasons(facts, plan.work_date, treatment.weights, grace)
+            if treatment.channels:
+                why.append(channels_words(treatment.channels))
         return Assignment(
             work_date=plan.work_date,
             account_pk=facts.pk,

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 from bot.access import is_front_line, may_be_given_accounts, takes_high_value_accounts
 from bot.assignments.model import NamedAccounts
 from bot.assignments.rules.allocation import AgentSlot, Allocation, CandidateFields, allocate
-from bot.assignments.rules.scoring import AccountFacts, DayScorer
+from bot.assignments.rules.scoring import AccountFacts, DayScorer, ScoreWeights
 from bot.calendar import local_day
 from bot.compliance.rules.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
 from bot.job_faults import RowRef, SkippedRows
 from bot.settings import Settings
+from bot.strategy.records import challengers_drawn, strategy_in_force
+from bot.strategy.rules import CADENCE_RULE, DayTreatments, too_soon
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Absence, Account, Agent, Contact, Promise
 
@@ -283,9 +285,24 @@ def _candidates(
     """Every open account that may be contacted today, scored. Runs once per open account, so it
     works on the row's plain values rather than building an AccountFacts for each; a row whose
     values cannot be scored is skipped (and told) instead of stopping the morning for everyone."""
-    scorer = DayScorer(today, settings.score_weights, settings.promise_grace_days)
     zone = settings.zone
     thresholds: dict[str, Decimal] = {}
+    strategy = strategy_in_force(session, settings)
+    grace = settings.promise_grace_days
+    # One scorer per treatment, each memoising its parts (the default strategy has one).
+    scorers: dict[str, DayScorer] = {}
+
+    def scorer_of(name: str, weights: ScoreWeights) -> DayScorer:
+        found = scorers.get(name)
+        if found is None:
+            found = scorers[name] = DayScorer(today, weights, grace)
+        return found
+
+    # Everyone one treatment and no test running (the shipped strategy): no per-account question.
+    treatments = (
+        None if strategy.trivial else DayTreatments(strategy, today, challengers_drawn(session, strategy))
+    )
+    only = scorer_of(strategy.fallback.name, strategy.fallback.weights)
 
     def candidate(row: Row[*tuple[Any, ...]]) -> CandidateFields | None:
         # In facts_query()'s order; the account id and the promised amount are for reasons() only.
@@ -296,6 +313,14 @@ def _candidates(
         if blocked is not None:
             left_off[blocked.rule] += 1
             return None
+        last_contact_on = _local_day(last_contact_at, zone)
+        scorer = only
+        if treatments is not None:
+            treatment = treatments.treatment(pk, due_date, balance, currency, risk_score, language)
+            if too_soon(treatment, last_contact_on, today):
+                left_off[CADENCE_RULE] += 1
+                return None
+            scorer = scorer_of(treatment.name, treatment.weights)
         threshold = thresholds.get(currency) or thresholds.setdefault(
             currency, settings.high_value_for(currency)
         )
@@ -305,7 +330,7 @@ def _candidates(
             due_date,
             promise_due,
             callback_on,
-            _local_day(last_contact_at, zone),
+            last_contact_on,
             _local_day(last_conversation_at, zone),
             risk_score,
         )
