@@ -22,6 +22,7 @@ from schedules.runner import run_job
 from storage.database import Database
 from storage.models import Account, Assignment, AuditEntry, Contact, JobRun, Payment, StrategyAssignment
 from tests.portfolio import add_account, add_agent
+from wiring.cli.main import main
 
 STRATEGY = str(Path(__file__).with_name("data") / "strategy" / "test.yml")
 MONDAY = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 09:00 in New York
@@ -126,7 +127,9 @@ def test_dunning_sends_each_account_its_treatments_schedule(runtime: Runtime) ->
     assert stages == {"QUIET": "reminder", "STANDARD": "reminder", "EARLY": "nudge"}
 
 
-def test_the_results_compare_the_two_sides(runtime: Runtime) -> None:
+def test_the_results_compare_the_two_sides(
+    runtime: Runtime, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     for n in range(40):
         add_account(runtime.db, f"E-{n:02}", "100.00", due_date=past_due(10))
     run_draw(runtime, 5, at=datetime(2026, 11, 2, 14, 0, tzinfo=UTC))
@@ -155,3 +158,14 @@ def test_the_results_compare_the_two_sides(runtime: Runtime) -> None:
     assert "too few accounts to tell" in text and "$25.00 per account" in text
     with runtime.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(StrategyAssignment)) == 40
+    # The same from the command line, for a closed month.
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("COLLECT_STRATEGY_FILE", STRATEGY)
+    monkeypatch.setenv("COLLECT_TIMEZONE", "America/New_York")
+    capsys.readouterr()
+    assert main(["report", "--strategy", "--month", "2026-11"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Strategy: champion/challenger, 2026-11-01 to 2026-11-30 (America/New_York)")
+    assert "Segment early" in printed and "challenger quiet: 8 accounts" in printed
+    assert "RPC rate: 100.0% (67.6% to 100.0%, 8 of 8)" in printed
+    assert main(["report", "--month", "2026-11"]) == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -221,3 +222,22 @@ class SegmentResult:
     """Per measure ("rpc", "kept", "cured", "collected USD"), the challenger against the champion."""
     active: bool = True
     """The test still runs (not promoted nor stopped, still in the file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """What a supervisor's promote or stop did: per segment, the champion and the challenger it was
+    about."""
+
+    decision: Decision
+    segments: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyReport:
+    """The tests' results over the team days first..last (a month, or the month so far)."""
+
+    first: date
+    last: date
+    so_far: bool
+    results: tuple[SegmentResult, ...]

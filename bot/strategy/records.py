@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session
 from bot.audit import record as audit
 from bot.calendar import add_days
 from bot.currency import quantum
+from bot.errors import UserError
+from bot.language.model import N_, _
+from bot.parsing.echo import quoted
+from bot.roster.records import require_supervisor
 from bot.settings import Settings
 from bot.strategy.model import (
     Arm,
@@ -31,6 +35,7 @@ from bot.strategy.rules import (
     SegmentPlan,
     StrategyPlan,
     arms_for_new,
+    decision_names,
     mean_interval,
     mean_verdict,
     plan_of,
@@ -280,3 +285,22 @@ def _verdicts(champion: ArmResult, challenger: ArmResult | None) -> tuple[tuple[
         if mean.currency in theirs:
             verdicts.append((f"collected {mean.currency}", mean_verdict(mean, theirs[mean.currency])))
     return tuple(verdicts)
+
+
+def decide_by_name(
+    session: Session, settings: Settings, name: str, decision: Decision, *, actor: str, now: datetime
+) -> list[SegmentPlan]:
+    """A supervisor's promote or stop on the running tests NAME picks (a segment, else every segment
+    whose challenger is that treatment), each recorded and audited; the tests decided."""
+    require_supervisor(session, actor, N_("promote or stop a challenger"))
+    picked = decision_names(strategy_in_force(session, settings), name)
+    if not picked:
+        raise UserError(
+            _("No champion/challenger test runs under {name}.").format(name=quoted(name)),
+            _(
+                "Name a segment with a challenger, or the challenger's treatment: `collect-bot report --strategy` lists them."
+            ),
+        )
+    for segment in picked:
+        decide(session, segment, decision, actor=actor, now=now)
+    return picked
