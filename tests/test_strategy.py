@@ -16,11 +16,21 @@ from sqlalchemy import func, select
 from bot.dunning.job import plan_dunning
 from bot.runtime import Runtime
 from bot.strategy.model import Arm, Verdict
-from bot.strategy.records import draw, results, strategy_in_force
+from bot.strategy.records import challengers_drawn, draw, results, strategy_in_force
 from bot.strategy.render import result_lines
 from schedules.runner import run_job
 from storage.database import Database
-from storage.models import Account, Assignment, AuditEntry, Contact, JobRun, Payment, StrategyAssignment
+from storage.models import (
+    Account,
+    Assignment,
+    AuditEntry,
+    Contact,
+    JobRun,
+    Payment,
+    StrategyAssignment,
+    StrategyDecision,
+)
+from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
 from wiring.cli.main import main
 
@@ -169,3 +179,58 @@ def test_the_results_compare_the_two_sides(
     assert "Segment early" in printed and "challenger quiet: 8 accounts" in printed
     assert "RPC rate: 100.0% (67.6% to 100.0%, 8 of 8)" in printed
     assert main(["report", "--month", "2026-11"]) == 2
+
+
+# --- /collect strategy promote|stop, through the real endpoint -------------------------------------
+
+ANA, SAM = "U0AGENT1", "U0SUPER1"
+
+
+def test_a_supervisor_stops_or_promotes_a_challenger_from_slack(team: RunningBot) -> None:
+    db = team.runtime.db
+
+    def decisions() -> list[tuple[str, str, str, str]]:
+        with db.reading() as session:
+            rows = session.execute(
+                select(StrategyDecision.segment, StrategyDecision.challenger, StrategyDecision.decision,
+                       StrategyDecision.decided_by).order_by(StrategyDecision.id)
+            )  # fmt: skip
+            return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    refused = team.collect(ANA, "strategy promote early")
+    assert "Only supervisors and managers can promote or stop a challenger" in refused
+    assert "No champion/challenger test runs under" in team.collect(SAM, "strategy promote nothing")
+    assert "takes `promote` or `stop`" in team.collect(SAM, "strategy promote")
+    assert decisions() == []
+
+    # The challenger's treatment names the test too; the team's own words are understood.
+    answer = team.collect(SAM, "estratégia promover quiet")
+    assert "`quiet` is now the treatment of every account (was `standard`)" in answer
+    assert decisions() == [("early", "quiet", "promote", SAM)]
+    with db.reading() as session:
+        plan = strategy_in_force(session, team.runtime.settings)
+        (entry,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "strategy.promoted")).all()
+    early = plan.segment("early")
+    assert early is not None and early.champion.name == "quiet" and early.challenger is None
+    assert (entry.actor, entry.entity_key, entry.after) == (
+        SAM,
+        "early",
+        {"champion": "quiet", "challenger": None},
+    )
+    # Decided: there is no test to stop any more.
+    assert "No champion/challenger test runs under" in team.collect(SAM, "strategy stop early")
+
+
+def test_stopping_returns_the_challengers_accounts_to_the_champion(team: RunningBot) -> None:
+    for n in range(10):
+        add_account(team.runtime.db, f"E-{n:02}", "100.00", due_date=past_due(10))
+    run_draw(team.runtime, 1)
+    answer = team.collect(SAM, "strategy stop early")
+    assert "the challenger `quiet` is stopped; its accounts return to `standard`" in answer
+    with team.runtime.db.reading() as session:
+        plan = strategy_in_force(session, team.runtime.settings)
+        # The draws are kept (the results stay readable); nobody is treated as the challenger.
+        assert challengers_drawn(session, plan) == set()
+        assert session.scalar(select(func.count()).select_from(StrategyAssignment)) == 10
+        (found,) = results(session, plan, date(2026, 11, 1), TODAY, team.runtime.settings)
+    assert not found.active
