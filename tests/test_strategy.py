@@ -5,6 +5,7 @@ its treatment's schedule; the results compare the two sides."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +27,7 @@ from storage.models import (
     AuditEntry,
     Contact,
     JobRun,
+    OutboxMessage,
     Payment,
     StrategyAssignment,
     StrategyDecision,
@@ -234,3 +236,23 @@ def test_stopping_returns_the_challengers_accounts_to_the_champion(team: Running
         assert session.scalar(select(func.count()).select_from(StrategyAssignment)) == 10
         (found,) = results(session, plan, date(2026, 11, 1), TODAY, team.runtime.settings)
     assert not found.active
+
+
+def test_the_monthly_digest_has_the_tests_section_in_its_thread(runtime: Runtime) -> None:
+    for n in range(12):
+        add_account(runtime.db, f"E-{n:02}", "100.00", due_date=past_due(10))
+    run_draw(runtime, 4, at=datetime(2026, 11, 2, 14, 0, tzinfo=UTC))
+    # Tuesday 1 December 2026, 08:00 in New York: the first working day of the month.
+    report = run_job(
+        runtime, "performance-digest-month", datetime(2026, 12, 1, 13, 30, tzinfo=UTC), by="test"
+    )
+    assert report.ran, report.message
+    with runtime.db.reading() as session:
+        (message,) = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "digest-strategy")
+        ).all()
+    shown = json.dumps(message.payload["blocks"], ensure_ascii=False)
+    assert "Champion/challenger tests, Nov 1, 2026 to Nov 30, 2026" in shown
+    assert "Segment early" in shown and "champion standard: 10 accounts" in shown
+    assert "too few accounts to tell" in shown
+    assert str(message.payload["thread_key"]).endswith(":C0SUPERVISORS")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.blocks.kit import Reply, section
-from bot.blocks.mrkdwn import code
-from bot.language.model import _
-from bot.strategy.model import Decided, Decision
+from bot.blocks.mrkdwn import clip_escaped, code, escape
+from bot.language.model import _, speaker
+from bot.strategy.model import Decided, Decision, StrategyReport
+from bot.strategy.render import result_lines
 
 
 def strategy_decided(decided: Decided) -> Reply:
@@ -22,3 +23,21 @@ def strategy_decided(decided: Decided) -> Reply:
         lines.append(line.format(segment=code(segment), champion=code(champion), challenger=code(challenger)))
     summary = _("Challenger promoted") if decided.decision == Decision.PROMOTE else _("Challenger stopped")
     return Reply(text=summary, blocks=[section("\n".join(lines))])
+
+
+SECTION_LIMIT = 2900
+"""Slack's section text holds 3,000 characters; a longer set of tests is cut, with the command line
+(`collect-bot report --strategy`) giving all of it."""
+
+
+def strategy_results(found: StrategyReport) -> Reply:
+    """The monthly digest's champion/challenger section, in its thread: each test's sides with their
+    95% intervals and a verdict per measure. Segments and treatments only: no customer is named."""
+    title = _("Champion/challenger tests, {first} to {last}").format(
+        first=speaker().day(found.first), last=speaker().day(found.last)
+    )
+    lines = escape("\n".join(result_lines(found.results)))
+    return Reply(
+        text=title,
+        blocks=[section(f"*{escape(title)}*"), section(clip_escaped(f"```{lines}```", SECTION_LIMIT))],
+    )
