@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.assignments.desk import todays_worklist
 from bot.dunning.job import plan_dunning
 from bot.runtime import Runtime
 from bot.strategy.model import Arm, Verdict
@@ -114,6 +115,9 @@ def test_the_morning_run_scores_each_account_by_its_treatment(runtime: Runtime) 
     assert lines["QUIET"][0] == 0.0
     assert lines["STANDARD"][0] > 5
     assert lines["QUIET"][1][-1] == "try first: SMS"
+    # `/collect mine` words the reasons again as the account stands now, with the same weights.
+    now = {line.account_id: line.reasons for line in todays_worklist(runtime, "U0AGENT1").lines}
+    assert now["QUIET"] == ("try first: SMS",) and now["STANDARD"] == tuple(lines["STANDARD"][1])
     # Contacted yesterday, and its treatment wants three days between attempts.
     assert "TOO-SOON" not in lines
     assert claim is not None and claim["left_off"] == {"strategy-cadence": 1}

@@ -32,6 +32,7 @@ from bot.strategy.model import (
 )
 from bot.strategy.rules import (
     DayChooser,
+    DayTreatments,
     SegmentPlan,
     StrategyPlan,
     arms_for_new,
@@ -43,7 +44,16 @@ from bot.strategy.rules import (
     rate_verdict,
 )
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, PromiseStatus
-from storage.models import Account, Contact, Payment, Promise, StrategyAssignment, StrategyDecision, table_of
+from storage.models import (
+    Account,
+    Assignment,
+    Contact,
+    Payment,
+    Promise,
+    StrategyAssignment,
+    StrategyDecision,
+    table_of,
+)
 
 _INSERT_ASSIGNMENT = insert(table_of(StrategyAssignment))
 
@@ -104,6 +114,28 @@ def challengers_drawn(session: Session, plan: StrategyPlan) -> set[tuple[int, st
         )
     )
     return {(pk, segment) for pk, segment in rows}
+
+
+def treatments_of_list(session: Session, settings: Settings, day: date, agent: str) -> DayTreatments | None:
+    """The treatments of the accounts on an agent's list of `day`, for wording its reasons again
+    (`/collect mine`, the Home): only those accounts' draws are read. None: everyone has the one
+    treatment (the shipped strategy), nothing to ask per account."""
+    plan = strategy_in_force(session, settings)
+    if plan.trivial:
+        return None
+    running = [segment.name for segment in plan.segments if segment.challenger is not None]
+    drawn: set[tuple[int, str]] = set()
+    if running:
+        listed = select(Assignment.account_pk).where(Assignment.work_date == day, Assignment.agent == agent)
+        rows = session.execute(
+            select(StrategyAssignment.account_pk, StrategyAssignment.segment).where(
+                StrategyAssignment.segment.in_(running),
+                StrategyAssignment.arm == Arm.CHALLENGER,
+                StrategyAssignment.account_pk.in_(listed),
+            )
+        )
+        drawn = {(pk, segment) for pk, segment in rows}
+    return DayTreatments(plan, day, drawn)
 
 
 def draw(

@@ -14,6 +14,8 @@ from bot.assignments.model import PaidToday, Worklist, WorklistLine
 from bot.assignments.rules.scoring import AccountFacts, ScoreWeights, reasons_now
 from bot.calendar import local_day
 from bot.roster.records import roster_name
+from bot.strategy.render import channels_words
+from bot.strategy.rules import DayTreatments
 from bot.vocabulary import CLOSED_STATUSES, PromiseStatus
 from storage.models import Account, Assignment, Contact, Payment, Promise
 
@@ -45,10 +47,12 @@ def worklist_for(
     *,
     weights: ScoreWeights | None = None,
     grace_days: int = 1,
+    treatments: DayTreatments | None = None,
 ) -> Worklist:
     """The agent's lines for `day`. With `weights`, each line's reasons are worded again from the
     account as it stands now (bot.assignments.rules.scoring.reasons_now), not as the morning
-    found it: a payment since then changes them as it changes the balance."""
+    found it: a payment since then changes them as it changes the balance. With `treatments`
+    (bot/strategy), each account's own treatment's weights, as the morning scored it."""
     # One query of plain columns: the App Home is rebuilt from this after people's changes.
     promise = _next_open_promise(agent_id, day)
     paid = aliased(Payment, name="paid_today")
@@ -103,7 +107,17 @@ def worklist_for(
         why = tuple(stored)
         if weights is not None:
             facts = _facts_now(row, zone) if status not in CLOSED_STATUSES else None
-            why = reasons_now(facts, day, weights, grace_days)
+            treatment = (
+                treatments.treatment(
+                    facts.pk, facts.due_date, facts.balance, facts.currency, facts.risk_score, facts.language
+                )
+                if treatments is not None and facts is not None
+                else None
+            )
+            why = reasons_now(facts, day, treatment.weights if treatment else weights, grace_days)
+            # As the morning worded it (the reasons, then the channels to try), while the account owes.
+            if treatment is not None and treatment.channels and facts is not None and facts.balance > 0:
+                why = (*why, channels_words(treatment.channels))
         lines.append(
             WorklistLine(
                 rank=rank,
