@@ -251,3 +251,17 @@ def test_schedules_are_listed_once() -> None:
     schedules = plan.schedules()
     assert schedules[0] == TEAM_SCHEDULE
     assert len(schedules) == len(set(map(DunningSchedule.model_dump_json, schedules)))
+
+
+def test_a_wrong_strategy_file_stops_start_up_naming_it(tmp_path: Path) -> None:
+    from bot.settings import SettingsError, load_settings
+
+    wrong = tmp_path / "strategy.yml"
+    wrong.write_text("segments:\n  - name: all\n    treatment: standard\n    when: {score_min: 101}\n")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None, COLLECT_STRATEGY_FILE=str(wrong))
+    assert str(raised.value) == (
+        f"COLLECT_STRATEGY_FILE is invalid: {wrong}, line 4: segments[0].when.score_min: "
+        "Input should be less than or equal to 100"
+    )
+    assert load_settings(_env_file=None).strategy.segments[0].name == "all"
