@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.aging import aging_bucket
+from bot.aging import AgingBucket, aging_bucket
 from bot.assignments.rules.scoring import ScoreWeights
 from bot.dunning.model import DunningSchedule
 from bot.dunning.rules import ScheduleError, _field_path, _line_of, read_schedule
@@ -249,7 +249,13 @@ def matches(
 def _matches_but_balance(
     rule: Rule, days_past_due: int, currency: str, risk_score: int | None, language: str | None
 ) -> bool:
-    if rule.buckets and aging_bucket(days_past_due) not in rule.buckets:
+    return _matches_in_bucket(rule, aging_bucket(days_past_due), currency, risk_score, language)
+
+
+def _matches_in_bucket(
+    rule: Rule, bucket: AgingBucket, currency: str | None, risk_score: int | None, language: str | None
+) -> bool:
+    if rule.buckets and bucket not in rule.buckets:
         return False
     if rule.languages and (language or "").lower() not in {lang.lower() for lang in rule.languages}:
         return False
@@ -294,37 +300,63 @@ def treatment_of(segment: SegmentPlan | None, arm: Arm | None, plan: StrategyPla
     return segment.champion
 
 
+_LOWEST, _HIGHEST = Decimal("-Infinity"), Decimal("Infinity")
+
+
 class DayChooser:
-    """segment_of() for every open account on one day, memoised: a segment depends on the account's
-    bucket, currency, risk score and language (a few hundred combinations over a million accounts)
-    and, for segments with a balance range, on the balance, which is checked against the few
-    segments left. Gives exactly segment_of()'s answer."""
+    """segment_of() for every open account on one day, memoised: apart from the balance, a segment
+    depends only on the account's bucket and on the currency, risk score and language where some
+    rule reads them: a few dozen combinations, each worked out once, leaving the few segments whose
+    balance range is still to check (as plain bounds). Gives exactly segment_of()'s answer."""
 
     def __init__(self, plan: StrategyPlan, today: date) -> None:
         self.plan = plan
         self.today = today
-        self._left: dict[tuple[date, str, int | None, str | None], tuple[SegmentPlan, ...]] = {}
+        rules = [segment.rule for segment in plan.segments]
+        self.by_currency = any(rule.currency is not None for rule in rules)
+        self.by_score = any(rule.score_min is not None or rule.score_max is not None for rule in rules)
+        self.by_language = any(rule.languages for rule in rules)
+        self._buckets: dict[date, AgingBucket] = {}
+        self._left: dict[tuple[AgingBucket, str | None, int | None, str | None], tuple[_Ranged, ...]] = {}
 
     def segment(
         self, due_date: date, balance: Decimal, currency: str, risk_score: int | None, language: str | None
     ) -> SegmentPlan | None:
-        key = (due_date, currency, risk_score, language)
+        bucket = self._buckets.get(due_date)
+        if bucket is None:
+            bucket = self._buckets[due_date] = aging_bucket((self.today - due_date).days)
+        key = (
+            bucket,
+            currency if self.by_currency else None,
+            risk_score if self.by_score else None,
+            language if self.by_language else None,
+        )
         left = self._left.get(key)
         if left is None:
-            dpd = max(0, (self.today - due_date).days)
-            # Every condition but the balance, worked out once per key; the first segment without a
-            # balance range ends the list (nothing after it can be reached).
-            found: list[SegmentPlan] = []
-            for segment in self.plan.segments:
-                if _matches_but_balance(segment.rule, dpd, currency, risk_score, language):
-                    found.append(segment)
-                    if not segment.rule.on_balance:
-                        break
-            left = self._left[key] = tuple(found)
-        for segment in left:
-            if _in_range(segment.rule, balance):
+            left = self._left[key] = self._candidates(*key)
+        for low, high, segment in left:
+            if low <= balance < high:
                 return segment
         return None
+
+    def _candidates(
+        self, bucket: AgingBucket, currency: str | None, risk_score: int | None, language: str | None
+    ) -> tuple[_Ranged, ...]:
+        """The segments whose rules hold but for the balance, in order; the first one without a
+        balance range ends the list (nothing after it can be reached)."""
+        found: list[_Ranged] = []
+        for segment in self.plan.segments:
+            rule = segment.rule
+            if _matches_in_bucket(rule, bucket, currency, risk_score, language):
+                low = rule.balance_min if rule.balance_min is not None else _LOWEST
+                high = rule.balance_max if rule.balance_max is not None else _HIGHEST
+                found.append((low, high, segment))
+                if not rule.on_balance:
+                    break
+        return tuple(found)
+
+
+_Ranged = tuple[Decimal, Decimal, SegmentPlan]
 
 
 CADENCE_RULE = "strategy-cadence"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.access import is_front_line, may_be_given_accounts, takes_high_value_accounts
 from bot.assignments.model import NamedAccounts
 from bot.assignments.rules.allocation import AgentSlot, Allocation, CandidateFields, allocate
-from bot.assignments.rules.scoring import AccountFacts, DayScorer, ScoreWeights
+from bot.assignments.rules.scoring import AccountFacts, DayScorer
 from bot.calendar import local_day
 from bot.compliance.rules.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
 from bot.job_faults import RowRef, SkippedRows
@@ -289,20 +289,15 @@ def _candidates(
     thresholds: dict[str, Decimal] = {}
     strategy = strategy_in_force(session, settings)
     grace = settings.promise_grace_days
-    # One scorer per treatment, each memoising its parts (the default strategy has one).
-    scorers: dict[str, DayScorer] = {}
-
-    def scorer_of(name: str, weights: ScoreWeights) -> DayScorer:
-        found = scorers.get(name)
-        if found is None:
-            found = scorers[name] = DayScorer(today, weights, grace)
-        return found
-
+    # One scorer per treatment, each memoising its parts (the shipped strategy has one).
+    scorers = {
+        name: DayScorer(today, treatment.weights, grace) for name, treatment in settings.treatments.items()
+    }
+    only = scorers[strategy.fallback.name]
     # Everyone one treatment and no test running (the shipped strategy): no per-account question.
     treatments = (
         None if strategy.trivial else DayTreatments(strategy, today, challengers_drawn(session, strategy))
     )
-    only = scorer_of(strategy.fallback.name, strategy.fallback.weights)
 
     def candidate(row: Row[*tuple[Any, ...]]) -> CandidateFields | None:
         # In facts_query()'s order; the account id and the promised amount are for reasons() only.
@@ -317,10 +312,10 @@ def _candidates(
         scorer = only
         if treatments is not None:
             treatment = treatments.treatment(pk, due_date, balance, currency, risk_score, language)
-            if too_soon(treatment, last_contact_on, today):
+            if treatment.cadence_days and too_soon(treatment, last_contact_on, today):
                 left_off[CADENCE_RULE] += 1
                 return None
-            scorer = scorer_of(treatment.name, treatment.weights)
+            scorer = scorers[treatment.name]
         threshold = thresholds.get(currency) or thresholds.setdefault(
             currency, settings.high_value_for(currency)
         )
