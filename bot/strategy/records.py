@@ -151,11 +151,13 @@ def draw(
         return {}
     chooser = DayChooser(plan, today)
     entering: dict[str, list[int]] = defaultdict(list)
-    rows = session.execute(
+    # Streamed through the connection, as the morning run reads the portfolio (no ORM copy per row).
+    rows = session.connection().execute(
         select(Account.id, Account.due_date, Account.balance, Account.currency, Account.risk_score,
                Account.language)
         .where(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0))
         .order_by(Account.id)
+        .execution_options(yield_per=20_000)
     )  # fmt: skip
     for pk, due_date, balance, currency, risk_score, language in rows:
         segment = chooser.segment(due_date, balance, currency, risk_score, language)
