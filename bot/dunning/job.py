@@ -91,8 +91,10 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
             earliest = min(
                 (found for found in strategy.schedules() if found.stages),
                 key=lambda found: found.stages[0].days,
+                default=None,
             )
-            accounts = candidates(session, earliest, today)
+            # No treatment has stages (dunning off everywhere): nobody is a candidate.
+            accounts = candidates(session, earliest, today) if earliest is not None else []
             treatments = DayTreatments(strategy, today, challengers_drawn(session, strategy))
             for account in accounts:
                 treatment = treatments.treatment(account.id, account.due_date, account.balance, account.currency,
