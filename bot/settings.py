@@ -20,6 +20,8 @@ from bot.dunning.rules import ScheduleError, read_schedule
 from bot.language.rules import SUPPORTED, parse_locale
 from bot.mail import SmtpServer, address_list, check_address, parse_smtp_url
 from bot.parsing.dates import DEFAULT_PROMISE_HORIZON_DAYS
+from bot.strategy.model import Strategy
+from bot.strategy.rules import ResolvedTreatment, StrategyError, read_strategy, resolve_treatments
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 MIN_API_SECRET_LENGTH = 32
@@ -203,9 +205,31 @@ class Settings(BaseSettings):
 
     _dunning_schedule: DunningSchedule = PrivateAttr(default_factory=DunningSchedule)
 
+    # The strategy (bot/strategy): segments, treatments and challengers, a YAML file; empty, the one
+    # shipped in the package (one segment, treated as these settings say). Read and checked at start.
+    strategy_file: str = Field(default="", validation_alias="COLLECT_STRATEGY_FILE")
+
+    _strategy: Strategy = PrivateAttr(default_factory=Strategy)
+    _treatments: dict[str, ResolvedTreatment] = PrivateAttr(default_factory=dict)
+
     def model_post_init(self, context: Any, /) -> None:
         # Read with the settings, at start: a file changed later changes nothing until a restart.
         self._dunning_schedule = read_schedule(self.dunning_file)
+        try:
+            strategy, folder = read_strategy(self.strategy_file.strip())
+            treatments = resolve_treatments(strategy, folder, self.score_weights, self._dunning_schedule)
+        except StrategyError as error:
+            raise SettingsError(f"COLLECT_STRATEGY_FILE is invalid: {error}") from None
+        self._strategy, self._treatments = strategy, treatments
+
+    @property
+    def strategy(self) -> Strategy:
+        return self._strategy
+
+    @property
+    def treatments(self) -> dict[str, ResolvedTreatment]:
+        """Every treatment of the strategy, resolved against these settings (bot.strategy.rules)."""
+        return self._treatments
 
     @property
     def dunning_schedule(self) -> DunningSchedule:

@@ -16,6 +16,7 @@ from bot.blocks.digest import report_reply
 from bot.blocks.escalations import escalate_modal, escalated_reply, escalations_list
 from bot.blocks.kit import Reply
 from bot.blocks.modals import log_modal, pay_modal, promise_modal
+from bot.blocks.strategy import strategy_decided
 from bot.blocks.targets import target_set
 from bot.blocks.team import member_changed, team_list
 from bot.blocks.worklist import worklist_reply
@@ -48,6 +49,7 @@ from bot.parsing.command import (
     ReportCommand,
     ResolveComplaintCommand,
     SendCommand,
+    StrategyCommand,
     TargetCommand,
     TeamCommand,
     parse_command,
@@ -55,6 +57,7 @@ from bot.parsing.command import (
 from bot.reports import desk as reports
 from bot.roster import desk as team_desk
 from bot.runtime import Runtime
+from bot.strategy import desk as strategy
 from handlers.answering import EPHEMERAL, Answerer, respond_safely
 from handlers.forms import open_preview
 from handlers.gate import refuse_replayed_command
@@ -219,6 +222,9 @@ def execute(runtime: Runtime, user: str, command: Command, told: set[str] | None
             return complaints_list(complaints.open_ones(runtime, actor=user))
         case TeamCommand():
             return team(runtime, user, command)
+        case StrategyCommand():
+            decide = strategy.promote if command.action == "promote" else strategy.stop
+            return strategy_decided(decide(runtime, actor=user, name=command.name))
         case SendCommand():
             raise AssertionError("`/collect send` opens its preview form instead")
         case AssignCommand():

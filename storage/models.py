@@ -616,3 +616,37 @@ class FolderImport(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_by: Mapped[str] = mapped_column(String(64))
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class StrategyAssignment(Base):
+    """Which side of a segment's champion/challenger test an account was drawn for: drawn once, at
+    random, when the account is first seen in a segment running a test, and kept, so the results
+    compare the same accounts month after month. Only segments running a test draw."""
+
+    __tablename__ = "strategy_assignments"
+    __table_args__ = (
+        UniqueConstraint("account_pk", "segment", name="uq_strategy_assignments_account_segment"),
+        Index("ix_strategy_assignments_segment", "segment", "arm"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    segment: Mapped[str] = mapped_column(String(40))
+    arm: Mapped[str] = mapped_column(String(16))
+    # The treatment the arm had when drawn (the champion's or the challenger's name).
+    treatment: Mapped[str] = mapped_column(String(40))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StrategyDecision(Base):
+    """A supervisor's decision on a segment's challenger (promote, stop), applied over the strategy
+    file when it is loaded: the file is the team's configuration, the decision is recorded here."""
+
+    __tablename__ = "strategy_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment: Mapped[str] = mapped_column(String(40))
+    challenger: Mapped[str] = mapped_column(String(40))
+    decision: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())

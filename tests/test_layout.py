@@ -28,7 +28,7 @@ MAY_IMPORT = {
 DOMAIN_PACKAGES = (
     "alerts", "assignments", "billing_link", "cockpit", "complaints", "compliance", "correspondence",
     "dunning", "escalations", "imports", "kpis", "language", "ledger", "outbox", "propensity", "reports",
-    "retention", "roster",
+    "retention", "roster", "strategy",
 )  # fmt: skip
 # The words a domain package is made of, each with one meaning (README, "How it is built"), in the
 # order they may import each other: a word imports its own domain's and other domains' words of the

@@ -532,7 +532,7 @@ def test_usage_and_help_lines_cover_every_subcommand() -> None:
     assert set(USAGE) == {
         "help", "account", "log", "pay", "promise", "mine", "away", "assign", "escalate", "escalations",
         "alerts", "report", "target", "team", "hold", "release", "override", "complaint", "complaints",
-        "send",
+        "send", "strategy",
     }  # fmt: skip
     assert [usage for usage, _ in HELP_LINES] == list(USAGE.values())
     assert all(description.endswith(".") for _, description in HELP_LINES)

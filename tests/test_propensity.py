@@ -241,17 +241,11 @@ def test_score_backtest_on_the_command_line(
     assert "no model trained yet" in capsys.readouterr().out
 
 
-@pytest.fixture
-def base(runtime: Runtime) -> Runtime:
-    return runtime
-
-
-def test_the_morning_ranks_by_the_adopted_model_and_says_why(base: Runtime, db: Database) -> None:
-    # The propensity part weighs most here, so the list is the model's ranking and its words come first.
-    weights = ScoreWeights(propensity=40)
-    runtime = Runtime(
-        settings=base.settings.model_copy(update={"score_weights": weights}), db=db, clock=base.clock
-    )
+# The propensity part weighs most here, so the list is the model's ranking and its words come first
+# (set as the team would, so the strategy's treatments are made from these weights too).
+@pytest.mark.settings(COLLECT_SCORE_WEIGHTS={"propensity": 40})
+def test_the_morning_ranks_by_the_adopted_model_and_says_why(runtime: Runtime, db: Database) -> None:
+    assert runtime.settings.score_weights == ScoreWeights(propensity=40)
     load_histories(db, list(generated_histories(300, TODAY)))
     add_agent(db, "U0AGENT1", "Ana", languages="en;pt-br;es;pt;es-419", daily_capacity=40)
     assert run_job(runtime, "train-score", MONDAY_AT, by="test").ran

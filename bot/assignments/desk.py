@@ -9,6 +9,7 @@ from bot.assignments.records.worklists import worklist_for
 from bot.ledger.records.accounts import find_account
 from bot.roster.records import find_member, supervises
 from bot.runtime import Runtime
+from bot.strategy.records import treatments_of_list
 
 
 def todays_worklist(runtime: Runtime, agent_id: str) -> Worklist:
@@ -17,6 +18,7 @@ def todays_worklist(runtime: Runtime, agent_id: str) -> Worklist:
         return worklist_for(
             session, agent_id, runtime.today(), runtime.zone,
             weights=settings.score_weights, grace_days=settings.promise_grace_days,
+            treatments=treatments_of_list(session, settings, runtime.today(), agent_id),
         )  # fmt: skip
 
 

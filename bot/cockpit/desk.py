@@ -14,6 +14,7 @@ from bot.cockpit.records import team_day
 from bot.language.render import speaking
 from bot.roster.records import find_member
 from bot.runtime import Runtime
+from bot.strategy.records import treatments_of_list
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def publish_home(runtime: Runtime, user: str) -> bool:
                 worklist_for(
                     session, user, today, runtime.zone,
                     weights=settings.score_weights, grace_days=settings.promise_grace_days,
+                    treatments=treatments_of_list(session, settings, today, user),
                 )
                 if on_the_team and has_worklists(session, today)
                 else None

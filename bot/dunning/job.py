@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -33,6 +33,8 @@ from bot.job_runs import JobReport, already_ran, claim, describe, run_key
 from bot.outbox.records import enqueue
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.strategy.records import challengers_drawn, strategy_in_force
+from bot.strategy.rules import DayTreatments
 from storage.models import Account
 
 log = logging.getLogger(__name__)
@@ -55,9 +57,9 @@ def dunning_due(runtime: Runtime, at: datetime) -> bool:
 def documents_set_up(settings: Settings) -> bool:
     """Dunning needs a schedule with stages and a creditor to name: without them (a team that does
     not write to customers) the job is never due, rather than refusing every account each day."""
-    return bool(
-        settings.dunning_schedule.stages and settings.creditor_name and settings.creditor_address_lines
-    )
+    # Any treatment's schedule with stages (bot/strategy): a segment may have dunning the rest has not.
+    stages = any(treatment.dunning.stages for treatment in settings.treatments.values())
+    return bool(stages and settings.creditor_name and settings.creditor_address_lines)
 
 
 def email_on(settings: Settings) -> bool:
@@ -68,6 +70,8 @@ def email_on(settings: Settings) -> bool:
 class DunningPlan:
     day: date
     decisions: list[Decision]
+    schedules: dict[int, DunningSchedule] = field(default_factory=dict)
+    """Each account's schedule, its treatment's (bot/strategy), where it is not the team's."""
 
 
 def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = None) -> DunningPlan:
@@ -77,7 +81,26 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
     schedule = runtime.settings.dunning_schedule
     skipped = skipped if skipped is not None else SkippedRows(JOB)
     with runtime.db.reading() as session:
-        accounts = candidates(session, schedule, today)
+        strategy = strategy_in_force(session, runtime.settings)
+        own: dict[int, DunningSchedule] = {}
+        if strategy.trivial:
+            schedule = strategy.fallback.dunning
+            accounts = candidates(session, schedule, today)
+        else:
+            # Read from the earliest first stage of any treatment; each account then gets its own.
+            earliest = min(
+                (found for found in strategy.schedules() if found.stages),
+                key=lambda found: found.stages[0].days,
+                default=None,
+            )
+            # No treatment has stages (dunning off everywhere): nobody is a candidate.
+            accounts = candidates(session, earliest, today) if earliest is not None else []
+            treatments = DayTreatments(strategy, today, challengers_drawn(session, strategy))
+            for account in accounts:
+                treatment = treatments.treatment(account.id, account.due_date, account.balance, account.currency,
+                                                 account.risk_score, account.language)  # fmt: skip
+                if treatment.dunning != schedule:
+                    own[account.id] = treatment.dunning
         facts = dunning_facts(
             session,
             accounts,
@@ -90,7 +113,7 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
         decisions = list(
             skipped.each(
                 facts,
-                lambda one: decide(schedule, one, today),
+                lambda one: decide(own.get(one.account_pk, schedule), one, today),
                 lambda one: RowRef(f"account {one.account_id}", one.account_id),
             )
         )
@@ -101,7 +124,7 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
             if limit
             else None
         )
-    return DunningPlan(today, within_daily_limit(decisions, room))
+    return DunningPlan(today, within_daily_limit(decisions, room), own)
 
 
 def run_dunning(runtime: Runtime, at: datetime, by: str) -> JobReport:
@@ -127,7 +150,8 @@ def run_dunning(runtime: Runtime, at: datetime, by: str) -> JobReport:
             continue
         with skipped.row(RowRef(f"account {decision.account_id}", decision.account_id)):
             assert templates is not None
-            outcome = _send(runtime, schedule, templates, decision, at, today)
+            outcome = _send(runtime, planned.schedules.get(decision.account_pk, schedule), templates, decision, at,
+                            today)  # fmt: skip
             if outcome is None:
                 sent += 1
             elif isinstance(outcome, HeldBack):

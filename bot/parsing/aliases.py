@@ -51,6 +51,8 @@ SUBCOMMAND_ALIASES: dict[str, dict[str, str]] = {
         "reclamacoes": "complaints",
         "reclamações": "complaints",
         "enviar": "send",
+        "estrategia": "strategy",
+        "estratégia": "strategy",
     },
     "es": {
         "ayuda": "help",
@@ -81,8 +83,15 @@ SUBCOMMAND_ALIASES: dict[str, dict[str, str]] = {
         "queja": "complaint",
         "quejas": "complaints",
         "enviar": "send",
+        "estrategia": "strategy",
     },
 }
+
+STRATEGY_ACTION_ALIASES: dict[str, dict[str, str]] = {
+    "pt-BR": {"promover": "promote", "encerrar": "stop", "parar": "stop"},
+    "es": {"promover": "promote", "detener": "stop", "terminar": "stop"},
+}
+"""`/collect strategy promote|stop NAME` (`/collect estratégia promover early`)."""
 
 CHANNEL_ALIASES: dict[str, dict[str, Channel]] = {
     "pt-BR": {

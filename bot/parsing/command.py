@@ -62,6 +62,7 @@ USAGE: dict[str, str] = {
     "complaint": "/collect complaint <account-id> <category> [@handler] <what the customer says…>",
     "complaints": "/collect complaints",
     "send": "/collect send <account-id> <document> [email|letter]",
+    "strategy": "/collect strategy <promote|stop> <segment-or-challenger>",
 }
 # Not a subcommand of its own: `complaint resolve …`.
 RESOLVE_USAGE = "/collect complaint resolve <number> <outcome…>"
@@ -84,6 +85,7 @@ _EXAMPLES: dict[str, str] = {
     "override": "/collect override ACC-1042 time-zone-unknown the customer asked for a call at 9",
     "complaint": "/collect complaint ACC-1042 fees charged a late fee twice in November",
     "send": "/collect send ACC-1042 statement email",
+    "strategy": "/collect strategy promote early-small",
 }
 
 # Marked for the catalogs, translated in the refusal that shows them.
@@ -101,6 +103,7 @@ _NEEDS: dict[str, str] = {
     "override": N_("an account id, the rule and the reason"),
     "complaint": N_("an account id, a category and what the customer complains about"),
     "send": N_("an account id and the kind of document"),
+    "strategy": N_("promote or stop, and a segment or its challenger"),
 }
 
 # The descriptions are marked for the catalogs and translated where the help is shown.
@@ -150,6 +153,13 @@ HELP_LINES: list[tuple[str, str]] = [
         N_(
             "Preview a document for the customer (`statement`, `reminder`, `final-notice`, …) and send it"
             " by email or letter; without a channel, email when the account has an address for it."
+        ),
+    ),
+    (
+        USAGE["strategy"],
+        N_(
+            "End a champion/challenger test (supervisors): `promote` gives the challenger to the whole"
+            " segment, `stop` returns its accounts to the champion."
         ),
     ),
 ]
@@ -294,6 +304,14 @@ class SendCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class StrategyCommand:
+    action: str
+    """`promote` or `stop`."""
+    name: str
+    """A segment, or a challenger's treatment."""
+
+
+@dataclass(frozen=True, slots=True)
 class TargetCommand:
     user_id: str
     amount_text: str
@@ -328,6 +346,7 @@ Command: TypeAlias = (
     | ResolveComplaintCommand
     | ComplaintsCommand
     | SendCommand
+    | StrategyCommand
     | OpenModal
 )
 
@@ -905,6 +924,21 @@ def _parse_send(text: str, args: _Tokens) -> Command:
     )
 
 
+_STRATEGY_ACTIONS: dict[str, str] = {"promote": "promote", "stop": "stop"} | aliases.every_language(
+    aliases.STRATEGY_ACTION_ALIASES
+)
+
+
+def _parse_strategy(text: str, args: _Tokens) -> Command:
+    action = _STRATEGY_ACTIONS.get(args[0].group().lower()) if args else None
+    if action is None or len(args) != 2:
+        raise _usage_error(
+            "strategy",
+            _("`/collect strategy` takes `promote` or `stop` and the name of a segment or its challenger."),
+        )
+    return StrategyCommand(action, args[1].group().lower()[:40])
+
+
 def _parse_team(text: str, args: _Tokens) -> Command:
     words = [match.group() for match in args]
     if not words:
@@ -963,6 +997,7 @@ _PARSERS: dict[str, Callable[[str, _Tokens], Command]] = {
     "complaint": _parse_complaint,
     "complaints": _parse_complaints,
     "send": _parse_send,
+    "strategy": _parse_strategy,
 }
 
 

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.digest import digest_message
 from bot.blocks.kit import Reply
-from bot.calendar import WorkCalendar, add_days
+from bot.blocks.strategy import strategy_results
+from bot.calendar import WorkCalendar, add_days, add_months
 from bot.clock import team_today
 from bot.compliance.rules.privacy import mask_account_id
 from bot.job_faults import SkippedRows
@@ -39,6 +40,8 @@ from bot.reports.records.numbers import build_report
 from bot.reports.render.chart import report_chart
 from bot.reports.render.spreadsheet import report_workbook
 from bot.runtime import Runtime
+from bot.strategy.model import StrategyReport
+from bot.strategy.records import results, strategy_in_force
 from storage.models import JobRun
 
 JOB = "performance-digest"
@@ -140,16 +143,33 @@ def run_digest(kind: PeriodKind, runtime: Runtime, at: datetime, by: str) -> Job
         if done is not None:
             return JobReport(name, period, False, describe(done))
         report = build_report(session, kind, day, runtime.settings, at, skipped)
+        tests = _strategy_results(session, runtime, day) if kind == "month" else None
     try:
         with runtime.db.transaction() as session:
             claim(session, name, period, at, by, {"agents": len(report.agents), "skipped": len(skipped)})
-            _queue(session, runtime, report, run_key(f"digest:{kind}:{period}"), _channels(runtime), at)
+            key = run_key(f"digest:{kind}:{period}")
+            _queue(session, runtime, report, key, _channels(runtime), at)
+            if tests is not None:
+                for channel in _channels(runtime):
+                    # In the digest's thread, after its files; segments and treatments only, so the
+                    # management channel gets it as it is.
+                    enqueue(session, key=f"{key}:{channel}:strategy", kind="digest-strategy", channel=channel,
+                            reply=strategy_results(tests), now=at, thread_key=f"{key}:{channel}")  # fmt: skip
             skipped.record(session, runtime, at)
     except IntegrityError:
         return JobReport(name, period, False, f"{name} for {period} was run by another process")
     return JobReport(
         name, period, True, f"{report.label}: digest queued for {len(_channels(runtime))} channel(s)"
     )
+
+
+def _strategy_results(session: Session, runtime: Runtime, day: date) -> StrategyReport | None:
+    """The month's champion/challenger results for the monthly digest; None when no test has drawn
+    any account (a team without tests gets no section)."""
+    first = day.replace(day=1)
+    last = add_days(add_months(first, 1), -1)
+    found = results(session, strategy_in_force(session, runtime.settings), first, last, runtime.settings)
+    return StrategyReport(first, last, False, tuple(found)) if found else None
 
 
 def _run_daily(runtime: Runtime, at: datetime, by: str) -> JobReport:

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -253,6 +253,17 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="the performance report of the current period")
     report.add_argument("--period", choices=["day", "week", "month"], default="day")
     report.add_argument("--xlsx", metavar="FILE", help="also write the spreadsheet to FILE")
+    report.add_argument(
+        "--strategy",
+        action="store_true",
+        help="the champion/challenger tests instead: each side's numbers with 95%% intervals, and a verdict",
+    )
+    report.add_argument(
+        "--month",
+        type=_month,
+        metavar="YYYY-MM",
+        help="with --strategy: that month (default: this month so far)",
+    )
     report.set_defaults(run=_report)
 
     add_import_command(commands)
@@ -362,7 +373,38 @@ def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def _month(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month: write it as 2026-11") from None
+
+
+def _strategy_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import Runtime
+    from bot.strategy.desk import month_report
+    from bot.strategy.render import result_lines
+
+    db = open_database(settings.database_url.get_secret_value())
+    try:
+        prepare_schema(db)
+        found = month_report(Runtime(settings=settings, db=db), args.month)
+    finally:
+        db.dispose()
+    so_far = " (so far)" if found.so_far else ""
+    print(f"Strategy: champion/challenger, {found.first.isoformat()} to {found.last.isoformat()}{so_far} "
+          f"({settings.timezone}); 95% intervals")  # fmt: skip
+    for line in result_lines(found.results):
+        print(line)
+    return 0
+
+
 def _report(settings: Settings, args: argparse.Namespace) -> int:
+    if args.strategy:
+        return _strategy_report(settings, args)
+    if args.month is not None:
+        print("--month goes with --strategy: the performance report takes --period", file=sys.stderr)
+        return 2
     from bot.reports.records.numbers import build_report
     from bot.reports.render.spreadsheet import report_workbook
     from bot.reports.render.text import report_lines

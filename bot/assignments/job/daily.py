@@ -3,6 +3,7 @@ worklist line and queue every direct message and the supervisors' summary."""
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
@@ -35,9 +36,14 @@ from bot.ledger.records.holds import release_expired_holds
 from bot.outbox.records import enqueue
 from bot.propensity.rules import explain
 from bot.runtime import Runtime
+from bot.strategy.records import challengers_drawn, draw, strategy_in_force
+from bot.strategy.render import channels_words
+from bot.strategy.rules import DayTreatments
 from storage.models import Assignment
 
 JOB = MORNING_RUN
+# The champion/challenger draws: seeded by the system, so no one can tell an account's side ahead.
+_DRAWS = random.SystemRandom()
 T = TypeVar("T")
 
 
@@ -54,6 +60,10 @@ def run_daily_assignments(runtime: Runtime, at: datetime, by: str) -> JobReport:
             return JobReport(JOB, period, False, describe(done))
     with runtime.db.transaction() as session:
         release_expired_holds(session, today=today, now=at)
+    with runtime.db.transaction() as session:
+        # Accounts entering a segment that runs a test are drawn for a side before the day is
+        # planned, so that today's list already treats them as drawn.
+        draw(session, strategy_in_force(session, runtime.settings), today, now=at, actor=by, rng=_DRAWS)
     skipped = SkippedRows(JOB)
     plan = _plan(runtime, today, skipped)
     with runtime.db.reading() as session:
@@ -125,7 +135,10 @@ def _lines_with_reasons(
         for agent, found in plan.allocation.lists.items()
         for rank, candidate in enumerate(found, 1)
     }
-    weights, grace = runtime.settings.score_weights, runtime.settings.promise_grace_days
+    grace = runtime.settings.promise_grace_days
+    # Each account's reasons are worded with its treatment's weights, as it was scored.
+    strategy = strategy_in_force(session, runtime.settings)
+    treatments = DayTreatments(strategy, plan.work_date, challengers_drawn(session, strategy))
     rules_on = runtime.settings.compliance_profile != OFF_PROFILE
     hours = contact_zones_of(session, sorted(placed)) if rules_on else {}
     # The answer depends only on the zone and the phone's calling code: a few dozen distinct ones.
@@ -140,15 +153,19 @@ def _lines_with_reasons(
         agent, rank, score = placed[facts.pk]
         # An account opened since the day's scores were stored has none: the rule score words it.
         row = learned.rows.get(facts.pk) if learned is not None and facts.pk in learned.scores else None
+        said = None
+        if learned is not None and row is not None:
+            # Worded as scored: the learned propensity, explained by its largest contributions.
+            facts = facts._replace(risk_score=learned.scores[facts.pk])
+            said = explain(learned.model, row)
+        # Each account's reasons are worded with its treatment's weights, as it was scored.
+        treatment = treatments.treatment(
+            facts.pk, facts.due_date, facts.balance, facts.currency, facts.risk_score, facts.language
+        )
         with speaking(locales[agent]):
-            if learned is not None and row is not None:
-                # Worded as scored: the learned propensity, explained by its largest contributions.
-                facts = facts._replace(risk_score=learned.scores[facts.pk])
-                why = reasons(
-                    facts, plan.work_date, weights, grace, propensity_words=explain(learned.model, row)
-                )
-            else:
-                why = reasons(facts, plan.work_date, weights, grace)
+            why = reasons(facts, plan.work_date, treatment.weights, grace, propensity_words=said)
+            if treatment.channels:
+                why.append(channels_words(treatment.channels))
         return Assignment(
             work_date=plan.work_date,
             account_pk=facts.pk,

@@ -24,6 +24,8 @@ from bot.job_faults import RowRef, SkippedRows
 from bot.propensity.model import LearnedScores
 from bot.propensity.records import learned_scores, rows_of
 from bot.settings import Settings
+from bot.strategy.records import challengers_drawn, strategy_in_force
+from bot.strategy.rules import CADENCE_RULE, DayTreatments, too_soon
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Absence, Account, Agent, Contact, Promise
 
@@ -316,10 +318,21 @@ def _candidates(
     works on the row's plain values rather than building an AccountFacts for each; a row whose
     values cannot be scored is skipped (and told) instead of stopping the morning for everyone.
     `learned`: the learned propensity by account, in place of the billing system's risk score (an
-    int 0-100 like it, so the scorer's memo still holds a hundred values at most)."""
-    scorer = DayScorer(today, settings.score_weights, settings.promise_grace_days)
+    int 0-100 like it, so the scorer's memo still holds a hundred values at most); a segment's score
+    band reads the score in use."""
     zone = settings.zone
     thresholds: dict[str, Decimal] = {}
+    strategy = strategy_in_force(session, settings)
+    grace = settings.promise_grace_days
+    # One scorer per treatment, each memoising its parts (the shipped strategy has one).
+    scorers = {
+        name: DayScorer(today, treatment.weights, grace) for name, treatment in settings.treatments.items()
+    }
+    only = scorers[strategy.fallback.name]
+    # Everyone one treatment and no test running (the shipped strategy): no per-account question.
+    treatments = (
+        None if strategy.trivial else DayTreatments(strategy, today, challengers_drawn(session, strategy))
+    )
 
     def candidate(row: Row[*tuple[Any, ...]]) -> CandidateFields | None:
         # In facts_query()'s order; the account id and the promised amount are for reasons() only.
@@ -330,6 +343,15 @@ def _candidates(
         if blocked is not None:
             left_off[blocked.rule] += 1
             return None
+        last_contact_on = _local_day(last_contact_at, zone)
+        score_in_use = risk_score if learned is None else learned.get(pk, risk_score)
+        scorer = only
+        if treatments is not None:
+            treatment = treatments.treatment(pk, due_date, balance, currency, score_in_use, language)
+            if treatment.cadence_days and too_soon(treatment, last_contact_on, today):
+                left_off[CADENCE_RULE] += 1
+                return None
+            scorer = scorers[treatment.name]
         threshold = thresholds.get(currency) or thresholds.setdefault(
             currency, settings.high_value_for(currency)
         )
@@ -339,9 +361,9 @@ def _candidates(
             due_date,
             promise_due,
             callback_on,
-            _local_day(last_contact_at, zone),
+            last_contact_on,
             _local_day(last_conversation_at, zone),
-            risk_score if learned is None else learned.get(pk, risk_score),
+            score_in_use,
         )
         # A plain tuple, not a Candidate: see CandidateFields.
         return (pk, points, assigned_to, language, balance >= threshold)

@@ -17,6 +17,8 @@ from bot.propensity.model import TrainedModel
 from bot.propensity.records import adopted_model, learned_rows
 from bot.propensity.rules import explain, percent, probability
 from bot.roster.records import roster_name
+from bot.strategy.render import channels_words
+from bot.strategy.rules import DayTreatments
 from bot.vocabulary import CLOSED_STATUSES, PromiseStatus
 from storage.models import Account, Assignment, Contact, Payment, Promise
 
@@ -48,10 +50,12 @@ def worklist_for(
     *,
     weights: ScoreWeights | None = None,
     grace_days: int = 1,
+    treatments: DayTreatments | None = None,
 ) -> Worklist:
     """The agent's lines for `day`. With `weights`, each line's reasons are worded again from the
     account as it stands now (bot.assignments.rules.scoring.reasons_now), not as the morning
-    found it: a payment since then changes them as it changes the balance."""
+    found it: a payment since then changes them as it changes the balance. With `treatments`
+    (bot/strategy), each account's own treatment's weights, as the morning scored it."""
     # One query of plain columns: the App Home is rebuilt from this after people's changes.
     promise = _next_open_promise(agent_id, day)
     paid = aliased(Payment, name="paid_today")
@@ -114,7 +118,19 @@ def worklist_for(
                 model, rows_now = learned
                 facts = facts._replace(risk_score=percent(probability(model, rows_now[facts.pk])))
                 said = explain(model, rows_now[facts.pk])
-            why = reasons_now(facts, day, weights, grace_days, propensity_words=said)
+            treatment = (
+                treatments.treatment(
+                    facts.pk, facts.due_date, facts.balance, facts.currency, facts.risk_score, facts.language
+                )
+                if treatments is not None and facts is not None
+                else None
+            )
+            why = reasons_now(
+                facts, day, treatment.weights if treatment else weights, grace_days, propensity_words=said
+            )
+            # As the morning worded it (the reasons, then the channels to try), while the account owes.
+            if treatment is not None and treatment.channels and facts is not None and facts.balance > 0:
+                why = (*why, channels_words(treatment.channels))
         lines.append(
             WorklistLine(
                 rank=rank,
