@@ -26,7 +26,7 @@ MAY_IMPORT = {
     "storage": set(),
 }
 DOMAIN_PACKAGES = (
-    "alerts", "assignments", "billing_link", "cockpit", "complaints", "compliance", "correspondence",
+    "alerts", "assignments", "billing_link", "coaching", "cockpit", "complaints", "compliance", "correspondence",
     "dunning", "escalations", "imports", "kpis", "language", "ledger", "outbox", "reports", "retention", "roster",
 )  # fmt: skip
 # The words a domain package is made of, each with one meaning (README, "How it is built"), in the

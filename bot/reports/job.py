@@ -16,6 +16,7 @@ claims the period."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.digest import digest_message
 from bot.blocks.kit import Reply
+from bot.blocks.narrative import narrative
 from bot.calendar import WorkCalendar, add_days
 from bot.clock import team_today
 from bot.compliance.rules.privacy import mask_account_id
@@ -140,10 +142,18 @@ def run_digest(kind: PeriodKind, runtime: Runtime, at: datetime, by: str) -> Job
         if done is not None:
             return JobReport(name, period, False, describe(done))
         report = build_report(session, kind, day, runtime.settings, at, skipped)
+        opening: list[str] = []
+        if kind == "month":
+            # The month before, to the end, for the narrative that opens the monthly digest.
+            before = report.start.astimezone(runtime.zone).date() - timedelta(days=1)
+            opening = narrative(report, build_report(session, kind, before, runtime.settings, at, skipped))
     try:
         with runtime.db.transaction() as session:
             claim(session, name, period, at, by, {"agents": len(report.agents), "skipped": len(skipped)})
-            _queue(session, runtime, report, run_key(f"digest:{kind}:{period}"), _channels(runtime), at)
+            _queue(
+                session, runtime, report, run_key(f"digest:{kind}:{period}"), _channels(runtime), at,
+                narrative_text=opening,
+            )  # fmt: skip
             skipped.record(session, runtime, at)
     except IntegrityError:
         return JobReport(name, period, False, f"{name} for {period} was run by another process")
@@ -196,14 +206,15 @@ def _queue(
     at: datetime,
     *,
     files: bool = True,
+    narrative_text: Sequence[str] = (),
 ) -> None:
-    message = digest_message(report)
+    message = digest_message(report, narrative_text)
     uploads = report_files(report) if files else []
     for channel in channels:
         channel_key = f"{key}:{channel}"
         wider = channel != runtime.settings.supervisor_channel
         shown = masked(report) if wider else report
-        reply = digest_message(shown) if wider else message
+        reply = digest_message(shown, narrative_text) if wider else message
         enqueue(session, key=channel_key, kind="digest", channel=channel, reply=reply, now=at)
         if files:
             _attach(session, channel_key, channel, shown, report_files(shown) if wider else uploads, at)

@@ -40,12 +40,12 @@ _TITLES = {"day": N_("Daily numbers"), "week": N_("Weekly numbers"), "month": N_
 # matplotlib says it is not thread-safe: separate figures on Agg usually work from several threads,
 # but shared caches (fonts, text layout) have had races. A chart is drawn a few times a day, so
 # serialising the drawing costs nothing and removes the doubt.
-_DRAWING = threading.Lock()
+DRAWING = threading.Lock()
 
 
 def report_chart(report: PerformanceReport) -> bytes:
     """The PNG: agents' collections against their targets (left), aging now and before (right)."""
-    with _DRAWING:
+    with DRAWING:
         figure = report_figure(report)
         out = io.BytesIO()
         # No "Software" chunk (it carries matplotlib's version): the same report gives the same bytes.
