@@ -22,6 +22,8 @@ from bot.escalations.job import reminders_due_at, run_reminders
 from bot.imports.job import JOB as IMPORT_FOLDER
 from bot.imports.job import import_folder_due, run_import_folder
 from bot.job_runs import JobReport
+from bot.propensity.job import DAY_SCORES, run_learned_scores, run_train_score
+from bot.propensity.job import JOB as TRAIN_SCORE
 from bot.reports.job import KINDS, digest_due, job_name, run_digest
 from bot.reports.model import PeriodKind
 from bot.runtime import Runtime
@@ -74,4 +76,10 @@ JOBS: dict[str, ScheduledJob] = {
         import_folder_due,
         lambda runtime, at, by: run_import_folder(runtime, at, by, after_payments=payments_arrived),
     ),
+    # Due all week: claimed per ISO week of the team's calendar, so it trains at the week's first
+    # tick (Monday just after midnight), before that morning's worklists are planned.
+    TRAIN_SCORE: ScheduledJob(TRAIN_SCORE, lambda _runtime, _at: True, run_train_score),
+    # Due all day, claimed per team day: at its first tick, after a Monday's training (this order),
+    # the day's learned scores are stored for the morning run.
+    DAY_SCORES: ScheduledJob(DAY_SCORES, lambda _runtime, _at: True, run_learned_scores),
 }

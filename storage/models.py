@@ -436,6 +436,46 @@ class Document(Base):
     cancel_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class PropensityModel(Base):
+    """One weekly training of the learned propensity to pay (bot/propensity): the standardised
+    logistic regression as plain numbers (JSON, never pickled, so it is safe to load and a reviewer
+    can read it), its training window, its backtest against the rule score, and whether it won
+    (`adopted`: it then stands in for the `propensity` input of the priority score)."""
+
+    __tablename__ = "propensity_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    window_start: Mapped[date]
+    window_end: Mapped[date]
+    # The backtest's first test day: snapshots from here on were kept out of its training.
+    test_start: Mapped[date]
+    examples: Mapped[int] = mapped_column(Integer)
+    adopted: Mapped[bool]
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    features: Mapped[list[str]] = mapped_column(JSON)
+    coefficients: Mapped[list[float]] = mapped_column(JSON)
+    intercept: Mapped[float]
+    means: Mapped[list[float]] = mapped_column(JSON)
+    scales: Mapped[list[float]] = mapped_column(JSON)
+
+
+class PropensityScore(Base):
+    """An open account's learned propensity for one team day, worked out at the day's first tick
+    (bot.propensity.job, learned-scores): every feature window ends at the team's midnight, so the
+    morning finds the same scores it would compute, and reads one row per account instead of a year
+    of events. Replaced whole each day."""
+
+    __tablename__ = "propensity_scores"
+
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date]
+    version: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer)
+    features: Mapped[list[float]] = mapped_column(JSON)
+
+
 class ComplianceRefusal(Base):
     """An action the contact rules refused: who tried what, when, on which account, under which rule.
     Counted per agent in the digests as attempted breaches, so that a supervisor can coach."""

@@ -27,7 +27,8 @@ MAY_IMPORT = {
 }
 DOMAIN_PACKAGES = (
     "alerts", "assignments", "billing_link", "coaching", "cockpit", "complaints", "compliance", "correspondence",
-    "dunning", "escalations", "imports", "kpis", "language", "ledger", "outbox", "reports", "retention", "roster",
+    "dunning", "escalations", "imports", "kpis", "language", "ledger", "outbox", "propensity", "reports",
+    "retention", "roster",
 )  # fmt: skip
 # The words a domain package is made of, each with one meaning (README, "How it is built"), in the
 # order they may import each other: a word imports its own domain's and other domains' words of the

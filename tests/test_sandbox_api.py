@@ -133,10 +133,13 @@ def test_the_shortcuts_open_their_forms_for_the_person_acting(sandbox: RunningSa
         },
         BlockId.AMOUNT: {ActionId.AMOUNT_INPUT: {"type": "plain_text_input", "value": "100"}},
     }
+    # Counted once the start's first tick is through: it posts too (the weekly train-score's note).
+    sandbox.world.settle()
+    posted = len(sandbox.world.slack.calls("chat.postMessage"))
     assert call(sandbox, "/api/submit", {"user": AGENT, "view_id": view["id"], "values": values}) == {
         "ok": True
     }
-    sandbox.world.slack.wait_for("chat.postMessage")
+    sandbox.world.slack.wait_for("chat.postMessage", count=posted + 1)
     recorded = state(sandbox, AGENT)["messages"][channel][-1]
     assert recorded["text"] == "Recorded $100.00 on ACC-1042"
 
@@ -499,3 +502,11 @@ def test_dunning_runs_in_the_sandbox_and_its_summary_reaches_the_supervisors(dat
         running.world.settle()
         channel = json.dumps(state(running, SUPERVISOR)["messages"]["C0SUPERVISORS"], ensure_ascii=False)
     assert "Dunning" in channel and "1 document sent" in channel and "`reminder` by email: 1" in channel
+
+
+def test_training_the_propensity_score_on_a_new_team_tells_the_supervisors_why_not(
+    sandbox: RunningSandbox,
+) -> None:
+    call(sandbox, "/api/run", {"job": "train-score"})
+    told = [m for m in state(sandbox, SUPERVISOR)["messages"]["C0SUPERVISORS"] if "propensity" in m["text"]]
+    assert len(told) == 1 and "keeps the rule score" in told[0]["text"]

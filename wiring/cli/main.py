@@ -37,6 +37,7 @@ from wiring.cli.documents import add_document_command
 from wiring.cli.dunning import add_letters_command, print_dunning_plan
 from wiring.cli.imports import add_import_command
 from wiring.cli.retention import add_records_commands
+from wiring.cli.score import add_score_command
 from wiring.cli.terminal import StartupError, say
 from wiring.serving import CannotListenError
 
@@ -233,7 +234,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "job",
         metavar="JOB",
-        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest, dunning, housekeeping or import-folder",
+        help="daily-assignments, supervisor-alerts, escalation-reminders, performance-digest, dunning,"
+        " housekeeping, import-folder, train-score or learned-scores",
     )
     run.add_argument(
         "--at",
@@ -259,6 +261,7 @@ def _parser() -> argparse.ArgumentParser:
     add_document_command(commands)
     add_letters_command(commands)
     add_review_command(commands)
+    add_score_command(commands)
     return parser
 
 

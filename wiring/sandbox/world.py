@@ -56,6 +56,8 @@ BOX_AMOUNT = Decimal(100)
 log = logging.getLogger(__name__)
 
 JOB_LABELS = {
+    "train-score": "Train the propensity score",
+    "learned-scores": "Score with the learned model",
     "daily-assignments": "Morning worklists",
     "escalation-reminders": "Escalation reminders",
     "supervisor-alerts": "Supervisor alerts",

@@ -33,6 +33,7 @@ from bot.job_runs import JobReport, already_ran, claim, describe
 from bot.language.render import speaking
 from bot.ledger.records.holds import release_expired_holds
 from bot.outbox.records import enqueue
+from bot.propensity.rules import explain
 from bot.runtime import Runtime
 from storage.models import Assignment
 
@@ -133,10 +134,21 @@ def _lines_with_reasons(
     # Each line's reasons are kept as worded for its agent, in the agent's language.
     locales = {agent: runtime.locale_of(agent) for agent in plan.allocation.lists}
 
+    learned = plan.learned
+
     def line(facts: AccountFacts) -> Assignment:
         agent, rank, score = placed[facts.pk]
+        # An account opened since the day's scores were stored has none: the rule score words it.
+        row = learned.rows.get(facts.pk) if learned is not None and facts.pk in learned.scores else None
         with speaking(locales[agent]):
-            why = reasons(facts, plan.work_date, weights, grace)
+            if learned is not None and row is not None:
+                # Worded as scored: the learned propensity, explained by its largest contributions.
+                facts = facts._replace(risk_score=learned.scores[facts.pk])
+                why = reasons(
+                    facts, plan.work_date, weights, grace, propensity_words=explain(learned.model, row)
+                )
+            else:
+                why = reasons(facts, plan.work_date, weights, grace)
         return Assignment(
             work_date=plan.work_date,
             account_pk=facts.pk,

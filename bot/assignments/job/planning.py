@@ -21,6 +21,8 @@ from bot.assignments.rules.scoring import AccountFacts, DayScorer
 from bot.calendar import local_day
 from bot.compliance.rules.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
 from bot.job_faults import RowRef, SkippedRows
+from bot.propensity.model import LearnedScores
+from bot.propensity.records import learned_scores, rows_of
 from bot.settings import Settings
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Absence, Account, Agent, Contact, Promise
@@ -37,6 +39,8 @@ class DayPlan:
     left_off: Counter[str] = field(default_factory=Counter)
     seniors_at_work: bool = True
     """Whether anyone allowed high-value accounts works a list today."""
+    learned: LearnedScores | None = None
+    """The learned propensity, when its latest training beat the rule score (bot/propensity)."""
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -240,10 +244,21 @@ def plan_day(
     members, slots, away = working_agents(session, today, settings.default_daily_capacity)
     calls, unknown_calls = recent_calls(session, today, zone, skipped, leaving_out)
     left_off: Counter[str] = Counter()
+    learned = _learned(session, today, settings, skipped)
     candidates = list(
-        _candidates(session, today, settings, calls, left_off, skipped, [*leaving_out, *unknown_calls])
-    )
+        _candidates(
+            session, today, settings, calls, left_off, skipped, [*leaving_out, *unknown_calls],
+            learned.scores if learned is not None else None,
+        )
+    )  # fmt: skip
     allocation = allocate(candidates, slots)
+    if learned is not None:
+        # Only the listed accounts' rows are worded later: the rest need not outlive the scoring.
+        placed = sorted(candidate.pk for found in allocation.lists.values() for candidate in found)
+        rows: dict[int, tuple[float, ...]] = {}
+        with skipped.row(LEARNED_ROWS), session.begin_nested():
+            rows = rows_of(session, learned, today, zone, placed)
+        learned = LearnedScores(learned.model, rows, learned.scores)
     return DayPlan(
         work_date=today,
         allocation=allocation,
@@ -251,7 +266,23 @@ def plan_day(
         away=tuple(away),
         left_off=left_off,
         seniors_at_work=any(slot.takes_high_value and slot.capacity > 0 for slot in slots),
+        learned=learned,
     )
+
+
+LEARNED = RowRef("the learned propensity scores (the rule score ranks today)")
+LEARNED_ROWS = RowRef("the learned propensity's words (the rule score's words today)")
+
+
+def _learned(session: Session, today: date, settings: Settings, skipped: SkippedRows) -> LearnedScores | None:
+    """The adopted learned scores, when the propensity part counts at all; a fault reading them (a
+    value only a direct write could leave) leaves the day on the rule score, told, rather than
+    stopping the morning for everyone. In a savepoint, so that PostgreSQL goes on after it."""
+    if settings.score_weights.propensity <= 0:
+        return None
+    with skipped.row(LEARNED), session.begin_nested():
+        return learned_scores(session, today, settings.zone)
+    return None
 
 
 SUMMARY_ACCOUNT_IDS = 20
@@ -279,10 +310,13 @@ def _candidates(
     left_off: Counter[str],
     skipped: SkippedRows,
     leaving_out: Sequence[int] = (),
+    learned: dict[int, int] | None = None,
 ) -> Iterator[CandidateFields]:
     """Every open account that may be contacted today, scored. Runs once per open account, so it
     works on the row's plain values rather than building an AccountFacts for each; a row whose
-    values cannot be scored is skipped (and told) instead of stopping the morning for everyone."""
+    values cannot be scored is skipped (and told) instead of stopping the morning for everyone.
+    `learned`: the learned propensity by account, in place of the billing system's risk score (an
+    int 0-100 like it, so the scorer's memo still holds a hundred values at most)."""
     scorer = DayScorer(today, settings.score_weights, settings.promise_grace_days)
     zone = settings.zone
     thresholds: dict[str, Decimal] = {}
@@ -307,7 +341,7 @@ def _candidates(
             callback_on,
             _local_day(last_contact_at, zone),
             _local_day(last_conversation_at, zone),
-            risk_score,
+            risk_score if learned is None else learned.get(pk, risk_score),
         )
         # A plain tuple, not a Candidate: see CandidateFields.
         return (pk, points, assigned_to, language, balance >= threshold)

@@ -13,6 +13,9 @@ from bot.aging import days_past_due
 from bot.assignments.model import PaidToday, Worklist, WorklistLine
 from bot.assignments.rules.scoring import AccountFacts, ScoreWeights, reasons_now
 from bot.calendar import local_day
+from bot.propensity.model import TrainedModel
+from bot.propensity.records import adopted_model, learned_rows
+from bot.propensity.rules import explain, percent, probability
 from bot.roster.records import roster_name
 from bot.vocabulary import CLOSED_STATUSES, PromiseStatus
 from storage.models import Account, Assignment, Contact, Payment, Promise
@@ -85,6 +88,8 @@ def worklist_for(
         .where(Assignment.work_date == day, Assignment.agent == agent_id)
         .order_by(Assignment.rank)
     ).all()
+    worded_by_model = weights is not None and weights.propensity > 0
+    learned = _learned_now(session, [row[2] for row in rows], day, zone) if worded_by_model else None
     lines = []
     for row in rows:
         (
@@ -103,7 +108,13 @@ def worklist_for(
         why = tuple(stored)
         if weights is not None:
             facts = _facts_now(row, zone) if status not in CLOSED_STATUSES else None
-            why = reasons_now(facts, day, weights, grace_days)
+            said = None
+            if learned is not None and facts is not None and facts.pk in learned[1]:
+                # Worded as the morning scored it: the learned propensity and its own explanation.
+                model, rows_now = learned
+                facts = facts._replace(risk_score=percent(probability(model, rows_now[facts.pk])))
+                said = explain(model, rows_now[facts.pk])
+            why = reasons_now(facts, day, weights, grace_days, propensity_words=said)
         lines.append(
             WorklistLine(
                 rank=rank,
@@ -121,6 +132,17 @@ def worklist_for(
         )
     name = roster_name(session, agent_id)
     return Worklist(agent_id=agent_id, agent_name=name, work_date=day, lines=tuple(lines), zone=zone)
+
+
+def _learned_now(
+    session: Session, pks: list[int], day: date, zone: ZoneInfo
+) -> tuple[TrainedModel, dict[int, tuple[float, ...]]] | None:
+    """The adopted learned model and these accounts' feature rows today; None while the rule
+    score stands (no model has beaten it)."""
+    model = adopted_model(session)
+    if model is None or not pks:
+        return None
+    return model, learned_rows(session, day, zone, pks)
 
 
 # The line's columns, then the account's facts, end here; the payment recorded today follows.

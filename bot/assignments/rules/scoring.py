@@ -156,27 +156,44 @@ class DayScorer:
 
 
 def reasons(
-    facts: AccountFacts, today: date, weights: ScoreWeights, grace_days: int, most: int = 3
+    facts: AccountFacts,
+    today: date,
+    weights: ScoreWeights,
+    grace_days: int,
+    most: int = 3,
+    propensity_words: str | None = None,
 ) -> list[str]:
     """The parts that weigh most, in words: "promise of $250.00 due today", "91-120 days past due".
 
     The balance is left out: every worklist line shows it already, next to these words.
+    `propensity_words`: the learned propensity's own explanation ("likely to pay: kept 4 of 5
+    promises", bot/propensity), said in place of "propensity to pay 62/100".
     """
     points = part_points(facts, today, weights, grace_days)
     ranked = sorted(range(len(points)), key=lambda index: -points[index])
     worded = [_WORDS[index] for index in ranked if points[index] > 0]
-    return [words(facts, today, grace_days) for words in worded if words is not None][:most]
+    said = []
+    for words in worded:
+        if words is _propensity_words and propensity_words is not None:
+            said.append(propensity_words)
+        elif words is not None:
+            said.append(words(facts, today, grace_days))
+    return said[:most]
 
 
 def reasons_now(
-    facts: AccountFacts | None, today: date, weights: ScoreWeights, grace_days: int
+    facts: AccountFacts | None,
+    today: date,
+    weights: ScoreWeights,
+    grace_days: int,
+    propensity_words: str | None = None,
 ) -> tuple[str, ...]:
     """A worklist line's reasons as its account stands now (after today's payments, promises and
     contacts), worded as the morning's were; none for an account no longer open or owing nothing
     (`facts` None), whose line shows its status instead."""
     if facts is None or facts.balance <= 0:
         return ()
-    return tuple(reasons(facts, today, weights, grace_days))
+    return tuple(reasons(facts, today, weights, grace_days, propensity_words=propensity_words))
 
 
 def _balance_points(balance: Decimal, weights: ScoreWeights) -> float:

@@ -1,0 +1,380 @@
+"""The learned propensity's reads and writes: every account's history as plain data (payments,
+contacts and promises, whatever their source: Slack, a CSV import, the billing API), and the
+stored models."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, case, delete, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from bot.audit import record
+from bot.calendar import local_day
+from bot.propensity.model import (
+    AccountHistory,
+    Backtest,
+    ContactEvent,
+    LearnedScores,
+    PaymentEvent,
+    PromiseEvent,
+    StoredModel,
+    TrainedModel,
+)
+from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, PAST_DUE_CAP, RECENT_DAYS, percent, probabilities
+from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
+from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore, table_of
+from storage.types import money_sum
+
+CHUNK = 20_000
+
+
+def _rows(session: Session, query: Select[*tuple[Any, ...]]) -> Any:
+    # Streamed through the connection: the ORM would copy every row once more.
+    return session.connection().execute(query.execution_options(yield_per=CHUNK))
+
+
+def histories(
+    session: Session,
+    zone: ZoneInfo,
+    *,
+    since: date | None = None,
+    open_only: bool = False,
+    pks: Sequence[int] | None = None,
+    every: int = 1,
+) -> list[AccountHistory]:
+    """Every account's history (events from `since` on, when given), in account order; the open
+    accounts owing something only, with `open_only`; these accounts only, with `pks`; those whose
+    record id is a multiple of `every` only (the training's sample of a large portfolio)."""
+    accounts = select(
+        Account.id, Account.due_date, Account.balance, Account.original_amount, Account.language,
+        Account.risk_score, Account.created_at,
+    ).order_by(Account.id)  # fmt: skip
+    if open_only:
+        accounts = accounts.where(
+            and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0))
+        )
+    if pks is not None:
+        accounts = accounts.where(Account.id.in_(list(pks)))
+    if every > 1:
+        accounts = accounts.where(Account.id % every == 0)
+    start = datetime.combine(since, time(0), zone) if since is not None else None
+    payments: dict[int, list[PaymentEvent]] = defaultdict(list)
+    paid_query = select(Payment.account_pk, Payment.received_at, Payment.amount)
+    if start is not None:
+        paid_query = paid_query.where(Payment.received_at >= start)
+    if pks is not None:
+        paid_query = paid_query.where(Payment.account_pk.in_(list(pks)))
+    if every > 1:
+        paid_query = paid_query.where(Payment.account_pk % every == 0)
+    for pk, at, amount in _rows(session, paid_query):
+        payments[pk].append(PaymentEvent(local_day(at, zone), amount))
+    contacts: dict[int, list[ContactEvent]] = defaultdict(list)
+    tried_query = select(Contact.account_pk, Contact.at, Contact.channel, Contact.outcome)
+    if start is not None:
+        tried_query = tried_query.where(Contact.at >= start)
+    if pks is not None:
+        tried_query = tried_query.where(Contact.account_pk.in_(list(pks)))
+    if every > 1:
+        tried_query = tried_query.where(Contact.account_pk % every == 0)
+    for pk, at, channel, outcome in _rows(session, tried_query):
+        contacts[pk].append(ContactEvent(local_day(at, zone), channel, outcome))
+    promises: dict[int, list[PromiseEvent]] = defaultdict(list)
+    made_query = select(Promise.account_pk, Promise.made_at, Promise.status, Promise.resolved_at)
+    if pks is not None:
+        made_query = made_query.where(Promise.account_pk.in_(list(pks)))
+    if every > 1:
+        made_query = made_query.where(Promise.account_pk % every == 0)
+    for pk, made_at, status, resolved_at in _rows(session, made_query):
+        resolved = local_day(resolved_at, zone) if resolved_at is not None else None
+        promises[pk].append(PromiseEvent(local_day(made_at, zone), status, resolved))
+    found = []
+    for pk, due_date, balance, original, language, risk, created_at in _rows(session, accounts):
+        paid = sorted(payments.pop(pk, ()), key=lambda p: p.on)
+        tried = sorted(contacts.pop(pk, ()), key=lambda c: c.on)
+        made = sorted(promises.pop(pk, ()), key=lambda p: p.made_on)
+        # An imported account's history may be older than its row: it was on the books by then.
+        firsts = [local_day(created_at, zone), *(e.on for e in paid[:1]), *(e.on for e in tried[:1]),
+                  *(e.made_on for e in made[:1])]  # fmt: skip
+        found.append(
+            AccountHistory(
+                pk=pk,
+                due_date=due_date,
+                balance=balance,
+                original_amount=original,
+                language=language,
+                risk_score=risk,
+                opened_on=min(firsts),
+                payments=tuple(paid),
+                contacts=tuple(tried),
+                promises=tuple(made),
+            )
+        )
+    return found
+
+
+def account_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Account)) or 0
+
+
+def latest_model(session: Session) -> StoredModel | None:
+    row = session.scalars(select(PropensityModel).order_by(PropensityModel.version.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return StoredModel(
+        version=row.version,
+        trained_at=row.trained_at,
+        adopted=row.adopted,
+        model=TrainedModel(
+            features=tuple(row.features),
+            coefficients=tuple(float(w) for w in row.coefficients),
+            intercept=float(row.intercept),
+            means=tuple(float(m) for m in row.means),
+            scales=tuple(float(s) for s in row.scales),
+        ),
+        metrics=dict(row.metrics),
+    )
+
+
+def adopted_model(session: Session) -> TrainedModel | None:
+    """The model the priority score uses: the latest training's, when it beat the rule score."""
+    latest = latest_model(session)
+    return latest.model if latest is not None and latest.adopted else None
+
+
+def save_model(
+    session: Session,
+    *,
+    model: TrainedModel,
+    backtest: Backtest,
+    examples: int,
+    adopted: bool,
+    metrics: dict[str, Any],
+    now: datetime,
+    actor: str,
+) -> int:
+    """Stores a training as the next version, audited; its version."""
+    version = (session.scalar(select(func.max(PropensityModel.version))) or 0) + 1
+    session.add(
+        PropensityModel(
+            version=version,
+            trained_at=now,
+            window_start=backtest.window_start,
+            window_end=backtest.window_end,
+            test_start=backtest.test_start,
+            examples=examples,
+            adopted=adopted,
+            metrics=metrics,
+            features=list(model.features),
+            coefficients=list(model.coefficients),
+            intercept=model.intercept,
+            means=list(model.means),
+            scales=list(model.scales),
+        )
+    )
+    record(
+        session,
+        at=now,
+        actor=actor,
+        action="propensity.trained",
+        entity="propensity_model",
+        entity_key=str(version),
+        after={"adopted": adopted, "auc": metrics.get("auc"), "rule_auc": metrics.get("rule_auc")},
+    )
+    session.flush()
+    return version
+
+
+def learned_rows(
+    session: Session, today: date, zone: ZoneInfo, pks: Sequence[int] | None = None
+) -> dict[int, tuple[float, ...]]:
+    """Today's feature rows of the open accounts (of `pks` only, when given): exactly what
+    features(history, today) gives (tests/test_propensity.py), but summed by the database, one
+    GROUP BY per table over the last year, so that the morning reads a few numbers per account
+    instead of every event. The team's days are cut at the team's midnights, as UTC instants."""
+
+    def midnight(days_before: int) -> datetime:
+        return datetime.combine(date.fromordinal(max(1, today.toordinal() - days_before)), time(0), zone)
+
+    t0, t30, t90, t365 = midnight(0), midnight(PAID_DOWN_DAYS), midnight(RECENT_DAYS), midnight(DAYS_CAP)
+    wanted = list(pks) if pks is not None else None
+    money = Payment.amount.type
+    zero = literal(Decimal(0), money)
+
+    def paid(since: datetime, until: datetime | None = None) -> Any:
+        within = Payment.received_at >= since
+        if until is not None:
+            within = and_(within, Payment.received_at < until)
+        return money_sum(case((within, Payment.amount), else_=zero))
+
+    payments = (
+        select(
+            Payment.account_pk,
+            paid(t0),
+            paid(t30, t0),
+            func.count(case((and_(Payment.received_at >= t90, Payment.received_at < t0), 1))),
+            func.max(case((Payment.received_at < t0, Payment.received_at))),
+        )
+        .where(Payment.received_at >= t365)
+        .group_by(Payment.account_pk)
+    )
+    right_party = Contact.outcome.in_([str(o) for o in RIGHT_PARTY_OUTCOMES])
+    recent = Contact.at >= t90
+    contacts = (
+        select(
+            Contact.account_pk,
+            Contact.channel,
+            func.count(case((recent, 1))),
+            func.count(case((and_(recent, right_party), 1))),
+            func.max(case((right_party, Contact.at))),
+        )
+        .where(Contact.at >= t365, Contact.at < t0)
+        .group_by(Contact.account_pk, Contact.channel)
+    )
+    promises = (
+        select(Promise.account_pk, Promise.status, func.count())
+        .where(
+            Promise.made_at < t0,
+            Promise.resolved_at < t0,
+            Promise.status.in_([str(PromiseStatus.KEPT), str(PromiseStatus.BROKEN)]),
+        )
+        .group_by(Promise.account_pk, Promise.status)
+    )
+    accounts = select(Account.id, Account.due_date, Account.balance, Account.language).where(
+        and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0))
+    )
+    if wanted is not None:
+        payments = payments.where(Payment.account_pk.in_(wanted))
+        contacts = contacts.where(Contact.account_pk.in_(wanted))
+        promises = promises.where(Promise.account_pk.in_(wanted))
+        accounts = accounts.where(Account.id.in_(wanted))
+    paid_by: dict[int, tuple[Decimal, Decimal, int, datetime | None]] = {
+        pk: (today_paid, paid_30, count, last)
+        for pk, today_paid, paid_30, count, last in _rows(session, payments)
+    }
+    tried: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    talked: dict[int, datetime] = {}
+    for pk, channel, count, answered, last_talk in _rows(session, contacts):
+        tried[pk][channel] = (count, answered)
+        if last_talk is not None and (pk not in talked or last_talk > talked[pk]):
+            talked[pk] = last_talk
+    kept: dict[int, dict[str, int]] = defaultdict(dict)
+    for pk, status, count in _rows(session, promises):
+        kept[pk][status] = count
+    no_payment = (Decimal(0), Decimal(0), 0, None)
+    found: dict[int, tuple[float, ...]] = {}
+    for pk, due_date, balance_now, language in _rows(session, accounts):
+        today_paid, paid_30_sum, paid_90, last_paid = paid_by.get(pk, no_payment)
+        balance = float(balance_now + today_paid)
+        paid_30 = float(paid_30_sum)
+        channels = tried.get(pk, {})
+        count_90 = sum(count for count, _answered in channels.values())
+        answered_90 = sum(answered for _count, answered in channels.values())
+        made = kept.get(pk, {})
+        lang = (language or "").lower()
+        found[pk] = (
+            float(min(max((today - due_date).days, 0), PAST_DUE_CAP)),
+            math.log10(1 + max(balance, 0.0)),
+            paid_30 / (balance + paid_30) if balance + paid_30 > 0 else 0.0,
+            float(paid_90),
+            float(_days_since(last_paid, today, zone)),
+            float(made.get(PromiseStatus.KEPT, 0)),
+            float(made.get(PromiseStatus.BROKEN, 0)),
+            _answered_share(channels, Channel.CALL),
+            _answered_share(channels, Channel.SMS),
+            _answered_share(channels, Channel.EMAIL),
+            float(count_90 - answered_90),
+            float(_days_since(talked.get(pk), today, zone)),
+            float(lang.startswith("en")),
+            float(lang.startswith("pt")),
+            float(lang.startswith("es")),
+        )
+    return found
+
+
+def _days_since(at: datetime | None, today: date, zone: ZoneInfo) -> int:
+    return DAYS_CAP if at is None else min((today - local_day(at, zone)).days, DAYS_CAP)
+
+
+def _answered_share(channels: dict[str, tuple[int, int]], channel: str) -> float:
+    count, answered = channels.get(channel, (0, 0))
+    return answered / count if count else 0.0
+
+
+def learned_scores(session: Session, today: date, zone: ZoneInfo) -> LearnedScores | None:
+    """The adopted model's scores of every open account: the day's, stored at its first tick
+    (store_day_scores), or else worked out now, all at once; None while no model has beaten the
+    rule score. The feature rows come along only when worked out now (rows_of reads the listed
+    accounts' afterwards)."""
+    latest = latest_model(session)
+    if latest is None or not latest.adopted:
+        return None
+    stored = select(PropensityScore.account_pk, PropensityScore.score).where(
+        PropensityScore.day == today, PropensityScore.version == latest.version
+    )
+    # iter(): a Result has keys(), which dict() would take for a mapping's.
+    scores: dict[int, int] = dict(iter(_rows(session, stored)))
+    if scores:
+        return LearnedScores(latest.model, {}, scores)
+    rows = learned_rows(session, today, zone)
+    found = probabilities(latest.model, list(rows.values()))
+    return LearnedScores(
+        latest.model, rows, {pk: percent(float(p)) for pk, p in zip(rows, found, strict=True)}
+    )
+
+
+def rows_of(
+    session: Session,
+    learned: LearnedScores,
+    today: date,
+    zone: ZoneInfo,
+    pks: Sequence[int],
+    chunk: int = 5_000,
+) -> dict[int, tuple[float, ...]]:
+    """The feature rows of these accounts (the ones on a list), to word their reasons: as the
+    scores came, from the day's stored rows, or worked out now."""
+    wanted = [pk for pk in pks if pk in learned.scores]
+    found = {pk: learned.rows[pk] for pk in wanted if pk in learned.rows}
+    missing = [pk for pk in wanted if pk not in found]
+    for start in range(0, len(missing), chunk):
+        part = missing[start : start + chunk]
+        stored = select(PropensityScore.account_pk, PropensityScore.features).where(
+            PropensityScore.day == today, PropensityScore.account_pk.in_(part)
+        )
+        found.update((pk, tuple(float(x) for x in row)) for pk, row in session.execute(stored))
+        left = [pk for pk in part if pk not in found]
+        if left:
+            found.update(learned_rows(session, today, zone, left))
+    return found
+
+
+def store_day_scores(session: Session, today: date, zone: ZoneInfo, chunk: int = 10_000) -> int | None:
+    """Every open account's learned score for `today`, replacing yesterday's: the number stored,
+    or None while no model is adopted. Every feature window ends at the team's midnight, so scores
+    stored at the day's first tick are the ones the morning would compute."""
+    latest = latest_model(session)
+    session.execute(delete(PropensityScore))
+    if latest is None or not latest.adopted:
+        return None
+    rows = learned_rows(session, today, zone)
+    found = probabilities(latest.model, list(rows.values()))
+    table = table_of(PropensityScore)
+    batch = [
+        {
+            "account_pk": pk,
+            "day": today,
+            "version": latest.version,
+            "score": percent(float(p)),
+            "features": list(row),
+        }
+        for (pk, row), p in zip(rows.items(), found, strict=True)
+    ]
+    for start in range(0, len(batch), chunk):
+        session.execute(insert(table), batch[start : start + chunk])
+    return len(batch)

@@ -1,0 +1,346 @@
+"""The learned propensity to pay: features that never look past their snapshot, a backtest that
+recovers a known pattern and beats the rule score, a thin history that falls back, the weekly job
+that trains once and tells the supervisors, and the words that explain a score."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+
+from bot.assignments.records.worklists import worklist_for
+from bot.assignments.rules.scoring import ScoreWeights
+from bot.language.render import speaking
+from bot.propensity.model import (
+    FEATURES,
+    AccountHistory,
+    Backtest,
+    ContactEvent,
+    PaymentEvent,
+    PromiseEvent,
+    ThinHistory,
+)
+from bot.propensity.records import histories, learned_rows, learned_scores, rows_of
+from bot.propensity.rules import (
+    HistoryIndex,
+    backtest,
+    balance_on,
+    contributions,
+    explain,
+    features,
+    fit,
+    learned_wins,
+    owed_on,
+    paid_within,
+    probability,
+    rule_facts,
+    sampling_step,
+)
+from bot.runtime import Runtime
+from schedules.runner import run_job
+from storage.database import Database
+from storage.models import Assignment, JobRun, OutboxMessage, Payment, PropensityModel, SkippedRow
+from tests.conftest import MONDAY_9AM
+from tests.portfolio import add_agent
+from tests.propensity_portfolio import generated_histories, load_histories
+from wiring.cli.main import main
+
+TODAY = date(2026, 11, 23)
+MONDAY_AT = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Monday, just after midnight in New York
+WEIGHTS = ScoreWeights()
+
+# --- features: nothing on or after the snapshot counts ----------------------------------------------
+
+days = st.integers(min_value=0, max_value=400).map(lambda n: date(2025, 10, 1) + timedelta(days=n))
+outcomes = st.sampled_from(["right-party", "no-answer", "left-message", "refused"])
+channels = st.sampled_from(["call", "sms", "email", "letter"])
+
+
+@st.composite
+def history_and_snapshot(draw: st.DrawFn) -> tuple[AccountHistory, date]:
+    payments = sorted(draw(st.lists(days, max_size=12)))
+    contacts = sorted(
+        (ContactEvent(day, channel, outcome) for day, channel, outcome in draw(
+            st.lists(st.tuples(days, channels, outcomes), max_size=15))),
+        key=lambda c: c.on,
+    )  # fmt: skip
+    promises = []
+    for made, wait, status in draw(st.lists(st.tuples(days, st.integers(0, 30), st.sampled_from(
+            ["open", "kept", "broken", "cancelled"])), max_size=6)):  # fmt: skip
+        promises.append(PromiseEvent(made, status, None if status == "open" else made + timedelta(days=wait)))
+    history = AccountHistory(
+        pk=1,
+        due_date=draw(days),
+        balance=Decimal(draw(st.integers(0, 10_000))),
+        original_amount=Decimal(10_000),
+        language=draw(st.sampled_from([None, "en", "pt-BR", "es", "fr"])),
+        payments=tuple(PaymentEvent(day, Decimal(draw(st.integers(1, 500)))) for day in payments),
+        contacts=tuple(contacts),
+        promises=tuple(sorted(promises, key=lambda p: p.made_on)),
+    )
+    return history, draw(days)
+
+
+def _as_known_on(history: AccountHistory, snapshot: date) -> AccountHistory:
+    """The history as the bot held it at the start of `snapshot`: later events unknown, the
+    balance then, promises resolved later still open."""
+    earlier = tuple(p for p in history.payments if p.on < snapshot)
+    later_paid = sum((p.amount for p in history.payments if p.on >= snapshot), Decimal(0))
+    promises = tuple(
+        p
+        if p.resolved_on is not None and p.resolved_on < snapshot
+        else replace(p, status="open", resolved_on=None)
+        for p in history.promises
+        if p.made_on < snapshot
+    )
+    return replace(
+        history,
+        balance=history.balance + later_paid,
+        payments=earlier,
+        contacts=tuple(c for c in history.contacts if c.on < snapshot),
+        promises=promises,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(history_and_snapshot())
+def test_no_feature_reads_anything_dated_on_or_after_the_snapshot(case: tuple[AccountHistory, date]) -> None:
+    history, snapshot = case
+    assert features(history, snapshot) == features(_as_known_on(history, snapshot), snapshot)
+
+
+@settings(max_examples=300, deadline=None)
+@given(history_and_snapshot())
+def test_the_indexed_history_gives_exactly_what_the_plain_functions_give(
+    case: tuple[AccountHistory, date],
+) -> None:
+    history, snapshot = case
+    indexed = HistoryIndex(history)
+    assert indexed.features(snapshot) == features(history, snapshot)
+    assert indexed.balance_on(snapshot.toordinal()) == balance_on(history, snapshot)
+    assert indexed.owed_on(snapshot) == owed_on(history, snapshot)
+    assert indexed.paid_within(snapshot) == paid_within(history, snapshot)
+    assert indexed.rule_facts(snapshot) == rule_facts(history, snapshot)
+
+
+@settings(max_examples=100, deadline=None)
+@given(history_and_snapshot())
+def test_features_are_finite_and_in_their_ranges(case: tuple[AccountHistory, date]) -> None:
+    history, snapshot = case
+    row = dict(zip(FEATURES, features(history, snapshot), strict=True))
+    assert all(math.isfinite(value) for value in row.values())
+    for share in ("paid_down_30", "calls_answered", "texts_answered", "emails_answered"):
+        assert 0 <= row[share] <= 1
+    assert 0 <= row["days_since_payment"] <= 365 and 0 <= row["days_past_due"] <= 720
+    assert row["language_en"] + row["language_pt"] + row["language_es"] <= 1
+
+
+# --- the backtest ---------------------------------------------------------------------------------
+
+
+def test_the_backtest_recovers_a_known_pattern_well_above_the_rule_score() -> None:
+    found = backtest(list(generated_histories(300, TODAY)), TODAY, 3, WEIGHTS, 3)
+    assert isinstance(found, Backtest)
+    assert found.auc > 0.7 and found.auc > found.rule_auc + 0.15
+    assert learned_wins(found)
+    # What it learned is the pattern the payers follow: answering texts weighs most, and keeping
+    # promises counts for, breaking them against.
+    weights = dict(zip(found.model.features, found.model.coefficients, strict=True))
+    assert max(weights, key=lambda name: abs(weights[name])) == "texts_answered"
+    assert weights["promises_kept"] > 0 > weights["promises_broken"]
+    # Out of time: trained only on snapshots whose 14 days ended before the test months.
+    assert found.test_start == date(2026, 8, 9) and found.window_end == TODAY - timedelta(days=14)
+    # Calibrated: the deciles rise, and the top one is observed within 10 points of its prediction.
+    observed = [decile.observed for decile in found.calibration]
+    assert observed[-1] > observed[0] and abs(found.calibration[-1].predicted - observed[-1]) < 0.1
+
+
+def test_a_thin_history_falls_back_with_a_reason() -> None:
+    assert isinstance(backtest(list(generated_histories(3, TODAY)), TODAY, 3, WEIGHTS, 3), ThinHistory)
+    assert isinstance(backtest([], TODAY, 3, WEIGHTS, 3), ThinHistory)
+    nobody_pays = [replace(h, payments=()) for h in generated_histories(300, TODAY)]
+    thin = backtest(nobody_pays, TODAY, 3, WEIGHTS, 3)
+    assert isinstance(thin, ThinHistory) and thin.payers == 0
+
+
+def test_contributions_add_up_to_the_score_and_explain_it_in_each_language() -> None:
+    histories = list(generated_histories(200, TODAY))
+    rows = [features(h, TODAY - timedelta(days=28 * k)) for h in histories for k in range(1, 8)]
+    labels = [int(row[FEATURES.index("texts_answered")] > 0.5) for row in rows]
+    model = fit(rows, labels)
+    row = next(r for r, label in zip(rows, labels, strict=True) if label)
+    logit = model.intercept + sum(part for _name, part in contributions(model, row))
+    assert math.isclose(1 / (1 + math.exp(-logit)), probability(model, row), rel_tol=1e-9)
+    said = {}
+    for locale in ("en", "pt-BR", "es"):
+        with speaking(locale):
+            said[locale] = explain(model, row)
+    assert said["en"].startswith("likely to pay") and "answers texts" in said["en"]
+    assert said["pt-BR"].startswith("provável que pague") and "responde a mensagens" in said["pt-BR"]
+    assert said["es"].startswith("probable que pague") and "responde mensajes" in said["es"]
+
+
+# --- the job, the morning and the command line, on the real database ------------------------------
+
+
+@pytest.mark.settings(COLLECT_SUPERVISOR_CHANNEL="C0SUPERVISORS", COLLECT_LANGUAGE="es")
+def test_train_score_runs_once_a_week_stores_the_model_and_tells_the_supervisors(
+    runtime: Runtime, db: Database
+) -> None:
+    load_histories(db, list(generated_histories(300, TODAY)))
+    first = run_job(runtime, "train-score", MONDAY_AT, by="test")
+    again = run_job(runtime, "train-score", MONDAY_AT + timedelta(days=2), by="test")
+    assert first.ran and "adopted" in first.message
+    assert not again.ran and "already ran" in again.message
+    with db.reading() as session:
+        stored = session.scalars(select(PropensityModel)).one()
+        assert stored.version == 1 and stored.adopted and stored.features == list(FEATURES)
+        assert stored.metrics["auc"] > stored.metrics["rule_auc"] + 0.15
+        assert len(stored.metrics["calibration"]) == 10
+        assert (
+            session.scalar(select(func.count()).select_from(JobRun).where(JobRun.job == "train-score")) == 1
+        )
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "train-score")).one()
+        assert told.channel == "C0SUPERVISORS" and "versión 1" in told.payload["text"]
+        learned = learned_scores(session, TODAY, runtime.zone)
+    # The morning's scoring now reads the learned propensity of every open account.
+    assert learned is not None and len(learned.scores) == 300
+    assert all(0 <= score <= 100 for score in learned.scores.values())
+
+
+@pytest.mark.settings(COLLECT_SUPERVISOR_CHANNEL="C0SUPERVISORS")
+def test_a_new_team_trains_nothing_and_is_told_why(runtime: Runtime, db: Database) -> None:
+    load_histories(db, list(generated_histories(4, TODAY)))
+    report = run_job(runtime, "train-score", MONDAY_AT, by="test")
+    assert report.ran and "too thin" in report.message
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(PropensityModel)) == 0
+        told = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "train-score")).one()
+        assert "keeps the rule score" in told.payload["text"]
+        assert learned_scores(session, TODAY, runtime.zone) is None
+
+
+def test_score_backtest_on_the_command_line(
+    db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["score", "--backtest", "--today", TODAY.isoformat()]) == 0
+    assert "not enough history to learn from" in capsys.readouterr().out
+    load_histories(db, list(generated_histories(300, TODAY)))
+    assert main(["score", "--backtest", "--months", "3", "--today", TODAY.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert "learned model AUC" in out and "rule score AUC" in out and "calibration by decile" in out
+    assert "the learned score replaces" in out
+    assert main(["score"]) == 0
+    assert "no model trained yet" in capsys.readouterr().out
+
+
+@pytest.fixture
+def base(runtime: Runtime) -> Runtime:
+    return runtime
+
+
+def test_the_morning_ranks_by_the_adopted_model_and_says_why(base: Runtime, db: Database) -> None:
+    # The propensity part weighs most here, so the list is the model's ranking and its words come first.
+    weights = ScoreWeights(propensity=40)
+    runtime = Runtime(
+        settings=base.settings.model_copy(update={"score_weights": weights}), db=db, clock=base.clock
+    )
+    load_histories(db, list(generated_histories(300, TODAY)))
+    add_agent(db, "U0AGENT1", "Ana", languages="en;pt-br;es;pt;es-419", daily_capacity=40)
+    assert run_job(runtime, "train-score", MONDAY_AT, by="test").ran
+    assert run_job(runtime, "learned-scores", MONDAY_AT, by="test").ran
+    assert run_job(runtime, "daily-assignments", MONDAY_9AM, by="test").ran
+    with db.reading() as session:
+        lines = session.scalars(select(Assignment).order_by(Assignment.rank)).all()
+        learned = learned_scores(session, TODAY, runtime.zone)
+    assert learned is not None and len(lines) == 40
+    # The list is the accounts the model finds likeliest to pay, each saying so in words.
+    chosen = [learned.scores[line.account_pk] for line in lines]
+    assert min(chosen) >= sorted(learned.scores.values())[-60]
+    assert all(any(reason.startswith("likely to pay (") for reason in line.reasons) for line in lines[:10])
+    with db.reading() as session:
+        worded = worklist_for(
+            session, "U0AGENT1", TODAY, runtime.zone, weights=runtime.settings.score_weights
+        )
+    assert any(reason.startswith("likely to pay (") for reason in worded.lines[0].reasons)
+
+
+def test_the_mornings_rows_summed_by_the_database_equal_the_features_of_each_history(
+    runtime: Runtime, db: Database
+) -> None:
+    generated = list(generated_histories(120, TODAY))
+    load_histories(db, generated)
+    with db.transaction() as session:
+        # A payment already received this morning is added back to the balance, as features() does.
+        session.add(Payment(account_pk=1, amount=Decimal("10.00"), currency="USD", received_at=MONDAY_9AM,
+                            recorded_by="test", created_at=MONDAY_9AM))  # fmt: skip
+    with db.reading() as session:
+        summed = learned_rows(session, TODAY, runtime.zone)
+        held = {h.pk: features(h, TODAY) for h in histories(session, runtime.zone)}
+        some = learned_rows(session, TODAY, runtime.zone, [1, 7])
+    assert summed == held and len(summed) == 120
+    assert some == {1: held[1], 7: held[7]}
+
+
+def test_a_large_portfolio_trains_on_an_even_sample_of_its_accounts(runtime: Runtime, db: Database) -> None:
+    assert [sampling_step(n) for n in (0, 1, 100_000, 100_001, 1_000_000)] == [1, 1, 1, 2, 10]
+    load_histories(db, list(generated_histories(30, TODAY)))
+    with db.reading() as session:
+        sample = histories(session, runtime.zone, every=7)
+        everyone = {h.pk: h for h in histories(session, runtime.zone)}
+    assert [h.pk for h in sample] == [7, 14, 21, 28]
+    assert all(h == everyone[h.pk] for h in sample)
+    # The generator draws each account from its own seed: a sample is those accounts as in full.
+    assert list(generated_histories(30, TODAY, every=7)) == [
+        h for h in generated_histories(30, TODAY) if h.pk % 7 == 0
+    ]
+
+
+def test_the_days_scores_stored_at_midnight_are_the_ones_the_morning_would_compute(
+    runtime: Runtime, db: Database
+) -> None:
+    load_histories(db, list(generated_histories(300, TODAY)))
+    nothing = run_job(runtime, "learned-scores", MONDAY_AT - timedelta(days=1), by="test")
+    assert nothing.ran and "rule score stands" in nothing.message
+    assert run_job(runtime, "train-score", MONDAY_AT, by="test").ran
+    with db.reading() as session:
+        live = learned_scores(session, TODAY, runtime.zone)
+    stored = run_job(runtime, "learned-scores", MONDAY_AT, by="test")
+    assert stored.ran and stored.message == f"300 accounts scored for {TODAY}"
+    assert not run_job(runtime, "learned-scores", MONDAY_9AM, by="test").ran
+    with db.reading() as session:
+        morning = learned_scores(session, TODAY, runtime.zone)
+        assert live is not None and morning is not None
+        assert morning.scores == live.scores and morning.rows == {}
+        assert rows_of(session, morning, TODAY, runtime.zone, [1, 2, 3]) == {
+            pk: live.rows[pk] for pk in (1, 2, 3)
+        }
+        # Tomorrow's morning does not take today's scores: it works them out until its own are stored.
+        tomorrow = learned_scores(session, TODAY + timedelta(days=1), runtime.zone)
+    assert tomorrow is not None and tomorrow.rows
+
+
+def test_an_unreadable_account_leaves_the_morning_on_the_rule_score_not_stopped(
+    runtime: Runtime, db: Database
+) -> None:
+    load_histories(db, list(generated_histories(300, TODAY)))
+    add_agent(db, "U0AGENT1", "Ana", languages="en;pt-br;es;pt;es-419", daily_capacity=40)
+    assert run_job(runtime, "train-score", MONDAY_AT, by="test").ran
+    # A value the driver cannot read, as only a direct write to the database leaves it.
+    unreadable = "'soon'" if db.is_sqlite else "'infinity'"
+    with db.transaction() as session:
+        session.execute(text(f"UPDATE accounts SET due_date = {unreadable} WHERE id = 5"))
+    report = run_job(runtime, "daily-assignments", MONDAY_9AM, by="test")
+    assert report.ran and not report.failed
+    with db.reading() as session:
+        lines = session.scalars(select(Assignment)).all()
+        skipped = [row.row_key for row in session.scalars(select(SkippedRow))]
+    assert len(lines) == 40 and all(line.account_pk != 5 for line in lines)
+    assert any("learned propensity" in key for key in skipped)
