@@ -18,8 +18,9 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from bot.coaching.desk import monthly_review
-from bot.coaching.model import Figures
-from bot.coaching.rules import median, ramp_up_by_week
+from bot.coaching.model import Figures, MonthReview, PeriodFigures, Trend
+from bot.coaching.render import review_workbook, trend_chart
+from bot.coaching.rules import median, median_of, ramp_up_by_week
 from bot.language.render import speaking
 from bot.parsing.command import ReportCommand, parse_command
 from storage.database import Database
@@ -102,6 +103,16 @@ def test_the_ramp_up_is_the_median_of_each_week_number() -> None:
     assert sorted(ramp) == [1, 2]
     assert (ramp[1].attempts, ramp[1].collected) == (Decimal(20), {"USD": Decimal("100")})
     assert ramp[2].attempts == 50
+
+
+def test_a_name_with_dollar_signs_and_control_characters_is_drawn_and_written_as_it_is() -> None:
+    week = PeriodFigures("week", date(2026, 11, 16), median_of([]), median_of([]))
+    trend = Trend("U1", "R$ Ana $x$\x07", "USD", (week,))
+    assert trend_chart(trend).startswith(b"\x89PNG")
+    review = MonthReview("U1", trend.name, week, trend, "America/New_York")
+    with speaking("en"):
+        book = openpyxl.load_workbook(io.BytesIO(review_workbook(review)))
+    assert next(book["Month"].iter_rows(values_only=True))[0] == "Monthly review: R$ Ana $x$, week"
 
 
 def test_trend_words_are_understood_in_every_language() -> None:

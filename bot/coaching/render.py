@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -13,11 +14,12 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from bot.coaching.model import Figures, MonthReview, PeriodFigures, Trend
 from bot.correspondence.render import new_pdf
 from bot.language.model import N_, _, number, speaker
-from bot.reports.render.chart import DRAWING
+from bot.reports.render.chart import DRAWING, plain_text
 
 AGENT_COLOR = "#2b6cb0"
 MEDIAN_COLOR = "#a0aec0"
@@ -97,7 +99,7 @@ def trend_chart(trend: Trend) -> bytes:
         figure = Figure(figsize=(12, 8), dpi=100, layout="constrained")
         FigureCanvasAgg(figure)
         figure.suptitle(_("{name}: the last {weeks} weeks against the team's median").format(
-            name=trend.name, weeks=number(len(trend.weeks))), fontsize=14)  # fmt: skip
+            name=plain_text(_printable(trend.name), 60), weeks=number(len(trend.weeks))), fontsize=14)  # fmt: skip
         axes = figure.subplots(2, 3).flatten()
         labels = [speaker().short_day(week.first_day) for week in trend.weeks]
         panels: list[tuple[str, Callable[[Figures], Decimal | None]]] = [
@@ -115,6 +117,11 @@ def trend_chart(trend: Trend) -> bytes:
         return out.getvalue()
 
 
+def _printable(text: str) -> str:
+    """Without control characters, which no font draws."""
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
 def _floats(values: list[Decimal | None], scale: int = 1) -> list[float]:
     return [float("nan") if v is None else float(v * scale) for v in values]
 
@@ -125,7 +132,7 @@ def _panel(
     scale = 100 if name in RATES else 1
     xs = list(range(len(labels)))
     ax.plot(xs, _floats([pick(w.agent) for w in trend.weeks], scale), color=AGENT_COLOR, marker="o",
-            label=trend.name[:28])  # fmt: skip
+            label=plain_text(_printable(trend.name), 28))  # fmt: skip
     medians = [team_collected(w.median, trend.currency) if name == "collected" else pick(w.median)
                for w in trend.weeks]  # fmt: skip
     ax.plot(xs, _floats(medians, scale), color=MEDIAN_COLOR, linestyle="--",
@@ -145,6 +152,8 @@ def _panel(
 
 def review_workbook(review: MonthReview) -> bytes:
     """Two sheets: the month's figures (agent, team median), then the weeks of the trend."""
+    # A control character in a roster name would make openpyxl refuse the whole workbook.
+    review = replace(review, name=_printable(review.name))
     book = Workbook(write_only=True)
     book.properties.creator = "collect-bot"
     book.properties.title = _("Monthly review: {name}, {month}").format(
