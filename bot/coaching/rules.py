@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.coaching.model import Figures, PeriodFigures, RampWeek, Trend
 from bot.reports.model import AgentNumbers, PerformanceReport
+from bot.reports.rules import share_of_target
 
 _ZERO = Decimal(0)
 
@@ -20,12 +21,6 @@ def median(values: Iterable[Decimal | int | None]) -> Decimal | None:
     """The median of the values given (None ones left out); None when none is left."""
     known = sorted(Decimal(v) for v in values if v is not None)
     return statistics.median(known) if known else None
-
-
-def share_of_target(agent: AgentNumbers, currency: str) -> Decimal | None:
-    if agent.target is None or agent.target == 0:
-        return None
-    return agent.collected.get(currency, _ZERO) / agent.target
 
 
 def agent_figures(report: PerformanceReport, agent: AgentNumbers) -> Figures:
