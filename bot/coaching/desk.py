@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.blocks.kit import Reply
+from bot.blocks.mrkdwn import escape
 from bot.coaching.model import MonthReview, RampUp, Trend
 from bot.coaching.records import agent_trend, first_of_month, last_of_month, month_report, ramp_up
 from bot.coaching.render import review_pdf, review_workbook, trend_chart
@@ -25,9 +26,9 @@ class TrendAnswer:
 
 
 def trend_for(runtime: Runtime, *, actor: str, user_id: str | None) -> TrendAnswer:
-    """The 13 closed weeks before this one, and the chart queued to the asker's DM (the outbox
-    uploads it), in one transaction."""
-    with runtime.db.transaction() as session:
+    """The 13 closed weeks before this one, read in one transaction; the chart, drawn outside it,
+    is queued to the asker's DM (the outbox uploads it) in another."""
+    with runtime.db.reading() as session:
         me = find_member(session, actor)
         if me is None:
             raise UserError(_("You are not on the team's roster."), _("Ask an admin to add you."))
@@ -39,20 +40,25 @@ def trend_for(runtime: Runtime, *, actor: str, user_id: str | None) -> TrendAnsw
         now = runtime.now()
         last_week = runtime.today() - timedelta(days=7)
         trend = agent_trend(session, runtime.settings, agent, last_week, now)
-        chart = trend_chart(trend)
-        title = _("Trend: {name}, last {weeks} weeks against the team's median").format(
-            name=trend.name, weeks=len(trend.weeks)
-        )
+    chart = trend_chart(trend)
+    title = _("Trend: {name}, last {weeks} weeks against the team's median").format(
+        name=trend.name, weeks=len(trend.weeks)
+    )
+    # The file's comment is mrkdwn: the roster's name is escaped there (its title is plain text).
+    comment = _("Trend: {name}, last {weeks} weeks against the team's median").format(
+        name=escape(trend.name), weeks=len(trend.weeks)
+    )
+    with runtime.db.transaction() as session:
         queued = enqueue(
             session,
-            key=f"trend:{actor}:{agent.slack_user_id}:{now.isoformat()}",
+            key=f"trend:{actor}:{trend.agent_id}:{now.isoformat()}",
             kind="coaching-trend",
             channel=actor,
-            reply=Reply(text=title),
+            reply=Reply(text=comment),
             now=now,
-            upload=Upload(f"trend-{agent.slack_user_id}-{runtime.today().isoformat()}.png", title, chart),
+            upload=Upload(f"trend-{trend.agent_id}-{runtime.today().isoformat()}.png", title, chart),
         )
-        return TrendAnswer(trend, queued)
+    return TrendAnswer(trend, queued)
 
 
 @dataclass(frozen=True, slots=True)
