@@ -11,6 +11,7 @@ from bot.alerts import desk as alerts
 from bot.assignments import desk as assignments
 from bot.blocks import ledger as render
 from bot.blocks.assignments import account_moved, away_recorded
+from bot.blocks.coaching import trend_reply
 from bot.blocks.complaints import complaint_recorded, complaint_resolved, complaints_list
 from bot.blocks.digest import report_reply
 from bot.blocks.escalations import escalate_modal, escalated_reply, escalations_list
@@ -20,6 +21,7 @@ from bot.blocks.strategy import strategy_decided
 from bot.blocks.targets import target_set
 from bot.blocks.team import member_changed, team_list
 from bot.blocks.worklist import worklist_reply
+from bot.coaching import desk as coaching
 from bot.complaints import desk as complaints
 from bot.compliance.desk import grant_override
 from bot.errors import UserError
@@ -181,6 +183,10 @@ def execute(runtime: Runtime, user: str, command: Command, told: set[str] | None
             return escalations_list(open_ones, runtime.now(), whose=escalations.whose(runtime, user))
         case AlertsCommand():
             return alerts.alerts_list(runtime, actor=user, page=command.page)
+        case ReportCommand(trend=True):
+            answer = coaching.trend_for(runtime, actor=user, user_id=command.user_id)
+            deliver_now(runtime)  # the chart's upload, on the outbox's exactly-once path
+            return trend_reply(answer.trend, chart_queued=answer.chart_queued)
         case ReportCommand():
             report, whose = reports.report_for(
                 runtime, actor=user, kind=command.kind, user_id=command.user_id

@@ -26,7 +26,7 @@ MAY_IMPORT = {
     "storage": set(),
 }
 DOMAIN_PACKAGES = (
-    "alerts", "assignments", "billing_link", "cockpit", "complaints", "compliance", "correspondence",
+    "alerts", "assignments", "billing_link", "coaching", "cockpit", "complaints", "compliance", "correspondence",
     "dunning", "escalations", "imports", "kpis", "language", "ledger", "outbox", "propensity", "reports",
     "retention", "roster", "strategy",
 )  # fmt: skip

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -510,3 +511,24 @@ def test_training_the_propensity_score_on_a_new_team_tells_the_supervisors_why_n
     call(sandbox, "/api/run", {"job": "train-score"})
     told = [m for m in state(sandbox, SUPERVISOR)["messages"]["C0SUPERVISORS"] if "propensity" in m["text"]]
     assert len(told) == 1 and "keeps the rule score" in told[0]["text"]
+
+
+def test_a_supervisor_asks_for_an_agents_trend_and_the_chart_comes_into_their_dm(
+    sandbox: RunningSandbox,
+) -> None:
+    channel = dm(sandbox, SUPERVISOR)
+    text = "/collect report <@U0AGENT1> --trend"
+    call(sandbox, "/api/command", {"user": SUPERVISOR, "channel": channel, "text": text})
+    # Slower than Slack's 3 s allow: "working on it" first, then the chart and the answer.
+    sandbox.world.slack.wait_for("files.completeUploadExternal", timeout=60)
+    title = "Trend: Ana Agent, last 13 weeks against the team's median"
+    deadline = time.monotonic() + 60
+    while True:
+        messages = state(sandbox, SUPERVISOR)["messages"][channel]
+        answered = [m for m in messages if m["ephemeral"] and title in str(m["text"])]
+        if answered or time.monotonic() > deadline:
+            break
+        threading.Event().wait(0.05)  # the page asks the same way, a state at a time
+    assert answered
+    [chart] = [f for m in messages if not m["ephemeral"] for f in m["files"]]
+    assert chart["name"] == "trend-U0AGENT1-2026-11-23.png" and chart["mimetype"] == "image/png"

@@ -260,3 +260,14 @@ def test_the_monthly_digest_has_the_tests_section_in_its_thread(runtime: Runtime
     assert "Segment early" in shown and "champion standard: 10 accounts" in shown
     assert "too few accounts to tell" in shown
     assert str(message.payload["thread_key"]).endswith(":C0SUPERVISORS")
+    # The narrative that opens the digest tells the test in one sentence, with the same rates.
+    with runtime.db.reading() as session:
+        digest = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "digest", OutboxMessage.channel == "C0SUPERVISORS"
+            )
+        ).first()
+    assert digest is not None
+    opening = json.dumps(digest.payload, ensure_ascii=False)
+    assert "In the early segment, the challenger quiet cured" in opening
+    assert "under standard (too few accounts to tell)" in opening

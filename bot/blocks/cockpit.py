@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import format_decimal
 
 from bot.blocks.alerts import ALERTS_COMMAND, AlertLine, alert_line
+from bot.blocks.coaching import new_agents_blocks
 from bot.blocks.digest import so_far_lines
 from bot.blocks.escalations import KIND_LABELS, decision_buttons
 from bot.blocks.kit import (
@@ -60,6 +61,8 @@ def team_home(day: TeamDay) -> dict[str, Any]:
     blocks: list[Block] = [header(_("The team today: {day}").format(day=speaker().weekday(day.day)))]
     blocks += _numbers_blocks(day)
     blocks += [divider(), *_agent_blocks(day.agents)]
+    if day.new_agents.agents:
+        blocks += [divider(), *new_agents_blocks(day.new_agents)]
     blocks += [divider(), *_escalation_blocks(day)]
     blocks += [divider(), *_alert_blocks(day)]
     blocks += [divider(), *_promise_blocks(day)]

@@ -50,6 +50,7 @@ AGING_TEXT_LIMIT = 1200
 WINS_TEXT_LIMIT = 1500
 AGENTS_TEXT_BUDGET = 6500
 FOOTER_TEXT_LIMIT = 200
+NARRATIVE_TEXT_LIMIT = 1200  # the monthly digest's opening sentences, taken from the agents' budget
 AGENT_TEXT_LIMIT = 2500  # `/collect report` for one agent: their line and their numbers in full
 
 NAME_LIMIT = 40
@@ -103,9 +104,10 @@ _V = TypeVar("_V")
 # --- Public builders -----------------------------------------------------------------------------------
 
 
-def digest_message(report: PerformanceReport) -> Reply:
-    """The digest for the supervisors' channel: team, aging, wins, then as many agents as fit."""
-    return Reply(text=_fallback(report), blocks=_team_blocks(report, DIGEST_LEFT_OFF))
+def digest_message(report: PerformanceReport, narrative: Sequence[str] = ()) -> Reply:
+    """The digest for the supervisors' channel: team, aging, wins, then as many agents as fit. The
+    monthly digest opens with its `narrative` (bot.blocks.narrative), taken from the agents' budget."""
+    return Reply(text=_fallback(report), blocks=_team_blocks(report, DIGEST_LEFT_OFF, narrative))
 
 
 def report_reply(report: PerformanceReport, *, whose: str | None) -> Reply:
@@ -125,12 +127,12 @@ def report_reply(report: PerformanceReport, *, whose: str | None) -> Reply:
 # --- Text pieces -----------------------------------------------------------------------------------------
 
 
-def _money(amount: Decimal, currency: str) -> str:
+def money_text(amount: Decimal, currency: str) -> str:
     # The currency code comes from imported data, so it is escaped like any other imported text.
     return one_line(speaker().money(amount, currency), MONEY_LIMIT)
 
 
-def _percent(ratio: Decimal | None) -> str:
+def percent_text(ratio: Decimal | None) -> str:
     """Rounded here and only here (half up, to a tenth of a percent): ratios arrive exact."""
     if ratio is None:
         return _(NA)
@@ -158,7 +160,7 @@ def _more_currencies(n: int) -> str:
 def _amounts(amounts: Iterable[tuple[str, Decimal]], limit: int) -> str:
     """Each currency on its own, never added to another; past `limit` only how many more."""
     listed = list(amounts)
-    parts = [_money(amount, currency) for currency, amount in listed[:limit]]
+    parts = [money_text(amount, currency) for currency, amount in listed[:limit]]
     if len(listed) > limit:
         parts.append("+" + _more_currencies(len(listed) - limit))
     return " · ".join(parts)
@@ -218,12 +220,15 @@ def _period_context(report: PerformanceReport) -> Block:
 # --- The team ------------------------------------------------------------------------------------------
 
 
-def _team_blocks(report: PerformanceReport, left_off: str) -> list[Block]:
+def _team_blocks(report: PerformanceReport, left_off: str, narrative: Sequence[str] = ()) -> list[Block]:
     blocks = [header(_title(report)), _period_context(report)]
+    if narrative:
+        blocks.append(section(clip(" ".join(narrative), NARRATIVE_TEXT_LIMIT)))
     blocks += [section(_team_text(report)), section(_aging_text(report))]
     if report.wins:
         blocks += [divider(), section(_wins_text(report, report.wins))]
-    blocks += [divider(), *_agent_blocks(report, left_off)]
+    budget = AGENTS_TEXT_BUDGET - (NARRATIVE_TEXT_LIMIT if narrative else 0)
+    blocks += [divider(), *_agent_blocks(report, left_off, budget)]
     return blocks
 
 
@@ -232,12 +237,12 @@ def _collected_text(team: TeamNumbers) -> str:
     target = team.target_currency
     done = team.collected.get(target, _ZERO)
     if team.target is None:
-        first = _("{amount} (no target)").format(amount=_money(done, target))
+        first = _("{amount} (no target)").format(amount=money_text(done, target))
     else:
         first = _("{amount} of {target} target ({share})").format(
-            amount=_money(done, target),
-            target=_money(team.target, target),
-            share=_percent(_share(done, team.target)),
+            amount=money_text(done, target),
+            target=money_text(team.target, target),
+            share=percent_text(_share(done, team.target)),
         )
     others = _amounts(sorted((c, a) for c, a in team.collected.items() if c != target), TEAM_CURRENCIES - 1)
     return f"{first} · {others}" if others else first
@@ -256,7 +261,7 @@ def _team_text(report: PerformanceReport) -> str:
         _("*Collected:* {collected}").format(collected=_collected_text(team)),
         _activity_text(team.activity),
         *projecting,
-        _("*Promises kept, last 90 days:* {share}").format(share=_percent(team.kept_rate_90_days)),
+        _("*Promises kept, last 90 days:* {share}").format(share=percent_text(team.kept_rate_90_days)),
         *_portfolio_lines(report),
         _(
             "*Escalations:* {opened} opened · {decided} decided · {waiting} waiting   *Disputes opened:* {disputes}"
@@ -302,7 +307,7 @@ def _activity_text(activity: ActivityNumbers) -> str:
         _("worklist lines worked {worked} of {assigned} ({share})").format(
             worked=number(activity.lines_worked),
             assigned=number(activity.lines_assigned),
-            share=_percent(worked),
+            share=percent_text(worked),
         )
         if activity.lines_assigned
         else _(NO_WORKLISTS)  # not 0 of 0: no list was handed out in the period
@@ -312,9 +317,9 @@ def _activity_text(activity: ActivityNumbers) -> str:
         " {broken} broken (kept rate {kept_rate}) · {lines}"
     ).format(
         attempts=counted("{count} attempt", "{count} attempts", activity.attempts) + _by_channel(activity),
-        rpc=number(activity.right_party_contacts), rpc_rate=_percent(activity.rpc_rate),
+        rpc=number(activity.right_party_contacts), rpc_rate=percent_text(activity.rpc_rate),
         made=number(activity.promises_made), kept=number(activity.promises_kept),
-        broken=number(activity.promises_broken), kept_rate=_percent(activity.kept_rate), lines=lines,
+        broken=number(activity.promises_broken), kept_rate=percent_text(activity.kept_rate), lines=lines,
     )  # fmt: skip
 
 
@@ -337,9 +342,13 @@ def _portfolio_lines(report: PerformanceReport) -> list[str]:
         all_receivables = _per_currency(team.cei_all_receivables, target, _index)
         lines.append(_("*CEI, all receivables:* {values}").format(values=all_receivables))
     lines.append(
-        _("*Cured (current again):* {values}").format(values=_per_currency(team.cure_rate, target, _percent))
+        _("*Cured (current again):* {values}").format(
+            values=_per_currency(team.cure_rate, target, percent_text)
+        )
     )
-    lines.append(_("*Paid off:* {values}").format(values=_per_currency(team.paid_off_rate, target, _percent)))
+    lines.append(
+        _("*Paid off:* {values}").format(values=_per_currency(team.paid_off_rate, target, percent_text))
+    )
     return lines
 
 
@@ -365,10 +374,10 @@ def _aging_text(report: PerformanceReport) -> str:
 
 def _aging_line(team: TeamNumbers, currency: str, total: Decimal) -> str:
     before = team.aging_previous.get(currency, {})
-    was = _money(sum(before.values(), _ZERO), currency)
+    was = money_text(sum(before.values(), _ZERO), currency)
     now = team.aging.get(currency, {})
-    buckets = " · ".join(f"{one_line(b, 10)} {_money(now[b], currency)}" for b in _BUCKETS if now.get(b))
-    return clip(f"• *{_money(total, currency)}* ({was}): {buckets or _('all current')}", AGING_LINE_LIMIT)
+    buckets = " · ".join(f"{one_line(b, 10)} {money_text(now[b], currency)}" for b in _BUCKETS if now.get(b))
+    return clip(f"• *{money_text(total, currency)}* ({was}): {buckets or _('all current')}", AGING_LINE_LIMIT)
 
 
 # --- Wins ------------------------------------------------------------------------------------------------
@@ -379,7 +388,7 @@ def _win_line(win: Win) -> str:
     who = one_line(win.agent_name, NAME_LIMIT) or _("unassigned")
     line = f"• :tada: *{who}* — {one_line(win.what, WHAT_LIMIT)}"
     if win.amount is not None and win.currency:
-        line += f" · {_money(win.amount, win.currency)}"
+        line += f" · {money_text(win.amount, win.currency)}"
     return clip(line, WIN_LINE_LIMIT)
 
 
@@ -406,11 +415,11 @@ def ranked_agents(report: PerformanceReport) -> list[AgentNumbers]:
 def _agent_collected(agent: AgentNumbers, currency: str) -> str:
     done = agent.collected.get(currency, _ZERO)
     if agent.target is None:
-        text = _money(done, currency)
+        text = money_text(done, currency)
     else:
         text = _("{amount} of {target} ({share})").format(
-            amount=_money(done, currency), target=_money(agent.target, currency),
-            share=_percent(_share(done, agent.target)),
+            amount=money_text(done, currency), target=money_text(agent.target, currency),
+            share=percent_text(_share(done, agent.target)),
         )  # fmt: skip
     others = sorted((c, a) for c, a in agent.collected.items() if c != currency)
     if others:
@@ -421,12 +430,12 @@ def _agent_collected(agent: AgentNumbers, currency: str) -> str:
 def _agent_line(agent: AgentNumbers, currency: str) -> str:
     parts = [
         _("{count} att").format(count=number(agent.attempts)),
-        _("RPC {share}").format(share=_percent(agent.rpc_rate)),
+        _("RPC {share}").format(share=percent_text(agent.rpc_rate)),
         _("PTP {made}/{kept}/{broken} ({share})").format(
             made=number(agent.promises_made),
             kept=number(agent.promises_kept),
             broken=number(agent.promises_broken),
-            share=_percent(agent.kept_rate),
+            share=percent_text(agent.kept_rate),
         ),
         _agent_collected(agent, currency),
         _lines_worked(agent),
@@ -445,13 +454,11 @@ def _lines_worked(agent: AgentNumbers) -> str:
     )
 
 
-def _agent_blocks(report: PerformanceReport, left_off: str) -> list[Block]:
+def _agent_blocks(report: PerformanceReport, left_off: str, budget: int = AGENTS_TEXT_BUDGET) -> list[Block]:
     if not report.agents:
         return [section(_("No agent had accounts or activity in this period."))]
     currency = report.team.target_currency
-    lines = lines_within(
-        (_agent_line(agent, currency) for agent in ranked_agents(report)), AGENTS_TEXT_BUDGET
-    )
+    lines = lines_within((_agent_line(agent, currency) for agent in ranked_agents(report)), budget)
     blocks = [context(_(AGENTS_LEGEND)), *(section(chunk) for chunk in pack_lines(lines, SECTION_TEXT_LIMIT))]
     rest = len(report.agents) - len(lines)
     if rest:
@@ -487,30 +494,30 @@ def _agent_fields(agent: AgentNumbers, currency: str) -> list[str]:
     if len(collected) > FIELD_CURRENCIES:
         listed += "\n+" + _more_currencies(len(collected) - FIELD_CURRENCIES)
     done = agent.collected.get(currency, _ZERO)
-    target = _(NA) if agent.target is None else _money(agent.target, currency)
+    target = _(NA) if agent.target is None else money_text(agent.target, currency)
     worked = _share(Decimal(agent.accounts_worked), Decimal(agent.accounts_assigned))
     fields = [
         _("*Attempts*\n{attempts} · {rpc} right-party ({share})").format(
             attempts=number(agent.attempts),
             rpc=number(agent.right_party_contacts),
-            share=_percent(agent.rpc_rate),
+            share=percent_text(agent.rpc_rate),
         ),
         _("*Promises*\n{made} made · {kept} kept · {broken} broken\nkept rate {share}").format(
             made=number(agent.promises_made),
             kept=number(agent.promises_kept),
             broken=number(agent.promises_broken),
-            share=_percent(agent.kept_rate),
+            share=percent_text(agent.kept_rate),
         ),
         _("*Collected*\n{amounts}").format(amounts=listed),
         _("*Target*\n{target} ({share} reached)").format(
-            target=target, share=_percent(_share(done, agent.target))
+            target=target, share=percent_text(_share(done, agent.target))
         ),
         _(
             "*Worklist lines* (summed over the working days)\n{worked} worked of {assigned} assigned ({share})"
         ).format(
             worked=number(agent.accounts_worked),
             assigned=number(agent.accounts_assigned),
-            share=_percent(worked),
+            share=percent_text(worked),
         ),
         _("*Escalations raised*\n{count}").format(count=number(agent.escalations_raised)),
         _("*Attempts refused by the contact rules*\n{count}").format(count=number(agent.attempted_breaches)),

@@ -9,6 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.assignments.model import UTC_ZONE, NamedAccounts
+from bot.coaching.model import RampUp
 from bot.reports.model import PerformanceReport
 
 Amounts = tuple[tuple[str, Decimal], ...]
@@ -112,3 +113,5 @@ class TeamDay:
     """Today so far (bot.reports): the team's collected, target and activity."""
     zone: ZoneInfo = UTC_ZONE
     """The team's: where a time cannot show in the reader's own zone, it shows in this one."""
+    new_agents: RampUp = field(default_factory=RampUp)
+    """The agents in their first 8 weeks against the team's ramp-up (bot.coaching)."""

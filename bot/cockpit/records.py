@@ -16,6 +16,7 @@ from bot.alerts.records import open_alerts
 from bot.alerts.rules import ranked
 from bot.assignments.model import MORNING_RUN, NamedAccounts
 from bot.assignments.records.worklists import worked_today
+from bot.coaching.records import ramp_up
 from bot.cockpit.model import (
     AgentToday,
     EscalationWaiting,
@@ -59,6 +60,7 @@ def team_day(
         left_off=left_off_today(session, today),
         numbers=numbers,
         zone=zone,
+        new_agents=ramp_up(session, settings, today, now),
     )
 
 

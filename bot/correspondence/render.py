@@ -228,7 +228,7 @@ if TYPE_CHECKING:
 _PDF_FONTS = (("DejaVu", "", "DejaVuSans.ttf"), ("DejaVu", "B", "DejaVuSans-Bold.ttf"))
 
 
-def _new_pdf() -> FPDF:
+def new_pdf() -> FPDF:
     """An A4 document with the fonts added. fpdf2 and matplotlib (whose DejaVu Sans it is) load on
     the first PDF, not in every process that only renders text: together they are most of the
     command line's start-up. (fpdf2 parses the fonts again for every document, most of its time;
@@ -247,7 +247,7 @@ def document_pdf(facts: DocumentFacts, subject: str, text: str) -> bytes:
     """An A4 page (or more) of the text part under the creditor's letterhead and the customer's
     address, in DejaVu Sans (matplotlib's copy: every Latin accent and currency sign). Dated by the
     document, not the clock, so the same facts give the same bytes."""
-    pdf = _new_pdf()
+    pdf = new_pdf()
     pdf.set_creation_date(datetime(facts.today.year, facts.today.month, facts.today.day, tzinfo=UTC))
     pdf.set_title(subject)
     pdf.set_author(facts.creditor_name)

@@ -440,7 +440,8 @@ def _upload(runtime: Runtime, channel: str, upload_id: int, payload: dict[str, A
         stored = session.get_one(OutboxFile, upload_id)
         filename, title, content = stored.filename, stored.title, stored.content
     answer = runtime.slack.files_upload_v2(
-        channel=channel,
+        # A file for one person (a coaching chart) goes into the bot's DM with them, by its id.
+        channel=_conversation_id(runtime, channel),
         thread_ts=payload.get("thread_ts"),
         file=content,
         filename=filename,

@@ -256,6 +256,18 @@ DOCUMENT_ALIASES: dict[str, dict[str, DocumentKind]] = {
 }
 """A document's kind for `/collect send` (`/collect enviar ACC-1042 extrato carta`)."""
 
+TREND_ALIASES: dict[str, dict[str, str]] = {
+    "pt-BR": {
+        "--tendencia": "--trend",
+        "--tendência": "--trend",
+        "--evolucao": "--trend",
+        "--evolução": "--trend",
+    },
+    "es": {"--tendencia": "--trend", "--evolucion": "--trend", "--evolución": "--trend"},
+}
+"""`/collect report @ana --trend`: the 13 weeks against the team's median (`/collect relatorio @ana
+--tendencia`, `/collect informe @ana --tendencia`)."""
+
 Word = TypeVar("Word")
 
 

@@ -53,7 +53,7 @@ USAGE: dict[str, str] = {
     "escalate": "/collect escalate <account-id> <kind> [amount] <reason…>",
     "escalations": "/collect escalations",
     "alerts": "/collect alerts [page]",
-    "report": "/collect report [day|week|month] [@user]",
+    "report": "/collect report [day|week|month] [@user] [--trend]",
     "target": "/collect target @user <amount>",
     "team": "/collect team [add @user <role> [en|pt-BR|es] | remove @user]",
     "hold": "/collect hold <account-id> <dispute|cease-communication|bankruptcy|attorney> [notes…]",
@@ -242,6 +242,8 @@ class AlertsCommand:
 class ReportCommand:
     kind: Literal["day", "week", "month"]
     user_id: str | None
+    trend: bool = False
+    """`--trend`: the last 13 weeks against the team's median, and the chart (bot.coaching)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +391,7 @@ _CATEGORIES: dict[str, ComplaintCategory] = {c.value: c for c in ComplaintCatego
 _DOCUMENTS: dict[str, DocumentKind] = {k.value: k for k in DocumentKind} | aliases.every_language(
     aliases.DOCUMENT_ALIASES
 )
+_TRENDS: dict[str, str] = aliases.every_language(aliases.TREND_ALIASES)
 
 _Word = TypeVar("_Word", bound=StrEnum)
 
@@ -829,13 +832,18 @@ def _parse_alerts(text: str, args: _Tokens) -> Command:
 def _parse_report(text: str, args: _Tokens) -> Command:
     kind: Literal["day", "week", "month"] = "day"
     user_id = None
+    trend = False
     for match in args:
         word = match.group()
-        if word.lower() in _REPORT_KINDS:
+        # A Slack client may have turned the two hyphens into a dash as they were typed.
+        option = "--" + word.lstrip("-—–").lower() if word.startswith(("-", "—", "–")) else ""
+        if option and _TRENDS.get(option, option) == "--trend":
+            trend = True
+        elif word.lower() in _REPORT_KINDS:
             kind = _REPORT_KINDS[word.lower()]  # type: ignore[assignment]
         else:
             user_id = parse_user(word)
-    return ReportCommand(kind=kind, user_id=user_id)
+    return ReportCommand(kind=kind, user_id=user_id, trend=trend)
 
 
 def _parse_target(text: str, args: _Tokens) -> Command:

@@ -16,6 +16,7 @@ claims the period."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.digest import digest_message
 from bot.blocks.kit import Reply
+from bot.blocks.narrative import narrative
 from bot.blocks.strategy import strategy_results
 from bot.calendar import WorkCalendar, add_days, add_months
 from bot.clock import team_today
@@ -42,6 +44,7 @@ from bot.reports.render.spreadsheet import report_workbook
 from bot.runtime import Runtime
 from bot.strategy.model import StrategyReport
 from bot.strategy.records import results, strategy_in_force
+from bot.strategy.render import segment_sentences
 from storage.models import JobRun
 
 JOB = "performance-digest"
@@ -144,11 +147,18 @@ def run_digest(kind: PeriodKind, runtime: Runtime, at: datetime, by: str) -> Job
             return JobReport(name, period, False, describe(done))
         report = build_report(session, kind, day, runtime.settings, at, skipped)
         tests = _strategy_results(session, runtime, day) if kind == "month" else None
+        opening: list[str] = []
+        if kind == "month":
+            # The month before, to the end, for the narrative that opens the monthly digest.
+            before = report.start.astimezone(runtime.zone).date() - timedelta(days=1)
+            previous = build_report(session, kind, before, runtime.settings, at, skipped)
+            tested = segment_sentences(tests.results) if tests is not None else []
+            opening = narrative(report, previous, segments=tested)
     try:
         with runtime.db.transaction() as session:
             claim(session, name, period, at, by, {"agents": len(report.agents), "skipped": len(skipped)})
             key = run_key(f"digest:{kind}:{period}")
-            _queue(session, runtime, report, key, _channels(runtime), at)
+            _queue(session, runtime, report, key, _channels(runtime), at, narrative_text=opening)
             if tests is not None:
                 for channel in _channels(runtime):
                     # In the digest's thread, after its files; segments and treatments only, so the
@@ -216,14 +226,15 @@ def _queue(
     at: datetime,
     *,
     files: bool = True,
+    narrative_text: Sequence[str] = (),
 ) -> None:
-    message = digest_message(report)
+    message = digest_message(report, narrative_text)
     uploads = report_files(report) if files else []
     for channel in channels:
         channel_key = f"{key}:{channel}"
         wider = channel != runtime.settings.supervisor_channel
         shown = masked(report) if wider else report
-        reply = digest_message(shown) if wider else message
+        reply = digest_message(shown, narrative_text) if wider else message
         enqueue(session, key=channel_key, kind="digest", channel=channel, reply=reply, now=at)
         if files:
             _attach(session, channel_key, channel, shown, report_files(shown) if wider else uploads, at)

@@ -95,3 +95,31 @@ def result_lines(results: Sequence[SegmentResult]) -> Iterator[str]:
             yield "  " + _("{measure}: {verdict}").format(
                 measure=_measure(name), verdict=verdict_words(verdict)
             )
+
+
+def segment_sentences(results: Sequence[SegmentResult]) -> list[str]:
+    """One sentence per running test for the monthly narrative: the segment, the cure rates side by
+    side, and the verdict on them (the digest's thread has every measure with its interval)."""
+    sentences = []
+    for found in results:
+        challenger = found.challenger
+        if challenger is None or not found.active:
+            continue
+        cured = dict(found.verdicts).get("cured")
+        champion_rate, challenger_rate = found.champion.cured.value, challenger.cured.value
+        if cured is None or champion_rate is None or challenger_rate is None:
+            continue
+        sentences.append(
+            _(
+                "In the {segment} segment, the challenger {challenger} cured {rate} of its accounts"
+                " against {champion_rate} under {champion} ({verdict})."
+            ).format(
+                segment=found.segment,
+                challenger=challenger.treatment,
+                rate=_share(challenger_rate),
+                champion_rate=_share(champion_rate),
+                champion=found.champion.treatment,
+                verdict=verdict_words(cured),
+            )
+        )
+    return sentences

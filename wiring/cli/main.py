@@ -32,6 +32,7 @@ from bot.errors import UserError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.database import DatabaseSetupError, database_reason, open_database, require_reachable
 from storage.schema import current_revision, prepare_schema, upgrade
+from wiring.cli.coaching import add_review_command
 from wiring.cli.documents import add_document_command
 from wiring.cli.dunning import add_letters_command, print_dunning_plan
 from wiring.cli.imports import add_import_command
@@ -270,6 +271,7 @@ def _parser() -> argparse.ArgumentParser:
     add_records_commands(commands)
     add_document_command(commands)
     add_letters_command(commands)
+    add_review_command(commands)
     add_score_command(commands)
     return parser
 

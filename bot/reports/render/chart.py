@@ -40,12 +40,12 @@ _TITLES = {"day": N_("Daily numbers"), "week": N_("Weekly numbers"), "month": N_
 # matplotlib says it is not thread-safe: separate figures on Agg usually work from several threads,
 # but shared caches (fonts, text layout) have had races. A chart is drawn a few times a day, so
 # serialising the drawing costs nothing and removes the doubt.
-_DRAWING = threading.Lock()
+DRAWING = threading.Lock()
 
 
 def report_chart(report: PerformanceReport) -> bytes:
     """The PNG: agents' collections against their targets (left), aging now and before (right)."""
-    with _DRAWING:
+    with DRAWING:
         figure = report_figure(report)
         out = io.BytesIO()
         # No "Software" chunk (it carries matplotlib's version): the same report gives the same bytes.
@@ -58,7 +58,9 @@ def report_figure(report: PerformanceReport) -> Figure:
     serialised: from several threads at once, go through report_chart."""
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    figure.suptitle(_plain(f"{_(_TITLES[report.kind])} — {report.label} ({report.zone})", 150), fontsize=15)
+    figure.suptitle(
+        plain_text(f"{_(_TITLES[report.kind])} — {report.label} ({report.zone})", 150), fontsize=15
+    )
     left, right = figure.subplots(1, 2, width_ratios=[1.3, 1])
     _draw_collected(left, report)
     _draw_aging(right, report.team)
@@ -68,7 +70,7 @@ def report_figure(report: PerformanceReport) -> Figure:
 # --- Text -------------------------------------------------------------------------------------------
 
 
-def _plain(text: str, limit: int) -> str:
+def plain_text(text: str, limit: int) -> str:
     """Text shown as written: an even number of `$` (two "R$" amounts, a name) would otherwise be
     typeset as mathtext, and a newline would break the layout."""
     flat = " ".join(text.split())
@@ -86,7 +88,7 @@ def _compact(value: float, _position: float | None = None) -> str:
 
 
 def _agent_label(agent: AgentNumbers) -> str:
-    return _plain(agent.name.strip() or agent.agent_id, NAME_LIMIT)
+    return plain_text(agent.name.strip() or agent.agent_id, NAME_LIMIT)
 
 
 # --- Left: collected against target -----------------------------------------------------------------
@@ -103,9 +105,9 @@ def _draw_collected(axes: Axes, report: PerformanceReport) -> None:
     title = _("Collected against target, in {currency}").format(currency=currency)
     if len(agents) > TOP_AGENTS:
         title += " — " + _("top {top} of {count} agents").format(top=TOP_AGENTS, count=number(len(agents)))
-    axes.set_title(_plain(title, 120), fontsize=12)
+    axes.set_title(plain_text(title, 120), fontsize=12)
     # The label doubles as the legend: a legend box would sit on top of the longest bars.
-    label = _plain(
+    label = plain_text(
         _("Bars: collected in {currency}, the target currency (other currencies not plotted)").format(
             currency=currency
         ),
@@ -189,11 +191,11 @@ def _draw_aging(axes: Axes, team: TeamNumbers) -> None:
         label=_("Previous period end"),
     )
     axes.bar([p + width / 2 for p in places], now, width, color=THIS_PERIOD_COLOR, label=_("This period end"))
-    axes.set_xticks(places, labels=[_plain(bucket, 12) for bucket in buckets])
+    axes.set_xticks(places, labels=[plain_text(bucket, 12) for bucket in buckets])
     axes.set_title(
-        _plain(_("Aging in {currency}, the largest balance").format(currency=currency), 120), fontsize=12
+        plain_text(_("Aging in {currency}, the largest balance").format(currency=currency), 120), fontsize=12
     )
-    axes.set_ylabel(_plain(_("Balance in {currency}").format(currency=currency), 60))
+    axes.set_ylabel(plain_text(_("Balance in {currency}").format(currency=currency), 60))
     axes.set_xlabel(_aging_note(team, currency))
     axes.yaxis.set_major_formatter(FuncFormatter(_compact))
     axes.grid(axis="y", alpha=0.3)
@@ -207,7 +209,7 @@ def _aging_note(team: TeamNumbers, shown: str) -> str:
     if not others:
         return _("Days past due")
     listed = [
-        _plain(speaker().money(totals[currency], currency), 40)
+        plain_text(speaker().money(totals[currency], currency), 40)
         for currency in others[:OTHER_CURRENCIES_SHOWN]
     ]
     if len(others) > OTHER_CURRENCIES_SHOWN:

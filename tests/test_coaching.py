@@ -1,0 +1,245 @@
+"""Coaching: an agent's weeks against the team's median (`/collect report @ana --trend`, its chart
+uploaded through the outbox), the monthly review (`collect-bot review`, XLSX and PDF), and new agents'
+first weeks on the supervisors' Home against the team's ramp-up."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from hypothesis import given
+from hypothesis import strategies as st
+from pypdf import PdfReader
+from sqlalchemy import select, update
+
+from bot.coaching.desk import monthly_review
+from bot.coaching.model import Figures, MonthReview, PeriodFigures, Trend
+from bot.coaching.render import review_workbook, trend_chart
+from bot.coaching.rules import median, median_of, ramp_up_by_week
+from bot.language.render import speaking
+from bot.parsing.command import ReportCommand, parse_command
+from storage.database import Database
+from storage.models import Account, Agent, ComplianceRefusal, Contact, Payment
+from tests.conftest import RunningBot
+from tests.portfolio import add_account, add_agent
+from tests.test_cli import run_cli
+
+ANA, JOAO, SAM = "U0AGENT1", "U0AGENT2", "U0SUPER1"
+# Tuesday 17 November 2026, 10:00 in New York: the week before the tests' Monday 23 November.
+LAST_WEEK = datetime(2026, 11, 17, 15, 0, tzinfo=UTC)
+
+
+def contact(db: Database, account_id: str, agent: str, outcome: str, at: datetime) -> None:
+    with db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.account_id == account_id)).one()
+        session.add(Contact(account_pk=account.id, at=at, channel="call", outcome=outcome, agent=agent,
+                            source="slack", created_at=at))  # fmt: skip
+
+
+def paid(db: Database, account_id: str, amount: str, agent: str, at: datetime) -> None:
+    with db.transaction() as session:
+        account = session.scalars(select(Account).where(Account.account_id == account_id)).one()
+        session.add(Payment(account_pk=account.id, amount=Decimal(amount), currency=account.currency,
+                            method="card", received_at=at, recorded_by=agent, source="slack", created_at=at))  # fmt: skip
+
+
+def refused(db: Database, agent: str, at: datetime) -> None:
+    with db.transaction() as session:
+        session.add(ComplianceRefusal(at=at, actor=agent, account_pk=None, action="log", rule="call-hours",
+                                      explanation="outside the customer's hours"))  # fmt: skip
+
+
+def last_weeks_work(db: Database) -> None:
+    """Ana: 4 attempts, 2 right-party, $500 collected, one refused attempt; João: 2 attempts, none
+    right-party. The team's medians: 3 attempts, RPC 25%."""
+    for n, outcome in enumerate(["right-party", "right-party", "no-answer", "no-answer"]):
+        contact(db, "ACC-1042", ANA, outcome, LAST_WEEK + timedelta(minutes=n))
+    for n in range(2):
+        contact(db, "ACC-2001", JOAO, "no-answer", LAST_WEEK + timedelta(minutes=n))
+    paid(db, "ACC-1042", "500.00", ANA, LAST_WEEK + timedelta(hours=1))
+    refused(db, ANA, LAST_WEEK + timedelta(hours=2))
+
+
+def asked(bot: RunningBot, user: str, typed: str) -> str:
+    """The final answer to `/collect <typed>`: drawing 13 weeks and a chart takes longer than Slack's
+    3 s, so the bot acks with "Working on it…" and answers by response_url."""
+    response = bot.send.slash_command(user, typed)
+    assert response.status == 200, response.body
+    body: Any = response.json() if response.body.strip() else {}
+    if not body or "hourglass_flowing_sand" in response.body:
+        body = bot.slack.wait_for_response(url=response.response_url, timeout=60)[-1]
+    return json.dumps(body.get("blocks", body), ensure_ascii=False)
+
+
+# --- the rules ------------------------------------------------------------------------------------------
+
+
+def test_the_median_leaves_out_what_is_not_there() -> None:
+    assert median([Decimal(4), Decimal(2)]) == 3
+    assert median([Decimal("0.5"), None, Decimal(0), Decimal(1)]) == Decimal("0.5")
+    assert median([None, None]) is None
+    assert median([]) is None
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=40))
+def test_the_median_lies_between_the_least_and_the_most(values: list[int]) -> None:
+    found = median(values)
+    assert found is not None and min(values) <= found <= max(values)
+    assert sum(1 for v in values if v < found) <= len(values) / 2 >= sum(1 for v in values if v > found)
+
+
+def test_the_ramp_up_is_the_median_of_each_week_number() -> None:
+    def did(attempts: int, usd: str) -> Figures:
+        return Figures(
+            Decimal(attempts), None, None, {"USD": Decimal(usd)}, None, None, Decimal(0), Decimal(0)
+        )
+
+    ramp = ramp_up_by_week([(1, did(10, "100")), (1, did(30, "300")), (2, did(50, "0")), (1, did(20, "50"))])
+    assert sorted(ramp) == [1, 2]
+    assert (ramp[1].attempts, ramp[1].collected) == (Decimal(20), {"USD": Decimal("100")})
+    assert ramp[2].attempts == 50
+
+
+def test_a_name_with_dollar_signs_and_control_characters_is_drawn_and_written_as_it_is() -> None:
+    week = PeriodFigures("week", date(2026, 11, 16), median_of([]), median_of([]))
+    trend = Trend("U1", "R$ Ana $x$\x07", "USD", (week,))
+    assert trend_chart(trend).startswith(b"\x89PNG")
+    review = MonthReview("U1", trend.name, week, trend, "America/New_York")
+    with speaking("en"):
+        book = openpyxl.load_workbook(io.BytesIO(review_workbook(review)))
+    assert next(book["Month"].iter_rows(values_only=True))[0] == "Monthly review: R$ Ana $x$, week"
+
+
+def test_trend_words_are_understood_in_every_language() -> None:
+    for typed in ("report <@U0AGENT1|ana> --trend", "relatorio <@U0AGENT1|ana> --tendência",
+                  "informe <@U0AGENT1|ana> --tendencia", "report —trend"):  # fmt: skip
+        command = parse_command(typed)
+        assert isinstance(command, ReportCommand) and command.trend, typed
+    assert parse_command("report week <@U0AGENT1|ana>") == ReportCommand(kind="week", user_id=ANA)
+
+
+# --- /collect report @ana --trend ---------------------------------------------------------------------
+
+
+def test_a_supervisor_sees_an_agents_trend_against_the_median_and_gets_the_chart(team: RunningBot) -> None:
+    last_weeks_work(team.runtime.db)
+    shown = asked(team, SAM, "report <@U0AGENT1|ana> --trend")
+    assert "Trend: Ana Agent, last 13 weeks against the team's median" in shown
+    assert "*Week of Mon 16 Nov 2026*" in shown
+    assert "• Attempts: *4* · 3" in shown
+    assert "• RPC rate: *50.0%* · 25.0%" in shown
+    assert "• Collected (USD): *$500.00* · $250.00" in shown
+    assert "• Refused by the contact rules: *1* · 0.5" in shown
+    assert "• Mon 09 Nov 2026: 0 att (0) · RPC n/a (n/a) · kept n/a (n/a) · $0.00 ($0.00)" in shown
+    assert "The chart is on its way to your DM." in shown
+    # The chart went through the outbox into Sam's DM with the bot: a PNG.
+    [chart] = [f for f in team.slack.uploaded_files.values() if f.completed]
+    assert chart.filename == "trend-U0AGENT1-2026-11-23.png"
+    assert chart.data.startswith(b"\x89PNG") and chart.channel and chart.channel.startswith("D")
+
+
+def test_an_agent_sees_their_own_trend_only(team: RunningBot) -> None:
+    last_weeks_work(team.runtime.db)
+    assert "Agents see their own trend only." in asked(team, ANA, "report <@U0AGENT2|joao> --trend")
+    assert not [f for f in team.slack.uploaded_files.values() if f.completed]
+    assert "Trend: Ana Agent" in asked(team, ANA, "report --trend")
+    assert "Trend: João Agente" in asked(team, JOAO, "relatorio --tendencia")
+
+
+def test_the_trend_speaks_portuguese_and_spanish(team: RunningBot) -> None:
+    last_weeks_work(team.runtime.db)
+    with team.runtime.db.transaction() as session:
+        session.execute(update(Agent).where(Agent.slack_user_id == SAM).values(locale="pt-BR"))
+    assert "Tendência: Ana Agent" in asked(team, SAM, "relatorio <@U0AGENT1|ana> --tendencia")
+    add_agent(team.runtime.db, "U0SUPER2", "Sofía Supervisora", role="supervisor", locale="es")
+    assert "Tendencia: Ana Agent" in asked(team, "U0SUPER2", "informe <@U0AGENT1|ana> --tendencia")
+
+
+# --- the monthly review ------------------------------------------------------------------------------------
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_monthly_review_opens_as_a_workbook_and_a_pdf_with_the_figures(team: RunningBot) -> None:
+    last_weeks_work(team.runtime.db)
+    with team.runtime.db.transaction() as session:
+        session.execute(
+            update(Agent).where(Agent.slack_user_id == ANA).values(monthly_target=Decimal("2000"))
+        )
+    with speaking("en"):
+        files = monthly_review(team.runtime, agent_id=ANA, month=date(2026, 11, 1))
+    book = openpyxl.load_workbook(io.BytesIO(files.xlsx))
+    rows = {row[0]: row[1:] for row in book["Month"].iter_rows(values_only=True) if row[0]}
+    assert rows["Attempts"] == (4, 3)
+    assert rows["Collected (USD)"] == (500, 250)
+    assert rows["Target (USD)"] == (2000, 2000)
+    assert rows["Collected ÷ target"] == (0.25, 0.25)
+    assert rows["Refused by the contact rules"] == (1, 0.5)
+    assert rows["Complaints"] == (0, 0)
+    weeks = list(book["Weeks"].iter_rows(values_only=True))
+    assert len(weeks) == 1 + 13
+    text = " ".join(pdf_text(files.pdf).split())
+    assert "Monthly review: Ana Agent, November 2026, to Monday 23 November 09:00 (so far)" in text
+    assert "Attempts 4 3" in text
+    assert "Collected (USD) $500.00 $250.00" in text
+    assert "Collected ÷ target 25.0% 25.0%" in text
+    assert "Refused by the contact rules 1 0.5" in text
+
+
+def test_the_review_command_writes_both_files(team: RunningBot, database_url: str, tmp_path: Path) -> None:
+    done = run_cli("review", "--agent", ANA, "--month", "2026-11", "--out", str(tmp_path),
+                   env={"DATABASE_URL": database_url}, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert openpyxl.load_workbook(tmp_path / "review-U0AGENT1-2026-11.xlsx")["Month"]
+    assert "Ana Agent" in pdf_text((tmp_path / "review-U0AGENT1-2026-11.pdf").read_bytes())
+    nobody = run_cli("review", "--agent", "U0NOBODY", "--month", "2026-11", "--out", str(tmp_path),
+                     env={"DATABASE_URL": database_url}, cwd=tmp_path)  # fmt: skip
+    assert nobody.returncode == 1
+    bad = run_cli("review", "--agent", ANA, "--month", "November", "--out", str(tmp_path),
+                  env={"DATABASE_URL": database_url}, cwd=tmp_path)  # fmt: skip
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+
+# --- new agents on the Home --------------------------------------------------------------------------------
+
+
+def home_text(bot: RunningBot, user: str) -> str:
+    from bot.cockpit.desk import publish_home
+
+    publish_home(bot.runtime, user)
+    view = bot.slack.calls("views.publish")[-1].params["view"]
+    return json.dumps(view if isinstance(view, dict) else json.loads(view), ensure_ascii=False)
+
+
+def test_a_new_agent_is_shown_against_the_current_median_without_history(team: RunningBot) -> None:
+    last_weeks_work(team.runtime.db)
+    shown = home_text(team, SAM)
+    assert "New agents: their first 8 weeks" in shown
+    assert "against the team's median over the same days" in shown
+    # Ana and João joined on 1 November: Monday 23 November is in their fourth week (so far).
+    assert "*Ana Agent* — week 4 of 8 (so far)" in shown
+
+
+def test_a_new_agent_is_shown_against_earlier_agents_first_weeks(team: RunningBot) -> None:
+    db = team.runtime.db
+    # Rita joined in August, when the ledger already had contacts: her first weeks are the ramp-up.
+    august = datetime(2026, 8, 3, 14, 0, tzinfo=UTC)
+    add_account(db, "ACC-OLD", "100.00", assigned_to="U0RITA")
+    add_agent(db, "U0RITA", "Rita Early")
+    with db.transaction() as session:
+        session.execute(update(Agent).where(Agent.slack_user_id == "U0RITA").values(created_at=august))
+    for n in range(6):
+        contact(db, "ACC-OLD", "U0RITA", "right-party", august + timedelta(days=1, minutes=n))
+    # Her fourth week (from Monday 24 August): 3 attempts, all right-party.
+    for n in range(3):
+        contact(db, "ACC-OLD", "U0RITA", "right-party", august + timedelta(days=22, minutes=n))
+    shown = home_text(team, SAM)
+    assert "the median of the most recent 1 agent's own weeks 1 to 8" in shown
+    assert "*Ana Agent* — week 4 of 8 (so far): 0 att (3) · RPC n/a (100.0%)" in shown
