@@ -38,38 +38,48 @@ class ScheduleError(ValueError):
 def parse_schedule(text: str, source: str = "the dunning schedule") -> DunningSchedule:
     """The schedule a YAML text describes: `stages:`, a list of `name`, `days`, `kind`, `channel` and
     optional `quiet_days`. A problem raises ScheduleError naming `source`, the line and the field."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ScheduleError(f"{source}{where}: not YAML ({problem})") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScheduleError(f"{source}, line 1: expected `stages:` with a list of stages")
+    node, data = yaml_mapping(text, source, ScheduleError, "`stages:` with a list of stages")
     try:
         return DunningSchedule.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         location = tuple(first["loc"])
-        field = _field_path(location)
-        line = _line_of(node, location)
+        field = field_path(location)
+        line = line_of(node, location)
         where = f", line {line}" if line else ""
         message = str(first["msg"]).removeprefix("Value error, ")
         raise ScheduleError(f"{source}{where}: {field or 'stages'}: {message}") from None
 
 
-def _field_path(location: Sequence[int | str]) -> str:
+def yaml_mapping(
+    text: str, source: str, error: type[ValueError], expected: str
+) -> tuple[yaml.Node | None, dict[str, Any]]:
+    """A settings file's YAML as a mapping (empty for an empty file), with its node tree for
+    line_of; raises `error` naming `source` and the line when it is not YAML, or says `expected`
+    when it is not a mapping."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as wrong:
+        mark = getattr(wrong, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(wrong, "problem", None) or str(wrong)
+        raise error(f"{source}{where}: not YAML ({problem})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise error(f"{source}, line 1: expected {expected}")
+    return node, data
+
+
+def field_path(location: Sequence[int | str]) -> str:
     path = ""
     for part in location:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path
 
 
-def _line_of(node: yaml.Node | None, location: Sequence[int | str]) -> int | None:
+def line_of(node: yaml.Node | None, location: Sequence[int | str]) -> int | None:
     """The 1-based line of the deepest node the location reaches: the field, else its stage."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in location:

@@ -24,15 +24,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from bot.aging import AgingBucket, aging_bucket
 from bot.assignments.rules.scoring import ScoreWeights
 from bot.dunning.model import DunningSchedule
-from bot.dunning.rules import ScheduleError, _field_path, _line_of, read_schedule
+from bot.dunning.rules import ScheduleError, field_path, line_of, read_schedule, yaml_mapping
 from bot.strategy.model import (
     DEFAULT_TREATMENT,
     Arm,
@@ -110,18 +108,7 @@ treated as the team's settings say (today's behaviour)."""
 
 
 def parse_strategy(text: str, source: str = "the strategy") -> Strategy:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise StrategyError(f"{source}{where}: not YAML ({problem})") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise StrategyError(f"{source}, line 1: expected `treatments:` and `segments:`")
+    node, data = yaml_mapping(text, source, StrategyError, "`treatments:` and `segments:`")
     try:
         strategy = Strategy.model_validate(data)
         for name, treatment in strategy.treatments.items():
@@ -131,9 +118,9 @@ def parse_strategy(text: str, source: str = "the strategy") -> Strategy:
                 first = wrong.errors()[0]
                 part = str(first["loc"][0]) if first["loc"] else ""
                 path: tuple[str, ...] = ("treatments", name, "weights", *((part,) if part else ()))
-                line = _line_of(node, path)
+                line = line_of(node, path)
                 at = f", line {line}" if line else ""
-                raise StrategyError(f"{source}{at}: {_field_path(path)}: {first['msg']}") from None
+                raise StrategyError(f"{source}{at}: {field_path(path)}: {first['msg']}") from None
         return strategy
     except ValidationError as error:
         first = error.errors()[0]
@@ -144,8 +131,8 @@ def parse_strategy(text: str, source: str = "the strategy") -> Strategy:
             # A problem across fields (a treatment not defined): the segment's field it is about.
             location = ("segments", int(pointed[1]), pointed[2])
             message = message[pointed.end() :]
-        field = _field_path(location)
-        line = _line_of(node, location)
+        field = field_path(location)
+        line = line_of(node, location)
         where = f", line {line}" if line else ""
         raise StrategyError(f"{source}{where}: {field or 'segments'}: {message}") from None
 
