@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from bot.errors import UserError
 from bot.settings import Settings
 from storage.database import open_database
 from storage.schema import prepare_schema
-from wiring.cli.terminal import StartupError, say
+from wiring.cli.terminal import StartupError, output_folder, say
 
 EXIT_DONE = 0
 EXIT_REFUSED = 1
@@ -46,9 +45,7 @@ def run_review(settings: Settings, args: argparse.Namespace) -> int:
     from bot.language.render import speaking
     from bot.runtime import Runtime
 
-    out = Path(args.out)
-    if not out.is_dir():
-        raise StartupError(f"--out {args.out} is not a folder: create it or choose another")
+    out = output_folder(args.out)
     db = open_database(settings.database_url.get_secret_value())
     try:
         prepare_schema(db)

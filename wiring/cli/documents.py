@@ -8,7 +8,6 @@ templates or database (see wiring.cli.main).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from bot.clock import SystemClock, team_today
@@ -19,7 +18,7 @@ from bot.errors import UserError
 from bot.settings import Settings
 from storage.database import open_database
 from storage.schema import prepare_schema
-from wiring.cli.terminal import StartupError, say
+from wiring.cli.terminal import StartupError, output_folder, say
 
 EXIT_DONE = 0
 EXIT_REFUSED = 1
@@ -37,9 +36,7 @@ def add_document_command(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_document(settings: Settings, args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    if not out.is_dir():
-        raise StartupError(f"--out {args.out} is not a folder: create it or choose another")
+    out = output_folder(args.out)
     db = open_database(settings.database_url.get_secret_value())
     try:
         prepare_schema(db)

@@ -25,7 +25,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from storage.database import open_database
 from storage.schema import prepare_schema
-from wiring.cli.terminal import StartupError
+from wiring.cli.terminal import StartupError, output_folder
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 
@@ -70,9 +70,7 @@ def add_letters_command(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def run_letters(settings: Settings, args: argparse.Namespace) -> int:
     day = _batch_day(args.date)
-    out = Path(args.out)
-    if not out.is_dir():
-        raise StartupError(f"--out {args.out} is not a folder: create it or choose another")
+    out = output_folder(args.out)
     _check_writable(out, args.out)
     db = open_database(settings.database_url.get_secret_value())
     try:
