@@ -109,6 +109,13 @@ def test_a_segment_sentence_has_its_place_after_the_buckets() -> None:
     assert said.index("SEGMENT") == 5 and said[4].startswith("The 61-90 bucket")
 
 
+def test_a_segment_sentence_names_the_teams_segments_as_text_not_as_mrkdwn() -> None:
+    # Segment and treatment names come from the team's strategy file.
+    with speaking("en"):
+        said = narrative(NOVEMBER, OCTOBER, segments=["In the <!channel> & co segment, …"])
+    assert said[5] == "In the &lt;!channel&gt; &amp; co segment, …"
+
+
 @pytest.mark.parametrize(
     ("locale", "first", "agents"),
     [

@@ -36,7 +36,8 @@ def narrative(
     sentences = [_collected(change) for change in facts.collected if change.now or change.before]
     sentences += [_cured(change) for change in facts.cure]
     sentences += [_bucket(move) for move in facts.buckets]
-    sentences += list(segments)
+    # Plain sentences naming the team's own segments and treatments: shown as text.
+    sentences += [escape(sentence) for sentence in segments]
     if facts.agents_with_target:
         sentences.append(_low(facts.low_agents))
     if facts.best_rise is not None:
