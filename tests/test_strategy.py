@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.assignments.desk import todays_worklist
+from bot.assignments.job.planning import facts_query
 from bot.dunning.job import plan_dunning
 from bot.runtime import Runtime
 from bot.strategy.model import Arm, Verdict
@@ -177,6 +178,13 @@ def test_segments_by_product_in_the_morning_run_the_draw_and_dunning(runtime: Ru
         decision.account_id: decision.stage.name for decision in plan_dunning(runtime, MONDAY).decisions
     }
     assert stages["CARD"] == "nudge" and stages["AUTO"] == "nudge" and stages["NONE"] == "reminder"
+
+
+def test_the_mornings_read_of_the_portfolio_asks_for_the_product_only_when_a_rule_reads_it() -> None:
+    assert "accounts.product" not in str(facts_query())
+    assert "accounts.product" in str(facts_query(product=True))
+    # The same row shape either way: a NULL stands in for the product.
+    assert len(facts_query().selected_columns) == len(facts_query(product=True).selected_columns)
 
 
 def test_the_results_compare_the_two_sides(
