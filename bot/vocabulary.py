@@ -113,9 +113,9 @@ _NOT_IN_A_CODE = re.compile(r"[^a-z0-9]+")
 
 def product_problem(text: str) -> str | None:
     """Why `text` is not a product code (the kind of credit: card, personal-loan, auto…), saying
-    what to write instead; None when it is one. A code is compared as written, in strategy rules
-    among others, so it is checked rather than silently rewritten: `Card` and `card` would
-    otherwise be two products to a report but one to the person who typed them."""
+    what to write instead; None when it is one. Refused rather than rewritten: codes are compared
+    as written (a strategy rule's `card` with an account's), and the billing system should send
+    the code it means, not one the bot guessed for it."""
     if len(text) <= MAX_PRODUCT_LENGTH and _PRODUCT_CODE.fullmatch(text):
         return None
     suggestion = suggested_product(text)
@@ -129,7 +129,9 @@ def product_problem(text: str) -> str | None:
 def suggested_product(text: str) -> str:
     """The product code `text` most likely means (accents dropped, lower case, words joined by
     hyphens, cut to length); empty when nothing of it is left."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    # Only the start can become a code: a huge cell is not normalised whole.
+    start = text[: 4 * MAX_PRODUCT_LENGTH]
+    plain = unicodedata.normalize("NFKD", start).encode("ascii", "ignore").decode("ascii").lower()
     return _NOT_IN_A_CODE.sub("-", plain).strip("-")[:MAX_PRODUCT_LENGTH].rstrip("-")
 
 
