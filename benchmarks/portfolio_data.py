@@ -31,7 +31,7 @@ from storage.database import Database
 from storage.schema import is_current, upgrade
 
 # Bump when the generated rows change, so that files cached by an older generator are rebuilt.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 TODAY = date(2026, 11, 23)  # a Monday
 ZONE = "America/New_York"
 SEED = 7
@@ -49,7 +49,7 @@ ABSENCE_COLUMNS = ("id", "agent", "starts_on", "ends_on", "recorded_by", "create
 ACCOUNT_COLUMNS = (
     "id", "account_id", "account_key", "customer_name", "phone", "email", "language", "currency", "balance",
     "original_amount", "due_date", "assigned_to", "status", "hold_reason", "risk_score", "last_contact_at",
-    "last_conversation_at", "callback_on", "created_at", "updated_at",
+    "last_conversation_at", "callback_on", "created_at", "updated_at", "product",
 )  # fmt: skip
 PROMISE_COLUMNS = (
     "id", "account_pk", "amount", "currency", "due_date", "status", "paid_toward", "made_by", "made_at",
@@ -71,6 +71,9 @@ NO_CONVERSATION = ("no-answer", "left-message", "callback", "third-party", "refu
 # Calls in the last 7 days for an account called recently: enough accounts reach 7 or more.
 RECENT_CALLS = (1, 2, 3, 4, 5, 6, 7, 8)
 RECENT_CALL_WEIGHTS = (0.30, 0.20, 0.15, 0.10, 0.08, 0.07, 0.06, 0.04)
+# The kind of credit by cumulative share, from the account's number (not the generator's draws: the
+# other columns stay what they were before products); past them all, none.
+PRODUCTS = ((0.40, "card"), (0.65, "personal-loan"), (0.80, "auto"), (0.95, "telecom"))
 FIRST_NAMES = ("Maria", "João", "Ana", "Pedro", "James", "Linda", "Carlos", "Sofia", "Wei", "Fatima")
 LAST_NAMES = ("Silva", "Santos", "Oliveira", "Smith", "Johnson", "García", "Rossi", "Müller", "Nguyen")
 
@@ -258,6 +261,7 @@ def _account(
         _callback(random_(), rng, calendar),
         created,
         created,
+        _pick((pk * 2654435761 % 2**32) / 2**32, PRODUCTS),
     )
 
 

@@ -30,7 +30,7 @@ AUDITED_ACCOUNT_FIELDS = (
     "balance", "original_amount", "due_date", "last_payment_date", "last_payment_amount",
     "assigned_to", "status", "hold_reason", "hold_until", "settlement_amount", "written_off_amount",
     "address_line1", "address_line2", "city", "region", "postal_code", "country",
-    "itemization_date", "itemization_amount", "interest_since", "fees_since", "validation_ends",
+    "itemization_date", "itemization_amount", "interest_since", "fees_since", "validation_ends", "product",
 )  # fmt: skip
 
 

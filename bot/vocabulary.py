@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from enum import StrEnum
 
 from bot.language.model import N_, _
@@ -102,6 +104,35 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     MANAGER = "manager"
     ADMIN = "admin"
+
+
+MAX_PRODUCT_LENGTH = 40
+_PRODUCT_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_NOT_IN_A_CODE = re.compile(r"[^a-z0-9]+")
+
+
+def product_problem(text: str) -> str | None:
+    """Why `text` is not a product code (the kind of credit: card, personal-loan, auto…), saying
+    what to write instead; None when it is one. Refused rather than rewritten: codes are compared
+    as written (a strategy rule's `card` with an account's), and the billing system should send
+    the code it means, not one the bot guessed for it."""
+    if len(text) <= MAX_PRODUCT_LENGTH and _PRODUCT_CODE.fullmatch(text):
+        return None
+    suggestion = suggested_product(text)
+    instead = f"write {suggestion}" if suggestion else "write a code like card or personal-loan"
+    return (
+        f"is not a product code (lower case letters, digits and hyphens, at most {MAX_PRODUCT_LENGTH} "
+        f"characters): {instead}"
+    )
+
+
+def suggested_product(text: str) -> str:
+    """The product code `text` most likely means (accents dropped, lower case, words joined by
+    hyphens, cut to length); empty when nothing of it is left."""
+    # Only the start can become a code: a huge cell is not normalised whole.
+    start = text[: 4 * MAX_PRODUCT_LENGTH]
+    plain = unicodedata.normalize("NFKD", start).encode("ascii", "ignore").decode("ascii").lower()
+    return _NOT_IN_A_CODE.sub("-", plain).strip("-")[:MAX_PRODUCT_LENGTH].rstrip("-")
 
 
 CLOSED_STATUSES = frozenset({AccountStatus.PAID, AccountStatus.SETTLED, AccountStatus.WRITTEN_OFF})

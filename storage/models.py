@@ -115,6 +115,9 @@ class Account(Base):
     hold_reason: Mapped[str | None] = mapped_column(String(200))
     # The billing system's propensity-to-pay score, 0-100, when it provides one.
     risk_score: Mapped[int | None] = mapped_column(Integer)
+    # The kind of credit (card, personal-loan, auto…), a code the billing system sends, checked by
+    # bot.vocabulary.product_problem; strategy segments may be by product. None: not sent.
+    product: Mapped[str | None] = mapped_column(String(40))
     # Kept up to date with every contact so that the morning run reads one row per account
     # instead of aggregating the whole contact history.
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

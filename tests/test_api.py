@@ -441,6 +441,30 @@ def test_the_us_validation_notices_itemization_comes_through_the_api(
     )  # fmt: skip
 
 
+def test_an_accounts_product_comes_through_the_api_optional_and_checked(
+    team: RunningBot, billing: BillingSystem
+) -> None:
+    answer = billing.post(
+        ACCOUNTS,
+        {"accounts": [account_item("PROD-1", product="card"), account_item("PROD-2", product="Credit Card"),
+                      account_item("PROD-3", product=None)]},
+    )  # fmt: skip
+    assert answer.status == 200, answer.raw
+    results = answer.json()["results"]
+    assert [result["result"] for result in results] == ["created", "refused", "created"]
+    assert "product: `Credit Card` is not a product code" in str(results[1]) and "credit-card" in str(
+        results[1]
+    )
+    # Sent again without the field: the recorded product stays (the field is optional, as in the file).
+    again = billing.post(ACCOUNTS, {"accounts": [account_item("PROD-1", balance="1000.00")]})
+    assert [result["result"] for result in again.json()["results"]] == ["updated"]
+    with team.runtime.db.reading() as session:
+        products = dict(session.execute(select(Account.account_id, Account.product)).all())
+    assert products["PROD-1"] == "card" and products["PROD-3"] is None and "PROD-2" not in products
+    item = billing.get("/api/openapi.json").json()["components"]["schemas"]["Account"]
+    assert "product" in item["properties"] and "product" not in item.get("required", [])
+
+
 # --- Reading an account -------------------------------------------------------------------------------
 
 

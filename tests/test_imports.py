@@ -242,6 +242,17 @@ def test_each_required_account_cell_must_be_filled(column: str) -> None:
         ({"last_payment_date": "yesterday"}, "last_payment_date", "not a date"),
         ({"risk_score": "9" * 5000}, "risk_score", "not a score from 0 to 100"),
         ({"risk_score": "١٢"}, "risk_score", "not a score from 0 to 100"),
+        (
+            {"product": "Personal Loan"},
+            "product",
+            "`Personal Loan` is not a product code (lower case letters, "
+            "digits and hyphens, at most 40 characters): write personal-loan",
+        ),
+        ({"product": "Cartão"}, "product", "write cartao"),
+        ({"product": "card_gold"}, "product", "write card-gold"),
+        ({"product": "-card"}, "product", "write card"),
+        ({"product": "x" * 41}, "product", "write " + "x" * 40),
+        ({"product": "¿?"}, "product", "write a code like card or personal-loan"),
     ],
 )
 def test_bad_account_cells_are_refused_with_a_reason(
@@ -250,6 +261,15 @@ def test_bad_account_cells_are_refused_with_a_reason(
     error = refused(parse_account, {**ACCOUNT, **changes}, ROSTER, today=TODAY)
     assert error.column == column
     assert words in error.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "product"), [("card", "card"), ("personal-loan", "personal-loan"), ("x" * 40, "x" * 40),
+                          ("auto2", "auto2"), (" card ", "card"), ("", None)],
+)  # fmt: skip
+def test_a_product_is_a_short_lower_case_code(text: str, product: str | None) -> None:
+    assert parse_account({**ACCOUNT, "product": text}, ROSTER, today=TODAY).product == product
+    assert parse_account(ACCOUNT, ROSTER, today=TODAY).product is None
 
 
 @pytest.mark.parametrize("balance", ["0", "0.00", "$0", "0,00"])
@@ -789,6 +809,38 @@ def test_tier_and_risk_score_columns(cli: Cli, ledger: Database) -> None:
         assert session.scalars(select(Agent.tier)).one() == "senior"
     bad = cli("accounts", portfolio.replace(",82", ",101"))
     assert bad.code == 1 and "risk_score" in bad.err
+
+
+def test_the_product_column_is_optional_and_a_bad_one_refuses_its_row(cli: Cli, ledger: Database) -> None:
+    header = "account_id,customer_name,balance,currency,due_date"
+    assert (
+        cli("accounts", f"{header},product\nA-1,X,10,USD,2026-11-01,card\nA-2,Y,20,USD,2026-11-01,\n").code
+        == 0
+    )
+    assert (account(ledger, "A-1").product, account(ledger, "A-2").product) == ("card", None)
+    # A file without the column leaves the recorded product alone.
+    assert cli("accounts", f"{header}\nA-1,X,11,USD,2026-11-01\n").code == 0
+    assert account(ledger, "A-1").product == "card" and account(ledger, "A-1").balance == Decimal("11.00")
+    bad = cli(
+        "accounts", f"{header},product\nA-1,X,11,USD,2026-11-01,auto\nA-3,Z,5,USD,2026-11-01,Auto Loan\n"
+    )
+    assert bad.code == 1
+    assert ".csv:3: product: `Auto Loan` is not a product code" in bad.err and "write auto-loan" in bad.err
+    assert account(ledger, "A-1").product == "card"  # nothing imported
+    skipped = cli("accounts", f"{header},product\nA-1,X,11,USD,2026-11-01,auto\nA-3,Z,5,USD,2026-11-01,Auto Loan\n",
+                  "--skip-invalid")  # fmt: skip
+    assert skipped.code == 0 and account(ledger, "A-1").product == "auto"
+    assert count(ledger, Account, Account.account_id == "A-3") == 0
+    # Present but empty: cleared, like any optional column; the change is audited.
+    assert cli("accounts", f"{header},product\nA-1,X,11,USD,2026-11-01,\n").code == 0
+    assert account(ledger, "A-1").product is None
+    with ledger.reading() as session:
+        changes = session.scalars(
+            select(AuditEntry.after).where(
+                AuditEntry.action == "import.updated", AuditEntry.entity_key == "A-1"
+            )
+        ).all()
+    assert changes[-2:] == [{"product": "auto"}, {"product": None}]
 
 
 def test_accounts_are_not_given_to_someone_removed_from_the_roster(cli: Cli, ledger: Database) -> None:

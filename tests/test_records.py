@@ -196,6 +196,7 @@ def test_export_holds_every_section_with_money_and_instants_serialised(archive: 
     assert account["balance"] == {"amount": "1250.00", "currency": "USD"}
     assert account["original_amount"] == {"amount": "2000.00", "currency": "USD"}
     assert account["due_date"] == "2026-10-01" and account["updated_at"] == "2022-06-01T15:00:00+00:00"
+    assert account["product"] is None  # no product recorded: there, and null
     sections = (
         "contacts",
         "payments",
@@ -472,12 +473,13 @@ def run(database_url: str, *argv: str) -> int:
 def test_export_command_prints_the_document(
     archive: Database, database_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    add_account(archive, "ACC-2001", "4310.00", currency="BRL", customer_name="Pedro Álvares")
+    add_account(archive, "ACC-2001", "4310.00", currency="BRL", customer_name="Pedro Álvares", product="card")
 
     assert run(database_url, "export", "account", "acc-2001") == 0
 
     out = capsys.readouterr().out
     assert "Pedro Álvares" in out  # ensure_ascii=False: names stay readable
+    assert json.loads(out)["account"]["product"] == "card"
     assert json.loads(out)["account"]["balance"] == {"amount": "4310.00", "currency": "BRL"}
 
 

@@ -181,6 +181,13 @@ def test_accounts_currencies_customers_and_assignment(demo: Demo) -> None:
     assert all(a.created_at <= MONDAY_9AM and a.updated_at == MONDAY_9AM for a in accounts)
 
 
+def test_accounts_carry_the_kind_of_credit_they_are(demo: Demo) -> None:
+    products = Counter(a.product for a in demo.accounts)
+    assert set(products) == {"card", "personal-loan", "auto", "telecom", None}
+    assert 0.35 <= share(products["card"], 2000) <= 0.45
+    assert 0.02 <= share(products[None], 2000) <= 0.08  # a few the billing system sent without one
+
+
 def test_balances_span_the_portfolio_and_high_values_are_rare(demo: Demo) -> None:
     open_accounts = demo.open_accounts()
     balances = [a.balance for a in open_accounts]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.clock import ManualClock
 from bot.ids import ActionId, BlockId, CallbackId
@@ -73,6 +73,15 @@ def test_the_account_card_escapes_the_customer_name(team: RunningBot) -> None:
     assert "<!channel>" not in shown
     assert "&lt;@U0SUPER1&gt; &amp; co" in shown
     assert "$80.00" in shown and "31-60 days" in shown and "right-party" in shown
+
+
+def test_the_account_card_shows_the_product_escaped(team: RunningBot) -> None:
+    assert "Product" not in team.collect(AGENT, "account acc-1042")  # none recorded: not shown
+    with team.runtime.db.transaction() as session:
+        # Written past the import's check, as only a direct write could: shown inert all the same.
+        session.execute(update(Account).where(Account.account_id == "ACC-1042").values(product="<!here>"))
+    shown = team.collect(AGENT, "account acc-1042")
+    assert "*Product*" in shown and "&lt;!here&gt;" in shown and "<!here>" not in shown
 
 
 def test_a_payment_is_recorded_and_confirmed(team: RunningBot) -> None:

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.assignments.desk import todays_worklist
+from bot.assignments.job.planning import facts_query
 from bot.dunning.job import plan_dunning
 from bot.runtime import Runtime
 from bot.strategy.model import Arm, Verdict
@@ -141,6 +142,49 @@ def test_dunning_sends_each_account_its_treatments_schedule(runtime: Runtime) ->
         decision.account_id: decision.stage.name for decision in plan_dunning(runtime, MONDAY).decisions
     }
     assert stages == {"QUIET": "reminder", "STANDARD": "reminder", "EARLY": "nudge"}
+
+
+PRODUCTS = str(Path(__file__).with_name("data") / "strategy" / "products.yml")
+
+
+@pytest.mark.settings(COLLECT_STRATEGY_FILE=PRODUCTS, **DOCUMENTS)
+def test_segments_by_product_in_the_morning_run_the_draw_and_dunning(runtime: Runtime) -> None:
+    add_agent(runtime.db, "U0AGENT1", "Ana")
+    add_account(runtime.db, "CARD", "5000.00", due_date=past_due(5), product="card", email="c@example.com")
+    add_account(runtime.db, "AUTO", "5000.00", due_date=past_due(5), product="auto", email="a@example.com")
+    add_account(runtime.db, "NONE", "5000.00", due_date=past_due(5), email="n@example.com")
+    add_account(runtime.db, "MORTGAGE", "5000.00", due_date=past_due(5), product="mortgage")
+    for n in range(10):
+        add_account(runtime.db, f"LOAN-{n}", "100.00", due_date=past_due(70), product="personal-loan",
+                    assigned_to=None)  # fmt: skip
+    # Only the personal loans are in the segment that runs a test.
+    assert run_draw(runtime, 1) == {"loans": {"champion": 5, "challenger": 5}}
+    assert set(drawn(runtime.db)) == {f"LOAN-{n}" for n in range(10)}
+    report = run_job(runtime, "daily-assignments", MONDAY, by="test")
+    assert report.ran, report.message
+    with runtime.db.reading() as session:
+        lines = dict(
+            session.execute(
+                select(Account.account_id, Assignment.score).join(
+                    Account, Account.id == Assignment.account_pk
+                )
+            ).all()
+        )
+    assert lines["CARD"] == 0.0 and lines["AUTO"] == 0.0  # the quiet treatment
+    assert lines["NONE"] > 5 and lines["MORTGAGE"] > 5  # no product, another product: standard
+    mine = {line.account_id: line.reasons for line in todays_worklist(runtime, "U0AGENT1").lines}
+    assert mine["CARD"] == ("try first: SMS",) and "try first: SMS" not in mine["NONE"]
+    stages = {
+        decision.account_id: decision.stage.name for decision in plan_dunning(runtime, MONDAY).decisions
+    }
+    assert stages["CARD"] == "nudge" and stages["AUTO"] == "nudge" and stages["NONE"] == "reminder"
+
+
+def test_the_mornings_read_of_the_portfolio_asks_for_the_product_only_when_a_rule_reads_it() -> None:
+    assert "accounts.product" not in str(facts_query())
+    assert "accounts.product" in str(facts_query(product=True))
+    # The same row shape either way: a NULL stands in for the product.
+    assert len(facts_query().selected_columns) == len(facts_query(product=True).selected_columns)
 
 
 def test_the_results_compare_the_two_sides(

@@ -20,6 +20,7 @@ from bot.strategy.model import Decision, DecisionRecord, Mean, Rate, Verdict
 from bot.strategy.rules import (
     DayChooser,
     StrategyError,
+    StrategyPlan,
     arms_for_new,
     load_plan,
     mean_interval,
@@ -121,6 +122,15 @@ def test_a_dunning_file_is_read_relative_to_the_strategy_file(tmp_path: Path) ->
         ("treatments:\n  t: {}\nsegments:\n  - name: a\n    treatment: standard\n    challenger: {treatment: t, share: 1.5}\n",
          r"^s.yml, line 6: segments\[0\].challenger.share: Input should be less than 1"),
         ("segments: [\n", r"^s.yml, line 2: not YAML"),
+        ("segments:\n  - name: a\n    treatment: standard\n    when:\n      product: [card, Personal Loan]\n",
+         r"^s.yml, line 5: segments\[0\].when.product\[1\]: 'Personal Loan' is not a product code "
+         r"\(lower case letters, digits and hyphens, at most 40 characters\): write personal-loan$"),
+        ("segments:\n  - name: a\n    treatment: standard\n    when: {product: []}\n",
+         r"^s.yml, line 4: segments\[0\].when.product: name at least one product, or leave `product` out"),
+        ("segments:\n  - name: a\n    treatment: standard\n    when: {product: [" + "a" * 41 + "]}\n",
+         r"^s.yml, line 4: segments\[0\].when.product\[0\]: 'a{41}' is not a product code .*: write a{40}$"),
+        ("segments:\n  - name: a\n    treatment: standard\n    when: {products: [card]}\n",
+         r"^s.yml, line 4: segments\[0\].when.products: Extra inputs are not permitted"),
     ],
 )  # fmt: skip
 def test_a_mistake_names_the_file_the_line_and_the_field(text: str, message: str) -> None:
@@ -133,7 +143,7 @@ def test_the_first_segment_that_takes_the_account_wins() -> None:
 
     def named(dpd: int, balance: str, currency: str = "USD", score: int | None = None,
               language: str | None = None) -> str | None:  # fmt: skip
-        found = segment_of(plan, dpd, Decimal(balance), currency, score, language)
+        found = segment_of(plan, dpd, Decimal(balance), currency, score, language, None)
         return found.name if found else None
 
     assert named(10, "6000", "BRL") == "big-brazil"
@@ -142,6 +152,73 @@ def test_the_first_segment_that_takes_the_account_wins() -> None:
     assert named(40, "500", score=80, language="pt-BR") == "likely"
     assert named(40, "500", score=None, language="pt-BR") == "all"  # no score: in no band
     assert named(10, "500", "BRL", 90, "pt-BR") == "early-small"  # earlier segment first
+
+
+PRODUCTS = """\
+treatments:
+  gentle: {channels: [sms]}
+segments:
+  - name: cards
+    when: {product: [card, auto], buckets: ["1-30"]}
+    treatment: gentle
+  - name: loans
+    when: {product: personal-loan}
+    treatment: gentle
+    challenger: {treatment: standard, share: 0.5}
+  - name: all
+    treatment: standard
+"""
+
+
+def product_plan() -> StrategyPlan:
+    strategy = parse_strategy(PRODUCTS, "strategy.yml")
+    return plan_of(strategy, resolve_treatments(strategy, Path("."), TEAM_WEIGHTS, TEAM_SCHEDULE))
+
+
+def test_a_product_rule_takes_the_accounts_of_the_products_it_lists() -> None:
+    plan = product_plan()
+    assert plan.segments[0].rule.product == ("card", "auto")
+    assert plan.segments[1].rule.product == ("personal-loan",)  # one product, written alone
+
+    def named(dpd: int, product: str | None) -> str | None:
+        found = segment_of(plan, dpd, Decimal("100"), "USD", None, None, product)
+        return found.name if found else None
+
+    assert named(10, "card") == "cards" and named(10, "auto") == "cards"
+    assert named(40, "card") == "all"  # the other conditions still hold
+    assert named(40, "personal-loan") == "loans"
+    assert named(10, "mortgage") == "all"
+    assert named(10, None) == "all"  # no product: in no product's segment
+    assert named(10, "Card") == "all"  # codes are compared as stored, lower case
+
+
+def test_the_chooser_reads_the_product_only_where_a_rule_does() -> None:
+    assert not DayChooser(example_plan(), TODAY).by_product
+    assert DayChooser(product_plan(), TODAY).by_product
+    # Without a product rule the product is not part of the memo's key: one entry for both.
+    chooser = DayChooser(example_plan(), TODAY)
+    due = TODAY - timedelta(days=40)
+    chooser.segment(due, Decimal("10"), "USD", None, None, "card")
+    chooser.segment(due, Decimal("10"), "USD", None, None, "auto")
+    assert len(chooser._left) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    dpd=st.integers(0, 400),
+    balance=st.decimals(min_value=0, max_value=20000, places=2),
+    product=st.sampled_from([None, "card", "auto", "personal-loan", "mortgage"]),
+)
+def test_the_memoised_chooser_gives_segment_of_s_answer_by_product(
+    dpd: int, balance: Decimal, product: str | None
+) -> None:
+    plan = product_plan()
+    chooser = DayChooser(plan, TODAY)
+    due = TODAY - timedelta(days=dpd)
+    for amount in (balance, balance + 1000):
+        assert chooser.segment(due, amount, "USD", None, None, product) == segment_of(
+            plan, dpd, amount, "USD", None, None, product
+        )
 
 
 def test_a_promoted_challenger_becomes_the_treatment_and_a_stopped_one_ends() -> None:
@@ -169,8 +246,8 @@ def test_the_memoised_chooser_gives_segment_of_s_answer(
     due = TODAY - timedelta(days=dpd)
     # Twice: the second answer comes from the memo, with another balance on the same key.
     for amount in (balance, balance + 1000):
-        assert chooser.segment(due, amount, currency, score, language) == segment_of(
-            plan, dpd, amount, currency, score, language
+        assert chooser.segment(due, amount, currency, score, language, None) == segment_of(
+            plan, dpd, amount, currency, score, language, None
         )
 
 

@@ -109,6 +109,8 @@ def account_card(summary: AccountSummary) -> Reply:
                 *overdue,
                 _("*Status*") + f"\n{status}",
                 _("*Assigned to*") + f"\n{owner}",
+                # Checked when imported, escaped all the same: whatever is stored is shown inert.
+                *([_("*Product*") + f"\n{escape(summary.product)}"] if summary.product else []),
             ],
         ),
     ]

@@ -98,7 +98,7 @@ def plan_dunning(runtime: Runtime, at: datetime, skipped: SkippedRows | None = N
             treatments = DayTreatments(strategy, today, challengers_drawn(session, strategy))
             for account in accounts:
                 treatment = treatments.treatment(account.id, account.due_date, account.balance, account.currency,
-                                                 account.risk_score, account.language)  # fmt: skip
+                                                 account.risk_score, account.language, account.product)  # fmt: skip
                 if treatment.dunning != schedule:
                     own[account.id] = treatment.dunning
         facts = dunning_facts(

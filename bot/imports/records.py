@@ -81,7 +81,7 @@ _ACCOUNT_OPTIONAL_FIELDS = (
     "customer_id", "phone", "email", "customer_timezone", "language", "original_amount",
     "last_payment_date", "last_payment_amount", "assigned_to", "risk_score",
     "address_line1", "address_line2", "city", "region", "postal_code", "country",
-    "itemization_date", "itemization_amount", "interest_since", "fees_since",
+    "itemization_date", "itemization_amount", "interest_since", "fees_since", "product",
 )  # fmt: skip
 _ACCOUNT_FIELDS = _ACCOUNT_REQUIRED_FIELDS + _ACCOUNT_OPTIONAL_FIELDS
 

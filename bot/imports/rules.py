@@ -41,6 +41,7 @@ from bot.parsing.typed_text import storable
 from bot.vocabulary import (
     CHANNEL_ALIASES,
     CLOSED_STATUSES,
+    MAX_PRODUCT_LENGTH,
     METHOD_ALIASES,
     OUTCOME_ALIASES,
     AccountStatus,
@@ -48,6 +49,7 @@ from bot.vocabulary import (
     Outcome,
     PaymentMethod,
     Role,
+    product_problem,
 )
 from storage.types import MAX_MONEY
 
@@ -71,7 +73,7 @@ _ACCOUNT_OPTIONAL = (
     "customer_id", "phone", "email", "customer_timezone", "language", "original_amount",
     "last_payment_date", "last_payment_amount", "assigned_to", "status", "risk_score",
     "address_line1", "address_line2", "city", "region", "postal_code", "country",
-    "itemization_date", "itemization_amount", "interest_since", "fees_since",
+    "itemization_date", "itemization_amount", "interest_since", "fees_since", "product",
 )  # fmt: skip
 
 COLUMNS: dict[ImportKind, Columns] = {
@@ -440,6 +442,8 @@ class AccountRow:
     itemization_amount: Decimal | None = None
     interest_since: Decimal | None = None
     fees_since: Decimal | None = None
+    # The kind of credit, a code (bot.vocabulary.product_problem); strategy segments may read it.
+    product: str | None = None
 
     @property
     def key(self) -> str:
@@ -474,6 +478,7 @@ def parse_account(cells: Mapping[str, str], roster: AbstractSet[str], *, today: 
         itemization_amount=_optional_sum(cells, "itemization_amount", currency),
         interest_since=_optional_sum(cells, "interest_since", currency),
         fees_since=_optional_sum(cells, "fees_since", currency),
+        product=_product(cells.get("product", "")),
     )
 
 
@@ -570,6 +575,16 @@ def _risk_score(text: str) -> int | None:
     if score is None:
         raise RowError("risk_score", f"{quoted(text, 20)} is not a score from 0 to 100")
     return score
+
+
+def _product(text: str) -> str | None:
+    code = text.strip()
+    if not code:
+        return None
+    problem = product_problem(code)
+    if problem is not None:
+        raise RowError("product", f"{quoted(code, MAX_PRODUCT_LENGTH + 10)} {problem}")
+    return code
 
 
 def _assignee(text: str, roster: AbstractSet[str]) -> str | None:

@@ -56,6 +56,8 @@ class AccountSummary:
     phone: str | None = None
     email: str | None = None
     """Shown in full to the assigned agent and supervisors, masked to anyone else who may see the account."""
+    product: str | None = None
+    """The kind of credit (card, personal-loan…), as the billing system sent it."""
     zone: ZoneInfo = UTC_ZONE
     """The team's zone: the times shown are each reader's own (Slack date tokens), and this is
     the zone of their plain fallback."""

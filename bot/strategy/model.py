@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.aging import AgingBucket
 from bot.dunning.model import Stage
-from bot.vocabulary import Channel
+from bot.vocabulary import Channel, product_problem
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
 DEFAULT_TREATMENT = "standard"
@@ -61,6 +62,18 @@ class Treatment(BaseModel):
     # bot.strategy.rules.parse_strategy: a model may not reach for the scoring rules.
 
 
+def _product_code(text: str) -> str:
+    problem = product_problem(text)
+    if problem is not None:
+        raise ValueError(f"{text!r} {problem}")
+    return text
+
+
+ProductCode = Annotated[str, AfterValidator(_product_code)]
+"""A product as accounts carry it (bot.vocabulary.product_problem): a rule that names `Card`
+would never match an account's `card`, so it is refused at start-up rather than matching nothing."""
+
+
 class Rule(BaseModel):
     """Which accounts a segment takes; every condition given must hold (none given: every account).
     Balances are in the account's currency; `currency` narrows a balance range to one."""
@@ -77,6 +90,18 @@ class Rule(BaseModel):
     """The account's risk score (the billing system's propensity, 0 to 100), both ends included; an
     account without one is in no score band."""
     languages: tuple[str, ...] = ()
+    product: tuple[ProductCode, ...] = ()
+    """The account's product is one of these; an account without a product is in no product's
+    segment. One product may be written alone (`product: card`)."""
+
+    @field_validator("product", mode="before")
+    @classmethod
+    def _products(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list | tuple) and not value:
+            raise ValueError("name at least one product, or leave `product` out")
+        return value
 
     @model_validator(mode="after")
     def _ranges(self) -> Rule:

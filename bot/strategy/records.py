@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, null, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record as audit
@@ -151,16 +151,18 @@ def draw(
         return {}
     chooser = DayChooser(plan, today)
     entering: dict[str, list[int]] = defaultdict(list)
+    # The product is read only when a rule reads it: a NULL in its place costs the database nothing.
+    product = Account.product if chooser.by_product else null().label("product")
     # Streamed through the connection, as the morning run reads the portfolio (no ORM copy per row).
     rows = session.connection().execute(
         select(Account.id, Account.due_date, Account.balance, Account.currency, Account.risk_score,
-               Account.language)
+               Account.language, product)
         .where(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0))
         .order_by(Account.id)
         .execution_options(yield_per=20_000)
     )  # fmt: skip
-    for pk, due_date, balance, currency, risk_score, language in rows:
-        segment = chooser.segment(due_date, balance, currency, risk_score, language)
+    for pk, due_date, balance, currency, risk_score, language, sold in rows:
+        segment = chooser.segment(due_date, balance, currency, risk_score, language, sold)
         if segment is not None and segment.challenger is not None:
             entering[segment.name].append(pk)
     counts: dict[str, dict[str, int]] = {}

@@ -226,23 +226,27 @@ def matches(
     currency: str,
     risk_score: int | None,
     language: str | None,
+    product: str | None,
 ) -> bool:
     """Whether the segment's rule takes this account (every condition given holds)."""
-    return _matches_but_balance(segment.rule, days_past_due, currency, risk_score, language) and _in_range(
-        segment.rule, balance
+    rule = segment.rule
+    bucket = aging_bucket(days_past_due)
+    return _matches_in_bucket(rule, bucket, currency, risk_score, language, product) and _in_range(
+        rule, balance
     )
 
 
-def _matches_but_balance(
-    rule: Rule, days_past_due: int, currency: str, risk_score: int | None, language: str | None
-) -> bool:
-    return _matches_in_bucket(rule, aging_bucket(days_past_due), currency, risk_score, language)
-
-
 def _matches_in_bucket(
-    rule: Rule, bucket: AgingBucket, currency: str | None, risk_score: int | None, language: str | None
+    rule: Rule,
+    bucket: AgingBucket,
+    currency: str | None,
+    risk_score: int | None,
+    language: str | None,
+    product: str | None,
 ) -> bool:
     if rule.buckets and bucket not in rule.buckets:
+        return False
+    if rule.product and product not in rule.product:
         return False
     if rule.languages and (language or "").lower() not in {lang.lower() for lang in rule.languages}:
         return False
@@ -269,10 +273,11 @@ def segment_of(
     currency: str,
     risk_score: int | None,
     language: str | None,
+    product: str | None,
 ) -> SegmentPlan | None:
     """The first segment whose rule takes the account; None: no segment does."""
     for segment in plan.segments:
-        if matches(segment, days_past_due, balance, currency, risk_score, language):
+        if matches(segment, days_past_due, balance, currency, risk_score, language, product):
             return segment
     return None
 
@@ -292,9 +297,10 @@ _LOWEST, _HIGHEST = Decimal("-Infinity"), Decimal("Infinity")
 
 class DayChooser:
     """segment_of() for every open account on one day, memoised: apart from the balance, a segment
-    depends only on the account's bucket and on the currency, risk score and language where some
-    rule reads them: a few dozen combinations, each worked out once, leaving the few segments whose
-    balance range is still to check (as plain bounds). Gives exactly segment_of()'s answer."""
+    depends only on the account's bucket and on the currency, risk score, language and product
+    where some rule reads them: a few dozen combinations, each worked out once, leaving the few
+    segments whose balance range is still to check (as plain bounds). Gives exactly segment_of()'s
+    answer. `by_product` tells a caller reading accounts in bulk whether to read the product."""
 
     def __init__(self, plan: StrategyPlan, today: date) -> None:
         self.plan = plan
@@ -303,11 +309,18 @@ class DayChooser:
         self.by_currency = any(rule.currency is not None for rule in rules)
         self.by_score = any(rule.score_min is not None or rule.score_max is not None for rule in rules)
         self.by_language = any(rule.languages for rule in rules)
+        self.by_product = any(rule.product for rule in rules)
         self._buckets: dict[date, AgingBucket] = {}
-        self._left: dict[tuple[AgingBucket, str | None, int | None, str | None], tuple[_Ranged, ...]] = {}
+        self._left: dict[_Key, tuple[_Ranged, ...]] = {}
 
     def segment(
-        self, due_date: date, balance: Decimal, currency: str, risk_score: int | None, language: str | None
+        self,
+        due_date: date,
+        balance: Decimal,
+        currency: str,
+        risk_score: int | None,
+        language: str | None,
+        product: str | None,
     ) -> SegmentPlan | None:
         bucket = self._buckets.get(due_date)
         if bucket is None:
@@ -317,6 +330,7 @@ class DayChooser:
             currency if self.by_currency else None,
             risk_score if self.by_score else None,
             language if self.by_language else None,
+            product if self.by_product else None,
         )
         left = self._left.get(key)
         if left is None:
@@ -327,14 +341,19 @@ class DayChooser:
         return None
 
     def _candidates(
-        self, bucket: AgingBucket, currency: str | None, risk_score: int | None, language: str | None
+        self,
+        bucket: AgingBucket,
+        currency: str | None,
+        risk_score: int | None,
+        language: str | None,
+        product: str | None,
     ) -> tuple[_Ranged, ...]:
         """The segments whose rules hold but for the balance, in order; the first one without a
         balance range ends the list (nothing after it can be reached)."""
         found: list[_Ranged] = []
         for segment in self.plan.segments:
             rule = segment.rule
-            if _matches_in_bucket(rule, bucket, currency, risk_score, language):
+            if _matches_in_bucket(rule, bucket, currency, risk_score, language, product):
                 low = rule.balance_min if rule.balance_min is not None else _LOWEST
                 high = rule.balance_max if rule.balance_max is not None else _HIGHEST
                 found.append((low, high, segment))
@@ -344,6 +363,7 @@ class DayChooser:
 
 
 _Ranged = tuple[Decimal, Decimal, SegmentPlan]
+_Key = tuple[AgingBucket, str | None, int | None, str | None, str | None]
 
 
 CADENCE_RULE = "strategy-cadence"
@@ -367,8 +387,9 @@ class DayTreatments:
         currency: str,
         risk_score: int | None,
         language: str | None,
+        product: str | None,
     ) -> ResolvedTreatment:
-        segment = self.chooser.segment(due_date, balance, currency, risk_score, language)
+        segment = self.chooser.segment(due_date, balance, currency, risk_score, language, product)
         if segment is None:
             return self.plan.fallback
         if segment.challenger is not None and (pk, segment.name) in self.drawn:

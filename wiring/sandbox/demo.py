@@ -252,6 +252,8 @@ BALANCE_CENTS_RANGE = (5_000, 6_000_000)
 BUCKETS = (((-25, 0), 10), ((1, 30), 24), ((31, 60), 19), ((61, 90), 15), ((91, 120), 12), ((121, 540), 20))
 ASSIGNED_SHARE = 0.7
 RISK_SCORE_SHARE = 0.5
+PRODUCTS = (("card", 40), ("personal-loan", 25), ("auto", 15), ("telecom", 15), (None, 5))
+"""The kind of credit, with its share of the portfolio; a few accounts came without one."""
 OWN_LANGUAGE_OWNER = 0.85
 """An assigned account whose customer speaks a language some agents speak goes to one of them."""
 
@@ -1210,6 +1212,12 @@ def _postal_address(seed: int, account_id: str, region: str) -> dict[str, str | 
     }
 
 
+def _product(seed: int, account_id: str) -> str | None:
+    """Drawn from the account's own generator, like its address: adding products changed nothing
+    else a seed makes."""
+    return _weighted(random.Random(f"product-{seed}-{account_id}"), PRODUCTS)
+
+
 def _itemization(generator: _Generator, account: _Account) -> dict[str, Any]:
     """US accounts itemized from the day they were placed (Regulation F's validation notice): what
     was owed then is the balance plus the payments since, no interest or fees added."""
@@ -1239,6 +1247,7 @@ def _account_row(generator: _Generator, account: _Account) -> dict[str, Any]:
         "email": customer.email,
         **_postal_address(generator.seed, account.account_id, customer.region),
         **_itemization(generator, account),
+        "product": _product(generator.seed, account.account_id),
         "customer_timezone": customer.timezone,
         "language": customer.language if customer.language_recorded else None,
         "currency": account.currency,

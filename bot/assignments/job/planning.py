@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Result, Row, Select, Subquery, and_, func, select
+from sqlalchemy import Result, Row, Select, Subquery, and_, func, null, select
 from sqlalchemy.orm import Session
 
 from bot.access import is_front_line, may_be_given_accounts, takes_high_value_accounts
@@ -65,8 +65,11 @@ def _open_promises() -> Subquery:
     )
 
 
-def facts_query() -> Select[*tuple[Any, ...]]:
-    """One row per open account, with its open promise: the columns the scorer reads."""
+def facts_query(*, product: bool = False) -> Select[*tuple[Any, ...]]:
+    """One row per open account, with its open promise: the columns the scorer reads, and the
+    product last. The morning's read of the whole portfolio asks for the product only when a
+    strategy rule reads it (`product=False`: a NULL in its place, which costs the database
+    nothing and keeps the row's shape)."""
     promise = _open_promises()
     return (
         select(
@@ -86,6 +89,7 @@ def facts_query() -> Select[*tuple[Any, ...]]:
             promise.c.due_date,
             Account.status,
             Account.hold_reason,
+            Account.product if product else null().label("product"),
         )
         .outerjoin(promise, promise.c.account_pk == Account.id)
         .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
@@ -113,7 +117,9 @@ def contact_zones_of(
 def facts_of(session: Session, pks: list[int], zone: ZoneInfo, chunk: int = 5_000) -> Iterator[AccountFacts]:
     """The facts of these accounts only (the ones that made a list), read in chunks."""
     for start in range(0, len(pks), chunk):
-        for row in session.execute(facts_query().where(Account.id.in_(pks[start : start + chunk]))):
+        for row in session.execute(
+            facts_query(product=True).where(Account.id.in_(pks[start : start + chunk]))
+        ):
             yield _facts(row, zone)
 
 
@@ -133,6 +139,7 @@ def _facts(row: Row[*tuple[Any, ...]], zone: ZoneInfo) -> AccountFacts:
         callback_on=row[11],
         promise_amount=row[12],
         promise_due=row[13],
+        product=row[16],
     )
 
 
@@ -338,7 +345,7 @@ def _candidates(
         # In facts_query()'s order; the account id and the promised amount are for reasons() only.
         (pk, _account_id, currency, balance, original_amount, due_date, assigned_to, language, risk_score,
          last_contact_at, last_conversation_at, callback_on, _promise_amount, promise_due, status,
-         hold_reason) = row  # fmt: skip
+         hold_reason, product) = row  # fmt: skip
         blocked = _blocked(pk, status, hold_reason, calls, today)
         if blocked is not None:
             left_off[blocked.rule] += 1
@@ -347,7 +354,7 @@ def _candidates(
         score_in_use = risk_score if learned is None else learned.get(pk, risk_score)
         scorer = only
         if treatments is not None:
-            treatment = treatments.treatment(pk, due_date, balance, currency, score_in_use, language)
+            treatment = treatments.treatment(pk, due_date, balance, currency, score_in_use, language, product)
             if treatment.cadence_days and too_soon(treatment, last_contact_on, today):
                 left_off[CADENCE_RULE] += 1
                 return None
@@ -368,7 +375,7 @@ def _candidates(
         # A plain tuple, not a Candidate: see CandidateFields.
         return (pk, points, assigned_to, language, balance >= threshold)
 
-    query = facts_query()
+    query = facts_query(product=treatments is not None and treatments.chooser.by_product)
     if leaving_out:
         query = query.where(Account.id.not_in(leaving_out))
     return skipped.each(_core_rows(session, query), candidate, account_ref)

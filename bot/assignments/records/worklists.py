@@ -81,6 +81,7 @@ def worklist_for(
             Account.callback_on,
             promise.c.amount,
             promise.c.due_date,
+            Account.product,
             paid.amount,
             paid.currency,
             paid.method,
@@ -120,7 +121,13 @@ def worklist_for(
                 said = explain(model, rows_now[facts.pk])
             treatment = (
                 treatments.treatment(
-                    facts.pk, facts.due_date, facts.balance, facts.currency, facts.risk_score, facts.language
+                    facts.pk,
+                    facts.due_date,
+                    facts.balance,
+                    facts.currency,
+                    facts.risk_score,
+                    facts.language,
+                    facts.product,
                 )
                 if treatments is not None and facts is not None
                 else None
@@ -162,7 +169,7 @@ def _learned_now(
 
 
 # The line's columns, then the account's facts, end here; the payment recorded today follows.
-ACCOUNT_FACTS_END = 20
+ACCOUNT_FACTS_END = 21
 
 
 def _first_columns(row: Any) -> tuple[Any, ...]:
@@ -212,7 +219,7 @@ def _next_open_promise(agent_id: str, day: date) -> Subquery:
 def _facts_now(row: Any, zone: ZoneInfo) -> AccountFacts:
     (_rank, _stored, pk, account_id, _name, currency, balance, due_date, _status, _done, _callable, original,
      assigned_to, language, risk_score, last_contact_at, last_conversation_at, callback_on,
-     promise_amount, promise_due) = tuple(row)[:ACCOUNT_FACTS_END]  # fmt: skip
+     promise_amount, promise_due, product) = tuple(row)[:ACCOUNT_FACTS_END]  # fmt: skip
     return AccountFacts(
         pk=pk,
         account_id=account_id,
@@ -228,6 +235,7 @@ def _facts_now(row: Any, zone: ZoneInfo) -> AccountFacts:
         callback_on=callback_on,
         promise_amount=promise_amount,
         promise_due=promise_due,
+        product=product,
     )
 
 

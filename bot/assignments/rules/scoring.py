@@ -74,6 +74,8 @@ class AccountFacts(NamedTuple):
     callback_on: date | None
     promise_amount: Decimal | None
     promise_due: date | None
+    product: str | None = None
+    """Not scored: read for the strategy's segments by product."""
 
 
 def part_points(

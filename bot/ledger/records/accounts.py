@@ -231,6 +231,7 @@ def summarise(
         payments=_recent_payments(session, account, recent),
         phone=(account.phone if in_full else mask_phone(account.phone)) if account.phone else None,
         email=(account.email if in_full else mask_email(account.email)) if account.email else None,
+        product=account.product,
         zone=zone,
     )
 
