@@ -21,10 +21,10 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.clock import Clock, SystemClock, team_today
+from bot.coaching.model import ClosedWeeks
 from bot.language.records import SlackLocales
 from bot.language.render import Audience
 from bot.language.rules import choose_locale
-from bot.coaching.model import ClosedWeeks
 from bot.roster.records import RosterMemory
 from bot.settings import Settings
 from storage.database import Database
