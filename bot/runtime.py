@@ -21,6 +21,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from bot.clock import Clock, SystemClock, team_today
+from bot.coaching.model import ClosedWeeks
 from bot.language.records import SlackLocales
 from bot.language.render import Audience
 from bot.language.rules import choose_locale
@@ -72,6 +73,8 @@ class Runtime:
     client: WebClient | None = None
     roster_memory: RosterMemory = field(init=False)
     slack_locales: SlackLocales = field(init=False)
+    closed_weeks: ClosedWeeks = field(init=False, default_factory=ClosedWeeks)
+    """The Home's ramp-up reports of weeks already over, for the day (bot.coaching)."""
 
     def __post_init__(self) -> None:
         if self.client is None:

@@ -48,7 +48,11 @@ def generated_histories(
         contacts = sorted(texts + calls, key=lambda contact: contact.on)
         promises = [
             PromiseEvent(
-                day, "kept" if rng.random() < (0.85 if keeper else 0.2) else "broken", day + timedelta(days=7)
+                day,
+                "kept" if rng.random() < (0.85 if keeper else 0.2) else "broken",
+                day + timedelta(days=7),
+                day + timedelta(days=5),
+                PAYMENT,
             )
             for day in _days(rng, start, today - timedelta(days=7), 0.02)
         ]
@@ -109,12 +113,13 @@ def load_histories(db: Database, histories: list[AccountHistory]) -> None:
             for h in histories for p in h.payments
         ]  # fmt: skip
         contacts = [
-            {"account_pk": h.pk, "at": _at(c.on), "channel": c.channel, "outcome": c.outcome,
-             "source": "import", "created_at": _at(c.on)}
-            for h in histories for c in h.contacts
+            {"account_pk": h.pk, "at": _at(c.on) + timedelta(minutes=turn % 600), "channel": c.channel,
+             "outcome": c.outcome, "callback_on": c.callback_on, "source": "import", "created_at": _at(c.on)}
+            for h in histories for turn, c in enumerate(h.contacts)
         ]  # fmt: skip
         promises = [
-            {"account_pk": h.pk, "amount": PAYMENT, "currency": "USD", "due_date": p.made_on + timedelta(days=5),
+            {"account_pk": h.pk, "amount": p.amount or PAYMENT, "currency": "USD",
+             "due_date": p.due_on or p.made_on + timedelta(days=5),
              "status": p.status, "paid_toward": Decimal(0), "made_by": "import", "made_at": _at(p.made_on),
              "resolved_at": _at(p.resolved_on) if p.resolved_on else None}
             for h in histories for p in h.promises

@@ -18,11 +18,13 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from bot.coaching.desk import monthly_review
-from bot.coaching.model import Figures, MonthReview, PeriodFigures, Trend
+from bot.coaching.model import ClosedWeeks, Figures, MonthReview, PeriodFigures, Trend
+from bot.coaching.records import ramp_up
 from bot.coaching.render import review_workbook, trend_chart
 from bot.coaching.rules import median, median_of, ramp_up_by_week
 from bot.language.render import speaking
 from bot.parsing.command import ReportCommand, parse_command
+from bot.runtime import Runtime
 from storage.database import Database
 from storage.models import Account, Agent, ComplianceRefusal, Contact, Payment
 from tests.conftest import RunningBot
@@ -243,3 +245,56 @@ def test_a_new_agent_is_shown_against_earlier_agents_first_weeks(team: RunningBo
     shown = home_text(team, SAM)
     assert "the median of the most recent 1 agent's own weeks 1 to 8" in shown
     assert "*Ana Agent* — week 4 of 8 (so far): 0 att (3) · RPC n/a (100.0%)" in shown
+
+
+def _generated_team(db: Database) -> None:
+    """Eight earlier agents who joined on different days since July (their first weeks in the
+    ledger) and four new ones in the last eight weeks, each with a few contacts and payments a week."""
+    for n in range(12):
+        joined = datetime(2026, 7, 6, 14, 0, tzinfo=UTC) + timedelta(days=9 * n) if n < 8 else (
+            datetime(2026, 10, 1, 14, 0, tzinfo=UTC) + timedelta(days=11 * (n - 8)))  # fmt: skip
+        user = f"U0GEN{n:02}"
+        add_agent(db, user, f"Agent {n}", monthly_target=Decimal("5000"))
+        add_account(db, f"GEN-{n}", "900.00", assigned_to=user)
+        with db.transaction() as session:
+            session.execute(update(Agent).where(Agent.slack_user_id == user).values(created_at=joined))
+        day = joined
+        while day < datetime(2026, 11, 23, 14, 0, tzinfo=UTC):
+            for k in range(n % 4 + 1):
+                contact(
+                    db, f"GEN-{n}", user, "right-party" if k % 2 else "no-answer", day + timedelta(minutes=k)
+                )
+            if n % 3 == 0:
+                paid(db, f"GEN-{n}", "10.00", user, day + timedelta(hours=1))
+            day += timedelta(days=4)
+
+
+def test_the_homes_ramp_up_keeps_the_weeks_already_over_for_the_day_with_the_same_figures(
+    runtime: Runtime,
+) -> None:
+    db = runtime.db
+    _generated_team(db)
+    today, now = date(2026, 11, 23), datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    memory = ClosedWeeks()
+    with db.reading() as session:
+        built = ramp_up(session, runtime.settings, today, now)
+        first = ramp_up(session, runtime.settings, today, now, memory)
+        kept = memory.kept
+        again = ramp_up(session, runtime.settings, today, now, memory)
+    assert built.basis == "history" and len(built.agents) == 4 and built.agents_in_basis == 6
+    assert first == built and again == built
+    # Every earlier agent's 8 weeks and the new agents' closed weeks are kept; the running ones not.
+    assert kept >= 40 and memory.kept == kept
+    # A contact this morning shows at once: a running week is read again at every refresh.
+    contact(db, "GEN-11", "U0GEN11", "right-party", now)
+    with db.reading() as session:
+        later = ramp_up(session, runtime.settings, today, now + timedelta(minutes=5), memory)
+        fresh = ramp_up(session, runtime.settings, today, now + timedelta(minutes=5))
+    assert later == fresh and later != built
+    # The next day starts afresh, with the same figures as read without the memory.
+    with db.reading() as session:
+        tomorrow = ramp_up(
+            session, runtime.settings, today + timedelta(days=1), now + timedelta(days=1), memory
+        )
+        unkept = ramp_up(session, runtime.settings, today + timedelta(days=1), now + timedelta(days=1))
+    assert tomorrow == unkept and tomorrow.agents

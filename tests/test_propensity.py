@@ -66,14 +66,17 @@ channels = st.sampled_from(["call", "sms", "email", "letter"])
 def history_and_snapshot(draw: st.DrawFn) -> tuple[AccountHistory, date]:
     payments = sorted(draw(st.lists(days, max_size=12)))
     contacts = sorted(
-        (ContactEvent(day, channel, outcome) for day, channel, outcome in draw(
-            st.lists(st.tuples(days, channels, outcomes), max_size=15))),
+        (ContactEvent(day, channel, outcome, callback) for day, channel, outcome, callback in draw(
+            st.lists(st.tuples(days, channels, outcomes, st.none() | days), max_size=15))),
         key=lambda c: c.on,
     )  # fmt: skip
     promises = []
-    for made, wait, status in draw(st.lists(st.tuples(days, st.integers(0, 30), st.sampled_from(
-            ["open", "kept", "broken", "cancelled"])), max_size=6)):  # fmt: skip
-        promises.append(PromiseEvent(made, status, None if status == "open" else made + timedelta(days=wait)))
+    for made, wait, status, due_in in draw(st.lists(st.tuples(days, st.integers(0, 30), st.sampled_from(
+            ["open", "kept", "broken", "cancelled"]), st.integers(0, 20)), max_size=6)):  # fmt: skip
+        resolved = None if status == "open" else made + timedelta(days=wait)
+        promises.append(
+            PromiseEvent(made, status, resolved, made + timedelta(days=due_in), Decimal(due_in + 1))
+        )
     history = AccountHistory(
         pk=1,
         due_date=draw(days),
@@ -113,6 +116,53 @@ def _as_known_on(history: AccountHistory, snapshot: date) -> AccountHistory:
 def test_no_feature_reads_anything_dated_on_or_after_the_snapshot(case: tuple[AccountHistory, date]) -> None:
     history, snapshot = case
     assert features(history, snapshot) == features(_as_known_on(history, snapshot), snapshot)
+
+
+@settings(max_examples=200, deadline=None)
+@given(history_and_snapshot())
+def test_the_rule_scores_facts_read_nothing_dated_on_or_after_the_snapshot(
+    case: tuple[AccountHistory, date],
+) -> None:
+    history, snapshot = case
+    assert rule_facts(history, snapshot) == rule_facts(_as_known_on(history, snapshot), snapshot)
+
+
+def test_the_rule_scores_facts_are_the_account_as_the_morning_of_the_snapshot_saw_it() -> None:
+    snapshot = date(2026, 3, 10)
+    before, on = snapshot - timedelta(days=1), snapshot
+    history = AccountHistory(
+        pk=1,
+        due_date=date(2026, 1, 1),
+        balance=Decimal(100),
+        original_amount=Decimal(1_000),
+        language="en",
+        contacts=(
+            ContactEvent(date(2026, 3, 2), "call", "right-party", callback_on=snapshot),
+            ContactEvent(before, "call", "no-answer", callback_on=None),
+            ContactEvent(on, "call", "right-party", callback_on=on),  # that morning's list was made
+        ),
+        promises=(
+            # Kept the day before: closed by then.
+            PromiseEvent(date(2026, 2, 1), "kept", before, date(2026, 2, 5), Decimal(10)),
+            # Cancelled on the snapshot's day: still open that morning, and the earliest due.
+            PromiseEvent(date(2026, 3, 1), "cancelled", on, date(2026, 3, 6), Decimal(20)),
+            PromiseEvent(date(2026, 3, 2), "open", None, date(2026, 3, 20), Decimal(30)),
+            # Made on the snapshot's day: not yet known.
+            PromiseEvent(on, "open", None, date(2026, 3, 3), Decimal(40)),
+        ),
+    )
+    facts = rule_facts(history, snapshot)
+    assert (facts.promise_due, facts.promise_amount) == (date(2026, 3, 6), Decimal(20))
+    # The last contact before the day left no callback: the earlier one asked for was replaced.
+    assert facts.callback_on is None
+    assert (facts.last_contact_on, facts.last_conversation_on) == (before, date(2026, 3, 2))
+    assert HistoryIndex(history).rule_facts(snapshot) == facts
+    # A day later, the promise due 3-6 is gone (cancelled), the one made on the 10th is the earliest.
+    later = rule_facts(history, snapshot + timedelta(days=1))
+    assert (later.promise_due, later.promise_amount, later.callback_on) == (date(2026, 3, 3), Decimal(40), on)
+    # A closed promise whose closing day is not known is not taken for open at any snapshot.
+    unknown = replace(history, promises=(PromiseEvent(date(2026, 3, 1), "broken", None, on, Decimal(5)),))
+    assert rule_facts(unknown, snapshot).promise_due is None
 
 
 @settings(max_examples=300, deadline=None)
@@ -159,6 +209,64 @@ def test_the_backtest_recovers_a_known_pattern_well_above_the_rule_score() -> No
     # Calibrated: the deciles rise, and the top one is observed within 10 points of its prediction.
     observed = [decile.observed for decile in found.calibration]
     assert observed[-1] > observed[0] and abs(found.calibration[-1].predicted - observed[-1]) < 0.1
+
+
+def _promise_keepers(accounts: int) -> list[AccountHistory]:
+    """Histories where the rule score's promise input matters: every account makes a promise
+    every four weeks, due a week later, on one of the backtest's weekly snapshot days (its test
+    months start on 2026-08-09); keepers (a third) pay on the due day, the others never do."""
+    found = []
+    for pk in range(1, accounts + 1):
+        keeper = pk % 3 == 0
+        promises, payments = [], []
+        due = date(2026, 8, 9) + timedelta(days=7 * (pk % 4) - 28 * 12)
+        while due < TODAY:
+            paid = keeper
+            promises.append(
+                PromiseEvent(due - timedelta(days=7), "kept" if paid else "open", due if paid else None,
+                             due, Decimal(50))
+            )  # fmt: skip
+            if paid:
+                payments.append(PaymentEvent(due, Decimal(50)))
+            due += timedelta(days=28)
+        found.append(
+            AccountHistory(
+                pk=pk,
+                due_date=TODAY - timedelta(days=400),
+                balance=Decimal(100_000),
+                original_amount=Decimal(200_000),
+                language="en",
+                opened_on=TODAY - timedelta(days=365),
+                payments=tuple(payments),
+                promises=tuple(promises),
+            )
+        )
+    return found
+
+
+def test_the_backtests_rule_score_weighs_the_promises_open_at_each_snapshot() -> None:
+    """The rule score at each snapshot reads the promises open that morning, as the morning's
+    score would have: its AUC moves with the promise parts' weights (it stayed at 0.5 when the
+    backtest left the promises out)."""
+    keepers = _promise_keepers(240)
+
+    def rule_auc(**promise_parts: float) -> float:
+        # The balance part off: the keepers' paid-down balances would tell them apart on their own.
+        found = backtest(keepers, TODAY, 3, ScoreWeights(balance=0, **promise_parts), 3)
+        assert isinstance(found, Backtest)
+        return found.rule_auc
+
+    blind = rule_auc(promise_due_today=0, promise_broken=0, promise_pending=0)
+    due_today = rule_auc(promise_broken=0, promise_pending=0)
+    every_part = rule_auc()
+    # Without its promise parts the rule score cannot tell these accounts apart.
+    assert blind == pytest.approx(0.5)
+    # A promise due that day comes first, and the keepers pay on the day: the AUC rises.
+    assert due_today > blind + 0.1
+    # With the broken and pending parts too, the accounts with a promise long broken come first
+    # and the keepers' promise not yet due comes last: in this history the first never pay and the
+    # others pay within the week, so the AUC falls back, as the rule score would have ranked them.
+    assert every_part < due_today - 0.1
 
 
 def test_a_thin_history_falls_back_with_a_reason() -> None:
@@ -281,6 +389,43 @@ def test_the_mornings_rows_summed_by_the_database_equal_the_features_of_each_his
         some = learned_rows(session, TODAY, runtime.zone, [1, 7])
     assert summed == held and len(summed) == 120
     assert some == {1: held[1], 7: held[7]}
+
+
+def test_the_histories_read_from_the_database_give_the_rule_facts_the_morning_read(
+    runtime: Runtime, db: Database
+) -> None:
+    """The callbacks and open promises the backtest's rule score reads come back from the
+    database as written (imported history too), in the order the morning's read takes them."""
+    day = TODAY - timedelta(days=20)
+    written = AccountHistory(
+        pk=1,
+        due_date=TODAY - timedelta(days=100),
+        balance=Decimal(500),
+        original_amount=Decimal(1_000),
+        language="en",
+        opened_on=TODAY - timedelta(days=200),
+        contacts=(
+            ContactEvent(day, "call", "right-party", callback_on=day + timedelta(days=2)),
+            # Later the same day, without a callback: the account's callback is cleared.
+            ContactEvent(day, "sms", "no-answer"),
+            ContactEvent(day + timedelta(days=3), "call", "right-party", callback_on=day + timedelta(days=4)),
+        ),
+        promises=(
+            PromiseEvent(day, "open", None, day + timedelta(days=9), Decimal("75.50")),
+            PromiseEvent(day, "open", None, day + timedelta(days=9), Decimal("20.00")),
+            PromiseEvent(day - timedelta(days=30), "kept", day - timedelta(days=21), day - timedelta(days=21),
+                         Decimal(40)),
+        ),
+    )  # fmt: skip
+    load_histories(db, [written])
+    with db.reading() as session:
+        (read,) = histories(session, runtime.zone)
+    for snapshot in (day, day + timedelta(days=1), day + timedelta(days=4), TODAY):
+        assert rule_facts(read, snapshot) == rule_facts(written, snapshot)
+    facts = rule_facts(read, day + timedelta(days=4))
+    assert facts.callback_on == day + timedelta(days=4)
+    assert (facts.promise_due, facts.promise_amount) == (day + timedelta(days=9), Decimal("75.50"))
+    assert rule_facts(read, day + timedelta(days=1)).callback_on is None
 
 
 def test_a_large_portfolio_trains_on_an_even_sample_of_its_accounts(runtime: Runtime, db: Database) -> None:

@@ -315,3 +315,36 @@ def test_the_monthly_digest_has_the_tests_section_in_its_thread(runtime: Runtime
     opening = json.dumps(digest.payload, ensure_ascii=False)
     assert "In the early segment, the challenger quiet cured" in opening
     assert "under standard (too few accounts to tell)" in opening
+
+
+def test_the_monthly_narrative_says_what_changed_in_a_segment_that_month_with_its_day(
+    runtime: Runtime,
+) -> None:
+    """The challenger's first draw and a supervisor's decision, each said on its day and only in
+    the month it fell in: the figures come after it, not because of it."""
+    for n in range(12):
+        add_account(runtime.db, f"E-{n:02}", "100.00", due_date=past_due(10))
+    run_draw(runtime, 4, at=datetime(2026, 10, 30, 14, 0, tzinfo=UTC))  # started in October
+    with runtime.db.transaction() as session:
+        session.add(StrategyDecision(segment="early", challenger="quiet", decision="stop", decided_by="U0SUPER1",
+                                     decided_at=datetime(2026, 11, 20, 16, 0, tzinfo=UTC)))  # fmt: skip
+
+    def opening(at: datetime) -> str:
+        assert run_job(runtime, "performance-digest-month", at, by="test").ran
+        with runtime.db.reading() as session:
+            digests = session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind == "digest", OutboxMessage.channel == "C0SUPERVISORS")
+                .order_by(OutboxMessage.id)
+            ).all()
+        return str(digests[-1].payload["blocks"][2]["text"]["text"])
+
+    october = opening(datetime(2026, 11, 2, 13, 30, tzinfo=UTC))
+    assert (
+        "In the early segment, the challenger quiet started on Oct 30, 2026, with 20% of the segment's"
+        " accounts drawn for it." in october
+    )
+    assert "stopped" not in october
+    november = opening(datetime(2026, 12, 1, 13, 30, tzinfo=UTC))
+    assert "In the early segment, the challenger quiet was stopped on Nov 20, 2026." in november
+    assert "started" not in november

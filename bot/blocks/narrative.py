@@ -16,8 +16,10 @@ from bot.reports.model import PerformanceReport
 from bot.reports.rules import (
     AgentRise,
     BucketMove,
+    Cause,
     CollectedChange,
     CureChange,
+    Drivers,
     LowAgent,
     narrative_facts,
 )
@@ -29,12 +31,18 @@ _TENTH = Decimal("0.1")
 def narrative(
     current: PerformanceReport, previous: PerformanceReport, segments: Sequence[str] = ()
 ) -> list[str]:
-    """The sentences, in order: collections per currency, cure rates, the bucket that moved most,
-    then `segments` (one sentence per strategy segment, written by the strategy feature; none until
-    it exists), then the agents."""
+    """The sentences, in order: collections per currency, the agents who made most of the change,
+    cure rates (each with whether the rate or the volume made most of it), the bucket that moved
+    most, then `segments` (one sentence per strategy segment, written by the strategy feature),
+    then the agents. A "why" is said only as what came with the change, never as its cause."""
     facts = narrative_facts(current, previous)
     sentences = [_collected(change) for change in facts.collected if change.now or change.before]
-    sentences += [_cured(change) for change in facts.cure]
+    if facts.drivers is not None:
+        sentences.append(_drivers(facts.drivers))
+    for change in facts.cure:
+        sentences.append(_cured(change))
+        if (cause := _cure_cause(change)) is not None:
+            sentences.append(cause)
     sentences += [_bucket(move) for move in facts.buckets]
     # Plain sentences naming the team's own segments and treatments: shown as text.
     sentences += [escape(sentence) for sentence in segments]
@@ -74,6 +82,58 @@ def _cured(change: CureChange) -> str:
         text = _("{currency} delinquent balances cured {share}, as the month before.")
     return text.format(
         currency=one_line(change.currency, 10), share=percent_text(change.now), points=_points(change.points)
+    )
+
+
+def _signed(amount: Decimal, currency: str) -> str:
+    return ("+" if amount > 0 else "−") + money_text(abs(amount), currency)
+
+
+def _drivers(drivers: Drivers) -> str:
+    names = ", ".join(
+        f"{escape(one_line(agent.name, 40))} ({_signed(agent.change, drivers.currency)})"
+        for agent in drivers.agents
+    )
+    if drivers.change > 0:
+        return _("Largest contributors to the rise in {currency}: {agents}.").format(
+            currency=one_line(drivers.currency, 10), agents=names
+        )
+    return _("Largest contributors to the fall in {currency}: {agents}.").format(
+        currency=one_line(drivers.currency, 10), agents=names
+    )
+
+
+def _cure_cause(change: CureChange) -> str | None:
+    """Whether more (or less) was cured mostly with the rate or with the delinquent balance there was
+    to cure; said with that balance at both openings (the aging tables' previous figures)."""
+    cause = change.mostly
+    if cause is None:
+        return None
+    more = change.now * change.opened > change.before * change.opened_before
+    if cause is Cause.RATE:
+        text = (
+            _(
+                "More {currency} balance was cured, mostly with the better rate: {opening} was delinquent at the month's opening, against {before} a month earlier."
+            )
+            if more
+            else _(
+                "Less {currency} balance was cured, mostly with the worse rate: {opening} was delinquent at the month's opening, against {before} a month earlier."
+            )
+        )
+    else:
+        text = (
+            _(
+                "More {currency} balance was cured, mostly with more of it delinquent: {opening} at the month's opening, against {before} a month earlier."
+            )
+            if more
+            else _(
+                "Less {currency} balance was cured, mostly with less of it delinquent: {opening} at the month's opening, against {before} a month earlier."
+            )
+        )
+    return text.format(
+        currency=one_line(change.currency, 10),
+        opening=money_text(change.opened, change.currency),
+        before=money_text(change.opened_before, change.currency),
     )
 
 

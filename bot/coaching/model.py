@@ -4,9 +4,15 @@ across currencies; a ratio or a median without anything to take it of is None, s
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.reports.model import PerformanceReport
 
 Money = dict[str, Decimal]
 
@@ -99,3 +105,36 @@ class RampUp:
     agents_in_basis: int = 0
     currency: str = ""
     by_week: dict[int, Figures] = field(default_factory=dict)
+
+
+class ClosedWeeks:
+    """The ramp-up's week reports of weeks already over, kept for the rest of the team's day (one
+    per runtime): the Home is rebuilt at every change a supervisor should see, and the earlier
+    agents' first weeks and the new agents' past weeks are up to 56 reports that do not change.
+    A week still running is read again every time; the next day starts afresh (a correction to a
+    closed week, such as a back-dated import, shows from then)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._day: date | None = None
+        self._reports: dict[tuple[date, date], PerformanceReport] = {}
+
+    @property
+    def kept(self) -> int:
+        return len(self._reports)
+
+    def report(
+        self, today: date, first: date, last: date, build: Callable[[], PerformanceReport]
+    ) -> PerformanceReport:
+        with self._lock:
+            if self._day != today:
+                self._day, self._reports = today, {}
+            found = self._reports.get((first, last))
+        if found is not None:
+            return found
+        made = build()
+        if made.complete and last < today:
+            with self._lock:
+                if self._day == today:
+                    self._reports[(first, last)] = made
+        return made

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.access import is_front_line
-from bot.coaching.model import RAMP_UP_WEEKS, TREND_WEEKS, Figures, NewAgent, RampUp, Trend
+from bot.coaching.model import RAMP_UP_WEEKS, TREND_WEEKS, ClosedWeeks, Figures, NewAgent, RampUp, Trend
 from bot.coaching.rules import agent_figures, median_of, ramp_week, team_median, trend
 from bot.reports.model import PerformanceReport
 from bot.reports.records.numbers import build_report
@@ -41,12 +41,14 @@ def month_report(session: Session, settings: Settings, first_day: date, now: dat
     return build_report(session, "month", first_day, settings, now, portfolio_figures=False)
 
 
-def ramp_up(session: Session, settings: Settings, today: date, now: datetime) -> RampUp:
+def ramp_up(
+    session: Session, settings: Settings, today: date, now: datetime, memory: ClosedWeeks | None = None
+) -> RampUp:
     """The front-line agents who joined the roster in the last 8 weeks, week by week from the day
     they were added (the roster's created_at: the roster keeps no other start date), against the
     team's ramp-up: the median of what the most recent earlier agents did in their own weeks 1..8
     when the ledger goes back to their first week ("history"), else the team's median over the same
-    days ("current")."""
+    days ("current"). With `memory` (the Home's), the weeks already over are read once a day."""
     zone = settings.zone
     roster = [a for a in session.scalars(select(Agent).order_by(Agent.created_at)) if is_front_line(a.role)]
     start_of = {a.slack_user_id: a.created_at.astimezone(zone).date() for a in roster}
@@ -66,9 +68,13 @@ def ramp_up(session: Session, settings: Settings, today: date, now: datetime) ->
         first = started + timedelta(weeks=number - 1)
         last = first + timedelta(days=6)
         if (first, last) not in cache:
-            cache[(first, last)] = build_report(
-                session, "day", first, settings, now, last_day=last, portfolio_figures=False
-            )
+
+            def build() -> PerformanceReport:
+                return build_report(
+                    session, "day", first, settings, now, last_day=last, portfolio_figures=False
+                )
+
+            cache[(first, last)] = build() if memory is None else memory.report(today, first, last, build)
         return cache[(first, last)]
 
     by_week: dict[int, Figures] = {}

@@ -31,7 +31,7 @@ def publish_home(runtime: Runtime, user: str) -> bool:
         if member is not None and team:
             day = team_day(
                 session, settings, today=today, now=runtime.now(), viewer=user,
-                manager=may_decide_above_limit(member.role),
+                manager=may_decide_above_limit(member.role), closed_weeks=runtime.closed_weeks,
             )  # fmt: skip
             view = team_home(day)
         else:

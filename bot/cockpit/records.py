@@ -16,6 +16,7 @@ from bot.alerts.records import open_alerts
 from bot.alerts.rules import ranked
 from bot.assignments.model import MORNING_RUN, NamedAccounts
 from bot.assignments.records.worklists import worked_today
+from bot.coaching.model import ClosedWeeks
 from bot.coaching.records import ramp_up
 from bot.cockpit.model import (
     AgentToday,
@@ -37,7 +38,14 @@ from storage.models import Absence, Account, Agent, Assignment, Escalation, Prom
 
 
 def team_day(
-    session: Session, settings: Settings, *, today: date, now: datetime, viewer: str, manager: bool
+    session: Session,
+    settings: Settings,
+    *,
+    today: date,
+    now: datetime,
+    viewer: str,
+    manager: bool,
+    closed_weeks: ClosedWeeks | None = None,
 ) -> TeamDay:
     """The team's day so far, for a supervisor (`manager`: for a final decider, whose escalations
     are the recommendations waiting on a manager)."""
@@ -60,7 +68,7 @@ def team_day(
         left_off=left_off_today(session, today),
         numbers=numbers,
         zone=zone,
-        new_agents=ramp_up(session, settings, today, now),
+        new_agents=ramp_up(session, settings, today, now, closed_weeks),
     )
 
 

@@ -42,6 +42,8 @@ class ContactEvent:
     on: date
     channel: str
     outcome: str
+    callback_on: date | None = None
+    """The callback the customer asked for: the account's until its next contact."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,8 @@ class PromiseEvent:
     status: str
     """As it stands now; it counts as kept or broken only from `resolved_on` on."""
     resolved_on: date | None
+    due_on: date | None = None
+    amount: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

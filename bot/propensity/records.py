@@ -75,30 +75,42 @@ def histories(
         paid_query = paid_query.where(Payment.account_pk % every == 0)
     for pk, at, amount in _rows(session, paid_query):
         payments[pk].append(PaymentEvent(local_day(at, zone), amount))
-    contacts: dict[int, list[ContactEvent]] = defaultdict(list)
-    tried_query = select(Contact.account_pk, Contact.at, Contact.channel, Contact.outcome)
+    # Kept with their instant and id until sorted: the callback an account holds is the last
+    # contact's (note_contact_on_account), and two contacts may fall on one day.
+    contacts: dict[int, list[tuple[datetime, int, ContactEvent]]] = defaultdict(list)
+    tried_query = select(
+        Contact.account_pk, Contact.at, Contact.id, Contact.channel, Contact.outcome, Contact.callback_on
+    )
     if start is not None:
         tried_query = tried_query.where(Contact.at >= start)
     if pks is not None:
         tried_query = tried_query.where(Contact.account_pk.in_(list(pks)))
     if every > 1:
         tried_query = tried_query.where(Contact.account_pk % every == 0)
-    for pk, at, channel, outcome in _rows(session, tried_query):
-        contacts[pk].append(ContactEvent(local_day(at, zone), channel, outcome))
-    promises: dict[int, list[PromiseEvent]] = defaultdict(list)
-    made_query = select(Promise.account_pk, Promise.made_at, Promise.status, Promise.resolved_at)
+    for pk, at, contact_id, channel, outcome, callback_on in _rows(session, tried_query):
+        contacts[pk].append(
+            (at, contact_id, ContactEvent(local_day(at, zone), channel, outcome, callback_on))
+        )
+    promises: dict[int, list[tuple[int, PromiseEvent]]] = defaultdict(list)
+    made_query = select(
+        Promise.account_pk, Promise.id, Promise.made_at, Promise.status, Promise.resolved_at,
+        Promise.due_date, Promise.amount,
+    )  # fmt: skip
     if pks is not None:
         made_query = made_query.where(Promise.account_pk.in_(list(pks)))
     if every > 1:
         made_query = made_query.where(Promise.account_pk % every == 0)
-    for pk, made_at, status, resolved_at in _rows(session, made_query):
+    for pk, promise_id, made_at, status, resolved_at, due_on, amount in _rows(session, made_query):
         resolved = local_day(resolved_at, zone) if resolved_at is not None else None
-        promises[pk].append(PromiseEvent(local_day(made_at, zone), status, resolved))
+        promises[pk].append(
+            (promise_id, PromiseEvent(local_day(made_at, zone), status, resolved, due_on, amount))
+        )
     found = []
     for pk, due_date, balance, original, language, risk, created_at in _rows(session, accounts):
         paid = sorted(payments.pop(pk, ()), key=lambda p: p.on)
-        tried = sorted(contacts.pop(pk, ()), key=lambda c: c.on)
-        made = sorted(promises.pop(pk, ()), key=lambda p: p.made_on)
+        tried = [c for _at, _id, c in sorted(contacts.pop(pk, ()), key=lambda c: (c[0], c[1]))]
+        # By the day made, then by id: the morning's read takes the first of two due on one day.
+        made = [p for _id, p in sorted(promises.pop(pk, ()), key=lambda p: (p[1].made_on, p[0]))]
         # An imported account's history may be older than its row: it was on the books by then.
         firsts = [local_day(created_at, zone), *(e.on for e in paid[:1]), *(e.on for e in tried[:1]),
                   *(e.made_on for e in made[:1])]  # fmt: skip

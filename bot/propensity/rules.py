@@ -144,13 +144,16 @@ def owed_on(history: AccountHistory, snapshot: date) -> bool:
 
 
 def rule_facts(history: AccountHistory, snapshot: date) -> AccountFacts:
-    """The rule score's facts as they stood at the snapshot (for the backtest's comparison)."""
-    last_contact = last_talk = None
+    """The rule score's facts as the morning of the snapshot read them (for the backtest's
+    comparison): the contacts before that day, the callback the last of them asked for, and the
+    promise then open, as the morning run's read takes them from the account (planning.facts_query)."""
+    last_contact = last_talk = callback = None
     for contact in history.contacts:
         if contact.on < snapshot:
-            last_contact = contact.on
+            last_contact, callback = contact.on, contact.callback_on
             if contact.outcome in _RIGHT_PARTY:
                 last_talk = contact.on
+    promise = open_promise_on(history.promises, snapshot)
     return AccountFacts(
         pk=history.pk,
         account_id=str(history.pk),
@@ -163,10 +166,30 @@ def rule_facts(history: AccountHistory, snapshot: date) -> AccountFacts:
         risk_score=history.risk_score,
         last_contact_on=last_contact,
         last_conversation_on=last_talk,
-        callback_on=None,
-        promise_amount=None,
-        promise_due=None,
+        callback_on=callback,
+        promise_amount=promise.amount if promise is not None else None,
+        promise_due=promise.due_on if promise is not None else None,
     )
+
+
+def open_promise_on(promises: Iterable[PromiseEvent], snapshot: date) -> PromiseEvent | None:
+    """The promise the morning of `snapshot` held open: made before that day and not closed
+    before it (kept, broken or cancelled that day or later, or open still); of several (a plan's
+    instalments), the earliest due, the first made on a tie, as the morning's read takes it. A
+    closed promise whose closing day is not known (an import's without one) is never taken for
+    open: it would read as broken on every later snapshot."""
+    found: PromiseEvent | None = None
+    earliest = date.max
+    for promise in promises:
+        if promise.due_on is None or promise.made_on >= snapshot:
+            continue
+        if promise.status != PromiseStatus.OPEN and (
+            promise.resolved_on is None or promise.resolved_on < snapshot
+        ):
+            continue
+        if promise.due_on < earliest:
+            found, earliest = promise, promise.due_on
+    return found
 
 
 class HistoryIndex:
@@ -178,6 +201,7 @@ class HistoryIndex:
     __slots__ = (
         "_answered",
         "_broken",
+        "_callbacks",
         "_calls",
         "_contacts",
         "_emails",
@@ -186,6 +210,7 @@ class HistoryIndex:
         "_language",
         "_paid_days",
         "_paid_sums",
+        "_promises",
         "_talks",
         "_texts",
         "_total",
@@ -207,6 +232,13 @@ class HistoryIndex:
             answered.append(answered[-1] + (contact.outcome in _RIGHT_PARTY))
         self._answered = answered
         self._talks = [c.on.toordinal() for c in history.contacts if c.outcome in _RIGHT_PARTY]
+        self._callbacks = [c.callback_on for c in history.contacts]
+        # Only the promises some morning could have held open (open_promise_on's).
+        self._promises = [
+            p
+            for p in history.promises
+            if p.due_on is not None and (p.status == PromiseStatus.OPEN or p.resolved_on is not None)
+        ]
         self._calls = _ChannelIndex(history, Channel.CALL)
         self._texts = _ChannelIndex(history, Channel.SMS)
         self._emails = _ChannelIndex(history, Channel.EMAIL)
@@ -269,6 +301,7 @@ class HistoryIndex:
 
     def rule_facts(self, snapshot: date) -> AccountFacts:
         day = snapshot.toordinal()
+        promise = open_promise_on(self._promises, snapshot) if self._promises else None
         tried = bisect_left(self._contacts, day)
         talked = bisect_left(self._talks, day)
         history = self._history
@@ -284,9 +317,9 @@ class HistoryIndex:
             risk_score=history.risk_score,
             last_contact_on=date.fromordinal(self._contacts[tried - 1]) if tried else None,
             last_conversation_on=date.fromordinal(self._talks[talked - 1]) if talked else None,
-            callback_on=None,
-            promise_amount=None,
-            promise_due=None,
+            callback_on=self._callbacks[tried - 1] if tried else None,
+            promise_amount=promise.amount if promise is not None else None,
+            promise_due=promise.due_on if promise is not None else None,
         )
 
 

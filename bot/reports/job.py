@@ -43,7 +43,7 @@ from bot.reports.render.chart import report_chart
 from bot.reports.render.spreadsheet import report_workbook
 from bot.runtime import Runtime
 from bot.strategy.model import StrategyReport
-from bot.strategy.records import results, strategy_in_force
+from bot.strategy.records import results, segment_events, strategy_in_force
 from bot.strategy.render import segment_sentences
 from storage.models import JobRun
 
@@ -152,7 +152,9 @@ def run_digest(kind: PeriodKind, runtime: Runtime, at: datetime, by: str) -> Job
             # The month before, to the end, for the narrative that opens the monthly digest.
             before = report.start.astimezone(runtime.zone).date() - timedelta(days=1)
             previous = build_report(session, kind, before, runtime.settings, at, skipped)
-            tested = segment_sentences(tests.results) if tests is not None else []
+            first = report.start.astimezone(runtime.zone).date()
+            events = segment_events(session, runtime.settings, first, add_days(add_months(first, 1), -1))
+            tested = segment_sentences(tests.results if tests is not None else (), events)
             opening = narrative(report, previous, segments=tested)
     try:
         with runtime.db.transaction() as session:

@@ -186,6 +186,26 @@ class DecisionRecord:
     decision: Decision
 
 
+class EventKind(StrEnum):
+    STARTED = "started"
+    PROMOTED = "promoted"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentEvent:
+    """What changed in a segment's treatment on a day: its challenger's first draw, or a
+    supervisor's decision on it. The monthly narrative says a segment's figures came after it, never
+    that it caused them."""
+
+    segment: str
+    challenger: str
+    kind: EventKind
+    on: date
+    share: Decimal | None = None
+    """The challenger's share in the strategy file, when it still names that challenger."""
+
+
 # --- results ---------------------------------------------------------------------------------------
 
 

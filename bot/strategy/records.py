@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, null, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record as audit
-from bot.calendar import add_days
+from bot.calendar import add_days, local_day
 from bot.currency import quantum
 from bot.errors import UserError
 from bot.language.model import N_, _
@@ -26,7 +26,9 @@ from bot.strategy.model import (
     ArmResult,
     Decision,
     DecisionRecord,
+    EventKind,
     Mean,
+    SegmentEvent,
     SegmentResult,
     Verdict,
 )
@@ -340,3 +342,39 @@ def decide_by_name(
     for segment in picked:
         decide(session, segment, decision, actor=actor, now=now)
     return picked
+
+
+def segment_events(session: Session, settings: Settings, first: date, last: date) -> list[SegmentEvent]:
+    """What changed in the segments' treatments in the team days first..last, by day: a challenger's
+    first account drawn (the test started), and the supervisors' decisions (promoted, stopped)."""
+    zone = settings.zone
+    start, end = _instant(first, zone), _instant(add_days(last, 1), zone)
+    # The file's shares, before any decision: what the challenger was started with.
+    planned = plan_of(settings.strategy, settings.treatments)
+    found: list[SegmentEvent] = []
+    started = (
+        select(
+            StrategyAssignment.segment, StrategyAssignment.treatment, func.min(StrategyAssignment.assigned_at)
+        )
+        .where(StrategyAssignment.arm == Arm.CHALLENGER)
+        .group_by(StrategyAssignment.segment, StrategyAssignment.treatment)
+    )
+    for segment, treatment, at in session.execute(started):
+        if start <= at < end:
+            plan = planned.segment(segment)
+            share = (
+                plan.share
+                if plan is not None and plan.challenger is not None and plan.challenger.name == treatment
+                else None
+            )
+            found.append(SegmentEvent(segment, treatment, EventKind.STARTED, local_day(at, zone), share))
+    decided = select(
+        StrategyDecision.segment,
+        StrategyDecision.challenger,
+        StrategyDecision.decision,
+        StrategyDecision.decided_at,
+    ).where(StrategyDecision.decided_at >= start, StrategyDecision.decided_at < end)
+    for segment, challenger, decision, at in session.execute(decided):
+        kind = EventKind.PROMOTED if decision == Decision.PROMOTE else EventKind.STOPPED
+        found.append(SegmentEvent(segment, challenger, kind, local_day(at, zone)))
+    return sorted(found, key=lambda event: (event.on, event.segment, event.kind != EventKind.STARTED))

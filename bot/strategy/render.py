@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from bot.language.model import _, speaker
-from bot.strategy.model import ArmResult, Rate, SegmentResult, Verdict
+from bot.strategy.model import ArmResult, EventKind, Rate, SegmentEvent, SegmentResult, Verdict
 from bot.vocabulary import channel_name
 
 _TENTH = Decimal("0.001")
@@ -97,11 +97,35 @@ def result_lines(results: Sequence[SegmentResult]) -> Iterator[str]:
             )
 
 
-def segment_sentences(results: Sequence[SegmentResult]) -> list[str]:
-    """One sentence per running test for the monthly narrative: the segment, the cure rates side by
-    side, and the verdict on them (the digest's thread has every measure with its interval)."""
+def event_sentence(event: SegmentEvent) -> str:
+    """What changed in a segment that month, with its day: the figures after it are said after it,
+    not because of it."""
+    day = speaker().day(event.on)
+    if event.kind == EventKind.STARTED:
+        if event.share is None:
+            text = _("In the {segment} segment, the challenger {challenger} started on {day}.")
+        else:
+            text = _(
+                "In the {segment} segment, the challenger {challenger} started on {day}, with {share}"
+                " of the segment's accounts drawn for it."
+            )
+    elif event.kind == EventKind.PROMOTED:
+        text = _("In the {segment} segment, {challenger} was promoted to champion on {day}.")
+    else:
+        text = _("In the {segment} segment, the challenger {challenger} was stopped on {day}.")
+    share = speaker().percent(event.share) if event.share is not None else ""
+    return text.format(segment=event.segment, challenger=event.challenger, day=day, share=share)
+
+
+def segment_sentences(results: Sequence[SegmentResult], events: Sequence[SegmentEvent] = ()) -> list[str]:
+    """For the monthly narrative, segment by segment: what changed in its treatment that month (each
+    event on its day), then one sentence per running test: the cure rates side by side and the
+    verdict on them (the digest's thread has every measure with its interval)."""
+    told: list[str] = []
     sentences = []
     for found in results:
+        told.append(found.segment)
+        sentences += [event_sentence(event) for event in events if event.segment == found.segment]
         challenger = found.challenger
         if challenger is None or not found.active:
             continue
@@ -122,4 +146,6 @@ def segment_sentences(results: Sequence[SegmentResult]) -> list[str]:
                 verdict=verdict_words(cured),
             )
         )
+    # A segment whose test no longer shows in the results (its draws gone) still says what changed.
+    sentences += [event_sentence(event) for event in events if event.segment not in told]
     return sentences
