@@ -26,7 +26,7 @@ from bot.propensity.model import (
     PromiseEvent,
     ThinHistory,
 )
-from bot.propensity.records import histories, learned_rows, learned_scores, rows_of
+from bot.propensity.records import day_rows, histories, learned_rows, learned_scores, rows_of
 from bot.propensity.rules import (
     HistoryIndex,
     backtest,
@@ -35,6 +35,7 @@ from bot.propensity.rules import (
     explain,
     features,
     fit,
+    in_its_money,
     learned_wins,
     owed_on,
     paid_within,
@@ -45,7 +46,17 @@ from bot.propensity.rules import (
 from bot.runtime import Runtime
 from schedules.runner import run_job
 from storage.database import Database
-from storage.models import Assignment, JobRun, OutboxMessage, Payment, PropensityModel, SkippedRow
+from storage.models import (
+    Assignment,
+    Contact,
+    JobRun,
+    OutboxMessage,
+    Payment,
+    Promise,
+    PropensityModel,
+    PropensityScore,
+    SkippedRow,
+)
 from tests.conftest import MONDAY_9AM
 from tests.portfolio import add_agent
 from tests.propensity_portfolio import generated_histories, load_histories
@@ -83,7 +94,12 @@ def history_and_snapshot(draw: st.DrawFn) -> tuple[AccountHistory, date]:
         balance=Decimal(draw(st.integers(0, 10_000))),
         original_amount=Decimal(10_000),
         language=draw(st.sampled_from([None, "en", "pt-BR", "es", "fr"])),
-        payments=tuple(PaymentEvent(day, Decimal(draw(st.integers(1, 500)))) for day in payments),
+        currency="USD",
+        # Now and then a payment in another currency: counted as a payment, never added to USD.
+        payments=tuple(
+            PaymentEvent(day, Decimal(draw(st.integers(1, 500))), draw(st.sampled_from([None, "USD", "EUR"])))
+            for day in payments
+        ),
         contacts=tuple(contacts),
         promises=tuple(sorted(promises, key=lambda p: p.made_on)),
     )
@@ -94,7 +110,9 @@ def _as_known_on(history: AccountHistory, snapshot: date) -> AccountHistory:
     """The history as the bot held it at the start of `snapshot`: later events unknown, the
     balance then, promises resolved later still open."""
     earlier = tuple(p for p in history.payments if p.on < snapshot)
-    later_paid = sum((p.amount for p in history.payments if p.on >= snapshot), Decimal(0))
+    later_paid = sum(
+        (p.amount for p in history.payments if p.on >= snapshot and in_its_money(history, p)), Decimal(0)
+    )
     promises = tuple(
         p
         if p.resolved_on is not None and p.resolved_on < snapshot
@@ -428,8 +446,105 @@ def test_the_histories_read_from_the_database_give_the_rule_facts_the_morning_re
     assert rule_facts(read, day + timedelta(days=1)).callback_on is None
 
 
+def _utc(day: str, clock: str) -> datetime:
+    return datetime.fromisoformat(f"{day}T{clock}+00:00")
+
+
+def test_the_summed_rows_hold_at_the_window_edges_the_teams_midnights_and_apart_currencies(
+    runtime: Runtime, db: Database
+) -> None:
+    """Events one second either side of the team's midnights (New York: EST today, EDT 30 and 90
+    days ago), a payment in euros on a dollar account: the database's sums, the features of the
+    history and the figures worked out by hand are the same."""
+    load_histories(db, [AccountHistory(pk=1, due_date=date(2026, 10, 9), balance=Decimal(1000),
+                                       original_amount=Decimal(2000), language="es", opened_on=date(2025, 1, 1))])  # fmt: skip
+    paid = [
+        ("2026-11-23", "05:00:00", "10.00", "USD"),  # today in New York: added back to the balance
+        ("2026-11-23", "05:30:00", "999.00", "EUR"),  # today, in euros: not added to dollars
+        ("2026-11-23", "04:59:59", "30.00", "USD"),  # yesterday evening in New York
+        ("2026-11-20", "15:00:00", "777.00", "EUR"),  # a payment, but no dollars paid down
+        ("2026-10-24", "04:00:00", "20.00", "USD"),  # 30 days ago at midnight (EDT): paid down
+        ("2026-10-24", "03:59:59", "40.00", "USD"),  # a second earlier: 31 days ago
+        ("2026-11-09", "15:00:00", "5.00", "USD"),  # within the label's 14 days before today
+        ("2026-08-25", "04:00:00", "1.00", "USD"),  # 90 days ago at midnight: in the 90 days
+        ("2026-08-25", "03:59:59", "2.00", "USD"),  # a second earlier: not
+    ]
+    tried = [
+        ("2026-08-25", "04:00:00", "sms", "right-party"),
+        ("2026-08-25", "03:59:59", "sms", "no-answer"),  # 91 days ago: no longer counted
+        ("2026-11-23", "04:59:59", "call", "right-party"),  # yesterday: the last conversation
+        ("2026-11-23", "05:00:00", "call", "no-answer"),  # today: not yet
+        ("2026-11-01", "15:00:00", "email", "left-message"),
+    ]
+    made = [
+        ("2025-01-01", "2025-01-08 15:00:00", "kept"),
+        ("2026-11-10", "2026-11-23 04:59:59", "kept"),
+        ("2026-11-20", "2026-11-23 05:00:00", "broken"),  # resolved today: not yet known
+    ]
+    with db.transaction() as session:
+        for day, clock, amount, currency in paid:
+            session.add(Payment(account_pk=1, amount=Decimal(amount), currency=currency, received_at=_utc(day, clock),
+                                recorded_by="test", created_at=_utc(day, clock)))  # fmt: skip
+        for day, clock, channel, outcome in tried:
+            session.add(Contact(account_pk=1, at=_utc(day, clock), channel=channel, outcome=outcome,
+                                source="test", created_at=_utc(day, clock)))  # fmt: skip
+        for day, resolved, status in made:
+            session.add(Promise(account_pk=1, amount=Decimal(50), currency="USD", due_date=date.fromisoformat(day),
+                                status=status, paid_toward=Decimal(0), made_by="test", made_at=_utc(day, "15:00:00"),
+                                resolved_at=datetime.fromisoformat(resolved + "+00:00")))  # fmt: skip
+    with db.reading() as session:
+        summed = learned_rows(session, TODAY, runtime.zone)[1]
+        [history] = histories(session, runtime.zone)
+    balance, down = 1010.0, 55.0  # 20 + 5 + 30 dollars in the 30 days
+    by_hand = (
+        45.0,  # due 2026-10-09
+        math.log10(1 + balance),
+        down / (balance + down),
+        6.0,  # dollars and euros alike, from 90 days ago at midnight
+        1.0,
+        2.0,
+        0.0,
+        1.0,  # calls: 1 answered of 1
+        1.0,  # texts: the one of the 90 days answered
+        0.0,
+        1.0,  # the email
+        1.0,
+        0.0,
+        0.0,
+        1.0,
+    )
+    assert summed == features(history, TODAY) == by_hand
+
+
+def test_the_days_rows_come_the_same_whatever_the_batch(runtime: Runtime, db: Database) -> None:
+    load_histories(db, list(generated_histories(40, TODAY)))
+    with db.transaction() as session:
+        session.execute(text("UPDATE accounts SET status = 'paid' WHERE id IN (3, 8, 9)"))
+    with db.reading() as session:
+        whole = learned_rows(session, TODAY, runtime.zone)
+        batches = list(day_rows(session, TODAY, runtime.zone, batch=7))
+        some = list(day_rows(session, TODAY, runtime.zone, pks=[40, 1, 8, 22, 23, 5], batch=2))
+    assert len(whole) == 37 and 3 not in whole
+    assert [pk for pks, _rows in batches for pk in pks] == sorted(whole)
+    assert {pk: row for pks, rows in batches for pk, row in zip(pks, rows, strict=True)} == whole
+    assert [pks for pks, _rows in some] == [[1, 5], [22], [23, 40]]  # two asked a time, 8 closed
+    assert all(whole[pk] == row for pks, rows in some for pk, row in zip(pks, rows, strict=True))
+
+
+def test_the_stored_scores_are_written_in_bulk_as_the_orm_reads_them(runtime: Runtime, db: Database) -> None:
+    load_histories(db, list(generated_histories(300, TODAY)))
+    assert run_job(runtime, "train-score", MONDAY_AT, by="test").ran
+    assert run_job(runtime, "learned-scores", MONDAY_AT, by="test").ran
+    with db.reading() as session:
+        stored = session.scalars(select(PropensityScore).order_by(PropensityScore.account_pk)).all()
+        rows = learned_rows(session, TODAY, runtime.zone)
+    assert [row.account_pk for row in stored] == sorted(rows)
+    assert all(row.day == TODAY and tuple(row.features) == rows[row.account_pk] for row in stored)
+    assert all(0 <= row.score <= 100 for row in stored)
+
+
 def test_a_large_portfolio_trains_on_an_even_sample_of_its_accounts(runtime: Runtime, db: Database) -> None:
-    assert [sampling_step(n) for n in (0, 1, 100_000, 100_001, 1_000_000)] == [1, 1, 1, 2, 10]
+    assert [sampling_step(n) for n in (0, 1, 20_000, 20_001, 1_000_000)] == [1, 1, 1, 2, 50]
     load_histories(db, list(generated_histories(30, TODAY)))
     with db.reading() as session:
         sample = histories(session, runtime.zone, every=7)

@@ -35,6 +35,9 @@ FEATURES: tuple[str, ...] = (
 class PaymentEvent:
     on: date
     amount: Decimal
+    currency: str | None = None
+    """None: the account's own. A payment in another currency counts as a payment (its day, the
+    label) but its amount is never added to the account's money (balance, paid down)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class AccountHistory:
     language: str | None
     risk_score: int | None = None
     opened_on: date | None = None
+    currency: str | None = None
     payments: tuple[PaymentEvent, ...] = ()
     contacts: tuple[ContactEvent, ...] = ()
     promises: tuple[PromiseEvent, ...] = ()

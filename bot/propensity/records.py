@@ -4,15 +4,17 @@ stored models."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, delete, func, insert, literal, select
+from sqlalchemy import Select, and_, case, delete, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record
@@ -29,7 +31,7 @@ from bot.propensity.model import (
 )
 from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, PAST_DUE_CAP, RECENT_DAYS, percent, probabilities
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
-from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore, table_of
+from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore
 from storage.types import money_sum
 
 CHUNK = 20_000
@@ -54,7 +56,7 @@ def histories(
     record id is a multiple of `every` only (the training's sample of a large portfolio)."""
     accounts = select(
         Account.id, Account.due_date, Account.balance, Account.original_amount, Account.language,
-        Account.risk_score, Account.created_at,
+        Account.risk_score, Account.created_at, Account.currency,
     ).order_by(Account.id)  # fmt: skip
     if open_only:
         accounts = accounts.where(
@@ -65,16 +67,32 @@ def histories(
     if every > 1:
         accounts = accounts.where(Account.id % every == 0)
     start = datetime.combine(since, time(0), zone) if since is not None else None
+    if pks is None and every == 1:
+        return _histories_of(session, zone, list(_rows(session, accounts)), start, None)
+    # A sample's events are read by account through the indexes, a chunk at a time, rather than by
+    # a pass over every event of the portfolio.
+    found: list[AccountHistory] = []
+    listed = list(_rows(session, accounts))
+    for first in range(0, len(listed), HISTORY_CHUNK):
+        part = listed[first : first + HISTORY_CHUNK]
+        found.extend(_histories_of(session, zone, part, start, [row[0] for row in part]))
+    return found
+
+
+HISTORY_CHUNK = 2_000
+
+
+def _histories_of(
+    session: Session, zone: ZoneInfo, accounts: list[Any], start: datetime | None, pks: list[int] | None
+) -> list[AccountHistory]:
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
-    paid_query = select(Payment.account_pk, Payment.received_at, Payment.amount)
+    paid_query = select(Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency)
     if start is not None:
         paid_query = paid_query.where(Payment.received_at >= start)
     if pks is not None:
-        paid_query = paid_query.where(Payment.account_pk.in_(list(pks)))
-    if every > 1:
-        paid_query = paid_query.where(Payment.account_pk % every == 0)
-    for pk, at, amount in _rows(session, paid_query):
-        payments[pk].append(PaymentEvent(local_day(at, zone), amount))
+        paid_query = paid_query.where(Payment.account_pk.in_(pks))
+    for pk, at, amount, currency in _rows(session, paid_query):
+        payments[pk].append(PaymentEvent(local_day(at, zone), amount, currency))
     # Kept with their instant and id until sorted: the callback an account holds is the last
     # contact's (note_contact_on_account), and two contacts may fall on one day.
     contacts: dict[int, list[tuple[datetime, int, ContactEvent]]] = defaultdict(list)
@@ -84,9 +102,7 @@ def histories(
     if start is not None:
         tried_query = tried_query.where(Contact.at >= start)
     if pks is not None:
-        tried_query = tried_query.where(Contact.account_pk.in_(list(pks)))
-    if every > 1:
-        tried_query = tried_query.where(Contact.account_pk % every == 0)
+        tried_query = tried_query.where(Contact.account_pk.in_(pks))
     for pk, at, contact_id, channel, outcome, callback_on in _rows(session, tried_query):
         contacts[pk].append(
             (at, contact_id, ContactEvent(local_day(at, zone), channel, outcome, callback_on))
@@ -97,16 +113,14 @@ def histories(
         Promise.due_date, Promise.amount,
     )  # fmt: skip
     if pks is not None:
-        made_query = made_query.where(Promise.account_pk.in_(list(pks)))
-    if every > 1:
-        made_query = made_query.where(Promise.account_pk % every == 0)
+        made_query = made_query.where(Promise.account_pk.in_(pks))
     for pk, promise_id, made_at, status, resolved_at, due_on, amount in _rows(session, made_query):
         resolved = local_day(resolved_at, zone) if resolved_at is not None else None
         promises[pk].append(
             (promise_id, PromiseEvent(local_day(made_at, zone), status, resolved, due_on, amount))
         )
     found = []
-    for pk, due_date, balance, original, language, risk, created_at in _rows(session, accounts):
+    for pk, due_date, balance, original, language, risk, created_at, currency in accounts:
         paid = sorted(payments.pop(pk, ()), key=lambda p: p.on)
         tried = [c for _at, _id, c in sorted(contacts.pop(pk, ()), key=lambda c: (c[0], c[1]))]
         # By the day made, then by id: the morning's read takes the first of two due on one day.
@@ -123,6 +137,7 @@ def histories(
                 language=language,
                 risk_score=risk,
                 opened_on=min(firsts),
+                currency=currency,
                 payments=tuple(paid),
                 contacts=tuple(tried),
                 promises=tuple(made),
@@ -203,21 +218,80 @@ def save_model(
     return version
 
 
+DAY_BATCH = 20_000
+"""Open accounts worked out at a time (by record id): the day's figures of a million accounts are
+read in bounded memory, each batch's events found through the account indexes."""
+
+
 def learned_rows(
     session: Session, today: date, zone: ZoneInfo, pks: Sequence[int] | None = None
 ) -> dict[int, tuple[float, ...]]:
     """Today's feature rows of the open accounts (of `pks` only, when given): exactly what
-    features(history, today) gives (tests/test_propensity.py), but summed by the database, one
-    GROUP BY per table over the last year, so that the morning reads a few numbers per account
-    instead of every event. The team's days are cut at the team's midnights, as UTC instants."""
+    features(history, today) gives (tests/test_propensity.py)."""
+    found: dict[int, tuple[float, ...]] = {}
+    for batch_pks, rows in day_rows(session, today, zone, pks):
+        found.update(zip(batch_pks, rows, strict=True))
+    return found
+
+
+def day_rows(
+    session: Session, today: date, zone: ZoneInfo, pks: Sequence[int] | None = None, batch: int = DAY_BATCH
+) -> Iterator[tuple[list[int], list[tuple[float, ...]]]]:
+    """Today's feature rows of the open accounts, `batch` accounts at a time in record id order:
+    summed by the database, one GROUP BY per table over the batch's last year, so that a few numbers
+    per account come back instead of every event. The team's days are cut at the team's midnights,
+    as UTC instants."""
 
     def midnight(days_before: int) -> datetime:
         return datetime.combine(date.fromordinal(max(1, today.toordinal() - days_before)), time(0), zone)
 
-    t0, t30, t90, t365 = midnight(0), midnight(PAID_DOWN_DAYS), midnight(RECENT_DAYS), midnight(DAYS_CAP)
-    wanted = list(pks) if pks is not None else None
-    money = Payment.amount.type
-    zero = literal(Decimal(0), money)
+    windows = _Windows(midnight(0), midnight(PAID_DOWN_DAYS), midnight(RECENT_DAYS), midnight(DAYS_CAP))
+    accounts = (
+        select(Account.id, Account.due_date, Account.balance, Account.currency, Account.language)
+        .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
+        .order_by(Account.id)
+    )
+    if pks is not None:
+        wanted = sorted(set(pks))
+        for first in range(0, len(wanted), batch):
+            part = wanted[first : first + batch]
+            listed = session.execute(accounts.where(Account.id.in_(part))).all()
+            if listed:
+                yield _batch_rows(session, today, zone, windows, listed, part)
+        return
+    after: int | None = None
+    while True:
+        page = accounts.limit(batch) if after is None else accounts.where(Account.id > after).limit(batch)
+        listed = session.execute(page).all()
+        if not listed:
+            return
+        yield _batch_rows(session, today, zone, windows, listed, (listed[0][0], listed[-1][0]))
+        after = listed[-1][0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Windows:
+    today: datetime
+    paid_down: datetime
+    recent: datetime
+    year: datetime
+
+
+def _batch_rows(
+    session: Session,
+    today: date,
+    zone: ZoneInfo,
+    windows: _Windows,
+    listed: Sequence[Any],
+    among: list[int] | tuple[int, int],
+) -> tuple[list[int], list[tuple[float, ...]]]:
+    """The rows of these accounts; `among` is the batch's record ids, or its first and last."""
+
+    def of(column: Any) -> Any:
+        return column.in_(among) if isinstance(among, list) else column.between(among[0], among[1])
+
+    t0, t30, t90, t365 = windows.today, windows.paid_down, windows.recent, windows.year
+    zero = literal(Decimal(0), Payment.amount.type)
 
     def paid(since: datetime, until: datetime | None = None) -> Any:
         within = Payment.received_at >= since
@@ -225,16 +299,18 @@ def learned_rows(
             within = and_(within, Payment.received_at < until)
         return money_sum(case((within, Payment.amount), else_=zero))
 
+    # By currency: only the amounts in the account's own are added to its money.
     payments = (
         select(
             Payment.account_pk,
+            Payment.currency,
             paid(t0),
             paid(t30, t0),
             func.count(case((and_(Payment.received_at >= t90, Payment.received_at < t0), 1))),
             func.max(case((Payment.received_at < t0, Payment.received_at))),
         )
-        .where(Payment.received_at >= t365)
-        .group_by(Payment.account_pk)
+        .where(of(Payment.account_pk), Payment.received_at >= t365)
+        .group_by(Payment.account_pk, Payment.currency)
     )
     right_party = Contact.outcome.in_([str(o) for o in RIGHT_PARTY_OUTCOMES])
     recent = Contact.at >= t90
@@ -246,72 +322,96 @@ def learned_rows(
             func.count(case((and_(recent, right_party), 1))),
             func.max(case((right_party, Contact.at))),
         )
-        .where(Contact.at >= t365, Contact.at < t0)
+        .where(of(Contact.account_pk), Contact.at >= t365, Contact.at < t0)
         .group_by(Contact.account_pk, Contact.channel)
     )
     promises = (
         select(Promise.account_pk, Promise.status, func.count())
         .where(
+            of(Promise.account_pk),
             Promise.made_at < t0,
             Promise.resolved_at < t0,
             Promise.status.in_([str(PromiseStatus.KEPT), str(PromiseStatus.BROKEN)]),
         )
         .group_by(Promise.account_pk, Promise.status)
     )
-    accounts = select(Account.id, Account.due_date, Account.balance, Account.language).where(
-        and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0))
-    )
-    if wanted is not None:
-        payments = payments.where(Payment.account_pk.in_(wanted))
-        contacts = contacts.where(Contact.account_pk.in_(wanted))
-        promises = promises.where(Promise.account_pk.in_(wanted))
-        accounts = accounts.where(Account.id.in_(wanted))
-    paid_by: dict[int, tuple[Decimal, Decimal, int, datetime | None]] = {
-        pk: (today_paid, paid_30, count, last)
-        for pk, today_paid, paid_30, count, last in _rows(session, payments)
-    }
+    currency_of = {pk: currency for pk, _due, _balance, currency, _language in listed}
+    no_money = Decimal(0)
+    paid_today: dict[int, Decimal] = {}
+    paid_30: dict[int, Decimal] = {}
+    paid_90: dict[int, int] = defaultdict(int)
+    last_paid: dict[int, datetime] = {}
+    for pk, currency, today_sum, sum_30, count, last in session.execute(payments):
+        if currency == currency_of.get(pk):
+            paid_today[pk] = today_sum
+            paid_30[pk] = sum_30
+        paid_90[pk] += count
+        if last is not None and (pk not in last_paid or last > last_paid[pk]):
+            last_paid[pk] = last
     tried: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
     talked: dict[int, datetime] = {}
-    for pk, channel, count, answered, last_talk in _rows(session, contacts):
+    for pk, channel, count, answered, last_talk in session.execute(contacts):
         tried[pk][channel] = (count, answered)
         if last_talk is not None and (pk not in talked or last_talk > talked[pk]):
             talked[pk] = last_talk
     kept: dict[int, dict[str, int]] = defaultdict(dict)
-    for pk, status, count in _rows(session, promises):
+    for pk, status, count in session.execute(promises):
         kept[pk][status] = count
-    no_payment = (Decimal(0), Decimal(0), 0, None)
-    found: dict[int, tuple[float, ...]] = {}
-    for pk, due_date, balance_now, language in _rows(session, accounts):
-        today_paid, paid_30_sum, paid_90, last_paid = paid_by.get(pk, no_payment)
-        balance = float(balance_now + today_paid)
-        paid_30 = float(paid_30_sum)
+    # The days since the last payment and conversation, from the team's midnights, all at once.
+    days_paid = _days_since_each([last_paid.get(row[0]) for row in listed], today, zone)
+    days_talked = _days_since_each([talked.get(row[0]) for row in listed], today, zone)
+    found_pks: list[int] = []
+    found: list[tuple[float, ...]] = []
+    for (pk, due_date, balance_now, _currency, language), since_paid, since_talk in zip(
+        listed, days_paid, days_talked, strict=True
+    ):
+        balance = float(balance_now + paid_today.get(pk, no_money))
+        down = float(paid_30.get(pk, no_money))
         channels = tried.get(pk, {})
         count_90 = sum(count for count, _answered in channels.values())
         answered_90 = sum(answered for _count, answered in channels.values())
         made = kept.get(pk, {})
         lang = (language or "").lower()
-        found[pk] = (
-            float(min(max((today - due_date).days, 0), PAST_DUE_CAP)),
-            math.log10(1 + max(balance, 0.0)),
-            paid_30 / (balance + paid_30) if balance + paid_30 > 0 else 0.0,
-            float(paid_90),
-            float(_days_since(last_paid, today, zone)),
-            float(made.get(PromiseStatus.KEPT, 0)),
-            float(made.get(PromiseStatus.BROKEN, 0)),
-            _answered_share(channels, Channel.CALL),
-            _answered_share(channels, Channel.SMS),
-            _answered_share(channels, Channel.EMAIL),
-            float(count_90 - answered_90),
-            float(_days_since(talked.get(pk), today, zone)),
-            float(lang.startswith("en")),
-            float(lang.startswith("pt")),
-            float(lang.startswith("es")),
+        found_pks.append(pk)
+        found.append(
+            (
+                float(min(max((today - due_date).days, 0), PAST_DUE_CAP)),
+                math.log10(1 + max(balance, 0.0)),
+                down / (balance + down) if balance + down > 0 else 0.0,
+                float(paid_90.get(pk, 0)),
+                float(since_paid),
+                float(made.get(PromiseStatus.KEPT, 0)),
+                float(made.get(PromiseStatus.BROKEN, 0)),
+                _answered_share(channels, Channel.CALL),
+                _answered_share(channels, Channel.SMS),
+                _answered_share(channels, Channel.EMAIL),
+                float(count_90 - answered_90),
+                float(since_talk),
+                float(lang.startswith("en")),
+                float(lang.startswith("pt")),
+                float(lang.startswith("es")),
+            )
         )
-    return found
+    return found_pks, found
 
 
-def _days_since(at: datetime | None, today: date, zone: ZoneInfo) -> int:
-    return DAYS_CAP if at is None else min((today - local_day(at, zone)).days, DAYS_CAP)
+def _days_since_each(moments: list[datetime | None], today: date, zone: ZoneInfo) -> list[int]:
+    """Each moment's team days before `today`, at most DAYS_CAP (and DAYS_CAP for None): the moments
+    placed among the team's last midnights, which is local_day() for every one without a zone
+    conversion each."""
+    import numpy as np
+
+    midnights = np.array(
+        [
+            datetime.combine(date.fromordinal(max(1, today.toordinal() - back)), time(0), zone).timestamp()
+            for back in range(DAYS_CAP, -1, -1)
+        ]
+    )
+    stamps = np.array([m.timestamp() if m is not None else -np.inf for m in moments], dtype=np.float64)
+    # The number of midnights up to the moment: DAYS_CAP + 1 on today, 0 before the oldest.
+    passed = np.searchsorted(midnights, stamps, side="right")
+    days: list[int] = np.minimum(DAYS_CAP + 1 - passed, DAYS_CAP).tolist()
+    return days
 
 
 def _answered_share(channels: dict[str, tuple[int, int]], channel: str) -> float:
@@ -366,27 +466,42 @@ def rows_of(
     return found
 
 
-def store_day_scores(session: Session, today: date, zone: ZoneInfo, chunk: int = 10_000) -> int | None:
+def store_day_scores(session: Session, today: date, zone: ZoneInfo) -> int | None:
     """Every open account's learned score for `today`, replacing yesterday's: the number stored,
     or None while no model is adopted. Every feature window ends at the team's midnight, so scores
-    stored at the day's first tick are the ones the morning would compute."""
+    stored at the day's first tick are the ones the morning would compute. A batch of accounts at a
+    time: its rows summed, scored at once (numpy) and written in bulk (COPY on PostgreSQL)."""
     latest = latest_model(session)
     session.execute(delete(PropensityScore))
     if latest is None or not latest.adopted:
         return None
-    rows = learned_rows(session, today, zone)
-    found = probabilities(latest.model, list(rows.values()))
-    table = table_of(PropensityScore)
-    batch = [
-        {
-            "account_pk": pk,
-            "day": today,
-            "version": latest.version,
-            "score": percent(float(p)),
-            "features": list(row),
-        }
-        for (pk, row), p in zip(rows.items(), found, strict=True)
-    ]
-    for start in range(0, len(batch), chunk):
-        session.execute(insert(table), batch[start : start + chunk])
-    return len(batch)
+    stored = 0
+    for pks, rows in day_rows(session, today, zone):
+        found = probabilities(latest.model, rows)
+        _write_scores(
+            session,
+            [
+                (pk, today, latest.version, percent(float(p)), json.dumps(row))
+                for pk, row, p in zip(pks, rows, found.tolist(), strict=True)
+            ],
+        )
+        stored += len(pks)
+    return stored
+
+
+def _write_scores(session: Session, rows: list[tuple[int, date, int, int, str]]) -> None:
+    """The rows as the driver takes them: a million rows through the ORM's per-row typing would
+    take longer than working them out. The features are JSON text, as the JSON column stores it."""
+    connection = session.connection()
+    columns = "account_pk, day, version, score, features"
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(f"COPY propensity_scores ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    connection.exec_driver_sql(
+        f"INSERT INTO propensity_scores ({columns}) VALUES (?, ?, ?, ?, ?)",
+        [(pk, day.isoformat(), version, score, features) for pk, day, version, score, features in rows],
+    )

@@ -25,6 +25,7 @@ from bot.propensity.model import (
     Backtest,
     Decile,
     Examples,
+    PaymentEvent,
     PromiseEvent,
     ThinHistory,
     Thinness,
@@ -51,13 +52,14 @@ MARGIN = 0.01
 higher: a tie, or a win by noise, leaves the rule a supervisor knows."""
 REGULARISATION = 1.0
 """scikit-learn's C (inverse L2 strength) on standardised features."""
-MAX_EXAMPLES = 400_000
+MAX_EXAMPLES = 100_000
 """More snapshots than this are sampled evenly (by account and day, the same every run): the fit's
 time and memory stay bounded on a large portfolio, and its coefficients barely move."""
-MAX_TRAINING_ACCOUNTS = 100_000
+MAX_TRAINING_ACCOUNTS = 20_000
 """A larger portfolio trains on every n-th account (by record id, the same every week): reading a
 year of events of a million accounts would take the job tens of minutes and gigabytes, and the
-examples are sampled down to MAX_EXAMPLES anyway."""
+examples are sampled down to MAX_EXAMPLES anyway (20,000 accounts give about a million weekly
+snapshots a year, ten for every example kept)."""
 _RIGHT_PARTY = frozenset(str(outcome) for outcome in RIGHT_PARTY_OUTCOMES)
 
 
@@ -66,9 +68,17 @@ def sampling_step(accounts: int) -> int:
     return max(1, math.ceil(accounts / MAX_TRAINING_ACCOUNTS))
 
 
+def in_its_money(history: AccountHistory, payment: PaymentEvent) -> bool:
+    """Whether the payment's amount may be added to the account's: amounts of different currencies
+    are never added together."""
+    return payment.currency is None or history.currency is None or payment.currency == history.currency
+
+
 def balance_on(history: AccountHistory, day: date) -> Decimal:
     """The balance at the start of `day`: today's, with what was paid since added back."""
-    paid_since = sum((p.amount for p in history.payments if p.on >= day), Decimal(0))
+    paid_since = sum(
+        (p.amount for p in history.payments if p.on >= day and in_its_money(history, p)), Decimal(0)
+    )
     return history.balance + paid_since
 
 
@@ -79,7 +89,9 @@ def features(history: AccountHistory, snapshot: date) -> tuple[float, ...]:
     paid_down_from = snapshot - timedelta(days=PAID_DOWN_DAYS)
     payments = [p for p in history.payments if p.on < snapshot]
     balance = float(balance_on(history, snapshot))
-    paid_30 = float(sum((p.amount for p in payments if p.on >= paid_down_from), Decimal(0)))
+    paid_30 = float(
+        sum((p.amount for p in payments if p.on >= paid_down_from and in_its_money(history, p)), Decimal(0))
+    )
     last_paid = payments[-1].on if payments else None
     kept = broken = 0
     for promise in history.promises:
@@ -223,7 +235,7 @@ class HistoryIndex:
         # Decimal running totals: the same sums, to the cent, as features() adds up.
         sums = [Decimal(0)]
         for payment in history.payments:
-            sums.append(sums[-1] + payment.amount)
+            sums.append(sums[-1] + (payment.amount if in_its_money(history, payment) else Decimal(0)))
         self._paid_sums = sums
         self._total = history.balance + sums[-1]
         self._contacts = [c.on.toordinal() for c in history.contacts]
