@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from bot.assignments.records.arrivals import payment_recorded
 from bot.compliance.desk import record_refusal
 from bot.compliance.records import ComplianceRefusedError
+from bot.imports.model import ArrivedPayment
 from bot.interactions import OverpaymentToConfirm
 from bot.ledger.model import AccountSummary
 from bot.ledger.records.accounts import search_accounts, summarise, workable_account
@@ -78,7 +79,14 @@ def pay(
             grace_days=runtime.settings.promise_grace_days,
         )
         # As a payment from the feed: the list's agent told (unless they typed it), alerts cleared.
-        told = payment_recorded(session, runtime, outcome.payment_id, now)
+        arrived = ArrivedPayment(
+            payment_id=outcome.payment_id, account_pk=outcome.account_pk, account_id=outcome.account_id,
+            amount=outcome.amount, currency=outcome.currency, method=method, received_at=now,
+        )  # fmt: skip
+        told = payment_recorded(
+            session, runtime, arrived, now, recorded_by=actor, listed_for=outcome.listed_for,
+            open_alert=outcome.open_alert, letter_waiting=outcome.letter_waiting,
+        )  # fmt: skip
         return replace(outcome, told=frozenset(told))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,7 +16,7 @@ from bot.clock import team_today
 from bot.currency import has_valid_precision, is_storable
 from bot.errors import ConflictError, UserError
 from bot.language.model import _, speaker
-from bot.ledger.records.accounts import find_account, open_promises
+from bot.ledger.records.accounts import lock_for_change, open_promises
 from bot.ledger.rules.balance import is_overpayment, status_after_payment
 from bot.ledger.rules.promises import counts_toward, progress_after_payment
 from bot.ledger.rules.references import payment_reference_key
@@ -103,6 +103,13 @@ class PaymentOutcome:
     payment_id: int = 0
     told: frozenset[str] = frozenset()
     """The agents told of it because the account is on their list today: their Homes to refresh."""
+    account_pk: int = 0
+    listed_for: str | None = None
+    """Whose list the account is on today (a typed payment reads it with the account)."""
+    open_alert: bool = True
+    letter_waiting: bool = True
+    """Whether the account had an open alert, or a letter waiting for the print room, when it was
+    locked: what the payment may clear or cancel (True when not known)."""
 
 
 def record_typed_payment(
@@ -116,13 +123,16 @@ def record_typed_payment(
     grace_days: int,
 ) -> PaymentOutcome:
     """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
-    account = find_account(
-        session, account_id, for_update=True, actor=details.actor, today=team_today(now, zone)
-    )
-    amount = parse_amount(amount_text, account.currency)
-    return apply_payment(
-        session, account, amount, details, now=now, zone=zone, grace_days=grace_days,
+    locked = lock_for_change(session, account_id, actor=details.actor, today=team_today(now, zone))
+    amount = parse_amount(amount_text, locked.account.currency)
+    outcome = apply_payment(
+        session, locked.account, amount, details, now=now, zone=zone, grace_days=grace_days,
         refuse_quick_repeat=not details.reference and not details.confirmed,
+        promise_open=locked.open_promise,
+    )  # fmt: skip
+    return replace(
+        outcome, listed_for=locked.listed_for, open_alert=locked.open_alert,
+        letter_waiting=locked.letter_waiting,
     )  # fmt: skip
 
 
@@ -199,10 +209,12 @@ def apply_payment(
     zone: ZoneInfo,
     grace_days: int,
     refuse_quick_repeat: bool = False,
+    promise_open: bool = True,
 ) -> PaymentOutcome:
     """The caller has locked the account (find_account(for_update=True)) for this transaction.
     `refuse_quick_repeat`: a typed payment like one the same person recorded moments ago waits
-    for a confirmation."""
+    for a confirmation. `promise_open`: False when the caller knows the account has no open
+    promise (read with the lock), so none is looked for."""
     _check_amount(account, amount)
     key = payment_reference_key(details.reference)
     earlier = find_duplicate(session, account, details, key)
@@ -224,7 +236,7 @@ def apply_payment(
         )
     before = audit.account_state(account)
     payment_state = _insert_payment(session, account, amount, details, key, now)
-    promises = open_promises(session, account)
+    promises = open_promises(session, account) if promise_open else []
     promise_kept = _apply_to_promise(
         session, promises, amount, details, zone=zone, grace_days=grace_days, now=now
     )
@@ -260,6 +272,7 @@ def apply_payment(
         status_after=account.status,
         promise_kept=promise_kept,
         payment_id=int(str(payment_state["id"])),
+        account_pk=account.id,
     )
 
 
