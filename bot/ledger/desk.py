@@ -25,7 +25,7 @@ from bot.ledger.records.payments import (
     record_typed_payment,
 )
 from bot.ledger.records.promises import PromiseOutcome, record_promise
-from bot.ledger.records.submissions import claim_form
+from bot.ledger.records.submissions import claim_command, claim_form
 from bot.parsing.message_text import account_ids_in
 from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
@@ -53,9 +53,11 @@ def pay(
     reference: str | None,
     confirmed_nonce: str | None = None,
     submission: str | None = None,
+    claim: str | None = None,
 ) -> PaymentOutcome:
     """`confirmed_nonce`: the click that confirmed a question; `submission`: the form submitted.
-    Either one records a payment once, however often it arrives."""
+    Either one records a payment once, however often it arrives. `claim`: the slash command's key
+    (handlers.gate.command_claim), claimed in this transaction."""
     now = runtime.now()
     once = f"confirm:{confirmed_nonce}" if confirmed_nonce else (f"form:{submission}" if submission else None)
     details = PaymentDetails(
@@ -69,6 +71,8 @@ def pay(
         confirmed=confirmed_nonce is not None,
     )
     with runtime.db.transaction() as session:
+        if claim:
+            claim_command(session, claim, now=now)
         outcome = record_typed_payment(
             session,
             account_id,
@@ -108,13 +112,14 @@ def pay_or_ask(
     method: str | None,
     reference: str | None,
     submission: str | None = None,
+    claim: str | None = None,
 ) -> PaymentOutcome | PaymentToConfirm:
     """A typed or submitted payment: recorded, or held for a confirmation when it is more than the
     balance or looks typed twice. The confirmation's nonce makes a double click record it once."""
     try:
         return pay(
             runtime, actor=actor, account_id=account_id, amount_text=amount_text, method=method,
-            reference=reference, submission=submission,
+            reference=reference, submission=submission, claim=claim,
         )  # fmt: skip
     except (OverpaymentError, RepeatedPaymentError) as question:
         confirmation = OverpaymentToConfirm(
@@ -136,10 +141,14 @@ def log(
     outcome: Outcome,
     notes: str | None,
     submission: str | None = None,
+    claim: str | None = None,
 ) -> ContactOutcome:
-    """`submission`: the form this comes from, recorded once however often it arrives."""
+    """`submission`: the form this comes from, recorded once however often it arrives; `claim`:
+    the slash command's key (handlers.gate.command_claim), claimed in this transaction."""
     settings = runtime.settings
     with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
+        if claim:
+            claim_command(session, claim, now=runtime.now())
         if submission:
             claim_form(session, submission, what="contact", now=runtime.now())
         return log_contact(
