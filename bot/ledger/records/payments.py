@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -199,6 +200,16 @@ def find_duplicate(
     return None
 
 
+def _refuse_a_duplicate(
+    session: Session, account: Account, details: PaymentDetails, key: str | None, zone: ZoneInfo
+) -> None:
+    earlier = find_duplicate(session, account, details, key)
+    if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
+        raise DuplicatePaymentError(
+            account.account_id, earlier, roster_name(session, earlier.recorded_by), zone
+        )
+
+
 def apply_payment(
     session: Session,
     account: Account,
@@ -217,25 +228,33 @@ def apply_payment(
     promise (read with the lock), so none is looked for."""
     _check_amount(account, amount)
     key = payment_reference_key(details.reference)
-    earlier = find_duplicate(session, account, details, key)
-    if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
-        raise DuplicatePaymentError(
-            account.account_id, earlier, roster_name(session, earlier.recorded_by), zone
-        )
-    if refuse_quick_repeat:
-        _refuse_a_quick_repeat(session, account, amount, details.actor, now)
-    if is_overpayment(account.balance, amount) and not details.allow_overpayment:
-        raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
-    if not is_storable(account.balance - amount):
-        credit = speaker().money(amount - account.balance, account.currency)
-        raise AmountTooLargeError(
-            _("The credit of {amount} it would leave on `{account_id}`").format(
-                amount=credit, account_id=account.account_id
-            ),
-            account.currency,
-        )
+    over = is_overpayment(account.balance, amount) and not details.allow_overpayment
+    storable = is_storable(account.balance - amount)
     before = audit.account_state(account)
-    payment_state = _insert_payment(session, account, amount, details, key, now)
+    payment_state: dict[str, object] | None = None
+    if refuse_quick_repeat or over or not storable:
+        # A question or a refusal may follow: a duplicate is said first (it is done, not "repeat?").
+        _refuse_a_duplicate(session, account, details, key, zone)
+        if refuse_quick_repeat:
+            _refuse_a_quick_repeat(session, account, amount, details.actor, now)
+        if over:
+            raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
+        if not storable:
+            credit = speaker().money(amount - account.balance, account.currency)
+            raise AmountTooLargeError(
+                _("The credit of {amount} it would leave on `{account_id}`").format(
+                    amount=credit, account_id=account.account_id
+                ),
+                account.currency,
+            )
+        payment_state = _insert_payment(session, account, amount, details, key, now)
+    else:
+        # Nothing to ask: the reference's (or the click's) unique key is the check, in the insert.
+        payment_state = _insert_payment(session, account, amount, details, key, now, unless_recorded=True)
+        if payment_state is None:
+            _refuse_a_duplicate(session, account, details, key, zone)
+            raise AssertionError("a payment's unique key conflicted with no payment of the account")
+    assert payment_state is not None
     promises = open_promises(session, account) if promise_open else []
     promise_kept = _apply_to_promise(
         session, promises, amount, details, zone=zone, grace_days=grace_days, now=now
@@ -291,6 +310,14 @@ def _check_amount(account: Account, amount: Decimal) -> None:
 
 
 _INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
+# The same, writing nothing (and returning no id) when the payment's reference or click key is
+# taken on the account: the unique constraint answers instead of a query before the insert.
+_INSERT_PAYMENT_UNLESS_RECORDED = {
+    "postgresql": postgresql.insert(table_of(Payment))
+    .on_conflict_do_nothing()
+    .returning(table_of(Payment).c.id),
+    "sqlite": sqlite.insert(table_of(Payment)).on_conflict_do_nothing().returning(table_of(Payment).c.id),
+}
 
 
 def _insert_payment(
@@ -300,8 +327,11 @@ def _insert_payment(
     details: PaymentDetails,
     key: str | None,
     now: datetime,
-) -> dict[str, object]:
-    """Writes the payment; returns what the audit row says of it."""
+    *,
+    unless_recorded: bool = False,
+) -> dict[str, object] | None:
+    """Writes the payment; returns what the audit row says of it. `unless_recorded`: None, and
+    nothing written, when its reference or click key is already recorded."""
     values = {
         "account_pk": account.id,
         "amount": amount,
@@ -316,7 +346,14 @@ def _insert_payment(
         "dedupe_key": details.dedupe_key,
         "created_at": now,
     }
-    payment_id = session.execute(_INSERT_PAYMENT, values).scalar_one()
+    if unless_recorded:
+        dialect = session.get_bind().dialect.name
+        found = session.execute(_INSERT_PAYMENT_UNLESS_RECORDED[dialect], values).scalar_one_or_none()
+        if found is None:
+            return None
+        payment_id = found
+    else:
+        payment_id = session.execute(_INSERT_PAYMENT, values).scalar_one()
     return audit.snapshot({"id": payment_id, **{key: values[key] for key in _AUDITED_PAYMENT_FIELDS}})
 
 
