@@ -1,9 +1,21 @@
 """Load: `collect-bot serve` answering signed `/collect pay` and `/collect log` from many agents at
-once, on SQLite and PostgreSQL, measured against a bare Bolt app that only acknowledges (the floor).
+once, on SQLite and PostgreSQL, measured against the minimal durable app (the floor, issue 23) on
+the same database in the same run, and a bare Bolt app that only acknowledges.
 
     python benchmarks/bench_load.py [--seconds 20] [--concurrency 32 | --rate R] [--postgres URL]
-        [--sqlite] [--threads 8] [--processes 1] [--agents 100] [--accounts 50] [--pay-share 0.5] [--warmup 3]
-        [--keep-alive] [--reply-budget S] [--profile]
+        [--sqlite] [--threads 8] [--processes 1] [--agents 100] [--accounts 50] [--pay-share 0.5 | --pay-only]
+        [--warmup 3] [--keep-alive] [--reply-budget S] [--profile]
+
+The minimal durable app (FloorLedger, written here): a Bolt app configured and served as the bot
+is, on a database of its own migrated and seeded as the bot's, whose pay locks the account (the
+actor's roster row read in the same statement), checks the actor may work it and the balance,
+writes the payment under its unique reference and lowers the balance, and appends the same audit
+row (every audited field before and after), in one transaction with the DB-API alone: 5 round
+trips on PostgreSQL; its log writes the contact, the account's last contact and the audit row the
+same way. Its ledger is checked after the load as the bot's is. Issue 23's goals, judged against
+it on each database and printed with PASS or FAIL (the exit status is 1 when one is missed): in
+the closed loop the bot answers at least 60% of its throughput; at an offered --rate the bot's p99
+is within 2x of its p99; no error either way.
 
 The Slack stand-in (wiring.standin) runs in this process: the bot's auth.test, its App Home refreshes
 (views.publish after pay and log, at most one per agent every 5 s and 100 a minute in all), the
@@ -86,7 +98,7 @@ import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -102,6 +114,8 @@ from wiring.standin.web_api import APP_ID, TEAM_DOMAIN, SlackStandIn, new_trigge
 GOAL_RATE = 200.0
 GOAL_P99 = 0.250
 GOAL_RATIO = 2.0
+FLOOR_THROUGHPUT = 0.60  # issue 23: the bot's closed-loop throughput / the minimal durable app's
+FLOOR_P99 = 2.0  # issue 23: the bot's p99 / the minimal durable app's, at an offered rate
 REQUEST_TIMEOUT = 10.0
 
 ZONE = "America/New_York"
@@ -542,6 +556,263 @@ def bare_child(port: int, threads: int, reuse_port: bool) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# The floor of issue 23: the minimal durable app, served as `serve` serves the bot
+
+
+_AUDITED = (
+    "customer_name", "customer_id", "phone", "email", "customer_timezone", "language", "currency",
+    "balance", "original_amount", "due_date", "last_payment_date", "last_payment_amount",
+    "assigned_to", "status", "hold_reason", "hold_until", "settlement_amount", "written_off_amount",
+    "address_line1", "address_line2", "city", "region", "postal_code", "country",
+    "itemization_date", "itemization_amount", "interest_since", "fees_since", "validation_ends",
+)  # fmt: skip
+_MONEY = {"balance", "original_amount", "last_payment_amount", "settlement_amount", "written_off_amount",
+          "itemization_amount", "interest_since", "fees_since"}  # fmt: skip
+_FLOOR_LOCK = (
+    "SELECT a.id, (SELECT ag.active FROM agents ag WHERE ag.slack_user_id = :actor) AS active, "
+    + ", ".join(f"a.{name}" for name in _AUDITED)
+    + " FROM accounts a WHERE a.account_key = :key"
+)
+_FLOOR_PAYMENT = (
+    "INSERT INTO payments (account_pk, amount, currency, method, reference, reference_key, payer,"
+    " received_at, recorded_by, source, dedupe_key, created_at) VALUES (:pk, :amount, :currency, NULL,"
+    " :reference, :reference_key, NULL, :now, :actor, 'slack', NULL, :now) RETURNING id"
+)
+_FLOOR_BALANCE = (
+    "UPDATE accounts SET balance = :balance, last_payment_date = :day, last_payment_amount = :amount,"
+    " updated_at = :now WHERE id = :pk"
+)
+_FLOOR_CONTACT = (
+    "INSERT INTO contacts (account_pk, at, channel, outcome, agent, notes, callback_on, source,"
+    " created_at) VALUES (:pk, :now, :channel, :outcome, :actor, :notes, NULL, 'slack', :now) RETURNING id"
+)
+_FLOOR_TOUCH = "UPDATE accounts SET last_contact_at = :now WHERE id = :pk"
+_FLOOR_AUDIT = (
+    'INSERT INTO audit_log (at, actor, action, entity, entity_key, "before", "after")'
+    " VALUES (:now, :actor, :action, 'account', :account, :before, :after)"
+)
+
+
+class FloorRefusedError(Exception):
+    """What the floor answers instead of recording: the same checks as the bot's, in one line."""
+
+
+class FloorLedger:
+    """The leanest correct pay and log, with the DB-API alone, on the bot's own schema: one
+    transaction each that locks the account (with the actor's roster row in the same statement),
+    checks the actor may work it and the balance, writes the payment (its unique reference caught
+    by the constraint) or the contact, moves the balance, and appends the same audit row (every
+    audited field before and after) as the bot does. On PostgreSQL a pay is 5 round trips: BEGIN,
+    the lock, the payment and the balance in one statement, the audit row, COMMIT."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        self.sqlite = parsed.get_backend_name() == "sqlite"
+        self._local = threading.local()
+        self._writers = threading.Lock()  # SQLite: one writer at a time, in turn (as the bot's)
+        if self.sqlite:
+            self._path = parsed.database or ""
+            self._sql = self._statements()
+        else:
+            self._libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._sql = {name: re.sub(r":(\w+)", r"%(\1)s", sql) for name, sql in self._statements().items()}
+            self._sql["lock"] += " FOR UPDATE OF a"
+            # The payment and the new balance in one round trip (a data-modifying WITH).
+            self._sql["payment"] = re.sub(
+                r":(\w+)", r"%(\1)s", f"WITH moved AS ({_FLOOR_BALANCE}) {_FLOOR_PAYMENT}"
+            )
+
+    @staticmethod
+    def _statements() -> dict[str, str]:
+        return {"lock": _FLOOR_LOCK, "payment": _FLOOR_PAYMENT, "balance": _FLOOR_BALANCE,
+                "contact": _FLOOR_CONTACT, "touch": _FLOOR_TOUCH, "audit": _FLOOR_AUDIT}  # fmt: skip
+
+    def _connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            if self.sqlite:
+                import sqlite3
+
+                connection = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+                connection.execute("PRAGMA busy_timeout=30000")
+                connection.execute("PRAGMA synchronous=NORMAL")
+            else:
+                import psycopg
+
+                connection = psycopg.connect(self._libpq)
+            self._local.connection = connection
+        return connection
+
+    def _value(self, value: Any) -> Any:
+        if not self.sqlite:
+            return value
+        if isinstance(value, Decimal):
+            return int(value * Decimal(10000))
+        if isinstance(value, datetime):
+            return value.astimezone(ZoneInfo("UTC")).replace(tzinfo=None).isoformat(sep=" ")
+        if isinstance(value, date):
+            return value.isoformat()
+        return value
+
+    def _json(self, value: dict[str, Any]) -> Any:
+        text = json.dumps(value, separators=(",", ":"))
+        if self.sqlite:
+            return text
+        from psycopg.types.json import Json
+
+        return Json(value)
+
+    def _state(self, row: Sequence[Any]) -> dict[str, Any]:
+        state: dict[str, Any] = {}
+        for name, value in zip(_AUDITED, row, strict=True):
+            if self.sqlite and name in _MONEY and value is not None:
+                value = Decimal(value) / Decimal(10000)
+            state[name] = str(value) if isinstance(value, Decimal | date) else value
+        return state
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        connection = self._connection()
+        with self._writers if self.sqlite else nullcontext():
+            if self.sqlite:
+                connection.execute("BEGIN IMMEDIATE")
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
+    def _locked(self, cursor: Any, account: str, actor: str) -> tuple[int, dict[str, Any]]:
+        cursor.execute(self._sql["lock"], {"actor": actor, "key": account.casefold()})
+        row = cursor.fetchone()
+        if row is None or not row[1] or row[2 + _AUDITED.index("assigned_to")] != actor:
+            raise FloorRefusedError(f"No account {account} of yours.")
+        return int(row[0]), self._state(row[2:])
+
+    def pay(self, actor: str, account: str, amount: Decimal, reference: str) -> str:
+        now = datetime.now(ZoneInfo("UTC"))
+        with self._transaction() as cursor:
+            pk, before = self._locked(cursor, account, actor)
+            balance = Decimal(before["balance"])
+            if amount > balance:
+                raise FloorRefusedError(f"{amount} is more than the balance of {balance}.")
+            after = before | {"balance": str(balance - amount), "last_payment_amount": str(amount),
+                              "last_payment_date": now.date().isoformat()}  # fmt: skip
+            values = {
+                "pk": pk, "amount": self._value(amount), "currency": before["currency"],
+                "reference": reference, "reference_key": reference.casefold(), "now": self._value(now),
+                "actor": actor, "balance": self._value(balance - amount), "day": self._value(now.date()),
+            }  # fmt: skip
+            try:
+                if not self.sqlite:
+                    cursor.execute(self._sql["payment"], values)
+                else:
+                    cursor.execute(self._sql["balance"], values)
+                    cursor.execute(self._sql["payment"], values)
+            except Exception as error:
+                if "unique" in str(error).lower():
+                    raise FloorRefusedError(f"{account} already has reference {reference}.") from None
+                raise
+            payment_id = cursor.fetchone()[0]
+            after["payment"] = {"id": payment_id, "amount": str(amount), "currency": before["currency"],
+                                "method": None, "reference": reference, "received_at": now.isoformat(),
+                                "source": "slack"}  # fmt: skip
+            cursor.execute(
+                self._sql["audit"],
+                {"now": values["now"], "actor": actor, "action": "payment.recorded", "account": account,
+                 "before": self._json(before), "after": self._json(after)},
+            )  # fmt: skip
+        return f"Recorded {amount} {before['currency']} on {account}, ref {reference}. Balance {balance - amount}."
+
+    def log(self, actor: str, account: str, channel: str, outcome: str, notes: str) -> str:
+        now = datetime.now(ZoneInfo("UTC"))
+        with self._transaction() as cursor:
+            pk, _before = self._locked(cursor, account, actor)
+            values = {"pk": pk, "now": self._value(now), "channel": channel, "outcome": outcome,
+                      "actor": actor, "notes": notes}  # fmt: skip
+            if not self.sqlite:  # the contact and the account's last contact in one round trip
+                cursor.execute(
+                    re.sub(r":(\w+)", r"%(\1)s", f"WITH touched AS ({_FLOOR_TOUCH}) {_FLOOR_CONTACT}"), values
+                )
+            else:
+                cursor.execute(self._sql["touch"], values)
+                cursor.execute(self._sql["contact"], values)
+            contact_id = cursor.fetchone()[0]
+            after = {"contact_id": contact_id, "channel": channel, "outcome": outcome, "notes": notes}
+            cursor.execute(
+                self._sql["audit"],
+                {"now": values["now"], "actor": actor, "action": "contact.logged", "account": account,
+                 "before": None, "after": self._json(after)},
+            )  # fmt: skip
+        return f"Logged {channel} · {outcome} on {account}."
+
+
+def floor_child(port: int, threads: int, reuse_port: bool) -> int:
+    """The minimal durable app: a Bolt app configured and served as the bot is, whose `/collect pay`
+    and `/collect log` do FloorLedger's work and answer with one line."""
+    import logging
+
+    from slack_bolt import Ack, App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    from wiring.serving import create_server, freeze_start_up_objects
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    app = App(
+        client=client,
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        token_verification_enabled=False,
+        process_before_response=True,
+    )
+    ledger = FloorLedger(os.environ["DATABASE_URL"])
+
+    @app.command("/collect")
+    def collect(ack: Ack, command: dict[str, Any]) -> None:
+        words = str(command.get("text", "")).split()
+        actor = str(command["user_id"])
+        try:
+            if len(words) >= 4 and words[0] == "pay" and words[3].startswith("ref:"):
+                text = ledger.pay(actor, words[1], Decimal(words[2]), words[3][4:])
+            elif len(words) >= 4 and words[0] == "log":
+                text = ledger.log(actor, words[1], words[2], words[3], " ".join(words[4:]))
+            else:
+                text = "Type `pay ACC AMOUNT ref:REF` or `log ACC CHANNEL OUTCOME NOTES`."
+        except FloorRefusedError as refusal:
+            text = str(refusal)
+        except Exception:
+            logging.getLogger("floor").exception("the floor failed")
+            text = "Something went wrong."
+        ack(response_type="ephemeral", text=text)
+
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+            return [b"ok"]
+        return slack(environ, start_response)
+
+    server = create_server(wsgi, "127.0.0.1", port, threads, reuse_port=reuse_port)
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    freeze_start_up_objects()
+    try:
+        server.run()
+    finally:
+        server.close()
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # Servers and databases
 
 
@@ -910,6 +1181,29 @@ def goal_verdict(row: Figures) -> tuple[bool, str]:
     return passed, ", ".join(f"{text} {'ok' if ok else 'MISSED'}" for ok, text in checks)
 
 
+def floor_verdict(bot: Figures, floor: Figures) -> tuple[bool, str]:
+    """Issue 23's goals against the minimal durable app of the same run and database: in the closed
+    loop at least FLOOR_THROUGHPUT of its throughput; at an offered rate a p99 within FLOOR_P99 of
+    its p99; no error either way."""
+    if bot.offered:
+        ratio = bot.p99 / floor.p99
+        check = (
+            ratio <= FLOOR_P99,
+            f"p99 {bot.p99 * 1000:.1f} ms / {floor.p99 * 1000:.1f} ms = {ratio:.2f}x <= {FLOOR_P99:g}x",
+        )
+    else:
+        ratio = bot.rate / floor.rate
+        check = (
+            ratio >= FLOOR_THROUGHPUT,
+            f"{bot.rate:.0f}/s / {floor.rate:.0f}/s = {ratio:.2f} >= {FLOOR_THROUGHPUT:.2f}",
+        )
+    checks = [
+        check,
+        (bot.errors == 0 and floor.errors == 0, f"errors {bot.errors} (floor {floor.errors}) = 0"),
+    ]
+    return all(ok for ok, _ in checks), ", ".join(f"{text} {'ok' if ok else 'MISSED'}" for ok, text in checks)
+
+
 def against_bare(row: Figures, floor: Figures) -> str:
     p50, p99 = row.p50 / floor.p50, row.p99 / floor.p99
     load = f"both offered {row.offered:g}/s" if row.offered else "closed loop: mostly a throughput ratio"
@@ -994,6 +1288,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--accounts", type=int, default=50, help="accounts per agent (default 50)")
     parser.add_argument("--pay-share", type=float, default=0.5, help="share of pay among the commands")
+    parser.add_argument("--pay-only", action="store_true", help="pay commands only (--pay-share 1)")
     parser.add_argument(
         "--keep-alive", action="store_true", help="one connection per sender, not per request"
     )
@@ -1008,9 +1303,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--drive", metavar="SPEC", help=argparse.SUPPRESS)
     parser.add_argument("--out", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.profile = args.profile or bool(args.profile_dir)
+    if args.pay_only:
+        args.pay_share = 1.0
     if args.profile_dir:
         Path(args.profile_dir).mkdir(parents=True, exist_ok=True)
     if args.seconds < 1 or args.seconds > 3600 or args.warmup < 0 or not 1 <= args.concurrency <= 1000:
@@ -1051,7 +1349,30 @@ def measure_bare(run: Run) -> Figures:
         sent, cpu = drive(run.spec(server.url, bare=True, tag="bare"), run.work, server.pids)
     print(f"bare Bolt app: {cpu.line(len(sent))}")
     report_log("bare Bolt app", server.log)
-    return figures("bare Bolt (floor)", sent, run.args.warmup, run.args.seconds, run.args.rate)
+    return figures("bare Bolt", sent, run.args.warmup, run.args.seconds, run.args.rate)
+
+
+def measure_floor(run: Run, label: str, database_url: str) -> tuple[Figures, bool]:
+    """The minimal durable app (FloorLedger) on a database of its own, seeded as the bot's, its
+    ledger checked the same way afterwards."""
+    env = server_env(database_url, run.api_url, run.signing_secret)
+    upgrade(database_url, env, run.work)
+    seed_team(database_url, run.args.agents, run.args.accounts)
+    port = free_port()
+    command = [sys.executable, str(Path(__file__).resolve()), "--floor-server", str(port), "--threads",
+               str(run.args.threads)]  # fmt: skip
+    print(f"{label}: serving", flush=True)
+    processes = run.args.processes if database_name(database_url) else 1
+    with served(command, env, port, run.work / "floor.log", run.work, processes) as server:
+        spec = run.spec(server.url, bare=False, tag=f"fl{os.getpid()}")
+        sent, cpu = drive(spec, run.work, server.pids, database_name(database_url))
+    print(f"{label}: {cpu.line(len(sent))}")
+    report_log(label, server.log)
+    ledger = check_ledger(database_url, sent)
+    for line in ledger.lines():
+        print(f"{label} ledger: {line}")
+    print(f"{label} ledger: {'consistent' if ledger.ok else 'INCONSISTENT'}")
+    return figures(label, sent, run.args.warmup, run.args.seconds, run.args.rate), ledger.ok
 
 
 def measure_bot(
@@ -1128,6 +1449,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return drive_child(Path(args.drive), Path(args.out))
     if args.bare_server:
         return bare_child(args.bare_server, args.threads, args.reuse_port)
+    if args.floor_server:
+        return floor_child(args.floor_server, args.threads, args.reuse_port)
 
     targets = (["SQLite"] if args.sqlite or not args.postgres else []) + (
         ["PostgreSQL"] if args.postgres else []
@@ -1155,20 +1478,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 [standin.new_response_url() for _ in range(RESPONSE_URLS)],
             )  # fmt: skip
             floor = measure_bare(run)
-            rows, consistent, verdicts = [floor], True, []
+            rows, consistent, verdicts, floors = [floor], True, [], []
             for target in targets:
                 if target == "SQLite":
+                    durable, floor_ok = measure_floor(
+                        run, "SQLite floor", f"sqlite:///{run.work / 'bench_floor.db'}"
+                    )
                     row, kinds, ok = measure_bot(
                         run, target, f"sqlite:///{run.work / 'bench_load.db'}", standin
                     )
                 else:
                     from benchmarks.scratch_postgres import throwaway_postgres
 
+                    with throwaway_postgres(args.postgres, "bench_floor", migrate=False) as url:
+                        durable, floor_ok = measure_floor(run, "PostgreSQL floor", url)
                     with throwaway_postgres(args.postgres, "bench_load", migrate=False) as url:
                         row, kinds, ok = measure_bot(run, target, url, standin)
-                rows += [row, *kinds]
-                consistent = consistent and ok
+                rows += [durable, row, *kinds]
+                consistent = consistent and ok and floor_ok
                 verdicts.append((target, *goal_verdict(row), against_bare(row, floor)))
+                floors.append((target, *floor_verdict(row, durable)))
     finally:
         standin.stop()
     print_table(rows, floor)
@@ -1183,6 +1512,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {target} latency: {latency}")
     if "PostgreSQL" not in targets:
         print("  goal PostgreSQL: not measured (pass --postgres URL)")
+    for target, ok, text in floors:
+        passed = passed and ok
+        print(
+            f"  goal {target} against the minimal durable app (issue 23): {text}: {'PASS' if ok else 'FAIL'}"
+        )
     print(f"  ledger after the load: {'consistent' if consistent else 'INCONSISTENT'}")
     return 0 if passed else 1
 

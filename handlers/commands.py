@@ -62,7 +62,7 @@ from bot.runtime import Runtime
 from bot.strategy import desk as strategy
 from handlers.answering import EPHEMERAL, Answerer, respond_safely
 from handlers.forms import open_preview
-from handlers.gate import refuse_replayed_command
+from handlers.gate import command_claim, refuse_replayed_command
 
 # Commands after which the person's App Home (today's progress) is refreshed, and with it the
 # Homes of the supervisors watching the team's day (handlers.home_refresh). A refused contact
@@ -71,6 +71,10 @@ CHANGES_A_WORKLIST = (
     LogCommand, PayCommand, PromiseCommand, EscalateCommand, AwayCommand, AssignCommand, HoldCommand,
     ReleaseCommand, TargetCommand,
 )  # fmt: skip
+
+# The busiest commands claim their signature in the transaction of their change rather than in one
+# of their own before it: one transaction a command instead of two.
+CLAIMED_WITH_THE_CHANGE = (LogCommand, PayCommand)
 
 _MODALS = {"log": log_modal, "pay": pay_modal, "promise": promise_modal, "escalate": escalate_modal}
 
@@ -124,15 +128,23 @@ def register(app: App, runtime: Runtime, answerer: Answerer) -> None:
 
         refresh = refresh_homes if isinstance(parsed, CHANGES_A_WORKLIST) else None
 
+        socket_mode = request.mode == "socket_mode"
+
         def work() -> Reply:
-            refuse_replayed_command(runtime, request.headers, socket_mode=request.mode == "socket_mode")
+            if isinstance(parsed, CLAIMED_WITH_THE_CHANGE):
+                claim = command_claim(request.headers, socket_mode=socket_mode)
+                return execute(runtime, user, parsed, told, claim=claim)
+            refuse_replayed_command(runtime, request.headers, socket_mode=socket_mode)
             return execute(runtime, user, parsed, told)
 
         answerer.answer(ack, respond, work, then=refresh)
 
 
-def execute(runtime: Runtime, user: str, command: Command, told: set[str] | None = None) -> Reply:
-    """The command's answer; `told` gathers the other people whose lists it changed."""
+def execute(
+    runtime: Runtime, user: str, command: Command, told: set[str] | None = None, claim: str | None = None
+) -> Reply:
+    """The command's answer; `told` gathers the other people whose lists it changed; `claim`: the
+    key a CLAIMED_WITH_THE_CHANGE command claims in its transaction."""
     match command:
         case HelpCommand():
             return render.help_reply()
@@ -146,12 +158,13 @@ def execute(runtime: Runtime, user: str, command: Command, told: set[str] | None
                 channel=command.channel,
                 outcome=command.outcome,
                 notes=command.notes,
+                claim=claim,
             )
             return render.contact_logged(outcome)
         case PayCommand():
             asked = desk.pay_or_ask(
                 runtime, actor=user, account_id=command.account_id, amount_text=command.amount_text,
-                method=command.method, reference=command.reference,
+                method=command.method, reference=command.reference, claim=claim,
             )  # fmt: skip
             if told is not None and not isinstance(asked, desk.PaymentToConfirm):
                 told.update(asked.told)

@@ -18,6 +18,7 @@ from bot.access import not_on_roster
 from bot.errors import UserError
 from bot.language.model import _
 from bot.language.render import address, speak
+from bot.ledger.records.submissions import claim_command
 from bot.parsing.aliases import subcommand_word
 from bot.runtime import Runtime
 from handlers.failures import Failure, answer_directly, told
@@ -123,17 +124,20 @@ def _from_our_workspace(body: dict[str, Any], expected: str | None) -> bool:
     return bool(expected) and _team_of(body) == expected
 
 
-def replayed() -> UserError:
-    """Built when refused, in the reader's language."""
-    return UserError(
-        _("This exact command was already received, so it was not done again."),
-        _("Type the command again if you meant to do it twice."),
-    )
-
-
 # Built once, a plain insert: every slash command makes this claim, and the unit of work's flush
 # cost more than the insert itself (12% of the server's time under bench_load).
 _CLAIM_REQUEST = insert(table_of(ReceivedRequest))
+
+
+def command_claim(headers: Mapping[str, Sequence[str]], *, socket_mode: bool = False) -> str | None:
+    """The key a slash command is claimed by in received_requests: its (timestamp, signature)
+    digest, or over Socket Mode its envelope's id; None for an envelope without one."""
+    if socket_mode:
+        envelope_id = next(iter(headers.get(ENVELOPE_HEADER) or []), "")
+        return f"envelope:{hashlib.sha256(envelope_id.encode()).hexdigest()}" if envelope_id else None
+    timestamp = next(iter(headers.get("x-slack-request-timestamp") or []), "")
+    signature = next(iter(headers.get("x-slack-signature") or []), "")
+    return f"slash:{hashlib.sha256(f'{timestamp}:{signature}'.encode()).hexdigest()}"
 
 
 def refuse_replayed_command(
@@ -144,22 +148,17 @@ def refuse_replayed_command(
     (timestamp, signature) digest is claimed in received_requests; a second claim is refused
     (UserError), nothing applied. Called in the command's work, inside the reply budget: a busy
     database delays this write like any other. Over Socket Mode there is no signature: the envelope
-    is claimed by its id instead (Slack delivers it again when its acknowledgement was late)."""
-    if socket_mode:
-        envelope_id = next(iter(headers.get(ENVELOPE_HEADER) or []), "")
-        if envelope_id and not first_envelope(runtime, envelope_id):
-            log.warning("refused a slash command delivered again (envelope %s)", envelope_id)
-            raise replayed()
+    is claimed by its id instead (Slack delivers it again when its acknowledgement was late). The
+    busiest commands make the same claim in their own transaction instead (claim_command)."""
+    key = command_claim(headers, socket_mode=socket_mode)
+    if key is None:
         return
-    timestamp = next(iter(headers.get("x-slack-request-timestamp") or []), "")
-    signature = next(iter(headers.get("x-slack-signature") or []), "")
-    digest = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
     try:
         with runtime.db.transaction() as session:
-            session.execute(_CLAIM_REQUEST, {"request_key": f"slash:{digest}", "received_at": runtime.now()})
-    except IntegrityError:
-        log.warning("refused a replayed slash command (signed at %s)", timestamp)
-        raise replayed() from None
+            claim_command(session, key, now=runtime.now())
+    except UserError:
+        log.warning("refused a slash command received before (%s)", key[:20])
+        raise
 
 
 def _team_of(body: dict[str, Any]) -> str | None:

@@ -382,6 +382,18 @@ def test_the_same_signed_slash_command_sent_twice_is_applied_once(team: RunningB
     assert rows(team, Payment) == 1
 
 
+def test_a_command_that_recorded_nothing_claimed_nothing_so_again_it_gets_the_same_answer(
+    team: RunningBot,
+) -> None:
+    # The pay and the log claim their signature in the transaction of their change: a question
+    # (more than the balance) writes nothing, its claim included, and asks again; nothing is recorded.
+    first = team.send.slash_command(AGENT, "pay ACC-1042 99999 ref:R-2")
+    assert "more than the balance" in first.body
+    again = team.send.resend(first)
+    assert again.status == 200 and "more than the balance" in again.body
+    assert rows(team, Payment) == 0
+
+
 # --- 6. Names and notes cannot fake formatting or list lines ------------------------------------
 
 FAKE = "*URGENT* _pay_ ~x~ `y`\n• ACC-9999 $0.00"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from bot.assignments.records.arrivals import payment_recorded
 from bot.compliance.desk import record_refusal
 from bot.compliance.records import ComplianceRefusedError
+from bot.imports.model import ArrivedPayment
 from bot.interactions import OverpaymentToConfirm
 from bot.ledger.model import AccountSummary
 from bot.ledger.records.accounts import search_accounts, summarise, workable_account
@@ -24,7 +25,7 @@ from bot.ledger.records.payments import (
     record_typed_payment,
 )
 from bot.ledger.records.promises import PromiseOutcome, record_promise
-from bot.ledger.records.submissions import claim_form
+from bot.ledger.records.submissions import claim_command, claim_form
 from bot.parsing.message_text import account_ids_in
 from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
@@ -52,9 +53,11 @@ def pay(
     reference: str | None,
     confirmed_nonce: str | None = None,
     submission: str | None = None,
+    claim: str | None = None,
 ) -> PaymentOutcome:
     """`confirmed_nonce`: the click that confirmed a question; `submission`: the form submitted.
-    Either one records a payment once, however often it arrives."""
+    Either one records a payment once, however often it arrives. `claim`: the slash command's key
+    (handlers.gate.command_claim), claimed in this transaction."""
     now = runtime.now()
     once = f"confirm:{confirmed_nonce}" if confirmed_nonce else (f"form:{submission}" if submission else None)
     details = PaymentDetails(
@@ -68,6 +71,8 @@ def pay(
         confirmed=confirmed_nonce is not None,
     )
     with runtime.db.transaction() as session:
+        if claim:
+            claim_command(session, claim, now=now)
         outcome = record_typed_payment(
             session,
             account_id,
@@ -78,7 +83,14 @@ def pay(
             grace_days=runtime.settings.promise_grace_days,
         )
         # As a payment from the feed: the list's agent told (unless they typed it), alerts cleared.
-        told = payment_recorded(session, runtime, outcome.payment_id, now)
+        arrived = ArrivedPayment(
+            payment_id=outcome.payment_id, account_pk=outcome.account_pk, account_id=outcome.account_id,
+            amount=outcome.amount, currency=outcome.currency, method=method, received_at=now,
+        )  # fmt: skip
+        told = payment_recorded(
+            session, runtime, arrived, now, recorded_by=actor, listed_for=outcome.listed_for,
+            open_alert=outcome.open_alert, letter_waiting=outcome.letter_waiting,
+        )  # fmt: skip
         return replace(outcome, told=frozenset(told))
 
 
@@ -100,13 +112,14 @@ def pay_or_ask(
     method: str | None,
     reference: str | None,
     submission: str | None = None,
+    claim: str | None = None,
 ) -> PaymentOutcome | PaymentToConfirm:
     """A typed or submitted payment: recorded, or held for a confirmation when it is more than the
     balance or looks typed twice. The confirmation's nonce makes a double click record it once."""
     try:
         return pay(
             runtime, actor=actor, account_id=account_id, amount_text=amount_text, method=method,
-            reference=reference, submission=submission,
+            reference=reference, submission=submission, claim=claim,
         )  # fmt: skip
     except (OverpaymentError, RepeatedPaymentError) as question:
         confirmation = OverpaymentToConfirm(
@@ -128,10 +141,14 @@ def log(
     outcome: Outcome,
     notes: str | None,
     submission: str | None = None,
+    claim: str | None = None,
 ) -> ContactOutcome:
-    """`submission`: the form this comes from, recorded once however often it arrives."""
+    """`submission`: the form this comes from, recorded once however often it arrives; `claim`:
+    the slash command's key (handlers.gate.command_claim), claimed in this transaction."""
     settings = runtime.settings
     with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
+        if claim:
+            claim_command(session, claim, now=runtime.now())
         if submission:
             claim_form(session, submission, what="contact", now=runtime.now())
         return log_contact(

@@ -132,17 +132,24 @@ def _recorders(session: Session, payment_ids: list[int]) -> dict[int, str]:
     return found
 
 
-def payment_recorded(session: Session, runtime: Runtime, payment_id: int, now: datetime) -> set[str]:
-    """payments_arrived for one payment typed in Slack (by a supervisor on an agent's account, say)."""
-    payment = session.get_one(Payment, payment_id)
-    account = session.get_one(Account, payment.account_pk)  # locked by the payment: no query
-    arrived = ArrivedPayment(
-        payment_id=payment.id,
-        account_pk=payment.account_pk,
-        account_id=account.account_id,
-        amount=payment.amount,
-        currency=payment.currency,
-        method=payment.method,
-        received_at=payment.received_at,
-    )
-    return payments_arrived(session, runtime, [arrived], now)
+def payment_recorded(
+    session: Session,
+    runtime: Runtime,
+    arrived: ArrivedPayment,
+    now: datetime,
+    *,
+    recorded_by: str,
+    listed_for: str | None,
+    open_alert: bool = True,
+    letter_waiting: bool = True,
+) -> set[str]:
+    """payments_arrived for one payment typed in Slack (by a supervisor on an agent's account, say),
+    from what was read with the account's lock: nobody to tell when it is on no list today or on
+    the list of the one who typed it, and no alert to clear or letter to cancel when it had none."""
+    if listed_for is not None and listed_for != recorded_by:
+        return payments_arrived(session, runtime, [arrived], now)
+    if open_alert:
+        clear_answered(session, runtime, {arrived.account_pk}, actor=recorded_by, now=now)
+    if letter_waiting:
+        cancel_for_payments(session, {arrived.account_pk}, actor=recorded_by, now=now)
+    return set()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -16,7 +17,7 @@ from bot.clock import team_today
 from bot.currency import has_valid_precision, is_storable
 from bot.errors import ConflictError, UserError
 from bot.language.model import _, speaker
-from bot.ledger.records.accounts import find_account, open_promises
+from bot.ledger.records.accounts import lock_for_change, open_promises
 from bot.ledger.rules.balance import is_overpayment, status_after_payment
 from bot.ledger.rules.promises import counts_toward, progress_after_payment
 from bot.ledger.rules.references import payment_reference_key
@@ -103,6 +104,13 @@ class PaymentOutcome:
     payment_id: int = 0
     told: frozenset[str] = frozenset()
     """The agents told of it because the account is on their list today: their Homes to refresh."""
+    account_pk: int = 0
+    listed_for: str | None = None
+    """Whose list the account is on today (a typed payment reads it with the account)."""
+    open_alert: bool = True
+    letter_waiting: bool = True
+    """Whether the account had an open alert, or a letter waiting for the print room, when it was
+    locked: what the payment may clear or cancel (True when not known)."""
 
 
 def record_typed_payment(
@@ -116,13 +124,16 @@ def record_typed_payment(
     grace_days: int,
 ) -> PaymentOutcome:
     """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
-    account = find_account(
-        session, account_id, for_update=True, actor=details.actor, today=team_today(now, zone)
-    )
-    amount = parse_amount(amount_text, account.currency)
-    return apply_payment(
-        session, account, amount, details, now=now, zone=zone, grace_days=grace_days,
+    locked = lock_for_change(session, account_id, actor=details.actor, today=team_today(now, zone))
+    amount = parse_amount(amount_text, locked.account.currency)
+    outcome = apply_payment(
+        session, locked.account, amount, details, now=now, zone=zone, grace_days=grace_days,
         refuse_quick_repeat=not details.reference and not details.confirmed,
+        promise_open=locked.open_promise,
+    )  # fmt: skip
+    return replace(
+        outcome, listed_for=locked.listed_for, open_alert=locked.open_alert,
+        letter_waiting=locked.letter_waiting,
     )  # fmt: skip
 
 
@@ -189,6 +200,16 @@ def find_duplicate(
     return None
 
 
+def _refuse_a_duplicate(
+    session: Session, account: Account, details: PaymentDetails, key: str | None, zone: ZoneInfo
+) -> None:
+    earlier = find_duplicate(session, account, details, key)
+    if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
+        raise DuplicatePaymentError(
+            account.account_id, earlier, roster_name(session, earlier.recorded_by), zone
+        )
+
+
 def apply_payment(
     session: Session,
     account: Account,
@@ -199,32 +220,42 @@ def apply_payment(
     zone: ZoneInfo,
     grace_days: int,
     refuse_quick_repeat: bool = False,
+    promise_open: bool = True,
 ) -> PaymentOutcome:
     """The caller has locked the account (find_account(for_update=True)) for this transaction.
     `refuse_quick_repeat`: a typed payment like one the same person recorded moments ago waits
-    for a confirmation."""
+    for a confirmation. `promise_open`: False when the caller knows the account has no open
+    promise (read with the lock), so none is looked for."""
     _check_amount(account, amount)
     key = payment_reference_key(details.reference)
-    earlier = find_duplicate(session, account, details, key)
-    if earlier is not None:  # the same reference, click or form again: say it is done, not "repeat?"
-        raise DuplicatePaymentError(
-            account.account_id, earlier, roster_name(session, earlier.recorded_by), zone
-        )
-    if refuse_quick_repeat:
-        _refuse_a_quick_repeat(session, account, amount, details.actor, now)
-    if is_overpayment(account.balance, amount) and not details.allow_overpayment:
-        raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
-    if not is_storable(account.balance - amount):
-        credit = speaker().money(amount - account.balance, account.currency)
-        raise AmountTooLargeError(
-            _("The credit of {amount} it would leave on `{account_id}`").format(
-                amount=credit, account_id=account.account_id
-            ),
-            account.currency,
-        )
+    over = is_overpayment(account.balance, amount) and not details.allow_overpayment
+    storable = is_storable(account.balance - amount)
     before = audit.account_state(account)
-    payment_state = _insert_payment(session, account, amount, details, key, now)
-    promises = open_promises(session, account)
+    payment_state: dict[str, object] | None = None
+    if refuse_quick_repeat or over or not storable:
+        # A question or a refusal may follow: a duplicate is said first (it is done, not "repeat?").
+        _refuse_a_duplicate(session, account, details, key, zone)
+        if refuse_quick_repeat:
+            _refuse_a_quick_repeat(session, account, amount, details.actor, now)
+        if over:
+            raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
+        if not storable:
+            credit = speaker().money(amount - account.balance, account.currency)
+            raise AmountTooLargeError(
+                _("The credit of {amount} it would leave on `{account_id}`").format(
+                    amount=credit, account_id=account.account_id
+                ),
+                account.currency,
+            )
+        payment_state = _insert_payment(session, account, amount, details, key, now)
+    else:
+        # Nothing to ask: the reference's (or the click's) unique key is the check, in the insert.
+        payment_state = _insert_payment(session, account, amount, details, key, now, unless_recorded=True)
+        if payment_state is None:
+            _refuse_a_duplicate(session, account, details, key, zone)
+            raise AssertionError("a payment's unique key conflicted with no payment of the account")
+    assert payment_state is not None
+    promises = open_promises(session, account) if promise_open else []
     promise_kept = _apply_to_promise(
         session, promises, amount, details, zone=zone, grace_days=grace_days, now=now
     )
@@ -260,6 +291,7 @@ def apply_payment(
         status_after=account.status,
         promise_kept=promise_kept,
         payment_id=int(str(payment_state["id"])),
+        account_pk=account.id,
     )
 
 
@@ -278,6 +310,14 @@ def _check_amount(account: Account, amount: Decimal) -> None:
 
 
 _INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
+# The same, writing nothing (and returning no id) when the payment's reference or click key is
+# taken on the account: the unique constraint answers instead of a query before the insert.
+_INSERT_PAYMENT_UNLESS_RECORDED = {
+    "postgresql": postgresql.insert(table_of(Payment))
+    .on_conflict_do_nothing()
+    .returning(table_of(Payment).c.id),
+    "sqlite": sqlite.insert(table_of(Payment)).on_conflict_do_nothing().returning(table_of(Payment).c.id),
+}
 
 
 def _insert_payment(
@@ -287,8 +327,11 @@ def _insert_payment(
     details: PaymentDetails,
     key: str | None,
     now: datetime,
-) -> dict[str, object]:
-    """Writes the payment; returns what the audit row says of it."""
+    *,
+    unless_recorded: bool = False,
+) -> dict[str, object] | None:
+    """Writes the payment; returns what the audit row says of it. `unless_recorded`: None, and
+    nothing written, when its reference or click key is already recorded."""
     values = {
         "account_pk": account.id,
         "amount": amount,
@@ -303,7 +346,14 @@ def _insert_payment(
         "dedupe_key": details.dedupe_key,
         "created_at": now,
     }
-    payment_id = session.execute(_INSERT_PAYMENT, values).scalar_one()
+    if unless_recorded:
+        dialect = session.get_bind().dialect.name
+        found = session.execute(_INSERT_PAYMENT_UNLESS_RECORDED[dialect], values).scalar_one_or_none()
+        if found is None:
+            return None
+        payment_id = found
+    else:
+        payment_id = session.execute(_INSERT_PAYMENT, values).scalar_one()
     return audit.snapshot({"id": payment_id, **{key: values[key] for key in _AUDITED_PAYMENT_FIELDS}})
 
 

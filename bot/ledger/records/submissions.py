@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.errors import ConflictError
+from bot.errors import ConflictError, UserError
 from bot.language.model import N_, _
-from storage.models import ReceivedRequest
+from storage.models import ReceivedRequest, table_of
 
 # Whole sentences, not a word put into one: a contact and a promise take different articles elsewhere.
 _RECORDED = {
@@ -26,6 +27,29 @@ class AlreadySubmittedError(ConflictError):
     def __init__(self, what: str) -> None:
         problem = _(_RECORDED[what]) if what in _RECORDED else _("This form was already submitted.")
         super().__init__(problem, _("Nothing new was saved."))
+
+
+def replayed() -> UserError:
+    """Built when refused, in the reader's language."""
+    return UserError(
+        _("This exact command was already received, so it was not done again."),
+        _("Type the command again if you meant to do it twice."),
+    )
+
+
+# Built once, a plain insert: every slash command makes this claim.
+_CLAIM_REQUEST = insert(table_of(ReceivedRequest))
+
+
+def claim_command(session: Session, key: str, *, now: datetime) -> None:
+    """A slash command's claim (its signature's digest, or its Socket Mode envelope) written first in
+    the transaction that applies it, instead of in one of its own: the same command arriving again
+    waits on the key until this one is over, then is refused (UserError) if this one committed.
+    One that was refused wrote nothing, its claim included, and is refused the same way again."""
+    try:
+        session.execute(_CLAIM_REQUEST, {"request_key": key, "received_at": now})
+    except IntegrityError:
+        raise replayed() from None
 
 
 def claim_form(session: Session, submission: str, *, what: str, now: datetime) -> None:
