@@ -122,3 +122,13 @@ def test_holds_by_command_and_refusals_count_as_attempted_breaches(desk: Running
     desk.clock.set(datetime(2026, 11, 24, 4, 45, tzinfo=UTC))
     mine = desk.collect(AGENT, "report day")
     assert "Attempts refused by the contact rules*\\n1" in mine and count(desk, ComplianceRefusal) == 1
+
+
+def test_a_replayed_refused_log_is_refused_as_a_replay_and_recorded_once(desk: RunningBot) -> None:
+    # The log claims its signature in its own transaction; a refusal rolls that back and writes
+    # the refusal on its own, so the refusal's transaction must claim it too.
+    first = desk.send.slash_command(AGENT, "log LA-1 call vm")  # 06:00 in Los Angeles
+    assert "08:00" in first.body
+    again = desk.send.resend(first)
+    assert again.status == 200 and "already received" in again.body
+    assert count(desk, ComplianceRefusal) == 1

@@ -146,7 +146,7 @@ def log(
     """`submission`: the form this comes from, recorded once however often it arrives; `claim`:
     the slash command's key (handlers.gate.command_claim), claimed in this transaction."""
     settings = runtime.settings
-    with refusals_recorded(runtime, actor), runtime.db.transaction() as session:
+    with refusals_recorded(runtime, actor, claim), runtime.db.transaction() as session:
         if claim:
             claim_command(session, claim, now=runtime.now())
         if submission:
@@ -158,12 +158,13 @@ def log(
 
 
 @contextmanager
-def refusals_recorded(runtime: Runtime, actor: str) -> Iterator[None]:
-    """A refused action writes nothing but the refusal, in its own transaction."""
+def refusals_recorded(runtime: Runtime, actor: str, claim: str | None = None) -> Iterator[None]:
+    """A refused action writes nothing but the refusal, in its own transaction (with the slash
+    command's claim, when it made one: see record_refusal)."""
     try:
         yield
     except ComplianceRefusedError as refused:
-        record_refusal(runtime, refused, actor=actor)
+        record_refusal(runtime, refused, actor=actor, claim=claim)
         raise
 
 
