@@ -14,8 +14,6 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 _FIRST_ORDINAL, _LAST_ORDINAL = date.min.toordinal(), date.max.toordinal()
 _EARLIEST_INSTANT = datetime.min.replace(tzinfo=UTC)
 _LATEST_INSTANT = datetime.max.replace(tzinfo=UTC)
@@ -78,5 +76,8 @@ class WorkCalendar:
 
 @lru_cache(maxsize=64)
 def _holidays(country: str, subdivision: str, year: int) -> dict[date, str]:
+    # Imported for a team with a holiday country only (with dateutil, a tenth of serve's start-up).
+    import holidays
+
     found = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
     return dict(found.items())

@@ -9,17 +9,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from typing import TYPE_CHECKING
 
 from bot.coaching.model import Figures, MonthReview, PeriodFigures, Trend
 from bot.correspondence.render import new_pdf
 from bot.language.model import N_, _, number, speaker
 from bot.reports.render.chart import DRAWING, plain_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 AGENT_COLOR = "#2b6cb0"
 MEDIAN_COLOR = "#a0aec0"
@@ -95,6 +93,10 @@ def team_collected(team: Figures, currency: str) -> Decimal | None:
 def trend_chart(trend: Trend) -> bytes:
     """Six small charts, one per figure, the agent's weeks (solid) against the team's median
     (dashed); collected in the target currency with the agent's target (dotted)."""
+    # matplotlib and openpyxl are imported when a review is drawn: the Home imports this module.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     with DRAWING:
         figure = Figure(figsize=(12, 8), dpi=100, layout="constrained")
         FigureCanvasAgg(figure)
@@ -119,6 +121,8 @@ def trend_chart(trend: Trend) -> bytes:
 
 def _printable(text: str) -> str:
     """Without control characters, which no font draws."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
@@ -154,6 +158,8 @@ def review_workbook(review: MonthReview) -> bytes:
     """Two sheets: the month's figures (agent, team median), then the weeks of the trend."""
     # A control character in a roster name would make openpyxl refuse the whole workbook.
     review = replace(review, name=_printable(review.name))
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     book.properties.creator = "collect-bot"
     book.properties.title = _("Monthly review: {name}, {month}").format(

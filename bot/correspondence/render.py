@@ -15,9 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-import jinja2.meta
-
 from bot.correspondence.model import (
     DocumentFacts,
     DocumentKind,
@@ -30,6 +27,9 @@ from bot.correspondence.model import (
 )
 from bot.correspondence.rules import address_lines, content_hash
 from bot.language.model import SUPPORTED, Speaker
+
+if TYPE_CHECKING:
+    import jinja2
 
 SHIPPED = Path(__file__).resolve().parent / "templates"
 PARTS = ("subject.txt", "txt", "html")
@@ -82,6 +82,10 @@ class Templates:
 
 def load_templates(override_dir: str | Path | None = None) -> Templates:
     """Every kind's templates in every language, checked; raises DocumentTemplateError."""
+    # Jinja2 is imported with the first templates loaded: the ledger and the jobs import this module
+    # for its names, and a serving bot may send no document for hours.
+    import jinja2
+
     where = [str(SHIPPED)]
     if override_dir:
         if not Path(override_dir).is_dir():
@@ -118,6 +122,9 @@ def templates_for(override_dir: str) -> Templates:
 
 
 def _check(templates: Templates, name: str) -> None:
+    import jinja2
+    import jinja2.meta
+
     loader = templates.environment.loader
     assert loader is not None
     try:
@@ -155,6 +162,8 @@ def render_parts(facts: DocumentFacts, templates: Templates) -> tuple[str, str, 
 
 def _render_parts(facts: DocumentFacts, templates: Templates) -> tuple[str, str, str]:
     """Subject (one line), text and HTML."""
+    import jinja2
+
     context = document_context(facts)
     parts: dict[str, str] = {}
     for part in PARTS:

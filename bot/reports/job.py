@@ -39,8 +39,6 @@ from bot.language.model import _
 from bot.outbox.records import Upload, enqueue
 from bot.reports.model import PerformanceReport, PeriodKind
 from bot.reports.records.numbers import build_report
-from bot.reports.render.chart import report_chart
-from bot.reports.render.spreadsheet import report_workbook
 from bot.runtime import Runtime
 from bot.strategy.model import StrategyReport
 from bot.strategy.records import results, segment_events, strategy_in_force
@@ -286,6 +284,11 @@ def masked(report: PerformanceReport) -> PerformanceReport:
 
 
 def report_files(report: PerformanceReport) -> list[Upload]:
+    # matplotlib and the spreadsheet writer are imported when a digest is drawn, not when the
+    # scheduler starts: a serving bot that has not sent one yet does without their 40 MB.
+    from bot.reports.render.chart import report_chart
+    from bot.reports.render.spreadsheet import report_workbook
+
     first_day = report.start.astimezone(ZoneInfo(report.zone)).date().isoformat()
     stem = f"collections-{report.kind}-{first_day}"
     return [

@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.errors import UserError
-from bot.settings import Settings
-from storage.database import open_database
-from storage.schema import prepare_schema
 from wiring.cli.terminal import StartupError, output_folder, say
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_DONE = 0
 EXIT_REFUSED = 1
@@ -42,8 +41,11 @@ def add_review_command(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def run_review(settings: Settings, args: argparse.Namespace) -> int:
     from bot.coaching.desk import monthly_review
+    from bot.errors import UserError
     from bot.language.render import speaking
     from bot.runtime import Runtime
+    from storage.database import open_database
+    from storage.schema import prepare_schema
 
     out = output_folder(args.out)
     db = open_database(settings.database_url.get_secret_value())

@@ -8,17 +8,13 @@ templates or database (see wiring.cli.main).
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.clock import SystemClock, team_today
-from bot.correspondence.desk import preview
 from bot.correspondence.model import DocumentKind
-from bot.correspondence.render import DocumentTemplateError
-from bot.errors import UserError
-from bot.settings import Settings
-from storage.database import open_database
-from storage.schema import prepare_schema
 from wiring.cli.terminal import StartupError, output_folder, say
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_DONE = 0
 EXIT_REFUSED = 1
@@ -36,6 +32,13 @@ def add_document_command(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_document(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock, team_today
+    from bot.correspondence.desk import preview
+    from bot.correspondence.render import DocumentTemplateError
+    from bot.errors import UserError
+    from storage.database import open_database
+    from storage.schema import prepare_schema
+
     out = output_folder(args.out)
     db = open_database(settings.database_url.get_secret_value())
     try:

@@ -14,24 +14,23 @@ import os
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.clock import SystemClock
-from bot.dunning.desk import batch_of, letters_printed, letters_to_print
-from bot.dunning.job import plan_dunning
-from bot.dunning.model import Letter
-from bot.job_faults import SkippedRows
-from bot.runtime import Runtime
-from bot.settings import Settings
-from storage.database import open_database
-from storage.schema import prepare_schema
 from wiring.cli.terminal import StartupError, output_folder
+
+if TYPE_CHECKING:
+    from bot.dunning.model import Letter
+    from bot.runtime import Runtime
+    from bot.settings import Settings
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def print_dunning_plan(runtime: Runtime, at: datetime) -> int:
     """One line per account with a stage due: would be sent, or held back and why."""
+    from bot.dunning.job import plan_dunning
+    from bot.job_faults import SkippedRows
+
     skipped = SkippedRows("dunning")
     planned = plan_dunning(runtime, at, skipped)
     sending = [d for d in planned.decisions if d.sends]
@@ -69,6 +68,11 @@ def add_letters_command(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_letters(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.dunning.desk import batch_of, letters_printed, letters_to_print
+    from storage.database import open_database
+    from storage.schema import prepare_schema
+
     day = _batch_day(args.date)
     out = output_folder(args.out)
     _check_writable(out, args.out)

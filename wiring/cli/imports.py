@@ -13,33 +13,21 @@ import io
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from sqlalchemy.orm import Session
-
-from bot.assignments.records.arrivals import payments_arrived
-from bot.assignments.records.worklists import agents_listed
-from bot.clock import SystemClock, team_today
-from bot.imports.desk import (
-    UNSTORABLE,
-    import_file,
-    import_options,
-    read_file,
-    read_stream,
-    unstorable,
-)
-from bot.imports.model import BadRow, ImportKind, ImportOptions, ImportSummary, NoProgress, RowsRejectedError
+from bot.imports.model import BadRow, ImportKind, ImportSummary, NoProgress
 from bot.imports.model import Progress as ProgressReport
-from bot.imports.records import AfterImport
-from bot.imports.render import bad_row_lines, rejection, summary_line
-from bot.imports.rules import CsvFile, CsvFormatError
-from bot.runtime import Runtime
-from bot.settings import Settings
-from storage.database import Database, open_database
-from storage.schema import prepare_schema
 from wiring.cli.terminal import StartupError, say
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from sqlalchemy.orm import Session
+
+    from bot.imports.model import ImportOptions
+    from bot.imports.records import AfterImport
+    from bot.imports.rules import CsvFile
+    from bot.settings import Settings
+    from storage.database import Database
 
 STDIN = "-"
 EXIT_IMPORTED = 0
@@ -63,6 +51,13 @@ def add_import_command(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run_import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.imports.desk import UNSTORABLE, import_file, import_options, unstorable
+    from bot.imports.model import RowsRejectedError
+    from bot.imports.render import rejection, summary_line
+    from storage.database import open_database
+    from storage.schema import prepare_schema
+
     kind = ImportKind(args.kind)
     name = "<stdin>" if args.file == STDIN else str(args.file)
     csv_file = read_input(args.file, kind)
@@ -94,6 +89,11 @@ def _live_effects(settings: Settings, db: Database, options: ImportOptions) -> A
     the accounts told (their morning message edited, a DM), the alerts they answer cleared; queued in
     the import's transaction, delivered by the running bot's outbox. The agents' Homes show the
     payments when next opened or refreshed: this process has no Home refresher of its own."""
+    from bot.assignments.records.arrivals import payments_arrived
+    from bot.assignments.records.worklists import agents_listed
+    from bot.clock import SystemClock, team_today
+    from bot.runtime import Runtime
+
     runtime = Runtime(settings=settings, db=db, clock=SystemClock())
     if settings.slack_bot_token.get_secret_value():
         # Each agent's language is asked of Slack now, and remembered, rather than inside the
@@ -111,6 +111,9 @@ def _live_effects(settings: Settings, db: Database, options: ImportOptions) -> A
 
 def read_input(file: str, kind: ImportKind) -> CsvFile:
     """The whole file, checked for a header with the required columns; StartupError when unreadable."""
+    from bot.imports.desk import read_file, read_stream
+    from bot.imports.rules import CsvFormatError
+
     name = "<stdin>" if file == STDIN else file
     try:
         if file != STDIN:
@@ -133,6 +136,8 @@ def read_input(file: str, kind: ImportKind) -> CsvFile:
 
 
 def _print_bad_rows(name: str, bad_rows: Sequence[BadRow]) -> None:
+    from bot.imports.render import bad_row_lines
+
     for line in bad_row_lines(name, bad_rows):
         say(line)
 
@@ -158,6 +163,9 @@ def progress_report() -> Iterator[ProgressReport]:
     if not sys.stderr.isatty():
         yield NoProgress()
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         yield _Bar(progress)

@@ -23,23 +23,21 @@ import traceback
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from sqlalchemy import exc
-from sqlalchemy.engine import make_url
-
-from bot.errors import UserError
-from bot.settings import Settings, SettingsError, load_settings
-from storage.database import DatabaseSetupError, database_reason, open_database, require_reachable
-from storage.schema import current_revision, prepare_schema, upgrade
+# What is imported here is paid by every command, `--help` included: argparse and the commands'
+# arguments only. The libraries a command uses (SQLAlchemy, pydantic, Alembic, Bolt, the renderers)
+# are imported inside the function that runs it.
 from wiring.cli.coaching import add_review_command
 from wiring.cli.documents import add_document_command
-from wiring.cli.dunning import add_letters_command, print_dunning_plan
+from wiring.cli.dunning import add_letters_command
 from wiring.cli.imports import add_import_command
 from wiring.cli.retention import add_records_commands
 from wiring.cli.score import add_score_command
 from wiring.cli.terminal import StartupError, say
-from wiring.serving import CannotListenError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger("collect-bot")
 
@@ -106,6 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def refusal_of(error: BaseException, args: argparse.Namespace) -> str | None:
     """The one line for a failure the user can fix, or None for a fault of the bot."""
+    # Imported here, when something failed: none of them is needed to start a command.
+    from sqlalchemy import exc
+
+    from bot.errors import UserError
+    from bot.settings import SettingsError
+    from storage.database import DatabaseSetupError, database_reason
+    from wiring.serving import CannotListenError
+
     if isinstance(error, StartupError | DatabaseSetupError | SettingsError | CannotListenError | UserError):
         return f"collect-bot: {error}"
     if isinstance(error, OSError) and error.filename is not None and str(error.filename) in _named(args):
@@ -132,6 +138,8 @@ def refuse(message: str) -> int:
 
 def _shown_url(url: str) -> str:
     """A database URL as a terminal may show it: the password starred out."""
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -150,6 +158,8 @@ def _drop_output() -> None:
 
 
 def _settings() -> Settings:
+    from bot.settings import load_settings
+
     try:
         return load_settings()
     except UnicodeDecodeError:
@@ -289,6 +299,9 @@ def thread_count(text: str) -> int:
 
 
 def _db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    from storage.database import open_database, require_reachable
+    from storage.schema import current_revision, upgrade
+
     db = open_database(settings.database_url.get_secret_value())
     require_reachable(db)
     upgrade(db.engine)
@@ -352,6 +365,9 @@ def _run_job(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import Runtime
     from schedules.jobs import JOBS
     from schedules.runner import run_job
+    from storage.database import open_database
+    from storage.schema import prepare_schema
+    from wiring.cli.dunning import print_dunning_plan
 
     # Everything the command line says is checked before the database is touched.
     at = _moment(args.at, settings)
@@ -386,6 +402,8 @@ def _strategy_report(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import Runtime
     from bot.strategy.desk import month_report
     from bot.strategy.render import result_lines
+    from storage.database import open_database
+    from storage.schema import prepare_schema
 
     db = open_database(settings.database_url.get_secret_value())
     try:
@@ -411,6 +429,8 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     from bot.reports.render.spreadsheet import report_workbook
     from bot.reports.render.text import report_lines
     from bot.runtime import Runtime
+    from storage.database import open_database
+    from storage.schema import prepare_schema
 
     with contextlib.ExitStack() as stack:
         spreadsheet = stack.enter_context(output_file(args.xlsx, "--xlsx")) if args.xlsx else None
@@ -430,8 +450,12 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _load_document_templates(settings: Settings) -> None:
-    """Loaded and checked before serving: a broken template in COLLECT_TEMPLATES_DIR stops the bot
-    here, with the template and the line named, not at the first document someone sends."""
+    """A team's own templates are loaded and checked before serving: a broken template in
+    COLLECT_TEMPLATES_DIR stops the bot here, with the template and the line named, not at the first
+    document someone sends. The shipped ones are checked by the tests, so without the setting they
+    (and Jinja2) load with the first document."""
+    if not settings.templates_dir:
+        return
     from bot.correspondence.desk import ready_templates
     from bot.correspondence.render import DocumentTemplateError
 
@@ -446,6 +470,8 @@ def _load_document_templates(settings: Settings) -> None:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import Runtime
     from schedules.scheduler import start_scheduler
+    from storage.database import open_database
+    from storage.schema import prepare_schema
     from wiring.app import create_wsgi_app
     from wiring.serving import create_server, freeze_start_up_objects
     from wiring.socket_mode import SocketModeBot

@@ -9,16 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.clock import SystemClock, team_today
-from bot.errors import NotFoundError
-from bot.retention.desk import account_history, purge_closed_accounts
-from bot.retention.records.purge import RETENTION_YEARS, PurgePlan
-from bot.settings import Settings
-from storage.database import open_database
-from storage.schema import prepare_schema
+from bot.retention.model import RETENTION_YEARS
 from wiring.cli.terminal import say
+
+if TYPE_CHECKING:
+    from bot.retention.records.purge import PurgePlan
+    from bot.settings import Settings
 
 EXIT_DONE = 0
 EXIT_NOT_FOUND = 1
@@ -56,6 +54,12 @@ def iso_date(text: str) -> date:
 
 
 def run_export_account(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.errors import NotFoundError
+    from bot.retention.desk import account_history
+    from storage.database import open_database
+    from storage.schema import prepare_schema
+
     db = open_database(settings.database_url.get_secret_value())
     try:
         prepare_schema(db)
@@ -71,6 +75,11 @@ def run_export_account(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_purge(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock, team_today
+    from bot.retention.desk import purge_closed_accounts
+    from storage.database import open_database
+    from storage.schema import prepare_schema
+
     now = SystemClock().now()
     today = team_today(now, settings.zone)
     db = open_database(settings.database_url.get_secret_value())

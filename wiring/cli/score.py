@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.clock import SystemClock, team_today
-from bot.propensity.desk import DEFAULT_MONTHS, run_backtest, stored_model
-from bot.propensity.model import ThinHistory
-from bot.propensity.render import backtest_report, thin_words, weights_report
-from bot.propensity.rules import learned_wins
-from bot.settings import Settings
-from storage.database import open_database
-from storage.schema import prepare_schema
 from wiring.cli.retention import iso_date
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 EXIT_DONE = 0
 
@@ -40,12 +35,21 @@ def add_score_command(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="train on the older history, test on the last --months months, compare with the rule score",
     )
-    score.add_argument("--months", type=months, default=DEFAULT_MONTHS, help="test months (default 3)")
+    # No default here: bot.propensity.desk has it, and is imported only when the command runs.
+    score.add_argument("--months", type=months, help="test months (default 3)")
     score.add_argument("--today", type=iso_date, metavar="DATE", help="as if on DATE (default: today)")
     score.set_defaults(run=run_score)
 
 
 def run_score(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock, team_today
+    from bot.propensity.desk import DEFAULT_MONTHS, run_backtest, stored_model
+    from bot.propensity.model import ThinHistory
+    from bot.propensity.render import backtest_report, thin_words, weights_report
+    from bot.propensity.rules import learned_wins
+    from storage.database import open_database
+    from storage.schema import prepare_schema
+
     today: date = args.today or team_today(SystemClock().now(), settings.zone)
     db = open_database(settings.database_url.get_secret_value())
     try:
@@ -53,7 +57,7 @@ def run_score(settings: Settings, args: argparse.Namespace) -> int:
         if not args.backtest:
             print(stored_model(db))
             return EXIT_DONE
-        tested = run_backtest(db, settings, today, args.months)
+        tested = run_backtest(db, settings, today, args.months or DEFAULT_MONTHS)
     finally:
         db.dispose()
     if isinstance(tested, ThinHistory):

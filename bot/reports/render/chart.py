@@ -12,15 +12,15 @@ import io
 import threading
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING
 
 from bot.aging import AgingBucket
 from bot.language.model import N_, _, number, speaker
 from bot.reports.model import AgentNumbers, PerformanceReport, TeamNumbers
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 12, 8, 100  # 1200 by 800 pixels
 TOP_AGENTS = 25
@@ -56,6 +56,11 @@ def report_chart(report: PerformanceReport) -> bytes:
 def report_figure(report: PerformanceReport) -> Figure:
     """The chart as a matplotlib Figure on its own Agg canvas, for tests and other formats. Not
     serialised: from several threads at once, go through report_chart."""
+    # matplotlib (and numpy under it) are imported at the first chart: a serving bot needs them for
+    # the digests only, and they are 40 MB and half a second of start-up.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(
@@ -100,6 +105,8 @@ def ranked_agents(agents: Sequence[AgentNumbers], currency: str) -> list[AgentNu
 
 
 def _draw_collected(axes: Axes, report: PerformanceReport) -> None:
+    from matplotlib.ticker import FuncFormatter
+
     currency = report.team.target_currency
     agents = report.agents
     title = _("Collected against target, in {currency}").format(currency=currency)
@@ -172,6 +179,8 @@ def _buckets(team: TeamNumbers, currency: str) -> list[str]:
 
 
 def _draw_aging(axes: Axes, team: TeamNumbers) -> None:
+    from matplotlib.ticker import FuncFormatter
+
     currency = main_currency(team)
     if currency is None:
         axes.set_title(_("Aging"), fontsize=12)

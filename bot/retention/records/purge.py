@@ -40,6 +40,7 @@ from sqlalchemy.sql.elements import SQLCoreOperations
 
 from bot import audit
 from bot.clock import SystemClock
+from bot.retention.model import RETENTION_YEARS
 from bot.vocabulary import CLOSED_STATUSES
 from storage.models import (
     Account,
@@ -57,7 +58,6 @@ from storage.models import (
     Promise,
 )
 
-RETENTION_YEARS = 3
 ACTOR = "collect-bot purge"
 ACTION = "records.purged"
 # Accounts deleted per round trip: keeps every IN (...) list far below SQLite's bound-parameter limit.

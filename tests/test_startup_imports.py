@@ -1,0 +1,113 @@
+"""What start-up imports (issue 23): `collect-bot --help` and each command's `--help` load argparse
+and the commands' arguments, not the libraries the commands use; `serve` answers /healthz without the
+renderers, the model's libraries or Alembic, which load when first used. Each case runs in a fresh
+interpreter and reads its sys.modules, so a top-level import added anywhere on the way shows here.
+Not timed: benchmarks/bench_startup.py measures the time and the memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from storage.database import Database
+from storage.schema import current_revision, head_revision, revisions
+
+ROOT = Path(__file__).resolve().parent.parent
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COLLECT_", "DATABASE_URL"))}
+
+# Libraries no command needs to show its help.
+NOT_FOR_HELP = (
+    "sqlalchemy", "pydantic", "pydantic_settings", "alembic", "slack_bolt", "slack_sdk", "waitress",
+    "apscheduler", "matplotlib", "openpyxl", "xlsxwriter", "fpdf", "sklearn", "numpy", "jinja2", "rich",
+    "yaml", "holidays", "psycopg",
+)  # fmt: skip
+# Libraries `serve` loads at the first chart, spreadsheet, PDF, document or score; Alembic only
+# to migrate.
+NOT_FOR_SERVING = ("matplotlib", "openpyxl", "xlsxwriter", "fpdf", "sklearn", "numpy", "jinja2", "alembic")
+
+
+def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
+    """The top-level packages in sys.modules once `code` has run (it prints them as JSON)."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env={**CLEAN_ENV, **(env or {})},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_help_and_every_commands_help_import_none_of_the_libraries_the_commands_use() -> None:
+    loaded = loaded_after(
+        """
+        import contextlib, io, json, sys
+        from wiring.cli.main import _parser, main
+
+        commands = _parser()._subparsers._group_actions[0].choices
+        for argv in (["--help"], *([name, "--help"] for name in commands)):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+                main(argv)
+        print(json.dumps(sorted({name.partition(".")[0] for name in sys.modules})))
+        """
+    )
+    assert "wiring" in loaded  # the code ran
+    assert sorted(loaded & set(NOT_FOR_HELP)) == []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_answers_healthz_without_the_renderers_the_model_or_alembic(
+    db: Database, database_url: str
+) -> None:
+    """`serve` in HTTP mode as `collect-bot serve` runs it, on the test's database (schema current);
+    a thread asks /healthz until it answers 200, then reads what the process has imported."""
+    port = free_port()
+    loaded = loaded_after(
+        f"""
+        import json, os, sys, threading, time, urllib.request
+
+        def watch():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen("http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.05)
+            else:
+                os._exit(3)
+            print(json.dumps(sorted({{name.partition(".")[0] for name in sys.modules}})), flush=True)
+            os._exit(0)
+
+        threading.Thread(target=watch, daemon=True).start()
+        from wiring.cli.main import main
+        main(["serve", "--host", "127.0.0.1", "--port", "{port}", "--http"])
+        """,
+        env={
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-startup-test",
+            "SLACK_SIGNING_SECRET": "startup-test-secret",
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        },
+    )
+    assert {"slack_bolt", "sqlalchemy", "waitress"} <= loaded  # it did serve
+    assert sorted(loaded & set(NOT_FOR_SERVING)) == []
+
+
+def test_the_schema_check_reads_the_head_alembic_would(db: Database) -> None:
+    """The start-up check reads the migration files' revision lines instead of loading Alembic."""
+    assert head_revision() == revisions()[-1]
+    assert current_revision(db.engine) == head_revision()
