@@ -3,6 +3,7 @@ for a team of 500 agents working 1,000,000 accounts.
 
     python benchmarks/bench_digest.py [--accounts 1000000] [--agents 500] [--contacts 5000000]
         [--payments 1000000] [--sqlite PATH] [--regenerate] [--postgres URL] [--keep]
+        [--postgres-database NAME]
         [--kind day|week|month|all] [--runs 3] [--current] [--profile]
 
 The ledger is generated from a seed (the same sizes give the same rows) straight into a migrated
@@ -27,8 +28,13 @@ that the parent stays small: Linux carries the parent's peak into a child it spa
 is measured --runs times; the table shows the steps of the best run, the median total and the
 load average around the runs (other work on the machine slows the digests down).
 
-Goal (the issue's, for SQLite on this machine): every digest computed and rendered in under 30 s
-(best run), peak memory under 2 GB. The exit status is 1 when a goal is missed.
+Goal (issue 23, on SQLite and on PostgreSQL): the month digest computed and rendered, chart and
+spreadsheet included, in under 10 s (best run); every digest within 30 s (issue 7's goal) and a peak
+memory under 2 GB. The day and week digests are printed too. The exit status is 1 when a goal is
+missed.
+
+--postgres-database NAME copies the ledger into that database on the server of --postgres (created
+when missing, emptied and migrated first) and keeps it, instead of a throwaway one.
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ from bot.reports.render.chart import report_chart
 from bot.reports.render.spreadsheet import report_workbook
 from bot.settings import load_settings
 from storage.database import Database
+from storage.schema import upgrade
 
 # Bump when the generated rows change, so that a file cached by an older generator is rebuilt.
 GENERATOR_VERSION = 2
@@ -83,6 +90,7 @@ TODAY = NOW.date()
 HISTORY_DAYS = 365
 SEED = 11
 GOAL_SECONDS = 30.0
+GOAL_MONTH_SECONDS = 10.0
 GOAL_PEAK_MB = 2048.0
 KINDS: tuple[PeriodKind, ...] = ("day", "week", "month")
 STEPS = ("build_report", "digest_message", "report_chart", "report_workbook")
@@ -510,6 +518,37 @@ def _copy(
     return count
 
 
+def kept_postgres(server: str, name: str, source: Path) -> str:
+    """The database `name` on the server of `server`, holding the ledger of `source`: reused when it
+    already holds as many rows as the SQLite file (migrated to the head first), else created again
+    and copied into. Its SQLAlchemy URL."""
+    url = (
+        make_url(server)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
+    )
+    with psycopg.connect(libpq_url(server), autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    db = Database(url)
+    upgrade(db.engine)
+    db.dispose()
+    if postgres_counts(url) == sqlite_counts(source):
+        print(f"PostgreSQL: reusing the ledger in {name}")
+        return url
+    with psycopg.connect(libpq_url(server), autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    db = Database(url)
+    upgrade(db.engine)
+    db.dispose()
+    print(f"PostgreSQL: copying the ledger into {name}", flush=True)
+    started = time.perf_counter()
+    copy_to_postgres(source, libpq_url(url))
+    print(f"  copied in {time.perf_counter() - started:.1f} s")
+    return url
+
+
 def sqlite_counts(path: Path) -> dict[str, int]:
     connection = sqlite3.connect(path)
     try:
@@ -673,7 +712,8 @@ def print_table(label: str, runs: dict[str, list[dict[str, Any]]]) -> bool:
     for found in runs.values():
         best = min(found, key=_total)
         peak_mb = max(run["peak_kb"] for run in found) / 1024
-        ok = _total(best) < GOAL_SECONDS and peak_mb < GOAL_PEAK_MB
+        limit = GOAL_MONTH_SECONDS if best["kind"] == "month" else GOAL_SECONDS
+        ok = _total(best) < limit and peak_mb < GOAL_PEAK_MB
         passed = passed and ok
         seconds = "".join(f"{best['seconds'][step]:>16.2f}" for step in STEPS)
         median = statistics.median(_total(run) for run in found)
@@ -691,7 +731,10 @@ def print_table(label: str, runs: dict[str, list[dict[str, Any]]]) -> bool:
             f"  {last['kind']:<7}{'':<26}{last['agents']:>16,}{last['payments']:>16,}{last['promises']:>16,}"
             f"{last['blocks']:>16,}{sizes:>18}"
         )
-    goal = f"computed and rendered < {GOAL_SECONDS:.0f} s, peak < {GOAL_PEAK_MB / 1024:.0f} GB"
+    goal = (
+        f"month computed and rendered < {GOAL_MONTH_SECONDS:.0f} s, day and week < {GOAL_SECONDS:.0f} s,"
+        f" peak < {GOAL_PEAK_MB / 1024:.0f} GB"
+    )
     print(f"  goal: {goal}: {'PASS' if passed else 'FAIL'}")
     print()
     return passed
@@ -711,6 +754,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--regenerate", action="store_true", help="rebuild the SQLite file even if cached")
     parser.add_argument("--postgres", metavar="URL", help="also run on PostgreSQL, in a scratch database")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL scratch database")
+    parser.add_argument(
+        "--postgres-database", metavar="NAME", help="copy into (or reuse) this database, kept, instead"
+    )
     parser.add_argument("--kind", choices=(*KINDS, "all"), default="all", help="the digest(s) to time")
     parser.add_argument("--runs", type=int, default=3, help="measurements of each digest (default 3)")
     parser.add_argument(
@@ -733,7 +779,10 @@ def main() -> int:
     )
     path = cached_sqlite(args, spec)
     passed = run_digests(args, "SQLite", f"sqlite:///{path}", sqlite_counts(path))
-    if args.postgres:
+    if args.postgres and args.postgres_database:
+        url = kept_postgres(args.postgres, args.postgres_database, path)
+        passed = run_digests(args, "PostgreSQL", url, postgres_counts(url)) and passed
+    elif args.postgres:
         with throwaway_postgres(args.postgres, "bench_digest", migrate=True, keep=args.keep) as url:
             print(f"PostgreSQL: copying the ledger into {make_url(url).database}", flush=True)
             started = time.perf_counter()
