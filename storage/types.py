@@ -87,6 +87,38 @@ def money_sum(expression: ColumnElement[Decimal] | QueryableAttribute[Decimal]) 
 _SPLIT = 10**9
 
 
+class MoneyUnits(FunctionElement[int]):
+    """A money expression as an integer of ten-thousandths (the storage scale, MONEY_SCALE), exact
+    on both databases: for a read of a million rows that only compares and ranks amounts, without
+    building a Decimal per value. money_units(Account.balance)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+def money_units(
+    expression: ColumnElement[Decimal | None]
+    | QueryableAttribute[Decimal]
+    | QueryableAttribute[Decimal | None],
+) -> MoneyUnits:
+    return MoneyUnits(expression)
+
+
+MONEY_UNITS: int = 10**MONEY_SCALE
+"""Ten-thousandths in one unit of money: money_units() divided by this is the amount."""
+
+
+@compiles(MoneyUnits)
+def _units(element: MoneyUnits, compiler: SQLCompiler, **kw: Any) -> str:
+    # NUMERIC(18, 4) times 10,000 is a whole number below 10**18: the cast loses nothing.
+    return f"CAST(({compiler.process(element.clauses, **kw)}) * {MONEY_UNITS} AS BIGINT)"
+
+
+@compiles(MoneyUnits, "sqlite")
+def _units_as_stored(element: MoneyUnits, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)  # stored as ten-thousandths already
+
+
 @compiles(MoneySum)
 def _sum(element: MoneySum, compiler: SQLCompiler, **kw: Any) -> str:
     return f"SUM({compiler.process(element.clauses, **kw)})"

@@ -154,6 +154,35 @@ class DayScorer:
             )
         )
 
+    def score_units(
+        self,
+        balance: int,
+        original_amount: int | None,
+        units: int,
+        due_date: date,
+        promise_due: date | None,
+        callback_on: date | None,
+        last_contact_on: date | None,
+        last_conversation_on: date | None,
+        risk_score: int | None,
+    ) -> float:
+        """score() with the amounts as whole numbers of 1/`units` (the database's ten-thousandths,
+        storage.types.money_units), so that a million accounts are scored without a Decimal each.
+        The same floats as score(): `balance / units` is the correctly rounded float of the amount,
+        as float(Decimal) is; the near-payoff comparison is exact in any one scale; and the parts
+        are added left to right in score()'s order, as sum() adds floats on Python 3.11."""
+        weights = self.weights
+        return (
+            _balance_points(balance / units, weights)
+            + self.aging[due_date]
+            + self.promise[promise_due]
+            + self.callback[callback_on]
+            + self.no_contact[last_contact_on]
+            + self.no_conversation[last_conversation_on]
+            + _near_payoff_points(balance, original_amount, weights)
+            + self.propensity[risk_score]
+        )
+
 
 def reasons(
     facts: AccountFacts,
@@ -196,7 +225,7 @@ def reasons_now(
     return tuple(reasons(facts, today, weights, grace_days, propensity_words=propensity_words))
 
 
-def _balance_points(balance: Decimal, weights: ScoreWeights) -> float:
+def _balance_points(balance: Decimal | float, weights: ScoreWeights) -> float:
     # log10: $10,000 should outrank $1,000, but not ten times over.
     return weights.balance * math.log10(1 + max(0.0, float(balance)))
 
@@ -233,7 +262,10 @@ def _days_capped(since: date | None, today: date, cap: int) -> int:
     return cap if since is None else min(max((today - since).days, 0), cap)
 
 
-def _near_payoff_points(balance: Decimal, original: Decimal | None, weights: ScoreWeights) -> float:
+def _near_payoff_points(
+    balance: Decimal | int, original: Decimal | int | None, weights: ScoreWeights
+) -> float:
+    # Exact with Decimals, and with both amounts as whole numbers of one unit (score_units).
     near = original and original > 0 and balance <= original * NEAR_PAYOFF_SHARE
     return weights.near_payoff if near else 0.0
 
