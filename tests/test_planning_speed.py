@@ -4,8 +4,8 @@ rows, AccountFacts, score(), allocate()), on SQLite and PostgreSQL; and its part
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from benchmarks.portfolio_data import PortfolioSpec, load_postgres, load_sqlite
 from benchmarks.scratch_postgres import libpq_url
@@ -23,34 +24,29 @@ from bot.assignments.job.planning import (
     StoredValues,
     facts_of,
     plan_day,
-    recent_calls,
     working_agents,
 )
 from bot.assignments.rules.allocation import Allocation, Candidate
 from bot.assignments.rules.scoring import AccountFacts, DayScorer, ScoreWeights, score
 from bot.calendar import local_day
-from bot.compliance.rules.contact_limits import call_block, hold_block
-from bot.job_faults import SkippedRows
+from bot.compliance.rules.contact_limits import ContactHistory, call_block, hold_block
 from bot.settings import Settings, load_settings
 from bot.strategy.records import strategy_in_force
+from bot.vocabulary import RIGHT_PARTY_OUTCOMES, Channel
 from storage.database import Database
-from storage.models import Account
+from storage.models import Account, Contact
 from storage.types import MONEY_UNITS
 from tests.allocation_reference import reference_allocate
 
 SPEC = PortfolioSpec(accounts=4_000, agents=30)
 
 
-def reference_plan(session: object, today: date, settings_: Settings) -> tuple[Allocation, Counter[str]]:
-    """The day planned the plain way, as before issue 23: every open account as typed rows
-    (Decimal, aware datetimes), AccountFacts, score(), and the allocation before its rewrite."""
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
+def reference_plan(session: Session, today: date, settings_: Settings) -> tuple[Allocation, Counter[str]]:
+    """The day planned the plain way, as before issue 23: every open account and recent call as
+    typed rows (Decimal, aware datetimes), AccountFacts, score(), the allocation before its rewrite."""
     zone = settings_.zone
     _members, slots, _away = working_agents(session, today, settings_.default_daily_capacity)
-    calls, faulty = recent_calls(session, today, zone, SkippedRows("reference"))
-    assert not faulty
+    calls = _calls(session, today, zone)
     held = {pk: (status, reason) for pk, status, reason in session.execute(
         select(Account.id, Account.status, Account.hold_reason)
     )}  # fmt: skip
@@ -69,6 +65,22 @@ def reference_plan(session: object, today: date, settings_: Settings) -> tuple[A
         high_value = facts.balance >= settings_.high_value_for(facts.currency)
         candidates.append(Candidate(facts.pk, points, facts.assigned_to, facts.language, high_value))
     return reference_allocate(candidates, slots), left_off
+
+
+def _calls(session: Session, today: date, zone: ZoneInfo) -> dict[int, ContactHistory]:
+    """The last 7 days' calls per account, from typed rows."""
+    since = datetime.combine(today - timedelta(days=6), time(0), zone)
+    days: dict[int, list[date]] = defaultdict(list)
+    conversations: dict[int, date] = {}
+    query = select(Contact.account_pk, Contact.at, Contact.outcome).where(
+        Contact.channel == Channel.CALL, Contact.at >= since
+    )
+    for pk, at, outcome in session.execute(query):
+        day = local_day(at, zone)
+        days[pk].append(day)
+        if outcome in RIGHT_PARTY_OUTCOMES:
+            conversations[pk] = max(day, conversations.get(pk, day))
+    return {pk: ContactHistory(tuple(found), conversations.get(pk)) for pk, found in days.items()}
 
 
 def _same_plan(day: DayPlan, allocation: Allocation, left_off: Counter[str]) -> None:
@@ -173,7 +185,8 @@ def test_the_day_of_a_stored_instant_is_its_local_day(instants: list[datetime], 
         stored = moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
         assert on_sqlite.local_day(stored) == expected
         assert on_sqlite.local_day(moment.replace(tzinfo=None).isoformat()) == expected  # another shape
-        assert on_postgres.local_day(moment.astimezone(ZoneInfo("Europe/Lisbon"))) == expected
+        microseconds = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+        assert on_postgres.local_day(microseconds) == expected
     assert on_sqlite.local_day(None) is None
 
 
