@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from math import log10
 from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -172,14 +173,20 @@ class DayScorer:
         as float(Decimal) is; the near-payoff comparison is exact in any one scale; and the parts
         are added left to right in score()'s order, as sum() adds floats on Python 3.11."""
         weights = self.weights
+        # _balance_points and _near_payoff_points written out (a million calls fewer each); the
+        # balance of a listed account is above 0, and `units` makes it the amount's float.
         return (
-            _balance_points(balance / units, weights)
+            weights.balance * log10(1 + max(0.0, balance / units))
             + self.aging[due_date]
             + self.promise[promise_due]
             + self.callback[callback_on]
             + self.no_contact[last_contact_on]
             + self.no_conversation[last_conversation_on]
-            + _near_payoff_points(balance, original_amount, weights)
+            + (
+                weights.near_payoff
+                if original_amount and original_amount > 0 and balance <= original_amount * NEAR_PAYOFF_SHARE
+                else 0.0
+            )
             + self.propensity[risk_score]
         )
 
