@@ -2,14 +2,15 @@
 bare SELECT of the same columns as the floor.
 
     python benchmarks/bench_daily_assignments.py [--accounts 1000000] [--agents 500]
-        [--sqlite PATH] [--regenerate] [--postgres URL] [--keep] [--runs 3]
+        [--sqlite PATH] [--regenerate] [--postgres URL] [--scratch-name NAME] [--keep] [--runs 3]
+        [--check-seconds]
 
 The portfolio (benchmarks/portfolio_data.py) is generated from a seed, so every run sees the same
 rows. The SQLite file is cached (by default /tmp/collect-bench-<accounts>-<agents>.db, with the
 spec it was built from beside it in .spec.json) and reused while it was built from the same spec
 and its schema is current; --regenerate builds it again. With --postgres URL the same portfolio
-is copied into a throwaway database created on that server (bench_daily_<pid>) and dropped
-afterwards, unless --keep.
+is copied into a throwaway database created on that server (bench_daily_<pid>, or --scratch-name)
+and dropped afterwards, unless --keep.
 
 Each measurement runs in a child process of its own, so that its peak memory (VmHWM) is its own,
 with the default settings in the portfolio's zone (a .env file is ignored): the floor executes planning.facts_query() through the same engine (SQLAlchemy Core, so with
@@ -19,8 +20,10 @@ through the DB-API alone ("driver"). Each runs --runs times, in turn; the best a
 printed, with the ratio of the bests and a digest of the plan (the same portfolio must always give
 the same plan: compare digests before and after changing the planner).
 
-Goals (the issue's, for SQLite on a 2-core machine): plan under 10 s, within 3x of the floor,
-peak memory under 1.5 GB. The exit status is 1 when a goal is missed.
+Goals (issue 23, on both databases): the plan within 1.5x of the floor (the ratio of the bests of
+the same run, which holds on a shared machine where the seconds do not), peak memory under 400 MB,
+and the same plan every run. The exit status is 1 when one is missed. Issue 12's "under 10 s" (on an
+idle 2-core machine) is printed, and checked only with --check-seconds.
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ from bot.settings import load_settings
 from storage.database import Database
 
 GOAL_SECONDS = 10.0
-GOAL_RATIO = 3.0
-GOAL_PEAK_MB = 1536.0
+GOAL_RATIO = 1.5
+GOAL_PEAK_MB = 400.0
 KINDS = ("driver", "floor", "plan")
 
 
@@ -67,14 +70,18 @@ def main() -> int:
         f" today {spec.today.isoformat()} ({spec.zone}), seed {spec.seed}, {os.cpu_count()} CPUs"
     )
     path = Path(args.sqlite or f"/tmp/collect-bench-{spec.accounts}-{spec.agents}.db")
-    passed = _measure("SQLite", _cached_sqlite(path, spec, args.regenerate), spec, args.runs)
+    passed = _measure(
+        "SQLite", _cached_sqlite(path, spec, args.regenerate), spec, args.runs, args.check_seconds
+    )
     if args.postgres:
-        with throwaway_postgres(args.postgres, "bench_daily", migrate=True, keep=args.keep) as url:
+        with throwaway_postgres(
+            args.postgres, "bench_daily", migrate=True, keep=args.keep, name=args.scratch_name
+        ) as url:
             print(f"PostgreSQL: copying the portfolio into {make_url(url).database}")
             started = time.perf_counter()
             load_postgres(libpq_url(url), spec)
             print(f"  loaded in {time.perf_counter() - started:.1f} s")
-            passed = _measure("PostgreSQL", url, spec, args.runs) and passed
+            passed = _measure("PostgreSQL", url, spec, args.runs, args.check_seconds) and passed
     return 0 if passed else 1
 
 
@@ -89,6 +96,14 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--regenerate", action="store_true", help="rebuild the SQLite file even if cached")
     parser.add_argument("--postgres", metavar="URL", help="also run on PostgreSQL, in a scratch database")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL scratch database")
+    parser.add_argument(
+        "--scratch-name", metavar="NAME", help="the scratch database's name (default bench_daily_<pid>)"
+    )
+    parser.add_argument(
+        "--check-seconds",
+        action="store_true",
+        help=f"also fail a plan over {GOAL_SECONDS:.0f} s (an idle machine)",
+    )
     parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -114,14 +129,14 @@ class Measurement:
     plan: dict[str, Any]
 
 
-def _measure(label: str, url: str, spec: PortfolioSpec, runs: int) -> bool:
+def _measure(label: str, url: str, spec: PortfolioSpec, runs: int, check_seconds: bool) -> bool:
     results: dict[str, list[Measurement]] = {kind: [] for kind in KINDS}
     for attempt in range(1, runs + 1):
         for kind in KINDS:
             found = _run_child(kind, url, spec)
             results[kind].append(found)
             print(f"  {label} {kind} run {attempt}: {found.seconds:.2f} s, peak {found.peak_mb:,.0f} MB")
-    return _report(label, results)
+    return _report(label, results, check_seconds)
 
 
 def _run_child(kind: str, url: str, spec: PortfolioSpec) -> Measurement:
@@ -136,7 +151,7 @@ def _run_child(kind: str, url: str, spec: PortfolioSpec) -> Measurement:
     return Measurement(found["seconds"], found["peak_kb"] / 1024, found["rows"], found.get("plan", {}))
 
 
-def _report(label: str, results: dict[str, list[Measurement]]) -> bool:
+def _report(label: str, results: dict[str, list[Measurement]], check_seconds: bool) -> bool:
     driver, floor, plan = results["driver"], results["floor"], results["plan"]
     best_floor, best_plan = min(m.seconds for m in floor), min(m.seconds for m in plan)
     ratio = best_plan / best_floor
@@ -144,11 +159,13 @@ def _report(label: str, results: dict[str, list[Measurement]]) -> bool:
     digests = {m.plan["digest"] for m in plan}
     shape = plan[0].plan
     goals = [
-        (f"plan < {GOAL_SECONDS:.0f} s", best_plan < GOAL_SECONDS),
-        (f"ratio < {GOAL_RATIO:.0f}x", ratio < GOAL_RATIO),
-        (f"peak < {GOAL_PEAK_MB / 1024:.1f} GB", peak < GOAL_PEAK_MB),
+        (f"ratio < {GOAL_RATIO:.1f}x", ratio < GOAL_RATIO),
+        (f"peak < {GOAL_PEAK_MB:.0f} MB", peak < GOAL_PEAK_MB),
         ("same plan every run", len(digests) == 1),
     ]
+    in_seconds = (f"plan < {GOAL_SECONDS:.0f} s", best_plan < GOAL_SECONDS)
+    if check_seconds:
+        goals.insert(0, in_seconds)
     print()
     print(f"{label}")
     print(f"  {'rows read by the floor':<40}{floor[0].rows:>12,}")
@@ -176,6 +193,10 @@ def _report(label: str, results: dict[str, list[Measurement]]) -> bool:
     print(f"  {'high value with no senior agent':<40}{shape['high_value_without_senior']:>12,}")
     print(f"  {'plan digest':<40}{shape['digest'][:16]:>16}  ({len(digests)} distinct over the runs)")
     print("  goals: " + " · ".join(f"{goal} {'PASS' if ok else 'FAIL'}" for goal, ok in goals))
+    if not check_seconds:
+        print(
+            f"  (not checked: {in_seconds[0]} {'PASS' if in_seconds[1] else 'FAIL'}, a goal for an idle machine)"
+        )
     print()
     return all(ok for _goal, ok in goals)
 

@@ -21,11 +21,13 @@ def libpq_url(url: str) -> str:
 
 
 @contextmanager
-def throwaway_postgres(url: str, prefix: str, *, migrate: bool, keep: bool = False) -> Iterator[str]:
-    """A database `<prefix>_<pid>` on the server of `url` (left over from a killed run with the same
-    pid: replaced), migrated when asked, and dropped afterwards whatever happens unless kept.
-    Yields its SQLAlchemy URL."""
-    name = f"{prefix}_{os.getpid()}"
+def throwaway_postgres(
+    url: str, prefix: str, *, migrate: bool, keep: bool = False, name: str | None = None
+) -> Iterator[str]:
+    """A database `<prefix>_<pid>` (or `name`, one of the engineer's own on a shared server) on the
+    server of `url` (left over from a killed run: replaced), migrated when asked, and dropped
+    afterwards whatever happens unless kept. Yields its SQLAlchemy URL."""
+    name = name or f"{prefix}_{os.getpid()}"
     admin = libpq_url(url)
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(_drop(name))

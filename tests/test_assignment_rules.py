@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.assignments.rules.allocation import AgentSlot, Candidate, allocate
 from bot.assignments.rules.scoring import AccountFacts, ScoreWeights, reasons, score
 from bot.compliance.rules.contact_limits import ContactHistory, call_block, hold_block
+from tests.allocation_reference import reference_allocate
 
 TODAY = date(2026, 11, 23)
 WEIGHTS = ScoreWeights()
@@ -254,3 +255,34 @@ def test_holds_block_contact() -> None:
     held = hold_block("on_hold", "dispute")
     assert held is not None and held.rule == "on hold: dispute"
     assert hold_block("active", None) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 1.0, 2.5, 7.0]) | st.floats(-10, 50),  # ties, and any score
+            st.sampled_from([None, "A0", "B1", "A2", "X"]),
+            st.booleans(),
+            st.sampled_from([None, "en", "pt"]),
+        ),
+        max_size=80,
+    ),
+    st.lists(st.tuples(st.integers(0, 6), st.booleans(), st.sampled_from(["en", "pt", "en;pt"])), max_size=4),
+    st.randoms(use_true_random=False),
+)
+def test_the_allocation_is_the_plain_one_of_ranking_every_candidate(
+    accounts: list[tuple[float, str | None, bool, str | None]],
+    team: list[tuple[int, bool, str]],
+    rng: Any,
+) -> None:
+    """Issue 23: owners keep their best and only the best of the pool are ranked, with the same
+    lists, order, counts and named accounts as taking every candidate in rank order (the
+    allocation before it, tests/allocation_reference.py), whatever order the candidates come in."""
+    agents = [
+        slot(f"{'AB'[i % 2]}{i}", capacity, languages, high_value=hv)
+        for i, (capacity, hv, languages) in enumerate(team)
+    ]
+    pool = [candidate(pk, s, owner, language, hv) for pk, (s, owner, hv, language) in enumerate(accounts)]
+    rng.shuffle(pool)
+    assert allocate(pool, agents) == reference_allocate(list(pool), agents)

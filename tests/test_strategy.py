@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.assignments.desk import todays_worklist
-from bot.assignments.job.planning import facts_query
+from bot.assignments.job.planning import facts_query, scoring_query
 from bot.dunning.job import plan_dunning
 from bot.runtime import Runtime
 from bot.strategy.model import Arm, Verdict
@@ -185,6 +185,10 @@ def test_the_mornings_read_of_the_portfolio_asks_for_the_product_only_when_a_rul
     assert "accounts.product" in str(facts_query(product=True))
     # The same row shape either way: a NULL stands in for the product.
     assert len(facts_query().selected_columns) == len(facts_query(product=True).selected_columns)
+    # The morning's raw read too.
+    assert "accounts.product" not in str(scoring_query())
+    assert "accounts.product" in str(scoring_query(product=True))
+    assert len(scoring_query().selected_columns) == len(scoring_query(product=True).selected_columns)
 
 
 def test_the_results_compare_the_two_sides(

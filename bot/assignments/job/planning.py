@@ -4,22 +4,23 @@ score the rest, and allocate them to the agents at work today."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Result, Row, Select, Subquery, and_, func, null, select
+from sqlalchemy import Dialect, Result, Row, Select, Subquery, and_, func, null, select
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from bot.access import is_front_line, may_be_given_accounts, takes_high_value_accounts
 from bot.assignments.model import NamedAccounts
 from bot.assignments.rules.allocation import AgentSlot, Allocation, CandidateFields, allocate
 from bot.assignments.rules.scoring import AccountFacts, DayScorer
 from bot.calendar import local_day
-from bot.compliance.rules.contact_limits import ContactBlock, ContactHistory, call_block, hold_block
+from bot.compliance.rules.contact_limits import ContactHistory, call_block, hold_block
 from bot.job_faults import RowRef, SkippedRows
 from bot.propensity.model import LearnedScores
 from bot.propensity.records import learned_scores, rows_of
@@ -28,6 +29,7 @@ from bot.strategy.records import challengers_drawn, strategy_in_force
 from bot.strategy.rules import CADENCE_RULE, DayTreatments, too_soon
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Absence, Account, Agent, Contact, Promise
+from storage.types import MONEY_SCALE, MONEY_UNITS, instant_as_stored, money_units
 
 SENIOR_TIER = "senior"
 
@@ -96,6 +98,140 @@ def facts_query(*, product: bool = False) -> Select[*tuple[Any, ...]]:
     )
 
 
+def scoring_query(*, product: bool = False) -> Select[*tuple[Any, ...]]:
+    """facts_query()'s columns that the morning's scoring reads, in the order _candidates() takes
+    them, with money as whole ten-thousandths (storage.types.money_units): read raw through the
+    driver, a million rows at a time, without a Decimal or a datetime built per value. The product
+    last, read only when a strategy rule reads it (as in facts_query())."""
+    promise = _open_promises()
+    return (
+        select(
+            Account.id,
+            Account.account_id,
+            Account.currency,
+            money_units(Account.balance),
+            money_units(Account.original_amount),
+            Account.due_date,
+            Account.assigned_to,
+            Account.language,
+            Account.risk_score,
+            instant_as_stored(Account.last_contact_at),
+            instant_as_stored(Account.last_conversation_at),
+            Account.callback_on,
+            promise.c.due_date,
+            Account.status,
+            Account.hold_reason,
+            Account.product if product else null().label("product"),
+        )
+        .outerjoin(promise, promise.c.account_pk == Account.id)
+        .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
+    )
+
+
+def _driver_rows(
+    session: Session, query: Select[*tuple[Any, ...]], batch: int = 20_000
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of a large read as the driver gives them (plain tuples of the stored values),
+    streamed in the session's transaction: SQLAlchemy's result rows and column types cost as much
+    again as the read itself on a million rows. The values are decoded by StoredValues."""
+    connection = session.connection()
+    statement = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    # A server-side cursor on PostgreSQL, so that the million rows are never all in memory at once.
+    cursor = driver.cursor() if connection.dialect.name == "sqlite" else driver.cursor(name="morning_facts")
+    try:
+        cursor.execute(statement)
+        while found := cursor.fetchmany(batch):
+            yield from found
+    finally:
+        cursor.close()
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Memo(dict[K, V]):
+    """A conversion by the value it converts, each worked out when first looked up."""
+
+    def __init__(self, convert: Callable[[K], V]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value: K) -> V:
+        found = self[value] = self.convert(value)
+        return found
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HOUR = timedelta(hours=1)
+_HOUR_MICROSECONDS = 3_600_000_000
+# SQLAlchemy's storage format of an instant on SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff', naive UTC.
+_SQLITE_INSTANT_LENGTH = 26
+
+
+class StoredValues:
+    """The driver's values of scoring_query() decoded as the column types would (the same dates
+    and instants), each distinct value once: a million accounts share a few hundred due dates, and
+    an instant is wanted only as its day in the team's zone, which is the same for every instant
+    of one UTC hour unless a local midnight or an offset change falls within it."""
+
+    def __init__(self, dialect: Dialect, zone: ZoneInfo) -> None:
+        self.zone = zone
+        to_date = _processor(Account.__table__.c.due_date.type, dialect)
+        self.dates: _Memo[Any, date | None] = _Memo(lambda raw: to_date(raw) if to_date else raw)
+        self.dates[None] = None
+        self.to_instant = _processor(Account.__table__.c.last_contact_at.type, dialect)
+        self.hours: dict[str | int, date | None] = {}
+
+    def local_day(self, raw: str | int | None) -> date | None:
+        """The team's day of an instant as storage.types.instant_as_stored reads it: SQLite's
+        text, or PostgreSQL's microseconds since 1970 UTC."""
+        if raw is None:
+            return None
+        key: str | int
+        if isinstance(raw, str):
+            if len(raw) != _SQLITE_INSTANT_LENGTH or raw[10] != " ":
+                return self._exactly(raw)
+            datetime.fromisoformat(raw)  # refused as the column type refuses it
+            key = raw[:13]
+        else:
+            key = raw // _HOUR_MICROSECONDS
+        try:
+            day = self.hours[key]
+        except KeyError:
+            day = self.hours[key] = self._day_of_hour(key)
+        return day if day is not None else self._exactly(raw)
+
+    def _exactly(self, raw: str | int) -> date:
+        if isinstance(raw, int):
+            return local_day(_EPOCH + timedelta(microseconds=raw), self.zone)
+        assert self.to_instant is not None  # text is decoded by the column type (SQLite)
+        instant: datetime = self.to_instant(raw)
+        return local_day(instant, self.zone)
+
+    def _day_of_hour(self, key: str | int) -> date | None:
+        """The day of every instant of this UTC hour, or None when it has two."""
+        try:
+            if isinstance(key, str):
+                start = datetime.fromisoformat(f"{key}:00:00").replace(tzinfo=UTC)
+            else:
+                start = _EPOCH + key * _HOUR
+            end = start + (_HOUR - timedelta(microseconds=1))
+            first, last = start.astimezone(self.zone), end.astimezone(self.zone)
+        except OverflowError:  # the calendar's edge: each instant on its own
+            return None
+        # One offset all hour (no change in it), so its local times run on: one day at both ends, one day.
+        same = first.utcoffset() == last.utcoffset() and first.date() == last.date()
+        return first.date() if same else None
+
+
+def _processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What the engine applies to this column's driver values on this database (None: nothing)."""
+    return column_type.dialect_impl(dialect).result_processor(dialect, None)
+
+
 def _local_day(at: datetime | None, zone: ZoneInfo) -> date | None:
     return local_day(at, zone) if at is not None else None
 
@@ -150,7 +286,7 @@ def recent_calls(
     and the accounts with a call that could not be counted: those are left out of the day, as
     their call history is not known (the call-frequency rules could not be checked)."""
     since = _local_midnight(today - timedelta(days=6), zone)
-    query = select(Contact.account_pk, Contact.at, Contact.outcome).where(
+    query = select(Contact.account_pk, instant_as_stored(Contact.at), Contact.outcome).where(
         Contact.channel == Channel.CALL, Contact.at >= since
     )
     if leaving_out:
@@ -158,9 +294,12 @@ def recent_calls(
     days: dict[int, list[date]] = defaultdict(list)
     conversations: dict[int, date] = {}
 
+    day_of = StoredValues(session.connection().dialect, zone).local_day
+
     def count(row: Row[*tuple[Any, ...]]) -> None:
         account_pk, at, outcome = row
-        day = local_day(at, zone)
+        day = day_of(at)
+        assert day is not None  # a NOT NULL column
         days[account_pk].append(day)
         if outcome in RIGHT_PARTY_OUTCOMES:  # a conversation, whatever came of it (Reg F)
             conversations[account_pk] = max(day, conversations.get(account_pk, day))
@@ -186,13 +325,18 @@ def unreadable_accounts(session: Session, today: date, zone: ZoneInfo, skipped: 
     since = _local_midnight(today - timedelta(days=6), zone)
 
     def read(first: int, last: int) -> None:
-        for _row in _core_rows(session, facts_query().where(Account.id.between(first, last))):
-            pass
-        calls = select(Contact.at).where(
-            Contact.account_pk.between(first, last), Contact.channel == Channel.CALL, Contact.at >= since
-        )
-        for _row in _core_rows(session, calls):
-            pass
+        # In a savepoint: on PostgreSQL a read the server refuses (a NaN balance cannot be cast to
+        # ten-thousandths) spoils the transaction for the reads after it.
+        with session.begin_nested():
+            for _row in _core_rows(session, facts_query().where(Account.id.between(first, last))):
+                pass
+            for _raw in _driver_rows(session, scoring_query().where(Account.id.between(first, last))):
+                pass
+            calls = select(Contact.at).where(
+                Contact.account_pk.between(first, last), Contact.channel == Channel.CALL, Contact.at >= since
+            )
+            for _row in _core_rows(session, calls):
+                pass
 
     ids = list(session.scalars(select(Account.id).order_by(Account.id)))
     return skipped.unreadable(ids, read, lambda pk: _account_ref_of(session, pk, ""))
@@ -328,7 +472,7 @@ def _candidates(
     int 0-100 like it, so the scorer's memo still holds a hundred values at most); a segment's score
     band reads the score in use."""
     zone = settings.zone
-    thresholds: dict[str, Decimal] = {}
+    thresholds: dict[str, Decimal] = {}  # in ten-thousandths, as the balances are read
     strategy = strategy_in_force(session, settings)
     grace = settings.promise_grace_days
     # One scorer per treatment, each memoising its parts (the shipped strategy has one).
@@ -341,56 +485,69 @@ def _candidates(
         None if strategy.trivial else DayTreatments(strategy, today, challengers_drawn(session, strategy))
     )
 
-    def candidate(row: Row[*tuple[Any, ...]]) -> CandidateFields | None:
-        # In facts_query()'s order; the account id and the promised amount are for reasons() only.
-        (pk, _account_id, currency, balance, original_amount, due_date, assigned_to, language, risk_score,
-         last_contact_at, last_conversation_at, callback_on, _promise_amount, promise_due, status,
-         hold_reason, product) = row  # fmt: skip
-        blocked = _blocked(pk, status, hold_reason, calls, today)
+    decode = StoredValues(session.connection().dialect, zone)
+    dates, local_day_of = decode.dates, decode.local_day
+    units = MONEY_UNITS
+    strings: dict[str | None, str | None] = {}  # agents' ids and languages: a few hundred
+    shared = strings.setdefault
+    calls_of = calls.get
+
+    def candidate(row: tuple[Any, ...]) -> CandidateFields | None:
+        # In scoring_query()'s order: money in ten-thousandths, dates and instants as stored.
+        (pk, _account_id, currency, balance, original_amount, due_raw, assigned_to, language, risk_score,
+         last_contact_at, last_conversation_at, callback_raw, promise_raw, status, hold_reason, product) = row  # fmt: skip
+        # Held, or a call today would break the call rules. Written out rather than in a function
+        # of its own (and a missing instant not looked up): on a million rows, calls of Python
+        # functions are much of the time left.
+        blocked = hold_block(status, hold_reason)
+        if blocked is None and (history := calls_of(pk)) is not None:
+            blocked = call_block(history, today)
         if blocked is not None:
             left_off[blocked.rule] += 1
             return None
-        last_contact_on = _local_day(last_contact_at, zone)
+        due_date = dates[due_raw]
+        assert due_date is not None  # a NOT NULL column
+        last_contact_on = None if last_contact_at is None else local_day_of(last_contact_at)
         score_in_use = risk_score if learned is None else learned.get(pk, risk_score)
         scorer = only
         if treatments is not None:
-            treatment = treatments.treatment(pk, due_date, balance, currency, score_in_use, language, product)
+            amount = Decimal(balance).scaleb(-MONEY_SCALE)
+            treatment = treatments.treatment(pk, due_date, amount, currency, score_in_use, language, product)
             if treatment.cadence_days and too_soon(treatment, last_contact_on, today):
                 left_off[CADENCE_RULE] += 1
                 return None
             scorer = scorers[treatment.name]
         threshold = thresholds.get(currency) or thresholds.setdefault(
-            currency, settings.high_value_for(currency)
+            currency, settings.high_value_for(currency) * units
         )
-        points = scorer.score(
+        points = scorer.score_units(
             balance,
             original_amount,
+            units,
             due_date,
-            promise_due,
-            callback_on,
+            dates[promise_raw],
+            dates[callback_raw],
             last_contact_on,
-            _local_day(last_conversation_at, zone),
+            None if last_conversation_at is None else local_day_of(last_conversation_at),
             score_in_use,
         )
-        # A plain tuple, not a Candidate: see CandidateFields.
-        return (pk, points, assigned_to, language, balance >= threshold)
+        # A plain tuple, not a Candidate: see CandidateFields. The driver gives each row its own
+        # copy of the agent's id and the language: one shared string each holds a million rows
+        # in about 100 MB less.
+        return (
+            pk,
+            points,
+            shared(assigned_to, assigned_to),
+            shared(language, language),
+            balance >= threshold,
+        )
 
-    query = facts_query(product=treatments is not None and treatments.chooser.by_product)
+    query = scoring_query(product=treatments is not None and treatments.chooser.by_product)
     if leaving_out:
         query = query.where(Account.id.not_in(leaving_out))
-    return skipped.each(_core_rows(session, query), candidate, account_ref)
+    return skipped.each(_driver_rows(session, query), candidate, account_ref)
 
 
-def account_ref(row: Row[*tuple[Any, ...]]) -> RowRef:
-    """A facts_query() row as a skipped row: its account id."""
+def account_ref(row: Row[*tuple[Any, ...]] | tuple[Any, ...]) -> RowRef:
+    """A facts_query() or scoring_query() row as a skipped row: its account id."""
     return RowRef(f"account {row[1]}", row[1])
-
-
-def _blocked(
-    pk: int, status: str, hold_reason: str | None, calls: dict[int, ContactHistory], today: date
-) -> ContactBlock | None:
-    held = hold_block(status, hold_reason)
-    if held is not None:
-        return held
-    history = calls.get(pk)
-    return call_block(history, today) if history is not None else None

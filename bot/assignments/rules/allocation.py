@@ -97,13 +97,18 @@ _SCORE = itemgetter(1)
 
 
 def allocate(candidates: Iterable[CandidateFields], agents: Sequence[AgentSlot]) -> Allocation:
-    """Candidates may come as Candidates or as plain tuples of their fields; the lists hold Candidates."""
+    """Candidates may come as Candidates or as plain tuples of their fields; the lists hold Candidates.
+
+    The same allocation as taking every candidate in rank order (each to its owner while they have
+    room, the rest spread), without ranking a million of them: each owner keeps the best of their
+    own, and the agents' room left takes only the best of the pool (tests/allocation_reference.py
+    is that plain way, and the tests hold the two to the same plans)."""
     working = {agent.slack_user_id: agent for agent in agents if agent.capacity > 0}
     allocation = Allocation(lists={agent_id: [] for agent_id in working})
     # With nobody at work allowed high value, keeping high-value accounts with their owners comes
     # first, exactly like any other account: the fallback is continuity, not what is left over.
     seniors = any(agent.takes_high_value for agent in working.values())
-    pool = _keep_with_owners(_ranked(candidates), working, allocation, seniors=seniors)
+    pool = _keep_with_owners(candidates, working, allocation, seniors=seniors)
     _spread(pool, working, allocation)
     for ranked in allocation.lists.values():
         ranked.sort(key=_rank)
@@ -115,27 +120,33 @@ def allocate(candidates: Iterable[CandidateFields], agents: Sequence[AgentSlot])
 
 
 def _keep_with_owners(
-    ranked: list[CandidateFields], working: dict[str, AgentSlot], allocation: Allocation, *, seniors: bool
+    candidates: Iterable[CandidateFields],
+    working: dict[str, AgentSlot],
+    allocation: Allocation,
+    *,
+    seniors: bool,
 ) -> list[CandidateFields]:
-    """Continuity: an account stays with its agent while they are here and have room. Taken in
-    rank order, so each agent keeps their best accounts, and the rest, the pool, stays ranked.
-    While someone allowed high value is at work, a high-value account of an agent who is not
-    goes to the pool, to reach them."""
+    """Continuity: an account stays with its agent while they are here and have room, the best
+    first, so each agent keeps their best accounts; the rest is the pool, in no order. While
+    someone allowed high value is at work, a high-value account of an agent who is not goes to the
+    pool, to reach them."""
     pool: list[CandidateFields] = []
-    lists = allocation.lists
-    for candidate in ranked:
-        pk, _score, assigned_to, _language, high_value = candidate
-        owner = working.get(assigned_to or "")
-        if (
-            owner is not None
-            and (owner.takes_high_value or not high_value or not seniors)
-            and len(mine := lists[owner.slack_user_id]) < owner.capacity
-        ):
-            mine.append(Candidate._make(candidate))
-            if high_value and not owner.takes_high_value:
-                allocation.high_value_without_senior.append(pk)
+    theirs: dict[str, list[CandidateFields]] = {agent_id: [] for agent_id in working}
+    for candidate in candidates:
+        owner = working.get(candidate[2] or "")
+        if owner is not None and (owner.takes_high_value or not candidate[4] or not seniors):
+            theirs[owner.slack_user_id].append(candidate)
         else:
             pool.append(candidate)
+    for agent_id, mine in theirs.items():
+        owner = working[agent_id]
+        ranked = _ranked(mine)
+        pool += ranked[owner.capacity :]
+        allocation.lists[agent_id] = [Candidate._make(candidate) for candidate in ranked[: owner.capacity]]
+        if not owner.takes_high_value:
+            allocation.high_value_without_senior += [
+                pk for pk, _s, _a, _l, hv in ranked[: owner.capacity] if hv
+            ]
     return pool
 
 
@@ -200,17 +211,29 @@ class _Loads:
 
 
 def _spread(pool: list[CandidateFields], working: dict[str, AgentSlot], allocation: Allocation) -> None:
+    """The pool to the agents with room, best first, until nobody has room: only the best `room`
+    of the pool can be taken (every take succeeds while anyone has room), so only those are ranked."""
     loads = _Loads(working, allocation)
-    for position, fields in enumerate(pool):
+    room = sum(agent.capacity - len(allocation.lists[agent_id]) for agent_id, agent in working.items())
+    best = _ranked(_best(pool, room))[:room] if room > 0 else []
+    taken: set[int] = set()
+    for fields in best:
         if not loads.anyone_has_room():
-            rest = pool[position:]
-            allocation.beyond_capacity += len(rest)
-            allocation.high_value_left_off += [pk for pk, _s, _a, _l, high_value in rest if high_value]
-            return
+            break
         candidate = Candidate._make(fields)
         if loads.take(candidate):
+            taken.add(candidate.pk)
             continue
         # Unreachable while anyone has room (high value falls back to anyone), kept as a count.
-        allocation.beyond_capacity += 1
-        if candidate.high_value:
-            allocation.high_value_left_off.append(candidate.pk)
+    allocation.beyond_capacity += len(pool) - len(taken)
+    left = _ranked([fields for fields in pool if fields[4] and fields[0] not in taken])
+    allocation.high_value_left_off += [pk for pk, _s, _a, _l, _hv in left]
+
+
+def _best(pool: list[CandidateFields], room: int) -> list[CandidateFields]:
+    """The pool's accounts that may be among its `room` best: those scoring at least the
+    `room`-th highest score (all of them when they are fewer), ties included."""
+    if len(pool) <= room:
+        return pool
+    cut = heapq.nlargest(room, map(_SCORE, pool))[-1]
+    return [fields for fields in pool if fields[1] >= cut]

@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from math import log10
 from typing import NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -156,6 +157,41 @@ class DayScorer:
             )
         )
 
+    def score_units(
+        self,
+        balance: int,
+        original_amount: int | None,
+        units: int,
+        due_date: date,
+        promise_due: date | None,
+        callback_on: date | None,
+        last_contact_on: date | None,
+        last_conversation_on: date | None,
+        risk_score: int | None,
+    ) -> float:
+        """score() with the amounts as whole numbers of 1/`units` (the database's ten-thousandths,
+        storage.types.money_units), so that a million accounts are scored without a Decimal each.
+        The same floats as score(): `balance / units` is the correctly rounded float of the amount,
+        as float(Decimal) is; the near-payoff comparison is exact in any one scale; and the parts
+        are added left to right in score()'s order, as sum() adds floats on Python 3.11."""
+        weights = self.weights
+        # _balance_points and _near_payoff_points written out (a million calls fewer each); the
+        # balance of a listed account is above 0, and `units` makes it the amount's float.
+        return (
+            weights.balance * log10(1 + max(0.0, balance / units))
+            + self.aging[due_date]
+            + self.promise[promise_due]
+            + self.callback[callback_on]
+            + self.no_contact[last_contact_on]
+            + self.no_conversation[last_conversation_on]
+            + (
+                weights.near_payoff
+                if original_amount and original_amount > 0 and balance <= original_amount * NEAR_PAYOFF_SHARE
+                else 0.0
+            )
+            + self.propensity[risk_score]
+        )
+
 
 def reasons(
     facts: AccountFacts,
@@ -198,7 +234,7 @@ def reasons_now(
     return tuple(reasons(facts, today, weights, grace_days, propensity_words=propensity_words))
 
 
-def _balance_points(balance: Decimal, weights: ScoreWeights) -> float:
+def _balance_points(balance: Decimal | float, weights: ScoreWeights) -> float:
     # log10: $10,000 should outrank $1,000, but not ten times over.
     return weights.balance * math.log10(1 + max(0.0, float(balance)))
 
@@ -235,7 +271,10 @@ def _days_capped(since: date | None, today: date, cap: int) -> int:
     return cap if since is None else min(max((today - since).days, 0), cap)
 
 
-def _near_payoff_points(balance: Decimal, original: Decimal | None, weights: ScoreWeights) -> float:
+def _near_payoff_points(
+    balance: Decimal | int, original: Decimal | int | None, weights: ScoreWeights
+) -> float:
+    # Exact with Decimals, and with both amounts as whole numbers of one unit (score_units).
     near = original and original > 0 and balance <= original * NEAR_PAYOFF_SHARE
     return weights.near_payoff if near else 0.0
 
