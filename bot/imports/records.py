@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -76,14 +76,17 @@ T = TypeVar("T")
 
 # What an agents file may set: its columns but the key, from the one list of them (bot.imports.rules).
 _AGENT_FIELDS = tuple(name for name in COLUMNS[ImportKind.AGENTS].all if name != "slack_user_id")
-_ACCOUNT_REQUIRED_FIELDS = ("customer_name", "balance", "currency", "due_date")
-_ACCOUNT_OPTIONAL_FIELDS = (
-    "customer_id", "phone", "email", "customer_timezone", "language", "original_amount",
-    "last_payment_date", "last_payment_amount", "assigned_to", "risk_score",
-    "address_line1", "address_line2", "city", "region", "postal_code", "country",
-    "itemization_date", "itemization_amount", "interest_since", "fees_since",
-)  # fmt: skip
+# What an accounts file may set, from the one list of its columns (bot.imports.rules): the required
+# ones always, an optional one when the file (or the API item) has it. The key is the row's identity
+# and `status` is resolved against the bot's own (see resolved_status), so neither is copied as is.
+_ACCOUNT_REQUIRED_FIELDS = tuple(
+    name for name in COLUMNS[ImportKind.ACCOUNTS].required if name != "account_id"
+)
+_ACCOUNT_OPTIONAL_FIELDS = tuple(name for name in COLUMNS[ImportKind.ACCOUNTS].optional if name != "status")
 _ACCOUNT_FIELDS = _ACCOUNT_REQUIRED_FIELDS + _ACCOUNT_OPTIONAL_FIELDS
+# Read back for every recorded account, in this order: the columns an import compares.
+_ACCOUNT_COMPARED = ("id", "account_id", *_ACCOUNT_FIELDS, "status", "hold_reason")
+_AT = {name: position for position, name in enumerate(_ACCOUNT_COMPARED)}
 
 
 Importer = Callable[[Session, CsvFile, ImportOptions, Progress], ImportSummary]
@@ -107,7 +110,8 @@ def import_agents(
             new = {**values, "active": True, "created_at": options.now, "updated_at": options.now}
             writer.create(new, writer.audit_row("agent", "import.created", row.slack_user_id, None, values))
         else:
-            writer.change(old, {name: values[name] for name in fields}, "agent", row.slack_user_id)
+            target = {name: values[name] for name in fields}
+            writer.change(old, target, "agent", row.slack_user_id, pk=old["id"])
     return writer.finish(checked.bad)
 
 
@@ -120,17 +124,18 @@ def import_accounts(
     """Create new accounts and update changed ones by account key. Payments, contacts and promises are
     never touched; optional columns the file leaves out keep their recorded values."""
     table = table_of(Account)
-    # One query for the whole portfolio, only the columns an import compares.
-    compared = ("id", "account_id", "account_key", *_ACCOUNT_FIELDS, "status", "hold_reason")
-    query = select(*(table.c[name] for name in compared))
-    existing = {row.account_key: row._mapping for row in session.execute(query)}
+    # One query for the whole portfolio, only the columns an import compares, kept as plain tuples:
+    # a re-imported portfolio is mostly rows compared and found unchanged.
+    query = select(table.c.account_key, *(table.c[name] for name in _ACCOUNT_COMPARED))
+    existing: dict[str, tuple[Any, ...]] = {key: tuple(rest) for key, *rest in session.execute(query)}
     # Removed members keep their roster row for the history, but are given no account.
     roster = {
         member.slack_user_id
         for member in session.execute(select(Agent.slack_user_id, Agent.role, Agent.active))
         if may_be_given_accounts(member.role, member.active)
     }
-    currencies = {key: str(row["currency"]) for key, row in existing.items()}
+    at_currency = _AT["currency"]
+    currencies = {key: str(old[at_currency]) for key, old in existing.items()}
     records = _counted(csv_file.records, progress, "checking accounts")
     today = options.now.astimezone(options.zone).date()
     checked = check_accounts(records, roster=roster, currencies=currencies, today=today)
@@ -138,11 +143,8 @@ def import_accounts(
     own_columns = {record.line: record.columns for record in csv_file.records if record.columns is not None}
     writer = _Writer(session, table, ImportKind.ACCOUNTS, options.now, options.actor)
     outcomes = [ItemOutcome(bad.line, ItemResult.REFUSED, bad.reason) for bad in checked.bad]
+    fields_for = _FieldsFor()
     for line, row in _counted(checked.rows, progress, "writing accounts"):
-        columns = own_columns.get(line, csv_file.columns)
-        fields = _ACCOUNT_REQUIRED_FIELDS + tuple(
-            name for name in _ACCOUNT_OPTIONAL_FIELDS if name in columns
-        )
         old = existing.get(row.key)
         if old is None:
             new = _new_account(row, options.now)
@@ -150,33 +152,55 @@ def import_accounts(
             created = writer.audit_row("account", "import.created", row.account_id, None, after)
             writer.create(new, created)
             outcomes.append(ItemOutcome(line, ItemResult.CREATED))
-        else:
-            changed = writer.change(old, _account_target(old, row, fields), "account", str(old["account_id"]))
-            outcomes.append(ItemOutcome(line, ItemResult.UPDATED if changed else ItemResult.UNCHANGED))
+            continue
+        fields, positions = fields_for(own_columns.get(line, csv_file.columns))
+        values = tuple(_db_value(getattr(row, name)) for name in fields)
+        status = _db_value(resolved_status(str(old[_AT["status"]]), row))
+        # A hold's reason belongs to the hold: it goes when the file moves the account off hold.
+        hold_reason = old[_AT["hold_reason"]] if status == AccountStatus.ON_HOLD else None
+        if (
+            values == tuple(old[position] for position in positions)
+            and status == old[_AT["status"]]
+            and hold_reason == old[_AT["hold_reason"]]
+        ):
+            writer.unchanged += 1
+            outcomes.append(ItemOutcome(line, ItemResult.UNCHANGED))
+            continue
+        target = dict(zip(fields, values, strict=True)) | {"status": status, "hold_reason": hold_reason}
+        before = {name: old[_AT[name]] for name in target}
+        writer.change(before, target, "account", str(old[_AT["account_id"]]), pk=old[_AT["id"]])
+        outcomes.append(ItemOutcome(line, ItemResult.UPDATED))
     summary = writer.finish(checked.bad)
     return replace(summary, outcomes=tuple(sorted(outcomes, key=lambda outcome: outcome.line)))
 
 
+class _FieldsFor:
+    """The fields a row sets (the required ones and the optional columns its file or item has) and
+    where each sits among the compared columns; worked out once per set of columns, not per row."""
+
+    def __init__(self) -> None:
+        self._known: dict[frozenset[str], tuple[tuple[str, ...], tuple[int, ...]]] = {}
+
+    def __call__(self, columns: frozenset[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        known = self._known.get(columns)
+        if known is None:
+            fields = _ACCOUNT_REQUIRED_FIELDS + tuple(
+                name for name in _ACCOUNT_OPTIONAL_FIELDS if name in columns
+            )
+            known = self._known[columns] = (fields, tuple(_AT[name] for name in fields))
+        return known
+
+
 def _new_account(row: AccountRow, now: datetime) -> dict[str, Any]:
-    values = _db_values(
-        {name: getattr(row, name) for name in _ACCOUNT_FIELDS} | {"status": resolved_status(None, row)}
-    )
+    values = {name: _db_value(getattr(row, name)) for name in _ACCOUNT_FIELDS}
     return values | {
+        "status": _db_value(resolved_status(None, row)),
         "account_id": row.account_id,
         "account_key": row.key,
         "hold_reason": None,
         "created_at": now,
         "updated_at": now,
     }
-
-
-def _account_target(old: RowMapping, row: AccountRow, fields: Sequence[str]) -> dict[str, Any]:
-    """What `fields` (the columns the file has), the status and the hold reason become."""
-    status = resolved_status(str(old["status"]), row)
-    # A hold's reason belongs to the hold: it goes when the file moves the account off hold.
-    hold_reason = old["hold_reason"] if status == AccountStatus.ON_HOLD else None
-    values = _db_values({name: getattr(row, name) for name in fields} | {"status": status})
-    return values | {"hold_reason": hold_reason}
 
 
 # --- Payments --------------------------------------------------------------------------------------
@@ -414,7 +438,7 @@ class _Writer:
         self._now = now
         self._actor = actor
         self._inserts: list[dict[str, Any]] = []
-        self._updates: list[dict[str, Any]] = []
+        self._updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         self._audits: list[dict[str, Any]] = []
         self.created = self.updated = self.unchanged = self.skipped_duplicate = 0
 
@@ -425,16 +449,18 @@ class _Writer:
             self.audit(audit_row)
         self._flush_full()
 
-    def change(self, old: RowMapping, target: dict[str, Any], entity: str, key: str) -> bool:
-        """Update `old` to `target` when any value differs; the audit row holds only what changed.
-        Whether anything did."""
+    def change(
+        self, old: Mapping[str, Any], target: dict[str, Any], entity: str, key: str, *, pk: int
+    ) -> bool:
+        """Update row `pk` from `old` to `target` when any value differs; the audit row holds only
+        what changed. Whether anything did."""
         changed = [name for name, value in target.items() if old[name] != value]
         if not changed:
             self.unchanged += 1
             return False
         self.updated += 1
-        # Every update of one file sets the same columns, so they share one executemany statement.
-        self._updates.append({**target, "updated_at": self._now, "pk": old["id"]})
+        # The updates that set the same columns (every row of a file) share one executemany statement.
+        self._updates.setdefault(tuple(target), []).append({**target, "updated_at": self._now, "pk": pk})
         before = {name: old[name] for name in changed}
         after = {name: target[name] for name in changed}
         self.audit(self.audit_row(entity, "import.updated", key, before, after))
@@ -475,18 +501,18 @@ class _Writer:
         )
 
     def _flush_full(self) -> None:
-        if max(len(self._inserts), len(self._updates), len(self._audits)) >= BATCH:
+        if len(self._inserts) >= BATCH or len(self._audits) >= BATCH:
             self._flush()
 
     def _flush(self) -> None:
         if self._inserts:
             self._session.execute(insert(self._table), self._inserts)
-        if self._updates:
+        for updates in self._updates.values():
             statement = update(self._table).where(self._table.c.id == bindparam("pk"))
-            self._session.execute(statement, self._updates)
+            self._session.execute(statement, updates)
         if self._audits:
             self._session.execute(insert(table_of(AuditEntry)), self._audits)
-        self._inserts, self._updates, self._audits = [], [], []
+        self._inserts, self._updates, self._audits = [], {}, []
 
 
 def _refuse_bad_rows(checked: Checked[RowT], options: ImportOptions) -> None:
@@ -495,8 +521,12 @@ def _refuse_bad_rows(checked: Checked[RowT], options: ImportOptions) -> None:
 
 
 def _db_values(values: Mapping[str, object]) -> dict[str, Any]:
+    return {name: _db_value(value) for name, value in values.items()}
+
+
+def _db_value(value: object) -> Any:
     # Enum members go in as their plain text: drivers may adapt an Enum by its name, not its value.
-    return {name: value.value if isinstance(value, Enum) else value for name, value in values.items()}
+    return value.value if isinstance(value, Enum) else value
 
 
 def _account_keys(records: Iterable[Record]) -> list[str]:

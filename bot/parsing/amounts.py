@@ -28,6 +28,10 @@ _NUMBER = re.compile(r"[0-9]+(?:[., ][0-9]+)*")
 _SYMBOLS_LONGEST_FIRST = sorted(SYMBOLS, key=len, reverse=True)
 _CODE_PREFIX = re.compile(r"([A-Za-z]{3})(?![A-Za-z])")
 _CODE_SUFFIX = re.compile(r"(?<![A-Za-z])([A-Za-z]{3})\Z")
+# No symbol or code begins or ends with a digit, so text with a digit at both ends has no marker to
+# look for: most amounts in a file, where the search for one was a third of the parsing time.
+_ASCII_DIGITS = frozenset("0123456789")
+assert not any(symbol[0] in _ASCII_DIGITS or symbol[-1] in _ASCII_DIGITS for symbol in SYMBOLS)
 
 
 def parse_amount(text: str, currency: str) -> Decimal:
@@ -63,6 +67,8 @@ def _strip_minus(text: str) -> tuple[bool, str]:
 
 def _split_markers(text: str) -> tuple[str | None, str, str | None]:
     """Take a currency symbol or ISO code off either end: (prefix, number, suffix)."""
+    if text[:1] in _ASCII_DIGITS and text[-1:] in _ASCII_DIGITS:
+        return None, _SPACES.sub(" ", text), None
     prefix = next((s for s in _SYMBOLS_LONGEST_FIRST if text[: len(s)].upper() == s), None)
     if prefix is None and (match := _CODE_PREFIX.match(text)):
         prefix = match.group(1)
