@@ -957,4 +957,7 @@ def test_items_that_set_different_fields_are_each_updated_with_their_own(cli: Cl
         Decimal("1000"),
         "+1 555 0199",
     )
-    assert (account(ledger, "EU-77").balance, account(ledger, "EU-77").assigned_to) == (Decimal("30"), "U0SUPER1")
+    assert (account(ledger, "EU-77").balance, account(ledger, "EU-77").assigned_to) == (
+        Decimal("30"),
+        "U0SUPER1",
+    )
