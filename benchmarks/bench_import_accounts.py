@@ -92,7 +92,7 @@ def main() -> int:
         checkouts = [("this", Path(__file__).resolve().parents[1])]
         if args.compare:
             checkouts.append(("compared", Path(args.compare).resolve()))
-        timings: dict[tuple[str, str, str], float] = {}
+        timings: dict[tuple[str, str, str], Timing] = {}
         for name, checkout in checkouts:
             print(f"-- {name}: {checkout}")
             database = work / f"bench-{name}.db"
@@ -101,28 +101,34 @@ def main() -> int:
                 with throwaway_postgres(args.postgres, "bench_import", migrate=False) as url:
                     timings |= run_on(url, "PostgreSQL", roster, runs, args.rows, checkout, name)
         if args.compare:
-            for (name, label, attempt), seconds in timings.items():
+            for (name, label, attempt), now in timings.items():
                 if name == "this":
                     was = timings[("compared", label, attempt)]
                     print(
-                        f"ratio {label:<10} {attempt:<11} this/compared {seconds / was:.2f} ({seconds:.2f} s / {was:.2f} s)"
+                        f"ratio {label:<10} {attempt:<11} this/compared: wall {now.seconds / was.seconds:.2f}"
+                        f" ({now.seconds:.2f} s / {was.seconds:.2f} s), CPU {now.cpu_seconds / was.cpu_seconds:.2f}"
+                        f" ({now.cpu_seconds:.2f} s / {was.cpu_seconds:.2f} s)"
                     )
         return 0 if goals_met(timings, args.rows) else 1
 
 
-def goals_met(timings: dict[tuple[str, str, str], float], rows: int) -> bool:
+def goals_met(timings: dict[tuple[str, str, str], Timing], rows: int) -> bool:
     """The goal is for 100,000 rows, start-up included (a fixed cost), so it is judged at that size only."""
     met = True
-    for (name, label, attempt), seconds in timings.items():
+    for (name, label, attempt), timing in timings.items():
         if name != "this" or attempt != "import":
             continue
+        seconds = timing.seconds
         goal = GOAL_SECONDS[label]
         if rows != GOAL_ROWS:
             print(f"goal {label}: {GOAL_ROWS:,} accounts in under {goal:.1f} s: not judged at {rows:,} rows")
             continue
         verdict = "PASS" if seconds < goal else "FAIL"
         met = met and seconds < goal
-        print(f"goal {label}: import {rows:,} accounts in under {goal:.1f} s: {seconds:.2f} s {verdict}")
+        print(
+            f"goal {label}: import {rows:,} accounts in under {goal:.1f} s: {seconds:.2f} s {verdict}"
+            f" (CPU {timing.cpu_seconds:.2f} s)"
+        )
     return met
 
 
@@ -194,26 +200,28 @@ def write_roster(path: Path) -> Path:
 @dataclass(frozen=True)
 class Timing:
     seconds: float
+    cpu_seconds: float
+    """User and system CPU of the import process: what other work on the machine moves least."""
     peak_mb: float
     output: str
 
 
 def run_on(
     url: str, label: str, roster: Path, runs: list[tuple[str, Path]], rows: int, checkout: Path, name: str
-) -> dict[tuple[str, str, str], float]:
+) -> dict[tuple[str, str, str], Timing]:
     env = {**os.environ, "DATABASE_URL": url, "COLLECT_TIMEZONE": "America/New_York"}
     _collect_bot(["db", "upgrade"], env, checkout)
     _collect_bot(["import", "agents", str(roster)], env, checkout)
-    timings: dict[tuple[str, str, str], float] = {}
+    timings: dict[tuple[str, str, str], Timing] = {}
     for attempt, portfolio in runs:
         since = datetime.now(UTC)
         busy = _cpu_pressure()
         timing = _timed(["import", "accounts", str(portfolio)], env, checkout)
         audit_rows, accounts_changed = _written(url, since)
-        timings[(name, label, attempt)] = timing.seconds
+        timings[(name, label, attempt)] = timing
         print(
             f"{label:<10} {attempt:<11} {rows:>9,} rows {timing.seconds:7.2f} s"
-            f" {rows / timing.seconds:>9,.0f} rows/s  peak {timing.peak_mb:6.0f} MB"
+            f" {rows / timing.seconds:>9,.0f} rows/s  CPU {timing.cpu_seconds:6.2f} s  peak {timing.peak_mb:6.0f} MB"
             f"  wrote {audit_rows:,} audit rows, {accounts_changed:,} accounts touched"
             f"  (CPU pressure before: {busy})  | {timing.output}"
         )
@@ -261,7 +269,8 @@ def _timed(arguments: list[str], env: dict[str, str], checkout: Path) -> Timing:
         if child.returncode != 0:
             raise SystemExit(f"{' '.join(arguments)} failed ({child.returncode}):\n{err.read()}")
         # ru_maxrss is in kilobytes on Linux.
-        return Timing(seconds, usage.ru_maxrss / 1024, out.read().strip())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Timing(seconds, cpu, usage.ru_maxrss / 1024, out.read().strip())
 
 
 def _collect_bot(
