@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.exc import DataError
 
 from bot.imports.desk import import_file
 from bot.imports.model import ImportKind, ImportOptions, ItemResult, RowsRejectedError
+from bot.imports.records import insert_rows
 from bot.imports.rules import (
     COLUMNS,
     AccountRow,
@@ -40,7 +42,7 @@ from bot.ledger.records.payments import DuplicatePaymentError, PaymentDetails, r
 from bot.ledger.records.promises import record_promise
 from bot.vocabulary import AccountStatus, Channel, Outcome, PaymentMethod, Role
 from storage.database import Database
-from storage.models import Account, Agent, AuditEntry, Base, Contact, Payment, Promise
+from storage.models import Account, Agent, AuditEntry, Base, Contact, Payment, Promise, table_of
 from wiring.cli.main import main
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -961,3 +963,19 @@ def test_items_that_set_different_fields_are_each_updated_with_their_own(cli: Cl
         Decimal("30"),
         "U0SUPER1",
     )
+
+
+def test_a_value_the_database_cannot_hold_in_a_bulk_insert_is_refused_as_sqlalchemy_refuses_it(
+    ledger: Database,
+) -> None:
+    """Inserts go to the driver (a COPY on PostgreSQL): a refusal still arrives as SQLAlchemy's
+    DataError, which the import turns into "too large or too long to store", nothing written."""
+    if ledger.is_sqlite:
+        pytest.skip("SQLite keeps text of any length")
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    agent = {"slack_user_id": "U" + "X" * 80, "name": "Ana", "role": "agent", "languages": "en"}
+    with pytest.raises(DataError), ledger.transaction() as session:
+        insert_rows(
+            session, table_of(Agent), [agent | {"active": True, "created_at": now, "updated_at": now}]
+        )
+    assert count(ledger, Agent) == 0

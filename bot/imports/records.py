@@ -16,6 +16,7 @@ from operator import attrgetter, itemgetter
 from typing import Any, TypeVar, get_args, get_type_hints
 
 from sqlalchemy import Dialect, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -569,10 +570,18 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
             quote = dialect.identifier_preparer.quote
             target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))})"
             # The driver connection of this session's transaction: the COPY commits or rolls back with it.
+            statement = f"COPY {target} FROM STDIN"
             driver = connection.connection.driver_connection
-            with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:  # type: ignore[union-attr]
-                for value in values:
-                    copy.write_row(value)
+            try:
+                with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                    for value in values:
+                        copy.write_row(value)
+            except dialect.loaded_dbapi.Error as error:
+                # As SQLAlchemy would raise it (a DataError for a value the column cannot hold), so
+                # the import's refusal of an unstorable value is the same either way.
+                raise DBAPIError.instance(
+                    statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect
+                ) from error
         else:
             compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
             order = [names.index(name) for name in compiled.positiontup or ()]
