@@ -14,6 +14,8 @@ from storage.models import Account, AuditEntry, table_of
 
 def json_value(value: object) -> Any:
     """Audit rows are JSON: money as exact strings, dates as ISO."""
+    if value is None or type(value) is str:  # most values, answered before the isinstance tests
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):

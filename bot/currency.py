@@ -52,6 +52,8 @@ def exponent(currency: str) -> int:
     return _EXPONENT_EXCEPTIONS.get(currency.upper(), 2)
 
 
+# Cached: an import asks them for every amount of every row, and the answers never change.
+@lru_cache(maxsize=256)
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-exponent(currency))
 
@@ -61,6 +63,7 @@ def has_valid_precision(amount: Decimal, currency: str) -> bool:
     return amount == amount.quantize(quantum(currency))
 
 
+@lru_cache(maxsize=256)
 def largest_amount(currency: str) -> Decimal:
     """The largest amount of this currency the ledger stores (99,999,999,999,999.99 USD): the money
     columns' limit, to the currency's decimals. Balances, payments, promises, targets and limits alike."""

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.exc import DataError
 
 from bot.imports.desk import import_file
 from bot.imports.model import ImportKind, ImportOptions, ItemResult, RowsRejectedError
+from bot.imports.records import insert_rows
 from bot.imports.rules import (
     COLUMNS,
     AccountRow,
@@ -40,7 +42,7 @@ from bot.ledger.records.payments import DuplicatePaymentError, PaymentDetails, r
 from bot.ledger.records.promises import record_promise
 from bot.vocabulary import AccountStatus, Channel, Outcome, PaymentMethod, Role
 from storage.database import Database
-from storage.models import Account, Agent, AuditEntry, Base, Contact, Payment, Promise
+from storage.models import Account, Agent, AuditEntry, Base, Contact, Payment, Promise, table_of
 from wiring.cli.main import main
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -988,3 +990,44 @@ def test_an_accounts_file_reports_each_rows_outcome_and_audits_under_the_actor_i
             .order_by(AuditEntry.id)
         ).all()
     assert actors[-2:] == ["api:key-1", "api:key-1"]
+
+
+def test_items_that_set_different_fields_are_each_updated_with_their_own(cli: Cli, ledger: Database) -> None:
+    """An API item names its own fields, so one import may update one account's phone and leave
+    another's alone: each update sets only its item's columns."""
+    cli("agents", TEAM)
+    cli("accounts", PORTFOLIO)
+    maria = {"account_id": "ACC-1042", "customer_name": "Maria Silva", "balance": "1000", "currency": "USD"}
+    jean = {"account_id": "EU-77", "customer_name": "Jean Dupont", "balance": "30", "currency": "EUR"}
+    items = [
+        Record(2, maria | {"due_date": "2026-09-01", "phone": "+1 555 0199"}, columns=frozenset({"phone"})),
+        Record(3, jean | {"due_date": "2026-11-01"}, columns=frozenset()),
+    ]
+    csv_file = CsvFile(ImportKind.ACCOUNTS, frozenset(), (), items)
+    options = ImportOptions(now=datetime(2026, 11, 23, tzinfo=UTC), zone=NEW_YORK, grace_days=1)
+    summary = import_file(ledger, csv_file, options)
+    assert (summary.updated, summary.unchanged) == (2, 0)
+    assert (account(ledger, "ACC-1042").balance, account(ledger, "ACC-1042").phone) == (
+        Decimal("1000"),
+        "+1 555 0199",
+    )
+    assert (account(ledger, "EU-77").balance, account(ledger, "EU-77").assigned_to) == (
+        Decimal("30"),
+        "U0SUPER1",
+    )
+
+
+def test_a_value_the_database_cannot_hold_in_a_bulk_insert_is_refused_as_sqlalchemy_refuses_it(
+    ledger: Database,
+) -> None:
+    """Inserts go to the driver (a COPY on PostgreSQL): a refusal still arrives as SQLAlchemy's
+    DataError, which the import turns into "too large or too long to store", nothing written."""
+    if ledger.is_sqlite:
+        pytest.skip("SQLite keeps text of any length")
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    agent = {"slack_user_id": "U" + "X" * 80, "name": "Ana", "role": "agent", "languages": "en"}
+    with pytest.raises(DataError), ledger.transaction() as session:
+        insert_rows(
+            session, table_of(Agent), [agent | {"active": True, "created_at": now, "updated_at": now}]
+        )
+    assert count(ledger, Agent) == 0

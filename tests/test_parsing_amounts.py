@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from bot.currency import exponent, format_money, largest_amount, quantum
 from bot.errors import UserError
 from bot.language.rules import SUPPORTED
-from bot.parsing.amounts import parse_amount
+from bot.parsing.amounts import _to_decimal, parse_amount, quick_decimal
 from storage.types import MAX_MONEY, MONEY_PRECISION, MONEY_SCALE
 
 
@@ -291,3 +291,30 @@ def test_number_like_text_raises_only_user_errors(text: str, currency: str) -> N
     except UserError:
         return
     assert result > 0
+
+
+@given(
+    st.lists(
+        st.sampled_from(["1", "2", "0", "9", "12", "123", "1234", "000", ".", ","]), min_size=1, max_size=9
+    ),
+    st.sampled_from(["USD", "BRL", "EUR", "GBP", "JPY", "KWD"]),
+)
+def test_the_quick_reading_of_common_shapes_is_the_full_one(parts: list[str], currency: str) -> None:
+    """Amounts of the common shapes are read without the full analysis (a portfolio import reads two
+    per row); whatever it reads, the full reading gives the same value."""
+    body = "".join(parts)
+    quick = quick_decimal(body, currency)
+    if quick is not None:
+        assert _to_decimal(body, currency, body) == quick
+
+
+@pytest.mark.parametrize(
+    "body", ["9" * 15 + ".99", "99999999999999.99", "1" + "0" * 14, "1,000,000,000,000,000.00", "0.00"]
+)
+def test_the_quick_reading_leaves_the_largest_amounts_to_the_full_one(body: str) -> None:
+    quick = quick_decimal(body, "USD")
+    try:
+        full: Decimal | None = _to_decimal(body, "USD", body)
+    except UserError:
+        full = None
+    assert quick is None or quick == full

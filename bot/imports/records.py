@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
-from typing import Any, TypeVar
+from operator import attrgetter, itemgetter
+from typing import Any, TypeVar, get_args, get_type_hints
 
-from sqlalchemy import RowMapping, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Dialect, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -76,14 +78,17 @@ T = TypeVar("T")
 
 # What an agents file may set: its columns but the key, from the one list of them (bot.imports.rules).
 _AGENT_FIELDS = tuple(name for name in COLUMNS[ImportKind.AGENTS].all if name != "slack_user_id")
-_ACCOUNT_REQUIRED_FIELDS = ("customer_name", "balance", "currency", "due_date")
-_ACCOUNT_OPTIONAL_FIELDS = (
-    "customer_id", "phone", "email", "customer_timezone", "language", "original_amount",
-    "last_payment_date", "last_payment_amount", "assigned_to", "risk_score",
-    "address_line1", "address_line2", "city", "region", "postal_code", "country",
-    "itemization_date", "itemization_amount", "interest_since", "fees_since", "product",
-)  # fmt: skip
+# What an accounts file may set, from the one list of its columns (bot.imports.rules): the required
+# ones always, an optional one when the file (or the API item) has it. The key is the row's identity
+# and `status` is resolved against the bot's own (see resolved_status), so neither is copied as is.
+_ACCOUNT_REQUIRED_FIELDS = tuple(
+    name for name in COLUMNS[ImportKind.ACCOUNTS].required if name != "account_id"
+)
+_ACCOUNT_OPTIONAL_FIELDS = tuple(name for name in COLUMNS[ImportKind.ACCOUNTS].optional if name != "status")
 _ACCOUNT_FIELDS = _ACCOUNT_REQUIRED_FIELDS + _ACCOUNT_OPTIONAL_FIELDS
+# Read back for every recorded account, in this order: the columns an import compares.
+_ACCOUNT_COMPARED = ("id", "account_id", *_ACCOUNT_FIELDS, "status", "hold_reason")
+_AT = {name: position for position, name in enumerate(_ACCOUNT_COMPARED)}
 
 
 Importer = Callable[[Session, CsvFile, ImportOptions, Progress], ImportSummary]
@@ -107,7 +112,8 @@ def import_agents(
             new = {**values, "active": True, "created_at": options.now, "updated_at": options.now}
             writer.create(new, writer.audit_row("agent", "import.created", row.slack_user_id, None, values))
         else:
-            writer.change(old, {name: values[name] for name in fields}, "agent", row.slack_user_id)
+            target = {name: values[name] for name in fields}
+            writer.change(old, target, "agent", row.slack_user_id, pk=old["id"])
     return writer.finish(checked.bad)
 
 
@@ -120,17 +126,18 @@ def import_accounts(
     """Create new accounts and update changed ones by account key. Payments, contacts and promises are
     never touched; optional columns the file leaves out keep their recorded values."""
     table = table_of(Account)
-    # One query for the whole portfolio, only the columns an import compares.
-    compared = ("id", "account_id", "account_key", *_ACCOUNT_FIELDS, "status", "hold_reason")
-    query = select(*(table.c[name] for name in compared))
-    existing = {row.account_key: row._mapping for row in session.execute(query)}
+    # One query for the whole portfolio, only the columns an import compares, kept as plain tuples:
+    # a re-imported portfolio is mostly rows compared and found unchanged.
+    query = select(table.c.account_key, *(table.c[name] for name in _ACCOUNT_COMPARED))
+    existing: dict[str, tuple[Any, ...]] = {key: tuple(rest) for key, *rest in session.execute(query)}
     # Removed members keep their roster row for the history, but are given no account.
     roster = {
         member.slack_user_id
         for member in session.execute(select(Agent.slack_user_id, Agent.role, Agent.active))
         if may_be_given_accounts(member.role, member.active)
     }
-    currencies = {key: str(row["currency"]) for key, row in existing.items()}
+    at_currency = _AT["currency"]
+    currencies = {key: str(old[at_currency]) for key, old in existing.items()}
     records = _counted(csv_file.records, progress, "checking accounts")
     today = options.now.astimezone(options.zone).date()
     checked = check_accounts(records, roster=roster, currencies=currencies, today=today)
@@ -138,11 +145,8 @@ def import_accounts(
     own_columns = {record.line: record.columns for record in csv_file.records if record.columns is not None}
     writer = _Writer(session, table, ImportKind.ACCOUNTS, options.now, options.actor)
     outcomes = [ItemOutcome(bad.line, ItemResult.REFUSED, bad.reason) for bad in checked.bad]
+    fields_for = _FieldsFor()
     for line, row in _counted(checked.rows, progress, "writing accounts"):
-        columns = own_columns.get(line, csv_file.columns)
-        fields = _ACCOUNT_REQUIRED_FIELDS + tuple(
-            name for name in _ACCOUNT_OPTIONAL_FIELDS if name in columns
-        )
         old = existing.get(row.key)
         if old is None:
             new = _new_account(row, options.now)
@@ -150,33 +154,92 @@ def import_accounts(
             created = writer.audit_row("account", "import.created", row.account_id, None, after)
             writer.create(new, created)
             outcomes.append(ItemOutcome(line, ItemResult.CREATED))
-        else:
-            changed = writer.change(old, _account_target(old, row, fields), "account", str(old["account_id"]))
-            outcomes.append(ItemOutcome(line, ItemResult.UPDATED if changed else ItemResult.UNCHANGED))
+            continue
+        fields = fields_for(own_columns.get(line, csv_file.columns))
+        values = fields.values(row)
+        status = _db_value(resolved_status(str(old[_AT["status"]]), row))
+        # A hold's reason belongs to the hold: it goes when the file moves the account off hold.
+        hold_reason = old[_AT["hold_reason"]] if status == AccountStatus.ON_HOLD else None
+        if (
+            values == fields.of_recorded(old)
+            and status == old[_AT["status"]]
+            and hold_reason == old[_AT["hold_reason"]]
+        ):
+            writer.unchanged += 1
+            outcomes.append(ItemOutcome(line, ItemResult.UNCHANGED))
+            continue
+        target = dict(zip(fields.names, values, strict=True)) | {"status": status, "hold_reason": hold_reason}
+        before = {name: old[_AT[name]] for name in target}
+        writer.change(before, target, "account", str(old[_AT["account_id"]]), pk=old[_AT["id"]])
+        outcomes.append(ItemOutcome(line, ItemResult.UPDATED))
     summary = writer.finish(checked.bad)
     return replace(summary, outcomes=tuple(sorted(outcomes, key=lambda outcome: outcome.line)))
 
 
-def _new_account(row: AccountRow, now: datetime) -> dict[str, Any]:
-    values = _db_values(
-        {name: getattr(row, name) for name in _ACCOUNT_FIELDS} | {"status": resolved_status(None, row)}
+def _enum_fields(row_type: type) -> frozenset[str]:
+    """The fields of a row type that may hold an Enum member, which drivers may store by its name."""
+    return frozenset(
+        name
+        for name, hint in get_type_hints(row_type).items()
+        if any(isinstance(arg, type) and issubclass(arg, Enum) for arg in (hint, *get_args(hint)))
     )
+
+
+# `status` is resolved apart, so today no copied field holds an Enum; one added to the columns might.
+_ACCOUNT_ENUM_FIELDS = tuple(sorted(_enum_fields(AccountRow) & set(_ACCOUNT_FIELDS)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """The fields a row sets, read off the row and off a recorded account's tuple in one C call each."""
+
+    names: tuple[str, ...]
+    of_row: Callable[[AccountRow], tuple[Any, ...]]
+    of_recorded: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+    enums: tuple[int, ...]
+
+    @classmethod
+    def of(cls, names: tuple[str, ...]) -> _Fields:
+        enums = tuple(position for position, name in enumerate(names) if name in _ACCOUNT_ENUM_FIELDS)
+        return cls(names, attrgetter(*names), itemgetter(*(_AT[name] for name in names)), enums)
+
+    def values(self, row: AccountRow) -> tuple[Any, ...]:
+        values = self.of_row(row)
+        if self.enums:
+            values = tuple(_db_value(value) for value in values)
+        return values
+
+
+_NEW_ACCOUNT = _Fields.of(_ACCOUNT_FIELDS)
+
+
+class _FieldsFor:
+    """The fields a row sets: the required ones and the optional columns its file or item has;
+    worked out once per set of columns, not per row."""
+
+    def __init__(self) -> None:
+        self._known: dict[frozenset[str], _Fields] = {}
+
+    def __call__(self, columns: frozenset[str]) -> _Fields:
+        known = self._known.get(columns)
+        if known is None:
+            names = _ACCOUNT_REQUIRED_FIELDS + tuple(
+                name for name in _ACCOUNT_OPTIONAL_FIELDS if name in columns
+            )
+            known = self._known[columns] = _Fields.of(names)
+        return known
+
+
+def _new_account(row: AccountRow, now: datetime) -> dict[str, Any]:
+    values = dict(zip(_NEW_ACCOUNT.names, _NEW_ACCOUNT.values(row), strict=True))
     return values | {
+        "status": _db_value(resolved_status(None, row)),
         "account_id": row.account_id,
         "account_key": row.key,
         "hold_reason": None,
         "created_at": now,
         "updated_at": now,
     }
-
-
-def _account_target(old: RowMapping, row: AccountRow, fields: Sequence[str]) -> dict[str, Any]:
-    """What `fields` (the columns the file has), the status and the hold reason become."""
-    status = resolved_status(str(old["status"]), row)
-    # A hold's reason belongs to the hold: it goes when the file moves the account off hold.
-    hold_reason = old["hold_reason"] if status == AccountStatus.ON_HOLD else None
-    values = _db_values({name: getattr(row, name) for name in fields} | {"status": status})
-    return values | {"hold_reason": hold_reason}
 
 
 # --- Payments --------------------------------------------------------------------------------------
@@ -414,7 +477,7 @@ class _Writer:
         self._now = now
         self._actor = actor
         self._inserts: list[dict[str, Any]] = []
-        self._updates: list[dict[str, Any]] = []
+        self._updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         self._audits: list[dict[str, Any]] = []
         self.created = self.updated = self.unchanged = self.skipped_duplicate = 0
 
@@ -425,16 +488,18 @@ class _Writer:
             self.audit(audit_row)
         self._flush_full()
 
-    def change(self, old: RowMapping, target: dict[str, Any], entity: str, key: str) -> bool:
-        """Update `old` to `target` when any value differs; the audit row holds only what changed.
-        Whether anything did."""
+    def change(
+        self, old: Mapping[Any, Any], target: dict[str, Any], entity: str, key: str, *, pk: int
+    ) -> bool:
+        """Update row `pk` from `old` to `target` when any value differs; the audit row holds only
+        what changed. Whether anything did."""
         changed = [name for name, value in target.items() if old[name] != value]
         if not changed:
             self.unchanged += 1
             return False
         self.updated += 1
-        # Every update of one file sets the same columns, so they share one executemany statement.
-        self._updates.append({**target, "updated_at": self._now, "pk": old["id"]})
+        # The updates that set the same columns (every row of a file) share one executemany statement.
+        self._updates.setdefault(tuple(target), []).append({**target, "updated_at": self._now, "pk": pk})
         before = {name: old[name] for name in changed}
         after = {name: target[name] for name in changed}
         self.audit(self.audit_row(entity, "import.updated", key, before, after))
@@ -475,18 +540,69 @@ class _Writer:
         )
 
     def _flush_full(self) -> None:
-        if max(len(self._inserts), len(self._updates), len(self._audits)) >= BATCH:
+        if len(self._inserts) >= BATCH or len(self._audits) >= BATCH:
             self._flush()
 
     def _flush(self) -> None:
         if self._inserts:
-            self._session.execute(insert(self._table), self._inserts)
-        if self._updates:
+            insert_rows(self._session, self._table, self._inserts)
+        for updates in self._updates.values():
             statement = update(self._table).where(self._table.c.id == bindparam("pk"))
-            self._session.execute(statement, self._updates)
+            self._session.execute(statement, updates)
         if self._audits:
-            self._session.execute(insert(table_of(AuditEntry)), self._audits)
-        self._inserts, self._updates, self._audits = [], [], []
+            insert_rows(self._session, table_of(AuditEntry), self._audits)
+        self._inserts, self._updates, self._audits = [], {}, []
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert `rows` into `table` in the session's transaction, handed to the driver as they are:
+    each value converted by its column's own type (the bind processors SQLAlchemy runs), then one
+    executemany on SQLite and one COPY on PostgreSQL. SQLAlchemy's executemany spent longer building
+    each row's parameters than the database took to store it (a third of a portfolio import)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    by_columns: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(tuple(row), []).append(row)
+    for names, same in by_columns.items():
+        values = _driver_values(table, names, same, dialect)
+        if dialect.name == "postgresql":
+            quote = dialect.identifier_preparer.quote
+            target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))})"
+            # The driver connection of this session's transaction: the COPY commits or rolls back with it.
+            statement = f"COPY {target} FROM STDIN"
+            driver = connection.connection.driver_connection
+            try:
+                with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                    for value in values:
+                        copy.write_row(value)
+            except dialect.loaded_dbapi.Error as error:
+                # As SQLAlchemy would raise it (a DataError for a value the column cannot hold), so
+                # the import's refusal of an unstorable value is the same either way.
+                raise DBAPIError.instance(
+                    statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect
+                ) from error
+        else:
+            compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+            order = [names.index(name) for name in compiled.positiontup or ()]
+            connection.exec_driver_sql(str(compiled), [tuple(value[i] for i in order) for value in values])
+
+
+def _driver_values(
+    table: Table, names: tuple[str, ...], rows: Sequence[Mapping[str, Any]], dialect: Dialect
+) -> list[list[Any]]:
+    processors = [
+        (position, processor)
+        for position, name in enumerate(names)
+        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    values: list[list[Any]] = []
+    for row in rows:
+        value = [row[name] for name in names]
+        for position, processor in processors:
+            value[position] = processor(value[position])
+        values.append(value)
+    return values
 
 
 def _refuse_bad_rows(checked: Checked[RowT], options: ImportOptions) -> None:
@@ -495,8 +611,12 @@ def _refuse_bad_rows(checked: Checked[RowT], options: ImportOptions) -> None:
 
 
 def _db_values(values: Mapping[str, object]) -> dict[str, Any]:
+    return {name: _db_value(value) for name, value in values.items()}
+
+
+def _db_value(value: object) -> Any:
     # Enum members go in as their plain text: drivers may adapt an Enum by its name, not its value.
-    return {name: value.value if isinstance(value, Enum) else value for name, value in values.items()}
+    return value.value if isinstance(value, Enum) else value
 
 
 def _account_keys(records: Iterable[Record]) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.calendar import add_days, add_months
@@ -125,6 +126,7 @@ def check_callback_date(when: date, today: date) -> date:
     )
 
 
+@lru_cache(maxsize=8)  # asked for every row of a portfolio import, always of the same day
 def latest_due_date(today: date) -> date:
     return add_months(today, DUE_DATE_YEARS_AHEAD * 12)
 
