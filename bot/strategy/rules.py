@@ -28,7 +28,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.aging import AgingBucket, aging_bucket
-from bot.assignments.rules.scoring import ScoreWeights
+from bot.assignments.rules.scoring import AccountFacts, ScoreWeights
 from bot.dunning.model import DunningSchedule
 from bot.dunning.rules import ScheduleError, field_path, line_of, read_schedule, yaml_mapping
 from bot.strategy.model import (
@@ -395,6 +395,13 @@ class DayTreatments:
         if segment.challenger is not None and (pk, segment.name) in self.drawn:
             return segment.challenger
         return segment.champion
+
+    def of_account(self, facts: AccountFacts) -> ResolvedTreatment:
+        """treatment() of an account read whole (the worklist's reasons, `/collect mine`)."""
+        return self.treatment(
+            facts.pk, facts.due_date, facts.balance, facts.currency, facts.risk_score, facts.language,
+            facts.product,
+        )  # fmt: skip
 
 
 def too_soon(treatment: ResolvedTreatment, last_contact_on: date | None, today: date) -> bool:

@@ -159,15 +159,7 @@ def _lines_with_reasons(
             facts = facts._replace(risk_score=learned.scores[facts.pk])
             said = explain(learned.model, row)
         # Each account's reasons are worded with its treatment's weights, as it was scored.
-        treatment = treatments.treatment(
-            facts.pk,
-            facts.due_date,
-            facts.balance,
-            facts.currency,
-            facts.risk_score,
-            facts.language,
-            facts.product,
-        )
+        treatment = treatments.of_account(facts)
         with speaking(locales[agent]):
             why = reasons(facts, plan.work_date, treatment.weights, grace, propensity_words=said)
             if treatment.channels:

@@ -72,9 +72,8 @@ def facts_query(*, product: bool = False) -> Select[*tuple[Any, ...]]:
     product last. The morning's read of the whole portfolio asks for the product only when a
     strategy rule reads it (`product=False`: a NULL in its place, which costs the database
     nothing and keeps the row's shape)."""
-    promise = _open_promises()
-    return (
-        select(
+    return _open_accounts(
+        lambda promise: (
             Account.id,
             Account.account_id,
             Account.currency,
@@ -93,8 +92,6 @@ def facts_query(*, product: bool = False) -> Select[*tuple[Any, ...]]:
             Account.hold_reason,
             Account.product if product else null().label("product"),
         )
-        .outerjoin(promise, promise.c.account_pk == Account.id)
-        .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
     )
 
 
@@ -103,9 +100,8 @@ def scoring_query(*, product: bool = False) -> Select[*tuple[Any, ...]]:
     them, with money as whole ten-thousandths (storage.types.money_units): read raw through the
     driver, a million rows at a time, without a Decimal or a datetime built per value. The product
     last, read only when a strategy rule reads it (as in facts_query())."""
-    promise = _open_promises()
-    return (
-        select(
+    return _open_accounts(
+        lambda promise: (
             Account.id,
             Account.account_id,
             Account.currency,
@@ -123,6 +119,14 @@ def scoring_query(*, product: bool = False) -> Select[*tuple[Any, ...]]:
             Account.hold_reason,
             Account.product if product else null().label("product"),
         )
+    )
+
+
+def _open_accounts(columns: Callable[[Subquery], tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """The open accounts owing something, each with its open promise (if any) as `promise`."""
+    promise = _open_promises()
+    return (
+        select(*columns(promise))
         .outerjoin(promise, promise.c.account_pk == Account.id)
         .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
     )

@@ -119,19 +119,7 @@ def worklist_for(
                 model, rows_now = learned
                 facts = facts._replace(risk_score=percent(probability(model, rows_now[facts.pk])))
                 said = explain(model, rows_now[facts.pk])
-            treatment = (
-                treatments.treatment(
-                    facts.pk,
-                    facts.due_date,
-                    facts.balance,
-                    facts.currency,
-                    facts.risk_score,
-                    facts.language,
-                    facts.product,
-                )
-                if treatments is not None and facts is not None
-                else None
-            )
+            treatment = treatments.of_account(facts) if treatments is not None and facts is not None else None
             why = reasons_now(
                 facts, day, treatment.weights if treatment else weights, grace_days, propensity_words=said
             )
