@@ -7,11 +7,11 @@ changed by a later portfolio import are taken as they are now)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, text
@@ -53,6 +53,7 @@ from storage.types import money_sum
 
 ZERO = Decimal(0)
 WINS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -735,6 +736,14 @@ def lines_over_days(
     payments = _payments(session, union, skipped, asked)
     promises = _promise_facts(session, union, asked)
 
+    # Each window counts only its own agents' rows: eight new agents' running weeks read one
+    # agent's rows each, not everyone's eight times.
+    attempts_of = _by_agent(attempts, lambda row: row[0])
+    payments_of = _by_agent(payments, lambda pair: pair[1].agent)
+    promises_of = _by_agent(promises, lambda row: row.made_by)
+    refused_of = _by_agent(refused, lambda row: row[0])
+    opened_of = _by_agent(opened, lambda row: row[0] or "")
+
     found: dict[Window, WindowLines] = {}
     for window, scope in scopes.items():
         period, end = scope.period, scope.until
@@ -742,15 +751,18 @@ def lines_over_days(
         def inside(at: datetime, period: kpi.Period = period, end: datetime = end) -> bool:
             return period.start <= at < end
 
-        tallied = Counter((a, ch, o) for a, ch, o, at in attempts if inside(at))
+        whom = window.agents
+        tallied = Counter((a, ch, o) for a, ch, o, at in _of(attempts_of, whom) if inside(at))
         tallies = [kpi.ContactTally(a, ch, o, n) for (a, ch, o), n in tallied.items()]
         by_agent = kpi.tallied_attempts_by_agent(tallies)
         rates = kpi.tallied_rpc_rate_by_agent(tallies)
-        facts = _window_promises(promises, scope, skipped)
+        facts = _window_promises(_of(promises_of, whom), scope, skipped)
         counts = kpi.promise_counts_by_agent(facts, period, scope.grace_days, zone, now=end)
-        collected = kpi.collected_by_agent([f for _r, f in payments if inside(f.received_at)], period)
-        breaches = Counter(actor for actor, at in refused if inside(at))
-        complained = Counter(agent or "" for agent, at in opened if inside(at))
+        collected = kpi.collected_by_agent(
+            [f for _r, f in _of(payments_of, whom) if inside(f.received_at)], period
+        )
+        breaches = Counter(actor for actor, at in _of(refused_of, whom) if inside(at))
+        complained = Counter(agent or "" for agent, at in _of(opened_of, whom) if inside(at))
         lines = {}
         for agent in roster.values():
             agent_id = agent.slack_user_id
@@ -770,6 +782,20 @@ def lines_over_days(
             )
         found[window] = WindowLines(period.start, end, end == period.end, lines)
     return found
+
+
+def _by_agent(rows: Iterable[T], agent: Callable[[T], str | None]) -> dict[str | None, list[T]]:
+    grouped: dict[str | None, list[T]] = {}
+    for row in rows:
+        grouped.setdefault(agent(row), []).append(row)
+    return grouped
+
+
+def _of(grouped: dict[str | None, list[T]], agents: frozenset[str] | None) -> list[T]:
+    """The rows of the agents given (of everyone: None)."""
+    if agents is None:
+        return [row for rows in grouped.values() for row in rows]
+    return [row for agent in sorted(agents) for row in grouped.get(agent, [])]
 
 
 def _promise_facts(session: Session, scope: Scope, agents: Sequence[str] | None) -> list[Row[Any]]:
