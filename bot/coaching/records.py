@@ -58,7 +58,9 @@ def ramp_up(
     when the ledger goes back to their first week ("history"), else the team's median over the same
     days ("current"). With `memory` (the Home's), the weeks already over are read once a day."""
     zone = settings.zone
-    roster = [a for a in session.scalars(select(Agent).order_by(Agent.created_at)) if is_front_line(a.role)]
+    # Columns, not entities: the Home reads the whole roster at every refresh.
+    members = select(Agent.slack_user_id, Agent.name, Agent.role, Agent.created_at, Agent.active)
+    roster = [a for a in session.execute(members.order_by(Agent.created_at)) if is_front_line(a.role)]
     start_of = {a.slack_user_id: a.created_at.astimezone(zone).date() for a in roster}
     cutoff = today - timedelta(weeks=RAMP_UP_WEEKS)
     new = [a for a in roster if a.active and start_of[a.slack_user_id] > cutoff]
