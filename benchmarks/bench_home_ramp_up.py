@@ -135,6 +135,7 @@ def main() -> int:
     parser.add_argument("--sqlite", metavar="PATH", help="the cached ledger (default in /tmp, by size)")
     parser.add_argument("--postgres", metavar="URL", help="also on PostgreSQL, in a scratch database")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL scratch database")
+    parser.add_argument("--name", help="the scratch database's name (one of your own on a shared server)")
     args = parser.parse_args()
     spec = LedgerSpec(
         accounts=args.accounts, agents=args.agents, contacts=args.contacts, payments=args.accounts // 5
@@ -152,7 +153,9 @@ def main() -> int:
         same, _cold, best = measure("SQLite", f"sqlite:///{scratch}", args.runs)
         ok = ok and same and best * 1000 <= args.goal_ms
         if args.postgres:
-            with throwaway_postgres(args.postgres, "bench_home_ramp_up", migrate=True, keep=args.keep) as url:
+            with throwaway_postgres(
+                args.postgres, "bench_home_ramp_up", migrate=True, keep=args.keep, name=args.name
+            ) as url:
                 copy_to_postgres(scratch, libpq_url(url))
                 same, _cold, best = measure("PostgreSQL", url, args.runs)
                 ok = ok and same and best * 1000 <= args.goal_ms
