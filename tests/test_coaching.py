@@ -21,12 +21,21 @@ from bot.coaching.desk import monthly_review
 from bot.coaching.model import ClosedWeeks, Figures, MonthReview, PeriodFigures, Trend
 from bot.coaching.records import ramp_up
 from bot.coaching.render import review_workbook, trend_chart
-from bot.coaching.rules import median, median_of, ramp_up_by_week
+from bot.coaching.rules import (
+    agent_figures,
+    line_figures,
+    median,
+    median_of,
+    ramp_up_by_week,
+    team_lines_median,
+    team_median,
+)
 from bot.language.render import speaking
 from bot.parsing.command import ReportCommand, parse_command
+from bot.reports.records.numbers import Window, build_report, lines_over_days
 from bot.runtime import Runtime
 from storage.database import Database
-from storage.models import Account, Agent, ComplianceRefusal, Contact, Payment
+from storage.models import Account, Agent, Complaint, ComplianceRefusal, Contact, Payment, Promise
 from tests.conftest import RunningBot
 from tests.portfolio import add_account, add_agent
 from tests.test_cli import run_cli
@@ -298,3 +307,84 @@ def test_the_homes_ramp_up_keeps_the_weeks_already_over_for_the_day_with_the_sam
         )
         unkept = ramp_up(session, runtime.settings, today + timedelta(days=1), now + timedelta(days=1))
     assert tomorrow == unkept and tomorrow.agents
+
+
+def _mixed_week_work(db: Database) -> None:
+    """Two months of everything a ramp-up week counts, around the end of daylight saving time
+    (Sunday 1 November 2026 in New York) and up to the tests' Monday: attempts of every outcome (a
+    supervisor's too), payments typed in Slack and from the feed, promises kept, broken and open,
+    refused attempts and complaints, by five agents (one left the roster's front line)."""
+    people = [f"U0MIX{n}" for n in range(5)]
+    for n, user in enumerate(people):
+        add_agent(db, user, f"Mixed {n}", role="supervisor" if n == 4 else "agent",
+                  monthly_target=None if n == 3 else Decimal(4000 + 500 * n))  # fmt: skip
+        add_account(db, f"MIX-{n}", "700.00", assigned_to=people[(n + 1) % 5])
+    outcomes = ["right-party", "no-answer", "refused", "dispute", "promise", "no-answer"]
+    start = datetime(2026, 10, 1, 3, 30, tzinfo=UTC)
+    with db.transaction() as session:
+        pks = {a.account_id: a.id for a in session.scalars(select(Account))}
+        for step in range(0, 60 * 24, 7):  # every 7 hours for 60 days, at every hour of the day
+            at = start + timedelta(hours=step % (60 * 24))
+            if at > datetime(2026, 11, 23, 14, 55, tzinfo=UTC):
+                continue
+            n = step % 5
+            pk = pks[f"MIX-{n}"]
+            session.add(Contact(account_pk=pk, at=at, channel="call" if step % 3 else "email",
+                                outcome=outcomes[step % 6], agent=people[n], source="slack", created_at=at))  # fmt: skip
+            if step % 4 == 0:
+                source = "slack" if step % 8 == 0 else "feed"
+                session.add(Payment(account_pk=pk, amount=Decimal("12.50") + step, currency="USD",
+                                    method="card", received_at=at, recorded_by=people[n] if source == "slack" else "feed",
+                                    source=source, created_at=at))  # fmt: skip
+            if step % 5 == 1:
+                due = (at + timedelta(days=step % 9)).date()
+                status = ["kept", "broken", "open", "cancelled"][step % 4]
+                session.add(Promise(account_pk=pk, amount=Decimal("50.00"), currency="USD", due_date=due,
+                                    status=status, paid_toward=Decimal("50.00") if status == "kept" else Decimal(0),
+                                    made_by=people[n], made_at=at,
+                                    resolved_at=at + timedelta(days=step % 9 + 1) if status in ("kept", "broken") else None))  # fmt: skip
+            if step % 6 == 2:
+                session.add(ComplianceRefusal(at=at, actor=people[n], account_pk=pk, action="log",
+                                              rule="call-hours", explanation="outside the customer's hours"))  # fmt: skip
+            if step % 10 == 3:
+                session.add(Complaint(account_pk=pk, category="conduct", text="rude", recorded_by=people[n],
+                                      recorded_at=at, agent=people[(n + 1) % 5], handler=None,
+                                      opened_on=at.date(), due_on=at.date() + timedelta(days=15)))  # fmt: skip
+
+
+def test_a_running_weeks_lines_are_the_reports_own(runtime: Runtime) -> None:
+    """lines_over_days, read at every Home refresh for the weeks still running, gives each agent the
+    figures of their line in the whole report of the same days: weeks across a week boundary, across
+    the end of daylight saving time, still running, for some agents or for all, several at once."""
+    db = runtime.db
+    _mixed_week_work(db)
+    now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    settings = runtime.settings
+    currency = settings.target_currency
+    everyone = [f"U0MIX{n}" for n in range(5)]
+    windows = [
+        Window(date(2026, 10, 28), date(2026, 11, 3)),  # across the end of daylight saving time
+        Window(date(2026, 10, 29), date(2026, 11, 4), frozenset({"U0MIX1"})),
+        Window(
+            date(2026, 11, 5), date(2026, 11, 11), frozenset({"U0MIX0", "U0MIX4"})
+        ),  # Thursday to Wednesday
+        Window(date(2026, 11, 19), date(2026, 11, 25)),  # still running
+        Window(date(2026, 11, 20), date(2026, 11, 26), frozenset({"U0MIX2"})),
+        Window(date(2026, 11, 23), date(2026, 11, 29), frozenset({"U0MIX3"})),  # its first day
+    ]
+    with db.reading() as session:
+        found = lines_over_days(session, settings, now, windows)
+        for window in windows:
+            report = build_report(
+                session, "day", window.first, settings, now, last_day=window.last, portfolio_figures=False
+            )
+            lines = found[window]
+            assert (lines.start, lines.end, lines.complete) == (report.start, report.end, report.complete)
+            listed = [a for a in report.agents if window.agents is None or a.agent_id in window.agents]
+            assert sorted(lines.lines) == sorted(a.agent_id for a in listed)
+            for agent in listed:
+                assert line_figures(lines.lines[agent.agent_id], currency) == agent_figures(report, agent)
+            if window.agents is None:
+                assert team_lines_median(lines, currency) == team_median(report)
+                assert {a.agent_id for a in listed} >= set(everyone)
+                assert any(a.attempts and a.kept_rate is not None for a in listed)

@@ -10,9 +10,17 @@ from sqlalchemy.orm import Session
 
 from bot.access import is_front_line
 from bot.coaching.model import RAMP_UP_WEEKS, TREND_WEEKS, ClosedWeeks, Figures, NewAgent, RampUp, Trend
-from bot.coaching.rules import agent_figures, median_of, ramp_week, team_median, trend
+from bot.coaching.rules import (
+    agent_figures,
+    median_of,
+    ramp_week,
+    running_ramp_week,
+    team_lines_median,
+    team_median,
+    trend,
+)
 from bot.reports.model import PerformanceReport
-from bot.reports.records.numbers import build_report
+from bot.reports.records.numbers import Window, build_report, lines_over_days
 from bot.settings import Settings
 from storage.models import Agent, Contact
 
@@ -50,7 +58,9 @@ def ramp_up(
     when the ledger goes back to their first week ("history"), else the team's median over the same
     days ("current"). With `memory` (the Home's), the weeks already over are read once a day."""
     zone = settings.zone
-    roster = [a for a in session.scalars(select(Agent).order_by(Agent.created_at)) if is_front_line(a.role)]
+    # Columns, not entities: the Home reads the whole roster at every refresh.
+    members = select(Agent.slack_user_id, Agent.name, Agent.role, Agent.created_at, Agent.active)
+    roster = [a for a in session.execute(members.order_by(Agent.created_at)) if is_front_line(a.role)]
     start_of = {a.slack_user_id: a.created_at.astimezone(zone).date() for a in roster}
     cutoff = today - timedelta(weeks=RAMP_UP_WEEKS)
     new = [a for a in roster if a.active and start_of[a.slack_user_id] > cutoff]
@@ -90,12 +100,32 @@ def ramp_up(
             found = [figures for n, figures in samples if n == number]
             if found:
                 by_week[number] = median_of(found)
+    # A week still running changes at every refresh: only its new agents' lines are read (and, for
+    # the "current" ramp-up, the team's lines of the same days), all the running weeks at once.
+    running: dict[tuple[str, int], Window] = {}
+    for agent in new:
+        started = start_of[agent.slack_user_id]
+        for number in range(1, min(RAMP_UP_WEEKS, (today - started).days // 7 + 1) + 1):
+            first = started + timedelta(weeks=number - 1)
+            if first + timedelta(days=6) >= today:
+                whom = frozenset({agent.slack_user_id}) if earlier else None
+                running[(agent.slack_user_id, number)] = Window(first, first + timedelta(days=6), whom)
+    lines = lines_over_days(session, settings, now, list(set(running.values())))
+    currency = settings.target_currency
     agents = []
     for agent in new:
         started = start_of[agent.slack_user_id]
         elapsed = min(RAMP_UP_WEEKS, (today - started).days // 7 + 1)
         weeks = []
         for number in range(1, elapsed + 1):
+            window = running.get((agent.slack_user_id, number))
+            if window is not None:
+                so_far = lines[window]
+                basis = by_week if earlier else {number: team_lines_median(so_far, currency)}
+                weeks.append(
+                    running_ramp_week(number, window.first, so_far, agent.slack_user_id, currency, basis)
+                )
+                continue
             report = week_report(started, number)
             basis = by_week if earlier else {number: team_median(report)}
             weeks.append(ramp_week(number, report, agent.slack_user_id, basis))

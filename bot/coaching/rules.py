@@ -11,7 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from bot.coaching.model import Figures, PeriodFigures, RampWeek, Trend
-from bot.reports.model import AgentNumbers, PerformanceReport
+from bot.reports.model import AgentNumbers, LineFigures, PerformanceReport, WindowLines
 from bot.reports.rules import share_of_target
 
 _ZERO = Decimal(0)
@@ -35,6 +35,42 @@ def agent_figures(report: PerformanceReport, agent: AgentNumbers) -> Figures:
         attempted_breaches=Decimal(agent.attempted_breaches),
         complaints=Decimal(report.team.complaints.by_agent.get(agent.agent_id, 0)),
     )
+
+
+def line_figures(line: LineFigures, currency: str) -> Figures:
+    """agent_figures of a line read on its own (bot.reports.records.numbers.lines_over_days)."""
+    share = (
+        None if line.target is None or line.target == 0 else line.collected.get(currency, _ZERO) / line.target
+    )
+    return Figures(
+        attempts=Decimal(line.attempts),
+        rpc_rate=line.rpc_rate,
+        kept_rate=line.kept_rate,
+        collected=dict(line.collected),
+        target=line.target,
+        share_of_target=share,
+        attempted_breaches=Decimal(line.attempted_breaches),
+        complaints=Decimal(line.complaints),
+    )
+
+
+def running_ramp_week(
+    number: int, first: date, lines: WindowLines, agent_id: str, currency: str, ramp_up: dict[int, Figures]
+) -> RampWeek:
+    """ramp_week from the lines of the week alone (a week still running, read at every refresh)."""
+    line = lines.lines.get(agent_id)
+    return RampWeek(
+        week=number,
+        first_day=first,
+        agent=nothing() if line is None else line_figures(line, currency),
+        ramp_up=ramp_up.get(number),
+        complete=lines.complete,
+    )
+
+
+def team_lines_median(lines: WindowLines, currency: str) -> Figures:
+    """team_median of the lines of every agent a report of the same days would list."""
+    return median_of([line_figures(line, currency) for line in lines.lines.values()])
 
 
 def team_median(report: PerformanceReport, agents: Sequence[AgentNumbers] | None = None) -> Figures:

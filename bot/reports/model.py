@@ -165,3 +165,26 @@ def complaints_by_agent(report: PerformanceReport) -> list[tuple[str | None, int
     counts = report.team.complaints.by_agent
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [(names.get(agent_id, agent_id) if agent_id else None, n) for agent_id, n in ordered]
+
+
+@dataclass(frozen=True, slots=True)
+class LineFigures:
+    """What coaching reads of an agent's line of a report (AgentNumbers, and the complaints opened
+    on the agent's accounts), counted as build_report counts them."""
+
+    agent_id: str
+    attempts: int
+    rpc_rate: Decimal | None
+    kept_rate: Decimal | None
+    collected: dict[str, Decimal]
+    target: Decimal | None
+    attempted_breaches: int
+    complaints: int
+
+
+@dataclass(frozen=True, slots=True)
+class WindowLines:
+    start: datetime
+    end: datetime
+    complete: bool
+    lines: dict[str, LineFigures]

@@ -7,11 +7,11 @@ changed by a later portfolio import are taken as they are now)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, literal, select, text
@@ -27,12 +27,14 @@ from bot.language.model import _, speaker
 from bot.reports.model import (
     ActivityNumbers,
     AgentNumbers,
+    LineFigures,
     PaymentRow,
     PerformanceReport,
     PeriodKind,
     PromiseRow,
     TeamNumbers,
     Win,
+    WindowLines,
 )
 from bot.settings import Settings
 from bot.vocabulary import OPEN_ESCALATION_STATUSES, Outcome, PromiseStatus
@@ -40,6 +42,7 @@ from storage.models import (
     Account,
     Agent,
     Assignment,
+    Complaint,
     ComplianceRefusal,
     Contact,
     Escalation,
@@ -50,6 +53,7 @@ from storage.types import money_sum
 
 ZERO = Decimal(0)
 WINS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +190,9 @@ def _days_label(first: date, last: date) -> str:
 
 
 def _payments(
-    session: Session, scope: Scope, skipped: SkippedRows
+    session: Session, scope: Scope, skipped: SkippedRows, agents: Sequence[str] | None = None
 ) -> list[tuple[PaymentRow, kpi.PaymentFact]]:
+    """The period's payments; with `agents`, those credited to them among others (the caller picks)."""
     # Columns rather than Payment entities: a month can hold ~100,000 payments, and entities would
     # fill the session's identity map for nothing (a report changes no row).
     query = (
@@ -200,6 +205,8 @@ def _payments(
         .where(Payment.received_at >= scope.period.start, Payment.received_at < scope.until)
         .order_by(Payment.received_at, Payment.id)  # ties broken the same way on every database
     )  # fmt: skip
+    if agents is not None:
+        query = query.where(Payment.recorded_by.in_(agents) | Account.assigned_to.in_(agents))
 
     def counted(paid: Row[*tuple[Any, ...]]) -> tuple[PaymentRow, kpi.PaymentFact]:
         agent = paid.recorded_by if paid.source == "slack" else paid.assigned_to
@@ -242,6 +249,10 @@ def _promises(session: Session, scope: Scope, skipped: SkippedRows) -> list[Prom
 
     A cancelled promise (replaced by a newer one, or folded into a plan) is in no report: it was
     never the customer's word that stood, and its date may be anything the parser once let in."""
+    return list(_promise_records(session.execute(_promise_query(scope)), scope, skipped))
+
+
+def _promise_query(scope: Scope) -> Select[*tuple[Any, ...]]:
     first_day = scope.period.start.astimezone(scope.zone).date()
     since = min(first_day, scope.now.astimezone(scope.zone).date()) - timedelta(days=92 + scope.grace_days)
     # Columns rather than Promise entities, as for payments.
@@ -254,8 +265,10 @@ def _promises(session: Session, scope: Scope, skipped: SkippedRows) -> list[Prom
         Promise.status != PromiseStatus.CANCELLED,
         (Promise.due_date >= since) | (Promise.made_at >= scope.period.start),
     )
-    query = query.where(Promise.made_at < scope.until).order_by(Promise.made_at, Promise.id)
+    return query.where(Promise.made_at < scope.until).order_by(Promise.made_at, Promise.id)
 
+
+def _promise_records(rows: Iterable[Row[Any]], scope: Scope, skipped: SkippedRows) -> Iterator[PromiseRecord]:
     def counted(found: Row[*tuple[Any, ...]]) -> PromiseRecord:
         *values, resolved_at, account_id, _promise_id = found
         fact = kpi.PromiseFact(*values)
@@ -266,7 +279,7 @@ def _promises(session: Session, scope: Scope, skipped: SkippedRows) -> list[Prom
     def ref(found: Row[*tuple[Any, ...]]) -> RowRef:
         return RowRef(f"promise {found.id} on account {found.account_id}", found.account_id)
 
-    return list(skipped.each(session.execute(query), counted, ref))
+    return skipped.each(rows, counted, ref)
 
 
 def _in_report(fact: kpi.PromiseFact, scope: Scope) -> bool:
@@ -663,3 +676,146 @@ def _wins(
         if r.fact.status == "kept" and r.resolved_at and scope.period.contains(r.resolved_at)
     ][:WINS]
     return tuple(largest + kept)
+
+
+# --- a few agents' lines, without the rest of the report -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Whole days from `first` to `last` (as build_report's `day`..`last_day`), for some agents only
+    (None: every agent a report of those days would list)."""
+
+    first: date
+    last: date
+    agents: frozenset[str] | None = None
+
+
+def lines_over_days(
+    session: Session, settings: Settings, now: datetime, windows: Sequence[Window]
+) -> dict[Window, WindowLines]:
+    """The agents' lines that build_report(session, "day", w.first, settings, now, last_day=w.last)
+    would hold, for several windows at once and nothing else of the reports: one query per kind of
+    fact (attempts, payments, promises, refused attempts, complaints) over the days of all the
+    windows, bounded by time and limited to the agents asked for. The App Home's ramp-up reads the
+    weeks still running at every refresh: a whole report of each read the whole team's week."""
+    if not windows:
+        return {}
+    zone = settings.zone
+    skipped = SkippedRows("report-lines")
+    scopes = {
+        w: Scope("day", kpi.days_period(w.first, w.last, zone), now, zone, settings.promise_grace_days)
+        for w in windows
+    }
+    start = min(s.period.start for s in scopes.values())
+    until = max(s.until for s in scopes.values())
+    union = Scope("day", kpi.Period(start, max(until, start)), now, zone, settings.promise_grace_days)
+    asked = (
+        None
+        if any(w.agents is None for w in windows)
+        else sorted({a for w in windows for a in w.agents or ()})
+    )
+    # Only the agents asked for: the roster's 500 entities cost more than the running weeks' rows.
+    members = select(Agent) if asked is None else select(Agent).where(Agent.slack_user_id.in_(asked))
+    roster = {a.slack_user_id: a for a in session.scalars(members)}
+
+    contacts = select(Contact.agent, Contact.channel, Contact.outcome, Contact.at).where(
+        Contact.at >= start, Contact.at < until
+    )
+    refusals = select(ComplianceRefusal.actor, ComplianceRefusal.at).where(
+        ComplianceRefusal.at >= start, ComplianceRefusal.at < until
+    )
+    complaints = select(Complaint.agent, Complaint.recorded_at).where(
+        Complaint.recorded_at >= start, Complaint.recorded_at < until
+    )
+    if asked is not None:
+        contacts = contacts.where(Contact.agent.in_(asked))
+        refusals = refusals.where(ComplianceRefusal.actor.in_(asked))
+        complaints = complaints.where(Complaint.agent.in_(asked))
+    attempts = session.execute(contacts).all()
+    refused = session.execute(refusals).all()
+    opened = session.execute(complaints).all()
+    payments = _payments(session, union, skipped, asked)
+    promises = _promise_facts(session, union, asked)
+
+    # Each window counts only its own agents' rows: eight new agents' running weeks read one
+    # agent's rows each, not everyone's eight times.
+    attempts_of = _by_agent(attempts, lambda row: row[0])
+    payments_of = _by_agent(payments, lambda pair: pair[1].agent)
+    promises_of = _by_agent(promises, lambda row: row.made_by)
+    refused_of = _by_agent(refused, lambda row: row[0])
+    opened_of = _by_agent(opened, lambda row: row[0] or "")
+
+    found: dict[Window, WindowLines] = {}
+    for window, scope in scopes.items():
+        period, end = scope.period, scope.until
+
+        def inside(at: datetime, period: kpi.Period = period, end: datetime = end) -> bool:
+            return period.start <= at < end
+
+        whom = window.agents
+        tallied = Counter((a, ch, o) for a, ch, o, at in _of(attempts_of, whom) if inside(at))
+        tallies = [kpi.ContactTally(a, ch, o, n) for (a, ch, o), n in tallied.items()]
+        by_agent = kpi.tallied_attempts_by_agent(tallies)
+        rates = kpi.tallied_rpc_rate_by_agent(tallies)
+        facts = _window_promises(_of(promises_of, whom), scope, skipped)
+        counts = kpi.promise_counts_by_agent(facts, period, scope.grace_days, zone, now=end)
+        collected = kpi.collected_by_agent(
+            [f for _r, f in _of(payments_of, whom) if inside(f.received_at)], period
+        )
+        breaches = Counter(actor for actor, at in _of(refused_of, whom) if inside(at))
+        complained = Counter(agent or "" for agent, at in _of(opened_of, whom) if inside(at))
+        lines = {}
+        for agent in roster.values():
+            agent_id = agent.slack_user_id
+            if window.agents is not None and agent_id not in window.agents:
+                continue
+            if not is_front_line(agent.role) and not by_agent.get(agent_id):
+                continue
+            lines[agent_id] = LineFigures(
+                agent_id=agent_id,
+                attempts=by_agent.get(agent_id, 0),
+                rpc_rate=rates.get(agent_id),
+                kept_rate=counts.get(agent_id, kpi.PromiseCounts(0, 0, 0)).kept_rate,
+                collected=collected.get(agent_id, {}),
+                target=_target(agent, scope, settings),
+                attempted_breaches=breaches.get(agent_id, 0),
+                complaints=complained.get(agent_id, 0),
+            )
+        found[window] = WindowLines(period.start, end, end == period.end, lines)
+    return found
+
+
+def _by_agent(rows: Iterable[T], agent: Callable[[T], str | None]) -> dict[str | None, list[T]]:
+    grouped: dict[str | None, list[T]] = {}
+    for row in rows:
+        grouped.setdefault(agent(row), []).append(row)
+    return grouped
+
+
+def _of(grouped: dict[str | None, list[T]], agents: frozenset[str] | None) -> list[T]:
+    """The rows of the agents given (of everyone: None)."""
+    if agents is None:
+        return [row for rows in grouped.values() for row in rows]
+    return [row for agent in sorted(agents) for row in grouped.get(agent, [])]
+
+
+def _promise_facts(session: Session, scope: Scope, agents: Sequence[str] | None) -> list[Row[Any]]:
+    """_promises' rows over `scope` (every window's rows among them), for the agents asked for."""
+    query = _promise_query(scope)
+    if agents is not None:
+        query = query.where(Promise.made_by.in_(agents))
+    return list(session.execute(query).all())
+
+
+def _window_promises(rows: Sequence[Row[Any]], scope: Scope, skipped: SkippedRows) -> list[kpi.PromiseFact]:
+    """The rows _promises(scope) would have read, made into facts as it makes them (a promise it
+    would leave out is left out)."""
+    first_day = scope.period.start.astimezone(scope.zone).date()
+    since = min(first_day, scope.now.astimezone(scope.zone).date()) - timedelta(days=92 + scope.grace_days)
+    mine = [
+        row
+        for row in rows
+        if row.made_at < scope.until and (row.due_date >= since or row.made_at >= scope.period.start)
+    ]
+    return [record.fact for record in _promise_records(mine, scope, skipped)]
