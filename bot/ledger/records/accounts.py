@@ -10,7 +10,7 @@ from typing import overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, func, null, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, class_mapper
 
 from bot.access import (
     may_work,
@@ -31,7 +31,7 @@ from bot.ledger.rules.promises import standing
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
 from bot.roster.records import find_member
 from bot.vocabulary import PromiseStatus
-from storage.models import Account, Agent, Alert, Assignment, Contact, Document, Payment, Promise
+from storage.models import Account, Agent, Alert, Assignment, Contact, Document, Payment, Promise, table_of
 
 
 @overload
@@ -90,15 +90,20 @@ class LockedAccount:
 
 def lock_for_change(session: Session, account_id: str, *, actor: str, today: date) -> LockedAccount:
     """find_account(for_update=True, actor=…) and the account's neighbours, in one round trip: a
-    payment typed in Slack is most of a busy morning's writes."""
+    payment typed in Slack is most of a busy morning's writes. The account is read as plain
+    columns and comes back outside the session (transient): the ORM's loading and its unit of
+    work cost more than the payment's own SQL, so its caller writes the change back itself
+    (apply_payment(detached=True)) with a single UPDATE."""
     params = {"key": account_key(account_id), "actor": actor, "today": today}
     found = session.execute(_LOCK_FOR_CHANGE, params).one_or_none()
-    role: str | None = found[1] if found is not None else _active_role(session, actor)
+    role: str | None = found[_ROLE] if found is not None else _active_role(session, actor)
     if role is None:
         raise not_on_roster()
-    if found is None or not may_work(role, actor, assigned_to=found[0].assigned_to, listed_for=found[2]):
+    listed_for: str | None = found[_ROLE + 1] if found is not None else None
+    if found is None or not may_work(role, actor, assigned_to=found[_ASSIGNED_TO], listed_for=listed_for):
         raise unknown_account(session, account_id, actor=actor, today=today, role=role)
-    account, _role, listed_for, promise, alert, letter = found
+    account = Account(**dict(zip(_ACCOUNT_ATTRIBUTES, found[:_ROLE], strict=True)))
+    promise, alert, letter = found[_ROLE + 2 :]
     return LockedAccount(account, listed_for, bool(promise), bool(alert), bool(letter))
 
 
@@ -141,14 +146,35 @@ def _account_lookup(for_update: bool, with_actor: bool) -> Select[Account, str |
     return query.with_for_update(of=Account) if for_update else query
 
 
-_LOCK_FOR_CHANGE = _account_lookup(True, True).add_columns(
-    exists().where(Promise.account_pk == Account.id, Promise.status == PromiseStatus.OPEN),
-    exists().where(Alert.account_pk == Account.id, Alert.cleared_at.is_(None)),
-    exists().where(
-        Document.account_pk == Account.id,
-        Document.source == DUNNING,
-        Document.status == DocumentStatus.QUEUED,
-    ),
+# The account's mapped attributes, in the order of their columns in _LOCK_FOR_CHANGE.
+_ACCOUNT_ATTRIBUTES = tuple(prop.key for prop in class_mapper(Account).column_attrs)
+_ROLE = len(_ACCOUNT_ATTRIBUTES)
+_ASSIGNED_TO = _ACCOUNT_ATTRIBUTES.index("assigned_to")
+# Plain Core, tables' columns only: a statement that names a mapped attribute anywhere goes through
+# the ORM's compiling and loading, which cost more than the query.
+_ACCOUNTS, _PROMISES, _ALERTS, _DOCUMENTS = (table_of(m) for m in (Account, Promise, Alert, Document))
+_ASSIGNMENTS, _AGENTS = table_of(Assignment), table_of(Agent)
+_LOCK_FOR_CHANGE = (
+    select(
+        *(_ACCOUNTS.c[prop.columns[0].key] for prop in class_mapper(Account).column_attrs),
+        select(_AGENTS.c.role)
+        .where(_AGENTS.c.slack_user_id == bindparam("actor"), _AGENTS.c.active.is_(True))
+        .limit(1)
+        .scalar_subquery(),
+        select(_ASSIGNMENTS.c.agent)
+        .where(_ASSIGNMENTS.c.account_pk == _ACCOUNTS.c.id, _ASSIGNMENTS.c.work_date == bindparam("today"))
+        .limit(1)
+        .scalar_subquery(),
+        exists().where(_PROMISES.c.account_pk == _ACCOUNTS.c.id, _PROMISES.c.status == PromiseStatus.OPEN),
+        exists().where(_ALERTS.c.account_pk == _ACCOUNTS.c.id, _ALERTS.c.cleared_at.is_(None)),
+        exists().where(
+            _DOCUMENTS.c.account_pk == _ACCOUNTS.c.id,
+            _DOCUMENTS.c.source == DUNNING,
+            _DOCUMENTS.c.status == DocumentStatus.QUEUED,
+        ),
+    )
+    .where(_ACCOUNTS.c.account_key == bindparam("key"))
+    .with_for_update(of=_ACCOUNTS)
 )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -129,7 +129,7 @@ def record_typed_payment(
     outcome = apply_payment(
         session, locked.account, amount, details, now=now, zone=zone, grace_days=grace_days,
         refuse_quick_repeat=not details.reference and not details.confirmed,
-        promise_open=locked.open_promise,
+        promise_open=locked.open_promise, detached=True,
     )  # fmt: skip
     return replace(
         outcome, listed_for=locked.listed_for, open_alert=locked.open_alert,
@@ -221,11 +221,13 @@ def apply_payment(
     grace_days: int,
     refuse_quick_repeat: bool = False,
     promise_open: bool = True,
+    detached: bool = False,
 ) -> PaymentOutcome:
     """The caller has locked the account (find_account(for_update=True)) for this transaction.
     `refuse_quick_repeat`: a typed payment like one the same person recorded moments ago waits
     for a confirmation. `promise_open`: False when the caller knows the account has no open
-    promise (read with the lock), so none is looked for."""
+    promise (read with the lock), so none is looked for. `detached`: the account is not in the
+    session (lock_for_change), so its change is written here, in one UPDATE."""
     _check_amount(account, amount)
     key = payment_reference_key(details.reference)
     over = is_overpayment(account.balance, amount) and not details.allow_overpayment
@@ -266,6 +268,8 @@ def apply_payment(
     account.status = status_after_payment(account.status, account.balance, open_promise_left=promise_left)
     forgiven = _settle_if_reached(session, account, now)
     account.updated_at = now
+    if detached:
+        session.execute(_WRITE_BACK, {f"new_{field}": getattr(account, field) for field in _PAID_FIELDS})
     audit.record(
         session,
         at=now,
@@ -308,6 +312,14 @@ def _check_amount(account: Account, amount: Decimal) -> None:
             field="amount",
         )
 
+
+# What a payment changes on its account (balance and status by _settle_if_reached too).
+_PAID_FIELDS = ("id", "balance", "status", "last_payment_date", "last_payment_amount", "updated_at")
+_WRITE_BACK = (
+    update(table_of(Account))
+    .where(table_of(Account).c.id == bindparam("new_id"))
+    .values({field: bindparam(f"new_{field}") for field in _PAID_FIELDS if field != "id"})
+)
 
 _INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
 # The same, writing nothing (and returning no id) when the payment's reference or click key is
