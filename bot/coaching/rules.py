@@ -39,16 +39,13 @@ def agent_figures(report: PerformanceReport, agent: AgentNumbers) -> Figures:
 
 def line_figures(line: LineFigures, currency: str) -> Figures:
     """agent_figures of a line read on its own (bot.reports.records.numbers.lines_over_days)."""
-    share = (
-        None if line.target is None or line.target == 0 else line.collected.get(currency, _ZERO) / line.target
-    )
     return Figures(
         attempts=Decimal(line.attempts),
         rpc_rate=line.rpc_rate,
         kept_rate=line.kept_rate,
         collected=dict(line.collected),
         target=line.target,
-        share_of_target=share,
+        share_of_target=share_of_target(line, currency),
         attempted_breaches=Decimal(line.attempted_breaches),
         complaints=Decimal(line.complaints),
     )

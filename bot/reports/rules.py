@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.reports.model import AgentNumbers, PerformanceReport
+from bot.reports.model import AgentNumbers, LineFigures, PerformanceReport
 
 LOW_SHARE_OF_TARGET = Decimal("0.6")
 """An agent under 60% of their target is named in the narrative."""
@@ -131,8 +131,9 @@ def _currencies(current: PerformanceReport, previous: PerformanceReport) -> list
     return sorted(seen, key=lambda c: (c != target, -current.team.collected.get(c, _ZERO), c))
 
 
-def share_of_target(agent: AgentNumbers, currency: str) -> Decimal | None:
-    """What the agent collected in the target currency ÷ their target; None without a target."""
+def share_of_target(agent: AgentNumbers | LineFigures, currency: str) -> Decimal | None:
+    """What the agent collected in the target currency ÷ their target; None without a target.
+    A report's agent line, or one read on its own (the Home's running weeks)."""
     if agent.target is None or agent.target == 0:
         return None
     return agent.collected.get(currency, _ZERO) / agent.target
