@@ -366,8 +366,16 @@ def _flow_groups(session: Session, scope: Scope, leaving_out: Sequence[int] = ()
     # Only accounts whose first day past due is in the period fell delinquent in it: one instant
     # for each of those days, so the database needs no time zone of its own.
     became_days = [opening_day + timedelta(days=n) for n in range((closing_day - opening_day).days)]
+    # Most payments are on accounts due outside those days: one range test sends them past the
+    # month's thirty-odd equality tests, which every payment since the opening went through.
     fell_at = case(
-        *((Account.due_date == day, literal(kpi.became_delinquent_at(day, scope.zone), instant)) for day in became_days),
+        (
+            Account.due_date.between(became_days[0], became_days[-1]),
+            case(
+                *((Account.due_date == day, literal(kpi.became_delinquent_at(day, scope.zone), instant)) for day in became_days),
+                else_=None,
+            ),
+        ),
         else_=None,
     ) if became_days else literal(None, instant)  # fmt: skip
 
