@@ -165,6 +165,8 @@ class Payment(Base):
         # One payment per reference on an account, however the reference was written.
         UniqueConstraint("account_pk", "reference_key", name="uq_payments_account_reference_key"),
         Index("ix_payments_account_received", "account_pk", "received_at"),
+        # A period's payments, read by the reports and summed by the portfolio figures (0028).
+        Index("ix_payments_received_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

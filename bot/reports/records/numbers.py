@@ -306,25 +306,68 @@ def _positions(session: Session, scope: Scope, leaving_out: Sequence[int] = ()) 
     accounts that stood alike (kpi.FlowGroup), so that a million accounts are summed by the
     database, not in Python. The sums are kpi.account_flow's, account by account."""
     groups = _flow_groups(session, scope, leaving_out)
-    return [
-        kpi.FlowGroup(
-            currency=currency,
-            start=AgingBucket(start),
-            end=AgingBucket(end),
-            became_delinquent=bool(became),
-            owed_at_start=owed_at_start,
-            owed_at_end=owed_at_end,
-            paid_at_end=bool(paid),
-            owed_when_delinquent=owed_when_delinquent,
-            in_feed_at_start=bool(in_feed_at_start),
-            in_feed_at_end=bool(in_feed_at_end),
-            owed_when_entered=owed_when_entered,
+    found = []
+    for (
+        currency,
+        shape,
+        owed_at_start,
+        owed_at_end,
+        owed_when_delinquent,
+        owed_when_entered,
+    ) in session.execute(groups):
+        start, end, became, paid, in_feed_at_start, in_feed_at_end = _shape_of(int(shape))
+        found.append(
+            kpi.FlowGroup(
+                currency=currency,
+                start=start,
+                end=end,
+                became_delinquent=became,
+                owed_at_start=owed_at_start,
+                owed_at_end=owed_at_end,
+                paid_at_end=paid,
+                owed_when_delinquent=owed_when_delinquent,
+                in_feed_at_start=in_feed_at_start,
+                in_feed_at_end=in_feed_at_end,
+                owed_when_entered=owed_when_entered,
+            )
         )
-        for (
-            currency, start, end, became, paid, in_feed_at_start, in_feed_at_end,
-            owed_at_start, owed_at_end, owed_when_delinquent, owed_when_entered,
-        ) in session.execute(groups)
-    ]  # fmt: skip
+    # In the order of the groups' keys, whatever order the database grouped them in.
+    return sorted(found, key=_group_order)
+
+
+# An account's buckets and flags as one small number, what the portfolio query groups by beside the
+# currency: SQLite groups by sorting, and a million accounts sorted on two keys rather than seven
+# (two of them bucket names) took the month's query 2.2 s of CPU instead of 2.8 to 3.0 s.
+_BUCKET_CODE = {bucket: code for code, bucket in enumerate(AgingBucket)}
+_START, _END = 256, 16
+_BECAME, _PAID, _IN_FEED_AT_START, _IN_FEED_AT_END = 8, 4, 2, 1
+if len(_BUCKET_CODE) > _START // _END:  # pragma: no cover - a bucket added beyond what the packing holds
+    raise AssertionError("the aging buckets no longer fit the portfolio query's packed key")
+
+
+def _shape_of(shape: int) -> tuple[AgingBucket, AgingBucket, bool, bool, bool, bool]:
+    """The buckets and flags _flow_groups packed into `shape`."""
+    buckets = list(AgingBucket)
+    return (
+        buckets[shape // _START],
+        buckets[shape % _START // _END],
+        bool(shape & _BECAME),
+        bool(shape & _PAID),
+        bool(shape & _IN_FEED_AT_START),
+        bool(shape & _IN_FEED_AT_END),
+    )
+
+
+def _group_order(group: kpi.FlowGroup) -> tuple[str, str, str, bool, bool, bool, bool]:
+    return (
+        group.currency,
+        group.start.value,
+        group.end.value,
+        group.became_delinquent,
+        group.paid_at_end,
+        group.in_feed_at_start,
+        group.in_feed_at_end,
+    )
 
 
 def _state_days(scope: Scope) -> tuple[date, date]:
@@ -366,8 +409,16 @@ def _flow_groups(session: Session, scope: Scope, leaving_out: Sequence[int] = ()
     # Only accounts whose first day past due is in the period fell delinquent in it: one instant
     # for each of those days, so the database needs no time zone of its own.
     became_days = [opening_day + timedelta(days=n) for n in range((closing_day - opening_day).days)]
+    # Most payments are on accounts due outside those days: one range test sends them past the
+    # month's thirty-odd equality tests, which every payment since the opening went through.
     fell_at = case(
-        *((Account.due_date == day, literal(kpi.became_delinquent_at(day, scope.zone), instant)) for day in became_days),
+        (
+            Account.due_date.between(became_days[0], became_days[-1]),
+            case(
+                *((Account.due_date == day, literal(kpi.became_delinquent_at(day, scope.zone), instant)) for day in became_days),
+                else_=None,
+            ),
+        ),
         else_=None,
     ) if became_days else literal(None, instant)  # fmt: skip
 
@@ -395,14 +446,22 @@ def _flow_groups(session: Session, scope: Scope, leaving_out: Sequence[int] = ()
     closing = Account.balance + func.coalesce(sums.c.e, zero)
     became = Account.due_date.between(opening_day, closing_day - timedelta(days=1))
     billed = (Account.created_at >= start) & (Account.created_at < close)
+
+    def flag(condition: ColumnElement[bool], weight: int) -> ColumnElement[int]:
+        return case((condition, weight), else_=0)
+
+    end_bucket = case((closing <= zero, _BUCKET_CODE[AgingBucket.CURRENT]), else_=_bucket_on(closing_day))
+    shape = (
+        _bucket_on(opening_day) * _START
+        + end_bucket * _END
+        + flag(became, _BECAME)
+        + flag(closing <= zero, _PAID)
+        + flag(Account.created_at < start, _IN_FEED_AT_START)
+        + flag(Account.created_at < close, _IN_FEED_AT_END)
+    )
     each_account = select(
         Account.currency.label("currency"),
-        _bucket_on(opening_day).label("start"),
-        case((closing <= zero, AgingBucket.CURRENT.value), else_=_bucket_on(closing_day)).label("end"),
-        became.label("became"),
-        (closing <= zero).label("paid"),
-        (Account.created_at < start).label("in_feed_at_start"),
-        (Account.created_at < close).label("in_feed_at_end"),
+        shape.label("shape"),
         owed(opening).label("owed_at_start"),
         owed(closing).label("owed_at_end"),
         case((became, owed(Account.balance + func.coalesce(sums.c.d, zero))), else_=zero).label(
@@ -418,24 +477,25 @@ def _flow_groups(session: Session, scope: Scope, leaving_out: Sequence[int] = ()
     # Grouped outside the subquery: PostgreSQL would not match the CASE expressions' parameters
     # in GROUP BY with those in the select list.
     c = accounts.c
-    keys = (c.currency, c.start, c.end, c.became, c.paid, c.in_feed_at_start, c.in_feed_at_end)
     return select(
-        *keys,
+        c.currency,
+        c.shape,
         money_sum(c.owed_at_start),
         money_sum(c.owed_at_end),
         money_sum(c.owed_when_delinquent),
         money_sum(c.owed_when_entered),
-    ).group_by(*keys)
+    ).group_by(c.currency, c.shape)
 
 
-def _bucket_on(day: date) -> ColumnElement[str]:
-    """Each account's aging bucket by its days past due on `day` (day - due date)."""
+def _bucket_on(day: date) -> ColumnElement[int]:
+    """Each account's aging bucket by its days past due on `day` (day - due date), as its
+    _BUCKET_CODE."""
     past_due = [
-        (Account.due_date <= day - timedelta(days=first_day), bucket.value)
+        (Account.due_date <= day - timedelta(days=first_day), _BUCKET_CODE[bucket])
         for bucket, first_day in reversed(kpi.FIRST_DAY_PAST_DUE.items())
         if bucket != AgingBucket.CURRENT
     ]
-    return case(*past_due, else_=AgingBucket.CURRENT.value)
+    return case(*past_due, else_=_BUCKET_CODE[AgingBucket.CURRENT])
 
 
 # --- the team ------------------------------------------------------------------------------------
