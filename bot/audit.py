@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _escaped
 from typing import Any
 
 from sqlalchemy import insert
@@ -25,6 +28,45 @@ def json_value(value: object) -> Any:
 
 def snapshot(values: dict[str, object]) -> dict[str, Any]:
     return {key: json_value(value) for key, value in values.items()}
+
+
+def snapshot_json(values: dict[str, object] | None) -> str:
+    """The text a JSON column stores for snapshot(values) (`null` for None): json.dumps, as the
+    column's own type writes it on SQLite and as psycopg's Json does on PostgreSQL."""
+    return json.dumps(snapshot(values) if values is not None else None)
+
+
+class SnapshotText:
+    """snapshot_json(dict(zip(names, values))) for many rows of the same `names`: the keys are
+    written once, and each value is escaped as json.dumps escapes it (ASCII only), text and None
+    without a call. A portfolio import audits a hundred thousand new accounts with it."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        if len(set(names)) != len(names):
+            raise ValueError("a snapshot names each field once")
+        self._keys = tuple(f"{_escaped(name)}: " for name in names)
+        self._size = len(names)
+
+    def __call__(self, values: Sequence[object]) -> str:
+        if len(values) != self._size:
+            raise ValueError(f"{len(values)} values for {self._size} fields")
+        return (
+            "{"
+            + ", ".join(
+                [
+                    key
+                    + (
+                        "null"
+                        if value is None
+                        else _escaped(value)
+                        if type(value) is str
+                        else json.dumps(json_value(value))
+                    )
+                    for key, value in zip(self._keys, values, strict=True)
+                ]
+            )
+            + "}"
+        )
 
 
 AUDITED_ACCOUNT_FIELDS = (
