@@ -164,7 +164,7 @@ def import_accounts(
                 key,
                 *created_tail,
             )
-            after = _CREATED_AFTER(_AUDITED_OF_NEW((*new, None)))
+            after = _CREATED_AFTER(_AUDITED_OF_NEW(new))
             writer.create_row(new, (*created_audit, values[_ROW_ACCOUNT_ID], no_snapshot, after))
             outcomes.append(ItemOutcome(line, ItemResult.CREATED))
             continue
@@ -250,14 +250,13 @@ _NEW_ACCOUNT = _Fields.of(_ACCOUNT_FIELDS)
 _NEW_ACCOUNT_COLUMNS = (
     *_ACCOUNT_FIELDS, "status", "account_id", "account_key", "hold_reason", "created_at", "updated_at",
 )  # fmt: skip
-# The audited fields of a new account out of its columns and a None after them (for the audited
-# fields an import never sets: a hold's end, a settlement…): the audit row's `after`, as it was
-# when it was built from the new account's values by name.
-_AUDITED_OF_NEW = _tuple_getter(
-    _NEW_ACCOUNT_COLUMNS.index(name) if name in _NEW_ACCOUNT_COLUMNS else len(_NEW_ACCOUNT_COLUMNS)
-    for name in audit.AUDITED_ACCOUNT_FIELDS
+# A new account's audit row holds its audited fields as they were when it was built from the new
+# account's values by name: those an import never sets (a hold's end, a settlement…) are None.
+_CREATED_AFTER = audit.SnapshotText(
+    audit.AUDITED_ACCOUNT_FIELDS,
+    fixed={name: None for name in audit.AUDITED_ACCOUNT_FIELDS if name not in _NEW_ACCOUNT_COLUMNS},
 )
-_CREATED_AFTER = audit.SnapshotText(audit.AUDITED_ACCOUNT_FIELDS)
+_AUDITED_OF_NEW = _tuple_getter(_NEW_ACCOUNT_COLUMNS.index(name) for name in _CREATED_AFTER.names)
 
 
 class _FieldsFor:

@@ -259,13 +259,22 @@ def _header(row: list[str] | None, kind: ImportKind) -> list[str]:
 def _records(reader: Reader, header: list[str], kind: ImportKind) -> CsvFile:
     known = set(COLUMNS[kind].all)
     records: list[Record] = []
+    width = len(header)
+    # With every column named, a row of no more cells than the header and no NUL is its cells
+    # stripped and zipped with the header: what _record makes of it, without a call per cell.
+    named = all(header)
+    strip = str.strip
     line = reader.line_num + 1
     for row in reader:
         # csv counts physical lines read so far, so a quoted cell spanning lines keeps numbers right.
         start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
+        joined = "".join(row)
+        if not joined.strip():
             continue  # blank lines and the `,,,,` rows spreadsheets leave at the end
-        records.append(_record(start, row, header))
+        if named and len(row) <= width and "\x00" not in joined:
+            records.append(Record(start, dict(zip(header, map(strip, row), strict=False))))
+        else:
+            records.append(_record(start, row, header))
     unknown = tuple(name for name in header if name and name not in known)
     return CsvFile(kind, frozenset(header) & known, unknown, records)
 
