@@ -573,15 +573,16 @@ class _QuickAccounts:
     which refusal comes first, in its own words."""
 
     def __init__(self, roster: AbstractSet[str], today: date) -> None:
-        self._currencies: dict[str, str] = {}
+        self._currencies: dict[str, tuple[str, Callable[[str], Decimal | None]]] = {}
         self._due_dates: dict[str, date] = {}
-        self._zones: dict[str, str | None] = {}
-        self._languages: dict[str, str | None] = {}
-        self._assignees: dict[str, str | None] = {}
-        self._last_payment_dates: dict[str, date | None] = {}
-        self._itemization_dates: dict[str, date | None] = {}
-        self._risk_scores: dict[str, int | None] = {}
-        self._products: dict[str, str | None] = {}
+        # An empty optional cell is None, as each of their checks says.
+        self._zones: dict[str, str | None] = {"": None}
+        self._languages: dict[str, str | None] = {"": None}
+        self._assignees: dict[str, str | None] = {"": None}
+        self._last_payment_dates: dict[str, date | None] = {"": None}
+        self._itemization_dates: dict[str, date | None] = {"": None}
+        self._risk_scores: dict[str, int | None] = {"": None}
+        self._products: dict[str, str | None] = {"": None}
         # The checks of the cells that depend on the team's day or roster, made once, not per row.
         self._due_date = lambda text: _bounded(_date(text, "due_date"), "due_date", today)
         self._last_payment_date = lambda text: _optional_last_payment({"last_payment_date": text}, today)
@@ -595,9 +596,15 @@ class _QuickAccounts:
             return None
 
     def _values(self, cells: Mapping[str, str]) -> tuple[Any, ...] | None:
+        # Written out rather than a call per cell: a memo is looked at in place, and a check is
+        # called only for a cell that has text (each gives None for an empty one).
         get = cells.get
-        currency = _remembered(self._currencies, get("currency", ""), _account_currency)
-        read = quick_reader(currency)
+        currencies = self._currencies
+        currency, read = (
+            currencies[text]
+            if (text := get("currency", "")) in currencies
+            else _remembered(currencies, text, _currency_and_reader)
+        )
         text = get("balance", "")
         # What _balance gives for a balance in a common shape is parse_amount's own quick reading.
         balance = read(text) if text[:1] in _NONZERO_DIGITS and text[-1:] in _ASCII_DIGITS else None
@@ -607,15 +614,19 @@ class _QuickAccounts:
         name = get("customer_name", "")
         if not name or len(name) > MAX_CUSTOMER_NAME_LENGTH:
             return None
-        due_date = _remembered(self._due_dates, get("due_date", ""), self._due_date)
-        customer_id = get("customer_id", "")
-        if len(customer_id) > MAX_CUSTOMER_ID_LENGTH:
+        due_dates = self._due_dates
+        due_date = (
+            due_dates[text]
+            if (text := get("due_date", "")) in due_dates
+            else _remembered(due_dates, text, self._due_date)
+        )
+        customer_id = get("customer_id") or None
+        if customer_id is not None and len(customer_id) > MAX_CUSTOMER_ID_LENGTH:
             return None
         text = get("original_amount", "")
         original = read(text) if text[:1] in _ASCII_DIGITS and text[-1:] in _ASCII_DIGITS else None
         if not original and text:  # zero, another shape or not an amount: parse_amount says
             original = _optional_amount(cells, "original_amount", currency)
-        status_text = get("status", "")
         address = tuple(map(get, _ADDRESS_COLUMNS))
         if any(address):
             if any(text and len(text) > limit for text, limit in zip(address, _ADDRESS_LIMITS, strict=True)):
@@ -623,29 +634,46 @@ class _QuickAccounts:
             address = tuple(text or None for text in address)
         else:
             address = _NO_ADDRESS
+        zones, languages, assignees = self._zones, self._languages, self._assignees
+        last_payment_dates, risk_scores = self._last_payment_dates, self._risk_scores
+        itemization_dates, products = self._itemization_dates, self._products
         return (
             typed_id,
             name,
             balance,
             currency,
             due_date,
-            customer_id or None,
-            _phone(get("phone", "")),
-            _email(get("email", "")),
-            _remembered(self._zones, get("customer_timezone", ""), _customer_zone),
-            _remembered(self._languages, get("language", ""), _optional_language),
+            customer_id,
+            _phone(text) if (text := get("phone", "")) else None,
+            _email(text) if (text := get("email", "")) else None,
+            zones[text]
+            if (text := get("customer_timezone", "")) in zones
+            else _remembered(zones, text, _customer_zone),
+            languages[text]
+            if (text := get("language", "")) in languages
+            else _remembered(languages, text, _optional_language),
             original,
-            _remembered(self._last_payment_dates, get("last_payment_date", ""), self._last_payment_date),
-            _optional_amount(cells, "last_payment_amount", currency),
-            _remembered(self._assignees, get("assigned_to", ""), self._assignee),
-            _status(status_text, balance) if status_text else None,
-            _remembered(self._risk_scores, get("risk_score", ""), _risk_score),
+            last_payment_dates[text]
+            if (text := get("last_payment_date", "")) in last_payment_dates
+            else _remembered(last_payment_dates, text, self._last_payment_date),
+            _optional_amount(cells, "last_payment_amount", currency) if get("last_payment_amount") else None,
+            assignees[text]
+            if (text := get("assigned_to", "")) in assignees
+            else _remembered(assignees, text, self._assignee),
+            _status(text, balance) if (text := get("status", "")) else None,
+            risk_scores[text]
+            if (text := get("risk_score", "")) in risk_scores
+            else _remembered(risk_scores, text, _risk_score),
             *address,
-            _remembered(self._itemization_dates, get("itemization_date", ""), self._itemization_date),
-            _optional_sum(cells, "itemization_amount", currency),
-            _optional_sum(cells, "interest_since", currency),
-            _optional_sum(cells, "fees_since", currency),
-            _remembered(self._products, get("product", ""), _product),
+            itemization_dates[text]
+            if (text := get("itemization_date", "")) in itemization_dates
+            else _remembered(itemization_dates, text, self._itemization_date),
+            _optional_sum(cells, "itemization_amount", currency) if get("itemization_amount") else None,
+            _optional_sum(cells, "interest_since", currency) if get("interest_since") else None,
+            _optional_sum(cells, "fees_since", currency) if get("fees_since") else None,
+            products[text]
+            if (text := get("product", "")) in products
+            else _remembered(products, text, _product),
         )
 
 
@@ -657,10 +685,12 @@ def _remembered(memo: dict[str, T], text: str, check: Callable[[str], T]) -> T:
     return value
 
 
-def _account_currency(text: str) -> str:
+def _currency_and_reader(text: str) -> tuple[str, Callable[[str], Decimal | None]]:
+    """An account's currency and the quick reader of its amounts."""
     if not text:
         raise RowError("currency", "is empty, and it is required")
-    return _currency(text, "currency")
+    currency = _currency(text, "currency")
+    return currency, quick_reader(currency)
 
 
 def _customer_zone(text: str) -> str | None:
