@@ -62,10 +62,21 @@ class SnapshotText:
             raise ValueError(f"{len(values)} values for {len(self.names)} fields")
         return self._template % tuple(
             [
-                "null" if value is None else _escaped(value) if type(value) is str else _json_text(value)
+                "null"
+                if value is None
+                else _escaped(value)
+                if type(value) is str
+                else f'"{value}"'
+                if type(value) in _PLAIN_TEXT
+                else _json_text(value)
                 for value in values
             ]
         )
+
+
+# Kinds whose str() is what json_value makes of them (a Decimal's digits, a day's ISO form), in
+# characters JSON leaves as they are: quoted without asking json.dumps.
+_PLAIN_TEXT = frozenset({Decimal, date})
 
 
 def _json_text(value: object) -> str:
