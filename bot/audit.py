@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _escaped
 from typing import Any
 
 from sqlalchemy import insert
@@ -25,6 +28,59 @@ def json_value(value: object) -> Any:
 
 def snapshot(values: dict[str, object]) -> dict[str, Any]:
     return {key: json_value(value) for key, value in values.items()}
+
+
+def snapshot_json(values: dict[str, object] | None) -> str:
+    """The text a JSON column stores for snapshot(values) (`null` for None): json.dumps, as the
+    column's own type writes it on SQLite and as psycopg's Json does on PostgreSQL."""
+    return json.dumps(snapshot(values) if values is not None else None)
+
+
+class SnapshotText:
+    """snapshot_json(dict(zip(names, values))) for many rows of the same `names`: the text around
+    the values is made once (with the values of the names in `fixed`, the same on every row), and
+    each value is escaped as json.dumps escapes it (ASCII only), text and None without a call. A
+    portfolio import audits a hundred thousand new accounts with it."""
+
+    def __init__(self, names: Sequence[str], fixed: Mapping[str, object] | None = None) -> None:
+        if len(set(names)) != len(names):
+            raise ValueError("a snapshot names each field once")
+        fixed = fixed or {}
+        # A %-template: the literal text has its % doubled, each value that varies is one %s.
+        parts = [
+            f"{_escaped(name)}: {_json_text(fixed[name])}".replace("%", "%%")
+            if name in fixed
+            else f"{_escaped(name).replace('%', '%%')}: %s"
+            for name in names
+        ]
+        self._template = "{" + ", ".join(parts) + "}"
+        self.names = tuple(name for name in names if name not in fixed)
+        """The names whose values each call gives, in this order."""
+
+    def __call__(self, values: Sequence[object]) -> str:
+        if len(values) != len(self.names):
+            raise ValueError(f"{len(values)} values for {len(self.names)} fields")
+        return self._template % tuple(
+            [
+                "null"
+                if value is None
+                else _escaped(value)
+                if type(value) is str
+                else f'"{value}"'
+                if type(value) in _PLAIN_TEXT
+                else _json_text(value)
+                for value in values
+            ]
+        )
+
+
+# Kinds whose str() is what json_value makes of them (a Decimal's digits, a day's ISO form), in
+# characters JSON leaves as they are: quoted without asking json.dumps.
+_PLAIN_TEXT = frozenset({Decimal, date})
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(json_value(value))
 
 
 AUDITED_ACCOUNT_FIELDS = (

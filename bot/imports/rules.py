@@ -16,7 +16,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Generic, TypeVar
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.currency import is_currency_code, quantum
@@ -26,7 +27,7 @@ from bot.language.rules import SUPPORTED, parse_locale
 from bot.ledger.rules.accounts import account_key
 from bot.ledger.rules.contacts import callback_date
 from bot.ledger.rules.references import payment_reference_key, reference_key
-from bot.parsing.amounts import AmountTooLargeError, parse_amount
+from bot.parsing.amounts import AmountTooLargeError, parse_amount, quick_reader
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH, MAX_NOTES_LENGTH, MAX_REFERENCE_LENGTH
 from bot.parsing.dates import (
     check_due_date,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from _csv import Reader
 
 RowT = TypeVar("RowT")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ _PLAIN_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})
 _LARGEST_PLAIN_AMOUNT = MAX_MONEY.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 _MINUS_SIGNS = ("-", "\u2212")
 _NONZERO_DIGITS = frozenset("123456789")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 class CsvFormatError(Exception):
@@ -256,13 +259,22 @@ def _header(row: list[str] | None, kind: ImportKind) -> list[str]:
 def _records(reader: Reader, header: list[str], kind: ImportKind) -> CsvFile:
     known = set(COLUMNS[kind].all)
     records: list[Record] = []
+    width = len(header)
+    # With every column named, a row of no more cells than the header and no NUL is its cells
+    # stripped and zipped with the header: what _record makes of it, without a call per cell.
+    named = all(header)
+    strip = str.strip
     line = reader.line_num + 1
     for row in reader:
         # csv counts physical lines read so far, so a quoted cell spanning lines keeps numbers right.
         start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in row):
+        joined = "".join(row)
+        if not joined.strip():
             continue  # blank lines and the `,,,,` rows spreadsheets leave at the end
-        records.append(_record(start, row, header))
+        if named and len(row) <= width and "\x00" not in joined:
+            records.append(Record(start, dict(zip(header, map(strip, row), strict=False))))
+        else:
+            records.append(_record(start, row, header))
     unknown = tuple(name for name in header if name and name not in known)
     return CsvFile(kind, frozenset(header) & known, unknown, records)
 
@@ -487,19 +499,202 @@ def check_accounts(
     records: Iterable[Record], *, roster: AbstractSet[str], currencies: Mapping[str, str], today: date
 ) -> Checked[AccountRow]:
     """`currencies` maps the key of each account already recorded to its currency, which cannot change."""
+    checked = checked_accounts(records, roster=roster, currencies=currencies, today=today)
+    return Checked([(line, AccountRow(*values)) for line, _key, values in checked.rows], checked.bad)
 
-    def parse(cells: Mapping[str, str]) -> AccountRow:
-        row = parse_account(cells, roster, today=today)
-        recorded = currencies.get(row.key)
-        if recorded is not None and recorded != row.currency:
-            raise RowError(
-                "currency",
-                f"`{row.account_id}` is recorded in {recorded}; an account's currency cannot change"
-                " (payments and promises on it are in that currency)",
-            )
-        return row
 
-    return _refuse_repeats(_check_each(records, parse), lambda row: row.key, "account_id")
+ACCOUNT_ROW_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(AccountRow))
+"""AccountRow's fields in order: the order of the values checked_accounts gives for a row."""
+_ROW_VALUES = attrgetter(*ACCOUNT_ROW_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedAccounts:
+    """check_accounts' answer in the shape an import writes it: each good row as its line, its
+    account key and its values in ACCOUNT_ROW_FIELDS order (AccountRow(*values) is the row), no
+    object per row; and the bad rows, in line order."""
+
+    rows: list[tuple[int, str, tuple[Any, ...]]]
+    bad: list[BadRow]
+
+
+def checked_accounts(
+    records: Iterable[Record], *, roster: AbstractSet[str], currencies: Mapping[str, str], today: date
+) -> CheckedAccounts:
+    """check_accounts for a whole portfolio: each row as parse_account reads it (the same values, the
+    same refusal word for word), then refused when its currency is not the recorded one or its id is
+    on an earlier line. A row _QuickAccounts reads is not parsed again; any other goes through
+    parse_account, whose refusal is the row's."""
+    quick = _QuickAccounts(roster, today)
+    rows: list[tuple[int, str, tuple[Any, ...]]] = []
+    bad: list[BadRow] = []
+    first_line: dict[str, int] = {}
+    for record in records:
+        line = record.line
+        if record.problem:
+            bad.append(BadRow(line, record.problem))
+            continue
+        try:
+            values = quick.values(record.cells)
+            if values is None:
+                values = _ROW_VALUES(parse_account(record.cells, roster, today=today))
+            key = account_key(values[0])
+            recorded = currencies.get(key)
+            if recorded is not None and recorded != values[3]:
+                raise RowError(
+                    "currency",
+                    f"`{values[0]}` is recorded in {recorded}; an account's currency cannot change"
+                    " (payments and promises on it are in that currency)",
+                )
+        except RowError as error:
+            bad.append(BadRow(line, str(error), too_large=isinstance(error, ValueTooLargeError)))
+            continue
+        # The second and later rows for the same id are refused: which is right is not ours to guess.
+        earlier = first_line.setdefault(key, line)
+        if earlier != line:
+            bad.append(BadRow(line, f"account_id: `{key}` is already on line {earlier} of this file"))
+            continue
+        rows.append((line, key, values))
+    bad.sort(key=lambda bad_row: bad_row.line)
+    return CheckedAccounts(rows, bad)
+
+
+_NO_ADDRESS: tuple[None, ...] = (None,) * len(ADDRESS_LENGTHS)
+_ADDRESS_COLUMNS = tuple(ADDRESS_LENGTHS)
+_ADDRESS_LIMITS = tuple(ADDRESS_LENGTHS.values())
+
+
+class _QuickAccounts:
+    """parse_account's values for a row, worked out with less work per row: the cells that repeat
+    down a portfolio (currencies, due dates, zones, languages, assignees…) are checked once per
+    distinct text and remembered, and amounts in the common shapes are read by the currency's
+    quick reader (what parse_amount itself does for them). The same functions decide, so the values
+    are parse_account's; a row with any cell they refuse gives None, and parse_account then says
+    which refusal comes first, in its own words."""
+
+    def __init__(self, roster: AbstractSet[str], today: date) -> None:
+        self._currencies: dict[str, tuple[str, Callable[[str], Decimal | None]]] = {}
+        self._due_dates: dict[str, date] = {}
+        # An empty optional cell is None, as each of their checks says.
+        self._zones: dict[str, str | None] = {"": None}
+        self._languages: dict[str, str | None] = {"": None}
+        self._assignees: dict[str, str | None] = {"": None}
+        self._last_payment_dates: dict[str, date | None] = {"": None}
+        self._itemization_dates: dict[str, date | None] = {"": None}
+        self._risk_scores: dict[str, int | None] = {"": None}
+        self._products: dict[str, str | None] = {"": None}
+        # The checks of the cells that depend on the team's day or roster, made once, not per row.
+        self._due_date = lambda text: _bounded(_date(text, "due_date"), "due_date", today)
+        self._last_payment_date = lambda text: _optional_last_payment({"last_payment_date": text}, today)
+        self._itemization_date = lambda text: _optional_itemization_date({"itemization_date": text}, today)
+        self._assignee = lambda text: _assignee(text, roster)
+
+    def values(self, cells: Mapping[str, str]) -> tuple[Any, ...] | None:
+        try:
+            return self._values(cells)
+        except RowError:
+            return None
+
+    def _values(self, cells: Mapping[str, str]) -> tuple[Any, ...] | None:
+        # Written out rather than a call per cell: a memo is looked at in place, and a check is
+        # called only for a cell that has text (each gives None for an empty one).
+        get = cells.get
+        currencies = self._currencies
+        currency, read = (
+            currencies[text]
+            if (text := get("currency", "")) in currencies
+            else _remembered(currencies, text, _currency_and_reader)
+        )
+        text = get("balance", "")
+        # What _balance gives for a balance in a common shape is parse_amount's own quick reading.
+        balance = read(text) if text[:1] in _NONZERO_DIGITS and text[-1:] in _ASCII_DIGITS else None
+        if not balance:
+            balance = _balance(_required(cells, "balance"), currency)
+        typed_id = account_id(_required(cells, "account_id"))
+        name = get("customer_name", "")
+        if not name or len(name) > MAX_CUSTOMER_NAME_LENGTH:
+            return None
+        due_dates = self._due_dates
+        due_date = (
+            due_dates[text]
+            if (text := get("due_date", "")) in due_dates
+            else _remembered(due_dates, text, self._due_date)
+        )
+        customer_id = get("customer_id") or None
+        if customer_id is not None and len(customer_id) > MAX_CUSTOMER_ID_LENGTH:
+            return None
+        text = get("original_amount", "")
+        original = read(text) if text[:1] in _ASCII_DIGITS and text[-1:] in _ASCII_DIGITS else None
+        if not original and text:  # zero, another shape or not an amount: parse_amount says
+            original = _optional_amount(cells, "original_amount", currency)
+        address = tuple(map(get, _ADDRESS_COLUMNS))
+        if any(address):
+            if any(text and len(text) > limit for text, limit in zip(address, _ADDRESS_LIMITS, strict=True)):
+                return None
+            address = tuple(text or None for text in address)
+        else:
+            address = _NO_ADDRESS
+        zones, languages, assignees = self._zones, self._languages, self._assignees
+        last_payment_dates, risk_scores = self._last_payment_dates, self._risk_scores
+        itemization_dates, products = self._itemization_dates, self._products
+        return (
+            typed_id,
+            name,
+            balance,
+            currency,
+            due_date,
+            customer_id,
+            _phone(text) if (text := get("phone", "")) else None,
+            _email(text) if (text := get("email", "")) else None,
+            zones[text]
+            if (text := get("customer_timezone", "")) in zones
+            else _remembered(zones, text, _customer_zone),
+            languages[text]
+            if (text := get("language", "")) in languages
+            else _remembered(languages, text, _optional_language),
+            original,
+            last_payment_dates[text]
+            if (text := get("last_payment_date", "")) in last_payment_dates
+            else _remembered(last_payment_dates, text, self._last_payment_date),
+            _optional_amount(cells, "last_payment_amount", currency) if get("last_payment_amount") else None,
+            assignees[text]
+            if (text := get("assigned_to", "")) in assignees
+            else _remembered(assignees, text, self._assignee),
+            _status(text, balance) if (text := get("status", "")) else None,
+            risk_scores[text]
+            if (text := get("risk_score", "")) in risk_scores
+            else _remembered(risk_scores, text, _risk_score),
+            *address,
+            itemization_dates[text]
+            if (text := get("itemization_date", "")) in itemization_dates
+            else _remembered(itemization_dates, text, self._itemization_date),
+            _optional_sum(cells, "itemization_amount", currency) if get("itemization_amount") else None,
+            _optional_sum(cells, "interest_since", currency) if get("interest_since") else None,
+            _optional_sum(cells, "fees_since", currency) if get("fees_since") else None,
+            products[text]
+            if (text := get("product", "")) in products
+            else _remembered(products, text, _product),
+        )
+
+
+def _remembered(memo: dict[str, T], text: str, check: Callable[[str], T]) -> T:
+    """check(text), worked out the first time `text` is met; a refusal is raised, never remembered."""
+    if text in memo:
+        return memo[text]
+    value = memo[text] = check(text)
+    return value
+
+
+def _currency_and_reader(text: str) -> tuple[str, Callable[[str], Decimal | None]]:
+    """An account's currency and the quick reader of its amounts."""
+    if not text:
+        raise RowError("currency", "is empty, and it is required")
+    currency = _currency(text, "currency")
+    return currency, quick_reader(currency)
+
+
+def _customer_zone(text: str) -> str | None:
+    return _zone(text, "customer_timezone")
 
 
 def account_id(text: str) -> str:
@@ -521,13 +716,18 @@ def resolved_status(current: str | None, row: AccountRow) -> str:
     account as paid, and a balance on a `paid` account reopens it. A status the bot set from its own
     work (promised, on hold…) is kept, so re-importing an unchanged portfolio changes nothing.
     """
-    if row.status is not None:
-        return row.status
+    return status_after(current, row.status, row.balance)
+
+
+def status_after(current: str | None, status: AccountStatus | None, balance: Decimal) -> str:
+    """resolved_status for a row given by its status (None: the file leaves it out) and balance."""
+    if status is not None:
+        return status
     if current is None:
-        return AccountStatus.PAID if row.balance == 0 else AccountStatus.ACTIVE
-    if row.balance == 0 and current not in CLOSED_STATUSES:
+        return AccountStatus.PAID if balance == 0 else AccountStatus.ACTIVE
+    if balance == 0 and current not in CLOSED_STATUSES:
         return AccountStatus.PAID
-    if row.balance > 0 and current == AccountStatus.PAID:
+    if balance > 0 and current == AccountStatus.PAID:
         return AccountStatus.ACTIVE
     return current
 

@@ -7,7 +7,9 @@ separator before three digits is grouping (`1.250` BRL is one thousand) or decim
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from bot.currency import SYMBOLS, exponent, largest_amount, quantum
 from bot.errors import UserError
@@ -82,18 +84,37 @@ _QUICK_SHAPES = {
 def quick_decimal(body: str, currency: str) -> Decimal | None:
     """`body` (digits and separators, no sign or marker) read as _to_decimal reads it, when it has
     one of the common shapes and fits the ledger; None: ask _to_decimal."""
+    return quick_reader(currency)(body)
+
+
+@lru_cache(maxsize=256)
+def quick_reader(currency: str) -> Callable[[str], Decimal | None]:
+    """quick_decimal for one currency, with what the currency decides looked up once: an import
+    reads a hundred thousand amounts in a handful of currencies."""
     if exponent(currency) != 2:
-        return None
+        return _not_quick
     own = _own_decimal_mark(currency) or "."
-    shape = _QUICK_SHAPES[own].fullmatch(body)
-    if shape is None:
-        return None
-    plain, plain_fraction, grouped, grouped_fraction = shape.groups()
-    digits = plain if plain is not None else grouped.replace("," if own == "." else ".", "")
-    if len(digits.lstrip("0")) > MAX_INTEGER_DIGITS:
-        return None
-    value = Decimal(f"{digits}.{plain_fraction or grouped_fraction or '0'}").quantize(quantum(currency))
-    return value if value <= largest_amount(currency) else None
+    group = "," if own == "." else "."
+    shape_of = _QUICK_SHAPES[own].fullmatch
+    step = quantum(currency)
+    largest = largest_amount(currency)
+
+    def read(body: str) -> Decimal | None:
+        shape = shape_of(body)
+        if shape is None:
+            return None
+        plain, plain_fraction, grouped, grouped_fraction = shape.groups()
+        digits = plain if plain is not None else grouped.replace(group, "")
+        if len(digits.lstrip("0")) > MAX_INTEGER_DIGITS:
+            return None
+        value = Decimal(f"{digits}.{plain_fraction or grouped_fraction or '0'}").quantize(step)
+        return value if value <= largest else None
+
+    return read
+
+
+def _not_quick(_body: str) -> Decimal | None:
+    return None
 
 
 def _strip_minus(text: str) -> tuple[bool, str]:
