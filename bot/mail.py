@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import smtplib
 import ssl
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -22,7 +21,11 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    import smtplib
 
 # scheme -> (default port, how the connection is secured)
 SCHEMES = {"smtp": (25, "plain"), "smtp+starttls": (587, "starttls"), "smtps": (465, "tls")}
@@ -161,6 +164,8 @@ def send(
     timeout: float = TIMEOUT_SECONDS,
 ) -> None:
     """Deliver one message to `recipients` (the envelope: To and any Bcc) or raise a MailError."""
+    import smtplib  # with the first email: a bot that sends none does without it
+
     context = ssl.create_default_context(cafile=ca_file or None)
     try:
         client = _connect(server, context, timeout)
@@ -190,6 +195,8 @@ def send(
 
 
 def _connect(server: SmtpServer, context: ssl.SSLContext, timeout: float) -> smtplib.SMTP:
+    import smtplib
+
     if server.security == "tls":
         return smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=context)
     return smtplib.SMTP(server.host, server.port, timeout=timeout)

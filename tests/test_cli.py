@@ -8,14 +8,33 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from bot.clock import ManualClock
+from bot.runtime import Runtime
 from bot.settings import SettingsError, load_settings
-from wiring.serving import BackgroundServer, CannotListenError
+from storage.database import open_database
+from tests import conftest
+from tests.conftest import RunningBot
+from tests.portfolio import standard_team
+from tests.test_faults import wait_until
+from wiring.app import create_wsgi_app
+from wiring.serving import (
+    BackgroundServer,
+    CannotListenError,
+    StartingWsgi,
+    create_server,
+    serving_meanwhile,
+)
+from wiring.standin.requests import SlackRequestSender
+from wiring.standin.web_api import SlackStandIn
 
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COLLECT_", "DATABASE_URL"))}
 
@@ -125,6 +144,108 @@ def test_serve_creates_the_sqlite_schema_answers_healthz_and_stops_on_sigterm(tm
         assert (tmp_path / "collect.db").exists()
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=10) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def health(url: str) -> tuple[int, bytes]:
+    """/healthz's status and body; (0, b"") while nothing listens."""
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()
+    except urllib.error.URLError:
+        return 0, b""
+
+
+def test_while_serve_builds_its_app_healthz_answers_for_the_database_and_slacks_requests_wait(
+    runtime: Runtime, standin: SlackStandIn, clock: ManualClock
+) -> None:
+    """serve in HTTP mode binds its port and answers /healthz once the database has answered, then
+    builds the app (most of its start-up): a command sent meanwhile waits for the app and is handled
+    by it, whole, the payment recorded once."""
+    standard_team(runtime.db)
+    starting = StartingWsgi(runtime.db)
+    server = create_server(starting, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.effective_port}"
+    bot = RunningBot(
+        runtime, standin, SlackRequestSender(url, conftest.SIGNING_SECRET, standin=standin), clock, url
+    )
+    answers: list[str] = []
+    wsgi = None
+    try:
+        with serving_meanwhile(server):
+            assert health(url) == (200, b"ok")
+            paying = threading.Thread(
+                target=lambda: answers.append(bot.collect("U0AGENT1", "pay ACC-1042 10"))
+            )
+            paying.start()
+            wait_until(lambda: starting.waiting == 1, what="the command to wait for the app")
+            assert answers == []
+            wsgi = create_wsgi_app(runtime)
+            starting.ready(wsgi)
+            paying.join(timeout=60)
+            assert starting.waiting == 0
+            assert health(url) == (200, b"ok")  # the app's own answer now
+    finally:
+        server.close()
+        if wsgi is not None:
+            wsgi.answerer.shutdown()
+    assert len(answers) == 1 and "10.00" in answers[0], answers
+    with runtime.db.reading() as session:
+        assert session.scalar(text("SELECT count(*) FROM payments")) == 1
+
+
+def test_while_serve_starts_healthz_says_503_without_the_database_and_a_stopped_start_up_answers_503(
+    tmp_path: Path,
+) -> None:
+    unreachable = open_database("postgresql+psycopg://postgres@127.0.0.1:9/nowhere")
+    starting = StartingWsgi(unreachable)
+    server = create_server(starting, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.effective_port}"
+    statuses: list[int] = []
+
+    def post() -> None:
+        request = urllib.request.Request(url + "/slack/events", data=b"", method="POST")
+        try:
+            urllib.request.urlopen(request, timeout=10)
+        except urllib.error.HTTPError as refused:
+            statuses.append(refused.code)
+
+    try:
+        with serving_meanwhile(server):
+            assert health(url) == (503, b"database unreachable")
+            posting = threading.Thread(target=post)
+            posting.start()
+            wait_until(lambda: starting.waiting == 1, what="the request to wait for the app")
+            starting.abandon()  # what serve does when its start-up fails or SIGTERM stops it
+            posting.join(timeout=30)
+    finally:
+        server.close()
+        unreachable.dispose()
+    assert statuses == [503]
+
+
+def test_serve_stopped_as_soon_as_healthz_answers_exits_0_without_a_traceback(tmp_path: Path) -> None:
+    """SIGTERM at the first 200 from /healthz, most often while the app is still being built."""
+    port = free_port()
+    env = {**CLEAN_ENV, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "wiring.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--http"],
+        env={**env, "SLACK_API_URL": "http://127.0.0.1:9/api/"},
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: health(f"http://127.0.0.1:{port}")[0] == 200 or server.poll() is not None)
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=30)
+        assert server.returncode == 0, stderr
+        assert "Traceback" not in stderr
     finally:
         if server.poll() is None:
             server.kill()

@@ -1,6 +1,7 @@
 """What start-up imports (issue 23): `collect-bot --help` and each command's `--help` load argparse
-and the commands' arguments, not the libraries the commands use; `serve` answers /healthz without the
-renderers, the model's libraries or Alembic, which load when first used. Each case runs in a fresh
+and the commands' arguments, not the libraries the commands use; `serve` answers /healthz once its
+port is bound and the database has answered, and serves Slack without the renderers, the model's
+libraries or Alembic, which load when first used. Each case runs in a fresh
 interpreter and reads its sys.modules, so a top-level import added anywhere on the way shows here.
 Not timed: benchmarks/bench_startup.py measures the time and the memory."""
 
@@ -29,10 +30,19 @@ NOT_FOR_HELP = (
 # Libraries `serve` loads at the first chart, spreadsheet, PDF, document or score; Alembic only
 # to migrate.
 NOT_FOR_SERVING = ("matplotlib", "openpyxl", "xlsxwriter", "fpdf", "sklearn", "numpy", "jinja2", "alembic")
+# Modules `serve` loads when first used: Babel's catalog tools with the first language other than
+# English, difflib with the first typo, smtplib with the first email.
+NOT_FOR_SERVING_MODULES = ("babel.messages", "difflib", "smtplib")
 
 
 def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
     """The top-level packages in sys.modules once `code` has run (it prints them as JSON)."""
+    return loaded_at(code, env, lines=1)[0]
+
+
+def loaded_at(code: str, env: dict[str, str] | None = None, *, lines: int) -> list[set[str]]:
+    """What `code` prints of sys.modules at each of `lines` moments (as JSON, one line each, last
+    in its output)."""
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         env={**CLEAN_ENV, **(env or {})},
@@ -42,7 +52,7 @@ def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+    return [set(json.loads(line)) for line in done.stdout.strip().splitlines()[-lines:]]
 
 
 def test_help_and_every_commands_help_import_none_of_the_libraries_the_commands_use() -> None:
@@ -68,15 +78,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_answers_healthz_without_the_renderers_the_model_or_alembic(
+def test_serve_answers_healthz_before_its_app_is_built_and_serves_without_the_renderers_the_model_or_alembic(
     db: Database, database_url: str
 ) -> None:
     """`serve` in HTTP mode as `collect-bot serve` runs it, on the test's database (schema current);
-    a thread asks /healthz until it answers 200, then reads what the process has imported."""
+    a thread asks /healthz until it answers 200 and reads what the process has imported then, then
+    sends Slack's endpoint a request (unsigned: it waits for the app, which refuses it) and reads it
+    again once the app is built."""
     port = free_port()
-    loaded = loaded_after(
+    loaded = loaded_at(
         f"""
-        import json, os, sys, threading, time, urllib.request
+        import json, os, sys, threading, time, urllib.error, urllib.request
+
+        def modules():
+            return sorted(sys.modules)
 
         def watch():
             deadline = time.monotonic() + 60
@@ -89,7 +104,16 @@ def test_serve_answers_healthz_without_the_renderers_the_model_or_alembic(
                     time.sleep(0.05)
             else:
                 os._exit(3)
-            print(json.dumps(sorted({{name.partition(".")[0] for name in sys.modules}})), flush=True)
+            at_health = modules()
+            unsigned = urllib.request.Request("http://127.0.0.1:{port}/slack/events", data=b"", method="POST")
+            try:
+                urllib.request.urlopen(unsigned, timeout=60)
+                os._exit(4)
+            except urllib.error.HTTPError as refused:
+                if refused.code != 401:
+                    os._exit(5)
+            print(json.dumps(at_health))
+            print(json.dumps(modules()), flush=True)
             os._exit(0)
 
         threading.Thread(target=watch, daemon=True).start()
@@ -102,9 +126,16 @@ def test_serve_answers_healthz_without_the_renderers_the_model_or_alembic(
             "SLACK_SIGNING_SECRET": "startup-test-secret",
             "SLACK_API_URL": "http://127.0.0.1:9/api/",
         },
+        lines=2,
     )
-    assert {"slack_bolt", "sqlalchemy", "waitress"} <= loaded  # it did serve
-    assert sorted(loaded & set(NOT_FOR_SERVING)) == []
+    at_health, serving = ({name.partition(".")[0] for name in names} for names in loaded)
+    assert {"sqlalchemy", "waitress"} <= at_health  # the database checked, the port bound
+    assert {"slack_bolt", "handlers"} <= serving  # the app built and serving
+    assert sorted(serving & set(NOT_FOR_SERVING)) == []
+    # Of SQLAlchemy's dialects, only the database's own (each loads every driver it ships for).
+    other_dialect = "postgresql" if db.engine.dialect.name == "sqlite" else "sqlite"
+    unused = (*NOT_FOR_SERVING_MODULES, f"sqlalchemy.dialects.{other_dialect}")
+    assert sorted(name for name in loaded[1] if name.startswith(unused)) == []
 
 
 def test_the_schema_check_reads_the_head_alembic_would(db: Database) -> None:

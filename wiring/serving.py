@@ -3,16 +3,24 @@ and the tests (the same server, so the tests exercise what production runs)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import socket
 import threading
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from waitress.server import MultiSocketServer
 from waitress.server import create_server as waitress_server
 
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from storage.database import Database
+
 REQUEST_THREADS = 8
+HEALTH_METHODS = ("GET", "HEAD")
 
 
 class CannotListenError(Exception):
@@ -50,15 +58,97 @@ def create_server(
     return server
 
 
+def health_status(db: Database) -> tuple[str, str]:
+    """What `GET /healthz` answers in HTTP mode: 200 once the database answers, 503 otherwise."""
+    if db.is_reachable():
+        return "200 OK", "ok"
+    return "503 Service Unavailable", "database unreachable"
+
+
+class StartingWsgi:
+    """`serve`'s application in HTTP mode from the moment its port is bound. Until the bot's app is
+    built (Bolt, the listeners and the domain they call: most of start-up), `GET /healthz` answers
+    as the app will, 200 once the database answers, and any other request waits for the app and is
+    then answered by it: a balancer may send Slack's requests as soon as /healthz says 200, and none
+    of them is refused or lost. After that every request goes straight to the app."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._app: WSGIApplication | None = None
+        self._settled = threading.Event()
+        self._counting = threading.Lock()
+        self.waiting = 0
+        """Requests waiting for the app now (what the tests watch)."""
+
+    def ready(self, app: WSGIApplication) -> None:
+        self._app = app
+        self._settled.set()
+
+    def abandon(self) -> None:
+        """Start-up failed or was stopped: the requests waiting get a 503 instead of the app."""
+        self._settled.set()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        app = self._app
+        if app is None:
+            if environ.get("PATH_INFO", "") == "/healthz" and environ.get("REQUEST_METHOD") in HEALTH_METHODS:
+                return _plain(start_response, *health_status(self.db))
+            with self._counting:
+                self.waiting += 1
+            try:
+                self._settled.wait()
+            finally:
+                with self._counting:
+                    self.waiting -= 1
+            app = self._app
+            if app is None:
+                return _plain(start_response, "503 Service Unavailable", "not serving: the bot is stopping")
+        return app(environ, start_response)
+
+
+@contextlib.contextmanager
+def serving_meanwhile(server: Any) -> Iterator[None]:
+    """The server's loop on a thread of its own while the block runs (`serve` builds its app
+    meanwhile), stopped when the block ends, so that the caller's `server.run()` goes on with the
+    same listening socket and the connections already accepted."""
+    stopping = threading.Event()
+
+    def loop() -> None:
+        while not stopping.is_set():
+            server.asyncore.loop(
+                timeout=0.05, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1
+            )
+
+    thread = threading.Thread(target=loop, name="collect-bot-http-start-up", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stopping.set()
+        with contextlib.suppress(OSError):  # a trigger already closed: the loop stops at its timeout
+            server.pull_trigger()  # wakes the loop's poll at once rather than at its timeout
+        thread.join()
+
+
+def _plain(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
+    body = text.encode()
+    start_response(
+        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
 def freeze_start_up_objects() -> None:
     """Python's full garbage collection walks every object alive. After start-up that is everything
     the modules built (SQLAlchemy's mappers and compiled statements, Bolt, matplotlib, the settings),
     and it made each full collection stop the server for 35-80 ms, several times a minute on a busy
     morning: the slowest 1% of answers were those that arrived during one. These objects live as long
     as the process, so they are taken out of the collector's walk (gc.freeze) once the app is built;
-    what the requests create is collected as before."""
+    what the requests create is collected as before. `serve` starts with the collector off (it would
+    walk these objects again and again while they are being built): it is turned back on here."""
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 class BackgroundServer:

@@ -15,6 +15,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from handlers.api import BillingApi, HttpRequest
 from storage.database import Database
+from wiring.serving import HEALTH_METHODS, health_status
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -45,7 +46,7 @@ class CollectBotWsgi:
         method = environ.get("REQUEST_METHOD", "GET")
         if self.api is not None and self.api.serves(path):
             return serve_api(self.api, environ, start_response)
-        if path == "/healthz" and method in ("GET", "HEAD"):
+        if path == "/healthz" and method in HEALTH_METHODS:
             return self._health(start_response)
         if path == "/slack/events" and method == "POST":
             if _content_length(environ) > MAX_BODY_BYTES:
@@ -83,9 +84,7 @@ class CollectBotWsgi:
             return False
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
-        if self.db.is_reachable():
-            return _plain(start_response, "200 OK", "ok")
-        return _plain(start_response, "503 Service Unavailable", "database unreachable")
+        return _plain(start_response, *health_status(self.db))
 
 
 class HealthOnlyWsgi:

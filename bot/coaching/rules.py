@@ -4,7 +4,6 @@ and kept rates, collected, targets, refused attempts and complaints are the repo
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -19,6 +18,8 @@ _ZERO = Decimal(0)
 
 def median(values: Iterable[Decimal | int | None]) -> Decimal | None:
     """The median of the values given (None ones left out); None when none is left."""
+    import statistics  # with the first coaching figures: the idle bot does without it
+
     known = sorted(Decimal(v) for v in values if v is not None)
     return statistics.median(known) if known else None
 

@@ -15,9 +15,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from bot.language.model import CURRENT_SPEAKER, ENGLISH_SPEAKER, Speaker
 from bot.language.rules import ENGLISH, SUPPORTED, babel_name, parse_locale
 
@@ -45,6 +42,11 @@ def speaker_for(locale: str) -> Speaker:
 
 
 def _compiled(locale: str) -> gettext.NullTranslations:
+    # Babel's catalog tools load with the first language other than English: a team and a bot
+    # that speak English only never need them (a megabyte of the idle bot's memory).
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with catalog_path(locale).open("rb") as po:
         catalog = read_po(po, locale=babel_name(locale), domain=DOMAIN)
     mo = io.BytesIO()

@@ -6,7 +6,6 @@ team's date are known.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -435,6 +434,8 @@ _SUGGESTED = [*USAGE, *aliases.every_language(aliases.SUBCOMMAND_ALIASES)]
 
 
 def _closest_subcommand(typed: str) -> str | None:
+    import difflib  # for a typo only: the idle bot does without it
+
     score, _, word = max(
         (difflib.SequenceMatcher(None, known, typed).ratio(), -order, known)
         for order, known in enumerate(_SUGGESTED)

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import csv
 import errno
+import gc
 import logging
 import os
 import secrets
@@ -23,7 +24,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 # What is imported here is paid by every command, `--help` included: argparse and the commands'
 # arguments only. The libraries a command uses (SQLAlchemy, pydantic, Alembic, Bolt, the renderers)
@@ -37,7 +38,11 @@ from wiring.cli.score import add_score_command
 from wiring.cli.terminal import StartupError, say
 
 if TYPE_CHECKING:
+    from bot.runtime import Runtime
     from bot.settings import Settings
+    from handlers.answering import Answerer
+    from storage.database import Database
+    from wiring.socket_mode import SocketModeBot
 
 log = logging.getLogger("collect-bot")
 
@@ -87,6 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for handler in set(root.handlers) - before:
             handler.setFormatter(_WithoutTraceback(LOG_FORMAT))
     settings: Settings | None = None
+    # serve's start-up builds objects that live as long as the process, and the cyclic collector
+    # walked them again and again while they were built (a tenth of its CPU): off until the app is
+    # built (wiring.serving.freeze_start_up_objects turns it back on), and on again here whatever
+    # happens, for a caller that goes on after main().
+    paused = args.command == "serve" and gc.isenabled()
+    if paused:
+        gc.disable()
     try:
         settings = _settings()
         code = int(args.run(settings, args))
@@ -100,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if refusal is None:
             return _fault(error, args, settings)
         return refuse(refusal)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def refusal_of(error: BaseException, args: argparse.Namespace) -> str | None:
@@ -468,38 +483,82 @@ def _load_document_templates(settings: Settings) -> None:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.runtime import Runtime
-    from schedules.scheduler import start_scheduler
     from storage.database import open_database
     from storage.schema import prepare_schema
-    from wiring.app import create_wsgi_app
-    from wiring.serving import create_server, freeze_start_up_objects
-    from wiring.socket_mode import SocketModeBot
+    from wiring.serving import StartingWsgi, create_server, freeze_start_up_objects, serving_meanwhile
 
     settings.require_slack()
     _load_document_templates(settings)
     db = open_database(settings.database_url.get_secret_value())
     prepare_schema(db)
-    runtime = Runtime(settings=settings, db=db)
-    over_socket: SocketModeBot | None = None
+    # In HTTP mode the port is bound and /healthz answers as soon as the database has answered;
+    # the app (most of start-up) is built meanwhile, and Slack's requests wait for it (StartingWsgi).
+    # In Socket Mode /healthz waits for the socket, which needs the app: it is built first.
+    starting: StartingWsgi | None = None
+    serving: _Serving | None = None
     app: Any  # the WSGI application on --port
-    if settings.socket_mode and not args.http:
-        # Slack's requests come through the socket (`--threads` at once); the port serves /healthz.
-        over_socket = SocketModeBot(runtime, concurrency=args.threads)
-        app, answerer, threads = over_socket.health, over_socket.answerer, 2
+    if args.http or not settings.socket_mode:
+        starting = StartingWsgi(db)
+        app, threads = starting, args.threads
     else:
-        wsgi = create_wsgi_app(runtime)
-        app, answerer, threads = wsgi, wsgi.answerer, args.threads
+        serving = _build_serving(settings, db, args)
+        app, threads = serving.app, 2
     try:
         server = create_server(app, args.host, args.port, threads, reuse_port=args.reuse_port)
     except ValueError as error:  # waitress's word for a host it cannot resolve
         raise StartupError(
             f"cannot listen on {args.host}:{args.port} ({error}): give one address of this machine with --host"
         ) from None
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
-    freeze_start_up_objects()
-    scheduler = start_scheduler(runtime, after_jobs=answerer.homes.jobs_ran)
-    if over_socket:
+    # SIGTERM while the app is built is noted, and acted on once it is built (a fraction of a
+    # second): stopping from under the import of a module or the loop's own thread would leave the
+    # requests in hand unanswered.
+    stop_asked: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stop_asked.append(signum))
+    if starting:
+        try:
+            with serving_meanwhile(server):
+                serving = _build_serving(settings, db, args)
+                freeze_start_up_objects()
+                starting.ready(serving.app)
+        except BaseException:
+            starting.abandon()  # the requests waiting for the app get a 503
+            server.close()
+            server.task_dispatcher.shutdown()  # and those the app has are answered
+            db.dispose()
+            raise
+    else:
+        freeze_start_up_objects()
+    assert serving is not None
+    return _run_serving(server, serving, args, stop_asked)
+
+
+class _Serving(NamedTuple):
+    app: Any  # the WSGI application on --port
+    answerer: Answerer
+    over_socket: SocketModeBot | None
+    runtime: Runtime
+
+
+def _build_serving(settings: Settings, db: Database, args: argparse.Namespace) -> _Serving:
+    from bot.runtime import Runtime
+    from wiring.app import create_wsgi_app
+    from wiring.socket_mode import SocketModeBot
+
+    runtime = Runtime(settings=settings, db=db)
+    if settings.socket_mode and not args.http:
+        # Slack's requests come through the socket (`--threads` at once); the port serves /healthz.
+        over_socket = SocketModeBot(runtime, concurrency=args.threads)
+        return _Serving(over_socket.health, over_socket.answerer, over_socket, runtime)
+    wsgi = create_wsgi_app(runtime)
+    return _Serving(wsgi, wsgi.answerer, None, runtime)
+
+
+def _run_serving(server: Any, serving: _Serving, args: argparse.Namespace, stop_asked: list[int]) -> int:
+    from schedules.scheduler import start_scheduler
+
+    over_socket, answerer = serving.over_socket, serving.answerer
+    scheduler = None if stop_asked else start_scheduler(serving.runtime, after_jobs=answerer.homes.jobs_ran)
+    if over_socket and not stop_asked:
         over_socket.start()
         log.info(
             "collect-bot serving in Socket Mode (SLACK_APP_TOKEN is set; --http for HTTP mode),"
@@ -507,22 +566,29 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             args.host,
             args.port,
         )
-    else:
+    elif not stop_asked:
         log.info(
             "collect-bot serving on http://%s:%s in HTTP mode (POST /slack/events, GET /healthz)",
             args.host,
             args.port,
         )
     try:
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: _stop_serving(server))
+        if stop_asked:  # while it started
+            _stop_serving(server)
         server.run()
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler:
+            scheduler.shutdown(wait=False)
         server.close()
+        # What waitress does when SIGTERM stops its loop, done here too for a SIGTERM that came
+        # before the loop ran: the requests in flight are answered.
+        server.task_dispatcher.shutdown()
         if over_socket:
             over_socket.stop()
         else:
             answerer.shutdown()
-        db.dispose()
+        serving.runtime.db.dispose()
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -209,6 +208,8 @@ def closest_account_ids(
     """Near misses by spelling, looked for among ids sharing a piece with what was typed, so that
     a portfolio of a million accounts is never scanned in Python; `among` narrows them to the
     accounts someone may work."""
+    import difflib  # for a mistyped id only: the idle bot does without it
+
     key = account_key(account_id)[:MAX_ACCOUNT_ID_LENGTH]
     pieces = {key[:3], key[-3:], key[-4:]} - {""}
     digits = "".join(ch for ch in key if ch.isdigit())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Insert, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -322,14 +322,23 @@ _WRITE_BACK = (
 )
 
 _INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
-# The same, writing nothing (and returning no id) when the payment's reference or click key is
-# taken on the account: the unique constraint answers instead of a query before the insert.
-_INSERT_PAYMENT_UNLESS_RECORDED = {
-    "postgresql": postgresql.insert(table_of(Payment))
-    .on_conflict_do_nothing()
-    .returning(table_of(Payment).c.id),
-    "sqlite": sqlite.insert(table_of(Payment)).on_conflict_do_nothing().returning(table_of(Payment).c.id),
-}
+
+
+@functools.cache
+def _insert_payment_unless_recorded(dialect: str) -> Insert:
+    """_INSERT_PAYMENT writing nothing (and returning no id) when the payment's reference or click
+    key is taken on the account: the unique constraint answers instead of a query before the insert.
+    Built for the database in use only: importing a dialect's package loads every driver it ships
+    for (a megabyte of the idle bot's memory for the database it does not use)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table_of(Payment)).on_conflict_do_nothing().returning(table_of(Payment).c.id)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(table_of(Payment)).on_conflict_do_nothing().returning(table_of(Payment).c.id)
+    raise ValueError(f"no insert-unless-recorded for {dialect}")
 
 
 def _insert_payment(
@@ -360,7 +369,7 @@ def _insert_payment(
     }
     if unless_recorded:
         dialect = session.get_bind().dialect.name
-        found = session.execute(_INSERT_PAYMENT_UNLESS_RECORDED[dialect], values).scalar_one_or_none()
+        found = session.execute(_insert_payment_unless_recorded(dialect), values).scalar_one_or_none()
         if found is None:
             return None
         payment_id = found
