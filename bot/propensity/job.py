@@ -91,7 +91,7 @@ def run_learned_scores(runtime: Runtime, at: datetime, by: str) -> JobReport:
     try:
         with runtime.db.transaction() as session:
             if runtime.settings.score_weights.propensity > 0:
-                stored = store_day_scores(session, today, runtime.zone)
+                stored = store_day_scores(session, today, runtime.zone, at)
             else:
                 stored = None
             claim(session, DAY_SCORES, period, at, by, {"accounts": stored})

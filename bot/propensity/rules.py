@@ -132,6 +132,45 @@ def features(history: AccountHistory, snapshot: date) -> tuple[float, ...]:
     )
 
 
+def summed_row(
+    today: date,
+    due_date: date,
+    balance: float,
+    paid_down: float,
+    payments_90: int,
+    since_paid: int,
+    kept: int,
+    broken: int,
+    shares: tuple[float, float, float],
+    unanswered: int,
+    since_talk: int,
+    language: str | None,
+) -> tuple[float, ...]:
+    """features() from figures summed by the database (the balance with today's payments added
+    back, what was paid down in 30 days, the counts, the days since, the answered shares of calls,
+    texts and emails): the same arithmetic, so the same floats."""
+    lang = (language or "").lower()
+    return (
+        float(min(max((today - due_date).days, 0), PAST_DUE_CAP)),
+        math.log10(1 + max(balance, 0.0)),
+        paid_down / (balance + paid_down) if balance + paid_down > 0 else 0.0,
+        float(payments_90),
+        float(since_paid),
+        float(kept),
+        float(broken),
+        *shares,
+        float(unanswered),
+        float(since_talk),
+        float(lang.startswith("en")),
+        float(lang.startswith("pt")),
+        float(lang.startswith("es")),
+    )
+
+
+def share(answered: int, tried: int) -> float:
+    return answered / tried if tried else 0.0
+
+
 def _days_since(day: date | None, snapshot: date) -> int:
     return DAYS_CAP if day is None else min((snapshot - day).days, DAYS_CAP)
 

@@ -5,7 +5,6 @@ stored models."""
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -29,7 +28,16 @@ from bot.propensity.model import (
     StoredModel,
     TrainedModel,
 )
-from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, PAST_DUE_CAP, RECENT_DAYS, percent, probabilities
+from bot.propensity.records.figures import Figures, bring_figures_to, days_since_each, figures_of
+from bot.propensity.rules import (
+    DAYS_CAP,
+    PAID_DOWN_DAYS,
+    RECENT_DAYS,
+    percent,
+    probabilities,
+    share,
+    summed_row,
+)
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore
 from storage.types import money_sum
@@ -358,65 +366,44 @@ def _batch_rows(
     for pk, status, count in session.execute(promises):
         kept[pk][status] = count
     # The days since the last payment and conversation, from the team's midnights, all at once.
-    days_paid = _days_since_each([last_paid.get(row[0]) for row in listed], today, zone)
-    days_talked = _days_since_each([talked.get(row[0]) for row in listed], today, zone)
+    days_paid = days_since_each([last_paid.get(row[0]) for row in listed], today, zone)
+    days_talked = days_since_each([talked.get(row[0]) for row in listed], today, zone)
     found_pks: list[int] = []
     found: list[tuple[float, ...]] = []
     for (pk, due_date, balance_now, _currency, language), since_paid, since_talk in zip(
         listed, days_paid, days_talked, strict=True
     ):
-        balance = float(balance_now + paid_today.get(pk, no_money))
-        down = float(paid_30.get(pk, no_money))
         channels = tried.get(pk, {})
         count_90 = sum(count for count, _answered in channels.values())
         answered_90 = sum(answered for _count, answered in channels.values())
         made = kept.get(pk, {})
-        lang = (language or "").lower()
         found_pks.append(pk)
         found.append(
-            (
-                float(min(max((today - due_date).days, 0), PAST_DUE_CAP)),
-                math.log10(1 + max(balance, 0.0)),
-                down / (balance + down) if balance + down > 0 else 0.0,
-                float(paid_90.get(pk, 0)),
-                float(since_paid),
-                float(made.get(PromiseStatus.KEPT, 0)),
-                float(made.get(PromiseStatus.BROKEN, 0)),
-                _answered_share(channels, Channel.CALL),
-                _answered_share(channels, Channel.SMS),
-                _answered_share(channels, Channel.EMAIL),
-                float(count_90 - answered_90),
-                float(since_talk),
-                float(lang.startswith("en")),
-                float(lang.startswith("pt")),
-                float(lang.startswith("es")),
+            summed_row(
+                today,
+                due_date,
+                float(balance_now + paid_today.get(pk, no_money)),
+                float(paid_30.get(pk, no_money)),
+                paid_90.get(pk, 0),
+                since_paid,
+                made.get(PromiseStatus.KEPT, 0),
+                made.get(PromiseStatus.BROKEN, 0),
+                (
+                    _answered_share(channels, Channel.CALL),
+                    _answered_share(channels, Channel.SMS),
+                    _answered_share(channels, Channel.EMAIL),
+                ),
+                count_90 - answered_90,
+                since_talk,
+                language,
             )
         )
     return found_pks, found
 
 
-def _days_since_each(moments: list[datetime | None], today: date, zone: ZoneInfo) -> list[int]:
-    """Each moment's team days before `today`, at most DAYS_CAP (and DAYS_CAP for None): the moments
-    placed among the team's last midnights, which is local_day() for every one without a zone
-    conversion each."""
-    import numpy as np
-
-    midnights = np.array(
-        [
-            datetime.combine(date.fromordinal(max(1, today.toordinal() - back)), time(0), zone).timestamp()
-            for back in range(DAYS_CAP, -1, -1)
-        ]
-    )
-    stamps = np.array([m.timestamp() if m is not None else -np.inf for m in moments], dtype=np.float64)
-    # The number of midnights up to the moment: DAYS_CAP + 1 on today, 0 before the oldest.
-    passed = np.searchsorted(midnights, stamps, side="right")
-    days: list[int] = np.minimum(DAYS_CAP + 1 - passed, DAYS_CAP).tolist()
-    return days
-
-
 def _answered_share(channels: dict[str, tuple[int, int]], channel: str) -> float:
     count, answered = channels.get(channel, (0, 0))
-    return answered / count if count else 0.0
+    return share(answered, count)
 
 
 def learned_scores(session: Session, today: date, zone: ZoneInfo) -> LearnedScores | None:
@@ -466,17 +453,20 @@ def rows_of(
     return found
 
 
-def store_day_scores(session: Session, today: date, zone: ZoneInfo) -> int | None:
+def store_day_scores(session: Session, today: date, zone: ZoneInfo, now: datetime) -> int | None:
     """Every open account's learned score for `today`, replacing yesterday's: the number stored,
     or None while no model is adopted. Every feature window ends at the team's midnight, so scores
-    stored at the day's first tick are the ones the morning would compute. A batch of accounts at a
-    time: its rows summed, scored at once (numpy) and written in bulk (COPY on PostgreSQL)."""
+    stored at the day's first tick are the ones the morning would compute. The running figures are
+    brought to today first (bot.propensity.records.figures: the events that entered and left the
+    windows since the night before, not a year of them); then a batch of accounts at a time: its
+    rows made from its figures, scored at once (numpy) and written in bulk (COPY on PostgreSQL)."""
     latest = latest_model(session)
     session.execute(delete(PropensityScore))
     if latest is None or not latest.adopted:
         return None
+    bring_figures_to(session, today, zone, now)
     stored = 0
-    for pks, rows in day_rows(session, today, zone):
+    for pks, rows in figures_rows(session, today, zone):
         found = probabilities(latest.model, rows)
         _write_scores(
             session,
@@ -487,6 +477,47 @@ def store_day_scores(session: Session, today: date, zone: ZoneInfo) -> int | Non
         )
         stored += len(pks)
     return stored
+
+
+def figures_rows(
+    session: Session, today: date, zone: ZoneInfo, batch: int = DAY_BATCH
+) -> Iterator[tuple[list[int], list[tuple[float, ...]]]]:
+    """Today's feature rows of the open accounts from their running figures (as bring_figures_to
+    left them for today), `batch` accounts at a time in record id order: what day_rows() sums from
+    the events (tests/test_propensity_figures.py)."""
+    none = Figures()
+    no_money = Decimal(0)
+    for listed, held, paid_today in figures_of(session, today, zone, batch):
+        figures = [held.get(row[0], none) for row in listed]
+        days_paid = days_since_each([f.last_paid_at for f in figures], today, zone)
+        days_talked = days_since_each([f.last_talk_at for f in figures], today, zone)
+        pks: list[int] = []
+        rows: list[tuple[float, ...]] = []
+        for (pk, due_date, balance_now, _currency, language), f, since_paid, since_talk in zip(
+            listed, figures, days_paid, days_talked, strict=True
+        ):
+            pks.append(pk)
+            rows.append(
+                summed_row(
+                    today,
+                    due_date,
+                    float(balance_now + paid_today.get(pk, no_money)),
+                    float(f.paid_30),
+                    f.payments_90,
+                    since_paid,
+                    f.promises_kept,
+                    f.promises_broken,
+                    (
+                        share(f.calls_answered_90, f.calls_90),
+                        share(f.texts_answered_90, f.texts_90),
+                        share(f.emails_answered_90, f.emails_90),
+                    ),
+                    f.tried_90 - f.answered_90,
+                    since_talk,
+                    language,
+                )
+            )
+        yield pks, rows
 
 
 def _write_scores(session: Session, rows: list[tuple[int, date, int, int, str]]) -> None:
