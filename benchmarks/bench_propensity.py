@@ -50,7 +50,7 @@ from bot.assignments.rules.scoring import ScoreWeights
 from bot.propensity.model import Backtest
 from bot.propensity.records import account_count, histories, learned_scores, save_model, store_day_scores
 from bot.propensity.records.figures import bring_figures_to
-from bot.propensity.rules import backtest, final_examples, fit, sampling_step
+from bot.propensity.rules import Indexes, backtest, final_examples, fit, sampling_step
 from storage.database import Database
 from storage.models import RunningFiguresNight
 from storage.schema import prepare_schema, upgrade
@@ -283,11 +283,12 @@ def measure(
         step = sampling_step(account_count(session))
         sample = histories(session, ZONE, every=step)
     read = time.perf_counter() - started
-    tested = backtest(sample, TODAY, 3, WEIGHTS, 3)
+    indexes: Indexes = {}
+    tested = backtest(sample, TODAY, 3, WEIGHTS, 3, indexes)
     backtested = time.perf_counter() - started - read
     if not isinstance(tested, Backtest):
         raise SystemExit(f"thin history: {tested}")
-    rows = final_examples(sample, TODAY, WEIGHTS, 3)
+    rows = final_examples(sample, TODAY, WEIGHTS, 3, indexes)
     model = fit(rows.features, rows.labels)
     training = time.perf_counter() - started
     print(
@@ -297,7 +298,7 @@ def measure(
         f" examples {training - read - backtested:.1f} s: {training:.1f} s ({time.process_time() - cpu:.1f} s of this"
         " process's CPU)"
     )
-    del sample, rows
+    del sample, rows, indexes
     with db.transaction() as session:
         save_model(session, model=model, backtest=tested, examples=tested.train_examples, adopted=True,
                    metrics={}, now=datetime.now(UTC), actor="bench")  # fmt: skip

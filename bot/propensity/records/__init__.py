@@ -8,12 +8,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, delete, func, literal, select
+from sqlalchemy import BigInteger, Select, and_, case, cast, delete, extract, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record
@@ -93,44 +93,59 @@ HISTORY_CHUNK = 2_000
 def _histories_of(
     session: Session, zone: ZoneInfo, accounts: list[Any], start: datetime | None, pks: list[int] | None
 ) -> list[AccountHistory]:
+    # The instants come as whole seconds since 1970 (the database's arithmetic, not a datetime built
+    # for each of a million events) and are placed among the team's midnights all at once; the
+    # contacts come in the order of their instants (then ids), which a second does not resolve.
+    days = _LocalDays(zone)
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
-    paid_query = select(Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency)
+    paid_query = select(
+        Payment.account_pk, _epoch(session, Payment.received_at), Payment.amount, Payment.currency
+    )
     if start is not None:
         paid_query = paid_query.where(Payment.received_at >= start)
     if pks is not None:
         paid_query = paid_query.where(Payment.account_pk.in_(pks))
-    for pk, at, amount, currency in _rows(session, paid_query):
-        payments[pk].append(PaymentEvent(local_day(at, zone), amount, currency))
-    # Kept with their instant and id until sorted: the callback an account holds is the last
-    # contact's (note_contact_on_account), and two contacts may fall on one day.
-    contacts: dict[int, list[tuple[datetime, int, ContactEvent]]] = defaultdict(list)
+    paid_rows = list(_rows(session, paid_query))
+    for (pk, _at, amount, currency), on in zip(
+        paid_rows, days.of([row[1] for row in paid_rows]), strict=True
+    ):
+        payments[pk].append(PaymentEvent(on, amount, currency))
+    del paid_rows
+    # In the order of their instants, then ids: the callback an account holds is the last contact's
+    # (note_contact_on_account), and two contacts may fall on one day.
+    contacts: dict[int, list[ContactEvent]] = defaultdict(list)
     tried_query = select(
-        Contact.account_pk, Contact.at, Contact.id, Contact.channel, Contact.outcome, Contact.callback_on
-    )
+        Contact.account_pk, _epoch(session, Contact.at), Contact.channel, Contact.outcome, Contact.callback_on
+    ).order_by(Contact.account_pk, Contact.at, Contact.id)
     if start is not None:
         tried_query = tried_query.where(Contact.at >= start)
     if pks is not None:
         tried_query = tried_query.where(Contact.account_pk.in_(pks))
-    for pk, at, contact_id, channel, outcome, callback_on in _rows(session, tried_query):
-        contacts[pk].append(
-            (at, contact_id, ContactEvent(local_day(at, zone), channel, outcome, callback_on))
-        )
+    tried_rows = list(_rows(session, tried_query))
+    for (pk, _at, channel, outcome, callback_on), on in zip(
+        tried_rows, days.of([row[1] for row in tried_rows]), strict=True
+    ):
+        contacts[pk].append(ContactEvent(on, channel, outcome, callback_on))
+    del tried_rows
     promises: dict[int, list[tuple[int, PromiseEvent]]] = defaultdict(list)
     made_query = select(
-        Promise.account_pk, Promise.id, Promise.made_at, Promise.status, Promise.resolved_at,
-        Promise.due_date, Promise.amount,
+        Promise.account_pk, Promise.id, _epoch(session, Promise.made_at), Promise.status,
+        _epoch(session, Promise.resolved_at), Promise.due_date, Promise.amount,
     )  # fmt: skip
     if pks is not None:
         made_query = made_query.where(Promise.account_pk.in_(pks))
-    for pk, promise_id, made_at, status, resolved_at, due_on, amount in _rows(session, made_query):
-        resolved = local_day(resolved_at, zone) if resolved_at is not None else None
-        promises[pk].append(
-            (promise_id, PromiseEvent(local_day(made_at, zone), status, resolved, due_on, amount))
-        )
+    made_rows = list(_rows(session, made_query))
+    made_days = days.of([row[2] for row in made_rows])
+    resolved_days = days.of_some([row[4] for row in made_rows])
+    for (pk, promise_id, _made, status, _resolved, due_on, amount), made_on, resolved in zip(
+        made_rows, made_days, resolved_days, strict=True
+    ):
+        promises[pk].append((promise_id, PromiseEvent(made_on, status, resolved, due_on, amount)))
+    del made_rows
     found = []
     for pk, due_date, balance, original, language, risk, created_at, currency in accounts:
         paid = sorted(payments.pop(pk, ()), key=lambda p: p.on)
-        tried = [c for _at, _id, c in sorted(contacts.pop(pk, ()), key=lambda c: (c[0], c[1]))]
+        tried = contacts.pop(pk, [])
         # By the day made, then by id: the morning's read takes the first of two due on one day.
         made = [p for _id, p in sorted(promises.pop(pk, ()), key=lambda p: (p[1].made_on, p[0]))]
         # An imported account's history may be older than its row: it was on the books by then.
@@ -152,6 +167,69 @@ def _histories_of(
             )
         )
     return found
+
+
+def _epoch(session: Session, column: Any) -> Any:
+    """The instant as whole seconds since 1970, UTC (the fraction dropped: the team's midnights are
+    whole seconds, so the day it falls on is the same)."""
+    if session.connection().dialect.name == "sqlite":
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(extract("epoch", column)), BigInteger)
+
+
+class _LocalDays:
+    """Instants (seconds since 1970) made into the team's days: local_day(), placed among the
+    team's midnights with numpy instead of a conversion each; one date object a day."""
+
+    SPAN = 40_000
+    """Days of midnights worked out at most (a century); beyond, each instant is converted alone."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self._dates: dict[int, date] = {}
+
+    def of(self, stamps: Sequence[int]) -> list[date]:
+        import numpy as np
+
+        if not stamps:
+            return []
+        try:
+            first = self._day(min(stamps)) - timedelta(days=1)
+            last = self._day(max(stamps)) + timedelta(days=1)
+        except (OverflowError, ValueError, OSError):
+            return [self._alone(s) for s in stamps]
+        span = (last - first).days
+        if span > self.SPAN:
+            return [self._alone(s) for s in stamps]
+        midnights = np.array(
+            [
+                datetime.combine(first + timedelta(days=n), time(0), self._zone).timestamp()
+                for n in range(span + 1)
+            ]
+        )
+        ordinals = np.searchsorted(midnights, np.asarray(stamps, dtype=np.float64), side="right") - 1
+        dates = self._dates
+        found: list[date] = []
+        for ordinal in (ordinals + first.toordinal()).tolist():
+            day = dates.get(ordinal)
+            if day is None:
+                day = dates[ordinal] = date.fromordinal(ordinal)
+            found.append(day)
+        return found
+
+    def of_some(self, stamps: Sequence[int | None]) -> list[date | None]:
+        """of(), None kept for None."""
+        days = iter(self.of([s for s in stamps if s is not None]))
+        return [None if s is None else next(days) for s in stamps]
+
+    def _day(self, stamp: int) -> date:
+        return datetime.fromtimestamp(stamp, UTC).astimezone(self._zone).date()
+
+    def _alone(self, stamp: int) -> date:
+        try:
+            return self._day(stamp)
+        except (OverflowError, ValueError, OSError):
+            return date.min if stamp < 0 else date.max
 
 
 def account_count(session: Session) -> int:
