@@ -18,8 +18,12 @@ Timed, as the jobs do it (bot.propensity.job):
 - training: the job's sample of the portfolio read from the database (rules.sampling_step), the
   backtest (examples from weekly snapshots, the fit, the test months, the rule score on the same
   rows) and the final fit on every complete snapshot, as when the learned score wins;
-- scoring: every open account's features summed by the database, scored and stored for the day
-  (store_day_scores, in its transaction, committed), as the learned-scores job does at midnight;
+- scoring: the midnight job's night (store_day_scores, in its transaction, committed): the running
+  figures brought forward from the night before (the events of the day that entered the windows and
+  of the days that left them), every open account's row made from its figures, scored and stored.
+  The night before is summed in full first (the first night's and the weekly check's work: timed and
+  printed, not part of the goal), or, with a kept portfolio, restored from the copy a previous run
+  saved;
 - the morning run's read of the stored scores (learned_scores).
 
 The goal (issue 23): training and scoring in all under 60 s for 1,000,000 accounts, on each

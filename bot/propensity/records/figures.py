@@ -27,11 +27,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, RECENT_DAYS
-from bot.vocabulary import RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
+from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Account, Contact, Payment, Promise, RunningFigures, RunningFiguresNight, table_of
 from storage.types import money_sum
 
@@ -259,13 +259,17 @@ def bring_forward(session: Session, before: Night, night: Night, zone: ZoneInfo)
     touched = sorted(changes.keys() | latest.keys())
     for start in range(0, len(touched), BATCH):
         part = touched[start : start + BATCH]
+        # By the part's range of record ids, not a list of them: a statement with 20,000 bound
+        # values costs more to build than the rows between them cost to read.
+        wanted = set(part)
         held = {
             row[0]: Figures(*row[1:])
             for row in session.execute(
                 select(RunningFigures.account_pk, *(getattr(RunningFigures, n) for n in FIGURE_NAMES)).where(
-                    RunningFigures.account_pk.in_(part)
+                    RunningFigures.account_pk.between(part[0], part[-1])
                 )
             )
+            if row[0] in wanted
         }
         changed: list[tuple[int, Figures]] = []
         added: list[tuple[int, Figures]] = []
@@ -286,17 +290,16 @@ def _payment_changes(
     latest: dict[int, Figures],
 ) -> None:
     moved = [(was.paid_down, now.paid_down), (was.recent, now.recent), (was.today, now.today)]
+    # Whether each is in the account's own currency, asked of the account row for these rows only.
+    theirs = select(Account.currency).where(Account.id == Payment.account_pk).scalar_subquery()
     query = select(
-        Payment.id, Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency
+        Payment.id, Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency == theirs
     ).where(
         Payment.id <= night.payments_upto,
         or_(Payment.id > before.payments_upto, *_between(Payment.received_at, moved)),
     )
-    rows = session.execute(query).all()
-    currency_of = _currencies(session, {row[1] for row in rows})
-    for payment_id, pk, at, amount, currency in rows:
+    for payment_id, pk, at, amount, own in session.execute(query):
         known = payment_id <= before.payments_upto
-        own = currency == currency_of.get(pk)
         change = changes[pk]
         if own:
             change.paid_30 += amount * (
@@ -374,16 +377,6 @@ def _within(at: datetime, low: datetime, high: datetime) -> int:
     return int(low <= at < high)
 
 
-def _currencies(session: Session, pks: set[int]) -> dict[int, str]:
-    wanted = sorted(pks)
-    found: dict[int, str] = {}
-    for start in range(0, len(wanted), BATCH):
-        part = wanted[start : start + BATCH]
-        # iter(): a Result has keys(), which update() would take for a mapping's.
-        found.update(iter(session.execute(select(Account.id, Account.currency).where(Account.id.in_(part)))))
-    return found
-
-
 def _add_tries(figures: Figures, channel: str, tried: int, answered: int) -> None:
     figures.tried_90 += tried
     figures.answered_90 += answered
@@ -417,18 +410,25 @@ def _apply(figures: Figures, change: Figures | None, seen: Figures | None) -> No
 
 
 def _write(session: Session, added: list[tuple[int, Figures]], changed: list[tuple[int, Figures]]) -> None:
-    """New rows inserted, changed rows replaced (deleted and inserted again: one statement a batch
-    instead of an UPDATE an account)."""
+    """New rows inserted, changed rows updated, each kind with one statement run for all its rows."""
     if changed:
         session.execute(
-            delete(RunningFigures).where(RunningFigures.account_pk.in_([pk for pk, _f in changed]))
+            update(table_of(RunningFigures))
+            .where(table_of(RunningFigures).c.account_pk == bindparam("pk"))
+            .values({name: bindparam(name) for name in FIGURE_NAMES}),
+            [
+                {"pk": pk, **{name: getattr(figures, name) for name in FIGURE_NAMES}}
+                for pk, figures in changed
+            ],
         )
-    rows = [
-        {"account_pk": pk, **{name: getattr(figures, name) for name in FIGURE_NAMES}}
-        for pk, figures in (*added, *changed)
-    ]
-    if rows:
-        session.execute(insert(table_of(RunningFigures)), rows)
+    if added:
+        session.execute(
+            insert(table_of(RunningFigures)),
+            [
+                {"account_pk": pk, **{name: getattr(figures, name) for name in FIGURE_NAMES}}
+                for pk, figures in added
+            ],
+        )
 
 
 # --- the day's rows from the figures ---------------------------------------------------------------
@@ -440,8 +440,6 @@ def figures_of(
     """The open accounts owing something (record id, due date, balance, currency, language), a batch
     at a time in record id order, with their running figures and what each paid from today's
     midnight on in its own currency (added back to the balance, as the features do)."""
-    from bot.vocabulary import CLOSED_STATUSES
-
     edges = Edges.of(today, zone)
     accounts = (
         select(
