@@ -481,6 +481,50 @@ class PropensityScore(Base):
     features: Mapped[list[float]] = mapped_column(JSON)
 
 
+class RunningFigures(Base):
+    """An account's running figures for the learned propensity, as of the team midnight of
+    `RunningFiguresNight.day`: what the features sum over the last 30 and 90 days and over all time,
+    kept up to date each night from the events that entered and left the windows since the night
+    before (bot.propensity.figures), so that the midnight job reads one row per account instead of a
+    year of events. No row: nothing counted yet (every figure zero)."""
+
+    __tablename__ = "running_figures"
+
+    account_pk: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    paid_30: Mapped[Decimal] = mapped_column(MoneyAmount())
+    """In the account's own currency only, as the features add it."""
+    payments_90: Mapped[int]
+    last_paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    tried_90: Mapped[int]
+    answered_90: Mapped[int]
+    calls_90: Mapped[int]
+    calls_answered_90: Mapped[int]
+    texts_90: Mapped[int]
+    texts_answered_90: Mapped[int]
+    emails_90: Mapped[int]
+    emails_answered_90: Mapped[int]
+    last_talk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    promises_kept: Mapped[int]
+    promises_broken: Mapped[int]
+
+
+class RunningFiguresNight(Base):
+    """Each night the running figures were brought to: the team day whose midnight ends their
+    windows, and the last event of each table they count (by record id: an event recorded later,
+    whatever its date, is new to the next night). `recounted`: summed in full that night (the first
+    night, and once a week as the check of the running sums)."""
+
+    __tablename__ = "running_figures_nights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    payments_upto: Mapped[int]
+    contacts_upto: Mapped[int]
+    promises_upto: Mapped[int]
+    recounted: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ComplianceRefusal(Base):
     """An action the contact rules refused: who tried what, when, on which account, under which rule.
     Counted per agent in the digests as attempted breaches, so that a supervisor can coach."""

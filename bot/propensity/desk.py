@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.propensity.model import AccountHistory, Backtest, ThinHistory, TrainedModel
 from bot.propensity.records import account_count, histories, latest_model
-from bot.propensity.rules import backtest, final_examples, fit, learned_wins, sampling_step
+from bot.propensity.rules import Indexes, backtest, final_examples, fit, learned_wins, sampling_step
 from bot.settings import Settings
 from storage.database import Database
 
@@ -29,19 +29,27 @@ def run_backtest(
 
 
 def backtest_of(
-    found: list[AccountHistory], settings: Settings, today: date, months: int = DEFAULT_MONTHS
+    found: list[AccountHistory],
+    settings: Settings,
+    today: date,
+    months: int = DEFAULT_MONTHS,
+    indexes: Indexes | None = None,
 ) -> Backtest | ThinHistory:
-    return backtest(found, today, months, settings.score_weights, settings.promise_grace_days)
+    return backtest(found, today, months, settings.score_weights, settings.promise_grace_days, indexes)
 
 
 def adoptable_model(
-    found: list[AccountHistory], settings: Settings, today: date, tested: Backtest
+    found: list[AccountHistory],
+    settings: Settings,
+    today: date,
+    tested: Backtest,
+    indexes: Indexes | None = None,
 ) -> tuple[TrainedModel, int]:
     """The model to store: when the backtest's won, trained again on every snapshot with a complete
     label (the latest months included); otherwise the backtest's own, kept for inspection."""
     if not learned_wins(tested):
         return tested.model, tested.train_examples
-    rows = final_examples(found, today, settings.score_weights, settings.promise_grace_days)
+    rows = final_examples(found, today, settings.score_weights, settings.promise_grace_days, indexes)
     return fit(rows.features, rows.labels), len(rows.labels)
 
 

@@ -15,7 +15,7 @@ from bot.propensity.desk import adoptable_model, backtest_of, metrics_of, portfo
 from bot.propensity.model import ThinHistory, Training
 from bot.propensity.records import save_model, store_day_scores
 from bot.propensity.render import training_message
-from bot.propensity.rules import learned_wins
+from bot.propensity.rules import Indexes, learned_wins
 from bot.runtime import Runtime
 
 JOB = "train-score"
@@ -35,7 +35,8 @@ def run_train_score(runtime: Runtime, at: datetime, by: str) -> JobReport:
             return JobReport(JOB, period, False, describe(done))
     today = team_today(at, runtime.zone)
     found = portfolio_history(runtime.db, runtime.settings)
-    tested = backtest_of(found, runtime.settings, today)
+    indexes: Indexes = {}  # the sample's histories indexed once, for the backtest and the final fit
+    tested = backtest_of(found, runtime.settings, today, indexes=indexes)
     try:
         with runtime.db.transaction() as session:
             if isinstance(tested, ThinHistory):
@@ -43,7 +44,7 @@ def run_train_score(runtime: Runtime, at: datetime, by: str) -> JobReport:
                 summary: dict[str, object] = {"decision": "rule", "thin": str(tested.thinness)}
                 said = f"history too thin to learn from ({tested.thinness}): the rule score stays"
             else:
-                model, trained_on = adoptable_model(found, runtime.settings, today, tested)
+                model, trained_on = adoptable_model(found, runtime.settings, today, tested, indexes)
                 adopted = learned_wins(tested)
                 metrics = metrics_of(tested, trained_on)
                 version = save_model(
@@ -91,7 +92,7 @@ def run_learned_scores(runtime: Runtime, at: datetime, by: str) -> JobReport:
     try:
         with runtime.db.transaction() as session:
             if runtime.settings.score_weights.propensity > 0:
-                stored = store_day_scores(session, today, runtime.zone)
+                stored = store_day_scores(session, today, runtime.zone, at)
             else:
                 stored = None
             claim(session, DAY_SCORES, period, at, by, {"accounts": stored})

@@ -4,17 +4,15 @@ stored models."""
 
 from __future__ import annotations
 
-import json
-import math
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, delete, func, literal, select
+from sqlalchemy import BigInteger, Select, and_, case, cast, delete, extract, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record
@@ -29,7 +27,21 @@ from bot.propensity.model import (
     StoredModel,
     TrainedModel,
 )
-from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, PAST_DUE_CAP, RECENT_DAYS, percent, probabilities
+from bot.propensity.records.figures import (
+    bring_figures_to,
+    days_since_each,
+    days_since_stamps,
+    figures_of,
+)
+from bot.propensity.rules import (
+    DAYS_CAP,
+    PAID_DOWN_DAYS,
+    RECENT_DAYS,
+    percent,
+    probabilities,
+    share,
+    summed_row,
+)
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore
 from storage.types import money_sum
@@ -85,44 +97,59 @@ HISTORY_CHUNK = 2_000
 def _histories_of(
     session: Session, zone: ZoneInfo, accounts: list[Any], start: datetime | None, pks: list[int] | None
 ) -> list[AccountHistory]:
+    # The instants come as whole seconds since 1970 (the database's arithmetic, not a datetime built
+    # for each of a million events) and are placed among the team's midnights all at once; the
+    # contacts come in the order of their instants (then ids), which a second does not resolve.
+    days = _LocalDays(zone)
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
-    paid_query = select(Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency)
+    paid_query = select(
+        Payment.account_pk, _epoch(session, Payment.received_at), Payment.amount, Payment.currency
+    )
     if start is not None:
         paid_query = paid_query.where(Payment.received_at >= start)
     if pks is not None:
         paid_query = paid_query.where(Payment.account_pk.in_(pks))
-    for pk, at, amount, currency in _rows(session, paid_query):
-        payments[pk].append(PaymentEvent(local_day(at, zone), amount, currency))
-    # Kept with their instant and id until sorted: the callback an account holds is the last
-    # contact's (note_contact_on_account), and two contacts may fall on one day.
-    contacts: dict[int, list[tuple[datetime, int, ContactEvent]]] = defaultdict(list)
+    paid_rows = list(_rows(session, paid_query))
+    for (pk, _at, amount, currency), on in zip(
+        paid_rows, days.of([row[1] for row in paid_rows]), strict=True
+    ):
+        payments[pk].append(PaymentEvent(on, amount, currency))
+    del paid_rows
+    # In the order of their instants, then ids: the callback an account holds is the last contact's
+    # (note_contact_on_account), and two contacts may fall on one day.
+    contacts: dict[int, list[ContactEvent]] = defaultdict(list)
     tried_query = select(
-        Contact.account_pk, Contact.at, Contact.id, Contact.channel, Contact.outcome, Contact.callback_on
-    )
+        Contact.account_pk, _epoch(session, Contact.at), Contact.channel, Contact.outcome, Contact.callback_on
+    ).order_by(Contact.account_pk, Contact.at, Contact.id)
     if start is not None:
         tried_query = tried_query.where(Contact.at >= start)
     if pks is not None:
         tried_query = tried_query.where(Contact.account_pk.in_(pks))
-    for pk, at, contact_id, channel, outcome, callback_on in _rows(session, tried_query):
-        contacts[pk].append(
-            (at, contact_id, ContactEvent(local_day(at, zone), channel, outcome, callback_on))
-        )
+    tried_rows = list(_rows(session, tried_query))
+    for (pk, _at, channel, outcome, callback_on), on in zip(
+        tried_rows, days.of([row[1] for row in tried_rows]), strict=True
+    ):
+        contacts[pk].append(ContactEvent(on, channel, outcome, callback_on))
+    del tried_rows
     promises: dict[int, list[tuple[int, PromiseEvent]]] = defaultdict(list)
     made_query = select(
-        Promise.account_pk, Promise.id, Promise.made_at, Promise.status, Promise.resolved_at,
-        Promise.due_date, Promise.amount,
+        Promise.account_pk, Promise.id, _epoch(session, Promise.made_at), Promise.status,
+        _epoch(session, Promise.resolved_at), Promise.due_date, Promise.amount,
     )  # fmt: skip
     if pks is not None:
         made_query = made_query.where(Promise.account_pk.in_(pks))
-    for pk, promise_id, made_at, status, resolved_at, due_on, amount in _rows(session, made_query):
-        resolved = local_day(resolved_at, zone) if resolved_at is not None else None
-        promises[pk].append(
-            (promise_id, PromiseEvent(local_day(made_at, zone), status, resolved, due_on, amount))
-        )
+    made_rows = list(_rows(session, made_query))
+    made_days = days.of([row[2] for row in made_rows])
+    resolved_days = days.of_some([row[4] for row in made_rows])
+    for (pk, promise_id, _made, status, _resolved, due_on, amount), made_on, resolved in zip(
+        made_rows, made_days, resolved_days, strict=True
+    ):
+        promises[pk].append((promise_id, PromiseEvent(made_on, status, resolved, due_on, amount)))
+    del made_rows
     found = []
     for pk, due_date, balance, original, language, risk, created_at, currency in accounts:
         paid = sorted(payments.pop(pk, ()), key=lambda p: p.on)
-        tried = [c for _at, _id, c in sorted(contacts.pop(pk, ()), key=lambda c: (c[0], c[1]))]
+        tried = contacts.pop(pk, [])
         # By the day made, then by id: the morning's read takes the first of two due on one day.
         made = [p for _id, p in sorted(promises.pop(pk, ()), key=lambda p: (p[1].made_on, p[0]))]
         # An imported account's history may be older than its row: it was on the books by then.
@@ -144,6 +171,69 @@ def _histories_of(
             )
         )
     return found
+
+
+def _epoch(session: Session, column: Any) -> Any:
+    """The instant as whole seconds since 1970, UTC (the fraction dropped: the team's midnights are
+    whole seconds, so the day it falls on is the same)."""
+    if session.connection().dialect.name == "sqlite":
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(extract("epoch", column)), BigInteger)
+
+
+class _LocalDays:
+    """Instants (seconds since 1970) made into the team's days: local_day(), placed among the
+    team's midnights with numpy instead of a conversion each; one date object a day."""
+
+    SPAN = 40_000
+    """Days of midnights worked out at most (a century); beyond, each instant is converted alone."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self._dates: dict[int, date] = {}
+
+    def of(self, stamps: Sequence[int]) -> list[date]:
+        import numpy as np
+
+        if not stamps:
+            return []
+        try:
+            first = self._day(min(stamps)) - timedelta(days=1)
+            last = self._day(max(stamps)) + timedelta(days=1)
+        except (OverflowError, ValueError, OSError):
+            return [self._alone(s) for s in stamps]
+        span = (last - first).days
+        if span > self.SPAN:
+            return [self._alone(s) for s in stamps]
+        midnights = np.array(
+            [
+                datetime.combine(first + timedelta(days=n), time(0), self._zone).timestamp()
+                for n in range(span + 1)
+            ]
+        )
+        ordinals = np.searchsorted(midnights, np.asarray(stamps, dtype=np.float64), side="right") - 1
+        dates = self._dates
+        found: list[date] = []
+        for ordinal in (ordinals + first.toordinal()).tolist():
+            day = dates.get(ordinal)
+            if day is None:
+                day = dates[ordinal] = date.fromordinal(ordinal)
+            found.append(day)
+        return found
+
+    def of_some(self, stamps: Sequence[int | None]) -> list[date | None]:
+        """of(), None kept for None."""
+        days = iter(self.of([s for s in stamps if s is not None]))
+        return [None if s is None else next(days) for s in stamps]
+
+    def _day(self, stamp: int) -> date:
+        return datetime.fromtimestamp(stamp, UTC).astimezone(self._zone).date()
+
+    def _alone(self, stamp: int) -> date:
+        try:
+            return self._day(stamp)
+        except (OverflowError, ValueError, OSError):
+            return date.min if stamp < 0 else date.max
 
 
 def account_count(session: Session) -> int:
@@ -358,65 +448,44 @@ def _batch_rows(
     for pk, status, count in session.execute(promises):
         kept[pk][status] = count
     # The days since the last payment and conversation, from the team's midnights, all at once.
-    days_paid = _days_since_each([last_paid.get(row[0]) for row in listed], today, zone)
-    days_talked = _days_since_each([talked.get(row[0]) for row in listed], today, zone)
+    days_paid = days_since_each([last_paid.get(row[0]) for row in listed], today, zone)
+    days_talked = days_since_each([talked.get(row[0]) for row in listed], today, zone)
     found_pks: list[int] = []
     found: list[tuple[float, ...]] = []
     for (pk, due_date, balance_now, _currency, language), since_paid, since_talk in zip(
         listed, days_paid, days_talked, strict=True
     ):
-        balance = float(balance_now + paid_today.get(pk, no_money))
-        down = float(paid_30.get(pk, no_money))
         channels = tried.get(pk, {})
         count_90 = sum(count for count, _answered in channels.values())
         answered_90 = sum(answered for _count, answered in channels.values())
         made = kept.get(pk, {})
-        lang = (language or "").lower()
         found_pks.append(pk)
         found.append(
-            (
-                float(min(max((today - due_date).days, 0), PAST_DUE_CAP)),
-                math.log10(1 + max(balance, 0.0)),
-                down / (balance + down) if balance + down > 0 else 0.0,
-                float(paid_90.get(pk, 0)),
-                float(since_paid),
-                float(made.get(PromiseStatus.KEPT, 0)),
-                float(made.get(PromiseStatus.BROKEN, 0)),
-                _answered_share(channels, Channel.CALL),
-                _answered_share(channels, Channel.SMS),
-                _answered_share(channels, Channel.EMAIL),
-                float(count_90 - answered_90),
-                float(since_talk),
-                float(lang.startswith("en")),
-                float(lang.startswith("pt")),
-                float(lang.startswith("es")),
+            summed_row(
+                today,
+                due_date,
+                float(balance_now + paid_today.get(pk, no_money)),
+                float(paid_30.get(pk, no_money)),
+                paid_90.get(pk, 0),
+                since_paid,
+                made.get(PromiseStatus.KEPT, 0),
+                made.get(PromiseStatus.BROKEN, 0),
+                (
+                    _answered_share(channels, Channel.CALL),
+                    _answered_share(channels, Channel.SMS),
+                    _answered_share(channels, Channel.EMAIL),
+                ),
+                count_90 - answered_90,
+                since_talk,
+                language,
             )
         )
     return found_pks, found
 
 
-def _days_since_each(moments: list[datetime | None], today: date, zone: ZoneInfo) -> list[int]:
-    """Each moment's team days before `today`, at most DAYS_CAP (and DAYS_CAP for None): the moments
-    placed among the team's last midnights, which is local_day() for every one without a zone
-    conversion each."""
-    import numpy as np
-
-    midnights = np.array(
-        [
-            datetime.combine(date.fromordinal(max(1, today.toordinal() - back)), time(0), zone).timestamp()
-            for back in range(DAYS_CAP, -1, -1)
-        ]
-    )
-    stamps = np.array([m.timestamp() if m is not None else -np.inf for m in moments], dtype=np.float64)
-    # The number of midnights up to the moment: DAYS_CAP + 1 on today, 0 before the oldest.
-    passed = np.searchsorted(midnights, stamps, side="right")
-    days: list[int] = np.minimum(DAYS_CAP + 1 - passed, DAYS_CAP).tolist()
-    return days
-
-
 def _answered_share(channels: dict[str, tuple[int, int]], channel: str) -> float:
     count, answered = channels.get(channel, (0, 0))
-    return answered / count if count else 0.0
+    return share(answered, count)
 
 
 def learned_scores(session: Session, today: date, zone: ZoneInfo) -> LearnedScores | None:
@@ -466,27 +535,79 @@ def rows_of(
     return found
 
 
-def store_day_scores(session: Session, today: date, zone: ZoneInfo) -> int | None:
+def store_day_scores(session: Session, today: date, zone: ZoneInfo, now: datetime) -> int | None:
     """Every open account's learned score for `today`, replacing yesterday's: the number stored,
     or None while no model is adopted. Every feature window ends at the team's midnight, so scores
-    stored at the day's first tick are the ones the morning would compute. A batch of accounts at a
-    time: its rows summed, scored at once (numpy) and written in bulk (COPY on PostgreSQL)."""
+    stored at the day's first tick are the ones the morning would compute. The running figures are
+    brought to today first (bot.propensity.records.figures: the events that entered and left the
+    windows since the night before, not a year of them); then a batch of accounts at a time: its
+    rows made from its figures, scored at once (numpy) and written in bulk (COPY on PostgreSQL)."""
     latest = latest_model(session)
     session.execute(delete(PropensityScore))
     if latest is None or not latest.adopted:
         return None
+    bring_figures_to(session, today, zone, now)
     stored = 0
-    for pks, rows in day_rows(session, today, zone):
+    for pks, rows in figures_rows(session, today, zone):
         found = probabilities(latest.model, rows)
         _write_scores(
             session,
             [
-                (pk, today, latest.version, percent(float(p)), json.dumps(row))
+                (pk, today, latest.version, percent(float(p)), _json(row))
                 for pk, row, p in zip(pks, rows, found.tolist(), strict=True)
             ],
         )
         stored += len(pks)
     return stored
+
+
+def figures_rows(
+    session: Session, today: date, zone: ZoneInfo, batch: int = DAY_BATCH
+) -> Iterator[tuple[list[int], list[tuple[float, ...]]]]:
+    """Today's feature rows of the open accounts from their running figures (as bring_figures_to
+    left them for today), `batch` accounts at a time in record id order: what day_rows() sums from
+    the events (tests/test_propensity_figures.py)."""
+    no_money = Decimal(0)
+    none = (Decimal(0), 0, None, 0, 0, 0, 0, 0, 0, 0, 0, None, 0, 0)  # Figures() in FIGURE_NAMES' order
+    for listed, held, paid_today in figures_of(session, today, zone, batch):
+        figures = [f if f is not None else none for f in held]
+        days_paid = days_since_stamps([f[2] for f in figures], today, zone)
+        days_talked = days_since_stamps([f[11] for f in figures], today, zone)
+        pks: list[int] = []
+        rows: list[tuple[float, ...]] = []
+        for (pk, due_date, balance_now, _currency, language), f, since_paid, since_talk in zip(
+            listed, figures, days_paid, days_talked, strict=True
+        ):
+            (paid_30, payments_90, _paid_at, tried, answered, calls, calls_answered, texts, texts_answered,
+             emails, emails_answered, _talk_at, kept, broken) = f  # fmt: skip
+            pks.append(pk)
+            rows.append(
+                summed_row(
+                    today,
+                    due_date,
+                    float(balance_now + paid_today.get(pk, no_money)),
+                    float(paid_30),
+                    payments_90,
+                    since_paid,
+                    kept,
+                    broken,
+                    (
+                        share(calls_answered, calls),
+                        share(texts_answered, texts),
+                        share(emails_answered, emails),
+                    ),
+                    tried - answered,
+                    since_talk,
+                    language,
+                )
+            )
+        yield pks, rows
+
+
+def _json(row: tuple[float, ...]) -> str:
+    """json.dumps(row) for finite floats (which every feature is), without the encoder's machinery:
+    a million rows a night."""
+    return "[" + ", ".join(map(float.__repr__, row)) + "]"
 
 
 def _write_scores(session: Session, rows: list[tuple[int, date, int, int, str]]) -> None:

@@ -1,0 +1,547 @@
+"""Each account's running figures for the learned propensity (`running_figures`): what the features
+sum over the last 30 and 90 days and over all time, brought forward each night from the events that
+entered and left the windows since the night before, instead of a year of events summed again.
+
+An event counts on a night when it is known then (its record id at most the night's last of its
+table) and falls in that night's window: from the night before to this one, the figures change by
+the events whose counting differs, which are the events recorded since (whatever their date: an
+import of old history, a payment entered late) and the known events whose date lies between the
+two nights' window edges. Those are read through the record ids and the time indexes, a few days of
+events, not a year. The first night, a night earlier than the last one, and once a week (the check
+of the running sums) the figures are summed in full. tests/test_propensity_figures.py checks, night
+after night with events entering and leaving the windows, that they equal a full recount and that
+the scores stored from them are the features of today's definitions.
+
+A promise counts as kept or broken once both its making and its resolving are before the night's
+midnight; a promise is resolved at the moment it is (its `resolved_at` is then), so a known
+promise's resolution is between the nights' edges when it changes its counting.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    extract,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, RECENT_DAYS
+from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
+from storage.models import Account, Contact, Payment, Promise, RunningFigures, RunningFiguresNight, table_of
+from storage.types import money_sum
+
+RECOUNT_DAYS = 7
+"""The running figures are summed in full when the last full sum is this many days old: the
+weekly check that nothing has drifted (a promise's status changed by hand, an account's currency)."""
+BATCH = 20_000
+_RIGHT_PARTY = frozenset(str(outcome) for outcome in RIGHT_PARTY_OUTCOMES)
+_COUNTED = (str(PromiseStatus.KEPT), str(PromiseStatus.BROKEN))
+_CHANNEL_COUNTS = {
+    str(Channel.CALL): ("calls_90", "calls_answered_90"),
+    str(Channel.SMS): ("texts_90", "texts_answered_90"),
+    str(Channel.EMAIL): ("emails_90", "emails_answered_90"),
+}
+
+
+@dataclass(slots=True)
+class Figures:
+    """One account's running figures (RunningFigures' columns, without the account)."""
+
+    paid_30: Decimal = Decimal(0)
+    payments_90: int = 0
+    last_paid_at: datetime | None = None
+    tried_90: int = 0
+    answered_90: int = 0
+    calls_90: int = 0
+    calls_answered_90: int = 0
+    texts_90: int = 0
+    texts_answered_90: int = 0
+    emails_90: int = 0
+    emails_answered_90: int = 0
+    last_talk_at: datetime | None = None
+    promises_kept: int = 0
+    promises_broken: int = 0
+
+    def is_empty(self) -> bool:
+        return self == Figures()
+
+
+FIGURE_NAMES = tuple(f.name for f in fields(Figures))
+
+
+@dataclass(frozen=True, slots=True)
+class Night:
+    """A night the figures are brought to: its team day and the last record of each event table."""
+
+    day: date
+    payments_upto: int
+    contacts_upto: int
+    promises_upto: int
+
+
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """A night's window edges as UTC instants: the team's midnights of the day, 30 and 90 days before."""
+
+    today: datetime
+    paid_down: datetime
+    recent: datetime
+
+    @classmethod
+    def of(cls, day: date, zone: ZoneInfo) -> Edges:
+        return cls(
+            midnight(day, 0, zone), midnight(day, PAID_DOWN_DAYS, zone), midnight(day, RECENT_DAYS, zone)
+        )
+
+
+def midnight(day: date, days_before: int, zone: ZoneInfo) -> datetime:
+    return datetime.combine(date.fromordinal(max(1, day.toordinal() - days_before)), time(0), zone)
+
+
+def bring_figures_to(
+    session: Session, today: date, zone: ZoneInfo, now: datetime, recount_after: int = RECOUNT_DAYS
+) -> bool:
+    """The running figures brought to `today`'s midnight: from the last night's by the events that
+    changed their counting, or summed in full (the first night, a day before the last one,
+    `recount_after` days after the last full sum). True when summed in full."""
+    night = Night(today, *_last_records(session))
+    last = session.execute(
+        select(RunningFiguresNight).order_by(RunningFiguresNight.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    recounted_on = session.scalar(
+        select(func.max(RunningFiguresNight.day)).where(RunningFiguresNight.recounted.is_(True))
+    )
+    full = (
+        last is None
+        or recounted_on is None
+        or today < last.day
+        or (today - recounted_on).days >= recount_after
+    )
+    if full:
+        recount(session, night, zone)
+    else:
+        assert last is not None
+        before = Night(last.day, last.payments_upto, last.contacts_upto, last.promises_upto)
+        bring_forward(session, before, night, zone)
+    session.add(
+        RunningFiguresNight(
+            day=today,
+            payments_upto=night.payments_upto,
+            contacts_upto=night.contacts_upto,
+            promises_upto=night.promises_upto,
+            recounted=full,
+            at=now,
+        )
+    )
+    session.flush()
+    return full
+
+
+def _last_records(session: Session) -> tuple[int, int, int]:
+    found = (
+        session.connection()
+        .execute(
+            select(
+                select(func.max(Payment.id)).scalar_subquery(),
+                select(func.max(Contact.id)).scalar_subquery(),
+                select(func.max(Promise.id)).scalar_subquery(),
+            )
+        )
+        .one()
+    )
+    return (found[0] or 0, found[1] or 0, found[2] or 0)
+
+
+# --- the full sum ----------------------------------------------------------------------------------
+
+
+def recount(session: Session, night: Night, zone: ZoneInfo) -> None:
+    """Every account's figures summed in full by the database, a batch of accounts at a time (one
+    GROUP BY per table through the account indexes), replacing what was held."""
+    session.execute(delete(RunningFigures))
+    after = 0
+    while True:
+        listed = (
+            session.connection()
+            .execute(
+                select(Account.id, Account.currency)
+                .where(Account.id > after)
+                .order_by(Account.id)
+                .limit(BATCH)
+            )
+            .all()
+        )
+        if not listed:
+            return
+        counted = counted_figures(session, night, zone, listed)
+        _write(session, [(pk, figures) for pk, figures in counted.items() if not figures.is_empty()], [])
+        after = listed[-1][0]
+
+
+def counted_figures(
+    session: Session, night: Night, zone: ZoneInfo, listed: Sequence[Any]
+) -> dict[int, Figures]:
+    """The figures of these accounts ((record id, currency), in id order) summed from their events."""
+    edges = Edges.of(night.day, zone)
+    first, last = listed[0][0], listed[-1][0]
+    currency_of = dict(listed)
+    found = {pk: Figures() for pk in currency_of}
+    zero = Decimal(0)
+    payments = (
+        select(
+            Payment.account_pk,
+            Payment.currency,
+            money_sum(case((Payment.received_at >= edges.paid_down, Payment.amount), else_=zero)),
+            func.count(case((Payment.received_at >= edges.recent, 1))),
+            func.max(Payment.received_at),
+        )
+        .where(
+            Payment.account_pk.between(first, last),
+            Payment.received_at < edges.today,
+            Payment.id <= night.payments_upto,
+        )
+        .group_by(Payment.account_pk, Payment.currency)
+    )
+    for pk, currency, paid, count, last_at in session.connection().execute(payments):
+        figures = found.get(pk)
+        if figures is None:
+            continue
+        if currency == currency_of[pk]:
+            figures.paid_30 += paid
+        figures.payments_90 += count
+        figures.last_paid_at = _later(figures.last_paid_at, last_at)
+    right_party = Contact.outcome.in_(sorted(_RIGHT_PARTY))
+    recent = Contact.at >= edges.recent
+    contacts = (
+        select(
+            Contact.account_pk,
+            Contact.channel,
+            func.count(case((recent, 1))),
+            func.count(case((and_(recent, right_party), 1))),
+            func.max(case((right_party, Contact.at))),
+        )
+        .where(
+            Contact.account_pk.between(first, last),
+            Contact.at < edges.today,
+            Contact.id <= night.contacts_upto,
+        )
+        .group_by(Contact.account_pk, Contact.channel)
+    )
+    for pk, channel, tried, answered, talked in session.connection().execute(contacts):
+        figures = found.get(pk)
+        if figures is None:
+            continue
+        _add_tries(figures, channel, tried, answered)
+        figures.last_talk_at = _later(figures.last_talk_at, talked)
+    promises = (
+        select(Promise.account_pk, Promise.status, func.count())
+        .where(
+            Promise.account_pk.between(first, last),
+            Promise.made_at < edges.today,
+            Promise.resolved_at < edges.today,
+            Promise.status.in_(_COUNTED),
+            Promise.id <= night.promises_upto,
+        )
+        .group_by(Promise.account_pk, Promise.status)
+    )
+    for pk, status, count in session.connection().execute(promises):
+        figures = found.get(pk)
+        if figures is not None:
+            _add_promises(figures, status, count)
+    return found
+
+
+# --- from one night to the next --------------------------------------------------------------------
+
+
+def bring_forward(session: Session, before: Night, night: Night, zone: ZoneInfo) -> None:
+    """The figures changed by the events whose counting differs between the two nights."""
+    was, now = Edges.of(before.day, zone), Edges.of(night.day, zone)
+    changes: dict[int, Figures] = defaultdict(Figures)
+    latest: dict[int, Figures] = defaultdict(Figures)  # the last payment and conversation seen
+    _payment_changes(session, before, night, was, now, changes, latest)
+    _contact_changes(session, before, night, was, now, changes, latest)
+    _promise_changes(session, before, night, was, now, changes)
+    touched = sorted(changes.keys() | latest.keys())
+    for start in range(0, len(touched), BATCH):
+        part = touched[start : start + BATCH]
+        # By the part's range of record ids, not a list of them: a statement with 20,000 bound
+        # values costs more to build than the rows between them cost to read.
+        wanted = set(part)
+        held = {
+            row[0]: Figures(*row[1:])
+            for row in session.connection().execute(
+                select(RunningFigures.account_pk, *(getattr(RunningFigures, n) for n in FIGURE_NAMES)).where(
+                    RunningFigures.account_pk.between(part[0], part[-1])
+                )
+            )
+            if row[0] in wanted
+        }
+        changed: list[tuple[int, Figures]] = []
+        added: list[tuple[int, Figures]] = []
+        for pk in part:
+            figures = held.get(pk)
+            (changed if figures is not None else added).append((pk, figures := figures or Figures()))
+            _apply(figures, changes.get(pk), latest.get(pk))
+        _write(session, added, changed)
+
+
+def _payment_changes(
+    session: Session,
+    before: Night,
+    night: Night,
+    was: Edges,
+    now: Edges,
+    changes: dict[int, Figures],
+    latest: dict[int, Figures],
+) -> None:
+    moved = [(was.paid_down, now.paid_down), (was.recent, now.recent), (was.today, now.today)]
+    # Whether each is in the account's own currency, asked of the account row for these rows only.
+    theirs = select(Account.currency).where(Account.id == Payment.account_pk).scalar_subquery()
+    query = select(
+        Payment.id, Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency == theirs
+    ).where(
+        Payment.id <= night.payments_upto,
+        or_(Payment.id > before.payments_upto, *_between(Payment.received_at, moved)),
+    )
+    for payment_id, pk, at, amount, own in session.connection().execute(query):
+        known = payment_id <= before.payments_upto
+        change = changes[pk]
+        if own:
+            change.paid_30 += amount * (
+                _within(at, now.paid_down, now.today) - (known and _within(at, was.paid_down, was.today))
+            )
+        change.payments_90 += _within(at, now.recent, now.today) - (
+            known and _within(at, was.recent, was.today)
+        )
+        if at < now.today:
+            seen = latest[pk]
+            seen.last_paid_at = _later(seen.last_paid_at, at)
+
+
+def _contact_changes(
+    session: Session,
+    before: Night,
+    night: Night,
+    was: Edges,
+    now: Edges,
+    changes: dict[int, Figures],
+    latest: dict[int, Figures],
+) -> None:
+    columns = (Contact.id, Contact.account_pk, Contact.at, Contact.channel, Contact.outcome)
+    # One read per range, each through its index (the record ids, ix_contacts_at).
+    found: dict[int, Any] = {}
+    reads = [Contact.id > before.contacts_upto]
+    reads += [
+        and_(Contact.at >= low, Contact.at < high)
+        for low, high in ((was.recent, now.recent), (was.today, now.today))
+        if low < high
+    ]
+    for where in reads:
+        for row in session.connection().execute(
+            select(*columns).where(where, Contact.id <= night.contacts_upto)
+        ):
+            found[row[0]] = row
+    for contact_id, pk, at, channel, outcome in found.values():
+        known = contact_id <= before.contacts_upto
+        step = _within(at, now.recent, now.today) - (known and _within(at, was.recent, was.today))
+        talked = outcome in _RIGHT_PARTY
+        if step:
+            _add_tries(changes[pk], channel, step, step * talked)
+        if talked and at < now.today:
+            seen = latest[pk]
+            seen.last_talk_at = _later(seen.last_talk_at, at)
+
+
+def _promise_changes(
+    session: Session, before: Night, night: Night, was: Edges, now: Edges, changes: dict[int, Figures]
+) -> None:
+    moved = [(was.today, now.today)]
+    query = select(
+        Promise.id, Promise.account_pk, Promise.made_at, Promise.resolved_at, Promise.status
+    ).where(
+        Promise.id <= night.promises_upto,
+        Promise.status.in_(_COUNTED),
+        Promise.resolved_at.is_not(None),
+        or_(
+            Promise.id > before.promises_upto,
+            *_between(Promise.made_at, moved),
+            *_between(Promise.resolved_at, moved),
+        ),
+    )
+    for promise_id, pk, made_at, resolved_at, status in session.connection().execute(query):
+        assert resolved_at is not None  # the query's
+        known_from = max(made_at, resolved_at)
+        step = (known_from < now.today) - (promise_id <= before.promises_upto and known_from < was.today)
+        if step:
+            _add_promises(changes[pk], status, step)
+
+
+def _between(column: Any, ranges: Iterable[tuple[datetime, datetime]]) -> list[Any]:
+    return [and_(column >= low, column < high) for low, high in ranges if low < high]
+
+
+def _within(at: datetime, low: datetime, high: datetime) -> int:
+    return int(low <= at < high)
+
+
+def _add_tries(figures: Figures, channel: str, tried: int, answered: int) -> None:
+    figures.tried_90 += tried
+    figures.answered_90 += answered
+    names = _CHANNEL_COUNTS.get(channel)
+    if names is not None:
+        setattr(figures, names[0], getattr(figures, names[0]) + tried)
+        setattr(figures, names[1], getattr(figures, names[1]) + answered)
+
+
+def _add_promises(figures: Figures, status: str, count: int) -> None:
+    if status == PromiseStatus.KEPT:
+        figures.promises_kept += count
+    elif status == PromiseStatus.BROKEN:
+        figures.promises_broken += count
+
+
+def _later(held: datetime | None, seen: datetime | None) -> datetime | None:
+    if seen is None:
+        return held
+    return seen if held is None or seen > held else held
+
+
+def _apply(figures: Figures, change: Figures | None, seen: Figures | None) -> None:
+    if change is not None:
+        # Written out, not a loop over the names: done for most accounts every night.
+        figures.paid_30 += change.paid_30
+        figures.payments_90 += change.payments_90
+        figures.tried_90 += change.tried_90
+        figures.answered_90 += change.answered_90
+        figures.calls_90 += change.calls_90
+        figures.calls_answered_90 += change.calls_answered_90
+        figures.texts_90 += change.texts_90
+        figures.texts_answered_90 += change.texts_answered_90
+        figures.emails_90 += change.emails_90
+        figures.emails_answered_90 += change.emails_answered_90
+        figures.promises_kept += change.promises_kept
+        figures.promises_broken += change.promises_broken
+    if seen is not None:
+        figures.last_paid_at = _later(figures.last_paid_at, seen.last_paid_at)
+        figures.last_talk_at = _later(figures.last_talk_at, seen.last_talk_at)
+
+
+def _write(session: Session, added: list[tuple[int, Figures]], changed: list[tuple[int, Figures]]) -> None:
+    """New rows inserted, changed rows updated, each kind with one statement run for all its rows."""
+    if changed:
+        session.execute(
+            update(table_of(RunningFigures))
+            .where(table_of(RunningFigures).c.account_pk == bindparam("pk"))
+            .values({name: bindparam(name) for name in FIGURE_NAMES}),
+            [
+                {"pk": pk, **{name: getattr(figures, name) for name in FIGURE_NAMES}}
+                for pk, figures in changed
+            ],
+        )
+    if added:
+        session.execute(
+            insert(table_of(RunningFigures)),
+            [
+                {"account_pk": pk, **{name: getattr(figures, name) for name in FIGURE_NAMES}}
+                for pk, figures in added
+            ],
+        )
+
+
+# --- the day's rows from the figures ---------------------------------------------------------------
+
+
+def figures_of(
+    session: Session, today: date, zone: ZoneInfo, batch: int = BATCH
+) -> Iterator[tuple[list[Any], list[Any], dict[int, Decimal]]]:
+    """The open accounts owing something (record id, due date, balance, currency, language), a batch
+    at a time in record id order, with their running figures (FIGURE_NAMES' order, the last
+    payment's and conversation's instants as seconds since 1970; None for an account without a
+    row) and what each paid from today's midnight on in its own currency (added back to the
+    balance, as the features do). Read through the connection: no ORM object, no datetime built."""
+    edges = Edges.of(today, zone)
+    moments = {"last_paid_at", "last_talk_at"}
+    accounts = (
+        select(
+            Account.id, Account.due_date, Account.balance, Account.currency, Account.language,
+            RunningFigures.account_pk,
+            *(
+                _seconds(session, getattr(RunningFigures, name)) if name in moments else getattr(RunningFigures, name)
+                for name in FIGURE_NAMES
+            ),
+        )
+        .outerjoin(RunningFigures, RunningFigures.account_pk == Account.id)
+        .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
+        .order_by(Account.id)
+    )  # fmt: skip
+    after: int | None = None
+    while True:
+        page = accounts.limit(batch) if after is None else accounts.where(Account.id > after).limit(batch)
+        found = session.connection().execute(page).all()
+        if not found:
+            return
+        listed = [row[:5] for row in found]
+        held = [row[6:] if row[5] is not None else None for row in found]
+        currency_of = {row[0]: row[3] for row in found}
+        paid = (
+            select(Payment.account_pk, Payment.currency, money_sum(Payment.amount))
+            .where(Payment.account_pk.between(found[0][0], found[-1][0]), Payment.received_at >= edges.today)
+            .group_by(Payment.account_pk, Payment.currency)
+        )
+        paid_today: dict[int, Decimal] = {}
+        for pk, currency, amount in session.connection().execute(paid):
+            if currency_of.get(pk) == currency:
+                paid_today[pk] = amount
+        yield listed, held, paid_today
+        after = found[-1][0]
+
+
+def _seconds(session: Session, column: Any) -> Any:
+    """The instant as whole seconds since 1970, UTC (the fraction dropped: the team's midnights are
+    whole seconds, so the days since are the same)."""
+    if session.connection().dialect.name == "sqlite":
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(extract("epoch", column)), BigInteger)
+
+
+def days_since_each(moments: list[datetime | None], today: date, zone: ZoneInfo) -> list[int]:
+    """Each moment's team days before `today`, at most DAYS_CAP (and DAYS_CAP for None): the moments
+    placed among the team's last midnights, which is local_day() for every one without a zone
+    conversion each."""
+    return days_since_stamps([m.timestamp() if m is not None else None for m in moments], today, zone)
+
+
+def days_since_stamps(stamps: list[float | None], today: date, zone: ZoneInfo) -> list[int]:
+    """days_since_each() of moments given as seconds since 1970."""
+    import numpy as np
+
+    midnights = np.array(
+        [
+            datetime.combine(date.fromordinal(max(1, today.toordinal() - back)), time(0), zone).timestamp()
+            for back in range(DAYS_CAP, -1, -1)
+        ]
+    )
+    at = np.array([s if s is not None else -np.inf for s in stamps], dtype=np.float64)
+    # The number of midnights up to the moment: DAYS_CAP + 1 on today, 0 before the oldest.
+    passed = np.searchsorted(midnights, at, side="right")
+    days: list[int] = np.minimum(DAYS_CAP + 1 - passed, DAYS_CAP).tolist()
+    return days
