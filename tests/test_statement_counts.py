@@ -57,16 +57,19 @@ def counting(db: Database) -> Iterator[Counted]:
             with lock:
                 counted.transactions += 1
 
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", ended)
-    event.listen(engine, "rollback", ended)
+    # Every engine: pay and log answer on the request's thread through the bounded transactions'.
+    engines = db.engines
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(engine, "commit", ended)
+        event.listen(engine, "rollback", ended)
     try:
         yield counted
     finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", ended)
-        event.remove(engine, "rollback", ended)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", statement)
+            event.remove(engine, "commit", ended)
+            event.remove(engine, "rollback", ended)
 
 
 def _on_todays_list(team: RunningBot) -> None:
