@@ -95,7 +95,7 @@ def lock_for_change(session: Session, account_id: str, *, actor: str, today: dat
     work cost more than the payment's own SQL, so its caller writes the change back itself
     (apply_payment(detached=True)) with a single UPDATE."""
     params = {"key": account_key(account_id), "actor": actor, "today": today}
-    found = session.execute(_LOCK_FOR_CHANGE, params).one_or_none()
+    found = session.connection().execute(_LOCK_FOR_CHANGE, params).one_or_none()
     role: str | None = found[_ROLE] if found is not None else _active_role(session, actor)
     if role is None:
         raise not_on_roster()

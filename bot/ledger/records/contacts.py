@@ -59,20 +59,24 @@ def log_contact(
     account = find_account(session, account_id, for_update=True, actor=actor, today=today)
     guard_contact(session, account, channel, outcome, notes, now=now, zone=zone, profile=profile)
     callback_on = callback_date(outcome, notes, today)
-    contact_id = session.execute(
-        _INSERT_CONTACT,
-        {
-            "account_pk": account.id,
-            "at": now,
-            "channel": channel,
-            "outcome": outcome,
-            "agent": actor,
-            "notes": notes,
-            "callback_on": callback_on,
-            "source": "slack",
-            "created_at": now,
-        },
-    ).scalar_one()
+    contact_id = (
+        session.connection()
+        .execute(
+            _INSERT_CONTACT,
+            {
+                "account_pk": account.id,
+                "at": now,
+                "channel": channel,
+                "outcome": outcome,
+                "agent": actor,
+                "notes": notes,
+                "callback_on": callback_on,
+                "source": "slack",
+                "created_at": now,
+            },
+        )
+        .scalar_one()
+    )
     note_contact_on_account(account, now, outcome, callback_on)
     if outcome == Outcome.DISPUTE and account.status != AccountStatus.ON_HOLD:
         # A dispute stops collection at once (1006.38) until a supervisor releases the hold.
