@@ -96,9 +96,8 @@ def test_a_pay_sends_a_pinned_number_of_statements(team: RunningBot) -> None:
     _warmed(team)
     with counting(team.runtime.db) as counted:
         assert "Recorded" in team.collect("U0AGENT1", "pay ACC-1043 2.00 ref:PIN-1")
-    assert (len(counted.statements), counted.transactions) == (PAY_STATEMENTS, PAY_TRANSACTIONS), (
-        counted.describe()
-    )
+    expected = (PAY_STATEMENTS[team.runtime.db.engine.dialect.name], PAY_TRANSACTIONS)
+    assert (len(counted.statements), counted.transactions) == expected, counted.describe()
 
 
 def test_a_log_sends_a_pinned_number_of_statements(team: RunningBot) -> None:
@@ -120,6 +119,7 @@ def test_the_roster_check_costs_one_statement_when_its_memory_lapses(team: Runni
     )
 
 
-# Today's counts (statements, transactions), lowered as the hot paths are cut (issue 23).
-PAY_STATEMENTS, PAY_TRANSACTIONS = 5, 1
+# Today's counts (statements, transactions), lowered as the hot paths are cut (issue 23). A pay on
+# PostgreSQL writes the account's change and its audit row in one statement (a data-modifying WITH).
+PAY_STATEMENTS, PAY_TRANSACTIONS = {"sqlite": 5, "postgresql": 4}, 1
 LOG_STATEMENTS, LOG_TRANSACTIONS = 5, 1
