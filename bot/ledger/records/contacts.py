@@ -55,8 +55,12 @@ def log_contact(
     today: date,
     zone: ZoneInfo,
     profile: str = "us",
+    claim: str | None = None,
 ) -> ContactOutcome:
-    account = find_account(session, account_id, for_update=True, actor=actor, today=today)
+    """`claim`: the slash command's key, claimed with the account's lock (find_account)."""
+    account = find_account(
+        session, account_id, for_update=True, actor=actor, today=today, claim=claim, now=now
+    )
     guard_contact(session, account, channel, outcome, notes, now=now, zone=zone, profile=profile)
     callback_on = callback_date(outcome, notes, today)
     contact_id = (

@@ -122,9 +122,13 @@ def record_typed_payment(
     now: datetime,
     zone: ZoneInfo,
     grace_days: int,
+    claim: str | None = None,
 ) -> PaymentOutcome:
-    """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
-    locked = lock_for_change(session, account_id, actor=details.actor, today=team_today(now, zone))
+    """`/collect pay`: the amount is read in the account's currency, so it is parsed here.
+    `claim`: the slash command's key, claimed with the account's lock (lock_for_change)."""
+    locked = lock_for_change(
+        session, account_id, actor=details.actor, today=team_today(now, zone), claim=claim, now=now
+    )
     amount = parse_amount(amount_text, locked.account.currency)
     outcome = apply_payment(
         session, locked.account, amount, details, now=now, zone=zone, grace_days=grace_days,
