@@ -23,8 +23,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _BEGIN_MODE = "collect_begin"
-# SQLite: how long a bounded transaction's BEGIN waits for another process's write lock.
-_BEGIN_WAIT = "collect_begin_wait"
 
 # How long a writer waits for SQLite's lock (its busy timeout) and for its turn in this process.
 SQLITE_WAIT_SECONDS = 30
@@ -51,7 +49,7 @@ def create_database_engine(url: str, **kwargs: Any) -> Engine:
             connect_args={"check_same_thread": False, "timeout": SQLITE_WAIT_SECONDS},
             **kwargs,
         )
-        _configure_sqlite(engine, SQLITE_WAIT_SECONDS)
+        _configure_sqlite(engine)
         return engine
     # Enough connections for the request threads, the answer workers and the scheduler at once, so
     # that a busy morning does not open and close connections under load.
@@ -83,14 +81,14 @@ def _ping_after_idle(engine: Engine) -> None:
             raise exc.InvalidatePoolError(f"ping after idle failed: {error!r}") from error
 
 
-def _configure_sqlite(engine: Engine, wait_seconds: float) -> None:
+def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Hand BEGIN to SQLAlchemy (below) instead of pysqlite's implicit, deferred one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={max(1, round(wait_seconds * 1000))}")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_SECONDS * 1000}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -98,21 +96,8 @@ def _configure_sqlite(engine: Engine, wait_seconds: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        options = connection.get_execution_options()
-        mode = options.get(_BEGIN_MODE, "DEFERRED")
-        bound = options.get(_BEGIN_WAIT)
-        if bound is None:
-            connection.exec_driver_sql(f"BEGIN {mode}")
-            return
-        # A bounded transaction (Database.bounded): BEGIN IMMEDIATE takes the write lock, the only
-        # wait of a SQLite transaction, so only it waits less. The busy timeout is the connection's
-        # own setting in this process (no I/O): set for the BEGIN, put back after it.
-        raw = connection.connection.dbapi_connection
-        raw.execute(f"PRAGMA busy_timeout={max(1, round(bound * 1000))}")
-        try:
-            connection.exec_driver_sql(f"BEGIN {mode}")
-        finally:
-            raw.execute(f"PRAGMA busy_timeout={max(1, round(wait_seconds * 1000))}")
+        mode = connection.get_execution_options().get(_BEGIN_MODE, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 class WriterTurns:
@@ -127,11 +112,8 @@ class WriterTurns:
         self._timeout = timeout
 
     def __enter__(self) -> None:
-        self.take(self._timeout)
-
-    def take(self, timeout: float) -> None:
-        if not self._lock.acquire(timeout=timeout):
-            raise TimeoutError(f"no turn to write to the database within {timeout} s")
+        if not self._lock.acquire(timeout=self._timeout):
+            raise TimeoutError(f"no turn to write to the database within {self._timeout} s")
 
     def __exit__(
         self, _type: type[BaseException] | None, _error: BaseException | None, _tb: TracebackType | None
@@ -144,21 +126,18 @@ class OutOfTimeError(Exception):
     connection or a statement: it was rolled back whole, nothing of it written."""
 
 
-# What a database says when a bound ran out: PostgreSQL's lock_timeout (55P03) and statement_timeout
-# (57014), SQLite's busy timeout.
+# What PostgreSQL says when a bound ran out: lock_timeout (55P03), statement_timeout (57014).
 _OUT_OF_TIME_STATES = frozenset({"55P03", "57014"})
-_SQLITE_BUSY = "database is locked"
 
 
 @dataclass(frozen=True)
 class _Bounded:
-    """How bounded transactions are had. PostgreSQL: an engine of their own, a small pool whose
+    """How bounded transactions are had (PostgreSQL): an engine of their own, a small pool whose
     connections are opened with their waits bounded (lock_timeout and statement_timeout), so that
-    a bounded transaction costs no statement more than another. SQLite: the database's own engine,
-    its BEGIN IMMEDIATE waiting at most the bound (`engine` None); its writers' turns too."""
+    a bounded transaction costs no statement more than another."""
 
     wait_seconds: float
-    engine: Engine | None  # None: the database's own (SQLite)
+    engine: Engine
     sessions: sessionmaker[Session]
 
 
@@ -167,12 +146,12 @@ _BOUNDED: ContextVar[_Bounded | None] = ContextVar("collect_bounded_transaction"
 
 
 def _out_of_time(error: BaseException) -> bool:
-    if isinstance(error, TimeoutError | exc.TimeoutError):  # a writer's turn; a pooled connection
+    if isinstance(error, exc.TimeoutError):  # no pooled connection free in time
         return True
-    if isinstance(error, exc.OperationalError):
-        original = error.orig
-        return getattr(original, "sqlstate", None) in _OUT_OF_TIME_STATES or _SQLITE_BUSY in str(original)
-    return False
+    return (
+        isinstance(error, exc.OperationalError)
+        and getattr(error.orig, "sqlstate", None) in _OUT_OF_TIME_STATES
+    )
 
 
 class Database:
@@ -186,42 +165,42 @@ class Database:
         self._write_sessions = sessionmaker(bind=writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
         # PostgreSQL locks rows, not the database: its writers need no turns.
-        self._turns = WriterTurns(SQLITE_WAIT_SECONDS) if self.is_sqlite else None
-        self._writers: AbstractContextManager[None] = self._turns or nullcontext()
+        self._writers: AbstractContextManager[None] = (
+            WriterTurns(SQLITE_WAIT_SECONDS) if self.is_sqlite else nullcontext()
+        )
         self._bounded: _Bounded | None = None
 
     @property
     def engines(self) -> tuple[Engine, ...]:
         """Every engine of this database: the main one, and the bounded transactions' when set up."""
-        if self._bounded is None or self._bounded.engine is None:
+        if self._bounded is None:
             return (self.engine,)
         return (self.engine, self._bounded.engine)
 
     def allow_bounded(self, wait_seconds: float) -> bool:
         """Sets up bounded transactions (Database.bounded), each wait at most `wait_seconds`;
-        False where they cannot be had (an in-memory SQLite database is one connection's own)."""
+        False where they are not used (SQLite)."""
         if self._bounded is not None:
             if self._bounded.wait_seconds == wait_seconds:
                 return True
-            if self._bounded.engine is not None:  # another budget: connections that wait as long
-                self._bounded.engine.dispose()
+            self._bounded.engine.dispose()  # another budget: connections that wait as long
             self._bounded = None
-        url = make_url(self.url)
         if self.is_sqlite:
-            if url.database in (None, "", ":memory:"):
-                return False
-            # The same engine and pool: a second pool on the same file lost a committed write when
-            # the process stopped while another process held the lock (tests/test_faults.py).
-            writer = self.engine.execution_options(**{_BEGIN_MODE: "IMMEDIATE", _BEGIN_WAIT: wait_seconds})
-            self._bounded = _Bounded(wait_seconds, None, sessionmaker(bind=writer, expire_on_commit=False))
-            return True
+            # SQLite's writers take turns in this process: answering on the request threads made
+            # them contend for the turn, and a pay cost more CPU than through the pool (bench_load,
+            # 2026-12-07: 2.8 to 3.4 ms a pay against 2.4 to 3.0), so pay and log keep the pool there.
+            return False
         # PostgreSQL: a small pool of its own, whose connections are opened with their waits bounded.
         waits = f"-c lock_timeout={max(1, round(wait_seconds * 1000))}"
         waits += f" -c statement_timeout={max(1, round(wait_seconds * 1000))}"
         # Enough connections for the request threads; a request that finds none free in time is
         # out of time like one that waited for a lock.
         engine = create_engine(
-            url, pool_size=8, max_overflow=8, pool_timeout=wait_seconds, connect_args={"options": waits}
+            make_url(self.url),
+            pool_size=8,
+            max_overflow=8,
+            pool_timeout=wait_seconds,
+            connect_args={"options": waits},
         )
         _ping_after_idle(engine)
         self._bounded = _Bounded(wait_seconds, engine, sessionmaker(bind=engine, expire_on_commit=False))
@@ -230,7 +209,7 @@ class Database:
     @contextmanager
     def bounded(self) -> Iterator[bool]:
         """Within it, this context's transactions wait at most the bound of allow_bounded for a lock,
-        a connection, a writer's turn or a statement, and raise OutOfTimeError (everything rolled
+        a connection or a statement, and raise OutOfTimeError (everything rolled
         back) when one waits longer: for work that must answer within a budget, and that can be
         done again elsewhere when the database is slow. Yields False (transactions as usual) when
         no bound is set up."""
@@ -252,7 +231,7 @@ class Database:
                 yield session
             return
         try:
-            with self._turn(bounded.wait_seconds), bounded.sessions() as session, session.begin():
+            with bounded.sessions() as session, session.begin():
                 yield session
         except Exception as error:
             if _out_of_time(error):
@@ -260,17 +239,6 @@ class Database:
                     f"a bounded transaction waited more than {bounded.wait_seconds} s"
                 ) from error
             raise
-
-    @contextmanager
-    def _turn(self, timeout: float) -> Iterator[None]:
-        if self._turns is None:
-            yield
-            return
-        self._turns.take(timeout)
-        try:
-            yield
-        finally:
-            self._turns.__exit__(None, None, None)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
