@@ -112,7 +112,10 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    session.execute(
+    # On the session's connection, past the ORM's execute (its autoflush and compile-state steps
+    # cost more than the insert, and the row depends on nothing pending: what is pending is
+    # flushed at commit, in the same transaction).
+    session.connection().execute(
         _INSERT,
         {
             "at": at,

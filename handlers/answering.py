@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 from bot.blocks.answers import working_reply
@@ -21,8 +23,18 @@ from bot.errors import UserError
 from handlers.failures import api_failure as api_failure
 from handlers.failures import told
 from handlers.home_refresh import HomeRefresher
+from storage.database import OutOfTimeError
 
 log = logging.getLogger(__name__)
+
+# Work answered on the request's thread (Answerer.answer_here) may spend this share of the reply
+# budget on each wait (a pooled connection, a lock, a statement): a pay or a log is a connection
+# and at most five statements, so even all of them waiting just under their bound end within the
+# budget, and the ack within Slack's 3 s.
+WAIT_SHARE_OF_BUDGET = 1 / 8
+# Below this, a bound would be shorter than a busy database's ordinary waits: such work goes to
+# the pool with the budget as before (a budget this short is a test's or a benchmark's).
+SHORTEST_WAIT_SECONDS = 0.05
 
 Work = Callable[[], Reply]
 Result = TypeVar("Result")
@@ -44,10 +56,53 @@ class Answerer:
         budget_seconds: float,
         workers: int = 16,
         refresh_home: Callable[[str], bool | None] | None = None,
+        bounded: Callable[[], AbstractContextManager[bool]] = lambda: nullcontext(False),
     ) -> None:
+        """`bounded`: the database's bounded transactions (storage.database.Database.bounded), set
+        up with wait_seconds; without them everything is answered through the pool."""
         self.budget_seconds = budget_seconds
+        self._bounded = bounded
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect-work")
         self.homes = HomeRefresher(refresh_home or (lambda _user: None))
+
+    @property
+    def wait_seconds(self) -> float:
+        """The bound of each wait of work answered on the request's thread (answer_here)."""
+        return self.budget_seconds * WAIT_SHARE_OF_BUDGET
+
+    def answer_here(
+        self,
+        ack: Callable[..., Any],
+        respond: Callable[..., Any],
+        work: Work,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """As `answer`, but on the request's own thread while the budget is not at risk: the work's
+        transactions are bounded (Database.bounded, set up by allow_bounded), so it is done or
+        rolled back whole well within the budget. One that ran out of time is done again as
+        `answer` does it, with what is left of the budget: the answer then follows through
+        response_url if it still cannot be given in time. This spares the hand-off to the pool
+        and back (bench_load on PostgreSQL: 2.35 against 2.57 ms of the server's CPU a pay). Where
+        the database sets up no bounded transactions (SQLite) it is `answer`."""
+        started = time.monotonic()
+        with self._bounded() as bounded:
+            if not bounded or self.wait_seconds < SHORTEST_WAIT_SECONDS:
+                reply = None
+            else:
+                try:
+                    reply = work()
+                except OutOfTimeError:
+                    log.info("answered through the pool: a wait ran past its share of the reply budget")
+                    reply = None
+                except Exception as error:
+                    reply = told(error).reply
+        if reply is None:
+            left = self.budget_seconds - (time.monotonic() - started)
+            self.answer(ack, respond, work, then, budget_seconds=max(0.0, left))
+            return
+        ack(response_type=EPHEMERAL, **reply.as_kwargs())
+        if then is not None:
+            then()
 
     def answer(
         self,
@@ -55,15 +110,18 @@ class Answerer:
         respond: Callable[..., Any],
         work: Work,
         then: Callable[[], None] | None = None,
+        *,
+        budget_seconds: float | None = None,
     ) -> None:
         """`then` runs once the work is over, also when it outlasts the budget (a Home refreshed
-        before the work commits would show the state before it)."""
+        before the work commits would show the state before it). `budget_seconds`: what is left of
+        the budget when part of it is spent already."""
         # The work runs in the request's context: the reader's language (bot.language) goes with it.
         future = self._executor.submit(contextvars.copy_context().run, safely, work)
         if then is not None:
             future.add_done_callback(lambda _done: then())
         try:
-            reply = future.result(timeout=self.budget_seconds)
+            reply = future.result(timeout=self.budget_seconds if budget_seconds is None else budget_seconds)
         except FutureTimeout:
             ack(response_type=EPHEMERAL, **working_reply().as_kwargs())
             future.add_done_callback(lambda done: _respond_later(respond, done))

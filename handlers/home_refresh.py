@@ -17,6 +17,7 @@ busy team costs each of them one rebuild every REFRESH_INTERVAL at most."""
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -79,6 +80,10 @@ class HomeRefresher:
         self._last: dict[str, float] = {}  # person -> when their Home was last rebuilt
         self._watching: dict[str, float] = {}  # supervisor -> when they opened the team's Home
         self._condition = threading.Condition()
+        # When the refresh thread, waiting, wakes by itself; -inf while it is not waiting (it looks
+        # at every refresh asked for before it waits again). A request due no sooner need not wake
+        # it: waking it for nothing after every pay and log cost more than the rest of the request.
+        self._wakes_at = -math.inf
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="collect-home-refresh", daemon=True)
         self._thread.start()
@@ -86,9 +91,10 @@ class HomeRefresher:
     def request(self, user: str) -> None:
         """After `user`'s change: their Home, and the Homes of the supervisors watching the team."""
         with self._condition:
-            self._ask_watchers()
-            self._ask(user)
-            self._condition.notify()
+            soonest = min(self._ask_watchers(), self._ask(user))
+            # Woken also when its time has come by this clock (a test's, moved by hand).
+            if soonest < self._wakes_at or self._clock() >= self._wakes_at:
+                self._condition.notify()
 
     def team_changed(self) -> None:
         """After a scheduled job changed the team's day (the morning's lists, an alert run): the
@@ -106,17 +112,23 @@ class HomeRefresher:
                     self._ask(user)
             self._condition.notify()
 
-    def _ask_watchers(self) -> None:
+    def _ask_watchers(self) -> float:
+        """When the soonest refresh newly asked for is due (inf: none)."""
         now = self._clock()
+        soonest = math.inf
         for watcher, since in list(self._watching.items()):
             if now - since > WATCHING_SECONDS:
                 del self._watching[watcher]
             else:
-                self._ask(watcher)
+                soonest = min(soonest, self._ask(watcher))
+        return soonest
 
-    def _ask(self, user: str) -> None:
-        if user not in self._due:
-            self._due[user] = self._last.get(user, -self._interval) + self._interval
+    def _ask(self, user: str) -> float:
+        """When the refresh newly asked for is due; inf when one was waiting already."""
+        if user in self._due:
+            return math.inf
+        due = self._due[user] = self._last.get(user, -self._interval) + self._interval
+        return due
 
     def watching(self, user: str, team: bool) -> None:
         """What `user`'s Home showed when they opened it: the team's day (`team`) is kept up to
@@ -149,13 +161,17 @@ class HomeRefresher:
                 if not self._due:
                     if self._stopping:
                         return None
+                    self._wakes_at = math.inf
                     self._condition.wait()
+                    self._wakes_at = -math.inf
                     continue
                 user, due = min(self._due.items(), key=lambda item: item[1])
                 now = self._clock()
                 wait = max(due - now, self._budget.seconds_until_one(now))
                 if wait > 0 and not self._stopping:  # stopping: what waits is published at once
+                    self._wakes_at = now + wait
                     self._condition.wait(wait)
+                    self._wakes_at = -math.inf
                     continue
                 self._budget.spend(now)
                 del self._due[user]

@@ -18,6 +18,7 @@ from bot.clock import ManualClock
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.ledger.records.accounts import find_account
 from bot.settings import Settings
+from handlers.answering import SHORTEST_WAIT_SECONDS, WAIT_SHARE_OF_BUDGET
 from storage.database import Database
 from storage.models import Account, AuditEntry, Contact, Payment, Promise
 from tests.conftest import RunningBot, serving
@@ -308,6 +309,33 @@ def test_a_slow_database_moves_the_answer_to_response_url(
         late = impatient.slack.wait_for_response(url=typed.response_url)[0]
         assert late["replace_original"] is True and "Recorded $5.00" in said(late)
         assert balance(impatient, "ACC-1042") == Decimal("1245.00")
+
+
+def test_a_pay_answered_on_the_request_thread_that_waits_past_its_bound_is_done_again_in_the_pool(
+    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock
+) -> None:
+    # A budget long enough for pay to be answered on the request's thread (on PostgreSQL; SQLite
+    # answers through the pool), each wait bounded by its share of it; the account's lock (the
+    # whole database on SQLite) outlasts that bound.
+    budget = 0.8
+    with serving(db, database_url, standin, clock, COLLECT_REPLY_BUDGET=str(budget)) as bounded:
+        standard_team(db)
+        assert bounded.runtime.settings.reply_budget_seconds == budget
+        assert budget * WAIT_SHARE_OF_BUDGET >= SHORTEST_WAIT_SECONDS
+        assert "Recorded $1.00" in bounded.collect(AGENT, "pay ACC-1042 1 ref:FREE-1")  # nothing held
+        with db.transaction() as session:
+            find_account(session, "ACC-1042", for_update=True)
+            started = time.monotonic()
+            typed = slash(bounded, "pay ACC-1042 5")
+            waited = time.monotonic() - started
+            # The rolled-back attempt on the request's thread, then the pool with what was left of
+            # the budget: still acknowledged within it, and nothing recorded while the lock holds.
+            assert "Working on it" in said(typed)
+            assert budget <= waited < budget + 0.5
+            assert bounded.slack.response_posts(typed.response_url) == []
+        late = bounded.slack.wait_for_response(url=typed.response_url)[0]
+        assert late["replace_original"] is True and "Recorded $5.00" in said(late)
+        assert balance(bounded, "ACC-1042") == Decimal("1244.00") and rows(bounded, Payment) == 2
 
 
 def test_the_same_payment_typed_twice_within_two_minutes_waits_for_a_confirmation(

@@ -57,16 +57,19 @@ def counting(db: Database) -> Iterator[Counted]:
             with lock:
                 counted.transactions += 1
 
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", ended)
-    event.listen(engine, "rollback", ended)
+    # Every engine: pay and log answer on the request's thread through the bounded transactions'.
+    engines = db.engines
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(engine, "commit", ended)
+        event.listen(engine, "rollback", ended)
     try:
         yield counted
     finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", ended)
-        event.remove(engine, "rollback", ended)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", statement)
+            event.remove(engine, "commit", ended)
+            event.remove(engine, "rollback", ended)
 
 
 def _on_todays_list(team: RunningBot) -> None:
@@ -93,18 +96,16 @@ def test_a_pay_sends_a_pinned_number_of_statements(team: RunningBot) -> None:
     _warmed(team)
     with counting(team.runtime.db) as counted:
         assert "Recorded" in team.collect("U0AGENT1", "pay ACC-1043 2.00 ref:PIN-1")
-    assert (len(counted.statements), counted.transactions) == (PAY_STATEMENTS, PAY_TRANSACTIONS), (
-        counted.describe()
-    )
+    expected = (PAY_STATEMENTS[team.runtime.db.engine.dialect.name], PAY_TRANSACTIONS)
+    assert (len(counted.statements), counted.transactions) == expected, counted.describe()
 
 
 def test_a_log_sends_a_pinned_number_of_statements(team: RunningBot) -> None:
     _warmed(team)
     with counting(team.runtime.db) as counted:
         assert "Logged" in team.collect("U0AGENT1", "log ACC-1043 email no-answer pinned")
-    assert (len(counted.statements), counted.transactions) == (LOG_STATEMENTS, LOG_TRANSACTIONS), (
-        counted.describe()
-    )
+    expected = (LOG_STATEMENTS[team.runtime.db.engine.dialect.name], LOG_TRANSACTIONS)
+    assert (len(counted.statements), counted.transactions) == expected, counted.describe()
 
 
 def test_the_roster_check_costs_one_statement_when_its_memory_lapses(team: RunningBot) -> None:
@@ -112,11 +113,12 @@ def test_the_roster_check_costs_one_statement_when_its_memory_lapses(team: Runni
     team.clock.advance(ROSTER_MEMORY + timedelta(seconds=1))
     with counting(team.runtime.db) as counted:
         assert "Logged" in team.collect("U0AGENT1", "log ACC-1043 email no-answer lapsed")
-    assert (len(counted.statements), counted.transactions) == (LOG_STATEMENTS + 1, LOG_TRANSACTIONS + 1), (
-        counted.describe()
-    )
+    expected = (LOG_STATEMENTS[team.runtime.db.engine.dialect.name] + 1, LOG_TRANSACTIONS + 1)
+    assert (len(counted.statements), counted.transactions) == expected, counted.describe()
 
 
-# Today's counts (statements, transactions), lowered as the hot paths are cut (issue 23).
-PAY_STATEMENTS, PAY_TRANSACTIONS = 5, 1
-LOG_STATEMENTS, LOG_TRANSACTIONS = 5, 1
+# Today's counts (statements, transactions), lowered as the hot paths are cut (issue 23). On
+# PostgreSQL a pay and a log claim the command in the statement that locks the account, and a pay
+# writes the account's change with its audit row in one statement (data-modifying WITHs).
+PAY_STATEMENTS, PAY_TRANSACTIONS = {"sqlite": 5, "postgresql": 3}, 1
+LOG_STATEMENTS, LOG_TRANSACTIONS = {"sqlite": 5, "postgresql": 4}, 1

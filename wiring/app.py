@@ -21,7 +21,7 @@ from handlers import (
     views,
     worklists,
 )
-from handlers.answering import Answerer
+from handlers.answering import WAIT_SHARE_OF_BUDGET, Answerer
 from handlers.api import BillingApi
 from handlers.failures import unexpected_in_listener
 from wiring.web import CollectBotWsgi
@@ -59,8 +59,13 @@ def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
 
 
 def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
+    settings = runtime.settings
+    # Pay and log answer on the request's thread, each wait of theirs bounded by a share of the budget.
+    runtime.db.allow_bounded(settings.reply_budget_seconds * WAIT_SHARE_OF_BUDGET)
     answerer = Answerer(
-        runtime.settings.reply_budget_seconds, refresh_home=lambda user: publish_home(runtime, user)
+        settings.reply_budget_seconds,
+        refresh_home=lambda user: publish_home(runtime, user),
+        bounded=runtime.db.bounded,
     )
     return CollectBotWsgi(
         create_bolt_app(runtime, answerer),

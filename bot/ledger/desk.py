@@ -25,7 +25,7 @@ from bot.ledger.records.payments import (
     record_typed_payment,
 )
 from bot.ledger.records.promises import PromiseOutcome, record_promise
-from bot.ledger.records.submissions import claim_command, claim_form
+from bot.ledger.records.submissions import claim_form
 from bot.parsing.message_text import account_ids_in
 from bot.runtime import Runtime
 from bot.vocabulary import Channel, Outcome
@@ -71,8 +71,6 @@ def pay(
         confirmed=confirmed_nonce is not None,
     )
     with runtime.db.transaction() as session:
-        if claim:
-            claim_command(session, claim, now=now)
         outcome = record_typed_payment(
             session,
             account_id,
@@ -81,6 +79,7 @@ def pay(
             now=now,
             zone=runtime.zone,
             grace_days=runtime.settings.promise_grace_days,
+            claim=claim,
         )
         # As a payment from the feed: the list's agent told (unless they typed it), alerts cleared.
         arrived = ArrivedPayment(
@@ -147,13 +146,11 @@ def log(
     the slash command's key (handlers.gate.command_claim), claimed in this transaction."""
     settings = runtime.settings
     with refusals_recorded(runtime, actor, claim), runtime.db.transaction() as session:
-        if claim:
-            claim_command(session, claim, now=runtime.now())
         if submission:
             claim_form(session, submission, what="contact", now=runtime.now())
         return log_contact(
             session, account_id, channel, outcome, notes, actor=actor, now=runtime.now(), today=runtime.today(),
-            zone=settings.zone, profile=settings.compliance_profile,
+            zone=settings.zone, profile=settings.compliance_profile, claim=claim,
         )  # fmt: skip
 
 

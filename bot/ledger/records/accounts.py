@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import overload
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, null, or_, select
+from sqlalchemy import CTE, ColumnElement, Select, bindparam, exists, func, insert, null, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, class_mapper
 
 from bot.access import (
@@ -25,12 +26,24 @@ from bot.correspondence.model import DocumentStatus
 from bot.dunning.model import SOURCE as DUNNING
 from bot.errors import NotFoundError
 from bot.ledger.model import UTC_ZONE, AccountSummary, ContactLine, PaymentLine, PromiseLine
+from bot.ledger.records.submissions import claim_command, replayed
 from bot.ledger.rules.accounts import account_key
 from bot.ledger.rules.promises import standing
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
 from bot.roster.records import find_member
 from bot.vocabulary import PromiseStatus
-from storage.models import Account, Agent, Alert, Assignment, Contact, Document, Payment, Promise, table_of
+from storage.models import (
+    Account,
+    Agent,
+    Alert,
+    Assignment,
+    Contact,
+    Document,
+    Payment,
+    Promise,
+    ReceivedRequest,
+    table_of,
+)
 
 
 @overload
@@ -39,7 +52,14 @@ def find_account(session: Session, account_id: str, *, for_update: bool = False)
 
 @overload
 def find_account(
-    session: Session, account_id: str, *, for_update: bool = False, actor: str, today: date
+    session: Session,
+    account_id: str,
+    *,
+    for_update: bool = False,
+    actor: str,
+    today: date,
+    claim: str | None = None,
+    now: datetime | None = None,
 ) -> Account: ...
 
 
@@ -50,10 +70,13 @@ def find_account(
     for_update: bool = False,
     actor: str | None = None,
     today: date | None = None,
+    claim: str | None = None,
+    now: datetime | None = None,
 ) -> Account:
     """The account with this id, locked for the rest of the transaction when it will be changed.
     With an `actor` (and the team's `today`, whose worklists count), refused unless they may work
-    it (bot.access.may_work), with the same answer whether it does not exist or is not theirs."""
+    it (bot.access.may_work), with the same answer whether it does not exist or is not theirs.
+    `claim`: the slash command's key, claimed first (as lock_for_change does)."""
     if actor is None:
         found = session.execute(
             _account_lookup(for_update, False), {"key": account_key(account_id)}
@@ -62,8 +85,20 @@ def find_account(
             raise unknown_account(session, account_id)
         return found[0]
     assert today is not None, "an actor's access depends on today's worklists"
-    params = {"key": account_key(account_id), "actor": actor, "today": today}
-    found = session.execute(_account_lookup(for_update, True), params).one_or_none()
+    params: dict[str, object] = {"key": account_key(account_id), "actor": actor, "today": today}
+    if claim is not None and session.get_bind().dialect.name == "postgresql":
+        try:
+            found = session.execute(
+                _account_lookup(for_update, True, claiming=True),
+                {**params, "claim_key": claim, "claim_at": now},
+            ).one_or_none()
+        except IntegrityError:
+            raise replayed() from None
+    else:
+        if claim is not None:
+            assert now is not None, "a claim is made at a time"
+            claim_command(session, claim, now=now)
+        found = session.execute(_account_lookup(for_update, True), params).one_or_none()
     role: str | None = found[1] if found is not None else _active_role(session, actor)
     if role is None:
         raise not_on_roster()  # before anything about the account: nothing to learn from it
@@ -87,14 +122,37 @@ class LockedAccount:
     letter_waiting: bool
 
 
-def lock_for_change(session: Session, account_id: str, *, actor: str, today: date) -> LockedAccount:
+def lock_for_change(
+    session: Session,
+    account_id: str,
+    *,
+    actor: str,
+    today: date,
+    claim: str | None = None,
+    now: datetime | None = None,
+) -> LockedAccount:
     """find_account(for_update=True, actor=…) and the account's neighbours, in one round trip: a
     payment typed in Slack is most of a busy morning's writes. The account is read as plain
     columns and comes back outside the session (transient): the ORM's loading and its unit of
     work cost more than the payment's own SQL, so its caller writes the change back itself
-    (apply_payment(detached=True)) with a single UPDATE."""
-    params = {"key": account_key(account_id), "actor": actor, "today": today}
-    found = session.execute(_LOCK_FOR_CHANGE, params).one_or_none()
+    (apply_payment(detached=True)) with a single UPDATE. `claim`: the slash command's key, claimed
+    (claim_command, at `now`) first in the transaction: on PostgreSQL in the same statement, a
+    data-modifying WITH whose unique key refuses a replay as claim_command does."""
+    params: dict[str, object] = {"key": account_key(account_id), "actor": actor, "today": today}
+    connection = session.connection()
+    if claim is None:
+        found = connection.execute(_LOCK_FOR_CHANGE, params).one_or_none()
+    elif connection.dialect.name == "postgresql":
+        try:
+            found = connection.execute(
+                _CLAIM_AND_LOCK, {**params, "claim_key": claim, "claim_at": now}
+            ).one_or_none()
+        except IntegrityError:
+            raise replayed() from None
+    else:
+        assert now is not None, "a claim is made at a time"
+        claim_command(session, claim, now=now)
+        found = connection.execute(_LOCK_FOR_CHANGE, params).one_or_none()
     role: str | None = found[_ROLE] if found is not None else _active_role(session, actor)
     if role is None:
         raise not_on_roster()
@@ -128,10 +186,12 @@ _ACTIVE_ROLE = select(Agent.role).where(Agent.slack_user_id == bindparam("actor"
 
 
 @cache
-def _account_lookup(for_update: bool, with_actor: bool) -> Select[Account, str | None, str | None]:
+def _account_lookup(
+    for_update: bool, with_actor: bool, claiming: bool = False
+) -> Select[Account, str | None, str | None]:
     """Every change on a busy morning starts here, so the statement is built once (building it
     costs more than running it), and the actor's role (while active) and whose list the account is
-    on today come in the same query."""
+    on today come in the same query; `claiming`: the slash command's claim too (PostgreSQL)."""
     role = _ACTIVE_ROLE.limit(1).scalar_subquery() if with_actor else null()
     listed_for = (
         select(Assignment.agent)
@@ -142,6 +202,8 @@ def _account_lookup(for_update: bool, with_actor: bool) -> Select[Account, str |
         else null()
     )
     query = select(Account, role, listed_for).where(Account.account_key == bindparam("key"))
+    if claiming:
+        query = query.add_cte(_claimed())
     return query.with_for_update(of=Account) if for_update else query
 
 
@@ -175,6 +237,23 @@ _LOCK_FOR_CHANGE = (
     .where(_ACCOUNTS.c.account_key == bindparam("key"))
     .with_for_update(of=_ACCOUNTS)
 )
+
+
+def _claimed() -> CTE:
+    """claim_command's insert as a data-modifying WITH (PostgreSQL): its unique key refuses a
+    replay in the statement that locks the account."""
+    received = table_of(ReceivedRequest)
+    return (
+        insert(received)
+        .values(
+            request_key=bindparam("claim_key", type_=received.c.request_key.type),
+            received_at=bindparam("claim_at", type_=received.c.received_at.type),
+        )
+        .cte("claimed")
+    )
+
+
+_CLAIM_AND_LOCK = _LOCK_FOR_CHANGE.add_cte(_claimed())
 
 
 def unknown_account(

@@ -55,24 +55,32 @@ def log_contact(
     today: date,
     zone: ZoneInfo,
     profile: str = "us",
+    claim: str | None = None,
 ) -> ContactOutcome:
-    account = find_account(session, account_id, for_update=True, actor=actor, today=today)
+    """`claim`: the slash command's key, claimed with the account's lock (find_account)."""
+    account = find_account(
+        session, account_id, for_update=True, actor=actor, today=today, claim=claim, now=now
+    )
     guard_contact(session, account, channel, outcome, notes, now=now, zone=zone, profile=profile)
     callback_on = callback_date(outcome, notes, today)
-    contact_id = session.execute(
-        _INSERT_CONTACT,
-        {
-            "account_pk": account.id,
-            "at": now,
-            "channel": channel,
-            "outcome": outcome,
-            "agent": actor,
-            "notes": notes,
-            "callback_on": callback_on,
-            "source": "slack",
-            "created_at": now,
-        },
-    ).scalar_one()
+    contact_id = (
+        session.connection()
+        .execute(
+            _INSERT_CONTACT,
+            {
+                "account_pk": account.id,
+                "at": now,
+                "channel": channel,
+                "outcome": outcome,
+                "agent": actor,
+                "notes": notes,
+                "callback_on": callback_on,
+                "source": "slack",
+                "created_at": now,
+            },
+        )
+        .scalar_one()
+    )
     note_contact_on_account(account, now, outcome, callback_on)
     if outcome == Outcome.DISPUTE and account.status != AccountStatus.ON_HOLD:
         # A dispute stops collection at once (1006.38) until a supervisor releases the hold.

@@ -24,7 +24,7 @@ from bot.ledger.rules.references import payment_reference_key
 from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster.records import roster_name
 from bot.vocabulary import AccountStatus, EscalationKind, EscalationStatus, PromiseStatus
-from storage.models import Account, Escalation, Payment, Promise, table_of
+from storage.models import Account, AuditEntry, Escalation, Payment, Promise, table_of
 from storage.types import money_sum
 
 
@@ -122,9 +122,13 @@ def record_typed_payment(
     now: datetime,
     zone: ZoneInfo,
     grace_days: int,
+    claim: str | None = None,
 ) -> PaymentOutcome:
-    """`/collect pay`: the amount is read in the account's currency, so it is parsed here."""
-    locked = lock_for_change(session, account_id, actor=details.actor, today=team_today(now, zone))
+    """`/collect pay`: the amount is read in the account's currency, so it is parsed here.
+    `claim`: the slash command's key, claimed with the account's lock (lock_for_change)."""
+    locked = lock_for_change(
+        session, account_id, actor=details.actor, today=team_today(now, zone), claim=claim, now=now
+    )
     amount = parse_amount(amount_text, locked.account.currency)
     outcome = apply_payment(
         session, locked.account, amount, details, now=now, zone=zone, grace_days=grace_days,
@@ -268,22 +272,25 @@ def apply_payment(
     account.status = status_after_payment(account.status, account.balance, open_promise_left=promise_left)
     forgiven = _settle_if_reached(session, account, now)
     account.updated_at = now
-    if detached:
-        session.execute(_WRITE_BACK, {f"new_{field}": getattr(account, field) for field in _PAID_FIELDS})
-    audit.record(
-        session,
-        at=now,
-        actor=details.actor,
-        action="payment.recorded",
-        entity="account",
-        entity_key=account.account_id,
-        before=before,
-        after={
-            **audit.account_state(account),
-            "payment": payment_state,
-            **({"settlement_forgiven": str(forgiven)} if forgiven is not None else {}),
-        },
-    )
+    after = {
+        **audit.account_state(account),
+        "payment": payment_state,
+        **({"settlement_forgiven": str(forgiven)} if forgiven is not None else {}),
+    }
+    connection = session.connection()
+    written_back = {f"new_{field}": getattr(account, field) for field in _PAID_FIELDS} if detached else None
+    if written_back is not None and connection.dialect.name == "postgresql":
+        # The account's change and its audit row in one round trip (a data-modifying WITH).
+        audit_row = {"at": now, "actor": details.actor, "action": "payment.recorded", "entity": "account",
+                     "entity_key": account.account_id, "before": before, "after": after}  # fmt: skip
+        connection.execute(_WRITE_BACK_AUDITED, {**written_back, **audit_row})
+    else:
+        if written_back is not None:
+            connection.execute(_WRITE_BACK, written_back)
+        audit.record(
+            session, at=now, actor=details.actor, action="payment.recorded", entity="account",
+            entity_key=account.account_id, before=before, after=after,
+        )  # fmt: skip
     return PaymentOutcome(
         account_id=account.account_id,
         customer_name=account.customer_name,
@@ -321,6 +328,22 @@ _WRITE_BACK = (
     .values({field: bindparam(f"new_{field}") for field in _PAID_FIELDS if field != "id"})
 )
 
+# PostgreSQL: the write-back and the payment's audit row in one statement, the row written only
+# with the account's change (its UPDATE ... RETURNING feeds the INSERT ... SELECT).
+_AUDIT_LOG = table_of(AuditEntry)
+_AUDITED_COLUMNS = ("at", "actor", "action", "entity", "entity_key", "before", "after")
+_CHANGED = _WRITE_BACK.returning(table_of(Account).c.id).cte("changed")
+_WRITE_BACK_AUDITED = (
+    insert(_AUDIT_LOG)
+    .from_select(
+        list(_AUDITED_COLUMNS),
+        select(*(bindparam(name, type_=_AUDIT_LOG.c[name].type) for name in _AUDITED_COLUMNS)).select_from(
+            _CHANGED
+        ),
+    )
+    .add_cte(_CHANGED)
+)
+
 _INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
 
 
@@ -339,6 +362,11 @@ def _insert_payment_unless_recorded(dialect: str) -> Insert:
 
         return sqlite.insert(table_of(Payment)).on_conflict_do_nothing().returning(table_of(Payment).c.id)
     raise ValueError(f"no insert-unless-recorded for {dialect}")
+
+
+# The busiest writes go on the session's connection (session.connection().execute): plain Core
+# statements need none of the ORM's execute steps (autoflush, compile state), which cost more
+# than the statements; nothing they depend on is pending in the session.
 
 
 def _insert_payment(
@@ -369,12 +397,16 @@ def _insert_payment(
     }
     if unless_recorded:
         dialect = session.get_bind().dialect.name
-        found = session.execute(_insert_payment_unless_recorded(dialect), values).scalar_one_or_none()
+        found = (
+            session.connection()
+            .execute(_insert_payment_unless_recorded(dialect), values)
+            .scalar_one_or_none()
+        )
         if found is None:
             return None
         payment_id = found
     else:
-        payment_id = session.execute(_INSERT_PAYMENT, values).scalar_one()
+        payment_id = session.connection().execute(_INSERT_PAYMENT, values).scalar_one()
     return audit.snapshot({"id": payment_id, **{key: values[key] for key in _AUDITED_PAYMENT_FIELDS}})
 
 

@@ -47,7 +47,8 @@ def claim_command(session: Session, key: str, *, now: datetime) -> None:
     waits on the key until this one is over, then is refused (UserError) if this one committed.
     One that was refused wrote nothing, its claim included, and is refused the same way again."""
     try:
-        session.execute(_CLAIM_REQUEST, {"request_key": key, "received_at": now})
+        # The session's connection: a plain insert needs none of the ORM's execute steps.
+        session.connection().execute(_CLAIM_REQUEST, {"request_key": key, "received_at": now})
     except IntegrityError:
         raise replayed() from None
 
