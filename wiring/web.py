@@ -68,7 +68,8 @@ class CollectBotWsgi:
                 self.bolt_app.dispatch,
                 BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers),
             )
-        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
+        # LookupError: Bolt indexes into the payload as it dispatches (`actions: []`), unchecked.
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, LookupError):
             return _plain(start_response, "400 Bad Request", "not a request Slack sends")
         response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
         start_response(response.status, response.get_headers())
