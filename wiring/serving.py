@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from storage.database import Database
 
 REQUEST_THREADS = 8
+# Connections held open at once, per request thread; the rest wait in the kernel's listen backlog
+# at no cost. waitress's loop asks every open connection whether it is readable and writable on
+# each turn: with its default of 100, a burst the threads could not keep up with (bench_load, 200
+# pays a second on SQLite) filled them, and those checks took a quarter of the process's CPU, so
+# the backlog never drained (p99 of seconds).
+CONNECTIONS_PER_THREAD = 4
 HEALTH_METHODS = ("GET", "HEAD")
 
 
@@ -44,6 +50,7 @@ def create_server(
             threads=threads,
             ident="collect-bot",
             channel_timeout=30,
+            connection_limit=threads * CONNECTIONS_PER_THREAD,
             # Slack's payloads are small; refusing large bodies early keeps a flood cheap.
             max_request_body_size=1_048_576,
         )
