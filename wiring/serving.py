@@ -26,6 +26,8 @@ REQUEST_THREADS = 8
 # pays a second on SQLite) filled them, and those checks took a quarter of the process's CPU, so
 # the backlog never drained (p99 of seconds).
 CONNECTIONS_PER_THREAD = 4
+# Whatever the threads: a browser (the sandbox) or a proxy keeps several idle connections alive.
+FEWEST_CONNECTIONS = 32
 HEALTH_METHODS = ("GET", "HEAD")
 
 
@@ -50,7 +52,7 @@ def create_server(
             threads=threads,
             ident="collect-bot",
             channel_timeout=30,
-            connection_limit=threads * CONNECTIONS_PER_THREAD,
+            connection_limit=max(FEWEST_CONNECTIONS, threads * CONNECTIONS_PER_THREAD),
             # Slack's payloads are small; refusing large bodies early keeps a flood cheap.
             max_request_body_size=1_048_576,
         )
