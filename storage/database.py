@@ -203,8 +203,23 @@ class Database:
             connect_args={"options": waits},
         )
         _ping_after_idle(engine)
+        event.listen(engine, "handle_error", self._replace_pools_after_disconnect)
+        if not event.contains(self.engine, "handle_error", self._replace_pools_after_disconnect):
+            event.listen(self.engine, "handle_error", self._replace_pools_after_disconnect)
         self._bounded = _Bounded(wait_seconds, engine, sessionmaker(bind=engine, expire_on_commit=False))
         return True
+
+    def _replace_pools_after_disconnect(self, context: Any) -> None:
+        """The engines of one server lose their connections together (a restart, a failover,
+        connections terminated): a disconnect seen on one replaces every engine's pool. An engine
+        replaces its own pool after a disconnect; without this, the reads' engine kept its dead
+        connections while the bounded transactions' engine took the failures (tests/test_faults.py).
+        Connections in use are left to their holders (`close=False`): their next statement fails
+        and is told "try again" as any other would be."""
+        if context.is_disconnect:
+            for engine in self.engines:
+                if engine is not context.engine:
+                    engine.dispose(close=False)
 
     @contextmanager
     def bounded(self) -> Iterator[bool]:
