@@ -25,30 +25,25 @@ def median(values: Iterable[Decimal | int | None]) -> Decimal | None:
 
 
 def agent_figures(report: PerformanceReport, agent: AgentNumbers) -> Figures:
-    currency = report.team.target_currency
-    return Figures(
-        attempts=Decimal(agent.attempts),
-        rpc_rate=agent.rpc_rate,
-        kept_rate=agent.kept_rate,
-        collected=dict(agent.collected),
-        target=agent.target,
-        share_of_target=share_of_target(agent, currency),
-        attempted_breaches=Decimal(agent.attempted_breaches),
-        complaints=Decimal(report.team.complaints.by_agent.get(agent.agent_id, 0)),
-    )
+    complaints = report.team.complaints.by_agent.get(agent.agent_id, 0)
+    return _figures(agent, report.team.target_currency, complaints)
 
 
 def line_figures(line: LineFigures, currency: str) -> Figures:
     """agent_figures of a line read on its own (bot.reports.records.numbers.lines_over_days)."""
+    return _figures(line, currency, line.complaints)
+
+
+def _figures(numbers: AgentNumbers | LineFigures, currency: str, complaints: int) -> Figures:
     return Figures(
-        attempts=Decimal(line.attempts),
-        rpc_rate=line.rpc_rate,
-        kept_rate=line.kept_rate,
-        collected=dict(line.collected),
-        target=line.target,
-        share_of_target=share_of_target(line, currency),
-        attempted_breaches=Decimal(line.attempted_breaches),
-        complaints=Decimal(line.complaints),
+        attempts=Decimal(numbers.attempts),
+        rpc_rate=numbers.rpc_rate,
+        kept_rate=numbers.kept_rate,
+        collected=dict(numbers.collected),
+        target=numbers.target,
+        share_of_target=share_of_target(numbers, currency),
+        attempted_breaches=Decimal(numbers.attempted_breaches),
+        complaints=Decimal(complaints),
     )
 
 
