@@ -29,6 +29,7 @@ from bot.propensity.model import (
 )
 from bot.propensity.records.figures import (
     bring_figures_to,
+    contact_sums,
     days_since_each,
     days_since_stamps,
     figures_of,
@@ -42,7 +43,7 @@ from bot.propensity.rules import (
     share,
     summed_row,
 )
-from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
+from bot.vocabulary import CLOSED_STATUSES, Channel, PromiseStatus
 from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore
 from storage.types import money_sum
 
@@ -402,19 +403,7 @@ def _batch_rows(
         .where(of(Payment.account_pk), Payment.received_at >= t365)
         .group_by(Payment.account_pk, Payment.currency)
     )
-    right_party = Contact.outcome.in_([str(o) for o in RIGHT_PARTY_OUTCOMES])
-    recent = Contact.at >= t90
-    contacts = (
-        select(
-            Contact.account_pk,
-            Contact.channel,
-            func.count(case((recent, 1))),
-            func.count(case((and_(recent, right_party), 1))),
-            func.max(case((right_party, Contact.at))),
-        )
-        .where(of(Contact.account_pk), Contact.at >= t365, Contact.at < t0)
-        .group_by(Contact.account_pk, Contact.channel)
-    )
+    contacts = contact_sums(t90).where(of(Contact.account_pk), Contact.at >= t365, Contact.at < t0)
     promises = (
         select(Promise.account_pk, Promise.status, func.count())
         .where(

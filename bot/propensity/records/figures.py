@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
+    Select,
     and_,
     bindparam,
     case,
@@ -228,22 +229,10 @@ def counted_figures(
             figures.paid_30 += paid
         figures.payments_90 += count
         figures.last_paid_at = _later(figures.last_paid_at, last_at)
-    right_party = Contact.outcome.in_(sorted(_RIGHT_PARTY))
-    recent = Contact.at >= edges.recent
-    contacts = (
-        select(
-            Contact.account_pk,
-            Contact.channel,
-            func.count(case((recent, 1))),
-            func.count(case((and_(recent, right_party), 1))),
-            func.max(case((right_party, Contact.at))),
-        )
-        .where(
-            Contact.account_pk.between(first, last),
-            Contact.at < edges.today,
-            Contact.id <= night.contacts_upto,
-        )
-        .group_by(Contact.account_pk, Contact.channel)
+    contacts = contact_sums(edges.recent).where(
+        Contact.account_pk.between(first, last),
+        Contact.at < edges.today,
+        Contact.id <= night.contacts_upto,
     )
     for pk, channel, tried, answered, talked in session.connection().execute(contacts):
         figures = found.get(pk)
@@ -267,6 +256,20 @@ def counted_figures(
         if figures is not None:
             _add_promises(figures, status, count)
     return found
+
+
+def contact_sums(recent_since: Any) -> Select[int, str, int, int, Any]:
+    """Per account and channel: the attempts and the right-party answers since `recent_since`, and
+    the last right-party conversation; the caller says which contacts (its WHERE)."""
+    right_party = Contact.outcome.in_(sorted(_RIGHT_PARTY))
+    recent = Contact.at >= recent_since
+    return select(
+        Contact.account_pk,
+        Contact.channel,
+        func.count(case((recent, 1))),
+        func.count(case((and_(recent, right_party), 1))),
+        func.max(case((right_party, Contact.at))),
+    ).group_by(Contact.account_pk, Contact.channel)
 
 
 # --- from one night to the next --------------------------------------------------------------------
