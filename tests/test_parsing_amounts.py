@@ -258,6 +258,18 @@ def test_money_is_written_as_the_reader_writes_it(
     assert format_money(Decimal(amount), currency, locale) == shown
 
 
+@pytest.mark.parametrize("first", ["0.00", "-0.00", "0", "-0", "1.0", "1.00", "1E+1"])
+def test_equal_amounts_written_apart_stay_apart(first: str) -> None:
+    """format_money remembers what it wrote by the amount's exact digits and sign, not its value:
+    -0.00 and 0.00 are equal Decimals that Babel writes differently, 1.0 and 1.00 write alike."""
+    written = {
+        text: format_money(Decimal(text), "USD", "en") for text in (first, "0.00", "-0.00", "1.0", "1E+1")
+    }
+    assert written["0.00"] == "$0.00" and written["-0.00"] == "-$0.00"
+    assert written["1.0"] == "$1.00" and written["1E+1"] == "$10.00"
+    assert format_money(Decimal(first), "USD", "en") == written[first]
+
+
 @given(st.data())
 def test_format_then_parse_round_trips(data: st.DataObject) -> None:
     """What Babel writes for a reader of any locale the bot speaks reads back as the same amount:
