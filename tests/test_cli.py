@@ -199,6 +199,43 @@ def test_while_serve_builds_its_app_healthz_answers_for_the_database_and_slacks_
         assert session.scalar(text("SELECT count(*) FROM payments")) == 1
 
 
+def test_a_request_waiting_for_a_thread_is_not_a_warning_each(caplog: pytest.LogCaptureFixture) -> None:
+    """waitress warns of its task queue's depth for every request that waits for a thread: under
+    load, a log line a request when the process is busiest. The server keeps it out of the log."""
+    release = threading.Event()
+    served: list[str] = []
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        served.append(environ["PATH_INFO"])
+        release.wait(timeout=30)
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = create_server(app, "127.0.0.1", 0, threads=1)
+    url = f"http://127.0.0.1:{server.effective_port}"
+    statuses: list[int] = []
+
+    def get(path: str) -> None:
+        with urllib.request.urlopen(url + path, timeout=30) as answer:
+            statuses.append(answer.status)
+
+    callers = [threading.Thread(target=get, args=(path,)) for path in ("/first", "/second")]
+    caplog.set_level(logging.DEBUG, logger="waitress")
+    try:
+        with serving_meanwhile(server):
+            callers[0].start()
+            wait_until(lambda: served == ["/first"], what="the first request to hold the thread")
+            callers[1].start()
+            wait_until(lambda: len(server.task_dispatcher.queue) == 1, what="the second to wait")
+            release.set()
+            for caller in callers:
+                caller.join(timeout=30)
+    finally:
+        server.close()
+    assert statuses == [200, 200] and served == ["/first", "/second"]
+    assert not [record for record in caplog.records if record.name == "waitress.queue"], caplog.text
+
+
 def test_while_serve_starts_healthz_says_503_without_the_database_and_a_stopped_start_up_answers_503(
     tmp_path: Path,
 ) -> None:

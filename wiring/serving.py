@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import socket
 import threading
@@ -42,6 +43,10 @@ def create_server(
     """`reuse_port`: several processes on this host listen on the same port and the kernel shares
     the connections out between them (Linux SO_REUSEPORT): one address, a process per core.
     CannotListenError when the address is taken or not this host's."""
+    # waitress warns "Task queue depth is N" for every request that waits for a thread: under load
+    # that is a log line a request (3,400 in a 13 s bench_load run), written when the process is
+    # busiest. A queue that stays deep shows in the answers' latency and the connection-limit warning.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         where: dict[str, Any] = {"host": host, "port": port}
         if reuse_port:
