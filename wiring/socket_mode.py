@@ -41,7 +41,7 @@ from bot.runtime import Runtime
 from handlers.answering import Answerer
 from handlers.gate import ENVELOPE_HEADER, first_envelope
 from wiring.app import create_billing_api, create_bolt_app
-from wiring.web import HealthOnlyWsgi
+from wiring.web import UNREADABLE_PAYLOAD, HealthOnlyWsgi
 
 log = logging.getLogger("collect-bot.socket")
 
@@ -86,7 +86,15 @@ class _ClaimingHandler(SocketModeHandler):
         # Each envelope in a context of its own, as each HTTP request is (wiring/web.py): what the
         # gate sets for it (the reader's language) never outlives it on this thread.
         request = BoltRequest(mode="socket_mode", body=req.payload, headers=headers)
-        answer = contextvars.copy_context().run(self.app.dispatch, request)
+        try:
+            answer = contextvars.copy_context().run(self.app.dispatch, request)
+        except UNREADABLE_PAYLOAD:
+            # Unanswered, Slack would deliver it again and again; nothing of it was handled.
+            log.warning(
+                "could not read envelope %s (%s): acknowledged, not handled", req.envelope_id, req.type
+            )
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
         send_response(client, req, answer, start)
 
     @staticmethod

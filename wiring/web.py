@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 # Slack's payloads are a few kilobytes; anything far larger is not from Slack.
 MAX_BODY_BYTES = 1_000_000
 
+# What Bolt raises dispatching a payload it cannot read (LookupError: it indexes into the payload
+# unchecked, `actions: []`): a signed request gets a 400, a Socket Mode envelope an empty acknowledgement.
+UNREADABLE_PAYLOAD = (UnicodeDecodeError, ValueError, TypeError, AttributeError, LookupError)
+
 
 class CollectBotWsgi:
     def __init__(
@@ -68,8 +72,7 @@ class CollectBotWsgi:
                 self.bolt_app.dispatch,
                 BoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers),
             )
-        # LookupError: Bolt indexes into the payload as it dispatches (`actions: []`), unchecked.
-        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, LookupError):
+        except UNREADABLE_PAYLOAD:
             return _plain(start_response, "400 Bad Request", "not a request Slack sends")
         response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
         start_response(response.status, response.get_headers())
