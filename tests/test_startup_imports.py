@@ -31,8 +31,11 @@ NOT_FOR_HELP = (
 # to migrate.
 NOT_FOR_SERVING = ("matplotlib", "openpyxl", "xlsxwriter", "fpdf", "sklearn", "numpy", "jinja2", "alembic")
 # Modules `serve` loads when first used: Babel's catalog tools with the first language other than
-# English, difflib with the first typo, smtplib with the first email.
-NOT_FOR_SERVING_MODULES = ("babel.messages", "difflib", "smtplib")
+# English, difflib with the first typo, smtplib with the first email; the billing API's with
+# COLLECT_API_SECRET set, the socket's client in Socket Mode only.
+NOT_FOR_SERVING_MODULES = (
+    "babel.messages", "difflib", "smtplib", "handlers.api", "wiring.socket_mode", "slack_sdk.socket_mode",
+)  # fmt: skip
 
 
 def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_bolt import App
 
 from bot.assignments.records.arrivals import payments_arrived
@@ -22,9 +24,11 @@ from handlers import (
     worklists,
 )
 from handlers.answering import WAIT_SHARE_OF_BUDGET, Answerer
-from handlers.api import BillingApi
 from handlers.failures import unexpected_in_listener
 from wiring.web import CollectBotWsgi
+
+if TYPE_CHECKING:
+    from handlers.api import BillingApi
 
 
 def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
@@ -76,7 +80,12 @@ def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
     )
 
 
-def create_billing_api(runtime: Runtime, answerer: Answerer) -> BillingApi:
+def create_billing_api(runtime: Runtime, answerer: Answerer) -> BillingApi | None:
     """The billing API (on with COLLECT_API_SECRET); a payment's Homes refresh through the answerer's
-    paced refresher, like any other change."""
+    paced refresher, like any other change. None when it is off: its modules (the billing link, the
+    imports' checks) then stay out of the serving process's memory, and `/api/` is a 404 as before."""
+    if not runtime.settings.api_secrets:
+        return None
+    from handlers.api import BillingApi
+
     return BillingApi(runtime, after_payments=payments_arrived, refresh_home=answerer.homes.request)

@@ -13,7 +13,6 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 
-from handlers.api import BillingApi, HttpRequest
 from storage.database import Database
 from wiring.serving import HEALTH_METHODS, health_status
 
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
     from handlers.answering import Answerer
+    from handlers.api import BillingApi
 
 # Slack's payloads are a few kilobytes; anything far larger is not from Slack.
 MAX_BODY_BYTES = 1_000_000
@@ -117,6 +117,8 @@ class HealthOnlyWsgi:
 
 
 def serve_api(api: BillingApi, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    from handlers.api import HttpRequest  # loaded with the API, which is off unless configured
+
     stream = environ.get("wsgi.input")
     announced = environ.get("CONTENT_LENGTH")
     try:

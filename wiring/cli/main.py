@@ -542,10 +542,11 @@ class _Serving(NamedTuple):
 def _build_serving(settings: Settings, db: Database, args: argparse.Namespace) -> _Serving:
     from bot.runtime import Runtime
     from wiring.app import create_wsgi_app
-    from wiring.socket_mode import SocketModeBot
 
     runtime = Runtime(settings=settings, db=db)
     if settings.socket_mode and not args.http:
+        from wiring.socket_mode import SocketModeBot  # the socket's client: not loaded in HTTP mode
+
         # Slack's requests come through the socket (`--threads` at once); the port serves /healthz.
         over_socket = SocketModeBot(runtime, concurrency=args.threads)
         return _Serving(over_socket.health, over_socket.answerer, over_socket, runtime)
