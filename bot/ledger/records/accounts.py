@@ -6,13 +6,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import overload
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CTE, ColumnElement, Select, bindparam, exists, func, insert, null, or_, select
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    exists,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, class_mapper
 
+from bot import audit
 from bot.access import (
     may_work,
     no_such_account,
@@ -38,6 +53,7 @@ from storage.models import (
     Agent,
     Alert,
     Assignment,
+    AuditEntry,
     Contact,
     Document,
     Payment,
@@ -172,6 +188,62 @@ def _transient_account(values: Sequence[object]) -> Account:
     account: Account = _ACCOUNT_MANAGER.new_instance()
     account.__dict__.update(zip(_ACCOUNT_ATTRIBUTES, values, strict=True))
     return account
+
+
+def write_back(
+    session: Session,
+    account: Account,
+    fields: tuple[str, ...],
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """The change to an account read with lock_for_change (outside the session) written back: one
+    UPDATE of `fields`, and the change's audit row. On PostgreSQL in one round trip, a data-modifying
+    WITH whose UPDATE ... RETURNING feeds the audit row's INSERT ... SELECT, so the row is written
+    only with the account's change."""
+    changed = {f"new_{field}": getattr(account, field) for field in fields}
+    connection = session.connection()
+    written, audited = _write_back_statements(fields)
+    if connection.dialect.name == "postgresql":
+        audit_row = {"at": at, "actor": actor, "action": action, "entity": "account",
+                     "entity_key": account.account_id, "before": before, "after": after}  # fmt: skip
+        connection.execute(audited, {"account_pk": account.id, **changed, **audit_row})
+        return
+    connection.execute(written, {"account_pk": account.id, **changed})
+    audit.record(
+        session, at=at, actor=actor, action=action, entity="account", entity_key=account.account_id,
+        before=before, after=after,
+    )  # fmt: skip
+
+
+@cache
+def _write_back_statements(fields: tuple[str, ...]) -> tuple[Update, Insert]:
+    """The UPDATE of these fields, and (PostgreSQL) the same feeding its audit row: built once."""
+    written = (
+        update(_ACCOUNTS)
+        .where(_ACCOUNTS.c.id == bindparam("account_pk"))
+        .values({field: bindparam(f"new_{field}") for field in fields})
+    )
+    changed = written.returning(_ACCOUNTS.c.id).cte("changed")
+    audited = (
+        insert(_AUDIT_LOG)
+        .from_select(
+            list(_AUDITED_COLUMNS),
+            select(
+                *(bindparam(name, type_=_AUDIT_LOG.c[name].type) for name in _AUDITED_COLUMNS)
+            ).select_from(changed),
+        )
+        .add_cte(changed)
+    )
+    return written, audited
+
+
+_AUDIT_LOG = table_of(AuditEntry)
+_AUDITED_COLUMNS = ("at", "actor", "action", "entity", "entity_key", "before", "after")
 
 
 def workable_account(session: Session, account_id: str, *, actor: str, today: date) -> Account | None:

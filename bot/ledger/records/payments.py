@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Insert, bindparam, func, insert, select, update
+from sqlalchemy import Insert, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -17,14 +17,14 @@ from bot.clock import team_today
 from bot.currency import has_valid_precision, is_storable
 from bot.errors import ConflictError, UserError
 from bot.language.model import _, speaker
-from bot.ledger.records.accounts import lock_for_change, open_promises
+from bot.ledger.records.accounts import lock_for_change, open_promises, write_back
 from bot.ledger.rules.balance import is_overpayment, status_after_payment
 from bot.ledger.rules.promises import counts_toward, progress_after_payment
 from bot.ledger.rules.references import payment_reference_key
 from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster.records import roster_name
 from bot.vocabulary import AccountStatus, EscalationKind, EscalationStatus, PromiseStatus
-from storage.models import Account, AuditEntry, Escalation, Payment, Promise, table_of
+from storage.models import Account, Escalation, Payment, Promise, table_of
 from storage.types import money_sum
 
 
@@ -277,16 +277,12 @@ def apply_payment(
         "payment": payment_state,
         **({"settlement_forgiven": str(forgiven)} if forgiven is not None else {}),
     }
-    connection = session.connection()
-    written_back = {f"new_{field}": getattr(account, field) for field in _PAID_FIELDS} if detached else None
-    if written_back is not None and connection.dialect.name == "postgresql":
-        # The account's change and its audit row in one round trip (a data-modifying WITH).
-        audit_row = {"at": now, "actor": details.actor, "action": "payment.recorded", "entity": "account",
-                     "entity_key": account.account_id, "before": before, "after": after}  # fmt: skip
-        connection.execute(_WRITE_BACK_AUDITED, {**written_back, **audit_row})
+    if detached:
+        write_back(
+            session, account, _PAID_FIELDS, at=now, actor=details.actor, action="payment.recorded",
+            before=before, after=after,
+        )  # fmt: skip
     else:
-        if written_back is not None:
-            connection.execute(_WRITE_BACK, written_back)
         audit.record(
             session, at=now, actor=details.actor, action="payment.recorded", entity="account",
             entity_key=account.account_id, before=before, after=after,
@@ -321,28 +317,7 @@ def _check_amount(account: Account, amount: Decimal) -> None:
 
 
 # What a payment changes on its account (balance and status by _settle_if_reached too).
-_PAID_FIELDS = ("id", "balance", "status", "last_payment_date", "last_payment_amount", "updated_at")
-_WRITE_BACK = (
-    update(table_of(Account))
-    .where(table_of(Account).c.id == bindparam("new_id"))
-    .values({field: bindparam(f"new_{field}") for field in _PAID_FIELDS if field != "id"})
-)
-
-# PostgreSQL: the write-back and the payment's audit row in one statement, the row written only
-# with the account's change (its UPDATE ... RETURNING feeds the INSERT ... SELECT).
-_AUDIT_LOG = table_of(AuditEntry)
-_AUDITED_COLUMNS = ("at", "actor", "action", "entity", "entity_key", "before", "after")
-_CHANGED = _WRITE_BACK.returning(table_of(Account).c.id).cte("changed")
-_WRITE_BACK_AUDITED = (
-    insert(_AUDIT_LOG)
-    .from_select(
-        list(_AUDITED_COLUMNS),
-        select(*(bindparam(name, type_=_AUDIT_LOG.c[name].type) for name in _AUDITED_COLUMNS)).select_from(
-            _CHANGED
-        ),
-    )
-    .add_cte(_CHANGED)
-)
+_PAID_FIELDS = ("balance", "status", "last_payment_date", "last_payment_amount", "updated_at")
 
 _INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
 
