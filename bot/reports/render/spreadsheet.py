@@ -275,8 +275,6 @@ _LITERAL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _LEADING_SPACE = re.compile(r"^\s")
 _TRAILING_SPACE = re.compile(r"\s$")
-# A text none of that applies to is written as it is (almost every account id and reference).
-_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
 
 
 class _LongSheet(NamedTuple):
@@ -330,25 +328,40 @@ def _utf16_cut(text: str, limit: int) -> str:
 
 
 _plain_text = "<t>{}</t>".format
+# Between a column's values when they are searched at once: matched by no pattern below but the
+# space one, which only makes a value next to a space be written the careful way, as it would be.
+_BETWEEN = "\x7f"
+_COLUMN_NEEDS_CARE = re.compile(
+    r"[&<>\n\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s\Z|\x7f\s|\s\x7f"
+)
 
 
 def _texts(values: Iterable[str | None]) -> Callable[[str], str]:
     """_clean and _inline_text for a column, or only the tags when no value of the column needs
-    either: one look over the column instead of four substitutions a cell."""
-    for value in values:
-        if value and (len(value) > _MAX_STRING // 2 or _NEEDS_CARE.search(value)):
-            return lambda text: _inline_text(_clean(text))
+    either (a new line, which the trailing space test treats apart, counts as needing them): one
+    search over the column instead of four substitutions a cell."""
+    present = [value for value in values if value]
+    if not present:
+        return _plain_text
+    longest = max(map(len, present))
+    if longest > _MAX_STRING // 2 or _COLUMN_NEEDS_CARE.search(_BETWEEN.join(present)):
+        return lambda text: _inline_text(_clean(text))
     return _plain_text
+
+
+# zlib's fastest level: the month's 40 MB of sheet XML compressed in about 0.1 s of CPU instead of
+# 0.4 to 0.7 s at the default level, for a file about a quarter larger (4.6 MB instead of 3.7 MB).
+_COMPRESS_LEVEL = 1
 
 
 def _with_rows(package: bytes, sheets: Sequence[_LongSheet]) -> bytes:
     """XlsxWriter's package with the long sheets' rows put after their header rows, the sheets'
-    dimensions stretched over them, every other part as XlsxWriter wrote it."""
+    dimensions stretched over them, every other part as XlsxWriter wrote it (compressed faster)."""
     long_sheets = {f"xl/worksheets/sheet{sheet.sheet_index + 1}.xml": sheet for sheet in sheets}
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(package)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESS_LEVEL) as target,
     ):
         for info in source.infolist():
             part = zipfile.ZipInfo(info.filename, info.date_time)
@@ -365,7 +378,8 @@ def _with_rows(package: bytes, sheets: Sequence[_LongSheet]) -> bytes:
                 whole = f'<dimension ref="A1:{sheet.last_column}{sheet.rows + 1}"/>'.encode()
                 xml = xml.replace(header, whole, 1)
             head, tail = xml.split(b"</sheetData>")
-            with target.open(part, "w") as entry:
+            # Opened by name, so that the archive's compression level applies (a ZipInfo's is private).
+            with target.open(info.filename, "w") as entry:
                 entry.write(head)
                 sheet.xml.seek(0)
                 shutil.copyfileobj(sheet.xml, entry, 1 << 20)
