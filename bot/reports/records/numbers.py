@@ -209,11 +209,14 @@ def _payments(
         query = query.where(Payment.recorded_by.in_(agents) | Account.assigned_to.in_(agents))
 
     def counted(paid: Row[*tuple[Any, ...]]) -> tuple[PaymentRow, kpi.PaymentFact]:
-        agent = paid.recorded_by if paid.source == "slack" else paid.assigned_to
-        row = PaymentRow(
-            paid.received_at, paid.account_id, agent, paid.amount, paid.currency, paid.method, paid.reference
-        )
-        return row, kpi.PaymentFact(paid.account_pk, agent, paid.amount, paid.currency, paid.received_at)
+        # Unpacked at once: a month's 85,000 rows, and each attribute read of a Row costs a lookup.
+        (
+            account_pk, received_at, amount, currency, method, reference, recorded_by, source, account_id,
+            assigned_to, _payment_id,
+        ) = paid  # fmt: skip
+        agent = recorded_by if source == "slack" else assigned_to
+        row = PaymentRow(received_at, account_id, agent, amount, currency, method, reference)
+        return row, kpi.PaymentFact(account_pk, agent, amount, currency, received_at)
 
     def ref(paid: Row[*tuple[Any, ...]]) -> RowRef:
         return RowRef(f"payment {paid.id} on account {paid.account_id}", paid.account_id)
