@@ -295,6 +295,8 @@ class _Styles:
         self.cells = cells
         self._money: dict[str, int] = {}
 
+    # Format._get_xf_index is what XlsxWriter's own cell writing calls (pinned in the lock file; the
+    # tests read the styles back through openpyxl).
     def of(self, number_format: str) -> int:
         return int(self.cells.format(number_format)._get_xf_index())
 
@@ -306,7 +308,9 @@ class _Styles:
 
 
 def _inline_text(text: str) -> str:
-    """The <t> element XlsxWriter writes for `text` in an inline string cell."""
+    """The <t> element XlsxWriter writes for `text` in an inline string cell. Except for a text
+    between "<r>" and "</r>", which XlsxWriter takes for rich text and puts in unescaped: here it is
+    text like any other, so that an imported reference cannot break the sheet's XML."""
     if len(text) > _MAX_STRING // 2:
         text = _utf16_cut(text, _MAX_STRING)
     text = _LITERAL_ESCAPE.sub(r"_x005F\1", text)
