@@ -398,12 +398,14 @@ def test_workbook_keeps_imported_text_as_text() -> None:
     payments = (
         make_payment(1, reference='=HYPERLINK("http://evil","x")', method="#REF!"),
         make_payment(2, reference="bad\x01byte", account_id="ACC\x0b1"),
+        make_payment(3, reference="<r><t>rich</t></r>", account_id=" A&B "),
     )
     rows = load(make_report(payments=payments))["Payments"]
-    first, second = rows[2], rows[3]
+    first, second, third = rows[2], rows[3], rows[4]
     assert first[6].value == '=HYPERLINK("http://evil","x")' and first[6].data_type == "s"
     assert first[5].value == "#REF!" and first[5].data_type == "s"
     assert (second[1].value, second[6].value) == ("ACC1", "badbyte")
+    assert (third[1].value, third[6].value) == (" A&B ", "<r><t>rich</t></r>")  # text, not rich text
 
 
 def test_workbook_with_nothing_in_it_still_opens() -> None:

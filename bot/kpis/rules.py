@@ -50,7 +50,10 @@ K = TypeVar("K", bound=Hashable)
 
 def _require_aware(name: str, value: datetime) -> None:
     # A naive datetime has no instant: comparing it with a period would raise, or worse, guess.
-    if value.tzinfo is None or value.utcoffset() is None:
+    zone = value.tzinfo
+    if zone is UTC:  # what the database gives back: a month's facts are checked at a glance each
+        return
+    if zone is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {value!r}")
 
 
