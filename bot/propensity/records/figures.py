@@ -19,7 +19,6 @@ promise's resolution is between the nights' edges when it changes its counting.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
@@ -31,17 +30,19 @@ from sqlalchemy import (
     BigInteger,
     Select,
     and_,
-    bindparam,
     case,
     cast,
     delete,
     extract,
     func,
     insert,
+    literal,
+    not_,
     or_,
     select,
-    update,
+    union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, RECENT_DAYS
@@ -193,7 +194,7 @@ def recount(session: Session, night: Night, zone: ZoneInfo) -> None:
         if not listed:
             return
         counted = counted_figures(session, night, zone, listed)
-        _write(session, [(pk, figures) for pk, figures in counted.items() if not figures.is_empty()], [])
+        _write(session, [(pk, figures) for pk, figures in counted.items() if not figures.is_empty()])
         after = listed[-1][0]
 
 
@@ -276,134 +277,166 @@ def contact_sums(recent_since: Any) -> Select[int, str, int, int, Any]:
 
 
 def bring_forward(session: Session, before: Night, night: Night, zone: ZoneInfo) -> None:
-    """The figures changed by the events whose counting differs between the two nights."""
+    """The figures changed by the events whose counting differs between the two nights: each
+    table's changes summed by account and added to the figures held by the database itself, one
+    INSERT … SELECT … ON CONFLICT DO UPDATE a table (no figure comes through Python)."""
     was, now = Edges.of(before.day, zone), Edges.of(night.day, zone)
-    changes: dict[int, Figures] = defaultdict(Figures)
-    latest: dict[int, Figures] = defaultdict(Figures)  # the last payment and conversation seen
-    _payment_changes(session, before, night, was, now, changes, latest)
-    _contact_changes(session, before, night, was, now, changes, latest)
-    _promise_changes(session, before, night, was, now, changes)
-    touched = sorted(changes.keys() | latest.keys())
-    for start in range(0, len(touched), BATCH):
-        part = touched[start : start + BATCH]
-        # By the part's range of record ids, not a list of them: a statement with 20,000 bound
-        # values costs more to build than the rows between them cost to read.
-        wanted = set(part)
-        held = {
-            row[0]: Figures(*row[1:])
-            for row in session.connection().execute(
-                select(RunningFigures.account_pk, *(getattr(RunningFigures, n) for n in FIGURE_NAMES)).where(
-                    RunningFigures.account_pk.between(part[0], part[-1])
-                )
-            )
-            if row[0] in wanted
-        }
-        changed: list[tuple[int, Figures]] = []
-        added: list[tuple[int, Figures]] = []
-        for pk in part:
-            figures = held.get(pk)
-            (changed if figures is not None else added).append((pk, figures := figures or Figures()))
-            _apply(figures, changes.get(pk), latest.get(pk))
-        _write(session, added, changed)
+    _add(session, _payment_changes(before, night, was, now), ("paid_30", "payments_90"), "last_paid_at")
+    _add(session, _contact_changes(before, night, was, now), _TRIES, "last_talk_at")
+    _add(session, _promise_changes(before, night, was, now), ("promises_kept", "promises_broken"), None)
 
 
-def _payment_changes(
-    session: Session,
-    before: Night,
-    night: Night,
-    was: Edges,
-    now: Edges,
-    changes: dict[int, Figures],
-    latest: dict[int, Figures],
-) -> None:
+_TRIES = ("tried_90", "answered_90", *(name for names in _CHANNEL_COUNTS.values() for name in names))
+"""The figures _contact_changes() sums, in its order."""
+
+
+def _moved(
+    record_id: Any,
+    before_upto: int,
+    upto: int,
+    columns: Sequence[Any],
+    ranges: Iterable[tuple[datetime, datetime]],
+) -> list[Any]:
+    """The WHERE of each read of the events whose counting may differ: those recorded since the night
+    before, and the known ones with an instant (any of `columns`) in one of the ranges between the
+    two nights' edges; each read through its index (the record ids, the time), none repeating an
+    earlier one's events."""
+    reads = [and_(record_id > before_upto, record_id <= upto)]
+    earlier: list[Any] = []
+    for low, high in _merged(ranges):
+        within = or_(*(and_(column >= low, column < high) for column in columns))
+        reads.append(and_(record_id <= before_upto, record_id <= upto, within, *(not_(e) for e in earlier)))
+        earlier.append(within)
+    return reads
+
+
+def _merged(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The ranges (empty ones left out) as disjoint ones: two nights far apart have overlapping ranges."""
+    found: list[tuple[datetime, datetime]] = []
+    for low, high in sorted((low, high) for low, high in ranges if low < high):
+        if found and low <= found[-1][1]:
+            found[-1] = (found[-1][0], max(found[-1][1], high))
+        else:
+            found.append((low, high))
+    return found
+
+
+def _counted(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def _payment_changes(before: Night, night: Night, was: Edges, now: Edges) -> Select[*tuple[Any, ...]]:
     moved = [(was.paid_down, now.paid_down), (was.recent, now.recent), (was.today, now.today)]
-    # Whether each is in the account's own currency, asked of the account row for these rows only.
-    theirs = select(Account.currency).where(Account.id == Payment.account_pk).scalar_subquery()
-    query = select(
-        Payment.id, Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency == theirs
-    ).where(
-        Payment.id <= night.payments_upto,
-        or_(Payment.id > before.payments_upto, *_between(Payment.received_at, moved)),
-    )
-    for payment_id, pk, at, amount, own in session.connection().execute(query):
-        known = payment_id <= before.payments_upto
-        change = changes[pk]
-        if own:
-            change.paid_30 += amount * (
-                _within(at, now.paid_down, now.today) - (known and _within(at, was.paid_down, was.today))
+    events = union_all(
+        *(
+            select(
+                Payment.id, Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency
+            ).where(where)
+            for where in _moved(
+                Payment.id, before.payments_upto, night.payments_upto, [Payment.received_at], moved
             )
-        change.payments_90 += _within(at, now.recent, now.today) - (
-            known and _within(at, was.recent, was.today)
         )
-        if at < now.today:
-            seen = latest[pk]
-            seen.last_paid_at = _later(seen.last_paid_at, at)
-
-
-def _contact_changes(
-    session: Session,
-    before: Night,
-    night: Night,
-    was: Edges,
-    now: Edges,
-    changes: dict[int, Figures],
-    latest: dict[int, Figures],
-) -> None:
-    columns = (Contact.id, Contact.account_pk, Contact.at, Contact.channel, Contact.outcome)
-    # One read per range, each through its index (the record ids, ix_contacts_at).
-    found: dict[int, Any] = {}
-    reads = [Contact.id > before.contacts_upto]
-    reads += [
-        and_(Contact.at >= low, Contact.at < high)
-        for low, high in ((was.recent, now.recent), (was.today, now.today))
-        if low < high
-    ]
-    for where in reads:
-        for row in session.connection().execute(
-            select(*columns).where(where, Contact.id <= night.contacts_upto)
-        ):
-            found[row[0]] = row
-    for contact_id, pk, at, channel, outcome in found.values():
-        known = contact_id <= before.contacts_upto
-        step = _within(at, now.recent, now.today) - (known and _within(at, was.recent, was.today))
-        talked = outcome in _RIGHT_PARTY
-        if step:
-            _add_tries(changes[pk], channel, step, step * talked)
-        if talked and at < now.today:
-            seen = latest[pk]
-            seen.last_talk_at = _later(seen.last_talk_at, at)
-
-
-def _promise_changes(
-    session: Session, before: Night, night: Night, was: Edges, now: Edges, changes: dict[int, Figures]
-) -> None:
-    moved = [(was.today, now.today)]
-    query = select(
-        Promise.id, Promise.account_pk, Promise.made_at, Promise.resolved_at, Promise.status
-    ).where(
-        Promise.id <= night.promises_upto,
-        Promise.status.in_(_COUNTED),
-        Promise.resolved_at.is_not(None),
-        or_(
-            Promise.id > before.promises_upto,
-            *_between(Promise.made_at, moved),
-            *_between(Promise.resolved_at, moved),
-        ),
+    ).subquery()
+    at, known = events.c.received_at, events.c.id <= before.payments_upto
+    # Only the amounts in the account's own currency are added to its money.
+    own = events.c.currency == Account.currency
+    step_30 = _counted(and_(at >= now.paid_down, at < now.today)) - _counted(
+        and_(known, at >= was.paid_down, at < was.today)
     )
-    for promise_id, pk, made_at, resolved_at, status in session.connection().execute(query):
-        assert resolved_at is not None  # the query's
-        known_from = max(made_at, resolved_at)
-        step = (known_from < now.today) - (promise_id <= before.promises_upto and known_from < was.today)
-        if step:
-            _add_promises(changes[pk], status, step)
+    step_90 = _counted(and_(at >= now.recent, at < now.today)) - _counted(
+        and_(known, at >= was.recent, at < was.today)
+    )
+    zero = literal(Decimal(0), Payment.amount.type)
+    return (
+        select(
+            events.c.account_pk,
+            money_sum(case((own, events.c.amount * step_30), else_=zero)),
+            func.sum(step_90),
+            func.max(case((at < now.today, at))),
+        )
+        .join(Account, Account.id == events.c.account_pk)
+        .group_by(events.c.account_pk)
+    )
 
 
-def _between(column: Any, ranges: Iterable[tuple[datetime, datetime]]) -> list[Any]:
-    return [and_(column >= low, column < high) for low, high in ranges if low < high]
+def _contact_changes(before: Night, night: Night, was: Edges, now: Edges) -> Select[*tuple[Any, ...]]:
+    moved = [(was.recent, now.recent), (was.today, now.today)]
+    events = union_all(
+        *(
+            select(Contact.id, Contact.account_pk, Contact.at, Contact.channel, Contact.outcome).where(where)
+            for where in _moved(Contact.id, before.contacts_upto, night.contacts_upto, [Contact.at], moved)
+        )
+    ).subquery()
+    at, known = events.c.at, events.c.id <= before.contacts_upto
+    step = _counted(and_(at >= now.recent, at < now.today)) - _counted(
+        and_(known, at >= was.recent, at < was.today)
+    )
+    talked = events.c.outcome.in_(sorted(_RIGHT_PARTY))
+    sums = [func.sum(step), func.sum(case((talked, step), else_=0))]
+    for channel in _CHANNEL_COUNTS:
+        ours = events.c.channel == channel
+        sums += [func.sum(case((ours, step), else_=0)), func.sum(case((and_(ours, talked), step), else_=0))]
+    return select(events.c.account_pk, *sums, func.max(case((and_(talked, at < now.today), at)))).group_by(
+        events.c.account_pk
+    )
 
 
-def _within(at: datetime, low: datetime, high: datetime) -> int:
-    return int(low <= at < high)
+def _promise_changes(before: Night, night: Night, was: Edges, now: Edges) -> Select[*tuple[Any, ...]]:
+    moved = [(was.today, now.today)]
+    events = union_all(
+        *(
+            select(
+                Promise.id, Promise.account_pk, Promise.made_at, Promise.resolved_at, Promise.status
+            ).where(where, Promise.status.in_(_COUNTED), Promise.resolved_at.is_not(None))
+            for where in _moved(
+                Promise.id,
+                before.promises_upto,
+                night.promises_upto,
+                [Promise.made_at, Promise.resolved_at],
+                moved,
+            )
+        )
+    ).subquery()
+    made_at, resolved_at = events.c.made_at, events.c.resolved_at
+    # A promise counts once both its making and its resolving are before the night's midnight.
+    step = _counted(and_(made_at < now.today, resolved_at < now.today)) - _counted(
+        and_(events.c.id <= before.promises_upto, made_at < was.today, resolved_at < was.today)
+    )
+    return select(
+        events.c.account_pk,
+        func.sum(case((events.c.status == str(PromiseStatus.KEPT), step), else_=0)),
+        func.sum(case((events.c.status == str(PromiseStatus.BROKEN), step), else_=0)),
+    ).group_by(events.c.account_pk)
+
+
+def _add(
+    session: Session, changes: Select[*tuple[Any, ...]], summed: Sequence[str], latest: str | None
+) -> None:
+    """The changes (the account, the `summed` figures' changes, the `latest` instant seen) added to
+    the figures held; an account without a row gets one, from every figure zero."""
+    table = table_of(RunningFigures)
+    zero = {name: _nothing(name) for name in FIGURE_NAMES if name not in summed and name != latest}
+    named = [*summed, *([latest] if latest is not None else []), *zero]
+    rows = changes.add_columns(*zero.values())
+    dialect = session.connection().dialect.name
+    upsert = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).from_select(
+        ["account_pk", *named], rows
+    )
+    held, seen = table.c, upsert.excluded
+    values: dict[str, Any] = {name: held[name] + seen[name] for name in summed}
+    if latest is not None:
+        later = and_(seen[latest].is_not(None), or_(held[latest].is_(None), seen[latest] > held[latest]))
+        values[latest] = case((later, seen[latest]), else_=held[latest])
+    session.execute(upsert.on_conflict_do_update(index_elements=[held.account_pk], set_=values))
+
+
+def _nothing(name: str) -> Any:
+    """The figure's value while nothing is counted."""
+    column = getattr(RunningFigures, name)
+    return literal(Decimal(0) if name == "paid_30" else None if name in _MOMENTS else 0, column.type)
+
+
+_MOMENTS = ("last_paid_at", "last_talk_at")
 
 
 def _add_tries(figures: Figures, channel: str, tried: int, answered: int) -> None:
@@ -428,38 +461,8 @@ def _later(held: datetime | None, seen: datetime | None) -> datetime | None:
     return seen if held is None or seen > held else held
 
 
-def _apply(figures: Figures, change: Figures | None, seen: Figures | None) -> None:
-    if change is not None:
-        # Written out, not a loop over the names: done for most accounts every night.
-        figures.paid_30 += change.paid_30
-        figures.payments_90 += change.payments_90
-        figures.tried_90 += change.tried_90
-        figures.answered_90 += change.answered_90
-        figures.calls_90 += change.calls_90
-        figures.calls_answered_90 += change.calls_answered_90
-        figures.texts_90 += change.texts_90
-        figures.texts_answered_90 += change.texts_answered_90
-        figures.emails_90 += change.emails_90
-        figures.emails_answered_90 += change.emails_answered_90
-        figures.promises_kept += change.promises_kept
-        figures.promises_broken += change.promises_broken
-    if seen is not None:
-        figures.last_paid_at = _later(figures.last_paid_at, seen.last_paid_at)
-        figures.last_talk_at = _later(figures.last_talk_at, seen.last_talk_at)
-
-
-def _write(session: Session, added: list[tuple[int, Figures]], changed: list[tuple[int, Figures]]) -> None:
-    """New rows inserted, changed rows updated, each kind with one statement run for all its rows."""
-    if changed:
-        session.execute(
-            update(table_of(RunningFigures))
-            .where(table_of(RunningFigures).c.account_pk == bindparam("pk"))
-            .values({name: bindparam(name) for name in FIGURE_NAMES}),
-            [
-                {"pk": pk, **{name: getattr(figures, name) for name in FIGURE_NAMES}}
-                for pk, figures in changed
-            ],
-        )
+def _write(session: Session, added: list[tuple[int, Figures]]) -> None:
+    """The rows inserted with one statement run for them all."""
     if added:
         session.execute(
             insert(table_of(RunningFigures)),
@@ -482,7 +485,7 @@ def figures_of(
     row) and what each paid from today's midnight on in its own currency (added back to the
     balance, as the features do). Read through the connection: no ORM object, no datetime built."""
     edges = Edges.of(today, zone)
-    moments = {"last_paid_at", "last_talk_at"}
+    moments = set(_MOMENTS)
     accounts = (
         select(
             Account.id, Account.due_date, Account.balance, Account.currency, Account.language,
