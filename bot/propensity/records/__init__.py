@@ -9,7 +9,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Select, and_, case, cast, delete, extract, func, literal, select
@@ -27,25 +28,24 @@ from bot.propensity.model import (
     StoredModel,
     TrainedModel,
 )
-from bot.propensity.records.figures import (
-    bring_figures_to,
-    contact_sums,
-    days_since_each,
-    days_since_stamps,
-    figures_of,
-)
+from bot.propensity.records.figures import bring_figures_to, contact_sums, day_figures, days_since_each
 from bot.propensity.rules import (
     DAYS_CAP,
     PAID_DOWN_DAYS,
     RECENT_DAYS,
     percent,
+    percents,
     probabilities,
     share,
     summed_row,
+    summed_rows,
 )
 from bot.vocabulary import CLOSED_STATUSES, Channel, PromiseStatus
 from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore
 from storage.types import money_sum
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CHUNK = 20_000
 
@@ -530,22 +530,17 @@ def store_day_scores(session: Session, today: date, zone: ZoneInfo, now: datetim
     stored at the day's first tick are the ones the morning would compute. The running figures are
     brought to today first (bot.propensity.records.figures: the events that entered and left the
     windows since the night before, not a year of them); then a batch of accounts at a time: its
-    rows made from its figures, scored at once (numpy) and written in bulk (COPY on PostgreSQL)."""
+    rows made from its figures and scored, all at once (numpy), and written in bulk (COPY on
+    PostgreSQL)."""
     latest = latest_model(session)
     session.execute(delete(PropensityScore))
     if latest is None or not latest.adopted:
         return None
     bring_figures_to(session, today, zone, now)
     stored = 0
-    for pks, rows in figures_rows(session, today, zone):
-        found = probabilities(latest.model, rows)
-        _write_scores(
-            session,
-            [
-                (pk, today, latest.version, percent(float(p)), _json(row))
-                for pk, row, p in zip(pks, rows, found.tolist(), strict=True)
-            ],
-        )
+    for pks, rows in figures_matrices(session, today, zone):
+        scores = percents(probabilities(latest.model, rows))
+        _write_scores(session, pks.tolist(), today, latest.version, scores.tolist(), _json_rows(rows))
         stored += len(pks)
     return stored
 
@@ -556,50 +551,59 @@ def figures_rows(
     """Today's feature rows of the open accounts from their running figures (as bring_figures_to
     left them for today), `batch` accounts at a time in record id order: what day_rows() sums from
     the events (tests/test_propensity_figures.py)."""
-    no_money = Decimal(0)
-    none = (Decimal(0), 0, None, 0, 0, 0, 0, 0, 0, 0, 0, None, 0, 0)  # Figures() in FIGURE_NAMES' order
-    for listed, held, paid_today in figures_of(session, today, zone, batch):
-        figures = [f if f is not None else none for f in held]
-        days_paid = days_since_stamps([f[2] for f in figures], today, zone)
-        days_talked = days_since_stamps([f[11] for f in figures], today, zone)
-        pks: list[int] = []
-        rows: list[tuple[float, ...]] = []
-        for (pk, due_date, balance_now, _currency, language), f, since_paid, since_talk in zip(
-            listed, figures, days_paid, days_talked, strict=True
-        ):
-            (paid_30, payments_90, _paid_at, tried, answered, calls, calls_answered, texts, texts_answered,
-             emails, emails_answered, _talk_at, kept, broken) = f  # fmt: skip
-            pks.append(pk)
-            rows.append(
-                summed_row(
-                    today,
-                    due_date,
-                    float(balance_now + paid_today.get(pk, no_money)),
-                    float(paid_30),
-                    payments_90,
-                    since_paid,
-                    kept,
-                    broken,
-                    (
-                        share(calls_answered, calls),
-                        share(texts_answered, texts),
-                        share(emails_answered, emails),
-                    ),
-                    tried - answered,
-                    since_talk,
-                    language,
-                )
-            )
-        yield pks, rows
+    for pks, rows in figures_matrices(session, today, zone, batch):
+        yield pks.tolist(), [tuple(row) for row in rows.tolist()]
 
 
-def _json(row: tuple[float, ...]) -> str:
-    """json.dumps(row) for finite floats (which every feature is), without the encoder's machinery:
-    a million rows a night."""
-    return "[" + ", ".join(map(float.__repr__, row)) + "]"
+def figures_matrices(
+    session: Session, today: date, zone: ZoneInfo, batch: int = DAY_BATCH
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """figures_rows() as numpy: the batch's record ids and its rows as a matrix, a row an account."""
+    for held in day_figures(session, today, zone, batch):
+        counts = held.counts
+        rows = summed_rows(
+            held.past_due,
+            held.balances,
+            held.paid_30,
+            counts["payments_90"],
+            held.since_paid,
+            counts["promises_kept"],
+            counts["promises_broken"],
+            (
+                (counts["calls_answered_90"], counts["calls_90"]),
+                (counts["texts_answered_90"], counts["texts_90"]),
+                (counts["emails_answered_90"], counts["emails_90"]),
+            ),
+            counts["tried_90"] - counts["answered_90"],
+            held.since_talk,
+            held.languages,
+        )
+        yield held.pks, rows
 
 
-def _write_scores(session: Session, rows: list[tuple[int, date, int, int, str]]) -> None:
+def _json_rows(rows: np.ndarray) -> list[str]:
+    """json.dumps(list(row)) of each row, for finite floats (which every feature is), without the
+    encoder's machinery: a million rows a night. Each column's distinct values are written once
+    (float.__repr__, as json.dumps writes a float) and the rows joined from them in C."""
+    import numpy as np
+
+    columns: list[list[str]] = []
+    last = rows.shape[1] - 1
+    # By their bits: -0.0 and 0.0 are equal floats but not the same text.
+    for column, bits in enumerate(np.ascontiguousarray(rows).view(np.int64).T):
+        values, at = np.unique(bits, return_inverse=True)
+        texts = [float.__repr__(value) for value in values.view(np.float64).tolist()]
+        if column == 0:
+            texts = ["[" + text for text in texts]
+        if column == last:
+            texts = [text + "]" for text in texts]
+        columns.append(np.array(texts, dtype=object)[at].tolist())
+    return list(map(", ".join, zip(*columns, strict=True)))
+
+
+def _write_scores(
+    session: Session, pks: list[int], day: date, version: int, scores: list[int], features: list[str]
+) -> None:
     """The rows as the driver takes them: a million rows through the ORM's per-row typing would
     take longer than working them out. The features are JSON text, as the JSON column stores it."""
     connection = session.connection()
@@ -607,11 +611,13 @@ def _write_scores(session: Session, rows: list[tuple[int, date, int, int, str]])
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection
         assert driver is not None
+        # COPY's text form, each line formatted in C: no value holds a tab, a newline or a backslash.
+        text = "".join(map("{}\t{}\t{}\t{}\t{}\n".format, pks, repeat(day.isoformat()), repeat(version),
+                           scores, features))  # fmt: skip
         with driver.cursor() as cursor, cursor.copy(f"COPY propensity_scores ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(text)
         return
     connection.exec_driver_sql(
         f"INSERT INTO propensity_scores ({columns}) VALUES (?, ?, ?, ?, ?)",
-        [(pk, day.isoformat(), version, score, features) for pk, day, version, score, features in rows],
+        list(zip(pks, repeat(day.isoformat()), repeat(version), scores, features, strict=False)),
     )

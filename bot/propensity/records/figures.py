@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -48,7 +48,11 @@ from sqlalchemy.orm import Session
 from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, RECENT_DAYS
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Account, Contact, Payment, Promise, RunningFigures, RunningFiguresNight, table_of
-from storage.types import money_sum
+from storage.types import MONEY_SCALE, MONEY_UNITS, money_sum, money_units
+
+if TYPE_CHECKING:
+    # numpy loads with the night's first use, not with every process.
+    import numpy as np
 
 RECOUNT_DAYS = 7
 """The running figures are summed in full when the last full sum is this many days old: the
@@ -476,49 +480,111 @@ def _write(session: Session, added: list[tuple[int, Figures]]) -> None:
 # --- the day's rows from the figures ---------------------------------------------------------------
 
 
-def figures_of(
-    session: Session, today: date, zone: ZoneInfo, batch: int = BATCH
-) -> Iterator[tuple[list[Any], list[Any], dict[int, Decimal]]]:
-    """The open accounts owing something (record id, due date, balance, currency, language), a batch
-    at a time in record id order, with their running figures (FIGURE_NAMES' order, the last
-    payment's and conversation's instants as seconds since 1970; None for an account without a
-    row) and what each paid from today's midnight on in its own currency (added back to the
-    balance, as the features do). Read through the connection: no ORM object, no datetime built."""
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """A batch of open accounts' running figures as today's rows take them: numpy columns, an entry
+    an account, in record id order (an account without a row has every figure zero)."""
+
+    pks: np.ndarray
+    past_due: np.ndarray
+    """Days from the due date to today (negative before it)."""
+    balances: np.ndarray
+    """float(balance + what was paid from today's midnight on in its own currency), as features()."""
+    paid_30: np.ndarray
+    """float(paid_30)."""
+    counts: dict[str, np.ndarray]
+    """Each counted figure (FIGURE_NAMES but the money and the instants)."""
+    since_paid: np.ndarray
+    since_talk: np.ndarray
+    """Team days since the last payment and conversation, at most DAYS_CAP (days_since_stamps)."""
+    languages: list[str | None]
+
+
+_COUNTS = tuple(name for name in FIGURE_NAMES if name != "paid_30" and name not in _MOMENTS)
+_NEVER = -(2**62)
+"""An instant before any midnight, for none: the days since it are DAYS_CAP, as for None."""
+
+
+def day_figures(session: Session, today: date, zone: ZoneInfo, batch: int = BATCH) -> Iterator[DayFigures]:
+    """The open accounts owing something, a batch at a time in record id order, with their running
+    figures (as bring_figures_to left them for today) and what each paid from today's midnight on
+    in its own currency (added back to the balance, as the features do). Every value comes as an
+    integer (money in ten-thousandths, days, seconds since 1970) straight into numpy: no Decimal,
+    date or datetime built for an account."""
+    import numpy as np
+
     edges = Edges.of(today, zone)
-    moments = set(_MOMENTS)
+    figures = RunningFigures
     accounts = (
         select(
-            Account.id, Account.due_date, Account.balance, Account.currency, Account.language,
-            RunningFigures.account_pk,
-            *(
-                _seconds(session, getattr(RunningFigures, name)) if name in moments else getattr(RunningFigures, name)
-                for name in FIGURE_NAMES
-            ),
+            Account.id,
+            _epoch_days(session, Account.due_date),
+            money_units(Account.balance),
+            func.coalesce(money_units(figures.paid_30), 0),
+            *(func.coalesce(getattr(figures, name), 0) for name in _COUNTS),
+            func.coalesce(_seconds(session, figures.last_paid_at), _NEVER),
+            func.coalesce(_seconds(session, figures.last_talk_at), _NEVER),
+            Account.currency,
+            Account.language,
         )
-        .outerjoin(RunningFigures, RunningFigures.account_pk == Account.id)
+        .outerjoin(figures, figures.account_pk == Account.id)
         .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
         .order_by(Account.id)
-    )  # fmt: skip
+    )
+    today_day = (today - _EPOCH).days
+    whole = 4 + len(_COUNTS) + 2
     after: int | None = None
     while True:
         page = accounts.limit(batch) if after is None else accounts.where(Account.id > after).limit(batch)
         found = session.connection().execute(page).all()
         if not found:
             return
-        listed = [row[:5] for row in found]
-        held = [row[6:] if row[5] is not None else None for row in found]
-        currency_of = {row[0]: row[3] for row in found}
+        columns = list(zip(*found, strict=True))
+        numbers = np.array(columns[:whole], dtype=np.int64)
+        pks, due_days, balances = numbers[0], numbers[1], numbers[2]
         paid = (
             select(Payment.account_pk, Payment.currency, money_sum(Payment.amount))
             .where(Payment.account_pk.between(found[0][0], found[-1][0]), Payment.received_at >= edges.today)
             .group_by(Payment.account_pk, Payment.currency)
         )
-        paid_today: dict[int, Decimal] = {}
+        currency_of = dict(zip(columns[0], columns[whole], strict=True))
         for pk, currency, amount in session.connection().execute(paid):
-            if currency_of.get(pk) == currency:
-                paid_today[pk] = amount
-        yield listed, held, paid_today
+            if currency_of.get(pk) == currency:  # a few rows: the payments of the night so far
+                balances[np.searchsorted(pks, pk)] += int(amount.scaleb(MONEY_SCALE))
+        yield DayFigures(
+            pks=pks,
+            past_due=today_day - due_days,
+            balances=money_floats(balances),
+            paid_30=money_floats(numbers[3]),
+            counts={name: numbers[4 + n] for n, name in enumerate(_COUNTS)},
+            since_paid=days_since_stamps(numbers[whole - 2], today, zone),
+            since_talk=days_since_stamps(numbers[whole - 1], today, zone),
+            languages=list(columns[whole + 1]),
+        )
         after = found[-1][0]
+
+
+_EPOCH = date(1970, 1, 1)
+_EXACT = 2**53
+"""Integers below this are exact as floats."""
+
+
+def money_floats(units: np.ndarray) -> np.ndarray:
+    """Amounts in ten-thousandths as float(Decimal amount) gives them: both are the float nearest to
+    the amount (the division of two exact floats is rounded once, as the Decimal's conversion is)."""
+    import numpy as np
+
+    found: np.ndarray = units / float(MONEY_UNITS)
+    for at in np.flatnonzero(np.abs(units) >= _EXACT).tolist():  # beyond a float's exact integers
+        found[at] = float(Decimal(int(units[at])).scaleb(-MONEY_SCALE))
+    return found
+
+
+def _epoch_days(session: Session, column: Any) -> Any:
+    """The date as days since 1970-01-01."""
+    if session.connection().dialect.name == "sqlite":
+        return cast(func.julianday(column) - 2440587.5, BigInteger)
+    return column - literal(_EPOCH)
 
 
 def _seconds(session: Session, column: Any) -> Any:
@@ -533,11 +599,14 @@ def days_since_each(moments: list[datetime | None], today: date, zone: ZoneInfo)
     """Each moment's team days before `today`, at most DAYS_CAP (and DAYS_CAP for None): the moments
     placed among the team's last midnights, which is local_day() for every one without a zone
     conversion each."""
-    return days_since_stamps([m.timestamp() if m is not None else None for m in moments], today, zone)
+    days: list[int] = days_since_stamps(
+        [m.timestamp() if m is not None else None for m in moments], today, zone
+    ).tolist()
+    return days
 
 
-def days_since_stamps(stamps: list[float | None], today: date, zone: ZoneInfo) -> list[int]:
-    """days_since_each() of moments given as seconds since 1970."""
+def days_since_stamps(stamps: Sequence[float | None] | np.ndarray, today: date, zone: ZoneInfo) -> np.ndarray:
+    """days_since_each() of moments given as seconds since 1970 (None: none)."""
     import numpy as np
 
     midnights = np.array(
@@ -546,8 +615,9 @@ def days_since_stamps(stamps: list[float | None], today: date, zone: ZoneInfo) -
             for back in range(DAYS_CAP, -1, -1)
         ]
     )
-    at = np.array([s if s is not None else -np.inf for s in stamps], dtype=np.float64)
+    at = np.array(stamps, dtype=np.float64)  # None is NaN: no moment, before every midnight
+    at[np.isnan(at)] = -np.inf
     # The number of midnights up to the moment: DAYS_CAP + 1 on today, 0 before the oldest.
     passed = np.searchsorted(midnights, at, side="right")
-    days: list[int] = np.minimum(DAYS_CAP + 1 - passed, DAYS_CAP).tolist()
+    days: np.ndarray = np.minimum(DAYS_CAP + 1 - passed, DAYS_CAP)
     return days
