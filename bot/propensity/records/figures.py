@@ -42,7 +42,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, RECENT_DAYS
@@ -422,16 +421,24 @@ def _add(
     zero = {name: _nothing(name) for name in FIGURE_NAMES if name not in summed and name != latest}
     named = [*summed, *([latest] if latest is not None else []), *zero]
     rows = changes.add_columns(*zero.values())
-    dialect = session.connection().dialect.name
-    upsert = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).from_select(
-        ["account_pk", *named], rows
-    )
+    upsert = _insert(session, table).from_select(["account_pk", *named], rows)
     held, seen = table.c, upsert.excluded
     values: dict[str, Any] = {name: held[name] + seen[name] for name in summed}
     if latest is not None:
         later = and_(seen[latest].is_not(None), or_(held[latest].is_(None), seen[latest] > held[latest]))
         values[latest] = case((later, seen[latest]), else_=held[latest])
     session.execute(upsert.on_conflict_do_update(index_elements=[held.account_pk], set_=values))
+
+
+def _insert(session: Session, table: Any) -> Any:
+    # Imported here: each dialect's module loads every driver it ships for (tests/test_startup_imports.py).
+    if session.connection().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def _nothing(name: str) -> Any:
