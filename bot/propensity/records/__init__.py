@@ -42,7 +42,7 @@ from bot.propensity.rules import (
 )
 from bot.vocabulary import CLOSED_STATUSES, Channel, PromiseStatus
 from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore
-from storage.types import money_sum
+from storage.types import MONEY_SCALE, money_sum, money_units
 
 if TYPE_CHECKING:
     import numpy as np
@@ -101,20 +101,31 @@ def _histories_of(
     # The instants come as whole seconds since 1970 (the database's arithmetic, not a datetime built
     # for each of a million events) and are placed among the team's midnights all at once; the
     # contacts come in the order of their instants (then ids), which a second does not resolve.
+    # Events are immutable values and many accounts have the same ones (a day's texts unanswered, a
+    # payment of the same amount): each distinct event is made once and shared, as is each amount.
     days = _LocalDays(zone)
+    amounts = _Amounts()
+    callbacks, due_dates = _Dates(session, Contact.callback_on), _Dates(session, Promise.due_date)
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
     paid_query = select(
-        Payment.account_pk, _epoch(session, Payment.received_at), Payment.amount, Payment.currency
+        Payment.account_pk,
+        _epoch(session, Payment.received_at),
+        money_units(Payment.amount),
+        Payment.currency,
     )
     if start is not None:
         paid_query = paid_query.where(Payment.received_at >= start)
     if pks is not None:
         paid_query = paid_query.where(Payment.account_pk.in_(pks))
-    paid_rows = list(_rows(session, paid_query))
-    for (pk, _at, amount, currency), on in zip(
-        paid_rows, days.of([row[1] for row in paid_rows]), strict=True
+    paid_rows = _stored_rows(session, paid_query)
+    paid_made: dict[tuple[int, int, str], PaymentEvent] = {}
+    for (pk, _at, units, currency), ordinal in zip(
+        paid_rows, days.ordinals([row[1] for row in paid_rows]), strict=True
     ):
-        payments[pk].append(PaymentEvent(on, amount, currency))
+        payment = paid_made.get(paid_key := (ordinal, units, currency))
+        if payment is None:
+            payment = paid_made[paid_key] = PaymentEvent(days.on(ordinal), amounts.of(units), currency)
+        payments[pk].append(payment)
     del paid_rows
     # In the order of their instants, then ids: the callback an account holds is the last contact's
     # (note_contact_on_account), and two contacts may fall on one day.
@@ -126,26 +137,39 @@ def _histories_of(
         tried_query = tried_query.where(Contact.at >= start)
     if pks is not None:
         tried_query = tried_query.where(Contact.account_pk.in_(pks))
-    tried_rows = list(_rows(session, tried_query))
-    for (pk, _at, channel, outcome, callback_on), on in zip(
-        tried_rows, days.of([row[1] for row in tried_rows]), strict=True
+    tried_rows = _stored_rows(session, tried_query)
+    tried_made: dict[tuple[int, str, str, Any], ContactEvent] = {}
+    for (pk, _at, channel, outcome, callback_on), ordinal in zip(
+        tried_rows, days.ordinals([row[1] for row in tried_rows]), strict=True
     ):
-        contacts[pk].append(ContactEvent(on, channel, outcome, callback_on))
+        contact = tried_made.get(tried_key := (ordinal, channel, outcome, callback_on))
+        if contact is None:
+            contact = tried_made[tried_key] = ContactEvent(
+                days.on(ordinal), channel, outcome, callbacks.of(callback_on)
+            )
+        contacts[pk].append(contact)
     del tried_rows
     promises: dict[int, list[tuple[int, PromiseEvent]]] = defaultdict(list)
     made_query = select(
         Promise.account_pk, Promise.id, _epoch(session, Promise.made_at), Promise.status,
-        _epoch(session, Promise.resolved_at), Promise.due_date, Promise.amount,
+        _epoch(session, Promise.resolved_at), Promise.due_date, money_units(Promise.amount),
     )  # fmt: skip
     if pks is not None:
         made_query = made_query.where(Promise.account_pk.in_(pks))
-    made_rows = list(_rows(session, made_query))
-    made_days = days.of([row[2] for row in made_rows])
-    resolved_days = days.of_some([row[4] for row in made_rows])
-    for (pk, promise_id, _made, status, _resolved, due_on, amount), made_on, resolved in zip(
+    made_rows = _stored_rows(session, made_query)
+    made_days = days.ordinals([row[2] for row in made_rows])
+    resolved_days = days.some_ordinals([row[4] for row in made_rows])
+    promises_made: dict[tuple[int, str, int | None, Any, int], PromiseEvent] = {}
+    for (pk, promise_id, _made, status, _resolved, due_on, units), made_on, resolved in zip(
         made_rows, made_days, resolved_days, strict=True
     ):
-        promises[pk].append((promise_id, PromiseEvent(made_on, status, resolved, due_on, amount)))
+        promise = promises_made.get(made_key := (made_on, status, resolved, due_on, units))
+        if promise is None:
+            promise = promises_made[made_key] = PromiseEvent(
+                days.on(made_on), status, None if resolved is None else days.on(resolved), due_dates.of(due_on),
+                amounts.of(units),
+            )  # fmt: skip
+        promises[pk].append((promise_id, promise))
     del made_rows
     found = []
     for pk, due_date, balance, original, language, risk, created_at, currency in accounts:
@@ -193,7 +217,8 @@ class _LocalDays:
         self._zone = zone
         self._dates: dict[int, date] = {}
 
-    def of(self, stamps: Sequence[int]) -> list[date]:
+    def ordinals(self, stamps: Sequence[int]) -> list[int]:
+        """Each instant's team day, as its ordinal (date.toordinal())."""
         import numpy as np
 
         if not stamps:
@@ -202,30 +227,31 @@ class _LocalDays:
             first = self._day(min(stamps)) - timedelta(days=1)
             last = self._day(max(stamps)) + timedelta(days=1)
         except (OverflowError, ValueError, OSError):
-            return [self._alone(s) for s in stamps]
+            return [self._alone(s).toordinal() for s in stamps]
         span = (last - first).days
         if span > self.SPAN:
-            return [self._alone(s) for s in stamps]
+            return [self._alone(s).toordinal() for s in stamps]
         midnights = np.array(
             [
                 datetime.combine(first + timedelta(days=n), time(0), self._zone).timestamp()
                 for n in range(span + 1)
             ]
         )
-        ordinals = np.searchsorted(midnights, np.asarray(stamps, dtype=np.float64), side="right") - 1
-        dates = self._dates
-        found: list[date] = []
-        for ordinal in (ordinals + first.toordinal()).tolist():
-            day = dates.get(ordinal)
-            if day is None:
-                day = dates[ordinal] = date.fromordinal(ordinal)
-            found.append(day)
-        return found
+        found = np.searchsorted(midnights, np.asarray(stamps, dtype=np.float64), side="right") - 1
+        ordinals: list[int] = (found + first.toordinal()).tolist()
+        return ordinals
 
-    def of_some(self, stamps: Sequence[int | None]) -> list[date | None]:
-        """of(), None kept for None."""
-        days = iter(self.of([s for s in stamps if s is not None]))
+    def some_ordinals(self, stamps: Sequence[int | None]) -> list[int | None]:
+        """ordinals(), None kept for None."""
+        days = iter(self.ordinals([s for s in stamps if s is not None]))
         return [None if s is None else next(days) for s in stamps]
+
+    def on(self, ordinal: int) -> date:
+        """The day of this ordinal: one date object a day."""
+        day = self._dates.get(ordinal)
+        if day is None:
+            day = self._dates[ordinal] = date.fromordinal(ordinal)
+        return day
 
     def _day(self, stamp: int) -> date:
         return datetime.fromtimestamp(stamp, UTC).astimezone(self._zone).date()
@@ -235,6 +261,48 @@ class _LocalDays:
             return self._day(stamp)
         except (OverflowError, ValueError, OSError):
             return date.min if stamp < 0 else date.max
+
+
+def _stored_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Sequence[Any]:
+    """The rows as the driver gives them, the stored values as they are (a date is SQLite's text):
+    SQLAlchemy's rows and column types would cost as much as the read itself on a million events."""
+    result = session.connection().execute(query)
+    try:
+        found: Sequence[Any] = result.cursor.fetchall()
+    finally:
+        result.close()
+    return found
+
+
+class _Dates:
+    """A date column's stored values decoded as its type decodes them, each distinct value once."""
+
+    def __init__(self, session: Session, column: Any) -> None:
+        dialect = session.connection().dialect
+        self._decode = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        self._held: dict[Any, date | None] = {None: None}
+
+    def of(self, stored: Any) -> date | None:
+        try:
+            return self._held[stored]
+        except KeyError:
+            found: date | None = self._decode(stored) if self._decode is not None else stored
+            self._held[stored] = found
+            return found
+
+
+class _Amounts:
+    """Money read as ten-thousandths (money_units) made into the Decimal the column type gives, one
+    object an amount."""
+
+    def __init__(self) -> None:
+        self._held: dict[int, Decimal] = {}
+
+    def of(self, units: int) -> Decimal:
+        amount = self._held.get(units)
+        if amount is None:
+            amount = self._held[units] = Decimal(units).scaleb(-MONEY_SCALE)
+        return amount
 
 
 def account_count(session: Session) -> int:
