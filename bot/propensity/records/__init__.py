@@ -28,7 +28,13 @@ from bot.propensity.model import (
     StoredModel,
     TrainedModel,
 )
-from bot.propensity.records.figures import bring_figures_to, contact_sums, day_figures, days_since_each
+from bot.propensity.records.figures import (
+    bring_figures_to,
+    contact_sums,
+    day_figures,
+    days_since_each,
+    stored_rows,
+)
 from bot.propensity.rules import (
     DAYS_CAP,
     PAID_DOWN_DAYS,
@@ -117,7 +123,7 @@ def _histories_of(
         paid_query = paid_query.where(Payment.received_at >= start)
     if pks is not None:
         paid_query = paid_query.where(Payment.account_pk.in_(pks))
-    paid_rows = _stored_rows(session, paid_query)
+    paid_rows = stored_rows(session, paid_query)
     paid_made: dict[tuple[int, int, str], PaymentEvent] = {}
     for (pk, _at, units, currency), ordinal in zip(
         paid_rows, days.ordinals([row[1] for row in paid_rows]), strict=True
@@ -137,7 +143,7 @@ def _histories_of(
         tried_query = tried_query.where(Contact.at >= start)
     if pks is not None:
         tried_query = tried_query.where(Contact.account_pk.in_(pks))
-    tried_rows = _stored_rows(session, tried_query)
+    tried_rows = stored_rows(session, tried_query)
     tried_made: dict[tuple[int, str, str, Any], ContactEvent] = {}
     for (pk, _at, channel, outcome, callback_on), ordinal in zip(
         tried_rows, days.ordinals([row[1] for row in tried_rows]), strict=True
@@ -156,7 +162,7 @@ def _histories_of(
     )  # fmt: skip
     if pks is not None:
         made_query = made_query.where(Promise.account_pk.in_(pks))
-    made_rows = _stored_rows(session, made_query)
+    made_rows = stored_rows(session, made_query)
     made_days = days.ordinals([row[2] for row in made_rows])
     resolved_days = days.some_ordinals([row[4] for row in made_rows])
     promises_made: dict[tuple[int, str, int | None, Any, int], PromiseEvent] = {}
@@ -261,17 +267,6 @@ class _LocalDays:
             return self._day(stamp)
         except (OverflowError, ValueError, OSError):
             return date.min if stamp < 0 else date.max
-
-
-def _stored_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Sequence[Any]:
-    """The rows as the driver gives them, the stored values as they are (a date is SQLite's text):
-    SQLAlchemy's rows and column types would cost as much as the read itself on a million events."""
-    result = session.connection().execute(query)
-    try:
-        found: Sequence[Any] = result.cursor.fetchall()
-    finally:
-        result.close()
-    return found
 
 
 class _Dates:

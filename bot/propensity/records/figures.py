@@ -543,7 +543,7 @@ def day_figures(session: Session, today: date, zone: ZoneInfo, batch: int = BATC
     after: int | None = None
     while True:
         page = accounts.limit(batch) if after is None else accounts.where(Account.id > after).limit(batch)
-        found = session.connection().execute(page).all()
+        found = stored_rows(session, page)
         if not found:
             return
         columns = list(zip(*found, strict=True))
@@ -569,6 +569,17 @@ def day_figures(session: Session, today: date, zone: ZoneInfo, batch: int = BATC
             languages=list(columns[whole + 1]),
         )
         after = found[-1][0]
+
+
+def stored_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Sequence[Any]:
+    """The rows as the driver gives them, the stored values as they are (a date is SQLite's text):
+    SQLAlchemy's rows and column types would cost as much as the read itself on a million rows."""
+    result = session.connection().execute(query)
+    try:
+        found: Sequence[Any] = result.cursor.fetchall()
+    finally:
+        result.close()
+    return found
 
 
 _EPOCH = date(1970, 1, 1)
