@@ -603,7 +603,7 @@ def store_day_scores(session: Session, today: date, zone: ZoneInfo, now: datetim
     stored = 0
     for pks, rows in figures_matrices(session, today, zone):
         scores = percents(probabilities(latest.model, rows))
-        _write_scores(session, pks.tolist(), today, latest.version, scores.tolist(), _json_rows(rows))
+        _write_scores(session, pks.tolist(), today, latest.version, scores.tolist(), features_json(rows))
         stored += len(pks)
     return stored
 
@@ -644,7 +644,7 @@ def figures_matrices(
         yield held.pks, rows
 
 
-def _json_rows(rows: np.ndarray) -> list[str]:
+def features_json(rows: np.ndarray) -> list[str]:
     """json.dumps(list(row)) of each row, for finite floats (which every feature is), without the
     encoder's machinery: a million rows a night. Each column's distinct values are written once
     (float.__repr__, as json.dumps writes a float) and the rows joined from them in C."""
