@@ -3,13 +3,16 @@ with payments, contacts and promises entering and leaving the 30- and 90-day win
 their day, late (dated before the night before: an import of old history) or after the night's
 midnight, and promises resolved between the nights, the figures brought forward equal a full
 recount, and the rows made from them are the features summed from the events (learned_rows, itself
-checked against features() in tests/test_propensity.py), on each database."""
+checked against features() in tests/test_propensity.py), on each database; the rows made all at
+once (numpy) are summed_row()'s to the last bit, and their JSON text json.dumps'."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text, update
 
 from bot.propensity.model import AccountHistory
-from bot.propensity.records import figures_rows, learned_rows
+from bot.propensity.records import features_json, figures_rows, learned_rows
 from bot.propensity.records.figures import (
     FIGURE_NAMES,
     Figures,
@@ -25,7 +28,9 @@ from bot.propensity.records.figures import (
     bring_figures_to,
     counted_figures,
     midnight,
+    money_floats,
 )
+from bot.propensity.rules import DAYS_CAP, summed_row, summed_rows
 from bot.runtime import Runtime
 from storage.database import Database
 from storage.models import Account, Contact, Payment, Promise, RunningFigures, RunningFiguresNight
@@ -197,3 +202,75 @@ def test_the_figures_are_summed_in_full_the_first_night_a_week_after_and_on_an_e
     with db.reading() as session:
         nights_held = session.scalars(select(RunningFiguresNight.day).order_by(RunningFiguresNight.id)).all()
     assert nights_held == days
+
+
+# --- the night's rows made all at once ---------------------------------------------------------------
+
+counts = st.integers(0, 400)
+money = st.integers(-(10**18) + 1, 10**18 - 1)  # ten-thousandths: every amount a money column holds
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            money,
+            st.integers(0, 10**9),
+            st.integers(-900, 900),
+            st.tuples(*[counts] * 11),
+            st.integers(0, DAYS_CAP),
+            st.integers(0, DAYS_CAP),
+            st.sampled_from([None, "", "en", "EN-us", "pt-BR", "Es", "fr", "english"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_the_rows_made_all_at_once_are_summed_row_to_the_last_bit(accounts: list[tuple[Any, ...]]) -> None:
+    """summed_rows() on numpy columns, money read as ten-thousandths (money_floats), against
+    summed_row() on the Decimals, row by row; and their JSON text against json.dumps."""
+    import numpy as np
+
+    today = date(2026, 11, 23)
+    balance, paid, past_due, figures, since_paid, since_talk, language = (
+        list(c) for c in zip(*accounts, strict=True)
+    )
+    numbers = np.array(figures, dtype=np.int64).T
+    (payments_90, kept, broken, tried, answered, calls, calls_answered, texts, texts_answered, emails,
+     emails_answered) = numbers  # fmt: skip
+    made = summed_rows(
+        np.array(past_due), money_floats(np.array(balance, dtype=np.int64)),
+        money_floats(np.array(paid, dtype=np.int64)), payments_90, np.array(since_paid), kept, broken,
+        ((calls_answered, calls), (texts_answered, texts), (emails_answered, emails)), tried - answered,
+        np.array(since_talk), language,
+    )  # fmt: skip
+    one_by_one = [
+        summed_row(
+            today,
+            today - timedelta(days=days),
+            float(Decimal(units).scaleb(-4)),
+            float(Decimal(paid_units).scaleb(-4)),
+            f[0],
+            paid_days,
+            f[1],
+            f[2],
+            (f[6] / f[5] if f[5] else 0.0, f[8] / f[7] if f[7] else 0.0, f[10] / f[9] if f[9] else 0.0),
+            f[3] - f[4],
+            talk_days,
+            lang,
+        )
+        for units, paid_units, days, f, paid_days, talk_days, lang in accounts
+    ]
+    assert [tuple(row) for row in made.tolist()] == one_by_one
+    assert features_json(made) == [json.dumps(list(row)) for row in one_by_one]
+
+
+def test_the_json_of_the_rows_is_json_dumps_of_each_row() -> None:
+    """Each distinct value of a column written once: -0.0 is not 0.0, and every float keeps its
+    shortest text."""
+    import numpy as np
+
+    rows = np.array(
+        [[0.0, -0.0, 0.1 + 0.2, 1e16, 5e-324], [-0.0, 0.0, 0.3, 1e16, 2.5], [0.0, 0.0, 0.3, 1e-7, 2.5]]
+    )
+    assert features_json(rows) == [json.dumps(row) for row in rows.tolist()]

@@ -167,6 +167,53 @@ def summed_row(
     )
 
 
+def summed_rows(
+    past_due: np.ndarray,
+    balances: np.ndarray,
+    paid_down: np.ndarray,
+    payments_90: np.ndarray,
+    since_paid: np.ndarray,
+    kept: np.ndarray,
+    broken: np.ndarray,
+    answered: tuple[tuple[np.ndarray, np.ndarray], ...],
+    unanswered: np.ndarray,
+    since_talk: np.ndarray,
+    languages: Sequence[str | None],
+) -> np.ndarray:
+    """summed_row() of many accounts at once, a row each (numpy columns in, a matrix out): the days
+    past due, the balances as floats, the amounts paid down, the counts, the days since, the
+    (answered, tried) counts of calls, texts and emails, the languages. The same arithmetic on the
+    same floats, so the same rows to the last bit (tests/test_propensity_figures.py); the logarithm
+    is math.log10's, which numpy's need not equal."""
+    import numpy as np
+
+    count = len(balances)
+    rows = np.empty((count, len(FEATURES)), dtype=np.float64)
+    rows[:, 0] = np.minimum(np.maximum(past_due, 0), PAST_DUE_CAP)
+    grown = (1 + np.maximum(balances, 0.0)).tolist()
+    rows[:, 1] = np.fromiter(map(math.log10, grown), dtype=np.float64, count=count)
+    whole = balances + paid_down
+    rows[:, 2] = np.divide(paid_down, whole, out=np.zeros(count), where=whole > 0)
+    rows[:, 3] = payments_90
+    rows[:, 4] = since_paid
+    rows[:, 5] = kept
+    rows[:, 6] = broken
+    for column, (yes, tried) in enumerate(answered, start=7):
+        rows[:, column] = np.divide(yes, tried, out=np.zeros(count), where=tried != 0)
+    rows[:, 10] = unanswered
+    rows[:, 11] = since_talk
+    # Each language's flags worked out once: a portfolio speaks a handful.
+    known = {language: n for n, language in enumerate(dict.fromkeys(languages))}
+    flags = np.array([_language_flags(language) for language in known], dtype=np.float64).reshape(-1, 3)
+    rows[:, 12:15] = flags[np.fromiter(map(known.__getitem__, languages), dtype=np.intp, count=count)]
+    return rows
+
+
+def _language_flags(language: str | None) -> tuple[float, float, float]:
+    lang = (language or "").lower()
+    return float(lang.startswith("en")), float(lang.startswith("pt")), float(lang.startswith("es"))
+
+
 def share(answered: int, tried: int) -> float:
     return answered / tried if tried else 0.0
 
@@ -470,11 +517,11 @@ def fit(rows: Sequence[tuple[float, ...]], labels: Sequence[int]) -> TrainedMode
     )
 
 
-def probabilities(model: TrainedModel, rows: Sequence[tuple[float, ...]]) -> np.ndarray:
+def probabilities(model: TrainedModel, rows: Sequence[tuple[float, ...]] | np.ndarray) -> np.ndarray:
     """Each row's probability of paying within the horizon, all at once (numpy, no Python loop)."""
     import numpy as np
 
-    if not rows:
+    if len(rows) == 0:
         return np.zeros(0)
     z = (np.asarray(rows, dtype=np.float64) - np.asarray(model.means)) / np.asarray(model.scales)
     found: np.ndarray = 1.0 / (1.0 + np.exp(-(z @ np.asarray(model.coefficients) + model.intercept)))
@@ -606,6 +653,15 @@ def percent(probability_value: float) -> int:
     """The learned probability as the priority score's 0-100 `propensity` input (an int, so the
     morning run's memo keeps one entry per value)."""
     return min(100, max(0, round(probability_value * 100)))
+
+
+def percents(probabilities_found: np.ndarray) -> np.ndarray:
+    """percent() of each probability, all at once: the same rounding (half to even, of the same
+    product) and bounds."""
+    import numpy as np
+
+    found: np.ndarray = np.clip(np.rint(probabilities_found * 100), 0, 100).astype(np.int64)
+    return found
 
 
 # Words for a feature's contribution: (when it raises the score, when it lowers it); None: no words.

@@ -9,7 +9,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Select, and_, case, cast, delete, extract, func, literal, select
@@ -30,22 +31,27 @@ from bot.propensity.model import (
 from bot.propensity.records.figures import (
     bring_figures_to,
     contact_sums,
+    day_figures,
     days_since_each,
-    days_since_stamps,
-    figures_of,
+    stored_rows,
 )
 from bot.propensity.rules import (
     DAYS_CAP,
     PAID_DOWN_DAYS,
     RECENT_DAYS,
     percent,
+    percents,
     probabilities,
     share,
     summed_row,
+    summed_rows,
 )
 from bot.vocabulary import CLOSED_STATUSES, Channel, PromiseStatus
 from storage.models import Account, Contact, Payment, Promise, PropensityModel, PropensityScore
-from storage.types import money_sum
+from storage.types import MONEY_SCALE, money_sum, money_units
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CHUNK = 20_000
 
@@ -101,20 +107,31 @@ def _histories_of(
     # The instants come as whole seconds since 1970 (the database's arithmetic, not a datetime built
     # for each of a million events) and are placed among the team's midnights all at once; the
     # contacts come in the order of their instants (then ids), which a second does not resolve.
+    # Events are immutable values and many accounts have the same ones (a day's texts unanswered, a
+    # payment of the same amount): each distinct event is made once and shared, as is each amount.
     days = _LocalDays(zone)
+    amounts = _Amounts()
+    callbacks, due_dates = _Dates(session, Contact.callback_on), _Dates(session, Promise.due_date)
     payments: dict[int, list[PaymentEvent]] = defaultdict(list)
     paid_query = select(
-        Payment.account_pk, _epoch(session, Payment.received_at), Payment.amount, Payment.currency
+        Payment.account_pk,
+        _epoch(session, Payment.received_at),
+        money_units(Payment.amount),
+        Payment.currency,
     )
     if start is not None:
         paid_query = paid_query.where(Payment.received_at >= start)
     if pks is not None:
         paid_query = paid_query.where(Payment.account_pk.in_(pks))
-    paid_rows = list(_rows(session, paid_query))
-    for (pk, _at, amount, currency), on in zip(
-        paid_rows, days.of([row[1] for row in paid_rows]), strict=True
+    paid_rows = stored_rows(session, paid_query)
+    paid_made: dict[tuple[int, int, str], PaymentEvent] = {}
+    for (pk, _at, units, currency), ordinal in zip(
+        paid_rows, days.ordinals([row[1] for row in paid_rows]), strict=True
     ):
-        payments[pk].append(PaymentEvent(on, amount, currency))
+        payment = paid_made.get(paid_key := (ordinal, units, currency))
+        if payment is None:
+            payment = paid_made[paid_key] = PaymentEvent(days.on(ordinal), amounts.of(units), currency)
+        payments[pk].append(payment)
     del paid_rows
     # In the order of their instants, then ids: the callback an account holds is the last contact's
     # (note_contact_on_account), and two contacts may fall on one day.
@@ -126,26 +143,39 @@ def _histories_of(
         tried_query = tried_query.where(Contact.at >= start)
     if pks is not None:
         tried_query = tried_query.where(Contact.account_pk.in_(pks))
-    tried_rows = list(_rows(session, tried_query))
-    for (pk, _at, channel, outcome, callback_on), on in zip(
-        tried_rows, days.of([row[1] for row in tried_rows]), strict=True
+    tried_rows = stored_rows(session, tried_query)
+    tried_made: dict[tuple[int, str, str, Any], ContactEvent] = {}
+    for (pk, _at, channel, outcome, callback_on), ordinal in zip(
+        tried_rows, days.ordinals([row[1] for row in tried_rows]), strict=True
     ):
-        contacts[pk].append(ContactEvent(on, channel, outcome, callback_on))
+        contact = tried_made.get(tried_key := (ordinal, channel, outcome, callback_on))
+        if contact is None:
+            contact = tried_made[tried_key] = ContactEvent(
+                days.on(ordinal), channel, outcome, callbacks.of(callback_on)
+            )
+        contacts[pk].append(contact)
     del tried_rows
     promises: dict[int, list[tuple[int, PromiseEvent]]] = defaultdict(list)
     made_query = select(
         Promise.account_pk, Promise.id, _epoch(session, Promise.made_at), Promise.status,
-        _epoch(session, Promise.resolved_at), Promise.due_date, Promise.amount,
+        _epoch(session, Promise.resolved_at), Promise.due_date, money_units(Promise.amount),
     )  # fmt: skip
     if pks is not None:
         made_query = made_query.where(Promise.account_pk.in_(pks))
-    made_rows = list(_rows(session, made_query))
-    made_days = days.of([row[2] for row in made_rows])
-    resolved_days = days.of_some([row[4] for row in made_rows])
-    for (pk, promise_id, _made, status, _resolved, due_on, amount), made_on, resolved in zip(
+    made_rows = stored_rows(session, made_query)
+    made_days = days.ordinals([row[2] for row in made_rows])
+    resolved_days = days.some_ordinals([row[4] for row in made_rows])
+    promises_made: dict[tuple[int, str, int | None, Any, int], PromiseEvent] = {}
+    for (pk, promise_id, _made, status, _resolved, due_on, units), made_on, resolved in zip(
         made_rows, made_days, resolved_days, strict=True
     ):
-        promises[pk].append((promise_id, PromiseEvent(made_on, status, resolved, due_on, amount)))
+        promise = promises_made.get(made_key := (made_on, status, resolved, due_on, units))
+        if promise is None:
+            promise = promises_made[made_key] = PromiseEvent(
+                days.on(made_on), status, None if resolved is None else days.on(resolved), due_dates.of(due_on),
+                amounts.of(units),
+            )  # fmt: skip
+        promises[pk].append((promise_id, promise))
     del made_rows
     found = []
     for pk, due_date, balance, original, language, risk, created_at, currency in accounts:
@@ -193,7 +223,8 @@ class _LocalDays:
         self._zone = zone
         self._dates: dict[int, date] = {}
 
-    def of(self, stamps: Sequence[int]) -> list[date]:
+    def ordinals(self, stamps: Sequence[int]) -> list[int]:
+        """Each instant's team day, as its ordinal (date.toordinal())."""
         import numpy as np
 
         if not stamps:
@@ -202,30 +233,31 @@ class _LocalDays:
             first = self._day(min(stamps)) - timedelta(days=1)
             last = self._day(max(stamps)) + timedelta(days=1)
         except (OverflowError, ValueError, OSError):
-            return [self._alone(s) for s in stamps]
+            return [self._alone(s).toordinal() for s in stamps]
         span = (last - first).days
         if span > self.SPAN:
-            return [self._alone(s) for s in stamps]
+            return [self._alone(s).toordinal() for s in stamps]
         midnights = np.array(
             [
                 datetime.combine(first + timedelta(days=n), time(0), self._zone).timestamp()
                 for n in range(span + 1)
             ]
         )
-        ordinals = np.searchsorted(midnights, np.asarray(stamps, dtype=np.float64), side="right") - 1
-        dates = self._dates
-        found: list[date] = []
-        for ordinal in (ordinals + first.toordinal()).tolist():
-            day = dates.get(ordinal)
-            if day is None:
-                day = dates[ordinal] = date.fromordinal(ordinal)
-            found.append(day)
-        return found
+        found = np.searchsorted(midnights, np.asarray(stamps, dtype=np.float64), side="right") - 1
+        ordinals: list[int] = (found + first.toordinal()).tolist()
+        return ordinals
 
-    def of_some(self, stamps: Sequence[int | None]) -> list[date | None]:
-        """of(), None kept for None."""
-        days = iter(self.of([s for s in stamps if s is not None]))
+    def some_ordinals(self, stamps: Sequence[int | None]) -> list[int | None]:
+        """ordinals(), None kept for None."""
+        days = iter(self.ordinals([s for s in stamps if s is not None]))
         return [None if s is None else next(days) for s in stamps]
+
+    def on(self, ordinal: int) -> date:
+        """The day of this ordinal: one date object a day."""
+        day = self._dates.get(ordinal)
+        if day is None:
+            day = self._dates[ordinal] = date.fromordinal(ordinal)
+        return day
 
     def _day(self, stamp: int) -> date:
         return datetime.fromtimestamp(stamp, UTC).astimezone(self._zone).date()
@@ -235,6 +267,37 @@ class _LocalDays:
             return self._day(stamp)
         except (OverflowError, ValueError, OSError):
             return date.min if stamp < 0 else date.max
+
+
+class _Dates:
+    """A date column's stored values decoded as its type decodes them, each distinct value once."""
+
+    def __init__(self, session: Session, column: Any) -> None:
+        dialect = session.connection().dialect
+        self._decode = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        self._held: dict[Any, date | None] = {None: None}
+
+    def of(self, stored: Any) -> date | None:
+        try:
+            return self._held[stored]
+        except KeyError:
+            found: date | None = self._decode(stored) if self._decode is not None else stored
+            self._held[stored] = found
+            return found
+
+
+class _Amounts:
+    """Money read as ten-thousandths (money_units) made into the Decimal the column type gives, one
+    object an amount."""
+
+    def __init__(self) -> None:
+        self._held: dict[int, Decimal] = {}
+
+    def of(self, units: int) -> Decimal:
+        amount = self._held.get(units)
+        if amount is None:
+            amount = self._held[units] = Decimal(units).scaleb(-MONEY_SCALE)
+        return amount
 
 
 def account_count(session: Session) -> int:
@@ -530,22 +593,17 @@ def store_day_scores(session: Session, today: date, zone: ZoneInfo, now: datetim
     stored at the day's first tick are the ones the morning would compute. The running figures are
     brought to today first (bot.propensity.records.figures: the events that entered and left the
     windows since the night before, not a year of them); then a batch of accounts at a time: its
-    rows made from its figures, scored at once (numpy) and written in bulk (COPY on PostgreSQL)."""
+    rows made from its figures and scored, all at once (numpy), and written in bulk (COPY on
+    PostgreSQL)."""
     latest = latest_model(session)
     session.execute(delete(PropensityScore))
     if latest is None or not latest.adopted:
         return None
     bring_figures_to(session, today, zone, now)
     stored = 0
-    for pks, rows in figures_rows(session, today, zone):
-        found = probabilities(latest.model, rows)
-        _write_scores(
-            session,
-            [
-                (pk, today, latest.version, percent(float(p)), _json(row))
-                for pk, row, p in zip(pks, rows, found.tolist(), strict=True)
-            ],
-        )
+    for pks, rows in figures_matrices(session, today, zone):
+        scores = percents(probabilities(latest.model, rows))
+        _write_scores(session, pks.tolist(), today, latest.version, scores.tolist(), features_json(rows))
         stored += len(pks)
     return stored
 
@@ -556,50 +614,59 @@ def figures_rows(
     """Today's feature rows of the open accounts from their running figures (as bring_figures_to
     left them for today), `batch` accounts at a time in record id order: what day_rows() sums from
     the events (tests/test_propensity_figures.py)."""
-    no_money = Decimal(0)
-    none = (Decimal(0), 0, None, 0, 0, 0, 0, 0, 0, 0, 0, None, 0, 0)  # Figures() in FIGURE_NAMES' order
-    for listed, held, paid_today in figures_of(session, today, zone, batch):
-        figures = [f if f is not None else none for f in held]
-        days_paid = days_since_stamps([f[2] for f in figures], today, zone)
-        days_talked = days_since_stamps([f[11] for f in figures], today, zone)
-        pks: list[int] = []
-        rows: list[tuple[float, ...]] = []
-        for (pk, due_date, balance_now, _currency, language), f, since_paid, since_talk in zip(
-            listed, figures, days_paid, days_talked, strict=True
-        ):
-            (paid_30, payments_90, _paid_at, tried, answered, calls, calls_answered, texts, texts_answered,
-             emails, emails_answered, _talk_at, kept, broken) = f  # fmt: skip
-            pks.append(pk)
-            rows.append(
-                summed_row(
-                    today,
-                    due_date,
-                    float(balance_now + paid_today.get(pk, no_money)),
-                    float(paid_30),
-                    payments_90,
-                    since_paid,
-                    kept,
-                    broken,
-                    (
-                        share(calls_answered, calls),
-                        share(texts_answered, texts),
-                        share(emails_answered, emails),
-                    ),
-                    tried - answered,
-                    since_talk,
-                    language,
-                )
-            )
-        yield pks, rows
+    for pks, rows in figures_matrices(session, today, zone, batch):
+        yield pks.tolist(), [tuple(row) for row in rows.tolist()]
 
 
-def _json(row: tuple[float, ...]) -> str:
-    """json.dumps(row) for finite floats (which every feature is), without the encoder's machinery:
-    a million rows a night."""
-    return "[" + ", ".join(map(float.__repr__, row)) + "]"
+def figures_matrices(
+    session: Session, today: date, zone: ZoneInfo, batch: int = DAY_BATCH
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """figures_rows() as numpy: the batch's record ids and its rows as a matrix, a row an account."""
+    for held in day_figures(session, today, zone, batch):
+        counts = held.counts
+        rows = summed_rows(
+            held.past_due,
+            held.balances,
+            held.paid_30,
+            counts["payments_90"],
+            held.since_paid,
+            counts["promises_kept"],
+            counts["promises_broken"],
+            (
+                (counts["calls_answered_90"], counts["calls_90"]),
+                (counts["texts_answered_90"], counts["texts_90"]),
+                (counts["emails_answered_90"], counts["emails_90"]),
+            ),
+            counts["tried_90"] - counts["answered_90"],
+            held.since_talk,
+            held.languages,
+        )
+        yield held.pks, rows
 
 
-def _write_scores(session: Session, rows: list[tuple[int, date, int, int, str]]) -> None:
+def features_json(rows: np.ndarray) -> list[str]:
+    """json.dumps(list(row)) of each row, for finite floats (which every feature is), without the
+    encoder's machinery: a million rows a night. Each column's distinct values are written once
+    (float.__repr__, as json.dumps writes a float) and the rows joined from them in C."""
+    import numpy as np
+
+    columns: list[list[str]] = []
+    last = rows.shape[1] - 1
+    # By their bits: -0.0 and 0.0 are equal floats but not the same text.
+    for column, bits in enumerate(np.ascontiguousarray(rows).view(np.int64).T):
+        values, at = np.unique(bits, return_inverse=True)
+        texts = [float.__repr__(value) for value in values.view(np.float64).tolist()]
+        if column == 0:
+            texts = ["[" + text for text in texts]
+        if column == last:
+            texts = [text + "]" for text in texts]
+        columns.append(np.array(texts, dtype=object)[at].tolist())
+    return list(map(", ".join, zip(*columns, strict=True)))
+
+
+def _write_scores(
+    session: Session, pks: list[int], day: date, version: int, scores: list[int], features: list[str]
+) -> None:
     """The rows as the driver takes them: a million rows through the ORM's per-row typing would
     take longer than working them out. The features are JSON text, as the JSON column stores it."""
     connection = session.connection()
@@ -607,11 +674,13 @@ def _write_scores(session: Session, rows: list[tuple[int, date, int, int, str]])
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection
         assert driver is not None
+        # COPY's text form, each line formatted in C: no value holds a tab, a newline or a backslash.
+        text = "".join(map("{}\t{}\t{}\t{}\t{}\n".format, pks, repeat(day.isoformat()), repeat(version),
+                           scores, features))  # fmt: skip
         with driver.cursor() as cursor, cursor.copy(f"COPY propensity_scores ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(text)
         return
     connection.exec_driver_sql(
         f"INSERT INTO propensity_scores ({columns}) VALUES (?, ?, ?, ?, ?)",
-        [(pk, day.isoformat(), version, score, features) for pk, day, version, score, features in rows],
+        list(zip(pks, repeat(day.isoformat()), repeat(version), scores, features, strict=False)),
     )

@@ -19,35 +19,39 @@ promise's resolution is between the nights' edges when it changes its counting.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
     Select,
     and_,
-    bindparam,
     case,
     cast,
     delete,
     extract,
     func,
     insert,
+    literal,
+    not_,
     or_,
     select,
-    update,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
 from bot.propensity.rules import DAYS_CAP, PAID_DOWN_DAYS, RECENT_DAYS
 from bot.vocabulary import CLOSED_STATUSES, RIGHT_PARTY_OUTCOMES, Channel, PromiseStatus
 from storage.models import Account, Contact, Payment, Promise, RunningFigures, RunningFiguresNight, table_of
-from storage.types import money_sum
+from storage.types import MONEY_SCALE, MONEY_UNITS, money_sum, money_units
+
+if TYPE_CHECKING:
+    # numpy loads with the night's first use, not with every process.
+    import numpy as np
 
 RECOUNT_DAYS = 7
 """The running figures are summed in full when the last full sum is this many days old: the
@@ -193,7 +197,7 @@ def recount(session: Session, night: Night, zone: ZoneInfo) -> None:
         if not listed:
             return
         counted = counted_figures(session, night, zone, listed)
-        _write(session, [(pk, figures) for pk, figures in counted.items() if not figures.is_empty()], [])
+        _write(session, [(pk, figures) for pk, figures in counted.items() if not figures.is_empty()])
         after = listed[-1][0]
 
 
@@ -276,134 +280,174 @@ def contact_sums(recent_since: Any) -> Select[int, str, int, int, Any]:
 
 
 def bring_forward(session: Session, before: Night, night: Night, zone: ZoneInfo) -> None:
-    """The figures changed by the events whose counting differs between the two nights."""
+    """The figures changed by the events whose counting differs between the two nights: each
+    table's changes summed by account and added to the figures held by the database itself, one
+    INSERT … SELECT … ON CONFLICT DO UPDATE a table (no figure comes through Python)."""
     was, now = Edges.of(before.day, zone), Edges.of(night.day, zone)
-    changes: dict[int, Figures] = defaultdict(Figures)
-    latest: dict[int, Figures] = defaultdict(Figures)  # the last payment and conversation seen
-    _payment_changes(session, before, night, was, now, changes, latest)
-    _contact_changes(session, before, night, was, now, changes, latest)
-    _promise_changes(session, before, night, was, now, changes)
-    touched = sorted(changes.keys() | latest.keys())
-    for start in range(0, len(touched), BATCH):
-        part = touched[start : start + BATCH]
-        # By the part's range of record ids, not a list of them: a statement with 20,000 bound
-        # values costs more to build than the rows between them cost to read.
-        wanted = set(part)
-        held = {
-            row[0]: Figures(*row[1:])
-            for row in session.connection().execute(
-                select(RunningFigures.account_pk, *(getattr(RunningFigures, n) for n in FIGURE_NAMES)).where(
-                    RunningFigures.account_pk.between(part[0], part[-1])
-                )
-            )
-            if row[0] in wanted
-        }
-        changed: list[tuple[int, Figures]] = []
-        added: list[tuple[int, Figures]] = []
-        for pk in part:
-            figures = held.get(pk)
-            (changed if figures is not None else added).append((pk, figures := figures or Figures()))
-            _apply(figures, changes.get(pk), latest.get(pk))
-        _write(session, added, changed)
+    _add(session, _payment_changes(before, night, was, now), ("paid_30", "payments_90"), "last_paid_at")
+    _add(session, _contact_changes(before, night, was, now), _TRIES, "last_talk_at")
+    _add(session, _promise_changes(before, night, was, now), ("promises_kept", "promises_broken"), None)
 
 
-def _payment_changes(
-    session: Session,
-    before: Night,
-    night: Night,
-    was: Edges,
-    now: Edges,
-    changes: dict[int, Figures],
-    latest: dict[int, Figures],
-) -> None:
+_TRIES = ("tried_90", "answered_90", *(name for names in _CHANNEL_COUNTS.values() for name in names))
+"""The figures _contact_changes() sums, in its order."""
+
+
+def _moved(
+    record_id: Any,
+    before_upto: int,
+    upto: int,
+    columns: Sequence[Any],
+    ranges: Iterable[tuple[datetime, datetime]],
+) -> list[Any]:
+    """The WHERE of each read of the events whose counting may differ: those recorded since the night
+    before, and the known ones with an instant (any of `columns`) in one of the ranges between the
+    two nights' edges; each read through its index (the record ids, the time), none repeating an
+    earlier one's events."""
+    reads = [and_(record_id > before_upto, record_id <= upto)]
+    earlier: list[Any] = []
+    for low, high in _merged(ranges):
+        within = or_(*(and_(column >= low, column < high) for column in columns))
+        reads.append(and_(record_id <= before_upto, record_id <= upto, within, *(not_(e) for e in earlier)))
+        earlier.append(within)
+    return reads
+
+
+def _merged(ranges: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The ranges (empty ones left out) as disjoint ones: two nights far apart have overlapping ranges."""
+    found: list[tuple[datetime, datetime]] = []
+    for low, high in sorted((low, high) for low, high in ranges if low < high):
+        if found and low <= found[-1][1]:
+            found[-1] = (found[-1][0], max(found[-1][1], high))
+        else:
+            found.append((low, high))
+    return found
+
+
+def _counted(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def _payment_changes(before: Night, night: Night, was: Edges, now: Edges) -> Select[*tuple[Any, ...]]:
     moved = [(was.paid_down, now.paid_down), (was.recent, now.recent), (was.today, now.today)]
-    # Whether each is in the account's own currency, asked of the account row for these rows only.
-    theirs = select(Account.currency).where(Account.id == Payment.account_pk).scalar_subquery()
-    query = select(
-        Payment.id, Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency == theirs
-    ).where(
-        Payment.id <= night.payments_upto,
-        or_(Payment.id > before.payments_upto, *_between(Payment.received_at, moved)),
-    )
-    for payment_id, pk, at, amount, own in session.connection().execute(query):
-        known = payment_id <= before.payments_upto
-        change = changes[pk]
-        if own:
-            change.paid_30 += amount * (
-                _within(at, now.paid_down, now.today) - (known and _within(at, was.paid_down, was.today))
+    events = union_all(
+        *(
+            select(
+                Payment.id, Payment.account_pk, Payment.received_at, Payment.amount, Payment.currency
+            ).where(where)
+            for where in _moved(
+                Payment.id, before.payments_upto, night.payments_upto, [Payment.received_at], moved
             )
-        change.payments_90 += _within(at, now.recent, now.today) - (
-            known and _within(at, was.recent, was.today)
         )
-        if at < now.today:
-            seen = latest[pk]
-            seen.last_paid_at = _later(seen.last_paid_at, at)
-
-
-def _contact_changes(
-    session: Session,
-    before: Night,
-    night: Night,
-    was: Edges,
-    now: Edges,
-    changes: dict[int, Figures],
-    latest: dict[int, Figures],
-) -> None:
-    columns = (Contact.id, Contact.account_pk, Contact.at, Contact.channel, Contact.outcome)
-    # One read per range, each through its index (the record ids, ix_contacts_at).
-    found: dict[int, Any] = {}
-    reads = [Contact.id > before.contacts_upto]
-    reads += [
-        and_(Contact.at >= low, Contact.at < high)
-        for low, high in ((was.recent, now.recent), (was.today, now.today))
-        if low < high
-    ]
-    for where in reads:
-        for row in session.connection().execute(
-            select(*columns).where(where, Contact.id <= night.contacts_upto)
-        ):
-            found[row[0]] = row
-    for contact_id, pk, at, channel, outcome in found.values():
-        known = contact_id <= before.contacts_upto
-        step = _within(at, now.recent, now.today) - (known and _within(at, was.recent, was.today))
-        talked = outcome in _RIGHT_PARTY
-        if step:
-            _add_tries(changes[pk], channel, step, step * talked)
-        if talked and at < now.today:
-            seen = latest[pk]
-            seen.last_talk_at = _later(seen.last_talk_at, at)
-
-
-def _promise_changes(
-    session: Session, before: Night, night: Night, was: Edges, now: Edges, changes: dict[int, Figures]
-) -> None:
-    moved = [(was.today, now.today)]
-    query = select(
-        Promise.id, Promise.account_pk, Promise.made_at, Promise.resolved_at, Promise.status
-    ).where(
-        Promise.id <= night.promises_upto,
-        Promise.status.in_(_COUNTED),
-        Promise.resolved_at.is_not(None),
-        or_(
-            Promise.id > before.promises_upto,
-            *_between(Promise.made_at, moved),
-            *_between(Promise.resolved_at, moved),
-        ),
+    ).subquery()
+    at, known = events.c.received_at, events.c.id <= before.payments_upto
+    # Only the amounts in the account's own currency are added to its money.
+    own = events.c.currency == Account.currency
+    step_30 = _counted(and_(at >= now.paid_down, at < now.today)) - _counted(
+        and_(known, at >= was.paid_down, at < was.today)
     )
-    for promise_id, pk, made_at, resolved_at, status in session.connection().execute(query):
-        assert resolved_at is not None  # the query's
-        known_from = max(made_at, resolved_at)
-        step = (known_from < now.today) - (promise_id <= before.promises_upto and known_from < was.today)
-        if step:
-            _add_promises(changes[pk], status, step)
+    step_90 = _counted(and_(at >= now.recent, at < now.today)) - _counted(
+        and_(known, at >= was.recent, at < was.today)
+    )
+    zero = literal(Decimal(0), Payment.amount.type)
+    return (
+        select(
+            events.c.account_pk,
+            money_sum(case((own, events.c.amount * step_30), else_=zero)),
+            func.sum(step_90),
+            func.max(case((at < now.today, at))),
+        )
+        .join(Account, Account.id == events.c.account_pk)
+        .group_by(events.c.account_pk)
+    )
 
 
-def _between(column: Any, ranges: Iterable[tuple[datetime, datetime]]) -> list[Any]:
-    return [and_(column >= low, column < high) for low, high in ranges if low < high]
+def _contact_changes(before: Night, night: Night, was: Edges, now: Edges) -> Select[*tuple[Any, ...]]:
+    moved = [(was.recent, now.recent), (was.today, now.today)]
+    events = union_all(
+        *(
+            select(Contact.id, Contact.account_pk, Contact.at, Contact.channel, Contact.outcome).where(where)
+            for where in _moved(Contact.id, before.contacts_upto, night.contacts_upto, [Contact.at], moved)
+        )
+    ).subquery()
+    at, known = events.c.at, events.c.id <= before.contacts_upto
+    step = _counted(and_(at >= now.recent, at < now.today)) - _counted(
+        and_(known, at >= was.recent, at < was.today)
+    )
+    talked = events.c.outcome.in_(sorted(_RIGHT_PARTY))
+    sums = [func.sum(step), func.sum(case((talked, step), else_=0))]
+    for channel in _CHANNEL_COUNTS:
+        ours = events.c.channel == channel
+        sums += [func.sum(case((ours, step), else_=0)), func.sum(case((and_(ours, talked), step), else_=0))]
+    return select(events.c.account_pk, *sums, func.max(case((and_(talked, at < now.today), at)))).group_by(
+        events.c.account_pk
+    )
 
 
-def _within(at: datetime, low: datetime, high: datetime) -> int:
-    return int(low <= at < high)
+def _promise_changes(before: Night, night: Night, was: Edges, now: Edges) -> Select[*tuple[Any, ...]]:
+    moved = [(was.today, now.today)]
+    events = union_all(
+        *(
+            select(
+                Promise.id, Promise.account_pk, Promise.made_at, Promise.resolved_at, Promise.status
+            ).where(where, Promise.status.in_(_COUNTED), Promise.resolved_at.is_not(None))
+            for where in _moved(
+                Promise.id,
+                before.promises_upto,
+                night.promises_upto,
+                [Promise.made_at, Promise.resolved_at],
+                moved,
+            )
+        )
+    ).subquery()
+    made_at, resolved_at = events.c.made_at, events.c.resolved_at
+    # A promise counts once both its making and its resolving are before the night's midnight.
+    step = _counted(and_(made_at < now.today, resolved_at < now.today)) - _counted(
+        and_(events.c.id <= before.promises_upto, made_at < was.today, resolved_at < was.today)
+    )
+    return select(
+        events.c.account_pk,
+        func.sum(case((events.c.status == str(PromiseStatus.KEPT), step), else_=0)),
+        func.sum(case((events.c.status == str(PromiseStatus.BROKEN), step), else_=0)),
+    ).group_by(events.c.account_pk)
+
+
+def _add(
+    session: Session, changes: Select[*tuple[Any, ...]], summed: Sequence[str], latest: str | None
+) -> None:
+    """The changes (the account, the `summed` figures' changes, the `latest` instant seen) added to
+    the figures held; an account without a row gets one, from every figure zero."""
+    table = table_of(RunningFigures)
+    zero = {name: _nothing(name) for name in FIGURE_NAMES if name not in summed and name != latest}
+    named = [*summed, *([latest] if latest is not None else []), *zero]
+    rows = changes.add_columns(*zero.values())
+    upsert = _insert(session, table).from_select(["account_pk", *named], rows)
+    held, seen = table.c, upsert.excluded
+    values: dict[str, Any] = {name: held[name] + seen[name] for name in summed}
+    if latest is not None:
+        later = and_(seen[latest].is_not(None), or_(held[latest].is_(None), seen[latest] > held[latest]))
+        values[latest] = case((later, seen[latest]), else_=held[latest])
+    session.execute(upsert.on_conflict_do_update(index_elements=[held.account_pk], set_=values))
+
+
+def _insert(session: Session, table: Any) -> Any:
+    # Imported here: each dialect's module loads every driver it ships for (tests/test_startup_imports.py).
+    if session.connection().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
+def _nothing(name: str) -> Any:
+    """The figure's value while nothing is counted."""
+    column = getattr(RunningFigures, name)
+    return literal(Decimal(0) if name == "paid_30" else None if name in _MOMENTS else 0, column.type)
+
+
+_MOMENTS = ("last_paid_at", "last_talk_at")
 
 
 def _add_tries(figures: Figures, channel: str, tried: int, answered: int) -> None:
@@ -428,38 +472,8 @@ def _later(held: datetime | None, seen: datetime | None) -> datetime | None:
     return seen if held is None or seen > held else held
 
 
-def _apply(figures: Figures, change: Figures | None, seen: Figures | None) -> None:
-    if change is not None:
-        # Written out, not a loop over the names: done for most accounts every night.
-        figures.paid_30 += change.paid_30
-        figures.payments_90 += change.payments_90
-        figures.tried_90 += change.tried_90
-        figures.answered_90 += change.answered_90
-        figures.calls_90 += change.calls_90
-        figures.calls_answered_90 += change.calls_answered_90
-        figures.texts_90 += change.texts_90
-        figures.texts_answered_90 += change.texts_answered_90
-        figures.emails_90 += change.emails_90
-        figures.emails_answered_90 += change.emails_answered_90
-        figures.promises_kept += change.promises_kept
-        figures.promises_broken += change.promises_broken
-    if seen is not None:
-        figures.last_paid_at = _later(figures.last_paid_at, seen.last_paid_at)
-        figures.last_talk_at = _later(figures.last_talk_at, seen.last_talk_at)
-
-
-def _write(session: Session, added: list[tuple[int, Figures]], changed: list[tuple[int, Figures]]) -> None:
-    """New rows inserted, changed rows updated, each kind with one statement run for all its rows."""
-    if changed:
-        session.execute(
-            update(table_of(RunningFigures))
-            .where(table_of(RunningFigures).c.account_pk == bindparam("pk"))
-            .values({name: bindparam(name) for name in FIGURE_NAMES}),
-            [
-                {"pk": pk, **{name: getattr(figures, name) for name in FIGURE_NAMES}}
-                for pk, figures in changed
-            ],
-        )
+def _write(session: Session, added: list[tuple[int, Figures]]) -> None:
+    """The rows inserted with one statement run for them all."""
     if added:
         session.execute(
             insert(table_of(RunningFigures)),
@@ -473,49 +487,122 @@ def _write(session: Session, added: list[tuple[int, Figures]], changed: list[tup
 # --- the day's rows from the figures ---------------------------------------------------------------
 
 
-def figures_of(
-    session: Session, today: date, zone: ZoneInfo, batch: int = BATCH
-) -> Iterator[tuple[list[Any], list[Any], dict[int, Decimal]]]:
-    """The open accounts owing something (record id, due date, balance, currency, language), a batch
-    at a time in record id order, with their running figures (FIGURE_NAMES' order, the last
-    payment's and conversation's instants as seconds since 1970; None for an account without a
-    row) and what each paid from today's midnight on in its own currency (added back to the
-    balance, as the features do). Read through the connection: no ORM object, no datetime built."""
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """A batch of open accounts' running figures as today's rows take them: numpy columns, an entry
+    an account, in record id order (an account without a row has every figure zero)."""
+
+    pks: np.ndarray
+    past_due: np.ndarray
+    """Days from the due date to today (negative before it)."""
+    balances: np.ndarray
+    """float(balance + what was paid from today's midnight on in its own currency), as features()."""
+    paid_30: np.ndarray
+    """float(paid_30)."""
+    counts: dict[str, np.ndarray]
+    """Each counted figure (FIGURE_NAMES but the money and the instants)."""
+    since_paid: np.ndarray
+    since_talk: np.ndarray
+    """Team days since the last payment and conversation, at most DAYS_CAP (days_since_stamps)."""
+    languages: list[str | None]
+
+
+_COUNTS = tuple(name for name in FIGURE_NAMES if name != "paid_30" and name not in _MOMENTS)
+_NEVER = -(2**62)
+"""An instant before any midnight, for none: the days since it are DAYS_CAP, as for None."""
+
+
+def day_figures(session: Session, today: date, zone: ZoneInfo, batch: int = BATCH) -> Iterator[DayFigures]:
+    """The open accounts owing something, a batch at a time in record id order, with their running
+    figures (as bring_figures_to left them for today) and what each paid from today's midnight on
+    in its own currency (added back to the balance, as the features do). Every value comes as an
+    integer (money in ten-thousandths, days, seconds since 1970) straight into numpy: no Decimal,
+    date or datetime built for an account."""
+    import numpy as np
+
     edges = Edges.of(today, zone)
-    moments = {"last_paid_at", "last_talk_at"}
+    figures = RunningFigures
     accounts = (
         select(
-            Account.id, Account.due_date, Account.balance, Account.currency, Account.language,
-            RunningFigures.account_pk,
-            *(
-                _seconds(session, getattr(RunningFigures, name)) if name in moments else getattr(RunningFigures, name)
-                for name in FIGURE_NAMES
-            ),
+            Account.id,
+            _epoch_days(session, Account.due_date),
+            money_units(Account.balance),
+            func.coalesce(money_units(figures.paid_30), 0),
+            *(func.coalesce(getattr(figures, name), 0) for name in _COUNTS),
+            func.coalesce(_seconds(session, figures.last_paid_at), _NEVER),
+            func.coalesce(_seconds(session, figures.last_talk_at), _NEVER),
+            Account.currency,
+            Account.language,
         )
-        .outerjoin(RunningFigures, RunningFigures.account_pk == Account.id)
+        .outerjoin(figures, figures.account_pk == Account.id)
         .where(and_(Account.status.not_in([str(s) for s in CLOSED_STATUSES]), Account.balance > Decimal(0)))
         .order_by(Account.id)
-    )  # fmt: skip
+    )
+    today_day = (today - _EPOCH).days
+    whole = 4 + len(_COUNTS) + 2
     after: int | None = None
     while True:
         page = accounts.limit(batch) if after is None else accounts.where(Account.id > after).limit(batch)
-        found = session.connection().execute(page).all()
+        found = stored_rows(session, page)
         if not found:
             return
-        listed = [row[:5] for row in found]
-        held = [row[6:] if row[5] is not None else None for row in found]
-        currency_of = {row[0]: row[3] for row in found}
+        columns = list(zip(*found, strict=True))
+        numbers = np.array(columns[:whole], dtype=np.int64)
+        pks, due_days, balances = numbers[0], numbers[1], numbers[2]
         paid = (
             select(Payment.account_pk, Payment.currency, money_sum(Payment.amount))
             .where(Payment.account_pk.between(found[0][0], found[-1][0]), Payment.received_at >= edges.today)
             .group_by(Payment.account_pk, Payment.currency)
         )
-        paid_today: dict[int, Decimal] = {}
+        currency_of = dict(zip(columns[0], columns[whole], strict=True))
         for pk, currency, amount in session.connection().execute(paid):
-            if currency_of.get(pk) == currency:
-                paid_today[pk] = amount
-        yield listed, held, paid_today
+            if currency_of.get(pk) == currency:  # a few rows: the payments of the night so far
+                balances[np.searchsorted(pks, pk)] += int(amount.scaleb(MONEY_SCALE))
+        yield DayFigures(
+            pks=pks,
+            past_due=today_day - due_days,
+            balances=money_floats(balances),
+            paid_30=money_floats(numbers[3]),
+            counts={name: numbers[4 + n] for n, name in enumerate(_COUNTS)},
+            since_paid=days_since_stamps(numbers[whole - 2], today, zone),
+            since_talk=days_since_stamps(numbers[whole - 1], today, zone),
+            languages=list(columns[whole + 1]),
+        )
         after = found[-1][0]
+
+
+def stored_rows(session: Session, query: Select[*tuple[Any, ...]]) -> Sequence[Any]:
+    """The rows as the driver gives them, the stored values as they are (a date is SQLite's text):
+    SQLAlchemy's rows and column types would cost as much as the read itself on a million rows."""
+    result = session.connection().execute(query)
+    try:
+        found: Sequence[Any] = result.cursor.fetchall()
+    finally:
+        result.close()
+    return found
+
+
+_EPOCH = date(1970, 1, 1)
+_EXACT = 2**53
+"""Integers below this are exact as floats."""
+
+
+def money_floats(units: np.ndarray) -> np.ndarray:
+    """Amounts in ten-thousandths as float(Decimal amount) gives them: both are the float nearest to
+    the amount (the division of two exact floats is rounded once, as the Decimal's conversion is)."""
+    import numpy as np
+
+    found: np.ndarray = units / float(MONEY_UNITS)
+    for at in np.flatnonzero(np.abs(units) >= _EXACT).tolist():  # beyond a float's exact integers
+        found[at] = float(Decimal(int(units[at])).scaleb(-MONEY_SCALE))
+    return found
+
+
+def _epoch_days(session: Session, column: Any) -> Any:
+    """The date as days since 1970-01-01."""
+    if session.connection().dialect.name == "sqlite":
+        return cast(func.julianday(column) - 2440587.5, BigInteger)
+    return column - literal(_EPOCH)
 
 
 def _seconds(session: Session, column: Any) -> Any:
@@ -530,11 +617,14 @@ def days_since_each(moments: list[datetime | None], today: date, zone: ZoneInfo)
     """Each moment's team days before `today`, at most DAYS_CAP (and DAYS_CAP for None): the moments
     placed among the team's last midnights, which is local_day() for every one without a zone
     conversion each."""
-    return days_since_stamps([m.timestamp() if m is not None else None for m in moments], today, zone)
+    days: list[int] = days_since_stamps(
+        [m.timestamp() if m is not None else None for m in moments], today, zone
+    ).tolist()
+    return days
 
 
-def days_since_stamps(stamps: list[float | None], today: date, zone: ZoneInfo) -> list[int]:
-    """days_since_each() of moments given as seconds since 1970."""
+def days_since_stamps(stamps: Sequence[float | None] | np.ndarray, today: date, zone: ZoneInfo) -> np.ndarray:
+    """days_since_each() of moments given as seconds since 1970 (None: none)."""
     import numpy as np
 
     midnights = np.array(
@@ -543,8 +633,9 @@ def days_since_stamps(stamps: list[float | None], today: date, zone: ZoneInfo) -
             for back in range(DAYS_CAP, -1, -1)
         ]
     )
-    at = np.array([s if s is not None else -np.inf for s in stamps], dtype=np.float64)
+    at = np.array(stamps, dtype=np.float64)  # None is NaN: no moment, before every midnight
+    at[np.isnan(at)] = -np.inf
     # The number of midnights up to the moment: DAYS_CAP + 1 on today, 0 before the oldest.
     passed = np.searchsorted(midnights, at, side="right")
-    days: list[int] = np.minimum(DAYS_CAP + 1 - passed, DAYS_CAP).tolist()
+    days: np.ndarray = np.minimum(DAYS_CAP + 1 - passed, DAYS_CAP)
     return days
