@@ -37,6 +37,7 @@ from bot.blocks.worklist import (
 )
 from bot.ids import ActionId
 from bot.interactions import WorklistChoice, WorklistPage
+from bot.language.render import speaking
 
 DAY = date(2026, 11, 23)
 AGENT = "U0AGENT1"
@@ -212,6 +213,23 @@ def test_each_line_has_a_menu_of_the_forms_for_its_account() -> None:
         choices = [WorklistChoice.model_validate_json(opt["value"]) for opt in menu["options"]]
         assert [c.form for c in choices] == ["log", "promise", "pay", "escalate", "send"]
         assert {c.account_id for c in choices} == {f"ACC-{rank:05d}"}
+
+
+def test_a_lines_menu_is_in_each_readers_language_whoever_saw_it_first() -> None:
+    """The menus are remembered per account and language: the same line for a Spanish reader after
+    an English one (and back) has each one's labels, with the same values."""
+    worklist = make_worklist(1)
+
+    def menu() -> list[tuple[str, str]]:
+        options = line_sections(worklist_page(worklist).blocks)[0]["accessory"]["options"]
+        return [(option["text"]["text"], option["value"]) for option in options]
+
+    english = menu()
+    with speaking("es"):
+        spanish = menu()
+    assert english[0][0] == "Log a contact" and spanish[0][0] != english[0][0]
+    assert [value for __, value in spanish] == [value for __, value in english]
+    assert menu() == english
 
 
 def test_41_lines_page_after_the_first_page() -> None:

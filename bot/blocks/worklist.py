@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -206,20 +207,30 @@ def _line_menu(account_id: str) -> dict[str, Any] | None:
     """The line's menu of forms, or none when the account id cannot travel in an option value
     (over 64 characters, or over 150 once JSON-encoded): a line without a menu beats a message
     Slack refuses."""
-    try:
-        choices = [
-            (_(label), WorklistChoice(form=form, account_id=account_id).encode())
-            for label, form in _LINE_MENU
-        ]
-    except ValidationError:
-        return None
-    if any(len(value) > OPTION_VALUE_LIMIT for __, value in choices):
+    choices = _menu_choices(account_id, speaker().locale)
+    if choices is None:
         return None
     return {
         "type": "overflow",
         "action_id": ActionId.WORKLIST_LINE_MENU,
         "options": [option(label, value) for label, value in choices],
     }
+
+
+# The same lines are shown at every rebuild of a Home (after each change on the list): their menus'
+# labels and encoded values are made once per account and language.
+@lru_cache(maxsize=4096)
+def _menu_choices(account_id: str, locale: str) -> tuple[tuple[str, str], ...] | None:
+    try:
+        choices = tuple(
+            (_(label), WorklistChoice(form=form, account_id=account_id).encode())
+            for label, form in _LINE_MENU
+        )
+    except ValidationError:
+        return None
+    if any(len(value) > OPTION_VALUE_LIMIT for __, value in choices):
+        return None
+    return choices
 
 
 def _line_block(line: WorklistLine, worklist: Worklist, *, show_done: bool) -> Block:

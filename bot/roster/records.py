@@ -21,7 +21,11 @@ from storage.models import Agent
 
 
 def find_member(session: Session, slack_user_id: str) -> Agent | None:
-    return session.scalars(select(Agent).where(Agent.slack_user_id == slack_user_id)).first()
+    return session.scalars(_MEMBER_BY_ID, {"user": slack_user_id}).first()
+
+
+# Built once: every App Home rebuild looks its owner up (twice).
+_MEMBER_BY_ID = select(Agent).where(Agent.slack_user_id == bindparam("user"))
 
 
 def roster_name(session: Session, slack_user_id: str) -> str:

@@ -304,8 +304,12 @@ def account_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Account)) or 0
 
 
+# Built once: every App Home rebuild asks whether a learned model is in use.
+_LATEST_MODEL = select(PropensityModel).order_by(PropensityModel.version.desc()).limit(1)
+
+
 def latest_model(session: Session) -> StoredModel | None:
-    row = session.scalars(select(PropensityModel).order_by(PropensityModel.version.desc()).limit(1)).first()
+    row = session.scalars(_LATEST_MODEL).first()
     if row is None:
         return None
     return StoredModel(
