@@ -105,3 +105,27 @@ def test_an_answer_read_across_a_forget_is_not_remembered(crew: RunningBot) -> N
     assert forgot == [True]
     removed_in_another_process(crew, "U0AGENT1")  # the change whose forget came mid-read
     assert not runtime.roster_memory.on_roster("U0AGENT1")
+
+
+def test_one_read_serves_the_whole_team_until_the_memory_runs_out(crew: RunningBot) -> None:
+    """Members remembered at about the same moment (a busy morning's first minutes) would run out
+    together and be read again one by one, all at once: one read brings back the whole roster."""
+    runtime = crew.runtime
+    reads: list[str] = []
+
+    def counted(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "agents" in statement:
+            reads.append(statement)
+
+    event.listen(runtime.db.engine, "before_cursor_execute", counted)
+    try:
+        assert runtime.roster_memory.on_roster("U0AGENT1")
+        assert runtime.roster_memory.on_roster("U0AGENT2") and runtime.roster_memory.on_roster("U0MANAGER")
+        assert not runtime.roster_memory.on_roster("U0STRANGER")  # not remembered yet: read again
+        assert not runtime.roster_memory.on_roster("U0STRANGER")
+        assert len(reads) == 2, reads
+        crew.clock.advance(ROSTER_MEMORY)
+        assert runtime.roster_memory.on_roster("U0AGENT2") and runtime.roster_memory.on_roster("U0AGENT1")
+        assert len(reads) == 3, reads
+    finally:
+        event.remove(runtime.db.engine, "before_cursor_execute", counted)
