@@ -18,7 +18,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -641,27 +641,26 @@ def _write_promises(
     # In the order XlsxWriter would have numbered them: the first row's cells, left to right.
     moment, day = (styles.of(DATETIME_FORMAT), styles.of(DATE_FORMAT)) if written else (0, 0)
     serial = cells.moment_serial
-    lines: list[str] = []
-    for row, promise in enumerate(written, 2):
-        money = styles.money(promise.currency)
-        agent = (
-            ""
-            if promise.agent_id is None
-            else f'<c r="B{row}" t="inlineStr"><is>{agent_text(promise.agent_id)}</is></c>'
-        )
-        lines.append(
-            f'<row r="{row}"><c r="A{row}" t="inlineStr"><is>{account_text(promise.account_id)}</is></c>'
-            f'{agent}<c r="C{row}" s="{moment}"><v>{serial(promise.made_at):.16G}</v></c>'
-            f'<c r="D{row}" s="{day}"><v>{_day_serial(promise.due_date):.16G}</v></c>'
-            f'<c r="E{row}" s="{money}"><v>{promise.amount:.16G}</v></c>'
-            f'<c r="F{row}" t="inlineStr"><is>{currency_text[promise.currency]}</is></c>'
-            f'<c r="G{row}" s="{money}"><v>{promise.paid_toward:.16G}</v></c>'
-            f'<c r="H{row}" t="inlineStr"><is>{outcome_text[promise.outcome]}</is></c></row>'
-        )
-        if len(lines) == _ROWS_A_WRITE:
-            rows.write("".join(lines).encode())
-            lines.clear()
-    rows.write("".join(lines).encode())
+
+    def lines() -> Iterator[str]:
+        for row, promise in enumerate(written, 2):
+            money = styles.money(promise.currency)
+            agent = (
+                ""
+                if promise.agent_id is None
+                else f'<c r="B{row}" t="inlineStr"><is>{agent_text(promise.agent_id)}</is></c>'
+            )
+            yield (
+                f'<row r="{row}"><c r="A{row}" t="inlineStr"><is>{account_text(promise.account_id)}</is></c>'
+                f'{agent}<c r="C{row}" s="{moment}"><v>{serial(promise.made_at):.16G}</v></c>'
+                f'<c r="D{row}" s="{day}"><v>{_day_serial(promise.due_date):.16G}</v></c>'
+                f'<c r="E{row}" s="{money}"><v>{promise.amount:.16G}</v></c>'
+                f'<c r="F{row}" t="inlineStr"><is>{currency_text[promise.currency]}</is></c>'
+                f'<c r="G{row}" s="{money}"><v>{promise.paid_toward:.16G}</v></c>'
+                f'<c r="H{row}" t="inlineStr"><is>{outcome_text[promise.outcome]}</is></c></row>'
+            )
+
+    _stream(rows, lines())
     return _LongSheet(sheet.index, "H", len(written), rows)
 
 
@@ -689,33 +688,43 @@ def _write_payments(
     styles = _Styles(cells)
     moment = styles.of(DATETIME_FORMAT) if written else 0
     serial = cells.moment_serial
-    lines: list[str] = []
-    for row, payment in enumerate(written, 2):
-        money = styles.money(payment.currency)
-        agent = (
-            ""
-            if payment.agent_id is None
-            else f'<c r="C{row}" t="inlineStr"><is>{agent_text(payment.agent_id)}</is></c>'
-        )
-        name = None if payment.method is None else method_text.get(payment.method)
-        method = "" if name is None else f'<c r="F{row}" t="inlineStr"><is>{name}</is></c>'
-        reference = (
-            ""
-            if payment.reference is None
-            else f'<c r="G{row}" t="inlineStr"><is>{reference_text(payment.reference)}</is></c>'
-        )
-        lines.append(
-            f'<row r="{row}"><c r="A{row}" s="{moment}"><v>{serial(payment.received_at):.16G}</v></c>'
-            f'<c r="B{row}" t="inlineStr"><is>{account_text(payment.account_id)}</is></c>{agent}'
-            f'<c r="D{row}" s="{money}"><v>{payment.amount:.16G}</v></c>'
-            f'<c r="E{row}" t="inlineStr"><is>{currency_text[payment.currency]}</is></c>'
-            f"{method}{reference}</row>"
-        )
-        if len(lines) == _ROWS_A_WRITE:
-            rows.write("".join(lines).encode())
-            lines.clear()
-    rows.write("".join(lines).encode())
+
+    def lines() -> Iterator[str]:
+        for row, payment in enumerate(written, 2):
+            money = styles.money(payment.currency)
+            agent = (
+                ""
+                if payment.agent_id is None
+                else f'<c r="C{row}" t="inlineStr"><is>{agent_text(payment.agent_id)}</is></c>'
+            )
+            name = None if payment.method is None else method_text.get(payment.method)
+            method = "" if name is None else f'<c r="F{row}" t="inlineStr"><is>{name}</is></c>'
+            reference = (
+                ""
+                if payment.reference is None
+                else f'<c r="G{row}" t="inlineStr"><is>{reference_text(payment.reference)}</is></c>'
+            )
+            yield (
+                f'<row r="{row}"><c r="A{row}" s="{moment}"><v>{serial(payment.received_at):.16G}</v></c>'
+                f'<c r="B{row}" t="inlineStr"><is>{account_text(payment.account_id)}</is></c>{agent}'
+                f'<c r="D{row}" s="{money}"><v>{payment.amount:.16G}</v></c>'
+                f'<c r="E{row}" t="inlineStr"><is>{currency_text[payment.currency]}</is></c>'
+                f"{method}{reference}</row>"
+            )
+
+    _stream(rows, lines())
     return _LongSheet(sheet.index, "G", len(written), rows)
+
+
+def _stream(rows: IO[bytes], lines: Iterable[str]) -> None:
+    """A long sheet's rows of XML, written _ROWS_A_WRITE at a time: constant memory, few writes."""
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == _ROWS_A_WRITE:
+            rows.write("".join(batch).encode())
+            batch.clear()
+    rows.write("".join(batch).encode())
 
 
 def _method(payment: PaymentRow) -> str | None:
