@@ -6,6 +6,8 @@ A locale here is one of `SUPPORTED`, spelled as the roster and `COLLECT_LANGUAGE
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from bot.language.model import ENGLISH, SUPPORTED, babel_name
 
 # A Slack language the bot has no catalog for in that variant still reads better in the nearest one
@@ -29,6 +31,8 @@ def from_slack(tag: str | None) -> str | None:
     return parse_locale(tag) or _BY_LANGUAGE.get(tag.replace("_", "-").split("-")[0].lower())
 
 
+# Asked on every request (the gate, the reader's language) with the same few spellings.
+@lru_cache(maxsize=1024)
 def choose_locale(roster: str | None, slack: str | None, team: str) -> str:
     """The roster's locale when it has one, else Slack's when the bot speaks its language, else the
     team's (`COLLECT_LANGUAGE`)."""
