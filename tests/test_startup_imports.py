@@ -37,9 +37,11 @@ NOT_FOR_HELP = (
 NOT_FOR_SERVING = ("matplotlib", "openpyxl", "xlsxwriter", "fpdf", "sklearn", "numpy", "jinja2", "alembic")
 # Modules `serve` loads when first used: Babel's catalog tools with the first language other than
 # English, difflib with the first typo, smtplib with the first email; the billing API's with
-# COLLECT_API_SECRET set, the socket's client in Socket Mode only.
+# COLLECT_API_SECRET set, the socket's client in Socket Mode only; the CSV import's checks and
+# writes with COLLECT_IMPORT_DIR set (the folder's job) or the billing API.
 NOT_FOR_SERVING_MODULES = (
     "babel.messages", "difflib", "smtplib", "handlers.api", "wiring.socket_mode", "slack_sdk.socket_mode",
+    "bot.imports.job", "bot.imports.desk", "bot.imports.rules", "bot.imports.records",
 )  # fmt: skip
 
 
