@@ -19,8 +19,6 @@ from bot.dunning.job import JOB as DUNNING
 from bot.dunning.job import dunning_due, run_dunning
 from bot.escalations.job import JOB as ESCALATION_REMINDERS
 from bot.escalations.job import reminders_due_at, run_reminders
-from bot.imports.job import JOB as IMPORT_FOLDER
-from bot.imports.job import import_folder_due, run_import_folder
 from bot.job_runs import JobReport
 from bot.propensity.job import DAY_SCORES, run_learned_scores, run_train_score
 from bot.propensity.job import JOB as TRAIN_SCORE
@@ -51,6 +49,23 @@ def _daily_assignments_due(runtime: Runtime, at: datetime) -> bool:
     return calendar.is_working_day(local.date()) and local.time() >= runtime.settings.digest_time
 
 
+IMPORT_FOLDER = "import-folder"
+"""bot.imports.job.JOB: named here, so that the job's module loads only where a folder is watched."""
+
+
+def _import_folder_due(runtime: Runtime, _at: datetime) -> bool:
+    return bool(runtime.settings.import_dir)
+
+
+def _run_import_folder(runtime: Runtime, at: datetime, by: str) -> JobReport:
+    # The folder's job and the CSV import's checks and writes load with its first run: a bot
+    # watching no folder (most) never holds them in memory.
+    from bot.imports.job import run_import_folder
+
+    # A payment the folder brings tells the agent whose list has the account, as the API's does.
+    return run_import_folder(runtime, at, by, after_payments=payments_arrived)
+
+
 def _digest(kind: PeriodKind) -> ScheduledJob:
     return ScheduledJob(
         job_name(kind),
@@ -70,12 +85,7 @@ JOBS: dict[str, ScheduledJob] = {
     # Due all day: the claim makes it once per team day, at the first tick of the day.
     HOUSEKEEPING: ScheduledJob(HOUSEKEEPING, lambda _runtime, _at: True, run_housekeeping),
     # Every tick while COLLECT_IMPORT_DIR is set; claimed file by file, not per period (bot.imports.job).
-    # A payment the folder brings tells the agent whose list has the account, as the API's does.
-    IMPORT_FOLDER: ScheduledJob(
-        IMPORT_FOLDER,
-        import_folder_due,
-        lambda runtime, at, by: run_import_folder(runtime, at, by, after_payments=payments_arrived),
-    ),
+    IMPORT_FOLDER: ScheduledJob(IMPORT_FOLDER, _import_folder_due, _run_import_folder),
     # Due all week: claimed per ISO week of the team's calendar, so it trains at the week's first
     # tick (Monday just after midnight), before that morning's worklists are planned.
     TRAIN_SCORE: ScheduledJob(TRAIN_SCORE, lambda _runtime, _at: True, run_train_score),

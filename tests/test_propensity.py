@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +17,7 @@ from sqlalchemy import func, select, text
 
 from bot.assignments.records.worklists import worklist_for
 from bot.assignments.rules.scoring import ScoreWeights
+from bot.calendar import local_day
 from bot.language.render import speaking
 from bot.propensity.model import (
     FEATURES,
@@ -26,7 +28,7 @@ from bot.propensity.model import (
     PromiseEvent,
     ThinHistory,
 )
-from bot.propensity.records import day_rows, histories, learned_rows, learned_scores, rows_of
+from bot.propensity.records import _LocalDays, day_rows, histories, learned_rows, learned_scores, rows_of
 from bot.propensity.rules import (
     HistoryIndex,
     backtest,
@@ -285,6 +287,28 @@ def test_the_backtests_rule_score_weighs_the_promises_open_at_each_snapshot() ->
     # and the keepers' promise not yet due comes last: in this history the first never pay and the
     # others pay within the week, so the AUC falls back, as the rule score would have ranked them.
     assert every_part < due_today - 0.1
+
+
+def test_the_events_instants_fall_on_the_teams_days_whether_few_or_many_are_placed_at_once() -> None:
+    """The history's read places a few instants by bisect and many by numpy: both give local_day's
+    day, at the team's midnights (either side of a second) and across its clock changes."""
+    zone = ZoneInfo("America/New_York")
+    midnights = [
+        int(datetime.combine(date(2026, 1, 1) + timedelta(days=n), time(0), zone).timestamp())
+        for n in range(0, 400, 3)
+    ]
+    changes = [
+        int(datetime(2026, 3, 8, 7, tzinfo=UTC).timestamp()),
+        int(datetime(2026, 11, 1, 6, tzinfo=UTC).timestamp()),
+    ]
+    stamps = [
+        moment + step for moment in [*midnights, *changes] for step in (-3601, -1, 0, 1, 3599, 3600, 43_200)
+    ]
+    expected = [local_day(datetime.fromtimestamp(stamp, UTC), zone).toordinal() for stamp in stamps]
+    many = stamps * (_LocalDays.FEW // len(stamps) + 1)
+    assert len(many) > _LocalDays.FEW >= len(stamps)
+    assert _LocalDays(zone).ordinals(stamps) == expected
+    assert _LocalDays(zone).ordinals(many) == expected * (len(many) // len(stamps))
 
 
 def test_a_thin_history_falls_back_with_a_reason() -> None:

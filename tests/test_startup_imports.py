@@ -13,10 +13,15 @@ import socket
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
 
+from sqlalchemy import delete, select
+
 from storage.database import Database
+from storage.models import JobRun
 from storage.schema import current_revision, head_revision, revisions
+from tests.propensity_portfolio import generated_histories, load_histories
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COLLECT_", "DATABASE_URL"))}
@@ -32,9 +37,11 @@ NOT_FOR_HELP = (
 NOT_FOR_SERVING = ("matplotlib", "openpyxl", "xlsxwriter", "fpdf", "sklearn", "numpy", "jinja2", "alembic")
 # Modules `serve` loads when first used: Babel's catalog tools with the first language other than
 # English, difflib with the first typo, smtplib with the first email; the billing API's with
-# COLLECT_API_SECRET set, the socket's client in Socket Mode only.
+# COLLECT_API_SECRET set, the socket's client in Socket Mode only; the CSV import's checks and
+# writes with COLLECT_IMPORT_DIR set (the folder's job) or the billing API.
 NOT_FOR_SERVING_MODULES = (
     "babel.messages", "difflib", "smtplib", "handlers.api", "wiring.socket_mode", "slack_sdk.socket_mode",
+    "bot.imports.job", "bot.imports.desk", "bot.imports.rules", "bot.imports.records",
 )  # fmt: skip
 
 
@@ -139,6 +146,38 @@ def test_serve_answers_healthz_before_its_app_is_built_and_serves_without_the_re
     other_dialect = "postgresql" if db.engine.dialect.name == "sqlite" else "sqlite"
     unused = (*NOT_FOR_SERVING_MODULES, f"sqlalchemy.dialects.{other_dialect}")
     assert sorted(name for name in loaded[1] if name.startswith(unused)) == []
+
+
+def test_a_new_teams_first_tick_decides_its_history_too_thin_without_the_models_libraries(
+    db: Database, database_url: str
+) -> None:
+    """A first `serve` runs every job at its start-up tick, the weekly training among them: on an
+    empty database, then on a new team's few accounts, the history is found too thin to learn from
+    without loading numpy or scikit-learn, which would stay in the idle bot's memory."""
+    tick = """
+        import json, sys
+        from bot.runtime import Runtime
+        from bot.settings import Settings
+        from schedules.runner import tick
+        from storage.database import open_database
+
+        settings = Settings(_env_file=None)
+        runtime = Runtime(settings=settings, db=open_database(settings.database_url.get_secret_value()))
+        tick(runtime, by="test")
+        print(json.dumps(sorted({name.partition(".")[0] for name in sys.modules})))
+        """
+    env = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-startup-test",
+           "SLACK_SIGNING_SECRET": "startup-test-secret", "SLACK_API_URL": "http://127.0.0.1:9/api/"}  # fmt: skip
+    trained = select(JobRun.summary).where(JobRun.job == "train-score")
+    for accounts in (0, 4):
+        load_histories(db, list(generated_histories(accounts, date.today())))
+        loaded = loaded_after(tick, env)
+        assert "schedules" in loaded  # the tick ran
+        assert sorted(loaded & {"numpy", "sklearn"}) == []
+        with db.transaction() as session:
+            (summary,) = session.scalars(trained).all()
+            assert summary == {"decision": "rule", "thin": "few-examples"}
+            session.execute(delete(JobRun))
 
 
 def test_the_schema_check_reads_the_head_alembic_would(db: Database) -> None:

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     settings = runtime.settings
     app = App(
+        # The name Bolt would take from its caller's file (its loggers' name), given: Bolt finds it by
+        # inspect.stack(), which reads the source of every calling module into memory for good.
+        name="app.py",
         client=runtime.slack,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         # Start-up must not depend on Slack being reachable; auth.test runs on the first request.

@@ -91,10 +91,6 @@ AfterPayments = Callable[[Session, Runtime, Sequence[ArrivedPayment], datetime],
 is to be refreshed once it commits."""
 
 
-def import_folder_due(runtime: Runtime, _at: datetime) -> bool:
-    return bool(runtime.settings.import_dir)
-
-
 def run_import_folder(
     runtime: Runtime,
     at: datetime,
