@@ -26,6 +26,7 @@ from bot.imports.rules import dropped_kind, free_name, is_dropped_csv, report_na
 from bot.job_runs import JobReport
 from bot.outbox.job import deliver_due
 from bot.runtime import Runtime
+from schedules.jobs import IMPORT_FOLDER
 from schedules.runner import run_job
 from storage.database import Database
 from storage.models import Account, AuditEntry, FolderImport, Payment, SkippedRow
@@ -92,6 +93,12 @@ def channel(standin: SlackStandIn) -> list[str]:
 
 def listing(place: Path) -> list[str]:
     return sorted(os.listdir(place)) if place.exists() else []
+
+
+def test_the_scheduler_names_the_job_as_the_job_claims_its_runs() -> None:
+    """schedules.jobs names the folder's job itself, so that its module loads only where a folder
+    is watched: the two names must stay one."""
+    assert IMPORT_FOLDER == JOB
 
 
 def test_a_payments_file_is_imported_moved_to_done_with_its_report_and_the_channel_told(
