@@ -41,6 +41,7 @@ def publish_home(runtime: Runtime, user: str) -> bool:
                     session, user, today, runtime.zone,
                     weights=settings.score_weights, grace_days=settings.promise_grace_days,
                     treatments=treatments_of_list(session, settings, today, user),
+                    agent_name=member.name if member is not None else None,
                 )
                 if on_the_team and has_worklists(session, today)
                 else None

@@ -68,8 +68,9 @@ def worklist_for(
     weights: ScoreWeights | None = None,
     grace_days: int = 1,
     treatments: DayTreatments | None = None,
+    agent_name: str | None = None,
 ) -> Worklist:
-    """The agent's lines for `day`. With `weights`, each line's reasons are worded again from the
+    """The agent's lines for `day` (`agent_name`: their roster name, when the caller has read it). With `weights`, each line's reasons are worded again from the
     account as it stands now (bot.assignments.rules.scoring.reasons_now), not as the morning
     found it: a payment since then changes them as it changes the balance. With `treatments`
     (bot/strategy), each account's own treatment's weights, as the morning scored it."""
@@ -124,7 +125,7 @@ def worklist_for(
                 paid_today=_paid_today(row),
             )
         )
-    name = roster_name(session, agent_id)
+    name = agent_name if agent_name is not None else roster_name(session, agent_id)
     return Worklist(agent_id=agent_id, agent_name=name, work_date=day, lines=tuple(lines), zone=zone)
 
 
