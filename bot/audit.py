@@ -13,6 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from storage.models import Account, AuditEntry, table_of
+from storage.prepared import PreparedStatement
 
 
 def json_value(value: object) -> Any:
@@ -98,7 +99,10 @@ def account_state(account: Account) -> dict[str, Any]:
 
 # Built once: every change writes an audit row, and building the statement costs more than
 # running it. A plain insert, not an ORM object: it is never read back in the transaction.
-_INSERT = insert(table_of(AuditEntry))
+_INSERT = PreparedStatement(
+    insert(table_of(AuditEntry)),
+    column_keys=("at", "actor", "action", "entity", "entity_key", "before", "after"),
+)
 
 
 def record(
@@ -115,8 +119,8 @@ def record(
     # On the session's connection, past the ORM's execute (its autoflush and compile-state steps
     # cost more than the insert, and the row depends on nothing pending: what is pending is
     # flushed at commit, in the same transaction).
-    session.connection().execute(
-        _INSERT,
+    _INSERT.run(
+        session.connection(),
         {
             "at": at,
             "actor": actor,

@@ -12,9 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     CTE,
     ColumnElement,
-    Insert,
     Select,
-    Update,
     bindparam,
     exists,
     func,
@@ -61,6 +59,7 @@ from storage.models import (
     ReceivedRequest,
     table_of,
 )
+from storage.prepared import PreparedStatement
 
 
 @overload
@@ -158,18 +157,16 @@ def lock_for_change(
     params: dict[str, object] = {"key": account_key(account_id), "actor": actor, "today": today}
     connection = session.connection()
     if claim is None:
-        found = connection.execute(_LOCK_FOR_CHANGE, params).one_or_none()
+        found = _LOCK_FOR_CHANGE.first(connection, params)
     elif connection.dialect.name == "postgresql":
         try:
-            found = connection.execute(
-                _CLAIM_AND_LOCK, {**params, "claim_key": claim, "claim_at": now}
-            ).one_or_none()
+            found = _CLAIM_AND_LOCK.first(connection, {**params, "claim_key": claim, "claim_at": now})
         except IntegrityError:
             raise replayed() from None
     else:
         assert now is not None, "a claim is made at a time"
         claim_command(session, claim, now=now)
-        found = connection.execute(_LOCK_FOR_CHANGE, params).one_or_none()
+        found = _LOCK_FOR_CHANGE.first(connection, params)
     role: str | None = found[_ROLE] if found is not None else _active_role(session, actor)
     if role is None:
         raise not_on_roster()
@@ -211,9 +208,9 @@ def write_back(
     if connection.dialect.name == "postgresql":
         audit_row = {"at": at, "actor": actor, "action": action, "entity": "account",
                      "entity_key": account.account_id, "before": before, "after": after}  # fmt: skip
-        connection.execute(audited, {"account_pk": account.id, **changed, **audit_row})
+        audited.run(connection, {"account_pk": account.id, **changed, **audit_row})
         return
-    connection.execute(written, {"account_pk": account.id, **changed})
+    written.run(connection, {"account_pk": account.id, **changed})
     audit.record(
         session, at=at, actor=actor, action=action, entity="account", entity_key=account.account_id,
         before=before, after=after,
@@ -221,8 +218,9 @@ def write_back(
 
 
 @cache
-def _write_back_statements(fields: tuple[str, ...]) -> tuple[Update, Insert]:
-    """The UPDATE of these fields, and (PostgreSQL) the same feeding its audit row: built once."""
+def _write_back_statements(fields: tuple[str, ...]) -> tuple[PreparedStatement, PreparedStatement]:
+    """The UPDATE of these fields, and (PostgreSQL) the same feeding its audit row: built once,
+    run on the driver's cursor (storage.prepared)."""
     written = (
         update(_ACCOUNTS)
         .where(_ACCOUNTS.c.id == bindparam("account_pk"))
@@ -239,7 +237,7 @@ def _write_back_statements(fields: tuple[str, ...]) -> tuple[Update, Insert]:
         )
         .add_cte(changed)
     )
-    return written, audited
+    return PreparedStatement(written), PreparedStatement(audited)
 
 
 _AUDIT_LOG = table_of(AuditEntry)
@@ -298,7 +296,7 @@ _ASSIGNED_TO = _ACCOUNT_ATTRIBUTES.index("assigned_to")
 # the ORM's compiling and loading, which cost more than the query.
 _ACCOUNTS, _PROMISES, _ALERTS, _DOCUMENTS = (table_of(m) for m in (Account, Promise, Alert, Document))
 _ASSIGNMENTS, _AGENTS = table_of(Assignment), table_of(Agent)
-_LOCK_FOR_CHANGE = (
+_LOCK_FOR_CHANGE_STATEMENT = (
     select(
         *(_ACCOUNTS.c[prop.columns[0].key] for prop in class_mapper(Account).column_attrs),
         select(_AGENTS.c.role)
@@ -336,7 +334,9 @@ def _claimed() -> CTE:
     )
 
 
-_CLAIM_AND_LOCK = _LOCK_FOR_CHANGE.add_cte(_claimed())
+# Run on the driver's cursor (storage.prepared): every change on a busy morning starts here.
+_LOCK_FOR_CHANGE = PreparedStatement(_LOCK_FOR_CHANGE_STATEMENT)
+_CLAIM_AND_LOCK = PreparedStatement(_LOCK_FOR_CHANGE_STATEMENT.add_cte(_claimed()))
 
 
 def unknown_account(

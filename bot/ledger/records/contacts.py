@@ -15,6 +15,7 @@ from bot.ledger.records.accounts import lock_for_change, write_back
 from bot.ledger.rules.contacts import callback_date
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus, Channel, Outcome
 from storage.models import Account, Contact, table_of
+from storage.prepared import PreparedStatement
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,20 @@ def note_contact_on_account(account: Account, at: datetime, outcome: str, callba
 
 
 # Built once: logging contacts is most of a busy morning's traffic.
-_INSERT_CONTACT = insert(table_of(Contact)).returning(table_of(Contact).c.id)
+_INSERT_CONTACT = PreparedStatement(
+    insert(table_of(Contact)).returning(table_of(Contact).c.id),
+    column_keys=(
+        "account_pk",
+        "at",
+        "channel",
+        "outcome",
+        "agent",
+        "notes",
+        "callback_on",
+        "source",
+        "created_at",
+    ),
+)
 # What a contact changes on its account (note_contact_on_account, and a dispute's hold).
 _CONTACTED_FIELDS = ("last_contact_at", "callback_on", "last_conversation_at", "status", "hold_reason")
 
@@ -65,24 +79,22 @@ def log_contact(
     account = lock_for_change(session, account_id, actor=actor, today=today, claim=claim, now=now).account
     guard_contact(session, account, channel, outcome, notes, now=now, zone=zone, profile=profile)
     callback_on = callback_date(outcome, notes, today)
-    contact_id = (
-        session.connection()
-        .execute(
-            _INSERT_CONTACT,
-            {
-                "account_pk": account.id,
-                "at": now,
-                "channel": channel,
-                "outcome": outcome,
-                "agent": actor,
-                "notes": notes,
-                "callback_on": callback_on,
-                "source": "slack",
-                "created_at": now,
-            },
-        )
-        .scalar_one()
+    inserted = _INSERT_CONTACT.first(
+        session.connection(),
+        {
+            "account_pk": account.id,
+            "at": now,
+            "channel": channel,
+            "outcome": outcome,
+            "agent": actor,
+            "notes": notes,
+            "callback_on": callback_on,
+            "source": "slack",
+            "created_at": now,
+        },
     )
+    assert inserted is not None, "an INSERT ... RETURNING returns its row"
+    contact_id = inserted[0]
     note_contact_on_account(account, now, outcome, callback_on)
     if outcome == Outcome.DISPUTE and account.status != AccountStatus.ON_HOLD:
         # A dispute stops collection at once (1006.38) until a supervisor releases the hold.

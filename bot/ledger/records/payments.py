@@ -25,6 +25,7 @@ from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster.records import roster_name
 from bot.vocabulary import AccountStatus, EscalationKind, EscalationStatus, PromiseStatus
 from storage.models import Account, Escalation, Payment, Promise, table_of
+from storage.prepared import PreparedStatement
 from storage.types import money_sum
 
 
@@ -319,29 +320,39 @@ def _check_amount(account: Account, amount: Decimal) -> None:
 # What a payment changes on its account (balance and status by _settle_if_reached too).
 _PAID_FIELDS = ("balance", "status", "last_payment_date", "last_payment_amount", "updated_at")
 
-_INSERT_PAYMENT = insert(table_of(Payment)).returning(table_of(Payment).c.id)
+# What a payment's INSERT gives (_insert_payment's values), in the order of the statement's columns.
+_PAYMENT_COLUMNS = (
+    "account_pk", "amount", "currency", "method", "reference", "reference_key", "payer", "received_at",
+    "recorded_by", "source", "dedupe_key", "created_at",
+)  # fmt: skip
+_INSERT_PAYMENT = PreparedStatement(
+    insert(table_of(Payment)).returning(table_of(Payment).c.id), column_keys=_PAYMENT_COLUMNS
+)
 
 
 @functools.cache
-def _insert_payment_unless_recorded(dialect: str) -> Insert:
+def _insert_payment_unless_recorded(dialect: str) -> PreparedStatement:
     """_INSERT_PAYMENT writing nothing (and returning no id) when the payment's reference or click
     key is taken on the account: the unique constraint answers instead of a query before the insert.
     Built for the database in use only: importing a dialect's package loads every driver it ships
     for (a megabyte of the idle bot's memory for the database it does not use)."""
+    statement: Insert
     if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 
-        return postgresql.insert(table_of(Payment)).on_conflict_do_nothing().returning(table_of(Payment).c.id)
-    if dialect == "sqlite":
+        statement = postgresql.insert(table_of(Payment)).on_conflict_do_nothing()
+    elif dialect == "sqlite":
         from sqlalchemy.dialects import sqlite
 
-        return sqlite.insert(table_of(Payment)).on_conflict_do_nothing().returning(table_of(Payment).c.id)
-    raise ValueError(f"no insert-unless-recorded for {dialect}")
+        statement = sqlite.insert(table_of(Payment)).on_conflict_do_nothing()
+    else:
+        raise ValueError(f"no insert-unless-recorded for {dialect}")
+    return PreparedStatement(statement.returning(table_of(Payment).c.id), column_keys=_PAYMENT_COLUMNS)
 
 
-# The busiest writes go on the session's connection (session.connection().execute): plain Core
-# statements need none of the ORM's execute steps (autoflush, compile state), which cost more
-# than the statements; nothing they depend on is pending in the session.
+# The busiest writes go on the driver's cursor of the session's connection (storage.prepared):
+# plain statements need none of the ORM's execute steps (autoflush, compile state) nor Core's,
+# which cost more than the statements; nothing they depend on is pending in the session.
 
 
 def _insert_payment(
@@ -370,18 +381,15 @@ def _insert_payment(
         "dedupe_key": details.dedupe_key,
         "created_at": now,
     }
+    connection = session.connection()
     if unless_recorded:
-        dialect = session.get_bind().dialect.name
-        found = (
-            session.connection()
-            .execute(_insert_payment_unless_recorded(dialect), values)
-            .scalar_one_or_none()
-        )
+        found = _insert_payment_unless_recorded(connection.dialect.name).first(connection, values)
         if found is None:
             return None
-        payment_id = found
     else:
-        payment_id = session.connection().execute(_INSERT_PAYMENT, values).scalar_one()
+        found = _INSERT_PAYMENT.first(connection, values)
+        assert found is not None, "an INSERT ... RETURNING returns its row"
+    payment_id = found[0]
     return audit.snapshot({"id": payment_id, **{key: values[key] for key in _AUDITED_PAYMENT_FIELDS}})
 
 
