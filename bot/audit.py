@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from storage.models import Account, AuditEntry, table_of
-from storage.prepared import PreparedStatement
+from storage.prepared import PreparedStatement, connection_of
 
 
 def json_value(value: object) -> Any:
@@ -120,7 +120,7 @@ def record(
     # cost more than the insert, and the row depends on nothing pending: what is pending is
     # flushed at commit, in the same transaction).
     _INSERT.run(
-        session.connection(),
+        connection_of(session),
         {
             "at": at,
             "actor": actor,

@@ -18,6 +18,7 @@ clicked, through the request's own response_url or their DM.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 from typing import Any, ClassVar, Literal, Self
@@ -54,6 +55,12 @@ def clicked_record_id(action: dict[str, Any], block_prefix: str, *, button: str,
     return record_id(str(action.get("value") or from_block), button=button, hint=hint)
 
 
+@functools.lru_cache(maxsize=4)
+def _derived_key(secret: str) -> bytes:
+    """Derived once per secret: a pay's answer makes a CarriedKey for the question it may ask."""
+    return hmac.new(secret.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
+
+
 class CarriedKey:
     """The key that signs carried context: derived from the signing secret, so it needs no setting
     of its own, and used for nothing else (a MAC of ours is never a valid Slack signature)."""
@@ -62,7 +69,7 @@ class CarriedKey:
         secret = (
             signing_secret.get_secret_value() if isinstance(signing_secret, SecretStr) else signing_secret
         )
-        self._key = hmac.new(secret.encode(), _KEY_PURPOSE, hashlib.sha256).digest()
+        self._key = _derived_key(secret)
 
     def mac(self, kind: str, body: str) -> str:
         digest = hmac.new(self._key, kind.encode() + b"\n" + body.encode(), hashlib.sha256).digest()

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Connection, Dialect
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -52,6 +53,8 @@ class _Binding:
 @dataclass(slots=True)
 class _Compiled:
     sql: str
+    driver_sql: str | bytes
+    """The text handed to the driver: psycopg takes it as bytes, which it would encode at each run."""
     positional: bool
     bindings: tuple[_Binding, ...]
     result_types: tuple[Any, ...]
@@ -90,14 +93,18 @@ class PreparedStatement:
             compiled = self._by_dialect[dialect.name] = self._compile(dialect)
         values = _driver_values(compiled, params)
         sql = compiled.sql
-        dispatch = connection.dispatch
+        # As Core checks for listeners (on the connection, or its engine's joined to it); an engine
+        # with listeners of other kinds (connect, checkout) has none of these.
+        dispatch = connection.dispatch if connection._has_events or connection.engine._has_events else None
+        before = dispatch.before_cursor_execute if dispatch is not None else None
+        after = dispatch.after_cursor_execute if dispatch is not None else None
         cursor = connection.connection.cursor()
         try:
-            if dispatch.before_cursor_execute:
-                dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
-            cursor.execute(sql, values)
-            if dispatch.after_cursor_execute:
-                dispatch.after_cursor_execute(connection, cursor, sql, values, None, False)
+            if before:
+                before(connection, cursor, sql, values, None, False)
+            cursor.execute(compiled.driver_sql, values)
+            if after:
+                after(connection, cursor, sql, values, None, False)
             found = cast(list[Row], cursor.fetchall()) if fetch else []
             if found:
                 results = compiled.results
@@ -140,10 +147,21 @@ class PreparedStatement:
             )
         return _Compiled(
             sql=compiled.string,
+            driver_sql=compiled.string.encode() if dialect.driver == "psycopg" else compiled.string,
             positional=compiled.positional,
             bindings=tuple(bindings),
             result_types=tuple(column.type for column in compiled._result_columns),
         )
+
+
+def connection_of(session: Session) -> Connection:
+    """The connection of the session's transaction. A session of Database.transaction is bound to
+    its connection already: taken from there, the ORM's own transaction is never begun for a pay
+    or a log, whose statements need none of it (session.connection() would begin it)."""
+    bind = session.bind
+    if isinstance(bind, Connection):
+        return bind
+    return session.connection()
 
 
 def _driver_values(compiled: _Compiled, params: Mapping[str, Any]) -> Any:

@@ -59,7 +59,7 @@ from storage.models import (
     ReceivedRequest,
     table_of,
 )
-from storage.prepared import PreparedStatement
+from storage.prepared import PreparedStatement, connection_of
 
 
 @overload
@@ -146,6 +146,7 @@ def lock_for_change(
     today: date,
     claim: str | None = None,
     now: datetime | None = None,
+    neighbours: bool = True,
 ) -> LockedAccount:
     """find_account(for_update=True, actor=…) and the account's neighbours, in one round trip: a
     payment typed in Slack is most of a busy morning's writes. The account is read as plain
@@ -153,20 +154,24 @@ def lock_for_change(
     work cost more than the payment's own SQL, so its caller writes the change back itself
     (apply_payment(detached=True)) with a single UPDATE. `claim`: the slash command's key, claimed
     (claim_command, at `now`) first in the transaction: on PostgreSQL in the same statement, a
-    data-modifying WITH whose unique key refuses a replay as claim_command does."""
+    data-modifying WITH whose unique key refuses a replay as claim_command does. `neighbours`:
+    False for a change that needs none of them (a contact): they are then not read, and said to
+    be there (True: not known)."""
     params: dict[str, object] = {"key": account_key(account_id), "actor": actor, "today": today}
-    connection = session.connection()
+    connection = connection_of(session)
     if claim is None:
-        found = _LOCK_FOR_CHANGE.first(connection, params)
+        found = _LOCK_FOR_CHANGE[neighbours].first(connection, params)
     elif connection.dialect.name == "postgresql":
         try:
-            found = _CLAIM_AND_LOCK.first(connection, {**params, "claim_key": claim, "claim_at": now})
+            found = _CLAIM_AND_LOCK[neighbours].first(
+                connection, {**params, "claim_key": claim, "claim_at": now}
+            )
         except IntegrityError:
             raise replayed() from None
     else:
         assert now is not None, "a claim is made at a time"
         claim_command(session, claim, now=now)
-        found = _LOCK_FOR_CHANGE.first(connection, params)
+        found = _LOCK_FOR_CHANGE[neighbours].first(connection, params)
     role: str | None = found[_ROLE] if found is not None else _active_role(session, actor)
     if role is None:
         raise not_on_roster()
@@ -174,7 +179,7 @@ def lock_for_change(
     if found is None or not may_work(role, actor, assigned_to=found[_ASSIGNED_TO], listed_for=listed_for):
         raise unknown_account(session, account_id, actor=actor, today=today, role=role)
     account = _transient_account(found[:_ROLE])
-    promise, alert, letter = found[_ROLE + 2 :]
+    promise, alert, letter = found[_ROLE + 2 :] if neighbours else (True, True, True)
     return LockedAccount(account, listed_for, bool(promise), bool(alert), bool(letter))
 
 
@@ -203,7 +208,7 @@ def write_back(
     WITH whose UPDATE ... RETURNING feeds the audit row's INSERT ... SELECT, so the row is written
     only with the account's change."""
     changed = {f"new_{field}": getattr(account, field) for field in fields}
-    connection = session.connection()
+    connection = connection_of(session)
     written, audited = _write_back_statements(fields)
     if connection.dialect.name == "postgresql":
         audit_row = {"at": at, "actor": actor, "action": action, "entity": "account",
@@ -287,7 +292,7 @@ def _account_lookup(
     return query.with_for_update(of=Account) if for_update else query
 
 
-# The account's mapped attributes, in the order of their columns in _LOCK_FOR_CHANGE.
+# The account's mapped attributes, in the order of their columns in _LOCKED_ACCOUNT.
 _ACCOUNT_ATTRIBUTES = tuple(prop.key for prop in class_mapper(Account).column_attrs)
 _ACCOUNT_MANAGER = class_mapper(Account).class_manager
 _ROLE = len(_ACCOUNT_ATTRIBUTES)
@@ -296,7 +301,7 @@ _ASSIGNED_TO = _ACCOUNT_ATTRIBUTES.index("assigned_to")
 # the ORM's compiling and loading, which cost more than the query.
 _ACCOUNTS, _PROMISES, _ALERTS, _DOCUMENTS = (table_of(m) for m in (Account, Promise, Alert, Document))
 _ASSIGNMENTS, _AGENTS = table_of(Assignment), table_of(Agent)
-_LOCK_FOR_CHANGE_STATEMENT = (
+_LOCKED_ACCOUNT = (
     select(
         *(_ACCOUNTS.c[prop.columns[0].key] for prop in class_mapper(Account).column_attrs),
         select(_AGENTS.c.role)
@@ -307,16 +312,19 @@ _LOCK_FOR_CHANGE_STATEMENT = (
         .where(_ASSIGNMENTS.c.account_pk == _ACCOUNTS.c.id, _ASSIGNMENTS.c.work_date == bindparam("today"))
         .limit(1)
         .scalar_subquery(),
-        exists().where(_PROMISES.c.account_pk == _ACCOUNTS.c.id, _PROMISES.c.status == PromiseStatus.OPEN),
-        exists().where(_ALERTS.c.account_pk == _ACCOUNTS.c.id, _ALERTS.c.cleared_at.is_(None)),
-        exists().where(
-            _DOCUMENTS.c.account_pk == _ACCOUNTS.c.id,
-            _DOCUMENTS.c.source == DUNNING,
-            _DOCUMENTS.c.status == DocumentStatus.QUEUED,
-        ),
     )
     .where(_ACCOUNTS.c.account_key == bindparam("key"))
     .with_for_update(of=_ACCOUNTS)
+)
+# What a payment may keep, clear or cancel: an open promise, an open alert, a letter waiting.
+_WITH_NEIGHBOURS = _LOCKED_ACCOUNT.add_columns(
+    exists().where(_PROMISES.c.account_pk == _ACCOUNTS.c.id, _PROMISES.c.status == PromiseStatus.OPEN),
+    exists().where(_ALERTS.c.account_pk == _ACCOUNTS.c.id, _ALERTS.c.cleared_at.is_(None)),
+    exists().where(
+        _DOCUMENTS.c.account_pk == _ACCOUNTS.c.id,
+        _DOCUMENTS.c.source == DUNNING,
+        _DOCUMENTS.c.status == DocumentStatus.QUEUED,
+    ),
 )
 
 
@@ -334,9 +342,16 @@ def _claimed() -> CTE:
     )
 
 
-# Run on the driver's cursor (storage.prepared): every change on a busy morning starts here.
-_LOCK_FOR_CHANGE = PreparedStatement(_LOCK_FOR_CHANGE_STATEMENT)
-_CLAIM_AND_LOCK = PreparedStatement(_LOCK_FOR_CHANGE_STATEMENT.add_cte(_claimed()))
+# Run on the driver's cursor (storage.prepared): every change on a busy morning starts here. By
+# whether the neighbours are read, then whether the claim is made in the same statement.
+_LOCK_FOR_CHANGE = {
+    neighbours: PreparedStatement(statement)
+    for neighbours, statement in ((True, _WITH_NEIGHBOURS), (False, _LOCKED_ACCOUNT))
+}
+_CLAIM_AND_LOCK = {
+    neighbours: PreparedStatement(statement.add_cte(_claimed()))
+    for neighbours, statement in ((True, _WITH_NEIGHBOURS), (False, _LOCKED_ACCOUNT))
+}
 
 
 def unknown_account(

@@ -15,7 +15,7 @@ from bot.ledger.records.accounts import lock_for_change, write_back
 from bot.ledger.rules.contacts import callback_date
 from bot.vocabulary import RIGHT_PARTY_OUTCOMES, AccountStatus, Channel, Outcome
 from storage.models import Account, Contact, table_of
-from storage.prepared import PreparedStatement
+from storage.prepared import PreparedStatement, connection_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +76,13 @@ def log_contact(
     """`claim`: the slash command's key, claimed with the account's lock (lock_for_change). The
     account is read as plain columns, outside the session, and its change written back with the
     audit row (write_back): the ORM's loading and its flush cost more than the contact's own SQL."""
-    account = lock_for_change(session, account_id, actor=actor, today=today, claim=claim, now=now).account
+    account = lock_for_change(
+        session, account_id, actor=actor, today=today, claim=claim, now=now, neighbours=False
+    ).account
     guard_contact(session, account, channel, outcome, notes, now=now, zone=zone, profile=profile)
     callback_on = callback_date(outcome, notes, today)
     inserted = _INSERT_CONTACT.first(
-        session.connection(),
+        connection_of(session),
         {
             "account_pk": account.id,
             "at": now,

@@ -25,7 +25,7 @@ from bot.parsing.amounts import AmountTooLargeError, parse_amount
 from bot.roster.records import roster_name
 from bot.vocabulary import AccountStatus, EscalationKind, EscalationStatus, PromiseStatus
 from storage.models import Account, Escalation, Payment, Promise, table_of
-from storage.prepared import PreparedStatement
+from storage.prepared import PreparedStatement, connection_of
 from storage.types import money_sum
 
 
@@ -381,7 +381,7 @@ def _insert_payment(
         "dedupe_key": details.dedupe_key,
         "created_at": now,
     }
-    connection = session.connection()
+    connection = connection_of(session)
     if unless_recorded:
         found = _insert_payment_unless_recorded(connection.dialect.name).first(connection, values)
         if found is None:

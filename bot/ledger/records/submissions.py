@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.errors import ConflictError, UserError
 from bot.language.model import N_, _
 from storage.models import ReceivedRequest, table_of
-from storage.prepared import PreparedStatement
+from storage.prepared import PreparedStatement, connection_of
 
 # Whole sentences, not a word put into one: a contact and a promise take different articles elsewhere.
 _RECORDED = {
@@ -51,7 +51,7 @@ def claim_command(session: Session, key: str, *, now: datetime) -> None:
     One that was refused wrote nothing, its claim included, and is refused the same way again."""
     try:
         # The session's connection: a plain insert needs none of the ORM's execute steps.
-        _CLAIM_REQUEST.run(session.connection(), {"request_key": key, "received_at": now})
+        _CLAIM_REQUEST.run(connection_of(session), {"request_key": key, "received_at": now})
     except IntegrityError:
         raise replayed() from None
 
