@@ -94,7 +94,13 @@ AUDITED_ACCOUNT_FIELDS = (
 
 
 def account_state(account: Account) -> dict[str, Any]:
-    return snapshot({field: getattr(account, field) for field in AUDITED_ACCOUNT_FIELDS})
+    # The values the instance holds are read from its dict (each through the ORM's attribute
+    # descriptor cost a payment as much as its audit row's JSON); one not loaded, through it.
+    loaded = account.__dict__
+    return {
+        field: json_value(loaded[field] if field in loaded else getattr(account, field))
+        for field in AUDITED_ACCOUNT_FIELDS
+    }
 
 
 # Built once: every change writes an audit row, and building the statement costs more than
