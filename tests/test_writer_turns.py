@@ -46,3 +46,28 @@ def test_a_failed_change_gives_up_its_turn(db: Database) -> None:
         account.balance -= Decimal("1.00")
     with db.reading() as session:
         assert session.scalar(select(Account.balance)) == Decimal("999.00")
+
+
+def test_the_writers_connection_left_unusable_is_replaced_and_nothing_of_the_failure_is_kept(
+    db: Database,
+) -> None:
+    """On SQLite the writers take turns on one kept connection (Database._writer_connection): one a
+    failure invalidated, or left in a transaction, is not handed to the next writer."""
+    add_account(db, "ACC-1042", "1000.00")
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        account = session.scalars(select(Account)).one()
+        account.balance -= Decimal("500.00")
+        session.flush()
+        session.connection().invalidate()  # as a broken connection is, after a disk or driver error
+        raise RuntimeError("the connection broke half-way")
+    with db.transaction() as session:
+        account = session.scalars(select(Account)).one()
+        assert account.balance == Decimal("1000.00")  # the half-done change was not kept
+        account.balance -= Decimal("1.00")
+    with db.reading() as session:
+        assert session.scalar(select(Account.balance)) == Decimal("999.00")
+    db.dispose()  # the kept connection is closed with the engines, and opened again when needed
+    with db.transaction() as session:
+        session.scalars(select(Account)).one().balance -= Decimal("1.00")
+    with db.reading() as session:
+        assert session.scalar(select(Account.balance)) == Decimal("998.00")
