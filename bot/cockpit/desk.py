@@ -12,7 +12,7 @@ from bot.blocks.cockpit import team_home
 from bot.blocks.worklist import home_view
 from bot.cockpit.records import team_day
 from bot.language.render import speaking
-from bot.roster.records import find_member
+from bot.roster.records import home_owner
 from bot.runtime import Runtime
 from bot.strategy.records import treatments_of_list
 
@@ -26,22 +26,22 @@ def publish_home(runtime: Runtime, user: str) -> bool:
     settings, today = runtime.settings, runtime.today()
     # In the Home's owner's language, whoever's change asked for the refresh.
     with speaking(runtime.locale_of(user)), runtime.db.reading() as session:
-        member = find_member(session, user)
-        team = member is not None and sees_the_team(member.role, member.active)
-        if member is not None and team:
+        owner = home_owner(session, user)
+        team = owner is not None and sees_the_team(owner[0], owner[1])
+        if owner is not None and team:
             day = team_day(
                 session, settings, today=today, now=runtime.now(), viewer=user,
-                manager=may_decide_above_limit(member.role), closed_weeks=runtime.closed_weeks,
+                manager=may_decide_above_limit(owner[0]), closed_weeks=runtime.closed_weeks,
             )  # fmt: skip
             view = team_home(day)
         else:
-            on_the_team = member is not None and member.active
+            on_the_team = owner is not None and owner[1]
             worklist = (
                 worklist_for(
                     session, user, today, runtime.zone,
                     weights=settings.score_weights, grace_days=settings.promise_grace_days,
                     treatments=treatments_of_list(session, settings, today, user),
-                    agent_name=member.name if member is not None else None,
+                    agent_name=owner[2] if owner is not None else None,
                 )
                 if on_the_team and has_worklists(session, today)
                 else None

@@ -17,7 +17,7 @@ from bot.language.model import _
 from bot.roster.model import Member
 from bot.vocabulary import Role
 from storage.database import Database
-from storage.models import Agent
+from storage.models import Agent, table_of
 
 
 def find_member(session: Session, slack_user_id: str) -> Agent | None:
@@ -26,6 +26,19 @@ def find_member(session: Session, slack_user_id: str) -> Agent | None:
 
 # Built once: every App Home rebuild looks its owner up (twice).
 _MEMBER_BY_ID = select(Agent).where(Agent.slack_user_id == bindparam("user"))
+
+
+def home_owner(session: Session, slack_user_id: str) -> tuple[str, bool, str] | None:
+    """A person's role, whether active and name, as plain columns (None off the roster): an App
+    Home rebuild needs no more, and loading the member through the ORM cost it a tenth of its CPU."""
+    found = session.connection().execute(_OWNER_BY_ID, {"user": slack_user_id}).first()
+    return (found[0], found[1], found[2]) if found is not None else None
+
+
+_AGENTS = table_of(Agent)
+_OWNER_BY_ID = select(_AGENTS.c.role, _AGENTS.c.active, _AGENTS.c.name).where(
+    _AGENTS.c.slack_user_id == bindparam("user")
+)
 
 
 def roster_name(session: Session, slack_user_id: str) -> str:
