@@ -83,7 +83,7 @@ class Answerer:
         `answer` does it, with what is left of the budget: the answer then follows through
         response_url if it still cannot be given in time. This spares the hand-off to the pool
         and back (bench_load on PostgreSQL: 2.35 against 2.57 ms of the server's CPU a pay). Where
-        the database sets up no bounded transactions (SQLite) it is `answer`."""
+        the database sets up no bounded transactions it is `answer`."""
         started = time.monotonic()
         with self._bounded() as bounded:
             if not bounded or self.wait_seconds < SHORTEST_WAIT_SECONDS:

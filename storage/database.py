@@ -100,9 +100,18 @@ def _configure_sqlite(engine: Engine) -> None:
         # On the driver's cursor: Core's execution of one word cost a twentieth of a pay's CPU.
         # A failure (a busy database past its timeout) is raised as Core would raise it.
         sql = _BEGIN_STATEMENTS[connection.get_execution_options().get(_BEGIN_MODE, "DEFERRED")]
+        bounded = _BOUNDED.get()
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(sql)
+            if bounded is not None:
+                # Another process holding the database's write lock (a CLI import) is waited for
+                # only as long as the bound; the connection's own timeout is put back after.
+                cursor.execute(f"PRAGMA busy_timeout={_milliseconds(bounded.wait_seconds)}")
+            try:
+                cursor.execute(sql)
+            finally:
+                if bounded is not None:
+                    cursor.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_SECONDS * 1000}")
         except Exception as error:
             connection._handle_dbapi_exception(error, sql, (), cursor, None)
         finally:
@@ -121,12 +130,19 @@ class WriterTurns:
         self._timeout = timeout
 
     def __enter__(self) -> None:
-        if not self._lock.acquire(timeout=self._timeout):
-            raise TimeoutError(f"no turn to write to the database within {self._timeout} s")
+        self.take(self._timeout)
+
+    def take(self, timeout: float) -> None:
+        """Waits at most `timeout` for the turn (TimeoutError after): a bounded transaction's wait."""
+        if not self._lock.acquire(timeout=timeout):
+            raise TimeoutError(f"no turn to write to the database within {timeout} s")
 
     def __exit__(
         self, _type: type[BaseException] | None, _error: BaseException | None, _tb: TracebackType | None
     ) -> None:
+        self.give_back()
+
+    def give_back(self) -> None:
         self._lock.release()
 
 
@@ -146,7 +162,9 @@ class _Bounded:
     a bounded transaction costs no statement more than another."""
 
     wait_seconds: float
-    engine: Engine
+    engine: Engine | None
+    """PostgreSQL's engine of bounded connections; None on SQLite, whose waits are the writers'
+    turn and the busy timeout at BEGIN, both bounded per transaction."""
 
 
 # The waits of a bounded transaction, when the request's context asked for one (Database.bounded).
@@ -154,11 +172,17 @@ _BOUNDED: ContextVar[_Bounded | None] = ContextVar("collect_bounded_transaction"
 
 
 def _out_of_time(error: BaseException) -> bool:
-    if isinstance(error, exc.TimeoutError):  # no pooled connection free in time
+    # No pooled connection free in time (PostgreSQL), no writers' turn in time (SQLite).
+    if isinstance(error, exc.TimeoutError | TimeoutError):
         return True
+    if not isinstance(error, exc.OperationalError):
+        return False
+    # A lock or a statement past its bound (PostgreSQL), another process's write lock past the
+    # busy timeout (SQLite: "database is locked").
+    orig = error.orig
     return (
-        isinstance(error, exc.OperationalError)
-        and getattr(error.orig, "sqlstate", None) in _OUT_OF_TIME_STATES
+        getattr(orig, "sqlstate", None) in _OUT_OF_TIME_STATES
+        or getattr(orig, "sqlite_errorname", None) == "SQLITE_BUSY"
     )
 
 
@@ -182,26 +206,28 @@ class Database:
     @property
     def engines(self) -> tuple[Engine, ...]:
         """Every engine of this database: the main one, and the bounded transactions' when set up."""
-        if self._bounded is None:
+        if self._bounded is None or self._bounded.engine is None:
             return (self.engine,)
         return (self.engine, self._bounded.engine)
 
     def allow_bounded(self, wait_seconds: float) -> bool:
-        """Sets up bounded transactions (Database.bounded), each wait at most `wait_seconds`;
-        False where they are not used (SQLite)."""
+        """Sets up bounded transactions (Database.bounded), each wait at most `wait_seconds`."""
         if self._bounded is not None:
             if self._bounded.wait_seconds == wait_seconds:
                 return True
-            self._bounded.engine.dispose()  # another budget: connections that wait as long
+            if self._bounded.engine is not None:
+                self._bounded.engine.dispose()  # another budget: connections that wait as long
             self._bounded = None
         if self.is_sqlite:
-            # SQLite's writers take turns in this process: answering on the request threads made
-            # them contend for the turn, and a pay cost more CPU than through the pool (bench_load,
-            # 2026-12-07: 2.8 to 3.4 ms a pay against 2.4 to 3.0), so pay and log keep the pool there.
-            return False
+            # The writers' turn and the busy timeout at BEGIN, bounded per transaction: answered on
+            # the request's thread, a pay spares the hand-off to the pool and back (bench_load,
+            # 2026-12-07, closed loop: 578 and 595 pays a second against 547 and 560 through the
+            # pool, the same CPU a pay).
+            self._bounded = _Bounded(wait_seconds, None)
+            return True
         # PostgreSQL: a small pool of its own, whose connections are opened with their waits bounded.
-        waits = f"-c lock_timeout={max(1, round(wait_seconds * 1000))}"
-        waits += f" -c statement_timeout={max(1, round(wait_seconds * 1000))}"
+        waits = f"-c lock_timeout={_milliseconds(wait_seconds)}"
+        waits += f" -c statement_timeout={_milliseconds(wait_seconds)}"
         # Enough connections for the request threads; a request that finds none free in time is
         # out of time like one that waited for a lock.
         engine = create_engine(
@@ -255,8 +281,17 @@ class Database:
                 yield from _session_on(connection)
             return
         try:
-            with bounded.engine.begin() as connection:
-                yield from _session_on(connection)
+            if bounded.engine is None:  # SQLite: the writers' turn waited for as long as the bound
+                assert isinstance(self._writers, WriterTurns)
+                self._writers.take(bounded.wait_seconds)
+                try:
+                    with self._writer_connection() as connection, connection.begin():
+                        yield from _session_on(connection)
+                finally:
+                    self._writers.give_back()
+            else:
+                with bounded.engine.begin() as connection:
+                    yield from _session_on(connection)
         except Exception as error:
             if _out_of_time(error):
                 raise OutOfTimeError(
@@ -315,6 +350,10 @@ def _session_on(connection: Connection) -> Iterator[Session]:
         session.flush()
     finally:
         session.close()
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 class DatabaseSetupError(Exception):

@@ -314,9 +314,9 @@ def test_a_slow_database_moves_the_answer_to_response_url(
 def test_a_pay_answered_on_the_request_thread_that_waits_past_its_bound_is_done_again_in_the_pool(
     db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock
 ) -> None:
-    # A budget long enough for pay to be answered on the request's thread (on PostgreSQL; SQLite
-    # answers through the pool), each wait bounded by its share of it; the account's lock (the
-    # whole database on SQLite) outlasts that bound.
+    # A budget long enough for pay to be answered on the request's thread, each wait bounded by its
+    # share of it; the account's lock (on SQLite the writers' turn, the whole database) outlasts
+    # that bound.
     budget = 0.8
     with serving(db, database_url, standin, clock, COLLECT_REPLY_BUDGET=str(budget)) as bounded:
         standard_team(db)

@@ -3,35 +3,46 @@ once all land is tested by test_ledger's twenty simultaneous payments, on SQLite
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
-from storage.database import Database, WriterTurns
+from storage.database import SQLITE_WAIT_SECONDS, Database, OutOfTimeError, WriterTurns
 from storage.models import Account
 from tests.portfolio import add_account
 
 
-def test_a_writer_that_waits_past_the_timeout_fails_instead_of_hanging() -> None:
-    turns = WriterTurns(timeout=0.05)
+@contextmanager
+def held_by_another_thread(hold: Callable[[], AbstractContextManager[object]]) -> Iterator[None]:
+    """Another thread inside `hold()` for as long as the block runs."""
     holding, done = threading.Event(), threading.Event()
 
-    def hold() -> None:
-        with turns:
+    def run() -> None:
+        with hold():
             holding.set()
             done.wait(timeout=10)
 
-    holder = threading.Thread(target=hold)
+    holder = threading.Thread(target=run)
     holder.start()
     try:
         assert holding.wait(timeout=10)
-        with pytest.raises(TimeoutError, match="no turn to write"), turns:
-            pass
+        yield
     finally:
         done.set()
         holder.join(timeout=10)
+
+
+def test_a_writer_that_waits_past_the_timeout_fails_instead_of_hanging() -> None:
+    turns = WriterTurns(timeout=0.05)
+    with held_by_another_thread(lambda: turns), pytest.raises(TimeoutError, match="no turn to write"), turns:
+        pass
     with turns:  # free again once the holder is done
         pass
 
@@ -71,3 +82,49 @@ def test_the_writers_connection_left_unusable_is_replaced_and_nothing_of_the_fai
         session.scalars(select(Account)).one().balance -= Decimal("1.00")
     with db.reading() as session:
         assert session.scalar(select(Account.balance)) == Decimal("998.00")
+
+
+def test_a_bounded_change_waits_for_another_process_s_write_lock_only_as_long_as_its_bound(
+    db: Database,
+) -> None:
+    """Pay and log answer on the request's thread with their waits bounded (Database.bounded): on
+    SQLite the writers' turn and, at BEGIN, the busy timeout for another process's write lock (a
+    CLI import). Past the bound: OutOfTimeError, nothing written, and the connection's own busy
+    timeout is back for everyone else."""
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL's bounded waits are its lock and statement timeouts")
+    add_account(db, "ACC-1042", "1000.00")
+    assert db.allow_bounded(0.1)
+    other = sqlite3.connect(str(make_url(db.url).database), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(OutOfTimeError), db.bounded(), db.transaction() as session:
+            session.scalars(select(Account)).one().balance -= Decimal("1.00")
+        assert time.monotonic() - started < SQLITE_WAIT_SECONDS / 10
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    with db.transaction() as session:
+        busy = session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
+    assert busy == SQLITE_WAIT_SECONDS * 1000
+    with db.reading() as session:
+        assert session.scalar(select(Account.balance)) == Decimal("1000.00")
+
+
+def test_a_bounded_change_waits_for_the_writers_turn_only_as_long_as_its_bound(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL's writers take no turns")
+    add_account(db, "ACC-1042", "1000.00")
+    assert db.allow_bounded(0.05)
+    with (
+        held_by_another_thread(db.transaction),
+        pytest.raises(OutOfTimeError),
+        db.bounded(),
+        db.transaction() as session,
+    ):
+        session.scalars(select(Account)).one().balance -= Decimal("1.00")
+    with db.bounded(), db.transaction() as session:  # the turn is free again: within the bound
+        session.scalars(select(Account)).one().balance -= Decimal("1.00")
+    with db.reading() as session:
+        assert session.scalar(select(Account.balance)) == Decimal("999.00")
