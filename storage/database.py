@@ -8,6 +8,7 @@ on PostgreSQL rows that are read-then-written are locked with SELECT ... FOR UPD
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -333,8 +334,18 @@ class Database:
 
     def dispose(self) -> None:
         if self._kept_writer is not None:
-            self._kept_writer.close()
-            self._kept_writer = None
+            # Closed in the writers' turn: a writer still at work on it (a job when `serve` stops)
+            # finishes first; closed under it, its commit failed or SQLite crashed the process. One
+            # that does not finish in time keeps it, and the process's exit closes it.
+            assert isinstance(self._writers, WriterTurns)
+            with contextlib.suppress(TimeoutError):
+                self._writers.take(SQLITE_WAIT_SECONDS)
+                try:
+                    if self._kept_writer is not None:
+                        self._kept_writer.close()
+                        self._kept_writer = None
+                finally:
+                    self._writers.give_back()
         for engine in self.engines:
             engine.dispose()
 

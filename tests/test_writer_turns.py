@@ -128,3 +128,35 @@ def test_a_bounded_change_waits_for_the_writers_turn_only_as_long_as_its_bound(d
         session.scalars(select(Account)).one().balance -= Decimal("1.00")
     with db.reading() as session:
         assert session.scalar(select(Account.balance)) == Decimal("999.00")
+
+
+def test_closing_the_database_waits_for_the_writer_at_work_on_the_kept_connection(db: Database) -> None:
+    """`serve` closes the database when it stops, maybe while a start-up job is still writing: the
+    writers' kept SQLite connection is closed only once that writer is done (closed under it, the
+    writer's commit failed, or the process crashed in SQLite)."""
+    add_account(db, "ACC-1042", "1000.00")
+    writing, finish = threading.Event(), threading.Event()
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with db.transaction() as session:
+                session.scalars(select(Account)).one().balance -= Decimal("1.00")
+                session.flush()
+                writing.set()
+                finish.wait(timeout=10)
+        except BaseException as error:
+            failures.append(error)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert writing.wait(timeout=10)
+    closing = threading.Thread(target=db.dispose)
+    closing.start()
+    closing.join(timeout=0.2)
+    finish.set()
+    writer.join(timeout=10)
+    closing.join(timeout=10)
+    assert failures == []
+    with db.reading() as session:
+        assert session.scalar(select(Account.balance)) == Decimal("999.00")
