@@ -131,20 +131,25 @@ class WriterTurns:
         self._timeout = timeout
 
     def __enter__(self) -> None:
-        self.take(self._timeout)
-
-    def take(self, timeout: float) -> None:
-        """Waits at most `timeout` for the turn (TimeoutError after): a bounded transaction's wait."""
-        if not self._lock.acquire(timeout=timeout):
-            raise TimeoutError(f"no turn to write to the database within {timeout} s")
+        self._take(self._timeout)
 
     def __exit__(
         self, _type: type[BaseException] | None, _error: BaseException | None, _tb: TracebackType | None
     ) -> None:
-        self.give_back()
-
-    def give_back(self) -> None:
         self._lock.release()
+
+    @contextmanager
+    def within(self, timeout: float) -> Iterator[None]:
+        """The turn, waited for at most `timeout` (TimeoutError after): a bounded transaction's wait."""
+        self._take(timeout)
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _take(self, timeout: float) -> None:
+        if not self._lock.acquire(timeout=timeout):
+            raise TimeoutError(f"no turn to write to the database within {timeout} s")
 
 
 class OutOfTimeError(Exception):
@@ -284,12 +289,12 @@ class Database:
         try:
             if bounded.engine is None:  # SQLite: the writers' turn waited for as long as the bound
                 assert isinstance(self._writers, WriterTurns)
-                self._writers.take(bounded.wait_seconds)
-                try:
-                    with self._writer_connection() as connection, connection.begin():
-                        yield from _session_on(connection)
-                finally:
-                    self._writers.give_back()
+                with (
+                    self._writers.within(bounded.wait_seconds),
+                    self._writer_connection() as connection,
+                    connection.begin(),
+                ):
+                    yield from _session_on(connection)
             else:
                 with bounded.engine.begin() as connection:
                     yield from _session_on(connection)
@@ -338,14 +343,10 @@ class Database:
             # finishes first; closed under it, its commit failed or SQLite crashed the process. One
             # that does not finish in time keeps it, and the process's exit closes it.
             assert isinstance(self._writers, WriterTurns)
-            with contextlib.suppress(TimeoutError):
-                self._writers.take(SQLITE_WAIT_SECONDS)
-                try:
-                    if self._kept_writer is not None:
-                        self._kept_writer.close()
-                        self._kept_writer = None
-                finally:
-                    self._writers.give_back()
+            with contextlib.suppress(TimeoutError), self._writers.within(SQLITE_WAIT_SECONDS):
+                if self._kept_writer is not None:
+                    self._kept_writer.close()
+                    self._kept_writer = None
         for engine in self.engines:
             engine.dispose()
 

@@ -37,10 +37,10 @@ class CannotListenError(Exception):
     """The address can't be listened on (most often another process has the port)."""
 
 
-# waitress's type stubs stop short of its server objects, hence Any.
 SWITCH_INTERVAL_SECONDS = 0.0005
 
 
+# waitress's type stubs stop short of its server objects, hence Any.
 def create_server(
     app: Any, host: str, port: int, threads: int = REQUEST_THREADS, *, reuse_port: bool = False
 ) -> Any:

@@ -27,21 +27,21 @@ def publish_home(runtime: Runtime, user: str) -> bool:
     # In the Home's owner's language, whoever's change asked for the refresh.
     with speaking(runtime.locale_of(user)), runtime.db.reading() as session:
         owner = home_owner(session, user)
-        team = owner is not None and sees_the_team(owner[0], owner[1])
+        team = owner is not None and sees_the_team(owner.role, owner.active)
         if owner is not None and team:
             day = team_day(
                 session, settings, today=today, now=runtime.now(), viewer=user,
-                manager=may_decide_above_limit(owner[0]), closed_weeks=runtime.closed_weeks,
+                manager=may_decide_above_limit(owner.role), closed_weeks=runtime.closed_weeks,
             )  # fmt: skip
             view = team_home(day)
         else:
-            on_the_team = owner is not None and owner[1]
+            on_the_team = owner is not None and owner.active
             worklist = (
                 worklist_for(
                     session, user, today, runtime.zone,
                     weights=settings.score_weights, grace_days=settings.promise_grace_days,
                     treatments=treatments_of_list(session, settings, today, user),
-                    agent_name=owner[2] if owner is not None else None,
+                    agent_name=owner.name if owner is not None else None,
                 )
                 if on_the_team and has_worklists(session, today)
                 else None

@@ -344,13 +344,10 @@ def _claimed() -> CTE:
 
 # Run on the driver's cursor (storage.prepared): every change on a busy morning starts here. By
 # whether the neighbours are read, then whether the claim is made in the same statement.
-_LOCK_FOR_CHANGE = {
-    neighbours: PreparedStatement(statement)
-    for neighbours, statement in ((True, _WITH_NEIGHBOURS), (False, _LOCKED_ACCOUNT))
-}
+_LOCKS = {True: _WITH_NEIGHBOURS, False: _LOCKED_ACCOUNT}
+_LOCK_FOR_CHANGE = {neighbours: PreparedStatement(lock) for neighbours, lock in _LOCKS.items()}
 _CLAIM_AND_LOCK = {
-    neighbours: PreparedStatement(statement.add_cte(_claimed()))
-    for neighbours, statement in ((True, _WITH_NEIGHBOURS), (False, _LOCKED_ACCOUNT))
+    neighbours: PreparedStatement(lock.add_cte(_claimed())) for neighbours, lock in _LOCKS.items()
 }
 
 
