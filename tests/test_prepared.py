@@ -5,13 +5,14 @@ statement listeners (tests/test_statement_counts.py counts with them), on SQLite
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, event, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from storage.database import Database
 from storage.models import Account, AuditEntry, Payment, ReceivedRequest, table_of
@@ -143,3 +144,48 @@ def test_a_statement_needing_a_value_per_run_from_python_is_refused_when_built()
     statement = PreparedStatement(insert(table), column_keys=("id",))
     with pytest.raises(AssertionError, match="Python-side default"):
         statement._compile(sqlite.dialect())
+
+
+def test_a_statement_run_again_and_again_on_one_connection_gives_each_runs_own_rows(db: Database) -> None:
+    """On PostgreSQL each statement keeps a cursor of its own on the connection (psycopg keeps the
+    adapters it found there): a value that is None on one run and text on the next, or a row
+    and then none, is each run's own."""
+    pk = _an_account(db)
+    with db.transaction() as session:
+        session.connection().execute(_PAYMENT, _payment(pk, "5", "R-1"))
+    by_reference = PreparedStatement(
+        select(PAYMENTS.c.amount).where(
+            PAYMENTS.c.account_pk == bindparam("pk"), PAYMENTS.c.reference == bindparam("reference")
+        )
+    )
+    with db.transaction() as session:
+        connection = session.connection()
+        runs = [by_reference.rows(connection, {"pk": pk, "reference": reference})
+                for reference in ("R-1", None, "R-2", "R-1", None, "R-1")]  # fmt: skip
+    assert runs == [[(Decimal("5.0000"),)], [], [], [(Decimal("5.0000"),)], [], [(Decimal("5.0000"),)]]
+
+
+def test_a_statement_that_failed_runs_again_on_the_same_connection(db: Database) -> None:
+    claim = PreparedStatement(insert(table_of(ReceivedRequest)), column_keys=("request_key", "received_at"))
+    for key in ("slash:1", "slash:1", "slash:2"):
+        with suppress(IntegrityError), db.transaction() as session:
+            claim.run(session.connection(), {"request_key": key, "received_at": AT})
+    with db.reading() as session:
+        keys = session.scalars(select(table_of(ReceivedRequest).c.request_key).order_by("request_key"))
+        assert list(keys) == ["slash:1", "slash:2"]
+
+
+def test_a_statement_runs_on_the_new_connection_when_the_old_one_was_replaced(db: Database) -> None:
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("a database file has no server to restart under its connections")
+    pk = _an_account(db)
+    statement = PreparedStatement(_ACCOUNT_ROW)
+    with db.transaction() as session:
+        assert statement.first(session.connection(), {"pk": pk}) is not None
+        dead = session.connection().connection.dbapi_connection
+    assert dead is not None
+    dead.close()  # as a database restart leaves it: the pool finds it dead and replaces it
+    for _attempt in range(2):
+        with suppress(DBAPIError), db.transaction() as session:
+            found = statement.first(session.connection(), {"pk": pk})
+    assert found is not None and found[ACCOUNTS.c.keys().index("customer_name")] == "Ana O'Brien"
