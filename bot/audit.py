@@ -18,11 +18,12 @@ from storage.prepared import PreparedStatement, connection_of
 
 def json_value(value: object) -> Any:
     """Audit rows are JSON: money as exact strings, dates as ISO."""
-    if value is None or type(value) is str:  # most values, answered before the isinstance tests
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:  # most values, answered first
         return value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, datetime | date):
+    if isinstance(value, date):  # a datetime is a date too
         return value.isoformat()
     return value
 
