@@ -8,7 +8,6 @@ import gc
 import logging
 import os
 import socket
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -37,9 +36,6 @@ class CannotListenError(Exception):
     """The address can't be listened on (most often another process has the port)."""
 
 
-SWITCH_INTERVAL_SECONDS = 0.0005
-
-
 # waitress's type stubs stop short of its server objects, hence Any.
 def create_server(
     app: Any, host: str, port: int, threads: int = REQUEST_THREADS, *, reuse_port: bool = False
@@ -51,12 +47,6 @@ def create_server(
     # that is a log line a request (3,400 in a 13 s bench_load run), written when the process is
     # busiest. A queue that stays deep shows in the answers' latency and the connection-limit warning.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    # A request thread whose database answered waits for the interpreter until the thread holding
-    # it lets go, by default up to 5 ms. The App Home refresher holds it for a millisecond or two at
-    # a stretch while it builds a Home, and those waits were the slowest 1% of pays at 200 a second
-    # (bench_load --rate 200 on PostgreSQL: p99 8.9 ms with the refreshes, 5.3 ms without them,
-    # 7.5 ms with this bound): the serving process's threads take turns every 0.5 ms at most.
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     try:
         where: dict[str, Any] = {"host": host, "port": port}
         if reuse_port:
