@@ -73,16 +73,33 @@ class PublishBudget:
         self._at = max(self._at, now)
 
 
-@contextmanager
-def _short_turns() -> Iterator[None]:
-    """The process's threads take turns every REBUILD_SWITCH_INTERVAL at most while this thread
-    rebuilds a Home (there is one refresher thread, so nothing else sets it meanwhile)."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(REBUILD_SWITCH_INTERVAL)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
+class ShortTurns:
+    """While any Home is being rebuilt in this process, its threads take turns every
+    REBUILD_SWITCH_INTERVAL at most; the interval it had is put back when the last rebuild ends
+    (one refresher a serving process, but tests and the sandbox run several)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rebuilding = 0
+        self._outside = sys.getswitchinterval()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            if self._rebuilding == 0:
+                self._outside = sys.getswitchinterval()
+                sys.setswitchinterval(REBUILD_SWITCH_INTERVAL)
+            self._rebuilding += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._rebuilding -= 1
+                if self._rebuilding == 0:
+                    sys.setswitchinterval(self._outside)
+
+
+_SHORT_TURNS = ShortTurns()
 
 
 class HomeRefresher:
@@ -203,7 +220,7 @@ class HomeRefresher:
     def _run(self) -> None:
         while (user := self._next()) is not None:
             try:
-                with _short_turns():
+                with _SHORT_TURNS.held():
                     team = self._publish(user)
             except Exception:
                 log.exception("could not refresh the App Home of %s", user)

@@ -36,8 +36,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 Processor = Callable[[Any], Any]
-_KEPT_CURSORS = "collect_bot.prepared_cursors"
 Row = tuple[Any, ...]
+
+# Where a pooled connection's info keeps its statements' cursors (_kept_cursor).
+_KEPT_CURSORS = "collect_bot.prepared_cursors"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ class _Compiled:
     driver_sql: str | bytes
     """The text handed to the driver: psycopg takes it as bytes, which it would encode at each run."""
     keep_cursor: bool
-    """psycopg: run on a cursor of the statement's own, kept (PreparedStatement._cursor_on). SQLite's
+    """psycopg: run on a cursor of the statement's own, kept on the connection (_kept_cursor). SQLite's
     cursors learn nothing worth keeping, and one closed after each run leaves no statement open."""
     positional: bool
     bindings: tuple[_Binding, ...]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from handlers.home_refresh import REBUILD_SWITCH_INTERVAL, HomeRefresher
+from handlers.home_refresh import REBUILD_SWITCH_INTERVAL, HomeRefresher, ShortTurns
 
 
 class Clock:
@@ -99,3 +99,16 @@ def test_while_a_home_is_rebuilt_the_request_threads_get_the_interpreter_back_so
         refresher.stop()
     assert sys.getswitchinterval() == outside
     assert outside > REBUILD_SWITCH_INTERVAL
+
+
+def test_rebuilds_that_end_out_of_order_leave_the_interval_as_it_was() -> None:
+    """Two refreshers' rebuilds overlapping, the first ending while the second still runs: the
+    turns stay short until the last one ends, then the process's own interval is back."""
+    outside, turns = sys.getswitchinterval(), ShortTurns()
+    first, second = turns.held(), turns.held()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert sys.getswitchinterval() == pytest.approx(REBUILD_SWITCH_INTERVAL)
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == outside
