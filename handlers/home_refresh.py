@@ -18,27 +18,18 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 
 from bot.job_runs import JobReport
+from handlers.interpreter_turns import SHORT_TURNS
 
 log = logging.getLogger(__name__)
 
 # Somebody working through their list changes it every minute or so; a Home rebuilt more often
 # than this for one person is work nobody sees.
 REFRESH_INTERVAL = 5.0
-
-# A request thread whose database answered waits for the interpreter until the thread holding it
-# lets go, by default up to 5 ms. A Home rebuild holds it for a millisecond or two at a stretch,
-# and those waits were the slowest 1% of pays at 200 a second (bench_load --rate 200 on PostgreSQL:
-# p99 8.9 ms with the refreshes, 5.3 ms without them, 7.5 ms with this bound). Only while a Home is
-# rebuilt: the whole serving process taking turns this often cost its request threads about a
-# tenth of their CPU under load (in process, 8 threads: 1.39 against 1.23 ms a pay).
-REBUILD_SWITCH_INTERVAL = 0.0005
 
 # Slack's tier 4 is "100+ a minute" with bursts; the budget is per process (several `serve`
 # processes each have one, and the Web API client waits out a 429 if Slack still says no).
@@ -71,35 +62,6 @@ class PublishBudget:
     def _refill(self, now: float) -> None:
         self._tokens = min(self._burst, self._tokens + max(0.0, now - self._at) * self._per_second)
         self._at = max(self._at, now)
-
-
-class ShortTurns:
-    """While any Home is being rebuilt in this process, its threads take turns every
-    REBUILD_SWITCH_INTERVAL at most; the interval it had is put back when the last rebuild ends
-    (one refresher a serving process, but tests and the sandbox run several)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._rebuilding = 0
-        self._outside = sys.getswitchinterval()
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self._lock:
-            if self._rebuilding == 0:
-                self._outside = sys.getswitchinterval()
-                sys.setswitchinterval(REBUILD_SWITCH_INTERVAL)
-            self._rebuilding += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._rebuilding -= 1
-                if self._rebuilding == 0:
-                    sys.setswitchinterval(self._outside)
-
-
-_SHORT_TURNS = ShortTurns()
 
 
 class HomeRefresher:
@@ -220,7 +182,7 @@ class HomeRefresher:
     def _run(self) -> None:
         while (user := self._next()) is not None:
             try:
-                with _SHORT_TURNS.held():
+                with SHORT_TURNS.held():  # a rebuild holds the interpreter for a millisecond or two
                     team = self._publish(user)
             except Exception:
                 log.exception("could not refresh the App Home of %s", user)

@@ -4,11 +4,8 @@ more rebuild when the interval is over, and people do not wait for each other.""
 from __future__ import annotations
 
 import queue
-import sys
 
-import pytest
-
-from handlers.home_refresh import REBUILD_SWITCH_INTERVAL, HomeRefresher, ShortTurns
+from handlers.home_refresh import HomeRefresher
 
 
 class Clock:
@@ -83,32 +80,3 @@ def test_opening_the_home_spends_from_the_budget_and_counts_as_the_refresh() -> 
         assert published.get(timeout=5) == "U0ANA"
     finally:
         refresher.stop()
-
-
-def test_while_a_home_is_rebuilt_the_request_threads_get_the_interpreter_back_soon() -> None:
-    """A rebuild holds the interpreter for a millisecond or two at a stretch: while it runs the
-    process's threads take turns every REBUILD_SWITCH_INTERVAL at most, and otherwise at Python's
-    own interval (shorter turns cost the request threads about a tenth of their CPU under load)."""
-    seen: queue.Queue[float] = queue.Queue()
-    outside = sys.getswitchinterval()
-    refresher = HomeRefresher(lambda _user: seen.put(sys.getswitchinterval()), clock=Clock())
-    try:
-        refresher.request("U0ANA")
-        assert seen.get(timeout=5) == pytest.approx(REBUILD_SWITCH_INTERVAL)
-    finally:
-        refresher.stop()
-    assert sys.getswitchinterval() == outside
-    assert outside > REBUILD_SWITCH_INTERVAL
-
-
-def test_rebuilds_that_end_out_of_order_leave_the_interval_as_it_was() -> None:
-    """Two refreshers' rebuilds overlapping, the first ending while the second still runs: the
-    turns stay short until the last one ends, then the process's own interval is back."""
-    outside, turns = sys.getswitchinterval(), ShortTurns()
-    first, second = turns.held(), turns.held()
-    first.__enter__()
-    second.__enter__()
-    first.__exit__(None, None, None)
-    assert sys.getswitchinterval() == pytest.approx(REBUILD_SWITCH_INTERVAL)
-    second.__exit__(None, None, None)
-    assert sys.getswitchinterval() == outside

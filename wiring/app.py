@@ -25,6 +25,7 @@ from handlers import (
 )
 from handlers.answering import WAIT_SHARE_OF_BUDGET, Answerer
 from handlers.failures import unexpected_in_listener
+from handlers.interpreter_turns import take_short_turns_throughout
 from wiring.web import CollectBotWsgi
 
 if TYPE_CHECKING:
@@ -73,6 +74,8 @@ def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
     settings = runtime.settings
     # Pay and log answer on the request's thread, each wait of theirs bounded by a share of the budget.
     runtime.db.allow_bounded(settings.reply_budget_seconds * WAIT_SHARE_OF_BUDGET)
+    if runtime.db.is_sqlite:  # its writers take turns on one connection (handlers.interpreter_turns)
+        take_short_turns_throughout()
     answerer = Answerer(
         settings.reply_budget_seconds,
         refresh_home=lambda user: publish_home(runtime, user),
