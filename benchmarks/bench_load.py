@@ -798,6 +798,10 @@ def floor_child(port: int, threads: int, reuse_port: bool) -> int:
         process_before_response=True,
     )
     ledger = FloorLedger(os.environ["DATABASE_URL"])
+    if ledger.sqlite:  # served as the bot is: its writers take turns too (handlers.interpreter_turns)
+        from handlers.interpreter_turns import take_short_turns_throughout
+
+        take_short_turns_throughout()
 
     @app.command("/collect")
     def collect(ack: Ack, command: dict[str, Any]) -> None:
