@@ -282,8 +282,9 @@ def test_an_event_whose_gate_fails_is_logged_with_an_id_and_acknowledged(
 
 # Shared by the handler modules: acknowledging within the budget and the error hook
 # (answering), reading a submitted form (forms), the request's own checks (gate: the replay claim
-# a command makes in its work). home_refresh belongs to the answerer, which owns the refresher.
-SHARED = {"answering", "forms", "gate", "home_refresh", "failures"}
+# a command makes in its work). home_refresh belongs to the answerer, which owns the refresher;
+# interpreter_turns is how often the serving process's threads take turns (the refresher, wiring).
+SHARED = {"answering", "forms", "gate", "home_refresh", "failures", "interpreter_turns"}
 MAY_IMPORT = {"answering", "forms", "gate"}
 HANDLER_MODULES = sorted(p for p in HANDLERS.glob("*.py") if p.stem not in SHARED | {"__init__"})
 
