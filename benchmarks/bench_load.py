@@ -1483,25 +1483,11 @@ def measure_pair(
     measured: dict[str, Any] = {}
 
     def floor() -> None:
-        if target == "SQLite":
-            measured["floor"] = measure_floor(
-                run, floor_label, f"sqlite:///{run.work / f'bench_floor{round_}.db'}"
-            )
-            return
-        from benchmarks.scratch_postgres import throwaway_postgres
-
-        with throwaway_postgres(run.args.postgres, "bench_floor", migrate=False) as url:
+        with scratch_database(run, target, "bench_floor", round_) as url:
             measured["floor"] = measure_floor(run, floor_label, url)
 
     def bot() -> None:
-        if target == "SQLite":
-            measured["bot"] = measure_bot(
-                run, label, f"sqlite:///{run.work / f'bench_load{round_}.db'}", standin
-            )
-            return
-        from benchmarks.scratch_postgres import throwaway_postgres
-
-        with throwaway_postgres(run.args.postgres, "bench_load", migrate=False) as url:
+        with scratch_database(run, target, "bench_load", round_) as url:
             measured["bot"] = measure_bot(run, label, url, standin)
 
     for measure in (floor, bot) if round_ % 2 == 0 else (bot, floor):
@@ -1509,6 +1495,19 @@ def measure_pair(
     durable, floor_ok = measured["floor"]
     row, kinds, ok = measured["bot"]
     return durable, floor_ok, row, kinds, ok
+
+
+@contextmanager
+def scratch_database(run: Run, target: str, name: str, round_: int) -> Iterator[str]:
+    """A fresh database for one measurement: a file of its own on SQLite, a throwaway database on
+    the server of --postgres, dropped afterwards."""
+    if target == "SQLite":
+        yield f"sqlite:///{run.work / f'{name}{round_}.db'}"
+        return
+    from benchmarks.scratch_postgres import throwaway_postgres
+
+    with throwaway_postgres(run.args.postgres, name, migrate=False) as url:
+        yield url
 
 
 def rounds_verdict(pairs: Sequence[tuple[Figures, Figures]]) -> tuple[bool, str]:

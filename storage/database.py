@@ -90,7 +90,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={_milliseconds(SQLITE_WAIT_SECONDS)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -112,7 +112,7 @@ def _configure_sqlite(engine: Engine) -> None:
                 cursor.execute(sql)
             finally:
                 if bounded is not None:
-                    cursor.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_SECONDS * 1000}")
+                    cursor.execute(f"PRAGMA busy_timeout={_milliseconds(SQLITE_WAIT_SECONDS)}")
         except Exception as error:
             connection._handle_dbapi_exception(error, sql, (), cursor, None)
         finally:

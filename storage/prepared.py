@@ -129,8 +129,8 @@ class PreparedStatement:
             connection._handle_dbapi_exception(error, sql, values, cursor, None)
         finally:
             if kept is None or failed:  # a kept cursor that saw an error is not kept
-                if kept is not None and kept.get(self) is cursor:
-                    del kept[self]
+                if kept is not None:
+                    kept.pop(self, None)
                 with suppress(Exception):  # a dead connection's cursor may refuse even to close
                     cursor.close()
         return found
