@@ -9,9 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.clock import ManualClock
 from handlers.home_refresh import HomeRefresher
 from handlers.interpreter_turns import SHORT_SWITCH_INTERVAL, ShortTurns
-from tests.conftest import RunningBot
+from storage.database import Database
+from tests.conftest import RunningBot, make_runtime
+from wiring.socket_mode import SocketModeBot
+from wiring.standin.web_api import SlackStandIn
 
 PYTHONS_OWN = 0.005
 
@@ -68,3 +72,17 @@ def test_a_process_serving_sqlite_takes_short_turns_throughout_and_postgresql_it
     create_wsgi_app(bot.runtime)
     expected = SHORT_SWITCH_INTERVAL if bot.runtime.db.is_sqlite else PYTHONS_OWN
     assert sys.getswitchinterval() == pytest.approx(expected)
+
+
+@pytest.mark.usefixtures("pythons_own_turns")
+def test_a_process_serving_sqlite_over_socket_mode_takes_short_turns_throughout_too(
+    db: Database, database_url: str, standin: SlackStandIn, clock: ManualClock
+) -> None:
+    """The writers' turn is the same whichever way Slack's requests come in."""
+    runtime = make_runtime(db, database_url, standin, clock, SLACK_APP_TOKEN=standin.app_token)
+    socket = SocketModeBot(runtime)
+    try:
+        expected = SHORT_SWITCH_INTERVAL if db.is_sqlite else PYTHONS_OWN
+        assert sys.getswitchinterval() == pytest.approx(expected)
+    finally:
+        socket.answerer.shutdown()

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 def create_bolt_app(runtime: Runtime, answerer: Answerer) -> App:
     settings = runtime.settings
+    # Every serving process, over HTTP or Socket Mode: on SQLite its writers take turns on one
+    # connection (handlers.interpreter_turns).
+    if runtime.db.is_sqlite:
+        take_short_turns_throughout()
     app = App(
         # The name Bolt would take from its caller's file (its loggers' name), given: Bolt finds it by
         # inspect.stack(), which reads the source of every calling module into memory for good.
@@ -74,8 +78,6 @@ def create_wsgi_app(runtime: Runtime) -> CollectBotWsgi:
     settings = runtime.settings
     # Pay and log answer on the request's thread, each wait of theirs bounded by a share of the budget.
     runtime.db.allow_bounded(settings.reply_budget_seconds * WAIT_SHARE_OF_BUDGET)
-    if runtime.db.is_sqlite:  # its writers take turns on one connection (handlers.interpreter_turns)
-        take_short_turns_throughout()
     answerer = Answerer(
         settings.reply_budget_seconds,
         refresh_home=lambda user: publish_home(runtime, user),
