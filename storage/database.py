@@ -28,6 +28,8 @@ _BEGIN_STATEMENTS = {mode: f"BEGIN {mode}" for mode in ("DEFERRED", "IMMEDIATE")
 
 # How long a writer waits for SQLite's lock (its busy timeout) and for its turn in this process.
 SQLITE_WAIT_SECONDS = 30
+# Where a SQLite connection's info keeps the busy timeout it has now, in milliseconds (_on_begin).
+_BUSY_TIMEOUT = "collect_bot.busy_timeout"
 
 # A pooled connection back in use within this many seconds was working a moment ago: it is not
 # pinged. One that sat longer is, before it is handed out (below).
@@ -85,12 +87,13 @@ def _ping_after_idle(engine: Engine) -> None:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Hand BEGIN to SQLAlchemy (below) instead of pysqlite's implicit, deferred one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={_milliseconds(SQLITE_WAIT_SECONDS)}")
+        record.info[_BUSY_TIMEOUT] = _milliseconds(SQLITE_WAIT_SECONDS)
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -102,17 +105,21 @@ def _configure_sqlite(engine: Engine) -> None:
         # A failure (a busy database past its timeout) is raised as Core would raise it.
         sql = _BEGIN_STATEMENTS[connection.get_execution_options().get(_BEGIN_MODE, "DEFERRED")]
         bounded = _BOUNDED.get()
-        cursor = connection.connection.cursor()
+        # A bounded transaction waits for another process's write lock (a CLI import) only as long
+        # as its bound, any other for the connection's own timeout. Set only when it changes, and
+        # kept for the whole transaction (Database.bounded bounds each of its waits): every pay
+        # and log sent two PRAGMAs around its BEGIN, in the writers' turn, which each statement
+        # opens to the other request threads. bench_load showed no change in the SQLite log's
+        # throughput from it (1.21 ms of the server's CPU a log before and after, issue 23).
+        wanted = _milliseconds(bounded.wait_seconds if bounded is not None else SQLITE_WAIT_SECONDS)
+        pooled = connection.connection
+        cursor = pooled.cursor()
         try:
-            if bounded is not None:
-                # Another process holding the database's write lock (a CLI import) is waited for
-                # only as long as the bound; the connection's own timeout is put back after.
-                cursor.execute(f"PRAGMA busy_timeout={_milliseconds(bounded.wait_seconds)}")
-            try:
-                cursor.execute(sql)
-            finally:
-                if bounded is not None:
-                    cursor.execute(f"PRAGMA busy_timeout={_milliseconds(SQLITE_WAIT_SECONDS)}")
+            if pooled.info.get(_BUSY_TIMEOUT) != wanted:
+                pooled.info.pop(_BUSY_TIMEOUT, None)  # unknown until the PRAGMA is through
+                cursor.execute(f"PRAGMA busy_timeout={wanted}")
+                pooled.info[_BUSY_TIMEOUT] = wanted
+            cursor.execute(sql)
         except Exception as error:
             connection._handle_dbapi_exception(error, sql, (), cursor, None)
         finally:
@@ -170,7 +177,7 @@ class _Bounded:
     wait_seconds: float
     engine: Engine | None
     """PostgreSQL's engine of bounded connections; None on SQLite, whose waits are the writers'
-    turn and the busy timeout at BEGIN, both bounded per transaction."""
+    turn and the busy timeout, both bounded per transaction."""
 
 
 # The waits of a bounded transaction, when the request's context asked for one (Database.bounded).
@@ -225,7 +232,7 @@ class Database:
                 self._bounded.engine.dispose()  # another budget: connections that wait as long
             self._bounded = None
         if self.is_sqlite:
-            # The writers' turn and the busy timeout at BEGIN, bounded per transaction: answered on
+            # The writers' turn and the busy timeout, bounded per transaction: answered on
             # the request's thread, a pay spares the hand-off to the pool and back (bench_load,
             # 2026-12-07, closed loop: 578 and 595 pays a second against 547 and 560 through the
             # pool, the same CPU a pay).

@@ -88,8 +88,8 @@ def test_a_bounded_change_waits_for_another_process_s_write_lock_only_as_long_as
     db: Database,
 ) -> None:
     """Pay and log answer on the request's thread with their waits bounded (Database.bounded): on
-    SQLite the writers' turn and, at BEGIN, the busy timeout for another process's write lock (a
-    CLI import). Past the bound: OutOfTimeError, nothing written, and the connection's own busy
+    SQLite the writers' turn and the busy timeout for another process's write lock (a CLI
+    import). Past the bound: OutOfTimeError, nothing written, and the connection's own busy
     timeout is back for everyone else."""
     if not db.is_sqlite:
         pytest.skip("PostgreSQL's bounded waits are its lock and statement timeouts")
@@ -110,6 +110,38 @@ def test_a_bounded_change_waits_for_another_process_s_write_lock_only_as_long_as
     assert busy == SQLITE_WAIT_SECONDS * 1000
     with db.reading() as session:
         assert session.scalar(select(Account.balance)) == Decimal("1000.00")
+
+
+def test_the_busy_timeout_is_set_only_when_a_transaction_needs_another_one(db: Database) -> None:
+    """Every statement in the writers' turn lets the other request threads take the interpreter,
+    so a bounded transaction after a bounded one begins with BEGIN alone: the connection keeps the
+    bound until a transaction without one (a job's) puts the connection's own timeout back."""
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL's bounded waits are its lock and statement timeouts")
+    add_account(db, "ACC-1042", "1000.00")
+    assert db.allow_bounded(0.1)
+    sent: list[str] = []
+    with db.bounded(), db.transaction() as session:
+        driver = session.connection().connection.dbapi_connection
+        assert driver is not None
+        busy = session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
+    assert busy == 100
+    driver.set_trace_callback(sent.append)
+    try:
+        for _ in range(2):
+            with db.bounded(), db.transaction() as session:
+                session.scalars(select(Account)).one().balance -= Decimal("1.00")
+        bounded, sent[:] = list(sent), []
+        with db.transaction() as session:
+            busy = session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
+    finally:
+        driver.set_trace_callback(None)
+    assert not [sql for sql in bounded if "busy_timeout" in sql], bounded
+    assert [sql for sql in bounded if sql.startswith("BEGIN")] == ["BEGIN IMMEDIATE"] * 2
+    assert sent[0] == f"PRAGMA busy_timeout={SQLITE_WAIT_SECONDS * 1000}"
+    assert busy == SQLITE_WAIT_SECONDS * 1000
+    with db.reading() as session:
+        assert session.scalar(select(Account.balance)) == Decimal("998.00")
 
 
 def test_a_bounded_change_waits_for_the_writers_turn_only_as_long_as_its_bound(db: Database) -> None:
