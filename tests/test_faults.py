@@ -503,6 +503,46 @@ def test_a_connection_reused_at_once_is_not_pinged_and_its_death_costs_one_try_a
 
 
 @pytest.mark.postgres_only
+def test_the_pools_open_their_connections_before_the_first_request(database_url: str) -> None:
+    """Opened on demand, the connection a burst needed beyond those in use was opened in the middle
+    of it, with its authentication: the slowest answers at 200 pays a second (issue 23)."""
+    if not POSTGRES_URL:
+        pytest.skip("SQLite's connections are files, opened on demand")
+    db = Database(database_url)
+    try:
+        assert db.allow_bounded(0.25)
+        db.open_connections(3)
+        assert [engine.pool.checkedin() for engine in db.engines] == [3, 3]  # type: ignore[attr-defined]
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres_only
+def test_serve_opens_a_connection_for_each_request_thread_before_any_request(
+    database_url: str, standin: SlackStandIn, tmp_path: Path
+) -> None:
+    if not POSTGRES_URL:
+        pytest.skip("needs PostgreSQL (TEST_DATABASE_URL): the bot's connections are counted by name")
+    control = Database(with_application_name(database_url, TEST_APP))
+    standard_team(control)
+    port = free_port()
+    env = cli_env(with_application_name(database_url, BOT_APP), standin)
+    with (tmp_path / "serve.log").open("w") as log:
+        process = subprocess.Popen(
+            collect_bot("serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "3"),
+            env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    try:
+        # The request threads' pool (pay and log) and the one of reads and work: three each.
+        wait_until(lambda: bot_backends(control) >= 6, timeout=30, what="the bot's connections")
+        assert process.poll() is None, (tmp_path / "serve.log").read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        control.dispose()
+
+
+@pytest.mark.postgres_only
 def test_a_connection_killed_during_the_roster_check_also_answers_try_again(
     labelled_bot: LabelledBot,
 ) -> None:

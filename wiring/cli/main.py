@@ -549,8 +549,11 @@ def _build_serving(settings: Settings, db: Database, args: argparse.Namespace) -
 
         # Slack's requests come through the socket (`--threads` at once); the port serves /healthz.
         over_socket = SocketModeBot(runtime, concurrency=args.threads)
+        db.open_connections(args.threads)  # before the first requests (Database.open_connections)
         return _Serving(over_socket.health, over_socket.answerer, over_socket, runtime)
     wsgi = create_wsgi_app(runtime)
+    # After create_wsgi_app: its bounded transactions have a pool of their own (allow_bounded).
+    db.open_connections(args.threads)
     return _Serving(wsgi, wsgi.answerer, None, runtime)
 
 
