@@ -265,9 +265,9 @@ class Database:
         """PostgreSQL: opens up to `count` connections in each pool now, before the first requests.
         Opened on demand, the connection a burst needed beyond those in use was opened in the middle
         of it, with its authentication: the slowest answers at 200 pays a second were those
-        (bench_load, issue 23: p99 2.12x the minimal app's, 1.51x with them opened at start).
-        SQLite's are files opened in a moment, left to open on demand. A database that does not
-        answer now is left to the requests, which tell the person so."""
+        (bench_load --rate 200, issue 23: p99 2.12x the minimal app's, 1.62x with them opened at
+        start). SQLite's are files opened in a moment, left to open on demand. A database that does
+        not answer now is left to the requests, which tell the person so."""
         if self.is_sqlite:
             return
         for engine in self.engines:
