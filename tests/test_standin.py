@@ -441,6 +441,31 @@ def test_stop_releases_a_hung_call() -> None:
     assert answers.get(timeout=5)["permalink"].startswith(standin.base_url)
 
 
+def test_a_release_right_after_the_hold_is_seen_lets_the_call_go(standin: SlackStandIn) -> None:
+    """release() as soon as the hold is counted, before the held call's thread has taken the
+    event to wait on: the call is answered then, not after the whole hang. It took that event in a
+    second turn of the stand-in's lock, so a test quick enough to release in between left it
+    waiting on the next release's event, 30 s, past the client's timeout (a CI failure of
+    test_opening_the_home_is_acknowledged_while_slack_still_holds_views_publish). The release is
+    made at that moment here, from inside the notification that the hold is counted."""
+    released: list[bool] = []
+
+    class ReleasedWhenHeld(threading.Condition):
+        def notify_all(self) -> None:
+            super().notify_all()
+            if standin._held["auth.test"] and not released:
+                released.append(True)
+                standin.release()
+
+    standin._cond = ReleasedWhenHeld(threading.RLock())
+    client = WebClient(base_url=standin.api_url, token=TOKEN, timeout=5)
+    standin.hang("auth.test", 30)
+    answers: queue.Queue[Any] = queue.Queue()
+    threading.Thread(target=lambda: answers.put(client.auth_test()), daemon=True).start()
+    assert answers.get(timeout=3)["ok"] is True
+    assert released == [True]
+
+
 def test_wait_for_and_listeners(standin: SlackStandIn, client: WebClient) -> None:
     seen: list[RecordedCall] = []
     standin.on_call(seen.append)

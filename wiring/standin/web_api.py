@@ -849,10 +849,11 @@ class SlackStandIn:
 
     def _hold(self, method: str, delay: float) -> None:
         with self._cond:
+            # The event is taken with the count, in one turn of the lock: a release() made as soon
+            # as wait_for_held() sees the count sets this one, not the next.
+            released = self._released
             self._held[method] += 1
             self._cond.notify_all()
-        with self._cond:
-            released = self._released
         released.wait(delay)  # an Event, so stop() and release() let a hung request go at once
         with self._cond:
             self._held[method] -= 1
