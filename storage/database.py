@@ -96,8 +96,8 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={_milliseconds(SQLITE_WAIT_SECONDS)}")
-        record.info[_BUSY_TIMEOUT] = _milliseconds(SQLITE_WAIT_SECONDS)
+        busy = record.info[_BUSY_TIMEOUT] = _milliseconds(SQLITE_WAIT_SECONDS)
+        cursor.execute(f"PRAGMA busy_timeout={busy}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -120,8 +120,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = pooled.cursor()
         try:
             if pooled.info.get(_BUSY_TIMEOUT) != wanted:
-                pooled.info.pop(_BUSY_TIMEOUT, None)  # unknown until the PRAGMA is through
-                cursor.execute(f"PRAGMA busy_timeout={wanted}")
+                cursor.execute(f"PRAGMA busy_timeout={wanted}")  # one that fails changes nothing
                 pooled.info[_BUSY_TIMEOUT] = wanted
             cursor.execute(sql)
         except Exception as error:

@@ -14,6 +14,7 @@ from handlers.home_refresh import HomeRefresher
 from handlers.interpreter_turns import SHORT_SWITCH_INTERVAL, ShortTurns
 from storage.database import Database
 from tests.conftest import RunningBot, make_runtime
+from tests.test_home_refresh import Clock
 from wiring.socket_mode import SocketModeBot
 from wiring.standin.web_api import SlackStandIn
 
@@ -28,11 +29,6 @@ def pythons_own_turns() -> Iterator[None]:
     sys.setswitchinterval(PYTHONS_OWN)
     yield
     sys.setswitchinterval(before)
-
-
-class Clock:
-    def __call__(self) -> float:
-        return 1000.0
 
 
 @pytest.mark.usefixtures("pythons_own_turns")

@@ -549,12 +549,14 @@ def _build_serving(settings: Settings, db: Database, args: argparse.Namespace) -
 
         # Slack's requests come through the socket (`--threads` at once); the port serves /healthz.
         over_socket = SocketModeBot(runtime, concurrency=args.threads)
-        db.open_connections(args.threads)  # before the first requests (Database.open_connections)
-        return _Serving(over_socket.health, over_socket.answerer, over_socket, runtime)
-    wsgi = create_wsgi_app(runtime)
-    # After create_wsgi_app: its bounded transactions have a pool of their own (allow_bounded).
+        serving = _Serving(over_socket.health, over_socket.answerer, over_socket, runtime)
+    else:
+        wsgi = create_wsgi_app(runtime)
+        serving = _Serving(wsgi, wsgi.answerer, None, runtime)
+    # Once the app is built (HTTP's bounded transactions have a pool of their own: allow_bounded),
+    # before the first requests (Database.open_connections).
     db.open_connections(args.threads)
-    return _Serving(wsgi, wsgi.answerer, None, runtime)
+    return serving
 
 
 def _run_serving(server: Any, serving: _Serving, args: argparse.Namespace, stop_asked: list[int]) -> int:
