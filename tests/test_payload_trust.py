@@ -394,6 +394,73 @@ def test_a_command_that_recorded_nothing_claimed_nothing_so_again_it_gets_the_sa
     assert rows(team, Payment) == 0
 
 
+def test_the_same_signed_pay_without_a_reference_sent_again_is_refused_as_a_replay(team: RunningBot) -> None:
+    # Not asked "typed twice?" as a second typing of the same amount is: the same signature is a replay.
+    first = team.send.slash_command(AGENT, "pay ACC-1042 10")
+    assert "Recorded $10.00" in first.body
+    replayed = team.send.resend(first)
+    assert replayed.status == 200 and "already received" in replayed.body, replayed.body
+    assert rows(team, Payment) == 1
+
+
+def test_the_same_signed_log_sent_twice_is_logged_once(team: RunningBot) -> None:
+    first = team.send.slash_command(AGENT, "log ACC-1042 email no-answer left a note")
+    assert "Logged email" in first.body
+    replayed = team.send.resend(first)
+    assert replayed.status == 200 and "already received" in replayed.body, replayed.body
+    assert rows(team, Contact) == 1
+
+
+@pytest.mark.parametrize("typed", ["pay ACC-1042 10 ref:R-3", "log ACC-1042 email no-answer noted"])
+def test_a_command_claimed_in_received_requests_is_refused_as_a_replay(team: RunningBot, typed: str) -> None:
+    # A command's claim may be a row of received_requests rather than the payment or the contact it
+    # wrote: a refused log's (its refusal is recorded with it), or one claimed by a release that
+    # claimed every command there, within the five minutes a signature is accepted.
+    from handlers.gate import command_claim
+    from storage.models import ReceivedRequest
+
+    sent = team.send.slash_command(AGENT, typed)
+    assert sent.sent is not None
+    _body, headers = sent.sent
+    payments, contacts = rows(team, Payment), rows(team, Contact)
+    with team.runtime.db.transaction() as session:
+        # The claim the first one made on its row is taken away, one in received_requests put in its place.
+        session.query(Payment).filter(Payment.dedupe_key.is_not(None)).update({"dedupe_key": None})
+        session.query(Contact).filter(Contact.dedupe_key.is_not(None)).update({"dedupe_key": None})
+        key = command_claim({name.lower(): [value] for name, value in headers.items()})
+        assert key is not None
+        if session.get(ReceivedRequest, key) is None:
+            session.add(ReceivedRequest(request_key=key, received_at=team.runtime.now()))
+    replayed = team.send.resend(sent)
+    assert replayed.status == 200 and "already received" in replayed.body, replayed.body
+    assert (rows(team, Payment), rows(team, Contact)) == (payments, contacts)
+
+
+@pytest.mark.parametrize(
+    ("typed", "written", "done"),
+    [("pay ACC-1043 {n}", Payment, "Recorded"), ("log ACC-1043 email no-answer copy {n}", Contact, "Logged")],
+)
+def test_copies_of_a_signed_command_sent_at_the_same_moment_are_applied_once(
+    team: RunningBot, typed: str, written: type[object], done: str
+) -> None:
+    # On PostgreSQL the copies may all look for the claim before any has written it: the payment's
+    # or the contact's unique key refuses all but one, which are then told they are replays.
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlencode
+
+    for attempt in range(3):
+        body = urlencode(
+            {"command": "/collect", "text": typed.format(n=attempt + 1), "user_id": AGENT, "team_id": "T0TEAM",
+             "channel_id": "C0GENERAL", "response_url": "http://127.0.0.1:9/nowhere", "trigger_id": "1.2.3"}
+        ).encode()  # fmt: skip
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **team.send.sign(body)}
+        with ThreadPoolExecutor(4) as pool:
+            answers = [a.body for a in pool.map(team.send.raw, [body] * 4, [headers] * 4)]
+        assert sum(done in a for a in answers) == 1, answers
+        assert sum("already received" in a for a in answers) == 3, answers
+    assert rows(team, written) == 3
+
+
 # --- 6. Names and notes cannot fake formatting or list lines ------------------------------------
 
 FAKE = "*URGENT* _pay_ ~x~ `y`\n• ACC-9999 $0.00"

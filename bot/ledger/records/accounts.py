@@ -10,9 +10,9 @@ from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    CTE,
     ColumnElement,
     Select,
+    Table,
     bindparam,
     exists,
     func,
@@ -22,7 +22,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, class_mapper
 
 from bot import audit
@@ -40,7 +39,7 @@ from bot.correspondence.model import DocumentStatus
 from bot.dunning.model import SOURCE as DUNNING
 from bot.errors import NotFoundError
 from bot.ledger.model import UTC_ZONE, AccountSummary, ContactLine, PaymentLine, PromiseLine
-from bot.ledger.records.submissions import claim_command, replayed
+from bot.ledger.records.submissions import replayed, row_claim
 from bot.ledger.rules.accounts import account_key
 from bot.ledger.rules.promises import standing
 from bot.parsing.command import MAX_ACCOUNT_ID_LENGTH
@@ -74,8 +73,6 @@ def find_account(
     for_update: bool = False,
     actor: str,
     today: date,
-    claim: str | None = None,
-    now: datetime | None = None,
 ) -> Account: ...
 
 
@@ -86,13 +83,10 @@ def find_account(
     for_update: bool = False,
     actor: str | None = None,
     today: date | None = None,
-    claim: str | None = None,
-    now: datetime | None = None,
 ) -> Account:
     """The account with this id, locked for the rest of the transaction when it will be changed.
     With an `actor` (and the team's `today`, whose worklists count), refused unless they may work
-    it (bot.access.may_work), with the same answer whether it does not exist or is not theirs.
-    `claim`: the slash command's key, claimed first (as lock_for_change does)."""
+    it (bot.access.may_work), with the same answer whether it does not exist or is not theirs."""
     if actor is None:
         found = session.execute(
             _account_lookup(for_update, False), {"key": account_key(account_id)}
@@ -102,19 +96,7 @@ def find_account(
         return found[0]
     assert today is not None, "an actor's access depends on today's worklists"
     params: dict[str, object] = {"key": account_key(account_id), "actor": actor, "today": today}
-    if claim is not None and session.get_bind().dialect.name == "postgresql":
-        try:
-            found = session.execute(
-                _account_lookup(for_update, True, claiming=True),
-                {**params, "claim_key": claim, "claim_at": now},
-            ).one_or_none()
-        except IntegrityError:
-            raise replayed() from None
-    else:
-        if claim is not None:
-            assert now is not None, "a claim is made at a time"
-            claim_command(session, claim, now=now)
-        found = session.execute(_account_lookup(for_update, True), params).one_or_none()
+    found = session.execute(_account_lookup(for_update, True), params).one_or_none()
     role: str | None = found[1] if found is not None else _active_role(session, actor)
     if role is None:
         raise not_on_roster()  # before anything about the account: nothing to learn from it
@@ -145,33 +127,30 @@ def lock_for_change(
     actor: str,
     today: date,
     claim: str | None = None,
-    now: datetime | None = None,
+    claimed_on: type[Payment] | type[Contact] = Payment,
     neighbours: bool = True,
 ) -> LockedAccount:
     """find_account(for_update=True, actor=…) and the account's neighbours, in one round trip: a
     payment typed in Slack is most of a busy morning's writes. The account is read as plain
     columns and comes back outside the session (transient): the ORM's loading and its unit of
     work cost more than the payment's own SQL, so its caller writes the change back itself
-    (apply_payment(detached=True)) with a single UPDATE. `claim`: the slash command's key, claimed
-    (claim_command, at `now`) first in the transaction: on PostgreSQL in the same statement, a
-    data-modifying WITH whose unique key refuses a replay as claim_command does. `neighbours`:
-    False for a change that needs none of them (a contact): they are then not read, and said to
-    be there (True: not known)."""
+    (apply_payment(detached=True)) with a single UPDATE. `neighbours`: False for a change that
+    needs none of them (a contact): they are then not read, and said to be there (True: not known).
+
+    `claim`: the slash command's key, looked for in the same statement and refused as a replay
+    (UserError) when an earlier command took it: in received_requests (a refused log's claim, and
+    every command's before 0.17.3) or on the row of `claimed_on` it wrote (row_claim). The caller
+    claims it on the row it writes, whose unique key refuses a copy that looked at the same moment."""
     params: dict[str, object] = {"key": account_key(account_id), "actor": actor, "today": today}
     connection = connection_of(session)
     if claim is None:
         found = _LOCK_FOR_CHANGE[neighbours].first(connection, params)
-    elif connection.dialect.name == "postgresql":
-        try:
-            found = _CLAIM_AND_LOCK[neighbours].first(
-                connection, {**params, "claim_key": claim, "claim_at": now}
-            )
-        except IntegrityError:
-            raise replayed() from None
     else:
-        assert now is not None, "a claim is made at a time"
-        claim_command(session, claim, now=now)
-        found = _LOCK_FOR_CHANGE[neighbours].first(connection, params)
+        found = _lock_looking_for_claim(neighbours, claimed_on).first(
+            connection, {**params, "claim_key": claim, "row_claim_key": row_claim(claim)}
+        )
+        if found is not None and found[-1]:
+            raise replayed()
     role: str | None = found[_ROLE] if found is not None else _active_role(session, actor)
     if role is None:
         raise not_on_roster()
@@ -179,7 +158,7 @@ def lock_for_change(
     if found is None or not may_work(role, actor, assigned_to=found[_ASSIGNED_TO], listed_for=listed_for):
         raise unknown_account(session, account_id, actor=actor, today=today, role=role)
     account = _transient_account(found[:_ROLE])
-    promise, alert, letter = found[_ROLE + 2 :] if neighbours else (True, True, True)
+    promise, alert, letter = found[_ROLE + 2 : _ROLE + 5] if neighbours else (True, True, True)
     return LockedAccount(account, listed_for, bool(promise), bool(alert), bool(letter))
 
 
@@ -271,12 +250,10 @@ _ACTIVE_ROLE = select(Agent.role).where(Agent.slack_user_id == bindparam("actor"
 
 
 @cache
-def _account_lookup(
-    for_update: bool, with_actor: bool, claiming: bool = False
-) -> Select[Account, str | None, str | None]:
+def _account_lookup(for_update: bool, with_actor: bool) -> Select[Account, str | None, str | None]:
     """Every change on a busy morning starts here, so the statement is built once (building it
     costs more than running it), and the actor's role (while active) and whose list the account is
-    on today come in the same query; `claiming`: the slash command's claim too (PostgreSQL)."""
+    on today come in the same query."""
     role = _ACTIVE_ROLE.limit(1).scalar_subquery() if with_actor else null()
     listed_for = (
         select(Assignment.agent)
@@ -287,8 +264,6 @@ def _account_lookup(
         else null()
     )
     query = select(Account, role, listed_for).where(Account.account_key == bindparam("key"))
-    if claiming:
-        query = query.add_cte(_claimed())
     return query.with_for_update(of=Account) if for_update else query
 
 
@@ -328,27 +303,25 @@ _WITH_NEIGHBOURS = _LOCKED_ACCOUNT.add_columns(
 )
 
 
-def _claimed() -> CTE:
-    """claim_command's insert as a data-modifying WITH (PostgreSQL): its unique key refuses a
-    replay in the statement that locks the account."""
+def _claim_taken(rows: Table) -> ColumnElement[bool]:
+    """Whether a slash command's claim was taken before: in received_requests, or on `rows` (the
+    payments or the contacts, by their unique dedupe_key). Index lookups, nothing written."""
     received = table_of(ReceivedRequest)
-    return (
-        insert(received)
-        .values(
-            request_key=bindparam("claim_key", type_=received.c.request_key.type),
-            received_at=bindparam("claim_at", type_=received.c.received_at.type),
-        )
-        .cte("claimed")
+    return or_(
+        exists().where(received.c.request_key == bindparam("claim_key", type_=received.c.request_key.type)),
+        exists().where(rows.c.dedupe_key == bindparam("row_claim_key", type_=rows.c.dedupe_key.type)),
     )
 
 
 # Run on the driver's cursor (storage.prepared): every change on a busy morning starts here. By
-# whether the neighbours are read, then whether the claim is made in the same statement.
+# whether the neighbours are read.
 _LOCKS = {True: _WITH_NEIGHBOURS, False: _LOCKED_ACCOUNT}
 _LOCK_FOR_CHANGE = {neighbours: PreparedStatement(lock) for neighbours, lock in _LOCKS.items()}
-_CLAIM_AND_LOCK = {
-    neighbours: PreparedStatement(lock.add_cte(_claimed())) for neighbours, lock in _LOCKS.items()
-}
+
+
+@cache
+def _lock_looking_for_claim(neighbours: bool, claimed_on: type[Payment] | type[Contact]) -> PreparedStatement:
+    return PreparedStatement(_LOCKS[neighbours].add_columns(_claim_taken(table_of(claimed_on))))
 
 
 def unknown_account(

@@ -18,6 +18,7 @@ from bot.currency import has_valid_precision, is_storable
 from bot.errors import ConflictError, UserError
 from bot.language.model import _, speaker
 from bot.ledger.records.accounts import lock_for_change, open_promises, write_back
+from bot.ledger.records.submissions import replayed, row_claim
 from bot.ledger.rules.balance import is_overpayment, status_after_payment
 from bot.ledger.rules.promises import counts_toward, progress_after_payment
 from bot.ledger.rules.references import payment_reference_key
@@ -126,15 +127,16 @@ def record_typed_payment(
     claim: str | None = None,
 ) -> PaymentOutcome:
     """`/collect pay`: the amount is read in the account's currency, so it is parsed here.
-    `claim`: the slash command's key, claimed with the account's lock (lock_for_change)."""
+    `claim`: the slash command's key, looked for with the account's lock (lock_for_change) and
+    claimed on the payment (row_claim)."""
     locked = lock_for_change(
-        session, account_id, actor=details.actor, today=team_today(now, zone), claim=claim, now=now
+        session, account_id, actor=details.actor, today=team_today(now, zone), claim=claim
     )
     amount = parse_amount(amount_text, locked.account.currency)
     outcome = apply_payment(
         session, locked.account, amount, details, now=now, zone=zone, grace_days=grace_days,
         refuse_quick_repeat=not details.reference and not details.confirmed,
-        promise_open=locked.open_promise, detached=True,
+        promise_open=locked.open_promise, detached=True, claim=row_claim(claim) if claim else None,
     )  # fmt: skip
     return replace(
         outcome, listed_for=locked.listed_for, open_alert=locked.open_alert,
@@ -171,11 +173,23 @@ _QUICK_REPEAT = select(Payment.id).where(
 )
 
 
+_HOLDING = select(Payment.id).where(
+    Payment.account_pk == bindparam("account_pk"), Payment.dedupe_key == bindparam("dedupe_key")
+)
+
+
+def _holds(session: Session, account: Account, claim: str) -> bool:
+    """Whether a payment of the account holds the slash command's claim."""
+    return session.scalar(_HOLDING, {"account_pk": account.id, "dedupe_key": claim}) is not None
+
+
 def _refuse_a_quick_repeat(
-    session: Session, account: Account, amount: Decimal, actor: str, now: datetime
+    session: Session, account: Account, amount: Decimal, actor: str, now: datetime, claim: str | None
 ) -> None:
     params = {"account_pk": account.id, "actor": actor, "amount": amount, "since": now - REPEAT_WINDOW}
     if session.scalar(_QUICK_REPEAT, params) is not None:
+        if claim is not None and _holds(session, account, claim):
+            raise replayed()  # a copy of the command sent at the same moment, not a second typing
         raise RepeatedPaymentError(account.account_id, amount, account.currency)
 
 
@@ -227,23 +241,26 @@ def apply_payment(
     refuse_quick_repeat: bool = False,
     promise_open: bool = True,
     detached: bool = False,
+    claim: str | None = None,
 ) -> PaymentOutcome:
     """The caller has locked the account (find_account(for_update=True)) for this transaction.
     `refuse_quick_repeat`: a typed payment like one the same person recorded moments ago waits
     for a confirmation. `promise_open`: False when the caller knows the account has no open
     promise (read with the lock), so none is looked for. `detached`: the account is not in the
-    session (lock_for_change), so its change is written here, in one UPDATE."""
+    session (lock_for_change), so its change is written here, in one UPDATE. `claim`: the slash
+    command's claim as the payment keeps it (row_claim), in its dedupe_key."""
     _check_amount(account, amount)
     key = payment_reference_key(details.reference)
     over = is_overpayment(account.balance, amount) and not details.allow_overpayment
     storable = is_storable(account.balance - amount)
     before = audit.account_state(account)
-    payment_state: dict[str, object] | None = None
-    if refuse_quick_repeat or over or not storable:
+    status_before = account.status
+    asked = refuse_quick_repeat or over or not storable
+    if asked:
         # A question or a refusal may follow: a duplicate is said first (it is done, not "repeat?").
         _refuse_a_duplicate(session, account, details, key, zone)
         if refuse_quick_repeat:
-            _refuse_a_quick_repeat(session, account, amount, details.actor, now)
+            _refuse_a_quick_repeat(session, account, amount, details.actor, now, claim)
         if over:
             raise OverpaymentError(account.account_id, amount, account.balance, account.currency)
         if not storable:
@@ -254,14 +271,23 @@ def apply_payment(
                 ),
                 account.currency,
             )
-        payment_state = _insert_payment(session, account, amount, details, key, now)
-    else:
-        # Nothing to ask: the reference's (or the click's) unique key is the check, in the insert.
-        payment_state = _insert_payment(session, account, amount, details, key, now, unless_recorded=True)
-        if payment_state is None:
-            _refuse_a_duplicate(session, account, details, key, zone)
-            raise AssertionError("a payment's unique key conflicted with no payment of the account")
-    assert payment_state is not None
+    # The reference's, the click's or the command's unique key is the check, in the insert (after
+    # a question, only the command's can still conflict: a copy of it sent at the same moment).
+    payment_state = _insert_payment(
+        session,
+        account,
+        amount,
+        details,
+        key,
+        now,
+        claim=claim,
+        unless_recorded=not asked or claim is not None,
+    )
+    if payment_state is None:
+        if claim is not None and _holds(session, account, claim):
+            raise replayed()
+        _refuse_a_duplicate(session, account, details, key, zone)
+        raise AssertionError("a payment's unique key conflicted with no payment of the account")
     promises = open_promises(session, account) if promise_open else []
     promise_kept = _apply_to_promise(
         session, promises, amount, details, zone=zone, grace_days=grace_days, now=now
@@ -273,6 +299,9 @@ def apply_payment(
     account.status = status_after_payment(account.status, account.balance, open_promise_left=promise_left)
     forgiven = _settle_if_reached(session, account, now)
     account.updated_at = now
+    # The status only when it changed: SQLite rewrites the status index's entry for a status set
+    # to what it was, a page of every pay's commit (issue 23).
+    paid_fields = _PAID_FIELDS if account.status != status_before else _PAID_FIELDS_BUT_STATUS
     after = {
         **audit.account_state(account),
         "payment": payment_state,
@@ -280,7 +309,7 @@ def apply_payment(
     }
     if detached:
         write_back(
-            session, account, _PAID_FIELDS, at=now, actor=details.actor, action="payment.recorded",
+            session, account, paid_fields, at=now, actor=details.actor, action="payment.recorded",
             before=before, after=after,
         )  # fmt: skip
     else:
@@ -319,6 +348,7 @@ def _check_amount(account: Account, amount: Decimal) -> None:
 
 # What a payment changes on its account (balance and status by _settle_if_reached too).
 _PAID_FIELDS = ("balance", "status", "last_payment_date", "last_payment_amount", "updated_at")
+_PAID_FIELDS_BUT_STATUS = tuple(field for field in _PAID_FIELDS if field != "status")
 
 # What a payment's INSERT gives (_insert_payment's values), in the order of the statement's columns.
 _PAYMENT_COLUMNS = (
@@ -363,10 +393,13 @@ def _insert_payment(
     key: str | None,
     now: datetime,
     *,
+    claim: str | None = None,
     unless_recorded: bool = False,
 ) -> dict[str, object] | None:
-    """Writes the payment; returns what the audit row says of it. `unless_recorded`: None, and
-    nothing written, when its reference or click key is already recorded."""
+    """Writes the payment; returns what the audit row says of it. `claim`: the slash command's, in
+    its dedupe_key. `unless_recorded`: None, and nothing written, when its reference, click key or
+    claim is already recorded."""
+    assert claim is None or details.dedupe_key is None, "one unique key: a command's or a click's or a form's"
     values = {
         "account_pk": account.id,
         "amount": amount,
@@ -378,7 +411,7 @@ def _insert_payment(
         "received_at": details.received_at,
         "recorded_by": details.actor,
         "source": details.source,
-        "dedupe_key": details.dedupe_key,
+        "dedupe_key": details.dedupe_key if claim is None else claim,
         "created_at": now,
     }
     connection = connection_of(session)
