@@ -60,7 +60,9 @@ _INSERT_CONTACT = PreparedStatement(
 )
 # What a contact changes on its account (note_contact_on_account, and a dispute's hold).
 _CONTACTED_FIELDS = ("last_contact_at", "callback_on", "last_conversation_at", "status", "hold_reason")
-_CONTACTED_FIELDS_BUT_STATUS = ("last_contact_at", "callback_on", "last_conversation_at")
+_CONTACTED_FIELDS_BUT_STATUS = tuple(
+    field for field in _CONTACTED_FIELDS if field not in ("status", "hold_reason")
+)
 
 
 def log_contact(

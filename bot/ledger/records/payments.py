@@ -173,16 +173,6 @@ _QUICK_REPEAT = select(Payment.id).where(
 )
 
 
-_HOLDING = select(Payment.id).where(
-    Payment.account_pk == bindparam("account_pk"), Payment.dedupe_key == bindparam("dedupe_key")
-)
-
-
-def _holds(session: Session, account: Account, claim: str) -> bool:
-    """Whether a payment of the account holds the slash command's claim."""
-    return session.scalar(_HOLDING, {"account_pk": account.id, "dedupe_key": claim}) is not None
-
-
 def _refuse_a_quick_repeat(
     session: Session, account: Account, amount: Decimal, actor: str, now: datetime, claim: str | None
 ) -> None:
@@ -202,6 +192,13 @@ _BY_REFERENCE = select(Payment).where(
 _BY_DEDUPE_KEY = select(Payment).where(
     Payment.account_pk == bindparam("account_pk"), Payment.dedupe_key == bindparam("dedupe_key")
 )
+
+
+def _holds(session: Session, account: Account, claim: str) -> bool:
+    """Whether a payment of the account holds the slash command's claim (in its dedupe_key)."""
+    return (
+        session.scalars(_BY_DEDUPE_KEY, {"account_pk": account.id, "dedupe_key": claim}).first() is not None
+    )
 
 
 def find_duplicate(
