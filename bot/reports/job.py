@@ -228,6 +228,10 @@ def _queue(
     files: bool = True,
     narrative_text: Sequence[str] = (),
 ) -> None:
+    if not channels:
+        # Nobody to send it to (no supervisors' or management channel set): its chart and
+        # spreadsheet would load matplotlib, numpy and XlsxWriter into the bot for good, for nothing.
+        return
     message = digest_message(report, narrative_text)
     uploads = report_files(report) if files else []
     for channel in channels:
