@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import textwrap
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -148,16 +148,14 @@ def test_serve_answers_healthz_before_its_app_is_built_and_serves_without_the_re
     assert sorted(name for name in loaded[1] if name.startswith(unused)) == []
 
 
-def test_a_new_teams_first_tick_decides_its_history_too_thin_without_the_models_libraries(
-    db: Database, database_url: str
-) -> None:
-    """A first `serve` runs every job at its start-up tick, the weekly training among them: on an
-    empty database, then on a new team's few accounts, the history is found too thin to learn from
-    without loading numpy or scikit-learn, which would stay in the idle bot's memory. The tick runs
-    on a Monday at 00:30 (UTC, the team's zone here): the week's training is due, the morning's
-    jobs are not (a digest's chart loads matplotlib and numpy, as it should)."""
+def this_monday() -> date:
     today = date.today()
-    monday = today - timedelta(days=today.weekday())
+    return today - timedelta(days=today.weekday())
+
+
+def loaded_after_a_first_tick(database_url: str, at: datetime) -> set[str]:
+    """What a first `serve`'s start-up tick loads, run in a fresh interpreter on the bot's clock set
+    to `at` (the team's zone UTC), as the top-level packages in its sys.modules."""
     tick = f"""
         import json, sys
         from datetime import datetime
@@ -168,7 +166,7 @@ def test_a_new_teams_first_tick_decides_its_history_too_thin_without_the_models_
         from storage.database import open_database
 
         settings = Settings(_env_file=None)
-        at = datetime.fromisoformat("{monday.isoformat()}T00:30:00+00:00")
+        at = datetime.fromisoformat("{at.isoformat()}")
         db = open_database(settings.database_url.get_secret_value())
         runtime = Runtime(settings=settings, db=db, clock=ManualClock(at))
         tick(runtime, by="test")
@@ -177,11 +175,24 @@ def test_a_new_teams_first_tick_decides_its_history_too_thin_without_the_models_
     env = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-startup-test",
            "SLACK_SIGNING_SECRET": "startup-test-secret", "SLACK_API_URL": "http://127.0.0.1:9/api/",
            "COLLECT_TIMEZONE": "UTC"}  # fmt: skip
+    loaded = loaded_after(tick, env)
+    assert "schedules" in loaded  # the tick ran
+    return loaded
+
+
+def test_a_new_teams_first_tick_decides_its_history_too_thin_without_the_models_libraries(
+    db: Database, database_url: str
+) -> None:
+    """A first `serve` runs every job at its start-up tick, the weekly training among them: on an
+    empty database, then on a new team's few accounts, the history is found too thin to learn from
+    without loading numpy or scikit-learn, which would stay in the idle bot's memory. The tick runs
+    on a Monday at 00:30 (UTC, the team's zone here): the week's training is due, the morning's
+    jobs are not (a digest's chart loads matplotlib and numpy, as it should)."""
+    monday = this_monday()
     trained = select(JobRun.summary).where(JobRun.job == "train-score")
     for accounts in (0, 4):
         load_histories(db, list(generated_histories(accounts, monday)))
-        loaded = loaded_after(tick, env)
-        assert "schedules" in loaded  # the tick ran
+        loaded = loaded_after_a_first_tick(database_url, datetime.combine(monday, time(0, 30), UTC))
         assert sorted(loaded & {"numpy", "sklearn"}) == []
         with db.transaction() as session:
             (summary,) = session.scalars(trained).all()
@@ -196,29 +207,8 @@ def test_a_digest_with_nobody_to_send_it_to_draws_no_chart_and_writes_no_spreads
     with no supervisors' or management channel set has nobody to send a digest's files to: they
     are not made, and matplotlib, numpy and XlsxWriter do not load into the idle bot's memory for
     nothing (bench_startup measured 136 MB idle on SQLite at 21:17, 78 MB before 17:30). The tick
-    runs on a Monday at 18:00 (UTC, the team's zone): the daily, weekly digests are due."""
-    today = date.today()
-    monday = today - timedelta(days=today.weekday())
-    tick = f"""
-        import json, sys
-        from datetime import datetime
-        from bot.clock import ManualClock
-        from bot.runtime import Runtime
-        from bot.settings import Settings
-        from schedules.runner import tick
-        from storage.database import open_database
-
-        settings = Settings(_env_file=None)
-        at = datetime.fromisoformat("{monday.isoformat()}T18:00:00+00:00")
-        db = open_database(settings.database_url.get_secret_value())
-        runtime = Runtime(settings=settings, db=db, clock=ManualClock(at))
-        tick(runtime, by="test")
-        print(json.dumps(sorted({{name.partition(".")[0] for name in sys.modules}})))
-        """
-    env = {"DATABASE_URL": database_url, "SLACK_BOT_TOKEN": "xoxb-startup-test",
-           "SLACK_SIGNING_SECRET": "startup-test-secret", "SLACK_API_URL": "http://127.0.0.1:9/api/",
-           "COLLECT_TIMEZONE": "UTC"}  # fmt: skip
-    loaded = loaded_after(tick, env)
+    runs on a Monday at 18:00 (UTC, the team's zone): the daily and weekly digests are due."""
+    loaded = loaded_after_a_first_tick(database_url, datetime.combine(this_monday(), time(18, 0), UTC))
     with db.transaction() as session:
         ran = set(session.scalars(select(JobRun.job)))
     assert {"performance-digest-day", "performance-digest-week"} <= ran  # the digests ran
