@@ -21,7 +21,7 @@ Every figure comes from fresh processes, `--runs` times each (best and median sh
     the scheduled jobs due by then (the morning's lists, after 17:30 the day's digest), and a
     restart later the same day finds them done. Without it the figures depended on the hour: the
     first timed launch ran them and its idle memory held what they used (a PostgreSQL serve at
-    21:20 held 94.8 MB idle after them, 90 MB when restarted). Its figures are printed, not judged.
+    21:20 held 94.8 MB idle after them, 87.7 MB when restarted). Its figures are printed, not judged.
   * with --postgres URL (your own database, never `postgres` or a colleague's): `serve` on it too,
     after `collect-bot db upgrade`.
 
