@@ -228,20 +228,18 @@ def _queue(
     files: bool = True,
     narrative_text: Sequence[str] = (),
 ) -> None:
-    if not channels:
-        # Nobody to send it to (no supervisors' or management channel set): its chart and
-        # spreadsheet would load matplotlib, numpy and XlsxWriter into the bot for good, for nothing.
-        return
-    message = digest_message(report, narrative_text)
-    uploads = report_files(report) if files else []
+    # Each channel's message and files are made for that channel alone (the management channel's
+    # from the masked report): made before knowing who gets them, a team with no channel set or
+    # with the management channel only had a chart and a spreadsheet drawn for nobody, which loaded
+    # matplotlib, numpy and XlsxWriter into the bot for good.
     for channel in channels:
         channel_key = f"{key}:{channel}"
         wider = channel != runtime.settings.supervisor_channel
         shown = masked(report) if wider else report
-        reply = digest_message(shown, narrative_text) if wider else message
+        reply = digest_message(shown, narrative_text)
         enqueue(session, key=channel_key, kind="digest", channel=channel, reply=reply, now=at)
         if files:
-            _attach(session, channel_key, channel, shown, report_files(shown) if wider else uploads, at)
+            _attach(session, channel_key, channel, shown, report_files(shown), at)
 
 
 def _channels(runtime: Runtime) -> list[str]:
