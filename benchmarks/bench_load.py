@@ -4,7 +4,7 @@ the same database in the same run, and a bare Bolt app that only acknowledges.
 
     python benchmarks/bench_load.py [--seconds 20] [--concurrency 32 | --rate R] [--postgres URL]
         [--sqlite] [--threads 8] [--processes 1] [--agents 100] [--accounts 50] [--pay-share 0.5 | --pay-only]
-        [--warmup 3] [--keep-alive] [--reply-budget S] [--rounds 1] [--profile]
+        [--warmup 3] [--keep-alive] [--reply-budget S] [--rounds 1] [--slices 1] [--profile]
 
 The minimal durable app (FloorLedger, written here): a Bolt app configured and served as the bot
 is, on a database of its own migrated and seeded as the bot's, whose pay locks the account (the
@@ -19,7 +19,11 @@ is within 2x of its p99; no error either way. This machine's own speed drifts by
 from one minute to the next (the same floor has answered 615 and 1,043 pays a second in runs a
 minute apart), so one floor-then-bot pair can measure the machine more than the bot: --rounds N
 measures N pairs on fresh databases, the bot first in every other one, prints each, and judges the
-median round's ratio (an error in any round fails).
+median round's ratio (an error in any round fails). Within a round the floor and the bot still
+run some 30 s apart, and the machine drifts over that too: with --slices N both serve at once and
+are loaded in turn, N slices of --warmup + --seconds each (floor, bot, bot, floor, ...; each slice
+once both servers are quiet), and each one's figures are those of its N windows together, so
+that a drift over the round weighs on both alike.
 
 The Slack stand-in (wiring.standin) runs in this process: the bot's auth.test, its App Home refreshes
 (views.publish after pay and log, at most one per agent every 5 s and 100 a minute in all), the
@@ -104,7 +108,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -375,9 +379,14 @@ def drive_child(spec_path: Path, out_path: Path) -> int:
 
 
 def drive(
-    spec: LoadSpec, work: Path, server_pids: Sequence[int], database: str | None = None
+    spec: LoadSpec,
+    work: Path,
+    server_pids: Sequence[int],
+    database: str | None = None,
+    quiet: Sequence[int] = (),
 ) -> tuple[list[Sent], CpuUse]:
-    """Runs the load process; `database`: the PostgreSQL database whose server processes' CPU is counted."""
+    """Runs the load process; `database`: the PostgreSQL database whose server processes' CPU is
+    counted; `quiet`: other server processes that must be quiet too before it starts."""
     spec_path, out_path = work / "load-spec.json", work / "load-result.json"
     spec_path.write_text(json.dumps(asdict(spec)))
     command = [
@@ -388,9 +397,10 @@ def drive(
         "--out",
         str(out_path),
     ]
-    settled = wait_settled(server_pids)
+    settled = wait_settled([*server_pids, *quiet])
     before = machine_busy(1.0)
-    with cpu_use(server_pids, database) as use:
+    others = [pid for pid in quiet if pid not in server_pids]
+    with cpu_use(server_pids, database, others) as use:
         subprocess.run(command, check=True, timeout=spec.warmup + spec.seconds + 2 * REQUEST_TIMEOUT + 60)
     use.before, use.settled = before, settled
     return [Sent(**row) for row in json.loads(out_path.read_text())], use
@@ -460,6 +470,8 @@ class CpuUse:
     machine: float = 0.0
     before: float = 0.0
     settled: float = 0.0
+    other_server: float = 0.0
+    """--slices: what the other target's server, idle, used meanwhile (part of "other processes")."""
 
     def line(self, requests: int) -> str:
         span, per = max(self.seconds, 1e-9), 1000 / max(requests, 1)
@@ -467,10 +479,11 @@ class CpuUse:
         database = (
             f", PostgreSQL {self.database / span:.0%} ({self.database * per:.2f} ms)" if self.database else ""
         )
+        other = f" (the other server, idle: {self.other_server / span:.1%})" if self.other_server else ""
         return (
             f"CPU busy (100% = one CPU): machine {self.machine / span:.0%}, server {self.server / span:.0%}"
             f" ({self.server * per:.2f} ms a request){database}, load generator {self.load / span:.0%},"
-            f" stand-in {self.standin / span:.0%}, other processes {others / span:.0%}"
+            f" stand-in {self.standin / span:.0%}, other processes {others / span:.0%}{other}"
             f" (before the load: {self.before:.0%}, after the server settled in {self.settled:.1f} s)"
         )
 
@@ -514,10 +527,11 @@ class _BackendWatch:
 
 
 @contextmanager
-def cpu_use(server_pids: Sequence[int], database: str | None) -> Iterator[CpuUse]:
+def cpu_use(server_pids: Sequence[int], database: str | None, others: Sequence[int] = ()) -> Iterator[CpuUse]:
     use = CpuUse()
     watch = _BackendWatch(database) if database else None
     started, machine, server = time.perf_counter(), machine_cpu(), sum(map(process_cpu, server_pids))
+    other = sum(map(process_cpu, others))
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     yield use
     own_after, children_after = (
@@ -527,6 +541,7 @@ def cpu_use(server_pids: Sequence[int], database: str | None) -> Iterator[CpuUse
     use.seconds = time.perf_counter() - started
     use.machine = machine_cpu() - machine
     use.server = sum(map(process_cpu, server_pids)) - server
+    use.other_server = sum(map(process_cpu, others)) - other
     use.load = (children_after.ru_utime + children_after.ru_stime) - (children.ru_utime + children.ru_stime)
     use.database = watch.stop() if watch else 0.0
     # This process's own CPU is the stand-in's threads (and the watch's, which is small).
@@ -1332,6 +1347,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="measure the floor and the bot this many times on each database, each round on fresh"
         " databases, the bot first every other round; the median round's ratio is judged (default 1)",
     )  # fmt: skip
+    parser.add_argument(
+        "--slices", type=int, default=1,
+        help="in each round, serve the floor and the bot at once and load them in turn, this many"
+        " slices of --warmup + --seconds each, floor, bot, bot, floor, …; their figures are those"
+        " of the slices' windows together (default 1: one after the other)",
+    )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="sample the bot servers with py-spy")
     parser.add_argument(
         "--profile-dir", metavar="DIR", help="keep py-spy's raw stacks there (implies --profile)"
@@ -1355,6 +1376,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--pay-share 0..1, --agents and --accounts >= 1")
     if args.reply_budget is not None and not 0 < args.reply_budget < 3:
         parser.error("--reply-budget: more than 0 and less than 3 seconds")
+    if not 1 <= args.rounds <= 100 or not 1 <= args.slices <= 100:
+        parser.error("--rounds and --slices 1..100")
     return args
 
 
@@ -1388,9 +1411,68 @@ def measure_bare(run: Run) -> Figures:
     return figures("bare Bolt", sent, run.args.warmup, run.args.seconds, run.args.rate)
 
 
-def measure_floor(run: Run, label: str, database_url: str) -> tuple[Figures, bool]:
-    """The minimal durable app (FloorLedger) on a database of its own, seeded as the bot's, its
-    ledger checked the same way afterwards."""
+class Target:
+    """The floor or the bot serving one round: what its slices of load sent and the CPU they used,
+    added up. Each slice is a load process of its own (--warmup, then --seconds measured); their
+    windows are laid end to end, so the round's figures are those of one window --slices times as
+    long."""
+
+    def __init__(self, run: Run, label: str, server: Served, database_url: str, tag: str) -> None:
+        self.run, self.label, self.server, self.database_url, self.tag = run, label, server, database_url, tag
+        self.sent: list[Sent] = []
+        self.cpu: list[CpuUse] = []
+        self.sessions = 0  # PostgreSQL connections opened meanwhile (the bot's)
+        self.slice_rates: list[float] = []
+        self.profile_out: Path | None = None
+
+    def drive(self, quiet: Sequence[int] = ()) -> None:
+        """One slice of load, once this server and those of `quiet` (the other target) are quiet."""
+        run, database = self.run, database_name(self.database_url)
+        spec = run.spec(self.server.url, bare=False, tag=f"{self.tag}s{len(self.cpu)}")
+        profiler = None
+        if self.profile_out is not None and not self.cpu:  # the first slice's
+            profiler = start_profile(
+                self.server.pids[0], run.args.warmup + run.args.seconds, self.profile_out
+            )
+        sessions = postgres_sessions(self.database_url)
+        sent, cpu = drive(spec, run.work, self.server.pids, database, quiet=quiet)
+        self.sessions += postgres_sessions(self.database_url) - sessions - 1  # less the count's own
+        if profiler is not None:
+            profiler.wait(timeout=60)
+        self.slice_rates.append(figures("", sent, run.args.warmup, run.args.seconds, run.args.rate).rate)
+        self.sent += laid_end_to_end(sent, len(self.cpu), run.args.warmup, run.args.seconds)
+        self.cpu.append(cpu)
+
+    def slices_line(self) -> str:
+        rates = ", ".join(f"{rate:.0f}" for rate in self.slice_rates)
+        return f"{self.label}: answered {rates} a second in its {len(self.slice_rates)} slices"
+
+    def figures(self, label: str | None = None, pay: bool | None = None) -> Figures:
+        args = self.run.args
+        sent = self.sent if pay is None else [s for s in self.sent if s.pay == pay]
+        return figures(label or self.label, sent, args.warmup, args.seconds * len(self.cpu), args.rate)
+
+
+def laid_end_to_end(sent: Sequence[Sent], slice_: int, warmup: float, seconds: float) -> list[Sent]:
+    """A slice's requests on the round's timeline: its measured window after the earlier slices'
+    ones; its warm-up before them all (counted for errors, never in a window)."""
+    return [
+        replace(s, start=s.start + slice_ * seconds if s.start >= warmup else s.start - warmup) for s in sent
+    ]
+
+
+def added(uses: Sequence[CpuUse]) -> CpuUse:
+    return CpuUse(
+        seconds=sum(u.seconds for u in uses), server=sum(u.server for u in uses), load=sum(u.load for u in uses),
+        standin=sum(u.standin for u in uses), database=sum(u.database for u in uses),
+        machine=sum(u.machine for u in uses), before=statistics.mean(u.before for u in uses),
+        settled=max(u.settled for u in uses), other_server=sum(u.other_server for u in uses),
+    )  # fmt: skip
+
+
+@contextmanager
+def floor_serving(run: Run, label: str, database_url: str) -> Iterator[Target]:
+    """The minimal durable app (FloorLedger) on a database of its own, seeded as the bot's."""
     env = server_env(database_url, run.api_url, run.signing_secret)
     upgrade(database_url, env, run.work)
     seed_team(database_url, run.args.agents, run.args.accounts)
@@ -1399,21 +1481,27 @@ def measure_floor(run: Run, label: str, database_url: str) -> tuple[Figures, boo
                str(run.args.threads)]  # fmt: skip
     print(f"{label}: serving", flush=True)
     processes = run.args.processes if database_name(database_url) else 1
-    with served(command, env, port, run.work / "floor.log", run.work, processes) as server:
-        spec = run.spec(server.url, bare=False, tag=f"fl{os.getpid()}")
-        sent, cpu = drive(spec, run.work, server.pids, database_name(database_url))
-    print(f"{label}: {cpu.line(len(sent))}")
-    report_log(label, server.log)
-    ledger = check_ledger(database_url, sent)
+    with served(command, env, port, run.work / f"{label}.log", run.work, processes) as server:
+        yield Target(run, label, server, database_url, tag=f"fl{os.getpid()}")
+
+
+def floor_result(target: Target) -> tuple[Figures, bool]:
+    """The floor's figures, its ledger checked the same way as the bot's (its server stopped)."""
+    label = target.label
+    print(f"{label}: {added(target.cpu).line(len(target.sent))}")
+    if len(target.slice_rates) > 1:
+        print(target.slices_line())
+    report_log(label, target.server.log)
+    ledger = check_ledger(target.database_url, target.sent)
     for line in ledger.lines():
         print(f"{label} ledger: {line}")
     print(f"{label} ledger: {'consistent' if ledger.ok else 'INCONSISTENT'}")
-    return figures(label, sent, run.args.warmup, run.args.seconds, run.args.rate), ledger.ok
+    return target.figures(), ledger.ok
 
 
-def measure_bot(
-    run: Run, label: str, database_url: str, standin: SlackStandIn
-) -> tuple[Figures, list[Figures], bool]:
+@contextmanager
+def bot_serving(run: Run, label: str, database_url: str, standin: SlackStandIn) -> Iterator[Target]:
+    """`collect-bot serve` on a database migrated and seeded as the floor's, the morning's jobs run."""
     env = server_env(database_url, run.api_url, run.signing_secret)
     if run.args.reply_budget is not None:
         env["COLLECT_REPLY_BUDGET"] = str(run.args.reply_budget)
@@ -1435,62 +1523,78 @@ def measure_bot(
         str(run.args.threads),
     ]
     publishes, posts = len(standin.calls("views.publish")), len(standin.response_posts())
-    profile_out = Path(run.args.profile_dir or run.work) / f"bench_load-profile-{label}.txt"
     processes = run.args.processes if database_name(database_url) else 1  # SQLite: one process only
     with served(command, env, port, run.work / f"{label}.log", run.work, processes) as server:
-        profiler = None
+        target = Target(run, label, server, database_url, tag=f"{label[:2]}{os.getpid()}")
         if run.args.profile:
-            profiler = start_profile(server.pids[0], run.args.warmup + run.args.seconds, profile_out)
-        spec = run.spec(server.url, bare=False, tag=f"{label[:2]}{os.getpid()}")
-        sessions = postgres_sessions(database_url)
-        sent, cpu = drive(spec, run.work, server.pids, database_name(database_url))
-        sessions = postgres_sessions(database_url) - sessions - 1  # less the count's own connection
-        if profiler is not None:
-            profiler.wait(timeout=60)
+            target.profile_out = Path(run.args.profile_dir or run.work) / f"bench_load-profile-{label}.txt"
+        yield target
     publishes, posts = len(standin.calls("views.publish")) - publishes, len(standin.response_posts()) - posts
-    print(f"{label}: {cpu.line(len(sent))}")
-    opened = f", {sessions:,} database connections opened" if database_name(database_url) else ""
+    print(f"{label}: {added(target.cpu).line(len(target.sent))}")
+    if len(target.slice_rates) > 1:
+        print(target.slices_line())
+    opened = f", {target.sessions:,} database connections opened" if database_name(database_url) else ""
     print(f"{label}: {publishes:,} App Home publishes, {posts:,} late answers through response_url{opened}")
-    report_log(label, server.log)
-    if profiler is not None and profile_out.exists():
-        print_profile(profile_out)
-    ledger = check_ledger(database_url, sent)
+
+
+def bot_result(target: Target) -> tuple[Figures, list[Figures], bool]:
+    """The bot's figures (in all, and pay and log apart), its ledger checked (its server stopped)."""
+    label = target.label
+    report_log(label, target.server.log)
+    if target.profile_out is not None and target.profile_out.exists():
+        print_profile(target.profile_out)
+    ledger = check_ledger(target.database_url, target.sent)
     for line in ledger.lines():
         print(f"{label} ledger: {line}")
     print(f"{label} ledger: {'consistent' if ledger.ok else 'INCONSISTENT'}")
-    kinds = [
-        figures(
-            f"  {label} {name}",
-            [s for s in sent if s.pay == pay],
-            run.args.warmup,
-            run.args.seconds,
-            run.args.rate,
-        )
-        for name, pay in (("pay", True), ("log", False))
-    ]
-    return figures(label, sent, run.args.warmup, run.args.seconds, run.args.rate), kinds, ledger.ok
+    kinds = [target.figures(f"  {label} {name}", pay) for name, pay in (("pay", True), ("log", False))]
+    return target.figures(), kinds, ledger.ok
 
 
 def measure_pair(
     run: Run, target: str, round_: int, standin: SlackStandIn
 ) -> tuple[Figures, bool, Figures, list[Figures], bool]:
-    """One round: the floor and the bot on `target`, each on a fresh database; every other round
-    the bot goes first, so that a drift of the machine's speed over the run (seen here as the same
-    floor answering from 615 to 1,043 a second in runs a minute apart) does not always favour the
-    same one."""
+    """One round: the floor and the bot on `target`, each on a fresh database.
+
+    With --slices 1, one after the other, the bot first every other round, so that a drift of the
+    machine's speed over the run (seen here as the same floor answering from 615 to 1,043 a second
+    in runs a minute apart) does not always favour the same one. With --slices N, both serve at
+    once and take turns under the load, N slices each, in the order floor, bot, bot, floor, floor,
+    … (the bot first every other round): a drift over the round then weighs on both alike, and
+    each slice starts once both servers are quiet, so that neither's work spills into the other's."""
     label = target if run.args.rounds == 1 else f"{target} #{round_ + 1}"
     floor_label = f"{target} floor" if run.args.rounds == 1 else f"{target} floor #{round_ + 1}"
+    if run.args.slices > 1:
+        with (
+            scratch_database(run, target, "bench_floor", round_) as floor_url,
+            scratch_database(run, target, "bench_load", round_) as bot_url,
+        ):
+            with (
+                floor_serving(run, floor_label, floor_url) as floor,
+                bot_serving(run, label, bot_url, standin) as bot,
+            ):
+                everyone = [*floor.server.pids, *bot.server.pids]
+                for slice_ in range(run.args.slices):
+                    for turn in (floor, bot) if (slice_ + round_) % 2 == 0 else (bot, floor):
+                        turn.drive(quiet=everyone)
+            durable, floor_ok = floor_result(floor)
+            row, kinds, ok = bot_result(bot)
+        return durable, floor_ok, row, kinds, ok
     measured: dict[str, Any] = {}
 
-    def floor() -> None:
+    def floor_alone() -> None:
         with scratch_database(run, target, "bench_floor", round_) as url:
-            measured["floor"] = measure_floor(run, floor_label, url)
+            with floor_serving(run, floor_label, url) as floor:
+                floor.drive()
+            measured["floor"] = floor_result(floor)
 
-    def bot() -> None:
+    def bot_alone() -> None:
         with scratch_database(run, target, "bench_load", round_) as url:
-            measured["bot"] = measure_bot(run, label, url, standin)
+            with bot_serving(run, label, url, standin) as bot:
+                bot.drive()
+            measured["bot"] = bot_result(bot)
 
-    for measure in (floor, bot) if round_ % 2 == 0 else (bot, floor):
+    for measure in (floor_alone, bot_alone) if round_ % 2 == 0 else (bot_alone, floor_alone):
         measure()
     durable, floor_ok = measured["floor"]
     row, kinds, ok = measured["bot"]
