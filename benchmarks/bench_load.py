@@ -386,7 +386,8 @@ def drive(
     quiet: Sequence[int] = (),
 ) -> tuple[list[Sent], CpuUse]:
     """Runs the load process; `database`: the PostgreSQL database whose server processes' CPU is
-    counted; `quiet`: other server processes that must be quiet too before it starts."""
+    counted; `quiet`: another server's processes, which must be quiet too before it starts and whose
+    CPU meanwhile is counted apart (CpuUse.other_server)."""
     spec_path, out_path = work / "load-spec.json", work / "load-result.json"
     spec_path.write_text(json.dumps(asdict(spec)))
     command = [
@@ -399,8 +400,7 @@ def drive(
     ]
     settled = wait_settled([*server_pids, *quiet])
     before = machine_busy(1.0)
-    others = [pid for pid in quiet if pid not in server_pids]
-    with cpu_use(server_pids, database, others) as use:
+    with cpu_use(server_pids, database, quiet) as use:
         subprocess.run(command, check=True, timeout=spec.warmup + spec.seconds + 2 * REQUEST_TIMEOUT + 60)
     use.before, use.settled = before, settled
     return [Sent(**row) for row in json.loads(out_path.read_text())], use
@@ -1426,7 +1426,7 @@ class Target:
         self.profile_out: Path | None = None
 
     def drive(self, quiet: Sequence[int] = ()) -> None:
-        """One slice of load, once this server and those of `quiet` (the other target) are quiet."""
+        """One slice of load, once this server and `quiet` (the other target's) are quiet."""
         run, database = self.run, database_name(self.database_url)
         spec = run.spec(self.server.url, bare=False, tag=f"{self.tag}s{len(self.cpu)}")
         profiler = None
@@ -1443,9 +1443,12 @@ class Target:
         self.sent += laid_end_to_end(sent, len(self.cpu), run.args.warmup, run.args.seconds)
         self.cpu.append(cpu)
 
-    def slices_line(self) -> str:
-        rates = ", ".join(f"{rate:.0f}" for rate in self.slice_rates)
-        return f"{self.label}: answered {rates} a second in its {len(self.slice_rates)} slices"
+    def print_cpu(self) -> None:
+        """The CPU its slices used, and each slice's throughput when there were several."""
+        print(f"{self.label}: {added(self.cpu).line(len(self.sent))}")
+        if len(self.slice_rates) > 1:
+            rates = ", ".join(f"{rate:.0f}" for rate in self.slice_rates)
+            print(f"{self.label}: answered {rates} a second in its {len(self.slice_rates)} slices")
 
     def figures(self, label: str | None = None, pay: bool | None = None) -> Figures:
         args = self.run.args
@@ -1488,9 +1491,7 @@ def floor_serving(run: Run, label: str, database_url: str) -> Iterator[Target]:
 def floor_result(target: Target) -> tuple[Figures, bool]:
     """The floor's figures, its ledger checked the same way as the bot's (its server stopped)."""
     label = target.label
-    print(f"{label}: {added(target.cpu).line(len(target.sent))}")
-    if len(target.slice_rates) > 1:
-        print(target.slices_line())
+    target.print_cpu()
     report_log(label, target.server.log)
     ledger = check_ledger(target.database_url, target.sent)
     for line in ledger.lines():
@@ -1530,9 +1531,7 @@ def bot_serving(run: Run, label: str, database_url: str, standin: SlackStandIn) 
             target.profile_out = Path(run.args.profile_dir or run.work) / f"bench_load-profile-{label}.txt"
         yield target
     publishes, posts = len(standin.calls("views.publish")) - publishes, len(standin.response_posts()) - posts
-    print(f"{label}: {added(target.cpu).line(len(target.sent))}")
-    if len(target.slice_rates) > 1:
-        print(target.slices_line())
+    target.print_cpu()
     opened = f", {target.sessions:,} database connections opened" if database_name(database_url) else ""
     print(f"{label}: {publishes:,} App Home publishes, {posts:,} late answers through response_url{opened}")
 
@@ -1573,10 +1572,10 @@ def measure_pair(
                 floor_serving(run, floor_label, floor_url) as floor,
                 bot_serving(run, label, bot_url, standin) as bot,
             ):
-                everyone = [*floor.server.pids, *bot.server.pids]
+                turns = ((floor, bot), (bot, floor))  # (under load, idle)
                 for slice_ in range(run.args.slices):
-                    for turn in (floor, bot) if (slice_ + round_) % 2 == 0 else (bot, floor):
-                        turn.drive(quiet=everyone)
+                    for turn, idle in turns if (slice_ + round_) % 2 == 0 else turns[::-1]:
+                        turn.drive(quiet=idle.server.pids)
             durable, floor_ok = floor_result(floor)
             row, kinds, ok = bot_result(bot)
         return durable, floor_ok, row, kinds, ok
